@@ -1,0 +1,1 @@
+//! The protobuf binary wire format (work in progress; see issue [A]).

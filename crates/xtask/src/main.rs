@@ -1,0 +1,121 @@
+//! `cargo xtask`: Courier's project automation.
+//!
+//! `cargo xtask ci` is THE test command (the README gives it and `.ci/run` calls it). It installs
+//! what the tests need, idempotently, and runs every check in order, printing each step.
+
+mod bench;
+mod fuzz;
+mod peers;
+mod util;
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use util::Result;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  ci                     every check CI runs: fmt, clippy, peers, tests (peers required), fuzz smoke
+  peers                  install the real peers the tests use (Python venv in .peers/)
+  test                   cargo test --workspace with the installed peers required
+  fuzz [--smoke] [--seconds N] [TARGET...]
+                         build the fuzz targets on stable and run them for a bounded time
+  bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    let rest = &args[1..];
+    let result = match command.as_str() {
+        "ci" => ci(),
+        "peers" => peers::install(),
+        "test" => peers::install().and_then(|()| test()),
+        "fuzz" => fuzz::main(rest),
+        "bench" => bench::main(rest),
+        "help" | "--help" | "-h" => {
+            eprint!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("\nxtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A named CI step.
+type Step = (&'static str, fn() -> Result);
+
+/// Every step of `cargo xtask ci`, in order. Later work adds its checks here.
+const CI_STEPS: &[Step] = &[
+    ("fmt", fmt_check),
+    ("clippy", clippy),
+    ("peers", peers::install),
+    ("test", test),
+    ("fuzz smoke", fuzz_smoke),
+];
+
+fn ci() -> Result {
+    let start = Instant::now();
+    let mut timings = Vec::new();
+    for (name, f) in CI_STEPS {
+        let t = Instant::now();
+        f().map_err(|e| format!("ci step `{name}` failed: {e}"))?;
+        timings.push((*name, t.elapsed()));
+    }
+    eprintln!(
+        "\n==> ci: all steps passed in {:.0}s",
+        start.elapsed().as_secs_f64()
+    );
+    for (name, d) in timings {
+        eprintln!("    {name:<16} {:>6.1}s", d.as_secs_f64());
+    }
+    Ok(())
+}
+
+fn fmt_check() -> Result {
+    util::step("fmt: cargo fmt --check (workspace and fuzz/)");
+    util::run(util::cargo().args(["fmt", "--all", "--", "--check"]))?;
+    util::run(
+        util::cargo()
+            .current_dir(util::root().join("fuzz"))
+            .args(["fmt", "--all", "--", "--check"]),
+    )
+}
+
+fn clippy() -> Result {
+    util::step("clippy: all targets, warnings are errors");
+    util::run(util::cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+/// `cargo test --workspace` (unit, integration and doc tests) with the peers required.
+fn test() -> Result {
+    util::step("test: cargo test --workspace (peers required)");
+    util::run(
+        util::cargo()
+            .args(["test", "--workspace", "--locked"])
+            .envs(peers::env()),
+    )
+}
+
+fn fuzz_smoke() -> Result {
+    fuzz::run(&[], 8)
+}

@@ -1,0 +1,66 @@
+//! Real peers the tests check Courier against, installed by the project itself, idempotently:
+//! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio).
+//!
+//! Tests find the peers through environment variables that [`env`] returns:
+//! `COURIER_PYTHON` is the virtual environment's interpreter, and `COURIER_REQUIRE_PEERS=1` makes
+//! a test that cannot find its peer fail instead of skipping (this is how `cargo xtask ci` runs).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::util::{self, Result};
+
+/// Pinned Python packages. Changing this list re-creates nothing: pip installs the difference.
+const PIP_PACKAGES: &[&str] = &[
+    "protobuf==7.36.2",
+    "grpcio==1.85.1",
+    "grpcio-tools==1.85.1",
+    "hpack==4.2.0",
+    "h2==4.4.1",
+];
+
+/// Where the peers live (ignored by git).
+pub(crate) fn dir() -> PathBuf {
+    util::root().join(".peers")
+}
+
+/// The Python interpreter of the peers' virtual environment.
+pub(crate) fn python() -> PathBuf {
+    dir().join("venv/bin/python")
+}
+
+/// Installs every peer that is missing. Safe to run again: it only does what is not done.
+pub(crate) fn install() -> Result {
+    util::step("peers: Python virtual environment");
+    let venv = dir().join("venv");
+    if !python().exists() {
+        util::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    let stamp = venv.join("courier-packages.txt");
+    let wanted = PIP_PACKAGES.join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
+        eprintln!("    up to date: {}", PIP_PACKAGES.join(" "));
+    } else {
+        util::run(
+            Command::new(python())
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(PIP_PACKAGES),
+        )?;
+        std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
+    }
+    Ok(())
+}
+
+/// The environment variables that point tests at the installed peers and make them mandatory.
+pub(crate) fn env() -> Vec<(&'static str, String)> {
+    vec![
+        ("COURIER_PYTHON", python().display().to_string()),
+        ("COURIER_REQUIRE_PEERS", "1".to_owned()),
+    ]
+}

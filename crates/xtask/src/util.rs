@@ -1,0 +1,92 @@
+//! Small helpers shared by every xtask command: the repository root, printed steps, and running
+//! commands that fail loudly.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::Instant;
+
+/// The result type of every xtask command: an error is a sentence for the user.
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
+
+/// The repository root (the parent of `crates/xtask`).
+pub(crate) fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("xtask lives in crates/xtask")
+        .to_path_buf()
+}
+
+/// Cargo's target directory (`$CARGO_TARGET_DIR`, or `target/` in the repository root).
+pub(crate) fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// Prints a step header; every step of `cargo xtask ci` goes through here so the log reads as a
+/// list of what happened.
+pub(crate) fn step(name: &str) {
+    eprintln!("\n==> {name}");
+}
+
+/// A command built with [`Command`] and run with its output shown, failing with a clear message.
+pub(crate) fn run(cmd: &mut Command) -> Result {
+    let status = status(cmd)?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("command failed ({status}): {}", describe(cmd)))
+    }
+}
+
+/// Runs a command with its output shown and returns its exit status.
+pub(crate) fn status(cmd: &mut Command) -> Result<ExitStatus> {
+    eprintln!("    $ {}", describe(cmd));
+    let start = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))?;
+    eprintln!("    ({:.1}s)", start.elapsed().as_secs_f64());
+    Ok(status)
+}
+
+/// Runs a command and returns its standard output, failing if it fails.
+pub(crate) fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))?;
+    if !out.status.success() {
+        return Err(format!(
+            "command failed ({}): {}",
+            out.status,
+            describe(cmd)
+        ));
+    }
+    String::from_utf8(out.stdout).map_err(|_| format!("non-UTF-8 output from {}", describe(cmd)))
+}
+
+/// Whether a program can be started (`prog --version` succeeds).
+pub(crate) fn have(prog: &str, version_arg: &str) -> bool {
+    Command::new(prog)
+        .arg(version_arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `cargo` as the one running xtask (respects `$CARGO`).
+pub(crate) fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&arg.to_string_lossy());
+    }
+    s
+}
