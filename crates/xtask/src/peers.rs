@@ -29,12 +29,26 @@ pub(crate) fn python() -> PathBuf {
     dir().join("venv/bin/python")
 }
 
+/// Debian packages the checks need, as (program that proves it is installed, package).
+const APT_PACKAGES: &[(&str, &str)] = &[
+    // libFuzzer (cargo-fuzz) is C++ and builds with the system compiler.
+    ("g++", "g++"),
+    ("python3", "python3"),
+];
+
 /// Installs every peer that is missing. Safe to run again: it only does what is not done.
 pub(crate) fn install() -> Result {
+    apt(APT_PACKAGES)?;
     util::step("peers: Python virtual environment");
     let venv = dir().join("venv");
     if !python().exists() {
-        util::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        let made = util::status(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        if !made.success() {
+            // Debian splits venv (and the pip it seeds) out of python3.
+            let _ = std::fs::remove_dir_all(&venv);
+            apt_install(&["python3-venv", "python3-pip"])?;
+            util::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
     }
     let stamp = venv.join("courier-packages.txt");
     let wanted = PIP_PACKAGES.join("\n");
@@ -63,4 +77,36 @@ pub(crate) fn env() -> Vec<(&'static str, String)> {
         ("COURIER_PYTHON", python().display().to_string()),
         ("COURIER_REQUIRE_PEERS", "1".to_owned()),
     ]
+}
+
+/// Installs the Debian packages whose program is missing, with `apt-get` (CI runs as root).
+pub(crate) fn apt(packages: &[(&str, &str)]) -> Result {
+    util::step("peers: Debian packages");
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(prog, _)| !util::have(prog, "--version"))
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        eprintln!(
+            "    present: {}",
+            packages
+                .iter()
+                .map(|(_, p)| *p)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        return Ok(());
+    }
+    apt_install(&missing)
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    util::run(Command::new("apt-get").arg("update").arg("-qq"))?;
+    util::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
