@@ -1,0 +1,459 @@
+//! [`Decoder`]: the concrete cursor every decode runs through, and [`DecodeOptions`].
+
+use bytes::Bytes;
+
+use crate::error::DecodeError;
+use crate::message::Message;
+use crate::varint;
+use crate::wire::{Tag, WireType};
+
+/// The default limit on nested messages and groups.
+pub const DEFAULT_RECURSION_LIMIT: u32 = 100;
+
+/// Settings for a decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeOptions {
+    recursion_limit: u32,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            recursion_limit: DEFAULT_RECURSION_LIMIT,
+        }
+    }
+}
+
+impl DecodeOptions {
+    /// The defaults: recursion limit 100.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets how deeply messages and groups (known or unknown) may nest below the top-level
+    /// message; deeper input fails with [`DecodeErrorKind::RecursionLimit`](crate::DecodeErrorKind::RecursionLimit).
+    pub fn with_recursion_limit(mut self, limit: u32) -> Self {
+        self.recursion_limit = limit;
+        self
+    }
+
+    /// The recursion limit (default 100).
+    pub fn recursion_limit(&self) -> u32 {
+        self.recursion_limit
+    }
+}
+
+/// A cursor over contiguous input, limited to the message being decoded.
+///
+/// Generated `merge_field` code hands it to the [`field`](crate::field) helpers; it is rarely
+/// used directly. When built with [`Decoder::with_owner`], `bytes` fields are zero-copy slices
+/// of the owner; otherwise they are copied.
+#[derive(Debug)]
+pub struct Decoder<'a> {
+    /// The rest of the current message (nested messages narrow it, then restore the outer rest).
+    cur: &'a [u8],
+    /// Where the record being merged starts (its tag), for byte-exact unknown-field capture.
+    field_start: &'a [u8],
+    owner: Option<&'a Bytes>,
+    /// How many more levels of nesting are allowed.
+    depth: u32,
+}
+
+impl<'a> Decoder<'a> {
+    /// A decoder over `input` with default options; `bytes` fields are copied.
+    pub fn new(input: &'a [u8]) -> Self {
+        Self::with_options(input, &DecodeOptions::default())
+    }
+
+    /// A decoder over `input` with `options`; `bytes` fields are copied.
+    pub fn with_options(input: &'a [u8], options: &DecodeOptions) -> Self {
+        Decoder {
+            cur: input,
+            field_start: input,
+            owner: None,
+            depth: options.recursion_limit,
+        }
+    }
+
+    /// A decoder over all of `owner`; `bytes` fields become zero-copy slices of it.
+    pub fn with_owner(owner: &'a Bytes, options: &DecodeOptions) -> Self {
+        Decoder {
+            cur: owner,
+            field_start: owner,
+            owner: Some(owner),
+            depth: options.recursion_limit,
+        }
+    }
+
+    /// Bytes left in the current message.
+    #[inline]
+    pub fn remaining(&self) -> usize {
+        self.cur.len()
+    }
+
+    /// Whether the current message has no bytes left.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.cur.is_empty()
+    }
+
+    /// Merges every remaining record of the current message into `msg` (the top-level loop).
+    #[inline]
+    pub fn merge_message_body<M: Message>(&mut self, msg: &mut M) -> Result<(), DecodeError> {
+        self.merge_fields(msg, 0)
+    }
+
+    /// The record loop: reads tags and hands them to `msg.merge_field` until the current
+    /// message ends or, when `group != 0`, until the end-group tag of field `group`.
+    #[inline]
+    fn merge_fields<M: Message>(&mut self, msg: &mut M, group: u32) -> Result<(), DecodeError> {
+        while !self.cur.is_empty() {
+            self.field_start = self.cur;
+            let tag = match self.read_tag() {
+                Ok(t) => t,
+                Err(e) => return Err(e.in_message(M::NAME)),
+            };
+            if tag.wire_type() == WireType::EndGroup {
+                return self
+                    .end_group(tag, group)
+                    .map_err(|e| e.in_message(M::NAME));
+            }
+            if let Err(e) = msg.merge_field(tag, self) {
+                let n = tag.field_number();
+                return Err(e.in_field(M::NAME, M::field_name(n), n));
+            }
+        }
+        if group != 0 {
+            return Err(DecodeError::unterminated_group().in_message(M::NAME));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn end_group(&self, tag: Tag, group: u32) -> Result<(), DecodeError> {
+        // encoding.md, Groups: "Group field numbers need to match up. If we encounter `7:EGROUP`
+        // where we expect `8:EGROUP`, the message is mal-formed."
+        // <https://protobuf.dev/programming-guides/encoding/#groups>
+        if tag.field_number() == group {
+            Ok(())
+        } else if group == 0 {
+            Err(DecodeError::unexpected_end_group())
+        } else {
+            Err(DecodeError::mismatched_end_group(group, tag.field_number()))
+        }
+    }
+
+    /// Reads a tag (key).
+    #[inline]
+    pub fn read_tag(&mut self) -> Result<Tag, DecodeError> {
+        // One-byte keys (field numbers 1..=15) are the common case.
+        if let [b, rest @ ..] = self.cur {
+            let b = *b;
+            if (8..0x80).contains(&b) {
+                if let Some(wire_type) = WireType::from_u8(b & 7) {
+                    self.cur = rest;
+                    return Ok(Tag::from_parts(u32::from(b >> 3), wire_type));
+                }
+            }
+        }
+        let raw = self.read_varint()?;
+        Tag::from_raw(raw)
+    }
+
+    /// Reads a varint.
+    #[inline]
+    pub fn read_varint(&mut self) -> Result<u64, DecodeError> {
+        if let [b, rest @ ..] = self.cur {
+            if *b < 0x80 {
+                self.cur = rest;
+                return Ok(u64::from(*b));
+            }
+        }
+        self.read_varint_multi()
+    }
+
+    #[inline]
+    fn read_varint_multi(&mut self) -> Result<u64, DecodeError> {
+        let (v, n) = match self.cur.first_chunk::<{ varint::MAX_LEN }>() {
+            Some(chunk) => varint::decode_array(chunk)?,
+            None => varint::decode_short(self.cur)?,
+        };
+        self.cur = self.cur.get(n..).unwrap_or_default();
+        Ok(v)
+    }
+
+    /// Reads four little-endian bytes.
+    #[inline]
+    pub fn read_fixed32(&mut self) -> Result<u32, DecodeError> {
+        match self.cur.split_first_chunk::<4>() {
+            Some((b, rest)) => {
+                self.cur = rest;
+                Ok(u32::from_le_bytes(*b))
+            }
+            None => Err(DecodeError::truncated()),
+        }
+    }
+
+    /// Reads eight little-endian bytes.
+    #[inline]
+    pub fn read_fixed64(&mut self) -> Result<u64, DecodeError> {
+        match self.cur.split_first_chunk::<8>() {
+            Some((b, rest)) => {
+                self.cur = rest;
+                Ok(u64::from_le_bytes(*b))
+            }
+            None => Err(DecodeError::truncated()),
+        }
+    }
+
+    /// Reads a length prefix and checks it against the rest of the current message (before
+    /// anything is allocated).
+    #[inline]
+    pub fn read_len(&mut self) -> Result<usize, DecodeError> {
+        let len = self.read_varint()?;
+        // encoding.md, Length-Delimited Records: "The int32 varint means that the max length of
+        // a string is 2GB." <https://protobuf.dev/programming-guides/encoding/#length-types>
+        if len > self.cur.len() as u64 || len > i32::MAX as u64 {
+            return Err(DecodeError::length_out_of_bounds());
+        }
+        Ok(len as usize)
+    }
+
+    /// Takes the next `len` bytes.
+    #[inline]
+    pub fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
+        match self.cur.split_at_checked(len) {
+            Some((head, rest)) => {
+                self.cur = rest;
+                Ok(head)
+            }
+            None => Err(DecodeError::truncated()),
+        }
+    }
+
+    /// Reads a length-delimited payload as a slice of the input.
+    #[inline]
+    pub fn read_len_slice(&mut self) -> Result<&'a [u8], DecodeError> {
+        let len = self.read_len()?;
+        self.take(len)
+    }
+
+    /// Reads a length-delimited payload as [`Bytes`]: a zero-copy slice when the decoder has an
+    /// owner, a copy otherwise.
+    #[inline]
+    pub fn read_bytes(&mut self) -> Result<Bytes, DecodeError> {
+        let s = self.read_len_slice()?;
+        Ok(self.to_bytes(s))
+    }
+
+    /// `s` (a slice of this decoder's input) as `Bytes`: zero-copy with an owner.
+    #[inline]
+    pub fn to_bytes(&self, s: &'a [u8]) -> Bytes {
+        if s.is_empty() {
+            return Bytes::new();
+        }
+        match self.owner {
+            Some(owner) => owner.slice_ref(s),
+            None => Bytes::copy_from_slice(s),
+        }
+    }
+
+    /// Reads a length-delimited payload and checks that it is UTF-8.
+    #[inline]
+    pub fn read_str(&mut self) -> Result<&'a str, DecodeError> {
+        let s = self.read_len_slice()?;
+        // encoding.md / language guide: a `string` "must always contain UTF-8 encoded text".
+        // <https://protobuf.dev/programming-guides/proto3/#scalar>
+        std::str::from_utf8(s).map_err(|_| DecodeError::invalid_utf8())
+    }
+
+    /// Runs `f` with the cursor narrowed to the next `len` bytes (one nesting level deeper),
+    /// then checks that `f` consumed them all and restores the outer rest.
+    #[inline]
+    pub(crate) fn nested<R>(
+        &mut self,
+        len: usize,
+        f: impl FnOnce(&mut Self) -> Result<R, DecodeError>,
+    ) -> Result<R, DecodeError> {
+        let Some((inner, rest)) = self.cur.split_at_checked(len) else {
+            return Err(DecodeError::length_out_of_bounds());
+        };
+        if self.depth == 0 {
+            return Err(DecodeError::recursion_limit());
+        }
+        self.depth -= 1;
+        self.cur = inner;
+        let r = f(self)?;
+        self.depth += 1;
+        self.cur = rest;
+        Ok(r)
+    }
+
+    /// Merges a length-delimited embedded message (the length prefix comes next).
+    #[inline]
+    pub fn merge_message<M: Message>(&mut self, msg: &mut M) -> Result<(), DecodeError> {
+        let len = self.read_len()?;
+        self.nested(len, |d| d.merge_fields(msg, 0))
+    }
+
+    /// Merges a group whose start-group tag (field `number`) was just read, up to and including
+    /// the matching end-group tag.
+    #[inline]
+    pub fn merge_group<M: Message>(&mut self, number: u32, msg: &mut M) -> Result<(), DecodeError> {
+        if self.depth == 0 {
+            return Err(DecodeError::recursion_limit());
+        }
+        self.depth -= 1;
+        self.merge_fields(msg, number)?;
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Skips the value of a record whose tag was just read and returns the whole record, tag
+    /// included, exactly as it appeared in the input.
+    pub fn skip_field(&mut self, tag: Tag) -> Result<&'a [u8], DecodeError> {
+        let start = self.field_start;
+        self.skip_value(tag)?;
+        let consumed = start.len() - self.cur.len();
+        Ok(start.get(..consumed).unwrap_or_default())
+    }
+
+    pub(crate) fn skip_value(&mut self, tag: Tag) -> Result<(), DecodeError> {
+        match tag.wire_type() {
+            WireType::Varint => self.read_varint().map(drop),
+            WireType::I64 => self.read_fixed64().map(drop),
+            WireType::I32 => self.read_fixed32().map(drop),
+            WireType::Len => self.read_len_slice().map(drop),
+            WireType::StartGroup => self.skip_group(tag.field_number()),
+            WireType::EndGroup => Err(DecodeError::unexpected_end_group()),
+        }
+    }
+
+    /// Marks the current position as the start of a record (for [`Decoder::skip_field`]).
+    #[inline]
+    pub(crate) fn field_start_here(&mut self) {
+        self.field_start = self.cur;
+    }
+
+    /// Skips a group's records and end tag (its start tag was just read); returns the records
+    /// between the tags.
+    pub(crate) fn skip_group_contents(&mut self, number: u32) -> Result<&'a [u8], DecodeError> {
+        let start = self.cur;
+        let before_end;
+        if self.depth == 0 {
+            return Err(DecodeError::recursion_limit());
+        }
+        self.depth -= 1;
+        loop {
+            if self.cur.is_empty() {
+                return Err(DecodeError::unterminated_group());
+            }
+            let here = self.cur;
+            let tag = self.read_tag()?;
+            if tag.wire_type() == WireType::EndGroup {
+                self.end_group(tag, number)?;
+                before_end = here;
+                break;
+            }
+            self.skip_value(tag)?;
+        }
+        self.depth += 1;
+        Ok(start
+            .get(..start.len() - before_end.len())
+            .unwrap_or_default())
+    }
+
+    fn skip_group(&mut self, number: u32) -> Result<(), DecodeError> {
+        self.skip_group_contents(number).map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DecodeErrorKind;
+
+    #[test]
+    fn fixed_and_truncation() {
+        let mut d = Decoder::new(&[1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 9]);
+        assert_eq!(d.read_fixed32().unwrap(), 1);
+        assert_eq!(d.read_fixed64().unwrap(), 2);
+        assert_eq!(
+            d.read_fixed32().unwrap_err().kind(),
+            DecodeErrorKind::Truncated
+        );
+        let mut d = Decoder::new(&[1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(
+            d.read_fixed64().unwrap_err().kind(),
+            DecodeErrorKind::Truncated
+        );
+    }
+
+    #[test]
+    fn length_prefix_checked_before_allocation() {
+        // A 2 GiB length with three bytes behind it.
+        let mut d = Decoder::new(&[0x80, 0x80, 0x80, 0x80, 0x08, 1, 2, 3]);
+        assert_eq!(
+            d.read_bytes().unwrap_err().kind(),
+            DecodeErrorKind::LengthOutOfBounds
+        );
+        let mut d = Decoder::new(&[4, 1, 2, 3]);
+        assert_eq!(
+            d.read_bytes().unwrap_err().kind(),
+            DecodeErrorKind::LengthOutOfBounds
+        );
+        let mut d = Decoder::new(&[3, 1, 2, 3]);
+        assert_eq!(&d.read_bytes().unwrap()[..], [1, 2, 3]);
+    }
+
+    #[test]
+    fn bytes_are_zero_copy_with_owner() {
+        let input = Bytes::from_static(&[0x03, b'a', b'b', b'c']);
+        let mut d = Decoder::with_owner(&input, &DecodeOptions::default());
+        let b = d.read_bytes().unwrap();
+        assert_eq!(b.as_ptr(), input[1..].as_ptr());
+    }
+
+    #[test]
+    fn skip_returns_raw_record() {
+        // 1:VARINT 150 (non-canonical key 0x88 0x00), then 2:SGROUP { 3:I32 } 2:EGROUP.
+        let input = [0x88, 0x00, 0x96, 0x01, 0x13, 0x1d, 1, 2, 3, 4, 0x14, 0xff];
+        let mut d = Decoder::new(&input);
+        d.field_start = d.cur;
+        let t = d.read_tag().unwrap();
+        assert_eq!(d.skip_field(t).unwrap(), &input[..4]);
+        d.field_start = d.cur;
+        let t = d.read_tag().unwrap();
+        assert_eq!(d.skip_field(t).unwrap(), &input[4..11]);
+    }
+
+    #[test]
+    fn skip_group_errors() {
+        let kind = |input: &[u8]| {
+            let mut d = Decoder::new(input);
+            let t = d.read_tag().unwrap();
+            d.skip_field(t).unwrap_err().kind()
+        };
+        assert_eq!(
+            kind(&[0x13, 0x08, 0x01]),
+            DecodeErrorKind::UnterminatedGroup
+        );
+        assert_eq!(
+            kind(&[0x13, 0x1c]),
+            DecodeErrorKind::MismatchedEndGroup {
+                expected: 2,
+                found: 3
+            }
+        );
+        // Nested groups beyond the limit.
+        let mut deep = vec![0x13; 200];
+        deep.extend(vec![0x14; 200]);
+        assert_eq!(kind(&deep), DecodeErrorKind::RecursionLimit);
+        let mut ok = vec![0x13; 100];
+        ok.extend(vec![0x14; 100]);
+        let mut d = Decoder::new(&ok);
+        let t = d.read_tag().unwrap();
+        assert_eq!(d.skip_field(t).unwrap().len(), 200);
+    }
+}

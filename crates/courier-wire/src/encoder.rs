@@ -1,0 +1,123 @@
+//! [`Encoder`]: the concrete writer every encode runs through.
+
+use crate::varint;
+use crate::wire::WireType;
+
+/// Appends encoded records to a `Vec<u8>`.
+///
+/// The provided [`Message`](crate::Message) methods size the vector once from
+/// [`encoded_len`](crate::Message::encoded_len) and then encode without further reallocation;
+/// the writes never fail (the vector grows if a hand-written `encoded_len` under-reports).
+#[derive(Debug)]
+pub struct Encoder<'a> {
+    buf: &'a mut Vec<u8>,
+}
+
+impl<'a> Encoder<'a> {
+    /// An encoder appending to `buf`.
+    #[inline]
+    pub fn new(buf: &'a mut Vec<u8>) -> Self {
+        Encoder { buf }
+    }
+
+    /// Bytes in the underlying buffer (including any that were there before).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether the underlying buffer is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Reserves room for `additional` more bytes.
+    #[inline]
+    pub fn reserve(&mut self, additional: usize) {
+        self.buf.reserve(additional);
+    }
+
+    /// Writes one byte.
+    #[inline]
+    pub fn put_u8(&mut self, b: u8) {
+        self.buf.push(b);
+    }
+
+    /// Writes raw bytes.
+    #[inline]
+    pub fn put_slice(&mut self, s: &[u8]) {
+        self.buf.extend_from_slice(s);
+    }
+
+    /// Writes a varint.
+    #[inline]
+    pub fn put_varint(&mut self, v: u64) {
+        if v < 0x80 {
+            self.buf.push(v as u8);
+        } else if v < 0x4000 {
+            self.buf
+                .extend_from_slice(&[(v as u8) | 0x80, (v >> 7) as u8]);
+        } else {
+            self.put_varint_long(v);
+        }
+    }
+
+    fn put_varint_long(&mut self, v: u64) {
+        let mut tmp = [0u8; varint::MAX_LEN];
+        let n = varint::encode_to_array(v, &mut tmp);
+        self.buf.extend_from_slice(&tmp[..n]);
+    }
+
+    /// Writes the key for field `number` (which must be in `1..=536_870_911`) and `wire_type`.
+    #[inline]
+    pub fn put_tag(&mut self, number: u32, wire_type: WireType) {
+        self.put_varint(u64::from((number << 3) | wire_type as u32));
+    }
+
+    /// Writes four little-endian bytes.
+    #[inline]
+    pub fn put_fixed32(&mut self, v: u32) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    /// Writes eight little-endian bytes.
+    #[inline]
+    pub fn put_fixed64(&mut self, v: u64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    /// Writes a length prefix and the bytes.
+    #[inline]
+    pub fn put_len_prefixed(&mut self, s: &[u8]) {
+        self.put_varint(s.len() as u64);
+        self.put_slice(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes() {
+        let mut v = Vec::new();
+        let mut e = Encoder::new(&mut v);
+        e.put_tag(1, WireType::Varint);
+        e.put_varint(150);
+        e.put_tag(2, WireType::Len);
+        e.put_len_prefixed(b"testing");
+        e.put_fixed32(1);
+        e.put_fixed64(u64::MAX);
+        e.put_tag(16, WireType::I32);
+        e.put_varint(16_384);
+        assert_eq!(e.len(), 29);
+        assert_eq!(
+            v,
+            [
+                0x08, 0x96, 0x01, 0x12, 0x07, b't', b'e', b's', b't', b'i', b'n', b'g', 1, 0, 0, 0,
+                0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x85, 0x01, 0x80, 0x80, 0x01
+            ][..]
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! Zero-sized types naming each field kind, implementing [`FieldKind`] (and [`Packable`]).
+
+use std::marker::PhantomData;
+
+use super::{FieldKind, Packable};
+use crate::decoder::Decoder;
+use crate::encoder::Encoder;
+use crate::error::DecodeError;
+use crate::message::Message as MessageTrait;
+use crate::varint::{self, zigzag_decode32, zigzag_decode64, zigzag_encode32, zigzag_encode64};
+use crate::wire::WireType;
+
+macro_rules! varint_kind {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, |$e:ident| $to_u64:expr, |$d:ident| $from_u64:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name;
+
+        impl FieldKind for $name {
+            type Value = $ty;
+            const WIRE_TYPE: WireType = WireType::Varint;
+            #[inline]
+            fn encode_value(value: &$ty, enc: &mut Encoder<'_>) {
+                let $e = *value;
+                enc.put_varint($to_u64);
+            }
+            #[inline]
+            fn value_len(value: &$ty) -> usize {
+                let $e = *value;
+                varint::encoded_len($to_u64)
+            }
+            #[inline]
+            fn merge_value(value: &mut $ty, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
+                *value = Self::read(dec)?;
+                Ok(())
+            }
+            #[inline]
+            fn is_default(value: &$ty) -> bool {
+                *value == <$ty>::default()
+            }
+        }
+
+        impl Packable for $name {
+            #[inline]
+            fn read(dec: &mut Decoder<'_>) -> Result<$ty, DecodeError> {
+                let $d = dec.read_varint()?;
+                Ok($from_u64)
+            }
+            #[inline]
+            fn merge_packed(data: &[u8], values: &mut Vec<$ty>) -> Result<(), DecodeError> {
+                // Each element ends with exactly one byte below 0x80: count them to reserve.
+                values.reserve(data.iter().filter(|b| **b < 0x80).count());
+                let mut dec = Decoder::new(data);
+                while !dec.is_empty() {
+                    values.push(Self::read(&mut dec)?);
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+macro_rules! fixed_kind {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, $wt:ident, $n:literal, $bits:ty, $read:ident,
+     |$e:ident| $to_bits:expr, |$d:ident| $from_bits:expr, |$z:ident| $is_default:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name;
+
+        impl FieldKind for $name {
+            type Value = $ty;
+            const WIRE_TYPE: WireType = WireType::$wt;
+            #[inline]
+            fn encode_value(value: &$ty, enc: &mut Encoder<'_>) {
+                let $e = *value;
+                let bits: $bits = $to_bits;
+                enc.put_slice(&bits.to_le_bytes());
+            }
+            #[inline]
+            fn value_len(_: &$ty) -> usize {
+                $n
+            }
+            #[inline]
+            fn merge_value(value: &mut $ty, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
+                *value = Self::read(dec)?;
+                Ok(())
+            }
+            #[inline]
+            fn is_default(value: &$ty) -> bool {
+                let $z = *value;
+                $is_default
+            }
+        }
+
+        impl Packable for $name {
+            #[inline]
+            fn read(dec: &mut Decoder<'_>) -> Result<$ty, DecodeError> {
+                let $d = dec.$read()?;
+                Ok($from_bits)
+            }
+            #[inline]
+            fn merge_packed(data: &[u8], values: &mut Vec<$ty>) -> Result<(), DecodeError> {
+                // encoding.md, Repeated Elements: "Each pair must contain a whole number of
+                // elements." <https://protobuf.dev/programming-guides/encoding/#repeated>
+                let chunks = data.chunks_exact($n);
+                if !chunks.remainder().is_empty() {
+                    return Err(DecodeError::packed_length_mismatch());
+                }
+                values.extend(chunks.map(|c| {
+                    let mut a = [0u8; $n];
+                    a.copy_from_slice(c);
+                    let $d = <$bits>::from_le_bytes(a);
+                    $from_bits
+                }));
+                Ok(())
+            }
+        }
+    };
+}
+
+varint_kind!(
+    /// `int32`: varint of the sign-extended value (negative values take 10 bytes).
+    Int32, i32, |v| v as i64 as u64, |v| v as i32
+);
+varint_kind!(
+    /// `int64`: varint of the two's-complement value.
+    Int64, i64, |v| v as u64, |v| v as i64
+);
+varint_kind!(
+    /// `uint32`: varint (wider input is truncated to 32 bits).
+    Uint32, u32, |v| u64::from(v), |v| v as u32
+);
+varint_kind!(
+    /// `uint64`: varint.
+    Uint64, u64, |v| v, |v| v
+);
+varint_kind!(
+    /// `sint32`: ZigZag varint.
+    Sint32, i32, |v| u64::from(zigzag_encode32(v)), |v| zigzag_decode32(v as u32)
+);
+varint_kind!(
+    /// `sint64`: ZigZag varint.
+    Sint64, i64, |v| zigzag_encode64(v), |v| zigzag_decode64(v)
+);
+varint_kind!(
+    /// `bool`: varint 0 or 1; any non-zero varint decodes as true.
+    Bool, bool, |v| u64::from(v), |v| v != 0
+);
+varint_kind!(
+    /// `enum`: encoded as `int32`; the value is kept as `i32` so unknown values survive.
+    Enum, i32, |v| v as i64 as u64, |v| v as i32
+);
+
+fixed_kind!(
+    /// `fixed32`: four little-endian bytes.
+    Fixed32, u32, I32, 4, u32, read_fixed32, |v| v, |v| v, |v| v == 0
+);
+fixed_kind!(
+    /// `fixed64`: eight little-endian bytes.
+    Fixed64, u64, I64, 8, u64, read_fixed64, |v| v, |v| v, |v| v == 0
+);
+fixed_kind!(
+    /// `sfixed32`: four little-endian bytes, two's complement.
+    Sfixed32, i32, I32, 4, u32, read_fixed32, |v| v as u32, |v| v as i32, |v| v == 0
+);
+fixed_kind!(
+    /// `sfixed64`: eight little-endian bytes, two's complement.
+    Sfixed64, i64, I64, 8, u64, read_fixed64, |v| v as u64, |v| v as i64, |v| v == 0
+);
+fixed_kind!(
+    /// `float`: IEEE 754 single precision, little-endian.
+    Float, f32, I32, 4, u32, read_fixed32, |v| v.to_bits(), |v| f32::from_bits(v), |v| v.to_bits() == 0
+);
+fixed_kind!(
+    /// `double`: IEEE 754 double precision, little-endian.
+    Double, f64, I64, 8, u64, read_fixed64, |v| v.to_bits(), |v| f64::from_bits(v), |v| v.to_bits() == 0
+);
+
+/// `string`: length-delimited UTF-8, validated on decode.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct String;
+
+impl FieldKind for String {
+    type Value = std::string::String;
+    const WIRE_TYPE: WireType = WireType::Len;
+    #[inline]
+    fn encode_value(value: &std::string::String, enc: &mut Encoder<'_>) {
+        enc.put_len_prefixed(value.as_bytes());
+    }
+    #[inline]
+    fn value_len(value: &std::string::String) -> usize {
+        varint::encoded_len(value.len() as u64) + value.len()
+    }
+    #[inline]
+    fn merge_value(
+        value: &mut std::string::String,
+        dec: &mut Decoder<'_>,
+    ) -> Result<(), DecodeError> {
+        let s = dec.read_str()?;
+        value.clear();
+        value.push_str(s);
+        Ok(())
+    }
+    #[inline]
+    fn is_default(value: &std::string::String) -> bool {
+        value.is_empty()
+    }
+}
+
+/// `bytes` as [`bytes::Bytes`]: zero-copy slices of `Bytes` input.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bytes;
+
+impl FieldKind for Bytes {
+    type Value = bytes::Bytes;
+    const WIRE_TYPE: WireType = WireType::Len;
+    #[inline]
+    fn encode_value(value: &bytes::Bytes, enc: &mut Encoder<'_>) {
+        enc.put_len_prefixed(value);
+    }
+    #[inline]
+    fn value_len(value: &bytes::Bytes) -> usize {
+        varint::encoded_len(value.len() as u64) + value.len()
+    }
+    #[inline]
+    fn merge_value(value: &mut bytes::Bytes, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        *value = dec.read_bytes()?;
+        Ok(())
+    }
+    #[inline]
+    fn is_default(value: &bytes::Bytes) -> bool {
+        value.is_empty()
+    }
+}
+
+/// `bytes` as `Vec<u8>` (always copied).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BytesVec;
+
+impl FieldKind for BytesVec {
+    type Value = Vec<u8>;
+    const WIRE_TYPE: WireType = WireType::Len;
+    #[inline]
+    fn encode_value(value: &Vec<u8>, enc: &mut Encoder<'_>) {
+        enc.put_len_prefixed(value);
+    }
+    #[inline]
+    fn value_len(value: &Vec<u8>) -> usize {
+        varint::encoded_len(value.len() as u64) + value.len()
+    }
+    #[inline]
+    fn merge_value(value: &mut Vec<u8>, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        let s = dec.read_len_slice()?;
+        value.clear();
+        value.extend_from_slice(s);
+        Ok(())
+    }
+    #[inline]
+    fn is_default(value: &Vec<u8>) -> bool {
+        value.is_empty()
+    }
+}
+
+/// An embedded message, length-delimited.
+#[derive(Debug)]
+pub struct Message<M>(PhantomData<fn() -> M>);
+
+impl<M: MessageTrait> FieldKind for Message<M> {
+    type Value = M;
+    const WIRE_TYPE: WireType = WireType::Len;
+    #[inline]
+    fn encode_value(value: &M, enc: &mut Encoder<'_>) {
+        enc.put_varint(value.encoded_len() as u64);
+        value.encode_raw(enc);
+    }
+    #[inline]
+    fn value_len(value: &M) -> usize {
+        let len = value.encoded_len();
+        varint::encoded_len(len as u64) + len
+    }
+    #[inline]
+    fn merge_value(value: &mut M, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        dec.merge_message(value)
+    }
+    #[inline]
+    fn is_default(_: &M) -> bool {
+        false
+    }
+}

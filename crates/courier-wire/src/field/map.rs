@@ -1,0 +1,144 @@
+//! Map fields: repeated entry messages `{ key = 1; value = 2; }`.
+//!
+//! encoding.md, Maps: "maps are encoded almost exactly like a `repeated` message field: as a
+//! sequence of `LEN`-typed records, with two fields each."
+//! <https://protobuf.dev/programming-guides/encoding/#maps>
+//!
+//! Encoding writes both key and value of every entry. Decoding gives a missing key or value its
+//! default, skips other fields of an entry, and lets the last entry for a key win.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use courier_wire::field::{kind, map};
+//! use courier_wire::{Decoder, Encoder, Tag};
+//!
+//! let mut m = HashMap::new();
+//! m.insert("a".to_owned(), 1);
+//! let mut out = Vec::new();
+//! map::encode::<kind::String, kind::Int32, _>(7, &m, &mut Encoder::new(&mut out));
+//! assert_eq!(out, [0x3a, 0x05, 0x0a, 0x01, b'a', 0x10, 0x01]);
+//! assert_eq!(map::encoded_len::<kind::String, kind::Int32, _>(7, &m), out.len());
+//!
+//! let mut back = HashMap::new();
+//! let mut dec = Decoder::new(&out);
+//! let tag = dec.read_tag().unwrap();
+//! map::merge::<kind::String, kind::Int32, _>(tag, &mut back, &mut dec).unwrap();
+//! assert_eq!(back, m);
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hash};
+
+use super::{FieldKind, check_wire_type};
+use crate::decoder::Decoder;
+use crate::encoder::Encoder;
+use crate::error::DecodeError;
+use crate::varint;
+use crate::wire::{Tag, WireType, key_len};
+
+/// A map type a generated message may use for a map field (`HashMap` or `BTreeMap`).
+pub trait MapStorage {
+    /// Key type.
+    type Key;
+    /// Value type.
+    type Value;
+    /// Number of entries.
+    fn entries(&self) -> usize;
+    /// The entries in the map's iteration order.
+    fn iter_entries(&self) -> impl Iterator<Item = (&Self::Key, &Self::Value)>;
+    /// Inserts an entry, replacing any entry with the same key.
+    fn insert_entry(&mut self, key: Self::Key, value: Self::Value);
+}
+
+impl<K: Eq + Hash, V, S: BuildHasher> MapStorage for HashMap<K, V, S> {
+    type Key = K;
+    type Value = V;
+    fn entries(&self) -> usize {
+        self.len()
+    }
+    fn iter_entries(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.iter()
+    }
+    fn insert_entry(&mut self, key: K, value: V) {
+        self.insert(key, value);
+    }
+}
+
+impl<K: Ord, V> MapStorage for BTreeMap<K, V> {
+    type Key = K;
+    type Value = V;
+    fn entries(&self) -> usize {
+        self.len()
+    }
+    fn iter_entries(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.iter()
+    }
+    fn insert_entry(&mut self, key: K, value: V) {
+        self.insert(key, value);
+    }
+}
+
+#[inline]
+fn entry_len<KK: FieldKind, VK: FieldKind>(key: &KK::Value, value: &VK::Value) -> usize {
+    key_len(1) + KK::value_len(key) + key_len(2) + VK::value_len(value)
+}
+
+/// Writes one entry record per map entry, for field `number`.
+#[inline]
+pub fn encode<KK, VK, M>(number: u32, map: &M, enc: &mut Encoder<'_>)
+where
+    KK: FieldKind,
+    VK: FieldKind,
+    M: MapStorage<Key = KK::Value, Value = VK::Value>,
+{
+    for (k, v) in map.iter_entries() {
+        enc.put_tag(number, WireType::Len);
+        enc.put_varint(entry_len::<KK, VK>(k, v) as u64);
+        super::encode::<KK>(1, k, enc);
+        super::encode::<VK>(2, v, enc);
+    }
+}
+
+/// The length of [`encode`].
+#[inline]
+pub fn encoded_len<KK, VK, M>(number: u32, map: &M) -> usize
+where
+    KK: FieldKind,
+    VK: FieldKind,
+    M: MapStorage<Key = KK::Value, Value = VK::Value>,
+{
+    key_len(number) * map.entries()
+        + map
+            .iter_entries()
+            .map(|(k, v)| {
+                let len = entry_len::<KK, VK>(k, v);
+                varint::encoded_len(len as u64) + len
+            })
+            .sum::<usize>()
+}
+
+/// Merges one entry record into `map`.
+pub fn merge<KK, VK, M>(tag: Tag, map: &mut M, dec: &mut Decoder<'_>) -> Result<(), DecodeError>
+where
+    KK: FieldKind,
+    VK: FieldKind,
+    M: MapStorage<Key = KK::Value, Value = VK::Value>,
+{
+    check_wire_type(WireType::Len, tag)?;
+    let len = dec.read_len()?;
+    let mut key = KK::Value::default();
+    let mut value = VK::Value::default();
+    dec.nested(len, |d| {
+        while !d.is_empty() {
+            let t = d.read_tag()?;
+            match t.field_number() {
+                1 => super::merge::<KK>(t, &mut key, d).map_err(|e| e.in_segment("key"))?,
+                2 => super::merge::<VK>(t, &mut value, d).map_err(|e| e.in_segment("value"))?,
+                _ => d.skip_value(t)?,
+            }
+        }
+        Ok(())
+    })?;
+    map.insert_entry(key, value);
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! [`UnknownFields`]: records a message does not know, kept byte-exact.
+
+use std::fmt;
+
+use crate::decoder::{DecodeOptions, Decoder};
+use crate::encoder::Encoder;
+use crate::error::DecodeError;
+use crate::wire::{Tag, WireType};
+
+/// The raw records of fields a message does not know, in arrival order, written back unchanged
+/// on encode.
+///
+/// Generated `merge_field` code sends unknown records here from its default arm:
+/// `_ => self.unknown_fields.merge_field(tag, dec)`.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct UnknownFields {
+    raw: Vec<u8>,
+}
+
+impl UnknownFields {
+    /// No unknown fields.
+    pub const fn new() -> Self {
+        UnknownFields { raw: Vec::new() }
+    }
+
+    /// Captures the record whose tag was just read (tag bytes included, exactly as received).
+    #[inline]
+    pub fn merge_field(&mut self, tag: Tag, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
+        let record = dec.skip_field(tag)?;
+        self.raw.extend_from_slice(record);
+        Ok(())
+    }
+
+    /// Bytes [`encode`](UnknownFields::encode) writes.
+    #[inline]
+    pub fn encoded_len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Writes the captured records back.
+    #[inline]
+    pub fn encode(&self, enc: &mut Encoder<'_>) {
+        if !self.raw.is_empty() {
+            enc.put_slice(&self.raw);
+        }
+    }
+
+    /// The captured records, concatenated.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// Whether nothing was captured.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Forgets every captured record (keeps the allocation).
+    pub fn clear(&mut self) {
+        self.raw.clear();
+    }
+
+    /// Appends already-encoded records after checking that they parse.
+    pub fn push_raw(&mut self, records: &[u8]) -> Result<(), DecodeError> {
+        let mut dec = Decoder::new(records);
+        while !dec.is_empty() {
+            dec.field_start_here();
+            let tag = dec.read_tag()?;
+            dec.skip_field(tag)?;
+        }
+        self.raw.extend_from_slice(records);
+        Ok(())
+    }
+
+    /// Parses the captured records for inspection.
+    pub fn iter(&self) -> UnknownFieldsIter<'_> {
+        UnknownFieldsIter {
+            dec: Decoder::with_options(
+                &self.raw,
+                &DecodeOptions::new().with_recursion_limit(u32::MAX),
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for UnknownFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One parsed unknown record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownField<'a> {
+    number: u32,
+    value: UnknownValue<'a>,
+}
+
+impl<'a> UnknownField<'a> {
+    /// The field number.
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// The payload.
+    pub fn value(&self) -> UnknownValue<'a> {
+        self.value
+    }
+}
+
+/// The payload of an unknown record, by wire type.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnknownValue<'a> {
+    /// `VARINT`.
+    Varint(u64),
+    /// `I64`.
+    I64(u64),
+    /// `LEN`: the payload without its length prefix.
+    Len(&'a [u8]),
+    /// A group: the records between its start and end tags.
+    Group(&'a [u8]),
+    /// `I32`.
+    I32(u32),
+}
+
+/// Iterator over [`UnknownFields`], from [`UnknownFields::iter`].
+#[derive(Debug)]
+pub struct UnknownFieldsIter<'a> {
+    dec: Decoder<'a>,
+}
+
+impl<'a> Iterator for UnknownFieldsIter<'a> {
+    type Item = UnknownField<'a>;
+
+    fn next(&mut self) -> Option<UnknownField<'a>> {
+        if self.dec.is_empty() {
+            return None;
+        }
+        let parsed = (|| {
+            let tag = self.dec.read_tag()?;
+            let value = match tag.wire_type() {
+                WireType::Varint => UnknownValue::Varint(self.dec.read_varint()?),
+                WireType::I64 => UnknownValue::I64(self.dec.read_fixed64()?),
+                WireType::I32 => UnknownValue::I32(self.dec.read_fixed32()?),
+                WireType::Len => UnknownValue::Len(self.dec.read_len_slice()?),
+                WireType::StartGroup => {
+                    UnknownValue::Group(self.dec.skip_group_contents(tag.field_number())?)
+                }
+                WireType::EndGroup => return Err(DecodeError::unexpected_end_group()),
+            };
+            Ok::<_, DecodeError>(UnknownField {
+                number: tag.field_number(),
+                value,
+            })
+        })();
+        match parsed {
+            Ok(f) => Some(f),
+            Err(_) => {
+                // Captured records were validated on the way in; stop rather than loop.
+                self.dec = Decoder::new(&[]);
+                None
+            }
+        }
+    }
+}

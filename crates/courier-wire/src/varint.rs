@@ -1,0 +1,233 @@
+//! Base 128 varints and ZigZag.
+//!
+//! encoding.md, Base 128 Varints: "They allow encoding unsigned 64-bit integers using anywhere
+//! between one and ten bytes". <https://protobuf.dev/programming-guides/encoding/#varints>
+//! Decoding rejects an eleventh byte and a tenth byte that carries more than the one remaining
+//! bit of a `u64`.
+
+use crate::error::DecodeError;
+
+/// The most bytes a varint takes.
+pub const MAX_LEN: usize = 10;
+
+/// The number of bytes `value` takes as a varint (1 to 10).
+#[inline]
+pub const fn encoded_len(value: u64) -> usize {
+    // Significant bits, at least 1; ceil(bits / 7) computed as (bits * 9 + 64) / 64.
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    (bits * 9 + 64) / 64
+}
+
+/// Writes `value` as a varint into the front of `out` and returns how many bytes it took.
+#[inline]
+pub fn encode_to_array(mut value: u64, out: &mut [u8; MAX_LEN]) -> usize {
+    let mut n = 0;
+    for slot in out.iter_mut() {
+        n += 1;
+        if value < 0x80 {
+            *slot = value as u8;
+            break;
+        }
+        *slot = (value as u8) | 0x80;
+        value >>= 7;
+    }
+    n
+}
+
+/// Appends `value` as a varint to `out`.
+#[inline]
+pub fn encode(value: u64, out: &mut Vec<u8>) {
+    crate::Encoder::new(out).put_varint(value);
+}
+
+/// Decodes a varint from the front of `input`: the value and the number of bytes read.
+pub fn decode(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+    let mut dec = crate::Decoder::new(input);
+    let v = dec.read_varint()?;
+    Ok((v, input.len() - dec.remaining()))
+}
+
+/// Decodes ten or more available bytes without per-byte bounds checks.
+#[inline(always)]
+pub(crate) fn decode_array(b: &[u8; MAX_LEN]) -> Result<(u64, usize), DecodeError> {
+    let mut v = u64::from(b[0] & 0x7f);
+    if b[0] < 0x80 {
+        return Ok((v, 1));
+    }
+    macro_rules! step {
+        ($i:literal) => {
+            let x = u64::from(b[$i]);
+            v |= (x & 0x7f) << (7 * $i);
+            if x < 0x80 {
+                return Ok((v, $i + 1));
+            }
+        };
+    }
+    step!(1);
+    step!(2);
+    step!(3);
+    step!(4);
+    step!(5);
+    step!(6);
+    step!(7);
+    step!(8);
+    // The tenth byte carries the single remaining bit (bit 63).
+    let x = b[9];
+    if x >= 0x80 {
+        return Err(DecodeError::varint_too_long());
+    }
+    if x > 1 {
+        return Err(DecodeError::varint_overflow());
+    }
+    Ok((v | (u64::from(x) << 63), 10))
+}
+
+/// Decodes fewer than ten available bytes, one at a time.
+#[cold]
+pub(crate) fn decode_short(b: &[u8]) -> Result<(u64, usize), DecodeError> {
+    let mut v = 0u64;
+    for (i, &x) in b.iter().enumerate() {
+        // Fewer than 10 bytes, so i <= 8 and the shift never reaches the overflow byte.
+        v |= u64::from(x & 0x7f) << (7 * i);
+        if x < 0x80 {
+            return Ok((v, i + 1));
+        }
+    }
+    Err(DecodeError::truncated())
+}
+
+/// ZigZag-encodes a `sint32`: `(n << 1) ^ (n >> 31)`.
+#[inline]
+pub const fn zigzag_encode32(n: i32) -> u32 {
+    // encoding.md, Signed Integers: "each value `n` is encoded using `(n << 1) ^ (n >> 31)` for
+    // `sint32`s". <https://protobuf.dev/programming-guides/encoding/#signed-ints>
+    ((n as u32) << 1) ^ ((n >> 31) as u32)
+}
+
+/// ZigZag-encodes a `sint64`: `(n << 1) ^ (n >> 63)`.
+#[inline]
+pub const fn zigzag_encode64(n: i64) -> u64 {
+    ((n as u64) << 1) ^ ((n >> 63) as u64)
+}
+
+/// Decodes a ZigZag `sint32`.
+#[inline]
+pub const fn zigzag_decode32(n: u32) -> i32 {
+    ((n >> 1) as i32) ^ (-((n & 1) as i32))
+}
+
+/// Decodes a ZigZag `sint64`.
+#[inline]
+pub const fn zigzag_decode64(n: u64) -> i64 {
+    ((n >> 1) as i64) ^ (-((n & 1) as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DecodeErrorKind;
+    use proptest::prelude::*;
+
+    fn enc(v: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(v, &mut out);
+        out
+    }
+
+    #[test]
+    fn known_answers() {
+        assert_eq!(enc(0), [0x00]);
+        assert_eq!(enc(1), [0x01]);
+        assert_eq!(enc(127), [0x7f]);
+        assert_eq!(enc(128), [0x80, 0x01]);
+        assert_eq!(enc(150), [0x96, 0x01]);
+        assert_eq!(enc(16_383), [0xff, 0x7f]);
+        assert_eq!(enc(16_384), [0x80, 0x80, 0x01]);
+        assert_eq!(enc(u64::from(u32::MAX)), [0xff, 0xff, 0xff, 0xff, 0x0f]);
+        assert_eq!(
+            enc(u64::MAX),
+            [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
+        );
+        // int32 -1 is sign-extended to 64 bits: ten bytes.
+        assert_eq!(
+            enc(-1i32 as i64 as u64),
+            [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
+        );
+        // encoding.md: -2 as int is "11111110 11111111 ... 00000001".
+        assert_eq!(
+            enc(-2i64 as u64),
+            [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
+        );
+    }
+
+    #[test]
+    fn lengths_match_encoding() {
+        for bits in 0..64 {
+            for v in [1u64 << bits, (1u64 << bits) - 1, (1u64 << bits) | 1] {
+                assert_eq!(encoded_len(v), enc(v).len(), "{v}");
+            }
+        }
+        assert_eq!(encoded_len(0), 1);
+        assert_eq!(encoded_len(u64::MAX), 10);
+    }
+
+    #[test]
+    fn decode_known_answers() {
+        assert_eq!(decode(&[0x96, 0x01]).unwrap(), (150, 2));
+        assert_eq!(decode(&[0x96, 0x01, 0xff]).unwrap(), (150, 2));
+        // Non-canonical (padded) encodings are valid.
+        assert_eq!(decode(&[0x81, 0x80, 0x80, 0x00]).unwrap(), (1, 4));
+        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        assert_eq!(decode(&max).unwrap(), (u64::MAX, 10));
+        let mut padded = max.to_vec();
+        padded.extend_from_slice(&[0, 0, 0]);
+        assert_eq!(decode(&padded).unwrap(), (u64::MAX, 10));
+    }
+
+    #[test]
+    fn decode_errors() {
+        let kind = |b: &[u8]| decode(b).unwrap_err().kind();
+        assert_eq!(kind(&[]), DecodeErrorKind::Truncated);
+        assert_eq!(kind(&[0x80]), DecodeErrorKind::Truncated);
+        assert_eq!(kind(&[0xff; 9]), DecodeErrorKind::Truncated);
+        // Eleven bytes: the tenth still has its continuation bit.
+        assert_eq!(kind(&[0xff; 11]), DecodeErrorKind::VarintTooLong);
+        assert_eq!(kind(&[0x80; 10]), DecodeErrorKind::VarintTooLong);
+        // Ten bytes whose last one carries more than bit 63.
+        let over = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
+        assert_eq!(kind(&over), DecodeErrorKind::VarintOverflow);
+        let over = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f];
+        assert_eq!(kind(&over), DecodeErrorKind::VarintOverflow);
+    }
+
+    #[test]
+    fn zigzag_known_answers() {
+        // encoding.md's table.
+        assert_eq!(zigzag_encode32(0), 0);
+        assert_eq!(zigzag_encode32(-1), 1);
+        assert_eq!(zigzag_encode32(1), 2);
+        assert_eq!(zigzag_encode32(-2), 3);
+        assert_eq!(zigzag_encode32(0x7fff_ffff), 0xffff_fffe);
+        assert_eq!(zigzag_encode32(-0x8000_0000), 0xffff_ffff);
+        assert_eq!(zigzag_encode64(-500), 999);
+        assert_eq!(zigzag_encode64(i64::MIN), u64::MAX);
+        assert_eq!(zigzag_encode64(i64::MAX), u64::MAX - 1);
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(v: u64, pad in 0usize..12) {
+            let mut bytes = enc(v);
+            prop_assert_eq!(bytes.len(), encoded_len(v));
+            bytes.extend(std::iter::repeat_n(0xaa, pad));
+            prop_assert_eq!(decode(&bytes).unwrap(), (v, encoded_len(v)));
+        }
+
+        #[test]
+        fn zigzag_round_trip(a: i32, b: i64) {
+            prop_assert_eq!(zigzag_decode32(zigzag_encode32(a)), a);
+            prop_assert_eq!(zigzag_decode64(zigzag_encode64(b)), b);
+            prop_assert_eq!(u64::from(zigzag_encode32(a)), zigzag_encode64(i64::from(a)));
+        }
+    }
+}
