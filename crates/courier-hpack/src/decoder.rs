@@ -1,0 +1,330 @@
+//! The HPACK decoder (RFC 7541 §3, §6): header block in, header fields out, with limits.
+
+use bytes::BytesMut;
+
+use crate::error::{DecoderError, ErrorKind};
+use crate::field::{ENTRY_OVERHEAD, HeaderField};
+use crate::table::DecoderTable;
+use crate::{huffman, integer};
+
+/// The default SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2): 4,096 octets.
+pub const DEFAULT_TABLE_SIZE: usize = 4096;
+
+/// The decoder's default maximum header list size: 64 KiB (name + value + 32 per field).
+pub const DEFAULT_MAX_HEADER_LIST_SIZE: usize = 64 * 1024;
+
+/// The decoder's default maximum string length: 64 KiB.
+pub const DEFAULT_MAX_STRING_LEN: usize = 64 * 1024;
+
+/// Decodes header blocks, keeping the dynamic table in step with the peer's encoder.
+///
+/// One `Decoder` per connection and direction. Every header block the peer sends must go
+/// through [`decode`](Self::decode), in order, even the ones whose stream is refused: the
+/// dynamic table is shared by all of them.
+///
+/// Limits, each with a safe default and a setter:
+/// - the maximum dynamic table size, the SETTINGS_HEADER_TABLE_SIZE we advertised
+///   ([`set_max_table_size`](Self::set_max_table_size), default 4,096);
+/// - the maximum header list size, name + value + 32 summed over the fields, checked field by
+///   field while decoding so a small block that references a large table entry many times (an
+///   "HPACK bomb", CVE-2016-6581) never turns into a large allocation
+///   ([`set_max_header_list_size`](Self::set_max_header_list_size), default 64 KiB);
+/// - the maximum length of one decoded name or value
+///   ([`set_max_string_len`](Self::set_max_string_len), default 64 KiB).
+///
+/// Memory used while decoding one block is bounded by the dynamic table size plus a small
+/// multiple of the block's own length.
+#[derive(Debug)]
+pub struct Decoder {
+    table: DecoderTable,
+    /// The SETTINGS_HEADER_TABLE_SIZE in force: no size update may exceed it.
+    max_table_size: usize,
+    /// Set when our setting dropped below the table's current maximum: the next block must
+    /// begin with a dynamic table size update.
+    size_update_required: bool,
+    max_header_list_size: usize,
+    max_string_len: usize,
+    /// Decoded literal strings of the current block; fields share it through `Bytes`.
+    scratch: BytesMut,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new(DEFAULT_TABLE_SIZE)
+    }
+}
+
+/// Per-block bookkeeping of the header list size limit.
+struct ListState {
+    size: usize,
+    /// The first limit the block broke, and where.
+    over: Option<DecoderError>,
+}
+
+impl Decoder {
+    /// A decoder whose dynamic table may grow to `max_table_size` octets: the
+    /// SETTINGS_HEADER_TABLE_SIZE we advertise (4,096 unless our SETTINGS say otherwise).
+    pub fn new(max_table_size: usize) -> Self {
+        Self {
+            table: DecoderTable::new(max_table_size),
+            max_table_size,
+            size_update_required: false,
+            max_header_list_size: DEFAULT_MAX_HEADER_LIST_SIZE,
+            max_string_len: DEFAULT_MAX_STRING_LEN,
+            scratch: BytesMut::new(),
+        }
+    }
+
+    /// Sets the SETTINGS_HEADER_TABLE_SIZE in force: call it when the peer acknowledges our
+    /// SETTINGS that changed it. Later size updates may not exceed it. When it is below the
+    /// table's current maximum, the table shrinks now and the next header block must begin with
+    /// a dynamic table size update (RFC 7541 §4.2).
+    pub fn set_max_table_size(&mut self, max_table_size: usize) {
+        self.max_table_size = max_table_size;
+        if max_table_size < self.table.max_size() {
+            self.table.set_max_size(max_table_size);
+            self.size_update_required = true;
+        }
+    }
+
+    /// The SETTINGS_HEADER_TABLE_SIZE in force.
+    pub fn max_table_size(&self) -> usize {
+        self.max_table_size
+    }
+
+    /// Sets the maximum header list size (name + value + 32 per field, RFC 9113 §6.5.2).
+    pub fn set_max_header_list_size(&mut self, max: usize) {
+        self.max_header_list_size = max;
+    }
+
+    /// The maximum header list size.
+    pub fn max_header_list_size(&self) -> usize {
+        self.max_header_list_size
+    }
+
+    /// Sets the maximum length of a decoded name or value.
+    pub fn set_max_string_len(&mut self, max: usize) {
+        self.max_string_len = max;
+    }
+
+    /// The maximum length of a decoded name or value.
+    pub fn max_string_len(&self) -> usize {
+        self.max_string_len
+    }
+
+    /// The dynamic table's current size in octets (entries counted as name + value + 32).
+    pub fn table_size(&self) -> usize {
+        self.table.size()
+    }
+
+    /// The dynamic table's current maximum size (the last size update, or the setting).
+    pub fn table_max_size(&self) -> usize {
+        self.table.max_size()
+    }
+
+    /// The number of entries in the dynamic table.
+    pub fn table_len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Decodes a complete header block, passing each field to `f` in order.
+    ///
+    /// On a compression error ([`DecoderError::is_compression_error`]) decoding stops and the
+    /// decoder must not be used again: the connection is over. When the header list exceeds
+    /// [`max_header_list_size`](Self::max_header_list_size) or a string exceeds
+    /// [`max_string_len`](Self::max_string_len), the rest of the block is still decoded to keep
+    /// the dynamic table in sync, but no further field reaches `f`, and the error is returned
+    /// at the end; the fields `f` already received belong to the refused list.
+    pub fn decode(
+        &mut self,
+        block: &[u8],
+        mut f: impl FnMut(HeaderField),
+    ) -> Result<(), DecoderError> {
+        let mut list = ListState {
+            size: 0,
+            over: None,
+        };
+        let mut pos = 0;
+        let result = self.decode_block(block, &mut pos, &mut list, &mut f);
+        self.scratch.clear();
+        match result {
+            Err(kind) => Err(DecoderError::new(kind, pos)),
+            Ok(()) => list.over.map_or(Ok(()), Err),
+        }
+    }
+
+    /// Decodes a complete header block into a new `Vec`. See [`decode`](Self::decode).
+    pub fn decode_to_vec(&mut self, block: &[u8]) -> Result<Vec<HeaderField>, DecoderError> {
+        let mut out = Vec::new();
+        self.decode(block, |f| out.push(f))?;
+        Ok(out)
+    }
+
+    fn decode_block(
+        &mut self,
+        block: &[u8],
+        pos: &mut usize,
+        list: &mut ListState,
+        f: &mut impl FnMut(HeaderField),
+    ) -> Result<(), ErrorKind> {
+        // Dynamic table size updates: any number, first in the block.
+        if self.size_update_required {
+            // RFC 7541 §4.2: "This dynamic table size update MUST occur at the beginning of the
+            // first header block following the change to the dynamic table size."
+            // <https://www.rfc-editor.org/rfc/rfc7541#section-4.2>
+            if block.first().is_none_or(|b| b & 0xe0 != 0x20) {
+                return Err(ErrorKind::MissingTableSizeUpdate);
+            }
+            self.size_update_required = false;
+        }
+        while let Some(&b) = block.get(*pos) {
+            if b & 0xe0 != 0x20 {
+                break;
+            }
+            let size = integer::decode(block, pos, 5)?;
+            // RFC 7541 §6.3: "The new maximum size MUST be lower than or equal to the limit
+            // determined by the protocol using HPACK. A value that exceeds this limit MUST be
+            // treated as a decoding error." <https://www.rfc-editor.org/rfc/rfc7541#section-6.3>
+            if size > self.max_table_size {
+                return Err(ErrorKind::TableSizeTooLarge);
+            }
+            self.table.set_max_size(size);
+        }
+
+        while let Some(&b) = block.get(*pos) {
+            let start = *pos;
+            if b & 0x80 != 0 {
+                // RFC 7541 §6.1: indexed header field.
+                let index = integer::decode(block, pos, 7)?;
+                // RFC 7541 §6.1: "The index value of 0 is not used. It MUST be treated as a
+                // decoding error if found in an indexed header field representation."
+                // RFC 7541 §2.3.3: "Indices strictly greater than the sum of the lengths of
+                // both tables MUST be treated as a decoding error."
+                // <https://www.rfc-editor.org/rfc/rfc7541#section-2.3.3>
+                let size = self
+                    .table
+                    .entry_size(index)
+                    .ok_or(ErrorKind::InvalidIndex)?;
+                if self.admit(list, size, start) {
+                    let (name, value) = self.table.get(index).ok_or(ErrorKind::InvalidIndex)?;
+                    f(HeaderField::new(name, value));
+                }
+            } else if b & 0x40 != 0 {
+                // RFC 7541 §6.2.1: literal header field with incremental indexing.
+                let name_index = integer::decode(block, pos, 6)?;
+                let name_len = if name_index == 0 {
+                    self.read_string(block, pos)?
+                } else {
+                    let (name, _) = self.table.get(name_index).ok_or(ErrorKind::InvalidIndex)?;
+                    self.scratch.extend_from_slice(&name);
+                    name.len()
+                };
+                let value_len = self.read_string(block, pos)?;
+                let size = name_len + value_len + ENTRY_OVERHEAD;
+                let (name, value) = self.scratch.split_at(name_len);
+                let stored = self.table.insert(name, value);
+                let emit = self.string_ok(list, name_len, value_len, start)
+                    && self.admit(list, size, start);
+                if emit {
+                    let (name, value) = match stored {
+                        Some(entry) => entry,
+                        None => {
+                            let mut all = self.scratch.split().freeze();
+                            let name = all.split_to(name_len);
+                            (name, all)
+                        }
+                    };
+                    f(HeaderField::new(name, value));
+                }
+                self.scratch.clear();
+            } else if b & 0x20 != 0 {
+                // RFC 7541 §4.2: "This dynamic table size update MUST occur at the beginning of
+                // the first header block following the change to the dynamic table size." A size
+                // update after a field representation is therefore a decoding error.
+                // <https://www.rfc-editor.org/rfc/rfc7541#section-4.2>
+                return Err(ErrorKind::LateTableSizeUpdate);
+            } else {
+                // RFC 7541 §6.2.2 (0000) and §6.2.3 (0001): literal header field without indexing
+                // or never indexed; neither touches the dynamic table.
+                let never_indexed = b & 0x10 != 0;
+                let name_index = integer::decode(block, pos, 4)?;
+                let name = if name_index == 0 {
+                    let len = self.read_string(block, pos)?;
+                    Err(len)
+                } else {
+                    let (name, _) = self.table.get(name_index).ok_or(ErrorKind::InvalidIndex)?;
+                    Ok(name)
+                };
+                let name_len = match &name {
+                    Ok(n) => n.len(),
+                    Err(len) => *len,
+                };
+                let value_len = self.read_string(block, pos)?;
+                let size = name_len + value_len + ENTRY_OVERHEAD;
+                if self.string_ok(list, name_len, value_len, start) && self.admit(list, size, start)
+                {
+                    let mut all = self.scratch.split().freeze();
+                    let name = match name {
+                        Ok(n) => n,
+                        Err(len) => all.split_to(len),
+                    };
+                    f(HeaderField::new(name, all).with_never_indexed(never_indexed));
+                } else {
+                    self.scratch.clear();
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts a field of `size` into the header list; whether it may still be passed on.
+    #[inline]
+    fn admit(&self, list: &mut ListState, size: usize, offset: usize) -> bool {
+        list.size = list.size.saturating_add(size);
+        if list.over.is_some() {
+            return false;
+        }
+        if list.size > self.max_header_list_size {
+            list.over = Some(DecoderError::new(ErrorKind::HeaderListTooLarge, offset));
+            return false;
+        }
+        true
+    }
+
+    /// Checks the string length limit; whether the field may still be passed on.
+    #[inline]
+    fn string_ok(&self, list: &mut ListState, name: usize, value: usize, offset: usize) -> bool {
+        if name.max(value) <= self.max_string_len {
+            return true;
+        }
+        if list.over.is_none() {
+            list.over = Some(DecoderError::new(ErrorKind::StringTooLong, offset));
+        }
+        false
+    }
+
+    /// Reads a string literal (RFC 7541 §5.2) at `*pos`, appends it decoded to the scratch
+    /// buffer, and returns its decoded length.
+    fn read_string(&mut self, block: &[u8], pos: &mut usize) -> Result<usize, ErrorKind> {
+        let huffman = block.get(*pos).is_some_and(|b| b & 0x80 != 0);
+        let len = integer::decode(block, pos, 7)?;
+        let Some(src) = block.get(*pos..pos.saturating_add(len)) else {
+            return Err(ErrorKind::Truncated);
+        };
+        *pos += len;
+        if !huffman {
+            self.scratch.extend_from_slice(src);
+            return Ok(len);
+        }
+        let start = self.scratch.len();
+        self.scratch
+            .resize(start + huffman::max_decoded_len(len), 0);
+        match huffman::decode_into(src, &mut self.scratch[start..]) {
+            Ok(n) => {
+                self.scratch.truncate(start + n);
+                Ok(n)
+            }
+            Err(_) => Err(ErrorKind::InvalidHuffman),
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! The HPACK encoder (RFC 7541 §6, §7.1): header fields in, a header block out.
+
+use crate::buf::EncodeBuf;
+use crate::decoder::DEFAULT_TABLE_SIZE;
+use crate::field::{ENTRY_OVERHEAD, FieldRef};
+use crate::table::{DynamicMatch, EncoderTable, StaticMatch, static_find};
+use crate::{huffman, integer};
+
+/// `set-cookie` values shorter than this are sent never-indexed by default: a short secret is
+/// the one a compression side channel can guess (RFC 7541 §7.1.3).
+const SHORT_SET_COOKIE: usize = 20;
+
+/// Encodes header blocks, keeping a mirror of the peer decoder's dynamic table.
+///
+/// One `Encoder` per connection and direction; blocks must reach the peer in the order they
+/// were encoded.
+///
+/// Policy:
+/// - a field already in the static or dynamic table is sent as one index;
+/// - a field the caller marks sensitive, and by default `authorization`,
+///   `proxy-authorization`, `cookie` and `set-cookie` values shorter than 20 octets, is sent
+///   never-indexed (RFC 7541 §7.1.3), so neither this hop nor the next indexes it;
+/// - values that change with nearly every message (`content-length`, `date`-like validators,
+///   `grpc-timeout`, `grpc-message`, ...) are sent without indexing, by name index when the name
+///   is known; everything else is added to the dynamic table unless it would take more than
+///   three quarters of it;
+/// - each string is Huffman-coded only when that is strictly shorter.
+///
+/// The headers every gRPC call repeats hit the fast path: the static table is one `match` on
+/// the name, and after the first call `:path`, `:authority`, `content-type`, `te` and
+/// `user-agent` are single-octet indexes into the dynamic table, searched newest first.
+///
+/// Table size: the encoder uses the smaller of the peer's SETTINGS_HEADER_TABLE_SIZE
+/// ([`update_max_table_size`](Self::update_max_table_size)) and its own cap
+/// ([`set_max_table_size`](Self::set_max_table_size)); a change is signalled with dynamic table
+/// size updates at the start of the next block (RFC 7541 §4.2), the smallest size reached first
+/// when it went down and up again.
+#[derive(Debug)]
+pub struct Encoder {
+    table: EncoderTable,
+    /// The peer's SETTINGS_HEADER_TABLE_SIZE.
+    peer_max: usize,
+    /// Our own cap on the table size.
+    cap: usize,
+    /// A size change to signal at the next block start: (smallest size since the last block,
+    /// final size).
+    pending: Option<(usize, usize)>,
+    /// When strings are Huffman-coded.
+    huffman: Huffman,
+}
+
+/// When the [`Encoder`] Huffman-codes a string literal (RFC 7541 §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Huffman {
+    /// When the coded string is strictly shorter than the raw one (the default).
+    #[default]
+    WhenShorter,
+    /// Always, even when it is not shorter (as the RFC 7541 C.4 and C.6 examples do).
+    Always,
+    /// Never: every string is sent raw.
+    Never,
+}
+
+/// How [`Encoder::encode_with`] represents one field when it is not already in a table.
+///
+/// A field with an exact match in the static or dynamic table is always sent as an index,
+/// except [`NeverIndexed`](Self::NeverIndexed), which is always a literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Indexing {
+    /// The encoder's policy (see [`Encoder`]).
+    Auto,
+    /// Literal with incremental indexing (RFC 7541 §6.2.1), if it fits the table.
+    Incremental,
+    /// Literal without indexing (RFC 7541 §6.2.2).
+    WithoutIndexing,
+    /// Literal never indexed (RFC 7541 §6.2.3).
+    NeverIndexed,
+}
+
+impl Default for Encoder {
+    fn default() -> Self {
+        Self::new(DEFAULT_TABLE_SIZE)
+    }
+}
+
+impl Encoder {
+    /// An encoder for a peer whose decoder's table size is `max_table_size` (its
+    /// SETTINGS_HEADER_TABLE_SIZE; 4,096 until its SETTINGS say otherwise). This is also the
+    /// encoder's own cap until [`set_max_table_size`](Self::set_max_table_size) changes it.
+    pub fn new(max_table_size: usize) -> Self {
+        Self {
+            table: EncoderTable::new(max_table_size),
+            peer_max: max_table_size,
+            cap: max_table_size,
+            pending: None,
+            huffman: Huffman::WhenShorter,
+        }
+    }
+
+    /// Reacts to the peer's SETTINGS_HEADER_TABLE_SIZE: the table never exceeds it, and the
+    /// next block starts with the size update(s) the change needs.
+    pub fn update_max_table_size(&mut self, peer_setting: usize) {
+        self.peer_max = peer_setting;
+        self.apply_size();
+    }
+
+    /// Sets the encoder's own cap on its table size (memory it is willing to mirror); the
+    /// table uses the smaller of this and the peer's setting.
+    pub fn set_max_table_size(&mut self, cap: usize) {
+        self.cap = cap;
+        self.apply_size();
+    }
+
+    fn apply_size(&mut self) {
+        let new = self.peer_max.min(self.cap);
+        let current = self.table.max_size();
+        if new == current && self.pending.is_none() {
+            return;
+        }
+        let smallest = self.pending.map_or(current, |(s, _)| s).min(new);
+        self.pending = Some((smallest, new));
+        // Evicting now is safe: nothing is encoded before the update that tells the peer.
+        self.table.set_max_size(new);
+    }
+
+    /// When strings are Huffman-coded (by default when that is shorter).
+    pub fn set_huffman(&mut self, huffman: Huffman) {
+        self.huffman = huffman;
+    }
+
+    /// The dynamic table's maximum size now (what the next block announces, if it changed).
+    pub fn table_max_size(&self) -> usize {
+        self.table.max_size()
+    }
+
+    /// The dynamic table's current size in octets.
+    pub fn table_size(&self) -> usize {
+        self.table.size()
+    }
+
+    /// The number of entries in the dynamic table.
+    pub fn table_len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Encodes one header block: appends it to `dst` (a `Vec<u8>` or `BytesMut`).
+    ///
+    /// ```
+    /// use courier_hpack::{Encoder, FieldRef};
+    /// let mut enc = Encoder::new(4096);
+    /// let mut block = Vec::new();
+    /// enc.encode(
+    ///     [
+    ///         FieldRef::new(b":method", b"POST"),
+    ///         FieldRef::sensitive(b"x-api-key", b"secret"),
+    ///     ],
+    ///     &mut block,
+    /// );
+    /// assert_eq!(block[0], 0x83); // `:method: POST` is static entry 3
+    /// ```
+    pub fn encode<'a, I>(&mut self, fields: I, dst: &mut impl EncodeBuf)
+    where
+        I: IntoIterator,
+        I::Item: Into<FieldRef<'a>>,
+    {
+        self.begin_block(dst);
+        for field in fields {
+            self.encode_field(field.into(), Indexing::Auto, dst);
+        }
+    }
+
+    /// Encodes one header block with an explicit representation per field, for callers that
+    /// must reproduce a given encoding (an intermediary preserving what it received, or the RFC
+    /// examples). See [`Indexing`].
+    pub fn encode_with<'a, I, F>(&mut self, fields: I, dst: &mut impl EncodeBuf)
+    where
+        I: IntoIterator<Item = (F, Indexing)>,
+        F: Into<FieldRef<'a>>,
+    {
+        self.begin_block(dst);
+        for (field, indexing) in fields {
+            self.encode_field(field.into(), indexing, dst);
+        }
+    }
+
+    /// Emits the pending dynamic table size updates, which must open the block.
+    fn begin_block(&mut self, dst: &mut impl EncodeBuf) {
+        if let Some((smallest, last)) = self.pending.take() {
+            // RFC 7541 §4.2: "In the case that this size is changed more than once in this
+            // interval, the smallest maximum table size that occurs in that interval MUST be
+            // signaled in a dynamic table size update. The final maximum size is always
+            // signaled, resulting in at most two dynamic table size updates."
+            // <https://www.rfc-editor.org/rfc/rfc7541#section-4.2>
+            if smallest < last {
+                integer::encode(smallest, 5, 0x20, dst);
+            }
+            integer::encode(last, 5, 0x20, dst);
+        }
+    }
+
+    #[inline]
+    fn encode_field(&mut self, field: FieldRef<'_>, indexing: Indexing, dst: &mut impl EncodeBuf) {
+        let FieldRef { name, value, .. } = field;
+        let sensitive = match indexing {
+            Indexing::Auto => field.sensitive || sensitive_by_default(name, value),
+            Indexing::NeverIndexed => true,
+            Indexing::Incremental | Indexing::WithoutIndexing => field.sensitive,
+        };
+        let stat = static_find(name, value);
+        if let (StaticMatch::Full(i), false) = (stat, sensitive) {
+            // RFC 7541 §6.1: indexed header field, 1-bit pattern then a 7-bit prefix index.
+            integer::encode(i, 7, 0x80, dst);
+            return;
+        }
+        let dynamic = if self.table.len() == 0 {
+            DynamicMatch::None
+        } else {
+            self.table.find(name, value)
+        };
+        if let (DynamicMatch::Full(i), false) = (dynamic, sensitive) {
+            integer::encode(i, 7, 0x80, dst);
+            return;
+        }
+        let name_index = match (stat, dynamic) {
+            (StaticMatch::Full(i) | StaticMatch::Name(i), _) => Some(i),
+            (_, DynamicMatch::Full(i) | DynamicMatch::Name(i)) => Some(i),
+            _ => None,
+        };
+        let index = match indexing {
+            _ if sensitive => false,
+            Indexing::Auto => self.worth_indexing(name, value, name_index.is_some()),
+            Indexing::Incremental => true,
+            Indexing::WithoutIndexing | Indexing::NeverIndexed => false,
+        };
+        if sensitive {
+            // RFC 7541 §6.2.3: literal header field never indexed, 0001 then a 4-bit prefix.
+            self.literal(name_index, name, value, 4, 0x10, dst);
+        } else if index {
+            // RFC 7541 §6.2.1: literal with incremental indexing, 01 then a 6-bit prefix.
+            self.literal(name_index, name, value, 6, 0x40, dst);
+            self.table.insert(name, value);
+        } else {
+            // RFC 7541 §6.2.2: literal without indexing, 0000 then a 4-bit prefix.
+            self.literal(name_index, name, value, 4, 0x00, dst);
+        }
+    }
+
+    #[inline]
+    fn literal(
+        &self,
+        name_index: Option<usize>,
+        name: &[u8],
+        value: &[u8],
+        prefix: u8,
+        flags: u8,
+        dst: &mut impl EncodeBuf,
+    ) {
+        match name_index {
+            Some(i) => integer::encode(i, prefix, flags, dst),
+            None => {
+                dst.push_u8(flags);
+                string(name, self.huffman, dst);
+            }
+        }
+        string(value, self.huffman, dst);
+    }
+
+    /// Whether adding this field to the table is likely to pay off.
+    #[inline]
+    fn worth_indexing(&self, name: &[u8], value: &[u8], name_known: bool) -> bool {
+        let size = name.len() + value.len() + ENTRY_OVERHEAD;
+        if size > self.table.max_size() / 4 * 3 {
+            return false;
+        }
+        // A value that changes with nearly every message only churns the table; its name is
+        // indexed once (when no table has it yet) so later fields can refer to it.
+        !(name_known && volatile_value(name))
+    }
+}
+
+/// Names whose values rarely repeat.
+fn volatile_value(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"content-length"
+            | b"etag"
+            | b"if-modified-since"
+            | b"if-none-match"
+            | b"last-modified"
+            | b"location"
+            | b"age"
+            | b"content-range"
+            | b"grpc-timeout"
+            | b"grpc-message"
+            | b"grpc-status-details-bin"
+    )
+}
+
+/// The default never-indexed policy (RFC 7541 §7.1.3).
+#[inline]
+fn sensitive_by_default(name: &[u8], value: &[u8]) -> bool {
+    match name {
+        b"authorization" | b"proxy-authorization" | b"cookie" => true,
+        b"set-cookie" => value.len() < SHORT_SET_COOKIE,
+        _ => false,
+    }
+}
+
+/// A string literal (RFC 7541 §5.2), Huffman-coded when strictly shorter.
+#[inline]
+fn string(s: &[u8], policy: Huffman, dst: &mut impl EncodeBuf) {
+    let (coded, use_huffman) = match policy {
+        Huffman::WhenShorter => {
+            let coded = huffman::encoded_len(s);
+            (coded, coded < s.len())
+        }
+        Huffman::Always => (huffman::encoded_len(s), true),
+        Huffman::Never => (0, false),
+    };
+    if use_huffman {
+        integer::encode(coded, 7, 0x80, dst);
+        huffman::encode(s, dst);
+    } else {
+        integer::encode(s.len(), 7, 0x00, dst);
+        dst.push_slice(s);
+    }
+}
