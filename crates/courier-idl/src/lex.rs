@@ -473,18 +473,18 @@ impl Lexer<'_> {
             TokenKind::Ident
         } else if b.is_ascii_digit() {
             self.bump();
-            self.number(start, b == b'0', false)
+            self.number(b == b'0', false)
         } else if b == b'.' && self.peek_at(1).is_some_and(|b| b.is_ascii_digit()) {
             if self.prev_ident_end == Some(start) {
                 // protoc does not accept `blah.123`.
                 self.error_at(
-                    start.saturating_sub(1),
+                    start,
                     start + 1,
                     "Need space between identifier and decimal point.",
                 );
             }
             self.bump();
-            self.number(start, false, true)
+            self.number(false, true)
         } else if b == b'"' || b == b'\'' {
             self.bump();
             self.string(b);
@@ -514,12 +514,7 @@ impl Lexer<'_> {
     }
 
     /// The rest of a number whose first character (a digit, or a `.` before a digit) was read.
-    fn number(
-        &mut self,
-        start: usize,
-        started_with_zero: bool,
-        started_with_dot: bool,
-    ) -> TokenKind {
+    fn number(&mut self, started_with_zero: bool, started_with_dot: bool) -> TokenKind {
         let mut is_float = false;
         if started_with_zero && matches!(self.peek(), Some(b'x' | b'X')) {
             self.bump();
@@ -557,11 +552,7 @@ impl Lexer<'_> {
             }
         }
         if self.peek().is_some_and(is_letter) {
-            self.error_at(
-                start,
-                self.pos + 1,
-                "Need space between number and identifier.",
-            );
+            self.error_here("Need space between number and identifier.");
         } else if self.peek() == Some(b'.') {
             if is_float {
                 self.error_here("Already saw decimal point or exponent; can't have another one.");
