@@ -800,3 +800,386 @@ impl TestAll {
         s
     }
 }
+
+/// A small deterministic generator (SplitMix64) for test messages.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+    pub fn chance(&mut self, one_in: u64) -> bool {
+        self.below(one_in) == 0
+    }
+    /// Integers biased towards boundaries and every varint length.
+    fn int_bits(&mut self) -> u64 {
+        match self.below(6) {
+            0 => 0,
+            1 => self.below(128),
+            2 => u64::MAX - self.below(3),
+            3 => 1u64 << self.below(64),
+            _ => self.next_u64() >> self.below(64),
+        }
+    }
+    fn float_bits64(&mut self) -> f64 {
+        match self.below(6) {
+            0 => 0.0,
+            1 => -0.0,
+            2 => f64::INFINITY,
+            3 => 1.5,
+            _ => {
+                let v = f64::from_bits(self.next_u64());
+                if v.is_nan() { -2.25 } else { v }
+            }
+        }
+    }
+    fn float_bits32(&mut self) -> f32 {
+        match self.below(6) {
+            0 => 0.0,
+            1 => -0.0,
+            2 => f32::NEG_INFINITY,
+            3 => 0.1,
+            _ => {
+                let v = f32::from_bits(self.next_u64() as u32);
+                if v.is_nan() { 3.5 } else { v }
+            }
+        }
+    }
+}
+
+/// Generates one value of a field's Rust type.
+pub trait Generate: Sized {
+    fn generate(rng: &mut Rng, depth: u32) -> Self;
+}
+
+macro_rules! gen_int {
+    ($($t:ty),*) => {$(
+        impl Generate for $t {
+            fn generate(rng: &mut Rng, _: u32) -> Self {
+                rng.int_bits() as $t
+            }
+        }
+    )*};
+}
+gen_int!(i32, i64, u32, u64);
+
+impl Generate for bool {
+    fn generate(rng: &mut Rng, _: u32) -> Self {
+        rng.chance(2)
+    }
+}
+impl Generate for f32 {
+    fn generate(rng: &mut Rng, _: u32) -> Self {
+        rng.float_bits32()
+    }
+}
+impl Generate for f64 {
+    fn generate(rng: &mut Rng, _: u32) -> Self {
+        rng.float_bits64()
+    }
+}
+impl Generate for String {
+    fn generate(rng: &mut Rng, _: u32) -> Self {
+        const POOL: [char; 8] = ['a', 'Z', '0', ' ', '\0', 'é', '€', '😀'];
+        (0..rng.below(9))
+            .map(|_| POOL[rng.below(8) as usize])
+            .collect()
+    }
+}
+impl Generate for Bytes {
+    fn generate(rng: &mut Rng, _: u32) -> Self {
+        (0..rng.below(9)).map(|_| rng.next_u64() as u8).collect()
+    }
+}
+impl<T: Generate> Generate for Vec<T> {
+    fn generate(rng: &mut Rng, depth: u32) -> Self {
+        (0..rng.below(5)).map(|_| T::generate(rng, depth)).collect()
+    }
+}
+impl<T: Generate> Generate for Option<T> {
+    fn generate(rng: &mut Rng, depth: u32) -> Self {
+        if rng.chance(2) {
+            Some(T::generate(rng, depth))
+        } else {
+            None
+        }
+    }
+}
+impl<K: Generate + Eq + std::hash::Hash, V: Generate> Generate for HashMap<K, V> {
+    fn generate(rng: &mut Rng, depth: u32) -> Self {
+        (0..rng.below(4))
+            .map(|_| (K::generate(rng, depth), V::generate(rng, depth)))
+            .collect()
+    }
+}
+impl Generate for Nested {
+    fn generate(rng: &mut Rng, depth: u32) -> Self {
+        Nested {
+            a: i32::generate(rng, depth),
+            child: if depth > 0 && rng.chance(3) {
+                Some(Box::new(TestAll::generate(rng, depth - 1)))
+            } else {
+                None
+            },
+            unknown_fields: random_unknown(rng),
+        }
+    }
+}
+
+/// Zero to two unknown records (field numbers 1000..1100, every wire type, groups included).
+pub fn random_unknown(rng: &mut Rng) -> UnknownFields {
+    let mut raw = Vec::new();
+    let mut enc = Encoder::new(&mut raw);
+    for _ in 0..rng.below(3) {
+        let number = 1000 + rng.below(100) as u32;
+        match rng.below(5) {
+            0 => {
+                enc.put_tag(number, crate::WireType::Varint);
+                enc.put_varint(rng.int_bits());
+            }
+            1 => {
+                enc.put_tag(number, crate::WireType::I64);
+                enc.put_fixed64(rng.next_u64());
+            }
+            2 => {
+                enc.put_tag(number, crate::WireType::I32);
+                enc.put_fixed32(rng.next_u64() as u32);
+            }
+            3 => {
+                enc.put_tag(number, crate::WireType::Len);
+                let b = Bytes::generate(rng, 0);
+                enc.put_len_prefixed(&b);
+            }
+            _ => {
+                enc.put_tag(number, crate::WireType::StartGroup);
+                enc.put_tag(1, crate::WireType::Varint);
+                enc.put_varint(rng.int_bits());
+                enc.put_tag(number, crate::WireType::EndGroup);
+            }
+        }
+    }
+    let mut u = UnknownFields::new();
+    u.push_raw(&raw).expect("generated records are valid");
+    u
+}
+
+impl Generate for Choice {
+    fn generate(rng: &mut Rng, depth: u32) -> Self {
+        match rng.below(4) {
+            0 => Choice::CUint32(Generate::generate(rng, depth)),
+            1 => Choice::CString(Generate::generate(rng, depth)),
+            2 => Choice::CNested(Generate::generate(rng, depth)),
+            _ => Choice::CBytes(Generate::generate(rng, depth)),
+        }
+    }
+}
+
+impl Generate for TestAll {
+    fn generate(rng: &mut Rng, depth: u32) -> Self {
+        // Most fields unset, so messages stay small and presence varies.
+        let mut m = TestAll::default();
+        if rng.chance(3) {
+            m.f_int32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_int64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_uint32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_uint64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_sint32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_sint64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_fixed32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_fixed64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_sfixed32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_sfixed64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_float = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_double = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_bool = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_enum = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_string = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.f_bytes = Generate::generate(rng, depth);
+        }
+        if depth > 0 && rng.chance(4) {
+            m.f_nested = Generate::generate(rng, depth - 1);
+        }
+        if rng.chance(3) {
+            m.o_int32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.o_string = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.o_double = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.o_enum = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_int32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_int64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_uint32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_uint64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_sint32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_sint64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_fixed32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_fixed64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_sfixed32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_sfixed64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_float = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_double = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_bool = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.p_enum = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_int32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_int64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_uint32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_uint64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_sint32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_sint64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_fixed32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_fixed64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_sfixed32 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_sfixed64 = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_float = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_double = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_bool = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.u_enum = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.r_string = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.r_bytes = Generate::generate(rng, depth);
+        }
+        if depth > 0 && rng.chance(4) {
+            m.r_nested = Generate::generate(rng, depth - 1);
+        }
+        if rng.chance(3) {
+            m.m_string_int32 = Generate::generate(rng, depth);
+        }
+        if depth > 0 && rng.chance(4) {
+            m.m_int32_nested = Generate::generate(rng, depth - 1);
+        }
+        if rng.chance(3) {
+            m.m_bool_bytes = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.m_sint64_enum = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.m_fixed32_double = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.m_string_string = Generate::generate(rng, depth);
+        }
+        if rng.chance(3) {
+            m.m_uint64_sfixed64 = Generate::generate(rng, depth);
+        }
+        if depth > 0 && rng.chance(4) {
+            m.g_nested = Generate::generate(rng, depth - 1);
+        }
+        if depth > 0 && rng.chance(4) {
+            m.rg_nested = Generate::generate(rng, depth - 1);
+        }
+        if rng.chance(2) {
+            m.choice = Some(Choice::generate(rng, depth.saturating_sub(1)));
+        }
+        m.unknown_fields = random_unknown(rng);
+        m
+    }
+}
+
+impl TestAll {
+    /// A pseudo-random message from `seed`, nested at most `depth` levels.
+    pub fn random(seed: u64, depth: u32) -> TestAll {
+        TestAll::generate(&mut Rng(seed), depth)
+    }
+}
