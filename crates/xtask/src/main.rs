@@ -5,6 +5,7 @@
 
 mod bench;
 mod fuzz;
+mod hpack;
 mod peers;
 mod util;
 
@@ -23,6 +24,7 @@ commands:
   fuzz [--smoke] [--seconds N] [TARGET...]
                          build the fuzz targets on stable and run them for a bounded time
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
+  hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
 ";
 
 fn main() -> ExitCode {
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         "test" => peers::install().and_then(|()| test()),
         "fuzz" => fuzz::main(rest),
         "bench" => bench::main(rest),
+        "hpack-stories" => hpack::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
             Ok(())
@@ -62,6 +65,7 @@ const CI_STEPS: &[Step] = &[
     ("clippy", clippy),
     ("peers", peers::install),
     ("test", test),
+    ("hpack stories", hpack::ci),
     ("fuzz smoke", fuzz_smoke),
 ];
 
