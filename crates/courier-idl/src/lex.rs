@@ -358,13 +358,11 @@ impl Lexer<'_> {
                     self.block_comment(Some(&mut c.buffer));
                     trailing_end_line = Some(self.line);
                     self.consume_while(is_whitespace_no_newline);
-                    if !self.try_consume(b'\n') {
-                        // The next token is on the same line: nobody knows whose comment it is.
-                        c.clear_buffer();
-                        let t = self.next_token();
-                        return (c.finish(), t);
+                    // With the next token on the same line, the comment is nobody's: the
+                    // loop below sees both tokens on one line and detaches it (protoc 35).
+                    if self.try_consume(b'\n') {
+                        c.flush();
                     }
-                    c.flush();
                 }
                 CommentStart::SlashNotComment => {
                     let t = self.next_token();
@@ -973,7 +971,7 @@ mod tests {
             got[2],
             ("b".into(), c(" trailing a\n", &[" next line\n"], " block "))
         );
-        assert_eq!(got[3], ("c".into(), c("", &[], "")));
+        assert_eq!(got[3], ("c".into(), c("", &[" same line "], "")));
         // Before a closing brace, a comment cannot lead.
         assert_eq!(got[4], ("}".into(), c("", &[], "")));
         let got = comments("a;\n  // only\n}");
@@ -990,7 +988,7 @@ mod tests {
     fn same_line_comment_is_detached() {
         // Previous and next token on one line: a lone comment between lines is detached.
         let got = comments("a; /* x */ b");
-        assert_eq!(got[2].1, c("", &[], ""));
+        assert_eq!(got[2].1, c("", &[" x "], ""));
         let got = comments("a; // t\nb");
         assert_eq!(got[2].1, c(" t\n", &[], ""));
     }
