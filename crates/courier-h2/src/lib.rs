@@ -25,7 +25,12 @@
 //! ```
 
 mod codes;
+mod connection;
 pub mod frame;
 
 pub use codes::{FrameType, Reason, SettingId};
+pub use connection::{
+    CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
+    PREFACE, Pseudo, Role,
+};
 pub use frame::StreamId;

@@ -1,0 +1,129 @@
+//! Per-stream state: the RFC 9113 §5.1 state machine, both flow-control windows, queued
+//! output and receive-side message bookkeeping.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+use courier_hpack::HeaderField;
+
+/// A stream's state (RFC 9113 §5.1). "idle" streams have no entry; "closed" streams are
+/// dropped from the table once nothing is left to send, and remembered in a bounded list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    ReservedLocal,
+    ReservedRemote,
+    Open,
+    HalfClosedLocal,
+    HalfClosedRemote,
+    Closed,
+}
+
+impl State {
+    /// Whether the stream counts toward SETTINGS_MAX_CONCURRENT_STREAMS (§5.1.2: "open" and
+    /// both "half-closed" states).
+    pub(crate) fn is_active(self) -> bool {
+        matches!(
+            self,
+            State::Open | State::HalfClosedLocal | State::HalfClosedRemote
+        )
+    }
+
+    /// Whether the peer may still send DATA or HEADERS on the stream.
+    pub(crate) fn can_recv(self) -> bool {
+        matches!(self, State::Open | State::HalfClosedLocal)
+    }
+
+    /// Whether this endpoint may still send DATA or trailers on the stream.
+    pub(crate) fn can_send(self) -> bool {
+        matches!(self, State::Open | State::HalfClosedRemote)
+    }
+}
+
+/// What ends the stream's output once its queued data is sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SendEnd {
+    /// Nothing yet: more data may come.
+    None,
+    /// END_STREAM on the last DATA frame.
+    EndStream,
+    /// A trailer section with END_STREAM.
+    Trailers(Vec<HeaderField>),
+}
+
+/// Where a stream is in receiving its message (RFC 9113 §8.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RecvPhase {
+    /// No final header section yet (a client awaiting its response, possibly after 1xx).
+    AwaitingHeaders,
+    /// Header section received; DATA or trailers may follow.
+    Body,
+}
+
+#[derive(Debug)]
+pub(crate) struct Stream {
+    pub(crate) state: State,
+    /// Whether the peer opened (or promised) this stream.
+    pub(crate) remote_initiated: bool,
+    /// Whether the application has taken this stream's first event (rapid-reset accounting).
+    pub(crate) accepted: bool,
+
+    // Receive side.
+    pub(crate) recv_phase: RecvPhase,
+    /// Space the peer may still use in this stream's receive window.
+    pub(crate) recv_window: i64,
+    /// Octets consumed by the application and not yet returned in a WINDOW_UPDATE.
+    pub(crate) recv_released: u32,
+    /// Octets delivered to the application and not yet consumed.
+    pub(crate) recv_unconsumed: u64,
+    /// The content-length the peer announced, if any, and the DATA octets received so far.
+    pub(crate) content_length: Option<u64>,
+    pub(crate) recv_len: u64,
+    /// A client's request was HEAD: the response has no content whatever content-length says.
+    pub(crate) no_content_expected: bool,
+
+    // Send side.
+    pub(crate) send_window: i64,
+    pub(crate) send_queue: VecDeque<Bytes>,
+    pub(crate) send_queued: usize,
+    pub(crate) send_end: SendEnd,
+    /// Whether this endpoint has sent its final (non-1xx) header section.
+    pub(crate) sent_final_headers: bool,
+    /// In the connection's ready list.
+    pub(crate) scheduled: bool,
+    /// The application was told the send buffer is full; tell it when it drains.
+    pub(crate) want_writable: bool,
+}
+
+impl Stream {
+    pub(crate) fn new(
+        state: State,
+        remote_initiated: bool,
+        send_window: u32,
+        recv_window: u32,
+    ) -> Self {
+        Stream {
+            state,
+            remote_initiated,
+            accepted: !remote_initiated,
+            recv_phase: RecvPhase::AwaitingHeaders,
+            recv_window: i64::from(recv_window),
+            recv_released: 0,
+            recv_unconsumed: 0,
+            content_length: None,
+            recv_len: 0,
+            no_content_expected: false,
+            send_window: i64::from(send_window),
+            send_queue: VecDeque::new(),
+            send_queued: 0,
+            send_end: SendEnd::None,
+            sent_final_headers: false,
+            scheduled: false,
+            want_writable: false,
+        }
+    }
+
+    /// Whether output is waiting: queued DATA or an unsent end of stream.
+    pub(crate) fn has_output(&self) -> bool {
+        self.send_queued > 0 || !self.send_queue.is_empty() || self.send_end != SendEnd::None
+    }
+}
