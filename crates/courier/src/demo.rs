@@ -342,9 +342,11 @@ fn annotate(bytes: &[u8], indent: &str) -> String {
             },
             _ => ("other".to_owned(), None),
         };
+        // Keep the "field" column aligned whatever the nesting depth.
+        let width = 44usize.saturating_sub(indent.len());
         let _ = writeln!(
             out,
-            "{indent}{:<36} field {}: {what}",
+            "{indent}{:<width$} field {}: {what}",
             hex(record),
             f.number()
         );
