@@ -1,0 +1,346 @@
+//! Limits and attacks: each test sends the attack and checks the bound holds.
+
+mod support;
+
+use bytes::{Bytes, BytesMut};
+use courier_h2::frame::{
+    Data, Frame, FrameEncoder, Ping, Priority, PrioritySpec, RstStream, Settings, WindowUpdate,
+};
+use courier_h2::{Config, Event, Reason, StreamId};
+use courier_hpack::HeaderField;
+use support::{RawPeer, fields, get, goaway, post, rst};
+
+fn sid(n: u32) -> StreamId {
+    StreamId::new(n)
+}
+
+fn encode_all(frames: &[Frame]) -> Vec<u8> {
+    let enc = FrameEncoder::new();
+    let mut buf = BytesMut::new();
+    for f in frames {
+        enc.encode(f, &mut buf).unwrap();
+    }
+    buf.to_vec()
+}
+
+fn raw(ty: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = payload.len() as u32;
+    let mut v = vec![(len >> 16) as u8, (len >> 8) as u8, len as u8, ty, flags];
+    v.extend_from_slice(&stream.to_be_bytes());
+    v.extend_from_slice(payload);
+    v
+}
+
+#[track_caller]
+fn expect_calm(p: &mut RawPeer) {
+    let frames = p.recv();
+    assert_eq!(
+        goaway(&frames),
+        Some(Reason::ENHANCE_YOUR_CALM),
+        "{frames:?}"
+    );
+    assert!(p.conn.is_closed());
+}
+
+#[track_caller]
+fn expect_alive(p: &mut RawPeer) {
+    p.send(Frame::Ping(Ping {
+        ack: false,
+        payload: *b"still ok",
+    }));
+    let frames = p.recv();
+    assert!(
+        frames.iter().any(|f| matches!(f, Frame::Ping(p) if p.ack)),
+        "{frames:?}"
+    );
+    assert!(!p.conn.is_closed());
+}
+
+/// Max header list size: a request whose decoded fields exceed SETTINGS_MAX_HEADER_LIST_SIZE
+/// is refused; the block is still decoded so the next request works.
+#[test]
+fn max_header_list_size() {
+    let mut cfg = Config::default();
+    cfg.max_header_list_size = 8 * 1024;
+    let mut p = RawPeer::server(cfg);
+    let mut req = get("/");
+    for i in 0..10 {
+        req.push(HeaderField::new(format!("x-big-{i}"), "v".repeat(1000)));
+    }
+    let h = p.headers(1, &req, true);
+    p.send(h);
+    assert_eq!(rst(&p.recv(), 1), Some(Reason::PROTOCOL_ERROR));
+    assert!(
+        p.take_events()
+            .iter()
+            .all(|e| !matches!(e, Event::Headers { .. }))
+    );
+    let h = p.headers(3, &get("/ok"), true);
+    p.send(h);
+    assert!(
+        p.take_events()
+            .iter()
+            .any(|e| matches!(e, Event::Headers { stream_id, .. } if *stream_id == sid(3)))
+    );
+    expect_alive(&mut p);
+}
+
+/// HPACK bomb: a 4 KB table entry referenced 1,000 times from a tiny block would decode to
+/// 4 MB; it is refused at the header list size, and the connection stays usable.
+#[test]
+fn hpack_bomb() {
+    let mut p = server();
+    let mut req = get("/");
+    req.push(HeaderField::new("x-bomb", "b".repeat(4000)));
+    let h = p.headers(1, &req, true);
+    p.send(h);
+    assert!(
+        p.take_events()
+            .iter()
+            .any(|e| matches!(e, Event::Headers { .. }))
+    );
+    // The bomb: the request's fields, then index 62 (the x-bomb entry) a thousand times.
+    let mut block = p.block(&get("/")).to_vec();
+    block.extend(std::iter::repeat_n(0x80 | 62, 1000));
+    p.send_raw(&raw(0x1, 0x5, 3, &block));
+    assert_eq!(rst(&p.recv(), 3), Some(Reason::PROTOCOL_ERROR));
+    expect_alive(&mut p);
+}
+
+/// 0-length headers (CVE-2019-9516): thousands of empty fields cost 32 octets each toward the
+/// list size, and an empty name is malformed anyway.
+#[test]
+fn zero_length_headers() {
+    let mut p = server();
+    let mut block = p.block(&get("/")).to_vec();
+    for _ in 0..5000 {
+        // Literal without indexing, new name: empty name, empty value.
+        block.extend_from_slice(&[0x00, 0x00, 0x00]);
+    }
+    p.send_raw(&raw(0x1, 0x5, 1, &block));
+    assert_eq!(rst(&p.recv(), 1), Some(Reason::PROTOCOL_ERROR));
+    expect_alive(&mut p);
+}
+
+/// Rapid reset (CVE-2023-44487): streams opened and reset before the application sees them.
+#[test]
+fn rapid_reset() {
+    let mut p = server();
+    let mut frames = Vec::new();
+    for i in 0..30u32 {
+        let id = 1 + 2 * i;
+        frames.push(p.headers(id, &get("/"), false));
+        frames.push(Frame::RstStream(RstStream {
+            stream_id: sid(id),
+            reason: Reason::CANCEL,
+        }));
+    }
+    // All in one read: the application gets no chance to accept the streams.
+    p.send_raw(&encode_all(&frames));
+    expect_calm(&mut p);
+    // None of the reset streams reached the application.
+    assert!(
+        p.take_events()
+            .iter()
+            .all(|e| !matches!(e, Event::Headers { .. }))
+    );
+}
+
+#[test]
+fn rapid_reset_below_the_bound_is_fine() {
+    let mut p = server();
+    let mut frames = Vec::new();
+    for i in 0..20u32 {
+        let id = 1 + 2 * i;
+        frames.push(p.headers(id, &get("/"), false));
+        frames.push(Frame::RstStream(RstStream {
+            stream_id: sid(id),
+            reason: Reason::CANCEL,
+        }));
+    }
+    p.send_raw(&encode_all(&frames));
+    let ev = p.take_events();
+    assert!(
+        ev.iter()
+            .all(|e| !matches!(e, Event::Headers { .. } | Event::Reset { .. })),
+        "{ev:?}"
+    );
+    expect_alive(&mut p);
+}
+
+/// Reset flood / MadeYouReset (CVE-2019-9514, CVE-2025-8671): the peer makes this endpoint
+/// raise stream errors (here: window overflow); the budget ends the connection.
+#[test]
+fn made_you_reset_budget() {
+    let mut cfg = Config::default();
+    cfg.max_local_error_resets = 10;
+    let mut p = RawPeer::server(cfg);
+    for i in 0..11u32 {
+        let id = 1 + 2 * i;
+        let h = p.headers(id, &post("/"), false);
+        p.send(h);
+        p.send(Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(id),
+            increment: 0x7fff_ffff,
+        }));
+        if i < 10 {
+            assert_eq!(rst(&p.recv(), id), Some(Reason::FLOW_CONTROL_ERROR));
+        }
+    }
+    expect_calm(&mut p);
+}
+
+/// CONTINUATION flood (2024): endless CONTINUATION frames without END_HEADERS.
+#[test]
+fn continuation_flood_by_count() {
+    let mut p = server();
+    let block = p.block(&get("/"));
+    let mut bytes = raw(0x1, 0x0, 1, &block[..1]);
+    for _ in 0..100 {
+        bytes.extend(raw(0x9, 0, 1, b"\x00"));
+    }
+    p.send_raw(&bytes);
+    expect_calm(&mut p);
+}
+
+#[test]
+fn continuation_flood_by_size() {
+    let mut p = server();
+    let mut bytes = raw(0x1, 0x0, 1, &[0x40]);
+    for _ in 0..20 {
+        bytes.extend(raw(0x9, 0, 1, &[b'a'; 16_000]));
+    }
+    p.send_raw(&bytes);
+    expect_calm(&mut p);
+}
+
+/// Ping flood (CVE-2019-9512): PINGs from a peer that never reads our answers.
+#[test]
+fn ping_flood() {
+    let mut p = server();
+    let frames: Vec<Frame> = (0..10_001u64)
+        .map(|i| {
+            Frame::Ping(Ping {
+                ack: false,
+                payload: i.to_be_bytes(),
+            })
+        })
+        .collect();
+    p.send_raw(&encode_all(&frames));
+    expect_calm(&mut p);
+}
+
+#[test]
+fn pings_are_fine_when_answers_are_read() {
+    let mut p = server();
+    for i in 0..20_000u64 {
+        p.send(Frame::Ping(Ping {
+            ack: false,
+            payload: i.to_be_bytes(),
+        }));
+        if i % 1000 == 0 {
+            p.recv();
+        }
+    }
+    expect_alive(&mut p);
+}
+
+/// Settings flood (CVE-2019-9515): SETTINGS each demand an ACK.
+#[test]
+fn settings_flood() {
+    let mut p = server();
+    let frames: Vec<Frame> = (0..10_001)
+        .map(|_| Frame::Settings(Settings::default()))
+        .collect();
+    p.send_raw(&encode_all(&frames));
+    expect_calm(&mut p);
+}
+
+/// Empty frames flood (CVE-2019-9518): DATA frames with no payload and no END_STREAM.
+#[test]
+fn empty_data_frames_flood() {
+    let mut p = server();
+    let h = p.headers(1, &post("/"), false);
+    p.send(h);
+    let frames: Vec<Frame> = (0..101)
+        .map(|_| {
+            Frame::Data(Data {
+                stream_id: sid(1),
+                data: Bytes::new(),
+                end_stream: false,
+                pad_len: None,
+            })
+        })
+        .collect();
+    p.send_raw(&encode_all(&frames));
+    expect_calm(&mut p);
+}
+
+/// Resource loop via PRIORITY (CVE-2019-9513): no priority tree is kept, so shuffling
+/// dependencies costs nothing and creates no state.
+#[test]
+fn priority_shuffle_creates_no_state() {
+    let mut p = server();
+    let frames: Vec<Frame> = (0..20_000u32)
+        .map(|i| {
+            Frame::Priority(Priority {
+                stream_id: sid(1 + 2 * (i % 500)),
+                spec: PrioritySpec {
+                    exclusive: i % 2 == 0,
+                    dependency: sid(1 + 2 * ((i * 7 + 3) % 500)),
+                    weight: i as u8,
+                },
+            })
+        })
+        .filter(|f| matches!(f, Frame::Priority(p) if p.spec.dependency != p.stream_id))
+        .collect();
+    p.send_raw(&encode_all(&frames));
+    assert_eq!(p.conn.active_streams(), 0);
+    expect_alive(&mut p);
+}
+
+/// Data dribble / internal buffering (CVE-2019-9511/9517): a peer that never opens its window
+/// cannot make this endpoint buffer without limit.
+#[test]
+fn send_buffer_bounded_when_peer_window_is_closed() {
+    let mut cfg = Config::default();
+    cfg.max_send_buffer_per_stream = 64 * 1024;
+    let mut p = RawPeer::server(cfg);
+    p.send(Frame::Settings(Settings {
+        ack: false,
+        settings: vec![courier_h2::frame::Setting {
+            id: courier_h2::SettingId::INITIAL_WINDOW_SIZE,
+            value: 0,
+        }],
+    }));
+    let h = p.headers(1, &get("/"), true);
+    p.send(h);
+    p.conn
+        .send_headers(sid(1), &fields(&[(":status", "200")]), false)
+        .unwrap();
+    let mut queued = 0;
+    let mut refused = false;
+    for _ in 0..100 {
+        match p
+            .conn
+            .send_data(sid(1), Bytes::from(vec![0u8; 16 * 1024]), false)
+        {
+            Ok(()) => queued += 16 * 1024,
+            Err(e) => {
+                assert_eq!(e.kind(), courier_h2::CommandErrorKind::SendBufferFull);
+                refused = true;
+                break;
+            }
+        }
+    }
+    assert!(refused);
+    assert!(queued <= 64 * 1024);
+    assert_eq!(p.conn.send_capacity(sid(1)), 64 * 1024 - queued);
+    // Nothing was sent: the window is 0.
+    let frames = p.recv();
+    assert!(frames.iter().all(|f| !matches!(f, Frame::Data(_))));
+}
+
+fn server() -> RawPeer {
+    RawPeer::server(Config::default())
+}
