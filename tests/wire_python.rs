@@ -61,7 +61,10 @@ fn courier_and_python_protobuf_agree() {
 
     // Courier → Python: 400 random messages (every field kind, unknown fields, nesting).
     let ours: Vec<TestAll> = (0..400).map(|seed| TestAll::random(seed, 3)).collect();
-    let input: String = ours.iter().map(|m| hex(&m.encode_to_vec()) + "\n").collect();
+    let input: String = ours
+        .iter()
+        .map(|m| hex(&m.encode_to_vec()) + "\n")
+        .collect();
     let input_path = tmp.0.join("courier.hex");
     std::fs::write(&input_path, input).expect("write input");
     let python_count = 400;
@@ -79,7 +82,11 @@ fn courier_and_python_protobuf_agree() {
     );
     let stdout = String::from_utf8(out.stdout).expect("UTF-8 output");
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), ours.len() + python_count, "one line per message");
+    assert_eq!(
+        lines.len(),
+        ours.len() + python_count,
+        "one line per message"
+    );
 
     let mut unknown_checked = 0;
     for (i, (line, original)) in lines.iter().zip(&ours).enumerate() {
@@ -87,10 +94,18 @@ fn courier_and_python_protobuf_agree() {
         assert_eq!(parts.next(), Some("R"));
         let (dump, reencoded) = (parts.next().unwrap(), unhex(parts.next().unwrap()));
         // Python decoded Courier's bytes to the same fields.
-        assert_eq!(dump, original.dump(), "message {i}: Python's decode differs");
+        assert_eq!(
+            dump,
+            original.dump(),
+            "message {i}: Python's decode differs"
+        );
         // Python's encoding decodes to the original, unknown fields included.
-        let back = TestAll::decode_bytes(Bytes::from(reencoded)).unwrap_or_else(|e| panic!("message {i}: {e}"));
-        assert_eq!(&back, original, "message {i}: Courier's decode of Python's encoding differs");
+        let back = TestAll::decode_bytes(Bytes::from(reencoded))
+            .unwrap_or_else(|e| panic!("message {i}: {e}"));
+        assert_eq!(
+            &back, original,
+            "message {i}: Courier's decode of Python's encoding differs"
+        );
         if !original.unknown_fields.is_empty() {
             unknown_checked += 1;
         }
@@ -104,7 +119,11 @@ fn courier_and_python_protobuf_agree() {
         assert_eq!(parts.next(), Some("P"));
         let (dump, encoded) = (parts.next().unwrap(), unhex(parts.next().unwrap()));
         let m = TestAll::decode(&encoded[..]).unwrap_or_else(|e| panic!("python message {i}: {e}"));
-        assert_eq!(m.dump(), dump, "python message {i}: Courier's decode differs");
+        assert_eq!(
+            m.dump(),
+            dump,
+            "python message {i}: Courier's decode differs"
+        );
         assert!(m.unknown_fields.is_empty());
         // Courier's encoding of it has the same length (same canonical form, field order aside).
         assert_eq!(m.encoded_len(), encoded.len(), "python message {i}");

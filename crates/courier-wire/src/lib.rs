@@ -88,5 +88,30 @@ pub use wire::{MAX_FIELD_NUMBER, MIN_FIELD_NUMBER, Tag, WireType, key_len};
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::testing::TestAll;
+    use crate::testing::TestAll;
+    use crate::{DecodeOptions, Message};
+
+    /// The `wire_decode` fuzz target: arbitrary bytes never panic, and whatever decodes
+    /// re-encodes to something that decodes to the same message (compared by canonical dump,
+    /// which treats NaN payloads bit for bit, plus unknown fields and length).
+    pub fn wire_decode(data: &[u8]) {
+        let owned = bytes::Bytes::copy_from_slice(data);
+        let from_slice = TestAll::decode(data);
+        let from_bytes = TestAll::decode_bytes(owned.clone());
+        assert_eq!(from_slice.is_ok(), from_bytes.is_ok());
+        // A tight recursion limit must fail cleanly, never overflow the stack.
+        let _ = TestAll::decode_with(data, &DecodeOptions::new().with_recursion_limit(3));
+        let Ok(m) = from_bytes else {
+            return;
+        };
+        for f in m.unknown_fields.iter() {
+            let _ = f.value();
+        }
+        let encoded = m.encode_to_vec();
+        assert_eq!(encoded.len(), m.encoded_len());
+        let again = TestAll::decode(&encoded[..]).expect("re-encoding decodes");
+        assert_eq!(again.dump(), m.dump());
+        assert_eq!(again.unknown_fields, m.unknown_fields);
+        assert_eq!(again.encoded_len(), m.encoded_len());
+    }
 }
