@@ -640,6 +640,8 @@ pub struct Method {
     pub server_streaming: Option<Span>,
     /// Its options (from the `{ ... }` body).
     pub options: Vec<OptionDecl>,
+    /// Whether it has a `{ ... }` body (even an empty one: protoc then sets empty options).
+    pub has_body: bool,
     /// From `rpc` to `;` or `}`.
     pub span: Span,
     /// Its comments.

@@ -23,11 +23,16 @@
 //! ```
 
 pub mod ast;
+mod compile;
 pub mod diag;
 pub mod lex;
+mod link;
+pub mod names;
+mod options;
 pub mod parse;
 pub mod span;
 
+pub use compile::{Compilation, CompileError, Compiler, embedded_file};
 pub use diag::{Diagnostic, Diagnostics};
 pub use parse::{ParseOptions, Parsed, parse, parse_with};
 pub use span::{LineCol, SourceFile, Span};

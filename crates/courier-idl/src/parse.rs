@@ -1314,7 +1314,8 @@ impl<'a> Parser<'a> {
         self.expect(')')?;
         let mut options = Vec::new();
         let comments;
-        if self.at('{') {
+        let has_body = self.at('{');
+        if has_body {
             comments = self.expect_end_decl('{')?;
             while self.end_decl('}', false).is_none() {
                 if self.at_end() {
@@ -1338,6 +1339,7 @@ impl<'a> Parser<'a> {
             output,
             server_streaming,
             options,
+            has_body,
             span: self.span_from(start),
             comments,
         })

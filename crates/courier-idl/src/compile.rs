@@ -1,0 +1,502 @@
+//! The compiler driver: finds and loads files (include paths like protoc's `-I`, in-memory
+//! files, and the embedded well-known types), checks the import graph, links, and hands back
+//! `FileDescriptorProto`s in dependency order.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use courier_types::{FileDescriptorProto, FileDescriptorSet};
+
+use crate::ast;
+use crate::diag::Diagnostic;
+use crate::link::{Builder, LinkFile, Symbols};
+use crate::options;
+use crate::parse::{ParseOptions, parse_with};
+use crate::span::SourceFile;
+
+/// The well-known types and `descriptor.proto`, so they can be imported with no files on disk.
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "google/protobuf/any.proto",
+        include_str!("../proto/google/protobuf/any.proto"),
+    ),
+    (
+        "google/protobuf/api.proto",
+        include_str!("../proto/google/protobuf/api.proto"),
+    ),
+    (
+        "google/protobuf/descriptor.proto",
+        include_str!("../proto/google/protobuf/descriptor.proto"),
+    ),
+    (
+        "google/protobuf/duration.proto",
+        include_str!("../proto/google/protobuf/duration.proto"),
+    ),
+    (
+        "google/protobuf/empty.proto",
+        include_str!("../proto/google/protobuf/empty.proto"),
+    ),
+    (
+        "google/protobuf/field_mask.proto",
+        include_str!("../proto/google/protobuf/field_mask.proto"),
+    ),
+    (
+        "google/protobuf/source_context.proto",
+        include_str!("../proto/google/protobuf/source_context.proto"),
+    ),
+    (
+        "google/protobuf/struct.proto",
+        include_str!("../proto/google/protobuf/struct.proto"),
+    ),
+    (
+        "google/protobuf/timestamp.proto",
+        include_str!("../proto/google/protobuf/timestamp.proto"),
+    ),
+    (
+        "google/protobuf/type.proto",
+        include_str!("../proto/google/protobuf/type.proto"),
+    ),
+    (
+        "google/protobuf/wrappers.proto",
+        include_str!("../proto/google/protobuf/wrappers.proto"),
+    ),
+    (
+        "google/protobuf/compiler/plugin.proto",
+        include_str!("../proto/google/protobuf/compiler/plugin.proto"),
+    ),
+];
+
+/// The source of an embedded file (`google/protobuf/*.proto`), if there is one by that name.
+pub fn embedded_file(name: &str) -> Option<&'static str> {
+    EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+/// Compiles `.proto` files to descriptors.
+///
+/// ```
+/// use courier_idl::Compiler;
+///
+/// let mut c = Compiler::new();
+/// c.add_file("hello.proto", "syntax = \"proto3\";\nimport \"google/protobuf/timestamp.proto\";\nmessage Hi { google.protobuf.Timestamp at = 1; }\n");
+/// let out = c.compile(&["hello.proto"]).unwrap();
+/// let set = out.file_descriptor_set(true);
+/// assert_eq!(set.file[0].name.as_deref(), Some("google/protobuf/timestamp.proto"));
+/// assert_eq!(set.file[1].message_type[0].field[0].type_name.as_deref(), Some(".google.protobuf.Timestamp"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Compiler {
+    include_paths: Vec<PathBuf>,
+    files: HashMap<String, String>,
+    embedded: bool,
+    parse_options: ParseOptions,
+    max_import_depth: usize,
+}
+
+impl Default for Compiler {
+    fn default() -> Compiler {
+        Compiler::new()
+    }
+}
+
+impl Compiler {
+    /// A compiler with no include paths and the embedded well-known types enabled.
+    pub fn new() -> Compiler {
+        Compiler {
+            include_paths: Vec::new(),
+            files: HashMap::new(),
+            embedded: true,
+            parse_options: ParseOptions::default(),
+            max_import_depth: 512,
+        }
+    }
+
+    /// Adds an include directory, searched in the order added (protoc's `-I`).
+    pub fn include(&mut self, dir: impl Into<PathBuf>) -> &mut Compiler {
+        self.include_paths.push(dir.into());
+        self
+    }
+
+    /// Adds an in-memory file, found before the include paths.
+    pub fn add_file(
+        &mut self,
+        name: impl Into<String>,
+        source: impl Into<String>,
+    ) -> &mut Compiler {
+        self.files.insert(name.into(), source.into());
+        self
+    }
+
+    /// Whether the embedded `google/protobuf/*.proto` files are found when no include path
+    /// has them (default: yes).
+    pub fn embedded_well_known_types(&mut self, yes: bool) -> &mut Compiler {
+        self.embedded = yes;
+        self
+    }
+
+    /// Limits for parsing each file.
+    pub fn parse_options(&mut self, options: ParseOptions) -> &mut Compiler {
+        self.parse_options = options;
+        self
+    }
+
+    /// The longest chain of imports followed (default 512).
+    pub fn max_import_depth(&mut self, depth: usize) -> &mut Compiler {
+        self.max_import_depth = depth;
+        self
+    }
+
+    fn read(&self, name: &str) -> Option<String> {
+        if let Some(s) = self.files.get(name) {
+            return Some(s.clone());
+        }
+        for dir in &self.include_paths {
+            if let Ok(s) = std::fs::read_to_string(dir.join(name)) {
+                return Some(s);
+            }
+        }
+        if self.embedded {
+            return embedded_file(name).map(str::to_string);
+        }
+        None
+    }
+
+    /// Compiles `files` (import paths, as protoc takes them relative to an include path) and
+    /// everything they import.
+    pub fn compile(&self, files: &[&str]) -> Result<Compilation, CompileError> {
+        let mut loader = Loader {
+            compiler: self,
+            files: Vec::new(),
+            by_name: HashMap::new(),
+            stack: Vec::new(),
+            errors: CompileError::default(),
+        };
+        let mut roots = Vec::new();
+        for name in files {
+            if let Some(i) = loader.load(name, None) {
+                roots.push(i);
+            }
+        }
+        if !loader.errors.entries.is_empty() {
+            return Err(loader.errors);
+        }
+        let Loader {
+            files: loaded,
+            mut errors,
+            ..
+        } = loader;
+        // Link in dependency order (the loader finished each file after its imports).
+        let link_files: Vec<LinkFile<'_>> = loaded
+            .iter()
+            .map(|l| LinkFile {
+                name: &l.name,
+                ast: &l.ast,
+                imports: l.imports.clone(),
+            })
+            .collect();
+        let mut symbols = Symbols::default();
+        let mut link_errors = Vec::new();
+        for (i, f) in link_files.iter().enumerate() {
+            symbols.collect(i, f, &mut link_errors);
+        }
+        let mut descriptors = Vec::with_capacity(link_files.len());
+        let mut pending = Vec::with_capacity(link_files.len());
+        for i in 0..link_files.len() {
+            let mut b = Builder::new(&symbols, &link_files, i);
+            descriptors.push(b.build());
+            link_errors.extend(b.errors.drain(..).map(|d| (i, d)));
+            pending.push(std::mem::take(&mut b.pending));
+        }
+        let interpreted: Vec<_> = {
+            let pool = options::Pool::new(&descriptors);
+            pending
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    options::interpret(&symbols, &link_files, &pool, i, p, &mut link_errors)
+                })
+                .collect()
+        };
+        let mut option_paths = Vec::with_capacity(descriptors.len());
+        for (i, x) in interpreted.into_iter().enumerate() {
+            option_paths.push(options::apply(&mut descriptors[i], x, &mut |d| {
+                link_errors.push((i, d))
+            }));
+        }
+        // With every option in place (retention included), put them in protoc's final form.
+        let snapshot = descriptors.clone();
+        let pool = options::Pool::new(&snapshot);
+        for (i, paths) in option_paths.iter().enumerate() {
+            if let Err(e) = options::finish(&pool, &mut descriptors[i], paths) {
+                link_errors.push((
+                    i,
+                    Diagnostic::error(Default::default(), format!("Internal error: {e}")),
+                ));
+            }
+        }
+        for (file, d) in link_errors {
+            errors.push_diag(&loaded[file].source, &d);
+        }
+        if !errors.entries.is_empty() {
+            return Err(errors);
+        }
+        Ok(Compilation {
+            files: descriptors,
+            imports: loaded
+                .iter()
+                .map(|l| l.imports.iter().flatten().copied().collect())
+                .collect(),
+            roots,
+        })
+    }
+}
+
+struct Loaded {
+    name: String,
+    source: SourceFile,
+    ast: ast::File,
+    imports: Vec<Option<usize>>,
+}
+
+struct Loader<'c> {
+    compiler: &'c Compiler,
+    files: Vec<Loaded>,
+    by_name: HashMap<String, Option<usize>>,
+    stack: Vec<String>,
+    errors: CompileError,
+}
+
+impl Loader<'_> {
+    /// Loads `name` and its imports; `None` if it (or an import) failed.
+    fn load(&mut self, name: &str, from: Option<(&SourceFile, &ast::Import)>) -> Option<usize> {
+        if let Some(pos) = self.stack.iter().position(|n| n == name) {
+            let mut chain: Vec<&str> = self.stack[pos..].iter().map(String::as_str).collect();
+            chain.push(name);
+            if let Some((src, imp)) = from {
+                self.errors.push_diag(
+                    src,
+                    &Diagnostic::error(
+                        imp.span,
+                        format!("File recursively imports itself: {}", chain.join(" -> ")),
+                    ),
+                );
+            }
+            return None;
+        }
+        if let Some(done) = self.by_name.get(name) {
+            return *done;
+        }
+        if self.stack.len() >= self.compiler.max_import_depth {
+            if let Some((src, imp)) = from {
+                self.errors.push_diag(
+                    src,
+                    &Diagnostic::error(
+                        imp.span,
+                        format!(
+                            "Imports are nested deeper than the limit of {} files.",
+                            self.compiler.max_import_depth
+                        ),
+                    ),
+                );
+            }
+            return None;
+        }
+        let Some(text) = self.compiler.read(name) else {
+            self.errors.push_plain(format!("{name}: File not found."));
+            if let Some((src, imp)) = from {
+                self.import_failed(src, imp);
+            }
+            self.by_name.insert(name.to_string(), None);
+            return None;
+        };
+        let source = SourceFile::new(name, text);
+        let parsed = parse_with(source.text(), &self.compiler.parse_options);
+        if !parsed.errors.is_empty() {
+            for e in &parsed.errors {
+                self.errors.push_diag(&source, e);
+            }
+            if let Some((src, imp)) = from {
+                self.import_failed(src, imp);
+            }
+            self.by_name.insert(name.to_string(), None);
+            return None;
+        }
+        self.stack.push(name.to_string());
+        let mut imports = Vec::new();
+        let mut ok = true;
+        for item in &parsed.file.items {
+            if let ast::FileItem::Import(imp) = item {
+                let dep = self.load(&imp.path, Some((&source, imp)));
+                if dep.is_none() {
+                    ok = false;
+                    if self.by_name.contains_key(&imp.path) || self.stack.contains(&imp.path) {
+                        self.import_failed(&source, imp);
+                    }
+                }
+                imports.push(dep);
+            }
+        }
+        self.stack.pop();
+        if !ok {
+            self.by_name.insert(name.to_string(), None);
+            return None;
+        }
+        let index = self.files.len();
+        self.files.push(Loaded {
+            name: name.to_string(),
+            source,
+            ast: parsed.file,
+            imports,
+        });
+        self.by_name.insert(name.to_string(), Some(index));
+        Some(index)
+    }
+
+    #[cold]
+    fn import_failed(&mut self, src: &SourceFile, imp: &ast::Import) {
+        let msg = format!("Import \"{}\" was not found or had errors.", imp.path);
+        if !self
+            .errors
+            .entries
+            .iter()
+            .any(|e| e.file == src.name() && e.message == msg)
+        {
+            self.errors
+                .push_diag(src, &Diagnostic::error(imp.span, msg));
+        }
+    }
+}
+
+/// The result of a successful compilation.
+#[derive(Clone, Debug)]
+pub struct Compilation {
+    /// Every file, imports before importers.
+    files: Vec<FileDescriptorProto>,
+    /// Per file, the indices of the files it imports.
+    imports: Vec<Vec<usize>>,
+    /// The files asked for, in the order asked.
+    roots: Vec<usize>,
+}
+
+impl Compilation {
+    /// Every compiled file (the ones asked for and everything they import), imports first.
+    pub fn files(&self) -> &[FileDescriptorProto] {
+        &self.files
+    }
+
+    /// The compiled file named `name`.
+    pub fn file(&self, name: &str) -> Option<&FileDescriptorProto> {
+        self.files.iter().find(|f| f.name.as_deref() == Some(name))
+    }
+
+    /// The files asked for, as protoc's `--descriptor_set_out` writes them; with
+    /// `include_imports`, preceded by everything they import, in protoc's order
+    /// (`--include_imports`: depth first, each file after its imports, no repeats).
+    pub fn file_descriptor_set(&self, include_imports: bool) -> FileDescriptorSet {
+        let mut order = Vec::new();
+        let mut seen = vec![false; self.files.len()];
+        for &root in &self.roots {
+            if include_imports {
+                self.visit(root, &mut seen, &mut order);
+            } else if !seen[root] {
+                seen[root] = true;
+                order.push(root);
+            }
+        }
+        FileDescriptorSet {
+            file: order.into_iter().map(|i| self.files[i].clone()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn visit(&self, file: usize, seen: &mut [bool], order: &mut Vec<usize>) {
+        // Iterative depth-first post-order: imports before the file.
+        let mut stack = vec![(file, 0usize)];
+        if seen[file] {
+            return;
+        }
+        seen[file] = true;
+        while let Some((f, next)) = stack.pop() {
+            if let Some(&dep) = self.imports[f].get(next) {
+                stack.push((f, next + 1));
+                if !seen[dep] {
+                    seen[dep] = true;
+                    stack.push((dep, 0));
+                }
+            } else {
+                order.push(f);
+            }
+        }
+    }
+}
+
+/// Every error of a failed compilation.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct CompileError {
+    entries: Vec<ErrorEntry>,
+}
+
+#[derive(Clone, Debug)]
+struct ErrorEntry {
+    file: String,
+    message: String,
+    short: String,
+    rendered: String,
+}
+
+impl CompileError {
+    #[cold]
+    fn push_diag(&mut self, src: &SourceFile, d: &Diagnostic) {
+        self.entries.push(ErrorEntry {
+            file: src.name().to_string(),
+            message: d.message().to_string(),
+            short: d.short(src),
+            rendered: d.render(src),
+        });
+    }
+
+    #[cold]
+    fn push_plain(&mut self, line: String) {
+        self.entries.push(ErrorEntry {
+            file: String::new(),
+            message: line.clone(),
+            short: line.clone(),
+            rendered: line,
+        });
+    }
+
+    /// Each error as protoc prints it: `file:line:col: message`.
+    pub fn lines(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.short.as_str())
+    }
+
+    /// Each error's message alone.
+    pub fn messages(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.message.as_str())
+    }
+
+    /// How many errors.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none (never, for an error returned by [`Compiler::compile`]).
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.entries.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            f.write_str(&e.rendered)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CompileError {}

@@ -1,0 +1,1280 @@
+//! The linker: syntax trees to `FileDescriptorProto`s, with names resolved by protobuf's scoping
+//! rules and the structural rules protoc enforces.
+//!
+//! It runs in two passes over the files of one compilation, which arrive in dependency order:
+//! first every file's symbols are collected into one table ([`Symbols`]), then each file is
+//! turned into a descriptor, resolving each type name from its scope outwards and only among
+//! the files the file can see (itself, its imports, and what those re-export with
+//! `import public`).
+
+use std::collections::{HashMap, HashSet};
+
+use courier_types::descriptor_proto::{ExtensionRange, ReservedRange};
+use courier_types::enum_descriptor_proto::EnumReservedRange;
+use courier_types::field_descriptor_proto::{Label as PLabel, Type as PType};
+use courier_types::{
+    DescriptorProto, Edition, EnumDescriptorProto, EnumValueDescriptorProto, FieldDescriptorProto,
+    FileDescriptorProto, MessageOptions, MethodDescriptorProto, OneofDescriptorProto,
+    ServiceDescriptorProto,
+};
+
+use crate::ast::{self, FieldType, Label, Literal, ScalarType, Syntax};
+use crate::diag::Diagnostic;
+use crate::names;
+use crate::span::Span;
+
+/// The largest field number: 2^29 - 1.
+pub(crate) const MAX_FIELD_NUMBER: i32 = (1 << 29) - 1;
+
+/// One loaded, parsed file, as the linker sees it.
+#[derive(Debug)]
+pub(crate) struct LinkFile<'a> {
+    /// Its import path.
+    pub name: &'a str,
+    /// Its syntax tree.
+    pub ast: &'a ast::File,
+    /// Per import statement, the index of the imported file (`None` if it failed to load).
+    pub imports: Vec<Option<usize>>,
+}
+
+/// What a name denotes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum SymKind {
+    Package,
+    Message,
+    Enum,
+    EnumValue,
+    Field,
+    Oneof,
+    Extension,
+    Service,
+    Method,
+}
+
+impl SymKind {
+    fn is_type(self) -> bool {
+        matches!(self, SymKind::Message | SymKind::Enum)
+    }
+
+    fn is_aggregate(self) -> bool {
+        matches!(
+            self,
+            SymKind::Package | SymKind::Message | SymKind::Enum | SymKind::Service
+        )
+    }
+}
+
+/// One defined name.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Symbol {
+    pub kind: SymKind,
+    pub file: usize,
+}
+
+/// Every name defined by the files of a compilation.
+#[derive(Debug, Default)]
+pub(crate) struct Symbols {
+    map: HashMap<String, Symbol>,
+    /// For each package name (and each of its prefixes), the files that declare it.
+    packages: HashMap<String, Vec<usize>>,
+    /// The names of the files collected so far, by index.
+    file_names: HashMap<usize, String>,
+}
+
+/// An error found while linking, in file `file`.
+pub(crate) type LinkError = (usize, Diagnostic);
+
+impl Symbols {
+    pub(crate) fn get(&self, name: &str) -> Option<Symbol> {
+        self.map.get(name).copied()
+    }
+
+    /// Collects the symbols of `files[index]`, reporting duplicates.
+    pub(crate) fn collect(
+        &mut self,
+        index: usize,
+        file: &LinkFile<'_>,
+        errors: &mut Vec<LinkError>,
+    ) {
+        self.file_names.insert(index, file.name.to_string());
+        let mut c = Collector {
+            symbols: self,
+            file: index,
+            file_name: file.name,
+            errors,
+        };
+        let mut package = String::new();
+        for item in &file.ast.items {
+            if let ast::FileItem::Package(p) = item {
+                package = p.name.text();
+                let mut prefix = String::new();
+                for part in &p.name.parts {
+                    if !prefix.is_empty() {
+                        prefix.push('.');
+                    }
+                    prefix.push_str(&part.name);
+                    c.add_package(&prefix, part.span);
+                }
+            }
+        }
+        for item in &file.ast.items {
+            match item {
+                ast::FileItem::Message(m) => c.message(&package, m),
+                ast::FileItem::Enum(e) => c.enumeration(&package, e),
+                ast::FileItem::Extend(x) => c.extend(&package, x),
+                ast::FileItem::Service(s) => {
+                    let full = join(&package, &s.name.name);
+                    c.add(&full, SymKind::Service, s.name.span, &package);
+                    for si in &s.items {
+                        if let ast::ServiceItem::Method(m) = si {
+                            c.add(
+                                &join(&full, &m.name.name),
+                                SymKind::Method,
+                                m.name.span,
+                                &full,
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn join(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        name.to_string()
+    } else {
+        format!("{scope}.{name}")
+    }
+}
+
+struct Collector<'s, 'e> {
+    symbols: &'s mut Symbols,
+    file: usize,
+    file_name: &'s str,
+    errors: &'e mut Vec<LinkError>,
+}
+
+impl Collector<'_, '_> {
+    fn add_package(&mut self, name: &str, span: Span) {
+        if let Some(existing) = self.symbols.map.get(name)
+            && existing.kind != SymKind::Package
+        {
+            self.errors.push((
+                self.file,
+                Diagnostic::error(
+                    span,
+                    format!("\"{name}\" is already defined (as something other than a package) in file \"{}\".", self.file_name),
+                ),
+            ));
+            return;
+        }
+        self.symbols.map.entry(name.to_string()).or_insert(Symbol {
+            kind: SymKind::Package,
+            file: self.file,
+        });
+        let files = self.symbols.packages.entry(name.to_string()).or_default();
+        if !files.contains(&self.file) {
+            files.push(self.file);
+        }
+    }
+
+    fn add(&mut self, full: &str, kind: SymKind, span: Span, _scope: &str) {
+        if let Some(existing) = self.symbols.map.get(full) {
+            let (short, parent) = match full.rsplit_once('.') {
+                Some((p, s)) => (s, p),
+                None => (full, ""),
+            };
+            let message = if existing.kind == SymKind::Package && kind != SymKind::Package {
+                format!("\"{full}\" is already defined (as a package).")
+            } else if existing.file == self.file {
+                if parent.is_empty() {
+                    format!("\"{short}\" is already defined.")
+                } else {
+                    format!("\"{short}\" is already defined in \"{parent}\".")
+                }
+            } else {
+                format!(
+                    "\"{full}\" is already defined in file \"{}\".",
+                    self.file_name_of(existing.file)
+                )
+            };
+            self.errors
+                .push((self.file, Diagnostic::error(span, message)));
+            return;
+        }
+        self.symbols.map.insert(
+            full.to_string(),
+            Symbol {
+                kind,
+                file: self.file,
+            },
+        );
+    }
+
+    fn file_name_of(&self, file: usize) -> String {
+        self.symbols
+            .file_names
+            .get(&file)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn message(&mut self, scope: &str, m: &ast::Message) {
+        let full = join(scope, &m.name.name);
+        self.add(&full, SymKind::Message, m.name.span, scope);
+        self.message_body(&full, &m.items);
+    }
+
+    fn message_body(&mut self, full: &str, items: &[ast::MessageItem]) {
+        for item in items {
+            match item {
+                ast::MessageItem::Field(f) => self.field(full, f, SymKind::Field),
+                ast::MessageItem::Oneof(o) => {
+                    self.add(&join(full, &o.name.name), SymKind::Oneof, o.name.span, full);
+                    for oi in &o.items {
+                        if let ast::OneofItem::Field(f) = oi {
+                            self.field(full, f, SymKind::Field);
+                        }
+                    }
+                }
+                ast::MessageItem::Message(n) => self.message(full, n),
+                ast::MessageItem::Enum(e) => self.enumeration(full, e),
+                ast::MessageItem::Extend(x) => self.extend(full, x),
+                _ => {}
+            }
+        }
+    }
+
+    fn field(&mut self, scope: &str, f: &ast::Field, kind: SymKind) {
+        let name = field_name(f);
+        self.add(&join(scope, &name), kind, f.name.span, scope);
+        match &f.ty {
+            FieldType::Map { .. } => {
+                let entry = join(scope, &names::map_entry_name(&f.name.name));
+                self.add(&entry, SymKind::Message, f.name.span, scope);
+                self.add(&join(&entry, "key"), SymKind::Field, f.name.span, &entry);
+                self.add(&join(&entry, "value"), SymKind::Field, f.name.span, &entry);
+            }
+            FieldType::Group(_) => {
+                let full = join(scope, &f.name.name);
+                self.add(&full, SymKind::Message, f.name.span, scope);
+                if let Some(body) = &f.group_body {
+                    self.message_body(&full, body);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn extend(&mut self, scope: &str, x: &ast::Extend) {
+        for f in &x.fields {
+            self.field(scope, f, SymKind::Extension);
+        }
+    }
+
+    fn enumeration(&mut self, scope: &str, e: &ast::Enum) {
+        let full = join(scope, &e.name.name);
+        self.add(&full, SymKind::Enum, e.name.span, scope);
+        for item in &e.items {
+            if let ast::EnumItem::Value(v) = item {
+                // protoc: "enum values use C++ scoping rules, meaning that enum values are
+                // siblings of their type, not children of it."
+                let value_full = join(scope, &v.name.name);
+                if let Some(existing) = self.symbols.map.get(&value_full)
+                    && existing.kind == SymKind::EnumValue
+                    && existing.file == self.file
+                {
+                    let parent = if scope.is_empty() { "" } else { scope };
+                    self.errors.push((
+                        self.file,
+                        Diagnostic::error(
+                            v.name.span,
+                            format!(
+                                "\"{}\" is already defined in \"{parent}\". Note that enum values use C++ scoping rules, meaning that enum values are siblings of their type, not children of it.  Therefore, \"{}\" must be unique within \"{parent}\", not just within \"{}\".",
+                                v.name.name, v.name.name, e.name.name
+                            ),
+                        ),
+                    ));
+                    continue;
+                }
+                self.add(&value_full, SymKind::EnumValue, v.name.span, scope);
+            }
+        }
+    }
+}
+
+/// The field's name in descriptors: a group's field is its type name in lower case.
+fn field_name(f: &ast::Field) -> String {
+    match f.ty {
+        FieldType::Group(_) => f.name.name.to_ascii_lowercase(),
+        _ => f.name.name.clone(),
+    }
+}
+
+/// Options waiting for interpretation: where they go and what they say.
+#[derive(Debug)]
+pub(crate) struct PendingOptions<'a> {
+    /// The `SourceCodeInfo`-style path of the element in its file's descriptor.
+    pub path: Vec<i32>,
+    /// The full name of the scope names are resolved in.
+    pub scope: String,
+    /// The option statements, in order.
+    pub options: Vec<&'a ast::OptionDecl>,
+}
+
+/// Builds one file's descriptor.
+pub(crate) struct Builder<'a> {
+    symbols: &'a Symbols,
+    files: &'a [LinkFile<'a>],
+    file: usize,
+    /// Files whose symbols this file may use.
+    visible: HashSet<usize>,
+    syntax: Syntax,
+    package: String,
+    pub errors: Vec<Diagnostic>,
+    pub pending: Vec<PendingOptions<'a>>,
+}
+
+/// The files `file` can see: itself, its direct imports, and (transitively) what those import
+/// publicly.
+pub(crate) fn visible_files(files: &[LinkFile<'_>], file: usize) -> HashSet<usize> {
+    let mut visible = HashSet::from([file]);
+    let mut stack: Vec<usize> = files[file].imports.iter().flatten().copied().collect();
+    while let Some(f) = stack.pop() {
+        if visible.insert(f) {
+            for (i, imp) in files[f].ast.items.iter().filter_map(import_of).enumerate() {
+                if imp.kind == ast::ImportKind::Public
+                    && let Some(Some(dep)) = files[f].imports.get(i)
+                {
+                    stack.push(*dep);
+                }
+            }
+        }
+    }
+    visible
+}
+
+fn import_of(item: &ast::FileItem) -> Option<&ast::Import> {
+    match item {
+        ast::FileItem::Import(i) => Some(i),
+        _ => None,
+    }
+}
+
+enum Lookup {
+    Found(String, Symbol),
+    NotFound,
+    NotImported(usize),
+    MissingNested(String),
+}
+
+impl<'a> Builder<'a> {
+    pub(crate) fn new(symbols: &'a Symbols, files: &'a [LinkFile<'a>], file: usize) -> Builder<'a> {
+        let ast = files[file].ast;
+        let syntax = ast
+            .syntax
+            .as_ref()
+            .map_or(Syntax::Proto2, |s| s.syntax.clone());
+        let package = ast
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::FileItem::Package(p) => Some(p.name.text()),
+                _ => None,
+            })
+            .next_back()
+            .unwrap_or_default();
+        Builder {
+            symbols,
+            files,
+            file,
+            visible: visible_files(files, file),
+            syntax,
+            package,
+            errors: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    #[cold]
+    fn error(&mut self, span: Span, message: impl Into<String>) {
+        self.errors.push(Diagnostic::error(span, message));
+    }
+
+    /// protoc's `FindSymbol`: the symbol, if defined in a file this file can see.
+    fn find(&self, name: &str) -> Result<Option<Symbol>, usize> {
+        let Some(sym) = self.symbols.get(name) else {
+            return Ok(None);
+        };
+        if self.visible.contains(&sym.file) {
+            return Ok(Some(sym));
+        }
+        if sym.kind == SymKind::Package
+            && let Some(files) = self.symbols.packages.get(name)
+            && files.iter().any(|f| self.visible.contains(f))
+        {
+            return Ok(Some(sym));
+        }
+        Err(sym.file)
+    }
+
+    /// protoc's `LookupSymbol`: resolves `name` relative to the element named `relative_to`,
+    /// trying each enclosing scope from the innermost out.
+    fn lookup(&self, name: &str, relative_to: &str, types_only: bool) -> Lookup {
+        let mut hidden = None;
+        let mut found = |full: &str| -> Option<Symbol> {
+            match self.find(full) {
+                Ok(s) => s,
+                Err(file) => {
+                    hidden.get_or_insert((full.to_string(), file));
+                    None
+                }
+            }
+        };
+        if let Some(abs) = name.strip_prefix('.') {
+            if let Some(s) = found(abs) {
+                return Lookup::Found(abs.to_string(), s);
+            }
+            return match hidden {
+                Some((_, f)) => Lookup::NotImported(f),
+                None => Lookup::NotFound,
+            };
+        }
+        let first = name.split('.').next().unwrap_or(name);
+        let mut scope = relative_to.to_string();
+        loop {
+            let candidate = match scope.rfind('.') {
+                Some(dot) => {
+                    scope.truncate(dot);
+                    format!("{scope}.{first}")
+                }
+                None => {
+                    scope.clear();
+                    first.to_string()
+                }
+            };
+            if let Some(sym) = found(&candidate) {
+                if first.len() < name.len() {
+                    if sym.kind.is_aggregate() {
+                        let full = format!("{candidate}{}", &name[first.len()..]);
+                        return match found(&full) {
+                            Some(s) => Lookup::Found(full, s),
+                            None => Lookup::MissingNested(full),
+                        };
+                    }
+                } else if !types_only || sym.kind.is_type() {
+                    return Lookup::Found(candidate, sym);
+                }
+            }
+            if scope.is_empty() {
+                break;
+            }
+        }
+        match hidden {
+            Some((_, f)) => Lookup::NotImported(f),
+            None => Lookup::NotFound,
+        }
+    }
+
+    /// Resolves a type name, reporting protoc's errors. Returns the full name and kind.
+    fn resolve_type(
+        &mut self,
+        name: &ast::TypeName,
+        relative_to: &str,
+    ) -> Option<(String, SymKind)> {
+        let text = name.text();
+        match self.lookup(&text, relative_to, true) {
+            Lookup::Found(full, sym) => {
+                if sym.kind.is_type() {
+                    Some((full, sym.kind))
+                } else {
+                    self.error(name.span, format!("\"{text}\" is not a type."));
+                    None
+                }
+            }
+            Lookup::NotFound => {
+                self.error(name.span, format!("\"{text}\" is not defined."));
+                None
+            }
+            Lookup::NotImported(file) => {
+                let msg = format!(
+                    "\"{text}\" seems to be defined in \"{}\", which is not imported by \"{}\".  To use it here, please add the necessary import.",
+                    self.files[file].name, self.files[self.file].name
+                );
+                self.error(name.span, msg);
+                None
+            }
+            Lookup::MissingNested(full) => {
+                let msg = format!(
+                    "\"{text}\" is resolved to \"{full}\", which is not defined. The innermost scope is searched first in name resolution. Consider using a leading '.'(i.e., \".{text}\") to start from the outermost scope."
+                );
+                self.error(name.span, msg);
+                None
+            }
+        }
+    }
+
+    /// Resolves an extension name used in an option, like a type name but for extensions.
+    pub(crate) fn resolve_extension(
+        &self,
+        name: &str,
+        relative_to: &str,
+    ) -> Result<String, String> {
+        match self.lookup(name, relative_to, false) {
+            Lookup::Found(full, sym) if sym.kind == SymKind::Extension => Ok(full),
+            Lookup::Found(full, _) => Err(format!("\"{full}\" is not an extension.")),
+            Lookup::NotFound => Err(format!("\"{name}\" is not defined.")),
+            Lookup::NotImported(file) => Err(format!(
+                "\"{name}\" seems to be defined in \"{}\", which is not imported by \"{}\".  To use it here, please add the necessary import.",
+                self.files[file].name, self.files[self.file].name
+            )),
+            Lookup::MissingNested(full) => Err(format!(
+                "\"{name}\" is resolved to \"{full}\", which is not defined. The innermost scope is searched first in name resolution. Consider using a leading '.'(i.e., \".{name}\") to start from the outermost scope."
+            )),
+        }
+    }
+
+    // ----- files -----
+
+    pub(crate) fn build(&mut self) -> FileDescriptorProto {
+        let file = &self.files[self.file];
+        let ast = file.ast;
+        let mut fd = FileDescriptorProto {
+            name: Some(file.name.to_string()),
+            ..Default::default()
+        };
+        if !self.package.is_empty() {
+            fd.package = Some(self.package.clone());
+        }
+        match &self.syntax {
+            Syntax::Proto2 => {}
+            Syntax::Proto3 => fd.syntax = Some("proto3".into()),
+            Syntax::Edition(e) => {
+                fd.syntax = Some("editions".into());
+                fd.edition = Some(match e.as_str() {
+                    "2023" => Edition::EDITION_2023.0,
+                    _ => Edition::EDITION_2024.0,
+                });
+            }
+        }
+        let mut file_options = Vec::new();
+        let scope = self.package.clone();
+        for item in &ast.items {
+            match item {
+                ast::FileItem::Import(i) => {
+                    let index = fd.dependency.len() as i32;
+                    match i.kind {
+                        ast::ImportKind::Option => fd.option_dependency.push(i.path.clone()),
+                        kind => {
+                            fd.dependency.push(i.path.clone());
+                            if kind == ast::ImportKind::Public {
+                                fd.public_dependency.push(index);
+                            } else if kind == ast::ImportKind::Weak {
+                                fd.weak_dependency.push(index);
+                            }
+                        }
+                    }
+                }
+                ast::FileItem::Option(o) => file_options.push(o),
+                ast::FileItem::Message(m) => {
+                    let path = vec![4, fd.message_type.len() as i32];
+                    let msg = self.message(m, &scope, path);
+                    fd.message_type.push(msg);
+                }
+                ast::FileItem::Enum(e) => {
+                    let path = vec![5, fd.enum_type.len() as i32];
+                    fd.enum_type.push(self.enumeration(e, &scope, path));
+                }
+                ast::FileItem::Service(s) => {
+                    let path = vec![6, fd.service.len() as i32];
+                    fd.service.push(self.service(s, &scope, path));
+                }
+                ast::FileItem::Extend(x) => {
+                    for f in &x.fields {
+                        let path = vec![7, fd.extension.len() as i32];
+                        let mut group_types = Vec::new();
+                        let ext = self.field(
+                            f,
+                            &scope,
+                            path,
+                            Some(&x.extendee),
+                            None,
+                            &mut group_types,
+                            4,
+                            fd.message_type.len(),
+                            &[],
+                        );
+                        fd.extension.push(ext);
+                        fd.message_type.extend(group_types);
+                    }
+                }
+                ast::FileItem::Package(_) => {}
+            }
+        }
+        if !file_options.is_empty() {
+            // protoc resolves file options' names from a dummy element inside the package.
+            self.pending.push(PendingOptions {
+                path: vec![8],
+                scope: join(&scope, "dummy"),
+                options: file_options,
+            });
+        }
+        fd
+    }
+
+    // ----- messages -----
+
+    /// Builds message `m` in `scope` (group types of its `extend` blocks become its nested
+    /// types).
+    fn message(&mut self, m: &'a ast::Message, scope: &str, path: Vec<i32>) -> DescriptorProto {
+        let full = join(scope, &m.name.name);
+        let mut d = DescriptorProto {
+            name: Some(m.name.name.clone()),
+            ..Default::default()
+        };
+        self.message_body(&mut d, &m.items, &full, path);
+        d
+    }
+
+    fn message_body(
+        &mut self,
+        d: &mut DescriptorProto,
+        items: &'a [ast::MessageItem],
+        full: &str,
+        path: Vec<i32>,
+    ) {
+        let mut options = Vec::new();
+        let mut proto3_optional = Vec::new();
+        let mut names_in_use: HashSet<String> = HashSet::new();
+        for item in items {
+            match item {
+                ast::MessageItem::Field(f) => {
+                    let mut p = path.clone();
+                    p.extend([2, d.field.len() as i32]);
+                    let nested_len = d.nested_type.len();
+                    let mut nested = Vec::new();
+                    let fd = self.field(f, full, p, None, None, &mut nested, 3, nested_len, &path);
+                    if fd.proto3_optional == Some(true) {
+                        proto3_optional.push(d.field.len());
+                    }
+                    names_in_use.insert(fd.name.clone().unwrap_or_default());
+                    d.field.push(fd);
+                    d.nested_type.extend(nested);
+                }
+                ast::MessageItem::Oneof(o) => {
+                    let index = d.oneof_decl.len() as i32;
+                    let mut oneof = OneofDescriptorProto {
+                        name: Some(o.name.name.clone()),
+                        ..Default::default()
+                    };
+                    names_in_use.insert(o.name.name.clone());
+                    let mut oneof_options = Vec::new();
+                    let mut count = 0;
+                    for oi in &o.items {
+                        match oi {
+                            ast::OneofItem::Field(f) => {
+                                let mut p = path.clone();
+                                p.extend([2, d.field.len() as i32]);
+                                let nested_len = d.nested_type.len();
+                                let mut nested = Vec::new();
+                                let fd = self.field(
+                                    f,
+                                    full,
+                                    p,
+                                    None,
+                                    Some(index),
+                                    &mut nested,
+                                    3,
+                                    nested_len,
+                                    &path,
+                                );
+                                names_in_use.insert(fd.name.clone().unwrap_or_default());
+                                d.field.push(fd);
+                                d.nested_type.extend(nested);
+                                count += 1;
+                            }
+                            ast::OneofItem::Option(opt) => oneof_options.push(opt),
+                        }
+                    }
+                    if count == 0 {
+                        self.error(o.name.span, "Oneof must have at least one field.");
+                    }
+                    if !oneof_options.is_empty() {
+                        let mut p = path.clone();
+                        p.extend([8, index, 2]);
+                        self.pending.push(PendingOptions {
+                            path: p,
+                            scope: join(full, &o.name.name),
+                            options: oneof_options,
+                        });
+                    }
+                    oneof.options = None;
+                    d.oneof_decl.push(oneof);
+                }
+                ast::MessageItem::Message(n) => {
+                    let mut p = path.clone();
+                    p.extend([3, d.nested_type.len() as i32]);
+                    let msg = self.message(n, full, p);
+                    d.nested_type.push(msg);
+                }
+                ast::MessageItem::Enum(e) => {
+                    let mut p = path.clone();
+                    p.extend([4, d.enum_type.len() as i32]);
+                    d.enum_type.push(self.enumeration(e, full, p));
+                }
+                ast::MessageItem::Extend(x) => {
+                    for f in &x.fields {
+                        let mut p = path.clone();
+                        p.extend([6, d.extension.len() as i32]);
+                        let nested_len = d.nested_type.len();
+                        let mut nested = Vec::new();
+                        let ext = self.field(
+                            f,
+                            full,
+                            p,
+                            Some(&x.extendee),
+                            None,
+                            &mut nested,
+                            3,
+                            nested_len,
+                            &path,
+                        );
+                        d.extension.push(ext);
+                        d.nested_type.extend(nested);
+                    }
+                }
+                ast::MessageItem::Extensions(x) => {
+                    let first = d.extension_range.len();
+                    for r in &x.ranges {
+                        let (start, end) = self.range_bounds(r, false);
+                        d.extension_range.push(ExtensionRange {
+                            start: Some(start),
+                            end: Some(end),
+                            ..Default::default()
+                        });
+                    }
+                    if !x.options.is_empty() {
+                        for i in first..d.extension_range.len() {
+                            let mut p = path.clone();
+                            p.extend([5, i as i32, 3]);
+                            self.pending.push(PendingOptions {
+                                path: p,
+                                scope: full.to_string(),
+                                options: x.options.iter().collect(),
+                            });
+                        }
+                    }
+                }
+                ast::MessageItem::Reserved(r) => match &r.kind {
+                    ast::ReservedKind::Ranges(ranges) => {
+                        for range in ranges {
+                            let (start, end) = self.range_bounds(range, false);
+                            d.reserved_range.push(ReservedRange {
+                                start: Some(start),
+                                end: Some(end),
+                                ..Default::default()
+                            });
+                        }
+                    }
+                    ast::ReservedKind::Names(names) => {
+                        for n in names {
+                            d.reserved_name.push(n.name.clone());
+                        }
+                    }
+                },
+                ast::MessageItem::Option(o) => options.push(o),
+            }
+        }
+        // protoc gives each proto3 `optional` field a synthetic oneof of its own, named after
+        // the field with `_` in front (and `X`s until the name is free).
+        for i in proto3_optional {
+            let field_name = d.field[i].name.clone().unwrap_or_default();
+            let mut name = if field_name.starts_with('_') {
+                field_name
+            } else {
+                format!("_{field_name}")
+            };
+            while names_in_use.contains(&name) {
+                name.insert(0, 'X');
+            }
+            names_in_use.insert(name.clone());
+            d.field[i].oneof_index = Some(d.oneof_decl.len() as i32);
+            d.oneof_decl.push(OneofDescriptorProto {
+                name: Some(name),
+                ..Default::default()
+            });
+        }
+        if !options.is_empty() {
+            let mut p = path;
+            p.push(7);
+            self.pending.push(PendingOptions {
+                path: p,
+                scope: full.to_string(),
+                options,
+            });
+        }
+    }
+
+    /// `(start, end)` of a range: exclusive end for messages, inclusive for enums.
+    fn range_bounds(&mut self, r: &ast::Range, inclusive: bool) -> (i32, i32) {
+        let start = int_value(&r.start);
+        let end = match r.end {
+            ast::RangeEnd::Single => start,
+            ast::RangeEnd::Int(e) => int_value(&e),
+            ast::RangeEnd::Max(_) => {
+                if inclusive {
+                    i32::MAX
+                } else {
+                    MAX_FIELD_NUMBER
+                }
+            }
+        };
+        if inclusive {
+            (start, end)
+        } else {
+            (start, end.saturating_add(1))
+        }
+    }
+
+    // ----- fields -----
+
+    /// Builds a field or extension. Group types and map entries go to `nested` (which the
+    /// caller appends to the enclosing message's nested types, or the file's message types,
+    /// whose current length is `nested_base`; `nested_field` is the number of that list in
+    /// `parent_path`).
+    #[allow(clippy::too_many_arguments)]
+    fn field(
+        &mut self,
+        f: &'a ast::Field,
+        scope: &str,
+        path: Vec<i32>,
+        extendee: Option<&ast::TypeName>,
+        oneof: Option<i32>,
+        nested: &mut Vec<DescriptorProto>,
+        nested_field: i32,
+        nested_base: usize,
+        parent_path: &[i32],
+    ) -> FieldDescriptorProto {
+        let name = field_name(f);
+        let full = join(scope, &name);
+        let mut fd = FieldDescriptorProto {
+            name: Some(name.clone()),
+            number: f.number.map(|n| n.value as i32),
+            ..Default::default()
+        };
+        let label = match (f.label, &f.ty) {
+            (_, FieldType::Map { .. }) => PLabel::LABEL_REPEATED,
+            (Some((Label::Repeated, _)), _) => PLabel::LABEL_REPEATED,
+            (Some((Label::Required, _)), _) => PLabel::LABEL_REQUIRED,
+            _ => PLabel::LABEL_OPTIONAL,
+        };
+        fd.label = Some(label.0);
+        if let Some(x) = extendee
+            && let Some((ext_full, kind)) = self.resolve_type(x, &full)
+        {
+            if kind == SymKind::Message {
+                fd.extendee = Some(format!(".{ext_full}"));
+            } else {
+                self.error(x.span, format!("\"{}\" is not a message type.", x.text()));
+            }
+        }
+        if self.syntax == Syntax::Proto3 && matches!(f.label, Some((Label::Optional, _))) {
+            fd.proto3_optional = Some(true);
+        }
+        match &f.ty {
+            FieldType::Scalar(s, _) => fd.r#type = Some(scalar_type(*s).0),
+            FieldType::Named(n) => {
+                if let Some((t, kind)) = self.resolve_type(n, &full) {
+                    fd.r#type = Some(if kind == SymKind::Enum {
+                        PType::TYPE_ENUM.0
+                    } else {
+                        PType::TYPE_MESSAGE.0
+                    });
+                    fd.type_name = Some(format!(".{t}"));
+                }
+            }
+            FieldType::Group(_) => {
+                fd.r#type = Some(PType::TYPE_GROUP.0);
+                let group_full = join(scope, &f.name.name);
+                fd.type_name = Some(format!(".{group_full}"));
+                let mut g = DescriptorProto {
+                    name: Some(f.name.name.clone()),
+                    ..Default::default()
+                };
+                let mut gp = parent_path.to_vec();
+                gp.extend([nested_field, (nested_base + nested.len()) as i32]);
+                if let Some(body) = &f.group_body {
+                    self.message_body(&mut g, body, &group_full, gp);
+                }
+                nested.push(g);
+            }
+            FieldType::Map { key, value, .. } => {
+                let entry_name = names::map_entry_name(&f.name.name);
+                let entry_full = join(scope, &entry_name);
+                fd.r#type = Some(PType::TYPE_MESSAGE.0);
+                fd.type_name = Some(format!(".{entry_full}"));
+                let mut entry = DescriptorProto {
+                    name: Some(entry_name),
+                    options: Some(MessageOptions {
+                        map_entry: Some(true),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                for (i, (fname, ty)) in [("key", key), ("value", value)].into_iter().enumerate() {
+                    let mut kf = FieldDescriptorProto {
+                        name: Some(fname.into()),
+                        number: Some(i as i32 + 1),
+                        label: Some(PLabel::LABEL_OPTIONAL.0),
+                        json_name: Some(fname.into()),
+                        ..Default::default()
+                    };
+                    match ty.as_ref() {
+                        FieldType::Scalar(s, _) => kf.r#type = Some(scalar_type(*s).0),
+                        FieldType::Named(n) => {
+                            if let Some((t, kind)) = self.resolve_type(n, &join(&entry_full, fname))
+                            {
+                                kf.r#type = Some(if kind == SymKind::Enum {
+                                    PType::TYPE_ENUM.0
+                                } else {
+                                    PType::TYPE_MESSAGE.0
+                                });
+                                kf.type_name = Some(format!(".{t}"));
+                            }
+                        }
+                        _ => {}
+                    }
+                    entry.field.push(kf);
+                }
+                nested.push(entry);
+            }
+        }
+        fd.oneof_index = oneof;
+        fd.json_name = Some(names::json_name(&name));
+        // `default` and `json_name` look like options but are fields of the descriptor.
+        let mut options = Vec::new();
+        for o in &f.options {
+            let simple = (o.name.parts.len() == 1 && !o.name.parts[0].is_extension)
+                .then(|| o.name.parts[0].name.text());
+            match simple.as_deref() {
+                Some("default") => self.default_value(&mut fd, o),
+                Some("json_name") => {
+                    if extendee.is_some() {
+                        self.error(
+                            o.span,
+                            "option json_name is not allowed on extension fields.",
+                        );
+                    }
+                    match &o.value {
+                        ast::OptionValue::Literal(Literal::String { value, .. }) => {
+                            fd.json_name = Some(String::from_utf8_lossy(value).into_owned());
+                        }
+                        v => self.error(v.span(), "Expected string for JSON name."),
+                    }
+                }
+                _ => options.push(o),
+            }
+        }
+        if !options.is_empty() {
+            let mut p = path;
+            p.push(8);
+            self.pending.push(PendingOptions {
+                path: p,
+                scope: full.clone(),
+                options,
+            });
+        }
+        fd
+    }
+
+    /// `[default = ...]`, spelled the way protoc writes `default_value`.
+    fn default_value(&mut self, fd: &mut FieldDescriptorProto, o: &ast::OptionDecl) {
+        if fd.default_value.is_some() {
+            self.error(o.span, "Already set option \"default\".");
+            return;
+        }
+        let ty = fd.r#type.map(PType);
+        let lit = match &o.value {
+            ast::OptionValue::Literal(l) => l,
+            ast::OptionValue::Aggregate(m) => {
+                self.error(m.span, "Messages can't have default values.");
+                return;
+            }
+        };
+        let value = match ty {
+            Some(PType::TYPE_STRING) => match lit {
+                Literal::String { value, .. } => String::from_utf8_lossy(value).into_owned(),
+                l => return self.error(l.span(), "Expected string."),
+            },
+            Some(PType::TYPE_BYTES) => match lit {
+                Literal::String { value, .. } => names::c_escape(value),
+                l => return self.error(l.span(), "Expected string."),
+            },
+            Some(PType::TYPE_BOOL) => match lit {
+                Literal::Ident {
+                    negative: false,
+                    ident,
+                    ..
+                } if ident.name == "true" || ident.name == "false" => ident.name.clone(),
+                l => return self.error(l.span(), "Expected \"true\" or \"false\"."),
+            },
+            Some(PType::TYPE_FLOAT | PType::TYPE_DOUBLE) => {
+                let v = match lit {
+                    Literal::Int(i) => {
+                        let m = i.value as f64;
+                        if i.negative { -m } else { m }
+                    }
+                    Literal::Float {
+                        negative, value, ..
+                    } => {
+                        if *negative {
+                            -value
+                        } else {
+                            *value
+                        }
+                    }
+                    Literal::Ident {
+                        negative, ident, ..
+                    } if ident.name == "inf" || ident.name == "nan" => {
+                        let v = if ident.name == "inf" {
+                            f64::INFINITY
+                        } else {
+                            f64::NAN
+                        };
+                        if *negative { -v } else { v }
+                    }
+                    l => return self.error(l.span(), "Expected number."),
+                };
+                if ty == Some(PType::TYPE_FLOAT) {
+                    names::format_float(v as f32)
+                } else {
+                    names::format_double(v)
+                }
+            }
+            Some(
+                t @ (PType::TYPE_INT32
+                | PType::TYPE_SINT32
+                | PType::TYPE_SFIXED32
+                | PType::TYPE_INT64
+                | PType::TYPE_SINT64
+                | PType::TYPE_SFIXED64
+                | PType::TYPE_UINT32
+                | PType::TYPE_FIXED32
+                | PType::TYPE_UINT64
+                | PType::TYPE_FIXED64),
+            ) => {
+                let Literal::Int(i) = lit else {
+                    return self.error(lit.span(), "Expected integer.");
+                };
+                let (min, max): (i128, i128) = match t {
+                    PType::TYPE_INT32 | PType::TYPE_SINT32 | PType::TYPE_SFIXED32 => {
+                        (i32::MIN.into(), i32::MAX.into())
+                    }
+                    PType::TYPE_INT64 | PType::TYPE_SINT64 | PType::TYPE_SFIXED64 => {
+                        (i64::MIN.into(), i64::MAX.into())
+                    }
+                    PType::TYPE_UINT32 | PType::TYPE_FIXED32 => (0, u32::MAX.into()),
+                    _ => (0, u64::MAX.into()),
+                };
+                let v = if i.negative {
+                    -i128::from(i.value)
+                } else {
+                    i128::from(i.value)
+                };
+                if i.negative && min == 0 {
+                    return self.error(i.span, "Unsigned field can't have negative default value.");
+                }
+                if v < min || v > max {
+                    return self.error(i.span, "Integer out of range.");
+                }
+                v.to_string()
+            }
+            Some(PType::TYPE_ENUM) => match lit {
+                Literal::Ident {
+                    negative: false,
+                    ident,
+                    ..
+                } => ident.name.clone(),
+                l => {
+                    return self.error(
+                        l.span(),
+                        "Default value for an enum field must be an identifier.",
+                    );
+                }
+            },
+            Some(PType::TYPE_MESSAGE | PType::TYPE_GROUP) => {
+                return self.error(o.span, "Messages can't have default values.");
+            }
+            _ => return,
+        };
+        fd.default_value = Some(value);
+    }
+
+    // ----- enums -----
+
+    fn enumeration(
+        &mut self,
+        e: &'a ast::Enum,
+        scope: &str,
+        path: Vec<i32>,
+    ) -> EnumDescriptorProto {
+        let full = join(scope, &e.name.name);
+        let mut d = EnumDescriptorProto {
+            name: Some(e.name.name.clone()),
+            ..Default::default()
+        };
+        let mut options = Vec::new();
+        for item in &e.items {
+            match item {
+                ast::EnumItem::Value(v) => {
+                    let number = v.number.map(|n| int_value(&n));
+                    let mut p = path.clone();
+                    p.extend([2, d.value.len() as i32]);
+                    if !v.options.is_empty() {
+                        let mut op = p.clone();
+                        op.push(3);
+                        self.pending.push(PendingOptions {
+                            path: op,
+                            scope: join(scope, &v.name.name),
+                            options: v.options.iter().collect(),
+                        });
+                    }
+                    d.value.push(EnumValueDescriptorProto {
+                        name: Some(v.name.name.clone()),
+                        number,
+                        ..Default::default()
+                    });
+                }
+                ast::EnumItem::Option(o) => options.push(o),
+                ast::EnumItem::Reserved(r) => match &r.kind {
+                    ast::ReservedKind::Ranges(ranges) => {
+                        for range in ranges {
+                            let (start, end) = self.range_bounds(range, true);
+                            d.reserved_range.push(EnumReservedRange {
+                                start: Some(start),
+                                end: Some(end),
+                                ..Default::default()
+                            });
+                        }
+                    }
+                    ast::ReservedKind::Names(names) => {
+                        for n in names {
+                            d.reserved_name.push(n.name.clone());
+                        }
+                    }
+                },
+            }
+        }
+        if d.value.is_empty() {
+            self.error(e.name.span, "Enums must contain at least one value.");
+        }
+        if !options.is_empty() {
+            let mut p = path;
+            p.push(3);
+            self.pending.push(PendingOptions {
+                path: p,
+                scope: full,
+                options,
+            });
+        }
+        d
+    }
+
+    // ----- services -----
+
+    fn service(
+        &mut self,
+        s: &'a ast::Service,
+        scope: &str,
+        path: Vec<i32>,
+    ) -> ServiceDescriptorProto {
+        let full = join(scope, &s.name.name);
+        let mut d = ServiceDescriptorProto {
+            name: Some(s.name.name.clone()),
+            ..Default::default()
+        };
+        let mut options = Vec::new();
+        for item in &s.items {
+            match item {
+                ast::ServiceItem::Method(m) => {
+                    let mfull = join(&full, &m.name.name);
+                    let mut md = MethodDescriptorProto {
+                        name: Some(m.name.name.clone()),
+                        ..Default::default()
+                    };
+                    for (ty, out) in [
+                        (&m.input, &mut md.input_type),
+                        (&m.output, &mut md.output_type),
+                    ] {
+                        if let Some((t, kind)) = self.resolve_type(ty, &mfull) {
+                            if kind == SymKind::Message {
+                                *out = Some(format!(".{t}"));
+                            } else {
+                                self.error(
+                                    ty.span,
+                                    format!("\"{}\" is not a message type.", ty.text()),
+                                );
+                            }
+                        }
+                    }
+                    if m.client_streaming.is_some() {
+                        md.client_streaming = Some(true);
+                    }
+                    if m.server_streaming.is_some() {
+                        md.server_streaming = Some(true);
+                    }
+                    if m.has_body {
+                        let mut p = path.clone();
+                        p.extend([2, d.method.len() as i32, 4]);
+                        self.pending.push(PendingOptions {
+                            path: p,
+                            scope: mfull.clone(),
+                            options: m.options.iter().collect(),
+                        });
+                    }
+                    d.method.push(md);
+                }
+                ast::ServiceItem::Option(o) => options.push(o),
+            }
+        }
+        if !options.is_empty() {
+            let mut p = path;
+            p.push(3);
+            self.pending.push(PendingOptions {
+                path: p,
+                scope: full,
+                options,
+            });
+        }
+        d
+    }
+}
+
+fn int_value(i: &ast::IntLit) -> i32 {
+    i.as_i64()
+        .and_then(|v| i32::try_from(v).ok())
+        .unwrap_or(if i.negative { i32::MIN } else { i32::MAX })
+}
+
+fn scalar_type(s: ScalarType) -> PType {
+    match s {
+        ScalarType::Double => PType::TYPE_DOUBLE,
+        ScalarType::Float => PType::TYPE_FLOAT,
+        ScalarType::Int64 => PType::TYPE_INT64,
+        ScalarType::Uint64 => PType::TYPE_UINT64,
+        ScalarType::Int32 => PType::TYPE_INT32,
+        ScalarType::Fixed64 => PType::TYPE_FIXED64,
+        ScalarType::Fixed32 => PType::TYPE_FIXED32,
+        ScalarType::Bool => PType::TYPE_BOOL,
+        ScalarType::String => PType::TYPE_STRING,
+        ScalarType::Bytes => PType::TYPE_BYTES,
+        ScalarType::Uint32 => PType::TYPE_UINT32,
+        ScalarType::Sfixed32 => PType::TYPE_SFIXED32,
+        ScalarType::Sfixed64 => PType::TYPE_SFIXED64,
+        ScalarType::Sint32 => PType::TYPE_SINT32,
+        ScalarType::Sint64 => PType::TYPE_SINT64,
+    }
+}

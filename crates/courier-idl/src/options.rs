@@ -1,0 +1,1181 @@
+//! Option interpretation: `option x = y;` and `[x = y]` to the bytes of the `*Options` message
+//! protoc writes.
+//!
+//! Standard options (fields of `google.protobuf.FileOptions`, ...) and custom options
+//! (extensions of those messages) are interpreted the same way, against the descriptors of the
+//! compilation (and the embedded `descriptor.proto` when no file imports it): each statement
+//! becomes one record, nested through the name's parts; a `{ ... }` value is text format,
+//! encoded field by field. The records are then decoded into the typed options message, so the
+//! standard fields land in their fields (in field-number order, as protoc writes them) and custom
+//! options stay as unknown fields, in statement order.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use courier_types::field_descriptor_proto::{Label as PLabel, Type as PType};
+use courier_types::{
+    DescriptorProto, EnumDescriptorProto, EnumOptions, EnumValueOptions, ExtensionRangeOptions,
+    FieldDescriptorProto, FieldOptions, FileDescriptorProto, FileOptions, MessageOptions,
+    MethodOptions, OneofOptions, ServiceOptions,
+};
+use courier_wire::{Encoder, Message, WireType};
+
+use crate::ast::{self, FieldLiteralName, FieldLiteralValue, Literal, OptionValue};
+use crate::diag::Diagnostic;
+use crate::link::{Builder, LinkError, LinkFile, PendingOptions, Symbols};
+use crate::span::Span;
+
+/// The deepest text-format nesting encoded (the parser bounds it already; this guards the
+/// recursion here too).
+const MAX_AGGREGATE_DEPTH: usize = 64;
+
+/// `descriptor.proto` compiled from the embedded copy, for files that set options without
+/// importing it.
+fn builtin_descriptor() -> Option<&'static FileDescriptorProto> {
+    static BUILTIN: OnceLock<Option<FileDescriptorProto>> = OnceLock::new();
+    BUILTIN
+        .get_or_init(|| {
+            let name = "google/protobuf/descriptor.proto";
+            let mut c = crate::Compiler::new();
+            c.add_file(name, crate::compile::embedded_file(name)?);
+            c.compile(&[name]).ok()?.file(name).cloned()
+        })
+        .as_ref()
+}
+
+/// Every message, enum and extension of a compilation, by full name.
+pub(crate) struct Pool<'d> {
+    messages: HashMap<String, &'d DescriptorProto>,
+    enums: HashMap<String, &'d EnumDescriptorProto>,
+    extensions: HashMap<String, &'d FieldDescriptorProto>,
+    /// Whether each message's file is proto3 (repeated scalars packed by default).
+    proto3: HashMap<String, bool>,
+    /// Extensions by (extendee full name, number), with whether their file is proto3.
+    by_number: HashMap<(String, i32), (&'d FieldDescriptorProto, bool)>,
+}
+
+impl<'d> Pool<'d> {
+    pub(crate) fn new(files: &'d [FileDescriptorProto]) -> Pool<'d> {
+        let mut pool = Pool {
+            messages: HashMap::new(),
+            enums: HashMap::new(),
+            extensions: HashMap::new(),
+            proto3: HashMap::new(),
+            by_number: HashMap::new(),
+        };
+        let has_descriptor = files
+            .iter()
+            .any(|f| f.name.as_deref() == Some("google/protobuf/descriptor.proto"));
+        let builtin = if has_descriptor {
+            None
+        } else {
+            builtin_descriptor()
+        };
+        for f in files.iter().chain(builtin) {
+            let package = f.package.clone().unwrap_or_default();
+            let proto3 = f.syntax.as_deref() == Some("proto3");
+            for m in &f.message_type {
+                pool.add_message(&package, m, proto3);
+            }
+            for e in &f.enum_type {
+                pool.enums.insert(join(&package, e.name()), e);
+            }
+            for x in &f.extension {
+                pool.add_extension(&package, x, proto3);
+            }
+        }
+        pool
+    }
+
+    fn add_extension(&mut self, scope: &str, x: &'d FieldDescriptorProto, proto3: bool) {
+        self.extensions.insert(join(scope, x.name()), x);
+        if let (Some(e), Some(n)) = (&x.extendee, x.number) {
+            self.by_number
+                .insert((e.trim_start_matches('.').to_string(), n), (x, proto3));
+        }
+    }
+
+    fn add_message(&mut self, scope: &str, m: &'d DescriptorProto, proto3: bool) {
+        let full = join(scope, m.name.as_deref().unwrap_or(""));
+        for n in &m.nested_type {
+            self.add_message(&full, n, proto3);
+        }
+        for e in &m.enum_type {
+            self.enums.insert(join(&full, e.name()), e);
+        }
+        for x in &m.extension {
+            self.add_extension(&full, x, proto3);
+        }
+        self.proto3.insert(full.clone(), proto3);
+        self.messages.insert(full, m);
+    }
+}
+
+trait Named {
+    fn name(&self) -> &str;
+}
+
+impl Named for EnumDescriptorProto {
+    fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
+}
+
+impl Named for FieldDescriptorProto {
+    fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or("")
+    }
+}
+
+fn join(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        name.to_string()
+    } else {
+        format!("{scope}.{name}")
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Element {
+    File,
+    Message,
+    Field,
+    Oneof,
+    ExtensionRange,
+    Enum,
+    EnumValue,
+    Service,
+    Method,
+}
+
+/// Which options message an element's options are, from the element's path plus its
+/// `options` field number.
+fn options_kind(path: &[i32]) -> &'static str {
+    let element_path = &path[..path.len().saturating_sub(1)];
+    let mut e = Element::File;
+    for pair in element_path.chunks(2) {
+        e = match (e, pair[0]) {
+            (Element::File, 4) | (Element::Message, 3) => Element::Message,
+            (Element::File, 5) | (Element::Message, 4) => Element::Enum,
+            (Element::File, 6) => Element::Service,
+            (Element::File, 7) | (Element::Message, 2 | 6) => Element::Field,
+            (Element::Message, 8) => Element::Oneof,
+            (Element::Message, 5) => Element::ExtensionRange,
+            (Element::Enum, 2) => Element::EnumValue,
+            (Element::Service, 2) => Element::Method,
+            (other, _) => other,
+        };
+    }
+    match e {
+        Element::File => "google.protobuf.FileOptions",
+        Element::Message => "google.protobuf.MessageOptions",
+        Element::Field => "google.protobuf.FieldOptions",
+        Element::Oneof => "google.protobuf.OneofOptions",
+        Element::ExtensionRange => "google.protobuf.ExtensionRangeOptions",
+        Element::Enum => "google.protobuf.EnumOptions",
+        Element::EnumValue => "google.protobuf.EnumValueOptions",
+        Element::Service => "google.protobuf.ServiceOptions",
+        Element::Method => "google.protobuf.MethodOptions",
+    }
+}
+
+/// The interpreted options of one file: for each element path, the options message bytes.
+pub(crate) type Interpreted = Vec<(Vec<i32>, Vec<u8>)>;
+
+/// Interprets the pending options of file `file`.
+pub(crate) fn interpret(
+    symbols: &Symbols,
+    files: &[LinkFile<'_>],
+    pool: &Pool<'_>,
+    file: usize,
+    pending: Vec<PendingOptions<'_>>,
+    errors: &mut Vec<LinkError>,
+) -> Interpreted {
+    let resolver = Builder::new(symbols, files, file);
+    let mut out = Vec::new();
+    for p in pending {
+        let msg_type = options_kind(&p.path);
+        let mut bytes = Vec::new();
+        let mut set: HashSet<Vec<u32>> = HashSet::new();
+        for decl in &p.options {
+            let mut it = Interpreter {
+                pool,
+                resolver: &resolver,
+                scope: &p.scope,
+            };
+            match it.option(msg_type, decl, &mut set) {
+                Ok(b) => bytes.extend(b),
+                Err(d) => errors.push((file, d)),
+            }
+        }
+        out.push((p.path, bytes));
+    }
+    out
+}
+
+/// `OptionRetention.RETENTION_SOURCE`.
+const RETENTION_SOURCE: i32 = 2;
+
+/// One record of a serialized message.
+struct Record<'b> {
+    number: u32,
+    wire_type: u8,
+    /// The value: varint or fixed bytes, a LEN payload, or a group's contents.
+    payload: &'b [u8],
+}
+
+fn read_varint(b: &[u8], i: &mut usize) -> Option<u64> {
+    let mut v: u64 = 0;
+    for shift in (0..70).step_by(7) {
+        let byte = *b.get(*i)?;
+        *i += 1;
+        v |= u64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+        if byte & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Splits `b` into records; `None` if it is malformed.
+fn records(b: &[u8]) -> Option<Vec<Record<'_>>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let tag = read_varint(b, &mut i)?;
+        let number = u32::try_from(tag >> 3).ok()?;
+        let wire_type = (tag & 7) as u8;
+        let start = i;
+        let payload = match wire_type {
+            0 => {
+                read_varint(b, &mut i)?;
+                &b[start..i]
+            }
+            1 => {
+                i = i.checked_add(8).filter(|&e| e <= b.len())?;
+                &b[start..i]
+            }
+            5 => {
+                i = i.checked_add(4).filter(|&e| e <= b.len())?;
+                &b[start..i]
+            }
+            2 => {
+                let len = usize::try_from(read_varint(b, &mut i)?).ok()?;
+                let s = i;
+                i = i.checked_add(len).filter(|&e| e <= b.len())?;
+                &b[s..i]
+            }
+            3 => {
+                // Find the matching end-group tag.
+                let mut depth = 1usize;
+                let s = i;
+                loop {
+                    let here = i;
+                    let t = read_varint(b, &mut i)?;
+                    match t & 7 {
+                        0 => {
+                            read_varint(b, &mut i)?;
+                        }
+                        1 => i = i.checked_add(8).filter(|&e| e <= b.len())?,
+                        5 => i = i.checked_add(4).filter(|&e| e <= b.len())?,
+                        2 => {
+                            let len = usize::try_from(read_varint(b, &mut i)?).ok()?;
+                            i = i.checked_add(len).filter(|&e| e <= b.len())?;
+                        }
+                        3 => depth += 1,
+                        4 => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break &b[s..here];
+                            }
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            _ => return None,
+        };
+        out.push(Record {
+            number,
+            wire_type,
+            payload,
+        });
+    }
+    Some(out)
+}
+
+fn put_record(out: &mut Vec<u8>, number: u32, wire_type: u8, payload: &[u8]) {
+    let mut enc = Encoder::new(out);
+    match wire_type {
+        0 => {
+            enc.put_tag(number, WireType::Varint);
+            enc.put_slice(payload);
+        }
+        1 => {
+            enc.put_tag(number, WireType::I64);
+            enc.put_slice(payload);
+        }
+        5 => {
+            enc.put_tag(number, WireType::I32);
+            enc.put_slice(payload);
+        }
+        3 => {
+            enc.put_tag(number, WireType::StartGroup);
+            enc.put_slice(payload);
+            enc.put_tag(number, WireType::EndGroup);
+        }
+        _ => {
+            enc.put_tag(number, WireType::Len);
+            enc.put_len_prefixed(payload);
+        }
+    }
+}
+
+/// The scalar wire type of a packable field type (0 varint, 1 fixed64, 5 fixed32).
+fn scalar_wire_type(t: PType) -> Option<u8> {
+    match t {
+        PType::TYPE_DOUBLE | PType::TYPE_FIXED64 | PType::TYPE_SFIXED64 => Some(1),
+        PType::TYPE_FLOAT | PType::TYPE_FIXED32 | PType::TYPE_SFIXED32 => Some(5),
+        PType::TYPE_STRING | PType::TYPE_BYTES | PType::TYPE_MESSAGE | PType::TYPE_GROUP => None,
+        _ => Some(0),
+    }
+}
+
+/// Re-serializes message `msg` the way protoc does after parsing it with every custom option
+/// known (a dynamic message): known fields and extensions in number order, singular values
+/// last-wins, singular messages merged, repeated scalars packed or not per the field, unknown
+/// fields last; fields with `retention = RETENTION_SOURCE` removed. Returns the bytes and
+/// whether anything was removed.
+pub(crate) fn canonicalize(
+    pool: &Pool<'_>,
+    msg: &str,
+    bytes: &[u8],
+    depth: usize,
+) -> (Vec<u8>, bool) {
+    let Some(recs) = records(bytes).filter(|_| depth < MAX_AGGREGATE_DEPTH) else {
+        return (bytes.to_vec(), false);
+    };
+    let desc = pool.messages.get(msg).copied();
+    let proto3 = pool.proto3.get(msg).copied().unwrap_or(false);
+    let lookup = |n: u32| -> Option<(&FieldDescriptorProto, bool)> {
+        desc.and_then(|d| d.field.iter().find(|f| f.number == Some(n as i32)))
+            .map(|f| (f, proto3))
+            .or_else(|| pool.by_number.get(&(msg.to_string(), n as i32)).copied())
+    };
+    let mut stripped = false;
+    let mut known: Vec<u32> = Vec::new();
+    let mut unknown: Vec<&Record<'_>> = Vec::new();
+    for r in &recs {
+        match lookup(r.number) {
+            Some((f, _)) => {
+                if f.options.as_ref().and_then(|o| o.retention) == Some(RETENTION_SOURCE) {
+                    stripped = true;
+                } else if !known.contains(&r.number) {
+                    known.push(r.number);
+                }
+            }
+            None => unknown.push(r),
+        }
+    }
+    known.sort_unstable();
+    let mut out = Vec::new();
+    for n in known {
+        let Some((f, file_proto3)) = lookup(n) else {
+            continue;
+        };
+        let ty = field_type(f);
+        let mine: Vec<&Record<'_>> = recs.iter().filter(|r| r.number == n).collect();
+        let nested = f.type_name.as_deref().unwrap_or("").trim_start_matches('.');
+        if ty == PType::TYPE_MESSAGE || ty == PType::TYPE_GROUP {
+            let wt = if ty == PType::TYPE_GROUP { 3 } else { 2 };
+            if is_repeated(f) {
+                for r in mine {
+                    let (b, s) = canonicalize(pool, nested, r.payload, depth + 1);
+                    stripped |= s;
+                    put_record(&mut out, n, wt, &b);
+                }
+            } else {
+                let merged: Vec<u8> = mine
+                    .iter()
+                    .flat_map(|r| r.payload.iter().copied())
+                    .collect();
+                let (b, s) = canonicalize(pool, nested, &merged, depth + 1);
+                stripped |= s;
+                put_record(&mut out, n, wt, &b);
+            }
+        } else if let Some(swt) = scalar_wire_type(ty) {
+            // Collect the values (packed payloads unpacked).
+            let mut values: Vec<&[u8]> = Vec::new();
+            for r in &mine {
+                if r.wire_type == 2 {
+                    let mut i = 0;
+                    let p = r.payload;
+                    while i < p.len() {
+                        let s = i;
+                        match swt {
+                            0 => {
+                                if read_varint(p, &mut i).is_none() {
+                                    break;
+                                }
+                            }
+                            1 => i = (i + 8).min(p.len()),
+                            _ => i = (i + 4).min(p.len()),
+                        }
+                        values.push(&p[s..i]);
+                    }
+                } else {
+                    values.push(r.payload);
+                }
+            }
+            if !is_repeated(f) {
+                if let Some(v) = values.last() {
+                    put_record(&mut out, n, swt, v);
+                }
+            } else {
+                let packed = match f.options.as_ref().and_then(|o| o.packed) {
+                    Some(p) => p,
+                    None => file_proto3,
+                };
+                if packed {
+                    let payload: Vec<u8> = values.concat();
+                    if !payload.is_empty() {
+                        put_record(&mut out, n, 2, &payload);
+                    }
+                } else {
+                    for v in values {
+                        put_record(&mut out, n, swt, v);
+                    }
+                }
+            }
+        } else if is_repeated(f) {
+            for r in mine {
+                put_record(&mut out, n, 2, r.payload);
+            }
+        } else if let Some(r) = mine.last() {
+            put_record(&mut out, n, 2, r.payload);
+        }
+    }
+    for r in unknown {
+        put_record(&mut out, r.number, r.wire_type, r.payload);
+    }
+    (out, stripped)
+}
+
+struct Interpreter<'p, 'd, 'r> {
+    pool: &'p Pool<'d>,
+    resolver: &'r Builder<'r>,
+    scope: &'p str,
+}
+
+fn field_type(f: &FieldDescriptorProto) -> PType {
+    PType(f.r#type.unwrap_or(0))
+}
+
+fn is_repeated(f: &FieldDescriptorProto) -> bool {
+    f.label == Some(PLabel::LABEL_REPEATED.0)
+}
+
+impl<'d> Interpreter<'_, 'd, '_> {
+    fn message(&self, full: &str) -> Option<&'d DescriptorProto> {
+        self.pool
+            .messages
+            .get(full.trim_start_matches('.'))
+            .copied()
+    }
+
+    /// Finds a field or extension of message `msg` (full name) named by an option name part.
+    fn find_field(
+        &self,
+        msg: &str,
+        part: &ast::OptionNamePart,
+        shown: &str,
+    ) -> Result<&'d FieldDescriptorProto, Diagnostic> {
+        if part.is_extension {
+            let name = part.name.text();
+            let full = self
+                .resolver
+                .resolve_extension(&name, self.scope)
+                .map_err(|_| {
+                    Diagnostic::error(
+                        part.span,
+                        format!("Option \"{shown}\" unknown. Ensure that your proto definition file imports the proto which defines the option."),
+                    )
+                })?;
+            let ext = self.pool.extensions.get(&full).copied().ok_or_else(|| {
+                Diagnostic::error(part.span, format!("Option \"{shown}\" unknown."))
+            })?;
+            if ext.extendee.as_deref().map(|e| e.trim_start_matches('.')) != Some(msg) {
+                return Err(Diagnostic::error(
+                    part.span,
+                    format!(
+                        "Option \"{shown}\" is not a field or extension of message \"{}\".",
+                        msg.rsplit('.').next().unwrap_or(msg)
+                    ),
+                ));
+            }
+            Ok(ext)
+        } else {
+            let name = part.name.text();
+            self.message(msg)
+                .and_then(|m| m.field.iter().find(|f| f.name.as_deref() == Some(&*name)))
+                .ok_or_else(|| {
+                    Diagnostic::error(
+                        part.span,
+                        format!(
+                            "Option \"{shown}\" unknown. Ensure that your proto definition file imports the proto which defines the option."
+                        ),
+                    )
+                })
+        }
+    }
+
+    /// One option statement: its record, nested through the name's parts.
+    fn option(
+        &mut self,
+        options_type: &str,
+        decl: &ast::OptionDecl,
+        set: &mut HashSet<Vec<u32>>,
+    ) -> Result<Vec<u8>, Diagnostic> {
+        if let [only] = decl.name.parts.as_slice()
+            && !only.is_extension
+            && only.name.text() == "uninterpreted_option"
+        {
+            return Err(Diagnostic::error(
+                only.span,
+                "Option must not use reserved name \"uninterpreted_option\".",
+            ));
+        }
+        let mut chain = Vec::new();
+        let mut msg = options_type.to_string();
+        let mut shown = String::new();
+        for (i, part) in decl.name.parts.iter().enumerate() {
+            if i > 0 {
+                shown.push('.');
+            }
+            if part.is_extension {
+                shown.push('(');
+                shown.push_str(&part.name.text());
+                shown.push(')');
+            } else {
+                shown.push_str(&part.name.text());
+            }
+            let f = self.find_field(&msg, part, &shown)?;
+            let last = i + 1 == decl.name.parts.len();
+            if !last {
+                match field_type(f) {
+                    PType::TYPE_MESSAGE | PType::TYPE_GROUP => {
+                        msg = f
+                            .type_name
+                            .clone()
+                            .unwrap_or_default()
+                            .trim_start_matches('.')
+                            .to_string();
+                    }
+                    _ => {
+                        return Err(Diagnostic::error(
+                            part.span,
+                            format!("Option \"{shown}\" is an atomic type, not a message."),
+                        ));
+                    }
+                }
+                if is_repeated(f) {
+                    return Err(Diagnostic::error(
+                        part.span,
+                        format!(
+                            "Option field \"{shown}\" is a repeated message. Repeated message options must be initialized using an aggregate value."
+                        ),
+                    ));
+                }
+            }
+            chain.push(f);
+        }
+        let numbers: Vec<u32> = chain.iter().map(|f| f.number.unwrap_or(0) as u32).collect();
+        let Some(&last) = chain.last() else {
+            return Err(Diagnostic::error(decl.name.span, "Option name is empty."));
+        };
+        if !is_repeated(last) && field_type(last) != PType::TYPE_MESSAGE && !set.insert(numbers) {
+            return Err(Diagnostic::error(
+                decl.name.span,
+                format!("Option \"{shown}\" was already set."),
+            ));
+        }
+        let mut bytes = Vec::new();
+        match &decl.value {
+            OptionValue::Aggregate(m) => {
+                self.aggregate_field(last, m, &mut bytes, 0).map_err(|e| {
+                    Diagnostic::error(
+                        e.span(),
+                        format!(
+                            "Error while parsing option value for \"{shown}\": {}",
+                            e.message()
+                        ),
+                    )
+                })?;
+            }
+            OptionValue::Literal(l) => self.scalar(last, l, &shown, &mut bytes)?,
+        }
+        // Wrap in the enclosing messages, innermost first.
+        for f in chain[..chain.len() - 1].iter().rev() {
+            let mut outer = Vec::new();
+            let mut enc = Encoder::new(&mut outer);
+            let number = f.number.unwrap_or(0) as u32;
+            if field_type(f) == PType::TYPE_GROUP {
+                enc.put_tag(number, WireType::StartGroup);
+                enc.put_slice(&bytes);
+                enc.put_tag(number, WireType::EndGroup);
+            } else {
+                enc.put_tag(number, WireType::Len);
+                enc.put_len_prefixed(&bytes);
+            }
+            bytes = outer;
+        }
+        Ok(bytes)
+    }
+
+    /// One scalar record for field `f`.
+    fn scalar(
+        &self,
+        f: &FieldDescriptorProto,
+        lit: &Literal,
+        shown: &str,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Diagnostic> {
+        let number = f.number.unwrap_or(0) as u32;
+        let mut enc = Encoder::new(out);
+        let ty = field_type(f);
+        let span = lit.span();
+        let int = |lit: &Literal, min: i128, max: i128, tyname: &str| -> Result<i128, Diagnostic> {
+            match lit {
+                Literal::Int(i) => {
+                    let v = if i.negative {
+                        -i128::from(i.value)
+                    } else {
+                        i128::from(i.value)
+                    };
+                    if v < min || v > max {
+                        Err(Diagnostic::error(
+                            span,
+                            format!("Value out of range for {tyname} option \"{shown}\"."),
+                        ))
+                    } else {
+                        Ok(v)
+                    }
+                }
+                _ => Err(Diagnostic::error(
+                    span,
+                    format!("Value must be integer for {tyname} option \"{shown}\"."),
+                )),
+            }
+        };
+        match ty {
+            PType::TYPE_INT32 => {
+                let v = int(lit, i32::MIN.into(), i32::MAX.into(), "int32")?;
+                enc.put_tag(number, WireType::Varint);
+                enc.put_varint(v as i64 as u64);
+            }
+            PType::TYPE_INT64 => {
+                let v = int(lit, i64::MIN.into(), i64::MAX.into(), "int64")?;
+                enc.put_tag(number, WireType::Varint);
+                enc.put_varint(v as i64 as u64);
+            }
+            PType::TYPE_UINT32 => {
+                let v = int(lit, 0, u32::MAX.into(), "uint32")?;
+                enc.put_tag(number, WireType::Varint);
+                enc.put_varint(v as u64);
+            }
+            PType::TYPE_UINT64 => {
+                let v = int(lit, 0, u64::MAX.into(), "uint64")?;
+                enc.put_tag(number, WireType::Varint);
+                enc.put_varint(v as u64);
+            }
+            PType::TYPE_SINT32 => {
+                let v = int(lit, i32::MIN.into(), i32::MAX.into(), "sint32")? as i32;
+                enc.put_tag(number, WireType::Varint);
+                enc.put_varint(u64::from(((v << 1) ^ (v >> 31)) as u32));
+            }
+            PType::TYPE_SINT64 => {
+                let v = int(lit, i64::MIN.into(), i64::MAX.into(), "sint64")? as i64;
+                enc.put_tag(number, WireType::Varint);
+                enc.put_varint(((v << 1) ^ (v >> 63)) as u64);
+            }
+            PType::TYPE_FIXED32 => {
+                let v = int(lit, 0, u32::MAX.into(), "fixed32")?;
+                enc.put_tag(number, WireType::I32);
+                enc.put_fixed32(v as u32);
+            }
+            PType::TYPE_FIXED64 => {
+                let v = int(lit, 0, u64::MAX.into(), "fixed64")?;
+                enc.put_tag(number, WireType::I64);
+                enc.put_fixed64(v as u64);
+            }
+            PType::TYPE_SFIXED32 => {
+                let v = int(lit, i32::MIN.into(), i32::MAX.into(), "sfixed32")?;
+                enc.put_tag(number, WireType::I32);
+                enc.put_fixed32(v as i32 as u32);
+            }
+            PType::TYPE_SFIXED64 => {
+                let v = int(lit, i64::MIN.into(), i64::MAX.into(), "sfixed64")?;
+                enc.put_tag(number, WireType::I64);
+                enc.put_fixed64(v as i64 as u64);
+            }
+            PType::TYPE_FLOAT | PType::TYPE_DOUBLE => {
+                let tyname = if ty == PType::TYPE_FLOAT {
+                    "float"
+                } else {
+                    "double"
+                };
+                let v = match lit {
+                    Literal::Int(i) => {
+                        let m = i.value as f64;
+                        if i.negative { -m } else { m }
+                    }
+                    Literal::Float {
+                        negative, value, ..
+                    } => {
+                        if *negative {
+                            -value
+                        } else {
+                            *value
+                        }
+                    }
+                    Literal::Ident {
+                        negative, ident, ..
+                    } if ident.name == "inf" || ident.name == "nan" => {
+                        let v = if ident.name == "inf" {
+                            f64::INFINITY
+                        } else {
+                            f64::NAN
+                        };
+                        if *negative { -v } else { v }
+                    }
+                    _ => {
+                        return Err(Diagnostic::error(
+                            span,
+                            format!("Value must be number for {tyname} option \"{shown}\"."),
+                        ));
+                    }
+                };
+                if ty == PType::TYPE_FLOAT {
+                    enc.put_tag(number, WireType::I32);
+                    enc.put_fixed32((v as f32).to_bits());
+                } else {
+                    enc.put_tag(number, WireType::I64);
+                    enc.put_fixed64(v.to_bits());
+                }
+            }
+            PType::TYPE_BOOL => {
+                let v = match lit {
+                    Literal::Ident {
+                        negative: false,
+                        ident,
+                        ..
+                    } if ident.name == "true" || ident.name == "false" => ident.name == "true",
+                    _ => {
+                        return Err(Diagnostic::error(
+                            span,
+                            format!(
+                                "Value must be \"true\" or \"false\" for boolean option \"{shown}\"."
+                            ),
+                        ));
+                    }
+                };
+                enc.put_tag(number, WireType::Varint);
+                enc.put_varint(u64::from(v));
+            }
+            PType::TYPE_ENUM => {
+                let Literal::Ident {
+                    negative: false,
+                    ident,
+                    ..
+                } = lit
+                else {
+                    return Err(Diagnostic::error(
+                        span,
+                        format!("Value must be identifier for enum-valued option \"{shown}\"."),
+                    ));
+                };
+                let enum_name = f.type_name.as_deref().unwrap_or("").trim_start_matches('.');
+                let value = self
+                    .pool
+                    .enums
+                    .get(enum_name)
+                    .and_then(|e| {
+                        e.value
+                            .iter()
+                            .find(|v| v.name.as_deref() == Some(&*ident.name))
+                    })
+                    .and_then(|v| v.number)
+                    .ok_or_else(|| {
+                        Diagnostic::error(
+                            span,
+                            format!(
+                                "Enum type \"{enum_name}\" has no value named \"{}\" for option \"{shown}\".",
+                                ident.name
+                            ),
+                        )
+                    })?;
+                enc.put_tag(number, WireType::Varint);
+                enc.put_varint(value as i64 as u64);
+            }
+            PType::TYPE_STRING | PType::TYPE_BYTES => {
+                let Literal::String { value, .. } = lit else {
+                    return Err(Diagnostic::error(
+                        span,
+                        format!("Value must be quoted string for string option \"{shown}\"."),
+                    ));
+                };
+                enc.put_tag(number, WireType::Len);
+                enc.put_len_prefixed(value);
+            }
+            PType::TYPE_MESSAGE | PType::TYPE_GROUP => {
+                return Err(Diagnostic::error(
+                    span,
+                    format!(
+                        "Option \"{shown}\" is a message. To set the entire message, use syntax like \"{shown} = {{ <proto text format> }}\". To set fields within it, use syntax like \"{shown}.foo = value\"."
+                    ),
+                ));
+            }
+            _ => {
+                return Err(Diagnostic::error(
+                    span,
+                    format!("Option \"{shown}\" has an unknown type."),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A message-typed field set from a text-format value: one record.
+    fn aggregate_field(
+        &self,
+        f: &FieldDescriptorProto,
+        m: &ast::MessageLiteral,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), Diagnostic> {
+        let ty = field_type(f);
+        if ty != PType::TYPE_MESSAGE && ty != PType::TYPE_GROUP {
+            return Err(Diagnostic::error(
+                m.span,
+                format!("Option \"{}\" is an atomic type, not a message.", f.name()),
+            ));
+        }
+        let msg = f.type_name.as_deref().unwrap_or("").trim_start_matches('.');
+        let mut body = Vec::new();
+        self.message_literal(msg, m, &mut body, depth + 1)?;
+        let number = f.number.unwrap_or(0) as u32;
+        let mut enc = Encoder::new(out);
+        if ty == PType::TYPE_GROUP {
+            enc.put_tag(number, WireType::StartGroup);
+            enc.put_slice(&body);
+            enc.put_tag(number, WireType::EndGroup);
+        } else {
+            enc.put_tag(number, WireType::Len);
+            enc.put_len_prefixed(&body);
+        }
+        Ok(())
+    }
+
+    /// Encodes a text-format message of type `msg` as protoc serializes it: fields in number
+    /// order (repeated values in their order).
+    fn message_literal(
+        &self,
+        msg: &str,
+        m: &ast::MessageLiteral,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), Diagnostic> {
+        if depth > MAX_AGGREGATE_DEPTH {
+            return Err(Diagnostic::error(m.span, "Message is too deeply nested."));
+        }
+        let desc = self
+            .message(msg)
+            .ok_or_else(|| Diagnostic::error(m.span, format!("Unknown message type \"{msg}\".")))?;
+        // (field number, order, bytes)
+        let mut records: Vec<(u32, usize, Vec<u8>)> = Vec::new();
+        let mut singular_seen: HashSet<u32> = HashSet::new();
+        for (order, fl) in m.fields.iter().enumerate() {
+            let (field, any_type) = match &fl.name {
+                FieldLiteralName::Field(id) => {
+                    let f = desc
+                        .field
+                        .iter()
+                        .find(|f| f.name.as_deref() == Some(&*id.name))
+                        .or_else(|| {
+                            desc.field.iter().find(|f| {
+                                field_type(f) == PType::TYPE_GROUP
+                                    && f.type_name.as_deref().and_then(|t| t.rsplit('.').next())
+                                        == Some(&*id.name)
+                            })
+                        })
+                        .ok_or_else(|| {
+                            Diagnostic::error(
+                                id.span,
+                                format!(
+                                    "Message type \"{msg}\" has no field named \"{}\".",
+                                    id.name
+                                ),
+                            )
+                        })?;
+                    (f, None)
+                }
+                FieldLiteralName::Extension(name) => {
+                    let text = name.text();
+                    let full = self
+                        .resolver
+                        .resolve_extension(&text, self.scope)
+                        .map_err(|e| Diagnostic::error(name.span, e))?;
+                    let ext = self.pool.extensions.get(&full).copied().ok_or_else(|| {
+                        Diagnostic::error(
+                            name.span,
+                            format!("Extension \"{text}\" is not defined."),
+                        )
+                    })?;
+                    if ext.extendee.as_deref().map(|e| e.trim_start_matches('.')) != Some(msg) {
+                        return Err(Diagnostic::error(
+                            name.span,
+                            format!("Extension \"{full}\" does not extend message type \"{msg}\"."),
+                        ));
+                    }
+                    (ext, None)
+                }
+                FieldLiteralName::AnyType { prefix, type_name } => {
+                    if msg != "google.protobuf.Any" {
+                        return Err(Diagnostic::error(
+                            fl.name_span,
+                            format!("Message type \"{msg}\" is not google.protobuf.Any."),
+                        ));
+                    }
+                    (
+                        desc.field.first().ok_or_else(|| {
+                            Diagnostic::error(fl.name_span, "google.protobuf.Any has no fields.")
+                        })?,
+                        Some((prefix.clone(), type_name.text())),
+                    )
+                }
+            };
+            if let Some((prefix, type_name)) = any_type {
+                // `[prefix/pkg.Msg] { ... }` is `type_url: "prefix/pkg.Msg" value: <bytes>`.
+                let FieldLiteralValue::Message(inner) = &fl.value else {
+                    return Err(Diagnostic::error(
+                        fl.span,
+                        "Expected a message value for an Any.",
+                    ));
+                };
+                let mut value = Vec::new();
+                self.message_literal(&type_name, inner, &mut value, depth + 1)?;
+                let mut rec = Vec::new();
+                let mut enc = Encoder::new(&mut rec);
+                enc.put_tag(1, WireType::Len);
+                enc.put_len_prefixed(format!("{prefix}/{type_name}").as_bytes());
+                enc.put_tag(2, WireType::Len);
+                enc.put_len_prefixed(&value);
+                records.push((1, order, rec));
+                continue;
+            }
+            let number = field.number.unwrap_or(0) as u32;
+            if !is_repeated(field) && !singular_seen.insert(number) {
+                return Err(Diagnostic::error(
+                    fl.name_span,
+                    format!(
+                        "Non-repeated field \"{}\" is specified multiple times.",
+                        field.name()
+                    ),
+                ));
+            }
+            let mut rec = Vec::new();
+            let values: Vec<&FieldLiteralValue> = match &fl.value {
+                FieldLiteralValue::List(items, span) => {
+                    if !is_repeated(field) {
+                        return Err(Diagnostic::error(
+                            *span,
+                            format!("Non-repeated field \"{}\" cannot be a list.", field.name()),
+                        ));
+                    }
+                    items.iter().collect()
+                }
+                v => vec![v],
+            };
+            for v in values {
+                match v {
+                    FieldLiteralValue::Message(inner) => {
+                        self.aggregate_field(field, inner, &mut rec, depth)?
+                    }
+                    FieldLiteralValue::Scalar(l) => {
+                        let shown = field.name().to_string();
+                        self.scalar(field, l, &shown, &mut rec)?
+                    }
+                    FieldLiteralValue::List(_, span) => {
+                        return Err(Diagnostic::error(*span, "Lists cannot be nested."));
+                    }
+                }
+            }
+            records.push((number, order, rec));
+        }
+        // Field order and packing are settled by `canonicalize` afterwards.
+        for (_, _, r) in records {
+            out.extend(r);
+        }
+        Ok(())
+    }
+}
+
+/// The options field of one element.
+enum Slot<'a> {
+    File(&'a mut Option<FileOptions>),
+    Message(&'a mut Option<MessageOptions>),
+    Field(&'a mut Option<FieldOptions>),
+    Oneof(&'a mut Option<OneofOptions>),
+    Range(&'a mut Option<ExtensionRangeOptions>),
+    Enum(&'a mut Option<EnumOptions>),
+    EnumValue(&'a mut Option<EnumValueOptions>),
+    Service(&'a mut Option<ServiceOptions>),
+    Method(&'a mut Option<MethodOptions>),
+}
+
+fn decode<M: Message>(bytes: &[u8]) -> Result<M, String> {
+    M::decode(bytes).map_err(|e| e.to_string())
+}
+
+impl Slot<'_> {
+    fn encode(&self) -> Option<Vec<u8>> {
+        match self {
+            Slot::File(o) => o.as_ref().map(Message::encode_to_vec),
+            Slot::Message(o) => o.as_ref().map(Message::encode_to_vec),
+            Slot::Field(o) => o.as_ref().map(Message::encode_to_vec),
+            Slot::Oneof(o) => o.as_ref().map(Message::encode_to_vec),
+            Slot::Range(o) => o.as_ref().map(Message::encode_to_vec),
+            Slot::Enum(o) => o.as_ref().map(Message::encode_to_vec),
+            Slot::EnumValue(o) => o.as_ref().map(Message::encode_to_vec),
+            Slot::Service(o) => o.as_ref().map(Message::encode_to_vec),
+            Slot::Method(o) => o.as_ref().map(Message::encode_to_vec),
+        }
+    }
+
+    fn set(self, b: &[u8]) -> Result<(), String> {
+        match self {
+            Slot::File(o) => *o = Some(decode(b)?),
+            Slot::Message(o) => {
+                // Keep `map_entry`, which the linker sets on map entry types.
+                let mut new: MessageOptions = decode(b)?;
+                if let Some(old) = o.take() {
+                    new.map_entry = new.map_entry.or(old.map_entry);
+                }
+                *o = Some(new);
+            }
+            Slot::Field(o) => *o = Some(decode(b)?),
+            Slot::Oneof(o) => *o = Some(decode(b)?),
+            Slot::Range(o) => *o = Some(decode(b)?),
+            Slot::Enum(o) => *o = Some(decode(b)?),
+            Slot::EnumValue(o) => *o = Some(decode(b)?),
+            Slot::Service(o) => *o = Some(decode(b)?),
+            Slot::Method(o) => *o = Some(decode(b)?),
+        }
+        Ok(())
+    }
+
+    fn clear(self) {
+        match self {
+            Slot::File(o) => *o = None,
+            Slot::Message(o) => *o = None,
+            Slot::Field(o) => *o = None,
+            Slot::Oneof(o) => *o = None,
+            Slot::Range(o) => *o = None,
+            Slot::Enum(o) => *o = None,
+            Slot::EnumValue(o) => *o = None,
+            Slot::Service(o) => *o = None,
+            Slot::Method(o) => *o = None,
+        }
+    }
+}
+
+/// The options slot of the element at `path` (ending in the element's options field number).
+fn slot<'a>(fd: &'a mut FileDescriptorProto, path: &[i32]) -> Option<Slot<'a>> {
+    let at = |k: usize| path.get(k).and_then(|&v| usize::try_from(v).ok());
+    match path.first()? {
+        8 if path.len() == 1 => Some(Slot::File(&mut fd.options)),
+        4 => message_slot(fd.message_type.get_mut(at(1)?)?, &path[2..]),
+        5 => enum_slot(fd.enum_type.get_mut(at(1)?)?, &path[2..]),
+        6 => {
+            let s = fd.service.get_mut(at(1)?)?;
+            match path.get(2)? {
+                3 => Some(Slot::Service(&mut s.options)),
+                2 => Some(Slot::Method(&mut s.method.get_mut(at(3)?)?.options)),
+                _ => None,
+            }
+        }
+        7 => Some(Slot::Field(&mut fd.extension.get_mut(at(1)?)?.options)),
+        _ => None,
+    }
+}
+
+fn message_slot<'a>(m: &'a mut DescriptorProto, path: &[i32]) -> Option<Slot<'a>> {
+    let at = |k: usize| path.get(k).and_then(|&v| usize::try_from(v).ok());
+    match path.first()? {
+        7 => Some(Slot::Message(&mut m.options)),
+        2 => Some(Slot::Field(&mut m.field.get_mut(at(1)?)?.options)),
+        6 => Some(Slot::Field(&mut m.extension.get_mut(at(1)?)?.options)),
+        8 => Some(Slot::Oneof(&mut m.oneof_decl.get_mut(at(1)?)?.options)),
+        5 => Some(Slot::Range(&mut m.extension_range.get_mut(at(1)?)?.options)),
+        3 => message_slot(m.nested_type.get_mut(at(1)?)?, &path[2..]),
+        4 => enum_slot(m.enum_type.get_mut(at(1)?)?, &path[2..]),
+        _ => None,
+    }
+}
+
+fn enum_slot<'a>(e: &'a mut EnumDescriptorProto, path: &[i32]) -> Option<Slot<'a>> {
+    match path.first()? {
+        3 => Some(Slot::Enum(&mut e.options)),
+        2 => {
+            let i = usize::try_from(*path.get(1)?).ok()?;
+            Some(Slot::EnumValue(&mut e.value.get_mut(i)?.options))
+        }
+        _ => None,
+    }
+}
+
+/// Sets each element's options from the interpreted bytes; returns the paths set.
+pub(crate) fn apply(
+    fd: &mut FileDescriptorProto,
+    interpreted: Interpreted,
+    errors: &mut dyn FnMut(Diagnostic),
+) -> Vec<Vec<i32>> {
+    let mut paths = Vec::new();
+    for (path, bytes) in interpreted {
+        let result = match slot(fd, &path) {
+            Some(s) => s.set(&bytes),
+            None => Err("no such element".to_string()),
+        };
+        match result {
+            Ok(()) => paths.push(path),
+            Err(e) => errors(Diagnostic::error(
+                Span::default(),
+                format!("Internal error: options at {path:?}: {e}"),
+            )),
+        }
+    }
+    paths
+}
+
+/// Puts the options at `paths` in protoc's final form: canonical order with every custom
+/// option known, source-retention options removed (and options left empty by that removed).
+pub(crate) fn finish(
+    pool: &Pool<'_>,
+    fd: &mut FileDescriptorProto,
+    paths: &[Vec<i32>],
+) -> Result<(), String> {
+    for path in paths {
+        let kind = options_kind(path);
+        let Some(bytes) = slot(fd, path).and_then(|s| s.encode()) else {
+            continue;
+        };
+        let (canonical, stripped) = canonicalize(pool, kind, &bytes, 0);
+        let Some(s) = slot(fd, path) else { continue };
+        if stripped && canonical.is_empty() {
+            s.clear();
+        } else {
+            s.set(&canonical)?;
+        }
+    }
+    Ok(())
+}
