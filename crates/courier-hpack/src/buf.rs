@@ -17,9 +17,9 @@ pub trait EncodeBuf: sealed::Sealed + std::ops::DerefMut<Target = [u8]> {
     /// Appends a slice.
     #[doc(hidden)]
     fn push_slice(&mut self, s: &[u8]);
-    /// Appends `n` zero octets, to be overwritten.
+    /// Shortens the buffer to `len` octets.
     #[doc(hidden)]
-    fn push_zeros(&mut self, n: usize);
+    fn truncate_to(&mut self, len: usize);
 }
 
 impl EncodeBuf for Vec<u8> {
@@ -32,8 +32,8 @@ impl EncodeBuf for Vec<u8> {
         self.extend_from_slice(s);
     }
     #[inline]
-    fn push_zeros(&mut self, n: usize) {
-        self.resize(self.len() + n, 0);
+    fn truncate_to(&mut self, len: usize) {
+        self.truncate(len);
     }
 }
 
@@ -47,7 +47,7 @@ impl EncodeBuf for BytesMut {
         self.extend_from_slice(s);
     }
     #[inline]
-    fn push_zeros(&mut self, n: usize) {
-        self.resize(self.len() + n, 0);
+    fn truncate_to(&mut self, len: usize) {
+        self.truncate(len);
     }
 }

@@ -4,7 +4,7 @@ use bytes::BytesMut;
 
 use crate::error::{DecoderError, ErrorKind};
 use crate::field::{ENTRY_OVERHEAD, HeaderField};
-use crate::table::DecoderTable;
+use crate::table::DynamicTable;
 use crate::{huffman, integer};
 
 /// The default SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2): 4,096 octets.
@@ -36,7 +36,7 @@ pub const DEFAULT_MAX_STRING_LEN: usize = 64 * 1024;
 /// multiple of the block's own length.
 #[derive(Debug)]
 pub struct Decoder {
-    table: DecoderTable,
+    table: DynamicTable,
     /// The SETTINGS_HEADER_TABLE_SIZE in force: no size update may exceed it.
     max_table_size: usize,
     /// Set when our setting dropped below the table's current maximum: the next block must
@@ -44,8 +44,10 @@ pub struct Decoder {
     size_update_required: bool,
     max_header_list_size: usize,
     max_string_len: usize,
-    /// Decoded literal strings of the current block; fields share it through `Bytes`.
-    scratch: BytesMut,
+    /// The current field's decoded literal strings.
+    scratch: Vec<u8>,
+    /// Storage shared by the owned fields [`decode`](Self::decode) hands out.
+    out: BytesMut,
 }
 
 impl Default for Decoder {
@@ -54,11 +56,39 @@ impl Default for Decoder {
     }
 }
 
-/// Per-block bookkeeping of the header list size limit.
+/// Per-block bookkeeping of the limits.
 struct ListState {
     size: usize,
     /// The first limit the block broke, and where.
     over: Option<DecoderError>,
+}
+
+impl ListState {
+    /// Counts a field into the header list; whether it may still be passed on.
+    #[inline]
+    fn admit(&mut self, limit: usize, size: usize, offset: usize) -> bool {
+        self.size = self.size.saturating_add(size);
+        if self.over.is_some() {
+            return false;
+        }
+        if self.size > limit {
+            self.over = Some(DecoderError::new(ErrorKind::HeaderListTooLarge, offset));
+            return false;
+        }
+        true
+    }
+
+    /// Checks the string length limit; whether the field may still be passed on.
+    #[inline]
+    fn string_ok(&mut self, limit: usize, name: usize, value: usize, offset: usize) -> bool {
+        if name.max(value) <= limit {
+            return true;
+        }
+        if self.over.is_none() {
+            self.over = Some(DecoderError::new(ErrorKind::StringTooLong, offset));
+        }
+        false
+    }
 }
 
 impl Decoder {
@@ -66,12 +96,13 @@ impl Decoder {
     /// SETTINGS_HEADER_TABLE_SIZE we advertise (4,096 unless our SETTINGS say otherwise).
     pub fn new(max_table_size: usize) -> Self {
         Self {
-            table: DecoderTable::new(max_table_size),
+            table: DynamicTable::new(max_table_size),
             max_table_size,
             size_update_required: false,
             max_header_list_size: DEFAULT_MAX_HEADER_LIST_SIZE,
             max_string_len: DEFAULT_MAX_STRING_LEN,
-            scratch: BytesMut::new(),
+            scratch: Vec::new(),
+            out: BytesMut::new(),
         }
     }
 
@@ -127,7 +158,8 @@ impl Decoder {
         self.table.len()
     }
 
-    /// Decodes a complete header block, passing each field to `f` in order.
+    /// Decodes a complete header block, passing each field to `f` in order as an owned
+    /// [`HeaderField`] (its bytes share one buffer per block).
     ///
     /// On a compression error ([`DecoderError::is_compression_error`]) decoding stops and the
     /// decoder must not be used again: the connection is over. When the header list exceeds
@@ -139,6 +171,36 @@ impl Decoder {
         &mut self,
         block: &[u8],
         mut f: impl FnMut(HeaderField),
+    ) -> Result<(), DecoderError> {
+        let mut out = std::mem::take(&mut self.out);
+        // Fields are copied out of the table and the block into `out`, which is bounded by the
+        // header list size limit.
+        out.reserve(block.len().saturating_mul(2).min(self.max_header_list_size));
+        let result = self.decode_borrowed(block, |name, value, never_indexed| {
+            out.extend_from_slice(name);
+            out.extend_from_slice(value);
+            let mut all = out.split().freeze();
+            let name = all.split_to(name.len());
+            f(HeaderField::new(name, all).with_never_indexed(never_indexed));
+        });
+        self.out = out;
+        result
+    }
+
+    /// Decodes a complete header block into a new `Vec`. See [`decode`](Self::decode).
+    pub fn decode_to_vec(&mut self, block: &[u8]) -> Result<Vec<HeaderField>, DecoderError> {
+        let mut out = Vec::new();
+        self.decode(block, |f| out.push(f))?;
+        Ok(out)
+    }
+
+    /// Decodes a complete header block, passing each field to `f` as borrowed
+    /// `(name, value, never_indexed)`, valid for the call only: the fastest way to read a block,
+    /// with no allocation per field. Errors and limits as for [`decode`](Self::decode).
+    pub fn decode_borrowed(
+        &mut self,
+        block: &[u8],
+        mut f: impl FnMut(&[u8], &[u8], bool),
     ) -> Result<(), DecoderError> {
         let mut list = ListState {
             size: 0,
@@ -153,19 +215,12 @@ impl Decoder {
         }
     }
 
-    /// Decodes a complete header block into a new `Vec`. See [`decode`](Self::decode).
-    pub fn decode_to_vec(&mut self, block: &[u8]) -> Result<Vec<HeaderField>, DecoderError> {
-        let mut out = Vec::new();
-        self.decode(block, |f| out.push(f))?;
-        Ok(out)
-    }
-
     fn decode_block(
         &mut self,
         block: &[u8],
         pos: &mut usize,
         list: &mut ListState,
-        f: &mut impl FnMut(HeaderField),
+        f: &mut impl FnMut(&[u8], &[u8], bool),
     ) -> Result<(), ErrorKind> {
         // Dynamic table size updates: any number, first in the block.
         if self.size_update_required {
@@ -191,6 +246,7 @@ impl Decoder {
             self.table.set_max_size(size);
         }
 
+        let (list_limit, string_limit) = (self.max_header_list_size, self.max_string_len);
         while let Some(&b) = block.get(*pos) {
             let start = *pos;
             if b & 0x80 != 0 {
@@ -201,130 +257,73 @@ impl Decoder {
                 // RFC 7541 §2.3.3: "Indices strictly greater than the sum of the lengths of
                 // both tables MUST be treated as a decoding error."
                 // <https://www.rfc-editor.org/rfc/rfc7541#section-2.3.3>
-                let size = self
-                    .table
-                    .entry_size(index)
-                    .ok_or(ErrorKind::InvalidIndex)?;
-                if self.admit(list, size, start) {
-                    let (name, value) = self.table.get(index).ok_or(ErrorKind::InvalidIndex)?;
-                    f(HeaderField::new(name, value));
+                let (name, value) = self.table.get(index).ok_or(ErrorKind::InvalidIndex)?;
+                if list.admit(list_limit, name.len() + value.len() + ENTRY_OVERHEAD, start) {
+                    f(name, value, false);
                 }
-            } else if b & 0x40 != 0 {
-                // RFC 7541 §6.2.1: literal header field with incremental indexing.
-                let name_index = integer::decode(block, pos, 6)?;
-                let name_len = if name_index == 0 {
-                    self.read_string(block, pos)?
-                } else {
-                    let (name, _) = self.table.get(name_index).ok_or(ErrorKind::InvalidIndex)?;
-                    self.scratch.extend_from_slice(&name);
-                    name.len()
-                };
-                let value_len = self.read_string(block, pos)?;
-                let size = name_len + value_len + ENTRY_OVERHEAD;
-                let (name, value) = self.scratch.split_at(name_len);
-                let stored = self.table.insert(name, value);
-                let emit = self.string_ok(list, name_len, value_len, start)
-                    && self.admit(list, size, start);
-                if emit {
-                    let (name, value) = match stored {
-                        Some(entry) => entry,
-                        None => {
-                            let mut all = self.scratch.split().freeze();
-                            let name = all.split_to(name_len);
-                            (name, all)
-                        }
-                    };
-                    f(HeaderField::new(name, value));
+                continue;
+            }
+            // A literal: incremental indexing (01, 6-bit name index), a size update (001, not
+            // allowed here), without indexing (0000) or never indexed (0001), 4-bit name index.
+            let (prefix, indexing) = match b {
+                0x40.. => (6, true),
+                0x20.. => {
+                    // RFC 7541 §4.2: "This dynamic table size update MUST occur at the
+                    // beginning of the first header block following the change to the dynamic
+                    // table size." A size update after a field is therefore a decoding error.
+                    // <https://www.rfc-editor.org/rfc/rfc7541#section-4.2>
+                    return Err(ErrorKind::LateTableSizeUpdate);
                 }
-                self.scratch.clear();
-            } else if b & 0x20 != 0 {
-                // RFC 7541 §4.2: "This dynamic table size update MUST occur at the beginning of
-                // the first header block following the change to the dynamic table size." A size
-                // update after a field representation is therefore a decoding error.
-                // <https://www.rfc-editor.org/rfc/rfc7541#section-4.2>
-                return Err(ErrorKind::LateTableSizeUpdate);
+                _ => (4, false),
+            };
+            let never_indexed = !indexing && b & 0x10 != 0;
+            let name_index = integer::decode(block, pos, prefix)?;
+            self.scratch.clear();
+            let name_len = if name_index == 0 {
+                read_string(block, pos, &mut self.scratch)?
             } else {
-                // RFC 7541 §6.2.2 (0000) and §6.2.3 (0001): literal header field without indexing
-                // or never indexed; neither touches the dynamic table.
-                let never_indexed = b & 0x10 != 0;
-                let name_index = integer::decode(block, pos, 4)?;
-                let name = if name_index == 0 {
-                    let len = self.read_string(block, pos)?;
-                    Err(len)
-                } else {
-                    let (name, _) = self.table.get(name_index).ok_or(ErrorKind::InvalidIndex)?;
-                    Ok(name)
-                };
-                let name_len = match &name {
-                    Ok(n) => n.len(),
-                    Err(len) => *len,
-                };
-                let value_len = self.read_string(block, pos)?;
-                let size = name_len + value_len + ENTRY_OVERHEAD;
-                if self.string_ok(list, name_len, value_len, start) && self.admit(list, size, start)
-                {
-                    let mut all = self.scratch.split().freeze();
-                    let name = match name {
-                        Ok(n) => n,
-                        Err(len) => all.split_to(len),
-                    };
-                    f(HeaderField::new(name, all).with_never_indexed(never_indexed));
-                } else {
-                    self.scratch.clear();
-                }
+                let (name, _) = self.table.get(name_index).ok_or(ErrorKind::InvalidIndex)?;
+                self.scratch.extend_from_slice(name);
+                name.len()
+            };
+            let value_len = read_string(block, pos, &mut self.scratch)?;
+            let (name, value) = self.scratch.split_at(name_len);
+            if indexing {
+                // RFC 7541 §6.2.1: the field is appended to the dynamic table, whether or not
+                // the list is refused, so the table stays in sync with the peer's encoder.
+                self.table.insert(name, value);
+            }
+            if list.string_ok(string_limit, name_len, value_len, start)
+                && list.admit(list_limit, name_len + value_len + ENTRY_OVERHEAD, start)
+            {
+                f(name, value, never_indexed);
             }
         }
         Ok(())
     }
+}
 
-    /// Counts a field of `size` into the header list; whether it may still be passed on.
-    #[inline]
-    fn admit(&self, list: &mut ListState, size: usize, offset: usize) -> bool {
-        list.size = list.size.saturating_add(size);
-        if list.over.is_some() {
-            return false;
-        }
-        if list.size > self.max_header_list_size {
-            list.over = Some(DecoderError::new(ErrorKind::HeaderListTooLarge, offset));
-            return false;
-        }
-        true
+/// Reads a string literal (RFC 7541 §5.2) at `*pos`, appends it decoded to `out`, and returns
+/// its decoded length.
+#[inline]
+fn read_string(block: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<usize, ErrorKind> {
+    let huffman = block.get(*pos).is_some_and(|b| b & 0x80 != 0);
+    let len = integer::decode(block, pos, 7)?;
+    let Some(src) = block.get(*pos..pos.saturating_add(len)) else {
+        return Err(ErrorKind::Truncated);
+    };
+    *pos += len;
+    if !huffman {
+        out.extend_from_slice(src);
+        return Ok(len);
     }
-
-    /// Checks the string length limit; whether the field may still be passed on.
-    #[inline]
-    fn string_ok(&self, list: &mut ListState, name: usize, value: usize, offset: usize) -> bool {
-        if name.max(value) <= self.max_string_len {
-            return true;
+    let start = out.len();
+    out.resize(start + huffman::max_decoded_len(len), 0);
+    match huffman::decode_into(src, &mut out[start..]) {
+        Ok(n) => {
+            out.truncate(start + n);
+            Ok(n)
         }
-        if list.over.is_none() {
-            list.over = Some(DecoderError::new(ErrorKind::StringTooLong, offset));
-        }
-        false
-    }
-
-    /// Reads a string literal (RFC 7541 §5.2) at `*pos`, appends it decoded to the scratch
-    /// buffer, and returns its decoded length.
-    fn read_string(&mut self, block: &[u8], pos: &mut usize) -> Result<usize, ErrorKind> {
-        let huffman = block.get(*pos).is_some_and(|b| b & 0x80 != 0);
-        let len = integer::decode(block, pos, 7)?;
-        let Some(src) = block.get(*pos..pos.saturating_add(len)) else {
-            return Err(ErrorKind::Truncated);
-        };
-        *pos += len;
-        if !huffman {
-            self.scratch.extend_from_slice(src);
-            return Ok(len);
-        }
-        let start = self.scratch.len();
-        self.scratch
-            .resize(start + huffman::max_decoded_len(len), 0);
-        match huffman::decode_into(src, &mut self.scratch[start..]) {
-            Ok(n) => {
-                self.scratch.truncate(start + n);
-                Ok(n)
-            }
-            Err(_) => Err(ErrorKind::InvalidHuffman),
-        }
+        Err(_) => Err(ErrorKind::InvalidHuffman),
     }
 }

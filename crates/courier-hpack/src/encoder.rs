@@ -3,7 +3,7 @@
 use crate::buf::EncodeBuf;
 use crate::decoder::DEFAULT_TABLE_SIZE;
 use crate::field::{ENTRY_OVERHEAD, FieldRef};
-use crate::table::{DynamicMatch, EncoderTable, StaticMatch, static_find};
+use crate::table::{DynamicMatch, DynamicTable, StaticMatch, static_find};
 use crate::{huffman, integer};
 
 /// `set-cookie` values shorter than this are sent never-indexed by default: a short secret is
@@ -37,7 +37,7 @@ const SHORT_SET_COOKIE: usize = 20;
 /// when it went down and up again.
 #[derive(Debug)]
 pub struct Encoder {
-    table: EncoderTable,
+    table: DynamicTable,
     /// The peer's SETTINGS_HEADER_TABLE_SIZE.
     peer_max: usize,
     /// Our own cap on the table size.
@@ -91,7 +91,7 @@ impl Encoder {
     /// encoder's own cap until [`set_max_table_size`](Self::set_max_table_size) changes it.
     pub fn new(max_table_size: usize) -> Self {
         Self {
-            table: EncoderTable::new(max_table_size),
+            table: DynamicTable::new(max_table_size),
             peer_max: max_table_size,
             cap: max_table_size,
             pending: None,
@@ -308,22 +308,44 @@ fn sensitive_by_default(name: &[u8], value: &[u8]) -> bool {
     }
 }
 
-/// A string literal (RFC 7541 §5.2), Huffman-coded when strictly shorter.
+/// A string literal (RFC 7541 §5.2), Huffman-coded as the policy says.
 #[inline]
 fn string(s: &[u8], policy: Huffman, dst: &mut impl EncodeBuf) {
-    let (coded, use_huffman) = match policy {
+    match policy {
+        // Nearly every header string is under 128 octets: code it straight into place behind a
+        // one-octet length and keep it if it came out shorter (then its length is below 127 and
+        // fits the prefix), so the common case makes a single pass.
+        Huffman::WhenShorter if s.len() <= 127 => {
+            let start = dst.len();
+            dst.push_u8(0);
+            huffman::encode(s, dst);
+            let coded = dst.len() - start - 1;
+            if coded < s.len() {
+                dst[start] = 0x80 | coded as u8;
+            } else {
+                dst.truncate_to(start);
+                raw(s, dst);
+            }
+        }
         Huffman::WhenShorter => {
             let coded = huffman::encoded_len(s);
-            (coded, coded < s.len())
+            if coded < s.len() {
+                integer::encode(coded, 7, 0x80, dst);
+                huffman::encode(s, dst);
+            } else {
+                raw(s, dst);
+            }
         }
-        Huffman::Always => (huffman::encoded_len(s), true),
-        Huffman::Never => (0, false),
-    };
-    if use_huffman {
-        integer::encode(coded, 7, 0x80, dst);
-        huffman::encode(s, dst);
-    } else {
-        integer::encode(s.len(), 7, 0x00, dst);
-        dst.push_slice(s);
+        Huffman::Always => {
+            integer::encode(huffman::encoded_len(s), 7, 0x80, dst);
+            huffman::encode(s, dst);
+        }
+        Huffman::Never => raw(s, dst),
     }
+}
+
+#[inline]
+fn raw(s: &[u8], dst: &mut impl EncodeBuf) {
+    integer::encode(s.len(), 7, 0x00, dst);
+    dst.push_slice(s);
 }

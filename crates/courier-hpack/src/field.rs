@@ -10,9 +10,10 @@ pub const ENTRY_OVERHEAD: usize = 32;
 
 /// A decoded header field: name, value, and whether it was sent as never-indexed.
 ///
-/// Names and values are [`Bytes`]: fields that come from the static table borrow `'static` data,
-/// fields from the dynamic table share its storage, and literals share one buffer per block, so
-/// a decoded block costs no allocation per field.
+/// Names and values are [`Bytes`]. The fields [`Decoder::decode`](crate::Decoder::decode)
+/// yields share one buffer per block (so a decoded block costs no allocation per field), and
+/// they keep that buffer alive while any of them is; callers that only read the fields can use
+/// [`Decoder::decode_borrowed`](crate::Decoder::decode_borrowed) instead.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct HeaderField {
     name: Bytes,

@@ -100,42 +100,33 @@ pub(crate) fn encoded_len(src: &[u8]) -> usize {
     bits.div_ceil(8)
 }
 
-/// Appends the Huffman coding of `src` to `dst`; the last byte is padded with the most
-/// significant bits of EOS (ones), as RFC 7541 §5.2 requires.
+/// Appends the Huffman coding of `src` to `dst` in one pass; the last byte is padded with the
+/// most significant bits of EOS (ones).
+#[inline]
 pub(crate) fn encode(src: &[u8], dst: &mut impl EncodeBuf) {
-    let len = encoded_len(src);
-    let start = dst.len();
-    dst.push_zeros(len);
-    encode_into(src, &mut dst[start..]);
-}
-
-/// Writes the Huffman coding of `src` into `out`, which is exactly [`encoded_len`] long.
-pub(crate) fn encode_into(src: &[u8], out: &mut [u8]) {
     let mut acc: u64 = 0;
     let mut bits: u32 = 0;
-    let mut i = 0;
     for &b in src {
         let (code, len) = CODES[b as usize];
         acc = (acc << len) | u64::from(code);
         bits += u32::from(len);
-        // Four whole bytes at a time (codes have at most 30 bits, so `acc` never overflows).
+        // Four whole bytes at a time (codes have at most 30 bits and at most 31 bits wait in
+        // `acc`, so it never overflows).
         if bits >= 32 {
             bits -= 32;
-            out[i..i + 4].copy_from_slice(&((acc >> bits) as u32).to_be_bytes());
-            i += 4;
+            dst.push_slice(&((acc >> bits) as u32).to_be_bytes());
         }
     }
     // RFC 7541 §5.2: "As the Huffman-encoded data doesn't always end at an octet boundary,
     // some padding is inserted after it, up to the next octet boundary. ... this padding is
     // constructed from the most significant bits of the code corresponding to the EOS
     // (end-of-string) symbol." <https://www.rfc-editor.org/rfc/rfc7541#section-5.2>
+    let pad = (8 - bits % 8) % 8;
+    let acc = (acc << pad) | ((1u64 << pad) - 1);
+    let mut bits = bits + pad;
     while bits >= 8 {
         bits -= 8;
-        out[i] = (acc >> bits) as u8;
-        i += 1;
-    }
-    if bits > 0 {
-        out[i] = ((acc << (8 - bits)) as u8) | (0xff >> bits);
+        dst.push_u8((acc >> bits) as u8);
     }
 }
 
@@ -258,6 +249,20 @@ fn cold_err<T>(e: HuffmanError) -> Result<T, HuffmanError> {
     Err(e)
 }
 
+/// Appendix B as a map from (length, code) to symbol, for the reference decoder.
+#[cfg(any(test, fuzzing))]
+fn reference_codes() -> &'static std::collections::HashMap<(u8, u32), usize> {
+    static MAP: std::sync::OnceLock<std::collections::HashMap<(u8, u32), usize>> =
+        std::sync::OnceLock::new();
+    MAP.get_or_init(|| {
+        CODES
+            .iter()
+            .enumerate()
+            .map(|(sym, &(code, len))| ((len, code), sym))
+            .collect()
+    })
+}
+
 /// A plain bit-by-bit decoder, the reference the fast one is checked against.
 #[cfg(any(test, fuzzing))]
 pub(crate) fn decode_reference(src: &[u8]) -> Result<Vec<u8>, HuffmanError> {
@@ -267,7 +272,7 @@ pub(crate) fn decode_reference(src: &[u8]) -> Result<Vec<u8>, HuffmanError> {
         for bit in (0..8).rev() {
             code = (code << 1) | u32::from((byte >> bit) & 1);
             len += 1;
-            if let Some(sym) = CODES.iter().position(|&(c, l)| l == len && c == code) {
+            if let Some(&sym) = reference_codes().get(&(len, code)) {
                 if sym == 256 {
                     return Err(HuffmanError::Eos);
                 }

@@ -34,7 +34,21 @@
 //! let fields = decoder.decode_to_vec(&block).unwrap();
 //! assert_eq!(fields[1].value(), "/helloworld.Greeter/SayHello");
 //! assert!(fields[3].is_never_indexed());
+//!
+//! // The same block again, now mostly one-octet indexes, read without copying.
+//! let mut block = Vec::new();
+//! encoder.encode([FieldRef::new(b":path", b"/helloworld.Greeter/SayHello")], &mut block);
+//! assert_eq!(block, [0xbf]);
+//! decoder
+//!     .decode_borrowed(&block, |name, value, _never_indexed| {
+//!         assert_eq!((name, value), (&b":path"[..], &b"/helloworld.Greeter/SayHello"[..]));
+//!     })
+//!     .unwrap();
 //! ```
+//!
+//! Decoded fields come either owned ([`Decoder::decode`], [`HeaderField`] with `bytes::Bytes`
+//! name and value) or borrowed for the duration of a callback ([`Decoder::decode_borrowed`],
+//! no allocation per field).
 //!
 //! # Errors and the HTTP/2 layer
 //!

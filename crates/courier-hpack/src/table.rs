@@ -6,23 +6,11 @@
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
-
 use crate::field::ENTRY_OVERHEAD;
 use crate::tables::STATIC_TABLE;
 
 /// The number of entries in the static table.
 pub(crate) const STATIC_LEN: usize = STATIC_TABLE.len();
-
-/// The static entry at `index` (1-based) as shared bytes (no allocation).
-#[inline]
-pub(crate) fn static_entry(index: usize) -> (Bytes, Bytes) {
-    let (name, value) = STATIC_TABLE[index - 1];
-    (
-        Bytes::from_static(name.as_bytes()),
-        Bytes::from_static(value.as_bytes()),
-    )
-}
 
 /// The static table's answer for a field: the index of an entry with this name and value, or
 /// else of the first entry with this name.
@@ -48,127 +36,12 @@ pub(crate) fn static_find(name: &[u8], value: &[u8]) -> StaticMatch {
     StaticMatch::Name(first)
 }
 
-/// The decoder's dynamic table. Entries own their storage (one allocation per entry), so a
-/// table entry never keeps a whole decoded block alive.
-#[derive(Debug)]
-pub(crate) struct DecoderTable {
-    /// Newest first.
-    entries: VecDeque<(Bytes, Bytes)>,
-    size: usize,
-    max_size: usize,
-}
-
-impl DecoderTable {
-    pub(crate) fn new(max_size: usize) -> Self {
-        Self {
-            entries: VecDeque::new(),
-            size: 0,
-            max_size,
-        }
-    }
-
-    pub(crate) fn size(&self) -> usize {
-        self.size
-    }
-
-    pub(crate) fn max_size(&self) -> usize {
-        self.max_size
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// The entry at HPACK `index` (static or dynamic), if there is one.
-    #[inline]
-    pub(crate) fn get(&self, index: usize) -> Option<(Bytes, Bytes)> {
-        if index == 0 {
-            None
-        } else if index <= STATIC_LEN {
-            Some(static_entry(index))
-        } else {
-            self.entries.get(index - STATIC_LEN - 1).cloned()
-        }
-    }
-
-    /// The length of the name at HPACK `index`, without cloning it.
-    #[inline]
-    pub(crate) fn entry_size(&self, index: usize) -> Option<usize> {
-        if index == 0 {
-            None
-        } else if index <= STATIC_LEN {
-            let (n, v) = STATIC_TABLE[index - 1];
-            Some(n.len() + v.len() + ENTRY_OVERHEAD)
-        } else {
-            self.entries
-                .get(index - STATIC_LEN - 1)
-                .map(|(n, v)| n.len() + v.len() + ENTRY_OVERHEAD)
-        }
-    }
-
-    /// Sets the maximum size, evicting as needed (RFC 7541 §4.3).
-    pub(crate) fn set_max_size(&mut self, max_size: usize) {
-        self.max_size = max_size;
-        self.evict_to(max_size);
-    }
-
-    fn evict_to(&mut self, limit: usize) {
-        while self.size > limit {
-            let Some((n, v)) = self.entries.pop_back() else {
-                break;
-            };
-            self.size -= n.len() + v.len() + ENTRY_OVERHEAD;
-        }
-    }
-
-    /// Adds an entry (RFC 7541 §4.4) and returns the stored name and value. The name and value
-    /// are copied into one fresh allocation unless the entry cannot be stored at all.
-    pub(crate) fn insert(&mut self, name: &[u8], value: &[u8]) -> Option<(Bytes, Bytes)> {
-        let size = name.len() + value.len() + ENTRY_OVERHEAD;
-        // RFC 7541 §4.4: "an attempt to add an entry larger than the maximum size causes the
-        // table to be emptied of all existing entries and results in an empty table."
-        // <https://www.rfc-editor.org/rfc/rfc7541#section-4.4>
-        if size > self.max_size {
-            self.entries.clear();
-            self.size = 0;
-            return None;
-        }
-        // RFC 7541 §4.4: "Before a new entry is added to the dynamic table, entries are evicted
-        // from the end of the dynamic table until the size of the dynamic table is less than or
-        // equal to (maximum size - new entry size) or until the table is empty."
-        self.evict_to(self.max_size - size);
-        let mut storage = Vec::with_capacity(name.len() + value.len());
-        storage.extend_from_slice(name);
-        storage.extend_from_slice(value);
-        let storage = Bytes::from(storage);
-        let entry = (storage.slice(..name.len()), storage.slice(name.len()..));
-        self.entries.push_front(entry.clone());
-        self.size += size;
-        Some(entry)
-    }
-}
-
-/// One entry of the encoder's table: name and value in one allocation.
-#[derive(Debug)]
-struct EncoderEntry {
-    data: Box<[u8]>,
+/// Where one dynamic entry lives in the arena.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    offset: usize,
     name_len: usize,
-}
-
-impl EncoderEntry {
-    #[inline]
-    fn name(&self) -> &[u8] {
-        &self.data[..self.name_len]
-    }
-
-    #[inline]
-    fn value(&self) -> &[u8] {
-        &self.data[self.name_len..]
-    }
-
-    fn size(&self) -> usize {
-        self.data.len() + ENTRY_OVERHEAD
-    }
+    value_len: usize,
 }
 
 /// The encoder's answer for a field in its dynamic table.
@@ -181,21 +54,29 @@ pub(crate) enum DynamicMatch {
     Full(usize),
 }
 
-/// The encoder's dynamic table: a mirror of what the peer's decoder holds.
-#[derive(Debug)]
-pub(crate) struct EncoderTable {
+/// A dynamic table (RFC 7541 §2.3.2, §4), the same for the decoder and for the encoder's mirror
+/// of the peer's decoder.
+///
+/// Names and values live in one byte arena, oldest first; eviction only moves `head` forward,
+/// and the arena is compacted when the dead space before `head` outgrows the live entries, so
+/// inserting an entry costs a copy, not an allocation, and memory stays within about twice the
+/// table's maximum size.
+#[derive(Debug, Default)]
+pub(crate) struct DynamicTable {
     /// Newest first.
-    entries: VecDeque<EncoderEntry>,
+    entries: VecDeque<Slot>,
+    arena: Vec<u8>,
+    /// Start of the oldest live entry in `arena`.
+    head: usize,
     size: usize,
     max_size: usize,
 }
 
-impl EncoderTable {
+impl DynamicTable {
     pub(crate) fn new(max_size: usize) -> Self {
         Self {
-            entries: VecDeque::new(),
-            size: 0,
             max_size,
+            ..Self::default()
         }
     }
 
@@ -211,13 +92,40 @@ impl EncoderTable {
         self.entries.len()
     }
 
-    /// Finds a field, newest entries first.
+    #[inline]
+    fn slices(&self, s: Slot) -> (&[u8], &[u8]) {
+        let name_end = s.offset + s.name_len;
+        (
+            &self.arena[s.offset..name_end],
+            &self.arena[name_end..name_end + s.value_len],
+        )
+    }
+
+    /// The entry at HPACK `index` (static or dynamic), if there is one.
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> Option<(&[u8], &[u8])> {
+        if index == 0 {
+            None
+        } else if index <= STATIC_LEN {
+            let (n, v) = STATIC_TABLE[index - 1];
+            Some((n.as_bytes(), v.as_bytes()))
+        } else {
+            let s = *self.entries.get(index - STATIC_LEN - 1)?;
+            Some(self.slices(s))
+        }
+    }
+
+    /// Finds a field among the dynamic entries, newest first.
     #[inline]
     pub(crate) fn find(&self, name: &[u8], value: &[u8]) -> DynamicMatch {
         let mut by_name = DynamicMatch::None;
-        for (i, e) in self.entries.iter().enumerate() {
-            if e.name_len == name.len() && e.name() == name {
-                if e.value() == value {
+        for (i, &s) in self.entries.iter().enumerate() {
+            if s.name_len != name.len() {
+                continue;
+            }
+            let (n, v) = self.slices(s);
+            if n == name {
+                if v == value {
                     return DynamicMatch::Full(STATIC_LEN + 1 + i);
                 }
                 if by_name == DynamicMatch::None {
@@ -236,30 +144,56 @@ impl EncoderTable {
 
     fn evict_to(&mut self, limit: usize) {
         while self.size > limit {
-            let Some(e) = self.entries.pop_back() else {
+            let Some(s) = self.entries.pop_back() else {
                 break;
             };
-            self.size -= e.size();
+            self.size -= s.name_len + s.value_len + ENTRY_OVERHEAD;
+        }
+        match self.entries.back() {
+            Some(oldest) => self.head = oldest.offset,
+            None => {
+                self.arena.clear();
+                self.head = 0;
+            }
         }
     }
 
-    /// Adds an entry exactly as the peer's decoder will (RFC 7541 §4.4).
-    pub(crate) fn insert(&mut self, name: &[u8], value: &[u8]) {
+    /// Adds an entry (RFC 7541 §4.4); returns whether it was stored.
+    pub(crate) fn insert(&mut self, name: &[u8], value: &[u8]) -> bool {
         let size = name.len() + value.len() + ENTRY_OVERHEAD;
+        // RFC 7541 §4.4: "an attempt to add an entry larger than the maximum size causes the
+        // table to be emptied of all existing entries and results in an empty table."
+        // <https://www.rfc-editor.org/rfc/rfc7541#section-4.4>
         if size > self.max_size {
-            self.entries.clear();
-            self.size = 0;
-            return;
+            self.evict_to(0);
+            return false;
         }
+        // RFC 7541 §4.4: "Before a new entry is added to the dynamic table, entries are evicted
+        // from the end of the dynamic table until the size of the dynamic table is less than or
+        // equal to (maximum size - new entry size) or until the table is empty."
         self.evict_to(self.max_size - size);
-        let mut data = Vec::with_capacity(name.len() + value.len());
-        data.extend_from_slice(name);
-        data.extend_from_slice(value);
-        self.entries.push_front(EncoderEntry {
-            data: data.into_boxed_slice(),
+        // Compact when the dead prefix is larger than what is live.
+        if self.head > 0 && self.head >= self.arena.len() - self.head {
+            self.arena.drain(..self.head);
+            for s in &mut self.entries {
+                s.offset -= self.head;
+            }
+            self.head = 0;
+        }
+        if self.arena.capacity() == 0 {
+            self.arena.reserve(self.max_size.min(1024));
+            self.entries.reserve(16);
+        }
+        let offset = self.arena.len();
+        self.arena.extend_from_slice(name);
+        self.arena.extend_from_slice(value);
+        self.entries.push_front(Slot {
+            offset,
             name_len: name.len(),
+            value_len: value.len(),
         });
         self.size += size;
+        true
     }
 }
 
@@ -289,19 +223,40 @@ mod tests {
 
     #[test]
     fn eviction_and_oversized_entries() {
-        let mut t = DecoderTable::new(100);
+        let mut t = DynamicTable::new(100);
         t.insert(b"aaaa", b"bbbb"); // 40
         t.insert(b"cccc", b"dddd"); // 40
         assert_eq!((t.len(), t.size()), (2, 80));
-        t.insert(b"eeee", b"ffff"); // evicts the oldest
+        assert!(t.insert(b"eeee", b"ffff")); // evicts the oldest
         assert_eq!((t.len(), t.size()), (2, 80));
-        assert_eq!(t.get(62).unwrap().0, "eeee");
-        assert_eq!(t.get(63).unwrap().0, "cccc");
+        assert_eq!(t.get(62).unwrap(), (&b"eeee"[..], &b"ffff"[..]));
+        assert_eq!(t.get(63).unwrap().0, b"cccc");
         assert_eq!(t.get(64), None);
-        assert_eq!(t.insert(&[b'x'; 69], b""), None);
+        assert_eq!(t.find(b"cccc", b"dddd"), DynamicMatch::Full(63));
+        assert_eq!(t.find(b"cccc", b"x"), DynamicMatch::Name(63));
+        assert_eq!(t.find(b"zz", b"x"), DynamicMatch::None);
+        assert!(!t.insert(&[b'x'; 69], b""));
         assert_eq!((t.len(), t.size()), (0, 0));
         t.insert(b"a", b"b");
         t.set_max_size(0);
         assert_eq!((t.len(), t.size()), (0, 0));
+    }
+
+    #[test]
+    fn arena_compacts_and_stays_bounded() {
+        let mut t = DynamicTable::new(200);
+        for i in 0..10_000u32 {
+            let v = i.to_string();
+            t.insert(b"name", v.as_bytes());
+            assert!(t.size() <= 200);
+            assert!(t.arena.len() <= 2 * 200, "{}", t.arena.len());
+            assert_eq!(t.get(62).unwrap(), (&b"name"[..], v.as_bytes()));
+        }
+        // The entries are the newest ones, in order.
+        let n = t.len();
+        for k in 0..n {
+            let v = (9_999 - k as u32).to_string();
+            assert_eq!(t.get(62 + k).unwrap().1, v.as_bytes());
+        }
     }
 }
