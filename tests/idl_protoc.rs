@@ -1,5 +1,6 @@
 //! Peer check: every `.proto` of the corpus (`tests/data/protos`) compiles with courier-idl to
-//! the same `FileDescriptorSet` bytes protoc writes (`--include_imports`, no source info).
+//! the same `FileDescriptorSet` bytes protoc writes (`--include_imports`), with and without
+//! `--include_source_info`.
 //!
 //! protoc is the peer venv's `python -m grpc_tools.protoc`.
 
@@ -38,25 +39,29 @@ fn corpus_matches_protoc_byte_for_byte() {
     std::fs::create_dir_all(&tmp).expect("temp dir");
     let mut differ = Vec::new();
     for name in &files {
-        let out = tmp.join("set.pb");
-        let status = Command::new(&python)
-            .args(["-m", "grpc_tools.protoc", "-I"])
-            .arg(&root)
-            .arg(format!("--descriptor_set_out={}", out.display()))
-            .arg("--include_imports")
-            .arg(name)
-            .status()
-            .expect("protoc runs");
-        assert!(status.success(), "protoc rejected {name}");
-        let theirs = std::fs::read(&out).expect("protoc output");
-        let mut c = Compiler::new();
-        c.include(&root);
-        let ours = match c.compile(&[name]) {
-            Ok(r) => r.file_descriptor_set(true).encode_to_vec(),
-            Err(e) => panic!("courier-idl rejected {name}:\n{e}"),
-        };
-        if ours != theirs {
-            differ.push(name.clone());
+        for source_info in [false, true] {
+            let out = tmp.join("set.pb");
+            let mut protoc = Command::new(&python);
+            protoc
+                .args(["-m", "grpc_tools.protoc", "-I"])
+                .arg(&root)
+                .arg(format!("--descriptor_set_out={}", out.display()))
+                .arg("--include_imports");
+            if source_info {
+                protoc.arg("--include_source_info");
+            }
+            let status = protoc.arg(name).status().expect("protoc runs");
+            assert!(status.success(), "protoc rejected {name}");
+            let theirs = std::fs::read(&out).expect("protoc output");
+            let mut c = Compiler::new();
+            c.include(&root).include_source_info(source_info);
+            let ours = match c.compile(&[name]) {
+                Ok(r) => r.file_descriptor_set(true).encode_to_vec(),
+                Err(e) => panic!("courier-idl rejected {name}:\n{e}"),
+            };
+            if ours != theirs {
+                differ.push(format!("{name} (source info: {source_info})"));
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&tmp);

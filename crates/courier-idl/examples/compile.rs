@@ -1,6 +1,6 @@
 //! Compiles `.proto` files like `protoc --descriptor_set_out=OUT --include_imports`.
 //!
-//! `cargo run -p courier-idl --example compile -- -I DIR [-I DIR...] [--no-imports] -o OUT a.proto b.proto`
+//! `cargo run -p courier-idl --example compile -- -I DIR [-I DIR...] [--no-imports] [--source-info] -o OUT a.proto b.proto`
 
 use courier_idl::Compiler;
 use courier_wire::Message;
@@ -18,6 +18,9 @@ fn main() {
             }
             "-o" => out = args.next(),
             "--no-imports" => imports = false,
+            "--source-info" => {
+                compiler.include_source_info(true);
+            }
             _ => files.push(a),
         }
     }

@@ -514,6 +514,8 @@ pub struct Extensions {
     pub ranges: Vec<Range>,
     /// The options in `[...]`.
     pub options: Vec<OptionDecl>,
+    /// The span of `[...]`, if present.
+    pub options_span: Option<Span>,
     /// The whole statement.
     pub span: Span,
     /// Its comments.
@@ -584,6 +586,8 @@ pub struct EnumValue {
     pub number: Option<IntLit>,
     /// The options in `[...]`.
     pub options: Vec<OptionDecl>,
+    /// The span of `[...]`, if present.
+    pub options_span: Option<Span>,
     /// The whole statement.
     pub span: Span,
     /// Its comments.

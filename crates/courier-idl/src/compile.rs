@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use courier_types::{FileDescriptorProto, FileDescriptorSet};
+use courier_types::{FileDescriptorProto, FileDescriptorSet, SourceCodeInfo};
 
 use crate::ast;
 use crate::diag::Diagnostic;
@@ -91,6 +91,7 @@ pub struct Compiler {
     embedded: bool,
     parse_options: ParseOptions,
     max_import_depth: usize,
+    source_info: bool,
 }
 
 impl Default for Compiler {
@@ -108,7 +109,15 @@ impl Compiler {
             embedded: true,
             parse_options: ParseOptions::default(),
             max_import_depth: 512,
+            source_info: false,
         }
+    }
+
+    /// Whether descriptors carry `SourceCodeInfo` (spans and comments), like protoc's
+    /// `--include_source_info` (default: no).
+    pub fn include_source_info(&mut self, yes: bool) -> &mut Compiler {
+        self.source_info = yes;
+        self
     }
 
     /// Adds an include directory, searched in the order added (protoc's `-I`).
@@ -191,6 +200,7 @@ impl Compiler {
             .map(|l| LinkFile {
                 name: &l.name,
                 ast: &l.ast,
+                source: &l.source,
                 imports: l.imports.clone(),
             })
             .collect();
@@ -201,11 +211,13 @@ impl Compiler {
         }
         let mut descriptors = Vec::with_capacity(link_files.len());
         let mut pending = Vec::with_capacity(link_files.len());
+        let mut locations = Vec::with_capacity(link_files.len());
         for i in 0..link_files.len() {
             let mut b = Builder::new(&symbols, &link_files, i);
             descriptors.push(b.build());
             link_errors.extend(b.errors.drain(..).map(|d| (i, d)));
             pending.push(std::mem::take(&mut b.pending));
+            locations.push(std::mem::take(&mut b.locs));
         }
         let interpreted: Vec<_> = {
             let pool = options::Pool::new(&descriptors);
@@ -213,7 +225,14 @@ impl Compiler {
                 .into_iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    options::interpret(&symbols, &link_files, &pool, i, p, &mut link_errors)
+                    let (x, loc_paths) =
+                        options::interpret(&symbols, &link_files, &pool, i, p, &mut link_errors);
+                    for (loc, path) in loc_paths {
+                        if let Some(l) = locations[i].get_mut(loc) {
+                            l.path = path;
+                        }
+                    }
+                    x
                 })
                 .collect()
         };
@@ -227,11 +246,23 @@ impl Compiler {
         let snapshot = descriptors.clone();
         let pool = options::Pool::new(&snapshot);
         for (i, paths) in option_paths.iter().enumerate() {
-            if let Err(e) = options::finish(&pool, &mut descriptors[i], paths) {
-                link_errors.push((
+            match options::finish(&pool, &mut descriptors[i], paths) {
+                Ok(removed) => {
+                    // Locations inside removed options go too, as protoc drops them.
+                    locations[i].retain(|l| !removed.iter().any(|r| l.path.starts_with(r)));
+                }
+                Err(e) => link_errors.push((
                     i,
                     Diagnostic::error(Default::default(), format!("Internal error: {e}")),
-                ));
+                )),
+            }
+        }
+        if self.source_info {
+            for (d, locs) in descriptors.iter_mut().zip(locations) {
+                d.source_code_info = Some(SourceCodeInfo {
+                    location: locs,
+                    ..Default::default()
+                });
             }
         }
         for (file, d) in link_errors {

@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use courier_types::descriptor_proto::{ExtensionRange, ReservedRange};
 use courier_types::enum_descriptor_proto::EnumReservedRange;
 use courier_types::field_descriptor_proto::{Label as PLabel, Type as PType};
+use courier_types::source_code_info::Location;
 use courier_types::{
     DescriptorProto, Edition, EnumDescriptorProto, EnumValueDescriptorProto, FieldDescriptorProto,
     FileDescriptorProto, MessageOptions, MethodDescriptorProto, OneofDescriptorProto,
@@ -21,7 +22,7 @@ use courier_types::{
 use crate::ast::{self, FieldType, Label, Literal, ScalarType, Syntax};
 use crate::diag::Diagnostic;
 use crate::names;
-use crate::span::Span;
+use crate::span::{SourceFile, Span};
 
 /// The largest field number: 2^29 - 1.
 pub(crate) const MAX_FIELD_NUMBER: i32 = (1 << 29) - 1;
@@ -33,6 +34,8 @@ pub(crate) struct LinkFile<'a> {
     pub name: &'a str,
     /// Its syntax tree.
     pub ast: &'a ast::File,
+    /// Its text, for source locations.
+    pub source: &'a SourceFile,
     /// Per import statement, the index of the imported file (`None` if it failed to load).
     pub imports: Vec<Option<usize>>,
 }
@@ -323,6 +326,9 @@ pub(crate) struct PendingOptions<'a> {
     pub scope: String,
     /// The option statements, in order.
     pub options: Vec<&'a ast::OptionDecl>,
+    /// For each option, the index of its `SourceCodeInfo` location, whose path is completed
+    /// with the option's field numbers once it is interpreted.
+    pub locs: Vec<usize>,
 }
 
 /// Builds one file's descriptor.
@@ -336,6 +342,8 @@ pub(crate) struct Builder<'a> {
     package: String,
     pub errors: Vec<Diagnostic>,
     pub pending: Vec<PendingOptions<'a>>,
+    /// `SourceCodeInfo` locations, in protoc's order (each element before its parts).
+    pub locs: Vec<Location>,
 }
 
 /// The files `file` can see: itself, its direct imports, and (transitively) what those import
@@ -396,7 +404,78 @@ impl<'a> Builder<'a> {
             package,
             errors: Vec::new(),
             pending: Vec::new(),
+            locs: Vec::new(),
         }
+    }
+
+    /// Records a location (protoc's `LocationRecorder`) and returns its index.
+    fn loc(&mut self, path: &[i32], span: Span, comments: Option<&ast::DocComments>) -> usize {
+        let src = self.files[self.file].source;
+        let a = src.line_col(span.start);
+        let b = src.line_col(span.end);
+        let span = if a.line == b.line {
+            vec![a.line as i32, a.col as i32, b.col as i32]
+        } else {
+            vec![a.line as i32, a.col as i32, b.line as i32, b.col as i32]
+        };
+        let mut l = Location {
+            path: path.to_vec(),
+            span,
+            ..Default::default()
+        };
+        if let Some(c) = comments {
+            if !c.leading.is_empty() {
+                l.leading_comments = Some(c.leading.clone());
+            }
+            if !c.trailing.is_empty() {
+                l.trailing_comments = Some(c.trailing.clone());
+            }
+            l.leading_detached_comments = c.detached.clone();
+        }
+        self.locs.push(l);
+        self.locs.len() - 1
+    }
+
+    /// The pending options of the element whose options field is at `path` (created empty).
+    fn pending_at(&mut self, path: &[i32], scope: &str) -> &mut PendingOptions<'a> {
+        let i = match self.pending.iter().rposition(|p| p.path == path) {
+            Some(i) => i,
+            None => {
+                self.pending.push(PendingOptions {
+                    path: path.to_vec(),
+                    scope: scope.to_string(),
+                    options: Vec::new(),
+                    locs: Vec::new(),
+                });
+                self.pending.len() - 1
+            }
+        };
+        &mut self.pending[i]
+    }
+
+    /// `option name = value;` for the element whose options field is at `path`: the
+    /// statement's location, and one for the option itself (which gets the comments).
+    fn option_statement(&mut self, path: &[i32], scope: &str, o: &'a ast::OptionDecl) {
+        self.loc(path, o.span, None);
+        self.option_at(path, scope, o, Some(&o.comments));
+    }
+
+    /// One `[...]` entry of the element whose options field is at `path`.
+    fn option_assignment(&mut self, path: &[i32], scope: &str, o: &'a ast::OptionDecl) {
+        self.option_at(path, scope, o, None);
+    }
+
+    fn option_at(
+        &mut self,
+        path: &[i32],
+        scope: &str,
+        o: &'a ast::OptionDecl,
+        comments: Option<&ast::DocComments>,
+    ) {
+        let l = self.loc(path, o.span, comments);
+        let p = self.pending_at(path, scope);
+        p.options.push(o);
+        p.locs.push(l);
     }
 
     #[cold]
@@ -546,8 +625,13 @@ impl<'a> Builder<'a> {
             name: Some(file.name.to_string()),
             ..Default::default()
         };
+        self.loc(&[], ast.span, None);
         if !self.package.is_empty() {
             fd.package = Some(self.package.clone());
+        }
+        if let Some(s) = &ast.syntax {
+            // protoc records `edition = ...;` under `syntax` (12) too.
+            self.loc(&[12], s.span, Some(&s.comments));
         }
         match &self.syntax {
             Syntax::Proto2 => {}
@@ -560,25 +644,43 @@ impl<'a> Builder<'a> {
                 });
             }
         }
-        let mut file_options = Vec::new();
         let scope = self.package.clone();
+        // protoc resolves file options' names from a dummy element inside the package.
+        let option_scope = join(&scope, "dummy");
         for item in &ast.items {
             match item {
                 ast::FileItem::Import(i) => {
                     let index = fd.dependency.len() as i32;
                     match i.kind {
-                        ast::ImportKind::Option => fd.option_dependency.push(i.path.clone()),
+                        ast::ImportKind::Option => {
+                            self.loc(
+                                &[15, fd.option_dependency.len() as i32],
+                                i.span,
+                                Some(&i.comments),
+                            );
+                            fd.option_dependency.push(i.path.clone());
+                        }
                         kind => {
+                            self.loc(&[3, index], i.span, Some(&i.comments));
                             fd.dependency.push(i.path.clone());
                             if kind == ast::ImportKind::Public {
+                                if let Some(k) = i.kind_span {
+                                    self.loc(&[10, fd.public_dependency.len() as i32], k, None);
+                                }
                                 fd.public_dependency.push(index);
                             } else if kind == ast::ImportKind::Weak {
+                                if let Some(k) = i.kind_span {
+                                    self.loc(&[11, fd.weak_dependency.len() as i32], k, None);
+                                }
                                 fd.weak_dependency.push(index);
                             }
                         }
                     }
                 }
-                ast::FileItem::Option(o) => file_options.push(o),
+                ast::FileItem::Package(p) => {
+                    self.loc(&[2], p.span, Some(&p.comments));
+                }
+                ast::FileItem::Option(o) => self.option_statement(&[8], &option_scope, o),
                 ast::FileItem::Message(m) => {
                     let path = vec![4, fd.message_type.len() as i32];
                     let msg = self.message(m, &scope, path);
@@ -593,6 +695,7 @@ impl<'a> Builder<'a> {
                     fd.service.push(self.service(s, &scope, path));
                 }
                 ast::FileItem::Extend(x) => {
+                    self.loc(&[7], x.span, Some(&x.comments));
                     for f in &x.fields {
                         let path = vec![7, fd.extension.len() as i32];
                         let mut group_types = Vec::new();
@@ -603,24 +706,13 @@ impl<'a> Builder<'a> {
                             Some(&x.extendee),
                             None,
                             &mut group_types,
-                            4,
-                            fd.message_type.len(),
-                            &[],
+                            (&[], 4, fd.message_type.len()),
                         );
                         fd.extension.push(ext);
                         fd.message_type.extend(group_types);
                     }
                 }
-                ast::FileItem::Package(_) => {}
             }
-        }
-        if !file_options.is_empty() {
-            // protoc resolves file options' names from a dummy element inside the package.
-            self.pending.push(PendingOptions {
-                path: vec![8],
-                scope: join(&scope, "dummy"),
-                options: file_options,
-            });
         }
         fd
     }
@@ -635,6 +727,8 @@ impl<'a> Builder<'a> {
             name: Some(m.name.name.clone()),
             ..Default::default()
         };
+        self.loc(&path, m.span, Some(&m.comments));
+        self.loc(&[&path[..], &[1]].concat(), m.name.span, None);
         self.message_body(&mut d, &m.items, &full, path);
         d
     }
@@ -646,17 +740,17 @@ impl<'a> Builder<'a> {
         full: &str,
         path: Vec<i32>,
     ) {
-        let mut options = Vec::new();
+        let sub = |tail: &[i32]| [&path[..], tail].concat();
         let mut proto3_optional = Vec::new();
         let mut names_in_use: HashSet<String> = HashSet::new();
         for item in items {
             match item {
                 ast::MessageItem::Field(f) => {
-                    let mut p = path.clone();
-                    p.extend([2, d.field.len() as i32]);
+                    let p = sub(&[2, d.field.len() as i32]);
                     let nested_len = d.nested_type.len();
                     let mut nested = Vec::new();
-                    let fd = self.field(f, full, p, None, None, &mut nested, 3, nested_len, &path);
+                    let fd =
+                        self.field(f, full, p, None, None, &mut nested, (&path, 3, nested_len));
                     if fd.proto3_optional == Some(true) {
                         proto3_optional.push(d.field.len());
                     }
@@ -666,18 +760,20 @@ impl<'a> Builder<'a> {
                 }
                 ast::MessageItem::Oneof(o) => {
                     let index = d.oneof_decl.len() as i32;
-                    let mut oneof = OneofDescriptorProto {
+                    let oneof_path = sub(&[8, index]);
+                    self.loc(&oneof_path, o.span, Some(&o.comments));
+                    self.loc(&[&oneof_path[..], &[1]].concat(), o.name.span, None);
+                    names_in_use.insert(o.name.name.clone());
+                    d.oneof_decl.push(OneofDescriptorProto {
                         name: Some(o.name.name.clone()),
                         ..Default::default()
-                    };
-                    names_in_use.insert(o.name.name.clone());
-                    let mut oneof_options = Vec::new();
+                    });
+                    let oneof_scope = join(full, &o.name.name);
                     let mut count = 0;
                     for oi in &o.items {
                         match oi {
                             ast::OneofItem::Field(f) => {
-                                let mut p = path.clone();
-                                p.extend([2, d.field.len() as i32]);
+                                let p = sub(&[2, d.field.len() as i32]);
                                 let nested_len = d.nested_type.len();
                                 let mut nested = Vec::new();
                                 let fd = self.field(
@@ -687,48 +783,37 @@ impl<'a> Builder<'a> {
                                     None,
                                     Some(index),
                                     &mut nested,
-                                    3,
-                                    nested_len,
-                                    &path,
+                                    (&path, 3, nested_len),
                                 );
                                 names_in_use.insert(fd.name.clone().unwrap_or_default());
                                 d.field.push(fd);
                                 d.nested_type.extend(nested);
                                 count += 1;
                             }
-                            ast::OneofItem::Option(opt) => oneof_options.push(opt),
+                            ast::OneofItem::Option(opt) => self.option_statement(
+                                &[&oneof_path[..], &[2]].concat(),
+                                &oneof_scope,
+                                opt,
+                            ),
                         }
                     }
                     if count == 0 {
                         self.error(o.name.span, "Oneof must have at least one field.");
                     }
-                    if !oneof_options.is_empty() {
-                        let mut p = path.clone();
-                        p.extend([8, index, 2]);
-                        self.pending.push(PendingOptions {
-                            path: p,
-                            scope: join(full, &o.name.name),
-                            options: oneof_options,
-                        });
-                    }
-                    oneof.options = None;
-                    d.oneof_decl.push(oneof);
                 }
                 ast::MessageItem::Message(n) => {
-                    let mut p = path.clone();
-                    p.extend([3, d.nested_type.len() as i32]);
+                    let p = sub(&[3, d.nested_type.len() as i32]);
                     let msg = self.message(n, full, p);
                     d.nested_type.push(msg);
                 }
                 ast::MessageItem::Enum(e) => {
-                    let mut p = path.clone();
-                    p.extend([4, d.enum_type.len() as i32]);
+                    let p = sub(&[4, d.enum_type.len() as i32]);
                     d.enum_type.push(self.enumeration(e, full, p));
                 }
                 ast::MessageItem::Extend(x) => {
+                    self.loc(&sub(&[6]), x.span, Some(&x.comments));
                     for f in &x.fields {
-                        let mut p = path.clone();
-                        p.extend([6, d.extension.len() as i32]);
+                        let p = sub(&[6, d.extension.len() as i32]);
                         let nested_len = d.nested_type.len();
                         let mut nested = Vec::new();
                         let ext = self.field(
@@ -738,17 +823,18 @@ impl<'a> Builder<'a> {
                             Some(&x.extendee),
                             None,
                             &mut nested,
-                            3,
-                            nested_len,
-                            &path,
+                            (&path, 3, nested_len),
                         );
                         d.extension.push(ext);
                         d.nested_type.extend(nested);
                     }
                 }
                 ast::MessageItem::Extensions(x) => {
+                    self.loc(&sub(&[5]), x.span, Some(&x.comments));
                     let first = d.extension_range.len();
                     for r in &x.ranges {
+                        let rp = sub(&[5, d.extension_range.len() as i32]);
+                        self.range_locs(&rp, r);
                         let (start, end) = self.range_bounds(r, false);
                         d.extension_range.push(ExtensionRange {
                             start: Some(start),
@@ -756,21 +842,23 @@ impl<'a> Builder<'a> {
                             ..Default::default()
                         });
                     }
-                    if !x.options.is_empty() {
+                    if let Some(bracket) = x.options_span {
+                        // protoc parses the options once and copies them to every range.
                         for i in first..d.extension_range.len() {
-                            let mut p = path.clone();
-                            p.extend([5, i as i32, 3]);
-                            self.pending.push(PendingOptions {
-                                path: p,
-                                scope: full.to_string(),
-                                options: x.options.iter().collect(),
-                            });
+                            let op = sub(&[5, i as i32, 3]);
+                            self.loc(&op, bracket, None);
+                            for o in &x.options {
+                                self.option_assignment(&op, full, o);
+                            }
                         }
                     }
                 }
                 ast::MessageItem::Reserved(r) => match &r.kind {
                     ast::ReservedKind::Ranges(ranges) => {
+                        self.loc(&sub(&[9]), r.span, Some(&r.comments));
                         for range in ranges {
+                            let rp = sub(&[9, d.reserved_range.len() as i32]);
+                            self.range_locs(&rp, range);
                             let (start, end) = self.range_bounds(range, false);
                             d.reserved_range.push(ReservedRange {
                                 start: Some(start),
@@ -780,12 +868,14 @@ impl<'a> Builder<'a> {
                         }
                     }
                     ast::ReservedKind::Names(names) => {
+                        self.loc(&sub(&[10]), r.span, Some(&r.comments));
                         for n in names {
+                            self.loc(&sub(&[10, d.reserved_name.len() as i32]), n.span, None);
                             d.reserved_name.push(n.name.clone());
                         }
                     }
                 },
-                ast::MessageItem::Option(o) => options.push(o),
+                ast::MessageItem::Option(o) => self.option_statement(&sub(&[7]), full, o),
             }
         }
         // protoc gives each proto3 `optional` field a synthetic oneof of its own, named after
@@ -807,15 +897,19 @@ impl<'a> Builder<'a> {
                 ..Default::default()
             });
         }
-        if !options.is_empty() {
-            let mut p = path;
-            p.push(7);
-            self.pending.push(PendingOptions {
-                path: p,
-                scope: full.to_string(),
-                options,
-            });
-        }
+    }
+
+    /// The locations of a range: the range, its start, and its end (the start again for a
+    /// single number).
+    fn range_locs(&mut self, path: &[i32], r: &ast::Range) {
+        self.loc(path, r.span, None);
+        self.loc(&[path, &[1]].concat(), r.start.span, None);
+        let end = match r.end {
+            ast::RangeEnd::Single => r.start.span,
+            ast::RangeEnd::Int(e) => e.span,
+            ast::RangeEnd::Max(s) => s,
+        };
+        self.loc(&[path, &[2]].concat(), end, None);
     }
 
     /// `(start, end)` of a range: exclusive end for messages, inclusive for enums.
@@ -841,10 +935,9 @@ impl<'a> Builder<'a> {
 
     // ----- fields -----
 
-    /// Builds a field or extension. Group types and map entries go to `nested` (which the
-    /// caller appends to the enclosing message's nested types, or the file's message types,
-    /// whose current length is `nested_base`; `nested_field` is the number of that list in
-    /// `parent_path`).
+    /// Builds a field or extension at `path`. Group types and map entries go to `nested`,
+    /// which the caller appends to a list of message types described by `nested_at`: the path
+    /// of the list's owner, the list's field number, and its current length.
     #[allow(clippy::too_many_arguments)]
     fn field(
         &mut self,
@@ -854,12 +947,14 @@ impl<'a> Builder<'a> {
         extendee: Option<&ast::TypeName>,
         oneof: Option<i32>,
         nested: &mut Vec<DescriptorProto>,
-        nested_field: i32,
-        nested_base: usize,
-        parent_path: &[i32],
+        nested_at: (&[i32], i32, usize),
     ) -> FieldDescriptorProto {
+        let sub = |tail: &[i32]| [&path[..], tail].concat();
         let name = field_name(f);
         let full = join(scope, &name);
+        let is_group = matches!(f.ty, FieldType::Group(_));
+        // A group's comments belong to its message type, not to the field.
+        self.loc(&path, f.span, (!is_group).then_some(&f.comments));
         let mut fd = FieldDescriptorProto {
             name: Some(name.clone()),
             number: f.number.map(|n| n.value as i32),
@@ -872,21 +967,29 @@ impl<'a> Builder<'a> {
             _ => PLabel::LABEL_OPTIONAL,
         };
         fd.label = Some(label.0);
-        if let Some(x) = extendee
-            && let Some((ext_full, kind)) = self.resolve_type(x, &full)
-        {
-            if kind == SymKind::Message {
-                fd.extendee = Some(format!(".{ext_full}"));
-            } else {
-                self.error(x.span, format!("\"{}\" is not a message type.", x.text()));
+        if let Some(x) = extendee {
+            self.loc(&sub(&[2]), x.span, None);
+            if let Some((ext_full, kind)) = self.resolve_type(x, &full) {
+                if kind == SymKind::Message {
+                    fd.extendee = Some(format!(".{ext_full}"));
+                } else {
+                    self.error(x.span, format!("\"{}\" is not a message type.", x.text()));
+                }
             }
+        }
+        if let Some((_, span)) = f.label {
+            self.loc(&sub(&[4]), span, None);
         }
         if self.syntax == Syntax::Proto3 && matches!(f.label, Some((Label::Optional, _))) {
             fd.proto3_optional = Some(true);
         }
         match &f.ty {
-            FieldType::Scalar(s, _) => fd.r#type = Some(scalar_type(*s).0),
+            FieldType::Scalar(s, span) => {
+                self.loc(&sub(&[5]), *span, None);
+                fd.r#type = Some(scalar_type(*s).0);
+            }
             FieldType::Named(n) => {
+                self.loc(&sub(&[6]), n.span, None);
                 if let Some((t, kind)) = self.resolve_type(n, &full) {
                     fd.r#type = Some(if kind == SymKind::Enum {
                         PType::TYPE_ENUM.0
@@ -896,22 +999,13 @@ impl<'a> Builder<'a> {
                     fd.type_name = Some(format!(".{t}"));
                 }
             }
-            FieldType::Group(_) => {
+            FieldType::Group(span) => {
+                self.loc(&sub(&[5]), *span, None);
                 fd.r#type = Some(PType::TYPE_GROUP.0);
-                let group_full = join(scope, &f.name.name);
-                fd.type_name = Some(format!(".{group_full}"));
-                let mut g = DescriptorProto {
-                    name: Some(f.name.name.clone()),
-                    ..Default::default()
-                };
-                let mut gp = parent_path.to_vec();
-                gp.extend([nested_field, (nested_base + nested.len()) as i32]);
-                if let Some(body) = &f.group_body {
-                    self.message_body(&mut g, body, &group_full, gp);
-                }
-                nested.push(g);
+                fd.type_name = Some(format!(".{}", join(scope, &f.name.name)));
             }
-            FieldType::Map { key, value, .. } => {
+            FieldType::Map { key, value, span } => {
+                self.loc(&sub(&[6]), *span, None);
                 let entry_name = names::map_entry_name(&f.name.name);
                 let entry_full = join(scope, &entry_name);
                 fd.r#type = Some(PType::TYPE_MESSAGE.0);
@@ -952,16 +1046,27 @@ impl<'a> Builder<'a> {
                 nested.push(entry);
             }
         }
+        self.loc(&sub(&[1]), f.name.span, None);
+        if let Some(n) = f.number {
+            self.loc(&sub(&[3]), n.span, None);
+        }
         fd.oneof_index = oneof;
         fd.json_name = Some(names::json_name(&name));
         // `default` and `json_name` look like options but are fields of the descriptor.
-        let mut options = Vec::new();
+        if let Some(bracket) = f.options_span {
+            self.loc(&sub(&[8]), bracket, None);
+        }
         for o in &f.options {
             let simple = (o.name.parts.len() == 1 && !o.name.parts[0].is_extension)
                 .then(|| o.name.parts[0].name.text());
             match simple.as_deref() {
-                Some("default") => self.default_value(&mut fd, o),
+                Some("default") => {
+                    self.loc(&sub(&[7]), o.value.span(), None);
+                    self.default_value(&mut fd, o);
+                }
                 Some("json_name") => {
+                    self.loc(&sub(&[10]), o.span, None);
+                    self.loc(&sub(&[10]), o.value.span(), None);
                     if extendee.is_some() {
                         self.error(
                             o.span,
@@ -975,17 +1080,25 @@ impl<'a> Builder<'a> {
                         v => self.error(v.span(), "Expected string for JSON name."),
                     }
                 }
-                _ => options.push(o),
+                _ => self.option_assignment(&sub(&[8]), &full, o),
             }
         }
-        if !options.is_empty() {
-            let mut p = path;
-            p.push(8);
-            self.pending.push(PendingOptions {
-                path: p,
-                scope: full.clone(),
-                options,
-            });
+        if is_group {
+            // A group is also a message type, declared where the field is.
+            let (owner, list_field, base) = nested_at;
+            let group_path = [owner, &[list_field, (base + nested.len()) as i32]].concat();
+            let group_full = join(scope, &f.name.name);
+            self.loc(&group_path, f.span, Some(&f.comments));
+            self.loc(&[&group_path[..], &[1]].concat(), f.name.span, None);
+            self.loc(&sub(&[6]), f.name.span, None);
+            let mut g = DescriptorProto {
+                name: Some(f.name.name.clone()),
+                ..Default::default()
+            };
+            if let Some(body) = &f.group_body {
+                self.message_body(&mut g, body, &group_full, group_path);
+            }
+            nested.push(g);
         }
         fd
     }
@@ -1121,26 +1234,31 @@ impl<'a> Builder<'a> {
         scope: &str,
         path: Vec<i32>,
     ) -> EnumDescriptorProto {
+        let sub = |tail: &[i32]| [&path[..], tail].concat();
         let full = join(scope, &e.name.name);
         let mut d = EnumDescriptorProto {
             name: Some(e.name.name.clone()),
             ..Default::default()
         };
-        let mut options = Vec::new();
+        self.loc(&path, e.span, Some(&e.comments));
+        self.loc(&sub(&[1]), e.name.span, None);
         for item in &e.items {
             match item {
                 ast::EnumItem::Value(v) => {
                     let number = v.number.map(|n| int_value(&n));
-                    let mut p = path.clone();
-                    p.extend([2, d.value.len() as i32]);
-                    if !v.options.is_empty() {
-                        let mut op = p.clone();
-                        op.push(3);
-                        self.pending.push(PendingOptions {
-                            path: op,
-                            scope: join(scope, &v.name.name),
-                            options: v.options.iter().collect(),
-                        });
+                    let p = sub(&[2, d.value.len() as i32]);
+                    self.loc(&p, v.span, Some(&v.comments));
+                    self.loc(&[&p[..], &[1]].concat(), v.name.span, None);
+                    if let Some(n) = v.number {
+                        self.loc(&[&p[..], &[2]].concat(), n.span, None);
+                    }
+                    let value_scope = join(scope, &v.name.name);
+                    if let Some(bracket) = v.options_span {
+                        let op = [&p[..], &[3]].concat();
+                        self.loc(&op, bracket, None);
+                        for o in &v.options {
+                            self.option_assignment(&op, &value_scope, o);
+                        }
                     }
                     d.value.push(EnumValueDescriptorProto {
                         name: Some(v.name.name.clone()),
@@ -1148,10 +1266,13 @@ impl<'a> Builder<'a> {
                         ..Default::default()
                     });
                 }
-                ast::EnumItem::Option(o) => options.push(o),
+                ast::EnumItem::Option(o) => self.option_statement(&sub(&[3]), &full, o),
                 ast::EnumItem::Reserved(r) => match &r.kind {
                     ast::ReservedKind::Ranges(ranges) => {
+                        self.loc(&sub(&[4]), r.span, Some(&r.comments));
                         for range in ranges {
+                            let rp = sub(&[4, d.reserved_range.len() as i32]);
+                            self.range_locs(&rp, range);
                             let (start, end) = self.range_bounds(range, true);
                             d.reserved_range.push(EnumReservedRange {
                                 start: Some(start),
@@ -1161,7 +1282,9 @@ impl<'a> Builder<'a> {
                         }
                     }
                     ast::ReservedKind::Names(names) => {
+                        self.loc(&sub(&[5]), r.span, Some(&r.comments));
                         for n in names {
+                            self.loc(&sub(&[5, d.reserved_name.len() as i32]), n.span, None);
                             d.reserved_name.push(n.name.clone());
                         }
                     }
@@ -1170,15 +1293,6 @@ impl<'a> Builder<'a> {
         }
         if d.value.is_empty() {
             self.error(e.name.span, "Enums must contain at least one value.");
-        }
-        if !options.is_empty() {
-            let mut p = path;
-            p.push(3);
-            self.pending.push(PendingOptions {
-                path: p,
-                scope: full,
-                options,
-            });
         }
         d
     }
@@ -1191,20 +1305,36 @@ impl<'a> Builder<'a> {
         scope: &str,
         path: Vec<i32>,
     ) -> ServiceDescriptorProto {
+        let sub = |tail: &[i32]| [&path[..], tail].concat();
         let full = join(scope, &s.name.name);
         let mut d = ServiceDescriptorProto {
             name: Some(s.name.name.clone()),
             ..Default::default()
         };
-        let mut options = Vec::new();
+        self.loc(&path, s.span, Some(&s.comments));
+        self.loc(&sub(&[1]), s.name.span, None);
         for item in &s.items {
             match item {
                 ast::ServiceItem::Method(m) => {
+                    let mp = sub(&[2, d.method.len() as i32]);
+                    let msub = |tail: &[i32]| [&mp[..], tail].concat();
+                    self.loc(&mp, m.span, Some(&m.comments));
+                    self.loc(&msub(&[1]), m.name.span, None);
                     let mfull = join(&full, &m.name.name);
                     let mut md = MethodDescriptorProto {
                         name: Some(m.name.name.clone()),
                         ..Default::default()
                     };
+                    if let Some(span) = m.client_streaming {
+                        self.loc(&msub(&[5]), span, None);
+                        md.client_streaming = Some(true);
+                    }
+                    self.loc(&msub(&[2]), m.input.span, None);
+                    if let Some(span) = m.server_streaming {
+                        self.loc(&msub(&[6]), span, None);
+                        md.server_streaming = Some(true);
+                    }
+                    self.loc(&msub(&[3]), m.output.span, None);
                     for (ty, out) in [
                         (&m.input, &mut md.input_type),
                         (&m.output, &mut md.output_type),
@@ -1220,34 +1350,17 @@ impl<'a> Builder<'a> {
                             }
                         }
                     }
-                    if m.client_streaming.is_some() {
-                        md.client_streaming = Some(true);
-                    }
-                    if m.server_streaming.is_some() {
-                        md.server_streaming = Some(true);
-                    }
                     if m.has_body {
-                        let mut p = path.clone();
-                        p.extend([2, d.method.len() as i32, 4]);
-                        self.pending.push(PendingOptions {
-                            path: p,
-                            scope: mfull.clone(),
-                            options: m.options.iter().collect(),
-                        });
+                        // protoc creates the options as soon as it sees a body, even empty.
+                        self.pending_at(&msub(&[4]), &mfull);
+                    }
+                    for o in &m.options {
+                        self.option_statement(&msub(&[4]), &mfull, o);
                     }
                     d.method.push(md);
                 }
-                ast::ServiceItem::Option(o) => options.push(o),
+                ast::ServiceItem::Option(o) => self.option_statement(&sub(&[3]), &full, o),
             }
-        }
-        if !options.is_empty() {
-            let mut p = path;
-            p.push(3);
-            self.pending.push(PendingOptions {
-                path: p,
-                scope: full,
-                options,
-            });
         }
         d
     }

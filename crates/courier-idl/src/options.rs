@@ -182,7 +182,9 @@ fn options_kind(path: &[i32]) -> &'static str {
 /// The interpreted options of one file: for each element path, the options message bytes.
 pub(crate) type Interpreted = Vec<(Vec<i32>, Vec<u8>)>;
 
-/// Interprets the pending options of file `file`.
+/// Interprets the pending options of file `file`. Also returns, for each option's
+/// `SourceCodeInfo` location, its full path (the element's options field, then the option's
+/// field numbers, then an index for a repeated field).
 pub(crate) fn interpret(
     symbols: &Symbols,
     files: &[LinkFile<'_>],
@@ -190,27 +192,39 @@ pub(crate) fn interpret(
     file: usize,
     pending: Vec<PendingOptions<'_>>,
     errors: &mut Vec<LinkError>,
-) -> Interpreted {
+) -> (Interpreted, Vec<(usize, Vec<i32>)>) {
     let resolver = Builder::new(symbols, files, file);
     let mut out = Vec::new();
+    let mut loc_paths = Vec::new();
     for p in pending {
         let msg_type = options_kind(&p.path);
         let mut bytes = Vec::new();
         let mut set: HashSet<Vec<u32>> = HashSet::new();
-        for decl in &p.options {
+        let mut repeated_count: HashMap<Vec<u32>, i32> = HashMap::new();
+        for (decl, &loc) in p.options.iter().zip(&p.locs) {
             let mut it = Interpreter {
                 pool,
                 resolver: &resolver,
                 scope: &p.scope,
             };
             match it.option(msg_type, decl, &mut set) {
-                Ok(b) => bytes.extend(b),
+                Ok((b, chain, repeated)) => {
+                    bytes.extend(b);
+                    let mut path = p.path.clone();
+                    path.extend(chain.iter().map(|&n| n as i32));
+                    if repeated {
+                        let n = repeated_count.entry(chain).or_insert(0);
+                        path.push(*n);
+                        *n += 1;
+                    }
+                    loc_paths.push((loc, path));
+                }
                 Err(d) => errors.push((file, d)),
             }
         }
         out.push((p.path, bytes));
     }
-    out
+    (out, loc_paths)
 }
 
 /// `OptionRetention.RETENTION_SOURCE`.
@@ -345,15 +359,15 @@ fn scalar_wire_type(t: PType) -> Option<u8> {
 /// known (a dynamic message): known fields and extensions in number order, singular values
 /// last-wins, singular messages merged, repeated scalars packed or not per the field, unknown
 /// fields last; fields with `retention = RETENTION_SOURCE` removed. Returns the bytes and
-/// whether anything was removed.
+/// the paths (field numbers, and indices in repeated fields) of what was removed.
 pub(crate) fn canonicalize(
     pool: &Pool<'_>,
     msg: &str,
     bytes: &[u8],
     depth: usize,
-) -> (Vec<u8>, bool) {
+) -> (Vec<u8>, Vec<Vec<i32>>) {
     let Some(recs) = records(bytes).filter(|_| depth < MAX_AGGREGATE_DEPTH) else {
-        return (bytes.to_vec(), false);
+        return (bytes.to_vec(), Vec::new());
     };
     let desc = pool.messages.get(msg).copied();
     let proto3 = pool.proto3.get(msg).copied().unwrap_or(false);
@@ -362,14 +376,16 @@ pub(crate) fn canonicalize(
             .map(|f| (f, proto3))
             .or_else(|| pool.by_number.get(&(msg.to_string(), n as i32)).copied())
     };
-    let mut stripped = false;
+    let mut stripped: Vec<Vec<i32>> = Vec::new();
     let mut known: Vec<u32> = Vec::new();
     let mut unknown: Vec<&Record<'_>> = Vec::new();
     for r in &recs {
         match lookup(r.number) {
             Some((f, _)) => {
                 if f.options.as_ref().and_then(|o| o.retention) == Some(RETENTION_SOURCE) {
-                    stripped = true;
+                    if !stripped.iter().any(|p| p == &[r.number as i32]) {
+                        stripped.push(vec![r.number as i32]);
+                    }
                 } else if !known.contains(&r.number) {
                     known.push(r.number);
                 }
@@ -389,9 +405,10 @@ pub(crate) fn canonicalize(
         if ty == PType::TYPE_MESSAGE || ty == PType::TYPE_GROUP {
             let wt = if ty == PType::TYPE_GROUP { 3 } else { 2 };
             if is_repeated(f) {
-                for r in mine {
+                for (i, r) in mine.into_iter().enumerate() {
                     let (b, s) = canonicalize(pool, nested, r.payload, depth + 1);
-                    stripped |= s;
+                    let prefix = [n as i32, i as i32];
+                    stripped.extend(s.into_iter().map(|p| [&prefix[..], &p].concat()));
                     put_record(&mut out, n, wt, &b);
                 }
             } else {
@@ -400,7 +417,7 @@ pub(crate) fn canonicalize(
                     .flat_map(|r| r.payload.iter().copied())
                     .collect();
                 let (b, s) = canonicalize(pool, nested, &merged, depth + 1);
-                stripped |= s;
+                stripped.extend(s.into_iter().map(|p| [&[n as i32][..], &p].concat()));
                 put_record(&mut out, n, wt, &b);
             }
         } else if let Some(swt) = scalar_wire_type(ty) {
@@ -535,7 +552,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
         options_type: &str,
         decl: &ast::OptionDecl,
         set: &mut HashSet<Vec<u32>>,
-    ) -> Result<Vec<u8>, Diagnostic> {
+    ) -> Result<(Vec<u8>, Vec<u32>, bool), Diagnostic> {
         if let [only] = decl.name.parts.as_slice()
             && !only.is_extension
             && only.name.text() == "uninterpreted_option"
@@ -593,7 +610,10 @@ impl<'d> Interpreter<'_, 'd, '_> {
         let Some(&last) = chain.last() else {
             return Err(Diagnostic::error(decl.name.span, "Option name is empty."));
         };
-        if !is_repeated(last) && field_type(last) != PType::TYPE_MESSAGE && !set.insert(numbers) {
+        if !is_repeated(last)
+            && field_type(last) != PType::TYPE_MESSAGE
+            && !set.insert(numbers.clone())
+        {
             return Err(Diagnostic::error(
                 decl.name.span,
                 format!("Option \"{shown}\" was already set."),
@@ -629,7 +649,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
             }
             bytes = outer;
         }
-        Ok(bytes)
+        Ok((bytes, numbers, is_repeated(last)))
     }
 
     /// One scalar record for field `f`.
@@ -1159,11 +1179,13 @@ pub(crate) fn apply(
 
 /// Puts the options at `paths` in protoc's final form: canonical order with every custom
 /// option known, source-retention options removed (and options left empty by that removed).
+/// Returns the paths of what was removed, for `SourceCodeInfo`.
 pub(crate) fn finish(
     pool: &Pool<'_>,
     fd: &mut FileDescriptorProto,
     paths: &[Vec<i32>],
-) -> Result<(), String> {
+) -> Result<Vec<Vec<i32>>, String> {
+    let mut removed = Vec::new();
     for path in paths {
         let kind = options_kind(path);
         let Some(bytes) = slot(fd, path).and_then(|s| s.encode()) else {
@@ -1171,11 +1193,13 @@ pub(crate) fn finish(
         };
         let (canonical, stripped) = canonicalize(pool, kind, &bytes, 0);
         let Some(s) = slot(fd, path) else { continue };
-        if stripped && canonical.is_empty() {
+        if !stripped.is_empty() && canonical.is_empty() {
             s.clear();
+            removed.push(path.clone());
         } else {
             s.set(&canonical)?;
+            removed.extend(stripped.into_iter().map(|p| [&path[..], &p].concat()));
         }
     }
-    Ok(())
+    Ok(removed)
 }

@@ -387,7 +387,14 @@ impl<'a> Parser<'a> {
                 }
             }
         }
-        file.span = Span::new(0, self.src.len() as u32);
+        // protoc's root location runs from the first token to the last.
+        let last = self.tokens.len().saturating_sub(2);
+        file.span = match (self.tokens.first(), self.tokens.get(last)) {
+            (Some(first), Some(l)) if first.kind != TokenKind::Eof => {
+                Span::new(first.span.start, l.span.end)
+            }
+            _ => Span::new(0, 0),
+        };
         file
     }
 
@@ -1092,11 +1099,12 @@ impl<'a> Parser<'a> {
             self.bump();
             ranges.push(self.range(false, "Expected field number range.")?);
         }
-        let (options, _) = self.compact_options()?;
+        let (options, options_span) = self.compact_options()?;
         let comments = self.expect_end_decl(';')?;
         Ok(Extensions {
             ranges,
             options,
+            options_span,
             span: self.span_from(start),
             comments,
         })
@@ -1248,12 +1256,13 @@ impl<'a> Parser<'a> {
         let name = self.ident("Expected enum constant name.")?;
         self.expect_msg('=', "Missing numeric value for enum constant.")?;
         let number = self.signed_integer("Expected integer.")?;
-        let (options, _) = self.compact_options()?;
+        let (options, options_span) = self.compact_options()?;
         let comments = self.expect_end_decl(';')?;
         Ok(Some(EnumItem::Value(EnumValue {
             name,
             number: Some(number),
             options,
+            options_span,
             span: self.span_from(start),
             comments,
         })))
