@@ -3,12 +3,20 @@
 //! What it does:
 //! - [`frame`]: encodes and decodes all ten frame types of RFC 9113 §6 (and carries unknown
 //!   types), enforcing frame sizes, stream-identifier rules, padding and setting ranges.
+//! - [`Connection`]: one endpoint of an HTTP/2 connection, client or server — preface and
+//!   SETTINGS exchange (with an acknowledgment timeout), stream states (§5.1), stream-id rules,
+//!   concurrency limits, field blocks across CONTINUATION (HPACK via `courier-hpack`), message
+//!   validation (§8.1–§8.3), trailers, flow control on both windows with WINDOW_UPDATEs driven
+//!   by what the application consumed, PING, GOAWAY (graceful two-step drain), RST_STREAM,
+//!   server push, and bounds against the known HTTP/2 attacks (see [`Config`]).
 //! - Wire codes ([`FrameType`], [`SettingId`], [`Reason`]) are open newtypes generated from one
 //!   table each, so unknown values round-trip.
 //!
-//! What it does not do: it never touches a socket or a clock. The connection state machine is
-//! driven by the caller (bytes in, bytes out, a timer the caller keeps); a tokio driver sits on
-//! top of it. Header compression lives in `courier-hpack`.
+//! What it does not do: it never touches a socket or a clock. [`Connection`] is driven by the
+//! caller — bytes in ([`Connection::handle_received`]), bytes out
+//! ([`Connection::poll_transmit`]), events ([`Connection::poll_event`]) and a deadline the caller
+//! keeps ([`Connection::poll_timeout`]). PRIORITY signals are parsed and ignored (§5.3.2). The
+//! tokio driver is not part of this crate yet.
 //!
 //! ```
 //! use bytes::BytesMut;

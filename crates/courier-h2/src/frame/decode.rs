@@ -47,6 +47,7 @@ impl FrameDecoder {
     /// Returns `Ok(None)` when `buf` does not yet hold a whole frame (nothing is consumed). On
     /// success, and on every error except [`FrameErrorKind::TooLarge`], the frame's bytes are
     /// removed from `buf`, so the caller can carry on after a stream-level error.
+    #[inline]
     pub fn decode(&self, buf: &mut BytesMut) -> Result<Option<Frame>, FrameError> {
         let Some(head) = peek_head(buf) else {
             return Ok(None);
@@ -89,6 +90,7 @@ fn err(kind: FrameErrorKind, head: &FrameHead) -> FrameError {
 
 /// Decodes a frame whose header and whole payload have been read. The payload length must be
 /// `head.length`; the caller has already enforced the maximum frame size.
+#[inline]
 pub fn decode_payload(head: FrameHead, payload: Bytes) -> Result<Frame, FrameError> {
     debug_assert_eq!(payload.len(), head.length as usize);
     match head.frame_type {
@@ -115,6 +117,7 @@ pub fn decode_payload(head: FrameHead, payload: Bytes) -> Result<Frame, FrameErr
     }
 }
 
+#[inline]
 fn require_stream(head: &FrameHead) -> Result<(), FrameError> {
     if head.stream_id.is_zero() {
         return Err(err(FrameErrorKind::StreamIdRequired, head));
@@ -122,6 +125,7 @@ fn require_stream(head: &FrameHead) -> Result<(), FrameError> {
     Ok(())
 }
 
+#[inline]
 fn require_zero_stream(head: &FrameHead) -> Result<(), FrameError> {
     if !head.stream_id.is_zero() {
         return Err(err(FrameErrorKind::StreamIdNotZero, head));
@@ -129,6 +133,7 @@ fn require_zero_stream(head: &FrameHead) -> Result<(), FrameError> {
     Ok(())
 }
 
+#[inline]
 fn read_u32(b: &[u8]) -> u32 {
     u32::from_be_bytes([b[0], b[1], b[2], b[3]])
 }
@@ -174,6 +179,7 @@ fn read_priority(b: &[u8]) -> PrioritySpec {
     }
 }
 
+#[inline]
 fn decode_data(head: FrameHead, mut payload: Bytes) -> Result<Frame, FrameError> {
     // RFC 9113 §6.1: "If a DATA frame is received whose Stream Identifier field is 0x00, the
     // recipient MUST respond with a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
@@ -212,6 +218,7 @@ fn decode_headers(head: FrameHead, mut payload: Bytes) -> Result<Frame, FrameErr
     }))
 }
 
+#[inline]
 fn decode_priority(head: FrameHead, payload: &[u8]) -> Result<Frame, FrameError> {
     // RFC 9113 §6.3: "If a PRIORITY frame is received with a stream identifier of 0x00, the
     // recipient MUST respond with a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
@@ -229,6 +236,7 @@ fn decode_priority(head: FrameHead, payload: &[u8]) -> Result<Frame, FrameError>
     }))
 }
 
+#[inline]
 fn decode_rst_stream(head: FrameHead, payload: &[u8]) -> Result<Frame, FrameError> {
     // RFC 9113 §6.4: "If a RST_STREAM frame is received with a stream identifier of 0x00, the
     // recipient MUST treat this as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
@@ -314,6 +322,7 @@ fn decode_push_promise(head: FrameHead, mut payload: Bytes) -> Result<Frame, Fra
     }))
 }
 
+#[inline]
 fn decode_ping(head: FrameHead, payload: &[u8]) -> Result<Frame, FrameError> {
     // RFC 9113 §6.7: "If a PING frame is received with a Stream Identifier field value other
     // than 0x00, the recipient MUST respond with a connection error (Section 5.4.1) of type
@@ -331,6 +340,7 @@ fn decode_ping(head: FrameHead, payload: &[u8]) -> Result<Frame, FrameError> {
     }))
 }
 
+#[inline]
 fn decode_goaway(head: FrameHead, mut payload: Bytes) -> Result<Frame, FrameError> {
     // RFC 9113 §6.8: "An endpoint MUST treat a GOAWAY frame with a stream identifier other than
     // 0x00 as a connection error (Section 5.4.1) of type PROTOCOL_ERROR."
@@ -351,6 +361,7 @@ fn decode_goaway(head: FrameHead, mut payload: Bytes) -> Result<Frame, FrameErro
     }))
 }
 
+#[inline]
 fn decode_window_update(head: FrameHead, payload: &[u8]) -> Result<Frame, FrameError> {
     // RFC 9113 §6.9: "A WINDOW_UPDATE frame with a length other than 4 octets MUST be treated as
     // a connection error (Section 5.4.1) of type FRAME_SIZE_ERROR."
@@ -372,6 +383,7 @@ fn decode_window_update(head: FrameHead, payload: &[u8]) -> Result<Frame, FrameE
     }))
 }
 
+#[inline]
 fn decode_continuation(head: FrameHead, payload: Bytes) -> Result<Frame, FrameError> {
     // RFC 9113 §6.10: "If a CONTINUATION frame is received with a Stream Identifier field of
     // 0x00, the recipient MUST respond with a connection error (Section 5.4.1) of type
