@@ -7,6 +7,7 @@ mod bench;
 mod fuzz;
 mod hpack;
 mod peers;
+mod protoc_compare;
 mod util;
 
 use std::process::ExitCode;
@@ -25,6 +26,9 @@ commands:
                          build the fuzz targets on stable and run them for a bounded time
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
   hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
+  protoc-compare [DIR...]
+                         compile every .proto with courier-idl and protoc, compare the descriptor
+                         sets (with and without source info; default: tests/data/protos)
 ";
 
 fn main() -> ExitCode {
@@ -41,6 +45,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::main(rest),
         "bench" => bench::main(rest),
         "hpack-stories" => hpack::main(rest),
+        "protoc-compare" => protoc_compare::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
             Ok(())
