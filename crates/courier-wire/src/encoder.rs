@@ -1,6 +1,5 @@
 //! [`Encoder`]: the concrete writer every encode runs through.
 
-use crate::varint;
 use crate::wire::WireType;
 
 /// Appends encoded records to a `Vec<u8>`.
@@ -55,18 +54,35 @@ impl<'a> Encoder<'a> {
     pub fn put_varint(&mut self, v: u64) {
         if v < 0x80 {
             self.buf.push(v as u8);
-        } else if v < 0x4000 {
+        } else {
+            self.put_varint_multi(v);
+        }
+    }
+
+    /// Two to four bytes as one fixed-size append each (one length update instead of one per
+    /// byte); longer ones byte by byte.
+    #[inline]
+    fn put_varint_multi(&mut self, v: u64) {
+        let more = |i: u32| ((v >> (7 * i)) as u8) | 0x80;
+        let last = |i: u32| (v >> (7 * i)) as u8;
+        if v < 1 << 14 {
+            self.buf.extend_from_slice(&[more(0), last(1)]);
+        } else if v < 1 << 21 {
+            self.buf.extend_from_slice(&[more(0), more(1), last(2)]);
+        } else if v < 1 << 28 {
             self.buf
-                .extend_from_slice(&[(v as u8) | 0x80, (v >> 7) as u8]);
+                .extend_from_slice(&[more(0), more(1), more(2), last(3)]);
         } else {
             self.put_varint_long(v);
         }
     }
 
-    fn put_varint_long(&mut self, v: u64) {
-        let mut tmp = [0u8; varint::MAX_LEN];
-        let n = varint::encode_to_array(v, &mut tmp);
-        self.buf.extend_from_slice(&tmp[..n]);
+    fn put_varint_long(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
     }
 
     /// Writes the key for field `number` (which must be in `1..=536_870_911`) and `wire_type`.

@@ -19,18 +19,31 @@ pub const fn encoded_len(value: u64) -> usize {
 }
 
 /// Writes `value` as a varint into the front of `out` and returns how many bytes it took.
+///
+/// Branch-free: all ten bytes are written (bytes past the varint hold junk the caller ignores).
 #[inline]
-pub fn encode_to_array(mut value: u64, out: &mut [u8; MAX_LEN]) -> usize {
-    let mut n = 0;
-    for slot in out.iter_mut() {
-        n += 1;
-        if value < 0x80 {
-            *slot = value as u8;
-            break;
-        }
-        *slot = (value as u8) | 0x80;
-        value >>= 7;
-    }
+pub fn encode_to_array(value: u64, out: &mut [u8; MAX_LEN]) -> usize {
+    let n = encoded_len(value);
+    // Spread the low 56 bits into 7-bit groups, one per byte, and set every continuation bit.
+    let lo = value & 0x00ff_ffff_ffff_ffff;
+    let x = (lo & 0x0fff_ffff) | ((lo & 0x00ff_ffff_f000_0000) << 4);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
+    let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
+    let [a, b, c, d, e, f, g, h] = (x | 0x8080_8080_8080_8080).to_le_bytes();
+    *out = [
+        a,
+        b,
+        c,
+        d,
+        e,
+        f,
+        g,
+        h,
+        ((value >> 56) as u8) | 0x80,
+        (value >> 63) as u8,
+    ];
+    // Clear the continuation bit of the last byte.
+    out[(n - 1) % MAX_LEN] &= 0x7f;
     n
 }
 
@@ -45,41 +58,6 @@ pub fn decode(input: &[u8]) -> Result<(u64, usize), DecodeError> {
     let mut dec = crate::Decoder::new(input);
     let v = dec.read_varint()?;
     Ok((v, input.len() - dec.remaining()))
-}
-
-/// Decodes ten or more available bytes without per-byte bounds checks.
-#[inline(always)]
-pub(crate) fn decode_array(b: &[u8; MAX_LEN]) -> Result<(u64, usize), DecodeError> {
-    let mut v = u64::from(b[0] & 0x7f);
-    if b[0] < 0x80 {
-        return Ok((v, 1));
-    }
-    macro_rules! step {
-        ($i:literal) => {
-            let x = u64::from(b[$i]);
-            v |= (x & 0x7f) << (7 * $i);
-            if x < 0x80 {
-                return Ok((v, $i + 1));
-            }
-        };
-    }
-    step!(1);
-    step!(2);
-    step!(3);
-    step!(4);
-    step!(5);
-    step!(6);
-    step!(7);
-    step!(8);
-    // The tenth byte carries the single remaining bit (bit 63).
-    let x = b[9];
-    if x >= 0x80 {
-        return Err(DecodeError::varint_too_long());
-    }
-    if x > 1 {
-        return Err(DecodeError::varint_overflow());
-    }
-    Ok((v | (u64::from(x) << 63), 10))
 }
 
 /// Decodes fewer than ten available bytes, one at a time.
@@ -158,6 +136,24 @@ mod tests {
             enc(-2i64 as u64),
             [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
         );
+    }
+
+    #[test]
+    fn array_encoding_matches_bytewise() {
+        for bits in 0..64 {
+            for v in [1u64 << bits, (1u64 << bits) - 1, (1u64 << bits) | 0x55] {
+                let mut expected = Vec::new();
+                let mut x = v;
+                while x >= 0x80 {
+                    expected.push((x as u8) | 0x80);
+                    x >>= 7;
+                }
+                expected.push(x as u8);
+                let mut a = [0u8; MAX_LEN];
+                let n = encode_to_array(v, &mut a);
+                assert_eq!(&a[..n], &expected[..], "{v:#x}");
+            }
+        }
     }
 
     #[test]

@@ -10,8 +10,33 @@ use crate::message::Message as MessageTrait;
 use crate::varint::{self, zigzag_decode32, zigzag_decode64, zigzag_encode32, zigzag_encode64};
 use crate::wire::WireType;
 
+/// Varint length of a 32-bit value, branch-free (vectorizes when summed over a slice).
+#[inline(always)]
+fn len_u32(u: u32) -> u32 {
+    1 + u32::from(u > 0x7f)
+        + u32::from(u > 0x3fff)
+        + u32::from(u > 0x1f_ffff)
+        + u32::from(u > 0xfff_ffff)
+}
+
+/// Sums per-element lengths in `u32` lanes (vectorizable), in chunks that cannot overflow.
+#[inline(always)]
+fn sum_lens<T: Copy>(values: &[T], len: impl Fn(T) -> u32 + Copy) -> usize {
+    values
+        .chunks(1 << 24)
+        .map(|c| c.iter().map(|v| len(*v)).sum::<u32>() as usize)
+        .sum()
+}
+
+/// Packed length of `int32` / enum values: negative ones take ten bytes.
+#[inline]
+fn packed_len_i32(values: &[i32]) -> usize {
+    sum_lens(values, |v| if v < 0 { 10 } else { len_u32(v as u32) })
+}
+
 macro_rules! varint_kind {
-    ($(#[$doc:meta])* $name:ident, $ty:ty, |$e:ident| $to_u64:expr, |$d:ident| $from_u64:expr) => {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, |$e:ident| $to_u64:expr, |$d:ident| $from_u64:expr
+     $(, packed_len = $packed_len:expr)?) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default)]
         pub struct $name;
@@ -56,6 +81,12 @@ macro_rules! varint_kind {
                 }
                 Ok(())
             }
+            $(
+            #[inline]
+            fn packed_len(values: &[$ty]) -> usize {
+                $packed_len(values)
+            }
+            )?
         }
     };
 }
@@ -120,7 +151,7 @@ macro_rules! fixed_kind {
 
 varint_kind!(
     /// `int32`: varint of the sign-extended value (negative values take 10 bytes).
-    Int32, i32, |v| v as i64 as u64, |v| v as i32
+    Int32, i32, |v| v as i64 as u64, |v| v as i32, packed_len = packed_len_i32
 );
 varint_kind!(
     /// `int64`: varint of the two's-complement value.
@@ -128,7 +159,8 @@ varint_kind!(
 );
 varint_kind!(
     /// `uint32`: varint (wider input is truncated to 32 bits).
-    Uint32, u32, |v| u64::from(v), |v| v as u32
+    Uint32, u32, |v| u64::from(v), |v| v as u32,
+    packed_len = |vs: &[u32]| sum_lens(vs, len_u32)
 );
 varint_kind!(
     /// `uint64`: varint.
@@ -136,7 +168,8 @@ varint_kind!(
 );
 varint_kind!(
     /// `sint32`: ZigZag varint.
-    Sint32, i32, |v| u64::from(zigzag_encode32(v)), |v| zigzag_decode32(v as u32)
+    Sint32, i32, |v| u64::from(zigzag_encode32(v)), |v| zigzag_decode32(v as u32),
+    packed_len = |vs: &[i32]| sum_lens(vs, |v| len_u32(zigzag_encode32(v)))
 );
 varint_kind!(
     /// `sint64`: ZigZag varint.
@@ -144,11 +177,11 @@ varint_kind!(
 );
 varint_kind!(
     /// `bool`: varint 0 or 1; any non-zero varint decodes as true.
-    Bool, bool, |v| u64::from(v), |v| v != 0
+    Bool, bool, |v| u64::from(v), |v| v != 0, packed_len = |vs: &[bool]| vs.len()
 );
 varint_kind!(
     /// `enum`: encoded as `int32`; the value is kept as `i32` so unknown values survive.
-    Enum, i32, |v| v as i64 as u64, |v| v as i32
+    Enum, i32, |v| v as i64 as u64, |v| v as i32, packed_len = packed_len_i32
 );
 
 fixed_kind!(

@@ -56,6 +56,11 @@ pub trait Packable: FieldKind<Value: Copy> {
     fn read(dec: &mut Decoder<'_>) -> Result<Self::Value, DecodeError>;
     /// Appends every element of a packed payload to `values`.
     fn merge_packed(data: &[u8], values: &mut Vec<Self::Value>) -> Result<(), DecodeError>;
+    /// The payload length of `values` packed.
+    #[inline]
+    fn packed_len(values: &[Self::Value]) -> usize {
+        values.iter().map(Self::value_len).sum()
+    }
 }
 
 /// Fails unless `tag` has `expected` wire type.
@@ -169,7 +174,7 @@ pub fn merge_repeated<K: FieldKind>(
 /// The payload length of a packed record.
 #[inline]
 pub fn packed_data_len<K: Packable>(values: &[K::Value]) -> usize {
-    values.iter().map(K::value_len).sum()
+    K::packed_len(values)
 }
 
 /// Writes all elements as one packed `LEN` record (nothing when empty).
