@@ -14,6 +14,7 @@ use crate::link::{Builder, LinkFile, Symbols};
 use crate::options;
 use crate::parse::{ParseOptions, parse_with};
 use crate::span::SourceFile;
+use crate::validate;
 
 /// The well-known types and `descriptor.proto`, so they can be imported with no files on disk.
 const EMBEDDED: &[(&str, &str)] = &[
@@ -178,6 +179,7 @@ impl Compiler {
             files: Vec::new(),
             by_name: HashMap::new(),
             stack: Vec::new(),
+            cycle: None,
             errors: CompileError::default(),
         };
         let mut roots = Vec::new();
@@ -212,12 +214,14 @@ impl Compiler {
         let mut descriptors = Vec::with_capacity(link_files.len());
         let mut pending = Vec::with_capacity(link_files.len());
         let mut locations = Vec::with_capacity(link_files.len());
+        let mut spans = Vec::with_capacity(link_files.len());
         for i in 0..link_files.len() {
             let mut b = Builder::new(&symbols, &link_files, i);
             descriptors.push(b.build());
             link_errors.extend(b.errors.drain(..).map(|d| (i, d)));
             pending.push(std::mem::take(&mut b.pending));
             locations.push(std::mem::take(&mut b.locs));
+            spans.push(std::mem::take(&mut b.spans));
         }
         let interpreted: Vec<_> = {
             let pool = options::Pool::new(&descriptors);
@@ -257,6 +261,9 @@ impl Compiler {
                 )),
             }
         }
+        if link_errors.is_empty() {
+            validate::validate(&descriptors, &spans, &mut link_errors);
+        }
         if self.source_info {
             for (d, locs) in descriptors.iter_mut().zip(locations) {
                 d.source_code_info = Some(SourceCodeInfo {
@@ -294,6 +301,9 @@ struct Loader<'c> {
     files: Vec<Loaded>,
     by_name: HashMap<String, Option<usize>>,
     stack: Vec<String>,
+    /// An import cycle found deeper down: the stack index of the file that starts it, and the
+    /// chain of files.
+    cycle: Option<(usize, String)>,
     errors: CompileError,
 }
 
@@ -301,17 +311,12 @@ impl Loader<'_> {
     /// Loads `name` and its imports; `None` if it (or an import) failed.
     fn load(&mut self, name: &str, from: Option<(&SourceFile, &ast::Import)>) -> Option<usize> {
         if let Some(pos) = self.stack.iter().position(|n| n == name) {
+            // protoc reports the cycle at the import that starts it, in the file where it
+            // starts: remember it until the recursion unwinds to that file.
             let mut chain: Vec<&str> = self.stack[pos..].iter().map(String::as_str).collect();
             chain.push(name);
-            if let Some((src, imp)) = from {
-                self.errors.push_diag(
-                    src,
-                    &Diagnostic::error(
-                        imp.span,
-                        format!("File recursively imports itself: {}", chain.join(" -> ")),
-                    ),
-                );
-            }
+            self.cycle = Some((pos, chain.join(" -> ")));
+            let _ = from;
             return None;
         }
         if let Some(done) = self.by_name.get(name) {
@@ -333,7 +338,7 @@ impl Loader<'_> {
             return None;
         }
         let Some(text) = self.compiler.read(name) else {
-            self.errors.push_plain(format!("{name}: File not found."));
+            self.errors.push_plain(name, "File not found.");
             if let Some((src, imp)) = from {
                 self.import_failed(src, imp);
             }
@@ -358,6 +363,14 @@ impl Loader<'_> {
         for item in &parsed.file.items {
             if let ast::FileItem::Import(imp) = item {
                 let dep = self.load(&imp.path, Some((&source, imp)));
+                if let Some((pos, chain)) = &self.cycle
+                    && *pos + 1 == self.stack.len()
+                {
+                    let msg = format!("File recursively imports itself: {chain}");
+                    self.errors
+                        .push_diag(&source, &Diagnostic::error(imp.span, msg));
+                    self.cycle = None;
+                }
                 if dep.is_none() {
                     ok = false;
                     if self.by_name.contains_key(&imp.path) || self.stack.contains(&imp.path) {
@@ -487,11 +500,13 @@ impl CompileError {
         });
     }
 
+    /// An error about a whole file (no position): `file: message`.
     #[cold]
-    fn push_plain(&mut self, line: String) {
+    fn push_plain(&mut self, file: &str, message: &str) {
+        let line = format!("{file}: {message}");
         self.entries.push(ErrorEntry {
-            file: String::new(),
-            message: line.clone(),
+            file: file.to_string(),
+            message: message.to_string(),
             short: line.clone(),
             rendered: line,
         });

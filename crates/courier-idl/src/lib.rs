@@ -31,6 +31,7 @@ pub mod names;
 mod options;
 pub mod parse;
 pub mod span;
+mod validate;
 
 pub use compile::{Compilation, CompileError, Compiler, embedded_file};
 pub use diag::{Diagnostic, Diagnostics};

@@ -290,14 +290,25 @@ impl Collector<'_, '_> {
                     && existing.kind == SymKind::EnumValue
                     && existing.file == self.file
                 {
-                    let parent = if scope.is_empty() { "" } else { scope };
+                    let within = if scope.is_empty() {
+                        "the global scope".to_string()
+                    } else {
+                        format!("\"{scope}\"")
+                    };
+                    let dup = if scope.is_empty() {
+                        format!("\"{}\" is already defined.", v.name.name)
+                    } else {
+                        format!("\"{}\" is already defined in \"{scope}\".", v.name.name)
+                    };
+                    self.errors
+                        .push((self.file, Diagnostic::error(v.name.span, dup)));
                     self.errors.push((
                         self.file,
                         Diagnostic::error(
                             v.name.span,
                             format!(
-                                "\"{}\" is already defined in \"{parent}\". Note that enum values use C++ scoping rules, meaning that enum values are siblings of their type, not children of it.  Therefore, \"{}\" must be unique within \"{parent}\", not just within \"{}\".",
-                                v.name.name, v.name.name, e.name.name
+                                "Note that enum values use C++ scoping rules, meaning that enum values are siblings of their type, not children of it.  Therefore, \"{}\" must be unique within {within}, not just within \"{}\".",
+                                v.name.name, e.name.name
                             ),
                         ),
                     ));
@@ -344,6 +355,8 @@ pub(crate) struct Builder<'a> {
     pub pending: Vec<PendingOptions<'a>>,
     /// `SourceCodeInfo` locations, in protoc's order (each element before its parts).
     pub locs: Vec<Location>,
+    /// The byte span of each location path (the first one recorded), for error positions.
+    pub spans: HashMap<Vec<i32>, Span>,
 }
 
 /// The files `file` can see: itself, its direct imports, and (transitively) what those import
@@ -405,11 +418,13 @@ impl<'a> Builder<'a> {
             errors: Vec::new(),
             pending: Vec::new(),
             locs: Vec::new(),
+            spans: HashMap::new(),
         }
     }
 
     /// Records a location (protoc's `LocationRecorder`) and returns its index.
     fn loc(&mut self, path: &[i32], span: Span, comments: Option<&ast::DocComments>) -> usize {
+        let byte_span = span;
         let src = self.files[self.file].source;
         let a = src.line_col(span.start);
         let b = src.line_col(span.end);
@@ -433,6 +448,7 @@ impl<'a> Builder<'a> {
             l.leading_detached_comments = c.detached.clone();
         }
         self.locs.push(l);
+        self.spans.entry(path.to_vec()).or_insert(byte_span);
         self.locs.len() - 1
     }
 
@@ -1219,7 +1235,7 @@ impl<'a> Builder<'a> {
                 }
             },
             Some(PType::TYPE_MESSAGE | PType::TYPE_GROUP) => {
-                return self.error(o.span, "Messages can't have default values.");
+                return self.error(o.value.span(), "Messages can't have default values.");
             }
             _ => return,
         };

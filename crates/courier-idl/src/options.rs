@@ -515,7 +515,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
                 .map_err(|_| {
                     Diagnostic::error(
                         part.span,
-                        format!("Option \"{shown}\" unknown. Ensure that your proto definition file imports the proto which defines the option."),
+                        format!("Option \"{shown}\" unknown. Ensure that your proto definition file imports the proto which defines the option (i.e. via import option after edition 2024)."),
                     )
                 })?;
             let ext = self.pool.extensions.get(&full).copied().ok_or_else(|| {
@@ -539,7 +539,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
                     Diagnostic::error(
                         part.span,
                         format!(
-                            "Option \"{shown}\" unknown. Ensure that your proto definition file imports the proto which defines the option."
+                            "Option \"{shown}\" unknown. Ensure that your proto definition file imports the proto which defines the option (i.e. via import option after edition 2024)."
                         ),
                     )
                 })
@@ -562,9 +562,16 @@ impl<'d> Interpreter<'_, 'd, '_> {
                 "Option must not use reserved name \"uninterpreted_option\".",
             ));
         }
+        if decl.name.parts.iter().any(|p| p.name.parts.is_empty()) {
+            return Err(Diagnostic::error(
+                decl.name.span,
+                "Uninterpreted option is missing name or value.",
+            ));
+        }
         let mut chain = Vec::new();
         let mut msg = options_type.to_string();
         let mut shown = String::new();
+        let mut last_full = String::new();
         for (i, part) in decl.name.parts.iter().enumerate() {
             if i > 0 {
                 shown.push('.');
@@ -578,6 +585,16 @@ impl<'d> Interpreter<'_, 'd, '_> {
             }
             let f = self.find_field(&msg, part, &shown)?;
             let last = i + 1 == decl.name.parts.len();
+            if last {
+                // Value errors name the field in full, as protoc does.
+                last_full = if part.is_extension {
+                    self.resolver
+                        .resolve_extension(&part.name.text(), self.scope)
+                        .unwrap_or_else(|_| part.name.text())
+                } else {
+                    format!("{msg}.{}", part.name.text())
+                };
+            }
             if !last {
                 match field_type(f) {
                     PType::TYPE_MESSAGE | PType::TYPE_GROUP => {
@@ -632,7 +649,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
                     )
                 })?;
             }
-            OptionValue::Literal(l) => self.scalar(last, l, &shown, &mut bytes)?,
+            OptionValue::Literal(l) => self.scalar(last, l, &last_full, &mut bytes)?,
         }
         // Wrap in the enclosing messages, innermost first.
         for f in chain[..chain.len() - 1].iter().rev() {

@@ -580,10 +580,7 @@ impl<'a> Parser<'a> {
                 span: self.span_from(name_start),
             };
             self.expect(')')?;
-            if name.parts.is_empty() {
-                self.error_at(name.span.to(self.span_from(start)), "Expected identifier.");
-                return Err(Failed);
-            }
+            // protoc accepts `()` here and rejects it when interpreting the option.
             Ok(OptionNamePart {
                 name,
                 is_extension: true,

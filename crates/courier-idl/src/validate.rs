@@ -1,0 +1,716 @@
+//! The rules protoc checks once descriptors are built: field numbers, reserved and extension
+//! ranges, extension numbers, proto3 and editions rules, map keys, JSON name conflicts, enum
+//! values and aliases, default values, `packed`.
+//!
+//! Messages follow protoc's wording. Positions come from the `SourceCodeInfo` paths the linker
+//! recorded.
+
+use std::collections::{HashMap, HashSet};
+
+use courier_types::field_descriptor_proto::{Label as PLabel, Type as PType};
+use courier_types::{
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
+};
+
+use crate::diag::Diagnostic;
+use crate::link::{LinkError, MAX_FIELD_NUMBER};
+use crate::names;
+use crate::span::Span;
+
+/// The band of field numbers protobuf keeps for itself.
+const RESERVED_BAND: std::ops::RangeInclusive<i32> = 19000..=19999;
+
+/// The syntax of a file, as the rules need it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    Proto2,
+    Proto3,
+    Editions,
+}
+
+fn syntax_of(f: &FileDescriptorProto) -> Syntax {
+    match f.syntax.as_deref() {
+        Some("proto3") => Syntax::Proto3,
+        Some("editions") => Syntax::Editions,
+        _ => Syntax::Proto2,
+    }
+}
+
+fn join(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        name.to_string()
+    } else {
+        format!("{scope}.{name}")
+    }
+}
+
+/// Every message and enum of the compilation by full name, with its file.
+struct Index<'d> {
+    messages: HashMap<String, (&'d DescriptorProto, usize)>,
+    enums: HashMap<String, (&'d EnumDescriptorProto, usize)>,
+}
+
+impl<'d> Index<'d> {
+    fn new(files: &'d [FileDescriptorProto]) -> Index<'d> {
+        let mut ix = Index {
+            messages: HashMap::new(),
+            enums: HashMap::new(),
+        };
+        for (i, f) in files.iter().enumerate() {
+            let package = f.package.clone().unwrap_or_default();
+            for m in &f.message_type {
+                ix.add(&package, m, i);
+            }
+            for e in &f.enum_type {
+                ix.enums
+                    .insert(join(&package, e.name.as_deref().unwrap_or("")), (e, i));
+            }
+        }
+        ix
+    }
+
+    fn add(&mut self, scope: &str, m: &'d DescriptorProto, file: usize) {
+        let full = join(scope, m.name.as_deref().unwrap_or(""));
+        for n in &m.nested_type {
+            self.add(&full, n, file);
+        }
+        for e in &m.enum_type {
+            self.enums
+                .insert(join(&full, e.name.as_deref().unwrap_or("")), (e, file));
+        }
+        self.messages.insert(full, (m, file));
+    }
+}
+
+struct Validator<'d, 'e> {
+    files: &'d [FileDescriptorProto],
+    index: Index<'d>,
+    spans: &'d [HashMap<Vec<i32>, Span>],
+    file: usize,
+    syntax: Syntax,
+    errors: &'e mut Vec<LinkError>,
+}
+
+/// Checks every file, reporting what protoc would reject.
+pub(crate) fn validate(
+    files: &[FileDescriptorProto],
+    spans: &[HashMap<Vec<i32>, Span>],
+    errors: &mut Vec<LinkError>,
+) {
+    let mut v = Validator {
+        files,
+        index: Index::new(files),
+        spans,
+        file: 0,
+        syntax: Syntax::Proto2,
+        errors,
+    };
+    // Extension numbers are unique per extendee across the whole compilation.
+    let mut ext_numbers: HashMap<(String, i32), String> = HashMap::new();
+    for (i, f) in files.iter().enumerate() {
+        v.file = i;
+        v.syntax = syntax_of(f);
+        let package = f.package.clone().unwrap_or_default();
+        for (mi, m) in f.message_type.iter().enumerate() {
+            v.message(m, &package, &[4, mi as i32]);
+        }
+        for (ei, e) in f.enum_type.iter().enumerate() {
+            v.enumeration(e, &package, &[5, ei as i32]);
+        }
+        for (xi, x) in f.extension.iter().enumerate() {
+            v.extension(x, &package, &[7, xi as i32], &mut ext_numbers);
+        }
+        v.nested_extensions(&f.message_type, &package, &[], &mut ext_numbers);
+    }
+}
+
+impl Validator<'_, '_> {
+    /// The span recorded for `path`, or for its nearest recorded ancestor.
+    fn span(&self, path: &[i32]) -> Span {
+        let spans = &self.spans[self.file];
+        (0..=path.len())
+            .rev()
+            .find_map(|n| spans.get(&path[..n]).copied())
+            .unwrap_or_default()
+    }
+
+    #[cold]
+    fn error(&mut self, path: &[i32], message: impl Into<String>) {
+        let span = self.span(path);
+        self.errors
+            .push((self.file, Diagnostic::error(span, message)));
+    }
+
+    fn message(&mut self, m: &DescriptorProto, scope: &str, path: &[i32]) {
+        let full = join(scope, m.name.as_deref().unwrap_or(""));
+        let sub = |tail: &[i32]| [path, tail].concat();
+        let message_set = m
+            .options
+            .as_ref()
+            .and_then(|o| o.message_set_wire_format)
+            .unwrap_or(false);
+
+        // Ranges: well formed, no overlaps.
+        let mut reserved: Vec<(i32, i32)> = Vec::new();
+        for (i, r) in m.reserved_range.iter().enumerate() {
+            let (s, e) = (r.start.unwrap_or(0), r.end.unwrap_or(0));
+            if s <= 0 {
+                self.error(
+                    &sub(&[9, i as i32]),
+                    "Reserved numbers must be positive integers.",
+                );
+            } else if e <= s {
+                self.error(
+                    &sub(&[9, i as i32]),
+                    "Reserved range end number must be greater than start number.",
+                );
+            }
+            if let Some(j) = reserved.iter().position(|&(os, oe)| s < oe && os < e) {
+                let (os, oe) = reserved[j];
+                self.error(
+                    &sub(&[9, j as i32]),
+                    format!(
+                        "Reserved range {} to {} overlaps with already-defined range {} to {}.",
+                        s,
+                        e - 1,
+                        os,
+                        oe - 1
+                    ),
+                );
+            }
+            reserved.push((s, e));
+        }
+        let mut ext_ranges: Vec<(i32, i32)> = Vec::new();
+        for (i, r) in m.extension_range.iter().enumerate() {
+            let (s, e) = (r.start.unwrap_or(0), r.end.unwrap_or(0));
+            let rp = sub(&[5, i as i32]);
+            if self.syntax == Syntax::Proto3 {
+                self.error(&rp, "Extension ranges are not allowed in proto3.");
+            }
+            if s <= 0 {
+                self.error(&rp, "Extension numbers must be positive integers.");
+            } else if e <= s {
+                self.error(
+                    &rp,
+                    "Extension range end number must be greater than start number.",
+                );
+            }
+            let max = if message_set {
+                i32::MAX
+            } else {
+                MAX_FIELD_NUMBER + 1
+            };
+            if e > max {
+                self.error(
+                    &rp,
+                    format!("Extension numbers cannot be greater than {}.", max - 1),
+                );
+            }
+            if let Some(j) = ext_ranges.iter().position(|&(os, oe)| s < oe && os < e) {
+                let (os, oe) = ext_ranges[j];
+                self.error(
+                    &sub(&[5, j as i32]),
+                    format!(
+                        "Extension range {} to {} overlaps with already-defined range {} to {}.",
+                        s,
+                        e - 1,
+                        os,
+                        oe - 1
+                    ),
+                );
+            }
+            if let Some(&(os, oe)) = reserved.iter().find(|&&(os, oe)| s < oe && os < e) {
+                self.error(
+                    &rp,
+                    format!(
+                        "Extension range {} to {} overlaps with reserved range {} to {}.",
+                        s,
+                        e - 1,
+                        os,
+                        oe - 1
+                    ),
+                );
+            }
+            ext_ranges.push((s, e));
+        }
+
+        // Fields.
+        let reserved_names: HashSet<&str> = m.reserved_name.iter().map(String::as_str).collect();
+        let mut by_number: HashMap<i32, &str> = HashMap::new();
+        let used: HashSet<i32> = m.field.iter().filter_map(|f| f.number).collect();
+        for (i, f) in m.field.iter().enumerate() {
+            let fp = sub(&[2, i as i32]);
+            let name = f.name.as_deref().unwrap_or("");
+            let number = f.number.unwrap_or(0);
+            self.field_number(f, &fp, message_set);
+            if message_set {
+                self.error(
+                    &[&fp[..], &[1]].concat(),
+                    "MessageSets cannot have fields, only extensions.",
+                );
+            }
+            if let Some(other) = by_number.get(&number) {
+                let next = next_available(&used, &reserved, &ext_ranges);
+                self.error(
+                    &[&fp[..], &[3]].concat(),
+                    format!("Field number {number} has already been used in \"{full}\" by field \"{other}\". Next available field number is {next}."),
+                );
+            } else {
+                by_number.insert(number, name);
+            }
+            if let Some(j) = reserved
+                .iter()
+                .position(|&(s, e)| s <= number && number < e)
+            {
+                self.error(
+                    &sub(&[9, j as i32]),
+                    format!("Field \"{name}\" uses reserved number {number}."),
+                );
+            }
+            if reserved_names.contains(name) {
+                self.error(
+                    &[&fp[..], &[1]].concat(),
+                    format!("Field name \"{name}\" is reserved."),
+                );
+            }
+            if let Some(j) = ext_ranges
+                .iter()
+                .position(|&(s, e)| s <= number && number < e)
+            {
+                let (s, e) = ext_ranges[j];
+                self.error(
+                    &sub(&[5, j as i32]),
+                    format!(
+                        "Extension range {} to {} includes field \"{name}\" ({number}).",
+                        s,
+                        e - 1
+                    ),
+                );
+            }
+            self.field_rules(f, &fp, &full);
+        }
+        self.json_names(m, path);
+
+        for (i, n) in m.nested_type.iter().enumerate() {
+            self.message(n, &full, &sub(&[3, i as i32]));
+        }
+        for (i, e) in m.enum_type.iter().enumerate() {
+            self.enumeration(e, &full, &sub(&[4, i as i32]));
+        }
+    }
+
+    /// Field number range rules, for fields and extensions.
+    fn field_number(&mut self, f: &FieldDescriptorProto, fp: &[i32], message_set_extension: bool) {
+        let number = f.number.unwrap_or(0);
+        let np = [fp, &[3]].concat();
+        if number <= 0 {
+            self.error(&np, "Field numbers must be positive integers.");
+        } else if number > MAX_FIELD_NUMBER && !message_set_extension {
+            self.error(
+                &np,
+                format!("Field numbers cannot be greater than {MAX_FIELD_NUMBER}."),
+            );
+        } else if RESERVED_BAND.contains(&number) {
+            self.error(
+                &np,
+                "Field numbers 19000 through 19999 are reserved for the protocol buffer library implementation.",
+            );
+        }
+    }
+
+    /// The rules for one field (or extension) on its own.
+    fn field_rules(&mut self, f: &FieldDescriptorProto, fp: &[i32], scope: &str) {
+        let ty = PType(f.r#type.unwrap_or(0));
+        let label = PLabel(f.label.unwrap_or(1));
+        let repeated = label == PLabel::LABEL_REPEATED;
+        match self.syntax {
+            Syntax::Proto3 => {
+                if label == PLabel::LABEL_REQUIRED {
+                    self.error(
+                        &type_path(fp, ty),
+                        "Required fields are not allowed in proto3.",
+                    );
+                }
+                if f.default_value.is_some() {
+                    self.error(
+                        &[fp, &[7]].concat(),
+                        "Explicit default values are not allowed in proto3.",
+                    );
+                }
+                if ty == PType::TYPE_GROUP {
+                    self.error(
+                        &[fp, &[5]].concat(),
+                        "Groups are not supported in proto3 syntax.",
+                    );
+                }
+                if ty == PType::TYPE_ENUM
+                    && let Some(t) = &f.type_name
+                    && let Some(&(_, file)) = self.index.enums.get(t.trim_start_matches('.'))
+                    && syntax_of(&self.files[file]) == Syntax::Proto2
+                    && f.extendee.is_none()
+                {
+                    self.error(
+                        &[fp, &[6]].concat(),
+                        format!(
+                            "Enum type \"{}\" is not an open enum, but is used in \"{scope}\" which is a proto3 message type.",
+                            t.trim_start_matches('.'),
+                        ),
+                    );
+                }
+            }
+            Syntax::Editions => {
+                // Only a written label is an error (the descriptor always has one).
+                if self.spans[self.file].contains_key(&[fp, &[4]].concat()) {
+                    if label == PLabel::LABEL_OPTIONAL {
+                        self.error(&[fp, &[4]].concat(), "Label \"optional\" is not supported in editions. By default, all singular fields have presence unless features.field_presence is set.");
+                    } else if label == PLabel::LABEL_REQUIRED {
+                        self.error(&[fp, &[4]].concat(), "Label \"required\" is not supported in editions, use features.field_presence = LEGACY_REQUIRED.");
+                    }
+                }
+            }
+            Syntax::Proto2 => {}
+        }
+        if repeated && f.default_value.is_some() {
+            self.error(
+                &[fp, &[7]].concat(),
+                "Repeated fields can't have default values.",
+            );
+        }
+        if ty == PType::TYPE_ENUM
+            && let Some(d) = &f.default_value
+            && let Some(t) = &f.type_name
+            && let Some(&(e, _)) = self.index.enums.get(t.trim_start_matches('.'))
+            && !e.value.iter().any(|v| v.name.as_deref() == Some(d))
+        {
+            self.error(
+                &[fp, &[7]].concat(),
+                format!(
+                    "Enum type \"{}\" has no value named \"{d}\".",
+                    t.trim_start_matches('.')
+                ),
+            );
+        }
+        if f.options.as_ref().and_then(|o| o.packed) == Some(true)
+            && (!repeated
+                || matches!(
+                    ty,
+                    PType::TYPE_STRING
+                        | PType::TYPE_BYTES
+                        | PType::TYPE_MESSAGE
+                        | PType::TYPE_GROUP
+                ))
+        {
+            self.error(
+                &type_path(fp, ty),
+                "[packed = true] can only be specified for repeated primitive fields.",
+            );
+        }
+        // Map keys: the entry type's `key` field.
+        if ty == PType::TYPE_MESSAGE
+            && repeated
+            && let Some(t) = &f.type_name
+            && let Some(&(entry, _)) = self.index.messages.get(t.trim_start_matches('.'))
+            && entry.options.as_ref().and_then(|o| o.map_entry) == Some(true)
+            && let Some(key) = entry.field.iter().find(|k| k.number == Some(1))
+        {
+            let kt = PType(key.r#type.unwrap_or(0));
+            if matches!(
+                kt,
+                PType::TYPE_FLOAT
+                    | PType::TYPE_DOUBLE
+                    | PType::TYPE_BYTES
+                    | PType::TYPE_MESSAGE
+                    | PType::TYPE_GROUP
+            ) {
+                self.error(
+                    &[fp, &[6]].concat(),
+                    "Key in map fields cannot be float/double, bytes or message types.",
+                );
+            } else if kt == PType::TYPE_ENUM {
+                self.error(
+                    &[fp, &[6]].concat(),
+                    "Key in map fields cannot be enum types.",
+                );
+            }
+        }
+    }
+
+    /// JSON name conflicts: custom names always, default names in proto3 (and editions).
+    fn json_names(&mut self, m: &DescriptorProto, path: &[i32]) {
+        let check_defaults = self.syntax != Syntax::Proto2;
+        let mut seen: HashMap<String, (&str, bool)> = HashMap::new();
+        for (i, f) in m.field.iter().enumerate() {
+            let name = f.name.as_deref().unwrap_or("");
+            let default = names::json_name(name);
+            let custom = f.json_name.as_deref().filter(|j| *j != default);
+            let (json, is_custom) = match custom {
+                Some(c) => (c.to_string(), true),
+                None => (default, false),
+            };
+            if let Some(&(other, other_custom)) = seen.get(&json) {
+                if is_custom || other_custom || check_defaults {
+                    let kind = |c: bool| if c { "custom" } else { "default" };
+                    self.error(
+                        &[path, &[2, i as i32, 1]].concat(),
+                        format!(
+                            "The {} JSON name of field \"{name}\" (\"{json}\") conflicts with the {} JSON name of field \"{other}\".",
+                            kind(is_custom),
+                            kind(other_custom)
+                        ),
+                    );
+                }
+            } else {
+                seen.insert(json, (name, is_custom));
+            }
+        }
+    }
+
+    fn enumeration(&mut self, e: &EnumDescriptorProto, scope: &str, path: &[i32]) {
+        let name = e.name.as_deref().unwrap_or("");
+        let sub = |tail: &[i32]| [path, tail].concat();
+        let open = match self.syntax {
+            Syntax::Proto3 => true,
+            Syntax::Proto2 => false,
+            Syntax::Editions => !closed_by_features(e, &self.files[self.file]),
+        };
+        if open
+            && let Some(first) = e.value.first()
+            && first.number != Some(0)
+        {
+            self.error(
+                &sub(&[2, 0, 2]),
+                "The first enum value must be zero for open enums.",
+            );
+        }
+        let allow_alias = e
+            .options
+            .as_ref()
+            .and_then(|o| o.allow_alias)
+            .unwrap_or(false);
+        let mut by_number: HashMap<i32, &str> = HashMap::new();
+        let mut aliased = false;
+        let used: HashSet<i32> = e.value.iter().filter_map(|v| v.number).collect();
+        for (i, v) in e.value.iter().enumerate() {
+            let vname = v.name.as_deref().unwrap_or("");
+            let n = v.number.unwrap_or(0);
+            if let Some(other) = by_number.get(&n) {
+                aliased = true;
+                if !allow_alias {
+                    let mut next = 0;
+                    while used.contains(&next) {
+                        next += 1;
+                    }
+                    self.error(
+                        &sub(&[2, i as i32, 2]),
+                        format!("\"{vname}\" uses the same enum value as \"{other}\". If this is intended, set 'option allow_alias = true;' to the enum definition. The next available enum value is {next}."),
+                    );
+                }
+            } else {
+                by_number.insert(n, vname);
+            }
+            if let Some(j) = e
+                .reserved_range
+                .iter()
+                .position(|r| r.start.unwrap_or(0) <= n && n <= r.end.unwrap_or(0))
+            {
+                self.error(
+                    &sub(&[4, j as i32]),
+                    format!("Enum value \"{vname}\" uses reserved number {n}."),
+                );
+            }
+            if e.reserved_name.iter().any(|r| r == vname) {
+                self.error(
+                    &sub(&[2, i as i32, 1]),
+                    format!("Enum value \"{vname}\" is reserved."),
+                );
+            }
+        }
+        if allow_alias && !aliased {
+            self.error(
+                &sub(&[1]),
+                format!("\"{name}\" declares support for enum aliases but no enum values share field numbers. Please remove the unnecessary 'option allow_alias = true;' declaration."),
+            );
+        }
+        // Open enums: value names must stay distinct once the enum's name prefix is dropped and
+        // case is ignored (they map to the same names in some languages).
+        if open {
+            let mut seen: HashMap<String, (&str, i32)> = HashMap::new();
+            for (i, v) in e.value.iter().enumerate() {
+                let vname = v.name.as_deref().unwrap_or("");
+                let key = strip_enum_prefix(name, vname);
+                let n = v.number.unwrap_or(0);
+                if let Some(&(other, on)) = seen.get(&key) {
+                    if on != n {
+                        self.error(
+                            &sub(&[2, i as i32, 1]),
+                            format!("Enum name {vname} has the same name as {other} if you ignore case and strip out the enum name prefix (if any). (If you are using allow_alias, please assign the same number to each enum value name.)"),
+                        );
+                    }
+                } else {
+                    seen.insert(key, (vname, n));
+                }
+            }
+        }
+        let _ = scope;
+    }
+
+    fn nested_extensions(
+        &mut self,
+        messages: &[DescriptorProto],
+        scope: &str,
+        path: &[i32],
+        numbers: &mut HashMap<(String, i32), String>,
+    ) {
+        for (i, m) in messages.iter().enumerate() {
+            let full = join(scope, m.name.as_deref().unwrap_or(""));
+            let mp = if path.is_empty() {
+                vec![4, i as i32]
+            } else {
+                [path, &[3, i as i32]].concat()
+            };
+            for (xi, x) in m.extension.iter().enumerate() {
+                self.extension(x, &full, &[&mp[..], &[6, xi as i32]].concat(), numbers);
+            }
+            self.nested_extensions(&m.nested_type, &full, &mp, numbers);
+        }
+    }
+
+    fn extension(
+        &mut self,
+        x: &FieldDescriptorProto,
+        scope: &str,
+        xp: &[i32],
+        numbers: &mut HashMap<(String, i32), String>,
+    ) {
+        let Some(extendee) = x.extendee.as_deref().map(|e| e.trim_start_matches('.')) else {
+            return;
+        };
+        let number = x.number.unwrap_or(0);
+        let Some(&(target, target_file)) = self.index.messages.get(extendee) else {
+            return;
+        };
+        let message_set = target
+            .options
+            .as_ref()
+            .and_then(|o| o.message_set_wire_format)
+            .unwrap_or(false);
+        self.field_number(x, xp, message_set);
+        let np = [xp, &[3]].concat();
+        if !target
+            .extension_range
+            .iter()
+            .any(|r| r.start.unwrap_or(0) <= number && number < r.end.unwrap_or(0))
+        {
+            self.error(
+                &np,
+                format!("\"{extendee}\" does not declare {number} as an extension number."),
+            );
+        } else if self.syntax == Syntax::Proto3
+            && !extendee.starts_with("google.protobuf.")
+            && syntax_of(&self.files[target_file]) != Syntax::Proto3
+        {
+            self.error(
+                xp,
+                "Extensions in proto3 are only allowed for defining options.",
+            );
+        }
+        let full = join(scope, x.name.as_deref().unwrap_or(""));
+        match numbers.get(&(extendee.to_string(), number)) {
+            Some(other) => {
+                let other = other.clone();
+                self.error(
+                    &np,
+                    format!("Extension number {number} has already been used in \"{extendee}\" by extension \"{other}\"."),
+                );
+            }
+            None => {
+                numbers.insert((extendee.to_string(), number), full);
+            }
+        }
+        self.field_rules(x, xp, scope);
+    }
+}
+
+/// The path of a field's type location: `type` (5) for scalars and groups, `type_name` (6) for
+/// named types.
+fn type_path(fp: &[i32], ty: PType) -> Vec<i32> {
+    let field = match ty {
+        PType::TYPE_MESSAGE | PType::TYPE_ENUM => 6,
+        _ => 5,
+    };
+    [fp, &[field]].concat()
+}
+
+/// Whether an editions enum is closed by its own or its file's `features.enum_type`.
+fn closed_by_features(e: &EnumDescriptorProto, file: &FileDescriptorProto) -> bool {
+    const CLOSED: i32 = 2;
+    let own = e
+        .options
+        .as_ref()
+        .and_then(|o| o.features.as_ref())
+        .and_then(|f| f.enum_type);
+    let file_level = file
+        .options
+        .as_ref()
+        .and_then(|o| o.features.as_ref())
+        .and_then(|f| f.enum_type);
+    own.or(file_level) == Some(CLOSED)
+}
+
+/// protoc's enum value name normalization: drop the enum's name as a prefix (ignoring case and
+/// underscores), then compare in upper case without underscores.
+fn strip_enum_prefix(enum_name: &str, value: &str) -> String {
+    let prefix: Vec<char> = enum_name
+        .chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let chars: Vec<char> = value.chars().collect();
+    let mut i = 0;
+    let mut j = 0;
+    while i < chars.len() && j < prefix.len() {
+        if chars[i] == '_' {
+            i += 1;
+            continue;
+        }
+        if chars[i].to_ascii_lowercase() != prefix[j] {
+            break;
+        }
+        i += 1;
+        j += 1;
+    }
+    let rest: &[char] = if j == prefix.len() {
+        &chars[i..]
+    } else {
+        &chars
+    };
+    let rest: String = rest.iter().collect();
+    let rest = rest.trim_start_matches('_');
+    let out: String = rest
+        .chars()
+        .filter(|c| *c != '_')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        value.to_ascii_uppercase()
+    } else {
+        out
+    }
+}
+
+/// The smallest field number free of fields, reserved ranges and extension ranges.
+fn next_available(used: &HashSet<i32>, reserved: &[(i32, i32)], ext: &[(i32, i32)]) -> i32 {
+    let mut n = 1;
+    while n < MAX_FIELD_NUMBER {
+        if used.contains(&n) {
+            n += 1;
+        } else if let Some(&(_, e)) = reserved.iter().chain(ext).find(|&&(s, e)| s <= n && n < e) {
+            n = e;
+        } else if RESERVED_BAND.contains(&n) {
+            n = *RESERVED_BAND.end() + 1;
+        } else {
+            return n;
+        }
+    }
+    n
+}
