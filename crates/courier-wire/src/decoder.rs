@@ -51,8 +51,12 @@ impl DecodeOptions {
 /// of the owner; otherwise they are copied.
 #[derive(Debug)]
 pub struct Decoder<'a> {
-    /// The rest of the current message (nested messages narrow it, then restore the outer rest).
+    /// The rest of the whole input. Reading past the current message's end is caught by
+    /// comparing with `tail`, so fast paths can look ahead across nested-message ends.
     cur: &'a [u8],
+    /// How many bytes of `cur` lie after the end of the current message (0 at top level).
+    /// Invariant: `cur.len() >= tail`.
+    tail: usize,
     /// Where the record being merged starts (its tag), for byte-exact unknown-field capture.
     field_start: &'a [u8],
     owner: Option<&'a Bytes>,
@@ -70,6 +74,7 @@ impl<'a> Decoder<'a> {
     pub fn with_options(input: &'a [u8], options: &DecodeOptions) -> Self {
         Decoder {
             cur: input,
+            tail: 0,
             field_start: input,
             owner: None,
             depth: options.recursion_limit,
@@ -80,6 +85,7 @@ impl<'a> Decoder<'a> {
     pub fn with_owner(owner: &'a Bytes, options: &DecodeOptions) -> Self {
         Decoder {
             cur: owner,
+            tail: 0,
             field_start: owner,
             owner: Some(owner),
             depth: options.recursion_limit,
@@ -89,13 +95,23 @@ impl<'a> Decoder<'a> {
     /// Bytes left in the current message.
     #[inline]
     pub fn remaining(&self) -> usize {
-        self.cur.len()
+        self.cur.len().saturating_sub(self.tail)
     }
 
     /// Whether the current message has no bytes left.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.cur.is_empty()
+        self.cur.len() <= self.tail
+    }
+
+    /// Fails when the last read ran past the end of the current message.
+    #[inline(always)]
+    fn check_bound(&self) -> Result<(), DecodeError> {
+        if self.cur.len() >= self.tail {
+            Ok(())
+        } else {
+            Err(DecodeError::truncated())
+        }
     }
 
     /// Merges every remaining record of the current message into `msg` (the top-level loop).
@@ -108,7 +124,7 @@ impl<'a> Decoder<'a> {
     /// message ends or, when `group != 0`, until the end-group tag of field `group`.
     #[inline]
     fn merge_fields<M: Message>(&mut self, msg: &mut M, group: u32) -> Result<(), DecodeError> {
-        while !self.cur.is_empty() {
+        while self.cur.len() > self.tail {
             self.field_start = self.cur;
             let tag = match self.read_tag() {
                 Ok(t) => t,
@@ -150,7 +166,7 @@ impl<'a> Decoder<'a> {
         // One-byte keys (field numbers 1..=15) are the common case.
         if let [b, rest @ ..] = self.cur {
             let b = *b;
-            if (8..0x80).contains(&b) {
+            if (8..0x80).contains(&b) && rest.len() >= self.tail {
                 if let Some(wire_type) = WireType::from_u8(b & 7) {
                     self.cur = rest;
                     return Ok(Tag::from_parts(u32::from(b >> 3), wire_type));
@@ -165,22 +181,49 @@ impl<'a> Decoder<'a> {
     #[inline]
     pub fn read_varint(&mut self) -> Result<u64, DecodeError> {
         if let [b, rest @ ..] = self.cur {
-            if *b < 0x80 {
+            if *b < 0x80 && rest.len() >= self.tail {
                 self.cur = rest;
                 return Ok(u64::from(*b));
             }
         }
-        self.read_varint_multi()
+        self.read_varint_bounded()
     }
 
-    /// A varint of two or more bytes. With ten bytes available the loop is unrolled with no
-    /// bounds checks, and each exit advances by a constant (so the next read does not wait on
-    /// the length computation).
+    /// [`read_varint`](Decoder::read_varint) forced inline, for tight loops (packed fields).
+    #[inline(always)]
+    pub(crate) fn read_varint_inline(&mut self) -> Result<u64, DecodeError> {
+        if let [b, rest @ ..] = self.cur {
+            if *b < 0x80 && rest.len() >= self.tail {
+                self.cur = rest;
+                return Ok(u64::from(*b));
+            }
+        }
+        let v = self.read_varint_multi()?;
+        self.check_bound()?;
+        Ok(v)
+    }
+
     #[inline]
+    fn read_varint_bounded(&mut self) -> Result<u64, DecodeError> {
+        let v = self.read_varint_multi()?;
+        self.check_bound()?;
+        Ok(v)
+    }
+
+    /// A varint of two or more bytes (or one at the very end of a message), read against the
+    /// whole input; callers check the message bound after. With ten bytes available the loop is
+    /// unrolled with no bounds checks, and each exit advances by a constant (so the next read
+    /// does not wait on the length computation).
+    #[inline(always)]
     fn read_varint_multi(&mut self) -> Result<u64, DecodeError> {
         let Some(b) = self.cur.first_chunk::<{ varint::MAX_LEN }>() else {
             return self.read_varint_short();
         };
+        if b[0] < 0x80 {
+            // A one-byte varint that the caller's fast path left here (message end).
+            self.cur = &self.cur[1..];
+            return Ok(u64::from(b[0]));
+        }
         // Add each byte whole and subtract its continuation bit afterwards: one op fewer per
         // byte than masking.
         let mut v = u64::from(b[0]);
@@ -227,11 +270,11 @@ impl<'a> Decoder<'a> {
     #[inline]
     pub fn read_fixed32(&mut self) -> Result<u32, DecodeError> {
         match self.cur.split_first_chunk::<4>() {
-            Some((b, rest)) => {
+            Some((b, rest)) if rest.len() >= self.tail => {
                 self.cur = rest;
                 Ok(u32::from_le_bytes(*b))
             }
-            None => Err(DecodeError::truncated()),
+            _ => Err(DecodeError::truncated()),
         }
     }
 
@@ -239,11 +282,11 @@ impl<'a> Decoder<'a> {
     #[inline]
     pub fn read_fixed64(&mut self) -> Result<u64, DecodeError> {
         match self.cur.split_first_chunk::<8>() {
-            Some((b, rest)) => {
+            Some((b, rest)) if rest.len() >= self.tail => {
                 self.cur = rest;
                 Ok(u64::from_le_bytes(*b))
             }
-            None => Err(DecodeError::truncated()),
+            _ => Err(DecodeError::truncated()),
         }
     }
 
@@ -254,7 +297,7 @@ impl<'a> Decoder<'a> {
         let len = self.read_varint()?;
         // encoding.md, Length-Delimited Records: "The int32 varint means that the max length of
         // a string is 2GB." <https://protobuf.dev/programming-guides/encoding/#length-types>
-        if len > self.cur.len() as u64 || len > i32::MAX as u64 {
+        if len > self.remaining() as u64 || len > i32::MAX as u64 {
             return Err(DecodeError::length_out_of_bounds());
         }
         Ok(len as usize)
@@ -264,11 +307,11 @@ impl<'a> Decoder<'a> {
     #[inline]
     pub fn take(&mut self, len: usize) -> Result<&'a [u8], DecodeError> {
         match self.cur.split_at_checked(len) {
-            Some((head, rest)) => {
+            Some((head, rest)) if rest.len() >= self.tail => {
                 self.cur = rest;
                 Ok(head)
             }
-            None => Err(DecodeError::truncated()),
+            _ => Err(DecodeError::truncated()),
         }
     }
 
@@ -316,18 +359,52 @@ impl<'a> Decoder<'a> {
         len: usize,
         f: impl FnOnce(&mut Self) -> Result<R, DecodeError>,
     ) -> Result<R, DecodeError> {
-        let Some((inner, rest)) = self.cur.split_at_checked(len) else {
+        if len > self.remaining() {
             return Err(DecodeError::length_out_of_bounds());
-        };
+        }
         if self.depth == 0 {
             return Err(DecodeError::recursion_limit());
         }
         self.depth -= 1;
-        self.cur = inner;
+        let outer_tail = std::mem::replace(&mut self.tail, self.cur.len() - len);
         let r = f(self)?;
+        if self.cur.len() != self.tail {
+            return Err(DecodeError::truncated());
+        }
+        self.tail = outer_tail;
         self.depth += 1;
-        self.cur = rest;
         Ok(r)
+    }
+
+    /// Runs `f` with the message bound narrowed to the next `len` bytes, at the same depth
+    /// (packed payloads); `f` must consume them exactly.
+    #[inline(always)]
+    pub(crate) fn within<R>(
+        &mut self,
+        len: usize,
+        f: impl FnOnce(&mut Self) -> Result<R, DecodeError>,
+    ) -> Result<R, DecodeError> {
+        if len > self.remaining() {
+            return Err(DecodeError::length_out_of_bounds());
+        }
+        let outer_tail = std::mem::replace(&mut self.tail, self.cur.len() - len);
+        let r = f(self)?;
+        if self.cur.len() != self.tail {
+            return Err(DecodeError::truncated());
+        }
+        self.tail = outer_tail;
+        Ok(r)
+    }
+
+    /// The next `len` bytes without consuming them (`len <= remaining()` is checked).
+    #[inline]
+    pub(crate) fn peek(&self, len: usize) -> Result<&'a [u8], DecodeError> {
+        if len > self.remaining() {
+            return Err(DecodeError::length_out_of_bounds());
+        }
+        self.cur
+            .get(..len)
+            .ok_or_else(DecodeError::length_out_of_bounds)
     }
 
     /// Merges a length-delimited embedded message (the length prefix comes next).
@@ -386,7 +463,7 @@ impl<'a> Decoder<'a> {
         }
         self.depth -= 1;
         loop {
-            if self.cur.is_empty() {
+            if self.is_empty() {
                 return Err(DecodeError::unterminated_group());
             }
             let here = self.cur;

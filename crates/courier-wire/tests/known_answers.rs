@@ -820,6 +820,38 @@ fn errors_of_every_kind() {
         LengthOutOfBounds,
         &format!("{T}.f_nested.child: length prefix exceeds the remaining input"),
     );
+    // Reads never run past the end of the enclosing message, even with more input after it.
+    let pad = " 08 01 08 01 08 01 08 01 08 01 08 01";
+    fails(
+        &format!("8a 01 02 08 96 01{pad}"),
+        Truncated,
+        &format!("{T}.f_nested.a: truncated input"),
+    );
+    fails(
+        &format!("fa 01 01 96 01{pad}"),
+        Truncated,
+        &format!("{T}.p_int32: truncated input"),
+    );
+    fails(
+        &format!("8a 01 03 3d 01 00 00 00{pad}"),
+        Truncated,
+        &format!("{T}.f_nested.7: truncated input"),
+    );
+    fails(
+        &format!("8a 01 03 12 05 61 61 61 61 61{pad}"),
+        LengthOutOfBounds,
+        &format!("{T}.f_nested.child: length prefix exceeds the remaining input"),
+    );
+    fails(
+        &format!("8a 01 01 96 01{pad}"),
+        Truncated,
+        &format!("{T}.f_nested: truncated input"),
+    );
+    fails(
+        &format!("ba 06 02 08 ff ff ff ff ff ff ff ff ff 01{pad}"),
+        Truncated,
+        &format!("{T}.c_nested.a: truncated input"),
+    );
     fails(
         "7a 01 ff",
         InvalidUtf8,

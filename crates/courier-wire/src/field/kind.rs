@@ -72,14 +72,26 @@ macro_rules! varint_kind {
                 Ok($from_u64)
             }
             #[inline]
-            fn merge_packed(data: &[u8], values: &mut Vec<$ty>) -> Result<(), DecodeError> {
+            fn merge_packed(
+                dec: &mut Decoder<'_>,
+                len: usize,
+                values: &mut Vec<$ty>,
+            ) -> Result<(), DecodeError> {
                 // Each element ends with exactly one byte below 0x80: count them to reserve.
-                values.reserve(data.iter().filter(|b| **b < 0x80).count());
-                let mut dec = Decoder::new(data);
-                while !dec.is_empty() {
-                    values.push(Self::read(&mut dec)?);
+                let data = dec.peek(len)?;
+                let count = data.iter().map(|b| usize::from(*b < 0x80)).sum();
+                if values.is_empty() {
+                    *values = Vec::with_capacity(count);
+                } else {
+                    values.reserve(count);
                 }
-                Ok(())
+                dec.within(len, |d| {
+                    while !d.is_empty() {
+                        let $d = d.read_varint_inline()?;
+                        values.push($from_u64);
+                    }
+                    Ok(())
+                })
             }
             $(
             #[inline]
@@ -130,7 +142,12 @@ macro_rules! fixed_kind {
                 Ok($from_bits)
             }
             #[inline]
-            fn merge_packed(data: &[u8], values: &mut Vec<$ty>) -> Result<(), DecodeError> {
+            fn merge_packed(
+                dec: &mut Decoder<'_>,
+                len: usize,
+                values: &mut Vec<$ty>,
+            ) -> Result<(), DecodeError> {
+                let data = dec.take(len)?;
                 // encoding.md, Repeated Elements: "Each pair must contain a whole number of
                 // elements." <https://protobuf.dev/programming-guides/encoding/#repeated>
                 let chunks = data.chunks_exact($n);
@@ -230,8 +247,13 @@ impl FieldKind for String {
         dec: &mut Decoder<'_>,
     ) -> Result<(), DecodeError> {
         let s = dec.read_str()?;
-        value.clear();
-        value.push_str(s);
+        if value.capacity() < s.len() {
+            // A fresh exact allocation is cheaper than growing.
+            *value = std::string::String::from(s);
+        } else {
+            value.clear();
+            value.push_str(s);
+        }
         Ok(())
     }
     #[inline]
@@ -284,8 +306,12 @@ impl FieldKind for BytesVec {
     #[inline]
     fn merge_value(value: &mut Vec<u8>, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
         let s = dec.read_len_slice()?;
-        value.clear();
-        value.extend_from_slice(s);
+        if value.capacity() < s.len() {
+            *value = s.to_vec();
+        } else {
+            value.clear();
+            value.extend_from_slice(s);
+        }
         Ok(())
     }
     #[inline]

@@ -54,8 +54,13 @@ pub trait FieldKind {
 pub trait Packable: FieldKind<Value: Copy> {
     /// Reads one value (no tag).
     fn read(dec: &mut Decoder<'_>) -> Result<Self::Value, DecodeError>;
-    /// Appends every element of a packed payload to `values`.
-    fn merge_packed(data: &[u8], values: &mut Vec<Self::Value>) -> Result<(), DecodeError>;
+    /// Appends every element of the next `len` bytes (a packed payload, `len` already checked
+    /// against the message) to `values`.
+    fn merge_packed(
+        dec: &mut Decoder<'_>,
+        len: usize,
+        values: &mut Vec<Self::Value>,
+    ) -> Result<(), DecodeError>;
     /// The payload length of `values` packed.
     #[inline]
     fn packed_len(values: &[Self::Value]) -> usize {
@@ -214,8 +219,8 @@ pub fn merge_repeated_packable<K: Packable>(
     // <https://protobuf.dev/programming-guides/encoding/#repeated>
     let wt = tag.wire_type();
     if wt == WireType::Len {
-        let data = dec.read_len_slice()?;
-        K::merge_packed(data, values)
+        let len = dec.read_len()?;
+        K::merge_packed(dec, len, values)
     } else if wt == K::WIRE_TYPE {
         values.push(K::read(dec)?);
         Ok(())
