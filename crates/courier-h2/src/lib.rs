@@ -16,7 +16,8 @@
 //! caller — bytes in ([`Connection::handle_received`]), bytes out
 //! ([`Connection::poll_transmit`]), events ([`Connection::poll_event`]) and a deadline the caller
 //! keeps ([`Connection::poll_timeout`]). PRIORITY signals are parsed and ignored (§5.3.2). The
-//! tokio driver is not part of this crate yet.
+//! [`driver`] module (feature `tokio`, on by default) runs a connection over any tokio
+//! `AsyncRead + AsyncWrite`.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -34,6 +35,8 @@
 
 mod codes;
 mod connection;
+#[cfg(feature = "tokio")]
+pub mod driver;
 pub mod frame;
 
 pub use codes::{FrameType, Reason, SettingId};

@@ -1,0 +1,705 @@
+//! A thin tokio driver: runs a [`Connection`] over any `AsyncRead + AsyncWrite` transport.
+//!
+//! One task owns the connection and the transport and never shares them: application handles
+//! ([`Client`], [`Server`], [`SendStream`], [`RecvStream`]) talk to it through channels, so no
+//! lock guards the connection and none is held across an await. Each turn of the driver
+//! applies every queued command, reads what the transport has, and writes everything the
+//! connection produced with as few write calls as the transport allows (one batch of many
+//! frames per call).
+//!
+//! Backpressure: [`SendStream::send_data`] waits while the stream's send buffer is full;
+//! receive windows are reopened as the application takes data from [`RecvStream::data`].
+
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use bytes::{Buf, Bytes};
+use courier_hpack::HeaderField;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
+    Reason, Role, StreamId,
+};
+
+/// Why a driver operation failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The stream was reset (by the peer when `remote`).
+    Reset {
+        /// The error code.
+        reason: Reason,
+        /// The peer reset it.
+        remote: bool,
+    },
+    /// The connection ended with an error.
+    Connection(ConnectionError),
+    /// The command was refused (see its kind).
+    Command(CommandError),
+    /// The transport failed.
+    Io(io::Error),
+    /// The connection is closed.
+    Closed,
+}
+
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::Reset { reason, remote } => {
+                let who = if *remote { "peer" } else { "local" };
+                write!(f, "stream reset ({who}): {reason}")
+            }
+            Error::Connection(e) => write!(f, "{e}"),
+            Error::Command(e) => write!(f, "{e}"),
+            Error::Io(e) => write!(f, "transport error: {e}"),
+            Error::Closed => f.write_str("connection closed"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Where a command's outcome goes.
+type Reply = oneshot::Sender<Result<(), Error>>;
+/// Where an opened stream's identifier and event channel go.
+type OpenReply = oneshot::Sender<Result<(StreamId, mpsc::UnboundedReceiver<StreamEvent>), Error>>;
+
+enum Cmd {
+    Open {
+        headers: Vec<HeaderField>,
+        end_stream: bool,
+        reply: OpenReply,
+    },
+    Headers {
+        id: StreamId,
+        headers: Vec<HeaderField>,
+        end_stream: bool,
+        reply: Reply,
+    },
+    Data {
+        id: StreamId,
+        data: Bytes,
+        end_stream: bool,
+        reply: Reply,
+    },
+    Trailers {
+        id: StreamId,
+        trailers: Vec<HeaderField>,
+        reply: Reply,
+    },
+    Reset {
+        id: StreamId,
+        reason: Reason,
+    },
+    Consume {
+        id: StreamId,
+        n: usize,
+    },
+    Shutdown,
+}
+
+enum StreamEvent {
+    Headers(FieldSection, bool),
+    Data(Bytes, bool),
+    Trailers(Vec<HeaderField>),
+    Reset(Reason, bool),
+    Closed(Option<ConnectionError>),
+}
+
+/// A request the server received.
+#[derive(Debug)]
+pub struct Incoming {
+    /// The stream.
+    pub stream_id: StreamId,
+    /// The request's control data and header fields.
+    pub request: FieldSection,
+    /// The request has no content (END_STREAM on its headers).
+    pub end_stream: bool,
+    /// The request content and trailers.
+    pub body: RecvStream,
+    /// Where the response goes.
+    pub respond: SendStream,
+}
+
+/// The receiving half of a stream.
+#[derive(Debug)]
+pub struct RecvStream {
+    id: StreamId,
+    rx: mpsc::UnboundedReceiver<StreamEvent>,
+    cmds: mpsc::UnboundedSender<Cmd>,
+    ended: bool,
+    trailers: Option<Vec<HeaderField>>,
+    head: Option<(FieldSection, bool)>,
+}
+
+impl core::fmt::Debug for StreamEvent {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("StreamEvent")
+    }
+}
+
+impl core::fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Cmd")
+    }
+}
+
+impl RecvStream {
+    fn new(
+        id: StreamId,
+        rx: mpsc::UnboundedReceiver<StreamEvent>,
+        cmds: mpsc::UnboundedSender<Cmd>,
+    ) -> Self {
+        RecvStream {
+            id,
+            rx,
+            cmds,
+            ended: false,
+            trailers: None,
+            head: None,
+        }
+    }
+
+    /// The stream.
+    pub fn stream_id(&self) -> StreamId {
+        self.id
+    }
+
+    fn fail(ev: StreamEvent) -> Error {
+        match ev {
+            StreamEvent::Reset(reason, remote) => Error::Reset { reason, remote },
+            StreamEvent::Closed(Some(e)) => Error::Connection(e),
+            _ => Error::Closed,
+        }
+    }
+
+    /// Client: waits for the final (non-1xx) response header section. Returns it and whether
+    /// the response has no content.
+    pub async fn response(&mut self) -> Result<(FieldSection, bool), Error> {
+        if let Some(h) = self.head.take() {
+            return Ok(h);
+        }
+        loop {
+            match self.rx.recv().await {
+                Some(StreamEvent::Headers(section, end)) => {
+                    if section
+                        .pseudo
+                        .status
+                        .is_some_and(|s| (100..200).contains(&s))
+                    {
+                        continue;
+                    }
+                    self.ended |= end;
+                    return Ok((section, end));
+                }
+                Some(ev @ (StreamEvent::Reset(..) | StreamEvent::Closed(_))) => {
+                    return Err(Self::fail(ev));
+                }
+                Some(_) => continue,
+                None => return Err(Error::Closed),
+            }
+        }
+    }
+
+    /// The next chunk of content, or `None` at the end of the message. Taking a chunk returns
+    /// its flow-control credit to the peer.
+    pub async fn data(&mut self) -> Option<Result<Bytes, Error>> {
+        if self.ended {
+            return None;
+        }
+        loop {
+            match self.rx.recv().await {
+                Some(StreamEvent::Data(data, end)) => {
+                    self.ended |= end;
+                    if !data.is_empty() {
+                        let _ = self.cmds.send(Cmd::Consume {
+                            id: self.id,
+                            n: data.len(),
+                        });
+                        return Some(Ok(data));
+                    }
+                    if end {
+                        return None;
+                    }
+                }
+                Some(StreamEvent::Trailers(t)) => {
+                    self.trailers = Some(t);
+                    self.ended = true;
+                    return None;
+                }
+                Some(StreamEvent::Headers(section, end)) => {
+                    // A response head arriving before `response()` was awaited.
+                    self.ended |= end;
+                    self.head = Some((section, end));
+                    if end {
+                        return None;
+                    }
+                }
+                Some(ev) => return Some(Err(Self::fail(ev))),
+                None => return Some(Err(Error::Closed)),
+            }
+        }
+    }
+
+    /// Reads the whole remaining content.
+    pub async fn collect(&mut self) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.data().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+
+    /// The trailer section, once [`data`](Self::data) returned `None`.
+    pub fn trailers(&mut self) -> Option<Vec<HeaderField>> {
+        self.trailers.take()
+    }
+}
+
+/// The sending half of a stream.
+#[derive(Clone, Debug)]
+pub struct SendStream {
+    id: StreamId,
+    cmds: mpsc::UnboundedSender<Cmd>,
+}
+
+impl SendStream {
+    /// The stream.
+    pub fn stream_id(&self) -> StreamId {
+        self.id
+    }
+
+    async fn call(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<(), Error>>) -> Cmd,
+    ) -> Result<(), Error> {
+        let (tx, rx) = oneshot::channel();
+        self.cmds.send(make(tx)).map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Sends a header section (a server's response).
+    pub async fn send_headers(
+        &self,
+        headers: Vec<HeaderField>,
+        end_stream: bool,
+    ) -> Result<(), Error> {
+        let id = self.id;
+        self.call(|reply| Cmd::Headers {
+            id,
+            headers,
+            end_stream,
+            reply,
+        })
+        .await
+    }
+
+    /// Sends content; waits while the stream's send buffer is full.
+    pub async fn send_data(&self, data: Bytes, end_stream: bool) -> Result<(), Error> {
+        let id = self.id;
+        self.call(|reply| Cmd::Data {
+            id,
+            data,
+            end_stream,
+            reply,
+        })
+        .await
+    }
+
+    /// Ends the message with trailers.
+    pub async fn send_trailers(&self, trailers: Vec<HeaderField>) -> Result<(), Error> {
+        let id = self.id;
+        self.call(|reply| Cmd::Trailers {
+            id,
+            trailers,
+            reply,
+        })
+        .await
+    }
+
+    /// Resets the stream.
+    pub fn reset(&self, reason: Reason) {
+        let _ = self.cmds.send(Cmd::Reset {
+            id: self.id,
+            reason,
+        });
+    }
+}
+
+/// The client side of a driven connection: opens streams.
+#[derive(Clone, Debug)]
+pub struct Client {
+    cmds: mpsc::UnboundedSender<Cmd>,
+}
+
+impl Client {
+    /// Sends a request header section; returns the stream's halves.
+    pub async fn send_request(
+        &self,
+        headers: Vec<HeaderField>,
+        end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
+        let (tx, rx) = oneshot::channel();
+        self.cmds
+            .send(Cmd::Open {
+                headers,
+                end_stream,
+                reply: tx,
+            })
+            .map_err(|_| Error::Closed)?;
+        let (id, events) = rx.await.map_err(|_| Error::Closed)??;
+        Ok((
+            SendStream {
+                id,
+                cmds: self.cmds.clone(),
+            },
+            RecvStream::new(id, events, self.cmds.clone()),
+        ))
+    }
+
+    /// Starts a graceful shutdown of the connection.
+    pub fn shutdown(&self) {
+        let _ = self.cmds.send(Cmd::Shutdown);
+    }
+}
+
+/// The server side of a driven connection: accepts requests.
+#[derive(Debug)]
+pub struct Server {
+    incoming: mpsc::UnboundedReceiver<Incoming>,
+    cmds: mpsc::UnboundedSender<Cmd>,
+}
+
+impl Server {
+    /// The next request, or `None` once the connection is closed.
+    pub async fn accept(&mut self) -> Option<Incoming> {
+        self.incoming.recv().await
+    }
+
+    /// Starts a graceful shutdown: no new requests, the ones in progress complete.
+    pub fn shutdown(&self) {
+        let _ = self.cmds.send(Cmd::Shutdown);
+    }
+}
+
+/// Drives a client connection over `io`. Spawn the returned future (it finishes when the
+/// connection closes); use the [`Client`] to send requests.
+pub fn client<T>(io: T, config: Config) -> (Client, impl Future<Output = Result<(), Error>>)
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let (cmds, cmd_rx) = mpsc::unbounded_channel();
+    let driver = Driver::new(
+        io,
+        Connection::new(Role::Client, config, Instant::now()),
+        cmd_rx,
+        cmds.clone(),
+        None,
+    );
+    (Client { cmds }, driver.run())
+}
+
+/// Drives a server connection over `io`. Spawn the returned future; accept requests from the
+/// [`Server`].
+pub fn server<T>(io: T, config: Config) -> (Server, impl Future<Output = Result<(), Error>>)
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    let (cmds, cmd_rx) = mpsc::unbounded_channel();
+    let (in_tx, incoming) = mpsc::unbounded_channel();
+    let driver = Driver::new(
+        io,
+        Connection::new(Role::Server, config, Instant::now()),
+        cmd_rx,
+        cmds.clone(),
+        Some(in_tx),
+    );
+    (Server { incoming, cmds }, driver.run())
+}
+
+struct Driver<T> {
+    io: T,
+    conn: Connection,
+    cmd_rx: mpsc::UnboundedReceiver<Cmd>,
+    cmds: mpsc::UnboundedSender<Cmd>,
+    incoming: Option<mpsc::UnboundedSender<Incoming>>,
+    streams: HashMap<StreamId, mpsc::UnboundedSender<StreamEvent>>,
+    /// DATA waiting for send-buffer room, per stream, with the caller's reply.
+    blocked: HashMap<StreamId, (Bytes, bool, Reply)>,
+    read_buf: Vec<u8>,
+    write_buf: Bytes,
+    read_closed: bool,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
+    fn new(
+        io: T,
+        conn: Connection,
+        cmd_rx: mpsc::UnboundedReceiver<Cmd>,
+        cmds: mpsc::UnboundedSender<Cmd>,
+        incoming: Option<mpsc::UnboundedSender<Incoming>>,
+    ) -> Self {
+        Driver {
+            io,
+            conn,
+            cmd_rx,
+            cmds,
+            incoming,
+            streams: HashMap::new(),
+            blocked: HashMap::new(),
+            read_buf: vec![0; 64 * 1024],
+            write_buf: Bytes::new(),
+            read_closed: false,
+            sleep: None,
+        }
+    }
+
+    async fn run(mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.poll(cx)).await
+    }
+
+    fn apply(&mut self, cmd: Cmd) {
+        let cmd_err = |e: CommandError| Error::Command(e);
+        match cmd {
+            Cmd::Open {
+                headers,
+                end_stream,
+                reply,
+            } => {
+                let r = self
+                    .conn
+                    .open_stream(&headers, end_stream)
+                    .map_err(cmd_err)
+                    .map(|id| {
+                        let (tx, rx) = mpsc::unbounded_channel();
+                        self.streams.insert(id, tx);
+                        (id, rx)
+                    });
+                let _ = reply.send(r);
+            }
+            Cmd::Headers {
+                id,
+                headers,
+                end_stream,
+                reply,
+            } => {
+                let _ = reply.send(
+                    self.conn
+                        .send_headers(id, &headers, end_stream)
+                        .map_err(cmd_err),
+                );
+            }
+            Cmd::Data {
+                id,
+                data,
+                end_stream,
+                reply,
+            } => self.try_send_data(id, data, end_stream, reply),
+            Cmd::Trailers {
+                id,
+                trailers,
+                reply,
+            } => {
+                let _ = reply.send(self.conn.send_trailers(id, trailers).map_err(cmd_err));
+            }
+            Cmd::Reset { id, reason } => {
+                let _ = self.conn.reset(id, reason);
+                self.streams.remove(&id);
+            }
+            Cmd::Consume { id, n } => self.conn.consume(id, n),
+            Cmd::Shutdown => self.conn.graceful_shutdown(),
+        }
+    }
+
+    fn try_send_data(&mut self, id: StreamId, data: Bytes, end_stream: bool, reply: Reply) {
+        match self.conn.send_data(id, data.clone(), end_stream) {
+            Err(e) if e.kind() == CommandErrorKind::SendBufferFull => {
+                self.blocked.insert(id, (data, end_stream, reply));
+            }
+            r => {
+                let _ = reply.send(r.map_err(Error::Command));
+            }
+        }
+    }
+
+    fn dispatch(&mut self) {
+        while let Some(event) = self.conn.poll_event() {
+            match event {
+                Event::Headers {
+                    stream_id,
+                    section,
+                    end_stream,
+                } => {
+                    if let Some(tx) = self.streams.get(&stream_id) {
+                        let _ = tx.send(StreamEvent::Headers(section, end_stream));
+                    } else if let Some(incoming) = &self.incoming {
+                        let (tx, rx) = mpsc::unbounded_channel();
+                        self.streams.insert(stream_id, tx);
+                        let _ = incoming.send(Incoming {
+                            stream_id,
+                            request: section,
+                            end_stream,
+                            body: RecvStream {
+                                ended: end_stream,
+                                ..RecvStream::new(stream_id, rx, self.cmds.clone())
+                            },
+                            respond: SendStream {
+                                id: stream_id,
+                                cmds: self.cmds.clone(),
+                            },
+                        });
+                    }
+                }
+                Event::Data {
+                    stream_id,
+                    data,
+                    end_stream,
+                } => {
+                    let len = data.len();
+                    match self.streams.get(&stream_id) {
+                        Some(tx) if tx.send(StreamEvent::Data(data, end_stream)).is_ok() => {}
+                        // Nobody listens: return the credit at once.
+                        _ => self.conn.consume(stream_id, len),
+                    }
+                }
+                Event::Trailers { stream_id, fields } => {
+                    if let Some(tx) = self.streams.get(&stream_id) {
+                        let _ = tx.send(StreamEvent::Trailers(fields));
+                    }
+                }
+                Event::Reset {
+                    stream_id,
+                    reason,
+                    remote,
+                } => {
+                    if let Some(tx) = self.streams.remove(&stream_id) {
+                        let _ = tx.send(StreamEvent::Reset(reason, remote));
+                    }
+                    if let Some((_, _, reply)) = self.blocked.remove(&stream_id) {
+                        let _ = reply.send(Err(Error::Reset { reason, remote }));
+                    }
+                }
+                Event::Writable { stream_id } => {
+                    if let Some((data, end, reply)) = self.blocked.remove(&stream_id) {
+                        self.try_send_data(stream_id, data, end, reply);
+                    }
+                }
+                Event::Closed { error } => {
+                    for (_, tx) in self.streams.drain() {
+                        let _ = tx.send(StreamEvent::Closed(error.clone()));
+                    }
+                    for (_, (_, _, reply)) in self.blocked.drain() {
+                        let _ = reply.send(Err(Error::Closed));
+                    }
+                    self.incoming = None;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        // Bound the work per wake-up so other tasks on this thread get a turn.
+        for _ in 0..64 {
+            let mut progress = false;
+            // 1. Application commands.
+            while let Poll::Ready(cmd) = self.cmd_rx.poll_recv(cx) {
+                match cmd {
+                    Some(cmd) => self.apply(cmd),
+                    // Every handle is gone (the driver keeps a sender, so this does not happen
+                    // while it runs).
+                    None => self.conn.graceful_shutdown(),
+                }
+                progress = true;
+            }
+            // 2. Input.
+            if !self.read_closed && !self.conn.is_closed() {
+                let mut rb = ReadBuf::new(&mut self.read_buf);
+                match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
+                    Poll::Ready(Ok(())) => {
+                        if rb.filled().is_empty() {
+                            self.read_closed = true;
+                            self.conn.handle_eof();
+                        } else {
+                            self.conn.handle_received(rb.filled());
+                        }
+                        progress = true;
+                    }
+                    Poll::Ready(Err(e)) => {
+                        self.conn.handle_eof();
+                        self.dispatch();
+                        return Poll::Ready(Err(Error::Io(e)));
+                    }
+                    Poll::Pending => {}
+                }
+            }
+            self.dispatch();
+            // 3. Output: one write per batch of frames.
+            loop {
+                if self.write_buf.is_empty() {
+                    match self.conn.poll_transmit() {
+                        Some(b) => self.write_buf = b,
+                        None => break,
+                    }
+                }
+                match Pin::new(&mut self.io).poll_write(cx, &self.write_buf) {
+                    Poll::Ready(Ok(0)) => {
+                        return Poll::Ready(Err(Error::Io(io::ErrorKind::WriteZero.into())));
+                    }
+                    Poll::Ready(Ok(n)) => {
+                        self.write_buf.advance(n);
+                        progress = true;
+                    }
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(Error::Io(e))),
+                    Poll::Pending => break,
+                }
+            }
+            if self.write_buf.is_empty() {
+                if let Poll::Ready(Err(e)) = Pin::new(&mut self.io).poll_flush(cx) {
+                    return Poll::Ready(Err(Error::Io(e)));
+                }
+            }
+            // 4. Timer.
+            match self.conn.poll_timeout() {
+                Some(deadline) => {
+                    let deadline = tokio::time::Instant::from_std(deadline);
+                    let sleep = self
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                    if sleep.deadline() != deadline {
+                        sleep.as_mut().reset(deadline);
+                    }
+                    if sleep.as_mut().poll(cx).is_ready() {
+                        self.conn.handle_timeout(Instant::now());
+                        progress = true;
+                    }
+                }
+                None => self.sleep = None,
+            }
+            // 5. Done?
+            if (self.conn.is_closed() || self.read_closed) && self.write_buf.is_empty() {
+                self.dispatch();
+                if let Some(b) = self.conn.poll_transmit() {
+                    self.write_buf = b;
+                    continue;
+                }
+                return match Pin::new(&mut self.io).poll_shutdown(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(_) => Poll::Ready(Ok(())),
+                };
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}

@@ -1,0 +1,144 @@
+//! The tokio driver end to end: a client and a server driver over an in-memory duplex pipe and
+//! over TCP.
+
+use bytes::Bytes;
+use courier_h2::driver::{self, Incoming};
+use courier_h2::{Config, Reason};
+use courier_hpack::HeaderField;
+
+fn request(method: &str, path: &str) -> Vec<HeaderField> {
+    vec![
+        HeaderField::new(":method", method.to_owned()),
+        HeaderField::new(":scheme", "http"),
+        HeaderField::new(":authority", "localhost"),
+        HeaderField::new(":path", path.to_owned()),
+    ]
+}
+
+/// Echo server: responds 200 with the request body and a trailer with its length.
+async fn echo(mut req: Incoming) {
+    let body = req.body.collect().await.unwrap();
+    req.respond
+        .send_headers(vec![HeaderField::new(":status", "200")], false)
+        .await
+        .unwrap();
+    let len = body.len();
+    if len > 0 {
+        req.respond
+            .send_data(Bytes::from(body), false)
+            .await
+            .unwrap();
+    }
+    req.respond
+        .send_trailers(vec![HeaderField::new("x-len", len.to_string())])
+        .await
+        .unwrap();
+}
+
+async fn serve<T>(io: T)
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut server, conn) = driver::server(io, Config::default());
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    while let Some(req) = server.accept().await {
+        tokio::spawn(echo(req));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_over_duplex_with_backpressure() {
+    // A small pipe forces many partial writes and reads.
+    let (a, b) = tokio::io::duplex(4096);
+    tokio::spawn(serve(b));
+    let mut cfg = Config::default();
+    cfg.max_send_buffer_per_stream = 64 * 1024;
+    let (client, conn) = driver::client(a, cfg);
+    let conn = tokio::spawn(conn);
+
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 249) as u8).collect();
+    let (send, mut recv) = client
+        .send_request(request("POST", "/"), false)
+        .await
+        .unwrap();
+    let upload = {
+        let big = big.clone();
+        tokio::spawn(async move {
+            for chunk in big.chunks(100_000) {
+                send.send_data(Bytes::copy_from_slice(chunk), false)
+                    .await
+                    .unwrap();
+            }
+            send.send_data(Bytes::new(), true).await.unwrap();
+        })
+    };
+    let (head, _) = recv.response().await.unwrap();
+    assert_eq!(head.pseudo.status, Some(200));
+    let body = recv.collect().await.unwrap();
+    upload.await.unwrap();
+    assert_eq!(body.len(), big.len());
+    assert!(body == big);
+    let trailers = recv.trailers().unwrap();
+    assert_eq!(trailers[0].value().as_ref(), b"3000000");
+
+    client.shutdown();
+    conn.await.unwrap().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_requests_over_tcp() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        serve(tcp).await;
+    });
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (client, conn) = driver::client(tcp, Config::default());
+    let conn = tokio::spawn(conn);
+    let mut tasks = Vec::new();
+    for i in 0..90u32 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = format!("request {i}").repeat(i as usize + 1);
+            let (send, mut recv) = client
+                .send_request(request("POST", "/"), false)
+                .await
+                .unwrap();
+            send.send_data(Bytes::from(body.clone()), true)
+                .await
+                .unwrap();
+            recv.response().await.unwrap();
+            assert_eq!(recv.collect().await.unwrap(), body.as_bytes());
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    client.shutdown();
+    conn.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn reset_reaches_the_other_side() {
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let (mut server, sconn) = driver::server(b, Config::default());
+    tokio::spawn(sconn);
+    let (client, cconn) = driver::client(a, Config::default());
+    tokio::spawn(cconn);
+    let (send, _recv) = client
+        .send_request(request("POST", "/"), false)
+        .await
+        .unwrap();
+    let mut req = server.accept().await.unwrap();
+    send.reset(Reason::CANCEL);
+    match req.body.data().await {
+        Some(Err(driver::Error::Reset { reason, remote })) => {
+            assert_eq!(reason, Reason::CANCEL);
+            assert!(remote);
+        }
+        other => panic!("{other:?}"),
+    }
+}
