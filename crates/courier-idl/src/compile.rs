@@ -215,6 +215,7 @@ impl Compiler {
         let mut pending = Vec::with_capacity(link_files.len());
         let mut locations = Vec::with_capacity(link_files.len());
         let mut spans = Vec::with_capacity(link_files.len());
+        let mut max_ranges = Vec::with_capacity(link_files.len());
         for i in 0..link_files.len() {
             let mut b = Builder::new(&symbols, &link_files, i);
             descriptors.push(b.build());
@@ -222,6 +223,7 @@ impl Compiler {
             pending.push(std::mem::take(&mut b.pending));
             locations.push(std::mem::take(&mut b.locs));
             spans.push(std::mem::take(&mut b.spans));
+            max_ranges.push(std::mem::take(&mut b.max_ranges));
         }
         let interpreted: Vec<_> = {
             let pool = options::Pool::new(&descriptors);
@@ -245,6 +247,9 @@ impl Compiler {
             option_paths.push(options::apply(&mut descriptors[i], x, &mut |d| {
                 link_errors.push((i, d))
             }));
+        }
+        for (d, paths) in descriptors.iter_mut().zip(&max_ranges) {
+            crate::link::adjust_max_ranges(d, paths);
         }
         // With every option in place (retention included), put them in protoc's final form.
         let snapshot = descriptors.clone();

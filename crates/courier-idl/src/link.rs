@@ -357,6 +357,65 @@ pub(crate) struct Builder<'a> {
     pub locs: Vec<Location>,
     /// The byte span of each location path (the first one recorded), for error positions.
     pub spans: HashMap<Vec<i32>, Span>,
+    /// Paths of the extension and reserved ranges written `to max`, whose end depends on the
+    /// message's `message_set_wire_format` option (see [`adjust_max_ranges`]).
+    pub max_ranges: Vec<Vec<i32>>,
+}
+
+/// protoc's `AdjustExtensionRangesWithMaxEndNumber`: a range written `N to max` ends at
+/// 2^29 (exclusive) in ordinary messages and at `i32::MAX` in MessageSets, which is known only
+/// once options are interpreted.
+pub(crate) fn adjust_max_ranges(fd: &mut FileDescriptorProto, paths: &[Vec<i32>]) {
+    for path in paths {
+        let Some((kind_index, message_path)) = path.split_last_chunk::<2>().map(|(m, k)| (*k, m))
+        else {
+            continue;
+        };
+        let Some(m) = message_at(fd, message_path) else {
+            continue;
+        };
+        let message_set = m
+            .options
+            .as_ref()
+            .and_then(|o| o.message_set_wire_format)
+            .unwrap_or(false);
+        if !message_set {
+            continue;
+        }
+        let i = kind_index[1] as usize;
+        match kind_index[0] {
+            5 => {
+                if let Some(r) = m.extension_range.get_mut(i) {
+                    r.end = Some(i32::MAX);
+                }
+            }
+            9 => {
+                if let Some(r) = m.reserved_range.get_mut(i) {
+                    r.end = Some(i32::MAX);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The message at `path` (`[4, i]`, `[4, i, 3, j]`, ...).
+fn message_at<'f>(
+    fd: &'f mut FileDescriptorProto,
+    path: &[i32],
+) -> Option<&'f mut DescriptorProto> {
+    let (first, rest) = path.split_first_chunk::<2>()?;
+    if first[0] != 4 {
+        return None;
+    }
+    let mut m = fd.message_type.get_mut(usize::try_from(first[1]).ok()?)?;
+    for pair in rest.chunks(2) {
+        if pair.len() != 2 || pair[0] != 3 {
+            return None;
+        }
+        m = m.nested_type.get_mut(usize::try_from(pair[1]).ok()?)?;
+    }
+    Some(m)
 }
 
 /// The files `file` can see: itself, its direct imports, and (transitively) what those import
@@ -419,6 +478,7 @@ impl<'a> Builder<'a> {
             pending: Vec::new(),
             locs: Vec::new(),
             spans: HashMap::new(),
+            max_ranges: Vec::new(),
         }
     }
 
@@ -918,6 +978,9 @@ impl<'a> Builder<'a> {
     /// The locations of a range: the range, its start, and its end (the start again for a
     /// single number).
     fn range_locs(&mut self, path: &[i32], r: &ast::Range) {
+        if matches!(r.end, ast::RangeEnd::Max(_)) {
+            self.max_ranges.push(path.to_vec());
+        }
         self.loc(path, r.span, None);
         self.loc(&[path, &[1]].concat(), r.start.span, None);
         let end = match r.end {
