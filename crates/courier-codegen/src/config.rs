@@ -1,0 +1,165 @@
+//! [`Config`]: what to generate and how, and [`GeneratedFile`].
+
+use std::fmt;
+
+use courier_types::FileDescriptorProto;
+
+/// Settings for a generation run. `Config::new()` gives the defaults; the setters chain.
+///
+/// ```
+/// let mut c = courier_codegen::Config::new();
+/// c.btree_map(["."]).type_attribute(".demo.Point", "#[derive(Eq, Hash)]");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub(crate) btree_maps: Vec<String>,
+    pub(crate) type_attributes: Vec<(String, String)>,
+    pub(crate) field_attributes: Vec<(String, String)>,
+    pub(crate) extern_paths: Vec<(String, String)>,
+    pub(crate) comments: bool,
+    pub(crate) services: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::new()
+    }
+}
+
+/// Whether proto path `path` (`.pkg.Msg`, `.pkg.Msg.field`, or `.` for everything) selects
+/// the element named `full`.
+pub(crate) fn path_matches(path: &str, full: &str) -> bool {
+    path == "."
+        || full == path
+        || (full.starts_with(path) && full.as_bytes().get(path.len()) == Some(&b'.'))
+}
+
+impl Config {
+    /// The defaults: `HashMap` for maps, comments as doc comments, services generated, and
+    /// `google.protobuf` types taken from `courier_types` (the well-known types).
+    pub fn new() -> Config {
+        Config {
+            btree_maps: Vec::new(),
+            type_attributes: Vec::new(),
+            field_attributes: Vec::new(),
+            extern_paths: vec![(".google.protobuf".to_owned(), "::courier_types".to_owned())],
+            comments: true,
+            services: true,
+        }
+    }
+
+    /// Map fields selected by these proto paths (`.` for all) become `BTreeMap`s.
+    pub fn btree_map<I, S>(&mut self, paths: I) -> &mut Config
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.btree_maps.extend(paths.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds `attribute` (e.g. `#[derive(Eq, Hash)]`) to the messages, enums and oneofs that
+    /// `path` selects.
+    pub fn type_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Config {
+        self.type_attributes.push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Adds `attribute` to the fields that `path` (`.pkg.Msg.field`) selects.
+    pub fn field_attribute(
+        &mut self,
+        path: impl Into<String>,
+        attribute: impl Into<String>,
+    ) -> &mut Config {
+        self.field_attributes.push((path.into(), attribute.into()));
+        self
+    }
+
+    /// Uses existing Rust types for the proto types under `proto_path` (`.pkg` or
+    /// `.pkg.Msg`) instead of generating them: `rust_path` is where they live
+    /// (`::other_crate::pkg`).
+    pub fn extern_path(
+        &mut self,
+        proto_path: impl Into<String>,
+        rust_path: impl Into<String>,
+    ) -> &mut Config {
+        let proto = proto_path.into();
+        self.extern_paths.retain(|(p, _)| *p != proto);
+        self.extern_paths.push((proto, rust_path.into()));
+        self
+    }
+
+    /// Generates `google.protobuf` types instead of taking them from `courier_types` (what
+    /// courier-types itself uses).
+    pub fn compile_well_known_types(&mut self) -> &mut Config {
+        self.extern_paths.retain(|(p, _)| p != ".google.protobuf");
+        self
+    }
+
+    /// Whether `.proto` comments become doc comments (default: yes).
+    pub fn comments(&mut self, yes: bool) -> &mut Config {
+        self.comments = yes;
+        self
+    }
+
+    /// Whether services get client stubs and server traits (default: yes).
+    pub fn services(&mut self, yes: bool) -> &mut Config {
+        self.services = yes;
+        self
+    }
+
+    /// Generates Rust for the files named in `to_generate` (`FileDescriptorProto.name`),
+    /// given `files`, which must also hold everything they import. Returns one file per
+    /// proto package, named `package.rs` (`_.rs` for no package).
+    pub fn generate(
+        &self,
+        files: &[FileDescriptorProto],
+        to_generate: &[&str],
+    ) -> Result<Vec<GeneratedFile>, Error> {
+        crate::generate::run(self, files, to_generate)
+    }
+}
+
+/// One generated Rust file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// File name: `package.rs` (`_.rs` when the files have no package).
+    pub name: String,
+    /// The proto package the file holds (empty for none).
+    pub package: String,
+    /// Rust source.
+    pub content: String,
+}
+
+/// A generation failure (a descriptor that does not hold together).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Error {
+    message: String,
+}
+
+impl Error {
+    #[cold]
+    pub(crate) fn new(message: impl Into<String>) -> Error {
+        Error {
+            message: message.into(),
+        }
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
