@@ -205,7 +205,7 @@ proptest! {
         c.add_file("s.proto", src.clone()).include_source_info(true);
         match c.compile(&["s.proto"]) {
             Ok(out) => prop_assert_eq!(out.file_descriptor_set(false).file.len(), 1),
-            Err(e) => prop_assert!(e.len() > 0),
+            Err(e) => prop_assert!(!e.is_empty()),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! what the tests need, idempotently, and runs every check in order, printing each step.
 
 mod bench;
+mod conformance;
 mod fuzz;
 mod hpack;
 mod peers;
@@ -25,6 +26,7 @@ commands:
   fuzz [--smoke] [--seconds N] [TARGET...]
                          build the fuzz targets on stable and run them for a bounded time
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
+  conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
   protoc-compare [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         "test" => peers::install().and_then(|()| test()),
         "fuzz" => fuzz::main(rest),
         "bench" => bench::main(rest),
+        "conformance" => conformance::main(rest),
         "hpack-stories" => hpack::main(rest),
         "protoc-compare" => protoc_compare::main(rest),
         "help" | "--help" | "-h" => {
@@ -71,6 +74,7 @@ const CI_STEPS: &[Step] = &[
     ("peers", peers::install),
     ("test", test),
     ("hpack stories", hpack::ci),
+    ("conformance", conformance::run),
     ("fuzz smoke", fuzz_smoke),
 ];
 
