@@ -1,16 +1,23 @@
-//! The `.proto` compiler front end: turns `.proto` source into a syntax tree, with protoc's
-//! grammar, error messages and comment attribution.
+//! The `.proto` compiler front end: `.proto` source in, `FileDescriptorProto`s out, identical
+//! to what `protoc --descriptor_set_out` writes.
 //!
-//! What it does today: tokenizing ([`lex`]), parsing proto2, proto3 and editions (2023, 2024)
-//! into an [`ast::File`] with a [`Span`] on every part ([`parse()`]), and reporting every error
-//! of a file as `file:line:col: message` with a source snippet ([`Diagnostic`]). Parsing never
-//! panics, never hangs, and its recursion is bounded ([`ParseOptions`]).
+//! What it does: tokenizing ([`lex`]) and parsing ([`parse()`]) proto2, proto3 and editions
+//! (2023, 2024) into an [`ast::File`] with a [`Span`] on every part; loading files through
+//! include paths, in-memory files and the embedded well-known types ([`Compiler`]); linking
+//! (protobuf's scoping rules, public-import visibility, enum value scoping); interpreting
+//! standard and custom options, including text-format aggregates, with source-retention options
+//! stripped; the validation rules protoc enforces; and `SourceCodeInfo` (spans, leading,
+//! trailing and detached comments). Errors are reported all at once, as
+//! `file:line:col: message` with a source snippet and caret ([`Diagnostic`], [`CompileError`]),
+//! in protoc's wording. Parsing and compiling never panic, never hang, and recursion is bounded
+//! ([`ParseOptions`]).
 //!
-//! What it does not do (yet): name resolution, validation and `FileDescriptorProto` output
-//! (issue [B], later layers). It does no I/O.
+//! What it does not do: code generation (courier-codegen), protoc's warnings (unused imports,
+//! naming style), the feature-resolution rules of editions beyond what the descriptors carry,
+//! and the `export`/`local` visibility keywords of edition 2024.
 //!
 //! ```
-//! use courier_idl::{parse, SourceFile};
+//! use courier_idl::{parse, Compiler, SourceFile};
 //!
 //! let src = "syntax = \"proto3\";\nmessage Point { int32 x = 1; int32 y = 2; }\n";
 //! let parsed = parse(src);
@@ -20,6 +27,11 @@
 //! let bad = parse("syntax = \"proto3\";\nmessage { }\n");
 //! let file = SourceFile::new("bad.proto", "syntax = \"proto3\";\nmessage { }\n");
 //! assert_eq!(bad.errors[0].short(&file), "bad.proto:2:9: Expected message name.");
+//!
+//! let mut compiler = Compiler::new();
+//! compiler.add_file("point.proto", src);
+//! let set = compiler.compile(&["point.proto"]).unwrap().file_descriptor_set(false);
+//! assert_eq!(set.file[0].message_type[0].field[1].json_name.as_deref(), Some("y"));
 //! ```
 
 pub mod ast;
