@@ -6,6 +6,7 @@
 mod bench;
 mod conformance;
 mod fuzz;
+mod h2_peers;
 mod hpack;
 mod peers;
 mod protoc_compare;
@@ -27,6 +28,7 @@ commands:
                          build the fuzz targets on stable and run them for a bounded time
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
   conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
+  h2-peers               courier-h2 against curl, nghttp, h2load (100k requests), nghttpd, Python h2
   hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
   protoc-compare [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::main(rest),
         "bench" => bench::main(rest),
         "conformance" => conformance::main(rest),
+        "h2-peers" => h2_peers::main(rest),
         "hpack-stories" => hpack::main(rest),
         "protoc-compare" => protoc_compare::main(rest),
         "help" | "--help" | "-h" => {
