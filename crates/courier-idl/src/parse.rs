@@ -1,4 +1,4 @@
-//! The parser: tokens to [`ast::File`], with error recovery.
+//! The parser: tokens to [`crate::ast::File`], with error recovery.
 //!
 //! It follows protoc's hand-written parser (`compiler/parser.cc`): the same grammar, the same
 //! error messages where protoc has one, the same recovery (a statement that fails to parse is
