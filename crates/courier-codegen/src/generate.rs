@@ -1329,7 +1329,7 @@ fn accessor(o: &mut Out, p: &FieldPlan) {
             let doc = if has_default {
                 format!(
                     "/// `{name}`, or `[default = {}]` when unset.",
-                    p.default.as_deref().unwrap_or("")
+                    p.default.as_deref().unwrap_or("").escape_debug()
                 )
             } else {
                 format!("/// `{name}`, or its default when unset.")

@@ -1,0 +1,310 @@
+//! Golden tests for courier-codegen: the generated code for a fixture set of protos, and for the
+//! conformance testee's protos, is checked in; regenerating it must change nothing. Run with
+//! `COURIER_BLESS=1` to rewrite the checked-in files after an intended change.
+//!
+//! The fixture code is also compiled here and exercised: presence, proto2 defaults, closed
+//! enums, groups, editions features, maps, oneofs and unknown fields.
+
+use std::path::Path;
+
+use courier_codegen::{Config, GeneratedFile};
+use courier_tests::repo_root;
+
+/// One golden set: protos under `include`, generated into `out` with `config`.
+struct Case {
+    include: &'static str,
+    files: &'static [&'static str],
+    out: &'static str,
+    config: fn() -> Config,
+}
+
+fn fixtures_config() -> Config {
+    let mut c = Config::new();
+    c.compile_well_known_types()
+        .btree_map([".courier.features.p3.Scalars.children"])
+        .type_attribute(".courier.features.p3.Color", "#[doc(alias = \"Colour\")]");
+    c
+}
+
+fn conformance_config() -> Config {
+    let mut c = Config::new();
+    c.compile_well_known_types().services(false);
+    c
+}
+
+const CASES: &[Case] = &[
+    Case {
+        include: "tests/data/protos",
+        files: &[
+            "courier/features/proto2_all.proto",
+            "courier/features/proto3_all.proto",
+            "courier/features/editions_all.proto",
+            "courier/wire_test.proto",
+            "courier/comments.proto",
+            "google/protobuf/any.proto",
+            "google/protobuf/timestamp.proto",
+            "google/protobuf/descriptor.proto",
+        ],
+        out: "tests/codegen/golden",
+        config: fixtures_config,
+    },
+    Case {
+        include: "tests/conformance/protos",
+        files: &[
+            "conformance/conformance.proto",
+            "google/protobuf/test_messages_proto2.proto",
+            "google/protobuf/test_messages_proto3.proto",
+            "google/protobuf/test_messages_edition2023.proto",
+            "google/protobuf/test_messages_proto2_editions.proto",
+            "google/protobuf/test_messages_proto3_editions.proto",
+            "google/protobuf/any.proto",
+            "google/protobuf/duration.proto",
+            "google/protobuf/field_mask.proto",
+            "google/protobuf/struct.proto",
+            "google/protobuf/timestamp.proto",
+            "google/protobuf/wrappers.proto",
+        ],
+        out: "tests/conformance/generated",
+        config: conformance_config,
+    },
+];
+
+fn generate(case: &Case) -> Vec<GeneratedFile> {
+    let root = repo_root();
+    let mut c = courier_idl::Compiler::new();
+    c.include_source_info(true).include(root.join(case.include));
+    let compiled = c
+        .compile(case.files)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.out));
+    let mut files = (case.config)()
+        .generate(compiled.files(), case.files)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.out));
+    let tree = courier_codegen::module_tree(&files, false);
+    files.push(GeneratedFile {
+        name: "mod.rs".into(),
+        package: String::new(),
+        content: tree,
+    });
+    files
+}
+
+#[test]
+fn generated_code_matches_golden_files() {
+    let bless = std::env::var_os("COURIER_BLESS").is_some_and(|v| v == "1");
+    let root = repo_root();
+    let mut stale = Vec::new();
+    for case in CASES {
+        let dir = root.join(case.out);
+        for f in generate(case) {
+            let path = dir.join(&f.name);
+            let old = std::fs::read_to_string(&path).unwrap_or_default();
+            if old != f.content {
+                if bless {
+                    std::fs::create_dir_all(&dir).unwrap();
+                    std::fs::write(&path, &f.content).unwrap();
+                } else {
+                    stale.push(
+                        path.strip_prefix(&root)
+                            .unwrap_or(&path)
+                            .display()
+                            .to_string(),
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "generated code differs from the golden files (rerun with COURIER_BLESS=1 if intended): {}",
+        stale.join(", ")
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    for case in CASES {
+        assert_eq!(generate(case), generate(case), "{}", case.out);
+    }
+}
+
+#[allow(clippy::all, missing_docs, dead_code, unreachable_pub)]
+mod golden {
+    include!("codegen/golden/mod.rs");
+}
+
+use bytes::Bytes;
+use courier_wire::{Message, UnknownValue};
+use golden::courier::features::{ed, p2, p3};
+
+#[test]
+fn proto3_implicit_presence_and_unknown_fields() {
+    let m = p3::Scalars {
+        i32: 0,
+        s: "x".into(),
+        maybe: Some(0),
+        many: vec![1, 2],
+        unpacked: vec![3],
+        color: p3::Color::COLOR_BLUE.0,
+        ..Default::default()
+    };
+    let bytes = m.encode_to_vec();
+    // s = "x"; maybe = 0 (explicit presence writes the default); many packed; unpacked not.
+    assert_eq!(
+        bytes,
+        [
+            0x4a, 1, b'x', 0x80, 1, 0, 0x92, 1, 2, 1, 2, 0x98, 1, 3, 0xc8, 1, 2
+        ]
+    );
+    assert_eq!(m.encoded_len(), bytes.len());
+    let mut with_unknown = bytes.clone();
+    with_unknown.extend_from_slice(&[0xb8, 0x3e, 0x07]); // field 999 varint 7
+    let back = p3::Scalars::decode(&with_unknown[..]).unwrap();
+    assert_eq!(back.color(), p3::Color::COLOR_BLUE);
+    let unknown: Vec<_> = back.unknown_fields.iter().collect();
+    assert_eq!(unknown.len(), 1);
+    assert_eq!(unknown[0].number(), 999);
+    assert_eq!(unknown[0].value(), UnknownValue::Varint(7));
+    assert_eq!(back.encode_to_vec(), with_unknown);
+}
+
+#[test]
+fn proto3_open_enum_keeps_unknown_values() {
+    let back = p3::Scalars::decode(&[0xc8, 1, 0x2a][..]).unwrap();
+    assert_eq!(back.color, 42);
+    assert_eq!(back.color().name(), None);
+    assert!(back.unknown_fields.is_empty());
+}
+
+#[test]
+fn proto3_oneof_and_btree_map() {
+    let mut m = p3::Scalars::default();
+    m.children.insert(
+        2,
+        p3::Scalars {
+            i32: 5,
+            ..Default::default()
+        },
+    );
+    m.which = Some(p3::scalars::Which::C(Box::new(p3::Scalars {
+        s: "in".into(),
+        ..Default::default()
+    })));
+    let back = p3::Scalars::decode(&m.encode_to_vec()[..]).unwrap();
+    assert_eq!(back, m);
+    // A second record for the same message member of a oneof merges into it.
+    let mut twice = m.encode_to_vec();
+    twice.extend(
+        p3::Scalars {
+            which: Some(p3::scalars::Which::C(Box::new(p3::Scalars {
+                i32: 9,
+                ..Default::default()
+            }))),
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    );
+    let merged = p3::Scalars::decode(&twice[..]).unwrap();
+    let Some(p3::scalars::Which::C(c)) = merged.which else {
+        panic!("oneof lost")
+    };
+    assert_eq!((c.s.as_str(), c.i32), ("in", 9));
+}
+
+#[test]
+fn proto2_defaults_via_accessors() {
+    let m = p2::Everything::default();
+    assert_eq!(m.s(), "hi\n\"there\"");
+    assert_eq!(m.b(), b"\x00\x01\xffabc");
+    assert_eq!(m.d(), f64::INFINITY);
+    assert!(m.f().is_nan());
+    assert_eq!(m.f2(), 1e10);
+    assert_eq!(m.u(), 0x7fff_ffff);
+    assert_eq!(m.neg(), i64::MIN);
+    assert!(m.flag());
+    assert_eq!(m.kind(), p2::everything::Kind::KIND_B);
+    assert_eq!(m.req(), 0);
+    // Unset explicit-presence fields are not written.
+    assert!(m.encode_to_vec().is_empty());
+}
+
+#[test]
+fn proto2_closed_enum_unknown_values_go_to_unknown_fields() {
+    // kind (9) = 7: not a Kind value; kinds (13) map entry {1: 3, 2: 7}; then kind = 1.
+    let input = [0x48, 0x07, 0x6a, 0x04, 0x08, 0x03, 0x10, 0x07, 0x48, 0x01];
+    let m = p2::Everything::decode(&input[..]).unwrap();
+    assert_eq!(m.kind, Some(1));
+    assert!(m.kinds.is_empty());
+    assert_eq!(m.unknown_fields.as_bytes(), &input[..8]);
+    // Re-encoding keeps them (after the known fields).
+    let again = p2::Everything::decode(&m.encode_to_vec()[..]).unwrap();
+    assert_eq!(again, m);
+}
+
+#[test]
+fn proto2_groups() {
+    let m = p2::Everything {
+        result: Some(p2::everything::Result {
+            url: Some("u".into()),
+            ..Default::default()
+        }),
+        choice: Some(p2::everything::Choice::Chosen(p2::everything::Chosen {
+            x: Some(1),
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    let bytes = m.encode_to_vec();
+    // 14:SGROUP { 15: "u" } 14:EGROUP, 19:SGROUP { 20: 1 } 19:EGROUP.
+    assert_eq!(
+        bytes,
+        [
+            0x73, 0x7a, 1, b'u', 0x74, 0x9b, 0x01, 0xa0, 0x01, 0x01, 0x9c, 0x01
+        ]
+    );
+    assert_eq!(p2::Everything::decode(&bytes[..]).unwrap(), m);
+}
+
+#[test]
+fn editions_features_honoured() {
+    let m = ed::Msg {
+        implicit: 0,
+        explicit: Some(0),
+        required: Some(0),
+        expanded: vec![1, 2],
+        delimited: Some(Box::new(ed::Msg {
+            implicit: 3,
+            ..Default::default()
+        })),
+        ..Default::default()
+    };
+    let bytes = m.encode_to_vec();
+    // explicit 0 written, required 0 written, expanded unpacked, delimited as a group.
+    assert_eq!(
+        bytes,
+        [0x10, 0, 0x18, 0, 0x20, 1, 0x20, 2, 0x2b, 0x08, 3, 0x2c]
+    );
+    assert_eq!(ed::Msg::decode(&bytes[..]).unwrap(), m);
+    // Closed enum default is its first value.
+    assert_eq!(ed::Closed::default(), ed::Closed::CLOSED_ONE);
+    assert_eq!(ed::Open::default(), ed::Open::OPEN_ZERO);
+}
+
+#[test]
+fn bytes_fields_are_zero_copy() {
+    let m = p3::Scalars {
+        by: Bytes::from_static(b"payload"),
+        ..Default::default()
+    };
+    let wire = Bytes::from(m.encode_to_vec());
+    let back = p3::Scalars::decode_bytes(wire.clone()).unwrap();
+    assert_eq!(back.by, m.by);
+    assert!(wire.as_ptr_range().contains(&back.by.as_ptr()));
+}
+
+#[test]
+fn clear_resets_everything() {
+    let mut m = p3::Scalars::decode(&[0x4a, 1, b'x', 0xb8, 0x3e, 0x07][..]).unwrap();
+    m.clear();
+    assert_eq!(m, p3::Scalars::default());
+    let _ = Path::new("");
+}
