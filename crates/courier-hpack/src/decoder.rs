@@ -1,11 +1,11 @@
 //! The HPACK decoder (RFC 7541 §3, §6): header block in, header fields out, with limits.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecoderError, ErrorKind};
 use crate::field::{ENTRY_OVERHEAD, HeaderField};
 use crate::table::DynamicTable;
-use crate::{huffman, integer};
+use crate::{huffman, integer, intern};
 
 /// The default SETTINGS_HEADER_TABLE_SIZE (RFC 9113 §6.5.2): 4,096 octets.
 pub const DEFAULT_TABLE_SIZE: usize = 4096;
@@ -177,11 +177,21 @@ impl Decoder {
         // header list size limit.
         out.reserve(block.len().saturating_mul(2).min(self.max_header_list_size));
         let result = self.decode_borrowed(block, |name, value, never_indexed| {
-            out.extend_from_slice(name);
-            out.extend_from_slice(value);
-            let mut all = out.split().freeze();
-            let name = all.split_to(name.len());
-            f(HeaderField::new(name, all).with_never_indexed(never_indexed));
+            // Well-known names and values (the static table's, gRPC's) are shared `'static`
+            // bytes: no copy, no reference count.
+            let mut copy = |s: &[u8]| {
+                out.extend_from_slice(s);
+                out.split().freeze()
+            };
+            let name = match intern::name(name) {
+                Some(s) => Bytes::from_static(s),
+                None => copy(name),
+            };
+            let value = match intern::value(value) {
+                Some(s) => Bytes::from_static(s),
+                None => copy(value),
+            };
+            f(HeaderField::new(name, value).with_never_indexed(never_indexed));
         });
         self.out = out;
         result

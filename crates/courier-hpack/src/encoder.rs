@@ -4,7 +4,7 @@ use crate::buf::EncodeBuf;
 use crate::decoder::DEFAULT_TABLE_SIZE;
 use crate::field::{ENTRY_OVERHEAD, FieldRef};
 use crate::table::{DynamicMatch, DynamicTable, StaticMatch, static_find};
-use crate::{huffman, integer};
+use crate::{huffman, integer, precoded};
 
 /// `set-cookie` values shorter than this are sent never-indexed by default: a short secret is
 /// the one a compression side channel can guess (RFC 7541 §7.1.3).
@@ -311,6 +311,13 @@ fn sensitive_by_default(name: &[u8], value: &[u8]) -> bool {
 /// A string literal (RFC 7541 §5.2), Huffman-coded as the policy says.
 #[inline]
 fn string(s: &[u8], policy: Huffman, dst: &mut impl EncodeBuf) {
+    if policy != Huffman::Never {
+        if let Some(coded) = precoded::huffman(s) {
+            integer::encode(coded.len(), 7, 0x80, dst);
+            dst.push_slice(coded);
+            return;
+        }
+    }
     match policy {
         // Nearly every header string is under 128 octets: code it straight into place behind a
         // one-octet length and keep it if it came out shorter (then its length is below 127 and

@@ -93,6 +93,10 @@ const fn build_tables() -> Tables {
 
 static TABLES: Tables = build_tables();
 
+/// [`CODES`] as one static the encoder indexes (a `const` array indexed at run time may be
+/// copied to the stack first).
+static ENCODE: [(u32, u8); 257] = CODES;
+
 /// The number of bytes `src` takes Huffman-coded.
 #[inline]
 pub(crate) fn encoded_len(src: &[u8]) -> usize {
@@ -102,16 +106,18 @@ pub(crate) fn encoded_len(src: &[u8]) -> usize {
 
 /// Appends the Huffman coding of `src` to `dst` in one pass; the last byte is padded with the
 /// most significant bits of EOS (ones).
+///
+/// Codes collect in a 64-bit accumulator and leave it four octets at a time. (A branch-free
+/// variant that stores a whole word after every code measured slower on header strings.)
 #[inline]
 pub(crate) fn encode(src: &[u8], dst: &mut impl EncodeBuf) {
     let mut acc: u64 = 0;
     let mut bits: u32 = 0;
     for &b in src {
-        let (code, len) = CODES[b as usize];
+        let (code, len) = ENCODE[b as usize];
         acc = (acc << len) | u64::from(code);
         bits += u32::from(len);
-        // Four whole bytes at a time (codes have at most 30 bits and at most 31 bits wait in
-        // `acc`, so it never overflows).
+        // Codes have at most 30 bits and at most 31 bits wait in `acc`: it never overflows.
         if bits >= 32 {
             bits -= 32;
             dst.push_slice(&((acc >> bits) as u32).to_be_bytes());
@@ -121,13 +127,46 @@ pub(crate) fn encode(src: &[u8], dst: &mut impl EncodeBuf) {
     // some padding is inserted after it, up to the next octet boundary. ... this padding is
     // constructed from the most significant bits of the code corresponding to the EOS
     // (end-of-string) symbol." <https://www.rfc-editor.org/rfc/rfc7541#section-5.2>
-    let pad = (8 - bits % 8) % 8;
-    let acc = (acc << pad) | ((1u64 << pad) - 1);
-    let mut bits = bits + pad;
-    while bits >= 8 {
-        bits -= 8;
-        dst.push_u8((acc >> bits) as u8);
+    // The pending `bits` (< 32) left-aligned in a word whose rest is ones; its first
+    // ceil(bits / 8) octets are the end of the coding.
+    let tail = ((acc << (32 - bits)) as u32) | (((1u64 << (32 - bits)) - 1) as u32);
+    dst.push_slice(&tail.to_be_bytes()[..bits.div_ceil(8) as usize]);
+}
+
+/// [`encoded_len`] at compile time.
+pub(crate) const fn encoded_len_const(src: &[u8]) -> usize {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < src.len() {
+        bits += CODES[src[i] as usize].1 as usize;
+        i += 1;
     }
+    bits.div_ceil(8)
+}
+
+/// [`encode`] at compile time, for strings whose coding is precomputed; `N` must be
+/// [`encoded_len_const`] of `src`.
+pub(crate) const fn encode_const<const N: usize>(src: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut acc: u64 = 0;
+    let mut bits: u32 = 0;
+    let mut o = 0;
+    let mut i = 0;
+    while i < src.len() {
+        let (code, len) = CODES[src[i] as usize];
+        acc = (acc << len) | code as u64;
+        bits += len as u32;
+        while bits >= 8 {
+            bits -= 8;
+            out[o] = (acc >> bits) as u8;
+            o += 1;
+        }
+        i += 1;
+    }
+    if bits > 0 {
+        out[o] = ((acc << (8 - bits)) as u8) | (0xff >> bits);
+    }
+    out
 }
 
 /// An upper bound of the decoded length of `encoded_len` Huffman-coded bytes (the shortest code

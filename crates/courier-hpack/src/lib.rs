@@ -73,6 +73,8 @@ mod error;
 mod field;
 mod huffman;
 mod integer;
+mod intern;
+mod precoded;
 mod table;
 mod tables;
 

@@ -1,0 +1,65 @@
+//! Well-known names and values as `'static` bytes, so decoded fields that carry them need no
+//! copy and no reference count: every name of the static table, the gRPC names, and the values
+//! that gRPC calls repeat.
+
+use crate::tables::{STATIC_TABLE, static_name_range};
+
+/// `name` as `'static` bytes, if it is a well-known name.
+#[inline]
+pub(crate) fn name(name: &[u8]) -> Option<&'static [u8]> {
+    if let Some((first, _)) = static_name_range(name) {
+        return Some(STATIC_TABLE[usize::from(first) - 1].0.as_bytes());
+    }
+    let s: &'static str = match name {
+        b"te" => "te",
+        b"grpc-timeout" => "grpc-timeout",
+        b"grpc-encoding" => "grpc-encoding",
+        b"grpc-accept-encoding" => "grpc-accept-encoding",
+        b"grpc-status" => "grpc-status",
+        b"grpc-message" => "grpc-message",
+        b"grpc-status-details-bin" => "grpc-status-details-bin",
+        b"grpc-previous-rpc-attempts" => "grpc-previous-rpc-attempts",
+        b"grpc-retry-pushback-ms" => "grpc-retry-pushback-ms",
+        _ => return None,
+    };
+    Some(s.as_bytes())
+}
+
+/// `value` as `'static` bytes, if it is a well-known value.
+#[inline]
+pub(crate) fn value(value: &[u8]) -> Option<&'static [u8]> {
+    let s: &'static str = match value {
+        b"" => "",
+        b"GET" => "GET",
+        b"POST" => "POST",
+        b"http" => "http",
+        b"https" => "https",
+        b"/" => "/",
+        b"200" => "200",
+        b"0" => "0",
+        b"application/grpc" => "application/grpc",
+        b"application/grpc+proto" => "application/grpc+proto",
+        b"trailers" => "trailers",
+        b"identity" => "identity",
+        b"gzip" => "gzip",
+        b"deflate" => "deflate",
+        b"identity,deflate,gzip" => "identity,deflate,gzip",
+        _ => return None,
+    };
+    Some(s.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn interned_bytes_are_equal() {
+        for n in [&b":path"[..], b"www-authenticate", b"te", b"grpc-status"] {
+            assert_eq!(super::name(n), Some(n));
+        }
+        assert_eq!(super::name(b"x-custom"), None);
+        for v in [&b""[..], b"POST", b"application/grpc", b"trailers"] {
+            assert_eq!(super::value(v), Some(v));
+        }
+        assert_eq!(super::value(b"1S"), None);
+    }
+}
