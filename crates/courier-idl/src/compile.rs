@@ -255,7 +255,8 @@ impl Compiler {
         let snapshot = descriptors.clone();
         let pool = options::Pool::new(&snapshot);
         for (i, paths) in option_paths.iter().enumerate() {
-            match options::finish(&pool, &mut descriptors[i], paths) {
+            let mut option_errors = Vec::new();
+            match options::finish(&pool, &mut descriptors[i], paths, &mut option_errors) {
                 Ok(removed) => {
                     // Locations inside removed options go too, as protoc drops them.
                     locations[i].retain(|l| !removed.iter().any(|r| l.path.starts_with(r)));
@@ -264,6 +265,15 @@ impl Compiler {
                     i,
                     Diagnostic::error(Default::default(), format!("Internal error: {e}")),
                 )),
+            }
+            for (path, message) in option_errors {
+                // The element's span (the options path minus its field number).
+                let element = &path[..path.len().saturating_sub(1)];
+                let span = (0..=element.len())
+                    .rev()
+                    .find_map(|n| spans[i].get(&element[..n]).copied())
+                    .unwrap_or_default();
+                link_errors.push((i, Diagnostic::error(span, message)));
             }
         }
         if link_errors.is_empty() {

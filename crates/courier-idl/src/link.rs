@@ -120,26 +120,43 @@ impl Symbols {
                 }
             }
         }
+        // protoc's DescriptorBuilder order (which decides where a duplicate is reported):
+        // message types (with group types of top-level extends), enums, services, extensions.
         for item in &file.ast.items {
             match item {
                 ast::FileItem::Message(m) => c.message(&package, m),
-                ast::FileItem::Enum(e) => c.enumeration(&package, e),
-                ast::FileItem::Extend(x) => c.extend(&package, x),
-                ast::FileItem::Service(s) => {
-                    let full = join(&package, &s.name.name);
-                    c.add(&full, SymKind::Service, s.name.span, &package);
-                    for si in &s.items {
-                        if let ast::ServiceItem::Method(m) = si {
-                            c.add(
-                                &join(&full, &m.name.name),
-                                SymKind::Method,
-                                m.name.span,
-                                &full,
-                            );
-                        }
+                ast::FileItem::Extend(x) => {
+                    for f in &x.fields {
+                        c.nested_of_field(&package, f);
                     }
                 }
                 _ => {}
+            }
+        }
+        for item in &file.ast.items {
+            if let ast::FileItem::Enum(e) = item {
+                c.enumeration(&package, e);
+            }
+        }
+        for item in &file.ast.items {
+            if let ast::FileItem::Service(s) = item {
+                let full = join(&package, &s.name.name);
+                c.add(&full, SymKind::Service, s.name.span, &package);
+                for si in &s.items {
+                    if let ast::ServiceItem::Method(m) = si {
+                        c.add(
+                            &join(&full, &m.name.name),
+                            SymKind::Method,
+                            m.name.span,
+                            &full,
+                        );
+                    }
+                }
+            }
+        }
+        for item in &file.ast.items {
+            if let ast::FileItem::Extend(x) = item {
+                c.extend(&package, x);
             }
         }
     }
@@ -231,29 +248,65 @@ impl Collector<'_, '_> {
         self.message_body(&full, &m.items);
     }
 
+    /// A message's members in protoc's order: oneofs, fields, nested types (messages, group
+    /// types and map entries, in declaration order), enums, extensions.
     fn message_body(&mut self, full: &str, items: &[ast::MessageItem]) {
         for item in items {
+            if let ast::MessageItem::Oneof(o) = item {
+                self.add(&join(full, &o.name.name), SymKind::Oneof, o.name.span, full);
+            }
+        }
+        for item in items {
             match item {
-                ast::MessageItem::Field(f) => self.field(full, f, SymKind::Field),
+                ast::MessageItem::Field(f) => self.field(full, f),
                 ast::MessageItem::Oneof(o) => {
-                    self.add(&join(full, &o.name.name), SymKind::Oneof, o.name.span, full);
                     for oi in &o.items {
                         if let ast::OneofItem::Field(f) = oi {
-                            self.field(full, f, SymKind::Field);
+                            self.field(full, f);
                         }
                     }
                 }
-                ast::MessageItem::Message(n) => self.message(full, n),
-                ast::MessageItem::Enum(e) => self.enumeration(full, e),
-                ast::MessageItem::Extend(x) => self.extend(full, x),
                 _ => {}
+            }
+        }
+        for item in items {
+            match item {
+                ast::MessageItem::Message(n) => self.message(full, n),
+                ast::MessageItem::Field(f) => self.nested_of_field(full, f),
+                ast::MessageItem::Oneof(o) => {
+                    for oi in &o.items {
+                        if let ast::OneofItem::Field(f) = oi {
+                            self.nested_of_field(full, f);
+                        }
+                    }
+                }
+                ast::MessageItem::Extend(x) => {
+                    for f in &x.fields {
+                        self.nested_of_field(full, f);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for item in items {
+            if let ast::MessageItem::Enum(e) = item {
+                self.enumeration(full, e);
+            }
+        }
+        for item in items {
+            if let ast::MessageItem::Extend(x) = item {
+                self.extend(full, x);
             }
         }
     }
 
-    fn field(&mut self, scope: &str, f: &ast::Field, kind: SymKind) {
+    fn field(&mut self, scope: &str, f: &ast::Field) {
         let name = field_name(f);
-        self.add(&join(scope, &name), kind, f.name.span, scope);
+        self.add(&join(scope, &name), SymKind::Field, f.name.span, scope);
+    }
+
+    /// The message type a field declares: a map entry or a group's type.
+    fn nested_of_field(&mut self, scope: &str, f: &ast::Field) {
         match &f.ty {
             FieldType::Map { .. } => {
                 let entry = join(scope, &names::map_entry_name(&f.name.name));
@@ -274,7 +327,8 @@ impl Collector<'_, '_> {
 
     fn extend(&mut self, scope: &str, x: &ast::Extend) {
         for f in &x.fields {
-            self.field(scope, f, SymKind::Extension);
+            let name = field_name(f);
+            self.add(&join(scope, &name), SymKind::Extension, f.name.span, scope);
         }
     }
 
@@ -1199,11 +1253,11 @@ impl<'a> Builder<'a> {
         let value = match ty {
             Some(PType::TYPE_STRING) => match lit {
                 Literal::String { value, .. } => String::from_utf8_lossy(value).into_owned(),
-                l => return self.error(l.span(), "Expected string."),
+                l => return self.error(l.span(), "Expected string for field default value."),
             },
             Some(PType::TYPE_BYTES) => match lit {
                 Literal::String { value, .. } => names::c_escape(value),
-                l => return self.error(l.span(), "Expected string."),
+                l => return self.error(l.span(), "Expected string for field default value."),
             },
             Some(PType::TYPE_BOOL) => match lit {
                 Literal::Ident {
@@ -1259,7 +1313,7 @@ impl<'a> Builder<'a> {
                 | PType::TYPE_FIXED64),
             ) => {
                 let Literal::Int(i) = lit else {
-                    return self.error(lit.span(), "Expected integer.");
+                    return self.error(lit.span(), "Expected integer for field default value.");
                 };
                 let (min, max): (i128, i128) = match t {
                     PType::TYPE_INT32 | PType::TYPE_SINT32 | PType::TYPE_SFIXED32 => {
@@ -1277,7 +1331,9 @@ impl<'a> Builder<'a> {
                     i128::from(i.value)
                 };
                 if i.negative && min == 0 {
-                    return self.error(i.span, "Unsigned field can't have negative default value.");
+                    // protoc points past the sign.
+                    let digits = Span::new(i.span.start + 1, i.span.end);
+                    return self.error(digits, "Unsigned field can't have negative default value.");
                 }
                 if v < min || v > max {
                     return self.error(i.span, "Integer out of range.");

@@ -87,6 +87,15 @@ impl<'d> Pool<'d> {
         pool
     }
 
+    /// The full name of extension `x` (by identity).
+    fn extension_name(&self, x: &FieldDescriptorProto) -> String {
+        self.extensions
+            .iter()
+            .find(|(_, v)| std::ptr::eq(**v, x))
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| x.name().to_string())
+    }
+
     fn add_extension(&mut self, scope: &str, x: &'d FieldDescriptorProto, proto3: bool) {
         self.extensions.insert(join(scope, x.name()), x);
         if let (Some(e), Some(n)) = (&x.extendee, x.number) {
@@ -151,6 +160,11 @@ enum Element {
 /// Which options message an element's options are, from the element's path plus its
 /// `options` field number.
 fn options_kind(path: &[i32]) -> &'static str {
+    element_of(path).options_message()
+}
+
+/// What kind of element owns the options at `path`.
+fn element_of(path: &[i32]) -> Element {
     let element_path = &path[..path.len().saturating_sub(1)];
     let mut e = Element::File;
     for pair in element_path.chunks(2) {
@@ -166,16 +180,83 @@ fn options_kind(path: &[i32]) -> &'static str {
             (other, _) => other,
         };
     }
-    match e {
-        Element::File => "google.protobuf.FileOptions",
-        Element::Message => "google.protobuf.MessageOptions",
-        Element::Field => "google.protobuf.FieldOptions",
-        Element::Oneof => "google.protobuf.OneofOptions",
-        Element::ExtensionRange => "google.protobuf.ExtensionRangeOptions",
-        Element::Enum => "google.protobuf.EnumOptions",
-        Element::EnumValue => "google.protobuf.EnumValueOptions",
-        Element::Service => "google.protobuf.ServiceOptions",
-        Element::Method => "google.protobuf.MethodOptions",
+    e
+}
+
+impl Element {
+    fn options_message(self) -> &'static str {
+        match self {
+            Element::File => "google.protobuf.FileOptions",
+            Element::Message => "google.protobuf.MessageOptions",
+            Element::Field => "google.protobuf.FieldOptions",
+            Element::Oneof => "google.protobuf.OneofOptions",
+            Element::ExtensionRange => "google.protobuf.ExtensionRangeOptions",
+            Element::Enum => "google.protobuf.EnumOptions",
+            Element::EnumValue => "google.protobuf.EnumValueOptions",
+            Element::Service => "google.protobuf.ServiceOptions",
+            Element::Method => "google.protobuf.MethodOptions",
+        }
+    }
+
+    /// `FieldOptions.OptionTargetType` of this kind of element, and its name in protoc's
+    /// messages.
+    fn target(self) -> (i32, &'static str) {
+        match self {
+            Element::File => (1, "file"),
+            Element::ExtensionRange => (2, "extension range"),
+            Element::Message => (3, "message"),
+            Element::Field => (4, "field"),
+            Element::Oneof => (5, "oneof"),
+            Element::Enum => (6, "enum"),
+            Element::EnumValue => (7, "enum entry"),
+            Element::Service => (8, "service"),
+            Element::Method => (9, "method"),
+        }
+    }
+}
+
+/// protoc: an option whose field declares `targets` may only be set on those kinds of
+/// elements. Checks every field set in `bytes` (an options message, or a message inside one).
+fn check_targets(
+    pool: &Pool<'_>,
+    msg: &str,
+    bytes: &[u8],
+    element: Element,
+    depth: usize,
+    errors: &mut Vec<String>,
+) {
+    let Some(recs) = records(bytes).filter(|_| depth < MAX_AGGREGATE_DEPTH) else {
+        return;
+    };
+    let desc = pool.messages.get(msg).copied();
+    let (target, entity) = element.target();
+    let mut checked = HashSet::new();
+    for r in &recs {
+        let found = desc
+            .and_then(|d| d.field.iter().find(|f| f.number == Some(r.number as i32)))
+            .map(|f| (f, format!("{msg}.{}", f.name())))
+            .or_else(|| {
+                pool.by_number
+                    .get(&(msg.to_string(), r.number as i32))
+                    .map(|(f, _)| (*f, pool.extension_name(f)))
+            });
+        let Some((f, full)) = found else { continue };
+        if checked.insert(r.number) {
+            let targets = f
+                .options
+                .as_ref()
+                .map(|o| o.targets.as_slice())
+                .unwrap_or(&[]);
+            if !targets.is_empty() && !targets.contains(&target) {
+                errors.push(format!(
+                    "Option {full} cannot be set on an entity of type `{entity}`."
+                ));
+            }
+        }
+        if matches!(field_type(f), PType::TYPE_MESSAGE | PType::TYPE_GROUP) && r.wire_type != 0 {
+            let nested = f.type_name.as_deref().unwrap_or("").trim_start_matches('.');
+            check_targets(pool, nested, r.payload, element, depth + 1, errors);
+        }
     }
 }
 
@@ -525,7 +606,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
                 return Err(Diagnostic::error(
                     part.span,
                     format!(
-                        "Option \"{shown}\" is not a field or extension of message \"{}\".",
+                        "Option field \"{shown}\" is not a field or extension of message \"{}\".",
                         msg.rsplit('.').next().unwrap_or(msg)
                     ),
                 ));
@@ -641,9 +722,9 @@ impl<'d> Interpreter<'_, 'd, '_> {
             OptionValue::Aggregate(m) => {
                 self.aggregate_field(last, m, &mut bytes, 0).map_err(|e| {
                     Diagnostic::error(
-                        e.span(),
+                        m.span,
                         format!(
-                            "Error while parsing option value for \"{shown}\": {}",
+                            "Error while parsing option value for \"{last_full}\": {}",
                             e.message()
                         ),
                     )
@@ -689,10 +770,21 @@ impl<'d> Interpreter<'_, 'd, '_> {
                     } else {
                         i128::from(i.value)
                     };
-                    if v < min || v > max {
+                    if i.negative && min == 0 {
+                        // protoc: an unsigned option given a negative number is not an integer
+                        // "from 0 to max".
                         Err(Diagnostic::error(
                             span,
-                            format!("Value out of range for {tyname} option \"{shown}\"."),
+                            format!(
+                                "Value must be integer, from {min} to {max}, for {tyname} option \"{shown}\"."
+                            ),
+                        ))
+                    } else if v < min || v > max {
+                        Err(Diagnostic::error(
+                            span,
+                            format!(
+                                "Value out of range, {min} to {max}, for {tyname} option \"{shown}\"."
+                            ),
                         ))
                     } else {
                         Ok(v)
@@ -700,7 +792,9 @@ impl<'d> Interpreter<'_, 'd, '_> {
                 }
                 _ => Err(Diagnostic::error(
                     span,
-                    format!("Value must be integer for {tyname} option \"{shown}\"."),
+                    format!(
+                        "Value must be integer, from {min} to {max}, for {tyname} option \"{shown}\"."
+                    ),
                 )),
             }
         };
@@ -726,32 +820,32 @@ impl<'d> Interpreter<'_, 'd, '_> {
                 enc.put_varint(v as u64);
             }
             PType::TYPE_SINT32 => {
-                let v = int(lit, i32::MIN.into(), i32::MAX.into(), "sint32")? as i32;
+                let v = int(lit, i32::MIN.into(), i32::MAX.into(), "int32")? as i32;
                 enc.put_tag(number, WireType::Varint);
                 enc.put_varint(u64::from(((v << 1) ^ (v >> 31)) as u32));
             }
             PType::TYPE_SINT64 => {
-                let v = int(lit, i64::MIN.into(), i64::MAX.into(), "sint64")? as i64;
+                let v = int(lit, i64::MIN.into(), i64::MAX.into(), "int64")? as i64;
                 enc.put_tag(number, WireType::Varint);
                 enc.put_varint(((v << 1) ^ (v >> 63)) as u64);
             }
             PType::TYPE_FIXED32 => {
-                let v = int(lit, 0, u32::MAX.into(), "fixed32")?;
+                let v = int(lit, 0, u32::MAX.into(), "uint32")?;
                 enc.put_tag(number, WireType::I32);
                 enc.put_fixed32(v as u32);
             }
             PType::TYPE_FIXED64 => {
-                let v = int(lit, 0, u64::MAX.into(), "fixed64")?;
+                let v = int(lit, 0, u64::MAX.into(), "uint64")?;
                 enc.put_tag(number, WireType::I64);
                 enc.put_fixed64(v as u64);
             }
             PType::TYPE_SFIXED32 => {
-                let v = int(lit, i32::MIN.into(), i32::MAX.into(), "sfixed32")?;
+                let v = int(lit, i32::MIN.into(), i32::MAX.into(), "int32")?;
                 enc.put_tag(number, WireType::I32);
                 enc.put_fixed32(v as i32 as u32);
             }
             PType::TYPE_SFIXED64 => {
-                let v = int(lit, i64::MIN.into(), i64::MAX.into(), "sfixed64")?;
+                let v = int(lit, i64::MIN.into(), i64::MAX.into(), "int64")?;
                 enc.put_tag(number, WireType::I64);
                 enc.put_fixed64(v as i64 as u64);
             }
@@ -1201,6 +1295,7 @@ pub(crate) fn finish(
     pool: &Pool<'_>,
     fd: &mut FileDescriptorProto,
     paths: &[Vec<i32>],
+    errors: &mut Vec<(Vec<i32>, String)>,
 ) -> Result<Vec<Vec<i32>>, String> {
     let mut removed = Vec::new();
     for path in paths {
@@ -1208,6 +1303,9 @@ pub(crate) fn finish(
         let Some(bytes) = slot(fd, path).and_then(|s| s.encode()) else {
             continue;
         };
+        let mut messages = Vec::new();
+        check_targets(pool, kind, &bytes, element_of(path), 0, &mut messages);
+        errors.extend(messages.into_iter().map(|m| (path.clone(), m)));
         let (canonical, stripped) = canonicalize(pool, kind, &bytes, 0);
         let Some(s) = slot(fd, path) else { continue };
         if !stripped.is_empty() && canonical.is_empty() {

@@ -88,8 +88,15 @@ struct Validator<'d, 'e> {
     spans: &'d [HashMap<Vec<i32>, Span>],
     file: usize,
     syntax: Syntax,
+    /// The `features.field_presence` in force (editions), from the file and enclosing messages.
+    presence: Option<i32>,
     errors: &'e mut Vec<LinkError>,
 }
+
+/// `FeatureSet.FieldPresence`.
+const PRESENCE_IMPLICIT: i32 = 2;
+/// `FileOptions.OptimizeMode.LITE_RUNTIME`.
+const LITE_RUNTIME: i32 = 3;
 
 /// Checks every file, reporting what protoc would reject.
 pub(crate) fn validate(
@@ -103,6 +110,7 @@ pub(crate) fn validate(
         spans,
         file: 0,
         syntax: Syntax::Proto2,
+        presence: None,
         errors,
     };
     // Extension numbers are unique per extendee across the whole compilation.
@@ -111,6 +119,13 @@ pub(crate) fn validate(
         v.file = i;
         v.syntax = syntax_of(f);
         let package = f.package.clone().unwrap_or_default();
+        v.imports(f);
+        let file_presence = f
+            .options
+            .as_ref()
+            .and_then(|o| o.features.as_ref())
+            .and_then(|x| x.field_presence);
+        v.presence = file_presence;
         for (mi, m) in f.message_type.iter().enumerate() {
             v.message(m, &package, &[4, mi as i32]);
         }
@@ -125,6 +140,30 @@ pub(crate) fn validate(
 }
 
 impl Validator<'_, '_> {
+    /// Imports: no repeats, and a non-lite file may not import a lite one.
+    fn imports(&mut self, f: &FileDescriptorProto) {
+        let lite = |f: &FileDescriptorProto| {
+            f.options.as_ref().and_then(|o| o.optimize_for) == Some(LITE_RUNTIME)
+        };
+        let mut seen = HashSet::new();
+        for (i, dep) in f.dependency.iter().enumerate() {
+            let path = [3, i as i32];
+            if !seen.insert(dep.as_str()) {
+                self.error(&path, format!("Import \"{dep}\" was listed twice."));
+                continue;
+            }
+            if !lite(f)
+                && let Some(d) = self.files.iter().find(|d| d.name.as_deref() == Some(dep))
+                && lite(d)
+            {
+                self.error(
+                    &path,
+                    format!("Files that do not use optimize_for = LITE_RUNTIME cannot import files which do use this option.  This file is not lite, but it imports \"{dep}\" which is."),
+                );
+            }
+        }
+    }
+
     /// The span recorded for `path`, or for its nearest recorded ancestor.
     fn span(&self, path: &[i32]) -> Span {
         let spans = &self.spans[self.file];
@@ -291,9 +330,19 @@ impl Validator<'_, '_> {
         }
         self.json_names(m, path);
 
+        let outer = self.presence;
+        if let Some(p) = m
+            .options
+            .as_ref()
+            .and_then(|o| o.features.as_ref())
+            .and_then(|x| x.field_presence)
+        {
+            self.presence = Some(p);
+        }
         for (i, n) in m.nested_type.iter().enumerate() {
             self.message(n, &full, &sub(&[3, i as i32]));
         }
+        self.presence = outer;
         for (i, e) in m.enum_type.iter().enumerate() {
             self.enumeration(e, &full, &sub(&[4, i as i32]));
         }
@@ -375,6 +424,56 @@ impl Validator<'_, '_> {
                 &[fp, &[7]].concat(),
                 "Repeated fields can't have default values.",
             );
+        }
+        let is_message = matches!(ty, PType::TYPE_MESSAGE | PType::TYPE_GROUP);
+        let opts = f.options.as_ref();
+        if opts.and_then(|o| o.lazy) == Some(true) && !is_message {
+            self.error(
+                &type_path(fp, ty),
+                "[lazy = true] can only be specified for submessage fields.",
+            );
+        }
+        if opts.and_then(|o| o.unverified_lazy) == Some(true) && !is_message {
+            self.error(
+                &type_path(fp, ty),
+                "[unverified_lazy = true] can only be specified for submessage fields.",
+            );
+        }
+        if self.syntax == Syntax::Editions {
+            let name_path = [fp, &[1]].concat();
+            if opts.and_then(|o| o.packed).is_some() {
+                self.error(&name_path, "Field option packed is not allowed under editions.  Use the repeated_field_encoding feature to control this behavior.");
+            }
+            let own = opts
+                .and_then(|o| o.features.as_ref())
+                .and_then(|x| x.field_presence);
+            if own.is_some() {
+                if repeated {
+                    self.error(&name_path, "Repeated fields can't specify field presence.");
+                } else if f.extendee.is_some() {
+                    self.error(&name_path, "Extensions can't specify field presence.");
+                } else if f.oneof_index.is_some() {
+                    self.error(&name_path, "Oneof fields can't specify field presence.");
+                } else if is_message && own == Some(PRESENCE_IMPLICIT) {
+                    self.error(
+                        &name_path,
+                        "Message fields can't specify implicit presence.",
+                    );
+                }
+            }
+            let resolved = own.or(self.presence);
+            if resolved == Some(PRESENCE_IMPLICIT)
+                && !repeated
+                && !is_message
+                && f.oneof_index.is_none()
+                && f.extendee.is_none()
+                && f.default_value.is_some()
+            {
+                self.error(
+                    &name_path,
+                    "Implicit presence fields can't specify defaults.",
+                );
+            }
         }
         if ty == PType::TYPE_ENUM
             && let Some(d) = &f.default_value
@@ -615,6 +714,19 @@ impl Validator<'_, '_> {
             );
         }
         let full = join(scope, x.name.as_deref().unwrap_or(""));
+        let ty = PType(x.r#type.unwrap_or(0));
+        if x.label == Some(PLabel::LABEL_REQUIRED.0) {
+            self.error(
+                &type_path(xp, ty),
+                format!("The extension {full} cannot be required."),
+            );
+        }
+        if message_set && (x.label != Some(PLabel::LABEL_OPTIONAL.0) || ty != PType::TYPE_MESSAGE) {
+            self.error(
+                &type_path(xp, ty),
+                "Extensions of MessageSets must be optional messages.",
+            );
+        }
         match numbers.get(&(extendee.to_string(), number)) {
             Some(other) => {
                 let other = other.clone();
