@@ -308,3 +308,153 @@ fn clear_resets_everything() {
     assert_eq!(m, p3::Scalars::default());
     let _ = Path::new("");
 }
+
+mod services {
+    //! The generated client stub and server adapter of `courier.features.p3.Painter`, joined
+    //! by an in-memory transport that hands each call to the server adapter.
+
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::task::{Context, Poll};
+
+    use courier_rpc::{
+        BoxFuture, BoxStream, ByteStream, Code, MethodDescriptor, MethodKind, Request, Response,
+        Service, Status, Stream, Transport,
+    };
+
+    use super::golden::courier::features::p3::{self, painter_rpc};
+
+    /// Runs a future that never waits on I/O to completion.
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    struct Iter<I>(I);
+
+    impl<I: Iterator + Unpin> Stream for Iter<I> {
+        type Item = I::Item;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
+            Poll::Ready(self.0.next())
+        }
+    }
+
+    struct Loopback(Arc<dyn Service>);
+
+    impl Transport for Loopback {
+        fn call(
+            &self,
+            method: &'static MethodDescriptor,
+            request: Request<ByteStream>,
+        ) -> BoxFuture<'static, Result<Response<ByteStream>, Status>> {
+            assert_eq!(method.service, self.0.name());
+            match self.0.call(method.method, request) {
+                Some(f) => f,
+                None => Box::pin(async { Err(Status::unimplemented("no such method")) }),
+            }
+        }
+    }
+
+    struct Painter;
+
+    impl painter_rpc::Painter for Painter {
+        async fn paint(
+            &self,
+            request: Request<p3::Scalars>,
+        ) -> Result<Response<p3::Scalars>, Status> {
+            let who = request.metadata().get("x-who").cloned();
+            let mut m = request.into_inner();
+            if m.i32 < 0 {
+                return Err(Status::new(Code::INVALID_ARGUMENT, "negative"));
+            }
+            m.i32 += 1;
+            let mut response = Response::new(m);
+            if let Some(w) = who {
+                response.metadata_mut().append("x-painted-for", w).unwrap();
+            }
+            Ok(response)
+        }
+
+        async fn watch(
+            &self,
+            request: Request<p3::Scalars>,
+        ) -> Result<Response<BoxStream<Result<p3::Scalars, Status>>>, Status> {
+            let n = request.into_inner().i32;
+            let items = (0..n).map(|i| {
+                Ok(p3::Scalars {
+                    i32: i,
+                    ..Default::default()
+                })
+            });
+            Ok(Response::new(Box::pin(Iter(
+                items.collect::<Vec<_>>().into_iter(),
+            ))))
+        }
+    }
+
+    fn client() -> painter_rpc::PainterClient<Loopback> {
+        let server = painter_rpc::PainterServer::new(Painter);
+        painter_rpc::PainterClient::new(Loopback(Arc::new(server)))
+    }
+
+    #[test]
+    fn method_descriptors() {
+        assert_eq!(
+            painter_rpc::PAINT.path,
+            "/courier.features.p3.Painter/Paint"
+        );
+        assert_eq!(painter_rpc::PAINT.kind, MethodKind::Unary);
+        assert_eq!(painter_rpc::WATCH.kind, MethodKind::ServerStreaming);
+        assert_eq!(painter_rpc::METHODS.len(), 2);
+        let server = painter_rpc::PainterServer::new(Painter);
+        assert_eq!(server.name(), "courier.features.p3.Painter");
+        assert!(
+            server
+                .call("Nope", Request::new(courier_rpc::once(Default::default())))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn unary_call_round_trips_messages_and_metadata() {
+        let c = client();
+        let mut req = Request::new(p3::Scalars {
+            i32: 41,
+            s: "x".into(),
+            ..Default::default()
+        });
+        req.metadata_mut().append("x-who", "ann").unwrap();
+        let resp = block_on(c.paint(req)).unwrap();
+        assert_eq!(resp.metadata().get("x-painted-for").unwrap(), "ann");
+        assert_eq!(resp.get_ref().i32, 42);
+        assert_eq!(resp.get_ref().s, "x");
+        let err = block_on(c.paint(p3::Scalars {
+            i32: -1,
+            ..Default::default()
+        }))
+        .unwrap_err();
+        assert_eq!(err.code(), Code::INVALID_ARGUMENT);
+    }
+
+    #[test]
+    fn server_streaming_call() {
+        let c = client();
+        let mut stream = block_on(c.watch(p3::Scalars {
+            i32: 3,
+            ..Default::default()
+        }))
+        .unwrap()
+        .into_inner();
+        let mut got = Vec::new();
+        while let Some(m) = block_on(stream.message()).unwrap() {
+            got.push(m.i32);
+        }
+        assert_eq!(got, [0, 1, 2]);
+    }
+}

@@ -260,3 +260,123 @@ impl ::courier_wire::Message for C {
     }
 }
 
+/// Client stub, server trait and method descriptors of service `courier.comments.S`.
+///
+/// Trailing enum? No: this leads the service.
+pub mod s_rpc {
+    /// The service's full name.
+    pub const SERVICE_NAME: &str = "courier.comments.S";
+
+    /// `/courier.comments.S/M`.
+    pub const M: ::courier_rpc::MethodDescriptor = ::courier_rpc::MethodDescriptor {
+        path: "/courier.comments.S/M",
+        service: SERVICE_NAME,
+        method: "M",
+        kind: ::courier_rpc::MethodKind::from_streaming(false, false),
+    };
+
+    /// `/courier.comments.S/N`.
+    pub const N: ::courier_rpc::MethodDescriptor = ::courier_rpc::MethodDescriptor {
+        path: "/courier.comments.S/N",
+        service: SERVICE_NAME,
+        method: "N",
+        kind: ::courier_rpc::MethodKind::from_streaming(false, false),
+    };
+
+    /// Every method, in `.proto` order.
+    pub const METHODS: &[::courier_rpc::MethodDescriptor] = &[M, N];
+
+    /// Client for `courier.comments.S`, over any [`::courier_rpc::Transport`].
+    #[derive(Clone, Debug)]
+    pub struct SClient<T> {
+        transport: T,
+    }
+
+    impl<T: ::courier_rpc::Transport> SClient<T> {
+        /// A client sending its calls through `transport`.
+        pub fn new(transport: T) -> Self {
+            Self { transport }
+        }
+
+        /// The transport.
+        pub fn transport(&self) -> &T {
+            &self.transport
+        }
+
+        /// Leading rpc.
+        pub async fn m(&self, request: impl ::courier_rpc::IntoRequest<super::A>) -> ::core::result::Result<::courier_rpc::Response<super::A>, ::courier_rpc::Status> {
+            let request = ::courier_rpc::IntoRequest::into_request(request).map(|m| ::courier_wire::Message::encode_to_bytes(&m));
+            let (metadata, bytes) = self.transport.unary(&M, request).await?.into_parts();
+            Ok(::courier_rpc::Response::from_parts(metadata, ::courier_rpc::decode_message::<super::A>(bytes)?))
+        }
+
+        /// Trailing rpc body.
+        pub async fn n(&self, request: impl ::courier_rpc::IntoRequest<super::A>) -> ::core::result::Result<::courier_rpc::Response<super::A>, ::courier_rpc::Status> {
+            let request = ::courier_rpc::IntoRequest::into_request(request).map(|m| ::courier_wire::Message::encode_to_bytes(&m));
+            let (metadata, bytes) = self.transport.unary(&N, request).await?.into_parts();
+            Ok(::courier_rpc::Response::from_parts(metadata, ::courier_rpc::decode_message::<super::A>(bytes)?))
+        }
+    }
+
+    /// The server side of `courier.comments.S`: implement it, then serve it wrapped in [`SServer`].
+    pub trait S: Send + Sync + 'static {
+        /// Leading rpc.
+        fn m(&self, request: ::courier_rpc::Request<super::A>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<super::A>, ::courier_rpc::Status>> + Send;
+
+        /// Trailing rpc body.
+        fn n(&self, request: ::courier_rpc::Request<super::A>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<super::A>, ::courier_rpc::Status>> + Send;
+    }
+
+    /// Serves a [`S`] implementation: decodes requests, calls it, encodes responses.
+    #[derive(Debug)]
+    pub struct SServer<Svc> {
+        inner: ::std::sync::Arc<Svc>,
+    }
+
+    impl<Svc> SServer<Svc> {
+        /// Serves `service`.
+        pub fn new(service: Svc) -> Self {
+            Self { inner: ::std::sync::Arc::new(service) }
+        }
+
+        /// Serves a shared `service`.
+        pub fn from_arc(service: ::std::sync::Arc<Svc>) -> Self {
+            Self { inner: service }
+        }
+    }
+
+    impl<Svc> ::core::clone::Clone for SServer<Svc> {
+        fn clone(&self) -> Self {
+            Self { inner: ::std::sync::Arc::clone(&self.inner) }
+        }
+    }
+
+    impl<Svc: S> ::courier_rpc::Service for SServer<Svc> {
+        fn name(&self) -> &'static str {
+            SERVICE_NAME
+        }
+
+        fn methods(&self) -> &'static [::courier_rpc::MethodDescriptor] {
+            METHODS
+        }
+
+        fn call(&self, method: &str, request: ::courier_rpc::Request<::courier_rpc::ByteStream>) -> ::core::option::Option<::courier_rpc::BoxFuture<'static, ::core::result::Result<::courier_rpc::Response<::courier_rpc::ByteStream>, ::courier_rpc::Status>>> {
+            let inner = ::std::sync::Arc::clone(&self.inner);
+            match method {
+                "M" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
+                    let (metadata, stream) = request.into_parts();
+                    let request = ::courier_rpc::Request::from_parts(metadata, ::courier_rpc::decode_one::<super::A>(stream).await?);
+                    let response = inner.m(request).await?;
+                    Ok(response.map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m))))
+                })),
+                "N" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
+                    let (metadata, stream) = request.into_parts();
+                    let request = ::courier_rpc::Request::from_parts(metadata, ::courier_rpc::decode_one::<super::A>(stream).await?);
+                    let response = inner.n(request).await?;
+                    Ok(response.map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m))))
+                })),
+                _ => ::core::option::Option::None,
+            }
+        }
+    }
+}

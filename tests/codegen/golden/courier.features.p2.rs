@@ -726,3 +726,122 @@ impl ExtGroup {
     }
 }
 
+/// Client stub, server trait and method descriptors of service `courier.features.p2.Things`.
+///
+/// The service.
+pub mod things_rpc {
+    /// The service's full name.
+    pub const SERVICE_NAME: &str = "courier.features.p2.Things";
+
+    /// `/courier.features.p2.Things/Get`.
+    pub const GET: ::courier_rpc::MethodDescriptor = ::courier_rpc::MethodDescriptor {
+        path: "/courier.features.p2.Things/Get",
+        service: SERVICE_NAME,
+        method: "Get",
+        kind: ::courier_rpc::MethodKind::from_streaming(false, false),
+    };
+
+    /// `/courier.features.p2.Things/Stream`.
+    pub const STREAM: ::courier_rpc::MethodDescriptor = ::courier_rpc::MethodDescriptor {
+        path: "/courier.features.p2.Things/Stream",
+        service: SERVICE_NAME,
+        method: "Stream",
+        kind: ::courier_rpc::MethodKind::from_streaming(true, true),
+    };
+
+    /// Every method, in `.proto` order.
+    pub const METHODS: &[::courier_rpc::MethodDescriptor] = &[GET, STREAM];
+
+    /// Client for `courier.features.p2.Things`, over any [`::courier_rpc::Transport`].
+    #[derive(Clone, Debug)]
+    pub struct ThingsClient<T> {
+        transport: T,
+    }
+
+    impl<T: ::courier_rpc::Transport> ThingsClient<T> {
+        /// A client sending its calls through `transport`.
+        pub fn new(transport: T) -> Self {
+            Self { transport }
+        }
+
+        /// The transport.
+        pub fn transport(&self) -> &T {
+            &self.transport
+        }
+
+        /// `Get`.
+        pub async fn get(&self, request: impl ::courier_rpc::IntoRequest<super::Limits>) -> ::core::result::Result<::courier_rpc::Response<super::Everything>, ::courier_rpc::Status> {
+            let request = ::courier_rpc::IntoRequest::into_request(request).map(|m| ::courier_wire::Message::encode_to_bytes(&m));
+            let (metadata, bytes) = self.transport.unary(&GET, request).await?.into_parts();
+            Ok(::courier_rpc::Response::from_parts(metadata, ::courier_rpc::decode_message::<super::Everything>(bytes)?))
+        }
+
+        /// `Stream`.
+        pub async fn stream<St>(&self, request: ::courier_rpc::Request<St>) -> ::core::result::Result<::courier_rpc::Response<::courier_rpc::Streaming<super::Everything>>, ::courier_rpc::Status>
+            where St: ::courier_rpc::Stream<Item = super::Limits> + Send + 'static,
+        {
+            Ok(self.transport.call(&STREAM, request.map(::courier_rpc::encode_requests)).await?.map(::courier_rpc::Streaming::new))
+        }
+    }
+
+    /// The server side of `courier.features.p2.Things`: implement it, then serve it wrapped in [`ThingsServer`].
+    pub trait Things: Send + Sync + 'static {
+        /// `Get`.
+        fn get(&self, request: ::courier_rpc::Request<super::Limits>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<super::Everything>, ::courier_rpc::Status>> + Send;
+
+        /// `Stream`.
+        fn stream(&self, request: ::courier_rpc::Request<::courier_rpc::Streaming<super::Limits>>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<::courier_rpc::BoxStream<::core::result::Result<super::Everything, ::courier_rpc::Status>>>, ::courier_rpc::Status>> + Send;
+    }
+
+    /// Serves a [`Things`] implementation: decodes requests, calls it, encodes responses.
+    #[derive(Debug)]
+    pub struct ThingsServer<S> {
+        inner: ::std::sync::Arc<S>,
+    }
+
+    impl<S> ThingsServer<S> {
+        /// Serves `service`.
+        pub fn new(service: S) -> Self {
+            Self { inner: ::std::sync::Arc::new(service) }
+        }
+
+        /// Serves a shared `service`.
+        pub fn from_arc(service: ::std::sync::Arc<S>) -> Self {
+            Self { inner: service }
+        }
+    }
+
+    impl<S> ::core::clone::Clone for ThingsServer<S> {
+        fn clone(&self) -> Self {
+            Self { inner: ::std::sync::Arc::clone(&self.inner) }
+        }
+    }
+
+    impl<S: Things> ::courier_rpc::Service for ThingsServer<S> {
+        fn name(&self) -> &'static str {
+            SERVICE_NAME
+        }
+
+        fn methods(&self) -> &'static [::courier_rpc::MethodDescriptor] {
+            METHODS
+        }
+
+        fn call(&self, method: &str, request: ::courier_rpc::Request<::courier_rpc::ByteStream>) -> ::core::option::Option<::courier_rpc::BoxFuture<'static, ::core::result::Result<::courier_rpc::Response<::courier_rpc::ByteStream>, ::courier_rpc::Status>>> {
+            let inner = ::std::sync::Arc::clone(&self.inner);
+            match method {
+                "Get" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
+                    let (metadata, stream) = request.into_parts();
+                    let request = ::courier_rpc::Request::from_parts(metadata, ::courier_rpc::decode_one::<super::Limits>(stream).await?);
+                    let response = inner.get(request).await?;
+                    Ok(response.map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m))))
+                })),
+                "Stream" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
+                    let request = request.map(::courier_rpc::Streaming::new);
+                    let response = inner.stream(request).await?;
+                    Ok(response.map(::courier_rpc::encode_stream))
+                })),
+                _ => ::core::option::Option::None,
+            }
+        }
+    }
+}

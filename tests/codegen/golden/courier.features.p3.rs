@@ -352,3 +352,122 @@ pub mod scalars {
     }
 }
 
+/// Client stub, server trait and method descriptors of service `courier.features.p3.Painter`.
+///
+/// `service courier.features.p3.Painter`.
+pub mod painter_rpc {
+    /// The service's full name.
+    pub const SERVICE_NAME: &str = "courier.features.p3.Painter";
+
+    /// `/courier.features.p3.Painter/Paint`.
+    pub const PAINT: ::courier_rpc::MethodDescriptor = ::courier_rpc::MethodDescriptor {
+        path: "/courier.features.p3.Painter/Paint",
+        service: SERVICE_NAME,
+        method: "Paint",
+        kind: ::courier_rpc::MethodKind::from_streaming(false, false),
+    };
+
+    /// `/courier.features.p3.Painter/Watch`.
+    pub const WATCH: ::courier_rpc::MethodDescriptor = ::courier_rpc::MethodDescriptor {
+        path: "/courier.features.p3.Painter/Watch",
+        service: SERVICE_NAME,
+        method: "Watch",
+        kind: ::courier_rpc::MethodKind::from_streaming(false, true),
+    };
+
+    /// Every method, in `.proto` order.
+    pub const METHODS: &[::courier_rpc::MethodDescriptor] = &[PAINT, WATCH];
+
+    /// Client for `courier.features.p3.Painter`, over any [`::courier_rpc::Transport`].
+    #[derive(Clone, Debug)]
+    pub struct PainterClient<T> {
+        transport: T,
+    }
+
+    impl<T: ::courier_rpc::Transport> PainterClient<T> {
+        /// A client sending its calls through `transport`.
+        pub fn new(transport: T) -> Self {
+            Self { transport }
+        }
+
+        /// The transport.
+        pub fn transport(&self) -> &T {
+            &self.transport
+        }
+
+        /// `Paint`.
+        pub async fn paint(&self, request: impl ::courier_rpc::IntoRequest<super::Scalars>) -> ::core::result::Result<::courier_rpc::Response<super::Scalars>, ::courier_rpc::Status> {
+            let request = ::courier_rpc::IntoRequest::into_request(request).map(|m| ::courier_wire::Message::encode_to_bytes(&m));
+            let (metadata, bytes) = self.transport.unary(&PAINT, request).await?.into_parts();
+            Ok(::courier_rpc::Response::from_parts(metadata, ::courier_rpc::decode_message::<super::Scalars>(bytes)?))
+        }
+
+        /// `Watch`.
+        pub async fn watch(&self, request: impl ::courier_rpc::IntoRequest<super::Scalars>) -> ::core::result::Result<::courier_rpc::Response<::courier_rpc::Streaming<super::Scalars>>, ::courier_rpc::Status> {
+            let request = ::courier_rpc::IntoRequest::into_request(request).map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m)));
+            Ok(self.transport.call(&WATCH, request).await?.map(::courier_rpc::Streaming::new))
+        }
+    }
+
+    /// The server side of `courier.features.p3.Painter`: implement it, then serve it wrapped in [`PainterServer`].
+    pub trait Painter: Send + Sync + 'static {
+        /// `Paint`.
+        fn paint(&self, request: ::courier_rpc::Request<super::Scalars>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<super::Scalars>, ::courier_rpc::Status>> + Send;
+
+        /// `Watch`.
+        fn watch(&self, request: ::courier_rpc::Request<super::Scalars>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<::courier_rpc::BoxStream<::core::result::Result<super::Scalars, ::courier_rpc::Status>>>, ::courier_rpc::Status>> + Send;
+    }
+
+    /// Serves a [`Painter`] implementation: decodes requests, calls it, encodes responses.
+    #[derive(Debug)]
+    pub struct PainterServer<S> {
+        inner: ::std::sync::Arc<S>,
+    }
+
+    impl<S> PainterServer<S> {
+        /// Serves `service`.
+        pub fn new(service: S) -> Self {
+            Self { inner: ::std::sync::Arc::new(service) }
+        }
+
+        /// Serves a shared `service`.
+        pub fn from_arc(service: ::std::sync::Arc<S>) -> Self {
+            Self { inner: service }
+        }
+    }
+
+    impl<S> ::core::clone::Clone for PainterServer<S> {
+        fn clone(&self) -> Self {
+            Self { inner: ::std::sync::Arc::clone(&self.inner) }
+        }
+    }
+
+    impl<S: Painter> ::courier_rpc::Service for PainterServer<S> {
+        fn name(&self) -> &'static str {
+            SERVICE_NAME
+        }
+
+        fn methods(&self) -> &'static [::courier_rpc::MethodDescriptor] {
+            METHODS
+        }
+
+        fn call(&self, method: &str, request: ::courier_rpc::Request<::courier_rpc::ByteStream>) -> ::core::option::Option<::courier_rpc::BoxFuture<'static, ::core::result::Result<::courier_rpc::Response<::courier_rpc::ByteStream>, ::courier_rpc::Status>>> {
+            let inner = ::std::sync::Arc::clone(&self.inner);
+            match method {
+                "Paint" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
+                    let (metadata, stream) = request.into_parts();
+                    let request = ::courier_rpc::Request::from_parts(metadata, ::courier_rpc::decode_one::<super::Scalars>(stream).await?);
+                    let response = inner.paint(request).await?;
+                    Ok(response.map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m))))
+                })),
+                "Watch" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
+                    let (metadata, stream) = request.into_parts();
+                    let request = ::courier_rpc::Request::from_parts(metadata, ::courier_rpc::decode_one::<super::Scalars>(stream).await?);
+                    let response = inner.watch(request).await?;
+                    Ok(response.map(::courier_rpc::encode_stream))
+                })),
+                _ => ::core::option::Option::None,
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! [`Metadata`]: the custom headers (or trailers) of a call.
+
+use std::fmt;
+
+use bytes::Bytes;
+
+/// Call metadata: an ordered list of (key, value) entries; keys may repeat.
+///
+/// Keys are checked when added. gRPC PROTOCOL-HTTP2, Requests: "Custom-Metadata → Binary-Header /
+/// ASCII-Header", "Header-Name → 1*( %x30-39 / %x61-7A / "_" / "-" / ".") ; 0-9 a-z _ - .",
+/// and binary values go in keys ending `-bin`.
+/// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    entries: Vec<(String, Bytes)>,
+}
+
+/// A metadata key or value that gRPC does not allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidMetadata {
+    key: String,
+}
+
+impl InvalidMetadata {
+    /// The key that was refused.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+impl fmt::Display for InvalidMetadata {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid metadata entry `{}`", self.key)
+    }
+}
+
+impl std::error::Error for InvalidMetadata {}
+
+fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'z' | b'_' | b'-' | b'.'))
+}
+
+fn valid_ascii_value(v: &[u8]) -> bool {
+    // PROTOCOL-HTTP2: "ASCII-Value → 1*( %x20-%x7E ) ; space and printable ASCII".
+    v.iter().all(|b| (0x20..=0x7e).contains(b))
+}
+
+impl Metadata {
+    /// No entries.
+    pub const fn new() -> Metadata {
+        Metadata {
+            entries: Vec::new(),
+        }
+    }
+
+    /// Adds an entry. Keys are lowercase `0-9 a-z _ - .`; values of keys not ending `-bin`
+    /// must be printable ASCII.
+    pub fn append(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<Bytes>,
+    ) -> Result<(), InvalidMetadata> {
+        let key = key.into();
+        let value = value.into();
+        if !valid_key(&key) || (!key.ends_with("-bin") && !valid_ascii_value(&value)) {
+            return Err(InvalidMetadata { key });
+        }
+        self.entries.push((key, value));
+        Ok(())
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&Bytes> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Every value of `key`, in order.
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Bytes> + 'a {
+        self.entries
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    /// Every entry, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Bytes)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl fmt::Debug for Metadata {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.entries.iter().map(|(k, v)| (k, v)))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_values_checked() {
+        let mut m = Metadata::new();
+        m.append("x-user", "alice").unwrap();
+        m.append("x-user", "bob").unwrap();
+        m.append("trace-bin", Bytes::from_static(&[0, 255]))
+            .unwrap();
+        assert_eq!(m.append("X-Upper", "v").unwrap_err().key(), "X-Upper");
+        assert!(m.append("x-ctl", "a\nb").is_err());
+        assert!(m.append("", "v").is_err());
+        assert_eq!(m.get("x-user").unwrap(), "alice");
+        assert_eq!(m.get_all("x-user").count(), 2);
+        assert_eq!(m.len(), 3);
+    }
+}

@@ -1,0 +1,122 @@
+//! [`Status`]: the outcome of a call that did not succeed.
+
+use std::fmt;
+
+use bytes::Bytes;
+use courier_wire::DecodeError;
+
+use crate::code::Code;
+use crate::metadata::Metadata;
+
+/// A gRPC status: a [`Code`], a message for developers, optional binary details
+/// (`grpc-status-details-bin`) and the trailing metadata that came with it.
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Status {
+    code: Code,
+    message: String,
+    details: Bytes,
+    metadata: Metadata,
+}
+
+impl Status {
+    /// A status with `code` and `message`.
+    #[cold]
+    pub fn new(code: Code, message: impl Into<String>) -> Status {
+        Status {
+            code,
+            message: message.into(),
+            details: Bytes::new(),
+            metadata: Metadata::new(),
+        }
+    }
+
+    /// `INTERNAL` with `message`.
+    #[cold]
+    pub fn internal(message: impl Into<String>) -> Status {
+        Status::new(Code::INTERNAL, message)
+    }
+
+    /// `UNIMPLEMENTED` with `message`.
+    #[cold]
+    pub fn unimplemented(message: impl Into<String>) -> Status {
+        Status::new(Code::UNIMPLEMENTED, message)
+    }
+
+    /// A message that failed to decode: `INTERNAL`, as gRPC reports a message it cannot
+    /// parse ("Error parsing ... proto").
+    #[cold]
+    pub fn from_decode_error(what: &str, error: &DecodeError) -> Status {
+        Status::internal(format!("error decoding {what}: {error}"))
+    }
+
+    /// This status with binary `details`.
+    pub fn with_details(mut self, details: Bytes) -> Status {
+        self.details = details;
+        self
+    }
+
+    /// This status with trailing `metadata`.
+    pub fn with_metadata(mut self, metadata: Metadata) -> Status {
+        self.metadata = metadata;
+        self
+    }
+
+    /// The code.
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The binary details (empty when none).
+    pub fn details(&self) -> &Bytes {
+        &self.details
+    }
+
+    /// The trailing metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+}
+
+impl fmt::Debug for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Status")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("details", &self.details.len())
+            .field("metadata", &self.metadata)
+            .finish()
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            write!(f, "{}", self.code)
+        } else {
+            write!(f, "{}: {}", self.code, self.message)
+        }
+    }
+}
+
+impl std::error::Error for Status {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_and_accessors() {
+        let s =
+            Status::new(Code::NOT_FOUND, "no such thing").with_details(Bytes::from_static(b"d"));
+        assert_eq!(s.to_string(), "NOT_FOUND: no such thing");
+        assert_eq!(s.code(), Code::NOT_FOUND);
+        assert_eq!(&s.details()[..], b"d");
+        assert_eq!(Status::new(Code(42), "").to_string(), "Code(42)");
+    }
+}
