@@ -31,6 +31,7 @@
 //! assert!(files[0].content.contains("pub label: ::core::option::Option<::std::string::String>,"));
 //! ```
 
+mod builder;
 mod comments;
 mod config;
 mod features;
@@ -40,6 +41,7 @@ mod names;
 mod out;
 mod service;
 
+pub use builder::{Builder, compile_protos};
 pub use config::{Config, Error, GeneratedFile};
 
 /// Source of a module tree that includes every generated file at its package's module path
