@@ -9,15 +9,13 @@ use crate::config::{Config, Error, GeneratedFile};
 /// `build.rs`.
 ///
 /// ```no_run
-/// // build.rs
-/// fn main() {
-///     courier_codegen::Builder::new()
-///         .include("proto")
-///         .file("helloworld/helloworld.proto")
-///         .btree_map(["."])
-///         .compile()
-///         .unwrap();
-/// }
+/// // in build.rs's main:
+/// courier_codegen::Builder::new()
+///     .include("proto")
+///     .file("helloworld/helloworld.proto")
+///     .btree_map(["."])
+///     .compile()
+///     .unwrap();
 /// // src/lib.rs: one file per package, named after it:
 /// //     pub mod helloworld { courier_types::include_proto!("helloworld"); }
 /// // or every package at once, in nested modules:
