@@ -280,7 +280,7 @@ pub(crate) fn interpret(
     for p in pending {
         let msg_type = options_kind(&p.path);
         let mut bytes = Vec::new();
-        let mut set: HashSet<Vec<u32>> = HashSet::new();
+
         let mut repeated_count: HashMap<Vec<u32>, i32> = HashMap::new();
         for (decl, &loc) in p.options.iter().zip(&p.locs) {
             let mut it = Interpreter {
@@ -288,7 +288,7 @@ pub(crate) fn interpret(
                 resolver: &resolver,
                 scope: &p.scope,
             };
-            match it.option(msg_type, decl, &mut set) {
+            match it.option(msg_type, decl, &bytes) {
                 Ok((b, chain, repeated)) => {
                     bytes.extend(b);
                     let mut path = p.path.clone();
@@ -306,6 +306,19 @@ pub(crate) fn interpret(
         out.push((p.path, bytes));
     }
     (out, loc_paths)
+}
+
+/// Whether the field at path `numbers` (through nested messages) is present in `bytes`.
+fn is_set(bytes: &[u8], numbers: &[u32]) -> bool {
+    let Some((&first, rest)) = numbers.split_first() else {
+        return false;
+    };
+    let Some(recs) = records(bytes) else {
+        return false;
+    };
+    recs.iter()
+        .filter(|r| r.number == first)
+        .any(|r| rest.is_empty() || (matches!(r.wire_type, 2 | 3) && is_set(r.payload, rest)))
 }
 
 /// `OptionRetention.RETENTION_SOURCE`.
@@ -632,7 +645,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
         &mut self,
         options_type: &str,
         decl: &ast::OptionDecl,
-        set: &mut HashSet<Vec<u32>>,
+        so_far: &[u8],
     ) -> Result<(Vec<u8>, Vec<u32>, bool), Diagnostic> {
         if let [only] = decl.name.parts.as_slice()
             && !only.is_extension
@@ -708,9 +721,11 @@ impl<'d> Interpreter<'_, 'd, '_> {
         let Some(&last) = chain.last() else {
             return Err(Diagnostic::error(decl.name.span, "Option name is empty."));
         };
+        // protoc's `ExamineIfOptionIsSet`: a singular field already present in what the
+        // earlier statements set (whole or through a sub-field path) cannot be set again.
         if !is_repeated(last)
-            && field_type(last) != PType::TYPE_MESSAGE
-            && !set.insert(numbers.clone())
+            && !chain[..chain.len() - 1].iter().any(|f| is_repeated(f))
+            && is_set(so_far, &numbers)
         {
             return Err(Diagnostic::error(
                 decl.name.span,
