@@ -160,6 +160,10 @@ impl Compiler {
         if let Some(s) = self.files.get(name) {
             return Some(s.clone());
         }
+        // An absolute name would escape the include directories.
+        if name.starts_with('/') {
+            return None;
+        }
         for dir in &self.include_paths {
             if let Ok(s) = std::fs::read_to_string(dir.join(name)) {
                 return Some(s);
@@ -350,6 +354,22 @@ impl Loader<'_> {
                     ),
                 );
             }
+            return None;
+        }
+        // protoc's virtual paths are canonical and relative: this also keeps imports inside
+        // the include directories.
+        if name.contains('\\')
+            || name.contains("//")
+            || name.split('/').any(|part| part == "." || part == "..")
+        {
+            self.errors.push_plain(
+                name,
+                "Backslashes, consecutive slashes, \".\", or \"..\" are not allowed in the virtual path",
+            );
+            if let Some((src, imp)) = from {
+                self.import_failed(src, imp);
+            }
+            self.by_name.insert(name.to_string(), None);
             return None;
         }
         let Some(text) = self.compiler.read(name) else {
