@@ -319,6 +319,15 @@ pub enum FieldLiteralValue {
     List(Vec<FieldLiteralValue>, Span),
 }
 
+/// Edition 2024's symbol visibility keyword.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Visibility {
+    /// `export`
+    Export,
+    /// `local`
+    Local,
+}
+
 /// `message Foo { ... }`
 #[derive(Clone, PartialEq, Debug)]
 pub struct Message {
@@ -326,6 +335,8 @@ pub struct Message {
     pub name: Ident,
     /// The body.
     pub items: Vec<MessageItem>,
+    /// `export` or `local` (edition 2024), with the keyword's span.
+    pub visibility: Option<(Visibility, Span)>,
     /// From `message` to `}`.
     pub span: Span,
     /// Its comments.
@@ -560,6 +571,8 @@ pub struct Enum {
     pub name: Ident,
     /// The body.
     pub items: Vec<EnumItem>,
+    /// `export` or `local` (edition 2024), with the keyword's span.
+    pub visibility: Option<(Visibility, Span)>,
     /// From `enum` to `}`.
     pub span: Span,
     /// Its comments.

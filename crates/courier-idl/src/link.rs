@@ -855,6 +855,7 @@ impl<'a> Builder<'a> {
         let full = join(scope, &m.name.name);
         let mut d = DescriptorProto {
             name: Some(m.name.name.clone()),
+            visibility: m.visibility.map(|(v, _)| visibility_value(v)),
             ..Default::default()
         };
         self.loc(&path, m.span, Some(&m.comments));
@@ -1373,6 +1374,7 @@ impl<'a> Builder<'a> {
         let full = join(scope, &e.name.name);
         let mut d = EnumDescriptorProto {
             name: Some(e.name.name.clone()),
+            visibility: e.visibility.map(|(v, _)| visibility_value(v)),
             ..Default::default()
         };
         self.loc(&path, e.span, Some(&e.comments));
@@ -1498,6 +1500,14 @@ impl<'a> Builder<'a> {
             }
         }
         d
+    }
+}
+
+/// `SymbolVisibility`: `VISIBILITY_LOCAL` = 1, `VISIBILITY_EXPORT` = 2.
+fn visibility_value(v: ast::Visibility) -> i32 {
+    match v {
+        ast::Visibility::Local => 1,
+        ast::Visibility::Export => 2,
     }
 }
 

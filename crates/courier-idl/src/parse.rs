@@ -446,10 +446,11 @@ impl<'a> Parser<'a> {
         if self.end_decl(';', false).is_some() {
             return Ok(None);
         }
+        let visibility = self.visibility();
         let item = if self.at_kw("message") {
-            FileItem::Message(self.message()?)
+            FileItem::Message(self.message(visibility)?)
         } else if self.at_kw("enum") {
-            FileItem::Enum(self.enum_def()?)
+            FileItem::Enum(self.enum_def(visibility)?)
         } else if self.at_kw("service") {
             FileItem::Service(self.service()?)
         } else if self.at_kw("extend") {
@@ -815,7 +816,24 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn message(&mut self) -> PResult<Message> {
+    /// Edition 2024's `export` / `local` before `message` or `enum`.
+    fn visibility(&mut self) -> Option<(Visibility, Span)> {
+        let v = match self.text() {
+            "export" => Visibility::Export,
+            "local" => Visibility::Local,
+            _ => return None,
+        };
+        let next_is_decl = self.tokens.get(self.pos + 1).is_some_and(|t| {
+            t.kind == TokenKind::Ident
+                && matches!(self.src.get(t.span.range()), Some("message" | "enum"))
+        });
+        if self.tok().kind != TokenKind::Ident || !next_is_decl {
+            return None;
+        }
+        Some((v, self.bump().span))
+    }
+
+    fn message(&mut self, visibility: Option<(Visibility, Span)>) -> PResult<Message> {
         self.enter()?;
         let start = self.bump().span.start;
         let body = self
@@ -826,6 +844,7 @@ impl<'a> Parser<'a> {
         Ok(Message {
             name,
             items,
+            visibility,
             span: self.span_from(start),
             comments,
         })
@@ -852,10 +871,11 @@ impl<'a> Parser<'a> {
         if self.end_decl(';', false).is_some() {
             return Ok(None);
         }
+        let visibility = self.visibility();
         Ok(Some(if self.at_kw("message") {
-            MessageItem::Message(self.message()?)
+            MessageItem::Message(self.message(visibility)?)
         } else if self.at_kw("enum") {
-            MessageItem::Enum(self.enum_def()?)
+            MessageItem::Enum(self.enum_def(visibility)?)
         } else if self.at_kw("extensions") {
             MessageItem::Extensions(self.extensions()?)
         } else if self.at_kw("reserved") {
@@ -1216,7 +1236,7 @@ impl<'a> Parser<'a> {
 
     // ----- enums -----
 
-    fn enum_def(&mut self) -> PResult<Enum> {
+    fn enum_def(&mut self, visibility: Option<(Visibility, Span)>) -> PResult<Enum> {
         let start = self.bump().span.start;
         let name = self.ident("Expected enum name.")?;
         let comments = self.expect_end_decl('{')?;
@@ -1234,6 +1254,7 @@ impl<'a> Parser<'a> {
         Ok(Enum {
             name,
             items,
+            visibility,
             span: self.span_from(start),
             comments,
         })
