@@ -304,21 +304,14 @@ impl<'a> Gen<'a> {
         o.line("");
         o.line("/// Whether the enum lists this value.");
         o.open("pub fn is_known(self) -> bool {");
-        let nums: Vec<String> = {
-            let mut seen = HashSet::new();
-            e.value
-                .iter()
-                .filter_map(|v| {
-                    let n = v.number.unwrap_or(0);
-                    seen.insert(n).then(|| n.to_string())
-                })
-                .collect()
-        };
+        let mut nums: Vec<i32> = e.value.iter().map(|v| v.number.unwrap_or(0)).collect();
+        nums.sort_unstable();
+        nums.dedup();
         if nums.is_empty() {
             o.line("let _ = self;");
             o.line("false");
         } else {
-            o.line(format!("matches!(self.0, {})", nums.join(" | ")));
+            o.line(format!("matches!(self.0, {})", range_patterns(&nums)));
         }
         o.close("}");
         o.close("}");
@@ -666,26 +659,47 @@ impl<'a> Gen<'a> {
         o.line("");
         o.line("#[inline]");
         o.open("fn encoded_len(&self) -> usize {");
-        o.line("0");
+        let mut terms: Vec<Vec<String>> = Vec::new();
         for (_, mem) in &all {
             if let Member::Field(i) = mem {
-                o.line(format!("    + {}", len_expr(&fields[*i])));
+                terms.push(vec![len_expr(&fields[*i])]);
             }
         }
         for one in &oneofs {
-            o.line(format!("    + match &self.{} {{", one.rust_field));
+            let mut t = vec![format!("match &self.{} {{", one.rust_field)];
             for p in &one.members {
-                o.line(format!(
-                    "        {OPT}::Some({mod_name}::{}::{}(v)) => {},",
+                t.push(format!(
+                    "    {OPT}::Some({mod_name}::{}::{}(v)) => {},",
                     one.enum_name,
                     p.rust,
                     oneof_len_expr(p)
                 ));
             }
-            o.line(format!("        {OPT}::None => 0,"));
-            o.line("    }");
+            t.push(format!("    {OPT}::None => 0,"));
+            t.push("}".to_owned());
+            terms.push(t);
         }
-        o.line(format!("    + self.{unknown}.encoded_len()"));
+        terms.push(vec![format!("self.{unknown}.encoded_len()")]);
+        for (k, t) in terms.iter().enumerate() {
+            // A leading `match` would parse as a statement: parenthesize it.
+            let paren = k == 0 && t.len() > 1;
+            for (l, line) in t.iter().enumerate() {
+                let mut text = String::new();
+                if l == 0 {
+                    text.push_str(if k == 0 { "" } else { "    + " });
+                    if paren {
+                        text.push('(');
+                    }
+                } else {
+                    text.push_str(if k == 0 { "    " } else { "        " });
+                }
+                text.push_str(line);
+                if paren && l + 1 == t.len() {
+                    text.push(')');
+                }
+                o.line(text);
+            }
+        }
         o.close("}");
         o.line("");
         o.line("#[inline]");
@@ -738,24 +752,29 @@ impl<'a> Gen<'a> {
         o.open(format!(
             "fn merge_field(&mut self, tag: {W}::Tag, dec: &mut {W}::Decoder<'_>) -> {RESULT}<(), {W}::DecodeError> {{"
         ));
-        o.open("match tag.field_number() {");
-        for (_, mem) in &all {
-            match mem {
-                Member::Field(i) => merge_arm(o, &fields[*i]),
-                Member::Oneof(oi, mi) => {
-                    let one = &oneofs[*oi];
-                    oneof_merge_arm(
-                        o,
-                        &one.members[*mi],
-                        &one.rust_field,
-                        &format!("{mod_name}::{}", one.enum_name),
-                    );
+        if all.is_empty() {
+            o.line(format!("self.{unknown}.merge_field(tag, dec)"));
+            o.close("}");
+        } else {
+            o.open("match tag.field_number() {");
+            for (_, mem) in &all {
+                match mem {
+                    Member::Field(i) => merge_arm(o, &fields[*i]),
+                    Member::Oneof(oi, mi) => {
+                        let one = &oneofs[*oi];
+                        oneof_merge_arm(
+                            o,
+                            &one.members[*mi],
+                            &one.rust_field,
+                            &format!("{mod_name}::{}", one.enum_name),
+                        );
+                    }
                 }
             }
+            o.line(format!("_ => self.{unknown}.merge_field(tag, dec),"));
+            o.close("}");
+            o.close("}");
         }
-        o.line(format!("_ => self.{unknown}.merge_field(tag, dec),"));
-        o.close("}");
-        o.close("}");
         o.line("");
         o.open("fn clear(&mut self) {");
         for p in &fields {
@@ -873,6 +892,25 @@ fn member<'p>(fields: &'p [FieldPlan], oneofs: &'p [OneofPlan], m: &Member) -> &
         Member::Field(i) => &fields[i],
         Member::Oneof(o, i) => &oneofs[o].members[i],
     }
+}
+
+/// Match patterns for sorted, distinct `nums`: runs become ranges (`0..=2 | 5`).
+fn range_patterns(nums: &[i32]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < nums.len() {
+        let mut j = i;
+        while j + 1 < nums.len() && nums[j + 1] == nums[j] + 1 {
+            j += 1;
+        }
+        if j == i {
+            parts.push(nums[i].to_string());
+        } else {
+            parts.push(format!("{}..={}", nums[i], nums[j]));
+        }
+        i = j + 1;
+    }
+    parts.join(" | ")
 }
 
 /// `optional int32 foo = 1` as it would be declared (for docs).

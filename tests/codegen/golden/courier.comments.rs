@@ -34,7 +34,7 @@ impl E {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1)
+        matches!(self.0, 0..=1)
     }
 }
 
@@ -111,17 +111,16 @@ impl ::courier_wire::Message for A {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_implicit(1, &self.x)
+        ::courier_wire::field::int32::encoded_len_implicit(1, &self.x)
             + ::courier_wire::field::int32::encoded_len_implicit(2, &self.y)
             + ::courier_wire::field::int32::encoded_len_implicit(3, &self.z)
             + ::courier_wire::field::int32::encoded_len_implicit(5, &self.w)
             + ::courier_wire::field::int32::encoded_len_implicit(6, &self.v)
             + ::courier_wire::field::int32::encoded_len_implicit(7, &self.u)
             + match &self.pick {
-                ::core::option::Option::Some(a::Pick::P(v)) => ::courier_wire::field::string::encoded_len(4, v),
-                ::core::option::Option::None => 0,
-            }
+                    ::core::option::Option::Some(a::Pick::P(v)) => ::courier_wire::field::string::encoded_len(4, v),
+                    ::core::option::Option::None => 0,
+                }
             + self.unknown_fields.encoded_len()
     }
 
@@ -201,8 +200,7 @@ impl ::courier_wire::Message for B {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + self.unknown_fields.encoded_len()
+        self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -212,9 +210,7 @@ impl ::courier_wire::Message for B {
 
     #[inline]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-        match tag.field_number() {
-            _ => self.unknown_fields.merge_field(tag, dec),
-        }
+        self.unknown_fields.merge_field(tag, dec)
     }
 
     fn clear(&mut self) {
@@ -239,8 +235,7 @@ impl ::courier_wire::Message for C {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + self.unknown_fields.encoded_len()
+        self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -250,9 +245,7 @@ impl ::courier_wire::Message for C {
 
     #[inline]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-        match tag.field_number() {
-            _ => self.unknown_fields.merge_field(tag, dec),
-        }
+        self.unknown_fields.merge_field(tag, dec)
     }
 
     fn clear(&mut self) {

@@ -34,7 +34,7 @@ impl Open {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1)
+        matches!(self.0, 0..=1)
     }
 }
 
@@ -148,8 +148,7 @@ impl ::courier_wire::Message for Msg {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_implicit(1, &self.implicit)
+        ::courier_wire::field::int32::encoded_len_implicit(1, &self.implicit)
             + ::courier_wire::field::int32::encoded_len_optional(2, &self.explicit)
             + ::courier_wire::field::int32::encoded_len_optional(3, &self.required)
             + ::courier_wire::field::int32::encoded_len_repeated(4, &self.expanded)
@@ -232,8 +231,7 @@ pub mod msg {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.x)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.x)
                 + self.unknown_fields.encoded_len()
         }
 

@@ -31,8 +31,7 @@ impl ::courier_wire::Message for Limits {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int64::encoded_len_optional(1, &self.min)
+        ::courier_wire::field::int64::encoded_len_optional(1, &self.min)
             + ::courier_wire::field::uint64::encoded_len_optional(2, &self.max)
             + ::courier_wire::field::string::encoded_len_repeated(3, &self.names)
             + ::courier_wire::field::message::encoded_len_boxed(4, &self.inner)
@@ -151,8 +150,7 @@ impl ::courier_wire::Message for Everything {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.req)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.req)
             + ::courier_wire::field::string::encoded_len_optional(2, &self.s)
             + ::courier_wire::field::bytes::encoded_len_optional(3, &self.b)
             + ::courier_wire::field::double::encoded_len_optional(4, &self.d)
@@ -168,11 +166,11 @@ impl ::courier_wire::Message for Everything {
             + ::courier_wire::field::group::encoded_len_optional(14, &self.result)
             + ::courier_wire::field::float::encoded_len_optional(23, &self.f2)
             + match &self.choice {
-                ::core::option::Option::Some(everything::Choice::Name(v)) => ::courier_wire::field::string::encoded_len(17, v),
-                ::core::option::Option::Some(everything::Choice::Id(v)) => ::courier_wire::field::int32::encoded_len(18, v),
-                ::core::option::Option::Some(everything::Choice::Chosen(v)) => ::courier_wire::field::group::encoded_len(19, v),
-                ::core::option::Option::None => 0,
-            }
+                    ::core::option::Option::Some(everything::Choice::Name(v)) => ::courier_wire::field::string::encoded_len(17, v),
+                    ::core::option::Option::Some(everything::Choice::Id(v)) => ::courier_wire::field::int32::encoded_len(18, v),
+                    ::core::option::Option::Some(everything::Choice::Chosen(v)) => ::courier_wire::field::group::encoded_len(19, v),
+                    ::core::option::Option::None => 0,
+                }
             + self.unknown_fields.encoded_len()
     }
 
@@ -405,7 +403,7 @@ pub mod everything {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | -2)
+            matches!(self.0, -2 | 0..=1)
         }
     }
 
@@ -452,8 +450,7 @@ pub mod everything {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::string::encoded_len_optional(15, &self.url)
+            ::courier_wire::field::string::encoded_len_optional(15, &self.url)
                 + ::courier_wire::field::string::encoded_len_repeated(16, &self.snippets)
                 + self.unknown_fields.encoded_len()
         }
@@ -509,8 +506,7 @@ pub mod everything {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(20, &self.x)
+            ::courier_wire::field::int32::encoded_len_optional(20, &self.x)
                 + self.unknown_fields.encoded_len()
         }
 
@@ -558,8 +554,7 @@ pub mod everything {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -569,9 +564,7 @@ pub mod everything {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -605,8 +598,7 @@ pub mod everything {
 
             #[inline]
             fn encoded_len(&self) -> usize {
-                0
-                    + ::courier_wire::field::enumeration::encoded_len_optional(1, &self.k)
+                ::courier_wire::field::enumeration::encoded_len_optional(1, &self.k)
                     + ::courier_wire::field::message::encoded_len_optional(2, &self.n)
                     + self.unknown_fields.encoded_len()
             }
@@ -694,8 +686,7 @@ impl ::courier_wire::Message for ExtGroup {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
             + self.unknown_fields.encoded_len()
     }
 

@@ -39,7 +39,7 @@ impl Color {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2)
+        matches!(self.0, 0..=2)
     }
 }
 
@@ -165,8 +165,7 @@ impl ::courier_wire::Message for Scalars {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::double::encoded_len_implicit(1, &self.d)
+        ::courier_wire::field::double::encoded_len_implicit(1, &self.d)
             + ::courier_wire::field::float::encoded_len_implicit(2, &self.f)
             + ::courier_wire::field::int64::encoded_len_implicit(3, &self.i64)
             + ::courier_wire::field::uint64::encoded_len_implicit(4, &self.u64)
@@ -194,10 +193,10 @@ impl ::courier_wire::Message for Scalars {
             + ::courier_wire::field::int32::encoded_len_implicit(28, &self.trailing)
             + ::courier_wire::field::int32::encoded_len_implicit(29, &self.x2y)
             + match &self.which {
-                ::core::option::Option::Some(scalars::Which::A(v)) => ::courier_wire::field::string::encoded_len(23, v),
-                ::core::option::Option::Some(scalars::Which::C(v)) => ::courier_wire::field::message::encoded_len(24, &**v),
-                ::core::option::Option::None => 0,
-            }
+                    ::core::option::Option::Some(scalars::Which::A(v)) => ::courier_wire::field::string::encoded_len(23, v),
+                    ::core::option::Option::Some(scalars::Which::C(v)) => ::courier_wire::field::message::encoded_len(24, &**v),
+                    ::core::option::Option::None => 0,
+                }
             + self.unknown_fields.encoded_len()
     }
 

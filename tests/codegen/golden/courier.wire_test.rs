@@ -42,7 +42,7 @@ impl Color {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2 | -3)
+        matches!(self.0, -3 | 0..=2)
     }
 }
 
@@ -89,8 +89,7 @@ impl ::courier_wire::Message for Nested {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_implicit(1, &self.a)
+        ::courier_wire::field::int32::encoded_len_implicit(1, &self.a)
             + ::courier_wire::field::message::encoded_len_boxed(2, &self.child)
             + self.unknown_fields.encoded_len()
     }
@@ -325,8 +324,7 @@ impl ::courier_wire::Message for TestAll {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_implicit(1, &self.f_int32)
+        ::courier_wire::field::int32::encoded_len_implicit(1, &self.f_int32)
             + ::courier_wire::field::int64::encoded_len_implicit(2, &self.f_int64)
             + ::courier_wire::field::uint32::encoded_len_implicit(3, &self.f_uint32)
             + ::courier_wire::field::uint64::encoded_len_implicit(4, &self.f_uint64)
@@ -388,12 +386,12 @@ impl ::courier_wire::Message for TestAll {
             + self.g_nested.as_ref().map_or(0, |v| ::courier_wire::field::group::encoded_len(90, &**v))
             + ::courier_wire::field::group::encoded_len_repeated(91, &self.rg_nested)
             + match &self.choice {
-                ::core::option::Option::Some(test_all::Choice::CUint32(v)) => ::courier_wire::field::uint32::encoded_len(101, v),
-                ::core::option::Option::Some(test_all::Choice::CString(v)) => ::courier_wire::field::string::encoded_len(102, v),
-                ::core::option::Option::Some(test_all::Choice::CNested(v)) => ::courier_wire::field::message::encoded_len(103, &**v),
-                ::core::option::Option::Some(test_all::Choice::CBytes(v)) => ::courier_wire::field::bytes::encoded_len(104, v),
-                ::core::option::Option::None => 0,
-            }
+                    ::core::option::Option::Some(test_all::Choice::CUint32(v)) => ::courier_wire::field::uint32::encoded_len(101, v),
+                    ::core::option::Option::Some(test_all::Choice::CString(v)) => ::courier_wire::field::string::encoded_len(102, v),
+                    ::core::option::Option::Some(test_all::Choice::CNested(v)) => ::courier_wire::field::message::encoded_len(103, &**v),
+                    ::core::option::Option::Some(test_all::Choice::CBytes(v)) => ::courier_wire::field::bytes::encoded_len(104, v),
+                    ::core::option::Option::None => 0,
+                }
             + self.unknown_fields.encoded_len()
     }
 

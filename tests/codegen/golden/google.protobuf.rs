@@ -88,8 +88,7 @@ impl ::courier_wire::Message for Any {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_implicit(1, &self.type_url)
+        ::courier_wire::field::string::encoded_len_implicit(1, &self.type_url)
             + ::courier_wire::field::bytes::encoded_len_implicit(2, &self.value)
             + self.unknown_fields.encoded_len()
     }
@@ -251,8 +250,7 @@ impl ::courier_wire::Message for Timestamp {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int64::encoded_len_implicit(1, &self.seconds)
+        ::courier_wire::field::int64::encoded_len_implicit(1, &self.seconds)
             + ::courier_wire::field::int32::encoded_len_implicit(2, &self.nanos)
             + self.unknown_fields.encoded_len()
     }
@@ -370,7 +368,7 @@ impl Edition {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 900 | 998 | 999 | 1000 | 1001 | 1002 | 9999 | 1 | 2 | 99997 | 99998 | 99999 | 2147483647)
+        matches!(self.0, 0..=2 | 900 | 998..=1002 | 9999 | 99997..=99999 | 2147483647)
     }
 }
 
@@ -434,7 +432,7 @@ impl SymbolVisibility {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2)
+        matches!(self.0, 0..=2)
     }
 }
 
@@ -479,8 +477,7 @@ impl ::courier_wire::Message for FileDescriptorSet {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_repeated(1, &self.file)
+        ::courier_wire::field::message::encoded_len_repeated(1, &self.file)
             + self.unknown_fields.encoded_len()
     }
 
@@ -598,8 +595,7 @@ impl ::courier_wire::Message for FileDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.name)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
             + ::courier_wire::field::string::encoded_len_optional(2, &self.package)
             + ::courier_wire::field::string::encoded_len_repeated(3, &self.dependency)
             + ::courier_wire::field::message::encoded_len_repeated(4, &self.message_type)
@@ -772,8 +768,7 @@ impl ::courier_wire::Message for DescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.name)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
             + ::courier_wire::field::message::encoded_len_repeated(2, &self.field)
             + ::courier_wire::field::message::encoded_len_repeated(3, &self.nested_type)
             + ::courier_wire::field::message::encoded_len_repeated(4, &self.enum_type)
@@ -901,8 +896,7 @@ pub mod descriptor_proto {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
                 + ::courier_wire::field::int32::encoded_len_optional(2, &self.end)
                 + ::courier_wire::field::message::encoded_len_optional(3, &self.options)
                 + self.unknown_fields.encoded_len()
@@ -976,8 +970,7 @@ pub mod descriptor_proto {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
                 + ::courier_wire::field::int32::encoded_len_optional(2, &self.end)
                 + self.unknown_fields.encoded_len()
         }
@@ -1060,8 +1053,7 @@ impl ::courier_wire::Message for ExtensionRangeOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.declaration)
+        ::courier_wire::field::message::encoded_len_repeated(2, &self.declaration)
             + ::courier_wire::field::enumeration::encoded_len_optional(3, &self.verification)
             + ::courier_wire::field::message::encoded_len_optional(50, &self.features)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
@@ -1158,7 +1150,7 @@ pub mod extension_range_options {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1)
+            matches!(self.0, 0..=1)
         }
     }
 
@@ -1230,8 +1222,7 @@ pub mod extension_range_options {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.number)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.number)
                 + ::courier_wire::field::string::encoded_len_optional(2, &self.full_name)
                 + ::courier_wire::field::string::encoded_len_optional(3, &self.r#type)
                 + ::courier_wire::field::bool::encoded_len_optional(5, &self.reserved)
@@ -1397,8 +1388,7 @@ impl ::courier_wire::Message for FieldDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.name)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
             + ::courier_wire::field::string::encoded_len_optional(2, &self.extendee)
             + ::courier_wire::field::int32::encoded_len_optional(3, &self.number)
             + ::courier_wire::field::enumeration::encoded_len_optional(4, &self.label)
@@ -1648,7 +1638,7 @@ pub mod field_descriptor_proto {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16 | 17 | 18)
+            matches!(self.0, 1..=18)
         }
     }
 
@@ -1710,7 +1700,7 @@ pub mod field_descriptor_proto {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 1 | 3 | 2)
+            matches!(self.0, 1..=3)
         }
     }
 
@@ -1758,8 +1748,7 @@ impl ::courier_wire::Message for OneofDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.name)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
             + ::courier_wire::field::message::encoded_len_optional(2, &self.options)
             + self.unknown_fields.encoded_len()
     }
@@ -1839,8 +1828,7 @@ impl ::courier_wire::Message for EnumDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.name)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
             + ::courier_wire::field::message::encoded_len_repeated(2, &self.value)
             + ::courier_wire::field::message::encoded_len_optional(3, &self.options)
             + ::courier_wire::field::message::encoded_len_repeated(4, &self.reserved_range)
@@ -1950,8 +1938,7 @@ pub mod enum_descriptor_proto {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
                 + ::courier_wire::field::int32::encoded_len_optional(2, &self.end)
                 + self.unknown_fields.encoded_len()
         }
@@ -2019,8 +2006,7 @@ impl ::courier_wire::Message for EnumValueDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.name)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
             + ::courier_wire::field::int32::encoded_len_optional(2, &self.number)
             + ::courier_wire::field::message::encoded_len_optional(3, &self.options)
             + self.unknown_fields.encoded_len()
@@ -2091,8 +2077,7 @@ impl ::courier_wire::Message for ServiceDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.name)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
             + ::courier_wire::field::message::encoded_len_repeated(2, &self.method)
             + ::courier_wire::field::message::encoded_len_optional(3, &self.options)
             + self.unknown_fields.encoded_len()
@@ -2174,8 +2159,7 @@ impl ::courier_wire::Message for MethodDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.name)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
             + ::courier_wire::field::string::encoded_len_optional(2, &self.input_type)
             + ::courier_wire::field::string::encoded_len_optional(3, &self.output_type)
             + ::courier_wire::field::message::encoded_len_optional(4, &self.options)
@@ -2416,8 +2400,7 @@ impl ::courier_wire::Message for FileOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.java_package)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.java_package)
             + ::courier_wire::field::string::encoded_len_optional(8, &self.java_outer_classname)
             + ::courier_wire::field::enumeration::encoded_len_optional(9, &self.optimize_for)
             + ::courier_wire::field::bool::encoded_len_optional(10, &self.java_multiple_files)
@@ -2676,7 +2659,7 @@ pub mod file_options {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 1 | 2 | 3)
+            matches!(self.0, 1..=3)
         }
     }
 
@@ -2807,8 +2790,7 @@ impl ::courier_wire::Message for MessageOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::bool::encoded_len_optional(1, &self.message_set_wire_format)
+        ::courier_wire::field::bool::encoded_len_optional(1, &self.message_set_wire_format)
             + ::courier_wire::field::bool::encoded_len_optional(2, &self.no_standard_descriptor_accessor)
             + ::courier_wire::field::bool::encoded_len_optional(3, &self.deprecated)
             + ::courier_wire::field::bool::encoded_len_optional(7, &self.map_entry)
@@ -3016,8 +2998,7 @@ impl ::courier_wire::Message for FieldOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::enumeration::encoded_len_optional(1, &self.ctype)
+        ::courier_wire::field::enumeration::encoded_len_optional(1, &self.ctype)
             + ::courier_wire::field::bool::encoded_len_optional(2, &self.packed)
             + ::courier_wire::field::bool::encoded_len_optional(3, &self.deprecated)
             + ::courier_wire::field::bool::encoded_len_optional(5, &self.lazy)
@@ -3232,7 +3213,7 @@ pub mod field_options {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -3292,7 +3273,7 @@ pub mod field_options {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -3352,7 +3333,7 @@ pub mod field_options {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -3442,7 +3423,7 @@ pub mod field_options {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9)
+            matches!(self.0, 0..=9)
         }
     }
 
@@ -3491,8 +3472,7 @@ pub mod field_options {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::string::encoded_len_optional(2, &self.value)
+            ::courier_wire::field::string::encoded_len_optional(2, &self.value)
                 + ::courier_wire::field::enumeration::encoded_len_optional(3, &self.edition)
                 + self.unknown_fields.encoded_len()
         }
@@ -3601,8 +3581,7 @@ pub mod field_options {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::enumeration::encoded_len_optional(1, &self.edition_introduced)
+            ::courier_wire::field::enumeration::encoded_len_optional(1, &self.edition_introduced)
                 + ::courier_wire::field::enumeration::encoded_len_optional(2, &self.edition_deprecated)
                 + ::courier_wire::field::string::encoded_len_optional(3, &self.deprecation_warning)
                 + ::courier_wire::field::enumeration::encoded_len_optional(4, &self.edition_removed)
@@ -3738,8 +3717,7 @@ impl ::courier_wire::Message for OneofOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_optional(1, &self.features)
+        ::courier_wire::field::message::encoded_len_optional(1, &self.features)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
             + self.unknown_fields.encoded_len()
     }
@@ -3822,8 +3800,7 @@ impl ::courier_wire::Message for EnumOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::bool::encoded_len_optional(2, &self.allow_alias)
+        ::courier_wire::field::bool::encoded_len_optional(2, &self.allow_alias)
             + ::courier_wire::field::bool::encoded_len_optional(3, &self.deprecated)
             + ::courier_wire::field::bool::encoded_len_optional(6, &self.deprecated_legacy_json_field_conflicts)
             + ::courier_wire::field::message::encoded_len_optional(7, &self.features)
@@ -3931,8 +3908,7 @@ impl ::courier_wire::Message for EnumValueOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::bool::encoded_len_optional(1, &self.deprecated)
+        ::courier_wire::field::bool::encoded_len_optional(1, &self.deprecated)
             + ::courier_wire::field::message::encoded_len_optional(2, &self.features)
             + ::courier_wire::field::bool::encoded_len_optional(3, &self.debug_redact)
             + ::courier_wire::field::message::encoded_len_optional(4, &self.feature_support)
@@ -4023,8 +3999,7 @@ impl ::courier_wire::Message for ServiceOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::bool::encoded_len_optional(33, &self.deprecated)
+        ::courier_wire::field::bool::encoded_len_optional(33, &self.deprecated)
             + ::courier_wire::field::message::encoded_len_optional(34, &self.features)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
             + self.unknown_fields.encoded_len()
@@ -4105,8 +4080,7 @@ impl ::courier_wire::Message for MethodOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::bool::encoded_len_optional(33, &self.deprecated)
+        ::courier_wire::field::bool::encoded_len_optional(33, &self.deprecated)
             + ::courier_wire::field::enumeration::encoded_len_optional(34, &self.idempotency_level)
             + ::courier_wire::field::message::encoded_len_optional(35, &self.features)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
@@ -4214,7 +4188,7 @@ pub mod method_options {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -4285,8 +4259,7 @@ impl ::courier_wire::Message for UninterpretedOption {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.name)
+        ::courier_wire::field::message::encoded_len_repeated(2, &self.name)
             + ::courier_wire::field::string::encoded_len_optional(3, &self.identifier_value)
             + ::courier_wire::field::uint64::encoded_len_optional(4, &self.positive_int_value)
             + ::courier_wire::field::int64::encoded_len_optional(5, &self.negative_int_value)
@@ -4396,8 +4369,7 @@ pub mod uninterpreted_option {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::string::encoded_len_optional(1, &self.name_part)
+            ::courier_wire::field::string::encoded_len_optional(1, &self.name_part)
                 + ::courier_wire::field::bool::encoded_len_optional(2, &self.is_extension)
                 + self.unknown_fields.encoded_len()
         }
@@ -4488,8 +4460,7 @@ impl ::courier_wire::Message for FeatureSet {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::enumeration::encoded_len_optional(1, &self.field_presence)
+        ::courier_wire::field::enumeration::encoded_len_optional(1, &self.field_presence)
             + ::courier_wire::field::enumeration::encoded_len_optional(2, &self.enum_type)
             + ::courier_wire::field::enumeration::encoded_len_optional(3, &self.repeated_field_encoding)
             + ::courier_wire::field::enumeration::encoded_len_optional(4, &self.utf8_validation)
@@ -4726,7 +4697,7 @@ pub mod feature_set {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2 | 3)
+            matches!(self.0, 0..=3)
         }
     }
 
@@ -4786,7 +4757,7 @@ pub mod feature_set {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -4846,7 +4817,7 @@ pub mod feature_set {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -4906,7 +4877,7 @@ pub mod feature_set {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 2 | 3)
+            matches!(self.0, 0 | 2..=3)
         }
     }
 
@@ -4966,7 +4937,7 @@ pub mod feature_set {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -5026,7 +4997,7 @@ pub mod feature_set {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -5090,7 +5061,7 @@ pub mod feature_set {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2 | 3)
+            matches!(self.0, 0..=3)
         }
     }
 
@@ -5130,8 +5101,7 @@ pub mod feature_set {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -5141,9 +5111,7 @@ pub mod feature_set {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -5200,7 +5168,7 @@ pub mod feature_set {
 
             /// Whether the enum lists this value.
             pub fn is_known(self) -> bool {
-                matches!(self.0, 0 | 1 | 2 | 3 | 4)
+                matches!(self.0, 0..=4)
             }
         }
 
@@ -5241,8 +5209,7 @@ pub mod feature_set {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -5252,9 +5219,7 @@ pub mod feature_set {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -5305,7 +5270,7 @@ pub mod feature_set {
 
             /// Whether the enum lists this value.
             pub fn is_known(self) -> bool {
-                matches!(self.0, 0 | 1 | 2)
+                matches!(self.0, 0..=2)
             }
         }
 
@@ -5366,8 +5331,7 @@ impl ::courier_wire::Message for FeatureSetDefaults {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_repeated(1, &self.defaults)
+        ::courier_wire::field::message::encoded_len_repeated(1, &self.defaults)
             + ::courier_wire::field::enumeration::encoded_len_optional(4, &self.minimum_edition)
             + ::courier_wire::field::enumeration::encoded_len_optional(5, &self.maximum_edition)
             + self.unknown_fields.encoded_len()
@@ -5475,8 +5439,7 @@ pub mod feature_set_defaults {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::enumeration::encoded_len_optional(3, &self.edition)
+            ::courier_wire::field::enumeration::encoded_len_optional(3, &self.edition)
                 + ::courier_wire::field::message::encoded_len_optional(4, &self.overridable_features)
                 + ::courier_wire::field::message::encoded_len_optional(5, &self.fixed_features)
                 + self.unknown_fields.encoded_len()
@@ -5601,8 +5564,7 @@ impl ::courier_wire::Message for SourceCodeInfo {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_repeated(1, &self.location)
+        ::courier_wire::field::message::encoded_len_repeated(1, &self.location)
             + self.unknown_fields.encoded_len()
     }
 
@@ -5775,8 +5737,7 @@ pub mod source_code_info {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_packed(1, &self.path)
+            ::courier_wire::field::int32::encoded_len_packed(1, &self.path)
                 + ::courier_wire::field::int32::encoded_len_packed(2, &self.span)
                 + ::courier_wire::field::string::encoded_len_optional(3, &self.leading_comments)
                 + ::courier_wire::field::string::encoded_len_optional(4, &self.trailing_comments)
@@ -5855,8 +5816,7 @@ impl ::courier_wire::Message for GeneratedCodeInfo {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_repeated(1, &self.annotation)
+        ::courier_wire::field::message::encoded_len_repeated(1, &self.annotation)
             + self.unknown_fields.encoded_len()
     }
 
@@ -5927,8 +5887,7 @@ pub mod generated_code_info {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_packed(1, &self.path)
+            ::courier_wire::field::int32::encoded_len_packed(1, &self.path)
                 + ::courier_wire::field::string::encoded_len_optional(2, &self.source_file)
                 + ::courier_wire::field::int32::encoded_len_optional(3, &self.begin)
                 + ::courier_wire::field::int32::encoded_len_optional(4, &self.end)
@@ -6049,7 +6008,7 @@ pub mod generated_code_info {
 
             /// Whether the enum lists this value.
             pub fn is_known(self) -> bool {
-                matches!(self.0, 0 | 1 | 2)
+                matches!(self.0, 0..=2)
             }
         }
 

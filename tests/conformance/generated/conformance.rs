@@ -46,7 +46,7 @@ impl WireFormat {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2 | 3 | 4)
+        matches!(self.0, 0..=4)
     }
 }
 
@@ -124,7 +124,7 @@ impl TestCategory {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2 | 3 | 4 | 5)
+        matches!(self.0, 0..=5)
     }
 }
 
@@ -179,8 +179,7 @@ impl ::courier_wire::Message for TestStatus {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
+        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
             + ::courier_wire::field::string::encoded_len_implicit(2, &self.failure_message)
             + ::courier_wire::field::string::encoded_len_implicit(3, &self.matched_name)
             + self.unknown_fields.encoded_len()
@@ -235,8 +234,7 @@ impl ::courier_wire::Message for FailureSet {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.test)
+        ::courier_wire::field::message::encoded_len_repeated(2, &self.test)
             + self.unknown_fields.encoded_len()
     }
 
@@ -323,19 +321,18 @@ impl ::courier_wire::Message for ConformanceRequest {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::enumeration::encoded_len_implicit(3, &self.requested_output_format)
+        ::courier_wire::field::enumeration::encoded_len_implicit(3, &self.requested_output_format)
             + ::courier_wire::field::string::encoded_len_implicit(4, &self.message_type)
             + ::courier_wire::field::enumeration::encoded_len_implicit(5, &self.test_category)
             + ::courier_wire::field::message::encoded_len_optional(6, &self.jspb_encoding_options)
             + ::courier_wire::field::bool::encoded_len_implicit(9, &self.print_unknown_fields)
             + match &self.payload {
-                ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => ::courier_wire::field::bytes::encoded_len(1, v),
-                ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => ::courier_wire::field::string::encoded_len(2, v),
-                ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v)) => ::courier_wire::field::string::encoded_len(7, v),
-                ::core::option::Option::Some(conformance_request::Payload::TextPayload(v)) => ::courier_wire::field::string::encoded_len(8, v),
-                ::core::option::Option::None => 0,
-            }
+                    ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => ::courier_wire::field::bytes::encoded_len(1, v),
+                    ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => ::courier_wire::field::string::encoded_len(2, v),
+                    ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v)) => ::courier_wire::field::string::encoded_len(7, v),
+                    ::core::option::Option::Some(conformance_request::Payload::TextPayload(v)) => ::courier_wire::field::string::encoded_len(8, v),
+                    ::core::option::Option::None => 0,
+                }
             + self.unknown_fields.encoded_len()
     }
 
@@ -477,8 +474,7 @@ impl ::courier_wire::Message for ConformanceResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + match &self.result {
+        (match &self.result {
                 ::core::option::Option::Some(conformance_response::Result::ParseError(v)) => ::courier_wire::field::string::encoded_len(1, v),
                 ::core::option::Option::Some(conformance_response::Result::SerializeError(v)) => ::courier_wire::field::string::encoded_len(6, v),
                 ::core::option::Option::Some(conformance_response::Result::TimeoutError(v)) => ::courier_wire::field::string::encoded_len(9, v),
@@ -489,7 +485,7 @@ impl ::courier_wire::Message for ConformanceResponse {
                 ::core::option::Option::Some(conformance_response::Result::JspbPayload(v)) => ::courier_wire::field::string::encoded_len(7, v),
                 ::core::option::Option::Some(conformance_response::Result::TextPayload(v)) => ::courier_wire::field::string::encoded_len(8, v),
                 ::core::option::Option::None => 0,
-            }
+            })
             + self.unknown_fields.encoded_len()
     }
 
@@ -669,8 +665,7 @@ impl ::courier_wire::Message for JspbEncodingConfig {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::bool::encoded_len_implicit(1, &self.use_jspb_array_any_format)
+        ::courier_wire::field::bool::encoded_len_implicit(1, &self.use_jspb_array_any_format)
             + self.unknown_fields.encoded_len()
     }
 

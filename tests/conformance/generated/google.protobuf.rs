@@ -91,8 +91,7 @@ impl ::courier_wire::Message for Any {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_implicit(1, &self.type_url)
+        ::courier_wire::field::string::encoded_len_implicit(1, &self.type_url)
             + ::courier_wire::field::bytes::encoded_len_implicit(2, &self.value)
             + self.unknown_fields.encoded_len()
     }
@@ -218,8 +217,7 @@ impl ::courier_wire::Message for Duration {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int64::encoded_len_implicit(1, &self.seconds)
+        ::courier_wire::field::int64::encoded_len_implicit(1, &self.seconds)
             + ::courier_wire::field::int32::encoded_len_implicit(2, &self.nanos)
             + self.unknown_fields.encoded_len()
     }
@@ -490,8 +488,7 @@ impl ::courier_wire::Message for FieldMask {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_repeated(1, &self.paths)
+        ::courier_wire::field::string::encoded_len_repeated(1, &self.paths)
             + self.unknown_fields.encoded_len()
     }
 
@@ -610,8 +607,7 @@ impl ::courier_wire::Message for Struct {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(1, &self.fields)
+        ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(1, &self.fields)
             + self.unknown_fields.encoded_len()
     }
 
@@ -666,8 +662,7 @@ impl ::courier_wire::Message for Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + match &self.kind {
+        (match &self.kind {
                 ::core::option::Option::Some(value::Kind::NullValue(v)) => ::courier_wire::field::enumeration::encoded_len(1, v),
                 ::core::option::Option::Some(value::Kind::NumberValue(v)) => ::courier_wire::field::double::encoded_len(2, v),
                 ::core::option::Option::Some(value::Kind::StringValue(v)) => ::courier_wire::field::string::encoded_len(3, v),
@@ -675,7 +670,7 @@ impl ::courier_wire::Message for Value {
                 ::core::option::Option::Some(value::Kind::StructValue(v)) => ::courier_wire::field::message::encoded_len(5, v),
                 ::core::option::Option::Some(value::Kind::ListValue(v)) => ::courier_wire::field::message::encoded_len(6, v),
                 ::core::option::Option::None => 0,
-            }
+            })
             + self.unknown_fields.encoded_len()
     }
 
@@ -806,8 +801,7 @@ impl ::courier_wire::Message for ListValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::message::encoded_len_repeated(1, &self.values)
+        ::courier_wire::field::message::encoded_len_repeated(1, &self.values)
             + self.unknown_fields.encoded_len()
     }
 
@@ -965,8 +959,7 @@ impl ::courier_wire::Message for Timestamp {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int64::encoded_len_implicit(1, &self.seconds)
+        ::courier_wire::field::int64::encoded_len_implicit(1, &self.seconds)
             + ::courier_wire::field::int32::encoded_len_implicit(2, &self.nanos)
             + self.unknown_fields.encoded_len()
     }
@@ -1022,8 +1015,7 @@ impl ::courier_wire::Message for DoubleValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::double::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::double::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1075,8 +1067,7 @@ impl ::courier_wire::Message for FloatValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::float::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::float::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1128,8 +1119,7 @@ impl ::courier_wire::Message for Int64Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int64::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::int64::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1181,8 +1171,7 @@ impl ::courier_wire::Message for UInt64Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::uint64::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::uint64::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1234,8 +1223,7 @@ impl ::courier_wire::Message for Int32Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::int32::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1287,8 +1275,7 @@ impl ::courier_wire::Message for UInt32Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::uint32::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::uint32::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1340,8 +1327,7 @@ impl ::courier_wire::Message for BoolValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::bool::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::bool::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1393,8 +1379,7 @@ impl ::courier_wire::Message for StringValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::string::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1446,8 +1431,7 @@ impl ::courier_wire::Message for BytesValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::bytes::encoded_len_implicit(1, &self.value)
+        ::courier_wire::field::bytes::encoded_len_implicit(1, &self.value)
             + self.unknown_fields.encoded_len()
     }
 

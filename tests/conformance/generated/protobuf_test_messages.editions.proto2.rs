@@ -38,7 +38,7 @@ impl ForeignEnumProto2 {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2)
+        matches!(self.0, 0..=2)
     }
 }
 
@@ -495,8 +495,7 @@ impl ::courier_wire::Message for TestAllTypesProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.optional_int32)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.optional_int32)
             + ::courier_wire::field::int64::encoded_len_optional(2, &self.optional_int64)
             + ::courier_wire::field::uint32::encoded_len_optional(3, &self.optional_uint32)
             + ::courier_wire::field::uint64::encoded_len_optional(4, &self.optional_uint64)
@@ -625,17 +624,17 @@ impl ::courier_wire::Message for TestAllTypesProto2 {
             + ::courier_wire::field::int32::encoded_len_optional(418, &self.field_name18)
             + ::courier_wire::field::message::encoded_len_optional(500, &self.message_set_correct)
             + match &self.oneof_field {
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
-                ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
-                ::core::option::Option::None => 0,
-            }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
+                    ::core::option::Option::None => 0,
+                }
             + self.unknown_fields.encoded_len()
     }
 
@@ -1542,7 +1541,7 @@ pub mod test_all_types_proto2 {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2 | -1)
+            matches!(self.0, -1..=2)
         }
     }
 
@@ -1589,8 +1588,7 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
                 + ::courier_wire::field::message::encoded_len_boxed(2, &self.corecursive)
                 + self.unknown_fields.encoded_len()
         }
@@ -1649,8 +1647,7 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
+            ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
                 + ::courier_wire::field::uint32::encoded_len_optional(203, &self.group_uint32)
                 + self.unknown_fields.encoded_len()
         }
@@ -1714,8 +1711,7 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(205, &self.group_int32)
+            ::courier_wire::field::int32::encoded_len_optional(205, &self.group_int32)
                 + ::courier_wire::field::uint32::encoded_len_optional(206, &self.group_uint32)
                 + self.unknown_fields.encoded_len()
         }
@@ -1772,8 +1768,7 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1783,9 +1778,7 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -1814,8 +1807,7 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::string::encoded_len_optional(25, &self.str)
+            ::courier_wire::field::string::encoded_len_optional(25, &self.str)
                 + self.unknown_fields.encoded_len()
         }
 
@@ -1867,8 +1859,7 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(9, &self.i)
+            ::courier_wire::field::int32::encoded_len_optional(9, &self.i)
                 + self.unknown_fields.encoded_len()
         }
 
@@ -1921,12 +1912,11 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + match &self.oneof_field {
+            (match &self.oneof_field {
                     ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => ::courier_wire::field::int32::encoded_len(1, v),
                     ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => ::courier_wire::field::int32::encoded_len(2, v),
                     ::core::option::Option::None => 0,
-                }
+                })
                 + self.unknown_fields.encoded_len()
         }
 
@@ -2028,8 +2018,7 @@ impl ::courier_wire::Message for ForeignMessageProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
             + self.unknown_fields.encoded_len()
     }
 
@@ -2084,8 +2073,7 @@ impl ::courier_wire::Message for GroupField {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(122, &self.group_int32)
+        ::courier_wire::field::int32::encoded_len_optional(122, &self.group_int32)
             + ::courier_wire::field::uint32::encoded_len_optional(123, &self.group_uint32)
             + self.unknown_fields.encoded_len()
     }
@@ -2161,8 +2149,7 @@ impl ::courier_wire::Message for UnknownToTestAllTypes {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1001, &self.optional_int32)
+        ::courier_wire::field::int32::encoded_len_optional(1001, &self.optional_int32)
             + ::courier_wire::field::string::encoded_len_optional(1002, &self.optional_string)
             + ::courier_wire::field::message::encoded_len_optional(1003, &self.nested_message)
             + ::courier_wire::field::group::encoded_len_optional(1004, &self.optionalgroup)
@@ -2246,8 +2233,7 @@ pub mod unknown_to_test_all_types {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
                 + self.unknown_fields.encoded_len()
         }
 
@@ -2296,8 +2282,7 @@ impl ::courier_wire::Message for NullHypothesisProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + self.unknown_fields.encoded_len()
+        self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2307,9 +2292,7 @@ impl ::courier_wire::Message for NullHypothesisProto2 {
 
     #[inline]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-        match tag.field_number() {
-            _ => self.unknown_fields.merge_field(tag, dec),
-        }
+        self.unknown_fields.merge_field(tag, dec)
     }
 
     fn clear(&mut self) {
@@ -2334,8 +2317,7 @@ impl ::courier_wire::Message for EnumOnlyProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + self.unknown_fields.encoded_len()
+        self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2345,9 +2327,7 @@ impl ::courier_wire::Message for EnumOnlyProto2 {
 
     #[inline]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-        match tag.field_number() {
-            _ => self.unknown_fields.merge_field(tag, dec),
-        }
+        self.unknown_fields.merge_field(tag, dec)
     }
 
     fn clear(&mut self) {
@@ -2390,7 +2370,7 @@ pub mod enum_only_proto2 {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1)
+            matches!(self.0, 0..=1)
         }
     }
 
@@ -2435,8 +2415,7 @@ impl ::courier_wire::Message for OneStringProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::string::encoded_len_optional(1, &self.data)
+        ::courier_wire::field::string::encoded_len_optional(1, &self.data)
             + self.unknown_fields.encoded_len()
     }
 
@@ -2494,8 +2473,7 @@ impl ::courier_wire::Message for ProtoWithKeywords {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.inline)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.inline)
             + ::courier_wire::field::string::encoded_len_optional(2, &self.concept)
             + ::courier_wire::field::string::encoded_len_repeated(3, &self.requires)
             + self.unknown_fields.encoded_len()
@@ -2678,8 +2656,7 @@ impl ::courier_wire::Message for TestAllRequiredTypesProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.required_int32)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.required_int32)
             + ::courier_wire::field::int64::encoded_len_optional(2, &self.required_int64)
             + ::courier_wire::field::uint32::encoded_len_optional(3, &self.required_uint32)
             + ::courier_wire::field::uint64::encoded_len_optional(4, &self.required_uint64)
@@ -3098,7 +3075,7 @@ pub mod test_all_required_types_proto2 {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2 | -1)
+            matches!(self.0, -1..=2)
         }
     }
 
@@ -3148,8 +3125,7 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
                 + ::courier_wire::field::message::encoded_len_boxed(2, &self.corecursive)
                 + ::courier_wire::field::message::encoded_len_boxed(3, &self.optional_corecursive)
                 + self.unknown_fields.encoded_len()
@@ -3212,8 +3188,7 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
+            ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
                 + ::courier_wire::field::uint32::encoded_len_optional(203, &self.group_uint32)
                 + self.unknown_fields.encoded_len()
         }
@@ -3270,8 +3245,7 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3281,9 +3255,7 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -3312,8 +3284,7 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::string::encoded_len_optional(25, &self.str)
+            ::courier_wire::field::string::encoded_len_optional(25, &self.str)
                 + self.unknown_fields.encoded_len()
         }
 
@@ -3365,8 +3336,7 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(9, &self.i)
+            ::courier_wire::field::int32::encoded_len_optional(9, &self.i)
                 + self.unknown_fields.encoded_len()
         }
 
@@ -3423,15 +3393,14 @@ impl ::courier_wire::Message for TestLargeOneof {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + match &self.large_oneof {
+        (match &self.large_oneof {
                 ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => ::courier_wire::field::message::encoded_len(1, v),
                 ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => ::courier_wire::field::message::encoded_len(2, v),
                 ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => ::courier_wire::field::message::encoded_len(3, v),
                 ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => ::courier_wire::field::message::encoded_len(4, v),
                 ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => ::courier_wire::field::message::encoded_len(5, v),
                 ::core::option::Option::None => 0,
-            }
+            })
             + self.unknown_fields.encoded_len()
     }
 
@@ -3525,8 +3494,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3536,9 +3504,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -3563,8 +3529,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3574,9 +3539,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -3601,8 +3564,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3612,9 +3574,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -3639,8 +3599,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3650,9 +3609,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {
@@ -3677,8 +3634,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + self.unknown_fields.encoded_len()
+            self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3688,9 +3644,7 @@ pub mod test_large_oneof {
 
         #[inline]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            match tag.field_number() {
-                _ => self.unknown_fields.merge_field(tag, dec),
-            }
+            self.unknown_fields.merge_field(tag, dec)
         }
 
         fn clear(&mut self) {

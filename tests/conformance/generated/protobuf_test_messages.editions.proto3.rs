@@ -38,7 +38,7 @@ impl ForeignEnum {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2)
+        matches!(self.0, 0..=2)
     }
 }
 
@@ -536,8 +536,7 @@ impl ::courier_wire::Message for TestAllTypesProto3 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_implicit(1, &self.optional_int32)
+        ::courier_wire::field::int32::encoded_len_implicit(1, &self.optional_int32)
             + ::courier_wire::field::int64::encoded_len_implicit(2, &self.optional_int64)
             + ::courier_wire::field::uint32::encoded_len_implicit(3, &self.optional_uint32)
             + ::courier_wire::field::uint64::encoded_len_implicit(4, &self.optional_uint64)
@@ -679,18 +678,18 @@ impl ::courier_wire::Message for TestAllTypesProto3 {
             + ::courier_wire::field::int32::encoded_len_implicit(417, &self.field_name17)
             + ::courier_wire::field::int32::encoded_len_implicit(418, &self.field_name18)
             + match &self.oneof_field {
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
-                ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v)) => ::courier_wire::field::enumeration::encoded_len(120, v),
-                ::core::option::Option::None => 0,
-            }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v)) => ::courier_wire::field::enumeration::encoded_len(120, v),
+                    ::core::option::Option::None => 0,
+                }
             + self.unknown_fields.encoded_len()
     }
 
@@ -1303,7 +1302,7 @@ pub mod test_all_types_proto3 {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2 | -1)
+            matches!(self.0, -1..=2)
         }
     }
 
@@ -1372,7 +1371,7 @@ pub mod test_all_types_proto3 {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2)
+            matches!(self.0, 0..=2)
         }
     }
 
@@ -1419,8 +1418,7 @@ pub mod test_all_types_proto3 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_implicit(1, &self.a)
+            ::courier_wire::field::int32::encoded_len_implicit(1, &self.a)
                 + ::courier_wire::field::message::encoded_len_boxed(2, &self.corecursive)
                 + self.unknown_fields.encoded_len()
         }
@@ -1495,8 +1493,7 @@ impl ::courier_wire::Message for ForeignMessage {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_implicit(1, &self.c)
+        ::courier_wire::field::int32::encoded_len_implicit(1, &self.c)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1537,8 +1534,7 @@ impl ::courier_wire::Message for NullHypothesisProto3 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + self.unknown_fields.encoded_len()
+        self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1548,9 +1544,7 @@ impl ::courier_wire::Message for NullHypothesisProto3 {
 
     #[inline]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-        match tag.field_number() {
-            _ => self.unknown_fields.merge_field(tag, dec),
-        }
+        self.unknown_fields.merge_field(tag, dec)
     }
 
     fn clear(&mut self) {
@@ -1575,8 +1569,7 @@ impl ::courier_wire::Message for EnumOnlyProto3 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + self.unknown_fields.encoded_len()
+        self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1586,9 +1579,7 @@ impl ::courier_wire::Message for EnumOnlyProto3 {
 
     #[inline]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-        match tag.field_number() {
-            _ => self.unknown_fields.merge_field(tag, dec),
-        }
+        self.unknown_fields.merge_field(tag, dec)
     }
 
     fn clear(&mut self) {
@@ -1631,7 +1622,7 @@ pub mod enum_only_proto3 {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1)
+            matches!(self.0, 0..=1)
         }
     }
 

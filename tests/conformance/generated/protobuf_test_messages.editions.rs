@@ -38,7 +38,7 @@ impl ForeignEnumEdition2023 {
 
     /// Whether the enum lists this value.
     pub fn is_known(self) -> bool {
-        matches!(self.0, 0 | 1 | 2)
+        matches!(self.0, 0..=2)
     }
 }
 
@@ -82,8 +82,7 @@ impl ::courier_wire::Message for ComplexMessage {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.d)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.d)
             + self.unknown_fields.encoded_len()
     }
 
@@ -429,8 +428,7 @@ impl ::courier_wire::Message for TestAllTypesEdition2023 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.optional_int32)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.optional_int32)
             + ::courier_wire::field::int64::encoded_len_optional(2, &self.optional_int64)
             + ::courier_wire::field::uint32::encoded_len_optional(3, &self.optional_uint32)
             + ::courier_wire::field::uint64::encoded_len_optional(4, &self.optional_uint64)
@@ -523,17 +521,17 @@ impl ::courier_wire::Message for TestAllTypesEdition2023 {
             + ::courier_wire::field::group::encoded_len_optional(201, &self.groupliketype)
             + ::courier_wire::field::group::encoded_len_optional(202, &self.delimited_field)
             + match &self.oneof_field {
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
-                ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
-                ::core::option::Option::None => 0,
-            }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
+                    ::core::option::Option::None => 0,
+                }
             + self.unknown_fields.encoded_len()
     }
 
@@ -1064,7 +1062,7 @@ pub mod test_all_types_edition2023 {
 
         /// Whether the enum lists this value.
         pub fn is_known(self) -> bool {
-            matches!(self.0, 0 | 1 | 2 | -1)
+            matches!(self.0, -1..=2)
         }
     }
 
@@ -1111,8 +1109,7 @@ pub mod test_all_types_edition2023 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
+            ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
                 + ::courier_wire::field::message::encoded_len_boxed(2, &self.corecursive)
                 + self.unknown_fields.encoded_len()
         }
@@ -1171,8 +1168,7 @@ pub mod test_all_types_edition2023 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            0
-                + ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
+            ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
                 + ::courier_wire::field::uint32::encoded_len_optional(203, &self.group_uint32)
                 + self.unknown_fields.encoded_len()
         }
@@ -1257,8 +1253,7 @@ impl ::courier_wire::Message for ForeignMessageEdition2023 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
             + self.unknown_fields.encoded_len()
     }
 
@@ -1310,8 +1305,7 @@ impl ::courier_wire::Message for GroupLikeType {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        0
-            + ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
+        ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
             + self.unknown_fields.encoded_len()
     }
 
