@@ -1187,6 +1187,7 @@ impl<'a> Builder<'a> {
         fd.oneof_index = oneof;
         fd.json_name = Some(names::json_name(&name));
         // `default` and `json_name` look like options but are fields of the descriptor.
+        let mut json_name_set = false;
         if let Some(bracket) = f.options_span {
             self.loc(&sub(&[8]), bracket, None);
         }
@@ -1201,6 +1202,10 @@ impl<'a> Builder<'a> {
                 Some("json_name") => {
                     self.loc(&sub(&[10]), o.span, None);
                     self.loc(&sub(&[10]), o.value.span(), None);
+                    if json_name_set {
+                        self.error(o.name.span, "Already set option \"json_name\".");
+                    }
+                    json_name_set = true;
                     if extendee.is_some() {
                         self.error(
                             o.span,
@@ -1244,6 +1249,12 @@ impl<'a> Builder<'a> {
             return;
         }
         let ty = fd.r#type.map(PType);
+        if fd.label == Some(PLabel::LABEL_REPEATED.0) {
+            // Validation reports "Repeated fields can't have default values."; keep the text.
+            let text = self.files[self.file].source.slice(o.value.span());
+            fd.default_value = Some(text.to_string());
+            return;
+        }
         let lit = match &o.value {
             ast::OptionValue::Literal(l) => l,
             ast::OptionValue::Aggregate(m) => {

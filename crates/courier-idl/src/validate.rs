@@ -439,8 +439,60 @@ impl Validator<'_, '_> {
                 "[unverified_lazy = true] can only be specified for submessage fields.",
             );
         }
+        if opts.and_then(|o| o.jstype).is_some_and(|j| j != 0)
+            && !matches!(
+                ty,
+                PType::TYPE_INT64
+                    | PType::TYPE_UINT64
+                    | PType::TYPE_SINT64
+                    | PType::TYPE_FIXED64
+                    | PType::TYPE_SFIXED64
+            )
+        {
+            self.error(
+                &type_path(fp, ty),
+                "jstype is only allowed on int64, uint64, sint64, fixed64 or sfixed64 fields.",
+            );
+        }
         if self.syntax == Syntax::Editions {
             let name_path = [fp, &[1]].concat();
+            let features = opts.and_then(|o| o.features.as_ref());
+            if features.and_then(|x| x.message_encoding).is_some() && !is_message {
+                self.error(
+                    &name_path,
+                    "Only message fields can specify message encoding.",
+                );
+            }
+            if features.and_then(|x| x.repeated_field_encoding).is_some() && !repeated {
+                self.error(
+                    &name_path,
+                    "Only repeated fields can specify repeated field encoding.",
+                );
+            }
+            if features.and_then(|x| x.utf8_validation).is_some()
+                && ty != PType::TYPE_STRING
+                && !repeated_map(self, f)
+            {
+                self.error(
+                    &name_path,
+                    "Only string fields can specify utf8 validation.",
+                );
+            }
+            if ty == PType::TYPE_ENUM
+                && !repeated
+                && f.oneof_index.is_none()
+                && f.extendee.is_none()
+                && features.and_then(|x| x.field_presence).or(self.presence)
+                    == Some(PRESENCE_IMPLICIT)
+                && let Some(t) = &f.type_name
+                && let Some(&(e, file)) = self.index.enums.get(t.trim_start_matches('.'))
+                && closed_by_features(e, &self.files[file])
+            {
+                self.error(
+                    &name_path,
+                    "Implicit presence enum fields must always be open.",
+                );
+            }
             if opts.and_then(|o| o.packed).is_some() {
                 self.error(&name_path, "Field option packed is not allowed under editions.  Use the repeated_field_encoding feature to control this behavior.");
             }
@@ -580,6 +632,27 @@ impl Validator<'_, '_> {
                 &sub(&[2, 0, 2]),
                 "The first enum value must be zero for open enums.",
             );
+        }
+        let mut seen_ranges: Vec<(i32, i32)> = Vec::new();
+        for (i, r) in e.reserved_range.iter().enumerate() {
+            let (start, end) = (r.start.unwrap_or(0), r.end.unwrap_or(0));
+            if end < start {
+                self.error(
+                    &sub(&[4, i as i32]),
+                    "Reserved range end number must be greater than start number.",
+                );
+            }
+            if let Some(j) = seen_ranges
+                .iter()
+                .position(|&(s, e)| start <= e && s <= end)
+            {
+                let (os, oe) = seen_ranges[j];
+                self.error(
+                    &sub(&[4, j as i32]),
+                    format!("Reserved range {start} to {end} overlaps with already-defined range {os} to {oe}."),
+                );
+            }
+            seen_ranges.push((start, end));
         }
         let allow_alias = e
             .options
@@ -741,6 +814,14 @@ impl Validator<'_, '_> {
         }
         self.field_rules(x, xp, scope);
     }
+}
+
+/// Whether `f` is a map field (whose entry may carry string keys or values).
+fn repeated_map(v: &Validator<'_, '_>, f: &FieldDescriptorProto) -> bool {
+    f.type_name
+        .as_deref()
+        .and_then(|t| v.index.messages.get(t.trim_start_matches('.')))
+        .is_some_and(|(m, _)| m.options.as_ref().and_then(|o| o.map_entry) == Some(true))
 }
 
 /// The path of a field's type location: `type` (5) for scalars and groups, `type_name` (6) for
