@@ -12,9 +12,10 @@
 //! in protoc's wording. Parsing and compiling never panic, never hang, and recursion is bounded
 //! ([`ParseOptions`]).
 //!
-//! What it does not do: code generation (courier-codegen), protoc's warnings (unused imports,
-//! naming style), the feature-resolution rules of editions beyond what the descriptors carry,
-//! and the `export`/`local` visibility keywords of edition 2024.
+//! What it does not do: code generation (courier-codegen); protoc's warnings (unused imports,
+//! naming style); editions feature resolution beyond the field-level rules protoc checks; the
+//! visibility rules of edition 2024 (`export`/`local` are parsed and recorded, not enforced;
+//! option imports also make types visible).
 //!
 //! ```
 //! use courier_idl::{parse, Compiler, SourceFile};
