@@ -29,7 +29,9 @@ fn courier_types_regenerates_unchanged() {
     let compiled = c.compile(PROTOS).expect("protobuf's protos compile");
     let mut cfg = Config::new();
     cfg.compile_well_known_types().services(false);
-    let files = cfg.generate(compiled.files(), PROTOS).expect("generation succeeds");
+    let files = cfg
+        .generate(compiled.files(), PROTOS)
+        .expect("generation succeeds");
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["google.protobuf.rs", "google.protobuf.compiler.rs"]);
     let dir = repo_root().join("crates/courier-types/src/generated");

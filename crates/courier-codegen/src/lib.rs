@@ -39,10 +39,12 @@ mod generate;
 mod index;
 mod names;
 mod out;
+mod plugin;
 mod service;
 
 pub use builder::{Builder, compile_protos};
 pub use config::{Config, Error, GeneratedFile};
+pub use plugin::{plugin, plugin_main};
 
 /// Source of a module tree that includes every generated file at its package's module path
 /// (`pub mod a { pub mod b { include!("a.b.rs"); } }`). With `from_out_dir`, the files are
