@@ -3,7 +3,7 @@
 use crate::buf::EncodeBuf;
 use crate::decoder::DEFAULT_TABLE_SIZE;
 use crate::field::{ENTRY_OVERHEAD, FieldRef};
-use crate::table::{DynamicMatch, DynamicTable, StaticMatch, static_find};
+use crate::table::{DynamicMatch, DynamicTable, StaticMatch, static_match};
 use crate::{huffman, integer, precoded};
 
 /// `set-cookie` values shorter than this are sent never-indexed by default: a short secret is
@@ -203,12 +203,20 @@ impl Encoder {
     #[inline]
     fn encode_field(&mut self, field: FieldRef<'_>, indexing: Indexing, dst: &mut impl EncodeBuf) {
         let FieldRef { name, value, .. } = field;
+        let (static_range, policy) = name_info(name);
         let sensitive = match indexing {
-            Indexing::Auto => field.sensitive || sensitive_by_default(name, value),
+            Indexing::Auto => {
+                field.sensitive
+                    || match policy {
+                        Policy::Sensitive => true,
+                        Policy::SensitiveIfShort => value.len() < SHORT_SET_COOKIE,
+                        Policy::Normal | Policy::Volatile => false,
+                    }
+            }
             Indexing::NeverIndexed => true,
             Indexing::Incremental | Indexing::WithoutIndexing => field.sensitive,
         };
-        let stat = static_find(name, value);
+        let stat = static_match(static_range, value);
         if let (StaticMatch::Full(i), false) = (stat, sensitive) {
             // RFC 7541 §6.1: indexed header field, 1-bit pattern then a 7-bit prefix index.
             integer::encode(i, 7, 0x80, dst);
@@ -230,7 +238,11 @@ impl Encoder {
         };
         let index = match indexing {
             _ if sensitive => false,
-            Indexing::Auto => self.worth_indexing(name, value, name_index.is_some()),
+            Indexing::Auto => self.worth_indexing(
+                name.len() + value.len(),
+                name_index.is_some(),
+                policy == Policy::Volatile,
+            ),
             Indexing::Incremental => true,
             Indexing::WithoutIndexing | Indexing::NeverIndexed => false,
         };
@@ -267,44 +279,94 @@ impl Encoder {
         string(value, self.huffman, dst);
     }
 
-    /// Whether adding this field to the table is likely to pay off.
+    /// Whether adding a field (name and value of `len` octets) to the table is likely to pay
+    /// off.
     #[inline]
-    fn worth_indexing(&self, name: &[u8], value: &[u8], name_known: bool) -> bool {
-        let size = name.len() + value.len() + ENTRY_OVERHEAD;
-        if size > self.table.max_size() / 4 * 3 {
+    fn worth_indexing(&self, len: usize, name_known: bool, volatile: bool) -> bool {
+        if len + ENTRY_OVERHEAD > self.table.max_size() / 4 * 3 {
             return false;
         }
         // A value that changes with nearly every message only churns the table; its name is
         // indexed once (when no table has it yet) so later fields can refer to it.
-        !(name_known && volatile_value(name))
+        !(name_known && volatile)
     }
 }
 
-/// Names whose values rarely repeat.
-fn volatile_value(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"content-length"
-            | b"etag"
-            | b"if-modified-since"
-            | b"if-none-match"
-            | b"last-modified"
-            | b"location"
-            | b"age"
-            | b"content-range"
-            | b"grpc-timeout"
-            | b"grpc-message"
-            | b"grpc-status-details-bin"
-    )
+/// What the encoder's policy says about a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    /// Index when it fits.
+    Normal,
+    /// Values rarely repeat: index the name once, never the value.
+    Volatile,
+    /// Always never-indexed (RFC 7541 §7.1.3): credentials.
+    Sensitive,
+    /// Never-indexed when the value is shorter than [`SHORT_SET_COOKIE`] (a short secret is
+    /// the guessable one).
+    SensitiveIfShort,
 }
 
-/// The default never-indexed policy (RFC 7541 §7.1.3).
+/// One `match` on the name for everything the encoder needs to know about it: the static
+/// entries with this name (first and last index) and the policy for its values.
 #[inline]
-fn sensitive_by_default(name: &[u8], value: &[u8]) -> bool {
+fn name_info(name: &[u8]) -> (Option<(u8, u8)>, Policy) {
     match name {
-        b"authorization" | b"proxy-authorization" | b"cookie" => true,
-        b"set-cookie" => value.len() < SHORT_SET_COOKIE,
-        _ => false,
+        b":authority" => (Some((1, 1)), Policy::Normal),
+        b":method" => (Some((2, 3)), Policy::Normal),
+        b":path" => (Some((4, 5)), Policy::Normal),
+        b":scheme" => (Some((6, 7)), Policy::Normal),
+        b":status" => (Some((8, 14)), Policy::Normal),
+        b"accept-charset" => (Some((15, 15)), Policy::Normal),
+        b"accept-encoding" => (Some((16, 16)), Policy::Normal),
+        b"accept-language" => (Some((17, 17)), Policy::Normal),
+        b"accept-ranges" => (Some((18, 18)), Policy::Normal),
+        b"accept" => (Some((19, 19)), Policy::Normal),
+        b"access-control-allow-origin" => (Some((20, 20)), Policy::Normal),
+        b"age" => (Some((21, 21)), Policy::Volatile),
+        b"allow" => (Some((22, 22)), Policy::Normal),
+        b"authorization" => (Some((23, 23)), Policy::Sensitive),
+        b"cache-control" => (Some((24, 24)), Policy::Normal),
+        b"content-disposition" => (Some((25, 25)), Policy::Normal),
+        b"content-encoding" => (Some((26, 26)), Policy::Normal),
+        b"content-language" => (Some((27, 27)), Policy::Normal),
+        b"content-length" => (Some((28, 28)), Policy::Volatile),
+        b"content-location" => (Some((29, 29)), Policy::Normal),
+        b"content-range" => (Some((30, 30)), Policy::Volatile),
+        b"content-type" => (Some((31, 31)), Policy::Normal),
+        b"cookie" => (Some((32, 32)), Policy::Sensitive),
+        b"date" => (Some((33, 33)), Policy::Normal),
+        b"etag" => (Some((34, 34)), Policy::Volatile),
+        b"expect" => (Some((35, 35)), Policy::Normal),
+        b"expires" => (Some((36, 36)), Policy::Normal),
+        b"from" => (Some((37, 37)), Policy::Normal),
+        b"host" => (Some((38, 38)), Policy::Normal),
+        b"if-match" => (Some((39, 39)), Policy::Normal),
+        b"if-modified-since" => (Some((40, 40)), Policy::Volatile),
+        b"if-none-match" => (Some((41, 41)), Policy::Volatile),
+        b"if-range" => (Some((42, 42)), Policy::Normal),
+        b"if-unmodified-since" => (Some((43, 43)), Policy::Normal),
+        b"last-modified" => (Some((44, 44)), Policy::Volatile),
+        b"link" => (Some((45, 45)), Policy::Normal),
+        b"location" => (Some((46, 46)), Policy::Volatile),
+        b"max-forwards" => (Some((47, 47)), Policy::Normal),
+        b"proxy-authenticate" => (Some((48, 48)), Policy::Normal),
+        b"proxy-authorization" => (Some((49, 49)), Policy::Sensitive),
+        b"range" => (Some((50, 50)), Policy::Normal),
+        b"referer" => (Some((51, 51)), Policy::Normal),
+        b"refresh" => (Some((52, 52)), Policy::Normal),
+        b"retry-after" => (Some((53, 53)), Policy::Normal),
+        b"server" => (Some((54, 54)), Policy::Normal),
+        b"set-cookie" => (Some((55, 55)), Policy::SensitiveIfShort),
+        b"strict-transport-security" => (Some((56, 56)), Policy::Normal),
+        b"transfer-encoding" => (Some((57, 57)), Policy::Normal),
+        b"user-agent" => (Some((58, 58)), Policy::Normal),
+        b"vary" => (Some((59, 59)), Policy::Normal),
+        b"via" => (Some((60, 60)), Policy::Normal),
+        b"www-authenticate" => (Some((61, 61)), Policy::Normal),
+        b"grpc-timeout" => (None, Policy::Volatile),
+        b"grpc-message" => (None, Policy::Volatile),
+        b"grpc-status-details-bin" => (None, Policy::Volatile),
+        _ => (None, Policy::Normal),
     }
 }
 
@@ -355,4 +417,25 @@ fn string(s: &[u8], policy: Huffman, dst: &mut impl EncodeBuf) {
 fn raw(s: &[u8], dst: &mut impl EncodeBuf) {
     integer::encode(s.len(), 7, 0x00, dst);
     dst.push_slice(s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::{STATIC_TABLE, static_name_range};
+
+    #[test]
+    fn name_info_agrees_with_the_static_table() {
+        for (name, _) in STATIC_TABLE {
+            assert_eq!(
+                name_info(name.as_bytes()).0,
+                static_name_range(name.as_bytes()),
+                "{name}"
+            );
+        }
+        assert_eq!(name_info(b"x-custom"), (None, Policy::Normal));
+        assert_eq!(name_info(b"grpc-timeout"), (None, Policy::Volatile));
+        assert_eq!(name_info(b"cookie").1, Policy::Sensitive);
+        assert_eq!(name_info(b"set-cookie").1, Policy::SensitiveIfShort);
+    }
 }

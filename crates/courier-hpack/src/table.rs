@@ -22,9 +22,15 @@ pub(crate) enum StaticMatch {
 }
 
 /// Looks a field up in the static table: one `match` on the name, then the few values of it.
-#[inline]
+#[cfg(test)]
 pub(crate) fn static_find(name: &[u8], value: &[u8]) -> StaticMatch {
-    let Some((first, last)) = crate::tables::static_name_range(name) else {
+    static_match(crate::tables::static_name_range(name), value)
+}
+
+/// The static table's answer for a value, given the entries with the field's name.
+#[inline]
+pub(crate) fn static_match(range: Option<(u8, u8)>, value: &[u8]) -> StaticMatch {
+    let Some((first, last)) = range else {
         return StaticMatch::None;
     };
     let (first, last) = (usize::from(first), usize::from(last));
@@ -73,8 +79,13 @@ pub(crate) struct DynamicTable {
 }
 
 impl DynamicTable {
+    /// A table of at most `max_size` octets, with room for a typical gRPC table reserved now so
+    /// that the first header blocks of a connection do not allocate.
     pub(crate) fn new(max_size: usize) -> Self {
+        let reserve = max_size.min(1024);
         Self {
+            entries: VecDeque::with_capacity(if reserve > 0 { 16 } else { 0 }),
+            arena: Vec::with_capacity(reserve),
             max_size,
             ..Self::default()
         }
@@ -179,10 +190,6 @@ impl DynamicTable {
                 s.offset -= self.head;
             }
             self.head = 0;
-        }
-        if self.arena.capacity() == 0 {
-            self.arena.reserve(self.max_size.min(1024));
-            self.entries.reserve(16);
         }
         let offset = self.arena.len();
         self.arena.extend_from_slice(name);
