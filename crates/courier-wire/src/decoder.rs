@@ -346,8 +346,8 @@ impl<'a> Decoder<'a> {
     #[inline]
     pub fn read_str(&mut self) -> Result<&'a str, DecodeError> {
         let s = self.read_len_slice()?;
-        // encoding.md / language guide: a `string` "must always contain UTF-8 encoded text".
-        // <https://protobuf.dev/programming-guides/proto3/#scalar>
+        // proto3.md, Scalar Value Types: "A string must always contain UTF-8 encoded or 7-bit
+        // ASCII text". <https://protobuf.dev/programming-guides/proto3/#scalar>
         std::str::from_utf8(s).map_err(|_| DecodeError::invalid_utf8())
     }
 

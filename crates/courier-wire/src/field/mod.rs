@@ -19,6 +19,23 @@
 //!
 //! The modules are thin wrappers over generic functions on a [`FieldKind`] (the zero-sized types
 //! in [`kind`]); maps use the kinds directly: `map::encode::<kind::String, kind::Int32, _>`.
+//!
+//! # For code generators
+//!
+//! | field shape | Rust type | calls |
+//! |---|---|---|
+//! | proto3 scalar / string / bytes | `T` | `K::encode_implicit`, `K::encoded_len_implicit`, `K::merge` |
+//! | explicit presence (`optional`, proto2) | `Option<T>` | `K::encode_optional`, `K::encoded_len_optional`, `K::merge_optional` |
+//! | repeated scalar, packed | `Vec<T>` | `K::encode_packed`, `K::encoded_len_packed`, `K::merge_repeated` |
+//! | repeated scalar, expanded; repeated string / bytes | `Vec<T>` | `K::encode_repeated`, `K::encoded_len_repeated`, `K::merge_repeated` |
+//! | message | `Option<M>` (`Option<Box<M>>` if recursive) | `message::*_optional` (`message::*_boxed`) |
+//! | repeated message | `Vec<M>` | `message::*_repeated` |
+//! | group (proto2 / `DELIMITED`) | `Option<M>`, `Vec<M>` | `group::*_optional`, `group::*_repeated` |
+//! | map | `HashMap<K, V>` or `BTreeMap<K, V>` | `map::{encode, encoded_len, merge}::<KeyKind, ValueKind, _>` |
+//! | oneof member | `Option<Enum>` | `K::encode` / `K::encoded_len` on the set member; merge a fresh value with `K::merge` and store it (a message member merges into the current value when it is already that member) |
+//! | unknown fields | [`UnknownFields`](crate::UnknownFields) | `merge_field` default arm: `self.unknown_fields.merge_field(tag, dec)`; encode it last |
+//!
+//! `courier_wire::testing::TestAll` is a complete hand-written example of every row.
 
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
