@@ -407,6 +407,8 @@ pub(crate) struct Builder<'a> {
     package: String,
     pub errors: Vec<Diagnostic>,
     pub pending: Vec<PendingOptions<'a>>,
+    /// Where each element's entry in `pending` is, by options path.
+    pending_index: HashMap<Vec<i32>, usize>,
     /// `SourceCodeInfo` locations, in protoc's order (each element before its parts).
     pub locs: Vec<Location>,
     /// The byte span of each location path (the first one recorded), for error positions.
@@ -530,6 +532,7 @@ impl<'a> Builder<'a> {
             package,
             errors: Vec::new(),
             pending: Vec::new(),
+            pending_index: HashMap::new(),
             locs: Vec::new(),
             spans: HashMap::new(),
             max_ranges: Vec::new(),
@@ -568,8 +571,8 @@ impl<'a> Builder<'a> {
 
     /// The pending options of the element whose options field is at `path` (created empty).
     fn pending_at(&mut self, path: &[i32], scope: &str) -> &mut PendingOptions<'a> {
-        let i = match self.pending.iter().rposition(|p| p.path == path) {
-            Some(i) => i,
+        let i = match self.pending_index.get(path) {
+            Some(&i) => i,
             None => {
                 self.pending.push(PendingOptions {
                     path: path.to_vec(),
@@ -577,6 +580,8 @@ impl<'a> Builder<'a> {
                     options: Vec::new(),
                     locs: Vec::new(),
                 });
+                self.pending_index
+                    .insert(path.to_vec(), self.pending.len() - 1);
                 self.pending.len() - 1
             }
         };

@@ -234,13 +234,15 @@ fn check_targets(
     for r in &recs {
         let found = desc
             .and_then(|d| d.field.iter().find(|f| f.number == Some(r.number as i32)))
-            .map(|f| (f, format!("{msg}.{}", f.name())))
+            .map(|f| (f, false))
             .or_else(|| {
                 pool.by_number
                     .get(&(msg.to_string(), r.number as i32))
-                    .map(|(f, _)| (*f, pool.extension_name(f)))
+                    .map(|(f, _)| (*f, true))
             });
-        let Some((f, full)) = found else { continue };
+        let Some((f, is_extension)) = found else {
+            continue;
+        };
         if checked.insert(r.number) {
             let targets = f
                 .options
@@ -248,6 +250,11 @@ fn check_targets(
                 .map(|o| o.targets.as_slice())
                 .unwrap_or(&[]);
             if !targets.is_empty() && !targets.contains(&target) {
+                let full = if is_extension {
+                    pool.extension_name(f)
+                } else {
+                    format!("{msg}.{}", f.name())
+                };
                 errors.push(format!(
                     "Option {full} cannot be set on an entity of type `{entity}`."
                 ));
