@@ -77,6 +77,7 @@ const CI_STEPS: &[Step] = &[
     ("peers", peers::install),
     ("test", test),
     ("hpack stories", hpack::ci),
+    ("protoc-compare", protoc_compare_default),
     ("conformance", conformance::run),
     ("fuzz smoke", fuzz_smoke),
 ];
@@ -130,6 +131,11 @@ fn test() -> Result {
             .args(["test", "--workspace", "--locked"])
             .envs(peers::env()),
     )
+}
+
+/// `protoc-compare` over the default corpus (tests/data/protos).
+fn protoc_compare_default() -> Result {
+    protoc_compare::main(&[])
 }
 
 fn fuzz_smoke() -> Result {
