@@ -16,6 +16,9 @@ pub const DEFAULT_MAX_HEADER_LIST_SIZE: usize = 64 * 1024;
 /// The decoder's default maximum string length: 64 KiB.
 pub const DEFAULT_MAX_STRING_LEN: usize = 64 * 1024;
 
+/// Buffers larger than this are released after the block that needed them.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
 /// Decodes header blocks, keeping the dynamic table in step with the peer's encoder.
 ///
 /// One `Decoder` per connection and direction. Every header block the peer sends must go
@@ -32,8 +35,10 @@ pub const DEFAULT_MAX_STRING_LEN: usize = 64 * 1024;
 /// - the maximum length of one decoded name or value
 ///   ([`set_max_string_len`](Self::set_max_string_len), default 64 KiB).
 ///
-/// Memory used while decoding one block is bounded by the dynamic table size plus a small
-/// multiple of the block's own length.
+/// Memory is bounded: the dynamic table takes at most about twice its maximum size, decoding
+/// holds one field's strings at a time (at most 8/5 of the block's length), and the fields
+/// [`decode`](Self::decode) hands out are bounded by the header list size; buffers that grew for
+/// an unusually large block are given back after it.
 #[derive(Debug)]
 pub struct Decoder {
     table: DynamicTable,
@@ -193,6 +198,9 @@ impl Decoder {
             };
             f(HeaderField::new(name, value).with_never_indexed(never_indexed));
         });
+        if out.capacity() > SCRATCH_KEEP {
+            out = BytesMut::new();
+        }
         self.out = out;
         result
     }
@@ -219,6 +227,9 @@ impl Decoder {
         let mut pos = 0;
         let result = self.decode_block(block, &mut pos, &mut list, &mut f);
         self.scratch.clear();
+        if self.scratch.capacity() > SCRATCH_KEEP {
+            self.scratch = Vec::new();
+        }
         match result {
             Err(kind) => Err(DecoderError::new(kind, pos)),
             Ok(()) => list.over.map_or(Ok(()), Err),
