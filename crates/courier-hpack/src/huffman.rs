@@ -93,10 +93,6 @@ const fn build_tables() -> Tables {
 
 static TABLES: Tables = build_tables();
 
-/// [`CODES`] as one static the encoder indexes (a `const` array indexed at run time may be
-/// copied to the stack first).
-static ENCODE: [(u32, u8); 257] = CODES;
-
 /// The number of bytes `src` takes Huffman-coded.
 #[inline]
 pub(crate) fn encoded_len(src: &[u8]) -> usize {
@@ -114,7 +110,7 @@ pub(crate) fn encode(src: &[u8], dst: &mut impl EncodeBuf) {
     let mut acc: u64 = 0;
     let mut bits: u32 = 0;
     for &b in src {
-        let (code, len) = ENCODE[b as usize];
+        let (code, len) = CODES[b as usize];
         acc = (acc << len) | u64::from(code);
         bits += u32::from(len);
         // Codes have at most 30 bits and at most 31 bits wait in `acc`: it never overflows.
@@ -129,8 +125,11 @@ pub(crate) fn encode(src: &[u8], dst: &mut impl EncodeBuf) {
     // (end-of-string) symbol." <https://www.rfc-editor.org/rfc/rfc7541#section-5.2>
     // The pending `bits` (< 32) left-aligned in a word whose rest is ones; its first
     // ceil(bits / 8) octets are the end of the coding.
+    // (Storing the whole word and truncating beats a variable-length copy.)
     let tail = ((acc << (32 - bits)) as u32) | (((1u64 << (32 - bits)) - 1) as u32);
-    dst.push_slice(&tail.to_be_bytes()[..bits.div_ceil(8) as usize]);
+    let end = dst.len() + bits.div_ceil(8) as usize;
+    dst.push_slice(&tail.to_be_bytes());
+    dst.truncate_to(end);
 }
 
 /// [`encoded_len`] at compile time.
