@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use courier_types::{FileDescriptorProto, FileDescriptorSet, SourceCodeInfo};
+use courier_types::{FeatureSet, FileDescriptorProto, FileDescriptorSet, SourceCodeInfo};
 
 use crate::ast;
 use crate::diag::Diagnostic;
@@ -280,8 +280,10 @@ impl Compiler {
                 link_errors.push((i, Diagnostic::error(span, message)));
             }
         }
+        drop(pool);
+        // Validation sees the options as written, source-retention features included.
         if link_errors.is_empty() {
-            validate::validate(&descriptors, &spans, &mut link_errors);
+            validate::validate(&snapshot, &spans, &mut link_errors);
         }
         if self.source_info {
             for (d, locs) in descriptors.iter_mut().zip(locations) {
@@ -299,6 +301,7 @@ impl Compiler {
         }
         Ok(Compilation {
             files: descriptors,
+            unstripped: snapshot,
             imports: loaded
                 .iter()
                 .map(|l| l.imports.iter().flatten().copied().collect())
@@ -451,6 +454,8 @@ impl Loader<'_> {
 pub struct Compilation {
     /// Every file, imports before importers.
     files: Vec<FileDescriptorProto>,
+    /// `files` before source-retention options were removed (for feature resolution).
+    unstripped: Vec<FileDescriptorProto>,
     /// Per file, the indices of the files it imports.
     imports: Vec<Vec<usize>>,
     /// The files asked for, in the order asked.
@@ -466,6 +471,51 @@ impl Compilation {
     /// The compiled file named `name`.
     pub fn file(&self, name: &str) -> Option<&FileDescriptorProto> {
         self.files.iter().find(|f| f.name.as_deref() == Some(name))
+    }
+
+    /// The editions features in force on one element: `google.protobuf.FeatureSet` with every
+    /// field set, as protoc resolves them. `path` is the element's `SourceCodeInfo` path in
+    /// `file` (`[]` the file, `[4, 0]` its first message, `[4, 0, 2, 1]` that message's second
+    /// field, `[4, 0, 8, 0]` its first oneof, `[5, 0, 2, 0]` the first value of the first enum,
+    /// `[6, 0, 2, 0]` the first method of the first service, `[7, 0]` the first top-level
+    /// extension). `None` if `file` was not compiled or `path` names no such element.
+    ///
+    /// Resolution starts from the defaults of the file's edition (proto2 and proto3 files are
+    /// editions `EDITION_PROTO2` and `EDITION_PROTO3`), then applies the features set by the
+    /// file and by each enclosing element: message → nested message → oneof → field; enum →
+    /// value; service → method; an extension's scope is the message it is declared in (or the
+    /// file). In proto2 and proto3 a field's legacy syntax counts as features, as in protoc:
+    /// `required` is `LEGACY_REQUIRED`, a group is `DELIMITED`, `[packed = true]` is `PACKED`
+    /// and proto3's `[packed = false]` is `EXPANDED`. Source-retention features
+    /// (`enforce_naming_style`, `default_symbol_visibility`) are included. Language features
+    /// (extensions of `FeatureSet`, such as `pb.cpp`) are not resolved.
+    ///
+    /// ```
+    /// use courier_idl::Compiler;
+    ///
+    /// let mut c = Compiler::new();
+    /// c.add_file("a.proto", "edition = \"2023\";\n\
+    ///     option features.field_presence = IMPLICIT;\n\
+    ///     message M { int32 a = 1; M b = 2; }\n");
+    /// let c = c.compile(&["a.proto"]).unwrap();
+    /// const IMPLICIT: i32 = 2;
+    /// const EXPLICIT: i32 = 1;
+    /// let a = c.resolved_features("a.proto", &[4, 0, 2, 0]).unwrap();
+    /// assert_eq!(a.field_presence, Some(IMPLICIT));
+    /// assert_eq!(a.enum_type, Some(1)); // OPEN, the edition 2023 default
+    /// // Message fields always have presence; the file-level IMPLICIT only applies to
+    /// // fields that can be implicit, which is for the code generator to decide.
+    /// let b = c.resolved_features("a.proto", &[4, 0, 2, 1]).unwrap();
+    /// assert_eq!(b.field_presence, Some(IMPLICIT));
+    /// assert!(c.resolved_features("a.proto", &[4, 1]).is_none());
+    /// # let _ = EXPLICIT;
+    /// ```
+    pub fn resolved_features(&self, file: &str, path: &[i32]) -> Option<FeatureSet> {
+        let f = self
+            .unstripped
+            .iter()
+            .find(|f| f.name.as_deref() == Some(file))?;
+        crate::features::resolve(f, path)
     }
 
     /// The files asked for, as protoc's `--descriptor_set_out` writes them; with

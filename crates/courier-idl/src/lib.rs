@@ -6,14 +6,15 @@
 //! include paths, in-memory files and the embedded well-known types ([`Compiler`]); linking
 //! (protobuf's scoping rules, public-import visibility, enum value scoping); interpreting
 //! standard and custom options, including text-format aggregates, with source-retention options
-//! stripped; the validation rules protoc enforces; and `SourceCodeInfo` (spans, leading,
-//! trailing and detached comments). Errors are reported all at once, as
+//! stripped; editions feature resolution per element ([`Compilation::resolved_features`]) and
+//! the checks protoc makes on the resolved features; the validation rules protoc enforces; and
+//! `SourceCodeInfo` (spans, leading, trailing and detached comments). Errors are reported all at once, as
 //! `file:line:col: message` with a source snippet and caret ([`Diagnostic`], [`CompileError`]),
 //! in protoc's wording. Parsing and compiling never panic, never hang, and recursion is bounded
 //! ([`ParseOptions`]).
 //!
 //! What it does not do: code generation (courier-codegen); protoc's warnings (unused imports,
-//! naming style); editions feature resolution beyond the field-level rules protoc checks; the
+//! naming style); resolution of language features (`pb.cpp`, `pb.java`, ...); the
 //! visibility rules of edition 2024 (`export`/`local` are parsed and recorded, not enforced;
 //! option imports also make types visible).
 //!
@@ -38,6 +39,7 @@
 pub mod ast;
 mod compile;
 pub mod diag;
+mod features;
 pub mod lex;
 mod link;
 pub mod names;

@@ -120,22 +120,6 @@ impl<'d> Pool<'d> {
     }
 }
 
-trait Named {
-    fn name(&self) -> &str;
-}
-
-impl Named for EnumDescriptorProto {
-    fn name(&self) -> &str {
-        self.name.as_deref().unwrap_or("")
-    }
-}
-
-impl Named for FieldDescriptorProto {
-    fn name(&self) -> &str {
-        self.name.as_deref().unwrap_or("")
-    }
-}
-
 fn join(scope: &str, name: &str) -> String {
     if scope.is_empty() {
         name.to_string()

@@ -13,6 +13,7 @@ use courier_types::{
 };
 
 use crate::diag::Diagnostic;
+use crate::features;
 use crate::link::{LinkError, MAX_FIELD_NUMBER};
 use crate::names;
 use crate::span::Span;
@@ -88,13 +89,11 @@ struct Validator<'d, 'e> {
     spans: &'d [HashMap<Vec<i32>, Span>],
     file: usize,
     syntax: Syntax,
-    /// The `features.field_presence` in force (editions), from the file and enclosing messages.
-    presence: Option<i32>,
+    /// Whether the fields being checked are a map entry's (`key` and `value`).
+    in_map_entry: bool,
     errors: &'e mut Vec<LinkError>,
 }
 
-/// `FeatureSet.FieldPresence`.
-const PRESENCE_IMPLICIT: i32 = 2;
 /// `FileOptions.OptimizeMode.LITE_RUNTIME`.
 const LITE_RUNTIME: i32 = 3;
 
@@ -110,7 +109,7 @@ pub(crate) fn validate(
         spans,
         file: 0,
         syntax: Syntax::Proto2,
-        presence: None,
+        in_map_entry: false,
         errors,
     };
     // Extension numbers are unique per extendee across the whole compilation.
@@ -120,12 +119,7 @@ pub(crate) fn validate(
         v.syntax = syntax_of(f);
         let package = f.package.clone().unwrap_or_default();
         v.imports(f);
-        let file_presence = f
-            .options
-            .as_ref()
-            .and_then(|o| o.features.as_ref())
-            .and_then(|x| x.field_presence);
-        v.presence = file_presence;
+        v.feature_sets(f);
         for (mi, m) in f.message_type.iter().enumerate() {
             v.message(m, &package, &[4, mi as i32]);
         }
@@ -160,6 +154,56 @@ impl Validator<'_, '_> {
                     &path,
                     format!("Files that do not use optimize_for = LITE_RUNTIME cannot import files which do use this option.  This file is not lite, but it imports \"{dep}\" which is."),
                 );
+            }
+        }
+    }
+
+    /// protoc's checks of each `features` option set (`ResolveFeaturesImpl` and
+    /// `ValidateMergedFeatures`): only in editions, only features the edition has, no
+    /// `LEGACY_REQUIRED` file default, and every merged feature a known value.
+    /// <https://protobuf.dev/editions/features/>
+    fn feature_sets(&mut self, f: &FileDescriptorProto) {
+        let ed = features::edition_of(f);
+        let mut found = Vec::new();
+        features::each_set(f, &mut |p, s| found.push((p.to_vec(), s.clone())));
+        for (path, own) in found {
+            let at = if path.is_empty() {
+                path.clone()
+            } else {
+                [&path[..], &[1]].concat()
+            };
+            if self.syntax != Syntax::Editions {
+                self.error(&at, "Features are only valid under editions.");
+                continue;
+            }
+            for def in &features::FEATURES {
+                if def.get(&own).is_some() && def.introduced > ed {
+                    self.error(
+                        &at,
+                        format!(
+                            "google.protobuf.FeatureSet.{} wasn't introduced until edition {} and can't be used in edition {}",
+                            def.name,
+                            features::edition_name(def.introduced),
+                            features::edition_name(ed)
+                        ),
+                    );
+                }
+            }
+            if path.is_empty() && own.field_presence == Some(features::LEGACY_REQUIRED) {
+                self.error(&at, "Required presence can't be specified by default.");
+            }
+            if let Some(merged) = features::resolve(f, &path) {
+                for def in &features::FEATURES {
+                    if def.get(&merged) == Some(0) {
+                        self.error(
+                            &at,
+                            format!(
+                                "Feature field `{}` must resolve to a known value, found {}",
+                                def.name, def.unknown
+                            ),
+                        );
+                    }
+                }
             }
         }
     }
@@ -326,25 +370,117 @@ impl Validator<'_, '_> {
                     ),
                 );
             }
+            self.in_map_entry = m.options.as_ref().and_then(|o| o.map_entry) == Some(true);
             self.field_rules(f, &fp, &full);
+            self.in_map_entry = false;
         }
         self.json_names(m, path);
 
-        let outer = self.presence;
-        if let Some(p) = m
-            .options
-            .as_ref()
-            .and_then(|o| o.features.as_ref())
-            .and_then(|x| x.field_presence)
-        {
-            self.presence = Some(p);
-        }
         for (i, n) in m.nested_type.iter().enumerate() {
             self.message(n, &full, &sub(&[3, i as i32]));
         }
-        self.presence = outer;
         for (i, e) in m.enum_type.iter().enumerate() {
             self.enumeration(e, &full, &sub(&[4, i as i32]));
+        }
+    }
+
+    /// protoc's checks of a field's features in editions (`ValidateFieldFeatures`): the legacy
+    /// `packed` option, then the resolved features, then the features the field sets itself.
+    /// <https://protobuf.dev/editions/features/>
+    fn field_features(
+        &mut self,
+        f: &FieldDescriptorProto,
+        fp: &[i32],
+        is_message: bool,
+        repeated: bool,
+    ) {
+        let ty = PType(f.r#type.unwrap_or(0));
+        let name_path = [fp, &[1]].concat();
+        let opts = f.options.as_ref();
+        if opts.and_then(|o| o.packed).is_some() {
+            self.error(&name_path, "Field option packed is not allowed under editions.  Use the repeated_field_encoding feature to control this behavior.");
+        }
+        let Some(resolved) = features::resolve(&self.files[self.file], fp) else {
+            return;
+        };
+        let extension = f.extendee.is_some();
+        // protoc's `has_presence()` is false only for these.
+        let implicit = resolved.field_presence == Some(features::IMPLICIT)
+            && !repeated
+            && !is_message
+            && f.oneof_index.is_none()
+            && !extension;
+        if implicit && f.default_value.is_some() {
+            self.error(
+                &name_path,
+                "Implicit presence fields can't specify defaults.",
+            );
+        }
+        if implicit
+            && ty == PType::TYPE_ENUM
+            && let Some(t) = &f.type_name
+            && let Some(&(_, file)) = self.index.enums.get(t.trim_start_matches('.'))
+            && let Some(path) = features::enum_path(&self.files[file], t.trim_start_matches('.'))
+            && features::resolve(&self.files[file], &path)
+                .is_some_and(|e| e.enum_type != Some(features::OPEN))
+        {
+            self.error(
+                &name_path,
+                "Implicit presence enum fields must always be open.",
+            );
+        }
+        if extension && resolved.field_presence == Some(features::LEGACY_REQUIRED) {
+            self.error(&name_path, "Extensions can't be required.");
+        }
+        // The features a map entry's fields carry are copied from the map field, which is
+        // checked itself.
+        if self.in_map_entry {
+            return;
+        }
+        let own = opts.and_then(|o| o.features.as_ref());
+        let is_map = repeated_map(self, f);
+        if let Some(presence) = own.and_then(|x| x.field_presence) {
+            if f.oneof_index.is_some() {
+                self.error(&name_path, "Oneof fields can't specify field presence.");
+            } else if repeated {
+                self.error(&name_path, "Repeated fields can't specify field presence.");
+            } else if extension && presence != features::LEGACY_REQUIRED {
+                self.error(&name_path, "Extensions can't specify field presence.");
+            } else if is_message && presence == features::IMPLICIT {
+                self.error(
+                    &name_path,
+                    "Message fields can't specify implicit presence.",
+                );
+            }
+        }
+        if !repeated && own.and_then(|x| x.repeated_field_encoding).is_some() {
+            self.error(
+                &name_path,
+                "Only repeated fields can specify repeated field encoding.",
+            );
+        }
+        if ty != PType::TYPE_STRING && !is_map && own.and_then(|x| x.utf8_validation).is_some() {
+            self.error(
+                &name_path,
+                "Only string fields can specify utf8 validation.",
+            );
+        }
+        let packable = repeated
+            && !matches!(
+                ty,
+                PType::TYPE_STRING | PType::TYPE_BYTES | PType::TYPE_MESSAGE | PType::TYPE_GROUP
+            );
+        if !packable && own.and_then(|x| x.repeated_field_encoding) == Some(features::PACKED) {
+            self.error(
+                &name_path,
+                "Only repeated primitive fields can specify PACKED repeated field encoding.",
+            );
+        }
+        if (!is_message || is_map) && own.and_then(|x| x.message_encoding).is_some() {
+            self.error(
+                &name_path,
+                "Only message fields can specify message encoding.",
+            );
         }
     }
 
@@ -455,77 +591,7 @@ impl Validator<'_, '_> {
             );
         }
         if self.syntax == Syntax::Editions {
-            let name_path = [fp, &[1]].concat();
-            let features = opts.and_then(|o| o.features.as_ref());
-            if features.and_then(|x| x.message_encoding).is_some() && !is_message {
-                self.error(
-                    &name_path,
-                    "Only message fields can specify message encoding.",
-                );
-            }
-            if features.and_then(|x| x.repeated_field_encoding).is_some() && !repeated {
-                self.error(
-                    &name_path,
-                    "Only repeated fields can specify repeated field encoding.",
-                );
-            }
-            if features.and_then(|x| x.utf8_validation).is_some()
-                && ty != PType::TYPE_STRING
-                && !repeated_map(self, f)
-            {
-                self.error(
-                    &name_path,
-                    "Only string fields can specify utf8 validation.",
-                );
-            }
-            if ty == PType::TYPE_ENUM
-                && !repeated
-                && f.oneof_index.is_none()
-                && f.extendee.is_none()
-                && features.and_then(|x| x.field_presence).or(self.presence)
-                    == Some(PRESENCE_IMPLICIT)
-                && let Some(t) = &f.type_name
-                && let Some(&(e, file)) = self.index.enums.get(t.trim_start_matches('.'))
-                && closed_by_features(e, &self.files[file])
-            {
-                self.error(
-                    &name_path,
-                    "Implicit presence enum fields must always be open.",
-                );
-            }
-            if opts.and_then(|o| o.packed).is_some() {
-                self.error(&name_path, "Field option packed is not allowed under editions.  Use the repeated_field_encoding feature to control this behavior.");
-            }
-            let own = opts
-                .and_then(|o| o.features.as_ref())
-                .and_then(|x| x.field_presence);
-            if own.is_some() {
-                if repeated {
-                    self.error(&name_path, "Repeated fields can't specify field presence.");
-                } else if f.extendee.is_some() {
-                    self.error(&name_path, "Extensions can't specify field presence.");
-                } else if f.oneof_index.is_some() {
-                    self.error(&name_path, "Oneof fields can't specify field presence.");
-                } else if is_message && own == Some(PRESENCE_IMPLICIT) {
-                    self.error(
-                        &name_path,
-                        "Message fields can't specify implicit presence.",
-                    );
-                }
-            }
-            let resolved = own.or(self.presence);
-            if resolved == Some(PRESENCE_IMPLICIT)
-                && !repeated
-                && !is_message
-                && f.oneof_index.is_none()
-                && f.extendee.is_none()
-                && f.default_value.is_some()
-            {
-                self.error(
-                    &name_path,
-                    "Implicit presence fields can't specify defaults.",
-                );
-            }
+            self.field_features(f, fp, is_message, repeated);
         }
         if ty == PType::TYPE_ENUM
             && let Some(d) = &f.default_value
@@ -622,7 +688,8 @@ impl Validator<'_, '_> {
         let open = match self.syntax {
             Syntax::Proto3 => true,
             Syntax::Proto2 => false,
-            Syntax::Editions => !closed_by_features(e, &self.files[self.file]),
+            Syntax::Editions => features::resolve(&self.files[self.file], path)
+                .is_some_and(|x| x.enum_type == Some(features::OPEN)),
         };
         if open
             && let Some(first) = e.value.first()
@@ -832,22 +899,6 @@ fn type_path(fp: &[i32], ty: PType) -> Vec<i32> {
         _ => 5,
     };
     [fp, &[field]].concat()
-}
-
-/// Whether an editions enum is closed by its own or its file's `features.enum_type`.
-fn closed_by_features(e: &EnumDescriptorProto, file: &FileDescriptorProto) -> bool {
-    const CLOSED: i32 = 2;
-    let own = e
-        .options
-        .as_ref()
-        .and_then(|o| o.features.as_ref())
-        .and_then(|f| f.enum_type);
-    let file_level = file
-        .options
-        .as_ref()
-        .and_then(|o| o.features.as_ref())
-        .and_then(|f| f.enum_type);
-    own.or(file_level) == Some(CLOSED)
 }
 
 /// protoc's enum value name normalization: drop the enum's name as a prefix (ignoring case and
