@@ -33,7 +33,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         HeaderField::new(":authority", authority),
         HeaderField::new(":path", path),
     ];
-    let (send, mut recv) = client.send_request(headers, post.is_none()).await?;
+    let (mut send, mut recv) = client.send_request(headers, post.is_none()).await?;
     if let Some(body) = post {
         send.send_data(Bytes::from(body), true).await?;
     }

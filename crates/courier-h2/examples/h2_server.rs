@@ -57,7 +57,7 @@ async fn handle(mut req: Incoming) {
                 HeaderField::new("content-length", len),
                 HeaderField::new("content-type", "text/plain"),
             ];
-            match req.respond.send_headers(headers, false).await {
+            match req.respond.send_headers(headers, false) {
                 Ok(()) => req.respond.send_data(Bytes::from_static(HELLO), true).await,
                 Err(e) => Err(e),
             }
@@ -68,7 +68,7 @@ async fn handle(mut req: Incoming) {
                     HeaderField::new(":status", "200"),
                     HeaderField::new("content-length", body.len().to_string()),
                 ];
-                match req.respond.send_headers(headers, body.is_empty()).await {
+                match req.respond.send_headers(headers, body.is_empty()) {
                     Ok(()) if !body.is_empty() => {
                         req.respond.send_data(Bytes::from(body), true).await
                     }
@@ -77,11 +77,9 @@ async fn handle(mut req: Incoming) {
             }
             Err(e) => Err(e),
         },
-        _ => {
-            req.respond
-                .send_headers(vec![HeaderField::new(":status", "404")], true)
-                .await
-        }
+        _ => req
+            .respond
+            .send_headers(vec![HeaderField::new(":status", "404")], true),
     };
     if let Err(e) = result {
         eprintln!("stream {}: {e}", req.stream_id);

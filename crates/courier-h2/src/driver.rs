@@ -10,7 +10,6 @@
 //! Backpressure: [`SendStream::send_data`] waits while the stream's send buffer is full;
 //! receive windows are reopened as the application takes data from [`RecvStream::data`].
 
-use std::collections::HashMap;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -22,6 +21,8 @@ use courier_hpack::HeaderField;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::connection::message::{SectionKind, check_outgoing};
+use crate::idmap::IdMap;
 use crate::{
     CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
     Reason, Role, StreamId,
@@ -65,10 +66,11 @@ impl core::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Where a command's outcome goes.
-type Reply = oneshot::Sender<Result<(), Error>>;
+/// Where a blocking DATA command's outcome goes: the send-buffer room left after it.
+type DataReply = oneshot::Sender<Result<usize, Error>>;
 /// Where an opened stream's identifier and event channel go.
-type OpenReply = oneshot::Sender<Result<(StreamId, mpsc::UnboundedReceiver<StreamEvent>), Error>>;
+type OpenReply =
+    oneshot::Sender<Result<(StreamId, mpsc::UnboundedReceiver<StreamEvent>, usize), Error>>;
 
 enum Cmd {
     Open {
@@ -80,18 +82,18 @@ enum Cmd {
         id: StreamId,
         headers: Vec<HeaderField>,
         end_stream: bool,
-        reply: Reply,
     },
+    /// DATA; with a reply, the caller waits until the stream's send buffer took it and learns
+    /// the room left.
     Data {
         id: StreamId,
         data: Bytes,
         end_stream: bool,
-        reply: Reply,
+        reply: Option<DataReply>,
     },
     Trailers {
         id: StreamId,
         trailers: Vec<HeaderField>,
-        reply: Reply,
     },
     Reset {
         id: StreamId,
@@ -105,7 +107,7 @@ enum Cmd {
 }
 
 enum StreamEvent {
-    Headers(FieldSection, bool),
+    Headers(Box<FieldSection>, bool),
     Data(Bytes, bool),
     Trailers(Vec<HeaderField>),
     Reset(Reason, bool),
@@ -131,7 +133,8 @@ pub struct Incoming {
 #[derive(Debug)]
 pub struct RecvStream {
     id: StreamId,
-    rx: mpsc::UnboundedReceiver<StreamEvent>,
+    /// `None` for a request without content: nothing more can arrive.
+    rx: Option<mpsc::UnboundedReceiver<StreamEvent>>,
     cmds: mpsc::UnboundedSender<Cmd>,
     ended: bool,
     trailers: Option<Vec<HeaderField>>,
@@ -153,14 +156,14 @@ impl core::fmt::Debug for Cmd {
 impl RecvStream {
     fn new(
         id: StreamId,
-        rx: mpsc::UnboundedReceiver<StreamEvent>,
+        rx: Option<mpsc::UnboundedReceiver<StreamEvent>>,
         cmds: mpsc::UnboundedSender<Cmd>,
     ) -> Self {
         RecvStream {
             id,
+            ended: rx.is_none(),
             rx,
             cmds,
-            ended: false,
             trailers: None,
             head: None,
         }
@@ -185,8 +188,11 @@ impl RecvStream {
         if let Some(h) = self.head.take() {
             return Ok(h);
         }
+        let Some(rx) = &mut self.rx else {
+            return Err(Error::Closed);
+        };
         loop {
-            match self.rx.recv().await {
+            match rx.recv().await {
                 Some(StreamEvent::Headers(section, end)) => {
                     if section
                         .pseudo
@@ -196,7 +202,7 @@ impl RecvStream {
                         continue;
                     }
                     self.ended |= end;
-                    return Ok((section, end));
+                    return Ok((*section, end));
                 }
                 Some(ev @ (StreamEvent::Reset(..) | StreamEvent::Closed(_))) => {
                     return Err(Self::fail(ev));
@@ -213,8 +219,9 @@ impl RecvStream {
         if self.ended {
             return None;
         }
+        let rx = self.rx.as_mut()?;
         loop {
-            match self.rx.recv().await {
+            match rx.recv().await {
                 Some(StreamEvent::Data(data, end)) => {
                     self.ended |= end;
                     if !data.is_empty() {
@@ -236,7 +243,7 @@ impl RecvStream {
                 Some(StreamEvent::Headers(section, end)) => {
                     // A response head arriving before `response()` was awaited.
                     self.ended |= end;
-                    self.head = Some((section, end));
+                    self.head = Some((*section, end));
                     if end {
                         return None;
                     }
@@ -263,10 +270,19 @@ impl RecvStream {
 }
 
 /// The sending half of a stream.
-#[derive(Clone, Debug)]
+///
+/// Headers and trailers are checked here and queued without waiting for the driver. Content is
+/// queued without waiting while it fits the room this handle knows the stream's send buffer
+/// has ([`Config::max_send_buffer_per_stream`]); otherwise [`send_data`](Self::send_data) waits
+/// for the driver to take it, which is the backpressure.
+#[derive(Debug)]
 pub struct SendStream {
     id: StreamId,
     cmds: mpsc::UnboundedSender<Cmd>,
+    /// Send-buffer room known free: never more than the driver's real room.
+    credit: usize,
+    /// Which header sections this side sends: responses (server) or requests (client).
+    kind: SectionKind,
 }
 
 impl SendStream {
@@ -275,52 +291,63 @@ impl SendStream {
         self.id
     }
 
-    async fn call(
-        &self,
-        make: impl FnOnce(oneshot::Sender<Result<(), Error>>) -> Cmd,
-    ) -> Result<(), Error> {
-        let (tx, rx) = oneshot::channel();
-        self.cmds.send(make(tx)).map_err(|_| Error::Closed)?;
-        rx.await.map_err(|_| Error::Closed)?
+    fn check(fields: &[HeaderField], kind: SectionKind) -> Result<(), Error> {
+        check_outgoing(fields, kind).map_err(|why| {
+            Error::Command(CommandError::with_detail(
+                CommandErrorKind::InvalidHeaders,
+                why,
+            ))
+        })
     }
 
-    /// Sends a header section (a server's response).
-    pub async fn send_headers(
-        &self,
-        headers: Vec<HeaderField>,
-        end_stream: bool,
-    ) -> Result<(), Error> {
+    /// Sends a header section (a server's response, or a 1xx interim response).
+    pub fn send_headers(&self, headers: Vec<HeaderField>, end_stream: bool) -> Result<(), Error> {
+        Self::check(&headers, self.kind)?;
         let id = self.id;
-        self.call(|reply| Cmd::Headers {
-            id,
-            headers,
-            end_stream,
-            reply,
-        })
-        .await
+        self.cmds
+            .send(Cmd::Headers {
+                id,
+                headers,
+                end_stream,
+            })
+            .map_err(|_| Error::Closed)
     }
 
     /// Sends content; waits while the stream's send buffer is full.
-    pub async fn send_data(&self, data: Bytes, end_stream: bool) -> Result<(), Error> {
+    pub async fn send_data(&mut self, data: Bytes, end_stream: bool) -> Result<(), Error> {
         let id = self.id;
-        self.call(|reply| Cmd::Data {
-            id,
-            data,
-            end_stream,
-            reply,
-        })
-        .await
+        if data.len() <= self.credit {
+            self.credit -= data.len();
+            return self
+                .cmds
+                .send(Cmd::Data {
+                    id,
+                    data,
+                    end_stream,
+                    reply: None,
+                })
+                .map_err(|_| Error::Closed);
+        }
+        let (tx, rx) = oneshot::channel();
+        self.cmds
+            .send(Cmd::Data {
+                id,
+                data,
+                end_stream,
+                reply: Some(tx),
+            })
+            .map_err(|_| Error::Closed)?;
+        self.credit = rx.await.map_err(|_| Error::Closed)??;
+        Ok(())
     }
 
     /// Ends the message with trailers.
-    pub async fn send_trailers(&self, trailers: Vec<HeaderField>) -> Result<(), Error> {
+    pub fn send_trailers(&self, trailers: Vec<HeaderField>) -> Result<(), Error> {
+        Self::check(&trailers, SectionKind::Trailers)?;
         let id = self.id;
-        self.call(|reply| Cmd::Trailers {
-            id,
-            trailers,
-            reply,
-        })
-        .await
+        self.cmds
+            .send(Cmd::Trailers { id, trailers })
+            .map_err(|_| Error::Closed)
     }
 
     /// Resets the stream.
@@ -353,13 +380,15 @@ impl Client {
                 reply: tx,
             })
             .map_err(|_| Error::Closed)?;
-        let (id, events) = rx.await.map_err(|_| Error::Closed)??;
+        let (id, events, credit) = rx.await.map_err(|_| Error::Closed)??;
         Ok((
             SendStream {
                 id,
                 cmds: self.cmds.clone(),
+                credit,
+                kind: SectionKind::Trailers,
             },
-            RecvStream::new(id, events, self.cmds.clone()),
+            RecvStream::new(id, Some(events), self.cmds.clone()),
         ))
     }
 
@@ -395,13 +424,15 @@ where
     T: AsyncRead + AsyncWrite + Unpin,
 {
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
-    let driver = Driver::new(
+    let send_buffer = config.max_send_buffer_per_stream;
+    let mut driver = Driver::new(
         io,
         Connection::new(Role::Client, config, Instant::now()),
         cmd_rx,
         cmds.clone(),
         None,
     );
+    driver.send_buffer = send_buffer;
     (Client { cmds }, driver.run())
 }
 
@@ -413,13 +444,15 @@ where
 {
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (in_tx, incoming) = mpsc::unbounded_channel();
-    let driver = Driver::new(
+    let send_buffer = config.max_send_buffer_per_stream;
+    let mut driver = Driver::new(
         io,
         Connection::new(Role::Server, config, Instant::now()),
         cmd_rx,
         cmds.clone(),
         Some(in_tx),
     );
+    driver.send_buffer = send_buffer;
     (Server { incoming, cmds }, driver.run())
 }
 
@@ -429,9 +462,11 @@ struct Driver<T> {
     cmd_rx: mpsc::UnboundedReceiver<Cmd>,
     cmds: mpsc::UnboundedSender<Cmd>,
     incoming: Option<mpsc::UnboundedSender<Incoming>>,
-    streams: HashMap<StreamId, mpsc::UnboundedSender<StreamEvent>>,
+    streams: IdMap<mpsc::UnboundedSender<StreamEvent>>,
+    /// The send-buffer size every stream starts with.
+    send_buffer: usize,
     /// DATA waiting for send-buffer room, per stream, with the caller's reply.
-    blocked: HashMap<StreamId, (Bytes, bool, Reply)>,
+    blocked: IdMap<(Bytes, bool, DataReply)>,
     read_buf: Vec<u8>,
     write_buf: Bytes,
     read_closed: bool,
@@ -452,8 +487,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             cmd_rx,
             cmds,
             incoming,
-            streams: HashMap::new(),
-            blocked: HashMap::new(),
+            streams: IdMap::default(),
+            blocked: IdMap::default(),
+            send_buffer: 0,
             read_buf: vec![0; 64 * 1024],
             write_buf: Bytes::new(),
             read_closed: false,
@@ -473,6 +509,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 end_stream,
                 reply,
             } => {
+                let credit = self.send_buffer;
                 let r = self
                     .conn
                     .open_stream(&headers, end_stream)
@@ -480,7 +517,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     .map(|id| {
                         let (tx, rx) = mpsc::unbounded_channel();
                         self.streams.insert(id, tx);
-                        (id, rx)
+                        (id, rx, credit)
                     });
                 let _ = reply.send(r);
             }
@@ -488,13 +525,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 id,
                 headers,
                 end_stream,
-                reply,
             } => {
-                let _ = reply.send(
-                    self.conn
-                        .send_headers(id, &headers, end_stream)
-                        .map_err(cmd_err),
-                );
+                // Checked by the handle; what remains is the stream having been reset, which
+                // the application learns from its receiving half.
+                let _ = self.conn.send_headers(id, &headers, end_stream);
             }
             Cmd::Data {
                 id,
@@ -502,12 +536,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 end_stream,
                 reply,
             } => self.try_send_data(id, data, end_stream, reply),
-            Cmd::Trailers {
-                id,
-                trailers,
-                reply,
-            } => {
-                let _ = reply.send(self.conn.send_trailers(id, trailers).map_err(cmd_err));
+            Cmd::Trailers { id, trailers } => {
+                let _ = self.conn.send_trailers(id, trailers);
             }
             Cmd::Reset { id, reason } => {
                 let _ = self.conn.reset(id, reason);
@@ -518,13 +548,26 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
     }
 
-    fn try_send_data(&mut self, id: StreamId, data: Bytes, end_stream: bool, reply: Reply) {
+    fn try_send_data(
+        &mut self,
+        id: StreamId,
+        data: Bytes,
+        end_stream: bool,
+        reply: Option<DataReply>,
+    ) {
         match self.conn.send_data(id, data.clone(), end_stream) {
+            // A handle that did not wait never queues beyond the room it was told of; if the
+            // stream is gone, its receiving half reports why.
             Err(e) if e.kind() == CommandErrorKind::SendBufferFull => {
-                self.blocked.insert(id, (data, end_stream, reply));
+                if let Some(reply) = reply {
+                    self.blocked.insert(id, (data, end_stream, reply));
+                }
             }
             r => {
-                let _ = reply.send(r.map_err(Error::Command));
+                if let Some(reply) = reply {
+                    let room = self.conn.send_capacity(id);
+                    let _ = reply.send(r.map(|()| room).map_err(Error::Command));
+                }
             }
         }
     }
@@ -538,21 +581,27 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     end_stream,
                 } => {
                     if let Some(tx) = self.streams.get(&stream_id) {
-                        let _ = tx.send(StreamEvent::Headers(section, end_stream));
+                        let _ = tx.send(StreamEvent::Headers(Box::new(section), end_stream));
+                        if end_stream {
+                            self.streams.remove(&stream_id);
+                        }
                     } else if let Some(incoming) = &self.incoming {
-                        let (tx, rx) = mpsc::unbounded_channel();
-                        self.streams.insert(stream_id, tx);
+                        // A request without content needs no channel for its body.
+                        let rx = (!end_stream).then(|| {
+                            let (tx, rx) = mpsc::unbounded_channel();
+                            self.streams.insert(stream_id, tx);
+                            rx
+                        });
                         let _ = incoming.send(Incoming {
                             stream_id,
                             request: section,
                             end_stream,
-                            body: RecvStream {
-                                ended: end_stream,
-                                ..RecvStream::new(stream_id, rx, self.cmds.clone())
-                            },
+                            body: RecvStream::new(stream_id, rx, self.cmds.clone()),
                             respond: SendStream {
                                 id: stream_id,
                                 cmds: self.cmds.clone(),
+                                credit: self.send_buffer,
+                                kind: SectionKind::Response,
                             },
                         });
                     }
@@ -568,9 +617,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                         // Nobody listens: return the credit at once.
                         _ => self.conn.consume(stream_id, len),
                     }
+                    if end_stream {
+                        // The peer's side is complete: nothing more to route.
+                        self.streams.remove(&stream_id);
+                    }
                 }
                 Event::Trailers { stream_id, fields } => {
-                    if let Some(tx) = self.streams.get(&stream_id) {
+                    if let Some(tx) = self.streams.remove(&stream_id) {
                         let _ = tx.send(StreamEvent::Trailers(fields));
                     }
                 }
@@ -588,7 +641,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 }
                 Event::Writable { stream_id } => {
                     if let Some((data, end, reply)) = self.blocked.remove(&stream_id) {
-                        self.try_send_data(stream_id, data, end, reply);
+                        self.try_send_data(stream_id, data, end, Some(reply));
                     }
                 }
                 Event::Closed { error } => {

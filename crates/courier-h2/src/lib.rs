@@ -38,6 +38,7 @@ mod connection;
 #[cfg(feature = "tokio")]
 pub mod driver;
 pub mod frame;
+mod idmap;
 
 pub use codes::{FrameType, Reason, SettingId};
 pub use connection::{

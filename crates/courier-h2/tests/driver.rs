@@ -20,7 +20,6 @@ async fn echo(mut req: Incoming) {
     let body = req.body.collect().await.unwrap();
     req.respond
         .send_headers(vec![HeaderField::new(":status", "200")], false)
-        .await
         .unwrap();
     let len = body.len();
     if len > 0 {
@@ -31,7 +30,6 @@ async fn echo(mut req: Incoming) {
     }
     req.respond
         .send_trailers(vec![HeaderField::new("x-len", len.to_string())])
-        .await
         .unwrap();
 }
 
@@ -59,7 +57,7 @@ async fn echo_over_duplex_with_backpressure() {
     let conn = tokio::spawn(conn);
 
     let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 249) as u8).collect();
-    let (send, mut recv) = client
+    let (mut send, mut recv) = client
         .send_request(request("POST", "/"), false)
         .await
         .unwrap();
@@ -103,7 +101,7 @@ async fn many_concurrent_requests_over_tcp() {
         let client = client.clone();
         tasks.push(tokio::spawn(async move {
             let body = format!("request {i}").repeat(i as usize + 1);
-            let (send, mut recv) = client
+            let (mut send, mut recv) = client
                 .send_request(request("POST", "/"), false)
                 .await
                 .unwrap();

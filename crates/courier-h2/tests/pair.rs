@@ -390,3 +390,26 @@ fn send_buffer_is_bounded() {
         .send_data(id, Bytes::from(vec![0; 20_000]), true)
         .unwrap();
 }
+
+#[test]
+fn end_of_stream_marker_is_taken_even_with_a_full_buffer() {
+    let mut cfg = Config::default();
+    cfg.max_send_buffer_per_stream = 1000;
+    let mut p = Pair::with_configs(cfg, Config::default());
+    let id = p.client.open_stream(&post("/"), false).unwrap();
+    // The first chunk is taken whatever its size; the buffer is now over its bound.
+    p.client
+        .send_data(id, Bytes::from(vec![1; 5000]), false)
+        .unwrap();
+    assert_eq!(
+        p.client
+            .send_data(id, Bytes::from(vec![1; 10]), false)
+            .unwrap_err()
+            .kind(),
+        CommandErrorKind::SendBufferFull
+    );
+    p.client.send_data(id, Bytes::new(), true).unwrap();
+    p.drive();
+    let (body, ended) = body_of(&p.take_server_events(), id);
+    assert_eq!((body.len(), ended), (5000, true));
+}

@@ -85,54 +85,71 @@ impl SectionBuilder {
 
     /// Takes the next decoded field.
     pub(crate) fn push(&mut self, field: HeaderField) {
+        if self.inspect(&field) {
+            self.section.fields.push(field);
+        }
+    }
+
+    /// Checks `field` and records pseudo-header values; returns whether it is a regular field
+    /// to keep.
+    fn inspect(&mut self, field: &HeaderField) -> bool {
         if self.error.is_some() {
-            return;
+            return false;
         }
         let name = field.name();
         if let Some(pseudo_name) = name.strip_prefix(b":") {
             // RFC 9113 §8.3: "Pseudo-header fields MUST NOT appear in a trailer section."
             // <https://www.rfc-editor.org/rfc/rfc9113#section-8.3>
             if self.kind == SectionKind::Trailers {
-                return self.fail("pseudo-header field in trailers");
+                self.fail("pseudo-header field in trailers");
+                return false;
             }
             // RFC 9113 §8.3: "Any request or response that contains a pseudo-header field that
             // appears in a field block after a regular field line MUST be treated as malformed
             // (Section 8.1.1)." <https://www.rfc-editor.org/rfc/rfc9113#section-8.3>
             if self.seen_regular {
-                return self.fail("pseudo-header field after a regular field");
+                self.fail("pseudo-header field after a regular field");
+                return false;
             }
             let value = field.value().clone();
             self.push_pseudo(pseudo_name, value);
-            return;
+            return false;
         }
         self.seen_regular = true;
         if let Err(why) = check_name(name).and_then(|()| check_value(field.value())) {
-            return self.fail(why);
+            self.fail(why);
+            return false;
         }
         match name.as_ref() {
             // RFC 9113 §8.2.2: "Any message containing connection-specific header fields MUST
             // be treated as malformed (Section 8.1.1)."
             // <https://www.rfc-editor.org/rfc/rfc9113#section-8.2.2>
             b"connection" | b"proxy-connection" | b"keep-alive" | b"transfer-encoding"
-            | b"upgrade" => return self.fail("connection-specific header field"),
+            | b"upgrade" => {
+                self.fail("connection-specific header field");
+                return false;
+            }
             // RFC 9113 §8.2.2: "The only exception to this is the TE header field, which MAY be
             // present in an HTTP/2 request; when it is, it MUST NOT contain any value other than
             // "trailers"." <https://www.rfc-editor.org/rfc/rfc9113#section-8.2.2>
             b"te" if field.value().as_ref() != b"trailers" => {
-                return self.fail("te header field with a value other than \"trailers\"");
+                self.fail("te header field with a value other than \"trailers\"");
+                return false;
             }
             b"content-length" if self.kind != SectionKind::Trailers => {
                 let Some(n) = parse_content_length(field.value()) else {
-                    return self.fail("invalid content-length");
+                    self.fail("invalid content-length");
+                    return false;
                 };
                 if self.content_length.is_some_and(|prev| prev != n) {
-                    return self.fail("conflicting content-length values");
+                    self.fail("conflicting content-length values");
+                    return false;
                 }
                 self.content_length = Some(n);
             }
             _ => {}
         }
-        self.section.fields.push(field);
+        true
     }
 
     fn push_pseudo(&mut self, name: &[u8], value: Bytes) {
@@ -271,7 +288,7 @@ fn parse_status(v: &[u8]) -> Option<u16> {
 pub(crate) fn check_outgoing(fields: &[HeaderField], kind: SectionKind) -> Result<(), Malformed> {
     let mut b = SectionBuilder::new(kind);
     for f in fields {
-        b.push(f.clone());
+        b.inspect(f);
     }
     b.finish().map(|_| ())
 }

@@ -9,10 +9,10 @@
 
 mod config;
 mod error;
-mod message;
+pub(crate) mod message;
 mod stream;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
@@ -30,6 +30,7 @@ use crate::frame::{
     GoAway, Headers, MAX_WINDOW_SIZE, Ping, PushPromise, RstStream, Setting, Settings, StreamId,
     WindowUpdate,
 };
+use crate::idmap::{IdMap, IdSet};
 use error::{Fault, classify};
 use message::{SectionBuilder, SectionKind};
 use stream::{RecvPhase, SendEnd, State, Stream};
@@ -226,13 +227,13 @@ pub struct Connection {
     hpack_enc: HpackEncoder,
 
     events: VecDeque<Event>,
-    streams: HashMap<StreamId, Stream>,
+    streams: IdMap<Stream>,
     /// Streams with output that may be sendable, in round-robin order.
     ready: VecDeque<StreamId>,
-    closed_ids: HashMap<StreamId, ClosedHow>,
+    closed_ids: IdMap<ClosedHow>,
     closed_order: VecDeque<StreamId>,
     /// Peer-initiated streams reset before the application took their first event.
-    reset_unaccepted: HashSet<StreamId>,
+    reset_unaccepted: IdSet,
 
     next_local_id: u32,
     /// The highest stream id the peer has opened or promised.
@@ -295,11 +296,11 @@ impl Connection {
             hpack_dec,
             hpack_enc: HpackEncoder::new(courier_hpack::DEFAULT_TABLE_SIZE),
             events: VecDeque::new(),
-            streams: HashMap::new(),
+            streams: IdMap::default(),
             ready: VecDeque::new(),
-            closed_ids: HashMap::new(),
+            closed_ids: IdMap::default(),
             closed_order: VecDeque::new(),
-            reset_unaccepted: HashSet::new(),
+            reset_unaccepted: IdSet::default(),
             next_local_id: match role {
                 Role::Client => 1,
                 Role::Server => 2,
@@ -1896,7 +1897,8 @@ impl Connection {
         }
         // Bounded send buffer (CVE-2019-9511/9517): refuse to queue without limit for a peer
         // that does not open its window.
-        if s.send_queued > 0 && s.send_queued + data.len() > max {
+        // An empty chunk (the end-of-stream marker) is always taken.
+        if !data.is_empty() && s.send_queued > 0 && s.send_queued + data.len() > max {
             s.want_writable = true;
             return Err(CommandError::new(CommandErrorKind::SendBufferFull));
         }
