@@ -4,7 +4,8 @@
 //! What it does: tokenizing ([`lex`]) and parsing ([`parse()`]) proto2, proto3 and editions
 //! (2023, 2024) into an [`ast::File`] with a [`Span`] on every part; loading files through
 //! include paths, in-memory files and the embedded well-known types ([`Compiler`]); linking
-//! (protobuf's scoping rules, public-import visibility, enum value scoping); interpreting
+//! (protobuf's scoping rules, public-import visibility, edition 2024 symbol visibility, enum
+//! value scoping); interpreting
 //! standard and custom options, including text-format aggregates, with source-retention options
 //! stripped; editions feature resolution per element ([`Compilation::resolved_features`]) and
 //! the checks protoc makes on the resolved features; the validation rules protoc enforces; and
@@ -14,9 +15,10 @@
 //! ([`ParseOptions`]).
 //!
 //! What it does not do: code generation (courier-codegen); protoc's warnings (unused imports,
-//! naming style); resolution of language features (`pb.cpp`, `pb.java`, ...); the
-//! visibility rules of edition 2024 (`export`/`local` are parsed and recorded, not enforced;
-//! option imports also make types visible).
+//! naming style); resolution of language features (`pb.cpp`, `pb.java`, ...); edition 2024's
+//! `STRICT` visibility rules beyond making every type local (`export`/`local` and
+//! `default_symbol_visibility` are enforced on type references; `import option` files serve
+//! options only).
 //!
 //! ```
 //! use courier_idl::{parse, Compiler, SourceFile};

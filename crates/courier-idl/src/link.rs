@@ -72,6 +72,20 @@ impl SymKind {
 pub(crate) struct Symbol {
     pub kind: SymKind,
     pub file: usize,
+    /// Whether (and why) the symbol is local to its file (edition 2024 visibility).
+    pub local: Local,
+}
+
+/// Edition 2024's symbol visibility: whether a message or enum may be used outside its file.
+/// <https://protobuf.dev/editions/features/#symbol-vis>
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Local {
+    /// Visible from any file that imports its file.
+    No,
+    /// Marked `local`.
+    Explicit,
+    /// Local by the file's `default_symbol_visibility` (its value's name).
+    Default(&'static str),
 }
 
 /// Every name defined by the files of a compilation.
@@ -105,11 +119,14 @@ impl Symbols {
             file: index,
             file_name: file.name,
             errors,
+            package: String::new(),
+            default_visibility: default_visibility(file.ast),
         };
         let mut package = String::new();
         for item in &file.ast.items {
             if let ast::FileItem::Package(p) = item {
                 package = p.name.text();
+                c.package = package.clone();
                 let mut prefix = String::new();
                 for part in &p.name.parts {
                     if !prefix.is_empty() {
@@ -175,6 +192,10 @@ struct Collector<'s, 'e> {
     file: usize,
     file_name: &'s str,
     errors: &'e mut Vec<LinkError>,
+    /// The file's package.
+    package: String,
+    /// Edition 2024 and later: the file's `features.default_symbol_visibility` (value name).
+    default_visibility: Option<&'static str>,
 }
 
 impl Collector<'_, '_> {
@@ -194,6 +215,7 @@ impl Collector<'_, '_> {
         self.symbols.map.entry(name.to_string()).or_insert(Symbol {
             kind: SymKind::Package,
             file: self.file,
+            local: Local::No,
         });
         let files = self.symbols.packages.entry(name.to_string()).or_default();
         if !files.contains(&self.file) {
@@ -230,8 +252,33 @@ impl Collector<'_, '_> {
             Symbol {
                 kind,
                 file: self.file,
+                local: Local::No,
             },
         );
+    }
+
+    /// Marks the message or enum `full` just added as local when edition 2024's rules say so:
+    /// `local` is local and `export` is not; otherwise the file's
+    /// `features.default_symbol_visibility` decides (`EXPORT_TOP_LEVEL`, the default, makes
+    /// nested types local; `LOCAL_ALL` and `STRICT` every type).
+    fn visibility(&mut self, full: &str, scope: &str, written: Option<ast::Visibility>) {
+        let Some(default) = self.default_visibility else {
+            return;
+        };
+        let local = match written {
+            Some(ast::Visibility::Local) => Local::Explicit,
+            Some(ast::Visibility::Export) => Local::No,
+            None => match default {
+                "EXPORT_ALL" => Local::No,
+                "EXPORT_TOP_LEVEL" if scope == self.package => Local::No,
+                _ => Local::Default(default),
+            },
+        };
+        if let Some(sym) = self.symbols.map.get_mut(full)
+            && sym.file == self.file
+        {
+            sym.local = local;
+        }
     }
 
     fn file_name_of(&self, file: usize) -> String {
@@ -245,6 +292,7 @@ impl Collector<'_, '_> {
     fn message(&mut self, scope: &str, m: &ast::Message) {
         let full = join(scope, &m.name.name);
         self.add(&full, SymKind::Message, m.name.span, scope);
+        self.visibility(&full, scope, m.visibility.map(|(v, _)| v));
         self.message_body(&full, &m.items);
     }
 
@@ -335,6 +383,7 @@ impl Collector<'_, '_> {
     fn enumeration(&mut self, scope: &str, e: &ast::Enum) {
         let full = join(scope, &e.name.name);
         self.add(&full, SymKind::Enum, e.name.span, scope);
+        self.visibility(&full, scope, e.visibility.map(|(v, _)| v));
         for item in &e.items {
             if let ast::EnumItem::Value(v) = item {
                 // protoc: "enum values use C++ scoping rules, meaning that enum values are
@@ -374,6 +423,37 @@ impl Collector<'_, '_> {
     }
 }
 
+/// For edition 2024 and later files, the `features.default_symbol_visibility` in force (the
+/// edition's default, `EXPORT_TOP_LEVEL`, unless the file sets it); `None` before 2024, where
+/// every symbol is visible.
+fn default_visibility(file: &ast::File) -> Option<&'static str> {
+    let Some(ast::Syntax::Edition(e)) = file.syntax.as_ref().map(|s| &s.syntax) else {
+        return None;
+    };
+    if e.as_str() < "2024" {
+        return None;
+    }
+    let mut value = "EXPORT_TOP_LEVEL";
+    for item in &file.items {
+        if let ast::FileItem::Option(o) = item
+            && let [a, b] = &o.name.parts[..]
+            && !a.is_extension
+            && !b.is_extension
+            && a.name.text() == "features"
+            && b.name.text() == "default_symbol_visibility"
+            && let ast::OptionValue::Literal(ast::Literal::Ident { ident, .. }) = &o.value
+        {
+            value = match ident.name.as_str() {
+                "EXPORT_ALL" => "EXPORT_ALL",
+                "LOCAL_ALL" => "LOCAL_ALL",
+                "STRICT" => "STRICT",
+                _ => "EXPORT_TOP_LEVEL",
+            };
+        }
+    }
+    Some(value)
+}
+
 /// The field's name in descriptors: a group's field is its type name in lower case.
 fn field_name(f: &ast::Field) -> String {
     match f.ty {
@@ -401,8 +481,10 @@ pub(crate) struct Builder<'a> {
     symbols: &'a Symbols,
     files: &'a [LinkFile<'a>],
     file: usize,
-    /// Files whose symbols this file may use.
+    /// Files whose types this file may use.
     visible: HashSet<usize>,
+    /// Files whose extensions this file's options may use (`visible` and option imports).
+    option_visible: HashSet<usize>,
     syntax: Syntax,
     package: String,
     pub errors: Vec<Diagnostic>,
@@ -475,10 +557,22 @@ fn message_at<'f>(
 }
 
 /// The files `file` can see: itself, its direct imports, and (transitively) what those import
-/// publicly.
-pub(crate) fn visible_files(files: &[LinkFile<'_>], file: usize) -> HashSet<usize> {
+/// publicly. Files imported with `import option` (edition 2024) count only for options.
+pub(crate) fn visible_files(
+    files: &[LinkFile<'_>],
+    file: usize,
+    for_options: bool,
+) -> HashSet<usize> {
     let mut visible = HashSet::from([file]);
-    let mut stack: Vec<usize> = files[file].imports.iter().flatten().copied().collect();
+    let mut stack: Vec<usize> = files[file]
+        .ast
+        .items
+        .iter()
+        .filter_map(import_of)
+        .zip(&files[file].imports)
+        .filter(|(imp, _)| for_options || imp.kind != ast::ImportKind::Option)
+        .filter_map(|(_, dep)| *dep)
+        .collect();
     while let Some(f) = stack.pop() {
         if visible.insert(f) {
             for (i, imp) in files[f].ast.items.iter().filter_map(import_of).enumerate() {
@@ -527,7 +621,8 @@ impl<'a> Builder<'a> {
             symbols,
             files,
             file,
-            visible: visible_files(files, file),
+            visible: visible_files(files, file, false),
+            option_visible: visible_files(files, file, true),
             syntax,
             package,
             errors: Vec::new(),
@@ -619,16 +714,21 @@ impl<'a> Builder<'a> {
     }
 
     /// protoc's `FindSymbol`: the symbol, if defined in a file this file can see.
-    fn find(&self, name: &str) -> Result<Option<Symbol>, usize> {
+    fn find(&self, name: &str, for_options: bool) -> Result<Option<Symbol>, usize> {
         let Some(sym) = self.symbols.get(name) else {
             return Ok(None);
         };
-        if self.visible.contains(&sym.file) {
+        let visible = if for_options {
+            &self.option_visible
+        } else {
+            &self.visible
+        };
+        if visible.contains(&sym.file) {
             return Ok(Some(sym));
         }
         if sym.kind == SymKind::Package
             && let Some(files) = self.symbols.packages.get(name)
-            && files.iter().any(|f| self.visible.contains(f))
+            && files.iter().any(|f| visible.contains(f))
         {
             return Ok(Some(sym));
         }
@@ -638,9 +738,12 @@ impl<'a> Builder<'a> {
     /// protoc's `LookupSymbol`: resolves `name` relative to the element named `relative_to`,
     /// trying each enclosing scope from the innermost out.
     fn lookup(&self, name: &str, relative_to: &str, types_only: bool) -> Lookup {
+        // Type lookups see only ordinary imports; option (extension) lookups also see option
+        // imports.
+        let for_options = !types_only;
         let mut hidden = None;
         let mut found = |full: &str| -> Option<Symbol> {
-            match self.find(full) {
+            match self.find(full, for_options) {
                 Ok(s) => s,
                 Err(file) => {
                     hidden.get_or_insert((full.to_string(), file));
@@ -699,10 +802,37 @@ impl<'a> Builder<'a> {
         name: &ast::TypeName,
         relative_to: &str,
     ) -> Option<(String, SymKind)> {
+        self.resolve_type_as(name, relative_to, "")
+    }
+
+    /// [`Self::resolve_type`], with protoc's description of the use (`target of extend`) for
+    /// visibility errors.
+    fn resolve_type_as(
+        &mut self,
+        name: &ast::TypeName,
+        relative_to: &str,
+        usage: &str,
+    ) -> Option<(String, SymKind)> {
         let text = name.text();
         match self.lookup(&text, relative_to, true) {
             Lookup::Found(full, sym) => {
-                if sym.kind.is_type() {
+                if sym.kind.is_type() && sym.file != self.file && sym.local != Local::No {
+                    // protoc (edition 2024 symbol visibility): a `local` type "cannot be
+                    // accessed outside its own file".
+                    // <https://protobuf.dev/editions/features/#symbol-vis>
+                    let why = match sym.local {
+                        Local::Default(v) => format!(
+                            "defaulted to local from file-level 'option features.default_symbol_visibility = '{v}';"
+                        ),
+                        _ => "is explicitly marked 'local'".to_string(),
+                    };
+                    let msg = format!(
+                        "Symbol \"{full}\", defined in \"{}\" {usage} is not visible from \"{}\". It {why} and cannot be accessed outside its own file",
+                        self.files[sym.file].name, self.files[self.file].name
+                    );
+                    self.error(name.span, msg);
+                    None
+                } else if sym.kind.is_type() {
                     Some((full, sym.kind))
                 } else {
                     self.error(name.span, format!("\"{text}\" is not a type."));
@@ -1108,7 +1238,7 @@ impl<'a> Builder<'a> {
         fd.label = Some(label.0);
         if let Some(x) = extendee {
             self.loc(&sub(&[2]), x.span, None);
-            if let Some((ext_full, kind)) = self.resolve_type(x, &full) {
+            if let Some((ext_full, kind)) = self.resolve_type_as(x, &full, "target of extend") {
                 if kind == SymKind::Message {
                     fd.extendee = Some(format!(".{ext_full}"));
                 } else {
