@@ -4,6 +4,7 @@
 //! what the tests need, idempotently, and runs every check in order, printing each step.
 
 mod bench;
+mod codegen;
 mod conformance;
 mod fuzz;
 mod h2_peers;
@@ -27,8 +28,10 @@ commands:
   fuzz [--smoke] [--seconds N] [TARGET...]
                          build the fuzz targets on stable and run them for a bounded time
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
+  codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   h2-peers               courier-h2 against curl, nghttp, h2load (100k requests), nghttpd, Python h2
+  conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
   protoc-compare [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
@@ -48,6 +51,8 @@ fn main() -> ExitCode {
         "test" => peers::install().and_then(|()| test()),
         "fuzz" => fuzz::main(rest),
         "bench" => bench::main(rest),
+        "conformance" => conformance::main(rest),
+        "codegen" => codegen::main(rest),
         "conformance" => conformance::main(rest),
         "h2-peers" => h2_peers::main(rest),
         "hpack-stories" => hpack::main(rest),
