@@ -180,3 +180,108 @@ fn wait_for(port: u16) -> util::Result {
     }
     Err(format!("nothing listens on port {port} after 10 s"))
 }
+
+/// `cargo xtask bench h2`: h2load against courier-h2's `h2_server` example and a hyper 1.x
+/// server doing the same work (`benches/examples/hyper_h2_server.rs`), alternating, three
+/// rounds each; writes the medians to docs/benchmarks.md.
+pub(crate) fn bench() -> util::Result {
+    peers::apt(&[("h2load", "nghttp2-client")])?;
+    util::step("bench h2: build both servers");
+    util::run(util::cargo().args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "courier-h2",
+        "--example",
+        "h2_server",
+    ]))?;
+    util::run(util::cargo().args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "courier-benches",
+        "--example",
+        "hyper_h2_server",
+    ]))?;
+    let examples = util::target_dir().join("release/examples");
+    let work = util::target_dir().join("h2-bench");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let post_body = work.join("post-1k.bin");
+    std::fs::write(&post_body, vec![b'x'; 1024]).map_err(|e| e.to_string())?;
+
+    let start = |bin: &str| -> util::Result<(Guard, u16)> {
+        let port = free_port()?;
+        let child = Command::new(examples.join(bin))
+            .args(["--port", &port.to_string()])
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("start {bin}: {e}"))?;
+        let guard = Guard(child);
+        wait_for(port)?;
+        Ok((guard, port))
+    };
+    let (_courier, courier_port) = start("h2_server")?;
+    let (_hyper, hyper_port) = start("hyper_h2_server")?;
+
+    let rows: [(&str, Vec<String>); 2] = [
+        ("get", vec![]),
+        (
+            "post_1k_echo",
+            vec!["-d".to_owned(), post_body.display().to_string()],
+        ),
+    ];
+    let mut table = String::from(
+        "h2load `-t 1 -n 200000 -c 10 -m 100` against each server; requests per second, median of 3 \
+         alternating rounds; the ratio is courier ÷ hyper, so above 1 means Courier is faster.\n\n\
+         | row | courier-h2 req/s | hyper 1.x req/s | ratio |\n|---|---:|---:|---:|\n",
+    );
+    for (row, extra) in &rows {
+        let mut courier = Vec::new();
+        let mut hyper = Vec::new();
+        for round in 0..3 {
+            util::step(&format!("bench h2: {row}, round {}", round + 1));
+            courier.push(h2load(courier_port, extra)?);
+            hyper.push(h2load(hyper_port, extra)?);
+        }
+        let (c, h) = (median(&mut courier), median(&mut hyper));
+        eprintln!(
+            "    {row}: courier {c:.0} req/s, hyper {h:.0} req/s, ratio {:.2}",
+            c / h
+        );
+        table.push_str(&format!("| {row} | {c:.0} | {h:.0} | {:.2} |\n", c / h));
+    }
+    crate::bench::write_section("h2", "cargo xtask bench h2", &table)
+}
+
+fn h2load(port: u16, extra: &[String]) -> util::Result<f64> {
+    let url = format!("http://127.0.0.1:{port}/");
+    let out = util::output(
+        Command::new("h2load")
+            .args(["-t", "1", "-n", "200000", "-c", "10", "-m", "100"])
+            .args(extra)
+            .arg(&url),
+    )?;
+    let ok = out
+        .lines()
+        .any(|l| l.contains("200000 succeeded, 0 failed, 0 errored"));
+    expect(ok, "h2load: every request succeeded")?;
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("finished in"))
+        .ok_or("h2load printed no summary")?;
+    // "finished in 2.02s, 98815.40 req/s, 4.52MB/s"
+    let rps = line
+        .split(", ")
+        .find(|p| p.ends_with(" req/s"))
+        .and_then(|p| p.trim_end_matches(" req/s").parse::<f64>().ok())
+        .ok_or_else(|| format!("cannot read req/s from {line:?}"))?;
+    eprintln!("    port {port}: {rps:.0} req/s");
+    Ok(rps)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
