@@ -9,6 +9,7 @@ mod conformance;
 mod fuzz;
 mod h2_peers;
 mod hpack;
+mod interop;
 mod peers;
 mod protoc_compare;
 mod util;
@@ -23,7 +24,7 @@ usage: cargo xtask <command> [args]
 
 commands:
   ci                     every check CI runs: fmt, clippy, peers, tests (peers required), fuzz smoke
-  peers                  install the real peers the tests use (Python venv in .peers/)
+  peers                  install the real peers the tests use (Python venv, Node packages in .peers/)
   test                   cargo test --workspace with the installed peers required
   fuzz [--smoke] [--seconds N] [TARGET...]
                          build the fuzz targets on stable and run them for a bounded time
@@ -32,6 +33,10 @@ commands:
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   h2-peers               courier-h2 against curl, nghttp, h2load (100k requests), nghttpd, Python h2
+  interop [--pairs C-S,...] [--cases A,...]
+                         gRPC interop matrix: Courier, grpcio and grpc-js clients and servers
+                         (default pairs: courier-courier,courier-python,python-courier,
+                         node-courier,courier-node), 0 failures
   conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
   protoc-compare [DIR...]
@@ -56,6 +61,7 @@ fn main() -> ExitCode {
         "conformance" => conformance::main(rest),
         "codegen" => codegen::main(rest),
         "conformance" => conformance::main(rest),
+        "interop" => interop::main(rest),
         "h2-peers" => h2_peers::main(rest),
         "hpack-stories" => hpack::main(rest),
         "protoc-compare" => protoc_compare::main(rest),

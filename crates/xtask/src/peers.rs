@@ -1,5 +1,7 @@
 //! Real peers the tests check Courier against, installed by the project itself, idempotently:
-//! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio).
+//! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio),
+//! and Node packages (@grpc/grpc-js, @grpc/proto-loader) for the interop matrix, installed with
+//! `npm ci` into `.peers/node` from `tests/peers/node/package{,-lock}.json`.
 //!
 //! Tests find the peers through environment variables that [`env`] returns:
 //! `COURIER_PYTHON` is the virtual environment's interpreter, and `COURIER_REQUIRE_PEERS=1` makes
@@ -34,11 +36,50 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     // libFuzzer (cargo-fuzz) is C++ and builds with the system compiler.
     ("g++", "g++"),
     ("python3", "python3"),
+    // The Node interop peers (@grpc/grpc-js).
+    ("node", "nodejs"),
+    ("npm", "npm"),
 ];
 
 /// Installs every peer that is missing. Safe to run again: it only does what is not done.
 pub(crate) fn install() -> Result {
     apt(APT_PACKAGES)?;
+    install_python()?;
+    install_node()
+}
+
+/// Where the Node peers' packages are installed (`NODE_PATH` for the Node interop peers).
+pub(crate) fn node_modules() -> PathBuf {
+    dir().join("node/node_modules")
+}
+
+/// `npm ci` of tests/peers/node's lock file into `.peers/node`, redone only when the lock changes.
+fn install_node() -> Result {
+    util::step("peers: Node packages (@grpc/grpc-js, @grpc/proto-loader)");
+    let src = util::root().join("tests/peers/node");
+    let dst = dir().join("node");
+    let read =
+        |p: PathBuf| std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()));
+    let lock = read(src.join("package-lock.json"))?;
+    let stamp = dst.join("courier-lock.json");
+    if node_modules().is_dir() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&lock) {
+        eprintln!("    up to date: {}", dst.display());
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dst).map_err(|e| format!("{}: {e}", dst.display()))?;
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(src.join(file), dst.join(file)).map_err(|e| format!("copy {file}: {e}"))?;
+    }
+    util::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dst),
+    )?;
+    std::fs::write(&stamp, lock).map_err(|e| format!("writing {}: {e}", stamp.display()))
+}
+
+/// The Python virtual environment and its pinned packages.
+fn install_python() -> Result {
     util::step("peers: Python virtual environment");
     let venv = dir().join("venv");
     if !python().exists() {
