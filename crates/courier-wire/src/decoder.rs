@@ -203,6 +203,8 @@ impl<'a> Decoder<'a> {
         Ok(v)
     }
 
+    // Not forced inline: inlining the unrolled decoder into every varint field made whole-message
+    // decodes cost more instructions (measured with benches/benches/wire_icount.rs).
     #[inline]
     fn read_varint_bounded(&mut self) -> Result<u64, DecodeError> {
         let v = self.read_varint_multi()?;
