@@ -70,6 +70,21 @@ impl FrameDecoder {
             buf.reserve(total - buf.len());
             return Ok(None);
         }
+        // Control frames are parsed in place: no shared handle on the buffer, no refcount.
+        let control = match head.frame_type {
+            FrameType::PRIORITY => Some(decode_priority(head, &buf[FRAME_HEADER_LEN..total])),
+            FrameType::RST_STREAM => Some(decode_rst_stream(head, &buf[FRAME_HEADER_LEN..total])),
+            FrameType::SETTINGS => Some(decode_settings(head, &buf[FRAME_HEADER_LEN..total])),
+            FrameType::PING => Some(decode_ping(head, &buf[FRAME_HEADER_LEN..total])),
+            FrameType::WINDOW_UPDATE => {
+                Some(decode_window_update(head, &buf[FRAME_HEADER_LEN..total]))
+            }
+            _ => None,
+        };
+        if let Some(result) = control {
+            buf.advance(total);
+            return result.map(Some);
+        }
         let mut payload = buf.split_to(total).freeze();
         payload.advance(FRAME_HEADER_LEN);
         decode_payload(head, payload).map(Some)
