@@ -531,7 +531,21 @@ impl<'a> Gen<'a> {
             oneof_slot[i] = Some(oneofs.len());
             oneofs.push(OneofPlan {
                 rust_field: names::field(&oname),
-                enum_name: names::camel(&oname),
+                enum_name: {
+                    // The oneof's enum shares the nested module with the nested types.
+                    let camel = names::camel(&oname);
+                    let clashes = m
+                        .nested_type
+                        .iter()
+                        .filter_map(|n| n.name.as_deref())
+                        .chain(m.enum_type.iter().filter_map(|e| e.name.as_deref()))
+                        .any(|n| names::type_name(n) == camel);
+                    if clashes {
+                        format!("{camel}Oneof")
+                    } else {
+                        camel
+                    }
+                },
                 doc,
                 members: Vec::new(),
                 full: format!("{full}.{oname}"),
@@ -1012,7 +1026,43 @@ fn module(ty: &FieldTy) -> String {
     }
 }
 
+/// The fixed encoded size of one value of `s`, for kinds that have one.
+fn fixed_size(s: &Scalar) -> Option<usize> {
+    match s.module {
+        "bool" => Some(1),
+        "fixed32" | "sfixed32" | "float" => Some(4),
+        "fixed64" | "sfixed64" | "double" => Some(8),
+        _ => None,
+    }
+}
+
 fn len_expr(p: &FieldPlan) -> String {
+    // Fixed-size kinds: the size is a constant (key length included).
+    if let FieldTy::Scalar(s, None) = &p.ty {
+        if let Some(size) = fixed_size(s) {
+            let total = courier_wire::key_len(p.number) + size;
+            let f = &p.rust;
+            match &p.card {
+                Card::Implicit if s.module == "bool" => {
+                    return format!("(if self.{f} {{ {total} }} else {{ 0 }})");
+                }
+                Card::Implicit if matches!(s.module, "float" | "double") => {
+                    // -0.0 is written: compare the bits, not the value.
+                    return format!("(if self.{f}.to_bits() != 0 {{ {total} }} else {{ 0 }})");
+                }
+                Card::Implicit => {
+                    return format!("(if self.{f} != 0 {{ {total} }} else {{ 0 }})");
+                }
+                Card::Optional => {
+                    return format!("(if self.{f}.is_some() {{ {total} }} else {{ 0 }})");
+                }
+                Card::Repeated { packed: false } => {
+                    return format!("{total} * self.{f}.len()");
+                }
+                _ => {}
+            }
+        }
+    }
     let m = module(&p.ty);
     let (n, f) = (p.number, &p.rust);
     let boxed = matches!(p.ty, FieldTy::Message { boxed: true, .. });

@@ -153,18 +153,18 @@ impl ::courier_wire::Message for Everything {
         ::courier_wire::field::int32::encoded_len_optional(1, &self.req)
             + ::courier_wire::field::string::encoded_len_optional(2, &self.s)
             + ::courier_wire::field::bytes::encoded_len_optional(3, &self.b)
-            + ::courier_wire::field::double::encoded_len_optional(4, &self.d)
-            + ::courier_wire::field::float::encoded_len_optional(5, &self.f)
+            + (if self.d.is_some() { 9 } else { 0 })
+            + (if self.f.is_some() { 5 } else { 0 })
             + ::courier_wire::field::uint32::encoded_len_optional(6, &self.u)
             + ::courier_wire::field::sint64::encoded_len_optional(7, &self.neg)
-            + ::courier_wire::field::bool::encoded_len_optional(8, &self.flag)
+            + (if self.flag.is_some() { 2 } else { 0 })
             + ::courier_wire::field::enumeration::encoded_len_optional(9, &self.kind)
             + ::courier_wire::field::fixed32::encoded_len_packed(10, &self.packed)
-            + ::courier_wire::field::sfixed64::encoded_len_optional(11, &self.sf)
+            + (if self.sf.is_some() { 9 } else { 0 })
             + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(12, &self.by_name)
             + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Enum, _>(13, &self.kinds)
             + ::courier_wire::field::group::encoded_len_optional(14, &self.result)
-            + ::courier_wire::field::float::encoded_len_optional(23, &self.f2)
+            + (if self.f2.is_some() { 6 } else { 0 })
             + match &self.choice {
                     ::core::option::Option::Some(everything::Choice::Name(v)) => ::courier_wire::field::string::encoded_len(17, v),
                     ::core::option::Option::Some(everything::Choice::Id(v)) => ::courier_wire::field::int32::encoded_len(18, v),

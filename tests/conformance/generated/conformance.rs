@@ -325,7 +325,7 @@ impl ::courier_wire::Message for ConformanceRequest {
             + ::courier_wire::field::string::encoded_len_implicit(4, &self.message_type)
             + ::courier_wire::field::enumeration::encoded_len_implicit(5, &self.test_category)
             + ::courier_wire::field::message::encoded_len_optional(6, &self.jspb_encoding_options)
-            + ::courier_wire::field::bool::encoded_len_implicit(9, &self.print_unknown_fields)
+            + (if self.print_unknown_fields { 2 } else { 0 })
             + match &self.payload {
                     ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => ::courier_wire::field::bytes::encoded_len(1, v),
                     ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => ::courier_wire::field::string::encoded_len(2, v),
@@ -665,7 +665,7 @@ impl ::courier_wire::Message for JspbEncodingConfig {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bool::encoded_len_implicit(1, &self.use_jspb_array_any_format)
+        (if self.use_jspb_array_any_format { 2 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 

@@ -1015,7 +1015,7 @@ impl ::courier_wire::Message for DoubleValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::double::encoded_len_implicit(1, &self.value)
+        (if self.value.to_bits() != 0 { 9 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 
@@ -1067,7 +1067,7 @@ impl ::courier_wire::Message for FloatValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::float::encoded_len_implicit(1, &self.value)
+        (if self.value.to_bits() != 0 { 5 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 
@@ -1327,7 +1327,7 @@ impl ::courier_wire::Message for BoolValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bool::encoded_len_implicit(1, &self.value)
+        (if self.value { 2 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 

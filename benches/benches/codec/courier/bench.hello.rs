@@ -52,9 +52,9 @@ impl ::courier_wire::Message for Hello {
     fn encoded_len(&self) -> usize {
         ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
             + ::courier_wire::field::string::encoded_len_implicit(2, &self.greeting)
-            + ::courier_wire::field::double::encoded_len_implicit(3, &self.score)
-            + ::courier_wire::field::float::encoded_len_implicit(4, &self.ratio)
-            + ::courier_wire::field::bool::encoded_len_implicit(5, &self.active)
+            + (if self.score.to_bits() != 0 { 9 } else { 0 })
+            + (if self.ratio.to_bits() != 0 { 5 } else { 0 })
+            + (if self.active { 2 } else { 0 })
             + ::courier_wire::field::int32::encoded_len_implicit(6, &self.count)
             + ::courier_wire::field::int64::encoded_len_implicit(7, &self.id)
             + ::courier_wire::field::message::encoded_len_repeated(10, &self.items)
@@ -176,7 +176,7 @@ impl ::courier_wire::Message for Item {
     fn encoded_len(&self) -> usize {
         ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
             + ::courier_wire::field::int32::encoded_len_implicit(2, &self.quantity)
-            + ::courier_wire::field::double::encoded_len_implicit(3, &self.price)
+            + (if self.price.to_bits() != 0 { 9 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 

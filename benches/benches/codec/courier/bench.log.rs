@@ -46,7 +46,7 @@ impl ::courier_wire::Message for LogRecord {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::fixed64::encoded_len_implicit(1, &self.timestamp_nanos)
+        (if self.timestamp_nanos != 0 { 9 } else { 0 })
             + ::courier_wire::field::string::encoded_len_implicit(2, &self.level)
             + ::courier_wire::field::string::encoded_len_implicit(3, &self.service)
             + ::courier_wire::field::string::encoded_len_implicit(4, &self.host)

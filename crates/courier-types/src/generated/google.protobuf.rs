@@ -345,9 +345,9 @@ impl ::courier_wire::Message for Method {
     fn encoded_len(&self) -> usize {
         ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
             + ::courier_wire::field::string::encoded_len_implicit(2, &self.request_type_url)
-            + ::courier_wire::field::bool::encoded_len_implicit(3, &self.request_streaming)
+            + (if self.request_streaming { 2 } else { 0 })
             + ::courier_wire::field::string::encoded_len_implicit(4, &self.response_type_url)
-            + ::courier_wire::field::bool::encoded_len_implicit(5, &self.response_streaming)
+            + (if self.response_streaming { 2 } else { 0 })
             + ::courier_wire::field::message::encoded_len_repeated(6, &self.options)
             + ::courier_wire::field::enumeration::encoded_len_implicit(7, &self.syntax)
             + ::courier_wire::field::string::encoded_len_implicit(8, &self.edition)
@@ -1493,8 +1493,8 @@ pub mod extension_range_options {
             ::courier_wire::field::int32::encoded_len_optional(1, &self.number)
                 + ::courier_wire::field::string::encoded_len_optional(2, &self.full_name)
                 + ::courier_wire::field::string::encoded_len_optional(3, &self.r#type)
-                + ::courier_wire::field::bool::encoded_len_optional(5, &self.reserved)
-                + ::courier_wire::field::bool::encoded_len_optional(6, &self.repeated)
+                + (if self.reserved.is_some() { 2 } else { 0 })
+                + (if self.repeated.is_some() { 2 } else { 0 })
                 + self.unknown_fields.encoded_len()
         }
 
@@ -1666,7 +1666,7 @@ impl ::courier_wire::Message for FieldDescriptorProto {
             + ::courier_wire::field::message::encoded_len_optional(8, &self.options)
             + ::courier_wire::field::int32::encoded_len_optional(9, &self.oneof_index)
             + ::courier_wire::field::string::encoded_len_optional(10, &self.json_name)
-            + ::courier_wire::field::bool::encoded_len_optional(17, &self.proto3_optional)
+            + (if self.proto3_optional.is_some() { 3 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 
@@ -2431,8 +2431,8 @@ impl ::courier_wire::Message for MethodDescriptorProto {
             + ::courier_wire::field::string::encoded_len_optional(2, &self.input_type)
             + ::courier_wire::field::string::encoded_len_optional(3, &self.output_type)
             + ::courier_wire::field::message::encoded_len_optional(4, &self.options)
-            + ::courier_wire::field::bool::encoded_len_optional(5, &self.client_streaming)
-            + ::courier_wire::field::bool::encoded_len_optional(6, &self.server_streaming)
+            + (if self.client_streaming.is_some() { 2 } else { 0 })
+            + (if self.server_streaming.is_some() { 2 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 
@@ -2671,15 +2671,15 @@ impl ::courier_wire::Message for FileOptions {
         ::courier_wire::field::string::encoded_len_optional(1, &self.java_package)
             + ::courier_wire::field::string::encoded_len_optional(8, &self.java_outer_classname)
             + ::courier_wire::field::enumeration::encoded_len_optional(9, &self.optimize_for)
-            + ::courier_wire::field::bool::encoded_len_optional(10, &self.java_multiple_files)
+            + (if self.java_multiple_files.is_some() { 2 } else { 0 })
             + ::courier_wire::field::string::encoded_len_optional(11, &self.go_package)
-            + ::courier_wire::field::bool::encoded_len_optional(16, &self.cc_generic_services)
-            + ::courier_wire::field::bool::encoded_len_optional(17, &self.java_generic_services)
-            + ::courier_wire::field::bool::encoded_len_optional(18, &self.py_generic_services)
-            + ::courier_wire::field::bool::encoded_len_optional(20, &self.java_generate_equals_and_hash)
-            + ::courier_wire::field::bool::encoded_len_optional(23, &self.deprecated)
-            + ::courier_wire::field::bool::encoded_len_optional(27, &self.java_string_check_utf8)
-            + ::courier_wire::field::bool::encoded_len_optional(31, &self.cc_enable_arenas)
+            + (if self.cc_generic_services.is_some() { 3 } else { 0 })
+            + (if self.java_generic_services.is_some() { 3 } else { 0 })
+            + (if self.py_generic_services.is_some() { 3 } else { 0 })
+            + (if self.java_generate_equals_and_hash.is_some() { 3 } else { 0 })
+            + (if self.deprecated.is_some() { 3 } else { 0 })
+            + (if self.java_string_check_utf8.is_some() { 3 } else { 0 })
+            + (if self.cc_enable_arenas.is_some() { 3 } else { 0 })
             + ::courier_wire::field::string::encoded_len_optional(36, &self.objc_class_prefix)
             + ::courier_wire::field::string::encoded_len_optional(37, &self.csharp_namespace)
             + ::courier_wire::field::string::encoded_len_optional(39, &self.swift_prefix)
@@ -3058,11 +3058,11 @@ impl ::courier_wire::Message for MessageOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bool::encoded_len_optional(1, &self.message_set_wire_format)
-            + ::courier_wire::field::bool::encoded_len_optional(2, &self.no_standard_descriptor_accessor)
-            + ::courier_wire::field::bool::encoded_len_optional(3, &self.deprecated)
-            + ::courier_wire::field::bool::encoded_len_optional(7, &self.map_entry)
-            + ::courier_wire::field::bool::encoded_len_optional(11, &self.deprecated_legacy_json_field_conflicts)
+        (if self.message_set_wire_format.is_some() { 2 } else { 0 })
+            + (if self.no_standard_descriptor_accessor.is_some() { 2 } else { 0 })
+            + (if self.deprecated.is_some() { 2 } else { 0 })
+            + (if self.map_entry.is_some() { 2 } else { 0 })
+            + (if self.deprecated_legacy_json_field_conflicts.is_some() { 2 } else { 0 })
             + ::courier_wire::field::message::encoded_len_optional(12, &self.features)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
             + self.unknown_fields.encoded_len()
@@ -3267,13 +3267,13 @@ impl ::courier_wire::Message for FieldOptions {
     #[inline]
     fn encoded_len(&self) -> usize {
         ::courier_wire::field::enumeration::encoded_len_optional(1, &self.ctype)
-            + ::courier_wire::field::bool::encoded_len_optional(2, &self.packed)
-            + ::courier_wire::field::bool::encoded_len_optional(3, &self.deprecated)
-            + ::courier_wire::field::bool::encoded_len_optional(5, &self.lazy)
+            + (if self.packed.is_some() { 2 } else { 0 })
+            + (if self.deprecated.is_some() { 2 } else { 0 })
+            + (if self.lazy.is_some() { 2 } else { 0 })
             + ::courier_wire::field::enumeration::encoded_len_optional(6, &self.jstype)
-            + ::courier_wire::field::bool::encoded_len_optional(10, &self.weak)
-            + ::courier_wire::field::bool::encoded_len_optional(15, &self.unverified_lazy)
-            + ::courier_wire::field::bool::encoded_len_optional(16, &self.debug_redact)
+            + (if self.weak.is_some() { 2 } else { 0 })
+            + (if self.unverified_lazy.is_some() { 2 } else { 0 })
+            + (if self.debug_redact.is_some() { 3 } else { 0 })
             + ::courier_wire::field::enumeration::encoded_len_optional(17, &self.retention)
             + ::courier_wire::field::enumeration::encoded_len_repeated(19, &self.targets)
             + ::courier_wire::field::message::encoded_len_repeated(20, &self.edition_defaults)
@@ -4068,9 +4068,9 @@ impl ::courier_wire::Message for EnumOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bool::encoded_len_optional(2, &self.allow_alias)
-            + ::courier_wire::field::bool::encoded_len_optional(3, &self.deprecated)
-            + ::courier_wire::field::bool::encoded_len_optional(6, &self.deprecated_legacy_json_field_conflicts)
+        (if self.allow_alias.is_some() { 2 } else { 0 })
+            + (if self.deprecated.is_some() { 2 } else { 0 })
+            + (if self.deprecated_legacy_json_field_conflicts.is_some() { 2 } else { 0 })
             + ::courier_wire::field::message::encoded_len_optional(7, &self.features)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
             + self.unknown_fields.encoded_len()
@@ -4176,9 +4176,9 @@ impl ::courier_wire::Message for EnumValueOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bool::encoded_len_optional(1, &self.deprecated)
+        (if self.deprecated.is_some() { 2 } else { 0 })
             + ::courier_wire::field::message::encoded_len_optional(2, &self.features)
-            + ::courier_wire::field::bool::encoded_len_optional(3, &self.debug_redact)
+            + (if self.debug_redact.is_some() { 2 } else { 0 })
             + ::courier_wire::field::message::encoded_len_optional(4, &self.feature_support)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
             + self.unknown_fields.encoded_len()
@@ -4267,7 +4267,7 @@ impl ::courier_wire::Message for ServiceOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bool::encoded_len_optional(33, &self.deprecated)
+        (if self.deprecated.is_some() { 3 } else { 0 })
             + ::courier_wire::field::message::encoded_len_optional(34, &self.features)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
             + self.unknown_fields.encoded_len()
@@ -4348,7 +4348,7 @@ impl ::courier_wire::Message for MethodOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bool::encoded_len_optional(33, &self.deprecated)
+        (if self.deprecated.is_some() { 3 } else { 0 })
             + ::courier_wire::field::enumeration::encoded_len_optional(34, &self.idempotency_level)
             + ::courier_wire::field::message::encoded_len_optional(35, &self.features)
             + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
@@ -4531,7 +4531,7 @@ impl ::courier_wire::Message for UninterpretedOption {
             + ::courier_wire::field::string::encoded_len_optional(3, &self.identifier_value)
             + ::courier_wire::field::uint64::encoded_len_optional(4, &self.positive_int_value)
             + ::courier_wire::field::int64::encoded_len_optional(5, &self.negative_int_value)
-            + ::courier_wire::field::double::encoded_len_optional(6, &self.double_value)
+            + (if self.double_value.is_some() { 9 } else { 0 })
             + ::courier_wire::field::bytes::encoded_len_optional(7, &self.string_value)
             + ::courier_wire::field::string::encoded_len_optional(8, &self.aggregate_value)
             + self.unknown_fields.encoded_len()
@@ -4638,7 +4638,7 @@ pub mod uninterpreted_option {
         #[inline]
         fn encoded_len(&self) -> usize {
             ::courier_wire::field::string::encoded_len_optional(1, &self.name_part)
-                + ::courier_wire::field::bool::encoded_len_optional(2, &self.is_extension)
+                + (if self.is_extension.is_some() { 2 } else { 0 })
                 + self.unknown_fields.encoded_len()
         }
 
@@ -7515,7 +7515,7 @@ impl ::courier_wire::Message for Field {
             + ::courier_wire::field::string::encoded_len_implicit(4, &self.name)
             + ::courier_wire::field::string::encoded_len_implicit(6, &self.type_url)
             + ::courier_wire::field::int32::encoded_len_implicit(7, &self.oneof_index)
-            + ::courier_wire::field::bool::encoded_len_implicit(8, &self.packed)
+            + (if self.packed { 2 } else { 0 })
             + ::courier_wire::field::message::encoded_len_repeated(9, &self.options)
             + ::courier_wire::field::string::encoded_len_implicit(10, &self.json_name)
             + ::courier_wire::field::string::encoded_len_implicit(11, &self.default_value)
@@ -8041,7 +8041,7 @@ impl ::courier_wire::Message for DoubleValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::double::encoded_len_implicit(1, &self.value)
+        (if self.value.to_bits() != 0 { 9 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 
@@ -8093,7 +8093,7 @@ impl ::courier_wire::Message for FloatValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::float::encoded_len_implicit(1, &self.value)
+        (if self.value.to_bits() != 0 { 5 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 
@@ -8353,7 +8353,7 @@ impl ::courier_wire::Message for BoolValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bool::encoded_len_implicit(1, &self.value)
+        (if self.value { 2 } else { 0 })
             + self.unknown_fields.encoded_len()
     }
 
