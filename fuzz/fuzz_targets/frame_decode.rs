@@ -24,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
         match dec.decode(&mut buf) {
             Ok(Some(frame)) => {
                 let mut out = BytesMut::new();
-                enc.encode(&frame, &mut out).expect("a decoded frame fits the same limit");
+                enc.encode(&frame, &mut out)
+                    .expect("a decoded frame fits the same limit");
                 let again = dec.decode(&mut out).expect("re-encoded frame decodes");
                 assert_eq!(again.as_ref(), Some(&frame));
                 assert!(out.is_empty());

@@ -31,15 +31,18 @@ fuzz_target!(|data: &[u8]| {
         conn.handle_received(chunk);
         while let Some(event) = conn.poll_event() {
             match event {
-                Event::Headers { stream_id, end_stream: true, .. } => {
-                    let _ = conn.send_headers(
-                        stream_id,
-                        &[HeaderField::new(":status", "200")],
-                        false,
-                    );
+                Event::Headers {
+                    stream_id,
+                    end_stream: true,
+                    ..
+                } => {
+                    let _ =
+                        conn.send_headers(stream_id, &[HeaderField::new(":status", "200")], false);
                     let _ = conn.send_data(stream_id, Bytes::from_static(b"hello"), true);
                 }
-                Event::Data { stream_id, data, .. } => {
+                Event::Data {
+                    stream_id, data, ..
+                } => {
                     conn.consume(stream_id, data.len());
                 }
                 _ => {}
