@@ -222,6 +222,7 @@ impl Compiler {
         let mut max_ranges = Vec::with_capacity(link_files.len());
         for i in 0..link_files.len() {
             let mut b = Builder::new(&symbols, &link_files, i);
+            b.record_locations = self.source_info;
             descriptors.push(b.build());
             link_errors.extend(b.errors.drain(..).map(|d| (i, d)));
             pending.push(std::mem::take(&mut b.pending));
@@ -275,7 +276,7 @@ impl Compiler {
                 let element = &path[..path.len().saturating_sub(1)];
                 let span = (0..=element.len())
                     .rev()
-                    .find_map(|n| spans[i].get(&element[..n]).copied())
+                    .find_map(|n| spans[i].get(&element[..n]))
                     .unwrap_or_default();
                 link_errors.push((i, Diagnostic::error(span, message)));
             }

@@ -491,10 +491,13 @@ pub(crate) struct Builder<'a> {
     pub pending: Vec<PendingOptions<'a>>,
     /// Where each element's entry in `pending` is, by options path.
     pending_index: HashMap<Vec<i32>, usize>,
-    /// `SourceCodeInfo` locations, in protoc's order (each element before its parts).
+    /// `SourceCodeInfo` locations, in protoc's order (each element before its parts); only
+    /// recorded when `record_locations` is set.
     pub locs: Vec<Location>,
+    /// Whether to record `locs` (source info was asked for); `spans` are always recorded.
+    pub record_locations: bool,
     /// The byte span of each location path (the first one recorded), for error positions.
-    pub spans: HashMap<Vec<i32>, Span>,
+    pub spans: crate::span::Spans,
     /// Paths of the extension and reserved ranges written `to max`, whose end depends on the
     /// message's `message_set_wire_format` option (see [`adjust_max_ranges`]).
     pub max_ranges: Vec<Vec<i32>>,
@@ -629,14 +632,19 @@ impl<'a> Builder<'a> {
             pending: Vec::new(),
             pending_index: HashMap::new(),
             locs: Vec::new(),
-            spans: HashMap::new(),
+            record_locations: true,
+            spans: crate::span::Spans::default(),
             max_ranges: Vec::new(),
         }
     }
 
     /// Records a location (protoc's `LocationRecorder`) and returns its index.
     fn loc(&mut self, path: &[i32], span: Span, comments: Option<&ast::DocComments>) -> usize {
-        let byte_span = span;
+        self.spans.record(path, span);
+        if !self.record_locations {
+            // No location: the index is never found in the (empty) list.
+            return usize::MAX;
+        }
         let src = self.files[self.file].source;
         let a = src.line_col(span.start);
         let b = src.line_col(span.end);
@@ -660,7 +668,6 @@ impl<'a> Builder<'a> {
             l.leading_detached_comments = c.detached.clone();
         }
         self.locs.push(l);
-        self.spans.entry(path.to_vec()).or_insert(byte_span);
         self.locs.len() - 1
     }
 

@@ -143,6 +143,50 @@ impl SourceFile {
     }
 }
 
+/// Where each `SourceCodeInfo` path of one file was first recorded, for error positions.
+///
+/// Recording is a push into flat arrays (no allocation per path, no hashing): most
+/// compilations never look a span up. The first lookup builds the index.
+#[derive(Debug, Default)]
+pub(crate) struct Spans {
+    /// Every recorded path, concatenated.
+    paths: Vec<i32>,
+    /// (start in `paths`, length, span), in recording order.
+    entries: Vec<(u32, u32, Span)>,
+    index: std::cell::OnceCell<std::collections::HashMap<Vec<i32>, Span>>,
+}
+
+impl Spans {
+    /// Records `span` for `path` (a later record of the same path does not replace it).
+    pub(crate) fn record(&mut self, path: &[i32], span: Span) {
+        let start = self.paths.len() as u32;
+        self.paths.extend_from_slice(path);
+        self.entries.push((start, path.len() as u32, span));
+        self.index = std::cell::OnceCell::new();
+    }
+
+    fn index(&self) -> &std::collections::HashMap<Vec<i32>, Span> {
+        self.index.get_or_init(|| {
+            let mut map = std::collections::HashMap::with_capacity(self.entries.len());
+            for &(start, len, span) in &self.entries {
+                let path = &self.paths[start as usize..(start + len) as usize];
+                map.entry(path.to_vec()).or_insert(span);
+            }
+            map
+        })
+    }
+
+    /// The span first recorded for `path`.
+    pub(crate) fn get(&self, path: &[i32]) -> Option<Span> {
+        self.index().get(path).copied()
+    }
+
+    /// Whether a span was recorded for `path`.
+    pub(crate) fn contains(&self, path: &[i32]) -> bool {
+        self.index().contains_key(path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

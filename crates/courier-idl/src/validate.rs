@@ -16,7 +16,7 @@ use crate::diag::Diagnostic;
 use crate::features;
 use crate::link::{LinkError, MAX_FIELD_NUMBER};
 use crate::names;
-use crate::span::Span;
+use crate::span::{Span, Spans};
 
 /// The band of field numbers protobuf keeps for itself.
 const RESERVED_BAND: std::ops::RangeInclusive<i32> = 19000..=19999;
@@ -86,7 +86,7 @@ impl<'d> Index<'d> {
 struct Validator<'d, 'e> {
     files: &'d [FileDescriptorProto],
     index: Index<'d>,
-    spans: &'d [HashMap<Vec<i32>, Span>],
+    spans: &'d [Spans],
     file: usize,
     syntax: Syntax,
     /// Whether the fields being checked are a map entry's (`key` and `value`).
@@ -100,7 +100,7 @@ const LITE_RUNTIME: i32 = 3;
 /// Checks every file, reporting what protoc would reject.
 pub(crate) fn validate(
     files: &[FileDescriptorProto],
-    spans: &[HashMap<Vec<i32>, Span>],
+    spans: &[Spans],
     errors: &mut Vec<LinkError>,
 ) {
     let mut v = Validator {
@@ -213,7 +213,7 @@ impl Validator<'_, '_> {
         let spans = &self.spans[self.file];
         (0..=path.len())
             .rev()
-            .find_map(|n| spans.get(&path[..n]).copied())
+            .find_map(|n| spans.get(&path[..n]))
             .unwrap_or_default()
     }
 
@@ -545,7 +545,7 @@ impl Validator<'_, '_> {
             }
             Syntax::Editions => {
                 // Only a written label is an error (the descriptor always has one).
-                if self.spans[self.file].contains_key(&[fp, &[4]].concat()) {
+                if self.spans[self.file].contains(&[fp, &[4]].concat()) {
                     if label == PLabel::LABEL_OPTIONAL {
                         self.error(&[fp, &[4]].concat(), "Label \"optional\" is not supported in editions. By default, all singular fields have presence unless features.field_presence is set.");
                     } else if label == PLabel::LABEL_REQUIRED {
