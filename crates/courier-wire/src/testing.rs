@@ -3,8 +3,9 @@
 //! maps, a oneof, unknown fields), for tests, the Python peer cross-check and the fuzz target.
 //!
 //! It mirrors `tests/data/protos/courier/wire_test.proto` (edition 2023) field for field and is
-//! written the way generated code calls the [`field`](crate::field) helpers. Not part of the
-//! stable API.
+//! written the way generated code calls the [`field`](crate::field) helpers (the repetitive
+//! parts were produced once from a field table, then checked in and maintained as source; it
+//! does not come from courier-codegen). Not part of the stable API.
 
 #![allow(missing_docs)]
 

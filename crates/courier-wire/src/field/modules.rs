@@ -173,7 +173,7 @@ len_module!(
     string, crate::field::kind::String, ::std::string::String
 );
 len_module!(
-    /// `bytes` fields as [`bytes::Bytes`] (zero-copy from `Bytes` input).
+    /// `bytes` fields as [`::bytes::Bytes`] (zero-copy from `Bytes` input).
     bytes, crate::field::kind::Bytes, ::bytes::Bytes
 );
 len_module!(
