@@ -385,7 +385,10 @@ impl Loader<'_> {
             return None;
         };
         let source = SourceFile::new(name, text);
-        let parsed = parse_with(source.text(), &self.compiler.parse_options);
+        // Comments only matter for SourceCodeInfo.
+        let mut options = self.compiler.parse_options.clone();
+        options.comments &= self.compiler.source_info;
+        let parsed = parse_with(source.text(), &options);
         if !parsed.errors.is_empty() {
             for e in &parsed.errors {
                 self.errors.push_diag(&source, e);

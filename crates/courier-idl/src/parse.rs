@@ -22,6 +22,9 @@ pub struct ParseOptions {
     pub max_depth: u32,
     /// The largest source accepted, in bytes (default 64 MiB).
     pub max_source_len: usize,
+    /// Whether comments are kept and attached to the tree ([`DocComments`]); they are
+    /// needed only for `SourceCodeInfo` (default: yes).
+    pub comments: bool,
 }
 
 impl Default for ParseOptions {
@@ -29,6 +32,7 @@ impl Default for ParseOptions {
         ParseOptions {
             max_depth: 32,
             max_source_len: 64 << 20,
+            comments: true,
         }
     }
 }
@@ -61,7 +65,7 @@ pub fn parse_with(src: &str, options: &ParseOptions) -> Parsed {
             )],
         };
     }
-    let lexed = lex::lex(src);
+    let lexed = lex::lex_with(src, options.comments);
     let mut p = Parser {
         src,
         tokens: &lexed.tokens,
