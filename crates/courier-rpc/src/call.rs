@@ -10,6 +10,11 @@ use bytes::Bytes;
 use courier_wire::Message;
 use futures_core::Stream;
 
+use std::time::Duration;
+
+use crate::code::Code;
+use crate::codec::Encoding;
+use crate::context::CallContext;
 use crate::metadata::Metadata;
 use crate::status::Status;
 
@@ -20,6 +25,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub type BoxStream<T> = Pin<Box<dyn Stream<Item = T> + Send + 'static>>;
 
 /// A stream of encoded messages, as transports move them.
+///
+/// It ends with `None`, or with an `Err` carrying the call's status: a transport reports a
+/// successful end that has trailing metadata as an `Err` whose code is [`Code::OK`], which
+/// [`Streaming`] and [`one_message`] treat as the end of the stream.
 pub type ByteStream = BoxStream<Result<Bytes, Status>>;
 
 /// Whether each side of a method sends one message or a stream.
@@ -76,11 +85,21 @@ pub struct MethodDescriptor {
     pub kind: MethodKind,
 }
 
-/// A request: metadata and a message (or a stream of them).
+/// A request: metadata and a message (or a stream of them), and the client's per-call options
+/// (timeout, wait-for-ready, compression).
 #[derive(Clone, Debug, Default)]
 pub struct Request<T> {
     metadata: Metadata,
     message: T,
+    options: CallOptions,
+}
+
+/// Per-call options a client sets on a [`Request`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CallOptions {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) wait_for_ready: Option<bool>,
+    pub(crate) compression: Option<Encoding>,
 }
 
 impl<T> Request<T> {
@@ -89,12 +108,60 @@ impl<T> Request<T> {
         Request {
             metadata: Metadata::new(),
             message,
+            options: CallOptions::default(),
         }
     }
 
     /// A request from its parts.
     pub fn from_parts(metadata: Metadata, message: T) -> Request<T> {
-        Request { metadata, message }
+        Request {
+            metadata,
+            message,
+            options: CallOptions::default(),
+        }
+    }
+
+    /// Client: the call fails with `DEADLINE_EXCEEDED` if it has not completed within
+    /// `timeout` (sent to the server as `grpc-timeout`).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.options.timeout = Some(timeout);
+    }
+
+    /// The timeout set with [`set_timeout`](Self::set_timeout).
+    pub fn timeout(&self) -> Option<Duration> {
+        self.options.timeout
+    }
+
+    /// Client: with `true`, the call waits for the channel to be ready instead of failing with
+    /// `UNAVAILABLE` while it is in transient failure (gRPC's wait-for-ready semantics).
+    pub fn set_wait_for_ready(&mut self, wait: bool) {
+        self.options.wait_for_ready = Some(wait);
+    }
+
+    /// The wait-for-ready flag, if set on this request.
+    pub fn wait_for_ready(&self) -> Option<bool> {
+        self.options.wait_for_ready
+    }
+
+    /// Client: compress this call's messages with `encoding` (overriding the channel's
+    /// default).
+    pub fn set_compression(&mut self, encoding: Encoding) {
+        self.options.compression = Some(encoding);
+    }
+
+    /// The compression set on this request.
+    pub fn compression(&self) -> Option<Encoding> {
+        self.options.compression
+    }
+
+    pub(crate) fn options(&self) -> CallOptions {
+        self.options
+    }
+
+    /// Server: the call's context (deadline, cancellation, peer address), when this request
+    /// was received by a courier-rpc server.
+    pub fn context(&self) -> Option<&CallContext> {
+        self.metadata.context()
     }
 
     /// The metadata.
@@ -132,6 +199,7 @@ impl<T> Request<T> {
         Request {
             metadata: self.metadata,
             message: f(self.message),
+            options: self.options,
         }
     }
 }
@@ -154,11 +222,16 @@ impl<T: Message> IntoRequest<T> for T {
     }
 }
 
-/// A response: metadata (headers) and a message (or a stream of them).
+/// A response: metadata (headers), a message (or a stream of them), and trailing metadata.
+///
+/// Trailers of a unary response are available from [`trailers`](Self::trailers); those of a
+/// streaming response from [`Streaming::trailers`] once the stream has ended. A server handler
+/// sets the trailers it sends with [`trailers_mut`](Self::trailers_mut).
 #[derive(Clone, Debug, Default)]
 pub struct Response<T> {
     metadata: Metadata,
     message: T,
+    trailers: Metadata,
 }
 
 impl<T> Response<T> {
@@ -167,12 +240,29 @@ impl<T> Response<T> {
         Response {
             metadata: Metadata::new(),
             message,
+            trailers: Metadata::new(),
         }
     }
 
-    /// A response from its parts.
-    pub fn from_parts(metadata: Metadata, message: T) -> Response<T> {
-        Response { metadata, message }
+    /// A response from its parts. (Trailers that [`into_parts`](Self::into_parts) attached to
+    /// `metadata` come back.)
+    pub fn from_parts(mut metadata: Metadata, message: T) -> Response<T> {
+        let trailers = metadata.take_trailers().unwrap_or_default();
+        Response {
+            metadata,
+            message,
+            trailers,
+        }
+    }
+
+    /// The trailing metadata.
+    pub fn trailers(&self) -> &Metadata {
+        &self.trailers
+    }
+
+    /// The trailing metadata, to add entries (server: sent with the status).
+    pub fn trailers_mut(&mut self) -> &mut Metadata {
+        &mut self.trailers
     }
 
     /// The metadata.
@@ -195,9 +285,14 @@ impl<T> Response<T> {
         self.message
     }
 
-    /// Metadata and message.
+    /// Metadata and message. Non-empty trailers travel attached to the metadata, so that
+    /// [`from_parts`](Self::from_parts) restores them.
     pub fn into_parts(self) -> (Metadata, T) {
-        (self.metadata, self.message)
+        let mut metadata = self.metadata;
+        if !self.trailers.is_empty() {
+            metadata.attached_mut().trailers = Some(self.trailers);
+        }
+        (metadata, self.message)
     }
 
     /// The same response with the message mapped by `f`.
@@ -205,13 +300,20 @@ impl<T> Response<T> {
         Response {
             metadata: self.metadata,
             message: f(self.message),
+            trailers: self.trailers,
         }
     }
 }
 
 /// A stream of messages of type `T` decoded from a [`ByteStream`].
+///
+/// A transport ends a byte stream that has trailing metadata with an `Err` whose code is `OK`
+/// (see [`ByteStream`]); `Streaming` ends there and keeps the metadata for
+/// [`trailers`](Self::trailers).
 pub struct Streaming<T> {
     inner: ByteStream,
+    trailers: Option<Metadata>,
+    done: bool,
     _message: PhantomData<fn() -> T>,
 }
 
@@ -226,8 +328,15 @@ impl<T: Message> Streaming<T> {
     pub fn new(inner: ByteStream) -> Streaming<T> {
         Streaming {
             inner,
+            trailers: None,
+            done: false,
             _message: PhantomData,
         }
+    }
+
+    /// The trailing metadata, once the stream has ended successfully.
+    pub fn trailers(&self) -> Option<&Metadata> {
+        self.trailers.as_ref()
     }
 
     /// The next message; `Ok(None)` at the end of the stream.
@@ -242,12 +351,26 @@ impl<T: Message> Stream for Streaming<T> {
     type Item = Result<T, Status>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
         match self.inner.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(bytes))) => Poll::Ready(Some(
                 T::decode_bytes(bytes).map_err(|e| Status::from_decode_error(T::NAME, &e)),
             )),
-            Poll::Ready(Some(Err(s))) => Poll::Ready(Some(Err(s))),
-            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Ready(Some(Err(s))) if s.code() == Code::OK => {
+                self.done = true;
+                self.trailers = Some(s.into_metadata());
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(s))) => {
+                self.done = true;
+                Poll::Ready(Some(Err(s)))
+            }
+            Poll::Ready(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
             Poll::Pending => Poll::Pending,
         }
     }
@@ -313,16 +436,26 @@ where
 }
 
 /// Reads the single encoded message of a unary side: exactly one message must arrive.
-pub async fn one_message(mut stream: ByteStream) -> Result<Bytes, Status> {
+pub async fn one_message(stream: ByteStream) -> Result<Bytes, Status> {
+    one_message_with_trailers(stream).await.map(|(b, _)| b)
+}
+
+/// Reads the single encoded message of a unary side and the trailing metadata the stream
+/// ended with (empty when none).
+pub async fn one_message_with_trailers(
+    mut stream: ByteStream,
+) -> Result<(Bytes, Metadata), Status> {
     let first = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await;
     let bytes = match first {
         Some(Ok(b)) => b,
-        Some(Err(s)) => return Err(s),
-        // A unary side carries exactly one message; none (or more) is a protocol error.
-        None => return Err(Status::internal("expected one message, got none")),
+        Some(Err(s)) if s.code() != Code::OK => return Err(s),
+        // gRPC: a unary response carries exactly one message; none (or more) is INTERNAL
+        // ("Server sent no message" / "more than one").
+        _ => return Err(Status::internal("expected one message, got none")),
     };
     match std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
-        None => Ok(bytes),
+        None => Ok((bytes, Metadata::new())),
+        Some(Err(s)) if s.code() == Code::OK => Ok((bytes, s.into_metadata())),
         Some(Err(s)) => Err(s),
         Some(Ok(_)) => Err(Status::internal("expected one message, got more")),
     }

@@ -1,38 +1,72 @@
-//! gRPC's call model for Courier: what generated client stubs and server traits are written
-//! against, so that a transport can be plugged in underneath.
+//! gRPC for Courier: the call model generated stubs are written against, and the runtime —
+//! a client [`Channel`] and a [`Server`] — over courier-h2's HTTP/2.
 //!
-//! What it does: status codes ([`Code`], an open newtype from one table of the 17 gRPC codes),
-//! [`Status`], call [`Metadata`] (keys and values checked as gRPC requires), [`Request`] and
-//! [`Response`], [`MethodDescriptor`] constants (`/package.Service/Method` and the streaming
-//! kind), typed message streams ([`Streaming`]), and two traits: [`Transport`] (how a client
-//! stub sends a call) and [`Service`] (how a server dispatches one to generated code).
+//! What it does:
+//! - Call model: status codes ([`Code`], an open newtype from one table of the 17 gRPC codes),
+//!   [`Status`] (with `grpc-status-details-bin` details and trailing metadata), call
+//!   [`Metadata`], [`Request`] (with per-call timeout, wait-for-ready and compression) and
+//!   [`Response`] (headers, message, trailers), [`MethodDescriptor`], typed message streams
+//!   ([`Streaming`]), and the [`Transport`] / [`Service`] traits generated code uses.
+//! - Protocol ([`protocol`], [`codec`]): Length-Prefixed-Message framing with receive limits
+//!   and gzip/identity compression, `grpc-timeout`, `grpc-message` percent-encoding, base64
+//!   `-bin` metadata, HTTP-status and RST_STREAM mappings to codes.
+//! - [`Channel`]: created once, cloned cheaply, shared by stubs; connects lazily through a
+//!   [`Resolver`] and a [`Connector`] (TCP by default; TLS slots in as a connector), pick-first
+//!   over the resolved addresses, reconnects with gRPC's connection backoff, exposes its
+//!   [`ConnectivityState`]; deadlines (`DEADLINE_EXCEEDED` and RST_STREAM(CANCEL)), dropping a
+//!   call cancels it, message size limits, compression, async [`Interceptor`]s.
+//! - [`Server`]: routes `:path` to services (`UNIMPLEMENTED` for unknown ones), 415 for
+//!   non-gRPC content types, deadlines and cancellation visible to handlers through
+//!   [`CallContext`], limits, compression negotiation, interceptors, concurrency limit,
+//!   max connection idle/age, graceful shutdown (two-step GOAWAY, grace period).
 //!
-//! What it does not do (yet): no HTTP/2, no framing, no channel or server — those are the
-//! runtime's, built behind these traits. No trailers on streaming responses, deadlines,
-//! compression or interceptors yet.
+//! What it does not do (yet): TLS, load balancing across several addresses, keepalive pings,
+//! health and reflection services (see the crate's README/report for status).
+//!
+//! A server with no services and a channel calling it (the call is `UNIMPLEMENTED`):
 //!
 //! ```
-//! use courier_rpc::{Code, MethodDescriptor, MethodKind, Request, Status};
+//! use courier_rpc::{Channel, Code, MethodDescriptor, MethodKind, Request, Server, Transport};
 //!
-//! const SAY_HELLO: MethodDescriptor = MethodDescriptor {
+//! static SAY_HELLO: MethodDescriptor = MethodDescriptor {
 //!     path: "/helloworld.Greeter/SayHello",
 //!     service: "helloworld.Greeter",
 //!     method: "SayHello",
 //!     kind: MethodKind::from_streaming(false, false),
 //! };
-//! assert_eq!(SAY_HELLO.kind, MethodKind::Unary);
 //!
-//! let mut req = Request::new("hi");
-//! req.metadata_mut().append("x-trace", "1").unwrap();
-//! assert_eq!(req.metadata().get("x-trace").unwrap(), "1");
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//! let addr = listener.local_addr().unwrap();
+//! // Server::builder().add_service(GreeterServer::new(MyGreeter)) in real code.
+//! tokio::spawn(Server::builder().build().serve(listener));
 //!
-//! let s = Status::new(Code::NOT_FOUND, "no such greeting");
-//! assert_eq!(s.to_string(), "NOT_FOUND: no such greeting");
+//! // One channel, shared by every stub: GreeterClient::new(channel.clone()).
+//! let channel = Channel::builder(addr.to_string()).build();
+//! let mut request = Request::new(bytes::Bytes::new());
+//! request.set_timeout(std::time::Duration::from_secs(5));
+//! request.metadata_mut().append("x-trace", "1").unwrap();
+//! let status = channel.unary(&SAY_HELLO, request).await.unwrap_err();
+//! assert_eq!(status.code(), Code::UNIMPLEMENTED);
+//! # }
 //! ```
 
+// Generated code (and this crate's own checked-in generated code) names the crate
+// `::courier_rpc`.
+extern crate self as courier_rpc;
+
+mod body;
 mod call;
+mod client;
 mod code;
+pub mod codec;
+mod context;
+mod headers;
+mod interceptor;
 mod metadata;
+pub mod protocol;
+mod server;
 mod status;
 
 use std::sync::Arc;
@@ -42,10 +76,19 @@ use bytes::Bytes;
 pub use call::{
     BoxFuture, BoxStream, ByteStream, IntoRequest, MethodDescriptor, MethodKind, Request, Response,
     Streaming, decode_message, decode_one, encode_requests, encode_stream, once, one_message,
+    one_message_with_trailers,
+};
+pub use client::{
+    Backoff, BoxIo, Channel, ChannelBuilder, ConnectivityState, Connector, DnsResolver, Io,
+    Resolver, TcpConnector,
 };
 pub use code::Code;
+pub use codec::Encoding;
+pub use context::CallContext;
 pub use futures_core::Stream;
+pub use interceptor::{InterceptedCall, Interceptor};
 pub use metadata::{InvalidMetadata, Metadata};
+pub use server::{Server, ServerBuilder};
 pub use status::Status;
 
 /// How a client stub sends calls: the runtime's channel implements this.

@@ -10,10 +10,27 @@ use bytes::Bytes;
 /// ASCII-Header", "Header-Name → 1*( %x30-39 / %x61-7A / "_" / "-" / ".") ; 0-9 a-z _ - .",
 /// and binary values go in keys ending `-bin`.
 /// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Metadata {
     entries: Vec<(String, Bytes)>,
+    /// What travels with the metadata through generated code (which only passes metadata and
+    /// messages along): a response's trailers, a server call's context. Not part of equality.
+    attached: Option<Box<Attached>>,
 }
+
+#[derive(Clone, Default)]
+pub(crate) struct Attached {
+    pub(crate) trailers: Option<Metadata>,
+    pub(crate) context: Option<std::sync::Arc<crate::context::CallContext>>,
+}
+
+impl PartialEq for Metadata {
+    fn eq(&self, other: &Metadata) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl Eq for Metadata {}
 
 /// A metadata key or value that gRPC does not allow.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,7 +63,11 @@ fn valid_key(key: &str) -> bool {
 
 fn valid_ascii_value(v: &[u8]) -> bool {
     // PROTOCOL-HTTP2: "ASCII-Value → 1*( %x20-%x7E ) ; space and printable ASCII".
+    // RFC 9113 §8.2.1: "A field value MUST NOT start or end with an ASCII whitespace
+    // character". <https://www.rfc-editor.org/rfc/rfc9113#section-8.2.1>
     v.iter().all(|b| (0x20..=0x7e).contains(b))
+        && v.first() != Some(&b' ')
+        && v.last() != Some(&b' ')
 }
 
 impl Metadata {
@@ -54,7 +75,45 @@ impl Metadata {
     pub const fn new() -> Metadata {
         Metadata {
             entries: Vec::new(),
+            attached: None,
         }
+    }
+
+    pub(crate) fn attached_mut(&mut self) -> &mut Attached {
+        self.attached.get_or_insert_with(Default::default)
+    }
+
+    pub(crate) fn take_trailers(&mut self) -> Option<Metadata> {
+        self.attached.as_mut().and_then(|a| a.trailers.take())
+    }
+
+    /// The server call this metadata arrived with (deadline, cancellation, peer), when it is a
+    /// request's metadata on a server.
+    pub fn context(&self) -> Option<&crate::context::CallContext> {
+        self.attached.as_ref()?.context.as_deref()
+    }
+
+    /// Adds an entry without checking it (the key and value come from a checked source).
+    pub(crate) fn push_unchecked(&mut self, key: String, value: Bytes) {
+        self.entries.push((key, value));
+    }
+
+    /// Removes every entry of `key`; returns how many there were.
+    pub fn remove(&mut self, key: &str) -> usize {
+        let before = self.entries.len();
+        self.entries.retain(|(k, _)| k != key);
+        before - self.entries.len()
+    }
+
+    /// Replaces every entry of `key` with one entry (checked like [`append`](Self::append)).
+    pub fn insert(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<Bytes>,
+    ) -> Result<(), InvalidMetadata> {
+        let key = key.into();
+        self.remove(&key);
+        self.append(key, value)
     }
 
     /// Adds an entry. Keys are lowercase `0-9 a-z _ - .`; values of keys not ending `-bin`
@@ -123,9 +182,12 @@ mod tests {
             .unwrap();
         assert_eq!(m.append("X-Upper", "v").unwrap_err().key(), "X-Upper");
         assert!(m.append("x-ctl", "a\nb").is_err());
+        assert!(m.append("x-sp", " a").is_err());
+        assert!(m.append("x-sp", "a ").is_err());
+        m.append("x-sp", "a b").unwrap();
         assert!(m.append("", "v").is_err());
         assert_eq!(m.get("x-user").unwrap(), "alice");
         assert_eq!(m.get_all("x-user").count(), 2);
-        assert_eq!(m.len(), 3);
+        assert_eq!(m.len(), 4);
     }
 }

@@ -81,6 +81,22 @@ impl Status {
     pub fn metadata(&self) -> &Metadata {
         &self.metadata
     }
+
+    /// The trailing metadata, to add entries.
+    pub fn metadata_mut(&mut self) -> &mut Metadata {
+        &mut self.metadata
+    }
+
+    /// The trailing metadata, dropping the rest.
+    pub fn into_metadata(self) -> Metadata {
+        self.metadata
+    }
+
+    /// `OK` carrying trailing `metadata`: how a transport ends a [`ByteStream`](crate::ByteStream)
+    /// that has trailers.
+    pub fn ok_with_trailers(metadata: Metadata) -> Status {
+        Status::new(Code::OK, "").with_metadata(metadata)
+    }
 }
 
 impl fmt::Debug for Status {

@@ -1,0 +1,369 @@
+//! Message framing: gRPC's Length-Prefixed-Message, with compression.
+//!
+//! gRPC PROTOCOL-HTTP2, Requests: "Length-Prefixed-Message → Compressed-Flag Message-Length
+//! Message", "Compressed-Flag → 0 / 1 # encoded as 1 byte unsigned integer", "Message-Length →
+//! {length of Message} # encoded as 4 byte unsigned integer (big endian)".
+//! <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
+//!
+//! The [`Deframer`] takes DATA payloads as they arrive — a message may be split across any
+//! number of them at any byte — and yields whole messages. A message that lies within one
+//! payload is a slice of it (no copy).
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+
+use crate::code::Code;
+use crate::status::Status;
+
+/// Largest message received by default: 4 MiB, as gRPC's implementations default to.
+pub const DEFAULT_MAX_RECV_MESSAGE_SIZE: usize = 4 << 20;
+
+/// Size of the Length-Prefixed-Message header.
+pub const HEADER_LEN: usize = 5;
+
+/// A message compression algorithm (`grpc-encoding`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// No compression.
+    Identity,
+    /// gzip (RFC 1952), with flate2.
+    Gzip,
+}
+
+impl Encoding {
+    /// The `grpc-encoding` token.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Identity => "identity",
+            Encoding::Gzip => "gzip",
+        }
+    }
+
+    /// The encoding named by a `grpc-encoding` token, if this implementation supports it.
+    pub fn from_token(token: &[u8]) -> Option<Encoding> {
+        match token {
+            b"identity" => Some(Encoding::Identity),
+            b"gzip" => Some(Encoding::Gzip),
+            _ => None,
+        }
+    }
+
+    /// What this implementation accepts, as a `grpc-accept-encoding` value.
+    pub const ACCEPT: &'static str = "gzip,identity";
+}
+
+/// A message as framed: its bytes and whether they are compressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    /// The Compressed-Flag.
+    pub compressed: bool,
+    /// The message bytes (still compressed when `compressed`).
+    pub data: Bytes,
+}
+
+/// Appends `message` as a Length-Prefixed-Message to `dst`, compressing it with `encoding`
+/// when that is not identity and the message is at least `min_compress` bytes long.
+/// Fails with RESOURCE_EXHAUSTED when the framed message exceeds `max_send`.
+pub fn encode_message(
+    message: &[u8],
+    encoding: Encoding,
+    min_compress: usize,
+    max_send: usize,
+    dst: &mut BytesMut,
+) -> Result<(), Status> {
+    let start = dst.len();
+    let compress = encoding == Encoding::Gzip && message.len() >= min_compress;
+    dst.reserve(HEADER_LEN + message.len());
+    dst.put_u8(u8::from(compress));
+    dst.put_u32(0);
+    if compress {
+        let mut w = flate2::write::GzEncoder::new(dst.writer(), flate2::Compression::fast());
+        w.write_all(message)
+            .and_then(|()| w.finish().map(drop))
+            .map_err(|e| Status::internal(format!("gzip compression failed: {e}")))?;
+    } else {
+        dst.put_slice(message);
+    }
+    let len = dst.len() - start - HEADER_LEN;
+    if len > max_send || u32::try_from(len).is_err() {
+        dst.truncate(start);
+        return Err(too_large("sent", len, max_send));
+    }
+    dst[start + 1..start + HEADER_LEN].copy_from_slice(&(len as u32).to_be_bytes());
+    Ok(())
+}
+
+#[cold]
+fn too_large(what: &str, len: usize, max: usize) -> Status {
+    Status::new(
+        Code::RESOURCE_EXHAUSTED,
+        format!("message {what} is {len} bytes, larger than the limit of {max}"),
+    )
+}
+
+/// Decompresses a received compressed message, refusing output beyond `max` bytes
+/// (RESOURCE_EXHAUSTED), so a small "zip bomb" cannot allocate without bound.
+pub fn decompress(encoding: Encoding, data: &[u8], max: usize) -> Result<Bytes, Status> {
+    match encoding {
+        // PROTOCOL-HTTP2: "If the Message-Encoding header is omitted then the Compressed-Flag
+        // must be 0."
+        Encoding::Identity => Err(Status::internal(
+            "compressed message received without a grpc-encoding",
+        )),
+        Encoding::Gzip => {
+            let mut out = Vec::with_capacity(data.len().min(max).saturating_mul(2).min(max));
+            let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+            flate2::read::GzDecoder::new(data)
+                .take(limit)
+                .read_to_end(&mut out)
+                .map_err(|e| Status::internal(format!("gzip decompression failed: {e}")))?;
+            if out.len() > max {
+                return Err(too_large("received (decompressed)", out.len(), max));
+            }
+            Ok(Bytes::from(out))
+        }
+    }
+}
+
+/// Splits a stream of DATA payloads into messages.
+///
+/// Limits: a message whose declared length exceeds the receive limit is refused as soon as its
+/// header arrives (RESOURCE_EXHAUSTED), before anything is buffered for it; at most one
+/// message plus one payload is ever held.
+#[derive(Debug)]
+pub struct Deframer {
+    chunks: VecDeque<Bytes>,
+    buffered: usize,
+    max_message: usize,
+    /// The header of the message being assembled.
+    pending: Option<(bool, usize)>,
+}
+
+impl Deframer {
+    /// A deframer refusing messages longer than `max_message` bytes.
+    pub fn new(max_message: usize) -> Deframer {
+        Deframer {
+            chunks: VecDeque::new(),
+            buffered: 0,
+            max_message,
+            pending: None,
+        }
+    }
+
+    /// Adds a DATA payload.
+    pub fn push(&mut self, data: Bytes) {
+        if !data.is_empty() {
+            self.buffered += data.len();
+            self.chunks.push_back(data);
+        }
+    }
+
+    /// Whether nothing is buffered (no partial message): a stream may end here.
+    pub fn is_empty(&self) -> bool {
+        self.buffered == 0 && self.pending.is_none()
+    }
+
+    /// Bytes buffered.
+    pub fn buffered(&self) -> usize {
+        self.buffered
+    }
+
+    /// The next whole message, `Ok(None)` when more data is needed.
+    pub fn next_message(&mut self) -> Result<Option<Frame>, Status> {
+        let (compressed, len) = match self.pending {
+            Some(h) => h,
+            None => {
+                if self.buffered < HEADER_LEN {
+                    return Ok(None);
+                }
+                let mut header = [0u8; HEADER_LEN];
+                self.take_into(&mut header);
+                let compressed = match header[0] {
+                    0 => false,
+                    1 => true,
+                    // PROTOCOL-HTTP2: "Compressed-Flag → 0 / 1".
+                    f => {
+                        return Err(Status::internal(format!(
+                            "invalid message compressed flag {f}"
+                        )));
+                    }
+                };
+                let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
+                if len > self.max_message {
+                    return Err(too_large("received", len, self.max_message));
+                }
+                self.pending = Some((compressed, len));
+                (compressed, len)
+            }
+        };
+        if self.buffered < len {
+            return Ok(None);
+        }
+        self.pending = None;
+        Ok(Some(Frame {
+            compressed,
+            data: self.take(len),
+        }))
+    }
+
+    fn take_into(&mut self, out: &mut [u8]) {
+        let mut filled = 0;
+        while filled < out.len() {
+            let front = self.chunks.front_mut().expect("buffered counts the chunks");
+            let n = front.len().min(out.len() - filled);
+            out[filled..filled + n].copy_from_slice(&front[..n]);
+            front.advance(n);
+            if front.is_empty() {
+                self.chunks.pop_front();
+            }
+            filled += n;
+        }
+        self.buffered -= out.len();
+    }
+
+    fn take(&mut self, len: usize) -> Bytes {
+        self.buffered -= len;
+        if len == 0 {
+            return Bytes::new();
+        }
+        let front = self.chunks.front_mut().expect("buffered counts the chunks");
+        if front.len() >= len {
+            // The whole message lies in one payload: a slice, no copy.
+            let out = front.split_to(len);
+            if front.is_empty() {
+                self.chunks.pop_front();
+            }
+            return out;
+        }
+        let mut out = BytesMut::with_capacity(len);
+        while out.len() < len {
+            let front = self.chunks.front_mut().expect("buffered counts the chunks");
+            let n = front.len().min(len - out.len());
+            out.extend_from_slice(&front[..n]);
+            front.advance(n);
+            if front.is_empty() {
+                self.chunks.pop_front();
+            }
+        }
+        out.freeze()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn frame(msg: &[u8]) -> BytesMut {
+        let mut b = BytesMut::new();
+        encode_message(msg, Encoding::Identity, 0, usize::MAX, &mut b).unwrap();
+        b
+    }
+
+    #[test]
+    fn known_answer_framing() {
+        assert_eq!(&frame(b"abc")[..], b"\x00\x00\x00\x00\x03abc");
+        assert_eq!(&frame(b"")[..], b"\x00\x00\x00\x00\x00");
+        let mut d = Deframer::new(10);
+        d.push(Bytes::from_static(
+            b"\x00\x00\x00\x00\x03abc\x00\x00\x00\x00\x00\x00",
+        ));
+        assert_eq!(d.next_message().unwrap().unwrap().data, "abc");
+        assert_eq!(d.next_message().unwrap().unwrap().data, "");
+        assert_eq!(d.next_message().unwrap(), None);
+        assert!(!d.is_empty());
+        d.push(Bytes::from_static(b"\x00\x00\x00\x01z"));
+        assert_eq!(d.next_message().unwrap().unwrap().data, "z");
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn limits_and_bad_flags() {
+        let mut d = Deframer::new(4);
+        d.push(Bytes::from_static(b"\x00\x00\x00\x00\x05"));
+        assert_eq!(
+            d.next_message().unwrap_err().code(),
+            Code::RESOURCE_EXHAUSTED
+        );
+        let mut d = Deframer::new(4);
+        d.push(Bytes::from_static(b"\x02\x00\x00\x00\x01x"));
+        assert_eq!(d.next_message().unwrap_err().code(), Code::INTERNAL);
+        let mut b = BytesMut::new();
+        assert_eq!(
+            encode_message(b"12345", Encoding::Identity, 0, 4, &mut b)
+                .unwrap_err()
+                .code(),
+            Code::RESOURCE_EXHAUSTED
+        );
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn gzip_round_trip_and_bomb() {
+        let msg = vec![7u8; 100_000];
+        let mut b = BytesMut::new();
+        encode_message(&msg, Encoding::Gzip, 0, usize::MAX, &mut b).unwrap();
+        assert_eq!(b[0], 1);
+        assert!(b.len() < 1000);
+        let mut d = Deframer::new(usize::MAX);
+        d.push(b.freeze());
+        let f = d.next_message().unwrap().unwrap();
+        assert!(f.compressed);
+        assert_eq!(decompress(Encoding::Gzip, &f.data, 100_000).unwrap(), msg);
+        assert_eq!(
+            decompress(Encoding::Gzip, &f.data, 99_999)
+                .unwrap_err()
+                .code(),
+            Code::RESOURCE_EXHAUSTED
+        );
+        assert_eq!(
+            decompress(Encoding::Gzip, b"not gzip", 10)
+                .unwrap_err()
+                .code(),
+            Code::INTERNAL
+        );
+        // Below the threshold: sent uncompressed even on a gzip call.
+        let mut b = BytesMut::new();
+        encode_message(b"tiny", Encoding::Gzip, 64, usize::MAX, &mut b).unwrap();
+        assert_eq!(&b[..], b"\x00\x00\x00\x00\x04tiny");
+    }
+
+    #[test]
+    fn one_payload_messages_are_slices() {
+        let wire = frame(b"hello").freeze();
+        let mut d = Deframer::new(100);
+        d.push(wire.clone());
+        let m = d.next_message().unwrap().unwrap().data;
+        assert_eq!(m.as_ptr(), wire[5..].as_ptr());
+    }
+
+    proptest! {
+        #[test]
+        fn split_anywhere(msgs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..8),
+                          cuts in proptest::collection::vec(1usize..50, 0..40)) {
+            let mut wire = BytesMut::new();
+            for m in &msgs {
+                encode_message(m, Encoding::Identity, 0, usize::MAX, &mut wire).unwrap();
+            }
+            let wire = wire.freeze();
+            let mut d = Deframer::new(300);
+            let mut got = Vec::new();
+            let mut pos = 0;
+            let mut cuts = cuts.into_iter();
+            while pos < wire.len() {
+                let n = cuts.next().unwrap_or(wire.len()).min(wire.len() - pos);
+                d.push(wire.slice(pos..pos + n));
+                pos += n;
+                while let Some(f) = d.next_message().unwrap() {
+                    prop_assert!(!f.compressed);
+                    got.push(f.data.to_vec());
+                }
+            }
+            prop_assert!(d.is_empty());
+            prop_assert_eq!(got, msgs);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! [`CallContext`]: what a server handler can learn about the call it is serving.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+/// A server call's context: its deadline, whether it was cancelled, and the peer.
+///
+/// Reach it from a handler with [`Request::context`](crate::Request::context).
+#[derive(Debug)]
+pub struct CallContext {
+    deadline: Option<Instant>,
+    peer: Option<SocketAddr>,
+    cancel: CancelToken,
+}
+
+impl CallContext {
+    pub(crate) fn new(
+        deadline: Option<Instant>,
+        peer: Option<SocketAddr>,
+        cancel: CancelToken,
+    ) -> CallContext {
+        CallContext {
+            deadline,
+            peer,
+            cancel,
+        }
+    }
+
+    /// When the client's deadline (`grpc-timeout`) expires, if it set one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The time left before the deadline (zero once it passed); `None` without a deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// The peer's address, when the transport has one.
+    pub fn peer_addr(&self) -> Option<SocketAddr> {
+        self.peer
+    }
+
+    /// Whether the call was cancelled (client reset, deadline expired, server shutting down).
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Resolves once the call is cancelled.
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await
+    }
+}
+
+/// A cancellation flag shared by a call's parts.
+#[derive(Clone, Debug)]
+pub(crate) struct CancelToken(Arc<watch::Sender<bool>>);
+
+impl CancelToken {
+    pub(crate) fn new() -> CancelToken {
+        CancelToken(Arc::new(watch::Sender::new(false)))
+    }
+
+    pub(crate) fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub(crate) fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    pub(crate) async fn cancelled(&self) {
+        let mut rx = self.0.subscribe();
+        let _ = rx.wait_for(|c| *c).await;
+    }
+}

@@ -1,0 +1,91 @@
+//! [`Interceptor`]: async hooks that read and change a call's metadata, or reject the call,
+//! on the client (before the request is sent) and on the server (before the handler runs).
+
+use std::future::Future;
+
+use bytes::Bytes;
+
+use crate::call::BoxFuture;
+use crate::metadata::Metadata;
+use crate::status::Status;
+
+/// What an interceptor sees of a call: its path and its (request) metadata.
+#[derive(Debug)]
+pub struct InterceptedCall {
+    path: Bytes,
+    metadata: Metadata,
+}
+
+impl InterceptedCall {
+    pub(crate) fn new(path: Bytes, metadata: Metadata) -> InterceptedCall {
+        InterceptedCall { path, metadata }
+    }
+
+    pub(crate) fn into_metadata(self) -> Metadata {
+        self.metadata
+    }
+
+    /// The call's `:path`, `/package.Service/Method`.
+    pub fn path(&self) -> &str {
+        std::str::from_utf8(&self.path).unwrap_or("")
+    }
+
+    /// The request metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// The request metadata, to change.
+    pub fn metadata_mut(&mut self) -> &mut Metadata {
+        &mut self.metadata
+    }
+}
+
+/// An async call interceptor. Return the (possibly changed) call to let it proceed, or a
+/// [`Status`] to reject it: on a client the call fails with it, on a server the client gets it.
+///
+/// Closures implement it:
+///
+/// ```
+/// use courier_rpc::{Code, InterceptedCall, Interceptor, Status};
+///
+/// let auth = |call: InterceptedCall| async move {
+///     match call.metadata().get("authorization") {
+///         Some(v) if v == "Bearer secret" => Ok(call),
+///         _ => Err(Status::new(Code::UNAUTHENTICATED, "no token")),
+///     }
+/// };
+/// fn check(_: &impl Interceptor) {}
+/// check(&auth);
+/// ```
+pub trait Interceptor: Send + Sync + 'static {
+    /// Intercepts one call.
+    fn intercept(
+        &self,
+        call: InterceptedCall,
+    ) -> BoxFuture<'static, Result<InterceptedCall, Status>>;
+}
+
+impl<F, Fut> Interceptor for F
+where
+    F: Fn(InterceptedCall) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<InterceptedCall, Status>> + Send + 'static,
+{
+    fn intercept(
+        &self,
+        call: InterceptedCall,
+    ) -> BoxFuture<'static, Result<InterceptedCall, Status>> {
+        Box::pin(self(call))
+    }
+}
+
+/// Runs `interceptors` in order over `call`.
+pub(crate) async fn run(
+    interceptors: &[std::sync::Arc<dyn Interceptor>],
+    mut call: InterceptedCall,
+) -> Result<InterceptedCall, Status> {
+    for i in interceptors {
+        call = i.intercept(call).await?;
+    }
+    Ok(call)
+}

@@ -1,0 +1,638 @@
+//! The server: [`Server`] routes calls by `:path` to registered [`Service`]s over HTTP/2
+//! connections.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use courier_h2::Reason;
+use courier_h2::driver::{self, Incoming, SendStream};
+use courier_hpack::HeaderField;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::Service;
+use crate::body::{MessageReader, ReadEnd, Side, unfold};
+use crate::call::{ByteStream, Request};
+use crate::code::Code;
+use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, encode_message};
+use crate::context::{CallContext, CancelToken};
+use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, push_status};
+use crate::interceptor::{self, InterceptedCall, Interceptor};
+use crate::protocol::parse_timeout;
+use crate::status::Status;
+
+/// Server settings (see the [`ServerBuilder`] methods).
+#[derive(Clone)]
+struct Config {
+    max_recv_message_size: usize,
+    max_send_message_size: usize,
+    compression: Encoding,
+    compression_threshold: usize,
+    max_concurrent_calls: Option<usize>,
+    max_connection_idle: Option<Duration>,
+    max_connection_age: Option<Duration>,
+    max_connection_age_grace: Duration,
+    shutdown_grace: Duration,
+    h2: courier_h2::Config,
+    interceptors: Vec<Arc<dyn Interceptor>>,
+}
+
+/// Builds a [`Server`].
+pub struct ServerBuilder {
+    config: Config,
+    services: HashMap<&'static str, Arc<dyn Service>>,
+}
+
+impl fmt::Debug for ServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerBuilder")
+            .field("services", &self.services.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerBuilder {
+    /// Serves `service` (a generated `*Server` adapter) under its name.
+    pub fn add_service(mut self, service: impl Service) -> Self {
+        self.services.insert(service.name(), Arc::new(service));
+        self
+    }
+
+    /// Serves a shared service.
+    pub fn add_shared_service(mut self, service: Arc<dyn Service>) -> Self {
+        self.services.insert(service.name(), service);
+        self
+    }
+
+    /// Largest request message accepted (default 4 MiB); larger ones fail the call with
+    /// RESOURCE_EXHAUSTED.
+    pub fn max_recv_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_recv_message_size = bytes;
+        self
+    }
+
+    /// Largest response message sent (default unlimited); larger ones fail the call with
+    /// RESOURCE_EXHAUSTED.
+    pub fn max_send_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_send_message_size = bytes;
+        self
+    }
+
+    /// Compress responses with `encoding` when the client accepts it (default identity).
+    pub fn compression(mut self, encoding: Encoding) -> Self {
+        self.config.compression = encoding;
+        self
+    }
+
+    /// Messages shorter than this are sent uncompressed on compressed calls (default 0).
+    pub fn compression_threshold(mut self, bytes: usize) -> Self {
+        self.config.compression_threshold = bytes;
+        self
+    }
+
+    /// Calls handled at once across all connections (default unlimited); further calls wait
+    /// for a slot. Per connection, HTTP/2's SETTINGS_MAX_CONCURRENT_STREAMS also applies (see
+    /// [`http2_config`](Self::http2_config), default 100).
+    pub fn max_concurrent_calls(mut self, n: usize) -> Self {
+        self.config.max_concurrent_calls = Some(n);
+        self
+    }
+
+    /// Close connections that had no call for this long (graceful GOAWAY). Default: never.
+    pub fn max_connection_idle(mut self, d: Duration) -> Self {
+        self.config.max_connection_idle = Some(d);
+        self
+    }
+
+    /// Close connections older than this (graceful GOAWAY), giving their calls `grace` to
+    /// finish. Default: never.
+    pub fn max_connection_age(mut self, age: Duration, grace: Duration) -> Self {
+        self.config.max_connection_age = Some(age);
+        self.config.max_connection_age_grace = grace;
+        self
+    }
+
+    /// How long calls in flight may run after a graceful shutdown starts (default 10 s).
+    pub fn shutdown_grace(mut self, d: Duration) -> Self {
+        self.config.shutdown_grace = d;
+        self
+    }
+
+    /// HTTP/2 settings and limits of accepted connections.
+    pub fn http2_config(mut self, config: courier_h2::Config) -> Self {
+        self.config.h2 = config;
+        self
+    }
+
+    /// Adds an interceptor; they run in the order added, before each handler.
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.config.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
+    /// The server.
+    pub fn build(self) -> Server {
+        let limit = self
+            .config
+            .max_concurrent_calls
+            .map(|n| Arc::new(Semaphore::new(n)));
+        Server {
+            shared: Arc::new(Shared {
+                services: self.services,
+                config: self.config,
+                limit,
+            }),
+        }
+    }
+}
+
+struct Shared {
+    services: HashMap<&'static str, Arc<dyn Service>>,
+    config: Config,
+    limit: Option<Arc<Semaphore>>,
+}
+
+/// A gRPC server: a router from `:path` to services, and the settings its connections use.
+/// Cloning is cheap.
+///
+/// ```no_run
+/// # async fn f(svc: impl courier_rpc::Service) -> std::io::Result<()> {
+/// use courier_rpc::Server;
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:50051").await?;
+/// Server::builder().add_service(svc).build().serve(listener).await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Server {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("services", &self.shared.services.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// A builder with default settings and no services.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder {
+            config: Config {
+                max_recv_message_size: DEFAULT_MAX_RECV_MESSAGE_SIZE,
+                max_send_message_size: usize::MAX,
+                compression: Encoding::Identity,
+                compression_threshold: 0,
+                max_concurrent_calls: None,
+                max_connection_idle: None,
+                max_connection_age: None,
+                max_connection_age_grace: Duration::from_secs(10),
+                shutdown_grace: Duration::from_secs(10),
+                h2: courier_h2::Config::default(),
+                interceptors: Vec::new(),
+            },
+            services: HashMap::new(),
+        }
+    }
+
+    /// The names of the services served.
+    pub fn service_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.shared.services.keys().copied()
+    }
+
+    /// Accepts connections on `listener` and serves them until an accept error.
+    pub async fn serve(self, listener: TcpListener) -> io::Result<()> {
+        self.serve_with_shutdown(listener, std::future::pending())
+            .await
+    }
+
+    /// Serves until `signal` resolves, then shuts down gracefully: no new connections, each
+    /// connection gets the two-step GOAWAY (new calls refused), calls in flight get the
+    /// shutdown grace period to finish, then everything still open is closed.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()>,
+    ) -> io::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut conns = JoinSet::new();
+        tokio::pin!(signal);
+        let result = loop {
+            tokio::select! {
+                _ = &mut signal => break Ok(()),
+                r = listener.accept() => match r {
+                    Ok((io, peer)) => {
+                        let _ = io.set_nodelay(true);
+                        conns.spawn(self.clone().serve_connection_inner(io, Some(peer), stop_rx.clone()));
+                    }
+                    Err(e) if is_transient_accept_error(&e) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                    }
+                    Err(e) => break Err(e),
+                },
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            }
+        };
+        drop(listener);
+        stop_tx.send_replace(true);
+        let grace = self.shared.config.shutdown_grace;
+        let drain = async { while conns.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace + Duration::from_millis(100), drain)
+            .await
+            .is_err()
+        {
+            conns.abort_all();
+        }
+        result
+    }
+
+    /// Serves one connection (any byte stream: a TLS stream, an in-memory pipe) until it
+    /// closes.
+    pub async fn serve_connection<T>(&self, io: T, peer: Option<SocketAddr>)
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let (_tx, rx) = watch::channel(false);
+        self.clone().serve_connection_inner(io, peer, rx).await
+    }
+
+    async fn serve_connection_inner<T>(
+        self,
+        io: T,
+        peer: Option<SocketAddr>,
+        mut stop: watch::Receiver<bool>,
+    ) where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let cfg = &self.shared.config;
+        let (mut server, conn) = driver::server(io, cfg.h2.clone());
+        let mut conn = tokio::spawn(conn);
+        let mut calls = JoinSet::new();
+        let active = Arc::new(AtomicUsize::new(0));
+        let cancel_all = CancelToken::new();
+        let born = Instant::now();
+        let mut last_active = Instant::now();
+        let mut draining: Option<Instant> = None;
+        loop {
+            // The next timer: idle check, age, or the end of a drain's grace period.
+            let mut wake: Option<Instant> = None;
+            if let Some(idle) = cfg.max_connection_idle {
+                if draining.is_none() {
+                    wake = Some(last_active + idle);
+                }
+            }
+            if let (Some(age), None) = (cfg.max_connection_age, draining) {
+                let t = born + age;
+                wake = Some(wake.map_or(t, |w| w.min(t)));
+            }
+            if let Some(d) = draining {
+                wake = Some(wake.map_or(d, |w| w.min(d)));
+            }
+            let sleep = async {
+                match wake {
+                    Some(t) => tokio::time::sleep_until(t.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                inc = server.accept() => match inc {
+                    Some(inc) => {
+                        active.fetch_add(1, Ordering::Relaxed);
+                        let shared = Arc::clone(&self.shared);
+                        let active = Arc::clone(&active);
+                        let cancel_all = cancel_all.clone();
+                        calls.spawn(async move {
+                            handle(shared, inc, peer, cancel_all).await;
+                            active.fetch_sub(1, Ordering::Relaxed);
+                        });
+                    }
+                    None => break,
+                },
+                Some(_) = calls.join_next(), if !calls.is_empty() => {
+                    if active.load(Ordering::Relaxed) == 0 {
+                        last_active = Instant::now();
+                    }
+                }
+                _ = stop.wait_for(|s| *s), if draining.is_none() => {
+                    // Graceful shutdown: GOAWAY twice (courier-h2's two-step drain), calls
+                    // in flight have the grace period.
+                    server.shutdown();
+                    draining = Some(Instant::now() + cfg.shutdown_grace);
+                }
+                _ = sleep => {
+                    let now = Instant::now();
+                    if draining.is_some_and(|d| now >= d) {
+                        break;
+                    }
+                    let idle = cfg.max_connection_idle.is_some_and(|i| {
+                        active.load(Ordering::Relaxed) == 0 && now >= last_active + i
+                    });
+                    let old = cfg.max_connection_age.is_some_and(|a| now >= born + a);
+                    if draining.is_none() && (idle || old) {
+                        server.shutdown();
+                        let grace = if old { cfg.max_connection_age_grace } else { Duration::ZERO };
+                        draining = Some(now + grace);
+                    } else if active.load(Ordering::Relaxed) > 0 {
+                        last_active = now;
+                    }
+                }
+                _ = &mut conn => break,
+            }
+        }
+        // Calls still running after the grace period (or on a closed connection) end.
+        cancel_all.cancel();
+        if draining.is_some() {
+            calls.abort_all();
+        }
+        while calls.join_next().await.is_some() {}
+        if !conn.is_finished() {
+            // Give the driver a moment to write the final frames, then close.
+            let _ = tokio::time::timeout(Duration::from_secs(1), &mut conn).await;
+            conn.abort();
+        }
+    }
+}
+
+fn is_transient_accept_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    ) || e.raw_os_error() == Some(24) // EMFILE: wait for descriptors to free up
+}
+
+fn response_head(encoding: Encoding) -> Vec<HeaderField> {
+    let mut h = Vec::with_capacity(6);
+    h.push(HeaderField::new(":status", "200"));
+    h.push(HeaderField::new("content-type", "application/grpc"));
+    if encoding != Encoding::Identity {
+        h.push(HeaderField::new("grpc-encoding", encoding.as_str()));
+    }
+    h.push(HeaderField::new("grpc-accept-encoding", Encoding::ACCEPT));
+    h
+}
+
+/// Answers with Trailers-Only: "HTTP-Status Content-Type Trailers", one HEADERS frame.
+fn trailers_only(
+    respond: &SendStream,
+    status: &Status,
+    extra: Option<&(&'static str, &'static str)>,
+) {
+    let mut h = response_head(Encoding::Identity);
+    if let Some((k, v)) = extra {
+        h.push(HeaderField::new(*k, *v));
+    }
+    push_status(status, None, &mut h);
+    if respond.send_headers(h, true).is_err() {
+        // Refused by HTTP/2's field checks (a metadata value it does not allow): the client
+        // must still learn that the call ended.
+        respond.reset(Reason::INTERNAL_ERROR);
+    }
+}
+
+/// Handles one call from its request headers to its trailers.
+async fn handle(
+    shared: Arc<Shared>,
+    inc: Incoming,
+    peer: Option<SocketAddr>,
+    cancel_all: CancelToken,
+) {
+    let Incoming {
+        request,
+        end_stream,
+        body,
+        mut respond,
+        ..
+    } = inc;
+    let cfg = &shared.config;
+    // PROTOCOL-HTTP2, Requests: "Method → ":method POST"".
+    if request.pseudo.method.as_deref() != Some(b"POST".as_slice()) {
+        let _ = respond.send_headers(vec![HeaderField::new(":status", "405")], true);
+        return;
+    }
+    // PROTOCOL-HTTP2, Requests: "If Content-Type does not begin with "application/grpc", gRPC
+    // servers SHOULD respond with HTTP status of 415 (Unsupported Media Type)."
+    // <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
+    if !find(&request.fields, b"content-type").is_some_and(|c| is_grpc_content_type(c)) {
+        let _ = respond.send_headers(vec![HeaderField::new(":status", "415")], true);
+        return;
+    }
+    let path = request.pseudo.path.clone().unwrap_or_default();
+    let (service, method) = match std::str::from_utf8(&path)
+        .ok()
+        .and_then(|p| p.strip_prefix('/'))
+        .and_then(|p| p.split_once('/'))
+    {
+        Some(sm) => sm,
+        None => {
+            trailers_only(
+                &respond,
+                &Status::unimplemented(format!(
+                    "malformed path {:?}",
+                    String::from_utf8_lossy(&path)
+                )),
+                None,
+            );
+            return;
+        }
+    };
+    let Some(svc) = shared.services.get(service).cloned() else {
+        trailers_only(
+            &respond,
+            &Status::unimplemented(format!("unknown service {service}")),
+            None,
+        );
+        return;
+    };
+    // compression.md: a message compressed with an encoding the server does not support
+    // results in UNIMPLEMENTED, and the response's grpc-accept-encoding lists what it does.
+    let req_encoding = match find(&request.fields, b"grpc-encoding") {
+        None => Encoding::Identity,
+        Some(e) => match Encoding::from_token(e) {
+            Some(e) => e,
+            None => {
+                let s = Status::unimplemented(format!(
+                    "grpc-encoding `{}` is not supported",
+                    String::from_utf8_lossy(e)
+                ));
+                trailers_only(&respond, &s, None);
+                return;
+            }
+        },
+    };
+    // Respond compressed only if the client accepts the server's encoding.
+    let resp_encoding = if cfg.compression != Encoding::Identity
+        && find(&request.fields, b"grpc-accept-encoding").is_some_and(|a| {
+            a.split(|&b| b == b',')
+                .any(|t| t.trim_ascii() == cfg.compression.as_str().as_bytes())
+        }) {
+        cfg.compression
+    } else {
+        Encoding::Identity
+    };
+    // PROTOCOL-HTTP2: "If Timeout is omitted a server should assume an infinite timeout."
+    let deadline = find(&request.fields, b"grpc-timeout")
+        .and_then(|t| parse_timeout(t))
+        .map(|t| Instant::now() + t);
+    let mut metadata = metadata_from(&request.fields);
+    if !cfg.interceptors.is_empty() {
+        match interceptor::run(
+            &cfg.interceptors,
+            InterceptedCall::new(path.clone(), metadata),
+        )
+        .await
+        {
+            Ok(call) => metadata = call.into_metadata(),
+            Err(s) => {
+                trailers_only(&respond, &s, None);
+                return;
+            }
+        }
+    }
+    let _permit = match &shared.limit {
+        Some(sem) => match Arc::clone(sem).acquire_owned().await {
+            Ok(p) => Some(p),
+            Err(_) => return,
+        },
+        None => None,
+    };
+    let cancel = CancelToken::new();
+    metadata.attached_mut().context =
+        Some(Arc::new(CallContext::new(deadline, peer, cancel.clone())));
+    let mut reader =
+        MessageReader::new(body, req_encoding, cfg.max_recv_message_size, Side::Server);
+    if end_stream {
+        reader.mark_ended();
+    }
+    let req_cancel = cancel.clone();
+    let requests = unfold(
+        (reader, req_cancel),
+        |(mut r, c): (MessageReader, CancelToken)| async move {
+            match r.next().await {
+                ReadEnd::Message(m) => Some((Ok(m), (r, c))),
+                ReadEnd::End => None,
+                ReadEnd::Error(s) => {
+                    if s.code() == Code::CANCELLED {
+                        c.cancel();
+                    }
+                    Some((Err(s), (r, c)))
+                }
+            }
+        },
+    );
+    let request = Request::from_parts(metadata, Box::pin(requests) as ByteStream);
+    let Some(call) = svc.call(method, request) else {
+        trailers_only(
+            &respond,
+            &Status::unimplemented(format!("unknown method {method} of service {service}")),
+            None,
+        );
+        return;
+    };
+    let response = match guard(call, deadline, cancel.clone(), cancel_all.clone()).await {
+        Ok(r) => r,
+        Err(s) => {
+            finish_early(&respond, &s, &cancel);
+            return;
+        }
+    };
+    let (mut headers_md, mut messages) = response.into_parts();
+    let mut trailers = headers_md.take_trailers().unwrap_or_default();
+    let mut head = response_head(resp_encoding);
+    push_metadata(&headers_md, &mut head);
+    if respond.send_headers(head, false).is_err() {
+        respond.reset(Reason::INTERNAL_ERROR);
+        return;
+    }
+    let mut buf = BytesMut::new();
+    let send_all = async {
+        loop {
+            let item = std::future::poll_fn(|cx| messages.as_mut().poll_next(cx)).await;
+            match item {
+                Some(Ok(msg)) => {
+                    encode_message(
+                        &msg,
+                        resp_encoding,
+                        cfg.compression_threshold,
+                        cfg.max_send_message_size,
+                        &mut buf,
+                    )?;
+                    if respond
+                        .send_data(buf.split().freeze(), false)
+                        .await
+                        .is_err()
+                    {
+                        return Err(Status::new(Code::CANCELLED, "stream closed"));
+                    }
+                }
+                Some(Err(s)) if s.code() == Code::OK => return Ok(Some(s.into_metadata())),
+                Some(Err(s)) => return Err(s),
+                None => return Ok(None),
+            }
+        }
+    };
+    let status = match guard(send_all, deadline, cancel.clone(), cancel_all).await {
+        Ok(more) => {
+            if let Some(m) = more {
+                for (k, v) in m.iter() {
+                    trailers.push_unchecked(k.to_owned(), v.clone());
+                }
+            }
+            Status::new(Code::OK, "")
+        }
+        Err(s) => s,
+    };
+    let mut t = Vec::with_capacity(2 + trailers.len());
+    push_status(&status, Some(&trailers), &mut t);
+    if respond.send_trailers(t).is_err() {
+        respond.reset(Reason::INTERNAL_ERROR);
+    }
+}
+
+/// Sends the status of a call that failed before its response headers went out.
+fn finish_early(respond: &SendStream, s: &Status, cancel: &CancelToken) {
+    if s.code() == Code::CANCELLED && cancel.is_cancelled() {
+        // The client went away: nobody to answer.
+        return;
+    }
+    trailers_only(respond, s, None);
+}
+
+/// Races `fut` against the deadline and cancellation.
+async fn guard<T>(
+    fut: impl Future<Output = Result<T, Status>>,
+    deadline: Option<Instant>,
+    cancel: CancelToken,
+    cancel_all: CancelToken,
+) -> Result<T, Status> {
+    let expire = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d.into()).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        r = fut => r,
+        _ = expire => {
+            cancel.cancel();
+            Err(Status::new(Code::DEADLINE_EXCEEDED, "deadline exceeded"))
+        }
+        _ = cancel.cancelled() => Err(Status::new(Code::CANCELLED, "call cancelled")),
+        _ = cancel_all.cancelled() => {
+            cancel.cancel();
+            Err(Status::new(Code::UNAVAILABLE, "server shutting down"))
+        }
+    }
+}

@@ -1,0 +1,540 @@
+//! courier-rpc end to end over TCP: a generated echo service (tests/protos/echo.proto,
+//! generated into tests/gen/ by courier-codegen) served by `Server` and called through
+//! generated stubs over a `Channel`.
+
+#![allow(missing_docs, unreachable_pub, dead_code, clippy::all)]
+
+#[path = "gen/courier.echo.rs"]
+mod echo;
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use courier_rpc::{
+    BoxStream, Channel, Code, ConnectivityState, Encoding, InterceptedCall, Request, Response,
+    Server, Status, Stream, Streaming,
+};
+use echo::echo_rpc::{Echo, EchoClient, EchoServer};
+use echo::{EchoRequest, EchoResponse};
+
+#[derive(Default)]
+struct Svc {
+    cancelled: Arc<AtomicBool>,
+}
+
+fn fail(req: &EchoRequest) -> Result<(), Status> {
+    if req.fail_code != 0 {
+        return Err(Status::new(
+            Code(req.fail_code),
+            format!("asked to fail: {}", req.message),
+        ));
+    }
+    Ok(())
+}
+
+/// A stream from a channel receiver.
+struct Rx<T>(tokio::sync::mpsc::Receiver<T>);
+impl<T> Stream for Rx<T> {
+    type Item = T;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+/// A stream of ready items.
+struct Iter<I>(I);
+impl<I: Iterator + Unpin> Stream for Iter<I> {
+    type Item = I::Item;
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
+        Poll::Ready(self.0.next())
+    }
+}
+
+async fn next<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| Pin::new(&mut *s).poll_next(cx)).await
+}
+
+impl Echo for Svc {
+    async fn unary(&self, request: Request<EchoRequest>) -> Result<Response<EchoResponse>, Status> {
+        let ctx_remaining = request.context().and_then(|c| c.remaining());
+        let echoed = request.metadata().get("x-echo").cloned();
+        let req = request.into_inner();
+        if req.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(req.delay_ms.into())).await;
+        }
+        fail(&req)?;
+        let mut resp = Response::new(EchoResponse {
+            message: match ctx_remaining {
+                Some(_) if req.message == "deadline?" => "has deadline".into(),
+                _ => req.message,
+            },
+            payload: req.payload,
+            ..Default::default()
+        });
+        if let Some(v) = echoed {
+            resp.metadata_mut().append("x-echo", v.clone()).unwrap();
+            resp.trailers_mut().append("x-trailer", v).unwrap();
+        }
+        resp.trailers_mut()
+            .append("x-bin-bin", Bytes::from_static(&[0, 1, 254]))
+            .unwrap();
+        Ok(resp)
+    }
+
+    async fn server_stream(
+        &self,
+        request: Request<EchoRequest>,
+    ) -> Result<Response<BoxStream<Result<EchoResponse, Status>>>, Status> {
+        let req = request.into_inner();
+        let n = req.count;
+        let fail_code = req.fail_code;
+        let items = (0..n)
+            .map(move |i| {
+                Ok(EchoResponse {
+                    message: format!("{} {i}", req.message),
+                    payload: req.payload.clone(),
+                    ..Default::default()
+                })
+            })
+            .chain((fail_code != 0).then(|| Err(Status::new(Code(fail_code), "mid-stream"))));
+        let mut r = Response::new(Box::pin(Iter(items)) as BoxStream<_>);
+        r.trailers_mut().append("x-count", n.to_string()).unwrap();
+        Ok(r)
+    }
+
+    async fn client_stream(
+        &self,
+        request: Request<Streaming<EchoRequest>>,
+    ) -> Result<Response<EchoResponse>, Status> {
+        let mut s = request.into_inner();
+        let mut all = String::new();
+        let cancelled = Arc::clone(&self.cancelled);
+        loop {
+            match s.message().await {
+                Ok(Some(m)) => {
+                    fail(&m)?;
+                    all.push_str(&m.message);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    if e.code() == Code::CANCELLED {
+                        cancelled.store(true, Ordering::SeqCst);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Response::new(EchoResponse {
+            message: all,
+            payload: Bytes::new(),
+            ..Default::default()
+        }))
+    }
+
+    async fn bidi(
+        &self,
+        request: Request<Streaming<EchoRequest>>,
+    ) -> Result<Response<BoxStream<Result<EchoResponse, Status>>>, Status> {
+        let mut s = request.into_inner();
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(async move {
+            while let Some(m) = next(&mut s).await {
+                let r = m.map(|m| EchoResponse {
+                    message: m.message.to_uppercase(),
+                    payload: m.payload,
+                    ..Default::default()
+                });
+                if tx.send(r).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(Rx(rx)) as BoxStream<_>))
+    }
+}
+
+async fn start(builder: courier_rpc::ServerBuilder) -> (std::net::SocketAddr, Arc<AtomicBool>) {
+    let svc = Svc::default();
+    let cancelled = Arc::clone(&svc.cancelled);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = builder.add_service(EchoServer::new(svc)).build();
+    tokio::spawn(server.serve(listener));
+    (addr, cancelled)
+}
+
+async fn client() -> (EchoClient<Channel>, Arc<AtomicBool>) {
+    let (addr, c) = start(Server::builder()).await;
+    (EchoClient::new(Channel::lazy(addr.to_string())), c)
+}
+
+fn req(msg: &str) -> EchoRequest {
+    EchoRequest {
+        message: msg.into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn unary_round_trip_with_metadata() {
+    let (c, _) = client().await;
+    assert_eq!(c.transport().state(), ConnectivityState::Idle);
+    let mut r = Request::new(req("hello"));
+    r.metadata_mut().append("x-echo", "v1").unwrap();
+    let resp = c.unary(r).await.unwrap();
+    assert_eq!(resp.get_ref().message, "hello");
+    assert_eq!(resp.metadata().get("x-echo").unwrap(), "v1");
+    assert_eq!(resp.trailers().get("x-trailer").unwrap(), "v1");
+    assert_eq!(&resp.trailers().get("x-bin-bin").unwrap()[..], &[0, 1, 254]);
+    assert_eq!(c.transport().state(), ConnectivityState::Ready);
+    // Many calls share the connection.
+    let calls: Vec<_> = (0..50)
+        .map(|i| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                c.unary(req(&format!("m{i}")))
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .message
+            })
+        })
+        .collect();
+    for (i, h) in calls.into_iter().enumerate() {
+        assert_eq!(h.await.unwrap(), format!("m{i}"));
+    }
+}
+
+#[tokio::test]
+async fn unary_errors_carry_status() {
+    let (c, _) = client().await;
+    let e = c
+        .unary(EchoRequest {
+            message: "ünïcode 100%".into(),
+            fail_code: Code::NOT_FOUND.0,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NOT_FOUND);
+    assert_eq!(e.message(), "asked to fail: ünïcode 100%");
+    // Open code values pass through.
+    let e = c
+        .unary(EchoRequest {
+            fail_code: 42,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code(42));
+}
+
+#[tokio::test]
+async fn server_streaming() {
+    let (c, _) = client().await;
+    let resp = c
+        .server_stream(EchoRequest {
+            message: "s".into(),
+            count: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut s = resp.into_inner();
+    let mut n = 0;
+    while let Some(m) = s.message().await.unwrap() {
+        assert_eq!(m.message, format!("s {n}"));
+        n += 1;
+    }
+    assert_eq!(n, 100);
+    assert_eq!(s.trailers().unwrap().get("x-count").unwrap(), "100");
+
+    // An error after some messages arrives after them.
+    let resp = c
+        .server_stream(EchoRequest {
+            message: "s".into(),
+            count: 3,
+            fail_code: Code::ABORTED.0,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut s = resp.into_inner();
+    for _ in 0..3 {
+        s.message().await.unwrap().unwrap();
+    }
+    assert_eq!(s.message().await.unwrap_err().code(), Code::ABORTED);
+}
+
+#[tokio::test]
+async fn client_streaming() {
+    let (c, _) = client().await;
+    let msgs: Vec<_> = ["a", "b", "c"].iter().map(|m| req(m)).collect();
+    let resp = c
+        .client_stream(Request::new(Iter(msgs.into_iter())))
+        .await
+        .unwrap();
+    assert_eq!(resp.get_ref().message, "abc");
+    // Empty stream.
+    let resp = c
+        .client_stream(Request::new(Iter(Vec::<EchoRequest>::new().into_iter())))
+        .await
+        .unwrap();
+    assert_eq!(resp.get_ref().message, "");
+}
+
+#[tokio::test]
+async fn bidi_streaming_interleaves() {
+    let (c, _) = client().await;
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let resp = c.bidi(Request::new(Rx(rx))).await.unwrap();
+    let mut s = resp.into_inner();
+    for i in 0..20 {
+        tx.send(req(&format!("ping{i}"))).await.unwrap();
+        let m = s.message().await.unwrap().unwrap();
+        assert_eq!(m.message, format!("PING{i}"));
+    }
+    drop(tx);
+    assert!(s.message().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn unknown_service_and_method_are_unimplemented() {
+    let (addr, _) = start(Server::builder()).await;
+    let ch = Channel::lazy(addr.to_string());
+    static OTHER: courier_rpc::MethodDescriptor = courier_rpc::MethodDescriptor {
+        path: "/no.Such/Method",
+        service: "no.Such",
+        method: "Method",
+        kind: courier_rpc::MethodKind::Unary,
+    };
+    static MISSING: courier_rpc::MethodDescriptor = courier_rpc::MethodDescriptor {
+        path: "/courier.echo.Echo/Missing",
+        service: "courier.echo.Echo",
+        method: "Missing",
+        kind: courier_rpc::MethodKind::Unary,
+    };
+    use courier_rpc::Transport;
+    for m in [&OTHER, &MISSING] {
+        let e = ch.unary(m, Request::new(Bytes::new())).await.unwrap_err();
+        assert_eq!(e.code(), Code::UNIMPLEMENTED, "{e}");
+    }
+}
+
+#[tokio::test]
+async fn deadlines() {
+    let (c, _) = client().await;
+    let mut r = Request::new(EchoRequest {
+        delay_ms: 2000,
+        ..Default::default()
+    });
+    r.set_timeout(Duration::from_millis(100));
+    let t = std::time::Instant::now();
+    let e = c.unary(r).await.unwrap_err();
+    assert_eq!(e.code(), Code::DEADLINE_EXCEEDED);
+    assert!(t.elapsed() < Duration::from_secs(1));
+    // The server sees the remaining time.
+    let mut r = Request::new(req("deadline?"));
+    r.set_timeout(Duration::from_secs(30));
+    assert_eq!(
+        c.unary(r).await.unwrap().into_inner().message,
+        "has deadline"
+    );
+    assert_eq!(
+        c.unary(req("deadline?"))
+            .await
+            .unwrap()
+            .into_inner()
+            .message,
+        "deadline?"
+    );
+}
+
+#[tokio::test]
+async fn dropping_a_streaming_call_cancels_it_on_the_server() {
+    let (c, cancelled) = client().await;
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let call = tokio::spawn({
+        let c = c.clone();
+        async move { c.client_stream(Request::new(Rx(rx))).await }
+    });
+    tx.send(req("x")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    call.abort();
+    let _ = call.await;
+    for _ in 0..50 {
+        if cancelled.load(Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        cancelled.load(Ordering::SeqCst),
+        "server handler saw no cancellation"
+    );
+    drop(tx);
+}
+
+#[tokio::test]
+async fn message_size_limits() {
+    let (addr, _) = start(Server::builder().max_recv_message_size(1000)).await;
+    let c = EchoClient::new(
+        Channel::builder(addr.to_string())
+            .max_recv_message_size(500)
+            .build(),
+    );
+    let big = |n: usize| EchoRequest {
+        payload: Bytes::from(vec![1u8; n]),
+        ..Default::default()
+    };
+    // Request above the server's limit.
+    assert_eq!(
+        c.unary(big(2000)).await.unwrap_err().code(),
+        Code::RESOURCE_EXHAUSTED
+    );
+    // Response above the client's limit.
+    assert_eq!(
+        c.unary(big(800)).await.unwrap_err().code(),
+        Code::RESOURCE_EXHAUSTED
+    );
+    assert!(c.unary(big(400)).await.is_ok());
+    // Send limit.
+    let c = EchoClient::new(
+        Channel::builder(addr.to_string())
+            .max_send_message_size(100)
+            .build(),
+    );
+    assert_eq!(
+        c.unary(big(200)).await.unwrap_err().code(),
+        Code::RESOURCE_EXHAUSTED
+    );
+}
+
+#[tokio::test]
+async fn gzip_both_ways() {
+    let (addr, _) = start(Server::builder().compression(Encoding::Gzip)).await;
+    let c = EchoClient::new(
+        Channel::builder(addr.to_string())
+            .compression(Encoding::Gzip)
+            .build(),
+    );
+    let payload = Bytes::from(vec![b'z'; 100_000]);
+    let r = c
+        .unary(EchoRequest {
+            payload: payload.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(r.get_ref().payload, payload);
+    // Per call: identity on a gzip channel.
+    let mut r = Request::new(req("plain"));
+    r.set_compression(Encoding::Identity);
+    assert_eq!(c.unary(r).await.unwrap().into_inner().message, "plain");
+}
+
+#[tokio::test]
+async fn interceptors_change_metadata_and_reject() {
+    let server = Server::builder().interceptor(|call: InterceptedCall| async move {
+        match call.metadata().get("authorization") {
+            Some(v) if v == "Bearer ok" => Ok(call),
+            _ => Err(Status::new(Code::UNAUTHENTICATED, "no token")),
+        }
+    });
+    let (addr, _) = start(server).await;
+    let plain = EchoClient::new(Channel::lazy(addr.to_string()));
+    assert_eq!(
+        plain.unary(req("x")).await.unwrap_err().code(),
+        Code::UNAUTHENTICATED
+    );
+    let ch = Channel::builder(addr.to_string())
+        .interceptor(|mut call: InterceptedCall| async move {
+            call.metadata_mut()
+                .append("authorization", "Bearer ok")
+                .unwrap();
+            Ok(call)
+        })
+        .build();
+    let c = EchoClient::new(ch);
+    assert_eq!(c.unary(req("x")).await.unwrap().into_inner().message, "x");
+    let rejecting = EchoClient::new(
+        Channel::builder(addr.to_string())
+            .interceptor(|_call: InterceptedCall| async move {
+                Err::<InterceptedCall, _>(Status::new(Code::PERMISSION_DENIED, "client says no"))
+            })
+            .build(),
+    );
+    assert_eq!(
+        rejecting.unary(req("x")).await.unwrap_err().code(),
+        Code::PERMISSION_DENIED
+    );
+}
+
+#[tokio::test]
+async fn unreachable_target_fails_fast_then_waits_for_ready() {
+    // Bind and drop to get a port nobody listens on.
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let ch = Channel::lazy(addr.to_string());
+    let c = EchoClient::new(ch.clone());
+    let e = c.unary(req("x")).await.unwrap_err();
+    assert_eq!(e.code(), Code::UNAVAILABLE);
+    assert_eq!(ch.state(), ConnectivityState::TransientFailure);
+    // wait_for_ready: the call waits; it succeeds once a server appears on the port.
+    let mut r = Request::new(req("late"));
+    r.set_wait_for_ready(true);
+    r.set_timeout(Duration::from_secs(10));
+    let call = tokio::spawn(async move { c.unary(r).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    tokio::spawn(
+        Server::builder()
+            .add_service(EchoServer::new(Svc::default()))
+            .build()
+            .serve(listener),
+    );
+    let r = call.await.unwrap().unwrap();
+    assert_eq!(r.into_inner().message, "late");
+    assert_eq!(ch.state(), ConnectivityState::Ready);
+}
+
+#[tokio::test]
+async fn graceful_shutdown_lets_calls_finish() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = Server::builder()
+        .add_service(EchoServer::new(Svc::default()))
+        .shutdown_grace(Duration::from_secs(5))
+        .build();
+    let served = tokio::spawn(server.serve_with_shutdown(listener, async {
+        let _ = stop_rx.await;
+    }));
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    c.unary(req("warm")).await.unwrap();
+    let slow = tokio::spawn({
+        let c = c.clone();
+        async move {
+            c.unary(EchoRequest {
+                message: "slow".into(),
+                delay_ms: 300,
+                ..Default::default()
+            })
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    stop_tx.send(()).unwrap();
+    assert_eq!(slow.await.unwrap().unwrap().into_inner().message, "slow");
+    tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
