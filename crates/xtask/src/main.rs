@@ -90,6 +90,7 @@ const CI_STEPS: &[Step] = &[
     ("peers", peers::install),
     ("test", test),
     ("hpack stories", hpack::ci),
+    ("interop", interop::ci),
     ("protoc-compare", protoc_compare_default),
     ("conformance", conformance::run),
     ("fuzz smoke", fuzz_smoke),
