@@ -1,8 +1,40 @@
 //! Courier: a gRPC stack written from scratch in Rust, behind one dependency.
 //!
-//! Each layer is also its own crate; this crate re-exports them:
-//! - [`wire`]: the protobuf binary wire format (`courier-wire`).
+//! What it does: re-exports every layer, each also its own crate —
+//! - [`wire`]: the protobuf binary wire format (`courier-wire`);
+//! - [`types`]: the well-known types and descriptor messages (`courier-types`);
+//! - [`hpack`]: HTTP/2 header compression, RFC 7541 (`courier-hpack`);
+//! - [`h2`]: HTTP/2, RFC 9113, a sans-IO connection and its tokio driver (`courier-h2`);
+//! - [`rpc`]: gRPC over HTTP/2: [`Channel`], [`Server`], status, metadata, deadlines,
+//!   compression (`courier-rpc`);
+//!
+//! and owns the `courier` command-line tool (`cargo run --release -p courier -- demo`) and the
+//! examples (`examples/helloworld`, `examples/routeguide`).
+//!
+//! What it does not do: code generation at run time. Generate messages and stubs from `.proto`
+//! files in a build script with `courier-codegen`'s `Builder` (see this crate's own build.rs);
+//! the generated code names `courier_rpc`, `courier_wire` and `bytes`, so a crate using it
+//! depends on those too.
+//!
+//! ```
+//! use courier::{Code, Request, Status};
+//!
+//! let mut req = Request::new("hello");
+//! req.metadata_mut().append("x-request-id", "42").unwrap();
+//! assert_eq!(req.metadata().get("x-request-id").unwrap(), "42");
+//! assert_eq!(Status::new(Code::NOT_FOUND, "no such feature").code(), Code::NOT_FOUND);
+//! ```
 
 #![doc(html_root_url = "https://docs.rs/courier/0.1.0")]
 
+pub use courier_h2 as h2;
+pub use courier_hpack as hpack;
+pub use courier_rpc as rpc;
+pub use courier_types as types;
 pub use courier_wire as wire;
+
+pub use courier_rpc::{
+    Channel, ChannelBuilder, Code, Metadata, Request, Response, Server, ServerBuilder, Status,
+    Streaming,
+};
+pub use courier_wire::Message;
