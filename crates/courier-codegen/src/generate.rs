@@ -473,7 +473,20 @@ impl<'a> Gen<'a> {
             .filter(|(p, _)| path_matches(p, &field_full))
             .map(|(_, a)| a.clone())
             .collect();
-        let decl = field_decl(f, &type_name);
+        let decl = match map_entry {
+            Some(entry) => {
+                let t = |n: i32| {
+                    entry
+                        .field
+                        .iter()
+                        .find(|f| f.number == Some(n))
+                        .map(|f| proto_type(f, f.type_name.as_deref().unwrap_or("")))
+                        .unwrap_or_default()
+                };
+                format!("map<{}, {}> {proto_name} = {number}", t(1), t(2))
+            }
+            None => field_decl(f, &type_name),
+        };
         Ok(FieldPlan {
             proto_name: proto_name.clone(),
             rust: names::field(&proto_name),
@@ -935,6 +948,16 @@ fn field_decl(f: &FieldDescriptorProto, type_name: &str) -> String {
         _ if f.proto3_optional == Some(true) => "optional ",
         _ => "",
     };
+    let t = proto_type(f, type_name);
+    format!(
+        "{label}{t} {} = {}",
+        f.name.as_deref().unwrap_or(""),
+        f.number.unwrap_or(0)
+    )
+}
+
+/// A field's type as written in a `.proto` file.
+fn proto_type(f: &FieldDescriptorProto, type_name: &str) -> String {
     let t = match f.r#type.unwrap_or(0) {
         1 => "double",
         2 => "float",
@@ -954,11 +977,7 @@ fn field_decl(f: &FieldDescriptorProto, type_name: &str) -> String {
         18 => "sint64",
         _ => type_name.trim_start_matches('.'),
     };
-    format!(
-        "{label}{t} {} = {}",
-        f.name.as_deref().unwrap_or(""),
-        f.number.unwrap_or(0)
-    )
+    t.to_owned()
 }
 
 fn elem_type(ty: &FieldTy, in_mod: bool) -> String {

@@ -124,7 +124,7 @@ pub struct Msg {
     pub delimited: ::core::option::Option<::std::boxed::Box<Msg>>,
     /// `string raw = 6`.
     pub raw: ::std::string::String,
-    /// `repeated courier.features.ed.Msg.MEntry m = 7`.
+    /// `map<string, courier.features.ed.Msg> m = 7`.
     pub m: ::std::collections::HashMap<::std::string::String, Msg>,
     /// Fields this message does not know (and extensions), kept byte for byte.
     pub unknown_fields: ::courier_wire::UnknownFields,

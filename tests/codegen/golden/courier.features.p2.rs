@@ -109,9 +109,9 @@ pub struct Everything {
     pub packed: ::std::vec::Vec<u32>,
     /// `sfixed64 sf = 11`.
     pub sf: ::core::option::Option<i64>,
-    /// `repeated courier.features.p2.Everything.ByNameEntry by_name = 12`.
+    /// `map<string, courier.features.p2.Limits> by_name = 12`.
     pub by_name: ::std::collections::HashMap<::std::string::String, Limits>,
-    /// `repeated courier.features.p2.Everything.KindsEntry kinds = 13`.
+    /// `map<int32, courier.features.p2.Everything.Kind> kinds = 13`.
     pub kinds: ::std::collections::HashMap<i32, i32>,
     /// `group result = 14`.
     pub result: ::core::option::Option<everything::Result>,

@@ -107,7 +107,7 @@ pub struct Scalars {
     pub when: ::core::option::Option<super::super::super::google::protobuf::Timestamp>,
     /// `google.protobuf.Any any = 21`.
     pub any: ::core::option::Option<super::super::super::google::protobuf::Any>,
-    /// `repeated courier.features.p3.Scalars.ChildrenEntry children = 22`.
+    /// `map<uint64, courier.features.p3.Scalars> children = 22`.
     pub children: ::std::collections::BTreeMap<u64, Scalars>,
     /// `oneof which`.
     pub which: ::core::option::Option<scalars::Which>,

@@ -224,19 +224,19 @@ pub struct TestAll {
     pub r_bytes: ::std::vec::Vec<::bytes::Bytes>,
     /// `repeated courier.wire_test.Nested r_nested = 73`.
     pub r_nested: ::std::vec::Vec<Nested>,
-    /// `repeated courier.wire_test.TestAll.MStringInt32Entry m_string_int32 = 81`.
+    /// `map<string, int32> m_string_int32 = 81`.
     pub m_string_int32: ::std::collections::HashMap<::std::string::String, i32>,
-    /// `repeated courier.wire_test.TestAll.MInt32NestedEntry m_int32_nested = 82`.
+    /// `map<int32, courier.wire_test.Nested> m_int32_nested = 82`.
     pub m_int32_nested: ::std::collections::HashMap<i32, Nested>,
-    /// `repeated courier.wire_test.TestAll.MBoolBytesEntry m_bool_bytes = 83`.
+    /// `map<bool, bytes> m_bool_bytes = 83`.
     pub m_bool_bytes: ::std::collections::HashMap<bool, ::bytes::Bytes>,
-    /// `repeated courier.wire_test.TestAll.MSint64EnumEntry m_sint64_enum = 84`.
+    /// `map<sint64, courier.wire_test.Color> m_sint64_enum = 84`.
     pub m_sint64_enum: ::std::collections::HashMap<i64, i32>,
-    /// `repeated courier.wire_test.TestAll.MFixed32DoubleEntry m_fixed32_double = 85`.
+    /// `map<fixed32, double> m_fixed32_double = 85`.
     pub m_fixed32_double: ::std::collections::HashMap<u32, f64>,
-    /// `repeated courier.wire_test.TestAll.MStringStringEntry m_string_string = 86`.
+    /// `map<string, string> m_string_string = 86`.
     pub m_string_string: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    /// `repeated courier.wire_test.TestAll.MUint64Sfixed64Entry m_uint64_sfixed64 = 87`.
+    /// `map<uint64, sfixed64> m_uint64_sfixed64 = 87`.
     pub m_uint64_sfixed64: ::std::collections::HashMap<u64, i64>,
     /// `courier.wire_test.Nested g_nested = 90`.
     pub g_nested: ::core::option::Option<::std::boxed::Box<Nested>>,

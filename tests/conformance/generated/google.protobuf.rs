@@ -589,7 +589,7 @@ impl ::core::convert::From<NullValue> for i32 {
 pub struct Struct {
     /// Unordered map of dynamically typed values.
     ///
-    /// `repeated google.protobuf.Struct.FieldsEntry fields = 1`.
+    /// `map<string, google.protobuf.Value> fields = 1`.
     pub fields: ::std::collections::HashMap<::std::string::String, Value>,
     /// Fields this message does not know (and extensions), kept byte for byte.
     pub unknown_fields: ::courier_wire::UnknownFields,

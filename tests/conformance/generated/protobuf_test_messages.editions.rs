@@ -268,43 +268,43 @@ pub struct TestAllTypesEdition2023 {
     pub unpacked_nested_enum: ::std::vec::Vec<i32>,
     /// Map
     ///
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapInt32Int32Entry map_int32_int32 = 56`.
+    /// `map<int32, int32> map_int32_int32 = 56`.
     pub map_int32_int32: ::std::collections::HashMap<i32, i32>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapInt64Int64Entry map_int64_int64 = 57`.
+    /// `map<int64, int64> map_int64_int64 = 57`.
     pub map_int64_int64: ::std::collections::HashMap<i64, i64>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapUint32Uint32Entry map_uint32_uint32 = 58`.
+    /// `map<uint32, uint32> map_uint32_uint32 = 58`.
     pub map_uint32_uint32: ::std::collections::HashMap<u32, u32>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapUint64Uint64Entry map_uint64_uint64 = 59`.
+    /// `map<uint64, uint64> map_uint64_uint64 = 59`.
     pub map_uint64_uint64: ::std::collections::HashMap<u64, u64>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapSint32Sint32Entry map_sint32_sint32 = 60`.
+    /// `map<sint32, sint32> map_sint32_sint32 = 60`.
     pub map_sint32_sint32: ::std::collections::HashMap<i32, i32>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapSint64Sint64Entry map_sint64_sint64 = 61`.
+    /// `map<sint64, sint64> map_sint64_sint64 = 61`.
     pub map_sint64_sint64: ::std::collections::HashMap<i64, i64>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapFixed32Fixed32Entry map_fixed32_fixed32 = 62`.
+    /// `map<fixed32, fixed32> map_fixed32_fixed32 = 62`.
     pub map_fixed32_fixed32: ::std::collections::HashMap<u32, u32>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapFixed64Fixed64Entry map_fixed64_fixed64 = 63`.
+    /// `map<fixed64, fixed64> map_fixed64_fixed64 = 63`.
     pub map_fixed64_fixed64: ::std::collections::HashMap<u64, u64>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapSfixed32Sfixed32Entry map_sfixed32_sfixed32 = 64`.
+    /// `map<sfixed32, sfixed32> map_sfixed32_sfixed32 = 64`.
     pub map_sfixed32_sfixed32: ::std::collections::HashMap<i32, i32>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapSfixed64Sfixed64Entry map_sfixed64_sfixed64 = 65`.
+    /// `map<sfixed64, sfixed64> map_sfixed64_sfixed64 = 65`.
     pub map_sfixed64_sfixed64: ::std::collections::HashMap<i64, i64>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapInt32FloatEntry map_int32_float = 66`.
+    /// `map<int32, float> map_int32_float = 66`.
     pub map_int32_float: ::std::collections::HashMap<i32, f32>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapInt32DoubleEntry map_int32_double = 67`.
+    /// `map<int32, double> map_int32_double = 67`.
     pub map_int32_double: ::std::collections::HashMap<i32, f64>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapBoolBoolEntry map_bool_bool = 68`.
+    /// `map<bool, bool> map_bool_bool = 68`.
     pub map_bool_bool: ::std::collections::HashMap<bool, bool>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringStringEntry map_string_string = 69`.
+    /// `map<string, string> map_string_string = 69`.
     pub map_string_string: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringBytesEntry map_string_bytes = 70`.
+    /// `map<string, bytes> map_string_bytes = 70`.
     pub map_string_bytes: ::std::collections::HashMap<::std::string::String, ::bytes::Bytes>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringNestedMessageEntry map_string_nested_message = 71`.
+    /// `map<string, protobuf_test_messages.editions.TestAllTypesEdition2023.NestedMessage> map_string_nested_message = 71`.
     pub map_string_nested_message: ::std::collections::HashMap<::std::string::String, test_all_types_edition2023::NestedMessage>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringForeignMessageEntry map_string_foreign_message = 72`.
+    /// `map<string, protobuf_test_messages.editions.ForeignMessageEdition2023> map_string_foreign_message = 72`.
     pub map_string_foreign_message: ::std::collections::HashMap<::std::string::String, ForeignMessageEdition2023>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringNestedEnumEntry map_string_nested_enum = 73`.
+    /// `map<string, protobuf_test_messages.editions.TestAllTypesEdition2023.NestedEnum> map_string_nested_enum = 73`.
     pub map_string_nested_enum: ::std::collections::HashMap<::std::string::String, i32>,
-    /// `repeated protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringForeignEnumEntry map_string_foreign_enum = 74`.
+    /// `map<string, protobuf_test_messages.editions.ForeignEnumEdition2023> map_string_foreign_enum = 74`.
     pub map_string_foreign_enum: ::std::collections::HashMap<::std::string::String, i32>,
     /// `oneof oneof_field`.
     pub oneof_field: ::core::option::Option<test_all_types_edition2023::OneofField>,

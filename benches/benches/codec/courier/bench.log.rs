@@ -14,7 +14,7 @@ pub struct LogRecord {
     pub host: ::std::string::String,
     /// `string message = 5`.
     pub message: ::std::string::String,
-    /// `repeated bench.log.LogRecord.AttributesEntry attributes = 6`.
+    /// `map<string, string> attributes = 6`.
     pub attributes: ::std::collections::HashMap<::std::string::String, ::std::string::String>,
     /// `string trace_id = 7`.
     pub trace_id: ::std::string::String,
