@@ -13,7 +13,9 @@
 //! memory (courier: `Compiler::add_file`; protox: a `FileResolver` that calls
 //! `File::from_source`, so protox parses descriptor.proto from text too instead of using its
 //! pre-built descriptor pool), compile, and build the `FileDescriptorSet` of the requested file
-//! without its imports, without source info unless the row says so.
+//! without its imports, without source info unless the row says so (courier moves the set out of
+//! its `Compilation` with `into_file_descriptor_set`; protox's `file_descriptor_set` builds it
+//! from its pool).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -179,7 +181,7 @@ fn courier(name: &str, source: &str, source_info: bool) -> usize {
     let set = compiler
         .compile(&[name])
         .expect("courier-idl compiles the bench file")
-        .file_descriptor_set(false);
+        .into_file_descriptor_set(false);
     set.file.len()
 }
 

@@ -526,6 +526,29 @@ impl Compilation {
     /// `include_imports`, preceded by everything they import, in protoc's order
     /// (`--include_imports`: depth first, each file after its imports, no repeats).
     pub fn file_descriptor_set(&self, include_imports: bool) -> FileDescriptorSet {
+        FileDescriptorSet {
+            file: self
+                .order(include_imports)
+                .into_iter()
+                .map(|i| self.files[i].clone())
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// [`Self::file_descriptor_set`], moving the descriptors out instead of copying them.
+    pub fn into_file_descriptor_set(self, include_imports: bool) -> FileDescriptorSet {
+        let order = self.order(include_imports);
+        let mut files: Vec<Option<FileDescriptorProto>> =
+            self.files.into_iter().map(Some).collect();
+        FileDescriptorSet {
+            file: order.into_iter().filter_map(|i| files[i].take()).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// The indices of the files a descriptor set holds, in protoc's order.
+    fn order(&self, include_imports: bool) -> Vec<usize> {
         let mut order = Vec::new();
         let mut seen = vec![false; self.files.len()];
         for &root in &self.roots {
@@ -536,10 +559,7 @@ impl Compilation {
                 order.push(root);
             }
         }
-        FileDescriptorSet {
-            file: order.into_iter().map(|i| self.files[i].clone()).collect(),
-            ..Default::default()
-        }
+        order
     }
 
     fn visit(&self, file: usize, seen: &mut [bool], order: &mut Vec<usize>) {

@@ -48,3 +48,23 @@ fn embedded_well_known_types_parse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("proto");
     assert_eq!(check_dir(&root), 12);
 }
+
+/// Moving the descriptor set out gives the same set as copying it, with and without imports.
+#[test]
+fn into_file_descriptor_set_matches_file_descriptor_set() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/protos");
+    for name in [
+        "grpc/testing/test.proto",
+        "courier/edition2024_visibility_use.proto",
+        "google/protobuf/test_messages_proto2.proto",
+    ] {
+        let mut c = courier_idl::Compiler::new();
+        c.include(&root);
+        let compiled = c.compile(&[name]).expect("corpus file compiles");
+        for imports in [false, true] {
+            let copied = compiled.file_descriptor_set(imports);
+            assert_eq!(compiled.clone().into_file_descriptor_set(imports), copied);
+            assert!(!copied.file.is_empty());
+        }
+    }
+}
