@@ -20,8 +20,11 @@
 //!   [`CallContext`], limits, compression negotiation, interceptors, concurrency limit,
 //!   max connection idle/age, graceful shutdown (two-step GOAWAY, grace period).
 //!
-//! What it does not do (yet): TLS, load balancing across several addresses, keepalive pings,
-//! health and reflection services (see the crate's README/report for status).
+//! - Standard services: [`health`] (`grpc.health.v1.Health`: Check, List, Watch) and
+//!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).
+//!
+//! What it does not do (yet): TLS, load balancing across several addresses, keepalive pings
+//! and ping-strike enforcement (they need PING access in courier-h2's driver).
 //!
 //! A server with no services and a channel calling it (the call is `UNIMPLEMENTED`):
 //!
@@ -63,9 +66,11 @@ mod code;
 pub mod codec;
 mod context;
 mod headers;
+pub mod health;
 mod interceptor;
 mod metadata;
 pub mod protocol;
+pub mod reflection;
 mod server;
 mod status;
 
