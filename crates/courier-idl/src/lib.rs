@@ -18,7 +18,8 @@
 //! naming style); resolution of language features (`pb.cpp`, `pb.java`, ...); edition 2024's
 //! `STRICT` visibility rules beyond making every type local (`export`/`local` and
 //! `default_symbol_visibility` are enforced on type references; `import option` files serve
-//! options only).
+//! options only); a string `default` that is not valid UTF-8 (`"\xff"`) cannot be represented
+//! (`FieldDescriptorProto.default_value` is a Rust `String`).
 //!
 //! ```
 //! use courier_idl::{parse, Compiler, SourceFile};
