@@ -309,7 +309,6 @@ impl ChannelBuilder {
                 resolver,
                 state,
                 wake: Arc::new(Notify::new()),
-                broken: Arc::new(Notify::new()),
                 started: AtomicBool::new(false),
                 shutdown: watch::Sender::new(false),
             }),
@@ -326,6 +325,8 @@ struct Snapshot {
     state: ConnectivityState,
     client: Option<H2Client>,
     error: Option<Status>,
+    /// Counts connections: a call that finds its connection unusable retires exactly it.
+    generation: u64,
 }
 
 impl Snapshot {
@@ -334,6 +335,7 @@ impl Snapshot {
             state: ConnectivityState::Idle,
             client: None,
             error: None,
+            generation: 0,
         }
     }
 }
@@ -345,8 +347,6 @@ struct Inner {
     state: watch::Sender<Snapshot>,
     /// A call (or `connect`) wants a connection.
     wake: Arc<Notify>,
-    /// A call found the connection unusable (it refused a new stream).
-    broken: Arc<Notify>,
     started: AtomicBool,
     shutdown: watch::Sender<bool>,
 }
@@ -470,12 +470,12 @@ impl Channel {
         &self,
         wait_for_ready: bool,
         deadline: Option<Instant>,
-    ) -> Result<H2Client, Status> {
+    ) -> Result<(H2Client, u64), Status> {
         {
             // The hot path: a shared read of the current connection.
             let s = self.inner.state.borrow();
             if let Some(c) = &s.client {
-                return Ok(c.clone());
+                return Ok((c.clone(), s.generation));
             }
         }
         self.ensure_started();
@@ -487,7 +487,7 @@ impl Channel {
                 match s.state {
                     ConnectivityState::Ready => {
                         if let Some(c) = &s.client {
-                            return Ok(c.clone());
+                            return Ok((c.clone(), s.generation));
                         }
                     }
                     ConnectivityState::Shutdown => {
@@ -598,17 +598,26 @@ impl Channel {
             // One transparent retry: a stream the connection refused to open carried nothing.
             let mut attempt = 0;
             let (send, recv) = loop {
-                let client = self.ready_client(wait, deadline).await?;
+                let (client, generation) = self.ready_client(wait, deadline).await?;
                 let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
                 let headers =
                     self.request_headers(method, remaining.or(timeout), encoding, &metadata);
                 match client.send_request(headers, false).await {
                     Ok(pair) => break pair,
-                    Err(e) if attempt == 0 => {
+                    Err(_) if attempt == 0 => {
+                        // The connection refused a new stream (GOAWAY received, or closing):
+                        // retire it, so the retry waits for a new one.
                         attempt += 1;
-                        let _ = e;
-                        self.inner.broken.notify_one();
-                        tokio::task::yield_now().await;
+                        self.inner.state.send_if_modified(|s| {
+                            if s.generation != generation || s.client.is_none() {
+                                return false;
+                            }
+                            if let Some(c) = s.client.take() {
+                                c.shutdown();
+                            }
+                            s.state = ConnectivityState::Idle;
+                            true
+                        });
                     }
                     Err(e) => return Err(h2_error_status(e, Side::Client)),
                 }
@@ -1006,14 +1015,16 @@ async fn manage(inner: Weak<Inner>) {
                 return;
             };
             set_state(&i, ConnectivityState::Ready, Some(client.clone()), None);
-            let broken_notify = Arc::clone(&i.broken);
+            let generation = i.state.borrow().generation;
+            let mut state_rx = i.state.subscribe();
             drop(i);
-            let broken = broken_notify.notified();
-            tokio::pin!(broken);
+            let retired = state_rx.wait_for(|s| s.generation != generation || s.client.is_none());
+            tokio::pin!(retired);
             tokio::select! {
                 _ = &mut conn => {}
-                _ = &mut broken => {
-                    // Refused a stream (GOAWAY received): let it finish its calls alone.
+                _ = &mut retired => {
+                    // A call retired the connection (it refused a stream): it finishes its
+                    // calls alone.
                     client.shutdown();
                 }
                 _ = shutdown.wait_for(|s| *s) => {
@@ -1037,6 +1048,9 @@ fn set_state(i: &Inner, state: ConnectivityState, client: Option<H2Client>, erro
             return;
         }
         s.state = state;
+        if client.is_some() {
+            s.generation += 1;
+        }
         s.client = client;
         s.error = error;
     });

@@ -538,3 +538,71 @@ async fn graceful_shutdown_lets_calls_finish() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn idle_connections_close_and_the_channel_reconnects() {
+    let (addr, _) = start(Server::builder().max_connection_idle(Duration::from_millis(200))).await;
+    let ch = Channel::lazy(addr.to_string());
+    let c = EchoClient::new(ch.clone());
+    c.unary(req("one")).await.unwrap();
+    assert_eq!(ch.state(), ConnectivityState::Ready);
+    // The server closes the idle connection (GOAWAY); the channel goes back to IDLE.
+    let st = tokio::time::timeout(
+        Duration::from_secs(5),
+        ch.state_changed(ConnectivityState::Ready),
+    )
+    .await
+    .unwrap();
+    assert_eq!(st, ConnectivityState::Idle);
+    // The next call connects again.
+    assert_eq!(
+        c.unary(req("two")).await.unwrap().into_inner().message,
+        "two"
+    );
+    assert_eq!(ch.state(), ConnectivityState::Ready);
+}
+
+#[tokio::test]
+async fn old_connections_are_replaced_without_failing_calls() {
+    let (addr, _) = start(
+        Server::builder().max_connection_age(Duration::from_millis(150), Duration::from_secs(5)),
+    )
+    .await;
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    // Calls keep succeeding across several connection ages.
+    let end = std::time::Instant::now() + Duration::from_millis(700);
+    let mut n = 0;
+    while std::time::Instant::now() < end {
+        let mut r = Request::new(req("x"));
+        r.set_wait_for_ready(true);
+        c.unary(r).await.unwrap();
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(n > 10);
+}
+
+#[tokio::test]
+async fn concurrency_limit_queues_calls() {
+    let (addr, _) = start(Server::builder().max_concurrent_calls(1)).await;
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    let t = std::time::Instant::now();
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                c.unary(EchoRequest {
+                    delay_ms: 100,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+            })
+        })
+        .collect();
+    for h in calls {
+        h.await.unwrap();
+    }
+    // One at a time: at least three delays.
+    assert!(t.elapsed() >= Duration::from_millis(300));
+}
