@@ -182,7 +182,7 @@ fn wait_for(port: u16) -> util::Result {
 }
 
 /// `cargo xtask bench h2`: h2load against courier-h2's `h2_server` example and a hyper 1.x
-/// server doing the same work (`benches/examples/hyper_h2_server.rs`), alternating, three
+/// server doing the same work (`benches/examples/hyper_h2_server.rs`), alternating, five
 /// rounds each; writes the medians to docs/benchmarks.md.
 pub(crate) fn bench() -> util::Result {
     peers::apt(&[("h2load", "nghttp2-client")])?;
@@ -211,9 +211,20 @@ pub(crate) fn bench() -> util::Result {
     let post_body = work.join("post-1k.bin");
     std::fs::write(&post_body, vec![b'x'; 1024]).map_err(|e| e.to_string())?;
 
+    // The server runs on CPU 0 and h2load on CPU 1 (where the machine has them), so the two
+    // never share a core and the server's single core is what is measured.
+    let pin = std::path::Path::new("/usr/bin/taskset").exists()
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
     let start = |bin: &str| -> util::Result<(Guard, u16)> {
         let port = free_port()?;
-        let child = Command::new(examples.join(bin))
+        let mut cmd = if pin {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "0"]).arg(examples.join(bin));
+            c
+        } else {
+            Command::new(examples.join(bin))
+        };
+        let child = cmd
             .args(["--port", &port.to_string()])
             .stderr(Stdio::null())
             .spawn()
@@ -225,47 +236,67 @@ pub(crate) fn bench() -> util::Result {
     let (_courier, courier_port) = start("h2_server")?;
     let (_hyper, hyper_port) = start("hyper_h2_server")?;
 
-    let rows: [(&str, Vec<String>); 2] = [
-        ("get", vec![]),
-        (
-            "post_1k_echo",
-            vec!["-d".to_owned(), post_body.display().to_string()],
-        ),
+    let post = vec!["-d".to_owned(), post_body.display().to_string()];
+    // (row, h2load connections, streams per connection, extra arguments)
+    let rows: [(&str, &str, &str, Vec<String>); 4] = [
+        ("get_c1_m100", "1", "100", vec![]),
+        ("get_c16_m16", "16", "16", vec![]),
+        ("post_1k_echo_c1_m100", "1", "100", post.clone()),
+        ("post_1k_echo_c16_m16", "16", "16", post),
     ];
-    let mut table = String::from(
-        "h2load `-t 1 -n 200000 -c 10 -m 100` against each server; requests per second, median of 3 \
-         alternating rounds; the ratio is courier ÷ hyper, so above 1 means Courier is faster.\n\n\
+    let rounds = 5;
+    let mut table = format!(
+        "h2load `-t 1 -n {REQUESTS} -c C -m M` (C connections, M concurrent streams each) against \
+         each server; the server pinned to CPU 0 (`taskset -c 0`, so one tokio worker) and h2load \
+         to CPU 1{}; requests per second, median of {rounds} alternating rounds; the ratio is \
+         courier ÷ hyper, so above 1 means Courier is faster. `get`: GET / answered with a \
+         22-octet body; `post_1k_echo`: POST / with 1,024 octets, echoed back.\n\n\
          | row | courier-h2 req/s | hyper 1.x req/s | ratio |\n|---|---:|---:|---:|\n",
+        if pin {
+            ""
+        } else {
+            " (not pinned: no taskset or one CPU)"
+        }
     );
-    for (row, extra) in &rows {
+    for (row, c, m, extra) in &rows {
         let mut courier = Vec::new();
         let mut hyper = Vec::new();
-        for round in 0..3 {
+        for round in 0..rounds {
             util::step(&format!("bench h2: {row}, round {}", round + 1));
-            courier.push(h2load(courier_port, extra)?);
-            hyper.push(h2load(hyper_port, extra)?);
+            courier.push(h2load(pin, courier_port, c, m, extra)?);
+            hyper.push(h2load(pin, hyper_port, c, m, extra)?);
         }
-        let (c, h) = (median(&mut courier), median(&mut hyper));
+        let (cm, hm) = (median(&mut courier), median(&mut hyper));
         eprintln!(
-            "    {row}: courier {c:.0} req/s, hyper {h:.0} req/s, ratio {:.2}",
-            c / h
+            "    {row}: courier {cm:.0} req/s, hyper {hm:.0} req/s, ratio {:.2}",
+            cm / hm
         );
-        table.push_str(&format!("| {row} | {c:.0} | {h:.0} | {:.2} |\n", c / h));
+        table.push_str(&format!("| {row} | {cm:.0} | {hm:.0} | {:.2} |\n", cm / hm));
     }
     crate::bench::write_section("h2", "cargo xtask bench h2", &table)
 }
 
-fn h2load(port: u16, extra: &[String]) -> util::Result<f64> {
+/// Requests per h2load run.
+const REQUESTS: u32 = 100_000;
+
+fn h2load(pin: bool, port: u16, c: &str, m: &str, extra: &[String]) -> util::Result<f64> {
     let url = format!("http://127.0.0.1:{port}/");
-    let out = util::output(
+    let mut cmd = if pin {
+        let mut cmd = Command::new("taskset");
+        cmd.args(["-c", "1", "h2load"]);
+        cmd
+    } else {
         Command::new("h2load")
-            .args(["-t", "1", "-n", "200000", "-c", "10", "-m", "100"])
+    };
+    let n = REQUESTS.to_string();
+    let out = util::output(
+        cmd.args(["-t", "1", "-n", &n, "-c", c, "-m", m])
             .args(extra)
             .arg(&url),
     )?;
     let ok = out
         .lines()
-        .any(|l| l.contains("200000 succeeded, 0 failed, 0 errored"));
+        .any(|l| l.contains(&format!("{n} succeeded, 0 failed, 0 errored")));
     expect(ok, "h2load: every request succeeded")?;
     let line = out
         .lines()
