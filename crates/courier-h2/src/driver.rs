@@ -471,6 +471,8 @@ struct Driver<T> {
     write_buf: Bytes,
     read_closed: bool,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The driver has yielded once since it last wrote (see step 3 of `poll`).
+    yielded: bool,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
@@ -494,6 +496,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             write_buf: Bytes::new(),
             read_closed: false,
             sleep: None,
+            yielded: false,
         }
     }
 
@@ -694,7 +697,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 }
             }
             self.dispatch();
-            // 3. Output: one write per batch of frames.
+            // 3. Output: one write per batch of frames. Before writing a new batch, yield once:
+            // the tasks this turn woke (handlers answering the requests just read, or senders
+            // on other streams) then run first and queue their frames, which leave in the same
+            // write instead of one write each.
+            if self.write_buf.is_empty()
+                && !self.yielded
+                && !self.conn.is_closed()
+                && self.conn.wants_transmit()
+            {
+                self.yielded = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            self.yielded = false;
             loop {
                 if self.write_buf.is_empty() {
                     match self.conn.poll_transmit() {

@@ -429,6 +429,12 @@ impl Connection {
         }
     }
 
+    /// Whether [`poll_transmit`](Self::poll_transmit) may have something to send: frames are
+    /// queued, or a stream has DATA waiting to be scheduled.
+    pub fn wants_transmit(&self) -> bool {
+        !self.out.is_empty() || !self.ready.is_empty()
+    }
+
     /// Bytes to write to the transport: every queued control frame and as much DATA as flow
     /// control allows, batched (up to about [`Config::max_transmit_batch`] octets). `None` when
     /// there is nothing to send.
