@@ -81,8 +81,8 @@ pub(crate) struct MessageReader {
 
 /// How a read ended.
 pub(crate) enum ReadEnd {
-    /// A message.
-    Message(Bytes),
+    /// A message, and whether it arrived compressed.
+    Message(Bytes, bool),
     /// The input ended cleanly (trailers, if any, are in the reader's `recv`).
     End,
     /// The call failed.
@@ -121,10 +121,10 @@ impl MessageReader {
             match self.deframer.next_message() {
                 Ok(Some(frame)) => {
                     if !frame.compressed {
-                        return ReadEnd::Message(frame.data);
+                        return ReadEnd::Message(frame.data, false);
                     }
                     return match decompress(self.encoding, &frame.data, self.max_message) {
-                        Ok(b) => ReadEnd::Message(b),
+                        Ok(b) => ReadEnd::Message(b, true),
                         Err(s) => ReadEnd::Error(s),
                     };
                 }

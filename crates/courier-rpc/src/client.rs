@@ -559,6 +559,44 @@ impl Channel {
         h
     }
 
+    /// Opens the call's stream, with one transparent retry on a new connection when the current
+    /// one refuses new streams (a stream it refused to open carried nothing).
+    async fn open(
+        &self,
+        method: &'static MethodDescriptor,
+        wait: bool,
+        deadline: Option<Instant>,
+        timeout: Option<Duration>,
+        encoding: Encoding,
+        metadata: &Metadata,
+    ) -> Result<(SendStream, driver::RecvStream), Status> {
+        let mut attempt = 0;
+        loop {
+            let (client, generation) = self.ready_client(wait, deadline).await?;
+            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let headers = self.request_headers(method, remaining.or(timeout), encoding, metadata);
+            match client.send_request(headers, false).await {
+                Ok(pair) => return Ok(pair),
+                Err(_) if attempt == 0 => {
+                    // The connection refused a new stream (GOAWAY received, or closing):
+                    // retire it, so the retry waits for a new one.
+                    attempt += 1;
+                    self.inner.state.send_if_modified(|s| {
+                        if s.generation != generation || s.client.is_none() {
+                            return false;
+                        }
+                        if let Some(c) = s.client.take() {
+                            c.shutdown();
+                        }
+                        s.state = ConnectivityState::Idle;
+                        true
+                    });
+                }
+                Err(e) => return Err(h2_error_status(e, Side::Client)),
+            }
+        }
+    }
+
     /// Starts a call: sends the request headers (and, for a unary request, the message), waits
     /// for the response headers.
     async fn start(
@@ -594,72 +632,65 @@ impl Channel {
             }
             s => s,
         };
+        let mut body = Some(body);
         let fut = async {
-            // One transparent retry: a stream the connection refused to open carried nothing.
-            let mut attempt = 0;
-            let (send, recv) = loop {
-                let (client, generation) = self.ready_client(wait, deadline).await?;
-                let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                let headers =
-                    self.request_headers(method, remaining.or(timeout), encoding, &metadata);
-                match client.send_request(headers, false).await {
-                    Ok(pair) => break pair,
-                    Err(_) if attempt == 0 => {
-                        // The connection refused a new stream (GOAWAY received, or closing):
-                        // retire it, so the retry waits for a new one.
-                        attempt += 1;
-                        self.inner.state.send_if_modified(|s| {
-                            if s.generation != generation || s.client.is_none() {
-                                return false;
-                            }
-                            if let Some(c) = s.client.take() {
-                                c.shutdown();
-                            }
-                            s.state = ConnectivityState::Idle;
-                            true
-                        });
+            let mut refusals = 0u32;
+            loop {
+                let (send, recv) = self
+                    .open(method, wait, deadline, timeout, encoding, &metadata)
+                    .await?;
+                let guard = match body.take() {
+                    Some(Body::One(frame)) => {
+                        // Kept (a reference count) for a transparent retry.
+                        body = Some(Body::One(frame.clone()));
+                        let mut send = send;
+                        let r = send.send_data(frame, true).await;
+                        let mut guard = CallGuard::direct(send);
+                        if let Err(e) = r {
+                            guard.complete();
+                            return Err(h2_error_status(e, Side::Client));
+                        }
+                        guard
                     }
-                    Err(e) => return Err(h2_error_status(e, Side::Client)),
-                }
-            };
-            let guard = match body {
-                Body::One(frame) => {
-                    let mut send = send;
-                    let r = send.send_data(frame, true).await;
-                    let mut guard = CallGuard::direct(send);
-                    if let Err(e) = r {
-                        guard.complete();
-                        return Err(h2_error_status(e, Side::Client));
+                    Some(Body::Stream(stream)) => {
+                        let (tx, rx) = oneshot::channel();
+                        tokio::spawn(pump(
+                            send,
+                            stream,
+                            rx,
+                            encoding,
+                            c.compression_threshold,
+                            c.max_send_message_size,
+                        ));
+                        CallGuard::pump(tx)
                     }
-                    guard
+                    None => return Err(Status::internal("request body already sent")),
+                };
+                let mut call = CallBody {
+                    reader: MessageReader::new(
+                        recv,
+                        Encoding::Identity,
+                        c.max_recv_message_size,
+                        Side::Client,
+                    ),
+                    guard,
+                    deadline,
+                    finished: false,
+                    trailers_only: None,
+                    refused: false,
+                };
+                match call.response_headers().await {
+                    Ok(headers) => return Ok((headers, call)),
+                    // PROTOCOL-HTTP2, Errors: "REFUSED_STREAM | UNAVAILABLE - Indicates that no
+                    // processing occurred and the request can be retried, possibly elsewhere."
+                    // A unary request still in hand is retried (transparently, a few times).
+                    Err(_) if call.refused && body.is_some() && refusals < MAX_REFUSALS => {
+                        refusals += 1;
+                        tokio::time::sleep(Duration::from_millis(u64::from(refusals) * 5)).await;
+                    }
+                    Err(s) => return Err(s),
                 }
-                Body::Stream(stream) => {
-                    let (tx, rx) = oneshot::channel();
-                    tokio::spawn(pump(
-                        send,
-                        stream,
-                        rx,
-                        encoding,
-                        c.compression_threshold,
-                        c.max_send_message_size,
-                    ));
-                    CallGuard::pump(tx)
-                }
-            };
-            let mut body = CallBody {
-                reader: MessageReader::new(
-                    recv,
-                    Encoding::Identity,
-                    c.max_recv_message_size,
-                    Side::Client,
-                ),
-                guard,
-                deadline,
-                finished: false,
-                trailers_only: None,
-            };
-            let headers = body.response_headers().await?;
-            Ok((headers, body))
+            }
         };
         match deadline {
             Some(d) => tokio::time::timeout_at(d.into(), fut)
@@ -792,7 +823,12 @@ struct CallBody {
     finished: bool,
     /// A Trailers-Only response's status (OK), whose metadata are the trailers.
     trailers_only: Option<Status>,
+    /// The server refused the stream (RST_STREAM REFUSED_STREAM) before any response.
+    refused: bool,
 }
+
+/// Transparent retries of a unary call whose stream the server refused.
+const MAX_REFUSALS: u32 = 10;
 
 impl CallBody {
     /// Waits for and checks the response headers; returns their metadata.
@@ -801,6 +837,13 @@ impl CallBody {
             Ok(h) => h,
             Err(e) => {
                 self.guard.complete();
+                self.refused = matches!(
+                    e,
+                    driver::Error::Reset {
+                        reason: Reason::REFUSED_STREAM,
+                        remote: true
+                    }
+                );
                 return Err(h2_error_status(e, Side::Client));
             }
         };
@@ -871,7 +914,7 @@ impl CallBody {
             None => self.reader.next().await,
         };
         match r {
-            ReadEnd::Message(b) => Some(Ok(b)),
+            ReadEnd::Message(b, _) => Some(Ok(b)),
             ReadEnd::End => {
                 self.finished = true;
                 self.guard.complete();

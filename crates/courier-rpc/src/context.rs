@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -14,6 +15,7 @@ pub struct CallContext {
     deadline: Option<Instant>,
     peer: Option<SocketAddr>,
     cancel: CancelToken,
+    last_compressed: AtomicBool,
 }
 
 impl CallContext {
@@ -26,7 +28,21 @@ impl CallContext {
             deadline,
             peer,
             cancel,
+            last_compressed: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the request message read last arrived compressed (its Compressed-Flag was 1).
+    pub fn last_message_compressed(&self) -> bool {
+        self.last_compressed.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn cancel_token(&self) -> &CancelToken {
+        &self.cancel
+    }
+
+    pub(crate) fn set_last_compressed(&self, compressed: bool) {
+        self.last_compressed.store(compressed, Ordering::Relaxed);
     }
 
     /// When the client's deadline (`grpc-timeout`) expires, if it set one.

@@ -509,25 +509,27 @@ async fn handle(
         None => None,
     };
     let cancel = CancelToken::new();
-    metadata.attached_mut().context =
-        Some(Arc::new(CallContext::new(deadline, peer, cancel.clone())));
+    let context = Arc::new(CallContext::new(deadline, peer, cancel.clone()));
+    metadata.attached_mut().context = Some(Arc::clone(&context));
     let mut reader =
         MessageReader::new(body, req_encoding, cfg.max_recv_message_size, Side::Server);
     if end_stream {
         reader.mark_ended();
     }
-    let req_cancel = cancel.clone();
     let requests = unfold(
-        (reader, req_cancel),
-        |(mut r, c): (MessageReader, CancelToken)| async move {
+        (reader, context),
+        |(mut r, ctx): (MessageReader, Arc<CallContext>)| async move {
             match r.next().await {
-                ReadEnd::Message(m) => Some((Ok(m), (r, c))),
+                ReadEnd::Message(m, compressed) => {
+                    ctx.set_last_compressed(compressed);
+                    Some((Ok(m), (r, ctx)))
+                }
                 ReadEnd::End => None,
                 ReadEnd::Error(s) => {
                     if s.code() == Code::CANCELLED {
-                        c.cancel();
+                        ctx.cancel_token().cancel();
                     }
-                    Some((Err(s), (r, c)))
+                    Some((Err(s), (r, ctx)))
                 }
             }
         },

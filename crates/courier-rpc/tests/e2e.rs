@@ -61,6 +61,9 @@ async fn next<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
 impl Echo for Svc {
     async fn unary(&self, request: Request<EchoRequest>) -> Result<Response<EchoResponse>, Status> {
         let ctx_remaining = request.context().and_then(|c| c.remaining());
+        let compressed = request
+            .context()
+            .is_some_and(|c| c.last_message_compressed());
         let echoed = request.metadata().get("x-echo").cloned();
         let req = request.into_inner();
         if req.delay_ms > 0 {
@@ -70,6 +73,7 @@ impl Echo for Svc {
         let mut resp = Response::new(EchoResponse {
             message: match ctx_remaining {
                 Some(_) if req.message == "deadline?" => "has deadline".into(),
+                _ if req.message == "compressed?" => format!("{compressed}"),
                 _ => req.message,
             },
             payload: req.payload,
@@ -435,6 +439,18 @@ async fn gzip_both_ways() {
     let mut r = Request::new(req("plain"));
     r.set_compression(Encoding::Identity);
     assert_eq!(c.unary(r).await.unwrap().into_inner().message, "plain");
+    // The handler sees whether the request message arrived compressed.
+    assert_eq!(
+        c.unary(req("compressed?"))
+            .await
+            .unwrap()
+            .into_inner()
+            .message,
+        "true"
+    );
+    let mut r = Request::new(req("compressed?"));
+    r.set_compression(Encoding::Identity);
+    assert_eq!(c.unary(r).await.unwrap().into_inner().message, "false");
 }
 
 #[tokio::test]
@@ -605,4 +621,32 @@ async fn concurrency_limit_queues_calls() {
     }
     // One at a time: at least three delays.
     assert!(t.elapsed() >= Duration::from_millis(300));
+}
+
+#[tokio::test]
+async fn refused_streams_are_retried_transparently() {
+    let mut h2 = courier_h2::Config::default();
+    h2.max_concurrent_streams = 2;
+    let (addr, _) = start(Server::builder().http2_config(h2)).await;
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    c.unary(req("warm")).await.unwrap();
+    let calls: Vec<_> = (0..20)
+        .map(|i| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                c.unary(EchoRequest {
+                    message: format!("m{i}"),
+                    delay_ms: 20,
+                    ..Default::default()
+                })
+                .await
+            })
+        })
+        .collect();
+    for (i, h) in calls.into_iter().enumerate() {
+        assert_eq!(
+            h.await.unwrap().unwrap().into_inner().message,
+            format!("m{i}")
+        );
+    }
 }
