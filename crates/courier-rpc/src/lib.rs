@@ -71,6 +71,12 @@ mod interceptor;
 mod metadata;
 pub mod protocol;
 pub mod reflection;
+/// `google.rpc.Status` (proto/google/rpc/status.proto): the message `grpc-status-details-bin`
+/// carries; see [`Status::with_rpc_details`] and [`Status::rpc_status`].
+#[allow(missing_docs, clippy::all, rustdoc::all)]
+pub mod rpc_status {
+    include!("generated/google.rpc.rs");
+}
 mod server;
 mod status;
 

@@ -50,6 +50,28 @@ impl Status {
         Status::internal(format!("error decoding {what}: {error}"))
     }
 
+    /// This status with `details` packed into a `google.rpc.Status` (code and message copied
+    /// from this status) and sent as `grpc-status-details-bin`.
+    pub fn with_rpc_details(self, details: Vec<courier_types::Any>) -> Status {
+        let rpc = crate::rpc_status::Status {
+            code: self.code.0,
+            message: self.message.clone(),
+            details,
+            ..Default::default()
+        };
+        let bytes = courier_wire::Message::encode_to_bytes(&rpc);
+        self.with_details(bytes)
+    }
+
+    /// The `google.rpc.Status` in the binary details, when they hold one that decodes.
+    pub fn rpc_status(&self) -> Option<crate::rpc_status::Status> {
+        if self.details.is_empty() {
+            return None;
+        }
+        <crate::rpc_status::Status as courier_wire::Message>::decode_bytes(self.details.clone())
+            .ok()
+    }
+
     /// This status with binary `details`.
     pub fn with_details(mut self, details: Bytes) -> Status {
         self.details = details;
@@ -134,5 +156,20 @@ mod tests {
         assert_eq!(s.code(), Code::NOT_FOUND);
         assert_eq!(&s.details()[..], b"d");
         assert_eq!(Status::new(Code(42), "").to_string(), "Code(42)");
+    }
+
+    #[test]
+    fn rpc_status_details_round_trip() {
+        let any = courier_types::Any {
+            type_url: "type.googleapis.com/google.protobuf.StringValue".into(),
+            value: bytes::Bytes::from_static(b"\x0a\x02hi"),
+            ..Default::default()
+        };
+        let s = Status::new(Code::INVALID_ARGUMENT, "bad").with_rpc_details(vec![any.clone()]);
+        let rpc = s.rpc_status().unwrap();
+        assert_eq!(rpc.code, 3);
+        assert_eq!(rpc.message, "bad");
+        assert_eq!(rpc.details, vec![any]);
+        assert!(Status::new(Code::INTERNAL, "").rpc_status().is_none());
     }
 }

@@ -28,10 +28,16 @@ struct Svc {
 
 fn fail(req: &EchoRequest) -> Result<(), Status> {
     if req.fail_code != 0 {
+        let any = courier_types::Any {
+            type_url: "type.googleapis.com/courier.echo.EchoRequest".into(),
+            value: courier_wire::Message::encode_to_bytes(req),
+            ..Default::default()
+        };
         return Err(Status::new(
             Code(req.fail_code),
             format!("asked to fail: {}", req.message),
-        ));
+        )
+        .with_rpc_details(vec![any]));
     }
     Ok(())
 }
@@ -226,6 +232,17 @@ async fn unary_errors_carry_status() {
         .unwrap_err();
     assert_eq!(e.code(), Code::NOT_FOUND);
     assert_eq!(e.message(), "asked to fail: ünïcode 100%");
+    // grpc-status-details-bin: a google.rpc.Status with the same code and message, and the
+    // details.
+    let rpc = e.rpc_status().unwrap();
+    assert_eq!(
+        (rpc.code, rpc.message.as_str()),
+        (5, "asked to fail: ünïcode 100%")
+    );
+    assert_eq!(
+        rpc.details[0].type_url,
+        "type.googleapis.com/courier.echo.EchoRequest"
+    );
     // Open code values pass through.
     let e = c
         .unary(EchoRequest {
