@@ -2,7 +2,8 @@
 //!
 //! One task owns the connection and the transport and never shares them: application handles
 //! ([`Client`], [`Server`], [`SendStream`], [`RecvStream`]) talk to it through channels, so no
-//! lock guards the connection and none is held across an await. Each turn of the driver
+//! lock guards the connection and none is held across an await. Once the application has dropped
+//! every handle, the driver closes the connection (GOAWAY NO_ERROR) and finishes. Each turn of the driver
 //! applies every queued command, reads what the transport has, and writes everything the
 //! connection produced with as few write calls as the transport allows (one batch of many
 //! frames per call).
@@ -460,7 +461,11 @@ struct Driver<T> {
     io: T,
     conn: Connection,
     cmd_rx: mpsc::UnboundedReceiver<Cmd>,
-    cmds: mpsc::UnboundedSender<Cmd>,
+    /// Upgraded for the handles of each accepted request. Weak, so that the command channel
+    /// closes once the application has dropped every handle.
+    cmds: mpsc::WeakUnboundedSender<Cmd>,
+    /// Every handle is gone: the connection has been told to close.
+    cmds_closed: bool,
     incoming: Option<mpsc::UnboundedSender<Incoming>>,
     streams: IdMap<mpsc::UnboundedSender<StreamEvent>>,
     /// The send-buffer size every stream starts with.
@@ -487,7 +492,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             io,
             conn,
             cmd_rx,
-            cmds,
+            cmds: cmds.downgrade(),
+            cmds_closed: false,
             incoming,
             streams: IdMap::default(),
             blocked: IdMap::default(),
@@ -588,7 +594,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                         if end_stream {
                             self.streams.remove(&stream_id);
                         }
-                    } else if let Some(incoming) = &self.incoming {
+                    } else if let (Some(incoming), Some(cmds)) =
+                        (&self.incoming, self.cmds.upgrade())
+                    {
                         // A request without content needs no channel for its body.
                         let rx = (!end_stream).then(|| {
                             let (tx, rx) = mpsc::unbounded_channel();
@@ -599,10 +607,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             stream_id,
                             request: section,
                             end_stream,
-                            body: RecvStream::new(stream_id, rx, self.cmds.clone()),
+                            body: RecvStream::new(stream_id, rx, cmds.clone()),
                             respond: SendStream {
                                 id: stream_id,
-                                cmds: self.cmds.clone(),
+                                cmds,
                                 credit: self.send_buffer,
                                 kind: SectionKind::Response,
                             },
@@ -666,12 +674,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         for _ in 0..64 {
             let mut progress = false;
             // 1. Application commands.
-            while let Poll::Ready(cmd) = self.cmd_rx.poll_recv(cx) {
-                match cmd {
-                    Some(cmd) => self.apply(cmd),
-                    // Every handle is gone (the driver keeps a sender, so this does not happen
-                    // while it runs).
-                    None => self.conn.graceful_shutdown(),
+            while !self.cmds_closed {
+                match self.cmd_rx.poll_recv(cx) {
+                    Poll::Ready(Some(cmd)) => self.apply(cmd),
+                    // Every handle (client, server, stream halves) is gone: nothing can use the
+                    // connection any more, so it closes with GOAWAY NO_ERROR.
+                    Poll::Ready(None) => {
+                        self.cmds_closed = true;
+                        self.conn.close(Reason::NO_ERROR, "");
+                    }
+                    Poll::Pending => break,
                 }
                 progress = true;
             }

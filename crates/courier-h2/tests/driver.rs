@@ -140,3 +140,30 @@ async fn reset_reaches_the_other_side() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn driver_finishes_when_every_handle_is_dropped() {
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let server = tokio::spawn(serve(b));
+    let (client, conn) = driver::client(a, Config::default());
+    let conn = tokio::spawn(conn);
+    // One exchange first, so the connection is established and idle.
+    let (_send, mut recv) = client
+        .send_request(request("GET", "/"), true)
+        .await
+        .unwrap();
+    let (head, _) = recv.response().await.unwrap();
+    assert_eq!(head.pseudo.status, Some(200));
+    while let Some(chunk) = recv.data().await {
+        chunk.unwrap();
+    }
+    drop((_send, recv));
+    drop(client);
+    // The client driver closes the connection (GOAWAY NO_ERROR), so both drivers finish.
+    let done = tokio::time::timeout(std::time::Duration::from_secs(5), conn).await;
+    assert!(matches!(done, Ok(Ok(Ok(())))), "client driver: {done:?}");
+    tokio::time::timeout(std::time::Duration::from_secs(5), server)
+        .await
+        .expect("server accept loop ends")
+        .unwrap();
+}
