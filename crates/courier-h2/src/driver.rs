@@ -11,6 +11,7 @@
 //! Backpressure: [`SendStream::send_data`] waits while the stream's send buffer is full;
 //! receive windows are reopened as the application takes data from [`RecvStream::data`].
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -77,6 +78,9 @@ enum Cmd {
     Open {
         headers: Vec<HeaderField>,
         end_stream: bool,
+        /// Wait (in order) for room under the peer's SETTINGS_MAX_CONCURRENT_STREAMS instead of
+        /// failing with [`CommandErrorKind::ConcurrencyLimit`].
+        wait: bool,
         reply: OpenReply,
     },
     Headers {
@@ -368,16 +372,42 @@ pub struct Client {
 
 impl Client {
     /// Sends a request header section; returns the stream's halves.
+    ///
+    /// Fails with [`CommandErrorKind::ConcurrencyLimit`] when the peer's
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS` is reached; [`send_request_queued`](Self::send_request_queued)
+    /// waits instead.
     pub async fn send_request(
         &self,
         headers: Vec<HeaderField>,
         end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
+        self.open(headers, end_stream, false).await
+    }
+
+    /// Like [`send_request`](Self::send_request), but when the peer's
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS` is reached the request waits until a stream closes (or
+    /// the peer raises the limit), in the order requests were made. Dropping the future gives
+    /// up the place in the queue. Fails if the connection closes or goes away meanwhile.
+    pub async fn send_request_queued(
+        &self,
+        headers: Vec<HeaderField>,
+        end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
+        self.open(headers, end_stream, true).await
+    }
+
+    async fn open(
+        &self,
+        headers: Vec<HeaderField>,
+        end_stream: bool,
+        wait: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
         let (tx, rx) = oneshot::channel();
         self.cmds
             .send(Cmd::Open {
                 headers,
                 end_stream,
+                wait,
                 reply: tx,
             })
             .map_err(|_| Error::Closed)?;
@@ -472,6 +502,8 @@ struct Driver<T> {
     send_buffer: usize,
     /// DATA waiting for send-buffer room, per stream, with the caller's reply.
     blocked: IdMap<(Bytes, bool, DataReply)>,
+    /// Requests waiting for room under the peer's concurrency limit, oldest first.
+    waiting_opens: VecDeque<(Vec<HeaderField>, bool, OpenReply)>,
     read_buf: Vec<u8>,
     write_buf: Bytes,
     read_closed: bool,
@@ -497,6 +529,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             incoming,
             streams: IdMap::default(),
             blocked: IdMap::default(),
+            waiting_opens: VecDeque::new(),
             send_buffer: 0,
             read_buf: vec![0; 64 * 1024],
             write_buf: Bytes::new(),
@@ -511,24 +544,24 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     }
 
     fn apply(&mut self, cmd: Cmd) {
-        let cmd_err = |e: CommandError| Error::Command(e);
         match cmd {
             Cmd::Open {
                 headers,
                 end_stream,
+                wait,
                 reply,
             } => {
-                let credit = self.send_buffer;
-                let r = self
-                    .conn
-                    .open_stream(&headers, end_stream)
-                    .map_err(cmd_err)
-                    .map(|id| {
-                        let (tx, rx) = mpsc::unbounded_channel();
-                        self.streams.insert(id, tx);
-                        (id, rx, credit)
-                    });
-                let _ = reply.send(r);
+                if wait && !self.waiting_opens.is_empty() {
+                    // Behind earlier waiting requests.
+                    self.waiting_opens.push_back((headers, end_stream, reply));
+                    return;
+                }
+                match self.conn.open_stream(&headers, end_stream) {
+                    Err(e) if wait && e.kind() == CommandErrorKind::ConcurrencyLimit => {
+                        self.waiting_opens.push_back((headers, end_stream, reply));
+                    }
+                    r => self.opened(r, reply),
+                }
             }
             Cmd::Headers {
                 id,
@@ -554,6 +587,41 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             }
             Cmd::Consume { id, n } => self.conn.consume(id, n),
             Cmd::Shutdown => self.conn.graceful_shutdown(),
+        }
+    }
+
+    /// Replies to an open request with its stream, or the error.
+    fn opened(&mut self, r: Result<StreamId, CommandError>, reply: OpenReply) {
+        let credit = self.send_buffer;
+        match r {
+            Ok(id) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                if reply.send(Ok((id, rx, credit))).is_ok() {
+                    self.streams.insert(id, tx);
+                } else {
+                    // The caller gave up meanwhile: nobody will send or read on this stream.
+                    let _ = self.conn.reset(id, Reason::CANCEL);
+                }
+            }
+            Err(e) => {
+                let _ = reply.send(Err(Error::Command(e)));
+            }
+        }
+    }
+
+    /// Opens waiting requests, oldest first, while the peer's concurrency limit has room.
+    fn open_waiting(&mut self) {
+        while let Some((headers, end_stream, reply)) = self.waiting_opens.pop_front() {
+            if reply.is_closed() {
+                continue;
+            }
+            match self.conn.open_stream(&headers, end_stream) {
+                Err(e) if e.kind() == CommandErrorKind::ConcurrencyLimit => {
+                    self.waiting_opens.push_front((headers, end_stream, reply));
+                    return;
+                }
+                r => self.opened(r, reply),
+            }
         }
     }
 
@@ -662,6 +730,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     for (_, (_, _, reply)) in self.blocked.drain() {
                         let _ = reply.send(Err(Error::Closed));
                     }
+                    for (_, _, reply) in self.waiting_opens.drain(..) {
+                        let _ = reply.send(Err(match &error {
+                            Some(e) => Error::Connection(e.clone()),
+                            None => Error::Closed,
+                        }));
+                    }
                     self.incoming = None;
                 }
                 _ => {}
@@ -709,6 +783,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 }
             }
             self.dispatch();
+            if !self.waiting_opens.is_empty() {
+                // Streams may have closed, or the peer raised its limit.
+                self.open_waiting();
+            }
             // 3. Output: one write per batch of frames. Before writing a new batch, yield once:
             // the tasks this turn woke (handlers answering the requests just read, or senders
             // on other streams) then run first and queue their frames, which leave in the same

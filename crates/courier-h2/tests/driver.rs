@@ -167,3 +167,67 @@ async fn driver_finishes_when_every_handle_is_dropped() {
         .expect("server accept loop ends")
         .unwrap();
 }
+
+#[tokio::test]
+async fn queued_requests_wait_for_the_peers_concurrency_limit() {
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    // A server allowing one stream at a time.
+    tokio::spawn(async move {
+        let mut cfg = Config::default();
+        cfg.max_concurrent_streams = 1;
+        let (mut server, conn) = driver::server(b, cfg);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        while let Some(req) = server.accept().await {
+            tokio::spawn(echo(req));
+        }
+    });
+    let (client, conn) = driver::client(a, Config::default());
+    tokio::spawn(conn);
+    // Learn the server's SETTINGS first.
+    let (_s, mut r) = client
+        .send_request(request("GET", "/"), true)
+        .await
+        .unwrap();
+    r.response().await.unwrap();
+    while let Some(c) = r.data().await {
+        c.unwrap();
+    }
+    assert!(r.trailers().is_some());
+    // First stream open (request content still to come): a plain second request fails ...
+    let (mut s1, mut r1) = client
+        .send_request(request("POST", "/"), false)
+        .await
+        .unwrap();
+    let err = client
+        .send_request(request("GET", "/"), true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, driver::Error::Command(e) if e.kind() == courier_h2::CommandErrorKind::ConcurrencyLimit),
+        "{err:?}"
+    );
+    // ... a queued one waits until the first stream closes.
+    let c2 = client.clone();
+    let second = tokio::spawn(async move {
+        let (_s2, mut r2) = c2
+            .send_request_queued(request("GET", "/"), true)
+            .await
+            .unwrap();
+        let (head, _) = r2.response().await.unwrap();
+        head.pseudo.status
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert!(!second.is_finished(), "the queued request waits");
+    s1.send_data(Bytes::from_static(b"abc"), true)
+        .await
+        .unwrap();
+    r1.response().await.unwrap();
+    assert_eq!(r1.collect().await.unwrap(), b"abc");
+    let status = tokio::time::timeout(std::time::Duration::from_secs(5), second)
+        .await
+        .expect("queued request opened once the first stream closed")
+        .unwrap();
+    assert_eq!(status, Some(200));
+}
