@@ -996,6 +996,44 @@ fn s6_9_consumed_data_is_returned_as_window_updates() {
 }
 
 #[test]
+fn s6_9_unconsumed_data_of_a_reset_stream_is_credited_once() {
+    let mut cfg = Config::default();
+    cfg.initial_window_size = 65_535;
+    cfg.connection_window_size = 65_535;
+    let mut p = RawPeer::server(cfg);
+    open(&mut p, 1, false);
+    for _ in 0..3 {
+        p.send(Frame::Data(Data {
+            stream_id: sid(1),
+            data: Bytes::from(vec![0u8; 12_000]),
+            end_stream: false,
+            pad_len: None,
+        }));
+    }
+    assert!(p.recv().is_empty());
+    // The application consumed a part; the peer resets the stream with the rest delivered but
+    // never consumed. The connection window gets it all back (the stream is gone, nobody will
+    // consume it), in one WINDOW_UPDATE once half the window is due.
+    p.conn.consume(sid(1), 4_000);
+    assert!(p.recv().is_empty(), "below half a window: nothing yet");
+    p.send(Frame::RstStream(RstStream {
+        stream_id: sid(1),
+        reason: Reason::CANCEL,
+    }));
+    assert_eq!(
+        p.recv(),
+        vec![Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(0),
+            increment: 36_000
+        })]
+    );
+    // The application consuming what it still holds afterwards credits nothing twice.
+    p.conn.consume(sid(1), 32_000);
+    assert!(p.recv().is_empty());
+    expect_alive(&mut p);
+}
+
+#[test]
 fn s6_9_2_initial_window_change_applies_to_open_streams() {
     let mut p = server();
     // The peer's initial window is 65,535 until it says otherwise.

@@ -42,6 +42,14 @@ pub struct Config {
     pub max_frame_size: u32,
     /// SETTINGS_MAX_HEADER_LIST_SIZE advertised and enforced on received field sections
     /// (name + value + 32 per field, after decompression). Default 64 KiB.
+    ///
+    /// A received section over the limit is still decompressed in full (the HPACK state is
+    /// shared by the whole connection, so the connection survives), and the message is treated
+    /// as malformed: its stream is reset with RST_STREAM PROTOCOL_ERROR and the application
+    /// never sees it. RFC 9113 §10.5.1 also allows a server to answer HTTP 431; courier-h2
+    /// resets instead, one rule for requests, responses and trailers alike (a 431 exists only
+    /// for requests), and no response head is spent on a peer that ignored the advertised
+    /// limit.
     pub max_header_list_size: u32,
     /// Largest compressed field block (HEADERS/PUSH_PROMISE plus CONTINUATIONs) buffered.
     /// Larger blocks are a connection error ENHANCE_YOUR_CALM. Default 128 KiB.

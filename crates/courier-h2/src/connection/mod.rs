@@ -862,6 +862,16 @@ impl Connection {
                 })
             }
             Err(e) => match e.kind() {
+                // RFC 9113 §10.5.1: "endpoints MAY choose to send field blocks that exceed this
+                // limit and risk the request or response being treated as malformed. ... A
+                // server that receives a larger field block than it is willing to handle can
+                // send an HTTP 431 (Request Header Fields Too Large) status code [RFC6585]. ...
+                // The field block MUST be processed to ensure a consistent connection state,
+                // unless the connection is closed."
+                // <https://www.rfc-editor.org/rfc/rfc9113#section-10.5.1>
+                // The block was processed in full (the HPACK state stays in step); the message
+                // is treated as malformed, a stream error PROTOCOL_ERROR, rather than answered
+                // 431 (see `Config::max_header_list_size`).
                 HpackErrorKind::HeaderListTooLarge | HpackErrorKind::StringTooLong => Ok(Some(
                     Err("field section exceeds the maximum header list size"),
                 )),
