@@ -667,3 +667,34 @@ async fn refused_streams_are_retried_transparently() {
         );
     }
 }
+
+#[tokio::test]
+async fn calls_wait_for_a_stream_slot() {
+    // More calls at once than the server's SETTINGS_MAX_CONCURRENT_STREAMS: they queue.
+    let mut h2 = courier_h2::Config::default();
+    h2.max_concurrent_streams = 4;
+    let (addr, _) = start(Server::builder().http2_config(h2)).await;
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    c.unary(req("warm")).await.unwrap();
+    // Let the client see the server's SETTINGS.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let calls: Vec<_> = (0..100)
+        .map(|i| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                c.unary(EchoRequest {
+                    message: format!("m{i}"),
+                    delay_ms: 5,
+                    ..Default::default()
+                })
+                .await
+            })
+        })
+        .collect();
+    for (i, h) in calls.into_iter().enumerate() {
+        assert_eq!(
+            h.await.unwrap().unwrap().into_inner().message,
+            format!("m{i}")
+        );
+    }
+}
