@@ -23,8 +23,11 @@
 //! - Standard services: [`health`] (`grpc.health.v1.Health`: Check, List, Watch) and
 //!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).
 //!
-//! What it does not do (yet): TLS, load balancing across several addresses, keepalive pings
-//! and ping-strike enforcement (they need PING access in courier-h2's driver).
+//! What it does not do (yet): TLS (a [`Connector`] and [`Server::serve_connection`] are where
+//! it goes), load balancing across several addresses (pick-first only), client keepalive pings
+//! and server ping-strike enforcement (courier-h2's driver exposes no PING), and a server
+//! handler cannot observe a client's RST_STREAM once the request stream has ended (the driver
+//! stops routing the stream's events then; a streaming request's reset is seen).
 //!
 //! A server with no services and a channel calling it (the call is `UNIMPLEMENTED`):
 //!
