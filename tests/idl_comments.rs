@@ -54,7 +54,7 @@ fn protoc_comments(python: &std::path::Path, root: &str, name: &str) -> Located 
 fn covered(path: &[i32]) -> bool {
     matches!(
         path,
-        [12] | [2] | [4 | 5 | 6, _] | [4, _, 2, _] | [4, _, 8, _] | [5, _, 2, _] | [6, _, 2, _]
+        [12] | [2] | [4..=6, _] | [4, _, 2, _] | [4, _, 8, _] | [5, _, 2, _] | [6, _, 2, _]
     )
 }
 

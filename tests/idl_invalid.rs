@@ -50,9 +50,8 @@ fn rejects_what_protoc_rejects() {
                         d.trim().to_string()
                     }
                     _ => l
-                        .splitn(2, ": ")
-                        .nth(1)
-                        .unwrap_or(a.unwrap_or(""))
+                        .split_once(": ")
+                        .map_or(a.unwrap_or(""), |(_, rest)| rest)
                         .trim()
                         .to_string(),
                 }
