@@ -571,22 +571,14 @@ impl Channel {
         metadata: &Metadata,
     ) -> Result<(SendStream, driver::RecvStream), Status> {
         let mut attempt = 0;
-        let mut slot_wait = Duration::from_micros(500);
         loop {
             let (client, generation) = self.ready_client(wait, deadline).await?;
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let headers = self.request_headers(method, remaining.or(timeout), encoding, metadata);
-            match client.send_request(headers, false).await {
+            // At the server's SETTINGS_MAX_CONCURRENT_STREAMS the driver queues the request
+            // until a stream closes (the call's deadline still applies).
+            match client.send_request_queued(headers, false).await {
                 Ok(pair) => return Ok(pair),
-                // The server's SETTINGS_MAX_CONCURRENT_STREAMS is reached: wait for a stream
-                // to close (courier-h2's driver does not signal it, so poll with a short,
-                // growing delay; the call's deadline still applies).
-                Err(driver::Error::Command(e))
-                    if e.kind() == CommandErrorKind::ConcurrencyLimit =>
-                {
-                    tokio::time::sleep(slot_wait).await;
-                    slot_wait = (slot_wait * 2).min(Duration::from_millis(20));
-                }
                 // The request headers themselves were refused: the connection is fine.
                 Err(driver::Error::Command(e)) if e.kind() == CommandErrorKind::InvalidHeaders => {
                     return Err(Status::internal(format!("request headers refused: {e}")));

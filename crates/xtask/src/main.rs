@@ -7,6 +7,7 @@ mod bench;
 mod codegen;
 mod conformance;
 mod fuzz;
+mod grpc_bench;
 mod h2_peers;
 mod hpack;
 mod interop;
@@ -30,6 +31,7 @@ commands:
                          build the fuzz targets on stable and run them for a bounded time
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
                          (`bench h2`: h2load against courier-h2 and hyper 1.x servers)
+                         (`bench grpc`: courier-rpc against tonic, pinned, latency/h2load/streaming)
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   h2-peers               courier-h2 against curl, nghttp, h2load (100k requests), nghttpd, Python h2
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         "peers" => peers::install(),
         "test" => peers::install().and_then(|()| test()),
         "fuzz" => fuzz::main(rest),
+        "bench" if rest.first().is_some_and(|n| n == "grpc") => grpc_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "h2") => h2_peers::bench(),
         "bench" => bench::main(rest),
         "conformance" => conformance::main(rest),

@@ -1,0 +1,427 @@
+//! The programs of `cargo xtask bench grpc`: the same `bench.Bench` service
+//! (benches/protos/grpc/bench.proto) served and called by Courier and by tonic, with the same
+//! messages (courier-codegen's on one side, prost's on the other).
+//!
+//! ```text
+//! grpc_bench server   courier|tonic PORT
+//! grpc_bench pingpong courier|tonic PORT small|complex SECONDS   -> "p50_us p99_us calls"
+//! grpc_bench stream   courier|tonic PORT MESSAGES                -> "MB/s" of 1 MiB messages
+//! grpc_bench body     small|complex FILE   (a gRPC-framed request body for h2load)
+//! ```
+//!
+//! The tonic service is written out the way tonic's generated code is (no protoc at build time).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+/// Courier's generated code for bench.proto (regenerate: see benches/protos/grpc/README.md).
+mod courier_gen {
+    #![allow(missing_docs, dead_code, unreachable_pub, clippy::all)]
+    include!("grpc_bench/courier/mod.rs");
+}
+
+use courier_gen::bench as cb;
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// One MiB: the size of each streamed message.
+const MIB: usize = 1 << 20;
+
+/// prost's side of bench.proto.
+mod pb {
+    #![allow(missing_docs, unreachable_pub)]
+    use std::collections::HashMap;
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Msg {
+        #[prost(bytes = "bytes", tag = "1")]
+        pub payload: bytes::Bytes,
+        #[prost(string, tag = "2")]
+        pub name: String,
+        #[prost(int64, repeated, tag = "3")]
+        pub values: Vec<i64>,
+        #[prost(map = "string, string", tag = "4")]
+        pub tags: HashMap<String, String>,
+        #[prost(message, optional, tag = "5")]
+        pub inner: Option<Inner>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Inner {
+        #[prost(double, tag = "1")]
+        pub score: f64,
+        #[prost(bool, tag = "2")]
+        pub flag: bool,
+        #[prost(string, tag = "3")]
+        pub note: String,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct StreamRequest {
+        #[prost(int32, tag = "1")]
+        pub count: i32,
+        #[prost(int32, tag = "2")]
+        pub size: i32,
+    }
+}
+
+fn tags() -> HashMap<String, String> {
+    [
+        ("region", "eu-west-1"),
+        ("tier", "gold"),
+        ("client", "bench"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// The "small" message: 8 payload bytes, 10 bytes encoded.
+fn courier_msg(complex: bool) -> cb::Msg {
+    let mut m = cb::Msg {
+        payload: Bytes::from_static(b"12345678"),
+        ..Default::default()
+    };
+    if complex {
+        m.name = "a complex message with several fields".to_owned();
+        m.values = (0..16).map(|i| i * 1_000_003 - 7).collect();
+        m.tags = tags();
+        m.inner = Some(cb::Inner {
+            score: 0.875,
+            flag: true,
+            note: "nested".to_owned(),
+            ..Default::default()
+        });
+    }
+    m
+}
+
+fn prost_msg(complex: bool) -> pb::Msg {
+    let mut m = pb::Msg {
+        payload: Bytes::from_static(b"12345678"),
+        name: String::new(),
+        values: Vec::new(),
+        tags: HashMap::new(),
+        inner: None,
+    };
+    if complex {
+        m.name = "a complex message with several fields".to_owned();
+        m.values = (0..16).map(|i| i * 1_000_003 - 7).collect();
+        m.tags = tags();
+        m.inner = Some(pb::Inner {
+            score: 0.875,
+            flag: true,
+            note: "nested".to_owned(),
+        });
+    }
+    m
+}
+
+/// A stream of `n` copies of an item.
+struct Repeat<T> {
+    item: T,
+    left: usize,
+}
+
+impl<T: Clone + Unpin> courier_rpc::Stream for Repeat<T> {
+    type Item = T;
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<T>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        self.left -= 1;
+        Poll::Ready(Some(self.item.clone()))
+    }
+}
+
+// ---- Courier ----
+
+#[derive(Clone, Copy)]
+struct CourierBench;
+
+impl cb::bench_rpc::Bench for CourierBench {
+    async fn unary(
+        &self,
+        request: courier_rpc::Request<cb::Msg>,
+    ) -> Result<courier_rpc::Response<cb::Msg>, courier_rpc::Status> {
+        Ok(courier_rpc::Response::new(request.into_inner()))
+    }
+
+    async fn stream(
+        &self,
+        request: courier_rpc::Request<cb::StreamRequest>,
+    ) -> Result<
+        courier_rpc::Response<courier_rpc::BoxStream<Result<cb::Msg, courier_rpc::Status>>>,
+        courier_rpc::Status,
+    > {
+        let r = request.into_inner();
+        let item = Ok(cb::Msg {
+            payload: Bytes::from(vec![7u8; r.size.max(0) as usize]),
+            ..Default::default()
+        });
+        let s = Repeat {
+            item,
+            left: r.count.max(0) as usize,
+        };
+        Ok(courier_rpc::Response::new(Box::pin(s)))
+    }
+}
+
+async fn courier_server(port: u16) {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind");
+    courier_rpc::Server::builder()
+        .add_service(cb::bench_rpc::BenchServer::new(CourierBench))
+        .build()
+        .serve(listener)
+        .await
+        .expect("serve");
+}
+
+fn courier_client(port: u16) -> cb::bench_rpc::BenchClient<courier_rpc::Channel> {
+    cb::bench_rpc::BenchClient::new(courier_rpc::Channel::lazy(format!("127.0.0.1:{port}")))
+}
+
+// ---- tonic ----
+
+#[derive(Clone, Copy, Default)]
+struct TonicBench;
+
+impl tonic::server::NamedService for TonicBench {
+    const NAME: &'static str = "bench.Bench";
+}
+
+struct TonicUnary;
+
+impl tonic::server::UnaryService<pb::Msg> for TonicUnary {
+    type Response = pb::Msg;
+    type Future = BoxFuture<Result<tonic::Response<pb::Msg>, tonic::Status>>;
+    fn call(&mut self, request: tonic::Request<pb::Msg>) -> Self::Future {
+        Box::pin(async move { Ok(tonic::Response::new(request.into_inner())) })
+    }
+}
+
+struct TonicStream;
+
+type TonicMsgStream =
+    Pin<Box<dyn courier_rpc::Stream<Item = Result<pb::Msg, tonic::Status>> + Send>>;
+
+impl tonic::server::ServerStreamingService<pb::StreamRequest> for TonicStream {
+    type Response = pb::Msg;
+    type ResponseStream = TonicMsgStream;
+    type Future = BoxFuture<Result<tonic::Response<TonicMsgStream>, tonic::Status>>;
+    fn call(&mut self, request: tonic::Request<pb::StreamRequest>) -> Self::Future {
+        Box::pin(async move {
+            let r = request.into_inner();
+            let item = Ok(pb::Msg {
+                payload: Bytes::from(vec![7u8; r.size.max(0) as usize]),
+                name: String::new(),
+                values: Vec::new(),
+                tags: HashMap::new(),
+                inner: None,
+            });
+            let s: TonicMsgStream = Box::pin(Repeat {
+                item,
+                left: r.count.max(0) as usize,
+            });
+            Ok(tonic::Response::new(s))
+        })
+    }
+}
+
+impl tower::Service<http::Request<tonic::body::Body>> for TonicBench {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
+        match req.uri().path() {
+            "/bench.Bench/Unary" => Box::pin(async move {
+                let codec = tonic_prost::ProstCodec::<pb::Msg, pb::Msg>::default();
+                Ok(tonic::server::Grpc::new(codec).unary(TonicUnary, req).await)
+            }),
+            "/bench.Bench/Stream" => Box::pin(async move {
+                let codec = tonic_prost::ProstCodec::<pb::Msg, pb::StreamRequest>::default();
+                Ok(tonic::server::Grpc::new(codec)
+                    .server_streaming(TonicStream, req)
+                    .await)
+            }),
+            _ => Box::pin(async move { Ok(tonic::Status::unimplemented("").into_http()) }),
+        }
+    }
+}
+
+async fn tonic_server(port: u16) {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    tonic::transport::Server::builder()
+        .add_service(TonicBench)
+        .serve(addr)
+        .await
+        .expect("serve");
+}
+
+async fn tonic_client(port: u16) -> tonic::client::Grpc<tonic::transport::Channel> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect");
+    tonic::client::Grpc::new(channel)
+}
+
+// ---- measurements ----
+
+/// Calls `call` back to back (one in flight) for `secs`, after a short warm-up; returns the
+/// latencies.
+async fn pingpong<F, Fut>(secs: f64, mut call: F) -> Vec<Duration>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let warm = Instant::now();
+    while warm.elapsed() < Duration::from_millis(300) {
+        call().await;
+    }
+    let mut lat = Vec::with_capacity(100_000);
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < secs {
+        let t = Instant::now();
+        call().await;
+        lat.push(t.elapsed());
+    }
+    lat
+}
+
+fn report_latency(mut lat: Vec<Duration>) {
+    lat.sort();
+    let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
+    println!(
+        "{:.1} {:.1} {}",
+        p(0.50).as_secs_f64() * 1e6,
+        p(0.99).as_secs_f64() * 1e6,
+        lat.len()
+    );
+}
+
+async fn run(args: Vec<String>) -> Result<(), String> {
+    let arg = |i: usize| args.get(i).cloned().ok_or_else(|| usage());
+    let port = || -> Result<u16, String> { arg(2)?.parse().map_err(|_| usage()) };
+    match (arg(0)?.as_str(), args.get(1).map(String::as_str)) {
+        ("server", Some("courier")) => courier_server(port()?).await,
+        ("server", Some("tonic")) => tonic_server(port()?).await,
+        ("pingpong", Some(stack)) => {
+            let complex = arg(3)? == "complex";
+            let secs: f64 = arg(4)?.parse().map_err(|_| usage())?;
+            let lat = if stack == "courier" {
+                let c = courier_client(port()?);
+                let m = courier_msg(complex);
+                pingpong(secs, || {
+                    let (c, m) = (c.clone(), m.clone());
+                    async move {
+                        let r = c.unary(m).await.expect("courier unary");
+                        assert_eq!(r.get_ref().payload.len(), 8);
+                    }
+                })
+                .await
+            } else {
+                let c = tonic_client(port()?).await;
+                let m = prost_msg(complex);
+                pingpong(secs, || {
+                    let (mut c, m) = (c.clone(), m.clone());
+                    async move {
+                        c.ready().await.expect("ready");
+                        let codec = tonic_prost::ProstCodec::<pb::Msg, pb::Msg>::default();
+                        let path = http::uri::PathAndQuery::from_static("/bench.Bench/Unary");
+                        let r = c
+                            .unary(tonic::Request::new(m), path, codec)
+                            .await
+                            .expect("tonic unary");
+                        assert_eq!(r.get_ref().payload.len(), 8);
+                    }
+                })
+                .await
+            };
+            report_latency(lat);
+        }
+        ("stream", Some(stack)) => {
+            let count: i32 = arg(3)?.parse().map_err(|_| usage())?;
+            let size = MIB as i32;
+            let start;
+            let mut bytes = 0usize;
+            if stack == "courier" {
+                let c = courier_client(port()?);
+                start = Instant::now();
+                let req = cb::StreamRequest {
+                    count,
+                    size,
+                    ..Default::default()
+                };
+                let mut s = c.stream(req).await.map_err(|e| e.to_string())?.into_inner();
+                while let Some(m) = s.message().await.map_err(|e| e.to_string())? {
+                    bytes += m.payload.len();
+                }
+            } else {
+                let mut c = tonic_client(port()?).await;
+                start = Instant::now();
+                c.ready().await.map_err(|e| e.to_string())?;
+                let codec = tonic_prost::ProstCodec::<pb::StreamRequest, pb::Msg>::default();
+                let path = http::uri::PathAndQuery::from_static("/bench.Bench/Stream");
+                let req = tonic::Request::new(pb::StreamRequest { count, size });
+                let mut s = c
+                    .server_streaming(req, path, codec)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .into_inner();
+                while let Some(m) = s.message().await.map_err(|e| e.to_string())? {
+                    bytes += m.payload.len();
+                }
+            }
+            let secs = start.elapsed().as_secs_f64();
+            if bytes != count as usize * MIB {
+                return Err(format!(
+                    "received {bytes} bytes, expected {}",
+                    count as usize * MIB
+                ));
+            }
+            println!("{:.1}", bytes as f64 / 1e6 / secs);
+        }
+        ("body", Some(kind)) => {
+            use courier_wire::Message;
+            let msg = courier_msg(kind == "complex").encode_to_vec();
+            let mut framed = vec![0u8];
+            framed.extend_from_slice(&(msg.len() as u32).to_be_bytes());
+            framed.extend_from_slice(&msg);
+            std::fs::write(arg(2)?, framed).map_err(|e| e.to_string())?;
+            println!("{}", msg.len());
+        }
+        _ => return Err(usage()),
+    }
+    Ok(())
+}
+
+fn usage() -> String {
+    "usage: grpc_bench server|pingpong|stream|body ... (see the file's header)".to_owned()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    if let Err(e) = rt.block_on(run(args)) {
+        eprintln!("grpc_bench: {e}");
+        std::process::exit(1);
+    }
+}

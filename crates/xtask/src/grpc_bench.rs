@@ -1,0 +1,242 @@
+//! `cargo xtask bench grpc`: Courier against tonic, same service and messages, same run
+//! (benches/examples/grpc_bench.rs). Servers are pinned to CPU 0 with taskset, the load to
+//! CPU 1. Rows:
+//! 1. unary ping-pong latency (one call in flight), p50 and p99, small (10-byte) and complex
+//!    messages, each stack's own client;
+//! 2. h2load `-c50 -m20` and `-c1 -m100` with a request body encoded by courier-wire, after
+//!    checking with nghttp that the same request gets `grpc-status: 0` (h2load only counts
+//!    `:status`);
+//! 3. server streaming of 1 MiB messages, MB/s.
+//!
+//! The table goes to docs/benchmarks.md with the machine's load average before and after.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{peers, util};
+
+const STACKS: [&str; 2] = ["courier", "tonic"];
+/// Seconds of each ping-pong measurement.
+const PINGPONG_SECS: &str = "3";
+/// Requests of each h2load run.
+const H2LOAD_REQUESTS: &str = "100000";
+/// 1 MiB messages per streaming call.
+const STREAM_MESSAGES: &str = "300";
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> util::Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn wait_for(port: u16) -> util::Result {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("no server on port {port}"))
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// Runs `cmd` pinned to CPU 1 and returns its standard output.
+fn on_cpu1(bin: &Path, args: &[&str]) -> util::Result<String> {
+    util::output(
+        Command::new("taskset")
+            .args(["-c", "1"])
+            .arg(bin)
+            .args(args),
+    )
+}
+
+/// Entry point.
+pub(crate) fn bench() -> util::Result {
+    peers::apt(&[
+        ("h2load", "nghttp2-client"),
+        ("nghttp", "nghttp2-client"),
+        ("taskset", "util-linux"),
+    ])?;
+    util::step("bench grpc: build the Courier and tonic programs");
+    util::run(util::cargo().args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "courier-benches",
+        "--example",
+        "grpc_bench",
+    ]))?;
+    let bin = util::target_dir().join("release/examples/grpc_bench");
+    let work = util::target_dir().join("grpc-bench");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let body = |kind: &str| -> util::Result<PathBuf> {
+        let p = work.join(format!("{kind}.bin"));
+        util::output(Command::new(&bin).args(["body", kind]).arg(&p))?;
+        Ok(p)
+    };
+    let (small, complex) = (body("small")?, body("complex")?);
+    let load_before = loadavg();
+
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for stack in STACKS {
+        let port = free_port()?;
+        let child = Command::new("taskset")
+            .args(["-c", "0"])
+            .arg(&bin)
+            .args(["server", stack, &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("start the {stack} server: {e}"))?;
+        servers.push(Guard(child));
+        wait_for(port)?;
+        ports.push(port);
+    }
+
+    util::step("bench grpc: grpc-status of the h2load request, checked with nghttp");
+    for (stack, port) in STACKS.iter().zip(&ports) {
+        for b in [&small, &complex] {
+            let out = util::output(
+                Command::new("nghttp")
+                    .args(["-v", "-n", "-d"])
+                    .arg(b)
+                    .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
+                    .arg(format!("http://127.0.0.1:{port}/bench.Bench/Unary")),
+            )?;
+            if !out.contains("grpc-status: 0") {
+                return Err(format!(
+                    "{stack}: the h2load request did not get grpc-status 0"
+                ));
+            }
+        }
+        eprintln!("    {stack}: grpc-status 0");
+    }
+
+    let mut rows: Vec<(String, f64, f64, &str)> = Vec::new();
+    let port_of = |i: usize| ports[i].to_string();
+
+    for kind in ["small", "complex"] {
+        util::step(&format!("bench grpc: unary ping-pong, {kind} message"));
+        let mut p50 = [0.0; 2];
+        let mut p99 = [0.0; 2];
+        for (i, stack) in STACKS.iter().enumerate() {
+            let out = on_cpu1(&bin, &["pingpong", stack, &port_of(i), kind, PINGPONG_SECS])?;
+            let v: Vec<f64> = out
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            let [a, b, n] = v[..] else {
+                return Err(format!("cannot read ping-pong output {out:?}"));
+            };
+            eprintln!("    {stack}: p50 {a:.1} µs, p99 {b:.1} µs over {n} calls");
+            p50[i] = a;
+            p99[i] = b;
+        }
+        rows.push((
+            format!("ping-pong {kind}, p50 (µs)"),
+            p50[0],
+            p50[1],
+            "≤ 0.8",
+        ));
+        rows.push((
+            format!("ping-pong {kind}, p99 (µs)"),
+            p99[0],
+            p99[1],
+            "≤ 0.5",
+        ));
+    }
+
+    for (label, c, m) in [("-c50 -m20", "50", "20"), ("-c1 -m100", "1", "100")] {
+        for (kind, b) in [("small", &small), ("complex", &complex)] {
+            util::step(&format!("bench grpc: h2load {label}, {kind} message"));
+            let mut rps = [0.0; 2];
+            for (i, stack) in STACKS.iter().enumerate() {
+                rps[i] = h2load(&bin, b, ports[i], c, m)?;
+                eprintln!("    {stack}: {:.0} req/s", rps[i]);
+            }
+            rows.push((
+                format!("h2load {label} {kind} (req/s)"),
+                rps[0],
+                rps[1],
+                "≥ 1.3",
+            ));
+        }
+    }
+
+    util::step("bench grpc: server streaming, 1 MiB messages");
+    let mut mbs = [0.0; 2];
+    for (i, stack) in STACKS.iter().enumerate() {
+        let out = on_cpu1(&bin, &["stream", stack, &port_of(i), STREAM_MESSAGES])?;
+        mbs[i] = out
+            .trim()
+            .parse()
+            .map_err(|_| format!("cannot read {out:?}"))?;
+        eprintln!("    {stack}: {:.0} MB/s", mbs[i]);
+    }
+    rows.push(("server streaming 1 MiB (MB/s)".into(), mbs[0], mbs[1], "—"));
+    drop(servers);
+    let load_after = loadavg();
+
+    let mut table = format!(
+        "`bench.Bench` (benches/protos/grpc/bench.proto) served by courier-rpc and by tonic 0.14 \
+         (prost messages), one process each pinned to CPU 0 (`taskset -c 0`); the load \
+         (each stack's own client, or h2load `-t 1 -n {H2LOAD_REQUESTS}`) pinned to CPU 1. \
+         Ping-pong: one call in flight for {PINGPONG_SECS} s after a 0.3 s warm-up; small = 10 \
+         encoded bytes, complex = every field set. h2load sends a body encoded by courier-wire; \
+         nghttp checked that it gets `grpc-status: 0` from both. One run per row, alternating \
+         stacks. The ratio is courier ÷ tonic (for latency lower is better, for throughput \
+         higher). Load average (1/5/15 min) before: {load_before}; after: {load_after} — the \
+         machine is shared by other builds, so single runs are noisy.\n\n\
+         | row | courier | tonic | ratio | goal |\n|---|---:|---:|---:|---:|\n"
+    );
+    for (row, c, t, goal) in &rows {
+        table.push_str(&format!(
+            "| {row} | {c:.1} | {t:.1} | {:.2} | {goal} |\n",
+            c / t
+        ));
+    }
+    eprintln!("\n{table}");
+    crate::bench::write_section("grpc", "cargo xtask bench grpc", &table)
+}
+
+/// h2load against the unary method; fails unless every request got `:status` 200.
+fn h2load(_bin: &Path, body: &Path, port: u16, clients: &str, streams: &str) -> util::Result<f64> {
+    let out = util::output(
+        Command::new("taskset")
+            .args(["-c", "1", "h2load", "-t", "1", "-n", H2LOAD_REQUESTS])
+            .args(["-c", clients, "-m", streams, "-d"])
+            .arg(body)
+            .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
+            .arg(format!("http://127.0.0.1:{port}/bench.Bench/Unary")),
+    )?;
+    let all = format!("{H2LOAD_REQUESTS} succeeded, 0 failed, 0 errored");
+    if !out.lines().any(|l| l.contains(&all)) {
+        return Err(format!("h2load: not every request succeeded:\n{out}"));
+    }
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("finished in"))
+        .ok_or("h2load printed no summary")?;
+    line.split(", ")
+        .find(|p| p.ends_with(" req/s"))
+        .and_then(|p| p.trim_end_matches(" req/s").parse::<f64>().ok())
+        .ok_or_else(|| format!("cannot read req/s from {line:?}"))
+}
