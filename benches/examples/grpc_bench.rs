@@ -315,7 +315,7 @@ fn report_latency(mut lat: Vec<Duration>) {
 }
 
 async fn run(args: Vec<String>) -> Result<(), String> {
-    let arg = |i: usize| args.get(i).cloned().ok_or_else(|| usage());
+    let arg = |i: usize| args.get(i).cloned().ok_or_else(usage);
     let port = || -> Result<u16, String> { arg(2)?.parse().map_err(|_| usage()) };
     match (arg(0)?.as_str(), args.get(1).map(String::as_str)) {
         ("server", Some("courier")) => courier_server(port()?).await,
