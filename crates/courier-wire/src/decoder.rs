@@ -104,16 +104,6 @@ impl<'a> Decoder<'a> {
         self.cur.len() <= self.tail
     }
 
-    /// Fails when the last read ran past the end of the current message.
-    #[inline(always)]
-    fn check_bound(&self) -> Result<(), DecodeError> {
-        if self.cur.len() >= self.tail {
-            Ok(())
-        } else {
-            Err(DecodeError::truncated())
-        }
-    }
-
     /// Merges every remaining record of the current message into `msg` (the top-level loop).
     #[inline]
     pub fn merge_message_body<M: Message>(&mut self, msg: &mut M) -> Result<(), DecodeError> {
@@ -173,99 +163,77 @@ impl<'a> Decoder<'a> {
                 }
             }
         }
-        let raw = self.read_varint()?;
+        let raw = self.read_varint_compact()?;
         Tag::from_raw(raw)
     }
 
     /// Reads a varint.
+    ///
+    /// Everything is inlined (the one-byte case, then the unrolled multi-byte decode), as suits
+    /// a caller's own tight loop. Generated code goes through the `field` helpers instead, which
+    /// keep the multi-byte decode out of line (smaller, and cheaper across a whole message).
     #[inline]
     pub fn read_varint(&mut self) -> Result<u64, DecodeError> {
-        if let [b, rest @ ..] = self.cur {
-            if *b < 0x80 && rest.len() >= self.tail {
-                self.cur = rest;
-                return Ok(u64::from(*b));
-            }
-        }
-        self.read_varint_bounded()
+        self.read_varint_unrolled()
+    }
+
+    /// [`read_varint`](Decoder::read_varint) with the multi-byte decode out of line: what the
+    /// field helpers, length prefixes and tags use. Forcing the unrolled decoder inline into
+    /// every varint field made whole-message decodes cost more instructions (measured with
+    /// benches/benches/wire_icount.rs).
+    #[inline]
+    pub(crate) fn read_varint_compact(&mut self) -> Result<u64, DecodeError> {
+        self.read_varint_with(varint::decode_multi)
     }
 
     /// [`read_varint`](Decoder::read_varint) forced inline, for tight loops (packed fields).
     #[inline(always)]
     pub(crate) fn read_varint_inline(&mut self) -> Result<u64, DecodeError> {
+        self.read_varint_unrolled()
+    }
+
+    /// The one-byte case, then the unrolled decode, all inline; each exit advances the cursor by
+    /// a constant.
+    #[inline(always)]
+    fn read_varint_unrolled(&mut self) -> Result<u64, DecodeError> {
         if let [b, rest @ ..] = self.cur {
             if *b < 0x80 && rest.len() >= self.tail {
                 self.cur = rest;
                 return Ok(u64::from(*b));
             }
         }
-        let v = self.read_varint_multi()?;
-        self.check_bound()?;
-        Ok(v)
+        let mut rest = self.cur;
+        match varint::decode_advance(&mut rest) {
+            Some(v) if rest.len() >= self.tail => {
+                self.cur = rest;
+                Ok(v)
+            }
+            _ => Err(varint_error(self.cur)),
+        }
     }
 
-    // Not forced inline: inlining the unrolled decoder into every varint field made whole-message
-    // decodes cost more instructions (measured with benches/benches/wire_icount.rs).
-    #[inline]
-    fn read_varint_bounded(&mut self) -> Result<u64, DecodeError> {
-        let v = self.read_varint_multi()?;
-        self.check_bound()?;
-        Ok(v)
-    }
-
-    /// A varint of two or more bytes (or one at the very end of a message), read against the
-    /// whole input; callers check the message bound after. With ten bytes available the loop is
-    /// unrolled with no bounds checks, and each exit advances by a constant (so the next read
-    /// does not wait on the length computation).
+    /// The one-byte case inline, then `multi`; the cursor is only read and written here (the
+    /// out-of-line and cold paths take and return plain values), so a caller's decoder can stay
+    /// in registers.
     #[inline(always)]
-    fn read_varint_multi(&mut self) -> Result<u64, DecodeError> {
-        let Some(b) = self.cur.first_chunk::<{ varint::MAX_LEN }>() else {
-            return self.read_varint_short();
-        };
-        if b[0] < 0x80 {
-            // A one-byte varint that the caller's fast path left here (message end).
-            self.cur = &self.cur[1..];
-            return Ok(u64::from(b[0]));
+    fn read_varint_with(
+        &mut self,
+        multi: impl FnOnce(&[u8]) -> (u64, usize),
+    ) -> Result<u64, DecodeError> {
+        if let [b, rest @ ..] = self.cur {
+            if *b < 0x80 && rest.len() >= self.tail {
+                self.cur = rest;
+                return Ok(u64::from(*b));
+            }
         }
-        // Add each byte whole and subtract its continuation bit afterwards: one op fewer per
-        // byte than masking.
-        let mut v = u64::from(b[0]);
-        macro_rules! step {
-            ($i:literal) => {
-                v -= 0x80 << (7 * ($i - 1));
-                let x = u64::from(b[$i]);
-                v += x << (7 * $i);
-                if x < 0x80 {
-                    self.cur = &self.cur[$i + 1..];
-                    return Ok(v);
-                }
-            };
+        let (v, n) = multi(self.cur);
+        match self.cur.get(n..) {
+            Some(rest) if n != 0 && rest.len() >= self.tail => {
+                self.cur = rest;
+                Ok(v)
+            }
+            _ => Err(varint_error(self.cur)),
         }
-        step!(1);
-        step!(2);
-        step!(3);
-        step!(4);
-        step!(5);
-        step!(6);
-        step!(7);
-        step!(8);
-        v -= 0x80 << 56;
-        // The tenth byte carries the single remaining bit (bit 63).
-        let x = b[9];
-        if x >= 0x80 {
-            return Err(DecodeError::varint_too_long());
-        }
-        if x > 1 {
-            return Err(DecodeError::varint_overflow());
-        }
-        self.cur = &self.cur[varint::MAX_LEN..];
-        Ok(v | (u64::from(x) << 63))
-    }
-
-    #[cold]
-    fn read_varint_short(&mut self) -> Result<u64, DecodeError> {
-        let (v, n) = varint::decode_short(self.cur)?;
-        self.cur = self.cur.get(n..).unwrap_or_default();
-        Ok(v)
     }
 
     /// Reads four little-endian bytes.
@@ -296,7 +264,7 @@ impl<'a> Decoder<'a> {
     /// anything is allocated).
     #[inline]
     pub fn read_len(&mut self) -> Result<usize, DecodeError> {
-        let len = self.read_varint()?;
+        let len = self.read_varint_compact()?;
         // encoding.md, Length-Delimited Records: "The int32 varint means that the max length of
         // a string is 2GB." <https://protobuf.dev/programming-guides/encoding/#length-types>
         if len > self.remaining() as u64 || len > i32::MAX as u64 {
@@ -440,7 +408,7 @@ impl<'a> Decoder<'a> {
 
     pub(crate) fn skip_value(&mut self, tag: Tag) -> Result<(), DecodeError> {
         match tag.wire_type() {
-            WireType::Varint => self.read_varint().map(drop),
+            WireType::Varint => self.read_varint_compact().map(drop),
             WireType::I64 => self.read_fixed64().map(drop),
             WireType::I32 => self.read_fixed32().map(drop),
             WireType::Len => self.read_len_slice().map(drop),
@@ -485,6 +453,18 @@ impl<'a> Decoder<'a> {
 
     fn skip_group(&mut self, number: u32) -> Result<(), DecodeError> {
         self.skip_group_contents(number).map(drop)
+    }
+}
+
+/// Why the varint at the front of `cur` could not be read: the cold path re-decodes it
+/// byte by byte (a free function, so the decoder's address need not escape).
+#[cold]
+#[inline(never)]
+fn varint_error(cur: &[u8]) -> DecodeError {
+    match varint::decode_checked(cur) {
+        Err(e) => e,
+        // The varint is well formed but runs past the end of the current message.
+        Ok(_) => DecodeError::truncated(),
     }
 }
 

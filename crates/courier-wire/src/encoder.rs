@@ -74,45 +74,7 @@ impl<'a> Encoder<'a> {
             self.buf
                 .extend_from_slice(&[more(0), more(1), more(2), last(3)]);
         } else {
-            self.put_varint_long(v);
-        }
-    }
-
-    /// Five to ten bytes: the first eight built in a register (7-bit groups spread with three
-    /// mask-and-shift steps) and stored at once.
-    #[inline(never)]
-    fn put_varint_long(&mut self, v: u64) {
-        let n = varint::encoded_len(v);
-        let len = self.buf.len();
-        if self.buf.capacity() - len < 8 {
-            let mut v = v;
-            while v >= 0x80 {
-                self.buf.push((v as u8) | 0x80);
-                v >>= 7;
-            }
-            self.buf.push(v as u8);
-            return;
-        }
-        let lo = v & 0x00ff_ffff_ffff_ffff;
-        let x = (lo & 0x0fff_ffff) | ((lo & 0x00ff_ffff_f000_0000) << 4);
-        let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
-        let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
-        let word = x | 0x8080_8080_8080_8080;
-        match n {
-            5..=8 => {
-                let word = word & !(0x80u64 << (8 * (n - 1)));
-                self.buf.extend_from_slice(&word.to_le_bytes());
-                self.buf.truncate(len + n);
-            }
-            9 => {
-                self.buf.extend_from_slice(&word.to_le_bytes());
-                self.buf.push((v >> 56) as u8);
-            }
-            _ => {
-                self.buf.extend_from_slice(&word.to_le_bytes());
-                self.buf
-                    .extend_from_slice(&[((v >> 56) as u8) | 0x80, (v >> 63) as u8]);
-            }
+            put_varint_long(self.buf, v);
         }
     }
 
@@ -139,6 +101,44 @@ impl<'a> Encoder<'a> {
     pub fn put_len_prefixed(&mut self, s: &[u8]) {
         self.put_varint(s.len() as u64);
         self.put_slice(s);
+    }
+}
+
+/// Five to ten bytes: the first eight built in a register (7-bit groups spread with three
+/// mask-and-shift steps) and stored at once. A free function on the vector (not `&mut Encoder`)
+/// so that the caller's `Encoder` need not live in memory across the call.
+#[inline(never)]
+fn put_varint_long(buf: &mut Vec<u8>, v: u64) {
+    let n = varint::encoded_len(v);
+    let len = buf.len();
+    if buf.capacity() - len < 8 {
+        let mut v = v;
+        while v >= 0x80 {
+            buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        buf.push(v as u8);
+        return;
+    }
+    let lo = v & 0x00ff_ffff_ffff_ffff;
+    let x = (lo & 0x0fff_ffff) | ((lo & 0x00ff_ffff_f000_0000) << 4);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
+    let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
+    let word = x | 0x8080_8080_8080_8080;
+    match n {
+        5..=8 => {
+            let word = word & !(0x80u64 << (8 * (n - 1)));
+            buf.extend_from_slice(&word.to_le_bytes());
+            buf.truncate(len + n);
+        }
+        9 => {
+            buf.extend_from_slice(&word.to_le_bytes());
+            buf.push((v >> 56) as u8);
+        }
+        _ => {
+            buf.extend_from_slice(&word.to_le_bytes());
+            buf.extend_from_slice(&[((v >> 56) as u8) | 0x80, (v >> 63) as u8]);
+        }
     }
 }
 

@@ -140,7 +140,7 @@ impl<'a> Iterator for UnknownFieldsIter<'a> {
         let parsed = (|| {
             let tag = self.dec.read_tag()?;
             let value = match tag.wire_type() {
-                WireType::Varint => UnknownValue::Varint(self.dec.read_varint()?),
+                WireType::Varint => UnknownValue::Varint(self.dec.read_varint_compact()?),
                 WireType::I64 => UnknownValue::I64(self.dec.read_fixed64()?),
                 WireType::I32 => UnknownValue::I32(self.dec.read_fixed32()?),
                 WireType::Len => UnknownValue::Len(self.dec.read_len_slice()?),

@@ -60,12 +60,106 @@ pub fn decode(input: &[u8]) -> Result<(u64, usize), DecodeError> {
     Ok((v, input.len() - dec.remaining()))
 }
 
-/// Decodes fewer than ten available bytes, one at a time.
+/// Decodes a varint from the front of `input`: the value and its length, or `(0, 0)` when it is
+/// truncated, longer than ten bytes or overflows a `u64` ([`Decoder`](crate::Decoder) then
+/// calls [`decode_checked`] on its cold path to tell which).
+///
+/// Out of line, for the field helpers: it takes and returns plain values, so the caller's
+/// cursor stays in registers.
+#[inline(never)]
+pub(crate) fn decode_multi(input: &[u8]) -> (u64, usize) {
+    decode_multi_inline(input)
+}
+
+/// [`decode_multi`] inlined.
+#[inline(always)]
+pub(crate) fn decode_multi_inline(input: &[u8]) -> (u64, usize) {
+    let mut rest = input;
+    match decode_advance(&mut rest) {
+        Some(v) => (v, input.len() - rest.len()),
+        None => (0, 0),
+    }
+}
+
+/// Decodes a varint from the front of `*cur` and advances `*cur` past it; `None` when it is
+/// truncated, longer than ten bytes or overflows a `u64`.
+///
+/// With ten bytes available the loop is unrolled with no bounds checks, and each exit advances
+/// by a constant (so the next read does not wait on a length computation).
+#[inline(always)]
+pub(crate) fn decode_advance(cur: &mut &[u8]) -> Option<u64> {
+    let Some(b) = cur.first_chunk::<MAX_LEN>() else {
+        let (v, n) = decode_short(cur);
+        *cur = cur.get(n..)?;
+        return if n == 0 { None } else { Some(v) };
+    };
+    // Add each byte whole and subtract its continuation bit afterwards: one op fewer per byte
+    // than masking.
+    let mut v = u64::from(b[0]);
+    if v < 0x80 {
+        *cur = &cur[1..];
+        return Some(v);
+    }
+    macro_rules! step {
+        ($i:literal) => {
+            v -= 0x80 << (7 * ($i - 1));
+            let x = u64::from(b[$i]);
+            v += x << (7 * $i);
+            if x < 0x80 {
+                *cur = &cur[$i + 1..];
+                return Some(v);
+            }
+        };
+    }
+    step!(1);
+    step!(2);
+    step!(3);
+    step!(4);
+    step!(5);
+    step!(6);
+    step!(7);
+    step!(8);
+    v -= 0x80 << 56;
+    // The tenth byte carries the single remaining bit (bit 63): anything above 1 is either an
+    // eleventh byte or an overflow.
+    let x = u64::from(b[9]);
+    if x > 1 {
+        return None;
+    }
+    *cur = &cur[MAX_LEN..];
+    Some(v | (x << 63))
+}
+
+/// Decodes fewer than ten available bytes, one at a time; `(0, 0)` when truncated.
 #[cold]
-pub(crate) fn decode_short(b: &[u8]) -> Result<(u64, usize), DecodeError> {
+#[inline(never)]
+fn decode_short(b: &[u8]) -> (u64, usize) {
     let mut v = 0u64;
     for (i, &x) in b.iter().enumerate() {
         // Fewer than 10 bytes, so i <= 8 and the shift never reaches the overflow byte.
+        v |= u64::from(x & 0x7f) << (7 * i);
+        if x < 0x80 {
+            return (v, i + 1);
+        }
+    }
+    (0, 0)
+}
+
+/// Decodes byte by byte and says exactly what is wrong: the error path's re-decode.
+#[cold]
+pub(crate) fn decode_checked(b: &[u8]) -> Result<(u64, usize), DecodeError> {
+    let mut v = 0u64;
+    for (i, &x) in b.iter().enumerate().take(MAX_LEN) {
+        if i == MAX_LEN - 1 {
+            // The tenth byte carries the single remaining bit (bit 63).
+            if x >= 0x80 {
+                return Err(DecodeError::varint_too_long());
+            }
+            if x > 1 {
+                return Err(DecodeError::varint_overflow());
+            }
+            return Ok((v | (u64::from(x) << 63), MAX_LEN));
+        }
         v |= u64::from(x & 0x7f) << (7 * i);
         if x < 0x80 {
             return Ok((v, i + 1));
@@ -217,6 +311,19 @@ mod tests {
             prop_assert_eq!(bytes.len(), encoded_len(v));
             bytes.extend(std::iter::repeat_n(0xaa, pad));
             prop_assert_eq!(decode(&bytes).unwrap(), (v, encoded_len(v)));
+        }
+
+        #[test]
+        fn fast_and_checked_decoders_agree(bytes in proptest::collection::vec(
+            prop_oneof![Just(0x80u8), Just(0xffu8), Just(0x00u8), Just(0x01u8), Just(0x02u8), any::<u8>()],
+            0..14,
+        )) {
+            let fast = decode_multi(&bytes);
+            prop_assert_eq!(fast, decode_multi_inline(&bytes));
+            match decode_checked(&bytes) {
+                Ok(r) => prop_assert_eq!(fast, r),
+                Err(_) => prop_assert_eq!(fast, (0, 0)),
+            }
         }
 
         #[test]

@@ -22,8 +22,12 @@ fn len_u32(u: u32) -> u32 {
 /// Sums per-element lengths in `u32` lanes (vectorizable), in chunks that cannot overflow.
 #[inline(always)]
 fn sum_lens<T: Copy>(values: &[T], len: impl Fn(T) -> u32 + Copy) -> usize {
+    const CHUNK: usize = 1 << 24;
+    if values.len() <= CHUNK {
+        return values.iter().map(|v| len(*v)).sum::<u32>() as usize;
+    }
     values
-        .chunks(1 << 24)
+        .chunks(CHUNK)
         .map(|c| c.iter().map(|v| len(*v)).sum::<u32>() as usize)
         .sum()
 }
@@ -68,7 +72,7 @@ macro_rules! varint_kind {
         impl Packable for $name {
             #[inline]
             fn read(dec: &mut Decoder<'_>) -> Result<$ty, DecodeError> {
-                let $d = dec.read_varint()?;
+                let $d = dec.read_varint_compact()?;
                 Ok($from_u64)
             }
             #[inline]
