@@ -592,7 +592,7 @@ async fn handle(
                     trailers.push_unchecked(k.to_owned(), v.clone());
                 }
             }
-            Status::new(Code::OK, "")
+            Status::ok()
         }
         Err(s) => s,
     };

@@ -31,6 +31,16 @@ impl Status {
         }
     }
 
+    /// `OK`: how a call that succeeded ends (not cold: every successful call builds one).
+    pub(crate) fn ok() -> Status {
+        Status {
+            code: Code::OK,
+            message: String::new(),
+            details: Bytes::new(),
+            metadata: Metadata::new(),
+        }
+    }
+
     /// `INTERNAL` with `message`.
     #[cold]
     pub fn internal(message: impl Into<String>) -> Status {
@@ -117,7 +127,7 @@ impl Status {
     /// `OK` carrying trailing `metadata`: how a transport ends a [`ByteStream`](crate::ByteStream)
     /// that has trailers.
     pub fn ok_with_trailers(metadata: Metadata) -> Status {
-        Status::new(Code::OK, "").with_metadata(metadata)
+        Status::ok().with_metadata(metadata)
     }
 }
 
