@@ -137,10 +137,6 @@ fn not_yet(client: Impl, server: Impl, case: &str) -> Option<&'static str> {
              compressed, so the Courier server cannot answer the uncompressed probe with \
              INVALID_ARGUMENT (CompressedRequest)",
         ),
-        (Impl::Courier, Impl::Courier, "concurrent_large_unary") => Some(
-            "the Courier client opens more streams than the Courier server's \
-             SETTINGS_MAX_CONCURRENT_STREAMS (100) and gets REFUSED_STREAM instead of waiting",
-        ),
         _ => None,
     }
 }

@@ -17,10 +17,6 @@ const NOT_YET: &[(&str, &str)] = &[
         "client_compressed_streaming",
         "courier-rpc does not show a handler whether a request was compressed",
     ),
-    (
-        "concurrent_large_unary",
-        "the Courier client opens more streams than the server allows (REFUSED_STREAM)",
-    ),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
