@@ -39,7 +39,6 @@ commands:
                          gRPC interop matrix: Courier, grpcio and grpc-js clients and servers
                          (default pairs: courier-courier,courier-python,python-courier,
                          node-courier,courier-node), 0 failures
-  conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
   protoc-compare [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
@@ -58,15 +57,14 @@ fn main() -> ExitCode {
         "peers" => peers::install(),
         "test" => peers::install().and_then(|()| test()),
         "fuzz" => fuzz::main(rest),
-        "bench" if rest.first().is_some_and(|n| n == "grpc") => grpc_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "h2") => h2_peers::bench(),
+        "bench" if rest.first().is_some_and(|n| n == "grpc") => grpc_bench::bench(),
         "bench" => bench::main(rest),
-        "conformance" => conformance::main(rest),
         "codegen" => codegen::main(rest),
         "conformance" => conformance::main(rest),
-        "interop" => interop::main(rest),
         "h2-peers" => h2_peers::main(rest),
         "hpack-stories" => hpack::main(rest),
+        "interop" => interop::main(rest),
         "protoc-compare" => protoc_compare::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
@@ -93,9 +91,10 @@ const CI_STEPS: &[Step] = &[
     ("peers", peers::install),
     ("test", test),
     ("hpack stories", hpack::ci),
-    ("interop", interop::ci),
     ("protoc-compare", protoc_compare_default),
+    ("h2 peers", h2_peers_default),
     ("conformance", conformance::run),
+    ("interop", interop::ci),
     ("fuzz smoke", fuzz_smoke),
 ];
 
@@ -148,6 +147,11 @@ fn test() -> Result {
             .args(["test", "--workspace", "--locked"])
             .envs(peers::env()),
     )
+}
+
+/// `h2-peers`: every check of courier-h2 against curl, nghttp, nghttpd, h2load and Python h2.
+fn h2_peers_default() -> Result {
+    h2_peers::main(&[])
 }
 
 /// `protoc-compare` over the default corpus (tests/data/protos).

@@ -100,7 +100,12 @@ impl TestService for TestServer {
         request: Request<SimpleRequest>,
     ) -> Result<Response<SimpleResponse>, Status> {
         let echoed = echo(request.metadata());
+        let compressed = arrived_compressed(request.metadata());
         let req = request.into_inner();
+        check_compressed(
+            req.expect_compressed.as_ref().is_some_and(|b| b.value),
+            compressed,
+        )?;
         echo_status(req.response_status.as_ref(), &echoed.1)?;
         let payload = payload_of(req.response_type, req.response_size)?;
         let resp = SimpleResponse {
@@ -153,9 +158,11 @@ impl TestService for TestServer {
         request: Request<Streaming<StreamingInputCallRequest>>,
     ) -> Result<Response<StreamingInputCallResponse>, Status> {
         let echoed = echo(request.metadata());
-        let mut requests = request.into_inner();
+        let (metadata, mut requests) = request.into_parts();
         let mut total = 0usize;
         while let Some(req) = requests.message().await? {
+            let expect = req.expect_compressed.as_ref().is_some_and(|b| b.value);
+            check_compressed(expect, arrived_compressed(&metadata))?;
             total += req.payload.map_or(0, |p| p.body.len());
         }
         let resp = StreamingInputCallResponse {
@@ -225,4 +232,24 @@ impl TestService for TestServer {
             "grpc.testing.TestService/UnimplementedCall is not implemented",
         ))
     }
+}
+
+/// Whether the request message read last arrived compressed (its Compressed-Flag was 1).
+fn arrived_compressed(metadata: &Metadata) -> bool {
+    metadata
+        .context()
+        .is_some_and(|ctx| ctx.last_message_compressed())
+}
+
+/// The [CompressedRequest] server feature: "When the client sets `expect_compressed` to true,
+/// the server expects the client request to be compressed. If it's not, it fails the RPC with
+/// `INVALID_ARGUMENT`."
+fn check_compressed(expected: bool, compressed: bool) -> Result<(), Status> {
+    if expected && !compressed {
+        return Err(Status::new(
+            Code::INVALID_ARGUMENT,
+            "expected a compressed request message, got an uncompressed one",
+        ));
+    }
+    Ok(())
 }
