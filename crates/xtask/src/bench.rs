@@ -57,7 +57,11 @@ pub(crate) fn criterion(name: &str, filter: &[String]) -> Result {
     }
     let table = render(&rows);
     print!("{table}");
-    write_section(name, &command, &table)
+    let body = format!(
+        "Medians of criterion runs; the ratio is peer ÷ courier, so above 1 means Courier is \
+         faster.\n\n{table}"
+    );
+    write_section(name, &command, &body)
 }
 
 /// One row: implementation name → median time in nanoseconds, plus throughput if declared.
@@ -163,7 +167,8 @@ fn fmt_time(ns: Option<f64>, bytes: Option<u64>) -> String {
 }
 
 /// Replaces (or appends) the section of `docs/benchmarks.md` for bench `name`, between the
-/// markers `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, with the table and how it was made.
+/// markers `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`, with how it was made (command,
+/// machine, date) and `body`, which says what the figures are.
 pub(crate) fn write_section(name: &str, command: &str, body: &str) -> Result {
     let path = util::root().join("docs/benchmarks.md");
     let doc = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".to_owned());
@@ -172,8 +177,7 @@ pub(crate) fn write_section(name: &str, command: &str, body: &str) -> Result {
         format!("<!-- /bench:{name} -->"),
     );
     let section = format!(
-        "{start}\n## `{name}`\n\n{}\n\nCommand: `{command}`  \nMachine: {}  \nDate: {}\n\n{body}{end}",
-        "Medians of criterion runs; a ratio above 1 means Courier is faster.",
+        "{start}\n## `{name}`\n\nCommand: `{command}`  \nMachine: {}  \nDate: {}\n\n{body}{end}",
         machine(),
         today(),
     );
