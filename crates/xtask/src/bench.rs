@@ -85,13 +85,13 @@ fn read_results(dir: &Path, name: &str) -> Result<BTreeMap<String, Row>> {
             }
             let (bench, est) = (p.join("new/benchmark.json"), p.join("new/estimates.json"));
             if bench.is_file() && est.is_file() {
-                let bench = read_json(&bench)?;
+                let bench = util::read_json(&bench)?;
                 let group = bench["group_id"].as_str().unwrap_or_default().to_owned();
                 let Some(row) = group.strip_prefix(&format!("{name}/")) else {
                     continue;
                 };
                 let function = bench["function_id"].as_str().unwrap_or("?").to_owned();
-                let median = read_json(&est)?["median"]["point_estimate"]
+                let median = util::read_json(&est)?["median"]["point_estimate"]
                     .as_f64()
                     .ok_or_else(|| format!("{}: no median", est.display()))?;
                 let entry = rows.entry(row.to_owned()).or_default();
@@ -105,11 +105,6 @@ fn read_results(dir: &Path, name: &str) -> Result<BTreeMap<String, Row>> {
         }
     }
     Ok(rows)
-}
-
-fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn render(rows: &BTreeMap<String, Row>) -> String {

@@ -10,10 +10,9 @@
 //!
 //! The table goes to docs/benchmarks.md with the machine's load average before and after.
 
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use crate::{peers, util};
 
@@ -24,31 +23,6 @@ const PINGPONG_SECS: &str = "3";
 const H2LOAD_REQUESTS: &str = "100000";
 /// 1 MiB messages per streaming call.
 const STREAM_MESSAGES: &str = "300";
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> util::Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
-}
-
-fn wait_for(port: u16) -> util::Result {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!("no server on port {port}"))
-}
 
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -74,15 +48,7 @@ pub(crate) fn bench() -> util::Result {
         ("taskset", "util-linux"),
     ])?;
     util::step("bench grpc: build the Courier and tonic programs");
-    util::run(util::cargo().args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "courier-benches",
-        "--example",
-        "grpc_bench",
-    ]))?;
+    util::build_examples("courier-benches", &["grpc_bench"])?;
     let bin = util::target_dir().join("release/examples/grpc_bench");
     let work = util::target_dir().join("grpc-bench");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
@@ -97,7 +63,7 @@ pub(crate) fn bench() -> util::Result {
     let mut servers = Vec::new();
     let mut ports = Vec::new();
     for stack in STACKS {
-        let port = free_port()?;
+        let port = util::free_port()?;
         let child = Command::new("taskset")
             .args(["-c", "0"])
             .arg(&bin)
@@ -106,8 +72,10 @@ pub(crate) fn bench() -> util::Result {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("start the {stack} server: {e}"))?;
-        servers.push(Guard(child));
-        wait_for(port)?;
+        let mut server = util::KillOnDrop(child);
+        util::wait_for_port(port, &mut server.0, Duration::from_secs(20))
+            .map_err(|e| format!("the {stack} server {e}"))?;
+        servers.push(server);
         ports.push(port);
     }
 

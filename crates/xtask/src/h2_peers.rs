@@ -7,9 +7,8 @@
 //! - nghttpd as the server for the `h2_client` example;
 //! - Python h2, both roles (`cargo test -p courier-tests --test h2_python`, peers required).
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use crate::{peers, util};
 
@@ -22,17 +21,7 @@ pub(crate) fn main(_args: &[String]) -> util::Result {
         ("nghttpd", "nghttp2-server"),
     ])?;
     util::step("h2-peers: build the examples");
-    util::run(util::cargo().args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "courier-h2",
-        "--example",
-        "h2_server",
-        "--example",
-        "h2_client",
-    ]))?;
+    util::build_examples("courier-h2", &["h2_server", "h2_client"])?;
     let examples = util::target_dir().join("release/examples");
     let work = util::target_dir().join("h2-peers");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
@@ -42,15 +31,16 @@ pub(crate) fn main(_args: &[String]) -> util::Result {
         .collect();
     std::fs::write(&upload, &data).map_err(|e| e.to_string())?;
 
-    let port = free_port()?;
-    let server = Guard(
+    let port = util::free_port()?;
+    let mut server = util::KillOnDrop(
         Command::new(examples.join("h2_server"))
             .args(["--port", &port.to_string()])
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("start h2_server: {e}"))?,
     );
-    wait_for(port)?;
+    util::wait_for_port(port, &mut server.0, START_TIMEOUT)
+        .map_err(|e| format!("h2_server {e}"))?;
     let url = format!("http://127.0.0.1:{port}/");
 
     util::step("h2-peers: curl --http2-prior-knowledge");
@@ -106,8 +96,8 @@ pub(crate) fn main(_args: &[String]) -> util::Result {
     let docroot = work.join("docroot");
     std::fs::create_dir_all(&docroot).map_err(|e| e.to_string())?;
     std::fs::write(docroot.join("index.html"), "served by nghttpd\n").map_err(|e| e.to_string())?;
-    let port = free_port()?;
-    let _nghttpd = Guard(
+    let port = util::free_port()?;
+    let mut nghttpd = util::KillOnDrop(
         Command::new("nghttpd")
             .arg("--no-tls")
             .arg("-d")
@@ -118,7 +108,7 @@ pub(crate) fn main(_args: &[String]) -> util::Result {
             .spawn()
             .map_err(|e| format!("start nghttpd: {e}"))?,
     );
-    wait_for(port)?;
+    util::wait_for_port(port, &mut nghttpd.0, START_TIMEOUT).map_err(|e| format!("nghttpd {e}"))?;
     let out = util::output(Command::new(examples.join("h2_client")).args([
         "--port",
         &port.to_string(),
@@ -148,15 +138,6 @@ pub(crate) fn main(_args: &[String]) -> util::Result {
 }
 
 /// Kills the child it owns when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn expect(ok: bool, what: &str) -> util::Result {
     if ok {
         Ok(())
@@ -165,21 +146,8 @@ fn expect(ok: bool, what: &str) -> util::Result {
     }
 }
 
-fn free_port() -> util::Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(l.local_addr().map_err(|e| e.to_string())?.port())
-}
-
-fn wait_for(port: u16) -> util::Result {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!("nothing listens on port {port} after 10 s"))
-}
+/// How long a server under test may take to listen.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// `cargo xtask bench h2`: h2load against courier-h2's `h2_server` example and a hyper 1.x
 /// server doing the same work (`benches/examples/hyper_h2_server.rs`), alternating, five
@@ -187,24 +155,8 @@ fn wait_for(port: u16) -> util::Result {
 pub(crate) fn bench() -> util::Result {
     peers::apt(&[("h2load", "nghttp2-client")])?;
     util::step("bench h2: build both servers");
-    util::run(util::cargo().args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "courier-h2",
-        "--example",
-        "h2_server",
-    ]))?;
-    util::run(util::cargo().args([
-        "build",
-        "--release",
-        "--locked",
-        "-p",
-        "courier-benches",
-        "--example",
-        "hyper_h2_server",
-    ]))?;
+    util::build_examples("courier-h2", &["h2_server"])?;
+    util::build_examples("courier-benches", &["hyper_h2_server"])?;
     let examples = util::target_dir().join("release/examples");
     let work = util::target_dir().join("h2-bench");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
@@ -215,8 +167,8 @@ pub(crate) fn bench() -> util::Result {
     // never share a core and the server's single core is what is measured.
     let pin = std::path::Path::new("/usr/bin/taskset").exists()
         && std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
-    let start = |bin: &str| -> util::Result<(Guard, u16)> {
-        let port = free_port()?;
+    let start = |bin: &str| -> util::Result<(util::KillOnDrop, u16)> {
+        let port = util::free_port()?;
         let mut cmd = if pin {
             let mut c = Command::new("taskset");
             c.args(["-c", "0"]).arg(examples.join(bin));
@@ -229,9 +181,10 @@ pub(crate) fn bench() -> util::Result {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("start {bin}: {e}"))?;
-        let guard = Guard(child);
-        wait_for(port)?;
-        Ok((guard, port))
+        let mut server = util::KillOnDrop(child);
+        util::wait_for_port(port, &mut server.0, START_TIMEOUT)
+            .map_err(|e| format!("{bin} {e}"))?;
+        Ok((server, port))
     };
     let (_courier, courier_port) = start("h2_server")?;
     let (_hyper, hyper_port) = start("hyper_h2_server")?;

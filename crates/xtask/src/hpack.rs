@@ -8,7 +8,6 @@
 //! (a CI step). Ends with `hpack-stories: N stories, M cases, K mismatches`; fails if K > 0 or
 //! nothing was found.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use courier_hpack::Decoder;
@@ -42,7 +41,7 @@ pub(crate) fn main(args: &[String]) -> Result {
     files.sort();
     let (mut stories, mut cases, mut mismatches) = (0usize, 0usize, 0usize);
     for file in &files {
-        let story = read_json(file)?;
+        let story = util::read_json(file)?;
         let Some(list) = story["cases"].as_array() else {
             continue;
         };
@@ -156,18 +155,4 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result {
         }
     }
     Ok(())
-}
-
-fn read_json(path: &Path) -> Result<serde_json::Value> {
-    let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = if path.extension().is_some_and(|e| e == "gz") {
-        let mut s = Vec::new();
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_end(&mut s)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        s
-    } else {
-        raw
-    };
-    serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -20,9 +20,8 @@
 //! the list only ever shrinks.
 
 use std::io::Read;
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::{peers, util};
@@ -204,7 +203,7 @@ fn run(pairs: &[(Impl, Impl)], cases: &[&str]) -> util::Result {
             client.name(),
             server.name()
         ));
-        let port = free_port()?;
+        let port = util::free_port()?;
         let log = log_dir()?.join(format!("{}-server.log", server.name()));
         let log_file =
             std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
@@ -212,11 +211,12 @@ fn run(pairs: &[(Impl, Impl)], cases: &[&str]) -> util::Result {
         cmd.arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(log_file);
-        let mut guard = Guard(
+        let mut guard = util::KillOnDrop(
             cmd.spawn()
                 .map_err(|e| format!("start the {} server: {e}", server.name()))?,
         );
-        wait_for(port, &mut guard.0, server.name(), &log)?;
+        util::wait_for_port(port, &mut guard.0, START_TIMEOUT)
+            .map_err(|e| format!("the {} server {e}{}", server.name(), log_tail(&log)))?;
         for &case in cases {
             if let Some(reason) = skip_reason(server, case) {
                 eprintln!("    skip {case:<30} {reason}");
@@ -286,7 +286,7 @@ fn run_case(client: Impl, port: u16, case: &str) -> util::Result {
     ])
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
-    let mut child = Guard(cmd.spawn().map_err(|e| format!("start the client: {e}"))?);
+    let mut child = util::KillOnDrop(cmd.spawn().map_err(|e| format!("start the client: {e}"))?);
     // Drain both pipes on threads so a chatty client cannot block on a full pipe.
     let out = drain(child.0.stdout.take());
     let err = drain(child.0.stderr.take());
@@ -339,15 +339,6 @@ fn indent(text: &str) -> String {
 }
 
 /// A child process killed and reaped when dropped, so no server outlives xtask's run.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Where the servers' standard error goes: `$CARGO_TARGET_DIR/interop/`.
 fn log_dir() -> util::Result<PathBuf> {
     let dir = util::target_dir().join("interop");
@@ -362,38 +353,5 @@ fn log_tail(log: &std::path::Path) -> String {
         s
     } else {
         format!("\n{}", indent(&s))
-    }
-}
-
-/// A loopback port nobody listens on (the OS picks it).
-fn free_port() -> util::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
-    listener
-        .local_addr()
-        .map(|a| a.port())
-        .map_err(|e| e.to_string())
-}
-
-/// Waits until the server accepts connections on `port`, or fails if it exits or takes longer
-/// than [`START_TIMEOUT`].
-fn wait_for(port: u16, child: &mut Child, name: &str, log: &std::path::Path) -> util::Result {
-    let deadline = Instant::now() + START_TIMEOUT;
-    loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Ok(());
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!(
-                "the {name} server exited ({status}) before listening{}",
-                log_tail(log)
-            ));
-        }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "the {name} server did not listen on 127.0.0.1:{port} within {}s",
-                START_TIMEOUT.as_secs()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(50));
     }
 }

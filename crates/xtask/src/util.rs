@@ -1,9 +1,11 @@
 //! Small helpers shared by every xtask command: the repository root, printed steps, and running
 //! commands that fail loudly.
 
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// The result type of every xtask command: an error is a sentence for the user.
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;
@@ -89,4 +91,73 @@ fn describe(cmd: &Command) -> String {
         s.push_str(&arg.to_string_lossy());
     }
     s
+}
+
+/// `cargo build --release --locked -p PACKAGE --example E...`.
+pub(crate) fn build_examples(package: &str, examples: &[&str]) -> Result {
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--locked", "-p", package]);
+    for e in examples {
+        cmd.args(["--example", e]);
+    }
+    run(&mut cmd)
+}
+
+/// A child process (a server under test) killed and reaped when dropped, so none outlives its
+/// check, whatever way the check ends.
+#[derive(Debug)]
+pub(crate) struct KillOnDrop(pub(crate) Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port nobody listens on (the OS picks it).
+pub(crate) fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+/// Waits until `child` accepts connections on 127.0.0.1:`port`; fails if it exits first or
+/// `timeout` passes.
+pub(crate) fn wait_for_port(port: u16, child: &mut Child, timeout: Duration) -> Result {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!(
+                "exited ({status}) before listening on 127.0.0.1:{port}"
+            ));
+        }
+        if Instant::now() >= deadline {
+            return Err(format!(
+                "did not listen on 127.0.0.1:{port} within {}s",
+                timeout.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Reads a JSON file, gunzipping it first when its name ends in `.gz`.
+pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value> {
+    let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = if path.extension().is_some_and(|e| e == "gz") {
+        let mut s = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut s)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        s
+    } else {
+        raw
+    };
+    serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
