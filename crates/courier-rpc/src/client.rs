@@ -42,8 +42,10 @@ pub type BoxIo = Box<dyn Io>;
 /// Makes the byte stream of a connection to an address: plain TCP ([`TcpConnector`]), TLS, or
 /// anything else (an in-memory pipe in tests).
 pub trait Connector: Send + Sync + 'static {
-    /// Connects to `addr`.
-    fn connect(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<BoxIo>>;
+    /// Connects to `addr`, one of the addresses the channel's target resolved to.
+    /// `authority` is the channel's `:authority` (`host:port`): a TLS connector takes the
+    /// server name to verify (and send as SNI) from it.
+    fn connect(&self, addr: SocketAddr, authority: &str) -> BoxFuture<'static, io::Result<BoxIo>>;
 }
 
 /// Plain TCP with `TCP_NODELAY`.
@@ -51,7 +53,7 @@ pub trait Connector: Send + Sync + 'static {
 pub struct TcpConnector;
 
 impl Connector for TcpConnector {
-    fn connect(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<BoxIo>> {
+    fn connect(&self, addr: SocketAddr, _authority: &str) -> BoxFuture<'static, io::Result<BoxIo>> {
         Box::pin(async move {
             let s = tokio::net::TcpStream::connect(addr).await?;
             s.set_nodelay(true)?;
@@ -1110,7 +1112,8 @@ async fn connect_once(i: &Inner) -> io::Result<BoxIo> {
     let addrs = i.resolver.resolve().await?;
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no addresses resolved");
     for a in addrs {
-        match i.connector.connect(a).await {
+        let authority = String::from_utf8_lossy(&i.config.authority);
+        match i.connector.connect(a, &authority).await {
             Ok(io) => return Ok(io),
             Err(e) => last = e,
         }

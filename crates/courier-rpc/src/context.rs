@@ -7,13 +7,23 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::extensions::Extensions;
+
+/// What a server knows about one connection: the peer's address and what the transport
+/// attached (see [`Acceptor`](crate::Acceptor)).
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionInfo {
+    pub(crate) peer: Option<SocketAddr>,
+    pub(crate) extensions: Arc<Extensions>,
+}
+
 /// A server call's context: its deadline, whether it was cancelled, and the peer.
 ///
 /// Reach it from a handler with [`Request::context`](crate::Request::context).
 #[derive(Debug)]
 pub struct CallContext {
     deadline: Option<Instant>,
-    peer: Option<SocketAddr>,
+    connection: Arc<ConnectionInfo>,
     cancel: CancelToken,
     last_compressed: AtomicBool,
 }
@@ -21,12 +31,12 @@ pub struct CallContext {
 impl CallContext {
     pub(crate) fn new(
         deadline: Option<Instant>,
-        peer: Option<SocketAddr>,
+        connection: Arc<ConnectionInfo>,
         cancel: CancelToken,
     ) -> CallContext {
         CallContext {
             deadline,
-            peer,
+            connection,
             cancel,
             last_compressed: AtomicBool::new(false),
         }
@@ -58,7 +68,13 @@ impl CallContext {
 
     /// The peer's address, when the transport has one.
     pub fn peer_addr(&self) -> Option<SocketAddr> {
-        self.peer
+        self.connection.peer
+    }
+
+    /// What the transport attached to the call's connection: a TLS peer's verified identity,
+    /// for example (empty on plain TCP).
+    pub fn extensions(&self) -> &Extensions {
+        &self.connection.extensions
     }
 
     /// Whether the call was cancelled (client reset, deadline expired, server shutting down).

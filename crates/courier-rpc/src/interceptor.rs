@@ -3,22 +3,36 @@
 
 use std::future::Future;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::call::BoxFuture;
+use crate::extensions::Extensions;
 use crate::metadata::Metadata;
 use crate::status::Status;
 
-/// What an interceptor sees of a call: its path and its (request) metadata.
+/// What an interceptor sees of a call: its path, its (request) metadata and, on a server,
+/// what the transport attached to the connection.
 #[derive(Debug)]
 pub struct InterceptedCall {
     path: Bytes,
     metadata: Metadata,
+    extensions: Option<Arc<Extensions>>,
 }
 
 impl InterceptedCall {
     pub(crate) fn new(path: Bytes, metadata: Metadata) -> InterceptedCall {
-        InterceptedCall { path, metadata }
+        InterceptedCall {
+            path,
+            metadata,
+            extensions: None,
+        }
+    }
+
+    pub(crate) fn with_extensions(mut self, extensions: Arc<Extensions>) -> InterceptedCall {
+        self.extensions = Some(extensions);
+        self
     }
 
     pub(crate) fn into_metadata(self) -> Metadata {
@@ -33,6 +47,12 @@ impl InterceptedCall {
     /// The request metadata.
     pub fn metadata(&self) -> &Metadata {
         &self.metadata
+    }
+
+    /// On a server, what the transport attached to the call's connection (a TLS peer's
+    /// verified identity, for example); `None` on a client.
+    pub fn extensions(&self) -> Option<&Extensions> {
+        self.extensions.as_deref()
     }
 
     /// The request metadata, to change.

@@ -68,6 +68,7 @@ mod client;
 mod code;
 pub mod codec;
 mod context;
+mod extensions;
 mod headers;
 pub mod health;
 mod interceptor;
@@ -99,10 +100,11 @@ pub use client::{
 pub use code::Code;
 pub use codec::Encoding;
 pub use context::CallContext;
+pub use extensions::Extensions;
 pub use futures_core::Stream;
 pub use interceptor::{InterceptedCall, Interceptor};
 pub use metadata::{InvalidMetadata, Metadata};
-pub use server::{Server, ServerBuilder};
+pub use server::{Acceptor, Server, ServerBuilder};
 pub use status::Status;
 
 /// How a client stub sends calls: the runtime's channel implements this.

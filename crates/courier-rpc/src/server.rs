@@ -15,16 +15,20 @@ use courier_h2::Reason;
 use courier_h2::driver::{self, Incoming, SendStream};
 use courier_hpack::HeaderField;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::Service;
 use crate::body::{MessageReader, ReadEnd, Side, unfold};
+use crate::call::BoxFuture;
 use crate::call::{ByteStream, Request};
+use crate::client::BoxIo;
 use crate::code::Code;
 use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, encode_message};
+use crate::context::ConnectionInfo;
 use crate::context::{CallContext, CancelToken};
+use crate::extensions::Extensions;
 use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, push_status};
 use crate::interceptor::{self, InterceptedCall, Interceptor};
 use crate::protocol::parse_timeout;
@@ -46,10 +50,27 @@ struct Config {
     interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
+/// Turns an accepted TCP connection into the byte stream HTTP/2 runs on, and says what to
+/// attach to the connection: a TLS handshake that yields the peer's verified identity, for
+/// example. The default is plain TCP with nothing attached.
+///
+/// The server runs each accept on the connection's own task, so a slow handshake holds up no
+/// other connection; an error closes that connection only (the server logs it with `tracing`
+/// at WARN and keeps serving).
+pub trait Acceptor: Send + Sync + 'static {
+    /// Prepares the connection from `peer`.
+    fn accept(
+        &self,
+        tcp: TcpStream,
+        peer: SocketAddr,
+    ) -> BoxFuture<'static, io::Result<(BoxIo, Extensions)>>;
+}
+
 /// Builds a [`Server`].
 pub struct ServerBuilder {
     config: Config,
     services: HashMap<&'static str, Arc<dyn Service>>,
+    acceptor: Option<Arc<dyn Acceptor>>,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -139,6 +160,12 @@ impl ServerBuilder {
         self
     }
 
+    /// How accepted TCP connections are prepared (TLS, for one); default plain TCP.
+    pub fn acceptor(mut self, acceptor: impl Acceptor) -> Self {
+        self.acceptor = Some(Arc::new(acceptor));
+        self
+    }
+
     /// The server.
     pub fn build(self) -> Server {
         let limit = self
@@ -150,6 +177,7 @@ impl ServerBuilder {
                 services: self.services,
                 config: self.config,
                 limit,
+                acceptor: self.acceptor,
             }),
         }
     }
@@ -159,6 +187,7 @@ struct Shared {
     services: HashMap<&'static str, Arc<dyn Service>>,
     config: Config,
     limit: Option<Arc<Semaphore>>,
+    acceptor: Option<Arc<dyn Acceptor>>,
 }
 
 /// A gRPC server: a router from `:path` to services, and the settings its connections use.
@@ -202,6 +231,7 @@ impl Server {
                 interceptors: Vec::new(),
             },
             services: HashMap::new(),
+            acceptor: None,
         }
     }
 
@@ -233,7 +263,7 @@ impl Server {
                 r = listener.accept() => match r {
                     Ok((io, peer)) => {
                         let _ = io.set_nodelay(true);
-                        conns.spawn(self.clone().serve_connection_inner(io, Some(peer), stop_rx.clone()));
+                        conns.spawn(self.clone().accept_and_serve(io, peer, stop_rx.clone()));
                     }
                     Err(e) if is_transient_accept_error(&e) => {
                         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -262,19 +292,59 @@ impl Server {
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
+        self.serve_connection_with(io, peer, Extensions::new())
+            .await
+    }
+
+    /// Serves one connection like [`serve_connection`](Server::serve_connection), with
+    /// `extensions` attached for its calls' handlers and interceptors to read.
+    pub async fn serve_connection_with<T>(
+        &self,
+        io: T,
+        peer: Option<SocketAddr>,
+        extensions: Extensions,
+    ) where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
         let (_tx, rx) = watch::channel(false);
-        self.clone().serve_connection_inner(io, peer, rx).await
+        let info = ConnectionInfo {
+            peer,
+            extensions: Arc::new(extensions),
+        };
+        self.clone().serve_connection_inner(io, info, rx).await
+    }
+
+    /// Runs the acceptor (if any) on a new TCP connection, then serves it.
+    async fn accept_and_serve(self, tcp: TcpStream, peer: SocketAddr, stop: watch::Receiver<bool>) {
+        let Some(acceptor) = self.shared.acceptor.clone() else {
+            let info = ConnectionInfo {
+                peer: Some(peer),
+                extensions: Arc::default(),
+            };
+            return self.serve_connection_inner(tcp, info, stop).await;
+        };
+        match acceptor.accept(tcp, peer).await {
+            Ok((io, extensions)) => {
+                let info = ConnectionInfo {
+                    peer: Some(peer),
+                    extensions: Arc::new(extensions),
+                };
+                self.serve_connection_inner(io, info, stop).await
+            }
+            Err(e) => tracing::warn!(%peer, error = %e, "connection refused by the acceptor"),
+        }
     }
 
     async fn serve_connection_inner<T>(
         self,
         io: T,
-        peer: Option<SocketAddr>,
+        info: ConnectionInfo,
         mut stop: watch::Receiver<bool>,
     ) where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let cfg = &self.shared.config;
+        let info = Arc::new(info);
         let (mut server, conn) = driver::server(io, cfg.h2.clone());
         let mut conn = tokio::spawn(conn);
         let mut calls = JoinSet::new();
@@ -311,8 +381,9 @@ impl Server {
                         let shared = Arc::clone(&self.shared);
                         let active = Arc::clone(&active);
                         let cancel_all = cancel_all.clone();
+                        let info = Arc::clone(&info);
                         calls.spawn(async move {
-                            handle(shared, inc, peer, cancel_all).await;
+                            handle(shared, inc, info, cancel_all).await;
                             active.fetch_sub(1, Ordering::Relaxed);
                         });
                     }
@@ -406,7 +477,7 @@ fn trailers_only(
 async fn handle(
     shared: Arc<Shared>,
     inc: Incoming,
-    peer: Option<SocketAddr>,
+    connection: Arc<ConnectionInfo>,
     cancel_all: CancelToken,
 ) {
     let Incoming {
@@ -490,7 +561,8 @@ async fn handle(
     if !cfg.interceptors.is_empty() {
         match interceptor::run(
             &cfg.interceptors,
-            InterceptedCall::new(path.clone(), metadata),
+            InterceptedCall::new(path.clone(), metadata)
+                .with_extensions(Arc::clone(&connection.extensions)),
         )
         .await
         {
@@ -509,7 +581,7 @@ async fn handle(
         None => None,
     };
     let cancel = CancelToken::new();
-    let context = Arc::new(CallContext::new(deadline, peer, cancel.clone()));
+    let context = Arc::new(CallContext::new(deadline, connection, cancel.clone()));
     metadata.attached_mut().context = Some(Arc::clone(&context));
     let mut reader =
         MessageReader::new(body, req_encoding, cfg.max_recv_message_size, Side::Server);

@@ -226,7 +226,11 @@ struct TapConnector {
 }
 
 impl Connector for TapConnector {
-    fn connect(&self, addr: SocketAddr) -> BoxFuture<'static, std::io::Result<BoxIo>> {
+    fn connect(
+        &self,
+        addr: SocketAddr,
+        _authority: &str,
+    ) -> BoxFuture<'static, std::io::Result<BoxIo>> {
         let tap = self.tap.clone();
         let connections = self.connections.clone();
         Box::pin(async move {
