@@ -775,7 +775,10 @@ impl<'a> Gen<'a> {
         o.line(format!("self.{unknown}.encode(enc);"));
         o.close("}");
         o.line("");
-        o.line("#[inline]");
+        // Always inline: the record loop (`Decoder::merge_fields`) is merge_field's only caller,
+        // and inlined the decoder's cursor stays in registers across fields (measured: 6-8 %
+        // fewer instructions per GoogleMessage1 decode, benches/examples/codec_icount.rs).
+        o.line("#[inline(always)]");
         o.open(format!(
             "fn merge_field(&mut self, tag: {W}::Tag, dec: &mut {W}::Decoder<'_>) -> {RESULT}<(), {W}::DecodeError> {{"
         ));

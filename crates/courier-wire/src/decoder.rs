@@ -163,6 +163,24 @@ impl<'a> Decoder<'a> {
                 }
             }
         }
+        // Longer keys: decoded out of line by value (cursor stays in registers); two-byte keys
+        // (field numbers 16..=2047) without the general varint decode.
+        let (raw, n) = tag_multi(self.cur);
+        if let Some(rest) = self.cur.get(n..) {
+            if n != 0 && rest.len() >= self.tail {
+                if let Some(wire_type) = WireType::from_u8((raw & 7) as u8) {
+                    self.cur = rest;
+                    return Ok(Tag::from_parts(raw >> 3, wire_type));
+                }
+            }
+        }
+        self.read_tag_slow()
+    }
+
+    /// The general key path: any varint, then every check that names the error.
+    #[cold]
+    #[inline(never)]
+    fn read_tag_slow(&mut self) -> Result<Tag, DecodeError> {
         let raw = self.read_varint_compact()?;
         Tag::from_raw(raw)
     }
@@ -456,6 +474,24 @@ impl<'a> Decoder<'a> {
     }
 }
 
+/// A key of two or more bytes at the front of `cur`: its value and length, or `(0, 0)` when it is
+/// anything but a well-formed key of at most five bytes with a non-zero field number (the caller
+/// then takes the general path, which reports the error).
+#[inline(never)]
+fn tag_multi(cur: &[u8]) -> (u32, usize) {
+    if let [b0, b1, ..] = *cur {
+        if b0 >= 0x80 && b1 < 0x80 {
+            let raw = u32::from(b0 & 0x7f) | (u32::from(b1) << 7);
+            return if raw >= 8 { (raw, 2) } else { (0, 0) };
+        }
+    }
+    let (v, n) = varint::decode_multi_inline(cur);
+    if n == 0 || v > u64::from(u32::MAX) || v < 8 {
+        return (0, 0);
+    }
+    (v as u32, n)
+}
+
 /// Why the varint at the front of `cur` could not be read: the cold path re-decodes it
 /// byte by byte (a free function, so the decoder's address need not escape).
 #[cold]
@@ -472,6 +508,7 @@ fn varint_error(cur: &[u8]) -> DecodeError {
 mod tests {
     use super::*;
     use crate::DecodeErrorKind;
+    use crate::wire::MAX_FIELD_NUMBER;
 
     #[test]
     fn fixed_and_truncation() {
@@ -525,6 +562,106 @@ mod tests {
         d.field_start = d.cur;
         let t = d.read_tag().unwrap();
         assert_eq!(d.skip_field(t).unwrap(), &input[4..11]);
+    }
+
+    /// The reference key reader: the general varint decode, then `Tag::from_raw`.
+    fn reference_tag(input: &[u8], tail: usize) -> Result<(Tag, usize), DecodeErrorKind> {
+        let (raw, n) = varint::decode_checked(input).map_err(|e| e.kind())?;
+        if input.len() - n < tail {
+            return Err(DecodeErrorKind::Truncated);
+        }
+        Tag::from_raw(raw).map(|t| (t, n)).map_err(|e| e.kind())
+    }
+
+    fn fast_tag(input: &[u8], tail: usize) -> Result<(Tag, usize), DecodeErrorKind> {
+        let mut d = Decoder::new(input);
+        d.tail = tail;
+        let t = d.read_tag().map_err(|e| e.kind())?;
+        Ok((t, input.len() - d.cur.len()))
+    }
+
+    #[test]
+    fn two_byte_tags() {
+        let tag = |b: &[u8]| fast_tag(b, 0);
+        // 16:VARINT, 2047:I32, the largest two-byte key.
+        assert_eq!(
+            tag(&[0x80, 0x01]),
+            Ok((Tag::new(16, WireType::Varint).unwrap(), 2))
+        );
+        assert_eq!(
+            tag(&[0xfd, 0x7f, 0]),
+            Ok((Tag::new(2047, WireType::I32).unwrap(), 2))
+        );
+        assert_eq!(
+            tag(&[0x80, 0x80, 0x01]),
+            Ok((Tag::new(2048, WireType::Varint).unwrap(), 3))
+        );
+        // Padded keys are valid: field 1 in two bytes.
+        assert_eq!(
+            tag(&[0x8a, 0x00]),
+            Ok((Tag::new(1, WireType::Len).unwrap(), 2))
+        );
+        // Field number 0 in a padded key, wire types 6 and 7, truncation.
+        assert_eq!(tag(&[0x80, 0x00]), Err(DecodeErrorKind::FieldNumberZero));
+        assert_eq!(tag(&[0x86, 0x00]), Err(DecodeErrorKind::FieldNumberZero));
+        assert_eq!(tag(&[0x86, 0x01]), Err(DecodeErrorKind::InvalidWireType(6)));
+        assert_eq!(tag(&[0xff, 0x7f]), Err(DecodeErrorKind::InvalidWireType(7)));
+        assert_eq!(tag(&[0x80]), Err(DecodeErrorKind::Truncated));
+        // A key that runs past the end of the current message.
+        assert_eq!(
+            fast_tag(&[0x80, 0x01, 0], 2),
+            Err(DecodeErrorKind::Truncated)
+        );
+        assert_eq!(
+            fast_tag(&[0x80, 0x01, 0], 1),
+            Ok((Tag::new(16, WireType::Varint).unwrap(), 2))
+        );
+        // Five-byte keys: the largest field number, then one beyond it.
+        assert_eq!(
+            tag(&[0xf8, 0xff, 0xff, 0xff, 0x0f]),
+            Ok((Tag::new(MAX_FIELD_NUMBER, WireType::Varint).unwrap(), 5))
+        );
+        assert_eq!(
+            tag(&[0x80, 0x80, 0x80, 0x80, 0x10]),
+            Err(DecodeErrorKind::FieldNumberTooLarge)
+        );
+    }
+
+    #[test]
+    fn every_two_byte_key_matches_reference() {
+        for b0 in 0..=255u8 {
+            for b1 in 0..=255u8 {
+                for tail in 0..2 {
+                    let input = [b0, b1, 0x00];
+                    assert_eq!(
+                        fast_tag(&input, tail),
+                        reference_tag(&input, tail),
+                        "{b0:#x} {b1:#x} tail {tail}"
+                    );
+                    assert_eq!(fast_tag(&input[..2], 0), reference_tag(&input[..2], 0));
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn keys_match_reference(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(0x80u8),
+                    proptest::strategy::Just(0xffu8),
+                    proptest::strategy::Just(0x00u8),
+                    proptest::strategy::Just(0x01u8),
+                    proptest::prelude::any::<u8>(),
+                ],
+                0..12,
+            ),
+            tail in 0usize..3,
+        ) {
+            let tail = tail.min(bytes.len());
+            proptest::prop_assert_eq!(fast_tag(&bytes, tail), reference_tag(&bytes, tail));
+        }
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl ::courier_wire::Message for Limits {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int64::merge_optional(tag, &mut self.min, dec),
@@ -200,7 +200,7 @@ impl ::courier_wire::Message for Everything {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.req, dec),
@@ -462,7 +462,7 @@ pub mod everything {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 15 => ::courier_wire::field::string::merge_optional(tag, &mut self.url, dec),
@@ -516,7 +516,7 @@ pub mod everything {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 20 => ::courier_wire::field::int32::merge_optional(tag, &mut self.x, dec),
@@ -562,7 +562,7 @@ pub mod everything {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -610,7 +610,7 @@ pub mod everything {
                 self.unknown_fields.encode(enc);
             }
 
-            #[inline]
+            #[inline(always)]
             fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
                 match tag.field_number() {
                     1 => {
@@ -696,7 +696,7 @@ impl ::courier_wire::Message for ExtGroup {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.a, dec),

@@ -100,7 +100,7 @@ impl ::courier_wire::Message for Any {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.type_url, dec),
@@ -262,7 +262,7 @@ impl ::courier_wire::Message for Timestamp {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int64::merge(tag, &mut self.seconds, dec),
@@ -487,7 +487,7 @@ impl ::courier_wire::Message for FileDescriptorSet {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::message::merge_repeated(tag, &mut self.file, dec),
@@ -631,7 +631,7 @@ impl ::courier_wire::Message for FileDescriptorProto {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name, dec),
@@ -798,7 +798,7 @@ impl ::courier_wire::Message for DescriptorProto {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name, dec),
@@ -910,7 +910,7 @@ pub mod descriptor_proto {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.start, dec),
@@ -982,7 +982,7 @@ pub mod descriptor_proto {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.start, dec),
@@ -1069,7 +1069,7 @@ impl ::courier_wire::Message for ExtensionRangeOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             2 => ::courier_wire::field::message::merge_repeated(tag, &mut self.declaration, dec),
@@ -1240,7 +1240,7 @@ pub mod extension_range_options {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.number, dec),
@@ -1418,7 +1418,7 @@ impl ::courier_wire::Message for FieldDescriptorProto {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name, dec),
@@ -1760,7 +1760,7 @@ impl ::courier_wire::Message for OneofDescriptorProto {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name, dec),
@@ -1848,7 +1848,7 @@ impl ::courier_wire::Message for EnumDescriptorProto {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name, dec),
@@ -1950,7 +1950,7 @@ pub mod enum_descriptor_proto {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.start, dec),
@@ -2020,7 +2020,7 @@ impl ::courier_wire::Message for EnumValueDescriptorProto {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name, dec),
@@ -2091,7 +2091,7 @@ impl ::courier_wire::Message for ServiceDescriptorProto {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name, dec),
@@ -2179,7 +2179,7 @@ impl ::courier_wire::Message for MethodDescriptorProto {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name, dec),
@@ -2450,7 +2450,7 @@ impl ::courier_wire::Message for FileOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.java_package, dec),
@@ -2812,7 +2812,7 @@ impl ::courier_wire::Message for MessageOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::bool::merge_optional(tag, &mut self.message_set_wire_format, dec),
@@ -3034,7 +3034,7 @@ impl ::courier_wire::Message for FieldOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => {
@@ -3484,7 +3484,7 @@ pub mod field_options {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 2 => ::courier_wire::field::string::merge_optional(tag, &mut self.value, dec),
@@ -3599,7 +3599,7 @@ pub mod field_options {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => {
@@ -3729,7 +3729,7 @@ impl ::courier_wire::Message for OneofOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::message::merge_optional(tag, &mut self.features, dec),
@@ -3818,7 +3818,7 @@ impl ::courier_wire::Message for EnumOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             2 => ::courier_wire::field::bool::merge_optional(tag, &mut self.allow_alias, dec),
@@ -3926,7 +3926,7 @@ impl ::courier_wire::Message for EnumValueOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::bool::merge_optional(tag, &mut self.deprecated, dec),
@@ -4013,7 +4013,7 @@ impl ::courier_wire::Message for ServiceOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             33 => ::courier_wire::field::bool::merge_optional(tag, &mut self.deprecated, dec),
@@ -4096,7 +4096,7 @@ impl ::courier_wire::Message for MethodOptions {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             33 => ::courier_wire::field::bool::merge_optional(tag, &mut self.deprecated, dec),
@@ -4281,7 +4281,7 @@ impl ::courier_wire::Message for UninterpretedOption {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             2 => ::courier_wire::field::message::merge_repeated(tag, &mut self.name, dec),
@@ -4381,7 +4381,7 @@ pub mod uninterpreted_option {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::string::merge_optional(tag, &mut self.name_part, dec),
@@ -4486,7 +4486,7 @@ impl ::courier_wire::Message for FeatureSet {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => {
@@ -5109,7 +5109,7 @@ pub mod feature_set {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -5217,7 +5217,7 @@ pub mod feature_set {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -5345,7 +5345,7 @@ impl ::courier_wire::Message for FeatureSetDefaults {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::message::merge_repeated(tag, &mut self.defaults, dec),
@@ -5453,7 +5453,7 @@ pub mod feature_set_defaults {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 3 => {
@@ -5574,7 +5574,7 @@ impl ::courier_wire::Message for SourceCodeInfo {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::message::merge_repeated(tag, &mut self.location, dec),
@@ -5755,7 +5755,7 @@ pub mod source_code_info {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_repeated(tag, &mut self.path, dec),
@@ -5826,7 +5826,7 @@ impl ::courier_wire::Message for GeneratedCodeInfo {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::message::merge_repeated(tag, &mut self.annotation, dec),
@@ -5905,7 +5905,7 @@ pub mod generated_code_info {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_repeated(tag, &mut self.path, dec),

@@ -92,7 +92,7 @@ impl ::courier_wire::Message for ComplexMessage {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.d, dec),
@@ -644,7 +644,7 @@ impl ::courier_wire::Message for TestAllTypesEdition2023 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.optional_int32, dec),
@@ -1121,7 +1121,7 @@ pub mod test_all_types_edition2023 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.a, dec),
@@ -1180,7 +1180,7 @@ pub mod test_all_types_edition2023 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 202 => ::courier_wire::field::int32::merge_optional(tag, &mut self.group_int32, dec),
@@ -1263,7 +1263,7 @@ impl ::courier_wire::Message for ForeignMessageEdition2023 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.c, dec),
@@ -1315,7 +1315,7 @@ impl ::courier_wire::Message for GroupLikeType {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.c, dec),

@@ -783,7 +783,7 @@ impl ::courier_wire::Message for TestAllTypesProto2 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.optional_int32, dec),
@@ -1600,7 +1600,7 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.a, dec),
@@ -1659,7 +1659,7 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 202 => ::courier_wire::field::int32::merge_optional(tag, &mut self.group_int32, dec),
@@ -1723,7 +1723,7 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 205 => ::courier_wire::field::int32::merge_optional(tag, &mut self.group_int32, dec),
@@ -1776,7 +1776,7 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -1817,7 +1817,7 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 25 => ::courier_wire::field::string::merge_optional(tag, &mut self.str, dec),
@@ -1869,7 +1869,7 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 9 => ::courier_wire::field::int32::merge_optional(tag, &mut self.i, dec),
@@ -1930,7 +1930,7 @@ pub mod test_all_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => match &mut self.oneof_field {
@@ -2028,7 +2028,7 @@ impl ::courier_wire::Message for ForeignMessageProto2 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.c, dec),
@@ -2085,7 +2085,7 @@ impl ::courier_wire::Message for GroupField {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             122 => ::courier_wire::field::int32::merge_optional(tag, &mut self.group_int32, dec),
@@ -2169,7 +2169,7 @@ impl ::courier_wire::Message for UnknownToTestAllTypes {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1001 => ::courier_wire::field::int32::merge_optional(tag, &mut self.optional_int32, dec),
@@ -2243,7 +2243,7 @@ pub mod unknown_to_test_all_types {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.a, dec),
@@ -2290,7 +2290,7 @@ impl ::courier_wire::Message for NullHypothesisProto2 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         self.unknown_fields.merge_field(tag, dec)
     }
@@ -2325,7 +2325,7 @@ impl ::courier_wire::Message for EnumOnlyProto2 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         self.unknown_fields.merge_field(tag, dec)
     }
@@ -2425,7 +2425,7 @@ impl ::courier_wire::Message for OneStringProto2 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge_optional(tag, &mut self.data, dec),
@@ -2487,7 +2487,7 @@ impl ::courier_wire::Message for ProtoWithKeywords {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.inline, dec),
@@ -2742,7 +2742,7 @@ impl ::courier_wire::Message for TestAllRequiredTypesProto2 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.required_int32, dec),
@@ -3139,7 +3139,7 @@ pub mod test_all_required_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge_optional(tag, &mut self.a, dec),
@@ -3200,7 +3200,7 @@ pub mod test_all_required_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 202 => ::courier_wire::field::int32::merge_optional(tag, &mut self.group_int32, dec),
@@ -3253,7 +3253,7 @@ pub mod test_all_required_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -3294,7 +3294,7 @@ pub mod test_all_required_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 25 => ::courier_wire::field::string::merge_optional(tag, &mut self.str, dec),
@@ -3346,7 +3346,7 @@ pub mod test_all_required_types_proto2 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 9 => ::courier_wire::field::int32::merge_optional(tag, &mut self.i, dec),
@@ -3417,7 +3417,7 @@ impl ::courier_wire::Message for TestLargeOneof {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => match &mut self.large_oneof {
@@ -3502,7 +3502,7 @@ pub mod test_large_oneof {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -3537,7 +3537,7 @@ pub mod test_large_oneof {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -3572,7 +3572,7 @@ pub mod test_large_oneof {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -3607,7 +3607,7 @@ pub mod test_large_oneof {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }
@@ -3642,7 +3642,7 @@ pub mod test_large_oneof {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             self.unknown_fields.merge_field(tag, dec)
         }

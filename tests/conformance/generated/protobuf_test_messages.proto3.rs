@@ -852,7 +852,7 @@ impl ::courier_wire::Message for TestAllTypesProto3 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge(tag, &mut self.optional_int32, dec),
@@ -1430,7 +1430,7 @@ pub mod test_all_types_proto3 {
             self.unknown_fields.encode(enc);
         }
 
-        #[inline]
+        #[inline(always)]
         fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
             match tag.field_number() {
                 1 => ::courier_wire::field::int32::merge(tag, &mut self.a, dec),
@@ -1503,7 +1503,7 @@ impl ::courier_wire::Message for ForeignMessage {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge(tag, &mut self.c, dec),
@@ -1542,7 +1542,7 @@ impl ::courier_wire::Message for NullHypothesisProto3 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         self.unknown_fields.merge_field(tag, dec)
     }
@@ -1577,7 +1577,7 @@ impl ::courier_wire::Message for EnumOnlyProto3 {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         self.unknown_fields.merge_field(tag, dec)
     }

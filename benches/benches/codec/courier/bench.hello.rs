@@ -86,7 +86,7 @@ impl ::courier_wire::Message for Hello {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.name, dec),
@@ -188,7 +188,7 @@ impl ::courier_wire::Message for Item {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.name, dec),
@@ -242,7 +242,7 @@ impl ::courier_wire::Message for Tag {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.key, dec),

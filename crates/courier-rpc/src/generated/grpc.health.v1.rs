@@ -32,7 +32,7 @@ impl ::courier_wire::Message for HealthCheckRequest {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.service, dec),
@@ -77,7 +77,7 @@ impl ::courier_wire::Message for HealthCheckResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::enumeration::merge(tag, &mut self.status, dec),
@@ -190,7 +190,7 @@ impl ::courier_wire::Message for HealthListRequest {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         self.unknown_fields.merge_field(tag, dec)
     }
@@ -233,7 +233,7 @@ impl ::courier_wire::Message for HealthListResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::map::merge::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<HealthCheckResponse>, _>(tag, &mut self.statuses, dec),

@@ -57,7 +57,7 @@ impl ::courier_wire::Message for ServerReflectionRequest {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.host, dec),
@@ -187,7 +187,7 @@ impl ::courier_wire::Message for ExtensionRequest {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.containing_type, dec),
@@ -260,7 +260,7 @@ impl ::courier_wire::Message for ServerReflectionResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.valid_host, dec),
@@ -372,7 +372,7 @@ impl ::courier_wire::Message for FileDescriptorResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::bytes::merge_repeated(tag, &mut self.file_descriptor_proto, dec),
@@ -426,7 +426,7 @@ impl ::courier_wire::Message for ExtensionNumberResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.base_type_name, dec),
@@ -476,7 +476,7 @@ impl ::courier_wire::Message for ListServiceResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::message::merge_repeated(tag, &mut self.service, dec),
@@ -525,7 +525,7 @@ impl ::courier_wire::Message for ServiceResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.name, dec),
@@ -577,7 +577,7 @@ impl ::courier_wire::Message for ErrorResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::int32::merge(tag, &mut self.error_code, dec),

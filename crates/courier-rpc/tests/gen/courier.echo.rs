@@ -58,7 +58,7 @@ impl ::courier_wire::Message for EchoRequest {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(
         &mut self,
         tag: ::courier_wire::Tag,
@@ -120,7 +120,7 @@ impl ::courier_wire::Message for EchoResponse {
         self.unknown_fields.encode(enc);
     }
 
-    #[inline]
+    #[inline(always)]
     fn merge_field(
         &mut self,
         tag: ::courier_wire::Tag,
