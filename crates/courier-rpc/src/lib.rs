@@ -94,8 +94,9 @@ pub use call::{
     one_message_with_trailers,
 };
 pub use client::{
-    Backoff, BoxIo, Channel, ChannelBuilder, ConnectivityState, Connector, DnsResolver, Io,
-    Resolver, TcpConnector,
+    Address, Backoff, BoxIo, Channel, ChannelBuilder, ConnectivityState, Connector, DnsResolver,
+    Io, LbPolicy, ManualResolver, Resolver, ServiceConfig, ServiceConfigError, StaticResolver,
+    TcpConnector,
 };
 pub use code::Code;
 pub use codec::Encoding;

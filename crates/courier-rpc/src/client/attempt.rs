@@ -1,0 +1,515 @@
+//! One attempt of a call on one connection: request headers, the request body (one framed
+//! message, or a stream replayed from the call's [`Replay`] buffer), the response headers,
+//! and the response messages and status ([`CallBody`]).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use courier_h2::driver::{self, Client as H2Client, SendStream};
+use courier_h2::{CommandErrorKind, Reason};
+use courier_hpack::HeaderField;
+use tokio::sync::oneshot;
+
+use super::retry::{Next, Replay};
+use super::subchannel::Picked;
+use crate::Transport;
+use crate::body::{MessageReader, ReadEnd, Side, h2_error_status, unfold};
+use crate::call::{BoxFuture, ByteStream, MethodDescriptor, Request, Response};
+use crate::code::Code;
+use crate::codec::{Encoding, encode_message};
+use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, status_from};
+use crate::metadata::Metadata;
+use crate::protocol::{code_from_http_status, encode_timeout};
+use crate::status::Status;
+
+/// The channel-wide settings every attempt uses.
+#[derive(Debug)]
+pub(crate) struct CallConfig {
+    pub(crate) authority: Bytes,
+    pub(crate) scheme: &'static str,
+    pub(crate) user_agent: Bytes,
+    pub(crate) compression_threshold: usize,
+    pub(crate) max_recv_message_size: usize,
+    pub(crate) max_send_message_size: usize,
+    /// Request bytes buffered per call for retries and hedging (gRFC A6 per-RPC buffer).
+    pub(crate) retry_buffer_limit: usize,
+}
+
+/// One call's settings, resolved from the request, the service config and the channel.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallOpts {
+    pub(crate) encoding: Encoding,
+    pub(crate) max_send: usize,
+    pub(crate) max_recv: usize,
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// The header section of an attempt.
+pub(crate) fn request_headers(
+    c: &CallConfig,
+    method: &'static MethodDescriptor,
+    opts: &CallOpts,
+    metadata: &Metadata,
+    previous_attempts: u32,
+) -> Vec<HeaderField> {
+    let remaining = opts
+        .deadline
+        .map(|d| d.saturating_duration_since(Instant::now()));
+    let timeout = remaining.or(opts.timeout);
+    let mut h = Vec::with_capacity(10 + metadata.len());
+    // PROTOCOL-HTTP2, Requests: "HTTP2 requires that reserved headers, ones starting with
+    // ":" appear before all other headers. Additionally implementations should send
+    // Timeout immediately after the reserved headers and they should send the
+    // Call-Definition headers before sending Custom-Metadata."
+    // <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
+    h.push(HeaderField::new(":method", "POST"));
+    h.push(HeaderField::new(":scheme", c.scheme));
+    h.push(HeaderField::new(":path", method.path));
+    h.push(HeaderField::new(":authority", c.authority.clone()));
+    if let Some(t) = timeout {
+        h.push(HeaderField::new("grpc-timeout", encode_timeout(t)));
+    }
+    h.push(HeaderField::new("te", "trailers"));
+    h.push(HeaderField::new("content-type", "application/grpc"));
+    if opts.encoding != Encoding::Identity {
+        h.push(HeaderField::new("grpc-encoding", opts.encoding.as_str()));
+    }
+    h.push(HeaderField::new("grpc-accept-encoding", Encoding::ACCEPT));
+    h.push(HeaderField::new("user-agent", c.user_agent.clone()));
+    if previous_attempts > 0 {
+        // gRFC A6: "the client library will set the outgoing initial metadata entry
+        // "grpc-previous-rpc-attempts" with a value equal to the number of preceding retry
+        // atttempts. Thus, it will not be present on the first RPC, will be 1 for the second
+        // RPC, and so on."
+        h.push(HeaderField::new(
+            "grpc-previous-rpc-attempts",
+            previous_attempts.to_string(),
+        ));
+    }
+    push_metadata(metadata, &mut h);
+    h
+}
+
+/// What an attempt sends.
+#[derive(Clone, Debug)]
+pub(crate) enum AttemptBody {
+    /// One framed message (unary and server-streaming requests after framing).
+    One(Bytes),
+    /// The call's request stream, through its replay buffer; the attempt's number keys its
+    /// position in it.
+    Replay(Arc<Replay>, u32),
+}
+
+/// How an attempt failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The server application never saw the request (the connection refused the stream, or
+    /// RST_STREAM REFUSED_STREAM / above GOAWAY's last stream): retried transparently.
+    Transparent(Status),
+    /// The attempt ended with this status (retry and hedging policies look at it).
+    Status(Status),
+}
+
+impl Failure {
+    pub(crate) fn into_status(self) -> Status {
+        match self {
+            Failure::Transparent(s) | Failure::Status(s) => s,
+        }
+    }
+}
+
+/// The status of an HTTP/2 failure on `label`'s connection, naming the endpoint.
+#[cold]
+pub(crate) fn at_endpoint(e: driver::Error, label: &str) -> Status {
+    let s = h2_error_status(e, Side::Client);
+    Status::new(s.code(), format!("{} (endpoint {label})", s.message()))
+}
+
+fn is_refused(e: &driver::Error) -> bool {
+    matches!(
+        e,
+        driver::Error::Reset {
+            reason: Reason::REFUSED_STREAM,
+            remote: true
+        }
+    )
+}
+
+/// Runs one attempt on `client` (from `picked`, if the channel picked it) up to the response
+/// headers.
+pub(crate) async fn attempt(
+    client: &H2Client,
+    label: &Arc<str>,
+    picked: Option<&Picked>,
+    c: &CallConfig,
+    opts: &CallOpts,
+    headers: Vec<HeaderField>,
+    body: &AttemptBody,
+) -> Result<(Metadata, CallBody), Failure> {
+    // At the server's SETTINGS_MAX_CONCURRENT_STREAMS the driver queues the request until a
+    // stream closes (the call's deadline still applies).
+    let (send, recv) = match client.send_request_queued(headers, false).await {
+        Ok(pair) => pair,
+        // The request headers themselves were refused: the connection is fine.
+        Err(driver::Error::Command(e)) if e.kind() == CommandErrorKind::InvalidHeaders => {
+            return Err(Failure::Status(Status::internal(format!(
+                "request headers refused: {e}"
+            ))));
+        }
+        // gRFC A6: "load balancing succeeds but the RPC never leaves the client ... the client
+        // library can transparently retry". The connection refused a new stream (GOAWAY
+        // received, or closing): retire it, so the next pick finds another.
+        Err(e) => {
+            if let Some(p) = picked {
+                p.retire();
+            }
+            return Err(Failure::Transparent(at_endpoint(e, label)));
+        }
+    };
+    let guard = match body {
+        AttemptBody::One(frame) => {
+            let mut send = send;
+            let r = send.send_data(frame.clone(), true).await;
+            let mut guard = CallGuard::direct(send);
+            if let Err(e) = r {
+                guard.complete();
+                return Err(if is_refused(&e) {
+                    Failure::Transparent(at_endpoint(e, label))
+                } else {
+                    Failure::Status(at_endpoint(e, label))
+                });
+            }
+            guard
+        }
+        AttemptBody::Replay(replay, id) => {
+            let (tx, rx) = oneshot::channel();
+            tokio::spawn(pump(
+                send,
+                Arc::clone(replay),
+                *id,
+                rx,
+                opts.encoding,
+                c.compression_threshold,
+                opts.max_send,
+            ));
+            CallGuard::pump(tx)
+        }
+    };
+    let mut call = CallBody {
+        reader: MessageReader::new(recv, Encoding::Identity, opts.max_recv, Side::Client),
+        guard,
+        deadline: opts.deadline,
+        finished: false,
+        trailers_only: None,
+        refused: false,
+        label: Arc::clone(label),
+    };
+    match call.response_headers().await {
+        Ok(headers) => Ok((headers, call)),
+        // PROTOCOL-HTTP2, Errors: "REFUSED_STREAM | UNAVAILABLE - Indicates that no
+        // processing occurred and the request can be retried, possibly elsewhere."
+        Err(s) if call.refused => Err(Failure::Transparent(s)),
+        Err(s) => Err(Failure::Status(s)),
+    }
+}
+
+#[cold]
+pub(crate) fn deadline_exceeded() -> Status {
+    Status::new(Code::DEADLINE_EXCEEDED, "deadline exceeded")
+}
+
+/// Resets the call's stream with CANCEL if the call is dropped (or fails) before it
+/// completes.
+struct CallGuard {
+    direct: Option<SendStream>,
+    pump: Option<oneshot::Sender<()>>,
+    done: bool,
+}
+
+impl CallGuard {
+    fn direct(send: SendStream) -> CallGuard {
+        CallGuard {
+            direct: Some(send),
+            pump: None,
+            done: false,
+        }
+    }
+
+    fn pump(tx: oneshot::Sender<()>) -> CallGuard {
+        CallGuard {
+            direct: None,
+            pump: Some(tx),
+            done: false,
+        }
+    }
+
+    /// The call completed: nothing to cancel; a request pump still running stops.
+    fn complete(&mut self) {
+        self.done = true;
+        self.pump = None;
+    }
+
+    /// Cancels the call: RST_STREAM(CANCEL).
+    fn cancel(&mut self) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
+        if let Some(s) = &self.direct {
+            s.reset(Reason::CANCEL);
+        }
+        if let Some(tx) = self.pump.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// Sends an attempt's request stream from the replay buffer; resets the stream when told to
+/// cancel.
+async fn pump(
+    mut send: SendStream,
+    replay: Arc<Replay>,
+    id: u32,
+    mut cancel: oneshot::Receiver<()>,
+    encoding: Encoding,
+    threshold: usize,
+    max_send: usize,
+) {
+    let outcome = {
+        let send_all = async {
+            let mut buf = BytesMut::new();
+            loop {
+                match replay.next(id).await {
+                    Next::Message(msg) => {
+                        if encode_message(&msg, encoding, threshold, max_send, &mut buf).is_err() {
+                            // Too large to send: the call cannot continue.
+                            return false;
+                        }
+                        if send.send_data(buf.split().freeze(), false).await.is_err() {
+                            return true;
+                        }
+                    }
+                    // The application's request stream failed, or this attempt lost the race
+                    // for a committed call: cancel it.
+                    Next::Failed | Next::Evicted => return false,
+                    Next::End => {
+                        let _ = send.send_data(Bytes::new(), true).await;
+                        return true;
+                    }
+                }
+            }
+        };
+        tokio::pin!(send_all);
+        tokio::select! {
+            r = &mut cancel => Err(r.is_ok()),
+            ok = &mut send_all => Ok(ok),
+        }
+    };
+    replay.forget(id);
+    match outcome {
+        Err(true) | Ok(false) => {
+            send.reset(Reason::CANCEL);
+            return;
+        }
+        Err(false) => return,
+        Ok(true) => {}
+    }
+    // Keep the stream's sending half until the call ends, to cancel it if asked.
+    if cancel.await.is_ok() {
+        send.reset(Reason::CANCEL);
+    }
+}
+
+/// The response side of a call in progress.
+pub(crate) struct CallBody {
+    reader: MessageReader,
+    guard: CallGuard,
+    deadline: Option<Instant>,
+    finished: bool,
+    /// A Trailers-Only response's status (OK), whose metadata are the trailers.
+    trailers_only: Option<Status>,
+    /// The server refused the stream (RST_STREAM REFUSED_STREAM) before any response.
+    refused: bool,
+    /// The endpoint, for errors.
+    label: Arc<str>,
+}
+
+impl CallBody {
+    /// Waits for and checks the response headers; returns their metadata.
+    async fn response_headers(&mut self) -> Result<Metadata, Status> {
+        let (head, end) = match self.reader.recv.response().await {
+            Ok(h) => h,
+            Err(e) => {
+                self.guard.complete();
+                self.refused = is_refused(&e);
+                return Err(at_endpoint(e, &self.label));
+            }
+        };
+        let http = head.pseudo.status.unwrap_or(0);
+        if end {
+            // Trailers-Only: "HTTP-Status Content-Type Trailers".
+            self.guard.complete();
+            self.finished = true;
+            return match status_from(&head.fields) {
+                Some(s) if s.code() == Code::OK => {
+                    self.trailers_only = Some(s);
+                    Ok(Metadata::new())
+                }
+                // http-grpc-status-mapping.md: the table is for responses without grpc-status.
+                Some(s) => Err(s),
+                None => Err(http_status_error(http)),
+            };
+        }
+        if http != 200 {
+            self.guard.cancel();
+            return Err(http_status_error(http));
+        }
+        match find(&head.fields, b"content-type") {
+            Some(ct) if is_grpc_content_type(ct) => {}
+            _ => {
+                self.guard.cancel();
+                return Err(Status::new(
+                    Code::UNKNOWN,
+                    "response content-type is not application/grpc",
+                ));
+            }
+        }
+        if let Some(enc) = find(&head.fields, b"grpc-encoding") {
+            match Encoding::from_token(enc) {
+                Some(e) => self.reader.set_encoding(e),
+                None => {
+                    self.guard.cancel();
+                    return Err(Status::internal(format!(
+                        "response grpc-encoding `{}` is not supported",
+                        String::from_utf8_lossy(enc)
+                    )));
+                }
+            }
+        }
+        Ok(metadata_from(&head.fields))
+    }
+
+    /// The next response message; `None` after the status (an `Err`) or a clean end.
+    pub(crate) async fn next(&mut self) -> Option<Result<Bytes, Status>> {
+        if self.finished {
+            return self
+                .trailers_only
+                .take()
+                .filter(|s| !s.metadata().is_empty())
+                .map(Err);
+        }
+        let r = match self.deadline {
+            Some(d) => match tokio::time::timeout_at(d.into(), self.reader.next()).await {
+                Ok(r) => r,
+                Err(_) => {
+                    // Deadline: RST_STREAM(CANCEL) and DEADLINE_EXCEEDED.
+                    self.finished = true;
+                    self.guard.cancel();
+                    return Some(Err(deadline_exceeded()));
+                }
+            },
+            None => self.reader.next().await,
+        };
+        match r {
+            ReadEnd::Message(b, _) => Some(Ok(b)),
+            ReadEnd::End => {
+                self.finished = true;
+                self.guard.complete();
+                let status = match self.reader.recv.trailers() {
+                    Some(t) => status_from(&t).unwrap_or_else(|| {
+                        Status::new(Code::UNKNOWN, "trailers without grpc-status")
+                    }),
+                    None => Status::internal("response ended without trailers"),
+                };
+                if status.code() == Code::OK && status.metadata().is_empty() {
+                    None
+                } else {
+                    Some(Err(status))
+                }
+            }
+            ReadEnd::Error(s) => {
+                self.finished = true;
+                self.guard.cancel();
+                Some(Err(if s.code() == Code::UNAVAILABLE {
+                    Status::new(
+                        s.code(),
+                        format!("{} (endpoint {})", s.message(), self.label),
+                    )
+                } else {
+                    s
+                }))
+            }
+        }
+    }
+
+    /// The response messages as a stream.
+    pub(crate) fn into_stream(self) -> ByteStream {
+        Box::pin(unfold(self, |mut b: CallBody| async move {
+            let item = b.next().await?;
+            Some((item, b))
+        }))
+    }
+}
+
+#[cold]
+fn http_status_error(http: u16) -> Status {
+    Status::new(
+        code_from_http_status(http),
+        format!("HTTP status {http} without grpc-status"),
+    )
+}
+
+/// A [`Transport`] over one connection, without balancing or retries (a subchannel's health
+/// watch runs on it).
+#[derive(Clone, Debug)]
+pub(crate) struct ConnTransport {
+    client: H2Client,
+    config: Arc<CallConfig>,
+    label: Arc<str>,
+}
+
+impl ConnTransport {
+    pub(crate) fn new(client: H2Client, config: Arc<CallConfig>, label: Arc<str>) -> Self {
+        ConnTransport {
+            client,
+            config,
+            label,
+        }
+    }
+}
+
+impl Transport for ConnTransport {
+    fn call(
+        &self,
+        method: &'static MethodDescriptor,
+        request: Request<ByteStream>,
+    ) -> BoxFuture<'static, Result<Response<ByteStream>, Status>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let c = &this.config;
+            let o = request.options();
+            let opts = CallOpts {
+                encoding: o.compression.unwrap_or(Encoding::Identity),
+                max_send: c.max_send_message_size,
+                max_recv: c.max_recv_message_size,
+                deadline: o.timeout.map(|t| Instant::now() + t),
+                timeout: o.timeout,
+            };
+            let (metadata, stream) = request.into_parts();
+            let headers = request_headers(c, method, &opts, &metadata, 0);
+            let replay = Replay::new(stream, 0);
+            let body = AttemptBody::Replay(replay, 0);
+            let (md, call) = attempt(&this.client, &this.label, None, c, &opts, headers, &body)
+                .await
+                .map_err(Failure::into_status)?;
+            Ok(Response::from_parts(md, call.into_stream()))
+        })
+    }
+}

@@ -1,0 +1,666 @@
+//! [`Channel`] and [`ChannelBuilder`]: a call's settings and its plan of attempts.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use tokio::sync::{Notify, watch};
+
+use super::ConnectivityState;
+use super::attempt::{
+    AttemptBody, CallBody, CallConfig, CallOpts, Failure, attempt, deadline_exceeded,
+    request_headers,
+};
+use super::backoff::Backoff;
+use super::connector::{Connector, TcpConnector};
+use super::lb::{self, Launch, Picker, Shared};
+use super::resolver::{Resolver, parse_target};
+use super::retry::{self, Attempts, DEFAULT_RETRY_BUFFER, Outcome, Replay, Throttle};
+use super::service_config::{AttemptPolicy, LbPolicy, MethodConfig, ServiceConfig};
+use super::subchannel::{Picked, SubchannelCtx};
+use crate::Transport;
+use crate::call::{BoxFuture, ByteStream, MethodDescriptor, Request, Response};
+use crate::code::Code;
+use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, encode_message};
+use crate::interceptor::{self, InterceptedCall, Interceptor};
+use crate::metadata::Metadata;
+use crate::status::Status;
+
+/// Transparent retries of one attempt whose request the server never processed.
+const MAX_TRANSPARENT: u32 = 10;
+
+/// Builds a [`Channel`].
+pub struct ChannelBuilder {
+    authority: String,
+    scheme: &'static str,
+    user_agent: Bytes,
+    default_timeout: Option<Duration>,
+    wait_for_ready: bool,
+    compression: Encoding,
+    compression_threshold: usize,
+    max_recv_message_size: usize,
+    max_send_message_size: usize,
+    backoff: Backoff,
+    h2: courier_h2::Config,
+    interceptors: Vec<Arc<dyn Interceptor>>,
+    connector: Arc<dyn Connector>,
+    resolver: Arc<dyn Resolver>,
+    policy: Option<LbPolicy>,
+    service_config: Option<ServiceConfig>,
+    health_service: Option<String>,
+    retry_buffer: usize,
+    min_resolve_interval: Duration,
+}
+
+impl fmt::Debug for ChannelBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelBuilder")
+            .field("authority", &self.authority)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChannelBuilder {
+    /// The `user-agent` prefix (courier's own token is appended).
+    pub fn user_agent(mut self, ua: &str) -> Self {
+        self.user_agent = Bytes::from(format!("{ua} {}", default_user_agent()));
+        self
+    }
+
+    /// The `:authority` sent (default: the target's `host:port`; `localhost` for `unix:` and
+    /// address-list targets).
+    pub fn authority(mut self, authority: impl Into<String>) -> Self {
+        self.authority = authority.into();
+        self
+    }
+
+    /// A timeout for calls whose request sets none.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// The default wait-for-ready flag of calls (default `false`: calls fail with UNAVAILABLE
+    /// while the channel is in transient failure).
+    pub fn wait_for_ready(mut self, wait: bool) -> Self {
+        self.wait_for_ready = wait;
+        self
+    }
+
+    /// Compress requests with `encoding` unless a request says otherwise (default identity).
+    pub fn compression(mut self, encoding: Encoding) -> Self {
+        self.compression = encoding;
+        self
+    }
+
+    /// Messages shorter than this are sent uncompressed even on compressed calls (default 0).
+    pub fn compression_threshold(mut self, bytes: usize) -> Self {
+        self.compression_threshold = bytes;
+        self
+    }
+
+    /// Largest response message accepted (default 4 MiB); larger ones fail the call with
+    /// RESOURCE_EXHAUSTED.
+    pub fn max_recv_message_size(mut self, bytes: usize) -> Self {
+        self.max_recv_message_size = bytes;
+        self
+    }
+
+    /// Largest request message sent (default unlimited); larger ones fail the call with
+    /// RESOURCE_EXHAUSTED.
+    pub fn max_send_message_size(mut self, bytes: usize) -> Self {
+        self.max_send_message_size = bytes;
+        self
+    }
+
+    /// Connection backoff parameters (each subchannel backs off on its own).
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// HTTP/2 settings and limits of the channel's connections.
+    pub fn http2_config(mut self, config: courier_h2::Config) -> Self {
+        self.h2 = config;
+        self
+    }
+
+    /// The connector (default [`TcpConnector`]).
+    pub fn connector(mut self, connector: impl Connector) -> Self {
+        self.connector = Arc::new(connector);
+        self
+    }
+
+    /// The resolver (default: from the target — DNS for `host:port` and `dns:///host:port`,
+    /// a Unix socket for `unix:path`, a fixed list for `ipv4:`/`ipv6:` lists).
+    pub fn resolver(mut self, resolver: impl Resolver) -> Self {
+        self.resolver = Arc::new(resolver);
+        self
+    }
+
+    /// The load-balancing policy (default: the service config's, else pick_first).
+    pub fn load_balancing(mut self, policy: LbPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// The service config: load-balancing policy, per-method timeouts, wait-for-ready,
+    /// message size limits, retry and hedging policies, retry throttling, health checking.
+    pub fn service_config(mut self, config: ServiceConfig) -> Self {
+        self.service_config = Some(config);
+        self
+    }
+
+    /// Client-side health checking (gRFC A17): every subchannel watches `service` (`""`: the
+    /// server as a whole) with `grpc.health.v1.Health/Watch`, and only SERVING backends get
+    /// calls. Backends without the health service count as healthy.
+    pub fn health_check(mut self, service: impl Into<String>) -> Self {
+        self.health_service = Some(service.into());
+        self
+    }
+
+    /// Bytes of request messages kept per call so that it can be retried or hedged (gRFC
+    /// A6's per-RPC buffer; default 256 KiB). A call whose request outgrows it is committed
+    /// to its current attempt.
+    pub fn retry_buffer_size(mut self, bytes: usize) -> Self {
+        self.retry_buffer = bytes;
+        self
+    }
+
+    /// Least time between two resolutions asked for by lost connections (default 30 s, as
+    /// gRPC's DNS resolver).
+    pub fn min_resolve_interval(mut self, interval: Duration) -> Self {
+        self.min_resolve_interval = interval;
+        self
+    }
+
+    /// The channel. It connects lazily, on the first call (or [`Channel::connect`]).
+    pub fn build(self) -> Channel {
+        let h2 = self.h2;
+        let call = Arc::new(CallConfig {
+            authority: Bytes::from(self.authority.clone()),
+            scheme: self.scheme,
+            user_agent: self.user_agent,
+            compression_threshold: self.compression_threshold,
+            max_recv_message_size: self.max_recv_message_size,
+            max_send_message_size: self.max_send_message_size,
+            retry_buffer_limit: self.retry_buffer,
+        });
+        let sc = self.service_config;
+        let policy = self
+            .policy
+            .or_else(|| sc.as_ref().and_then(ServiceConfig::load_balancing))
+            .unwrap_or_default();
+        let health_service = self.health_service.or_else(|| {
+            sc.as_ref()
+                .and_then(|s| s.health_check_service().map(str::to_owned))
+        });
+        let shared = Arc::new(Shared {
+            picker: watch::Sender::new(Picker::idle()),
+            exit_idle: Notify::new(),
+            shutdown: watch::Sender::new(false),
+        });
+        let ctx = Arc::new(SubchannelCtx {
+            connector: self.connector,
+            authority: self.authority,
+            h2,
+            backoff: self.backoff,
+            health_service,
+            call: Arc::clone(&call),
+            changed: Arc::new(Notify::new()),
+            reresolve: Arc::new(Notify::new()),
+        });
+        Channel {
+            inner: Arc::new(Inner {
+                call,
+                default_timeout: self.default_timeout,
+                wait_for_ready: self.wait_for_ready,
+                compression: self.compression,
+                interceptors: self.interceptors,
+                throttle: sc.as_ref().and_then(|s| s.throttling()).map(Throttle::new),
+                service_config: sc.filter(ServiceConfig::has_methods),
+                shared,
+                rr: AtomicUsize::new(0),
+                started: AtomicBool::new(false),
+                launch: Mutex::new(Some(Launch {
+                    policy,
+                    resolver: self.resolver,
+                    ctx,
+                    min_resolve_interval: self.min_resolve_interval,
+                })),
+            }),
+        }
+    }
+
+    /// Adds an interceptor; they run in the order added, before each call is sent.
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+}
+
+fn default_user_agent() -> String {
+    format!("courier-rpc/{}", env!("CARGO_PKG_VERSION"))
+}
+
+struct Inner {
+    call: Arc<CallConfig>,
+    default_timeout: Option<Duration>,
+    wait_for_ready: bool,
+    compression: Encoding,
+    interceptors: Vec<Arc<dyn Interceptor>>,
+    /// Only when some method has a config.
+    service_config: Option<ServiceConfig>,
+    throttle: Option<Throttle>,
+    shared: Arc<Shared>,
+    /// Round-robin position.
+    rr: AtomicUsize,
+    started: AtomicBool,
+    launch: Mutex<Option<Launch>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shared.shutdown.send_replace(true);
+    }
+}
+
+/// A client channel: one target, any number of stubs. It resolves the target into
+/// addresses, keeps a subchannel (one HTTP/2 connection, reconnecting with backoff) per
+/// address the load-balancing policy uses, and sends each call on a connection picked for
+/// it — L7 balancing: with `round_robin`, consecutive calls go to different backends.
+/// Cloning is cheap (an `Arc`).
+///
+/// ```no_run
+/// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+/// use courier_rpc::{Channel, LbPolicy, ServiceConfig};
+/// let channel = Channel::builder("127.0.0.1:50051").build();
+/// // let client = greeter_rpc::GreeterClient::new(channel.clone());
+///
+/// // Every address of a DNS name, calls spread round-robin, unavailable calls retried:
+/// let config = ServiceConfig::from_json(r#"{"methodConfig": [{"name": [{}],
+///     "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.1s", "maxBackoff": "1s",
+///                     "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#)?;
+/// let balanced = Channel::builder("dns:///backends.internal:50051")
+///     .load_balancing(LbPolicy::RoundRobin)
+///     .service_config(config)
+///     .build();
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Channel {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel")
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Channel {
+    /// A builder for a channel to `target`: `host:port`, `http://host:port`,
+    /// `dns:///host:port`, `unix:/path/to.sock`, or `ipv4:a:p,b:p`.
+    pub fn builder(target: impl Into<String>) -> ChannelBuilder {
+        let t = parse_target(&target.into());
+        ChannelBuilder {
+            authority: t.authority,
+            scheme: t.scheme,
+            user_agent: Bytes::from(default_user_agent()),
+            default_timeout: None,
+            wait_for_ready: false,
+            compression: Encoding::Identity,
+            compression_threshold: 0,
+            max_recv_message_size: DEFAULT_MAX_RECV_MESSAGE_SIZE,
+            max_send_message_size: usize::MAX,
+            backoff: Backoff::default(),
+            h2: courier_h2::Config::default(),
+            interceptors: Vec::new(),
+            connector: Arc::new(TcpConnector),
+            resolver: t.resolver,
+            policy: None,
+            service_config: None,
+            health_service: None,
+            retry_buffer: DEFAULT_RETRY_BUFFER,
+            min_resolve_interval: Duration::from_secs(30),
+        }
+    }
+
+    /// A channel to `target` with default settings (connects lazily).
+    pub fn lazy(target: impl Into<String>) -> Channel {
+        Channel::builder(target).build()
+    }
+
+    /// The current connectivity state: READY while any connection the policy uses is.
+    pub fn state(&self) -> ConnectivityState {
+        self.inner.shared.picker.borrow().state
+    }
+
+    /// Waits until the state differs from `from`; returns the new state.
+    pub async fn state_changed(&self, from: ConnectivityState) -> ConnectivityState {
+        let mut rx = self.inner.shared.picker.subscribe();
+        match rx.wait_for(|s| s.state != from).await {
+            Ok(s) => s.state,
+            Err(_) => ConnectivityState::Shutdown,
+        }
+    }
+
+    /// Starts connecting if the channel is idle (without waiting).
+    pub fn connect(&self) {
+        self.ensure_started();
+        self.inner.shared.exit_idle.notify_one();
+    }
+
+    /// Connects now and waits until the channel is ready (or the attempt fails).
+    pub async fn connect_now(&self) -> Result<(), Status> {
+        self.pick(false, None).await.map(drop)
+    }
+
+    /// Shuts the channel down: its connections close gracefully (calls in flight finish) and
+    /// new calls fail with UNAVAILABLE.
+    pub fn shutdown(&self) {
+        let s = &self.inner.shared;
+        s.shutdown.send_replace(true);
+        s.picker.send_modify(|p| {
+            *p = Picker {
+                state: ConnectivityState::Shutdown,
+                ready: Arc::from(Vec::new()),
+                error: None,
+            };
+        });
+    }
+
+    fn ensure_started(&self) {
+        if self.inner.started.load(Ordering::Acquire) {
+            return;
+        }
+        let launch = self
+            .inner
+            .launch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(l) = launch {
+            self.inner.started.store(true, Ordering::Release);
+            lb::start(Arc::clone(&self.inner.shared), l);
+        }
+    }
+
+    /// A READY connection for a call, from the current picker.
+    async fn pick(
+        &self,
+        wait_for_ready: bool,
+        deadline: Option<Instant>,
+    ) -> Result<Picked, Status> {
+        // The hot path: a shared read of the picker.
+        if let Some(p) = self.inner.shared.picker.borrow().pick(&self.inner.rr) {
+            return Ok(p);
+        }
+        self.ensure_started();
+        let mut rx = self.inner.shared.picker.subscribe();
+        loop {
+            {
+                let p = rx.borrow_and_update();
+                if let Some(picked) = p.pick(&self.inner.rr) {
+                    return Ok(picked);
+                }
+                match p.state {
+                    ConnectivityState::Shutdown => {
+                        return Err(Status::new(Code::UNAVAILABLE, "channel shut down"));
+                    }
+                    // wait-for-ready.md: "If the channel is in TRANSIENT_FAILURE, [an RPC
+                    // without wait-for-ready] fails immediately with UNAVAILABLE".
+                    ConnectivityState::TransientFailure if !wait_for_ready => {
+                        return Err(p.error.clone().unwrap_or_else(|| {
+                            Status::new(Code::UNAVAILABLE, "connection failed")
+                        }));
+                    }
+                    ConnectivityState::Idle => self.inner.shared.exit_idle.notify_one(),
+                    _ => {}
+                }
+            }
+            let changed = rx.changed();
+            let r = match deadline {
+                Some(d) => match tokio::time::timeout_at(d.into(), changed).await {
+                    Ok(r) => r,
+                    Err(_) => return Err(deadline_exceeded()),
+                },
+                None => changed.await,
+            };
+            if r.is_err() {
+                return Err(Status::new(Code::UNAVAILABLE, "channel shut down"));
+            }
+        }
+    }
+
+    /// Starts a call: resolves its settings, frames a unary request, and runs its attempts
+    /// (one, or a retry or hedging schedule) up to the response headers.
+    async fn start(
+        &self,
+        method: &'static MethodDescriptor,
+        request: Request<Body>,
+    ) -> Result<(Metadata, CallBody), Status> {
+        let inner = &self.inner;
+        let c = &inner.call;
+        let o = request.options();
+        let mc: Option<&Arc<MethodConfig>> =
+            inner.service_config.as_ref().and_then(|s| s.method(method));
+        let mut timeout = o.timeout.or(inner.default_timeout);
+        let mut opts = CallOpts {
+            encoding: o.compression.unwrap_or(inner.compression),
+            max_send: c.max_send_message_size,
+            max_recv: c.max_recv_message_size,
+            deadline: None,
+            timeout: None,
+        };
+        let mut wait = o.wait_for_ready.unwrap_or(inner.wait_for_ready);
+        if let Some(m) = mc {
+            // service_config.md: "the actual deadline used will be the minimum of the value
+            // specified here and the value set by the application".
+            if let Some(t) = m.timeout {
+                timeout = Some(timeout.map_or(t, |x| x.min(t)));
+            }
+            wait = o
+                .wait_for_ready
+                .or(m.wait_for_ready)
+                .unwrap_or(inner.wait_for_ready);
+            if let Some(n) = m.max_request_message_bytes {
+                opts.max_send = opts.max_send.min(n);
+            }
+            if let Some(n) = m.max_response_message_bytes {
+                opts.max_recv = opts.max_recv.min(n);
+            }
+        }
+        opts.timeout = timeout;
+        opts.deadline = timeout.map(|t| Instant::now() + t);
+        let (mut metadata, body) = request.into_parts();
+        if !inner.interceptors.is_empty() {
+            let call = InterceptedCall::new(Bytes::from_static(method.path.as_bytes()), metadata);
+            metadata = interceptor::run(&inner.interceptors, call)
+                .await?
+                .into_metadata();
+        }
+        let body = match body {
+            // Frame a unary request before anything goes out: a message too large fails here.
+            Body::One(msg) => {
+                let mut buf = BytesMut::new();
+                encode_message(
+                    &msg,
+                    opts.encoding,
+                    c.compression_threshold,
+                    opts.max_send,
+                    &mut buf,
+                )?;
+                PlanBody::One(buf.freeze())
+            }
+            Body::Stream(s) => PlanBody::Replay(Replay::new(s, c.retry_buffer_limit)),
+        };
+        let plan = Plan {
+            channel: self.clone(),
+            method,
+            metadata,
+            opts,
+            wait,
+            body,
+            next_id: AtomicU32::new(0),
+        };
+        let policy = mc.and_then(|m| m.policy.as_ref());
+        let fut = async {
+            match policy {
+                None => match plan.run(0).await {
+                    Outcome::Won(md, body) => Ok((md, body)),
+                    Outcome::Failed(s) => Err(s),
+                    Outcome::Lost => Err(Status::internal("call lost its only attempt")),
+                },
+                Some(AttemptPolicy::Retry(p)) => retry::with_retries(Arc::new(plan), p).await,
+                Some(AttemptPolicy::Hedging(p)) => retry::with_hedging(Arc::new(plan), p).await,
+            }
+        };
+        match opts.deadline {
+            Some(d) => tokio::time::timeout_at(d.into(), fut)
+                .await
+                .unwrap_or_else(|_| Err(deadline_exceeded())),
+            None => fut.await,
+        }
+    }
+}
+
+enum Body {
+    One(Bytes),
+    Stream(ByteStream),
+}
+
+enum PlanBody {
+    /// A framed unary request.
+    One(Bytes),
+    /// A request stream, kept for replays.
+    Replay(Arc<Replay>),
+}
+
+/// A call's attempts: everything needed to send it again.
+struct Plan {
+    channel: Channel,
+    method: &'static MethodDescriptor,
+    metadata: Metadata,
+    opts: CallOpts,
+    wait: bool,
+    body: PlanBody,
+    next_id: AtomicU32,
+}
+
+impl Plan {
+    /// One attempt: pick, send, wait for the response headers; requests the server never
+    /// processed are sent again at once (elsewhere if the connection is going away).
+    async fn run(&self, previous: u32) -> Outcome {
+        let c = &self.channel.inner.call;
+        let mut transparent = 0u32;
+        loop {
+            let picked = match self.channel.pick(self.wait, self.opts.deadline).await {
+                Ok(p) => p,
+                Err(s) => return Outcome::Failed(s),
+            };
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            let headers = request_headers(c, self.method, &self.opts, &self.metadata, previous);
+            let body = match &self.body {
+                PlanBody::One(b) => AttemptBody::One(b.clone()),
+                PlanBody::Replay(r) => AttemptBody::Replay(Arc::clone(r), id),
+            };
+            let r = attempt(
+                &picked.client,
+                &picked.sub.label,
+                Some(&picked),
+                c,
+                &self.opts,
+                headers,
+                &body,
+            )
+            .await;
+            match r {
+                Ok((md, call)) => {
+                    if let PlanBody::Replay(r) = &self.body {
+                        if !r.commit(id) {
+                            return Outcome::Lost;
+                        }
+                    }
+                    return Outcome::Won(md, call);
+                }
+                // gRFC A6: "the client library will immediately retry it once. If this fails,
+                // then the RPC will be handled by the configured retry policy" — a few
+                // times here, spaced, as a connection that refused streams is replaced.
+                Err(Failure::Transparent(s))
+                    if transparent < MAX_TRANSPARENT && !self.committed() =>
+                {
+                    transparent += 1;
+                    if transparent > 1 {
+                        tokio::time::sleep(Duration::from_millis(u64::from(transparent) * 5)).await;
+                    }
+                    tracing::debug!(error = %s.message(), "transparent retry");
+                }
+                Err(f) => return Outcome::Failed(f.into_status()),
+            }
+        }
+    }
+}
+
+impl Attempts for Plan {
+    fn attempt(self: Arc<Self>, previous: u32) -> BoxFuture<'static, Outcome> {
+        Box::pin(async move { self.run(previous).await })
+    }
+
+    fn committed(&self) -> bool {
+        match &self.body {
+            PlanBody::One(_) => false,
+            PlanBody::Replay(r) => r.is_committed(),
+        }
+    }
+
+    fn throttle(&self) -> Option<&Throttle> {
+        self.channel.inner.throttle.as_ref()
+    }
+}
+
+impl Transport for Channel {
+    fn call(
+        &self,
+        method: &'static MethodDescriptor,
+        request: Request<ByteStream>,
+    ) -> BoxFuture<'static, Result<Response<ByteStream>, Status>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let (md, body) = this.start(method, request.map(Body::Stream)).await?;
+            Ok(Response::from_parts(md, body.into_stream()))
+        })
+    }
+
+    fn unary(
+        &self,
+        method: &'static MethodDescriptor,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'static, Result<Response<Bytes>, Status>> {
+        let this = self.clone();
+        Box::pin(async move {
+            let (md, mut body) = this.start(method, request.map(Body::One)).await?;
+            let msg = match body.next().await {
+                Some(Ok(m)) => m,
+                Some(Err(s)) if s.code() != Code::OK => return Err(s),
+                _ => return Err(Status::internal("expected one response message, got none")),
+            };
+            let trailers = match body.next().await {
+                None => Metadata::new(),
+                Some(Err(s)) if s.code() == Code::OK => s.into_metadata(),
+                Some(Err(s)) => return Err(s),
+                Some(Ok(_)) => {
+                    return Err(Status::internal("expected one response message, got more"));
+                }
+            };
+            let mut resp = Response::from_parts(md, msg);
+            *resp.trailers_mut() = trailers;
+            Ok(resp)
+        })
+    }
+}

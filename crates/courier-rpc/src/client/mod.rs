@@ -1,0 +1,49 @@
+//! The client: [`Channel`], a [`Transport`](crate::Transport) that balances calls over
+//! HTTP/2 connections.
+//!
+//! Where things live (resolver → LB policy → subchannels, then the call):
+//! - `channel`: [`Channel`] and [`ChannelBuilder`]; a call's settings (request, service
+//!   config, channel defaults) and its plan of attempts.
+//! - `resolver`: targets and [`Resolver`]s ([`DnsResolver`], [`StaticResolver`],
+//!   [`ManualResolver`], `unix:` paths) — addresses in.
+//! - `lb`: the resolver and balancer tasks, the pick_first and round_robin policies, the
+//!   picker calls read (one shared read, no lock held across an await).
+//! - `subchannel`: one connection per address, its state and backoff (`backoff`),
+//!   keepalive, drain on GOAWAY, and client-side health checking (`health`).
+//! - `connector`: how a connection's bytes are made ([`TcpConnector`], TLS elsewhere).
+//! - `attempt`: one attempt of a call on one connection (headers, body, response).
+//! - `retry`: retry and hedging schedules, the replay buffer, throttling, pushback.
+//! - `service_config`: the JSON service config.
+
+mod attempt;
+mod backoff;
+mod channel;
+mod connector;
+mod health;
+mod lb;
+mod resolver;
+mod retry;
+mod service_config;
+mod subchannel;
+
+pub use backoff::Backoff;
+pub use channel::{Channel, ChannelBuilder};
+pub use connector::{BoxIo, Connector, Io, TcpConnector};
+pub use resolver::{Address, DnsResolver, ManualResolver, Resolver, StaticResolver};
+pub use service_config::{LbPolicy, ServiceConfig, ServiceConfigError};
+
+/// A channel's (or subchannel's) connectivity state (gRPC's connectivity-semantics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConnectivityState {
+    /// No connection and none being made (until a call or [`Channel::connect`]).
+    Idle,
+    /// Connecting.
+    Connecting,
+    /// Connected; calls go out at once.
+    Ready,
+    /// The last attempt failed; the next one starts after the backoff delay.
+    TransientFailure,
+    /// The channel was shut down.
+    Shutdown,
+}

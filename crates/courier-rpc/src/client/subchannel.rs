@@ -1,0 +1,304 @@
+//! Subchannels: one per resolved address, each owning at most one HTTP/2 connection with its
+//! own connectivity state and connection backoff.
+//!
+//! State machine (gRPC connectivity-semantics): IDLE —connect request→ CONNECTING —connected→
+//! READY (or, with client-side health checking, READY only while the backend reports
+//! SERVING) —connection lost, drained or retired→ IDLE; CONNECTING —failed→ TRANSIENT_FAILURE
+//! —backoff delay→ IDLE. The LB policy decides when an IDLE subchannel connects.
+
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use courier_h2::driver::{self, Client as H2Client};
+use tokio::sync::{Notify, mpsc, watch};
+
+use super::ConnectivityState;
+use super::attempt::CallConfig;
+use super::backoff::{Backoff, BackoffState, Rng};
+use super::connector::{BoxIo, Connector};
+use super::health::{HealthEvent, watch_health};
+use super::resolver::Address;
+use crate::code::Code;
+use crate::status::Status;
+
+/// A connection that ends sooner than this after it was made counts as a failed attempt.
+const CLOSED_AT_ONCE: Duration = Duration::from_millis(50);
+
+/// What every subchannel of a channel shares.
+pub(crate) struct SubchannelCtx {
+    pub(crate) connector: Arc<dyn Connector>,
+    pub(crate) authority: String,
+    pub(crate) h2: courier_h2::Config,
+    pub(crate) backoff: Backoff,
+    /// Client-side health checking (gRFC A17): the service name to watch.
+    pub(crate) health_service: Option<String>,
+    pub(crate) call: Arc<CallConfig>,
+    /// Wakes the balancer when a subchannel's state changes.
+    pub(crate) changed: Arc<Notify>,
+    /// Asks the resolver to resolve again (a connection was lost).
+    pub(crate) reresolve: Arc<Notify>,
+}
+
+impl SubchannelCtx {
+    async fn connect(&self, addr: &Address) -> io::Result<BoxIo> {
+        match addr {
+            Address::Tcp(a) => self.connector.connect(*a, &self.authority).await,
+            Address::Unix(p) => self.connector.connect_unix(p, &self.authority).await,
+        }
+    }
+
+    fn h2_config(&self) -> courier_h2::Config {
+        self.h2.clone()
+    }
+}
+
+/// A subchannel's published state.
+#[derive(Clone, Debug)]
+pub(crate) struct SubState {
+    pub(crate) state: ConnectivityState,
+    /// The connection, while READY.
+    pub(crate) client: Option<H2Client>,
+    /// Why it is in TRANSIENT_FAILURE.
+    pub(crate) error: Option<Status>,
+    /// Counts connections: a call that finds its connection unusable retires exactly it.
+    pub(crate) generation: u64,
+}
+
+/// One address's connection.
+#[derive(Debug)]
+pub(crate) struct Subchannel {
+    pub(crate) address: Address,
+    /// The address as errors name it.
+    pub(crate) label: Arc<str>,
+    state: watch::Sender<SubState>,
+    connect: Notify,
+    retire: Notify,
+    shutdown: watch::Sender<bool>,
+}
+
+/// A call's pick: a ready connection and where it came from.
+#[derive(Clone, Debug)]
+pub(crate) struct Picked {
+    pub(crate) client: H2Client,
+    pub(crate) sub: Arc<Subchannel>,
+    pub(crate) generation: u64,
+}
+
+impl Picked {
+    /// The connection refused a new stream (it is closing or going away): stop using it.
+    pub(crate) fn retire(&self) {
+        self.sub.retire(self.generation);
+    }
+}
+
+impl Subchannel {
+    /// A subchannel for `address`, IDLE until asked to connect; its task runs until
+    /// [`shutdown`](Self::shutdown).
+    pub(crate) fn spawn(address: Address, ctx: Arc<SubchannelCtx>) -> Arc<Subchannel> {
+        let sub = Arc::new(Subchannel {
+            label: Arc::from(address.to_string()),
+            address,
+            state: watch::Sender::new(SubState {
+                state: ConnectivityState::Idle,
+                client: None,
+                error: None,
+                generation: 0,
+            }),
+            connect: Notify::new(),
+            retire: Notify::new(),
+            shutdown: watch::Sender::new(false),
+        });
+        tokio::spawn(run(Arc::clone(&sub), ctx));
+        sub
+    }
+
+    /// The current state.
+    pub(crate) fn snapshot(&self) -> SubState {
+        self.state.borrow().clone()
+    }
+
+    /// Asks an IDLE subchannel to connect (no effect in other states).
+    pub(crate) fn request_connect(&self) {
+        self.connect.notify_one();
+    }
+
+    /// Stops using connection `generation` (if it is still the current one): it closes
+    /// gracefully, its calls finish, and the subchannel goes IDLE.
+    pub(crate) fn retire(&self, generation: u64) {
+        if self.state.borrow().generation == generation {
+            self.retire.notify_one();
+        }
+    }
+
+    /// Closes the subchannel for good (its address left the resolver's list, or the channel
+    /// shut down). Calls in flight on its connection finish.
+    pub(crate) fn shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    fn set(&self, state: ConnectivityState, client: Option<H2Client>, error: Option<Status>) {
+        self.state.send_modify(|s| {
+            s.state = state;
+            s.client = client;
+            s.error = error;
+        });
+    }
+}
+
+/// The subchannel's task.
+async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
+    let mut shutdown = sub.shutdown.subscribe();
+    let mut backoff = BackoffState::new(ctx.backoff, Rng::new(Arc::as_ptr(&sub) as u64));
+    let mut delay = backoff.first_delay();
+    loop {
+        // IDLE: wait for the policy to ask.
+        tokio::select! {
+            _ = sub.connect.notified() => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+        sub.set(ConnectivityState::Connecting, None, None);
+        ctx.changed.notify_one();
+        let attempt_deadline = Instant::now() + delay;
+        let r = tokio::select! {
+            r = tokio::time::timeout(backoff.connect_timeout(delay), ctx.connect(&sub.address)) => r,
+            _ = shutdown.wait_for(|s| *s) => return,
+        };
+        let failure = match r {
+            Ok(Ok(io)) => {
+                let started = Instant::now();
+                let ended = serve(&sub, &ctx, io, &mut shutdown).await;
+                if *shutdown.borrow() {
+                    sub.set(ConnectivityState::Shutdown, None, None);
+                    ctx.changed.notify_one();
+                    return;
+                }
+                ctx.reresolve.notify_one();
+                // A connection that was used resets the backoff; one closed at once (a
+                // backend accepting and dropping connections) keeps backing off, so a
+                // policy that reconnects at once does not spin.
+                if started.elapsed() >= CLOSED_AT_ONCE || ended == Ended::Retired {
+                    backoff.reset();
+                    delay = backoff.first_delay();
+                    // connectivity-semantics: a READY connection that closes goes to IDLE.
+                    sub.set(ConnectivityState::Idle, None, None);
+                    ctx.changed.notify_one();
+                    continue;
+                }
+                Status::new(
+                    Code::UNAVAILABLE,
+                    format!("connection to {} closed at once", sub.label),
+                )
+            }
+            Ok(Err(e)) => connect_failed(&sub.label, &e),
+            Err(_) => Status::new(
+                Code::UNAVAILABLE,
+                format!("connect to {} timed out", sub.label),
+            ),
+        };
+        tracing::debug!(address = %sub.label, error = %failure.message(), "subchannel in transient failure");
+        sub.set(ConnectivityState::TransientFailure, None, Some(failure));
+        ctx.changed.notify_one();
+        ctx.reresolve.notify_one();
+        tokio::select! {
+            _ = tokio::time::sleep_until(attempt_deadline.into()) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+        delay = backoff.next_delay();
+        sub.set(ConnectivityState::Idle, None, None);
+        ctx.changed.notify_one();
+    }
+}
+
+#[cold]
+fn connect_failed(label: &str, e: &io::Error) -> Status {
+    Status::new(Code::UNAVAILABLE, format!("connect to {label} failed: {e}"))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    Closed,
+    Retired,
+    Shutdown,
+}
+
+/// Runs one connection until it ends; READY while usable (and healthy).
+async fn serve(
+    sub: &Arc<Subchannel>,
+    ctx: &Arc<SubchannelCtx>,
+    io: BoxIo,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Ended {
+    let (client, conn) = driver::client(io, ctx.h2_config());
+    let mut conn = tokio::spawn(conn);
+    sub.state.send_modify(|s| s.generation += 1);
+    let (health_tx, mut health_rx) = mpsc::unbounded_channel();
+    let _health = match &ctx.health_service {
+        // gRFC A17: "The subchannel will stay in state CONNECTING until it receives the first
+        // health-checking response from the backend."
+        Some(service) => {
+            sub.set(ConnectivityState::Connecting, None, None);
+            Some(AbortOnDrop(tokio::spawn(watch_health(
+                client.clone(),
+                Arc::clone(&ctx.call),
+                service.clone(),
+                Arc::clone(&sub.label),
+                health_tx,
+            ))))
+        }
+        None => {
+            sub.set(ConnectivityState::Ready, Some(client.clone()), None);
+            None
+        }
+    };
+    ctx.changed.notify_one();
+    let ended = loop {
+        tokio::select! {
+            r = &mut conn => {
+                if let Ok(Err(e)) = r {
+                    note_close(ctx, &sub.label, &e);
+                }
+                break Ended::Closed;
+            }
+            _ = sub.retire.notified() => {
+                // A call found the connection refusing streams (GOAWAY, closing): it drains
+                // alone, calls in flight finish.
+                client.shutdown();
+                break Ended::Retired;
+            }
+            Some(ev) = health_rx.recv() => {
+                match ev {
+                    HealthEvent::Serving => {
+                        sub.set(ConnectivityState::Ready, Some(client.clone()), None);
+                    }
+                    HealthEvent::NotServing(status) => {
+                        // gRFC A17: not SERVING → TRANSIENT_FAILURE; no new calls go there.
+                        sub.set(ConnectivityState::TransientFailure, None, Some(status));
+                    }
+                }
+                ctx.changed.notify_one();
+            }
+            _ = shutdown.wait_for(|s| *s) => {
+                client.shutdown();
+                break Ended::Shutdown;
+            }
+        }
+    };
+    sub.set(ConnectivityState::Idle, None, None);
+    ended
+}
+
+/// Logs how a connection ended.
+fn note_close(_ctx: &SubchannelCtx, label: &str, e: &driver::Error) {
+    tracing::debug!(address = %label, error = %e, "connection closed");
+}
+
+/// Aborts a task when dropped.
+#[derive(Debug)]
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
