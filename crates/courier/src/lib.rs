@@ -7,6 +7,9 @@
 //! - [`h2`]: HTTP/2, RFC 9113, a sans-IO connection and its tokio driver (`courier-h2`);
 //! - [`rpc`]: gRPC over HTTP/2: [`Channel`], [`Server`], status, metadata, deadlines,
 //!   compression (`courier-rpc`);
+//! - [`tls`]: TLS and mTLS on rustls (`courier-tls`), plugged into channels and servers
+//!   ([`tls::TlsConnector`], [`tls::TlsAcceptor`]), and authorization by peer identity
+//!   ([`tls::Authorization`]);
 //!
 //! and owns the `courier` command-line tool (`cargo run --release -p courier -- demo`) and the
 //! examples (`examples/helloworld`, `examples/routeguide`).
@@ -32,6 +35,8 @@ pub use courier_hpack as hpack;
 pub use courier_rpc as rpc;
 pub use courier_types as types;
 pub use courier_wire as wire;
+
+pub mod tls;
 
 pub use courier_rpc::{
     Channel, ChannelBuilder, Code, Metadata, Request, Response, Server, ServerBuilder, Status,

@@ -1,0 +1,341 @@
+//! TLS and mTLS for Courier channels and servers: courier-tls plugged into courier-rpc's
+//! transport seams, and an authorization interceptor.
+//!
+//! - [`TlsConnector`]: a [`Connector`] for [`ChannelBuilder::connector`](crate::ChannelBuilder::connector):
+//!   TCP, then a TLS handshake that verifies the server as the channel's authority host (or
+//!   the configured server name). A failed handshake fails the connect, so calls get
+//!   UNAVAILABLE with the TLS reason in the message.
+//! - [`TlsAcceptor`]: an [`Acceptor`] for [`ServerBuilder::acceptor`](crate::ServerBuilder::acceptor):
+//!   the server side of the handshake; the client's verified [`PeerIdentity`] goes into the
+//!   connection's [`Extensions`], where handlers
+//!   ([`CallContext::extensions`](courier_rpc::CallContext::extensions)) and interceptors
+//!   ([`InterceptedCall::extensions`]) read it.
+//! - [`Authorization`]: allows callers by SPIFFE ID, URI or DNS SAN, per service or per
+//!   method; everything else gets PERMISSION_DENIED.
+//!
+//! Everything of courier-tls is re-exported here.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use courier::tls::{Authorization, ClientTls, Principal, ServerTls, TlsAcceptor, TlsConnector};
+//! use courier::tls::dev::DevPki;
+//! use courier::{Channel, Server};
+//!
+//! let pki = DevPki::generate(&["localhost"])?;
+//! let server = Server::builder()
+//!     .acceptor(TlsAcceptor::new(
+//!         ServerTls::builder()
+//!             .identity(pki.server_identity())
+//!             .client_ca(pki.roots())
+//!             .build()?,
+//!     ))
+//!     .interceptor(
+//!         Authorization::new()
+//!             .allow_service("grpc.health.v1.Health", [Principal::spiffe_id("spiffe://courier.test/client")]),
+//!     )
+//!     .build();
+//! let channel = Channel::builder("localhost:50051")
+//!     .connector(TlsConnector::new(
+//!         ClientTls::builder()
+//!             .roots(pki.roots())
+//!             .identity(pki.client_identity())
+//!             .build()?,
+//!     ))
+//!     .build();
+//! # let _ = (server, channel);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+
+use courier_rpc::{
+    Acceptor, BoxFuture, BoxIo, Code, Connector, Extensions, InterceptedCall, Interceptor, Status,
+};
+use tokio::net::TcpStream;
+
+pub use courier_tls::*;
+
+/// A channel connector: TCP (with `TCP_NODELAY`), then TLS with `h2`.
+#[derive(Clone, Debug)]
+pub struct TlsConnector {
+    tls: ClientTls,
+}
+
+impl TlsConnector {
+    /// Connects with `tls`.
+    pub fn new(tls: ClientTls) -> TlsConnector {
+        TlsConnector { tls }
+    }
+
+    /// The client config (to [`reload`](ClientTls::reload) it, say).
+    pub fn tls(&self) -> &ClientTls {
+        &self.tls
+    }
+}
+
+impl Connector for TlsConnector {
+    fn connect(&self, addr: SocketAddr, authority: &str) -> BoxFuture<'static, io::Result<BoxIo>> {
+        let tls = self.tls.clone();
+        let host = host_of(authority).to_owned();
+        Box::pin(async move {
+            let tcp = TcpStream::connect(addr).await?;
+            tcp.set_nodelay(true)?;
+            let stream = tls.connect(tcp, &host).await?;
+            Ok(Box::new(stream) as BoxIo)
+        })
+    }
+}
+
+/// A server acceptor: the TLS handshake, then the client's [`PeerIdentity`] (when it
+/// presented a certificate) in the connection's [`Extensions`].
+#[derive(Clone, Debug)]
+pub struct TlsAcceptor {
+    tls: ServerTls,
+}
+
+impl TlsAcceptor {
+    /// Accepts with `tls`.
+    pub fn new(tls: ServerTls) -> TlsAcceptor {
+        TlsAcceptor { tls }
+    }
+
+    /// The server config (to [`reload`](ServerTls::reload) it, say).
+    pub fn tls(&self) -> &ServerTls {
+        &self.tls
+    }
+}
+
+impl Acceptor for TlsAcceptor {
+    fn accept(
+        &self,
+        tcp: TcpStream,
+        _peer: SocketAddr,
+    ) -> BoxFuture<'static, io::Result<(BoxIo, Extensions)>> {
+        let tls = self.tls.clone();
+        Box::pin(async move {
+            let stream = tls.accept(tcp).await?;
+            let mut ext = Extensions::new();
+            if let Some(id) = stream.peer_identity() {
+                ext.insert(id.clone());
+            }
+            ext.insert(TlsSession {
+                resumed: stream.is_resumed(),
+                version: stream.protocol_version(),
+                server_name: stream.server_name().map(str::to_owned),
+            });
+            Ok((Box::new(stream) as BoxIo, ext))
+        })
+    }
+}
+
+/// What a server's TLS handshake settled, in the connection's [`Extensions`] next to the
+/// client's [`PeerIdentity`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsSession {
+    resumed: bool,
+    version: Option<rustls::ProtocolVersion>,
+    server_name: Option<String>,
+}
+
+impl TlsSession {
+    /// Whether the handshake resumed an earlier session.
+    pub fn resumed(&self) -> bool {
+        self.resumed
+    }
+
+    /// The TLS version.
+    pub fn protocol_version(&self) -> Option<rustls::ProtocolVersion> {
+        self.version
+    }
+
+    /// The server name the client asked for (SNI).
+    pub fn server_name(&self) -> Option<&str> {
+        self.server_name.as_deref()
+    }
+}
+
+/// The verified client identity of a server call, if its connection is mTLS.
+pub fn peer_identity(extensions: &Extensions) -> Option<&PeerIdentity> {
+    extensions.get::<PeerIdentity>()
+}
+
+/// Who an [`Authorization`] rule admits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Principal {
+    /// A peer whose SPIFFE ID is exactly this (`spiffe://trust-domain/path`).
+    SpiffeId(String),
+    /// A peer whose SPIFFE ID is in this trust domain (`spiffe://domain/...`).
+    TrustDomain(String),
+    /// A peer with this URI SAN.
+    Uri(String),
+    /// A peer with this DNS SAN (ASCII case-insensitive).
+    Dns(String),
+    /// Any peer with a verified certificate.
+    Authenticated,
+}
+
+impl Principal {
+    /// [`Principal::SpiffeId`].
+    pub fn spiffe_id(id: impl Into<String>) -> Principal {
+        Principal::SpiffeId(id.into())
+    }
+
+    /// [`Principal::TrustDomain`].
+    pub fn trust_domain(domain: impl Into<String>) -> Principal {
+        Principal::TrustDomain(domain.into())
+    }
+
+    /// [`Principal::Uri`].
+    pub fn uri(uri: impl Into<String>) -> Principal {
+        Principal::Uri(uri.into())
+    }
+
+    /// [`Principal::Dns`].
+    pub fn dns(name: impl Into<String>) -> Principal {
+        Principal::Dns(name.into())
+    }
+
+    /// Whether `id` is this principal.
+    pub fn matches(&self, id: &PeerIdentity) -> bool {
+        match self {
+            Principal::SpiffeId(want) => id.spiffe_id() == Some(want.as_str()),
+            Principal::TrustDomain(domain) => id.spiffe_id().is_some_and(|s| {
+                s.strip_prefix("spiffe://")
+                    .and_then(|rest| rest.split('/').next())
+                    .is_some_and(|d| d.eq_ignore_ascii_case(domain))
+            }),
+            Principal::Uri(want) => id.uris().iter().any(|u| u == want),
+            Principal::Dns(want) => id.dns_names().iter().any(|d| d.eq_ignore_ascii_case(want)),
+            Principal::Authenticated => true,
+        }
+    }
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Principal::SpiffeId(s) | Principal::Uri(s) => f.write_str(s),
+            Principal::TrustDomain(d) => write!(f, "spiffe://{d}/*"),
+            Principal::Dns(d) => write!(f, "dns:{d}"),
+            Principal::Authenticated => f.write_str("any authenticated peer"),
+        }
+    }
+}
+
+/// A server interceptor that allows calls by the client's verified identity.
+///
+/// Rules are per method (`/package.Service/Method`) or per service (`package.Service`); the
+/// most specific applies: a method with rules of its own ignores its service's. A call is
+/// allowed when its client's [`PeerIdentity`] matches a [`Principal`] of the rule that
+/// applies. Denied: a call no rule covers (unless [`allow_unlisted`](Self::allow_unlisted)),
+/// and a call whose client does not match (PERMISSION_DENIED); a call on a connection with no
+/// verified client certificate gets UNAUTHENTICATED.
+#[derive(Clone, Debug, Default)]
+pub struct Authorization {
+    services: Vec<(String, Vec<Principal>)>,
+    methods: Vec<(String, Vec<Principal>)>,
+    allow_unlisted: bool,
+}
+
+impl Authorization {
+    /// No rules: every call denied.
+    pub fn new() -> Authorization {
+        Authorization::default()
+    }
+
+    /// Allows `who` to call every method of `service` (`package.Service`).
+    pub fn allow_service(
+        mut self,
+        service: impl Into<String>,
+        who: impl IntoIterator<Item = Principal>,
+    ) -> Self {
+        let service = service.into();
+        let who: Vec<Principal> = who.into_iter().collect();
+        match self.services.iter_mut().find(|(s, _)| *s == service) {
+            Some((_, list)) => list.extend(who),
+            None => self.services.push((service, who)),
+        }
+        self
+    }
+
+    /// Allows `who` to call `method` (`/package.Service/Method`, or `package.Service/Method`).
+    pub fn allow_method(
+        mut self,
+        method: impl Into<String>,
+        who: impl IntoIterator<Item = Principal>,
+    ) -> Self {
+        let mut method = method.into();
+        if !method.starts_with('/') {
+            method.insert(0, '/');
+        }
+        let who: Vec<Principal> = who.into_iter().collect();
+        match self.methods.iter_mut().find(|(m, _)| *m == method) {
+            Some((_, list)) => list.extend(who),
+            None => self.methods.push((method, who)),
+        }
+        self
+    }
+
+    /// Whether calls no rule covers are allowed (default `false`: denied).
+    pub fn allow_unlisted(mut self, allow: bool) -> Self {
+        self.allow_unlisted = allow;
+        self
+    }
+
+    /// The decision for a call to `path` by `who`.
+    pub fn check(&self, path: &str, who: Option<&PeerIdentity>) -> Result<(), Status> {
+        let rule = self
+            .methods
+            .iter()
+            .find(|(m, _)| m == path)
+            .or_else(|| {
+                let service = path.strip_prefix('/')?.split('/').next()?;
+                self.services.iter().find(|(s, _)| s == service)
+            })
+            .map(|(_, who)| who);
+        let Some(allowed) = rule else {
+            return if self.allow_unlisted {
+                Ok(())
+            } else {
+                Err(denied(format!("{path}: no authorization rule allows it")))
+            };
+        };
+        let Some(id) = who else {
+            return Err(Status::new(
+                Code::UNAUTHENTICATED,
+                format!("{path}: the connection has no verified client certificate"),
+            ));
+        };
+        if allowed.iter().any(|p| p.matches(id)) {
+            Ok(())
+        } else {
+            let name = id
+                .spiffe_id()
+                .map(str::to_owned)
+                .or_else(|| id.dns_names().first().cloned())
+                .unwrap_or_else(|| id.subject().to_owned());
+            Err(denied(format!("{path}: {name} is not allowed")))
+        }
+    }
+}
+
+#[cold]
+fn denied(message: String) -> Status {
+    Status::new(Code::PERMISSION_DENIED, message)
+}
+
+impl Interceptor for Authorization {
+    fn intercept(
+        &self,
+        call: InterceptedCall,
+    ) -> BoxFuture<'static, Result<InterceptedCall, Status>> {
+        let who = call.extensions().and_then(peer_identity);
+        let decision = self.check(call.path(), who);
+        Box::pin(async move { decision.map(|()| call) })
+    }
+}
