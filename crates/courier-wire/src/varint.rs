@@ -84,8 +84,9 @@ pub(crate) fn decode_multi_inline(input: &[u8]) -> (u64, usize) {
 /// Decodes a varint from the front of `*cur` and advances `*cur` past it; `None` when it is
 /// truncated, longer than ten bytes or overflows a `u64`.
 ///
-/// With ten bytes available the loop is unrolled with no bounds checks, and each exit advances
-/// by a constant (so the next read does not wait on a length computation).
+/// With ten bytes available there are no bounds checks: one to three bytes are decoded byte by
+/// byte (each exit advances by a constant, so the next read does not wait on a length
+/// computation), longer varints a word at a time.
 #[inline(always)]
 pub(crate) fn decode_advance(cur: &mut &[u8]) -> Option<u64> {
     let Some(b) = cur.first_chunk::<MAX_LEN>() else {
@@ -113,21 +114,42 @@ pub(crate) fn decode_advance(cur: &mut &[u8]) -> Option<u64> {
     }
     step!(1);
     step!(2);
-    step!(3);
-    step!(4);
-    step!(5);
-    step!(6);
-    step!(7);
-    step!(8);
-    v -= 0x80 << 56;
+    // Four bytes or more: the first eight as one word. The first byte without a continuation
+    // bit ends the varint; the 7-bit groups up to it are packed together with three
+    // mask-and-shift steps (the inverse of `encode_to_array`'s spreading).
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&b[..8]);
+    let (w, b8, b9) = (u64::from_le_bytes(word), b[8], b[9]);
+    let stops = !w & 0x8080_8080_8080_8080;
+    if stops != 0 {
+        // The lowest stop bit is bit 8k + 7 of byte k; keep bytes 0..=k (every bit up to and
+        // including the lowest set bit of `stops`).
+        let len = stops.trailing_zeros() as usize / 8 + 1;
+        let v = compact56(w & (stops ^ (stops - 1)));
+        *cur = &cur[len..];
+        return Some(v);
+    }
+    let v = compact56(w) | (u64::from(b8 & 0x7f) << 56);
+    if b8 < 0x80 {
+        *cur = &cur[9..];
+        return Some(v);
+    }
     // The tenth byte carries the single remaining bit (bit 63): anything above 1 is either an
     // eleventh byte or an overflow.
-    let x = u64::from(b[9]);
-    if x > 1 {
+    if b9 > 1 {
         return None;
     }
     *cur = &cur[MAX_LEN..];
-    Some(v | (x << 63))
+    Some(v | (u64::from(b9) << 63))
+}
+
+/// Packs the low seven bits of each of the eight bytes of `w` (little-endian) into 56 bits.
+#[inline(always)]
+fn compact56(w: u64) -> u64 {
+    // The first step's masks drop the continuation bits.
+    let x = (w & 0x007f_007f_007f_007f) | ((w & 0x7f00_7f00_7f00_7f00) >> 1);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
+    (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4)
 }
 
 /// Decodes fewer than ten available bytes, one at a time; `(0, 0)` when truncated.
@@ -288,6 +310,61 @@ mod tests {
         assert_eq!(kind(&over), DecodeErrorKind::VarintOverflow);
         let over = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f];
         assert_eq!(kind(&over), DecodeErrorKind::VarintOverflow);
+    }
+
+    /// Every varint length on both paths (ten bytes available: the unrolled and word-at-a-time
+    /// decode; fewer: the short decode), followed by junk with continuation bits set, and every
+    /// truncation of it.
+    #[test]
+    fn every_length_on_every_path() {
+        for len in 1..=MAX_LEN {
+            let bits = (7 * len).min(64);
+            let values = [
+                if len == 1 { 0 } else { 1u64 << (7 * (len - 1)) },
+                u64::MAX >> (64 - bits),
+                (u64::MAX >> (64 - bits)) & 0x5555_5555_5555_5555 | (1u64 << (bits - 1)),
+            ];
+            for v in values {
+                let bytes = enc(v);
+                assert_eq!(bytes.len(), len, "{v:#x}");
+                for junk in [0x00u8, 0xff, 0x80] {
+                    let mut padded = bytes.clone();
+                    padded.extend(std::iter::repeat_n(junk, 12));
+                    assert_eq!(decode(&padded).unwrap(), (v, len), "{v:#x} junk {junk:#x}");
+                    assert_eq!(decode_multi(&padded), (v, len));
+                }
+                assert_eq!(decode(&bytes).unwrap(), (v, len));
+                assert_eq!(decode_multi(&bytes), (v, len));
+                for cut in 0..len {
+                    assert_eq!(
+                        decode(&bytes[..cut]).unwrap_err().kind(),
+                        DecodeErrorKind::Truncated,
+                        "{v:#x} cut at {cut}"
+                    );
+                    assert_eq!(decode_multi(&bytes[..cut]), (0, 0));
+                }
+            }
+        }
+    }
+
+    /// A tenth byte above 1: overflow when its continuation bit is clear, too long when set;
+    /// the same with ten bytes available and with more (the word-at-a-time path).
+    #[test]
+    fn tenth_byte_above_one() {
+        for tenth in 2..=0xffu8 {
+            let mut bytes = vec![0xff; 9];
+            bytes.push(tenth);
+            let expected = if tenth < 0x80 {
+                DecodeErrorKind::VarintOverflow
+            } else {
+                DecodeErrorKind::VarintTooLong
+            };
+            assert_eq!(decode(&bytes).unwrap_err().kind(), expected, "{tenth:#x}");
+            assert_eq!(decode_multi(&bytes), (0, 0));
+            bytes.extend_from_slice(&[0, 0, 0]);
+            assert_eq!(decode(&bytes).unwrap_err().kind(), expected, "{tenth:#x}");
+            assert_eq!(decode_multi(&bytes), (0, 0));
+        }
     }
 
     #[test]
