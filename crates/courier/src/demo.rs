@@ -1,9 +1,10 @@
 //! `courier demo`: what Courier does, shown with real numbers and checked as it runs.
 //!
-//! A route guide server on a loopback port and a client on one channel: the four kinds of call
-//! through generated stubs, many concurrent calls multiplexed on one connection (streams and
+//! A route guide server on a loopback port and a client on one channel, over mTLS with
+//! certificates made for the run (courier-tls; both sides verify each other and the demo
+//! prints who they verified): the four kinds of call through generated stubs, many concurrent calls multiplexed on one connection (streams and
 //! connections counted), header compression read off the connection's own frames
-//! ([`crate::wiretap`]), then the codec: one message as JSON and protobuf, and its guarantees
+//! ([`crate::wiretap`], which sits above TLS and reads the decrypted HTTP/2 bytes), then the codec: one message as JSON and protobuf, and its guarantees
 //! (round trip, unknown fields kept, zero-copy bytes, errors that name the field). The codec
 //! part uses hand-written `Message` impls of two versions of `RouteNote`, exactly what
 //! generated code looks like, to show an old reader keeping a newer field.
@@ -18,7 +19,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use courier::rpc::{BoxFuture, BoxIo, Connector, Stream};
+use courier::rpc::{BoxFuture, BoxIo, Connector, Extensions, Stream};
+use courier::tls::dev::DevPki;
+use courier::tls::{ClientTls, PeerIdentity, ServerTls};
 use courier::{Channel, Server};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -219,24 +222,53 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
-/// Connects over TCP through a [`Tap`], counting connections.
+/// Connects over TCP and TLS, then through a [`Tap`] (above TLS: it reads the decrypted
+/// HTTP/2 frames), counting connections and noting whom the handshake verified.
 struct TapConnector {
+    tls: ClientTls,
     tap: Arc<Mutex<Tap>>,
     connections: Arc<AtomicUsize>,
+    verified: Arc<Mutex<Option<Verified>>>,
+}
+
+/// What the client's handshake settled.
+struct Verified {
+    server: PeerIdentity,
+    version: String,
+    alpn: String,
 }
 
 impl Connector for TapConnector {
     fn connect(
         &self,
         addr: SocketAddr,
-        _authority: &str,
+        authority: &str,
     ) -> BoxFuture<'static, std::io::Result<BoxIo>> {
         let tap = self.tap.clone();
         let connections = self.connections.clone();
+        let verified = self.verified.clone();
+        let tls = self.tls.clone();
+        let host = courier::tls::host_of(authority).to_owned();
         Box::pin(async move {
             let s = TcpStream::connect(addr).await?;
             s.set_nodelay(true)?;
+            let s = tls.connect(s, &host).await?;
             connections.fetch_add(1, Ordering::Relaxed);
+            if let Some(server) = s.server_identity() {
+                let conn = s.get_ref().1;
+                let version = match conn.protocol_version() {
+                    Some(courier::tls::rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
+                    Some(courier::tls::rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_owned(),
+                    v => format!("{v:?}"),
+                };
+                let alpn =
+                    String::from_utf8_lossy(conn.alpn_protocol().unwrap_or_default()).into_owned();
+                *verified.lock().unwrap_or_else(|p| p.into_inner()) = Some(Verified {
+                    server,
+                    version,
+                    alpn,
+                });
+            }
             Ok(Box::new(Tapped::new(s, tap)) as BoxIo)
         })
     }
@@ -257,6 +289,24 @@ const CONCURRENT_CALLS: usize = 2000;
 
 async fn rpc() -> Result<(), String> {
     let io = |e: std::io::Error| e.to_string();
+    let tls_err = |e: courier::tls::Error| e.to_string();
+    // Certificates for this run: a CA, a server certificate for localhost / 127.0.0.1 and a
+    // client certificate with a SPIFFE ID, all in memory.
+    let pki = DevPki::builder()
+        .server_sans(["localhost", "127.0.0.1"])
+        .client_spiffe_id("spiffe://courier.test/demo-client")
+        .build()
+        .map_err(tls_err)?;
+    let server_tls = ServerTls::builder()
+        .identity(pki.server_identity())
+        .client_ca(pki.roots())
+        .build()
+        .map_err(tls_err)?;
+    let client_tls = ClientTls::builder()
+        .roots(pki.roots())
+        .identity(pki.client_identity())
+        .build()
+        .map_err(tls_err)?;
     // The server: routeguide.RouteGuide on a loopback port, counting the connections it accepts.
     let listener = TcpListener::bind("127.0.0.1:0").await.map_err(io)?;
     let addr = listener.local_addr().map_err(io)?;
@@ -270,14 +320,27 @@ async fn rpc() -> Result<(), String> {
             .build(),
     );
     let accepted = Arc::new(AtomicUsize::new(0));
+    let client_seen: Arc<Mutex<Option<PeerIdentity>>> = Arc::default();
     let server_task = tokio::spawn({
         let accepted = accepted.clone();
+        let client_seen = client_seen.clone();
         async move {
             while let Ok((io, peer)) = listener.accept().await {
                 let _ = io.set_nodelay(true);
                 accepted.fetch_add(1, Ordering::Relaxed);
                 let server = server.clone();
-                tokio::spawn(async move { server.serve_connection(io, Some(peer)).await });
+                let (tls, client_seen) = (server_tls.clone(), client_seen.clone());
+                tokio::spawn(async move {
+                    // The TLS handshake (the client must present a certificate from our CA),
+                    // then HTTP/2 with the client's verified identity attached for handlers.
+                    let Ok(s) = tls.accept(io).await else { return };
+                    let mut ext = Extensions::new();
+                    if let Some(id) = s.peer_identity() {
+                        *client_seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(id.clone());
+                        ext.insert(id.clone());
+                    }
+                    server.serve_connection_with(s, Some(peer), ext).await
+                });
             }
         }
     });
@@ -285,14 +348,20 @@ async fn rpc() -> Result<(), String> {
     // The client: one channel, its connection tapped to count frames and read header blocks.
     let tap = Tap::client();
     let connections = Arc::new(AtomicUsize::new(0));
-    let channel = Channel::builder(addr.to_string())
+    let verified = Arc::new(Mutex::new(None));
+    let channel = Channel::builder(format!("localhost:{}", addr.port()))
         .connector(TapConnector {
+            tls: client_tls,
             tap: tap.clone(),
             connections: connections.clone(),
+            verified: verified.clone(),
         })
         .build();
     let client = RouteGuideClient::new(channel.clone());
-    println!("server: routeguide.RouteGuide on {addr}; client: one Channel to it");
+    println!(
+        "server: routeguide.RouteGuide on {addr}; client: one Channel to it, over mTLS \
+         (certificates made for this run)"
+    );
 
     section(
         1,
@@ -312,6 +381,30 @@ async fn rpc() -> Result<(), String> {
         f.name,
         ms(t.elapsed())
     );
+    {
+        let v = verified.lock().unwrap_or_else(|p| p.into_inner());
+        let c = client_seen.lock().unwrap_or_else(|p| p.into_inner());
+        let (Some(v), Some(c)) = (v.as_ref(), c.as_ref()) else {
+            return Err(
+                "property does not hold: both sides of the mTLS handshake verified a peer".into(),
+            );
+        };
+        check(
+            v.alpn == "h2" && c.spiffe_id() == Some("spiffe://courier.test/demo-client"),
+            "mTLS: ALPN h2, and the server verified the client's SPIFFE ID",
+        )?;
+        println!(
+            "   mTLS              {}, ALPN {}: the client verified the server as localhost \
+             ({}),",
+            v.version,
+            v.alpn,
+            v.server.subject(),
+        );
+        println!(
+            "                     the server verified the client as {}",
+            c.spiffe_id().unwrap_or(c.subject()),
+        );
+    }
     let t = Instant::now();
     let f = client
         .get_feature(point(41.3200, -73.9853))

@@ -1,10 +1,12 @@
 //! The `courier` command-line tool.
 //!
 //! ```text
-//! courier demo      show the stack at work: a server and a client on loopback, all four
-//!                   kinds of call, multiplexing, header compression, the codec
+//! courier demo      show the stack at work: a server and a client on loopback over mTLS,
+//!                   all four kinds of call, multiplexing, header compression, the codec
+//! courier certs     write a development CA, server and client certificates as PEM files
 //! ```
 
+mod certs;
 mod demo;
 /// The demo's service: `routeguide.RouteGuide`, shared with the `routeguide_server` example.
 #[path = "../examples/routeguide/service.rs"]
@@ -24,16 +26,19 @@ const USAGE: &str = "\
 usage: courier <command>
 
 commands:
-  demo    show Courier at work: a route guide server and client on loopback (all four kinds
-          of call through generated stubs), many calls multiplexed on one connection, header
-          compression measured on the wire, and the protobuf codec (JSON vs protobuf bytes,
-          unknown fields kept, zero-copy bytes, located errors)
+  demo    show Courier at work: a route guide server and client on loopback over mTLS (all
+          four kinds of call through generated stubs), many calls multiplexed on one
+          connection, header compression measured on the wire, and the protobuf codec (JSON vs
+          protobuf bytes, unknown fields kept, zero-copy bytes, located errors)
+  certs   `courier certs DIR [--san NAME]...`: write a development CA, a server and a client
+          certificate with their keys as PEM files (see `courier certs --help`)
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("demo") => demo::run(),
+        Some("certs") => certs::run(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
