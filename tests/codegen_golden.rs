@@ -458,3 +458,164 @@ mod services {
         assert_eq!(got, [0, 1, 2]);
     }
 }
+
+mod extensions {
+    use super::golden::google::protobuf as gp;
+    use super::*;
+    use courier_wire::ext;
+
+    fn limits(min: i64, names: &[&str]) -> p2::Limits {
+        p2::Limits {
+            min: Some(min),
+            names: names.iter().map(|s| (*s).to_owned()).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn typed_get_and_set_round_trip() {
+        let mut m = p2::Everything {
+            req: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(ext::get(&m, &p2::TOP_EXT).unwrap(), None);
+        ext::set(&mut m, &p2::TOP_EXT, &-7);
+        ext::set_repeated(&mut m, &p2::MORE, &[limits(9, &["y"]), limits(10, &[])]);
+        let bytes = m.encode_to_vec();
+        let back = p2::Everything::decode(&bytes[..]).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(ext::get(&back, &p2::TOP_EXT).unwrap(), Some(-7));
+        assert_eq!(
+            ext::get_repeated(&back, &p2::MORE).unwrap(),
+            [limits(9, &["y"]), limits(10, &[])]
+        );
+        // An extension declared inside a message, on another message.
+        let mut l = limits(1, &[]);
+        ext::set(&mut l, &p2::everything::NESTED_EXT, &100);
+        let l = p2::Limits::decode(&l.encode_to_vec()[..]).unwrap();
+        assert_eq!(
+            ext::get(&l, &p2::everything::NESTED_EXT).unwrap(),
+            Some(100)
+        );
+        // The constants carry the .proto names and numbers.
+        assert_eq!(p2::MORE.name(), "courier.features.p2.more");
+        assert_eq!((p2::MORE.number(), p2::MORE.packed()), (151, false));
+        assert_eq!(
+            p2::everything::NESTED_EXT.name(),
+            "courier.features.p2.Everything.nested_ext"
+        );
+    }
+
+    /// Custom options are extensions of descriptor.proto's options messages: courier-idl's
+    /// descriptors, decoded as the golden descriptor types, give them back typed.
+    #[test]
+    fn custom_options_read_typed() {
+        let mut c = courier_idl::Compiler::new();
+        c.include(repo_root().join("tests/data/protos"));
+        let compiled = c.compile(&["courier/features/proto2_all.proto"]).unwrap();
+        let file = compiled
+            .files()
+            .iter()
+            .find(|f| f.name.as_deref() == Some("courier/features/proto2_all.proto"))
+            .unwrap();
+        let file = gp::FileDescriptorProto::decode(&file.encode_to_vec()[..]).unwrap();
+        let options = file.options.as_ref().unwrap();
+        assert_eq!(
+            ext::get(options, &p2::FILE_TAG).unwrap().as_deref(),
+            Some("files AA\u{e9}")
+        );
+        let everything = file
+            .message_type
+            .iter()
+            .find(|m| m.name.as_deref() == Some("Everything"))
+            .unwrap();
+        let options = everything.options.as_ref().unwrap();
+        let mut expected = limits(-5, &["a", "b"]);
+        expected.max = Some(16);
+        expected.inner = Some(Box::new(limits(1, &[])));
+        assert_eq!(ext::get(options, &p2::LIMITS).unwrap(), Some(expected));
+        assert_eq!(ext::get_repeated(options, &p2::TAGS).unwrap(), [1, 2]);
+        let sf = everything
+            .field
+            .iter()
+            .find(|f| f.name.as_deref() == Some("sf"))
+            .unwrap();
+        assert_eq!(
+            ext::get(sf.options.as_ref().unwrap(), &p2::WEIGHT).unwrap(),
+            Some(2.5)
+        );
+    }
+
+    /// Python protobuf reads the extensions Courier wrote, and Courier reads Python's.
+    #[test]
+    fn python_protobuf_round_trip() {
+        let Some(python) = courier_tests::python() else {
+            return;
+        };
+        let root = repo_root();
+        let tmp = std::env::temp_dir().join(format!("courier-ext-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).unwrap();
+        let status = std::process::Command::new(&python)
+            .args(["-m", "grpc_tools.protoc"])
+            .arg(format!("-I{}", root.join("tests/data/protos").display()))
+            .arg(format!("--python_out={}", tmp.display()))
+            .args([
+                "courier/features/proto2_all.proto",
+                "courier/features/proto3_all.proto",
+            ])
+            .status()
+            .expect("run protoc");
+        assert!(status.success(), "protoc failed");
+
+        let mut ours = p2::Everything {
+            req: Some(1),
+            ..Default::default()
+        };
+        ext::set(&mut ours, &p2::TOP_EXT, &-7);
+        ext::set_repeated(
+            &mut ours,
+            &p2::MORE,
+            &[limits(9, &["y", "z"]), limits(10, &[])],
+        );
+        let hex: String = ours
+            .encode_to_vec()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let out = std::process::Command::new(&python)
+            .arg(root.join("tests/peers/ext_peer.py"))
+            .arg(&tmp)
+            .arg(&hex)
+            .output()
+            .expect("run ext_peer.py");
+        let _ = std::fs::remove_dir_all(&tmp);
+        assert!(
+            out.status.success(),
+            "ext_peer.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 3, "{stdout}");
+        // Python read Courier's extensions.
+        assert_eq!(lines[0], "True\t-7\t2\t9:y,z 10:");
+        let unhex = |s: &str| -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        // Courier reads Python's.
+        let theirs = p2::Everything::decode(&unhex(lines[1])[..]).unwrap();
+        assert_eq!(ext::get(&theirs, &p2::TOP_EXT).unwrap(), Some(-42));
+        let mut second = p2::Limits::default();
+        second.inner = Some(Box::new(limits(6, &[])));
+        assert_eq!(
+            ext::get_repeated(&theirs, &p2::MORE).unwrap(),
+            [limits(5, &["x"]), second]
+        );
+        let l = p2::Limits::decode(&unhex(lines[2])[..]).unwrap();
+        assert_eq!(l.min, Some(3));
+        assert_eq!(ext::get(&l, &p2::everything::NESTED_EXT).unwrap(), Some(77));
+    }
+}

@@ -211,6 +211,10 @@ impl<'a> Gen<'a> {
             o.line("");
             self.message(o, m, &scope, &[4, i as i32])?;
         }
+        for (i, x) in file.extension.iter().enumerate() {
+            o.line("");
+            self.extension(o, x, &scope, &[7, i as i32])?;
+        }
         if self.cfg.services {
             for (i, s) in file.service.iter().enumerate() {
                 o.line("");
@@ -816,6 +820,23 @@ impl<'a> Gen<'a> {
         o.line(format!("self.{unknown}.clear();"));
         o.close("}");
         o.close("}");
+        if !m.extension_range.is_empty() {
+            // Extensions live in the unknown fields; `courier_wire::ext` reads and writes them.
+            o.line("");
+            o.open(format!("impl {W}::ext::Extendable for {rust} {{"));
+            o.open(format!(
+                "fn extension_fields(&self) -> &{W}::UnknownFields {{"
+            ));
+            o.line(format!("&self.{unknown}"));
+            o.close("}");
+            o.line("");
+            o.open(format!(
+                "fn extension_fields_mut(&mut self) -> &mut {W}::UnknownFields {{"
+            ));
+            o.line(format!("&mut self.{unknown}"));
+            o.close("}");
+            o.close("}");
+        }
 
         // Accessors and the closed-enum helper.
         let accessors: Vec<&FieldPlan> = fields.iter().filter(|p| has_accessor(p)).collect();
@@ -860,7 +881,11 @@ impl<'a> Gen<'a> {
             .enumerate()
             .filter(|(_, n)| n.options.as_ref().and_then(|o| o.map_entry) != Some(true))
             .collect();
-        if nested_msgs.is_empty() && m.enum_type.is_empty() && oneofs.is_empty() {
+        if nested_msgs.is_empty()
+            && m.enum_type.is_empty()
+            && oneofs.is_empty()
+            && m.extension.is_empty()
+        {
             return Ok(());
         }
         o.line("");
@@ -887,6 +912,13 @@ impl<'a> Gen<'a> {
             first = false;
             self.message(o, n, &inner, &[path, &[3, i as i32]].concat())?;
         }
+        for (i, x) in m.extension.iter().enumerate() {
+            if !first {
+                o.line("");
+            }
+            first = false;
+            self.extension(o, x, &inner, &[path, &[6, i as i32]].concat())?;
+        }
         for one in &oneofs {
             if !first {
                 o.line("");
@@ -907,6 +939,85 @@ impl<'a> Gen<'a> {
             o.close("}");
         }
         o.close("}");
+        Ok(())
+    }
+}
+
+impl Gen<'_> {
+    /// An `extend` field: a typed `courier_wire::ext` constant in the module of its scope
+    /// (`scope`: where it is declared). Group-encoded extensions (proto2 groups, editions'
+    /// `DELIMITED`) get no constant and stay plain unknown fields.
+    fn extension(
+        &self,
+        o: &mut Out,
+        x: &FieldDescriptorProto,
+        scope: &Scope<'_>,
+        path: &[i32],
+    ) -> Result<(), Error> {
+        let name = x.name.as_deref().unwrap_or("");
+        let full = format!("{}.{name}", scope.full);
+        let full = full.trim_start_matches('.');
+        let number = x.number.unwrap_or(0);
+        let extendee = x.extendee.as_deref().unwrap_or("");
+        let features = scope
+            .features
+            .merge(x.options.as_ref().and_then(|o| o.features.as_ref()));
+        let target = self
+            .index
+            .get(extendee)
+            .ok_or_else(|| Error::new(format!("{full}: unknown extendee {extendee}")))?;
+        let target = target.path.relative_to(&scope.modules);
+        let t = x.r#type.unwrap_or(0);
+        let type_name = x.type_name.as_deref().unwrap_or("");
+        let (kind, packable) = if let Some(sc) = scalar(t) {
+            (format!("{F}::kind::{}", sc.kind), sc.packable)
+        } else if t == 11 && !features.delimited {
+            let info = self
+                .index
+                .get(type_name)
+                .ok_or_else(|| Error::new(format!("{full}: unknown type {type_name}")))?;
+            (
+                format!(
+                    "{F}::kind::Message<{}>",
+                    info.path.relative_to(&scope.modules)
+                ),
+                false,
+            )
+        } else {
+            o.line(format!(
+                "// extension `{full}` (field {number} of `{}`) is group-encoded: it stays in \
+                 the unknown fields, untyped.",
+                extendee.trim_start_matches('.')
+            ));
+            return Ok(());
+        };
+        let decl = field_decl(x, type_name);
+        let mut doc = scope.comments.doc(path);
+        if !doc.is_empty() {
+            doc.push(String::new());
+        }
+        doc.push(format!(
+            "`extend {} {{ {decl}; }}`: read and write it with `courier_wire::ext`.",
+            extendee.trim_start_matches('.')
+        ));
+        o.doc(&doc);
+        let konst = names::snake(name).to_uppercase();
+        if x.label == Some(3) {
+            let packed = packable
+                && x.options
+                    .as_ref()
+                    .and_then(|o| o.packed)
+                    .unwrap_or(features.packed);
+            o.line(format!(
+                "pub const {konst}: {W}::ext::RepeatedExtension<{target}, {kind}> = \
+                 {W}::ext::RepeatedExtension::new({number}, {full:?}, {packed});"
+            ));
+        } else {
+            o.line(format!(
+                "pub const {konst}: {W}::ext::Extension<{target}, {kind}> = \
+                 {W}::ext::Extension::new({number}, {full:?});"
+            ));
+        }
         Ok(())
     }
 }

@@ -11,9 +11,16 @@
 //! `message_encoding`) are resolved per field. `.proto` comments become doc comments.
 //!
 //! What it does not do: no parsing of `.proto` files (courier-idl does that; [`Builder`]
-//! drives both), no JSON or text format, no reflection; extensions are kept as unknown
-//! fields (no typed accessors yet); `utf8_validation = NONE` strings are still checked
-//! (a Rust `String` must hold UTF-8).
+//! drives both), no JSON or text format, no reflection; group-encoded extensions (proto2
+//! `extend` groups, editions `DELIMITED`) stay untyped unknown fields;
+//! `utf8_validation = NONE` strings are still checked (a Rust `String` must hold UTF-8).
+//!
+//! Extensions: a message with extension ranges implements `courier_wire::ext::Extendable`, and
+//! every other `extend` field becomes a typed constant (`pub const WEIGHT:
+//! courier_wire::ext::Extension<FieldOptions, kind::Double>`, `RepeatedExtension` when
+//! repeated) in the module of the scope that declares it; `courier_wire::ext::{get, set,
+//! get_repeated, set_repeated, clear}` read and write the value, which is stored in the
+//! extended message's unknown fields (so custom options read typed from descriptors).
 //!
 //! Generated code needs `courier-wire` and `bytes` as dependencies (and `courier-types` for
 //! the well-known types). One file is generated per proto package; the packages nest as

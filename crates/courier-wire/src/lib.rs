@@ -7,7 +7,8 @@
 //! over contiguous input; `bytes` fields decoded from [`bytes::Bytes`] are zero-copy slices of
 //! it. Bad input gives a [`DecodeError`] naming the message and field path, never a panic;
 //! nesting is bounded by [`DecodeOptions`] (default 100) and length prefixes are checked
-//! against the remaining input before anything is allocated.
+//! against the remaining input before anything is allocated. Extensions are typed views
+//! ([`ext`]) onto records kept in the extended message's unknown fields.
 //!
 //! What it does not do: no `.proto` parsing or code generation (`courier-idl`,
 //! `courier-codegen`), no JSON or text format, no reflection, no I/O.
@@ -68,6 +69,7 @@
 mod decoder;
 mod encoder;
 mod error;
+pub mod ext;
 pub mod field;
 mod message;
 mod unknown;
@@ -80,6 +82,7 @@ pub mod testing;
 pub use decoder::{DEFAULT_RECURSION_LIMIT, DecodeOptions, Decoder};
 pub use encoder::Encoder;
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
+pub use ext::Extendable;
 pub use message::Message;
 pub use unknown::{UnknownField, UnknownFields, UnknownFieldsIter, UnknownValue};
 pub use wire::{MAX_FIELD_NUMBER, MIN_FIELD_NUMBER, Tag, WireType, key_len};

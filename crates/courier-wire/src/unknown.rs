@@ -72,6 +72,41 @@ impl UnknownFields {
         Ok(())
     }
 
+    /// Whether a record of field `number` was captured.
+    pub fn contains(&self, number: u32) -> bool {
+        self.iter().any(|f| f.number() == number)
+    }
+
+    /// Removes every captured record of field `number` (the others keep their bytes and
+    /// order).
+    pub fn remove(&mut self, number: u32) {
+        if !self.contains(number) {
+            return;
+        }
+        let mut kept = Vec::with_capacity(self.raw.len());
+        let mut dec = Decoder::with_options(
+            &self.raw,
+            &DecodeOptions::new().with_recursion_limit(u32::MAX),
+        );
+        while !dec.is_empty() {
+            dec.field_start_here();
+            // Captured records were validated on the way in.
+            let Ok(tag) = dec.read_tag() else { break };
+            let Ok(record) = dec.skip_field(tag) else {
+                break;
+            };
+            if tag.field_number() != number {
+                kept.extend_from_slice(record);
+            }
+        }
+        self.raw = kept;
+    }
+
+    /// Appends records this crate just encoded (so known to parse).
+    pub(crate) fn push_encoded(&mut self, records: &[u8]) {
+        self.raw.extend_from_slice(records);
+    }
+
     /// Parses the captured records for inspection.
     pub fn iter(&self) -> UnknownFieldsIter<'_> {
         UnknownFieldsIter {

@@ -67,6 +67,16 @@ impl ::courier_wire::Message for Limits {
     }
 }
 
+impl ::courier_wire::ext::Extendable for Limits {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl Limits {
     /// `min`, or its default when unset.
     pub fn min(&self) -> i64 {
@@ -291,6 +301,16 @@ impl ::courier_wire::Message for Everything {
         self.result = ::core::option::Option::None;
         self.choice = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for Everything {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -653,6 +673,9 @@ pub mod everything {
         }
     }
 
+    /// `extend courier.features.p2.Limits { int32 nested_ext = 100; }`: read and write it with `courier_wire::ext`.
+    pub const NESTED_EXT: ::courier_wire::ext::Extension<super::Limits, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(100, "courier.features.p2.Everything.nested_ext");
+
     /// `oneof choice`.
     #[derive(Clone, PartialEq, Debug)]
     pub enum Choice {
@@ -716,6 +739,26 @@ impl ExtGroup {
         self.a.unwrap_or(0_i32)
     }
 }
+
+/// `extend google.protobuf.FileOptions { string file_tag = 50001; }`: read and write it with `courier_wire::ext`.
+pub const FILE_TAG: ::courier_wire::ext::Extension<super::super::super::google::protobuf::FileOptions, ::courier_wire::field::kind::String> = ::courier_wire::ext::Extension::new(50001, "courier.features.p2.file_tag");
+
+/// `extend google.protobuf.MessageOptions { courier.features.p2.Limits limits = 50002; }`: read and write it with `courier_wire::ext`.
+pub const LIMITS: ::courier_wire::ext::Extension<super::super::super::google::protobuf::MessageOptions, ::courier_wire::field::kind::Message<Limits>> = ::courier_wire::ext::Extension::new(50002, "courier.features.p2.limits");
+
+/// `extend google.protobuf.MessageOptions { repeated int32 tags = 50003; }`: read and write it with `courier_wire::ext`.
+pub const TAGS: ::courier_wire::ext::RepeatedExtension<super::super::super::google::protobuf::MessageOptions, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::RepeatedExtension::new(50003, "courier.features.p2.tags", false);
+
+/// `extend google.protobuf.FieldOptions { double weight = 50004; }`: read and write it with `courier_wire::ext`.
+pub const WEIGHT: ::courier_wire::ext::Extension<super::super::super::google::protobuf::FieldOptions, ::courier_wire::field::kind::Double> = ::courier_wire::ext::Extension::new(50004, "courier.features.p2.weight");
+
+/// `extend courier.features.p2.Everything { int32 top_ext = 150; }`: read and write it with `courier_wire::ext`.
+pub const TOP_EXT: ::courier_wire::ext::Extension<Everything, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(150, "courier.features.p2.top_ext");
+
+/// `extend courier.features.p2.Everything { repeated courier.features.p2.Limits more = 151; }`: read and write it with `courier_wire::ext`.
+pub const MORE: ::courier_wire::ext::RepeatedExtension<Everything, ::courier_wire::field::kind::Message<Limits>> = ::courier_wire::ext::RepeatedExtension::new(151, "courier.features.p2.more", false);
+
+// extension `courier.features.p2.extgroup` (field 152 of `courier.features.p2.Everything`) is group-encoded: it stays in the unknown fields, untyped.
 
 /// Client stub, server trait and method descriptors of service `courier.features.p2.Things`.
 ///

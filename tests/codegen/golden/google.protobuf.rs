@@ -501,6 +501,16 @@ impl ::courier_wire::Message for FileDescriptorSet {
     }
 }
 
+impl ::courier_wire::ext::Extendable for FileDescriptorSet {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 /// Describes a complete .proto file.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct FileDescriptorProto {
@@ -1095,6 +1105,16 @@ impl ::courier_wire::Message for ExtensionRangeOptions {
         self.features = ::core::option::Option::None;
         self.verification = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for ExtensionRangeOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -2513,6 +2533,16 @@ impl ::courier_wire::Message for FileOptions {
     }
 }
 
+impl ::courier_wire::ext::Extendable for FileOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl FileOptions {
     /// `java_package`, or its default when unset.
     pub fn java_package(&self) -> &str {
@@ -2838,6 +2868,16 @@ impl ::courier_wire::Message for MessageOptions {
     }
 }
 
+impl ::courier_wire::ext::Extendable for MessageOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl MessageOptions {
     /// `message_set_wire_format`, or `[default = false]` when unset.
     pub fn message_set_wire_format(&self) -> bool {
@@ -3109,6 +3149,16 @@ impl ::courier_wire::Message for FieldOptions {
         self.feature_support = ::core::option::Option::None;
         self.uninterpreted_option.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for FieldOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -3745,6 +3795,16 @@ impl ::courier_wire::Message for OneofOptions {
     }
 }
 
+impl ::courier_wire::ext::Extendable for OneofOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 /// `google.protobuf.EnumOptions`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOptions {
@@ -3837,6 +3897,16 @@ impl ::courier_wire::Message for EnumOptions {
         self.features = ::core::option::Option::None;
         self.uninterpreted_option.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for EnumOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -3948,6 +4018,16 @@ impl ::courier_wire::Message for EnumValueOptions {
     }
 }
 
+impl ::courier_wire::ext::Extendable for EnumValueOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl EnumValueOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4028,6 +4108,16 @@ impl ::courier_wire::Message for ServiceOptions {
         self.deprecated = ::core::option::Option::None;
         self.uninterpreted_option.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for ServiceOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -4122,6 +4212,16 @@ impl ::courier_wire::Message for MethodOptions {
         self.features = ::core::option::Option::None;
         self.uninterpreted_option.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for MethodOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -4594,6 +4694,16 @@ impl ::courier_wire::Message for FeatureSet {
         self.default_symbol_visibility = ::core::option::Option::None;
         self.enforce_proto_limits = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for FeatureSet {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -5585,6 +5695,16 @@ impl ::courier_wire::Message for SourceCodeInfo {
     fn clear(&mut self) {
         self.location.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for SourceCodeInfo {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 

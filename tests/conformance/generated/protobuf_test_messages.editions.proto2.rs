@@ -1226,6 +1226,16 @@ impl ::courier_wire::Message for TestAllTypesProto2 {
     }
 }
 
+impl ::courier_wire::ext::Extendable for TestAllTypesProto2 {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl TestAllTypesProto2 {
     /// `optional_int32`, or its default when unset.
     pub fn optional_int32(&self) -> i32 {
@@ -1786,6 +1796,16 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_wire::ext::Extendable for MessageSetCorrect {
+        fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+            &self.unknown_fields
+        }
+
+        fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+            &mut self.unknown_fields
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct MessageSetCorrectExtension1 {
@@ -1838,6 +1858,12 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    /// The types nested in [`MessageSetCorrectExtension1`].
+    pub mod message_set_correct_extension1 {
+        /// `extend protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1 message_set_extension = 1547769; }`: read and write it with `courier_wire::ext`.
+        pub const MESSAGE_SET_EXTENSION: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::MessageSetCorrectExtension1>> = ::courier_wire::ext::Extension::new(1547769, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1.message_set_extension");
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct MessageSetCorrectExtension2 {
@@ -1888,6 +1914,12 @@ pub mod test_all_types_proto2 {
         pub fn i(&self) -> i32 {
             self.i.unwrap_or(0_i32)
         }
+    }
+
+    /// The types nested in [`MessageSetCorrectExtension2`].
+    pub mod message_set_correct_extension2 {
+        /// `extend protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2 message_set_extension = 4135312; }`: read and write it with `courier_wire::ext`.
+        pub const MESSAGE_SET_EXTENSION: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::MessageSetCorrectExtension2>> = ::courier_wire::ext::Extension::new(4135312, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2.message_set_extension");
     }
 
     /// `protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof`.
@@ -1963,6 +1995,9 @@ pub mod test_all_types_proto2 {
 
     /// The types nested in [`ExtensionWithOneof`].
     pub mod extension_with_oneof {
+        /// `extend protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof extension_with_oneof = 123456789; }`: read and write it with `courier_wire::ext`.
+        pub const EXTENSION_WITH_ONEOF: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::ExtensionWithOneof>> = ::courier_wire::ext::Extension::new(123456789, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof");
+
         /// `oneof oneof_field`.
         #[derive(Clone, PartialEq, Debug)]
         pub enum OneofField {
@@ -2850,6 +2885,16 @@ impl ::courier_wire::Message for TestAllRequiredTypesProto2 {
     }
 }
 
+impl ::courier_wire::ext::Extendable for TestAllRequiredTypesProto2 {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl TestAllRequiredTypesProto2 {
     /// `required_int32`, or its default when unset.
     pub fn required_int32(&self) -> i32 {
@@ -3263,6 +3308,16 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_wire::ext::Extendable for MessageSetCorrect {
+        fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+            &self.unknown_fields
+        }
+
+        fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+            &mut self.unknown_fields
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct MessageSetCorrectExtension1 {
@@ -3315,6 +3370,12 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    /// The types nested in [`MessageSetCorrectExtension1`].
+    pub mod message_set_correct_extension1 {
+        /// `extend protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1 message_set_extension = 1547769; }`: read and write it with `courier_wire::ext`.
+        pub const MESSAGE_SET_EXTENSION: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::MessageSetCorrectExtension1>> = ::courier_wire::ext::Extension::new(1547769, "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension");
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct MessageSetCorrectExtension2 {
@@ -3365,6 +3426,12 @@ pub mod test_all_required_types_proto2 {
         pub fn i(&self) -> i32 {
             self.i.unwrap_or(0_i32)
         }
+    }
+
+    /// The types nested in [`MessageSetCorrectExtension2`].
+    pub mod message_set_correct_extension2 {
+        /// `extend protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2 message_set_extension = 4135312; }`: read and write it with `courier_wire::ext`.
+        pub const MESSAGE_SET_EXTENSION: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::MessageSetCorrectExtension2>> = ::courier_wire::ext::Extension::new(4135312, "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension");
     }
 }
 
@@ -3667,3 +3734,8 @@ pub mod test_large_oneof {
         A5(A5),
     }
 }
+
+/// `extend protobuf_test_messages.editions.proto2.TestAllTypesProto2 { int32 extension_int32 = 120; }`: read and write it with `courier_wire::ext`.
+pub const EXTENSION_INT32: ::courier_wire::ext::Extension<TestAllTypesProto2, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(120, "protobuf_test_messages.editions.proto2.extension_int32");
+
+// extension `protobuf_test_messages.editions.proto2.groupfield` (field 121 of `protobuf_test_messages.editions.proto2.TestAllTypesProto2`) is group-encoded: it stays in the unknown fields, untyped.

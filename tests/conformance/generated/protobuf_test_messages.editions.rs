@@ -922,6 +922,16 @@ impl ::courier_wire::Message for TestAllTypesEdition2023 {
     }
 }
 
+impl ::courier_wire::ext::Extendable for TestAllTypesEdition2023 {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl TestAllTypesEdition2023 {
     /// `optional_int32`, or its default when unset.
     pub fn optional_int32(&self) -> i32 {
@@ -1335,3 +1345,10 @@ impl GroupLikeType {
         self.c.unwrap_or(0_i32)
     }
 }
+
+/// `extend protobuf_test_messages.editions.TestAllTypesEdition2023 { int32 extension_int32 = 120; }`: read and write it with `courier_wire::ext`.
+pub const EXTENSION_INT32: ::courier_wire::ext::Extension<TestAllTypesEdition2023, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(120, "protobuf_test_messages.editions.extension_int32");
+
+// extension `protobuf_test_messages.editions.groupliketype` (field 121 of `protobuf_test_messages.editions.TestAllTypesEdition2023`) is group-encoded: it stays in the unknown fields, untyped.
+
+// extension `protobuf_test_messages.editions.delimited_ext` (field 122 of `protobuf_test_messages.editions.TestAllTypesEdition2023`) is group-encoded: it stays in the unknown fields, untyped.

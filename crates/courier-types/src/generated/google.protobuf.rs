@@ -769,6 +769,16 @@ impl ::courier_wire::Message for FileDescriptorSet {
     }
 }
 
+impl ::courier_wire::ext::Extendable for FileDescriptorSet {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 /// Describes a complete .proto file.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct FileDescriptorProto {
@@ -1363,6 +1373,16 @@ impl ::courier_wire::Message for ExtensionRangeOptions {
         self.features = ::core::option::Option::None;
         self.verification = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for ExtensionRangeOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -2781,6 +2801,16 @@ impl ::courier_wire::Message for FileOptions {
     }
 }
 
+impl ::courier_wire::ext::Extendable for FileOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl FileOptions {
     /// `java_package`, or its default when unset.
     pub fn java_package(&self) -> &str {
@@ -3106,6 +3136,16 @@ impl ::courier_wire::Message for MessageOptions {
     }
 }
 
+impl ::courier_wire::ext::Extendable for MessageOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl MessageOptions {
     /// `message_set_wire_format`, or `[default = false]` when unset.
     pub fn message_set_wire_format(&self) -> bool {
@@ -3377,6 +3417,16 @@ impl ::courier_wire::Message for FieldOptions {
         self.feature_support = ::core::option::Option::None;
         self.uninterpreted_option.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for FieldOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -4013,6 +4063,16 @@ impl ::courier_wire::Message for OneofOptions {
     }
 }
 
+impl ::courier_wire::ext::Extendable for OneofOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 /// `google.protobuf.EnumOptions`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOptions {
@@ -4105,6 +4165,16 @@ impl ::courier_wire::Message for EnumOptions {
         self.features = ::core::option::Option::None;
         self.uninterpreted_option.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for EnumOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -4216,6 +4286,16 @@ impl ::courier_wire::Message for EnumValueOptions {
     }
 }
 
+impl ::courier_wire::ext::Extendable for EnumValueOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
+    }
+}
+
 impl EnumValueOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4296,6 +4376,16 @@ impl ::courier_wire::Message for ServiceOptions {
         self.deprecated = ::core::option::Option::None;
         self.uninterpreted_option.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for ServiceOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -4390,6 +4480,16 @@ impl ::courier_wire::Message for MethodOptions {
         self.features = ::core::option::Option::None;
         self.uninterpreted_option.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for MethodOptions {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -4862,6 +4962,16 @@ impl ::courier_wire::Message for FeatureSet {
         self.default_symbol_visibility = ::core::option::Option::None;
         self.enforce_proto_limits = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for FeatureSet {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
@@ -5853,6 +5963,16 @@ impl ::courier_wire::Message for SourceCodeInfo {
     fn clear(&mut self) {
         self.location.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_wire::ext::Extendable for SourceCodeInfo {
+    fn extension_fields(&self) -> &::courier_wire::UnknownFields {
+        &self.unknown_fields
+    }
+
+    fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
+        &mut self.unknown_fields
     }
 }
 
