@@ -323,7 +323,12 @@ def main():
     host = common.flag(argv, "server_host", "127.0.0.1")
     port = common.flag(argv, "server_port")
     options = [("grpc.max_receive_message_length", 16 << 20)]
-    with grpc.insecure_channel(f"{host}:{port}", options=options) as channel:
+    creds, tls_options = common.tls_client(argv)
+    if creds is None:
+        channel = grpc.insecure_channel(f"{host}:{port}", options=options)
+    else:
+        channel = grpc.secure_channel(f"{host}:{port}", creds, options=options + tls_options)
+    with channel:
         stub = test_pb2_grpc.TestServiceStub(channel)
         stub._courier_channel = channel
         try:

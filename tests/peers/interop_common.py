@@ -57,3 +57,56 @@ def flag(argv, name, default=None):
         if arg.startswith(f"--{name}="):
             return arg.split("=", 1)[1]
     return default
+
+
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def tls_client(argv):
+    """Channel credentials and options from the TLS flags, or (None, []) without --use_tls=true.
+
+    Flags: --use_tls=true --ca_file=PEM [--server_host_override=NAME], and for mTLS
+    --client_cert_file=PEM --client_key_file=PEM.
+    """
+    import grpc  # noqa: PLC0415
+
+    if flag(argv, "use_tls", "false") != "true":
+        return None, []
+    ca = flag(argv, "ca_file")
+    if ca is None:
+        sys.exit("--use_tls needs --ca_file (grpc's test CA is not bundled)")
+    cert, key = flag(argv, "client_cert_file"), flag(argv, "client_key_file")
+    creds = grpc.ssl_channel_credentials(
+        root_certificates=_read(ca),
+        private_key=_read(key) if key else None,
+        certificate_chain=_read(cert) if cert else None,
+    )
+    options = []
+    override = flag(argv, "server_host_override")
+    if override:
+        options.append(("grpc.ssl_target_name_override", override))
+        options.append(("grpc.default_authority", override))
+    return creds, options
+
+
+def tls_server(argv):
+    """Server credentials from the TLS flags, or None without --use_tls=true.
+
+    Flags: --use_tls=true --cert_file=PEM --key_file=PEM, and for mTLS --client_ca_file=PEM
+    (client certificates required).
+    """
+    import grpc  # noqa: PLC0415
+
+    if flag(argv, "use_tls", "false") != "true":
+        return None
+    cert, key = flag(argv, "cert_file"), flag(argv, "key_file")
+    if cert is None or key is None:
+        sys.exit("--use_tls needs --cert_file and --key_file")
+    client_ca = flag(argv, "client_ca_file")
+    return grpc.ssl_server_credentials(
+        [(_read(key), _read(cert))],
+        root_certificates=_read(client_ca) if client_ca else None,
+        require_client_auth=client_ca is not None,
+    )

@@ -116,7 +116,11 @@ def main():
         ],
     )
     test_pb2_grpc.add_TestServiceServicer_to_server(TestService(), server)
-    bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    creds = common.tls_server(sys.argv[1:])
+    if creds is None:
+        bound = server.add_insecure_port(f"127.0.0.1:{port}")
+    else:
+        bound = server.add_secure_port(f"127.0.0.1:{port}", creds)
     server.start()
     print(f"listening {bound}", flush=True)
     server.wait_for_termination()

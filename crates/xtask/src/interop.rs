@@ -6,6 +6,13 @@
 //! @grpc/grpc-js (`tests/peers/node/interop_{server,client}.js`). Every client speaks the standard
 //! flags (`--server_host --server_port --test_case`), every server `--port`.
 //!
+//! `--tls` and `--mtls` run the matrix over TLS (the client verifies the server) and mTLS (the
+//! server requires a client certificate too), with certificates `courier certs` writes into
+//! `$CARGO_TARGET_DIR/interop/certs-{tls,mtls}/` (server names `localhost`, `127.0.0.1` and
+//! [`SERVER_NAME`], which every client verifies through `--server_host_override`). Servers get
+//! `--use_tls=true --cert_file --key_file [--client_ca_file]`, clients `--use_tls=true
+//! --ca_file --server_host_override [--client_cert_file --client_key_file]`.
+//!
 //! The default matrix is Courier → Courier, Courier → grpcio, grpcio → Courier, grpc-js →
 //! Courier, Courier → grpc-js; `--pairs python-node,node-python` picks others (the peers against
 //! each other check the harness and the peers themselves). xtask starts every server on a
@@ -62,6 +69,92 @@ const DEFAULT_PAIRS: &[(Impl, Impl)] = &[
 const CASE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a server may take to accept connections after it starts.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The name in the servers' certificates that clients verify (`--server_host_override`).
+const SERVER_NAME: &str = "interop.courier.test";
+
+/// What protects the connections of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Security {
+    Plaintext,
+    /// TLS: clients verify the server.
+    Tls,
+    /// mTLS: the server requires client certificates from the CA too.
+    Mtls,
+}
+
+impl Security {
+    fn label(self) -> &'static str {
+        match self {
+            Security::Plaintext => "",
+            Security::Tls => " over TLS",
+            Security::Mtls => " over mTLS",
+        }
+    }
+}
+
+/// The certificates of a TLS run and the flags that hand them to servers and clients.
+#[derive(Debug, Default)]
+struct TlsFlags {
+    server: Vec<String>,
+    client: Vec<String>,
+}
+
+impl TlsFlags {
+    /// Writes certificates with `courier certs` (built by [`run`]) and makes the flags.
+    fn new(security: Security) -> util::Result<TlsFlags> {
+        if security == Security::Plaintext {
+            return Ok(TlsFlags::default());
+        }
+        let name = if security == Security::Mtls {
+            "mtls"
+        } else {
+            "tls"
+        };
+        let dir = log_dir()?.join(format!("certs-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        util::run(
+            Command::new(util::target_dir().join("release/courier"))
+                .args([
+                    "certs".as_ref(),
+                    dir.as_os_str(),
+                    "--san".as_ref(),
+                    "localhost".as_ref(),
+                    "--san".as_ref(),
+                    "127.0.0.1".as_ref(),
+                    "--san".as_ref(),
+                    SERVER_NAME.as_ref(),
+                ])
+                .stdout(Stdio::null()),
+        )?;
+        let file = |f: &str| dir.join(f).display().to_string();
+        let mut flags = TlsFlags {
+            server: vec![
+                "--use_tls=true".into(),
+                format!("--cert_file={}", file("server.pem")),
+                format!("--key_file={}", file("server.key")),
+            ],
+            client: vec![
+                "--use_tls=true".into(),
+                "--use_test_ca=false".into(),
+                format!("--ca_file={}", file("ca.pem")),
+                format!("--server_host_override={SERVER_NAME}"),
+            ],
+        };
+        if security == Security::Mtls {
+            flags
+                .server
+                .push(format!("--client_ca_file={}", file("ca.pem")));
+            flags
+                .client
+                .push(format!("--client_cert_file={}", file("client.pem")));
+            flags
+                .client
+                .push(format!("--client_key_file={}", file("client.key")));
+        }
+        Ok(flags)
+    }
+}
 
 /// An implementation in the matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,16 +237,29 @@ fn not_yet(client: Impl, server: Impl, case: &str) -> Option<&'static str> {
 
 /// The CI step: the default matrix, every case, 0 failures.
 pub(crate) fn ci() -> util::Result {
-    run(DEFAULT_PAIRS, CASES)
+    run(DEFAULT_PAIRS, CASES, Security::Plaintext)
 }
 
-/// Entry point: `cargo xtask interop [--pairs C-S,...] [--cases a,b,...]`.
+/// The CI step over TLS: the default matrix, every case, 0 failures.
+pub(crate) fn ci_tls() -> util::Result {
+    run(DEFAULT_PAIRS, CASES, Security::Tls)
+}
+
+/// The CI step over mTLS: the default matrix, every case, 0 failures.
+pub(crate) fn ci_mtls() -> util::Result {
+    run(DEFAULT_PAIRS, CASES, Security::Mtls)
+}
+
+/// Entry point: `cargo xtask interop [--tls | --mtls] [--pairs C-S,...] [--cases a,b,...]`.
 pub(crate) fn main(args: &[String]) -> util::Result {
     let mut pairs: Vec<(Impl, Impl)> = DEFAULT_PAIRS.to_vec();
     let mut cases: Vec<&str> = CASES.to_vec();
+    let mut security = Security::Plaintext;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
+            "--tls" => security = Security::Tls,
+            "--mtls" => security = Security::Mtls,
             "--pairs" => {
                 let list = it.next().ok_or("--pairs needs a value")?;
                 pairs = list
@@ -182,26 +288,41 @@ pub(crate) fn main(args: &[String]) -> util::Result {
             other => return Err(format!("interop: unknown argument `{other}`")),
         }
     }
-    run(&pairs, &cases)
+    run(&pairs, &cases, security)
 }
 
-fn run(pairs: &[(Impl, Impl)], cases: &[&str]) -> util::Result {
+fn run(pairs: &[(Impl, Impl)], cases: &[&str], security: Security) -> util::Result {
     peers::install()?;
-    if pairs
+    if security != Security::Plaintext {
+        // `courier certs` writes the certificates; the interop binaries come in the same build.
+        util::step("interop: build the Courier interop binaries and the courier tool");
+        util::run(util::cargo().args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "courier-interop",
+            "-p",
+            "courier",
+            "--bins",
+        ]))?;
+    } else if pairs
         .iter()
         .any(|(c, s)| *c == Impl::Courier || *s == Impl::Courier)
     {
         util::step("interop: build the Courier interop binaries");
         util::run(util::cargo().args(["build", "--release", "--locked", "-p", "courier-interop"]))?;
     }
+    let tls = TlsFlags::new(security)?;
     let start = Instant::now();
     let (mut failed, mut skipped, mut pending, mut fixed) =
         (Vec::new(), 0usize, 0usize, Vec::new());
     for &(client, server) in pairs {
         util::step(&format!(
-            "interop: {} client → {} server",
+            "interop: {} client → {} server{}",
             client.name(),
-            server.name()
+            server.name(),
+            security.label()
         ));
         let port = util::free_port()?;
         let log = log_dir()?.join(format!("{}-server.log", server.name()));
@@ -209,6 +330,7 @@ fn run(pairs: &[(Impl, Impl)], cases: &[&str]) -> util::Result {
             std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let mut cmd = server.command("server");
         cmd.arg(format!("--port={port}"))
+            .args(&tls.server)
             .stdout(Stdio::null())
             .stderr(log_file);
         let mut guard = util::KillOnDrop(
@@ -224,7 +346,7 @@ fn run(pairs: &[(Impl, Impl)], cases: &[&str]) -> util::Result {
                 continue;
             }
             let t = Instant::now();
-            let outcome = run_case(client, port, case);
+            let outcome = run_case(client, port, case, &tls.client);
             let secs = t.elapsed().as_secs_f64();
             let gap = not_yet(client, server, case);
             match (outcome, gap) {
@@ -241,7 +363,12 @@ fn run(pairs: &[(Impl, Impl)], cases: &[&str]) -> util::Result {
                 }
                 (Err(why), None) => {
                     eprintln!("    FAIL {case:<30} {secs:>5.2}s\n{}", indent(&why));
-                    failed.push(format!("{} → {}: {case}", client.name(), server.name()));
+                    failed.push(format!(
+                        "{} → {}{}: {case}",
+                        client.name(),
+                        server.name(),
+                        security.label()
+                    ));
                 }
             }
             if let Ok(Some(status)) = guard.0.try_wait() {
@@ -255,8 +382,9 @@ fn run(pairs: &[(Impl, Impl)], cases: &[&str]) -> util::Result {
         drop(guard);
     }
     let summary = format!(
-        "interop: {} pairs × {} cases, {} failed ({skipped} skipped: the peer lacks the feature; \
+        "interop{}: {} pairs × {} cases, {} failed ({skipped} skipped: the peer lacks the feature; \
          {pending} not yet: Courier lacks it) in {:.0}s",
+        security.label(),
         pairs.len(),
         cases.len(),
         failed.len(),
@@ -277,13 +405,14 @@ fn run(pairs: &[(Impl, Impl)], cases: &[&str]) -> util::Result {
 }
 
 /// Runs one client process for one case, with [`CASE_TIMEOUT`].
-fn run_case(client: Impl, port: u16, case: &str) -> util::Result {
+fn run_case(client: Impl, port: u16, case: &str, tls: &[String]) -> util::Result {
     let mut cmd = client.command("client");
     cmd.args([
         "--server_host=127.0.0.1".to_owned(),
         format!("--server_port={port}"),
         format!("--test_case={case}"),
     ])
+    .args(tls)
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
     let mut child = util::KillOnDrop(cmd.spawn().map_err(|e| format!("start the client: {e}"))?);

@@ -35,10 +35,11 @@ commands:
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   h2-peers               courier-h2 against curl, nghttp, h2load (100k requests), nghttpd, Python h2
-  interop [--pairs C-S,...] [--cases A,...]
+  interop [--tls | --mtls] [--pairs C-S,...] [--cases A,...]
                          gRPC interop matrix: Courier, grpcio and grpc-js clients and servers
                          (default pairs: courier-courier,courier-python,python-courier,
-                         node-courier,courier-node), 0 failures
+                         node-courier,courier-node), 0 failures; --tls/--mtls: over TLS/mTLS
+                         with certificates from `courier certs`
   hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
   protoc-compare [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
@@ -95,6 +96,8 @@ const CI_STEPS: &[Step] = &[
     ("h2 peers", h2_peers_default),
     ("conformance", conformance::run),
     ("interop", interop::ci),
+    ("interop tls", interop::ci_tls),
+    ("interop mtls", interop::ci_mtls),
     ("fuzz smoke", fuzz_smoke),
 ];
 

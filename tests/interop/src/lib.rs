@@ -92,3 +92,59 @@ pub fn flag(args: &[String], name: &str) -> Option<String> {
     }
     None
 }
+
+/// The TLS flags the interop binaries share, read from `args`.
+///
+/// Client: `--use_tls=true`, `--ca_file=PEM` (the roots; `--use_test_ca` alone is refused:
+/// grpc's test CA is not bundled), `--server_host_override=NAME` (the name verified, through
+/// the channel's authority), and for mTLS `--client_cert_file=PEM --client_key_file=PEM`.
+/// Server: `--use_tls=true --cert_file=PEM --key_file=PEM`, and for mTLS
+/// `--client_ca_file=PEM` (client certificates required).
+pub mod tls_flags {
+    use courier::tls::{ClientTls, ServerTls};
+
+    /// Whether `--use_tls=true`.
+    pub fn use_tls(args: &[String]) -> bool {
+        super::flag(args, "use_tls").is_some_and(|v| v == "true")
+    }
+
+    /// The client's TLS config from the flags, or `None` without `--use_tls=true`.
+    pub fn client(args: &[String]) -> Result<Option<ClientTls>, String> {
+        if !use_tls(args) {
+            return Ok(None);
+        }
+        let Some(ca) = super::flag(args, "ca_file") else {
+            return Err("--use_tls needs --ca_file (grpc's test CA is not bundled)".into());
+        };
+        let mut b = ClientTls::builder().ca_file(ca).key_log_from_env();
+        match (
+            super::flag(args, "client_cert_file"),
+            super::flag(args, "client_key_file"),
+        ) {
+            (Some(cert), Some(key)) => b = b.identity_files(cert, key),
+            (None, None) => {}
+            _ => return Err("--client_cert_file and --client_key_file go together".into()),
+        }
+        b.build().map(Some).map_err(|e| e.to_string())
+    }
+
+    /// The server's TLS config from the flags, or `None` without `--use_tls=true`.
+    pub fn server(args: &[String]) -> Result<Option<ServerTls>, String> {
+        if !use_tls(args) {
+            return Ok(None);
+        }
+        let (Some(cert), Some(key)) = (
+            super::flag(args, "cert_file"),
+            super::flag(args, "key_file"),
+        ) else {
+            return Err("--use_tls needs --cert_file and --key_file".into());
+        };
+        let mut b = ServerTls::builder()
+            .identity_files(cert, key)
+            .key_log_from_env();
+        if let Some(ca) = super::flag(args, "client_ca_file") {
+            b = b.client_ca_file(ca);
+        }
+        b.build().map(Some).map_err(|e| e.to_string())
+    }
+}

@@ -17,8 +17,9 @@ const testing = c.load();
 const host = c.flag('server_host', '127.0.0.1');
 const port = c.flag('server_port', '');
 const address = `${host}:${port}`;
-const creds = grpc.credentials.createInsecure();
-const options = { 'grpc.max_receive_message_length': 16 << 20 };
+const tls = c.tlsClient();
+const creds = tls.creds;
+const options = Object.assign({ 'grpc.max_receive_message_length': 16 << 20 }, tls.options);
 const GZIP = 2; // compressionAlgorithms.gzip
 const NO_COMPRESS = 2; // WriteFlags.NoCompress
 

@@ -30,10 +30,52 @@ function flag(name, fallback) {
   return fallback;
 }
 
+// TLS from the flags (client: --use_tls=true --ca_file [--server_host_override]
+// [--client_cert_file --client_key_file]; server: --use_tls=true --cert_file --key_file
+// [--client_ca_file]); insecure without --use_tls=true.
+const fs = require('fs');
+
+function tlsClient() {
+  if (flag('use_tls', 'false') !== 'true') {
+    return { creds: grpc.credentials.createInsecure(), options: {} };
+  }
+  const ca = flag('ca_file');
+  if (!ca) throw new Error("--use_tls needs --ca_file (grpc's test CA is not bundled)");
+  const cert = flag('client_cert_file');
+  const key = flag('client_key_file');
+  const creds = grpc.credentials.createSsl(
+    fs.readFileSync(ca),
+    key ? fs.readFileSync(key) : null,
+    cert ? fs.readFileSync(cert) : null,
+  );
+  const options = {};
+  const override = flag('server_host_override');
+  if (override) {
+    options['grpc.ssl_target_name_override'] = override;
+    options['grpc.default_authority'] = override;
+  }
+  return { creds, options };
+}
+
+function tlsServer() {
+  if (flag('use_tls', 'false') !== 'true') return grpc.ServerCredentials.createInsecure();
+  const cert = flag('cert_file');
+  const key = flag('key_file');
+  if (!cert || !key) throw new Error('--use_tls needs --cert_file and --key_file');
+  const clientCa = flag('client_ca_file');
+  return grpc.ServerCredentials.createSsl(
+    clientCa ? fs.readFileSync(clientCa) : null,
+    [{ private_key: fs.readFileSync(key), cert_chain: fs.readFileSync(cert) }],
+    Boolean(clientCa),
+  );
+}
+
 module.exports = {
   grpc,
   load,
   flag,
+  tlsClient,
+  tlsServer,
   LARGE_REQ: 271828,
   LARGE_RESP: 314159,
   INPUT_SIZES: [27182, 8, 1828, 45904],

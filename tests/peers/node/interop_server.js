@@ -163,7 +163,7 @@ const server = new grpc.Server({
 });
 server.addService(service, handlers);
 const port = c.flag('port', '0');
-server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+server.bindAsync(`127.0.0.1:${port}`, c.tlsServer(), (err, bound) => {
   if (err) {
     console.error(`interop_server.js: ${err.message}`);
     process.exit(1);

@@ -1,6 +1,8 @@
 //! `interop_client --server_host=HOST --server_port=PORT --test_case=CASE`: runs one case of
 //! the gRPC interop test descriptions with Courier's client; exits 0 when it passes, 1 with
-//! the failed assertion on stderr. `--test_case=list` prints the supported cases.
+//! the failed assertion on stderr. `--test_case=list` prints the supported cases. TLS:
+//! `--use_tls=true --ca_file=PEM [--server_host_override=NAME]`, mTLS adds
+//! `--client_cert_file=PEM --client_key_file=PEM` (see `courier_interop::tls_flags`).
 
 use std::process::ExitCode;
 
@@ -25,6 +27,14 @@ async fn main() -> ExitCode {
     let mut builder = Channel::builder(format!("{host}:{port}")).max_recv_message_size(16 << 20);
     if let Some(authority) = courier_interop::flag(&args, "server_host_override") {
         builder = builder.authority(authority);
+    }
+    match courier_interop::tls_flags::client(&args) {
+        Ok(Some(tls)) => builder = builder.connector(courier::tls::TlsConnector::new(tls)),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("interop_client: {e}");
+            return ExitCode::from(2);
+        }
     }
     match client::run(&case, builder.build()).await {
         Ok(()) => {

@@ -1,5 +1,6 @@
 //! `interop_server --port=PORT`: Courier's grpc.testing.TestService interop server on
 //! 127.0.0.1 (`--host` to change it). Prints `listening PORT` once it accepts connections.
+//! TLS: `--use_tls=true --cert_file=PEM --key_file=PEM`, mTLS adds `--client_ca_file=PEM`.
 
 use std::process::ExitCode;
 
@@ -20,10 +21,18 @@ async fn main() -> ExitCode {
         }
     };
     let bound = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    let server = Server::builder()
+    let mut builder = Server::builder()
         .max_recv_message_size(16 << 20)
-        .add_service(TestServiceServer::new(TestServer))
-        .build();
+        .add_service(TestServiceServer::new(TestServer));
+    match courier_interop::tls_flags::server(&args) {
+        Ok(Some(tls)) => builder = builder.acceptor(courier::tls::TlsAcceptor::new(tls)),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("interop_server: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let server = builder.build();
     println!("listening {bound}");
     match server.serve(listener).await {
         Ok(()) => ExitCode::SUCCESS,
