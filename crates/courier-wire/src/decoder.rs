@@ -485,6 +485,13 @@ fn tag_multi(cur: &[u8]) -> (u32, usize) {
             return if raw >= 8 { (raw, 2) } else { (0, 0) };
         }
     }
+    tag_long(cur)
+}
+
+/// [`tag_multi`] for keys of three bytes or more (a tail call, so the two-byte path needs no
+/// stack frame).
+#[inline(never)]
+fn tag_long(cur: &[u8]) -> (u32, usize) {
     let (v, n) = varint::decode_multi_inline(cur);
     if n == 0 || v > u64::from(u32::MAX) || v < 8 {
         return (0, 0);

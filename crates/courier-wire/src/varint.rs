@@ -68,38 +68,58 @@ pub fn decode(input: &[u8]) -> Result<(u64, usize), DecodeError> {
 /// cursor stays in registers.
 #[inline(never)]
 pub(crate) fn decode_multi(input: &[u8]) -> (u64, usize) {
-    decode_multi_inline(input)
+    match input.first_chunk::<MAX_LEN>() {
+        Some(b) => decode10(b, |v, n| (v, n), (0, 0)),
+        // A tail call: the common path above needs no stack frame.
+        None => decode_short(input),
+    }
 }
 
 /// [`decode_multi`] inlined.
 #[inline(always)]
 pub(crate) fn decode_multi_inline(input: &[u8]) -> (u64, usize) {
-    let mut rest = input;
-    match decode_advance(&mut rest) {
-        Some(v) => (v, input.len() - rest.len()),
-        None => (0, 0),
+    match input.first_chunk::<MAX_LEN>() {
+        Some(b) => decode10(b, |v, n| (v, n), (0, 0)),
+        None => decode_short(input),
     }
 }
 
 /// Decodes a varint from the front of `*cur` and advances `*cur` past it; `None` when it is
 /// truncated, longer than ten bytes or overflows a `u64`.
 ///
-/// With ten bytes available there are no bounds checks: one to three bytes are decoded byte by
-/// byte (each exit advances by a constant, so the next read does not wait on a length
-/// computation), longer varints a word at a time.
+/// Each exit of the ten-byte decode advances by a constant (so the next read does not wait on
+/// a length computation).
 #[inline(always)]
 pub(crate) fn decode_advance(cur: &mut &[u8]) -> Option<u64> {
-    let Some(b) = cur.first_chunk::<MAX_LEN>() else {
-        let (v, n) = decode_short(cur);
-        *cur = cur.get(n..)?;
+    let whole: &[u8] = cur;
+    let Some(b) = whole.first_chunk::<MAX_LEN>() else {
+        let (v, n) = decode_short(whole);
+        *cur = whole.get(n..)?;
         return if n == 0 { None } else { Some(v) };
     };
+    decode10(
+        b,
+        |v, n| {
+            *cur = &whole[n..];
+            Some(v)
+        },
+        None,
+    )
+}
+
+/// Decodes a varint from ten available bytes and returns `done(value, length)` (`length` a
+/// constant at each exit once inlined), or `bad` when it is longer than ten bytes or overflows
+/// a `u64`.
+///
+/// No bounds checks: one to three bytes are decoded byte by byte, longer varints a word at a
+/// time.
+#[inline(always)]
+fn decode10<R>(b: &[u8; MAX_LEN], mut done: impl FnMut(u64, usize) -> R, bad: R) -> R {
     // Add each byte whole and subtract its continuation bit afterwards: one op fewer per byte
     // than masking.
     let mut v = u64::from(b[0]);
     if v < 0x80 {
-        *cur = &cur[1..];
-        return Some(v);
+        return done(v, 1);
     }
     macro_rules! step {
         ($i:literal) => {
@@ -107,8 +127,7 @@ pub(crate) fn decode_advance(cur: &mut &[u8]) -> Option<u64> {
             let x = u64::from(b[$i]);
             v += x << (7 * $i);
             if x < 0x80 {
-                *cur = &cur[$i + 1..];
-                return Some(v);
+                return done(v, $i + 1);
             }
         };
     }
@@ -125,22 +144,18 @@ pub(crate) fn decode_advance(cur: &mut &[u8]) -> Option<u64> {
         // The lowest stop bit is bit 8k + 7 of byte k; keep bytes 0..=k (every bit up to and
         // including the lowest set bit of `stops`).
         let len = stops.trailing_zeros() as usize / 8 + 1;
-        let v = compact56(w & (stops ^ (stops - 1)));
-        *cur = &cur[len..];
-        return Some(v);
+        return done(compact56(w & (stops ^ (stops - 1))), len);
     }
     let v = compact56(w) | (u64::from(b8 & 0x7f) << 56);
     if b8 < 0x80 {
-        *cur = &cur[9..];
-        return Some(v);
+        return done(v, 9);
     }
     // The tenth byte carries the single remaining bit (bit 63): anything above 1 is either an
     // eleventh byte or an overflow.
     if b9 > 1 {
-        return None;
+        return bad;
     }
-    *cur = &cur[MAX_LEN..];
-    Some(v | (u64::from(b9) << 63))
+    done(v | (u64::from(b9) << 63), MAX_LEN)
 }
 
 /// Packs the low seven bits of each of the eight bytes of `w` (little-endian) into 56 bits.
