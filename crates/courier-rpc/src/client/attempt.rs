@@ -123,8 +123,26 @@ impl Failure {
 /// The status of an HTTP/2 failure on `label`'s connection, naming the endpoint.
 #[cold]
 pub(crate) fn at_endpoint(e: driver::Error, label: &str) -> Status {
-    let s = h2_error_status(e, Side::Client);
+    let s = connection_lost(h2_error_status(e, Side::Client));
     Status::new(s.code(), format!("{} (endpoint {label})", s.message()))
+}
+
+/// courier-h2 resets the streams still open when the connection ends (the peer closed it, or
+/// it failed) with a *local* CANCEL, which the generic mapping calls INTERNAL. A client never
+/// reads a stream it cancelled itself, so for a client this is the connection failing:
+/// PROTOCOL-HTTP2: "If a detectable connection failure occurs on the client all calls will be
+/// closed with an UNAVAILABLE status."
+/// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#errors>
+#[cold]
+fn connection_lost(s: Status) -> Status {
+    if s.code() == Code::INTERNAL && s.message().starts_with("stream reset: CANCEL") {
+        return Status::new(
+            Code::UNAVAILABLE,
+            s.message()
+                .replacen("stream reset: CANCEL", "connection lost", 1),
+        );
+    }
+    s
 }
 
 fn is_refused(e: &driver::Error) -> bool {
@@ -205,6 +223,7 @@ pub(crate) async fn attempt(
         trailers_only: None,
         refused: false,
         label: Arc::clone(label),
+        buffered: None,
     };
     match call.response_headers().await {
         Ok(headers) => Ok((headers, call)),
@@ -339,9 +358,41 @@ pub(crate) struct CallBody {
     refused: bool,
     /// The endpoint, for errors.
     label: Arc<str>,
+    /// A whole unary response read ahead ([`buffer_unary`](Self::buffer_unary)), given out
+    /// first.
+    buffered: Option<std::collections::VecDeque<Option<Result<Bytes, Status>>>>,
 }
 
 impl CallBody {
+    /// Reads a unary response to its end before the application sees any of it, so that a
+    /// failure after the response headers (the connection lost before the message) can still
+    /// be retried: nothing of this attempt reached the application yet. Fails with the
+    /// call's status if it is not OK.
+    pub(crate) async fn buffer_unary(&mut self) -> Result<(), Status> {
+        let mut items = std::collections::VecDeque::with_capacity(3);
+        loop {
+            match self.next().await {
+                Some(Err(s)) if s.code() != Code::OK => return Err(s),
+                None => {
+                    items.push_back(None);
+                    break;
+                }
+                Some(Err(ok)) => {
+                    items.push_back(Some(Err(ok)));
+                    break;
+                }
+                Some(Ok(m)) => {
+                    items.push_back(Some(Ok(m)));
+                    if items.len() > 2 {
+                        break;
+                    }
+                }
+            }
+        }
+        self.buffered = Some(items);
+        Ok(())
+    }
+
     /// Waits for and checks the response headers; returns their metadata.
     async fn response_headers(&mut self) -> Result<Metadata, Status> {
         let (head, end) = match self.reader.recv.response().await {
@@ -398,6 +449,15 @@ impl CallBody {
 
     /// The next response message; `None` after the status (an `Err`) or a clean end.
     pub(crate) async fn next(&mut self) -> Option<Result<Bytes, Status>> {
+        if let Some(b) = &mut self.buffered {
+            if let Some(item) = b.pop_front() {
+                return item;
+            }
+            if self.finished {
+                return None;
+            }
+            self.buffered = None;
+        }
         if self.finished {
             return self
                 .trailers_only
@@ -437,6 +497,7 @@ impl CallBody {
             ReadEnd::Error(s) => {
                 self.finished = true;
                 self.guard.cancel();
+                let s = connection_lost(s);
                 Some(Err(if s.code() == Code::UNAVAILABLE {
                     Status::new(
                         s.code(),

@@ -500,16 +500,19 @@ impl Channel {
             }
             Body::Stream(s) => PlanBody::Replay(Replay::new(s, c.retry_buffer_limit)),
         };
+        let policy = mc.and_then(|m| m.policy.as_ref());
         let plan = Plan {
             channel: self.clone(),
             method,
             metadata,
             opts,
             wait,
+            buffer_unary: policy.is_some()
+                && matches!(body, PlanBody::One(_))
+                && !method.kind.server_streaming(),
             body,
             next_id: AtomicU32::new(0),
         };
-        let policy = mc.and_then(|m| m.policy.as_ref());
         let fut = async {
             match policy {
                 None => match plan.run(0).await {
@@ -550,6 +553,9 @@ struct Plan {
     opts: CallOpts,
     wait: bool,
     body: PlanBody,
+    /// A unary call under a retry or hedging policy reads its whole response inside the
+    /// attempt: until the application has seen the response, a failure can be retried.
+    buffer_unary: bool,
     next_id: AtomicU32,
 }
 
@@ -581,11 +587,19 @@ impl Plan {
             )
             .await;
             match r {
-                Ok((md, call)) => {
-                    if let PlanBody::Replay(r) = &self.body {
-                        if !r.commit(id) {
-                            return Outcome::Lost;
+                Ok((md, mut call)) => {
+                    match &self.body {
+                        PlanBody::Replay(r) => {
+                            if !r.commit(id) {
+                                return Outcome::Lost;
+                            }
                         }
+                        PlanBody::One(_) if self.buffer_unary => {
+                            if let Err(s) = call.buffer_unary().await {
+                                return Outcome::Failed(s);
+                            }
+                        }
+                        PlanBody::One(_) => {}
                     }
                     return Outcome::Won(md, call);
                 }
