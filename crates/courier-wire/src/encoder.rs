@@ -109,37 +109,43 @@ impl<'a> Encoder<'a> {
 /// so that the caller's `Encoder` need not live in memory across the call.
 #[inline(never)]
 fn put_varint_long(buf: &mut Vec<u8>, v: u64) {
-    let n = varint::encoded_len(v);
     let len = buf.len();
-    if buf.capacity() - len < 8 {
-        let mut v = v;
-        while v >= 0x80 {
-            buf.push((v as u8) | 0x80);
-            v >>= 7;
-        }
-        buf.push(v as u8);
-        return;
+    if buf.capacity() - len < varint::MAX_LEN {
+        // A tail call: with room for ten bytes known, the appends below never grow the vector,
+        // so this path makes no calls and needs no stack frame.
+        return put_varint_grow(buf, v);
     }
+    let n = varint::encoded_len(v);
     let lo = v & 0x00ff_ffff_ffff_ffff;
     let x = (lo & 0x0fff_ffff) | ((lo & 0x00ff_ffff_f000_0000) << 4);
     let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
     let x = (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1);
     let word = x | 0x8080_8080_8080_8080;
     match n {
-        5..=8 => {
+        ..=8 => {
             let word = word & !(0x80u64 << (8 * (n - 1)));
             buf.extend_from_slice(&word.to_le_bytes());
             buf.truncate(len + n);
         }
-        9 => {
-            buf.extend_from_slice(&word.to_le_bytes());
-            buf.push((v >> 56) as u8);
-        }
         _ => {
-            buf.extend_from_slice(&word.to_le_bytes());
-            buf.extend_from_slice(&[((v >> 56) as u8) | 0x80, (v >> 63) as u8]);
+            // One fixed-size append each (the vector's length is not reloaded in between).
+            let [a, b, c, d, e, f, g, h] = word.to_le_bytes();
+            let top = (v >> 56) as u8;
+            if n == 9 {
+                buf.extend_from_slice(&[a, b, c, d, e, f, g, h, top]);
+            } else {
+                buf.extend_from_slice(&[a, b, c, d, e, f, g, h, top | 0x80, (v >> 63) as u8]);
+            }
         }
     }
+}
+
+/// [`put_varint_long`] without room for ten more bytes: makes room, then writes.
+#[cold]
+#[inline(never)]
+fn put_varint_grow(buf: &mut Vec<u8>, v: u64) {
+    buf.reserve(varint::MAX_LEN);
+    put_varint_long(buf, v);
 }
 
 #[cfg(test)]
