@@ -158,7 +158,7 @@ mod tests {
             for v in [1u64 << bits, (1u64 << bits) - 1, (1u64 << bits) | 0x5555] {
                 let mut expected = [0u8; varint::MAX_LEN];
                 let n = varint::encode_to_array(v, &mut expected);
-                for spare in [0, 3, 8, 16] {
+                for spare in [0, 3, 8, 9, 10, 16] {
                     let mut out = Vec::with_capacity(spare);
                     Encoder::new(&mut out).put_varint(v);
                     assert_eq!(out, &expected[..n], "{v:#x} spare {spare}");
