@@ -10,20 +10,29 @@
 //!
 //! Backpressure: [`SendStream::send_data`] waits while the stream's send buffer is full;
 //! receive windows are reopened as the application takes data from [`RecvStream::data`].
+//!
+//! Connection-level: [`Client::ping`] / [`Server::ping`] measure a round trip; keepalive runs
+//! here on tokio's clock when [`Config::keepalive_interval`] is set; [`Client::goaway`] and
+//! [`Client::goaway_received`] show the peer's GOAWAY, and [`Error::is_refused`] marks requests
+//! the peer never processed (safe to retry elsewhere); [`SendStream::closed`] and
+//! [`SendStream::reset_received`] tell a handler that the peer cancelled its stream, even after
+//! the request ended. When the connection fails, its open streams fail with
+//! [`Error::Connection`] (or [`Error::Closed`] for a clean close), not a reset of their own.
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 use courier_hpack::HeaderField;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::connection::message::{SectionKind, check_outgoing};
+use crate::frame::GoAway;
 use crate::idmap::IdMap;
 use crate::{
     CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
@@ -68,8 +77,26 @@ impl core::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+impl Error {
+    /// Whether the peer certainly did not process the request, so that it may be retried (on
+    /// this connection or elsewhere): the stream was refused (RST_STREAM REFUSED_STREAM, RFC
+    /// 9113 §8.7), it was above the last stream id of the peer's GOAWAY (§6.8; reported the
+    /// same way), or it could not be opened because the connection is going away.
+    pub fn is_refused(&self) -> bool {
+        match self {
+            Error::Reset { reason, remote } => *remote && *reason == Reason::REFUSED_STREAM,
+            Error::Command(e) => e.kind() == CommandErrorKind::GoingAway,
+            _ => false,
+        }
+    }
+}
+
 /// Where a blocking DATA command's outcome goes: the send-buffer room left after it.
 type DataReply = oneshot::Sender<Result<usize, Error>>;
+/// Where a PING's round-trip time goes.
+type PingReply = oneshot::Sender<Result<Duration, Error>>;
+/// Where the outcome of a watched stream goes.
+type CloseReply = oneshot::Sender<Result<(), Error>>;
 /// Where an opened stream's identifier and event channel go.
 type OpenReply =
     oneshot::Sender<Result<(StreamId, mpsc::UnboundedReceiver<StreamEvent>, usize), Error>>;
@@ -108,8 +135,27 @@ enum Cmd {
         id: StreamId,
         n: usize,
     },
+    Ping {
+        reply: PingReply,
+    },
+    WatchClose {
+        id: StreamId,
+        reply: CloseReply,
+    },
     Shutdown,
 }
+
+/// What the handles can see of the connection as a whole.
+#[derive(Clone, Debug, Default)]
+struct ConnState {
+    /// The latest GOAWAY the peer sent.
+    goaway: Option<GoAway>,
+    /// The connection has ended.
+    closed: bool,
+}
+
+/// Peer resets remembered for streams whose handles may ask later.
+const RECENT_RESETS: usize = 256;
 
 enum StreamEvent {
     Headers(Box<FieldSection>, bool),
@@ -362,12 +408,53 @@ impl SendStream {
             reason,
         });
     }
+
+    /// Waits until the stream is finished, and says how: `Ok(())` when both sides ended their
+    /// messages and everything was sent; [`Error::Reset`] when it was reset (by the peer when
+    /// `remote` — for a server, the client cancelled); [`Error::Connection`] or
+    /// [`Error::Closed`] when the connection ended first.
+    ///
+    /// A server handler that has read the whole request and is still producing the response
+    /// learns of the client's RST_STREAM(CANCEL) this way (typically in a `select!` with the
+    /// work). Cancel-safe; may be called more than once.
+    pub async fn closed(&self) -> Result<(), Error> {
+        let (tx, rx) = oneshot::channel();
+        self.cmds
+            .send(Cmd::WatchClose {
+                id: self.id,
+                reply: tx,
+            })
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Waits for the peer's RST_STREAM on this stream and returns its code; `None` if the stream
+    /// finished any other way (completed, reset by this side, or the connection ended — see
+    /// [`closed`](Self::closed) to tell these apart).
+    pub async fn reset_received(&self) -> Option<Reason> {
+        match self.closed().await {
+            Err(Error::Reset {
+                reason,
+                remote: true,
+            }) => Some(reason),
+            _ => None,
+        }
+    }
 }
 
 /// The client side of a driven connection: opens streams.
 #[derive(Clone, Debug)]
 pub struct Client {
     cmds: mpsc::UnboundedSender<Cmd>,
+    state: watch::Receiver<ConnState>,
+}
+
+/// Sends a PING through the driver and waits for its acknowledgment.
+async fn ping(cmds: &mpsc::UnboundedSender<Cmd>) -> Result<Duration, Error> {
+    let (tx, rx) = oneshot::channel();
+    cmds.send(Cmd::Ping { reply: tx })
+        .map_err(|_| Error::Closed)?;
+    rx.await.map_err(|_| Error::Closed)?
 }
 
 impl Client {
@@ -427,6 +514,45 @@ impl Client {
     pub fn shutdown(&self) {
         let _ = self.cmds.send(Cmd::Shutdown);
     }
+
+    /// Sends a PING and waits for its acknowledgment; returns the round-trip time (measured
+    /// in the driver, from queueing the PING to processing its ACK). Fails if the connection
+    /// closes first.
+    pub async fn ping(&self) -> Result<Duration, Error> {
+        ping(&self.cmds).await
+    }
+
+    /// The GOAWAY the peer sent (the latest, if several), or `None` so far. Requests on streams
+    /// above its `last_stream_id` were not processed ([`GoAway::is_unprocessed`]); they fail
+    /// with an error whose [`Error::is_refused`] is true. A client that gets ENHANCE_YOUR_CALM
+    /// with debug data `too_many_pings` should ping less often (gRPC A8: double the keepalive
+    /// interval).
+    pub fn goaway_received(&self) -> Option<GoAway> {
+        self.state.borrow().goaway.clone()
+    }
+
+    /// Waits until the peer sends GOAWAY, and returns it; `None` if the connection ended
+    /// without one. Returns at once if a GOAWAY already arrived. For load balancing: stop
+    /// picking this connection, let its calls drain, connect elsewhere.
+    pub async fn goaway(&self) -> Option<GoAway> {
+        let mut state = self.state.clone();
+        if let Ok(s) = state.wait_for(|s| s.goaway.is_some() || s.closed).await {
+            return s.goaway.clone();
+        }
+        // The driver is gone: the last value still says whether a GOAWAY came.
+        state.borrow().goaway.clone()
+    }
+
+    /// Whether the connection has ended (closed, failed, or the driver stopped).
+    pub fn is_closed(&self) -> bool {
+        self.state.borrow().closed || self.state.has_changed().is_err()
+    }
+
+    /// Waits until the connection has ended.
+    pub async fn closed(&self) {
+        let mut state = self.state.clone();
+        let _ = state.wait_for(|s| s.closed).await;
+    }
 }
 
 /// The server side of a driven connection: accepts requests.
@@ -446,6 +572,12 @@ impl Server {
     pub fn shutdown(&self) {
         let _ = self.cmds.send(Cmd::Shutdown);
     }
+
+    /// Sends a PING and waits for its acknowledgment; returns the round-trip time. Fails if
+    /// the connection closes first.
+    pub async fn ping(&self) -> Result<Duration, Error> {
+        ping(&self.cmds).await
+    }
 }
 
 /// Drives a client connection over `io`. Spawn the returned future (it finishes when the
@@ -464,7 +596,8 @@ where
         None,
     );
     driver.send_buffer = send_buffer;
-    (Client { cmds }, driver.run())
+    let state = driver.state.subscribe();
+    (Client { cmds, state }, driver.run())
 }
 
 /// Drives a server connection over `io`. Spawn the returned future; accept requests from the
@@ -510,6 +643,18 @@ struct Driver<T> {
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     /// The driver has yielded once since it last wrote (see step 3 of `poll`).
     yielded: bool,
+    /// PINGs sent for the application: payload, when, and who waits.
+    pings: VecDeque<([u8; 8], Instant, PingReply)>,
+    next_ping: u64,
+    /// Handles waiting for their stream to finish.
+    closers: IdMap<Vec<CloseReply>>,
+    /// Streams the peer reset recently (bounded), for handles that ask after the fact.
+    recent_resets: IdMap<Reason>,
+    recent_order: VecDeque<StreamId>,
+    /// How the connection ended, once it has.
+    close_error: Option<Option<ConnectionError>>,
+    /// GOAWAY and closed state, watched by the client handles.
+    state: watch::Sender<ConnState>,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
@@ -536,6 +681,32 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             read_closed: false,
             sleep: None,
             yielded: false,
+            pings: VecDeque::new(),
+            next_ping: 0,
+            closers: IdMap::default(),
+            recent_resets: IdMap::default(),
+            recent_order: VecDeque::new(),
+            close_error: None,
+            state: watch::Sender::new(ConnState::default()),
+        }
+    }
+
+    /// The error handles get once the connection has ended.
+    fn closed_error(&self) -> Error {
+        match &self.close_error {
+            Some(Some(e)) => Error::Connection(e.clone()),
+            _ => Error::Closed,
+        }
+    }
+
+    fn remember_reset(&mut self, id: StreamId, reason: Reason) {
+        if self.recent_resets.insert(id, reason).is_none() {
+            self.recent_order.push_back(id);
+            if self.recent_order.len() > RECENT_RESETS {
+                if let Some(old) = self.recent_order.pop_front() {
+                    self.recent_resets.remove(&old);
+                }
+            }
         }
     }
 
@@ -584,8 +755,39 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             Cmd::Reset { id, reason } => {
                 let _ = self.conn.reset(id, reason);
                 self.streams.remove(&id);
+                for reply in self.closers.remove(&id).into_iter().flatten() {
+                    let _ = reply.send(Err(Error::Reset {
+                        reason,
+                        remote: false,
+                    }));
+                }
             }
             Cmd::Consume { id, n } => self.conn.consume(id, n),
+            Cmd::Ping { reply } => {
+                self.next_ping += 1;
+                let payload = self.next_ping.to_be_bytes();
+                match self.conn.ping(payload) {
+                    Ok(()) => self.pings.push_back((payload, Instant::now(), reply)),
+                    Err(_) => {
+                        let _ = reply.send(Err(self.closed_error()));
+                    }
+                }
+            }
+            Cmd::WatchClose { id, reply } => {
+                if self.conn.is_closed() {
+                    let _ = reply.send(Err(self.closed_error()));
+                } else if self.conn.watch_close(id) {
+                    self.closers.entry(id).or_default().push(reply);
+                } else if let Some(&reason) = self.recent_resets.get(&id) {
+                    let _ = reply.send(Err(Error::Reset {
+                        reason,
+                        remote: true,
+                    }));
+                } else {
+                    // Finished before anyone asked, without a peer reset.
+                    let _ = reply.send(Ok(()));
+                }
+            }
             Cmd::Shutdown => self.conn.graceful_shutdown(),
         }
     }
@@ -706,6 +908,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                         let _ = tx.send(StreamEvent::Trailers(fields));
                     }
                 }
+                Event::Reset { remote: false, .. } if self.conn.is_closed() => {
+                    // The connection is ending and takes its streams down: they report the
+                    // connection's error (sent with `Event::Closed` below), not a reset of
+                    // their own — PROTOCOL-HTTP2: "If a detectable connection failure occurs on
+                    // the client all calls will be closed with an UNAVAILABLE status."
+                }
                 Event::Reset {
                     stream_id,
                     reason,
@@ -717,6 +925,40 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     if let Some((_, _, reply)) = self.blocked.remove(&stream_id) {
                         let _ = reply.send(Err(Error::Reset { reason, remote }));
                     }
+                    match self.closers.remove(&stream_id) {
+                        Some(replies) => {
+                            for reply in replies {
+                                let _ = reply.send(Err(Error::Reset { reason, remote }));
+                            }
+                        }
+                        None if remote => self.remember_reset(stream_id, reason),
+                        None => {}
+                    }
+                }
+                Event::StreamClosed { stream_id } => {
+                    for reply in self.closers.remove(&stream_id).into_iter().flatten() {
+                        let _ = reply.send(Ok(()));
+                    }
+                }
+                Event::Pong { payload } => {
+                    if let Some(i) = self.pings.iter().position(|(p, _, _)| *p == payload) {
+                        if let Some((_, sent, reply)) = self.pings.remove(i) {
+                            let _ = reply.send(Ok(sent.elapsed()));
+                        }
+                    }
+                }
+                Event::GoAway {
+                    last_stream_id,
+                    reason,
+                    debug_data,
+                } => {
+                    self.state.send_modify(|s| {
+                        s.goaway = Some(GoAway {
+                            last_stream_id,
+                            reason,
+                            debug_data,
+                        });
+                    });
                 }
                 Event::Writable { stream_id } => {
                     if let Some((data, end, reply)) = self.blocked.remove(&stream_id) {
@@ -736,6 +978,22 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             None => Error::Closed,
                         }));
                     }
+                    self.close_error = Some(error);
+                    for (_, _, reply) in self.pings.drain(..) {
+                        let _ = reply.send(Err(match &self.close_error {
+                            Some(Some(e)) => Error::Connection(e.clone()),
+                            _ => Error::Closed,
+                        }));
+                    }
+                    for (_, replies) in self.closers.drain() {
+                        for reply in replies {
+                            let _ = reply.send(Err(match &self.close_error {
+                                Some(Some(e)) => Error::Connection(e.clone()),
+                                _ => Error::Closed,
+                            }));
+                        }
+                    }
+                    self.state.send_modify(|s| s.closed = true);
                     self.incoming = None;
                 }
                 _ => {}
@@ -770,7 +1028,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             self.read_closed = true;
                             self.conn.handle_eof();
                         } else {
-                            self.conn.handle_received(rb.filled());
+                            self.conn.handle_received_at(rb.filled(), Instant::now());
                         }
                         progress = true;
                     }

@@ -9,6 +9,9 @@
 //!   validation (§8.1–§8.3), trailers, flow control on both windows with WINDOW_UPDATEs driven
 //!   by what the application consumed, PING, GOAWAY (graceful two-step drain), RST_STREAM,
 //!   server push, and bounds against the known HTTP/2 attacks (see [`Config`]).
+//! - Keepalive PINGs ([`Config::keepalive_interval`]: sent after a quiet interval, the
+//!   connection closed when unacknowledged) and gRPC's ping-strike policy ([`PingPolicy`]:
+//!   GOAWAY ENHANCE_YOUR_CALM `too_many_pings` for a peer that pings too often).
 //! - Wire codes ([`FrameType`], [`SettingId`], [`Reason`]) are open newtypes generated from one
 //!   table each, so unknown values round-trip.
 //!
@@ -43,6 +46,6 @@ mod idmap;
 pub use codes::{FrameType, Reason, SettingId};
 pub use connection::{
     CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
-    PREFACE, Pseudo, Role,
+    PREFACE, PingPolicy, Pseudo, Role,
 };
 pub use frame::StreamId;

@@ -83,6 +83,64 @@ pub struct Config {
     /// Bytes written per [`poll_transmit`](crate::Connection::poll_transmit) batch, at most
     /// (roughly: a batch ends after the frame that crosses it). Default 256 KiB.
     pub max_transmit_batch: usize,
+    /// Keepalive: send a PING once the connection has read nothing for this long, and close it
+    /// if the acknowledgment does not come within [`keepalive_timeout`](Self::keepalive_timeout).
+    /// Measured from the last octet read, never from the last PING sent (gRPC A8). Default
+    /// `None` (off). Needs a clock: feed input with
+    /// [`handle_received_at`](crate::Connection::handle_received_at).
+    pub keepalive_interval: Option<Duration>,
+    /// Keepalive: how long to wait for a keepalive PING's acknowledgment before closing the
+    /// connection (its error then says
+    /// [`is_keepalive_timeout`](crate::ConnectionError::is_keepalive_timeout)). Default 20 s.
+    pub keepalive_timeout: Duration,
+    /// Keepalive: also ping while no stream is open. Default `false`: an idle connection is
+    /// not pinged (servers enforcing gRPC's policy count such pings as strikes).
+    pub keepalive_while_idle: bool,
+    /// How often the peer may ping this endpoint (gRPC keepalive "Server Enforcement"); `None`
+    /// (the default, plain HTTP/2) accepts every PING. A gRPC server sets
+    /// `Some(PingPolicy::default())`.
+    pub ping_policy: Option<PingPolicy>,
+}
+
+/// Limits on the peer's PINGs — gRPC's keepalive "Server Enforcement" (keepalive.md, A8).
+///
+/// A PING received sooner than [`min_ping_interval`](Self::min_ping_interval) after the last
+/// accepted one — or, with no stream open and
+/// [`permit_pings_without_streams`](Self::permit_pings_without_streams) off, sooner than two
+/// hours after it — is a strike. Sending HEADERS or DATA forgets the strikes and the last
+/// accepted PING (A8: "When a HEADERS or DATA frame is *sent*, set `last_valid_ping_time =
+/// epoch; ping_strikes = 0`"). More than [`max_ping_strikes`](Self::max_ping_strikes) strikes:
+/// GOAWAY ENHANCE_YOUR_CALM with debug data `too_many_pings`, and the connection closes.
+///
+/// ```
+/// let mut config = courier_h2::Config::default();
+/// let mut policy = courier_h2::PingPolicy::default(); // gRPC's defaults
+/// policy.min_ping_interval = std::time::Duration::from_secs(10);
+/// config.ping_policy = Some(policy);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PingPolicy {
+    /// Shortest time between accepted PINGs while streams are open (gRPC
+    /// `PERMIT_KEEPALIVE_TIME`). Default 5 minutes.
+    pub min_ping_interval: Duration,
+    /// Whether PINGs with no stream open are held to `min_ping_interval` rather than two
+    /// hours (gRPC `PERMIT_KEEPALIVE_WITHOUT_CALLS`). Default `false`.
+    pub permit_pings_without_streams: bool,
+    /// Strikes tolerated; one more closes the connection. 0 disables the policy (gRPC
+    /// `GRPC_ARG_HTTP2_MAX_PING_STRIKES`: "Setting it to 0 allows the server to accept any
+    /// number of bad pings"). Default 2.
+    pub max_ping_strikes: u32,
+}
+
+impl Default for PingPolicy {
+    fn default() -> Self {
+        PingPolicy {
+            min_ping_interval: Duration::from_secs(5 * 60),
+            permit_pings_without_streams: false,
+            max_ping_strikes: 2,
+        }
+    }
 }
 
 impl Default for Config {
@@ -105,6 +163,10 @@ impl Default for Config {
             max_send_buffer_per_stream: 1 << 20,
             max_closed_streams_remembered: 1024,
             max_transmit_batch: 256 << 10,
+            keepalive_interval: None,
+            keepalive_timeout: Duration::from_secs(20),
+            keepalive_while_idle: false,
+            ping_policy: None,
         }
     }
 }

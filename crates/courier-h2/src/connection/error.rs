@@ -12,6 +12,7 @@ use crate::frame::{FrameError, FrameErrorKind, StreamId};
 pub struct ConnectionError {
     reason: Reason,
     remote: bool,
+    keepalive_timeout: bool,
     message: Cow<'static, str>,
 }
 
@@ -21,7 +22,19 @@ impl ConnectionError {
         ConnectionError {
             reason,
             remote: false,
+            keepalive_timeout: false,
             message: message.into(),
+        }
+    }
+
+    /// A keepalive PING went unacknowledged: the peer is presumed gone, no GOAWAY is sent.
+    #[cold]
+    pub(crate) fn keepalive_timeout() -> Self {
+        ConnectionError {
+            reason: Reason::CANCEL,
+            remote: false,
+            keepalive_timeout: true,
+            message: Cow::Borrowed("keepalive PING not acknowledged in time"),
         }
     }
 
@@ -30,13 +43,22 @@ impl ConnectionError {
         ConnectionError {
             reason,
             remote: true,
+            keepalive_timeout: false,
             message: message.into(),
         }
     }
 
-    /// The error code sent (local) or received (remote) in GOAWAY.
+    /// The error code sent (local) or received (remote) in GOAWAY. For a
+    /// [keepalive timeout](Self::is_keepalive_timeout), where no GOAWAY is sent, CANCEL.
     pub fn reason(&self) -> Reason {
         self.reason
+    }
+
+    /// Whether the connection closed because a keepalive PING was not acknowledged within
+    /// [`Config::keepalive_timeout`](crate::Config::keepalive_timeout) (the transport is
+    /// presumed broken; gRPC reports UNAVAILABLE).
+    pub fn is_keepalive_timeout(&self) -> bool {
+        self.keepalive_timeout
     }
 
     /// Whether the peer raised the error (we received its GOAWAY), rather than this endpoint.

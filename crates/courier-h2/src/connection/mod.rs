@@ -13,14 +13,14 @@ pub(crate) mod message;
 mod stream;
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use courier_hpack::{
     Decoder as HpackDecoder, Encoder as HpackEncoder, ErrorKind as HpackErrorKind, HeaderField,
 };
 
-pub use config::{Config, Role};
+pub use config::{Config, PingPolicy, Role};
 pub use error::{CommandError, CommandErrorKind, ConnectionError};
 pub use message::{FieldSection, Pseudo};
 
@@ -43,6 +43,14 @@ const DEFAULT_WINDOW: u32 = 65_535;
 
 /// PING payload this endpoint uses for the graceful-shutdown round trip.
 const SHUTDOWN_PING: [u8; 8] = *b"shutdown";
+
+/// PING payload of keepalive pings. Its acknowledgment is consumed by the connection (no
+/// [`Event::Pong`]).
+const KEEPALIVE_PING: [u8; 8] = *b"keepaliv";
+
+/// gRPC A8, Server Enforcement: with no stream open (and pings without streams not permitted),
+/// "verify `last_valid_ping_time + 2 hours <= now()`".
+const IDLE_PING_INTERVAL: Duration = Duration::from_secs(2 * 60 * 60);
 
 /// What the connection tells the application.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,7 +108,15 @@ pub enum Event {
         /// The stream.
         stream_id: StreamId,
     },
-    /// A PING this endpoint sent was acknowledged.
+    /// A stream this endpoint [watches](Connection::watch_close) finished without a reset:
+    /// both sides ended their messages and everything was sent. (A reset is reported as
+    /// [`Event::Reset`], the end of the connection as [`Event::Closed`].)
+    StreamClosed {
+        /// The stream.
+        stream_id: StreamId,
+    },
+    /// A PING this endpoint sent was acknowledged (except the connection's own keepalive and
+    /// shutdown PINGs).
     Pong {
         /// The payload.
         payload: [u8; 8],
@@ -266,6 +282,17 @@ pub struct Connection {
     local_error_resets: u32,
     empty_frames: u32,
     closed_event_sent: bool,
+
+    /// The latest time the caller passed in.
+    now: Instant,
+    /// When input was last received (keepalive measures from it).
+    last_read: Instant,
+    /// A keepalive PING is out: the connection closes if its ACK has not come by then.
+    keepalive_deadline: Option<Instant>,
+    /// Ping policy (gRPC Server Enforcement): strikes so far, and when the last accepted PING
+    /// arrived (`None`: "epoch").
+    ping_strikes: u32,
+    last_valid_ping: Option<Instant>,
 }
 
 impl Connection {
@@ -328,6 +355,11 @@ impl Connection {
             local_error_resets: 0,
             empty_frames: 0,
             closed_event_sent: false,
+            now,
+            last_read: now,
+            keepalive_deadline: None,
+            ping_strikes: 0,
+            last_valid_ping: None,
             config,
         };
         if role == Role::Client {
@@ -452,7 +484,23 @@ impl Connection {
         if self.phase == Phase::Closed {
             return None;
         }
-        self.pending_settings.front().map(|(_, deadline)| *deadline)
+        let settings = self.pending_settings.front().map(|(_, deadline)| *deadline);
+        let keepalive = self.keepalive_deadline.or_else(|| self.next_keepalive());
+        match (settings, keepalive) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When the next keepalive PING is due, if one is to be sent at all: the keepalive interval
+    /// after the last read (gRPC A8: "_keepalive time_ is ideally measured from the time of the
+    /// last byte read"), once the connection is established, while streams are open (or always
+    /// with [`Config::keepalive_while_idle`]), and no keepalive PING is already out.
+    fn next_keepalive(&self) -> Option<Instant> {
+        let interval = self.config.keepalive_interval?;
+        let wanted = self.active_streams() > 0 || self.config.keepalive_while_idle;
+        (wanted && self.phase == Phase::Open && self.keepalive_deadline.is_none())
+            .then(|| self.last_read + interval)
     }
 
     // ---------------------------------------------------------------------------------------
@@ -463,6 +511,20 @@ impl Connection {
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.phase == Phase::Closed {
             return;
+        }
+        self.now = self.now.max(now);
+        if self.keepalive_deadline.is_some_and(|d| d <= now) {
+            // gRPC A8: "If it does not receive an acknowledgment within this time, it will
+            // close the connection." No GOAWAY: the peer is presumed unreachable.
+            self.keepalive_deadline = None;
+            return self.finish(Some(ConnectionError::keepalive_timeout()));
+        }
+        if self.next_keepalive().is_some_and(|t| t <= now) {
+            self.write_frame(&Frame::Ping(Ping {
+                ack: false,
+                payload: KEEPALIVE_PING,
+            }));
+            self.keepalive_deadline = Some(now + self.config.keepalive_timeout);
         }
         if self
             .pending_settings
@@ -486,10 +548,23 @@ impl Connection {
 
     /// Bytes read from the transport. Frames are processed at once; the results appear in
     /// [`poll_event`](Self::poll_event) and [`poll_transmit`](Self::poll_transmit).
+    ///
+    /// The time of arrival is taken to be the latest time the caller passed in; use
+    /// [`handle_received_at`](Self::handle_received_at) when keepalive or a
+    /// [`PingPolicy`] is configured.
     pub fn handle_received(&mut self, data: &[u8]) {
+        self.handle_received_at(data, self.now);
+    }
+
+    /// Bytes read from the transport at `now`: like
+    /// [`handle_received`](Self::handle_received), and the time feeds keepalive (which counts
+    /// from the last read) and the [`PingPolicy`].
+    pub fn handle_received_at(&mut self, data: &[u8], now: Instant) {
         if self.phase == Phase::Closed {
             return;
         }
+        self.now = self.now.max(now);
+        self.last_read = self.now;
         self.recv_buf.extend_from_slice(data);
         self.process();
     }
@@ -1402,11 +1477,14 @@ impl Connection {
                 let last = self.last_peer_id;
                 self.send_goaway(last, Reason::NO_ERROR, Bytes::new());
                 self.maybe_finish_drain();
+            } else if p.payload == KEEPALIVE_PING {
+                self.keepalive_deadline = None;
             } else {
                 self.events.push_back(Event::Pong { payload: p.payload });
             }
             return Ok(());
         }
+        self.check_ping_policy()?;
         // RFC 9113 §6.7: "Receivers of a PING frame that does not include an ACK flag MUST send a
         // PING frame with the ACK flag set in response, with an identical frame payload."
         // <https://www.rfc-editor.org/rfc/rfc9113#section-6.7>
@@ -1415,6 +1493,52 @@ impl Connection {
             payload: p.payload,
         }));
         self.count_control_frame()
+    }
+
+    /// gRPC keepalive Server Enforcement (A8's suggested algorithm), when a [`PingPolicy`] is
+    /// set: a PING too soon after the last accepted one is a strike; too many strikes end the
+    /// connection with GOAWAY ENHANCE_YOUR_CALM "too_many_pings".
+    fn check_ping_policy(&mut self) -> Result<(), Fault> {
+        let Some(policy) = &self.config.ping_policy else {
+            return Ok(());
+        };
+        if policy.max_ping_strikes == 0 {
+            return Ok(());
+        }
+        // A8: "If `active_streams == 0 && PERMIT_KEEPALIVE_WITHOUT_CALLS == false`, verify
+        // `last_valid_ping_time + 2 hours <= now()`. Otherwise verify `last_valid_ping_time +
+        // PERMIT_KEEPALIVE_TIME <= now()`".
+        let min = if self.active_streams() == 0 && !policy.permit_pings_without_streams {
+            IDLE_PING_INTERVAL
+        } else {
+            policy.min_ping_interval
+        };
+        let max_strikes = policy.max_ping_strikes;
+        let now = self.now;
+        let valid = self
+            .last_valid_ping
+            .is_none_or(|t| now.saturating_duration_since(t) >= min);
+        if valid {
+            self.last_valid_ping = Some(now);
+            return Ok(());
+        }
+        self.ping_strikes += 1;
+        // A8: "if `ping_strikes > MAX_PING_STRIKES`, client is misbehaving"; "Servers need to
+        // respond to misbehaving clients by sending GOAWAY with error code ENHANCE_YOUR_CALM and
+        // additional debug data of ASCII "too_many_pings" followed by immediately closing the
+        // connection." <https://github.com/grpc/proposal/blob/master/A8-client-side-keepalive.md>
+        if self.ping_strikes > max_strikes {
+            return Err(Fault::conn(Reason::ENHANCE_YOUR_CALM, "too_many_pings"));
+        }
+        Ok(())
+    }
+
+    /// This endpoint sent HEADERS or DATA. A8: "When a HEADERS or DATA frame is *sent*, set
+    /// `last_valid_ping_time = epoch; ping_strikes = 0`".
+    #[inline]
+    fn forgive_pings(&mut self) {
+        self.ping_strikes = 0;
+        self.last_valid_ping = None;
     }
 
     fn on_goaway(&mut self, g: GoAway) {
@@ -1709,6 +1833,9 @@ impl Connection {
         };
         if s.state == State::Closed && !s.has_output() {
             let unconsumed = s.recv_unconsumed.min(u64::from(u32::MAX)) as u32;
+            if s.notify_close {
+                self.events.push_back(Event::StreamClosed { stream_id: id });
+            }
             self.streams.remove(&id);
             self.release_connection(unconsumed);
             self.remember_closed(id, ClosedHow::Closed);
@@ -2031,7 +2158,22 @@ impl Connection {
         Ok(promised)
     }
 
-    /// Sends a PING with `payload`; the acknowledgment arrives as [`Event::Pong`].
+    /// Asks for [`Event::StreamClosed`] when `stream_id` finishes without a reset (a reset
+    /// still arrives as [`Event::Reset`]). Returns `false` if the stream is not open (already
+    /// finished, reset, or never opened): no event will come.
+    pub fn watch_close(&mut self, stream_id: StreamId) -> bool {
+        match self.streams.get_mut(&stream_id) {
+            Some(s) if self.phase != Phase::Closed => {
+                s.notify_close = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Sends a PING with `payload`; the acknowledgment arrives as [`Event::Pong`]. The
+    /// payloads `b"shutdown"` and `b"keepaliv"` are the connection's own (their
+    /// acknowledgments raise no event).
     pub fn ping(&mut self, payload: [u8; 8]) -> Result<(), CommandError> {
         self.check_open()?;
         self.write_frame(&Frame::Ping(Ping {
@@ -2092,6 +2234,7 @@ impl Connection {
     }
 
     fn write_field_block(&mut self, id: StreamId, start: BlockStart, fields: &[HeaderField]) {
+        self.forgive_pings();
         self.scratch.clear();
         self.hpack_enc.encode(fields.iter(), &mut self.scratch);
         self.encoder
@@ -2150,6 +2293,8 @@ impl Connection {
                 let last = s.send_queue.is_empty() && s.send_end == SendEnd::EndStream;
                 let r = self.encoder.encode_data(id, &chunk, last, &mut self.out);
                 debug_assert!(r.is_ok());
+                self.ping_strikes = 0;
+                self.last_valid_ping = None;
                 if last {
                     wrote_end = true;
                     s.send_end = SendEnd::None;
@@ -2164,6 +2309,8 @@ impl Connection {
                         // Empty DATA with END_STREAM may be sent without window (§6.9.1).
                         let r = self.encoder.encode_data(id, &[], true, &mut self.out);
                         debug_assert!(r.is_ok());
+                        self.ping_strikes = 0;
+                        self.last_valid_ping = None;
                         wrote_end = true;
                     }
                     SendEnd::Trailers(t) => trailers = Some(t),

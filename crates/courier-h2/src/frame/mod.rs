@@ -6,7 +6,7 @@
 //! setting values. It does not know stream states, header compression or flow control; those
 //! belong to the connection. A [`FrameError`] therefore names *what* is wrong with the frame and
 //! never carries a protocol error code: the connection decides whether it is a stream or a
-//! connection error and which [`Reason`](crate::Reason) to send, in one mapping.
+//! connection error and which [`Reason`] to send, in one mapping.
 //!
 //! Field block fragments (HEADERS, PUSH_PROMISE, CONTINUATION) are opaque bytes here.
 
@@ -354,6 +354,15 @@ pub struct GoAway {
     pub reason: Reason,
     /// Additional debug data (diagnostic only).
     pub debug_data: Bytes,
+}
+
+impl GoAway {
+    /// Whether a stream this GOAWAY's receiver opened with identifier `id` was certainly not
+    /// processed by the sender (RFC 9113 §6.8: it is above `last_stream_id`), so its request
+    /// may be retried.
+    pub fn is_unprocessed(&self, id: StreamId) -> bool {
+        id > self.last_stream_id
+    }
 }
 
 /// WINDOW_UPDATE (RFC 9113 §6.9).

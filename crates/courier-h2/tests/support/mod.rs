@@ -46,12 +46,12 @@ impl Pair {
             let mut moved = false;
             while let Some(b) = self.client.poll_transmit() {
                 self.c2s_bytes += b.len();
-                self.server.handle_received(&b);
+                self.server.handle_received_at(&b, self.now);
                 moved = true;
             }
             while let Some(b) = self.server.poll_transmit() {
                 self.s2c_bytes += b.len();
-                self.client.handle_received(&b);
+                self.client.handle_received_at(&b, self.now);
                 moved = true;
             }
             while let Some(e) = self.client.poll_event() {
@@ -167,7 +167,7 @@ impl RawPeer {
     }
 
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.conn.handle_received(bytes);
+        self.conn.handle_received_at(bytes, self.now);
         while let Some(e) = self.conn.poll_event() {
             self.events.push(e);
         }
