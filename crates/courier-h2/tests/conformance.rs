@@ -1,6 +1,103 @@
 //! Frame-level conformance suite for the server role, organised by RFC 9113 section (the
 //! sections h2spec's server cases cover, and more): raw frames in, exact frames — or the
 //! GOAWAY / RST_STREAM code — out.
+//!
+//! h2spec case map (h2spec 2.x server cases, by its numbering → the test here). Every case has
+//! a test; a few tests cover two closely related cases.
+//!
+//! generic (RFC 7540/9113 behaviour a server must get right):
+//! - 1/1 client preface → generic_1_1_client_preface_then_request
+//! - 2/1 PRIORITY on idle stream → s5_1_idle_priority_is_allowed
+//! - 2/2 WINDOW_UPDATE, 2/3 PRIORITY on half-closed (remote) →
+//!   s5_1_half_closed_remote_window_update_and_priority_allowed
+//! - 2/4 RST_STREAM on half-closed (remote) → generic_2_4_rst_stream_on_half_closed_remote
+//! - 2/5 PRIORITY on closed stream → generic_2_5_priority_on_closed_stream
+//! - 3.1/1–3 DATA, multiple DATA, DATA with padding → generic_3_1_1_data,
+//!   generic_3_1_2_multiple_data, s6_1_padded_data_is_delivered_without_padding
+//! - 3.2/1–3 HEADERS, with padding, with priority → generic_3_2_1_headers,
+//!   generic_3_2_2_headers_with_padding, s6_2_padded_headers_with_priority
+//! - 3.3/1–5 PRIORITY weight 1, weight 256, dependency, exclusive, idle then lower HEADERS →
+//!   generic_3_3_1 … generic_3_3_5
+//! - 3.4/1 RST_STREAM, 3.5/1 SETTINGS, 3.7/1 PING, 3.8/1 GOAWAY → generic_3_4_1_rst_stream,
+//!   generic_3_5_1_settings, generic_3_7_1_ping, generic_3_8_1_goaway
+//! - 3.9/1–2 WINDOW_UPDATE on 0 and on a stream → generic_3_9_1…, generic_3_9_2…
+//! - 3.10/1–2 CONTINUATION, multiple → generic_3_10_1_continuation, s6_10_multiple_continuations
+//! - 4/1–4 GET, HEAD, POST, POST with trailers → generic_4_1_get … generic_4_4_post_with_trailers
+//! - 5/1–15 HPACK representations (indexed; literal with / without / never indexing, indexed
+//!   and new names, plain and Huffman; one and several table size updates) → generic_5_1 …
+//!   generic_5_15
+//!
+//! http2:
+//! - 3.5/1–2 preface → s3_4_valid_preface_gets_settings, s3_4_invalid_preface
+//! - 4.1/1–3 → s4_1_unknown_frame_type_is_ignored, s4_1_undefined_flags_are_ignored,
+//!   s4_1_reserved_bit_is_ignored
+//! - 4.2/1–3 → s4_2_data_of_max_frame_size_is_accepted, s4_2_data_exceeding_max_frame_size,
+//!   s4_2_headers_exceeding_max_frame_size
+//! - 4.3/1–3 → s4_3_invalid_field_block, s4_3_priority_inside_field_block,
+//!   s4_3_headers_on_other_stream_inside_field_block
+//! - 5.1/1–4 idle DATA, RST_STREAM, WINDOW_UPDATE, CONTINUATION → s5_1_idle_data,
+//!   s5_1_idle_rst_stream, s5_1_idle_window_update, s5_1_idle_continuation
+//! - 5.1/5–7 half-closed (remote) DATA, HEADERS, CONTINUATION → s5_1_half_closed_remote_data,
+//!   s5_1_half_closed_remote_headers, s5_1_half_closed_remote_continuation
+//! - 5.1/8–10 closed after RST_STREAM: DATA, HEADERS, CONTINUATION →
+//!   s5_1_closed_after_peer_reset_data, …_headers, …_continuation
+//! - 5.1/11–13 closed: DATA, HEADERS, CONTINUATION → s5_1_closed_data_after_both_end_stream,
+//!   s5_1_closed_headers_after_both_end_stream, s5_1_closed_continuation_after_both_end_stream
+//! - 5.1.1/1–2 → s5_1_1_even_stream_id_from_client, s5_1_1_smaller_stream_id_than_previous
+//! - 5.1.2/1 → s5_1_2_exceeding_max_concurrent_streams
+//! - 5.3.1/1–2 → s5_3_headers_depending_on_itself, s5_3_priority_depending_on_itself
+//! - 5.4.1/1–2 → s5_4_1_invalid_ping_closes_the_connection,
+//!   s5_4_1_invalid_ping_gets_goaway_with_last_stream_id
+//! - 5.5/1–2 → s5_5_unknown_extension_frame_is_ignored, s5_5_unknown_frame_inside_field_block
+//! - 6.1/1–3 → s6_1_data_on_stream_0, s6_1_data_on_a_stream_not_open, s6_1_invalid_pad_length
+//! - 6.2/1–4 → s4_3_priority_inside_field_block (HEADERS without END_HEADERS then PRIORITY),
+//!   s4_3_headers_on_other_stream_inside_field_block, s6_2_headers_on_stream_0,
+//!   s6_2_invalid_pad_length
+//! - 6.3/1–2 → s6_3_priority_on_stream_0, s6_3_priority_wrong_length
+//! - 6.4/1–3 → s6_4_rst_stream_on_stream_0, s5_1_idle_rst_stream, s6_4_rst_stream_wrong_length
+//! - 6.5/1–3 → s6_5_ack_with_payload, s6_5_settings_on_a_stream, s6_5_length_not_multiple_of_6
+//! - 6.5.2/1–5 → s6_5_2_invalid_enable_push, s6_5_2_initial_window_size_too_large,
+//!   s6_5_2_max_frame_size_too_small, s6_5_2_max_frame_size_too_large,
+//!   s5_5_unknown_setting_is_ignored
+//! - 6.5.3/1–2 → s6_5_3_last_value_wins_and_max_frame_size_is_honoured,
+//!   s6_5_3_settings_are_acknowledged
+//! - 6.7/1–4 → s6_7_ping_is_answered_with_same_payload, s6_7_ping_ack_is_not_answered,
+//!   s6_7_ping_on_a_stream, s6_7_ping_wrong_length
+//! - 6.8/1 → s6_8_goaway_on_a_stream
+//! - 6.9/1–3 → s6_9_zero_increment_on_connection, s6_9_zero_increment_on_stream,
+//!   s6_9_wrong_length
+//! - 6.9.1/1–3 → s6_9_1_initial_window_of_1_sends_one_octet,
+//!   s6_9_1_connection_window_overflow, s6_9_1_stream_window_overflow
+//! - 6.9.2/1–3 → s6_9_2_initial_window_change_applies_to_open_streams,
+//!   s6_9_2_negative_window_after_settings, s6_9_2_initial_window_size_above_maximum
+//! - 6.10/1–6 → s6_10_multiple_continuations, s6_10_continuation_followed_by_other_frame,
+//!   s6_10_continuation_on_stream_0, s6_10_continuation_after_end_headers,
+//!   s6_10_continuation_after_continuation_with_end_headers, s6_10_continuation_after_data
+//! - 7/1–2 → s7_goaway_with_unknown_error_code, s7_unknown_error_codes_trigger_nothing_special
+//! - 8.1/1 → s8_1_second_headers_without_end_stream
+//! - 8.1.2/1 → s8_2_uppercase_field_name
+//! - 8.1.2.1/1–4 → s8_3_unknown_pseudo_header, s8_3_response_pseudo_header_in_request,
+//!   s8_3_pseudo_header_in_trailers, s8_3_pseudo_header_after_regular_field
+//! - 8.1.2.2/1–2 → s8_2_2_connection_specific_field, s8_2_2_te_other_than_trailers
+//! - 8.1.2.3/1–7 → s8_3_1_empty_path, s8_3_1_omitted_method, s8_3_1_omitted_scheme,
+//!   s8_3_1_omitted_path, s8_3_1_duplicated_method, s8_3_1_duplicated_scheme,
+//!   s8_3_1_duplicated_path
+//! - 8.1.2.6/1–2 → s8_1_1_content_length_mismatch_single_data,
+//!   s8_1_1_content_length_mismatch_multiple_data
+//! - 8.2/1 → s8_4_push_promise_from_client
+//!
+//! hpack:
+//! - 2.3.3/1–2 → hpack_2_3_3_indexed_field_with_invalid_index,
+//!   hpack_2_3_3_literal_with_invalid_name_index
+//! - 4.2/1 → hpack_4_2_table_size_update_at_the_end_of_a_block
+//! - 5.2/1–3 → hpack_5_2_huffman_padding_longer_than_7_bits, hpack_5_2_huffman_padded_with_zeros,
+//!   hpack_5_2_huffman_string_containing_eos
+//! - 6.1/1 → hpack_6_1_indexed_field_with_index_0
+//! - 6.3/1 → hpack_6_3_table_size_update_above_the_advertised_maximum
+//!
+//! Counted: generic 44, http2 95, hpack 8 — 147 cases. The tests beyond h2spec (SETTINGS
+//! timeout, flow-control accounting of reset streams, field-name characters, push on the client
+//! side, ...) cover further MUSTs a peer can violate.
 
 mod support;
 
@@ -1281,12 +1378,6 @@ fn s8_2_1_invalid_field_name_and_value_characters() {
 }
 
 #[test]
-fn s8_2_2_connection_specific_fields() {
-    malformed_request(&[], get("/"), &[("connection", "keep-alive")]);
-    malformed_request(&[], get("/"), &[("te", "gzip")]);
-}
-
-#[test]
 fn s8_2_2_te_trailers_is_allowed() {
     let mut p = server();
     let mut req = get("/");
@@ -1299,36 +1390,12 @@ fn s8_2_2_te_trailers_is_allowed() {
 // ---- §8.3 HTTP Control Data ----
 
 #[test]
-fn s8_3_pseudo_header_violations() {
-    malformed_request(&[(":foo", "bar")], get("/"), &[]);
-    malformed_request(&[(":status", "200")], get("/"), &[]);
-    malformed_request(&[], get("/"), &[("x", "1"), (":path", "/late")]);
-    malformed_request(&[], get("/"), &[(":method", "POST")]);
-    malformed_request(&[], get("/"), &[(":scheme", "https")]);
-    malformed_request(&[], get("/"), &[(":path", "/again")]);
-}
-
-#[test]
 fn s8_3_pseudo_header_in_trailers() {
     let mut p = server();
     open(&mut p, 1, false);
     let h = p.headers(1, &fields(&[(":method", "POST")]), true);
     p.send(h);
     expect_stream_error(&mut p, 1, Reason::PROTOCOL_ERROR);
-}
-
-#[test]
-fn s8_3_1_missing_or_empty_mandatory_pseudo_headers() {
-    let req = |list: &[(&str, &str)]| {
-        let mut p = server();
-        let h = p.headers(1, &fields(list), true);
-        p.send(h);
-        expect_stream_error(&mut p, 1, Reason::PROTOCOL_ERROR);
-    };
-    req(&[(":scheme", "http"), (":path", "/")]);
-    req(&[(":method", "GET"), (":path", "/")]);
-    req(&[(":method", "GET"), (":scheme", "http")]);
-    req(&[(":method", "GET"), (":scheme", "http"), (":path", "")]);
 }
 
 // ---- §8.4 Server Push ----
@@ -1374,4 +1441,921 @@ impl RawPeerExt for RawPeer {
 
 trait RawPeerExt {
     fn recv_with_max(&mut self, max: u32) -> Vec<Frame>;
+}
+
+// =============================================================================================
+// h2spec's server cases not covered above, one test each, by section. (The case map at the top
+// of this file lists every h2spec case and the test that covers it.)
+// =============================================================================================
+
+/// Requests `id` reached the application: its header section, content and trailers.
+fn request_events(p: &mut RawPeer, id: u32) -> (Option<courier_h2::FieldSection>, Vec<u8>, bool) {
+    let mut head = None;
+    let mut body = Vec::new();
+    let mut trailers = false;
+    for e in p.take_events() {
+        match e {
+            Event::Headers {
+                stream_id, section, ..
+            } if stream_id == sid(id) => head = Some(section),
+            Event::Data {
+                stream_id, data, ..
+            } if stream_id == sid(id) => body.extend_from_slice(&data),
+            Event::Trailers { stream_id, .. } if stream_id == sid(id) => trailers = true,
+            _ => {}
+        }
+    }
+    (head, body, trailers)
+}
+
+/// The application answers `id` with 200 (no content); the response HEADERS go out.
+#[track_caller]
+fn respond_ok(p: &mut RawPeer, id: u32) {
+    p.conn
+        .send_headers(sid(id), &fields(&[(":status", "200")]), true)
+        .unwrap();
+    let frames = p.recv();
+    let block = frames
+        .iter()
+        .find_map(|f| match f {
+            Frame::Headers(h) if h.stream_id == sid(id) && h.end_stream => Some(h.fragment.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no response on {id}: {frames:?}"));
+    let fields = p.decode_block(&block);
+    assert_eq!(fields[0], HeaderField::new(":status", "200"));
+}
+
+/// A request arrives and is answered: the generic "expects a response" outcome.
+#[track_caller]
+fn expect_served(p: &mut RawPeer, id: u32) -> (courier_h2::FieldSection, Vec<u8>, bool) {
+    let (head, body, trailers) = request_events(p, id);
+    let head = head.unwrap_or_else(|| panic!("request {id} did not reach the application"));
+    respond_ok(p, id);
+    (head, body, trailers)
+}
+
+fn headers_block(stream: u32, block: Vec<u8>, end_stream: bool) -> Frame {
+    Frame::Headers(Headers {
+        stream_id: sid(stream),
+        fragment: Bytes::from(block),
+        end_stream,
+        end_headers: true,
+        priority: None,
+        pad_len: None,
+    })
+}
+
+/// `:method GET`, `:scheme http`, `:path /` from the static table.
+const GET_ROOT: [u8; 3] = [0x82, 0x86, 0x84];
+
+fn priority(stream: u32, dependency: u32, weight: u8, exclusive: bool) -> Frame {
+    Frame::Priority(Priority {
+        stream_id: sid(stream),
+        spec: PrioritySpec {
+            exclusive,
+            dependency: sid(dependency),
+            weight,
+        },
+    })
+}
+
+fn continuation(stream: u32, fragment: Bytes, end_headers: bool) -> Frame {
+    Frame::Continuation(Continuation {
+        stream_id: sid(stream),
+        fragment,
+        end_headers,
+    })
+}
+
+// ---- generic §3.5 (RFC 9113 §3.4) Starting HTTP/2 ----
+
+#[test]
+fn generic_1_1_client_preface_then_request() {
+    let mut p = server();
+    open(&mut p, 1, true);
+    expect_served(&mut p, 1);
+}
+
+// ---- generic §5.1 Streams and Multiplexing ----
+
+#[test]
+fn generic_2_4_rst_stream_on_half_closed_remote() {
+    let mut p = server();
+    open(&mut p, 1, true);
+    p.send(Frame::RstStream(RstStream {
+        stream_id: sid(1),
+        reason: Reason::CANCEL,
+    }));
+    let frames = p.recv();
+    assert_eq!(goaway(&frames), None);
+    assert!(p.take_events().contains(&Event::Reset {
+        stream_id: sid(1),
+        reason: Reason::CANCEL,
+        remote: true
+    }));
+    expect_alive(&mut p);
+}
+
+#[test]
+fn generic_2_5_priority_on_closed_stream() {
+    let mut p = server();
+    open(&mut p, 1, true);
+    respond_ok(&mut p, 1);
+    p.send(priority(1, 0, 16, false));
+    expect_alive(&mut p);
+}
+
+// ---- generic §6.1 DATA ----
+
+#[test]
+fn generic_3_1_1_data() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(data(1, b"test", true));
+    let (_, body, _) = expect_served(&mut p, 1);
+    assert_eq!(body, b"test");
+}
+
+#[test]
+fn generic_3_1_2_multiple_data() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(data(1, b"te", false));
+    p.send(data(1, b"s", false));
+    p.send(data(1, b"t", true));
+    let (_, body, _) = expect_served(&mut p, 1);
+    assert_eq!(body, b"test");
+}
+
+// (generic 3.1.3, DATA with padding: s6_1_padded_data_is_delivered_without_padding.)
+
+// ---- generic §6.2 HEADERS ----
+
+#[test]
+fn generic_3_2_1_headers() {
+    let mut p = server();
+    let h = p.headers(1, &get("/"), true);
+    p.send(h);
+    let (head, _, _) = expect_served(&mut p, 1);
+    assert_eq!(head.pseudo.path.as_deref(), Some(&b"/"[..]));
+}
+
+#[test]
+fn generic_3_2_2_headers_with_padding() {
+    let mut p = server();
+    let block = p.block(&get("/"));
+    p.send(Frame::Headers(Headers {
+        stream_id: sid(1),
+        fragment: block,
+        end_stream: true,
+        end_headers: true,
+        priority: None,
+        pad_len: Some(8),
+    }));
+    expect_served(&mut p, 1);
+}
+
+// (generic 3.2.3, HEADERS with priority: s6_2_padded_headers_with_priority.)
+
+// ---- generic §6.3 PRIORITY (parsed and ignored, RFC 9113 §5.3.2) ----
+
+#[test]
+fn generic_3_3_1_priority_weight_1() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(priority(1, 0, 0, false));
+    p.send(data(1, b"", true));
+    expect_served(&mut p, 1);
+}
+
+#[test]
+fn generic_3_3_2_priority_weight_256() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(priority(1, 0, 255, false));
+    p.send(data(1, b"", true));
+    expect_served(&mut p, 1);
+}
+
+#[test]
+fn generic_3_3_3_priority_with_dependency() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(priority(1, 3, 16, false));
+    p.send(data(1, b"", true));
+    expect_served(&mut p, 1);
+}
+
+#[test]
+fn generic_3_3_4_priority_exclusive() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(priority(1, 3, 16, true));
+    p.send(data(1, b"", true));
+    expect_served(&mut p, 1);
+}
+
+#[test]
+fn generic_3_3_5_priority_on_idle_stream_then_lower_headers() {
+    let mut p = server();
+    p.send(priority(3, 0, 16, false));
+    let h = p.headers(1, &get("/"), true);
+    p.send(h);
+    expect_served(&mut p, 1);
+}
+
+// ---- generic §6.4–§6.10 ----
+
+#[test]
+fn generic_3_4_1_rst_stream() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(Frame::RstStream(RstStream {
+        stream_id: sid(1),
+        reason: Reason::CANCEL,
+    }));
+    assert_eq!(goaway(&p.recv()), None);
+    expect_alive(&mut p);
+}
+
+#[test]
+fn generic_3_5_1_settings() {
+    let mut p = server();
+    p.send(Frame::Settings(Settings {
+        ack: false,
+        settings: vec![Setting {
+            id: SettingId::MAX_CONCURRENT_STREAMS,
+            value: 100,
+        }],
+    }));
+    assert!(p.recv().contains(&Frame::Settings(Settings::ack())));
+}
+
+#[test]
+fn generic_3_7_1_ping() {
+    let mut p = server();
+    expect_alive(&mut p);
+}
+
+#[test]
+fn generic_3_8_1_goaway() {
+    let mut p = server();
+    p.send(Frame::GoAway(GoAway {
+        last_stream_id: sid(0),
+        reason: Reason::NO_ERROR,
+        debug_data: Bytes::new(),
+    }));
+    // No stream open: the connection closes cleanly, without an error of its own.
+    let frames = p.recv();
+    assert!(
+        frames
+            .iter()
+            .all(|f| !matches!(f, Frame::GoAway(g) if g.reason != Reason::NO_ERROR)),
+        "{frames:?}"
+    );
+    let closed = p.take_events().into_iter().find_map(|e| match e {
+        Event::Closed { error } => Some(error),
+        _ => None,
+    });
+    assert_eq!(closed, Some(None));
+}
+
+#[test]
+fn generic_3_9_1_window_update_connection() {
+    let mut p = server();
+    p.send(Frame::WindowUpdate(WindowUpdate {
+        stream_id: sid(0),
+        increment: 1,
+    }));
+    expect_alive(&mut p);
+}
+
+#[test]
+fn generic_3_9_2_window_update_stream() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(Frame::WindowUpdate(WindowUpdate {
+        stream_id: sid(1),
+        increment: 1,
+    }));
+    p.send(data(1, b"", true));
+    expect_served(&mut p, 1);
+}
+
+#[test]
+fn generic_3_10_1_continuation() {
+    let mut p = server();
+    let block = p.block(&get("/"));
+    let (a, b) = block.split_at(2);
+    p.send(Frame::Headers(Headers {
+        stream_id: sid(1),
+        fragment: Bytes::copy_from_slice(a),
+        end_stream: true,
+        end_headers: false,
+        priority: None,
+        pad_len: None,
+    }));
+    p.send(continuation(1, Bytes::copy_from_slice(b), true));
+    expect_served(&mut p, 1);
+}
+
+// (generic 3.10.2, multiple CONTINUATION frames: s6_10_multiple_continuations.)
+
+// ---- generic §8 HTTP Message Exchanges ----
+
+#[test]
+fn generic_4_1_get() {
+    let mut p = server();
+    let h = p.headers(1, &get("/"), true);
+    p.send(h);
+    let (head, _, _) = expect_served(&mut p, 1);
+    assert_eq!(head.pseudo.method.as_deref(), Some(&b"GET"[..]));
+}
+
+#[test]
+fn generic_4_2_head() {
+    let mut p = server();
+    let req = fields(&[
+        (":method", "HEAD"),
+        (":scheme", "http"),
+        (":authority", "localhost"),
+        (":path", "/"),
+    ]);
+    let h = p.headers(1, &req, true);
+    p.send(h);
+    let (head, _, _) = expect_served(&mut p, 1);
+    assert_eq!(head.pseudo.method.as_deref(), Some(&b"HEAD"[..]));
+}
+
+#[test]
+fn generic_4_3_post() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(data(1, b"test", true));
+    let (head, body, _) = expect_served(&mut p, 1);
+    assert_eq!(head.pseudo.method.as_deref(), Some(&b"POST"[..]));
+    assert_eq!(body, b"test");
+}
+
+#[test]
+fn generic_4_4_post_with_trailers() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(data(1, b"test", false));
+    let t = p.headers(1, &fields(&[("x-trailer", "1")]), true);
+    p.send(t);
+    let (_, body, trailers) = expect_served(&mut p, 1);
+    assert_eq!(body, b"test");
+    assert!(trailers);
+}
+
+// ---- generic: HPACK representations (RFC 7541 §6), each decoded into the request ----
+
+/// Sends GET / plus the raw `representation` and checks the field arrived.
+#[track_caller]
+fn hpack_request(prefix: &[u8], representation: &[u8], name: &str, value: &[u8]) {
+    let mut p = server();
+    let mut block = prefix.to_vec();
+    block.extend_from_slice(&GET_ROOT);
+    block.extend_from_slice(representation);
+    p.send(headers_block(1, block, true));
+    let (head, _, _) = expect_served(&mut p, 1);
+    if name == ":authority" {
+        assert_eq!(head.pseudo.authority.as_deref(), Some(value));
+    } else {
+        assert_eq!(
+            head.get(name.as_bytes()).map(|v| &v[..]),
+            Some(value),
+            "{head:?}"
+        );
+    }
+}
+
+/// RFC 7541 C.4.1: "www.example.com", Huffman-coded.
+const HUFF_WWW_EXAMPLE_COM: [u8; 12] = [
+    0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90, 0xf4, 0xff,
+];
+/// RFC 7541 C.4.3: "custom-key" and "custom-value", Huffman-coded.
+const HUFF_CUSTOM_KEY: [u8; 8] = [0x25, 0xa8, 0x49, 0xe9, 0x5b, 0xa9, 0x7d, 0x7f];
+const HUFF_CUSTOM_VALUE: [u8; 9] = [0x25, 0xa8, 0x49, 0xe9, 0x5b, 0xb8, 0xe8, 0xb4, 0xbf];
+
+fn lit(first: u8, name: Option<&[u8]>, value: &[u8]) -> Vec<u8> {
+    let mut v = vec![first];
+    if let Some(n) = name {
+        v.push(n.len() as u8);
+        v.extend_from_slice(n);
+    }
+    v.push(value.len() as u8);
+    v.extend_from_slice(value);
+    v
+}
+
+fn lit_huff(first: u8, name: Option<&[u8]>, value: &[u8]) -> Vec<u8> {
+    let mut v = vec![first];
+    if let Some(n) = name {
+        v.push(0x80 | n.len() as u8);
+        v.extend_from_slice(n);
+    }
+    v.push(0x80 | value.len() as u8);
+    v.extend_from_slice(value);
+    v
+}
+
+#[test]
+fn generic_5_1_indexed_field() {
+    // 0x82 etc. are indexed fields; add `accept-encoding: gzip, deflate` (static index 16).
+    hpack_request(&[], &[0x90], "accept-encoding", b"gzip, deflate");
+}
+
+#[test]
+fn generic_5_2_literal_with_indexing_indexed_name() {
+    hpack_request(
+        &[],
+        &lit(0x41, None, b"www.example.com"),
+        ":authority",
+        b"www.example.com",
+    );
+}
+
+#[test]
+fn generic_5_3_literal_with_indexing_indexed_name_huffman() {
+    hpack_request(
+        &[],
+        &lit_huff(0x41, None, &HUFF_WWW_EXAMPLE_COM),
+        ":authority",
+        b"www.example.com",
+    );
+}
+
+#[test]
+fn generic_5_4_literal_with_indexing_new_name() {
+    hpack_request(
+        &[],
+        &lit(0x40, Some(b"custom-key"), b"custom-value"),
+        "custom-key",
+        b"custom-value",
+    );
+}
+
+#[test]
+fn generic_5_5_literal_with_indexing_new_name_huffman() {
+    hpack_request(
+        &[],
+        &lit_huff(0x40, Some(&HUFF_CUSTOM_KEY), &HUFF_CUSTOM_VALUE),
+        "custom-key",
+        b"custom-value",
+    );
+}
+
+#[test]
+fn generic_5_6_literal_without_indexing_indexed_name() {
+    hpack_request(
+        &[],
+        &lit(0x01, None, b"www.example.com"),
+        ":authority",
+        b"www.example.com",
+    );
+}
+
+#[test]
+fn generic_5_7_literal_without_indexing_indexed_name_huffman() {
+    hpack_request(
+        &[],
+        &lit_huff(0x01, None, &HUFF_WWW_EXAMPLE_COM),
+        ":authority",
+        b"www.example.com",
+    );
+}
+
+#[test]
+fn generic_5_8_literal_without_indexing_new_name() {
+    hpack_request(
+        &[],
+        &lit(0x00, Some(b"custom-key"), b"custom-value"),
+        "custom-key",
+        b"custom-value",
+    );
+}
+
+#[test]
+fn generic_5_9_literal_without_indexing_new_name_huffman() {
+    hpack_request(
+        &[],
+        &lit_huff(0x00, Some(&HUFF_CUSTOM_KEY), &HUFF_CUSTOM_VALUE),
+        "custom-key",
+        b"custom-value",
+    );
+}
+
+#[test]
+fn generic_5_10_literal_never_indexed_indexed_name() {
+    hpack_request(
+        &[],
+        &lit(0x11, None, b"www.example.com"),
+        ":authority",
+        b"www.example.com",
+    );
+}
+
+#[test]
+fn generic_5_11_literal_never_indexed_indexed_name_huffman() {
+    hpack_request(
+        &[],
+        &lit_huff(0x11, None, &HUFF_WWW_EXAMPLE_COM),
+        ":authority",
+        b"www.example.com",
+    );
+}
+
+#[test]
+fn generic_5_12_literal_never_indexed_new_name() {
+    hpack_request(
+        &[],
+        &lit(0x10, Some(b"custom-key"), b"custom-value"),
+        "custom-key",
+        b"custom-value",
+    );
+}
+
+#[test]
+fn generic_5_13_literal_never_indexed_new_name_huffman() {
+    hpack_request(
+        &[],
+        &lit_huff(0x10, Some(&HUFF_CUSTOM_KEY), &HUFF_CUSTOM_VALUE),
+        "custom-key",
+        b"custom-value",
+    );
+}
+
+#[test]
+fn generic_5_14_dynamic_table_size_update() {
+    // Size update to 4,096 (the advertised maximum) at the start of the block.
+    hpack_request(&[0x3f, 0xe1, 0x1f], &lit(0x40, Some(b"k"), b"v"), "k", b"v");
+}
+
+#[test]
+fn generic_5_15_multiple_dynamic_table_size_updates() {
+    hpack_request(
+        &[0x20, 0x3f, 0xe1, 0x1f],
+        &lit(0x40, Some(b"k"), b"v"),
+        "k",
+        b"v",
+    );
+}
+
+// ---- http2 §5.1 Stream States: CONTINUATION without an open field block ----
+
+#[test]
+fn s5_1_half_closed_remote_continuation() {
+    let mut p = server();
+    open(&mut p, 1, true);
+    let block = p.block(&fields(&[("x", "y")]));
+    p.send(continuation(1, block, true));
+    expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
+}
+
+#[test]
+fn s5_1_closed_after_peer_reset_continuation() {
+    let mut p = server();
+    open(&mut p, 1, false);
+    p.send(Frame::RstStream(RstStream {
+        stream_id: sid(1),
+        reason: Reason::CANCEL,
+    }));
+    let block = p.block(&fields(&[("x", "y")]));
+    p.send(continuation(1, block, true));
+    expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
+}
+
+#[test]
+fn s5_1_closed_headers_after_both_end_stream() {
+    let mut p = server();
+    open(&mut p, 1, true);
+    respond_ok(&mut p, 1);
+    let h = p.headers(1, &get("/"), true);
+    p.send(h);
+    expect_conn_error(&mut p, Reason::STREAM_CLOSED);
+}
+
+#[test]
+fn s5_1_closed_continuation_after_both_end_stream() {
+    let mut p = server();
+    open(&mut p, 1, true);
+    respond_ok(&mut p, 1);
+    let block = p.block(&fields(&[("x", "y")]));
+    p.send(continuation(1, block, true));
+    expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
+}
+
+// ---- http2 §5.4.1 Connection Error Handling ----
+
+#[test]
+fn s5_4_1_invalid_ping_closes_the_connection() {
+    let mut p = server();
+    p.send_raw(&raw(0x6, 0, 0, b"123456"));
+    expect_conn_error(&mut p, Reason::FRAME_SIZE_ERROR);
+    // Nothing more is processed.
+    p.send_raw(&raw(0x6, 0, 0, b"12345678"));
+    assert!(p.recv().is_empty());
+}
+
+#[test]
+fn s5_4_1_invalid_ping_gets_goaway_with_last_stream_id() {
+    let mut p = server();
+    open(&mut p, 1, true);
+    open(&mut p, 3, true);
+    p.recv();
+    p.send_raw(&raw(0x6, 0, 0, b"123456"));
+    let frames = p.recv();
+    let g = frames.iter().find_map(|f| match f {
+        Frame::GoAway(g) => Some(g.clone()),
+        _ => None,
+    });
+    let g = g.expect("GOAWAY");
+    assert_eq!(
+        (g.last_stream_id, g.reason),
+        (sid(3), Reason::FRAME_SIZE_ERROR)
+    );
+}
+
+// ---- http2 §5.5 Extending HTTP/2 ----
+
+#[test]
+fn s5_5_unknown_extension_frame_is_ignored() {
+    let mut p = server();
+    p.send_raw(&raw(0x16, 0x0, 0, b"extension"));
+    open(&mut p, 1, true);
+    expect_served(&mut p, 1);
+}
+
+// ---- http2 §6.1 DATA ----
+
+#[test]
+fn s6_1_data_on_a_stream_not_open() {
+    let mut p = server();
+    open(&mut p, 1, true);
+    p.send(data(1, b"test", true));
+    expect_stream_error(&mut p, 1, Reason::STREAM_CLOSED);
+}
+
+// ---- http2 §6.9.1 / §6.9.2 flow-control windows ----
+
+#[test]
+fn s6_9_1_initial_window_of_1_sends_one_octet() {
+    let mut p = server();
+    p.send(Frame::Settings(Settings {
+        ack: false,
+        settings: vec![Setting {
+            id: SettingId::INITIAL_WINDOW_SIZE,
+            value: 1,
+        }],
+    }));
+    open(&mut p, 1, true);
+    p.recv();
+    p.conn
+        .send_headers(sid(1), &fields(&[(":status", "200")]), false)
+        .unwrap();
+    p.conn
+        .send_data(sid(1), Bytes::from_static(b"hello"), true)
+        .unwrap();
+    let frames = p.recv();
+    let sizes: Vec<usize> = frames
+        .iter()
+        .filter_map(|f| match f {
+            Frame::Data(d) => Some(d.data.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sizes, vec![1], "{frames:?}");
+}
+
+#[test]
+fn s6_9_2_negative_window_after_settings() {
+    let mut p = server();
+    p.send(Frame::Settings(Settings {
+        ack: false,
+        settings: vec![Setting {
+            id: SettingId::INITIAL_WINDOW_SIZE,
+            value: 3,
+        }],
+    }));
+    open(&mut p, 1, true);
+    p.conn
+        .send_headers(sid(1), &fields(&[(":status", "200")]), false)
+        .unwrap();
+    p.conn
+        .send_data(sid(1), Bytes::from_static(b"0123456789"), true)
+        .unwrap();
+    assert_eq!(data_len(&p.recv()), 3);
+    // 3 → 2: the stream window becomes -1.
+    p.send(Frame::Settings(Settings {
+        ack: false,
+        settings: vec![Setting {
+            id: SettingId::INITIAL_WINDOW_SIZE,
+            value: 2,
+        }],
+    }));
+    assert_eq!(data_len(&p.recv()), 0);
+    // +2: the window is 1, so exactly one octet may go.
+    p.send(Frame::WindowUpdate(WindowUpdate {
+        stream_id: sid(1),
+        increment: 2,
+    }));
+    assert_eq!(data_len(&p.recv()), 1);
+}
+
+#[test]
+fn s6_9_2_initial_window_size_above_maximum() {
+    let mut p = server();
+    let mut payload = vec![0x0, 0x4];
+    payload.extend_from_slice(&0x8000_0000u32.to_be_bytes());
+    p.send_raw(&raw(0x4, 0, 0, &payload));
+    expect_conn_error(&mut p, Reason::FLOW_CONTROL_ERROR);
+}
+
+// ---- http2 §6.10 CONTINUATION ----
+
+#[test]
+fn s6_10_continuation_after_continuation_with_end_headers() {
+    let mut p = server();
+    let block = p.block(&get("/"));
+    let (a, b) = block.split_at(2);
+    p.send(Frame::Headers(Headers {
+        stream_id: sid(1),
+        fragment: Bytes::copy_from_slice(a),
+        end_stream: true,
+        end_headers: false,
+        priority: None,
+        pad_len: None,
+    }));
+    p.send(continuation(1, Bytes::copy_from_slice(b), true));
+    p.send(continuation(1, Bytes::from_static(&[0x82]), true));
+    expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
+}
+
+// ---- http2 §7 Error Codes ----
+
+#[test]
+fn s7_goaway_with_unknown_error_code() {
+    let mut p = server();
+    p.send(Frame::GoAway(GoAway {
+        last_stream_id: sid(0),
+        reason: Reason(0xff),
+        debug_data: Bytes::new(),
+    }));
+    // Taken as an error from the peer; this endpoint raises nothing of its own.
+    let frames = p.recv();
+    assert!(
+        frames
+            .iter()
+            .all(|f| !matches!(f, Frame::GoAway(_) | Frame::RstStream(_))),
+        "{frames:?}"
+    );
+    let closed = p.take_events().into_iter().find_map(|e| match e {
+        Event::Closed { error } => error,
+        _ => None,
+    });
+    let e = closed.expect("closed with the peer's error");
+    assert!(e.is_remote());
+    assert_eq!(e.reason(), Reason(0xff));
+}
+
+// ---- http2 §8.1.2.x (RFC 9113 §8.2–§8.3) one case each ----
+
+#[test]
+fn s8_3_unknown_pseudo_header() {
+    malformed_request(&[(":foo", "bar")], get("/"), &[]);
+}
+
+#[test]
+fn s8_3_response_pseudo_header_in_request() {
+    malformed_request(&[(":status", "200")], get("/"), &[]);
+}
+
+#[test]
+fn s8_3_pseudo_header_after_regular_field() {
+    malformed_request(&[], get("/"), &[("x", "1"), (":path", "/late")]);
+}
+
+#[test]
+fn s8_2_2_connection_specific_field() {
+    malformed_request(&[], get("/"), &[("connection", "keep-alive")]);
+}
+
+#[test]
+fn s8_2_2_te_other_than_trailers() {
+    malformed_request(&[], get("/"), &[("te", "gzip")]);
+}
+
+#[track_caller]
+fn malformed_pseudo(list: &[(&str, &str)]) {
+    let mut p = server();
+    let h = p.headers(1, &fields(list), true);
+    p.send(h);
+    expect_stream_error(&mut p, 1, Reason::PROTOCOL_ERROR);
+}
+
+#[test]
+fn s8_3_1_empty_path() {
+    malformed_pseudo(&[(":method", "GET"), (":scheme", "http"), (":path", "")]);
+}
+
+#[test]
+fn s8_3_1_omitted_method() {
+    malformed_pseudo(&[(":scheme", "http"), (":path", "/")]);
+}
+
+#[test]
+fn s8_3_1_omitted_scheme() {
+    malformed_pseudo(&[(":method", "GET"), (":path", "/")]);
+}
+
+#[test]
+fn s8_3_1_omitted_path() {
+    malformed_pseudo(&[(":method", "GET"), (":scheme", "http")]);
+}
+
+#[test]
+fn s8_3_1_duplicated_method() {
+    malformed_request(&[], get("/"), &[(":method", "POST")]);
+}
+
+#[test]
+fn s8_3_1_duplicated_scheme() {
+    malformed_request(&[], get("/"), &[(":scheme", "https")]);
+}
+
+#[test]
+fn s8_3_1_duplicated_path() {
+    malformed_request(&[], get("/"), &[(":path", "/again")]);
+}
+
+// ---- hpack (RFC 7541): decoding errors are connection errors COMPRESSION_ERROR (§4.3) ----
+
+#[track_caller]
+fn bad_block(block: &[u8]) {
+    let mut p = server();
+    p.send(headers_block(1, block.to_vec(), true));
+    expect_conn_error(&mut p, Reason::COMPRESSION_ERROR);
+}
+
+#[test]
+fn hpack_2_3_3_indexed_field_with_invalid_index() {
+    // Index 200: beyond the static table and the (empty) dynamic table.
+    let mut block = GET_ROOT.to_vec();
+    block.extend_from_slice(&[0xff, 0x49]);
+    bad_block(&block);
+}
+
+#[test]
+fn hpack_2_3_3_literal_with_invalid_name_index() {
+    let mut block = GET_ROOT.to_vec();
+    block.extend_from_slice(&[0x7f, 0x89, 0x01, 0x01, b'x']);
+    bad_block(&block);
+}
+
+#[test]
+fn hpack_4_2_table_size_update_at_the_end_of_a_block() {
+    let mut block = GET_ROOT.to_vec();
+    block.push(0x20);
+    bad_block(&block);
+}
+
+#[test]
+fn hpack_5_2_huffman_padding_longer_than_7_bits() {
+    // "a" is 00011; then eleven 1 bits of padding.
+    let mut block = GET_ROOT.to_vec();
+    block.extend_from_slice(&lit_huff(0x00, Some(b"x-test"), &[0x1f, 0xff]));
+    bad_block(&block);
+}
+
+#[test]
+fn hpack_5_2_huffman_padded_with_zeros() {
+    // "a" (00011) padded with 000 instead of the EOS prefix.
+    let mut block = GET_ROOT.to_vec();
+    block.extend_from_slice(&lit_huff(0x00, Some(b"x-test"), &[0x18]));
+    bad_block(&block);
+}
+
+#[test]
+fn hpack_5_2_huffman_string_containing_eos() {
+    let mut block = GET_ROOT.to_vec();
+    block.extend_from_slice(&lit_huff(0x00, Some(b"x-test"), &[0xff, 0xff, 0xff, 0xff]));
+    bad_block(&block);
+}
+
+#[test]
+fn hpack_6_1_indexed_field_with_index_0() {
+    let mut block = GET_ROOT.to_vec();
+    block.push(0x80);
+    bad_block(&block);
+}
+
+#[test]
+fn hpack_6_3_table_size_update_above_the_advertised_maximum() {
+    // 4,097 > SETTINGS_HEADER_TABLE_SIZE (4,096).
+    let mut block = vec![0x3f, 0xe2, 0x1f];
+    block.extend_from_slice(&GET_ROOT);
+    bad_block(&block);
 }
