@@ -32,7 +32,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::connection::message::{SectionKind, check_outgoing};
-use crate::frame::GoAway;
+use crate::frame::{GoAway, Setting};
 use crate::idmap::IdMap;
 use crate::{
     CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
@@ -137,6 +137,10 @@ enum Cmd {
     },
     Ping {
         reply: PingReply,
+    },
+    UpdateSettings {
+        settings: Vec<Setting>,
+        reply: oneshot::Sender<Result<(), Error>>,
     },
     WatchClose {
         id: StreamId,
@@ -449,6 +453,20 @@ pub struct Client {
     state: watch::Receiver<ConnState>,
 }
 
+/// Sends SETTINGS through the driver and waits for the peer's acknowledgment.
+async fn update_settings(
+    cmds: &mpsc::UnboundedSender<Cmd>,
+    settings: Vec<Setting>,
+) -> Result<(), Error> {
+    let (tx, rx) = oneshot::channel();
+    cmds.send(Cmd::UpdateSettings {
+        settings,
+        reply: tx,
+    })
+    .map_err(|_| Error::Closed)?;
+    rx.await.map_err(|_| Error::Closed)?
+}
+
 /// Sends a PING through the driver and waits for its acknowledgment.
 async fn ping(cmds: &mpsc::UnboundedSender<Cmd>) -> Result<Duration, Error> {
     let (tx, rx) = oneshot::channel();
@@ -522,6 +540,14 @@ impl Client {
         ping(&self.cmds).await
     }
 
+    /// Changes this endpoint's settings mid-connection and waits until the peer has
+    /// acknowledged them, which is when they take effect (see
+    /// [`Connection::update_settings`]). Fails for a value out of range, or if the connection
+    /// closes first.
+    pub async fn update_settings(&self, settings: Vec<Setting>) -> Result<(), Error> {
+        update_settings(&self.cmds, settings).await
+    }
+
     /// The GOAWAY the peer sent (the latest, if several), or `None` so far. Requests on streams
     /// above its `last_stream_id` were not processed ([`GoAway::is_unprocessed`]); they fail
     /// with an error whose [`Error::is_refused`] is true. A client that gets ENHANCE_YOUR_CALM
@@ -577,6 +603,13 @@ impl Server {
     /// the connection closes first.
     pub async fn ping(&self) -> Result<Duration, Error> {
         ping(&self.cmds).await
+    }
+
+    /// Changes this endpoint's settings mid-connection (for example a lower
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS` under load) and waits until the peer has acknowledged
+    /// them, which is when they take effect (see [`Connection::update_settings`]).
+    pub async fn update_settings(&self, settings: Vec<Setting>) -> Result<(), Error> {
+        update_settings(&self.cmds, settings).await
     }
 }
 
@@ -646,6 +679,9 @@ struct Driver<T> {
     /// PINGs sent for the application: payload, when, and who waits.
     pings: VecDeque<([u8; 8], Instant, PingReply)>,
     next_ping: u64,
+    /// One entry per SETTINGS frame awaiting acknowledgment, oldest first: who waits for it
+    /// (`None` for the initial SETTINGS).
+    settings_acks: VecDeque<Option<oneshot::Sender<Result<(), Error>>>>,
     /// Handles waiting for their stream to finish.
     closers: IdMap<Vec<CloseReply>>,
     /// Streams the peer reset recently (bounded), for handles that ask after the fact.
@@ -683,6 +719,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             yielded: false,
             pings: VecDeque::new(),
             next_ping: 0,
+            settings_acks: VecDeque::from([None]),
             closers: IdMap::default(),
             recent_resets: IdMap::default(),
             recent_order: VecDeque::new(),
@@ -770,6 +807,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     Ok(()) => self.pings.push_back((payload, Instant::now(), reply)),
                     Err(_) => {
                         let _ = reply.send(Err(self.closed_error()));
+                    }
+                }
+            }
+            Cmd::UpdateSettings { settings, reply } => {
+                match self.conn.update_settings(&settings, Instant::now()) {
+                    Ok(()) => self.settings_acks.push_back(Some(reply)),
+                    Err(e) => {
+                        let _ = reply.send(Err(if self.conn.is_closed() {
+                            self.closed_error()
+                        } else {
+                            Error::Command(e)
+                        }));
                     }
                 }
             }
@@ -935,6 +984,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                         None => {}
                     }
                 }
+                Event::SettingsAcknowledged => {
+                    if let Some(Some(reply)) = self.settings_acks.pop_front() {
+                        let _ = reply.send(Ok(()));
+                    }
+                }
                 Event::StreamClosed { stream_id } => {
                     for reply in self.closers.remove(&stream_id).into_iter().flatten() {
                         let _ = reply.send(Ok(()));
@@ -980,6 +1034,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     }
                     self.close_error = Some(error);
                     for (_, _, reply) in self.pings.drain(..) {
+                        let _ = reply.send(Err(match &self.close_error {
+                            Some(Some(e)) => Error::Connection(e.clone()),
+                            _ => Error::Closed,
+                        }));
+                    }
+                    for reply in self.settings_acks.drain(..).flatten() {
                         let _ = reply.send(Err(match &self.close_error {
                             Some(Some(e)) => Error::Connection(e.clone()),
                             _ => Error::Closed,

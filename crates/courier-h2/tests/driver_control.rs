@@ -437,3 +437,50 @@ async fn a_local_reset_and_a_closed_connection_end_the_watch() {
     });
     assert!(r.is_err(), "{r:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// SETTINGS changes.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn update_settings_waits_for_the_ack_and_takes_effect() {
+    use courier_h2::SettingId;
+    use courier_h2::frame::Setting;
+    let (client, mut server) = connected(Config::default(), Config::default());
+    // Let the handshake finish first.
+    timeout(client.ping()).await.unwrap();
+    timeout(server.update_settings(vec![Setting {
+        id: SettingId::MAX_CONCURRENT_STREAMS,
+        value: 1,
+    }]))
+    .await
+    .unwrap();
+    // The client learned the new limit: a second concurrent request fails at once.
+    let (_s1, _r1) = client
+        .send_request(request("POST", "/"), false)
+        .await
+        .unwrap();
+    let _req = timeout(server.accept()).await.unwrap();
+    let err = client
+        .send_request(request("GET", "/"), true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, driver::Error::Command(e) if e.kind() == courier_h2::CommandErrorKind::ConcurrencyLimit),
+        "{err:?}"
+    );
+    // From the client side too, and a bad value is refused.
+    timeout(client.update_settings(vec![Setting {
+        id: SettingId::INITIAL_WINDOW_SIZE,
+        value: 1 << 20,
+    }]))
+    .await
+    .unwrap();
+    let bad = client
+        .update_settings(vec![Setting {
+            id: SettingId::MAX_FRAME_SIZE,
+            value: 1,
+        }])
+        .await;
+    assert!(matches!(bad, Err(driver::Error::Command(_))), "{bad:?}");
+}

@@ -109,6 +109,8 @@ pub enum CommandErrorKind {
     InvalidHeaders,
     /// The stream's send buffer is full; wait for [`Event::Writable`](crate::Event::Writable).
     SendBufferFull,
+    /// A setting value is out of its permitted range (RFC 9113 §6.5.2).
+    InvalidSetting,
 }
 
 /// A refused application command.

@@ -27,8 +27,8 @@ pub use message::{FieldSection, Pseudo};
 use crate::codes::{Reason, SettingId};
 use crate::frame::{
     BlockStart, Continuation, DEFAULT_MAX_FRAME_SIZE, Data, Frame, FrameDecoder, FrameEncoder,
-    GoAway, Headers, MAX_WINDOW_SIZE, Ping, PushPromise, RstStream, Setting, Settings, StreamId,
-    WindowUpdate,
+    GoAway, Headers, MAX_MAX_FRAME_SIZE, MAX_WINDOW_SIZE, Ping, PushPromise, RstStream, Setting,
+    Settings, StreamId, WindowUpdate,
 };
 use crate::idmap::{IdMap, IdSet};
 use error::{Fault, classify};
@@ -341,6 +341,11 @@ impl Connection {
             local_acked: PeerSettings {
                 // Our own ENABLE_PUSH starts at the protocol default: 1.
                 enable_push: true,
+                // The initially advertised limits are enforced from the start: a peer that
+                // opens streams before it has seen them is refused (REFUSED_STREAM, safe to
+                // retry) or has its oversized message reset.
+                max_concurrent_streams: config.max_concurrent_streams,
+                max_header_list_size: config.max_header_list_size,
                 ..defaults
             },
             pending_settings: VecDeque::new(),
@@ -1056,7 +1061,7 @@ impl Connection {
         // concurrent stream limit to be exceeded MUST treat this as a stream error
         // (Section 5.4.2) of type PROTOCOL_ERROR or REFUSED_STREAM."
         // <https://www.rfc-editor.org/rfc/rfc9113#section-5.1.2>
-        if self.active_peer >= self.config.max_concurrent_streams {
+        if self.active_peer >= self.local_acked.max_concurrent_streams {
             return Err(Fault::stream(
                 id,
                 Reason::REFUSED_STREAM,
@@ -1296,7 +1301,7 @@ impl Connection {
             Ok(s) => s,
             Err(why) => return Err(Fault::stream(promised_id, Reason::PROTOCOL_ERROR, why)),
         };
-        if self.reserved_remote >= self.config.max_concurrent_streams {
+        if self.reserved_remote >= self.local_acked.max_concurrent_streams {
             return Err(Fault::stream(
                 promised_id,
                 Reason::REFUSED_STREAM,
@@ -1449,8 +1454,11 @@ impl Connection {
                     }
                 }
                 SettingId::MAX_HEADER_LIST_SIZE => {
-                    self.local_acked.max_header_list_size = setting.value
+                    self.local_acked.max_header_list_size = setting.value;
+                    self.hpack_dec
+                        .set_max_header_list_size(setting.value as usize);
                 }
+                SettingId::MAX_FRAME_SIZE => self.decoder.set_max_frame_size(setting.value),
                 _ => {}
             }
         }
@@ -2156,6 +2164,58 @@ impl Connection {
             request,
         );
         Ok(promised)
+    }
+
+    /// Changes this endpoint's settings mid-connection: sends SETTINGS with `settings` (in
+    /// order) and applies each value once the peer acknowledges it ([`Event::SettingsAcknowledged`];
+    /// RFC 9113 §6.5.3), so that a peer still working with the old values is never judged by
+    /// the new ones. The acknowledgment is awaited like the initial one
+    /// ([`Config::settings_timeout`], then SETTINGS_TIMEOUT). `now` starts that timer.
+    ///
+    /// What changes on acknowledgment: HEADER_TABLE_SIZE (the HPACK decoder's table),
+    /// ENABLE_PUSH (client), MAX_CONCURRENT_STREAMS (the limit enforced on the peer),
+    /// INITIAL_WINDOW_SIZE (every stream's receive window moves by the difference, §6.9.2, and it
+    /// becomes the target windows are topped up to), MAX_FRAME_SIZE (the largest frame
+    /// accepted) and MAX_HEADER_LIST_SIZE (the largest field section accepted). Unknown
+    /// identifiers are sent as given.
+    ///
+    /// Fails with [`CommandErrorKind::InvalidSetting`] for a value out of range (§6.5.2) or
+    /// ENABLE_PUSH = 1 from a server, and [`CommandErrorKind::Closed`] once closed.
+    pub fn update_settings(
+        &mut self,
+        settings: &[Setting],
+        now: Instant,
+    ) -> Result<(), CommandError> {
+        self.check_open()?;
+        for s in settings {
+            let ok = match s.id {
+                // RFC 9113 §6.5.2: "A server MUST NOT explicitly set this value to 1."
+                // <https://www.rfc-editor.org/rfc/rfc9113#section-6.5.2>
+                SettingId::ENABLE_PUSH => {
+                    s.value == 0 || (s.value == 1 && self.role == Role::Client)
+                }
+                SettingId::INITIAL_WINDOW_SIZE => s.value <= MAX_WINDOW_SIZE,
+                SettingId::MAX_FRAME_SIZE => {
+                    (DEFAULT_MAX_FRAME_SIZE..=MAX_MAX_FRAME_SIZE).contains(&s.value)
+                }
+                _ => true,
+            };
+            if !ok {
+                return Err(CommandError::with_detail(
+                    CommandErrorKind::InvalidSetting,
+                    "setting value out of range (RFC 9113 §6.5.2)",
+                ));
+            }
+        }
+        self.now = self.now.max(now);
+        let frame = Settings {
+            ack: false,
+            settings: settings.to_vec(),
+        };
+        self.write_frame(&Frame::Settings(frame.clone()));
+        self.pending_settings
+            .push_back((frame, now + self.config.settings_timeout));
+        Ok(())
     }
 
     /// Asks for [`Event::StreamClosed`] when `stream_id` finishes without a reset (a reset
