@@ -1,0 +1,390 @@
+//! Application commands that send (open a stream, headers, data, trailers, reset, push) and
+//! writing frames: field blocks, and DATA scheduled round robin within both windows.
+
+use super::*;
+
+impl Connection {
+    pub(super) fn check_open(&self) -> Result<(), CommandError> {
+        if self.phase == Phase::Closed {
+            return Err(CommandError::new(CommandErrorKind::Closed));
+        }
+        Ok(())
+    }
+
+    /// Client: opens a stream with a request header section (pseudo-header fields first) and
+    /// returns its identifier. With `end_stream` the request has no content.
+    pub fn open_stream(
+        &mut self,
+        request: &[HeaderField],
+        end_stream: bool,
+    ) -> Result<StreamId, CommandError> {
+        self.check_open()?;
+        if self.role != Role::Client {
+            return Err(CommandError::new(CommandErrorKind::WrongRole));
+        }
+        // RFC 9113 §6.8: "Receivers of a GOAWAY frame MUST NOT open additional streams on the
+        // connection". <https://www.rfc-editor.org/rfc/rfc9113#section-6.8>
+        if self.goaway_received.is_some() || self.goaway_sent.is_some() || self.draining {
+            return Err(CommandError::new(CommandErrorKind::GoingAway));
+        }
+        // RFC 9113 §5.1.2: "Endpoints MUST NOT exceed the limit set by their peer."
+        // <https://www.rfc-editor.org/rfc/rfc9113#section-5.1.2>
+        if self.active_local >= self.peer.max_concurrent_streams {
+            return Err(CommandError::new(CommandErrorKind::ConcurrencyLimit));
+        }
+        if self.next_local_id > MAX_WINDOW_SIZE {
+            return Err(CommandError::new(CommandErrorKind::StreamIdsExhausted));
+        }
+        message::check_outgoing(request, SectionKind::Request)
+            .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))?;
+        let id = StreamId::new(self.next_local_id);
+        self.next_local_id += 2;
+        let state = if end_stream {
+            State::HalfClosedLocal
+        } else {
+            State::Open
+        };
+        let mut stream = Stream::new(
+            state,
+            false,
+            self.peer.initial_window_size,
+            self.local_initial_window(),
+        );
+        stream.sent_final_headers = true;
+        stream.no_content_expected = request
+            .iter()
+            .any(|f| f.name().as_ref() == b":method" && f.value().as_ref() == b"HEAD");
+        self.insert_stream(id, stream);
+        self.write_field_block(
+            id,
+            BlockStart::Headers {
+                end_stream,
+                priority: None,
+            },
+            request,
+        );
+        Ok(id)
+    }
+
+    /// Sends a header section on `stream_id`: a server's response (or 1xx interim response),
+    /// or the response on a stream it promised. With `end_stream` the message has no content.
+    pub fn send_headers(
+        &mut self,
+        stream_id: StreamId,
+        fields: &[HeaderField],
+        end_stream: bool,
+    ) -> Result<(), CommandError> {
+        self.check_open()?;
+        let Some(s) = self.streams.get(&stream_id) else {
+            return Err(CommandError::new(CommandErrorKind::UnknownStream));
+        };
+        let reserved = s.state == State::ReservedLocal;
+        if !(s.state.can_send() || reserved) || s.sent_final_headers || s.send_end != SendEnd::None
+        {
+            return Err(CommandError::new(CommandErrorKind::InvalidState));
+        }
+        message::check_outgoing(fields, SectionKind::Response)
+            .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))?;
+        let informational = fields
+            .iter()
+            .find(|f| f.name().as_ref() == b":status")
+            .is_some_and(|f| f.value().first() == Some(&b'1'));
+        if informational && end_stream {
+            return Err(CommandError::with_detail(
+                CommandErrorKind::InvalidHeaders,
+                "1xx response with END_STREAM",
+            ));
+        }
+        if reserved {
+            // §5.1: reserved (local) → half-closed (remote) on sending HEADERS.
+            self.set_state(stream_id, State::HalfClosedRemote);
+        }
+        if !informational {
+            if let Some(s) = self.streams.get_mut(&stream_id) {
+                s.sent_final_headers = true;
+            }
+        }
+        self.write_field_block(
+            stream_id,
+            BlockStart::Headers {
+                end_stream,
+                priority: None,
+            },
+            fields,
+        );
+        if end_stream {
+            self.send_end_stream_sent(stream_id);
+        }
+        Ok(())
+    }
+
+    /// Queues content on `stream_id`; it is sent as flow control allows. With `end_stream`
+    /// the message ends after it.
+    pub fn send_data(
+        &mut self,
+        stream_id: StreamId,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(), CommandError> {
+        self.check_open()?;
+        let max = self.config.max_send_buffer_per_stream;
+        let Some(s) = self.streams.get_mut(&stream_id) else {
+            return Err(CommandError::new(CommandErrorKind::UnknownStream));
+        };
+        if !s.state.can_send() || !s.sent_final_headers || s.send_end != SendEnd::None {
+            return Err(CommandError::new(CommandErrorKind::InvalidState));
+        }
+        // Bounded send buffer (CVE-2019-9511/9517): refuse to queue without limit for a peer
+        // that does not open its window.
+        // An empty chunk (the end-of-stream marker) is always taken.
+        if !data.is_empty() && s.send_queued > 0 && s.send_queued + data.len() > max {
+            s.want_writable = true;
+            return Err(CommandError::new(CommandErrorKind::SendBufferFull));
+        }
+        s.send_queued += data.len();
+        if !data.is_empty() {
+            s.send_queue.push_back(data);
+        }
+        if end_stream {
+            s.send_end = SendEnd::EndStream;
+        }
+        if !s.scheduled {
+            s.scheduled = true;
+            self.ready.push_back(stream_id);
+        }
+        Ok(())
+    }
+
+    /// Octets that [`send_data`](Self::send_data) would accept on `stream_id` now.
+    pub fn send_capacity(&self, stream_id: StreamId) -> usize {
+        self.streams
+            .get(&stream_id)
+            .filter(|s| s.state.can_send())
+            .map_or(0, |s| {
+                self.config
+                    .max_send_buffer_per_stream
+                    .saturating_sub(s.send_queued)
+            })
+    }
+
+    /// Ends `stream_id`'s message with a trailer section, after any queued content.
+    pub fn send_trailers(
+        &mut self,
+        stream_id: StreamId,
+        trailers: Vec<HeaderField>,
+    ) -> Result<(), CommandError> {
+        self.check_open()?;
+        let Some(s) = self.streams.get_mut(&stream_id) else {
+            return Err(CommandError::new(CommandErrorKind::UnknownStream));
+        };
+        if !s.state.can_send() || !s.sent_final_headers || s.send_end != SendEnd::None {
+            return Err(CommandError::new(CommandErrorKind::InvalidState));
+        }
+        message::check_outgoing(&trailers, SectionKind::Trailers)
+            .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))?;
+        s.send_end = SendEnd::Trailers(trailers);
+        if !s.scheduled {
+            s.scheduled = true;
+            self.ready.push_back(stream_id);
+        }
+        Ok(())
+    }
+
+    /// Resets `stream_id` with `reason` (CANCEL to abandon it): RST_STREAM is sent and queued
+    /// output dropped.
+    pub fn reset(&mut self, stream_id: StreamId, reason: Reason) -> Result<(), CommandError> {
+        self.check_open()?;
+        if !self.streams.contains_key(&stream_id) {
+            return Err(CommandError::new(CommandErrorKind::UnknownStream));
+        }
+        self.close_stream(stream_id, ClosedHow::LocallyReset);
+        self.write_rst(stream_id, reason);
+        Ok(())
+    }
+
+    /// Server: promises a pushed response to `request` on the client's `stream_id`; returns
+    /// the reserved stream, on which [`send_headers`](Self::send_headers) sends the response.
+    pub fn push_promise(
+        &mut self,
+        stream_id: StreamId,
+        request: &[HeaderField],
+    ) -> Result<StreamId, CommandError> {
+        self.check_open()?;
+        if self.role != Role::Server {
+            return Err(CommandError::new(CommandErrorKind::WrongRole));
+        }
+        // RFC 9113 §6.6: "PUSH_PROMISE MUST NOT be sent if the SETTINGS_ENABLE_PUSH setting of
+        // the peer endpoint is set to 0." <https://www.rfc-editor.org/rfc/rfc9113#section-6.6>
+        if !self.peer.enable_push {
+            return Err(CommandError::new(CommandErrorKind::PushDisabled));
+        }
+        if self.goaway_received.is_some() {
+            return Err(CommandError::new(CommandErrorKind::GoingAway));
+        }
+        let Some(s) = self.streams.get(&stream_id) else {
+            return Err(CommandError::new(CommandErrorKind::UnknownStream));
+        };
+        // RFC 9113 §6.6: "PUSH_PROMISE frames MUST only be sent on a peer-initiated stream that
+        // is in either the "open" or "half-closed (remote)" state."
+        // <https://www.rfc-editor.org/rfc/rfc9113#section-6.6>
+        if !s.remote_initiated || !s.state.can_send() {
+            return Err(CommandError::new(CommandErrorKind::InvalidState));
+        }
+        if self.next_local_id > MAX_WINDOW_SIZE {
+            return Err(CommandError::new(CommandErrorKind::StreamIdsExhausted));
+        }
+        message::check_outgoing(request, SectionKind::Request)
+            .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))?;
+        let promised = StreamId::new(self.next_local_id);
+        self.next_local_id += 2;
+        let stream = Stream::new(
+            State::ReservedLocal,
+            false,
+            self.peer.initial_window_size,
+            self.local_initial_window(),
+        );
+        self.insert_stream(promised, stream);
+        self.write_field_block(
+            stream_id,
+            BlockStart::PushPromise {
+                promised_id: promised,
+            },
+            request,
+        );
+        Ok(promised)
+    }
+
+    pub(super) fn write_frame(&mut self, frame: &Frame) {
+        // Control frames are far below any legal maximum frame size; an error here would be a
+        // bug in this module, and the frame is dropped rather than a panic raised.
+        let r = self.encoder.encode(frame, &mut self.out);
+        debug_assert!(r.is_ok(), "control frame too large: {r:?}");
+    }
+
+    pub(super) fn write_field_block(
+        &mut self,
+        id: StreamId,
+        start: BlockStart,
+        fields: &[HeaderField],
+    ) {
+        self.forgive_pings();
+        self.scratch.clear();
+        self.hpack_enc.encode(fields.iter(), &mut self.scratch);
+        self.encoder
+            .encode_field_block(id, start, &self.scratch, &mut self.out);
+    }
+
+    /// This endpoint sent END_STREAM on `id`.
+    pub(super) fn send_end_stream_sent(&mut self, id: StreamId) {
+        let Some(s) = self.streams.get(&id) else {
+            return;
+        };
+        match s.state {
+            State::Open => self.set_state(id, State::HalfClosedLocal),
+            State::HalfClosedRemote => self.set_state(id, State::Closed),
+            _ => {}
+        }
+        self.maybe_remove(id);
+    }
+
+    /// Moves queued DATA (and trailers) into the output, round robin over ready streams, as
+    /// both flow-control windows allow.
+    pub(super) fn write_data(&mut self) {
+        let max_frame = self.encoder.max_frame_size() as usize;
+        let batch = self.config.max_transmit_batch;
+        let mut budget = self.ready.len();
+        while budget > 0 && self.out.len() < batch {
+            budget -= 1;
+            let Some(id) = self.ready.pop_front() else {
+                break;
+            };
+            let conn_window = self.conn_send_window;
+            let Some(s) = self.streams.get_mut(&id) else {
+                continue;
+            };
+            s.scheduled = false;
+            // Send DATA while both windows allow.
+            let mut wrote_end = false;
+            let mut trailers = None;
+            let mut sent_total = 0i64;
+            loop {
+                let window = (conn_window - sent_total).min(s.send_window).max(0) as usize;
+                let Some(front) = s.send_queue.front_mut() else {
+                    break;
+                };
+                if window == 0 {
+                    break;
+                }
+                let n = front.len().min(window).min(max_frame);
+                let chunk = front.split_to(n);
+                if front.is_empty() {
+                    s.send_queue.pop_front();
+                }
+                s.send_queued -= n;
+                s.send_window -= n as i64;
+                sent_total += n as i64;
+                let last = s.send_queue.is_empty() && s.send_end == SendEnd::EndStream;
+                let r = self.encoder.encode_data(id, &chunk, last, &mut self.out);
+                debug_assert!(r.is_ok());
+                self.ping_strikes = 0;
+                self.last_valid_ping = None;
+                if last {
+                    wrote_end = true;
+                    s.send_end = SendEnd::None;
+                }
+                if self.out.len() >= batch {
+                    break;
+                }
+            }
+            if s.send_queue.is_empty() && !wrote_end {
+                match std::mem::replace(&mut s.send_end, SendEnd::None) {
+                    SendEnd::EndStream => {
+                        // Empty DATA with END_STREAM may be sent without window (§6.9.1).
+                        let r = self.encoder.encode_data(id, &[], true, &mut self.out);
+                        debug_assert!(r.is_ok());
+                        self.ping_strikes = 0;
+                        self.last_valid_ping = None;
+                        wrote_end = true;
+                    }
+                    SendEnd::Trailers(t) => trailers = Some(t),
+                    SendEnd::None => {}
+                }
+            }
+            let writable = s.want_writable && s.send_queued == 0;
+            if writable {
+                s.want_writable = false;
+            }
+            let more = !s.send_queue.is_empty() && s.send_window > 0;
+            self.conn_send_window -= sent_total;
+            if writable {
+                self.events.push_back(Event::Writable { stream_id: id });
+            }
+            if let Some(t) = trailers {
+                self.write_field_block(
+                    id,
+                    BlockStart::Headers {
+                        end_stream: true,
+                        priority: None,
+                    },
+                    &t,
+                );
+                wrote_end = true;
+            }
+            if wrote_end {
+                self.send_end_stream_sent(id);
+            } else if more {
+                if let Some(s) = self.streams.get_mut(&id) {
+                    s.scheduled = true;
+                }
+                if self.conn_send_window > 0 {
+                    self.ready.push_back(id);
+                } else {
+                    // Waiting on the connection window: keep its place.
+                    self.ready.push_front(id);
+                    break;
+                }
+            }
+            // Otherwise it waits on its stream window: WINDOW_UPDATE reschedules it.
+        }
+    }
+}
