@@ -13,6 +13,7 @@ mod hpack;
 mod interop;
 mod peers;
 mod protoc_compare;
+mod tls_bench;
 mod util;
 
 use std::process::ExitCode;
@@ -32,6 +33,7 @@ commands:
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
                          (`bench h2`: h2load against courier-h2 and hyper 1.x servers)
                          (`bench grpc`: courier-rpc against tonic, pinned, latency/h2load/streaming)
+                         (`bench tls`: handshakes/s full and resumed, unary req/s over TLS, vs tonic)
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
   h2-peers               courier-h2 against curl, nghttp, h2load (100k requests), nghttpd, Python h2
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::main(rest),
         "bench" if rest.first().is_some_and(|n| n == "h2") => h2_peers::bench(),
         "bench" if rest.first().is_some_and(|n| n == "grpc") => grpc_bench::bench(),
+        "bench" if rest.first().is_some_and(|n| n == "tls") => tls_bench::bench(),
         "bench" => bench::main(rest),
         "codegen" => codegen::main(rest),
         "conformance" => conformance::main(rest),
