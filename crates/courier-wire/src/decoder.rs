@@ -254,6 +254,19 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Consumes the one-byte key `key` if it comes next in the current message (the fast path
+    /// for records in their expected order; anything else is left for [`read_tag`](Decoder::read_tag)).
+    #[inline(always)]
+    pub(crate) fn eat_key(&mut self, key: u8) -> bool {
+        match self.cur.split_first() {
+            Some((b, rest)) if *b == key && rest.len() >= self.tail => {
+                self.cur = rest;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Reads four little-endian bytes.
     #[inline]
     pub fn read_fixed32(&mut self) -> Result<u32, DecodeError> {

@@ -250,31 +250,44 @@ impl FieldKind for String {
         value: &mut std::string::String,
         dec: &mut Decoder<'_>,
     ) -> Result<(), DecodeError> {
-        let s = dec.read_len_slice()?;
-        // Copy first, then validate the copy: heap buffers are word-aligned, which puts the
-        // standard library's validation on its ASCII fast path from the first byte (validating
-        // the unaligned input slice costs about twice the instructions for short strings).
-        let mut buf = std::mem::take(value).into_bytes();
-        if buf.capacity() < s.len() {
-            // A fresh exact allocation is cheaper than growing.
-            buf = s.to_vec();
-        } else {
-            buf.clear();
-            buf.extend_from_slice(s);
-        }
-        // proto3.md, Scalar Value Types: "A string must always contain UTF-8 encoded or 7-bit
-        // ASCII text". <https://protobuf.dev/programming-guides/proto3/#scalar>
-        match std::string::String::from_utf8(buf) {
-            Ok(text) => {
-                *value = text;
-                Ok(())
-            }
-            Err(_) => Err(DecodeError::invalid_utf8()),
-        }
+        merge_string(value, dec)
+    }
+    #[inline(always)]
+    fn merge_value_inlined(
+        value: &mut std::string::String,
+        dec: &mut Decoder<'_>,
+    ) -> Result<(), DecodeError> {
+        merge_string(value, dec)
     }
     #[inline]
     fn is_default(value: &std::string::String) -> bool {
         value.is_empty()
+    }
+}
+
+/// Reads a string value into `value` (replacing it).
+#[inline(always)]
+fn merge_string(value: &mut std::string::String, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
+    let s = dec.read_len_slice()?;
+    // Copy first, then validate the copy: heap buffers are word-aligned, which puts the
+    // standard library's validation on its ASCII fast path from the first byte (validating
+    // the unaligned input slice costs about twice the instructions for short strings).
+    let mut buf = std::mem::take(value).into_bytes();
+    if buf.capacity() < s.len() {
+        // A fresh exact allocation is cheaper than growing.
+        buf = s.to_vec();
+    } else {
+        buf.clear();
+        buf.extend_from_slice(s);
+    }
+    // proto3.md, Scalar Value Types: "A string must always contain UTF-8 encoded or 7-bit
+    // ASCII text". <https://protobuf.dev/programming-guides/proto3/#scalar>
+    match std::string::String::from_utf8(buf) {
+        Ok(text) => {
+            *value = text;
+            Ok(())
+        }
+        Err(_) => Err(DecodeError::invalid_utf8()),
     }
 }
 

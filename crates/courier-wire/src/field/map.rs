@@ -129,6 +129,14 @@ where
     let mut key = KK::Value::default();
     let mut value = VK::Value::default();
     dec.nested(len, |d| {
+        // The usual entry is the key record, then the value record: read those without the
+        // general record loop, which then handles whatever remains (nothing, usually).
+        if d.eat_key(8 | KK::WIRE_TYPE as u8) {
+            KK::merge_value_inlined(&mut key, d).map_err(|e| e.in_segment("key"))?;
+        }
+        if d.eat_key(16 | VK::WIRE_TYPE as u8) {
+            VK::merge_value_inlined(&mut value, d).map_err(|e| e.in_segment("value"))?;
+        }
         while !d.is_empty() {
             let t = d.read_tag()?;
             match t.field_number() {

@@ -62,6 +62,16 @@ pub trait FieldKind {
     fn value_len(value: &Self::Value) -> usize;
     /// Reads one value (no tag) into `value`: scalars and strings replace, messages merge.
     fn merge_value(value: &mut Self::Value, dec: &mut Decoder<'_>) -> Result<(), DecodeError>;
+    /// [`merge_value`](FieldKind::merge_value), inlined where a kind keeps it out of line
+    /// (strings): for map entries, whose out-of-line decode already holds the loop.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn merge_value_inlined(
+        value: &mut Self::Value,
+        dec: &mut Decoder<'_>,
+    ) -> Result<(), DecodeError> {
+        Self::merge_value(value, dec)
+    }
     /// Whether `value` is the default that proto3 implicit presence does not write (for floats,
     /// only +0.0: -0.0 is written). Always false for messages.
     fn is_default(value: &Self::Value) -> bool;
