@@ -150,3 +150,77 @@ where
     map.insert_entry(key, value);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DecodeErrorKind;
+    use crate::field::kind;
+
+    fn decode(entry: &[u8]) -> Result<HashMap<String, i32>, DecodeErrorKind> {
+        let mut record = vec![0x3a, entry.len() as u8];
+        record.extend_from_slice(entry);
+        let mut m = HashMap::new();
+        let mut dec = Decoder::new(&record);
+        let tag = dec.read_tag().unwrap();
+        merge::<kind::String, kind::Int32, _>(tag, &mut m, &mut dec).map_err(|e| e.kind())?;
+        assert!(dec.is_empty());
+        Ok(m)
+    }
+
+    fn one(k: &str, v: i32) -> HashMap<String, i32> {
+        HashMap::from([(k.to_owned(), v)])
+    }
+
+    /// Entries in the usual order (the fast path) and every other shape (the record loop).
+    #[test]
+    fn entry_shapes() {
+        // key, value
+        assert_eq!(decode(&[0x0a, 0x01, b'a', 0x10, 0x07]), Ok(one("a", 7)));
+        // value, key
+        assert_eq!(decode(&[0x10, 0x07, 0x0a, 0x01, b'a']), Ok(one("a", 7)));
+        // missing value, missing key, empty entry: defaults
+        assert_eq!(decode(&[0x0a, 0x01, b'a']), Ok(one("a", 0)));
+        assert_eq!(decode(&[0x10, 0x07]), Ok(one("", 7)));
+        assert_eq!(decode(&[]), Ok(one("", 0)));
+        // repeated key and value: the last wins; an unknown field is skipped
+        assert_eq!(
+            decode(&[
+                0x0a, 0x01, b'a', 0x10, 0x07, 0x0a, 0x01, b'b', 0x18, 0x01, 0x10, 0x08
+            ]),
+            Ok(one("b", 8))
+        );
+        // padded (two-byte) keys take the record loop
+        assert_eq!(
+            decode(&[0x8a, 0x00, 0x01, b'a', 0x90, 0x00, 0x07]),
+            Ok(one("a", 7))
+        );
+        // wrong wire types and bad values are errors
+        assert_eq!(
+            decode(&[0x08, 0x01]),
+            Err(DecodeErrorKind::WrongWireType {
+                expected: WireType::Len,
+                found: WireType::Varint
+            })
+        );
+        assert_eq!(
+            decode(&[0x0a, 0x01, b'a', 0x12, 0x00]),
+            Err(DecodeErrorKind::WrongWireType {
+                expected: WireType::Varint,
+                found: WireType::Len
+            })
+        );
+        assert_eq!(
+            decode(&[0x0a, 0x01, 0xff]),
+            Err(DecodeErrorKind::InvalidUtf8)
+        );
+        assert_eq!(
+            decode(&[0x0a, 0x05, b'a']),
+            Err(DecodeErrorKind::LengthOutOfBounds)
+        );
+        assert_eq!(
+            decode(&[0x0a, 0x01, b'a', 0x10]),
+            Err(DecodeErrorKind::Truncated)
+        );
+    }
+}
