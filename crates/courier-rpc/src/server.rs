@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use courier_h2::Reason;
 use courier_h2::driver::{self, Incoming, SendStream};
+use courier_h2::{PingPolicy, Reason};
 use courier_hpack::HeaderField;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -46,8 +46,45 @@ struct Config {
     max_connection_age: Option<Duration>,
     max_connection_age_grace: Duration,
     shutdown_grace: Duration,
+    cancel_grace: Duration,
     h2: courier_h2::Config,
+    keepalive: Keepalive,
     interceptors: Vec<Arc<dyn Interceptor>>,
+}
+
+/// The server's side of gRPC keepalive (keepalive.md, gRFC A8): its own pings, and how often
+/// clients may ping it.
+#[derive(Clone)]
+struct Keepalive {
+    /// `GRPC_ARG_KEEPALIVE_TIME_MS`: ping a connection with calls open after this long
+    /// without reading anything (gRPC's server default: 2 hours).
+    time: Option<Duration>,
+    /// `GRPC_ARG_KEEPALIVE_TIMEOUT_MS`: close the connection when the ping's ACK is this late.
+    timeout: Duration,
+    /// Server enforcement: `PERMIT_KEEPALIVE_TIME`, `PERMIT_KEEPALIVE_WITHOUT_CALLS`,
+    /// `MAX_PING_STRIKES`.
+    policy: PingPolicy,
+}
+
+impl Default for Keepalive {
+    fn default() -> Keepalive {
+        Keepalive {
+            time: Some(Duration::from_secs(2 * 60 * 60)),
+            timeout: Duration::from_secs(20),
+            policy: PingPolicy::default(),
+        }
+    }
+}
+
+impl Keepalive {
+    /// Writes these settings into the HTTP/2 configuration of accepted connections.
+    fn apply(&self, h2: &mut courier_h2::Config) {
+        h2.keepalive_interval = self.time;
+        h2.keepalive_timeout = self.timeout;
+        // keepalive.md: GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS defaults to false for servers.
+        h2.keepalive_while_idle = false;
+        h2.ping_policy = Some(self.policy.clone());
+    }
 }
 
 /// Turns an accepted TCP connection into the byte stream HTTP/2 runs on, and says what to
@@ -148,7 +185,55 @@ impl ServerBuilder {
         self
     }
 
-    /// HTTP/2 settings and limits of accepted connections.
+    /// Ping a connection that has calls open after `time` without reading anything from it,
+    /// and close it if the ping is not acknowledged within
+    /// [`keepalive_timeout`](Self::keepalive_timeout) (keepalive.md). Default 2 hours, as
+    /// gRPC servers; `None` turns the server's pings off.
+    pub fn keepalive_time(mut self, time: Option<Duration>) -> Self {
+        self.config.keepalive.time = time;
+        self
+    }
+
+    /// How long a keepalive ping may wait for its acknowledgment (default 20 s).
+    pub fn keepalive_timeout(mut self, timeout: Duration) -> Self {
+        self.config.keepalive.timeout = timeout;
+        self
+    }
+
+    /// The shortest interval at which clients may ping (keepalive.md, "Server Enforcement":
+    /// `PERMIT_KEEPALIVE_TIME`, default 5 minutes). A ping sooner than that is a strike; more
+    /// than [`max_ping_strikes`](Self::max_ping_strikes) strikes close the connection with
+    /// GOAWAY ENHANCE_YOUR_CALM and debug data `too_many_pings`.
+    pub fn permit_keepalive_time(mut self, interval: Duration) -> Self {
+        self.config.keepalive.policy.min_ping_interval = interval;
+        self
+    }
+
+    /// Whether clients may ping while they have no call open (`PERMIT_KEEPALIVE_WITHOUT_CALLS`,
+    /// default `false`: such pings are strikes unless two hours apart).
+    pub fn permit_keepalive_without_calls(mut self, permit: bool) -> Self {
+        self.config.keepalive.policy.permit_pings_without_streams = permit;
+        self
+    }
+
+    /// Bad pings tolerated before the connection is closed (default 2; 0 accepts any number).
+    pub fn max_ping_strikes(mut self, strikes: u32) -> Self {
+        self.config.keepalive.policy.max_ping_strikes = strikes;
+        self
+    }
+
+    /// How long a handler may keep running after its call was cancelled (client reset,
+    /// deadline, shutdown) before it is dropped (default 100 ms). It learns of the
+    /// cancellation from [`CallContext::cancelled`] and from its request stream (CANCELLED);
+    /// what it returns then is not sent.
+    pub fn cancel_grace(mut self, grace: Duration) -> Self {
+        self.config.cancel_grace = grace;
+        self
+    }
+
+    /// HTTP/2 settings and limits of accepted connections. The keepalive settings of this
+    /// builder ([`keepalive_time`](Self::keepalive_time) and the ones after it) replace the
+    /// corresponding fields of `config`.
     pub fn http2_config(mut self, config: courier_h2::Config) -> Self {
         self.config.h2 = config;
         self
@@ -167,7 +252,9 @@ impl ServerBuilder {
     }
 
     /// The server.
-    pub fn build(self) -> Server {
+    pub fn build(mut self) -> Server {
+        let keepalive = self.config.keepalive.clone();
+        keepalive.apply(&mut self.config.h2);
         let limit = self
             .config
             .max_concurrent_calls
@@ -227,7 +314,9 @@ impl Server {
                 max_connection_age: None,
                 max_connection_age_grace: Duration::from_secs(10),
                 shutdown_grace: Duration::from_secs(10),
+                cancel_grace: Duration::from_millis(100),
                 h2: courier_h2::Config::default(),
+                keepalive: Keepalive::default(),
                 interceptors: Vec::new(),
             },
             services: HashMap::new(),
@@ -615,7 +704,19 @@ async fn handle(
         );
         return;
     };
-    let response = match guard(call, deadline, cancel.clone(), cancel_all.clone()).await {
+    // The client may cancel after its request ended (a unary call): only its RST_STREAM says
+    // so, and the handler must learn of it.
+    let reset = respond.reset_received();
+    let response = match guard(
+        call,
+        deadline,
+        cancel.clone(),
+        cancel_all.clone(),
+        reset,
+        cfg.cancel_grace,
+    )
+    .await
+    {
         Ok(r) => r,
         Err(s) => {
             finish_early(&respond, &s, &cancel);
@@ -631,9 +732,17 @@ async fn handle(
         return;
     }
     let mut buf = BytesMut::new();
+    let cancel_on_reset = cancel.clone();
     let send_all = async {
         loop {
-            let item = std::future::poll_fn(|cx| messages.as_mut().poll_next(cx)).await;
+            // While the handler produces the next message, watch for the client's reset.
+            let item = tokio::select! {
+                item = std::future::poll_fn(|cx| messages.as_mut().poll_next(cx)) => item,
+                Some(_) = respond.reset_received() => {
+                    cancel_on_reset.cancel();
+                    return Err(Status::new(Code::CANCELLED, "call cancelled by the client"));
+                }
+            };
             match item {
                 Some(Ok(msg)) => {
                     encode_message(
@@ -657,7 +766,17 @@ async fn handle(
             }
         }
     };
-    let status = match guard(send_all, deadline, cancel.clone(), cancel_all).await {
+    let no_reset = std::future::pending();
+    let status = match guard(
+        send_all,
+        deadline,
+        cancel.clone(),
+        cancel_all,
+        no_reset,
+        cfg.cancel_grace,
+    )
+    .await
+    {
         Ok(more) => {
             if let Some(m) = more {
                 for (k, v) in m.iter() {
@@ -684,12 +803,14 @@ fn finish_early(respond: &SendStream, s: &Status, cancel: &CancelToken) {
     trailers_only(respond, s, None);
 }
 
-/// Races `fut` against the deadline and cancellation.
+/// Races `fut` against the deadline, cancellation, and `reset` (the client's RST_STREAM).
 async fn guard<T>(
     fut: impl Future<Output = Result<T, Status>>,
     deadline: Option<Instant>,
     cancel: CancelToken,
     cancel_all: CancelToken,
+    reset: impl Future<Output = Option<Reason>>,
+    cancel_grace: Duration,
 ) -> Result<T, Status> {
     let expire = async {
         match deadline {
@@ -697,16 +818,18 @@ async fn guard<T>(
             None => std::future::pending().await,
         }
     };
-    tokio::select! {
-        r = fut => r,
-        _ = expire => {
-            cancel.cancel();
-            Err(Status::new(Code::DEADLINE_EXCEEDED, "deadline exceeded"))
-        }
-        _ = cancel.cancelled() => Err(Status::new(Code::CANCELLED, "call cancelled")),
-        _ = cancel_all.cancelled() => {
-            cancel.cancel();
-            Err(Status::new(Code::UNAVAILABLE, "server shutting down"))
-        }
-    }
+    tokio::pin!(fut);
+    let stopped = tokio::select! {
+        r = &mut fut => return r,
+        _ = expire => Status::new(Code::DEADLINE_EXCEEDED, "deadline exceeded"),
+        _ = cancel.cancelled() => Status::new(Code::CANCELLED, "call cancelled"),
+        Some(_) = reset => Status::new(Code::CANCELLED, "call cancelled by the client"),
+        _ = cancel_all.cancelled() => Status::new(Code::UNAVAILABLE, "server shutting down"),
+    };
+    // The handler learns of it through its context (`cancelled()`) and its request stream,
+    // and has the cancel grace period to wind down before it is dropped. Whatever it returns
+    // then is not sent: the call has ended.
+    cancel.cancel();
+    let _ = tokio::time::timeout(cancel_grace, &mut fut).await;
+    Err(stopped)
 }

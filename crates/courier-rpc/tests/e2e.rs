@@ -71,10 +71,18 @@ impl Echo for Svc {
             .context()
             .is_some_and(|c| c.last_message_compressed());
         let echoed = request.metadata().get("x-echo").cloned();
-        let req = request.into_inner();
-        if req.delay_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(req.delay_ms.into())).await;
+        let delay = Duration::from_millis(request.get_ref().delay_ms.into());
+        if !delay.is_zero() {
+            let ctx = request.context().expect("a server call has a context");
+            tokio::select! {
+                _ = tokio::time::sleep(delay) => {}
+                _ = ctx.cancelled() => {
+                    self.cancelled.store(true, Ordering::SeqCst);
+                    return Err(Status::new(Code::CANCELLED, "seen"));
+                }
+            }
         }
+        let req = request.into_inner();
         fail(&req)?;
         let mut resp = Response::new(EchoResponse {
             message: match ctx_remaining {
@@ -372,6 +380,32 @@ async fn deadlines() {
             .into_inner()
             .message,
         "deadline?"
+    );
+}
+
+#[tokio::test]
+async fn dropping_a_unary_call_after_its_request_ended_cancels_the_handler() {
+    let (c, cancelled) = client().await;
+    let mut r = req("slow");
+    r.delay_ms = 10_000;
+    // The request is sent whole (END_STREAM) at once; only RST_STREAM can tell the server.
+    let call = tokio::spawn({
+        let c = c.clone();
+        async move { c.unary(r).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!cancelled.load(Ordering::SeqCst), "cancelled too early");
+    call.abort();
+    let _ = call.await;
+    for _ in 0..100 {
+        if cancelled.load(Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        cancelled.load(Ordering::SeqCst),
+        "the unary handler saw no cancellation"
     );
 }
 
