@@ -158,7 +158,8 @@ struct PickFirst {
     in_pass: bool,
     pass_done: bool,
     attempt: usize,
-    requested: bool,
+    /// The subchannel's state-change count when this pass asked it to connect.
+    requested: Option<u64>,
 }
 
 struct Balancer {
@@ -244,7 +245,7 @@ impl Balancer {
             self.pf.in_pass = true;
             self.pf.pass_done = false;
             self.pf.attempt = 0;
-            self.pf.requested = false;
+            self.pf.requested = None;
         }
     }
 
@@ -257,7 +258,7 @@ impl Balancer {
             self.pf.in_pass = true;
             self.pf.pass_done = false;
             self.pf.attempt = 0;
-            self.pf.requested = false;
+            self.pf.requested = None;
         }
     }
 
@@ -383,9 +384,13 @@ impl Balancer {
             while self.pf.attempt < self.subs.len() {
                 let i = self.pf.attempt;
                 match snaps[i].state {
-                    ConnectivityState::Idle if !self.pf.requested => {
+                    // IDLE and not asked yet — or IDLE again after a round we did not see
+                    // (connected and lost at once): ask (again).
+                    ConnectivityState::Idle
+                        if self.pf.requested.is_none_or(|seq| seq != snaps[i].seq) =>
+                    {
                         self.subs[i].request_connect();
-                        self.pf.requested = true;
+                        self.pf.requested = Some(snaps[i].seq);
                         return self.one(ConnectivityState::Connecting, Vec::new(), None);
                     }
                     ConnectivityState::Idle | ConnectivityState::Connecting => {
@@ -394,7 +399,7 @@ impl Balancer {
                     // Failed (or still backing off from an earlier failure): the next address.
                     _ => {
                         self.pf.attempt += 1;
-                        self.pf.requested = false;
+                        self.pf.requested = None;
                     }
                 }
             }

@@ -63,6 +63,9 @@ pub(crate) struct SubState {
     pub(crate) error: Option<Status>,
     /// Counts connections: a call that finds its connection unusable retires exactly it.
     pub(crate) generation: u64,
+    /// Counts state changes, so a policy can tell a subchannel that went round the cycle
+    /// (CONNECTING, READY, IDLE) between two looks from one that never moved.
+    pub(crate) seq: u64,
 }
 
 /// One address's connection.
@@ -73,7 +76,9 @@ pub(crate) struct Subchannel {
     pub(crate) label: Arc<str>,
     state: watch::Sender<SubState>,
     connect: Notify,
-    retire: Notify,
+    /// The newest connection generation a call retired (a watch, not a notification: a
+    /// retirement of an old connection must not carry over to the next one).
+    retired: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -104,9 +109,10 @@ impl Subchannel {
                 client: None,
                 error: None,
                 generation: 0,
+                seq: 0,
             }),
             connect: Notify::new(),
-            retire: Notify::new(),
+            retired: watch::Sender::new(0),
             shutdown: watch::Sender::new(false),
         });
         tokio::spawn(run(Arc::clone(&sub), ctx));
@@ -126,9 +132,13 @@ impl Subchannel {
     /// Stops using connection `generation` (if it is still the current one): it closes
     /// gracefully, its calls finish, and the subchannel goes IDLE.
     pub(crate) fn retire(&self, generation: u64) {
-        if self.state.borrow().generation == generation {
-            self.retire.notify_one();
-        }
+        self.retired.send_if_modified(|r| {
+            let newer = *r < generation;
+            if newer {
+                *r = generation;
+            }
+            newer
+        });
     }
 
     /// Closes the subchannel for good (its address left the resolver's list, or the channel
@@ -142,6 +152,7 @@ impl Subchannel {
             s.state = state;
             s.client = client;
             s.error = error;
+            s.seq += 1;
         });
     }
 }
@@ -231,7 +242,15 @@ async fn serve(
 ) -> Ended {
     let (client, conn) = driver::client(io, ctx.h2_config());
     let mut conn = tokio::spawn(conn);
-    sub.state.send_modify(|s| s.generation += 1);
+    let generation = {
+        let mut g = 0;
+        sub.state.send_modify(|s| {
+            s.generation += 1;
+            g = s.generation;
+        });
+        g
+    };
+    let mut retired = sub.retired.subscribe();
     let (health_tx, mut health_rx) = mpsc::unbounded_channel();
     let _health = match &ctx.health_service {
         // gRFC A17: "The subchannel will stay in state CONNECTING until it receives the first
@@ -260,7 +279,7 @@ async fn serve(
                 }
                 break Ended::Closed;
             }
-            _ = sub.retire.notified() => {
+            _ = retired.wait_for(|r| *r >= generation) => {
                 // A call found the connection refusing streams (GOAWAY, closing): it drains
                 // alone, calls in flight finish.
                 client.shutdown();
