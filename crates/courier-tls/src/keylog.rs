@@ -34,7 +34,9 @@ impl KeyLogFile {
         match KeyLogFile::open(Path::new(&path)) {
             Ok(f) => Some(f),
             Err(e) => {
-                tracing::warn!(path = %Path::new(&path).display(), error = %e, "SSLKEYLOGFILE cannot be opened; not logging keys");
+                let path = Path::new(&path).display();
+                let why = "SSLKEYLOGFILE cannot be opened; not logging keys";
+                tracing::warn!(%path, error = %e, "{why}");
                 None
             }
         }

@@ -264,10 +264,14 @@ pub(crate) fn load_roots(sources: &[RootSource]) -> Result<Roots, Error> {
 }
 
 /// The files some material is read from, with what they looked like when last read: the
-/// periodic reload check compares these (modification time and length) to decide whether to
-/// read again.
+/// periodic reload check compares these (modification time, length and a hash of the content,
+/// so that a rewrite within the file system's time granularity is still seen) to decide whether
+/// to read again.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Stamps(Vec<(PathBuf, Option<(SystemTime, u64)>)>);
+pub(crate) struct Stamps(Vec<(PathBuf, Option<Stamp>)>);
+
+/// A file's modification time, length and content hash.
+type Stamp = (SystemTime, u64, u64);
 
 impl Stamps {
     pub(crate) fn of(identity: Option<&IdentitySource>, roots: &[RootSource]) -> Stamps {
@@ -284,9 +288,12 @@ impl Stamps {
             files
                 .into_iter()
                 .map(|p| {
-                    let stamp = std::fs::metadata(&p)
-                        .ok()
-                        .and_then(|m| Some((m.modified().ok()?, m.len())));
+                    let stamp = std::fs::metadata(&p).ok().and_then(|m| {
+                        let content = read_pem_file(&p).ok()?;
+                        let mut h = std::hash::DefaultHasher::new();
+                        std::hash::Hash::hash(&content, &mut h);
+                        Some((m.modified().ok()?, m.len(), std::hash::Hasher::finish(&h)))
+                    });
                     (p, stamp)
                 })
                 .collect(),

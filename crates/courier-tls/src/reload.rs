@@ -5,8 +5,8 @@ use std::time::Duration;
 use crate::error::Error;
 
 /// A background task (on the current tokio runtime) that checks, every period, whether the
-/// files some TLS material is read from changed (modification time or length) and reloads
-/// them. A reload that fails (a half-written file, a key that does not match) keeps the old
+/// files some TLS material is read from changed (modification time, length or content), and
+/// reloads them. A reload that fails (a half-written file, a key that does not match) keeps the old
 /// material and logs a `tracing` WARN; the next period tries again.
 ///
 /// The task stops when this handle is dropped (or [`stop`](ReloadTask::stop)ped).
@@ -32,7 +32,8 @@ impl ReloadTask {
                     Ok(true) => tracing::info!(what, "TLS material reloaded"),
                     Ok(false) => {}
                     Err(e) => {
-                        tracing::warn!(what, error = %e, "TLS reload failed; keeping the old material")
+                        let why = "TLS reload failed; keeping the old material";
+                        tracing::warn!(what, error = %e, "{why}")
                     }
                 }
             }

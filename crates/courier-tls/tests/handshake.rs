@@ -649,3 +649,78 @@ fn bad_material_is_a_clear_error() {
             .is_err()
     );
 }
+
+/// A TLS 1.2-only rustls client config trusting `pki`, offering `h2`, with its own session
+/// store.
+fn tls12_client_config(pki: &DevPki) -> courier_tls::rustls::ClientConfig {
+    let mut roots = courier_tls::rustls::RootCertStore::empty();
+    roots.add(pki.roots().certs()[0].clone()).unwrap();
+    let mut cfg = courier_tls::rustls::ClientConfig::builder_with_provider(courier_tls::provider())
+        .with_protocol_versions(&[&courier_tls::rustls::version::TLS12])
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    cfg.alpn_protocols = vec![b"h2".to_vec()];
+    cfg
+}
+
+#[tokio::test]
+async fn tls12_sessions_resume_on_the_server() {
+    let pki = pki();
+    let server = server(&pki);
+    let cfg = Arc::new(tls12_client_config(&pki));
+    let mut resumed = Vec::new();
+    for _ in 0..2 {
+        let (a, b) = tokio::io::duplex(64 * 1024);
+        let srv = server.clone();
+        let s = tokio::spawn(async move { srv.accept(b).await });
+        let name = courier_tls::pki_types::ServerName::try_from("localhost").unwrap();
+        let c = tokio_rustls::TlsConnector::from(cfg.clone())
+            .connect(name, a)
+            .await
+            .unwrap();
+        assert_eq!(
+            c.get_ref().1.protocol_version(),
+            Some(courier_tls::rustls::ProtocolVersion::TLSv1_2)
+        );
+        resumed.push(s.await.unwrap().unwrap().is_resumed());
+    }
+    assert_eq!(resumed, [false, true]);
+}
+
+#[tokio::test]
+async fn tls12_can_be_turned_off() {
+    let pki = pki();
+    let server = ServerTls::builder()
+        .identity(pki.server_identity())
+        .tls12(false)
+        .build()
+        .unwrap();
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let s = tokio::spawn(async move { server.accept(b).await });
+    let name = courier_tls::pki_types::ServerName::try_from("localhost").unwrap();
+    let c = tokio_rustls::TlsConnector::from(Arc::new(tls12_client_config(&pki)))
+        .connect(name, a)
+        .await;
+    assert!(c.is_err());
+    let e = s.await.unwrap().unwrap_err().to_string();
+    assert!(e.contains("TLS handshake failed"), "{e}");
+}
+
+#[tokio::test]
+async fn clients_without_alpn_can_be_allowed() {
+    let pki = pki();
+    let server = ServerTls::builder()
+        .identity(pki.server_identity())
+        .require_alpn_h2(false)
+        .build()
+        .unwrap();
+    let mut cfg = (*client(&pki).config()).clone();
+    cfg.alpn_protocols.clear();
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let s = tokio::spawn(async move { server.accept(b).await });
+    let _c = tokio_rustls_connect(cfg, a, "localhost").await.unwrap();
+    let s = s.await.unwrap().unwrap();
+    assert_eq!(s.get_ref().1.alpn_protocol(), None);
+    assert_eq!(s.server_name(), Some("localhost"));
+}

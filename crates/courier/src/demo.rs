@@ -2,9 +2,10 @@
 //!
 //! A route guide server on a loopback port and a client on one channel, over mTLS with
 //! certificates made for the run (courier-tls; both sides verify each other and the demo
-//! prints who they verified): the four kinds of call through generated stubs, many concurrent calls multiplexed on one connection (streams and
-//! connections counted), header compression read off the connection's own frames
-//! ([`crate::wiretap`], which sits above TLS and reads the decrypted HTTP/2 bytes), then the codec: one message as JSON and protobuf, and its guarantees
+//! prints whom): the four kinds of call through generated stubs, many concurrent calls
+//! multiplexed on one connection (streams and connections counted), header compression read
+//! off the connection's own frames ([`crate::wiretap`], which sits above TLS and reads the
+//! decrypted HTTP/2 bytes), then the codec: one message as JSON and protobuf, and its guarantees
 //! (round trip, unknown fields kept, zero-copy bytes, errors that name the field). The codec
 //! part uses hand-written `Message` impls of two versions of `RouteNote`, exactly what
 //! generated code looks like, to show an old reader keeping a newer field.

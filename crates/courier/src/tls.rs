@@ -1,13 +1,15 @@
 //! TLS and mTLS for Courier channels and servers: courier-tls plugged into courier-rpc's
 //! transport seams, and an authorization interceptor.
 //!
-//! - [`TlsConnector`]: a [`Connector`] for [`ChannelBuilder::connector`](crate::ChannelBuilder::connector):
-//!   TCP, then a TLS handshake that verifies the server as the channel's authority host (or
-//!   the configured server name). A failed handshake fails the connect, so calls get
-//!   UNAVAILABLE with the TLS reason in the message.
-//! - [`TlsAcceptor`]: an [`Acceptor`] for [`ServerBuilder::acceptor`](crate::ServerBuilder::acceptor):
-//!   the server side of the handshake; the client's verified [`PeerIdentity`] goes into the
-//!   connection's [`Extensions`], where handlers
+//! - [`TlsConnector`]: a [`Connector`] for
+//!   [`ChannelBuilder::connector`](crate::ChannelBuilder::connector): TCP, then a TLS
+//!   handshake that verifies the server as the channel's authority host (or the configured
+//!   server name). A failed handshake fails the connect, so calls get UNAVAILABLE with the TLS
+//!   reason in the message.
+//! - [`TlsAcceptor`]: an [`Acceptor`] for
+//!   [`ServerBuilder::acceptor`](crate::ServerBuilder::acceptor): the server side of the
+//!   handshake; the client's verified [`PeerIdentity`] goes into the connection's
+//!   [`Extensions`], where handlers
 //!   ([`CallContext::extensions`](courier_rpc::CallContext::extensions)) and interceptors
 //!   ([`InterceptedCall::extensions`]) read it.
 //! - [`Authorization`]: allows callers by SPIFFE ID, URI or DNS SAN, per service or per
@@ -31,8 +33,10 @@
 //!             .build()?,
 //!     ))
 //!     .interceptor(
-//!         Authorization::new()
-//!             .allow_service("grpc.health.v1.Health", [Principal::spiffe_id("spiffe://courier.test/client")]),
+//!         Authorization::new().allow_service(
+//!             "grpc.health.v1.Health",
+//!             [Principal::spiffe_id("spiffe://courier.test/client")],
+//!         ),
 //!     )
 //!     .build();
 //! let channel = Channel::builder("localhost:50051")
