@@ -11,6 +11,7 @@ mod grpc_bench;
 mod h2_peers;
 mod hpack;
 mod interop;
+mod lb;
 mod peers;
 mod protoc_compare;
 mod tls_bench;
@@ -43,6 +44,9 @@ commands:
                          node-courier,courier-node), 0 failures; --tls/--mtls: over TLS/mTLS
                          with certificates from `courier certs`
   hpack-stories [DIR...] decode HPACK interop stories (default: tests/data/hpack-test-case)
+  lb [--calls N]         load balancing: courier-rpc's balancing tests, then three backends behind
+                         client-side round_robin, nginx L4 and nginx L7 (grpc_pass, with and
+                         without GOAWAYs every 1,000 calls), 0 failed calls
   protoc-compare [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
                          sets (with and without source info; default: tests/data/protos)
@@ -69,6 +73,7 @@ fn main() -> ExitCode {
         "h2-peers" => h2_peers::main(rest),
         "hpack-stories" => hpack::main(rest),
         "interop" => interop::main(rest),
+        "lb" => lb::main(rest),
         "protoc-compare" => protoc_compare::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
@@ -99,6 +104,7 @@ const CI_STEPS: &[Step] = &[
     ("h2 peers", h2_peers_default),
     ("conformance", conformance::run),
     ("interop", interop::ci),
+    ("lb", lb::ci),
     ("interop tls", interop::ci_tls),
     ("interop mtls", interop::ci_mtls),
     ("fuzz smoke", fuzz_smoke),

@@ -39,6 +39,8 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     // The Node interop peers (@grpc/grpc-js).
     ("node", "nodejs"),
     ("npm", "npm"),
+    // An existing L7 balancer in front of Courier servers (`cargo xtask lb`).
+    ("nginx", "nginx"),
 ];
 
 /// Installs every peer that is missing. Safe to run again: it only does what is not done.
@@ -125,7 +127,8 @@ pub(crate) fn apt(packages: &[(&str, &str)]) -> Result {
     util::step("peers: Debian packages");
     let missing: Vec<&str> = packages
         .iter()
-        .filter(|(prog, _)| !util::have(prog, "--version"))
+        // nginx knows `-v` only.
+        .filter(|(prog, _)| !util::have(prog, if *prog == "nginx" { "-v" } else { "--version" }))
         .map(|(_, pkg)| *pkg)
         .collect();
     if missing.is_empty() {
@@ -142,7 +145,7 @@ pub(crate) fn apt(packages: &[(&str, &str)]) -> Result {
     apt_install(&missing)
 }
 
-fn apt_install(packages: &[&str]) -> Result {
+pub(crate) fn apt_install(packages: &[&str]) -> Result {
     util::run(Command::new("apt-get").arg("update").arg("-qq"))?;
     util::run(
         Command::new("apt-get")
