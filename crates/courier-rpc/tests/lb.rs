@@ -606,3 +606,28 @@ async fn errors_name_the_endpoints_that_failed() {
         assert!(e.message().contains(&a.to_string()), "{e:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keepalive_pings_too_often_get_too_many_pings_and_the_channel_recovers() {
+    // The server allows a ping every 10 s; the channel pings every 50 ms while a call is
+    // open: after two strikes the server sends GOAWAY ENHANCE_YOUR_CALM "too_many_pings".
+    let b = Backend::start_with(
+        "strict",
+        Duration::from_millis(600),
+        Server::builder().permit_keepalive_time(Duration::from_secs(10)),
+    )
+    .await;
+    let ch = Channel::builder(b.addr.to_string())
+        .keepalive_time(Duration::from_millis(50))
+        .keepalive_timeout(Duration::from_secs(5))
+        .build();
+    let c = EchoClient::new(ch.clone());
+    let e = c.unary(req("x")).await.unwrap_err();
+    assert_eq!(e.code(), Code::UNAVAILABLE, "{e:?}");
+    assert!(e.message().contains("too_many_pings"), "{e:?}");
+    // The channel reconnects for the next call (with the interval doubled: 100 ms, still too
+    // often for this server, so the call fails the same way — but on a new connection).
+    let e = c.unary(req("x")).await.unwrap_err();
+    assert!(e.message().contains("too_many_pings"), "{e:?}");
+    assert_eq!(b.conns.load(Ordering::SeqCst), 2);
+}

@@ -145,14 +145,10 @@ fn connection_lost(s: Status) -> Status {
     s
 }
 
+/// The server certainly did not process the request: RST_STREAM REFUSED_STREAM, a stream
+/// above the last stream of its GOAWAY, or a connection going away.
 fn is_refused(e: &driver::Error) -> bool {
-    matches!(
-        e,
-        driver::Error::Reset {
-            reason: Reason::REFUSED_STREAM,
-            remote: true
-        }
-    )
+    e.is_refused()
 }
 
 /// Runs one attempt on `client` (from `picked`, if the channel picked it) up to the response

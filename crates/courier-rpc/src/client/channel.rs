@@ -1,7 +1,7 @@
 //! [`Channel`] and [`ChannelBuilder`]: a call's settings and its plan of attempts.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,6 +44,9 @@ pub struct ChannelBuilder {
     max_send_message_size: usize,
     backoff: Backoff,
     h2: courier_h2::Config,
+    keepalive_time: Option<Duration>,
+    keepalive_timeout: Option<Duration>,
+    keepalive_without_calls: Option<bool>,
     interceptors: Vec<Arc<dyn Interceptor>>,
     connector: Arc<dyn Connector>,
     resolver: Arc<dyn Resolver>,
@@ -128,6 +131,28 @@ impl ChannelBuilder {
         self
     }
 
+    /// Keepalive (keepalive.md `KEEPALIVE_TIME`): ping a connection that has read nothing for
+    /// this long (default: off). Doubled for new connections after the server answers
+    /// GOAWAY ENHANCE_YOUR_CALM "too_many_pings".
+    pub fn keepalive_time(mut self, interval: Duration) -> Self {
+        self.keepalive_time = Some(interval);
+        self
+    }
+
+    /// Keepalive (`KEEPALIVE_TIMEOUT`): close a connection whose keepalive ping is not
+    /// acknowledged within this (default 20 s).
+    pub fn keepalive_timeout(mut self, timeout: Duration) -> Self {
+        self.keepalive_timeout = Some(timeout);
+        self
+    }
+
+    /// Keepalive (`KEEPALIVE_WITHOUT_CALLS`): ping also while no call is open (default
+    /// `false`).
+    pub fn keepalive_permit_without_calls(mut self, permit: bool) -> Self {
+        self.keepalive_without_calls = Some(permit);
+        self
+    }
+
     /// The connector (default [`TcpConnector`]).
     pub fn connector(mut self, connector: impl Connector) -> Self {
         self.connector = Arc::new(connector);
@@ -179,7 +204,17 @@ impl ChannelBuilder {
 
     /// The channel. It connects lazily, on the first call (or [`Channel::connect`]).
     pub fn build(self) -> Channel {
-        let h2 = self.h2;
+        let mut h2 = self.h2;
+        if let Some(t) = self.keepalive_timeout {
+            h2.keepalive_timeout = t;
+        }
+        if let Some(w) = self.keepalive_without_calls {
+            h2.keepalive_while_idle = w;
+        }
+        let keepalive_ms = self
+            .keepalive_time
+            .or(h2.keepalive_interval)
+            .map_or(0, |d| (d.as_millis() as u64).max(1));
         let call = Arc::new(CallConfig {
             authority: Bytes::from(self.authority.clone()),
             scheme: self.scheme,
@@ -207,6 +242,7 @@ impl ChannelBuilder {
             connector: self.connector,
             authority: self.authority,
             h2,
+            keepalive_ms: AtomicU64::new(keepalive_ms),
             backoff: self.backoff,
             health_service,
             call: Arc::clone(&call),
@@ -320,6 +356,9 @@ impl Channel {
             max_send_message_size: usize::MAX,
             backoff: Backoff::default(),
             h2: courier_h2::Config::default(),
+            keepalive_time: None,
+            keepalive_timeout: None,
+            keepalive_without_calls: None,
             interceptors: Vec::new(),
             connector: Arc::new(TcpConnector),
             resolver: t.resolver,

@@ -10,7 +10,10 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use courier_h2::Reason;
 use courier_h2::driver::{self, Client as H2Client};
+use courier_h2::frame::GoAway;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::ConnectivityState;
@@ -30,6 +33,9 @@ pub(crate) struct SubchannelCtx {
     pub(crate) connector: Arc<dyn Connector>,
     pub(crate) authority: String,
     pub(crate) h2: courier_h2::Config,
+    /// The keepalive interval in milliseconds (0: off). Doubled after the server's GOAWAY
+    /// ENHANCE_YOUR_CALM "too_many_pings" (keepalive.md), for every later connection.
+    pub(crate) keepalive_ms: AtomicU64,
     pub(crate) backoff: Backoff,
     /// Client-side health checking (gRFC A17): the service name to watch.
     pub(crate) health_service: Option<String>,
@@ -49,7 +55,10 @@ impl SubchannelCtx {
     }
 
     fn h2_config(&self) -> courier_h2::Config {
-        self.h2.clone()
+        let mut c = self.h2.clone();
+        let ms = self.keepalive_ms.load(Ordering::Relaxed);
+        c.keepalive_interval = (ms > 0).then(|| Duration::from_millis(ms));
+        c
     }
 }
 
@@ -275,9 +284,17 @@ async fn serve(
         tokio::select! {
             r = &mut conn => {
                 if let Ok(Err(e)) = r {
-                    note_close(ctx, &sub.label, &e);
+                    note_close(&sub.label, &e);
                 }
                 break Ended::Closed;
+            }
+            Some(g) = client.goaway() => {
+                // gRFC A9 / RFC 9113 §6.8: the server is going away. Stop picking this
+                // connection at once (new calls go elsewhere, or to a new connection); its
+                // calls in flight finish on it, and the ones above last_stream_id come back
+                // refused and are retried transparently.
+                note_goaway(ctx, &sub.label, &g);
+                break Ended::Retired;
             }
             _ = retired.wait_for(|r| *r >= generation) => {
                 // A call found the connection refusing streams (GOAWAY, closing): it drains
@@ -308,8 +325,30 @@ async fn serve(
 }
 
 /// Logs how a connection ended.
-fn note_close(_ctx: &SubchannelCtx, label: &str, e: &driver::Error) {
+fn note_close(label: &str, e: &driver::Error) {
     tracing::debug!(address = %label, error = %e, "connection closed");
+}
+
+/// The server's GOAWAY ENHANCE_YOUR_CALM "too_many_pings" doubles the keepalive interval.
+fn note_goaway(ctx: &SubchannelCtx, label: &str, g: &GoAway) {
+    // keepalive.md: "When a client receives a GOAWAY with error code ENHANCE_YOUR_CALM and
+    // debug data equal to ASCII "too_many_pings", it should log the occurrence at a log level
+    // that is enabled by default and double the configured KEEPALIVE_TIME used for new
+    // connections on that channel." <https://github.com/grpc/grpc/blob/master/doc/keepalive.md>
+    if g.reason == Reason::ENHANCE_YOUR_CALM && &g.debug_data[..] == b"too_many_pings" {
+        let old = ctx.keepalive_ms.load(Ordering::Relaxed);
+        if old > 0 {
+            let new = old.saturating_mul(2);
+            ctx.keepalive_ms.store(new, Ordering::Relaxed);
+            tracing::warn!(
+                address = %label,
+                keepalive_ms = new,
+                "GOAWAY ENHANCE_YOUR_CALM too_many_pings: keepalive interval doubled"
+            );
+        }
+        return;
+    }
+    tracing::debug!(address = %label, reason = %g.reason, last_stream_id = ?g.last_stream_id, "GOAWAY: draining the connection");
 }
 
 /// Aborts a task when dropped.
@@ -319,5 +358,68 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::TcpConnector;
+    use bytes::Bytes;
+    use courier_h2::StreamId;
+
+    fn ctx(keepalive_ms: u64) -> SubchannelCtx {
+        SubchannelCtx {
+            connector: Arc::new(TcpConnector),
+            authority: "x".into(),
+            h2: courier_h2::Config::default(),
+            keepalive_ms: AtomicU64::new(keepalive_ms),
+            backoff: Backoff::default(),
+            health_service: None,
+            call: Arc::new(CallConfig {
+                authority: Bytes::new(),
+                scheme: "http",
+                user_agent: Bytes::new(),
+                compression_threshold: 0,
+                max_recv_message_size: 1,
+                max_send_message_size: 1,
+                retry_buffer_limit: 0,
+            }),
+            changed: Arc::new(Notify::new()),
+            reresolve: Arc::new(Notify::new()),
+        }
+    }
+
+    fn goaway(reason: Reason, debug: &'static [u8]) -> GoAway {
+        GoAway {
+            last_stream_id: StreamId::new(1),
+            reason,
+            debug_data: Bytes::from_static(debug),
+        }
+    }
+
+    #[test]
+    fn too_many_pings_doubles_the_keepalive_interval() {
+        let c = ctx(1000);
+        note_goaway(
+            &c,
+            "a",
+            &goaway(Reason::ENHANCE_YOUR_CALM, b"too_many_pings"),
+        );
+        assert_eq!(c.keepalive_ms.load(Ordering::Relaxed), 2000);
+        assert_eq!(
+            c.h2_config().keepalive_interval,
+            Some(Duration::from_secs(2))
+        );
+        note_goaway(&c, "a", &goaway(Reason::ENHANCE_YOUR_CALM, b"other"));
+        note_goaway(&c, "a", &goaway(Reason::NO_ERROR, b"too_many_pings"));
+        assert_eq!(c.keepalive_ms.load(Ordering::Relaxed), 2000);
+        let off = ctx(0);
+        note_goaway(
+            &off,
+            "a",
+            &goaway(Reason::ENHANCE_YOUR_CALM, b"too_many_pings"),
+        );
+        assert_eq!(off.h2_config().keepalive_interval, None);
     }
 }
