@@ -352,7 +352,9 @@ impl ServerTls {
             ));
         }
         first.truncate(n);
-        // RFC 8446 §5.1: a ClientHello travels in a record of type handshake(22).
+        // RFC 8446 §5.1: "enum { invalid(0), change_cipher_spec(20), alert(21),
+        // handshake(22), application_data(23), (255) } ContentType;" — a client's first record
+        // carries its ClientHello, a handshake message.
         // <https://www.rfc-editor.org/rfc/rfc8446#section-5.1>
         if first[0] != 22 {
             return Err(refuse_plaintext(&mut io, &first).await);

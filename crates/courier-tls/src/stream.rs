@@ -10,8 +10,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::identity::PeerIdentity;
 
 /// The ALPN protocol id of HTTP/2 over TLS.
-/// RFC 9113 §3.2: "The "h2" string identifies HTTP/2 when used over TLS".
-/// <https://www.rfc-editor.org/rfc/rfc9113#section-3.2>
+/// RFC 9113 §3.1: "The string "h2" identifies the protocol where HTTP/2 uses Transport Layer
+/// Security (TLS)". <https://www.rfc-editor.org/rfc/rfc9113#section-3.1>
 pub const ALPN_H2: &[u8] = b"h2";
 
 /// An I/O object with bytes already read from it put back in front.

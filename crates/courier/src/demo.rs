@@ -573,7 +573,7 @@ async fn rpc() -> Result<(), String> {
         saved(&received)
     );
     println!(
-        "   all bytes: {} sent, {} received, of which message data {} / {}",
+        "   all HTTP/2 bytes (inside TLS): {} sent, {} received, of which message data {} / {}",
         sent.bytes, received.bytes, sent.data_bytes, received.data_bytes
     );
     check(
