@@ -10,11 +10,17 @@
 //! - Protocol ([`protocol`], [`codec`]): Length-Prefixed-Message framing with receive limits
 //!   and gzip/identity compression, `grpc-timeout`, `grpc-message` percent-encoding, base64
 //!   `-bin` metadata, HTTP-status and RST_STREAM mappings to codes.
-//! - [`Channel`]: created once, cloned cheaply, shared by stubs; connects lazily through a
-//!   [`Resolver`] and a [`Connector`] (TCP by default; TLS slots in as a connector), pick-first
-//!   over the resolved addresses, reconnects with gRPC's connection backoff, exposes its
-//!   [`ConnectivityState`]; deadlines (`DEADLINE_EXCEEDED` and RST_STREAM(CANCEL)), dropping a
-//!   call cancels it, message size limits, compression, async [`Interceptor`]s.
+//! - [`Channel`]: created once, cloned cheaply, shared by stubs; a client-side L7 load
+//!   balancer — a [`Resolver`] (DNS `dns:///host:port`, `unix:` paths, address lists,
+//!   [`ManualResolver`]) feeds an [`LbPolicy`] (pick_first, round_robin) that keeps one
+//!   subchannel (one connection through a [`Connector`]: TCP by default, TLS as a connector)
+//!   per address and picks one for every call; each reconnects with gRPC's connection backoff,
+//!   drains on GOAWAY, sends keepalive pings if asked, and can watch
+//!   `grpc.health.v1.Health`. A [`ServiceConfig`] (JSON) sets per-method timeouts,
+//!   wait-for-ready, message limits, and retry or hedging policies (gRFC A6, with throttling
+//!   and pushback). Connectivity state ([`ConnectivityState`]); deadlines (`DEADLINE_EXCEEDED`
+//!   and RST_STREAM(CANCEL)), dropping a call cancels it, message size limits, compression,
+//!   async [`Interceptor`]s. See docs/load-balancing.md.
 //! - [`Server`]: routes `:path` to services (`UNIMPLEMENTED` for unknown ones), 415 for
 //!   non-gRPC content types, deadlines and cancellation visible to handlers through
 //!   [`CallContext`], limits, compression negotiation, interceptors, concurrency limit,
@@ -23,11 +29,9 @@
 //! - Standard services: [`health`] (`grpc.health.v1.Health`: Check, List, Watch) and
 //!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).
 //!
-//! What it does not do (yet): TLS (a [`Connector`] and [`Server::serve_connection`] are where
-//! it goes), load balancing across several addresses (pick-first only), client keepalive pings
-//! and server ping-strike enforcement (courier-h2's driver exposes no PING), and a server
-//! handler cannot observe a client's RST_STREAM once the request stream has ended (the driver
-//! stops routing the stream's events then; a streaming request's reset is seen).
+//! What it does not do (yet): TLS itself (a [`Connector`] and [`Server::serve_connection`] are
+//! where it goes: courier-tls), weighted or xDS load-balancing policies, and service configs
+//! from DNS TXT records (the service config comes from the builder).
 //!
 //! A server with no services and a channel calling it (the call is `UNIMPLEMENTED`):
 //!
