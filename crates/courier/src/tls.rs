@@ -121,6 +121,9 @@ impl Acceptor for TlsAcceptor {
     ) -> BoxFuture<'static, io::Result<(BoxIo, Extensions)>> {
         let tls = self.tls.clone();
         Box::pin(async move {
+            if sends_plaintext_http2(&tcp, tls.handshake_timeout()).await {
+                return Err(refuse_plaintext(tcp).await);
+            }
             let stream = tls.accept(tcp).await?;
             let mut ext = Extensions::new();
             if let Some(id) = stream.peer_identity() {
@@ -134,6 +137,128 @@ impl Acceptor for TlsAcceptor {
             Ok((Box::new(stream) as BoxIo, ext))
         })
     }
+}
+
+/// Whether the client's first bytes are the plaintext HTTP/2 preface (or its start) rather
+/// than a TLS record. Peeks: the bytes stay for the handshake.
+async fn sends_plaintext_http2(tcp: &TcpStream, wait: std::time::Duration) -> bool {
+    let mut first = [0u8; 24];
+    match tokio::time::timeout(wait, tcp.peek(&mut first)).await {
+        // RFC 8446 §5.1: a TLS client's first record is a handshake(22) record.
+        // <https://www.rfc-editor.org/rfc/rfc8446#section-5.1>
+        Ok(Ok(n)) if n > 0 => first[0] != 22 && H2_PREFACE.starts_with(&first[..n]),
+        // Nothing yet, or an error: the handshake reports it.
+        _ => false,
+    }
+}
+
+/// Why a plaintext client is refused, as a gRPC status message.
+const REQUIRES_TLS: &str = "this server requires TLS";
+
+/// Answers a plaintext HTTP/2 client in gRPC so that its call fails with the reason: the
+/// server's SETTINGS, an acknowledgement of the client's, a Trailers-Only response
+/// UNAVAILABLE "this server requires TLS" to its first request, and a GOAWAY
+/// INADEQUATE_SECURITY with the same text. Bounded: at most 1 s and 64 KiB read.
+#[cold]
+async fn refuse_plaintext(mut tcp: TcpStream) -> io::Error {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const SETTINGS: u8 = 0x4;
+    const HEADERS: u8 = 0x1;
+    const GOAWAY: u8 = 0x7;
+    const ACK: u8 = 0x1;
+    const END_STREAM_AND_HEADERS: u8 = 0x1 | 0x4;
+    // RFC 9113 §7: "INADEQUATE_SECURITY (0x0c): The underlying transport has properties that
+    // do not meet minimum security requirements".
+    // <https://www.rfc-editor.org/rfc/rfc9113#section-7>
+    const INADEQUATE_SECURITY: u32 = 0x0c;
+    fn frame(out: &mut Vec<u8>, kind: u8, flags: u8, stream: u32, payload: &[u8]) {
+        let len = payload.len() as u32;
+        out.extend_from_slice(&len.to_be_bytes()[1..]);
+        out.extend_from_slice(&[kind, flags]);
+        out.extend_from_slice(&stream.to_be_bytes());
+        out.extend_from_slice(payload);
+    }
+
+    let mut out = Vec::new();
+    // RFC 9113 §3.4: "The server connection preface consists of a potentially empty SETTINGS
+    // frame". <https://www.rfc-editor.org/rfc/rfc9113#section-3.4>
+    frame(&mut out, SETTINGS, 0, 0, &[]);
+    let _ = tcp.write_all(&out).await;
+    out.clear();
+
+    // Read the client's preface and frames up to its first HEADERS, acknowledging SETTINGS.
+    let read = async {
+        let mut buf = Vec::with_capacity(4096);
+        let mut chunk = [0u8; 4096];
+        let mut at = H2_PREFACE.len();
+        loop {
+            while buf.len() >= at + 9 {
+                let h = &buf[at..at + 9];
+                let len = usize::from(h[0]) << 16 | usize::from(h[1]) << 8 | usize::from(h[2]);
+                let (kind, flags) = (h[3], h[4]);
+                let stream = u32::from_be_bytes([h[5], h[6], h[7], h[8]]) & 0x7fff_ffff;
+                if kind == HEADERS {
+                    return Some(stream);
+                }
+                // RFC 9113 §4.2: 16,384 octets is every peer's initial frame size limit.
+                if len > 16_384 || buf.len() < at + 9 + len {
+                    if len > 16_384 {
+                        return None;
+                    }
+                    break;
+                }
+                if kind == SETTINGS && flags & ACK == 0 {
+                    let mut ack = Vec::new();
+                    frame(&mut ack, SETTINGS, ACK, 0, &[]);
+                    let _ = tcp.write_all(&ack).await;
+                }
+                at += 9 + len;
+            }
+            if buf.len() > 64 * 1024 {
+                return None;
+            }
+            match tcp.read(&mut chunk).await {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    let stream = tokio::time::timeout(std::time::Duration::from_secs(1), read)
+        .await
+        .ok()
+        .flatten();
+    if let Some(stream) = stream {
+        let mut block = Vec::new();
+        courier_hpack::Encoder::new(4096).encode(
+            [
+                courier_hpack::FieldRef::new(b":status", b"200"),
+                courier_hpack::FieldRef::new(b"content-type", b"application/grpc"),
+                courier_hpack::FieldRef::new(b"grpc-status", b"14"),
+                courier_hpack::FieldRef::new(b"grpc-message", REQUIRES_TLS.as_bytes()),
+            ],
+            &mut block,
+        );
+        frame(&mut out, HEADERS, END_STREAM_AND_HEADERS, stream, &block);
+    }
+    let mut goaway = stream.unwrap_or(0).to_be_bytes().to_vec();
+    goaway.extend_from_slice(&INADEQUATE_SECURITY.to_be_bytes());
+    goaway.extend_from_slice(REQUIRES_TLS.as_bytes());
+    frame(&mut out, GOAWAY, 0, 0, &goaway);
+    let _ = tcp.write_all(&out).await;
+    let _ = tcp.shutdown().await;
+    // Let the client read all of it before the socket goes (closing with unread input would
+    // reset the connection and could discard the answer).
+    let drain = async {
+        let mut sink = [0u8; 4096];
+        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), drain).await;
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "TLS: the client sent plaintext HTTP/2 to a TLS port (answered UNAVAILABLE \"this server \
+         requires TLS\" and GOAWAY INADEQUATE_SECURITY)",
+    )
 }
 
 /// What a server's TLS handshake settled, in the connection's [`Extensions`] next to the
