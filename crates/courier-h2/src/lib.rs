@@ -12,6 +12,8 @@
 //! - Keepalive PINGs ([`Config::keepalive_interval`]: sent after a quiet interval, the
 //!   connection closed when unacknowledged) and gRPC's ping-strike policy ([`PingPolicy`]:
 //!   GOAWAY ENHANCE_YOUR_CALM `too_many_pings` for a peer that pings too often).
+//! - SETTINGS changes mid-connection ([`Connection::update_settings`]), each value applied once
+//!   the peer acknowledges it (RFC 9113 §6.5.3).
 //! - Wire codes ([`FrameType`], [`SettingId`], [`Reason`]) are open newtypes generated from one
 //!   table each, so unknown values round-trip.
 //!
