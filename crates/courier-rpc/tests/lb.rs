@@ -220,8 +220,23 @@ async fn not_serving_backends_get_no_calls_until_serving_again() {
     let c = EchoClient::new(ch.clone());
     warm_up(&c, &bs).await;
     bs[1].health.set_status("", ServingStatus::NOT_SERVING);
-    // The watch reports it; the picker drops the backend.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The watch reports it and the picker drops the backend: wait until 30 calls in a row
+    // went elsewhere (calls already picked may still reach it meanwhile).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut streak = 0;
+    while streak < 30 {
+        assert!(
+            Instant::now() < deadline,
+            "NOT_SERVING backend still picked"
+        );
+        let before = bs[1].hits();
+        c.unary(req("x")).await.unwrap();
+        streak = if bs[1].hits() == before {
+            streak + 1
+        } else {
+            0
+        };
+    }
     let before = bs[1].hits();
     let (counts, failures) = run(&c, 300, 8, |_| {}).await;
     assert!(failures.is_empty(), "{failures:?}");
@@ -232,7 +247,15 @@ async fn not_serving_backends_get_no_calls_until_serving_again() {
     );
     assert_eq!(counts[&bs[0].name] + counts[&bs[2].name], 300);
     bs[1].health.set_status("", ServingStatus::SERVING);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let before = bs[1].hits();
+    while bs[1].hits() == before {
+        assert!(
+            Instant::now() < deadline,
+            "SERVING backend never picked again"
+        );
+        c.unary(req("x")).await.unwrap();
+    }
     let (counts, failures) = run(&c, 300, 8, |_| {}).await;
     assert!(failures.is_empty(), "{failures:?}");
     assert!(
