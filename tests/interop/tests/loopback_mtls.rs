@@ -78,5 +78,8 @@ async fn courier_client_against_courier_server_over_mtls() {
     serving.abort();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failed.is_empty(), "failed cases:\n{}", failed.join("\n"));
-    assert_eq!(ran, 19, "every case of the interop test descriptions we run");
+    assert_eq!(
+        ran, 19,
+        "every case of the interop test descriptions we run"
+    );
 }
