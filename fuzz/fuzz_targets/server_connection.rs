@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use courier_h2::frame::FrameDecoder;
-use courier_h2::{Config, Connection, Event, PREFACE, Role};
+use courier_h2::frame::Setting;
+use courier_h2::{Config, Connection, Event, PREFACE, PingPolicy, Role, SettingId};
 use courier_hpack::HeaderField;
 use libfuzzer_sys::fuzz_target;
 
@@ -16,6 +17,12 @@ fuzz_target!(|data: &[u8]| {
     let mut config = Config::default();
     config.initial_window_size = 65_535;
     config.max_concurrent_streams = 10;
+    // Keepalive and the gRPC ping policy run too, on a clock that advances with the input.
+    config.keepalive_interval = Some(Duration::from_millis(3));
+    config.keepalive_timeout = Duration::from_millis(50);
+    let mut policy = PingPolicy::default();
+    policy.min_ping_interval = Duration::from_millis(2);
+    config.ping_policy = Some(policy);
     let mut conn = Connection::new(Role::Server, config, now);
     conn.handle_received(PREFACE);
     // An empty SETTINGS frame, so the arbitrary bytes start in the open connection.
@@ -28,7 +35,24 @@ fuzz_target!(|data: &[u8]| {
         let n = (usize::from(rest[0]) % 64 + 1).min(rest.len() - 1).max(1);
         let (chunk, tail) = rest.split_at(n.min(rest.len()));
         rest = tail;
-        conn.handle_received(chunk);
+        let at = now + Duration::from_millis(tick);
+        conn.handle_received_at(chunk, at);
+        // Now and then, change this endpoint's settings mid-connection.
+        if chunk[0] == 0xA5 {
+            let _ = conn.update_settings(
+                &[
+                    Setting {
+                        id: SettingId::INITIAL_WINDOW_SIZE,
+                        value: u32::from(chunk[chunk.len() - 1]) << 10,
+                    },
+                    Setting {
+                        id: SettingId::MAX_CONCURRENT_STREAMS,
+                        value: u32::from(chunk[chunk.len() - 1] % 8),
+                    },
+                ],
+                at,
+            );
+        }
         while let Some(event) = conn.poll_event() {
             match event {
                 Event::Headers {
