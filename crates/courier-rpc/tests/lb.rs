@@ -654,3 +654,37 @@ async fn keepalive_pings_too_often_get_too_many_pings_and_the_channel_recovers()
     assert!(e.message().contains("too_many_pings"), "{e:?}");
     assert_eq!(b.conns.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keepalive_notices_a_silent_peer() {
+    // A "server" that completes the HTTP/2 handshake (its SETTINGS and the ACK of the
+    // client's) and then goes silent: without keepalive a call there waits for its deadline;
+    // with it, the unanswered PING closes the connection.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let mut held = Vec::new();
+        while let Ok((mut sock, _)) = listener.accept() {
+            // SETTINGS (empty), SETTINGS ACK.
+            let _ = sock.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1, 0, 0, 0, 0]);
+            held.push(sock);
+        }
+    });
+    let ch = Channel::builder(addr.to_string())
+        .keepalive_time(Duration::from_millis(100))
+        .keepalive_timeout(Duration::from_millis(200))
+        .build();
+    let c = EchoClient::new(ch);
+    let t = Instant::now();
+    let mut r = Request::new(req("x"));
+    r.set_timeout(Duration::from_secs(5));
+    let e = c.unary(r).await.unwrap_err();
+    assert_eq!(e.code(), Code::UNAVAILABLE, "{e:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "keepalive closed it: {:?}",
+        t.elapsed()
+    );
+    assert!(e.message().contains(&addr.to_string()), "{e:?}");
+}
