@@ -608,8 +608,10 @@ mod extensions {
         // Courier reads Python's.
         let theirs = p2::Everything::decode(&unhex(lines[1])[..]).unwrap();
         assert_eq!(ext::get(&theirs, &p2::TOP_EXT).unwrap(), Some(-42));
-        let mut second = p2::Limits::default();
-        second.inner = Some(Box::new(limits(6, &[])));
+        let second = p2::Limits {
+            inner: Some(Box::new(limits(6, &[]))),
+            ..Default::default()
+        };
         assert_eq!(
             ext::get_repeated(&theirs, &p2::MORE).unwrap(),
             [limits(5, &["x"]), second]
