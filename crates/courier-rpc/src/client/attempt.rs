@@ -561,7 +561,7 @@ impl Transport for ConnTransport {
             };
             let (metadata, stream) = request.into_parts();
             let headers = request_headers(c, method, &opts, &metadata, 0);
-            let replay = Replay::new(stream, 0);
+            let replay = Replay::new(stream, 0, None);
             let body = AttemptBody::Replay(replay, 0);
             let (md, call) = attempt(&this.client, &this.label, None, c, &opts, headers, &body)
                 .await

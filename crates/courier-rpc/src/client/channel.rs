@@ -17,7 +17,10 @@ use super::backoff::Backoff;
 use super::connector::{Connector, TcpConnector};
 use super::lb::{self, Launch, Picker, Shared};
 use super::resolver::{Resolver, parse_target};
-use super::retry::{self, Attempts, DEFAULT_RETRY_BUFFER, Outcome, Replay, Throttle};
+use super::retry::{
+    self, Attempts, BufferPool, DEFAULT_CHANNEL_RETRY_BUFFER, DEFAULT_RETRY_BUFFER, Outcome,
+    Replay, Throttle,
+};
 use super::service_config::{AttemptPolicy, LbPolicy, MethodConfig, ServiceConfig};
 use super::subchannel::{Picked, SubchannelCtx};
 use crate::Transport;
@@ -54,6 +57,7 @@ pub struct ChannelBuilder {
     service_config: Option<ServiceConfig>,
     health_service: Option<String>,
     retry_buffer: usize,
+    retry_buffer_total: usize,
     min_resolve_interval: Duration,
 }
 
@@ -195,6 +199,14 @@ impl ChannelBuilder {
         self
     }
 
+    /// Bytes of request messages kept for retries and hedging by all the channel's calls
+    /// together (default 16 MiB). A call whose request does not fit is committed to its
+    /// current attempt, as with [`retry_buffer_size`](Self::retry_buffer_size).
+    pub fn retry_buffer_total_size(mut self, bytes: usize) -> Self {
+        self.retry_buffer_total = bytes;
+        self
+    }
+
     /// Least time between two resolutions asked for by lost connections (default 30 s, as
     /// gRPC's DNS resolver).
     pub fn min_resolve_interval(mut self, interval: Duration) -> Self {
@@ -259,6 +271,7 @@ impl ChannelBuilder {
                 throttle: sc.as_ref().and_then(|s| s.throttling()).map(Throttle::new),
                 service_config: sc.filter(ServiceConfig::has_methods),
                 shared,
+                retry_pool: BufferPool::new(self.retry_buffer_total),
                 rr: AtomicUsize::new(0),
                 started: AtomicBool::new(false),
                 launch: Mutex::new(Some(Launch {
@@ -292,6 +305,8 @@ struct Inner {
     service_config: Option<ServiceConfig>,
     throttle: Option<Throttle>,
     shared: Arc<Shared>,
+    /// The replay buffer space shared by the channel's calls.
+    retry_pool: Arc<BufferPool>,
     /// Round-robin position.
     rr: AtomicUsize,
     started: AtomicBool,
@@ -366,6 +381,7 @@ impl Channel {
             service_config: None,
             health_service: None,
             retry_buffer: DEFAULT_RETRY_BUFFER,
+            retry_buffer_total: DEFAULT_CHANNEL_RETRY_BUFFER,
             min_resolve_interval: Duration::from_secs(30),
         }
     }
@@ -537,7 +553,11 @@ impl Channel {
                 )?;
                 PlanBody::One(buf.freeze())
             }
-            Body::Stream(s) => PlanBody::Replay(Replay::new(s, c.retry_buffer_limit)),
+            Body::Stream(s) => PlanBody::Replay(Replay::new(
+                s,
+                c.retry_buffer_limit,
+                Some(Arc::clone(&inner.retry_pool)),
+            )),
         };
         let policy = mc.and_then(|m| m.policy.as_ref());
         let plan = Plan {

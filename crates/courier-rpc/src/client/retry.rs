@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,50 @@ use crate::status::Status;
 /// Default per-call replay buffer: gRPC C-core's `grpc.per_rpc_retry_buffer_size` default
 /// (256 KiB).
 pub(crate) const DEFAULT_RETRY_BUFFER: usize = 256 * 1024;
+
+/// Default replay buffer of a whole channel, shared by its calls: grpc-java's
+/// `retryBufferSize` default (16 MiB).
+pub(crate) const DEFAULT_CHANNEL_RETRY_BUFFER: usize = 16 * 1024 * 1024;
+
+/// The replay buffer space of a whole channel (gRFC A6: "RPCs which do not fit in the
+/// available buffer space (either due to the total available buffer space, or due to the
+/// per-RPC limit) will not be retryable").
+#[derive(Debug)]
+pub(crate) struct BufferPool {
+    used: AtomicUsize,
+    max: usize,
+}
+
+impl BufferPool {
+    pub(crate) fn new(max: usize) -> Arc<BufferPool> {
+        Arc::new(BufferPool {
+            used: AtomicUsize::new(0),
+            max,
+        })
+    }
+
+    /// Takes `n` bytes if they fit.
+    fn reserve(&self, n: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
+                u.checked_add(n).filter(|t| *t <= self.max)
+            })
+            .is_ok()
+    }
+
+    fn release(&self, n: usize) {
+        let _ = self
+            .used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
+                Some(u.saturating_sub(n))
+            });
+    }
+
+    #[cfg(test)]
+    fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+}
 
 /// What [`Replay::next`] gives an attempt.
 #[derive(Debug)]
@@ -50,6 +94,16 @@ pub(crate) struct Replay {
     state: Mutex<ReplayState>,
     more: Notify,
     limit: usize,
+    /// The channel's shared buffer space the kept messages are counted against.
+    pool: Option<Arc<BufferPool>>,
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            pool.release(self.lock().bytes);
+        }
+    }
 }
 
 impl std::fmt::Debug for Replay {
@@ -87,11 +141,12 @@ impl ReplayState {
         }
     }
 
-    /// Once committed, drops what the committed attempt has sent.
-    fn evict(&mut self) {
+    /// Once committed, drops what the committed attempt has sent; returns the bytes freed.
+    fn evict(&mut self) -> usize {
         let Some(winner) = self.committed_to else {
-            return;
+            return 0;
         };
+        let before = self.bytes;
         let upto = self
             .cursors
             .iter()
@@ -109,6 +164,7 @@ impl ReplayState {
                 }
             }
         }
+        before - self.bytes
     }
 }
 
@@ -134,8 +190,13 @@ impl Drop for Taken<'_> {
 }
 
 impl Replay {
-    /// A buffer over `source` keeping at most `limit` bytes for replays.
-    pub(crate) fn new(source: ByteStream, limit: usize) -> Arc<Replay> {
+    /// A buffer over `source` keeping at most `limit` bytes for replays, counted against the
+    /// channel's `pool` too.
+    pub(crate) fn new(
+        source: ByteStream,
+        limit: usize,
+        pool: Option<Arc<BufferPool>>,
+    ) -> Arc<Replay> {
         Arc::new(Replay {
             state: Mutex::new(ReplayState {
                 source: Some(source),
@@ -150,7 +211,14 @@ impl Replay {
             }),
             more: Notify::new(),
             limit,
+            pool,
         })
+    }
+
+    fn release(&self, n: usize) {
+        if let (Some(pool), true) = (&self.pool, n > 0) {
+            pool.release(n);
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, ReplayState> {
@@ -171,8 +239,9 @@ impl Replay {
             _ => {
                 st.committed = true;
                 st.committed_to = Some(id);
-                st.evict();
+                let freed = st.evict();
                 drop(st);
+                self.release(freed);
                 self.more.notify_waiters();
                 true
             }
@@ -201,7 +270,9 @@ impl Replay {
                 } else if cursor < base + stored {
                     let m = st.msgs[cursor - base].clone();
                     *st.cursor(id) += 1;
-                    st.evict();
+                    let freed = st.evict();
+                    drop(st);
+                    self.release(freed);
                     Step::Return(Next::Message(m))
                 } else if let Some(ok) = end {
                     Step::Return(if ok { Next::End } else { Next::Failed })
@@ -232,11 +303,15 @@ impl Replay {
                     let stream = taken.stream.take();
                     let mut st = self.lock();
                     st.source = stream;
+                    let mut freed = 0;
                     let next = match item {
                         Some(Ok(msg)) => {
                             st.total += 1;
                             let total = st.total;
-                            if !st.committed && st.bytes + msg.len() > self.limit {
+                            let fits = st.committed
+                                || (st.bytes + msg.len() <= self.limit
+                                    && self.pool.as_ref().is_none_or(|p| p.reserve(msg.len())));
+                            if !fits {
                                 // gRFC A6: "When the application sends a message on an RPC
                                 // that causes the RPC to exceed the buffer limit, the RPC
                                 // becomes committed ... For hedged RPCs ... the client will
@@ -247,7 +322,7 @@ impl Replay {
                             }
                             if st.committed {
                                 *st.cursor(id) = total;
-                                st.evict();
+                                freed = st.evict();
                             } else {
                                 st.bytes += msg.len();
                                 st.msgs.push_back(msg.clone());
@@ -265,6 +340,7 @@ impl Replay {
                         }
                     };
                     drop(st);
+                    self.release(freed);
                     self.more.notify_waiters();
                     return next;
                 }
@@ -544,7 +620,7 @@ mod tests {
 
     #[tokio::test]
     async fn replays_for_a_second_attempt() {
-        let r = Replay::new(stream_of(vec![b"a", b"bb", b"ccc"]), 1024);
+        let r = Replay::new(stream_of(vec![b"a", b"bb", b"ccc"]), 1024, None);
         assert_eq!(drain(&r, 0).await, vec!["a", "bb", "ccc"]);
         assert_eq!(drain(&r, 1).await, vec!["a", "bb", "ccc"]);
         assert!(!r.is_committed());
@@ -557,7 +633,7 @@ mod tests {
 
     #[tokio::test]
     async fn overflow_commits_to_the_leading_attempt() {
-        let r = Replay::new(stream_of(vec![b"1234", b"5678", b"9"]), 6);
+        let r = Replay::new(stream_of(vec![b"1234", b"5678", b"9"]), 6, None);
         assert!(matches!(r.next(0).await, Next::Message(_)));
         assert!(matches!(r.next(1).await, Next::Message(_)));
         assert!(!r.is_committed());
@@ -568,6 +644,28 @@ mod tests {
         assert!(matches!(r.next(0).await, Next::Message(m) if m == "9"));
         assert!(matches!(r.next(0).await, Next::End));
         assert_eq!(r.lock().msgs.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_channel_pool_bounds_all_calls_together() {
+        let pool = BufferPool::new(5);
+        let a = Replay::new(stream_of(vec![b"123", b"4"]), 1024, Some(Arc::clone(&pool)));
+        assert_eq!(drain(&a, 0).await, vec!["123", "4"]);
+        assert_eq!(pool.used(), 4);
+        assert!(!a.is_committed());
+        // A second call finds 1 byte left: its first message does not fit, it is committed.
+        let b = Replay::new(stream_of(vec![b"56"]), 1024, Some(Arc::clone(&pool)));
+        assert_eq!(drain(&b, 0).await, vec!["56"]);
+        assert!(b.is_committed());
+        assert_eq!(pool.used(), 4);
+        // Committing frees what was sent; dropping a call frees the rest.
+        assert!(a.commit(0));
+        assert_eq!(pool.used(), 0);
+        let c = Replay::new(stream_of(vec![b"12345"]), 1024, Some(Arc::clone(&pool)));
+        assert_eq!(drain(&c, 0).await, vec!["12345"]);
+        assert_eq!(pool.used(), 5);
+        drop(c);
+        assert_eq!(pool.used(), 0);
     }
 
     #[test]
