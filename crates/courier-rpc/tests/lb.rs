@@ -688,3 +688,27 @@ async fn keepalive_notices_a_silent_peer() {
     );
     assert!(e.message().contains(&addr.to_string()), "{e:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dns_targets_use_every_address() {
+    // localhost may resolve to 127.0.0.1 and ::1; the backend listens on the first only:
+    // round_robin connects to every address and the calls go to the one that works.
+    let bs = backends(1, Duration::ZERO).await;
+    let ch = Channel::builder(format!("dns:///localhost:{}", bs[0].addr.port()))
+        .load_balancing(LbPolicy::RoundRobin)
+        .build();
+    let c = EchoClient::new(ch);
+    for _ in 0..10 {
+        let mut r = Request::new(req("x"));
+        r.set_wait_for_ready(true);
+        r.set_timeout(Duration::from_secs(5));
+        assert!(
+            c.unary(r)
+                .await
+                .unwrap()
+                .into_inner()
+                .message
+                .starts_with("backend-0")
+        );
+    }
+}
