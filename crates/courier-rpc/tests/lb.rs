@@ -712,3 +712,39 @@ async fn dns_targets_use_every_address() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_error_goaway_says_why_the_connection_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A server that answers the preface with SETTINGS and GOAWAY ENHANCE_YOUR_CALM, then
+    // closes: every connection to it ends at once, for a reason only the GOAWAY gives.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut s, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut preface = [0u8; 24];
+                if s.read_exact(&mut preface).await.is_err() {
+                    return;
+                }
+                let debug = b"come back later";
+                let mut out = vec![0, 0, 0, 4, 0, 0, 0, 0, 0]; // SETTINGS, empty
+                out.extend_from_slice(&[0, 0, 8 + debug.len() as u8, 7, 0, 0, 0, 0, 0]);
+                out.extend_from_slice(&0u32.to_be_bytes()); // last stream id
+                out.extend_from_slice(&0xbu32.to_be_bytes()); // ENHANCE_YOUR_CALM
+                out.extend_from_slice(debug);
+                let _ = s.write_all(&out).await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            });
+        }
+    });
+    let c = EchoClient::new(Channel::builder(addr.to_string()).build());
+    let err = c.unary(req("x")).await.unwrap_err();
+    assert_eq!(err.code(), Code::UNAVAILABLE, "{err:?}");
+    assert!(
+        err.message()
+            .contains("GOAWAY ENHANCE_YOUR_CALM: come back later"),
+        "{err:?}"
+    );
+}

@@ -123,26 +123,8 @@ impl Failure {
 /// The status of an HTTP/2 failure on `label`'s connection, naming the endpoint.
 #[cold]
 pub(crate) fn at_endpoint(e: driver::Error, label: &str) -> Status {
-    let s = connection_lost(h2_error_status(e, Side::Client));
+    let s = h2_error_status(e, Side::Client);
     Status::new(s.code(), format!("{} (endpoint {label})", s.message()))
-}
-
-/// courier-h2 resets the streams still open when the connection ends (the peer closed it, or
-/// it failed) with a *local* CANCEL, which the generic mapping calls INTERNAL. A client never
-/// reads a stream it cancelled itself, so for a client this is the connection failing:
-/// PROTOCOL-HTTP2: "If a detectable connection failure occurs on the client all calls will be
-/// closed with an UNAVAILABLE status."
-/// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#errors>
-#[cold]
-fn connection_lost(s: Status) -> Status {
-    if s.code() == Code::INTERNAL && s.message().starts_with("stream reset: CANCEL") {
-        return Status::new(
-            Code::UNAVAILABLE,
-            s.message()
-                .replacen("stream reset: CANCEL", "connection lost", 1),
-        );
-    }
-    s
 }
 
 /// The server certainly did not process the request: RST_STREAM REFUSED_STREAM, a stream
@@ -493,7 +475,6 @@ impl CallBody {
             ReadEnd::Error(s) => {
                 self.finished = true;
                 self.guard.cancel();
-                let s = connection_lost(s);
                 Some(Err(if s.code() == Code::UNAVAILABLE {
                     Status::new(
                         s.code(),

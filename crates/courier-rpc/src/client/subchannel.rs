@@ -205,9 +205,13 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
                     ctx.changed.notify_one();
                     continue;
                 }
+                let why = match ended {
+                    Ended::Closed(Some(why)) => format!(": {why}"),
+                    _ => String::new(),
+                };
                 Status::new(
                     Code::UNAVAILABLE,
-                    format!("connection to {} closed at once", sub.label),
+                    format!("connection to {} closed at once{why}", sub.label),
                 )
             }
             Ok(Err(e)) => connect_failed(&sub.label, &e),
@@ -237,7 +241,8 @@ fn connect_failed(label: &str, e: &io::Error) -> Status {
 
 #[derive(Debug, PartialEq, Eq)]
 enum Ended {
-    Closed,
+    /// The connection ended; with why, when it said (its error, or the server's GOAWAY code).
+    Closed(Option<String>),
     Retired,
     Shutdown,
 }
@@ -283,10 +288,15 @@ async fn serve(
     let ended = loop {
         tokio::select! {
             r = &mut conn => {
-                if let Ok(Err(e)) = r {
-                    note_close(&sub.label, &e);
-                }
-                break Ended::Closed;
+                let why = match (client.goaway_received(), r) {
+                    (Some(g), _) if g.reason != Reason::NO_ERROR => Some(goaway_reason(&g)),
+                    (_, Ok(Err(e))) => {
+                        note_close(&sub.label, &e);
+                        Some(e.to_string())
+                    }
+                    _ => None,
+                };
+                break Ended::Closed(why);
             }
             Some(g) = client.goaway() => {
                 // gRFC A9 / RFC 9113 §6.8: the server is going away. Stop picking this
@@ -294,6 +304,11 @@ async fn serve(
                 // calls in flight finish on it, and the ones above last_stream_id come back
                 // refused and are retried transparently.
                 note_goaway(ctx, &sub.label, &g);
+                if g.reason != Reason::NO_ERROR {
+                    // An error GOAWAY: the server is closing the connection on an error (TLS
+                    // required, too many pings, ...); its code and text say why.
+                    break Ended::Closed(Some(goaway_reason(&g)));
+                }
                 break Ended::Retired;
             }
             _ = retired.wait_for(|r| *r >= generation) => {
@@ -322,6 +337,18 @@ async fn serve(
     };
     sub.set(ConnectivityState::Idle, None, None);
     ended
+}
+
+/// A GOAWAY's code and debug text, for an error message.
+#[cold]
+fn goaway_reason(g: &GoAway) -> String {
+    const MAX: usize = 200;
+    let debug = String::from_utf8_lossy(&g.debug_data[..g.debug_data.len().min(MAX)]);
+    if debug.is_empty() {
+        format!("server sent GOAWAY {}", g.reason)
+    } else {
+        format!("server sent GOAWAY {}: {debug}", g.reason)
+    }
 }
 
 /// Logs how a connection ended.
