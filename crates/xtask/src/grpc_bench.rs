@@ -195,16 +195,5 @@ fn h2load(_bin: &Path, body: &Path, port: u16, clients: &str, streams: &str) -> 
             .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
             .arg(format!("http://127.0.0.1:{port}/bench.Bench/Unary")),
     )?;
-    let all = format!("{H2LOAD_REQUESTS} succeeded, 0 failed, 0 errored");
-    if !out.lines().any(|l| l.contains(&all)) {
-        return Err(format!("h2load: not every request succeeded:\n{out}"));
-    }
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("finished in"))
-        .ok_or("h2load printed no summary")?;
-    line.split(", ")
-        .find(|p| p.ends_with(" req/s"))
-        .and_then(|p| p.trim_end_matches(" req/s").parse::<f64>().ok())
-        .ok_or_else(|| format!("cannot read req/s from {line:?}"))
+    util::h2load_req_per_s(&out, H2LOAD_REQUESTS)
 }

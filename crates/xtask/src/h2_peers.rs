@@ -219,7 +219,7 @@ pub(crate) fn bench() -> util::Result {
             courier.push(h2load(pin, courier_port, c, m, extra)?);
             hyper.push(h2load(pin, hyper_port, c, m, extra)?);
         }
-        let (cm, hm) = (median(&mut courier), median(&mut hyper));
+        let (cm, hm) = (util::median(&mut courier), util::median(&mut hyper));
         eprintln!(
             "    {row}: courier {cm:.0} req/s, hyper {hm:.0} req/s, ratio {:.2}",
             cm / hm
@@ -247,25 +247,7 @@ fn h2load(pin: bool, port: u16, c: &str, m: &str, extra: &[String]) -> util::Res
             .args(extra)
             .arg(&url),
     )?;
-    let ok = out
-        .lines()
-        .any(|l| l.contains(&format!("{n} succeeded, 0 failed, 0 errored")));
-    expect(ok, "h2load: every request succeeded")?;
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("finished in"))
-        .ok_or("h2load printed no summary")?;
-    // "finished in 2.02s, 98815.40 req/s, 4.52MB/s"
-    let rps = line
-        .split(", ")
-        .find(|p| p.ends_with(" req/s"))
-        .and_then(|p| p.trim_end_matches(" req/s").parse::<f64>().ok())
-        .ok_or_else(|| format!("cannot read req/s from {line:?}"))?;
+    let rps = util::h2load_req_per_s(&out, &n)?;
     eprintln!("    port {port}: {rps:.0} req/s");
     Ok(rps)
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }

@@ -44,11 +44,6 @@ fn on_cpu1(bin: &Path, args: &[&str]) -> util::Result<Vec<String>> {
     Ok(out.split_whitespace().map(str::to_owned).collect())
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Entry point.
 pub(crate) fn bench() -> util::Result {
     peers::apt(&[
@@ -152,8 +147,8 @@ pub(crate) fn bench() -> util::Result {
         }
         rows.push((
             format!("{kind} handshakes (connections/s)"),
-            median(rates[0].clone()),
-            median(rates[1].clone()),
+            util::median(&mut rates[0].clone()),
+            util::median(&mut rates[1].clone()),
             "≥ 1.0",
         ));
     }
@@ -176,8 +171,8 @@ pub(crate) fn bench() -> util::Result {
     }
     rows.push((
         format!("unary, own client, {UNARY_CONCURRENCY} in flight (req/s)"),
-        median(rates[0].clone()),
-        median(rates[1].clone()),
+        util::median(&mut rates[0].clone()),
+        util::median(&mut rates[1].clone()),
         "≥ 1.2",
     ));
 
@@ -192,8 +187,8 @@ pub(crate) fn bench() -> util::Result {
     }
     rows.push((
         "h2load -c50 -m20 over TLS (req/s)".into(),
-        median(rates[0].clone()),
-        median(rates[1].clone()),
+        util::median(&mut rates[0].clone()),
+        util::median(&mut rates[1].clone()),
         "≥ 1.2",
     ));
     drop(servers);
@@ -244,16 +239,5 @@ fn h2load(body: &Path, port: &str) -> util::Result<f64> {
     if !out.contains("Application protocol: h2") {
         return Err(format!("h2load did not negotiate h2 over TLS:\n{out}"));
     }
-    let all = format!("{H2LOAD_REQUESTS} succeeded, 0 failed, 0 errored");
-    if !out.lines().any(|l| l.contains(&all)) {
-        return Err(format!("h2load: not every request succeeded:\n{out}"));
-    }
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("finished in"))
-        .ok_or("h2load printed no summary")?;
-    line.split(", ")
-        .find(|p| p.ends_with(" req/s"))
-        .and_then(|p| p.trim_end_matches(" req/s").parse::<f64>().ok())
-        .ok_or_else(|| format!("cannot read req/s from {line:?}"))
+    util::h2load_req_per_s(&out, H2LOAD_REQUESTS)
 }

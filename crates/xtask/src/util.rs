@@ -161,3 +161,27 @@ pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value> {
     };
     serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
+
+/// Reads an h2load run's output: fails unless all `requests` succeeded, else returns its
+/// req/s (from "finished in 2.02s, 98815.40 req/s, 4.52MB/s"). h2load counts HTTP `:status`
+/// only; callers that need gRPC statuses check them separately.
+pub(crate) fn h2load_req_per_s(out: &str, requests: &str) -> Result<f64> {
+    let all = format!("{requests} succeeded, 0 failed, 0 errored");
+    if !out.lines().any(|l| l.contains(&all)) {
+        return Err(format!("h2load: not every request succeeded:\n{out}"));
+    }
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("finished in"))
+        .ok_or("h2load printed no summary")?;
+    line.split(", ")
+        .find(|p| p.ends_with(" req/s"))
+        .and_then(|p| p.trim_end_matches(" req/s").parse::<f64>().ok())
+        .ok_or_else(|| format!("cannot read req/s from {line:?}"))
+}
+
+/// The median of `v` (the upper one of an even count); `v` must not be empty.
+pub(crate) fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
