@@ -4,6 +4,8 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -227,6 +229,9 @@ impl<T: Message> IntoRequest<T> for T {
 /// Trailers of a unary response are available from [`trailers`](Self::trailers); those of a
 /// streaming response from [`Streaming::trailers`] once the stream has ended. A server handler
 /// sets the trailers it sends with [`trailers_mut`](Self::trailers_mut).
+///
+/// On a client, [`last_message_compressed`](Self::last_message_compressed) tells whether the
+/// response message read last arrived compressed.
 #[derive(Clone, Debug, Default)]
 pub struct Response<T> {
     metadata: Metadata,
@@ -275,9 +280,32 @@ impl<T> Response<T> {
         &mut self.metadata
     }
 
+    /// Client: whether the response message read last arrived compressed (its
+    /// Compressed-Flag was 1); `None` before any message was read, or when the response did
+    /// not come from a courier-rpc client.
+    ///
+    /// gRPC PROTOCOL-HTTP2: "Compressed-Flag → 0 / 1 ; encoded as 1 byte unsigned integer".
+    /// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
+    ///
+    /// For a unary response this is its message's flag. For a streaming response it follows
+    /// the stream: after each message read from [`get_mut`](Self::get_mut) it is that
+    /// message's flag (keep the response rather than [`into_inner`](Self::into_inner) to read
+    /// it). Under retries or hedging it is the committed attempt's. Messages are decompressed
+    /// either way; this is for applications (and interop tests) that check what the server
+    /// sent.
+    pub fn last_message_compressed(&self) -> Option<bool> {
+        self.metadata.last_compressed()
+    }
+
     /// The message.
     pub fn get_ref(&self) -> &T {
         &self.message
+    }
+
+    /// The message, mutably (a streaming response: to read its messages while keeping the
+    /// response).
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.message
     }
 
     /// The message, dropping the metadata.
@@ -301,6 +329,63 @@ impl<T> Response<T> {
             metadata: self.metadata,
             message: f(self.message),
             trailers: self.trailers,
+        }
+    }
+}
+
+/// Whether the response message a client read last arrived compressed, as it travels with a
+/// response's metadata (see [`Response::last_message_compressed`]).
+#[derive(Clone, Debug)]
+pub(crate) enum LastCompressed {
+    /// A unary response, read whole.
+    Known(bool),
+    /// A response stream: its reader stores each message's flag.
+    Shared(Arc<CompressedFlag>),
+}
+
+impl LastCompressed {
+    pub(crate) fn get(&self) -> Option<bool> {
+        match self {
+            LastCompressed::Known(c) => Some(*c),
+            LastCompressed::Shared(f) => f.get(),
+        }
+    }
+}
+
+/// A message's Compressed-Flag shared between a response stream's reader and its
+/// [`Response`]: unknown, 0 or 1.
+#[derive(Debug, Default)]
+pub(crate) struct CompressedFlag(AtomicU8);
+
+impl CompressedFlag {
+    const UNKNOWN: u8 = 0;
+    const PLAIN: u8 = 1;
+    const COMPRESSED: u8 = 2;
+
+    pub(crate) fn new(initial: Option<bool>) -> CompressedFlag {
+        let f = CompressedFlag(AtomicU8::new(Self::UNKNOWN));
+        if let Some(c) = initial {
+            f.set(c);
+        }
+        f
+    }
+
+    /// Records the flag of the message read last. Relaxed is enough: the reader stores it
+    /// inside the application's poll of the stream, before that poll returns the message.
+    pub(crate) fn set(&self, compressed: bool) {
+        let v = if compressed {
+            Self::COMPRESSED
+        } else {
+            Self::PLAIN
+        };
+        self.0.store(v, Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> Option<bool> {
+        match self.0.load(Ordering::Relaxed) {
+            Self::COMPRESSED => Some(true),
+            Self::PLAIN => Some(false),
+            _ => None,
         }
     }
 }

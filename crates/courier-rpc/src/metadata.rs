@@ -14,7 +14,8 @@ use bytes::Bytes;
 pub struct Metadata {
     entries: Vec<(String, Bytes)>,
     /// What travels with the metadata through generated code (which only passes metadata and
-    /// messages along): a response's trailers, a server call's context. Not part of equality.
+    /// messages along): a response's trailers, a server call's context, whether a client's
+    /// response message arrived compressed. Not part of equality.
     attached: Option<Box<Attached>>,
 }
 
@@ -22,6 +23,8 @@ pub struct Metadata {
 pub(crate) struct Attached {
     pub(crate) trailers: Option<Metadata>,
     pub(crate) context: Option<std::sync::Arc<crate::context::CallContext>>,
+    /// Client: the Compressed-Flag of the response message read last.
+    pub(crate) compressed: Option<crate::call::LastCompressed>,
 }
 
 impl PartialEq for Metadata {
@@ -85,6 +88,12 @@ impl Metadata {
 
     pub(crate) fn take_trailers(&mut self) -> Option<Metadata> {
         self.attached.as_mut().and_then(|a| a.trailers.take())
+    }
+
+    /// Client: whether the response message read last arrived compressed (see
+    /// [`Response::last_message_compressed`](crate::Response::last_message_compressed)).
+    pub(crate) fn last_compressed(&self) -> Option<bool> {
+        self.attached.as_ref()?.compressed.as_ref()?.get()
     }
 
     /// The server call this metadata arrived with (deadline, cancellation, peer), when it is a

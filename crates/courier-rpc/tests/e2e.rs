@@ -732,3 +732,94 @@ async fn calls_wait_for_a_stream_slot() {
         );
     }
 }
+
+/// The Compressed-Flag of each response message a server-streaming call reads, through
+/// the response (which follows its stream).
+async fn stream_flags(c: &EchoClient<Channel>, count: u32) -> Vec<Option<bool>> {
+    let mut resp = c
+        .server_stream(EchoRequest {
+            message: "s".into(),
+            count,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // Nothing read yet.
+    assert_eq!(resp.last_message_compressed(), None);
+    let mut flags = Vec::new();
+    let mut n = 0;
+    while let Some(m) = resp.get_mut().message().await.unwrap() {
+        assert_eq!(m.message, format!("s {n}"));
+        n += 1;
+        flags.push(resp.last_message_compressed());
+    }
+    assert_eq!(n, count);
+    // The end of the stream (trailers) leaves the last message's flag.
+    assert_eq!(
+        resp.last_message_compressed(),
+        flags.last().copied().flatten()
+    );
+    flags
+}
+
+#[tokio::test]
+async fn clients_see_whether_response_messages_arrived_compressed() {
+    // Messages below 6 bytes stay uncompressed: "s 0".."s 9" encode to 5 bytes, "s 10".. to 6.
+    let (gzip, _) = start(
+        Server::builder()
+            .compression(Encoding::Gzip)
+            .compression_threshold(6),
+    )
+    .await;
+    let (plain, _) = start(Server::builder()).await;
+    let retry = courier_rpc::ServiceConfig::from_json(
+        r#"{"methodConfig": [{"name": [{"service": "courier.echo.Echo"}],
+          "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.01s", "maxBackoff": "0.1s",
+                          "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#,
+    )
+    .unwrap();
+    let hedge = courier_rpc::ServiceConfig::from_json(
+        r#"{"methodConfig": [{"name": [{"service": "courier.echo.Echo"}],
+          "hedgingPolicy": {"maxAttempts": 2, "hedgingDelay": "0s",
+                            "nonFatalStatusCodes": ["UNAVAILABLE"]}}]}"#,
+    )
+    .unwrap();
+    let big = || EchoRequest {
+        payload: Bytes::from(vec![b'z'; 1000]),
+        ..Default::default()
+    };
+    let expected_stream: Vec<Option<bool>> = (0..20).map(|i| Some(i >= 10)).collect();
+    // No policy, a retry policy (the unary response is read ahead inside the attempt) and a
+    // hedging policy (two attempts race; the committed one's messages count).
+    for config in [None, Some(retry), Some(hedge)] {
+        let channel = |addr: std::net::SocketAddr| {
+            let b = Channel::builder(addr.to_string());
+            let b = match &config {
+                Some(sc) => b.service_config(sc.clone()),
+                None => b,
+            };
+            EchoClient::new(b.build())
+        };
+        let (cg, cp) = (channel(gzip), channel(plain));
+        let r = cg.unary(big()).await.unwrap();
+        assert_eq!(r.last_message_compressed(), Some(true));
+        assert_eq!(r.get_ref().payload.len(), 1000);
+        let r = cg.unary(req("x")).await.unwrap();
+        assert_eq!(
+            r.last_message_compressed(),
+            Some(false),
+            "below the threshold"
+        );
+        let r = cp.unary(big()).await.unwrap();
+        assert_eq!(r.last_message_compressed(), Some(false));
+        // The flag survives the generated stub's into_parts / from_parts and map.
+        let (md, msg) = cg.unary(big()).await.unwrap().into_parts();
+        let r = Response::from_parts(md, msg).map(|m| m.payload);
+        assert_eq!(r.last_message_compressed(), Some(true));
+
+        assert_eq!(stream_flags(&cg, 20).await, expected_stream);
+        assert_eq!(stream_flags(&cp, 5).await, vec![Some(false); 5]);
+    }
+    // A response built by an application knows nothing.
+    assert_eq!(Response::new(()).last_message_compressed(), None);
+}

@@ -10,8 +10,11 @@
 //! - Compression is chosen per call ([`Request::set_compression`]): in
 //!   client_compressed_streaming both messages of the second call are compressed (the second
 //!   one does not expect compression, so the server does not check it).
-//! - courier-rpc does not show a client whether a response message was compressed, so the
-//!   server_compressed_* cases check the payloads.
+//! - The server_compressed_* cases check each response message's Compressed-Flag through
+//!   [`Response::last_message_compressed`](courier_rpc::Response::last_message_compressed)
+//!   (set when `response_compressed` / `compressed` asked for compression, unset otherwise),
+//!   and the payloads. The streaming case reads its messages through the response
+//!   ([`Response::get_mut`](courier_rpc::Response::get_mut)), whose flag follows the stream.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -91,6 +94,19 @@ fn expect_code<T>(r: Result<T, Status>, code: Code, what: &str) -> Result<Status
         Err(s) if s.code() == code => Ok(s),
         Err(s) => Err(format!("{what}: status {s}, expected {code:?}")),
     }
+}
+
+/// A response message's Compressed-Flag is set exactly when compression was asked for.
+fn check_flag(flag: Option<bool>, expected: bool, what: &str) -> Outcome {
+    check(flag == Some(expected), || {
+        let seen = match flag {
+            Some(true) => "set",
+            Some(false) => "unset",
+            None => "unknown",
+        };
+        let want = if expected { "set" } else { "unset" };
+        format!("{what}: the response's Compressed-Flag is {seen}, expected {want}")
+    })
 }
 
 fn check_zeros(p: Option<&Payload>, size: usize, what: &str) -> Outcome {
@@ -197,6 +213,7 @@ async fn server_compressed_unary(c: Client) -> Outcome {
         };
         let what = format!("server_compressed_unary({compressed})");
         let resp = ok(c.unary_call(req).await, &what)?;
+        check_flag(resp.last_message_compressed(), compressed, &what)?;
         check_zeros(resp.get_ref().payload.as_ref(), LARGE_RESP, &what)?;
     }
     Ok(())
@@ -275,13 +292,24 @@ async fn server_compressed_streaming(c: Client) -> Outcome {
         ..Default::default()
     };
     let what = "server_compressed_streaming";
-    let resp = ok(c.streaming_output_call(req).await, what)?;
-    let got = ok(collect(resp.into_inner()).await, what)?;
+    let mut resp = ok(c.streaming_output_call(req).await, what)?;
+    let mut got = Vec::new();
+    while let Some(m) = ok(resp.get_mut().message().await, what)? {
+        got.push((m, resp.last_message_compressed()));
+    }
     check(got.len() == 2, || {
         format!("{what}: {} responses, expected 2", got.len())
     })?;
-    check_zeros(got[0].payload.as_ref(), 31_415, what)?;
-    check_zeros(got[1].payload.as_ref(), 92_653, what)
+    for (i, ((m, flag), (size, compressed))) in got
+        .iter()
+        .zip([(31_415, true), (92_653, false)])
+        .enumerate()
+    {
+        let what = format!("{what} response {i}");
+        check_flag(*flag, compressed, &what)?;
+        check_zeros(m.payload.as_ref(), size, &what)?;
+    }
+    Ok(())
 }
 
 fn duplex_request(response_size: usize, payload: usize) -> StreamingOutputCallRequest {

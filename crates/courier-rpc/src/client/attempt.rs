@@ -15,7 +15,9 @@ use super::retry::{Next, Replay};
 use super::subchannel::Picked;
 use crate::Transport;
 use crate::body::{MessageReader, ReadEnd, Side, h2_error_status, unfold};
-use crate::call::{BoxFuture, ByteStream, MethodDescriptor, Request, Response};
+use crate::call::{
+    BoxFuture, ByteStream, CompressedFlag, LastCompressed, MethodDescriptor, Request, Response,
+};
 use crate::code::Code;
 use crate::codec::{Encoding, encode_message};
 use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, status_from};
@@ -202,6 +204,8 @@ pub(crate) async fn attempt(
         refused: false,
         label: Arc::clone(label),
         buffered: None,
+        last_compressed: None,
+        shared_compressed: None,
     };
     match call.response_headers().await {
         Ok(headers) => Ok((headers, call)),
@@ -339,6 +343,11 @@ pub(crate) struct CallBody {
     /// A whole unary response read ahead ([`buffer_unary`](Self::buffer_unary)), given out
     /// first.
     buffered: Option<std::collections::VecDeque<Option<Result<Bytes, Status>>>>,
+    /// The Compressed-Flag of the message read last.
+    last_compressed: Option<bool>,
+    /// The same, shared with the [`Response`] of a response stream
+    /// ([`into_response`](Self::into_response)).
+    shared_compressed: Option<Arc<CompressedFlag>>,
 }
 
 impl CallBody {
@@ -456,7 +465,13 @@ impl CallBody {
             None => self.reader.next().await,
         };
         match r {
-            ReadEnd::Message(b, _) => Some(Ok(b)),
+            ReadEnd::Message(b, compressed) => {
+                self.last_compressed = Some(compressed);
+                if let Some(f) = &self.shared_compressed {
+                    f.set(compressed);
+                }
+                Some(Ok(b))
+            }
             ReadEnd::End => {
                 self.finished = true;
                 self.guard.complete();
@@ -487,12 +502,22 @@ impl CallBody {
         }
     }
 
-    /// The response messages as a stream.
-    pub(crate) fn into_stream(self) -> ByteStream {
-        Box::pin(unfold(self, |mut b: CallBody| async move {
+    /// Whether the message read last arrived compressed (`None` before the first).
+    pub(crate) fn last_compressed(&self) -> Option<bool> {
+        self.last_compressed
+    }
+
+    /// The response: `headers` and the response messages as a stream; its
+    /// [`last_message_compressed`](Response::last_message_compressed) follows the stream.
+    pub(crate) fn into_response(mut self, mut headers: Metadata) -> Response<ByteStream> {
+        let flag = Arc::new(CompressedFlag::new(self.last_compressed));
+        self.shared_compressed = Some(Arc::clone(&flag));
+        headers.attached_mut().compressed = Some(LastCompressed::Shared(flag));
+        let stream: ByteStream = Box::pin(unfold(self, |mut b: CallBody| async move {
             let item = b.next().await?;
             Some((item, b))
-        }))
+        }));
+        Response::from_parts(headers, stream)
     }
 }
 
@@ -547,7 +572,7 @@ impl Transport for ConnTransport {
             let (md, call) = attempt(&this.client, &this.label, None, c, &opts, headers, &body)
                 .await
                 .map_err(Failure::into_status)?;
-            Ok(Response::from_parts(md, call.into_stream()))
+            Ok(call.into_response(md))
         })
     }
 }

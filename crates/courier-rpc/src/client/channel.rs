@@ -24,7 +24,7 @@ use super::retry::{
 use super::service_config::{AttemptPolicy, LbPolicy, MethodConfig, ServiceConfig};
 use super::subchannel::{Picked, SubchannelCtx};
 use crate::Transport;
-use crate::call::{BoxFuture, ByteStream, MethodDescriptor, Request, Response};
+use crate::call::{BoxFuture, ByteStream, LastCompressed, MethodDescriptor, Request, Response};
 use crate::code::Code;
 use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, encode_message};
 use crate::interceptor::{self, InterceptedCall, Interceptor};
@@ -706,7 +706,7 @@ impl Transport for Channel {
         let this = self.clone();
         Box::pin(async move {
             let (md, body) = this.start(method, request.map(Body::Stream)).await?;
-            Ok(Response::from_parts(md, body.into_stream()))
+            Ok(body.into_response(md))
         })
     }
 
@@ -731,8 +731,12 @@ impl Transport for Channel {
                     return Err(Status::internal("expected one response message, got more"));
                 }
             };
+            let compressed = body.last_compressed();
             let mut resp = Response::from_parts(md, msg);
             *resp.trailers_mut() = trailers;
+            if let Some(c) = compressed {
+                resp.metadata_mut().attached_mut().compressed = Some(LastCompressed::Known(c));
+            }
             Ok(resp)
         })
     }
