@@ -163,7 +163,10 @@ const RECENT_RESETS: usize = 256;
 
 enum StreamEvent {
     Headers(Box<FieldSection>, bool),
-    Data(Bytes, bool),
+    /// Content, END_STREAM, and whether the connection still tracks the stream: once it does
+    /// not, its credit went back with the stream and taking the data needs no
+    /// [`Cmd::Consume`] (which would only wake the driver to do nothing).
+    Data(Bytes, bool, bool),
     Trailers(Vec<HeaderField>),
     Reset(Reason, bool),
     Closed(Option<ConnectionError>),
@@ -277,13 +280,15 @@ impl RecvStream {
         let rx = self.rx.as_mut()?;
         loop {
             match rx.recv().await {
-                Some(StreamEvent::Data(data, end)) => {
+                Some(StreamEvent::Data(data, end, tracked)) => {
                     self.ended |= end;
-                    if !data.is_empty() {
+                    if tracked && !data.is_empty() {
                         let _ = self.cmds.send(Cmd::Consume {
                             id: self.id,
                             n: data.len(),
                         });
+                    }
+                    if !data.is_empty() {
                         return Some(Ok(data));
                     }
                     if end {
@@ -942,8 +947,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     end_stream,
                 } => {
                     let len = data.len();
+                    // Events are dispatched after the whole read was handled: a unary response
+                    // (data, then trailers) has usually closed its stream by now, which returned
+                    // its credit to the connection window already.
+                    let tracked = self.conn.tracks_stream(stream_id);
                     match self.streams.get(&stream_id) {
-                        Some(tx) if tx.send(StreamEvent::Data(data, end_stream)).is_ok() => {}
+                        Some(tx)
+                            if tx
+                                .send(StreamEvent::Data(data, end_stream, tracked))
+                                .is_ok() => {}
                         // Nobody listens: return the credit at once.
                         _ => self.conn.consume(stream_id, len),
                     }
@@ -1065,6 +1077,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         // Bound the work per wake-up so other tasks on this thread get a turn.
         for _ in 0..64 {
             let mut progress = false;
+            let mut read_input = false;
             // 1. Application commands.
             while !self.cmds_closed {
                 match self.cmd_rx.poll_recv(cx) {
@@ -1089,6 +1102,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             self.conn.handle_eof();
                         } else {
                             self.conn.handle_received_at(rb.filled(), Instant::now());
+                            read_input = true;
                         }
                         progress = true;
                     }
@@ -1108,11 +1122,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             // 3. Output: one write per batch of frames. Before writing a new batch, yield once:
             // the tasks this turn woke (handlers answering the requests just read, or senders
             // on other streams) then run first and queue their frames, which leave in the same
-            // write instead of one write each.
+            // write instead of one write each. No yield when nothing was read this turn and no
+            // stream can take more output (a unary response or request complete with one call
+            // in flight): nobody can add to the batch, so it leaves at once, a scheduler round
+            // sooner.
             if self.write_buf.is_empty()
                 && !self.yielded
                 && !self.conn.is_closed()
                 && self.conn.wants_transmit()
+                && (read_input || self.conn.may_queue_more())
             {
                 self.yielded = true;
                 cx.waker().wake_by_ref();
