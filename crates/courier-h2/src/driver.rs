@@ -108,6 +108,8 @@ enum Cmd {
         /// Wait (in order) for room under the peer's SETTINGS_MAX_CONCURRENT_STREAMS instead of
         /// failing with [`CommandErrorKind::ConcurrencyLimit`].
         wait: bool,
+        /// First content, queued right behind the HEADERS (they leave in the same write).
+        data: Option<(Bytes, bool)>,
         reply: OpenReply,
     },
     Headers {
@@ -456,6 +458,8 @@ impl SendStream {
 pub struct Client {
     cmds: mpsc::UnboundedSender<Cmd>,
     state: watch::Receiver<ConnState>,
+    /// The send-buffer size every stream starts with.
+    send_buffer: usize,
 }
 
 /// Sends SETTINGS through the driver and waits for the peer's acknowledgment.
@@ -491,7 +495,7 @@ impl Client {
         headers: Vec<HeaderField>,
         end_stream: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
-        self.open(headers, end_stream, false).await
+        self.open(headers, end_stream, false, None).await
     }
 
     /// Like [`send_request`](Self::send_request), but when the peer's
@@ -503,7 +507,28 @@ impl Client {
         headers: Vec<HeaderField>,
         end_stream: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
-        self.open(headers, end_stream, true).await
+        self.open(headers, end_stream, true, None).await
+    }
+
+    /// Like [`send_request_queued`](Self::send_request_queued) followed by
+    /// [`SendStream::send_data`], in one command: the driver queues the content right behind
+    /// the request headers, so they leave in the same write, and a request that ends here
+    /// (`end_stream`, a unary call) is written without waiting for more. Content larger than
+    /// the stream's send buffer ([`Config::max_send_buffer_per_stream`]) is sent after the
+    /// stream opened, as `send_data` would.
+    pub async fn send_request_queued_with_data(
+        &self,
+        headers: Vec<HeaderField>,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
+        if data.len() > self.send_buffer {
+            let (mut send, recv) = self.open(headers, false, true, None).await?;
+            send.send_data(data, end_stream).await?;
+            return Ok((send, recv));
+        }
+        self.open(headers, false, true, Some((data, end_stream)))
+            .await
     }
 
     async fn open(
@@ -511,6 +536,7 @@ impl Client {
         headers: Vec<HeaderField>,
         end_stream: bool,
         wait: bool,
+        data: Option<(Bytes, bool)>,
     ) -> Result<(SendStream, RecvStream), Error> {
         let (tx, rx) = oneshot::channel();
         self.cmds
@@ -518,6 +544,7 @@ impl Client {
                 headers,
                 end_stream,
                 wait,
+                data,
                 reply: tx,
             })
             .map_err(|_| Error::Closed)?;
@@ -635,7 +662,14 @@ where
     );
     driver.send_buffer = send_buffer;
     let state = driver.state.subscribe();
-    (Client { cmds, state }, driver.run())
+    (
+        Client {
+            cmds,
+            state,
+            send_buffer,
+        },
+        driver.run(),
+    )
 }
 
 /// Drives a server connection over `io`. Spawn the returned future; accept requests from the
@@ -658,6 +692,10 @@ where
     (Server { incoming, cmds }, driver.run())
 }
 
+/// A request waiting for room under the peer's concurrency limit: headers, END_STREAM on
+/// them, first content, and who waits.
+type WaitingOpen = (Vec<HeaderField>, bool, Option<(Bytes, bool)>, OpenReply);
+
 struct Driver<T> {
     io: T,
     conn: Connection,
@@ -674,7 +712,7 @@ struct Driver<T> {
     /// DATA waiting for send-buffer room, per stream, with the caller's reply.
     blocked: IdMap<(Bytes, bool, DataReply)>,
     /// Requests waiting for room under the peer's concurrency limit, oldest first.
-    waiting_opens: VecDeque<(Vec<HeaderField>, bool, OpenReply)>,
+    waiting_opens: VecDeque<WaitingOpen>,
     read_buf: Vec<u8>,
     write_buf: Bytes,
     read_closed: bool,
@@ -762,18 +800,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 headers,
                 end_stream,
                 wait,
+                data,
                 reply,
             } => {
                 if wait && !self.waiting_opens.is_empty() {
                     // Behind earlier waiting requests.
-                    self.waiting_opens.push_back((headers, end_stream, reply));
+                    self.waiting_opens
+                        .push_back((headers, end_stream, data, reply));
                     return;
                 }
                 match self.conn.open_stream(&headers, end_stream) {
                     Err(e) if wait && e.kind() == CommandErrorKind::ConcurrencyLimit => {
-                        self.waiting_opens.push_back((headers, end_stream, reply));
+                        self.waiting_opens
+                            .push_back((headers, end_stream, data, reply));
                     }
-                    r => self.opened(r, reply),
+                    r => self.opened(r, data, reply),
                 }
             }
             Cmd::Headers {
@@ -847,10 +888,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     }
 
     /// Replies to an open request with its stream, or the error.
-    fn opened(&mut self, r: Result<StreamId, CommandError>, reply: OpenReply) {
-        let credit = self.send_buffer;
+    fn opened(
+        &mut self,
+        r: Result<StreamId, CommandError>,
+        data: Option<(Bytes, bool)>,
+        reply: OpenReply,
+    ) {
+        let mut credit = self.send_buffer;
         match r {
             Ok(id) => {
+                if let Some((data, end)) = data {
+                    // The handle checked that it fits the send buffer.
+                    credit = credit.saturating_sub(data.len());
+                    self.try_send_data(id, data, end, None);
+                }
                 let (tx, rx) = mpsc::unbounded_channel();
                 if reply.send(Ok((id, rx, credit))).is_ok() {
                     self.streams.insert(id, tx);
@@ -867,16 +918,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
 
     /// Opens waiting requests, oldest first, while the peer's concurrency limit has room.
     fn open_waiting(&mut self) {
-        while let Some((headers, end_stream, reply)) = self.waiting_opens.pop_front() {
+        while let Some((headers, end_stream, data, reply)) = self.waiting_opens.pop_front() {
             if reply.is_closed() {
                 continue;
             }
             match self.conn.open_stream(&headers, end_stream) {
                 Err(e) if e.kind() == CommandErrorKind::ConcurrencyLimit => {
-                    self.waiting_opens.push_front((headers, end_stream, reply));
+                    self.waiting_opens
+                        .push_front((headers, end_stream, data, reply));
                     return;
                 }
-                r => self.opened(r, reply),
+                r => self.opened(r, data, reply),
             }
         }
     }
@@ -1038,7 +1090,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     for (_, (_, _, reply)) in self.blocked.drain() {
                         let _ = reply.send(Err(Error::Closed));
                     }
-                    for (_, _, reply) in self.waiting_opens.drain(..) {
+                    for (_, _, _, reply) in self.waiting_opens.drain(..) {
                         let _ = reply.send(Err(match &error {
                             Some(e) => Error::Connection(e.clone()),
                             None => Error::Closed,

@@ -231,3 +231,36 @@ async fn queued_requests_wait_for_the_peers_concurrency_limit() {
         .unwrap();
     assert_eq!(status, Some(200));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_with_its_content_in_one_command() {
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(serve(b));
+    let mut cfg = Config::default();
+    cfg.max_send_buffer_per_stream = 1024;
+    let (client, conn) = driver::client(a, cfg);
+    tokio::spawn(conn);
+    // Fits the send buffer: queued with the headers; and larger than it: sent after opening.
+    for len in [0usize, 10, 1024, 5000] {
+        let body: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let (_send, mut recv) = client
+            .send_request_queued_with_data(request("POST", "/"), Bytes::from(body.clone()), true)
+            .await
+            .unwrap();
+        let (head, _) = recv.response().await.unwrap();
+        assert_eq!(head.pseudo.status, Some(200));
+        assert_eq!(recv.collect().await.unwrap(), body, "len {len}");
+        let trailers = recv.trailers().unwrap();
+        assert_eq!(trailers[0].value(), len.to_string().as_bytes());
+    }
+    // Without END_STREAM, more content may follow.
+    let (mut send, mut recv) = client
+        .send_request_queued_with_data(request("POST", "/"), Bytes::from_static(b"ab"), false)
+        .await
+        .unwrap();
+    send.send_data(Bytes::from_static(b"cd"), true)
+        .await
+        .unwrap();
+    recv.response().await.unwrap();
+    assert_eq!(recv.collect().await.unwrap(), b"abcd");
+}
