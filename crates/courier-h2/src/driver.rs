@@ -1213,22 +1213,25 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     return Poll::Ready(Err(Error::Io(e)));
                 }
             }
-            // 4. Timer.
-            match self.conn.poll_timeout() {
-                Some(deadline) => {
-                    let deadline = tokio::time::Instant::from_std(deadline);
-                    let sleep = self
-                        .sleep
-                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-                    if sleep.deadline() != deadline {
-                        sleep.as_mut().reset(deadline);
-                    }
-                    if sleep.as_mut().poll(cx).is_ready() {
-                        self.conn.handle_timeout(Instant::now());
-                        progress = true;
-                    }
+            // 4. Timer. The timer is re-armed only when the connection's next deadline comes
+            // earlier than the armed one, or once the armed one has passed: a keepalive
+            // deadline moves later with every call, and re-registering (or dropping and
+            // creating) a tokio timer each time costs a timer-wheel update and often a wake-up
+            // of the runtime's driver (an eventfd write) per call. Firing early is harmless:
+            // `handle_timeout` acts only on deadlines that have passed. With no deadline the
+            // armed timer is kept, not polled: at worst it wakes the driver once, for nothing.
+            if let Some(deadline) = self.conn.poll_timeout() {
+                let deadline = tokio::time::Instant::from_std(deadline);
+                let sleep = self
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                if deadline < sleep.deadline() || sleep.is_elapsed() {
+                    sleep.as_mut().reset(deadline);
                 }
-                None => self.sleep = None,
+                if sleep.as_mut().poll(cx).is_ready() {
+                    self.conn.handle_timeout(Instant::now());
+                    progress = true;
+                }
             }
             // 5. Done?
             if (self.conn.is_closed() || self.read_closed) && self.write_buf.is_empty() {
