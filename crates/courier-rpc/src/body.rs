@@ -14,15 +14,36 @@ use crate::codec::{Deframer, Encoding, decompress};
 use crate::protocol::code_from_reset;
 use crate::status::Status;
 
-/// A stream made from a state and an async step, with one allocation for the step's future,
-/// reused for every item (the future is replaced in place).
-pub(crate) struct Unfold<S, F, Fut> {
+/// A stream made from a state and an async step (see [`unfold`]), with one allocation for the
+/// step's future, reused for every item (the future is replaced in place).
+pub struct Unfold<S, F, Fut> {
     f: F,
     fut: Option<Pin<Box<Fut>>>,
     _state: std::marker::PhantomData<fn(S)>,
 }
 
-pub(crate) fn unfold<S, T, F, Fut>(state: S, mut f: F) -> Unfold<S, F, Fut>
+impl<S, F, Fut> std::fmt::Debug for Unfold<S, F, Fut> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unfold")
+            .field("ended", &self.fut.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A [`Stream`] from a state and an async step: `f(state)` resolves to the next item and the
+/// next state, or `None` to end (like `futures::stream::unfold`, without the dependency).
+/// Each step runs only when the stream is polled for its item, so a server handler's response
+/// stream made this way produces each message when the server is ready to send it.
+///
+/// ```
+/// use courier_rpc::{Stream, unfold};
+///
+/// fn countdown(from: u32) -> impl Stream<Item = u32> {
+///     unfold(from, |n| async move { (n > 0).then(|| (n, n - 1)) })
+/// }
+/// # let _ = countdown(3);
+/// ```
+pub fn unfold<S, T, F, Fut>(state: S, mut f: F) -> Unfold<S, F, Fut>
 where
     F: FnMut(S) -> Fut,
     Fut: Future<Output = Option<(T, S)>>,

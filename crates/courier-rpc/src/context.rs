@@ -2,11 +2,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::codec::Encoding;
 use crate::extensions::Extensions;
 
 /// What a server knows about one connection: the peer's address and what the transport
@@ -26,6 +27,20 @@ pub struct CallContext {
     connection: Arc<ConnectionInfo>,
     cancel: CancelToken,
     last_compressed: AtomicBool,
+    /// The response encoding the handler asked for ([`NOT_SET`], or an `Encoding` code).
+    compression: AtomicU8,
+    /// Whether the response messages sent from now on may be compressed.
+    message_compression: AtomicBool,
+}
+
+/// [`CallContext::compression`] not set: the server's default applies.
+const NOT_SET: u8 = u8::MAX;
+
+fn encoding_code(e: Encoding) -> u8 {
+    match e {
+        Encoding::Identity => 0,
+        Encoding::Gzip => 1,
+    }
 }
 
 impl CallContext {
@@ -39,12 +54,46 @@ impl CallContext {
             connection,
             cancel,
             last_compressed: AtomicBool::new(false),
+            compression: AtomicU8::new(NOT_SET),
+            message_compression: AtomicBool::new(true),
         }
     }
 
     /// Whether the request message read last arrived compressed (its Compressed-Flag was 1).
     pub fn last_message_compressed(&self) -> bool {
         self.last_compressed.load(Ordering::Relaxed)
+    }
+
+    /// Compresses this call's response messages with `encoding`, overriding the server's
+    /// default ([`ServerBuilder::compression`](crate::ServerBuilder::compression)) — if the
+    /// client accepts it (its `grpc-accept-encoding`); otherwise the response goes
+    /// uncompressed. It takes effect when the response headers are sent, so set it before the
+    /// handler returns its response.
+    pub fn set_compression(&self, encoding: Encoding) {
+        self.compression
+            .store(encoding_code(encoding), Ordering::Relaxed);
+    }
+
+    /// Whether the response messages sent from now on are compressed (default `true`); on a
+    /// call whose response is not compressed this changes nothing. A streaming handler that
+    /// sets it before yielding a message sets it for that message: the server encodes each
+    /// message as soon as the response stream yields it. (compression.md: "the compression
+    /// of individual messages can be disabled".)
+    pub fn set_message_compression(&self, compress: bool) {
+        self.message_compression.store(compress, Ordering::Relaxed);
+    }
+
+    /// The encoding the handler asked for with [`set_compression`](Self::set_compression).
+    pub(crate) fn compression(&self) -> Option<Encoding> {
+        match self.compression.load(Ordering::Relaxed) {
+            0 => Some(Encoding::Identity),
+            1 => Some(Encoding::Gzip),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn message_compression(&self) -> bool {
+        self.message_compression.load(Ordering::Relaxed)
     }
 
     pub(crate) fn cancel_token(&self) -> &CancelToken {

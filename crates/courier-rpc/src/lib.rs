@@ -92,6 +92,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+pub use body::{Unfold, unfold};
 pub use call::{
     BoxFuture, BoxStream, ByteStream, IntoRequest, MethodDescriptor, MethodKind, Request, Response,
     Streaming, decode_message, decode_one, encode_requests, encode_stream, once, one_message,

@@ -544,6 +544,16 @@ fn response_head(encoding: Encoding) -> Vec<HeaderField> {
     h
 }
 
+/// Whether a client whose `grpc-accept-encoding` is `accept` takes response messages
+/// compressed with `encoding` (identity always; others when listed).
+fn accepts(accept: Option<&bytes::Bytes>, encoding: Encoding) -> bool {
+    encoding == Encoding::Identity
+        || accept.is_some_and(|a| {
+            a.split(|&b| b == b',')
+                .any(|t| t.trim_ascii() == encoding.as_str().as_bytes())
+        })
+}
+
 /// Answers with Trailers-Only: "HTTP-Status Content-Type Trailers", one HEADERS frame.
 fn trailers_only(
     respond: &SendStream,
@@ -633,11 +643,8 @@ async fn handle(
         },
     };
     // Respond compressed only if the client accepts the server's encoding.
-    let resp_encoding = if cfg.compression != Encoding::Identity
-        && find(&request.fields, b"grpc-accept-encoding").is_some_and(|a| {
-            a.split(|&b| b == b',')
-                .any(|t| t.trim_ascii() == cfg.compression.as_str().as_bytes())
-        }) {
+    let accept_encoding = find(&request.fields, b"grpc-accept-encoding").cloned();
+    let resp_encoding = if accepts(accept_encoding.as_ref(), cfg.compression) {
         cfg.compression
     } else {
         Encoding::Identity
@@ -678,7 +685,7 @@ async fn handle(
         reader.mark_ended();
     }
     let requests = unfold(
-        (reader, context),
+        (reader, Arc::clone(&context)),
         |(mut r, ctx): (MessageReader, Arc<CallContext>)| async move {
             match r.next().await {
                 ReadEnd::Message(m, compressed) => {
@@ -723,6 +730,12 @@ async fn handle(
             return;
         }
     };
+    // The handler may have chosen the call's compression (CallContext::set_compression).
+    let resp_encoding = match context.compression() {
+        Some(e) if accepts(accept_encoding.as_ref(), e) => e,
+        Some(_) => Encoding::Identity,
+        None => resp_encoding,
+    };
     let (mut headers_md, mut messages) = response.into_parts();
     let mut trailers = headers_md.take_trailers().unwrap_or_default();
     let mut head = response_head(resp_encoding);
@@ -745,9 +758,15 @@ async fn handle(
             };
             match item {
                 Some(Ok(msg)) => {
+                    // CallContext::set_message_compression, read as the message goes out.
+                    let encoding = if context.message_compression() {
+                        resp_encoding
+                    } else {
+                        Encoding::Identity
+                    };
                     encode_message(
                         &msg,
-                        resp_encoding,
+                        encoding,
                         cfg.compression_threshold,
                         cfg.max_send_message_size,
                         &mut buf,

@@ -107,11 +107,20 @@ impl Echo for Svc {
         &self,
         request: Request<EchoRequest>,
     ) -> Result<Response<BoxStream<Result<EchoResponse, Status>>>, Status> {
-        let req = request.into_inner();
+        let (md, req) = request.into_parts();
+        // "alternate": this call compressed (gzip), every other message left uncompressed.
+        let alternate = req.message == "alternate";
+        if alternate {
+            md.context().unwrap().set_compression(Encoding::Gzip);
+        }
         let n = req.count;
         let fail_code = req.fail_code;
         let items = (0..n)
             .map(move |i| {
+                if alternate {
+                    // Set as the message is produced: it applies to exactly this one.
+                    md.context().unwrap().set_message_compression(i % 2 == 0);
+                }
                 Ok(EchoResponse {
                     message: format!("{} {i}", req.message),
                     payload: req.payload.clone(),
@@ -760,6 +769,30 @@ async fn stream_flags(c: &EchoClient<Channel>, count: u32) -> Vec<Option<bool>> 
         flags.last().copied().flatten()
     );
     flags
+}
+
+#[tokio::test]
+async fn handlers_choose_compression_per_call_and_per_message() {
+    // The server's default is identity; the handler asks for gzip on this call and turns it
+    // off for every other message.
+    let (addr, _) = start(Server::builder()).await;
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    let mut resp = c
+        .server_stream(EchoRequest {
+            message: "alternate".into(),
+            count: 6,
+            payload: Bytes::from(vec![b'z'; 100]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut flags = Vec::new();
+    while let Some(m) = resp.get_mut().message().await.unwrap() {
+        assert_eq!(m.payload.len(), 100);
+        flags.push(resp.last_message_compressed());
+    }
+    let expected: Vec<Option<bool>> = (0..6).map(|i| Some(i % 2 == 0)).collect();
+    assert_eq!(flags, expected);
 }
 
 #[tokio::test]

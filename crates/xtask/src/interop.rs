@@ -223,25 +223,7 @@ fn skip_reason(server: Impl, case: &str) -> Option<&'static str> {
 
 /// Cases Courier cannot pass yet: (client, server, case, what is missing); `None` matches any
 /// implementation.
-const NOT_YET: &[(Option<Impl>, Option<Impl>, &str, &str)] = &[
-    // Of the three clients only Courier's checks the responses' Compressed-Flag (grpcio's and
-    // grpc-js's pass against a server that never compresses), so only Courier → Courier sees
-    // this.
-    (
-        Some(Impl::Courier),
-        Some(Impl::Courier),
-        "server_compressed_unary",
-        "the Courier interop server ignores response_compressed (CompressedResponse): \
-         courier-rpc servers choose compression per server, not per response",
-    ),
-    (
-        Some(Impl::Courier),
-        Some(Impl::Courier),
-        "server_compressed_streaming",
-        "the Courier interop server ignores ResponseParameters.compressed (CompressedResponse): \
-         courier-rpc servers cannot turn compression on or off per message",
-    ),
-];
+const NOT_YET: &[(Option<Impl>, Option<Impl>, &str, &str)] = &[];
 
 /// What Courier lacks for `case` between `client` and `server`, if it cannot pass it yet.
 fn not_yet(client: Impl, server: Impl, case: &str) -> Option<&'static str> {

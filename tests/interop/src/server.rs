@@ -1,12 +1,15 @@
 //! The interop server: `grpc.testing.TestService` with the server features of the interop test
 //! descriptions (EmptyCall, UnaryCall, CacheableUnaryCall, StreamingInputCall,
 //! StreamingOutputCall, FullDuplexCall, HalfDuplexCall, Echo Status, Echo Metadata,
-//! ResponseParameters.interval_us). `UnimplementedCall` answers `UNIMPLEMENTED`, as the
+//! ResponseParameters.interval_us, CompressedResponse — `response_compressed` and
+//! ResponseParameters.compressed, per message). `UnimplementedCall` answers `UNIMPLEMENTED`, as the
 //! descriptions ask, and `UnimplementedService` is not served.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use courier_rpc::{BoxStream, Code, Metadata, Request, Response, Status, Streaming};
+use courier_rpc::{
+    BoxStream, Code, Encoding, Metadata, Request, Response, Status, Streaming, unfold,
+};
 
 use crate::pb::grpc::testing::test_service_rpc::TestService;
 use crate::pb::grpc::testing::{
@@ -78,10 +81,7 @@ async fn send_responses(
         if p.interval_us > 0 {
             tokio::time::sleep(Duration::from_micros(p.interval_us as u64)).await;
         }
-        let item = payload_of(kind, p.size).map(|payload| StreamingOutputCallResponse {
-            payload: Some(payload),
-            ..Default::default()
-        });
+        let item = response_of(kind, p);
         let failed = item.is_err();
         if tx.send(item).await.is_err() || failed {
             return false;
@@ -101,11 +101,16 @@ impl TestService for TestServer {
     ) -> Result<Response<SimpleResponse>, Status> {
         let echoed = echo(request.metadata());
         let compressed = arrived_compressed(request.metadata());
-        let req = request.into_inner();
+        let (metadata, req) = request.into_parts();
         check_compressed(
             req.expect_compressed.as_ref().is_some_and(|b| b.value),
             compressed,
         )?;
+        // CompressedResponse: "When the client sets `response_compressed` to true, the server's
+        // response is sent back compressed."
+        if req.response_compressed.as_ref().is_some_and(|b| b.value) {
+            compress_response(&metadata);
+        }
         echo_status(req.response_status.as_ref(), &echoed.1)?;
         let payload = payload_of(req.response_type, req.response_size)?;
         let resp = SimpleResponse {
@@ -144,12 +149,33 @@ impl TestService for TestServer {
         request: Request<StreamingOutputCallRequest>,
     ) -> Result<Response<OutputStream>, Status> {
         let echoed = echo(request.metadata());
-        let req = request.into_inner();
+        let (metadata, req) = request.into_parts();
         echo_status(req.response_status.as_ref(), &echoed.1)?;
-        let (tx, stream) = ChannelStream::new(4);
-        tokio::spawn(async move {
-            send_responses(&tx, req.response_type, &req.response_parameters).await;
-        });
+        let params = req.response_parameters;
+        if params
+            .iter()
+            .any(|p| p.compressed.as_ref().is_some_and(|b| b.value))
+        {
+            compress_response(&metadata);
+        }
+        // Each response is made when the server asks for it, so that its own `compressed`
+        // setting applies to exactly it.
+        let kind = req.response_type;
+        let stream = unfold(
+            (params.into_iter(), metadata, false),
+            move |(mut params, metadata, failed)| async move {
+                let p = params.next().filter(|_| !failed)?;
+                if p.interval_us > 0 {
+                    tokio::time::sleep(Duration::from_micros(p.interval_us as u64)).await;
+                }
+                if let Some(ctx) = metadata.context() {
+                    ctx.set_message_compression(p.compressed.as_ref().is_some_and(|b| b.value));
+                }
+                let item = response_of(kind, &p);
+                let failed = item.is_err();
+                Some((item, (params, metadata, failed)))
+            },
+        );
         Ok(respond(Box::pin(stream) as OutputStream, echoed))
     }
 
@@ -231,6 +257,22 @@ impl TestService for TestServer {
         Err(Status::unimplemented(
             "grpc.testing.TestService/UnimplementedCall is not implemented",
         ))
+    }
+}
+
+/// One streaming response as `p` asks.
+fn response_of(kind: i32, p: &ResponseParameters) -> Result<StreamingOutputCallResponse, Status> {
+    payload_of(kind, p.size).map(|payload| StreamingOutputCallResponse {
+        payload: Some(payload),
+        ..Default::default()
+    })
+}
+
+/// CompressedResponse: this call's response goes gzip-compressed (when the client accepts
+/// gzip, as every interop client does).
+fn compress_response(metadata: &Metadata) {
+    if let Some(ctx) = metadata.context() {
+        ctx.set_compression(Encoding::Gzip);
     }
 }
 
