@@ -1,7 +1,9 @@
 //! The bootstrap check: courier-types' generated code (`crates/courier-types/src/generated/`)
 //! is exactly what courier-codegen generates from protobuf's `.proto` files today — the
-//! generator regenerates the types it is itself built on, and nothing may change. Run with
-//! `COURIER_BLESS=1` to rewrite the files after an intended generator change.
+//! generator regenerates the types it is itself built on, and nothing may change. The same
+//! for courier-rpc's checked-in messages and services (`crates/courier-rpc/src/generated/`:
+//! google.rpc.Status, health, reflection). Run with `COURIER_BLESS=1` to rewrite the files
+//! after an intended generator change (`cargo xtask codegen` does).
 
 use courier_codegen::Config;
 use courier_tests::repo_root;
@@ -34,10 +36,40 @@ fn courier_types_regenerates_unchanged() {
         .expect("generation succeeds");
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["google.protobuf.rs", "google.protobuf.compiler.rs"]);
-    let dir = repo_root().join("crates/courier-types/src/generated");
+    check_fresh(
+        &files,
+        "crates/courier-types/src/generated",
+        "courier-types",
+    );
+}
+
+/// The runtime's own protos (in `proto/`), generated into courier-rpc.
+const RPC_PROTOS: &[&str] = &[
+    "google/rpc/status.proto",
+    "grpc/health/v1/health.proto",
+    "grpc/reflection/v1/reflection.proto",
+    "grpc/reflection/v1alpha/reflection.proto",
+];
+
+#[test]
+fn courier_rpc_generated_code_is_fresh() {
+    let mut c = courier_idl::Compiler::new();
+    c.include_source_info(true)
+        .include(repo_root().join("proto"));
+    let compiled = c.compile(RPC_PROTOS).expect("the runtime's protos compile");
+    let files = Config::new()
+        .generate(compiled.files(), RPC_PROTOS)
+        .expect("generation succeeds");
+    check_fresh(&files, "crates/courier-rpc/src/generated", "courier-rpc");
+}
+
+/// Fails unless every generated file equals its checked-in copy under `dir`; with
+/// `COURIER_BLESS=1` rewrites the ones that differ instead.
+fn check_fresh(files: &[courier_codegen::GeneratedFile], dir: &str, what: &str) {
+    let dir = repo_root().join(dir);
     let bless = std::env::var_os("COURIER_BLESS").is_some_and(|v| v == "1");
     let mut stale = Vec::new();
-    for f in &files {
+    for f in files {
         let path = dir.join(&f.name);
         if std::fs::read_to_string(&path).ok().as_deref() != Some(f.content.as_str()) {
             if bless {
@@ -49,7 +81,7 @@ fn courier_types_regenerates_unchanged() {
     }
     assert!(
         stale.is_empty(),
-        "courier-types is stale: regenerate with COURIER_BLESS=1 cargo test -p courier-tests --test codegen_bootstrap ({})",
+        "{what} is stale: regenerate with COURIER_BLESS=1 cargo test -p courier-tests --test codegen_bootstrap ({})",
         stale.join(", ")
     );
 }

@@ -1,6 +1,6 @@
 //! `cargo xtask codegen`: regenerates every piece of checked-in generated code after an
 //! intended courier-codegen change — courier-types (`crates/courier-types/src/generated/`),
-//! the golden files (`tests/codegen/golden/`), the conformance testee's messages
+//! courier-rpc's messages and services (`crates/courier-rpc/src/generated/`), the golden files (`tests/codegen/golden/`), the conformance testee's messages
 //! (`tests/conformance/generated/`) and the codec bench's messages
 //! (`benches/benches/codec/courier/`). CI does not run this; it runs the tests that fail when
 //! any of these is stale (`codegen_bootstrap`, `codegen_golden`).
@@ -21,7 +21,9 @@ pub(crate) fn main(args: &[String]) -> Result {
     if let Some(a) = args.first() {
         return Err(format!("codegen takes no arguments (got `{a}`)"));
     }
-    util::step("codegen: courier-types, golden files, conformance messages (COURIER_BLESS=1)");
+    util::step(
+        "codegen: courier-types, courier-rpc, golden files, conformance messages (COURIER_BLESS=1)",
+    );
     util::run(
         util::cargo()
             .args([

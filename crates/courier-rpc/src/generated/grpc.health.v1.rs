@@ -205,7 +205,7 @@ impl ::courier_wire::Message for HealthListRequest {
 pub struct HealthListResponse {
     /// statuses contains all the services and their respective status.
     ///
-    /// `repeated grpc.health.v1.HealthListResponse.StatusesEntry statuses = 1`.
+    /// `map<string, grpc.health.v1.HealthCheckResponse> statuses = 1`.
     pub statuses: ::std::collections::HashMap<::std::string::String, HealthCheckResponse>,
     /// Fields this message does not know (and extensions), kept byte for byte.
     pub unknown_fields: ::courier_wire::UnknownFields,
