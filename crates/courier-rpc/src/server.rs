@@ -8,6 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -838,6 +839,11 @@ async fn guard<T>(
         }
     };
     tokio::pin!(fut);
+    // Most handlers finish on their first poll: they need no timer and no watch on the
+    // client's reset (which costs a command to the connection's driver).
+    if let Poll::Ready(r) = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
+        return r;
+    }
     let stopped = tokio::select! {
         r = &mut fut => return r,
         _ = expire => Status::new(Code::DEADLINE_EXCEEDED, "deadline exceeded"),
