@@ -692,6 +692,14 @@ where
     (Server { incoming, cmds }, driver.run())
 }
 
+/// The error handles get from a connection that ended with `error` (`None`: a clean close).
+fn ended_error(error: &Option<ConnectionError>) -> Error {
+    match error {
+        Some(e) => Error::Connection(e.clone()),
+        None => Error::Closed,
+    }
+}
+
 /// A request waiting for room under the peer's concurrency limit: headers, END_STREAM on
 /// them, first content, and who waits.
 type WaitingOpen = (Vec<HeaderField>, bool, Option<(Bytes, bool)>, OpenReply);
@@ -773,10 +781,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
 
     /// The error handles get once the connection has ended.
     fn closed_error(&self) -> Error {
-        match &self.close_error {
-            Some(Some(e)) => Error::Connection(e.clone()),
-            _ => Error::Closed,
-        }
+        self.close_error.as_ref().map_or(Error::Closed, ended_error)
     }
 
     fn remember_reset(&mut self, id: StreamId, reason: Reason) {
@@ -1091,32 +1096,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                         let _ = reply.send(Err(Error::Closed));
                     }
                     for (_, _, _, reply) in self.waiting_opens.drain(..) {
-                        let _ = reply.send(Err(match &error {
-                            Some(e) => Error::Connection(e.clone()),
-                            None => Error::Closed,
-                        }));
+                        let _ = reply.send(Err(ended_error(&error)));
                     }
-                    self.close_error = Some(error);
                     for (_, _, reply) in self.pings.drain(..) {
-                        let _ = reply.send(Err(match &self.close_error {
-                            Some(Some(e)) => Error::Connection(e.clone()),
-                            _ => Error::Closed,
-                        }));
+                        let _ = reply.send(Err(ended_error(&error)));
                     }
                     for reply in self.settings_acks.drain(..).flatten() {
-                        let _ = reply.send(Err(match &self.close_error {
-                            Some(Some(e)) => Error::Connection(e.clone()),
-                            _ => Error::Closed,
-                        }));
+                        let _ = reply.send(Err(ended_error(&error)));
                     }
-                    for (_, replies) in self.closers.drain() {
-                        for reply in replies {
-                            let _ = reply.send(Err(match &self.close_error {
-                                Some(Some(e)) => Error::Connection(e.clone()),
-                                _ => Error::Closed,
-                            }));
-                        }
+                    for reply in self.closers.drain().flat_map(|(_, replies)| replies) {
+                        let _ = reply.send(Err(ended_error(&error)));
                     }
+                    self.close_error = Some(error);
                     self.state.send_modify(|s| s.closed = true);
                     self.incoming = None;
                 }
