@@ -68,11 +68,7 @@ pub fn decode(input: &[u8]) -> Result<(u64, usize), DecodeError> {
 /// cursor stays in registers.
 #[inline(never)]
 pub(crate) fn decode_multi(input: &[u8]) -> (u64, usize) {
-    match input.first_chunk::<MAX_LEN>() {
-        Some(b) => decode10(b, |v, n| (v, n), (0, 0)),
-        // A tail call: the common path above needs no stack frame.
-        None => decode_short(input),
-    }
+    decode_multi_inline(input)
 }
 
 /// [`decode_multi`] inlined.
@@ -80,6 +76,7 @@ pub(crate) fn decode_multi(input: &[u8]) -> (u64, usize) {
 pub(crate) fn decode_multi_inline(input: &[u8]) -> (u64, usize) {
     match input.first_chunk::<MAX_LEN>() {
         Some(b) => decode10(b, |v, n| (v, n), (0, 0)),
+        // A tail call: the common path above needs no stack frame.
         None => decode_short(input),
     }
 }
