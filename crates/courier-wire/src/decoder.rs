@@ -192,7 +192,7 @@ impl<'a> Decoder<'a> {
     /// keep the multi-byte decode out of line (smaller, and cheaper across a whole message).
     #[inline]
     pub fn read_varint(&mut self) -> Result<u64, DecodeError> {
-        self.read_varint_unrolled()
+        self.read_varint_inline()
     }
 
     /// [`read_varint`](Decoder::read_varint) with the multi-byte decode out of line: what the
@@ -204,16 +204,10 @@ impl<'a> Decoder<'a> {
         self.read_varint_with(varint::decode_multi)
     }
 
-    /// [`read_varint`](Decoder::read_varint) forced inline, for tight loops (packed fields).
+    /// [`read_varint`](Decoder::read_varint) forced inline, for tight loops (packed fields): the
+    /// one-byte case, then the unrolled decode; each exit advances the cursor by a constant.
     #[inline(always)]
     pub(crate) fn read_varint_inline(&mut self) -> Result<u64, DecodeError> {
-        self.read_varint_unrolled()
-    }
-
-    /// The one-byte case, then the unrolled decode, all inline; each exit advances the cursor by
-    /// a constant.
-    #[inline(always)]
-    fn read_varint_unrolled(&mut self) -> Result<u64, DecodeError> {
         if let [b, rest @ ..] = self.cur {
             if *b < 0x80 && rest.len() >= self.tail {
                 self.cur = rest;
