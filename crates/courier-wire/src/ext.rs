@@ -275,10 +275,17 @@ pub fn has<M: Extendable, K>(msg: &M, ext: &Extension<M, K>) -> bool {
 
 /// Sets `ext` in `msg` to `value`, replacing any records it had.
 pub fn set<M: Extendable, K: FieldKind>(msg: &mut M, ext: &Extension<M, K>, value: &K::Value) {
+    replace_records(msg, ext.number, |enc| {
+        field::encode::<K>(ext.number, value, enc)
+    });
+}
+
+/// Replaces every record of field `number` in `msg` with what `encode` writes.
+fn replace_records<M: Extendable>(msg: &mut M, number: u32, encode: impl FnOnce(&mut Encoder<'_>)) {
     let mut raw = Vec::new();
-    field::encode::<K>(ext.number, value, &mut Encoder::new(&mut raw));
+    encode(&mut Encoder::new(&mut raw));
     let fields = msg.extension_fields_mut();
-    fields.remove(ext.number);
+    fields.remove(number);
     fields.push_encoded(&raw);
 }
 
@@ -306,11 +313,9 @@ pub fn set_repeated<M: Extendable, K: RepeatedKind>(
     ext: &RepeatedExtension<M, K>,
     values: &[K::Value],
 ) {
-    let mut raw = Vec::new();
-    K::encode_all(ext.number, values, ext.packed, &mut Encoder::new(&mut raw));
-    let fields = msg.extension_fields_mut();
-    fields.remove(ext.number);
-    fields.push_encoded(&raw);
+    replace_records(msg, ext.number, |enc| {
+        K::encode_all(ext.number, values, ext.packed, enc)
+    });
 }
 
 /// Removes every record of the repeated extension `ext` from `msg`.
