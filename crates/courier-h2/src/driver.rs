@@ -390,16 +390,13 @@ impl SendStream {
                 })
                 .map_err(|_| Error::Closed);
         }
-        let (tx, rx) = oneshot::channel();
-        self.cmds
-            .send(Cmd::Data {
-                id,
-                data,
-                end_stream,
-                reply: Some(tx),
-            })
-            .map_err(|_| Error::Closed)?;
-        self.credit = rx.await.map_err(|_| Error::Closed)??;
+        self.credit = call(&self.cmds, |reply| Cmd::Data {
+            id,
+            data,
+            end_stream,
+            reply: Some(reply),
+        })
+        .await?;
         Ok(())
     }
 
@@ -429,14 +426,7 @@ impl SendStream {
     /// learns of the client's RST_STREAM(CANCEL) this way (typically in a `select!` with the
     /// work). Cancel-safe; may be called more than once.
     pub async fn closed(&self) -> Result<(), Error> {
-        let (tx, rx) = oneshot::channel();
-        self.cmds
-            .send(Cmd::WatchClose {
-                id: self.id,
-                reply: tx,
-            })
-            .map_err(|_| Error::Closed)?;
-        rx.await.map_err(|_| Error::Closed)?
+        call(&self.cmds, |reply| Cmd::WatchClose { id: self.id, reply }).await
     }
 
     /// Waits for the peer's RST_STREAM on this stream and returns its code; `None` if the stream
@@ -462,26 +452,28 @@ pub struct Client {
     send_buffer: usize,
 }
 
+/// Sends the command `cmd` builds around a reply channel, and waits for the driver's reply; a
+/// driver that is gone (or drops the reply) means the connection is closed.
+async fn call<T>(
+    cmds: &mpsc::UnboundedSender<Cmd>,
+    cmd: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Cmd,
+) -> Result<T, Error> {
+    let (tx, rx) = oneshot::channel();
+    cmds.send(cmd(tx)).map_err(|_| Error::Closed)?;
+    rx.await.map_err(|_| Error::Closed)?
+}
+
 /// Sends SETTINGS through the driver and waits for the peer's acknowledgment.
 async fn update_settings(
     cmds: &mpsc::UnboundedSender<Cmd>,
     settings: Vec<Setting>,
 ) -> Result<(), Error> {
-    let (tx, rx) = oneshot::channel();
-    cmds.send(Cmd::UpdateSettings {
-        settings,
-        reply: tx,
-    })
-    .map_err(|_| Error::Closed)?;
-    rx.await.map_err(|_| Error::Closed)?
+    call(cmds, |reply| Cmd::UpdateSettings { settings, reply }).await
 }
 
 /// Sends a PING through the driver and waits for its acknowledgment.
 async fn ping(cmds: &mpsc::UnboundedSender<Cmd>) -> Result<Duration, Error> {
-    let (tx, rx) = oneshot::channel();
-    cmds.send(Cmd::Ping { reply: tx })
-        .map_err(|_| Error::Closed)?;
-    rx.await.map_err(|_| Error::Closed)?
+    call(cmds, |reply| Cmd::Ping { reply }).await
 }
 
 impl Client {
@@ -538,17 +530,14 @@ impl Client {
         wait: bool,
         data: Option<(Bytes, bool)>,
     ) -> Result<(SendStream, RecvStream), Error> {
-        let (tx, rx) = oneshot::channel();
-        self.cmds
-            .send(Cmd::Open {
-                headers,
-                end_stream,
-                wait,
-                data,
-                reply: tx,
-            })
-            .map_err(|_| Error::Closed)?;
-        let (id, events, credit) = rx.await.map_err(|_| Error::Closed)??;
+        let (id, events, credit) = call(&self.cmds, |reply| Cmd::Open {
+            headers,
+            end_stream,
+            wait,
+            data,
+            reply,
+        })
+        .await?;
         Ok((
             SendStream {
                 id,
