@@ -36,6 +36,17 @@ impl fmt::Display for Address {
     }
 }
 
+/// The TCP addresses of `addresses`, in order (what [`Resolver::resolve`] answers).
+fn tcp_only(addresses: &[Address]) -> Vec<SocketAddr> {
+    addresses
+        .iter()
+        .filter_map(|a| match a {
+            Address::Tcp(s) => Some(*s),
+            Address::Unix(_) => None,
+        })
+        .collect()
+}
+
 impl From<SocketAddr> for Address {
     fn from(a: SocketAddr) -> Address {
         Address::Tcp(a)
@@ -136,14 +147,7 @@ impl StaticResolver {
 
 impl Resolver for StaticResolver {
     fn resolve(&self) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
-        let tcp = self
-            .addresses
-            .iter()
-            .filter_map(|a| match a {
-                Address::Tcp(s) => Some(*s),
-                Address::Unix(_) => None,
-            })
-            .collect();
+        let tcp = tcp_only(&self.addresses);
         Box::pin(async move { Ok(tcp) })
     }
 
@@ -192,15 +196,7 @@ impl ManualResolver {
 
 impl Resolver for ManualResolver {
     fn resolve(&self) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
-        let tcp = self
-            .tx
-            .borrow()
-            .iter()
-            .filter_map(|a| match a {
-                Address::Tcp(s) => Some(*s),
-                Address::Unix(_) => None,
-            })
-            .collect();
+        let tcp = tcp_only(&self.tx.borrow());
         Box::pin(async move { Ok(tcp) })
     }
 
