@@ -934,11 +934,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         end_stream: bool,
         reply: Option<DataReply>,
     ) {
-        match self.conn.send_data(id, data.clone(), end_stream) {
+        // Only a caller that waits needs the content back, to retry once the buffer has room:
+        // the others' (the common case) is not cloned.
+        let retry = reply.as_ref().map(|_| data.clone());
+        match self.conn.send_data(id, data, end_stream) {
             // A handle that did not wait never queues beyond the room it was told of; if the
             // stream is gone, its receiving half reports why.
             Err(e) if e.kind() == CommandErrorKind::SendBufferFull => {
-                if let Some(reply) = reply {
+                if let (Some(reply), Some(data)) = (reply, retry) {
                     self.blocked.insert(id, (data, end_stream, reply));
                 }
             }
