@@ -9,7 +9,7 @@ use courier_types::{
 use crate::comments::Comments;
 use crate::config::{Config, Error, GeneratedFile, path_matches};
 use crate::features::{Features, Presence, file_edition};
-use crate::index::{Index, TypeKind, package_modules};
+use crate::index::{Index, TypeInfo, TypeKind, package_modules};
 use crate::names;
 use crate::out::Out;
 use crate::service;
@@ -341,6 +341,13 @@ impl<'a> Gen<'a> {
         o.close("}");
     }
 
+    /// The indexed type `type_name`, used by `user` (for the error).
+    fn type_info(&self, user: &str, type_name: &str) -> Result<&TypeInfo<'a>, Error> {
+        self.index
+            .get(type_name)
+            .ok_or_else(|| Error::new(format!("{user}: unknown type {type_name}")))
+    }
+
     fn enum_ref(&self, type_name: &str, scope_modules: &[String]) -> Result<EnumRef, Error> {
         let info = self
             .index
@@ -398,10 +405,7 @@ impl<'a> Gen<'a> {
             };
             FieldTy::Scalar(s, e)
         } else if t == 10 || t == 11 {
-            let info = self
-                .index
-                .get(&type_name)
-                .ok_or_else(|| Error::new(format!("{field_full}: unknown type {type_name}")))?;
+            let info = self.type_info(&field_full, &type_name)?;
             let boxed = label != 3 && self.index.needs_box(msg_full, &type_name);
             let group = t == 10 || (features.delimited && map_entry.is_none());
             FieldTy::Message {
@@ -433,10 +437,7 @@ impl<'a> Gen<'a> {
                 };
                 MapValue::Scalar(s, e)
             } else {
-                let info = self
-                    .index
-                    .get(&vname)
-                    .ok_or_else(|| Error::new(format!("{field_full}: unknown type {vname}")))?;
+                let info = self.type_info(&field_full, &vname)?;
                 MapValue::Message(info.path.relative_to(here))
             };
             let btree = self
@@ -972,10 +973,7 @@ impl Gen<'_> {
         let (kind, packable) = if let Some(sc) = scalar(t) {
             (format!("{F}::kind::{}", sc.kind), sc.packable)
         } else if t == 11 && !features.delimited {
-            let info = self
-                .index
-                .get(type_name)
-                .ok_or_else(|| Error::new(format!("{full}: unknown type {type_name}")))?;
+            let info = self.type_info(full, type_name)?;
             (
                 format!(
                     "{F}::kind::Message<{}>",
