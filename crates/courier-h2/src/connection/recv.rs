@@ -102,17 +102,13 @@ impl Connection {
         // RFC 9113 §8.1.1: "A request or response is also malformed if the value of a
         // content-length header field does not equal the sum of the DATA frame payload lengths
         // that form the content". <https://www.rfc-editor.org/rfc/rfc9113#section-8.1.1>
-        if let Some(cl) = stream.content_length {
-            let over = stream.recv_len > cl;
-            let short = d.end_stream && stream.recv_len != cl;
-            if (over || short) && !stream.no_content_expected {
-                self.release_connection(flow_len);
-                return Err(Fault::stream(
-                    id,
-                    Reason::PROTOCOL_ERROR,
-                    "content-length mismatch",
-                ));
-            }
+        if stream.content_length_mismatch(d.end_stream) {
+            self.release_connection(flow_len);
+            return Err(Fault::stream(
+                id,
+                Reason::PROTOCOL_ERROR,
+                "content-length mismatch",
+            ));
         }
         // Padding is not delivered; return its credit at once.
         let padding = flow_len - d.data.len() as u32;
@@ -366,7 +362,7 @@ impl Connection {
         );
         stream.recv_phase = RecvPhase::Body;
         stream.content_length = content_length;
-        if end_stream && content_length.is_some_and(|n| n != 0) {
+        if stream.content_length_mismatch(end_stream) {
             return Err(Fault::stream(
                 id,
                 Reason::PROTOCOL_ERROR,
@@ -451,15 +447,12 @@ impl Connection {
                         "second HEADERS without END_STREAM",
                     ));
                 }
-                let s = &self.streams[&id];
-                if let Some(cl) = s.content_length {
-                    if cl != s.recv_len && !s.no_content_expected {
-                        return Err(Fault::stream(
-                            id,
-                            Reason::PROTOCOL_ERROR,
-                            "content-length mismatch",
-                        ));
-                    }
+                if self.streams[&id].content_length_mismatch(true) {
+                    return Err(Fault::stream(
+                        id,
+                        Reason::PROTOCOL_ERROR,
+                        "content-length mismatch",
+                    ));
                 }
                 self.events.push_back(Event::Trailers {
                     stream_id: id,
@@ -491,10 +484,7 @@ impl Connection {
                     if status == 204 || status == 304 {
                         s2.no_content_expected = true;
                     }
-                    if end_stream
-                        && !s2.no_content_expected
-                        && content_length.is_some_and(|n| n != 0)
-                    {
+                    if s2.content_length_mismatch(end_stream) {
                         return Err(Fault::stream(
                             id,
                             Reason::PROTOCOL_ERROR,

@@ -125,6 +125,16 @@ impl Stream {
         }
     }
 
+    /// Whether the content received so far contradicts the announced content-length: more
+    /// than it says, or, at the end of the message (`end`), less. Never for a response that
+    /// has no content whatever content-length says.
+    pub(crate) fn content_length_mismatch(&self, end: bool) -> bool {
+        !self.no_content_expected
+            && self
+                .content_length
+                .is_some_and(|cl| self.recv_len > cl || (end && self.recv_len != cl))
+    }
+
     /// Whether output is waiting: queued DATA or an unsent end of stream.
     pub(crate) fn has_output(&self) -> bool {
         self.send_queued > 0 || !self.send_queue.is_empty() || self.send_end != SendEnd::None
