@@ -81,6 +81,14 @@ impl<'d> Index<'d> {
         }
         self.messages.insert(full, (m, file));
     }
+
+    /// The map entry type of `f`, when `f` is a map field.
+    fn map_entry(&self, f: &FieldDescriptorProto) -> Option<&'d DescriptorProto> {
+        let (m, _) = self
+            .messages
+            .get(f.type_name.as_deref()?.trim_start_matches('.'))?;
+        (m.options.as_ref().and_then(|o| o.map_entry) == Some(true)).then_some(*m)
+    }
 }
 
 struct Validator<'d, 'e> {
@@ -438,7 +446,7 @@ impl Validator<'_, '_> {
             return;
         }
         let own = opts.and_then(|o| o.features.as_ref());
-        let is_map = repeated_map(self, f);
+        let is_map = self.index.map_entry(f).is_some();
         if let Some(presence) = own.and_then(|x| x.field_presence) {
             if f.oneof_index.is_some() {
                 self.error(&name_path, "Oneof fields can't specify field presence.");
@@ -625,9 +633,7 @@ impl Validator<'_, '_> {
         // Map keys: the entry type's `key` field.
         if ty == PType::TYPE_MESSAGE
             && repeated
-            && let Some(t) = &f.type_name
-            && let Some(&(entry, _)) = self.index.messages.get(t.trim_start_matches('.'))
-            && entry.options.as_ref().and_then(|o| o.map_entry) == Some(true)
+            && let Some(entry) = self.index.map_entry(f)
             && let Some(key) = entry.field.iter().find(|k| k.number == Some(1))
         {
             let kt = PType(key.r#type.unwrap_or(0));
@@ -881,14 +887,6 @@ impl Validator<'_, '_> {
         }
         self.field_rules(x, xp, scope);
     }
-}
-
-/// Whether `f` is a map field (whose entry may carry string keys or values).
-fn repeated_map(v: &Validator<'_, '_>, f: &FieldDescriptorProto) -> bool {
-    f.type_name
-        .as_deref()
-        .and_then(|t| v.index.messages.get(t.trim_start_matches('.')))
-        .is_some_and(|(m, _)| m.options.as_ref().and_then(|o| o.map_entry) == Some(true))
 }
 
 /// The path of a field's type location: `type` (5) for scalars and groups, `type_name` (6) for
