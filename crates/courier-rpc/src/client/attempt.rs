@@ -129,12 +129,6 @@ pub(crate) fn at_endpoint(e: driver::Error, label: &str) -> Status {
     Status::new(s.code(), format!("{} (endpoint {label})", s.message()))
 }
 
-/// The server certainly did not process the request: RST_STREAM REFUSED_STREAM, a stream
-/// above the last stream of its GOAWAY, or a connection going away.
-fn is_refused(e: &driver::Error) -> bool {
-    e.is_refused()
-}
-
 /// Runs one attempt on `client` (from `picked`, if the channel picked it) up to the response
 /// headers.
 pub(crate) async fn attempt(
@@ -173,7 +167,7 @@ pub(crate) async fn attempt(
             let mut guard = CallGuard::direct(send);
             if let Err(e) = r {
                 guard.complete();
-                return Err(if is_refused(&e) {
+                return Err(if e.is_refused() {
                     Failure::Transparent(at_endpoint(e, label))
                 } else {
                     Failure::Status(at_endpoint(e, label))
@@ -386,7 +380,7 @@ impl CallBody {
             Ok(h) => h,
             Err(e) => {
                 self.guard.complete();
-                self.refused = is_refused(&e);
+                self.refused = e.is_refused();
                 return Err(at_endpoint(e, &self.label));
             }
         };
