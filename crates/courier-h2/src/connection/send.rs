@@ -342,8 +342,6 @@ impl Connection {
                 let last = s.send_queue.is_empty() && s.send_end == SendEnd::EndStream;
                 let r = self.encoder.encode_data(id, &chunk, last, &mut self.out);
                 debug_assert!(r.is_ok());
-                self.ping_strikes = 0;
-                self.last_valid_ping = None;
                 if last {
                     wrote_end = true;
                     s.send_end = SendEnd::None;
@@ -358,8 +356,6 @@ impl Connection {
                         // Empty DATA with END_STREAM may be sent without window (§6.9.1).
                         let r = self.encoder.encode_data(id, &[], true, &mut self.out);
                         debug_assert!(r.is_ok());
-                        self.ping_strikes = 0;
-                        self.last_valid_ping = None;
                         wrote_end = true;
                     }
                     SendEnd::Trailers(t) => trailers = Some(t),
@@ -372,6 +368,10 @@ impl Connection {
             }
             let more = !s.send_queue.is_empty() && s.send_window > 0;
             self.conn_send_window -= sent_total;
+            if sent_total > 0 || wrote_end {
+                // DATA was sent (trailers forgive through `write_field_block`).
+                self.forgive_pings();
+            }
             if writable {
                 self.events.push_back(Event::Writable { stream_id: id });
             }
