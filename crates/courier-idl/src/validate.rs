@@ -473,12 +473,9 @@ impl Validator<'_, '_> {
                 "Only string fields can specify utf8 validation.",
             );
         }
-        let packable = repeated
-            && !matches!(
-                ty,
-                PType::TYPE_STRING | PType::TYPE_BYTES | PType::TYPE_MESSAGE | PType::TYPE_GROUP
-            );
-        if !packable && own.and_then(|x| x.repeated_field_encoding) == Some(features::PACKED) {
+        if !(repeated && packable(ty))
+            && own.and_then(|x| x.repeated_field_encoding) == Some(features::PACKED)
+        {
             self.error(
                 &name_path,
                 "Only repeated primitive fields can specify PACKED repeated field encoding.",
@@ -615,16 +612,7 @@ impl Validator<'_, '_> {
                 ),
             );
         }
-        if f.options.as_ref().and_then(|o| o.packed) == Some(true)
-            && (!repeated
-                || matches!(
-                    ty,
-                    PType::TYPE_STRING
-                        | PType::TYPE_BYTES
-                        | PType::TYPE_MESSAGE
-                        | PType::TYPE_GROUP
-                ))
-        {
+        if f.options.as_ref().and_then(|o| o.packed) == Some(true) && !(repeated && packable(ty)) {
             self.error(
                 &type_path(fp, ty),
                 "[packed = true] can only be specified for repeated primitive fields.",
@@ -887,6 +875,14 @@ impl Validator<'_, '_> {
         }
         self.field_rules(x, xp, scope);
     }
+}
+
+/// Whether repeated fields of type `ty` may be packed (primitive types).
+fn packable(ty: PType) -> bool {
+    !matches!(
+        ty,
+        PType::TYPE_STRING | PType::TYPE_BYTES | PType::TYPE_MESSAGE | PType::TYPE_GROUP
+    )
 }
 
 /// The path of a field's type location: `type` (5) for scalars and groups, `type_name` (6) for
