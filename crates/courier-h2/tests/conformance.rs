@@ -281,12 +281,7 @@ fn s4_1_reserved_bit_is_ignored() {
 fn s4_2_data_of_max_frame_size_is_accepted() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::Data(Data {
-        stream_id: sid(1),
-        data: Bytes::from(vec![0u8; 16_384]),
-        end_stream: true,
-        pad_len: None,
-    }));
+    p.send(zeros(1, 16_384, true));
     let frames = p.recv();
     assert_eq!(goaway(&frames), None);
     assert_eq!(rst(&frames, 1), None);
@@ -378,20 +373,14 @@ fn s5_1_idle_data() {
 #[test]
 fn s5_1_idle_rst_stream() {
     let mut p = server();
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason::CANCEL,
-    }));
+    p.send(rst_stream(1, Reason::CANCEL));
     expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
 }
 
 #[test]
 fn s5_1_idle_window_update() {
     let mut p = server();
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(1),
-        increment: 100,
-    }));
+    p.send(window_update(1, 100));
     expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
 }
 
@@ -399,25 +388,14 @@ fn s5_1_idle_window_update() {
 fn s5_1_idle_continuation() {
     let mut p = server();
     let block = p.block(&get("/"));
-    p.send(Frame::Continuation(Continuation {
-        stream_id: sid(1),
-        fragment: block,
-        end_headers: true,
-    }));
+    p.send(continuation(1, block, true));
     expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
 }
 
 #[test]
 fn s5_1_idle_priority_is_allowed() {
     let mut p = server();
-    p.send(Frame::Priority(Priority {
-        stream_id: sid(9),
-        spec: PrioritySpec {
-            exclusive: false,
-            dependency: sid(0),
-            weight: 1,
-        },
-    }));
+    p.send(priority(9, 0, 1, false));
     expect_alive(&mut p);
     // And the stream is still idle: it can be opened.
     open(&mut p, 9, true);
@@ -449,18 +427,8 @@ fn s5_1_half_closed_remote_headers() {
 fn s5_1_half_closed_remote_window_update_and_priority_allowed() {
     let mut p = server();
     open(&mut p, 1, true);
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(1),
-        increment: 1,
-    }));
-    p.send(Frame::Priority(Priority {
-        stream_id: sid(1),
-        spec: PrioritySpec {
-            exclusive: false,
-            dependency: sid(0),
-            weight: 1,
-        },
-    }));
+    p.send(window_update(1, 1));
+    p.send(priority(1, 0, 1, false));
     let frames = p.recv();
     assert_eq!(rst(&frames, 1), None);
     expect_alive(&mut p);
@@ -470,10 +438,7 @@ fn s5_1_half_closed_remote_window_update_and_priority_allowed() {
 fn s5_1_closed_after_peer_reset_data() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason::CANCEL,
-    }));
+    p.send(rst_stream(1, Reason::CANCEL));
     p.send(data(1, b"x", false));
     expect_conn_error(&mut p, Reason::STREAM_CLOSED);
 }
@@ -482,10 +447,7 @@ fn s5_1_closed_after_peer_reset_data() {
 fn s5_1_closed_after_peer_reset_headers() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason::CANCEL,
-    }));
+    p.send(rst_stream(1, Reason::CANCEL));
     let h = p.headers(1, &fields(&[("x", "y")]), true);
     p.send(h);
     expect_conn_error(&mut p, Reason::STREAM_CLOSED);
@@ -511,14 +473,8 @@ fn s5_1_closed_window_update_and_rst_are_ignored() {
         .send_headers(sid(1), &fields(&[(":status", "200")]), true)
         .unwrap();
     p.recv();
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(1),
-        increment: 10,
-    }));
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason::NO_ERROR,
-    }));
+    p.send(window_update(1, 10));
+    p.send(rst_stream(1, Reason::NO_ERROR));
     expect_alive(&mut p);
 }
 
@@ -610,14 +566,7 @@ fn s5_3_headers_depending_on_itself() {
 fn s5_3_priority_depending_on_itself() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::Priority(Priority {
-        stream_id: sid(1),
-        spec: PrioritySpec {
-            exclusive: false,
-            dependency: sid(1),
-            weight: 16,
-        },
-    }));
+    p.send(priority(1, 1, 16, false));
     expect_stream_error(&mut p, 1, Reason::PROTOCOL_ERROR);
 }
 
@@ -874,10 +823,7 @@ fn s6_5_3_last_value_wins_and_max_frame_size_is_honoured() {
             },
         ],
     }));
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(0),
-        increment: 1 << 20,
-    }));
+    p.send(window_update(0, 1 << 20));
     p.recv();
     p.enc.set_max_frame_size(1 << 20);
     open(&mut p, 1, true);
@@ -1004,10 +950,7 @@ fn s6_9_wrong_length() {
 #[test]
 fn s6_9_1_connection_window_overflow() {
     let mut p = server();
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(0),
-        increment: 0x7fff_ffff,
-    }));
+    p.send(window_update(0, 0x7fff_ffff));
     expect_conn_error(&mut p, Reason::FLOW_CONTROL_ERROR);
 }
 
@@ -1015,10 +958,7 @@ fn s6_9_1_connection_window_overflow() {
 fn s6_9_1_stream_window_overflow() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(1),
-        increment: 0x7fff_ffff,
-    }));
+    p.send(window_update(1, 0x7fff_ffff));
     expect_stream_error(&mut p, 1, Reason::FLOW_CONTROL_ERROR);
 }
 
@@ -1028,12 +968,7 @@ fn s6_9_1_data_beyond_stream_window() {
     cfg.initial_window_size = 100;
     let mut p = RawPeer::server(cfg);
     open(&mut p, 1, false);
-    p.send(Frame::Data(Data {
-        stream_id: sid(1),
-        data: Bytes::from(vec![0u8; 101]),
-        end_stream: false,
-        pad_len: None,
-    }));
+    p.send(zeros(1, 101, false));
     expect_stream_error(&mut p, 1, Reason::FLOW_CONTROL_ERROR);
 }
 
@@ -1046,20 +981,10 @@ fn s6_9_1_data_beyond_connection_window() {
         open(&mut p, 1 + 2 * i, false);
     }
     for i in 0..4u32 {
-        p.send(Frame::Data(Data {
-            stream_id: sid(1 + 2 * i),
-            data: Bytes::from(vec![0u8; 16_000]),
-            end_stream: false,
-            pad_len: None,
-        }));
+        p.send(zeros(1 + 2 * i, 16_000, false));
     }
     assert_eq!(goaway(&p.recv()), None);
-    p.send(Frame::Data(Data {
-        stream_id: sid(9),
-        data: Bytes::from(vec![0u8; 2_000]),
-        end_stream: false,
-        pad_len: None,
-    }));
+    p.send(zeros(9, 2_000, false));
     expect_conn_error(&mut p, Reason::FLOW_CONTROL_ERROR);
 }
 
@@ -1071,12 +996,7 @@ fn s6_9_consumed_data_is_returned_as_window_updates() {
     let mut p = RawPeer::server(cfg);
     open(&mut p, 1, false);
     for n in [16_000, 16_000, 8_000] {
-        p.send(Frame::Data(Data {
-            stream_id: sid(1),
-            data: Bytes::from(vec![0u8; n]),
-            end_stream: false,
-            pad_len: None,
-        }));
+        p.send(zeros(1, n, false));
     }
     // Nothing is returned until the application consumes.
     assert!(p.recv().is_empty());
@@ -1100,12 +1020,7 @@ fn s6_9_unconsumed_data_of_a_reset_stream_is_credited_once() {
     let mut p = RawPeer::server(cfg);
     open(&mut p, 1, false);
     for _ in 0..3 {
-        p.send(Frame::Data(Data {
-            stream_id: sid(1),
-            data: Bytes::from(vec![0u8; 12_000]),
-            end_stream: false,
-            pad_len: None,
-        }));
+        p.send(zeros(1, 12_000, false));
     }
     assert!(p.recv().is_empty());
     // The application consumed a part; the peer resets the stream with the rest delivered but
@@ -1113,10 +1028,7 @@ fn s6_9_unconsumed_data_of_a_reset_stream_is_credited_once() {
     // consume it), in one WINDOW_UPDATE once half the window is due.
     p.conn.consume(sid(1), 4_000);
     assert!(p.recv().is_empty(), "below half a window: nothing yet");
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason::CANCEL,
-    }));
+    p.send(rst_stream(1, Reason::CANCEL));
     assert_eq!(
         p.recv(),
         vec![Frame::WindowUpdate(WindowUpdate {
@@ -1134,10 +1046,7 @@ fn s6_9_unconsumed_data_of_a_reset_stream_is_credited_once() {
 fn s6_9_2_initial_window_change_applies_to_open_streams() {
     let mut p = server();
     // The peer's initial window is 65,535 until it says otherwise.
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(0),
-        increment: 1 << 20,
-    }));
+    p.send(window_update(0, 1 << 20));
     open(&mut p, 1, true);
     p.conn
         .send_headers(sid(1), &fields(&[(":status", "200")]), false)
@@ -1155,10 +1064,7 @@ fn s6_9_2_initial_window_change_applies_to_open_streams() {
             value: 65_535 - 1000,
         }],
     }));
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(1),
-        increment: 500,
-    }));
+    p.send(window_update(1, 500));
     assert_eq!(data_len(&p.recv()), 0);
     // ...until the window is positive again; growing the setting also applies.
     p.send(Frame::Settings(Settings {
@@ -1175,10 +1081,7 @@ fn s6_9_2_initial_window_change_applies_to_open_streams() {
 fn s6_9_2_initial_window_change_overflowing_a_stream() {
     let mut p = server();
     open(&mut p, 1, true);
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(1),
-        increment: 0x7fff_ffff - 65_535,
-    }));
+    p.send(window_update(1, 0x7fff_ffff - 65_535));
     p.send(Frame::Settings(Settings {
         ack: false,
         settings: vec![Setting {
@@ -1266,10 +1169,7 @@ fn s6_10_continuation_after_data() {
 fn s7_unknown_error_codes_trigger_nothing_special() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason(0xdead),
-    }));
+    p.send(rst_stream(1, Reason(0xdead)));
     let ev = p.take_events();
     assert!(
         ev.contains(&Event::Reset {
@@ -1520,6 +1420,30 @@ fn priority(stream: u32, dependency: u32, weight: u8, exclusive: bool) -> Frame 
     })
 }
 
+fn window_update(stream: u32, increment: u32) -> Frame {
+    Frame::WindowUpdate(WindowUpdate {
+        stream_id: sid(stream),
+        increment,
+    })
+}
+
+fn rst_stream(stream: u32, reason: Reason) -> Frame {
+    Frame::RstStream(RstStream {
+        stream_id: sid(stream),
+        reason,
+    })
+}
+
+/// DATA carrying `len` zero octets.
+fn zeros(stream: u32, len: usize, end_stream: bool) -> Frame {
+    Frame::Data(Data {
+        stream_id: sid(stream),
+        data: Bytes::from(vec![0u8; len]),
+        end_stream,
+        pad_len: None,
+    })
+}
+
 fn continuation(stream: u32, fragment: Bytes, end_headers: bool) -> Frame {
     Frame::Continuation(Continuation {
         stream_id: sid(stream),
@@ -1543,10 +1467,7 @@ fn generic_1_1_client_preface_then_request() {
 fn generic_2_4_rst_stream_on_half_closed_remote() {
     let mut p = server();
     open(&mut p, 1, true);
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason::CANCEL,
-    }));
+    p.send(rst_stream(1, Reason::CANCEL));
     let frames = p.recv();
     assert_eq!(goaway(&frames), None);
     assert!(p.take_events().contains(&Event::Reset {
@@ -1671,10 +1592,7 @@ fn generic_3_3_5_priority_on_idle_stream_then_lower_headers() {
 fn generic_3_4_1_rst_stream() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason::CANCEL,
-    }));
+    p.send(rst_stream(1, Reason::CANCEL));
     assert_eq!(goaway(&p.recv()), None);
     expect_alive(&mut p);
 }
@@ -1724,10 +1642,7 @@ fn generic_3_8_1_goaway() {
 #[test]
 fn generic_3_9_1_window_update_connection() {
     let mut p = server();
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(0),
-        increment: 1,
-    }));
+    p.send(window_update(0, 1));
     expect_alive(&mut p);
 }
 
@@ -1735,10 +1650,7 @@ fn generic_3_9_1_window_update_connection() {
 fn generic_3_9_2_window_update_stream() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(1),
-        increment: 1,
-    }));
+    p.send(window_update(1, 1));
     p.send(data(1, b"", true));
     expect_served(&mut p, 1);
 }
@@ -2019,10 +1931,7 @@ fn s5_1_half_closed_remote_continuation() {
 fn s5_1_closed_after_peer_reset_continuation() {
     let mut p = server();
     open(&mut p, 1, false);
-    p.send(Frame::RstStream(RstStream {
-        stream_id: sid(1),
-        reason: Reason::CANCEL,
-    }));
+    p.send(rst_stream(1, Reason::CANCEL));
     let block = p.block(&fields(&[("x", "y")]));
     p.send(continuation(1, block, true));
     expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
@@ -2158,10 +2067,7 @@ fn s6_9_2_negative_window_after_settings() {
     }));
     assert_eq!(data_len(&p.recv()), 0);
     // +2: the window is 1, so exactly one octet may go.
-    p.send(Frame::WindowUpdate(WindowUpdate {
-        stream_id: sid(1),
-        increment: 2,
-    }));
+    p.send(window_update(1, 2));
     assert_eq!(data_len(&p.recv()), 1);
 }
 
