@@ -448,12 +448,9 @@ impl<'a> Gen<'a> {
             Card::Map { key, value, btree }
         } else if label == 3 {
             let packable = matches!(&ty, FieldTy::Scalar(s, _) if s.packable);
-            let packed = packable
-                && f.options
-                    .as_ref()
-                    .and_then(|o| o.packed)
-                    .unwrap_or(features.packed);
-            Card::Repeated { packed }
+            Card::Repeated {
+                packed: is_packed(f, packable, features),
+            }
         } else if in_oneof.is_some() {
             Card::Optional
         } else if label == 2 {
@@ -1001,11 +998,7 @@ impl Gen<'_> {
         o.doc(&doc);
         let konst = names::snake(name).to_uppercase();
         if x.label == Some(3) {
-            let packed = packable
-                && x.options
-                    .as_ref()
-                    .and_then(|o| o.packed)
-                    .unwrap_or(features.packed);
+            let packed = is_packed(x, packable, features);
             o.line(format!(
                 "pub const {konst}: {W}::ext::RepeatedExtension<{target}, {kind}> = \
                  {W}::ext::RepeatedExtension::new({number}, {full:?}, {packed});"
@@ -1050,6 +1043,16 @@ fn range_patterns(nums: &[i32]) -> String {
         i = j + 1;
     }
     parts.join(" | ")
+}
+
+/// Whether repeated field `f` is written packed: a packable kind, and its `[packed = ...]`
+/// option or else the `repeated_field_encoding` feature says so.
+fn is_packed(f: &FieldDescriptorProto, packable: bool, features: Features) -> bool {
+    packable
+        && f.options
+            .as_ref()
+            .and_then(|o| o.packed)
+            .unwrap_or(features.packed)
 }
 
 /// `optional int32 foo = 1` as it would be declared (for docs).
