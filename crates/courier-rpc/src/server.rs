@@ -749,13 +749,19 @@ async fn handle(
     let cancel_on_reset = cancel.clone();
     let send_all = async {
         loop {
-            // While the handler produces the next message, watch for the client's reset.
-            let item = tokio::select! {
-                item = std::future::poll_fn(|cx| messages.as_mut().poll_next(cx)) => item,
-                Some(_) = respond.reset_received() => {
-                    cancel_on_reset.cancel();
-                    return Err(Status::new(Code::CANCELLED, "call cancelled by the client"));
-                }
+            // A message already waiting goes out without watching for the client's reset: each
+            // watch is a command to the connection's driver, held until the stream closes.
+            let ready = std::future::poll_fn(|cx| Poll::Ready(messages.as_mut().poll_next(cx)));
+            let item = match ready.await {
+                Poll::Ready(item) => item,
+                // While the handler produces the next message, watch for the client's reset.
+                Poll::Pending => tokio::select! {
+                    item = std::future::poll_fn(|cx| messages.as_mut().poll_next(cx)) => item,
+                    Some(_) = respond.reset_received() => {
+                        cancel_on_reset.cancel();
+                        return Err(Status::new(Code::CANCELLED, "call cancelled by the client"));
+                    }
+                },
             };
             match item {
                 Some(Ok(msg)) => {
@@ -777,6 +783,9 @@ async fn handle(
                         .await
                         .is_err()
                     {
+                        // The client reset the stream (or the connection ended) while this
+                        // side was sending: the handler learns of it as from a reset.
+                        cancel_on_reset.cancel();
                         return Err(Status::new(Code::CANCELLED, "stream closed"));
                     }
                 }
