@@ -334,7 +334,6 @@ impl Lexer<'_> {
         }
     }
 
-    /// protoc's `NextWithComments`: reads the next token and classifies the comments before it.
     /// A UTF-8 byte order mark at the very start is ignored.
     fn skip_bom(&mut self) {
         if self.src.starts_with(b"\xEF\xBB\xBF") {
@@ -348,6 +347,7 @@ impl Lexer<'_> {
         }
     }
 
+    /// protoc's `NextWithComments`: reads the next token and classifies the comments before it.
     fn next_with_comments(&mut self, at_start: bool) -> (Comments, Token) {
         if !self.keep_comments {
             if at_start {
