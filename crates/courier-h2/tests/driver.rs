@@ -1,19 +1,13 @@
 //! The tokio driver end to end: a client and a server driver over an in-memory duplex pipe and
 //! over TCP.
 
+mod support;
+
 use bytes::Bytes;
 use courier_h2::driver::{self, Incoming};
 use courier_h2::{Config, Reason};
 use courier_hpack::HeaderField;
-
-fn request(method: &str, path: &str) -> Vec<HeaderField> {
-    vec![
-        HeaderField::new(":method", method.to_owned()),
-        HeaderField::new(":scheme", "http"),
-        HeaderField::new(":authority", "localhost"),
-        HeaderField::new(":path", path.to_owned()),
-    ]
-}
+use support::request;
 
 /// Echo server: responds 200 with the request body and a trailer with its length.
 async fn echo(mut req: Incoming) {

@@ -1,6 +1,8 @@
 //! The driver's connection-level API: PING round trips, keepalive, GOAWAY visibility and
 //! refused requests, and a handler observing the peer's reset after the request ended.
 
+mod support;
+
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -8,16 +10,8 @@ use courier_h2::driver::{self, Incoming};
 use courier_h2::frame::{Frame, FrameDecoder, FrameEncoder, GoAway, RstStream, Settings};
 use courier_h2::{Config, PREFACE, PingPolicy, Reason, StreamId};
 use courier_hpack::HeaderField;
+use support::request;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
-
-fn request(method: &str, path: &str) -> Vec<HeaderField> {
-    vec![
-        HeaderField::new(":method", method.to_owned()),
-        HeaderField::new(":scheme", "http"),
-        HeaderField::new(":authority", "localhost"),
-        HeaderField::new(":path", path.to_owned()),
-    ]
-}
 
 fn ok() -> Vec<HeaderField> {
     vec![HeaderField::new(":status", "200")]

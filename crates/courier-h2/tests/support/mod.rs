@@ -92,22 +92,22 @@ pub fn fields(list: &[(&str, &str)]) -> Vec<HeaderField> {
         .collect()
 }
 
-pub fn get(path: &str) -> Vec<HeaderField> {
+/// A request header section: `method` on `http://localhost{path}`.
+pub fn request(method: &str, path: &str) -> Vec<HeaderField> {
     fields(&[
-        (":method", "GET"),
+        (":method", method),
         (":scheme", "http"),
         (":authority", "localhost"),
         (":path", path),
     ])
 }
 
+pub fn get(path: &str) -> Vec<HeaderField> {
+    request("GET", path)
+}
+
 pub fn post(path: &str) -> Vec<HeaderField> {
-    fields(&[
-        (":method", "POST"),
-        (":scheme", "http"),
-        (":authority", "localhost"),
-        (":path", path),
-    ])
+    request("POST", path)
 }
 
 /// A frame-level peer: writes raw frames to one real [`Connection`] and reads back the frames
