@@ -641,24 +641,13 @@ where
     T: AsyncRead + AsyncWrite + Unpin,
 {
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
-    let send_buffer = config.max_send_buffer_per_stream;
-    let mut driver = Driver::new(
-        io,
-        Connection::new(Role::Client, config, Instant::now()),
-        cmd_rx,
-        cmds.clone(),
-        None,
-    );
-    driver.send_buffer = send_buffer;
-    let state = driver.state.subscribe();
-    (
-        Client {
-            cmds,
-            state,
-            send_buffer,
-        },
-        driver.run(),
-    )
+    let driver = Driver::new(io, Role::Client, config, cmd_rx, cmds.clone(), None);
+    let client = Client {
+        cmds,
+        state: driver.state.subscribe(),
+        send_buffer: driver.send_buffer,
+    };
+    (client, driver.run())
 }
 
 /// Drives a server connection over `io`. Spawn the returned future; accept requests from the
@@ -669,15 +658,7 @@ where
 {
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (in_tx, incoming) = mpsc::unbounded_channel();
-    let send_buffer = config.max_send_buffer_per_stream;
-    let mut driver = Driver::new(
-        io,
-        Connection::new(Role::Server, config, Instant::now()),
-        cmd_rx,
-        cmds.clone(),
-        Some(in_tx),
-    );
-    driver.send_buffer = send_buffer;
+    let driver = Driver::new(io, Role::Server, config, cmd_rx, cmds.clone(), Some(in_tx));
     (Server { incoming, cmds }, driver.run())
 }
 
@@ -736,14 +717,16 @@ struct Driver<T> {
 impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     fn new(
         io: T,
-        conn: Connection,
+        role: Role,
+        config: Config,
         cmd_rx: mpsc::UnboundedReceiver<Cmd>,
         cmds: mpsc::UnboundedSender<Cmd>,
         incoming: Option<mpsc::UnboundedSender<Incoming>>,
     ) -> Self {
         Driver {
             io,
-            conn,
+            send_buffer: config.max_send_buffer_per_stream,
+            conn: Connection::new(role, config, Instant::now()),
             cmd_rx,
             cmds: cmds.downgrade(),
             cmds_closed: false,
@@ -751,7 +734,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             streams: IdMap::default(),
             blocked: IdMap::default(),
             waiting_opens: VecDeque::new(),
-            send_buffer: 0,
             read_buf: vec![0; 64 * 1024],
             write_buf: Bytes::new(),
             read_closed: false,
