@@ -21,77 +21,33 @@
 //! connections (warm-up included) whose handshake was resumed, and all of them (tonic does not
 //! say; `-` is printed).
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use courier::tls::dev::DevPki;
 use courier::tls::{ClientTls, ServerTls, TlsAcceptor};
-use courier_rpc::{BoxFuture as CourierBoxFuture, BoxIo, Connector};
+use courier_rpc::{BoxFuture, BoxIo, Connector};
 
-/// Courier's generated code for bench.proto (shared with grpc_bench).
-mod courier_gen {
-    #![allow(missing_docs, dead_code, unreachable_pub, clippy::all)]
-    include!("grpc_bench/courier/mod.rs");
-}
+/// The `bench.Bench` service and messages on both stacks (shared with grpc_bench).
+#[path = "grpc_bench/service.rs"]
+mod service;
 
-use courier_gen::bench as cb;
-
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+use service::{CourierBench, TonicBench, cb, pb};
 
 /// The name the servers' certificate is for, and clients verify.
 const SERVER_NAME: &str = "localhost";
-
-/// prost's side of bench.proto (the fields the unary call uses; others are unknown to it and
-/// absent from the requests).
-mod pb {
-    #![allow(missing_docs, unreachable_pub)]
-
-    #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Msg {
-        #[prost(bytes = "bytes", tag = "1")]
-        pub payload: bytes::Bytes,
-    }
-}
 
 fn small_payload() -> Bytes {
     Bytes::from_static(b"\x01\x02\x03\x04\x05\x06\x07\x08")
 }
 
 // ---- Courier ----
-
-#[derive(Clone, Copy)]
-struct CourierBench;
-
-impl cb::bench_rpc::Bench for CourierBench {
-    async fn unary(
-        &self,
-        request: courier_rpc::Request<cb::Msg>,
-    ) -> Result<courier_rpc::Response<cb::Msg>, courier_rpc::Status> {
-        Ok(courier_rpc::Response::new(request.into_inner()))
-    }
-
-    async fn stream(
-        &self,
-        _request: courier_rpc::Request<cb::StreamRequest>,
-    ) -> Result<
-        courier_rpc::Response<courier_rpc::BoxStream<Result<cb::Msg, courier_rpc::Status>>>,
-        courier_rpc::Status,
-    > {
-        Err(courier_rpc::Status::new(
-            courier_rpc::Code::UNIMPLEMENTED,
-            "not measured over TLS",
-        ))
-    }
-}
 
 async fn courier_server(port: u16, dir: &Path) -> Result<(), String> {
     let tls = ServerTls::builder()
@@ -131,11 +87,7 @@ struct Counts {
 }
 
 impl Connector for CountingConnector {
-    fn connect(
-        &self,
-        addr: SocketAddr,
-        authority: &str,
-    ) -> CourierBoxFuture<'static, io::Result<BoxIo>> {
+    fn connect(&self, addr: SocketAddr, authority: &str) -> BoxFuture<'static, io::Result<BoxIo>> {
         let tls = self.tls.clone();
         let host = courier::tls::host_of(authority).to_owned();
         let counts = self.counts.clone();
@@ -172,43 +124,6 @@ async fn courier_call(c: &cb::bench_rpc::BenchClient<courier_rpc::Channel>) -> R
 }
 
 // ---- tonic ----
-
-#[derive(Clone, Copy, Default)]
-struct TonicBench;
-
-impl tonic::server::NamedService for TonicBench {
-    const NAME: &'static str = "bench.Bench";
-}
-
-struct TonicUnary;
-
-impl tonic::server::UnaryService<pb::Msg> for TonicUnary {
-    type Response = pb::Msg;
-    type Future = BoxFuture<Result<tonic::Response<pb::Msg>, tonic::Status>>;
-    fn call(&mut self, request: tonic::Request<pb::Msg>) -> Self::Future {
-        Box::pin(async move { Ok(tonic::Response::new(request.into_inner())) })
-    }
-}
-
-impl tower::Service<http::Request<tonic::body::Body>> for TonicBench {
-    type Response = http::Response<tonic::body::Body>;
-    type Error = Infallible;
-    type Future = BoxFuture<Result<Self::Response, Infallible>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
-        match req.uri().path() {
-            "/bench.Bench/Unary" => Box::pin(async move {
-                let codec = tonic_prost::ProstCodec::<pb::Msg, pb::Msg>::default();
-                Ok(tonic::server::Grpc::new(codec).unary(TonicUnary, req).await)
-            }),
-            _ => Box::pin(async move { Ok(tonic::Status::unimplemented("").into_http()) }),
-        }
-    }
-}
 
 fn read(path: PathBuf) -> Result<Vec<u8>, String> {
     std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
@@ -248,6 +163,7 @@ async fn tonic_call(c: &tonic::client::Grpc<tonic::transport::Channel>) -> Resul
     let path = http::uri::PathAndQuery::from_static("/bench.Bench/Unary");
     let m = pb::Msg {
         payload: small_payload(),
+        ..Default::default()
     };
     let r = c
         .unary(tonic::Request::new(m), path, codec)
