@@ -246,7 +246,7 @@ impl ChannelBuilder {
                 .and_then(|s| s.health_check_service().map(str::to_owned))
         });
         let shared = Arc::new(Shared {
-            picker: watch::Sender::new(Picker::idle()),
+            picker: watch::Sender::new(Picker::empty(ConnectivityState::Idle)),
             exit_idle: Notify::new(),
             shutdown: watch::Sender::new(false),
         });
@@ -421,13 +421,8 @@ impl Channel {
     pub fn shutdown(&self) {
         let s = &self.inner.shared;
         s.shutdown.send_replace(true);
-        s.picker.send_modify(|p| {
-            *p = Picker {
-                state: ConnectivityState::Shutdown,
-                ready: Arc::from(Vec::new()),
-                error: None,
-            };
-        });
+        s.picker
+            .send_modify(|p| *p = Picker::empty(ConnectivityState::Shutdown));
     }
 
     fn ensure_started(&self) {

@@ -31,9 +31,10 @@ pub(crate) struct Picker {
 }
 
 impl Picker {
-    pub(crate) fn idle() -> Picker {
+    /// A picker with no connection to pick, in `state` (IDLE at the start, SHUTDOWN at the end).
+    pub(crate) fn empty(state: ConnectivityState) -> Picker {
         Picker {
-            state: ConnectivityState::Idle,
+            state,
             ready: Arc::from(Vec::new()),
             error: None,
         }
@@ -206,13 +207,9 @@ async fn balance_loop(
     for s in &b.subs {
         s.shutdown();
     }
-    shared.picker.send_modify(|p| {
-        *p = Picker {
-            state: ConnectivityState::Shutdown,
-            ready: Arc::from(Vec::new()),
-            error: None,
-        };
-    });
+    shared
+        .picker
+        .send_modify(|p| *p = Picker::empty(ConnectivityState::Shutdown));
 }
 
 impl Balancer {
