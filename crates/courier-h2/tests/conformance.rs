@@ -1444,6 +1444,22 @@ fn zeros(stream: u32, len: usize, end_stream: bool) -> Frame {
     })
 }
 
+/// A GET / request (END_STREAM) on `stream`, its field block split between HEADERS and one
+/// CONTINUATION (END_HEADERS).
+fn send_split_request(p: &mut RawPeer, stream: u32) {
+    let block = p.block(&get("/"));
+    let (a, b) = block.split_at(2);
+    p.send(Frame::Headers(Headers {
+        stream_id: sid(stream),
+        fragment: Bytes::copy_from_slice(a),
+        end_stream: true,
+        end_headers: false,
+        priority: None,
+        pad_len: None,
+    }));
+    p.send(continuation(stream, Bytes::copy_from_slice(b), true));
+}
+
 fn continuation(stream: u32, fragment: Bytes, end_headers: bool) -> Frame {
     Frame::Continuation(Continuation {
         stream_id: sid(stream),
@@ -1658,17 +1674,7 @@ fn generic_3_9_2_window_update_stream() {
 #[test]
 fn generic_3_10_1_continuation() {
     let mut p = server();
-    let block = p.block(&get("/"));
-    let (a, b) = block.split_at(2);
-    p.send(Frame::Headers(Headers {
-        stream_id: sid(1),
-        fragment: Bytes::copy_from_slice(a),
-        end_stream: true,
-        end_headers: false,
-        priority: None,
-        pad_len: None,
-    }));
-    p.send(continuation(1, Bytes::copy_from_slice(b), true));
+    send_split_request(&mut p, 1);
     expect_served(&mut p, 1);
 }
 
@@ -2085,17 +2091,7 @@ fn s6_9_2_initial_window_size_above_maximum() {
 #[test]
 fn s6_10_continuation_after_continuation_with_end_headers() {
     let mut p = server();
-    let block = p.block(&get("/"));
-    let (a, b) = block.split_at(2);
-    p.send(Frame::Headers(Headers {
-        stream_id: sid(1),
-        fragment: Bytes::copy_from_slice(a),
-        end_stream: true,
-        end_headers: false,
-        priority: None,
-        pad_len: None,
-    }));
-    p.send(continuation(1, Bytes::copy_from_slice(b), true));
+    send_split_request(&mut p, 1);
     p.send(continuation(1, Bytes::from_static(&[0x82]), true));
     expect_conn_error(&mut p, Reason::PROTOCOL_ERROR);
 }
