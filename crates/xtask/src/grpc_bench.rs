@@ -64,17 +64,17 @@ pub(crate) fn bench() -> util::Result {
     let mut ports = Vec::new();
     for stack in STACKS {
         let port = util::free_port()?;
-        let child = Command::new("taskset")
-            .args(["-c", "0"])
-            .arg(&bin)
-            .args(["server", stack, &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("start the {stack} server: {e}"))?;
-        let mut server = util::KillOnDrop(child);
-        util::wait_for_port(port, &mut server.0, Duration::from_secs(20))
-            .map_err(|e| format!("the {stack} server {e}"))?;
+        let server = util::spawn_listening(
+            &format!("{stack} server"),
+            Command::new("taskset")
+                .args(["-c", "0"])
+                .arg(&bin)
+                .args(["server", stack, &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            port,
+            Duration::from_secs(20),
+        )?;
         servers.push(server);
         ports.push(port);
     }
@@ -137,7 +137,7 @@ pub(crate) fn bench() -> util::Result {
             util::step(&format!("bench grpc: h2load {label}, {kind} message"));
             let mut rps = [0.0; 2];
             for (i, stack) in STACKS.iter().enumerate() {
-                rps[i] = h2load(&bin, b, ports[i], c, m)?;
+                rps[i] = h2load(b, ports[i], c, m)?;
                 eprintln!("    {stack}: {:.0} req/s", rps[i]);
             }
             rows.push((
@@ -186,7 +186,7 @@ pub(crate) fn bench() -> util::Result {
 }
 
 /// h2load against the unary method; fails unless every request got `:status` 200.
-fn h2load(_bin: &Path, body: &Path, port: u16, clients: &str, streams: &str) -> util::Result<f64> {
+fn h2load(body: &Path, port: u16, clients: &str, streams: &str) -> util::Result<f64> {
     let out = util::output(
         Command::new("taskset")
             .args(["-c", "1", "h2load", "-t", "1", "-n", H2LOAD_REQUESTS])

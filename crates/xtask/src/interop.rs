@@ -333,12 +333,13 @@ fn run(pairs: &[(Impl, Impl)], cases: &[&str], security: Security) -> util::Resu
             .args(&tls.server)
             .stdout(Stdio::null())
             .stderr(log_file);
-        let mut guard = util::KillOnDrop(
-            cmd.spawn()
-                .map_err(|e| format!("start the {} server: {e}", server.name()))?,
-        );
-        util::wait_for_port(port, &mut guard.0, START_TIMEOUT)
-            .map_err(|e| format!("the {} server {e}{}", server.name(), log_tail(&log)))?;
+        let mut guard = util::spawn_listening(
+            &format!("{} server", server.name()),
+            &mut cmd,
+            port,
+            START_TIMEOUT,
+        )
+        .map_err(|e| format!("{e}{}", log_tail(&log)))?;
         for &case in cases {
             if let Some(reason) = skip_reason(server, case) {
                 eprintln!("    skip {case:<30} {reason}");

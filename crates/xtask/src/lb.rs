@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::peers;
-use crate::util::{self, KillOnDrop, Result};
+use crate::util::{self, Result};
 
 const BACKENDS: usize = 3;
 
@@ -58,17 +58,17 @@ fn run(calls: usize) -> Result {
     let mut ports = Vec::new();
     for i in 0..BACKENDS {
         let port = util::free_port()?;
-        let child = Command::new(bin.join("lb_backend"))
-            .args([
+        let child = util::spawn_listening(
+            "lb_backend",
+            Command::new(bin.join("lb_backend")).args([
                 "--port",
                 &port.to_string(),
                 "--name",
                 &format!("backend-{i}"),
-            ])
-            .spawn()
-            .map_err(|e| format!("starting lb_backend: {e}"))?;
-        let mut child = KillOnDrop(child);
-        util::wait_for_port(port, &mut child.0, Duration::from_secs(10))?;
+            ]),
+            port,
+            Duration::from_secs(10),
+        )?;
         backends.push(child);
         ports.push(port);
     }

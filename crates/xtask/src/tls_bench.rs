@@ -67,17 +67,17 @@ pub(crate) fn bench() -> util::Result {
     let mut ports = Vec::new();
     for stack in STACKS {
         let port = util::free_port()?;
-        let child = Command::new("taskset")
-            .args(["-c", "0"])
-            .arg(&bin)
-            .args(["server", stack, &port.to_string(), &dir])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("start the {stack} server: {e}"))?;
-        let mut server = util::KillOnDrop(child);
-        util::wait_for_port(port, &mut server.0, Duration::from_secs(20))
-            .map_err(|e| format!("the {stack} server {e}"))?;
+        let server = util::spawn_listening(
+            &format!("{stack} server"),
+            Command::new("taskset")
+                .args(["-c", "0"])
+                .arg(&bin)
+                .args(["server", stack, &port.to_string(), &dir])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            port,
+            Duration::from_secs(20),
+        )?;
         servers.push(server);
         ports.push(port.to_string());
     }

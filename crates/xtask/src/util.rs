@@ -147,6 +147,20 @@ pub(crate) fn wait_for_port(port: u16, child: &mut Child, timeout: Duration) -> 
     }
 }
 
+/// Starts `cmd` (the `what`, named in errors) and waits until it listens on
+/// 127.0.0.1:`port`; the child is killed when the returned guard drops.
+pub(crate) fn spawn_listening(
+    what: &str,
+    cmd: &mut Command,
+    port: u16,
+    timeout: Duration,
+) -> Result<KillOnDrop> {
+    let child = cmd.spawn().map_err(|e| format!("start the {what}: {e}"))?;
+    let mut child = KillOnDrop(child);
+    wait_for_port(port, &mut child.0, timeout).map_err(|e| format!("the {what} {e}"))?;
+    Ok(child)
+}
+
 /// Reads a JSON file, gunzipping it first when its name ends in `.gz`.
 pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value> {
     let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
