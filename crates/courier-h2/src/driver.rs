@@ -354,12 +354,7 @@ impl SendStream {
     }
 
     fn check(fields: &[HeaderField], kind: SectionKind) -> Result<(), Error> {
-        check_outgoing(fields, kind).map_err(|why| {
-            Error::Command(CommandError::with_detail(
-                CommandErrorKind::InvalidHeaders,
-                why,
-            ))
-        })
+        check_outgoing(fields, kind).map_err(Error::Command)
     }
 
     /// Sends a header section (a server's response, or a 1xx interim response).

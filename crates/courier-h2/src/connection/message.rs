@@ -7,6 +7,8 @@
 use bytes::Bytes;
 use courier_hpack::HeaderField;
 
+use super::{CommandError, CommandErrorKind};
+
 /// The control data of a request or response: the pseudo-header fields (RFC 9113 §8.3).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Pseudo {
@@ -284,13 +286,19 @@ fn parse_status(v: &[u8]) -> Option<u16> {
 }
 
 /// Checks fields the application asks to send: the same minimal validity rules, so this
-/// endpoint never generates a message its peer must reject.
-pub(crate) fn check_outgoing(fields: &[HeaderField], kind: SectionKind) -> Result<(), Malformed> {
+/// endpoint never generates a message its peer must reject. Fails with
+/// [`CommandErrorKind::InvalidHeaders`] saying why.
+pub(crate) fn check_outgoing(
+    fields: &[HeaderField],
+    kind: SectionKind,
+) -> Result<(), CommandError> {
     let mut b = SectionBuilder::new(kind);
     for f in fields {
         b.inspect(f);
     }
-    b.finish().map(|_| ())
+    b.finish()
+        .map(|_| ())
+        .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))
 }
 
 #[cfg(test)]

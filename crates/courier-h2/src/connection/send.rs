@@ -35,8 +35,7 @@ impl Connection {
         if self.next_local_id > MAX_WINDOW_SIZE {
             return Err(CommandError::new(CommandErrorKind::StreamIdsExhausted));
         }
-        message::check_outgoing(request, SectionKind::Request)
-            .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))?;
+        message::check_outgoing(request, SectionKind::Request)?;
         let id = StreamId::new(self.next_local_id);
         self.next_local_id += 2;
         let state = if end_stream {
@@ -83,8 +82,7 @@ impl Connection {
         {
             return Err(CommandError::new(CommandErrorKind::InvalidState));
         }
-        message::check_outgoing(fields, SectionKind::Response)
-            .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))?;
+        message::check_outgoing(fields, SectionKind::Response)?;
         let informational = fields
             .iter()
             .find(|f| f.name().as_ref() == b":status")
@@ -196,8 +194,7 @@ impl Connection {
         if !s.state.can_send() || !s.sent_final_headers || s.send_end != SendEnd::None {
             return Err(CommandError::new(CommandErrorKind::InvalidState));
         }
-        message::check_outgoing(&trailers, SectionKind::Trailers)
-            .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))?;
+        message::check_outgoing(&trailers, SectionKind::Trailers)?;
         s.send_end = SendEnd::Trailers(trailers);
         if !s.scheduled {
             s.scheduled = true;
@@ -249,8 +246,7 @@ impl Connection {
         if self.next_local_id > MAX_WINDOW_SIZE {
             return Err(CommandError::new(CommandErrorKind::StreamIdsExhausted));
         }
-        message::check_outgoing(request, SectionKind::Request)
-            .map_err(|why| CommandError::with_detail(CommandErrorKind::InvalidHeaders, why))?;
+        message::check_outgoing(request, SectionKind::Request)?;
         let promised = StreamId::new(self.next_local_id);
         self.next_local_id += 2;
         let stream = Stream::new(
