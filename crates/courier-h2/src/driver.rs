@@ -284,13 +284,13 @@ impl RecvStream {
             match rx.recv().await {
                 Some(StreamEvent::Data(data, end, tracked)) => {
                     self.ended |= end;
-                    if tracked && !data.is_empty() {
-                        let _ = self.cmds.send(Cmd::Consume {
-                            id: self.id,
-                            n: data.len(),
-                        });
-                    }
                     if !data.is_empty() {
+                        if tracked {
+                            let _ = self.cmds.send(Cmd::Consume {
+                                id: self.id,
+                                n: data.len(),
+                            });
+                        }
                         return Some(Ok(data));
                     }
                     if end {
