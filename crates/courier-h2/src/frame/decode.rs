@@ -71,13 +71,12 @@ impl FrameDecoder {
             return Ok(None);
         }
         // Control frames are parsed in place: no shared handle on the buffer, no refcount (the
-        // first split of a buffer would also allocate its shared header). Each is built straight
-        // into the returned value: the decoders are inlined into this one match, so the frame
-        // is not moved from one temporary `Result` layout to another (those wide copies of
-        // narrowly written fields cost more than the parsing; see docs/benchmarks.md).
+        // first split of a buffer would also allocate its shared header). Each arm parses into
+        // the frame's own small struct (kept in registers) and builds the `Frame` once, in the
+        // returned value: the decoders are inlined into this one match, so the frame is not
+        // moved from one temporary `Result` layout to another (those wide copies of narrowly
+        // written fields cost more than the parsing; see docs/benchmarks.md).
         let payload = &buf[FRAME_HEADER_LEN..total];
-        // Each arm parses into the frame's own small struct (kept in registers) and builds
-        // the `Frame` once, in the returned value.
         macro_rules! control {
             ($decode:ident, $variant:ident) => {{
                 let r = $decode(head, payload);
