@@ -161,29 +161,23 @@ const REQUIRES_TLS: &str = "this server requires TLS";
 /// INADEQUATE_SECURITY with the same text. Bounded: at most 1 s and 64 KiB read.
 #[cold]
 async fn refuse_plaintext(mut tcp: TcpStream) -> io::Error {
+    use bytes::BytesMut;
+    use courier_h2::frame::{
+        BlockStart, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LEN, Frame, FrameEncoder, FrameHead,
+        GoAway, Settings, StreamId, flags,
+    };
+    use courier_h2::{FrameType, Reason};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    const SETTINGS: u8 = 0x4;
-    const HEADERS: u8 = 0x1;
-    const GOAWAY: u8 = 0x7;
-    const ACK: u8 = 0x1;
-    const END_STREAM_AND_HEADERS: u8 = 0x1 | 0x4;
-    // RFC 9113 §7: "INADEQUATE_SECURITY (0x0c): The underlying transport has properties that
-    // do not meet minimum security requirements".
-    // <https://www.rfc-editor.org/rfc/rfc9113#section-7>
-    const INADEQUATE_SECURITY: u32 = 0x0c;
-    fn frame(out: &mut Vec<u8>, kind: u8, flags: u8, stream: u32, payload: &[u8]) {
-        let len = payload.len() as u32;
-        out.extend_from_slice(&len.to_be_bytes()[1..]);
-        out.extend_from_slice(&[kind, flags]);
-        out.extend_from_slice(&stream.to_be_bytes());
-        out.extend_from_slice(payload);
-    }
-
-    let mut out = Vec::new();
+    let enc = FrameEncoder::new();
+    let put = |frame: Frame, out: &mut BytesMut| {
+        enc.encode(&frame, out)
+            .expect("SETTINGS and GOAWAY frames this small fit any peer");
+    };
+    let mut out = BytesMut::new();
     // RFC 9113 §3.4: "The server connection preface consists of a potentially empty SETTINGS
     // frame". <https://www.rfc-editor.org/rfc/rfc9113#section-3.4>
-    frame(&mut out, SETTINGS, 0, 0, &[]);
+    put(Frame::Settings(Settings::default()), &mut out);
     let _ = tcp.write_all(&out).await;
     out.clear();
 
@@ -193,27 +187,27 @@ async fn refuse_plaintext(mut tcp: TcpStream) -> io::Error {
         let mut chunk = [0u8; 4096];
         let mut at = H2_PREFACE.len();
         loop {
-            while buf.len() >= at + 9 {
-                let h = &buf[at..at + 9];
-                let len = usize::from(h[0]) << 16 | usize::from(h[1]) << 8 | usize::from(h[2]);
-                let (kind, flags) = (h[3], h[4]);
-                let stream = u32::from_be_bytes([h[5], h[6], h[7], h[8]]) & 0x7fff_ffff;
-                if kind == HEADERS {
-                    return Some(stream);
+            while buf.len() >= at + FRAME_HEADER_LEN {
+                let mut h = [0u8; FRAME_HEADER_LEN];
+                h.copy_from_slice(&buf[at..at + FRAME_HEADER_LEN]);
+                let head = FrameHead::parse(&h);
+                if head.frame_type == FrameType::HEADERS {
+                    return Some(head.stream_id);
                 }
                 // RFC 9113 §4.2: 16,384 octets is every peer's initial frame size limit.
-                if len > 16_384 || buf.len() < at + 9 + len {
-                    if len > 16_384 {
-                        return None;
-                    }
+                if head.length > DEFAULT_MAX_FRAME_SIZE {
+                    return None;
+                }
+                let end = at + FRAME_HEADER_LEN + head.length as usize;
+                if buf.len() < end {
                     break;
                 }
-                if kind == SETTINGS && flags & ACK == 0 {
-                    let mut ack = Vec::new();
-                    frame(&mut ack, SETTINGS, ACK, 0, &[]);
+                if head.frame_type == FrameType::SETTINGS && head.flags & flags::ACK == 0 {
+                    let mut ack = BytesMut::new();
+                    put(Frame::Settings(Settings::ack()), &mut ack);
                     let _ = tcp.write_all(&ack).await;
                 }
-                at += 9 + len;
+                at = end;
             }
             if buf.len() > 64 * 1024 {
                 return None;
@@ -239,12 +233,21 @@ async fn refuse_plaintext(mut tcp: TcpStream) -> io::Error {
             ],
             &mut block,
         );
-        frame(&mut out, HEADERS, END_STREAM_AND_HEADERS, stream, &block);
+        let start = BlockStart::Headers {
+            end_stream: true,
+            priority: None,
+        };
+        enc.encode_field_block(stream, start, &block, &mut out);
     }
-    let mut goaway = stream.unwrap_or(0).to_be_bytes().to_vec();
-    goaway.extend_from_slice(&INADEQUATE_SECURITY.to_be_bytes());
-    goaway.extend_from_slice(REQUIRES_TLS.as_bytes());
-    frame(&mut out, GOAWAY, 0, 0, &goaway);
+    // RFC 9113 §7: "INADEQUATE_SECURITY (0x0c): The underlying transport has properties that
+    // do not meet minimum security requirements".
+    // <https://www.rfc-editor.org/rfc/rfc9113#section-7>
+    let goaway = GoAway {
+        last_stream_id: stream.unwrap_or(StreamId::ZERO),
+        reason: Reason::INADEQUATE_SECURITY,
+        debug_data: bytes::Bytes::from_static(REQUIRES_TLS.as_bytes()),
+    };
+    put(Frame::GoAway(goaway), &mut out);
     let _ = tcp.write_all(&out).await;
     let _ = tcp.shutdown().await;
     // Let the client read all of it before the socket goes (closing with unread input would
