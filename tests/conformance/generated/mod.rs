@@ -3,13 +3,6 @@
 pub mod conformance {
     include!("conformance.rs");
 }
-/// Generated from the `.proto` package segment `google`.
-pub mod google {
-    /// Generated from the `.proto` package segment `protobuf`.
-    pub mod protobuf {
-        include!("google.protobuf.rs");
-    }
-}
 /// Generated from the `.proto` package segment `protobuf_test_messages`.
 pub mod protobuf_test_messages {
     /// Generated from the `.proto` package segment `editions`.

@@ -268,69 +268,69 @@ pub struct TestAllTypesProto3 {
     /// Well-known types
     ///
     /// `google.protobuf.BoolValue optional_bool_wrapper = 201`.
-    pub optional_bool_wrapper: ::core::option::Option<super::super::google::protobuf::BoolValue>,
+    pub optional_bool_wrapper: ::core::option::Option<::courier_types::BoolValue>,
     /// `google.protobuf.Int32Value optional_int32_wrapper = 202`.
-    pub optional_int32_wrapper: ::core::option::Option<super::super::google::protobuf::Int32Value>,
+    pub optional_int32_wrapper: ::core::option::Option<::courier_types::Int32Value>,
     /// `google.protobuf.Int64Value optional_int64_wrapper = 203`.
-    pub optional_int64_wrapper: ::core::option::Option<super::super::google::protobuf::Int64Value>,
+    pub optional_int64_wrapper: ::core::option::Option<::courier_types::Int64Value>,
     /// `google.protobuf.UInt32Value optional_uint32_wrapper = 204`.
-    pub optional_uint32_wrapper: ::core::option::Option<super::super::google::protobuf::UInt32Value>,
+    pub optional_uint32_wrapper: ::core::option::Option<::courier_types::UInt32Value>,
     /// `google.protobuf.UInt64Value optional_uint64_wrapper = 205`.
-    pub optional_uint64_wrapper: ::core::option::Option<super::super::google::protobuf::UInt64Value>,
+    pub optional_uint64_wrapper: ::core::option::Option<::courier_types::UInt64Value>,
     /// `google.protobuf.FloatValue optional_float_wrapper = 206`.
-    pub optional_float_wrapper: ::core::option::Option<super::super::google::protobuf::FloatValue>,
+    pub optional_float_wrapper: ::core::option::Option<::courier_types::FloatValue>,
     /// `google.protobuf.DoubleValue optional_double_wrapper = 207`.
-    pub optional_double_wrapper: ::core::option::Option<super::super::google::protobuf::DoubleValue>,
+    pub optional_double_wrapper: ::core::option::Option<::courier_types::DoubleValue>,
     /// `google.protobuf.StringValue optional_string_wrapper = 208`.
-    pub optional_string_wrapper: ::core::option::Option<super::super::google::protobuf::StringValue>,
+    pub optional_string_wrapper: ::core::option::Option<::courier_types::StringValue>,
     /// `google.protobuf.BytesValue optional_bytes_wrapper = 209`.
-    pub optional_bytes_wrapper: ::core::option::Option<super::super::google::protobuf::BytesValue>,
+    pub optional_bytes_wrapper: ::core::option::Option<::courier_types::BytesValue>,
     /// `repeated google.protobuf.BoolValue repeated_bool_wrapper = 211`.
-    pub repeated_bool_wrapper: ::std::vec::Vec<super::super::google::protobuf::BoolValue>,
+    pub repeated_bool_wrapper: ::std::vec::Vec<::courier_types::BoolValue>,
     /// `repeated google.protobuf.Int32Value repeated_int32_wrapper = 212`.
-    pub repeated_int32_wrapper: ::std::vec::Vec<super::super::google::protobuf::Int32Value>,
+    pub repeated_int32_wrapper: ::std::vec::Vec<::courier_types::Int32Value>,
     /// `repeated google.protobuf.Int64Value repeated_int64_wrapper = 213`.
-    pub repeated_int64_wrapper: ::std::vec::Vec<super::super::google::protobuf::Int64Value>,
+    pub repeated_int64_wrapper: ::std::vec::Vec<::courier_types::Int64Value>,
     /// `repeated google.protobuf.UInt32Value repeated_uint32_wrapper = 214`.
-    pub repeated_uint32_wrapper: ::std::vec::Vec<super::super::google::protobuf::UInt32Value>,
+    pub repeated_uint32_wrapper: ::std::vec::Vec<::courier_types::UInt32Value>,
     /// `repeated google.protobuf.UInt64Value repeated_uint64_wrapper = 215`.
-    pub repeated_uint64_wrapper: ::std::vec::Vec<super::super::google::protobuf::UInt64Value>,
+    pub repeated_uint64_wrapper: ::std::vec::Vec<::courier_types::UInt64Value>,
     /// `repeated google.protobuf.FloatValue repeated_float_wrapper = 216`.
-    pub repeated_float_wrapper: ::std::vec::Vec<super::super::google::protobuf::FloatValue>,
+    pub repeated_float_wrapper: ::std::vec::Vec<::courier_types::FloatValue>,
     /// `repeated google.protobuf.DoubleValue repeated_double_wrapper = 217`.
-    pub repeated_double_wrapper: ::std::vec::Vec<super::super::google::protobuf::DoubleValue>,
+    pub repeated_double_wrapper: ::std::vec::Vec<::courier_types::DoubleValue>,
     /// `repeated google.protobuf.StringValue repeated_string_wrapper = 218`.
-    pub repeated_string_wrapper: ::std::vec::Vec<super::super::google::protobuf::StringValue>,
+    pub repeated_string_wrapper: ::std::vec::Vec<::courier_types::StringValue>,
     /// `repeated google.protobuf.BytesValue repeated_bytes_wrapper = 219`.
-    pub repeated_bytes_wrapper: ::std::vec::Vec<super::super::google::protobuf::BytesValue>,
+    pub repeated_bytes_wrapper: ::std::vec::Vec<::courier_types::BytesValue>,
     /// `google.protobuf.Duration optional_duration = 301`.
-    pub optional_duration: ::core::option::Option<super::super::google::protobuf::Duration>,
+    pub optional_duration: ::core::option::Option<::courier_types::Duration>,
     /// `google.protobuf.Timestamp optional_timestamp = 302`.
-    pub optional_timestamp: ::core::option::Option<super::super::google::protobuf::Timestamp>,
+    pub optional_timestamp: ::core::option::Option<::courier_types::Timestamp>,
     /// `google.protobuf.FieldMask optional_field_mask = 303`.
-    pub optional_field_mask: ::core::option::Option<super::super::google::protobuf::FieldMask>,
+    pub optional_field_mask: ::core::option::Option<::courier_types::FieldMask>,
     /// `google.protobuf.Struct optional_struct = 304`.
-    pub optional_struct: ::core::option::Option<super::super::google::protobuf::Struct>,
+    pub optional_struct: ::core::option::Option<::courier_types::Struct>,
     /// `google.protobuf.Any optional_any = 305`.
-    pub optional_any: ::core::option::Option<super::super::google::protobuf::Any>,
+    pub optional_any: ::core::option::Option<::courier_types::Any>,
     /// `google.protobuf.Value optional_value = 306`.
-    pub optional_value: ::core::option::Option<super::super::google::protobuf::Value>,
+    pub optional_value: ::core::option::Option<::courier_types::Value>,
     /// `google.protobuf.NullValue optional_null_value = 307`.
     pub optional_null_value: i32,
     /// `repeated google.protobuf.Duration repeated_duration = 311`.
-    pub repeated_duration: ::std::vec::Vec<super::super::google::protobuf::Duration>,
+    pub repeated_duration: ::std::vec::Vec<::courier_types::Duration>,
     /// `repeated google.protobuf.Timestamp repeated_timestamp = 312`.
-    pub repeated_timestamp: ::std::vec::Vec<super::super::google::protobuf::Timestamp>,
+    pub repeated_timestamp: ::std::vec::Vec<::courier_types::Timestamp>,
     /// `repeated google.protobuf.FieldMask repeated_fieldmask = 313`.
-    pub repeated_fieldmask: ::std::vec::Vec<super::super::google::protobuf::FieldMask>,
+    pub repeated_fieldmask: ::std::vec::Vec<::courier_types::FieldMask>,
     /// `repeated google.protobuf.Struct repeated_struct = 324`.
-    pub repeated_struct: ::std::vec::Vec<super::super::google::protobuf::Struct>,
+    pub repeated_struct: ::std::vec::Vec<::courier_types::Struct>,
     /// `repeated google.protobuf.Any repeated_any = 315`.
-    pub repeated_any: ::std::vec::Vec<super::super::google::protobuf::Any>,
+    pub repeated_any: ::std::vec::Vec<::courier_types::Any>,
     /// `repeated google.protobuf.Value repeated_value = 316`.
-    pub repeated_value: ::std::vec::Vec<super::super::google::protobuf::Value>,
+    pub repeated_value: ::std::vec::Vec<::courier_types::Value>,
     /// `repeated google.protobuf.ListValue repeated_list_value = 317`.
-    pub repeated_list_value: ::std::vec::Vec<super::super::google::protobuf::ListValue>,
+    pub repeated_list_value: ::std::vec::Vec<::courier_types::ListValue>,
     /// Test field-name-to-JSON-name convention.
     /// (protobuf says names can be any valid C/C++ identifier.)
     ///
@@ -1253,9 +1253,9 @@ impl TestAllTypesProto3 {
         test_all_types_proto3::AliasedEnum(self.optional_aliased_enum)
     }
 
-    /// `optional_null_value` as [`super::super::google::protobuf::NullValue`].
-    pub fn optional_null_value(&self) -> super::super::google::protobuf::NullValue {
-        super::super::google::protobuf::NullValue(self.optional_null_value)
+    /// `optional_null_value` as [`::courier_types::NullValue`].
+    pub fn optional_null_value(&self) -> ::courier_types::NullValue {
+        ::courier_types::NullValue(self.optional_null_value)
     }
 }
 
