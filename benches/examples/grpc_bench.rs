@@ -235,10 +235,7 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         ("body", Some(kind)) => {
             use courier_wire::Message;
             let msg = courier_msg(kind == "complex").encode_to_vec();
-            let mut framed = vec![0u8];
-            framed.extend_from_slice(&(msg.len() as u32).to_be_bytes());
-            framed.extend_from_slice(&msg);
-            std::fs::write(arg(2)?, framed).map_err(|e| e.to_string())?;
+            std::fs::write(arg(2)?, service::grpc_framed(&msg)?).map_err(|e| e.to_string())?;
             println!("{}", msg.len());
         }
         _ => return Err(usage()),

@@ -263,10 +263,7 @@ async fn run(args: Vec<String>) -> Result<(), String> {
                 ..Default::default()
             }
             .encode_to_vec();
-            let mut framed = vec![0u8];
-            framed.extend_from_slice(&(msg.len() as u32).to_be_bytes());
-            framed.extend_from_slice(&msg);
-            std::fs::write(arg(1)?, framed).map_err(|e| e.to_string())?;
+            std::fs::write(arg(1)?, service::grpc_framed(&msg)?).map_err(|e| e.to_string())?;
         }
         Some(cmd @ ("server" | "handshakes" | "unary")) => {
             let stack = arg(1)?;

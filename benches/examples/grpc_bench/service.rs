@@ -77,6 +77,20 @@ impl<T: Clone + Unpin> courier_rpc::Stream for Repeat<T> {
     }
 }
 
+/// `message` as an uncompressed gRPC Length-Prefixed-Message: a request body for h2load.
+pub(crate) fn grpc_framed(message: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = bytes::BytesMut::new();
+    courier_rpc::codec::encode_message(
+        message,
+        courier_rpc::Encoding::Identity,
+        usize::MAX,
+        usize::MAX,
+        &mut out,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(out.to_vec())
+}
+
 // ---- Courier ----
 
 #[derive(Clone, Copy)]
