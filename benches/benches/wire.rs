@@ -6,6 +6,9 @@
 //! - `mixed_{encode,decode,encoded_len}`: a 12-field message (ints of every encoding, double,
 //!   bool, enum, string, a small `bytes`, a nested message, 8 packed int32);
 //! - `bytes64k_{encode,decode,encoded_len}`: a message with one 64 KiB `bytes` field;
+//!   `bytes64k_encode_chunks`: the same message through Courier's chunked encode
+//!   (`encode_to_chunks`: the value is carried as its own piece of a `Buf`, not copied) against
+//!   prost's `encode_to_vec` (the same bytes in one vector);
 //! - `packed1000_{encode,decode,encoded_len}`: 1,000 packed int32 of mixed sizes.
 //!
 //! Peers: rows without a suffix compare with prost's default configuration (`bytes` fields as
@@ -158,13 +161,44 @@ fn messages(c: &mut Criterion) {
         id: b.id,
         data: b.data.clone(),
     };
-    message_rows!(c, ("bytes64k", "_vs_prost_bytes"), Blob, b, PBlobBytes, pbb);
+    message_rows!(
+        c,
+        ("bytes64k", "_vs_prost_bytes"),
+        Blob,
+        b.clone(),
+        PBlobBytes,
+        pbb
+    );
+    encode_chunks_row(c, &b);
 
     let p = packed();
     let pp = PPacked {
         values: p.values.clone(),
     };
     message_rows!(c, ("packed1000", ""), Packed, p, PPacked, pp);
+}
+
+/// `bytes64k_encode_chunks`: Courier's chunked encode (the 64 KiB value spliced, not copied)
+/// against prost's encode into a vector (the same bytes, as a `Buf`).
+fn encode_chunks_row(c: &mut Criterion, b: &Blob) {
+    let theirs = PBlob {
+        id: b.id,
+        data: b.data.to_vec(),
+    };
+    let chunks = courier_wire::Message::encode_to_chunks(b);
+    assert_eq!(chunks.piece_count(), 2, "the value is spliced");
+    assert_eq!(chunks.into_bytes(), prost::Message::encode_to_vec(&theirs));
+    let mut g = c.benchmark_group("wire/bytes64k_encode_chunks");
+    g.throughput(Throughput::Bytes(
+        prost::Message::encoded_len(&theirs) as u64
+    ));
+    g.bench_function("courier", |bench| {
+        bench.iter(|| black_box(courier_wire::Message::encode_to_chunks(black_box(b))))
+    });
+    g.bench_function("prost", |bench| {
+        bench.iter(|| black_box(prost::Message::encode_to_vec(black_box(&theirs))))
+    });
+    g.finish();
 }
 
 criterion_group!(benches, varint, messages);

@@ -38,6 +38,14 @@ fn main() {
     let p_enc = Bytes::from(courier_wire::Message::encode_to_vec(&p));
     let b = blob();
     let b_enc = Bytes::from(courier_wire::Message::encode_to_vec(&b));
+    let pb = PBlob {
+        id: b.id,
+        data: b.data.to_vec(),
+    };
+    let pbb = PBlobBytes {
+        id: b.id,
+        data: b.data.clone(),
+    };
     let class = op.rsplit('_').next().unwrap_or("mixed");
     let values = varints(class);
     let mut v_enc = Vec::new();
@@ -108,6 +116,19 @@ fn main() {
                 .data
                 .len()
         }),
+        "bytes64k_encode/courier" => run(n, || {
+            courier_wire::Message::encode_to_vec(black_box(&b)).len()
+        }),
+        "bytes64k_encode/prost" => run(n, || prost::Message::encode_to_vec(black_box(&pb)).len()),
+        "bytes64k_encode/prost_bytes" => {
+            run(n, || prost::Message::encode_to_vec(black_box(&pbb)).len())
+        }
+        "bytes64k_encode_chunks/courier" => run(n, || {
+            bytes::Buf::remaining(&courier_wire::Message::encode_to_chunks(black_box(&b)))
+        }),
+        "bytes64k_encode_chunks/prost" => {
+            run(n, || prost::Message::encode_to_vec(black_box(&pb)).len())
+        }
         op if op.starts_with("varint_decode/courier") => run(n, || {
             let mut dec = courier_wire::Decoder::new(black_box(&v_enc));
             let mut sum = 0u64;

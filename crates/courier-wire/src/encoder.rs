@@ -1,5 +1,8 @@
 //! [`Encoder`]: the concrete writer every encode runs through.
 
+use bytes::Bytes;
+
+use crate::chunks::Splices;
 use crate::varint;
 use crate::wire::WireType;
 
@@ -8,16 +11,31 @@ use crate::wire::WireType;
 /// The provided [`Message`](crate::Message) methods size the vector once from
 /// [`encoded_len`](crate::Message::encoded_len) and then encode without further reallocation;
 /// the writes never fail (the vector grows if a hand-written `encoded_len` under-reports).
+///
+/// In a chunked encode ([`Message::encode_to_chunks`](crate::Message::encode_to_chunks)),
+/// [`put_bytes`](Encoder::put_bytes) writes only the length prefix of a large value and records
+/// the value to be sent after the vector's current end instead of copying it.
 #[derive(Debug)]
 pub struct Encoder<'a> {
     buf: &'a mut Vec<u8>,
+    /// Where large `bytes` values are recorded in a chunked encode (`None` otherwise).
+    splices: Option<&'a mut Splices>,
 }
 
 impl<'a> Encoder<'a> {
     /// An encoder appending to `buf`.
     #[inline]
     pub fn new(buf: &'a mut Vec<u8>) -> Self {
-        Encoder { buf }
+        Encoder { buf, splices: None }
+    }
+
+    /// An encoder appending to `buf` that records large `bytes` values in `splices`.
+    #[inline]
+    pub(crate) fn with_splices(buf: &'a mut Vec<u8>, splices: &'a mut Splices) -> Self {
+        Encoder {
+            buf,
+            splices: Some(splices),
+        }
     }
 
     /// Bytes in the underlying buffer (including any that were there before).
@@ -102,6 +120,26 @@ impl<'a> Encoder<'a> {
         self.put_varint(s.len() as u64);
         self.put_slice(s);
     }
+
+    /// Writes a length prefix and the bytes of a `bytes` value. In a chunked encode, a value of
+    /// at least [`ChunkOptions::splice_min_len`](crate::ChunkOptions::splice_min_len) bytes is
+    /// not copied: only the prefix is written, and the value is recorded to follow it.
+    #[inline]
+    pub fn put_bytes(&mut self, value: &Bytes) {
+        if let Some(splices) = self.splices.as_deref_mut()
+            && value.len() >= splices.min_len()
+        {
+            return splice(self.buf, splices, value);
+        }
+        self.put_len_prefixed(value);
+    }
+}
+
+/// [`Encoder::put_bytes`] for a value that is spliced: the prefix, then the record.
+#[inline(never)]
+fn splice(buf: &mut Vec<u8>, splices: &mut Splices, value: &Bytes) {
+    Encoder::new(buf).put_varint(value.len() as u64);
+    splices.push(buf.len(), value.clone());
 }
 
 /// Five to ten bytes: the first eight built in a register (7-bit groups spread with three

@@ -8,7 +8,9 @@
 //! it. Bad input gives a [`DecodeError`] naming the message and field path, never a panic;
 //! nesting is bounded by [`DecodeOptions`] (default 100) and length prefixes are checked
 //! against the remaining input before anything is allocated. Extensions are typed views
-//! ([`ext`]) onto records kept in the extended message's unknown fields.
+//! ([`ext`]) onto records kept in the extended message's unknown fields. A chunked encode
+//! ([`Message::encode_to_chunks`]) leaves large `bytes` values where they are and returns the
+//! encoding as a [`bytes::Buf`] of pieces ([`EncodedChunks`], for `writev`).
 //!
 //! What it does not do: no `.proto` parsing or code generation (`courier-idl`,
 //! `courier-codegen`), no JSON or text format, no reflection, no I/O.
@@ -66,6 +68,7 @@
 //! assert_eq!(err.to_string(), "demo.Point.label: invalid UTF-8");
 //! ```
 
+mod chunks;
 mod decoder;
 mod encoder;
 mod error;
@@ -79,6 +82,7 @@ mod wire;
 #[doc(hidden)]
 pub mod testing;
 
+pub use chunks::{ChunkOptions, DEFAULT_SPLICE_MIN_LEN, EncodedChunks};
 pub use decoder::{DEFAULT_RECURSION_LIMIT, DecodeOptions, Decoder};
 pub use encoder::Encoder;
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
@@ -92,7 +96,7 @@ pub use wire::{MAX_FIELD_NUMBER, MIN_FIELD_NUMBER, Tag, WireType, key_len};
 #[doc(hidden)]
 pub mod fuzzing {
     use crate::testing::TestAll;
-    use crate::{DecodeOptions, Message};
+    use crate::{ChunkOptions, DecodeOptions, Message};
 
     /// The `wire_decode` fuzz target: arbitrary bytes never panic, and whatever decodes
     /// re-encodes to something that decodes to the same message (compared by canonical dump,
@@ -112,6 +116,10 @@ pub mod fuzzing {
         }
         let encoded = m.encode_to_vec();
         assert_eq!(encoded.len(), m.encoded_len());
+        // The chunked encode, splicing `bytes` values of a few bytes, concatenates to the same.
+        let min = 1 + data.len() % 8;
+        let chunks = m.encode_to_chunks_with(&ChunkOptions::new().with_splice_min_len(min));
+        assert_eq!(chunks.into_bytes(), encoded);
         let again = TestAll::decode(&encoded[..]).expect("re-encoding decodes");
         assert_eq!(again.dump(), m.dump());
         assert_eq!(again.unknown_fields, m.unknown_fields);

@@ -4,11 +4,17 @@ use std::fmt::Debug;
 
 use bytes::{Buf, BufMut, Bytes};
 
+use crate::chunks::{ChunkOptions, EncodedChunks, Splices};
 use crate::decoder::{DecodeOptions, Decoder};
 use crate::encoder::Encoder;
 use crate::error::{DecodeError, EncodeError};
 use crate::varint;
 use crate::wire::Tag;
+
+/// The first capacity of the contiguous buffer of a chunked encode: what is left after the
+/// spliced values is usually small, and sizing it for the whole `encoded_len` would allocate
+/// (and then give back) room for the large values that are not copied; a larger head grows.
+const CHUNKED_HEAD_CAPACITY: usize = 512;
 
 /// A protobuf message: what generated code (or a hand-written impl) provides, plus the encode
 /// and decode entry points built on it.
@@ -61,6 +67,29 @@ pub trait Message: Default + Debug + Send + Sync {
     #[inline]
     fn encode_to_bytes(&self) -> Bytes {
         Bytes::from(self.encode_to_vec())
+    }
+
+    /// The encoding as [`EncodedChunks`], a [`Buf`] of pieces: `bytes` fields of at least
+    /// [`DEFAULT_SPLICE_MIN_LEN`](crate::DEFAULT_SPLICE_MIN_LEN) bytes are not copied but
+    /// carried as (reference-counted) pieces of their own between the pieces of the encode
+    /// buffer. The pieces, concatenated, are exactly [`encode_to_vec`](Message::encode_to_vec);
+    /// [`Buf::chunks_vectored`] hands them to `writev`.
+    #[inline]
+    fn encode_to_chunks(&self) -> EncodedChunks {
+        self.encode_to_chunks_with(&ChunkOptions::default())
+    }
+
+    /// [`encode_to_chunks`](Message::encode_to_chunks) with `options` (the splice threshold).
+    fn encode_to_chunks_with(&self, options: &ChunkOptions) -> EncodedChunks {
+        let len = self.encoded_len();
+        if len < options.splice_min_len() {
+            // Nothing in it is large enough to splice.
+            return EncodedChunks::contiguous(self.encode_to_vec());
+        }
+        let mut head = Vec::with_capacity(len.min(CHUNKED_HEAD_CAPACITY));
+        let mut splices = Splices::new(options);
+        self.encode_raw(&mut Encoder::with_splices(&mut head, &mut splices));
+        EncodedChunks::new(head, splices)
     }
 
     /// Writes the encoding into `buf`, or fails without writing when `buf` has too little room.

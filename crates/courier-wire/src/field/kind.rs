@@ -300,7 +300,7 @@ impl FieldKind for Bytes {
     const WIRE_TYPE: WireType = WireType::Len;
     #[inline]
     fn encode_value(value: &bytes::Bytes, enc: &mut Encoder<'_>) {
-        enc.put_len_prefixed(value);
+        enc.put_bytes(value);
     }
     #[inline]
     fn value_len(value: &bytes::Bytes) -> usize {
