@@ -111,17 +111,18 @@ impl ::courier_wire::Message for A {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.x)
-            + ::courier_wire::field::int32::encoded_len_implicit(2, &self.y)
-            + ::courier_wire::field::int32::encoded_len_implicit(3, &self.z)
-            + ::courier_wire::field::int32::encoded_len_implicit(5, &self.w)
-            + ::courier_wire::field::int32::encoded_len_implicit(6, &self.v)
-            + ::courier_wire::field::int32::encoded_len_implicit(7, &self.u)
-            + match &self.pick {
-                    ::core::option::Option::Some(a::Pick::P(v)) => ::courier_wire::field::string::encoded_len(4, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.x != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.x); }
+        if self.y != 0 { len += ::courier_wire::field::int32::encoded_len(2, &self.y); }
+        if self.z != 0 { len += ::courier_wire::field::int32::encoded_len(3, &self.z); }
+        if self.w != 0 { len += ::courier_wire::field::int32::encoded_len(5, &self.w); }
+        if self.v != 0 { len += ::courier_wire::field::int32::encoded_len(6, &self.v); }
+        if self.u != 0 { len += ::courier_wire::field::int32::encoded_len(7, &self.u); }
+        match &self.pick {
+            ::core::option::Option::Some(a::Pick::P(v)) => len += ::courier_wire::field::string::encoded_len(4, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

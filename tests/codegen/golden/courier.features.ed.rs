@@ -148,14 +148,15 @@ impl ::courier_wire::Message for Msg {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.implicit)
-            + ::courier_wire::field::int32::encoded_len_optional(2, &self.explicit)
-            + ::courier_wire::field::int32::encoded_len_optional(3, &self.required)
-            + ::courier_wire::field::int32::encoded_len_repeated(4, &self.expanded)
-            + self.delimited.as_ref().map_or(0, |v| ::courier_wire::field::group::encoded_len(5, &**v))
-            + ::courier_wire::field::string::encoded_len_implicit(6, &self.raw)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(7, &self.m)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.implicit != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.implicit); }
+        if let ::core::option::Option::Some(v) = &self.explicit { len += ::courier_wire::field::int32::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.required { len += ::courier_wire::field::int32::encoded_len(3, v); }
+        len += ::courier_wire::field::int32::encoded_len_repeated(4, &self.expanded);
+        if let ::core::option::Option::Some(v) = &self.delimited { len += ::courier_wire::field::group::encoded_len(5, &**v); }
+        if !self.raw.is_empty() { len += ::courier_wire::field::string::encoded_len(6, &self.raw); }
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(7, &self.m);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -231,8 +232,9 @@ pub mod msg {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.x)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.x { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]

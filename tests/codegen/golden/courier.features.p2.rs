@@ -31,11 +31,12 @@ impl ::courier_wire::Message for Limits {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int64::encoded_len_optional(1, &self.min)
-            + ::courier_wire::field::uint64::encoded_len_optional(2, &self.max)
-            + ::courier_wire::field::string::encoded_len_repeated(3, &self.names)
-            + ::courier_wire::field::message::encoded_len_boxed(4, &self.inner)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.min { len += ::courier_wire::field::int64::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.max { len += ::courier_wire::field::uint64::encoded_len(2, v); }
+        len += ::courier_wire::field::string::encoded_len_repeated(3, &self.names);
+        if let ::core::option::Option::Some(v) = &self.inner { len += ::courier_wire::field::message::encoded_len(4, &**v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -160,28 +161,29 @@ impl ::courier_wire::Message for Everything {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.req)
-            + ::courier_wire::field::string::encoded_len_optional(2, &self.s)
-            + ::courier_wire::field::bytes::encoded_len_optional(3, &self.b)
-            + (if self.d.is_some() { 9 } else { 0 })
-            + (if self.f.is_some() { 5 } else { 0 })
-            + ::courier_wire::field::uint32::encoded_len_optional(6, &self.u)
-            + ::courier_wire::field::sint64::encoded_len_optional(7, &self.neg)
-            + (if self.flag.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::enumeration::encoded_len_optional(9, &self.kind)
-            + ::courier_wire::field::fixed32::encoded_len_packed(10, &self.packed)
-            + (if self.sf.is_some() { 9 } else { 0 })
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(12, &self.by_name)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Enum, _>(13, &self.kinds)
-            + ::courier_wire::field::group::encoded_len_optional(14, &self.result)
-            + (if self.f2.is_some() { 6 } else { 0 })
-            + match &self.choice {
-                    ::core::option::Option::Some(everything::Choice::Name(v)) => ::courier_wire::field::string::encoded_len(17, v),
-                    ::core::option::Option::Some(everything::Choice::Id(v)) => ::courier_wire::field::int32::encoded_len(18, v),
-                    ::core::option::Option::Some(everything::Choice::Chosen(v)) => ::courier_wire::field::group::encoded_len(19, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.req { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.s { len += ::courier_wire::field::string::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.b { len += ::courier_wire::field::bytes::encoded_len(3, v); }
+        if self.d.is_some() { len += 9; }
+        if self.f.is_some() { len += 5; }
+        if let ::core::option::Option::Some(v) = &self.u { len += ::courier_wire::field::uint32::encoded_len(6, v); }
+        if let ::core::option::Option::Some(v) = &self.neg { len += ::courier_wire::field::sint64::encoded_len(7, v); }
+        if self.flag.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.kind { len += ::courier_wire::field::enumeration::encoded_len(9, v); }
+        len += ::courier_wire::field::fixed32::encoded_len_packed(10, &self.packed);
+        if self.sf.is_some() { len += 9; }
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(12, &self.by_name);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Enum, _>(13, &self.kinds);
+        if let ::core::option::Option::Some(v) = &self.result { len += ::courier_wire::field::group::encoded_len(14, v); }
+        if self.f2.is_some() { len += 6; }
+        match &self.choice {
+            ::core::option::Option::Some(everything::Choice::Name(v)) => len += ::courier_wire::field::string::encoded_len(17, v),
+            ::core::option::Option::Some(everything::Choice::Id(v)) => len += ::courier_wire::field::int32::encoded_len(18, v),
+            ::core::option::Option::Some(everything::Choice::Chosen(v)) => len += ::courier_wire::field::group::encoded_len(19, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -470,9 +472,10 @@ pub mod everything {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::string::encoded_len_optional(15, &self.url)
-                + ::courier_wire::field::string::encoded_len_repeated(16, &self.snippets)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.url { len += ::courier_wire::field::string::encoded_len(15, v); }
+            len += ::courier_wire::field::string::encoded_len_repeated(16, &self.snippets);
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -526,8 +529,9 @@ pub mod everything {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(20, &self.x)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.x { len += ::courier_wire::field::int32::encoded_len(20, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -618,9 +622,10 @@ pub mod everything {
 
             #[inline]
             fn encoded_len(&self) -> usize {
-                ::courier_wire::field::enumeration::encoded_len_optional(1, &self.k)
-                    + ::courier_wire::field::message::encoded_len_optional(2, &self.n)
-                    + self.unknown_fields.encoded_len()
+                let mut len = 0;
+                if let ::core::option::Option::Some(v) = &self.k { len += ::courier_wire::field::enumeration::encoded_len(1, v); }
+                if let ::core::option::Option::Some(v) = &self.n { len += ::courier_wire::field::message::encoded_len(2, v); }
+                len + self.unknown_fields.encoded_len()
             }
 
             #[inline]
@@ -709,8 +714,9 @@ impl ::courier_wire::Message for ExtGroup {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.a { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

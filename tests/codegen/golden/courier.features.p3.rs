@@ -165,39 +165,40 @@ impl ::courier_wire::Message for Scalars {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.d.to_bits() != 0 { 9 } else { 0 })
-            + (if self.f.to_bits() != 0 { 5 } else { 0 })
-            + ::courier_wire::field::int64::encoded_len_implicit(3, &self.i64)
-            + ::courier_wire::field::uint64::encoded_len_implicit(4, &self.u64)
-            + ::courier_wire::field::int32::encoded_len_implicit(5, &self.i32)
-            + (if self.f64 != 0 { 9 } else { 0 })
-            + (if self.f32 != 0 { 5 } else { 0 })
-            + (if self.b { 2 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_implicit(9, &self.s)
-            + ::courier_wire::field::bytes::encoded_len_implicit(10, &self.by)
-            + ::courier_wire::field::uint32::encoded_len_implicit(11, &self.u32)
-            + (if self.sf32 != 0 { 5 } else { 0 })
-            + (if self.sf64 != 0 { 9 } else { 0 })
-            + ::courier_wire::field::sint32::encoded_len_implicit(14, &self.si32)
-            + ::courier_wire::field::sint64::encoded_len_implicit(15, &self.si64)
-            + ::courier_wire::field::int32::encoded_len_optional(16, &self.maybe)
-            + ::courier_wire::field::string::encoded_len_optional(17, &self.maybe_s)
-            + ::courier_wire::field::int32::encoded_len_packed(18, &self.many)
-            + ::courier_wire::field::int32::encoded_len_repeated(19, &self.unpacked)
-            + ::courier_wire::field::message::encoded_len_optional(20, &self.when)
-            + ::courier_wire::field::message::encoded_len_optional(21, &self.any)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Message<Scalars>, _>(22, &self.children)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(25, &self.color)
-            + ::courier_wire::field::int32::encoded_len_implicit(26, &self.snake_case_name)
-            + ::courier_wire::field::int32::encoded_len_implicit(27, &self.leading)
-            + ::courier_wire::field::int32::encoded_len_implicit(28, &self.trailing)
-            + ::courier_wire::field::int32::encoded_len_implicit(29, &self.x2y)
-            + match &self.which {
-                    ::core::option::Option::Some(scalars::Which::A(v)) => ::courier_wire::field::string::encoded_len(23, v),
-                    ::core::option::Option::Some(scalars::Which::C(v)) => ::courier_wire::field::message::encoded_len(24, &**v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.d.to_bits() != 0 { len += 9; }
+        if self.f.to_bits() != 0 { len += 5; }
+        if self.i64 != 0 { len += ::courier_wire::field::int64::encoded_len(3, &self.i64); }
+        if self.u64 != 0 { len += ::courier_wire::field::uint64::encoded_len(4, &self.u64); }
+        if self.i32 != 0 { len += ::courier_wire::field::int32::encoded_len(5, &self.i32); }
+        if self.f64 != 0 { len += 9; }
+        if self.f32 != 0 { len += 5; }
+        if self.b { len += 2; }
+        if !self.s.is_empty() { len += ::courier_wire::field::string::encoded_len(9, &self.s); }
+        if !self.by.is_empty() { len += ::courier_wire::field::bytes::encoded_len(10, &self.by); }
+        if self.u32 != 0 { len += ::courier_wire::field::uint32::encoded_len(11, &self.u32); }
+        if self.sf32 != 0 { len += 5; }
+        if self.sf64 != 0 { len += 9; }
+        if self.si32 != 0 { len += ::courier_wire::field::sint32::encoded_len(14, &self.si32); }
+        if self.si64 != 0 { len += ::courier_wire::field::sint64::encoded_len(15, &self.si64); }
+        if let ::core::option::Option::Some(v) = &self.maybe { len += ::courier_wire::field::int32::encoded_len(16, v); }
+        if let ::core::option::Option::Some(v) = &self.maybe_s { len += ::courier_wire::field::string::encoded_len(17, v); }
+        len += ::courier_wire::field::int32::encoded_len_packed(18, &self.many);
+        len += ::courier_wire::field::int32::encoded_len_repeated(19, &self.unpacked);
+        if let ::core::option::Option::Some(v) = &self.when { len += ::courier_wire::field::message::encoded_len(20, v); }
+        if let ::core::option::Option::Some(v) = &self.any { len += ::courier_wire::field::message::encoded_len(21, v); }
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Message<Scalars>, _>(22, &self.children);
+        if self.color != 0 { len += ::courier_wire::field::enumeration::encoded_len(25, &self.color); }
+        if self.snake_case_name != 0 { len += ::courier_wire::field::int32::encoded_len(26, &self.snake_case_name); }
+        if self.leading != 0 { len += ::courier_wire::field::int32::encoded_len(27, &self.leading); }
+        if self.trailing != 0 { len += ::courier_wire::field::int32::encoded_len(28, &self.trailing); }
+        if self.x2y != 0 { len += ::courier_wire::field::int32::encoded_len(29, &self.x2y); }
+        match &self.which {
+            ::core::option::Option::Some(scalars::Which::A(v)) => len += ::courier_wire::field::string::encoded_len(23, v),
+            ::core::option::Option::Some(scalars::Which::C(v)) => len += ::courier_wire::field::message::encoded_len(24, &**v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

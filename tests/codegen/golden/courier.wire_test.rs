@@ -89,9 +89,10 @@ impl ::courier_wire::Message for Nested {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.a)
-            + ::courier_wire::field::message::encoded_len_boxed(2, &self.child)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.a != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.a); }
+        if let ::core::option::Option::Some(v) = &self.child { len += ::courier_wire::field::message::encoded_len(2, &**v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -324,75 +325,76 @@ impl ::courier_wire::Message for TestAll {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.f_int32)
-            + ::courier_wire::field::int64::encoded_len_implicit(2, &self.f_int64)
-            + ::courier_wire::field::uint32::encoded_len_implicit(3, &self.f_uint32)
-            + ::courier_wire::field::uint64::encoded_len_implicit(4, &self.f_uint64)
-            + ::courier_wire::field::sint32::encoded_len_implicit(5, &self.f_sint32)
-            + ::courier_wire::field::sint64::encoded_len_implicit(6, &self.f_sint64)
-            + (if self.f_fixed32 != 0 { 5 } else { 0 })
-            + (if self.f_fixed64 != 0 { 9 } else { 0 })
-            + (if self.f_sfixed32 != 0 { 5 } else { 0 })
-            + (if self.f_sfixed64 != 0 { 9 } else { 0 })
-            + (if self.f_float.to_bits() != 0 { 5 } else { 0 })
-            + (if self.f_double.to_bits() != 0 { 9 } else { 0 })
-            + (if self.f_bool { 2 } else { 0 })
-            + ::courier_wire::field::enumeration::encoded_len_implicit(14, &self.f_enum)
-            + ::courier_wire::field::string::encoded_len_implicit(15, &self.f_string)
-            + ::courier_wire::field::bytes::encoded_len_implicit(16, &self.f_bytes)
-            + ::courier_wire::field::message::encoded_len_boxed(17, &self.f_nested)
-            + ::courier_wire::field::int32::encoded_len_optional(18, &self.o_int32)
-            + ::courier_wire::field::string::encoded_len_optional(19, &self.o_string)
-            + (if self.o_double.is_some() { 10 } else { 0 })
-            + ::courier_wire::field::enumeration::encoded_len_optional(21, &self.o_enum)
-            + ::courier_wire::field::int32::encoded_len_packed(31, &self.p_int32)
-            + ::courier_wire::field::int64::encoded_len_packed(32, &self.p_int64)
-            + ::courier_wire::field::uint32::encoded_len_packed(33, &self.p_uint32)
-            + ::courier_wire::field::uint64::encoded_len_packed(34, &self.p_uint64)
-            + ::courier_wire::field::sint32::encoded_len_packed(35, &self.p_sint32)
-            + ::courier_wire::field::sint64::encoded_len_packed(36, &self.p_sint64)
-            + ::courier_wire::field::fixed32::encoded_len_packed(37, &self.p_fixed32)
-            + ::courier_wire::field::fixed64::encoded_len_packed(38, &self.p_fixed64)
-            + ::courier_wire::field::sfixed32::encoded_len_packed(39, &self.p_sfixed32)
-            + ::courier_wire::field::sfixed64::encoded_len_packed(40, &self.p_sfixed64)
-            + ::courier_wire::field::float::encoded_len_packed(41, &self.p_float)
-            + ::courier_wire::field::double::encoded_len_packed(42, &self.p_double)
-            + ::courier_wire::field::bool::encoded_len_packed(43, &self.p_bool)
-            + ::courier_wire::field::enumeration::encoded_len_packed(44, &self.p_enum)
-            + ::courier_wire::field::int32::encoded_len_repeated(51, &self.u_int32)
-            + ::courier_wire::field::int64::encoded_len_repeated(52, &self.u_int64)
-            + ::courier_wire::field::uint32::encoded_len_repeated(53, &self.u_uint32)
-            + ::courier_wire::field::uint64::encoded_len_repeated(54, &self.u_uint64)
-            + ::courier_wire::field::sint32::encoded_len_repeated(55, &self.u_sint32)
-            + ::courier_wire::field::sint64::encoded_len_repeated(56, &self.u_sint64)
-            + 6 * self.u_fixed32.len()
-            + 10 * self.u_fixed64.len()
-            + 6 * self.u_sfixed32.len()
-            + 10 * self.u_sfixed64.len()
-            + 6 * self.u_float.len()
-            + 10 * self.u_double.len()
-            + 3 * self.u_bool.len()
-            + ::courier_wire::field::enumeration::encoded_len_repeated(64, &self.u_enum)
-            + ::courier_wire::field::string::encoded_len_repeated(71, &self.r_string)
-            + ::courier_wire::field::bytes::encoded_len_repeated(72, &self.r_bytes)
-            + ::courier_wire::field::message::encoded_len_repeated(73, &self.r_nested)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Int32, _>(81, &self.m_string_int32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<Nested>, _>(82, &self.m_int32_nested)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bytes, _>(83, &self.m_bool_bytes)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Enum, _>(84, &self.m_sint64_enum)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Double, _>(85, &self.m_fixed32_double)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(86, &self.m_string_string)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Sfixed64, _>(87, &self.m_uint64_sfixed64)
-            + self.g_nested.as_ref().map_or(0, |v| ::courier_wire::field::group::encoded_len(90, &**v))
-            + ::courier_wire::field::group::encoded_len_repeated(91, &self.rg_nested)
-            + match &self.choice {
-                    ::core::option::Option::Some(test_all::Choice::CUint32(v)) => ::courier_wire::field::uint32::encoded_len(101, v),
-                    ::core::option::Option::Some(test_all::Choice::CString(v)) => ::courier_wire::field::string::encoded_len(102, v),
-                    ::core::option::Option::Some(test_all::Choice::CNested(v)) => ::courier_wire::field::message::encoded_len(103, &**v),
-                    ::core::option::Option::Some(test_all::Choice::CBytes(v)) => ::courier_wire::field::bytes::encoded_len(104, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.f_int32 != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.f_int32); }
+        if self.f_int64 != 0 { len += ::courier_wire::field::int64::encoded_len(2, &self.f_int64); }
+        if self.f_uint32 != 0 { len += ::courier_wire::field::uint32::encoded_len(3, &self.f_uint32); }
+        if self.f_uint64 != 0 { len += ::courier_wire::field::uint64::encoded_len(4, &self.f_uint64); }
+        if self.f_sint32 != 0 { len += ::courier_wire::field::sint32::encoded_len(5, &self.f_sint32); }
+        if self.f_sint64 != 0 { len += ::courier_wire::field::sint64::encoded_len(6, &self.f_sint64); }
+        if self.f_fixed32 != 0 { len += 5; }
+        if self.f_fixed64 != 0 { len += 9; }
+        if self.f_sfixed32 != 0 { len += 5; }
+        if self.f_sfixed64 != 0 { len += 9; }
+        if self.f_float.to_bits() != 0 { len += 5; }
+        if self.f_double.to_bits() != 0 { len += 9; }
+        if self.f_bool { len += 2; }
+        if self.f_enum != 0 { len += ::courier_wire::field::enumeration::encoded_len(14, &self.f_enum); }
+        if !self.f_string.is_empty() { len += ::courier_wire::field::string::encoded_len(15, &self.f_string); }
+        if !self.f_bytes.is_empty() { len += ::courier_wire::field::bytes::encoded_len(16, &self.f_bytes); }
+        if let ::core::option::Option::Some(v) = &self.f_nested { len += ::courier_wire::field::message::encoded_len(17, &**v); }
+        if let ::core::option::Option::Some(v) = &self.o_int32 { len += ::courier_wire::field::int32::encoded_len(18, v); }
+        if let ::core::option::Option::Some(v) = &self.o_string { len += ::courier_wire::field::string::encoded_len(19, v); }
+        if self.o_double.is_some() { len += 10; }
+        if let ::core::option::Option::Some(v) = &self.o_enum { len += ::courier_wire::field::enumeration::encoded_len(21, v); }
+        len += ::courier_wire::field::int32::encoded_len_packed(31, &self.p_int32);
+        len += ::courier_wire::field::int64::encoded_len_packed(32, &self.p_int64);
+        len += ::courier_wire::field::uint32::encoded_len_packed(33, &self.p_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_packed(34, &self.p_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_packed(35, &self.p_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_packed(36, &self.p_sint64);
+        len += ::courier_wire::field::fixed32::encoded_len_packed(37, &self.p_fixed32);
+        len += ::courier_wire::field::fixed64::encoded_len_packed(38, &self.p_fixed64);
+        len += ::courier_wire::field::sfixed32::encoded_len_packed(39, &self.p_sfixed32);
+        len += ::courier_wire::field::sfixed64::encoded_len_packed(40, &self.p_sfixed64);
+        len += ::courier_wire::field::float::encoded_len_packed(41, &self.p_float);
+        len += ::courier_wire::field::double::encoded_len_packed(42, &self.p_double);
+        len += ::courier_wire::field::bool::encoded_len_packed(43, &self.p_bool);
+        len += ::courier_wire::field::enumeration::encoded_len_packed(44, &self.p_enum);
+        len += ::courier_wire::field::int32::encoded_len_repeated(51, &self.u_int32);
+        len += ::courier_wire::field::int64::encoded_len_repeated(52, &self.u_int64);
+        len += ::courier_wire::field::uint32::encoded_len_repeated(53, &self.u_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_repeated(54, &self.u_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_repeated(55, &self.u_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_repeated(56, &self.u_sint64);
+        len += 6 * self.u_fixed32.len();
+        len += 10 * self.u_fixed64.len();
+        len += 6 * self.u_sfixed32.len();
+        len += 10 * self.u_sfixed64.len();
+        len += 6 * self.u_float.len();
+        len += 10 * self.u_double.len();
+        len += 3 * self.u_bool.len();
+        len += ::courier_wire::field::enumeration::encoded_len_repeated(64, &self.u_enum);
+        len += ::courier_wire::field::string::encoded_len_repeated(71, &self.r_string);
+        len += ::courier_wire::field::bytes::encoded_len_repeated(72, &self.r_bytes);
+        len += ::courier_wire::field::message::encoded_len_repeated(73, &self.r_nested);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Int32, _>(81, &self.m_string_int32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<Nested>, _>(82, &self.m_int32_nested);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bytes, _>(83, &self.m_bool_bytes);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Enum, _>(84, &self.m_sint64_enum);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Double, _>(85, &self.m_fixed32_double);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(86, &self.m_string_string);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Sfixed64, _>(87, &self.m_uint64_sfixed64);
+        if let ::core::option::Option::Some(v) = &self.g_nested { len += ::courier_wire::field::group::encoded_len(90, &**v); }
+        len += ::courier_wire::field::group::encoded_len_repeated(91, &self.rg_nested);
+        match &self.choice {
+            ::core::option::Option::Some(test_all::Choice::CUint32(v)) => len += ::courier_wire::field::uint32::encoded_len(101, v),
+            ::core::option::Option::Some(test_all::Choice::CString(v)) => len += ::courier_wire::field::string::encoded_len(102, v),
+            ::core::option::Option::Some(test_all::Choice::CNested(v)) => len += ::courier_wire::field::message::encoded_len(103, &**v),
+            ::core::option::Option::Some(test_all::Choice::CBytes(v)) => len += ::courier_wire::field::bytes::encoded_len(104, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

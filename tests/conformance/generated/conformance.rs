@@ -179,10 +179,11 @@ impl ::courier_wire::Message for TestStatus {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::string::encoded_len_implicit(2, &self.failure_message)
-            + ::courier_wire::field::string::encoded_len_implicit(3, &self.matched_name)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        if !self.failure_message.is_empty() { len += ::courier_wire::field::string::encoded_len(2, &self.failure_message); }
+        if !self.matched_name.is_empty() { len += ::courier_wire::field::string::encoded_len(3, &self.matched_name); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -234,8 +235,9 @@ impl ::courier_wire::Message for FailureSet {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(2, &self.test)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.test);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -321,19 +323,20 @@ impl ::courier_wire::Message for ConformanceRequest {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::enumeration::encoded_len_implicit(3, &self.requested_output_format)
-            + ::courier_wire::field::string::encoded_len_implicit(4, &self.message_type)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(5, &self.test_category)
-            + ::courier_wire::field::message::encoded_len_optional(6, &self.jspb_encoding_options)
-            + (if self.print_unknown_fields { 2 } else { 0 })
-            + match &self.payload {
-                    ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => ::courier_wire::field::bytes::encoded_len(1, v),
-                    ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => ::courier_wire::field::string::encoded_len(2, v),
-                    ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v)) => ::courier_wire::field::string::encoded_len(7, v),
-                    ::core::option::Option::Some(conformance_request::Payload::TextPayload(v)) => ::courier_wire::field::string::encoded_len(8, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.requested_output_format != 0 { len += ::courier_wire::field::enumeration::encoded_len(3, &self.requested_output_format); }
+        if !self.message_type.is_empty() { len += ::courier_wire::field::string::encoded_len(4, &self.message_type); }
+        if self.test_category != 0 { len += ::courier_wire::field::enumeration::encoded_len(5, &self.test_category); }
+        if let ::core::option::Option::Some(v) = &self.jspb_encoding_options { len += ::courier_wire::field::message::encoded_len(6, v); }
+        if self.print_unknown_fields { len += 2; }
+        match &self.payload {
+            ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => len += ::courier_wire::field::bytes::encoded_len(1, v),
+            ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => len += ::courier_wire::field::string::encoded_len(2, v),
+            ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v)) => len += ::courier_wire::field::string::encoded_len(7, v),
+            ::core::option::Option::Some(conformance_request::Payload::TextPayload(v)) => len += ::courier_wire::field::string::encoded_len(8, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -474,19 +477,20 @@ impl ::courier_wire::Message for ConformanceResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (match &self.result {
-                ::core::option::Option::Some(conformance_response::Result::ParseError(v)) => ::courier_wire::field::string::encoded_len(1, v),
-                ::core::option::Option::Some(conformance_response::Result::SerializeError(v)) => ::courier_wire::field::string::encoded_len(6, v),
-                ::core::option::Option::Some(conformance_response::Result::TimeoutError(v)) => ::courier_wire::field::string::encoded_len(9, v),
-                ::core::option::Option::Some(conformance_response::Result::RuntimeError(v)) => ::courier_wire::field::string::encoded_len(2, v),
-                ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v)) => ::courier_wire::field::bytes::encoded_len(3, v),
-                ::core::option::Option::Some(conformance_response::Result::JsonPayload(v)) => ::courier_wire::field::string::encoded_len(4, v),
-                ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => ::courier_wire::field::string::encoded_len(5, v),
-                ::core::option::Option::Some(conformance_response::Result::JspbPayload(v)) => ::courier_wire::field::string::encoded_len(7, v),
-                ::core::option::Option::Some(conformance_response::Result::TextPayload(v)) => ::courier_wire::field::string::encoded_len(8, v),
-                ::core::option::Option::None => 0,
-            })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        match &self.result {
+            ::core::option::Option::Some(conformance_response::Result::ParseError(v)) => len += ::courier_wire::field::string::encoded_len(1, v),
+            ::core::option::Option::Some(conformance_response::Result::SerializeError(v)) => len += ::courier_wire::field::string::encoded_len(6, v),
+            ::core::option::Option::Some(conformance_response::Result::TimeoutError(v)) => len += ::courier_wire::field::string::encoded_len(9, v),
+            ::core::option::Option::Some(conformance_response::Result::RuntimeError(v)) => len += ::courier_wire::field::string::encoded_len(2, v),
+            ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v)) => len += ::courier_wire::field::bytes::encoded_len(3, v),
+            ::core::option::Option::Some(conformance_response::Result::JsonPayload(v)) => len += ::courier_wire::field::string::encoded_len(4, v),
+            ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => len += ::courier_wire::field::string::encoded_len(5, v),
+            ::core::option::Option::Some(conformance_response::Result::JspbPayload(v)) => len += ::courier_wire::field::string::encoded_len(7, v),
+            ::core::option::Option::Some(conformance_response::Result::TextPayload(v)) => len += ::courier_wire::field::string::encoded_len(8, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -665,8 +669,9 @@ impl ::courier_wire::Message for JspbEncodingConfig {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.use_jspb_array_any_format { 2 } else { 0 })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.use_jspb_array_any_format { len += 2; }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

@@ -495,147 +495,148 @@ impl ::courier_wire::Message for TestAllTypesProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.optional_int32)
-            + ::courier_wire::field::int64::encoded_len_optional(2, &self.optional_int64)
-            + ::courier_wire::field::uint32::encoded_len_optional(3, &self.optional_uint32)
-            + ::courier_wire::field::uint64::encoded_len_optional(4, &self.optional_uint64)
-            + ::courier_wire::field::sint32::encoded_len_optional(5, &self.optional_sint32)
-            + ::courier_wire::field::sint64::encoded_len_optional(6, &self.optional_sint64)
-            + (if self.optional_fixed32.is_some() { 5 } else { 0 })
-            + (if self.optional_fixed64.is_some() { 9 } else { 0 })
-            + (if self.optional_sfixed32.is_some() { 5 } else { 0 })
-            + (if self.optional_sfixed64.is_some() { 9 } else { 0 })
-            + (if self.optional_float.is_some() { 5 } else { 0 })
-            + (if self.optional_double.is_some() { 9 } else { 0 })
-            + (if self.optional_bool.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_optional(14, &self.optional_string)
-            + ::courier_wire::field::bytes::encoded_len_optional(15, &self.optional_bytes)
-            + ::courier_wire::field::message::encoded_len_boxed(18, &self.optional_nested_message)
-            + ::courier_wire::field::message::encoded_len_optional(19, &self.optional_foreign_message)
-            + ::courier_wire::field::enumeration::encoded_len_optional(21, &self.optional_nested_enum)
-            + ::courier_wire::field::enumeration::encoded_len_optional(22, &self.optional_foreign_enum)
-            + ::courier_wire::field::string::encoded_len_optional(24, &self.optional_string_piece)
-            + ::courier_wire::field::string::encoded_len_optional(25, &self.optional_cord)
-            + ::courier_wire::field::message::encoded_len_boxed(27, &self.recursive_message)
-            + ::courier_wire::field::int32::encoded_len_repeated(31, &self.repeated_int32)
-            + ::courier_wire::field::int64::encoded_len_repeated(32, &self.repeated_int64)
-            + ::courier_wire::field::uint32::encoded_len_repeated(33, &self.repeated_uint32)
-            + ::courier_wire::field::uint64::encoded_len_repeated(34, &self.repeated_uint64)
-            + ::courier_wire::field::sint32::encoded_len_repeated(35, &self.repeated_sint32)
-            + ::courier_wire::field::sint64::encoded_len_repeated(36, &self.repeated_sint64)
-            + 6 * self.repeated_fixed32.len()
-            + 10 * self.repeated_fixed64.len()
-            + 6 * self.repeated_sfixed32.len()
-            + 10 * self.repeated_sfixed64.len()
-            + 6 * self.repeated_float.len()
-            + 10 * self.repeated_double.len()
-            + 3 * self.repeated_bool.len()
-            + ::courier_wire::field::string::encoded_len_repeated(44, &self.repeated_string)
-            + ::courier_wire::field::bytes::encoded_len_repeated(45, &self.repeated_bytes)
-            + ::courier_wire::field::message::encoded_len_repeated(48, &self.repeated_nested_message)
-            + ::courier_wire::field::message::encoded_len_repeated(49, &self.repeated_foreign_message)
-            + ::courier_wire::field::enumeration::encoded_len_repeated(51, &self.repeated_nested_enum)
-            + ::courier_wire::field::enumeration::encoded_len_repeated(52, &self.repeated_foreign_enum)
-            + ::courier_wire::field::string::encoded_len_repeated(54, &self.repeated_string_piece)
-            + ::courier_wire::field::string::encoded_len_repeated(55, &self.repeated_cord)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(56, &self.map_int32_int32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(57, &self.map_int64_int64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(58, &self.map_uint32_uint32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(59, &self.map_uint64_uint64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(60, &self.map_sint32_sint32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(61, &self.map_sint64_sint64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(62, &self.map_fixed32_fixed32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(63, &self.map_fixed64_fixed64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(64, &self.map_sfixed32_sfixed32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(65, &self.map_sfixed64_sfixed64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(66, &self.map_int32_float)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(67, &self.map_int32_double)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(68, &self.map_bool_bool)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(69, &self.map_string_string)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(70, &self.map_string_bytes)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(71, &self.map_string_nested_message)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageProto2>, _>(72, &self.map_string_foreign_message)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(73, &self.map_string_nested_enum)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(74, &self.map_string_foreign_enum)
-            + ::courier_wire::field::int32::encoded_len_packed(75, &self.packed_int32)
-            + ::courier_wire::field::int64::encoded_len_packed(76, &self.packed_int64)
-            + ::courier_wire::field::uint32::encoded_len_packed(77, &self.packed_uint32)
-            + ::courier_wire::field::uint64::encoded_len_packed(78, &self.packed_uint64)
-            + ::courier_wire::field::sint32::encoded_len_packed(79, &self.packed_sint32)
-            + ::courier_wire::field::sint64::encoded_len_packed(80, &self.packed_sint64)
-            + ::courier_wire::field::fixed32::encoded_len_packed(81, &self.packed_fixed32)
-            + ::courier_wire::field::fixed64::encoded_len_packed(82, &self.packed_fixed64)
-            + ::courier_wire::field::sfixed32::encoded_len_packed(83, &self.packed_sfixed32)
-            + ::courier_wire::field::sfixed64::encoded_len_packed(84, &self.packed_sfixed64)
-            + ::courier_wire::field::float::encoded_len_packed(85, &self.packed_float)
-            + ::courier_wire::field::double::encoded_len_packed(86, &self.packed_double)
-            + ::courier_wire::field::bool::encoded_len_packed(87, &self.packed_bool)
-            + ::courier_wire::field::enumeration::encoded_len_packed(88, &self.packed_nested_enum)
-            + ::courier_wire::field::int32::encoded_len_repeated(89, &self.unpacked_int32)
-            + ::courier_wire::field::int64::encoded_len_repeated(90, &self.unpacked_int64)
-            + ::courier_wire::field::uint32::encoded_len_repeated(91, &self.unpacked_uint32)
-            + ::courier_wire::field::uint64::encoded_len_repeated(92, &self.unpacked_uint64)
-            + ::courier_wire::field::sint32::encoded_len_repeated(93, &self.unpacked_sint32)
-            + ::courier_wire::field::sint64::encoded_len_repeated(94, &self.unpacked_sint64)
-            + 6 * self.unpacked_fixed32.len()
-            + 10 * self.unpacked_fixed64.len()
-            + 6 * self.unpacked_sfixed32.len()
-            + 10 * self.unpacked_sfixed64.len()
-            + 6 * self.unpacked_float.len()
-            + 10 * self.unpacked_double.len()
-            + 3 * self.unpacked_bool.len()
-            + ::courier_wire::field::enumeration::encoded_len_repeated(102, &self.unpacked_nested_enum)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(103, &self.map_int32_nested_message)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Bool, _>(104, &self.map_int32_bool)
-            + ::courier_wire::field::group::encoded_len_optional(201, &self.data)
-            + ::courier_wire::field::group::encoded_len_optional(204, &self.multiwordgroupfield)
-            + ::courier_wire::field::int32::encoded_len_optional(241, &self.default_int32)
-            + ::courier_wire::field::int64::encoded_len_optional(242, &self.default_int64)
-            + ::courier_wire::field::uint32::encoded_len_optional(243, &self.default_uint32)
-            + ::courier_wire::field::uint64::encoded_len_optional(244, &self.default_uint64)
-            + ::courier_wire::field::sint32::encoded_len_optional(245, &self.default_sint32)
-            + ::courier_wire::field::sint64::encoded_len_optional(246, &self.default_sint64)
-            + (if self.default_fixed32.is_some() { 6 } else { 0 })
-            + (if self.default_fixed64.is_some() { 10 } else { 0 })
-            + (if self.default_sfixed32.is_some() { 6 } else { 0 })
-            + (if self.default_sfixed64.is_some() { 10 } else { 0 })
-            + (if self.default_float.is_some() { 6 } else { 0 })
-            + (if self.default_double.is_some() { 10 } else { 0 })
-            + (if self.default_bool.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_optional(254, &self.default_string)
-            + ::courier_wire::field::bytes::encoded_len_optional(255, &self.default_bytes)
-            + ::courier_wire::field::int32::encoded_len_optional(401, &self.fieldname1)
-            + ::courier_wire::field::int32::encoded_len_optional(402, &self.field_name2)
-            + ::courier_wire::field::int32::encoded_len_optional(403, &self.field_name3)
-            + ::courier_wire::field::int32::encoded_len_optional(404, &self.field_name4)
-            + ::courier_wire::field::int32::encoded_len_optional(405, &self.field0name5)
-            + ::courier_wire::field::int32::encoded_len_optional(406, &self.field_0_name6)
-            + ::courier_wire::field::int32::encoded_len_optional(407, &self.field_name7)
-            + ::courier_wire::field::int32::encoded_len_optional(408, &self.field_name8)
-            + ::courier_wire::field::int32::encoded_len_optional(409, &self.field_name9)
-            + ::courier_wire::field::int32::encoded_len_optional(410, &self.field_name10)
-            + ::courier_wire::field::int32::encoded_len_optional(411, &self.field_name11)
-            + ::courier_wire::field::int32::encoded_len_optional(412, &self.field_name12)
-            + ::courier_wire::field::int32::encoded_len_optional(413, &self.field_name13)
-            + ::courier_wire::field::int32::encoded_len_optional(414, &self.field_name14)
-            + ::courier_wire::field::int32::encoded_len_optional(415, &self.field_name15)
-            + ::courier_wire::field::int32::encoded_len_optional(416, &self.field_name16)
-            + ::courier_wire::field::int32::encoded_len_optional(417, &self.field_name17)
-            + ::courier_wire::field::int32::encoded_len_optional(418, &self.field_name18)
-            + ::courier_wire::field::message::encoded_len_optional(500, &self.message_set_correct)
-            + match &self.oneof_field {
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
-                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.optional_int32 { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 { len += ::courier_wire::field::int64::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 { len += ::courier_wire::field::uint32::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 { len += ::courier_wire::field::uint64::encoded_len(4, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 { len += ::courier_wire::field::sint32::encoded_len(5, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 { len += ::courier_wire::field::sint64::encoded_len(6, v); }
+        if self.optional_fixed32.is_some() { len += 5; }
+        if self.optional_fixed64.is_some() { len += 9; }
+        if self.optional_sfixed32.is_some() { len += 5; }
+        if self.optional_sfixed64.is_some() { len += 9; }
+        if self.optional_float.is_some() { len += 5; }
+        if self.optional_double.is_some() { len += 9; }
+        if self.optional_bool.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.optional_string { len += ::courier_wire::field::string::encoded_len(14, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes { len += ::courier_wire::field::bytes::encoded_len(15, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message { len += ::courier_wire::field::message::encoded_len(18, &**v); }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message { len += ::courier_wire::field::message::encoded_len(19, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum { len += ::courier_wire::field::enumeration::encoded_len(21, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum { len += ::courier_wire::field::enumeration::encoded_len(22, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece { len += ::courier_wire::field::string::encoded_len(24, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_cord { len += ::courier_wire::field::string::encoded_len(25, v); }
+        if let ::core::option::Option::Some(v) = &self.recursive_message { len += ::courier_wire::field::message::encoded_len(27, &**v); }
+        len += ::courier_wire::field::int32::encoded_len_repeated(31, &self.repeated_int32);
+        len += ::courier_wire::field::int64::encoded_len_repeated(32, &self.repeated_int64);
+        len += ::courier_wire::field::uint32::encoded_len_repeated(33, &self.repeated_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_repeated(34, &self.repeated_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_repeated(35, &self.repeated_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_repeated(36, &self.repeated_sint64);
+        len += 6 * self.repeated_fixed32.len();
+        len += 10 * self.repeated_fixed64.len();
+        len += 6 * self.repeated_sfixed32.len();
+        len += 10 * self.repeated_sfixed64.len();
+        len += 6 * self.repeated_float.len();
+        len += 10 * self.repeated_double.len();
+        len += 3 * self.repeated_bool.len();
+        len += ::courier_wire::field::string::encoded_len_repeated(44, &self.repeated_string);
+        len += ::courier_wire::field::bytes::encoded_len_repeated(45, &self.repeated_bytes);
+        len += ::courier_wire::field::message::encoded_len_repeated(48, &self.repeated_nested_message);
+        len += ::courier_wire::field::message::encoded_len_repeated(49, &self.repeated_foreign_message);
+        len += ::courier_wire::field::enumeration::encoded_len_repeated(51, &self.repeated_nested_enum);
+        len += ::courier_wire::field::enumeration::encoded_len_repeated(52, &self.repeated_foreign_enum);
+        len += ::courier_wire::field::string::encoded_len_repeated(54, &self.repeated_string_piece);
+        len += ::courier_wire::field::string::encoded_len_repeated(55, &self.repeated_cord);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(56, &self.map_int32_int32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(57, &self.map_int64_int64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(58, &self.map_uint32_uint32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(59, &self.map_uint64_uint64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(60, &self.map_sint32_sint32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(61, &self.map_sint64_sint64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(62, &self.map_fixed32_fixed32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(63, &self.map_fixed64_fixed64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(64, &self.map_sfixed32_sfixed32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(65, &self.map_sfixed64_sfixed64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(66, &self.map_int32_float);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(67, &self.map_int32_double);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(68, &self.map_bool_bool);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(69, &self.map_string_string);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(70, &self.map_string_bytes);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(71, &self.map_string_nested_message);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageProto2>, _>(72, &self.map_string_foreign_message);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(73, &self.map_string_nested_enum);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(74, &self.map_string_foreign_enum);
+        len += ::courier_wire::field::int32::encoded_len_packed(75, &self.packed_int32);
+        len += ::courier_wire::field::int64::encoded_len_packed(76, &self.packed_int64);
+        len += ::courier_wire::field::uint32::encoded_len_packed(77, &self.packed_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_packed(78, &self.packed_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_packed(79, &self.packed_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_packed(80, &self.packed_sint64);
+        len += ::courier_wire::field::fixed32::encoded_len_packed(81, &self.packed_fixed32);
+        len += ::courier_wire::field::fixed64::encoded_len_packed(82, &self.packed_fixed64);
+        len += ::courier_wire::field::sfixed32::encoded_len_packed(83, &self.packed_sfixed32);
+        len += ::courier_wire::field::sfixed64::encoded_len_packed(84, &self.packed_sfixed64);
+        len += ::courier_wire::field::float::encoded_len_packed(85, &self.packed_float);
+        len += ::courier_wire::field::double::encoded_len_packed(86, &self.packed_double);
+        len += ::courier_wire::field::bool::encoded_len_packed(87, &self.packed_bool);
+        len += ::courier_wire::field::enumeration::encoded_len_packed(88, &self.packed_nested_enum);
+        len += ::courier_wire::field::int32::encoded_len_repeated(89, &self.unpacked_int32);
+        len += ::courier_wire::field::int64::encoded_len_repeated(90, &self.unpacked_int64);
+        len += ::courier_wire::field::uint32::encoded_len_repeated(91, &self.unpacked_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_repeated(92, &self.unpacked_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_repeated(93, &self.unpacked_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_repeated(94, &self.unpacked_sint64);
+        len += 6 * self.unpacked_fixed32.len();
+        len += 10 * self.unpacked_fixed64.len();
+        len += 6 * self.unpacked_sfixed32.len();
+        len += 10 * self.unpacked_sfixed64.len();
+        len += 6 * self.unpacked_float.len();
+        len += 10 * self.unpacked_double.len();
+        len += 3 * self.unpacked_bool.len();
+        len += ::courier_wire::field::enumeration::encoded_len_repeated(102, &self.unpacked_nested_enum);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(103, &self.map_int32_nested_message);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Bool, _>(104, &self.map_int32_bool);
+        if let ::core::option::Option::Some(v) = &self.data { len += ::courier_wire::field::group::encoded_len(201, v); }
+        if let ::core::option::Option::Some(v) = &self.multiwordgroupfield { len += ::courier_wire::field::group::encoded_len(204, v); }
+        if let ::core::option::Option::Some(v) = &self.default_int32 { len += ::courier_wire::field::int32::encoded_len(241, v); }
+        if let ::core::option::Option::Some(v) = &self.default_int64 { len += ::courier_wire::field::int64::encoded_len(242, v); }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 { len += ::courier_wire::field::uint32::encoded_len(243, v); }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 { len += ::courier_wire::field::uint64::encoded_len(244, v); }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 { len += ::courier_wire::field::sint32::encoded_len(245, v); }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 { len += ::courier_wire::field::sint64::encoded_len(246, v); }
+        if self.default_fixed32.is_some() { len += 6; }
+        if self.default_fixed64.is_some() { len += 10; }
+        if self.default_sfixed32.is_some() { len += 6; }
+        if self.default_sfixed64.is_some() { len += 10; }
+        if self.default_float.is_some() { len += 6; }
+        if self.default_double.is_some() { len += 10; }
+        if self.default_bool.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.default_string { len += ::courier_wire::field::string::encoded_len(254, v); }
+        if let ::core::option::Option::Some(v) = &self.default_bytes { len += ::courier_wire::field::bytes::encoded_len(255, v); }
+        if let ::core::option::Option::Some(v) = &self.fieldname1 { len += ::courier_wire::field::int32::encoded_len(401, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name2 { len += ::courier_wire::field::int32::encoded_len(402, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name3 { len += ::courier_wire::field::int32::encoded_len(403, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name4 { len += ::courier_wire::field::int32::encoded_len(404, v); }
+        if let ::core::option::Option::Some(v) = &self.field0name5 { len += ::courier_wire::field::int32::encoded_len(405, v); }
+        if let ::core::option::Option::Some(v) = &self.field_0_name6 { len += ::courier_wire::field::int32::encoded_len(406, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name7 { len += ::courier_wire::field::int32::encoded_len(407, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name8 { len += ::courier_wire::field::int32::encoded_len(408, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name9 { len += ::courier_wire::field::int32::encoded_len(409, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name10 { len += ::courier_wire::field::int32::encoded_len(410, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name11 { len += ::courier_wire::field::int32::encoded_len(411, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name12 { len += ::courier_wire::field::int32::encoded_len(412, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name13 { len += ::courier_wire::field::int32::encoded_len(413, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name14 { len += ::courier_wire::field::int32::encoded_len(414, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name15 { len += ::courier_wire::field::int32::encoded_len(415, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name16 { len += ::courier_wire::field::int32::encoded_len(416, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name17 { len += ::courier_wire::field::int32::encoded_len(417, v); }
+        if let ::core::option::Option::Some(v) = &self.field_name18 { len += ::courier_wire::field::int32::encoded_len(418, v); }
+        if let ::core::option::Option::Some(v) = &self.message_set_correct { len += ::courier_wire::field::message::encoded_len(500, v); }
+        match &self.oneof_field {
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v)) => len += ::courier_wire::field::uint32::encoded_len(111, v),
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) => len += ::courier_wire::field::message::encoded_len(112, &**v),
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v)) => len += ::courier_wire::field::string::encoded_len(113, v),
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v)) => len += ::courier_wire::field::bytes::encoded_len(114, v),
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v)) => len += ::courier_wire::field::bool::encoded_len(115, v),
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v)) => len += ::courier_wire::field::uint64::encoded_len(116, v),
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v)) => len += ::courier_wire::field::float::encoded_len(117, v),
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v)) => len += ::courier_wire::field::double::encoded_len(118, v),
+            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v)) => len += ::courier_wire::field::enumeration::encoded_len(119, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1598,9 +1599,10 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
-                + ::courier_wire::field::message::encoded_len_boxed(2, &self.corecursive)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.a { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.corecursive { len += ::courier_wire::field::message::encoded_len(2, &**v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1657,9 +1659,10 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
-                + ::courier_wire::field::uint32::encoded_len_optional(203, &self.group_uint32)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.group_int32 { len += ::courier_wire::field::int32::encoded_len(202, v); }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 { len += ::courier_wire::field::uint32::encoded_len(203, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1721,9 +1724,10 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(205, &self.group_int32)
-                + ::courier_wire::field::uint32::encoded_len_optional(206, &self.group_uint32)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.group_int32 { len += ::courier_wire::field::int32::encoded_len(205, v); }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 { len += ::courier_wire::field::uint32::encoded_len(206, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1827,8 +1831,9 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::string::encoded_len_optional(25, &self.str)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.str { len += ::courier_wire::field::string::encoded_len(25, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1885,8 +1890,9 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(9, &self.i)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.i { len += ::courier_wire::field::int32::encoded_len(9, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1944,12 +1950,13 @@ pub mod test_all_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            (match &self.oneof_field {
-                    ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => ::courier_wire::field::int32::encoded_len(1, v),
-                    ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => ::courier_wire::field::int32::encoded_len(2, v),
-                    ::core::option::Option::None => 0,
-                })
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            match &self.oneof_field {
+                ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => len += ::courier_wire::field::int32::encoded_len(1, v),
+                ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => len += ::courier_wire::field::int32::encoded_len(2, v),
+                ::core::option::Option::None => {}
+            }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -2053,8 +2060,9 @@ impl ::courier_wire::Message for ForeignMessageProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.c { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2108,9 +2116,10 @@ impl ::courier_wire::Message for GroupField {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(122, &self.group_int32)
-            + ::courier_wire::field::uint32::encoded_len_optional(123, &self.group_uint32)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.group_int32 { len += ::courier_wire::field::int32::encoded_len(122, v); }
+        if let ::core::option::Option::Some(v) = &self.group_uint32 { len += ::courier_wire::field::uint32::encoded_len(123, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2184,13 +2193,14 @@ impl ::courier_wire::Message for UnknownToTestAllTypes {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1001, &self.optional_int32)
-            + ::courier_wire::field::string::encoded_len_optional(1002, &self.optional_string)
-            + ::courier_wire::field::message::encoded_len_optional(1003, &self.nested_message)
-            + ::courier_wire::field::group::encoded_len_optional(1004, &self.optionalgroup)
-            + (if self.optional_bool.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_repeated(1011, &self.repeated_int32)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.optional_int32 { len += ::courier_wire::field::int32::encoded_len(1001, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_string { len += ::courier_wire::field::string::encoded_len(1002, v); }
+        if let ::core::option::Option::Some(v) = &self.nested_message { len += ::courier_wire::field::message::encoded_len(1003, v); }
+        if let ::core::option::Option::Some(v) = &self.optionalgroup { len += ::courier_wire::field::group::encoded_len(1004, v); }
+        if self.optional_bool.is_some() { len += 3; }
+        len += ::courier_wire::field::int32::encoded_len_repeated(1011, &self.repeated_int32);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2268,8 +2278,9 @@ pub mod unknown_to_test_all_types {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.a { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -2450,8 +2461,9 @@ impl ::courier_wire::Message for OneStringProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.data)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.data { len += ::courier_wire::field::string::encoded_len(1, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2508,10 +2520,11 @@ impl ::courier_wire::Message for ProtoWithKeywords {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.inline)
-            + ::courier_wire::field::string::encoded_len_optional(2, &self.concept)
-            + ::courier_wire::field::string::encoded_len_repeated(3, &self.requires)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.inline { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.concept { len += ::courier_wire::field::string::encoded_len(2, v); }
+        len += ::courier_wire::field::string::encoded_len_repeated(3, &self.requires);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2691,46 +2704,47 @@ impl ::courier_wire::Message for TestAllRequiredTypesProto2 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.required_int32)
-            + ::courier_wire::field::int64::encoded_len_optional(2, &self.required_int64)
-            + ::courier_wire::field::uint32::encoded_len_optional(3, &self.required_uint32)
-            + ::courier_wire::field::uint64::encoded_len_optional(4, &self.required_uint64)
-            + ::courier_wire::field::sint32::encoded_len_optional(5, &self.required_sint32)
-            + ::courier_wire::field::sint64::encoded_len_optional(6, &self.required_sint64)
-            + (if self.required_fixed32.is_some() { 5 } else { 0 })
-            + (if self.required_fixed64.is_some() { 9 } else { 0 })
-            + (if self.required_sfixed32.is_some() { 5 } else { 0 })
-            + (if self.required_sfixed64.is_some() { 9 } else { 0 })
-            + (if self.required_float.is_some() { 5 } else { 0 })
-            + (if self.required_double.is_some() { 9 } else { 0 })
-            + (if self.required_bool.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_optional(14, &self.required_string)
-            + ::courier_wire::field::bytes::encoded_len_optional(15, &self.required_bytes)
-            + ::courier_wire::field::message::encoded_len_boxed(18, &self.required_nested_message)
-            + ::courier_wire::field::message::encoded_len_optional(19, &self.required_foreign_message)
-            + ::courier_wire::field::enumeration::encoded_len_optional(21, &self.required_nested_enum)
-            + ::courier_wire::field::enumeration::encoded_len_optional(22, &self.required_foreign_enum)
-            + ::courier_wire::field::string::encoded_len_optional(24, &self.required_string_piece)
-            + ::courier_wire::field::string::encoded_len_optional(25, &self.required_cord)
-            + ::courier_wire::field::message::encoded_len_boxed(27, &self.recursive_message)
-            + ::courier_wire::field::message::encoded_len_boxed(28, &self.optional_recursive_message)
-            + ::courier_wire::field::group::encoded_len_optional(201, &self.data)
-            + ::courier_wire::field::int32::encoded_len_optional(241, &self.default_int32)
-            + ::courier_wire::field::int64::encoded_len_optional(242, &self.default_int64)
-            + ::courier_wire::field::uint32::encoded_len_optional(243, &self.default_uint32)
-            + ::courier_wire::field::uint64::encoded_len_optional(244, &self.default_uint64)
-            + ::courier_wire::field::sint32::encoded_len_optional(245, &self.default_sint32)
-            + ::courier_wire::field::sint64::encoded_len_optional(246, &self.default_sint64)
-            + (if self.default_fixed32.is_some() { 6 } else { 0 })
-            + (if self.default_fixed64.is_some() { 10 } else { 0 })
-            + (if self.default_sfixed32.is_some() { 6 } else { 0 })
-            + (if self.default_sfixed64.is_some() { 10 } else { 0 })
-            + (if self.default_float.is_some() { 6 } else { 0 })
-            + (if self.default_double.is_some() { 10 } else { 0 })
-            + (if self.default_bool.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_optional(254, &self.default_string)
-            + ::courier_wire::field::bytes::encoded_len_optional(255, &self.default_bytes)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.required_int32 { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.required_int64 { len += ::courier_wire::field::int64::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.required_uint32 { len += ::courier_wire::field::uint32::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.required_uint64 { len += ::courier_wire::field::uint64::encoded_len(4, v); }
+        if let ::core::option::Option::Some(v) = &self.required_sint32 { len += ::courier_wire::field::sint32::encoded_len(5, v); }
+        if let ::core::option::Option::Some(v) = &self.required_sint64 { len += ::courier_wire::field::sint64::encoded_len(6, v); }
+        if self.required_fixed32.is_some() { len += 5; }
+        if self.required_fixed64.is_some() { len += 9; }
+        if self.required_sfixed32.is_some() { len += 5; }
+        if self.required_sfixed64.is_some() { len += 9; }
+        if self.required_float.is_some() { len += 5; }
+        if self.required_double.is_some() { len += 9; }
+        if self.required_bool.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.required_string { len += ::courier_wire::field::string::encoded_len(14, v); }
+        if let ::core::option::Option::Some(v) = &self.required_bytes { len += ::courier_wire::field::bytes::encoded_len(15, v); }
+        if let ::core::option::Option::Some(v) = &self.required_nested_message { len += ::courier_wire::field::message::encoded_len(18, &**v); }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_message { len += ::courier_wire::field::message::encoded_len(19, v); }
+        if let ::core::option::Option::Some(v) = &self.required_nested_enum { len += ::courier_wire::field::enumeration::encoded_len(21, v); }
+        if let ::core::option::Option::Some(v) = &self.required_foreign_enum { len += ::courier_wire::field::enumeration::encoded_len(22, v); }
+        if let ::core::option::Option::Some(v) = &self.required_string_piece { len += ::courier_wire::field::string::encoded_len(24, v); }
+        if let ::core::option::Option::Some(v) = &self.required_cord { len += ::courier_wire::field::string::encoded_len(25, v); }
+        if let ::core::option::Option::Some(v) = &self.recursive_message { len += ::courier_wire::field::message::encoded_len(27, &**v); }
+        if let ::core::option::Option::Some(v) = &self.optional_recursive_message { len += ::courier_wire::field::message::encoded_len(28, &**v); }
+        if let ::core::option::Option::Some(v) = &self.data { len += ::courier_wire::field::group::encoded_len(201, v); }
+        if let ::core::option::Option::Some(v) = &self.default_int32 { len += ::courier_wire::field::int32::encoded_len(241, v); }
+        if let ::core::option::Option::Some(v) = &self.default_int64 { len += ::courier_wire::field::int64::encoded_len(242, v); }
+        if let ::core::option::Option::Some(v) = &self.default_uint32 { len += ::courier_wire::field::uint32::encoded_len(243, v); }
+        if let ::core::option::Option::Some(v) = &self.default_uint64 { len += ::courier_wire::field::uint64::encoded_len(244, v); }
+        if let ::core::option::Option::Some(v) = &self.default_sint32 { len += ::courier_wire::field::sint32::encoded_len(245, v); }
+        if let ::core::option::Option::Some(v) = &self.default_sint64 { len += ::courier_wire::field::sint64::encoded_len(246, v); }
+        if self.default_fixed32.is_some() { len += 6; }
+        if self.default_fixed64.is_some() { len += 10; }
+        if self.default_sfixed32.is_some() { len += 6; }
+        if self.default_sfixed64.is_some() { len += 10; }
+        if self.default_float.is_some() { len += 6; }
+        if self.default_double.is_some() { len += 10; }
+        if self.default_bool.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.default_string { len += ::courier_wire::field::string::encoded_len(254, v); }
+        if let ::core::option::Option::Some(v) = &self.default_bytes { len += ::courier_wire::field::bytes::encoded_len(255, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -3170,10 +3184,11 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
-                + ::courier_wire::field::message::encoded_len_boxed(2, &self.corecursive)
-                + ::courier_wire::field::message::encoded_len_boxed(3, &self.optional_corecursive)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.a { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.corecursive { len += ::courier_wire::field::message::encoded_len(2, &**v); }
+            if let ::core::option::Option::Some(v) = &self.optional_corecursive { len += ::courier_wire::field::message::encoded_len(3, &**v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3233,9 +3248,10 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
-                + ::courier_wire::field::uint32::encoded_len_optional(203, &self.group_uint32)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.group_int32 { len += ::courier_wire::field::int32::encoded_len(202, v); }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 { len += ::courier_wire::field::uint32::encoded_len(203, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3339,8 +3355,9 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::string::encoded_len_optional(25, &self.str)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.str { len += ::courier_wire::field::string::encoded_len(25, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3397,8 +3414,9 @@ pub mod test_all_required_types_proto2 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(9, &self.i)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.i { len += ::courier_wire::field::int32::encoded_len(9, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3460,15 +3478,16 @@ impl ::courier_wire::Message for TestLargeOneof {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (match &self.large_oneof {
-                ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => ::courier_wire::field::message::encoded_len(1, v),
-                ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => ::courier_wire::field::message::encoded_len(2, v),
-                ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => ::courier_wire::field::message::encoded_len(3, v),
-                ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => ::courier_wire::field::message::encoded_len(4, v),
-                ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => ::courier_wire::field::message::encoded_len(5, v),
-                ::core::option::Option::None => 0,
-            })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        match &self.large_oneof {
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => len += ::courier_wire::field::message::encoded_len(1, v),
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => len += ::courier_wire::field::message::encoded_len(2, v),
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => len += ::courier_wire::field::message::encoded_len(3, v),
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => len += ::courier_wire::field::message::encoded_len(4, v),
+            ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => len += ::courier_wire::field::message::encoded_len(5, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

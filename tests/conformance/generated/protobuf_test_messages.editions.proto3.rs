@@ -536,161 +536,162 @@ impl ::courier_wire::Message for TestAllTypesProto3 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.optional_int32)
-            + ::courier_wire::field::int64::encoded_len_implicit(2, &self.optional_int64)
-            + ::courier_wire::field::uint32::encoded_len_implicit(3, &self.optional_uint32)
-            + ::courier_wire::field::uint64::encoded_len_implicit(4, &self.optional_uint64)
-            + ::courier_wire::field::sint32::encoded_len_implicit(5, &self.optional_sint32)
-            + ::courier_wire::field::sint64::encoded_len_implicit(6, &self.optional_sint64)
-            + (if self.optional_fixed32 != 0 { 5 } else { 0 })
-            + (if self.optional_fixed64 != 0 { 9 } else { 0 })
-            + (if self.optional_sfixed32 != 0 { 5 } else { 0 })
-            + (if self.optional_sfixed64 != 0 { 9 } else { 0 })
-            + (if self.optional_float.to_bits() != 0 { 5 } else { 0 })
-            + (if self.optional_double.to_bits() != 0 { 9 } else { 0 })
-            + (if self.optional_bool { 2 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_implicit(14, &self.optional_string)
-            + ::courier_wire::field::bytes::encoded_len_implicit(15, &self.optional_bytes)
-            + ::courier_wire::field::message::encoded_len_boxed(18, &self.optional_nested_message)
-            + ::courier_wire::field::message::encoded_len_optional(19, &self.optional_foreign_message)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(21, &self.optional_nested_enum)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(22, &self.optional_foreign_enum)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(23, &self.optional_aliased_enum)
-            + ::courier_wire::field::string::encoded_len_implicit(24, &self.optional_string_piece)
-            + ::courier_wire::field::string::encoded_len_implicit(25, &self.optional_cord)
-            + ::courier_wire::field::message::encoded_len_boxed(27, &self.recursive_message)
-            + ::courier_wire::field::int32::encoded_len_packed(31, &self.repeated_int32)
-            + ::courier_wire::field::int64::encoded_len_packed(32, &self.repeated_int64)
-            + ::courier_wire::field::uint32::encoded_len_packed(33, &self.repeated_uint32)
-            + ::courier_wire::field::uint64::encoded_len_packed(34, &self.repeated_uint64)
-            + ::courier_wire::field::sint32::encoded_len_packed(35, &self.repeated_sint32)
-            + ::courier_wire::field::sint64::encoded_len_packed(36, &self.repeated_sint64)
-            + ::courier_wire::field::fixed32::encoded_len_packed(37, &self.repeated_fixed32)
-            + ::courier_wire::field::fixed64::encoded_len_packed(38, &self.repeated_fixed64)
-            + ::courier_wire::field::sfixed32::encoded_len_packed(39, &self.repeated_sfixed32)
-            + ::courier_wire::field::sfixed64::encoded_len_packed(40, &self.repeated_sfixed64)
-            + ::courier_wire::field::float::encoded_len_packed(41, &self.repeated_float)
-            + ::courier_wire::field::double::encoded_len_packed(42, &self.repeated_double)
-            + ::courier_wire::field::bool::encoded_len_packed(43, &self.repeated_bool)
-            + ::courier_wire::field::string::encoded_len_repeated(44, &self.repeated_string)
-            + ::courier_wire::field::bytes::encoded_len_repeated(45, &self.repeated_bytes)
-            + ::courier_wire::field::message::encoded_len_repeated(48, &self.repeated_nested_message)
-            + ::courier_wire::field::message::encoded_len_repeated(49, &self.repeated_foreign_message)
-            + ::courier_wire::field::enumeration::encoded_len_packed(51, &self.repeated_nested_enum)
-            + ::courier_wire::field::enumeration::encoded_len_packed(52, &self.repeated_foreign_enum)
-            + ::courier_wire::field::string::encoded_len_repeated(54, &self.repeated_string_piece)
-            + ::courier_wire::field::string::encoded_len_repeated(55, &self.repeated_cord)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(56, &self.map_int32_int32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(57, &self.map_int64_int64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(58, &self.map_uint32_uint32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(59, &self.map_uint64_uint64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(60, &self.map_sint32_sint32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(61, &self.map_sint64_sint64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(62, &self.map_fixed32_fixed32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(63, &self.map_fixed64_fixed64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(64, &self.map_sfixed32_sfixed32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(65, &self.map_sfixed64_sfixed64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(66, &self.map_int32_float)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(67, &self.map_int32_double)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(68, &self.map_bool_bool)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(69, &self.map_string_string)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(70, &self.map_string_bytes)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>, _>(71, &self.map_string_nested_message)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessage>, _>(72, &self.map_string_foreign_message)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(73, &self.map_string_nested_enum)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(74, &self.map_string_foreign_enum)
-            + ::courier_wire::field::int32::encoded_len_packed(75, &self.packed_int32)
-            + ::courier_wire::field::int64::encoded_len_packed(76, &self.packed_int64)
-            + ::courier_wire::field::uint32::encoded_len_packed(77, &self.packed_uint32)
-            + ::courier_wire::field::uint64::encoded_len_packed(78, &self.packed_uint64)
-            + ::courier_wire::field::sint32::encoded_len_packed(79, &self.packed_sint32)
-            + ::courier_wire::field::sint64::encoded_len_packed(80, &self.packed_sint64)
-            + ::courier_wire::field::fixed32::encoded_len_packed(81, &self.packed_fixed32)
-            + ::courier_wire::field::fixed64::encoded_len_packed(82, &self.packed_fixed64)
-            + ::courier_wire::field::sfixed32::encoded_len_packed(83, &self.packed_sfixed32)
-            + ::courier_wire::field::sfixed64::encoded_len_packed(84, &self.packed_sfixed64)
-            + ::courier_wire::field::float::encoded_len_packed(85, &self.packed_float)
-            + ::courier_wire::field::double::encoded_len_packed(86, &self.packed_double)
-            + ::courier_wire::field::bool::encoded_len_packed(87, &self.packed_bool)
-            + ::courier_wire::field::enumeration::encoded_len_packed(88, &self.packed_nested_enum)
-            + ::courier_wire::field::int32::encoded_len_repeated(89, &self.unpacked_int32)
-            + ::courier_wire::field::int64::encoded_len_repeated(90, &self.unpacked_int64)
-            + ::courier_wire::field::uint32::encoded_len_repeated(91, &self.unpacked_uint32)
-            + ::courier_wire::field::uint64::encoded_len_repeated(92, &self.unpacked_uint64)
-            + ::courier_wire::field::sint32::encoded_len_repeated(93, &self.unpacked_sint32)
-            + ::courier_wire::field::sint64::encoded_len_repeated(94, &self.unpacked_sint64)
-            + 6 * self.unpacked_fixed32.len()
-            + 10 * self.unpacked_fixed64.len()
-            + 6 * self.unpacked_sfixed32.len()
-            + 10 * self.unpacked_sfixed64.len()
-            + 6 * self.unpacked_float.len()
-            + 10 * self.unpacked_double.len()
-            + 3 * self.unpacked_bool.len()
-            + ::courier_wire::field::enumeration::encoded_len_repeated(102, &self.unpacked_nested_enum)
-            + ::courier_wire::field::message::encoded_len_optional(201, &self.optional_bool_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(202, &self.optional_int32_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(203, &self.optional_int64_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(204, &self.optional_uint32_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(205, &self.optional_uint64_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(206, &self.optional_float_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(207, &self.optional_double_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(208, &self.optional_string_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(209, &self.optional_bytes_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(211, &self.repeated_bool_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(212, &self.repeated_int32_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(213, &self.repeated_int64_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(214, &self.repeated_uint32_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(215, &self.repeated_uint64_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(216, &self.repeated_float_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(217, &self.repeated_double_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(218, &self.repeated_string_wrapper)
-            + ::courier_wire::field::message::encoded_len_repeated(219, &self.repeated_bytes_wrapper)
-            + ::courier_wire::field::message::encoded_len_optional(301, &self.optional_duration)
-            + ::courier_wire::field::message::encoded_len_optional(302, &self.optional_timestamp)
-            + ::courier_wire::field::message::encoded_len_optional(303, &self.optional_field_mask)
-            + ::courier_wire::field::message::encoded_len_optional(304, &self.optional_struct)
-            + ::courier_wire::field::message::encoded_len_optional(305, &self.optional_any)
-            + ::courier_wire::field::message::encoded_len_optional(306, &self.optional_value)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(307, &self.optional_null_value)
-            + ::courier_wire::field::message::encoded_len_repeated(311, &self.repeated_duration)
-            + ::courier_wire::field::message::encoded_len_repeated(312, &self.repeated_timestamp)
-            + ::courier_wire::field::message::encoded_len_repeated(313, &self.repeated_fieldmask)
-            + ::courier_wire::field::message::encoded_len_repeated(315, &self.repeated_any)
-            + ::courier_wire::field::message::encoded_len_repeated(316, &self.repeated_value)
-            + ::courier_wire::field::message::encoded_len_repeated(317, &self.repeated_list_value)
-            + ::courier_wire::field::message::encoded_len_repeated(324, &self.repeated_struct)
-            + ::courier_wire::field::int32::encoded_len_implicit(401, &self.fieldname1)
-            + ::courier_wire::field::int32::encoded_len_implicit(402, &self.field_name2)
-            + ::courier_wire::field::int32::encoded_len_implicit(403, &self.field_name3)
-            + ::courier_wire::field::int32::encoded_len_implicit(404, &self.field_name4)
-            + ::courier_wire::field::int32::encoded_len_implicit(405, &self.field0name5)
-            + ::courier_wire::field::int32::encoded_len_implicit(406, &self.field_0_name6)
-            + ::courier_wire::field::int32::encoded_len_implicit(407, &self.field_name7)
-            + ::courier_wire::field::int32::encoded_len_implicit(408, &self.field_name8)
-            + ::courier_wire::field::int32::encoded_len_implicit(409, &self.field_name9)
-            + ::courier_wire::field::int32::encoded_len_implicit(410, &self.field_name10)
-            + ::courier_wire::field::int32::encoded_len_implicit(411, &self.field_name11)
-            + ::courier_wire::field::int32::encoded_len_implicit(412, &self.field_name12)
-            + ::courier_wire::field::int32::encoded_len_implicit(413, &self.field_name13)
-            + ::courier_wire::field::int32::encoded_len_implicit(414, &self.field_name14)
-            + ::courier_wire::field::int32::encoded_len_implicit(415, &self.field_name15)
-            + ::courier_wire::field::int32::encoded_len_implicit(416, &self.field_name16)
-            + ::courier_wire::field::int32::encoded_len_implicit(417, &self.field_name17)
-            + ::courier_wire::field::int32::encoded_len_implicit(418, &self.field_name18)
-            + match &self.oneof_field {
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
-                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v)) => ::courier_wire::field::enumeration::encoded_len(120, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.optional_int32 != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.optional_int32); }
+        if self.optional_int64 != 0 { len += ::courier_wire::field::int64::encoded_len(2, &self.optional_int64); }
+        if self.optional_uint32 != 0 { len += ::courier_wire::field::uint32::encoded_len(3, &self.optional_uint32); }
+        if self.optional_uint64 != 0 { len += ::courier_wire::field::uint64::encoded_len(4, &self.optional_uint64); }
+        if self.optional_sint32 != 0 { len += ::courier_wire::field::sint32::encoded_len(5, &self.optional_sint32); }
+        if self.optional_sint64 != 0 { len += ::courier_wire::field::sint64::encoded_len(6, &self.optional_sint64); }
+        if self.optional_fixed32 != 0 { len += 5; }
+        if self.optional_fixed64 != 0 { len += 9; }
+        if self.optional_sfixed32 != 0 { len += 5; }
+        if self.optional_sfixed64 != 0 { len += 9; }
+        if self.optional_float.to_bits() != 0 { len += 5; }
+        if self.optional_double.to_bits() != 0 { len += 9; }
+        if self.optional_bool { len += 2; }
+        if !self.optional_string.is_empty() { len += ::courier_wire::field::string::encoded_len(14, &self.optional_string); }
+        if !self.optional_bytes.is_empty() { len += ::courier_wire::field::bytes::encoded_len(15, &self.optional_bytes); }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message { len += ::courier_wire::field::message::encoded_len(18, &**v); }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message { len += ::courier_wire::field::message::encoded_len(19, v); }
+        if self.optional_nested_enum != 0 { len += ::courier_wire::field::enumeration::encoded_len(21, &self.optional_nested_enum); }
+        if self.optional_foreign_enum != 0 { len += ::courier_wire::field::enumeration::encoded_len(22, &self.optional_foreign_enum); }
+        if self.optional_aliased_enum != 0 { len += ::courier_wire::field::enumeration::encoded_len(23, &self.optional_aliased_enum); }
+        if !self.optional_string_piece.is_empty() { len += ::courier_wire::field::string::encoded_len(24, &self.optional_string_piece); }
+        if !self.optional_cord.is_empty() { len += ::courier_wire::field::string::encoded_len(25, &self.optional_cord); }
+        if let ::core::option::Option::Some(v) = &self.recursive_message { len += ::courier_wire::field::message::encoded_len(27, &**v); }
+        len += ::courier_wire::field::int32::encoded_len_packed(31, &self.repeated_int32);
+        len += ::courier_wire::field::int64::encoded_len_packed(32, &self.repeated_int64);
+        len += ::courier_wire::field::uint32::encoded_len_packed(33, &self.repeated_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_packed(34, &self.repeated_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_packed(35, &self.repeated_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_packed(36, &self.repeated_sint64);
+        len += ::courier_wire::field::fixed32::encoded_len_packed(37, &self.repeated_fixed32);
+        len += ::courier_wire::field::fixed64::encoded_len_packed(38, &self.repeated_fixed64);
+        len += ::courier_wire::field::sfixed32::encoded_len_packed(39, &self.repeated_sfixed32);
+        len += ::courier_wire::field::sfixed64::encoded_len_packed(40, &self.repeated_sfixed64);
+        len += ::courier_wire::field::float::encoded_len_packed(41, &self.repeated_float);
+        len += ::courier_wire::field::double::encoded_len_packed(42, &self.repeated_double);
+        len += ::courier_wire::field::bool::encoded_len_packed(43, &self.repeated_bool);
+        len += ::courier_wire::field::string::encoded_len_repeated(44, &self.repeated_string);
+        len += ::courier_wire::field::bytes::encoded_len_repeated(45, &self.repeated_bytes);
+        len += ::courier_wire::field::message::encoded_len_repeated(48, &self.repeated_nested_message);
+        len += ::courier_wire::field::message::encoded_len_repeated(49, &self.repeated_foreign_message);
+        len += ::courier_wire::field::enumeration::encoded_len_packed(51, &self.repeated_nested_enum);
+        len += ::courier_wire::field::enumeration::encoded_len_packed(52, &self.repeated_foreign_enum);
+        len += ::courier_wire::field::string::encoded_len_repeated(54, &self.repeated_string_piece);
+        len += ::courier_wire::field::string::encoded_len_repeated(55, &self.repeated_cord);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(56, &self.map_int32_int32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(57, &self.map_int64_int64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(58, &self.map_uint32_uint32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(59, &self.map_uint64_uint64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(60, &self.map_sint32_sint32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(61, &self.map_sint64_sint64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(62, &self.map_fixed32_fixed32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(63, &self.map_fixed64_fixed64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(64, &self.map_sfixed32_sfixed32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(65, &self.map_sfixed64_sfixed64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(66, &self.map_int32_float);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(67, &self.map_int32_double);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(68, &self.map_bool_bool);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(69, &self.map_string_string);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(70, &self.map_string_bytes);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>, _>(71, &self.map_string_nested_message);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessage>, _>(72, &self.map_string_foreign_message);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(73, &self.map_string_nested_enum);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(74, &self.map_string_foreign_enum);
+        len += ::courier_wire::field::int32::encoded_len_packed(75, &self.packed_int32);
+        len += ::courier_wire::field::int64::encoded_len_packed(76, &self.packed_int64);
+        len += ::courier_wire::field::uint32::encoded_len_packed(77, &self.packed_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_packed(78, &self.packed_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_packed(79, &self.packed_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_packed(80, &self.packed_sint64);
+        len += ::courier_wire::field::fixed32::encoded_len_packed(81, &self.packed_fixed32);
+        len += ::courier_wire::field::fixed64::encoded_len_packed(82, &self.packed_fixed64);
+        len += ::courier_wire::field::sfixed32::encoded_len_packed(83, &self.packed_sfixed32);
+        len += ::courier_wire::field::sfixed64::encoded_len_packed(84, &self.packed_sfixed64);
+        len += ::courier_wire::field::float::encoded_len_packed(85, &self.packed_float);
+        len += ::courier_wire::field::double::encoded_len_packed(86, &self.packed_double);
+        len += ::courier_wire::field::bool::encoded_len_packed(87, &self.packed_bool);
+        len += ::courier_wire::field::enumeration::encoded_len_packed(88, &self.packed_nested_enum);
+        len += ::courier_wire::field::int32::encoded_len_repeated(89, &self.unpacked_int32);
+        len += ::courier_wire::field::int64::encoded_len_repeated(90, &self.unpacked_int64);
+        len += ::courier_wire::field::uint32::encoded_len_repeated(91, &self.unpacked_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_repeated(92, &self.unpacked_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_repeated(93, &self.unpacked_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_repeated(94, &self.unpacked_sint64);
+        len += 6 * self.unpacked_fixed32.len();
+        len += 10 * self.unpacked_fixed64.len();
+        len += 6 * self.unpacked_sfixed32.len();
+        len += 10 * self.unpacked_sfixed64.len();
+        len += 6 * self.unpacked_float.len();
+        len += 10 * self.unpacked_double.len();
+        len += 3 * self.unpacked_bool.len();
+        len += ::courier_wire::field::enumeration::encoded_len_repeated(102, &self.unpacked_nested_enum);
+        if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper { len += ::courier_wire::field::message::encoded_len(201, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper { len += ::courier_wire::field::message::encoded_len(202, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper { len += ::courier_wire::field::message::encoded_len(203, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper { len += ::courier_wire::field::message::encoded_len(204, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper { len += ::courier_wire::field::message::encoded_len(205, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_float_wrapper { len += ::courier_wire::field::message::encoded_len(206, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_double_wrapper { len += ::courier_wire::field::message::encoded_len(207, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_string_wrapper { len += ::courier_wire::field::message::encoded_len(208, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper { len += ::courier_wire::field::message::encoded_len(209, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(211, &self.repeated_bool_wrapper);
+        len += ::courier_wire::field::message::encoded_len_repeated(212, &self.repeated_int32_wrapper);
+        len += ::courier_wire::field::message::encoded_len_repeated(213, &self.repeated_int64_wrapper);
+        len += ::courier_wire::field::message::encoded_len_repeated(214, &self.repeated_uint32_wrapper);
+        len += ::courier_wire::field::message::encoded_len_repeated(215, &self.repeated_uint64_wrapper);
+        len += ::courier_wire::field::message::encoded_len_repeated(216, &self.repeated_float_wrapper);
+        len += ::courier_wire::field::message::encoded_len_repeated(217, &self.repeated_double_wrapper);
+        len += ::courier_wire::field::message::encoded_len_repeated(218, &self.repeated_string_wrapper);
+        len += ::courier_wire::field::message::encoded_len_repeated(219, &self.repeated_bytes_wrapper);
+        if let ::core::option::Option::Some(v) = &self.optional_duration { len += ::courier_wire::field::message::encoded_len(301, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_timestamp { len += ::courier_wire::field::message::encoded_len(302, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_field_mask { len += ::courier_wire::field::message::encoded_len(303, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_struct { len += ::courier_wire::field::message::encoded_len(304, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_any { len += ::courier_wire::field::message::encoded_len(305, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_value { len += ::courier_wire::field::message::encoded_len(306, v); }
+        if self.optional_null_value != 0 { len += ::courier_wire::field::enumeration::encoded_len(307, &self.optional_null_value); }
+        len += ::courier_wire::field::message::encoded_len_repeated(311, &self.repeated_duration);
+        len += ::courier_wire::field::message::encoded_len_repeated(312, &self.repeated_timestamp);
+        len += ::courier_wire::field::message::encoded_len_repeated(313, &self.repeated_fieldmask);
+        len += ::courier_wire::field::message::encoded_len_repeated(315, &self.repeated_any);
+        len += ::courier_wire::field::message::encoded_len_repeated(316, &self.repeated_value);
+        len += ::courier_wire::field::message::encoded_len_repeated(317, &self.repeated_list_value);
+        len += ::courier_wire::field::message::encoded_len_repeated(324, &self.repeated_struct);
+        if self.fieldname1 != 0 { len += ::courier_wire::field::int32::encoded_len(401, &self.fieldname1); }
+        if self.field_name2 != 0 { len += ::courier_wire::field::int32::encoded_len(402, &self.field_name2); }
+        if self.field_name3 != 0 { len += ::courier_wire::field::int32::encoded_len(403, &self.field_name3); }
+        if self.field_name4 != 0 { len += ::courier_wire::field::int32::encoded_len(404, &self.field_name4); }
+        if self.field0name5 != 0 { len += ::courier_wire::field::int32::encoded_len(405, &self.field0name5); }
+        if self.field_0_name6 != 0 { len += ::courier_wire::field::int32::encoded_len(406, &self.field_0_name6); }
+        if self.field_name7 != 0 { len += ::courier_wire::field::int32::encoded_len(407, &self.field_name7); }
+        if self.field_name8 != 0 { len += ::courier_wire::field::int32::encoded_len(408, &self.field_name8); }
+        if self.field_name9 != 0 { len += ::courier_wire::field::int32::encoded_len(409, &self.field_name9); }
+        if self.field_name10 != 0 { len += ::courier_wire::field::int32::encoded_len(410, &self.field_name10); }
+        if self.field_name11 != 0 { len += ::courier_wire::field::int32::encoded_len(411, &self.field_name11); }
+        if self.field_name12 != 0 { len += ::courier_wire::field::int32::encoded_len(412, &self.field_name12); }
+        if self.field_name13 != 0 { len += ::courier_wire::field::int32::encoded_len(413, &self.field_name13); }
+        if self.field_name14 != 0 { len += ::courier_wire::field::int32::encoded_len(414, &self.field_name14); }
+        if self.field_name15 != 0 { len += ::courier_wire::field::int32::encoded_len(415, &self.field_name15); }
+        if self.field_name16 != 0 { len += ::courier_wire::field::int32::encoded_len(416, &self.field_name16); }
+        if self.field_name17 != 0 { len += ::courier_wire::field::int32::encoded_len(417, &self.field_name17); }
+        if self.field_name18 != 0 { len += ::courier_wire::field::int32::encoded_len(418, &self.field_name18); }
+        match &self.oneof_field {
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v)) => len += ::courier_wire::field::uint32::encoded_len(111, v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) => len += ::courier_wire::field::message::encoded_len(112, &**v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v)) => len += ::courier_wire::field::string::encoded_len(113, v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v)) => len += ::courier_wire::field::bytes::encoded_len(114, v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v)) => len += ::courier_wire::field::bool::encoded_len(115, v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v)) => len += ::courier_wire::field::uint64::encoded_len(116, v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v)) => len += ::courier_wire::field::float::encoded_len(117, v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v)) => len += ::courier_wire::field::double::encoded_len(118, v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v)) => len += ::courier_wire::field::enumeration::encoded_len(119, v),
+            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v)) => len += ::courier_wire::field::enumeration::encoded_len(120, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1418,9 +1419,10 @@ pub mod test_all_types_proto3 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_implicit(1, &self.a)
-                + ::courier_wire::field::message::encoded_len_boxed(2, &self.corecursive)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if self.a != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.a); }
+            if let ::core::option::Option::Some(v) = &self.corecursive { len += ::courier_wire::field::message::encoded_len(2, &**v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1493,8 +1495,9 @@ impl ::courier_wire::Message for ForeignMessage {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.c)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.c != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.c); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

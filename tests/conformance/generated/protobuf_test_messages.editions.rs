@@ -82,8 +82,9 @@ impl ::courier_wire::Message for ComplexMessage {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.d)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.d { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -428,111 +429,112 @@ impl ::courier_wire::Message for TestAllTypesEdition2023 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.optional_int32)
-            + ::courier_wire::field::int64::encoded_len_optional(2, &self.optional_int64)
-            + ::courier_wire::field::uint32::encoded_len_optional(3, &self.optional_uint32)
-            + ::courier_wire::field::uint64::encoded_len_optional(4, &self.optional_uint64)
-            + ::courier_wire::field::sint32::encoded_len_optional(5, &self.optional_sint32)
-            + ::courier_wire::field::sint64::encoded_len_optional(6, &self.optional_sint64)
-            + (if self.optional_fixed32.is_some() { 5 } else { 0 })
-            + (if self.optional_fixed64.is_some() { 9 } else { 0 })
-            + (if self.optional_sfixed32.is_some() { 5 } else { 0 })
-            + (if self.optional_sfixed64.is_some() { 9 } else { 0 })
-            + (if self.optional_float.is_some() { 5 } else { 0 })
-            + (if self.optional_double.is_some() { 9 } else { 0 })
-            + (if self.optional_bool.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_optional(14, &self.optional_string)
-            + ::courier_wire::field::bytes::encoded_len_optional(15, &self.optional_bytes)
-            + ::courier_wire::field::message::encoded_len_boxed(18, &self.optional_nested_message)
-            + ::courier_wire::field::message::encoded_len_optional(19, &self.optional_foreign_message)
-            + ::courier_wire::field::enumeration::encoded_len_optional(21, &self.optional_nested_enum)
-            + ::courier_wire::field::enumeration::encoded_len_optional(22, &self.optional_foreign_enum)
-            + ::courier_wire::field::string::encoded_len_optional(24, &self.optional_string_piece)
-            + ::courier_wire::field::string::encoded_len_optional(25, &self.optional_cord)
-            + ::courier_wire::field::message::encoded_len_boxed(27, &self.recursive_message)
-            + ::courier_wire::field::int32::encoded_len_packed(31, &self.repeated_int32)
-            + ::courier_wire::field::int64::encoded_len_packed(32, &self.repeated_int64)
-            + ::courier_wire::field::uint32::encoded_len_packed(33, &self.repeated_uint32)
-            + ::courier_wire::field::uint64::encoded_len_packed(34, &self.repeated_uint64)
-            + ::courier_wire::field::sint32::encoded_len_packed(35, &self.repeated_sint32)
-            + ::courier_wire::field::sint64::encoded_len_packed(36, &self.repeated_sint64)
-            + ::courier_wire::field::fixed32::encoded_len_packed(37, &self.repeated_fixed32)
-            + ::courier_wire::field::fixed64::encoded_len_packed(38, &self.repeated_fixed64)
-            + ::courier_wire::field::sfixed32::encoded_len_packed(39, &self.repeated_sfixed32)
-            + ::courier_wire::field::sfixed64::encoded_len_packed(40, &self.repeated_sfixed64)
-            + ::courier_wire::field::float::encoded_len_packed(41, &self.repeated_float)
-            + ::courier_wire::field::double::encoded_len_packed(42, &self.repeated_double)
-            + ::courier_wire::field::bool::encoded_len_packed(43, &self.repeated_bool)
-            + ::courier_wire::field::string::encoded_len_repeated(44, &self.repeated_string)
-            + ::courier_wire::field::bytes::encoded_len_repeated(45, &self.repeated_bytes)
-            + ::courier_wire::field::message::encoded_len_repeated(48, &self.repeated_nested_message)
-            + ::courier_wire::field::message::encoded_len_repeated(49, &self.repeated_foreign_message)
-            + ::courier_wire::field::enumeration::encoded_len_packed(51, &self.repeated_nested_enum)
-            + ::courier_wire::field::enumeration::encoded_len_packed(52, &self.repeated_foreign_enum)
-            + ::courier_wire::field::string::encoded_len_repeated(54, &self.repeated_string_piece)
-            + ::courier_wire::field::string::encoded_len_repeated(55, &self.repeated_cord)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(56, &self.map_int32_int32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(57, &self.map_int64_int64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(58, &self.map_uint32_uint32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(59, &self.map_uint64_uint64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(60, &self.map_sint32_sint32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(61, &self.map_sint64_sint64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(62, &self.map_fixed32_fixed32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(63, &self.map_fixed64_fixed64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(64, &self.map_sfixed32_sfixed32)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(65, &self.map_sfixed64_sfixed64)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(66, &self.map_int32_float)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(67, &self.map_int32_double)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(68, &self.map_bool_bool)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(69, &self.map_string_string)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(70, &self.map_string_bytes)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>, _>(71, &self.map_string_nested_message)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageEdition2023>, _>(72, &self.map_string_foreign_message)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(73, &self.map_string_nested_enum)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(74, &self.map_string_foreign_enum)
-            + ::courier_wire::field::int32::encoded_len_packed(75, &self.packed_int32)
-            + ::courier_wire::field::int64::encoded_len_packed(76, &self.packed_int64)
-            + ::courier_wire::field::uint32::encoded_len_packed(77, &self.packed_uint32)
-            + ::courier_wire::field::uint64::encoded_len_packed(78, &self.packed_uint64)
-            + ::courier_wire::field::sint32::encoded_len_packed(79, &self.packed_sint32)
-            + ::courier_wire::field::sint64::encoded_len_packed(80, &self.packed_sint64)
-            + ::courier_wire::field::fixed32::encoded_len_packed(81, &self.packed_fixed32)
-            + ::courier_wire::field::fixed64::encoded_len_packed(82, &self.packed_fixed64)
-            + ::courier_wire::field::sfixed32::encoded_len_packed(83, &self.packed_sfixed32)
-            + ::courier_wire::field::sfixed64::encoded_len_packed(84, &self.packed_sfixed64)
-            + ::courier_wire::field::float::encoded_len_packed(85, &self.packed_float)
-            + ::courier_wire::field::double::encoded_len_packed(86, &self.packed_double)
-            + ::courier_wire::field::bool::encoded_len_packed(87, &self.packed_bool)
-            + ::courier_wire::field::enumeration::encoded_len_packed(88, &self.packed_nested_enum)
-            + ::courier_wire::field::int32::encoded_len_repeated(89, &self.unpacked_int32)
-            + ::courier_wire::field::int64::encoded_len_repeated(90, &self.unpacked_int64)
-            + ::courier_wire::field::uint32::encoded_len_repeated(91, &self.unpacked_uint32)
-            + ::courier_wire::field::uint64::encoded_len_repeated(92, &self.unpacked_uint64)
-            + ::courier_wire::field::sint32::encoded_len_repeated(93, &self.unpacked_sint32)
-            + ::courier_wire::field::sint64::encoded_len_repeated(94, &self.unpacked_sint64)
-            + 6 * self.unpacked_fixed32.len()
-            + 10 * self.unpacked_fixed64.len()
-            + 6 * self.unpacked_sfixed32.len()
-            + 10 * self.unpacked_sfixed64.len()
-            + 6 * self.unpacked_float.len()
-            + 10 * self.unpacked_double.len()
-            + 3 * self.unpacked_bool.len()
-            + ::courier_wire::field::enumeration::encoded_len_repeated(102, &self.unpacked_nested_enum)
-            + ::courier_wire::field::group::encoded_len_optional(201, &self.groupliketype)
-            + ::courier_wire::field::group::encoded_len_optional(202, &self.delimited_field)
-            + match &self.oneof_field {
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v)) => ::courier_wire::field::uint32::encoded_len(111, v),
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) => ::courier_wire::field::message::encoded_len(112, &**v),
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v)) => ::courier_wire::field::string::encoded_len(113, v),
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v)) => ::courier_wire::field::bytes::encoded_len(114, v),
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v)) => ::courier_wire::field::bool::encoded_len(115, v),
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v)) => ::courier_wire::field::uint64::encoded_len(116, v),
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v)) => ::courier_wire::field::float::encoded_len(117, v),
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v)) => ::courier_wire::field::double::encoded_len(118, v),
-                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v)) => ::courier_wire::field::enumeration::encoded_len(119, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.optional_int32 { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_int64 { len += ::courier_wire::field::int64::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_uint32 { len += ::courier_wire::field::uint32::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_uint64 { len += ::courier_wire::field::uint64::encoded_len(4, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_sint32 { len += ::courier_wire::field::sint32::encoded_len(5, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_sint64 { len += ::courier_wire::field::sint64::encoded_len(6, v); }
+        if self.optional_fixed32.is_some() { len += 5; }
+        if self.optional_fixed64.is_some() { len += 9; }
+        if self.optional_sfixed32.is_some() { len += 5; }
+        if self.optional_sfixed64.is_some() { len += 9; }
+        if self.optional_float.is_some() { len += 5; }
+        if self.optional_double.is_some() { len += 9; }
+        if self.optional_bool.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.optional_string { len += ::courier_wire::field::string::encoded_len(14, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_bytes { len += ::courier_wire::field::bytes::encoded_len(15, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_message { len += ::courier_wire::field::message::encoded_len(18, &**v); }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_message { len += ::courier_wire::field::message::encoded_len(19, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_nested_enum { len += ::courier_wire::field::enumeration::encoded_len(21, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum { len += ::courier_wire::field::enumeration::encoded_len(22, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_string_piece { len += ::courier_wire::field::string::encoded_len(24, v); }
+        if let ::core::option::Option::Some(v) = &self.optional_cord { len += ::courier_wire::field::string::encoded_len(25, v); }
+        if let ::core::option::Option::Some(v) = &self.recursive_message { len += ::courier_wire::field::message::encoded_len(27, &**v); }
+        len += ::courier_wire::field::int32::encoded_len_packed(31, &self.repeated_int32);
+        len += ::courier_wire::field::int64::encoded_len_packed(32, &self.repeated_int64);
+        len += ::courier_wire::field::uint32::encoded_len_packed(33, &self.repeated_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_packed(34, &self.repeated_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_packed(35, &self.repeated_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_packed(36, &self.repeated_sint64);
+        len += ::courier_wire::field::fixed32::encoded_len_packed(37, &self.repeated_fixed32);
+        len += ::courier_wire::field::fixed64::encoded_len_packed(38, &self.repeated_fixed64);
+        len += ::courier_wire::field::sfixed32::encoded_len_packed(39, &self.repeated_sfixed32);
+        len += ::courier_wire::field::sfixed64::encoded_len_packed(40, &self.repeated_sfixed64);
+        len += ::courier_wire::field::float::encoded_len_packed(41, &self.repeated_float);
+        len += ::courier_wire::field::double::encoded_len_packed(42, &self.repeated_double);
+        len += ::courier_wire::field::bool::encoded_len_packed(43, &self.repeated_bool);
+        len += ::courier_wire::field::string::encoded_len_repeated(44, &self.repeated_string);
+        len += ::courier_wire::field::bytes::encoded_len_repeated(45, &self.repeated_bytes);
+        len += ::courier_wire::field::message::encoded_len_repeated(48, &self.repeated_nested_message);
+        len += ::courier_wire::field::message::encoded_len_repeated(49, &self.repeated_foreign_message);
+        len += ::courier_wire::field::enumeration::encoded_len_packed(51, &self.repeated_nested_enum);
+        len += ::courier_wire::field::enumeration::encoded_len_packed(52, &self.repeated_foreign_enum);
+        len += ::courier_wire::field::string::encoded_len_repeated(54, &self.repeated_string_piece);
+        len += ::courier_wire::field::string::encoded_len_repeated(55, &self.repeated_cord);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(56, &self.map_int32_int32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(57, &self.map_int64_int64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(58, &self.map_uint32_uint32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(59, &self.map_uint64_uint64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(60, &self.map_sint32_sint32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(61, &self.map_sint64_sint64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(62, &self.map_fixed32_fixed32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(63, &self.map_fixed64_fixed64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(64, &self.map_sfixed32_sfixed32);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(65, &self.map_sfixed64_sfixed64);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(66, &self.map_int32_float);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(67, &self.map_int32_double);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(68, &self.map_bool_bool);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(69, &self.map_string_string);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(70, &self.map_string_bytes);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>, _>(71, &self.map_string_nested_message);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageEdition2023>, _>(72, &self.map_string_foreign_message);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(73, &self.map_string_nested_enum);
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Enum, _>(74, &self.map_string_foreign_enum);
+        len += ::courier_wire::field::int32::encoded_len_packed(75, &self.packed_int32);
+        len += ::courier_wire::field::int64::encoded_len_packed(76, &self.packed_int64);
+        len += ::courier_wire::field::uint32::encoded_len_packed(77, &self.packed_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_packed(78, &self.packed_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_packed(79, &self.packed_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_packed(80, &self.packed_sint64);
+        len += ::courier_wire::field::fixed32::encoded_len_packed(81, &self.packed_fixed32);
+        len += ::courier_wire::field::fixed64::encoded_len_packed(82, &self.packed_fixed64);
+        len += ::courier_wire::field::sfixed32::encoded_len_packed(83, &self.packed_sfixed32);
+        len += ::courier_wire::field::sfixed64::encoded_len_packed(84, &self.packed_sfixed64);
+        len += ::courier_wire::field::float::encoded_len_packed(85, &self.packed_float);
+        len += ::courier_wire::field::double::encoded_len_packed(86, &self.packed_double);
+        len += ::courier_wire::field::bool::encoded_len_packed(87, &self.packed_bool);
+        len += ::courier_wire::field::enumeration::encoded_len_packed(88, &self.packed_nested_enum);
+        len += ::courier_wire::field::int32::encoded_len_repeated(89, &self.unpacked_int32);
+        len += ::courier_wire::field::int64::encoded_len_repeated(90, &self.unpacked_int64);
+        len += ::courier_wire::field::uint32::encoded_len_repeated(91, &self.unpacked_uint32);
+        len += ::courier_wire::field::uint64::encoded_len_repeated(92, &self.unpacked_uint64);
+        len += ::courier_wire::field::sint32::encoded_len_repeated(93, &self.unpacked_sint32);
+        len += ::courier_wire::field::sint64::encoded_len_repeated(94, &self.unpacked_sint64);
+        len += 6 * self.unpacked_fixed32.len();
+        len += 10 * self.unpacked_fixed64.len();
+        len += 6 * self.unpacked_sfixed32.len();
+        len += 10 * self.unpacked_sfixed64.len();
+        len += 6 * self.unpacked_float.len();
+        len += 10 * self.unpacked_double.len();
+        len += 3 * self.unpacked_bool.len();
+        len += ::courier_wire::field::enumeration::encoded_len_repeated(102, &self.unpacked_nested_enum);
+        if let ::core::option::Option::Some(v) = &self.groupliketype { len += ::courier_wire::field::group::encoded_len(201, v); }
+        if let ::core::option::Option::Some(v) = &self.delimited_field { len += ::courier_wire::field::group::encoded_len(202, v); }
+        match &self.oneof_field {
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v)) => len += ::courier_wire::field::uint32::encoded_len(111, v),
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) => len += ::courier_wire::field::message::encoded_len(112, &**v),
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v)) => len += ::courier_wire::field::string::encoded_len(113, v),
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v)) => len += ::courier_wire::field::bytes::encoded_len(114, v),
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v)) => len += ::courier_wire::field::bool::encoded_len(115, v),
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v)) => len += ::courier_wire::field::uint64::encoded_len(116, v),
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v)) => len += ::courier_wire::field::float::encoded_len(117, v),
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v)) => len += ::courier_wire::field::double::encoded_len(118, v),
+            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v)) => len += ::courier_wire::field::enumeration::encoded_len(119, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1119,9 +1121,10 @@ pub mod test_all_types_edition2023 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.a)
-                + ::courier_wire::field::message::encoded_len_boxed(2, &self.corecursive)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.a { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.corecursive { len += ::courier_wire::field::message::encoded_len(2, &**v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1178,9 +1181,10 @@ pub mod test_all_types_edition2023 {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(202, &self.group_int32)
-                + ::courier_wire::field::uint32::encoded_len_optional(203, &self.group_uint32)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.group_int32 { len += ::courier_wire::field::int32::encoded_len(202, v); }
+            if let ::core::option::Option::Some(v) = &self.group_uint32 { len += ::courier_wire::field::uint32::encoded_len(203, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1263,8 +1267,9 @@ impl ::courier_wire::Message for ForeignMessageEdition2023 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.c { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1315,8 +1320,9 @@ impl ::courier_wire::Message for GroupLikeType {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.c)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.c { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

@@ -28,10 +28,11 @@ impl ::courier_wire::Message for Blob {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::bytes::encoded_len_implicit(2, &self.data)
-            + ::courier_wire::field::uint64::encoded_len_implicit(3, &self.checksum)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        if !self.data.is_empty() { len += ::courier_wire::field::bytes::encoded_len(2, &self.data); }
+        if self.checksum != 0 { len += ::courier_wire::field::uint64::encoded_len(3, &self.checksum); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

@@ -50,21 +50,22 @@ impl ::courier_wire::Message for Hello {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::string::encoded_len_implicit(2, &self.greeting)
-            + (if self.score.to_bits() != 0 { 9 } else { 0 })
-            + (if self.ratio.to_bits() != 0 { 5 } else { 0 })
-            + (if self.active { 2 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_implicit(6, &self.count)
-            + ::courier_wire::field::int64::encoded_len_implicit(7, &self.id)
-            + ::courier_wire::field::message::encoded_len_repeated(10, &self.items)
-            + ::courier_wire::field::message::encoded_len_repeated(11, &self.tags)
-            + match &self.contact {
-                    ::core::option::Option::Some(hello::Contact::Email(v)) => ::courier_wire::field::string::encoded_len(8, v),
-                    ::core::option::Option::Some(hello::Contact::Phone(v)) => ::courier_wire::field::int64::encoded_len(9, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        if !self.greeting.is_empty() { len += ::courier_wire::field::string::encoded_len(2, &self.greeting); }
+        if self.score.to_bits() != 0 { len += 9; }
+        if self.ratio.to_bits() != 0 { len += 5; }
+        if self.active { len += 2; }
+        if self.count != 0 { len += ::courier_wire::field::int32::encoded_len(6, &self.count); }
+        if self.id != 0 { len += ::courier_wire::field::int64::encoded_len(7, &self.id); }
+        len += ::courier_wire::field::message::encoded_len_repeated(10, &self.items);
+        len += ::courier_wire::field::message::encoded_len_repeated(11, &self.tags);
+        match &self.contact {
+            ::core::option::Option::Some(hello::Contact::Email(v)) => len += ::courier_wire::field::string::encoded_len(8, v),
+            ::core::option::Option::Some(hello::Contact::Phone(v)) => len += ::courier_wire::field::int64::encoded_len(9, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -174,10 +175,11 @@ impl ::courier_wire::Message for Item {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::int32::encoded_len_implicit(2, &self.quantity)
-            + (if self.price.to_bits() != 0 { 9 } else { 0 })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        if self.quantity != 0 { len += ::courier_wire::field::int32::encoded_len(2, &self.quantity); }
+        if self.price.to_bits() != 0 { len += 9; }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -230,9 +232,10 @@ impl ::courier_wire::Message for Tag {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.key)
-            + ::courier_wire::field::string::encoded_len_implicit(2, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.key.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.key); }
+        if !self.value.is_empty() { len += ::courier_wire::field::string::encoded_len(2, &self.value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

@@ -46,16 +46,17 @@ impl ::courier_wire::Message for LogRecord {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.timestamp_nanos != 0 { 9 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_implicit(2, &self.level)
-            + ::courier_wire::field::string::encoded_len_implicit(3, &self.service)
-            + ::courier_wire::field::string::encoded_len_implicit(4, &self.host)
-            + ::courier_wire::field::string::encoded_len_implicit(5, &self.message)
-            + ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(6, &self.attributes)
-            + ::courier_wire::field::string::encoded_len_implicit(7, &self.trace_id)
-            + ::courier_wire::field::string::encoded_len_implicit(8, &self.span_id)
-            + ::courier_wire::field::uint32::encoded_len_implicit(9, &self.line)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.timestamp_nanos != 0 { len += 9; }
+        if !self.level.is_empty() { len += ::courier_wire::field::string::encoded_len(2, &self.level); }
+        if !self.service.is_empty() { len += ::courier_wire::field::string::encoded_len(3, &self.service); }
+        if !self.host.is_empty() { len += ::courier_wire::field::string::encoded_len(4, &self.host); }
+        if !self.message.is_empty() { len += ::courier_wire::field::string::encoded_len(5, &self.message); }
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(6, &self.attributes);
+        if !self.trace_id.is_empty() { len += ::courier_wire::field::string::encoded_len(7, &self.trace_id); }
+        if !self.span_id.is_empty() { len += ::courier_wire::field::string::encoded_len(8, &self.span_id); }
+        if self.line != 0 { len += ::courier_wire::field::uint32::encoded_len(9, &self.line); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

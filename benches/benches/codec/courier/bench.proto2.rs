@@ -142,48 +142,49 @@ impl ::courier_wire::Message for GoogleMessage1 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.field1)
-            + ::courier_wire::field::int32::encoded_len_optional(2, &self.field2)
-            + ::courier_wire::field::int32::encoded_len_optional(3, &self.field3)
-            + ::courier_wire::field::string::encoded_len_optional(4, &self.field4)
-            + 9 * self.field5.len()
-            + ::courier_wire::field::int32::encoded_len_optional(6, &self.field6)
-            + ::courier_wire::field::string::encoded_len_optional(7, &self.field7)
-            + ::courier_wire::field::string::encoded_len_optional(9, &self.field9)
-            + (if self.field12.is_some() { 2 } else { 0 })
-            + (if self.field13.is_some() { 2 } else { 0 })
-            + (if self.field14.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_optional(15, &self.field15)
-            + ::courier_wire::field::int32::encoded_len_optional(16, &self.field16)
-            + (if self.field17.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_optional(18, &self.field18)
-            + ::courier_wire::field::int64::encoded_len_optional(22, &self.field22)
-            + ::courier_wire::field::int32::encoded_len_optional(23, &self.field23)
-            + (if self.field24.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_optional(25, &self.field25)
-            + ::courier_wire::field::int32::encoded_len_optional(29, &self.field29)
-            + (if self.field30.is_some() { 3 } else { 0 })
-            + (if self.field59.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_optional(60, &self.field60)
-            + ::courier_wire::field::int32::encoded_len_optional(67, &self.field67)
-            + ::courier_wire::field::int32::encoded_len_optional(68, &self.field68)
-            + (if self.field78.is_some() { 3 } else { 0 })
-            + (if self.field80.is_some() { 3 } else { 0 })
-            + (if self.field81.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_optional(100, &self.field100)
-            + ::courier_wire::field::int32::encoded_len_optional(101, &self.field101)
-            + ::courier_wire::field::string::encoded_len_optional(102, &self.field102)
-            + ::courier_wire::field::string::encoded_len_optional(103, &self.field103)
-            + ::courier_wire::field::int32::encoded_len_optional(104, &self.field104)
-            + ::courier_wire::field::int32::encoded_len_optional(128, &self.field128)
-            + ::courier_wire::field::string::encoded_len_optional(129, &self.field129)
-            + ::courier_wire::field::int32::encoded_len_optional(130, &self.field130)
-            + ::courier_wire::field::int32::encoded_len_optional(131, &self.field131)
-            + ::courier_wire::field::int32::encoded_len_optional(150, &self.field150)
-            + ::courier_wire::field::int32::encoded_len_optional(271, &self.field271)
-            + ::courier_wire::field::int32::encoded_len_optional(272, &self.field272)
-            + ::courier_wire::field::int32::encoded_len_optional(280, &self.field280)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.field1 { len += ::courier_wire::field::string::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.field2 { len += ::courier_wire::field::int32::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.field3 { len += ::courier_wire::field::int32::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.field4 { len += ::courier_wire::field::string::encoded_len(4, v); }
+        len += 9 * self.field5.len();
+        if let ::core::option::Option::Some(v) = &self.field6 { len += ::courier_wire::field::int32::encoded_len(6, v); }
+        if let ::core::option::Option::Some(v) = &self.field7 { len += ::courier_wire::field::string::encoded_len(7, v); }
+        if let ::core::option::Option::Some(v) = &self.field9 { len += ::courier_wire::field::string::encoded_len(9, v); }
+        if self.field12.is_some() { len += 2; }
+        if self.field13.is_some() { len += 2; }
+        if self.field14.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.field15 { len += ::courier_wire::field::message::encoded_len(15, v); }
+        if let ::core::option::Option::Some(v) = &self.field16 { len += ::courier_wire::field::int32::encoded_len(16, v); }
+        if self.field17.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.field18 { len += ::courier_wire::field::string::encoded_len(18, v); }
+        if let ::core::option::Option::Some(v) = &self.field22 { len += ::courier_wire::field::int64::encoded_len(22, v); }
+        if let ::core::option::Option::Some(v) = &self.field23 { len += ::courier_wire::field::int32::encoded_len(23, v); }
+        if self.field24.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.field25 { len += ::courier_wire::field::int32::encoded_len(25, v); }
+        if let ::core::option::Option::Some(v) = &self.field29 { len += ::courier_wire::field::int32::encoded_len(29, v); }
+        if self.field30.is_some() { len += 3; }
+        if self.field59.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.field60 { len += ::courier_wire::field::int32::encoded_len(60, v); }
+        if let ::core::option::Option::Some(v) = &self.field67 { len += ::courier_wire::field::int32::encoded_len(67, v); }
+        if let ::core::option::Option::Some(v) = &self.field68 { len += ::courier_wire::field::int32::encoded_len(68, v); }
+        if self.field78.is_some() { len += 3; }
+        if self.field80.is_some() { len += 3; }
+        if self.field81.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.field100 { len += ::courier_wire::field::int32::encoded_len(100, v); }
+        if let ::core::option::Option::Some(v) = &self.field101 { len += ::courier_wire::field::int32::encoded_len(101, v); }
+        if let ::core::option::Option::Some(v) = &self.field102 { len += ::courier_wire::field::string::encoded_len(102, v); }
+        if let ::core::option::Option::Some(v) = &self.field103 { len += ::courier_wire::field::string::encoded_len(103, v); }
+        if let ::core::option::Option::Some(v) = &self.field104 { len += ::courier_wire::field::int32::encoded_len(104, v); }
+        if let ::core::option::Option::Some(v) = &self.field128 { len += ::courier_wire::field::int32::encoded_len(128, v); }
+        if let ::core::option::Option::Some(v) = &self.field129 { len += ::courier_wire::field::string::encoded_len(129, v); }
+        if let ::core::option::Option::Some(v) = &self.field130 { len += ::courier_wire::field::int32::encoded_len(130, v); }
+        if let ::core::option::Option::Some(v) = &self.field131 { len += ::courier_wire::field::int32::encoded_len(131, v); }
+        if let ::core::option::Option::Some(v) = &self.field150 { len += ::courier_wire::field::int32::encoded_len(150, v); }
+        if let ::core::option::Option::Some(v) = &self.field271 { len += ::courier_wire::field::int32::encoded_len(271, v); }
+        if let ::core::option::Option::Some(v) = &self.field272 { len += ::courier_wire::field::int32::encoded_len(272, v); }
+        if let ::core::option::Option::Some(v) = &self.field280 { len += ::courier_wire::field::int32::encoded_len(280, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -601,27 +602,28 @@ impl ::courier_wire::Message for GoogleMessage1SubMessage {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.field1)
-            + ::courier_wire::field::int32::encoded_len_optional(2, &self.field2)
-            + ::courier_wire::field::int32::encoded_len_optional(3, &self.field3)
-            + (if self.field12.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::int64::encoded_len_optional(13, &self.field13)
-            + ::courier_wire::field::int64::encoded_len_optional(14, &self.field14)
-            + ::courier_wire::field::string::encoded_len_optional(15, &self.field15)
-            + ::courier_wire::field::int32::encoded_len_optional(16, &self.field16)
-            + ::courier_wire::field::int32::encoded_len_optional(19, &self.field19)
-            + (if self.field20.is_some() { 3 } else { 0 })
-            + (if self.field21.is_some() { 10 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_optional(22, &self.field22)
-            + (if self.field23.is_some() { 3 } else { 0 })
-            + (if self.field28.is_some() { 3 } else { 0 })
-            + (if self.field203.is_some() { 6 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_optional(204, &self.field204)
-            + ::courier_wire::field::string::encoded_len_optional(205, &self.field205)
-            + (if self.field206.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::uint64::encoded_len_optional(207, &self.field207)
-            + ::courier_wire::field::uint64::encoded_len_optional(300, &self.field300)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.field1 { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.field2 { len += ::courier_wire::field::int32::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.field3 { len += ::courier_wire::field::int32::encoded_len(3, v); }
+        if self.field12.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.field13 { len += ::courier_wire::field::int64::encoded_len(13, v); }
+        if let ::core::option::Option::Some(v) = &self.field14 { len += ::courier_wire::field::int64::encoded_len(14, v); }
+        if let ::core::option::Option::Some(v) = &self.field15 { len += ::courier_wire::field::string::encoded_len(15, v); }
+        if let ::core::option::Option::Some(v) = &self.field16 { len += ::courier_wire::field::int32::encoded_len(16, v); }
+        if let ::core::option::Option::Some(v) = &self.field19 { len += ::courier_wire::field::int32::encoded_len(19, v); }
+        if self.field20.is_some() { len += 3; }
+        if self.field21.is_some() { len += 10; }
+        if let ::core::option::Option::Some(v) = &self.field22 { len += ::courier_wire::field::int32::encoded_len(22, v); }
+        if self.field23.is_some() { len += 3; }
+        if self.field28.is_some() { len += 3; }
+        if self.field203.is_some() { len += 6; }
+        if let ::core::option::Option::Some(v) = &self.field204 { len += ::courier_wire::field::int32::encoded_len(204, v); }
+        if let ::core::option::Option::Some(v) = &self.field205 { len += ::courier_wire::field::string::encoded_len(205, v); }
+        if self.field206.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.field207 { len += ::courier_wire::field::uint64::encoded_len(207, v); }
+        if let ::core::option::Option::Some(v) = &self.field300 { len += ::courier_wire::field::uint64::encoded_len(300, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

@@ -142,48 +142,49 @@ impl ::courier_wire::Message for GoogleMessage1 {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.field1)
-            + ::courier_wire::field::int32::encoded_len_implicit(2, &self.field2)
-            + ::courier_wire::field::int32::encoded_len_implicit(3, &self.field3)
-            + ::courier_wire::field::string::encoded_len_implicit(4, &self.field4)
-            + ::courier_wire::field::fixed64::encoded_len_packed(5, &self.field5)
-            + ::courier_wire::field::int32::encoded_len_implicit(6, &self.field6)
-            + ::courier_wire::field::string::encoded_len_implicit(7, &self.field7)
-            + ::courier_wire::field::string::encoded_len_implicit(9, &self.field9)
-            + (if self.field12 { 2 } else { 0 })
-            + (if self.field13 { 2 } else { 0 })
-            + (if self.field14 { 2 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_optional(15, &self.field15)
-            + ::courier_wire::field::int32::encoded_len_implicit(16, &self.field16)
-            + (if self.field17 { 3 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_implicit(18, &self.field18)
-            + ::courier_wire::field::int64::encoded_len_implicit(22, &self.field22)
-            + ::courier_wire::field::int32::encoded_len_implicit(23, &self.field23)
-            + (if self.field24 { 3 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_implicit(25, &self.field25)
-            + ::courier_wire::field::int32::encoded_len_implicit(29, &self.field29)
-            + (if self.field30 { 3 } else { 0 })
-            + (if self.field59 { 3 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_implicit(60, &self.field60)
-            + ::courier_wire::field::int32::encoded_len_implicit(67, &self.field67)
-            + ::courier_wire::field::int32::encoded_len_implicit(68, &self.field68)
-            + (if self.field78 { 3 } else { 0 })
-            + (if self.field80 { 3 } else { 0 })
-            + (if self.field81 { 3 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_implicit(100, &self.field100)
-            + ::courier_wire::field::int32::encoded_len_implicit(101, &self.field101)
-            + ::courier_wire::field::string::encoded_len_implicit(102, &self.field102)
-            + ::courier_wire::field::string::encoded_len_implicit(103, &self.field103)
-            + ::courier_wire::field::int32::encoded_len_implicit(104, &self.field104)
-            + ::courier_wire::field::int32::encoded_len_implicit(128, &self.field128)
-            + ::courier_wire::field::string::encoded_len_implicit(129, &self.field129)
-            + ::courier_wire::field::int32::encoded_len_implicit(130, &self.field130)
-            + ::courier_wire::field::int32::encoded_len_implicit(131, &self.field131)
-            + ::courier_wire::field::int32::encoded_len_implicit(150, &self.field150)
-            + ::courier_wire::field::int32::encoded_len_implicit(271, &self.field271)
-            + ::courier_wire::field::int32::encoded_len_implicit(272, &self.field272)
-            + ::courier_wire::field::int32::encoded_len_implicit(280, &self.field280)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.field1.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.field1); }
+        if self.field2 != 0 { len += ::courier_wire::field::int32::encoded_len(2, &self.field2); }
+        if self.field3 != 0 { len += ::courier_wire::field::int32::encoded_len(3, &self.field3); }
+        if !self.field4.is_empty() { len += ::courier_wire::field::string::encoded_len(4, &self.field4); }
+        len += ::courier_wire::field::fixed64::encoded_len_packed(5, &self.field5);
+        if self.field6 != 0 { len += ::courier_wire::field::int32::encoded_len(6, &self.field6); }
+        if !self.field7.is_empty() { len += ::courier_wire::field::string::encoded_len(7, &self.field7); }
+        if !self.field9.is_empty() { len += ::courier_wire::field::string::encoded_len(9, &self.field9); }
+        if self.field12 { len += 2; }
+        if self.field13 { len += 2; }
+        if self.field14 { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.field15 { len += ::courier_wire::field::message::encoded_len(15, v); }
+        if self.field16 != 0 { len += ::courier_wire::field::int32::encoded_len(16, &self.field16); }
+        if self.field17 { len += 3; }
+        if !self.field18.is_empty() { len += ::courier_wire::field::string::encoded_len(18, &self.field18); }
+        if self.field22 != 0 { len += ::courier_wire::field::int64::encoded_len(22, &self.field22); }
+        if self.field23 != 0 { len += ::courier_wire::field::int32::encoded_len(23, &self.field23); }
+        if self.field24 { len += 3; }
+        if self.field25 != 0 { len += ::courier_wire::field::int32::encoded_len(25, &self.field25); }
+        if self.field29 != 0 { len += ::courier_wire::field::int32::encoded_len(29, &self.field29); }
+        if self.field30 { len += 3; }
+        if self.field59 { len += 3; }
+        if self.field60 != 0 { len += ::courier_wire::field::int32::encoded_len(60, &self.field60); }
+        if self.field67 != 0 { len += ::courier_wire::field::int32::encoded_len(67, &self.field67); }
+        if self.field68 != 0 { len += ::courier_wire::field::int32::encoded_len(68, &self.field68); }
+        if self.field78 { len += 3; }
+        if self.field80 { len += 3; }
+        if self.field81 { len += 3; }
+        if self.field100 != 0 { len += ::courier_wire::field::int32::encoded_len(100, &self.field100); }
+        if self.field101 != 0 { len += ::courier_wire::field::int32::encoded_len(101, &self.field101); }
+        if !self.field102.is_empty() { len += ::courier_wire::field::string::encoded_len(102, &self.field102); }
+        if !self.field103.is_empty() { len += ::courier_wire::field::string::encoded_len(103, &self.field103); }
+        if self.field104 != 0 { len += ::courier_wire::field::int32::encoded_len(104, &self.field104); }
+        if self.field128 != 0 { len += ::courier_wire::field::int32::encoded_len(128, &self.field128); }
+        if !self.field129.is_empty() { len += ::courier_wire::field::string::encoded_len(129, &self.field129); }
+        if self.field130 != 0 { len += ::courier_wire::field::int32::encoded_len(130, &self.field130); }
+        if self.field131 != 0 { len += ::courier_wire::field::int32::encoded_len(131, &self.field131); }
+        if self.field150 != 0 { len += ::courier_wire::field::int32::encoded_len(150, &self.field150); }
+        if self.field271 != 0 { len += ::courier_wire::field::int32::encoded_len(271, &self.field271); }
+        if self.field272 != 0 { len += ::courier_wire::field::int32::encoded_len(272, &self.field272); }
+        if self.field280 != 0 { len += ::courier_wire::field::int32::encoded_len(280, &self.field280); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -404,27 +405,28 @@ impl ::courier_wire::Message for GoogleMessage1SubMessage {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.field1)
-            + ::courier_wire::field::int32::encoded_len_implicit(2, &self.field2)
-            + ::courier_wire::field::int32::encoded_len_implicit(3, &self.field3)
-            + (if self.field12 { 2 } else { 0 })
-            + ::courier_wire::field::int64::encoded_len_implicit(13, &self.field13)
-            + ::courier_wire::field::int64::encoded_len_implicit(14, &self.field14)
-            + ::courier_wire::field::string::encoded_len_implicit(15, &self.field15)
-            + ::courier_wire::field::int32::encoded_len_implicit(16, &self.field16)
-            + ::courier_wire::field::int32::encoded_len_implicit(19, &self.field19)
-            + (if self.field20 { 3 } else { 0 })
-            + (if self.field21 != 0 { 10 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_implicit(22, &self.field22)
-            + (if self.field23 { 3 } else { 0 })
-            + (if self.field28 { 3 } else { 0 })
-            + (if self.field203 != 0 { 6 } else { 0 })
-            + ::courier_wire::field::int32::encoded_len_implicit(204, &self.field204)
-            + ::courier_wire::field::string::encoded_len_implicit(205, &self.field205)
-            + (if self.field206 { 3 } else { 0 })
-            + ::courier_wire::field::uint64::encoded_len_implicit(207, &self.field207)
-            + ::courier_wire::field::uint64::encoded_len_implicit(300, &self.field300)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.field1 != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.field1); }
+        if self.field2 != 0 { len += ::courier_wire::field::int32::encoded_len(2, &self.field2); }
+        if self.field3 != 0 { len += ::courier_wire::field::int32::encoded_len(3, &self.field3); }
+        if self.field12 { len += 2; }
+        if self.field13 != 0 { len += ::courier_wire::field::int64::encoded_len(13, &self.field13); }
+        if self.field14 != 0 { len += ::courier_wire::field::int64::encoded_len(14, &self.field14); }
+        if !self.field15.is_empty() { len += ::courier_wire::field::string::encoded_len(15, &self.field15); }
+        if self.field16 != 0 { len += ::courier_wire::field::int32::encoded_len(16, &self.field16); }
+        if self.field19 != 0 { len += ::courier_wire::field::int32::encoded_len(19, &self.field19); }
+        if self.field20 { len += 3; }
+        if self.field21 != 0 { len += 10; }
+        if self.field22 != 0 { len += ::courier_wire::field::int32::encoded_len(22, &self.field22); }
+        if self.field23 { len += 3; }
+        if self.field28 { len += 3; }
+        if self.field203 != 0 { len += 6; }
+        if self.field204 != 0 { len += ::courier_wire::field::int32::encoded_len(204, &self.field204); }
+        if !self.field205.is_empty() { len += ::courier_wire::field::string::encoded_len(205, &self.field205); }
+        if self.field206 { len += 3; }
+        if self.field207 != 0 { len += ::courier_wire::field::uint64::encoded_len(207, &self.field207); }
+        if self.field300 != 0 { len += ::courier_wire::field::uint64::encoded_len(300, &self.field300); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

@@ -30,10 +30,11 @@ impl ::courier_wire::Message for Status {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.code)
-            + ::courier_wire::field::string::encoded_len_implicit(2, &self.message)
-            + ::courier_wire::field::message::encoded_len_repeated(3, &self.details)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.code != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.code); }
+        if !self.message.is_empty() { len += ::courier_wire::field::string::encoded_len(2, &self.message); }
+        len += ::courier_wire::field::message::encoded_len_repeated(3, &self.details);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

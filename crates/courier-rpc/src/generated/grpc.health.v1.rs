@@ -22,8 +22,9 @@ impl ::courier_wire::Message for HealthCheckRequest {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.service)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.service.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.service); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -67,8 +68,9 @@ impl ::courier_wire::Message for HealthCheckResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::enumeration::encoded_len_implicit(1, &self.status)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.status != 0 { len += ::courier_wire::field::enumeration::encoded_len(1, &self.status); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -223,8 +225,9 @@ impl ::courier_wire::Message for HealthListResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<HealthCheckResponse>, _>(1, &self.statuses)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<HealthCheckResponse>, _>(1, &self.statuses);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

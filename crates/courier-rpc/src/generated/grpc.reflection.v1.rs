@@ -31,16 +31,17 @@ impl ::courier_wire::Message for ServerReflectionRequest {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.host)
-            + match &self.message_request {
-                    ::core::option::Option::Some(server_reflection_request::MessageRequest::FileByFilename(v)) => ::courier_wire::field::string::encoded_len(3, v),
-                    ::core::option::Option::Some(server_reflection_request::MessageRequest::FileContainingSymbol(v)) => ::courier_wire::field::string::encoded_len(4, v),
-                    ::core::option::Option::Some(server_reflection_request::MessageRequest::FileContainingExtension(v)) => ::courier_wire::field::message::encoded_len(5, v),
-                    ::core::option::Option::Some(server_reflection_request::MessageRequest::AllExtensionNumbersOfType(v)) => ::courier_wire::field::string::encoded_len(6, v),
-                    ::core::option::Option::Some(server_reflection_request::MessageRequest::ListServices(v)) => ::courier_wire::field::string::encoded_len(7, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.host.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.host); }
+        match &self.message_request {
+            ::core::option::Option::Some(server_reflection_request::MessageRequest::FileByFilename(v)) => len += ::courier_wire::field::string::encoded_len(3, v),
+            ::core::option::Option::Some(server_reflection_request::MessageRequest::FileContainingSymbol(v)) => len += ::courier_wire::field::string::encoded_len(4, v),
+            ::core::option::Option::Some(server_reflection_request::MessageRequest::FileContainingExtension(v)) => len += ::courier_wire::field::message::encoded_len(5, v),
+            ::core::option::Option::Some(server_reflection_request::MessageRequest::AllExtensionNumbersOfType(v)) => len += ::courier_wire::field::string::encoded_len(6, v),
+            ::core::option::Option::Some(server_reflection_request::MessageRequest::ListServices(v)) => len += ::courier_wire::field::string::encoded_len(7, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -175,9 +176,10 @@ impl ::courier_wire::Message for ExtensionRequest {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.containing_type)
-            + ::courier_wire::field::int32::encoded_len_implicit(2, &self.extension_number)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.containing_type.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.containing_type); }
+        if self.extension_number != 0 { len += ::courier_wire::field::int32::encoded_len(2, &self.extension_number); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -234,16 +236,17 @@ impl ::courier_wire::Message for ServerReflectionResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.valid_host)
-            + ::courier_wire::field::message::encoded_len_optional(2, &self.original_request)
-            + match &self.message_response {
-                    ::core::option::Option::Some(server_reflection_response::MessageResponse::FileDescriptorResponse(v)) => ::courier_wire::field::message::encoded_len(4, v),
-                    ::core::option::Option::Some(server_reflection_response::MessageResponse::AllExtensionNumbersResponse(v)) => ::courier_wire::field::message::encoded_len(5, v),
-                    ::core::option::Option::Some(server_reflection_response::MessageResponse::ListServicesResponse(v)) => ::courier_wire::field::message::encoded_len(6, v),
-                    ::core::option::Option::Some(server_reflection_response::MessageResponse::ErrorResponse(v)) => ::courier_wire::field::message::encoded_len(7, v),
-                    ::core::option::Option::None => 0,
-                }
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.valid_host.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.valid_host); }
+        if let ::core::option::Option::Some(v) = &self.original_request { len += ::courier_wire::field::message::encoded_len(2, v); }
+        match &self.message_response {
+            ::core::option::Option::Some(server_reflection_response::MessageResponse::FileDescriptorResponse(v)) => len += ::courier_wire::field::message::encoded_len(4, v),
+            ::core::option::Option::Some(server_reflection_response::MessageResponse::AllExtensionNumbersResponse(v)) => len += ::courier_wire::field::message::encoded_len(5, v),
+            ::core::option::Option::Some(server_reflection_response::MessageResponse::ListServicesResponse(v)) => len += ::courier_wire::field::message::encoded_len(6, v),
+            ::core::option::Option::Some(server_reflection_response::MessageResponse::ErrorResponse(v)) => len += ::courier_wire::field::message::encoded_len(7, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -362,8 +365,9 @@ impl ::courier_wire::Message for FileDescriptorResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bytes::encoded_len_repeated(1, &self.file_descriptor_proto)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::bytes::encoded_len_repeated(1, &self.file_descriptor_proto);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -414,9 +418,10 @@ impl ::courier_wire::Message for ExtensionNumberResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.base_type_name)
-            + ::courier_wire::field::int32::encoded_len_packed(2, &self.extension_number)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.base_type_name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.base_type_name); }
+        len += ::courier_wire::field::int32::encoded_len_packed(2, &self.extension_number);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -466,8 +471,9 @@ impl ::courier_wire::Message for ListServiceResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(1, &self.service)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(1, &self.service);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -515,8 +521,9 @@ impl ::courier_wire::Message for ServiceResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -565,9 +572,10 @@ impl ::courier_wire::Message for ErrorResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.error_code)
-            + ::courier_wire::field::string::encoded_len_implicit(2, &self.error_message)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.error_code != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.error_code); }
+        if !self.error_message.is_empty() { len += ::courier_wire::field::string::encoded_len(2, &self.error_message); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]

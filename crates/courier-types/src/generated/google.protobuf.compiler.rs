@@ -34,11 +34,12 @@ impl ::courier_wire::Message for Version {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_optional(1, &self.major)
-            + ::courier_wire::field::int32::encoded_len_optional(2, &self.minor)
-            + ::courier_wire::field::int32::encoded_len_optional(3, &self.patch)
-            + ::courier_wire::field::string::encoded_len_optional(4, &self.suffix)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.major { len += ::courier_wire::field::int32::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.minor { len += ::courier_wire::field::int32::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.patch { len += ::courier_wire::field::int32::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.suffix { len += ::courier_wire::field::string::encoded_len(4, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -157,12 +158,13 @@ impl ::courier_wire::Message for CodeGeneratorRequest {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_repeated(1, &self.file_to_generate)
-            + ::courier_wire::field::string::encoded_len_optional(2, &self.parameter)
-            + ::courier_wire::field::message::encoded_len_optional(3, &self.compiler_version)
-            + ::courier_wire::field::message::encoded_len_repeated(15, &self.proto_file)
-            + ::courier_wire::field::message::encoded_len_repeated(17, &self.source_file_descriptors)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::string::encoded_len_repeated(1, &self.file_to_generate);
+        if let ::core::option::Option::Some(v) = &self.parameter { len += ::courier_wire::field::string::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.compiler_version { len += ::courier_wire::field::message::encoded_len(3, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(15, &self.proto_file);
+        len += ::courier_wire::field::message::encoded_len_repeated(17, &self.source_file_descriptors);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -259,12 +261,13 @@ impl ::courier_wire::Message for CodeGeneratorResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.error)
-            + ::courier_wire::field::uint64::encoded_len_optional(2, &self.supported_features)
-            + ::courier_wire::field::int32::encoded_len_optional(3, &self.minimum_edition)
-            + ::courier_wire::field::int32::encoded_len_optional(4, &self.maximum_edition)
-            + ::courier_wire::field::message::encoded_len_repeated(15, &self.file)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.error { len += ::courier_wire::field::string::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.supported_features { len += ::courier_wire::field::uint64::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.minimum_edition { len += ::courier_wire::field::int32::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.maximum_edition { len += ::courier_wire::field::int32::encoded_len(4, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(15, &self.file);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -469,11 +472,12 @@ pub mod code_generator_response {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-                + ::courier_wire::field::string::encoded_len_optional(2, &self.insertion_point)
-                + ::courier_wire::field::string::encoded_len_optional(15, &self.content)
-                + ::courier_wire::field::message::encoded_len_optional(16, &self.generated_code_info)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.insertion_point { len += ::courier_wire::field::string::encoded_len(2, v); }
+            if let ::core::option::Option::Some(v) = &self.content { len += ::courier_wire::field::string::encoded_len(15, v); }
+            if let ::core::option::Option::Some(v) = &self.generated_code_info { len += ::courier_wire::field::message::encoded_len(16, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]

@@ -96,9 +96,10 @@ impl ::courier_wire::Message for Any {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.type_url)
-            + ::courier_wire::field::bytes::encoded_len_implicit(2, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.type_url.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.type_url); }
+        if !self.value.is_empty() { len += ::courier_wire::field::bytes::encoded_len(2, &self.value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -215,15 +216,16 @@ impl ::courier_wire::Message for Api {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.methods)
-            + ::courier_wire::field::message::encoded_len_repeated(3, &self.options)
-            + ::courier_wire::field::string::encoded_len_implicit(4, &self.version)
-            + ::courier_wire::field::message::encoded_len_optional(5, &self.source_context)
-            + ::courier_wire::field::message::encoded_len_repeated(6, &self.mixins)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(7, &self.syntax)
-            + ::courier_wire::field::string::encoded_len_implicit(8, &self.edition)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.methods);
+        len += ::courier_wire::field::message::encoded_len_repeated(3, &self.options);
+        if !self.version.is_empty() { len += ::courier_wire::field::string::encoded_len(4, &self.version); }
+        if let ::core::option::Option::Some(v) = &self.source_context { len += ::courier_wire::field::message::encoded_len(5, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(6, &self.mixins);
+        if self.syntax != 0 { len += ::courier_wire::field::enumeration::encoded_len(7, &self.syntax); }
+        if !self.edition.is_empty() { len += ::courier_wire::field::string::encoded_len(8, &self.edition); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -343,15 +345,16 @@ impl ::courier_wire::Message for Method {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::string::encoded_len_implicit(2, &self.request_type_url)
-            + (if self.request_streaming { 2 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_implicit(4, &self.response_type_url)
-            + (if self.response_streaming { 2 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_repeated(6, &self.options)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(7, &self.syntax)
-            + ::courier_wire::field::string::encoded_len_implicit(8, &self.edition)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        if !self.request_type_url.is_empty() { len += ::courier_wire::field::string::encoded_len(2, &self.request_type_url); }
+        if self.request_streaming { len += 2; }
+        if !self.response_type_url.is_empty() { len += ::courier_wire::field::string::encoded_len(4, &self.response_type_url); }
+        if self.response_streaming { len += 2; }
+        len += ::courier_wire::field::message::encoded_len_repeated(6, &self.options);
+        if self.syntax != 0 { len += ::courier_wire::field::enumeration::encoded_len(7, &self.syntax); }
+        if !self.edition.is_empty() { len += ::courier_wire::field::string::encoded_len(8, &self.edition); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -518,9 +521,10 @@ impl ::courier_wire::Message for Mixin {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::string::encoded_len_implicit(2, &self.root)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        if !self.root.is_empty() { len += ::courier_wire::field::string::encoded_len(2, &self.root); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -745,8 +749,9 @@ impl ::courier_wire::Message for FileDescriptorSet {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(1, &self.file)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(1, &self.file);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -873,21 +878,22 @@ impl ::courier_wire::Message for FileDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-            + ::courier_wire::field::string::encoded_len_optional(2, &self.package)
-            + ::courier_wire::field::string::encoded_len_repeated(3, &self.dependency)
-            + ::courier_wire::field::message::encoded_len_repeated(4, &self.message_type)
-            + ::courier_wire::field::message::encoded_len_repeated(5, &self.enum_type)
-            + ::courier_wire::field::message::encoded_len_repeated(6, &self.service)
-            + ::courier_wire::field::message::encoded_len_repeated(7, &self.extension)
-            + ::courier_wire::field::message::encoded_len_optional(8, &self.options)
-            + ::courier_wire::field::message::encoded_len_optional(9, &self.source_code_info)
-            + ::courier_wire::field::int32::encoded_len_repeated(10, &self.public_dependency)
-            + ::courier_wire::field::int32::encoded_len_repeated(11, &self.weak_dependency)
-            + ::courier_wire::field::string::encoded_len_optional(12, &self.syntax)
-            + ::courier_wire::field::enumeration::encoded_len_optional(14, &self.edition)
-            + ::courier_wire::field::string::encoded_len_repeated(15, &self.option_dependency)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.package { len += ::courier_wire::field::string::encoded_len(2, v); }
+        len += ::courier_wire::field::string::encoded_len_repeated(3, &self.dependency);
+        len += ::courier_wire::field::message::encoded_len_repeated(4, &self.message_type);
+        len += ::courier_wire::field::message::encoded_len_repeated(5, &self.enum_type);
+        len += ::courier_wire::field::message::encoded_len_repeated(6, &self.service);
+        len += ::courier_wire::field::message::encoded_len_repeated(7, &self.extension);
+        if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(8, v); }
+        if let ::core::option::Option::Some(v) = &self.source_code_info { len += ::courier_wire::field::message::encoded_len(9, v); }
+        len += ::courier_wire::field::int32::encoded_len_repeated(10, &self.public_dependency);
+        len += ::courier_wire::field::int32::encoded_len_repeated(11, &self.weak_dependency);
+        if let ::core::option::Option::Some(v) = &self.syntax { len += ::courier_wire::field::string::encoded_len(12, v); }
+        if let ::core::option::Option::Some(v) = &self.edition { len += ::courier_wire::field::enumeration::encoded_len(14, v); }
+        len += ::courier_wire::field::string::encoded_len_repeated(15, &self.option_dependency);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1046,18 +1052,19 @@ impl ::courier_wire::Message for DescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.field)
-            + ::courier_wire::field::message::encoded_len_repeated(3, &self.nested_type)
-            + ::courier_wire::field::message::encoded_len_repeated(4, &self.enum_type)
-            + ::courier_wire::field::message::encoded_len_repeated(5, &self.extension_range)
-            + ::courier_wire::field::message::encoded_len_repeated(6, &self.extension)
-            + ::courier_wire::field::message::encoded_len_optional(7, &self.options)
-            + ::courier_wire::field::message::encoded_len_repeated(8, &self.oneof_decl)
-            + ::courier_wire::field::message::encoded_len_repeated(9, &self.reserved_range)
-            + ::courier_wire::field::string::encoded_len_repeated(10, &self.reserved_name)
-            + ::courier_wire::field::enumeration::encoded_len_optional(11, &self.visibility)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.field);
+        len += ::courier_wire::field::message::encoded_len_repeated(3, &self.nested_type);
+        len += ::courier_wire::field::message::encoded_len_repeated(4, &self.enum_type);
+        len += ::courier_wire::field::message::encoded_len_repeated(5, &self.extension_range);
+        len += ::courier_wire::field::message::encoded_len_repeated(6, &self.extension);
+        if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(7, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(8, &self.oneof_decl);
+        len += ::courier_wire::field::message::encoded_len_repeated(9, &self.reserved_range);
+        len += ::courier_wire::field::string::encoded_len_repeated(10, &self.reserved_name);
+        if let ::core::option::Option::Some(v) = &self.visibility { len += ::courier_wire::field::enumeration::encoded_len(11, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1174,10 +1181,11 @@ pub mod descriptor_proto {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
-                + ::courier_wire::field::int32::encoded_len_optional(2, &self.end)
-                + ::courier_wire::field::message::encoded_len_optional(3, &self.options)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.start { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.end { len += ::courier_wire::field::int32::encoded_len(2, v); }
+            if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(3, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1248,9 +1256,10 @@ pub mod descriptor_proto {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
-                + ::courier_wire::field::int32::encoded_len_optional(2, &self.end)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.start { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.end { len += ::courier_wire::field::int32::encoded_len(2, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1331,11 +1340,12 @@ impl ::courier_wire::Message for ExtensionRangeOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(2, &self.declaration)
-            + ::courier_wire::field::enumeration::encoded_len_optional(3, &self.verification)
-            + ::courier_wire::field::message::encoded_len_optional(50, &self.features)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.declaration);
+        if let ::core::option::Option::Some(v) = &self.verification { len += ::courier_wire::field::enumeration::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(50, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -1510,12 +1520,13 @@ pub mod extension_range_options {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.number)
-                + ::courier_wire::field::string::encoded_len_optional(2, &self.full_name)
-                + ::courier_wire::field::string::encoded_len_optional(3, &self.r#type)
-                + (if self.reserved.is_some() { 2 } else { 0 })
-                + (if self.repeated.is_some() { 2 } else { 0 })
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.number { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.full_name { len += ::courier_wire::field::string::encoded_len(2, v); }
+            if let ::core::option::Option::Some(v) = &self.r#type { len += ::courier_wire::field::string::encoded_len(3, v); }
+            if self.reserved.is_some() { len += 2; }
+            if self.repeated.is_some() { len += 2; }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -1676,18 +1687,19 @@ impl ::courier_wire::Message for FieldDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-            + ::courier_wire::field::string::encoded_len_optional(2, &self.extendee)
-            + ::courier_wire::field::int32::encoded_len_optional(3, &self.number)
-            + ::courier_wire::field::enumeration::encoded_len_optional(4, &self.label)
-            + ::courier_wire::field::enumeration::encoded_len_optional(5, &self.r#type)
-            + ::courier_wire::field::string::encoded_len_optional(6, &self.type_name)
-            + ::courier_wire::field::string::encoded_len_optional(7, &self.default_value)
-            + ::courier_wire::field::message::encoded_len_optional(8, &self.options)
-            + ::courier_wire::field::int32::encoded_len_optional(9, &self.oneof_index)
-            + ::courier_wire::field::string::encoded_len_optional(10, &self.json_name)
-            + (if self.proto3_optional.is_some() { 3 } else { 0 })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.extendee { len += ::courier_wire::field::string::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.number { len += ::courier_wire::field::int32::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.label { len += ::courier_wire::field::enumeration::encoded_len(4, v); }
+        if let ::core::option::Option::Some(v) = &self.r#type { len += ::courier_wire::field::enumeration::encoded_len(5, v); }
+        if let ::core::option::Option::Some(v) = &self.type_name { len += ::courier_wire::field::string::encoded_len(6, v); }
+        if let ::core::option::Option::Some(v) = &self.default_value { len += ::courier_wire::field::string::encoded_len(7, v); }
+        if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(8, v); }
+        if let ::core::option::Option::Some(v) = &self.oneof_index { len += ::courier_wire::field::int32::encoded_len(9, v); }
+        if let ::core::option::Option::Some(v) = &self.json_name { len += ::courier_wire::field::string::encoded_len(10, v); }
+        if self.proto3_optional.is_some() { len += 3; }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2036,9 +2048,10 @@ impl ::courier_wire::Message for OneofDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-            + ::courier_wire::field::message::encoded_len_optional(2, &self.options)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(2, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2116,13 +2129,14 @@ impl ::courier_wire::Message for EnumDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.value)
-            + ::courier_wire::field::message::encoded_len_optional(3, &self.options)
-            + ::courier_wire::field::message::encoded_len_repeated(4, &self.reserved_range)
-            + ::courier_wire::field::string::encoded_len_repeated(5, &self.reserved_name)
-            + ::courier_wire::field::enumeration::encoded_len_optional(6, &self.visibility)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.value);
+        if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(3, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(4, &self.reserved_range);
+        len += ::courier_wire::field::string::encoded_len_repeated(5, &self.reserved_name);
+        if let ::core::option::Option::Some(v) = &self.visibility { len += ::courier_wire::field::enumeration::encoded_len(6, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2226,9 +2240,10 @@ pub mod enum_descriptor_proto {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_optional(1, &self.start)
-                + ::courier_wire::field::int32::encoded_len_optional(2, &self.end)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.start { len += ::courier_wire::field::int32::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.end { len += ::courier_wire::field::int32::encoded_len(2, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -2294,10 +2309,11 @@ impl ::courier_wire::Message for EnumValueDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-            + ::courier_wire::field::int32::encoded_len_optional(2, &self.number)
-            + ::courier_wire::field::message::encoded_len_optional(3, &self.options)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.number { len += ::courier_wire::field::int32::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(3, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2365,10 +2381,11 @@ impl ::courier_wire::Message for ServiceDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.method)
-            + ::courier_wire::field::message::encoded_len_optional(3, &self.options)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.method);
+        if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(3, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2447,13 +2464,14 @@ impl ::courier_wire::Message for MethodDescriptorProto {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.name)
-            + ::courier_wire::field::string::encoded_len_optional(2, &self.input_type)
-            + ::courier_wire::field::string::encoded_len_optional(3, &self.output_type)
-            + ::courier_wire::field::message::encoded_len_optional(4, &self.options)
-            + (if self.client_streaming.is_some() { 2 } else { 0 })
-            + (if self.server_streaming.is_some() { 2 } else { 0 })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.name { len += ::courier_wire::field::string::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.input_type { len += ::courier_wire::field::string::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.output_type { len += ::courier_wire::field::string::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.options { len += ::courier_wire::field::message::encoded_len(4, v); }
+        if self.client_streaming.is_some() { len += 2; }
+        if self.server_streaming.is_some() { len += 2; }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -2688,28 +2706,29 @@ impl ::courier_wire::Message for FileOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_optional(1, &self.java_package)
-            + ::courier_wire::field::string::encoded_len_optional(8, &self.java_outer_classname)
-            + ::courier_wire::field::enumeration::encoded_len_optional(9, &self.optimize_for)
-            + (if self.java_multiple_files.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_optional(11, &self.go_package)
-            + (if self.cc_generic_services.is_some() { 3 } else { 0 })
-            + (if self.java_generic_services.is_some() { 3 } else { 0 })
-            + (if self.py_generic_services.is_some() { 3 } else { 0 })
-            + (if self.java_generate_equals_and_hash.is_some() { 3 } else { 0 })
-            + (if self.deprecated.is_some() { 3 } else { 0 })
-            + (if self.java_string_check_utf8.is_some() { 3 } else { 0 })
-            + (if self.cc_enable_arenas.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::string::encoded_len_optional(36, &self.objc_class_prefix)
-            + ::courier_wire::field::string::encoded_len_optional(37, &self.csharp_namespace)
-            + ::courier_wire::field::string::encoded_len_optional(39, &self.swift_prefix)
-            + ::courier_wire::field::string::encoded_len_optional(40, &self.php_class_prefix)
-            + ::courier_wire::field::string::encoded_len_optional(41, &self.php_namespace)
-            + ::courier_wire::field::string::encoded_len_optional(44, &self.php_metadata_namespace)
-            + ::courier_wire::field::string::encoded_len_optional(45, &self.ruby_package)
-            + ::courier_wire::field::message::encoded_len_optional(50, &self.features)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.java_package { len += ::courier_wire::field::string::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.java_outer_classname { len += ::courier_wire::field::string::encoded_len(8, v); }
+        if let ::core::option::Option::Some(v) = &self.optimize_for { len += ::courier_wire::field::enumeration::encoded_len(9, v); }
+        if self.java_multiple_files.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.go_package { len += ::courier_wire::field::string::encoded_len(11, v); }
+        if self.cc_generic_services.is_some() { len += 3; }
+        if self.java_generic_services.is_some() { len += 3; }
+        if self.py_generic_services.is_some() { len += 3; }
+        if self.java_generate_equals_and_hash.is_some() { len += 3; }
+        if self.deprecated.is_some() { len += 3; }
+        if self.java_string_check_utf8.is_some() { len += 3; }
+        if self.cc_enable_arenas.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.objc_class_prefix { len += ::courier_wire::field::string::encoded_len(36, v); }
+        if let ::core::option::Option::Some(v) = &self.csharp_namespace { len += ::courier_wire::field::string::encoded_len(37, v); }
+        if let ::core::option::Option::Some(v) = &self.swift_prefix { len += ::courier_wire::field::string::encoded_len(39, v); }
+        if let ::core::option::Option::Some(v) = &self.php_class_prefix { len += ::courier_wire::field::string::encoded_len(40, v); }
+        if let ::core::option::Option::Some(v) = &self.php_namespace { len += ::courier_wire::field::string::encoded_len(41, v); }
+        if let ::core::option::Option::Some(v) = &self.php_metadata_namespace { len += ::courier_wire::field::string::encoded_len(44, v); }
+        if let ::core::option::Option::Some(v) = &self.ruby_package { len += ::courier_wire::field::string::encoded_len(45, v); }
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(50, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -3088,14 +3107,15 @@ impl ::courier_wire::Message for MessageOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.message_set_wire_format.is_some() { 2 } else { 0 })
-            + (if self.no_standard_descriptor_accessor.is_some() { 2 } else { 0 })
-            + (if self.deprecated.is_some() { 2 } else { 0 })
-            + (if self.map_entry.is_some() { 2 } else { 0 })
-            + (if self.deprecated_legacy_json_field_conflicts.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_optional(12, &self.features)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.message_set_wire_format.is_some() { len += 2; }
+        if self.no_standard_descriptor_accessor.is_some() { len += 2; }
+        if self.deprecated.is_some() { len += 2; }
+        if self.map_entry.is_some() { len += 2; }
+        if self.deprecated_legacy_json_field_conflicts.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(12, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -3306,21 +3326,22 @@ impl ::courier_wire::Message for FieldOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::enumeration::encoded_len_optional(1, &self.ctype)
-            + (if self.packed.is_some() { 2 } else { 0 })
-            + (if self.deprecated.is_some() { 2 } else { 0 })
-            + (if self.lazy.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::enumeration::encoded_len_optional(6, &self.jstype)
-            + (if self.weak.is_some() { 2 } else { 0 })
-            + (if self.unverified_lazy.is_some() { 2 } else { 0 })
-            + (if self.debug_redact.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::enumeration::encoded_len_optional(17, &self.retention)
-            + ::courier_wire::field::enumeration::encoded_len_repeated(19, &self.targets)
-            + ::courier_wire::field::message::encoded_len_repeated(20, &self.edition_defaults)
-            + ::courier_wire::field::message::encoded_len_optional(21, &self.features)
-            + ::courier_wire::field::message::encoded_len_optional(22, &self.feature_support)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.ctype { len += ::courier_wire::field::enumeration::encoded_len(1, v); }
+        if self.packed.is_some() { len += 2; }
+        if self.deprecated.is_some() { len += 2; }
+        if self.lazy.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.jstype { len += ::courier_wire::field::enumeration::encoded_len(6, v); }
+        if self.weak.is_some() { len += 2; }
+        if self.unverified_lazy.is_some() { len += 2; }
+        if self.debug_redact.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.retention { len += ::courier_wire::field::enumeration::encoded_len(17, v); }
+        len += ::courier_wire::field::enumeration::encoded_len_repeated(19, &self.targets);
+        len += ::courier_wire::field::message::encoded_len_repeated(20, &self.edition_defaults);
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(21, v); }
+        if let ::core::option::Option::Some(v) = &self.feature_support { len += ::courier_wire::field::message::encoded_len(22, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -3790,9 +3811,10 @@ pub mod field_options {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::string::encoded_len_optional(2, &self.value)
-                + ::courier_wire::field::enumeration::encoded_len_optional(3, &self.edition)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.value { len += ::courier_wire::field::string::encoded_len(2, v); }
+            if let ::core::option::Option::Some(v) = &self.edition { len += ::courier_wire::field::enumeration::encoded_len(3, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -3899,12 +3921,13 @@ pub mod field_options {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::enumeration::encoded_len_optional(1, &self.edition_introduced)
-                + ::courier_wire::field::enumeration::encoded_len_optional(2, &self.edition_deprecated)
-                + ::courier_wire::field::string::encoded_len_optional(3, &self.deprecation_warning)
-                + ::courier_wire::field::enumeration::encoded_len_optional(4, &self.edition_removed)
-                + ::courier_wire::field::string::encoded_len_optional(5, &self.removal_error)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.edition_introduced { len += ::courier_wire::field::enumeration::encoded_len(1, v); }
+            if let ::core::option::Option::Some(v) = &self.edition_deprecated { len += ::courier_wire::field::enumeration::encoded_len(2, v); }
+            if let ::core::option::Option::Some(v) = &self.deprecation_warning { len += ::courier_wire::field::string::encoded_len(3, v); }
+            if let ::core::option::Option::Some(v) = &self.edition_removed { len += ::courier_wire::field::enumeration::encoded_len(4, v); }
+            if let ::core::option::Option::Some(v) = &self.removal_error { len += ::courier_wire::field::string::encoded_len(5, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -4035,9 +4058,10 @@ impl ::courier_wire::Message for OneofOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_optional(1, &self.features)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(1, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -4128,12 +4152,13 @@ impl ::courier_wire::Message for EnumOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.allow_alias.is_some() { 2 } else { 0 })
-            + (if self.deprecated.is_some() { 2 } else { 0 })
-            + (if self.deprecated_legacy_json_field_conflicts.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_optional(7, &self.features)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.allow_alias.is_some() { len += 2; }
+        if self.deprecated.is_some() { len += 2; }
+        if self.deprecated_legacy_json_field_conflicts.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(7, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -4246,12 +4271,13 @@ impl ::courier_wire::Message for EnumValueOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.deprecated.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_optional(2, &self.features)
-            + (if self.debug_redact.is_some() { 2 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_optional(4, &self.feature_support)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.deprecated.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(2, v); }
+        if self.debug_redact.is_some() { len += 2; }
+        if let ::core::option::Option::Some(v) = &self.feature_support { len += ::courier_wire::field::message::encoded_len(4, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -4347,10 +4373,11 @@ impl ::courier_wire::Message for ServiceOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.deprecated.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_optional(34, &self.features)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.deprecated.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(34, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -4438,11 +4465,12 @@ impl ::courier_wire::Message for MethodOptions {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.deprecated.is_some() { 3 } else { 0 })
-            + ::courier_wire::field::enumeration::encoded_len_optional(34, &self.idempotency_level)
-            + ::courier_wire::field::message::encoded_len_optional(35, &self.features)
-            + ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.deprecated.is_some() { len += 3; }
+        if let ::core::option::Option::Some(v) = &self.idempotency_level { len += ::courier_wire::field::enumeration::encoded_len(34, v); }
+        if let ::core::option::Option::Some(v) = &self.features { len += ::courier_wire::field::message::encoded_len(35, v); }
+        len += ::courier_wire::field::message::encoded_len_repeated(999, &self.uninterpreted_option);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -4627,14 +4655,15 @@ impl ::courier_wire::Message for UninterpretedOption {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(2, &self.name)
-            + ::courier_wire::field::string::encoded_len_optional(3, &self.identifier_value)
-            + ::courier_wire::field::uint64::encoded_len_optional(4, &self.positive_int_value)
-            + ::courier_wire::field::int64::encoded_len_optional(5, &self.negative_int_value)
-            + (if self.double_value.is_some() { 9 } else { 0 })
-            + ::courier_wire::field::bytes::encoded_len_optional(7, &self.string_value)
-            + ::courier_wire::field::string::encoded_len_optional(8, &self.aggregate_value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.name);
+        if let ::core::option::Option::Some(v) = &self.identifier_value { len += ::courier_wire::field::string::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.positive_int_value { len += ::courier_wire::field::uint64::encoded_len(4, v); }
+        if let ::core::option::Option::Some(v) = &self.negative_int_value { len += ::courier_wire::field::int64::encoded_len(5, v); }
+        if self.double_value.is_some() { len += 9; }
+        if let ::core::option::Option::Some(v) = &self.string_value { len += ::courier_wire::field::bytes::encoded_len(7, v); }
+        if let ::core::option::Option::Some(v) = &self.aggregate_value { len += ::courier_wire::field::string::encoded_len(8, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -4737,9 +4766,10 @@ pub mod uninterpreted_option {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::string::encoded_len_optional(1, &self.name_part)
-                + (if self.is_extension.is_some() { 2 } else { 0 })
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.name_part { len += ::courier_wire::field::string::encoded_len(1, v); }
+            if self.is_extension.is_some() { len += 2; }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -4828,16 +4858,17 @@ impl ::courier_wire::Message for FeatureSet {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::enumeration::encoded_len_optional(1, &self.field_presence)
-            + ::courier_wire::field::enumeration::encoded_len_optional(2, &self.enum_type)
-            + ::courier_wire::field::enumeration::encoded_len_optional(3, &self.repeated_field_encoding)
-            + ::courier_wire::field::enumeration::encoded_len_optional(4, &self.utf8_validation)
-            + ::courier_wire::field::enumeration::encoded_len_optional(5, &self.message_encoding)
-            + ::courier_wire::field::enumeration::encoded_len_optional(6, &self.json_format)
-            + ::courier_wire::field::enumeration::encoded_len_optional(7, &self.enforce_naming_style)
-            + ::courier_wire::field::enumeration::encoded_len_optional(8, &self.default_symbol_visibility)
-            + ::courier_wire::field::enumeration::encoded_len_optional(9, &self.enforce_proto_limits)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if let ::core::option::Option::Some(v) = &self.field_presence { len += ::courier_wire::field::enumeration::encoded_len(1, v); }
+        if let ::core::option::Option::Some(v) = &self.enum_type { len += ::courier_wire::field::enumeration::encoded_len(2, v); }
+        if let ::core::option::Option::Some(v) = &self.repeated_field_encoding { len += ::courier_wire::field::enumeration::encoded_len(3, v); }
+        if let ::core::option::Option::Some(v) = &self.utf8_validation { len += ::courier_wire::field::enumeration::encoded_len(4, v); }
+        if let ::core::option::Option::Some(v) = &self.message_encoding { len += ::courier_wire::field::enumeration::encoded_len(5, v); }
+        if let ::core::option::Option::Some(v) = &self.json_format { len += ::courier_wire::field::enumeration::encoded_len(6, v); }
+        if let ::core::option::Option::Some(v) = &self.enforce_naming_style { len += ::courier_wire::field::enumeration::encoded_len(7, v); }
+        if let ::core::option::Option::Some(v) = &self.default_symbol_visibility { len += ::courier_wire::field::enumeration::encoded_len(8, v); }
+        if let ::core::option::Option::Some(v) = &self.enforce_proto_limits { len += ::courier_wire::field::enumeration::encoded_len(9, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -5709,10 +5740,11 @@ impl ::courier_wire::Message for FeatureSetDefaults {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(1, &self.defaults)
-            + ::courier_wire::field::enumeration::encoded_len_optional(4, &self.minimum_edition)
-            + ::courier_wire::field::enumeration::encoded_len_optional(5, &self.maximum_edition)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(1, &self.defaults);
+        if let ::core::option::Option::Some(v) = &self.minimum_edition { len += ::courier_wire::field::enumeration::encoded_len(4, v); }
+        if let ::core::option::Option::Some(v) = &self.maximum_edition { len += ::courier_wire::field::enumeration::encoded_len(5, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -5817,10 +5849,11 @@ pub mod feature_set_defaults {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::enumeration::encoded_len_optional(3, &self.edition)
-                + ::courier_wire::field::message::encoded_len_optional(4, &self.overridable_features)
-                + ::courier_wire::field::message::encoded_len_optional(5, &self.fixed_features)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            if let ::core::option::Option::Some(v) = &self.edition { len += ::courier_wire::field::enumeration::encoded_len(3, v); }
+            if let ::core::option::Option::Some(v) = &self.overridable_features { len += ::courier_wire::field::message::encoded_len(4, v); }
+            if let ::core::option::Option::Some(v) = &self.fixed_features { len += ::courier_wire::field::message::encoded_len(5, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -5942,8 +5975,9 @@ impl ::courier_wire::Message for SourceCodeInfo {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(1, &self.location)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(1, &self.location);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -6125,12 +6159,13 @@ pub mod source_code_info {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_packed(1, &self.path)
-                + ::courier_wire::field::int32::encoded_len_packed(2, &self.span)
-                + ::courier_wire::field::string::encoded_len_optional(3, &self.leading_comments)
-                + ::courier_wire::field::string::encoded_len_optional(4, &self.trailing_comments)
-                + ::courier_wire::field::string::encoded_len_repeated(6, &self.leading_detached_comments)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            len += ::courier_wire::field::int32::encoded_len_packed(1, &self.path);
+            len += ::courier_wire::field::int32::encoded_len_packed(2, &self.span);
+            if let ::core::option::Option::Some(v) = &self.leading_comments { len += ::courier_wire::field::string::encoded_len(3, v); }
+            if let ::core::option::Option::Some(v) = &self.trailing_comments { len += ::courier_wire::field::string::encoded_len(4, v); }
+            len += ::courier_wire::field::string::encoded_len_repeated(6, &self.leading_detached_comments);
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -6204,8 +6239,9 @@ impl ::courier_wire::Message for GeneratedCodeInfo {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(1, &self.annotation)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(1, &self.annotation);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -6275,12 +6311,13 @@ pub mod generated_code_info {
 
         #[inline]
         fn encoded_len(&self) -> usize {
-            ::courier_wire::field::int32::encoded_len_packed(1, &self.path)
-                + ::courier_wire::field::string::encoded_len_optional(2, &self.source_file)
-                + ::courier_wire::field::int32::encoded_len_optional(3, &self.begin)
-                + ::courier_wire::field::int32::encoded_len_optional(4, &self.end)
-                + ::courier_wire::field::enumeration::encoded_len_optional(5, &self.semantic)
-                + self.unknown_fields.encoded_len()
+            let mut len = 0;
+            len += ::courier_wire::field::int32::encoded_len_packed(1, &self.path);
+            if let ::core::option::Option::Some(v) = &self.source_file { len += ::courier_wire::field::string::encoded_len(2, v); }
+            if let ::core::option::Option::Some(v) = &self.begin { len += ::courier_wire::field::int32::encoded_len(3, v); }
+            if let ::core::option::Option::Some(v) = &self.end { len += ::courier_wire::field::int32::encoded_len(4, v); }
+            if let ::core::option::Option::Some(v) = &self.semantic { len += ::courier_wire::field::enumeration::encoded_len(5, v); }
+            len + self.unknown_fields.encoded_len()
         }
 
         #[inline]
@@ -6519,9 +6556,10 @@ impl ::courier_wire::Message for Duration {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int64::encoded_len_implicit(1, &self.seconds)
-            + ::courier_wire::field::int32::encoded_len_implicit(2, &self.nanos)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.seconds != 0 { len += ::courier_wire::field::int64::encoded_len(1, &self.seconds); }
+        if self.nanos != 0 { len += ::courier_wire::field::int32::encoded_len(2, &self.nanos); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -6833,8 +6871,9 @@ impl ::courier_wire::Message for FieldMask {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_repeated(1, &self.paths)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::string::encoded_len_repeated(1, &self.paths);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -6882,8 +6921,9 @@ impl ::courier_wire::Message for SourceContext {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.file_name)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.file_name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.file_name); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -7001,8 +7041,9 @@ impl ::courier_wire::Message for Struct {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(1, &self.fields)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::map::encoded_len::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(1, &self.fields);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -7056,16 +7097,17 @@ impl ::courier_wire::Message for Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (match &self.kind {
-                ::core::option::Option::Some(value::Kind::NullValue(v)) => ::courier_wire::field::enumeration::encoded_len(1, v),
-                ::core::option::Option::Some(value::Kind::NumberValue(v)) => ::courier_wire::field::double::encoded_len(2, v),
-                ::core::option::Option::Some(value::Kind::StringValue(v)) => ::courier_wire::field::string::encoded_len(3, v),
-                ::core::option::Option::Some(value::Kind::BoolValue(v)) => ::courier_wire::field::bool::encoded_len(4, v),
-                ::core::option::Option::Some(value::Kind::StructValue(v)) => ::courier_wire::field::message::encoded_len(5, v),
-                ::core::option::Option::Some(value::Kind::ListValue(v)) => ::courier_wire::field::message::encoded_len(6, v),
-                ::core::option::Option::None => 0,
-            })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        match &self.kind {
+            ::core::option::Option::Some(value::Kind::NullValue(v)) => len += ::courier_wire::field::enumeration::encoded_len(1, v),
+            ::core::option::Option::Some(value::Kind::NumberValue(v)) => len += ::courier_wire::field::double::encoded_len(2, v),
+            ::core::option::Option::Some(value::Kind::StringValue(v)) => len += ::courier_wire::field::string::encoded_len(3, v),
+            ::core::option::Option::Some(value::Kind::BoolValue(v)) => len += ::courier_wire::field::bool::encoded_len(4, v),
+            ::core::option::Option::Some(value::Kind::StructValue(v)) => len += ::courier_wire::field::message::encoded_len(5, v),
+            ::core::option::Option::Some(value::Kind::ListValue(v)) => len += ::courier_wire::field::message::encoded_len(6, v),
+            ::core::option::Option::None => {}
+        }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -7195,8 +7237,9 @@ impl ::courier_wire::Message for ListValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::message::encoded_len_repeated(1, &self.values)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += ::courier_wire::field::message::encoded_len_repeated(1, &self.values);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -7353,9 +7396,10 @@ impl ::courier_wire::Message for Timestamp {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int64::encoded_len_implicit(1, &self.seconds)
-            + ::courier_wire::field::int32::encoded_len_implicit(2, &self.nanos)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.seconds != 0 { len += ::courier_wire::field::int64::encoded_len(1, &self.seconds); }
+        if self.nanos != 0 { len += ::courier_wire::field::int32::encoded_len(2, &self.nanos); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -7499,14 +7543,15 @@ impl ::courier_wire::Message for Type {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.fields)
-            + ::courier_wire::field::string::encoded_len_repeated(3, &self.oneofs)
-            + ::courier_wire::field::message::encoded_len_repeated(4, &self.options)
-            + ::courier_wire::field::message::encoded_len_optional(5, &self.source_context)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(6, &self.syntax)
-            + ::courier_wire::field::string::encoded_len_implicit(7, &self.edition)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.fields);
+        len += ::courier_wire::field::string::encoded_len_repeated(3, &self.oneofs);
+        len += ::courier_wire::field::message::encoded_len_repeated(4, &self.options);
+        if let ::core::option::Option::Some(v) = &self.source_context { len += ::courier_wire::field::message::encoded_len(5, v); }
+        if self.syntax != 0 { len += ::courier_wire::field::enumeration::encoded_len(6, &self.syntax); }
+        if !self.edition.is_empty() { len += ::courier_wire::field::string::encoded_len(7, &self.edition); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -7629,17 +7674,18 @@ impl ::courier_wire::Message for Field {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::enumeration::encoded_len_implicit(1, &self.kind)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(2, &self.cardinality)
-            + ::courier_wire::field::int32::encoded_len_implicit(3, &self.number)
-            + ::courier_wire::field::string::encoded_len_implicit(4, &self.name)
-            + ::courier_wire::field::string::encoded_len_implicit(6, &self.type_url)
-            + ::courier_wire::field::int32::encoded_len_implicit(7, &self.oneof_index)
-            + (if self.packed { 2 } else { 0 })
-            + ::courier_wire::field::message::encoded_len_repeated(9, &self.options)
-            + ::courier_wire::field::string::encoded_len_implicit(10, &self.json_name)
-            + ::courier_wire::field::string::encoded_len_implicit(11, &self.default_value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.kind != 0 { len += ::courier_wire::field::enumeration::encoded_len(1, &self.kind); }
+        if self.cardinality != 0 { len += ::courier_wire::field::enumeration::encoded_len(2, &self.cardinality); }
+        if self.number != 0 { len += ::courier_wire::field::int32::encoded_len(3, &self.number); }
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(4, &self.name); }
+        if !self.type_url.is_empty() { len += ::courier_wire::field::string::encoded_len(6, &self.type_url); }
+        if self.oneof_index != 0 { len += ::courier_wire::field::int32::encoded_len(7, &self.oneof_index); }
+        if self.packed { len += 2; }
+        len += ::courier_wire::field::message::encoded_len_repeated(9, &self.options);
+        if !self.json_name.is_empty() { len += ::courier_wire::field::string::encoded_len(10, &self.json_name); }
+        if !self.default_value.is_empty() { len += ::courier_wire::field::string::encoded_len(11, &self.default_value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -7945,13 +7991,14 @@ impl ::courier_wire::Message for Enum {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::message::encoded_len_repeated(2, &self.enumvalue)
-            + ::courier_wire::field::message::encoded_len_repeated(3, &self.options)
-            + ::courier_wire::field::message::encoded_len_optional(4, &self.source_context)
-            + ::courier_wire::field::enumeration::encoded_len_implicit(5, &self.syntax)
-            + ::courier_wire::field::string::encoded_len_implicit(6, &self.edition)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        len += ::courier_wire::field::message::encoded_len_repeated(2, &self.enumvalue);
+        len += ::courier_wire::field::message::encoded_len_repeated(3, &self.options);
+        if let ::core::option::Option::Some(v) = &self.source_context { len += ::courier_wire::field::message::encoded_len(4, v); }
+        if self.syntax != 0 { len += ::courier_wire::field::enumeration::encoded_len(5, &self.syntax); }
+        if !self.edition.is_empty() { len += ::courier_wire::field::string::encoded_len(6, &self.edition); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8034,10 +8081,11 @@ impl ::courier_wire::Message for EnumValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::int32::encoded_len_implicit(2, &self.number)
-            + ::courier_wire::field::message::encoded_len_repeated(3, &self.options)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        if self.number != 0 { len += ::courier_wire::field::int32::encoded_len(2, &self.number); }
+        len += ::courier_wire::field::message::encoded_len_repeated(3, &self.options);
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8105,9 +8153,10 @@ impl ::courier_wire::Message for Option {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.name)
-            + ::courier_wire::field::message::encoded_len_optional(2, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.name.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.name); }
+        if let ::core::option::Option::Some(v) = &self.value { len += ::courier_wire::field::message::encoded_len(2, v); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8161,8 +8210,9 @@ impl ::courier_wire::Message for DoubleValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.value.to_bits() != 0 { 9 } else { 0 })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.value.to_bits() != 0 { len += 9; }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8213,8 +8263,9 @@ impl ::courier_wire::Message for FloatValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.value.to_bits() != 0 { 5 } else { 0 })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.value.to_bits() != 0 { len += 5; }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8265,8 +8316,9 @@ impl ::courier_wire::Message for Int64Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int64::encoded_len_implicit(1, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.value != 0 { len += ::courier_wire::field::int64::encoded_len(1, &self.value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8317,8 +8369,9 @@ impl ::courier_wire::Message for UInt64Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::uint64::encoded_len_implicit(1, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.value != 0 { len += ::courier_wire::field::uint64::encoded_len(1, &self.value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8369,8 +8422,9 @@ impl ::courier_wire::Message for Int32Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::int32::encoded_len_implicit(1, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.value != 0 { len += ::courier_wire::field::int32::encoded_len(1, &self.value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8421,8 +8475,9 @@ impl ::courier_wire::Message for UInt32Value {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::uint32::encoded_len_implicit(1, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.value != 0 { len += ::courier_wire::field::uint32::encoded_len(1, &self.value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8473,8 +8528,9 @@ impl ::courier_wire::Message for BoolValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        (if self.value { 2 } else { 0 })
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.value { len += 2; }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8525,8 +8581,9 @@ impl ::courier_wire::Message for StringValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.value.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -8577,8 +8634,9 @@ impl ::courier_wire::Message for BytesValue {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::bytes::encoded_len_implicit(1, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.value.is_empty() { len += ::courier_wire::field::bytes::encoded_len(1, &self.value); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
