@@ -322,7 +322,16 @@ impl<'a> Decoder<'a> {
     #[inline]
     pub fn read_bytes(&mut self) -> Result<Bytes, DecodeError> {
         let s = self.read_len_slice()?;
-        Ok(self.to_bytes(s))
+        Ok(match self.owner {
+            // `cur` is always a suffix of the owner (a cursor only moves forward), and `s` ends
+            // where `cur` now starts: slice by offsets, without `slice_ref`'s pointer checks.
+            Some(owner) => {
+                let end = owner.len() - self.cur.len();
+                owner.slice(end - s.len()..end)
+            }
+            None if s.is_empty() => Bytes::new(),
+            None => Bytes::copy_from_slice(s),
+        })
     }
 
     /// `s` (a slice of this decoder's input) as `Bytes`: zero-copy with an owner.
@@ -563,6 +572,35 @@ mod tests {
         let mut d = Decoder::with_owner(&input, &DecodeOptions::default());
         let b = d.read_bytes().unwrap();
         assert_eq!(b.as_ptr(), input[1..].as_ptr());
+    }
+
+    #[test]
+    fn owned_bytes_are_sliced_at_the_right_offsets() {
+        // "ab", "", then a nested payload holding "xyz" and "q", then "end".
+        let input = Bytes::from_static(b"\x02ab\x00\x06\x03xyz\x01q\x03end");
+        let mut d = Decoder::with_owner(&input, &DecodeOptions::default());
+        let mut got = vec![d.read_bytes().unwrap(), d.read_bytes().unwrap()];
+        let len = d.read_len().unwrap();
+        d.nested(len, |d| {
+            got.push(d.read_bytes()?);
+            got.push(d.read_bytes()?);
+            Ok(())
+        })
+        .unwrap();
+        got.push(d.read_bytes().unwrap());
+        assert!(d.is_empty());
+        assert_eq!(got, [&b"ab"[..], b"", b"xyz", b"q", b"end"]);
+        for (b, at) in got.iter().zip([1, 4, 6, 10, 12]) {
+            if !b.is_empty() {
+                assert_eq!(b.as_ptr(), input[at..].as_ptr());
+            }
+        }
+        // A payload running past a nested message's end is an error, not a slice.
+        let input = Bytes::from_static(b"\x02\x03ab");
+        let mut d = Decoder::with_owner(&input, &DecodeOptions::default());
+        let len = d.read_len().unwrap();
+        let err = d.nested(len, |d| d.read_bytes().map(drop)).unwrap_err();
+        assert_eq!(err.kind(), DecodeErrorKind::LengthOutOfBounds);
     }
 
     #[test]
