@@ -13,10 +13,22 @@ pub const MAX_LEN: usize = 10;
 /// The number of bytes `value` takes as a varint (1 to 10).
 #[inline]
 pub const fn encoded_len(value: u64) -> usize {
-    // Significant bits, at least 1; ceil(bits / 7) computed as (bits * 9 + 64) / 64.
-    let bits = 64 - (value | 1).leading_zeros() as usize;
-    (bits * 9 + 64) / 64
+    // The index of the highest set bit (0 for 0 and 1): one `bsr`, then one table load (the
+    // arithmetic form, ceil(bits / 7) as (bits * 9 + 64) / 64, takes three more instructions).
+    let top = 63 - (value | 1).leading_zeros() as usize;
+    LEN_BY_TOP_BIT[top] as usize
 }
+
+/// Varint length by the index of the highest set bit: `top / 7 + 1`.
+const LEN_BY_TOP_BIT: [u8; 64] = {
+    let mut t = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = (i / 7 + 1) as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Writes `value` as a varint into the front of `out` and returns how many bytes it took.
 ///
