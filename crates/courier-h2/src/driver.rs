@@ -11,6 +11,13 @@
 //! Backpressure: [`SendStream::send_data`] waits while the stream's send buffer is full;
 //! receive windows are reopened as the application takes data from [`RecvStream::data`].
 //!
+//! Latency: [`Client::start_request`] sends a whole request (headers, content, end) in one
+//! command and returns without waiting for the driver — the stream is opened, in command
+//! order, when the driver gets to it, and a failure to open it arrives on the
+//! [`RecvStream`] ([`RecvStream::is_unsent`]). The events one read produces for a stream
+//! (a unary response's headers, message and trailers) reach its [`RecvStream`] as one message,
+//! so the task reading it is woken once.
+//!
 //! Connection-level: [`Client::ping`] / [`Server::ping`] measure a round trip; keepalive runs
 //! here on tokio's clock when [`Config::keepalive_interval`] is set; [`Client::goaway`] and
 //! [`Client::goaway_received`] show the peer's GOAWAY, and [`Error::is_refused`] marks requests
@@ -23,6 +30,8 @@ use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -101,6 +110,101 @@ type CloseReply = oneshot::Sender<Result<(), Error>>;
 type OpenReply =
     oneshot::Sender<Result<(StreamId, mpsc::UnboundedReceiver<StreamEvent>, usize), Error>>;
 
+/// The identifier of a stream a [`Client::start_request`] asked for, filled in by the driver
+/// when it opens the stream: [`Slot::PENDING`] until then, [`Slot::FAILED`] if it could not.
+/// Only the driver writes it; the handles read it.
+#[derive(Debug)]
+struct Slot(AtomicU32);
+
+impl Slot {
+    /// Not opened yet (the command is on its way, or waits under the concurrency limit).
+    const PENDING: u32 = 0;
+    /// Never opened: the request did not leave this endpoint. (Stream ids are 31 bits.)
+    const FAILED: u32 = u32::MAX;
+
+    fn get(&self) -> Option<StreamId> {
+        match self.0.load(Ordering::Acquire) {
+            Slot::PENDING | Slot::FAILED => None,
+            id => Some(StreamId::new(id)),
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.0.load(Ordering::Acquire) == Slot::FAILED
+    }
+
+    fn set(&self, v: u32) {
+        self.0.store(v, Ordering::Release);
+    }
+}
+
+/// Which stream a handle drives.
+#[derive(Clone, Debug)]
+enum StreamRef {
+    /// Known.
+    Id(StreamId),
+    /// Started by [`Client::start_request`]: the driver resolves it when it applies the
+    /// command. Commands are applied in the order they were sent, so the stream's open has
+    /// been applied (or is waiting under the concurrency limit) by then.
+    Starting(Arc<Slot>),
+}
+
+impl StreamRef {
+    /// The stream's identifier, once known.
+    fn id(&self) -> Option<StreamId> {
+        match self {
+            StreamRef::Id(id) => Some(*id),
+            StreamRef::Starting(slot) => slot.get(),
+        }
+    }
+
+    /// The reference a command carries: the plain identifier once it is known.
+    fn for_cmd(&self) -> StreamRef {
+        match self {
+            StreamRef::Id(id) => StreamRef::Id(*id),
+            StreamRef::Starting(slot) => match slot.get() {
+                Some(id) => StreamRef::Id(id),
+                None => StreamRef::Starting(Arc::clone(slot)),
+            },
+        }
+    }
+}
+
+/// Who learns the outcome of opening a stream.
+enum OpenTo {
+    /// A caller waiting for the stream's identifier and event channel.
+    Reply(OpenReply),
+    /// A [`Client::start_request`] that did not wait: the identifier goes to its slot, the
+    /// events (a failure to open included) to its channel.
+    Start {
+        slot: Arc<Slot>,
+        events: mpsc::UnboundedSender<StreamEvent>,
+    },
+}
+
+impl OpenTo {
+    /// Nobody is interested in the stream any more.
+    fn abandoned(&self) -> bool {
+        match self {
+            OpenTo::Reply(reply) => reply.is_closed(),
+            OpenTo::Start { events, .. } => events.is_closed(),
+        }
+    }
+
+    /// The stream could not be opened.
+    fn fail(self, e: Error) {
+        match self {
+            OpenTo::Reply(reply) => {
+                let _ = reply.send(Err(e));
+            }
+            OpenTo::Start { slot, events } => {
+                slot.set(Slot::FAILED);
+                let _ = events.send(StreamEvent::Failed(e));
+            }
+        }
+    }
+}
+
 enum Cmd {
     Open {
         headers: Vec<HeaderField>,
@@ -110,31 +214,31 @@ enum Cmd {
         wait: bool,
         /// First content, queued right behind the HEADERS (they leave in the same write).
         data: Option<(Bytes, bool)>,
-        reply: OpenReply,
+        to: OpenTo,
     },
     Headers {
-        id: StreamId,
+        id: StreamRef,
         headers: Vec<HeaderField>,
         end_stream: bool,
     },
     /// DATA; with a reply, the caller waits until the stream's send buffer took it and learns
     /// the room left.
     Data {
-        id: StreamId,
+        id: StreamRef,
         data: Bytes,
         end_stream: bool,
         reply: Option<DataReply>,
     },
     Trailers {
-        id: StreamId,
+        id: StreamRef,
         trailers: Vec<HeaderField>,
     },
     Reset {
-        id: StreamId,
+        id: StreamRef,
         reason: Reason,
     },
     Consume {
-        id: StreamId,
+        id: StreamRef,
         n: usize,
     },
     Ping {
@@ -145,10 +249,38 @@ enum Cmd {
         reply: oneshot::Sender<Result<(), Error>>,
     },
     WatchClose {
-        id: StreamId,
+        id: StreamRef,
         reply: CloseReply,
     },
     Shutdown,
+}
+
+impl Cmd {
+    /// The stream a per-stream command is for.
+    fn stream(&self) -> Option<&StreamRef> {
+        match self {
+            Cmd::Headers { id, .. }
+            | Cmd::Data { id, .. }
+            | Cmd::Trailers { id, .. }
+            | Cmd::Reset { id, .. }
+            | Cmd::Consume { id, .. }
+            | Cmd::WatchClose { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The command's stream was never opened: whoever waits for its outcome gets `e`.
+    fn fail(self, e: Error) {
+        match self {
+            Cmd::Data { reply: Some(r), .. } => {
+                let _ = r.send(Err(e));
+            }
+            Cmd::WatchClose { reply, .. } => {
+                let _ = reply.send(Err(e));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// What the handles can see of the connection as a whole.
@@ -172,6 +304,58 @@ enum StreamEvent {
     Trailers(Vec<HeaderField>),
     Reset(Reason, bool),
     Closed(Option<ConnectionError>),
+    /// The stream could not be opened ([`Client::start_request`]).
+    Failed(Error),
+    /// Several events from one read, in order (never empty): sent as one message, so that
+    /// the receiving task is woken once for a whole unary response, not once per frame.
+    Batch(Vec<StreamEvent>),
+}
+
+/// The events for one stream gathered while the driver dispatches what it read (see
+/// [`StreamEvent::Batch`]).
+struct Outbox {
+    id: StreamId,
+    tx: mpsc::UnboundedSender<StreamEvent>,
+    first: StreamEvent,
+    more: Vec<StreamEvent>,
+}
+
+impl Outbox {
+    /// Queues `ev` for stream `id`, sending what was gathered for another stream first.
+    fn push(
+        outbox: &mut Option<Outbox>,
+        id: StreamId,
+        tx: &mpsc::UnboundedSender<StreamEvent>,
+        ev: StreamEvent,
+    ) {
+        match outbox {
+            Some(o) if o.id == id => o.more.push(ev),
+            _ => {
+                Outbox::flush(outbox);
+                *outbox = Some(Outbox {
+                    id,
+                    tx: tx.clone(),
+                    first: ev,
+                    more: Vec::new(),
+                });
+            }
+        }
+    }
+
+    /// Sends what was gathered.
+    fn flush(outbox: &mut Option<Outbox>) {
+        if let Some(o) = outbox.take() {
+            let ev = if o.more.is_empty() {
+                o.first
+            } else {
+                let mut all = Vec::with_capacity(o.more.len() + 1);
+                all.push(o.first);
+                all.extend(o.more);
+                StreamEvent::Batch(all)
+            };
+            let _ = o.tx.send(ev);
+        }
+    }
 }
 
 /// A request the server received.
@@ -192,13 +376,15 @@ pub struct Incoming {
 /// The receiving half of a stream.
 #[derive(Debug)]
 pub struct RecvStream {
-    id: StreamId,
+    id: StreamRef,
     /// `None` for a request without content: nothing more can arrive.
     rx: Option<mpsc::UnboundedReceiver<StreamEvent>>,
     cmds: mpsc::UnboundedSender<Cmd>,
     ended: bool,
     trailers: Option<Vec<HeaderField>>,
     head: Option<(FieldSection, bool)>,
+    /// The rest of a [`StreamEvent::Batch`].
+    queued: std::vec::IntoIter<StreamEvent>,
 }
 
 impl core::fmt::Debug for StreamEvent {
@@ -215,7 +401,7 @@ impl core::fmt::Debug for Cmd {
 
 impl RecvStream {
     fn new(
-        id: StreamId,
+        id: StreamRef,
         rx: Option<mpsc::UnboundedReceiver<StreamEvent>>,
         cmds: mpsc::UnboundedSender<Cmd>,
     ) -> Self {
@@ -226,18 +412,48 @@ impl RecvStream {
             cmds,
             trailers: None,
             head: None,
+            queued: Vec::new().into_iter(),
         }
     }
 
-    /// The stream.
-    pub fn stream_id(&self) -> StreamId {
-        self.id
+    /// The next event; `None` once the driver dropped the stream's channel.
+    async fn next_event(&mut self) -> Option<StreamEvent> {
+        if let Some(ev) = self.queued.next() {
+            return Some(ev);
+        }
+        match self.rx.as_mut()?.recv().await? {
+            StreamEvent::Batch(events) => {
+                self.queued = events.into_iter();
+                self.queued.next()
+            }
+            ev => Some(ev),
+        }
+    }
+
+    /// The stream; `None` while a request from [`Client::start_request`] has not been
+    /// opened by the driver yet, and for good if it could not be.
+    pub fn stream_id(&self) -> Option<StreamId> {
+        self.id.id()
+    }
+
+    /// Whether this stream's request certainly never left this endpoint: a
+    /// [`Client::start_request`] the driver could not open (the connection was closing or
+    /// going away, it ended while the request waited under the peer's concurrency limit, or
+    /// the stream identifiers ran out), so the peer did not see it and it may be sent again,
+    /// on this connection or elsewhere. Meaningful once an operation on the stream failed
+    /// (before the driver has applied the request, it is not known to have left either).
+    pub fn is_unsent(&self) -> bool {
+        match &self.id {
+            StreamRef::Id(_) => false,
+            StreamRef::Starting(slot) => slot.get().is_none(),
+        }
     }
 
     fn fail(ev: StreamEvent) -> Error {
         match ev {
             StreamEvent::Reset(reason, remote) => Error::Reset { reason, remote },
             StreamEvent::Closed(Some(e)) => Error::Connection(e),
+            StreamEvent::Failed(e) => e,
             _ => Error::Closed,
         }
     }
@@ -248,11 +464,8 @@ impl RecvStream {
         if let Some(h) = self.head.take() {
             return Ok(h);
         }
-        let Some(rx) = &mut self.rx else {
-            return Err(Error::Closed);
-        };
         loop {
-            match rx.recv().await {
+            match self.next_event().await {
                 Some(StreamEvent::Headers(section, end)) => {
                     if section
                         .pseudo
@@ -264,7 +477,9 @@ impl RecvStream {
                     self.ended |= end;
                     return Ok((*section, end));
                 }
-                Some(ev @ (StreamEvent::Reset(..) | StreamEvent::Closed(_))) => {
+                Some(
+                    ev @ (StreamEvent::Reset(..) | StreamEvent::Closed(_) | StreamEvent::Failed(_)),
+                ) => {
                     return Err(Self::fail(ev));
                 }
                 Some(_) => continue,
@@ -279,15 +494,15 @@ impl RecvStream {
         if self.ended {
             return None;
         }
-        let rx = self.rx.as_mut()?;
+        self.rx.as_ref()?;
         loop {
-            match rx.recv().await {
+            match self.next_event().await {
                 Some(StreamEvent::Data(data, end, tracked)) => {
                     self.ended |= end;
                     if !data.is_empty() {
                         if tracked {
                             let _ = self.cmds.send(Cmd::Consume {
-                                id: self.id,
+                                id: self.id.for_cmd(),
                                 n: data.len(),
                             });
                         }
@@ -339,7 +554,7 @@ impl RecvStream {
 /// for the driver to take it, which is the backpressure.
 #[derive(Debug)]
 pub struct SendStream {
-    id: StreamId,
+    id: StreamRef,
     cmds: mpsc::UnboundedSender<Cmd>,
     /// Send-buffer room known free: never more than the driver's real room.
     credit: usize,
@@ -348,9 +563,10 @@ pub struct SendStream {
 }
 
 impl SendStream {
-    /// The stream.
-    pub fn stream_id(&self) -> StreamId {
-        self.id
+    /// The stream; `None` while a request from [`Client::start_request`] has not been
+    /// opened by the driver yet, and for good if it could not be.
+    pub fn stream_id(&self) -> Option<StreamId> {
+        self.id.id()
     }
 
     fn check(fields: &[HeaderField], kind: SectionKind) -> Result<(), Error> {
@@ -360,7 +576,7 @@ impl SendStream {
     /// Sends a header section (a server's response, or a 1xx interim response).
     pub fn send_headers(&self, headers: Vec<HeaderField>, end_stream: bool) -> Result<(), Error> {
         Self::check(&headers, self.kind)?;
-        let id = self.id;
+        let id = self.id.for_cmd();
         self.cmds
             .send(Cmd::Headers {
                 id,
@@ -372,7 +588,7 @@ impl SendStream {
 
     /// Sends content; waits while the stream's send buffer is full.
     pub async fn send_data(&mut self, data: Bytes, end_stream: bool) -> Result<(), Error> {
-        let id = self.id;
+        let id = self.id.for_cmd();
         if data.len() <= self.credit {
             self.credit -= data.len();
             return self
@@ -398,7 +614,7 @@ impl SendStream {
     /// Ends the message with trailers.
     pub fn send_trailers(&self, trailers: Vec<HeaderField>) -> Result<(), Error> {
         Self::check(&trailers, SectionKind::Trailers)?;
-        let id = self.id;
+        let id = self.id.for_cmd();
         self.cmds
             .send(Cmd::Trailers { id, trailers })
             .map_err(|_| Error::Closed)
@@ -407,7 +623,7 @@ impl SendStream {
     /// Resets the stream.
     pub fn reset(&self, reason: Reason) {
         let _ = self.cmds.send(Cmd::Reset {
-            id: self.id,
+            id: self.id.for_cmd(),
             reason,
         });
     }
@@ -421,7 +637,11 @@ impl SendStream {
     /// learns of the client's RST_STREAM(CANCEL) this way (typically in a `select!` with the
     /// work). Cancel-safe; may be called more than once.
     pub async fn closed(&self) -> Result<(), Error> {
-        call(&self.cmds, |reply| Cmd::WatchClose { id: self.id, reply }).await
+        call(&self.cmds, |reply| Cmd::WatchClose {
+            id: self.id.for_cmd(),
+            reply,
+        })
+        .await
     }
 
     /// Waits for the peer's RST_STREAM on this stream and returns its code; `None` if the stream
@@ -500,22 +720,77 @@ impl Client {
     /// Like [`send_request_queued`](Self::send_request_queued) followed by
     /// [`SendStream::send_data`], in one command: the driver queues the content right behind
     /// the request headers, so they leave in the same write, and a request that ends here
-    /// (`end_stream`, a unary call) is written without waiting for more. Content larger than
-    /// the stream's send buffer ([`Config::max_send_buffer_per_stream`]) is sent after the
-    /// stream opened, as `send_data` would.
+    /// (`end_stream`, a unary call) is written without waiting for more. Content of any size
+    /// is taken (a new stream's send buffer is empty); [`start_request`](Self::start_request)
+    /// does the same without waiting for the driver.
     pub async fn send_request_queued_with_data(
         &self,
         headers: Vec<HeaderField>,
         data: Bytes,
         end_stream: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
-        if data.len() > self.send_buffer {
-            let (mut send, recv) = self.open(headers, false, true, None).await?;
-            send.send_data(data, end_stream).await?;
-            return Ok((send, recv));
-        }
         self.open(headers, false, true, Some((data, end_stream)))
             .await
+    }
+
+    /// Starts a request without waiting for the driver: sends the request headers, `data`
+    /// and, with `end_stream`, the end of the request (a unary call, in one write), and
+    /// returns the stream's halves at once. Like
+    /// [`send_request_queued`](Self::send_request_queued), the request waits (in order) for
+    /// room under the peer's `SETTINGS_MAX_CONCURRENT_STREAMS`. Content of any size is taken;
+    /// more content sent on the [`SendStream`] waits for send-buffer room as usual.
+    ///
+    /// Only headers that this endpoint would never send fail here
+    /// ([`CommandErrorKind::InvalidHeaders`]), and a driver that is gone ([`Error::Closed`]).
+    /// Any other failure to open the stream — the connection closing or going away (GOAWAY),
+    /// or ending while the request waits under the concurrency limit — comes from the
+    /// [`RecvStream`] (the first [`response`](RecvStream::response) or
+    /// [`data`](RecvStream::data)); [`RecvStream::is_unsent`] then tells that the request
+    /// never left (safe to retry elsewhere) from a failure after it did. Commands given to the
+    /// halves meanwhile (more content, trailers, [`SendStream::reset`]) apply once the stream
+    /// is open, in order; a reset before then drops the request unsent. Dropping the
+    /// [`RecvStream`] before the stream opened gives up the request.
+    ///
+    /// The stream identifier ([`SendStream::stream_id`]) is known once the driver opened the
+    /// stream.
+    pub fn start_request(
+        &self,
+        headers: Vec<HeaderField>,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
+        check_outgoing(&headers, SectionKind::Request).map_err(Error::Command)?;
+        let slot = Arc::new(Slot(AtomicU32::new(Slot::PENDING)));
+        let (events, rx) = mpsc::unbounded_channel();
+        let credit = self.send_buffer.saturating_sub(data.len());
+        // A request without content ends on its HEADERS frame.
+        let (head_end, data) = if data.is_empty() {
+            (end_stream, None)
+        } else {
+            (false, Some((data, end_stream)))
+        };
+        self.cmds
+            .send(Cmd::Open {
+                headers,
+                end_stream: head_end,
+                wait: true,
+                data,
+                to: OpenTo::Start {
+                    slot: Arc::clone(&slot),
+                    events,
+                },
+            })
+            .map_err(|_| Error::Closed)?;
+        let id = StreamRef::Starting(slot);
+        Ok((
+            SendStream {
+                id: id.clone(),
+                cmds: self.cmds.clone(),
+                credit,
+                kind: SectionKind::Trailers,
+            },
+            RecvStream::new(id, Some(rx), self.cmds.clone()),
+        ))
     }
 
     async fn open(
@@ -530,17 +805,17 @@ impl Client {
             end_stream,
             wait,
             data,
-            reply,
+            to: OpenTo::Reply(reply),
         })
         .await?;
         Ok((
             SendStream {
-                id,
+                id: StreamRef::Id(id),
                 cmds: self.cmds.clone(),
                 credit,
                 kind: SectionKind::Trailers,
             },
-            RecvStream::new(id, Some(events), self.cmds.clone()),
+            RecvStream::new(StreamRef::Id(id), Some(events), self.cmds.clone()),
         ))
     }
 
@@ -665,9 +940,28 @@ fn ended_error(error: &Option<ConnectionError>) -> Error {
     }
 }
 
-/// A request waiting for room under the peer's concurrency limit: headers, END_STREAM on
-/// them, first content, and who waits.
-type WaitingOpen = (Vec<HeaderField>, bool, Option<(Bytes, bool)>, OpenReply);
+/// A request waiting for room under the peer's concurrency limit.
+struct WaitingOpen {
+    headers: Vec<HeaderField>,
+    /// END_STREAM on the headers.
+    end_stream: bool,
+    /// First content.
+    data: Option<(Bytes, bool)>,
+    to: OpenTo,
+    /// Commands for the stream sent meanwhile (a [`Client::start_request`]'s), applied in
+    /// order once it opens.
+    later: Vec<Cmd>,
+}
+
+/// Where a command for a stream goes.
+enum Target {
+    /// The open stream (or one that has finished: the connection answers for it).
+    Id(StreamId),
+    /// A started request still waiting under the concurrency limit, by position.
+    Waiting(usize),
+    /// A started request that could not be opened.
+    Failed,
+}
 
 struct Driver<T> {
     io: T,
@@ -680,6 +974,8 @@ struct Driver<T> {
     cmds_closed: bool,
     incoming: Option<mpsc::UnboundedSender<Incoming>>,
     streams: IdMap<mpsc::UnboundedSender<StreamEvent>>,
+    /// Events of the dispatch in progress not sent yet.
+    outbox: Option<Outbox>,
     /// The send-buffer size every stream starts with.
     send_buffer: usize,
     /// DATA waiting for send-buffer room, per stream, with the caller's reply.
@@ -727,6 +1023,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             cmds_closed: false,
             incoming,
             streams: IdMap::default(),
+            outbox: None,
             blocked: IdMap::default(),
             waiting_opens: VecDeque::new(),
             read_buf: vec![0; 64 * 1024],
@@ -765,58 +1062,94 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         poll_fn(|cx| self.poll(cx)).await
     }
 
+    /// Where a command for `id` goes.
+    fn target(&self, id: &StreamRef) -> Target {
+        match id {
+            StreamRef::Id(id) => Target::Id(*id),
+            StreamRef::Starting(slot) => match slot.get() {
+                Some(id) => Target::Id(id),
+                None if slot.failed() => Target::Failed,
+                // Commands apply in order, so the open was applied before this command: a
+                // stream neither opened nor failed waits under the concurrency limit (or,
+                // should it not be found, was dropped unsent).
+                None => self
+                    .waiting_opens
+                    .iter()
+                    .position(
+                        |w| matches!(&w.to, OpenTo::Start { slot: s, .. } if Arc::ptr_eq(s, slot)),
+                    )
+                    .map_or(Target::Failed, Target::Waiting),
+            },
+        }
+    }
+
     fn apply(&mut self, cmd: Cmd) {
+        let Some(target) = cmd.stream().map(|id| self.target(id)) else {
+            return self.apply_conn(cmd);
+        };
+        let id = match target {
+            Target::Id(id) => id,
+            Target::Waiting(i) => {
+                if let Cmd::Reset { .. } = cmd {
+                    // Reset before it was sent: the request is dropped unsent, and its
+                    // handles see the stream closed.
+                    if let Some(w) = self.waiting_opens.remove(i) {
+                        for cmd in w.later {
+                            cmd.fail(Error::Closed);
+                        }
+                        if let OpenTo::Start { slot, .. } = w.to {
+                            slot.set(Slot::FAILED);
+                        }
+                    }
+                } else if let Some(w) = self.waiting_opens.get_mut(i) {
+                    w.later.push(cmd);
+                }
+                return;
+            }
+            Target::Failed => {
+                let e = self.closed_error();
+                return cmd.fail(e);
+            }
+        };
+        self.apply_stream(id, cmd);
+    }
+
+    /// A command for the connection as a whole.
+    fn apply_conn(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Open {
                 headers,
                 end_stream,
                 wait,
                 data,
-                reply,
+                to,
             } => {
+                if let OpenTo::Start { slot, events } = &to {
+                    if events.is_closed() {
+                        // Its receiving half is gone already: the request is given up.
+                        slot.set(Slot::FAILED);
+                        return;
+                    }
+                }
+                let waiting = WaitingOpen {
+                    headers,
+                    end_stream,
+                    data,
+                    to,
+                    later: Vec::new(),
+                };
                 if wait && !self.waiting_opens.is_empty() {
                     // Behind earlier waiting requests.
-                    self.waiting_opens
-                        .push_back((headers, end_stream, data, reply));
+                    self.waiting_opens.push_back(waiting);
                     return;
                 }
-                match self.conn.open_stream(&headers, end_stream) {
+                match self.conn.open_stream(&waiting.headers, end_stream) {
                     Err(e) if wait && e.kind() == CommandErrorKind::ConcurrencyLimit => {
-                        self.waiting_opens
-                            .push_back((headers, end_stream, data, reply));
+                        self.waiting_opens.push_back(waiting);
                     }
-                    r => self.opened(r, data, reply),
+                    r => self.opened(r, waiting),
                 }
             }
-            Cmd::Headers {
-                id,
-                headers,
-                end_stream,
-            } => {
-                // Checked by the handle; what remains is the stream having been reset, which
-                // the application learns from its receiving half.
-                let _ = self.conn.send_headers(id, &headers, end_stream);
-            }
-            Cmd::Data {
-                id,
-                data,
-                end_stream,
-                reply,
-            } => self.try_send_data(id, data, end_stream, reply),
-            Cmd::Trailers { id, trailers } => {
-                let _ = self.conn.send_trailers(id, trailers);
-            }
-            Cmd::Reset { id, reason } => {
-                let _ = self.conn.reset(id, reason);
-                self.streams.remove(&id);
-                for reply in self.closers.remove(&id).into_iter().flatten() {
-                    let _ = reply.send(Err(Error::Reset {
-                        reason,
-                        remote: false,
-                    }));
-                }
-            }
-            Cmd::Consume { id, n } => self.conn.consume(id, n),
             Cmd::Ping { reply } => {
                 self.next_ping += 1;
                 let payload = self.next_ping.to_be_bytes();
@@ -839,7 +1172,45 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     }
                 }
             }
-            Cmd::WatchClose { id, reply } => {
+            Cmd::Shutdown => self.conn.graceful_shutdown(),
+            // Per-stream commands go through `apply_stream`.
+            _ => {}
+        }
+    }
+
+    /// A command for the stream `id`.
+    fn apply_stream(&mut self, id: StreamId, cmd: Cmd) {
+        match cmd {
+            Cmd::Headers {
+                headers,
+                end_stream,
+                ..
+            } => {
+                // Checked by the handle; what remains is the stream having been reset, which
+                // the application learns from its receiving half.
+                let _ = self.conn.send_headers(id, &headers, end_stream);
+            }
+            Cmd::Data {
+                data,
+                end_stream,
+                reply,
+                ..
+            } => self.try_send_data(id, data, end_stream, reply),
+            Cmd::Trailers { trailers, .. } => {
+                let _ = self.conn.send_trailers(id, trailers);
+            }
+            Cmd::Reset { reason, .. } => {
+                let _ = self.conn.reset(id, reason);
+                self.streams.remove(&id);
+                for reply in self.closers.remove(&id).into_iter().flatten() {
+                    let _ = reply.send(Err(Error::Reset {
+                        reason,
+                        remote: false,
+                    }));
+                }
+            }
+            Cmd::Consume { n, .. } => self.conn.consume(id, n),
+            Cmd::WatchClose { reply, .. } => {
                 if self.conn.is_closed() {
                     let _ = reply.send(Err(self.closed_error()));
                 } else if self.conn.watch_close(id) {
@@ -854,25 +1225,31 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     let _ = reply.send(Ok(()));
                 }
             }
-            Cmd::Shutdown => self.conn.graceful_shutdown(),
+            // Connection commands go through `apply_conn`.
+            _ => {}
         }
     }
 
-    /// Replies to an open request with its stream, or the error.
-    fn opened(
-        &mut self,
-        r: Result<StreamId, CommandError>,
-        data: Option<(Bytes, bool)>,
-        reply: OpenReply,
-    ) {
-        let mut credit = self.send_buffer;
-        match r {
-            Ok(id) => {
-                if let Some((data, end)) = data {
-                    // The handle checked that it fits the send buffer.
-                    credit = credit.saturating_sub(data.len());
-                    self.try_send_data(id, data, end, None);
+    /// Hands an opened stream to whoever asked for it (and applies the commands that waited
+    /// for it), or reports why it could not be opened.
+    fn opened(&mut self, r: Result<StreamId, CommandError>, w: WaitingOpen) {
+        let id = match r {
+            Ok(id) => id,
+            Err(e) => {
+                for cmd in w.later {
+                    cmd.fail(Error::Command(e));
                 }
+                return w.to.fail(Error::Command(e));
+            }
+        };
+        let mut credit = self.send_buffer;
+        if let Some((data, end)) = w.data {
+            // A new stream's send buffer is empty: it takes content of any size.
+            credit = credit.saturating_sub(data.len());
+            self.try_send_data(id, data, end, None);
+        }
+        match w.to {
+            OpenTo::Reply(reply) => {
                 let (tx, rx) = mpsc::unbounded_channel();
                 if reply.send(Ok((id, rx, credit))).is_ok() {
                     self.streams.insert(id, tx);
@@ -881,25 +1258,34 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     let _ = self.conn.reset(id, Reason::CANCEL);
                 }
             }
-            Err(e) => {
-                let _ = reply.send(Err(Error::Command(e)));
+            OpenTo::Start { slot, events } => {
+                slot.set(id.get());
+                self.streams.insert(id, events);
+                for cmd in w.later {
+                    self.apply_stream(id, cmd);
+                }
             }
         }
     }
 
     /// Opens waiting requests, oldest first, while the peer's concurrency limit has room.
     fn open_waiting(&mut self) {
-        while let Some((headers, end_stream, data, reply)) = self.waiting_opens.pop_front() {
-            if reply.is_closed() {
+        while let Some(w) = self.waiting_opens.pop_front() {
+            if w.to.abandoned() {
+                for cmd in w.later {
+                    cmd.fail(Error::Closed);
+                }
+                if let OpenTo::Start { slot, .. } = &w.to {
+                    slot.set(Slot::FAILED);
+                }
                 continue;
             }
-            match self.conn.open_stream(&headers, end_stream) {
+            match self.conn.open_stream(&w.headers, w.end_stream) {
                 Err(e) if e.kind() == CommandErrorKind::ConcurrencyLimit => {
-                    self.waiting_opens
-                        .push_front((headers, end_stream, data, reply));
+                    self.waiting_opens.push_front(w);
                     return;
                 }
-                r => self.opened(r, data, reply),
+                r => self.opened(r, w),
             }
         }
     }
@@ -940,7 +1326,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     end_stream,
                 } => {
                     if let Some(tx) = self.streams.get(&stream_id) {
-                        let _ = tx.send(StreamEvent::Headers(Box::new(section), end_stream));
+                        let ev = StreamEvent::Headers(Box::new(section), end_stream);
+                        Outbox::push(&mut self.outbox, stream_id, tx, ev);
                         if end_stream {
                             self.streams.remove(&stream_id);
                         }
@@ -957,9 +1344,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             stream_id,
                             request: section,
                             end_stream,
-                            body: RecvStream::new(stream_id, rx, cmds.clone()),
+                            body: RecvStream::new(StreamRef::Id(stream_id), rx, cmds.clone()),
                             respond: SendStream {
-                                id: stream_id,
+                                id: StreamRef::Id(stream_id),
                                 cmds,
                                 credit: self.send_buffer,
                                 kind: SectionKind::Response,
@@ -978,10 +1365,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     // its credit to the connection window already.
                     let tracked = self.conn.tracks_stream(stream_id);
                     match self.streams.get(&stream_id) {
-                        Some(tx)
-                            if tx
-                                .send(StreamEvent::Data(data, end_stream, tracked))
-                                .is_ok() => {}
+                        Some(tx) if !tx.is_closed() => {
+                            let ev = StreamEvent::Data(data, end_stream, tracked);
+                            Outbox::push(&mut self.outbox, stream_id, tx, ev);
+                        }
                         // Nobody listens: return the credit at once.
                         _ => self.conn.consume(stream_id, len),
                     }
@@ -992,7 +1379,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 }
                 Event::Trailers { stream_id, fields } => {
                     if let Some(tx) = self.streams.remove(&stream_id) {
-                        let _ = tx.send(StreamEvent::Trailers(fields));
+                        Outbox::push(
+                            &mut self.outbox,
+                            stream_id,
+                            &tx,
+                            StreamEvent::Trailers(fields),
+                        );
                     }
                 }
                 Event::Reset { remote: false, .. } if self.conn.is_closed() => {
@@ -1007,7 +1399,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     remote,
                 } => {
                     if let Some(tx) = self.streams.remove(&stream_id) {
-                        let _ = tx.send(StreamEvent::Reset(reason, remote));
+                        let ev = StreamEvent::Reset(reason, remote);
+                        Outbox::push(&mut self.outbox, stream_id, &tx, ev);
                     }
                     if let Some((_, _, reply)) = self.blocked.remove(&stream_id) {
                         let _ = reply.send(Err(Error::Reset { reason, remote }));
@@ -1058,14 +1451,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     }
                 }
                 Event::Closed { error } => {
+                    Outbox::flush(&mut self.outbox);
                     for (_, tx) in self.streams.drain() {
                         let _ = tx.send(StreamEvent::Closed(error.clone()));
                     }
                     for (_, (_, _, reply)) in self.blocked.drain() {
                         let _ = reply.send(Err(Error::Closed));
                     }
-                    for (_, _, _, reply) in self.waiting_opens.drain(..) {
-                        let _ = reply.send(Err(ended_error(&error)));
+                    for w in self.waiting_opens.drain(..) {
+                        for cmd in w.later {
+                            cmd.fail(ended_error(&error));
+                        }
+                        w.to.fail(ended_error(&error));
                     }
                     for (_, _, reply) in self.pings.drain(..) {
                         let _ = reply.send(Err(ended_error(&error)));
@@ -1083,6 +1480,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 _ => {}
             }
         }
+        Outbox::flush(&mut self.outbox);
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {

@@ -269,12 +269,12 @@ async fn streams_above_the_goaways_last_stream_id_fail_as_refused() {
     assert_eq!(g.last_stream_id, StreamId::new(1));
     assert_eq!(&g.debug_data[..], b"draining");
     for r in &mut recvs[1..] {
-        let id = r.stream_id();
+        let id = r.stream_id().unwrap();
         let err = timeout(r.response()).await.unwrap_err();
         assert!(err.is_refused(), "stream {id:?}: {err:?}");
         assert!(g.is_unprocessed(id));
     }
-    assert!(!g.is_unprocessed(recvs[0].stream_id()));
+    assert!(!g.is_unprocessed(recvs[0].stream_id().unwrap()));
     drop(recvs);
     drop(client);
     timeout(raw).await.unwrap();

@@ -142,39 +142,20 @@ pub(crate) async fn attempt(
 ) -> Result<(Metadata, CallBody), Failure> {
     // At the server's SETTINGS_MAX_CONCURRENT_STREAMS the driver queues the request until a
     // stream closes (the call's deadline still applies).
-    let (send, recv) = match client.send_request_queued(headers, false).await {
+    let started = match body {
+        // A framed request (unary, server streaming) leaves in one command, without waiting
+        // for the driver: a failure to open the stream comes with the response.
+        AttemptBody::One(frame) => client.start_request(headers, frame.clone(), true),
+        // A request stream: its pump starts once the stream is open, so that a stream that
+        // could not be opened consumed nothing of the call's replay buffer.
+        AttemptBody::Replay(..) => client.send_request_queued(headers, false).await,
+    };
+    let (send, recv) = match started {
         Ok(pair) => pair,
-        // The request headers themselves were refused: the connection is fine.
-        Err(driver::Error::Command(e)) if e.kind() == CommandErrorKind::InvalidHeaders => {
-            return Err(Failure::Status(Status::internal(format!(
-                "request headers refused: {e}"
-            ))));
-        }
-        // gRFC A6: "load balancing succeeds but the RPC never leaves the client ... the client
-        // library can transparently retry". The connection refused a new stream (GOAWAY
-        // received, or closing): retire it, so the next pick finds another.
-        Err(e) => {
-            if let Some(p) = picked {
-                p.retire();
-            }
-            return Err(Failure::Transparent(at_endpoint(e, label)));
-        }
+        Err(e) => return Err(open_failed(e, picked, label)),
     };
     let guard = match body {
-        AttemptBody::One(frame) => {
-            let mut send = send;
-            let r = send.send_data(frame.clone(), true).await;
-            let mut guard = CallGuard::direct(send);
-            if let Err(e) = r {
-                guard.complete();
-                return Err(if e.is_refused() {
-                    Failure::Transparent(at_endpoint(e, label))
-                } else {
-                    Failure::Status(at_endpoint(e, label))
-                });
-            }
-            guard
-        }
+        AttemptBody::One(_) => CallGuard::direct(send),
         AttemptBody::Replay(replay, id) => {
             let (tx, rx) = oneshot::channel();
             tokio::spawn(pump(
@@ -203,11 +184,40 @@ pub(crate) async fn attempt(
     };
     match call.response_headers().await {
         Ok(headers) => Ok((headers, call)),
+        Err(HeadError::Unsent(e)) => Err(open_failed(e, picked, label)),
         // PROTOCOL-HTTP2, Errors: "REFUSED_STREAM | UNAVAILABLE - Indicates that no
         // processing occurred and the request can be retried, possibly elsewhere."
-        Err(s) if call.refused => Err(Failure::Transparent(s)),
-        Err(s) => Err(Failure::Status(s)),
+        Err(HeadError::Status(s)) if call.refused => Err(Failure::Transparent(s)),
+        Err(HeadError::Status(s)) => Err(Failure::Status(s)),
     }
+}
+
+/// How an attempt fails whose stream could not be opened: its request never left.
+#[cold]
+fn open_failed(e: driver::Error, picked: Option<&Picked>, label: &str) -> Failure {
+    match e {
+        // The request headers themselves were refused: the connection is fine.
+        driver::Error::Command(e) if e.kind() == CommandErrorKind::InvalidHeaders => {
+            Failure::Status(Status::internal(format!("request headers refused: {e}")))
+        }
+        // gRFC A6: "load balancing succeeds but the RPC never leaves the client ... the client
+        // library can transparently retry". The connection refused a new stream (GOAWAY
+        // received, or closing): retire it, so the next pick finds another.
+        e => {
+            if let Some(p) = picked {
+                p.retire();
+            }
+            Failure::Transparent(at_endpoint(e, label))
+        }
+    }
+}
+
+/// Why the response headers did not come.
+enum HeadError {
+    /// The stream could not be opened: the request never left (see [`open_failed`]).
+    Unsent(driver::Error),
+    /// The call's status.
+    Status(Status),
 }
 
 #[cold]
@@ -375,15 +385,27 @@ impl CallBody {
     }
 
     /// Waits for and checks the response headers; returns their metadata.
-    async fn response_headers(&mut self) -> Result<Metadata, Status> {
+    async fn response_headers(&mut self) -> Result<Metadata, HeadError> {
         let (head, end) = match self.reader.recv.response().await {
             Ok(h) => h,
             Err(e) => {
                 self.guard.complete();
+                if self.reader.recv.is_unsent() {
+                    return Err(HeadError::Unsent(e));
+                }
                 self.refused = e.is_refused();
-                return Err(at_endpoint(e, &self.label));
+                return Err(HeadError::Status(at_endpoint(e, &self.label)));
             }
         };
+        self.check_head(head, end).map_err(HeadError::Status)
+    }
+
+    /// Checks the response headers; returns their metadata.
+    fn check_head(
+        &mut self,
+        head: courier_h2::FieldSection,
+        end: bool,
+    ) -> Result<Metadata, Status> {
         let http = head.pseudo.status.unwrap_or(0);
         if end {
             // Trailers-Only: "HTTP-Status Content-Type Trailers".
