@@ -928,8 +928,48 @@ where
 {
     let (cmds, cmd_rx) = mpsc::unbounded_channel();
     let (in_tx, incoming) = mpsc::unbounded_channel();
-    let driver = Driver::new(io, Role::Server, config, cmd_rx, cmds.clone(), Some(in_tx));
+    let accept = Accept::Channel(in_tx);
+    let driver = Driver::new(io, Role::Server, config, cmd_rx, cmds.clone(), Some(accept));
     (Server { incoming, cmds }, driver.run())
+}
+
+/// Like [`server`], but each request goes to `on_request` as soon as the driver has read it,
+/// from inside the driver's task, instead of waiting for [`Server::accept`] (which returns
+/// `None` for this server). `on_request` must not block or wait: typically it spawns a task
+/// for the request, which saves waking a separate accepting task for every request.
+pub fn server_with<T, F>(
+    io: T,
+    config: Config,
+    on_request: F,
+) -> (Server, impl Future<Output = Result<(), Error>>)
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+    F: FnMut(Incoming) + Send + 'static,
+{
+    let (cmds, cmd_rx) = mpsc::unbounded_channel();
+    let (_, incoming) = mpsc::unbounded_channel();
+    let accept = Accept::Callback(Box::new(on_request));
+    let driver = Driver::new(io, Role::Server, config, cmd_rx, cmds.clone(), Some(accept));
+    (Server { incoming, cmds }, driver.run())
+}
+
+/// Where a server's requests go.
+enum Accept {
+    /// To [`Server::accept`].
+    Channel(mpsc::UnboundedSender<Incoming>),
+    /// To the function given to [`server_with`].
+    Callback(Box<dyn FnMut(Incoming) + Send>),
+}
+
+impl Accept {
+    fn deliver(&mut self, incoming: Incoming) {
+        match self {
+            Accept::Channel(tx) => {
+                let _ = tx.send(incoming);
+            }
+            Accept::Callback(f) => f(incoming),
+        }
+    }
 }
 
 /// The error handles get from a connection that ended with `error` (`None`: a clean close).
@@ -972,7 +1012,7 @@ struct Driver<T> {
     cmds: mpsc::WeakUnboundedSender<Cmd>,
     /// Every handle is gone: the connection has been told to close.
     cmds_closed: bool,
-    incoming: Option<mpsc::UnboundedSender<Incoming>>,
+    incoming: Option<Accept>,
     streams: IdMap<mpsc::UnboundedSender<StreamEvent>>,
     /// Events of the dispatch in progress not sent yet.
     outbox: Option<Outbox>,
@@ -1012,7 +1052,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         config: Config,
         cmd_rx: mpsc::UnboundedReceiver<Cmd>,
         cmds: mpsc::UnboundedSender<Cmd>,
-        incoming: Option<mpsc::UnboundedSender<Incoming>>,
+        incoming: Option<Accept>,
     ) -> Self {
         Driver {
             io,
@@ -1332,7 +1372,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             self.streams.remove(&stream_id);
                         }
                     } else if let (Some(incoming), Some(cmds)) =
-                        (&self.incoming, self.cmds.upgrade())
+                        (&mut self.incoming, self.cmds.upgrade())
                     {
                         // A request without content needs no channel for its body.
                         let rx = (!end_stream).then(|| {
@@ -1340,7 +1380,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             self.streams.insert(stream_id, tx);
                             rx
                         });
-                        let _ = incoming.send(Incoming {
+                        incoming.deliver(Incoming {
                             stream_id,
                             request: section,
                             end_stream,

@@ -258,3 +258,30 @@ async fn request_with_its_content_in_one_command() {
     recv.response().await.unwrap();
     assert_eq!(recv.collect().await.unwrap(), b"abcd");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_with_hands_requests_to_a_function() {
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (mut server, conn) = driver::server_with(b, Config::default(), {
+        let seen = std::sync::Arc::clone(&seen);
+        move |req| {
+            seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tokio::spawn(echo(req));
+        }
+    });
+    tokio::spawn(conn);
+    let (client, conn) = driver::client(a, Config::default());
+    tokio::spawn(conn);
+    for i in 0..3 {
+        let body = format!("request {i}");
+        let (_s, mut r) = client
+            .start_request(request("POST", "/"), Bytes::from(body.clone()), true)
+            .unwrap();
+        r.response().await.unwrap();
+        assert_eq!(r.collect().await.unwrap(), body.as_bytes());
+    }
+    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 3);
+    // Nothing waits in `accept`.
+    assert!(server.accept().await.is_none());
+}

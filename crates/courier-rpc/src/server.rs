@@ -435,21 +435,40 @@ impl Server {
     {
         let cfg = &self.shared.config;
         let info = Arc::new(info);
-        let (mut server, conn) = driver::server(io, cfg.h2.clone());
-        let mut conn = tokio::spawn(conn);
-        let mut calls = JoinSet::new();
-        let active = Arc::new(AtomicUsize::new(0));
         let cancel_all = CancelToken::new();
         let born = Instant::now();
-        let mut last_active = Instant::now();
+        // The driver spawns each call's handler as it reads the request: no task of this
+        // connection is woken per call besides the driver and the handler. `calls` counts
+        // them and keeps them, to abort after a drain's grace period.
+        let calls = Arc::new(Calls {
+            set: std::sync::Mutex::new(Some(JoinSet::new())),
+            active: AtomicUsize::new(0),
+            last_end: std::sync::Mutex::new(born),
+        });
+        let on_request = {
+            let shared = Arc::clone(&self.shared);
+            let calls = Arc::clone(&calls);
+            let cancel_all = cancel_all.clone();
+            let info = Arc::clone(&info);
+            move |inc: Incoming| {
+                let call = handle(
+                    Arc::clone(&shared),
+                    inc,
+                    Arc::clone(&info),
+                    cancel_all.clone(),
+                );
+                Calls::spawn(&calls, call);
+            }
+        };
+        let (server, conn) = driver::server_with(io, cfg.h2.clone(), on_request);
+        let mut conn = tokio::spawn(conn);
         let mut draining: Option<Instant> = None;
         loop {
             // The next timer: idle check, age, or the end of a drain's grace period.
             let mut wake: Option<Instant> = None;
-            if let Some(idle) = cfg.max_connection_idle {
-                if draining.is_none() {
-                    wake = Some(last_active + idle);
-                }
+            if let (Some(idle), None) = (cfg.max_connection_idle, draining) {
+                // Calls in progress: look again an idle period later.
+                wake = Some(calls.idle_since().unwrap_or_else(Instant::now) + idle);
             }
             if let (Some(age), None) = (cfg.max_connection_age, draining) {
                 let t = born + age;
@@ -465,25 +484,6 @@ impl Server {
                 }
             };
             tokio::select! {
-                inc = server.accept() => match inc {
-                    Some(inc) => {
-                        active.fetch_add(1, Ordering::Relaxed);
-                        let shared = Arc::clone(&self.shared);
-                        let active = Arc::clone(&active);
-                        let cancel_all = cancel_all.clone();
-                        let info = Arc::clone(&info);
-                        calls.spawn(async move {
-                            handle(shared, inc, info, cancel_all).await;
-                            active.fetch_sub(1, Ordering::Relaxed);
-                        });
-                    }
-                    None => break,
-                },
-                Some(_) = calls.join_next(), if !calls.is_empty() => {
-                    if active.load(Ordering::Relaxed) == 0 {
-                        last_active = Instant::now();
-                    }
-                }
                 _ = stop.wait_for(|s| *s), if draining.is_none() => {
                     // Graceful shutdown: GOAWAY twice (courier-h2's two-step drain), calls
                     // in flight have the grace period.
@@ -496,31 +496,84 @@ impl Server {
                         break;
                     }
                     let idle = cfg.max_connection_idle.is_some_and(|i| {
-                        active.load(Ordering::Relaxed) == 0 && now >= last_active + i
+                        calls.idle_since().is_some_and(|since| now >= since + i)
                     });
                     let old = cfg.max_connection_age.is_some_and(|a| now >= born + a);
                     if draining.is_none() && (idle || old) {
                         server.shutdown();
                         let grace = if old { cfg.max_connection_age_grace } else { Duration::ZERO };
                         draining = Some(now + grace);
-                    } else if active.load(Ordering::Relaxed) > 0 {
-                        last_active = now;
                     }
                 }
                 _ = &mut conn => break,
             }
         }
-        // Calls still running after the grace period (or on a closed connection) end.
+        // No more calls start; those still running after the grace period (or on a closed
+        // connection) end.
+        let set = calls.set.lock().ok().and_then(|mut s| s.take());
         cancel_all.cancel();
-        if draining.is_some() {
-            calls.abort_all();
+        if let Some(mut set) = set {
+            if draining.is_some() {
+                set.abort_all();
+            }
+            while set.join_next().await.is_some() {}
         }
-        while calls.join_next().await.is_some() {}
         if !conn.is_finished() {
             // Give the driver a moment to write the final frames, then close.
             let _ = tokio::time::timeout(Duration::from_secs(1), &mut conn).await;
             conn.abort();
         }
+    }
+}
+
+/// The calls of one connection.
+struct Calls {
+    /// Their tasks; `None` once the connection stopped taking calls.
+    set: std::sync::Mutex<Option<JoinSet<()>>>,
+    /// How many are running.
+    active: AtomicUsize,
+    /// When the last one ended (or the connection began).
+    last_end: std::sync::Mutex<Instant>,
+}
+
+impl Calls {
+    /// Runs `call` in a task of its own (from the driver's task, as the request arrives).
+    fn spawn(calls: &Arc<Calls>, call: impl Future<Output = ()> + Send + 'static) {
+        let Ok(mut set) = calls.set.lock() else {
+            return;
+        };
+        // The connection stopped taking calls: the request is dropped with its stream.
+        let Some(set) = set.as_mut() else {
+            return;
+        };
+        // Finished calls leave the set here, not through a task waiting for them.
+        while set.try_join_next().is_some() {}
+        calls.active.fetch_add(1, Ordering::Relaxed);
+        let end = CallEnd(Arc::clone(calls));
+        set.spawn(async move {
+            let _end = end;
+            call.await;
+        });
+    }
+
+    /// Since when no call has been running; `None` while one is.
+    fn idle_since(&self) -> Option<Instant> {
+        if self.active.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        self.last_end.lock().ok().map(|t| *t)
+    }
+}
+
+/// Counts a call's end, however it ends (completed, aborted, or panicked).
+struct CallEnd(Arc<Calls>);
+
+impl Drop for CallEnd {
+    fn drop(&mut self) {
+        if let Ok(mut t) = self.0.last_end.lock() {
+            *t = Instant::now();
+        }
+        self.0.active.fetch_sub(1, Ordering::Release);
     }
 }
 

@@ -616,6 +616,81 @@ async fn graceful_shutdown_lets_calls_finish() {
 }
 
 #[tokio::test]
+async fn graceful_shutdown_ends_calls_still_running_after_the_grace_period() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = Server::builder()
+        .add_service(EchoServer::new(Svc::default()))
+        .shutdown_grace(Duration::from_millis(200))
+        .build();
+    let served = tokio::spawn(server.serve_with_shutdown(listener, async {
+        let _ = stop_rx.await;
+    }));
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    c.unary(req("warm")).await.unwrap();
+    let slow = tokio::spawn({
+        let c = c.clone();
+        async move {
+            c.unary(EchoRequest {
+                message: "too slow".into(),
+                delay_ms: 30_000,
+                ..Default::default()
+            })
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = std::time::Instant::now();
+    stop_tx.send(()).unwrap();
+    let r = tokio::time::timeout(Duration::from_secs(5), slow)
+        .await
+        .expect("the call ended after the grace period")
+        .unwrap();
+    assert!(r.is_err(), "{r:?}");
+    tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(200),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_call_in_progress_keeps_an_idle_limited_connection_open() {
+    let (addr, _) = start(Server::builder().max_connection_idle(Duration::from_millis(150))).await;
+    let ch = Channel::lazy(addr.to_string());
+    let c = EchoClient::new(ch.clone());
+    let slow = tokio::spawn({
+        let c = c.clone();
+        async move {
+            c.unary(EchoRequest {
+                message: "slow".into(),
+                delay_ms: 600,
+                ..Default::default()
+            })
+            .await
+        }
+    });
+    // Well past the idle limit, with the call still running: the connection stays.
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert_eq!(ch.state(), ConnectivityState::Ready);
+    assert_eq!(slow.await.unwrap().unwrap().into_inner().message, "slow");
+    // Idle once the call ended: closed.
+    let st = tokio::time::timeout(
+        Duration::from_secs(5),
+        ch.state_changed(ConnectivityState::Ready),
+    )
+    .await
+    .unwrap();
+    assert_eq!(st, ConnectivityState::Idle);
+}
+
+#[tokio::test]
 async fn idle_connections_close_and_the_channel_reconnects() {
     let (addr, _) = start(Server::builder().max_connection_idle(Duration::from_millis(200))).await;
     let ch = Channel::lazy(addr.to_string());
