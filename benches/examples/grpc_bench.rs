@@ -148,6 +148,15 @@ fn report_latency(mut lat: Vec<Duration>) {
         p(0.99).as_secs_f64() * 1e6,
         lat.len()
     );
+    // For analysis: the whole distribution on standard error.
+    if std::env::var_os("GRPC_BENCH_PERCENTILES").is_some() {
+        let qs = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999];
+        let row: Vec<String> = qs
+            .iter()
+            .map(|&q| format!("p{}={:.1}", q * 100.0, p(q).as_secs_f64() * 1e6))
+            .collect();
+        eprintln!("{}", row.join(" "));
+    }
 }
 
 async fn run(args: Vec<String>) -> Result<(), String> {

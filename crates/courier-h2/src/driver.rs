@@ -1183,7 +1183,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     self.waiting_opens.push_back(waiting);
                     return;
                 }
-                match self.conn.open_stream(&waiting.headers, end_stream) {
+                match self.open(&waiting) {
                     Err(e) if wait && e.kind() == CommandErrorKind::ConcurrencyLimit => {
                         self.waiting_opens.push_back(waiting);
                     }
@@ -1226,9 +1226,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 end_stream,
                 ..
             } => {
-                // Checked by the handle; what remains is the stream having been reset, which
-                // the application learns from its receiving half.
-                let _ = self.conn.send_headers(id, &headers, end_stream);
+                // Checked by the handle (as a response on a server; a client's stream has sent
+                // its request headers, so the connection refuses more); what remains is the
+                // stream having been reset, which the application learns from its receiving
+                // half.
+                let prechecked = self.conn.role() == Role::Server;
+                let _ = self
+                    .conn
+                    .send_headers_checked(id, &headers, end_stream, prechecked);
             }
             Cmd::Data {
                 data,
@@ -1237,7 +1242,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 ..
             } => self.try_send_data(id, data, end_stream, reply),
             Cmd::Trailers { trailers, .. } => {
-                let _ = self.conn.send_trailers(id, trailers);
+                // Checked by the handle.
+                let _ = self.conn.send_trailers_checked(id, trailers, true);
             }
             Cmd::Reset { reason, .. } => {
                 let _ = self.conn.reset(id, reason);
@@ -1308,6 +1314,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
     }
 
+    /// Opens a stream for `w`.
+    fn open(&mut self, w: &WaitingOpen) -> Result<StreamId, CommandError> {
+        // A started request's headers were checked by `start_request`.
+        let prechecked = matches!(w.to, OpenTo::Start { .. });
+        self.conn
+            .open_stream_checked(&w.headers, w.end_stream, prechecked)
+    }
+
     /// Opens waiting requests, oldest first, while the peer's concurrency limit has room.
     fn open_waiting(&mut self) {
         while let Some(w) = self.waiting_opens.pop_front() {
@@ -1320,7 +1334,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 }
                 continue;
             }
-            match self.conn.open_stream(&w.headers, w.end_stream) {
+            match self.open(&w) {
                 Err(e) if e.kind() == CommandErrorKind::ConcurrencyLimit => {
                     self.waiting_opens.push_front(w);
                     return;

@@ -451,12 +451,14 @@ impl Server {
             let cancel_all = cancel_all.clone();
             let info = Arc::clone(&info);
             move |inc: Incoming| {
-                let call = handle(
+                // Boxed where it is made: the task then moves a pointer, not the handler's
+                // whole state (kilobytes, copied by each move inside the spawn).
+                let call = Box::pin(handle(
                     Arc::clone(&shared),
                     inc,
                     Arc::clone(&info),
                     cancel_all.clone(),
-                );
+                ));
                 Calls::spawn(&calls, call);
             }
         };
@@ -538,7 +540,7 @@ struct Calls {
 
 impl Calls {
     /// Runs `call` in a task of its own (from the driver's task, as the request arrives).
-    fn spawn(calls: &Arc<Calls>, call: impl Future<Output = ()> + Send + 'static) {
+    fn spawn(calls: &Arc<Calls>, call: BoxFuture<'static, ()>) {
         let Ok(mut set) = calls.set.lock() else {
             return;
         };

@@ -242,21 +242,39 @@ fn check_name(name: &[u8]) -> Result<(), Malformed> {
     // RFC 9113 §8.2.1: "A field name MUST NOT contain characters in the ranges 0x00-0x20,
     // 0x41-0x5a, or 0x7f-0xff (all ranges inclusive)." and "... field names MUST NOT include a
     // colon (ASCII COLON, 0x3a)." <https://www.rfc-editor.org/rfc/rfc9113#section-8.2.1>
-    if name
-        .iter()
-        .any(|&b| b <= 0x20 || (0x41..=0x5a).contains(&b) || b >= 0x7f || b == b':')
-    {
+    if name.iter().any(|&b| !NAME_BYTE[usize::from(b)]) {
         return Err("invalid character in field name");
     }
     Ok(())
 }
+
+/// The bytes a field name may hold (RFC 9113 §8.2.1, quoted in `check_name`): one table load
+/// per byte.
+static NAME_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        t[b] = !(b >= 0x41 && b <= 0x5a) && b != b':' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// The bytes a field value may not hold anywhere (RFC 9113 §8.2.1, quoted in `check_value`).
+static VALUE_FORBIDDEN: [bool; 256] = {
+    let mut t = [false; 256];
+    t[0] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
+    t
+};
 
 /// RFC 9113 §8.2.1 minimal validation of a field value.
 fn check_value(value: &[u8]) -> Result<(), Malformed> {
     // RFC 9113 §8.2.1: "A field value MUST NOT contain the zero value (ASCII NUL, 0x00), line
     // feed (ASCII LF, 0x0a), or carriage return (ASCII CR, 0x0d) at any position."
     // <https://www.rfc-editor.org/rfc/rfc9113#section-8.2.1>
-    if value.iter().any(|&b| b == 0 || b == b'\n' || b == b'\r') {
+    if value.iter().any(|&b| VALUE_FORBIDDEN[usize::from(b)]) {
         return Err("NUL, CR or LF in field value");
     }
     // RFC 9113 §8.2.1: "A field value MUST NOT start or end with an ASCII whitespace character
@@ -304,6 +322,31 @@ pub(crate) fn check_outgoing(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_tables_follow_the_rfc_ranges() {
+        for b in 0..=255u8 {
+            // RFC 9113 §8.2.1's ranges, spelled out.
+            let name_ok = !(b <= 0x20 || (0x41..=0x5a).contains(&b) || b >= 0x7f || b == b':');
+            assert_eq!(NAME_BYTE[usize::from(b)], name_ok, "name byte {b:#04x}");
+            assert_eq!(
+                check_name(&[b'a', b]).is_ok(),
+                name_ok,
+                "name byte {b:#04x}"
+            );
+            let value_bad = b == 0 || b == b'\n' || b == b'\r';
+            assert_eq!(
+                VALUE_FORBIDDEN[usize::from(b)],
+                value_bad,
+                "value byte {b:#04x}"
+            );
+            assert_eq!(
+                check_value(&[b'a', b, b'a']).is_err(),
+                value_bad,
+                "value byte {b:#04x}"
+            );
+        }
+    }
 
     fn build(kind: SectionKind, fields: &[(&str, &str)]) -> Result<FieldSection, Malformed> {
         let mut b = SectionBuilder::new(kind);

@@ -18,6 +18,17 @@ impl Connection {
         request: &[HeaderField],
         end_stream: bool,
     ) -> Result<StreamId, CommandError> {
+        self.open_stream_checked(request, end_stream, false)
+    }
+
+    /// [`open_stream`](Self::open_stream); `prechecked`: the caller already checked the
+    /// fields with `check_outgoing` (the driver's handles do, before queueing them).
+    pub(crate) fn open_stream_checked(
+        &mut self,
+        request: &[HeaderField],
+        end_stream: bool,
+        prechecked: bool,
+    ) -> Result<StreamId, CommandError> {
         self.check_open()?;
         if self.role != Role::Client {
             return Err(CommandError::new(CommandErrorKind::WrongRole));
@@ -35,7 +46,9 @@ impl Connection {
         if self.next_local_id > MAX_WINDOW_SIZE {
             return Err(CommandError::new(CommandErrorKind::StreamIdsExhausted));
         }
-        message::check_outgoing(request, SectionKind::Request)?;
+        if !prechecked {
+            message::check_outgoing(request, SectionKind::Request)?;
+        }
         let id = StreamId::new(self.next_local_id);
         self.next_local_id += 2;
         let state = if end_stream {
@@ -73,6 +86,18 @@ impl Connection {
         fields: &[HeaderField],
         end_stream: bool,
     ) -> Result<(), CommandError> {
+        self.send_headers_checked(stream_id, fields, end_stream, false)
+    }
+
+    /// [`send_headers`](Self::send_headers); `prechecked` as for
+    /// [`open_stream_checked`](Self::open_stream_checked).
+    pub(crate) fn send_headers_checked(
+        &mut self,
+        stream_id: StreamId,
+        fields: &[HeaderField],
+        end_stream: bool,
+        prechecked: bool,
+    ) -> Result<(), CommandError> {
         self.check_open()?;
         let Some(s) = self.streams.get(&stream_id) else {
             return Err(CommandError::new(CommandErrorKind::UnknownStream));
@@ -82,7 +107,9 @@ impl Connection {
         {
             return Err(CommandError::new(CommandErrorKind::InvalidState));
         }
-        message::check_outgoing(fields, SectionKind::Response)?;
+        if !prechecked {
+            message::check_outgoing(fields, SectionKind::Response)?;
+        }
         let informational = fields
             .iter()
             .find(|f| f.name().as_ref() == b":status")
@@ -187,6 +214,17 @@ impl Connection {
         stream_id: StreamId,
         trailers: Vec<HeaderField>,
     ) -> Result<(), CommandError> {
+        self.send_trailers_checked(stream_id, trailers, false)
+    }
+
+    /// [`send_trailers`](Self::send_trailers); `prechecked` as for
+    /// [`open_stream_checked`](Self::open_stream_checked).
+    pub(crate) fn send_trailers_checked(
+        &mut self,
+        stream_id: StreamId,
+        trailers: Vec<HeaderField>,
+        prechecked: bool,
+    ) -> Result<(), CommandError> {
         self.check_open()?;
         let Some(s) = self.streams.get_mut(&stream_id) else {
             return Err(CommandError::new(CommandErrorKind::UnknownStream));
@@ -194,7 +232,9 @@ impl Connection {
         if !s.state.can_send() || !s.sent_final_headers || s.send_end != SendEnd::None {
             return Err(CommandError::new(CommandErrorKind::InvalidState));
         }
-        message::check_outgoing(&trailers, SectionKind::Trailers)?;
+        if !prechecked {
+            message::check_outgoing(&trailers, SectionKind::Trailers)?;
+        }
         s.send_end = SendEnd::Trailers(trailers);
         if !s.scheduled {
             s.scheduled = true;
