@@ -126,22 +126,19 @@ pub(crate) fn decode_advance(cur: &mut &[u8]) -> Option<u64> {
 fn decode10<R>(b: &[u8; MAX_LEN], mut done: impl FnMut(u64, usize) -> R, bad: R) -> R {
     // Add each byte whole and subtract its continuation bit afterwards: one op fewer per byte
     // than masking.
-    let mut v = u64::from(b[0]);
-    if v < 0x80 {
-        return done(v, 1);
+    let b0 = u64::from(b[0]);
+    if b0 < 0x80 {
+        return done(b0, 1);
     }
-    macro_rules! step {
-        ($i:literal) => {
-            v -= 0x80 << (7 * ($i - 1));
-            let x = u64::from(b[$i]);
-            v += x << (7 * $i);
-            if x < 0x80 {
-                return done(v, $i + 1);
-            }
-        };
+    // Test first, combine after: a longer varint pays only the tests before the word path.
+    let b1 = u64::from(b[1]);
+    if b1 < 0x80 {
+        return done(b0 - 0x80 + (b1 << 7), 2);
     }
-    step!(1);
-    step!(2);
+    let b2 = u64::from(b[2]);
+    if b2 < 0x80 {
+        return done(b0 - 0x80 + ((b1 - 0x80) << 7) + (b2 << 14), 3);
+    }
     // Four bytes or more: the first eight as one word. The first byte without a continuation
     // bit ends the varint; the 7-bit groups up to it are packed together with three
     // mask-and-shift steps (the inverse of `encode_to_array`'s spreading).
@@ -150,12 +147,17 @@ fn decode10<R>(b: &[u8; MAX_LEN], mut done: impl FnMut(u64, usize) -> R, bad: R)
     let (w, b8, b9) = (u64::from_le_bytes(word), b[8], b[9]);
     let stops = !w & 0x8080_8080_8080_8080;
     if stops != 0 {
-        // The lowest stop bit is bit 8k + 7 of byte k; keep bytes 0..=k (every bit up to and
-        // including the lowest set bit of `stops`).
-        let len = stops.trailing_zeros() as usize / 8 + 1;
-        return done(compact56(w & (stops ^ (stops - 1))), len);
+        // The lowest stop bit is bit 8k + 7 of byte k: the varint is bytes 0..=k. All eight
+        // are packed, then the groups past byte k are dropped with one mask from a table
+        // (indexed by the bit position itself, so that no index arithmetic comes first).
+        let stop = stops.trailing_zeros() as usize;
+        let len = (stop + 1) / 8;
+        return done(
+            pack56(w & 0x7f7f_7f7f_7f7f_7f7f) & VALUE_BITS_BY_STOP[stop],
+            len,
+        );
     }
-    let v = compact56(w) | (u64::from(b8 & 0x7f) << 56);
+    let v = pack56(w & 0x7f7f_7f7f_7f7f_7f7f) | (u64::from(b8 & 0x7f) << 56);
     if b8 < 0x80 {
         return done(v, 9);
     }
@@ -167,16 +169,28 @@ fn decode10<R>(b: &[u8; MAX_LEN], mut done: impl FnMut(u64, usize) -> R, bad: R)
     done(v | (u64::from(b9) << 63), MAX_LEN)
 }
 
-/// Packs the low seven bits of each of the eight bytes of `w` (little-endian) into 56 bits.
+/// `VALUE_BITS_BY_STOP[8k + 7]`: the value bits of a varint whose stop bit (the first clear
+/// continuation bit) is bit `8k + 7` of the word, i.e. of `k + 1` bytes: the low `7 (k + 1)`
+/// bits. (Other indexes never occur; they hold the same formula.)
+const VALUE_BITS_BY_STOP: [u64; 64] = {
+    let mut t = [0u64; 64];
+    let mut i = 0;
+    while i < 64 {
+        t[i] = (1u64 << (7 * ((i + 1) / 8))) - 1;
+        i += 1;
+    }
+    t
+};
+
+/// Packs eight 7-bit groups, one per byte of `x` (little-endian, continuation bits already
+/// clear), into 56 bits.
 ///
-/// Once the continuation bits are dropped, each step halves the number of lanes: a lane of
-/// `2n` bits holding `lo + 2^n hi` (two values of `m < n` bits) becomes `lo + 2^m hi`, computed
-/// as `(lane + (2^(n-m) - 1) lo) >> (n - m)`. The sum is a multiple of `2^(n-m)` and stays
-/// within its lane, so shifting the whole word moves no bit across lanes — one mask per step
-/// instead of two.
+/// Each step halves the number of lanes: a lane of `2n` bits holding `lo + 2^n hi` (two values
+/// of `m < n` bits) becomes `lo + 2^m hi`, computed as `(lane + (2^(n-m) - 1) lo) >> (n - m)`.
+/// The sum is a multiple of `2^(n-m)` and stays within its lane, so shifting the whole word
+/// moves no bit across lanes — one mask per step.
 #[inline(always)]
-fn compact56(w: u64) -> u64 {
-    let x = w & 0x7f7f_7f7f_7f7f_7f7f;
+fn pack56(x: u64) -> u64 {
     // Bytes into 14-bit values in 16-bit lanes: a + 256 b -> a + 128 b.
     let x = (x + (x & 0x00ff_00ff_00ff_00ff)) >> 1;
     // Into 28-bit values in 32-bit lanes: lo + 2^16 hi -> lo + 2^14 hi.
@@ -306,17 +320,17 @@ mod tests {
     }
 
     #[test]
-    fn compact56_matches_the_naive_packing() {
+    fn pack56_matches_the_naive_packing() {
         let mut w = 0x0123_4567_89ab_cdefu64;
         for _ in 0..10_000 {
             w ^= w << 13;
             w ^= w >> 7;
             w ^= w << 17;
             let naive = (0..8).fold(0u64, |acc, i| acc | (((w >> (8 * i)) & 0x7f) << (7 * i)));
-            assert_eq!(compact56(w), naive, "{w:#x}");
+            assert_eq!(pack56(w & 0x7f7f_7f7f_7f7f_7f7f), naive, "{w:#x}");
         }
-        assert_eq!(compact56(u64::MAX), (1 << 56) - 1);
-        assert_eq!(compact56(0x8080_8080_8080_8080), 0);
+        assert_eq!(pack56(0x7f7f_7f7f_7f7f_7f7f), (1 << 56) - 1);
+        assert_eq!(pack56(0), 0);
     }
 
     #[test]
