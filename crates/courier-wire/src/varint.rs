@@ -19,6 +19,35 @@ pub const fn encoded_len(value: u64) -> usize {
     LEN_BY_TOP_BIT[top] as usize
 }
 
+/// `key_len + encoded_len(value)`: the length of a record whose key takes `key_len` bytes
+/// and whose value is `value` as a varint (or a length prefix `value` before that many bytes,
+/// which the caller adds). For `key_len` up to 5 (every protobuf key) it is one table load —
+/// with a constant `key_len` the row is a constant displacement — instead of a load and an add.
+#[inline]
+pub const fn keyed_len(key_len: usize, value: u64) -> usize {
+    let top = 63 - (value | 1).leading_zeros() as usize;
+    if key_len < KEYED_LEN.len() {
+        KEYED_LEN[key_len][top] as usize
+    } else {
+        key_len + LEN_BY_TOP_BIT[top] as usize
+    }
+}
+
+/// `KEYED_LEN[k][top]`: `k` plus the varint length by top bit index.
+const KEYED_LEN: [[u8; 64]; 6] = {
+    let mut t = [[0u8; 64]; 6];
+    let mut k = 0;
+    while k < 6 {
+        let mut i = 0;
+        while i < 64 {
+            t[k][i] = (k + i / 7 + 1) as u8;
+            i += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
 /// Varint length by the index of the highest set bit: `top / 7 + 1`.
 const LEN_BY_TOP_BIT: [u8; 64] = {
     let mut t = [0u8; 64];
@@ -331,6 +360,17 @@ mod tests {
         }
         assert_eq!(pack56(0x7f7f_7f7f_7f7f_7f7f), (1 << 56) - 1);
         assert_eq!(pack56(0), 0);
+    }
+
+    #[test]
+    fn keyed_lengths() {
+        for bits in 0..64 {
+            for v in [1u64 << bits, (1u64 << bits) - 1, (1u64 << bits) | 1, 0] {
+                for k in 0..9 {
+                    assert_eq!(keyed_len(k, v), k + encoded_len(v), "{k} {v}");
+                }
+            }
+        }
     }
 
     #[test]

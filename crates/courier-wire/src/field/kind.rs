@@ -73,6 +73,11 @@ macro_rules! varint_kind {
                 let $e = *value;
                 varint::encoded_len($to_u64)
             }
+            #[inline(always)]
+            fn keyed_len(key_len: usize, value: &$ty) -> usize {
+                let $e = *value;
+                varint::keyed_len(key_len, $to_u64)
+            }
             #[inline]
             fn merge_value(value: &mut $ty, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
                 *value = Self::read(dec)?;
@@ -264,6 +269,10 @@ impl FieldKind for String {
     fn value_len(value: &std::string::String) -> usize {
         varint::encoded_len(value.len() as u64) + value.len()
     }
+    #[inline(always)]
+    fn keyed_len(key_len: usize, value: &std::string::String) -> usize {
+        varint::keyed_len(key_len, value.len() as u64) + value.len()
+    }
     #[inline]
     fn merge_value(
         value: &mut std::string::String,
@@ -325,6 +334,10 @@ impl FieldKind for Bytes {
     fn value_len(value: &bytes::Bytes) -> usize {
         varint::encoded_len(value.len() as u64) + value.len()
     }
+    #[inline(always)]
+    fn keyed_len(key_len: usize, value: &bytes::Bytes) -> usize {
+        varint::keyed_len(key_len, value.len() as u64) + value.len()
+    }
     #[inline]
     fn merge_value(value: &mut bytes::Bytes, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
         *value = dec.read_bytes()?;
@@ -350,6 +363,10 @@ impl FieldKind for BytesVec {
     #[inline]
     fn value_len(value: &Vec<u8>) -> usize {
         varint::encoded_len(value.len() as u64) + value.len()
+    }
+    #[inline(always)]
+    fn keyed_len(key_len: usize, value: &Vec<u8>) -> usize {
+        varint::keyed_len(key_len, value.len() as u64) + value.len()
     }
     #[inline]
     fn merge_value(value: &mut Vec<u8>, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -384,6 +401,11 @@ impl<M: MessageTrait> FieldKind for Message<M> {
     fn value_len(value: &M) -> usize {
         let len = value.encoded_len();
         varint::encoded_len(len as u64) + len
+    }
+    #[inline(always)]
+    fn keyed_len(key_len: usize, value: &M) -> usize {
+        let len = value.encoded_len();
+        varint::keyed_len(key_len, len as u64) + len
     }
     #[inline]
     fn merge_value(value: &mut M, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {

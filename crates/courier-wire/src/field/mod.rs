@@ -60,6 +60,13 @@ pub trait FieldKind {
     fn encode_value(value: &Self::Value, enc: &mut Encoder<'_>);
     /// The length of one value (no tag).
     fn value_len(value: &Self::Value) -> usize;
+    /// `key_len` plus [`value_len`](FieldKind::value_len): what [`encoded_len`] computes. Kinds
+    /// whose length is a varint length (varints, and the length prefix of `LEN` kinds) fold the
+    /// key length into the varint length table ([`varint::keyed_len`]).
+    #[inline(always)]
+    fn keyed_len(key_len: usize, value: &Self::Value) -> usize {
+        key_len + Self::value_len(value)
+    }
     /// Reads one value (no tag) into `value`: scalars and strings replace, messages merge.
     fn merge_value(value: &mut Self::Value, dec: &mut Decoder<'_>) -> Result<(), DecodeError>;
     /// [`merge_value`](FieldKind::merge_value), inlined where a kind keeps it out of line
@@ -115,7 +122,7 @@ pub fn encode<K: FieldKind>(number: u32, value: &K::Value, enc: &mut Encoder<'_>
 /// The length of [`encode`].
 #[inline]
 pub fn encoded_len<K: FieldKind>(number: u32, value: &K::Value) -> usize {
-    key_len(number) + K::value_len(value)
+    K::keyed_len(key_len(number), value)
 }
 
 /// Writes field `number` unless `value` is the default (proto3 implicit presence).
@@ -231,7 +238,7 @@ pub fn encoded_len_packed<K: Packable>(number: u32, values: &[K::Value]) -> usiz
         return 0;
     }
     let len = packed_data_len::<K>(values);
-    key_len(number) + varint::encoded_len(len as u64) + len
+    varint::keyed_len(key_len(number), len as u64) + len
 }
 
 /// Merges one record of a repeated packable field: a packed `LEN` record or a single value.
