@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! grpc_bench server   courier|tonic PORT
-//! grpc_bench pingpong courier|tonic PORT small|complex SECONDS   -> "p50_us p99_us calls"
-//! grpc_bench stream   courier|tonic PORT MESSAGES                -> "MB/s" of 1 MiB messages
+//! grpc_bench pingpong courier|tonic PORT small|complex SECONDS [main|task]
+//!                                                -> "p50_us p99_us calls"
+//! grpc_bench stream   courier|tonic PORT MESSAGES  -> "MB/s" of 1 MiB messages
 //! grpc_bench body     small|complex FILE   (a gRPC-framed request body for h2load)
 //! ```
 //!
@@ -150,12 +151,47 @@ fn report_latency(mut lat: Vec<Duration>) {
     );
     // For analysis: the whole distribution on standard error.
     if std::env::var_os("GRPC_BENCH_PERCENTILES").is_some() {
-        let qs = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999];
+        let qs = [
+            0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999,
+        ];
         let row: Vec<String> = qs
             .iter()
             .map(|&q| format!("p{}={:.1}", q * 100.0, p(q).as_secs_f64() * 1e6))
             .collect();
         eprintln!("{}", row.join(" "));
+    }
+}
+
+/// One stack's ping-pong latencies (see [`pingpong`]) against the server at `port`.
+async fn pingpong_stack(stack: String, port: u16, complex: bool, secs: f64) -> Vec<Duration> {
+    if stack == "courier" {
+        let c = courier_client(port);
+        let m = courier_msg(complex);
+        pingpong(secs, || {
+            let (c, m) = (c.clone(), m.clone());
+            async move {
+                let r = c.unary(m).await.expect("courier unary");
+                assert_eq!(r.get_ref().payload.len(), 8);
+            }
+        })
+        .await
+    } else {
+        let c = tonic_client(port).await;
+        let m = prost_msg(complex);
+        pingpong(secs, || {
+            let (mut c, m) = (c.clone(), m.clone());
+            async move {
+                c.ready().await.expect("ready");
+                let codec = tonic_prost::ProstCodec::<pb::Msg, pb::Msg>::default();
+                let path = http::uri::PathAndQuery::from_static("/bench.Bench/Unary");
+                let r = c
+                    .unary(tonic::Request::new(m), path, codec)
+                    .await
+                    .expect("tonic unary");
+                assert_eq!(r.get_ref().payload.len(), 8);
+            }
+        })
+        .await
     }
 }
 
@@ -166,36 +202,18 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         ("server", Some("courier")) => courier_server(port()?).await,
         ("server", Some("tonic")) => tonic_server(port()?).await,
         ("pingpong", Some(stack)) => {
+            let (stack, port) = (stack.to_owned(), port()?);
             let complex = arg(3)? == "complex";
             let secs: f64 = arg(4)?.parse().map_err(|_| usage())?;
-            let lat = if stack == "courier" {
-                let c = courier_client(port()?);
-                let m = courier_msg(complex);
-                pingpong(secs, || {
-                    let (c, m) = (c.clone(), m.clone());
-                    async move {
-                        let r = c.unary(m).await.expect("courier unary");
-                        assert_eq!(r.get_ref().payload.len(), 8);
-                    }
-                })
-                .await
-            } else {
-                let c = tonic_client(port()?).await;
-                let m = prost_msg(complex);
-                pingpong(secs, || {
-                    let (mut c, m) = (c.clone(), m.clone());
-                    async move {
-                        c.ready().await.expect("ready");
-                        let codec = tonic_prost::ProstCodec::<pb::Msg, pb::Msg>::default();
-                        let path = http::uri::PathAndQuery::from_static("/bench.Bench/Unary");
-                        let r = c
-                            .unary(tonic::Request::new(m), path, codec)
-                            .await
-                            .expect("tonic unary");
-                        assert_eq!(r.get_ref().payload.len(), 8);
-                    }
-                })
-                .await
+            let measure = pingpong_stack(stack, port, complex, secs);
+            let lat = match args.get(5).map(String::as_str).unwrap_or("main") {
+                // The loop runs in `block_on` on the main thread: every wake of the caller
+                // crosses threads (a program's `main` making calls).
+                "main" => measure.await,
+                // The loop runs in a runtime task, next to the connection's tasks (a service
+                // calling another service from its handlers).
+                "task" => tokio::spawn(measure).await.map_err(|e| e.to_string())?,
+                _ => return Err(usage()),
             };
             report_latency(lat);
         }

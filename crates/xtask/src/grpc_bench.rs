@@ -2,7 +2,8 @@
 //! (benches/examples/grpc_bench.rs). Servers are pinned to CPU 0 with taskset, the load to
 //! CPU 1. Rows:
 //! 1. unary ping-pong latency (one call in flight), p50 and p99, small (10-byte) and complex
-//!    messages, each stack's own client;
+//!    messages, each stack's own client, with the calling loop on the main thread (`block_on`)
+//!    and in a runtime task; medians of alternating runs;
 //! 2. h2load `-c50 -m20` and `-c1 -m100` with a request body encoded by courier-wire, after
 //!    checking with nghttp that the same request gets `grpc-status: 0` (h2load only counts
 //!    `:status`);
@@ -18,7 +19,9 @@ use crate::{peers, util};
 
 const STACKS: [&str; 2] = ["courier", "tonic"];
 /// Seconds of each ping-pong measurement.
-const PINGPONG_SECS: &str = "3";
+const PINGPONG_SECS: &str = "2";
+/// Alternating ping-pong runs per stack and row (the row reports their medians).
+const PINGPONG_ROUNDS: usize = 3;
 /// Requests of each h2load run.
 const H2LOAD_REQUESTS: &str = "100000";
 /// 1 MiB messages per streaming call.
@@ -101,35 +104,45 @@ pub(crate) fn bench() -> util::Result {
     let mut rows: Vec<(String, f64, f64, &str)> = Vec::new();
     let port_of = |i: usize| ports[i].to_string();
 
-    for kind in ["small", "complex"] {
-        util::step(&format!("bench grpc: unary ping-pong, {kind} message"));
-        let mut p50 = [0.0; 2];
-        let mut p99 = [0.0; 2];
-        for (i, stack) in STACKS.iter().enumerate() {
-            let out = on_cpu1(&bin, &["pingpong", stack, &port_of(i), kind, PINGPONG_SECS])?;
-            let v: Vec<f64> = out
-                .split_whitespace()
-                .filter_map(|x| x.parse().ok())
-                .collect();
-            let [a, b, n] = v[..] else {
-                return Err(format!("cannot read ping-pong output {out:?}"));
-            };
-            eprintln!("    {stack}: p50 {a:.1} µs, p99 {b:.1} µs over {n} calls");
-            p50[i] = a;
-            p99[i] = b;
+    for (caller, caller_label) in [("main", ""), ("task", ", caller in a task")] {
+        for kind in ["small", "complex"] {
+            util::step(&format!(
+                "bench grpc: unary ping-pong, {kind} message{caller_label}"
+            ));
+            // Per stack, the p50s and p99s of PINGPONG_ROUNDS alternating runs.
+            let mut p50 = [const { Vec::new() }; 2];
+            let mut p99 = [const { Vec::new() }; 2];
+            for _ in 0..PINGPONG_ROUNDS {
+                for (i, stack) in STACKS.iter().enumerate() {
+                    let args = ["pingpong", stack, &port_of(i), kind, PINGPONG_SECS, caller];
+                    let out = on_cpu1(&bin, &args)?;
+                    let v: Vec<f64> = out
+                        .split_whitespace()
+                        .filter_map(|x| x.parse().ok())
+                        .collect();
+                    let [a, b, n] = v[..] else {
+                        return Err(format!("cannot read ping-pong output {out:?}"));
+                    };
+                    eprintln!("    {stack}: p50 {a:.1} µs, p99 {b:.1} µs over {n} calls");
+                    p50[i].push(a);
+                    p99[i].push(b);
+                }
+            }
+            let [c, t] = &mut p50;
+            rows.push((
+                format!("ping-pong {kind}{caller_label}, p50 (µs)"),
+                util::median(c),
+                util::median(t),
+                "≤ 0.8",
+            ));
+            let [c, t] = &mut p99;
+            rows.push((
+                format!("ping-pong {kind}{caller_label}, p99 (µs)"),
+                util::median(c),
+                util::median(t),
+                "≤ 0.5",
+            ));
         }
-        rows.push((
-            format!("ping-pong {kind}, p50 (µs)"),
-            p50[0],
-            p50[1],
-            "≤ 0.8",
-        ));
-        rows.push((
-            format!("ping-pong {kind}, p99 (µs)"),
-            p99[0],
-            p99[1],
-            "≤ 0.5",
-        ));
     }
 
     for (label, c, m) in [("-c50 -m20", "50", "20"), ("-c1 -m100", "1", "100")] {
@@ -167,12 +180,16 @@ pub(crate) fn bench() -> util::Result {
         "`bench.Bench` (benches/protos/grpc/bench.proto) served by courier-rpc and by tonic 0.14 \
          (prost messages), one process each pinned to CPU 0 (`taskset -c 0`); the load \
          (each stack's own client, or h2load `-t 1 -n {H2LOAD_REQUESTS}`) pinned to CPU 1. \
-         Ping-pong: one call in flight for {PINGPONG_SECS} s after a 0.3 s warm-up; small = 10 \
-         encoded bytes, complex = every field set. h2load sends a body encoded by courier-wire; \
-         nghttp checked that it gets `grpc-status: 0` from both. One run per row, alternating \
-         stacks. The ratio is courier ÷ tonic (for latency lower is better, for throughput \
-         higher). Load average (1/5/15 min) before: {load_before}; after: {load_after} — the \
-         machine is shared by other builds, so single runs are noisy.\n\n\
+         Ping-pong: one call in flight for {PINGPONG_SECS} s after a 0.3 s warm-up, the calling \
+         loop either in `block_on` on the main thread of a multi-thread runtime (every wake of \
+         the caller crosses threads) or in a task on that runtime (\"caller in a task\", as in \
+         a service calling another); each ping-pong row is the median of {PINGPONG_ROUNDS} \
+         alternating runs; small = 10 encoded bytes, complex = every field set. h2load sends \
+         a body encoded by courier-wire; nghttp checked that it gets `grpc-status: 0` from \
+         both. One h2load and one streaming run per row, alternating stacks. The ratio is \
+         courier ÷ tonic (for latency lower is better, for throughput higher). Load average \
+         (1/5/15 min) before: {load_before}; after: {load_after} — the machine is shared by \
+         other builds, so single runs are noisy.\n\n\
          | row | courier | tonic | ratio | goal |\n|---|---:|---:|---:|---:|\n"
     );
     for (row, c, t, goal) in &rows {
