@@ -96,6 +96,87 @@ pub fn encode_message(
     Ok(())
 }
 
+/// Identity messages at least this long are sent as two pieces, the 5-byte prefix and the
+/// message itself (no copy), rather than copied behind the prefix: the default
+/// [`courier_wire::DEFAULT_SPLICE_MIN_LEN`], 4 KiB. Below it one contiguous piece costs less
+/// than a second send.
+pub const SPLIT_MIN_LEN: usize = courier_wire::DEFAULT_SPLICE_MIN_LEN;
+
+/// A Length-Prefixed-Message ready to send: one contiguous piece, or the prefix and the
+/// message (a clone of the caller's [`Bytes`], not a copy). Send the pieces in order; DATA
+/// frames may split a message anywhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FramedMessage {
+    first: Bytes,
+    rest: Option<Bytes>,
+}
+
+impl FramedMessage {
+    /// The framed length: prefix and message.
+    pub fn len(&self) -> usize {
+        self.first.len() + self.rest.as_ref().map_or(0, Bytes::len)
+    }
+
+    /// Never true: a framed message has at least its 5-byte prefix.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pieces: the first (prefix, or the whole framed message), then the message when it
+    /// was kept apart.
+    pub fn into_parts(self) -> (Bytes, Option<Bytes>) {
+        (self.first, self.rest)
+    }
+
+    /// One contiguous piece (copies a message that was kept apart).
+    pub fn into_contiguous(self) -> Bytes {
+        match self.rest {
+            None => self.first,
+            Some(rest) => {
+                let mut b = BytesMut::with_capacity(self.first.len() + rest.len());
+                b.extend_from_slice(&self.first);
+                b.extend_from_slice(&rest);
+                b.freeze()
+            }
+        }
+    }
+}
+
+/// Frames `message` as a Length-Prefixed-Message like [`encode_message`], using `buf` as
+/// scratch space, but without copying an uncompressed message of at least [`SPLIT_MIN_LEN`]
+/// bytes: that one comes back as the prefix and `message` itself. Compressed and smaller
+/// messages come back as one piece. Fails with RESOURCE_EXHAUSTED when the message (as sent,
+/// after compression) exceeds `max_send`.
+pub fn frame_message(
+    message: &Bytes,
+    encoding: Encoding,
+    min_compress: usize,
+    max_send: usize,
+    buf: &mut BytesMut,
+) -> Result<FramedMessage, Status> {
+    let compress = encoding == Encoding::Gzip && message.len() >= min_compress;
+    if compress || message.len() < SPLIT_MIN_LEN {
+        buf.clear();
+        encode_message(message, encoding, min_compress, max_send, buf)?;
+        return Ok(FramedMessage {
+            first: buf.split().freeze(),
+            rest: None,
+        });
+    }
+    let len = message.len();
+    let Some(len32) = u32::try_from(len).ok().filter(|_| len <= max_send) else {
+        return Err(too_large("sent", len, max_send));
+    };
+    buf.clear();
+    buf.reserve(HEADER_LEN);
+    buf.put_u8(0);
+    buf.put_u32(len32);
+    Ok(FramedMessage {
+        first: buf.split().freeze(),
+        rest: Some(message.clone()),
+    })
+}
+
 #[cold]
 fn too_large(what: &str, len: usize, max: usize) -> Status {
     Status::new(
@@ -329,6 +410,63 @@ mod tests {
         let mut b = BytesMut::new();
         encode_message(b"tiny", Encoding::Gzip, 64, usize::MAX, &mut b).unwrap();
         assert_eq!(&b[..], b"\x00\x00\x00\x00\x04tiny");
+    }
+
+    #[test]
+    fn large_identity_messages_are_framed_without_a_copy() {
+        let mut buf = BytesMut::new();
+        for n in [
+            0,
+            1,
+            SPLIT_MIN_LEN - 1,
+            SPLIT_MIN_LEN,
+            SPLIT_MIN_LEN + 1,
+            1 << 20,
+        ] {
+            let msg = Bytes::from((0..n).map(|i| (i * 7) as u8).collect::<Vec<u8>>());
+            let f = frame_message(&msg, Encoding::Identity, 0, usize::MAX, &mut buf).unwrap();
+            assert_eq!(f.len(), HEADER_LEN + n);
+            assert!(!f.is_empty());
+            // The same bytes as the copying framer.
+            assert_eq!(f.clone().into_contiguous(), frame(&msg).freeze(), "{n}");
+            let (first, rest) = f.into_parts();
+            if n >= SPLIT_MIN_LEN {
+                assert_eq!(
+                    &first[..],
+                    &[0, (n >> 24) as u8, (n >> 16) as u8, (n >> 8) as u8, n as u8]
+                );
+                let rest = rest.expect("kept apart");
+                assert_eq!(rest.as_ptr(), msg.as_ptr(), "not copied");
+            } else {
+                assert_eq!(first.len(), HEADER_LEN + n);
+                assert!(rest.is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn frame_message_limits_and_gzip() {
+        let mut buf = BytesMut::new();
+        let msg = Bytes::from(vec![3u8; 10_000]);
+        // The limit applies to the whole message, kept apart or not.
+        let e = frame_message(&msg, Encoding::Identity, 0, 9_999, &mut buf).unwrap_err();
+        assert_eq!(e.code(), Code::RESOURCE_EXHAUSTED);
+        assert!(frame_message(&msg, Encoding::Identity, 0, 10_000, &mut buf).is_ok());
+        let small = Bytes::from_static(b"12345");
+        let e = frame_message(&small, Encoding::Identity, 0, 4, &mut buf).unwrap_err();
+        assert_eq!(e.code(), Code::RESOURCE_EXHAUSTED);
+        // Compressed: one piece, as encode_message frames it.
+        let f = frame_message(&msg, Encoding::Gzip, 0, usize::MAX, &mut buf).unwrap();
+        let (first, rest) = f.into_parts();
+        assert!(rest.is_none());
+        assert_eq!(first[0], 1);
+        let mut d = Deframer::new(usize::MAX);
+        d.push(first);
+        let got = d.next_message().unwrap().unwrap();
+        assert_eq!(decompress(Encoding::Gzip, &got.data, 10_000).unwrap(), msg);
+        // Gzip below the threshold: uncompressed, and kept apart when large.
+        let f = frame_message(&msg, Encoding::Gzip, 20_000, usize::MAX, &mut buf).unwrap();
+        assert_eq!(f.into_parts().1.unwrap().as_ptr(), msg.as_ptr());
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::call::BoxFuture;
 use crate::call::{ByteStream, Request};
 use crate::client::BoxIo;
 use crate::code::Code;
-use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, encode_message};
+use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, frame_message};
 use crate::context::ConnectionInfo;
 use crate::context::{CallContext, CancelToken};
 use crate::extensions::Extensions;
@@ -826,18 +826,21 @@ async fn handle(
                     } else {
                         Encoding::Identity
                     };
-                    encode_message(
+                    // A large uncompressed message goes out as its prefix and itself, not
+                    // copied behind the prefix.
+                    let (first, rest) = frame_message(
                         &msg,
                         encoding,
                         cfg.compression_threshold,
                         cfg.max_send_message_size,
                         &mut buf,
-                    )?;
-                    if respond
-                        .send_data(buf.split().freeze(), false)
-                        .await
-                        .is_err()
-                    {
+                    )?
+                    .into_parts();
+                    let mut sent = respond.send_data(first, false).await;
+                    if let (Ok(()), Some(rest)) = (&sent, rest) {
+                        sent = respond.send_data(rest, false).await;
+                    }
+                    if sent.is_err() {
                         // The client reset the stream (or the connection ended) while this
                         // side was sending: the handler learns of it as from a reset.
                         cancel_on_reset.cancel();

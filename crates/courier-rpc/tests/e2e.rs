@@ -931,3 +931,118 @@ async fn clients_see_whether_response_messages_arrived_compressed() {
     // A response built by an application knows nothing.
     assert_eq!(Response::new(()).last_message_compressed(), None);
 }
+
+/// A payload of `n` bytes that differ from one position to the next (a shifted or dropped
+/// piece shows).
+fn payload(n: usize, seed: u8) -> Bytes {
+    let mut x = 0x9e37_79b9u32 ^ u32::from(seed);
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect::<Vec<u8>>()
+        .into()
+}
+
+/// Payload sizes around the size where a message is sent as its prefix and itself (4 KiB,
+/// with the message's few bytes of tags and lengths) and well above it.
+const LARGE_SIZES: [usize; 7] = [0, 4085, 4090, 4096, 4100, (1 << 20) + 3, 2 << 20];
+
+async fn large_payloads_round_trip(c: &EchoClient<Channel>) {
+    for (i, &n) in LARGE_SIZES.iter().enumerate() {
+        let p = payload(n, i as u8);
+        let request = |m: &str| EchoRequest {
+            message: m.into(),
+            payload: p.clone(),
+            count: 3,
+            ..Default::default()
+        };
+        // Unary, both directions.
+        let r = c.unary(request("u")).await.unwrap().into_inner();
+        assert_eq!(r.payload, p, "unary, {n} bytes");
+        // Server streaming: three responses of `n` bytes each.
+        let mut s = c.server_stream(request("s")).await.unwrap().into_inner();
+        let mut got = 0;
+        while let Some(m) = s.message().await.unwrap() {
+            assert_eq!(m.payload, p, "server streaming, {n} bytes");
+            got += 1;
+        }
+        assert_eq!(got, 3);
+        // Bidi: requests of `n` bytes echoed back (also the client's streaming send path).
+        let reqs = (0..3)
+            .map(|k| request(&format!("b{k}")))
+            .collect::<Vec<_>>();
+        let mut s = c
+            .bidi(Request::new(Iter(reqs.into_iter())))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut got = 0;
+        while let Some(m) = s.message().await.unwrap() {
+            assert_eq!(m.message, format!("B{got}"));
+            assert_eq!(m.payload, p, "bidi, {n} bytes");
+            got += 1;
+        }
+        assert_eq!(got, 3);
+    }
+}
+
+#[tokio::test]
+async fn large_payloads_arrive_exactly() {
+    let (c, _) = client().await;
+    large_payloads_round_trip(&c).await;
+}
+
+#[tokio::test]
+async fn large_payloads_arrive_exactly_with_gzip() {
+    let (addr, _) = start(Server::builder().compression(Encoding::Gzip)).await;
+    let c = EchoClient::new(
+        Channel::builder(addr.to_string())
+            .compression(Encoding::Gzip)
+            .build(),
+    );
+    large_payloads_round_trip(&c).await;
+}
+
+#[tokio::test]
+async fn send_limits_apply_to_large_uncompressed_messages() {
+    // The server's send limit, on a response sent as prefix and message.
+    let (addr, _) = start(Server::builder().max_send_message_size(10_000)).await;
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    let big = |n: usize| EchoRequest {
+        payload: payload(n, 9),
+        count: 1,
+        ..Default::default()
+    };
+    let mut s = c.server_stream(big(9_000)).await.unwrap().into_inner();
+    assert_eq!(s.message().await.unwrap().unwrap().payload.len(), 9_000);
+    let mut s = c.server_stream(big(10_000)).await.unwrap().into_inner();
+    assert_eq!(
+        s.message().await.unwrap_err().code(),
+        Code::RESOURCE_EXHAUSTED
+    );
+    // The client's send limit, on a streamed request.
+    let c = EchoClient::new(
+        Channel::builder(addr.to_string())
+            .max_send_message_size(10_000)
+            .build(),
+    );
+    let mut s = c
+        .bidi(Request::new(Iter(vec![big(9_000)].into_iter())))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(s.message().await.unwrap().unwrap().payload.len(), 9_000);
+    assert!(s.message().await.unwrap().is_none());
+    let r = c
+        .bidi(Request::new(Iter(vec![big(10_000)].into_iter())))
+        .await;
+    let failed = match r {
+        Err(e) => e.code(),
+        Ok(r) => r.into_inner().message().await.unwrap_err().code(),
+    };
+    assert_ne!(failed, Code::OK);
+}

@@ -19,7 +19,7 @@ use crate::call::{
     BoxFuture, ByteStream, CompressedFlag, LastCompressed, MethodDescriptor, Request, Response,
 };
 use crate::code::Code;
-use crate::codec::{Encoding, encode_message};
+use crate::codec::{Encoding, frame_message};
 use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, status_from};
 use crate::metadata::Metadata;
 use crate::protocol::{code_from_http_status, encode_timeout};
@@ -293,12 +293,21 @@ async fn pump(
             loop {
                 match replay.next(id).await {
                     Next::Message(msg) => {
-                        if encode_message(&msg, encoding, threshold, max_send, &mut buf).is_err() {
+                        // A large uncompressed message goes out as its prefix and itself.
+                        let Ok(framed) =
+                            frame_message(&msg, encoding, threshold, max_send, &mut buf)
+                        else {
                             // Too large to send: the call cannot continue.
                             return false;
-                        }
-                        if send.send_data(buf.split().freeze(), false).await.is_err() {
+                        };
+                        let (first, rest) = framed.into_parts();
+                        if send.send_data(first, false).await.is_err() {
                             return true;
+                        }
+                        if let Some(rest) = rest {
+                            if send.send_data(rest, false).await.is_err() {
+                                return true;
+                            }
                         }
                     }
                     // The application's request stream failed, or this attempt lost the race
