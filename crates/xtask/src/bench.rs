@@ -195,7 +195,15 @@ fn machine() -> String {
                 .map(|m| m.trim().to_owned())
         })
         .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    // The machine's processors, not the ones this process may use (a `taskset` run would
+    // report only those).
+    let online = std::fs::read_to_string("/proc/cpuinfo")
+        .map(|s| s.lines().filter(|l| l.starts_with("processor")).count())
+        .unwrap_or(0);
+    let cores = match online {
+        0 => std::thread::available_parallelism().map_or(0, |n| n.get()),
+        n => n,
+    };
     let rustc = util::output(Command::new("rustc").arg("--version"))
         .map(|s| s.trim().to_owned())
         .unwrap_or_default();
