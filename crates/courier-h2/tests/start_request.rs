@@ -300,3 +300,34 @@ async fn invalid_headers_fail_at_once() {
         "{err:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_filling_the_credit_after_start_is_not_lost() {
+    let (client, server) = connected(Config::default(), Config::default());
+    let _served = serve(server);
+    let buf = Config::default().max_send_buffer_per_stream;
+    for (first, then) in [
+        (5usize, buf - 5),
+        (5, buf),
+        (0, buf),
+        (5, 2 * buf + 3),
+        (buf - 24, 24),
+        (buf, buf),
+    ] {
+        let a: Vec<u8> = (0..first).map(|i| (i % 251) as u8).collect();
+        let b: Vec<u8> = (0..then).map(|i| (i % 241) as u8).collect();
+        let (mut send, mut recv) = client
+            .start_request(request("POST", "/"), Bytes::from(a.clone()), false)
+            .unwrap();
+        send.send_data(Bytes::from(b.clone()), false).await.unwrap();
+        send.send_data(Bytes::from_static(b"z"), true)
+            .await
+            .unwrap();
+        let (got, _) = read_all(&mut recv).await;
+        let mut want = a;
+        want.extend_from_slice(&b);
+        want.push(b'z');
+        assert_eq!(got.len(), want.len(), "first {first}, then {then}");
+        assert_eq!(got, want, "first {first}, then {then}");
+    }
+}
