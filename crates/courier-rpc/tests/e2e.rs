@@ -580,33 +580,48 @@ async fn unreachable_target_fails_fast_then_waits_for_ready() {
     assert_eq!(ch.state(), ConnectivityState::Ready);
 }
 
-#[tokio::test]
-async fn graceful_shutdown_lets_calls_finish() {
+/// A server with `grace` for graceful shutdown, a warmed-up client, a call that sleeps
+/// `delay_ms` on the server, and the shutdown started 50 ms into that call. Returns the call,
+/// the server's task and when the shutdown started.
+async fn shutdown_during_call(
+    grace: Duration,
+    message: &str,
+    delay_ms: u32,
+) -> (
+    tokio::task::JoinHandle<Result<Response<EchoResponse>, Status>>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+    std::time::Instant,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = Server::builder()
         .add_service(EchoServer::new(Svc::default()))
-        .shutdown_grace(Duration::from_secs(5))
+        .shutdown_grace(grace)
         .build();
     let served = tokio::spawn(server.serve_with_shutdown(listener, async {
         let _ = stop_rx.await;
     }));
     let c = EchoClient::new(Channel::lazy(addr.to_string()));
     c.unary(req("warm")).await.unwrap();
-    let slow = tokio::spawn({
-        let c = c.clone();
-        async move {
-            c.unary(EchoRequest {
-                message: "slow".into(),
-                delay_ms: 300,
-                ..Default::default()
-            })
-            .await
-        }
+    let message = message.to_owned();
+    let call = tokio::spawn(async move {
+        c.unary(EchoRequest {
+            message,
+            delay_ms,
+            ..Default::default()
+        })
+        .await
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
+    let t = std::time::Instant::now();
     stop_tx.send(()).unwrap();
+    (call, served, t)
+}
+
+#[tokio::test]
+async fn graceful_shutdown_lets_calls_finish() {
+    let (slow, served, _) = shutdown_during_call(Duration::from_secs(5), "slow", 300).await;
     assert_eq!(slow.await.unwrap().unwrap().into_inner().message, "slow");
     tokio::time::timeout(Duration::from_secs(5), served)
         .await
@@ -617,32 +632,8 @@ async fn graceful_shutdown_lets_calls_finish() {
 
 #[tokio::test]
 async fn graceful_shutdown_ends_calls_still_running_after_the_grace_period() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = Server::builder()
-        .add_service(EchoServer::new(Svc::default()))
-        .shutdown_grace(Duration::from_millis(200))
-        .build();
-    let served = tokio::spawn(server.serve_with_shutdown(listener, async {
-        let _ = stop_rx.await;
-    }));
-    let c = EchoClient::new(Channel::lazy(addr.to_string()));
-    c.unary(req("warm")).await.unwrap();
-    let slow = tokio::spawn({
-        let c = c.clone();
-        async move {
-            c.unary(EchoRequest {
-                message: "too slow".into(),
-                delay_ms: 30_000,
-                ..Default::default()
-            })
-            .await
-        }
-    });
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let t = std::time::Instant::now();
-    stop_tx.send(()).unwrap();
+    let (slow, served, t) =
+        shutdown_during_call(Duration::from_millis(200), "too slow", 30_000).await;
     let r = tokio::time::timeout(Duration::from_secs(5), slow)
         .await
         .expect("the call ended after the grace period")
