@@ -12,8 +12,7 @@
 //! The table goes to docs/benchmarks.md with the machine's load average before and after.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use crate::{peers, util};
 
@@ -31,16 +30,6 @@ fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|_| "?".into())
-}
-
-/// Runs `cmd` pinned to CPU 1 and returns its standard output.
-fn on_cpu1(bin: &Path, args: &[&str]) -> util::Result<String> {
-    util::output(
-        Command::new("taskset")
-            .args(["-c", "1"])
-            .arg(bin)
-            .args(args),
-    )
 }
 
 /// Entry point.
@@ -63,24 +52,7 @@ pub(crate) fn bench() -> util::Result {
     let (small, complex) = (body("small")?, body("complex")?);
     let load_before = loadavg();
 
-    let mut servers = Vec::new();
-    let mut ports = Vec::new();
-    for stack in STACKS {
-        let port = util::free_port()?;
-        let server = util::spawn_listening(
-            &format!("{stack} server"),
-            Command::new("taskset")
-                .args(["-c", "0"])
-                .arg(&bin)
-                .args(["server", stack, &port.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-            port,
-            Duration::from_secs(20),
-        )?;
-        servers.push(server);
-        ports.push(port);
-    }
+    let (servers, ports) = util::spawn_pinned_servers(&bin, &STACKS, &[])?;
 
     util::step("bench grpc: grpc-status of the h2load request, checked with nghttp");
     for (stack, port) in STACKS.iter().zip(&ports) {
@@ -115,7 +87,7 @@ pub(crate) fn bench() -> util::Result {
             for _ in 0..PINGPONG_ROUNDS {
                 for (i, stack) in STACKS.iter().enumerate() {
                     let args = ["pingpong", stack, &port_of(i), kind, PINGPONG_SECS, caller];
-                    let out = on_cpu1(&bin, &args)?;
+                    let out = util::on_cpu1(&bin, &args)?;
                     let v: Vec<f64> = out
                         .split_whitespace()
                         .filter_map(|x| x.parse().ok())
@@ -128,18 +100,14 @@ pub(crate) fn bench() -> util::Result {
                     p99[i].push(b);
                 }
             }
-            let [c, t] = &mut p50;
-            rows.push((
+            rows.push(util::median_row(
                 format!("ping-pong {kind}{caller_label}, p50 (µs)"),
-                util::median(c),
-                util::median(t),
+                &mut p50,
                 "≤ 0.8",
             ));
-            let [c, t] = &mut p99;
-            rows.push((
+            rows.push(util::median_row(
                 format!("ping-pong {kind}{caller_label}, p99 (µs)"),
-                util::median(c),
-                util::median(t),
+                &mut p99,
                 "≤ 0.5",
             ));
         }
@@ -165,7 +133,7 @@ pub(crate) fn bench() -> util::Result {
     util::step("bench grpc: server streaming, 1 MiB messages");
     let mut mbs = [0.0; 2];
     for (i, stack) in STACKS.iter().enumerate() {
-        let out = on_cpu1(&bin, &["stream", stack, &port_of(i), STREAM_MESSAGES])?;
+        let out = util::on_cpu1(&bin, &["stream", stack, &port_of(i), STREAM_MESSAGES])?;
         mbs[i] = out
             .trim()
             .parse()

@@ -11,8 +11,7 @@
 //! load (`uptime`) before and after, and the ratio courier ÷ tonic.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 use crate::{peers, util};
 
@@ -34,13 +33,9 @@ fn uptime() -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
+/// [`util::on_cpu1`], its output split into words.
 fn on_cpu1(bin: &Path, args: &[&str]) -> util::Result<Vec<String>> {
-    let out = util::output(
-        Command::new("taskset")
-            .args(["-c", "1"])
-            .arg(bin)
-            .args(args),
-    )?;
+    let out = util::on_cpu1(bin, args)?;
     Ok(out.split_whitespace().map(str::to_owned).collect())
 }
 
@@ -63,24 +58,8 @@ pub(crate) fn bench() -> util::Result {
     let dir = work.display().to_string();
     let load_before = uptime();
 
-    let mut servers = Vec::new();
-    let mut ports = Vec::new();
-    for stack in STACKS {
-        let port = util::free_port()?;
-        let server = util::spawn_listening(
-            &format!("{stack} server"),
-            Command::new("taskset")
-                .args(["-c", "0"])
-                .arg(&bin)
-                .args(["server", stack, &port.to_string(), &dir])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-            port,
-            Duration::from_secs(20),
-        )?;
-        servers.push(server);
-        ports.push(port.to_string());
-    }
+    let (servers, ports) = util::spawn_pinned_servers(&bin, &STACKS, &[&dir])?;
+    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
 
     util::step("bench tls: grpc-status of the h2load request over TLS, checked with nghttp");
     for (stack, port) in STACKS.iter().zip(&ports) {
@@ -145,10 +124,9 @@ pub(crate) fn bench() -> util::Result {
                 }
             }
         }
-        rows.push((
+        rows.push(util::median_row(
             format!("{kind} handshakes (connections/s)"),
-            util::median(&mut rates[0].clone()),
-            util::median(&mut rates[1].clone()),
+            &mut rates,
             "≥ 1.0",
         ));
     }
@@ -169,10 +147,9 @@ pub(crate) fn bench() -> util::Result {
             rates[i].push(n / secs);
         }
     }
-    rows.push((
+    rows.push(util::median_row(
         format!("unary, own client, {UNARY_CONCURRENCY} in flight (req/s)"),
-        util::median(&mut rates[0].clone()),
-        util::median(&mut rates[1].clone()),
+        &mut rates,
         "≥ 1.2",
     ));
 
@@ -185,10 +162,9 @@ pub(crate) fn bench() -> util::Result {
             rates[i].push(r);
         }
     }
-    rows.push((
+    rows.push(util::median_row(
         "h2load -c50 -m20 over TLS (req/s)".into(),
-        util::median(&mut rates[0].clone()),
-        util::median(&mut rates[1].clone()),
+        &mut rates,
         "≥ 1.2",
     ));
     drop(servers);

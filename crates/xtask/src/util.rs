@@ -161,6 +161,46 @@ pub(crate) fn spawn_listening(
     Ok(child)
 }
 
+/// Starts `bin server STACK PORT extra...` for each of `stacks` on a free port, pinned to CPU 0
+/// (`taskset -c 0`) with its output discarded, and waits until each listens; returns the guards
+/// and the ports, in the order of `stacks`.
+pub(crate) fn spawn_pinned_servers(
+    bin: &Path,
+    stacks: &[&str],
+    extra: &[&str],
+) -> Result<(Vec<KillOnDrop>, Vec<u16>)> {
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for stack in stacks {
+        let port = free_port()?;
+        servers.push(spawn_listening(
+            &format!("{stack} server"),
+            Command::new("taskset")
+                .args(["-c", "0"])
+                .arg(bin)
+                .args(["server", stack, &port.to_string()])
+                .args(extra)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            port,
+            Duration::from_secs(20),
+        )?);
+        ports.push(port);
+    }
+    Ok((servers, ports))
+}
+
+/// Runs `bin args...` pinned to CPU 1 (`taskset -c 1`, the load side of a bench whose servers
+/// are on CPU 0) and returns its standard output.
+pub(crate) fn on_cpu1(bin: &Path, args: &[&str]) -> Result<String> {
+    output(
+        Command::new("taskset")
+            .args(["-c", "1"])
+            .arg(bin)
+            .args(args),
+    )
+}
+
 /// Reads a JSON file, gunzipping it first when its name ends in `.gz`.
 pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value> {
     let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -198,4 +238,14 @@ pub(crate) fn h2load_req_per_s(out: &str, requests: &str) -> Result<f64> {
 pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// A table row: `label`, the medians of the two stacks' runs (`courier`, then the peer), and the
+/// goal; the runs are sorted in place.
+pub(crate) fn median_row<'a>(
+    label: String,
+    [courier, peer]: &mut [Vec<f64>; 2],
+    goal: &'a str,
+) -> (String, f64, f64, &'a str) {
+    (label, median(courier), median(peer), goal)
 }
