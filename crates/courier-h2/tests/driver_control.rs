@@ -10,27 +10,11 @@ use courier_h2::driver::{self, Incoming};
 use courier_h2::frame::{Frame, FrameDecoder, FrameEncoder, GoAway, RstStream, Settings};
 use courier_h2::{Config, PREFACE, PingPolicy, Reason, StreamId};
 use courier_hpack::HeaderField;
-use support::request;
+use support::{connected, request, timeout};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 
 fn ok() -> Vec<HeaderField> {
     vec![HeaderField::new(":status", "200")]
-}
-
-async fn timeout<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(5), f)
-        .await
-        .expect("timed out")
-}
-
-/// A client and a server driver over a pipe; the server's requests come out of the receiver.
-fn connected(client_cfg: Config, server_cfg: Config) -> (driver::Client, driver::Server) {
-    let (a, b) = tokio::io::duplex(64 * 1024);
-    let (server, sconn) = driver::server(b, server_cfg);
-    tokio::spawn(sconn);
-    let (client, cconn) = driver::client(a, client_cfg);
-    tokio::spawn(cconn);
-    (client, server)
 }
 
 /// A server written frame by frame, to send what a real server would only send by accident.

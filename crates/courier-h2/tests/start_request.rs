@@ -7,17 +7,11 @@ mod support;
 use std::time::Duration;
 
 use bytes::Bytes;
-use courier_h2::driver::{self, Client, Incoming};
+use courier_h2::driver::{self, Incoming};
 use courier_h2::{CommandErrorKind, Config, Reason};
 use courier_hpack::HeaderField;
-use support::request;
+use support::{connected, request, timeout};
 use tokio::sync::mpsc;
-
-async fn timeout<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(5), f)
-        .await
-        .expect("timed out")
-}
 
 /// Echoes the request body with a trailer holding its length; an RST_STREAM from the client
 /// before the body ended is reported as `reset <path>`.
@@ -49,16 +43,6 @@ async fn echo(mut req: Incoming, seen: mpsc::UnboundedSender<String>) {
     let _ = req
         .respond
         .send_trailers(vec![HeaderField::new("x-len", len.to_string())]);
-}
-
-/// A client driver connected to a server driver.
-fn connected(client_cfg: Config, server_cfg: Config) -> (Client, driver::Server) {
-    let (a, b) = tokio::io::duplex(64 * 1024);
-    let (client, conn) = driver::client(a, client_cfg);
-    tokio::spawn(conn);
-    let (server, conn) = driver::server(b, server_cfg);
-    tokio::spawn(conn);
-    (client, server)
 }
 
 /// Serves `server`'s requests with [`echo`]; returns what the server saw, and a sender that

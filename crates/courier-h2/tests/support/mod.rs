@@ -237,6 +237,28 @@ impl RawPeer {
     }
 }
 
+/// A client driver and a server driver over an in-memory pipe, both connection tasks spawned.
+#[cfg(feature = "tokio")]
+pub fn connected(
+    client_cfg: Config,
+    server_cfg: Config,
+) -> (courier_h2::driver::Client, courier_h2::driver::Server) {
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    let (client, conn) = courier_h2::driver::client(a, client_cfg);
+    tokio::spawn(conn);
+    let (server, conn) = courier_h2::driver::server(b, server_cfg);
+    tokio::spawn(conn);
+    (client, server)
+}
+
+/// `f`, failing the test if it takes more than five seconds.
+#[cfg(feature = "tokio")]
+pub async fn timeout<F: Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(5), f)
+        .await
+        .expect("timed out")
+}
+
 /// Finds the GOAWAY among `frames`, if any.
 pub fn goaway(frames: &[Frame]) -> Option<courier_h2::Reason> {
     frames.iter().find_map(|f| match f {
