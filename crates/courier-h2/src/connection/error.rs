@@ -177,6 +177,13 @@ impl Fault {
     pub(crate) fn stream(id: StreamId, reason: Reason, why: &'static str) -> Fault {
         Fault::Stream { id, reason, why }
     }
+
+    /// RFC 9113 §8.1.1: the content does not match the stream's content-length (a malformed
+    /// message, a stream error of type PROTOCOL_ERROR).
+    #[cold]
+    pub(crate) fn content_length_mismatch(id: StreamId) -> Fault {
+        Fault::stream(id, Reason::PROTOCOL_ERROR, "content-length mismatch")
+    }
 }
 
 /// The one mapping from a frame decode error to a stream or connection error and its code.

@@ -104,11 +104,7 @@ impl Connection {
         // that form the content". <https://www.rfc-editor.org/rfc/rfc9113#section-8.1.1>
         if stream.content_length_mismatch(d.end_stream) {
             self.release_connection(flow_len);
-            return Err(Fault::stream(
-                id,
-                Reason::PROTOCOL_ERROR,
-                "content-length mismatch",
-            ));
+            return Err(Fault::content_length_mismatch(id));
         }
         // Padding is not delivered; return its credit at once.
         let padding = flow_len - d.data.len() as u32;
@@ -363,11 +359,7 @@ impl Connection {
         stream.recv_phase = RecvPhase::Body;
         stream.content_length = content_length;
         if stream.content_length_mismatch(end_stream) {
-            return Err(Fault::stream(
-                id,
-                Reason::PROTOCOL_ERROR,
-                "content-length mismatch",
-            ));
+            return Err(Fault::content_length_mismatch(id));
         }
         self.insert_stream(id, stream);
         self.events.push_back(Event::Headers {
@@ -448,11 +440,7 @@ impl Connection {
                     ));
                 }
                 if self.streams[&id].content_length_mismatch(true) {
-                    return Err(Fault::stream(
-                        id,
-                        Reason::PROTOCOL_ERROR,
-                        "content-length mismatch",
-                    ));
+                    return Err(Fault::content_length_mismatch(id));
                 }
                 self.events.push_back(Event::Trailers {
                     stream_id: id,
@@ -485,11 +473,7 @@ impl Connection {
                         s2.no_content_expected = true;
                     }
                     if s2.content_length_mismatch(end_stream) {
-                        return Err(Fault::stream(
-                            id,
-                            Reason::PROTOCOL_ERROR,
-                            "content-length mismatch",
-                        ));
+                        return Err(Fault::content_length_mismatch(id));
                     }
                 }
                 self.events.push_back(Event::Headers {
