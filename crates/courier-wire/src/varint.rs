@@ -16,7 +16,7 @@ pub const fn encoded_len(value: u64) -> usize {
     // The index of the highest set bit (0 for 0 and 1): one `bsr`, then one table load (the
     // arithmetic form, ceil(bits / 7) as (bits * 9 + 64) / 64, takes three more instructions).
     let top = 63 - (value | 1).leading_zeros() as usize;
-    LEN_BY_TOP_BIT[top] as usize
+    KEYED_LEN[0][top] as usize
 }
 
 /// `key_len + encoded_len(value)`: the length of a record whose key takes `key_len` bytes
@@ -29,11 +29,12 @@ pub const fn keyed_len(key_len: usize, value: u64) -> usize {
     if key_len < KEYED_LEN.len() {
         KEYED_LEN[key_len][top] as usize
     } else {
-        key_len + LEN_BY_TOP_BIT[top] as usize
+        key_len + KEYED_LEN[0][top] as usize
     }
 }
 
-/// `KEYED_LEN[k][top]`: `k` plus the varint length by top bit index.
+/// `KEYED_LEN[k][top]`: `k` plus the varint length by the index of the highest set bit
+/// (`top / 7 + 1`); row 0 is the varint length itself.
 const KEYED_LEN: [[u8; 64]; 6] = {
     let mut t = [[0u8; 64]; 6];
     let mut k = 0;
@@ -44,17 +45,6 @@ const KEYED_LEN: [[u8; 64]; 6] = {
             i += 1;
         }
         k += 1;
-    }
-    t
-};
-
-/// Varint length by the index of the highest set bit: `top / 7 + 1`.
-const LEN_BY_TOP_BIT: [u8; 64] = {
-    let mut t = [0u8; 64];
-    let mut i = 0;
-    while i < 64 {
-        t[i] = (i / 7 + 1) as u8;
-        i += 1;
     }
     t
 };
