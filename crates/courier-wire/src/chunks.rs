@@ -199,10 +199,11 @@ impl EncodedChunks {
 
     /// One contiguous piece.
     pub(crate) fn contiguous(head: Vec<u8>) -> Self {
-        Self::new(
+        EncodedChunks {
+            remaining: head.len(),
             head,
-            Splices::new(&ChunkOptions::new().with_splice_min_len(usize::MAX)),
-        )
+            ..Self::default()
+        }
     }
 
     /// How many non-empty pieces are left ([`chunks_vectored`](Buf::chunks_vectored) fills at
