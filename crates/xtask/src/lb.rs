@@ -20,6 +20,9 @@ use crate::util::{self, Result};
 
 const BACKENDS: usize = 3;
 
+/// nginx's stream (L4) module, a separate Debian package.
+const STREAM_MODULE: &str = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
 /// The CI step: every leg with 3,000 calls.
 pub(crate) fn ci() -> Result {
     run(3000)
@@ -47,8 +50,7 @@ fn run(calls: usize) -> Result {
     util::step("lb: in-process balancing tests (courier-rpc tests/lb.rs)");
     util::run(util::cargo().args(["test", "--locked", "-p", "courier-rpc", "--test", "lb"]))?;
     peers::apt(&[("nginx", "nginx")])?;
-    let stream_module = Path::new("/usr/lib/nginx/modules/ngx_stream_module.so");
-    if !stream_module.exists() {
+    if !Path::new(STREAM_MODULE).exists() {
         peers::apt_install(&["libnginx-mod-stream"])?;
     }
     util::step("lb: backends and clients");
@@ -136,7 +138,7 @@ fn run(calls: usize) -> Result {
         ("nginx L7 (grpc_pass, keepalive_requests 1e6)", &l7),
         ("nginx L7 (grpc_pass, default 1000)", &goaway),
     ] {
-        let mut per: Vec<usize> = (0..BACKENDS)
+        let per: Vec<usize> = (0..BACKENDS)
             .map(|i| {
                 leg.counts
                     .get(&format!("backend-{i}"))
@@ -144,7 +146,6 @@ fn run(calls: usize) -> Result {
                     .unwrap_or(0)
             })
             .collect();
-        per.truncate(BACKENDS);
         eprintln!(
             "    {name:<44} {:>22} {:>6} {:>9.0}",
             format!("{per:?}"),
@@ -231,7 +232,7 @@ enum Front {
 
 /// nginx running from a temporary directory; stopped (SIGTERM, then reaped) when dropped.
 struct Nginx {
-    child: Option<Child>,
+    child: Child,
     dir: PathBuf,
     port: u16,
 }
@@ -247,30 +248,28 @@ impl Nginx {
             .iter()
             .map(|p| format!("    server 127.0.0.1:{p};\n"))
             .collect();
-        let tcp = matches!(front, Front::Tcp);
-        let body = match front {
-            Front::Tcp => format!(
-                "stream {{\n  upstream backends {{\n{servers}  }}\n  server {{\n    \
-                 listen 127.0.0.1:{port};\n    proxy_pass backends;\n  }}\n}}\n"
+        let (load, body) = match front {
+            Front::Tcp => (
+                format!("load_module {STREAM_MODULE};\n"),
+                format!(
+                    "stream {{\n  upstream backends {{\n{servers}  }}\n  server {{\n    \
+                     listen 127.0.0.1:{port};\n    proxy_pass backends;\n  }}\n}}\n"
+                ),
             ),
             Front::Grpc { keepalive_requests } => {
                 let kr = keepalive_requests
                     .map(|n| format!("    keepalive_requests {n};\n"))
                     .unwrap_or_default();
-                format!(
+                let body = format!(
                     "http {{\n  access_log off;\n  client_body_temp_path {d}/client_body;\n  \
                      proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  \
                      uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  \
                      upstream backends {{\n{servers}    keepalive 32;\n  }}\n  server {{\n    \
                      listen 127.0.0.1:{port} http2;\n{kr}    location / {{\n      \
                      grpc_pass grpc://backends;\n    }}\n  }}\n}}\n"
-                )
+                );
+                (String::new(), body)
             }
-        };
-        let load = if tcp {
-            "load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"
-        } else {
-            ""
         };
         let conf = format!(
             "{load}worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
@@ -293,13 +292,8 @@ impl Nginx {
             .stdin(Stdio::null())
             .spawn()
             .map_err(|e| format!("starting nginx: {e}"))?;
-        let mut nginx = Nginx {
-            child: Some(child),
-            dir,
-            port,
-        };
-        let child = nginx.child.as_mut().expect("just set");
-        util::wait_for_port(port, child, Duration::from_secs(10)).map_err(|e| {
+        let mut nginx = Nginx { child, dir, port };
+        util::wait_for_port(port, &mut nginx.child, Duration::from_secs(10)).map_err(|e| {
             let log = std::fs::read_to_string(nginx.dir.join("error.log")).unwrap_or_default();
             format!("nginx {e}\n{log}")
         })?;
@@ -317,13 +311,11 @@ fn indent(s: &str) -> String {
 
 impl Drop for Nginx {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            // SIGTERM: the master stops its workers (a SIGKILL would leave them running).
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
-            let _ = child.wait();
-        }
+        // SIGTERM: the master stops its workers (a SIGKILL would leave them running).
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
