@@ -1,6 +1,7 @@
 //! `cargo xtask codegen`: regenerates every piece of checked-in generated code after an
 //! intended courier-codegen change — courier-types (`crates/courier-types/src/generated/`),
-//! courier-rpc's messages and services (`crates/courier-rpc/src/generated/`), the golden files (`tests/codegen/golden/`), the conformance testee's messages
+//! courier-rpc's messages and services (`crates/courier-rpc/src/generated/`), the golden files
+//! (`tests/codegen/golden/`), the conformance testee's messages
 //! (`tests/conformance/generated/`) and the codec bench's messages
 //! (`benches/benches/codec/courier/`). CI does not run this; it runs the tests that fail when
 //! any of these is stale (`codegen_bootstrap`, `codegen_golden`).
