@@ -702,7 +702,7 @@ impl Client {
         headers: Vec<HeaderField>,
         end_stream: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
-        self.open(headers, end_stream, false, None).await
+        self.open(headers, end_stream, false).await
     }
 
     /// Like [`send_request`](Self::send_request), but when the peer's
@@ -714,23 +714,7 @@ impl Client {
         headers: Vec<HeaderField>,
         end_stream: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
-        self.open(headers, end_stream, true, None).await
-    }
-
-    /// Like [`send_request_queued`](Self::send_request_queued) followed by
-    /// [`SendStream::send_data`], in one command: the driver queues the content right behind
-    /// the request headers, so they leave in the same write, and a request that ends here
-    /// (`end_stream`, a unary call) is written without waiting for more. Content of any size
-    /// is taken (a new stream's send buffer is empty); [`start_request`](Self::start_request)
-    /// does the same without waiting for the driver.
-    pub async fn send_request_queued_with_data(
-        &self,
-        headers: Vec<HeaderField>,
-        data: Bytes,
-        end_stream: bool,
-    ) -> Result<(SendStream, RecvStream), Error> {
-        self.open(headers, false, true, Some((data, end_stream)))
-            .await
+        self.open(headers, end_stream, true).await
     }
 
     /// Starts a request without waiting for the driver: sends the request headers, `data`
@@ -798,13 +782,12 @@ impl Client {
         headers: Vec<HeaderField>,
         end_stream: bool,
         wait: bool,
-        data: Option<(Bytes, bool)>,
     ) -> Result<(SendStream, RecvStream), Error> {
         let (id, events, credit) = call(&self.cmds, |reply| Cmd::Open {
             headers,
             end_stream,
             wait,
-            data,
+            data: None,
             to: OpenTo::Reply(reply),
         })
         .await?;

@@ -234,12 +234,11 @@ async fn request_with_its_content_in_one_command() {
     cfg.max_send_buffer_per_stream = 1024;
     let (client, conn) = driver::client(a, cfg);
     tokio::spawn(conn);
-    // Fits the send buffer: queued with the headers; and larger than it: sent after opening.
+    // Empty, within the send buffer, and beyond it: all queued with the headers.
     for len in [0usize, 10, 1024, 5000] {
         let body: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         let (_send, mut recv) = client
-            .send_request_queued_with_data(request("POST", "/"), Bytes::from(body.clone()), true)
-            .await
+            .start_request(request("POST", "/"), Bytes::from(body.clone()), true)
             .unwrap();
         let (head, _) = recv.response().await.unwrap();
         assert_eq!(head.pseudo.status, Some(200));
@@ -249,8 +248,7 @@ async fn request_with_its_content_in_one_command() {
     }
     // Without END_STREAM, more content may follow.
     let (mut send, mut recv) = client
-        .send_request_queued_with_data(request("POST", "/"), Bytes::from_static(b"ab"), false)
-        .await
+        .start_request(request("POST", "/"), Bytes::from_static(b"ab"), false)
         .unwrap();
     send.send_data(Bytes::from_static(b"cd"), true)
         .await
