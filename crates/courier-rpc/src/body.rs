@@ -1,18 +1,33 @@
 //! Message streams over HTTP/2 streams: reading Length-Prefixed-Messages from a
-//! [`RecvStream`], and a small `unfold` to turn an async step into a [`Stream`].
+//! [`RecvStream`], sending a [`FramedMessage`] on a [`SendStream`], and a small `unfold` to
+//! turn an async step into a [`Stream`].
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use courier_h2::driver::{Error as H2Error, RecvStream};
+use courier_h2::driver::{Error as H2Error, RecvStream, SendStream};
 use futures_core::Stream;
 
 use crate::code::Code;
-use crate::codec::{Deframer, Encoding, decompress};
+use crate::codec::{Deframer, Encoding, FramedMessage, decompress};
 use crate::protocol::code_from_reset;
 use crate::status::Status;
+
+/// Sends `framed`'s pieces in order on `send`, without ending the stream (the server's response
+/// loop and the client's request-stream pump).
+pub(crate) async fn send_framed(
+    send: &mut SendStream,
+    framed: FramedMessage,
+) -> Result<(), H2Error> {
+    let (first, rest) = framed.into_parts();
+    send.send_data(first, false).await?;
+    if let Some(rest) = rest {
+        send.send_data(rest, false).await?;
+    }
+    Ok(())
+}
 
 /// A stream made from a state and an async step (see [`unfold`]), with one allocation for the
 /// step's future, reused for every item (the future is replaced in place).

@@ -21,7 +21,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::Service;
-use crate::body::{MessageReader, ReadEnd, Side, unfold};
+use crate::body::{MessageReader, ReadEnd, Side, send_framed, unfold};
 use crate::call::BoxFuture;
 use crate::call::{ByteStream, Request};
 use crate::client::BoxIo;
@@ -828,19 +828,14 @@ async fn handle(
                     };
                     // A large uncompressed message goes out as its prefix and itself, not
                     // copied behind the prefix.
-                    let (first, rest) = frame_message(
+                    let framed = frame_message(
                         &msg,
                         encoding,
                         cfg.compression_threshold,
                         cfg.max_send_message_size,
                         &mut buf,
-                    )?
-                    .into_parts();
-                    let mut sent = respond.send_data(first, false).await;
-                    if let (Ok(()), Some(rest)) = (&sent, rest) {
-                        sent = respond.send_data(rest, false).await;
-                    }
-                    if sent.is_err() {
+                    )?;
+                    if send_framed(&mut respond, framed).await.is_err() {
                         // The client reset the stream (or the connection ended) while this
                         // side was sending: the handler learns of it as from a reset.
                         cancel_on_reset.cancel();

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use super::retry::{Next, Replay};
 use super::subchannel::Picked;
 use crate::Transport;
-use crate::body::{MessageReader, ReadEnd, Side, h2_error_status, unfold};
+use crate::body::{MessageReader, ReadEnd, Side, h2_error_status, send_framed, unfold};
 use crate::call::{
     BoxFuture, ByteStream, CompressedFlag, LastCompressed, MethodDescriptor, Request, Response,
 };
@@ -300,14 +300,8 @@ async fn pump(
                             // Too large to send: the call cannot continue.
                             return false;
                         };
-                        let (first, rest) = framed.into_parts();
-                        if send.send_data(first, false).await.is_err() {
+                        if send_framed(&mut send, framed).await.is_err() {
                             return true;
-                        }
-                        if let Some(rest) = rest {
-                            if send.send_data(rest, false).await.is_err() {
-                                return true;
-                            }
                         }
                     }
                     // The application's request stream failed, or this attempt lost the race
