@@ -392,6 +392,16 @@ async fn deadlines() {
     );
 }
 
+/// Waits up to `tries` x 20 ms for `flag` to be set (the caller asserts it).
+async fn wait_until_set(flag: &AtomicBool, tries: u32) {
+    for _ in 0..tries {
+        if flag.load(Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn dropping_a_unary_call_after_its_request_ended_cancels_the_handler() {
     let (c, cancelled) = client().await;
@@ -406,12 +416,7 @@ async fn dropping_a_unary_call_after_its_request_ended_cancels_the_handler() {
     assert!(!cancelled.load(Ordering::SeqCst), "cancelled too early");
     call.abort();
     let _ = call.await;
-    for _ in 0..100 {
-        if cancelled.load(Ordering::SeqCst) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_set(&cancelled, 100).await;
     assert!(
         cancelled.load(Ordering::SeqCst),
         "the unary handler saw no cancellation"
@@ -430,12 +435,7 @@ async fn dropping_a_streaming_call_cancels_it_on_the_server() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     call.abort();
     let _ = call.await;
-    for _ in 0..50 {
-        if cancelled.load(Ordering::SeqCst) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_set(&cancelled, 50).await;
     assert!(
         cancelled.load(Ordering::SeqCst),
         "server handler saw no cancellation"
