@@ -698,10 +698,7 @@ async fn tls12_can_be_turned_off() {
         .unwrap();
     let (a, b) = tokio::io::duplex(64 * 1024);
     let s = tokio::spawn(async move { server.accept(b).await });
-    let name = courier_tls::pki_types::ServerName::try_from("localhost").unwrap();
-    let c = tokio_rustls::TlsConnector::from(Arc::new(tls12_client_config(&pki)))
-        .connect(name, a)
-        .await;
+    let c = tokio_rustls_connect(tls12_client_config(&pki), a, "localhost").await;
     assert!(c.is_err());
     let e = s.await.unwrap().unwrap_err().to_string();
     assert!(e.contains("TLS handshake failed"), "{e}");
