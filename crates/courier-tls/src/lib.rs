@@ -79,7 +79,7 @@ pub use identity::PeerIdentity;
 pub use keylog::SSLKEYLOGFILE;
 pub use material::{Identity, MAX_PEM_FILE, Roots};
 pub use reload::ReloadTask;
-pub use server::{ClientAuth, H2_PREFACE, ServerTls, ServerTlsBuilder};
+pub use server::{ClientAuth, ServerTls, ServerTlsBuilder};
 pub use stream::{ALPN_H2, ClientStream, ServerStream};
 
 /// Re-exported so users name the same versions: rustls itself and the PKI types.

@@ -260,7 +260,7 @@ pub struct ServerTls {
 }
 
 /// The first bytes of a plaintext HTTP/2 client: its connection preface (RFC 9113 §3.4).
-pub const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 impl ServerTls {
     /// A builder with no identity yet, no client authentication, TLS 1.3 and 1.2, a 10 s

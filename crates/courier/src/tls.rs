@@ -146,7 +146,7 @@ async fn sends_plaintext_http2(tcp: &TcpStream, wait: std::time::Duration) -> bo
     match tokio::time::timeout(wait, tcp.peek(&mut first)).await {
         // RFC 8446 §5.1: a TLS client's first record is a handshake(22) record.
         // <https://www.rfc-editor.org/rfc/rfc8446#section-5.1>
-        Ok(Ok(n)) if n > 0 => first[0] != 22 && H2_PREFACE.starts_with(&first[..n]),
+        Ok(Ok(n)) if n > 0 => first[0] != 22 && courier_h2::PREFACE.starts_with(&first[..n]),
         // Nothing yet, or an error: the handshake reports it.
         _ => false,
     }
@@ -185,7 +185,7 @@ async fn refuse_plaintext(mut tcp: TcpStream) -> io::Error {
     let read = async {
         let mut buf = Vec::with_capacity(4096);
         let mut chunk = [0u8; 4096];
-        let mut at = H2_PREFACE.len();
+        let mut at = courier_h2::PREFACE.len();
         loop {
             while buf.len() >= at + FRAME_HEADER_LEN {
                 let mut h = [0u8; FRAME_HEADER_LEN];
