@@ -275,13 +275,5 @@ fn usage() -> String {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    if let Err(e) = rt.block_on(run(args)) {
-        eprintln!("grpc_bench: {e}");
-        std::process::exit(1);
-    }
+    service::run_main("grpc_bench", run);
 }

@@ -355,13 +355,5 @@ fn main() {
     // tonic's server builds its rustls config with the process default provider: make it
     // *ring*, the provider courier-tls always names explicitly.
     let _ = courier::tls::rustls::crypto::ring::default_provider().install_default();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    if let Err(e) = rt.block_on(run(args)) {
-        eprintln!("tls_bench: {e}");
-        std::process::exit(1);
-    }
+    service::run_main("tls_bench", run);
 }

@@ -91,6 +91,23 @@ pub(crate) fn grpc_framed(message: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out.to_vec())
 }
 
+/// The examples' `main`: runs `run` on the command-line arguments in a multi-thread runtime;
+/// an error is printed as `NAME: error` and the process exits with status 1.
+pub(crate) fn run_main<F>(name: &str, run: impl FnOnce(Vec<String>) -> F)
+where
+    F: Future<Output = Result<(), String>>,
+{
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    if let Err(e) = rt.block_on(run(args)) {
+        eprintln!("{name}: {e}");
+        std::process::exit(1);
+    }
+}
+
 // ---- Courier ----
 
 #[derive(Clone, Copy)]
