@@ -316,8 +316,8 @@ enum StreamEvent {
 struct Outbox {
     id: StreamId,
     tx: mpsc::UnboundedSender<StreamEvent>,
-    first: StreamEvent,
-    more: Vec<StreamEvent>,
+    /// One event, or a [`StreamEvent::Batch`] of several once a second one came.
+    events: StreamEvent,
 }
 
 impl Outbox {
@@ -329,14 +329,22 @@ impl Outbox {
         ev: StreamEvent,
     ) {
         match outbox {
-            Some(o) if o.id == id => o.more.push(ev),
+            Some(o) if o.id == id => match &mut o.events {
+                StreamEvent::Batch(all) => all.push(ev),
+                one => {
+                    // Room for a unary response's headers, message and trailers at once.
+                    let mut all = Vec::with_capacity(4);
+                    all.push(std::mem::replace(one, StreamEvent::Batch(Vec::new())));
+                    all.push(ev);
+                    *one = StreamEvent::Batch(all);
+                }
+            },
             _ => {
                 Outbox::flush(outbox);
                 *outbox = Some(Outbox {
                     id,
                     tx: tx.clone(),
-                    first: ev,
-                    more: Vec::new(),
+                    events: ev,
                 });
             }
         }
@@ -345,15 +353,7 @@ impl Outbox {
     /// Sends what was gathered.
     fn flush(outbox: &mut Option<Outbox>) {
         if let Some(o) = outbox.take() {
-            let ev = if o.more.is_empty() {
-                o.first
-            } else {
-                let mut all = Vec::with_capacity(o.more.len() + 1);
-                all.push(o.first);
-                all.extend(o.more);
-                StreamEvent::Batch(all)
-            };
-            let _ = o.tx.send(ev);
+            let _ = o.tx.send(o.events);
         }
     }
 }
