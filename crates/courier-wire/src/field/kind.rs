@@ -267,11 +267,11 @@ impl FieldKind for String {
     }
     #[inline]
     fn value_len(value: &std::string::String) -> usize {
-        varint::encoded_len(value.len() as u64) + value.len()
+        len_delimited(0, value.len())
     }
     #[inline(always)]
     fn keyed_len(key_len: usize, value: &std::string::String) -> usize {
-        varint::keyed_len(key_len, value.len() as u64) + value.len()
+        len_delimited(key_len, value.len())
     }
     #[inline]
     fn merge_value(
@@ -319,6 +319,13 @@ fn merge_string(value: &mut std::string::String, dec: &mut Decoder<'_>) -> Resul
     }
 }
 
+/// `key_len` plus a `LEN` payload of `len` bytes (its length prefix, then the bytes); with
+/// `key_len` 0, a `LEN` kind's [`value_len`](FieldKind::value_len).
+#[inline(always)]
+fn len_delimited(key_len: usize, len: usize) -> usize {
+    varint::keyed_len(key_len, len as u64) + len
+}
+
 /// `bytes` as [`bytes::Bytes`]: zero-copy slices of `Bytes` input.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Bytes;
@@ -332,11 +339,11 @@ impl FieldKind for Bytes {
     }
     #[inline]
     fn value_len(value: &bytes::Bytes) -> usize {
-        varint::encoded_len(value.len() as u64) + value.len()
+        len_delimited(0, value.len())
     }
     #[inline(always)]
     fn keyed_len(key_len: usize, value: &bytes::Bytes) -> usize {
-        varint::keyed_len(key_len, value.len() as u64) + value.len()
+        len_delimited(key_len, value.len())
     }
     #[inline]
     fn merge_value(value: &mut bytes::Bytes, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -362,11 +369,11 @@ impl FieldKind for BytesVec {
     }
     #[inline]
     fn value_len(value: &Vec<u8>) -> usize {
-        varint::encoded_len(value.len() as u64) + value.len()
+        len_delimited(0, value.len())
     }
     #[inline(always)]
     fn keyed_len(key_len: usize, value: &Vec<u8>) -> usize {
-        varint::keyed_len(key_len, value.len() as u64) + value.len()
+        len_delimited(key_len, value.len())
     }
     #[inline]
     fn merge_value(value: &mut Vec<u8>, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
@@ -399,13 +406,11 @@ impl<M: MessageTrait> FieldKind for Message<M> {
     }
     #[inline]
     fn value_len(value: &M) -> usize {
-        let len = value.encoded_len();
-        varint::encoded_len(len as u64) + len
+        len_delimited(0, value.encoded_len())
     }
     #[inline(always)]
     fn keyed_len(key_len: usize, value: &M) -> usize {
-        let len = value.encoded_len();
-        varint::keyed_len(key_len, len as u64) + len
+        len_delimited(key_len, value.encoded_len())
     }
     #[inline]
     fn merge_value(value: &mut M, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
