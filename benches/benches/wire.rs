@@ -2,7 +2,10 @@
 //!
 //! Rows (criterion groups `wire/ROW`, functions `courier` and `prost`):
 //! - `varint_{encode,decode}_{small,medium,large,mixed}`: 1,000 varints of 1 byte, 2–3 bytes,
-//!   9–10 bytes, and a mix of every length;
+//!   9–10 bytes, and a mix of every length, each library through its API for a run of varints:
+//!   Courier's `Encoder::put_varints` (what its packed fields use) against prost's
+//!   `encode_varint` per value (prost has no run API; its packed fields loop over
+//!   `encode_varint`), and each decoder's per-value `read_varint` / `decode_varint`;
 //! - `mixed_{encode,decode,encoded_len}`: a 12-field message (ints of every encoding, double,
 //!   bool, enum, string, a small `bytes`, a nested message, 8 packed int32);
 //! - `bytes64k_{encode,decode,encoded_len}`: a message with one 64 KiB `bytes` field;
@@ -43,10 +46,7 @@ fn varint(c: &mut Criterion) {
         g.bench_function("courier", |b| {
             b.iter(|| {
                 out.clear();
-                let mut enc = Encoder::new(&mut out);
-                for &v in black_box(&values) {
-                    enc.put_varint(v);
-                }
+                Encoder::new(&mut out).put_varints(black_box(&values), |v| v);
                 black_box(&out);
             })
         });

@@ -73,8 +73,8 @@ pub fn encode_to_array(value: u64, out: &mut [u8; MAX_LEN]) -> usize {
         ((value >> 56) as u8) | 0x80,
         (value >> 63) as u8,
     ];
-    // Clear the continuation bit of the last byte.
-    out[(n - 1) % MAX_LEN] &= 0x7f;
+    // Clear the continuation bit of the last byte (`n` is in 1..=10; `min` tells the compiler).
+    out[(n - 1).min(MAX_LEN - 1)] &= 0x7f;
     n
 }
 

@@ -36,7 +36,7 @@ macro_rules! scalar_props {
     ($($test:ident: $module:ident, $strategy:expr, $single:ident, $packed:ident, $packed_no:literal, $expanded:ident, $expanded_no:literal;)*) => {$(
         proptest! {
             #[test]
-            fn $test(v in $strategy, vs in prop::collection::vec($strategy, 0..20), split in 0usize..20) {
+            fn $test(v in $strategy, vs in prop::collection::vec($strategy, 0..80), split in 0usize..80) {
                 // Singular, packed and expanded through the message.
                 round_trip(&TestAll { $single: v, ..Default::default() })?;
                 round_trip(&TestAll { $packed: vs.clone(), $expanded: vs.clone(), ..Default::default() })?;
@@ -82,7 +82,37 @@ scalar_props! {
     enumeration: enumeration, any::<i32>(), f_enum, p_enum, 44, u_enum, 64;
 }
 
+/// Values of every varint length (a random value shifted right by 0–63 bits).
+fn any_length_u64() -> impl Strategy<Value = u64> {
+    (any::<u64>(), 0u32..64).prop_map(|(v, s)| v >> s)
+}
+
 proptest! {
+    /// `Encoder::put_varints` writes what `put_varint` writes for each value, for runs of every
+    /// length (short ones, whole blocks and remainders) and of single-byte values (its
+    /// eight-at-once path), and packed `int32` built on it round-trips.
+    #[test]
+    fn varint_runs(any_len in prop::collection::vec(any_length_u64(), 0..150),
+                   small in prop::collection::vec(0u64..0x80, 0..150),
+                   mostly_small in prop::collection::vec(
+                       prop_oneof![9 => 0u64..0x80, 1 => any_length_u64()], 0..150)) {
+        for values in [&any_len, &small, &mostly_small] {
+            let mut one_by_one = Vec::new();
+            let mut enc = Encoder::new(&mut one_by_one);
+            for v in values {
+                enc.put_varint(*v);
+            }
+            let mut run = Vec::new();
+            Encoder::new(&mut run).put_varints(values, |v| v);
+            prop_assert_eq!(&run, &one_by_one);
+            round_trip(&TestAll {
+                p_int32: values.iter().map(|v| *v as i32).collect(),
+                p_uint64: values.clone(),
+                ..TestAll::default()
+            })?;
+        }
+    }
+
     #[test]
     fn last_singular_record_wins(vs in prop::collection::vec(any::<i64>(), 1..10)) {
         let mut wire = Vec::new();

@@ -117,6 +117,10 @@ macro_rules! varint_kind {
                     Ok(())
                 })
             }
+            #[inline]
+            fn encode_packed_values(values: &[$ty], enc: &mut Encoder<'_>) {
+                enc.put_varints(values, |$e| $to_u64);
+            }
             $(
             #[inline]
             fn packed_len(values: &[$ty]) -> usize {

@@ -100,6 +100,13 @@ pub trait Packable: FieldKind<Value: Copy> {
     fn packed_len(values: &[Self::Value]) -> usize {
         values.iter().map(Self::value_len).sum()
     }
+    /// Writes `values` as a packed payload (no tag, no length).
+    #[inline]
+    fn encode_packed_values(values: &[Self::Value], enc: &mut Encoder<'_>) {
+        for v in values {
+            Self::encode_value(v, enc);
+        }
+    }
 }
 
 /// Fails unless `tag` has `expected` wire type.
@@ -226,9 +233,7 @@ pub fn encode_packed<K: Packable>(number: u32, values: &[K::Value], enc: &mut En
     let len = packed_data_len::<K>(values);
     enc.put_varint(len as u64);
     enc.reserve(len);
-    for v in values {
-        K::encode_value(v, enc);
-    }
+    K::encode_packed_values(values, enc);
 }
 
 /// The length of [`encode_packed`].
