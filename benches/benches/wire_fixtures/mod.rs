@@ -1,6 +1,8 @@
 //! Messages and inputs shared by the `wire` criterion bench and the `wire_icount`
-//! instruction-count harness: Courier messages hand-written the way generated code calls
-//! `courier_wire::field`, and the prost messages prost-build would generate for the same .proto.
+//! instruction-count harness: Courier messages hand-written the way courier-codegen generates
+//! them (field helpers of `courier_wire::field`; `encoded_len` adds each present field to one
+//! accumulator, fixed-size fields as constants), and the prost messages prost-build would
+//! generate for the same .proto.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -19,9 +21,14 @@ pub struct Inner {
 impl courier_wire::Message for Inner {
     const NAME: &'static str = "bench.Inner";
     fn encoded_len(&self) -> usize {
-        field::string::encoded_len_implicit(1, &self.key)
-            + field::int64::encoded_len_implicit(2, &self.value)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.key.is_empty() {
+            len += field::string::encoded_len(1, &self.key);
+        }
+        if self.value != 0 {
+            len += field::int64::encoded_len(2, &self.value);
+        }
+        len + self.unknown_fields.encoded_len()
     }
     fn encode_raw(&self, enc: &mut Encoder<'_>) {
         field::string::encode_implicit(1, &self.key, enc);
@@ -60,19 +67,42 @@ pub struct Mixed {
 impl courier_wire::Message for Mixed {
     const NAME: &'static str = "bench.Mixed";
     fn encoded_len(&self) -> usize {
-        field::int32::encoded_len_implicit(1, &self.id)
-            + field::int64::encoded_len_implicit(2, &self.timestamp)
-            + field::uint32::encoded_len_implicit(3, &self.flags)
-            + field::sint64::encoded_len_implicit(4, &self.delta)
-            + field::fixed64::encoded_len_implicit(5, &self.hash)
-            + field::double::encoded_len_implicit(6, &self.score)
-            + field::bool::encoded_len_implicit(7, &self.active)
-            + field::enumeration::encoded_len_implicit(8, &self.kind)
-            + field::string::encoded_len_implicit(9, &self.name)
-            + field::bytes::encoded_len_implicit(10, &self.payload)
-            + field::message::encoded_len_optional(11, &self.inner)
-            + field::int32::encoded_len_packed(12, &self.tags)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.id != 0 {
+            len += field::int32::encoded_len(1, &self.id);
+        }
+        if self.timestamp != 0 {
+            len += field::int64::encoded_len(2, &self.timestamp);
+        }
+        if self.flags != 0 {
+            len += field::uint32::encoded_len(3, &self.flags);
+        }
+        if self.delta != 0 {
+            len += field::sint64::encoded_len(4, &self.delta);
+        }
+        if self.hash != 0 {
+            len += 9;
+        }
+        if self.score.to_bits() != 0 {
+            len += 9;
+        }
+        if self.active {
+            len += 2;
+        }
+        if self.kind != 0 {
+            len += field::enumeration::encoded_len(8, &self.kind);
+        }
+        if !self.name.is_empty() {
+            len += field::string::encoded_len(9, &self.name);
+        }
+        if !self.payload.is_empty() {
+            len += field::bytes::encoded_len(10, &self.payload);
+        }
+        if let Some(v) = &self.inner {
+            len += field::message::encoded_len(11, v);
+        }
+        len += field::int32::encoded_len_packed(12, &self.tags);
+        len + self.unknown_fields.encoded_len()
     }
     fn encode_raw(&self, enc: &mut Encoder<'_>) {
         field::int32::encode_implicit(1, &self.id, enc);
@@ -121,9 +151,14 @@ pub struct Blob {
 impl courier_wire::Message for Blob {
     const NAME: &'static str = "bench.Blob";
     fn encoded_len(&self) -> usize {
-        field::uint64::encoded_len_implicit(1, &self.id)
-            + field::bytes::encoded_len_implicit(2, &self.data)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if self.id != 0 {
+            len += field::uint64::encoded_len(1, &self.id);
+        }
+        if !self.data.is_empty() {
+            len += field::bytes::encoded_len(2, &self.data);
+        }
+        len + self.unknown_fields.encoded_len()
     }
     fn encode_raw(&self, enc: &mut Encoder<'_>) {
         field::uint64::encode_implicit(1, &self.id, enc);
@@ -151,7 +186,9 @@ pub struct Packed {
 impl courier_wire::Message for Packed {
     const NAME: &'static str = "bench.Packed";
     fn encoded_len(&self) -> usize {
-        field::int32::encoded_len_packed(1, &self.values) + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        len += field::int32::encoded_len_packed(1, &self.values);
+        len + self.unknown_fields.encoded_len()
     }
     fn encode_raw(&self, enc: &mut Encoder<'_>) {
         field::int32::encode_packed(1, &self.values, enc);
