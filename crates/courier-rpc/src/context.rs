@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
+use tokio::sync::Notify;
 
 use crate::codec::Encoding;
 use crate::extensions::Extensions;
@@ -137,25 +137,90 @@ impl CallContext {
     }
 }
 
-/// A cancellation flag shared by a call's parts.
-#[derive(Clone, Debug)]
-pub(crate) struct CancelToken(Arc<watch::Sender<bool>>);
+/// A cancellation flag shared by a call's parts: one allocation per call (a flag and the
+/// waiters of [`cancelled`](CancelToken::cancelled)).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CancelToken(Arc<CancelState>);
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    waiters: Notify,
+}
 
 impl CancelToken {
     pub(crate) fn new() -> CancelToken {
-        CancelToken(Arc::new(watch::Sender::new(false)))
+        CancelToken::default()
     }
 
     pub(crate) fn cancel(&self) {
-        self.0.send_replace(true);
+        if !self.0.cancelled.swap(true, Ordering::AcqRel) {
+            self.0.waiters.notify_waiters();
+        }
     }
 
     pub(crate) fn is_cancelled(&self) -> bool {
-        *self.0.borrow()
+        self.0.cancelled.load(Ordering::Acquire)
     }
 
     pub(crate) async fn cancelled(&self) {
-        let mut rx = self.0.subscribe();
-        let _ = rx.wait_for(|c| *c).await;
+        let notified = self.0.waiters.notified();
+        let mut notified = std::pin::pin!(notified);
+        // Registered before the flag is read: a `cancel` between the two still wakes it.
+        notified.as_mut().enable();
+        if self.is_cancelled() {
+            return;
+        }
+        notified.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::CancelToken;
+
+    #[tokio::test]
+    async fn cancel_wakes_every_waiter_and_later_waits_return_at_once() {
+        let token = CancelToken::new();
+        assert!(!token.is_cancelled());
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let t = token.clone();
+                tokio::spawn(async move { t.cancelled().await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            waiters.iter().all(|w| !w.is_finished()),
+            "waits before cancel"
+        );
+        token.cancel();
+        token.cancel();
+        for w in waiters {
+            tokio::time::timeout(Duration::from_secs(5), w)
+                .await
+                .expect("woken by cancel")
+                .unwrap();
+        }
+        assert!(token.is_cancelled());
+        tokio::time::timeout(Duration::from_secs(5), token.cancelled())
+            .await
+            .expect("already cancelled: returns at once");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancel_racing_a_new_wait_is_not_lost() {
+        for _ in 0..200 {
+            let token = CancelToken::new();
+            let t = token.clone();
+            let waiter = tokio::spawn(async move { t.cancelled().await });
+            token.cancel();
+            tokio::time::timeout(Duration::from_secs(5), waiter)
+                .await
+                .expect("a cancel that races the wait still ends it")
+                .unwrap();
+        }
     }
 }
