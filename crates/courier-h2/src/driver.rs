@@ -14,9 +14,10 @@
 //! Latency: [`Client::start_request`] sends a whole request (headers, content, end) in one
 //! command and returns without waiting for the driver — the stream is opened, in command
 //! order, when the driver gets to it, and a failure to open it arrives on the
-//! [`RecvStream`] ([`RecvStream::is_unsent`]). The events one read produces for a stream
-//! (a unary response's headers, message and trailers) reach its [`RecvStream`] as one message,
-//! so the task reading it is woken once.
+//! [`RecvStream`] ([`RecvStream::is_unsent`]). Each stream's events go through a small
+//! channel of its own (`events`): the driver queues the events one read produces for a
+//! stream (a unary response's headers, message and trailers) and wakes the task reading it
+//! once, after the whole read was dispatched.
 //!
 //! Connection-level: [`Client::ping`] / [`Server::ping`] measure a round trip; keepalive runs
 //! here on tokio's clock when [`Config::keepalive_interval`] is set; [`Client::goaway`] and
@@ -39,6 +40,8 @@ use bytes::{Buf, Bytes};
 use courier_hpack::HeaderField;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, oneshot, watch};
+
+mod events;
 
 use crate::connection::message::{SectionKind, check_outgoing};
 use crate::frame::{GoAway, Setting};
@@ -107,8 +110,7 @@ type PingReply = oneshot::Sender<Result<Duration, Error>>;
 /// Where the outcome of a watched stream goes.
 type CloseReply = oneshot::Sender<Result<(), Error>>;
 /// Where an opened stream's identifier and event channel go.
-type OpenReply =
-    oneshot::Sender<Result<(StreamId, mpsc::UnboundedReceiver<StreamEvent>, usize), Error>>;
+type OpenReply = oneshot::Sender<Result<(StreamId, events::Receiver<StreamEvent>, usize), Error>>;
 
 /// The identifier of a stream a [`Client::start_request`] asked for, filled in by the driver
 /// when it opens the stream: [`Slot::PENDING`] until then, [`Slot::FAILED`] if it could not.
@@ -178,7 +180,7 @@ enum OpenTo {
     /// events (a failure to open included) to its channel.
     Start {
         slot: Arc<Slot>,
-        events: mpsc::UnboundedSender<StreamEvent>,
+        events: events::Sender<StreamEvent>,
     },
 }
 
@@ -306,56 +308,6 @@ enum StreamEvent {
     Closed(Option<ConnectionError>),
     /// The stream could not be opened ([`Client::start_request`]).
     Failed(Error),
-    /// Several events from one read, in order (never empty): sent as one message, so that
-    /// the receiving task is woken once for a whole unary response, not once per frame.
-    Batch(Vec<StreamEvent>),
-}
-
-/// The events for one stream gathered while the driver dispatches what it read (see
-/// [`StreamEvent::Batch`]).
-struct Outbox {
-    id: StreamId,
-    tx: mpsc::UnboundedSender<StreamEvent>,
-    /// One event, or a [`StreamEvent::Batch`] of several once a second one came.
-    events: StreamEvent,
-}
-
-impl Outbox {
-    /// Queues `ev` for stream `id`, sending what was gathered for another stream first.
-    fn push(
-        outbox: &mut Option<Outbox>,
-        id: StreamId,
-        tx: &mpsc::UnboundedSender<StreamEvent>,
-        ev: StreamEvent,
-    ) {
-        match outbox {
-            Some(o) if o.id == id => match &mut o.events {
-                StreamEvent::Batch(all) => all.push(ev),
-                one => {
-                    // Room for a unary response's headers, message and trailers at once.
-                    let mut all = Vec::with_capacity(4);
-                    all.push(std::mem::replace(one, StreamEvent::Batch(Vec::new())));
-                    all.push(ev);
-                    *one = StreamEvent::Batch(all);
-                }
-            },
-            _ => {
-                Outbox::flush(outbox);
-                *outbox = Some(Outbox {
-                    id,
-                    tx: tx.clone(),
-                    events: ev,
-                });
-            }
-        }
-    }
-
-    /// Sends what was gathered.
-    fn flush(outbox: &mut Option<Outbox>) {
-        if let Some(o) = outbox.take() {
-            let _ = o.tx.send(o.events);
-        }
-    }
 }
 
 /// A request the server received.
@@ -378,13 +330,11 @@ pub struct Incoming {
 pub struct RecvStream {
     id: StreamRef,
     /// `None` for a request without content: nothing more can arrive.
-    rx: Option<mpsc::UnboundedReceiver<StreamEvent>>,
+    rx: Option<events::Receiver<StreamEvent>>,
     cmds: mpsc::UnboundedSender<Cmd>,
     ended: bool,
     trailers: Option<Vec<HeaderField>>,
     head: Option<(FieldSection, bool)>,
-    /// The rest of a [`StreamEvent::Batch`].
-    queued: std::vec::IntoIter<StreamEvent>,
 }
 
 impl core::fmt::Debug for StreamEvent {
@@ -402,7 +352,7 @@ impl core::fmt::Debug for Cmd {
 impl RecvStream {
     fn new(
         id: StreamRef,
-        rx: Option<mpsc::UnboundedReceiver<StreamEvent>>,
+        rx: Option<events::Receiver<StreamEvent>>,
         cmds: mpsc::UnboundedSender<Cmd>,
     ) -> Self {
         RecvStream {
@@ -412,22 +362,12 @@ impl RecvStream {
             cmds,
             trailers: None,
             head: None,
-            queued: Vec::new().into_iter(),
         }
     }
 
     /// The next event; `None` once the driver dropped the stream's channel.
     async fn next_event(&mut self) -> Option<StreamEvent> {
-        if let Some(ev) = self.queued.next() {
-            return Some(ev);
-        }
-        match self.rx.as_mut()?.recv().await? {
-            StreamEvent::Batch(events) => {
-                self.queued = events.into_iter();
-                self.queued.next()
-            }
-            ev => Some(ev),
-        }
+        self.rx.as_mut()?.recv().await
     }
 
     /// The stream; `None` while a request from [`Client::start_request`] has not been
@@ -745,7 +685,7 @@ impl Client {
     ) -> Result<(SendStream, RecvStream), Error> {
         check_outgoing(&headers, SectionKind::Request).map_err(Error::Command)?;
         let slot = Arc::new(Slot(AtomicU32::new(Slot::PENDING)));
-        let (events, rx) = mpsc::unbounded_channel();
+        let (events, rx) = events::channel();
         let credit = self.send_buffer.saturating_sub(data.len());
         // A request without content ends on its HEADERS frame.
         let (head_end, data) = if data.is_empty() {
@@ -996,9 +936,10 @@ struct Driver<T> {
     /// Every handle is gone: the connection has been told to close.
     cmds_closed: bool,
     incoming: Option<Accept>,
-    streams: IdMap<mpsc::UnboundedSender<StreamEvent>>,
-    /// Events of the dispatch in progress not sent yet.
-    outbox: Option<Outbox>,
+    streams: IdMap<events::Sender<StreamEvent>>,
+    /// The streams' receivers that got events during the dispatch in progress, woken at its
+    /// end (once each, for all of a read's events).
+    wakeups: events::Wakeups,
     /// The send-buffer size every stream starts with.
     send_buffer: usize,
     /// DATA waiting for send-buffer room, per stream, with the caller's reply.
@@ -1046,7 +987,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             cmds_closed: false,
             incoming,
             streams: IdMap::default(),
-            outbox: None,
+            wakeups: events::Wakeups::default(),
             blocked: IdMap::default(),
             waiting_opens: VecDeque::new(),
             read_buf: vec![0; 64 * 1024],
@@ -1279,7 +1220,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
         match w.to {
             OpenTo::Reply(reply) => {
-                let (tx, rx) = mpsc::unbounded_channel();
+                let (tx, rx) = events::channel();
                 if reply.send(Ok((id, rx, credit))).is_ok() {
                     self.streams.insert(id, tx);
                 } else {
@@ -1364,7 +1305,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 } => {
                     if let Some(tx) = self.streams.get(&stream_id) {
                         let ev = StreamEvent::Headers(Box::new(section), end_stream);
-                        Outbox::push(&mut self.outbox, stream_id, tx, ev);
+                        let _ = tx.push(ev, &mut self.wakeups);
                         if end_stream {
                             self.streams.remove(&stream_id);
                         }
@@ -1373,7 +1314,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     {
                         // A request without content needs no channel for its body.
                         let rx = (!end_stream).then(|| {
-                            let (tx, rx) = mpsc::unbounded_channel();
+                            let (tx, rx) = events::channel();
                             self.streams.insert(stream_id, tx);
                             rx
                         });
@@ -1401,13 +1342,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     // (data, then trailers) has usually closed its stream by now, which returned
                     // its credit to the connection window already.
                     let tracked = self.conn.tracks_stream(stream_id);
-                    match self.streams.get(&stream_id) {
-                        Some(tx) if !tx.is_closed() => {
-                            let ev = StreamEvent::Data(data, end_stream, tracked);
-                            Outbox::push(&mut self.outbox, stream_id, tx, ev);
-                        }
+                    let ev = StreamEvent::Data(data, end_stream, tracked);
+                    let delivered = match self.streams.get(&stream_id) {
+                        Some(tx) => tx.push(ev, &mut self.wakeups).is_ok(),
+                        None => false,
+                    };
+                    if !delivered {
                         // Nobody listens: return the credit at once.
-                        _ => self.conn.consume(stream_id, len),
+                        self.conn.consume(stream_id, len);
                     }
                     if end_stream {
                         // The peer's side is complete: nothing more to route.
@@ -1416,12 +1358,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 }
                 Event::Trailers { stream_id, fields } => {
                     if let Some(tx) = self.streams.remove(&stream_id) {
-                        Outbox::push(
-                            &mut self.outbox,
-                            stream_id,
-                            &tx,
-                            StreamEvent::Trailers(fields),
-                        );
+                        let _ = tx.push(StreamEvent::Trailers(fields), &mut self.wakeups);
                     }
                 }
                 Event::Reset { remote: false, .. } if self.conn.is_closed() => {
@@ -1436,8 +1373,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     remote,
                 } => {
                     if let Some(tx) = self.streams.remove(&stream_id) {
-                        let ev = StreamEvent::Reset(reason, remote);
-                        Outbox::push(&mut self.outbox, stream_id, &tx, ev);
+                        let _ = tx.push(StreamEvent::Reset(reason, remote), &mut self.wakeups);
                     }
                     if let Some((_, _, reply)) = self.blocked.remove(&stream_id) {
                         let _ = reply.send(Err(Error::Reset { reason, remote }));
@@ -1488,9 +1424,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     }
                 }
                 Event::Closed { error } => {
-                    Outbox::flush(&mut self.outbox);
                     for (_, tx) in self.streams.drain() {
-                        let _ = tx.send(StreamEvent::Closed(error.clone()));
+                        let _ = tx.push(StreamEvent::Closed(error.clone()), &mut self.wakeups);
                     }
                     for (_, (_, _, reply)) in self.blocked.drain() {
                         let _ = reply.send(Err(Error::Closed));
@@ -1517,7 +1452,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 _ => {}
             }
         }
-        Outbox::flush(&mut self.outbox);
+        self.wakeups.wake_all();
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
