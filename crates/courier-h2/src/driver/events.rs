@@ -7,6 +7,11 @@
 //! block of 32 slots. The lock is held only to push, pop or swap the waker, never across an
 //! await, and the two sides rarely meet.
 //!
+//! Measured and not kept: a ring of four events inline in the shared state (one allocation
+//! per stream instead of two). It saved the queue's allocation but cost the server about 230
+//! more instructions per unary call (the bigger block takes glibc's slower paths), and the
+//! client's gain was within run-to-run noise.
+//!
 //! Waking is decoupled from pushing: [`Sender::push`] queues an event and, when the receiver
 //! is waiting, moves its waker into a [`Wakeups`] list that the driver wakes once the whole
 //! read has been dispatched — so a unary response's headers, message and trailers wake the
