@@ -116,6 +116,13 @@ fn main() {
                 .data
                 .len()
         }),
+        "bytes64k_encoded_len/courier" => {
+            run(n, || courier_wire::Message::encoded_len(black_box(&b)))
+        }
+        "bytes64k_encoded_len/prost" => run(n, || prost::Message::encoded_len(black_box(&pb))),
+        "bytes64k_encoded_len/prost_bytes" => {
+            run(n, || prost::Message::encoded_len(black_box(&pbb)))
+        }
         "bytes64k_encode/courier" => run(n, || {
             courier_wire::Message::encode_to_vec(black_box(&b)).len()
         }),
