@@ -1,6 +1,7 @@
-//! Golden tests for courier-codegen: the generated code for a fixture set of protos, and for the
-//! conformance testee's protos, is checked in; regenerating it must change nothing. Run with
-//! `COURIER_BLESS=1` to rewrite the checked-in files after an intended change.
+//! Golden tests for courier-codegen: the generated code for a fixture set of protos, for the
+//! conformance testee's protos, for courier-rpc's test service and for the codec bench's
+//! messages is checked in; regenerating it must change nothing. Run with `COURIER_BLESS=1` (or
+//! `cargo xtask codegen`) to rewrite the checked-in files after an intended change.
 //!
 //! The fixture code is also compiled here and exercised: presence, proto2 defaults, closed
 //! enums, groups, editions features, maps, oneofs and unknown fields.
@@ -16,6 +17,8 @@ struct Case {
     files: &'static [&'static str],
     out: &'static str,
     config: fn() -> Config,
+    /// Whether `out` also holds a `mod.rs` module tree of the generated files.
+    module_tree: bool,
 }
 
 fn fixtures_config() -> Config {
@@ -24,6 +27,10 @@ fn fixtures_config() -> Config {
         .btree_map([".courier.features.p3.Scalars.children"])
         .type_attribute(".courier.features.p3.Color", "#[doc(alias = \"Colour\")]");
     c
+}
+
+fn services_config() -> Config {
+    Config::new()
 }
 
 fn conformance_config() -> Config {
@@ -49,6 +56,7 @@ const CASES: &[Case] = &[
         ],
         out: "tests/codegen/golden",
         config: fixtures_config,
+        module_tree: true,
     },
     Case {
         include: "tests/conformance/protos",
@@ -62,6 +70,29 @@ const CASES: &[Case] = &[
         ],
         out: "tests/conformance/generated",
         config: conformance_config,
+        module_tree: true,
+    },
+    // courier-rpc's e2e and lb tests include this file by path.
+    Case {
+        include: "crates/courier-rpc/tests/protos",
+        files: &["echo.proto"],
+        out: "crates/courier-rpc/tests/gen",
+        config: services_config,
+        module_tree: false,
+    },
+    // The codec bench's Courier side (benches/benches/codec.rs).
+    Case {
+        include: "benches/protos/codec",
+        files: &[
+            "message1_proto2.proto",
+            "message1_proto3.proto",
+            "hello.proto",
+            "log.proto",
+            "blob.proto",
+        ],
+        out: "benches/benches/codec/courier",
+        config: conformance_config,
+        module_tree: true,
     },
 ];
 
@@ -75,12 +106,14 @@ fn generate(case: &Case) -> Vec<GeneratedFile> {
     let mut files = (case.config)()
         .generate(compiled.files(), case.files)
         .unwrap_or_else(|e| panic!("{}: {e}", case.out));
-    let tree = courier_codegen::module_tree(&files, false);
-    files.push(GeneratedFile {
-        name: "mod.rs".into(),
-        package: String::new(),
-        content: tree,
-    });
+    if case.module_tree {
+        let tree = courier_codegen::module_tree(&files, false);
+        files.push(GeneratedFile {
+            name: "mod.rs".into(),
+            package: String::new(),
+            content: tree,
+        });
+    }
     files
 }
 

@@ -2,20 +2,12 @@
 //! intended courier-codegen change — courier-types (`crates/courier-types/src/generated/`),
 //! courier-rpc's messages and services (`crates/courier-rpc/src/generated/`), the golden files
 //! (`tests/codegen/golden/`), the conformance testee's messages
-//! (`tests/conformance/generated/`) and the codec bench's messages
-//! (`benches/benches/codec/courier/`). CI does not run this; it runs the tests that fail when
-//! any of these is stale (`codegen_bootstrap`, `codegen_golden`).
+//! (`tests/conformance/generated/`), courier-rpc's test service (`crates/courier-rpc/tests/gen/`)
+//! and the codec bench's messages (`benches/benches/codec/courier/`). CI does not run this; it
+//! runs the tests that fail when any of these is stale (`codegen_bootstrap`, `codegen_golden`),
+//! and this runs the same tests with `COURIER_BLESS=1`, which rewrites what differs.
 
 use crate::util::{self, Result};
-
-/// The codec bench's protos (benches/protos/codec/).
-const BENCH_PROTOS: &[&str] = &[
-    "message1_proto2.proto",
-    "message1_proto3.proto",
-    "hello.proto",
-    "log.proto",
-    "blob.proto",
-];
 
 /// `cargo xtask codegen`.
 pub(crate) fn main(args: &[String]) -> Result {
@@ -23,7 +15,7 @@ pub(crate) fn main(args: &[String]) -> Result {
         return Err(format!("codegen takes no arguments (got `{a}`)"));
     }
     util::step(
-        "codegen: courier-types, courier-rpc, golden files, conformance messages (COURIER_BLESS=1)",
+        "codegen: courier-types, courier-rpc, golden files, conformance, rpc test and codec bench messages (COURIER_BLESS=1)",
     );
     util::run(
         util::cargo()
@@ -37,26 +29,5 @@ pub(crate) fn main(args: &[String]) -> Result {
                 "codegen_golden",
             ])
             .env("COURIER_BLESS", "1"),
-    )?;
-    util::step("codegen: codec bench messages");
-    util::run(
-        util::cargo()
-            .args([
-                "run",
-                "-q",
-                "-p",
-                "courier-codegen",
-                "--bin",
-                "courier-codegen",
-                "--",
-                "-I",
-                "benches/protos/codec",
-                "--no-services",
-                "-o",
-                "benches/benches/codec/courier",
-                "--module-tree",
-                "mod.rs",
-            ])
-            .args(BENCH_PROTOS),
     )
 }

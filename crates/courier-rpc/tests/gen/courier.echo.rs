@@ -40,12 +40,13 @@ impl ::courier_wire::Message for EchoRequest {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.message)
-            + ::courier_wire::field::uint32::encoded_len_implicit(2, &self.delay_ms)
-            + ::courier_wire::field::int32::encoded_len_implicit(3, &self.fail_code)
-            + ::courier_wire::field::uint32::encoded_len_implicit(4, &self.count)
-            + ::courier_wire::field::bytes::encoded_len_implicit(5, &self.payload)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.message.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.message); }
+        if self.delay_ms != 0 { len += ::courier_wire::field::uint32::encoded_len(2, &self.delay_ms); }
+        if self.fail_code != 0 { len += ::courier_wire::field::int32::encoded_len(3, &self.fail_code); }
+        if self.count != 0 { len += ::courier_wire::field::uint32::encoded_len(4, &self.count); }
+        if !self.payload.is_empty() { len += ::courier_wire::field::bytes::encoded_len(5, &self.payload); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -59,11 +60,7 @@ impl ::courier_wire::Message for EchoRequest {
     }
 
     #[inline(always)]
-    fn merge_field(
-        &mut self,
-        tag: ::courier_wire::Tag,
-        dec: &mut ::courier_wire::Decoder<'_>,
-    ) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
+    fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.message, dec),
             2 => ::courier_wire::field::uint32::merge(tag, &mut self.delay_ms, dec),
@@ -108,9 +105,10 @@ impl ::courier_wire::Message for EchoResponse {
 
     #[inline]
     fn encoded_len(&self) -> usize {
-        ::courier_wire::field::string::encoded_len_implicit(1, &self.message)
-            + ::courier_wire::field::bytes::encoded_len_implicit(2, &self.payload)
-            + self.unknown_fields.encoded_len()
+        let mut len = 0;
+        if !self.message.is_empty() { len += ::courier_wire::field::string::encoded_len(1, &self.message); }
+        if !self.payload.is_empty() { len += ::courier_wire::field::bytes::encoded_len(2, &self.payload); }
+        len + self.unknown_fields.encoded_len()
     }
 
     #[inline]
@@ -121,11 +119,7 @@ impl ::courier_wire::Message for EchoResponse {
     }
 
     #[inline(always)]
-    fn merge_field(
-        &mut self,
-        tag: ::courier_wire::Tag,
-        dec: &mut ::courier_wire::Decoder<'_>,
-    ) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
+    fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
         match tag.field_number() {
             1 => ::courier_wire::field::string::merge(tag, &mut self.message, dec),
             2 => ::courier_wire::field::bytes::merge(tag, &mut self.payload, dec),
@@ -180,8 +174,7 @@ pub mod echo_rpc {
     };
 
     /// Every method, in `.proto` order.
-    pub const METHODS: &[::courier_rpc::MethodDescriptor] =
-        &[UNARY, SERVER_STREAM, CLIENT_STREAM, BIDI];
+    pub const METHODS: &[::courier_rpc::MethodDescriptor] = &[UNARY, SERVER_STREAM, CLIENT_STREAM, BIDI];
 
     /// Client for `courier.echo.Echo`, over any [`::courier_rpc::Transport`].
     #[derive(Clone, Debug)]
@@ -201,133 +194,47 @@ pub mod echo_rpc {
         }
 
         /// `Unary`.
-        pub async fn unary(
-            &self,
-            request: impl ::courier_rpc::IntoRequest<super::EchoRequest>,
-        ) -> ::core::result::Result<
-            ::courier_rpc::Response<super::EchoResponse>,
-            ::courier_rpc::Status,
-        > {
-            let request = ::courier_rpc::IntoRequest::into_request(request)
-                .map(|m| ::courier_wire::Message::encode_to_bytes(&m));
+        pub async fn unary(&self, request: impl ::courier_rpc::IntoRequest<super::EchoRequest>) -> ::core::result::Result<::courier_rpc::Response<super::EchoResponse>, ::courier_rpc::Status> {
+            let request = ::courier_rpc::IntoRequest::into_request(request).map(|m| ::courier_wire::Message::encode_to_bytes(&m));
             let (metadata, bytes) = self.transport.unary(&UNARY, request).await?.into_parts();
-            Ok(::courier_rpc::Response::from_parts(
-                metadata,
-                ::courier_rpc::decode_message::<super::EchoResponse>(bytes)?,
-            ))
+            Ok(::courier_rpc::Response::from_parts(metadata, ::courier_rpc::decode_message::<super::EchoResponse>(bytes)?))
         }
 
         /// `ServerStream`.
-        pub async fn server_stream(
-            &self,
-            request: impl ::courier_rpc::IntoRequest<super::EchoRequest>,
-        ) -> ::core::result::Result<
-            ::courier_rpc::Response<::courier_rpc::Streaming<super::EchoResponse>>,
-            ::courier_rpc::Status,
-        > {
-            let request = ::courier_rpc::IntoRequest::into_request(request)
-                .map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m)));
-            Ok(self
-                .transport
-                .call(&SERVER_STREAM, request)
-                .await?
-                .map(::courier_rpc::Streaming::new))
+        pub async fn server_stream(&self, request: impl ::courier_rpc::IntoRequest<super::EchoRequest>) -> ::core::result::Result<::courier_rpc::Response<::courier_rpc::Streaming<super::EchoResponse>>, ::courier_rpc::Status> {
+            let request = ::courier_rpc::IntoRequest::into_request(request).map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m)));
+            Ok(self.transport.call(&SERVER_STREAM, request).await?.map(::courier_rpc::Streaming::new))
         }
 
         /// `ClientStream`.
-        pub async fn client_stream<St>(
-            &self,
-            request: ::courier_rpc::Request<St>,
-        ) -> ::core::result::Result<
-            ::courier_rpc::Response<super::EchoResponse>,
-            ::courier_rpc::Status,
-        >
-        where
-            St: ::courier_rpc::Stream<Item = super::EchoRequest> + Send + 'static,
+        pub async fn client_stream<St>(&self, request: ::courier_rpc::Request<St>) -> ::core::result::Result<::courier_rpc::Response<super::EchoResponse>, ::courier_rpc::Status>
+            where St: ::courier_rpc::Stream<Item = super::EchoRequest> + Send + 'static,
         {
-            let (metadata, stream) = self
-                .transport
-                .call(&CLIENT_STREAM, request.map(::courier_rpc::encode_requests))
-                .await?
-                .into_parts();
-            Ok(::courier_rpc::Response::from_parts(
-                metadata,
-                ::courier_rpc::decode_one::<super::EchoResponse>(stream).await?,
-            ))
+            let (metadata, stream) = self.transport.call(&CLIENT_STREAM, request.map(::courier_rpc::encode_requests)).await?.into_parts();
+            Ok(::courier_rpc::Response::from_parts(metadata, ::courier_rpc::decode_one::<super::EchoResponse>(stream).await?))
         }
 
         /// `Bidi`.
-        pub async fn bidi<St>(
-            &self,
-            request: ::courier_rpc::Request<St>,
-        ) -> ::core::result::Result<
-            ::courier_rpc::Response<::courier_rpc::Streaming<super::EchoResponse>>,
-            ::courier_rpc::Status,
-        >
-        where
-            St: ::courier_rpc::Stream<Item = super::EchoRequest> + Send + 'static,
+        pub async fn bidi<St>(&self, request: ::courier_rpc::Request<St>) -> ::core::result::Result<::courier_rpc::Response<::courier_rpc::Streaming<super::EchoResponse>>, ::courier_rpc::Status>
+            where St: ::courier_rpc::Stream<Item = super::EchoRequest> + Send + 'static,
         {
-            Ok(self
-                .transport
-                .call(&BIDI, request.map(::courier_rpc::encode_requests))
-                .await?
-                .map(::courier_rpc::Streaming::new))
+            Ok(self.transport.call(&BIDI, request.map(::courier_rpc::encode_requests)).await?.map(::courier_rpc::Streaming::new))
         }
     }
 
     /// The server side of `courier.echo.Echo`: implement it, then serve it wrapped in [`EchoServer`].
     pub trait Echo: Send + Sync + 'static {
         /// `Unary`.
-        fn unary(
-            &self,
-            request: ::courier_rpc::Request<super::EchoRequest>,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::courier_rpc::Response<super::EchoResponse>,
-                ::courier_rpc::Status,
-            >,
-        > + Send;
+        fn unary(&self, request: ::courier_rpc::Request<super::EchoRequest>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<super::EchoResponse>, ::courier_rpc::Status>> + Send;
 
         /// `ServerStream`.
-        fn server_stream(
-            &self,
-            request: ::courier_rpc::Request<super::EchoRequest>,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::courier_rpc::Response<
-                    ::courier_rpc::BoxStream<
-                        ::core::result::Result<super::EchoResponse, ::courier_rpc::Status>,
-                    >,
-                >,
-                ::courier_rpc::Status,
-            >,
-        > + Send;
+        fn server_stream(&self, request: ::courier_rpc::Request<super::EchoRequest>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<::courier_rpc::BoxStream<::core::result::Result<super::EchoResponse, ::courier_rpc::Status>>>, ::courier_rpc::Status>> + Send;
 
         /// `ClientStream`.
-        fn client_stream(
-            &self,
-            request: ::courier_rpc::Request<::courier_rpc::Streaming<super::EchoRequest>>,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::courier_rpc::Response<super::EchoResponse>,
-                ::courier_rpc::Status,
-            >,
-        > + Send;
+        fn client_stream(&self, request: ::courier_rpc::Request<::courier_rpc::Streaming<super::EchoRequest>>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<super::EchoResponse>, ::courier_rpc::Status>> + Send;
 
         /// `Bidi`.
-        fn bidi(
-            &self,
-            request: ::courier_rpc::Request<::courier_rpc::Streaming<super::EchoRequest>>,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<
-                ::courier_rpc::Response<
-                    ::courier_rpc::BoxStream<
-                        ::core::result::Result<super::EchoResponse, ::courier_rpc::Status>,
-                    >,
-                >,
-                ::courier_rpc::Status,
-            >,
-        > + Send;
+        fn bidi(&self, request: ::courier_rpc::Request<::courier_rpc::Streaming<super::EchoRequest>>) -> impl ::core::future::Future<Output = ::core::result::Result<::courier_rpc::Response<::courier_rpc::BoxStream<::core::result::Result<super::EchoResponse, ::courier_rpc::Status>>>, ::courier_rpc::Status>> + Send;
     }
 
     /// Serves a [`Echo`] implementation: decodes requests, calls it, encodes responses.
@@ -339,9 +246,7 @@ pub mod echo_rpc {
     impl<S> EchoServer<S> {
         /// Serves `service`.
         pub fn new(service: S) -> Self {
-            Self {
-                inner: ::std::sync::Arc::new(service),
-            }
+            Self { inner: ::std::sync::Arc::new(service) }
         }
 
         /// Serves a shared `service`.
@@ -352,9 +257,7 @@ pub mod echo_rpc {
 
     impl<S> ::core::clone::Clone for EchoServer<S> {
         fn clone(&self) -> Self {
-            Self {
-                inner: ::std::sync::Arc::clone(&self.inner),
-            }
+            Self { inner: ::std::sync::Arc::clone(&self.inner) }
         }
     }
 
@@ -367,51 +270,26 @@ pub mod echo_rpc {
             METHODS
         }
 
-        fn call(
-            &self,
-            method: &str,
-            request: ::courier_rpc::Request<::courier_rpc::ByteStream>,
-        ) -> ::core::option::Option<
-            ::courier_rpc::BoxFuture<
-                'static,
-                ::core::result::Result<
-                    ::courier_rpc::Response<::courier_rpc::ByteStream>,
-                    ::courier_rpc::Status,
-                >,
-            >,
-        > {
+        fn call(&self, method: &str, request: ::courier_rpc::Request<::courier_rpc::ByteStream>) -> ::core::option::Option<::courier_rpc::BoxFuture<'static, ::core::result::Result<::courier_rpc::Response<::courier_rpc::ByteStream>, ::courier_rpc::Status>>> {
             let inner = ::std::sync::Arc::clone(&self.inner);
             match method {
                 "Unary" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
                     let (metadata, stream) = request.into_parts();
-                    let request = ::courier_rpc::Request::from_parts(
-                        metadata,
-                        ::courier_rpc::decode_one::<super::EchoRequest>(stream).await?,
-                    );
+                    let request = ::courier_rpc::Request::from_parts(metadata, ::courier_rpc::decode_one::<super::EchoRequest>(stream).await?);
                     let response = inner.unary(request).await?;
-                    Ok(response
-                        .map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m))))
+                    Ok(response.map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m))))
                 })),
-                "ServerStream" => {
-                    ::core::option::Option::Some(::std::boxed::Box::pin(async move {
-                        let (metadata, stream) = request.into_parts();
-                        let request = ::courier_rpc::Request::from_parts(
-                            metadata,
-                            ::courier_rpc::decode_one::<super::EchoRequest>(stream).await?,
-                        );
-                        let response = inner.server_stream(request).await?;
-                        Ok(response.map(::courier_rpc::encode_stream))
-                    }))
-                }
-                "ClientStream" => {
-                    ::core::option::Option::Some(::std::boxed::Box::pin(async move {
-                        let request = request.map(::courier_rpc::Streaming::new);
-                        let response = inner.client_stream(request).await?;
-                        Ok(response.map(|m| {
-                            ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m))
-                        }))
-                    }))
-                }
+                "ServerStream" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
+                    let (metadata, stream) = request.into_parts();
+                    let request = ::courier_rpc::Request::from_parts(metadata, ::courier_rpc::decode_one::<super::EchoRequest>(stream).await?);
+                    let response = inner.server_stream(request).await?;
+                    Ok(response.map(::courier_rpc::encode_stream))
+                })),
+                "ClientStream" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
+                    let request = request.map(::courier_rpc::Streaming::new);
+                    let response = inner.client_stream(request).await?;
+                    Ok(response.map(|m| ::courier_rpc::once(::courier_wire::Message::encode_to_bytes(&m))))
+                })),
                 "Bidi" => ::core::option::Option::Some(::std::boxed::Box::pin(async move {
                     let request = request.map(::courier_rpc::Streaming::new);
                     let response = inner.bidi(request).await?;
