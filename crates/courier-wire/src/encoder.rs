@@ -125,6 +125,7 @@ impl<'a> Encoder<'a> {
             for v in rest {
                 pos = put_varint_at(&mut block, pos, as_u64(*v));
             }
+            // `pos` is at most 320; the `min` only spares a bounds check.
             self.buf.extend_from_slice(&block[..pos.min(BLOCK_LEN)]);
         }
     }
@@ -233,6 +234,7 @@ const SHORT_RUN: usize = 16;
 /// MAX_LEN` (320), plus [`varint::MAX_LEN`] so that a position masked to `BLOCK_LEN - 1`
 /// always has ten bytes behind it (the compiler then drops every bounds check).
 const BLOCK_LEN: usize = 512 + varint::MAX_LEN;
+const _: () = assert!(VARINT_BLOCK * varint::MAX_LEN <= 512);
 
 /// Writes `v` as a varint at `block[pos..]` and returns the position after it. `pos` is below
 /// 320 (32 varints of at most ten bytes); the mask only tells the compiler so.
