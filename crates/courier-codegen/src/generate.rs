@@ -707,7 +707,7 @@ impl<'a> Gen<'a> {
                         "{OPT}::Some({mod_name}::{}::{}(v)) => len += {},",
                         one.enum_name,
                         p.rust,
-                        oneof_len_expr(p)
+                        value_len_expr(p)
                     ));
                 }
                 o.line(format!("{OPT}::None => {{}}"));
@@ -1158,43 +1158,35 @@ fn fixed_size(s: &Scalar) -> Option<usize> {
 
 /// The statement adding field `p`'s encoded length to `len` (`encoded_len`'s accumulator).
 fn len_stmt(p: &FieldPlan) -> String {
-    let f = &p.rust;
+    let (m, n, f) = (module(&p.ty), p.number, &p.rust);
     // Fixed-size kinds: the size is a constant (key length included).
-    if let FieldTy::Scalar(s, None) = &p.ty {
-        if let Some(size) = fixed_size(s) {
-            let total = courier_wire::key_len(p.number) + size;
-            match &p.card {
-                Card::Implicit | Card::Optional => {
-                    let present = present_test(p, s);
-                    return format!("if {present} {{ len += {total}; }}");
-                }
-                Card::Repeated { packed: false } => {
-                    return format!("len += {total} * self.{f}.len();");
-                }
-                _ => {}
-            }
+    let fixed = match &p.ty {
+        FieldTy::Scalar(s, None) => fixed_size(s).map(|size| courier_wire::key_len(n) + size),
+        _ => None,
+    };
+    match (&p.card, &p.ty, fixed) {
+        (Card::Implicit | Card::Optional, FieldTy::Scalar(s, _), Some(total)) => {
+            format!("if {} {{ len += {total}; }}", present_test(p, s))
         }
-    }
-    let m = module(&p.ty);
-    let n = p.number;
-    let boxed = matches!(p.ty, FieldTy::Message { boxed: true, .. });
-    let v = if boxed { "&**v" } else { "v" };
-    match (&p.card, &p.ty) {
-        (Card::Implicit, FieldTy::Scalar(s, _)) => {
-            let present = present_test(p, s);
-            format!("if {present} {{ len += {m}::encoded_len({n}, &self.{f}); }}")
+        (Card::Repeated { packed: false }, _, Some(total)) => {
+            format!("len += {total} * self.{f}.len();")
         }
+        (Card::Implicit, FieldTy::Scalar(s, _), None) => format!(
+            "if {} {{ len += {m}::encoded_len({n}, &self.{f}); }}",
+            present_test(p, s)
+        ),
         // Message fields always have explicit presence (`Card::Optional`).
-        (Card::Implicit | Card::Optional, _) => {
-            format!("if let {OPT}::Some(v) = &self.{f} {{ len += {m}::encoded_len({n}, {v}); }}")
-        }
-        (Card::Repeated { packed: true }, _) => {
+        (Card::Implicit | Card::Optional, ..) => format!(
+            "if let {OPT}::Some(v) = &self.{f} {{ len += {}; }}",
+            value_len_expr(p)
+        ),
+        (Card::Repeated { packed: true }, ..) => {
             format!("len += {m}::encoded_len_packed({n}, &self.{f});")
         }
-        (Card::Repeated { packed: false }, _) => {
+        (Card::Repeated { packed: false }, ..) => {
             format!("len += {m}::encoded_len_repeated({n}, &self.{f});")
         }
-        (Card::Map { key, value, .. }, _) => format!(
+        (Card::Map { key, value, .. }, ..) => format!(
             "len += {F}::map::encoded_len::<{F}::kind::{}, {}, _>({n}, &self.{f});",
             key.kind,
             map_value_kind(value)
@@ -1237,7 +1229,9 @@ fn encode_stmt(p: &FieldPlan) -> String {
     }
 }
 
-fn oneof_len_expr(p: &FieldPlan) -> String {
+/// The encoded length of field `p` (key included) holding the value `v` (a reference; a boxed
+/// message's `&Box`), as an optional field's or a oneof member's.
+fn value_len_expr(p: &FieldPlan) -> String {
     let m = module(&p.ty);
     let n = p.number;
     match p.ty {
