@@ -916,6 +916,17 @@ struct WaitingOpen {
     later: Vec<Cmd>,
 }
 
+impl WaitingOpen {
+    /// The request will not be opened: the commands that waited for it and whoever asked
+    /// for it get `e()` (a [`Client::start_request`]'s slot is marked failed: never sent).
+    fn fail(self, e: impl Fn() -> Error) {
+        for cmd in self.later {
+            cmd.fail(e());
+        }
+        self.to.fail(e());
+    }
+}
+
 /// Where a command for a stream goes.
 enum Target {
     /// The open stream (or one that has finished: the connection answers for it).
@@ -1058,12 +1069,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     // Reset before it was sent: the request is dropped unsent, and its
                     // handles see the stream closed.
                     if let Some(w) = self.waiting_opens.remove(i) {
-                        for cmd in w.later {
-                            cmd.fail(Error::Closed);
-                        }
-                        if let OpenTo::Start { slot, .. } = w.to {
-                            slot.set(Slot::FAILED);
-                        }
+                        w.fail(|| Error::Closed);
                     }
                 } else if let Some(w) = self.waiting_opens.get_mut(i) {
                     w.later.push(cmd);
@@ -1088,11 +1094,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 data,
                 to,
             } => {
-                if let OpenTo::Start { slot, events } = &to {
+                if let OpenTo::Start { events, .. } = &to {
                     if events.is_closed() {
                         // Its receiving half is gone already: the request is given up.
-                        slot.set(Slot::FAILED);
-                        return;
+                        return to.fail(Error::Closed);
                     }
                 }
                 let waiting = WaitingOpen {
@@ -1205,12 +1210,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     fn opened(&mut self, r: Result<StreamId, CommandError>, w: WaitingOpen) {
         let id = match r {
             Ok(id) => id,
-            Err(e) => {
-                for cmd in w.later {
-                    cmd.fail(Error::Command(e));
-                }
-                return w.to.fail(Error::Command(e));
-            }
+            Err(e) => return w.fail(|| Error::Command(e)),
         };
         let mut credit = self.send_buffer;
         if let Some((data, end)) = w.data {
@@ -1250,12 +1250,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     fn open_waiting(&mut self) {
         while let Some(w) = self.waiting_opens.pop_front() {
             if w.to.abandoned() {
-                for cmd in w.later {
-                    cmd.fail(Error::Closed);
-                }
-                if let OpenTo::Start { slot, .. } = &w.to {
-                    slot.set(Slot::FAILED);
-                }
+                w.fail(|| Error::Closed);
                 continue;
             }
             match self.open(&w) {
@@ -1431,10 +1426,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                         let _ = reply.send(Err(Error::Closed));
                     }
                     for w in self.waiting_opens.drain(..) {
-                        for cmd in w.later {
-                            cmd.fail(ended_error(&error));
-                        }
-                        w.to.fail(ended_error(&error));
+                        w.fail(|| ended_error(&error));
                     }
                     for (_, _, reply) in self.pings.drain(..) {
                         let _ = reply.send(Err(ended_error(&error)));
