@@ -152,15 +152,9 @@ fn messages(c: &mut Criterion) {
     message_rows!(c, ("mixed", "_vs_prost_bytes"), Mixed, m, PMixedBytes, pmb);
 
     let b = blob();
-    let pb = PBlob {
-        id: b.id,
-        data: b.data.to_vec(),
-    };
+    let pb = to_prost_blob(&b);
     message_rows!(c, ("bytes64k", ""), Blob, b.clone(), PBlob, pb);
-    let pbb = PBlobBytes {
-        id: b.id,
-        data: b.data.clone(),
-    };
+    let pbb = to_prost_blob_bytes(&b);
     message_rows!(
         c,
         ("bytes64k", "_vs_prost_bytes"),
@@ -172,19 +166,14 @@ fn messages(c: &mut Criterion) {
     encode_chunks_row(c, &b);
 
     let p = packed();
-    let pp = PPacked {
-        values: p.values.clone(),
-    };
+    let pp = to_prost_packed(&p);
     message_rows!(c, ("packed1000", ""), Packed, p, PPacked, pp);
 }
 
 /// `bytes64k_encode_chunks`: Courier's chunked encode (the 64 KiB value spliced, not copied)
 /// against prost's encode into a vector (the same bytes, as a `Buf`).
 fn encode_chunks_row(c: &mut Criterion, b: &Blob) {
-    let theirs = PBlob {
-        id: b.id,
-        data: b.data.to_vec(),
-    };
+    let theirs = to_prost_blob(b);
     let chunks = courier_wire::Message::encode_to_chunks(b);
     assert_eq!(chunks.piece_count(), 2, "the value is spliced");
     assert_eq!(chunks.into_bytes(), prost::Message::encode_to_vec(&theirs));

@@ -32,20 +32,12 @@ fn main() {
     let pmb = to_prost_mixed!(PMixedBytes, &m, |b: &Bytes| b.clone());
     let m_enc = Bytes::from(courier_wire::Message::encode_to_vec(&m));
     let p = packed();
-    let pp = PPacked {
-        values: p.values.clone(),
-    };
+    let pp = to_prost_packed(&p);
     let p_enc = Bytes::from(courier_wire::Message::encode_to_vec(&p));
     let b = blob();
     let b_enc = Bytes::from(courier_wire::Message::encode_to_vec(&b));
-    let pb = PBlob {
-        id: b.id,
-        data: b.data.to_vec(),
-    };
-    let pbb = PBlobBytes {
-        id: b.id,
-        data: b.data.clone(),
-    };
+    let pb = to_prost_blob(&b);
+    let pbb = to_prost_blob_bytes(&b);
     let class = op.rsplit('_').next().unwrap_or("mixed");
     let values = varints(class);
     let mut v_enc = Vec::new();

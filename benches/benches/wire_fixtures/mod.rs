@@ -368,6 +368,22 @@ pub fn blob() -> Blob {
     }
 }
 
+/// `b` as prost's default configuration holds it (`bytes` as `Vec<u8>`).
+pub fn to_prost_blob(b: &Blob) -> PBlob {
+    PBlob {
+        id: b.id,
+        data: b.data.to_vec(),
+    }
+}
+
+/// `b` as prost configured with `bytes = "bytes"` holds it.
+pub fn to_prost_blob_bytes(b: &Blob) -> PBlobBytes {
+    PBlobBytes {
+        id: b.id,
+        data: b.data.clone(),
+    }
+}
+
 pub fn packed() -> Packed {
     let mut next = rng(9);
     Packed {
@@ -379,5 +395,12 @@ pub fn packed() -> Packed {
             })
             .collect(),
         unknown_fields: UnknownFields::new(),
+    }
+}
+
+/// `p` as prost holds it.
+pub fn to_prost_packed(p: &Packed) -> PPacked {
+    PPacked {
+        values: p.values.clone(),
     }
 }
