@@ -110,7 +110,7 @@ type PingReply = oneshot::Sender<Result<Duration, Error>>;
 /// Where the outcome of a watched stream goes.
 type CloseReply = oneshot::Sender<Result<(), Error>>;
 /// Where an opened stream's identifier and event channel go.
-type OpenReply = oneshot::Sender<Result<(StreamId, events::Receiver<StreamEvent>, usize), Error>>;
+type OpenReply = oneshot::Sender<Result<(StreamId, events::Receiver<StreamEvent>), Error>>;
 
 /// The identifier of a stream a [`Client::start_request`] asked for, filled in by the driver
 /// when it opens the stream: [`Slot::PENDING`] until then, [`Slot::FAILED`] if it could not.
@@ -181,6 +181,9 @@ enum OpenTo {
     Start {
         slot: Arc<Slot>,
         events: events::Sender<StreamEvent>,
+        /// First content and END_STREAM on it, queued right behind the HEADERS (they leave
+        /// in the same write).
+        data: Option<(Bytes, bool)>,
     },
 }
 
@@ -199,7 +202,7 @@ impl OpenTo {
             OpenTo::Reply(reply) => {
                 let _ = reply.send(Err(e));
             }
-            OpenTo::Start { slot, events } => {
+            OpenTo::Start { slot, events, .. } => {
                 slot.set(Slot::FAILED);
                 let _ = events.send(StreamEvent::Failed(e));
             }
@@ -214,8 +217,6 @@ enum Cmd {
         /// Wait (in order) for room under the peer's SETTINGS_MAX_CONCURRENT_STREAMS instead of
         /// failing with [`CommandErrorKind::ConcurrencyLimit`].
         wait: bool,
-        /// First content, queued right behind the HEADERS (they leave in the same write).
-        data: Option<(Bytes, bool)>,
         to: OpenTo,
     },
     Headers {
@@ -698,23 +699,14 @@ impl Client {
                 headers,
                 end_stream: head_end,
                 wait: true,
-                data,
                 to: OpenTo::Start {
                     slot: Arc::clone(&slot),
                     events,
+                    data,
                 },
             })
             .map_err(|_| Error::Closed)?;
-        let id = StreamRef::Starting(slot);
-        Ok((
-            SendStream {
-                id: id.clone(),
-                cmds: self.cmds.clone(),
-                credit,
-                kind: SectionKind::Trailers,
-            },
-            RecvStream::new(id, Some(rx), self.cmds.clone()),
-        ))
+        Ok(self.halves(StreamRef::Starting(slot), rx, credit))
     }
 
     async fn open(
@@ -723,23 +715,33 @@ impl Client {
         end_stream: bool,
         wait: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
-        let (id, events, credit) = call(&self.cmds, |reply| Cmd::Open {
+        let (id, events) = call(&self.cmds, |reply| Cmd::Open {
             headers,
             end_stream,
             wait,
-            data: None,
             to: OpenTo::Reply(reply),
         })
         .await?;
-        Ok((
+        // Nothing was queued on the new stream: its whole send buffer is free.
+        Ok(self.halves(StreamRef::Id(id), events, self.send_buffer))
+    }
+
+    /// A client stream's halves: `credit` is the send-buffer room known free.
+    fn halves(
+        &self,
+        id: StreamRef,
+        events: events::Receiver<StreamEvent>,
+        credit: usize,
+    ) -> (SendStream, RecvStream) {
+        (
             SendStream {
-                id: StreamRef::Id(id),
+                id: id.clone(),
                 cmds: self.cmds.clone(),
                 credit,
                 kind: SectionKind::Trailers,
             },
-            RecvStream::new(StreamRef::Id(id), Some(events), self.cmds.clone()),
-        ))
+            RecvStream::new(id, Some(events), self.cmds.clone()),
+        )
     }
 
     /// Starts a graceful shutdown of the connection.
@@ -908,8 +910,6 @@ struct WaitingOpen {
     headers: Vec<HeaderField>,
     /// END_STREAM on the headers.
     end_stream: bool,
-    /// First content.
-    data: Option<(Bytes, bool)>,
     to: OpenTo,
     /// Commands for the stream sent meanwhile (a [`Client::start_request`]'s), applied in
     /// order once it opens.
@@ -1091,7 +1091,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 headers,
                 end_stream,
                 wait,
-                data,
                 to,
             } => {
                 if let OpenTo::Start { events, .. } = &to {
@@ -1103,7 +1102,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 let waiting = WaitingOpen {
                     headers,
                     end_stream,
-                    data,
                     to,
                     later: Vec::new(),
                 };
@@ -1212,23 +1210,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             Ok(id) => id,
             Err(e) => return w.fail(|| Error::Command(e)),
         };
-        let mut credit = self.send_buffer;
-        if let Some((data, end)) = w.data {
-            // A new stream's send buffer is empty: it takes content of any size.
-            credit = credit.saturating_sub(data.len());
-            self.try_send_data(id, data, end, None);
-        }
         match w.to {
             OpenTo::Reply(reply) => {
                 let (tx, rx) = events::channel();
-                if reply.send(Ok((id, rx, credit))).is_ok() {
+                if reply.send(Ok((id, rx))).is_ok() {
                     self.streams.insert(id, tx);
                 } else {
                     // The caller gave up meanwhile: nobody will send or read on this stream.
                     let _ = self.conn.reset(id, Reason::CANCEL);
                 }
             }
-            OpenTo::Start { slot, events } => {
+            OpenTo::Start { slot, events, data } => {
+                if let Some((data, end)) = data {
+                    // A new stream's send buffer is empty: it takes content of any size.
+                    self.try_send_data(id, data, end, None);
+                }
                 slot.set(id.get());
                 self.streams.insert(id, events);
                 for cmd in w.later {
