@@ -29,13 +29,9 @@ fn fixtures_config() -> Config {
     c
 }
 
-fn services_config() -> Config {
-    Config::new()
-}
-
-fn conformance_config() -> Config {
-    // The well-known types are courier-types' own (the default extern path), so the conformance
-    // suite exercises the types users get.
+/// Messages only, no services. The well-known types are courier-types' own (the default extern
+/// path), so the conformance suite exercises the types users get.
+fn messages_config() -> Config {
     let mut c = Config::new();
     c.services(false);
     c
@@ -69,7 +65,7 @@ const CASES: &[Case] = &[
             "google/protobuf/test_messages_proto3_editions.proto",
         ],
         out: "tests/conformance/generated",
-        config: conformance_config,
+        config: messages_config,
         module_tree: true,
     },
     // courier-rpc's e2e and lb tests include this file by path.
@@ -77,7 +73,7 @@ const CASES: &[Case] = &[
         include: "crates/courier-rpc/tests/protos",
         files: &["echo.proto"],
         out: "crates/courier-rpc/tests/gen",
-        config: services_config,
+        config: Config::new,
         module_tree: false,
     },
     // The codec bench's Courier side (benches/benches/codec.rs).
@@ -91,7 +87,7 @@ const CASES: &[Case] = &[
             "blob.proto",
         ],
         out: "benches/benches/codec/courier",
-        config: conformance_config,
+        config: messages_config,
         module_tree: true,
     },
 ];
