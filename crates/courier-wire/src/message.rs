@@ -83,8 +83,11 @@ pub trait Message: Default + Debug + Send + Sync {
     fn encode_to_chunks_with(&self, options: &ChunkOptions) -> EncodedChunks {
         let len = self.encoded_len();
         if len < options.splice_min_len() {
-            // Nothing in it is large enough to splice.
-            return EncodedChunks::contiguous(self.encode_to_vec());
+            // Nothing in it is large enough to splice: `encode_to_vec`, sized by the `len`
+            // already computed.
+            let mut out = Vec::with_capacity(len);
+            self.encode_raw(&mut Encoder::new(&mut out));
+            return EncodedChunks::contiguous(out);
         }
         let mut head = Vec::with_capacity(len.min(CHUNKED_HEAD_CAPACITY));
         let mut splices = Splices::new(options);
