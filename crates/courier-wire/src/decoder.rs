@@ -329,8 +329,7 @@ impl<'a> Decoder<'a> {
                 let end = owner.len() - self.cur.len();
                 owner.slice(end - s.len()..end)
             }
-            None if s.is_empty() => Bytes::new(),
-            None => Bytes::copy_from_slice(s),
+            None => self.to_bytes(s),
         })
     }
 
