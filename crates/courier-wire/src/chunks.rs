@@ -12,7 +12,7 @@
 
 use std::io::IoSlice;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 /// The default [`ChunkOptions::splice_min_len`]: 4 KiB. Below that, copying a value into the
 /// encode buffer costs less than carrying it as a separate piece (a reference-count increment
@@ -336,14 +336,7 @@ impl Buf for EncodedChunks {
             return out;
         }
         let mut out = BytesMut::with_capacity(len);
-        let mut left = len;
-        while left > 0 {
-            let piece = self.chunk();
-            let n = piece.len().min(left);
-            out.extend_from_slice(&piece[..n]);
-            self.advance(n);
-            left -= n;
-        }
+        out.put(Buf::take(&mut *self, len));
         out.freeze()
     }
 }
