@@ -162,9 +162,10 @@ fn report_latency(mut lat: Vec<Duration>) {
     }
 }
 
-/// One stack's ping-pong latencies (see [`pingpong`]) against the server at `port`.
-async fn pingpong_stack(stack: String, port: u16, complex: bool, secs: f64) -> Vec<Duration> {
-    if stack == "courier" {
+/// One stack's (Courier's, else tonic's) ping-pong latencies (see [`pingpong`]) against the
+/// server at `port`.
+async fn pingpong_stack(courier: bool, port: u16, complex: bool, secs: f64) -> Vec<Duration> {
+    if courier {
         let c = courier_client(port);
         let m = courier_msg(complex);
         pingpong(secs, || {
@@ -202,10 +203,9 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         ("server", Some("courier")) => courier_server(port()?).await,
         ("server", Some("tonic")) => tonic_server(port()?).await,
         ("pingpong", Some(stack)) => {
-            let (stack, port) = (stack.to_owned(), port()?);
             let complex = arg(3)? == "complex";
             let secs: f64 = arg(4)?.parse().map_err(|_| usage())?;
-            let measure = pingpong_stack(stack, port, complex, secs);
+            let measure = pingpong_stack(stack == "courier", port()?, complex, secs);
             let lat = match args.get(5).map(String::as_str).unwrap_or("main") {
                 // The loop runs in `block_on` on the main thread: every wake of the caller
                 // crosses threads (a program's `main` making calls).
