@@ -183,6 +183,7 @@ impl Connection {
     /// Whether the connection still tracks `stream_id`. Once it does not (the stream closed and
     /// was dropped), the stream's unconsumed receive credit has already gone back to the
     /// connection window and [`consume`](Self::consume) on it changes nothing.
+    #[cfg(feature = "tokio")] // Only the driver asks.
     pub(crate) fn tracks_stream(&self, stream_id: StreamId) -> bool {
         self.streams.contains_key(&stream_id)
     }
@@ -190,6 +191,7 @@ impl Connection {
     /// Whether the application may still queue output on some stream: one that can send and
     /// has not ended its message, or a reserved (pushed) one. When none can, everything the
     /// application will send soon is already queued.
+    #[cfg(feature = "tokio")] // Only the driver asks.
     pub(crate) fn may_queue_more(&self) -> bool {
         self.streams.values().any(|s| {
             s.state == State::ReservedLocal || (s.state.can_send() && s.send_end == SendEnd::None)
