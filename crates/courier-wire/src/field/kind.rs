@@ -19,20 +19,19 @@ fn len_u32(u: u32) -> u32 {
         + u32::from(u > 0xfff_ffff)
 }
 
-/// Sums per-element varint lengths: short slices one element at a time through
-/// [`varint::encoded_len`] (`as_u64` gives the value a varint carries), longer ones in `u32`
-/// lanes with the branch-free `len` (vectorized; its setup and final reduction cost more than
-/// they save below a few dozen elements), in chunks that cannot overflow.
+/// Sums the varint lengths of a packable kind `K`'s values: short slices one element at a time
+/// through [`K::value_len`](FieldKind::value_len), longer ones in `u32` lanes with the
+/// branch-free `len` (vectorized; its setup and final reduction cost more than they save below
+/// a few dozen elements), in chunks that cannot overflow.
 #[inline(always)]
-fn sum_lens<T: Copy>(
-    values: &[T],
-    as_u64: impl Fn(T) -> u64,
-    len: impl Fn(T) -> u32 + Copy,
+fn sum_lens<K: FieldKind<Value: Copy>>(
+    values: &[K::Value],
+    len: impl Fn(K::Value) -> u32 + Copy,
 ) -> usize {
     const SHORT: usize = 32;
     const CHUNK: usize = 1 << 24;
     if values.len() < SHORT {
-        return values.iter().map(|v| varint::encoded_len(as_u64(*v))).sum();
+        return values.iter().map(K::value_len).sum();
     }
     if values.len() <= CHUNK {
         return values.iter().map(|v| len(*v)).sum::<u32>() as usize;
@@ -43,14 +42,10 @@ fn sum_lens<T: Copy>(
         .sum()
 }
 
-/// Packed length of `int32` / enum values: negative ones take ten bytes.
+/// Packed length of `int32` / enum (`K`) values: negative ones take ten bytes.
 #[inline]
-fn packed_len_i32(values: &[i32]) -> usize {
-    sum_lens(
-        values,
-        |v| v as i64 as u64,
-        |v| if v < 0 { 10 } else { len_u32(v as u32) },
-    )
+fn packed_len_i32<K: FieldKind<Value = i32>>(values: &[i32]) -> usize {
+    sum_lens::<K>(values, |v| if v < 0 { 10 } else { len_u32(v as u32) })
 }
 
 macro_rules! varint_kind {
@@ -196,7 +191,7 @@ macro_rules! fixed_kind {
 
 varint_kind!(
     /// `int32`: varint of the sign-extended value (negative values take 10 bytes).
-    Int32, i32, |v| v as i64 as u64, |v| v as i32, packed_len = packed_len_i32
+    Int32, i32, |v| v as i64 as u64, |v| v as i32, packed_len = packed_len_i32::<Int32>
 );
 varint_kind!(
     /// `int64`: varint of the two's-complement value.
@@ -205,7 +200,7 @@ varint_kind!(
 varint_kind!(
     /// `uint32`: varint (wider input is truncated to 32 bits).
     Uint32, u32, |v| u64::from(v), |v| v as u32,
-    packed_len = |vs: &[u32]| sum_lens(vs, u64::from, len_u32)
+    packed_len = |vs: &[u32]| sum_lens::<Uint32>(vs, len_u32)
 );
 varint_kind!(
     /// `uint64`: varint.
@@ -214,11 +209,7 @@ varint_kind!(
 varint_kind!(
     /// `sint32`: ZigZag varint.
     Sint32, i32, |v| u64::from(zigzag_encode32(v)), |v| zigzag_decode32(v as u32),
-    packed_len = |vs: &[i32]| sum_lens(
-        vs,
-        |v| u64::from(zigzag_encode32(v)),
-        |v| len_u32(zigzag_encode32(v))
-    )
+    packed_len = |vs: &[i32]| sum_lens::<Sint32>(vs, |v| len_u32(zigzag_encode32(v)))
 );
 varint_kind!(
     /// `sint64`: ZigZag varint.
@@ -230,7 +221,7 @@ varint_kind!(
 );
 varint_kind!(
     /// `enum`: encoded as `int32`; the value is kept as `i32` so unknown values survive.
-    Enum, i32, |v| v as i64 as u64, |v| v as i32, packed_len = packed_len_i32
+    Enum, i32, |v| v as i64 as u64, |v| v as i32, packed_len = packed_len_i32::<Enum>
 );
 
 fixed_kind!(
