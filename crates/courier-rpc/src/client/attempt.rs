@@ -176,7 +176,6 @@ pub(crate) async fn attempt(
         deadline: opts.deadline,
         finished: false,
         trailers_only: None,
-        refused: false,
         label: Arc::clone(label),
         buffered: None,
         last_compressed: None,
@@ -187,7 +186,7 @@ pub(crate) async fn attempt(
         Err(HeadError::Unsent(e)) => Err(open_failed(e, picked, label)),
         // PROTOCOL-HTTP2, Errors: "REFUSED_STREAM | UNAVAILABLE - Indicates that no
         // processing occurred and the request can be retried, possibly elsewhere."
-        Err(HeadError::Status(s)) if call.refused => Err(Failure::Transparent(s)),
+        Err(HeadError::Refused(s)) => Err(Failure::Transparent(s)),
         Err(HeadError::Status(s)) => Err(Failure::Status(s)),
     }
 }
@@ -216,6 +215,8 @@ fn open_failed(e: driver::Error, picked: Option<&Picked>, label: &str) -> Failur
 enum HeadError {
     /// The stream could not be opened: the request never left (see [`open_failed`]).
     Unsent(driver::Error),
+    /// The server refused the stream (RST_STREAM REFUSED_STREAM) before any response.
+    Refused(Status),
     /// The call's status.
     Status(Status),
 }
@@ -343,8 +344,6 @@ pub(crate) struct CallBody {
     finished: bool,
     /// A Trailers-Only response's status (OK), whose metadata are the trailers.
     trailers_only: Option<Status>,
-    /// The server refused the stream (RST_STREAM REFUSED_STREAM) before any response.
-    refused: bool,
     /// The endpoint, for errors.
     label: Arc<str>,
     /// A whole unary response read ahead ([`buffer_unary`](Self::buffer_unary)), given out
@@ -396,8 +395,13 @@ impl CallBody {
                 if self.reader.recv.is_unsent() {
                     return Err(HeadError::Unsent(e));
                 }
-                self.refused = e.is_refused();
-                return Err(HeadError::Status(at_endpoint(e, &self.label)));
+                let refused = e.is_refused();
+                let s = at_endpoint(e, &self.label);
+                return Err(if refused {
+                    HeadError::Refused(s)
+                } else {
+                    HeadError::Status(s)
+                });
             }
         };
         self.check_head(head, end).map_err(HeadError::Status)
