@@ -653,6 +653,16 @@ async fn graceful_shutdown_ends_calls_still_running_after_the_grace_period() {
     );
 }
 
+/// The state `ch` moves to from READY (within 5 s).
+async fn state_after_ready(ch: &Channel) -> ConnectivityState {
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        ch.state_changed(ConnectivityState::Ready),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn a_call_in_progress_keeps_an_idle_limited_connection_open() {
     let (addr, _) = start(Server::builder().max_connection_idle(Duration::from_millis(150))).await;
@@ -674,12 +684,7 @@ async fn a_call_in_progress_keeps_an_idle_limited_connection_open() {
     assert_eq!(ch.state(), ConnectivityState::Ready);
     assert_eq!(slow.await.unwrap().unwrap().into_inner().message, "slow");
     // Idle once the call ended: closed.
-    let st = tokio::time::timeout(
-        Duration::from_secs(5),
-        ch.state_changed(ConnectivityState::Ready),
-    )
-    .await
-    .unwrap();
+    let st = state_after_ready(&ch).await;
     assert_eq!(st, ConnectivityState::Idle);
 }
 
@@ -691,12 +696,7 @@ async fn idle_connections_close_and_the_channel_reconnects() {
     c.unary(req("one")).await.unwrap();
     assert_eq!(ch.state(), ConnectivityState::Ready);
     // The server closes the idle connection (GOAWAY); the channel goes back to IDLE.
-    let st = tokio::time::timeout(
-        Duration::from_secs(5),
-        ch.state_changed(ConnectivityState::Ready),
-    )
-    .await
-    .unwrap();
+    let st = state_after_ready(&ch).await;
     assert_eq!(st, ConnectivityState::Idle);
     // The next call connects again.
     assert_eq!(
