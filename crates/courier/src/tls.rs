@@ -142,7 +142,7 @@ impl Acceptor for TlsAcceptor {
 /// Whether the client's first bytes are the plaintext HTTP/2 preface (or its start) rather
 /// than a TLS record. Peeks: the bytes stay for the handshake.
 async fn sends_plaintext_http2(tcp: &TcpStream, wait: std::time::Duration) -> bool {
-    let mut first = [0u8; 24];
+    let mut first = [0u8; courier_h2::PREFACE.len()];
     match tokio::time::timeout(wait, tcp.peek(&mut first)).await {
         // RFC 8446 §5.1: a TLS client's first record is a handshake(22) record.
         // <https://www.rfc-editor.org/rfc/rfc8446#section-5.1>
