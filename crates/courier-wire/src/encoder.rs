@@ -108,7 +108,10 @@ impl<'a> Encoder<'a> {
             let mut pos = 0;
             let mut rest = chunk;
             // Eight at a time: when all eight are single bytes (small values, common in packed
-            // fields), one 8-byte store.
+            // fields), one 8-byte store. The first value is tested alone before the fold over
+            // all eight (which includes it) so that a run of larger values skips the fold: without
+            // that test, callgrind per 1,000 varints gave small 8080 -> 7703 but medium 27352 ->
+            // 29225, large 57730 -> 60603, mixed 45221 -> 47423, packed1000_encode 33347 -> 34965.
             while let Some((eight, tail)) = rest.split_first_chunk::<8>() {
                 if as_u64(eight[0]) < 0x80 && eight.iter().fold(0, |all, v| all | as_u64(*v)) < 0x80
                 {
