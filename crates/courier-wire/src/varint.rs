@@ -13,10 +13,7 @@ pub const MAX_LEN: usize = 10;
 /// The number of bytes `value` takes as a varint (1 to 10).
 #[inline]
 pub const fn encoded_len(value: u64) -> usize {
-    // The index of the highest set bit (0 for 0 and 1): one `bsr`, then one table load (the
-    // arithmetic form, ceil(bits / 7) as (bits * 9 + 64) / 64, takes three more instructions).
-    let top = 63 - (value | 1).leading_zeros() as usize;
-    KEYED_LEN[0][top] as usize
+    keyed_len(0, value)
 }
 
 /// `key_len + encoded_len(value)`: the length of a record whose key takes `key_len` bytes
@@ -25,6 +22,8 @@ pub const fn encoded_len(value: u64) -> usize {
 /// with a constant `key_len` the row is a constant displacement — instead of a load and an add.
 #[inline]
 pub const fn keyed_len(key_len: usize, value: u64) -> usize {
+    // The index of the highest set bit (0 for 0 and 1): one `bsr`, then one table load (the
+    // arithmetic form, ceil(bits / 7) as (bits * 9 + 64) / 64, takes three more instructions).
     let top = 63 - (value | 1).leading_zeros() as usize;
     if key_len < KEYED_LEN.len() {
         KEYED_LEN[key_len][top] as usize
