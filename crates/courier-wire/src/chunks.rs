@@ -209,13 +209,27 @@ impl EncodedChunks {
     /// How many non-empty pieces are left ([`chunks_vectored`](Buf::chunks_vectored) fills at
     /// most this many I/O vectors).
     pub fn piece_count(&self) -> usize {
-        let mut n = 0;
+        self.pieces().count()
+    }
+
+    /// The non-empty pieces left, in order: each unconsumed spliced value preceded by the head
+    /// bytes before it, then the rest of the head.
+    fn pieces(&self) -> impl Iterator<Item = &[u8]> {
+        let tail = self
+            .splices
+            .iter_from(self.next)
+            .last()
+            .map_or(self.head_pos, |s| s.at);
         let mut at = self.head_pos;
-        for s in self.splices.iter_from(self.next) {
-            n += usize::from(s.at > at) + 1;
-            at = s.at;
-        }
-        n + usize::from(self.head.len() > at)
+        self.splices
+            .iter_from(self.next)
+            .flat_map(move |s| {
+                let head = &self.head[at..s.at];
+                at = s.at;
+                [head, &s.data[..]]
+            })
+            .chain([&self.head[tail..]])
+            .filter(|piece| !piece.is_empty())
     }
 
     /// The rest as one contiguous [`Bytes`]: no copy when nothing was spliced or consumed, one
@@ -296,27 +310,10 @@ impl Buf for EncodedChunks {
 
     fn chunks_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
         let mut n = 0;
-        let mut push = |piece: &'a [u8]| {
-            if piece.is_empty() {
-                return true;
-            }
-            match dst.get_mut(n) {
-                Some(slot) => {
-                    *slot = IoSlice::new(piece);
-                    n += 1;
-                    true
-                }
-                None => false,
-            }
-        };
-        let mut at = self.head_pos;
-        for s in self.splices.iter_from(self.next) {
-            if !push(&self.head[at..s.at]) || !push(&s.data) {
-                return n;
-            }
-            at = s.at;
+        for (slot, piece) in dst.iter_mut().zip(self.pieces()) {
+            *slot = IoSlice::new(piece);
+            n += 1;
         }
-        push(&self.head[at..]);
         n
     }
 
