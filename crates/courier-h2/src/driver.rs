@@ -955,6 +955,10 @@ struct Driver<T> {
     send_buffer: usize,
     /// DATA waiting for send-buffer room, per stream, with the caller's reply.
     blocked: IdMap<(Bytes, bool, DataReply)>,
+    /// [`Config::busy_poll`].
+    busy_poll: Duration,
+    /// When the driver last read or wrote (kept only while busy polling is on).
+    last_io: Instant,
     /// Requests waiting for room under the peer's concurrency limit, oldest first.
     waiting_opens: VecDeque<WaitingOpen>,
     read_buf: Vec<u8>,
@@ -992,6 +996,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         Driver {
             io,
             send_buffer: config.max_send_buffer_per_stream,
+            busy_poll: config.busy_poll,
+            last_io: Instant::now(),
             conn: Connection::new(role, config, Instant::now()),
             cmd_rx,
             cmds: cmds.downgrade(),
@@ -1564,10 +1570,31 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 };
             }
             if !progress {
+                self.busy_poll(cx);
                 return Poll::Pending;
+            }
+            if !self.busy_poll.is_zero() {
+                self.last_io = Instant::now();
             }
         }
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+
+    /// [`Config::busy_poll`]: about to wait for the socket (or a command, or the timer)
+    /// within `busy_poll` of the last progress, so ask to be polled again as soon as the
+    /// runtime has polled for I/O without blocking. `tokio::task::yield_now` defers the
+    /// waker to exactly that point (a plain `wake_by_ref` would re-poll the task before the
+    /// runtime looks at the sockets again, and the readiness it polls would never change).
+    fn busy_poll(&self, cx: &mut Context<'_>) {
+        if self.busy_poll.is_zero()
+            || self.read_closed
+            || self.conn.is_closed()
+            || self.last_io.elapsed() >= self.busy_poll
+        {
+            return;
+        }
+        let mut yield_now = std::pin::pin!(tokio::task::yield_now());
+        let _ = yield_now.as_mut().poll(cx);
     }
 }

@@ -283,3 +283,114 @@ async fn server_with_hands_requests_to_a_function() {
     // Nothing waits in `accept`.
     assert!(server.accept().await.is_none());
 }
+
+/// A byte stream that counts how often the driver polls it for input.
+struct CountReads<T> {
+    io: T,
+    reads: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for CountReads<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        std::pin::Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for CountReads<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// `Config::busy_poll`: after a call, the client's driver keeps polling its input (yielding
+/// between polls) for the configured time, then stops; with the default (zero) an idle
+/// connection is not polled at all. Calls work the same either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn busy_poll_polls_for_the_configured_time_after_io_then_sleeps() {
+    busy_poll_window().await;
+}
+
+/// The same on a current-thread runtime, where the spinning driver shares the one thread with
+/// the test and the server.
+#[tokio::test]
+async fn busy_poll_on_a_current_thread_runtime() {
+    busy_poll_window().await;
+}
+
+async fn busy_poll_window() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Duration;
+
+    /// One call on a fresh connection; returns the client driver's input-poll counter.
+    async fn call_with(busy_poll: Duration) -> Arc<AtomicU64> {
+        let (a, b) = tokio::io::duplex(64 * 1024);
+        let mut server_cfg = Config::default();
+        server_cfg.busy_poll = busy_poll;
+        let (server, conn) = driver::server_with(b, server_cfg, |req| {
+            tokio::spawn(echo(req));
+        });
+        tokio::spawn(conn);
+        let reads = Arc::new(AtomicU64::new(0));
+        let io = CountReads {
+            io: a,
+            reads: Arc::clone(&reads),
+        };
+        let mut cfg = Config::default();
+        cfg.busy_poll = busy_poll;
+        let (client, conn) = driver::client(io, cfg);
+        tokio::spawn(conn);
+        let (_s, mut r) = client
+            .start_request(request("POST", "/"), Bytes::from_static(b"ping"), true)
+            .unwrap();
+        r.response().await.unwrap();
+        assert_eq!(r.collect().await.unwrap(), b"ping");
+        // Keep the connection open after this function returns (it closes once either side
+        // has dropped every handle).
+        std::mem::forget((client, server));
+        reads
+    }
+    let settle = |reads: &AtomicU64| reads.load(Ordering::Relaxed);
+
+    // Off (the default): once the call is over, nothing polls the idle connection.
+    let reads = call_with(Duration::ZERO).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let before = settle(&reads);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(settle(&reads), before, "an idle connection was polled");
+
+    // On: polled again and again within the window …
+    let window = Duration::from_millis(300);
+    let reads = call_with(window).await;
+    let start = settle(&reads);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let spun = settle(&reads) - start;
+    assert!(spun >= 20, "{spun} polls within the busy-poll window");
+    // … and not after it.
+    tokio::time::sleep(window + Duration::from_millis(100)).await;
+    let before = settle(&reads);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(settle(&reads), before, "polled after the busy-poll window");
+}
