@@ -1039,3 +1039,45 @@ async fn send_limits_apply_to_large_uncompressed_messages() {
     };
     assert_ne!(failed, Code::OK);
 }
+
+/// With busy polling on both sides (set before `http2_config`, which must not undo it), calls,
+/// streams and deadlines behave as without it: the spinning drivers still see their timers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_and_deadlines_with_busy_polling() {
+    let window = Duration::from_millis(20);
+    let server = Server::builder()
+        .busy_poll(window)
+        .http2_config(courier_h2::Config::default());
+    let (addr, _) = start(server).await;
+    let channel = Channel::builder(addr.to_string()).busy_poll(window).build();
+    let c = EchoClient::new(channel);
+    for i in 0..20 {
+        let m = format!("m{i}");
+        assert_eq!(c.unary(req(&m)).await.unwrap().into_inner().message, m);
+    }
+    let resp = c
+        .server_stream(EchoRequest {
+            message: "s".into(),
+            count: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut s = resp.into_inner();
+    let mut n = 0;
+    while s.message().await.unwrap().is_some() {
+        n += 1;
+    }
+    assert_eq!(n, 50);
+    let mut r = Request::new(EchoRequest {
+        delay_ms: 2000,
+        ..Default::default()
+    });
+    r.set_timeout(Duration::from_millis(100));
+    let t = std::time::Instant::now();
+    assert_eq!(
+        c.unary(r).await.unwrap_err().code(),
+        Code::DEADLINE_EXCEEDED
+    );
+    assert!(t.elapsed() < Duration::from_secs(1));
+}
