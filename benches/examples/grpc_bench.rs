@@ -3,17 +3,23 @@
 //! messages (courier-codegen's on one side, prost's on the other).
 //!
 //! ```text
-//! grpc_bench server   courier|tonic PORT
-//! grpc_bench pingpong courier|tonic PORT small|complex SECONDS [main|task]
+//! grpc_bench server   STACK PORT
+//! grpc_bench pingpong STACK PORT small|complex SECONDS [main|task]
 //!                                                -> "p50_us p99_us calls"
-//! grpc_bench stream   courier|tonic PORT MESSAGES  -> "MB/s" of 1 MiB messages
+//! grpc_bench stream   STACK PORT MESSAGES           -> "MB/s" of 1 MiB messages
 //! grpc_bench body     small|complex FILE   (a gRPC-framed request body for h2load)
 //! ```
+//!
+//! STACK is `courier`, `tonic`, `courier-busy-poll` (Courier with
+//! `courier_h2::Config::busy_poll` set to [`BUSY_POLL`] on the server or the client),
+//! `tonic-spin` (tonic with the nearest equivalent, see [`Spinner`]), or, for `server` and
+//! `pingpong` only, `tcp` (see [`Stack::Tcp`]).
 //!
 //! The service itself is grpc_bench/service.rs.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -23,6 +29,20 @@ use bytes::Bytes;
 mod service;
 
 use service::{CourierBench, TonicBench, cb, pb};
+
+/// `courier_h2::Config::busy_poll` of the `courier-busy-poll` stack, on both sides: longer
+/// than a round trip here (~20 µs), so neither side's thread sleeps between calls.
+const BUSY_POLL: Duration = Duration::from_micros(50);
+
+/// How long a [`Spinner`] keeps tonic's threads awake after each request or call: longer than
+/// any of its round trips here, so that its threads never sleep while calls come back to back
+/// (its touches come less often than Courier's I/O, and a window shorter than its round trip
+/// would not help it at all).
+const SPIN_WINDOW: Duration = Duration::from_millis(1);
+
+/// Bytes each way of the `tcp` stack's ping-pong: about what a small unary call puts on the
+/// wire in each direction (HEADERS, DATA, trailers).
+const TCP_MESSAGE: usize = 64;
 
 /// One MiB: the size of each streamed message.
 const MIB: usize = 1 << 20;
@@ -81,11 +101,12 @@ fn prost_msg(complex: bool) -> pb::Msg {
 
 // ---- Courier ----
 
-async fn courier_server(port: u16) {
+async fn courier_server(port: u16, busy_poll: bool) {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .expect("bind");
     courier_rpc::Server::builder()
+        .busy_poll(if busy_poll { BUSY_POLL } else { Duration::ZERO })
         .add_service(cb::bench_rpc::BenchServer::new(CourierBench))
         .build()
         .serve(listener)
@@ -93,19 +114,66 @@ async fn courier_server(port: u16) {
         .expect("serve");
 }
 
-fn courier_client(port: u16) -> cb::bench_rpc::BenchClient<courier_rpc::Channel> {
-    cb::bench_rpc::BenchClient::new(courier_rpc::Channel::lazy(format!("127.0.0.1:{port}")))
+fn courier_client(port: u16, busy_poll: bool) -> cb::bench_rpc::BenchClient<courier_rpc::Channel> {
+    let channel = courier_rpc::Channel::builder(format!("127.0.0.1:{port}"))
+        .busy_poll(if busy_poll { BUSY_POLL } else { Duration::ZERO })
+        .build();
+    cb::bench_rpc::BenchClient::new(channel)
 }
 
 // ---- tonic ----
 
-async fn tonic_server(port: u16) {
+async fn tonic_server(port: u16, spin: bool) {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    tonic::transport::Server::builder()
-        .add_service(TonicBench)
-        .serve(addr)
-        .await
-        .expect("serve");
+    let mut builder = tonic::transport::Server::builder();
+    let served = if spin {
+        // The interceptor only where it is needed: the plain `tonic` stack stays as it is.
+        let spinner = Spinner::start();
+        let touch = move |req: tonic::Request<()>| {
+            spinner.touch();
+            Ok(req)
+        };
+        builder
+            .layer(tonic::service::InterceptorLayer::new(touch))
+            .add_service(TonicBench)
+            .serve(addr)
+            .await
+    } else {
+        builder.add_service(TonicBench).serve(addr).await
+    };
+    served.expect("serve");
+}
+
+/// The `tonic-spin` stack's stand-in for `courier_h2::Config::busy_poll`, which hyper and h2
+/// do not have: [`touch`](Self::touch)ed on each request (server) and after each call
+/// (client), it keeps a task yielding until [`SPIN_WINDOW`] has passed, so that the runtime's
+/// threads do not sleep in between (a yielding task makes a tokio worker poll for I/O
+/// without blocking, as Courier's busy-polling driver does).
+#[derive(Clone)]
+struct Spinner(Arc<(Mutex<Instant>, tokio::sync::Notify)>);
+
+impl Spinner {
+    fn start() -> Spinner {
+        let s = Spinner(Arc::new((
+            Mutex::new(Instant::now()),
+            tokio::sync::Notify::new(),
+        )));
+        let state = Arc::clone(&s.0);
+        tokio::spawn(async move {
+            loop {
+                state.1.notified().await;
+                while state.0.lock().unwrap().elapsed() < SPIN_WINDOW {
+                    tokio::task::yield_now().await;
+                }
+            }
+        });
+        s
+    }
+
+    fn touch(&self) {
+        *self.0.0.lock().unwrap() = Instant::now();
+        self.0.1.notify_one();
+    }
 }
 
 async fn tonic_client(port: u16) -> tonic::client::Grpc<tonic::transport::Channel> {
@@ -162,50 +230,117 @@ fn report_latency(mut lat: Vec<Duration>) {
     }
 }
 
-/// One stack's (Courier's, else tonic's) ping-pong latencies (see [`pingpong`]) against the
-/// server at `port`.
-async fn pingpong_stack(courier: bool, port: u16, complex: bool, secs: f64) -> Vec<Duration> {
-    if courier {
-        let c = courier_client(port);
-        let m = courier_msg(complex);
-        pingpong(secs, || {
-            let (c, m) = (c.clone(), m.clone());
-            async move {
-                let r = c.unary(m).await.expect("courier unary");
-                assert_eq!(r.get_ref().payload.len(), 8);
+/// One stack's ping-pong latencies (see [`pingpong`]) against the server at `port`.
+async fn pingpong_stack(stack: Stack, port: u16, complex: bool, secs: f64) -> Vec<Duration> {
+    match stack {
+        Stack::Courier { busy_poll } => {
+            let c = courier_client(port, busy_poll);
+            let m = courier_msg(complex);
+            pingpong(secs, || {
+                let (c, m) = (c.clone(), m.clone());
+                async move {
+                    let r = c.unary(m).await.expect("courier unary");
+                    assert_eq!(r.get_ref().payload.len(), 8);
+                }
+            })
+            .await
+        }
+        Stack::Tonic { spin } => tonic_pingpong(port, complex, secs, spin).await,
+        Stack::Tcp => {
+            use std::io::{Read, Write};
+            let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            conn.set_nodelay(true).expect("nodelay");
+            let mut buf = [0u8; TCP_MESSAGE];
+            // Blocking calls: the loop runs on the thread that polls it.
+            pingpong(secs, || {
+                conn.write_all(&buf).expect("tcp write");
+                conn.read_exact(&mut buf).expect("tcp read");
+                std::future::ready(())
+            })
+            .await
+        }
+    }
+}
+
+/// The `tcp` stack's server: echoes each [`TCP_MESSAGE`] bytes back, a thread per connection.
+fn tcp_server(port: u16) -> Result<(), String> {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    for conn in listener.incoming() {
+        let mut conn = conn.map_err(|e| e.to_string())?;
+        conn.set_nodelay(true).map_err(|e| e.to_string())?;
+        std::thread::spawn(move || {
+            let mut buf = [0u8; TCP_MESSAGE];
+            while conn.read_exact(&mut buf).is_ok() && conn.write_all(&buf).is_ok() {}
+        });
+    }
+    Ok(())
+}
+
+async fn tonic_pingpong(port: u16, complex: bool, secs: f64, spin: bool) -> Vec<Duration> {
+    let c = tonic_client(port).await;
+    let m = prost_msg(complex);
+    let spinner = spin.then(Spinner::start);
+    pingpong(secs, || {
+        let (mut c, m, spinner) = (c.clone(), m.clone(), spinner.clone());
+        async move {
+            if let Some(s) = &spinner {
+                s.touch();
             }
-        })
-        .await
-    } else {
-        let c = tonic_client(port).await;
-        let m = prost_msg(complex);
-        pingpong(secs, || {
-            let (mut c, m) = (c.clone(), m.clone());
-            async move {
-                c.ready().await.expect("ready");
-                let codec = tonic_prost::ProstCodec::<pb::Msg, pb::Msg>::default();
-                let path = http::uri::PathAndQuery::from_static("/bench.Bench/Unary");
-                let r = c
-                    .unary(tonic::Request::new(m), path, codec)
-                    .await
-                    .expect("tonic unary");
-                assert_eq!(r.get_ref().payload.len(), 8);
+            c.ready().await.expect("ready");
+            let codec = tonic_prost::ProstCodec::<pb::Msg, pb::Msg>::default();
+            let path = http::uri::PathAndQuery::from_static("/bench.Bench/Unary");
+            let r = c
+                .unary(tonic::Request::new(m), path, codec)
+                .await
+                .expect("tonic unary");
+            assert_eq!(r.get_ref().payload.len(), 8);
+            if let Some(s) = &spinner {
+                s.touch();
             }
-        })
-        .await
+        }
+    })
+    .await
+}
+
+/// The stacks: `courier`, `courier-busy-poll` (with [`BUSY_POLL`]), `tonic`, `tonic-spin`
+/// (with a [`Spinner`]), and `tcp`: no RPC stack at all — [`TCP_MESSAGE`] bytes each way over
+/// a blocking `std::net` socket, the floor under every stack's ping-pong on this machine
+/// (ping-pong only; `main` caller only).
+#[derive(Clone, Copy)]
+enum Stack {
+    Courier { busy_poll: bool },
+    Tonic { spin: bool },
+    Tcp,
+}
+
+impl Stack {
+    fn parse(name: &str) -> Result<Stack, String> {
+        match name {
+            "courier" => Ok(Stack::Courier { busy_poll: false }),
+            "courier-busy-poll" => Ok(Stack::Courier { busy_poll: true }),
+            "tonic" => Ok(Stack::Tonic { spin: false }),
+            "tonic-spin" => Ok(Stack::Tonic { spin: true }),
+            "tcp" => Ok(Stack::Tcp),
+            _ => Err(usage()),
+        }
     }
 }
 
 async fn run(args: Vec<String>) -> Result<(), String> {
     let arg = |i: usize| args.get(i).cloned().ok_or_else(usage);
     let port = || -> Result<u16, String> { arg(2)?.parse().map_err(|_| usage()) };
-    match (arg(0)?.as_str(), args.get(1).map(String::as_str)) {
-        ("server", Some("courier")) => courier_server(port()?).await,
-        ("server", Some("tonic")) => tonic_server(port()?).await,
-        ("pingpong", Some(stack)) => {
+    let stack = || Stack::parse(&arg(1)?);
+    match arg(0)?.as_str() {
+        "server" => match stack()? {
+            Stack::Courier { busy_poll } => courier_server(port()?, busy_poll).await,
+            Stack::Tonic { spin } => tonic_server(port()?, spin).await,
+            Stack::Tcp => tcp_server(port()?)?,
+        },
+        "pingpong" => {
             let complex = arg(3)? == "complex";
             let secs: f64 = arg(4)?.parse().map_err(|_| usage())?;
-            let measure = pingpong_stack(stack == "courier", port()?, complex, secs);
+            let measure = pingpong_stack(stack()?, port()?, complex, secs);
             let lat = match args.get(5).map(String::as_str).unwrap_or("main") {
                 // The loop runs in `block_on` on the main thread: every wake of the caller
                 // crosses threads (a program's `main` making calls).
@@ -217,13 +352,17 @@ async fn run(args: Vec<String>) -> Result<(), String> {
             };
             report_latency(lat);
         }
-        ("stream", Some(stack)) => {
+        "stream" => {
             let count: i32 = arg(3)?.parse().map_err(|_| usage())?;
             let size = MIB as i32;
             let start;
             let mut bytes = 0usize;
-            if stack == "courier" {
-                let c = courier_client(port()?);
+            let stack = stack()?;
+            if let Stack::Tcp = stack {
+                return Err(usage());
+            }
+            if let Stack::Courier { busy_poll } = stack {
+                let c = courier_client(port()?, busy_poll);
                 start = Instant::now();
                 let req = cb::StreamRequest {
                     count,
@@ -259,9 +398,9 @@ async fn run(args: Vec<String>) -> Result<(), String> {
             }
             println!("{:.1}", bytes as f64 / 1e6 / secs);
         }
-        ("body", Some(kind)) => {
+        "body" => {
             use courier_wire::Message;
-            let msg = courier_msg(kind == "complex").encode_to_vec();
+            let msg = courier_msg(arg(1)? == "complex").encode_to_vec();
             std::fs::write(arg(2)?, service::grpc_framed(&msg)?).map_err(|e| e.to_string())?;
             println!("{}", msg.len());
         }

@@ -3,7 +3,9 @@
 //! CPU 1. Rows:
 //! 1. unary ping-pong latency (one call in flight), p50 and p99, small (10-byte) and complex
 //!    messages, each stack's own client, with the calling loop on the main thread (`block_on`)
-//!    and in a runtime task; medians of alternating runs;
+//!    and in a runtime task; medians of alternating runs; both stacks as configured by default,
+//!    and both busy-polling (stacks `courier-busy-poll` and `tonic-spin`), over a blocking TCP
+//!    ping-pong's floor (stack `tcp`);
 //! 2. h2load `-c50 -m20` and `-c1 -m100` with a request body encoded by courier-wire, after
 //!    checking with nghttp that the same request gets `grpc-status: 0` (h2load only counts
 //!    `:status`);
@@ -17,6 +19,14 @@ use std::process::Command;
 use crate::{peers, util};
 
 const STACKS: [&str; 2] = ["courier", "tonic"];
+/// The ping-pong rows also compare `courier-busy-poll` (Courier with `courier_h2::Config::
+/// busy_poll` = 50 µs on its server and its client) with `tonic-spin` (tonic whose runtimes a
+/// task keeps from sleeping for 1 ms after each request or call: hyper and h2 have no busy
+/// polling of their own).
+const PINGPONG_STACKS: [&str; 4] = ["courier", "tonic", "courier-busy-poll", "tonic-spin"];
+/// Every server started, in port order: the ping-pong stacks, then `tcp` (a blocking echo of
+/// 64 bytes, no RPC stack: the floor under every ping-pong on this machine).
+const SERVERS: [&str; 5] = ["courier", "tonic", "courier-busy-poll", "tonic-spin", "tcp"];
 /// Seconds of each ping-pong measurement.
 const PINGPONG_SECS: &str = "2";
 /// Alternating ping-pong runs per stack and row (the row reports their medians).
@@ -52,7 +62,7 @@ pub(crate) fn bench() -> util::Result {
     let (small, complex) = (body("small")?, body("complex")?);
     let load_before = loadavg();
 
-    let (servers, ports) = util::spawn_pinned_servers(&bin, &STACKS, &[])?;
+    let (servers, ports) = util::spawn_pinned_servers(&bin, &SERVERS, &[])?;
 
     util::step("bench grpc: grpc-status of the h2load request, checked with nghttp");
     for (stack, port) in STACKS.iter().zip(&ports) {
@@ -74,7 +84,19 @@ pub(crate) fn bench() -> util::Result {
     }
 
     let mut rows: Vec<(String, f64, f64, &str)> = Vec::new();
-    let port_of = |i: usize| ports[i].to_string();
+
+    util::step("bench grpc: the floor, a blocking TCP ping-pong of 64 bytes each way");
+    let (mut tcp50, mut tcp99) = (Vec::new(), Vec::new());
+    for _ in 0..PINGPONG_ROUNDS {
+        let (a, b) = pingpong(&bin, "tcp", ports[4], "small", "main")?;
+        tcp50.push(a);
+        tcp99.push(b);
+    }
+    let floor = format!(
+        "p50 {:.1} µs, p99 {:.1} µs",
+        util::median(&mut tcp50),
+        util::median(&mut tcp99)
+    );
 
     for (caller, caller_label) in [("main", ""), ("task", ", caller in a task")] {
         for kind in ["small", "complex"] {
@@ -82,34 +104,25 @@ pub(crate) fn bench() -> util::Result {
                 "bench grpc: unary ping-pong, {kind} message{caller_label}"
             ));
             // Per stack, the p50s and p99s of PINGPONG_ROUNDS alternating runs.
-            let mut p50 = [const { Vec::new() }; 2];
-            let mut p99 = [const { Vec::new() }; 2];
+            let mut p50 = [const { Vec::new() }; 4];
+            let mut p99 = [const { Vec::new() }; 4];
             for _ in 0..PINGPONG_ROUNDS {
-                for (i, stack) in STACKS.iter().enumerate() {
-                    let args = ["pingpong", stack, &port_of(i), kind, PINGPONG_SECS, caller];
-                    let out = util::on_cpu1(&bin, &args)?;
-                    let v: Vec<f64> = out
-                        .split_whitespace()
-                        .filter_map(|x| x.parse().ok())
-                        .collect();
-                    let [a, b, n] = v[..] else {
-                        return Err(format!("cannot read ping-pong output {out:?}"));
-                    };
-                    eprintln!("    {stack}: p50 {a:.1} µs, p99 {b:.1} µs over {n} calls");
+                for (i, stack) in PINGPONG_STACKS.iter().enumerate() {
+                    let (a, b) = pingpong(&bin, stack, ports[i], kind, caller)?;
                     p50[i].push(a);
                     p99[i].push(b);
                 }
             }
-            rows.push(util::median_row(
-                format!("ping-pong {kind}{caller_label}, p50 (µs)"),
-                &mut p50,
-                "≤ 0.8",
-            ));
-            rows.push(util::median_row(
-                format!("ping-pong {kind}{caller_label}, p99 (µs)"),
-                &mut p99,
-                "≤ 0.5",
-            ));
+            // As configured by default, then both stacks busy-polling.
+            for (courier, tonic, label) in [(0, 1, ""), (2, 3, ", both busy-polling")] {
+                let row = format!("ping-pong {kind}{caller_label}{label}");
+                for (q, runs, goal) in [("p50", &mut p50, "≤ 0.8"), ("p99", &mut p99, "≤ 0.5")]
+                {
+                    let c = util::median(&mut runs[courier]);
+                    let t = util::median(&mut runs[tonic]);
+                    rows.push((format!("{row}, {q} (µs)"), c, t, goal));
+                }
+            }
         }
     }
 
@@ -133,7 +146,8 @@ pub(crate) fn bench() -> util::Result {
     util::step("bench grpc: server streaming, 1 MiB messages");
     let mut mbs = [0.0; 2];
     for (i, stack) in STACKS.iter().enumerate() {
-        let out = util::on_cpu1(&bin, &["stream", stack, &port_of(i), STREAM_MESSAGES])?;
+        let port = ports[i].to_string();
+        let out = util::on_cpu1(&bin, &["stream", stack, &port, STREAM_MESSAGES])?;
         mbs[i] = out
             .trim()
             .parse()
@@ -152,7 +166,17 @@ pub(crate) fn bench() -> util::Result {
          loop either in `block_on` on the main thread of a multi-thread runtime (every wake of \
          the caller crosses threads) or in a task on that runtime (\"caller in a task\", as in \
          a service calling another); each ping-pong row is the median of {PINGPONG_ROUNDS} \
-         alternating runs; small = 10 encoded bytes, complex = every field set. h2load sends \
+         alternating runs; small = 10 encoded bytes, complex = every field set. The rows \
+         \"both busy-polling\" keep each side's threads from sleeping between calls: Courier \
+         with `courier_h2::Config::busy_poll` = 50 µs on its server and its client (opt-in, \
+         off by default: each connection's task keeps polling its socket for 50 µs after its \
+         last read or write instead of letting its thread sleep), tonic (which has no such \
+         setting) with a task on each side's runtime that yields for 1 ms after each request \
+         or call (`grpc_bench` stack `tonic-spin`) — a core stays busy on each side while \
+         calls come back to back. \
+         The floor on this machine, a blocking TCP ping-pong of 64 bytes each way \
+         between the same two cores with no RPC stack (`grpc_bench` stack `tcp`, median of \
+         {PINGPONG_ROUNDS} runs): {floor}. h2load sends \
          a body encoded by courier-wire; nghttp checked that it gets `grpc-status: 0` from \
          both. One h2load and one streaming run per row, alternating stacks. The ratio is \
          courier ÷ tonic (for latency lower is better, for throughput higher). Load average \
@@ -168,6 +192,30 @@ pub(crate) fn bench() -> util::Result {
     }
     eprintln!("\n{table}");
     crate::bench::write_section("grpc", "cargo xtask bench grpc", &table)
+}
+
+/// One ping-pong run of `stack` against the server at `port`: its p50 and p99 in µs.
+fn pingpong(
+    bin: &Path,
+    stack: &str,
+    port: u16,
+    kind: &str,
+    caller: &str,
+) -> util::Result<(f64, f64)> {
+    let port = port.to_string();
+    let out = util::on_cpu1(
+        bin,
+        &["pingpong", stack, &port, kind, PINGPONG_SECS, caller],
+    )?;
+    let v: Vec<f64> = out
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let [p50, p99, n] = v[..] else {
+        return Err(format!("cannot read ping-pong output {out:?}"));
+    };
+    eprintln!("    {stack}: p50 {p50:.1} µs, p99 {p99:.1} µs over {n} calls");
+    Ok((p50, p99))
 }
 
 /// h2load against the unary method; fails unless every request got `:status` 200.
