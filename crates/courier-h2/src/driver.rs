@@ -957,7 +957,7 @@ struct Driver<T> {
     blocked: IdMap<(Bytes, bool, DataReply)>,
     /// [`Config::busy_poll`].
     busy_poll: Duration,
-    /// When the driver last read or wrote (kept only while busy polling is on).
+    /// When the driver last made progress (kept only while busy polling is on).
     last_io: Instant,
     /// Requests waiting for room under the peer's concurrency limit, oldest first.
     waiting_opens: VecDeque<WaitingOpen>,

@@ -84,13 +84,15 @@ pub struct Config {
     /// (roughly: a batch ends after the frame that crosses it). Default 256 KiB.
     pub max_transmit_batch: usize,
     /// Busy polling (the tokio driver only; the sans-I/O [`Connection`](crate::Connection)
-    /// ignores it): for this long after it last read or wrote, the connection's task keeps
-    /// checking the socket instead of letting its thread sleep until the socket is ready. It
-    /// yields to the runtime between checks, so other tasks run, and the runtime polls for
-    /// I/O without blocking while it spins. A thread that never sleeps is not woken: on
-    /// machines whose idle cores are slow to wake (virtual machines above all) this cuts tens
-    /// of microseconds from every round trip, paid in CPU time — a connection that goes quiet
-    /// spins for up to this long before it sleeps. Default zero (off).
+    /// ignores it): for this long after it last did anything (read, wrote, took a command or
+    /// ran a timer), the connection's task keeps checking the socket instead of letting its
+    /// thread sleep until the socket is ready. It yields to the runtime between checks, so
+    /// other tasks run, and the runtime polls for I/O without blocking while it spins. A thread
+    /// that never sleeps is not woken: on machines whose idle cores are slow to wake (virtual
+    /// machines above all) this cuts tens of microseconds from every round trip, paid in CPU
+    /// time — a connection that goes quiet spins for up to this long before it sleeps. It pays
+    /// where the spinning thread has a core to itself; with more busy threads than cores it
+    /// competes with the threads it waits for. Default zero (off).
     pub busy_poll: Duration,
     /// Keepalive: send a PING once the connection has read nothing for this long, and close it
     /// if the acknowledgment does not come within [`keepalive_timeout`](Self::keepalive_timeout).
