@@ -101,12 +101,17 @@ fn prost_msg(complex: bool) -> pb::Msg {
 
 // ---- Courier ----
 
+/// The busy-poll window of Courier's server and client: [`BUSY_POLL`], or none (the default).
+fn busy_window(busy_poll: bool) -> Duration {
+    if busy_poll { BUSY_POLL } else { Duration::ZERO }
+}
+
 async fn courier_server(port: u16, busy_poll: bool) {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .expect("bind");
     courier_rpc::Server::builder()
-        .busy_poll(if busy_poll { BUSY_POLL } else { Duration::ZERO })
+        .busy_poll(busy_window(busy_poll))
         .add_service(cb::bench_rpc::BenchServer::new(CourierBench))
         .build()
         .serve(listener)
@@ -116,7 +121,7 @@ async fn courier_server(port: u16, busy_poll: bool) {
 
 fn courier_client(port: u16, busy_poll: bool) -> cb::bench_rpc::BenchClient<courier_rpc::Channel> {
     let channel = courier_rpc::Channel::builder(format!("127.0.0.1:{port}"))
-        .busy_poll(if busy_poll { BUSY_POLL } else { Duration::ZERO })
+        .busy_poll(busy_window(busy_poll))
         .build();
     cb::bench_rpc::BenchClient::new(channel)
 }
@@ -145,34 +150,39 @@ async fn tonic_server(port: u16, spin: bool) {
 }
 
 /// The `tonic-spin` stack's stand-in for `courier_h2::Config::busy_poll`, which hyper and h2
-/// do not have: [`touch`](Self::touch)ed on each request (server) and after each call
-/// (client), it keeps a task yielding until [`SPIN_WINDOW`] has passed, so that the runtime's
-/// threads do not sleep in between (a yielding task makes a tokio worker poll for I/O
-/// without blocking, as Courier's busy-polling driver does).
+/// do not have: [`touch`](Self::touch)ed on each request (server) and before and after each
+/// call (client), it keeps a task yielding until [`SPIN_WINDOW`] has passed since the last
+/// touch, so that the runtime's threads do not sleep in between (a yielding task makes a
+/// tokio worker poll for I/O without blocking, as Courier's busy-polling driver does).
 #[derive(Clone)]
-struct Spinner(Arc<(Mutex<Instant>, tokio::sync::Notify)>);
+struct Spinner(Arc<SpinState>);
+
+struct SpinState {
+    last_touch: Mutex<Instant>,
+    touched: tokio::sync::Notify,
+}
 
 impl Spinner {
     fn start() -> Spinner {
-        let s = Spinner(Arc::new((
-            Mutex::new(Instant::now()),
-            tokio::sync::Notify::new(),
-        )));
-        let state = Arc::clone(&s.0);
+        let state = Arc::new(SpinState {
+            last_touch: Mutex::new(Instant::now()),
+            touched: tokio::sync::Notify::new(),
+        });
+        let spin = Arc::clone(&state);
         tokio::spawn(async move {
             loop {
-                state.1.notified().await;
-                while state.0.lock().unwrap().elapsed() < SPIN_WINDOW {
+                spin.touched.notified().await;
+                while spin.last_touch.lock().unwrap().elapsed() < SPIN_WINDOW {
                     tokio::task::yield_now().await;
                 }
             }
         });
-        s
+        Spinner(state)
     }
 
     fn touch(&self) {
-        *self.0.0.lock().unwrap() = Instant::now();
-        self.0.1.notify_one();
+        *self.0.last_touch.lock().unwrap() = Instant::now();
+        self.0.touched.notify_one();
     }
 }
 
