@@ -1,6 +1,7 @@
 //! Message streams over HTTP/2 streams: reading Length-Prefixed-Messages from a
-//! [`RecvStream`], sending a [`FramedMessage`] on a [`SendStream`], and a small `unfold` to
-//! turn an async step into a [`Stream`].
+//! [`RecvStream`], sending a [`FramedMessage`] on a [`SendStream`], and small [`Stream`]
+//! constructors for the streams a call sends: [`iter`] (ready items), [`receiver_stream`] (a
+//! tokio channel) and [`unfold`] (an async step).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,6 +10,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use courier_h2::driver::{Error as H2Error, RecvStream, SendStream};
 use futures_core::Stream;
+use tokio::sync::mpsc;
 
 use crate::code::Code;
 use crate::codec::{Deframer, Encoding, FramedMessage, decompress};
@@ -94,6 +96,111 @@ where
                 Poll::Ready(None)
             }
         }
+    }
+}
+
+/// A stream of an iterator's items, each ready at once (see [`iter`]).
+#[derive(Clone, Debug)]
+#[must_use = "streams do nothing unless polled"]
+pub struct Iter<I> {
+    iter: I,
+}
+
+// The iterator is never pinned: `poll_next` only calls `next` on it through `&mut`.
+impl<I> Unpin for Iter<I> {}
+
+/// A [`Stream`] of `items`, each ready as soon as it is polled for, ending when the iterator
+/// does (like `futures::stream::iter`, without the dependency): how to send a client stream
+/// or return a server stream of messages known up front. Its `size_hint` is the iterator's.
+///
+/// ```
+/// use courier_rpc::{Request, Stream, iter};
+///
+/// // A client-streaming request of three messages (here plain numbers).
+/// let request = Request::new(iter(vec![1, 2, 3]));
+/// assert_eq!(request.get_ref().size_hint(), (3, Some(3)));
+/// ```
+pub fn iter<I: IntoIterator>(items: I) -> Iter<I::IntoIter> {
+    Iter {
+        iter: items.into_iter(),
+    }
+}
+
+impl<I: Iterator> Stream for Iter<I> {
+    type Item = I::Item;
+
+    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
+        Poll::Ready(self.get_mut().iter.next())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.iter.size_hint()
+    }
+}
+
+/// A stream of what a tokio [`mpsc::Receiver`] receives (see [`receiver_stream`]).
+#[must_use = "streams do nothing unless polled"]
+pub struct ReceiverStream<T> {
+    rx: mpsc::Receiver<T>,
+}
+
+impl<T> std::fmt::Debug for ReceiverStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiverStream")
+            .field("rx", &self.rx)
+            .finish()
+    }
+}
+
+/// A [`Stream`] of the messages `rx` receives, ending once every sender is dropped and the
+/// buffered messages are read (like tokio-stream's `ReceiverStream`, without the
+/// dependency): how a task feeds a client stream message by message, or a server handler
+/// returns a response stream that a spawned task produces.
+///
+/// ```
+/// use courier_rpc::{Request, receiver_stream};
+///
+/// let (tx, rx) = tokio::sync::mpsc::channel::<String>(4);
+/// let request = Request::new(receiver_stream(rx));
+/// // Send on `tx` (from a task) while the call runs; dropping `tx` ends the stream.
+/// # drop((tx, request));
+/// ```
+pub fn receiver_stream<T>(rx: mpsc::Receiver<T>) -> ReceiverStream<T> {
+    ReceiverStream { rx }
+}
+
+impl<T> ReceiverStream<T> {
+    /// The receiver back.
+    ///
+    /// ```
+    /// let (tx, rx) = tokio::sync::mpsc::channel(1);
+    /// tx.try_send(7).unwrap();
+    /// let mut rx = courier_rpc::receiver_stream(rx).into_inner();
+    /// assert_eq!(rx.try_recv(), Ok(7));
+    /// ```
+    pub fn into_inner(self) -> mpsc::Receiver<T> {
+        self.rx
+    }
+
+    /// Closes the channel for sending ([`mpsc::Receiver::close`]): sends fail from now on,
+    /// and the stream ends after the messages already buffered.
+    ///
+    /// ```
+    /// let (tx, rx) = tokio::sync::mpsc::channel(1);
+    /// let mut stream = courier_rpc::receiver_stream(rx);
+    /// stream.close();
+    /// assert!(tx.try_send(1).is_err());
+    /// ```
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+}
+
+impl<T> Stream for ReceiverStream<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
     }
 }
 
@@ -212,5 +319,140 @@ pub(crate) fn h2_error_status(e: H2Error, side: Side) -> Status {
             },
             format!("connection failed: {other}"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Polls `s` once with a waker that does nothing.
+    fn poll_once<S: Stream + Unpin>(s: &mut S) -> Poll<Option<S::Item>> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        Pin::new(s).poll_next(&mut cx)
+    }
+
+    fn assert_unpin<T: Unpin>(_: &T) {}
+
+    #[test]
+    fn iter_yields_items_in_order_then_ends() {
+        let mut s = iter(vec!["a", "b", "c"]);
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some("a")));
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some("b")));
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some("c")));
+        assert_eq!(poll_once(&mut s), Poll::Ready(None));
+        assert_eq!(poll_once(&mut s), Poll::Ready(None));
+    }
+
+    #[test]
+    fn iter_of_nothing_ends_at_once() {
+        let mut s = iter(std::iter::empty::<u8>());
+        assert_eq!(s.size_hint(), (0, Some(0)));
+        assert_eq!(poll_once(&mut s), Poll::Ready(None));
+    }
+
+    #[test]
+    fn iter_forwards_size_hint() {
+        let mut s = iter(vec![1, 2, 3]);
+        assert_eq!(s.size_hint(), (3, Some(3)));
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some(1)));
+        assert_eq!(s.size_hint(), (2, Some(2)));
+        let unbounded = iter(std::iter::repeat(0u8));
+        assert_eq!(unbounded.size_hint(), (usize::MAX, None));
+        let filtered = iter((0..10).filter(|n| n % 2 == 0));
+        assert_eq!(filtered.size_hint(), (0, Some(10)));
+    }
+
+    #[test]
+    fn iter_is_unpin_even_over_a_pinned_iterator() {
+        // An iterator holding a !Unpin value: the stream itself is still Unpin.
+        struct NotUnpin(std::marker::PhantomPinned, u8);
+        impl Iterator for NotUnpin {
+            type Item = u8;
+            fn next(&mut self) -> Option<u8> {
+                self.1 = self.1.checked_sub(1)?;
+                Some(self.1)
+            }
+        }
+        let mut s = iter(NotUnpin(std::marker::PhantomPinned, 2));
+        assert_unpin(&s);
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some(1)));
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some(0)));
+        assert_eq!(poll_once(&mut s), Poll::Ready(None));
+        assert!(format!("{:?}", iter(0..2)).starts_with("Iter"));
+    }
+
+    #[test]
+    fn receiver_stream_yields_buffered_items_then_ends_after_senders_drop() {
+        let (tx, rx) = mpsc::channel(4);
+        let tx2 = tx.clone();
+        let mut s = receiver_stream(rx);
+        assert_unpin(&s);
+        tx.try_send(1).unwrap();
+        tx2.try_send(2).unwrap();
+        tx.try_send(3).unwrap();
+        drop(tx);
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some(1)));
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some(2)));
+        // One sender is left: the stream waits for it.
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some(3)));
+        assert_eq!(poll_once(&mut s), Poll::Pending);
+        drop(tx2);
+        assert_eq!(poll_once(&mut s), Poll::Ready(None));
+        assert_eq!(poll_once(&mut s), Poll::Ready(None));
+    }
+
+    #[test]
+    fn receiver_stream_is_pending_while_empty() {
+        let (tx, rx) = mpsc::channel::<u8>(1);
+        let mut s = receiver_stream(rx);
+        assert_eq!(poll_once(&mut s), Poll::Pending);
+        assert_eq!(poll_once(&mut s), Poll::Pending);
+        tx.try_send(9).unwrap();
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some(9)));
+        assert_eq!(poll_once(&mut s), Poll::Pending);
+    }
+
+    #[tokio::test]
+    async fn receiver_stream_wakes_on_send_from_a_task() {
+        let (tx, rx) = mpsc::channel(1);
+        let mut s = receiver_stream(rx);
+        let producer = tokio::spawn(async move {
+            for i in 0..5u32 {
+                tx.send(i).await.unwrap();
+            }
+        });
+        let mut got = Vec::new();
+        while let Some(i) = std::future::poll_fn(|cx| Pin::new(&mut s).poll_next(cx)).await {
+            got.push(i);
+        }
+        assert_eq!(got, [0, 1, 2, 3, 4]);
+        producer.await.unwrap();
+    }
+
+    #[test]
+    fn receiver_stream_close_ends_after_buffered_items() {
+        let (tx, rx) = mpsc::channel(2);
+        let mut s = receiver_stream(rx);
+        tx.try_send("kept").unwrap();
+        s.close();
+        assert!(tx.try_send("refused").is_err());
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some("kept")));
+        // The sender is still alive, but the channel is closed: the stream ends.
+        assert_eq!(poll_once(&mut s), Poll::Ready(None));
+        assert!(format!("{s:?}").starts_with("ReceiverStream"));
+    }
+
+    #[test]
+    fn receiver_stream_into_inner_keeps_the_channel() {
+        let (tx, rx) = mpsc::channel(2);
+        let mut s = receiver_stream(rx);
+        tx.try_send(1).unwrap();
+        tx.try_send(2).unwrap();
+        assert_eq!(poll_once(&mut s), Poll::Ready(Some(1)));
+        let mut rx = s.into_inner();
+        assert_eq!(rx.try_recv(), Ok(2));
+        tx.try_send(3).unwrap();
+        assert_eq!(rx.try_recv(), Ok(3));
     }
 }

@@ -6,7 +6,9 @@
 //!   [`Status`] (with `grpc-status-details-bin` details and trailing metadata), call
 //!   [`Metadata`], [`Request`] (with per-call timeout, wait-for-ready and compression) and
 //!   [`Response`] (headers, message, trailers), [`MethodDescriptor`], typed message streams
-//!   ([`Streaming`]), and the [`Transport`] / [`Service`] traits generated code uses.
+//!   ([`Streaming`]) and constructors for the streams a call sends ([`iter`] of ready items,
+//!   [`receiver_stream`] fed through a tokio channel, [`unfold`] of an async step), and the
+//!   [`Transport`] / [`Service`] traits generated code uses.
 //! - Protocol ([`protocol`], [`codec`]): Length-Prefixed-Message framing with receive limits
 //!   and gzip/identity compression, `grpc-timeout`, `grpc-message` percent-encoding, base64
 //!   `-bin` metadata, HTTP-status and RST_STREAM mappings to codes.
@@ -92,7 +94,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-pub use body::{Unfold, unfold};
+pub use body::{Iter, ReceiverStream, Unfold, iter, receiver_stream, unfold};
 pub use call::{
     BoxFuture, BoxStream, ByteStream, IntoRequest, MethodDescriptor, MethodKind, Request, Response,
     Streaming, decode_message, decode_one, encode_requests, encode_stream, once, one_message,
