@@ -12,13 +12,12 @@ mod echo;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use courier_rpc::{
     BoxStream, Channel, Code, ConnectivityState, Encoding, InterceptedCall, Request, Response,
-    Server, Status, Stream, Streaming,
+    Server, Status, Stream, Streaming, iter, receiver_stream,
 };
 use echo::echo_rpc::{Echo, EchoClient, EchoServer};
 use echo::{EchoRequest, EchoResponse};
@@ -42,24 +41,6 @@ fn fail(req: &EchoRequest) -> Result<(), Status> {
         .with_rpc_details(vec![any]));
     }
     Ok(())
-}
-
-/// A stream from a channel receiver.
-struct Rx<T>(tokio::sync::mpsc::Receiver<T>);
-impl<T> Stream for Rx<T> {
-    type Item = T;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.0.poll_recv(cx)
-    }
-}
-
-/// A stream of ready items.
-struct Iter<I>(I);
-impl<I: Iterator + Unpin> Stream for Iter<I> {
-    type Item = I::Item;
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
-        Poll::Ready(self.0.next())
-    }
 }
 
 async fn next<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
@@ -130,7 +111,7 @@ impl Echo for Svc {
                 })
             })
             .chain((fail_code != 0).then(|| Err(Status::new(Code(fail_code), "mid-stream"))));
-        let mut r = Response::new(Box::pin(Iter(items)) as BoxStream<_>);
+        let mut r = Response::new(Box::pin(iter(items)) as BoxStream<_>);
         r.trailers_mut().append("x-count", n.to_string()).unwrap();
         Ok(r)
     }
@@ -182,7 +163,7 @@ impl Echo for Svc {
                 }
             }
         });
-        Ok(Response::new(Box::pin(Rx(rx)) as BoxStream<_>))
+        Ok(Response::new(Box::pin(receiver_stream(rx)) as BoxStream<_>))
     }
 }
 
@@ -314,14 +295,11 @@ async fn server_streaming() {
 async fn client_streaming() {
     let (c, _) = client().await;
     let msgs: Vec<_> = ["a", "b", "c"].iter().map(|m| req(m)).collect();
-    let resp = c
-        .client_stream(Request::new(Iter(msgs.into_iter())))
-        .await
-        .unwrap();
+    let resp = c.client_stream(Request::new(iter(msgs))).await.unwrap();
     assert_eq!(resp.get_ref().message, "abc");
     // Empty stream.
     let resp = c
-        .client_stream(Request::new(Iter(Vec::<EchoRequest>::new().into_iter())))
+        .client_stream(Request::new(iter(Vec::<EchoRequest>::new())))
         .await
         .unwrap();
     assert_eq!(resp.get_ref().message, "");
@@ -331,7 +309,7 @@ async fn client_streaming() {
 async fn bidi_streaming_interleaves() {
     let (c, _) = client().await;
     let (tx, rx) = tokio::sync::mpsc::channel(1);
-    let resp = c.bidi(Request::new(Rx(rx))).await.unwrap();
+    let resp = c.bidi(Request::new(receiver_stream(rx))).await.unwrap();
     let mut s = resp.into_inner();
     for i in 0..20 {
         tx.send(req(&format!("ping{i}"))).await.unwrap();
@@ -431,7 +409,7 @@ async fn dropping_a_streaming_call_cancels_it_on_the_server() {
     let (tx, rx) = tokio::sync::mpsc::channel(1);
     let call = tokio::spawn({
         let c = c.clone();
-        async move { c.client_stream(Request::new(Rx(rx))).await }
+        async move { c.client_stream(Request::new(receiver_stream(rx))).await }
     });
     tx.send(req("x")).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -968,11 +946,7 @@ async fn large_payloads_round_trip(c: &EchoClient<Channel>) {
         let reqs = (0..3)
             .map(|k| request(&format!("b{k}")))
             .collect::<Vec<_>>();
-        let mut s = c
-            .bidi(Request::new(Iter(reqs.into_iter())))
-            .await
-            .unwrap()
-            .into_inner();
+        let mut s = c.bidi(Request::new(iter(reqs))).await.unwrap().into_inner();
         let mut got = 0;
         while let Some(m) = s.message().await.unwrap() {
             assert_eq!(m.message, format!("B{got}"));
@@ -1024,15 +998,13 @@ async fn send_limits_apply_to_large_uncompressed_messages() {
             .build(),
     );
     let mut s = c
-        .bidi(Request::new(Iter(vec![big(9_000)].into_iter())))
+        .bidi(Request::new(iter(vec![big(9_000)])))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(s.message().await.unwrap().unwrap().payload.len(), 9_000);
     assert!(s.message().await.unwrap().is_none());
-    let r = c
-        .bidi(Request::new(Iter(vec![big(10_000)].into_iter())))
-        .await;
+    let r = c.bidi(Request::new(iter(vec![big(10_000)]))).await;
     let failed = match r {
         Err(e) => e.code(),
         Ok(r) => r.into_inner().message().await.unwrap_err().code(),

@@ -465,17 +465,7 @@ async fn retries_send_previous_attempts_and_obey_pushback() {
 }
 
 fn stream_of(msgs: Vec<EchoRequest>) -> impl courier_rpc::Stream<Item = EchoRequest> + Send {
-    struct It(std::vec::IntoIter<EchoRequest>);
-    impl courier_rpc::Stream for It {
-        type Item = EchoRequest;
-        fn poll_next(
-            mut self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<EchoRequest>> {
-            std::task::Poll::Ready(self.0.next())
-        }
-    }
-    It(msgs.into_iter())
+    courier_rpc::iter(msgs)
 }
 
 fn failing_stream() -> Vec<EchoRequest> {

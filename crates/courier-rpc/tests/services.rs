@@ -84,19 +84,9 @@ async fn reflection_serves_registered_files() {
     )
     .await;
     let c = ServerReflectionClient::new(Channel::lazy(addr.to_string()));
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    struct Rx(tokio::sync::mpsc::Receiver<ServerReflectionRequest>);
-    impl courier_rpc::Stream for Rx {
-        type Item = ServerReflectionRequest;
-        fn poll_next(
-            mut self: std::pin::Pin<&mut Self>,
-            cx: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Self::Item>> {
-            self.0.poll_recv(cx)
-        }
-    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<ServerReflectionRequest>(4);
     let mut resp = c
-        .server_reflection_info(Request::new(Rx(rx)))
+        .server_reflection_info(Request::new(courier_rpc::receiver_stream(rx)))
         .await
         .unwrap()
         .into_inner();

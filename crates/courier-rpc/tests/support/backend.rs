@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use courier_rpc::health::HealthReporter;
-use courier_rpc::{BoxStream, Code, Metadata, Request, Response, Server, Status, Streaming};
+use courier_rpc::{BoxStream, Code, Metadata, Request, Response, Server, Status, Streaming, iter};
 use tokio::task::JoinHandle;
 
 use crate::echo::echo_rpc::{Echo, EchoServer};
@@ -75,9 +75,7 @@ impl Echo for BackendSvc {
                 })
             })
             .collect();
-        Ok(Response::new(
-            Box::pin(Iter(items.into_iter())) as BoxStream<_>
-        ))
+        Ok(Response::new(Box::pin(iter(items)) as BoxStream<_>))
     }
 
     async fn client_stream(
@@ -115,21 +113,7 @@ impl Echo for BackendSvc {
                 ..Default::default()
             }));
         }
-        Ok(Response::new(
-            Box::pin(Iter(out.into_iter())) as BoxStream<_>
-        ))
-    }
-}
-
-/// A stream of ready items.
-struct Iter<I>(I);
-impl<I: Iterator + Unpin> courier_rpc::Stream for Iter<I> {
-    type Item = I::Item;
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<I::Item>> {
-        std::task::Poll::Ready(self.0.next())
+        Ok(Response::new(Box::pin(iter(out)) as BoxStream<_>))
     }
 }
 
