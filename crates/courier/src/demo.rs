@@ -12,15 +12,13 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use courier::rpc::{BoxFuture, BoxIo, Connector, Extensions, Stream};
+use courier::rpc::{BoxFuture, BoxIo, Connector, Extensions, iter};
 use courier::tls::dev::DevPki;
 use courier::tls::{ClientTls, PeerIdentity, ServerTls};
 use courier::{Channel, Server};
@@ -275,16 +273,6 @@ impl Connector for TapConnector {
     }
 }
 
-/// A request stream of known messages.
-struct Iter<I>(I);
-
-impl<I: Iterator + Unpin> Stream for Iter<I> {
-    type Item = I::Item;
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
-        Poll::Ready(self.0.next())
-    }
-}
-
 /// How many calls section 2 makes at once.
 const CONCURRENT_CALLS: usize = 2000;
 
@@ -447,7 +435,7 @@ async fn rpc() -> Result<(), String> {
         .map(|i| point(41.0 + f64::from(i) * 0.1, -74.5))
         .collect();
     let summary = client
-        .record_route(courier::Request::new(Iter(route.into_iter())))
+        .record_route(courier::Request::new(iter(route)))
         .await
         .map_err(status("RecordRoute"))?
         .into_inner();
@@ -474,7 +462,7 @@ async fn rpc() -> Result<(), String> {
         })
         .collect();
     let mut replies = client
-        .route_chat(courier::Request::new(Iter(notes.into_iter())))
+        .route_chat(courier::Request::new(iter(notes)))
         .await
         .map_err(status("RouteChat"))?
         .into_inner();

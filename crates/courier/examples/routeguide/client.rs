@@ -1,11 +1,8 @@
 //! The route guide client: `cargo run -p courier --example routeguide_client [-- --port 10000]`
 //! (start `routeguide_server` first). Makes each of the four kinds of call once.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use courier::Channel;
-use courier::rpc::Stream;
+use courier::rpc::iter;
 
 mod pb {
     // Generated: every package of build.rs, of which this example uses a part.
@@ -21,16 +18,6 @@ fn point(lat: f64, lon: f64) -> Point {
         latitude: (lat * 1e7).round() as i32,
         longitude: (lon * 1e7).round() as i32,
         ..Default::default()
-    }
-}
-
-/// A request stream of known messages.
-struct Iter<I>(I);
-
-impl<I: Iterator + Unpin> Stream for Iter<I> {
-    type Item = I::Item;
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
-        Poll::Ready(self.0.next())
     }
 }
 
@@ -67,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|i| point(41.0 + f64::from(i) * 0.1, -74.5))
         .collect();
     let summary = client
-        .record_route(courier::Request::new(Iter(route.into_iter())))
+        .record_route(courier::Request::new(iter(route)))
         .await?
         .into_inner();
     println!(
@@ -87,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let mut replies = client
-        .route_chat(courier::Request::new(Iter(notes.into_iter())))
+        .route_chat(courier::Request::new(iter(notes)))
         .await?
         .into_inner();
     while let Some(note) = replies.message().await? {

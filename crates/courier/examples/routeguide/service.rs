@@ -2,12 +2,10 @@
 //! a small map of named features and the four calls of `routeguide.RouteGuide`.
 
 use std::collections::HashMap;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Instant;
 
-use courier::rpc::{BoxStream, Stream};
+use courier::rpc::{BoxStream, receiver_stream};
 use courier::{Request, Response, Status, Streaming};
 use tokio::sync::mpsc;
 
@@ -78,16 +76,6 @@ fn inside(r: &Rectangle, p: &Point) -> bool {
     (lat_lo..=lat_hi).contains(&p.latitude) && (lon_lo..=lon_hi).contains(&p.longitude)
 }
 
-/// A stream fed by a task through a channel.
-pub(crate) struct ChannelStream<T>(pub mpsc::Receiver<T>);
-
-impl<T> Stream for ChannelStream<T> {
-    type Item = T;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.0.poll_recv(cx)
-    }
-}
-
 /// Notes left at each point (latitude, longitude), shared by every caller.
 type Notes = Arc<Mutex<HashMap<(i32, i32), Vec<RouteNote>>>>;
 
@@ -137,7 +125,7 @@ impl RouteGuide for RouteGuideService {
                 }
             }
         });
-        Ok(Response::new(Box::pin(ChannelStream(rx)) as BoxStream<_>))
+        Ok(Response::new(Box::pin(receiver_stream(rx)) as BoxStream<_>))
     }
 
     async fn record_route(
@@ -200,6 +188,6 @@ impl RouteGuide for RouteGuideService {
                 }
             }
         });
-        Ok(Response::new(Box::pin(ChannelStream(rx)) as BoxStream<_>))
+        Ok(Response::new(Box::pin(receiver_stream(rx)) as BoxStream<_>))
     }
 }
