@@ -18,10 +18,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use courier_rpc::{Channel, Code, Encoding, Request, Status, Stream, Streaming};
+use courier_rpc::{Channel, Code, Encoding, Iter, Request, Status, Streaming};
 
 use crate::pb::grpc::testing::test_service_rpc::TestServiceClient;
 use crate::pb::grpc::testing::unimplemented_service_rpc::UnimplementedServiceClient;
@@ -30,8 +29,8 @@ use crate::pb::grpc::testing::{
     StreamingInputCallRequest, StreamingOutputCallRequest, StreamingOutputCallResponse,
 };
 use crate::{
-    ChannelStream, ECHO_INITIAL, ECHO_TRAILING, INPUT_SIZES, LARGE_REQ, LARGE_RESP, OUTPUT_SIZES,
-    SPECIAL_MESSAGE, zeros,
+    ECHO_INITIAL, ECHO_TRAILING, INPUT_SIZES, LARGE_REQ, LARGE_RESP, OUTPUT_SIZES, SPECIAL_MESSAGE,
+    channel_stream, zeros,
 };
 
 /// The client stub every case uses.
@@ -145,17 +144,8 @@ fn params(sizes: &[usize]) -> Vec<ResponseParameters> {
 }
 
 /// A request stream of already-known messages.
-struct IterStream<I>(I);
-
-impl<I: Iterator + Unpin> Stream for IterStream<I> {
-    type Item = I::Item;
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
-        Poll::Ready(self.0.next())
-    }
-}
-
-fn stream_of<T: Send + 'static>(v: Vec<T>) -> IterStream<std::vec::IntoIter<T>> {
-    IterStream(v.into_iter())
+fn stream_of<T: Send + 'static>(v: Vec<T>) -> Iter<std::vec::IntoIter<T>> {
+    courier_rpc::iter(v)
 }
 
 async fn collect(
@@ -321,7 +311,7 @@ fn duplex_request(response_size: usize, payload: usize) -> StreamingOutputCallRe
 }
 
 async fn ping_pong(c: Client) -> Outcome {
-    let (tx, stream) = ChannelStream::new(4);
+    let (tx, stream) = channel_stream(4);
     let send = |m| {
         let tx = tx.clone();
         async move {
@@ -485,7 +475,7 @@ async fn still_serves(c: &Client, what: &str) -> Outcome {
 }
 
 async fn cancel_after_begin(c: Client) -> Outcome {
-    let (tx, stream) = ChannelStream::<StreamingInputCallRequest>::new(1);
+    let (tx, stream) = channel_stream::<StreamingInputCallRequest>(1);
     let call = c.streaming_input_call(Request::new(stream));
     // The call is under way (headers sent, no message): it must not complete on its own.
     match tokio::time::timeout(Duration::from_millis(200), call).await {
@@ -497,7 +487,7 @@ async fn cancel_after_begin(c: Client) -> Outcome {
 }
 
 async fn cancel_after_first_response(c: Client) -> Outcome {
-    let (tx, stream) = ChannelStream::new(1);
+    let (tx, stream) = channel_stream(1);
     tx.send(duplex_request(31_415, 27_182))
         .await
         .map_err(|_| "cancel_after_first_response: request stream closed")?;
@@ -512,7 +502,7 @@ async fn cancel_after_first_response(c: Client) -> Outcome {
 }
 
 async fn timeout_on_sleeping_server(c: Client) -> Outcome {
-    let (tx, stream) = ChannelStream::new(1);
+    let (tx, stream) = channel_stream(1);
     let req = StreamingOutputCallRequest {
         payload: Some(zeros(27_182)),
         ..Default::default()

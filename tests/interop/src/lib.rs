@@ -26,10 +26,7 @@ pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/courier_generated.rs"));
 }
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use courier_rpc::Stream;
+use courier_rpc::{ReceiverStream, receiver_stream};
 use pb::grpc::testing::Payload;
 use tokio::sync::mpsc;
 
@@ -57,25 +54,12 @@ pub fn zeros(size: usize) -> Payload {
     }
 }
 
-/// A [`Stream`] fed through a tokio channel: how the client writes a request stream message by
-/// message (ping_pong) and how the server produces a response stream from a task.
-#[derive(Debug)]
-pub struct ChannelStream<T>(mpsc::Receiver<T>);
-
-impl<T> ChannelStream<T> {
-    /// A sender and the stream it feeds (`capacity` items buffered).
-    pub fn new(capacity: usize) -> (mpsc::Sender<T>, ChannelStream<T>) {
-        let (tx, rx) = mpsc::channel(capacity);
-        (tx, ChannelStream(rx))
-    }
-}
-
-impl<T> Stream for ChannelStream<T> {
-    type Item = T;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.0.poll_recv(cx)
-    }
+/// A sender and the stream it feeds through a tokio channel (`capacity` items buffered): how
+/// the client writes a request stream message by message (ping_pong) and how the server
+/// produces a response stream from a task. The stream ends once every sender is dropped.
+pub fn channel_stream<T>(capacity: usize) -> (mpsc::Sender<T>, ReceiverStream<T>) {
+    let (tx, rx) = mpsc::channel(capacity);
+    (tx, receiver_stream(rx))
 }
 
 /// Reads `--name=value` or `--name value` from `args`.

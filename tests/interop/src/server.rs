@@ -17,7 +17,7 @@ use crate::pb::grpc::testing::{
     StreamingInputCallRequest, StreamingInputCallResponse, StreamingOutputCallRequest,
     StreamingOutputCallResponse,
 };
-use crate::{ChannelStream, ECHO_INITIAL, ECHO_TRAILING, zeros};
+use crate::{ECHO_INITIAL, ECHO_TRAILING, channel_stream, zeros};
 
 /// The `grpc.testing.TestService` implementation; serve it wrapped in
 /// [`TestServiceServer`](crate::pb::grpc::testing::test_service_rpc::TestServiceServer).
@@ -205,7 +205,7 @@ impl TestService for TestServer {
         let echoed = echo(request.metadata());
         let trailing = echoed.1.clone();
         let mut requests = request.into_inner();
-        let (tx, stream) = ChannelStream::new(4);
+        let (tx, stream) = channel_stream(4);
         tokio::spawn(async move {
             loop {
                 let req = match requests.message().await {
@@ -241,7 +241,7 @@ impl TestService for TestServer {
             echo_status(req.response_status.as_ref(), &echoed.1)?;
             all.push(req);
         }
-        let (tx, stream) = ChannelStream::new(4);
+        let (tx, stream) = channel_stream(4);
         tokio::spawn(async move {
             for req in all {
                 if !send_responses(&tx, req.response_type, &req.response_parameters).await {
