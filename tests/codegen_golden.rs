@@ -339,13 +339,12 @@ mod services {
     //! by an in-memory transport that hands each call to the server adapter.
 
     use std::future::Future;
-    use std::pin::Pin;
     use std::sync::Arc;
     use std::task::{Context, Poll};
 
     use courier_rpc::{
         BoxFuture, BoxStream, ByteStream, Code, MethodDescriptor, MethodKind, Request, Response,
-        Service, Status, Stream, Transport,
+        Service, Status, Transport, iter,
     };
 
     use super::golden::courier::features::p3::{self, painter_rpc};
@@ -358,15 +357,6 @@ mod services {
             if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
                 return v;
             }
-        }
-    }
-
-    struct Iter<I>(I);
-
-    impl<I: Iterator + Unpin> Stream for Iter<I> {
-        type Item = I::Item;
-        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
-            Poll::Ready(self.0.next())
         }
     }
 
@@ -417,9 +407,7 @@ mod services {
                     ..Default::default()
                 })
             });
-            Ok(Response::new(Box::pin(Iter(
-                items.collect::<Vec<_>>().into_iter(),
-            ))))
+            Ok(Response::new(Box::pin(iter(items.collect::<Vec<_>>()))))
         }
     }
 
