@@ -24,8 +24,8 @@ const STACKS: [&str; 2] = ["courier", "tonic"];
 /// task keeps from sleeping for 1 ms after each request or call: hyper and h2 have no busy
 /// polling of their own).
 const PINGPONG_STACKS: [&str; 4] = ["courier", "tonic", "courier-busy-poll", "tonic-spin"];
-/// Every server started, in port order: the ping-pong stacks, then `tcp` (a blocking echo of
-/// 64 bytes, no RPC stack: the floor under every ping-pong on this machine).
+/// Every server started: the ping-pong stacks and `tcp` (a blocking echo of 64 bytes, no RPC
+/// stack: the floor under every ping-pong on this machine).
 const SERVERS: [&str; 5] = ["courier", "tonic", "courier-busy-poll", "tonic-spin", "tcp"];
 /// Seconds of each ping-pong measurement.
 const PINGPONG_SECS: &str = "2";
@@ -63,9 +63,12 @@ pub(crate) fn bench() -> util::Result {
     let load_before = loadavg();
 
     let (servers, ports) = util::spawn_pinned_servers(&bin, &SERVERS, &[])?;
+    let index = |stacks: &[&str], name: &str| stacks.iter().position(|s| *s == name).unwrap();
+    let port_of = |stack: &str| ports[index(&SERVERS, stack)];
 
     util::step("bench grpc: grpc-status of the h2load request, checked with nghttp");
-    for (stack, port) in STACKS.iter().zip(&ports) {
+    for stack in STACKS {
+        let port = port_of(stack);
         for b in [&small, &complex] {
             let out = util::output(
                 Command::new("nghttp")
@@ -88,7 +91,7 @@ pub(crate) fn bench() -> util::Result {
     util::step("bench grpc: the floor, a blocking TCP ping-pong of 64 bytes each way");
     let (mut tcp50, mut tcp99) = (Vec::new(), Vec::new());
     for _ in 0..PINGPONG_ROUNDS {
-        let (a, b) = pingpong(&bin, "tcp", ports[4], "small", "main")?;
+        let (a, b) = pingpong(&bin, "tcp", port_of("tcp"), "small", "main")?;
         tcp50.push(a);
         tcp99.push(b);
     }
@@ -108,13 +111,21 @@ pub(crate) fn bench() -> util::Result {
             let mut p99 = [const { Vec::new() }; 4];
             for _ in 0..PINGPONG_ROUNDS {
                 for (i, stack) in PINGPONG_STACKS.iter().enumerate() {
-                    let (a, b) = pingpong(&bin, stack, ports[i], kind, caller)?;
+                    let (a, b) = pingpong(&bin, stack, port_of(stack), kind, caller)?;
                     p50[i].push(a);
                     p99[i].push(b);
                 }
             }
             // As configured by default, then both stacks busy-polling.
-            for (courier, tonic, label) in [(0, 1, ""), (2, 3, ", both busy-polling")] {
+            let pairs = [
+                ("courier", "tonic", ""),
+                ("courier-busy-poll", "tonic-spin", ", both busy-polling"),
+            ];
+            for (courier, tonic, label) in pairs {
+                let (courier, tonic) = (
+                    index(&PINGPONG_STACKS, courier),
+                    index(&PINGPONG_STACKS, tonic),
+                );
                 let row = format!("ping-pong {kind}{caller_label}{label}");
                 for (q, runs, goal) in [("p50", &mut p50, "≤ 0.8"), ("p99", &mut p99, "≤ 0.5")]
                 {
@@ -131,7 +142,7 @@ pub(crate) fn bench() -> util::Result {
             util::step(&format!("bench grpc: h2load {label}, {kind} message"));
             let mut rps = [0.0; 2];
             for (i, stack) in STACKS.iter().enumerate() {
-                rps[i] = h2load(b, ports[i], c, m)?;
+                rps[i] = h2load(b, port_of(stack), c, m)?;
                 eprintln!("    {stack}: {:.0} req/s", rps[i]);
             }
             rows.push((
@@ -146,7 +157,7 @@ pub(crate) fn bench() -> util::Result {
     util::step("bench grpc: server streaming, 1 MiB messages");
     let mut mbs = [0.0; 2];
     for (i, stack) in STACKS.iter().enumerate() {
-        let port = ports[i].to_string();
+        let port = port_of(stack).to_string();
         let out = util::on_cpu1(&bin, &["stream", stack, &port, STREAM_MESSAGES])?;
         mbs[i] = out
             .trim()
