@@ -6,6 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
@@ -727,11 +728,12 @@ async fn handle(
         .map(|t| Instant::now() + t);
     let mut metadata = metadata_from(&request.fields);
     if !cfg.interceptors.is_empty() {
-        match interceptor::run(
+        // Boxed: only calls on a server with interceptors carry this future's state.
+        match Box::pin(interceptor::run(
             &cfg.interceptors,
             InterceptedCall::new(path.clone(), metadata)
                 .with_extensions(Arc::clone(&connection.extensions)),
-        )
+        ))
         .await
         {
             Ok(call) => metadata = call.into_metadata(),
@@ -775,7 +777,7 @@ async fn handle(
         },
     );
     let request = Request::from_parts(metadata, Box::pin(requests) as ByteStream);
-    let Some(call) = svc.call(method, request) else {
+    let Some(mut call) = svc.call(method, request) else {
         trailers_only(
             &respond,
             &Status::unimplemented(format!("unknown method {method} of service {service}")),
@@ -787,7 +789,7 @@ async fn handle(
     // so, and the handler must learn of it.
     let reset = respond.reset_received();
     let response = match guard(
-        call,
+        call.as_mut(),
         deadline,
         cancel.clone(),
         cancel_all.clone(),
@@ -865,8 +867,9 @@ async fn handle(
         }
     };
     let no_reset = std::future::pending();
+    // Pinned in place for the length of this statement: `respond` is free again after it.
     let status = match guard(
-        send_all,
+        std::pin::pin!(send_all),
         deadline,
         cancel.clone(),
         cancel_all,
@@ -902,8 +905,10 @@ fn finish_early(respond: &SendStream, s: &Status, cancel: &CancelToken) {
 }
 
 /// Races `fut` against the deadline, cancellation, and `reset` (the client's RST_STREAM).
+/// `fut` is pinned by the caller, where it was made: taken by value, it would be moved into
+/// this future's state and pinned again, two copies of it in the handler's future.
 async fn guard<T>(
-    fut: impl Future<Output = Result<T, Status>>,
+    mut fut: Pin<&mut (impl Future<Output = Result<T, Status>> + ?Sized)>,
     deadline: Option<Instant>,
     cancel: CancelToken,
     cancel_all: CancelToken,
@@ -916,7 +921,6 @@ async fn guard<T>(
             None => std::future::pending().await,
         }
     };
-    tokio::pin!(fut);
     // Most handlers finish on their first poll: they need no timer and no watch on the
     // client's reset (which costs a command to the connection's driver).
     if let Poll::Ready(r) = std::future::poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
