@@ -480,7 +480,9 @@ impl Server {
             }
         };
         let (server, conn) = driver::server_with(io, cfg.h2.clone(), on_request);
-        let mut conn = tokio::spawn(conn);
+        // Aborted if this future is dropped (its task aborted, say): the connection and its
+        // calls end with it, rather than a detached driver serving on.
+        let mut conn = AbortOnDrop(tokio::spawn(conn));
         let mut draining: Option<Instant> = None;
         loop {
             // The next timer: idle check, age, or the end of a drain's grace period.
@@ -524,7 +526,7 @@ impl Server {
                         draining = Some(now + grace);
                     }
                 }
-                _ = &mut conn => break,
+                _ = &mut conn.0 => break,
             }
         }
         // No more calls start; those still running after the grace period (or on a closed
@@ -537,11 +539,19 @@ impl Server {
             }
             while set.join_next().await.is_some() {}
         }
-        if !conn.is_finished() {
+        if !conn.0.is_finished() {
             // Give the driver a moment to write the final frames, then close.
-            let _ = tokio::time::timeout(Duration::from_secs(1), &mut conn).await;
-            conn.abort();
+            let _ = tokio::time::timeout(Duration::from_secs(1), &mut conn.0).await;
         }
+    }
+}
+
+/// A task aborted when its handle is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

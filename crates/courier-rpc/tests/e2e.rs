@@ -1053,3 +1053,37 @@ async fn calls_and_deadlines_with_busy_polling() {
     );
     assert!(t.elapsed() < Duration::from_secs(1));
 }
+
+/// Dropping a `serve_connection` future (here: aborting its task) ends that connection and
+/// its calls; the connection's driver must not serve on, detached from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aborting_serve_connection_ends_the_connection() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = Server::builder()
+        .add_service(EchoServer::new(Svc::default()))
+        .build();
+    let serving = tokio::spawn(async move {
+        let (sock, peer) = listener.accept().await.unwrap();
+        server.serve_connection(sock, Some(peer)).await;
+    });
+    let c = EchoClient::new(Channel::lazy(addr.to_string()));
+    assert_eq!(c.unary(req("up")).await.unwrap().into_inner().message, "up");
+    // A call the handler holds for 2 s, in flight when the connection's task is aborted.
+    let slow = tokio::spawn({
+        let c = c.clone();
+        async move {
+            c.unary(EchoRequest {
+                delay_ms: 2000,
+                ..Default::default()
+            })
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = std::time::Instant::now();
+    serving.abort();
+    let e = slow.await.unwrap().unwrap_err();
+    assert_eq!(e.code(), Code::UNAVAILABLE, "{e:?}");
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+}
