@@ -22,7 +22,7 @@
 //! ([`Connection::poll_transmit`]), events ([`Connection::poll_event`]) and a deadline the caller
 //! keeps ([`Connection::poll_timeout`]). PRIORITY signals are parsed and ignored (§5.3.2). The
 //! [`driver`] module (feature `tokio`, on by default) runs a connection over any tokio
-//! `AsyncRead + AsyncWrite`, optionally busy-polling it for a while after each read or write
+//! `AsyncRead + AsyncWrite`, optionally busy-polling it for a while after its last activity
 //! ([`Config::busy_poll`]) for lower latency where idle cores are slow to wake.
 //!
 //! ```

@@ -326,7 +326,9 @@ impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for CountReads<T> {
 
 /// `Config::busy_poll`: after a call, the client's driver keeps polling its input (yielding
 /// between polls) for the configured time, then stops; with the default (zero) an idle
-/// connection is not polled at all. Calls work the same either way.
+/// connection is not polled at all. Calls work the same either way. (What these tests count
+/// is polls; that each comes after the runtime's non-blocking I/O poll, which is what makes
+/// busy polling see new input, is measured by `cargo xtask bench grpc`, not checked here.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_poll_polls_for_the_configured_time_after_io_then_sleeps() {
     busy_poll_window().await;

@@ -85,14 +85,20 @@ pub struct Config {
     pub max_transmit_batch: usize,
     /// Busy polling (the tokio driver only; the sans-I/O [`Connection`](crate::Connection)
     /// ignores it): for this long after it last did anything (read, wrote, took a command or
-    /// ran a timer), the connection's task keeps checking the socket instead of letting its
-    /// thread sleep until the socket is ready. It yields to the runtime between checks, so
-    /// other tasks run, and the runtime polls for I/O without blocking while it spins. A thread
-    /// that never sleeps is not woken: on machines whose idle cores are slow to wake (virtual
-    /// machines above all) this cuts tens of microseconds from every round trip, paid in CPU
-    /// time — a connection that goes quiet spins for up to this long before it sleeps. It pays
-    /// where the spinning thread has a core to itself; with more busy threads than cores it
-    /// competes with the threads it waits for. Default zero (off).
+    /// ran a timer), the connection's task does not wait to be woken by the socket: it yields
+    /// and asks to be polled again right after the runtime's next non-blocking poll for I/O
+    /// (other tasks run in between). A thread that never sleeps is not woken: on machines
+    /// whose idle cores are slow to wake (virtual machines above all) this cuts tens of
+    /// microseconds from every round trip, paid in CPU time — a connection that goes quiet
+    /// spins for up to this long before it sleeps.
+    ///
+    /// It pays where the spinning thread has a core to itself and polls the I/O itself: on a
+    /// current-thread runtime, or a multi-thread runtime with one worker per spinning core. On
+    /// a multi-thread runtime whose other workers are idle, one of them usually sits in the
+    /// blocking I/O poll, the spinning worker cannot take it over, and that idle worker still
+    /// has to be woken when data arrives. With more busy threads than cores, spinning competes
+    /// with the threads it waits for. Outside a tokio runtime the task is re-polled at once.
+    /// Default zero (off).
     pub busy_poll: Duration,
     /// Keepalive: send a PING once the connection has read nothing for this long, and close it
     /// if the acknowledgment does not come within [`keepalive_timeout`](Self::keepalive_timeout).
