@@ -160,11 +160,11 @@ impl ChannelBuilder {
         self
     }
 
-    /// Busy polling ([`courier_h2::Config::busy_poll`]): for this long after a connection last
-    /// read or wrote, its task keeps polling the socket instead of letting its thread sleep.
-    /// Cuts the latency of calls made back to back where idle cores are slow to wake (virtual
-    /// machines), at the cost of a busy core while they last. Default off; set here, it wins
-    /// over [`http2_config`](Self::http2_config).
+    /// Busy polling ([`courier_h2::Config::busy_poll`], which says when it pays): for this
+    /// long after a connection last made progress, its task keeps polling the socket instead
+    /// of letting its thread sleep. Cuts the latency of calls made back to back where idle
+    /// cores are slow to wake (virtual machines), at the cost of a busy core while they last.
+    /// Default off; set here, it wins over [`http2_config`](Self::http2_config).
     pub fn busy_poll(mut self, window: Duration) -> Self {
         self.busy_poll = Some(window);
         self
@@ -599,8 +599,12 @@ impl Channel {
                 Some(AttemptPolicy::Hedging(p)) => retry::with_hedging(Arc::new(plan), p).await,
             }
         });
-        let mut deadline =
-            std::pin::pin!(opts.deadline.map(|d| tokio::time::sleep_until(d.into())));
+        // Unconstrained, as in `tokio::time::Timeout`: attempts that use up the task's
+        // cooperative budget must not keep the deadline from being seen.
+        let mut deadline = std::pin::pin!(
+            opts.deadline
+                .map(|d| tokio::task::unconstrained(tokio::time::sleep_until(d.into())))
+        );
         std::future::poll_fn(|cx| {
             if let Poll::Ready(r) = attempts.as_mut().poll(cx) {
                 return Poll::Ready(r);
