@@ -243,11 +243,11 @@ impl ServerBuilder {
         self
     }
 
-    /// Busy polling ([`courier_h2::Config::busy_poll`]): for this long after a connection last
-    /// read or wrote, its task keeps polling the socket instead of letting its thread sleep.
-    /// Cuts the latency of calls that come back to back where idle cores are slow to wake
-    /// (virtual machines), at the cost of a busy core while they last. Default off; set here,
-    /// it wins over [`http2_config`](Self::http2_config).
+    /// Busy polling ([`courier_h2::Config::busy_poll`], which says when it pays): for this
+    /// long after a connection last made progress, its task keeps polling the socket instead
+    /// of letting its thread sleep. Cuts the latency of calls that come back to back where idle
+    /// cores are slow to wake (virtual machines), at the cost of a busy core while they last.
+    /// Default off; set here, it wins over [`http2_config`](Self::http2_config).
     pub fn busy_poll(mut self, window: Duration) -> Self {
         self.config.busy_poll = Some(window);
         self
@@ -384,7 +384,9 @@ impl Server {
         stop_tx.send_replace(true);
         let grace = self.shared.config.shutdown_grace;
         let drain = async { while conns.join_next().await.is_some() {} };
-        if tokio::time::timeout(grace + Duration::from_millis(100), drain)
+        // Each connection ends its calls at `grace` and then gives its driver up to
+        // FINAL_FRAMES to write what is left; aborting a connection's task aborts its driver.
+        if tokio::time::timeout(grace + FINAL_FRAMES + Duration::from_millis(100), drain)
             .await
             .is_err()
         {
@@ -394,7 +396,8 @@ impl Server {
     }
 
     /// Serves one connection (any byte stream: a TLS stream, an in-memory pipe) until it
-    /// closes.
+    /// closes. Dropping the future (aborting its task, say) closes the connection at once and
+    /// ends its calls.
     pub async fn serve_connection<T>(&self, io: T, peer: Option<SocketAddr>)
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
@@ -541,10 +544,14 @@ impl Server {
         }
         if !conn.0.is_finished() {
             // Give the driver a moment to write the final frames, then close.
-            let _ = tokio::time::timeout(Duration::from_secs(1), &mut conn.0).await;
+            let _ = tokio::time::timeout(FINAL_FRAMES, &mut conn.0).await;
         }
     }
 }
+
+/// How long a connection whose calls have ended waits for its driver to write the last frames
+/// (trailers, RST_STREAM, GOAWAY) before closing it.
+const FINAL_FRAMES: Duration = Duration::from_secs(1);
 
 /// A task aborted when its handle is dropped.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
@@ -814,6 +821,8 @@ async fn handle(
             return;
         }
     };
+    // The handler's future is done with: free it before the response streams out.
+    drop(call);
     // The handler may have chosen the call's compression (CallContext::set_compression).
     let resp_encoding = match context.compression() {
         Some(e) if accepts(accept_encoding.as_ref(), e) => e,
