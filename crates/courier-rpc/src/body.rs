@@ -394,8 +394,8 @@ mod tests {
         drop(tx);
         assert_eq!(poll_once(&mut s), Poll::Ready(Some(1)));
         assert_eq!(poll_once(&mut s), Poll::Ready(Some(2)));
-        // One sender is left: the stream waits for it.
         assert_eq!(poll_once(&mut s), Poll::Ready(Some(3)));
+        // One sender is left: the stream waits for it.
         assert_eq!(poll_once(&mut s), Poll::Pending);
         drop(tx2);
         assert_eq!(poll_once(&mut s), Poll::Ready(None));
