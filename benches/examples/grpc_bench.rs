@@ -315,8 +315,8 @@ async fn tonic_pingpong(port: u16, complex: bool, secs: f64, spin: bool) -> Vec<
 
 /// The stacks: `courier`, `courier-busy-poll` (with [`BUSY_POLL`]), `tonic`, `tonic-spin`
 /// (with a [`Spinner`]), and `tcp`: no RPC stack at all — [`TCP_MESSAGE`] bytes each way over
-/// a blocking `std::net` socket, the floor under every stack's ping-pong on this machine
-/// (ping-pong only; `main` caller only).
+/// a blocking `std::net` socket, the floor on this machine for stacks whose threads sleep
+/// between calls (`server` and `pingpong` only, `main` caller only).
 #[derive(Clone, Copy)]
 enum Stack {
     Courier { busy_poll: bool },
@@ -350,8 +350,14 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         "pingpong" => {
             let complex = arg(3)? == "complex";
             let secs: f64 = arg(4)?.parse().map_err(|_| usage())?;
-            let measure = pingpong_stack(stack()?, port()?, complex, secs);
-            let lat = match args.get(5).map(String::as_str).unwrap_or("main") {
+            let stack = stack()?;
+            let caller = args.get(5).map(String::as_str).unwrap_or("main");
+            if matches!(stack, Stack::Tcp) && caller != "main" {
+                // Its loop blocks the thread that runs it: not in a runtime task.
+                return Err(usage());
+            }
+            let measure = pingpong_stack(stack, port()?, complex, secs);
+            let lat = match caller {
                 // The loop runs in `block_on` on the main thread: every wake of the caller
                 // crosses threads (a program's `main` making calls).
                 "main" => measure.await,

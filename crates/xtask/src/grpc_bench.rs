@@ -4,8 +4,8 @@
 //! 1. unary ping-pong latency (one call in flight), p50 and p99, small (10-byte) and complex
 //!    messages, each stack's own client, with the calling loop on the main thread (`block_on`)
 //!    and in a runtime task; medians of alternating runs; both stacks as configured by default,
-//!    and both busy-polling (stacks `courier-busy-poll` and `tonic-spin`), over a blocking TCP
-//!    ping-pong's floor (stack `tcp`);
+//!    and, with the caller in a task, both kept awake (stacks `courier-busy-poll` and
+//!    `tonic-spin`), next to a blocking TCP ping-pong's floor (stack `tcp`);
 //! 2. h2load `-c50 -m20` and `-c1 -m100` with a request body encoded by courier-wire, after
 //!    checking with nghttp that the same request gets `grpc-status: 0` (h2load only counts
 //!    `:status`);
@@ -25,7 +25,7 @@ const STACKS: [&str; 2] = ["courier", "tonic"];
 /// polling of their own).
 const PINGPONG_STACKS: [&str; 4] = ["courier", "tonic", "courier-busy-poll", "tonic-spin"];
 /// Every server started: the ping-pong stacks and `tcp` (a blocking echo of 64 bytes, no RPC
-/// stack: the floor under every ping-pong on this machine).
+/// stack: the floor on this machine for stacks whose threads sleep between calls).
 const SERVERS: [&str; 5] = ["courier", "tonic", "courier-busy-poll", "tonic-spin", "tcp"];
 /// Seconds of each ping-pong measurement.
 const PINGPONG_SECS: &str = "2";
@@ -109,18 +109,28 @@ pub(crate) fn bench() -> util::Result {
             // Per stack, the p50s and p99s of PINGPONG_ROUNDS alternating runs.
             let mut p50 = [const { Vec::new() }; 4];
             let mut p99 = [const { Vec::new() }; 4];
+            // The kept-awake stacks only where a row uses them (see below).
+            let stacks: &[&str] = if caller == "task" {
+                &PINGPONG_STACKS
+            } else {
+                &STACKS
+            };
             for _ in 0..PINGPONG_ROUNDS {
-                for (i, stack) in PINGPONG_STACKS.iter().enumerate() {
+                for stack in stacks {
+                    let i = index(&PINGPONG_STACKS, stack);
                     let (a, b) = pingpong(&bin, stack, port_of(stack), kind, caller)?;
                     p50[i].push(a);
                     p99[i].push(b);
                 }
             }
             // As configured by default, then both stacks busy-polling.
-            let pairs = [
-                ("courier", "tonic", ""),
-                ("courier-busy-poll", "tonic-spin", ", both busy-polling"),
-            ];
+            // Both kept awake, with the caller in a task only: with the caller on the main
+            // thread, tonic-spin's spinning task holds the vCPU that thread needs (p99s of
+            // 0.2-1 ms), which says nothing about tonic.
+            let mut pairs = vec![("courier", "tonic", "")];
+            if caller == "task" {
+                pairs.push(("courier-busy-poll", "tonic-spin", ", both kept awake"));
+            }
             for (courier, tonic, label) in pairs {
                 let (courier, tonic) = (
                     index(&PINGPONG_STACKS, courier),
@@ -177,16 +187,18 @@ pub(crate) fn bench() -> util::Result {
          loop either in `block_on` on the main thread of a multi-thread runtime (every wake of \
          the caller crosses threads) or in a task on that runtime (\"caller in a task\", as in \
          a service calling another); each ping-pong row is the median of {PINGPONG_ROUNDS} \
-         alternating runs; small = 10 encoded bytes, complex = every field set. The rows \
-         \"both busy-polling\" keep each side's threads from sleeping between calls: Courier \
-         with `courier_h2::Config::busy_poll` = 50 µs on its server and its client (opt-in, \
-         off by default: each connection's task keeps polling its socket for 50 µs after its \
-         last read or write instead of letting its thread sleep), tonic (which has no such \
-         setting) with a task on each side's runtime that yields for 1 ms after each request \
-         or call (`grpc_bench` stack `tonic-spin`) — a core stays busy on each side while \
-         calls come back to back. \
-         The floor on this machine, a blocking TCP ping-pong of 64 bytes each way \
-         between the same two cores with no RPC stack (`grpc_bench` stack `tcp`, median of \
+         alternating runs; small = 10 encoded bytes, complex = every field set. Pinned, each \
+         runtime has one worker (tokio sizes it by the CPU affinity). The rows \"both kept \
+         awake\" keep each side's threads from sleeping between calls: Courier with \
+         `courier_h2::Config::busy_poll` = 50 µs on its server and its client (opt-in, off by \
+         default: each connection's task keeps polling its socket for 50 µs after its last \
+         activity instead of letting its thread sleep), tonic (which has no such setting) with \
+         a task on each side's runtime that yields for 1 ms after each request or call \
+         (`grpc_bench` stack `tonic-spin`); a core stays busy on each side while calls come \
+         back to back; caller in a task only (on the main thread, tonic-spin's spinning task \
+         holds the vCPU that thread needs). The floor on this machine for stacks whose threads \
+         sleep between calls, a blocking TCP ping-pong of 64 bytes each way between the same \
+         two cores with no RPC stack (`grpc_bench` stack `tcp`, median of \
          {PINGPONG_ROUNDS} runs): {floor}. h2load sends \
          a body encoded by courier-wire; nghttp checked that it gets `grpc-status: 0` from \
          both. One h2load and one streaming run per row, alternating stacks. The ratio is \
