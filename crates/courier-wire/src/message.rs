@@ -8,7 +8,7 @@ use crate::chunks::{ChunkOptions, EncodedChunks, Splices};
 use crate::decoder::{DecodeOptions, Decoder};
 use crate::encoder::Encoder;
 use crate::error::{DecodeError, EncodeError};
-use crate::varint;
+use crate::field::len_delimited;
 use crate::wire::Tag;
 
 /// The first capacity of the contiguous buffer of a chunked encode: what is left after the
@@ -58,9 +58,7 @@ pub trait Message: Default + Debug + Send + Sync {
     /// The encoding as a new vector.
     #[inline]
     fn encode_to_vec(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.encoded_len());
-        self.encode_raw(&mut Encoder::new(&mut out));
-        out
+        encode_sized(self, self.encoded_len())
     }
 
     /// The encoding as [`Bytes`] (no copy beyond [`encode_to_vec`](Message::encode_to_vec)).
@@ -83,11 +81,8 @@ pub trait Message: Default + Debug + Send + Sync {
     fn encode_to_chunks_with(&self, options: &ChunkOptions) -> EncodedChunks {
         let len = self.encoded_len();
         if len < options.splice_min_len() {
-            // Nothing in it is large enough to splice: `encode_to_vec`, sized by the `len`
-            // already computed.
-            let mut out = Vec::with_capacity(len);
-            self.encode_raw(&mut Encoder::new(&mut out));
-            return EncodedChunks::contiguous(out);
+            // Nothing in it is large enough to splice.
+            return EncodedChunks::contiguous(encode_sized(self, len));
         }
         let mut head = Vec::with_capacity(len.min(CHUNKED_HEAD_CAPACITY));
         let mut splices = Splices::new(options);
@@ -104,17 +99,13 @@ pub trait Message: Default + Debug + Send + Sync {
         if buf.remaining_mut() < len {
             return Err(EncodeError::new(len, buf.remaining_mut()));
         }
-        buf.put_slice(&self.encode_to_vec());
+        buf.put_slice(&encode_sized(self, len));
         Ok(())
     }
 
     /// Appends the length as a varint, then the encoding, to `out`.
     fn encode_length_delimited_append(&self, out: &mut Vec<u8>) {
-        let len = self.encoded_len();
-        out.reserve(len + varint::encoded_len(len as u64));
-        let mut enc = Encoder::new(out);
-        enc.put_varint(len as u64);
-        self.encode_raw(&mut enc);
+        append_length_delimited(self, self.encoded_len(), out);
     }
 
     /// The length as a varint, then the encoding, as a new vector.
@@ -127,11 +118,13 @@ pub trait Message: Default + Debug + Send + Sync {
     /// Writes the length as a varint, then the encoding, into `buf`.
     fn encode_length_delimited(&self, buf: &mut impl BufMut) -> Result<(), EncodeError> {
         let len = self.encoded_len();
-        let total = len + varint::encoded_len(len as u64);
+        let total = len_delimited(0, len);
         if buf.remaining_mut() < total {
             return Err(EncodeError::new(total, buf.remaining_mut()));
         }
-        buf.put_slice(&self.encode_length_delimited_to_vec());
+        let mut out = Vec::new();
+        append_length_delimited(self, len, &mut out);
+        buf.put_slice(&out);
         Ok(())
     }
 
@@ -227,4 +220,22 @@ pub trait Message: Default + Debug + Send + Sync {
         let body = dec.take(len)?;
         Decoder::with_options(body, &options).merge_message_body(self)
     }
+}
+
+/// `m`'s encoding in a vector of exactly `len` bytes' capacity (`len` is its
+/// [`encoded_len`](Message::encoded_len), computed once by the caller).
+#[inline]
+fn encode_sized<M: Message>(m: &M, len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    m.encode_raw(&mut Encoder::new(&mut out));
+    out
+}
+
+/// Appends `len` (`m`'s `encoded_len`, computed once by the caller) as a varint, then `m`'s
+/// encoding, to `out`.
+fn append_length_delimited<M: Message>(m: &M, len: usize, out: &mut Vec<u8>) {
+    out.reserve(len_delimited(0, len));
+    let mut enc = Encoder::new(out);
+    enc.put_varint(len as u64);
+    m.encode_raw(&mut enc);
 }

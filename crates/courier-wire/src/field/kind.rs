@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use super::{FieldKind, Packable};
+use super::{FieldKind, Packable, len_delimited};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::error::DecodeError;
@@ -312,13 +312,6 @@ fn merge_string(value: &mut std::string::String, dec: &mut Decoder<'_>) -> Resul
         }
         Err(_) => Err(DecodeError::invalid_utf8()),
     }
-}
-
-/// `key_len` plus a `LEN` payload of `len` bytes (its length prefix, then the bytes); with
-/// `key_len` 0, a `LEN` kind's [`value_len`](FieldKind::value_len).
-#[inline(always)]
-fn len_delimited(key_len: usize, len: usize) -> usize {
-    varint::keyed_len(key_len, len as u64) + len
 }
 
 /// `bytes` as [`bytes::Bytes`]: zero-copy slices of `Bytes` input.

@@ -29,11 +29,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};
 
-use super::{FieldKind, check_wire_type};
+use super::{FieldKind, check_wire_type, len_delimited};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::error::DecodeError;
-use crate::varint;
 use crate::wire::{Tag, WireType, key_len};
 
 /// A map type a generated message may use for a map field (`HashMap` or `BTreeMap`).
@@ -110,10 +109,7 @@ where
     key_len(number) * map.entries()
         + map
             .iter_entries()
-            .map(|(k, v)| {
-                let len = entry_len::<KK, VK>(k, v);
-                varint::encoded_len(len as u64) + len
-            })
+            .map(|(k, v)| len_delimited(0, entry_len::<KK, VK>(k, v)))
             .sum::<usize>()
 }
 

@@ -242,8 +242,14 @@ pub fn encoded_len_packed<K: Packable>(number: u32, values: &[K::Value]) -> usiz
     if values.is_empty() {
         return 0;
     }
-    let len = packed_data_len::<K>(values);
-    varint::keyed_len(key_len(number), len as u64) + len
+    len_delimited(key_len(number), packed_data_len::<K>(values))
+}
+
+/// `key_len` plus a `LEN` payload of `len` bytes (its length prefix, then the bytes); with
+/// `key_len` 0, a `LEN` kind's [`value_len`](FieldKind::value_len).
+#[inline(always)]
+pub(crate) fn len_delimited(key_len: usize, len: usize) -> usize {
+    varint::keyed_len(key_len, len as u64) + len
 }
 
 /// Merges one record of a repeated packable field: a packed `LEN` record or a single value.
