@@ -1232,20 +1232,28 @@ fn encode_stmt(p: &FieldPlan) -> String {
 /// The encoded length of field `p` (key included) holding the value `v` (a reference; a boxed
 /// message's `&Box`), as an optional field's or a oneof member's.
 fn value_len_expr(p: &FieldPlan) -> String {
-    let m = module(&p.ty);
-    let n = p.number;
-    match p.ty {
-        FieldTy::Message { boxed: true, .. } => format!("{m}::encoded_len({n}, &**v)"),
-        _ => format!("{m}::encoded_len({n}, v)"),
-    }
+    format!(
+        "{}::encoded_len({}, {})",
+        module(&p.ty),
+        p.number,
+        value_ref(p)
+    )
 }
 
 fn oneof_encode_expr(p: &FieldPlan) -> String {
-    let m = module(&p.ty);
-    let n = p.number;
+    format!(
+        "{}::encode({}, {}, enc)",
+        module(&p.ty),
+        p.number,
+        value_ref(p)
+    )
+}
+
+/// The value `v` as the field module's functions take it: a boxed message through its box.
+fn value_ref(p: &FieldPlan) -> &'static str {
     match p.ty {
-        FieldTy::Message { boxed: true, .. } => format!("{m}::encode({n}, &**v, enc)"),
-        _ => format!("{m}::encode({n}, v, enc)"),
+        FieldTy::Message { boxed: true, .. } => "&**v",
+        _ => "v",
     }
 }
 
