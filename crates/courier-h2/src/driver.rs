@@ -338,6 +338,31 @@ pub struct RecvStream {
     head: Option<(FieldSection, bool)>,
 }
 
+impl Drop for RecvStream {
+    /// Content still queued here was never taken: its flow-control credit goes back to the peer
+    /// now, as [`data`](Self::data) would have returned it, not only when the stream closes
+    /// (until then it would hold up to a stream window of the connection's window).
+    fn drop(&mut self) {
+        let Some(mut rx) = self.rx.take() else {
+            return;
+        };
+        let untaken: usize = rx
+            .close()
+            .iter()
+            .map(|e| match e {
+                StreamEvent::Data(data, _, true) => data.len(),
+                _ => 0,
+            })
+            .sum();
+        if untaken > 0 {
+            let _ = self.cmds.send(Cmd::Consume {
+                id: self.id.for_cmd(),
+                n: untaken,
+            });
+        }
+    }
+}
+
 impl core::fmt::Debug for StreamEvent {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("StreamEvent")

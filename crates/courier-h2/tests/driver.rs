@@ -396,3 +396,58 @@ async fn busy_poll_window() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(settle(&reads), before, "polled after the busy-poll window");
 }
+
+/// A request body the server drops unread, its stream still open, gives its connection-level
+/// flow-control credit back: two such bodies fill the connection window, and a third request
+/// still gets through. (Before, the credit of content queued but never taken came back only when
+/// the stream closed, and the third request stalled.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_an_unread_body_returns_its_connection_credit() {
+    use std::time::Duration;
+
+    let (a, b) = tokio::io::duplex(1 << 20);
+    let mut server_cfg = Config::default();
+    server_cfg.initial_window_size = 60_000;
+    server_cfg.connection_window_size = 100_000;
+    let (mut server, conn) = driver::server(b, server_cfg);
+    tokio::spawn(conn);
+    tokio::spawn(async move {
+        let mut kept = Vec::new();
+        while let Some(req) = server.accept().await {
+            if req.request.pseudo.path.as_deref() == Some(b"/drop".as_slice()) {
+                // Let the content arrive, drop the body, keep the stream open.
+                let Incoming { body, respond, .. } = req;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                drop(body);
+                kept.push(respond);
+            } else {
+                tokio::spawn(echo(req));
+            }
+        }
+    });
+    let (client, conn) = driver::client(a, Config::default());
+    tokio::spawn(conn);
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let (mut send, recv) = client
+            .send_request(request("POST", "/drop"), false)
+            .await
+            .unwrap();
+        send.send_data(Bytes::from(vec![7u8; 50_000]), false)
+            .await
+            .unwrap();
+        open.push((send, recv));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let body = Bytes::from(vec![9u8; 30_000]);
+    let (_s, mut r) = client
+        .start_request(request("POST", "/read"), body.clone(), true)
+        .unwrap();
+    let echoed = tokio::time::timeout(Duration::from_secs(3), async {
+        r.response().await.unwrap();
+        r.collect().await.unwrap()
+    })
+    .await
+    .expect("the third request stalled: the dropped bodies kept the connection window");
+    assert_eq!(echoed, body);
+}

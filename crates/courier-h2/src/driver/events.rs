@@ -164,16 +164,24 @@ impl<T> Receiver<T> {
     pub(super) async fn recv(&mut self) -> Option<T> {
         poll_fn(|cx| self.poll_recv(cx)).await
     }
-}
 
-impl<T> Drop for Receiver<T> {
-    fn drop(&mut self) {
-        // The queued events and the waker are dropped after the lock is released.
-        let (_queue, _waker) = {
+    /// Closes the channel from this side (the sender's pushes fail from now on) and returns the
+    /// events queued but not taken.
+    pub(super) fn close(&mut self) -> VecDeque<T> {
+        // The waker is dropped after the lock is released.
+        let (queue, _waker) = {
             let mut s = lock(&self.shared);
             s.receiver_gone = true;
             (std::mem::take(&mut s.queue), s.waker.take())
         };
+        queue
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        // The queued events are dropped after the lock is released.
+        drop(self.close());
     }
 }
 
