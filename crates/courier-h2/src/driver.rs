@@ -1124,11 +1124,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 wait,
                 to,
             } => {
-                if let OpenTo::Start { events, .. } = &to {
-                    if events.is_closed() {
-                        // Its receiving half is gone already: the request is given up.
-                        return to.fail(Error::Closed);
-                    }
+                if to.abandoned() {
+                    // Nobody waits for the stream any more: the request is given up.
+                    return to.fail(Error::Closed);
                 }
                 let waiting = WaitingOpen {
                     headers,
