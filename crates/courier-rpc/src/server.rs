@@ -483,9 +483,11 @@ impl Server {
             }
         };
         let (server, conn) = driver::server_with(io, cfg.h2.clone(), on_request);
-        // Aborted if this future is dropped (its task aborted, say): the connection and its
-        // calls end with it, rather than a detached driver serving on.
-        let mut conn = AbortOnDrop(tokio::spawn(conn));
+        let mut tasks = ConnectionTasks {
+            driver: tokio::spawn(conn),
+            calls: Arc::clone(&calls),
+            cancel_all: cancel_all.clone(),
+        };
         let mut draining: Option<Instant> = None;
         loop {
             // The next timer: idle check, age, or the end of a drain's grace period.
@@ -529,7 +531,7 @@ impl Server {
                         draining = Some(now + grace);
                     }
                 }
-                _ = &mut conn.0 => break,
+                _ = &mut tasks.driver => break,
             }
         }
         // No more calls start; those still running after the grace period (or on a closed
@@ -542,9 +544,9 @@ impl Server {
             }
             while set.join_next().await.is_some() {}
         }
-        if !conn.0.is_finished() {
+        if !tasks.driver.is_finished() {
             // Give the driver a moment to write the final frames, then close.
-            let _ = tokio::time::timeout(FINAL_FRAMES, &mut conn.0).await;
+            let _ = tokio::time::timeout(FINAL_FRAMES, &mut tasks.driver).await;
         }
     }
 }
@@ -553,12 +555,25 @@ impl Server {
 /// (trailers, RST_STREAM, GOAWAY) before closing it.
 const FINAL_FRAMES: Duration = Duration::from_secs(1);
 
-/// A task aborted when its handle is dropped.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+/// The tasks one connection runs besides the future serving it: its driver and its calls.
+/// Dropped — when that future ends, or is itself dropped (its task aborted, say) — it ends them:
+/// the calls are cancelled (each handler sees it and has its cancel grace to wind down; their
+/// tasks are detached, not aborted, so that it can) and the driver is aborted, which closes the
+/// connection. After a normal end all of this has happened already and only the driver's abort
+/// remains.
+struct ConnectionTasks {
+    driver: tokio::task::JoinHandle<Result<(), driver::Error>>,
+    calls: Arc<Calls>,
+    cancel_all: CancelToken,
+}
 
-impl<T> Drop for AbortOnDrop<T> {
+impl Drop for ConnectionTasks {
     fn drop(&mut self) {
-        self.0.abort();
+        self.cancel_all.cancel();
+        if let Some(mut set) = self.calls.set.lock().ok().and_then(|mut s| s.take()) {
+            set.detach_all();
+        }
+        self.driver.abort();
     }
 }
 

@@ -1060,9 +1060,9 @@ async fn calls_and_deadlines_with_busy_polling() {
 async fn aborting_serve_connection_ends_the_connection() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = Server::builder()
-        .add_service(EchoServer::new(Svc::default()))
-        .build();
+    let svc = Svc::default();
+    let cancelled = Arc::clone(&svc.cancelled);
+    let server = Server::builder().add_service(EchoServer::new(svc)).build();
     let serving = tokio::spawn(async move {
         let (sock, peer) = listener.accept().await.unwrap();
         server.serve_connection(sock, Some(peer)).await;
@@ -1086,4 +1086,10 @@ async fn aborting_serve_connection_ends_the_connection() {
     let e = slow.await.unwrap().unwrap_err();
     assert_eq!(e.code(), Code::UNAVAILABLE, "{e:?}");
     assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // The handler learns of it too, and stops waiting.
+    wait_until_set(&cancelled, 25).await;
+    assert!(
+        cancelled.load(Ordering::SeqCst),
+        "the handler was not cancelled"
+    );
 }
