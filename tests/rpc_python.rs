@@ -5,15 +5,13 @@
 //! generated code is needed on either side).
 
 use std::io::{BufRead, BufReader};
-use std::pin::Pin;
 use std::process::{Command, Stdio};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use courier_rpc::{
     BoxFuture, ByteStream, Channel, Code, Encoding, MethodDescriptor, MethodKind, Request,
-    Response, Server, Service, Status, Stream, Transport,
+    Response, Server, Service, Status, Transport,
 };
 
 fn peer() -> Option<std::path::PathBuf> {
@@ -115,18 +113,6 @@ async fn courier_channel_calls_grpcio_server() {
 /// Raw-bytes echo service for the grpcio client.
 struct RawEcho;
 
-struct Chain(Vec<Result<Bytes, Status>>);
-impl Stream for Chain {
-    type Item = Result<Bytes, Status>;
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Poll::Ready(if self.0.is_empty() {
-            None
-        } else {
-            Some(self.0.remove(0))
-        })
-    }
-}
-
 impl Service for RawEcho {
     fn name(&self) -> &'static str {
         "courier.raw.Echo"
@@ -168,7 +154,7 @@ impl Service for RawEcho {
                 }
                 _ => return Err(Status::unimplemented("no such method")),
             };
-            let mut resp = Response::new(Box::pin(Chain(out)) as ByteStream);
+            let mut resp = Response::new(Box::pin(courier_rpc::iter(out)) as ByteStream);
             if let Some(v) = md.get("x-echo") {
                 resp.metadata_mut().append("x-echo", v.clone()).unwrap();
             }

@@ -60,23 +60,6 @@ pub(crate) mod pb {
     }
 }
 
-/// A stream of `n` copies of an item.
-struct Repeat<T> {
-    item: T,
-    left: usize,
-}
-
-impl<T: Clone + Unpin> courier_rpc::Stream for Repeat<T> {
-    type Item = T;
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<T>> {
-        if self.left == 0 {
-            return Poll::Ready(None);
-        }
-        self.left -= 1;
-        Poll::Ready(Some(self.item.clone()))
-    }
-}
-
 /// `message` as an uncompressed gRPC Length-Prefixed-Message: a request body for h2load.
 pub(crate) fn grpc_framed(message: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = bytes::BytesMut::new();
@@ -133,10 +116,7 @@ impl cb::bench_rpc::Bench for CourierBench {
             payload: Bytes::from(vec![7u8; r.size.max(0) as usize]),
             ..Default::default()
         });
-        let s = Repeat {
-            item,
-            left: r.count.max(0) as usize,
-        };
+        let s = courier_rpc::iter(std::iter::repeat_n(item, r.count.max(0) as usize));
         Ok(courier_rpc::Response::new(Box::pin(s)))
     }
 }
@@ -179,10 +159,10 @@ impl tonic::server::ServerStreamingService<pb::StreamRequest> for TonicStream {
                 tags: HashMap::new(),
                 inner: None,
             });
-            let s: TonicMsgStream = Box::pin(Repeat {
+            let s: TonicMsgStream = Box::pin(courier_rpc::iter(std::iter::repeat_n(
                 item,
-                left: r.count.max(0) as usize,
-            });
+                r.count.max(0) as usize,
+            )));
             Ok(tonic::Response::new(s))
         })
     }

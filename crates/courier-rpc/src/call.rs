@@ -461,16 +461,6 @@ impl<T: Message> Stream for Streaming<T> {
     }
 }
 
-/// A stream of already-available items (one message, or none).
-struct Once<T>(Option<T>);
-
-impl<T: Unpin> Stream for Once<T> {
-    type Item = T;
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<T>> {
-        Poll::Ready(self.0.take())
-    }
-}
-
 /// A stream that maps each item of `S` with `F`.
 struct MapStream<S, F>(S, F);
 
@@ -488,7 +478,7 @@ impl<S: Stream + Unpin, F: FnMut(S::Item) -> U + Unpin, U> Stream for MapStream<
 
 /// A [`ByteStream`] holding one encoded message.
 pub fn once(message: Bytes) -> ByteStream {
-    Box::pin(Once(Some(Ok(message))))
+    Box::pin(crate::iter(Some(Ok(message))))
 }
 
 /// Encodes each message of a client's request stream into a [`ByteStream`].

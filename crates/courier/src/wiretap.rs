@@ -11,7 +11,7 @@ use courier_hpack::Decoder;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// The client connection preface (RFC 9113 §3.4), which precedes the client's first frame.
-const PREFACE_LEN: usize = 24;
+const PREFACE_LEN: usize = courier_h2::PREFACE.len();
 const FRAME_HEADER_LEN: usize = 9;
 const DATA: u8 = 0x0;
 const HEADERS: u8 = 0x1;

@@ -594,17 +594,8 @@ mod tests {
     use crate::call::BoxStream;
 
     fn stream_of(items: Vec<&'static [u8]>) -> ByteStream {
-        struct It(std::vec::IntoIter<&'static [u8]>);
-        impl futures_core::Stream for It {
-            type Item = Result<Bytes, Status>;
-            fn poll_next(
-                mut self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<Option<Self::Item>> {
-                std::task::Poll::Ready(self.0.next().map(|b| Ok(Bytes::from_static(b))))
-            }
-        }
-        Box::pin(It(items.into_iter())) as BoxStream<_>
+        let messages = items.into_iter().map(|b| Ok(Bytes::from_static(b)));
+        Box::pin(crate::iter(messages)) as BoxStream<_>
     }
 
     async fn drain(r: &Replay, id: u32) -> Vec<Bytes> {
