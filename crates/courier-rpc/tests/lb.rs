@@ -464,10 +464,6 @@ async fn retries_send_previous_attempts_and_obey_pushback() {
     assert_eq!(bs[0].hits() - before, 5);
 }
 
-fn stream_of(msgs: Vec<EchoRequest>) -> impl courier_rpc::Stream<Item = EchoRequest> + Send {
-    courier_rpc::iter(msgs)
-}
-
 fn failing_stream() -> Vec<EchoRequest> {
     let mut msgs = vec![EchoRequest {
         message: "a".into(),
@@ -488,7 +484,7 @@ async fn streaming_requests_are_replayed_within_the_buffer_limit() {
     let c = EchoClient::new(ch);
     // The first attempt fails after the whole stream: the retry replays every message.
     let r = c
-        .client_stream(Request::new(stream_of(failing_stream())))
+        .client_stream(Request::new(courier_rpc::iter(failing_stream())))
         .await
         .unwrap();
     assert_eq!(r.into_inner().message, "backend-0:abcd");
@@ -500,7 +496,7 @@ async fn streaming_requests_are_replayed_within_the_buffer_limit() {
         .build();
     let c = EchoClient::new(ch);
     let e = c
-        .client_stream(Request::new(stream_of(failing_stream())))
+        .client_stream(Request::new(courier_rpc::iter(failing_stream())))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::UNAVAILABLE);

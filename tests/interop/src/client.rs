@@ -20,7 +20,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use courier_rpc::{Channel, Code, Encoding, Iter, Request, Status, Streaming};
+use courier_rpc::{Channel, Code, Encoding, Request, Status, Streaming, iter};
 
 use crate::pb::grpc::testing::test_service_rpc::TestServiceClient;
 use crate::pb::grpc::testing::unimplemented_service_rpc::UnimplementedServiceClient;
@@ -143,11 +143,6 @@ fn params(sizes: &[usize]) -> Vec<ResponseParameters> {
         .collect()
 }
 
-/// A request stream of already-known messages.
-fn stream_of<T: Send + 'static>(v: Vec<T>) -> Iter<std::vec::IntoIter<T>> {
-    courier_rpc::iter(v)
-}
-
 async fn collect(
     mut s: Streaming<StreamingOutputCallResponse>,
 ) -> Result<Vec<StreamingOutputCallResponse>, Status> {
@@ -218,9 +213,9 @@ fn input(size: usize, expect_compressed: Option<bool>) -> StreamingInputCallRequ
 }
 
 async fn client_streaming(c: Client) -> Outcome {
-    let reqs = INPUT_SIZES.iter().map(|&n| input(n, None)).collect();
+    let reqs: Vec<_> = INPUT_SIZES.iter().map(|&n| input(n, None)).collect();
     let resp = ok(
-        c.streaming_input_call(Request::new(stream_of(reqs))).await,
+        c.streaming_input_call(Request::new(iter(reqs))).await,
         "client_streaming",
     )?;
     let got = resp.get_ref().aggregated_payload_size;
@@ -230,14 +225,14 @@ async fn client_streaming(c: Client) -> Outcome {
 }
 
 async fn client_compressed_streaming(c: Client) -> Outcome {
-    let probe = Request::new(stream_of(vec![input(27_182, Some(true))]));
+    let probe = Request::new(iter(vec![input(27_182, Some(true))]));
     expect_code(
         c.streaming_input_call(probe).await,
         Code::INVALID_ARGUMENT,
         "client_compressed_streaming probe",
     )?;
     let reqs = vec![input(27_182, Some(true)), input(45_904, Some(false))];
-    let mut req = Request::new(stream_of(reqs));
+    let mut req = Request::new(iter(reqs));
     req.set_compression(Encoding::Gzip);
     let resp = ok(
         c.streaming_input_call(req).await,
@@ -340,7 +335,7 @@ async fn ping_pong(c: Client) -> Outcome {
 }
 
 async fn empty_stream(c: Client) -> Outcome {
-    let req = Request::new(stream_of(Vec::<StreamingOutputCallRequest>::new()));
+    let req = Request::new(iter(Vec::<StreamingOutputCallRequest>::new()));
     let resp = ok(c.full_duplex_call(req).await, "empty_stream")?;
     let got = ok(collect(resp.into_inner()).await, "empty_stream")?;
     check(got.is_empty(), || {
@@ -390,7 +385,7 @@ async fn custom_metadata(c: Client) -> Outcome {
 
     let req = duplex_request(LARGE_RESP, LARGE_REQ);
     let resp = ok(
-        c.full_duplex_call(with_echo_metadata(stream_of(vec![req])))
+        c.full_duplex_call(with_echo_metadata(iter(vec![req])))
             .await,
         "custom_metadata full duplex",
     )?;
@@ -430,7 +425,7 @@ async fn status_case(c: &Client, message: &str, what: &str, duplex: bool) -> Out
             ..Default::default()
         };
         // The status may come at once (trailers only) or after the response headers.
-        let result = match c.full_duplex_call(Request::new(stream_of(vec![req]))).await {
+        let result = match c.full_duplex_call(Request::new(iter(vec![req]))).await {
             Ok(resp) => collect(resp.into_inner()).await.map(drop),
             Err(s) => Err(s),
         };
