@@ -64,7 +64,10 @@ pub(super) fn channel<T>() -> (Sender<T>, Receiver<T>) {
         Sender {
             shared: Arc::clone(&shared),
         },
-        Receiver { shared },
+        Receiver {
+            shared,
+            closed: false,
+        },
     )
 }
 
@@ -139,6 +142,8 @@ impl<T> Drop for Sender<T> {
 #[derive(Debug)]
 pub(super) struct Receiver<T> {
     shared: Arc<Mutex<Shared<T>>>,
+    /// [`close`](Self::close) ran: dropping takes no lock.
+    closed: bool,
 }
 
 impl<T> Receiver<T> {
@@ -168,6 +173,9 @@ impl<T> Receiver<T> {
     /// Closes the channel from this side (the sender's pushes fail from now on) and returns the
     /// events queued but not taken.
     pub(super) fn close(&mut self) -> VecDeque<T> {
+        if std::mem::replace(&mut self.closed, true) {
+            return VecDeque::new();
+        }
         // The waker is dropped after the lock is released.
         let (queue, _waker) = {
             let mut s = lock(&self.shared);
