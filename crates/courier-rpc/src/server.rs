@@ -51,8 +51,6 @@ struct Config {
     cancel_grace: Duration,
     h2: courier_h2::Config,
     keepalive: Keepalive,
-    /// Set by [`ServerBuilder::busy_poll`]; written into `h2` at build.
-    busy_poll: Option<Duration>,
     interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
@@ -110,6 +108,8 @@ pub trait Acceptor: Send + Sync + 'static {
 /// Builds a [`Server`].
 pub struct ServerBuilder {
     config: Config,
+    /// Set by [`busy_poll`](Self::busy_poll); written into `config.h2` at build.
+    busy_poll: Option<Duration>,
     services: HashMap<&'static str, Arc<dyn Service>>,
     acceptor: Option<Arc<dyn Acceptor>>,
 }
@@ -249,7 +249,7 @@ impl ServerBuilder {
     /// cores are slow to wake (virtual machines), at the cost of a busy core while they last.
     /// Default off; set here, it wins over [`http2_config`](Self::http2_config).
     pub fn busy_poll(mut self, window: Duration) -> Self {
-        self.config.busy_poll = Some(window);
+        self.busy_poll = Some(window);
         self
     }
 
@@ -269,7 +269,7 @@ impl ServerBuilder {
     pub fn build(mut self) -> Server {
         let keepalive = self.config.keepalive.clone();
         keepalive.apply(&mut self.config.h2);
-        if let Some(b) = self.config.busy_poll {
+        if let Some(b) = self.busy_poll {
             self.config.h2.busy_poll = b;
         }
         let limit = self
@@ -334,9 +334,9 @@ impl Server {
                 cancel_grace: Duration::from_millis(100),
                 h2: courier_h2::Config::default(),
                 keepalive: Keepalive::default(),
-                busy_poll: None,
                 interceptors: Vec::new(),
             },
+            busy_poll: None,
             services: HashMap::new(),
             acceptor: None,
         }
