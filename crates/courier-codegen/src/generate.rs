@@ -1232,21 +1232,13 @@ fn encode_stmt(p: &FieldPlan) -> String {
 /// The encoded length of field `p` (key included) holding the value `v` (a reference; a boxed
 /// message's `&Box`), as an optional field's or a oneof member's.
 fn value_len_expr(p: &FieldPlan) -> String {
-    format!(
-        "{}::encoded_len({}, {})",
-        module(&p.ty),
-        p.number,
-        value_ref(p)
-    )
+    let (m, n, v) = (module(&p.ty), p.number, value_ref(p));
+    format!("{m}::encoded_len({n}, {v})")
 }
 
 fn oneof_encode_expr(p: &FieldPlan) -> String {
-    format!(
-        "{}::encode({}, {}, enc)",
-        module(&p.ty),
-        p.number,
-        value_ref(p)
-    )
+    let (m, n, v) = (module(&p.ty), p.number, value_ref(p));
+    format!("{m}::encode({n}, {v}, enc)")
 }
 
 /// The value `v` as the field module's functions take it: a boxed message through its box.
