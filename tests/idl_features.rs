@@ -25,7 +25,7 @@ for f in s.file:
     pool.Add(f)
 F = ['field_presence', 'enum_type', 'repeated_field_encoding', 'utf8_validation',
      'message_encoding', 'json_format', 'enforce_naming_style',
-     'default_symbol_visibility', 'enforce_proto_limits']
+     'default_symbol_visibility']
 out = []
 def rec(file, path, d):
     fs = d._GetFeatures()
@@ -149,7 +149,6 @@ fn resolved_features_match_python_protobuf() {
                 got.json_format,
                 got.enforce_naming_style,
                 got.default_symbol_visibility,
-                got.enforce_proto_limits,
             ]
             .map(|v| v.unwrap_or(-1));
             if got[..] != want[..] {

@@ -1,6 +1,7 @@
 //! Peer check: every `.proto` of the corpus (`tests/data/protos`) compiles with courier-idl to
 //! the same `FileDescriptorSet` bytes protoc writes (`--include_imports`), with and without
-//! `--include_source_info`.
+//! `--include_source_info`; and courier-idl's embedded `google/protobuf/*.proto` files are,
+//! byte for byte, the ones protoc bundles.
 //!
 //! protoc is the peer venv's `python -m grpc_tools.protoc`.
 
@@ -66,4 +67,57 @@ fn corpus_matches_protoc_byte_for_byte() {
     }
     let _ = std::fs::remove_dir_all(&tmp);
     assert!(differ.is_empty(), "differ from protoc: {differ:?}");
+}
+
+/// The protobuf release courier-idl's embedded files come from (the crate docs say which).
+const PROTOC_VERSION: &str = "libprotoc 35.1";
+
+/// courier-idl embeds exactly the `.proto` files protoc bundles (grpcio-tools carries them in
+/// its Python package, under `grpc_tools/_proto/`, and adds that directory as protoc's last
+/// include path), byte for byte, and that protoc is the release the crate docs name: the next
+/// upgrade of either side fails here.
+#[test]
+fn embedded_files_are_protocs_bundled_files() {
+    let Some(python) = courier_tests::python() else {
+        return;
+    };
+    let version = Command::new(&python)
+        .args(["-m", "grpc_tools.protoc", "--version"])
+        .output()
+        .expect("protoc runs");
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        PROTOC_VERSION,
+        "the peers' protoc is not the release courier-idl's embedded files come from"
+    );
+    let dir = Command::new(&python)
+        .args([
+            "-c",
+            "import grpc_tools, os; print(os.path.join(os.path.dirname(grpc_tools.__file__), '_proto'))",
+        ])
+        .output()
+        .expect("python runs");
+    assert!(dir.status.success(), "grpc_tools not importable");
+    let bundled_root = PathBuf::from(String::from_utf8(dir.stdout).expect("utf-8").trim());
+    let mut bundled = Vec::new();
+    protos(&bundled_root, &bundled_root, &mut bundled);
+    assert!(
+        bundled.len() >= 15,
+        "too few bundled files under {}: {bundled:?}",
+        bundled_root.display()
+    );
+    let mut embedded: Vec<&str> = courier_idl::embedded_files().map(|(n, _)| n).collect();
+    embedded.sort_unstable();
+    assert_eq!(
+        embedded, bundled,
+        "courier-idl embeds other files than protoc bundles"
+    );
+    for name in &bundled {
+        let theirs = std::fs::read(bundled_root.join(name)).expect("bundled file");
+        let ours = courier_idl::embedded_file(name).expect("embedded");
+        assert!(
+            ours.as_bytes() == theirs,
+            "embedded {name} differs from the copy protoc bundles"
+        );
+    }
 }

@@ -16,7 +16,10 @@ use crate::parse::{ParseOptions, parse_with};
 use crate::span::SourceFile;
 use crate::validate;
 
-/// The well-known types and `descriptor.proto`, so they can be imported with no files on disk.
+/// The `.proto` files protoc bundles (protobuf v35.1, byte for byte): the well-known types,
+/// `descriptor.proto`, the language features (`cpp_features.proto`, `java_features.proto`,
+/// `go_features.proto`) and `compiler/plugin.proto`, so they can be imported with no files on
+/// disk, as protoc finds them.
 const EMBEDDED: &[(&str, &str)] = &[
     (
         "google/protobuf/any.proto",
@@ -63,6 +66,18 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../proto/google/protobuf/wrappers.proto"),
     ),
     (
+        "google/protobuf/cpp_features.proto",
+        include_str!("../proto/google/protobuf/cpp_features.proto"),
+    ),
+    (
+        "google/protobuf/java_features.proto",
+        include_str!("../proto/google/protobuf/java_features.proto"),
+    ),
+    (
+        "google/protobuf/go_features.proto",
+        include_str!("../proto/google/protobuf/go_features.proto"),
+    ),
+    (
         "google/protobuf/compiler/plugin.proto",
         include_str!("../proto/google/protobuf/compiler/plugin.proto"),
     ),
@@ -71,6 +86,18 @@ const EMBEDDED: &[(&str, &str)] = &[
 /// The source of an embedded file (`google/protobuf/*.proto`), if there is one by that name.
 pub fn embedded_file(name: &str) -> Option<&'static str> {
     EMBEDDED.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+/// Every embedded file, as `(import path, source)`: the `.proto` files protoc 35.1 bundles,
+/// copied unchanged from protobuf v35.1.
+///
+/// ```
+/// let names: Vec<&str> = courier_idl::embedded_files().map(|(n, _)| n).collect();
+/// assert!(names.contains(&"google/protobuf/descriptor.proto"));
+/// assert!(names.contains(&"google/protobuf/cpp_features.proto"));
+/// ```
+pub fn embedded_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    EMBEDDED.iter().copied()
 }
 
 /// Compiles `.proto` files to descriptors.

@@ -31,6 +31,8 @@ pub(crate) mod edition {
     pub(crate) const E2024: i32 = 1001;
     /// `EDITION_2026`.
     pub(crate) const E2026: i32 = 1002;
+    /// `EDITION_UNSTABLE`.
+    pub(crate) const UNSTABLE: i32 = 9999;
 }
 
 /// One field of `FeatureSet`: its name, its enum's unknown-value name, the edition it was
@@ -69,10 +71,10 @@ macro_rules! feature {
 }
 
 /// The fields of `FeatureSet` with their `edition_defaults` and `feature_support`, as
-/// descriptor.proto (protobuf 35) declares them. The unit test
+/// descriptor.proto (protobuf v35.1) declares them. The unit test
 /// `table_matches_descriptor_proto` compiles the embedded descriptor.proto and checks this
 /// table against it.
-pub(crate) static FEATURES: [FeatureDef; 9] = {
+pub(crate) static FEATURES: [FeatureDef; 8] = {
     use edition::*;
     [
         // EXPLICIT = 1, IMPLICIT = 2.
@@ -122,21 +124,14 @@ pub(crate) static FEATURES: [FeatureDef; 9] = {
             enforce_naming_style,
             "ENFORCE_NAMING_STYLE_UNKNOWN",
             E2024,
-            [(LEGACY, 2), (E2024, 1), (E2026, 3)]
+            [(LEGACY, 2), (E2024, 1), (UNSTABLE, 3)]
         ),
         // EXPORT_ALL = 1, EXPORT_TOP_LEVEL = 2, STRICT = 4.
         feature!(
             default_symbol_visibility,
             "VisibilityFeature::DEFAULT_SYMBOL_VISIBILITY_UNKNOWN",
             E2024,
-            [(LEGACY, 1), (E2024, 2), (E2026, 4)]
-        ),
-        // LEGACY_NO_EXPLICIT_LIMITS = 1, PROTO_LIMITS2026 = 2.
-        feature!(
-            enforce_proto_limits,
-            "ProtoLimitsFeature::PROTO_LIMITS_UNKNOWN",
-            E2026,
-            [(LEGACY, 1), (E2026, 2)]
+            [(LEGACY, 1), (E2024, 2)]
         ),
     ]
 };
@@ -430,6 +425,7 @@ pub(crate) fn edition_name(ed: i32) -> String {
         edition::E2023 => "2023".to_string(),
         edition::E2024 => "2024".to_string(),
         edition::E2026 => "2026".to_string(),
+        edition::UNSTABLE => "UNSTABLE".to_string(),
         other => other.to_string(),
     }
 }

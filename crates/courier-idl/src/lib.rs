@@ -3,7 +3,10 @@
 //!
 //! What it does: tokenizing ([`lex`]) and parsing ([`parse()`]) proto2, proto3 and editions
 //! (2023, 2024) into an [`ast::File`] with a [`Span`] on every part; loading files through
-//! include paths, in-memory files and the embedded well-known types ([`Compiler`]); linking
+//! include paths, in-memory files and the files protoc bundles ([`Compiler`],
+//! [`embedded_files`]: the well-known types, `descriptor.proto`, `compiler/plugin.proto` and the
+//! language features `cpp_features.proto`, `java_features.proto` and `go_features.proto`, copied
+//! unchanged from the protobuf v35.1 release, the one protoc 35.1 bundles); linking
 //! (protobuf's scoping rules, public-import visibility, edition 2024 symbol visibility, enum
 //! value scoping); interpreting
 //! standard and custom options, including text-format aggregates, with source-retention options
@@ -51,7 +54,7 @@ pub mod parse;
 pub mod span;
 mod validate;
 
-pub use compile::{Compilation, CompileError, Compiler, embedded_file};
+pub use compile::{Compilation, CompileError, Compiler, embedded_file, embedded_files};
 pub use diag::{Diagnostic, Diagnostics};
 pub use parse::{ParseOptions, Parsed, parse, parse_with};
 pub use span::{LineCol, SourceFile, Span};

@@ -46,7 +46,25 @@ fn repository_corpus_parses() {
 #[test]
 fn embedded_well_known_types_parse() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("proto");
-    assert_eq!(check_dir(&root), 12);
+    assert_eq!(check_dir(&root), 15);
+    // Every file under proto/ is embedded, unchanged.
+    let mut files = Vec::new();
+    protos(&root, &mut files);
+    assert_eq!(courier_idl::embedded_files().count(), files.len());
+    for path in files {
+        let name = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            courier_idl::embedded_file(&name),
+            Some(text.as_str()),
+            "{name}"
+        );
+    }
 }
 
 /// Moving the descriptor set out gives the same set as copying it, with and without imports.

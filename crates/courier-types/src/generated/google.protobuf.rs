@@ -4832,8 +4832,6 @@ pub struct FeatureSet {
     pub enforce_naming_style: ::core::option::Option<i32>,
     /// `google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility default_symbol_visibility = 8`.
     pub default_symbol_visibility: ::core::option::Option<i32>,
-    /// `google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProtoLimits enforce_proto_limits = 9`.
-    pub enforce_proto_limits: ::core::option::Option<i32>,
     /// Fields this message does not know (and extensions), kept byte for byte.
     pub unknown_fields: ::courier_wire::UnknownFields,
 }
@@ -4851,7 +4849,6 @@ impl ::courier_wire::Message for FeatureSet {
             6 => ::core::option::Option::Some("json_format"),
             7 => ::core::option::Option::Some("enforce_naming_style"),
             8 => ::core::option::Option::Some("default_symbol_visibility"),
-            9 => ::core::option::Option::Some("enforce_proto_limits"),
             _ => ::core::option::Option::None,
         }
     }
@@ -4867,7 +4864,6 @@ impl ::courier_wire::Message for FeatureSet {
         if let ::core::option::Option::Some(v) = &self.json_format { len += ::courier_wire::field::enumeration::encoded_len(6, v); }
         if let ::core::option::Option::Some(v) = &self.enforce_naming_style { len += ::courier_wire::field::enumeration::encoded_len(7, v); }
         if let ::core::option::Option::Some(v) = &self.default_symbol_visibility { len += ::courier_wire::field::enumeration::encoded_len(8, v); }
-        if let ::core::option::Option::Some(v) = &self.enforce_proto_limits { len += ::courier_wire::field::enumeration::encoded_len(9, v); }
         len + self.unknown_fields.encoded_len()
     }
 
@@ -4881,7 +4877,6 @@ impl ::courier_wire::Message for FeatureSet {
         ::courier_wire::field::enumeration::encode_optional(6, &self.json_format, enc);
         ::courier_wire::field::enumeration::encode_optional(7, &self.enforce_naming_style, enc);
         ::courier_wire::field::enumeration::encode_optional(8, &self.default_symbol_visibility, enc);
-        ::courier_wire::field::enumeration::encode_optional(9, &self.enforce_proto_limits, enc);
         self.unknown_fields.encode(enc);
     }
 
@@ -4968,16 +4963,6 @@ impl ::courier_wire::Message for FeatureSet {
                     self.push_unknown_enum(8, v)
                 }
             }
-            9 => {
-                let mut v = 0;
-                ::courier_wire::field::enumeration::merge(tag, &mut v, dec)?;
-                if feature_set::proto_limits_feature::EnforceProtoLimits(v).is_known() {
-                    self.enforce_proto_limits = ::core::option::Option::Some(v);
-                    Ok(())
-                } else {
-                    self.push_unknown_enum(9, v)
-                }
-            }
             _ => self.unknown_fields.merge_field(tag, dec),
         }
     }
@@ -4991,7 +4976,6 @@ impl ::courier_wire::Message for FeatureSet {
         self.json_format = ::core::option::Option::None;
         self.enforce_naming_style = ::core::option::Option::None;
         self.default_symbol_visibility = ::core::option::Option::None;
-        self.enforce_proto_limits = ::core::option::Option::None;
         self.unknown_fields.clear();
     }
 }
@@ -5045,11 +5029,6 @@ impl FeatureSet {
     /// `default_symbol_visibility` as [`feature_set::visibility_feature::DefaultSymbolVisibility`], or its default when unset.
     pub fn default_symbol_visibility(&self) -> feature_set::visibility_feature::DefaultSymbolVisibility {
         self.default_symbol_visibility.map_or(feature_set::visibility_feature::DefaultSymbolVisibility(0), feature_set::visibility_feature::DefaultSymbolVisibility)
-    }
-
-    /// `enforce_proto_limits` as [`feature_set::proto_limits_feature::EnforceProtoLimits`], or its default when unset.
-    pub fn enforce_proto_limits(&self) -> feature_set::proto_limits_feature::EnforceProtoLimits {
-        self.enforce_proto_limits.map_or(feature_set::proto_limits_feature::EnforceProtoLimits(0), feature_set::proto_limits_feature::EnforceProtoLimits)
     }
 
     /// Keeps a closed-enum value the enum does not list as an unknown field.
@@ -5600,108 +5579,6 @@ pub mod feature_set {
             }
         }
     }
-
-    /// `google.protobuf.FeatureSet.ProtoLimitsFeature`.
-    #[derive(Clone, PartialEq, Debug, Default)]
-    pub struct ProtoLimitsFeature {
-        /// Fields this message does not know (and extensions), kept byte for byte.
-        pub unknown_fields: ::courier_wire::UnknownFields,
-    }
-
-    impl ::courier_wire::Message for ProtoLimitsFeature {
-        const NAME: &'static str = "google.protobuf.FeatureSet.ProtoLimitsFeature";
-
-        fn field_name(number: u32) -> ::core::option::Option<&'static str> {
-            let _ = number;
-            ::core::option::Option::None
-        }
-
-        #[inline]
-        fn encoded_len(&self) -> usize {
-            self.unknown_fields.encoded_len()
-        }
-
-        #[inline]
-        fn encode_raw(&self, enc: &mut ::courier_wire::Encoder<'_>) {
-            self.unknown_fields.encode(enc);
-        }
-
-        #[inline(always)]
-        fn merge_field(&mut self, tag: ::courier_wire::Tag, dec: &mut ::courier_wire::Decoder<'_>) -> ::core::result::Result<(), ::courier_wire::DecodeError> {
-            self.unknown_fields.merge_field(tag, dec)
-        }
-
-        fn clear(&mut self) {
-            self.unknown_fields.clear();
-        }
-    }
-
-    /// The types nested in [`ProtoLimitsFeature`].
-    pub mod proto_limits_feature {
-        /// `google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProtoLimits`.
-        ///
-        /// A closed enum: decoding puts values it does not list into the message's unknown fields.
-        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-        pub struct EnforceProtoLimits(pub i32);
-
-        #[allow(non_upper_case_globals)]
-        impl EnforceProtoLimits {
-            /// `PROTO_LIMITS_UNKNOWN` = 0.
-            pub const PROTO_LIMITS_UNKNOWN: EnforceProtoLimits = EnforceProtoLimits(0);
-            /// Default pre-EDITION_2026: there are no limit enforcement at the protoc
-            /// level. Practical limits still exist, but they will tend to fail while
-            /// compiling protoc-generated code, and these limits tend to be language
-            /// or toolchain specific.
-            pub const LEGACY_NO_EXPLICIT_LIMITS: EnforceProtoLimits = EnforceProtoLimits(1);
-            /// A set of limits enforced by Edition 2026 by default. For a detailed
-            /// list of all the limits please consult the Edition 2026 documentation.
-            pub const PROTO_LIMITS2026: EnforceProtoLimits = EnforceProtoLimits(2);
-
-            /// The value's name in the `.proto` file, if it is a known value.
-            pub fn name(self) -> ::core::option::Option<&'static str> {
-                match self.0 {
-                    0 => ::core::option::Option::Some("PROTO_LIMITS_UNKNOWN"),
-                    1 => ::core::option::Option::Some("LEGACY_NO_EXPLICIT_LIMITS"),
-                    2 => ::core::option::Option::Some("PROTO_LIMITS2026"),
-                    _ => ::core::option::Option::None,
-                }
-            }
-
-            /// The value named `name` in the `.proto` file.
-            pub fn from_name(name: &str) -> ::core::option::Option<EnforceProtoLimits> {
-                match name {
-                    "PROTO_LIMITS_UNKNOWN" => ::core::option::Option::Some(EnforceProtoLimits(0)),
-                    "LEGACY_NO_EXPLICIT_LIMITS" => ::core::option::Option::Some(EnforceProtoLimits(1)),
-                    "PROTO_LIMITS2026" => ::core::option::Option::Some(EnforceProtoLimits(2)),
-                    _ => ::core::option::Option::None,
-                }
-            }
-
-            /// Whether the enum lists this value.
-            pub fn is_known(self) -> bool {
-                matches!(self.0, 0..=2)
-            }
-        }
-
-        impl ::core::default::Default for EnforceProtoLimits {
-            /// The first listed value, `EnforceProtoLimits(0)`.
-            fn default() -> EnforceProtoLimits {
-                EnforceProtoLimits(0)
-            }
-        }
-
-        impl ::core::convert::From<i32> for EnforceProtoLimits {
-            fn from(value: i32) -> EnforceProtoLimits {
-                EnforceProtoLimits(value)
-            }
-        }
-
-        impl ::core::convert::From<EnforceProtoLimits> for i32 {
-            fn from(value: EnforceProtoLimits) -> i32 {
-                value.0
-            }
-        }
-    }
 }
 
 /// A compiled specification for the defaults of a set of features.  These
@@ -6038,42 +5915,6 @@ pub mod source_code_info {
         ///   [ 4, 3, 2, 7 ]
         /// this path refers to the whole field declaration (from the beginning
         /// of the label to the terminating semicolon).
-        ///
-        /// For options, the path refers to the interpreted option in the descriptor.
-        /// E.g., for a custom option `(my_opt) = "foo"` on a message using extension
-        /// number 10101, the path is:
-        ///   [ 4, 3, 7, 10101 ]
-        /// refers to:
-        ///   file.message_type(3)     // 4, 3
-        ///       .options()           // 7
-        ///       .my_opt()            // 10101
-        ///
-        /// Sub-locations corresponding to the interpreted option's corresponding
-        /// `UninterpretedOption` are also appended to the interpreted option, which
-        /// deviates from the actual FileDescriptorProto path. E.g.:
-        ///   [ 4, 3, 7, 10101, 2 ]
-        /// refers to the option name `(my_opt)`, and:
-        ///   [ 4, 3, 7, 10101, 7 ]
-        /// refers to the "foo" string value of the option.
-        ///
-        /// For complex options (e.g., "(my_opt) = {a: 100}"), the path
-        /// will include UninterpretedOption.aggregate_value (field number 8) as a
-        /// marker for each level of nesting.
-        ///
-        /// For example, given:
-        ///   option (my_opt) = {a: 100};
-        ///
-        /// The path for the `a` identifier would look like:
-        ///   [ 4, 3, 7, 10101, 8, 1, 2 ]
-        ///
-        /// And for the value 100:
-        ///   [ 4, 3, 7, 10101, 8, 1, 4 ]
-        ///
-        /// Where:
-        ///   8: UninterpretedOption.aggregate_value marker
-        ///   1: The field number of "a" inside "my_opt"
-        ///   2: UninterpretedOption.name
-        ///   4: UninterpretedOption.positive_int_value
         ///
         /// `repeated int32 path = 1`.
         pub path: ::std::vec::Vec<i32>,
@@ -6952,9 +6793,9 @@ impl ::courier_wire::Message for SourceContext {
 /// the null value for the `Value` type union.
 ///
 /// A field of type `NullValue` with any value other than `0` is considered
-/// invalid. Most ProtoJSON serializers will emit a `Value` with a `null_value`
-/// set as a JSON `null` regardless of the integer value, and so will round trip
-/// to a `0` value.
+/// invalid. Most ProtoJSON serializers will emit a Value with a `null_value` set
+/// as a JSON `null` regardless of the integer value, and so will round trip to
+/// a `0` value.
 ///
 /// An open enum: values it does not list are kept as they are.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
