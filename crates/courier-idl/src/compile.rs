@@ -257,23 +257,40 @@ impl Compiler {
             spans.push(std::mem::take(&mut b.spans));
             max_ranges.push(std::mem::take(&mut b.max_ranges));
         }
-        let interpreted: Vec<_> = {
-            let pool = options::Pool::new(&descriptors);
-            pending
-                .into_iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let (x, loc_paths) =
-                        options::interpret(&symbols, &link_files, &pool, i, p, &mut link_errors);
-                    for (loc, path) in loc_paths {
-                        if let Some(l) = locations[i].get_mut(loc) {
-                            l.path = path;
-                        }
+        // protoc's two passes: the standard options first (`features` among them), then the
+        // custom options, encoded once every element's features are resolved.
+        let mut interpreted: Vec<options::Interpreted> = Vec::with_capacity(pending.len());
+        for custom in [false, true] {
+            let staged;
+            let pool = if custom {
+                let mut d = descriptors.clone();
+                for (f, x) in d.iter_mut().zip(&interpreted) {
+                    options::apply(f, x.clone(), &mut |_| {});
+                }
+                staged = d;
+                options::Pool::new(&staged)
+            } else {
+                options::Pool::new(&descriptors)
+            };
+            let mut prior = std::mem::take(&mut interpreted).into_iter();
+            for (i, p) in pending.iter().enumerate() {
+                let (x, loc_paths) = options::interpret(
+                    &symbols,
+                    &link_files,
+                    &pool,
+                    i,
+                    p,
+                    custom.then(|| prior.next().unwrap_or_default()),
+                    &mut link_errors,
+                );
+                for (loc, path) in loc_paths {
+                    if let Some(l) = locations[i].get_mut(loc) {
+                        l.path = path;
                     }
-                    x
-                })
-                .collect()
-        };
+                }
+                interpreted.push(x);
+            }
+        }
         let mut option_paths = Vec::with_capacity(descriptors.len());
         for (i, x) in interpreted.into_iter().enumerate() {
             option_paths.push(options::apply(&mut descriptors[i], x, &mut |d| {
@@ -299,13 +316,10 @@ impl Compiler {
                 )),
             }
             for (path, message) in option_errors {
-                // The element's span (the options path minus its field number).
-                let element = &path[..path.len().saturating_sub(1)];
-                let span = (0..=element.len())
-                    .rev()
-                    .find_map(|n| spans[i].get(&element[..n]))
-                    .unwrap_or_default();
-                link_errors.push((i, Diagnostic::error(span, message)));
+                link_errors.push((
+                    i,
+                    Diagnostic::error(element_span(&spans[i], &path), message),
+                ));
             }
         }
         drop(pool);
@@ -337,6 +351,16 @@ impl Compiler {
             roots,
         })
     }
+}
+
+/// The span of the element whose options are at `path` (the options path minus its field
+/// number), or of its nearest recorded ancestor.
+fn element_span(spans: &crate::span::Spans, path: &[i32]) -> crate::span::Span {
+    let element = &path[..path.len().saturating_sub(1)];
+    (0..=element.len())
+        .rev()
+        .find_map(|n| spans.get(&element[..n]))
+        .unwrap_or_default()
 }
 
 struct Loaded {

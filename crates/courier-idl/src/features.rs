@@ -147,7 +147,7 @@ pub(crate) const PACKED: i32 = 1;
 /// `FeatureSet.RepeatedFieldEncoding.EXPANDED`.
 const EXPANDED: i32 = 2;
 /// `FeatureSet.MessageEncoding.DELIMITED`.
-const DELIMITED: i32 = 2;
+pub(crate) const DELIMITED: i32 = 2;
 
 /// The edition a file is compiled under: its `edition`, or `EDITION_PROTO2`/`EDITION_PROTO3`
 /// from its `syntax`.
@@ -243,6 +243,59 @@ pub(crate) fn resolve(file: &FileDescriptorProto, path: &[i32]) -> Option<Featur
             Some(merge(&features, field_features(x, ed).as_ref()))
         }
         _ => None,
+    }
+}
+
+/// Calls `f` with every field and extension of `file`, the full name of the message it is
+/// declared in (empty for a top-level extension), and its resolved features.
+pub(crate) fn each_field<'f>(
+    file: &'f FileDescriptorProto,
+    f: &mut dyn FnMut(&str, &'f FieldDescriptorProto, &FeatureSet),
+) {
+    fn walk<'f>(
+        m: &'f courier_types::DescriptorProto,
+        scope: &str,
+        parent: &FeatureSet,
+        ed: i32,
+        f: &mut dyn FnMut(&str, &'f FieldDescriptorProto, &FeatureSet),
+    ) {
+        let full = if scope.is_empty() {
+            m.name().to_string()
+        } else {
+            format!("{scope}.{}", m.name())
+        };
+        let features = merge(parent, m.options.as_ref().and_then(|o| o.features.as_ref()));
+        for x in &m.field {
+            let oneof = x
+                .oneof_index
+                .and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| m.oneof_decl.get(i))
+                .and_then(|o| o.options.as_ref())
+                .and_then(|o| o.features.as_ref());
+            let scope = match oneof {
+                Some(o) => merge(&features, Some(o)),
+                None => features.clone(),
+            };
+            f(&full, x, &merge(&scope, field_features(x, ed).as_ref()));
+        }
+        for x in &m.extension {
+            f(&full, x, &merge(&features, field_features(x, ed).as_ref()));
+        }
+        for n in &m.nested_type {
+            walk(n, &full, &features, ed, f);
+        }
+    }
+    let ed = edition_of(file);
+    let features = merge(
+        &defaults(ed),
+        file.options.as_ref().and_then(|o| o.features.as_ref()),
+    );
+    for x in &file.extension {
+        f("", x, &merge(&features, field_features(x, ed).as_ref()));
+    }
+    let package = file.package.as_deref().unwrap_or("");
+    for m in &file.message_type {
+        walk(m, package, &features, ed, f);
     }
 }
 

@@ -43,15 +43,29 @@ fn builtin_descriptor() -> Option<&'static FileDescriptorProto> {
         .as_ref()
 }
 
+/// How a field is written on the wire, from its type and resolved features (protoc's
+/// `FieldDescriptor::is_packed`, `TYPE_GROUP` for delimited messages, `has_presence`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Encoding {
+    /// A repeated scalar written packed.
+    packed: bool,
+    /// A message written as a group (proto2 groups; `DELIMITED` message encoding).
+    delimited: bool,
+    /// A singular scalar with implicit presence: its zero value is not written.
+    implicit: bool,
+}
+
 /// Every message, enum and extension of a compilation, by full name.
 pub(crate) struct Pool<'d> {
     messages: HashMap<String, &'d DescriptorProto>,
     enums: HashMap<String, &'d EnumDescriptorProto>,
     extensions: HashMap<String, &'d FieldDescriptorProto>,
-    /// Whether each message's file is proto3 (repeated scalars packed by default).
-    proto3: HashMap<String, bool>,
-    /// Extensions by (extendee full name, number), with whether their file is proto3.
-    by_number: HashMap<(String, i32), (&'d FieldDescriptorProto, bool)>,
+    /// Extensions by (extendee full name, number), with their encoding.
+    by_number: HashMap<(String, i32), (&'d FieldDescriptorProto, Encoding)>,
+    /// The encoding of each message field, by (message full name, number).
+    encodings: HashMap<(String, i32), Encoding>,
+    /// The file each enum is declared in.
+    enum_files: HashMap<String, &'d FileDescriptorProto>,
 }
 
 impl<'d> Pool<'d> {
@@ -60,8 +74,9 @@ impl<'d> Pool<'d> {
             messages: HashMap::new(),
             enums: HashMap::new(),
             extensions: HashMap::new(),
-            proto3: HashMap::new(),
             by_number: HashMap::new(),
+            encodings: HashMap::new(),
+            enum_files: HashMap::new(),
         };
         let has_descriptor = files
             .iter()
@@ -71,20 +86,68 @@ impl<'d> Pool<'d> {
         } else {
             builtin_descriptor()
         };
+        let mut declared = Vec::new();
         for f in files.iter().chain(builtin) {
             let package = f.package.clone().unwrap_or_default();
-            let proto3 = f.syntax.as_deref() == Some("proto3");
             for m in &f.message_type {
-                pool.add_message(&package, m, proto3);
+                pool.add_message(f, &package, m);
             }
             for e in &f.enum_type {
-                pool.enums.insert(join(&package, e.name()), e);
+                pool.add_enum(f, &package, e);
             }
             for x in &f.extension {
-                pool.add_extension(&package, x, proto3);
+                pool.extensions.insert(join(&package, x.name()), x);
+            }
+            crate::features::each_field(f, &mut |scope, x, features| {
+                declared.push((scope.to_string(), x, encoding_of(x, features)));
+            });
+        }
+        for (scope, x, mut enc) in declared {
+            // protoc: a `DELIMITED` message field is a group, except in and of map entries.
+            if enc.delimited && field_type(x) == PType::TYPE_MESSAGE {
+                let map_entry = |name: &str| {
+                    pool.messages
+                        .get(name.trim_start_matches('.'))
+                        .and_then(|m| m.options.as_ref())
+                        .and_then(|o| o.map_entry)
+                        == Some(true)
+                };
+                enc.delimited = !map_entry(&scope) && !map_entry(x.type_name());
+            }
+            match (&x.extendee, x.number) {
+                (Some(e), Some(n)) => {
+                    pool.by_number
+                        .insert((e.trim_start_matches('.').to_string(), n), (x, enc));
+                }
+                (None, Some(n)) => {
+                    pool.encodings.insert((scope, n), enc);
+                }
+                _ => {}
             }
         }
         pool
+    }
+
+    /// The field or extension number `n` of message `msg`, with its encoding.
+    fn field(&self, msg: &str, n: i32) -> Option<(&'d FieldDescriptorProto, Encoding)> {
+        let key = (msg.to_string(), n);
+        self.messages
+            .get(msg)
+            .and_then(|d| d.field.iter().find(|f| f.number == Some(n)))
+            .map(|f| (f, self.encodings.get(&key).copied().unwrap_or_default()))
+            .or_else(|| self.by_number.get(&key).copied())
+    }
+
+    /// Whether enum `name` (full name) is closed: its resolved `enum_type` is `CLOSED`.
+    fn closed_enum(&self, name: &str) -> bool {
+        const CLOSED: i32 = 2;
+        self.enum_files
+            .get(name)
+            .and_then(|f| {
+                let path = crate::features::enum_path(f, name)?;
+                crate::features::resolve(f, &path)
+            })
+            .is_some_and(|x| x.enum_type == Some(CLOSED))
     }
 
     /// The full name of extension `x` (by identity).
@@ -96,27 +159,42 @@ impl<'d> Pool<'d> {
             .unwrap_or_else(|| x.name().to_string())
     }
 
-    fn add_extension(&mut self, scope: &str, x: &'d FieldDescriptorProto, proto3: bool) {
-        self.extensions.insert(join(scope, x.name()), x);
-        if let (Some(e), Some(n)) = (&x.extendee, x.number) {
-            self.by_number
-                .insert((e.trim_start_matches('.').to_string(), n), (x, proto3));
-        }
+    fn add_enum(&mut self, file: &'d FileDescriptorProto, scope: &str, e: &'d EnumDescriptorProto) {
+        let full = join(scope, e.name());
+        self.enum_files.insert(full.clone(), file);
+        self.enums.insert(full, e);
     }
 
-    fn add_message(&mut self, scope: &str, m: &'d DescriptorProto, proto3: bool) {
+    fn add_message(&mut self, file: &'d FileDescriptorProto, scope: &str, m: &'d DescriptorProto) {
         let full = join(scope, m.name.as_deref().unwrap_or(""));
         for n in &m.nested_type {
-            self.add_message(&full, n, proto3);
+            self.add_message(file, &full, n);
         }
         for e in &m.enum_type {
-            self.enums.insert(join(&full, e.name()), e);
+            self.add_enum(file, &full, e);
         }
         for x in &m.extension {
-            self.add_extension(&full, x, proto3);
+            self.extensions.insert(join(&full, x.name()), x);
         }
-        self.proto3.insert(full.clone(), proto3);
         self.messages.insert(full, m);
+    }
+}
+
+/// A field's encoding from its type and resolved features (before map entries are known).
+fn encoding_of(f: &FieldDescriptorProto, features: &courier_types::FeatureSet) -> Encoding {
+    use crate::features::{DELIMITED, IMPLICIT, PACKED};
+    let ty = field_type(f);
+    let message = matches!(ty, PType::TYPE_MESSAGE | PType::TYPE_GROUP);
+    let packable = !message && !matches!(ty, PType::TYPE_STRING | PType::TYPE_BYTES);
+    Encoding {
+        packed: is_repeated(f) && packable && features.repeated_field_encoding == Some(PACKED),
+        delimited: ty == PType::TYPE_GROUP
+            || (ty == PType::TYPE_MESSAGE && features.message_encoding == Some(DELIMITED)),
+        implicit: !is_repeated(f)
+            && !message
+            && f.extendee.is_none()
+            && f.oneof_index.is_none()
+            && features.field_presence == Some(IMPLICIT),
     }
 }
 
@@ -254,26 +332,35 @@ fn check_targets(
 /// The interpreted options of one file: for each element path, the options message bytes.
 pub(crate) type Interpreted = Vec<(Vec<i32>, Vec<u8>)>;
 
-/// Interprets the pending options of file `file`. Also returns, for each option's
-/// `SourceCodeInfo` location, its full path (the element's options field, then the option's
-/// field numbers, then an index for a repeated field).
+/// Interprets the pending options of file `file`, in one of protoc's two passes: first the
+/// standard options (`features` among them, so that every element's features are resolved
+/// before any custom option is encoded), then the custom options, appended to the bytes of the
+/// first pass (`prior`: `None` in the first pass, then its result, one entry per element of
+/// `pending`). Also returns, for each option's `SourceCodeInfo` location, its full path (the
+/// element's options field, then the option's field numbers, then an index for a repeated
+/// field).
 pub(crate) fn interpret(
     symbols: &Symbols,
     files: &[LinkFile<'_>],
     pool: &Pool<'_>,
     file: usize,
-    pending: Vec<PendingOptions<'_>>,
+    pending: &[PendingOptions<'_>],
+    prior: Option<Interpreted>,
     errors: &mut Vec<LinkError>,
 ) -> (Interpreted, Vec<(usize, Vec<i32>)>) {
     let resolver = Builder::new(symbols, files, file);
     let mut out = Vec::new();
     let mut loc_paths = Vec::new();
+    let custom = prior.is_some();
+    let mut prior = prior.unwrap_or_default().into_iter();
     for p in pending {
         let msg_type = options_kind(&p.path);
-        let mut bytes = Vec::new();
-
+        let mut bytes = prior.next().map(|(_, b)| b).unwrap_or_default();
         let mut repeated_count: HashMap<Vec<u32>, i32> = HashMap::new();
         for (decl, &loc) in p.options.iter().zip(&p.locs) {
+            if decl.name.parts.first().is_some_and(|n| n.is_extension) != custom {
+                continue;
+            }
             let mut it = Interpreter {
                 pool,
                 resolver: &resolver,
@@ -294,7 +381,7 @@ pub(crate) fn interpret(
                 Err(d) => errors.push((file, d)),
             }
         }
-        out.push((p.path, bytes));
+        out.push((p.path.clone(), bytes));
     }
     (out, loc_paths)
 }
@@ -440,58 +527,149 @@ fn scalar_wire_type(t: PType) -> Option<u8> {
     }
 }
 
-/// Re-serializes message `msg` the way protoc does after parsing it with every custom option
-/// known (a dynamic message): known fields and extensions in number order, singular values
-/// last-wins, singular messages merged, repeated scalars packed or not per the field, unknown
-/// fields last; fields with `retention = RETENTION_SOURCE` removed. Returns the bytes and
-/// the paths (field numbers, and indices in repeated fields) of what was removed.
+/// Whether a record of wire type `wt` is a value of field `f` (of the field's own wire type;
+/// packed for a repeated scalar; a message as a LEN record or a group).
+fn fits(f: &FieldDescriptorProto, wt: u8) -> bool {
+    let ty = field_type(f);
+    match scalar_wire_type(ty) {
+        Some(swt) => wt == swt || (wt == 2 && is_repeated(f)),
+        None if matches!(ty, PType::TYPE_MESSAGE | PType::TYPE_GROUP) => matches!(wt, 2 | 3),
+        None => wt == 2,
+    }
+}
+
+/// Whether a scalar's encoded value is its type's zero (`0`, `false`, an all-zero float:
+/// `-0.0` is not zero here, as protoc compares the bits), which a field with implicit presence
+/// does not write.
+fn is_zero(wt: u8, payload: &[u8]) -> bool {
+    match wt {
+        0 => payload.iter().all(|&b| b == 0 || b == 0x80),
+        2 => payload.is_empty(),
+        _ => payload.iter().all(|&b| b == 0),
+    }
+}
+
+/// The zero value of field `f`, as a record (a map entry's missing key or value).
+fn put_zero(out: &mut Vec<u8>, n: u32, f: &FieldDescriptorProto) {
+    match scalar_wire_type(field_type(f)) {
+        Some(0) => put_record(out, n, 0, &[0]),
+        Some(1) => put_record(out, n, 1, &[0; 8]),
+        Some(_) => put_record(out, n, 5, &[0; 4]),
+        None => put_record(out, n, 2, &[]),
+    }
+}
+
+/// For each record of `recs`, whether parsing drops it because a later record sets another
+/// member of the same oneof (setting a member clears the others; a message member set again
+/// after another member starts over).
+fn oneof_losers(desc: Option<&DescriptorProto>, recs: &[Record<'_>]) -> Vec<bool> {
+    let oneof = |n: u32| -> Option<i32> {
+        desc?
+            .field
+            .iter()
+            .find(|f| f.number == Some(n as i32))?
+            .oneof_index
+    };
+    // Per oneof: the member set last, and the index of its first record since then.
+    let mut current: HashMap<i32, (u32, usize)> = HashMap::new();
+    for (i, r) in recs.iter().enumerate() {
+        if let Some(o) = oneof(r.number) {
+            match current.get(&o) {
+                Some(&(n, _)) if n == r.number => {}
+                _ => {
+                    current.insert(o, (r.number, i));
+                }
+            }
+        }
+    }
+    recs.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            oneof(r.number)
+                .and_then(|o| current.get(&o))
+                .is_some_and(|&(n, start)| n != r.number || i < start)
+        })
+        .collect()
+}
+
+/// Re-serializes message `msg` the way protoc does when it writes a descriptor set: it parses
+/// each options message into a dynamic message that knows every custom option of the pool and
+/// serializes it again (`StripSourceRetentionOptions`). So: known fields and extensions in
+/// number order, unknown fields last in their order; singular values last-wins, singular
+/// messages merged, the last member of a oneof set wins; a singular scalar with implicit
+/// presence is not written when zero; repeated scalars packed or not per the field's resolved
+/// features, messages written as groups when delimited; a map entry always has its key and
+/// value; with `strip`, fields with `retention = RETENTION_SOURCE` removed. Returns the bytes
+/// and the paths (field numbers, and indices in repeated fields) of what was removed.
 pub(crate) fn canonicalize(
     pool: &Pool<'_>,
     msg: &str,
     bytes: &[u8],
+    strip: bool,
     depth: usize,
 ) -> (Vec<u8>, Vec<Vec<i32>>) {
     let Some(recs) = records(bytes).filter(|_| depth < MAX_AGGREGATE_DEPTH) else {
         return (bytes.to_vec(), Vec::new());
     };
     let desc = pool.messages.get(msg).copied();
-    let proto3 = pool.proto3.get(msg).copied().unwrap_or(false);
-    let lookup = |n: u32| -> Option<(&FieldDescriptorProto, bool)> {
-        desc.and_then(|d| d.field.iter().find(|f| f.number == Some(n as i32)))
-            .map(|f| (f, proto3))
-            .or_else(|| pool.by_number.get(&(msg.to_string(), n as i32)).copied())
-    };
+    let map_entry = desc
+        .and_then(|d| d.options.as_ref())
+        .and_then(|o| o.map_entry)
+        == Some(true);
+    let dropped = oneof_losers(desc, &recs);
+    let lookup = |n: u32| pool.field(msg, n as i32);
     let mut stripped: Vec<Vec<i32>> = Vec::new();
     let mut known: Vec<u32> = Vec::new();
     let mut unknown: Vec<&Record<'_>> = Vec::new();
-    for r in &recs {
+    let mut mine_of: HashMap<u32, Vec<&Record<'_>>> = HashMap::new();
+    for (r, &drop) in recs.iter().zip(&dropped) {
+        if drop {
+            continue;
+        }
         match lookup(r.number) {
-            Some((f, _)) => {
-                if f.options.as_ref().and_then(|o| o.retention) == Some(RETENTION_SOURCE) {
+            Some((f, _)) if fits(f, r.wire_type) => {
+                if strip && f.options.as_ref().and_then(|o| o.retention) == Some(RETENTION_SOURCE) {
                     if !stripped.iter().any(|p| p == &[r.number as i32]) {
                         stripped.push(vec![r.number as i32]);
                     }
-                } else if !known.contains(&r.number) {
-                    known.push(r.number);
+                } else {
+                    if !known.contains(&r.number) {
+                        known.push(r.number);
+                    }
+                    mine_of.entry(r.number).or_default().push(r);
                 }
             }
-            None => unknown.push(r),
+            _ => unknown.push(r),
+        }
+    }
+    if map_entry {
+        // A map entry is written with its key and value, set or not.
+        for n in [1, 2] {
+            if !known.contains(&n) && lookup(n).is_some() {
+                known.push(n);
+            }
         }
     }
     known.sort_unstable();
     let mut out = Vec::new();
     for n in known {
-        let Some((f, file_proto3)) = lookup(n) else {
+        let Some((f, enc)) = lookup(n) else {
             continue;
         };
         let ty = field_type(f);
-        let mine: Vec<&Record<'_>> = recs.iter().filter(|r| r.number == n).collect();
+        let mine = mine_of.remove(&n).unwrap_or_default();
+        if mine.is_empty() {
+            put_zero(&mut out, n, f);
+            continue;
+        }
+        // In a map entry the key and value are written even when zero.
+        let implicit = enc.implicit && !map_entry;
         let nested = f.type_name.as_deref().unwrap_or("").trim_start_matches('.');
         if ty == PType::TYPE_MESSAGE || ty == PType::TYPE_GROUP {
-            let wt = if ty == PType::TYPE_GROUP { 3 } else { 2 };
+            let wt = if enc.delimited { 3 } else { 2 };
             if is_repeated(f) {
                 for (i, r) in mine.into_iter().enumerate() {
-                    let (b, s) = canonicalize(pool, nested, r.payload, depth + 1);
+                    let (b, s) = canonicalize(pool, nested, r.payload, strip, depth + 1);
                     let prefix = [n as i32, i as i32];
                     stripped.extend(s.into_iter().map(|p| [&prefix[..], &p].concat()));
                     put_record(&mut out, n, wt, &b);
@@ -501,7 +679,7 @@ pub(crate) fn canonicalize(
                     .iter()
                     .flat_map(|r| r.payload.iter().copied())
                     .collect();
-                let (b, s) = canonicalize(pool, nested, &merged, depth + 1);
+                let (b, s) = canonicalize(pool, nested, &merged, strip, depth + 1);
                 stripped.extend(s.into_iter().map(|p| [&[n as i32][..], &p].concat()));
                 put_record(&mut out, n, wt, &b);
             }
@@ -530,30 +708,28 @@ pub(crate) fn canonicalize(
                 }
             }
             if !is_repeated(f) {
-                if let Some(v) = values.last() {
+                if let Some(v) = values.last()
+                    && !(implicit && is_zero(swt, v))
+                {
                     put_record(&mut out, n, swt, v);
                 }
+            } else if enc.packed {
+                let payload: Vec<u8> = values.concat();
+                if !payload.is_empty() {
+                    put_record(&mut out, n, 2, &payload);
+                }
             } else {
-                let packed = match f.options.as_ref().and_then(|o| o.packed) {
-                    Some(p) => p,
-                    None => file_proto3,
-                };
-                if packed {
-                    let payload: Vec<u8> = values.concat();
-                    if !payload.is_empty() {
-                        put_record(&mut out, n, 2, &payload);
-                    }
-                } else {
-                    for v in values {
-                        put_record(&mut out, n, swt, v);
-                    }
+                for v in values {
+                    put_record(&mut out, n, swt, v);
                 }
             }
         } else if is_repeated(f) {
             for r in mine {
                 put_record(&mut out, n, 2, r.payload);
             }
-        } else if let Some(r) = mine.last() {
+        } else if let Some(r) = mine.last()
+            && !(implicit && r.payload.is_empty())
+        {
             put_record(&mut out, n, 2, r.payload);
         }
     }
@@ -567,6 +743,18 @@ struct Interpreter<'p, 'd, 'r> {
     pool: &'p Pool<'d>,
     resolver: &'r Builder<'r>,
     scope: &'p str,
+}
+
+/// Whether `name` is infinity or NaN for a float option: `inf` or `nan` in an option
+/// statement; `inf`, `infinity` or `nan` in any case in text format.
+fn special_float(name: &str, text_format: bool) -> bool {
+    if text_format {
+        ["inf", "infinity", "nan"]
+            .iter()
+            .any(|s| name.eq_ignore_ascii_case(s))
+    } else {
+        name == "inf" || name == "nan"
+    }
 }
 
 fn field_type(f: &FieldDescriptorProto) -> PType {
@@ -729,14 +917,16 @@ impl<'d> Interpreter<'_, 'd, '_> {
                 self.aggregate_field(last, m, &mut bytes, 0).map_err(|e| {
                     Diagnostic::error(
                         m.span,
+                        // protoc names the field here by its short name.
                         format!(
-                            "Error while parsing option value for \"{last_full}\": {}",
+                            "Error while parsing option value for \"{}\": {}",
+                            last.name(),
                             e.message()
                         ),
                     )
                 })?;
             }
-            OptionValue::Literal(l) => self.scalar(last, l, &last_full, &mut bytes)?,
+            OptionValue::Literal(l) => self.scalar(last, l, &last_full, false, &mut bytes)?,
         }
         // Wrap in the enclosing messages, innermost first.
         for f in chain[..chain.len() - 1].iter().rev() {
@@ -762,6 +952,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
         f: &FieldDescriptorProto,
         lit: &Literal,
         shown: &str,
+        text_format: bool,
         out: &mut Vec<u8>,
     ) -> Result<(), Diagnostic> {
         let number = f.number.unwrap_or(0) as u32;
@@ -875,15 +1066,23 @@ impl<'d> Interpreter<'_, 'd, '_> {
                             *value
                         }
                     }
+                    // An option statement takes `inf` and `nan`, and `-nan` is NaN (protoc's
+                    // parser drops the sign); text format takes `inf`, `infinity` and `nan` in
+                    // any case and negates what follows a `-`, NaN included.
                     Literal::Ident {
                         negative, ident, ..
-                    } if ident.name == "inf" || ident.name == "nan" => {
-                        let v = if ident.name == "inf" {
-                            f64::INFINITY
+                    } if special_float(&ident.name, text_format) => {
+                        if ident.name.eq_ignore_ascii_case("nan") {
+                            if *negative && text_format {
+                                -f64::NAN
+                            } else {
+                                f64::NAN
+                            }
+                        } else if *negative {
+                            f64::NEG_INFINITY
                         } else {
-                            f64::NAN
-                        };
-                        if *negative { -v } else { v }
+                            f64::INFINITY
+                        }
                     }
                     _ => {
                         return Err(Diagnostic::error(
@@ -907,6 +1106,25 @@ impl<'d> Interpreter<'_, 'd, '_> {
                         ident,
                         ..
                     } if ident.name == "true" || ident.name == "false" => ident.name == "true",
+                    // Text format also takes `True`, `t`, `False`, `f`, `1` and `0`.
+                    Literal::Ident {
+                        negative: false,
+                        ident,
+                        ..
+                    } if text_format && matches!(&*ident.name, "True" | "t" | "False" | "f") => {
+                        matches!(&*ident.name, "True" | "t")
+                    }
+                    Literal::Int(i) if text_format && !i.negative && i.value <= 1 => i.value == 1,
+                    Literal::Ident { ident, .. } if text_format => {
+                        return Err(Diagnostic::error(
+                            span,
+                            format!(
+                                "Invalid value for boolean field \"{}\". Value: \"{}\".",
+                                f.name(),
+                                ident.name
+                            ),
+                        ));
+                    }
                     _ => {
                         return Err(Diagnostic::error(
                             span,
@@ -920,6 +1138,33 @@ impl<'d> Interpreter<'_, 'd, '_> {
                 enc.put_varint(u64::from(v));
             }
             PType::TYPE_ENUM => {
+                let enum_name = f.type_name.as_deref().unwrap_or("").trim_start_matches('.');
+                // Text format takes a number too: any int32 for an open enum, a declared
+                // value's number for a closed one.
+                if let (true, Literal::Int(i)) = (text_format, lit) {
+                    let v = if i.negative {
+                        -i128::from(i.value)
+                    } else {
+                        i128::from(i.value)
+                    };
+                    let known = self.pool.enums.get(enum_name).is_some_and(|e| {
+                        e.value.iter().any(|x| x.number.map(i128::from) == Some(v))
+                    });
+                    if !(i32::MIN.into()..=i32::MAX.into()).contains(&v)
+                        || (!known && self.pool.closed_enum(enum_name))
+                    {
+                        return Err(Diagnostic::error(
+                            span,
+                            format!(
+                                "Unknown enumeration value of \"{v}\" for field \"{}\".",
+                                f.name()
+                            ),
+                        ));
+                    }
+                    enc.put_tag(number, WireType::Varint);
+                    enc.put_varint(v as i64 as u64);
+                    return Ok(());
+                }
                 let Literal::Ident {
                     negative: false,
                     ident,
@@ -931,7 +1176,6 @@ impl<'d> Interpreter<'_, 'd, '_> {
                         format!("Value must be identifier for enum-valued option \"{shown}\"."),
                     ));
                 };
-                let enum_name = f.type_name.as_deref().unwrap_or("").trim_start_matches('.');
                 let value = self
                     .pool
                     .enums
@@ -1031,6 +1275,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
         // (field number, order, bytes)
         let mut records: Vec<(u32, usize, Vec<u8>)> = Vec::new();
         let mut singular_seen: HashSet<u32> = HashSet::new();
+        let mut oneof_set: HashMap<i32, String> = HashMap::new();
         for (order, fl) in m.fields.iter().enumerate() {
             let (field, any_type) = match &fl.name {
                 FieldLiteralName::Field(id) => {
@@ -1077,6 +1322,16 @@ impl<'d> Interpreter<'_, 'd, '_> {
                     (ext, None)
                 }
                 FieldLiteralName::AnyType { prefix, type_name } => {
+                    // protoc's option finder only resolves these two prefixes.
+                    if prefix != "type.googleapis.com" && prefix != "type.googleprod.com" {
+                        return Err(Diagnostic::error(
+                            fl.name_span,
+                            format!(
+                                "Could not find type \"{prefix}/{}\" stored in google.protobuf.Any.",
+                                type_name.text()
+                            ),
+                        ));
+                    }
                     if msg != "google.protobuf.Any" {
                         return Err(Diagnostic::error(
                             fl.name_span,
@@ -1101,12 +1356,21 @@ impl<'d> Interpreter<'_, 'd, '_> {
                 };
                 let mut value = Vec::new();
                 self.message_literal(&type_name, inner, &mut value, depth + 1)?;
+                // protoc serializes the value from a message of its type: canonical bytes,
+                // which nothing rewrites afterwards (they are a `bytes` field).
+                let (value, _) = canonicalize(self.pool, &type_name, &value, false, depth + 1);
                 let mut rec = Vec::new();
                 let mut enc = Encoder::new(&mut rec);
                 enc.put_tag(1, WireType::Len);
                 enc.put_len_prefixed(format!("{prefix}/{type_name}").as_bytes());
                 enc.put_tag(2, WireType::Len);
                 enc.put_len_prefixed(&value);
+                if !singular_seen.insert(1) | !singular_seen.insert(2) {
+                    return Err(Diagnostic::error(
+                        fl.name_span,
+                        "Non-repeated Any specified multiple times.",
+                    ));
+                }
                 records.push((1, order, rec));
                 continue;
             }
@@ -1119,6 +1383,26 @@ impl<'d> Interpreter<'_, 'd, '_> {
                         field.name()
                     ),
                 ));
+            }
+            // Text format: one member per oneof.
+            if field.extendee.is_none()
+                && let Some(o) = field.oneof_index
+            {
+                if let Some(other) = oneof_set.get(&o) {
+                    let name = usize::try_from(o)
+                        .ok()
+                        .and_then(|o| desc.oneof_decl.get(o))
+                        .map(|d| d.name())
+                        .unwrap_or_default();
+                    return Err(Diagnostic::error(
+                        fl.name_span,
+                        format!(
+                            "Field \"{}\" is specified along with field \"{other}\", another member of oneof \"{name}\".",
+                            field.name()
+                        ),
+                    ));
+                }
+                oneof_set.insert(o, field.name().to_string());
             }
             let mut rec = Vec::new();
             let values: Vec<&FieldLiteralValue> = match &fl.value {
@@ -1140,7 +1424,7 @@ impl<'d> Interpreter<'_, 'd, '_> {
                     }
                     FieldLiteralValue::Scalar(l) => {
                         let shown = field.name().to_string();
-                        self.scalar(field, l, &shown, &mut rec)?
+                        self.scalar(field, l, &shown, true, &mut rec)?
                     }
                     FieldLiteralValue::List(_, span) => {
                         return Err(Diagnostic::error(*span, "Lists cannot be nested."));
@@ -1312,7 +1596,7 @@ pub(crate) fn finish(
         let mut messages = Vec::new();
         check_targets(pool, kind, &bytes, element_of(path), 0, &mut messages);
         errors.extend(messages.into_iter().map(|m| (path.clone(), m)));
-        let (canonical, stripped) = canonicalize(pool, kind, &bytes, 0);
+        let (canonical, stripped) = canonicalize(pool, kind, &bytes, true, 0);
         let Some(s) = slot(fd, path) else { continue };
         if !stripped.is_empty() && canonical.is_empty() {
             s.clear();

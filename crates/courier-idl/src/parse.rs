@@ -613,11 +613,18 @@ impl<'a> Parser<'a> {
         Ok(OptionValue::Literal(self.literal(
             "Expected option value.",
             "Identifier after '-' symbol must be inf or nan.",
+            false,
         )?))
     }
 
-    /// A scalar constant with an optional `-`.
-    fn literal(&mut self, message: &str, bad_negative_ident: &str) -> PResult<Literal> {
+    /// A scalar constant with an optional `-`: a scalar value: of an option statement, or (`text_format`) inside an aggregate, where
+    /// text format also takes `-infinity` and any case (`-Inf`, `-NaN`).
+    fn literal(
+        &mut self,
+        message: &str,
+        bad_negative_ident: &str,
+        text_format: bool,
+    ) -> PResult<Literal> {
         let start = self.tok().span.start;
         let negative = self.at('-');
         if negative {
@@ -625,7 +632,13 @@ impl<'a> Parser<'a> {
         }
         match self.tok().kind {
             TokenKind::Ident => {
-                if negative && self.text() != "inf" && self.text() != "nan" {
+                let special = if text_format {
+                    let t = self.text().to_ascii_lowercase();
+                    t == "inf" || t == "infinity" || t == "nan"
+                } else {
+                    self.text() == "inf" || self.text() == "nan"
+                };
+                if negative && !special {
                     return Err(self.error(bad_negative_ident));
                 }
                 let ident = self.ident(message)?;
@@ -764,7 +777,14 @@ impl<'a> Parser<'a> {
         }
         let value = if self.at('{') || self.at('<') {
             FieldLiteralValue::Message(self.message_literal(depth + 1)?)
-        } else if colon && self.at('[') {
+        } else if self.at('[')
+            && (colon
+                || self.tokens.get(self.pos + 1).is_some_and(|t| {
+                    matches!(t.kind, TokenKind::Symbol('{') | TokenKind::Symbol('<'))
+                }))
+        {
+            // Text format: the ':' is optional before a message value, a list of messages
+            // (`kids [{ a: 1 }, { a: 2 }]`) included; a list of scalars needs it.
             let list_start = self.bump().span.start;
             let mut items = Vec::new();
             if !self.at(']') {
@@ -775,6 +795,7 @@ impl<'a> Parser<'a> {
                         items.push(FieldLiteralValue::Scalar(self.literal(
                             "Expected value.",
                             "Identifier after '-' symbol must be inf or nan.",
+                            true,
                         )?));
                     }
                     if self.at(',') {
@@ -790,6 +811,7 @@ impl<'a> Parser<'a> {
             FieldLiteralValue::Scalar(self.literal(
                 "Expected value.",
                 "Identifier after '-' symbol must be inf or nan.",
+                true,
             )?)
         } else {
             return Err(self.error("Expected \":\"."));
