@@ -10,6 +10,7 @@ use courier_types::{FeatureSet, FileDescriptorProto, FileDescriptorSet, SourceCo
 
 use crate::ast;
 use crate::diag::Diagnostic;
+use crate::feature_defaults::Languages;
 use crate::link::{Builder, LinkFile, Symbols};
 use crate::options;
 use crate::parse::{ParseOptions, parse_with};
@@ -322,11 +323,31 @@ impl Compiler {
                 ));
             }
         }
-        drop(pool);
         // Validation sees the options as written, source-retention features included.
         if link_errors.is_empty() {
             validate::validate(&snapshot, &spans, &mut link_errors);
         }
+        // Last, as protoc does once the files are otherwise valid: every feature and option set
+        // exists in its file's edition.
+        if link_errors.is_empty() {
+            for (i, paths) in option_paths.iter().enumerate() {
+                let edition = crate::features::edition_of(&snapshot[i]);
+                let mut file = snapshot[i].clone();
+                for path in paths {
+                    let mut messages = Vec::new();
+                    options::check_lifetimes(&pool, &mut file, path, edition, &mut messages);
+                    // protoc points at the element's name.
+                    let element = &path[..path.len().saturating_sub(1)];
+                    let span = spans[i]
+                        .get(&[element, &[1]].concat())
+                        .unwrap_or_else(|| element_span(&spans[i], path));
+                    for message in messages {
+                        link_errors.push((i, Diagnostic::error(span, message)));
+                    }
+                }
+            }
+        }
+        drop(pool);
         if self.source_info {
             for (d, locs) in descriptors.iter_mut().zip(locations) {
                 d.source_code_info = Some(SourceCodeInfo {
@@ -343,6 +364,7 @@ impl Compiler {
         }
         Ok(Compilation {
             files: descriptors,
+            languages: Languages::new(&snapshot),
             unstripped: snapshot,
             imports: loaded
                 .iter()
@@ -511,6 +533,9 @@ pub struct Compilation {
     files: Vec<FileDescriptorProto>,
     /// `files` before source-retention options were removed (for feature resolution).
     unstripped: Vec<FileDescriptorProto>,
+    /// The language features the files declare (extensions of `FeatureSet`), with their
+    /// defaults.
+    languages: Languages,
     /// Per file, the indices of the files it imports.
     imports: Vec<Vec<usize>>,
     /// The files asked for, in the order asked.
@@ -542,8 +567,15 @@ impl Compilation {
     /// file). In proto2 and proto3 a field's legacy syntax counts as features, as in protoc:
     /// `required` is `LEGACY_REQUIRED`, a group is `DELIMITED`, `[packed = true]` is `PACKED`
     /// and proto3's `[packed = false]` is `EXPANDED`. Source-retention features
-    /// (`enforce_naming_style`, `default_symbol_visibility`) are included. Language features
-    /// (extensions of `FeatureSet`, such as `pb.cpp`) are not resolved.
+    /// (`enforce_naming_style`, `default_symbol_visibility`) are included.
+    ///
+    /// The language features the compilation declares (extensions of `FeatureSet`: `pb.cpp`,
+    /// `pb.java` and `pb.go` when a file imports `cpp_features.proto`, `java_features.proto` or
+    /// `go_features.proto`, or when they are among the files compiled) are resolved the same
+    /// way, from the defaults [`Self::edition_defaults`] compiles, and come back as the
+    /// `FeatureSet`'s unknown fields: one record per extension, holding every one of its
+    /// features, in number order. As in protoc, `[ctype = CORD]` is `pb.cpp`'s
+    /// `string_type = CORD`.
     ///
     /// ```
     /// use courier_idl::Compiler;
@@ -570,7 +602,42 @@ impl Compilation {
             .unstripped
             .iter()
             .find(|f| f.name.as_deref() == Some(file))?;
-        crate::features::resolve(f, path)
+        crate::features::resolve_with(f, path, &self.languages)
+    }
+
+    /// What `protoc --edition_defaults_out` writes for these files: the default features of
+    /// every edition from `minimum` to `maximum` where some default changes (and
+    /// `EDITION_UNSTABLE`), split into the ones a file may override and the fixed ones, for
+    /// `google.protobuf.FeatureSet` and every extension of it the files declare (the language
+    /// features). protoc's defaults for these flags are `EDITION_PROTO2` and `EDITION_2024`.
+    /// The `FeatureSet` is the compilation's own `descriptor.proto`'s, or the embedded one's.
+    ///
+    /// An error, in protoc's words, when a feature is declared in a way protoc rejects (not a
+    /// bool or enum, no `EDITION_LEGACY` default, no `feature_support`, ...).
+    ///
+    /// ```
+    /// use courier_idl::Compiler;
+    /// use courier_types::Edition;
+    ///
+    /// let c = Compiler::new()
+    ///     .compile(&["google/protobuf/cpp_features.proto"])
+    ///     .unwrap();
+    /// let d = c.edition_defaults(Edition::EDITION_PROTO2, Edition::EDITION_2024).unwrap();
+    /// let editions: Vec<i32> = d.defaults.iter().filter_map(|x| x.edition).collect();
+    /// // EDITION_LEGACY, EDITION_PROTO3, EDITION_2023, EDITION_2024, EDITION_UNSTABLE.
+    /// assert_eq!(editions, [900, 999, 1000, 1001, 9999]);
+    /// ```
+    pub fn edition_defaults(
+        &self,
+        minimum: courier_types::Edition,
+        maximum: courier_types::Edition,
+    ) -> Result<courier_types::FeatureSetDefaults, String> {
+        crate::feature_defaults::compile(
+            &self.unstripped,
+            crate::options::builtin_descriptor(),
+            minimum.0,
+            maximum.0,
+        )
     }
 
     /// The files asked for, as protoc's `--descriptor_set_out` writes them; with

@@ -10,12 +10,16 @@
 //! legacy syntax: `required` is `LEGACY_REQUIRED` presence, a group is `DELIMITED`,
 //! `[packed = true]` is `PACKED` (and in proto3 `[packed = false]` is `EXPANDED`).
 //!
-//! Only the fields of `FeatureSet` itself are resolved; language features (extensions of
-//! `FeatureSet` such as `pb.cpp`) are not.
+//! The language features (extensions of `FeatureSet`: `pb.cpp`, `pb.java`, `pb.go`, ...) are
+//! resolved the same way, kept as the `FeatureSet`'s unknown fields: from the defaults
+//! compiled from their declarations (`feature_defaults`), merged field by field.
 //! <https://protobuf.dev/editions/features/>
 
 use courier_types::field_descriptor_proto::{Label as PLabel, Type as PType};
 use courier_types::{FeatureSet, FieldDescriptorProto, FileDescriptorProto};
+use courier_wire::{Encoder, WireType};
+
+use crate::feature_defaults::Languages;
 
 /// `google.protobuf.Edition` values used here.
 pub(crate) mod edition {
@@ -35,15 +39,13 @@ pub(crate) mod edition {
     pub(crate) const UNSTABLE: i32 = 9999;
 }
 
-/// One field of `FeatureSet`: its name, its enum's unknown-value name, the edition it was
-/// introduced in, and its `edition_defaults` (edition, enum value), oldest first.
+/// One field of `FeatureSet`: its name, its enum's unknown-value name, and its
+/// `edition_defaults` (edition, enum value), oldest first.
 pub(crate) struct FeatureDef {
     /// The field name in `FeatureSet`.
     pub(crate) name: &'static str,
     /// The enum's zero value (`FIELD_PRESENCE_UNKNOWN`, ...), as protoc names it in errors.
     pub(crate) unknown: &'static str,
-    /// `feature_support.edition_introduced`.
-    pub(crate) introduced: i32,
     /// `edition_defaults`, oldest first.
     pub(crate) defaults: &'static [(i32, i32)],
     get: fn(&FeatureSet) -> Option<i32>,
@@ -58,11 +60,10 @@ impl FeatureDef {
 }
 
 macro_rules! feature {
-    ($field:ident, $unknown:literal, $introduced:expr, [$(($e:expr, $v:expr)),* $(,)?]) => {
+    ($field:ident, $unknown:literal, [$(($e:expr, $v:expr)),* $(,)?]) => {
         FeatureDef {
             name: stringify!($field),
             unknown: $unknown,
-            introduced: $introduced,
             defaults: &[$(($e, $v)),*],
             get: |f| f.$field,
             set: |f, v| f.$field = Some(v),
@@ -70,7 +71,7 @@ macro_rules! feature {
     };
 }
 
-/// The fields of `FeatureSet` with their `edition_defaults` and `feature_support`, as
+/// The fields of `FeatureSet` with their `edition_defaults`, as
 /// descriptor.proto (protobuf v35.1) declares them. The unit test
 /// `table_matches_descriptor_proto` compiles the embedded descriptor.proto and checks this
 /// table against it.
@@ -81,56 +82,40 @@ pub(crate) static FEATURES: [FeatureDef; 8] = {
         feature!(
             field_presence,
             "FIELD_PRESENCE_UNKNOWN",
-            E2023,
             [(LEGACY, 1), (PROTO3, 2), (E2023, 1)]
         ),
         // OPEN = 1, CLOSED = 2.
-        feature!(
-            enum_type,
-            "ENUM_TYPE_UNKNOWN",
-            E2023,
-            [(LEGACY, 2), (PROTO3, 1)]
-        ),
+        feature!(enum_type, "ENUM_TYPE_UNKNOWN", [(LEGACY, 2), (PROTO3, 1)]),
         // PACKED = 1, EXPANDED = 2.
         feature!(
             repeated_field_encoding,
             "REPEATED_FIELD_ENCODING_UNKNOWN",
-            E2023,
             [(LEGACY, 2), (PROTO3, 1)]
         ),
         // VERIFY = 2, NONE = 3.
         feature!(
             utf8_validation,
             "UTF8_VALIDATION_UNKNOWN",
-            E2023,
             [(LEGACY, 3), (PROTO3, 2)]
         ),
         // LENGTH_PREFIXED = 1.
-        feature!(
-            message_encoding,
-            "MESSAGE_ENCODING_UNKNOWN",
-            E2023,
-            [(LEGACY, 1)]
-        ),
+        feature!(message_encoding, "MESSAGE_ENCODING_UNKNOWN", [(LEGACY, 1)]),
         // ALLOW = 1, LEGACY_BEST_EFFORT = 2.
         feature!(
             json_format,
             "JSON_FORMAT_UNKNOWN",
-            E2023,
             [(LEGACY, 2), (PROTO3, 1)]
         ),
         // STYLE2024 = 1, STYLE_LEGACY = 2, STYLE2026 = 3.
         feature!(
             enforce_naming_style,
             "ENFORCE_NAMING_STYLE_UNKNOWN",
-            E2024,
             [(LEGACY, 2), (E2024, 1), (UNSTABLE, 3)]
         ),
         // EXPORT_ALL = 1, EXPORT_TOP_LEVEL = 2, STRICT = 4.
         feature!(
             default_symbol_visibility,
             "VisibilityFeature::DEFAULT_SYMBOL_VISIBILITY_UNKNOWN",
-            E2024,
             [(LEGACY, 1), (E2024, 2)]
         ),
     ]
@@ -170,7 +155,9 @@ pub(crate) fn defaults(ed: i32) -> FeatureSet {
     out
 }
 
-/// `parent` with every feature `child` sets overriding it.
+/// `parent` with every feature `child` sets overriding it, as protobuf's `MergeFrom` does:
+/// the core features one by one, and the language features (extensions of `FeatureSet`, kept
+/// as unknown fields) field by field within each extension's message.
 pub(crate) fn merge(parent: &FeatureSet, child: Option<&FeatureSet>) -> FeatureSet {
     let mut out = parent.clone();
     if let Some(child) = child {
@@ -179,17 +166,182 @@ pub(crate) fn merge(parent: &FeatureSet, child: Option<&FeatureSet>) -> FeatureS
                 (def.set)(&mut out, v);
             }
         }
+        if !child.unknown_fields.is_empty() {
+            let merged = merge_extensions(
+                parent.unknown_fields.as_bytes(),
+                child.unknown_fields.as_bytes(),
+            );
+            out.unknown_fields.clear();
+            if out.unknown_fields.push_raw(&merged).is_err() {
+                // Not well-formed records: keep the parent's and the child's as they are.
+                let _ = out.unknown_fields.push_raw(
+                    &[
+                        parent.unknown_fields.as_bytes(),
+                        child.unknown_fields.as_bytes(),
+                    ]
+                    .concat(),
+                );
+            }
+        }
     }
     out
 }
 
-/// A field's own features, plus (in proto2 and proto3) the ones its legacy syntax implies.
+/// One record of a serialized message: number, wire type and the bytes after the tag.
+type RawRecord<'b> = (u32, u8, &'b [u8]);
+
+/// Splits `b` into records (varint, fixed and LEN ones: what feature messages hold); `None`
+/// if it holds anything else or is malformed.
+fn raw_records(b: &[u8]) -> Option<Vec<RawRecord<'_>>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let varint = |i: &mut usize| -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *b.get(*i)?;
+            *i += 1;
+            v |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    };
+    while i < b.len() {
+        let tag = varint(&mut i)?;
+        let number = u32::try_from(tag >> 3).ok()?;
+        let wire_type = (tag & 7) as u8;
+        let start = i;
+        match wire_type {
+            0 => {
+                varint(&mut i)?;
+            }
+            1 => i = i.checked_add(8).filter(|&e| e <= b.len())?,
+            5 => i = i.checked_add(4).filter(|&e| e <= b.len())?,
+            2 => {
+                let len = usize::try_from(varint(&mut i)?).ok()?;
+                i = i.checked_add(len).filter(|&e| e <= b.len())?;
+            }
+            _ => return None,
+        }
+        out.push((number, wire_type, &b[start..i]));
+    }
+    Some(out)
+}
+
+/// The value of a LEN record (after its length prefix).
+fn len_payload(value: &[u8]) -> Option<&[u8]> {
+    let mut i = 0;
+    let mut len = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *value.get(i)?;
+        i += 1;
+        len |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    value.get(i..i.checked_add(usize::try_from(len).ok()?)?)
+}
+
+/// Merges the extension records of two feature sets: each extension's message field by field
+/// (a later value wins), extensions and their fields in number order.
+fn merge_extensions(parent: &[u8], child: &[u8]) -> Vec<u8> {
+    use std::collections::BTreeMap;
+    let (Some(a), Some(b)) = (raw_records(parent), raw_records(child)) else {
+        return [parent, child].concat();
+    };
+    // Per extension: its fields by number (tag and value bytes), or, for a record that is not
+    // a message of scalars, its records as they come.
+    let mut merged: BTreeMap<u32, BTreeMap<u32, Vec<u8>>> = BTreeMap::new();
+    let mut other: Vec<u8> = Vec::new();
+    for (number, wire_type, value) in a.into_iter().chain(b) {
+        let fields = (wire_type == 2)
+            .then(|| len_payload(value))
+            .flatten()
+            .and_then(raw_records);
+        match fields {
+            Some(fields) => {
+                let entry = merged.entry(number).or_default();
+                for (n, wt, v) in fields {
+                    let mut rec = Vec::new();
+                    Encoder::new(&mut rec).put_tag(n, wire_type_of(wt));
+                    rec.extend_from_slice(v);
+                    entry.insert(n, rec);
+                }
+            }
+            None => {
+                Encoder::new(&mut other).put_tag(number, wire_type_of(wire_type));
+                other.extend_from_slice(value);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (number, fields) in merged {
+        let body: Vec<u8> = fields.into_values().flatten().collect();
+        let mut enc = Encoder::new(&mut out);
+        enc.put_tag(number, WireType::Len);
+        enc.put_len_prefixed(&body);
+    }
+    out.extend(other);
+    out
+}
+
+fn wire_type_of(wt: u8) -> WireType {
+    match wt {
+        0 => WireType::Varint,
+        1 => WireType::I64,
+        5 => WireType::I32,
+        _ => WireType::Len,
+    }
+}
+
+/// `pb.cpp`, the extension number of `pb.CppFeatures` in `FeatureSet`.
+const CPP: u32 = 1000;
+/// `pb.CppFeatures.string_type`.
+const CPP_STRING_TYPE: u32 = 2;
+/// `pb.CppFeatures.StringType.CORD`.
+const CPP_CORD: u64 = 2;
+/// `FieldOptions.CType.CORD`.
+const CTYPE_CORD: i32 = 1;
+
+/// Whether feature set `x` sets `pb.cpp`'s `string_type`.
+fn sets_cpp_string_type(x: &FeatureSet) -> bool {
+    raw_records(x.unknown_fields.as_bytes()).is_some_and(|recs| {
+        recs.iter().any(|&(n, wt, v)| {
+            n == CPP
+                && wt == 2
+                && len_payload(v)
+                    .and_then(raw_records)
+                    .is_some_and(|f| f.iter().any(|&(m, _, _)| m == CPP_STRING_TYPE))
+        })
+    })
+}
+
+/// A field's own features, plus the ones its legacy options imply, as protoc infers them:
+/// `[ctype = CORD]` is `pb.cpp`'s `string_type = CORD` (in any edition, when the field does
+/// not set `string_type` itself); in proto2 and proto3, `required`, groups and `packed`.
 fn field_features(f: &FieldDescriptorProto, ed: i32) -> Option<FeatureSet> {
     let own = f.options.as_ref().and_then(|o| o.features.as_ref());
-    if ed >= edition::E2023 {
-        return own.cloned();
-    }
+    let cord = f.options.as_ref().and_then(|o| o.ctype) == Some(CTYPE_CORD)
+        && !own.is_some_and(sets_cpp_string_type);
     let mut x = own.cloned().unwrap_or_default();
+    if cord {
+        let mut body = Vec::new();
+        let mut enc = Encoder::new(&mut body);
+        enc.put_tag(CPP_STRING_TYPE, WireType::Varint);
+        enc.put_varint(CPP_CORD);
+        let mut rec = Vec::new();
+        let mut enc = Encoder::new(&mut rec);
+        enc.put_tag(CPP, WireType::Len);
+        enc.put_len_prefixed(&body);
+        let merged = merge_extensions(x.unknown_fields.as_bytes(), &rec);
+        x.unknown_fields.clear();
+        let _ = x.unknown_fields.push_raw(&merged);
+    }
+    if ed >= edition::E2023 {
+        return (own.is_some() || cord).then_some(x);
+    }
     if f.label == Some(PLabel::LABEL_REQUIRED.0) {
         x.field_presence = Some(LEGACY_REQUIRED);
     }
@@ -210,9 +362,20 @@ fn field_features(f: &FieldDescriptorProto, ed: i32) -> Option<FeatureSet> {
 /// `None` if `path` names no message, field, oneof, enum, enum value, service, method,
 /// extension range or extension.
 pub(crate) fn resolve(file: &FileDescriptorProto, path: &[i32]) -> Option<FeatureSet> {
+    resolve_with(file, path, &Languages::default())
+}
+
+/// [`resolve`], starting from the defaults of the language features `languages` too.
+pub(crate) fn resolve_with(
+    file: &FileDescriptorProto,
+    path: &[i32],
+    languages: &Languages,
+) -> Option<FeatureSet> {
     let ed = edition_of(file);
+    let mut base = defaults(ed);
+    let _ = base.unknown_fields.push_raw(&languages.defaults(ed));
     let features = merge(
-        &defaults(ed),
+        &base,
         file.options.as_ref().and_then(|o| o.features.as_ref()),
     );
     let idx = |i: i32| usize::try_from(i).ok();
@@ -488,8 +651,7 @@ mod tests {
     use super::*;
     use crate::Compiler;
 
-    /// The table above is what descriptor.proto's `edition_defaults` and `feature_support`
-    /// say, with enum value names resolved through descriptor.proto's own enums.
+    /// The table above is what descriptor.proto's `edition_defaults` say, with enum value names resolved through descriptor.proto's own enums.
     #[test]
     fn table_matches_descriptor_proto() {
         let c = Compiler::new()
@@ -555,12 +717,6 @@ mod tests {
                 })
                 .collect();
             assert_eq!(def.defaults, &want[..], "{}", def.name);
-            let introduced = opts
-                .feature_support
-                .as_ref()
-                .and_then(|s| s.edition_introduced)
-                .unwrap();
-            assert_eq!(def.introduced, introduced, "{}", def.name);
             let zero = e.value.iter().find(|v| v.number == Some(0)).unwrap();
             assert!(
                 def.unknown.ends_with(zero.name.as_deref().unwrap()),
@@ -571,6 +727,36 @@ mod tests {
         assert_eq!(n, FEATURES.len());
         assert_eq!(edition_number("EDITION_2023"), edition::E2023);
         assert_eq!(edition_number("EDITION_LEGACY"), edition::LEGACY);
+    }
+
+    /// protoc (`InferLegacyProtoFeatures`): a field's `[ctype = CORD]` is `pb.cpp`'s
+    /// `string_type = CORD` unless the field sets `string_type` itself, in any edition.
+    #[test]
+    fn ctype_cord_is_cpp_string_type_cord() {
+        let mut c = Compiler::new();
+        c.add_file(
+            "a.proto",
+            "edition = \"2023\";\nimport \"google/protobuf/cpp_features.proto\";\n\
+             message M {\n  string a = 1 [ctype = CORD];\n  string b = 2;\n\
+             string c = 3 [ctype = CORD, features.(pb.cpp).string_type = VIEW];\n}\n",
+        );
+        let c = c.compile(&["a.proto"]).unwrap();
+        // The pb.cpp record (extension 1000) of each field's resolved features.
+        let cpp = |i: i32| {
+            let f = c.resolved_features("a.proto", &[4, 0, 2, i]).unwrap();
+            let recs = raw_records(f.unknown_fields.as_bytes()).unwrap();
+            let (_, _, v) = *recs.iter().find(|r| r.0 == CPP).unwrap();
+            raw_records(len_payload(v).unwrap())
+                .unwrap()
+                .into_iter()
+                .find(|r| r.0 == CPP_STRING_TYPE)
+                .map(|r| r.2.to_vec())
+        };
+        const VIEW: u8 = 1;
+        const STRING: u8 = 3;
+        assert_eq!(cpp(0), Some(vec![CPP_CORD as u8]));
+        assert_eq!(cpp(1), Some(vec![STRING]), "edition 2023's default");
+        assert_eq!(cpp(2), Some(vec![VIEW]));
     }
 
     #[test]

@@ -8,21 +8,22 @@
 //! language features `cpp_features.proto`, `java_features.proto` and `go_features.proto`, copied
 //! unchanged from the protobuf v35.1 release, the one protoc 35.1 bundles); linking
 //! (protobuf's scoping rules, public-import visibility, edition 2024 symbol visibility, enum
-//! value scoping); interpreting
-//! standard and custom options, including text-format aggregates, with source-retention options
-//! stripped; editions feature resolution per element ([`Compilation::resolved_features`]) and
-//! the checks protoc makes on the resolved features; the validation rules protoc enforces; and
-//! `SourceCodeInfo` (spans, leading, trailing and detached comments). Errors are reported all at once, as
-//! `file:line:col: message` with a source snippet and caret ([`Diagnostic`], [`CompileError`]),
-//! in protoc's wording. Parsing and compiling never panic, never hang, and recursion is bounded
-//! ([`ParseOptions`]).
+//! value scoping); interpreting standard and custom options, including text-format
+//! aggregates, into the bytes protoc writes, with source-retention options stripped; editions
+//! feature resolution per element, language features (`pb.cpp`, `pb.java`, `pb.go`, ...)
+//! included ([`Compilation::resolved_features`], [`Compilation::edition_defaults`]), and the
+//! checks protoc makes on features and options (targets, the editions each exists in); the
+//! validation rules protoc enforces; and `SourceCodeInfo` (spans, leading, trailing and
+//! detached comments). Errors are reported all at once, as `file:line:col: message` with a
+//! source snippet and caret ([`Diagnostic`], [`CompileError`]), in protoc's wording. Parsing
+//! and compiling never panic, never hang, and recursion is bounded ([`ParseOptions`]).
 //!
 //! What it does not do: code generation (courier-codegen); protoc's warnings (unused imports,
-//! naming style); resolution of language features (`pb.cpp`, `pb.java`, ...); edition 2024's
-//! `STRICT` visibility rules beyond making every type local (`export`/`local` and
-//! `default_symbol_visibility` are enforced on type references; `import option` files serve
-//! options only); a string `default` that is not valid UTF-8 (`"\xff"`) cannot be represented
-//! (`FieldDescriptorProto.default_value` is a Rust `String`).
+//! naming style, deprecated features); the checks a language's code generator makes on its
+//! own features; edition 2024's `STRICT` visibility rules beyond making every type local
+//! (`export`/`local` and `default_symbol_visibility` are enforced on type references;
+//! `import option` files serve options only); a string `default` that is not valid UTF-8
+//! (`"\xff"`) cannot be represented (`FieldDescriptorProto.default_value` is a Rust `String`).
 //!
 //! ```
 //! use courier_idl::{parse, Compiler, SourceFile};
@@ -45,6 +46,7 @@
 pub mod ast;
 mod compile;
 pub mod diag;
+mod feature_defaults;
 mod features;
 pub mod lex;
 mod link;

@@ -31,7 +31,7 @@ const MAX_AGGREGATE_DEPTH: usize = 64;
 
 /// `descriptor.proto` compiled from the embedded copy, for files that set options without
 /// importing it.
-fn builtin_descriptor() -> Option<&'static FileDescriptorProto> {
+pub(crate) fn builtin_descriptor() -> Option<&'static FileDescriptorProto> {
     static BUILTIN: OnceLock<Option<FileDescriptorProto>> = OnceLock::new();
     BUILTIN
         .get_or_init(|| {
@@ -1607,4 +1607,169 @@ pub(crate) fn finish(
         }
     }
     Ok(removed)
+}
+
+/// protoc's `ValidateFeatureLifetimes` for the options of the element at `path` (its options
+/// field's path) in a file of edition `edition`: every field set (features, custom options and
+/// standard ones, through nested messages) and every enum value set must exist in that edition,
+/// as their `feature_support` says. The element's features are checked first, then its other
+/// options, as protoc does. Deprecations are warnings in protoc, not reported here.
+pub(crate) fn check_lifetimes(
+    pool: &Pool<'_>,
+    fd: &mut FileDescriptorProto,
+    path: &[i32],
+    edition: i32,
+    errors: &mut Vec<String>,
+) {
+    let kind = options_kind(path);
+    let Some(bytes) = slot(fd, path).and_then(|s| s.encode()) else {
+        return;
+    };
+    let features = pool
+        .messages
+        .get(kind)
+        .and_then(|d| d.field.iter().find(|f| f.name() == "features"))
+        .and_then(|f| f.number)
+        .and_then(|n| u32::try_from(n).ok());
+    if let (Some(n), Some(recs)) = (features, records(&bytes)) {
+        let set: Vec<u8> = recs
+            .iter()
+            .filter(|r| r.number == n && r.wire_type == 2)
+            .flat_map(|r| r.payload.iter().copied())
+            .collect();
+        lifetimes(
+            pool,
+            "google.protobuf.FeatureSet",
+            &set,
+            edition,
+            None,
+            0,
+            errors,
+        );
+    }
+    lifetimes(pool, kind, &bytes, edition, features, 0, errors);
+}
+
+/// [`check_lifetimes`] on one message's bytes, skipping field `skip`.
+fn lifetimes(
+    pool: &Pool<'_>,
+    msg: &str,
+    bytes: &[u8],
+    edition: i32,
+    skip: Option<u32>,
+    depth: usize,
+    errors: &mut Vec<String>,
+) {
+    let Some(recs) = records(bytes).filter(|_| depth < MAX_AGGREGATE_DEPTH) else {
+        return;
+    };
+    // Field by field in number order, as protoc lists them.
+    let mut numbers: Vec<u32> = recs
+        .iter()
+        .map(|r| r.number)
+        .filter(|&n| Some(n) != skip)
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    for n in numbers {
+        let Some((f, enc)) = pool.field(msg, n as i32) else {
+            continue;
+        };
+        let mine: Vec<&Record<'_>> = recs
+            .iter()
+            .filter(|r| r.number == n && fits(f, r.wire_type))
+            .collect();
+        let ty = field_type(f);
+        if matches!(ty, PType::TYPE_MESSAGE | PType::TYPE_GROUP) {
+            let nested = f.type_name().trim_start_matches('.');
+            if is_repeated(f) {
+                for r in &mine {
+                    lifetimes(pool, nested, r.payload, edition, None, depth + 1, errors);
+                }
+            } else {
+                let merged: Vec<u8> = mine
+                    .iter()
+                    .flat_map(|r| r.payload.iter().copied())
+                    .collect();
+                lifetimes(pool, nested, &merged, edition, None, depth + 1, errors);
+            }
+        } else if enc.implicit && mine.last().is_none_or(|r| is_zero(r.wire_type, r.payload)) {
+            // Not present: an implicit-presence field at its zero value.
+            continue;
+        }
+        if ty == PType::TYPE_ENUM {
+            let enum_name = f.type_name().trim_start_matches('.');
+            let mut values = Vec::new();
+            for r in &mine {
+                let mut i = 0;
+                if r.wire_type == 2 {
+                    while i < r.payload.len() {
+                        match read_varint(r.payload, &mut i) {
+                            Some(v) => values.push(v as i32),
+                            None => break,
+                        }
+                    }
+                } else if let Some(v) = read_varint(r.payload, &mut i) {
+                    values.push(v as i32);
+                }
+            }
+            if !is_repeated(f) {
+                values.drain(..values.len().saturating_sub(1));
+            }
+            let scope = enum_name.rsplit_once('.').map_or("", |(s, _)| s);
+            for v in values {
+                if let Some(value) = pool
+                    .enums
+                    .get(enum_name)
+                    .and_then(|e| e.value.iter().find(|x| x.number == Some(v)))
+                    && let Some(support) = value
+                        .options
+                        .as_ref()
+                        .and_then(|o| o.feature_support.as_ref())
+                {
+                    check_support(support, &join(scope, value.name()), edition, errors);
+                }
+            }
+        }
+        if let Some(support) = f.options.as_ref().and_then(|o| o.feature_support.as_ref()) {
+            let full = if f.extendee.is_some() {
+                pool.extension_name(f)
+            } else {
+                format!("{msg}.{}", f.name())
+            };
+            check_support(support, &full, edition, errors);
+        }
+    }
+}
+
+/// protoc's `ValidateSingleFeatureLifetimes`: whether `full_name` exists in `edition`.
+fn check_support(
+    support: &courier_types::field_options::FeatureSupport,
+    full_name: &str,
+    edition: i32,
+    errors: &mut Vec<String>,
+) {
+    use crate::features::edition_name;
+    if let Some(introduced) = support.edition_introduced
+        && edition < introduced
+    {
+        errors.push(format!(
+            "{full_name} wasn't introduced until edition {} and can't be used in edition {}",
+            edition_name(introduced),
+            edition_name(edition)
+        ));
+    }
+    if let Some(removed) = support.edition_removed
+        && edition >= removed
+    {
+        errors.push(format!(
+            "{full_name} has been removed in edition {}{}",
+            edition_name(removed),
+            support
+                .removal_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        ));
+    }
 }

@@ -167,11 +167,11 @@ impl Validator<'_, '_> {
     }
 
     /// protoc's checks of each `features` option set (`ResolveFeaturesImpl` and
-    /// `ValidateMergedFeatures`): only in editions, only features the edition has, no
-    /// `LEGACY_REQUIRED` file default, and every merged feature a known value.
+    /// `ValidateMergedFeatures`): only in editions, no `LEGACY_REQUIRED` file default, and
+    /// every merged feature a known value. (Whether each feature exists in the file's edition
+    /// is checked last, with every option: `options::check_lifetimes`.)
     /// <https://protobuf.dev/editions/features/>
     fn feature_sets(&mut self, f: &FileDescriptorProto) {
-        let ed = features::edition_of(f);
         let mut found = Vec::new();
         features::each_set(f, &mut |p, s| found.push((p.to_vec(), s.clone())));
         for (path, own) in found {
@@ -183,19 +183,6 @@ impl Validator<'_, '_> {
             if self.syntax != Syntax::Editions {
                 self.error(&at, "Features are only valid under editions.");
                 continue;
-            }
-            for def in &features::FEATURES {
-                if def.get(&own).is_some() && def.introduced > ed {
-                    self.error(
-                        &at,
-                        format!(
-                            "google.protobuf.FeatureSet.{} wasn't introduced until edition {} and can't be used in edition {}",
-                            def.name,
-                            features::edition_name(def.introduced),
-                            features::edition_name(ed)
-                        ),
-                    );
-                }
             }
             if path.is_empty() && own.field_presence == Some(features::LEGACY_REQUIRED) {
                 self.error(&at, "Required presence can't be specified by default.");
@@ -610,6 +597,15 @@ impl Validator<'_, '_> {
                     "Enum type \"{}\" has no value named \"{d}\".",
                     t.trim_start_matches('.')
                 ),
+            );
+        }
+        // protoc (`ValidateOptions`): `ctype` is gone from edition 2024 on.
+        if f.options.as_ref().and_then(|o| o.ctype).is_some()
+            && features::edition_of(&self.files[self.file]) >= features::edition::E2024
+        {
+            self.error(
+                &type_path(fp, ty),
+                "ctype option is not allowed under edition 2024 and beyond. Use the feature string_type = VIEW|CORD|STRING|... instead.",
             );
         }
         if f.options.as_ref().and_then(|o| o.packed) == Some(true) && !(repeated && packable(ty)) {
