@@ -64,6 +64,14 @@ for fp in s.file:
 print(json.dumps(out))
 "#;
 
+/// Corpus files protoc accepts and Python protobuf refuses to load: JSON name conflicts that
+/// protoc only warns about (proto2, `json_format = LEGACY_BEST_EFFORT`).
+const PYTHON_REFUSES: &[&str] = &[
+    "courier/json_names_proto2.proto",
+    "courier/misc/json_names_legacy_editions.proto",
+    "courier/misc/json_names_legacy_proto2.proto",
+];
+
 fn protos(dir: &Path, root: &Path, out: &mut Vec<String>) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("readable corpus")
@@ -103,7 +111,7 @@ fn resolved_features_match_python_protobuf() {
     let set = tmp.join("set.pb");
     let mut mismatches = Vec::new();
     let mut checked = 0usize;
-    let mut skipped = 0usize;
+    let mut skipped = Vec::new();
     for name in &files {
         let status = Command::new(&python)
             .args(["-m", "grpc_tools.protoc", "-I"])
@@ -124,7 +132,7 @@ fn resolved_features_match_python_protobuf() {
         // which protoc only warns about): nothing to compare with there.
         if stderr.contains("Couldn't build proto file into descriptor pool") {
             eprintln!("skipped {name}: {}", stderr.lines().last().unwrap_or(""));
-            skipped += 1;
+            skipped.push(name.clone());
             continue;
         }
         assert!(out.status.success(), "{name}: {stderr}");
@@ -162,9 +170,15 @@ fn resolved_features_match_python_protobuf() {
     let _ = std::fs::remove_dir_all(&tmp);
     mismatches.sort();
     mismatches.dedup();
-    eprintln!("{checked} elements checked, {skipped} files skipped");
+    eprintln!(
+        "{checked} elements checked, {} files skipped",
+        skipped.len()
+    );
     assert!(checked > 1000, "only {checked} elements checked");
-    assert!(skipped <= 2, "{skipped} files skipped");
+    assert!(
+        skipped.iter().all(|f| PYTHON_REFUSES.contains(&f.as_str())),
+        "Python protobuf refused other files than the expected ones: {skipped:?}"
+    );
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
@@ -377,6 +391,9 @@ fn language_features_match_python_protobuf() {
             .arg(name)
             .output()
             .expect("python runs");
+        if PYTHON_REFUSES.contains(&name.as_str()) {
+            continue;
+        }
         assert!(
             out.status.success(),
             "{name}: {}",

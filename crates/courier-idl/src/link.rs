@@ -1172,8 +1172,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The locations of a range: the range, its start, and its end (the start again for a
-    /// single number).
+    /// The locations of a range: the range, its start, and its end (the start's first token
+    /// again for a single number).
     fn range_locs(&mut self, path: &[i32], r: &ast::Range) {
         if matches!(r.end, ast::RangeEnd::Max(_)) {
             self.max_ranges.push(path.to_vec());
@@ -1181,6 +1181,11 @@ impl<'a> Builder<'a> {
         self.loc(path, r.span, None);
         self.loc(&[path, &[1]].concat(), r.start.span, None);
         let end = match r.end {
+            // protoc: the start's first token, so only the `-` of `- 1`.
+            ast::RangeEnd::Single if r.start.negative => Span {
+                start: r.start.span.start,
+                end: r.start.span.start + 1,
+            },
             ast::RangeEnd::Single => r.start.span,
             ast::RangeEnd::Int(e) => e.span,
             ast::RangeEnd::Max(s) => s,

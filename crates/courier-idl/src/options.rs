@@ -538,6 +538,31 @@ fn fits(f: &FieldDescriptorProto, wt: u8) -> bool {
     }
 }
 
+/// A MessageSet item (group 1 holding `type_id = 2` and `message = 3`) as the record of the
+/// extension it holds; any other record as it is.
+fn message_set_item(r: Record<'_>) -> Record<'_> {
+    if r.number != 1 || r.wire_type != 3 {
+        return r;
+    }
+    let Some(inner) = records(r.payload) else {
+        return r;
+    };
+    let type_id = inner
+        .iter()
+        .find(|x| x.number == 2 && x.wire_type == 0)
+        .and_then(|x| read_varint(x.payload, &mut 0))
+        .and_then(|v| u32::try_from(v).ok());
+    let message = inner.iter().find(|x| x.number == 3 && x.wire_type == 2);
+    match (type_id, message) {
+        (Some(number), Some(m)) => Record {
+            number,
+            wire_type: 2,
+            payload: m.payload,
+        },
+        _ => r,
+    }
+}
+
 /// Whether a scalar's encoded value is its type's zero (`0`, `false`, an all-zero float:
 /// `-0.0` is not zero here, as protoc compares the bits), which a field with implicit presence
 /// does not write.
@@ -616,6 +641,16 @@ pub(crate) fn canonicalize(
         .and_then(|d| d.options.as_ref())
         .and_then(|o| o.map_entry)
         == Some(true);
+    // A MessageSet's extensions are written as items: group 1 { type_id = 2; message = 3 }.
+    let message_set = desc
+        .and_then(|d| d.options.as_ref())
+        .and_then(|o| o.message_set_wire_format)
+        == Some(true);
+    let recs = if message_set {
+        recs.into_iter().map(message_set_item).collect()
+    } else {
+        recs
+    };
     let dropped = oneof_losers(desc, &recs);
     let lookup = |n: u32| pool.field(msg, n as i32);
     let mut stripped: Vec<Vec<i32>> = Vec::new();
@@ -667,7 +702,21 @@ pub(crate) fn canonicalize(
         let nested = f.type_name.as_deref().unwrap_or("").trim_start_matches('.');
         if ty == PType::TYPE_MESSAGE || ty == PType::TYPE_GROUP {
             let wt = if enc.delimited { 3 } else { 2 };
-            if is_repeated(f) {
+            if message_set && f.extendee.is_some() && !is_repeated(f) {
+                let merged: Vec<u8> = mine
+                    .iter()
+                    .flat_map(|r| r.payload.iter().copied())
+                    .collect();
+                let (b, s) = canonicalize(pool, nested, &merged, strip, depth + 1);
+                stripped.extend(s.into_iter().map(|p| [&[n as i32][..], &p].concat()));
+                let mut item = Vec::new();
+                let mut enc = Encoder::new(&mut item);
+                enc.put_tag(2, WireType::Varint);
+                enc.put_varint(u64::from(n));
+                enc.put_tag(3, WireType::Len);
+                enc.put_len_prefixed(&b);
+                put_record(&mut out, 1, 3, &item);
+            } else if is_repeated(f) {
                 for (i, r) in mine.into_iter().enumerate() {
                     let (b, s) = canonicalize(pool, nested, r.payload, strip, depth + 1);
                     let prefix = [n as i32, i as i32];

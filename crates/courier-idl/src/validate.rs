@@ -555,18 +555,6 @@ impl Validator<'_, '_> {
         }
         let is_message = matches!(ty, PType::TYPE_MESSAGE | PType::TYPE_GROUP);
         let opts = f.options.as_ref();
-        if opts.and_then(|o| o.lazy) == Some(true) && !is_message {
-            self.error(
-                &type_path(fp, ty),
-                "[lazy = true] can only be specified for submessage fields.",
-            );
-        }
-        if opts.and_then(|o| o.unverified_lazy) == Some(true) && !is_message {
-            self.error(
-                &type_path(fp, ty),
-                "[unverified_lazy = true] can only be specified for submessage fields.",
-            );
-        }
         if opts.and_then(|o| o.jstype).is_some_and(|j| j != 0)
             && !matches!(
                 ty,
@@ -608,6 +596,30 @@ impl Validator<'_, '_> {
                 "ctype option is not allowed under edition 2024 and beyond. Use the feature string_type = VIEW|CORD|STRING|... instead.",
             );
         }
+        // protoc (`ValidateOptions`): only message fields may be lazy, and extensions may not
+        // be `unverified_lazy`.
+        let lazy = f.options.as_ref().and_then(|o| o.lazy) == Some(true);
+        let unverified = f.options.as_ref().and_then(|o| o.unverified_lazy) == Some(true);
+        if lazy || unverified {
+            // A DELIMITED message field is a group.
+            let delimited = ty == PType::TYPE_MESSAGE
+                && self.index.map_entry(f).is_none()
+                && features::resolve(&self.files[self.file], fp)
+                    .is_some_and(|x| x.message_encoding == Some(features::DELIMITED));
+            if ty != PType::TYPE_MESSAGE || delimited {
+                self.error(
+                    &type_path(fp, ty),
+                    "[lazy = true] can only be specified for submessage fields.",
+                );
+            }
+            if unverified && f.extendee.is_some() {
+                self.error(
+                    &type_path(fp, ty),
+                    "Extensions cannot be marked as unverified_lazy.",
+                );
+            }
+        }
+        self.feature_support(f, fp);
         if f.options.as_ref().and_then(|o| o.packed) == Some(true) && !(repeated && packable(ty)) {
             self.error(
                 &type_path(fp, ty),
@@ -642,34 +654,146 @@ impl Validator<'_, '_> {
         }
     }
 
-    /// JSON name conflicts: custom names always, default names in proto3 (and editions).
+    /// JSON name conflicts (protoc's `CheckFieldJsonNameUniqueness`): none checked when the
+    /// message sets `deprecated_legacy_json_field_conflicts`; a conflict that involves a default
+    /// name is only a warning (not reported) where the message's `json_format` feature is
+    /// `LEGACY_BEST_EFFORT` (proto2's default).
     fn json_names(&mut self, m: &DescriptorProto, path: &[i32]) {
-        let check_defaults = self.syntax != Syntax::Proto2;
-        let mut seen: HashMap<String, (&str, bool)> = HashMap::new();
-        for (i, f) in m.field.iter().enumerate() {
-            let name = f.name.as_deref().unwrap_or("");
-            let default = names::json_name(name);
-            let custom = f.json_name.as_deref().filter(|j| *j != default);
-            let (json, is_custom) = match custom {
-                Some(c) => (c.to_string(), true),
-                None => (default, false),
-            };
-            if let Some(&(other, other_custom)) = seen.get(&json) {
-                if is_custom || other_custom || check_defaults {
-                    let kind = |c: bool| if c { "custom" } else { "default" };
-                    self.error(
-                        &[path, &[2, i as i32, 1]].concat(),
-                        format!(
-                            "The {} JSON name of field \"{name}\" (\"{json}\") conflicts with the {} JSON name of field \"{other}\".",
-                            kind(is_custom),
-                            kind(other_custom)
-                        ),
-                    );
+        const LEGACY_BEST_EFFORT: i32 = 2;
+        if m.options
+            .as_ref()
+            .and_then(|o| o.deprecated_legacy_json_field_conflicts)
+            == Some(true)
+        {
+            return;
+        }
+        let legacy = features::resolve(&self.files[self.file], path)
+            .is_some_and(|x| x.json_format == Some(LEGACY_BEST_EFFORT));
+        // Without, then with the custom names (field masks use the default ones).
+        for use_custom in [false, true] {
+            let mut seen: HashMap<String, (&str, bool)> = HashMap::new();
+            for (i, f) in m.field.iter().enumerate() {
+                let name = f.name.as_deref().unwrap_or("");
+                let default = names::json_name(name);
+                let custom = f
+                    .json_name
+                    .as_deref()
+                    .filter(|j| use_custom && *j != default);
+                let (json, is_custom) = match custom {
+                    Some(c) => (c.to_string(), true),
+                    None => (default, false),
+                };
+                let Some(&(other, other_custom)) = seen.get(&json) else {
+                    seen.insert(json, (name, is_custom));
+                    continue;
+                };
+                // Conflicts of default names were reported in the first pass.
+                if use_custom && !is_custom && !other_custom {
+                    continue;
                 }
-            } else {
-                seen.insert(json, (name, is_custom));
+                if legacy && (!is_custom || !other_custom) {
+                    // protoc warns.
+                    continue;
+                }
+                let kind = |c: bool| if c { "custom" } else { "default" };
+                self.error(
+                    &[path, &[2, i as i32, 1]].concat(),
+                    format!(
+                        "The {} JSON name of field \"{name}\" (\"{json}\") conflicts with the {} JSON name of field \"{other}\".",
+                        kind(is_custom),
+                        kind(other_custom)
+                    ),
+                );
             }
         }
+    }
+
+    /// protoc's `ValidateFieldFeatureSupport`, for a field that declares `feature_support`
+    /// (features and options declare when they exist): the declaration is consistent, and the
+    /// values of its enum stay within it.
+    fn feature_support(&mut self, f: &FieldDescriptorProto, fp: &[i32]) {
+        let Some(parent) = f.options.as_ref().and_then(|o| o.feature_support.as_ref()) else {
+            return;
+        };
+        let full = self.full_name_of(fp, f.name());
+        if let Err(e) = support_errors(parent, &full) {
+            self.error(&[fp, &[8]].concat(), e);
+        }
+        let Some(t) = f
+            .type_name
+            .as_deref()
+            .filter(|_| PType(f.r#type.unwrap_or(0)) == PType::TYPE_ENUM)
+        else {
+            return;
+        };
+        let Some(&(e, _)) = self.index.enums.get(t.trim_start_matches('.')) else {
+            return;
+        };
+        let scope = t
+            .trim_start_matches('.')
+            .rsplit_once('.')
+            .map_or("", |(s, _)| s);
+        for v in &e.value {
+            let Some(own) = v.options.as_ref().and_then(|o| o.feature_support.as_ref()) else {
+                continue;
+            };
+            // The value's support window is the field's, narrowed by its own.
+            let mut support = parent.clone();
+            if own.edition_introduced.is_some() {
+                support.edition_introduced = own.edition_introduced;
+            }
+            if own.edition_deprecated.is_some() {
+                support.edition_deprecated = own.edition_deprecated;
+            }
+            if own.deprecation_warning.is_some() {
+                support
+                    .deprecation_warning
+                    .clone_from(&own.deprecation_warning);
+            }
+            if own.edition_removed.is_some() {
+                support.edition_removed = own.edition_removed;
+            }
+            if own.removal_error.is_some() {
+                support.removal_error.clone_from(&own.removal_error);
+            }
+            let vname = join(scope, v.name());
+            let message = support_errors(&support, &vname).err().or_else(|| {
+                let e = |x: Option<i32>| x.unwrap_or(0);
+                if e(support.edition_introduced) < e(parent.edition_introduced) {
+                    Some(format!("value {vname} was introduced before {full} was."))
+                } else if parent.edition_removed.is_some()
+                    && e(support.edition_removed) > e(parent.edition_removed)
+                {
+                    Some(format!("value {vname} was removed after {full} was."))
+                } else if parent.edition_deprecated.is_some()
+                    && e(support.edition_deprecated) > e(parent.edition_deprecated)
+                {
+                    Some(format!("value {vname} was deprecated after {full} was."))
+                } else {
+                    None
+                }
+            });
+            if let Some(m) = message {
+                self.error(&[fp, &[8]].concat(), m);
+            }
+        }
+    }
+
+    /// The full name of the field or extension at `fp`, named `name`.
+    fn full_name_of(&self, fp: &[i32], name: &str) -> String {
+        let file = &self.files[self.file];
+        let mut scope = file.package.clone().unwrap_or_default();
+        let mut messages = &file.message_type;
+        let mut rest = fp;
+        while let [4 | 3, i, tail @ ..] = rest {
+            let Some(m) = usize::try_from(*i).ok().and_then(|i| messages.get(i)) else {
+                break;
+            };
+            scope = join(&scope, m.name());
+            messages = &m.nested_type;
+            rest = tail;
+        }
+        join(&scope, name)
     }
 
     fn enumeration(&mut self, e: &EnumDescriptorProto, scope: &str, path: &[i32]) {
@@ -760,9 +884,15 @@ impl Validator<'_, '_> {
                 format!("\"{name}\" declares support for enum aliases but no enum values share field numbers. Please remove the unnecessary 'option allow_alias = true;' declaration."),
             );
         }
-        // Open enums: value names must stay distinct once the enum's name prefix is dropped and
-        // case is ignored (they map to the same names in some languages).
-        if open {
+        // Value names must stay distinct once the enum's name prefix is dropped and case is
+        // ignored (they map to the same names in some languages); protoc only warns for a
+        // proto2 enum that sets `deprecated_legacy_json_field_conflicts`.
+        let legacy = e
+            .options
+            .as_ref()
+            .and_then(|o| o.deprecated_legacy_json_field_conflicts)
+            == Some(true);
+        if !(legacy && self.syntax == Syntax::Proto2) {
             let mut seen: HashMap<String, (&str, i32)> = HashMap::new();
             for (i, v) in e.value.iter().enumerate() {
                 let vname = v.name.as_deref().unwrap_or("");
@@ -883,6 +1013,50 @@ fn packable(ty: PType) -> bool {
 
 /// The path of a field's type location: `type` (5) for scalars and groups, `type_name` (6) for
 /// named types.
+/// protoc's `FeatureResolver::ValidateFeatureSupport`: a `feature_support` declaration is
+/// consistent (deprecated and removed after introduced, with their messages).
+fn support_errors(
+    support: &courier_types::field_options::FeatureSupport,
+    name: &str,
+) -> Result<(), String> {
+    let e = |x: Option<i32>| x.unwrap_or(0);
+    if support.edition_deprecated.is_some() {
+        if e(support.edition_deprecated) < e(support.edition_introduced) {
+            return Err(format!("{name} was deprecated before it was introduced."));
+        }
+        if support.deprecation_warning.is_none() {
+            return Err(format!(
+                "{name} is deprecated but does not specify a deprecation warning."
+            ));
+        }
+    }
+    if support.edition_deprecated.is_none() && support.deprecation_warning.is_some() {
+        return Err(format!(
+            "{name} specifies a deprecation warning but is not marked deprecated in any edition."
+        ));
+    }
+    if support.edition_removed.is_some() {
+        if e(support.edition_deprecated) >= e(support.edition_removed) {
+            return Err(format!("{name} was deprecated after it was removed."));
+        }
+        if e(support.edition_removed) < e(support.edition_introduced) {
+            return Err(format!("{name} was removed before it was introduced."));
+        }
+        // Not required of a feature introduced and removed in the same edition.
+        if support.edition_introduced != support.edition_removed && support.removal_error.is_none()
+        {
+            return Err(format!(
+                "{name} has been removed but does not specify a removal error."
+            ));
+        }
+    } else if support.removal_error.is_some() {
+        return Err(format!(
+            "{name} specifies a removal error but is not marked removed in any edition."
+        ));
+    }
+    Ok(())
+}
+
 fn type_path(fp: &[i32], ty: PType) -> Vec<i32> {
     let field = match ty {
         PType::TYPE_MESSAGE | PType::TYPE_ENUM => 6,
