@@ -47,9 +47,11 @@ commands:
   lb [--calls N]         load balancing: courier-rpc's balancing tests, then three backends behind
                          client-side round_robin, nginx L4 and nginx L7 (grpc_pass, with and
                          without GOAWAYs every 1,000 calls), 0 failed calls
-  protoc-compare [DIR...]
+  protoc-compare [--bundled] [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
-                         sets (with and without source info; default: tests/data/protos)
+                         sets byte for byte and decoded (with and without source info; default:
+                         tests/data/protos and tests/data/published/*); --bundled: without the
+                         directories' copies of the files protoc bundles (well-known types, ...)
 ";
 
 fn main() -> ExitCode {
@@ -100,7 +102,8 @@ const CI_STEPS: &[Step] = &[
     ("peers", peers::install),
     ("test", test),
     ("hpack stories", hpack::ci),
-    ("protoc-compare", protoc_compare_default),
+    ("protoc-compare", protoc_compare::ci),
+    ("protoc-compare bundled", protoc_compare::ci_bundled),
     ("h2 peers", h2_peers_default),
     ("conformance", conformance::run),
     ("interop", interop::ci),
@@ -123,7 +126,7 @@ fn ci() -> Result {
         start.elapsed().as_secs_f64()
     );
     for (name, d) in timings {
-        eprintln!("    {name:<16} {:>6.1}s", d.as_secs_f64());
+        eprintln!("    {name:<22} {:>6.1}s", d.as_secs_f64());
     }
     Ok(())
 }
@@ -164,11 +167,6 @@ fn test() -> Result {
 /// `h2-peers`: every check of courier-h2 against curl, nghttp, nghttpd, h2load and Python h2.
 fn h2_peers_default() -> Result {
     h2_peers::main(&[])
-}
-
-/// `protoc-compare` over the default corpus (tests/data/protos).
-fn protoc_compare_default() -> Result {
-    protoc_compare::main(&[])
 }
 
 fn fuzz_smoke() -> Result {
