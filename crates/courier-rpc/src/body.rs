@@ -12,9 +12,8 @@ use courier_h2::driver::{Error as H2Error, RecvStream, SendStream};
 use futures_core::Stream;
 use tokio::sync::mpsc;
 
-use crate::code::Code;
 use crate::codec::{Deframer, Encoding, FramedMessage, decompress};
-use crate::protocol::code_from_reset;
+use crate::protocol::{Side, stream_failure_status};
 use crate::status::Status;
 
 /// Sends `framed`'s pieces in order on `send`, without ending the stream (the server's response
@@ -204,13 +203,6 @@ impl<T> Stream for ReceiverStream<T> {
     }
 }
 
-/// Which end reads: decides how resets and closed connections map to codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Side {
-    Client,
-    Server,
-}
-
 /// Reads the messages of one direction of a call.
 pub(crate) struct MessageReader {
     pub(crate) recv: RecvStream,
@@ -291,34 +283,10 @@ impl MessageReader {
         }
     }
 
+    /// The status of the call whose stream failed with `e`, as this reader's side sees it.
     #[cold]
     pub(crate) fn error(&self, e: H2Error) -> Status {
-        h2_error_status(e, self.side)
-    }
-}
-
-/// The status of a call whose HTTP/2 stream failed.
-#[cold]
-pub(crate) fn h2_error_status(e: H2Error, side: Side) -> Status {
-    match e {
-        H2Error::Reset { reason, remote } => Status::new(
-            if remote {
-                code_from_reset(reason)
-            } else {
-                Code::INTERNAL
-            },
-            format!("stream reset: {reason}"),
-        ),
-        // PROTOCOL-HTTP2: "If a detectable connection failure occurs on the client all calls
-        // will be closed with an UNAVAILABLE status. For servers open calls will be closed with
-        // a CANCELLED status."
-        other => Status::new(
-            match side {
-                Side::Client => Code::UNAVAILABLE,
-                Side::Server => Code::CANCELLED,
-            },
-            format!("connection failed: {other}"),
-        ),
+        stream_failure_status(e, self.side)
     }
 }
 

@@ -11,7 +11,9 @@
 //!   [`Transport`] / [`Service`] traits generated code uses.
 //! - Protocol ([`protocol`], [`codec`]): Length-Prefixed-Message framing with receive limits
 //!   and gzip/identity compression, `grpc-timeout`, `grpc-message` percent-encoding, base64
-//!   `-bin` metadata, HTTP-status and RST_STREAM mappings to codes.
+//!   `-bin` metadata, the HTTP-status mapping, and one table of how a call ends when its
+//!   HTTP/2 stream fails, for both ends (every RST_STREAM code, GOAWAY, a lost connection; a
+//!   server's RST_STREAM(CANCEL) at or after the call's deadline is `DEADLINE_EXCEEDED`).
 //! - [`Channel`]: created once, cloned cheaply, shared by stubs; a client-side L7 load
 //!   balancer — a [`Resolver`] (DNS `dns:///host:port`, `unix:` paths, address lists,
 //!   [`ManualResolver`]) feeds an [`LbPolicy`] (pick_first, round_robin) that keeps one

@@ -1,13 +1,17 @@
 //! The gRPC-over-HTTP/2 header encodings: `grpc-timeout`, `grpc-message` percent-encoding,
-//! base64 for `-bin` metadata, and the HTTP-status and RST_STREAM mappings to [`Code`].
+//! base64 for `-bin` metadata, and the HTTP-status mapping and the table of how a call ends
+//! when its HTTP/2 stream fails (RST_STREAM codes, GOAWAY, the connection ending) in
+//! [`Code`]s.
 //!
 //! Pure functions: no I/O, no allocation beyond the returned value.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use courier_h2::Reason;
+use courier_h2::driver::Error as H2Error;
 
 use crate::code::Code;
+use crate::status::Status;
 
 /// Parses a `grpc-timeout` value. `None` when it is malformed.
 ///
@@ -243,10 +247,14 @@ pub fn code_from_http_status(status: u16) -> Code {
     }
 }
 
-/// The status of a call whose stream was reset with `reason`.
+/// The status a client reports for a call whose stream the server reset with `reason`, when the
+/// call has no deadline or its deadline has not passed: one column of the runtime's table of
+/// stream failures (a CANCEL at or after the call's deadline is DEADLINE_EXCEEDED there, and a
+/// server's handler sees every reset as CANCELLED).
 ///
 /// PROTOCOL-HTTP2, Errors: "The following mapping from RST_STREAM error codes to GRPC error
-/// codes is applied." (STREAM_CLOSED has no mapping; it is reported as INTERNAL here.)
+/// codes is applied." (STREAM_CLOSED has no mapping; it is reported as INTERNAL here, as are
+/// codes RFC 9113 does not define.)
 /// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#errors>
 ///
 /// ```
@@ -256,13 +264,206 @@ pub fn code_from_http_status(status: u16) -> Code {
 /// assert_eq!(code_from_reset(Reason::CANCEL), Code::CANCELLED);
 /// ```
 pub fn code_from_reset(reason: Reason) -> Code {
-    match reason {
-        Reason::REFUSED_STREAM => Code::UNAVAILABLE,
-        Reason::CANCEL => Code::CANCELLED,
-        Reason::ENHANCE_YOUR_CALM => Code::RESOURCE_EXHAUSTED,
-        Reason::INADEQUATE_SECURITY => Code::PERMISSION_DENIED,
-        _ => Code::INTERNAL,
+    row(Cause::of_reset(reason)).client
+}
+
+/// Which end of a call saw its HTTP/2 stream fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The client, with the call's deadline (if it has one).
+    Client {
+        /// When the call's deadline expires.
+        deadline: Option<Instant>,
+    },
+    /// The server: the status is what the call's handler sees (its request stream fails with
+    /// it; CANCELLED also cancels the call's context).
+    Server,
+}
+
+/// What ended a call's HTTP/2 stream before the call's status arrived: the key of
+/// [`STREAM_FAILURES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cause {
+    /// The peer's RST_STREAM with this code (one of RFC 9113 §7's).
+    Reset(Reason),
+    /// The peer's RST_STREAM with a code RFC 9113 does not define.
+    UnknownReset,
+    /// This endpoint reset the stream: what the peer sent on it was a stream error (RFC 9113
+    /// §5.4.2).
+    LocalReset,
+    /// The stream could not be opened: a GOAWAY was received (no new streams), or the
+    /// connection was closing. The request never left.
+    NotOpened,
+    /// The connection ended under the call: a GOAWAY with an error code, a transport failure,
+    /// an unanswered keepalive PING, or the connection closed before the call finished.
+    ConnectionEnded,
+}
+
+impl Cause {
+    fn of_reset(reason: Reason) -> Cause {
+        if reason.is_known() {
+            Cause::Reset(reason)
+        } else {
+            Cause::UnknownReset
+        }
     }
+
+    fn of(e: &H2Error) -> Cause {
+        match e {
+            H2Error::Reset {
+                reason,
+                remote: true,
+            } => Cause::of_reset(*reason),
+            H2Error::Reset { remote: false, .. } => Cause::LocalReset,
+            H2Error::Command(_) => Cause::NotOpened,
+            _ => Cause::ConnectionEnded,
+        }
+    }
+}
+
+/// One row of [`STREAM_FAILURES`].
+struct Row {
+    cause: Cause,
+    /// What the client reports.
+    client: Code,
+    /// What the client reports once the call's deadline has passed (at or after it).
+    client_after_deadline: Code,
+    /// What the server's handler sees.
+    server: Code,
+}
+
+const fn r(cause: Cause, client: Code, client_after_deadline: Code, server: Code) -> Row {
+    Row {
+        cause,
+        client,
+        client_after_deadline,
+        server,
+    }
+}
+
+/// How a call ends when its HTTP/2 stream fails before the call's status arrives, for both ends
+/// of the call: the one table of it (RST_STREAM codes, GOAWAY, the connection ending).
+///
+/// PROTOCOL-HTTP2, Errors: "RPC runtime implementations should interpret RST_STREAM as
+/// immediate full-closure of the stream and should propagate an error up to the calling
+/// application layer. The following mapping from RST_STREAM error codes to GRPC error codes is
+/// applied.
+///
+/// | HTTP2 Code | GRPC Code |
+/// |---|---|
+/// | NO_ERROR(0) | INTERNAL - An explicit GRPC status of OK should have been sent but this might be used to aggressively lameduck in some scenarios. |
+/// | PROTOCOL_ERROR(1) | INTERNAL |
+/// | INTERNAL_ERROR(2) | INTERNAL |
+/// | FLOW_CONTROL_ERROR(3) | INTERNAL |
+/// | SETTINGS_TIMEOUT(4) | INTERNAL |
+/// | STREAM_CLOSED | No mapping as there is no open stream to propagate to. Implementations should log. |
+/// | FRAME_SIZE_ERROR | INTERNAL |
+/// | REFUSED_STREAM | UNAVAILABLE - Indicates that no processing occurred and the request can be retried, possibly elsewhere. |
+/// | CANCEL(8) | Mapped to call cancellation when sent by a client. Mapped to CANCELLED when sent by a server. Note that servers should only use this mechanism when they need to cancel a call but the payload byte sequence is incomplete. |
+/// | COMPRESSION_ERROR | INTERNAL |
+/// | CONNECT_ERROR | INTERNAL |
+/// | ENHANCE_YOUR_CALM | RESOURCE_EXHAUSTED ...with additional error detail provided by runtime to indicate that the exhausted resource is bandwidth. |
+/// | INADEQUATE_SECURITY | PERMISSION_DENIED … with additional detail indicating that permission was denied as protocol is not secure enough for call. |"
+///
+/// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#errors>
+///
+/// PROTOCOL-HTTP2, GOAWAY Frame: "Clients should consider any stream initiated after the last
+/// successfully accepted stream as UNAVAILABLE and retry the call elsewhere. Clients are free
+/// to continue working with the already accepted streams until they complete or the connection
+/// is terminated." Connection failure: "If a detectable connection failure occurs on the
+/// client all calls will be closed with an UNAVAILABLE status. For servers open calls will be
+/// closed with a CANCELLED status."
+/// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#connection-management>
+///
+/// RFC 9113 §7: "Unknown or unsupported error codes MUST NOT trigger any special behavior.
+/// These MAY be treated by an implementation as being equivalent to INTERNAL_ERROR."
+/// <https://www.rfc-editor.org/rfc/rfc9113#section-7>
+///
+/// Notes on the rows:
+/// - STREAM_CLOSED, HTTP_1_1_REQUIRED (not in gRPC's table) and unknown codes: INTERNAL, as
+///   INTERNAL_ERROR.
+/// - A stream above the last stream id of the server's GOAWAY is reported by courier-h2 as
+///   RST_STREAM REFUSED_STREAM (RFC 9113 §6.8: "those streams are not or will not be
+///   processed"): UNAVAILABLE, and the channel retries it transparently (gRFC A6), as it does a
+///   request that could not be opened because a GOAWAY was received.
+/// - CANCEL at or after the call's deadline: DEADLINE_EXCEEDED. A server that enforces the
+///   deadline itself resets the stream with CANCEL when its timer fires (grpc-go does); its
+///   deadline (the request's arrival plus `grpc-timeout`, rounded up) is never before the
+///   client's, but its reset can reach the client before the client's own timer fires (tokio's
+///   timers have a millisecond's granularity), and must read the same. grpc-go's client does
+///   this too (a CANCEL once `!deadline.After(time.Now())` is DeadlineExceeded).
+/// - The server's handler sees every failure as CANCELLED: whatever the client's code, its
+///   RST_STREAM says it abandoned the call, and the handler can send nothing more.
+#[rustfmt::skip]
+const STREAM_FAILURES: &[Row] = {
+    use Cause::*;
+    use Code as C;
+    const I: Code = C::INTERNAL;
+    const X: Code = C::CANCELLED;
+    &[
+        // what happened                      client                 at/after deadline      server
+        r(Reset(Reason::NO_ERROR),            I,                     I,                     X),
+        r(Reset(Reason::PROTOCOL_ERROR),      I,                     I,                     X),
+        r(Reset(Reason::INTERNAL_ERROR),      I,                     I,                     X),
+        r(Reset(Reason::FLOW_CONTROL_ERROR),  I,                     I,                     X),
+        r(Reset(Reason::SETTINGS_TIMEOUT),    I,                     I,                     X),
+        r(Reset(Reason::STREAM_CLOSED),       I,                     I,                     X),
+        r(Reset(Reason::FRAME_SIZE_ERROR),    I,                     I,                     X),
+        r(Reset(Reason::REFUSED_STREAM),      C::UNAVAILABLE,        C::UNAVAILABLE,        X),
+        r(Reset(Reason::CANCEL),              X,                     C::DEADLINE_EXCEEDED,  X),
+        r(Reset(Reason::COMPRESSION_ERROR),   I,                     I,                     X),
+        r(Reset(Reason::CONNECT_ERROR),       I,                     I,                     X),
+        r(Reset(Reason::ENHANCE_YOUR_CALM),   C::RESOURCE_EXHAUSTED, C::RESOURCE_EXHAUSTED, X),
+        r(Reset(Reason::INADEQUATE_SECURITY), C::PERMISSION_DENIED,  C::PERMISSION_DENIED,  X),
+        r(Reset(Reason::HTTP_1_1_REQUIRED),   I,                     I,                     X),
+        r(UnknownReset,                       I,                     I,                     X),
+        r(LocalReset,                         I,                     I,                     X),
+        r(NotOpened,                          C::UNAVAILABLE,        C::UNAVAILABLE,        X),
+        r(ConnectionEnded,                    C::UNAVAILABLE,        C::UNAVAILABLE,        X),
+    ]
+};
+
+fn row(cause: Cause) -> &'static Row {
+    STREAM_FAILURES
+        .iter()
+        .find(|r| r.cause == cause)
+        // Every cause has its row (the `every_failure_has_one_row` test).
+        .unwrap_or(&STREAM_FAILURES[STREAM_FAILURES.len() - 1])
+}
+
+/// The status of a call whose HTTP/2 stream failed with `e`, as `side` sees it (the table
+/// [`STREAM_FAILURES`]).
+#[cold]
+pub(crate) fn stream_failure_status(e: H2Error, side: Side) -> Status {
+    let row = row(Cause::of(&e));
+    let (code, peer) = match side {
+        Side::Client { deadline } => {
+            // At or after the deadline.
+            let past = deadline.is_some_and(|d| d <= Instant::now());
+            let code = if past {
+                row.client_after_deadline
+            } else {
+                row.client
+            };
+            (code, "server")
+        }
+        Side::Server => (row.server, "client"),
+    };
+    let message = match e {
+        H2Error::Reset {
+            reason,
+            remote: true,
+        } if code == Code::DEADLINE_EXCEEDED => {
+            format!("deadline exceeded (stream reset by the {peer}: {reason})")
+        }
+        H2Error::Reset {
+            reason,
+            remote: true,
+        } => format!("stream reset by the {peer}: {reason}"),
+        H2Error::Reset { reason, .. } => format!("stream reset: {reason}"),
+        other => format!("connection failed: {other}"),
+    };
+    Status::new(code, message)
 }
 
 #[cfg(test)]
@@ -354,16 +555,127 @@ mod tests {
         assert_eq!(code_from_http_status(503), Code::UNAVAILABLE);
         assert_eq!(code_from_http_status(504), Code::UNAVAILABLE);
         assert_eq!(code_from_http_status(500), Code::UNKNOWN);
-        assert_eq!(code_from_reset(Reason::NO_ERROR), Code::INTERNAL);
-        assert_eq!(code_from_reset(Reason::PROTOCOL_ERROR), Code::INTERNAL);
+    }
+
+    /// PROTOCOL-HTTP2's RST_STREAM table, row by row (the client's view, before any deadline).
+    #[test]
+    fn reset_codes_known_answers() {
+        let want = [
+            (Reason::NO_ERROR, Code::INTERNAL),
+            (Reason::PROTOCOL_ERROR, Code::INTERNAL),
+            (Reason::INTERNAL_ERROR, Code::INTERNAL),
+            (Reason::FLOW_CONTROL_ERROR, Code::INTERNAL),
+            (Reason::SETTINGS_TIMEOUT, Code::INTERNAL),
+            (Reason::STREAM_CLOSED, Code::INTERNAL),
+            (Reason::FRAME_SIZE_ERROR, Code::INTERNAL),
+            (Reason::REFUSED_STREAM, Code::UNAVAILABLE),
+            (Reason::CANCEL, Code::CANCELLED),
+            (Reason::COMPRESSION_ERROR, Code::INTERNAL),
+            (Reason::CONNECT_ERROR, Code::INTERNAL),
+            (Reason::ENHANCE_YOUR_CALM, Code::RESOURCE_EXHAUSTED),
+            (Reason::INADEQUATE_SECURITY, Code::PERMISSION_DENIED),
+            (Reason::HTTP_1_1_REQUIRED, Code::INTERNAL),
+            (Reason(0xe), Code::INTERNAL),
+            (Reason(0xdead_beef), Code::INTERNAL),
+        ];
+        assert_eq!(want.len(), Reason::KNOWN.len() + 2);
+        for (reason, code) in want {
+            assert_eq!(code_from_reset(reason), code, "{reason}");
+        }
+    }
+
+    /// Every way a stream can fail has exactly one row, and every row is reachable.
+    #[test]
+    fn every_failure_has_one_row() {
+        let mut causes: Vec<Cause> = Reason::KNOWN.iter().map(|r| Cause::Reset(*r)).collect();
+        causes.extend([
+            Cause::UnknownReset,
+            Cause::LocalReset,
+            Cause::NotOpened,
+            Cause::ConnectionEnded,
+        ]);
+        for c in &causes {
+            let n = STREAM_FAILURES.iter().filter(|r| r.cause == *c).count();
+            assert_eq!(n, 1, "{c:?} has {n} rows");
+        }
+        assert_eq!(STREAM_FAILURES.len(), causes.len());
+        // Only CANCEL reads differently once the deadline has passed; every server row is
+        // CANCELLED.
+        for r in STREAM_FAILURES {
+            if r.cause != Cause::Reset(Reason::CANCEL) {
+                assert_eq!(r.client, r.client_after_deadline, "{:?}", r.cause);
+            }
+            assert_eq!(r.server, Code::CANCELLED, "{:?}", r.cause);
+        }
+    }
+
+    fn reset(reason: Reason, remote: bool) -> H2Error {
+        H2Error::Reset { reason, remote }
+    }
+
+    #[test]
+    fn cancel_at_or_after_the_deadline_is_deadline_exceeded() {
+        let now = Instant::now();
+        let client = |deadline| Side::Client { deadline };
+        let code = |e, side| stream_failure_status(e, side).code();
+        let cancel = || reset(Reason::CANCEL, true);
+        // At the deadline (it is `now`, read before) and after it.
+        let s = stream_failure_status(cancel(), client(Some(now)));
+        assert_eq!(s.code(), Code::DEADLINE_EXCEEDED);
         assert_eq!(
-            code_from_reset(Reason::ENHANCE_YOUR_CALM),
-            Code::RESOURCE_EXHAUSTED
+            s.message(),
+            "deadline exceeded (stream reset by the server: CANCEL)"
         );
+        let past = now - Duration::from_millis(5);
+        assert_eq!(code(cancel(), client(Some(past))), Code::DEADLINE_EXCEEDED);
+        // Before the deadline, or without one: the server cancelled.
+        let later = now + Duration::from_secs(60);
+        let s = stream_failure_status(cancel(), client(Some(later)));
+        assert_eq!(s.code(), Code::CANCELLED);
+        assert_eq!(s.message(), "stream reset by the server: CANCEL");
+        assert_eq!(code(cancel(), client(None)), Code::CANCELLED);
+        // Only CANCEL: another code keeps its meaning past the deadline.
+        let calm = reset(Reason::ENHANCE_YOUR_CALM, true);
+        assert_eq!(code(calm, client(Some(past))), Code::RESOURCE_EXHAUSTED);
+        // The client's own reset (a stream error in the server's frames) is INTERNAL.
         assert_eq!(
-            code_from_reset(Reason::INADEQUATE_SECURITY),
-            Code::PERMISSION_DENIED
+            code(reset(Reason::CANCEL, false), client(Some(past))),
+            Code::INTERNAL
         );
+        // The server's handler sees the client's reset, any code, as CANCELLED.
+        for r in Reason::KNOWN.iter().copied().chain([Reason(0x77)]) {
+            let s = stream_failure_status(reset(r, true), Side::Server);
+            assert_eq!(s.code(), Code::CANCELLED, "{r}");
+            assert_eq!(s.message(), format!("stream reset by the client: {r}"));
+        }
+    }
+
+    #[test]
+    fn goaway_and_connection_failures() {
+        let client = Side::Client { deadline: None };
+        // A stream above a GOAWAY's last stream id (courier-h2 reports REFUSED_STREAM).
+        let refused = reset(Reason::REFUSED_STREAM, true);
+        assert_eq!(
+            stream_failure_status(refused, client).code(),
+            Code::UNAVAILABLE
+        );
+        // The connection ended (an error GOAWAY, a transport failure, a close).
+        for (e, side, code) in [
+            (H2Error::Closed, client, Code::UNAVAILABLE),
+            (H2Error::Closed, Side::Server, Code::CANCELLED),
+            (
+                H2Error::Io(std::io::ErrorKind::BrokenPipe.into()),
+                client,
+                Code::UNAVAILABLE,
+            ),
+            (
+                H2Error::Io(std::io::ErrorKind::BrokenPipe.into()),
+                Side::Server,
+                Code::CANCELLED,
+            ),
+        ] {
+            assert_eq!(stream_failure_status(e, side).code(), code);
+        }
     }
 
     proptest! {

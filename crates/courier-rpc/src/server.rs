@@ -22,7 +22,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::Service;
-use crate::body::{MessageReader, ReadEnd, Side, send_framed, unfold};
+use crate::body::{MessageReader, ReadEnd, send_framed, unfold};
 use crate::call::BoxFuture;
 use crate::call::{ByteStream, Request};
 use crate::client::BoxIo;
@@ -33,7 +33,7 @@ use crate::context::{CallContext, CancelToken};
 use crate::extensions::Extensions;
 use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, push_status};
 use crate::interceptor::{self, InterceptedCall, Interceptor};
-use crate::protocol::parse_timeout;
+use crate::protocol::{Side, parse_timeout, stream_failure_status};
 use crate::status::Status;
 
 /// Server settings (see the [`ServerBuilder`] methods).
@@ -864,9 +864,9 @@ async fn handle(
                 // While the handler produces the next message, watch for the client's reset.
                 Poll::Pending => tokio::select! {
                     item = std::future::poll_fn(|cx| messages.as_mut().poll_next(cx)) => item,
-                    Some(_) = respond.reset_received() => {
+                    Some(reason) = respond.reset_received() => {
                         cancel_on_reset.cancel();
-                        return Err(Status::new(Code::CANCELLED, "call cancelled by the client"));
+                        return Err(client_reset(reason));
                     }
                 },
             };
@@ -887,11 +887,11 @@ async fn handle(
                         cfg.max_send_message_size,
                         &mut buf,
                     )?;
-                    if send_framed(&mut respond, framed).await.is_err() {
+                    if let Err(e) = send_framed(&mut respond, framed).await {
                         // The client reset the stream (or the connection ended) while this
                         // side was sending: the handler learns of it as from a reset.
                         cancel_on_reset.cancel();
-                        return Err(Status::new(Code::CANCELLED, "stream closed"));
+                        return Err(stream_failure_status(e, Side::Server));
                     }
                 }
                 Some(Err(s)) if s.code() == Code::OK => return Ok(Some(s.into_metadata())),
@@ -938,6 +938,17 @@ fn finish_early(respond: &SendStream, s: &Status, cancel: &CancelToken) {
     trailers_only(respond, s, None);
 }
 
+/// The status of a call whose client reset its stream with `reason` (what the handler sees:
+/// CANCELLED, from the table in `protocol`).
+#[cold]
+fn client_reset(reason: Reason) -> Status {
+    let e = driver::Error::Reset {
+        reason,
+        remote: true,
+    };
+    stream_failure_status(e, Side::Server)
+}
+
 /// Races `fut` against the deadline, cancellation, and `reset` (the client's RST_STREAM).
 /// `fut` is pinned by the caller, where it was made: taken by value, it would be moved into
 /// this future's state and pinned again, two copies of it in the handler's future.
@@ -964,7 +975,7 @@ async fn guard<T>(
         r = &mut fut => return r,
         _ = expire => Status::new(Code::DEADLINE_EXCEEDED, "deadline exceeded"),
         _ = cancel.cancelled() => Status::new(Code::CANCELLED, "call cancelled"),
-        Some(_) = reset => Status::new(Code::CANCELLED, "call cancelled by the client"),
+        Some(reason) = reset => client_reset(reason),
         _ = cancel_all.cancelled() => Status::new(Code::UNAVAILABLE, "server shutting down"),
     };
     // The handler learns of it through its context (`cancelled()`) and its request stream,

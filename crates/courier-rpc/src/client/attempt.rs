@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use super::retry::{Next, Replay};
 use super::subchannel::Picked;
 use crate::Transport;
-use crate::body::{MessageReader, ReadEnd, Side, h2_error_status, send_framed, unfold};
+use crate::body::{MessageReader, ReadEnd, send_framed, unfold};
 use crate::call::{
     BoxFuture, ByteStream, CompressedFlag, LastCompressed, MethodDescriptor, Request, Response,
 };
@@ -22,7 +22,7 @@ use crate::code::Code;
 use crate::codec::{Encoding, frame_message};
 use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, status_from};
 use crate::metadata::Metadata;
-use crate::protocol::{code_from_http_status, encode_timeout};
+use crate::protocol::{Side, code_from_http_status, encode_timeout, stream_failure_status};
 use crate::status::Status;
 
 /// The channel-wide settings every attempt uses.
@@ -122,10 +122,11 @@ impl Failure {
     }
 }
 
-/// The status of an HTTP/2 failure on `label`'s connection, naming the endpoint.
+/// The status of an HTTP/2 failure of a call (whose deadline is `deadline`) on `label`'s
+/// connection, naming the endpoint.
 #[cold]
-pub(crate) fn at_endpoint(e: driver::Error, label: &str) -> Status {
-    let s = h2_error_status(e, Side::Client);
+pub(crate) fn at_endpoint(e: driver::Error, label: &str, deadline: Option<Instant>) -> Status {
+    let s = stream_failure_status(e, Side::Client { deadline });
     Status::new(s.code(), format!("{} (endpoint {label})", s.message()))
 }
 
@@ -171,7 +172,14 @@ pub(crate) async fn attempt(
         }
     };
     let mut call = CallBody {
-        reader: MessageReader::new(recv, Encoding::Identity, opts.max_recv, Side::Client),
+        reader: MessageReader::new(
+            recv,
+            Encoding::Identity,
+            opts.max_recv,
+            Side::Client {
+                deadline: opts.deadline,
+            },
+        ),
         guard,
         deadline: opts.deadline,
         finished: false,
@@ -206,7 +214,7 @@ fn open_failed(e: driver::Error, picked: Option<&Picked>, label: &str) -> Failur
             if let Some(p) = picked {
                 p.retire();
             }
-            Failure::Transparent(at_endpoint(e, label))
+            Failure::Transparent(at_endpoint(e, label, None))
         }
     }
 }
@@ -396,7 +404,7 @@ impl CallBody {
                     return Err(HeadError::Unsent(e));
                 }
                 let refused = e.is_refused();
-                let s = at_endpoint(e, &self.label);
+                let s = at_endpoint(e, &self.label, self.deadline);
                 return Err(if refused {
                     HeadError::Refused(s)
                 } else {
