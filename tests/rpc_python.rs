@@ -34,6 +34,16 @@ static STREAM: MethodDescriptor = method(
     MethodKind::ServerStreaming,
 );
 static FAIL: MethodDescriptor = method("/courier.raw.Echo/Fail", "Fail", MethodKind::Unary);
+static FAIL_AFTER_HEADERS: MethodDescriptor = method(
+    "/courier.raw.Echo/FailAfterHeaders",
+    "FailAfterHeaders",
+    MethodKind::Unary,
+);
+static FAIL_STREAM: MethodDescriptor = method(
+    "/courier.raw.Echo/FailStream",
+    "FailStream",
+    MethodKind::ServerStreaming,
+);
 static SLOW: MethodDescriptor = method("/courier.raw.Echo/Slow", "Slow", MethodKind::Unary);
 static METHODS: [MethodDescriptor; 4] = [UNARY, STREAM, FAIL, SLOW];
 
@@ -94,10 +104,31 @@ async fn courier_channel_calls_grpcio_server() {
     }
     assert_eq!(got, ["m0", "m1", "m2", "m3"]);
 
+    // An error status in both forms a server may send: Trailers-Only (grpcio's answer to an
+    // abort before anything was sent), and response headers followed by trailers (an abort
+    // after send_initial_metadata); a response stream failing before its first message.
     let e = ch
         .unary(&FAIL, Request::new(Bytes::new()))
         .await
         .unwrap_err();
+    assert_eq!(e.code(), Code::NOT_FOUND);
+    assert_eq!(e.message(), "nicht gefunden ✓ 100%");
+    let e = ch
+        .unary(&FAIL_AFTER_HEADERS, Request::new(Bytes::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::NOT_FOUND);
+    assert_eq!(e.message(), "nicht gefunden ✓ 100%");
+    let e = match ch
+        .call(&FAIL_STREAM, Request::new(courier_rpc::once(Bytes::new())))
+        .await
+    {
+        Err(e) => e,
+        Ok(resp) => {
+            let mut s = resp.into_inner();
+            next(&mut s).await.unwrap().unwrap_err()
+        }
+    };
     assert_eq!(e.code(), Code::NOT_FOUND);
     assert_eq!(e.message(), "nicht gefunden ✓ 100%");
 
@@ -148,6 +179,8 @@ impl Service for RawEcho {
                 "Fail" => {
                     return Err(Status::new(Code::NOT_FOUND, "nicht gefunden ✓ 100%"));
                 }
+                // A response stream whose first item is the error (sent Trailers-Only).
+                "FailFirst" => vec![Err(Status::new(Code::NOT_FOUND, "nicht gefunden ✓ 100%"))],
                 "Slow" => {
                     tokio::time::sleep(Duration::from_secs(2)).await;
                     msgs.into_iter().map(Ok).collect()

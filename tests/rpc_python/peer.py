@@ -30,6 +30,18 @@ def fail(request, context):
     context.abort(grpc.StatusCode.NOT_FOUND, "nicht gefunden ✓ 100%")
 
 
+def fail_after_headers(request, context):
+    # Response headers first, then the status in trailers (not Trailers-Only).
+    context.send_initial_metadata((("x-head", "sent"),))
+    context.abort(grpc.StatusCode.NOT_FOUND, "nicht gefunden ✓ 100%")
+
+
+def fail_stream(request, context):
+    # A response stream that fails before its first message.
+    context.abort(grpc.StatusCode.NOT_FOUND, "nicht gefunden ✓ 100%")
+    yield b"never"
+
+
 def slow(request, context):
     time.sleep(2)
     return request
@@ -40,6 +52,8 @@ def serve():
         "Unary": grpc.unary_unary_rpc_method_handler(unary),
         "Stream": grpc.unary_stream_rpc_method_handler(stream),
         "Fail": grpc.unary_unary_rpc_method_handler(fail),
+        "FailAfterHeaders": grpc.unary_unary_rpc_method_handler(fail_after_headers),
+        "FailStream": grpc.unary_stream_rpc_method_handler(fail_stream),
         "Slow": grpc.unary_unary_rpc_method_handler(slow),
     }
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
@@ -78,6 +92,18 @@ def client(port):
         check(False, "error status")
     except grpc.RpcError as e:
         check(e.code() == grpc.StatusCode.NOT_FOUND and e.details() == "nicht gefunden ✓ 100%", "error status")
+    # Courier answers these two Trailers-Only: a stream failing before its first message, and
+    # an empty stream (OK, with a trailer).
+    try:
+        list(ch.unary_stream("/courier.raw.Echo/FailFirst")(b""))
+        check(False, "stream failing before its first message")
+    except grpc.RpcError as e:
+        check(e.code() == grpc.StatusCode.NOT_FOUND and e.details() == "nicht gefunden ✓ 100%",
+              "stream failing before its first message")
+    call = s(b"0", metadata=(("x-b-bin", b"\x03"),))
+    check(list(call) == [], "empty stream")
+    check(call.code() == grpc.StatusCode.OK, "empty stream status")
+    check(dict(call.trailing_metadata()).get("x-b-bin") == b"\x03", "empty stream trailer")
     try:
         ch.unary_unary("/courier.raw.Echo/Slow")(b"", timeout=0.2)
         check(False, "deadline")

@@ -280,6 +280,32 @@ impl<T> Response<T> {
         &mut self.metadata
     }
 
+    /// Server: send the response headers (with this response's
+    /// [`metadata`](Self::metadata)) as soon as the handler returns, before the first
+    /// message is ready.
+    ///
+    /// By default a server sends them with the first response message, and a call that ends
+    /// before any message — an error from a stream's first item, or an empty stream — is
+    /// answered Trailers-Only: its status and trailers in one HEADERS frame, as grpc-go,
+    /// grpc-java and grpc-core answer (some clients, tonic's among them, read a call whose
+    /// headers came first as accepted, and its status only from the stream). A streaming
+    /// handler whose first message may take a while calls this so that the client sees the
+    /// headers at once: a client that waits for the response headers before it sends its own
+    /// first message (Courier's [`Transport::call`](crate::Transport::call) resolves at the
+    /// response headers) would otherwise wait for a server that waits for that message.
+    ///
+    /// ```
+    /// use courier_rpc::{BoxStream, Response, Status, iter};
+    ///
+    /// let mut response = Response::new(
+    ///     Box::pin(iter(Vec::<Result<u32, Status>>::new())) as BoxStream<Result<u32, Status>>,
+    /// );
+    /// response.send_headers_early();
+    /// ```
+    pub fn send_headers_early(&mut self) {
+        self.metadata.attached_mut().early_headers = true;
+    }
+
     /// Client: whether the response message read last arrived compressed (its
     /// Compressed-Flag was 1); `None` before any message was read, or when the response did
     /// not come from a courier-rpc client.

@@ -67,8 +67,10 @@ impl CallContext {
     /// Compresses this call's response messages with `encoding`, overriding the server's
     /// default ([`ServerBuilder::compression`](crate::ServerBuilder::compression)) — if the
     /// client accepts it (its `grpc-accept-encoding`); otherwise the response goes
-    /// uncompressed. It takes effect when the response headers are sent, so set it before the
-    /// handler returns its response.
+    /// uncompressed. It takes effect when the response headers are sent — with the first
+    /// response message, or as the handler returns if it asked for them early
+    /// ([`Response::send_headers_early`](crate::Response::send_headers_early)) — so set it
+    /// before then (before the handler returns is always in time).
     pub fn set_compression(&self, encoding: Encoding) {
         self.compression
             .store(encoding_code(encoding), Ordering::Relaxed);

@@ -28,7 +28,9 @@
 //! - [`Server`]: routes `:path` to services (`UNIMPLEMENTED` for unknown ones), 415 for
 //!   non-gRPC content types, deadlines and cancellation visible to handlers through
 //!   [`CallContext`], limits, compression negotiation, interceptors, concurrency limit,
-//!   max connection idle/age, graceful shutdown (two-step GOAWAY, grace period).
+//!   max connection idle/age, graceful shutdown (two-step GOAWAY, grace period). Response
+//!   headers go out with the first message (or early, [`Response::send_headers_early`]); a
+//!   call that ends before one is answered Trailers-Only, as grpc-go, Java and C++ answer.
 //!
 //! - Standard services: [`health`] (`grpc.health.v1.Health`: Check, List, Watch) and
 //!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).

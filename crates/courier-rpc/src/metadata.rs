@@ -25,6 +25,9 @@ pub(crate) struct Attached {
     pub(crate) context: Option<std::sync::Arc<crate::context::CallContext>>,
     /// Client: the Compressed-Flag of the response message read last.
     pub(crate) compressed: Option<crate::call::LastCompressed>,
+    /// Server: send the response headers as soon as the handler returns
+    /// ([`Response::send_headers_early`](crate::Response::send_headers_early)).
+    pub(crate) early_headers: bool,
 }
 
 impl PartialEq for Metadata {
@@ -84,6 +87,11 @@ impl Metadata {
 
     pub(crate) fn attached_mut(&mut self) -> &mut Attached {
         self.attached.get_or_insert_with(Default::default)
+    }
+
+    /// Server: whether these response headers go out as soon as the handler returns.
+    pub(crate) fn early_headers(&self) -> bool {
+        self.attached.as_ref().is_some_and(|a| a.early_headers)
     }
 
     pub(crate) fn take_trailers(&mut self) -> Option<Metadata> {

@@ -336,7 +336,11 @@ macro_rules! reflection_impl {
                     };
                     Some((Ok(resp), (requests, index, sent)))
                 });
-                Ok(Response::new(Box::pin(stream) as BoxStream<_>))
+                let mut response = Response::new(Box::pin(stream) as BoxStream<_>);
+                // Each answer waits for a request: the headers go now, for clients that wait
+                // for them before sending their first request.
+                response.send_headers_early();
+                Ok(response)
             }
         }
     };

@@ -33,6 +33,7 @@ use crate::context::{CallContext, CancelToken};
 use crate::extensions::Extensions;
 use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, push_status};
 use crate::interceptor::{self, InterceptedCall, Interceptor};
+use crate::metadata::Metadata;
 use crate::protocol::{Side, parse_timeout, stream_failure_status};
 use crate::status::Status;
 
@@ -659,17 +660,15 @@ fn accepts(accept: Option<&bytes::Bytes>, encoding: Encoding) -> bool {
         })
 }
 
-/// Answers with Trailers-Only: "HTTP-Status Content-Type Trailers", one HEADERS frame.
-fn trailers_only(
-    respond: &SendStream,
-    status: &Status,
-    extra: Option<&(&'static str, &'static str)>,
-) {
+/// Answers with Trailers-Only: "HTTP-Status Content-Type Trailers", one HEADERS frame with
+/// END_STREAM carrying the status and `trailers`.
+///
+/// PROTOCOL-HTTP2, Responses: "Trailers-Only → HTTP-Status Content-Type Trailers",
+/// "Response-Headers & Trailers-Only are each delivered in a single HTTP2 HEADERS frame block."
+/// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#responses>
+fn trailers_only(respond: &SendStream, status: &Status, trailers: Option<&Metadata>) {
     let mut h = response_head(Encoding::Identity);
-    if let Some((k, v)) = extra {
-        h.push(HeaderField::new(*k, *v));
-    }
-    push_status(status, None, &mut h);
+    push_status(status, trailers, &mut h);
     if respond.send_headers(h, true).is_err() {
         // Refused by HTTP/2's field checks (a metadata value it does not allow): the client
         // must still learn that the call ended.
@@ -677,7 +676,19 @@ fn trailers_only(
     }
 }
 
-/// Handles one call from its request headers to its trailers.
+/// Handles one call from its request headers to its trailers:
+///
+/// 1. Checks the request (method, content type, path, service, `grpc-encoding`), runs the
+///    interceptors and takes a concurrency permit; a refusal is answered Trailers-Only.
+/// 2. Runs the handler's future under [`guard`] (deadline, cancellation, the client's reset);
+///    an error is answered Trailers-Only ([`finish_early`]).
+/// 3. Sends the response stream under [`guard`]: each message ready is framed and sent; the
+///    response headers (with the encoding the handler chose) go out just before the first
+///    message, or at once when the handler asked ([`Response::send_headers_early`]).
+/// 4. Ends the call with its status (the stream's end, an error item, or what stopped the
+///    guard): trailers after headers that went out; Trailers-Only when no header went out and
+///    the response has no header metadata; otherwise the headers, then the trailers. Nothing
+///    when the client reset the call.
 async fn handle(
     shared: Arc<Shared>,
     inc: Incoming,
@@ -838,19 +849,26 @@ async fn handle(
     };
     // The handler's future is done with: free it before the response streams out.
     drop(call);
-    // The handler may have chosen the call's compression (CallContext::set_compression).
-    let resp_encoding = match context.compression() {
+    let (mut headers_md, mut messages) = response.into_parts();
+    let mut trailers = headers_md.take_trailers().unwrap_or_default();
+    // The response headers go out lazily: with the first message, or now if the handler asked
+    // (Response::send_headers_early). A call that ends before any message and without header
+    // metadata is answered Trailers-Only, one HEADERS frame, as grpc-go, grpc-java and
+    // grpc-core do (the end of this function). `head` holds them while they are unsent.
+    let mut head = Some(headers_md);
+    // The encoding of the response messages, chosen as the headers go out: the handler may
+    // have chosen it (CallContext::set_compression) until then.
+    let choose_encoding = || match context.compression() {
         Some(e) if accepts(accept_encoding.as_ref(), e) => e,
         Some(_) => Encoding::Identity,
         None => resp_encoding,
     };
-    let (mut headers_md, mut messages) = response.into_parts();
-    let mut trailers = headers_md.take_trailers().unwrap_or_default();
-    let mut head = response_head(resp_encoding);
-    push_metadata(&headers_md, &mut head);
-    if respond.send_headers(head, false).is_err() {
-        respond.reset(Reason::INTERNAL_ERROR);
-        return;
+    let mut encoding = Encoding::Identity;
+    if let Some(md) = head.take_if(|md| md.early_headers()) {
+        encoding = choose_encoding();
+        if !send_head(&respond, &md, encoding) {
+            return;
+        }
     }
     let mut buf = BytesMut::new();
     let cancel_on_reset = cancel.clone();
@@ -872,9 +890,16 @@ async fn handle(
             };
             match item {
                 Some(Ok(msg)) => {
+                    // The first message: the headers go first.
+                    if let Some(md) = head.take() {
+                        encoding = choose_encoding();
+                        if !send_head(&respond, &md, encoding) {
+                            return Err(Status::internal("response headers refused"));
+                        }
+                    }
                     // CallContext::set_message_compression, read as the message goes out.
-                    let encoding = if context.message_compression() {
-                        resp_encoding
+                    let message_encoding = if context.message_compression() {
+                        encoding
                     } else {
                         Encoding::Identity
                     };
@@ -882,7 +907,7 @@ async fn handle(
                     // copied behind the prefix.
                     let framed = frame_message(
                         &msg,
-                        encoding,
+                        message_encoding,
                         cfg.compression_threshold,
                         cfg.max_send_message_size,
                         &mut buf,
@@ -901,7 +926,8 @@ async fn handle(
         }
     };
     let no_reset = std::future::pending();
-    // Pinned in place for the length of this statement: `respond` is free again after it.
+    // Pinned in place for the length of this statement: `respond` and `head` are free again
+    // after it.
     let status = match guard(
         std::pin::pin!(send_all),
         deadline,
@@ -922,6 +948,27 @@ async fn handle(
         }
         Err(s) => s,
     };
+    if status.code() == Code::CANCELLED && cancel.is_cancelled() {
+        // The client went away: nobody to answer.
+        return;
+    }
+    match head {
+        // The headers went out: the status follows in the trailers.
+        None => {}
+        // PROTOCOL-HTTP2, Responses: "Trailers-Only is permitted for calls that produce an
+        // immediate error" — and for any call that ends before its first message: its status
+        // (OK too) and trailing metadata in one HEADERS frame with END_STREAM, as grpc-go does
+        // when no header metadata was set.
+        // <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#responses>
+        Some(md) if md.is_empty() => {
+            trailers_only(&respond, &status, Some(&trailers));
+            return;
+        }
+        // Header metadata but no message: headers, then trailers (grpc-go does the same when
+        // the handler set header metadata).
+        Some(md) if !send_head(&respond, &md, choose_encoding()) => return,
+        Some(_) => {}
+    }
     let mut t = Vec::with_capacity(2 + trailers.len());
     push_status(&status, Some(&trailers), &mut t);
     if respond.send_trailers(t).is_err() {
@@ -929,7 +976,20 @@ async fn handle(
     }
 }
 
-/// Sends the status of a call that failed before its response headers went out.
+/// Sends the response headers: `:status`, `content-type`, the encodings, `metadata`. When
+/// HTTP/2's field checks refuse them (a metadata value it does not allow), resets the stream
+/// (INTERNAL_ERROR: the client must still learn that the call ended) and returns `false`.
+fn send_head(respond: &SendStream, metadata: &Metadata, encoding: Encoding) -> bool {
+    let mut head = response_head(encoding);
+    push_metadata(metadata, &mut head);
+    if respond.send_headers(head, false).is_err() {
+        respond.reset(Reason::INTERNAL_ERROR);
+        return false;
+    }
+    true
+}
+
+/// Sends the status of a call that failed before its handler returned a response.
 fn finish_early(respond: &SendStream, s: &Status, cancel: &CancelToken) {
     if s.code() == Code::CANCELLED && cancel.is_cancelled() {
         // The client went away: nobody to answer.

@@ -163,7 +163,11 @@ impl Echo for Svc {
                 }
             }
         });
-        Ok(Response::new(Box::pin(receiver_stream(rx)) as BoxStream<_>))
+        let mut response = Response::new(Box::pin(receiver_stream(rx)) as BoxStream<_>);
+        // Its first answer waits for the client's first message, and bidi_streaming_interleaves
+        // sends that only once the call has its response headers.
+        response.send_headers_early();
+        Ok(response)
     }
 }
 
