@@ -1,23 +1,11 @@
 //! Courier's interop client against Courier's interop server, in one process on a loopback
-//! port: every case the pair passes today. (`cargo xtask interop` runs the full matrix with
+//! port: every case. (`cargo xtask interop` runs the full matrix with
 //! grpcio and grpc-js, each side in its own process.)
 
 use courier_interop::client::{self, CASES};
 use courier_interop::pb::grpc::testing::test_service_rpc::TestServiceServer;
 use courier_interop::server::TestServer;
 use courier_rpc::{Channel, Server};
-
-/// Cases this pair cannot pass yet, and why (see the report of `cargo xtask interop`).
-const NOT_YET: &[(&str, &str)] = &[
-    (
-        "client_compressed_unary",
-        "courier-rpc does not show a handler whether a request was compressed",
-    ),
-    (
-        "client_compressed_streaming",
-        "courier-rpc does not show a handler whether a request was compressed",
-    ),
-];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn courier_client_against_courier_server() {
@@ -32,17 +20,11 @@ async fn courier_client_against_courier_server() {
         .max_recv_message_size(16 << 20)
         .build();
     let mut failed = Vec::new();
-    let mut ran = 0;
     for (name, _) in CASES {
-        if NOT_YET.iter().any(|(n, _)| n == name) {
-            continue;
-        }
-        ran += 1;
         if let Err(why) = client::run(name, channel.clone()).await {
             failed.push(format!("{name}: {why}"));
         }
     }
     serving.abort();
     assert!(failed.is_empty(), "failed cases:\n{}", failed.join("\n"));
-    assert_eq!(ran, CASES.len() - NOT_YET.len());
 }
