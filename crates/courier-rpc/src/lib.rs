@@ -127,6 +127,12 @@ pub use status::Status;
 pub trait Transport: Send + Sync {
     /// Starts a call of `method` with a stream of encoded request messages; resolves to the
     /// response headers and a stream of encoded response messages (or the call's status).
+    ///
+    /// Servers may send their response headers only with their first message (grpc-go's and
+    /// Courier's do, unless the handler asks otherwise with
+    /// [`Response::send_headers_early`]): a streaming call whose server answers only after
+    /// the client's first message should have that message in `request`'s stream before this
+    /// future is awaited, not sent after it resolves.
     fn call(
         &self,
         method: &'static MethodDescriptor,
