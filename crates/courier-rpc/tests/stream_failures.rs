@@ -3,20 +3,31 @@
 //! - client: a courier-h2 server resets each call with the code the call asks for, before or
 //!   after its response headers; the Channel reports PROTOCOL-HTTP2's code for it;
 //! - server: a courier-h2 client resets its call with each code while the handler waits on
-//!   its request stream; the handler sees CANCELLED there, and its context is cancelled.
+//!   its request stream; the handler sees CANCELLED there, and its context is cancelled;
+//! - GOAWAY, client: a server written frame by frame sends GOAWAY when a request arrives. A
+//!   request above its last stream id is retried on a new connection (UNAVAILABLE, never
+//!   processed); one at or below it whose connection then closes — after a GOAWAY NO_ERROR or
+//!   one with an error code — fails UNAVAILABLE and is not retried (it may have been
+//!   processed).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use courier_h2::Reason;
 use courier_h2::driver::{self, Incoming};
-use courier_hpack::HeaderField;
+use courier_h2::frame::{
+    BlockStart, Frame, FrameDecoder, FrameEncoder, GoAway, Settings, StreamId,
+};
+use courier_hpack::{FieldRef, HeaderField};
 use courier_rpc::protocol::code_from_reset;
 use courier_rpc::{
     BoxFuture, ByteStream, Channel, Code, MethodDescriptor, MethodKind, Request, Response, Server,
     Service, Status, Transport,
 };
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 static DUPLEX: MethodDescriptor = MethodDescriptor {
     path: "/test.Resets/Duplex",
@@ -204,5 +215,161 @@ async fn a_handler_sees_every_client_reset_as_cancelled() {
             .unwrap();
         assert_eq!(code, Code::CANCELLED, "{reason}");
         assert!(cancelled, "{reason}: the call's context was not cancelled");
+    }
+}
+
+/// What the frame-by-frame server does with the first request of its `n`th connection.
+#[derive(Clone, Copy)]
+enum OnRequest {
+    /// GOAWAY with last stream id 0 (the request is above it), the connection kept open.
+    RefuseAll,
+    /// GOAWAY with the request's own stream as the last one and `reason`, then close.
+    AcceptAndClose(Reason),
+    /// Answer Trailers-Only, OK, with `x-connection: n`.
+    Answer,
+}
+
+/// A server written frame by frame (so that it can send any GOAWAY): `plan(n)` says what its
+/// `n`th connection does with its first request. Returns its address and how many requests it
+/// saw.
+async fn goaway_server(plan: fn(usize) -> OnRequest) -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&requests);
+    tokio::spawn(async move {
+        let mut n = 0;
+        while let Ok((mut io, _)) = listener.accept().await {
+            let on_request = plan(n);
+            let conn = n;
+            n += 1;
+            let seen = Arc::clone(&seen);
+            tokio::spawn(async move {
+                let enc = FrameEncoder::new();
+                let mut out = BytesMut::new();
+                let mut preface = [0u8; 24];
+                io.read_exact(&mut preface).await.unwrap();
+                let settings = Settings {
+                    ack: false,
+                    settings: Vec::new(),
+                };
+                enc.encode(&Frame::Settings(settings), &mut out).unwrap();
+                enc.encode(&Frame::Settings(Settings::ack()), &mut out)
+                    .unwrap();
+                io.write_all(&out).await.unwrap();
+                // Read frames until the request's HEADERS.
+                let dec = FrameDecoder::new();
+                let mut buf = BytesMut::new();
+                let stream = 'read: loop {
+                    while let Some(f) = dec.decode(&mut buf).unwrap() {
+                        if let Frame::Headers(h) = f {
+                            break 'read h.stream_id;
+                        }
+                    }
+                    if io.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                };
+                seen.fetch_add(1, Ordering::SeqCst);
+                let mut out = BytesMut::new();
+                let goaway = |last, reason| {
+                    Frame::GoAway(GoAway {
+                        last_stream_id: last,
+                        reason,
+                        debug_data: Bytes::from_static(b"going"),
+                    })
+                };
+                match on_request {
+                    OnRequest::RefuseAll => {
+                        let f = goaway(StreamId::new(0), Reason::NO_ERROR);
+                        enc.encode(&f, &mut out).unwrap();
+                        io.write_all(&out).await.unwrap();
+                        // Open until the client closes it.
+                        let mut sink = Vec::new();
+                        let _ = io.read_to_end(&mut sink).await;
+                    }
+                    OnRequest::AcceptAndClose(reason) => {
+                        enc.encode(&goaway(stream, reason), &mut out).unwrap();
+                        io.write_all(&out).await.unwrap();
+                        // Closed without an answer.
+                    }
+                    OnRequest::Answer => {
+                        let conn = conn.to_string();
+                        let mut block = Vec::new();
+                        courier_hpack::Encoder::new(4096).encode(
+                            [
+                                FieldRef::new(b":status", b"200"),
+                                FieldRef::new(b"content-type", b"application/grpc"),
+                                FieldRef::new(b"grpc-status", b"0"),
+                                FieldRef::new(b"x-connection", conn.as_bytes()),
+                            ],
+                            &mut block,
+                        );
+                        let start = BlockStart::Headers {
+                            end_stream: true,
+                            priority: None,
+                        };
+                        enc.encode_field_block(stream, start, &block, &mut out);
+                        io.write_all(&out).await.unwrap();
+                        let mut sink = Vec::new();
+                        let _ = io.read_to_end(&mut sink).await;
+                    }
+                }
+            });
+        }
+    });
+    (addr, requests)
+}
+
+/// The end of a streaming call: its status, or (OK) its trailers.
+async fn streaming_end(channel: &Channel) -> Status {
+    let mut req = Request::new(courier_rpc::once(Bytes::new()));
+    req.set_timeout(Duration::from_secs(10));
+    match channel.call(&DUPLEX, req).await {
+        Err(s) => s,
+        Ok(resp) => {
+            let mut stream = resp.into_inner();
+            match std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                Some(Err(s)) => s,
+                None => Status::new(Code::OK, ""),
+                Some(Ok(_)) => panic!("a message"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_above_the_goaway_last_stream_is_retried_on_a_new_connection() {
+    let (addr, requests) = goaway_server(|n| {
+        if n == 0 {
+            OnRequest::RefuseAll
+        } else {
+            OnRequest::Answer
+        }
+    })
+    .await;
+    let channel = Channel::builder(addr.to_string()).build();
+    let s = streaming_end(&channel).await;
+    assert_eq!(s.code(), Code::OK, "{s:?}");
+    assert_eq!(s.metadata().get("x-connection").unwrap(), "1");
+    assert_eq!(requests.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn an_accepted_request_whose_connection_closes_is_unavailable_and_not_retried() {
+    for (reason, plan) in [
+        (
+            Reason::NO_ERROR,
+            (|_| OnRequest::AcceptAndClose(Reason::NO_ERROR)) as fn(_) -> _,
+        ),
+        (Reason::ENHANCE_YOUR_CALM, |_| {
+            OnRequest::AcceptAndClose(Reason::ENHANCE_YOUR_CALM)
+        }),
+    ] {
+        let (addr, requests) = goaway_server(plan).await;
+        let channel = Channel::builder(addr.to_string()).build();
+        let s = streaming_end(&channel).await;
+        assert_eq!(s.code(), Code::UNAVAILABLE, "{reason}: {s:?}");
+        assert_eq!(requests.load(Ordering::SeqCst), 1, "{reason}: retried");
     }
 }

@@ -288,6 +288,17 @@ async fn serve(
     let ended = loop {
         tokio::select! {
             r = &mut conn => {
+                // The connection's end can come with its GOAWAY, before the branch below sees
+                // it (the driver finishes at once after an error GOAWAY, and after a graceful
+                // one as soon as no stream is left): it counts the same. A graceful one
+                // retired the connection — not a failure, even right after connecting; its
+                // refused calls are retried on a new one.
+                if let Some(g) = client.goaway_received() {
+                    note_goaway(ctx, &sub.label, &g);
+                    if g.reason == Reason::NO_ERROR {
+                        break Ended::Retired;
+                    }
+                }
                 let why = match (client.goaway_received(), r) {
                     (Some(g), _) if g.reason != Reason::NO_ERROR => Some(goaway_reason(&g)),
                     (_, Ok(Err(e))) => {
