@@ -15,7 +15,8 @@ pub struct Metadata {
     entries: Vec<(String, Bytes)>,
     /// What travels with the metadata through generated code (which only passes metadata and
     /// messages along): a response's trailers, a server call's context, whether a client's
-    /// response message arrived compressed. Not part of equality.
+    /// response message arrived compressed, whether a server sends the response headers
+    /// early. Not part of equality.
     attached: Option<Box<Attached>>,
 }
 
