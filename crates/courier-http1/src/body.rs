@@ -57,6 +57,8 @@ pub(crate) struct BodyDecoder {
     line: usize,
     /// The size of the chunk whose extensions are being skipped.
     pending: u64,
+    /// A request's body (its trailer section is held to the rules for requests).
+    request: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -82,6 +84,15 @@ impl BodyDecoder {
             total: 0,
             line: 0,
             pending: 0,
+            request: false,
+        }
+    }
+
+    /// A decoder for a request's body.
+    pub(crate) fn for_request(kind: BodyKind) -> BodyDecoder {
+        BodyDecoder {
+            request: true,
+            ..BodyDecoder::new(kind)
         }
     }
 
@@ -179,7 +190,9 @@ impl BodyDecoder {
                 }
                 Chunk::Trailers(scanner) => {
                     buf.advance_to(i);
-                    let kind = HeadKind::Trailers { request: false };
+                    let kind = HeadKind::Trailers {
+                        request: self.request,
+                    };
                     let Some(len) = scanner.scan(buf, limits, kind)? else {
                         return Ok(Decoded::Need);
                     };

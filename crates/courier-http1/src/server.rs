@@ -647,7 +647,7 @@ impl ServerConnection {
         if body == BodyKind::Empty {
             self.request_done();
         } else {
-            self.state = Recv::Body(BodyDecoder::new(body));
+            self.state = Recv::Body(BodyDecoder::for_request(body));
         }
         Ok(())
     }
