@@ -198,7 +198,7 @@ impl BodyDecoder {
                     };
                     let mut section = buf.split_to(len);
                     let mut spans = Vec::new();
-                    parse_fields(&mut section, 0, kind, &mut spans)?;
+                    parse_fields(&mut section, 0, kind, limits, &mut spans)?;
                     *state = Chunk::Done;
                     self.kind = Kind::Done;
                     if spans.is_empty() {

@@ -13,7 +13,7 @@ use crate::error::{CommandError, CommandErrorKind, Error, ErrorKind};
 use crate::framing::response_meta;
 use crate::head::{BodyKind, Field, Headers, Method, RequestHead, ResponseHead, Version};
 use crate::output::{Output, Sending};
-use crate::parse::{HeadKind, HeadScanner, Limits, RawResponse, parse_response_head, valid_host};
+use crate::parse::{HeadKind, HeadScanner, Limits, RawResponse, parse_response, valid_host};
 use crate::server::Content;
 
 /// What the client connection tells the application.
@@ -446,9 +446,27 @@ impl ClientConnection {
                         }
                         return self.fail(Error::new(ErrorKind::UnexpectedResponse));
                     }
-                    let scanned = self
-                        .scanner
-                        .scan(&self.recv, &self.limits, HeadKind::Response);
+                    // The whole head usually arrives in one read: parse it in one pass. If it is
+                    // not complete, the scanner takes over and the head is parsed once it is.
+                    let scanned = if self.scanner.is_fresh() {
+                        match parse_response(&mut self.recv, &self.limits, &mut self.raw) {
+                            Ok(None) => self
+                                .scanner
+                                .scan(&self.recv, &self.limits, HeadKind::Response)
+                                .map(|_| None),
+                            r => r,
+                        }
+                    } else {
+                        match self
+                            .scanner
+                            .scan(&self.recv, &self.limits, HeadKind::Response)
+                        {
+                            Ok(Some(len)) => {
+                                parse_response(&mut self.recv[..len], &self.limits, &mut self.raw)
+                            }
+                            r => r,
+                        }
+                    };
                     match scanned {
                         Err(e) => return self.fail(e),
                         Ok(None) => return,
@@ -478,10 +496,8 @@ impl ClientConnection {
     }
 
     fn response(&mut self, len: usize) -> Result<(), Error> {
-        let mut raw_head = self.recv.split_to(len);
-        parse_response_head(&mut raw_head, &mut self.raw)?;
+        let buf = self.recv.split_to(len).freeze();
         self.scanner = HeadScanner::new(HeadKind::Response);
-        let buf = raw_head.freeze();
         let raw = &self.raw;
         let mut headers = Headers::with_capacity(raw.fields.len());
         for f in &raw.fields {

@@ -105,6 +105,39 @@ pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
     s[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
 }
 
+/// The index of the first octet of `s` that may not appear in a field value (anything but
+/// HTAB, SP, VCHAR and obs-text), eight octets at a time: a word with no control octet and no
+/// DEL is skipped whole; a word with one (a tab, usually) is checked octet by octet.
+#[inline]
+fn first_invalid_value_octet(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[i..i + 8]);
+        let x = u64::from_le_bytes(w);
+        // Octets below 0x20 (octets with the high bit set are never flagged).
+        let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+        // Octets equal to 0x7f.
+        let y = x ^ (LO * 0x7f);
+        let del = y.wrapping_sub(LO) & !y & HI;
+        if control | del != 0 {
+            if let Some(p) = s[i..i + 8]
+                .iter()
+                .position(|&b| !FIELD_CHAR[usize::from(b)])
+            {
+                return Some(i + p);
+            }
+        }
+        i += 8;
+    }
+    s[i..]
+        .iter()
+        .position(|&b| !FIELD_CHAR[usize::from(b)])
+        .map(|p| i + p)
+}
+
 /// Finds the end of a head (the empty line) as octets arrive, scanning each octet once, and
 /// enforces the size limits and the line terminator on the way.
 #[derive(Clone, Debug, Default)]
@@ -127,6 +160,11 @@ impl HeadScanner {
             started: matches!(kind, HeadKind::Trailers { .. }),
             ..HeadScanner::default()
         }
+    }
+
+    /// Whether nothing has been scanned yet.
+    pub(crate) fn is_fresh(&self) -> bool {
+        self.pos == 0
     }
 
     /// Scans `buf` (the same buffer, grown, on every call). Returns the length of the complete
@@ -245,51 +283,74 @@ pub struct RawResponse {
 
 /// Parses a request head at the start of `buf`, if it is complete: returns its length (empty
 /// line included) and fills `out`; `Ok(None)` if more octets are needed. Field names are
-/// lowercased in place. One-shot (it scans from the start on each call); connections use the
-/// incremental scanner.
+/// lowercased in place. One pass over the octets; it starts from the beginning on each call
+/// (connections use an incremental scanner while a head arrives in pieces, so that a head
+/// dripping in is not parsed again and again).
 pub fn parse_request(
     buf: &mut [u8],
     limits: &Limits,
     out: &mut RawRequest,
 ) -> Result<Option<usize>, Error> {
-    let mut scanner = HeadScanner::new(HeadKind::Request);
-    let Some(len) = scanner.scan(buf, limits, HeadKind::Request)? else {
+    let Some((start, end, fields_at)) = start_line(buf, limits, HeadKind::Request)? else {
         return Ok(None);
     };
-    parse_request_head(&mut buf[..len], out)?;
-    Ok(Some(len))
+    request_line(&buf[start..end], start, out)?;
+    parse_fields(buf, fields_at, HeadKind::Request, limits, &mut out.fields)
 }
 
 /// Parses a response head at the start of `buf`, if it is complete (see [`parse_request`]).
+/// Obsolete line folding is replaced with spaces in place (RFC 9112 §5.2).
 pub fn parse_response(
     buf: &mut [u8],
     limits: &Limits,
     out: &mut RawResponse,
 ) -> Result<Option<usize>, Error> {
-    let mut scanner = HeadScanner::new(HeadKind::Response);
-    let Some(len) = scanner.scan(buf, limits, HeadKind::Response)? else {
+    let Some((start, end, fields_at)) = start_line(buf, limits, HeadKind::Response)? else {
         return Ok(None);
     };
-    parse_response_head(&mut buf[..len], out)?;
-    Ok(Some(len))
+    status_line(&buf[start..end], start, out)?;
+    parse_fields(buf, fields_at, HeadKind::Response, limits, &mut out.fields)
 }
 
-/// Skips leading CRLFs; returns the end of the start-line (its CR) and the start of the
-/// field lines.
-fn start_line(head: &[u8]) -> (usize, usize, usize) {
+/// Finds the start-line after any leading empty lines: its start, the index of its CR, and
+/// where the field lines start; `None` if it is not complete.
+fn start_line(
+    buf: &[u8],
+    limits: &Limits,
+    kind: HeadKind,
+) -> Result<Option<(usize, usize, usize)>, Error> {
     let mut start = 0;
-    while head[start..].starts_with(b"\r\n") {
-        start += 2;
+    loop {
+        let Some(off) = find_lf(&buf[start..]) else {
+            if buf.len() > limits.max_request_line + 2 {
+                return Err(start_line_too_long(kind));
+            }
+            return Ok(None);
+        };
+        let lf = start + off;
+        // RFC 9112 §2.2 (see HeadScanner::scan): CRLF only.
+        // <https://www.rfc-editor.org/rfc/rfc9112#section-2.2>
+        if lf == start || buf[lf - 1] != b'\r' {
+            return Err(Error::new(ErrorKind::BareLf));
+        }
+        if lf - 1 == start {
+            // RFC 9112 §2.2: "a server that is expecting to receive and parse a request-line
+            // SHOULD ignore at least one empty line (CRLF) received prior to the request-line".
+            start = lf + 1;
+            if start > limits.max_request_line + 2 {
+                return Err(start_line_too_long(kind));
+            }
+            continue;
+        }
+        if lf - 1 - start > limits.max_request_line {
+            return Err(start_line_too_long(kind));
+        }
+        return Ok(Some((start, lf - 1, lf + 1)));
     }
-    // The scanner found a CRLF-terminated start-line.
-    let cr = start + find_lf(&head[start..]).unwrap_or(head.len() - start) - 1;
-    (start, cr, cr + 2)
 }
 
-/// Parses a complete request head (as delimited by the scanner: CRLF line ends checked).
-pub(crate) fn parse_request_head(head: &mut [u8], out: &mut RawRequest) -> Result<(), Error> {
-    let (start, end, fields_at) = start_line(head);
-    let line = &head[start..end];
+/// Parses a request-line (`line` starts at `start` in the buffer).
+fn request_line(line: &[u8], start: usize, out: &mut RawRequest) -> Result<(), Error> {
     // RFC 9112 §3: "request-line = method SP request-target SP HTTP-version". Exactly one SP
     // between the elements: the lenient whitespace parsing the RFC permits is what "can result
     // in request smuggling security vulnerabilities" (§3), so it is not done.
@@ -332,7 +393,7 @@ pub(crate) fn parse_request_head(head: &mut [u8], out: &mut RawRequest) -> Resul
     out.method = start..start + m;
     out.target = start + t0..start + t;
     out.http10 = http10;
-    parse_fields(head, fields_at, HeadKind::Request, &mut out.fields)
+    Ok(())
 }
 
 /// `HTTP-version = HTTP-name "/" DIGIT "." DIGIT` (RFC 9112 §2.3); returns whether it is
@@ -438,10 +499,9 @@ pub(crate) fn valid_host(host: &[u8]) -> bool {
     }) && port.iter().all(u8::is_ascii_digit)
 }
 
-/// Parses a complete response head.
-pub(crate) fn parse_response_head(head: &mut [u8], out: &mut RawResponse) -> Result<(), Error> {
-    let (start, end, fields_at) = start_line(head);
-    let line = &head[start..end];
+/// Parses a status-line (`line` starts at `start` in the buffer).
+fn status_line(line: &[u8], start: usize, out: &mut RawResponse) -> Result<(), Error> {
+    let end = start + line.len();
     // RFC 9112 §4: "status-line = HTTP-version SP status-code SP [ reason-phrase ]". The SP
     // after the status code is required of servers but often missing; a status-line that ends
     // right after the code is accepted.
@@ -476,22 +536,64 @@ pub(crate) fn parse_response_head(head: &mut [u8], out: &mut RawResponse) -> Res
     out.status = status;
     out.reason = reason;
     out.http10 = http10;
-    parse_fields(head, fields_at, HeadKind::Response, &mut out.fields)
+    Ok(())
 }
 
-/// Parses the field lines of a complete head from `at` to the empty line that ends it,
-/// replacing what `out` held.
+/// Parses field lines from `at` up to the empty line that ends the section, replacing what
+/// `out` held: returns the end of the section (after the empty line), or `None` if it has not
+/// arrived yet. Checks the line terminators and the section limits on the way.
 pub(crate) fn parse_fields(
     head: &mut [u8],
     mut at: usize,
     kind: HeadKind,
+    limits: &Limits,
     out: &mut Vec<FieldSpan>,
-) -> Result<(), Error> {
+) -> Result<Option<usize>, Error> {
     out.clear();
-    // The head ends with CRLF CRLF (or is just CRLF for an empty trailer section).
-    let end = head.len() - 2;
-    while at < end {
-        let eol = at + find_lf(&head[at..]).unwrap_or(head.len() - at) - 1;
+    let fields_start = at;
+    let mut lines = 0;
+    loop {
+        if let Some((name_end, vs, ve, next)) = simple_field_line(head, at) {
+            lines += 1;
+            if lines > limits.max_headers {
+                return Err(Error::new(ErrorKind::TooManyFields));
+            }
+            if next - fields_start > limits.max_header_size {
+                return Err(Error::new(ErrorKind::HeaderSectionTooLarge));
+            }
+            out.push(FieldSpan {
+                name: at..name_end,
+                value: vs..ve,
+            });
+            at = next;
+            continue;
+        }
+        // Anything else (the empty line, a continuation, an error, the end of what has
+        // arrived) takes the general path below, which finds the line end first.
+        let Some(off) = find_lf(&head[at..]) else {
+            if head.len() - fields_start > limits.max_header_size {
+                return Err(Error::new(ErrorKind::HeaderSectionTooLarge));
+            }
+            return Ok(None);
+        };
+        let lf = at + off;
+        // RFC 9112 §2.2 (see HeadScanner::scan): CRLF only.
+        // <https://www.rfc-editor.org/rfc/rfc9112#section-2.2>
+        if lf == at || head[lf - 1] != b'\r' {
+            return Err(Error::new(ErrorKind::BareLf));
+        }
+        let eol = lf - 1;
+        if eol == at {
+            return Ok(Some(lf + 1));
+        }
+        // Continuation lines count, as the scanner counts them.
+        lines += 1;
+        if lines > limits.max_headers {
+            return Err(Error::new(ErrorKind::TooManyFields));
+        }
+        if lf + 1 - fields_start > limits.max_header_size {
+            return Err(Error::new(ErrorKind::HeaderSectionTooLarge));
+        }
         if matches!(head[at], b' ' | b'\t') {
             let Some(prev) = out.last_mut() else {
                 // RFC 9112 §2.2: "A recipient that receives whitespace between the start-line
@@ -532,8 +634,14 @@ pub(crate) fn parse_fields(
         // field-line = field-name ":" OWS field-value OWS (RFC 9112 §5); names are lowercased
         // where they lie (field names are case-insensitive, RFC 9110 §5.1).
         let mut i = at;
-        while i < eol && TCHAR[usize::from(head[i])] {
-            head[i] = head[i].to_ascii_lowercase();
+        while i < eol {
+            let b = head[i];
+            if !TCHAR[usize::from(b)] {
+                break;
+            }
+            if b.is_ascii_uppercase() {
+                head[i] = b | 0x20;
+            }
             i += 1;
         }
         match head[i] {
@@ -554,7 +662,63 @@ pub(crate) fn parse_fields(
         });
         at = eol + 2;
     }
-    Ok(())
+}
+
+/// The common field line in one pass: a token name (lowercased), a colon, and a value of
+/// visible octets, spaces and tabs, ending with CRLF — the value checked eight octets at a
+/// time on its way to the CR. Returns the end of the name, the value's bounds without OWS, and
+/// the start of the next line; `None` for any other line (which the general path then parses,
+/// or rejects with the precise error).
+#[inline]
+fn simple_field_line(head: &mut [u8], at: usize) -> Option<(usize, usize, usize, usize)> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = at;
+    while let Some(&b) = head.get(i) {
+        if !TCHAR[usize::from(b)] {
+            break;
+        }
+        if b.is_ascii_uppercase() {
+            head[i] = b | 0x20;
+        }
+        i += 1;
+    }
+    if i == at || head.get(i) != Some(&b':') {
+        return None;
+    }
+    let mut vs = i + 1;
+    while matches!(head.get(vs), Some(b' ' | b'\t')) {
+        vs += 1;
+    }
+    let mut j = vs;
+    let cr = loop {
+        if j + 8 <= head.len() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&head[j..j + 8]);
+            let x = u64::from_le_bytes(w);
+            let control = x.wrapping_sub(LO * 0x20) & !x & HI;
+            let y = x ^ (LO * 0x7f);
+            let del = y.wrapping_sub(LO) & !y & HI;
+            if control | del == 0 {
+                j += 8;
+                continue;
+            }
+        }
+        let b = *head.get(j)?;
+        if FIELD_CHAR[usize::from(b)] {
+            j += 1;
+            continue;
+        }
+        break j;
+    };
+    if head[cr] != b'\r' || head.get(cr + 1) != Some(&b'\n') {
+        return None;
+    }
+    let mut ve = cr;
+    while ve > vs && matches!(head[ve - 1], b' ' | b'\t') {
+        ve -= 1;
+    }
+    Some((i, vs, ve, cr + 2))
 }
 
 /// The value between `from` and the line's CR, without OWS, checked.
@@ -569,10 +733,8 @@ fn value_span(head: &[u8], mut from: usize, mut to: usize) -> Result<(usize, usi
     while to > from && matches!(head[to - 1], b' ' | b'\t') {
         to -= 1;
     }
-    if let Some(&b) = head[from..to]
-        .iter()
-        .find(|&&b| !FIELD_CHAR[usize::from(b)])
-    {
+    if let Some(bad) = first_invalid_value_octet(&head[from..to]) {
+        let b = head[from + bad];
         // RFC 9110 §5.5: "a recipient of CR, LF, or NUL within a field value MUST either reject
         // the message or replace each of those characters with SP before further processing or
         // forwarding of that message." Other control characters "are also invalid"; they are
@@ -617,6 +779,25 @@ mod tests {
         }
         // Octets that differ from LF only in the high bit are not LF.
         assert_eq!(find_lf(&[0x8a; 16]), None);
+    }
+
+    #[test]
+    fn invalid_value_octets_every_position() {
+        for len in 0..40 {
+            assert_eq!(first_invalid_value_octet(&vec![b'a'; len]), None);
+            assert_eq!(first_invalid_value_octet(&vec![0xff; len]), None);
+            assert_eq!(first_invalid_value_octet(&vec![b'\t'; len]), None);
+            for at in 0..len {
+                for bad in [0u8, 1, b'\n', b'\r', 0x1f, 0x7f] {
+                    let mut v = vec![b'\t'; len];
+                    v[at] = bad;
+                    assert_eq!(first_invalid_value_octet(&v), Some(at), "{len} {at} {bad}");
+                    let mut v = vec![0x80; len];
+                    v[at] = bad;
+                    assert_eq!(first_invalid_value_octet(&v), Some(at), "{len} {at} {bad}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::error::{CommandError, CommandErrorKind, Error, ErrorKind};
 use crate::framing::{RequestMeta, request_meta};
 use crate::head::{BodyKind, Field, Headers, Method, RequestHead, ResponseHead, Version};
 use crate::output::{Output, Sending};
-use crate::parse::{HeadKind, HeadScanner, Limits, RawRequest, parse_request_head};
+use crate::parse::{HeadKind, HeadScanner, Limits, RawRequest, parse_request};
 
 /// What the server connection tells the application.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -540,9 +540,27 @@ impl ServerConnection {
                     if self.exchange.is_some() || self.closing {
                         return;
                     }
-                    let scanned = self
-                        .scanner
-                        .scan(&self.recv, &self.limits, HeadKind::Request);
+                    // The whole head usually arrives in one read: parse it in one pass. If it is
+                    // not complete, the scanner takes over and the head is parsed once it is.
+                    let scanned = if self.scanner.is_fresh() {
+                        match parse_request(&mut self.recv, &self.limits, &mut self.raw) {
+                            Ok(None) => self
+                                .scanner
+                                .scan(&self.recv, &self.limits, HeadKind::Request)
+                                .map(|_| None),
+                            r => r,
+                        }
+                    } else {
+                        match self
+                            .scanner
+                            .scan(&self.recv, &self.limits, HeadKind::Request)
+                        {
+                            Ok(Some(len)) => {
+                                parse_request(&mut self.recv[..len], &self.limits, &mut self.raw)
+                            }
+                            r => r,
+                        }
+                    };
                     match scanned {
                         Err(e) => return self.reject(e),
                         Ok(None) => {
@@ -601,9 +619,7 @@ impl ServerConnection {
 
     /// A complete head of `len` octets is at the front of the receive buffer.
     fn request(&mut self, len: usize, now: Instant) -> Result<(), Error> {
-        let mut raw_head = self.recv.split_to(len);
-        parse_request_head(&mut raw_head, &mut self.raw)?;
-        let buf = raw_head.freeze();
+        let buf = self.recv.split_to(len).freeze();
         let raw = &self.raw;
         let method = match &buf[raw.method.clone()] {
             b"GET" => Method::GET,
