@@ -12,6 +12,7 @@ use crate::encode::{self, ConnectionOption, SendFraming};
 use crate::error::{CommandError, CommandErrorKind, Error, ErrorKind};
 use crate::framing::response_meta;
 use crate::head::{BodyKind, Field, Headers, Method, RequestHead, ResponseHead, Version};
+use crate::output::RECV_RESERVE;
 use crate::output::{Output, Sending};
 use crate::parse::{HeadKind, HeadScanner, Limits, RawResponse, parse_response, valid_host};
 use crate::server::Content;
@@ -328,6 +329,11 @@ impl ClientConnection {
     pub fn handle_received(&mut self, data: &[u8]) {
         if self.closed {
             return;
+        }
+        if self.recv.capacity() - self.recv.len() < data.len() {
+            // Room for several requests at once: the heads split off this buffer keep their
+            // part of it alive, so a small reservation would mean an allocation per request.
+            self.recv.reserve(data.len().max(RECV_RESERVE));
         }
         self.recv.extend_from_slice(data);
         self.process();

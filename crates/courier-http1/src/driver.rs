@@ -147,11 +147,14 @@ impl Writer {
                 }
                 return Ok(progress);
             }
-            let slices: Vec<IoSlice<'_>> = self.bufs.iter().map(|b| IoSlice::new(b)).collect();
-            let r = if slices.len() == 1 {
+            let r = if self.bufs.len() == 1 {
                 Pin::new(&mut *io).poll_write(cx, &self.bufs[0])
             } else {
-                Pin::new(&mut *io).poll_write_vectored(cx, &slices)
+                let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+                for (s, b) in slices.iter_mut().zip(&self.bufs) {
+                    *s = IoSlice::new(b);
+                }
+                Pin::new(&mut *io).poll_write_vectored(cx, &slices[..self.bufs.len()])
             };
             match r {
                 Poll::Ready(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),

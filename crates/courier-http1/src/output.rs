@@ -10,6 +10,9 @@ use crate::encode::{self, SendFraming};
 use crate::error::{CommandError, CommandErrorKind};
 use crate::head::Headers;
 
+/// Receive buffers grow by at least this much at a time.
+pub(crate) const RECV_RESERVE: usize = 16 << 10;
+
 /// Content at least this long goes out as its own segment instead of being copied.
 const COPY_BELOW: usize = 2048;
 

@@ -14,6 +14,7 @@ use crate::encode::{self, ConnectionOption, SendFraming};
 use crate::error::{CommandError, CommandErrorKind, Error, ErrorKind};
 use crate::framing::{RequestMeta, request_meta};
 use crate::head::{BodyKind, Field, Headers, Method, RequestHead, ResponseHead, Version};
+use crate::output::RECV_RESERVE;
 use crate::output::{Output, Sending};
 use crate::parse::{HeadKind, HeadScanner, Limits, RawRequest, parse_request};
 
@@ -183,6 +184,11 @@ impl ServerConnection {
         }
         if self.head_started.is_none() && matches!(self.state, Recv::Head) && !data.is_empty() {
             self.head_started = Some(now);
+        }
+        if self.recv.capacity() - self.recv.len() < data.len() {
+            // Room for several requests at once: the heads split off this buffer keep their
+            // part of it alive, so a small reservation would mean an allocation per request.
+            self.recv.reserve(data.len().max(RECV_RESERVE));
         }
         self.recv.extend_from_slice(data);
         self.process(now);
