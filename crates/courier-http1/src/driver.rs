@@ -421,6 +421,8 @@ where
                     if self.conn.finish(trailers).is_err() {
                         self.conn.abort();
                     }
+                    // The next request's idle clock starts now.
+                    self.conn.handle_time(Instant::now());
                 }
                 Poll::Ready(None) => {
                     // The application dropped its sender before the end.

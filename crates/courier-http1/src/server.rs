@@ -146,6 +146,8 @@ pub struct ServerConnection {
     head_started: Option<Instant>,
     /// Waiting for a request since then.
     idle_since: Instant,
+    /// An exchange ended: the clocks restart at the next time the connection learns.
+    clock_restart: bool,
     date: Option<Bytes>,
 }
 
@@ -167,6 +169,7 @@ impl ServerConnection {
             closed: false,
             head_started: None,
             idle_since: now,
+            clock_restart: false,
             date: None,
         }
     }
@@ -179,6 +182,7 @@ impl ServerConnection {
 
     /// Octets read from the transport (at time `now`, for the timeouts).
     pub fn handle_received_at(&mut self, data: &[u8], now: Instant) {
+        self.restart_clock(now);
         if self.closed || self.closing && self.exchange.is_none() {
             return;
         }
@@ -223,36 +227,57 @@ impl ServerConnection {
 
     /// A timer the caller set from [`poll_timeout`](Self::poll_timeout) fired.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.restart_clock(now);
         if self.closed || self.exchange.is_some() {
             return;
         }
-        match self.head_started {
-            Some(start) => {
-                if let Some(t) = self.config.header_read_timeout {
-                    if now >= start + t {
-                        self.reject(Error::new(ErrorKind::Timeout));
-                    }
-                }
-            }
-            None => {
-                if let Some(t) = self.config.idle_timeout {
-                    if now >= self.idle_since + t {
-                        self.close(None);
-                    }
-                }
+        let Some(deadline) = self.poll_timeout() else {
+            return;
+        };
+        if now < deadline {
+            return;
+        }
+        match (&self.state, self.head_started) {
+            // A head that began and did not end in time: 408.
+            (Recv::Head, Some(_)) => self.reject(Error::new(ErrorKind::Timeout)),
+            // Idle between requests, or content to discard that stopped coming: close quietly.
+            _ => self.close(None),
+        }
+    }
+
+    /// Tells the connection the time, e.g. right after a response was finished: the idle and
+    /// header-read clocks of the next request start from the first time the connection learns
+    /// after an exchange (from this, [`handle_received_at`](Self::handle_received_at) or
+    /// [`handle_timeout`](Self::handle_timeout)); until then they count from the last request's
+    /// arrival, so a deadline may fire early once and is then moved.
+    pub fn handle_time(&mut self, now: Instant) {
+        self.restart_clock(now);
+    }
+
+    fn restart_clock(&mut self, now: Instant) {
+        if self.clock_restart {
+            self.clock_restart = false;
+            self.idle_since = now;
+            if self.head_started.is_some() {
+                self.head_started = Some(now);
             }
         }
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) should next be called: the idle timeout
-    /// while waiting for a request, the header read timeout once a head has begun.
+    /// while waiting for a request (or for content to discard), the header read timeout once a
+    /// head has begun. None while a request is being answered: the application bounds its own
+    /// work.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed || self.exchange.is_some() || !matches!(self.state, Recv::Head) {
+        if self.closed || self.exchange.is_some() {
             return None;
         }
-        match self.head_started {
-            Some(start) => self.config.header_read_timeout.map(|t| start + t),
-            None => self.config.idle_timeout.map(|t| self.idle_since + t),
+        match (&self.state, self.head_started) {
+            (Recv::Head, Some(start)) => self.config.header_read_timeout.map(|t| start + t),
+            (Recv::Head | Recv::Discard(..), _) => {
+                self.config.idle_timeout.map(|t| self.idle_since + t)
+            }
+            _ => None,
         }
     }
 
@@ -708,6 +733,7 @@ impl ServerConnection {
         }
         self.exchange = None;
         self.state = Recv::Discard(dec, 0);
+        self.clock_restart = true;
         let now = self.idle_since;
         self.process(now);
     }
@@ -724,6 +750,7 @@ impl ServerConnection {
         if !x.keep_alive || self.closing {
             return self.close(None);
         }
+        self.clock_restart = true;
         let now = self.idle_since;
         self.next_request(now);
     }

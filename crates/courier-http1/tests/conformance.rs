@@ -917,3 +917,59 @@ fn client_expect_100_continue_holds_content() {
     conn.handle_timeout(deadline);
     assert_eq!(conn.poll_transmit().as_deref(), Some(&b"abc"[..]));
 }
+
+#[test]
+fn clocks_restart_after_a_long_exchange() {
+    let start = Instant::now();
+    let mut config = Config::default();
+    config.idle_timeout = Some(Duration::from_secs(5));
+    config.header_read_timeout = Some(Duration::from_secs(2));
+    let mut conn = ServerConnection::new(config, start);
+    // A request answered 100 s later, with a pipelined head already buffered.
+    conn.handle_received_at(
+        b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\n",
+        start,
+    );
+    let _ = drain(&mut conn);
+    assert_eq!(
+        conn.poll_timeout(),
+        None,
+        "no timer while a request is answered"
+    );
+    respond(&mut conn, 200, b"");
+    let later = start + Duration::from_secs(100);
+    conn.handle_time(later);
+    assert_eq!(conn.poll_timeout(), Some(later + Duration::from_secs(2)));
+    conn.handle_timeout(later + Duration::from_secs(1));
+    assert!(!conn.is_closed());
+    // Without being told the time, a stale deadline fires once and moves.
+    let mut conn = ServerConnection::new(Config::default(), start);
+    conn.handle_received_at(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", start);
+    let _ = drain(&mut conn);
+    respond(&mut conn, 200, b"");
+    let later = start + Duration::from_secs(1000);
+    conn.handle_timeout(later);
+    assert!(!conn.is_closed());
+    assert_eq!(conn.poll_timeout(), Some(later + Duration::from_secs(60)));
+}
+
+#[test]
+fn content_to_discard_that_stops_coming_times_out() {
+    let start = Instant::now();
+    let mut config = Config::default();
+    config.idle_timeout = Some(Duration::from_secs(5));
+    let mut conn = ServerConnection::new(config, start);
+    conn.handle_received_at(
+        b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nab",
+        start,
+    );
+    let _ = drain(&mut conn);
+    respond(&mut conn, 200, b"");
+    conn.handle_time(start);
+    assert_eq!(conn.poll_timeout(), Some(start + Duration::from_secs(5)));
+    conn.handle_timeout(start + Duration::from_secs(5));
+    assert!(conn.is_closed());
+    let (events, out) = drain(&mut conn);
+    assert_eq!(events.last(), Some(&ServerEvent::Closed { error: None }));
+    assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
+}
