@@ -14,6 +14,35 @@
 //! [`Client::send`] queues a request; requests go out one at a time on the keep-alive
 //! connection, each once the previous exchange is complete. When the server closes the
 //! connection (or asks to), later requests fail with [`Error::Closed`]: open a new connection.
+//!
+//! ```
+//! use courier_http1::driver::{self, Body, Request, Response};
+//! use courier_http1::{Config, Headers, Method, RequestHead, ResponseHead};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let (client_io, server_io) = tokio::io::duplex(64 * 1024);
+//! // A server that echoes the request content, then a trailer.
+//! tokio::spawn(driver::serve(server_io, Config::default(), |mut req: Request| async move {
+//!     match req.body.collect().await {
+//!         Ok(data) => Response {
+//!             head: ResponseHead::new(200),
+//!             body: Body::full_with_trailers(data, Headers::new().with("x-done", "1")),
+//!         },
+//!         Err(_) => Response::new(400, Body::empty()),
+//!     }
+//! }));
+//! let (client, connection) = driver::client(client_io, Config::default());
+//! tokio::spawn(connection);
+//! let mut head = RequestHead::new(Method::POST, "/echo");
+//! head.headers.append("host", "example.com");
+//! let mut resp = client.send(head, Body::full("ping")).await?;
+//! assert_eq!(resp.head.status, 200);
+//! assert_eq!(&resp.body.collect().await?[..], b"ping");
+//! assert_eq!(resp.body.trailers().unwrap().get("x-done"), Some(&b"1"[..]));
+//! # Ok(())
+//! # }
+//! ```
 
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
