@@ -261,6 +261,33 @@ pub(crate) fn imf_fixdate(secs: u64) -> String {
     )
 }
 
+/// Runs the connection's timer: re-armed only when the connection's next deadline comes
+/// earlier than the armed one, or once the armed one has passed (deadlines mostly move later,
+/// one request at a time, and re-registering a tokio timer for each would cost a timer-wheel
+/// update per request). Firing early is harmless: the connection acts only on deadlines that
+/// have passed. With no deadline, the armed timer is kept and not polled. Returns whether it
+/// fired.
+fn poll_timer(
+    sleep: &mut Option<Pin<Box<tokio::time::Sleep>>>,
+    deadline: Option<Instant>,
+    cx: &mut Context<'_>,
+    fire: impl FnOnce(Instant),
+) -> bool {
+    let Some(deadline) = deadline else {
+        return false;
+    };
+    let deadline = tokio::time::Instant::from_std(deadline);
+    let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+    if deadline < sleep.deadline() || sleep.is_elapsed() {
+        sleep.as_mut().reset(deadline);
+    }
+    if sleep.as_mut().poll(cx).is_ready() {
+        fire(Instant::now());
+        return true;
+    }
+    false
+}
+
 /// Asks a server connection to finish gracefully: the request in progress is answered (with
 /// `connection: close`), no further one is read.
 #[derive(Clone, Debug, Default)]
@@ -291,7 +318,11 @@ impl Shutdown {
         if self.0.requested.load(Ordering::Acquire) {
             return true;
         }
-        *self.0.waker.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
+        let mut w = self.0.waker.lock().unwrap_or_else(|p| p.into_inner());
+        if !w.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *w = Some(cx.waker().clone());
+        }
+        drop(w);
         self.0.requested.load(Ordering::Acquire)
     }
 }
@@ -534,22 +565,9 @@ where
                 Err(e) => return Poll::Ready(Err(Error::Io(e))),
             }
             // 6. Timer.
-            match self.conn.poll_timeout() {
-                Some(deadline) => {
-                    let deadline = tokio::time::Instant::from_std(deadline);
-                    let sleep = self
-                        .sleep
-                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-                    if sleep.deadline() != deadline {
-                        sleep.as_mut().reset(deadline);
-                    }
-                    if sleep.as_mut().poll(cx).is_ready() {
-                        self.conn.handle_timeout(Instant::now());
-                        progress = true;
-                    }
-                }
-                None => self.sleep = None,
-            }
+            progress |= poll_timer(&mut self.sleep, self.conn.poll_timeout(), cx, |now| {
+                self.conn.handle_timeout(now)
+            });
             // 7. Done?
             if self.conn.is_closed() && self.writer.is_empty() && self.conn.pending_output() == 0 {
                 self.dispatch(cx);
@@ -845,22 +863,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> ClientDriver<T> {
                     return Poll::Ready(Err(Error::Io(e)));
                 }
             }
-            match self.conn.poll_timeout() {
-                Some(deadline) => {
-                    let deadline = tokio::time::Instant::from_std(deadline);
-                    let sleep = self
-                        .sleep
-                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-                    if sleep.deadline() != deadline {
-                        sleep.as_mut().reset(deadline);
-                    }
-                    if sleep.as_mut().poll(cx).is_ready() {
-                        self.conn.handle_timeout(Instant::now());
-                        progress = true;
-                    }
-                }
-                None => self.sleep = None,
-            }
+            progress |= poll_timer(&mut self.sleep, self.conn.poll_timeout(), cx, |now| {
+                self.conn.handle_timeout(now)
+            });
             if self.conn.is_closed() && self.writer.is_empty() && self.conn.pending_output() == 0 {
                 self.dispatch(cx);
                 return match Pin::new(&mut self.io).poll_shutdown(cx) {
