@@ -51,8 +51,9 @@ pub struct Config {
     /// reading the transport (backpressure). Default 256 KiB.
     pub max_buffered_body: usize,
     /// Driver: add a `date` field to responses that have none (RFC 9110 §6.6.1: "An origin
-    /// server with a clock MUST generate a Date header field in all 2xx (Successful), 3xx
-    /// (Redirection), and 4xx (Client Error) responses"). Default `true`.
+    /// server with a clock (as defined in Section 5.6.7) MUST generate a Date header field in
+    /// all 2xx (Successful), 3xx (Redirection), and 4xx (Client Error) responses"). Default
+    /// `true`.
     pub date_header: bool,
 }
 

@@ -215,6 +215,10 @@ impl HeadScanner {
                 return Ok(Some(self.pos));
             }
             self.lines += 1;
+            // RFC 9110 §5.4: "A server that receives a request header field line, field value,
+            // or set of fields larger than it wishes to process MUST respond with an appropriate
+            // 4xx (Client Error) status code." (431, ErrorKind::status.)
+            // <https://www.rfc-editor.org/rfc/rfc9110#section-5.4>
             if self.lines > limits.max_headers {
                 return Err(Error::new(ErrorKind::TooManyFields));
             }
@@ -586,7 +590,10 @@ pub(crate) fn parse_fields(
         if eol == at {
             return Ok(Some(lf + 1));
         }
-        // Continuation lines count, as the scanner counts them.
+        // Continuation lines count, as the scanner counts them. RFC 9110 §5.4: "A server that
+        // receives a request header field line, field value, or set of fields larger than it
+        // wishes to process MUST respond with an appropriate 4xx (Client Error) status code."
+        // <https://www.rfc-editor.org/rfc/rfc9110#section-5.4>
         lines += 1;
         if lines > limits.max_headers {
             return Err(Error::new(ErrorKind::TooManyFields));
