@@ -324,9 +324,14 @@ impl RequestHead {
         }
     }
 
-    /// The path of an origin-form target (everything before `?`).
+    /// The path of the target: everything before `?` of an origin-form target, the path
+    /// component of an absolute-form one (`http://host/p?q` → `/p`; empty when it has none),
+    /// and the whole target otherwise (`*`, or CONNECT's authority-form).
     pub fn path(&self) -> &[u8] {
-        let t = &self.target[..];
+        let t = match self.absolute_parts() {
+            Some((_, rest)) => rest,
+            None => &self.target[..],
+        };
         match t.iter().position(|&b| b == b'?') {
             Some(i) => &t[..i],
             None => t,
@@ -337,6 +342,43 @@ impl RequestHead {
     pub fn query(&self) -> Option<&[u8]> {
         let t = &self.target[..];
         t.iter().position(|&b| b == b'?').map(|i| &t[i + 1..])
+    }
+
+    /// The authority the request is for: the target's own for an absolute-form target,
+    /// CONNECT's authority-form target, and the Host field otherwise (RFC 9112 §3.3).
+    pub fn authority(&self) -> Option<&[u8]> {
+        // RFC 9112 §3.2.2: "When an origin server receives a request with an absolute-form of
+        // request-target, the origin server MUST ignore the received Host header field (if
+        // any) and instead use the host information of the request-target."
+        // <https://www.rfc-editor.org/rfc/rfc9112#section-3.2.2>
+        if let Some((authority, _)) = self.absolute_parts() {
+            return Some(authority);
+        }
+        if self.method == Method::CONNECT {
+            return Some(&self.target);
+        }
+        self.headers.get("host")
+    }
+
+    /// An absolute-form target's authority and what follows it (path and query).
+    fn absolute_parts(&self) -> Option<(&[u8], &[u8])> {
+        let t = &self.target[..];
+        if t.first() == Some(&b'/') {
+            return None;
+        }
+        let start = t.windows(3).position(|w| w == b"://")? + 3;
+        let rest = &t[start..];
+        let end = rest
+            .iter()
+            .position(|&b| b == b'/' || b == b'?')
+            .unwrap_or(rest.len());
+        // Without userinfo (RFC 9110 §4.2.4: it is not part of the authority sent).
+        let authority = &rest[..end];
+        let authority = match authority.iter().rposition(|&b| b == b'@') {
+            Some(at) => &authority[at + 1..],
+            None => authority,
+        };
+        Some((authority, &rest[end..]))
     }
 }
 

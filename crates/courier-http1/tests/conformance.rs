@@ -973,3 +973,24 @@ fn content_to_discard_that_stops_coming_times_out() {
     assert_eq!(events.last(), Some(&ServerEvent::Closed { error: None }));
     assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
 }
+
+#[test]
+fn s3_2_2_absolute_form_authority_wins_over_host() {
+    let (head, _, _) =
+        expect_request(b"GET http://a.example:8080/x/y?q=1 HTTP/1.1\r\nHost: other\r\n\r\n");
+    assert_eq!(head.authority(), Some(&b"a.example:8080"[..]));
+    assert_eq!(head.path(), b"/x/y");
+    assert_eq!(head.query(), Some(&b"q=1"[..]));
+    let (head, _, _) = expect_request(b"GET http://a.example HTTP/1.1\r\nHost: a.example\r\n\r\n");
+    assert_eq!(
+        (head.authority(), head.path()),
+        (Some(&b"a.example"[..]), &b""[..])
+    );
+    let (head, _, _) = expect_request(b"GET /p?q HTTP/1.1\r\nHost: h:1\r\n\r\n");
+    assert_eq!(
+        (head.authority(), head.path()),
+        (Some(&b"h:1"[..]), &b"/p"[..])
+    );
+    let (head, _, _) = expect_request(b"CONNECT c.example:443 HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(head.authority(), Some(&b"c.example:443"[..]));
+}
