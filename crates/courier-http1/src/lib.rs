@@ -30,7 +30,9 @@
 //! What it does not do: it never touches a socket or a clock — the caller feeds octets and the
 //! time in and takes octets, events and deadlines out. No CONNECT tunnels or protocol upgrades
 //! (`Upgrade` is ignored, which RFC 9110 §7.8 allows), no transfer codings but chunked, no
-//! proxying. The [`driver`] module (feature `tokio`, on by default) runs a connection over any
+//! proxying. No timeout runs while a request is being answered (its content read, its response
+//! written): the application bounds its own work, e.g. with `tokio::time::timeout` around the
+//! handler. The [`driver`] module (feature `tokio`, on by default) runs a connection over any
 //! tokio `AsyncRead + AsyncWrite`.
 //!
 //! # For protocols built on top (gRPC-Web, Connect)
