@@ -164,7 +164,7 @@ impl ClientConnection {
     }
 
     /// Sends a request head. The application must include a valid Host field (RFC 9112 §3.2:
-    /// "A client MUST send a Host header field (Section 7.2 of [HTTP]) in all HTTP/1.1 request
+    /// "A client MUST send a Host header field (Section 7.2 of \[HTTP\]) in all HTTP/1.1 request
     /// messages"). Framing
     /// follows `content` (Content-Length, or chunked for [`Content::Streaming`]); a
     /// Content-Length the application set is used with [`Content::Streaming`]. With
