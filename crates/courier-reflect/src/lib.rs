@@ -18,6 +18,13 @@
 //!   generated code produces for the same content (checked against the generated conformance
 //!   messages), through courier-wire's `Encoder` and `Decoder`, with the same limits
 //!   ([`courier_wire::DecodeOptions`]) and errors that name the field path ([`DecodeError`]).
+//! - [`json`]: ProtoJSON for dynamic messages (every rule of the mapping, every well-known
+//!   type, the standard options, errors with the JSON path), built on public low-level pieces
+//!   (reader, writer, numbers, base64, RFC 3339) that generated code is meant to share.
+//!   `Any` types are found through a [`TypeResolver`] (a pool is one).
+//!
+//! Conformance: Google's conformance runner passes every binary and ProtoJSON test with
+//! `DynamicMessage` (`cargo xtask conformance`, the dynamic testee).
 //!
 //! What it does not do: no `.proto` parsing (courier-idl turns `.proto` files into the
 //! descriptors this crate reads), no code generation, no I/O.
@@ -58,6 +65,8 @@
 
 pub mod descriptor;
 pub mod dynamic;
+pub mod json;
+mod resolver;
 
 pub use descriptor::{
     Cardinality, DescriptorError, DescriptorPool, Edition, EnumDescriptor, EnumValueDescriptor,
@@ -65,3 +74,4 @@ pub use descriptor::{
     MethodDescriptor, OneofDescriptor, ServiceDescriptor,
 };
 pub use dynamic::{DecodeError, DynamicMessage, MapKey, SetFieldError, Value};
+pub use resolver::TypeResolver;
