@@ -11,7 +11,7 @@ use std::io::{self, Read, Write};
 
 use bytes::Bytes;
 use courier_reflect::json::{ParseOptions, PrintOptions};
-use courier_reflect::{DescriptorPool, DynamicMessage};
+use courier_reflect::{DescriptorPool, DynamicMessage, text};
 use courier_wire::Message;
 
 #[allow(clippy::all, missing_docs, dead_code, unreachable_pub)]
@@ -39,6 +39,7 @@ fn respond(pool: &DescriptorPool, req: ConformanceRequest) -> R {
     };
     let ignore_unknown = req.test_category() == TestCategory::JSON_IGNORE_UNKNOWN_PARSING_TEST;
     let output = req.requested_output_format();
+    let print_unknown = req.print_unknown_fields;
     let message = match req.payload {
         Some(Payload::ProtobufPayload(p)) => match DynamicMessage::decode_bytes(desc, p) {
             Ok(m) => m,
@@ -51,9 +52,10 @@ fn respond(pool: &DescriptorPool, req: ConformanceRequest) -> R {
                 Err(e) => return R::ParseError(e.to_string()),
             }
         }
-        Some(Payload::TextPayload(_)) => {
-            return R::Skipped("text format input is not supported yet".into());
-        }
+        Some(Payload::TextPayload(text)) => match DynamicMessage::from_text(desc, &text) {
+            Ok(m) => m,
+            Err(e) => return R::ParseError(e.to_string()),
+        },
         Some(Payload::JspbPayload(_)) => return R::Skipped("JSPB input is not supported".into()),
         None => return R::RuntimeError("request without payload".into()),
     };
@@ -63,7 +65,10 @@ fn respond(pool: &DescriptorPool, req: ConformanceRequest) -> R {
             Ok(json) => R::JsonPayload(json),
             Err(e) => R::SerializeError(e.to_string()),
         },
-        WireFormat::TEXT_FORMAT => R::Skipped("text format output is not supported yet".into()),
+        WireFormat::TEXT_FORMAT => {
+            let opts = text::PrintOptions::new().print_unknown_fields(print_unknown);
+            R::TextPayload(message.to_text_with(&opts))
+        }
         other => R::Skipped(format!("output format {other:?} is not supported")),
     }
 }
