@@ -502,3 +502,101 @@ pub fn generated_round_trip<M: courier_wire::Message>(bytes: &[u8]) -> Result<Ve
         .map(|m| m.encode_to_vec())
         .map_err(|e| e.to_string())
 }
+
+/// The path of the first field where `a` and `b` differ (`None` when they hold the same
+/// content): fields compared one by one, floats by value with `NaN` equal to `NaN` and the sign
+/// of zero significant, maps by key, lists element by element, messages recursively.
+pub fn diff(a: &DynamicMessage, b: &DynamicMessage) -> Option<String> {
+    diff_at(a, b, "$")
+}
+
+fn diff_at(a: &DynamicMessage, b: &DynamicMessage, path: &str) -> Option<String> {
+    use courier_reflect::TypeResolver;
+    if a.descriptor_ref().full_name() != b.descriptor_ref().full_name() {
+        return Some(format!("{path}: different types"));
+    }
+    if a.descriptor_ref().full_name() == "google.protobuf.Any" {
+        // Compare what the Anys hold, not their bytes (map order is not fixed).
+        let url = |m: &DynamicMessage| {
+            m.get_field_by_number(1)
+                .and_then(|v| v.as_str().map(str::to_owned))
+        };
+        let value =
+            |m: &DynamicMessage| m.get_field_by_number(2).and_then(|v| v.as_bytes().cloned());
+        if let (Some(ua), Some(ub)) = (url(a), url(b)) {
+            if ua != ub {
+                return Some(format!("{path}.type_url: {ua} vs {ub}"));
+            }
+            if let Some(desc) = a.descriptor_ref().parent_pool().resolve_message(&ua) {
+                let decode = |m: &DynamicMessage| {
+                    DynamicMessage::decode(desc.clone(), &value(m).unwrap_or_default()[..]).ok()
+                };
+                if let (Some(x), Some(y)) = (decode(a), decode(b)) {
+                    return diff_at(&x, &y, &format!("{path}({})", desc.full_name()));
+                }
+            }
+        }
+    }
+    let fa: Vec<(String, Value)> = a
+        .fields()
+        .map(|(f, v)| (f.name().to_owned(), v.clone()))
+        .chain(
+            a.extensions()
+                .map(|(x, v)| (format!("[{}]", x.full_name()), v.clone())),
+        )
+        .collect();
+    let fb: Vec<(String, Value)> = b
+        .fields()
+        .map(|(f, v)| (f.name().to_owned(), v.clone()))
+        .chain(
+            b.extensions()
+                .map(|(x, v)| (format!("[{}]", x.full_name()), v.clone())),
+        )
+        .collect();
+    for (name, va) in &fa {
+        let here = format!("{path}.{name}");
+        match fb.iter().find(|(n, _)| n == name) {
+            None => return Some(format!("{here}: set on one side only")),
+            Some((_, vb)) => {
+                if let Some(d) = diff_value(va, vb, &here) {
+                    return Some(d);
+                }
+            }
+        }
+    }
+    if let Some((name, _)) = fb.iter().find(|(n, _)| !fa.iter().any(|(m, _)| m == n)) {
+        return Some(format!("{path}.{name}: set on one side only"));
+    }
+    if a.unknown_fields() != b.unknown_fields() {
+        return Some(format!("{path}: unknown fields differ"));
+    }
+    None
+}
+
+fn diff_value(a: &Value, b: &Value, path: &str) -> Option<String> {
+    let same_f64 = |x: f64, y: f64| (x.is_nan() && y.is_nan()) || x.to_bits() == y.to_bits();
+    match (a, b) {
+        (Value::F32(x), Value::F32(y)) if same_f64(f64::from(*x), f64::from(*y)) => None,
+        (Value::F64(x), Value::F64(y)) if same_f64(*x, *y) => None,
+        (Value::Message(x), Value::Message(y)) => diff_at(x, y, path),
+        (Value::List(x), Value::List(y)) => {
+            if x.len() != y.len() {
+                return Some(format!("{path}: {} vs {} elements", x.len(), y.len()));
+            }
+            x.iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (x, y))| diff_value(x, y, &format!("{path}[{i}]")))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            if x.len() != y.len() || x.keys().zip(y.keys()).any(|(k, l)| k != l) {
+                return Some(format!("{path}: map keys differ"));
+            }
+            x.iter()
+                .zip(y.values())
+                .find_map(|((k, x), y)| diff_value(x, y, &format!("{path}[{k:?}]")))
+        }
+        (x, y) if x == y => None,
+        (x, y) => Some(format!("{path}: {x:?} vs {y:?}")),
+    }
+}

@@ -163,13 +163,32 @@ pub fn write_f64(out: &mut String, v: f64) {
 }
 
 /// Appends the shortest decimal form of finite `v` that reads back as the same `f32`.
+///
+/// One exception: `±f32::MAX`, whose shortest form `3.4028235e38` is larger than `f32::MAX`
+/// when read as a double, is written `3.4028234e38` (which also reads back as `f32::MAX`), so
+/// that parsers checking the double against the float range (Python protobuf's, for one)
+/// accept it.
 pub fn write_f32(out: &mut String, v: f32) {
+    if v.abs() == f32::MAX {
+        out.push_str(if v < 0.0 {
+            "-3.4028234e38"
+        } else {
+            "3.4028234e38"
+        });
+        return;
+    }
     let mut b = ryu::Buffer::new();
     push_trimmed(out, b.format_finite(v));
 }
 
+/// `1.0` as `1`, but `-0.0` kept whole: read by JSON parsers that make `-0` an integer
+/// (Python's), a bare `-0` would lose its sign.
 fn push_trimmed(out: &mut String, s: &str) {
-    out.push_str(s.strip_suffix(".0").unwrap_or(s));
+    if s == "-0.0" {
+        out.push_str(s);
+    } else {
+        out.push_str(s.strip_suffix(".0").unwrap_or(s));
+    }
 }
 
 /// Appends an integer in decimal.
@@ -243,7 +262,23 @@ mod tests {
         write_f64(&mut s, -0.0);
         s.push(' ');
         write_f64(&mut s, 1e300);
-        assert_eq!(s, "1 0.1 0.1 -0 1e300");
+        assert_eq!(s, "1 0.1 0.1 -0.0 1e300");
+        for v in [
+            f32::MAX,
+            -f32::MAX,
+            f32::MIN_POSITIVE,
+            1e-45,
+            0.1,
+            16_777_217.0,
+        ] {
+            let mut s = String::new();
+            write_f32(&mut s, v);
+            assert_eq!(s.parse::<f32>().unwrap(), v, "{s}");
+            assert!(
+                s.parse::<f64>().unwrap().abs() <= f64::from(f32::MAX),
+                "{s}"
+            );
+        }
         for v in [f64::MAX, f64::MIN_POSITIVE, 5e-324, 123.456, -1e-7] {
             let mut s = String::new();
             write_f64(&mut s, v);

@@ -266,11 +266,13 @@ impl<'o> Parser<'o> {
             }
             KindIndex::Float => {
                 let v = self.float(r)?;
-                // A float field takes only what a float can hold (infinities as such).
-                if v.is_finite() && v.abs() > f64::from(f32::MAX) {
+                // A float field takes only what a float can hold: a finite number that rounds
+                // to infinity is out of range (infinities themselves are "Infinity").
+                let f = v as f32;
+                if v.is_finite() && f.is_infinite() {
                     return Err(r.error("number out of range for a float"));
                 }
-                Value::F32(v as f32)
+                Value::F32(f)
             }
             KindIndex::Double => Value::F64(self.float(r)?),
             KindIndex::Bool => Value::Bool(r.read_bool()?),

@@ -7,7 +7,7 @@ use bytes::Bytes;
 
 use super::ParseOptions;
 use super::lexer::{Error, Lexer, Tok};
-use super::print::group_like;
+use super::print::{group_like, printable_extension_name};
 use crate::descriptor::{
     Cardinality, FieldInner, KindIndex, MessageDescriptor, PoolInner, Symbol, WellKnown,
 };
@@ -190,16 +190,24 @@ impl<'a, 'o> Parser<'a, 'o> {
         if name.contains('/') {
             return Ok(Bracketed::Any(name));
         }
+        let here = m.desc.index_in_pool();
         match pool.symbol(&name) {
-            Some(Symbol::Extension(x))
-                if pool.fields[x as usize].message == m.desc.index_in_pool() =>
-            {
+            Some(Symbol::Extension(x)) if pool.fields[x as usize].message == here => {
                 Ok(Bracketed::Extension(x))
             }
-            _ => Err(self.lex.error_at(
-                start,
-                format!("{} has no extension named \"{name}\"", m.desc.full_name()),
-            )),
+            // A message-set extension may go by its message type's name.
+            _ => pool.messages[here as usize]
+                .extensions
+                .iter()
+                .map(|&(_, x)| x)
+                .find(|&x| printable_extension_name(pool, &pool.fields[x as usize]) == name)
+                .map(Bracketed::Extension)
+                .ok_or_else(|| {
+                    self.lex.error_at(
+                        start,
+                        format!("{} has no extension named \"{name}\"", m.desc.full_name()),
+                    )
+                }),
         }
     }
 

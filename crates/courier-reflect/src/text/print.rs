@@ -30,6 +30,21 @@ pub(crate) fn group_like(pool: &PoolInner, f: &FieldInner) -> bool {
     }
 }
 
+/// The name an extension is printed under: its full name, except that a message-set extension
+/// declared inside its own message type (the usual pattern) goes by that type's full name, as
+/// protobuf's printers write it.
+pub(crate) fn printable_extension_name<'p>(pool: &'p PoolInner, f: &'p FieldInner) -> &'p str {
+    if let KindIndex::Message(m) = f.kind {
+        if pool.messages[f.message as usize].message_set
+            && f.cardinality == Cardinality::Optional
+            && f.scope == Some(m)
+        {
+            return &pool.messages[m as usize].full_name;
+        }
+    }
+    &f.full_name
+}
+
 /// Appends `b` as the contents of a double-quoted string: printable ASCII as is, `"`, `'`,
 /// `\` and the usual controls escaped, other bytes as three-digit octal escapes — except
 /// that with `utf8`, valid UTF-8 above ASCII is kept as it is.
@@ -172,7 +187,7 @@ impl<'o> Printer<'o> {
         self.start_line();
         if f.is_extension {
             self.out.push('[');
-            self.out.push_str(&f.full_name);
+            self.out.push_str(printable_extension_name(pool, f));
             self.out.push(']');
         } else if group_like(pool, f) {
             let KindIndex::Message(m) = f.kind else {
