@@ -167,6 +167,20 @@ fn extensions_and_any() {
         "any {\n  type_url: \"type.googleapis.com/t.M\"\n  value: \"\\010\\007\"\n}\n"
     );
     assert!(err(&d, "[t.nope]: 1").contains("no extension"));
+    // Parts of a bracketed name may be spaced, but must still make one name (found by fuzzing:
+    // `a 1` joined as `a1` printed text that did not read back).
+    assert_eq!(
+        round(&d, "any { [type . googleapis.com / t . M] { i32: 7 } }"),
+        "any {\n  [type.googleapis.com/t.M] {\n    i32: 7\n  }\n}\n"
+    );
+    for bad in [
+        "any { [type/a 1 c/t.M] {} }",
+        "any { [x/t.1M] {} }",
+        "any { [x/t. 5] {} }",
+        "[t .note ext]: 'x'",
+    ] {
+        err(&d, bad);
+    }
     assert!(err(&d, "any { [type.googleapis.com/t.Nope] {} }").contains("cannot resolve"));
     assert!(err(&d, "child { [type.googleapis.com/t.M] {} }").contains("Any"));
 }

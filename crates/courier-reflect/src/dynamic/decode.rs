@@ -161,6 +161,11 @@ impl DynamicMessage {
         let pool = desc.parent_pool();
         let inner = &*pool.inner;
         let msg = desc.inner();
+        if fields.is_empty() {
+            // Room for the fields the input can hold (each record takes at least two bytes),
+            // so that a large message does not grow its vector field by field.
+            fields.reserve(msg.by_number.len().min(dec.remaining() / 2));
+        }
         while !dec.is_empty() {
             let start = pos(input, dec);
             let tag = dec
@@ -279,7 +284,10 @@ fn new_message(pool: &crate::DescriptorPool, m: u32) -> DynamicMessage {
 }
 
 /// One scalar value of `kind` (the key was read and its wire type checked).
-#[inline]
+///
+/// Always inlined: returned through memory, the freshly written `Result<Value, _>` was read
+/// back in other widths, and the store-forwarding stalls cost more than the call.
+#[inline(always)]
 fn read_scalar(
     kind: KindIndex,
     dec: &mut Decoder<'_>,
@@ -343,7 +351,7 @@ fn read_packed(
 
 /// Whether enum number `v` is listed by closed enum `kind` (always true for open enums and
 /// other kinds).
-#[inline]
+#[inline(always)]
 fn enum_known(pool: &PoolInner, kind: KindIndex, v: &Value) -> bool {
     match (kind, v) {
         (KindIndex::Enum(e), Value::EnumNumber(n)) => {

@@ -178,14 +178,40 @@ impl<'a, 'o> Parser<'a, 'o> {
     fn bracketed(&mut self, pool: &PoolInner, m: &DynamicMessage) -> Result<Bracketed, Error> {
         let start = self.lex.peek_start()?;
         let mut name = String::new();
+        let mut toks = Vec::new();
         loop {
-            match self.lex.next()? {
+            let t = self.lex.next()?;
+            match &t {
                 Tok::Sym(b']') => break,
                 Tok::Ident(s) => name.push_str(s),
                 Tok::Int { digits, radix: 10 } => name.push_str(digits),
-                Tok::Sym(c @ (b'.' | b'/' | b'-')) => name.push(c as char),
+                Tok::Sym(c @ (b'.' | b'/' | b'-')) => name.push(*c as char),
                 _ => return Err(self.lex.error("invalid character in a bracketed name")),
             }
+            toks.push(t);
+        }
+        // Whitespace and comments between the parts are skipped, but the parts must still
+        // make one name: joined, they read as the same tokens (`a b` is not `ab`, `1 .x` not
+        // `1.x`), so that printing the name gives text that reads back the same.
+        let mut again = Lexer::new(&name);
+        for t in &toks {
+            if again.next().ok().as_ref() != Some(t) {
+                return Err(self.lex.error_at(start, format!("invalid name \"{name}\"")));
+            }
+        }
+        // TypeName = IDENT, { ".", IDENT }
+        let type_name = name.rsplit('/').next().unwrap_or("");
+        let valid_type = !type_name.is_empty()
+            && type_name.split('.').all(|p| {
+                p.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+                    && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+        if !valid_type {
+            return Err(self
+                .lex
+                .error_at(start, format!("invalid type name in \"{name}\"")));
         }
         if name.contains('/') {
             return Ok(Bracketed::Any(name));
