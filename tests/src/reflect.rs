@@ -88,6 +88,12 @@ pub struct Gen {
     pub max_map_len: usize,
     /// Whether to set extensions.
     pub extensions: bool,
+    /// Whether to set extensions of message-set messages (some runtimes do not read the
+    /// message-set wire format).
+    pub message_sets: bool,
+    /// Whether floats may be -0.0 (some runtimes treat it as the default a proto3 field
+    /// leaves out).
+    pub negative_zero: bool,
     pool: DescriptorPool,
 }
 
@@ -102,6 +108,8 @@ impl Gen {
             max_len: 4,
             max_map_len: 4,
             extensions: true,
+            message_sets: true,
+            negative_zero: true,
             pool: pool.clone(),
         }
     }
@@ -156,7 +164,7 @@ impl Gen {
     fn f64(&mut self) -> f64 {
         match self.below(10) {
             0 => 0.0,
-            1 => -0.0,
+            1 if self.negative_zero => -0.0,
             2 => [f64::INFINITY, f64::NEG_INFINITY, f64::NAN][self.below(3) as usize],
             3 => f64::MIN_POSITIVE,
             4 => f64::MAX,
@@ -168,7 +176,7 @@ impl Gen {
     fn f32(&mut self) -> f32 {
         match self.below(10) {
             0 => 0.0,
-            1 => -0.0,
+            1 if self.negative_zero => -0.0,
             2 => [f32::INFINITY, f32::NEG_INFINITY, f32::NAN][self.below(3) as usize],
             3 => f32::MIN_POSITIVE,
             4 => f32::MAX,
@@ -199,6 +207,9 @@ impl Gen {
             }
         }
         for x in desc.extensions() {
+            if !self.message_sets && desc.is_message_set() {
+                break;
+            }
             if self.extensions && self.chance(30) {
                 let v = if x.is_list() {
                     let n = self.below(self.max_len as u64 + 1) as usize;
