@@ -327,3 +327,54 @@ fn bad_descriptors_are_errors() {
     // Garbage bytes are an error, not a panic.
     assert!(DescriptorPool::decode(&[0x0a, 0x05, 0x0a]).is_err());
 }
+
+#[test]
+fn files_added_one_by_one() {
+    let mut c = courier_idl::Compiler::new();
+    c.add_file(
+        "base.proto",
+        "syntax = \"proto2\";\npackage b;\nmessage Base { extensions 10 to 20; }\n",
+    );
+    c.add_file(
+        "ext.proto",
+        "syntax = \"proto2\";\npackage e;\nimport \"base.proto\";\nextend b.Base { optional int32 n = 10; }\nmessage User { optional b.Base base = 1; }\n",
+    );
+    let set = c.compile(&["ext.proto"]).unwrap().file_descriptor_set(true);
+    let (base, ext) = (set.file[0].clone(), set.file[1].clone());
+    let mut pool = DescriptorPool::new();
+    // The importer first: its import is missing.
+    let e = pool.add_file_descriptor_proto(ext.clone()).unwrap_err();
+    assert!(e.to_string().contains("base.proto"), "{e}");
+    let base_file = pool.add_file_descriptor_proto(base).unwrap();
+    let old = pool.get_message_by_name("b.Base").unwrap();
+    assert_eq!(old.extensions().len(), 0);
+    pool.add_file_descriptor_proto(ext).unwrap();
+    // New handles see the extension; ones taken before still see the pool as it was.
+    let base_msg = pool.get_message_by_name("b.Base").unwrap();
+    assert_eq!(
+        base_msg
+            .extensions()
+            .map(|x| x.full_name().to_owned())
+            .collect::<Vec<_>>(),
+        ["e.n"]
+    );
+    assert_eq!(old.extensions().len(), 0);
+    assert_eq!(base_file.messages().len(), 1);
+    let user = pool.get_message_by_name("e.User").unwrap();
+    let Kind::Message(m) = user.get_field(1).unwrap().kind() else {
+        panic!()
+    };
+    assert_eq!(m, base_msg);
+    assert_eq!(
+        pool.files()
+            .map(|f| f.name().to_owned())
+            .collect::<Vec<_>>(),
+        ["base.proto", "ext.proto"]
+    );
+    // A set round-trips through its encoding.
+    let again = DescriptorPool::decode(&courier_wire::Message::encode_to_vec(
+        &pool.file_descriptor_set(),
+    ))
+    .unwrap();
+    assert!(again.get_extension_by_name("e.n").is_some());
+}

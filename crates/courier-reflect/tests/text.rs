@@ -202,6 +202,9 @@ fn single_line_unknown_fields_and_limits() {
         m.to_text_with(&opts),
         "i32: 1 child { b: true } 900: 5 901: 0x00000001 902 { 1: 1 } 903: \"\\377\""
     );
+    let opts = ParseOptions::new().max_len(4);
+    let e = DynamicMessage::from_text_with(d.clone(), "i32: 12345", &opts).unwrap_err();
+    assert!(e.message().contains("limit"), "{e}");
     let deep = format!("{}{}", "child { ".repeat(200), "}".repeat(200));
     assert!(err(&d, &deep).contains("deeply"));
     for junk in ["{", "}", "i32:", "[", "child {{", "\u{0}", "i32: 1 ]"] {

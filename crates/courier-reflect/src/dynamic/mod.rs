@@ -545,16 +545,17 @@ impl PartialEq for DynamicMessage {
         if self.desc.full_name() != other.desc.full_name() || self.unknown != other.unknown {
             return false;
         }
-        let present = |m: &'_ DynamicMessage| -> Vec<(u32, Value)> {
-            let pool = m.desc.pool_inner();
-            m.fields
-                .iter()
-                .filter(|e| entry_present(&pool.fields[e.field as usize], &e.value))
-                .map(|e| (e.number, e.value.clone()))
-                .collect()
-        };
-        present(self) == present(other)
+        present_entries(self).eq(present_entries(other))
     }
+}
+
+/// The present entries of `m` (number and value), in number order.
+fn present_entries(m: &DynamicMessage) -> impl Iterator<Item = (u32, &Value)> {
+    let pool = m.desc.pool_inner();
+    m.fields
+        .iter()
+        .filter(move |e| entry_present(&pool.fields[e.field as usize], &e.value))
+        .map(|e| (e.number, &e.value))
 }
 
 /// Whether an entry counts as present (written on encode).

@@ -17,10 +17,10 @@
 //!
 //! # The low-level pieces
 //!
-//! [`Reader`] (a pull tokenizer that tracks the JSON path), [`Writer`] (separators,
-//! indentation, ProtoJSON's scalar forms), [`Number`] (grammar check; exact integer and
-//! correctly rounded float conversion), [`base64`] and [`time`] (RFC 3339 timestamps and
-//! durations) are public and free of reflection on purpose: they are the API the ProtoJSON
+//! [`Reader`] (a pull tokenizer that tracks the JSON path), [`scalar`] (ProtoJSON's accepted
+//! forms of every scalar kind, read from a `Reader`), [`Writer`] (separators, indentation,
+//! ProtoJSON's scalar forms), [`Number`] (grammar check; exact integer and correctly rounded
+//! float conversion), [`base64`] and [`time`] (RFC 3339 timestamps and durations) are public and free of reflection on purpose: they are the API the ProtoJSON
 //! code that courier-codegen will generate for each message type calls, so that generated code
 //! and dynamic messages share one implementation of every rule, and generated code pays for no
 //! descriptor lookups. No `serde_json` on this path: a pull reader over the input lets a
@@ -58,6 +58,7 @@ pub mod number;
 mod parse;
 mod print;
 mod reader;
+pub mod scalar;
 pub mod time;
 mod writer;
 
@@ -143,6 +144,7 @@ impl PrintOptions {
 pub struct ParseOptions {
     pub(crate) ignore_unknown_fields: bool,
     pub(crate) depth_limit: u32,
+    pub(crate) max_len: usize,
     pub(crate) resolver: Option<Arc<dyn TypeResolver>>,
 }
 
@@ -151,6 +153,7 @@ impl Default for ParseOptions {
         ParseOptions {
             ignore_unknown_fields: false,
             depth_limit: DEFAULT_DEPTH_LIMIT,
+            max_len: DEFAULT_MAX_LEN,
             resolver: None,
         }
     }
@@ -161,13 +164,18 @@ impl fmt::Debug for ParseOptions {
         f.debug_struct("ParseOptions")
             .field("ignore_unknown_fields", &self.ignore_unknown_fields)
             .field("depth_limit", &self.depth_limit)
+            .field("max_len", &self.max_len)
             .field("resolver", &self.resolver.is_some())
             .finish()
     }
 }
 
+/// The default limit on the length of JSON input: 64 MiB.
+pub const DEFAULT_MAX_LEN: usize = 64 << 20;
+
 impl ParseOptions {
-    /// The defaults: unknown fields are errors, nesting up to [`DEFAULT_DEPTH_LIMIT`].
+    /// The defaults: unknown fields are errors, nesting up to [`DEFAULT_DEPTH_LIMIT`], input up
+    /// to [`DEFAULT_MAX_LEN`].
     pub fn new() -> ParseOptions {
         ParseOptions::default()
     }
@@ -182,6 +190,13 @@ impl ParseOptions {
     /// How deeply objects and arrays may nest.
     pub fn depth_limit(mut self, limit: u32) -> ParseOptions {
         self.depth_limit = limit;
+        self
+    }
+
+    /// The longest input accepted, in bytes (what a message parsed from it may take in memory
+    /// grows with it).
+    pub fn max_len(mut self, bytes: usize) -> ParseOptions {
+        self.max_len = bytes;
         self
     }
 
@@ -240,6 +255,17 @@ impl DynamicMessage {
     /// Parses ProtoJSON into this message: fields in the input replace singular fields, extend
     /// repeated ones and add map entries.
     pub fn merge_json_with(&mut self, json: &str, options: &ParseOptions) -> Result<(), Error> {
+        if json.len() > options.max_len {
+            return Err(Error::new(
+                "$".to_owned(),
+                0,
+                format!(
+                    "input of {} bytes is longer than the limit of {}",
+                    json.len(),
+                    options.max_len
+                ),
+            ));
+        }
         let mut r = Reader::new(json).with_depth_limit(options.depth_limit);
         self.read_json(&mut r, options)?;
         r.finish()

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::{Error, ParseOptions, Peek, Reader, base64, time};
+use super::{Error, ParseOptions, Peek, Reader, scalar, time};
 use crate::descriptor::{
     Cardinality, FieldInner, KindIndex, MessageDescriptor, PoolInner, WellKnown,
 };
@@ -253,36 +253,18 @@ impl<'o> Parser<'o> {
     ) -> Result<Parsed, Error> {
         Ok(Some(match kind {
             KindIndex::Int32 | KindIndex::Sint32 | KindIndex::Sfixed32 => {
-                Value::I32(self.integer(r, |n| n.to_i32(), "a 32-bit integer")?)
+                Value::I32(scalar::read_i32(r)?)
             }
             KindIndex::Int64 | KindIndex::Sint64 | KindIndex::Sfixed64 => {
-                Value::I64(self.integer(r, |n| n.to_i64(), "a 64-bit integer")?)
+                Value::I64(scalar::read_i64(r)?)
             }
-            KindIndex::Uint32 | KindIndex::Fixed32 => {
-                Value::U32(self.integer(r, |n| n.to_u32(), "an unsigned 32-bit integer")?)
-            }
-            KindIndex::Uint64 | KindIndex::Fixed64 => {
-                Value::U64(self.integer(r, |n| n.to_u64(), "an unsigned 64-bit integer")?)
-            }
-            KindIndex::Float => {
-                let v = self.float(r)?;
-                // A float field takes only what a float can hold: a finite number that rounds
-                // to infinity is out of range (infinities themselves are "Infinity").
-                let f = v as f32;
-                if v.is_finite() && f.is_infinite() {
-                    return Err(r.error("number out of range for a float"));
-                }
-                Value::F32(f)
-            }
-            KindIndex::Double => Value::F64(self.float(r)?),
+            KindIndex::Uint32 | KindIndex::Fixed32 => Value::U32(scalar::read_u32(r)?),
+            KindIndex::Uint64 | KindIndex::Fixed64 => Value::U64(scalar::read_u64(r)?),
+            KindIndex::Float => Value::F32(scalar::read_f32(r)?),
+            KindIndex::Double => Value::F64(scalar::read_f64(r)?),
             KindIndex::Bool => Value::Bool(r.read_bool()?),
             KindIndex::String => Value::String(r.read_string()?.into_owned()),
-            KindIndex::Bytes => {
-                let s = r.read_string()?;
-                let b =
-                    base64::decode(&s).ok_or_else(|| r.error("invalid base64 in a bytes field"))?;
-                Value::Bytes(Bytes::from(b))
-            }
+            KindIndex::Bytes => Value::Bytes(Bytes::from(scalar::read_bytes(r)?)),
             KindIndex::Enum(e) => return self.enumeration(r, pool, e),
             KindIndex::Message(mi) => {
                 let desc = MessageDescriptor::new(m.desc.parent_pool().clone(), mi);
@@ -291,54 +273,6 @@ impl<'o> Parser<'o> {
                 Value::Message(Box::new(child))
             }
         }))
-    }
-
-    /// An integer from a number or a string holding one (`"1e2"` too), exactly.
-    fn integer<T>(
-        &mut self,
-        r: &mut Reader<'_>,
-        conv: impl Fn(&super::Number<'_>) -> Option<T>,
-        what: &str,
-    ) -> Result<T, Error> {
-        match r.peek()? {
-            Peek::Number => {
-                let n = r.read_number()?;
-                conv(&n).ok_or_else(|| r.error(format!("{} is not {what}", n.as_str())))
-            }
-            Peek::String => {
-                let s = r.read_string()?;
-                let n = super::Number::parse(&s)
-                    .ok_or_else(|| r.error(format!("\"{s}\" is not a number")))?;
-                conv(&n).ok_or_else(|| r.error(format!("\"{s}\" is not {what}")))
-            }
-            other => Err(r.error(format!("expected {what}, found {}", other.describe()))),
-        }
-    }
-
-    /// A double from a number, a numeric string, or "NaN" / "Infinity" / "-Infinity".
-    fn float(&mut self, r: &mut Reader<'_>) -> Result<f64, Error> {
-        match r.peek()? {
-            Peek::Number => {
-                let n = r.read_number()?;
-                n.to_f64()
-                    .ok_or_else(|| r.error(format!("{} is out of range for a double", n.as_str())))
-            }
-            Peek::String => {
-                let s = r.read_string()?;
-                match &*s {
-                    "NaN" => Ok(f64::NAN),
-                    "Infinity" => Ok(f64::INFINITY),
-                    "-Infinity" => Ok(f64::NEG_INFINITY),
-                    _ => {
-                        let n = super::Number::parse(&s)
-                            .ok_or_else(|| r.error(format!("\"{s}\" is not a number")))?;
-                        n.to_f64()
-                            .ok_or_else(|| r.error(format!("\"{s}\" is out of range for a double")))
-                    }
-                }
-            }
-            other => Err(r.error(format!("expected a number, found {}", other.describe()))),
-        }
     }
 
     fn enumeration(
@@ -386,28 +320,22 @@ impl<'o> Parser<'o> {
     }
 
     fn map_key(&mut self, r: &Reader<'_>, kind: KindIndex, k: &str) -> Result<MapKey, Error> {
-        let int = super::Number::parse;
-        let bad = || r.error(format!("\"{k}\" is not a valid map key of this map"));
         Ok(match kind {
-            KindIndex::Bool => match k {
-                "true" => MapKey::Bool(true),
-                "false" => MapKey::Bool(false),
-                _ => return Err(bad()),
-            },
+            KindIndex::Bool => MapKey::Bool(scalar::map_key_bool(r, k)?),
             KindIndex::Int32 | KindIndex::Sint32 | KindIndex::Sfixed32 => {
-                MapKey::I32(int(k).and_then(|n| n.to_i32()).ok_or_else(bad)?)
+                MapKey::I32(scalar::map_key(r, k, |n| n.to_i32())?)
             }
             KindIndex::Int64 | KindIndex::Sint64 | KindIndex::Sfixed64 => {
-                MapKey::I64(int(k).and_then(|n| n.to_i64()).ok_or_else(bad)?)
+                MapKey::I64(scalar::map_key(r, k, |n| n.to_i64())?)
             }
             KindIndex::Uint32 | KindIndex::Fixed32 => {
-                MapKey::U32(int(k).and_then(|n| n.to_u32()).ok_or_else(bad)?)
+                MapKey::U32(scalar::map_key(r, k, |n| n.to_u32())?)
             }
             KindIndex::Uint64 | KindIndex::Fixed64 => {
-                MapKey::U64(int(k).and_then(|n| n.to_u64()).ok_or_else(bad)?)
+                MapKey::U64(scalar::map_key(r, k, |n| n.to_u64())?)
             }
             KindIndex::String => MapKey::String(k.to_owned()),
-            _ => return Err(bad()),
+            _ => return Err(r.error("malformed map key type")),
         })
     }
 

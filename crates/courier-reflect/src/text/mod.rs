@@ -46,6 +46,9 @@ use crate::resolver::TypeResolver;
 /// The default limit on nested messages in text input.
 pub const DEFAULT_DEPTH_LIMIT: u32 = 100;
 
+/// The default limit on the length of text input: 64 MiB.
+pub const DEFAULT_MAX_LEN: usize = 64 << 20;
+
 /// How [`DynamicMessage::to_text_with`] prints.
 #[derive(Clone)]
 #[non_exhaustive]
@@ -117,6 +120,7 @@ impl PrintOptions {
 pub struct ParseOptions {
     pub(crate) allow_unknown_fields: bool,
     pub(crate) depth_limit: u32,
+    pub(crate) max_len: usize,
     pub(crate) resolver: Option<Arc<dyn TypeResolver>>,
 }
 
@@ -125,6 +129,7 @@ impl Default for ParseOptions {
         ParseOptions {
             allow_unknown_fields: false,
             depth_limit: DEFAULT_DEPTH_LIMIT,
+            max_len: DEFAULT_MAX_LEN,
             resolver: None,
         }
     }
@@ -135,13 +140,15 @@ impl fmt::Debug for ParseOptions {
         f.debug_struct("ParseOptions")
             .field("allow_unknown_fields", &self.allow_unknown_fields)
             .field("depth_limit", &self.depth_limit)
+            .field("max_len", &self.max_len)
             .field("resolver", &self.resolver.is_some())
             .finish()
     }
 }
 
 impl ParseOptions {
-    /// The defaults: unknown field names are errors, nesting up to [`DEFAULT_DEPTH_LIMIT`].
+    /// The defaults: unknown field names are errors, nesting up to [`DEFAULT_DEPTH_LIMIT`],
+    /// input up to [`DEFAULT_MAX_LEN`].
     pub fn new() -> ParseOptions {
         ParseOptions::default()
     }
@@ -155,6 +162,12 @@ impl ParseOptions {
     /// How deeply messages may nest.
     pub fn depth_limit(mut self, limit: u32) -> ParseOptions {
         self.depth_limit = limit;
+        self
+    }
+
+    /// The longest input accepted, in bytes.
+    pub fn max_len(mut self, bytes: usize) -> ParseOptions {
+        self.max_len = bytes;
         self
     }
 
@@ -205,6 +218,17 @@ impl DynamicMessage {
 
     /// Parses the text format into this message (repeated fields are appended to).
     pub fn merge_text_with(&mut self, text: &str, options: &ParseOptions) -> Result<(), Error> {
+        if text.len() > options.max_len {
+            return Err(Error::new(
+                1,
+                1,
+                format!(
+                    "input of {} bytes is longer than the limit of {}",
+                    text.len(),
+                    options.max_len
+                ),
+            ));
+        }
         let pool = self.desc.parent_pool().clone();
         let resolver: &dyn TypeResolver = match &options.resolver {
             Some(r) => &**r,
