@@ -4,15 +4,15 @@
 //! express it.
 #![no_main]
 
-#[path = "reflect_pool.rs"]
-mod reflect_pool;
+#[path = "reflect_common.rs"]
+mod reflect_common;
 
 use courier_reflect::DynamicMessage;
 use courier_wire::DecodeOptions;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((desc, _, rest)) = reflect_pool::pick(data) else {
+    let Some((desc, _, rest)) = reflect_common::pick(data) else {
         return;
     };
     let _ = DynamicMessage::decode_with(

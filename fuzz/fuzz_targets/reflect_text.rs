@@ -3,15 +3,15 @@
 //! encode to the same bytes).
 #![no_main]
 
-#[path = "reflect_pool.rs"]
-mod reflect_pool;
+#[path = "reflect_common.rs"]
+mod reflect_common;
 
 use courier_reflect::DynamicMessage;
 use courier_reflect::text::ParseOptions;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((desc, which, rest)) = reflect_pool::pick(data) else {
+    let Some((desc, which, rest)) = reflect_common::pick(data) else {
         return;
     };
     let Ok(text) = std::str::from_utf8(rest) else {
