@@ -1,5 +1,7 @@
 //! Base64 as ProtoJSON uses it for `bytes`: standard alphabet with padding on output;
-//! standard or URL-safe, padded or not, on input (json.md, "bytes").
+//! standard or URL-safe, padded or not, on input (json.md, "bytes": "standard base64 encoding
+//! with paddings. Either standard or URL-safe base64 encoding with/without paddings are
+//! accepted"). <https://protobuf.dev/programming-guides/json/#field-representation>
 //!
 //! Written here rather than taken from the `base64` crate: reading both alphabets, with or
 //! without padding, in one pass is one table; the crate's engines read one alphabet each (a

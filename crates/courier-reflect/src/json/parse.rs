@@ -115,6 +115,7 @@ impl<'o> Parser<'o> {
             // json.md, Duplicate values: implementations that do not keep member order
             // "should reject inputs with duplicate keys"; protobuf's conformance suite
             // requires it, alternate spellings included.
+            // <https://protobuf.dev/programming-guides/json/#duplicate-values>
             if seen.contains(&fi) {
                 return Err(r.error(format!("field \"{}\" appears twice", f.name)));
             }
@@ -191,6 +192,7 @@ impl<'o> Parser<'o> {
             let mut items = Vec::new();
             while r.next_element()? {
                 // json.md, Null values: "`null` values are not allowed within repeated fields."
+                // <https://protobuf.dev/programming-guides/json/#null-values>
                 if r.peek()? == Peek::Null
                     && !is_value_message(pool, f.kind)
                     && !is_null_value(pool, f.kind)
@@ -210,6 +212,7 @@ impl<'o> Parser<'o> {
             }
             return Ok(true);
         }
+        // <https://protobuf.dev/programming-guides/json/#null-values>
         // json.md, Null values: "Parsers accept `null` as a legal value for any field" and it
         // leaves the field unset — except `google.protobuf.Value` and `NullValue`, for which
         // null is a value.

@@ -7,7 +7,7 @@
 //! "Infinity" and "-Infinity"; `bytes` are base64, "Either standard or URL-safe base64 encoding
 //! with/without paddings are accepted". Out-of-range values and non-zero fractions for
 //! integers are errors ("Out of range numeric values"). The writing side is [`Writer`]'s
-//! methods.
+//! methods. <https://protobuf.dev/programming-guides/json/#field-representation>
 //!
 //! [`Writer`]: super::Writer
 

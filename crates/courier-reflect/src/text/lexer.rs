@@ -202,7 +202,7 @@ impl<'a> Lexer<'a> {
         let bad = |at: usize, what: &str| self.error_at(at, what.to_owned());
         let end_check = |i: usize| -> Result<(), Error> {
             // textformat-spec.md: "a number token ... may not be immediately followed by an
-            // `IDENT` token".
+            // `IDENT` token". <https://protobuf.dev/reference/protobuf/textformat-spec/#parsing>
             if b.get(i)
                 .is_some_and(|&x| is_letter(x) || x.is_ascii_digit())
             {
@@ -322,6 +322,7 @@ impl<'a> Lexer<'a> {
                 b'"' => out.push(b'"'),
                 b'0'..=b'7' => {
                     // "Octal escape sequences consume up to three octal digits."
+                    // <https://protobuf.dev/reference/protobuf/textformat-spec/#string>
                     let mut v = u32::from(e - b'0');
                     for _ in 0..2 {
                         match b.get(i) {
@@ -339,6 +340,7 @@ impl<'a> Lexer<'a> {
                 }
                 b'x' | b'X' => {
                     // "Hexadecimal escape sequences consume up to two hexadecimal digits."
+                    // <https://protobuf.dev/reference/protobuf/textformat-spec/#string>
                     let mut v = 0u32;
                     let mut n = 0;
                     while n < 2 {

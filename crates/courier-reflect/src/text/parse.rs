@@ -103,6 +103,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                     Some(f) => f,
                     None => {
                         // "`reserved` fields ... are simply ignored by text format."
+                        // <https://protobuf.dev/reference/protobuf/textformat-spec/#fields>
                         let reserved = msg.reserved_names.iter().any(|r| **r == *name);
                         if reserved || self.opts.allow_unknown_fields {
                             self.skip_field_value()?;
@@ -292,12 +293,14 @@ impl<'a, 'o> Parser<'a, 'o> {
         if !colon && !is_message {
             // "The `:` delimiter between the field name and value is required for scalar
             // fields but optional for message fields (including lists)."
+            // <https://protobuf.dev/reference/protobuf/textformat-spec/#fields>
             return Err(self.lex.error("expected ':' after a scalar field's name"));
         }
         let repeated = f.cardinality == Cardinality::Repeated;
         if *self.lex.peek()? == Tok::Sym(b'[') {
             if !repeated {
                 // "Non-`repeated` fields cannot use the list syntax."
+                // <https://protobuf.dev/reference/protobuf/textformat-spec/#fields>
                 return Err(self
                     .lex
                     .error(format!("field \"{}\" is not repeated", f.name)));
@@ -350,6 +353,7 @@ impl<'a, 'o> Parser<'a, 'o> {
             });
             if let Value::Map(map) = map {
                 // "If a key is duplicated, only the last-specified value will be retained."
+                // <https://protobuf.dev/reference/protobuf/textformat-spec/#map>
                 map.insert(key, value);
             }
             return Ok(());
@@ -385,6 +389,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                     Tok::Float(t) => float(t, kind == KindIndex::Float),
                     // "A `Float`, `DecSignedInteger`, or `DecUnsignedInteger` element ...
                     // Octal and hexadecimal values are not valid."
+                    // <https://protobuf.dev/reference/protobuf/textformat-spec/#value>
                     Tok::Int { digits, radix: 10 } => float(digits, kind == KindIndex::Float),
                     Tok::Ident(s) => match s.to_ascii_lowercase().as_str() {
                         "inf" | "infinity" => f64::INFINITY,
@@ -445,6 +450,7 @@ impl<'a, 'o> Parser<'a, 'o> {
                     return Err(bad(self, "a string"));
                 };
                 // "A single string value can comprise multiple quoted parts".
+                // <https://protobuf.dev/reference/protobuf/textformat-spec/#literals>
                 while let Tok::Str(_) = self.lex.peek()? {
                     if let Tok::Str(more) = self.lex.next()? {
                         bytes.extend_from_slice(&more);
@@ -509,6 +515,7 @@ impl<'a, 'o> Parser<'a, 'o> {
     fn unsigned(&self, tok: Tok<'_>, neg: bool) -> Result<u64, Error> {
         if neg {
             // "Note that signed values (-0) are not valid."
+            // <https://protobuf.dev/reference/protobuf/textformat-spec/#value>
             return Err(self
                 .lex
                 .error("an unsigned field cannot take a negative value"));
