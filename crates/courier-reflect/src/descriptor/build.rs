@@ -951,10 +951,17 @@ impl Builder {
 
     /// protoc's JSON name uniqueness check: with `json_format = ALLOW`, no two fields may share
     /// a default JSON name or an effective one (custom when set); with `LEGACY_BEST_EFFORT`,
-    /// only two custom names may not collide.
+    /// only two custom names may not collide; a message that sets
+    /// `deprecated_legacy_json_field_conflicts` is not checked at all (protoc compiles it, so
+    /// a pool built from protoc's output must accept it).
     fn check_json_names(&self, pool: &PoolInner, m: u32) -> Result<(), DescriptorError> {
         let msg = &pool.messages[m as usize];
-        if msg.map_entry {
+        let legacy_conflicts = msg
+            .options
+            .as_ref()
+            .and_then(|o| o.deprecated_legacy_json_field_conflicts)
+            == Some(true);
+        if msg.map_entry || legacy_conflicts {
             return Ok(());
         }
         let allow = msg.features.json_format == JsonFormat::Allow;
