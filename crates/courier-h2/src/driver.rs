@@ -33,7 +33,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
@@ -41,6 +41,7 @@ use courier_hpack::HeaderField;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{mpsc, oneshot, watch};
 
+mod commands;
 mod events;
 
 use crate::connection::message::{SectionKind, check_outgoing};
@@ -101,6 +102,45 @@ impl Error {
             _ => false,
         }
     }
+}
+
+/// The output buffers idle connections gave back ([`Connection::release_idle_buffers`]), kept
+/// on each thread for the next connection that writes: an idle connection holds no output
+/// buffer, and a connection that goes idle after every call (one call in flight) does not
+/// allocate one per call. At most [`out_pool::MAX`] per thread.
+mod out_pool {
+    use std::cell::RefCell;
+
+    use bytes::BytesMut;
+
+    /// Buffers kept per thread.
+    pub(super) const MAX: usize = 4;
+
+    thread_local! {
+        static POOL: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A buffer given back earlier on this thread, if any.
+    pub(super) fn take() -> Option<BytesMut> {
+        POOL.with_borrow_mut(Vec::pop)
+    }
+
+    /// Keeps `buf` for the next [`take`] on this thread (drops it if the pool is full).
+    pub(super) fn put(buf: BytesMut) {
+        POOL.with_borrow_mut(|pool| {
+            if pool.len() < MAX {
+                pool.push(buf);
+            }
+        });
+    }
+}
+
+/// The size of each thread's read buffer ([`Driver::poll_read`]): what one read takes at most.
+const READ_BUF_SIZE: usize = 64 * 1024;
+
+thread_local! {
+    /// The read buffer the drivers polled on this thread share, allocated at the first read.
+    static READ_BUF: std::cell::RefCell<Option<Box<[u8]>>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Where a blocking DATA command's outcome goes: the send-buffer room left after it.
@@ -332,7 +372,7 @@ pub struct RecvStream {
     id: StreamRef,
     /// `None` for a request without content: nothing more can arrive.
     rx: Option<events::Receiver<StreamEvent>>,
-    cmds: mpsc::UnboundedSender<Cmd>,
+    cmds: commands::Sender<Cmd>,
     ended: bool,
     trailers: Option<Vec<HeaderField>>,
     head: Option<(FieldSection, bool)>,
@@ -379,7 +419,7 @@ impl RecvStream {
     fn new(
         id: StreamRef,
         rx: Option<events::Receiver<StreamEvent>>,
-        cmds: mpsc::UnboundedSender<Cmd>,
+        cmds: commands::Sender<Cmd>,
     ) -> Self {
         RecvStream {
             id,
@@ -521,7 +561,7 @@ impl RecvStream {
 #[derive(Debug)]
 pub struct SendStream {
     id: StreamRef,
-    cmds: mpsc::UnboundedSender<Cmd>,
+    cmds: commands::Sender<Cmd>,
     /// Send-buffer room known free: never more than the driver's real room.
     credit: usize,
     /// Which header sections this side sends: responses (server) or requests (client).
@@ -627,7 +667,7 @@ impl SendStream {
 /// The client side of a driven connection: opens streams.
 #[derive(Clone, Debug)]
 pub struct Client {
-    cmds: mpsc::UnboundedSender<Cmd>,
+    cmds: commands::Sender<Cmd>,
     state: watch::Receiver<ConnState>,
     /// The send-buffer size every stream starts with.
     send_buffer: usize,
@@ -636,7 +676,7 @@ pub struct Client {
 /// Sends the command `cmd` builds around a reply channel, and waits for the driver's reply; a
 /// driver that is gone (or drops the reply) means the connection is closed.
 async fn call<T>(
-    cmds: &mpsc::UnboundedSender<Cmd>,
+    cmds: &commands::Sender<Cmd>,
     cmd: impl FnOnce(oneshot::Sender<Result<T, Error>>) -> Cmd,
 ) -> Result<T, Error> {
     let (tx, rx) = oneshot::channel();
@@ -646,14 +686,14 @@ async fn call<T>(
 
 /// Sends SETTINGS through the driver and waits for the peer's acknowledgment.
 async fn update_settings(
-    cmds: &mpsc::UnboundedSender<Cmd>,
+    cmds: &commands::Sender<Cmd>,
     settings: Vec<Setting>,
 ) -> Result<(), Error> {
     call(cmds, |reply| Cmd::UpdateSettings { settings, reply }).await
 }
 
 /// Sends a PING through the driver and waits for its acknowledgment.
-async fn ping(cmds: &mpsc::UnboundedSender<Cmd>) -> Result<Duration, Error> {
+async fn ping(cmds: &commands::Sender<Cmd>) -> Result<Duration, Error> {
     call(cmds, |reply| Cmd::Ping { reply }).await
 }
 
@@ -825,14 +865,16 @@ impl Client {
 /// The server side of a driven connection: accepts requests.
 #[derive(Debug)]
 pub struct Server {
-    incoming: mpsc::UnboundedReceiver<Incoming>,
-    cmds: mpsc::UnboundedSender<Cmd>,
+    /// `None` for a [`server_with`] connection, whose requests go to its callback.
+    incoming: Option<mpsc::UnboundedReceiver<Incoming>>,
+    cmds: commands::Sender<Cmd>,
 }
 
 impl Server {
-    /// The next request, or `None` once the connection is closed.
+    /// The next request, or `None` once the connection is closed (at once for a
+    /// [`server_with`] connection).
     pub async fn accept(&mut self) -> Option<Incoming> {
-        self.incoming.recv().await
+        self.incoming.as_mut()?.recv().await
     }
 
     /// Starts a graceful shutdown: no new requests, the ones in progress complete.
@@ -860,7 +902,7 @@ pub fn client<T>(io: T, config: Config) -> (Client, impl Future<Output = Result<
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let (cmds, cmd_rx) = mpsc::unbounded_channel();
+    let (cmds, cmd_rx) = commands::channel();
     let driver = Driver::new(io, Role::Client, config, cmd_rx, cmds.clone(), None);
     let client = Client {
         cmds,
@@ -876,10 +918,11 @@ pub fn server<T>(io: T, config: Config) -> (Server, impl Future<Output = Result<
 where
     T: AsyncRead + AsyncWrite + Unpin,
 {
-    let (cmds, cmd_rx) = mpsc::unbounded_channel();
+    let (cmds, cmd_rx) = commands::channel();
     let (in_tx, incoming) = mpsc::unbounded_channel();
     let accept = Accept::Channel(in_tx);
     let driver = Driver::new(io, Role::Server, config, cmd_rx, cmds.clone(), Some(accept));
+    let incoming = Some(incoming);
     (Server { incoming, cmds }, driver.run())
 }
 
@@ -896,10 +939,10 @@ where
     T: AsyncRead + AsyncWrite + Unpin,
     F: FnMut(Incoming) + Send + 'static,
 {
-    let (cmds, cmd_rx) = mpsc::unbounded_channel();
-    let (_, incoming) = mpsc::unbounded_channel();
+    let (cmds, cmd_rx) = commands::channel();
     let accept = Accept::Callback(Box::new(on_request));
     let driver = Driver::new(io, Role::Server, config, cmd_rx, cmds.clone(), Some(accept));
+    let incoming = None;
     (Server { incoming, cmds }, driver.run())
 }
 
@@ -965,10 +1008,10 @@ enum Target {
 struct Driver<T> {
     io: T,
     conn: Connection,
-    cmd_rx: mpsc::UnboundedReceiver<Cmd>,
+    cmd_rx: commands::Receiver<Cmd>,
     /// Upgraded for the handles of each accepted request. Weak, so that the command channel
     /// closes once the application has dropped every handle.
-    cmds: mpsc::WeakUnboundedSender<Cmd>,
+    cmds: commands::WeakSender<Cmd>,
     /// Every handle is gone: the connection has been told to close.
     cmds_closed: bool,
     incoming: Option<Accept>,
@@ -986,7 +1029,6 @@ struct Driver<T> {
     last_io: Instant,
     /// Requests waiting for room under the peer's concurrency limit, oldest first.
     waiting_opens: VecDeque<WaitingOpen>,
-    read_buf: Vec<u8>,
     write_buf: Bytes,
     read_closed: bool,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -1014,8 +1056,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         io: T,
         role: Role,
         config: Config,
-        cmd_rx: mpsc::UnboundedReceiver<Cmd>,
-        cmds: mpsc::UnboundedSender<Cmd>,
+        cmd_rx: commands::Receiver<Cmd>,
+        cmds: commands::Sender<Cmd>,
         incoming: Option<Accept>,
     ) -> Self {
         Driver {
@@ -1032,7 +1074,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             wakeups: events::Wakeups::default(),
             blocked: IdMap::default(),
             waiting_opens: VecDeque::new(),
-            read_buf: vec![0; 64 * 1024],
             write_buf: Bytes::new(),
             read_closed: false,
             sleep: None,
@@ -1473,6 +1514,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.conn.needs_output_buffer() {
+            if let Some(buf) = out_pool::take() {
+                if let Some(buf) = self.conn.supply_output_buffer(buf) {
+                    out_pool::put(buf);
+                }
+            }
+        }
         // Bound the work per wake-up so other tasks on this thread get a turn.
         for _ in 0..64 {
             let mut progress = false;
@@ -1493,16 +1541,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             }
             // 2. Input.
             if !self.read_closed && !self.conn.is_closed() {
-                let mut rb = ReadBuf::new(&mut self.read_buf);
-                match Pin::new(&mut self.io).poll_read(cx, &mut rb) {
-                    Poll::Ready(Ok(())) => {
-                        if rb.filled().is_empty() {
-                            self.read_closed = true;
-                            self.conn.handle_eof();
-                        } else {
-                            self.conn.handle_received_at(rb.filled(), Instant::now());
-                            read_input = true;
-                        }
+                match self.poll_read(cx) {
+                    Poll::Ready(Ok(0)) => {
+                        self.read_closed = true;
+                        self.conn.handle_eof();
+                        progress = true;
+                    }
+                    Poll::Ready(Ok(_)) => {
+                        read_input = true;
                         progress = true;
                     }
                     Poll::Ready(Err(e)) => {
@@ -1593,6 +1639,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 };
             }
             if !progress {
+                if self.write_buf.is_empty() {
+                    // About to wait: an idle connection keeps no buffer it is not using.
+                    self.write_buf = Bytes::new();
+                    if let Some(buf) = self.conn.release_idle_buffers() {
+                        out_pool::put(buf);
+                    }
+                    self.cmd_rx.release_idle();
+                }
                 self.busy_poll(cx);
                 return Poll::Pending;
             }
@@ -1602,6 +1656,24 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+
+    /// Reads what the transport has into this thread's read buffer and hands it to the
+    /// connection (which keeps what it cannot process yet): the number of octets read, 0 at the
+    /// end of input. The buffer is the thread's, not the connection's: the connection copies
+    /// what it reads either way, so an idle connection holds no read buffer of its own
+    /// (64 KiB each when it did).
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        READ_BUF.with_borrow_mut(|buf| {
+            let buf = buf.get_or_insert_with(|| vec![0; READ_BUF_SIZE].into_boxed_slice());
+            let mut rb = ReadBuf::new(buf);
+            ready!(Pin::new(&mut self.io).poll_read(cx, &mut rb))?;
+            let n = rb.filled().len();
+            if n > 0 {
+                self.conn.handle_received_at(rb.filled(), Instant::now());
+            }
+            Poll::Ready(Ok(n))
+        })
     }
 
     /// [`Config::busy_poll`]: about to wait for the socket (or a command, or the timer)

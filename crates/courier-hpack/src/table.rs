@@ -79,13 +79,11 @@ pub(crate) struct DynamicTable {
 }
 
 impl DynamicTable {
-    /// A table of at most `max_size` octets, with room for a typical gRPC table reserved now so
-    /// that the first header blocks of a connection do not allocate.
+    /// A table of at most `max_size` octets. It allocates nothing until its first entry (a
+    /// connection that never sends or receives a header block holds no table memory), and
+    /// then reserves room for a typical gRPC table at once (see [`insert`](Self::insert)).
     pub(crate) fn new(max_size: usize) -> Self {
-        let reserve = max_size.min(1024);
         Self {
-            entries: VecDeque::with_capacity(if reserve > 0 { 16 } else { 0 }),
-            arena: Vec::with_capacity(reserve),
             max_size,
             ..Self::default()
         }
@@ -190,6 +188,12 @@ impl DynamicTable {
                 s.offset -= self.head;
             }
             self.head = 0;
+        }
+        if self.arena.capacity() == 0 {
+            // The first entry: room for a typical gRPC table, so that the next header blocks
+            // of the connection do not reallocate entry by entry.
+            self.arena.reserve(self.max_size.min(1024).max(size));
+            self.entries.reserve(16);
         }
         let offset = self.arena.len();
         self.arena.extend_from_slice(name);

@@ -330,7 +330,7 @@ impl Connection {
                 Role::Client => Phase::AwaitSettings,
             },
             recv_buf: BytesMut::new(),
-            out: BytesMut::with_capacity(16 * 1024),
+            out: BytesMut::new(),
             scratch: BytesMut::new(),
             decoder,
             encoder: FrameEncoder::new(),
@@ -452,6 +452,40 @@ impl Connection {
             return None;
         }
         Some(self.out.split().freeze())
+    }
+
+    /// Gives back the allocations of the receive and header-encoding buffers that hold nothing
+    /// (keeping those that hold a partial frame), and hands the empty output buffer to the
+    /// caller (`None` when it holds unsent output or has no room), so that an idle connection
+    /// holds only its state: a driver calls it when it is about to wait. The buffers are
+    /// allocated again when next needed; the output buffer comes back through
+    /// [`supply_output_buffer`](Self::supply_output_buffer), so that a driver can pass the same
+    /// few buffers from connection to connection instead of allocating one per burst.
+    pub fn release_idle_buffers(&mut self) -> Option<BytesMut> {
+        if self.recv_buf.is_empty() {
+            self.recv_buf = BytesMut::new();
+        }
+        if self.scratch.is_empty() {
+            self.scratch = BytesMut::new();
+        }
+        (self.out.is_empty() && self.out.capacity() > 0).then(|| std::mem::take(&mut self.out))
+    }
+
+    /// Whether the connection has no output buffer (it allocates one when it next writes,
+    /// unless given one with [`supply_output_buffer`](Self::supply_output_buffer)).
+    pub fn needs_output_buffer(&self) -> bool {
+        self.out.capacity() == 0
+    }
+
+    /// Gives the connection `buf` (cleared) to write its next frames into if it has no output
+    /// buffer; otherwise hands it back.
+    pub fn supply_output_buffer(&mut self, mut buf: BytesMut) -> Option<BytesMut> {
+        if !self.needs_output_buffer() {
+            return Some(buf);
+        }
+        buf.clear();
+        self.out = buf;
+        None
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must next be called, if ever.

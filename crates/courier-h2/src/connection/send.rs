@@ -311,6 +311,7 @@ impl Connection {
     pub(super) fn write_frame(&mut self, frame: &Frame) {
         // Control frames are far below any legal maximum frame size; an error here would be a
         // bug in this module, and the frame is dropped rather than a panic raised.
+        reserve_out(&mut self.out);
         let r = self.encoder.encode(frame, &mut self.out);
         debug_assert!(r.is_ok(), "control frame too large: {r:?}");
     }
@@ -324,6 +325,7 @@ impl Connection {
         self.forgive_pings();
         self.scratch.clear();
         self.hpack_enc.encode(fields.iter(), &mut self.scratch);
+        reserve_out(&mut self.out);
         self.encoder
             .encode_field_block(id, start, &self.scratch, &mut self.out);
     }
@@ -347,6 +349,9 @@ impl Connection {
         let max_frame = self.encoder.max_frame_size() as usize;
         let batch = self.config.max_transmit_batch;
         let mut budget = self.ready.len();
+        if budget > 0 {
+            reserve_out(&mut self.out);
+        }
         while budget > 0 && self.out.len() < batch {
             budget -= 1;
             let Some(id) = self.ready.pop_front() else {
@@ -440,5 +445,19 @@ impl Connection {
             }
             // Otherwise it waits on its stream window: WINDOW_UPDATE reschedules it.
         }
+    }
+}
+
+/// What the output buffer reserves when it is written to with no room (a connection allocates
+/// it when it first has something to send, and gives it back when idle: see
+/// [`Connection::release_idle_buffers`]).
+const OUT_CAPACITY: usize = 16 * 1024;
+
+/// Gives `out` room for a batch of frames if it has none (it starts empty, and is emptied of
+/// its allocation when the connection is idle), so that a batch is not built through a series
+/// of small reallocations.
+fn reserve_out(out: &mut BytesMut) {
+    if out.capacity() == 0 {
+        out.reserve(OUT_CAPACITY);
     }
 }
