@@ -128,6 +128,11 @@ impl CallContext {
         &self.connection.extensions
     }
 
+    /// The call's connection.
+    pub(crate) fn connection(&self) -> &ConnectionInfo {
+        &self.connection
+    }
+
     /// Whether the call was cancelled (client reset, deadline expired, server shutting down).
     pub fn is_cancelled(&self) -> bool {
         self.cancel.is_cancelled()

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use courier_h2::driver::{self, Incoming, SendStream};
 use courier_h2::{PingPolicy, Reason};
 use courier_hpack::HeaderField;
@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use crate::Service;
 use crate::body::{MessageReader, ReadEnd, send_framed, unfold};
 use crate::call::BoxFuture;
-use crate::call::{ByteStream, Request};
+use crate::call::{ByteStream, Request, Response};
 use crate::client::BoxIo;
 use crate::code::Code;
 use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, frame_message};
@@ -472,15 +472,17 @@ impl Server {
             let cancel_all = cancel_all.clone();
             let info = Arc::clone(&info);
             move |inc: Incoming| {
-                // Boxed where it is made: the task then moves a pointer, not the handler's
-                // whole state (kilobytes, copied by each move inside the spawn).
-                let call = Box::pin(handle(
+                let call = start_call(
                     Arc::clone(&shared),
                     inc,
                     Arc::clone(&info),
                     cancel_all.clone(),
-                ));
-                Calls::spawn(&calls, call);
+                );
+                // Boxed where it is made: the task then moves a pointer, not the call's whole
+                // state (copied by each move inside the spawn).
+                if let Some(call) = call {
+                    Calls::spawn(&calls, Box::pin(call));
+                }
             }
         };
         let (server, conn) = driver::server_with(io, cfg.h2.clone(), on_request);
@@ -676,44 +678,49 @@ fn trailers_only(respond: &SendStream, status: &Status, trailers: Option<&Metada
     }
 }
 
-/// Handles one call from its request headers to its trailers:
+/// Starts one call, from its request headers to its trailers:
 ///
-/// 1. Checks the request (method, content type, path, service, `grpc-encoding`), runs the
-///    interceptors and takes a concurrency permit; a refusal is answered Trailers-Only.
-/// 2. Runs the handler's future under [`guard`] (deadline, cancellation, the client's reset);
-///    an error is answered Trailers-Only ([`finish_early`]).
-/// 3. Sends the response stream under [`guard`]: each message ready is framed and sent; the
-///    response headers (with the encoding the handler chose) go out just before the first
-///    message, or at once when the handler asked ([`Response::send_headers_early`]).
-/// 4. Ends the call with its status (the stream's end, an error item, or what stopped the
+/// 1. Here, in the connection's task as the request arrives: checks the request (method,
+///    content type, path, service, `grpc-encoding`) and reads what the call needs from its
+///    headers; a refusal is answered Trailers-Only at once and needs no task. Everything this
+///    step reads and drops never takes room in the call's future, which waits in memory for as
+///    long as the call is open.
+/// 2. In the returned future (run as the call's task): [`run`] runs the interceptors, takes a
+///    concurrency permit and runs the handler's future under [`guard`] (deadline,
+///    cancellation, the client's reset); an error is answered Trailers-Only
+///    ([`finish_early`]).
+/// 3. [`send_response`] sends the response stream under [`guard`]: each message ready is framed and
+///    sent; the response headers (with the encoding the handler chose) go out just before the
+///    first message, or at once when the handler asked ([`Response::send_headers_early`]).
+/// 4. It ends the call with its status (the stream's end, an error item, or what stopped the
 ///    guard): trailers after headers that went out; Trailers-Only when no header went out and
 ///    the response has no header metadata; otherwise the headers, then the trailers. Nothing
 ///    when the client reset the call.
-async fn handle(
+fn start_call(
     shared: Arc<Shared>,
     inc: Incoming,
     connection: Arc<ConnectionInfo>,
     cancel_all: CancelToken,
-) {
+) -> Option<impl Future<Output = ()> + Send + 'static> {
     let Incoming {
         request,
         end_stream,
         body,
-        mut respond,
+        respond,
         ..
     } = inc;
     let cfg = &shared.config;
     // PROTOCOL-HTTP2, Requests: "Method → ":method POST"".
     if request.pseudo.method.as_deref() != Some(b"POST".as_slice()) {
         let _ = respond.send_headers(vec![HeaderField::new(":status", "405")], true);
-        return;
+        return None;
     }
     // PROTOCOL-HTTP2, Requests: "If Content-Type does not begin with "application/grpc", gRPC
     // servers SHOULD respond with HTTP status of 415 (Unsupported Media Type)."
     // <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
     if !find(&request.fields, b"content-type").is_some_and(|c| is_grpc_content_type(c)) {
         let _ = respond.send_headers(vec![HeaderField::new(":status", "415")], true);
-        return;
+        return None;
     }
     let path = request.pseudo.path.clone().unwrap_or_default();
     let (service, method) = match std::str::from_utf8(&path)
@@ -731,7 +738,7 @@ async fn handle(
                 )),
                 None,
             );
-            return;
+            return None;
         }
     };
     let Some(svc) = shared.services.get(service).cloned() else {
@@ -740,7 +747,7 @@ async fn handle(
             &Status::unimplemented(format!("unknown service {service}")),
             None,
         );
-        return;
+        return None;
     };
     // compression.md: a message compressed with an encoding the server does not support
     // results in UNIMPLEMENTED, and the response's grpc-accept-encoding lists what it does.
@@ -754,55 +761,156 @@ async fn handle(
                     String::from_utf8_lossy(e)
                 ));
                 trailers_only(&respond, &s, None);
-                return;
+                return None;
             }
         },
     };
     // Respond compressed only if the client accepts the server's encoding.
     let accept_encoding = find(&request.fields, b"grpc-accept-encoding").cloned();
-    let resp_encoding = if accepts(accept_encoding.as_ref(), cfg.compression) {
-        cfg.compression
-    } else {
-        Encoding::Identity
-    };
     // PROTOCOL-HTTP2: "If Timeout is omitted a server should assume an infinite timeout."
     let deadline = find(&request.fields, b"grpc-timeout")
         .and_then(|t| parse_timeout(t))
         .map(|t| Instant::now() + t);
-    let mut metadata = metadata_from(&request.fields);
-    if !cfg.interceptors.is_empty() {
-        // Boxed: only calls on a server with interceptors carry this future's state.
-        match Box::pin(interceptor::run(
-            &cfg.interceptors,
-            InterceptedCall::new(path.clone(), metadata)
-                .with_extensions(Arc::clone(&connection.extensions)),
-        ))
-        .await
-        {
-            Ok(call) => metadata = call.into_metadata(),
-            Err(s) => {
-                trailers_only(&respond, &s, None);
-                return;
-            }
-        }
-    }
-    let _permit = match &shared.limit {
-        Some(sem) => match Arc::clone(sem).acquire_owned().await {
-            Ok(p) => Some(p),
-            Err(_) => return,
-        },
-        None => None,
-    };
-    let cancel = CancelToken::new();
-    let context = Arc::new(CallContext::new(deadline, connection, cancel.clone()));
-    metadata.attached_mut().context = Some(Arc::clone(&context));
+    let metadata = metadata_from(&request.fields);
+    let method_len = method.len();
+    drop(request);
     let mut reader =
         MessageReader::new(body, req_encoding, cfg.max_recv_message_size, Side::Server);
     if end_stream {
         reader.mark_ended();
     }
+    let cancel = CancelToken::new();
+    let context = Arc::new(CallContext::new(deadline, connection, cancel.clone()));
+    // Made (and boxed) here: the reader's state is not in the call's future.
+    let requests = requests(reader, Arc::clone(&context));
+    let call = Call {
+        respond,
+        accept_encoding,
+        deadline,
+        cancel,
+        cancel_all,
+    };
+    Some(async move {
+        // The method's name, a slice of `path` (which the interceptors get whole).
+        let method = &path[path.len() - method_len..];
+        let method = std::str::from_utf8(method).unwrap_or_default();
+        let request = (metadata, requests);
+        if let Some(running) = run(&shared, &call, &svc, &path, method, request, context).await {
+            let Running {
+                context,
+                response,
+                _permit,
+            } = running;
+            // Boxed: a call waiting for its request or its handler (an open stream) does not
+            // hold the room of the response's state (about 1.5 KiB) in its future.
+            send_response(&shared, call, &context, response).await;
+        }
+    })
+}
+
+/// What the rest of a call needs of its request: where the response goes, and the request's
+/// encodings, deadline and cancellation.
+struct Call {
+    respond: SendStream,
+    /// The request's `grpc-accept-encoding`.
+    accept_encoding: Option<Bytes>,
+    deadline: Option<Instant>,
+    /// This call's cancellation (the handler sees it through its context).
+    cancel: CancelToken,
+    /// The connection's (all its calls end when it closes).
+    cancel_all: CancelToken,
+}
+
+/// A call whose handler returned its response, which is still to be sent.
+struct Running {
+    context: Arc<CallContext>,
+    response: Response<ByteStream>,
+    /// The concurrency permit, held until the call ends.
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// Runs the interceptors, takes a concurrency permit and runs the handler until it returns its
+/// response; `None` when the call ended on the way (and was answered, if anyone listens).
+async fn run(
+    shared: &Shared,
+    call: &Call,
+    svc: &Arc<dyn Service>,
+    path: &Bytes,
+    method: &str,
+    (mut metadata, requests): (Metadata, ByteStream),
+    context: Arc<CallContext>,
+) -> Option<Running> {
+    let cfg = &shared.config;
+    if !cfg.interceptors.is_empty() {
+        // Boxed: only calls on a server with interceptors carry this future's state.
+        match Box::pin(interceptor::run(
+            &cfg.interceptors,
+            InterceptedCall::new(path.clone(), metadata)
+                .with_extensions(Arc::clone(&context.connection().extensions)),
+        ))
+        .await
+        {
+            Ok(c) => metadata = c.into_metadata(),
+            Err(s) => {
+                trailers_only(&call.respond, &s, None);
+                return None;
+            }
+        }
+    }
+    let permit = match &shared.limit {
+        Some(sem) => match Arc::clone(sem).acquire_owned().await {
+            Ok(p) => Some(p),
+            Err(_) => return None,
+        },
+        None => None,
+    };
+    metadata.attached_mut().context = Some(Arc::clone(&context));
+    let request = Request::from_parts(metadata, requests);
+    let Some(mut handler) = svc.call(method, request) else {
+        let (service, _) = std::str::from_utf8(path)
+            .ok()
+            .and_then(|p| p.strip_prefix('/'))
+            .and_then(|p| p.split_once('/'))
+            .unwrap_or_default();
+        trailers_only(
+            &call.respond,
+            &Status::unimplemented(format!("unknown method {method} of service {service}")),
+            None,
+        );
+        return None;
+    };
+    // The client may cancel after its request ended (a unary call): only its RST_STREAM says
+    // so, and the handler must learn of it.
+    let reset = call.respond.reset_received();
+    let response = guard(
+        handler.as_mut(),
+        call.deadline,
+        call.cancel.clone(),
+        call.cancel_all.clone(),
+        reset,
+        cfg.cancel_grace,
+    )
+    .await;
+    // The handler's future is done with: free it before the response streams out.
+    drop(handler);
+    match response {
+        Ok(r) => Some(Running {
+            context,
+            response: r,
+            _permit: permit,
+        }),
+        Err(s) => {
+            finish_early(&call.respond, &s, &call.cancel);
+            None
+        }
+    }
+}
+
+/// The request messages as the handler reads them: deframed and decompressed from the request
+/// stream; a failure of the stream ends the call's context when it is the client's cancel.
+fn requests(reader: MessageReader, context: Arc<CallContext>) -> ByteStream {
     let requests = unfold(
-        (reader, Arc::clone(&context)),
+        (reader, context),
         |(mut r, ctx): (MessageReader, Arc<CallContext>)| async move {
             match r.next().await {
                 ReadEnd::Message(m, compressed) => {
@@ -819,36 +927,30 @@ async fn handle(
             }
         },
     );
-    let request = Request::from_parts(metadata, Box::pin(requests) as ByteStream);
-    let Some(mut call) = svc.call(method, request) else {
-        trailers_only(
-            &respond,
-            &Status::unimplemented(format!("unknown method {method} of service {service}")),
-            None,
-        );
-        return;
-    };
-    // The client may cancel after its request ended (a unary call): only its RST_STREAM says
-    // so, and the handler must learn of it.
-    let reset = respond.reset_received();
-    let response = match guard(
-        call.as_mut(),
+    Box::pin(requests)
+}
+
+/// Sends the handler's response: its messages as they come, then the status (steps 3 and 4 of
+/// [`start_call`]).
+async fn send_response(
+    shared: &Shared,
+    call: Call,
+    context: &CallContext,
+    response: Response<ByteStream>,
+) {
+    let cfg = &shared.config;
+    let Call {
+        mut respond,
+        accept_encoding,
         deadline,
-        cancel.clone(),
-        cancel_all.clone(),
-        reset,
-        cfg.cancel_grace,
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(s) => {
-            finish_early(&respond, &s, &cancel);
-            return;
-        }
+        cancel,
+        cancel_all,
+    } = call;
+    let resp_encoding = if accepts(accept_encoding.as_ref(), cfg.compression) {
+        cfg.compression
+    } else {
+        Encoding::Identity
     };
-    // The handler's future is done with: free it before the response streams out.
-    drop(call);
     let (mut headers_md, mut messages) = response.into_parts();
     let mut trailers = headers_md.take_trailers().unwrap_or_default();
     // The response headers go out lazily: with the first message, or now if the handler asked
