@@ -310,11 +310,12 @@ fn parse_chain(fc: &pb::FilterChain) -> Result<FilterChain, Invalid> {
     })
 }
 
+/// One normalized matcher: destination prefix, source type, source prefix, source port.
+type NormalizedMatch = (Option<Cidr>, Option<SourceType>, Option<Cidr>, Option<u16>);
+
 /// The normalized matchers of a chain, as gRFC A36 describes for duplicate detection: the
 /// Cartesian product of its present fields.
-fn normalized(
-    m: &ChainMatch,
-) -> Vec<(Option<Cidr>, Option<SourceType>, Option<Cidr>, Option<u16>)> {
+fn normalized(m: &ChainMatch) -> Vec<NormalizedMatch> {
     let opt = |v: &[Cidr]| -> Vec<Option<Cidr>> {
         if v.is_empty() {
             vec![None]

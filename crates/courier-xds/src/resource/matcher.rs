@@ -201,7 +201,7 @@ mod tests {
     fn md(pairs: &[(&str, &str)]) -> Metadata {
         let mut m = Metadata::new();
         for (k, v) in pairs {
-            m.append(*k, *v).unwrap();
+            m.append(k.to_string(), v.to_string()).unwrap();
         }
         m
     }

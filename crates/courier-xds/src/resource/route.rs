@@ -383,7 +383,7 @@ mod tests {
         assert_eq!(name("x.bar.com"), Some("suffix"));
         assert_eq!(name("foo.baz"), Some("prefix"));
         assert_eq!(name("other"), Some("any"));
-        assert_eq!(find_virtual_host(&hosts[1..], "other"), None);
+        assert!(find_virtual_host(&hosts[1..], "other").is_none());
     }
 
     #[test]
