@@ -1,5 +1,6 @@
 //! Real peers the tests check Courier against, installed by the project itself, idempotently:
-//! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio),
+//! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio,
+//! xds-protos),
 //! and Node packages (@grpc/grpc-js, @grpc/proto-loader) for the interop matrix, installed with
 //! `npm ci` into `.peers/node` from `tests/peers/node/package{,-lock}.json`.
 //!
@@ -19,6 +20,8 @@ const PIP_PACKAGES: &[&str] = &[
     "grpcio-tools==1.85.1",
     "hpack==4.2.0",
     "h2==4.4.1",
+    // The xDS management server of `cargo xtask xds` (Envoy's API as Python messages).
+    "xds-protos==1.85.0",
 ];
 
 /// Where the peers live (ignored by git).

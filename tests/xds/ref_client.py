@@ -1,0 +1,88 @@
+"""The reference xDS client of `cargo xtask xds`: grpcio (C-core's xDS support) with a channel to
+an `xds:///` target, configured by its own bootstrap (GRPC_XDS_BOOTSTRAP in the environment).
+Driven through stdin, one JSON command per line, each answered by one JSON line:
+
+    {"cmd": "calls", "n": 200, "method": "Unary"|"ServerStream", "metadata": [["k", "v"]],
+     "concurrency": 8, "timeout": 5}
+        -> {"counts": {backend: n}, "errors": {code: n}, "by_key": {metadata value: [backends]}}
+    {"cmd": "stop"}
+
+The backends answer with their name first in the message (courier.echo.Echo).
+
+usage: ref_client.py TARGET PROTO_DIR OUT_DIR
+"""
+
+import json
+import sys
+import threading
+from concurrent import futures
+
+import grpc
+from grpc_tools import protoc
+
+
+def load_echo(proto_dir, out_dir):
+    rc = protoc.main(
+        ["protoc", f"-I{proto_dir}", f"--python_out={out_dir}", f"--grpc_python_out={out_dir}", "echo.proto"]
+    )
+    if rc != 0:
+        raise SystemExit(f"protoc failed: {rc}")
+    sys.path.insert(0, out_dir)
+    import echo_pb2
+    import echo_pb2_grpc
+
+    return echo_pb2, echo_pb2_grpc
+
+
+def main():
+    target, proto_dir, out_dir = sys.argv[1:4]
+    echo_pb2, echo_pb2_grpc = load_echo(proto_dir, out_dir)
+    channel = grpc.insecure_channel(target)
+    stub = echo_pb2_grpc.EchoStub(channel)
+    print(json.dumps({"ok": True}), flush=True)
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd["cmd"] == "stop":
+            print(json.dumps({"ok": True}), flush=True)
+            return
+        if cmd["cmd"] != "calls":
+            print(json.dumps({"error": "unknown command"}), flush=True)
+            continue
+        counts, errors, by_key = {}, {}, {}
+        lock = threading.Lock()
+        key_name = cmd.get("key")
+
+        def one(i):
+            md = [tuple(kv) for kv in cmd.get("metadata", [])]
+            key = None
+            if key_name:
+                key = f"user-{i % cmd.get('keys', 20)}"
+                md.append((key_name, key))
+            req = echo_pb2.EchoRequest(message="x")
+            try:
+                if cmd.get("method", "Unary") == "Unary":
+                    r = stub.Unary(req, metadata=md, timeout=cmd.get("timeout", 5))
+                    name = r.message.split(" ")[0]
+                else:
+                    req.count = 1
+                    name = None
+                    for r in stub.ServerStream(req, metadata=md, timeout=cmd.get("timeout", 5)):
+                        name = r.message.split(" ")[0]
+                with lock:
+                    counts[name] = counts.get(name, 0) + 1
+                    if key is not None:
+                        s = by_key.setdefault(key, [])
+                        if name not in s:
+                            s.append(name)
+            except grpc.RpcError as e:
+                with lock:
+                    code = e.code().name
+                    errors[code] = errors.get(code, 0) + 1
+
+        with futures.ThreadPoolExecutor(max_workers=cmd.get("concurrency", 1)) as pool:
+            list(pool.map(one, range(cmd["n"])))
+        print(json.dumps({"counts": counts, "errors": errors, "by_key": by_key}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
