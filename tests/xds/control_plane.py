@@ -8,6 +8,7 @@ command per line, each answered by one JSON line on stdout:
 
     {"cmd": "snapshot", "version": "3", "spec": {...}}   -> {"ok": true}
     {"cmd": "status"}   -> {"acked": {node: {type_url: version}}, "nacked": [...], "streams": n}
+    {"cmd": "clear"}    -> {"ok": true}: forgets the ACKs and NACKs seen
     {"cmd": "stop"}     -> {"ok": true} and exits
 
 usage: control_plane.py PORT
@@ -86,8 +87,7 @@ def route(spec):
             hm.prefix_match = h["prefix"]
         elif "present" in h:
             hm.present_match = h["present"]
-        hm_ok = hm
-        m.headers.append(hm_ok)
+        m.headers.append(hm)
     if "fraction" in spec:
         m.runtime_fraction.default_value.CopyFrom(
             percent_pb2.FractionalPercent(numerator=spec["fraction"], denominator=0)
@@ -301,6 +301,11 @@ def main():
                     "streams": STATE.streams,
                     "requests": STATE.requests,
                 }
+        elif cmd["cmd"] == "clear":
+            with STATE.lock:
+                STATE.acked = {}
+                STATE.nacked = []
+            out = {"ok": True}
         elif cmd["cmd"] == "stop":
             server.stop(0)
             print(json.dumps({"ok": True}), flush=True)

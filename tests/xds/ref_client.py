@@ -38,6 +38,8 @@ def main():
     target, proto_dir, out_dir = sys.argv[1:4]
     echo_pb2, echo_pb2_grpc = load_echo(proto_dir, out_dir)
     channel = grpc.insecure_channel(target)
+    # Leave IDLE now: the xDS resolver subscribes before the first call.
+    channel.subscribe(lambda state: None, try_to_connect=True)
     stub = echo_pb2_grpc.EchoStub(channel)
     print(json.dumps({"ok": True}), flush=True)
     for line in sys.stdin:
@@ -58,7 +60,12 @@ def main():
             if key_name:
                 key = f"user-{i % cmd.get('keys', 20)}"
                 md.append((key_name, key))
-            req = echo_pb2.EchoRequest(message="x")
+            req = echo_pb2.EchoRequest(
+                message="x",
+                fail_code=cmd.get("fail_code", 0),
+                count=cmd.get("count", 0),
+                delay_ms=cmd.get("delay_ms", 0),
+            )
             try:
                 if cmd.get("method", "Unary") == "Unary":
                     r = stub.Unary(req, metadata=md, timeout=cmd.get("timeout", 5))
