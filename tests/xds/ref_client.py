@@ -5,6 +5,8 @@ Driven through stdin, one JSON command per line, each answered by one JSON line:
     {"cmd": "calls", "n": 200, "method": "Unary"|"ServerStream", "metadata": [["k", "v"]],
      "concurrency": 8, "timeout": 5}
         -> {"counts": {backend: n}, "errors": {code: n}, "by_key": {metadata value: [backends]}}
+    {"cmd": "csds", "target": "host:port"}  -> {"configs": [...]}: a CSDS server's answer
+    {"cmd": "dump"}  -> {"configs": [...]}: grpcio's own xDS configuration dump
     {"cmd": "stop"}
 
 The backends answer with their name first in the message (courier.echo.Echo).
@@ -47,6 +49,36 @@ def main():
         if cmd["cmd"] == "stop":
             print(json.dumps({"ok": True}), flush=True)
             return
+        if cmd["cmd"] in ("csds", "dump"):
+            from envoy.service.status.v3 import csds_pb2, csds_pb2_grpc
+
+            if cmd["cmd"] == "csds":
+                # Courier's CSDS service, over the network.
+                with grpc.insecure_channel(cmd["target"]) as ch:
+                    resp = csds_pb2_grpc.ClientStatusDiscoveryServiceStub(ch).FetchClientStatus(
+                        csds_pb2.ClientStatusRequest(), timeout=5
+                    )
+            else:
+                # grpcio's own configuration dump (what its CSDS service serves).
+                from grpc._cython import cygrpc
+
+                resp = csds_pb2.ClientStatusResponse.FromString(cygrpc.dump_xds_configs())
+            out = []
+            for cfg in resp.config:
+                for g in cfg.generic_xds_configs:
+                    out.append(
+                        {
+                            "type_url": g.type_url,
+                            "name": g.name,
+                            "version": g.version_info,
+                            "status": g.client_status,
+                            "error_version": g.error_state.version_info,
+                            "has_error": bool(g.error_state.details),
+                            "node": cfg.node.id,
+                        }
+                    )
+            print(json.dumps({"configs": out}), flush=True)
+            continue
         if cmd["cmd"] != "calls":
             print(json.dumps({"error": "unknown command"}), flush=True)
             continue

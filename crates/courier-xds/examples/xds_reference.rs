@@ -292,6 +292,8 @@ struct Harness {
     courier: EchoClient<Channel>,
     backends: HashMap<&'static str, Backend>,
     version: u64,
+    /// Courier's CSDS service (gRFC A40) for its xDS client.
+    csds: SocketAddr,
     /// The snapshot in force (the restart scenario serves it again).
     spec: Value,
     root: PathBuf,
@@ -933,6 +935,75 @@ async fn route_timeout_and_retry(h: &mut Harness) -> Result<(), String> {
     Ok(())
 }
 
+/// `(type_url, name) -> (status, version, rejected version)` from a CSDS answer.
+fn csds_view(v: &Value) -> std::collections::BTreeMap<(String, String), (u64, String, String)> {
+    v["configs"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|c| {
+                    (
+                        (
+                            c["type_url"].as_str().unwrap_or("").to_owned(),
+                            c["name"].as_str().unwrap_or("").to_owned(),
+                        ),
+                        (
+                            c["status"].as_u64().unwrap_or(0),
+                            c["version"].as_str().unwrap_or("").to_owned(),
+                            c["error_version"].as_str().unwrap_or("").to_owned(),
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn csds(h: &mut Harness) -> Result<(), String> {
+    let (c, e) = simple(h, &["a"]);
+    let good = h
+        .push(spec(
+            json!([{"prefix": "", "cluster": "a"}]),
+            c.clone(),
+            e.clone(),
+        ))
+        .await?;
+    h.acked(&good, &[LDS, RDS, CDS, EDS]).await?;
+    h.both(&Calls::new(4)).await?;
+    h.clear().await?;
+    let bad = h
+        .push(spec(json!([{"regex": "(", "cluster": "a"}]), c, e))
+        .await?;
+    h.nacked(&bad, RDS).await?;
+    let target = h.csds.to_string();
+    let courier = csds_view(
+        &h.grpcio
+            .send(json!({"cmd": "csds", "target": target}))
+            .await?,
+    );
+    let grpcio = csds_view(&h.grpcio.send(json!({"cmd": "dump"})).await?);
+    let routes = (RDS.to_owned(), "routes".to_owned());
+    // ClientResourceStatus NACKED = 4, ACKED = 3: the rejected version is recorded, the last
+    // good one stays in use.
+    check(
+        courier.get(&routes) == Some(&(4, good.clone(), bad.clone())),
+        || {
+            format!(
+                "courier's CSDS for the NACKed route configuration: {:?}",
+                courier.get(&routes)
+            )
+        },
+    )?;
+    let listener = (LDS.to_owned(), TARGET.to_owned());
+    check(courier.get(&listener).is_some_and(|s| s.0 == 3), || {
+        format!("courier's CSDS: listener not ACKED: {courier:?}")
+    })?;
+    // The same view as grpcio's own dump: every resource, its status and versions.
+    check(courier == grpcio, || {
+        format!("CSDS differs:\n  courier {courier:?}\n  grpcio  {grpcio:?}")
+    })
+}
+
 type Scenario = for<'a> fn(
     &'a mut Harness,
 ) -> std::pin::Pin<
@@ -954,6 +1025,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     scenario!(least_request),
     scenario!(outlier_ejection),
     scenario!(nack_keeps_last_good),
+    scenario!(csds),
     scenario!(resource_removal),
     scenario!(route_timeout_and_retry),
     scenario!(server_restart),
@@ -1014,6 +1086,16 @@ async fn main() {
         let xds = XdsClient::new(
             Bootstrap::from_json(&bootstrap(cp_port, "courier")).map_err(|e| e.to_string())?,
         );
+        let csds_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let csds = csds_listener.local_addr().map_err(|e| e.to_string())?;
+        tokio::spawn(
+            Server::builder()
+                .add_service(courier_xds::csds::Csds::new(xds.clone()).into_service())
+                .build()
+                .serve(csds_listener),
+        );
         let channel = Channel::builder(TARGET)
             .resolver(XdsResolver::new(Ok(xds), TARGET))
             .build();
@@ -1027,6 +1109,7 @@ async fn main() {
             courier: EchoClient::new(channel),
             backends,
             version: 0,
+            csds,
             spec: json!({}),
             root: root.clone(),
         })
