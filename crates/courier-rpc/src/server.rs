@@ -425,6 +425,39 @@ impl Server {
         self.clone().serve_connection_inner(io, info, rx).await
     }
 
+    /// Serves one connection like [`serve_connection_with`](Server::serve_connection_with)
+    /// until `drain` resolves, then drains it gracefully: the two-step GOAWAY (new calls
+    /// refused), calls in flight get the shutdown grace period. For servers that retire
+    /// connections one by one (an xDS server whose listener configuration changed).
+    pub async fn serve_connection_until<T>(
+        &self,
+        io: T,
+        peer: Option<SocketAddr>,
+        extensions: Extensions,
+        drain: impl Future<Output = ()>,
+    ) where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let (tx, rx) = watch::channel(false);
+        let info = ConnectionInfo {
+            peer,
+            extensions: Arc::new(extensions),
+        };
+        let serve = self.clone().serve_connection_inner(io, info, rx);
+        tokio::pin!(serve);
+        tokio::pin!(drain);
+        let mut draining = false;
+        loop {
+            tokio::select! {
+                _ = &mut serve => return,
+                _ = &mut drain, if !draining => {
+                    draining = true;
+                    tx.send_replace(true);
+                }
+            }
+        }
+    }
+
     /// Runs the acceptor (if any) on a new TCP connection, then serves it.
     async fn accept_and_serve(self, tcp: TcpStream, peer: SocketAddr, stop: watch::Receiver<bool>) {
         let Some(acceptor) = self.shared.acceptor.clone() else {
@@ -775,7 +808,8 @@ async fn handle(
         match Box::pin(interceptor::run(
             &cfg.interceptors,
             InterceptedCall::new(path.clone(), metadata)
-                .with_extensions(Arc::clone(&connection.extensions)),
+                .with_extensions(Arc::clone(&connection.extensions))
+                .with_authority(request.pseudo.authority.clone()),
         ))
         .await
         {
