@@ -25,8 +25,10 @@ from google.protobuf import any_pb2, duration_pb2, wrappers_pb2
 from envoy.config.cluster.v3 import cluster_pb2, outlier_detection_pb2, circuit_breaker_pb2
 from envoy.config.core.v3 import address_pb2, base_pb2, config_source_pb2, health_check_pb2
 from envoy.config.endpoint.v3 import endpoint_pb2, endpoint_components_pb2
-from envoy.config.listener.v3 import listener_pb2, api_listener_pb2
+from envoy.config.listener.v3 import listener_pb2, api_listener_pb2, listener_components_pb2
 from envoy.config.route.v3 import route_pb2, route_components_pb2
+from envoy.config.rbac.v3 import rbac_pb2 as rbac_config_pb2
+from envoy.extensions.filters.http.rbac.v3 import rbac_pb2
 from envoy.extensions.filters.http.router.v3 import router_pb2
 from envoy.extensions.filters.network.http_connection_manager.v3 import (
     http_connection_manager_pb2 as hcm_pb2,
@@ -68,6 +70,45 @@ def listener(spec):
         hcm.common_http_protocol_options.max_stream_duration.CopyFrom(dur(spec["max_stream_duration"]))
     return listener_pb2.Listener(
         name=spec["name"], api_listener=api_listener_pb2.ApiListener(api_listener=pack(hcm))
+    )
+
+
+def server_listener(spec):
+    """A server Listener (gRFC A36): the address, one filter chain whose HttpConnectionManager
+    has an inline route configuration (non-forwarding routes, or a forwarding one when
+    "forwarding" is set) and, with "deny_header", an RBAC filter denying calls that carry it."""
+    filters = []
+    if "deny_header" in spec:
+        policy = rbac_config_pb2.Policy(
+            permissions=[rbac_config_pb2.Permission(any=True)],
+            principals=[
+                rbac_config_pb2.Principal(
+                    header=route_components_pb2.HeaderMatcher(name=spec["deny_header"], present_match=True)
+                )
+            ],
+        )
+        rules = rbac_config_pb2.RBAC(action=rbac_config_pb2.RBAC.DENY, policies={"deny": policy})
+        filters.append(hcm_pb2.HttpFilter(name="rbac", typed_config=pack(rbac_pb2.RBAC(rules=rules))))
+    filters.append(hcm_pb2.HttpFilter(name="router", typed_config=pack(router_pb2.Router())))
+    r = route_components_pb2.Route(match=route_components_pb2.RouteMatch(prefix=""))
+    if spec.get("forwarding"):
+        r.route.cluster = "somewhere"
+    else:
+        r.non_forwarding_action.SetInParent()
+    rc = route_pb2.RouteConfiguration(
+        name="server-routes",
+        virtual_hosts=[route_components_pb2.VirtualHost(name="all", domains=["*"], routes=[r])],
+    )
+    hcm = hcm_pb2.HttpConnectionManager(route_config=rc, http_filters=filters)
+    chain = listener_components_pb2.FilterChain(
+        name="chain", filters=[listener_components_pb2.Filter(name="hcm", typed_config=pack(hcm))]
+    )
+    return listener_pb2.Listener(
+        name=spec["name"],
+        address=address_pb2.Address(
+            socket_address=address_pb2.SocketAddress(address=spec["address"], port_value=spec["port"])
+        ),
+        filter_chains=[chain],
     )
 
 
@@ -195,6 +236,8 @@ class State:
         res = {LDS: {}, RDS: {}, CDS: {}, EDS: {}}
         for l in spec.get("listeners", []):
             res[LDS][l["name"]] = pack(listener(l))
+        for l in spec.get("server_listeners", []):
+            res[LDS][l["name"]] = pack(server_listener(l))
         for r in spec.get("routes", []):
             res[RDS][r["name"]] = pack(route_config(r))
         for c in spec.get("clusters", []):

@@ -3,7 +3,7 @@ an `xds:///` target, configured by its own bootstrap (GRPC_XDS_BOOTSTRAP in the 
 Driven through stdin, one JSON command per line, each answered by one JSON line:
 
     {"cmd": "calls", "n": 200, "method": "Unary"|"ServerStream", "metadata": [["k", "v"]],
-     "concurrency": 8, "timeout": 5}
+     "concurrency": 8, "timeout": 5, "target": optional plain address instead of the xDS one, "fresh": a new channel to it}
         -> {"counts": {backend: n}, "errors": {code: n}, "by_key": {metadata value: [backends]}}
     {"cmd": "csds", "target": "host:port"}  -> {"configs": [...]}: a CSDS server's answer
     {"cmd": "dump"}  -> {"configs": [...]}: grpcio's own xDS configuration dump
@@ -43,6 +43,7 @@ def main():
     # Leave IDLE now: the xDS resolver subscribes before the first call.
     channel.subscribe(lambda state: None, try_to_connect=True)
     stub = echo_pb2_grpc.EchoStub(channel)
+    direct = {}  # target -> stub, for calls to a plain address (an xDS server)
     print(json.dumps({"ok": True}), flush=True)
     for line in sys.stdin:
         cmd = json.loads(line)
@@ -83,6 +84,11 @@ def main():
             print(json.dumps({"error": "unknown command"}), flush=True)
             continue
         counts, errors, by_key = {}, {}, {}
+        call_stub = stub
+        if cmd.get("target"):
+            if cmd["target"] not in direct or cmd.get("fresh"):
+                direct[cmd["target"]] = echo_pb2_grpc.EchoStub(grpc.insecure_channel(cmd["target"]))
+            call_stub = direct[cmd["target"]]
         lock = threading.Lock()
         key_name = cmd.get("key")
 
@@ -100,12 +106,12 @@ def main():
             )
             try:
                 if cmd.get("method", "Unary") == "Unary":
-                    r = stub.Unary(req, metadata=md, timeout=cmd.get("timeout", 5))
+                    r = call_stub.Unary(req, metadata=md, timeout=cmd.get("timeout", 5))
                     name = r.message.split(" ")[0]
                 else:
                     req.count = 1
                     name = None
-                    for r in stub.ServerStream(req, metadata=md, timeout=cmd.get("timeout", 5)):
+                    for r in call_stub.ServerStream(req, metadata=md, timeout=cmd.get("timeout", 5)):
                         name = r.message.split(" ")[0]
                 with lock:
                     counts[name] = counts.get(name, 0) + 1

@@ -115,11 +115,7 @@ impl Echo for Svc {
     }
 }
 
-async fn backend(name: &str, delay: Duration) -> Backend {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
+fn echo_service(name: &str, delay: Duration) -> (EchoServer<Svc>, Arc<AtomicBool>) {
     let fail = Arc::new(AtomicBool::new(false));
     let svc = Svc {
         name: name.to_owned(),
@@ -127,12 +123,16 @@ async fn backend(name: &str, delay: Duration) -> Backend {
         fail: Arc::clone(&fail),
         hits: Arc::new(AtomicUsize::new(0)),
     };
-    tokio::spawn(
-        Server::builder()
-            .add_service(EchoServer::new(svc))
-            .build()
-            .serve(listener),
-    );
+    (EchoServer::new(svc), fail)
+}
+
+async fn backend(name: &str, delay: Duration) -> Backend {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (svc, fail) = echo_service(name, delay);
+    tokio::spawn(Server::builder().add_service(svc).build().serve(listener));
     Backend { addr, fail }
 }
 
@@ -294,6 +294,10 @@ struct Harness {
     version: u64,
     /// Courier's CSDS service (gRFC A40) for its xDS client.
     csds: SocketAddr,
+    /// Courier's xDS-enabled server (gRFC A36), its Listener resource name, a channel to it.
+    xds_server: SocketAddr,
+    xds_server_name: String,
+    to_xds_server: EchoClient<Channel>,
     /// The snapshot in force (the restart scenario serves it again).
     spec: Value,
     root: PathBuf,
@@ -1004,6 +1008,121 @@ async fn csds(h: &mut Harness) -> Result<(), String> {
     })
 }
 
+/// Calls to Courier's xDS server from both clients (plain targets, not xDS).
+async fn to_server(h: &mut Harness, c: &Calls) -> Result<[Outcome; 2], String> {
+    // New channels each time: one that found the server not serving is backing off.
+    let fresh = EchoClient::new(Channel::builder(h.xds_server.to_string()).build());
+    let saved = std::mem::replace(&mut h.courier, fresh);
+    let a = h.courier_calls(c).await;
+    h.courier = saved;
+    let mut j = c.json();
+    j["target"] = json!(h.xds_server.to_string());
+    j["fresh"] = json!(true);
+    let b = Outcome::from_json(&h.grpcio.send(j).await?);
+    Ok([a, b])
+}
+
+async fn server_acked(h: &mut Harness, version: &str) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s = h.status().await?;
+        if s["acked"]["courier-server"][LDS] == json!(version) {
+            // The new configuration is activated as the ACK goes out; let old connections
+            // drain.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the xDS server did not ACK version {version}: {s}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn xds_server(h: &mut Harness) -> Result<(), String> {
+    let (c, e) = simple(h, &["a"]);
+    let base = spec(json!([{"prefix": "", "cluster": "a"}]), c, e);
+    let with = |extra: Value| {
+        let mut s = base.clone();
+        s["server_listeners"] = json!([extra]);
+        s
+    };
+    let name = h.xds_server_name.clone();
+    let port = h.xds_server.port();
+    let mut calls = Calls::new(20);
+    calls.concurrency = 1;
+    // No Listener for the server: not serving (connections closed at once).
+    let v = h.push(base.clone()).await?;
+    server_acked(h, &v).await?;
+    let out = to_server(h, &calls).await?;
+    for (o, who) in out.iter().zip(CLIENTS) {
+        check(o.errors.get("UNAVAILABLE") == Some(&20), || {
+            format!("{who}: server not serving: want 20 UNAVAILABLE: {o:?}")
+        })?;
+    }
+    // Its Listener arrives: serving; non-forwarding routes let calls through.
+    let v = h
+        .push(with(
+            json!({"name": name, "address": "127.0.0.1", "port": port}),
+        ))
+        .await?;
+    server_acked(h, &v).await?;
+    let out = to_server(h, &calls).await?;
+    for (o, who) in out.iter().zip(CLIENTS) {
+        check(o.counts.get("xds-server") == Some(&20), || {
+            format!("{who}: server serving: want 20 answers: {o:?}")
+        })?;
+    }
+    // An RBAC filter denying calls with x-deny: a new Listener version (connections drain).
+    let v = h
+        .push(with(
+            json!({"name": name, "address": "127.0.0.1", "port": port, "deny_header": "x-deny"}),
+        ))
+        .await?;
+    server_acked(h, &v).await?;
+    let mut denied = calls.clone();
+    denied.metadata = vec![("x-deny".into(), "1".into())];
+    let out = to_server(h, &denied).await?;
+    for (o, who) in out.iter().zip(CLIENTS) {
+        check(o.errors.get("PERMISSION_DENIED") == Some(&20), || {
+            format!("{who}: RBAC: want 20 PERMISSION_DENIED: {o:?}")
+        })?;
+    }
+    let out = to_server(h, &calls).await?;
+    for (o, who) in out.iter().zip(CLIENTS) {
+        check(o.counts.get("xds-server") == Some(&20), || {
+            format!("{who}: RBAC lets the others through: {o:?}")
+        })?;
+    }
+    // A forwarding route on a server: calls fail UNAVAILABLE (gRFC A36).
+    let v = h
+        .push(with(
+            json!({"name": name, "address": "127.0.0.1", "port": port, "forwarding": true}),
+        ))
+        .await?;
+    server_acked(h, &v).await?;
+    let out = to_server(h, &calls).await?;
+    for (o, who) in out.iter().zip(CLIENTS) {
+        check(o.errors.get("UNAVAILABLE") == Some(&20), || {
+            format!("{who}: forwarding route on a server: want 20 UNAVAILABLE: {o:?}")
+        })?;
+    }
+    // A Listener for another port: not serving.
+    let v = h
+        .push(with(
+            json!({"name": name, "address": "127.0.0.1", "port": port.wrapping_add(1)}),
+        ))
+        .await?;
+    server_acked(h, &v).await?;
+    let out = to_server(h, &calls).await?;
+    for (o, who) in out.iter().zip(CLIENTS) {
+        check(o.errors.get("UNAVAILABLE") == Some(&20), || {
+            format!("{who}: listener for another address: want 20 UNAVAILABLE: {o:?}")
+        })?;
+    }
+    Ok(())
+}
+
 type Scenario = for<'a> fn(
     &'a mut Harness,
 ) -> std::pin::Pin<
@@ -1026,6 +1145,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     scenario!(outlier_ejection),
     scenario!(nack_keeps_last_good),
     scenario!(csds),
+    scenario!(xds_server),
     scenario!(resource_removal),
     scenario!(route_timeout_and_retry),
     scenario!(server_restart),
@@ -1033,6 +1153,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
 
 fn bootstrap(port: u16, node: &str) -> String {
     json!({
+        "server_listener_resource_name_template": "grpc/server?xds.resource.listening_address=%s",
         "xds_servers": [{"server_uri": format!("127.0.0.1:{port}"), "channel_creds": [{"type": "insecure"}],
                          "server_features": ["xds_v3"]}],
         "node": {"id": node, "cluster": "xds-reference", "locality": {"zone": "z"}}
@@ -1101,6 +1222,34 @@ async fn main() {
             .build();
         // Leave IDLE now: the xDS resolver subscribes before the first call.
         channel.connect();
+        let server_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let xds_server = server_listener.local_addr().map_err(|e| e.to_string())?;
+        let server_boot = Bootstrap::from_json(&bootstrap(cp_port, "courier-server"))
+            .map_err(|e| e.to_string())?;
+        let xds_server_name = server_boot
+            .server_listener_resource_name_template
+            .clone()
+            .unwrap_or_default()
+            .replace("%s", &xds_server.to_string());
+        let (svc, _) = echo_service("xds-server", Duration::ZERO);
+        let srv = courier_xds::server::XdsServerBuilder::new(Server::builder().add_service(svc))
+            .xds_client(XdsClient::new(server_boot))
+            .drain_grace(Duration::from_secs(5))
+            .on_serving_state(|addr, state| eprintln!("xds server {addr}: {state:?}"))
+            .build()
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(srv.serve(server_listener));
+        let to_xds_server = EchoClient::new(
+            Channel::builder(xds_server.to_string())
+                .backoff(courier_rpc::Backoff {
+                    initial: Duration::from_millis(100),
+                    max: Duration::from_millis(500),
+                    ..courier_rpc::Backoff::default()
+                })
+                .build(),
+        );
         Ok::<_, String>(Harness {
             python: python.clone(),
             cp: Some(cp),
@@ -1110,6 +1259,9 @@ async fn main() {
             backends,
             version: 0,
             csds,
+            xds_server,
+            xds_server_name,
+            to_xds_server,
             spec: json!({}),
             root: root.clone(),
         })

@@ -495,16 +495,8 @@ fn request_hash(policies: &[HashPolicy], md: &Metadata, channel_id: u64) -> u64 
 impl ConfigSelector for XdsConfigSelector {
     fn select(&self, method: &MethodDescriptor, md: &Metadata) -> Result<SelectedConfig, Status> {
         for (m, action) in &self.routes {
-            if !m.path.matches(method.path, m.case_sensitive) {
+            if !m.matches(method.path, md) {
                 continue;
-            }
-            if !m.headers.iter().all(|h| h.matches(md)) {
-                continue;
-            }
-            if let Some(f) = m.fraction_per_million {
-                if random_below(1_000_000) >= u64::from(f) {
-                    continue;
-                }
             }
             return match action {
                 Selected::Route {

@@ -54,6 +54,18 @@ pub struct RouteMatcher {
     pub fraction_per_million: Option<u32>,
 }
 
+impl RouteMatcher {
+    /// Whether a call of `path` with `metadata` matches (the runtime fraction included: a
+    /// random draw).
+    pub fn matches(&self, path: &str, metadata: &courier_rpc::Metadata) -> bool {
+        self.path.matches(path, self.case_sensitive)
+            && self.headers.iter().all(|h| h.matches(metadata))
+            && self
+                .fraction_per_million
+                .is_none_or(|f| crate::lb::random_below(1_000_000) < u64::from(f))
+    }
+}
+
 /// A hash policy (gRFC A42).
 #[derive(Clone, Debug)]
 pub enum HashPolicy {
