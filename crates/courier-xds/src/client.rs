@@ -478,8 +478,10 @@ async fn stream(shared: &Arc<Shared>, client: &AdsClient) -> (bool, Status) {
     let call = {
         let client = client.clone();
         async move {
-            let mut req = Request::new(receiver_stream(rx));
-            req.set_wait_for_ready(true);
+            // Not wait-for-ready: while the management server cannot be reached, the stream
+            // fails and watchers hear of it (a channel without any configuration yet fails its
+            // calls instead of waiting for ever).
+            let req = Request::new(receiver_stream(rx));
             client.stream_aggregated_resources(req).await
         }
     };

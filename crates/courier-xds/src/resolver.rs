@@ -183,6 +183,13 @@ impl Resolver for XdsResolver {
     }
 }
 
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Ends the task waiting for released clusters.
+        self.released.notify_one();
+    }
+}
+
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())

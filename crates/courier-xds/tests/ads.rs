@@ -299,3 +299,36 @@ async fn does_not_exist_timer_and_unsubscribe() {
     assert_eq!(r.type_url, ResourceType::Cluster.type_url());
     assert!(r.resource_names.is_empty(), "{:?}", r.resource_names);
 }
+
+/// A management server that cannot be reached: a channel with no configuration yet fails its
+/// calls UNAVAILABLE, naming the xDS server, instead of waiting for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_management_server_fails_calls() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let boot = Bootstrap::from_json(&format!(
+        r#"{{"xds_servers": [{{"server_uri": "127.0.0.1:{port}", "channel_creds": [{{"type": "insecure"}}]}}]}}"#
+    ))
+    .unwrap();
+    let resolver = courier_xds::resolver::XdsResolver::new(Ok(XdsClient::new(boot)), "svc");
+    let ch = courier_rpc::Channel::builder("svc")
+        .resolver(resolver)
+        .build();
+    static M: courier_rpc::MethodDescriptor = courier_rpc::MethodDescriptor {
+        path: "/x.Y/Z",
+        service: "x.Y",
+        method: "Z",
+        kind: courier_rpc::MethodKind::from_streaming(false, false),
+    };
+    let mut req = Request::new(bytes::Bytes::new());
+    req.set_timeout(Duration::from_secs(10));
+    let t = std::time::Instant::now();
+    let s = courier_rpc::Transport::unary(&ch, &M, req)
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), courier_rpc::Code::UNAVAILABLE, "{s:?}");
+    assert!(s.message().contains("xDS server"), "{}", s.message());
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+}

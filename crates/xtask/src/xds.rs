@@ -18,8 +18,8 @@ pub(crate) fn ci() -> Result {
 
 /// `cargo xtask xds [SCENARIO...]`.
 pub(crate) fn main(args: &[String]) -> Result {
-    util::step("xds: courier-xds unit tests");
-    util::run(util::cargo().args(["test", "--locked", "-p", "courier-xds", "--lib"]))?;
+    util::step("xds: courier-xds tests (unit, ADS protocol, doc)");
+    util::run(util::cargo().args(["test", "--locked", "-p", "courier-xds"]))?;
     util::step("xds: Courier and grpcio against one management server (tests/xds)");
     util::build_examples("courier-xds", &["xds_reference"])?;
     let bin = util::target_dir().join("release/examples/xds_reference");
