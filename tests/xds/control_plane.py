@@ -131,7 +131,9 @@ def route(spec):
         m.headers.append(hm)
     if "fraction" in spec:
         m.runtime_fraction.default_value.CopyFrom(
-            percent_pb2.FractionalPercent(numerator=spec["fraction"], denominator=0)
+            percent_pb2.FractionalPercent(
+                numerator=spec["fraction"], denominator=percent_pb2.FractionalPercent.MILLION
+            )
         )
     a = route_components_pb2.RouteAction()
     if "cluster" in spec:

@@ -564,6 +564,63 @@ async fn weighted_split(h: &mut Harness) -> Result<(), String> {
     Ok(())
 }
 
+async fn runtime_fraction(h: &mut Harness) -> Result<(), String> {
+    let (c, e) = simple(h, &["a", "b"]);
+    // gRFC A28: the first route is considered for 30 % of calls (its runtime_fraction's
+    // default_value, in millionths here); the rest fall through to the second.
+    let routes = json!([
+        {"prefix": "", "fraction": 300000, "cluster": "b"},
+        {"prefix": "", "cluster": "a"}
+    ]);
+    let v = h.push(spec(routes, c, e)).await?;
+    h.acked(&v, &[LDS, RDS, CDS, EDS]).await?;
+    let out = h.both(&Calls::new(400)).await?;
+    for (o, who) in out.iter().zip(CLIENTS) {
+        // 400 calls at 30 %: a standard deviation of 2.3 points; ±10 points.
+        let b = o.share("b");
+        check(o.errors() == 0, || format!("{who}: errors {:?}", o.errors))?;
+        check((0.20..=0.40).contains(&b), || {
+            format!(
+                "{who}: {:.1} % to b, want 30 ± 10: {:?}",
+                b * 100.0,
+                o.counts
+            )
+        })?;
+    }
+    Ok(())
+}
+
+async fn locality_weights(h: &mut Harness) -> Result<(), String> {
+    let routes = json!([{"prefix": "", "cluster": "loc"}]);
+    // Two localities of one priority, weights 3 and 1: round robin within each, localities
+    // picked by weight (weighted_target).
+    let e = eds(
+        "loc",
+        vec![
+            ("z0", 0, 3, vec![(h.port("a"), "HEALTHY")]),
+            ("z1", 0, 1, vec![(h.port("b"), "HEALTHY")]),
+        ],
+    );
+    let v = h
+        .push(spec(routes, json!([{"name": "loc"}]), json!([e])))
+        .await?;
+    h.acked(&v, &[LDS, RDS, CDS, EDS]).await?;
+    h.both(&Calls::new(20)).await?;
+    let out = h.both(&Calls::new(400)).await?;
+    for (o, who) in out.iter().zip(CLIENTS) {
+        let a = o.share("a");
+        check(o.errors() == 0, || format!("{who}: errors {:?}", o.errors))?;
+        check((0.65..=0.85).contains(&a), || {
+            format!(
+                "{who}: {:.1} % to the weight-3 locality, want 75 ± 10: {:?}",
+                a * 100.0,
+                o.counts
+            )
+        })?;
+    }
+    Ok(())
+}
+
 async fn header_match(h: &mut Harness) -> Result<(), String> {
     let (c, e) = simple(h, &["a", "gold"]);
     let routes = json!([
@@ -1138,6 +1195,8 @@ macro_rules! scenario {
 const SCENARIOS: &[(&str, Scenario)] = &[
     scenario!(weighted_split),
     scenario!(header_match),
+    scenario!(runtime_fraction),
+    scenario!(locality_weights),
     scenario!(prefix_route),
     scenario!(priority_failover),
     scenario!(ring_hash),
