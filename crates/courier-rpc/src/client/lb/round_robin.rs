@@ -24,7 +24,13 @@ impl PolicyBuilder for RoundRobinBuilder {
     }
 
     fn build(&self, _: PolicyOptions) -> Box<dyn Policy> {
-        Box::new(RoundRobin::default())
+        Box::new(RoundRobin {
+            subs: Vec::new(),
+            resolution_error: None,
+            resolved: false,
+            // A random start, so that channels do not all begin with the same address.
+            next: Arc::new(AtomicUsize::new((Rng::new(0).unit() * 1e9) as usize)),
+        })
     }
 }
 
@@ -37,11 +43,14 @@ struct Entry {
 }
 
 /// The round_robin policy.
-#[derive(Default)]
 pub(crate) struct RoundRobin {
     subs: Vec<Entry>,
     resolution_error: Option<Status>,
     resolved: bool,
+    /// The rotation, shared by every picker the policy publishes: a new picker (a connection
+    /// came or went) continues where the last one stopped, so consecutive picks — a call's
+    /// hedged attempts, say — still go to different addresses.
+    next: Arc<AtomicUsize>,
 }
 
 impl RoundRobin {
@@ -60,12 +69,11 @@ impl RoundRobin {
             .map(|e| e.sub.clone())
             .collect();
         if !ready.is_empty() {
-            let start = (Rng::new(ready.len() as u64).unit() * ready.len() as f64) as usize;
             helper.update_picker(
                 ConnectivityState::Ready,
                 Arc::new(RoundRobinPicker {
                     ready,
-                    next: AtomicUsize::new(start),
+                    next: Arc::clone(&self.next),
                 }),
             );
             return;
@@ -176,7 +184,7 @@ impl Policy for RoundRobin {
 /// Rotates over the READY subchannels: one atomic increment per call.
 struct RoundRobinPicker {
     ready: Vec<Subchannel>,
-    next: AtomicUsize,
+    next: Arc<AtomicUsize>,
 }
 
 impl Picker for RoundRobinPicker {
