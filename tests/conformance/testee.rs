@@ -1,10 +1,12 @@
-//! The testee for Google's protobuf conformance runner (`cargo xtask conformance` runs it).
+//! The generated-code testee for Google's protobuf conformance runner (`cargo xtask
+//! conformance` runs it, and the dynamic-message testee `testee_dynamic.rs` next to it).
 //!
 //! Protocol: the runner writes a 4-byte little-endian length and a `ConformanceRequest` to
 //! stdin; the testee answers with a length and a `ConformanceResponse` on stdout, until stdin
 //! closes. Binary input and output are handled by the courier-codegen-generated messages in
 //! `generated/` (from `protos/`, regenerated and compared by `tests/codegen_golden.rs`);
-//! JSON, text format and JSPB are answered `skipped` (not implemented yet).
+//! JSON, text format and JSPB are answered `skipped` (ProtoJSON and text for generated code
+//! are not implemented yet; the dynamic testee answers them).
 
 use std::io::{self, Read, Write};
 

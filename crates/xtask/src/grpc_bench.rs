@@ -6,9 +6,10 @@
 //!    and in a runtime task; medians of alternating runs; both stacks as configured by default,
 //!    and, with the caller in a task, both kept awake (stacks `courier-busy-poll` and
 //!    `tonic-spin`), next to a blocking TCP ping-pong's floor (stack `tcp`);
-//! 2. h2load `-c50 -m20` and `-c1 -m100` with a request body encoded by courier-wire, after
-//!    checking with nghttp that the same request gets `grpc-status: 0` (h2load only counts
-//!    `:status`);
+//! 2. h2load `-c1 -m1` (one request in flight; default and busy-polling servers, medians of
+//!    alternating rounds), `-c50 -m20` and `-c1 -m100` with a request body encoded by
+//!    courier-wire, after checking with nghttp that the same request gets `grpc-status: 0`
+//!    (h2load only counts `:status`);
 //! 3. server streaming of 1 MiB messages, MB/s.
 //!
 //! The table goes to docs/benchmarks.md with the machine's load average before and after.
@@ -33,6 +34,19 @@ const PINGPONG_SECS: &str = "2";
 const PINGPONG_ROUNDS: usize = 3;
 /// Requests of each h2load run.
 const H2LOAD_REQUESTS: &str = "100000";
+/// Requests of each one-in-flight h2load run (`-c1 -m1`: some 5-10 thousand a second here).
+const ONE_IN_FLIGHT_REQUESTS: &str = "30000";
+/// Alternating one-in-flight rounds per stack (the row reports their medians).
+const ONE_IN_FLIGHT_ROUNDS: usize = 5;
+/// The one-in-flight rows: Courier as configured by default against default tonic; Courier's
+/// server busy polling (`courier-busy-poll`) against default tonic; and both servers kept
+/// awake (`courier-busy-poll` against `tonic-spin`). h2load itself sleeps between requests in
+/// every row.
+const ONE_IN_FLIGHT_PAIRS: [(&str, &str, &str); 3] = [
+    ("courier", "tonic", ""),
+    ("courier-busy-poll", "tonic", ", Courier busy polling"),
+    ("courier-busy-poll", "tonic-spin", ", both kept awake"),
+];
 /// 1 MiB messages per streaming call.
 const STREAM_MESSAGES: &str = "300";
 
@@ -147,12 +161,36 @@ pub(crate) fn bench() -> util::Result {
         }
     }
 
+    // One request in flight: every request waits for the previous response, so each one pays
+    // the wake-ups of both sides' threads; medians of alternating rounds, and the busy-polling
+    // stacks beside the default ones (see ONE_IN_FLIGHT_PAIRS).
+    for (kind, b) in [("small", &small), ("complex", &complex)] {
+        util::step(&format!("bench grpc: h2load -c1 -m1, {kind} message"));
+        let mut runs = [const { Vec::new() }; 4];
+        for _ in 0..ONE_IN_FLIGHT_ROUNDS {
+            for (i, stack) in PINGPONG_STACKS.iter().enumerate() {
+                let rps = h2load(b, port_of(stack), "1", "1", ONE_IN_FLIGHT_REQUESTS)?;
+                eprintln!("    {stack}: {rps:.0} req/s");
+                runs[i].push(rps);
+            }
+        }
+        let rps: Vec<f64> = runs.iter_mut().map(|r| util::median(r)).collect();
+        for (courier, tonic, label) in ONE_IN_FLIGHT_PAIRS {
+            rows.push((
+                format!("h2load -c1 -m1 {kind}{label} (req/s)"),
+                rps[index(&PINGPONG_STACKS, courier)],
+                rps[index(&PINGPONG_STACKS, tonic)],
+                "≥ 1.4",
+            ));
+        }
+    }
+
     for (label, c, m) in [("-c50 -m20", "50", "20"), ("-c1 -m100", "1", "100")] {
         for (kind, b) in [("small", &small), ("complex", &complex)] {
             util::step(&format!("bench grpc: h2load {label}, {kind} message"));
             let mut rps = [0.0; 2];
             for (i, stack) in STACKS.iter().enumerate() {
-                rps[i] = h2load(b, port_of(stack), c, m)?;
+                rps[i] = h2load(b, port_of(stack), c, m, H2LOAD_REQUESTS)?;
                 eprintln!("    {stack}: {:.0} req/s", rps[i]);
             }
             rows.push((
@@ -201,7 +239,10 @@ pub(crate) fn bench() -> util::Result {
          two cores with no RPC stack (`grpc_bench` stack `tcp`, median of \
          {PINGPONG_ROUNDS} runs): {floor}. h2load sends \
          a body encoded by courier-wire; nghttp checked that it gets `grpc-status: 0` from \
-         both. One h2load and one streaming run per row, alternating stacks. The ratio is \
+         both. h2load `-c1 -m1`: {ONE_IN_FLIGHT_REQUESTS} requests, median of \
+         {ONE_IN_FLIGHT_ROUNDS} alternating rounds of the four servers (\"Courier busy \
+         polling\": only Courier's server busy polls; h2load sleeps between requests in every \
+         row). Otherwise one h2load and one streaming run per row, alternating stacks. The ratio is \
          courier ÷ tonic (for latency lower is better, for throughput higher). Load average \
          (1/5/15 min) before: {load_before}; after: {load_after} — the machine is shared by \
          other builds, so single runs are noisy.\n\n\
@@ -242,14 +283,20 @@ fn pingpong(
 }
 
 /// h2load against the unary method; fails unless every request got `:status` 200.
-fn h2load(body: &Path, port: u16, clients: &str, streams: &str) -> util::Result<f64> {
+fn h2load(
+    body: &Path,
+    port: u16,
+    clients: &str,
+    streams: &str,
+    requests: &str,
+) -> util::Result<f64> {
     let out = util::output(
         Command::new("taskset")
-            .args(["-c", "1", "h2load", "-t", "1", "-n", H2LOAD_REQUESTS])
+            .args(["-c", "1", "h2load", "-t", "1", "-n", requests])
             .args(["-c", clients, "-m", streams, "-d"])
             .arg(body)
             .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
             .arg(format!("http://127.0.0.1:{port}/bench.Bench/Unary")),
     )?;
-    util::h2load_req_per_s(&out, H2LOAD_REQUESTS)
+    util::h2load_req_per_s(&out, requests)
 }

@@ -10,6 +10,7 @@ mod fuzz;
 mod grpc_bench;
 mod h2_peers;
 mod hpack;
+mod http1;
 mod interop;
 mod lb;
 mod peers;
@@ -36,9 +37,13 @@ commands:
                          (`bench h2`: h2load against courier-h2 and hyper 1.x servers)
                          (`bench grpc`: courier-rpc against tonic, pinned, latency/h2load/streaming)
                          (`bench tls`: handshakes/s full and resumed, unary req/s over TLS, vs tonic)
+                         (`bench http1`: h2load --h1 against courier-http1 and hyper 1.x servers)
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
-  conformance            Google's protobuf conformance suite against courier-codegen (0 failures)
+  conformance            Google's protobuf conformance suite against courier-codegen's generated code
+                         and courier-reflect's dynamic messages (0 failures; dynamic: 0 skipped)
   h2-peers               courier-h2 against curl, nghttp, h2load (100k requests), nghttpd, Python h2
+  http1-peers            courier-http1 against curl, h2load --h1, nginx (both roles), Python
+                         http.client and h11
   interop [--tls | --mtls] [--pairs C-S,...] [--cases A,...]
                          gRPC interop matrix: Courier, grpcio and grpc-js clients and servers
                          (default pairs: courier-courier,courier-python,python-courier,
@@ -75,10 +80,12 @@ fn main() -> ExitCode {
         "bench" if rest.first().is_some_and(|n| n == "h2") => h2_peers::bench(),
         "bench" if rest.first().is_some_and(|n| n == "grpc") => grpc_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "tls") => tls_bench::bench(),
+        "bench" if rest.first().is_some_and(|n| n == "http1") => http1::bench(),
         "bench" => bench::main(rest),
         "codegen" => codegen::main(rest),
         "conformance" => conformance::main(rest),
         "h2-peers" => h2_peers::main(rest),
+        "http1-peers" => http1::main(rest),
         "hpack-stories" => hpack::main(rest),
         "interop" => interop::main(rest),
         "lb" => lb::main(rest),
@@ -112,6 +119,7 @@ const CI_STEPS: &[Step] = &[
     ("protoc-compare", protoc_compare::ci),
     ("protoc-compare bundled", protoc_compare::ci_bundled),
     ("h2 peers", h2_peers_default),
+    ("http1 peers", http1_peers_default),
     ("conformance", conformance::run),
     ("interop", interop::ci),
     ("lb", lb::ci),
@@ -175,6 +183,11 @@ fn test() -> Result {
 /// `h2-peers`: every check of courier-h2 against curl, nghttp, nghttpd, h2load and Python h2.
 fn h2_peers_default() -> Result {
     h2_peers::main(&[])
+}
+
+/// `http1-peers`: every check of courier-http1 against curl, h2load, nginx and Python.
+fn http1_peers_default() -> Result {
+    http1::main(&[])
 }
 
 fn fuzz_smoke() -> Result {

@@ -1,6 +1,6 @@
 //! Real peers the tests check Courier against, installed by the project itself, idempotently:
 //! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio,
-//! xds-protos),
+//! h11, xds-protos),
 //! and Node packages (@grpc/grpc-js, @grpc/proto-loader) for the interop matrix, installed with
 //! `npm ci` into `.peers/node` from `tests/peers/node/package{,-lock}.json`.
 //!
@@ -20,6 +20,8 @@ const PIP_PACKAGES: &[&str] = &[
     "grpcio-tools==1.85.1",
     "hpack==4.2.0",
     "h2==4.4.1",
+    // The HTTP/1.1 peer of courier-http1's client (crates/courier-http1/tests/peers.rs).
+    "h11==0.16.0",
     // The xDS management server of `cargo xtask xds` (Envoy's API as Python messages).
     "xds-protos==1.85.0",
 ];

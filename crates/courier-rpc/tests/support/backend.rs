@@ -3,6 +3,7 @@
 //! `grpc.health.v1.Health`, an optional delay, scripted failures, and a hard kill. Shared by
 //! tests/lb.rs and examples/lb_backend.rs (which declare `mod echo` at their root).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -131,6 +132,10 @@ pub struct Backend {
     pub health: HealthReporter,
     accept: JoinHandle<()>,
     connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// A second handle on each open connection's socket (by connection number), to cut it at
+    /// once in [`Backend::kill`]; dropped as the connection ends, so that it never keeps a
+    /// closed connection open.
+    sockets: Arc<Mutex<HashMap<usize, std::net::TcpStream>>>,
 }
 
 /// The server of a backend named `name` that delays every answer by `delay`.
@@ -170,16 +175,24 @@ impl Backend {
         let server = Arc::new(server);
         let conns = Arc::new(AtomicUsize::new(0));
         let connections = Arc::new(Mutex::new(Vec::new()));
+        let sockets = Arc::new(Mutex::new(HashMap::new()));
         let accept = {
             let conns = Arc::clone(&conns);
             let connections = Arc::clone(&connections);
+            let sockets = Arc::clone(&sockets);
             tokio::spawn(async move {
                 while let Ok((sock, peer)) = listener.accept().await {
                     let _ = sock.set_nodelay(true);
-                    conns.fetch_add(1, Ordering::SeqCst);
+                    let id = conns.fetch_add(1, Ordering::SeqCst);
+                    if let Ok(fd) = std::os::fd::AsFd::as_fd(&sock).try_clone_to_owned() {
+                        let dup = std::net::TcpStream::from(fd);
+                        sockets.lock().unwrap().insert(id, dup);
+                    }
+                    let sockets = Arc::clone(&sockets);
                     let server = Arc::clone(&server);
                     let task = tokio::spawn(async move {
                         server.serve_connection(sock, Some(peer)).await;
+                        sockets.lock().unwrap().remove(&id);
                     });
                     connections.lock().unwrap().push(task);
                 }
@@ -193,12 +206,20 @@ impl Backend {
             health,
             accept,
             connections,
+            sockets,
         }
     }
 
     /// Kills the backend: stops listening and drops every connection at once (no GOAWAY).
+    ///
+    /// The sockets are shut down here and now, as a crashed process's are: aborting the tasks
+    /// alone takes effect only when each is next scheduled, and until then (long, on a loaded
+    /// machine) a "dead" backend would go on reading and answering calls.
     pub fn kill(&self) {
         self.accept.abort();
+        for (_, s) in self.sockets.lock().unwrap().drain() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
         for t in self.connections.lock().unwrap().drain(..) {
             t.abort();
         }

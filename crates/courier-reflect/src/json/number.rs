@@ -1,0 +1,288 @@
+//! JSON numbers: the grammar check, exact conversion to integers (`1e2`, `100.0` and
+//! `9223372036854775807` are all exact — no round trip through `f64`), correctly rounded
+//! conversion to floats, and shortest round-trip formatting.
+
+/// A number as it appears in JSON text, checked against the grammar of RFC 8259 §6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Number<'a> {
+    text: &'a str,
+}
+
+/// The length of the JSON number at the start of `b`, or `None` when there is none.
+///
+/// RFC 8259 §6: `number = [ minus ] int [ frac ] [ exp ]`, `int = zero / ( digit1-9 *DIGIT )`,
+/// `frac = decimal-point 1*DIGIT`, `exp = e [ minus / plus ] 1*DIGIT`.
+pub(crate) fn scan(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    if b.first() == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+        }
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    Some(i)
+}
+
+impl<'a> Number<'a> {
+    pub(crate) fn new(text: &'a str) -> Number<'a> {
+        Number { text }
+    }
+
+    /// `text` if it is exactly one JSON number (no sign other than `-`, no spaces, no leading
+    /// zeros): how quoted numbers (`"1e2"`) are read.
+    pub fn parse(text: &'a str) -> Option<Number<'a>> {
+        (scan(text.as_bytes()) == Some(text.len())).then_some(Number { text })
+    }
+
+    /// The number's text.
+    pub fn as_str(&self) -> &'a str {
+        self.text
+    }
+
+    /// The value as the nearest `f64` (correctly rounded), or `None` when it is too large for
+    /// one.
+    pub fn to_f64(&self) -> Option<f64> {
+        let v: f64 = self.text.parse().ok()?;
+        v.is_finite().then_some(v)
+    }
+
+    /// The exact integer value: sign, magnitude (`None` when the number has a fractional part
+    /// or more than 39 digits of magnitude).
+    fn integer(&self) -> Option<(bool, u128)> {
+        let t = self.text;
+        let (neg, t) = match t.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, t),
+        };
+        let (mantissa, exp) = match t.find(['e', 'E']) {
+            Some(i) => (&t[..i], &t[i + 1..]),
+            None => (t, "0"),
+        };
+        let (int, frac) = match mantissa.find('.') {
+            Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+            None => (mantissa, ""),
+        };
+        // Exponents beyond ±10^6 saturate: the digits can never bring such a value back to an
+        // integer in range (or to a non-zero one).
+        let exp: i64 = match exp.strip_prefix('+').unwrap_or(exp).parse::<i64>() {
+            Ok(e) => e.clamp(-1_000_000, 1_000_000),
+            Err(_) if exp.starts_with('-') => -1_000_000,
+            Err(_) => 1_000_000,
+        };
+        let digits = int.bytes().chain(frac.bytes());
+        let mut sig: Vec<u8> = digits.skip_while(|&d| d == b'0').collect();
+        let mut scale = exp - frac.len() as i64;
+        if sig.is_empty() {
+            return Some((neg, 0));
+        }
+        while sig.last() == Some(&b'0') {
+            sig.pop();
+            scale += 1;
+        }
+        if scale < 0 || sig.len() as i64 + scale > 39 {
+            return None;
+        }
+        let mut v: u128 = 0;
+        for d in sig {
+            v = v.checked_mul(10)?.checked_add(u128::from(d - b'0'))?;
+        }
+        for _ in 0..scale {
+            v = v.checked_mul(10)?;
+        }
+        Some((neg, v))
+    }
+
+    /// The exact value as an `i64`, or `None` when it is not an integer in range.
+    pub fn to_i64(&self) -> Option<i64> {
+        let (neg, v) = self.integer()?;
+        if neg {
+            if v <= i64::MAX as u128 + 1 {
+                Some((v as i128).wrapping_neg() as i64)
+            } else {
+                None
+            }
+        } else {
+            i64::try_from(v).ok()
+        }
+    }
+
+    /// The exact value as a `u64`, or `None` when it is not an integer in range (`-0` is 0).
+    pub fn to_u64(&self) -> Option<u64> {
+        let (neg, v) = self.integer()?;
+        if neg && v != 0 {
+            return None;
+        }
+        u64::try_from(v).ok()
+    }
+
+    /// The exact value as an `i32`.
+    pub fn to_i32(&self) -> Option<i32> {
+        i32::try_from(self.to_i64()?).ok()
+    }
+
+    /// The exact value as a `u32`.
+    pub fn to_u32(&self) -> Option<u32> {
+        u32::try_from(self.to_u64()?).ok()
+    }
+}
+
+/// Appends the shortest decimal form of finite `v` that reads back as the same `f64`
+/// (`1`, `0.1`, `1e+300` style as ryu writes it, with a redundant `.0` removed).
+pub fn write_f64(out: &mut String, v: f64) {
+    let mut b = ryu::Buffer::new();
+    push_trimmed(out, b.format_finite(v));
+}
+
+/// Appends the shortest decimal form of finite `v` that reads back as the same `f32`.
+///
+/// One exception: `±f32::MAX`, whose shortest form `3.4028235e38` is larger than `f32::MAX`
+/// when read as a double, is written `3.4028234e38` (which also reads back as `f32::MAX`), so
+/// that parsers checking the double against the float range (Python protobuf's, for one)
+/// accept it.
+pub fn write_f32(out: &mut String, v: f32) {
+    if v.abs() == f32::MAX {
+        out.push_str(if v < 0.0 {
+            "-3.4028234e38"
+        } else {
+            "3.4028234e38"
+        });
+        return;
+    }
+    let mut b = ryu::Buffer::new();
+    push_trimmed(out, b.format_finite(v));
+}
+
+/// `1.0` as `1`, but `-0.0` kept whole: read by JSON parsers that make `-0` an integer
+/// (Python's), a bare `-0` would lose its sign.
+fn push_trimmed(out: &mut String, s: &str) {
+    if s == "-0.0" {
+        out.push_str(s);
+    } else {
+        out.push_str(s.strip_suffix(".0").unwrap_or(s));
+    }
+}
+
+/// Appends an integer in decimal.
+pub fn write_int(out: &mut String, v: impl itoa::Integer) {
+    let mut b = itoa::Buffer::new();
+    out.push_str(b.format(v));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Number<'_> {
+        Number::parse(s).unwrap_or_else(|| panic!("{s} is not a JSON number"))
+    }
+
+    #[test]
+    fn grammar() {
+        for good in [
+            "0",
+            "-0",
+            "1",
+            "10",
+            "1.5",
+            "1e5",
+            "1E+5",
+            "1e-5",
+            "-0.0e0",
+            "123.456e-789",
+        ] {
+            assert!(Number::parse(good).is_some(), "{good}");
+        }
+        for bad in [
+            "", "-", "+1", "01", "-01", "1.", ".1", "1e", "1e+", " 1", "1 ", "0x1", "1.e5", "NaN",
+        ] {
+            assert!(Number::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn exact_integers() {
+        assert_eq!(n("9223372036854775807").to_i64(), Some(i64::MAX));
+        assert_eq!(n("-9223372036854775808").to_i64(), Some(i64::MIN));
+        assert_eq!(n("9223372036854775808").to_i64(), None);
+        assert_eq!(n("18446744073709551615").to_u64(), Some(u64::MAX));
+        assert_eq!(n("18446744073709551616").to_u64(), None);
+        assert_eq!(n("1e2").to_i32(), Some(100));
+        assert_eq!(n("100.000").to_i32(), Some(100));
+        assert_eq!(n("2.147483647e9").to_i32(), Some(i32::MAX));
+        assert_eq!(n("2.147483648e9").to_i32(), None);
+        assert_eq!(n("1.5").to_i32(), None);
+        assert_eq!(n("-0").to_u32(), Some(0));
+        assert_eq!(n("-1").to_u32(), None);
+        assert_eq!(n("0e999999999999999").to_i64(), Some(0));
+        assert_eq!(n("1e999999999999999").to_i64(), None);
+        assert_eq!(n("1e-999999999999999").to_i64(), None);
+        assert_eq!(n("12300e-2").to_i64(), Some(123));
+    }
+
+    #[test]
+    fn floats() {
+        assert_eq!(n("1.7976931348623157e308").to_f64(), Some(f64::MAX));
+        assert_eq!(n("1e309").to_f64(), None);
+        let mut s = String::new();
+        write_f64(&mut s, 1.0);
+        s.push(' ');
+        write_f64(&mut s, 0.1);
+        s.push(' ');
+        write_f32(&mut s, 0.1);
+        s.push(' ');
+        write_f64(&mut s, -0.0);
+        s.push(' ');
+        write_f64(&mut s, 1e300);
+        assert_eq!(s, "1 0.1 0.1 -0.0 1e300");
+        for v in [
+            f32::MAX,
+            -f32::MAX,
+            f32::MIN_POSITIVE,
+            1e-45,
+            0.1,
+            16_777_217.0,
+        ] {
+            let mut s = String::new();
+            write_f32(&mut s, v);
+            assert_eq!(s.parse::<f32>().unwrap(), v, "{s}");
+            assert!(
+                s.parse::<f64>().unwrap().abs() <= f64::from(f32::MAX),
+                "{s}"
+            );
+        }
+        for v in [f64::MAX, f64::MIN_POSITIVE, 5e-324, 123.456, -1e-7] {
+            let mut s = String::new();
+            write_f64(&mut s, v);
+            assert_eq!(s.parse::<f64>().unwrap(), v, "{s}");
+        }
+    }
+}
