@@ -66,7 +66,8 @@ pub(crate) fn snake(name: &str) -> String {
         .join("_")
 }
 
-/// `UpperCamelCase` (for oneof enums and their variants): `oneof_field` → `OneofField`.
+/// `UpperCamelCase` (for oneof enums and their variants): `oneof_field` → `OneofField`;
+/// `self` → `Self_` (`Self` is a keyword that cannot be a raw identifier).
 pub(crate) fn camel(name: &str) -> String {
     let mut out = String::new();
     for w in words(name) {
@@ -76,7 +77,11 @@ pub(crate) fn camel(name: &str) -> String {
             out.push_str(&cs.as_str().to_lowercase());
         }
     }
-    if out.is_empty() { "_".to_owned() } else { out }
+    if out.is_empty() {
+        "_".to_owned()
+    } else {
+        escape(&out)
+    }
 }
 
 /// The name of a type as declared (message and enum names are kept as written: they are
@@ -116,6 +121,8 @@ mod tests {
         assert_eq!(camel("oneof_field"), "OneofField");
         assert_eq!(camel("oneof_uint32"), "OneofUint32");
         assert_eq!(camel("fooBar"), "FooBar");
+        // envoy.config.core.v3.ConfigSource's oneof member `self`.
+        assert_eq!(camel("self"), "Self_");
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub struct InterceptedCall {
     path: Bytes,
     metadata: Metadata,
     extensions: Option<Arc<Extensions>>,
+    authority: Option<Bytes>,
 }
 
 impl InterceptedCall {
@@ -27,7 +28,21 @@ impl InterceptedCall {
             path,
             metadata,
             extensions: None,
+            authority: None,
         }
+    }
+
+    pub(crate) fn with_authority(mut self, authority: Option<Bytes>) -> InterceptedCall {
+        self.authority = authority;
+        self
+    }
+
+    /// On a server, the call's `:authority` (the host the client asked for), if it sent one;
+    /// `None` on a client.
+    pub fn authority(&self) -> Option<&str> {
+        self.authority
+            .as_deref()
+            .and_then(|a| std::str::from_utf8(a).ok())
     }
 
     pub(crate) fn with_extensions(mut self, extensions: Arc<Extensions>) -> InterceptedCall {

@@ -16,9 +16,11 @@
 //!   server's RST_STREAM(CANCEL) at or after the call's deadline is `DEADLINE_EXCEEDED`).
 //! - [`Channel`]: created once, cloned cheaply, shared by stubs; a client-side L7 load
 //!   balancer — a [`Resolver`] (DNS `dns:///host:port`, `unix:` paths, address lists,
-//!   [`ManualResolver`]) feeds an [`LbPolicy`] (pick_first, round_robin) that keeps one
-//!   subchannel (one connection through a [`Connector`]: TCP by default, TLS as a connector)
-//!   per address and picks one for every call; each reconnects with gRPC's connection backoff,
+//!   [`ManualResolver`], or any registered with [`register_resolver`]) feeds a load-balancing
+//!   policy (pick_first, round_robin, or any written on the public [`lb`] API and registered
+//!   by name) that keeps subchannels (one connection each through a [`Connector`]: TCP by
+//!   default, TLS as a connector) and picks one for every call, with a per-call config
+//!   selector (gRFC A31) where the resolver gives one; each reconnects with gRPC's connection backoff,
 //!   drains on GOAWAY, sends keepalive pings if asked, and can watch
 //!   `grpc.health.v1.Health`. A [`ServiceConfig`] (JSON) sets per-method timeouts,
 //!   wait-for-ready, message limits, and retry or hedging policies (gRFC A6, with throttling
@@ -36,8 +38,8 @@
 //!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).
 //!
 //! What it does not do (yet): TLS itself (a [`Connector`] and [`Server::serve_connection`] are
-//! where it goes: courier-tls), weighted or xDS load-balancing policies, and service configs
-//! from DNS TXT records (the service config comes from the builder).
+//! where it goes: courier-tls), xDS (courier-xds builds it on the [`lb`] API), and service
+//! configs from DNS TXT records (the service config comes from the builder or a resolver).
 //!
 //! A server with no services and a channel calling it (the call is `UNIMPLEMENTED`):
 //!
@@ -104,10 +106,12 @@ pub use call::{
     Streaming, decode_message, decode_one, encode_requests, encode_stream, once, one_message,
     one_message_with_trailers,
 };
+pub use client::lb;
 pub use client::{
     Address, Backoff, BoxIo, Channel, ChannelBuilder, ConnectivityState, Connector, DnsResolver,
-    Io, LbPolicy, ManualResolver, Resolver, ServiceConfig, ServiceConfigError, StaticResolver,
-    TcpConnector,
+    HedgingPolicy, Io, LbPolicy, ManualResolver, MethodConfig, Resolver, ResolverBuilder,
+    RetryPolicy, ServiceConfig, ServiceConfigError, StaticResolver, TcpConnector,
+    register_resolver,
 };
 pub use code::Code;
 pub use codec::Encoding;

@@ -425,6 +425,39 @@ impl Server {
         self.clone().serve_connection_inner(io, info, rx).await
     }
 
+    /// Serves one connection like [`serve_connection_with`](Server::serve_connection_with)
+    /// until `drain` resolves, then drains it gracefully: the two-step GOAWAY (new calls
+    /// refused), calls in flight get the shutdown grace period. For servers that retire
+    /// connections one by one (an xDS server whose listener configuration changed).
+    pub async fn serve_connection_until<T>(
+        &self,
+        io: T,
+        peer: Option<SocketAddr>,
+        extensions: Extensions,
+        drain: impl Future<Output = ()>,
+    ) where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let (tx, rx) = watch::channel(false);
+        let info = ConnectionInfo {
+            peer,
+            extensions: Arc::new(extensions),
+        };
+        let serve = self.clone().serve_connection_inner(io, info, rx);
+        tokio::pin!(serve);
+        tokio::pin!(drain);
+        let mut draining = false;
+        loop {
+            tokio::select! {
+                _ = &mut serve => return,
+                _ = &mut drain, if !draining => {
+                    draining = true;
+                    tx.send_replace(true);
+                }
+            }
+        }
+    }
+
     /// Runs the acceptor (if any) on a new TCP connection, then serves it.
     async fn accept_and_serve(self, tcp: TcpStream, peer: SocketAddr, stop: watch::Receiver<bool>) {
         let Some(acceptor) = self.shared.acceptor.clone() else {
@@ -773,6 +806,8 @@ fn start_call(
         .map(|t| Instant::now() + t);
     let metadata = metadata_from(&request.fields);
     let method_len = method.len();
+    // The interceptors see the request's authority.
+    let authority = request.pseudo.authority.clone();
     drop(request);
     let mut reader =
         MessageReader::new(body, req_encoding, cfg.max_recv_message_size, Side::Server);
@@ -794,7 +829,7 @@ fn start_call(
         // The method's name, a slice of `path` (which the interceptors get whole).
         let method = &path[path.len() - method_len..];
         let method = std::str::from_utf8(method).unwrap_or_default();
-        let request = (metadata, requests);
+        let request = (metadata, requests, authority);
         if let Some(running) = run(&shared, &call, &svc, &path, method, request, context).await {
             let Running {
                 context,
@@ -837,7 +872,7 @@ async fn run(
     svc: &Arc<dyn Service>,
     path: &Bytes,
     method: &str,
-    (mut metadata, requests): (Metadata, ByteStream),
+    (mut metadata, requests, authority): (Metadata, ByteStream, Option<Bytes>),
     context: Arc<CallContext>,
 ) -> Option<Running> {
     let cfg = &shared.config;
@@ -846,7 +881,8 @@ async fn run(
         match Box::pin(interceptor::run(
             &cfg.interceptors,
             InterceptedCall::new(path.clone(), metadata)
-                .with_extensions(Arc::clone(&context.connection().extensions)),
+                .with_extensions(Arc::clone(&context.connection().extensions))
+                .with_authority(authority),
         ))
         .await
         {

@@ -378,16 +378,20 @@ async fn hedging_finishes_at_the_fast_backends_latency() {
         }
         (worst, answered_by)
     };
-    // Control: round_robin alone sends half the calls to the slow backend.
-    let plain = EchoClient::new(channel(&bs, LbPolicy::RoundRobin).build());
-    warm_up(&plain, &bs).await;
-    let (worst, _) = time(plain).await;
-    assert!(worst >= Duration::from_millis(600), "control: {worst:?}");
+    // The hedged channel connects to both backends while the control runs: warm_up below
+    // returns at once (the control already reached both backends), and a hedge made while
+    // only the slow connection is READY would go to it again.
     let c = EchoClient::new(
         channel(&bs, LbPolicy::RoundRobin)
             .service_config(hedged)
             .build(),
     );
+    c.transport().connect();
+    // Control: round_robin alone sends half the calls to the slow backend.
+    let plain = EchoClient::new(channel(&bs, LbPolicy::RoundRobin).build());
+    warm_up(&plain, &bs).await;
+    let (worst, _) = time(plain).await;
+    assert!(worst >= Duration::from_millis(600), "control: {worst:?}");
     warm_up(&c, &bs).await;
     let (worst, by) = time(c).await;
     println!("hedged: worst {worst:?}, answered by {by:?}");

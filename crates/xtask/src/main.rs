@@ -17,6 +17,7 @@ mod peers;
 mod protoc_compare;
 mod tls_bench;
 mod util;
+mod xds;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -52,6 +53,11 @@ commands:
   lb [--calls N]         load balancing: courier-rpc's balancing tests, then three backends behind
                          client-side round_robin, nginx L4 and nginx L7 (grpc_pass, with and
                          without GOAWAYs every 1,000 calls), 0 failed calls
+  xds [SCENARIO...]      xDS: a Python grpcio + xds-protos management server configures a Courier
+                         channel and grpcio's own xDS client; every scenario (weighted split,
+                         routes, failover, ring hash, least request, outlier ejection, NACK,
+                         removal, timeouts and retries, server restart) calls the same backends
+                         through both; ends with `xds: S scenarios, F failed`
   protoc-compare [--bundled] [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
                          sets byte for byte and decoded (with and without source info; default:
@@ -83,6 +89,7 @@ fn main() -> ExitCode {
         "hpack-stories" => hpack::main(rest),
         "interop" => interop::main(rest),
         "lb" => lb::main(rest),
+        "xds" => peers::install().and_then(|()| xds::main(rest)),
         "protoc-compare" => protoc_compare::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
@@ -116,6 +123,7 @@ const CI_STEPS: &[Step] = &[
     ("conformance", conformance::run),
     ("interop", interop::ci),
     ("lb", lb::ci),
+    ("xds", xds::ci),
     ("interop tls", interop::ci_tls),
     ("interop mtls", interop::ci_mtls),
     ("fuzz smoke", fuzz_smoke),

@@ -1,6 +1,6 @@
 //! Real peers the tests check Courier against, installed by the project itself, idempotently:
 //! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio,
-//! h11),
+//! h11, xds-protos),
 //! and Node packages (@grpc/grpc-js, @grpc/proto-loader) for the interop matrix, installed with
 //! `npm ci` into `.peers/node` from `tests/peers/node/package{,-lock}.json`.
 //!
@@ -22,6 +22,8 @@ const PIP_PACKAGES: &[&str] = &[
     "h2==4.4.1",
     // The HTTP/1.1 peer of courier-http1's client (crates/courier-http1/tests/peers.rs).
     "h11==0.16.0",
+    // The xDS management server of `cargo xtask xds` (Envoy's API as Python messages).
+    "xds-protos==1.85.0",
 ];
 
 /// Where the peers live (ignored by git).

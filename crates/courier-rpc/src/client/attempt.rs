@@ -11,6 +11,7 @@ use courier_h2::{CommandErrorKind, Reason};
 use courier_hpack::HeaderField;
 use tokio::sync::oneshot;
 
+use super::lb::{CallEnd, CompletionHook};
 use super::retry::{Next, Replay};
 use super::subchannel::Picked;
 use crate::Transport;
@@ -188,6 +189,8 @@ pub(crate) async fn attempt(
         buffered: None,
         last_compressed: None,
         shared_compressed: None,
+        on_end: None,
+        ended: None,
     };
     match call.response_headers().await {
         Ok(headers) => Ok((headers, call)),
@@ -362,9 +365,39 @@ pub(crate) struct CallBody {
     /// The same, shared with the [`Response`] of a response stream
     /// ([`into_response`](Self::into_response)).
     shared_compressed: Option<Arc<CompressedFlag>>,
+    /// The pick's completion hook, told the call's status code once it is known (or
+    /// `CANCELLED` when the call is dropped before).
+    on_end: Option<CompletionHook>,
+    /// The status code, once the call ended.
+    ended: Option<Code>,
+}
+
+impl Drop for CallBody {
+    fn drop(&mut self) {
+        if let Some(h) = self.on_end.take() {
+            h(CallEnd::new(self.ended.unwrap_or(Code::CANCELLED), true));
+        }
+    }
 }
 
 impl CallBody {
+    /// Sets the pick's completion hook (called at once if the call already ended).
+    pub(crate) fn on_end(&mut self, hook: Option<CompletionHook>) {
+        self.on_end = hook;
+        if let Some(code) = self.ended {
+            self.end(code);
+        }
+    }
+
+    /// The call ended with `code`: tells the hook, if any.
+    #[inline]
+    fn end(&mut self, code: Code) {
+        self.ended = Some(code);
+        if let Some(h) = self.on_end.take() {
+            h(CallEnd::new(code, true));
+        }
+    }
+
     /// Reads a unary response to its end before the application sees any of it, so that a
     /// failure after the response headers (the connection lost before the message) can still
     /// be retried: nothing of this attempt reached the application yet. Fails with the
@@ -429,6 +462,7 @@ impl CallBody {
             return match status_from(&head.fields) {
                 Some(s) if s.code() == Code::OK => {
                     self.trailers_only = Some(s);
+                    self.ended = Some(Code::OK);
                     Ok(Metadata::new())
                 }
                 // http-grpc-status-mapping.md: the table is for responses without grpc-status.
@@ -490,6 +524,7 @@ impl CallBody {
                     // Deadline: RST_STREAM(CANCEL) and DEADLINE_EXCEEDED.
                     self.finished = true;
                     self.guard.cancel();
+                    self.end(Code::DEADLINE_EXCEEDED);
                     return Some(Err(deadline_exceeded()));
                 }
             },
@@ -512,6 +547,7 @@ impl CallBody {
                     }),
                     None => Status::internal("response ended without trailers"),
                 };
+                self.end(status.code());
                 if status.code() == Code::OK && status.metadata().is_empty() {
                     None
                 } else {
@@ -521,6 +557,7 @@ impl CallBody {
             ReadEnd::Error(s) => {
                 self.finished = true;
                 self.guard.cancel();
+                self.end(s.code());
                 Some(Err(if s.code() == Code::UNAVAILABLE {
                     Status::new(
                         s.code(),

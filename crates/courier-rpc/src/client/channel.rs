@@ -2,13 +2,13 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use super::ConnectivityState;
 use super::attempt::{
@@ -16,8 +16,12 @@ use super::attempt::{
     request_headers,
 };
 use super::backoff::Backoff;
+use super::balancer::{self, Launch, PolicyChoice, Published, Shared};
 use super::connector::{Connector, TcpConnector};
-use super::lb::{self, Launch, Picker, Shared};
+use super::lb::{
+    Attributes, CallEnd, CompletionHook, ConfigSelector, LbConfig, PickInfo, PickResult,
+    SelectedConfig,
+};
 use super::resolver::{Resolver, parse_target};
 use super::retry::{
     self, Attempts, BufferPool, DEFAULT_CHANNEL_RETRY_BUFFER, DEFAULT_RETRY_BUFFER, Outcome,
@@ -56,7 +60,7 @@ pub struct ChannelBuilder {
     interceptors: Vec<Arc<dyn Interceptor>>,
     connector: Arc<dyn Connector>,
     resolver: Arc<dyn Resolver>,
-    policy: Option<LbPolicy>,
+    policy: Option<LbConfig>,
     service_config: Option<ServiceConfig>,
     health_service: Option<String>,
     retry_buffer: usize,
@@ -183,9 +187,18 @@ impl ChannelBuilder {
         self
     }
 
-    /// The load-balancing policy (default: the service config's, else pick_first).
+    /// The load-balancing policy (default: the service config's, else pick_first). It wins
+    /// over any service config's choice.
     pub fn load_balancing(mut self, policy: LbPolicy) -> Self {
-        self.policy = Some(policy);
+        self.policy = Some(LbConfig::new(policy.name(), ()));
+        self
+    }
+
+    /// Any registered load-balancing policy ([`lb::register`](crate::lb::register)) with its
+    /// parsed config; like [`load_balancing`](Self::load_balancing), it wins over any
+    /// service config's choice.
+    pub fn load_balancing_config(mut self, config: LbConfig) -> Self {
+        self.policy = Some(config);
         self
     }
 
@@ -253,19 +266,21 @@ impl ChannelBuilder {
             retry_buffer_limit: self.retry_buffer,
         });
         let sc = self.service_config;
-        let policy = self
-            .policy
-            .or_else(|| sc.as_ref().and_then(ServiceConfig::load_balancing))
-            .unwrap_or_default();
+        let policy = PolicyChoice {
+            forced: self.policy,
+            default: sc.as_ref().and_then(ServiceConfig::lb_config).cloned(),
+        };
         let health_service = self.health_service.or_else(|| {
             sc.as_ref()
                 .and_then(|s| s.health_check_service().map(str::to_owned))
         });
         let shared = Arc::new(Shared {
-            picker: watch::Sender::new(Picker::empty(ConnectivityState::Idle)),
+            picker: watch::Sender::new(Published::idle()),
             exit_idle: Notify::new(),
             shutdown: watch::Sender::new(false),
+            config_mode: AtomicU8::new(balancer::UNRESOLVED),
         });
+        let (events_tx, events) = mpsc::unbounded_channel();
         let ctx = Arc::new(SubchannelCtx {
             connector: self.connector,
             authority: self.authority,
@@ -274,7 +289,7 @@ impl ChannelBuilder {
             backoff: self.backoff,
             health_service,
             call: Arc::clone(&call),
-            changed: Arc::new(Notify::new()),
+            events: events_tx,
             reresolve: Arc::new(Notify::new()),
         });
         Channel {
@@ -288,12 +303,12 @@ impl ChannelBuilder {
                 service_config: sc.filter(ServiceConfig::has_methods),
                 shared,
                 retry_pool: BufferPool::new(self.retry_buffer_total),
-                rr: AtomicUsize::new(0),
                 started: AtomicBool::new(false),
                 launch: Mutex::new(Some(Launch {
                     policy,
                     resolver: self.resolver,
                     ctx,
+                    events,
                     min_resolve_interval: self.min_resolve_interval,
                 })),
             }),
@@ -323,8 +338,6 @@ struct Inner {
     shared: Arc<Shared>,
     /// The replay buffer space shared by the channel's calls.
     retry_pool: Arc<BufferPool>,
-    /// Round-robin position.
-    rr: AtomicUsize,
     started: AtomicBool,
     launch: Mutex<Option<Launch>>,
 }
@@ -428,9 +441,35 @@ impl Channel {
         self.inner.shared.exit_idle.notify_one();
     }
 
-    /// Connects now and waits until the channel is ready (or the attempt fails).
+    /// Connects now and waits until the channel is ready (or, unless `wait_for_ready`...,
+    /// until its policy reports TRANSIENT_FAILURE: then the error).
     pub async fn connect_now(&self) -> Result<(), Status> {
-        self.pick(false, None).await.map(drop)
+        self.ensure_started();
+        let mut rx = self.inner.shared.picker.subscribe();
+        loop {
+            {
+                let p = rx.borrow_and_update();
+                match p.state {
+                    ConnectivityState::Ready => return Ok(()),
+                    ConnectivityState::Shutdown => {
+                        return Err(Status::new(Code::UNAVAILABLE, "channel shut down"));
+                    }
+                    ConnectivityState::TransientFailure => {
+                        let md = Metadata::new();
+                        let info = PickInfo::new(&CONNECT, &md);
+                        return Err(match p.picker.pick(&info) {
+                            PickResult::Fail(s) | PickResult::Drop(s) => s,
+                            _ => Status::new(Code::UNAVAILABLE, "connection failed"),
+                        });
+                    }
+                    ConnectivityState::Idle => self.inner.shared.exit_idle.notify_one(),
+                    _ => {}
+                }
+            }
+            if rx.changed().await.is_err() {
+                return Err(Status::new(Code::UNAVAILABLE, "channel shut down"));
+            }
+        }
     }
 
     /// Shuts the channel down: its connections close gracefully (calls in flight finish) and
@@ -438,8 +477,7 @@ impl Channel {
     pub fn shutdown(&self) {
         let s = &self.inner.shared;
         s.shutdown.send_replace(true);
-        s.picker
-            .send_modify(|p| *p = Picker::empty(ConnectivityState::Shutdown));
+        s.picker.send_replace(Published::shutdown());
     }
 
     fn ensure_started(&self) {
@@ -454,41 +492,77 @@ impl Channel {
             .take();
         if let Some(l) = launch {
             self.inner.started.store(true, Ordering::Release);
-            lb::start(Arc::clone(&self.inner.shared), l);
+            balancer::start(Arc::clone(&self.inner.shared), l);
         }
     }
 
-    /// A READY connection for a call, from the current picker.
+    /// Waits for the balancer to handle the resolver's first answer; its config selector.
+    #[cold]
+    async fn first_resolution(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<Option<Arc<dyn ConfigSelector>>, Status> {
+        self.ensure_started();
+        let mut rx = self.inner.shared.picker.subscribe();
+        let wait = rx.wait_for(|p| p.resolved);
+        let r = match deadline {
+            Some(d) => match tokio::time::timeout_at(d.into(), wait).await {
+                Ok(r) => r,
+                Err(_) => return Err(deadline_exceeded()),
+            },
+            None => wait.await,
+        };
+        match r {
+            Ok(p) if p.state == ConnectivityState::Shutdown => {
+                Err(Status::new(Code::UNAVAILABLE, "channel shut down"))
+            }
+            Ok(p) => Ok(p.selector.clone()),
+            Err(_) => Err(Status::new(Code::UNAVAILABLE, "channel shut down")),
+        }
+    }
+
+    /// A READY connection for a call, from the current picker, and the pick's completion
+    /// hook.
     async fn pick(
         &self,
         wait_for_ready: bool,
         deadline: Option<Instant>,
-    ) -> Result<Picked, Status> {
-        // The hot path: a shared read of the picker.
-        if let Some(p) = self.inner.shared.picker.borrow().pick(&self.inner.rr) {
-            return Ok(p);
+        info: &PickInfo<'_>,
+    ) -> Result<(Picked, Option<CompletionHook>), Status> {
+        // The hot path: a shared read of the picker, one pick.
+        {
+            let p = self.inner.shared.picker.borrow();
+            if let PickResult::Pick(pick) = p.picker.pick(info) {
+                if let Some(picked) = pick.subchannel.ready() {
+                    return Ok((picked, pick.on_complete));
+                }
+                unused(pick.on_complete);
+            }
         }
         self.ensure_started();
         let mut rx = self.inner.shared.picker.subscribe();
         loop {
             {
                 let p = rx.borrow_and_update();
-                if let Some(picked) = p.pick(&self.inner.rr) {
-                    return Ok(picked);
+                if p.state == ConnectivityState::Shutdown {
+                    return Err(Status::new(Code::UNAVAILABLE, "channel shut down"));
                 }
-                match p.state {
-                    ConnectivityState::Shutdown => {
-                        return Err(Status::new(Code::UNAVAILABLE, "channel shut down"));
-                    }
+                match p.picker.pick(info) {
+                    PickResult::Pick(pick) => match pick.subchannel.ready() {
+                        Some(picked) => return Ok((picked, pick.on_complete)),
+                        // The subchannel is no longer READY: the policy hears of it and
+                        // publishes a new picker.
+                        None => unused(pick.on_complete),
+                    },
+                    PickResult::Queue => {}
                     // wait-for-ready.md: "If the channel is in TRANSIENT_FAILURE, [an RPC
                     // without wait-for-ready] fails immediately with UNAVAILABLE".
-                    ConnectivityState::TransientFailure if !wait_for_ready => {
-                        return Err(p.error.clone().unwrap_or_else(|| {
-                            Status::new(Code::UNAVAILABLE, "connection failed")
-                        }));
-                    }
-                    ConnectivityState::Idle => self.inner.shared.exit_idle.notify_one(),
-                    _ => {}
+                    PickResult::Fail(s) if !wait_for_ready => return Err(s),
+                    PickResult::Fail(_) => {}
+                    PickResult::Drop(s) => return Err(s),
+                }
+                if p.state == ConnectivityState::Idle {
+                    self.inner.shared.exit_idle.notify_one();
                 }
             }
             let changed = rx.changed();
@@ -515,25 +589,58 @@ impl Channel {
         let inner = &self.inner;
         let c = &inner.call;
         let o = request.options();
-        let mc: Option<&Arc<MethodConfig>> =
-            inner.service_config.as_ref().and_then(|s| s.method(method));
-        let mut timeout = o.timeout.or(inner.default_timeout);
+        let app_timeout = o.timeout.or(inner.default_timeout);
+        let app_wait = o.wait_for_ready;
+        let encoding = o.compression.unwrap_or(inner.compression);
+        let (mut metadata, body) = request.into_parts();
+        // The deadline counts from the call's start, before its interceptors run.
+        let started = (!inner.interceptors.is_empty()).then(Instant::now);
+        if !inner.interceptors.is_empty() {
+            let call = InterceptedCall::new(Bytes::from_static(method.path.as_bytes()), metadata);
+            metadata = interceptor::run(&inner.interceptors, call)
+                .await?
+                .into_metadata();
+        }
+        // The method config: the resolver's config selector's choice (gRFC A31) once a
+        // resolver gave one, else the channel's service config's. The first calls wait for
+        // the resolver's first answer (gRFC A31: the selector is "invoked once at the
+        // beginning of every RPC (after the name resolver has produced a result)").
+        let selector = match inner.shared.config_mode.load(Ordering::Acquire) {
+            balancer::STATIC => None,
+            balancer::DYNAMIC => inner.shared.picker.borrow().selector.clone(),
+            _ => {
+                let deadline = app_timeout.map(|t| started.unwrap_or_else(Instant::now) + t);
+                self.first_resolution(deadline).await?
+            }
+        };
+        let mut selected: Option<SelectedConfig> = match selector {
+            Some(s) => Some(s.select(method, &metadata)?),
+            None => None,
+        };
+        let (request_hash, attributes) = match selected.as_mut() {
+            Some(sel) => (sel.request_hash, std::mem::take(&mut sel.attributes)),
+            None => (None, Attributes::new()),
+        };
+        let mc: Option<&Arc<MethodConfig>> = match &selected {
+            Some(sel) => sel.method_config.as_ref(),
+            None => inner.service_config.as_ref().and_then(|s| s.method(method)),
+        };
+        let mut timeout = app_timeout;
         let mut opts = CallOpts {
-            encoding: o.compression.unwrap_or(inner.compression),
+            encoding,
             max_send: c.max_send_message_size,
             max_recv: c.max_recv_message_size,
             deadline: None,
             timeout: None,
         };
-        let mut wait = o.wait_for_ready.unwrap_or(inner.wait_for_ready);
+        let mut wait = app_wait.unwrap_or(inner.wait_for_ready);
         if let Some(m) = mc {
             // service_config.md: "the actual deadline used will be the minimum of the value
             // specified here and the value set by the application".
             if let Some(t) = m.timeout {
                 timeout = Some(timeout.map_or(t, |x| x.min(t)));
             }
-            wait = o
-                .wait_for_ready
+            wait = app_wait
                 .or(m.wait_for_ready)
                 .unwrap_or(inner.wait_for_ready);
             if let Some(n) = m.max_request_message_bytes {
@@ -544,14 +651,7 @@ impl Channel {
             }
         }
         opts.timeout = timeout;
-        opts.deadline = timeout.map(|t| Instant::now() + t);
-        let (mut metadata, body) = request.into_parts();
-        if !inner.interceptors.is_empty() {
-            let call = InterceptedCall::new(Bytes::from_static(method.path.as_bytes()), metadata);
-            metadata = interceptor::run(&inner.interceptors, call)
-                .await?
-                .into_metadata();
-        }
+        opts.deadline = timeout.map(|t| started.unwrap_or_else(Instant::now) + t);
         let body = match body {
             // Frame a unary request before anything goes out: a message too large fails here.
             Body::One(msg) => {
@@ -576,6 +676,8 @@ impl Channel {
             channel: self.clone(),
             method,
             metadata,
+            request_hash,
+            attributes,
             opts,
             wait,
             buffer_unary: policy.is_some()
@@ -635,6 +737,10 @@ struct Plan {
     channel: Channel,
     method: &'static MethodDescriptor,
     metadata: Metadata,
+    /// What the config selector gave the picks (gRFC A31, A42); held until the call is
+    /// committed.
+    request_hash: Option<u64>,
+    attributes: Attributes,
     opts: CallOpts,
     wait: bool,
     body: PlanBody,
@@ -651,7 +757,14 @@ impl Plan {
         let c = &self.channel.inner.call;
         let mut transparent = 0u32;
         loop {
-            let picked = match self.channel.pick(self.wait, self.opts.deadline).await {
+            let info = PickInfo::new(self.method, &self.metadata)
+                .with_request_hash(self.request_hash)
+                .with_attributes(&self.attributes);
+            let (picked, hook) = match self
+                .channel
+                .pick(self.wait, self.opts.deadline, &info)
+                .await
+            {
                 Ok(p) => p,
                 Err(s) => return Outcome::Failed(s),
             };
@@ -661,7 +774,7 @@ impl Plan {
                 PlanBody::One(b) => AttemptBody::One(b.clone()),
                 PlanBody::Replay(r) => AttemptBody::Replay(Arc::clone(r), id),
             };
-            let r = attempt(
+            let mut r = attempt(
                 &picked.client,
                 &picked.sub.label,
                 Some(&picked),
@@ -671,6 +784,15 @@ impl Plan {
                 &body,
             )
             .await;
+            if let Some(h) = hook {
+                // In place: the result (with its call body) is not moved for this.
+                match &mut r {
+                    Ok((_, call)) => call.on_end(Some(h)),
+                    Err(Failure::Transparent(s) | Failure::Status(s)) => {
+                        h(CallEnd::new(s.code(), true));
+                    }
+                }
+            }
             match r {
                 Ok((md, mut call)) => {
                     match &self.body {
@@ -705,6 +827,22 @@ impl Plan {
         }
     }
 }
+
+/// A pick the call could not use (its subchannel was no longer READY): its hook hears so.
+#[cold]
+fn unused(hook: Option<CompletionHook>) {
+    if let Some(h) = hook {
+        h(CallEnd::new(Code::UNAVAILABLE, false));
+    }
+}
+
+/// The method a channel's [`connect_now`](Channel::connect_now) asks the picker about.
+static CONNECT: MethodDescriptor = MethodDescriptor {
+    path: "/",
+    service: "",
+    method: "",
+    kind: crate::call::MethodKind::from_streaming(false, false),
+};
 
 impl Attempts for Plan {
     fn attempt(self: Arc<Self>, previous: u32) -> BoxFuture<'static, Outcome> {

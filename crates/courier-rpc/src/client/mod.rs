@@ -6,8 +6,10 @@
 //!   config, channel defaults) and its plan of attempts.
 //! - `resolver`: targets and [`Resolver`]s ([`DnsResolver`], [`StaticResolver`],
 //!   [`ManualResolver`], `unix:` paths) — addresses in.
-//! - `lb`: the resolver and balancer tasks, the pick_first and round_robin policies, the
-//!   picker calls read (one shared read, no lock held across an await).
+//! - `lb`: the public load-balancing API ([`lb`](crate::lb): policies, pickers, the policy
+//!   registry, config selectors) and the pick_first and round_robin policies on it.
+//! - `balancer`: the resolver and balancer tasks that drive a channel's root policy and
+//!   publish the picker calls read (one shared read, no lock held across an await).
 //! - `subchannel`: one connection per address, its state and backoff (`backoff`),
 //!   keepalive, drain on GOAWAY, and client-side health checking (`health`).
 //! - `connector`: how a connection's bytes are made ([`TcpConnector`], TLS elsewhere).
@@ -17,10 +19,11 @@
 
 mod attempt;
 mod backoff;
+mod balancer;
 mod channel;
 mod connector;
 mod health;
-mod lb;
+pub mod lb;
 mod resolver;
 mod retry;
 mod service_config;
@@ -29,8 +32,13 @@ mod subchannel;
 pub use backoff::Backoff;
 pub use channel::{Channel, ChannelBuilder};
 pub use connector::{BoxIo, Connector, Io, TcpConnector};
-pub use resolver::{Address, DnsResolver, ManualResolver, Resolver, StaticResolver};
-pub use service_config::{LbPolicy, ServiceConfig, ServiceConfigError};
+pub use resolver::{
+    Address, DnsResolver, ManualResolver, Resolver, ResolverBuilder, StaticResolver,
+    register_resolver,
+};
+pub use service_config::{
+    HedgingPolicy, LbPolicy, MethodConfig, RetryPolicy, ServiceConfig, ServiceConfigError,
+};
 
 /// A channel's (or subchannel's) connectivity state (gRPC's connectivity-semantics).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

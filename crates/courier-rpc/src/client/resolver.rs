@@ -5,15 +5,17 @@
 //! `unix:///path` (a Unix domain socket), and static lists `ipv4:a:p,b:p` / `ipv6:[a]:p,...`.
 //! [`ManualResolver`] lets a test (or an application with its own discovery) push addresses.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::lb::{Endpoint, ResolverUpdate};
 use crate::call::BoxFuture;
 
 /// One endpoint a subchannel connects to.
@@ -53,21 +55,45 @@ impl From<SocketAddr> for Address {
     }
 }
 
-/// Turns a channel's target into addresses.
+/// Turns a channel's target into addresses (and, for resolvers that know more, a service
+/// config, attributes for the load-balancing policies and a config selector: see
+/// [`resolve_update`](Self::resolve_update)).
 ///
 /// A resolver is asked again when a connection is lost (at most once per
 /// [`ChannelBuilder::min_resolve_interval`](super::ChannelBuilder::min_resolve_interval)),
 /// every [`refresh_interval`](Self::refresh_interval), and whenever
-/// [`changed`](Self::changed) completes.
+/// [`changed`](Self::changed) completes. Implement one of [`resolve`](Self::resolve),
+/// [`resolve_addresses`](Self::resolve_addresses) or [`resolve_update`](Self::resolve_update):
+/// each defaults to the one before it.
 pub trait Resolver: Send + Sync + 'static {
-    /// The target's current TCP addresses, in preference order.
-    fn resolve(&self) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>>;
+    /// The target's current TCP addresses, in preference order. The default fails: a
+    /// resolver implements this or one of the richer methods.
+    fn resolve(&self) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
+        Box::pin(async {
+            Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "this resolver gives no TCP address list",
+            ))
+        })
+    }
 
     /// The target's current addresses of any kind, in preference order. The default wraps
     /// [`resolve`](Self::resolve).
     fn resolve_addresses(&self) -> BoxFuture<'static, io::Result<Vec<Address>>> {
         let f = self.resolve();
         Box::pin(async move { Ok(f.await?.into_iter().map(Address::Tcp).collect()) })
+    }
+
+    /// Everything the resolver knows: endpoints with attributes, a service config,
+    /// attributes for the policies, a config selector (gRFC A31). The default wraps
+    /// [`resolve_addresses`](Self::resolve_addresses).
+    fn resolve_update(&self) -> BoxFuture<'static, io::Result<ResolverUpdate>> {
+        let f = self.resolve_addresses();
+        Box::pin(async move {
+            Ok(ResolverUpdate::new(
+                f.await?.into_iter().map(Endpoint::new).collect(),
+            ))
+        })
     }
 
     /// Completes when the resolver has new addresses to offer, for resolvers that learn of
@@ -158,7 +184,8 @@ impl Resolver for StaticResolver {
 }
 
 /// Addresses set by hand: [`set_addresses`](Self::set_addresses) pushes a new list to every
-/// channel using the resolver (a clone shares the list).
+/// channel using the resolver (a clone shares the list); [`set_update`](Self::set_update)
+/// pushes a whole [`ResolverUpdate`] (a service config, attributes, a config selector).
 ///
 /// ```
 /// use courier_rpc::{ManualResolver, Channel};
@@ -169,40 +196,60 @@ impl Resolver for StaticResolver {
 /// ```
 #[derive(Clone, Debug)]
 pub struct ManualResolver {
-    tx: Arc<watch::Sender<Vec<Address>>>,
+    tx: Arc<watch::Sender<ResolverUpdate>>,
+}
+
+fn update_of(addresses: impl IntoIterator<Item = impl Into<Address>>) -> ResolverUpdate {
+    ResolverUpdate::new(
+        addresses
+            .into_iter()
+            .map(|a| Endpoint::new(a.into()))
+            .collect(),
+    )
 }
 
 impl ManualResolver {
     /// A resolver whose first answer is `addresses`.
     pub fn new(addresses: impl IntoIterator<Item = impl Into<Address>>) -> ManualResolver {
         ManualResolver {
-            tx: Arc::new(watch::Sender::new(
-                addresses.into_iter().map(Into::into).collect(),
-            )),
+            tx: Arc::new(watch::Sender::new(update_of(addresses))),
         }
     }
 
-    /// Replaces the addresses; channels using the resolver rebalance at once.
+    /// Replaces the addresses (and drops anything else a [`set_update`](Self::set_update)
+    /// set); channels using the resolver rebalance at once.
     pub fn set_addresses(&self, addresses: impl IntoIterator<Item = impl Into<Address>>) {
-        self.tx
-            .send_replace(addresses.into_iter().map(Into::into).collect());
+        self.tx.send_replace(update_of(addresses));
+    }
+
+    /// Replaces the whole answer.
+    pub fn set_update(&self, update: ResolverUpdate) {
+        self.tx.send_replace(update);
     }
 
     /// The current addresses.
     pub fn addresses(&self) -> Vec<Address> {
-        self.tx.borrow().clone()
+        match &self.tx.borrow().endpoints {
+            Ok(list) => list.iter().map(|e| e.address.clone()).collect(),
+            Err(_) => Vec::new(),
+        }
     }
 }
 
 impl Resolver for ManualResolver {
     fn resolve(&self) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
-        let tcp = tcp_only(&self.tx.borrow());
+        let tcp = tcp_only(&self.addresses());
         Box::pin(async move { Ok(tcp) })
     }
 
     fn resolve_addresses(&self) -> BoxFuture<'static, io::Result<Vec<Address>>> {
-        let all = self.tx.borrow().clone();
+        let all = self.addresses();
         Box::pin(async move { Ok(all) })
+    }
+
+    fn resolve_update(&self) -> BoxFuture<'static, io::Result<ResolverUpdate>> {
+        let u = self.tx.borrow().clone();
+        Box::pin(async move { Ok(u) })
     }
 
     fn changed(&self) -> BoxFuture<'static, ()> {
@@ -212,6 +259,45 @@ impl Resolver for ManualResolver {
                 std::future::pending::<()>().await;
             }
         })
+    }
+}
+
+/// Makes resolvers for the targets of one URI scheme (`xds:///name`), registered with
+/// [`register_resolver`]; [`Channel::builder`](super::Channel::builder) looks the target's
+/// scheme up here before the schemes it knows itself.
+pub trait ResolverBuilder: Send + Sync + 'static {
+    /// The scheme, without the colon (`xds`).
+    fn scheme(&self) -> &'static str;
+
+    /// The `:authority` for `target` (the whole target string) and its resolver; an error
+    /// says why the target is invalid (the channel's calls then fail with it).
+    fn build(&self, target: &str) -> Result<(String, Arc<dyn Resolver>), String>;
+}
+
+type ResolverRegistry = RwLock<HashMap<&'static str, Arc<dyn ResolverBuilder>>>;
+
+fn resolvers() -> &'static ResolverRegistry {
+    static R: OnceLock<ResolverRegistry> = OnceLock::new();
+    R.get_or_init(Default::default)
+}
+
+/// Registers a resolver for every channel of the process whose target has its scheme
+/// (replacing one registered for the same scheme).
+pub fn register_resolver(builder: Arc<dyn ResolverBuilder>) {
+    resolvers()
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(builder.scheme(), builder);
+}
+
+/// A resolver that always fails (a target a registered builder refused).
+#[derive(Debug)]
+struct FailingResolver(String);
+
+impl Resolver for FailingResolver {
+    fn resolve(&self) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
+        let e = self.0.clone();
+        Box::pin(async move { Err(io::Error::new(io::ErrorKind::InvalidInput, e)) })
     }
 }
 
@@ -232,6 +318,27 @@ impl fmt::Debug for dyn Resolver {
 /// Parses a target (naming.md): `dns:[//authority/]host:port`, `unix:path`, `unix://abs`,
 /// `ipv4:`/`ipv6:` lists, `http(s)://host:port`, or bare `host:port`.
 pub(crate) fn parse_target(target: &str) -> Target {
+    if let Some((scheme, _)) = target.split_once(':') {
+        let b = resolvers()
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(scheme)
+            .cloned();
+        if let Some(b) = b {
+            return match b.build(target) {
+                Ok((authority, resolver)) => Target {
+                    authority,
+                    scheme: "http",
+                    resolver,
+                },
+                Err(e) => Target {
+                    authority: target.to_owned(),
+                    scheme: "http",
+                    resolver: Arc::new(FailingResolver(format!("invalid target {target}: {e}"))),
+                },
+            };
+        }
+    }
     let dns = |host_port: &str, scheme| Target {
         authority: host_port.to_owned(),
         scheme,

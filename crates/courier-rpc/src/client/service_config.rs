@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use super::lb::{LbConfig, parse_lb_config_list};
 use crate::call::MethodDescriptor;
 use crate::code::Code;
 
@@ -49,7 +50,7 @@ impl LbPolicy {
         }
     }
 
-    fn from_name(name: &str) -> Option<LbPolicy> {
+    pub(crate) fn from_name(name: &str) -> Option<LbPolicy> {
         match name {
             "pick_first" => Some(LbPolicy::PickFirst),
             "round_robin" => Some(LbPolicy::RoundRobin),
@@ -93,7 +94,7 @@ type Result<T> = std::result::Result<T, ServiceConfigError>;
 /// with [`ChannelBuilder::service_config`](super::ChannelBuilder::service_config).
 #[derive(Clone, Debug, Default)]
 pub struct ServiceConfig {
-    lb: Option<LbPolicy>,
+    lb: Option<LbConfig>,
     by_method: HashMap<String, Arc<MethodConfig>>,
     by_service: HashMap<String, Arc<MethodConfig>>,
     default: Option<Arc<MethodConfig>>,
@@ -101,14 +102,95 @@ pub struct ServiceConfig {
     health_check_service: Option<String>,
 }
 
-/// Settings of the calls of one method (a `methodConfig` entry).
+/// Settings of the calls of one method: a `methodConfig` entry, or what a
+/// [`ConfigSelector`](crate::lb::ConfigSelector) chose for a call.
+///
+/// ```
+/// use std::time::Duration;
+/// use courier_rpc::{Code, MethodConfig, RetryPolicy};
+/// let retry = RetryPolicy::new(3, Duration::from_millis(100), Duration::from_secs(1), 2.0,
+///     vec![Code::UNAVAILABLE]).unwrap();
+/// let mc = MethodConfig::new().with_timeout(Duration::from_secs(2)).with_retry_policy(retry);
+/// assert_eq!(mc.timeout(), Some(Duration::from_secs(2)));
+/// assert_eq!(mc.retry_policy().unwrap().max_attempts(), 3);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct MethodConfig {
+pub struct MethodConfig {
     pub(crate) timeout: Option<Duration>,
     pub(crate) wait_for_ready: Option<bool>,
     pub(crate) max_request_message_bytes: Option<usize>,
     pub(crate) max_response_message_bytes: Option<usize>,
     pub(crate) policy: Option<AttemptPolicy>,
+}
+
+impl MethodConfig {
+    /// No settings.
+    pub fn new() -> MethodConfig {
+        MethodConfig::default()
+    }
+
+    /// This config with a timeout (the call's deadline is the earlier of it and the
+    /// application's).
+    pub fn with_timeout(mut self, timeout: Duration) -> MethodConfig {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// This config with a default wait-for-ready.
+    pub fn with_wait_for_ready(mut self, wait: bool) -> MethodConfig {
+        self.wait_for_ready = Some(wait);
+        self
+    }
+
+    /// This config with a request message size limit.
+    pub fn with_max_request_message_bytes(mut self, bytes: usize) -> MethodConfig {
+        self.max_request_message_bytes = Some(bytes);
+        self
+    }
+
+    /// This config with a response message size limit.
+    pub fn with_max_response_message_bytes(mut self, bytes: usize) -> MethodConfig {
+        self.max_response_message_bytes = Some(bytes);
+        self
+    }
+
+    /// This config with a retry policy (replacing a hedging policy).
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> MethodConfig {
+        self.policy = Some(AttemptPolicy::Retry(policy));
+        self
+    }
+
+    /// This config with a hedging policy (replacing a retry policy).
+    pub fn with_hedging_policy(mut self, policy: HedgingPolicy) -> MethodConfig {
+        self.policy = Some(AttemptPolicy::Hedging(policy));
+        self
+    }
+
+    /// The timeout.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// The default wait-for-ready.
+    pub fn wait_for_ready(&self) -> Option<bool> {
+        self.wait_for_ready
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> Option<&RetryPolicy> {
+        match &self.policy {
+            Some(AttemptPolicy::Retry(p)) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The hedging policy.
+    pub fn hedging_policy(&self) -> Option<&HedgingPolicy> {
+        match &self.policy {
+            Some(AttemptPolicy::Hedging(p)) => Some(p),
+            _ => None,
+        }
+    }
 }
 
 /// A method's retry or hedging policy (only one may be set).
@@ -118,9 +200,9 @@ pub(crate) enum AttemptPolicy {
     Hedging(HedgingPolicy),
 }
 
-/// gRFC A6 `retryPolicy`.
+/// gRFC A6 `retryPolicy`: which status codes are retried, how often, with what backoff.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct RetryPolicy {
+pub struct RetryPolicy {
     pub(crate) max_attempts: u32,
     pub(crate) initial_backoff: Duration,
     pub(crate) max_backoff: Duration,
@@ -128,12 +210,99 @@ pub(crate) struct RetryPolicy {
     pub(crate) retryable_codes: Vec<Code>,
 }
 
-/// gRFC A6 `hedgingPolicy`.
+/// gRFC A6 `hedgingPolicy`: how many attempts, how far apart, which codes are not fatal.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct HedgingPolicy {
+pub struct HedgingPolicy {
     pub(crate) max_attempts: u32,
     pub(crate) hedging_delay: Duration,
     pub(crate) non_fatal_codes: Vec<Code>,
+}
+
+impl RetryPolicy {
+    /// A retry policy, checked as A6 checks a `retryPolicy`: `max_attempts` above 1 (above
+    /// 5 counts as 5), both backoffs above zero, a positive finite multiplier, and at least
+    /// one retryable code, none of them OK.
+    pub fn new(
+        max_attempts: u32,
+        initial_backoff: Duration,
+        max_backoff: Duration,
+        backoff_multiplier: f64,
+        retryable_codes: Vec<Code>,
+    ) -> std::result::Result<RetryPolicy, ServiceConfigError> {
+        if max_attempts < 2 {
+            return Err(ServiceConfigError::new(
+                "retryPolicy.maxAttempts: must be greater than 1",
+            ));
+        }
+        if initial_backoff.is_zero() || max_backoff.is_zero() {
+            return Err(ServiceConfigError::new(
+                "retryPolicy: backoffs must be greater than 0",
+            ));
+        }
+        if !(backoff_multiplier > 0.0 && backoff_multiplier.is_finite()) {
+            return Err(ServiceConfigError::new(
+                "retryPolicy.backoffMultiplier: must be a number > 0",
+            ));
+        }
+        if retryable_codes.is_empty() || retryable_codes.contains(&Code::OK) {
+            return Err(ServiceConfigError::new(
+                "retryPolicy.retryableStatusCodes: must be non-empty, without OK",
+            ));
+        }
+        Ok(RetryPolicy {
+            max_attempts: max_attempts.min(5),
+            initial_backoff,
+            max_backoff,
+            backoff_multiplier,
+            retryable_codes,
+        })
+    }
+
+    /// Attempts at most (the first included).
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The first retry's backoff.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The largest backoff.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The backoff's growth per retry.
+    pub fn backoff_multiplier(&self) -> f64 {
+        self.backoff_multiplier
+    }
+
+    /// The codes that are retried.
+    pub fn retryable_codes(&self) -> &[Code] {
+        &self.retryable_codes
+    }
+}
+
+impl HedgingPolicy {
+    /// A hedging policy: `max_attempts` above 1 (above 5 counts as 5), a new attempt every
+    /// `hedging_delay`, and the codes after which the next attempt starts at once.
+    pub fn new(
+        max_attempts: u32,
+        hedging_delay: Duration,
+        non_fatal_codes: Vec<Code>,
+    ) -> std::result::Result<HedgingPolicy, ServiceConfigError> {
+        if max_attempts < 2 {
+            return Err(ServiceConfigError::new(
+                "hedgingPolicy.maxAttempts: must be greater than 1",
+            ));
+        }
+        Ok(HedgingPolicy {
+            max_attempts: max_attempts.min(5),
+            hedging_delay,
+            non_fatal_codes,
+        })
+    }
 }
 
 /// gRFC A6 `retryThrottling`.
@@ -244,9 +413,24 @@ impl ServiceConfig {
         }
     }
 
-    /// The load-balancing policy the config chooses, if any.
+    /// A config without method configs that chooses the load-balancing policy `config`
+    /// (a resolver building its config in code, as the xDS resolver does).
+    pub fn with_load_balancing(config: LbConfig) -> ServiceConfig {
+        ServiceConfig {
+            lb: Some(config),
+            ..ServiceConfig::default()
+        }
+    }
+
+    /// The load-balancing policy the config chooses, if it is one of [`LbPolicy`]'s.
     pub fn load_balancing(&self) -> Option<LbPolicy> {
-        self.lb
+        self.lb.as_ref().and_then(|c| LbPolicy::from_name(c.name()))
+    }
+
+    /// The load-balancing policy the config chooses, with its parsed config: any policy in
+    /// the [registry](crate::lb::register).
+    pub fn lb_config(&self) -> Option<&LbConfig> {
+        self.lb.as_ref()
     }
 
     /// The health-checked service name (`healthCheckConfig.serviceName`, gRFC A17), if
@@ -279,30 +463,19 @@ impl ServiceConfig {
     }
 }
 
-fn parse_lb(obj: &Map<String, Value>) -> Result<Option<LbPolicy>> {
+fn parse_lb(obj: &Map<String, Value>) -> Result<Option<LbConfig>> {
     // service_config.md: "loadBalancingConfig ... a list of LB policy configs, in order of
     // preference. The client will iterate through the list in order and use the first LB
     // policy that it supports."
     if let Some(list) = obj.get("loadBalancingConfig") {
-        let list = list
-            .as_array()
-            .ok_or_else(|| ServiceConfigError::new("loadBalancingConfig: not an array"))?;
-        for entry in list {
-            let entry = entry.as_object().filter(|o| o.len() == 1).ok_or_else(|| {
-                ServiceConfigError::new("loadBalancingConfig: each entry is an object with one key")
-            })?;
-            if let Some(p) = entry.keys().next().and_then(|k| LbPolicy::from_name(k)) {
-                return Ok(Some(p));
-            }
-        }
-        return Err(ServiceConfigError::new(
-            "loadBalancingConfig: no supported policy (pick_first, round_robin)",
-        ));
+        return parse_lb_config_list(list)
+            .map(Some)
+            .map_err(ServiceConfigError::new);
     }
     match obj.get("loadBalancingPolicy") {
         None => Ok(None),
         Some(Value::String(s)) => LbPolicy::from_name(&s.to_ascii_lowercase())
-            .map(Some)
+            .map(|p| Some(LbConfig::new(p.name(), ())))
             .ok_or_else(|| ServiceConfigError::new(format!("loadBalancingPolicy: unknown {s:?}"))),
         Some(_) => Err(ServiceConfigError::new("loadBalancingPolicy: not a string")),
     }

@@ -21,6 +21,7 @@ use super::attempt::CallConfig;
 use super::backoff::{Backoff, BackoffState, Rng};
 use super::connector::{BoxIo, Connector};
 use super::health::{HealthEvent, watch_health};
+use super::lb::{SubchannelState, next_subchannel_id};
 use super::resolver::Address;
 use crate::code::Code;
 use crate::status::Status;
@@ -40,8 +41,8 @@ pub(crate) struct SubchannelCtx {
     /// Client-side health checking (gRFC A17): the service name to watch.
     pub(crate) health_service: Option<String>,
     pub(crate) call: Arc<CallConfig>,
-    /// Wakes the balancer when a subchannel's state changes.
-    pub(crate) changed: Arc<Notify>,
+    /// Tells the balancer of every subchannel state change (subchannel id, new state).
+    pub(crate) events: mpsc::UnboundedSender<(u64, SubchannelState)>,
     /// Asks the resolver to resolve again (a connection was lost).
     pub(crate) reresolve: Arc<Notify>,
 }
@@ -72,14 +73,13 @@ pub(crate) struct SubState {
     pub(crate) error: Option<Status>,
     /// Counts connections: a call that finds its connection unusable retires exactly it.
     pub(crate) generation: u64,
-    /// Counts state changes, so a policy can tell a subchannel that went round the cycle
-    /// (CONNECTING, READY, IDLE) between two looks from one that never moved.
-    pub(crate) seq: u64,
 }
 
 /// One address's connection.
 #[derive(Debug)]
 pub(crate) struct Subchannel {
+    /// Unique in the process (the balancer routes state changes by it).
+    pub(crate) id: u64,
     pub(crate) address: Address,
     /// The address as errors name it.
     pub(crate) label: Arc<str>,
@@ -89,6 +89,7 @@ pub(crate) struct Subchannel {
     /// retirement of an old connection must not carry over to the next one).
     retired: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
+    events: mpsc::UnboundedSender<(u64, SubchannelState)>,
 }
 
 /// A call's pick: a ready connection and where it came from.
@@ -111,6 +112,7 @@ impl Subchannel {
     /// [`shutdown`](Self::shutdown).
     pub(crate) fn spawn(address: Address, ctx: Arc<SubchannelCtx>) -> Arc<Subchannel> {
         let sub = Arc::new(Subchannel {
+            id: next_subchannel_id(),
             label: Arc::from(address.to_string()),
             address,
             state: watch::Sender::new(SubState {
@@ -118,19 +120,28 @@ impl Subchannel {
                 client: None,
                 error: None,
                 generation: 0,
-                seq: 0,
             }),
             connect: Notify::new(),
             retired: watch::Sender::new(0),
             shutdown: watch::Sender::new(false),
+            events: ctx.events.clone(),
         });
         tokio::spawn(run(Arc::clone(&sub), ctx));
         sub
     }
 
-    /// The current state.
-    pub(crate) fn snapshot(&self) -> SubState {
-        self.state.borrow().clone()
+    /// Its connection, if READY: what a call picking it uses.
+    #[inline]
+    pub(crate) fn ready(self: &Arc<Self>) -> Option<Picked> {
+        let s = self.state.borrow();
+        match (&s.client, s.state) {
+            (Some(c), ConnectivityState::Ready) => Some(Picked {
+                client: c.clone(),
+                sub: Arc::clone(self),
+                generation: s.generation,
+            }),
+            _ => None,
+        }
     }
 
     /// Asks an IDLE subchannel to connect (no effect in other states).
@@ -156,13 +167,18 @@ impl Subchannel {
         self.shutdown.send_replace(true);
     }
 
+    /// Sets the state and tells the balancer.
     fn set(&self, state: ConnectivityState, client: Option<H2Client>, error: Option<Status>) {
+        let event = SubchannelState {
+            state,
+            error: error.clone(),
+        };
         self.state.send_modify(|s| {
             s.state = state;
             s.client = client;
             s.error = error;
-            s.seq += 1;
         });
+        let _ = self.events.send((self.id, event));
     }
 }
 
@@ -178,7 +194,6 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
             _ = shutdown.wait_for(|s| *s) => return,
         }
         sub.set(ConnectivityState::Connecting, None, None);
-        ctx.changed.notify_one();
         let attempt_deadline = Instant::now() + delay;
         let r = tokio::select! {
             r = tokio::time::timeout(backoff.connect_timeout(delay), ctx.connect(&sub.address)) => r,
@@ -190,7 +205,6 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
                 let ended = serve(&sub, &ctx, io, &mut shutdown).await;
                 if *shutdown.borrow() {
                     sub.set(ConnectivityState::Shutdown, None, None);
-                    ctx.changed.notify_one();
                     return;
                 }
                 ctx.reresolve.notify_one();
@@ -202,7 +216,6 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
                     delay = backoff.first_delay();
                     // connectivity-semantics: a READY connection that closes goes to IDLE.
                     sub.set(ConnectivityState::Idle, None, None);
-                    ctx.changed.notify_one();
                     continue;
                 }
                 let why = match ended {
@@ -222,7 +235,6 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
         };
         tracing::debug!(address = %sub.label, error = %failure.message(), "subchannel in transient failure");
         sub.set(ConnectivityState::TransientFailure, None, Some(failure));
-        ctx.changed.notify_one();
         ctx.reresolve.notify_one();
         tokio::select! {
             _ = tokio::time::sleep_until(attempt_deadline.into()) => {}
@@ -230,7 +242,6 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
         }
         delay = backoff.next_delay();
         sub.set(ConnectivityState::Idle, None, None);
-        ctx.changed.notify_one();
     }
 }
 
@@ -284,7 +295,6 @@ async fn serve(
             None
         }
     };
-    ctx.changed.notify_one();
     let ended = loop {
         tokio::select! {
             r = &mut conn => {
@@ -338,8 +348,7 @@ async fn serve(
                         sub.set(ConnectivityState::TransientFailure, None, Some(status));
                     }
                 }
-                ctx.changed.notify_one();
-            }
+                    }
             _ = shutdown.wait_for(|s| *s) => {
                 client.shutdown();
                 break Ended::Shutdown;
@@ -423,7 +432,7 @@ mod tests {
                 max_send_message_size: 1,
                 retry_buffer_limit: 0,
             }),
-            changed: Arc::new(Notify::new()),
+            events: mpsc::unbounded_channel().0,
             reresolve: Arc::new(Notify::new()),
         }
     }
