@@ -81,6 +81,9 @@ pub struct ConnRecord {
     /// How the proxy closed it: `fin` (both sides ended), `reset`, `truncate`, or `error` (a
     /// socket failed: the backend or the client reset it).
     pub how: &'static str,
+    /// Frames traced through it (when the proxy traces): time, direction (`c`: from the
+    /// client, `s`: from the server), frame.
+    pub trace: Vec<(Instant, char, String)>,
 }
 
 #[derive(Default)]
@@ -146,6 +149,7 @@ impl FaultLog {
                 capped,
                 client,
                 how: "open",
+                trace: Vec::new(),
             },
         );
         g.by_addr.insert(upstream_local, conn);
@@ -157,6 +161,49 @@ impl FaultLog {
             c.closed = Some(Instant::now());
             c.how = how;
         }
+    }
+
+    /// Frames a reader of `conn` traced (direction `dir`).
+    pub fn trace(&self, conn: u64, dir: char, frames: Vec<(Instant, String)>) {
+        if let Some(c) = self.lock().conns.get_mut(&conn) {
+            c.trace.extend(frames.into_iter().map(|(t, f)| (t, dir, f)));
+            c.trace.sort_by_key(|(t, _, _)| *t);
+        }
+    }
+
+    /// The traced connections to `backend` open at `at` (within [`SLACK`]), with their frames,
+    /// times relative to `at`.
+    pub fn traces_at(&self, backend: usize, at: Instant) -> String {
+        let g = self.lock();
+        let ms = |i: Instant| {
+            if i >= at {
+                format!("+{}ms", i.duration_since(at).as_millis())
+            } else {
+                format!("-{}ms", at.duration_since(i).as_millis())
+            }
+        };
+        let mut out = String::new();
+        let mut ids: Vec<&u64> = g.conns.keys().collect();
+        ids.sort();
+        for id in ids {
+            let c = &g.conns[id];
+            if c.backend != backend
+                || c.opened > at + SLACK
+                || c.closed.is_some_and(|t| t + SLACK < at)
+            {
+                continue;
+            }
+            out += &format!(
+                "  conn {id}: {}..{} {}\n",
+                ms(c.opened),
+                c.closed.map_or("open".into(), ms),
+                c.how
+            );
+            for (t, d, f) in c.trace.iter().skip(c.trace.len().saturating_sub(30)) {
+                out += &format!("    {} {d} {f}\n", ms(*t));
+            }
+        }
+        out
     }
 
     /// The connections of Channel `channel` to `backend` (any, when `None`) open at some time

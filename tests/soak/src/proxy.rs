@@ -179,6 +179,7 @@ struct Inner {
     live: AtomicUsize,
     goaways: AtomicU64,
     conns: AtomicU64,
+    trace: AtomicBool,
 }
 
 /// The running proxy.
@@ -220,6 +221,7 @@ impl Proxy {
             live: AtomicUsize::new(0),
             goaways: AtomicU64::new(0),
             conns: AtomicU64::new(0),
+            trace: AtomicBool::new(false),
         });
         let mut frontends = Vec::new();
         let mut accepts = Vec::new();
@@ -256,6 +258,12 @@ impl Proxy {
     /// Turns the schedule's faults on or off for connections accepted from now on.
     pub fn set_faults(&self, on: bool) {
         self.inner.faults.store(on, Ordering::SeqCst);
+    }
+
+    /// Records the frame headers of every connection accepted from now on in the fault log
+    /// (for diagnosing a failure; see [`FaultLog::trace`]).
+    pub fn set_trace(&self, on: bool) {
+        self.inner.trace.store(on, Ordering::SeqCst);
     }
 
     /// Connections open now.
@@ -381,12 +389,19 @@ async fn connection(inner: Arc<Inner>, frontend: usize, client: TcpStream) {
         (&plan.to_client, &server, &client, true),
     ] {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let tracing = inner.trace.load(Ordering::SeqCst);
         let reader = Reader {
             from: Arc::clone(from),
             shaper: Shaper::new(dir_plan),
             tx,
-            counter: count.then(FrameCounter::default),
+            counter: if tracing {
+                Some(FrameCounter::tracing(!count))
+            } else {
+                count.then(FrameCounter::default)
+            },
             inner: Arc::clone(&inner),
+            conn: id,
+            dir: if count { 's' } else { 'c' },
         };
         let writer = Writer {
             conn: id,
@@ -498,14 +513,72 @@ async fn write_all(s: &TcpStream, mut buf: &[u8]) -> io::Result<()> {
 pub struct FrameCounter {
     header: Vec<u8>,
     skip: u64,
+    /// Bytes of the client preface still to skip (client-to-server direction).
+    preface: usize,
     /// GOAWAY frames seen.
     pub goaways: u64,
+    /// With tracing on: each frame header (and a GOAWAY's or RST_STREAM's payload start).
+    trace: Option<Vec<(Instant, String)>>,
+    payload: Vec<u8>,
+    want: usize,
+    pending: Option<String>,
 }
 
+/// Frames traced per direction at most.
+const TRACE_FRAMES: usize = 200;
+
 impl FrameCounter {
+    /// A counter that also records frames, skipping the client preface when `client`.
+    pub fn tracing(client: bool) -> FrameCounter {
+        FrameCounter {
+            preface: if client { 24 } else { 0 },
+            trace: Some(Vec::new()),
+            ..FrameCounter::default()
+        }
+    }
+
+    /// The frames recorded.
+    pub fn take_trace(&mut self) -> Vec<(Instant, String)> {
+        self.trace.take().unwrap_or_default()
+    }
+
+    fn note(&mut self, line: String) {
+        if let Some(t) = &mut self.trace {
+            // The last frames are the interesting ones.
+            if t.len() == TRACE_FRAMES {
+                t.drain(..TRACE_FRAMES / 2);
+            }
+            t.push((Instant::now(), line));
+        }
+    }
+
     /// Follows `bytes`.
     pub fn feed(&mut self, mut bytes: &[u8]) {
+        if self.preface > 0 {
+            let n = self.preface.min(bytes.len());
+            self.preface -= n;
+            bytes = &bytes[n..];
+        }
         while !bytes.is_empty() {
+            if self.want > 0 {
+                let n = self.want.min(bytes.len());
+                self.payload.extend_from_slice(&bytes[..n]);
+                self.want -= n;
+                self.skip -= n as u64;
+                bytes = &bytes[n..];
+                if self.want == 0 {
+                    let p = std::mem::take(&mut self.payload);
+                    let w = |i: usize| u32::from_be_bytes(p[i..i + 4].try_into().expect("4"));
+                    let line = self.pending.take().unwrap_or_default();
+                    let extra = if p.len() >= 8 {
+                        format!(" last={} code={}", w(0) & 0x7FFF_FFFF, w(4))
+                    } else {
+                        format!(" code={}", w(0))
+                    };
+                    self.note(line + &extra);
+                }
+                continue;
+            }
             if self.skip > 0 {
                 let n = (self.skip as usize).min(bytes.len());
                 self.skip -= n as u64;
@@ -522,7 +595,28 @@ impl FrameCounter {
                 if h[3] == 0x7 {
                     self.goaways += 1;
                 }
+                let stream = u32::from_be_bytes([h[5], h[6], h[7], h[8]]) & 0x7FFF_FFFF;
+                let name = match h[3] {
+                    0 => "DATA",
+                    1 => "HEADERS",
+                    2 => "PRIORITY",
+                    3 => "RST_STREAM",
+                    4 => "SETTINGS",
+                    5 => "PUSH_PROMISE",
+                    6 => "PING",
+                    7 => "GOAWAY",
+                    8 => "WINDOW_UPDATE",
+                    9 => "CONTINUATION",
+                    _ => "?",
+                };
+                let line = format!("{name} stream={stream} flags={:#x} len={len}", h[4]);
                 self.skip = len;
+                if self.trace.is_some() && (h[3] == 7 && len >= 8 || h[3] == 3 && len == 4) {
+                    self.want = if h[3] == 7 { 8 } else { 4 };
+                    self.pending = Some(line);
+                } else {
+                    self.note(line);
+                }
                 self.header.clear();
             }
         }
@@ -604,9 +698,23 @@ struct Reader {
     from: Arc<TcpStream>,
     shaper: Shaper,
     tx: mpsc::Sender<Item>,
-    /// Set on the server-to-client direction: GOAWAY frames are counted there.
+    /// Set on the server-to-client direction (GOAWAY frames are counted there), and on both
+    /// when tracing.
     counter: Option<FrameCounter>,
     inner: Arc<Inner>,
+    conn: u64,
+    dir: char,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.counter {
+            let t = c.take_trace();
+            if !t.is_empty() {
+                self.inner.log.trace(self.conn, self.dir, t);
+            }
+        }
+    }
 }
 
 impl Reader {
@@ -628,9 +736,11 @@ impl Reader {
             if let Some(c) = &mut self.counter {
                 let before = c.goaways;
                 c.feed(&buf[..n]);
-                self.inner
-                    .goaways
-                    .fetch_add(c.goaways - before, Ordering::Relaxed);
+                if self.dir == 's' {
+                    self.inner
+                        .goaways
+                        .fetch_add(c.goaways - before, Ordering::Relaxed);
+                }
             }
             if self.shaper.ended() {
                 // After a half-close: discard.
