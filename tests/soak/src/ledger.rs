@@ -33,8 +33,15 @@ pub const RETRY_BUFFER: u64 = 256 << 10;
 /// An attempt's request can wait behind every stall of its connection's client-to-server
 /// direction (at most three of [`STALL_MAX`]), and then run for up to its deadline; twice the
 /// deadline plus those stalls plus two seconds of slack covers both.
-pub fn horizon(spec: &CallSpec) -> Duration {
-    spec.timeout * 2 + STALL_MAX * 3 + Duration::from_secs(2)
+/// Without proxy faults (`stalls` false: graceful-only runs) nothing holds a request back and
+/// the stalls' term is dropped.
+pub fn horizon(spec: &CallSpec, stalls: bool) -> Duration {
+    let held = if stalls {
+        STALL_MAX * 3
+    } else {
+        Duration::ZERO
+    };
+    spec.timeout * 2 + held + Duration::from_secs(2)
 }
 
 /// How a call ended at the client.
@@ -132,6 +139,8 @@ pub const EXAMPLES: usize = 20;
 /// The ledger.
 #[derive(Default)]
 pub struct Ledger {
+    /// Whether the proxy injects faults (stalls hold requests back: see [`horizon`]).
+    stalls: bool,
     inner: Mutex<Inner>,
     taken: AtomicU64,
     live_execs: AtomicUsize,
@@ -203,9 +212,12 @@ impl Drop for ExecGuard {
 }
 
 impl Ledger {
-    /// An empty ledger.
-    pub fn new() -> Ledger {
-        Ledger::default()
+    /// An empty ledger, for a run with proxy faults (`stalls`) or without.
+    pub fn new(stalls: bool) -> Ledger {
+        Ledger {
+            stalls,
+            ..Ledger::default()
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -325,7 +337,7 @@ impl Ledger {
             let ids: Vec<u64> = g
                 .calls
                 .iter()
-                .filter(|(_, c)| c.end.is_some() && now >= c.start + horizon(&c.spec))
+                .filter(|(_, c)| c.end.is_some() && now >= c.start + horizon(&c.spec, self.stalls))
                 .map(|(&i, _)| i)
                 .collect();
             for i in ids {
