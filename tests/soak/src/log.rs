@@ -78,8 +78,9 @@ pub struct ConnRecord {
     pub capped: bool,
     /// The client's address (its Channel is found by it).
     pub client: SocketAddr,
-    /// How the proxy closed it: `fin` (both sides ended), `reset`, `truncate`, or `error` (a
-    /// socket failed: the backend or the client reset it).
+    /// How the proxy closed it: `fin` (both sides ended), `reset`, `truncate`, `error` (a
+    /// socket failed: the backend or the client reset it), or `reset: no backend` (accepted
+    /// while the backend was down, or the connect to it failed).
     pub how: &'static str,
     /// Frames traced through it (when the proxy traces): time, direction (`c`: from the
     /// client, `s`: from the server), frame.
@@ -153,6 +154,25 @@ impl FaultLog {
             },
         );
         g.by_addr.insert(upstream_local, conn);
+    }
+
+    /// The proxy accepted `conn` from `client` for `backend` at `opened` and reset it: no
+    /// backend to connect to (it is down), or the connect failed.
+    pub fn refused(&self, conn: u64, backend: usize, client: SocketAddr, opened: Instant) {
+        self.lock().conns.insert(
+            conn,
+            ConnRecord {
+                backend,
+                opened,
+                closed: Some(Instant::now()),
+                tainted: None,
+                faults: Vec::new(),
+                capped: false,
+                client,
+                how: "reset: no backend",
+                trace: Vec::new(),
+            },
+        );
     }
 
     /// The proxy closed `conn` (`how`: see [`ConnRecord::how`]).

@@ -361,6 +361,10 @@ async fn connection(inner: Arc<Inner>, frontend: usize, client: TcpStream) {
     let upstream = *inner.upstreams[frontend]
         .lock()
         .unwrap_or_else(|e| e.into_inner());
+    let opened = Instant::now();
+    let peer = client
+        .peer_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
     let server = match upstream {
         Some(addr) => connect(addr).await.ok(),
         None => None,
@@ -368,6 +372,7 @@ async fn connection(inner: Arc<Inner>, frontend: usize, client: TcpStream) {
     let Some(server) = server else {
         // The backend is down: the client's connection is reset, as an L4 proxy does.
         reset(&client);
+        inner.log.refused(id, frontend, peer, opened);
         return;
     };
     let Ok(local) = server.local_addr() else {
@@ -376,9 +381,6 @@ async fn connection(inner: Arc<Inner>, frontend: usize, client: TcpStream) {
         return;
     };
     let capped = plan.to_client.bandwidth.is_some() || plan.to_server.bandwidth.is_some();
-    let peer = client
-        .peer_addr()
-        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
     inner.log.open(id, frontend, peer, local, capped);
     let client = Arc::new(client);
     let server = Arc::new(server);

@@ -8,9 +8,13 @@
 //! server ran it, instead of being retried transparently on another connection (gRFC A6).
 //! Run it with `TRACE_FRAMES=1` for the frames of the connection it failed on.
 //!
-//! The two others pin what the soak suspected first and is not broken: connections retired
-//! by `max_connection_age` straight from the server fail no call, and a connection that is
-//! accepted and reset before its SETTINGS (an L4 proxy whose backend is down) takes no call.
+//! `a_connection_reset_*_before_its_settings_fails_no_call` is a courier-rpc bug (ignored until
+//! fixed): the Channel sends calls on a new connection before the server's SETTINGS arrive, so
+//! an address that accepts TCP and then resets (an L4 proxy whose backend is down) fails the
+//! calls picked onto it although another backend was up.
+//!
+//! `graceful_connection_age_fails_no_call` pins what the soak suspected first and is not
+//! broken: connections retired by `max_connection_age` straight from the server fail no call.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -117,25 +121,43 @@ async fn graceful_connection_age_fails_no_call() {
 
 /// A listener that accepts every connection and resets it at once, as an L4 proxy does when
 /// its backend is down (the soak's proxy, nginx `stream`, a cloud load balancer).
-async fn resetting_listener() -> std::net::SocketAddr {
+async fn resetting_listener(after: Duration) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((s, _)) = listener.accept().await {
-            let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
-            drop(s);
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
+                drop(s);
+            });
         }
     });
     addr
 }
 
-/// round_robin over a healthy server and an address that accepts TCP and resets: calls must
-/// only go to connections that are READY (HTTP/2 established: the server's SETTINGS seen), so
-/// none should fail. A Channel that counts a connection as ready once TCP is up picks it, sends
-/// the request, and fails the call with UNAVAILABLE "connection closed" — a call without a
-/// retry policy is then lost although the server that could serve it was up the whole time.
+/// round_robin over a healthy server and an address that accepts TCP and resets the connection
+/// without writing a byte (an L4 proxy whose backend is down: the soak's proxy, nginx `stream`,
+/// a cloud load balancer). Calls must only go to connections that are READY — HTTP/2 set up,
+/// the server's SETTINGS received — so none should fail: the healthy server was up the whole
+/// time. They do fail, with UNAVAILABLE "connection closed by peer": the Channel sends calls on
+/// a connection before the server's SETTINGS arrive, and a call without a retry policy is lost
+/// when that connection turns out to lead nowhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "courier-rpc bug found by the soak: calls are sent on a connection before the server's SETTINGS arrive and fail when it is reset (docs/reliability.md)"]
 async fn a_connection_reset_before_its_settings_fails_no_call() {
+    reset_before_settings(Duration::ZERO, 2000).await;
+}
+
+/// The same with the reset 100 ms after the accept (an L4 proxy waiting for its connect to a
+/// dead backend to time out): here most calls sent to that address fail, not a few.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "courier-rpc bug found by the soak: calls are sent on a connection before the server's SETTINGS arrive and fail when it is reset (docs/reliability.md)"]
+async fn a_connection_reset_late_before_its_settings_fails_no_call() {
+    reset_before_settings(Duration::from_millis(100), 300).await;
+}
+
+async fn reset_before_settings(after: Duration, calls: usize) {
     let hits = Arc::new(AtomicUsize::new(0));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let good = listener.local_addr().unwrap();
@@ -145,7 +167,7 @@ async fn a_connection_reset_before_its_settings_fails_no_call() {
             .build()
             .serve(listener),
     );
-    let bad = resetting_listener().await;
+    let bad = resetting_listener(after).await;
     let channel = Channel::builder("repro")
         .resolver(StaticResolver::new([good, bad]))
         .load_balancing(LbPolicy::RoundRobin)
@@ -156,7 +178,6 @@ async fn a_connection_reset_before_its_settings_fails_no_call() {
         })
         .build();
     let mut failures = Vec::new();
-    let calls = 2000;
     for _ in 0..calls {
         let mut r = Request::new(Bytes::from_static(b"x"));
         r.set_timeout(Duration::from_secs(5));
