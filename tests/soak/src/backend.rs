@@ -124,6 +124,7 @@ impl Backends {
         }));
         self.slot(i).running = Some(Running { addr, task, stop });
         self.proxy.set_upstream(i, Some(addr));
+        self.log.up(i);
         Ok(())
     }
 
@@ -145,6 +146,7 @@ impl Backends {
     /// Kills backend `i`: its listener and every connection dropped at once, no GOAWAY, the
     /// handlers in flight dropped.
     pub fn kill(&self, i: usize) {
+        self.log.down(i);
         self.proxy.set_upstream(i, None);
         let running = self.slot(i).running.take();
         if let Some(r) = running {
@@ -158,6 +160,7 @@ impl Backends {
     /// Shuts backend `i` down gracefully and waits for it: GOAWAY on every connection, calls
     /// in flight get [`GRACE`].
     pub async fn shutdown(&self, i: usize) {
+        self.log.down(i);
         self.proxy.set_upstream(i, None);
         let running = self.slot(i).running.take();
         if let Some(r) = running {

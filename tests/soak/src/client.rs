@@ -31,6 +31,8 @@ pub enum ClientSabotage {
     IgnoreDeadline,
     /// The methods without a policy get a retry policy: non-idempotent calls may run twice.
     RetryEverything,
+    /// The retry methods lose their retry policy (the checks still expect retries).
+    DropRetries,
 }
 
 /// The service config every Channel gets (gRFC A6 policies; no `retryThrottling`, so that a
@@ -44,8 +46,15 @@ pub fn service_config(sabotage: ClientSabotage) -> ServiceConfig {
             .join(", ")
     };
     let mut retry_names = list(Policy::Retry);
-    if sabotage == ClientSabotage::RetryEverything {
-        retry_names = format!("{retry_names}, {}", list(Policy::None));
+    match sabotage {
+        ClientSabotage::RetryEverything => {
+            retry_names = format!("{retry_names}, {}", list(Policy::None));
+        }
+        // The retry policy goes to a method nobody calls.
+        ClientSabotage::DropRetries => {
+            retry_names = format!(r#"{{"service": "{SERVICE}", "method": "Nothing"}}"#);
+        }
+        _ => {}
     }
     let json = format!(
         r#"{{

@@ -44,6 +44,11 @@ pub fn horizon(spec: &CallSpec, stalls: bool) -> Duration {
     spec.timeout * 2 + held + Duration::from_secs(2)
 }
 
+/// A call that reached no server and failed within this long after a moment when every
+/// backend was down is excused: the Channel's reconnect backoff (at most 1 s in the soak) can
+/// keep every subchannel failing that long after a backend is back, plus [`SLACK`].
+pub const NO_BACKEND: Duration = Duration::from_millis(1100);
+
 /// How a call ended at the client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -123,6 +128,9 @@ pub struct Totals {
     pub unexplained: u64,
     /// Calls whose bad answers or failures a corrupted connection excuses.
     pub excused_corrupt: u64,
+    /// Failures of calls that reached no server while every backend was down (or had been
+    /// within [`NO_BACKEND`]).
+    pub no_backend: u64,
     /// Executions at the servers.
     pub executions: u64,
     /// The latest a call ended after its deadline.
@@ -502,7 +510,29 @@ impl Ledger {
                 } else {
                     *self.totals().failed.entry(*code).or_default() += 1;
                 }
-                if as_scripted {
+                // A retryable failure ended a call under the retry policy with attempts and
+                // time left. Only for `retryPolicy`: its attempts run one after another, so the
+                // highest attempt number a server saw counts every attempt the client made
+                // (those that reached no server too). Hedged attempts run side by side, and one
+                // that reached no server may fail before a scripted one: not judged.
+                let not_retried = scripted
+                    && *code == UNAVAILABLE
+                    && spec.policy == Policy::Retry
+                    && execs.iter().map(|e| e.attempt + 1).max().unwrap_or(0)
+                        < spec.policy.max_attempts()
+                    && end + RETRY_MAX_BACKOFF * 2 + SLACK < deadline
+                    && spec.request_bytes() <= RETRY_BUFFER;
+                if not_retried {
+                    // L: the retry the policy owed was not made.
+                    self.problem(format!(
+                        "NOT RETRIED {id}: scripted UNAVAILABLE for {} attempts, policy allows {}, client gave up at {} with {} ms left: {}",
+                        spec.script.fail_first,
+                        spec.policy.max_attempts(),
+                        ms(end),
+                        deadline.saturating_duration_since(end).as_millis(),
+                        execs_line()
+                    ));
+                } else if as_scripted {
                 } else if let Some((e, done)) = completed {
                     // L: the server completed the call, the client reports a failure.
                     let deadline_close =
@@ -521,26 +551,14 @@ impl Ledger {
                             execs_line()
                         ));
                     }
-                } else if scripted
-                    && *code == UNAVAILABLE
-                    && spec.policy != Policy::None
-                    && spec.script.fail_first < spec.policy.max_attempts()
-                    && execs.iter().map(|e| e.attempt + 1).max().unwrap_or(0)
-                        < spec.policy.max_attempts()
-                    && end + RETRY_MAX_BACKOFF * 2 + SLACK < deadline
-                    && spec.request_bytes() <= RETRY_BUFFER
-                {
-                    // L: a retryable failure, attempts and time left, and no retry.
-                    self.problem(format!(
-                        "NOT RETRIED {id}: scripted UNAVAILABLE for {} attempts, policy allows {}, client gave up at {} with {} ms left: {}",
-                        spec.script.fail_first,
-                        spec.policy.max_attempts(),
-                        ms(end),
-                        deadline.saturating_duration_since(end).as_millis(),
-                        execs_line()
-                    ));
                 } else if tainted {
                     self.totals().excused_corrupt += 1;
+                } else if execs.is_empty()
+                    && log.all_down_between(end.checked_sub(NO_BACKEND).unwrap_or(end), end)
+                {
+                    // Nowhere to go: every backend was down (or just back, with the Channel's
+                    // reconnect backoff still running).
+                    self.totals().no_backend += 1;
                 } else if !disrupted(end)
                     && !log.channel_disrupted(spec.channel, log.backend_in(message), c.start, end)
                 {

@@ -201,8 +201,14 @@ impl Report {
             .join(", ");
         let _ = writeln!(
             s,
-            "soak: calls: {} judged: {} ok, {} failed as scripted, failed otherwise: [{failed}]; {} executions at the servers; {} excused by corrupted bytes; {} failures unexplained (nothing lost)",
-            t.calls, t.ok, t.expected_errors, t.executions, t.excused_corrupt, t.unexplained
+            "soak: calls: {} judged: {} ok, {} failed as scripted, failed otherwise: [{failed}]; {} executions at the servers; {} excused by corrupted bytes; {} failed while no backend was up; {} failures unexplained (nothing lost)",
+            t.calls,
+            t.ok,
+            t.expected_errors,
+            t.executions,
+            t.excused_corrupt,
+            t.no_backend,
+            t.unexplained
         );
         let faults = self
             .faults

@@ -95,6 +95,11 @@ struct Inner {
     frontends: HashMap<SocketAddr, usize>,
     /// Client sockets by local address: the Channel that opened them.
     clients: HashMap<SocketAddr, usize>,
+    /// When each backend was down: from its kill or the start of its shutdown to its restart
+    /// (`None`: still down).
+    down: HashMap<usize, Vec<(Instant, Option<Instant>)>>,
+    /// How many backends there are.
+    backends_total: usize,
 }
 
 /// The log. Shared by the proxy, the backends and the checks.
@@ -294,7 +299,56 @@ impl FaultLog {
 
     /// The proxy's frontend `addr` leads to `backend`.
     pub fn frontend(&self, addr: SocketAddr, backend: usize) {
-        self.lock().frontends.insert(addr, backend);
+        let mut g = self.lock();
+        g.frontends.insert(addr, backend);
+        g.backends_total = g.backends_total.max(backend + 1);
+    }
+
+    /// Backend `backend` stops serving now (killed, or its shutdown begins).
+    pub fn down(&self, backend: usize) {
+        self.lock()
+            .down
+            .entry(backend)
+            .or_default()
+            .push((Instant::now(), None));
+    }
+
+    /// Backend `backend` serves again now.
+    pub fn up(&self, backend: usize) {
+        if let Some((_, end @ None)) = self
+            .lock()
+            .down
+            .get_mut(&backend)
+            .and_then(|v| v.last_mut())
+        {
+            *end = Some(Instant::now());
+        }
+    }
+
+    /// Whether at some instant between `from` and `to` every backend was down: then a call
+    /// that reached no server has nowhere to go, and fails (without wait-for-ready) however
+    /// graceful the shutdowns were.
+    pub fn all_down_between(&self, from: Instant, to: Instant) -> bool {
+        let g = self.lock();
+        if g.backends_total == 0 {
+            return false;
+        }
+        let down_at = |b: usize, t: Instant| {
+            g.down
+                .get(&b)
+                .is_some_and(|v| v.iter().any(|&(s, e)| s <= t && e.is_none_or(|e| e >= t)))
+        };
+        // The intersection of the backends' down times, if it meets `from..to`, begins at
+        // `from` or at the start of one of the intervals.
+        let starts = g
+            .down
+            .values()
+            .flatten()
+            .map(|&(s, _)| s)
+            .filter(|&s| s >= from && s <= to);
+        std::iter::once(from)
+            .chain(starts)
+            .any(|t| (0..g.backends_total).all(|b| down_at(b, t)))
     }
 
     /// The backend behind a frontend address named in an error message
@@ -411,6 +465,9 @@ impl FaultLog {
         g.clients.retain(|a, _| live.contains(a));
         for v in g.backends.values_mut() {
             v.retain(|&(_, _, end)| end >= before);
+        }
+        for v in g.down.values_mut() {
+            v.retain(|&(_, end)| end.is_none_or(|e| e >= before));
         }
     }
 

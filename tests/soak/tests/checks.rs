@@ -107,6 +107,29 @@ fn a_non_idempotent_call_run_twice_is_lost() {
 }
 
 #[test]
+fn a_retry_owed_and_not_made_is_lost() {
+    // The retry methods lose their policy: their scripted UNAVAILABLE (1 or 2 attempts, of 4
+    // allowed) ends the call with time left.
+    let r = soak(
+        17,
+        Sabotage {
+            client: ClientSabotage::DropRetries,
+            ..Sabotage::default()
+        },
+    );
+    assert!(r.lost > 0, "{}", r.render());
+    assert!(
+        r.totals
+            .examples
+            .iter()
+            .any(|e| e.starts_with("NOT RETRIED") && e.contains("/Retry")),
+        "{}",
+        r.render()
+    );
+    assert_eq!((r.hung, r.leaked, r.panics), (0, 0, 0), "{}", r.render());
+}
+
+#[test]
 fn a_leaked_task_and_buffer_are_leaks() {
     // Every 100th handler leaves a task that never ends and 64 KiB that is never freed.
     let r = soak(

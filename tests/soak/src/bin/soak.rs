@@ -10,7 +10,7 @@ use courier_soak::service::ServerSabotage;
 use courier_soak::{Config, Sabotage, run};
 
 const USAGE: &str = "usage: soak [--seconds N] [--seed S] [--rate CALLS_PER_S] [--concurrency N] \
-[--graceful-only] [--sabotage silent-resets|hang|leak|panic|ignore-deadline|retry-everything]";
+[--graceful-only] [--sabotage silent-resets|hang|leak|panic|ignore-deadline|retry-everything|drop-retries]";
 
 fn main() -> ExitCode {
     let mut seconds = 60;
@@ -44,6 +44,7 @@ fn main() -> ExitCode {
                     Some("panic") => sabotage.server = ServerSabotage::Panic,
                     Some("ignore-deadline") => sabotage.client = ClientSabotage::IgnoreDeadline,
                     Some("retry-everything") => sabotage.client = ClientSabotage::RetryEverything,
+                    Some("drop-retries") => sabotage.client = ClientSabotage::DropRetries,
                     _ => {
                         eprintln!("soak: unknown --sabotage\n{USAGE}");
                         return ExitCode::FAILURE;
