@@ -44,9 +44,9 @@ pub fn horizon(spec: &CallSpec, stalls: bool) -> Duration {
     spec.timeout * 2 + held + Duration::from_secs(2)
 }
 
-/// A call that reached no server and failed within this long after a moment when every
-/// backend was down is excused: the Channel's reconnect backoff (at most 1 s in the soak) can
-/// keep every subchannel failing that long after a backend is back, plus [`SLACK`].
+/// A call that reached no server and failed when every backend had been down at some time in
+/// this long before is excused: the Channel's reconnect backoff (at most 1 s in the soak) can
+/// keep a subchannel failing that long after its backend is back, plus [`SLACK`].
 pub const NO_BACKEND: Duration = Duration::from_millis(1100);
 
 /// How a call ended at the client.
@@ -128,8 +128,8 @@ pub struct Totals {
     pub unexplained: u64,
     /// Calls whose bad answers or failures a corrupted connection excuses.
     pub excused_corrupt: u64,
-    /// Failures of calls that reached no server while every backend was down (or had been
-    /// within [`NO_BACKEND`]).
+    /// Failures of calls that reached no server when every backend had been down within
+    /// [`NO_BACKEND`] before.
     pub no_backend: u64,
     /// Executions at the servers.
     pub executions: u64,
@@ -554,10 +554,11 @@ impl Ledger {
                 } else if tainted {
                     self.totals().excused_corrupt += 1;
                 } else if execs.is_empty()
-                    && log.all_down_between(end.checked_sub(NO_BACKEND).unwrap_or(end), end)
+                    && log
+                        .every_backend_down_between(end.checked_sub(NO_BACKEND).unwrap_or(end), end)
                 {
-                    // Nowhere to go: every backend was down (or just back, with the Channel's
-                    // reconnect backoff still running).
+                    // Nowhere to go: every backend was down within the Channel's reconnect
+                    // backoff before the failure.
                     self.totals().no_backend += 1;
                 } else if !disrupted(end)
                     && !log.channel_disrupted(spec.channel, log.backend_in(message), c.start, end)

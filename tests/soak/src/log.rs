@@ -325,30 +325,19 @@ impl FaultLog {
         }
     }
 
-    /// Whether at some instant between `from` and `to` every backend was down: then a call
-    /// that reached no server has nowhere to go, and fails (without wait-for-ready) however
-    /// graceful the shutdowns were.
-    pub fn all_down_between(&self, from: Instant, to: Instant) -> bool {
+    /// Whether every backend was down at some time between `from` and `to` (not necessarily
+    /// at once): then each of a Channel's subchannels may have failed its last connection
+    /// attempt and be waiting out its reconnect backoff, and a call that reached no server has
+    /// nowhere to go (it fails without wait-for-ready), however graceful the shutdowns were.
+    pub fn every_backend_down_between(&self, from: Instant, to: Instant) -> bool {
         let g = self.lock();
-        if g.backends_total == 0 {
-            return false;
-        }
-        let down_at = |b: usize, t: Instant| {
-            g.down
-                .get(&b)
-                .is_some_and(|v| v.iter().any(|&(s, e)| s <= t && e.is_none_or(|e| e >= t)))
-        };
-        // The intersection of the backends' down times, if it meets `from..to`, begins at
-        // `from` or at the start of one of the intervals.
-        let starts = g
-            .down
-            .values()
-            .flatten()
-            .map(|&(s, _)| s)
-            .filter(|&s| s >= from && s <= to);
-        std::iter::once(from)
-            .chain(starts)
-            .any(|t| (0..g.backends_total).all(|b| down_at(b, t)))
+        g.backends_total > 0
+            && (0..g.backends_total).all(|b| {
+                g.down.get(&b).is_some_and(|v| {
+                    v.iter()
+                        .any(|&(s, e)| s <= to && e.is_none_or(|e| e >= from))
+                })
+            })
     }
 
     /// The backend behind a frontend address named in an error message
