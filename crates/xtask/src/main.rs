@@ -15,6 +15,7 @@ mod interop;
 mod lb;
 mod peers;
 mod protoc_compare;
+mod soak;
 mod tls_bench;
 mod util;
 mod xds;
@@ -63,6 +64,10 @@ commands:
                          sets byte for byte and decoded (with and without source info; default:
                          tests/data/protos and tests/data/published/*); --bundled: without the
                          directories' copies of the files protoc bundles (well-known types, ...)
+  soak [--seconds N] [--seed S] [--graceful-only]
+                         fault-injecting soak (docs/reliability.md): mixed calls over round_robin
+                         Channels with retries and hedging, through a seeded fault proxy, to
+                         backends killed and restarted; fails unless 0 hung, lost, leaked, panics
 ";
 
 fn main() -> ExitCode {
@@ -91,6 +96,7 @@ fn main() -> ExitCode {
         "lb" => lb::main(rest),
         "xds" => peers::install().and_then(|()| xds::main(rest)),
         "protoc-compare" => protoc_compare::main(rest),
+        "soak" => soak::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
             Ok(())
@@ -126,6 +132,7 @@ const CI_STEPS: &[Step] = &[
     ("xds", xds::ci),
     ("interop tls", interop::ci_tls),
     ("interop mtls", interop::ci_mtls),
+    ("soak", soak::ci),
     ("fuzz smoke", fuzz_smoke),
 ];
 
