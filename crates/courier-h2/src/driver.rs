@@ -329,6 +329,8 @@ impl Cmd {
 /// What the handles can see of the connection as a whole.
 #[derive(Clone, Debug, Default)]
 struct ConnState {
+    /// The peer's connection preface (its first SETTINGS frame) arrived.
+    established: bool,
     /// The latest GOAWAY the peer sent.
     goaway: Option<GoAway>,
     /// The connection has ended.
@@ -850,6 +852,20 @@ impl Client {
         state.borrow().goaway.clone()
     }
 
+    /// Waits until the server's connection preface (its first SETTINGS frame) has arrived:
+    /// the connection is set up and the server is known to speak HTTP/2. Returns at once if it
+    /// already has; fails if the connection ends first (a peer that accepts TCP and then closes
+    /// or resets it without a word, an L4 proxy whose backend is down, say). Requests may be
+    /// started before (they are sent at once); a load balancer waits for this before it picks
+    /// the connection, so that calls go only to connections known to work.
+    pub async fn established(&self) -> Result<(), Error> {
+        let mut state = self.state.clone();
+        match state.wait_for(|s| s.established || s.closed).await {
+            Ok(s) if s.established => Ok(()),
+            _ => Err(Error::Closed),
+        }
+    }
+
     /// Whether the connection has ended (closed, failed, or the driver stopped).
     pub fn is_closed(&self) -> bool {
         self.state.borrow().closed || self.state.has_changed().is_err()
@@ -1034,6 +1050,8 @@ struct Driver<T> {
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     /// The driver has yielded once since it last wrote (see step 3 of `poll`).
     yielded: bool,
+    /// The peer's connection preface has arrived (and `state` says so).
+    established: bool,
     /// PINGs sent for the application: payload, when, and who waits.
     pings: VecDeque<([u8; 8], Instant, PingReply)>,
     next_ping: u64,
@@ -1078,6 +1096,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             read_closed: false,
             sleep: None,
             yielded: false,
+            established: false,
             pings: VecDeque::new(),
             next_ping: 0,
             settings_acks: VecDeque::from([None]),
@@ -1571,6 +1590,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             // stream can take more output (a unary response or request complete with one call
             // in flight): nobody can add to the batch, so it leaves at once, a scheduler round
             // sooner.
+            if read_input && !self.established && self.conn.peer_settings_received() {
+                self.established = true;
+                self.state.send_modify(|s| s.established = true);
+            }
             if self.write_buf.is_empty()
                 && !self.yielded
                 && !self.conn.is_closed()

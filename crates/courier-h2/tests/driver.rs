@@ -451,3 +451,37 @@ async fn dropping_an_unread_body_returns_its_connection_credit() {
     .expect("the third request stalled: the dropped bodies kept the connection window");
     assert_eq!(echoed, body);
 }
+
+/// `Client::established` resolves once the server's connection preface (its SETTINGS) has
+/// arrived, and fails when the connection ends before it: a peer that accepts the transport and
+/// closes it without a word (an L4 proxy whose backend is down) never counts as set up.
+#[tokio::test]
+async fn established_waits_for_the_servers_settings() {
+    use tokio::io::AsyncReadExt;
+
+    // A real server: established.
+    let (a, b) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(serve(b));
+    let (client, conn) = driver::client(a, Config::default());
+    tokio::spawn(conn);
+    tokio::time::timeout(std::time::Duration::from_secs(5), client.established())
+        .await
+        .expect("in time")
+        .expect("established");
+
+    // A peer that reads the client's preface, writes nothing and closes: not established, and
+    // the wait ends with the connection.
+    let (a, mut b) = tokio::io::duplex(64 * 1024);
+    let (client, conn) = driver::client(a, Config::default());
+    tokio::spawn(conn);
+    let silent = tokio::spawn(async move {
+        let mut buf = [0u8; 24];
+        b.read_exact(&mut buf).await.unwrap();
+        drop(b);
+    });
+    let r = tokio::time::timeout(std::time::Duration::from_secs(5), client.established())
+        .await
+        .expect("the wait ends with the connection");
+    assert!(r.is_err(), "established without the server's SETTINGS");
+    silent.await.unwrap();
+}

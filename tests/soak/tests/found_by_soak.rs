@@ -1,19 +1,19 @@
-//! What the soak found, reduced to tests without the soak around them.
+//! What the soak found, reduced to tests without the soak around them. Each failed before the
+//! fix in courier-rpc's subchannel (a connection is READY only once the server's SETTINGS
+//! arrived; see docs/reliability.md, "What the soak found").
 //!
-//! `graceful_shutdown_fails_no_call` is a courier-rpc/courier-h2 bug (ignored until fixed):
-//! during a graceful server shutdown, a call picked onto the draining connection just after
-//! the server's final GOAWAY fails at once with UNAVAILABLE "connection failed: connection
-//! closed" (or "... connection error (peer, CANCEL): connection closed by peer") although
-//! nothing of it was sent (the proxy's frame trace shows no HEADERS after the GOAWAY) and no
-//! server ran it, instead of being retried transparently on another connection (gRFC A6).
-//! Run it with `TRACE_FRAMES=1` for the frames of the connection it failed on.
+//! `a_connection_reset_*_before_its_settings_fails_no_call`: the Channel sent calls on a new
+//! connection before the server's SETTINGS arrived, so an address that accepts TCP and then
+//! resets (an L4 proxy whose backend is down) failed the calls picked onto it although another
+//! backend was up.
 //!
-//! `a_connection_reset_*_before_its_settings_fails_no_call` is a courier-rpc bug (ignored until
-//! fixed): the Channel sends calls on a new connection before the server's SETTINGS arrive, so
-//! an address that accepts TCP and then resets (an L4 proxy whose backend is down) fails the
-//! calls picked onto it although another backend was up.
+//! `graceful_shutdown_fails_no_call`: during graceful server shutdowns and restarts behind a
+//! forwarding proxy, calls failed at once with UNAVAILABLE "connection failed: connection
+//! closed" (or "... connection closed by peer") although no server ran them — the same cause:
+//! a new connection through the proxy to a backend being restarted, reset before its SETTINGS.
+//! Run it with `TRACE_FRAMES=1` for the frames of the connection a call failed on.
 //!
-//! `graceful_connection_age_fails_no_call` pins what the soak suspected first and is not
+//! `graceful_connection_age_fails_no_call` pins what the soak suspected first and was not
 //! broken: connections retired by `max_connection_age` straight from the server fail no call.
 
 use std::sync::Arc;
@@ -144,7 +144,6 @@ async fn resetting_listener(after: Duration) -> std::net::SocketAddr {
 /// a connection before the server's SETTINGS arrive, and a call without a retry policy is lost
 /// when that connection turns out to lead nowhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "courier-rpc bug found by the soak: calls are sent on a connection before the server's SETTINGS arrive and fail when it is reset (docs/reliability.md)"]
 async fn a_connection_reset_before_its_settings_fails_no_call() {
     reset_before_settings(Duration::ZERO, 2000).await;
 }
@@ -152,7 +151,6 @@ async fn a_connection_reset_before_its_settings_fails_no_call() {
 /// The same with the reset 100 ms after the accept (an L4 proxy waiting for its connect to a
 /// dead backend to time out): here most calls sent to that address fail, not a few.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "courier-rpc bug found by the soak: calls are sent on a connection before the server's SETTINGS arrive and fail when it is reset (docs/reliability.md)"]
 async fn a_connection_reset_late_before_its_settings_fails_no_call() {
     reset_before_settings(Duration::from_millis(100), 300).await;
 }
@@ -332,9 +330,9 @@ fn check(proxied: bool, (calls, hits, turns, failures): (usize, usize, usize, Ve
 /// A call the server never processed must be retried transparently (gRFC A6); one it
 /// processed must complete within the shutdown grace. No call may fail. Through a forwarding
 /// proxy, as in the soak (straight to the servers, restarted on the same port, it did not fail
-/// in 5 runs of 20 s; through the proxy it fails in about 3 runs of 4, 2 to 6 calls of 30,000).
+/// in 5 runs of 20 s; through the proxy it failed in about 3 runs of 4, 2 to 26 calls of
+/// 30,000, before the fix; 0 in 5 runs after).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "courier-rpc/courier-h2 bug found by the soak: a call picked onto a connection draining after a graceful shutdown's GOAWAY fails with UNAVAILABLE 'connection closed' though nothing of it was sent (docs/reliability.md)"]
 async fn graceful_shutdown_fails_no_call() {
     check(true, shutdowns(true).await);
 }

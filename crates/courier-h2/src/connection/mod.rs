@@ -249,6 +249,8 @@ pub struct Connection {
     phase: Phase,
 
     recv_buf: BytesMut,
+    /// The peer's first SETTINGS frame arrived ([`Connection::peer_settings_received`]).
+    peer_preface_received: bool,
     out: BytesMut,
     scratch: BytesMut,
     decoder: FrameDecoder,
@@ -330,6 +332,7 @@ impl Connection {
                 Role::Client => Phase::AwaitSettings,
             },
             recv_buf: BytesMut::new(),
+            peer_preface_received: false,
             out: BytesMut::new(),
             scratch: BytesMut::new(),
             decoder,
@@ -401,6 +404,13 @@ impl Connection {
     /// close the transport.
     pub fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
+    }
+
+    /// Whether the peer's connection preface has arrived (its first SETTINGS frame, after the
+    /// client's 24-octet string on a server): the connection is set up, and the peer is known
+    /// to speak HTTP/2. Stays `true` once it has been, after the connection closes too.
+    pub fn peer_settings_received(&self) -> bool {
+        self.peer_preface_received
     }
 
     /// Number of streams currently open or half-closed.
@@ -643,6 +653,7 @@ impl Connection {
                 ));
             }
             self.phase = Phase::Open;
+            self.peer_preface_received = true;
         }
         match frame {
             Frame::Data(d) => self.on_data(d),

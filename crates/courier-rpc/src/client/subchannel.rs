@@ -195,38 +195,43 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
         }
         sub.set(ConnectivityState::Connecting, None, None);
         let attempt_deadline = Instant::now() + delay;
+        let connect_deadline = tokio::time::Instant::now() + backoff.connect_timeout(delay);
         let r = tokio::select! {
-            r = tokio::time::timeout(backoff.connect_timeout(delay), ctx.connect(&sub.address)) => r,
+            r = tokio::time::timeout_at(connect_deadline, ctx.connect(&sub.address)) => r,
             _ = shutdown.wait_for(|s| *s) => return,
         };
         let failure = match r {
-            Ok(Ok(io)) => {
-                let started = Instant::now();
-                let ended = serve(&sub, &ctx, io, &mut shutdown).await;
-                if *shutdown.borrow() {
-                    sub.set(ConnectivityState::Shutdown, None, None);
-                    return;
+            Ok(Ok(io)) => match establish(&sub, &ctx, io, connect_deadline, &mut shutdown).await {
+                None => return,
+                Some(Err(failure)) => failure,
+                Some(Ok((client, conn))) => {
+                    let started = Instant::now();
+                    let ended = serve(&sub, &ctx, client, conn, &mut shutdown).await;
+                    if *shutdown.borrow() {
+                        sub.set(ConnectivityState::Shutdown, None, None);
+                        return;
+                    }
+                    ctx.reresolve.notify_one();
+                    // A connection that was used resets the backoff; one closed at once (a
+                    // backend accepting and dropping connections) keeps backing off, so a
+                    // policy that reconnects at once does not spin.
+                    if started.elapsed() >= CLOSED_AT_ONCE || ended == Ended::Retired {
+                        backoff.reset();
+                        delay = backoff.first_delay();
+                        // connectivity-semantics: a READY connection that closes goes to IDLE.
+                        sub.set(ConnectivityState::Idle, None, None);
+                        continue;
+                    }
+                    let why = match ended {
+                        Ended::Closed(Some(why)) => format!(": {why}"),
+                        _ => String::new(),
+                    };
+                    Status::new(
+                        Code::UNAVAILABLE,
+                        format!("connection to {} closed at once{why}", sub.label),
+                    )
                 }
-                ctx.reresolve.notify_one();
-                // A connection that was used resets the backoff; one closed at once (a
-                // backend accepting and dropping connections) keeps backing off, so a
-                // policy that reconnects at once does not spin.
-                if started.elapsed() >= CLOSED_AT_ONCE || ended == Ended::Retired {
-                    backoff.reset();
-                    delay = backoff.first_delay();
-                    // connectivity-semantics: a READY connection that closes goes to IDLE.
-                    sub.set(ConnectivityState::Idle, None, None);
-                    continue;
-                }
-                let why = match ended {
-                    Ended::Closed(Some(why)) => format!(": {why}"),
-                    _ => String::new(),
-                };
-                Status::new(
-                    Code::UNAVAILABLE,
-                    format!("connection to {} closed at once{why}", sub.label),
-                )
-            }
+            },
             Ok(Err(e)) => connect_failed(&sub.label, &e),
             Err(_) => Status::new(
                 Code::UNAVAILABLE,
@@ -243,6 +248,41 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
         delay = backoff.next_delay();
         sub.set(ConnectivityState::Idle, None, None);
     }
+}
+
+/// A connection's driver task.
+type ConnTask = tokio::task::JoinHandle<Result<(), driver::Error>>;
+
+/// Sets HTTP/2 up on a new transport: the connection counts as made once the server's SETTINGS
+/// arrived, as grpc-go's does — an address that accepts TCP and then closes or resets the
+/// connection without a word (an L4 proxy whose backend is down) is a failed connect and gets
+/// no call, instead of failing the calls picked onto it. `Err` when the connection ended first
+/// or `deadline` (the connect attempt's) passed; `None` when the subchannel shut down meanwhile.
+async fn establish(
+    sub: &Subchannel,
+    ctx: &SubchannelCtx,
+    io: BoxIo,
+    deadline: tokio::time::Instant,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Option<Result<(H2Client, ConnTask), Status>> {
+    let (client, conn) = driver::client(io, ctx.h2_config());
+    let conn = tokio::spawn(conn);
+    let why = tokio::select! {
+        r = tokio::time::timeout_at(deadline, client.established()) => match r {
+            Ok(Ok(())) => return Some(Ok((client, conn))),
+            Ok(Err(_)) => "closed before the server's SETTINGS arrived",
+            Err(_) => "timed out waiting for the server's SETTINGS",
+        },
+        _ = shutdown.wait_for(|s| *s) => {
+            conn.abort();
+            return None;
+        }
+    };
+    conn.abort();
+    Some(Err(Status::new(
+        Code::UNAVAILABLE,
+        format!("connect to {} failed: connection {why}", sub.label),
+    )))
 }
 
 #[cold]
@@ -262,11 +302,10 @@ enum Ended {
 async fn serve(
     sub: &Arc<Subchannel>,
     ctx: &Arc<SubchannelCtx>,
-    io: BoxIo,
+    client: H2Client,
+    mut conn: ConnTask,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Ended {
-    let (client, conn) = driver::client(io, ctx.h2_config());
-    let mut conn = tokio::spawn(conn);
     let generation = {
         let mut g = 0;
         sub.state.send_modify(|s| {
