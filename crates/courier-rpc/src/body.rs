@@ -216,8 +216,9 @@ pub(crate) struct MessageReader {
 
 /// How a read ended.
 pub(crate) enum ReadEnd {
-    /// A message, and whether it arrived compressed.
-    Message(Bytes, bool),
+    /// A message, whether it arrived compressed, and its size on the wire (without the
+    /// 5-octet prefix: compressed, if it was).
+    Message(Bytes, bool, usize),
     /// The input ended cleanly (trailers, if any, are in the reader's `recv`).
     End,
     /// The call failed.
@@ -255,11 +256,12 @@ impl MessageReader {
         loop {
             match self.deframer.next_message() {
                 Ok(Some(frame)) => {
+                    let wire = frame.data.len();
                     if !frame.compressed {
-                        return ReadEnd::Message(frame.data, false);
+                        return ReadEnd::Message(frame.data, false, wire);
                     }
                     return match decompress(self.encoding, &frame.data, self.max_message) {
-                        Ok(b) => ReadEnd::Message(b, true),
+                        Ok(b) => ReadEnd::Message(b, true, wire),
                         Err(s) => ReadEnd::Error(s),
                     };
                 }

@@ -117,6 +117,16 @@ impl FramedMessage {
         self.first.len() + self.rest.as_ref().map_or(0, Bytes::len)
     }
 
+    /// The message's size on the wire without its 5-byte prefix (compressed, if it is).
+    pub(crate) fn message_len(&self) -> usize {
+        self.len() - HEADER_LEN
+    }
+
+    /// Whether the message is compressed (its Compressed-Flag is 1).
+    pub(crate) fn is_compressed(&self) -> bool {
+        self.first.first() == Some(&1)
+    }
+
     /// Never true: a framed message has at least its 5-byte prefix.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

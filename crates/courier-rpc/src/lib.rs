@@ -85,6 +85,7 @@ mod headers;
 pub mod health;
 mod interceptor;
 mod metadata;
+pub mod observe;
 pub mod protocol;
 pub mod reflection;
 /// `google.rpc.Status` (proto/google/rpc/status.proto): the message `grpc-status-details-bin`

@@ -34,6 +34,7 @@ use crate::extensions::Extensions;
 use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, push_status};
 use crate::interceptor::{self, InterceptedCall, Interceptor};
 use crate::metadata::Metadata;
+use crate::observe::{self, Observe, Observer, ServerObserve, ServerTelemetry, Unobserved};
 use crate::protocol::{Side, parse_timeout, stream_failure_status};
 use crate::status::Status;
 
@@ -53,6 +54,8 @@ struct Config {
     h2: courier_h2::Config,
     keepalive: Keepalive,
     interceptors: Vec<Arc<dyn Interceptor>>,
+    /// Observers and message events ([`observe`]).
+    observe: Observe,
 }
 
 /// The server's side of gRPC keepalive (keepalive.md, gRFC A8): its own pings, and how often
@@ -260,6 +263,26 @@ impl ServerBuilder {
         self
     }
 
+    /// Adds an [`Observer`] of every call (metrics, trace context; see [`observe`]). Several
+    /// may be added; each hears every call.
+    pub fn observer(mut self, observer: impl Observer) -> Self {
+        self.config.observe.observers.push(Arc::new(observer));
+        self
+    }
+
+    /// Adds a shared [`Observer`].
+    pub fn observer_shared(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.config.observe.observers.push(observer);
+        self
+    }
+
+    /// Records a message event (gRFC A72 `Outbound message`, `Inbound message`) in each call's
+    /// span for every message (default off; see [`observe`]).
+    pub fn message_events(mut self, enabled: bool) -> Self {
+        self.config.observe.message_events = enabled;
+        self
+    }
+
     /// How accepted TCP connections are prepared (TLS, for one); default plain TCP.
     pub fn acceptor(mut self, acceptor: impl Acceptor) -> Self {
         self.acceptor = Some(Arc::new(acceptor));
@@ -336,6 +359,7 @@ impl Server {
                 h2: courier_h2::Config::default(),
                 keepalive: Keepalive::default(),
                 interceptors: Vec::new(),
+                observe: Observe::default(),
             },
             busy_poll: None,
             services: HashMap::new(),
@@ -505,16 +529,16 @@ impl Server {
             let cancel_all = cancel_all.clone();
             let info = Arc::clone(&info);
             move |inc: Incoming| {
+                // Boxed where it is made (in start_call): the task then moves a pointer, not
+                // the call's whole state (copied by each move inside the spawn).
                 let call = start_call(
                     Arc::clone(&shared),
                     inc,
                     Arc::clone(&info),
                     cancel_all.clone(),
                 );
-                // Boxed where it is made: the task then moves a pointer, not the call's whole
-                // state (copied by each move inside the spawn).
                 if let Some(call) = call {
-                    Calls::spawn(&calls, Box::pin(call));
+                    Calls::spawn(&calls, call);
                 }
             }
         };
@@ -734,7 +758,7 @@ fn start_call(
     inc: Incoming,
     connection: Arc<ConnectionInfo>,
     cancel_all: CancelToken,
-) -> Option<impl Future<Output = ()> + Send + 'static> {
+) -> Option<BoxFuture<'static, ()>> {
     let Incoming {
         request,
         end_stream,
@@ -763,23 +787,17 @@ fn start_call(
     {
         Some(sm) => sm,
         None => {
-            trailers_only(
-                &respond,
-                &Status::unimplemented(format!(
-                    "malformed path {:?}",
-                    String::from_utf8_lossy(&path)
-                )),
-                None,
-            );
+            let s = Status::unimplemented(format!(
+                "malformed path {:?}",
+                String::from_utf8_lossy(&path)
+            ));
+            refuse(&shared, &connection, &respond, &path, &request.fields, &s);
             return None;
         }
     };
     let Some(svc) = shared.services.get(service).cloned() else {
-        trailers_only(
-            &respond,
-            &Status::unimplemented(format!("unknown service {service}")),
-            None,
-        );
+        let s = Status::unimplemented(format!("unknown service {service}"));
+        refuse(&shared, &connection, &respond, &path, &request.fields, &s);
         return None;
     };
     // compression.md: a message compressed with an encoding the server does not support
@@ -793,7 +811,7 @@ fn start_call(
                     "grpc-encoding `{}` is not supported",
                     String::from_utf8_lossy(e)
                 ));
-                trailers_only(&respond, &s, None);
+                refuse(&shared, &connection, &respond, &path, &request.fields, &s);
                 return None;
             }
         },
@@ -806,6 +824,23 @@ fn start_call(
         .map(|t| Instant::now() + t);
     let metadata = metadata_from(&request.fields);
     let method_len = method.len();
+    // Observability: the call's span, and its observers. A call nothing watches (no observer,
+    // no subscriber for the span) keeps no state for it.
+    let span = observe::server_span(&path, connection.peer);
+    let watched = !span.is_disabled() || !cfg.observe.observers.is_empty();
+    let telemetry = watched.then(|| {
+        let registered = svc.methods().iter().any(|m| m.method == method);
+        let path = std::str::from_utf8(&path).unwrap_or_default();
+        observe::name_server_method(&span, path, registered);
+        ServerTelemetry::start(
+            &cfg.observe,
+            span.clone(),
+            path,
+            registered,
+            &metadata,
+            connection.peer,
+        )
+    });
     // The interceptors see the request's authority.
     let authority = request.pseudo.authority.clone();
     drop(request);
@@ -814,18 +849,117 @@ fn start_call(
     if end_stream {
         reader.mark_ended();
     }
+    let started = Started {
+        svc,
+        path,
+        method_len,
+        metadata,
+        authority,
+        reader,
+        respond,
+        accept_encoding,
+        deadline,
+        connection,
+        cancel_all,
+    };
+    Some(match telemetry {
+        None => Box::pin(serve_call(shared, started, Unobserved)),
+        Some(t) => Box::pin(tracing::Instrument::instrument(
+            serve_call(shared, started, t),
+            span,
+        )),
+    })
+}
+
+/// Answers a call refused before it starts (Trailers-Only with `status`); observers and
+/// subscribers see it as a call of its own (gRFC A66 counts it, under the method `other`).
+fn refuse(
+    shared: &Shared,
+    connection: &ConnectionInfo,
+    respond: &SendStream,
+    path: &[u8],
+    fields: &[HeaderField],
+    status: &Status,
+) {
+    let span = observe::server_span(path, connection.peer);
+    if !span.is_disabled() || !shared.config.observe.observers.is_empty() {
+        refused_call(shared, connection, span, path, fields, status.code());
+    }
+    trailers_only(respond, status, None);
+}
+
+/// A refused call, for its observers and span.
+#[cold]
+fn refused_call(
+    shared: &Shared,
+    connection: &ConnectionInfo,
+    span: tracing::Span,
+    path: &[u8],
+    fields: &[HeaderField],
+    code: Code,
+) {
+    let path = String::from_utf8_lossy(path);
+    observe::name_server_method(&span, &path, false);
+    let metadata = metadata_from(fields);
+    let t = ServerTelemetry::start(
+        &shared.config.observe,
+        span,
+        &path,
+        false,
+        &metadata,
+        connection.peer,
+    );
+    t.end(code);
+}
+
+/// An accepted call, on its way to its own task.
+struct Started {
+    svc: Arc<dyn Service>,
+    path: Bytes,
+    /// The length of the method's name at the end of `path`.
+    method_len: usize,
+    metadata: Metadata,
+    authority: Option<Bytes>,
+    reader: MessageReader,
+    respond: SendStream,
+    accept_encoding: Option<Bytes>,
+    deadline: Option<Instant>,
+    connection: Arc<ConnectionInfo>,
+    cancel_all: CancelToken,
+}
+
+/// Steps 2 to 4 of [`start_call`], watched by `obs` (or by nothing: [`Unobserved`]).
+fn serve_call<O: ServerObserve>(
+    shared: Arc<Shared>,
+    started: Started,
+    obs: O,
+) -> impl Future<Output = ()> + Send + 'static {
+    let Started {
+        svc,
+        path,
+        method_len,
+        metadata,
+        authority,
+        reader,
+        respond,
+        accept_encoding,
+        deadline,
+        connection,
+        cancel_all,
+    } = started;
     let cancel = CancelToken::new();
     let context = Arc::new(CallContext::new(deadline, connection, cancel.clone()));
     // Made (and boxed) here: the reader's state is not in the call's future.
-    let requests = requests(reader, Arc::clone(&context));
+    let requests = requests(reader, Arc::clone(&context), obs.clone());
     let call = Call {
         respond,
         accept_encoding,
         deadline,
         cancel,
         cancel_all,
+        obs,
     };
-    Some(async move {
+    async move {
         // The method's name, a slice of `path` (which the interceptors get whole).
         let method = &path[path.len() - method_len..];
         let method = std::str::from_utf8(method).unwrap_or_default();
@@ -840,12 +974,12 @@ fn start_call(
             // hold the room of the response's state (about 1.5 KiB) in its future.
             send_response(&shared, call, &context, response).await;
         }
-    })
+    }
 }
 
 /// What the rest of a call needs of its request: where the response goes, and the request's
 /// encodings, deadline and cancellation.
-struct Call {
+struct Call<O> {
     respond: SendStream,
     /// The request's `grpc-accept-encoding`.
     accept_encoding: Option<Bytes>,
@@ -854,6 +988,8 @@ struct Call {
     cancel: CancelToken,
     /// The connection's (all its calls end when it closes).
     cancel_all: CancelToken,
+    /// What watches the call (or nothing).
+    obs: O,
 }
 
 /// A call whose handler returned its response, which is still to be sent.
@@ -866,9 +1002,9 @@ struct Running {
 
 /// Runs the interceptors, takes a concurrency permit and runs the handler until it returns its
 /// response; `None` when the call ended on the way (and was answered, if anyone listens).
-async fn run(
+async fn run<O: ServerObserve>(
     shared: &Shared,
-    call: &Call,
+    call: &Call<O>,
     svc: &Arc<dyn Service>,
     path: &Bytes,
     method: &str,
@@ -888,6 +1024,7 @@ async fn run(
         {
             Ok(c) => metadata = c.into_metadata(),
             Err(s) => {
+                call.obs.end(s.code());
                 trailers_only(&call.respond, &s, None);
                 return None;
             }
@@ -908,11 +1045,9 @@ async fn run(
             .and_then(|p| p.strip_prefix('/'))
             .and_then(|p| p.split_once('/'))
             .unwrap_or_default();
-        trailers_only(
-            &call.respond,
-            &Status::unimplemented(format!("unknown method {method} of service {service}")),
-            None,
-        );
+        let s = Status::unimplemented(format!("unknown method {method} of service {service}"));
+        call.obs.end(s.code());
+        trailers_only(&call.respond, &s, None);
         return None;
     };
     // The client may cancel after its request ended (a unary call): only its RST_STREAM says
@@ -936,6 +1071,7 @@ async fn run(
             _permit: permit,
         }),
         Err(s) => {
+            call.obs.end(s.code());
             finish_early(&call.respond, &s, &call.cancel);
             None
         }
@@ -944,21 +1080,26 @@ async fn run(
 
 /// The request messages as the handler reads them: deframed and decompressed from the request
 /// stream; a failure of the stream ends the call's context when it is the client's cancel.
-fn requests(reader: MessageReader, context: Arc<CallContext>) -> ByteStream {
+fn requests<O: ServerObserve>(
+    reader: MessageReader,
+    context: Arc<CallContext>,
+    obs: O,
+) -> ByteStream {
     let requests = unfold(
-        (reader, context),
-        |(mut r, ctx): (MessageReader, Arc<CallContext>)| async move {
+        (reader, context, obs),
+        |(mut r, ctx, obs): (MessageReader, Arc<CallContext>, O)| async move {
             match r.next().await {
-                ReadEnd::Message(m, compressed) => {
+                ReadEnd::Message(m, compressed, wire) => {
+                    obs.received(wire, m.len(), compressed);
                     ctx.set_last_compressed(compressed);
-                    Some((Ok(m), (r, ctx)))
+                    Some((Ok(m), (r, ctx, obs)))
                 }
                 ReadEnd::End => None,
                 ReadEnd::Error(s) => {
                     if s.code() == Code::CANCELLED {
                         ctx.cancel_token().cancel();
                     }
-                    Some((Err(s), (r, ctx)))
+                    Some((Err(s), (r, ctx, obs)))
                 }
             }
         },
@@ -968,9 +1109,9 @@ fn requests(reader: MessageReader, context: Arc<CallContext>) -> ByteStream {
 
 /// Sends the handler's response: its messages as they come, then the status (steps 3 and 4 of
 /// [`start_call`]).
-async fn send_response(
+async fn send_response<O: ServerObserve>(
     shared: &Shared,
-    call: Call,
+    call: Call<O>,
     context: &CallContext,
     response: Response<ByteStream>,
 ) {
@@ -981,6 +1122,7 @@ async fn send_response(
         deadline,
         cancel,
         cancel_all,
+        obs,
     } = call;
     let resp_encoding = if accepts(accept_encoding.as_ref(), cfg.compression) {
         cfg.compression
@@ -1005,6 +1147,7 @@ async fn send_response(
     if let Some(md) = head.take_if(|md| md.early_headers()) {
         encoding = choose_encoding();
         if !send_head(&respond, &md, encoding) {
+            obs.end(Code::INTERNAL);
             return;
         }
     }
@@ -1050,6 +1193,7 @@ async fn send_response(
                         cfg.max_send_message_size,
                         &mut buf,
                     )?;
+                    obs.sent(framed.message_len(), msg.len(), framed.is_compressed());
                     if let Err(e) = send_framed(&mut respond, framed).await {
                         // The client reset the stream (or the connection ended) while this
                         // side was sending: the handler learns of it as from a reset.
@@ -1086,6 +1230,8 @@ async fn send_response(
         }
         Err(s) => s,
     };
+    // The status goes to the transport now (gRFC A66: the end of a server call).
+    obs.end(status.code());
     if status.code() == Code::CANCELLED && cancel.is_cancelled() {
         // The client went away: nobody to answer.
         return;

@@ -23,6 +23,7 @@ use crate::code::Code;
 use crate::codec::{Encoding, frame_message};
 use crate::headers::{find, is_grpc_content_type, metadata_from, push_metadata, status_from};
 use crate::metadata::Metadata;
+use crate::observe::AttemptTelemetry;
 use crate::protocol::{Side, code_from_http_status, encode_timeout, stream_failure_status};
 use crate::status::Status;
 
@@ -132,7 +133,9 @@ pub(crate) fn at_endpoint(e: driver::Error, label: &str, deadline: Option<Instan
 }
 
 /// Runs one attempt on `client` (from `picked`, if the channel picked it) up to the response
-/// headers.
+/// headers; `telemetry` hears of its messages and end, if anything watches it.
+// Each argument is a different part of the call; a struct of them would only be unpacked here.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn attempt(
     client: &H2Client,
     label: &Arc<str>,
@@ -141,6 +144,7 @@ pub(crate) async fn attempt(
     opts: &CallOpts,
     headers: Vec<HeaderField>,
     body: &AttemptBody,
+    telemetry: Option<&Arc<AttemptTelemetry>>,
 ) -> Result<(Metadata, CallBody), Failure> {
     // At the server's SETTINGS_MAX_CONCURRENT_STREAMS the driver queues the request until a
     // stream closes (the call's deadline still applies).
@@ -165,9 +169,8 @@ pub(crate) async fn attempt(
                 Arc::clone(replay),
                 *id,
                 rx,
-                opts.encoding,
-                c.compression_threshold,
-                opts.max_send,
+                (opts.encoding, c.compression_threshold, opts.max_send),
+                telemetry.cloned(),
             ));
             CallGuard::pump(tx)
         }
@@ -191,15 +194,22 @@ pub(crate) async fn attempt(
         shared_compressed: None,
         on_end: None,
         ended: None,
+        telemetry: telemetry.cloned(),
     };
-    match call.response_headers().await {
-        Ok(headers) => Ok((headers, call)),
-        Err(HeadError::Unsent(e)) => Err(open_failed(e, picked, label)),
+    let failure = match call.response_headers().await {
+        Ok(headers) => return Ok((headers, call)),
+        Err(HeadError::Unsent(e)) => open_failed(e, picked, label),
         // PROTOCOL-HTTP2, Errors: "REFUSED_STREAM | UNAVAILABLE - Indicates that no
         // processing occurred and the request can be retried, possibly elsewhere."
-        Err(HeadError::Refused(s)) => Err(Failure::Transparent(s)),
-        Err(HeadError::Status(s)) => Err(Failure::Status(s)),
+        Err(HeadError::Refused(s)) => Failure::Transparent(s),
+        Err(HeadError::Status(s)) => Failure::Status(s),
+    };
+    // The attempt ended with this status (before `call` drops, which would end it CANCELLED).
+    if let Some(t) = telemetry {
+        let (Failure::Transparent(s) | Failure::Status(s)) = &failure;
+        t.end(s.code());
     }
+    Err(failure)
 }
 
 /// How an attempt fails whose stream could not be opened: its request never left.
@@ -295,9 +305,8 @@ async fn pump(
     replay: Arc<Replay>,
     id: u32,
     mut cancel: oneshot::Receiver<()>,
-    encoding: Encoding,
-    threshold: usize,
-    max_send: usize,
+    (encoding, threshold, max_send): (Encoding, usize, usize),
+    telemetry: Option<Arc<AttemptTelemetry>>,
 ) {
     let outcome = {
         let send_all = async {
@@ -312,6 +321,9 @@ async fn pump(
                             // Too large to send: the call cannot continue.
                             return false;
                         };
+                        if let Some(t) = &telemetry {
+                            t.sent(framed.message_len(), msg.len(), framed.is_compressed());
+                        }
                         if send_framed(&mut send, framed).await.is_err() {
                             return true;
                         }
@@ -370,12 +382,18 @@ pub(crate) struct CallBody {
     on_end: Option<CompletionHook>,
     /// The status code, once the call ended.
     ended: Option<Code>,
+    /// The attempt's telemetry, if anything watches it.
+    telemetry: Option<Arc<AttemptTelemetry>>,
 }
 
 impl Drop for CallBody {
     fn drop(&mut self) {
+        let code = self.ended.unwrap_or(Code::CANCELLED);
         if let Some(h) = self.on_end.take() {
-            h(CallEnd::new(self.ended.unwrap_or(Code::CANCELLED), true));
+            h(CallEnd::new(code, true));
+        }
+        if let Some(t) = &self.telemetry {
+            t.end(code);
         }
     }
 }
@@ -395,6 +413,9 @@ impl CallBody {
         self.ended = Some(code);
         if let Some(h) = self.on_end.take() {
             h(CallEnd::new(code, true));
+        }
+        if let Some(t) = &self.telemetry {
+            t.end(code);
         }
     }
 
@@ -463,6 +484,9 @@ impl CallBody {
                 Some(s) if s.code() == Code::OK => {
                     self.trailers_only = Some(s);
                     self.ended = Some(Code::OK);
+                    if let Some(t) = &self.telemetry {
+                        t.end(Code::OK);
+                    }
                     Ok(Metadata::new())
                 }
                 // http-grpc-status-mapping.md: the table is for responses without grpc-status.
@@ -531,7 +555,10 @@ impl CallBody {
             None => self.reader.next().await,
         };
         match r {
-            ReadEnd::Message(b, compressed) => {
+            ReadEnd::Message(b, compressed, wire) => {
+                if let Some(t) = &self.telemetry {
+                    t.received(wire, b.len(), compressed);
+                }
                 self.last_compressed = Some(compressed);
                 if let Some(f) = &self.shared_compressed {
                     f.set(compressed);
@@ -578,6 +605,10 @@ impl CallBody {
     /// The response: `headers` and the response messages as a stream; its
     /// [`last_message_compressed`](Response::last_message_compressed) follows the stream.
     pub(crate) fn into_response(mut self, mut headers: Metadata) -> Response<ByteStream> {
+        if let Some(t) = &self.telemetry {
+            // The application reads the response stream: the call ends with it.
+            t.set_ends_call();
+        }
         let flag = Arc::new(CompressedFlag::new(self.last_compressed));
         self.shared_compressed = Some(Arc::clone(&flag));
         headers.attached_mut().compressed = Some(LastCompressed::Shared(flag));
@@ -637,9 +668,18 @@ impl Transport for ConnTransport {
             let headers = request_headers(c, method, &opts, &metadata, 0);
             let replay = Replay::new(stream, 0, None);
             let body = AttemptBody::Replay(replay, 0);
-            let (md, call) = attempt(&this.client, &this.label, None, c, &opts, headers, &body)
-                .await
-                .map_err(Failure::into_status)?;
+            let (md, call) = attempt(
+                &this.client,
+                &this.label,
+                None,
+                c,
+                &opts,
+                headers,
+                &body,
+                None,
+            )
+            .await
+            .map_err(Failure::into_status)?;
             Ok(call.into_response(md))
         })
     }

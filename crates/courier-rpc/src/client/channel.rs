@@ -33,8 +33,10 @@ use crate::Transport;
 use crate::call::{BoxFuture, ByteStream, LastCompressed, MethodDescriptor, Request, Response};
 use crate::code::Code;
 use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, encode_message};
+use crate::headers::push_metadata;
 use crate::interceptor::{self, InterceptedCall, Interceptor};
 use crate::metadata::Metadata;
+use crate::observe::{self, AttemptTelemetry, ChannelObserve, ClientTelemetry, Observe, Observer};
 use crate::status::Status;
 
 /// Transparent retries of one attempt whose request the server never processed.
@@ -66,6 +68,9 @@ pub struct ChannelBuilder {
     retry_buffer: usize,
     retry_buffer_total: usize,
     min_resolve_interval: Duration,
+    /// The target as given (gRFC A66 `grpc.target` is its canonical form).
+    target: String,
+    observe: Observe,
 }
 
 impl fmt::Debug for ChannelBuilder {
@@ -240,6 +245,26 @@ impl ChannelBuilder {
         self
     }
 
+    /// Adds an [`Observer`] of every call (metrics, trace context; see
+    /// [`observe`](crate::observe)). Several may be added; each hears every call.
+    pub fn observer(mut self, observer: impl Observer) -> Self {
+        self.observe.observers.push(Arc::new(observer));
+        self
+    }
+
+    /// Adds a shared [`Observer`].
+    pub fn observer_shared(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observe.observers.push(observer);
+        self
+    }
+
+    /// Records a message event (gRFC A72 `Outbound message`, `Inbound message`) in each
+    /// attempt's span for every message (default off; see [`observe`](crate::observe)).
+    pub fn message_events(mut self, enabled: bool) -> Self {
+        self.observe.message_events = enabled;
+        self
+    }
+
     /// The channel. It connects lazily, on the first call (or [`Channel::connect`]).
     pub fn build(self) -> Channel {
         let mut h2 = self.h2;
@@ -280,6 +305,13 @@ impl ChannelBuilder {
             shutdown: watch::Sender::new(false),
             config_mode: AtomicU8::new(balancer::UNRESOLVED),
         });
+        let (server_address, server_port) = observe::server_address(&self.authority);
+        let observe = ChannelObserve {
+            observe: self.observe,
+            target: observe::canonical_target(&self.target),
+            server_address,
+            server_port,
+        };
         let (events_tx, events) = mpsc::unbounded_channel();
         let ctx = Arc::new(SubchannelCtx {
             connector: self.connector,
@@ -304,6 +336,7 @@ impl ChannelBuilder {
                 shared,
                 retry_pool: BufferPool::new(self.retry_buffer_total),
                 started: AtomicBool::new(false),
+                observe,
                 launch: Mutex::new(Some(Launch {
                     policy,
                     resolver: self.resolver,
@@ -340,6 +373,8 @@ struct Inner {
     retry_pool: Arc<BufferPool>,
     started: AtomicBool,
     launch: Mutex<Option<Launch>>,
+    /// The calls' observers, target and span fields.
+    observe: ChannelObserve,
 }
 
 impl Drop for Inner {
@@ -387,8 +422,11 @@ impl Channel {
     /// A builder for a channel to `target`: `host:port`, `http://host:port`,
     /// `dns:///host:port`, `unix:/path/to.sock`, or `ipv4:a:p,b:p`.
     pub fn builder(target: impl Into<String>) -> ChannelBuilder {
-        let t = parse_target(&target.into());
+        let target = target.into();
+        let t = parse_target(&target);
         ChannelBuilder {
+            target,
+            observe: Observe::default(),
             authority: t.authority,
             scheme: t.scheme,
             user_agent: Bytes::from(default_user_agent()),
@@ -585,6 +623,7 @@ impl Channel {
         &self,
         method: &'static MethodDescriptor,
         request: Request<Body>,
+        telemetry: Option<&Arc<ClientTelemetry>>,
     ) -> Result<(Metadata, CallBody), Status> {
         let inner = &self.inner;
         let c = &inner.call;
@@ -655,6 +694,9 @@ impl Channel {
         let body = match body {
             // Frame a unary request before anything goes out: a message too large fails here.
             Body::One(msg) => {
+                if let Some(t) = telemetry {
+                    t.set_request_len(msg.len());
+                }
                 let mut buf = BytesMut::new();
                 encode_message(
                     &msg,
@@ -685,6 +727,7 @@ impl Channel {
                 && !method.kind.server_streaming(),
             body,
             next_id: AtomicU32::new(0),
+            telemetry: telemetry.cloned(),
         };
         // The attempts and the deadline's timer are pinned where they are made and polled
         // together, rather than the attempts wrapped in a `tokio::time::Timeout` on one path
@@ -748,6 +791,8 @@ struct Plan {
     /// attempt: until the application has seen the response, a failure can be retried.
     buffer_unary: bool,
     next_id: AtomicU32,
+    /// The call's telemetry, if anything watches it.
+    telemetry: Option<Arc<ClientTelemetry>>,
 }
 
 impl Plan {
@@ -757,6 +802,12 @@ impl Plan {
         let c = &self.channel.inner.call;
         let mut transparent = 0u32;
         loop {
+            // gRFC A66: attempts are created "after name resolution ... but before the LB
+            // pick"; observers may add trace context to the attempt's request.
+            let attempt_tel = self
+                .telemetry
+                .as_ref()
+                .map(|t| AttemptStart::new(t, previous, transparent > 0));
             let info = PickInfo::new(self.method, &self.metadata)
                 .with_request_hash(self.request_hash)
                 .with_attributes(&self.attributes);
@@ -766,14 +817,20 @@ impl Plan {
                 .await
             {
                 Ok(p) => p,
-                Err(s) => return Outcome::Failed(s),
+                Err(s) => {
+                    if let Some(a) = &attempt_tel {
+                        a.telemetry.end(s.code());
+                    }
+                    return Outcome::Failed(s);
+                }
             };
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-            let headers = request_headers(c, self.method, &self.opts, &self.metadata, previous);
+            let mut headers = request_headers(c, self.method, &self.opts, &self.metadata, previous);
             let body = match &self.body {
                 PlanBody::One(b) => AttemptBody::One(b.clone()),
                 PlanBody::Replay(r) => AttemptBody::Replay(Arc::clone(r), id),
             };
+            let attempt_tel = attempt_tel.map(|a| a.picked(&picked, &body, &mut headers));
             let mut r = attempt(
                 &picked.client,
                 &picked.sub.label,
@@ -782,6 +839,7 @@ impl Plan {
                 &self.opts,
                 headers,
                 &body,
+                attempt_tel.as_ref(),
             )
             .await;
             if let Some(h) = hook {
@@ -868,10 +926,24 @@ impl Transport for Channel {
         request: Request<ByteStream>,
     ) -> BoxFuture<'static, Result<Response<ByteStream>, Status>> {
         let this = self.clone();
-        Box::pin(async move {
-            let (md, body) = this.start(method, request.map(Body::Stream)).await?;
-            Ok(body.into_response(md))
-        })
+        let telemetry = ClientTelemetry::start(&self.inner.observe, method);
+        let span = span_of(&telemetry);
+        let call = async move {
+            let t = telemetry.as_ref();
+            match this.start(method, request.map(Body::Stream), t).await {
+                Ok((md, body)) => Ok(body.into_response(md)),
+                Err(s) => {
+                    if let Some(t) = t {
+                        t.end(s.code());
+                    }
+                    Err(s)
+                }
+            }
+        };
+        match span {
+            None => Box::pin(call),
+            Some(span) => Box::pin(tracing::Instrument::instrument(call, span)),
+        }
     }
 
     fn unary(
@@ -880,29 +952,102 @@ impl Transport for Channel {
         request: Request<Bytes>,
     ) -> BoxFuture<'static, Result<Response<Bytes>, Status>> {
         let this = self.clone();
-        Box::pin(async move {
-            let (md, mut body) = this.start(method, request.map(Body::One)).await?;
-            let msg = match body.next().await {
-                Some(Ok(m)) => m,
-                Some(Err(s)) if s.code() != Code::OK => return Err(s),
-                _ => return Err(Status::internal("expected one response message, got none")),
-            };
-            let trailers = match body.next().await {
-                None => Metadata::new(),
-                Some(Err(s)) if s.code() == Code::OK => s.into_metadata(),
-                Some(Err(s)) => return Err(s),
-                Some(Ok(_)) => {
-                    return Err(Status::internal("expected one response message, got more"));
-                }
-            };
-            let compressed = body.last_compressed();
-            let mut resp = Response::from_parts(md, msg);
-            *resp.trailers_mut() = trailers;
-            if let Some(c) = compressed {
-                resp.metadata_mut().attached_mut().compressed = Some(LastCompressed::Known(c));
+        let telemetry = ClientTelemetry::start(&self.inner.observe, method);
+        let span = span_of(&telemetry);
+        let call = async move {
+            let t = telemetry.as_ref();
+            let r = this.unary_call(method, request, t).await;
+            if let Some(t) = t {
+                t.end(r.as_ref().map_or_else(Status::code, |_| Code::OK));
             }
-            Ok(resp)
-        })
+            r
+        };
+        match span {
+            None => Box::pin(call),
+            Some(span) => Box::pin(tracing::Instrument::instrument(call, span)),
+        }
+    }
+}
+
+/// The span a call's future runs in, if it has an enabled one.
+#[inline]
+fn span_of(telemetry: &Option<Arc<ClientTelemetry>>) -> Option<tracing::Span> {
+    telemetry
+        .as_ref()
+        .filter(|t| !t.span.is_disabled())
+        .map(|t| t.span.clone())
+}
+
+impl Channel {
+    /// A unary call (the body of [`Transport::unary`]).
+    async fn unary_call(
+        &self,
+        method: &'static MethodDescriptor,
+        request: Request<Bytes>,
+        telemetry: Option<&Arc<ClientTelemetry>>,
+    ) -> Result<Response<Bytes>, Status> {
+        let (md, mut body) = self
+            .start(method, request.map(Body::One), telemetry)
+            .await?;
+        let msg = match body.next().await {
+            Some(Ok(m)) => m,
+            Some(Err(s)) if s.code() != Code::OK => return Err(s),
+            _ => return Err(Status::internal("expected one response message, got none")),
+        };
+        let trailers = match body.next().await {
+            None => Metadata::new(),
+            Some(Err(s)) if s.code() == Code::OK => s.into_metadata(),
+            Some(Err(s)) => return Err(s),
+            Some(Ok(_)) => {
+                return Err(Status::internal("expected one response message, got more"));
+            }
+        };
+        let compressed = body.last_compressed();
+        let mut resp = Response::from_parts(md, msg);
+        *resp.trailers_mut() = trailers;
+        if let Some(c) = compressed {
+            resp.metadata_mut().attached_mut().compressed = Some(LastCompressed::Known(c));
+        }
+        Ok(resp)
+    }
+}
+
+/// An attempt's telemetry between its start and its pick, with the metadata its observers
+/// added.
+struct AttemptStart {
+    telemetry: Arc<AttemptTelemetry>,
+    metadata: Metadata,
+}
+
+impl AttemptStart {
+    #[cold]
+    fn new(call: &Arc<ClientTelemetry>, previous: u32, transparent: bool) -> AttemptStart {
+        let mut metadata = Metadata::new();
+        let telemetry = call.attempt(previous, transparent, &mut metadata);
+        AttemptStart {
+            telemetry,
+            metadata,
+        }
+    }
+
+    /// The attempt picked `picked`: the added metadata goes into `headers`, and a framed
+    /// unary request counts as sent.
+    #[cold]
+    fn picked(
+        self,
+        picked: &Picked,
+        body: &AttemptBody,
+        headers: &mut Vec<courier_hpack::HeaderField>,
+    ) -> Arc<AttemptTelemetry> {
+        push_metadata(&self.metadata, headers);
+        let t = self.telemetry;
+        t.picked(&picked.sub.address);
+        if let AttemptBody::One(frame) = body {
+            let wire = frame.len().saturating_sub(crate::codec::HEADER_LEN);
+            let compressed = frame.first() == Some(&1);
+            t.sent(wire, t.call().request_len(), compressed);
+        }
+        t
     }
 }
 
