@@ -19,7 +19,9 @@
 //! `tracing-opentelemetry` bridge reads (`otel.name`, `otel.kind`, `otel.status_code`,
 //! `otel.status_description`). The spans are at INFO level under the targets
 //! `courier_rpc::client` and `courier_rpc::server`; with no subscriber (or one that filters
-//! them out) a call pays for one check of each callsite and allocates nothing.
+//! them out) a call pays for one check of each callsite and allocates nothing. They are
+//! compiled with the cargo feature `spans` (a default one); without it there are no spans
+//! (and no message events), and observers work as ever.
 //!
 //! **Message events** (opt-in: [`ChannelBuilder::message_events`](crate::ChannelBuilder::message_events),
 //! [`ServerBuilder::message_events`](crate::ServerBuilder::message_events)) are INFO events in the
@@ -43,6 +45,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize
 use std::time::{Duration, Instant};
 
 use tracing::Span;
+#[cfg(feature = "spans")]
 use tracing::field::Empty;
 
 use crate::call::MethodDescriptor;
@@ -264,31 +267,35 @@ fn record_status(span: &Span, code: Code) {
 
 /// A message event (gRFC A72) in `span`: `outbound` or inbound, its sequence number, its size
 /// and, if it was compressed, its compressed size.
+#[cfg_attr(not(feature = "spans"), allow(unused_variables))]
 fn message_event(span: &Span, outbound: bool, seq: u32, size: usize, compressed: Option<usize>) {
-    let name = if outbound {
-        "Outbound message"
-    } else {
-        "Inbound message"
-    };
-    match compressed {
-        Some(c) => tracing::event!(
-            target: "courier_rpc::message",
-            parent: span,
-            tracing::Level::INFO,
-            {
-                "sequence-number" = seq,
-                "message-size" = size,
-                "message-size-compressed" = c,
-            },
-            "{name}"
-        ),
-        None => tracing::event!(
-            target: "courier_rpc::message",
-            parent: span,
-            tracing::Level::INFO,
-            { "sequence-number" = seq, "message-size" = size },
-            "{name}"
-        ),
+    #[cfg(feature = "spans")]
+    {
+        let name = if outbound {
+            "Outbound message"
+        } else {
+            "Inbound message"
+        };
+        match compressed {
+            Some(c) => tracing::event!(
+                target: "courier_rpc::message",
+                parent: span,
+                tracing::Level::INFO,
+                {
+                    "sequence-number" = seq,
+                    "message-size" = size,
+                    "message-size-compressed" = c,
+                },
+                "{name}"
+            ),
+            None => tracing::event!(
+                target: "courier_rpc::message",
+                parent: span,
+                tracing::Level::INFO,
+                { "sequence-number" = seq, "message-size" = size },
+                "{name}"
+            ),
+        }
     }
 }
 
@@ -346,7 +353,10 @@ pub(crate) struct ChannelObserve {
     pub(crate) observe: Observe,
     /// gRFC A66 `grpc.target`.
     pub(crate) target: Arc<str>,
+    /// The span fields `server.address` and `server.port`.
+    #[cfg_attr(not(feature = "spans"), allow(dead_code))]
     pub(crate) server_address: Arc<str>,
+    #[cfg_attr(not(feature = "spans"), allow(dead_code))]
     pub(crate) server_port: Option<u16>,
 }
 
@@ -385,6 +395,7 @@ impl ClientTelemetry {
         ch: &ChannelObserve,
         method: &'static MethodDescriptor,
     ) -> Option<Arc<ClientTelemetry>> {
+        #[cfg(feature = "spans")]
         let span = tracing::info_span!(
             target: "courier_rpc::client",
             "grpc.client.call",
@@ -402,6 +413,8 @@ impl ClientTelemetry {
             otel.status_code = Empty,
             otel.status_description = Empty,
         );
+        #[cfg(not(feature = "spans"))]
+        let span = Span::none();
         if span.is_disabled() && ch.observe.observers.is_empty() {
             return None;
         }
@@ -453,7 +466,9 @@ impl ClientTelemetry {
         transparent: bool,
         metadata: &mut Metadata,
     ) -> Arc<AttemptTelemetry> {
+        #[cfg(feature = "spans")]
         let m = self.method;
+        #[cfg(feature = "spans")]
         let span = tracing::info_span!(
             target: "courier_rpc::client",
             parent: &self.span,
@@ -474,6 +489,8 @@ impl ClientTelemetry {
             otel.status_code = Empty,
             otel.status_description = Empty,
         );
+        #[cfg(not(feature = "spans"))]
+        let span = Span::none();
         let info = Attempt {
             previous_attempts,
             transparent,
@@ -665,29 +682,39 @@ impl fmt::Debug for ServerTelemetry {
 /// fields are set by [`name_server_method`] once the call is known to be watched.
 #[inline]
 pub(crate) fn server_span(path: &[u8], peer: Option<SocketAddr>) -> Span {
-    tracing::info_span!(
-        target: "courier_rpc::server",
-        "grpc.server.call",
-        otel.name = %RecvName(path),
-        otel.kind = "server",
-        rpc.system.name = "grpc",
-        rpc.system = "grpc",
-        rpc.service = Empty,
-        rpc.method = Empty,
-        rpc.method_original = Empty,
-        network.peer.address = peer.map(|p| tracing::field::display(p.ip())),
-        network.peer.port = peer.map(|p| p.port()),
-        rpc.status_code = Empty,
-        rpc.grpc.status_code = Empty,
-        error.type = Empty,
-        otel.status_code = Empty,
-        otel.status_description = Empty,
-    )
+    #[cfg(feature = "spans")]
+    {
+        tracing::info_span!(
+            target: "courier_rpc::server",
+            "grpc.server.call",
+            otel.name = %RecvName(path),
+            otel.kind = "server",
+            rpc.system.name = "grpc",
+            rpc.system = "grpc",
+            rpc.service = Empty,
+            rpc.method = Empty,
+            rpc.method_original = Empty,
+            network.peer.address = peer.map(|p| tracing::field::display(p.ip())),
+            network.peer.port = peer.map(|p| p.port()),
+            rpc.status_code = Empty,
+            rpc.grpc.status_code = Empty,
+            error.type = Empty,
+            otel.status_code = Empty,
+            otel.status_description = Empty,
+        )
+    }
+    #[cfg(not(feature = "spans"))]
+    {
+        let _ = (path, peer);
+        Span::none()
+    }
 }
 
 /// gRFC A72's name of a server span: `Recv.<service>.<method>`.
+#[cfg(feature = "spans")]
 struct RecvName<'a>(&'a [u8]);
 
+#[cfg(feature = "spans")]
 impl fmt::Display for RecvName<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = String::from_utf8_lossy(self.0);
