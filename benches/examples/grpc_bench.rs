@@ -110,13 +110,39 @@ async fn courier_server(port: u16, busy_poll: bool) {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .expect("bind");
-    courier_rpc::Server::builder()
-        .busy_poll(busy_window(busy_poll))
+    let mut builder = courier_rpc::Server::builder().busy_poll(busy_window(busy_poll));
+    if std::env::var_os("COURIER_BENCH_OBSERVER").is_some() {
+        builder = builder.observer(Counting::default());
+    }
+    builder
         .add_service(cb::bench_rpc::BenchServer::new(CourierBench))
         .build()
         .serve(listener)
         .await
         .expect("serve");
+}
+
+/// An observer that counts calls, their status codes' sum and their message bytes: what a
+/// metrics plugin does at least (`COURIER_BENCH_OBSERVER` set: the server has one).
+#[derive(Clone, Default)]
+struct Counting(std::sync::Arc<[std::sync::atomic::AtomicU64; 3]>);
+
+impl courier_rpc::observe::Observer for Counting {
+    fn server_call(
+        &self,
+        _: &courier_rpc::observe::ServerCall<'_>,
+    ) -> Option<Box<dyn courier_rpc::observe::ServerCallObserver>> {
+        self.0[0].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some(Box::new(self.clone()))
+    }
+}
+
+impl courier_rpc::observe::ServerCallObserver for Counting {
+    fn call_ended(&self, end: &courier_rpc::observe::ServerCallEnd) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.0[1].fetch_add(end.code.0 as u64, Relaxed);
+        self.0[2].fetch_add(end.sent_message_bytes + end.received_message_bytes, Relaxed);
+    }
 }
 
 fn courier_client(port: u16, busy_poll: bool) -> cb::bench_rpc::BenchClient<courier_rpc::Channel> {
