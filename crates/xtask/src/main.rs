@@ -137,6 +137,7 @@ const CI_STEPS: &[Step] = &[
 ];
 
 fn ci() -> Result {
+    util::lean_builds();
     let start = Instant::now();
     let mut timings = Vec::new();
     for (name, f) in CI_STEPS {
