@@ -95,6 +95,7 @@ pub mod rpc_status {
 }
 mod server;
 mod status;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -193,4 +194,12 @@ pub trait Service: Send + Sync + 'static {
         method: &str,
         request: Request<ByteStream>,
     ) -> Option<BoxFuture<'static, Result<Response<ByteStream>, Status>>>;
+
+    /// What the web protocols need to know about `method` (one of [`methods`](Self::methods))
+    /// beyond its descriptor: its JSON codec and side effects. `None` (the default) leaves it
+    /// to the server's [`SchemaSource`](web::SchemaSource)s; see [`web::schema`].
+    fn method_schema(&self, method: &MethodDescriptor) -> Option<web::MethodSchema> {
+        let _ = method;
+        None
+    }
 }
