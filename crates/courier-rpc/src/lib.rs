@@ -116,7 +116,7 @@ pub use client::{
 };
 pub use code::Code;
 pub use codec::Encoding;
-pub use context::CallContext;
+pub use context::{CallContext, CallProtocol, HttpVersion};
 pub use extensions::Extensions;
 pub use futures_core::Stream;
 pub use interceptor::{InterceptedCall, Interceptor};

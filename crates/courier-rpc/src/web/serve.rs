@@ -31,7 +31,7 @@ use super::{HttpRequest, HttpResponse};
 use crate::call::{ByteStream, MethodKind, Request};
 use crate::code::Code;
 use crate::codec::{Encoding, decompress, encode_message};
-use crate::context::{CallContext, CancelToken, ConnectionInfo};
+use crate::context::{CallContext, CallProtocol, CancelToken, ConnectionInfo, HttpVersion};
 use crate::headers::{find, metadata_from, push_metadata, push_status};
 use crate::interceptor::{self, InterceptedCall};
 use crate::metadata::Metadata;
@@ -481,7 +481,8 @@ fn connect_error(proto: Proto, status: &Status, http: u16) -> WebResponse {
         }
         Proto::GrpcWeb { text, codec } => grpc_web_trailers_only(text, codec, status, None),
         _ => {
-            let fields = vec![HeaderField::new("content-type", "application/json")];
+            let mut fields = vec![HeaderField::new("content-type", "application/json")];
+            push_prefixed_trailers(status.metadata(), &mut fields);
             WebResponse::full(http, fields, connect::error_json(status))
         }
     }
@@ -904,11 +905,21 @@ async fn call(
         None => None,
     };
     let cancel = CancelToken::new();
-    let context = Arc::new(CallContext::new(
-        neg.deadline,
-        Arc::clone(&env.connection),
-        cancel.clone(),
-    ));
+    let call_protocol = match proto {
+        Proto::GrpcWeb { text: false, .. } => CallProtocol::GrpcWeb,
+        Proto::GrpcWeb { text: true, .. } => CallProtocol::GrpcWebText,
+        Proto::ConnectGet => CallProtocol::ConnectGet,
+        _ => CallProtocol::Connect,
+    };
+    let http = if req.http2 {
+        HttpVersion::Http2
+    } else {
+        HttpVersion::Http11
+    };
+    let context = Arc::new(
+        CallContext::new(neg.deadline, Arc::clone(&env.connection), cancel.clone())
+            .with_protocol(call_protocol, http),
+    );
     metadata.attached_mut().context = Some(Arc::clone(&context));
     let body = std::mem::replace(&mut req.body, ReqBody::Empty);
     let max = cfg.max_recv_message_size;
