@@ -18,6 +18,7 @@ mod protoc_compare;
 mod soak;
 mod tls_bench;
 mod util;
+mod web;
 mod xds;
 
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ commands:
                          routes, failover, ring hash, least request, outlier ejection, NACK,
                          removal, timeouts and retries, server restart) calls the same backends
                          through both; ends with `xds: S scenarios, F failed`
+  web                    gRPC-Web and Connect against @connectrpc/connect-node (Connect JSON and
+                         binary, gRPC-Web, gRPC; HTTP/1.1 and HTTP/2), curl and headless Chromium
+                         (a page the server serves, built with connect-web and esbuild), 0 failed
   protoc-compare [--bundled] [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
                          sets byte for byte and decoded (with and without source info; default:
@@ -97,6 +101,7 @@ fn main() -> ExitCode {
         "xds" => peers::install().and_then(|()| xds::main(rest)),
         "protoc-compare" => protoc_compare::main(rest),
         "soak" => soak::main(rest),
+        "web" => web::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
             Ok(())
@@ -128,6 +133,7 @@ const CI_STEPS: &[Step] = &[
     ("http1 peers", http1_peers_default),
     ("conformance", conformance::run),
     ("interop", interop::ci),
+    ("web", web_default),
     ("lb", lb::ci),
     ("xds", xds::ci),
     ("interop tls", interop::ci_tls),
@@ -196,6 +202,11 @@ fn h2_peers_default() -> Result {
 /// `http1-peers`: every check of courier-http1 against curl, h2load, nginx and Python.
 fn http1_peers_default() -> Result {
     http1::main(&[])
+}
+
+/// `web`: gRPC-Web and Connect against connect-node, curl and headless Chromium.
+fn web_default() -> Result {
+    web::main(&[])
 }
 
 fn fuzz_smoke() -> Result {
