@@ -1170,3 +1170,112 @@ async fn http1_framing_errors_close_the_connection() {
         "{text}"
     );
 }
+
+/// Reads what the server writes until it closes the connection (or 5 s pass).
+async fn read_until_close(tcp: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut out))
+        .await
+        .expect("the server closes the connection")
+        .unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn http1_limits_answer_their_status_and_close() {
+    use tokio::io::AsyncWriteExt;
+    let mut h1 = courier_http1::Config::default();
+    h1.max_header_size = 2048;
+    h1.max_body_size = 4096;
+    let addr = start(Server::builder().http1_config(h1)).await;
+    // A header section over the limit: 431, and the connection closes (RFC 6585 §5; the
+    // request cannot be framed any further).
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let big = "x".repeat(4096);
+    tcp.write_all(
+        format!(
+            "POST /courier.echo.Echo/Unary HTTP/1.1\r\nHost: a\r\nX-Big: {big}\r\n\
+             Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let text = read_until_close(&mut tcp).await;
+    assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+    // Content over the HTTP/1.1 body limit, declared up front: 413 before any content is
+    // read, and the connection closes (the content will not be read).
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(
+        b"POST /courier.echo.Echo/Unary HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\
+          Content-Length: 100000\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let text = read_until_close(&mut tcp).await;
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    // A request line that is not HTTP: 400 and close.
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(b"HELLO THERE\r\n\r\n").await.unwrap();
+    let text = read_until_close(&mut tcp).await;
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    // Below those limits (3 KB of content, within the 4 KiB body limit), requests are served
+    // on a connection that stays open.
+    let c = h1_client(addr).await;
+    let r = h1_send(
+        &c,
+        "POST",
+        "/courier.echo.Echo/Unary",
+        &[("content-type", "application/json")],
+        Bytes::from(format!("{{\"message\":\"{}\"}}", "m".repeat(3000))),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, 200);
+    let r = h1_send(&c, "GET", "/", &[], Bytes::new()).await.unwrap();
+    assert_eq!(r.status, 404);
+    assert!(!c.is_closed());
+}
+
+#[tokio::test]
+async fn http2_web_errors_keep_the_connection() {
+    // Over HTTP/2 every web protocol error is an answer on its own stream: the connection and
+    // its other calls go on.
+    let addr = start(Server::builder().max_recv_message_size(64)).await;
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (client, conn) = courier_h2::driver::client(tcp, courier_h2::Config::default());
+    tokio::spawn(conn);
+    let call = |ct: &'static str, body: Bytes| {
+        let client = client.clone();
+        async move {
+            let fields = vec![
+                HeaderField::new(":method", "POST"),
+                HeaderField::new(":scheme", "http"),
+                HeaderField::new(":path", "/courier.echo.Echo/Unary"),
+                HeaderField::new(":authority", "localhost"),
+                HeaderField::new("content-type", ct),
+            ];
+            let (_s, mut r) = client.start_request(fields, body, true).unwrap();
+            let (head, _) = r.response().await.unwrap();
+            let body = r.collect().await.unwrap();
+            (head.pseudo.status.unwrap(), head, Bytes::from(body))
+        }
+    };
+    let (status, _, body) = call("application/json", Bytes::from(vec![b' '; 100])).await;
+    assert_eq!(
+        (status, json(&body)["code"].as_str()),
+        (429, Some("resource_exhausted"))
+    );
+    let (status, _, _) = call("text/csv", Bytes::from_static(b"a,b")).await;
+    assert_eq!(status, 415);
+    let (status, head, _) = call("application/grpc-web", Bytes::from_static(b"\x00\x00\x00")).await;
+    assert_eq!(status, 200);
+    assert_eq!(head.get(b"grpc-status").map(|v| &v[..]), Some(&b"13"[..]));
+    let (status, _, body) = call(
+        "application/json",
+        Bytes::from_static(b"{\"message\":\"ok\"}"),
+    )
+    .await;
+    assert_eq!((status, json(&body)["message"].as_str()), (200, Some("ok")));
+}

@@ -197,3 +197,25 @@ impl fmt::Debug for WebConfig {
             .finish_non_exhaustive()
     }
 }
+
+/// Internals for the fuzz targets (`cargo fuzz` builds with `--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Connect GET's URL-safe base64 decoder; `None` for text that is not base64.
+    pub fn decode_url_safe(text: &[u8]) -> Option<Vec<u8>> {
+        super::base64::decode_url_safe(text).ok()
+    }
+
+    /// Connect GET's URL-safe base64 encoder (unpadded).
+    pub fn encode_url_safe(data: &[u8]) -> String {
+        super::base64::encode_url_safe(data)
+    }
+
+    /// The `grpc-web-text` encoder: padded standard base64.
+    pub fn encode_padded(data: &[u8]) -> Vec<u8> {
+        let mut out = bytes::BytesMut::new();
+        super::base64::encode_padded(data, &mut out);
+        out.to_vec()
+    }
+}
