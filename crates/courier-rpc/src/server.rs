@@ -350,7 +350,7 @@ impl ServerBuilder {
                     })
                     .unwrap_or_default();
                 web_methods.insert(
-                    desc.path,
+                    desc.path.as_bytes(),
                     WebMethod {
                         service: Arc::clone(svc),
                         desc,
@@ -377,7 +377,7 @@ pub(crate) struct Shared {
     pub(crate) limit: Option<Arc<Semaphore>>,
     acceptor: Option<Arc<dyn Acceptor>>,
     /// Every method served, by path, for the web protocols (which need its kind and schema).
-    pub(crate) web_methods: HashMap<&'static str, WebMethod>,
+    pub(crate) web_methods: HashMap<&'static [u8], WebMethod>,
 }
 
 /// A method as the web protocols route to it.

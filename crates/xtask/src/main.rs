@@ -19,6 +19,7 @@ mod soak;
 mod tls_bench;
 mod util;
 mod web;
+mod web_bench;
 mod xds;
 
 use std::process::ExitCode;
@@ -40,6 +41,7 @@ commands:
                          (`bench grpc`: courier-rpc against tonic, pinned, latency/h2load/streaming)
                          (`bench tls`: handshakes/s full and resumed, unary req/s over TLS, vs tonic)
                          (`bench http1`: h2load --h1 against courier-http1 and hyper 1.x servers)
+                         (`bench web`: gRPC-Web and Connect req/s, HTTP/1.1 and HTTP/2, vs tonic-web)
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen's generated code
                          and courier-reflect's dynamic messages (0 failures; dynamic: 0 skipped)
@@ -90,6 +92,7 @@ fn main() -> ExitCode {
         "bench" if rest.first().is_some_and(|n| n == "grpc") => grpc_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "tls") => tls_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "http1") => http1::bench(),
+        "bench" if rest.first().is_some_and(|n| n == "web") => web_bench::bench(),
         "bench" => bench::main(rest),
         "codegen" => codegen::main(rest),
         "conformance" => conformance::main(rest),

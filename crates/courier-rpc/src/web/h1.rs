@@ -72,7 +72,18 @@ async fn answer(env: &Env, req: Request, secure: bool) -> Response {
         let start = path_start + path_len + 1;
         target.slice(start..start + q.len())
     });
-    let authority = head.authority().map(Bytes::copy_from_slice);
+    // The Host field (the authority, for CORS's same-origin check), shared, not copied.
+    let authority = head
+        .headers
+        .iter()
+        .find(|f| f.name() == b"host")
+        .map(|f| f.value_bytes().clone());
+    let method = match head.method.as_bytes() {
+        b"POST" => Bytes::from_static(b"POST"),
+        b"GET" => Bytes::from_static(b"GET"),
+        b"OPTIONS" => Bytes::from_static(b"OPTIONS"),
+        m => Bytes::copy_from_slice(m),
+    };
     let fields = head
         .headers
         .into_iter()
@@ -82,7 +93,7 @@ async fn answer(env: &Env, req: Request, secure: bool) -> Response {
         })
         .collect();
     let request = WebRequest {
-        method: Bytes::copy_from_slice(head.method.as_bytes()),
+        method,
         path,
         query,
         fields,

@@ -44,7 +44,7 @@ pub(crate) async fn serve_stream(
         body: if end_stream {
             ReqBody::Empty
         } else {
-            ReqBody::H2(Box::new(body))
+            ReqBody::H2(body)
         },
         http2: true,
         scheme: request
@@ -55,9 +55,9 @@ pub(crate) async fn serve_stream(
         authority: request.pseudo.authority.clone(),
     };
     let resp = serve(&env, req, &respond).await;
-    let mut head = Vec::with_capacity(1 + resp.fields.len());
-    head.push(HeaderField::new(":status", resp.status.to_string()));
-    head.extend(resp.fields);
+    // `:status` first, in the engine's vector (which has room for it).
+    let mut head = resp.fields;
+    head.insert(0, HeaderField::new(":status", status_value(resp.status)));
     match resp.body {
         RespBody::Full(b) if b.is_empty() => {
             if respond.send_headers(head, true).is_err() {
@@ -78,6 +78,18 @@ pub(crate) async fn serve_stream(
             }
             stream.pump(H2Sink(&mut respond)).await;
         }
+    }
+}
+
+/// `:status` without an allocation for the statuses the web protocols answer with.
+fn status_value(status: u16) -> Bytes {
+    match status {
+        200 => Bytes::from_static(b"200"),
+        204 => Bytes::from_static(b"204"),
+        400 => Bytes::from_static(b"400"),
+        404 => Bytes::from_static(b"404"),
+        415 => Bytes::from_static(b"415"),
+        s => Bytes::from(s.to_string()),
     }
 }
 

@@ -32,7 +32,7 @@ use crate::call::{ByteStream, MethodKind, Request};
 use crate::code::Code;
 use crate::codec::{Encoding, decompress, encode_message};
 use crate::context::{CallContext, CallProtocol, CancelToken, ConnectionInfo, HttpVersion};
-use crate::headers::{find, metadata_from, push_metadata, push_status};
+use crate::headers::{find, metadata_from_filtered, push_metadata, push_status};
 use crate::interceptor::{self, InterceptedCall};
 use crate::metadata::Metadata;
 use crate::protocol::{Side, parse_timeout, stream_failure_status};
@@ -49,11 +49,12 @@ pub(crate) struct Env {
 }
 
 /// A request's content.
+#[allow(clippy::large_enum_variant)] // Moved once per request, not copied around.
 pub(crate) enum ReqBody {
     /// None (the request ended with its head).
     Empty,
-    /// An HTTP/2 stream's DATA.
-    H2(Box<RecvStream>),
+    /// An HTTP/2 stream's DATA. (Not boxed: that would cost every request an allocation.)
+    H2(RecvStream),
     /// An HTTP/1.1 message body.
     H1(courier_http1::driver::RecvBody),
 }
@@ -223,10 +224,15 @@ enum Kind {
     Other,
 }
 
-/// The media type of a `content-type` value: before any parameter, trimmed, lowercase.
-fn media_type(v: &[u8]) -> Vec<u8> {
+/// The media type of a `content-type` value — before any parameter, trimmed, lowercase — in
+/// `buf` (no allocation: every media type the protocols know fits in it); `None` when longer.
+fn media_type<'b>(v: &[u8], buf: &'b mut [u8; 48]) -> Option<&'b [u8]> {
     let end = v.iter().position(|&b| b == b';').unwrap_or(v.len());
-    v[..end].trim_ascii().to_ascii_lowercase()
+    let m = v[..end].trim_ascii();
+    let out = buf.get_mut(..m.len())?;
+    out.copy_from_slice(m);
+    out.make_ascii_lowercase();
+    Some(out)
 }
 
 fn codec_suffix(s: &[u8]) -> Option<Codec> {
@@ -239,7 +245,8 @@ fn codec_suffix(s: &[u8]) -> Option<Codec> {
 
 /// Classifies a request by its method and content type.
 fn classify(req: &WebRequest, grpc_web: bool, connect: bool) -> Kind {
-    let ctype = find(&req.fields, b"content-type").map(|v| media_type(v));
+    let mut buf = [0u8; 48];
+    let ctype = find(&req.fields, b"content-type").and_then(|v| media_type(v, &mut buf));
     match &req.method[..] {
         b"OPTIONS" if find(&req.fields, b"access-control-request-method").is_some() => {
             Kind::Preflight
@@ -318,9 +325,7 @@ pub(crate) async fn serve(env: &Env, mut req: WebRequest, reset: &impl ResetSign
         _ => None,
     };
     let kind = classify(&req, web.grpc_web, web.connect);
-    let method = std::str::from_utf8(&req.path)
-        .ok()
-        .and_then(|p| env.shared.web_methods.get(p));
+    let method = env.shared.web_methods.get(&req.path[..]);
     let mut resp = match kind {
         Kind::Preflight => {
             let asked = find(&req.fields, b"access-control-request-method");
@@ -514,13 +519,35 @@ fn accept_list_has(list: &[u8], encoding: Encoding) -> bool {
         })
 }
 
+/// Which response encodings a client takes.
+enum Accepts {
+    /// gRPC-Web: its `grpc-accept-encoding`, if any.
+    Grpc(Option<Bytes>),
+    /// Connect: its (`connect-`)`accept-encoding` list, if any, and the request's encoding.
+    ///
+    /// Connect, Unary-Request: "If the client omits Accept-Encoding, servers must assume that
+    /// the client accepts the Content-Encoding used for the request if present. Servers must
+    /// assume that all clients accept "identity" as their least preferred encoding".
+    Connect(Option<Bytes>, Encoding),
+}
+
+impl Accepts {
+    fn takes(&self, e: Encoding) -> bool {
+        match self {
+            Accepts::Grpc(list) => accepts(list.as_ref(), e),
+            Accepts::Connect(Some(list), _) => accept_list_has(list, e),
+            Accepts::Connect(None, request) => e == Encoding::Identity || e == *request,
+        }
+    }
+}
+
 /// The request's timing, encodings and validity, as one protocol reads them.
 struct Negotiated {
     deadline: Option<Instant>,
     /// The encoding of compressed request messages (or the compressed unary content).
     request_encoding: Encoding,
-    /// Whether the client takes each encoding in its response.
-    accepts: Box<dyn Fn(Encoding) -> bool + Send + Sync>,
+    /// Which encodings the client takes in its response.
+    accepts: Accepts,
     codec: Codec,
     /// A Connect GET's message (percent- and base64-decoded, still compressed).
     get_message: Option<Bytes>,
@@ -555,7 +582,7 @@ fn negotiate(req: &WebRequest, proto: Proto, web: &super::WebConfig) -> Result<N
             Ok(Negotiated {
                 deadline,
                 request_encoding,
-                accepts: Box::new(move |e| accepts(accept.as_ref(), e)),
+                accepts: Accepts::Grpc(accept),
                 codec,
                 get_message: None,
             })
@@ -595,13 +622,7 @@ fn negotiate(req: &WebRequest, proto: Proto, web: &super::WebConfig) -> Result<N
             Ok(Negotiated {
                 deadline,
                 request_encoding,
-                // "If the client omits Accept-Encoding, servers must assume that the client
-                // accepts the Content-Encoding used for the request if present. Servers must
-                // assume that all clients accept "identity"".
-                accepts: Box::new(move |e| match &accept {
-                    Some(list) => accept_list_has(list, e),
-                    None => e == Encoding::Identity || e == request_encoding,
-                }),
+                accepts: Accepts::Connect(accept, request_encoding),
                 codec,
                 get_message: None,
             })
@@ -657,10 +678,7 @@ fn negotiate(req: &WebRequest, proto: Proto, web: &super::WebConfig) -> Result<N
             Ok(Negotiated {
                 deadline,
                 request_encoding,
-                accepts: Box::new(move |e| match &accept {
-                    Some(list) => accept_list_has(list, e),
-                    None => e == Encoding::Identity || e == request_encoding,
-                }),
+                accepts: Accepts::Connect(accept, request_encoding),
                 codec,
                 get_message: Some(message),
             })
@@ -877,11 +895,7 @@ async fn call(
     };
     let codec = neg.codec;
     let path = req.path.clone();
-    let fields: Vec<HeaderField> = std::mem::take(&mut req.fields)
-        .into_iter()
-        .filter(|f| !web_reserved(f.name()))
-        .collect();
-    let mut metadata = metadata_from(&fields);
+    let mut metadata = metadata_from_filtered(&req.fields, web_reserved);
     if !cfg.interceptors.is_empty() {
         match interceptor::run(
             &cfg.interceptors,
@@ -1009,7 +1023,7 @@ async fn call(
     // The response encoding: the handler's choice (CallContext::set_compression) or the
     // server's, if the client takes it.
     let preferred = context.compression().unwrap_or(cfg.compression);
-    let encoding = if (neg.accepts)(preferred) {
+    let encoding = if neg.accepts.takes(preferred) {
         preferred
     } else {
         Encoding::Identity
@@ -1057,6 +1071,11 @@ pub(crate) struct Outgoing {
     _permit: Option<OwnedSemaphorePermit>,
 }
 
+/// A gRPC-Web trailer frame that says OK and nothing else.
+const GRPC_WEB_OK: &[u8] = b"\x80\x00\x00\x00\x10grpc-status: 0\r\n";
+/// A Connect EndStreamResponse that says OK and nothing else.
+const CONNECT_OK: &[u8] = b"\x02\x00\x00\x00\x02{}";
+
 /// A response stream still to send.
 pub(crate) struct ResponseStream {
     out: Outgoing,
@@ -1096,7 +1115,14 @@ impl Outgoing {
 
     /// Appends the final frame of a stream that ended with `status`.
     fn final_frame(&self, status: &Status, extra: &Metadata, buf: &mut BytesMut) {
+        let plain_ok = status.code() == Code::OK
+            && status.metadata().is_empty()
+            && extra.is_empty()
+            && self.trailers.is_empty();
         match self.proto {
+            // The common end, written as is.
+            Proto::GrpcWeb { .. } if plain_ok => buf.extend_from_slice(GRPC_WEB_OK),
+            _ if plain_ok => buf.extend_from_slice(CONNECT_OK),
             Proto::GrpcWeb { .. } => {
                 let mut t = self.trailers.clone();
                 for (k, v) in extra.iter() {
@@ -1315,7 +1341,13 @@ impl Outgoing {
         mut messages: ByteStream,
         reset: &impl ResetSignal,
     ) -> WebResponse {
-        let mut buf = BytesMut::new();
+        // Room for exactly the message, its prefix and a plain final frame (the common case: a
+        // buffer used to its capacity becomes `Bytes` without another allocation).
+        let end = match self.proto {
+            Proto::GrpcWeb { .. } => GRPC_WEB_OK.len(),
+            _ => CONNECT_OK.len(),
+        };
+        let mut buf = BytesMut::with_capacity(5 + msg.len() + end);
         let framed = self.frame(&msg, &mut buf);
         let rest = pin!(async {
             framed?;
