@@ -51,6 +51,7 @@ impl Echo for Svc {
         let ctx = request.context().expect("a server call has a context");
         let compressed = ctx.last_message_compressed();
         let has_deadline = ctx.deadline().is_some();
+        let protocol = format!("{:?} {:?}", ctx.protocol(), ctx.http_version());
         let echoed = request.metadata().get("x-echo").cloned();
         let delay = Duration::from_millis(request.get_ref().delay_ms.into());
         if !delay.is_zero() {
@@ -62,6 +63,7 @@ impl Echo for Svc {
             message: match req.message.as_str() {
                 "compressed?" => format!("{compressed}"),
                 "deadline?" => format!("{has_deadline}"),
+                "protocol?" => protocol,
                 _ => req.message,
             },
             payload: req.payload,
@@ -1278,4 +1280,355 @@ async fn http2_web_errors_keep_the_connection() {
     )
     .await;
     assert_eq!((status, json(&body)["message"].as_str()), (200, Some("ok")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client side: `WebChannel` (gRPC-Web and Connect over HTTP/1.1 and HTTP/2) calling the
+// same server through the generated `EchoClient`.
+
+mod web_channel {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use courier_rpc::web::{WebChannel, WebChannelBuilder, WebProtocol};
+    use courier_rpc::{BoxFuture, BoxIo, Connector, HttpVersion, MethodDescriptor, MethodKind};
+    use courier_rpc::{TcpConnector, Transport};
+
+    use super::*;
+
+    const PROTOCOLS: [WebProtocol; 2] = [WebProtocol::GrpcWeb, WebProtocol::Connect];
+    const VERSIONS: [HttpVersion; 2] = [HttpVersion::Http11, HttpVersion::Http2];
+
+    /// Counts the connections a channel makes.
+    #[derive(Clone, Default)]
+    struct Counting(Arc<AtomicUsize>);
+
+    impl Connector for Counting {
+        fn connect(
+            &self,
+            addr: SocketAddr,
+            authority: &str,
+        ) -> BoxFuture<'static, std::io::Result<BoxIo>> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            TcpConnector.connect(addr, authority)
+        }
+    }
+
+    fn builder(addr: SocketAddr, p: WebProtocol, v: HttpVersion) -> WebChannelBuilder {
+        WebChannel::builder(addr.to_string())
+            .protocol(p)
+            .http_version(v)
+    }
+
+    fn client(addr: SocketAddr, p: WebProtocol, v: HttpVersion) -> EchoClient<WebChannel> {
+        EchoClient::new(builder(addr, p, v).build())
+    }
+
+    fn each() -> impl Iterator<Item = (WebProtocol, HttpVersion)> {
+        PROTOCOLS
+            .into_iter()
+            .flat_map(|p| VERSIONS.into_iter().map(move |v| (p, v)))
+    }
+
+    #[tokio::test]
+    async fn every_call_kind_over_both_protocols_and_versions() {
+        let addr = default_server().await;
+        for (p, v) in each() {
+            let what = format!("{p:?} over {v:?}");
+            let c = client(addr, p, v);
+
+            // Unary: the server saw the protocol and version asked for; metadata both ways.
+            let mut r = Request::new(req("protocol?"));
+            r.metadata_mut().append("x-echo", "e1").unwrap();
+            let resp = c.unary(r).await.unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            let server_protocol = match p {
+                WebProtocol::GrpcWeb => "GrpcWeb",
+                _ => "Connect",
+            };
+            let server_version = match v {
+                HttpVersion::Http11 => "Http11",
+                _ => "Http2",
+            };
+            assert_eq!(
+                resp.get_ref().message,
+                format!("{server_protocol} {server_version}"),
+                "{what}"
+            );
+            assert_eq!(resp.metadata().get("x-echo").unwrap(), "e1", "{what}");
+            assert_eq!(resp.trailers().get("x-trailer").unwrap(), "e1", "{what}");
+
+            // Server streaming, with trailers at the end.
+            let mut r = req("tick");
+            r.count = 3;
+            let mut s = c.server_stream(r).await.unwrap().into_inner();
+            let mut got = Vec::new();
+            while let Some(m) = s.message().await.unwrap() {
+                got.push(m.message);
+            }
+            assert_eq!(got, ["tick 0", "tick 1", "tick 2"], "{what}");
+            assert_eq!(s.trailers().unwrap().get("x-count").unwrap(), "3", "{what}");
+
+            // Client streaming.
+            let msgs = ["a", "b", "c"].map(req);
+            let resp = c
+                .client_stream(Request::new(iter(msgs)))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert_eq!(resp.get_ref().message, "abc", "{what}");
+
+            // Bidi: each answer read before the next message is sent (full duplex).
+            // Connect's needs HTTP/2 (the spec's Summary); the channel refuses it over
+            // HTTP/1.1 without a request, as the server would (505).
+            let (tx, rx) = tokio::sync::mpsc::channel(1);
+            if p == WebProtocol::Connect && v == HttpVersion::Http11 {
+                let e = c.bidi(Request::new(receiver_stream(rx))).await.unwrap_err();
+                assert_eq!(e.code(), Code::UNIMPLEMENTED, "{what}");
+                continue;
+            }
+            tx.send(req("one")).await.unwrap();
+            let mut s = c
+                .bidi(Request::new(receiver_stream(rx)))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"))
+                .into_inner();
+            assert_eq!(s.message().await.unwrap().unwrap().message, "ONE", "{what}");
+            tx.send(req("two")).await.unwrap();
+            assert_eq!(s.message().await.unwrap().unwrap().message, "TWO", "{what}");
+            drop(tx);
+            assert!(s.message().await.unwrap().is_none(), "{what}");
+        }
+    }
+
+    #[tokio::test]
+    async fn errors_carry_code_message_details_and_metadata() {
+        let addr = default_server().await;
+        for (p, v) in each() {
+            let what = format!("{p:?} over {v:?}");
+            let c = client(addr, p, v);
+            let mut r = req("nope");
+            r.fail_code = Code::NOT_FOUND.0;
+            let s = c.unary(r.clone()).await.unwrap_err();
+            assert_eq!(s.code(), Code::NOT_FOUND, "{what}");
+            assert_eq!(s.message(), "asked to fail: nope", "{what}");
+            let details = s.rpc_status().expect("details").details;
+            assert_eq!(details.len(), 1, "{what}");
+            assert_eq!(
+                details[0].type_url, "type.googleapis.com/courier.echo.EchoRequest",
+                "{what}"
+            );
+            let back: EchoRequest =
+                courier_wire::Message::decode_bytes(details[0].value.clone()).unwrap();
+            assert_eq!(back, r, "{what}");
+
+            // A stream failing after two messages: both arrive, then the error.
+            let mut r = req("m");
+            r.count = 2;
+            r.fail_code = Code::ABORTED.0;
+            let mut s = c.server_stream(r).await.unwrap().into_inner();
+            assert_eq!(s.message().await.unwrap().unwrap().message, "m 0", "{what}");
+            assert_eq!(s.message().await.unwrap().unwrap().message, "m 1", "{what}");
+            let e = s.message().await.unwrap_err();
+            assert_eq!(e.code(), Code::ABORTED, "{what}");
+            assert_eq!(e.message(), "mid-stream", "{what}");
+
+            // A method the server does not have.
+            static MISSING: MethodDescriptor = MethodDescriptor {
+                path: "/courier.echo.Echo/Missing",
+                service: "courier.echo.Echo",
+                method: "Missing",
+                kind: MethodKind::Unary,
+            };
+            static MISSING_STREAM: MethodDescriptor = MethodDescriptor {
+                path: "/courier.echo.Echo/MissingStream",
+                service: "courier.echo.Echo",
+                method: "MissingStream",
+                kind: MethodKind::ServerStreaming,
+            };
+            let t = c.transport();
+            let e = t
+                .unary(&MISSING, Request::new(Bytes::new()))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::UNIMPLEMENTED, "{what}");
+            let e = match t
+                .call(
+                    &MISSING_STREAM,
+                    Request::new(courier_rpc::once(Bytes::new())),
+                )
+                .await
+            {
+                Err(e) => e,
+                Ok(r) => courier_rpc::one_message(r.into_inner()).await.unwrap_err(),
+            };
+            assert_eq!(e.code(), Code::UNIMPLEMENTED, "{what}");
+        }
+    }
+
+    #[tokio::test]
+    async fn deadlines_reach_the_server_and_end_the_call() {
+        let addr = default_server().await;
+        for (p, v) in each() {
+            let what = format!("{p:?} over {v:?}");
+            let c = client(addr, p, v);
+            let mut r = Request::new(req("deadline?"));
+            r.set_timeout(Duration::from_secs(5));
+            assert_eq!(
+                c.unary(r).await.unwrap().get_ref().message,
+                "true",
+                "{what}"
+            );
+            let r = Request::new(req("deadline?"));
+            assert_eq!(
+                c.unary(r).await.unwrap().get_ref().message,
+                "false",
+                "{what}"
+            );
+
+            let mut slow = req("slow");
+            slow.delay_ms = 2_000;
+            let mut r = Request::new(slow.clone());
+            r.set_timeout(Duration::from_millis(100));
+            let t0 = std::time::Instant::now();
+            let e = c.unary(r).await.unwrap_err();
+            assert_eq!(e.code(), Code::DEADLINE_EXCEEDED, "{what}: {e:?}");
+            assert!(t0.elapsed() < Duration::from_millis(1_500), "{what}");
+
+            // The channel's default timeout, in the middle of a stream.
+            let c = EchoClient::new(
+                builder(addr, p, v)
+                    .timeout(Duration::from_millis(300))
+                    .build(),
+            );
+            let mut r = req("s");
+            r.count = 10;
+            r.delay_ms = 100;
+            let mut s = c.server_stream(r).await.unwrap().into_inner();
+            let mut n = 0;
+            let e = loop {
+                match s.message().await {
+                    Ok(Some(_)) => n += 1,
+                    Ok(None) => panic!("{what}: the stream outlived its deadline"),
+                    Err(e) => break e,
+                }
+            };
+            assert!((1..10).contains(&n), "{what}: {n} messages");
+            assert_eq!(e.code(), Code::DEADLINE_EXCEEDED, "{what}: {e:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn gzip_both_ways_and_receive_limits() {
+        let addr = start(Server::builder().compression(Encoding::Gzip)).await;
+        for (p, v) in each() {
+            let what = format!("{p:?} over {v:?}");
+            let c = EchoClient::new(builder(addr, p, v).compression(Encoding::Gzip).build());
+            // The server saw a compressed request.
+            let resp = c.unary(req("compressed?")).await.unwrap();
+            assert_eq!(resp.get_ref().message, "true", "{what}");
+            // A large, compressible payload both ways (the server compresses its answer).
+            let mut r = req("big");
+            r.payload = Bytes::from(vec![b'x'; 256 << 10]);
+            let resp = c.unary(r.clone()).await.unwrap();
+            assert_eq!(resp.get_ref().payload, r.payload, "{what}");
+            let mut r2 = r.clone();
+            r2.count = 2;
+            let mut s = c.server_stream(r2).await.unwrap().into_inner();
+            assert_eq!(
+                s.message().await.unwrap().unwrap().payload,
+                r.payload,
+                "{what}"
+            );
+            assert_eq!(
+                s.message().await.unwrap().unwrap().payload,
+                r.payload,
+                "{what}"
+            );
+            assert!(s.message().await.unwrap().is_none(), "{what}");
+
+            // Responses larger than the channel accepts: RESOURCE_EXHAUSTED.
+            let c = EchoClient::new(builder(addr, p, v).max_recv_message_size(1024).build());
+            let e = c.unary(r.clone()).await.unwrap_err();
+            assert_eq!(e.code(), Code::RESOURCE_EXHAUSTED, "{what}: {e:?}");
+            let mut r3 = r.clone();
+            r3.count = 1;
+            let mut s = c.server_stream(r3).await.unwrap().into_inner();
+            let e = s.message().await.unwrap_err();
+            assert_eq!(e.code(), Code::RESOURCE_EXHAUSTED, "{what}: {e:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn connect_get_for_side_effect_free_methods() {
+        let addr = default_server().await;
+        for v in VERSIONS {
+            for gzip in [false, true] {
+                let what = format!("{v:?}, gzip {gzip}");
+                let mut b =
+                    builder(addr, WebProtocol::Connect, v).connect_get("/courier.echo.Echo/Unary");
+                if gzip {
+                    b = b.compression(Encoding::Gzip);
+                }
+                let c = EchoClient::new(b.build());
+                let resp = c.unary(req("protocol?")).await.unwrap();
+                let version = match v {
+                    HttpVersion::Http11 => "Http11",
+                    _ => "Http2",
+                };
+                assert_eq!(
+                    resp.get_ref().message,
+                    format!("ConnectGet {version}"),
+                    "{what}"
+                );
+                let mut r = req("x");
+                r.fail_code = Code::PERMISSION_DENIED.0;
+                let e = c.unary(r).await.unwrap_err();
+                assert_eq!(e.code(), Code::PERMISSION_DENIED, "{what}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_are_reused() {
+        let addr = default_server().await;
+        for (p, v) in each() {
+            let what = format!("{p:?} over {v:?}");
+            let count = Counting::default();
+            let c = EchoClient::new(builder(addr, p, v).connector(count.clone()).build());
+            for _ in 0..5 {
+                c.unary(req("again")).await.unwrap();
+                let mut r = req("s");
+                r.count = 2;
+                let mut s = c.server_stream(r).await.unwrap().into_inner();
+                while s.message().await.unwrap().is_some() {}
+            }
+            assert_eq!(count.0.load(Ordering::SeqCst), 1, "{what}: one connection");
+
+            // Calls in flight at once: HTTP/2 multiplexes them, HTTP/1.1 needs one
+            // connection each.
+            let mut streams = Vec::new();
+            for _ in 0..3 {
+                let mut r = req("w");
+                r.count = 1;
+                r.delay_ms = 200;
+                streams.push(c.server_stream(r).await.unwrap().into_inner());
+            }
+            for s in &mut streams {
+                assert_eq!(s.message().await.unwrap().unwrap().message, "w 0", "{what}");
+                assert!(s.message().await.unwrap().is_none(), "{what}");
+            }
+            let expected = if v == HttpVersion::Http2 { 1 } else { 3 };
+            assert_eq!(count.0.load(Ordering::SeqCst), expected, "{what}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_server_is_unavailable() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        for (p, v) in each() {
+            let e = client(addr, p, v).unary(req("x")).await.unwrap_err();
+            assert_eq!(e.code(), Code::UNAVAILABLE, "{p:?} over {v:?}: {e:?}");
+        }
+    }
 }

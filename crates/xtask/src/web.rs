@@ -14,7 +14,13 @@
 //!   esbuild from tests/peers/web/page/app.js with @connectrpc/connect-web and the code
 //!   @bufbuild/protoc-gen-es generates (through grpcio-tools' protoc) — which calls the server
 //!   with Connect (JSON, binary) and gRPC-Web, on its own origin and across origins, and writes
-//!   each result into the page; `--dump-dom` brings them back.
+//!   each result into the page; `--dump-dom` brings them back;
+//! - **Courier's own web client** (`courier_rpc::web::WebChannel`, the `web-test-client`
+//!   binary of tests/web): gRPC-Web and Connect over HTTP/1.1 and HTTP/2, every call kind,
+//!   metadata and trailers, errors with details, deadlines, gzip, Connect GET.
+//!
+//! That client also calls a server that is not Courier's: @connectrpc/connect-node's
+//! (tests/peers/web/server.mjs, the same WebTest service on HTTP/1.1 and HTTP/2).
 //!
 //! Every client reports one result per case; a case a client cannot run says why (n/a, never a
 //! pass). The run ends with `web: N clients × C cases, F failed`.
@@ -51,7 +57,7 @@ pub(crate) fn main(_args: &[String]) -> util::Result {
     peers::apt(&[("chromium", "chromium"), ("curl", "curl")])?;
     peers::install_web()?;
 
-    util::step("web: build web-test-server");
+    util::step("web: build web-test-server and web-test-client");
     util::run(util::cargo().args([
         "build",
         "--locked",
@@ -59,8 +65,11 @@ pub(crate) fn main(_args: &[String]) -> util::Result {
         "courier-web-test",
         "--bin",
         "web-test-server",
+        "--bin",
+        "web-test-client",
     ]))?;
     let server_bin = util::target_dir().join("debug/web-test-server");
+    let client_bin = util::target_dir().join("debug/web-test-client");
 
     let web = peers::web_dir();
     util::step("web: generate code (protoc-gen-es) and bundle the page (esbuild)");
@@ -105,6 +114,17 @@ pub(crate) fn main(_args: &[String]) -> util::Result {
     outcomes.extend(curl_clients(&web, main_port, cors_port)?);
     util::step("web: headless Chromium");
     outcomes.extend(browser(&web, main_port, cors_port, plain_port)?);
+    util::step("web: Courier's web client (WebChannel) against Courier's server");
+    let addr = format!("127.0.0.1:{main_port}");
+    outcomes.extend(rust_client(
+        &client_bin,
+        "webchannel",
+        "courier",
+        &addr,
+        &addr,
+    )?);
+    util::step("web: Courier's web client (WebChannel) against @connectrpc/connect-node's server");
+    outcomes.extend(against_node_server(&web, &client_bin)?);
     summarize(&outcomes)
 }
 
@@ -135,6 +155,7 @@ fn prepare_site(web: &Path) -> util::Result {
     };
     let src = root.join("tests/peers/web");
     copy(&src.join("client.mjs"), &web.join("client.mjs"))?;
+    copy(&src.join("server.mjs"), &web.join("server.mjs"))?;
     let page = web.join("page");
     let site = web.join("site");
     for d in [&page, &site] {
@@ -212,6 +233,60 @@ fn node_clients(web: &Path, port: u16) -> util::Result<Vec<Outcome>> {
         CLIENT_TIMEOUT,
         "node client.mjs",
     )?;
+    results(&out, "the node client")
+}
+
+/// Courier's web client (`web-test-client`) against a WebTest server: its `RESULT` lines.
+fn rust_client(
+    bin: &Path,
+    name: &str,
+    server: &str,
+    h1: &str,
+    h2: &str,
+) -> util::Result<Vec<Outcome>> {
+    let out = run_limited(
+        Command::new(bin).args([name, server, h1, h2]),
+        CLIENT_TIMEOUT,
+        "web-test-client",
+    )?;
+    results(&out, "web-test-client")
+}
+
+/// Starts tests/peers/web/server.mjs (connect-node serving WebTest on HTTP/1.1 and HTTP/2)
+/// and runs Courier's web client against it.
+fn against_node_server(web: &Path, client_bin: &Path) -> util::Result<Vec<Outcome>> {
+    let mut child = Command::new("node")
+        .arg("server.mjs")
+        .current_dir(web)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("start node server.mjs: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let _server = util::KillOnDrop(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .map_err(|e| format!("read server.mjs's ports: {e}"))?;
+    let port = |key: &str| -> util::Result<String> {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{key}=")))
+            .map(|p| format!("127.0.0.1:{p}"))
+            .ok_or_else(|| format!("server.mjs said {line:?}"))
+    };
+    let (h1, h2) = (port("h1")?, port("h2")?);
+    eprintln!("    connect-node listening: {h1} (HTTP/1.1), {h2} (HTTP/2)");
+    rust_client(
+        client_bin,
+        "webchannel@connect-node",
+        "connect-node",
+        &h1,
+        &h2,
+    )
+}
+
+/// Reads `RESULT client case pass|fail|n/a detail` lines.
+fn results(out: &str, who: &str) -> util::Result<Vec<Outcome>> {
     let mut v = Vec::new();
     for line in out.lines() {
         let Some(rest) = line.strip_prefix("RESULT ") else {
@@ -234,7 +309,7 @@ fn node_clients(web: &Path, port: u16) -> util::Result<Vec<Outcome>> {
         });
     }
     if v.is_empty() {
-        return Err(format!("the node client reported nothing:\n{out}"));
+        return Err(format!("{who} reported nothing:\n{out}"));
     }
     Ok(v)
 }
@@ -620,7 +695,7 @@ fn summarize(outcomes: &[Outcome]) -> util::Result {
             .map(|o| o.case.as_str())
             .collect();
         eprintln!(
-            "    {c:<34} {:>2} passed, {} failed{}",
+            "    {c:<38} {:>2} passed, {} failed{}",
             count(Result_::Pass),
             count(Result_::Fail),
             if na.is_empty() {

@@ -155,7 +155,6 @@ pub(crate) fn decode_url_safe(text: &[u8]) -> Result<Vec<u8>, InvalidBase64> {
 }
 
 /// Encodes URL-safe base64 without padding (a Connect GET's `message`).
-#[allow(dead_code)] // The client's (Connect GET).
 pub(crate) fn encode_url_safe(data: &[u8]) -> String {
     const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);

@@ -23,10 +23,18 @@
 //! HTTP/1.1 by the client's first bytes (the HTTP/2 connection preface), or by TLS ALPN when an
 //! [`Acceptor`](crate::Acceptor) reports it ([`TransportInfo`]).
 //!
+//! The client side is [`WebChannel`]: a [`Transport`](crate::Transport) that generated clients
+//! take like a [`Channel`](crate::Channel), calling with gRPC-Web or Connect (protobuf
+//! messages; Connect GET for the methods it is told are side-effect free) over HTTP/1.1 (a
+//! pool of kept-alive connections) or HTTP/2 (one multiplexed connection), so that Rust
+//! clients reach Connect-only servers and cross HTTP/1.1-only proxies. It has no load
+//! balancing, retries or JSON: one target, as a proxy in front of servers would be.
+//!
 //! JSON: see [`schema`] for how each method finds its [`JsonCodec`] ([`ReflectSchema`] with the
 //! `reflect` feature: from descriptors, through dynamic messages).
 
 mod base64;
+mod client;
 pub mod connect;
 mod cors;
 mod envelope;
@@ -44,6 +52,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use self::base64::{InvalidBase64Error, TextDecoder};
+pub use client::{WebChannel, WebChannelBuilder, WebProtocol};
 pub use cors::Cors;
 pub use envelope::{Envelope, EnvelopeDeframer};
 pub use grpc_web::parse_trailer_block;
