@@ -64,7 +64,9 @@ commands:
                          through both; ends with `xds: S scenarios, F failed`
   web                    gRPC-Web and Connect against @connectrpc/connect-node (Connect JSON and
                          binary, gRPC-Web, gRPC; HTTP/1.1 and HTTP/2), curl and headless Chromium
-                         (a page the server serves, built with connect-web and esbuild), 0 failed
+                         (a page the server serves, built with connect-web and esbuild), and
+                         Courier's own web client (WebChannel) against Courier's server and a
+                         connect-node server, 0 failed
   protoc-compare [--bundled] [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
                          sets byte for byte and decoded (with and without source info; default:
@@ -207,7 +209,8 @@ fn http1_peers_default() -> Result {
     http1::main(&[])
 }
 
-/// `web`: gRPC-Web and Connect against connect-node, curl and headless Chromium.
+/// `web`: gRPC-Web and Connect against connect-node, curl and headless Chromium; Courier's
+/// web client against Courier's server and connect-node's.
 fn web_default() -> Result {
     web::main(&[])
 }

@@ -21,8 +21,9 @@
 //!    `FileDescriptorSet` the reflection service serves, for one).
 //!
 //! A method without a JSON codec answers JSON requests with 415 (Connect) — the codec is not
-//! supported — and serves the binary codec as usual. Clients ([`Channel`](crate::Channel) with
-//! the Connect protocol and JSON) use the same trait in the other direction.
+//! supported — and serves the binary codec as usual. Courier's own web client
+//! ([`WebChannel`](super::WebChannel)) sends protobuf only; a JSON client would use the same
+//! trait in the other direction.
 
 use std::fmt;
 use std::sync::Arc;
