@@ -536,3 +536,69 @@ async fn http1_by_alpn_beside_h2_on_one_tls_port() {
         .await;
     assert!(r.is_err(), "the handshake should fail");
 }
+
+/// Courier's web client over TLS: gRPC-Web and Connect with ALPN `http/1.1`
+/// (`ClientTls::builder().http1(true)`) and with `h2`, against one server port that offers
+/// both.
+#[tokio::test]
+async fn web_channel_over_tls_with_either_http_version() {
+    use courier::rpc::HttpVersion;
+    use courier::rpc::web::{WebChannel, WebProtocol};
+    let pki = pki();
+    let tls = ServerTls::builder()
+        .identity(pki.server_identity())
+        .http1(true)
+        .build()
+        .unwrap();
+    let addr = serve(Some(tls), None).await;
+    for protocol in [WebProtocol::GrpcWeb, WebProtocol::Connect] {
+        for version in [HttpVersion::Http11, HttpVersion::Http2] {
+            let client_tls = ClientTls::builder()
+                .roots(pki.roots())
+                .http1(version == HttpVersion::Http11)
+                .build()
+                .unwrap();
+            let channel = WebChannel::builder(addr.to_string())
+                .protocol(protocol)
+                .http_version(version)
+                .connector(TlsConnector::new(client_tls))
+                .secure(true)
+                .build();
+            let reply = GreeterClient::new(channel)
+                .say_hello(HelloRequest {
+                    name: "web".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_or_else(|s| panic!("{protocol:?} over {version:?}: {s:?}"));
+            assert_eq!(reply.get_ref().message, "anonymous|false");
+        }
+    }
+
+    // A server that does not offer http/1.1: the HTTP/1.1 client's handshake fails, and the
+    // call with it (UNAVAILABLE, the reason in the message).
+    let addr = serve(
+        Some(
+            ServerTls::builder()
+                .identity(pki.server_identity())
+                .build()
+                .unwrap(),
+        ),
+        None,
+    )
+    .await;
+    let client_tls = ClientTls::builder()
+        .roots(pki.roots())
+        .http1(true)
+        .build()
+        .unwrap();
+    let channel = WebChannel::builder(addr.to_string())
+        .connector(TlsConnector::new(client_tls))
+        .secure(true)
+        .build();
+    let s = GreeterClient::new(channel)
+        .say_hello(HelloRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), Code::UNAVAILABLE, "{s:?}");
+}
