@@ -1621,6 +1621,28 @@ mod web_channel {
         }
     }
 
+    /// A kept-alive HTTP/1.1 connection the server closes while idle is not used again: the
+    /// next call opens a new one.
+    #[tokio::test]
+    async fn idle_connections_the_server_closed_are_replaced() {
+        let mut h1 = courier_http1::Config::default();
+        h1.idle_timeout = Some(Duration::from_millis(100));
+        let addr = start(Server::builder().http1_config(h1)).await;
+        for p in PROTOCOLS {
+            let count = Counting::default();
+            let c = EchoClient::new(
+                builder(addr, p, HttpVersion::Http11)
+                    .connector(count.clone())
+                    .build(),
+            );
+            c.unary(req("first")).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let r = c.unary(req("second")).await.unwrap();
+            assert_eq!(r.get_ref().message, "second", "{p:?}");
+            assert_eq!(count.0.load(Ordering::SeqCst), 2, "{p:?}: a new connection");
+        }
+    }
+
     #[tokio::test]
     async fn an_unreachable_server_is_unavailable() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
