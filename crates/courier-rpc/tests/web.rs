@@ -1644,6 +1644,41 @@ mod web_channel {
     }
 
     #[tokio::test]
+    async fn client_interceptors_change_metadata_or_reject_the_call() {
+        let addr = default_server().await;
+        for (p, v) in each() {
+            let what = format!("{p:?} over {v:?}");
+            let count = Counting::default();
+            let c = EchoClient::new(
+                builder(addr, p, v)
+                    .connector(count.clone())
+                    .interceptor(|mut call: InterceptedCall| async move {
+                        if call.path().ends_with("/ClientStream") {
+                            return Err(Status::new(Code::PERMISSION_DENIED, "not this one"));
+                        }
+                        call.metadata_mut()
+                            .insert("x-echo", "from-interceptor")
+                            .unwrap();
+                        Ok(call)
+                    })
+                    .build(),
+            );
+            let e = c
+                .client_stream(Request::new(iter([req("a")])))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::PERMISSION_DENIED, "{what}");
+            assert_eq!(count.0.load(Ordering::SeqCst), 0, "{what}: nothing sent");
+            let r = c.unary(req("x")).await.unwrap();
+            assert_eq!(
+                r.metadata().get("x-echo").unwrap(),
+                "from-interceptor",
+                "{what}"
+            );
+        }
+    }
+
+    #[tokio::test]
     async fn an_unreachable_server_is_unavailable() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

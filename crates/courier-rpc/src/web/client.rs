@@ -26,6 +26,7 @@ use crate::code::Code;
 use crate::codec::{self, Encoding};
 use crate::context::HttpVersion;
 use crate::headers::{metadata_from_filtered, push_metadata, status_from};
+use crate::interceptor::{self, InterceptedCall, Interceptor};
 use crate::metadata::Metadata;
 use crate::protocol;
 use crate::status::Status;
@@ -61,6 +62,7 @@ pub struct WebChannelBuilder {
     user_agent: String,
     get_methods: HashSet<String>,
     max_idle_http1: usize,
+    interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
 impl fmt::Debug for WebChannelBuilder {
@@ -155,6 +157,13 @@ impl WebChannelBuilder {
         self
     }
 
+    /// Adds an interceptor; they run in the order added, before each call is sent (as a
+    /// [`Channel`](crate::Channel)'s do).
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
     /// HTTP/1.1 connections kept open between calls (default 16).
     pub fn max_idle_connections(mut self, n: usize) -> Self {
         self.max_idle_http1 = n;
@@ -230,6 +239,7 @@ impl WebChannel {
             user_agent: concat!("courier-rpc-web/", env!("CARGO_PKG_VERSION")).to_owned(),
             get_methods: HashSet::new(),
             max_idle_http1: 16,
+            interceptors: Vec::new(),
         }
     }
 
@@ -449,7 +459,13 @@ impl Inner {
         let timeout = request.timeout().or(self.cfg.timeout);
         let deadline = timeout.map(|t| Instant::now() + t);
         let encoding = request.compression().unwrap_or(self.cfg.compression);
-        let (metadata, messages) = request.into_parts();
+        let (mut metadata, messages) = request.into_parts();
+        if !self.cfg.interceptors.is_empty() {
+            // The deadline counts from the call's start, before its interceptors run.
+            let call = InterceptedCall::new(Bytes::from_static(method.path.as_bytes()), metadata);
+            let call = until(deadline, interceptor::run(&self.cfg.interceptors, call)).await?;
+            metadata = call.into_metadata();
+        }
         let connect_unary = self.cfg.protocol == WebProtocol::Connect
             && !method.kind.client_streaming()
             && !method.kind.server_streaming();
