@@ -2,7 +2,9 @@
 //! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio,
 //! h11, xds-protos),
 //! and Node packages (@grpc/grpc-js, @grpc/proto-loader) for the interop matrix, installed with
-//! `npm ci` into `.peers/node` from `tests/peers/node/package{,-lock}.json`.
+//! `npm ci` into `.peers/node` from `tests/peers/node/package{,-lock}.json`; the web peers
+//! (@connectrpc/connect-node, connect-web, @bufbuild/protobuf, protoc-gen-es, esbuild) the
+//! same way into `.peers/web` from `tests/peers/web`; Debian's Chromium for `cargo xtask web`.
 //!
 //! Tests find the peers through environment variables that [`env`] returns:
 //! `COURIER_PYTHON` is the virtual environment's interpreter, and `COURIER_REQUIRE_PEERS=1` makes
@@ -46,13 +48,19 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     ("npm", "npm"),
     // An existing L7 balancer in front of Courier servers (`cargo xtask lb`).
     ("nginx", "nginx"),
+    // nghttp sees courier-h2's pushed streams (crates/courier-h2/tests/push.rs).
+    ("nghttp", "nghttp2-client"),
+    // A real browser calling gRPC-Web and Connect (`cargo xtask web`), and curl.
+    ("chromium", "chromium"),
+    ("curl", "curl"),
 ];
 
 /// Installs every peer that is missing. Safe to run again: it only does what is not done.
 pub(crate) fn install() -> Result {
     apt(APT_PACKAGES)?;
     install_python()?;
-    install_node()
+    install_node()?;
+    install_web()
 }
 
 /// Where the Node peers' packages are installed (`NODE_PATH` for the Node interop peers).
@@ -63,13 +71,35 @@ pub(crate) fn node_modules() -> PathBuf {
 /// `npm ci` of tests/peers/node's lock file into `.peers/node`, redone only when the lock changes.
 fn install_node() -> Result {
     util::step("peers: Node packages (@grpc/grpc-js, @grpc/proto-loader)");
-    let src = util::root().join("tests/peers/node");
-    let dst = dir().join("node");
+    npm_ci("node")
+}
+
+/// Where the web peers' packages are installed.
+pub(crate) fn web_dir() -> PathBuf {
+    dir().join("web")
+}
+
+/// `npm ci` of tests/peers/web's lock file into `.peers/web` (a package directory of its own,
+/// so that the interop peers' lock stays as it is).
+pub(crate) fn install_web() -> Result {
+    util::step(
+        "peers: web packages (@connectrpc/connect-node, connect-web, protoc-gen-es, esbuild)",
+    );
+    npm_ci("web")
+}
+
+/// `npm ci` of `tests/peers/NAME`'s lock file into `.peers/NAME`, redone only when the lock
+/// changes.
+fn npm_ci(name: &str) -> Result {
+    let src = util::root().join("tests/peers").join(name);
+    let dst = dir().join(name);
     let read =
         |p: PathBuf| std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()));
     let lock = read(src.join("package-lock.json"))?;
     let stamp = dst.join("courier-lock.json");
-    if node_modules().is_dir() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&lock) {
+    if dst.join("node_modules").is_dir()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&lock)
+    {
         eprintln!("    up to date: {}", dst.display());
         return Ok(());
     }
