@@ -1,10 +1,12 @@
 //! Real peers the tests check Courier against, installed by the project itself, idempotently:
 //! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio,
-//! h11, xds-protos),
-//! and Node packages (@grpc/grpc-js, @grpc/proto-loader) for the interop matrix, installed with
-//! `npm ci` into `.peers/node` from `tests/peers/node/package{,-lock}.json`; the web peers
+//! grpcio-reflection, h11, xds-protos),
+//! and Node packages (@grpc/grpc-js, @grpc/proto-loader, @grpc/reflection, @bufbuild/protobuf)
+//! for the interop matrix and the `courier` tool's tests, installed with `npm ci` into
+//! `.peers/node` from `tests/peers/node/package{,-lock}.json`; the web peers
 //! (@connectrpc/connect-node, connect-web, @bufbuild/protobuf, protoc-gen-es, esbuild) the
-//! same way into `.peers/web` from `tests/peers/web`; Debian's Chromium for `cargo xtask web`.
+//! same way into `.peers/web` from `tests/peers/web`; Debian's Chromium for `cargo xtask web`,
+//! and nghttp2-client's h2load for `courier bench`'s check.
 //!
 //! Tests find the peers through environment variables that [`env`] returns:
 //! `COURIER_PYTHON` is the virtual environment's interpreter, and `COURIER_REQUIRE_PEERS=1` makes
@@ -26,6 +28,9 @@ const PIP_PACKAGES: &[&str] = &[
     "h11==0.16.0",
     // The xDS management server of `cargo xtask xds` (Envoy's API as Python messages).
     "xds-protos==1.85.0",
+    // Server reflection (grpc.reflection.v1alpha) for the grpcio server the `courier` tool's
+    // end-to-end tests call (crates/courier/tests/cli_peers.rs, tests/peers/cli_server.py).
+    "grpcio-reflection==1.85.1",
 ];
 
 /// Where the peers live (ignored by git).
@@ -50,6 +55,8 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     ("nginx", "nginx"),
     // nghttp sees courier-h2's pushed streams (crates/courier-h2/tests/push.rs).
     ("nghttp", "nghttp2-client"),
+    // The load generator `courier bench` is checked against (crates/courier/tests/cli_bench.rs).
+    ("h2load", "nghttp2-client"),
     // A real browser calling gRPC-Web and Connect (`cargo xtask web`), and curl.
     ("chromium", "chromium"),
     ("curl", "curl"),
@@ -70,7 +77,9 @@ pub(crate) fn node_modules() -> PathBuf {
 
 /// `npm ci` of tests/peers/node's lock file into `.peers/node`, redone only when the lock changes.
 fn install_node() -> Result {
-    util::step("peers: Node packages (@grpc/grpc-js, @grpc/proto-loader)");
+    util::step(
+        "peers: Node packages (@grpc/grpc-js, @grpc/proto-loader, @grpc/reflection, @bufbuild/protobuf)",
+    );
     npm_ci("node")
 }
 
