@@ -1,0 +1,637 @@
+//! `courier bench`: a load generator on Courier's client — N concurrent callers over C
+//! connections for a number of requests or a duration, optionally at a fixed rate; a progress
+//! bar while it runs; then requests/s, latency percentiles with a histogram, and counts per
+//! status code and per error (`--format json` for scripts).
+//!
+//! Requests are encoded once, before the run; each call sends the same bytes (a `Bytes`
+//! clone) and does not decode the response, so the tool spends its time in the RPC stack.
+//! A call's latency runs from just before it is started until its status is known (a
+//! streaming response read to its end). Callers pick the connections round robin. With
+//! `--rps`, call i is started at `start + i / rps` (or as soon after as a caller is free).
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use courier_reflect::DynamicMessage;
+use courier_reflect::json::Writer;
+use courier_rpc::{ByteStream, Channel, Code, Metadata, Request, Status, Transport as _};
+
+use super::call::static_method;
+use super::conn::{ConnArgs, connection_hint, parse_target};
+use super::error::{CliError, Result};
+use super::histogram::{Histogram, Snapshot};
+use super::input::{Data, parse_item};
+use super::protoprint::kind_words;
+use super::source::{Source, SourceArgs, split_method};
+use super::style::{self, Style};
+use super::util::{format_duration, parse_duration};
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// A summary for people.
+    Text,
+    /// One JSON object.
+    Json,
+}
+
+/// `courier bench`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  courier bench localhost:50051 helloworld.Greeter/SayHello -d '{\"name\": \"x\"}' --total 100000
+  courier bench localhost:50051 helloworld.Greeter/SayHello -d '{}' -c 200 --connections 4 --duration 30s
+  courier bench localhost:50051 helloworld.Greeter/SayHello -d '{}' --rps 5000 --duration 1m --format json
+
+Without --total or --duration the run lasts 10 s. Latency is measured per call, from its
+start to its status; percentiles come from a histogram with buckets at most 0.8% wide.
+Streaming methods send every -d message on each call and read every response.
+The exit code is 0 when at least one call succeeded, 1 otherwise.")]
+pub(crate) struct BenchArgs {
+    /// The server: host:port, https://host[:port], unix:/path/to.sock
+    #[arg(value_name = "ADDR")]
+    pub(crate) address: String,
+
+    /// The method: package.Service/Method
+    #[arg(value_name = "METHOD")]
+    pub(crate) method: String,
+
+    /// The request(s) as JSON, @FILE or @- (read once, before the run)
+    #[arg(short = 'd', long = "data", value_name = "JSON|@FILE|@-")]
+    pub(crate) data: Option<String>,
+
+    /// Calls in flight at once (callers)
+    #[arg(short = 'c', long, value_name = "N", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub(crate) concurrency: u64,
+
+    /// Connections (HTTP/2) the callers share, round robin
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub(crate) connections: u64,
+
+    /// Stop after this many calls
+    #[arg(short = 'n', long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) total: Option<u64>,
+
+    /// Stop starting calls after this long (e.g. 30s, 2m)
+    #[arg(short = 'z', long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) duration: Option<Duration>,
+
+    /// Start at most this many calls per second (default: as fast as the callers go)
+    #[arg(long, value_name = "R")]
+    pub(crate) rps: Option<f64>,
+
+    /// The deadline of each call
+    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
+    pub(crate) deadline: Duration,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+
+    /// Worker threads of the client (default: the CPUs this process may use)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub(crate) threads: Option<u64>,
+
+    /// Do not show the progress bar (it shows only on a terminal anyway)
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+
+    /// Skip request fields the request type does not have instead of failing
+    #[arg(long)]
+    pub(crate) allow_unknown_fields: bool,
+
+    #[command(flatten)]
+    pub(crate) conn: ConnArgs,
+
+    #[command(flatten)]
+    pub(crate) source: SourceArgs,
+}
+
+/// Runs `courier bench` on a multi-threaded runtime; the exit code.
+pub(crate) fn main(args: BenchArgs) -> Result<u8> {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if let Some(t) = args.threads {
+        rt.worker_threads(t as usize);
+    }
+    let rt = rt
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(format!("starting the async runtime: {e}")))?;
+    rt.block_on(run(args))
+}
+
+/// What the callers share.
+#[derive(Debug, Default)]
+struct Shared {
+    hist: Histogram,
+    /// Calls started (claims of a slot).
+    issued: AtomicU64,
+    /// Calls finished.
+    done: AtomicU64,
+    /// Per status code 0..=16; others in `other_codes`.
+    codes: [AtomicU64; 17],
+    other_codes: Mutex<BTreeMap<i32, u64>>,
+    /// Failed calls by `CODE: message`.
+    errors: Mutex<BTreeMap<String, u64>>,
+    /// Response messages received.
+    messages: AtomicU64,
+    /// Set when the run is over (progress stops).
+    finished: AtomicBool,
+}
+
+/// Distinct error messages kept; more are counted under one line.
+const MAX_ERRORS: usize = 50;
+
+impl Shared {
+    fn record(&self, latency: Duration, status: Option<&Status>) {
+        self.hist.record(latency);
+        let code = status.map_or(0, |s| s.code().0);
+        match usize::try_from(code).ok().filter(|&c| c < self.codes.len()) {
+            Some(c) => {
+                self.codes[c].fetch_add(1, Ordering::Relaxed);
+            }
+            None => {
+                *self
+                    .other_codes
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(code)
+                    .or_default() += 1;
+            }
+        }
+        if let Some(s) = status.filter(|s| s.code() != Code::OK) {
+            let mut errors = self.errors.lock().unwrap_or_else(|p| p.into_inner());
+            let key = format!("{}: {}", s.code().name().unwrap_or("UNKNOWN"), s.message());
+            let key = if errors.len() >= MAX_ERRORS && !errors.contains_key(&key) {
+                "(other errors)".to_owned()
+            } else {
+                key
+            };
+            *errors.entry(key).or_default() += 1;
+        }
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// How the run ends.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Total(u64),
+    Until(Instant),
+}
+
+/// The call each caller makes.
+#[derive(Debug, Clone)]
+struct Plan {
+    method: &'static courier_rpc::MethodDescriptor,
+    messages: Arc<Vec<Bytes>>,
+    metadata: Metadata,
+    deadline: Duration,
+    client_streaming: bool,
+    server_streaming: bool,
+}
+
+async fn run(args: BenchArgs) -> Result<u8> {
+    let target = parse_target(&args.address)?;
+    let (service, method) = split_method(&args.method)?;
+    if let Some(r) = args.rps {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(CliError::usage(format!(
+                "--rps {r}: the rate must be a positive number"
+            )));
+        }
+    }
+    let channels: Vec<Channel> = (0..args.connections)
+        .map(|_| args.conn.channel(&target))
+        .collect::<Result<_>>()?;
+    let mut source = Source::new(&args.source, &channels[0], &args.conn, &target)?;
+    let md = source.method(&service, &method).await?;
+    let data = Data::parse(args.data.as_deref());
+    let opts =
+        courier_reflect::json::ParseOptions::new().ignore_unknown_fields(args.allow_unknown_fields);
+    let items = data.read_all()?;
+    let mut messages = Vec::new();
+    for item in &items {
+        messages.push(parse_item(&md.input(), item, &opts, &data)?.encode_to_bytes());
+    }
+    if messages.is_empty() && (!md.is_client_streaming() || data == Data::None) {
+        messages.push(DynamicMessage::new(md.input()).encode_to_bytes());
+    }
+    if messages.len() > 1 && !md.is_client_streaming() {
+        return Err(CliError::new(format!(
+            "{} is a {} method: it takes one request message, but the data holds {}",
+            md.name(),
+            kind_words(&md),
+            messages.len()
+        )));
+    }
+    let plan = Plan {
+        method: static_method(&md),
+        messages: Arc::new(messages),
+        metadata: args.conn.metadata()?,
+        deadline: args.deadline,
+        client_streaming: md.is_client_streaming(),
+        server_streaming: md.is_server_streaming(),
+    };
+
+    // Every connection up before the clock starts.
+    for ch in &channels {
+        if let Err(s) = ch.connect_now().await {
+            let mut e = CliError::status("connecting", &s);
+            if let Some(h) = connection_hint(&s, &args.conn, &target) {
+                e = e.hint(h);
+            }
+            return Err(e);
+        }
+    }
+
+    let shared = Arc::new(Shared::default());
+    let start = Instant::now();
+    let stop = match (args.total, args.duration) {
+        (Some(n), _) => Stop::Total(n),
+        (None, Some(d)) => Stop::Until(start + d),
+        (None, None) => Stop::Until(start + Duration::from_secs(10)),
+    };
+    let progress = (!args.no_progress && style::stderr_is_terminal()).then(|| {
+        let shared = Arc::clone(&shared);
+        tokio::spawn(progress(shared, stop, start))
+    });
+    let mut workers = Vec::new();
+    for i in 0..args.concurrency {
+        let ch = channels[(i % args.connections) as usize].clone();
+        let (plan, shared) = (plan.clone(), Arc::clone(&shared));
+        let rps = args.rps;
+        workers.push(tokio::spawn(async move {
+            caller(ch, plan, shared, stop, start, rps).await;
+        }));
+    }
+    for w in workers {
+        let _ = w.await;
+    }
+    let elapsed = start.elapsed();
+    shared.finished.store(true, Ordering::Relaxed);
+    if let Some(p) = progress {
+        let _ = p.await;
+    }
+    let report = Report::new(&shared, elapsed, &args, &md, &target.shown);
+    match args.format {
+        Format::Text => report.print_text(),
+        Format::Json => println!("{}", report.json()),
+    }
+    if report.ok == 0 {
+        return Err(CliError::new("no call succeeded"));
+    }
+    Ok(0)
+}
+
+/// One caller: calls until the run is over.
+async fn caller(
+    ch: Channel,
+    plan: Plan,
+    shared: Arc<Shared>,
+    stop: Stop,
+    start: Instant,
+    rps: Option<f64>,
+) {
+    loop {
+        let i = shared.issued.fetch_add(1, Ordering::Relaxed);
+        match stop {
+            Stop::Total(n) if i >= n => return,
+            Stop::Until(t) if Instant::now() >= t => return,
+            _ => {}
+        }
+        if let Some(r) = rps {
+            let at = start + Duration::from_secs_f64(i as f64 / r);
+            if let Stop::Until(t) = stop {
+                if at >= t {
+                    return;
+                }
+            }
+            tokio::time::sleep_until(at.into()).await;
+        }
+        let t0 = Instant::now();
+        let status = one_call(&ch, &plan, &shared).await;
+        shared.record(t0.elapsed(), status.as_ref());
+    }
+}
+
+/// One call; `None` for OK without trailers worth keeping.
+async fn one_call(ch: &Channel, plan: &Plan, shared: &Shared) -> Option<Status> {
+    if !plan.client_streaming && !plan.server_streaming {
+        let mut req = Request::from_parts(plan.metadata.clone(), plan.messages[0].clone());
+        req.set_timeout(plan.deadline);
+        return match ch.unary(plan.method, req).await {
+            Ok(_) => {
+                shared.messages.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+            Err(s) => Some(s),
+        };
+    }
+    let body: ByteStream = Box::pin(courier_rpc::iter(
+        plan.messages.iter().cloned().map(Ok).collect::<Vec<_>>(),
+    ));
+    let mut req = Request::from_parts(plan.metadata.clone(), body);
+    req.set_timeout(plan.deadline);
+    let mut stream = match ch.call(plan.method, req).await {
+        Ok(r) => r.into_inner(),
+        Err(s) => return Some(s),
+    };
+    let mut n = 0u64;
+    let status = loop {
+        match std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+            Some(Ok(_)) => n += 1,
+            Some(Err(s)) if s.code() == Code::OK => break None,
+            Some(Err(s)) => break Some(s),
+            None => break None,
+        }
+    };
+    shared.messages.fetch_add(n, Ordering::Relaxed);
+    if status.is_none() && !plan.server_streaming && n != 1 {
+        return Some(Status::internal(format!(
+            "expected one response message, got {n}"
+        )));
+    }
+    status
+}
+
+/// Redraws the progress bar on stderr every 100 ms until the run is over, then clears it.
+async fn progress(shared: Arc<Shared>, stop: Stop, start: Instant) {
+    let mut last = (Instant::now(), 0u64);
+    let mut rate = 0.0;
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if shared.finished.load(Ordering::Relaxed) {
+            eprint!("\r\x1b[2K");
+            let _ = std::io::stderr().flush();
+            return;
+        }
+        let done = shared.done.load(Ordering::Relaxed);
+        let now = Instant::now();
+        let dt = now.duration_since(last.0).as_secs_f64();
+        if dt >= 0.5 {
+            rate = (done - last.1) as f64 / dt;
+            last = (now, done);
+        }
+        let failed = done - shared.codes[0].load(Ordering::Relaxed);
+        let (fraction, what) = match stop {
+            Stop::Total(n) => (done as f64 / n as f64, format!("{done}/{n}")),
+            Stop::Until(t) => {
+                let total = t.duration_since(start).as_secs_f64();
+                let spent = start.elapsed().as_secs_f64().min(total);
+                (spent / total, format!("{:.0}/{:.0} s", spent, total))
+            }
+        };
+        let width = 30;
+        let filled = ((fraction.clamp(0.0, 1.0)) * width as f64).round() as usize;
+        let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
+        let errors = if failed > 0 {
+            format!("  {}", Style::Red.err(&format!("{failed} failed")))
+        } else {
+            String::new()
+        };
+        eprint!(
+            "\r\x1b[2K{} {:>3.0}%  {what}  {rate:.0} req/s{errors}",
+            Style::Cyan.err(&bar),
+            fraction.clamp(0.0, 1.0) * 100.0,
+        );
+        let _ = std::io::stderr().flush();
+    }
+}
+
+/// The results of a run.
+#[derive(Debug)]
+struct Report {
+    method: String,
+    kind: &'static str,
+    address: String,
+    connections: u64,
+    concurrency: u64,
+    calls: u64,
+    ok: u64,
+    messages: u64,
+    elapsed: Duration,
+    latency: Snapshot,
+    codes: Vec<(i32, u64)>,
+    errors: Vec<(String, u64)>,
+}
+
+impl Report {
+    fn new(
+        shared: &Shared,
+        elapsed: Duration,
+        args: &BenchArgs,
+        md: &courier_reflect::MethodDescriptor,
+        address: &str,
+    ) -> Report {
+        let mut codes: Vec<(i32, u64)> = shared
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(c, n)| (c as i32, n.load(Ordering::Relaxed)))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        codes.extend(
+            shared
+                .other_codes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .map(|(&c, &n)| (c, n)),
+        );
+        let mut errors: Vec<(String, u64)> = shared
+            .errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(k, &n)| (k.clone(), n))
+            .collect();
+        errors.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let latency = shared.hist.snapshot();
+        Report {
+            method: format!("{}/{}", md.parent_service().full_name(), md.name()),
+            kind: kind_words(md),
+            address: address.to_owned(),
+            connections: args.connections,
+            concurrency: args.concurrency,
+            calls: latency.count,
+            ok: shared.codes[0].load(Ordering::Relaxed),
+            messages: shared.messages.load(Ordering::Relaxed),
+            elapsed,
+            latency,
+            codes,
+            errors,
+        }
+    }
+
+    fn rate(&self) -> f64 {
+        self.calls as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    const QUANTILES: [(&'static str, f64); 4] =
+        [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p99.9", 0.999)];
+
+    fn print_text(&self) {
+        let h = |s: &str| Style::Bold.out(s);
+        let mut o = String::new();
+        let w = &mut o;
+        use std::fmt::Write as _;
+        let _ = writeln!(w, "{}", h("Summary"));
+        let _ = writeln!(
+            w,
+            "  method       {} ({}) on {}",
+            self.method, self.kind, self.address
+        );
+        let _ = writeln!(
+            w,
+            "  load         {} connection{}, {} concurrent call{}",
+            self.connections,
+            if self.connections == 1 { "" } else { "s" },
+            self.concurrency,
+            if self.concurrency == 1 { "" } else { "s" }
+        );
+        let _ = writeln!(
+            w,
+            "  calls        {} in {} ({} OK, {} failed)",
+            self.calls,
+            format_duration(self.elapsed),
+            self.ok,
+            self.calls - self.ok
+        );
+        let _ = writeln!(
+            w,
+            "  rate         {}",
+            Style::BoldGreen.out(&format!("{:.1} calls/s", self.rate()))
+        );
+        if self.kind != "unary" {
+            let _ = writeln!(w, "  responses    {} messages", self.messages);
+        }
+        let _ = writeln!(w, "\n{}", h("Latency"));
+        let l = &self.latency;
+        let _ = writeln!(
+            w,
+            "  fastest {}   mean {}   slowest {}",
+            format_duration(l.min),
+            format_duration(l.mean()),
+            format_duration(l.max)
+        );
+        for (name, q) in Self::QUANTILES {
+            let _ = writeln!(w, "  {name:<6} {}", format_duration(l.quantile(q)));
+        }
+        let _ = writeln!(w, "  {:<6} {}", "max", format_duration(l.max));
+        let rows = l.rows(10);
+        if !rows.is_empty() {
+            let _ = writeln!(w, "\n{}", h("Histogram"));
+            let most = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
+            let width = rows
+                .iter()
+                .map(|r| r.1.to_string().len())
+                .max()
+                .unwrap_or(1);
+            for (upper, n) in &rows {
+                let bar = "■".repeat(((n * 40).div_ceil(most)) as usize);
+                let _ = writeln!(
+                    w,
+                    "  ≤ {:>10} [{n:>width$}] {}",
+                    format_duration(*upper),
+                    Style::Cyan.out(&bar)
+                );
+            }
+        }
+        let _ = writeln!(w, "\n{}", h("Status codes"));
+        for (c, n) in &self.codes {
+            let name = courier_rpc::Code(*c).name().unwrap_or("(unknown)");
+            let shown = format!("{name} ({c})");
+            let shown = if *c == 0 {
+                Style::Green.out(&shown)
+            } else {
+                Style::Red.out(&shown)
+            };
+            let _ = writeln!(w, "  {shown:<24} {n}");
+        }
+        if !self.errors.is_empty() {
+            let _ = writeln!(w, "\n{}", h("Errors"));
+            for (e, n) in &self.errors {
+                let _ = writeln!(w, "  {n:>8}  {e}");
+            }
+        }
+        print!("{o}");
+    }
+
+    fn json(&self) -> String {
+        let mut j = Writer::pretty(2);
+        j.begin_object();
+        j.key("method");
+        j.string(&self.method);
+        j.key("kind");
+        j.string(self.kind);
+        j.key("address");
+        j.string(&self.address);
+        j.key("connections");
+        j.uint(self.connections);
+        j.key("concurrency");
+        j.uint(self.concurrency);
+        j.key("calls");
+        j.uint(self.calls);
+        j.key("ok");
+        j.uint(self.ok);
+        j.key("failed");
+        j.uint(self.calls - self.ok);
+        j.key("response_messages");
+        j.uint(self.messages);
+        j.key("duration_s");
+        j.f64(self.elapsed.as_secs_f64());
+        j.key("rps");
+        j.f64(self.rate());
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let l = &self.latency;
+        j.key("latency_ms");
+        j.begin_object();
+        j.key("min");
+        j.f64(ms(l.min));
+        j.key("mean");
+        j.f64(ms(l.mean()));
+        for (name, q) in Self::QUANTILES {
+            j.key(&name.replace('.', "_"));
+            j.f64(ms(l.quantile(q)));
+        }
+        j.key("max");
+        j.f64(ms(l.max));
+        j.end_object();
+        j.key("histogram");
+        j.begin_array();
+        for (upper, n) in l.rows(10) {
+            j.begin_object();
+            j.key("le_ms");
+            j.f64(ms(upper));
+            j.key("count");
+            j.uint(n);
+            j.end_object();
+        }
+        j.end_array();
+        j.key("status_codes");
+        j.begin_object();
+        for (c, n) in &self.codes {
+            j.key(
+                &courier_rpc::Code(*c)
+                    .name()
+                    .map_or_else(|| c.to_string(), str::to_owned),
+            );
+            j.uint(*n);
+        }
+        j.end_object();
+        j.key("errors");
+        j.begin_object();
+        for (e, n) in &self.errors {
+            j.key(e);
+            j.uint(*n);
+        }
+        j.end_object();
+        j.end_object();
+        j.into_string()
+    }
+}
