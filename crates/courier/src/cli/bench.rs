@@ -5,13 +5,18 @@
 //!
 //! Requests are encoded once, before the run; each call sends the same bytes (a `Bytes`
 //! clone) and does not decode the response, so the tool spends its time in the RPC stack.
+//! Each client thread runs a current-thread runtime with its share of the connections and of
+//! the callers (thread per core, as h2load's `-t`): a connection's driver and its callers
+//! share a thread, so the requests that the callers start while the driver dispatches one
+//! read go out in one write (a multi-threaded runtime runs the driver after every caller
+//! and writes one request per system call).
 //! A call's latency runs from just before it is started until its status is known (a
 //! streaming response read to its end). Callers pick the connections round robin. With
 //! `--rps`, call i is started at `start + i / rps` (or as soon after as a caller is free).
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,6 +34,15 @@ use super::protoprint::kind_words;
 use super::source::{Source, SourceArgs, split_method};
 use super::style::{self, Style};
 use super::util::{format_duration, parse_duration};
+
+/// `--engine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Engine {
+    /// Calls straight on courier-h2 connections, headers and body prepared once
+    Lean,
+    /// Each call through a courier-rpc Channel (to measure the Channel)
+    Channel,
+}
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -84,17 +98,22 @@ pub(crate) struct BenchArgs {
     #[arg(long, value_name = "R")]
     pub(crate) rps: Option<f64>,
 
-    /// The deadline of each call
-    #[arg(long, value_name = "DURATION", default_value = "20s", value_parser = parse_duration)]
-    pub(crate) deadline: Duration,
+    /// A deadline for each call (default: none; a deadline costs a timer per call)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub(crate) deadline: Option<Duration>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
 
-    /// Worker threads of the client (default: the CPUs this process may use)
+    /// Client threads, each with its share of the connections (default: the CPUs this
+    /// process may use, at most one per connection)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub(crate) threads: Option<u64>,
+
+    /// How calls are made
+    #[arg(long, value_enum, default_value_t = Engine::Lean)]
+    pub(crate) engine: Engine,
 
     /// Do not show the progress bar (it shows only on a terminal anyway)
     #[arg(long)]
@@ -111,17 +130,19 @@ pub(crate) struct BenchArgs {
     pub(crate) source: SourceArgs,
 }
 
-/// Runs `courier bench` on a multi-threaded runtime; the exit code.
+/// Runs `courier bench`; the exit code.
 pub(crate) fn main(args: BenchArgs) -> Result<u8> {
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if let Some(t) = args.threads {
-        rt.worker_threads(t as usize);
-    }
-    let rt = rt
+    let rt = current_thread()?;
+    let prepared = rt.block_on(prepare(&args))?;
+    drop(rt);
+    run(args, prepared)
+}
+
+fn current_thread() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::new(format!("starting the async runtime: {e}")))?;
-    rt.block_on(run(args))
+        .map_err(|e| CliError::new(format!("starting the async runtime: {e}")))
 }
 
 /// What the callers share.
@@ -139,14 +160,28 @@ struct Shared {
     errors: Mutex<BTreeMap<String, u64>>,
     /// Response messages received.
     messages: AtomicU64,
-    /// Set when the run is over (progress stops).
-    finished: AtomicBool,
+    /// Why the run could not start (a connection failed).
+    failure: Mutex<Option<CliError>>,
 }
 
 /// Distinct error messages kept; more are counted under one line.
 const MAX_ERRORS: usize = 50;
 
 impl Shared {
+    fn fail(&self, e: CliError) {
+        let mut f = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        if f.is_none() {
+            *f = Some(e);
+        }
+    }
+
+    fn failure(&self) -> Option<CliError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+
     fn record(&self, latency: Duration, status: Option<&Status>) {
         self.hist.record(latency);
         let code = status.map_or(0, |s| s.code().0);
@@ -187,15 +222,25 @@ enum Stop {
 /// The call each caller makes.
 #[derive(Debug, Clone)]
 struct Plan {
+    /// The lean engine's call.
+    lean: Arc<super::lean::Call>,
     method: &'static courier_rpc::MethodDescriptor,
     messages: Arc<Vec<Bytes>>,
     metadata: Metadata,
-    deadline: Duration,
+    deadline: Option<Duration>,
     client_streaming: bool,
     server_streaming: bool,
 }
 
-async fn run(args: BenchArgs) -> Result<u8> {
+/// What the run needs, found before it starts: the method and the encoded requests.
+struct Prepared {
+    target: super::conn::Target,
+    md: courier_reflect::MethodDescriptor,
+    plan: Plan,
+}
+
+/// Finds the method (reflection or files) and encodes the requests.
+async fn prepare(args: &BenchArgs) -> Result<Prepared> {
     let target = parse_target(&args.address)?;
     let (service, method) = split_method(&args.method)?;
     if let Some(r) = args.rps {
@@ -205,11 +250,11 @@ async fn run(args: BenchArgs) -> Result<u8> {
             )));
         }
     }
-    let channels: Vec<Channel> = (0..args.connections)
-        .map(|_| args.conn.channel(&target))
-        .collect::<Result<_>>()?;
-    let mut source = Source::new(&args.source, &channels[0], &args.conn, &target)?;
+    let channel = args.conn.channel(&target)?;
+    let mut source = Source::new(&args.source, &channel, &args.conn, &target)?;
     let md = source.method(&service, &method).await?;
+    drop(source);
+    channel.shutdown();
     let data = Data::parse(args.data.as_deref());
     let opts =
         courier_reflect::json::ParseOptions::new().ignore_unknown_fields(args.allow_unknown_fields);
@@ -229,55 +274,176 @@ async fn run(args: BenchArgs) -> Result<u8> {
             messages.len()
         )));
     }
+    let metadata = args.conn.metadata()?;
+    let (_, authority, scheme) = args.conn.connector(&target)?;
+    let lean = super::lean::Call::new(
+        &md.path(),
+        &messages,
+        &metadata,
+        args.deadline,
+        &authority,
+        scheme,
+        args.conn.max_msg_size,
+    )?;
     let plan = Plan {
+        lean: Arc::new(lean),
         method: static_method(&md),
         messages: Arc::new(messages),
-        metadata: args.conn.metadata()?,
+        metadata,
         deadline: args.deadline,
         client_streaming: md.is_client_streaming(),
         server_streaming: md.is_server_streaming(),
     };
+    Ok(Prepared { target, md, plan })
+}
 
-    // Every connection up before the clock starts.
-    for ch in &channels {
-        if let Err(s) = ch.connect_now().await {
-            let mut e = CliError::status("connecting", &s);
-            if let Some(h) = connection_hint(&s, &args.conn, &target) {
-                e = e.hint(h);
+/// The start signal: the run's start time, or `None` to give up (a connection failed).
+type Go = tokio::sync::watch::Receiver<Option<Option<Instant>>>;
+
+/// What every client thread gets.
+#[derive(Clone)]
+struct ThreadSetup {
+    args: Arc<BenchArgs>,
+    target: super::conn::Target,
+    plan: Plan,
+    shared: Arc<Shared>,
+    /// Every thread and the main one meet here once connected.
+    ready: Arc<tokio::sync::Barrier>,
+    go: Go,
+    /// How the run ends, given its start.
+    stop: Arc<dyn Fn(Instant) -> Stop + Send + Sync>,
+}
+
+/// One client thread: its connections (each connected before the start), then its callers
+/// until the run is over; the time its last call ended.
+fn client_thread(setup: ThreadSetup, connections: Vec<u64>) -> Result<Option<Instant>> {
+    let ThreadSetup {
+        args,
+        target,
+        plan,
+        shared,
+        ready,
+        mut go,
+        stop,
+    } = setup;
+    let rt = current_thread()?;
+    rt.block_on(async move {
+        let mut channels = Vec::new();
+        let mut failure = None;
+        for &c in &connections {
+            match connect(&args, &target).await {
+                Ok(conn) => channels.push((c, conn)),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
             }
-            return Err(e);
+        }
+        if let Some(e) = failure {
+            shared.fail(e);
+        }
+        ready.wait().await;
+        let start = match go.wait_for(Option::is_some).await {
+            Ok(v) => *v,
+            Err(_) => None,
+        };
+        let Some(Some(start)) = start else {
+            return Ok(None);
+        };
+        let stop = stop(start);
+        let mut callers = Vec::new();
+        for i in 0..args.concurrency {
+            let conn = i % args.connections;
+            let Some((_, ch)) = channels.iter().find(|(c, _)| *c == conn) else {
+                continue;
+            };
+            let (ch, plan, shared) = (ch.clone(), plan.clone(), Arc::clone(&shared));
+            let rps = args.rps;
+            callers.push(tokio::spawn(async move {
+                caller(ch, plan, shared, stop, start, rps).await;
+                Instant::now()
+            }));
+        }
+        let mut last = None;
+        for c in callers {
+            if let Ok(t) = c.await {
+                last = last.max(Some(t));
+            }
+        }
+        Ok(last)
+    })
+}
+
+fn run(args: BenchArgs, prepared: Prepared) -> Result<u8> {
+    let Prepared { target, md, plan } = prepared;
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let threads = args.threads.unwrap_or(cpus).clamp(1, args.connections) as usize;
+    let shared = Arc::new(Shared::default());
+    let ready = Arc::new(tokio::sync::Barrier::new(threads + 1));
+    let (go_tx, go_rx) = tokio::sync::watch::channel(None);
+    let (total, duration) = (args.total, args.duration);
+    let stop: Arc<dyn Fn(Instant) -> Stop + Send + Sync> =
+        Arc::new(move |start| match (total, duration) {
+            (Some(n), _) => Stop::Total(n),
+            (None, Some(d)) => Stop::Until(start + d),
+            (None, None) => Stop::Until(start + Duration::from_secs(10)),
+        });
+    let args = Arc::new(args);
+    let setup = ThreadSetup {
+        args: Arc::clone(&args),
+        target: target.clone(),
+        plan,
+        shared: Arc::clone(&shared),
+        ready: Arc::clone(&ready),
+        go: go_rx,
+        stop: Arc::clone(&stop),
+    };
+    let mut handles = Vec::new();
+    for t in 0..threads {
+        // Connection c belongs to thread c % threads.
+        let connections: Vec<u64> = (0..args.connections)
+            .filter(|c| *c as usize % threads == t)
+            .collect();
+        let setup = setup.clone();
+        handles.push(
+            std::thread::Builder::new()
+                .name(format!("courier-bench-{t}"))
+                .spawn(move || client_thread(setup, connections))
+                .map_err(|e| CliError::new(format!("starting a client thread: {e}")))?,
+        );
+    }
+    // Every connection up before the clock starts.
+    current_thread()?.block_on(ready.wait());
+    if let Some(e) = shared.failure() {
+        go_tx.send_replace(Some(None));
+        for h in handles {
+            let _ = h.join();
+        }
+        return Err(e);
+    }
+    let start = Instant::now();
+    go_tx.send_replace(Some(Some(start)));
+    let show_progress = !args.no_progress && style::stderr_is_terminal();
+    let mut progress = Progress::new(stop(start), start);
+    while !handles.iter().all(|h| h.is_finished()) {
+        std::thread::sleep(Duration::from_millis(100));
+        if show_progress {
+            progress.draw(&shared);
         }
     }
-
-    let shared = Arc::new(Shared::default());
-    let start = Instant::now();
-    let stop = match (args.total, args.duration) {
-        (Some(n), _) => Stop::Total(n),
-        (None, Some(d)) => Stop::Until(start + d),
-        (None, None) => Stop::Until(start + Duration::from_secs(10)),
-    };
-    let progress = (!args.no_progress && style::stderr_is_terminal()).then(|| {
-        let shared = Arc::clone(&shared);
-        tokio::spawn(progress(shared, stop, start))
-    });
-    let mut workers = Vec::new();
-    for i in 0..args.concurrency {
-        let ch = channels[(i % args.connections) as usize].clone();
-        let (plan, shared) = (plan.clone(), Arc::clone(&shared));
-        let rps = args.rps;
-        workers.push(tokio::spawn(async move {
-            caller(ch, plan, shared, stop, start, rps).await;
-        }));
+    if show_progress {
+        progress.clear();
     }
-    for w in workers {
-        let _ = w.await;
+    let mut end = None;
+    for h in handles {
+        match h.join() {
+            Ok(Ok(t)) => end = end.max(t),
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(CliError::new("a client thread panicked")),
+        }
     }
-    let elapsed = start.elapsed();
-    shared.finished.store(true, Ordering::Relaxed);
-    if let Some(p) = progress {
-        let _ = p.await;
-    }
-    let report = Report::new(&shared, elapsed, &args, &md, &target.shown);
+    let elapsed = end.map_or_else(|| start.elapsed(), |e| e.duration_since(start));
+    let report = Report::new(&shared, elapsed, &args, &md, &target.shown, threads);
     match args.format {
         Format::Text => report.print_text(),
         Format::Json => println!("{}", report.json()),
@@ -288,9 +454,36 @@ async fn run(args: BenchArgs) -> Result<u8> {
     Ok(0)
 }
 
+/// A connection as the engine has it.
+#[derive(Debug, Clone)]
+enum Conn {
+    Lean(courier_h2::driver::Client),
+    Channel(Channel),
+}
+
+/// Connects as `--engine` says, before the run.
+async fn connect(args: &BenchArgs, target: &super::conn::Target) -> Result<Conn> {
+    match args.engine {
+        Engine::Lean => Ok(Conn::Lean(
+            super::lean::connect(&args.conn, target).await?.0,
+        )),
+        Engine::Channel => {
+            let ch = args.conn.channel(target)?;
+            if let Err(s) = ch.connect_now().await {
+                let mut e = CliError::status("connecting", &s);
+                if let Some(h) = connection_hint(&s, &args.conn, target) {
+                    e = e.hint(h);
+                }
+                return Err(e);
+            }
+            Ok(Conn::Channel(ch))
+        }
+    }
+}
+
 /// One caller: calls until the run is over.
 async fn caller(
-    ch: Channel,
+    ch: Conn,
     plan: Plan,
     shared: Arc<Shared>,
     stop: Stop,
@@ -319,11 +512,26 @@ async fn caller(
     }
 }
 
-/// One call; `None` for OK without trailers worth keeping.
-async fn one_call(ch: &Channel, plan: &Plan, shared: &Shared) -> Option<Status> {
+/// One call; `None` for OK.
+async fn one_call(conn: &Conn, plan: &Plan, shared: &Shared) -> Option<Status> {
+    let ch = match conn {
+        Conn::Channel(ch) => ch,
+        Conn::Lean(client) => {
+            let (status, n) = plan.lean.run(client).await;
+            shared.messages.fetch_add(n, Ordering::Relaxed);
+            if status.is_none() && !plan.server_streaming && n != 1 {
+                return Some(Status::internal(format!(
+                    "expected one response message, got {n}"
+                )));
+            }
+            return status;
+        }
+    };
     if !plan.client_streaming && !plan.server_streaming {
         let mut req = Request::from_parts(plan.metadata.clone(), plan.messages[0].clone());
-        req.set_timeout(plan.deadline);
+        if let Some(d) = plan.deadline {
+            req.set_timeout(d);
+        }
         return match ch.unary(plan.method, req).await {
             Ok(_) => {
                 shared.messages.fetch_add(1, Ordering::Relaxed);
@@ -336,7 +544,9 @@ async fn one_call(ch: &Channel, plan: &Plan, shared: &Shared) -> Option<Status> 
         plan.messages.iter().cloned().map(Ok).collect::<Vec<_>>(),
     ));
     let mut req = Request::from_parts(plan.metadata.clone(), body);
-    req.set_timeout(plan.deadline);
+    if let Some(d) = plan.deadline {
+        req.set_timeout(d);
+    }
     let mut stream = match ch.call(plan.method, req).await {
         Ok(r) => r.into_inner(),
         Err(s) => return Some(s),
@@ -359,35 +569,45 @@ async fn one_call(ch: &Channel, plan: &Plan, shared: &Shared) -> Option<Status> 
     status
 }
 
-/// Redraws the progress bar on stderr every 100 ms until the run is over, then clears it.
-async fn progress(shared: Arc<Shared>, stop: Stop, start: Instant) {
-    let mut last = (Instant::now(), 0u64);
-    let mut rate = 0.0;
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if shared.finished.load(Ordering::Relaxed) {
-            eprint!("\r\x1b[2K");
-            let _ = std::io::stderr().flush();
-            return;
+/// The progress bar on stderr: calls done (of the total, or seconds of the duration), the
+/// current rate, failures.
+struct Progress {
+    stop: Stop,
+    start: Instant,
+    last: (Instant, u64),
+    rate: f64,
+}
+
+impl Progress {
+    fn new(stop: Stop, start: Instant) -> Progress {
+        Progress {
+            stop,
+            start,
+            last: (start, 0),
+            rate: 0.0,
         }
+    }
+
+    fn draw(&mut self, shared: &Shared) {
         let done = shared.done.load(Ordering::Relaxed);
         let now = Instant::now();
-        let dt = now.duration_since(last.0).as_secs_f64();
+        let dt = now.duration_since(self.last.0).as_secs_f64();
         if dt >= 0.5 {
-            rate = (done - last.1) as f64 / dt;
-            last = (now, done);
+            self.rate = (done - self.last.1) as f64 / dt;
+            self.last = (now, done);
         }
-        let failed = done - shared.codes[0].load(Ordering::Relaxed);
-        let (fraction, what) = match stop {
-            Stop::Total(n) => (done as f64 / n as f64, format!("{done}/{n}")),
+        let failed = done.saturating_sub(shared.codes[0].load(Ordering::Relaxed));
+        let (fraction, what) = match self.stop {
+            Stop::Total(n) => (done as f64 / n as f64, format!("{done}/{n} calls")),
             Stop::Until(t) => {
-                let total = t.duration_since(start).as_secs_f64();
-                let spent = start.elapsed().as_secs_f64().min(total);
-                (spent / total, format!("{:.0}/{:.0} s", spent, total))
+                let total = t.duration_since(self.start).as_secs_f64();
+                let spent = self.start.elapsed().as_secs_f64().min(total);
+                (spent / total, format!("{spent:.0}/{total:.0} s"))
             }
         };
+        let fraction = fraction.clamp(0.0, 1.0);
         let width = 30;
-        let filled = ((fraction.clamp(0.0, 1.0)) * width as f64).round() as usize;
+        let filled = (fraction * width as f64).round() as usize;
         let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
         let errors = if failed > 0 {
             format!("  {}", Style::Red.err(&format!("{failed} failed")))
@@ -395,10 +615,16 @@ async fn progress(shared: Arc<Shared>, stop: Stop, start: Instant) {
             String::new()
         };
         eprint!(
-            "\r\x1b[2K{} {:>3.0}%  {what}  {rate:.0} req/s{errors}",
+            "\r\x1b[2K{} {:>3.0}%  {what}  {:.0} calls/s{errors}",
             Style::Cyan.err(&bar),
-            fraction.clamp(0.0, 1.0) * 100.0,
+            fraction * 100.0,
+            self.rate,
         );
+        let _ = std::io::stderr().flush();
+    }
+
+    fn clear(&self) {
+        eprint!("\r\x1b[2K");
         let _ = std::io::stderr().flush();
     }
 }
@@ -411,6 +637,7 @@ struct Report {
     address: String,
     connections: u64,
     concurrency: u64,
+    threads: usize,
     calls: u64,
     ok: u64,
     messages: u64,
@@ -427,6 +654,7 @@ impl Report {
         args: &BenchArgs,
         md: &courier_reflect::MethodDescriptor,
         address: &str,
+        threads: usize,
     ) -> Report {
         let mut codes: Vec<(i32, u64)> = shared
             .codes
@@ -458,6 +686,7 @@ impl Report {
             address: address.to_owned(),
             connections: args.connections,
             concurrency: args.concurrency,
+            threads,
             calls: latency.count,
             ok: shared.codes[0].load(Ordering::Relaxed),
             messages: shared.messages.load(Ordering::Relaxed),
@@ -488,11 +717,13 @@ impl Report {
         );
         let _ = writeln!(
             w,
-            "  load         {} connection{}, {} concurrent call{}",
+            "  load         {} connection{}, {} concurrent call{}, {} client thread{}",
             self.connections,
             if self.connections == 1 { "" } else { "s" },
             self.concurrency,
-            if self.concurrency == 1 { "" } else { "s" }
+            if self.concurrency == 1 { "" } else { "s" },
+            self.threads,
+            if self.threads == 1 { "" } else { "s" }
         );
         let _ = writeln!(
             w,
@@ -575,6 +806,8 @@ impl Report {
         j.uint(self.connections);
         j.key("concurrency");
         j.uint(self.concurrency);
+        j.key("threads");
+        j.uint(self.threads as u64);
         j.key("calls");
         j.uint(self.calls);
         j.key("ok");

@@ -162,13 +162,38 @@ impl ConnArgs {
         Ok(md)
     }
 
-    /// A channel to `target` as the flags say (it connects on its first call).
-    pub(crate) fn channel(&self, target: &Target) -> Result<Channel> {
+    /// The connector the flags ask for, the `:authority` and the `:scheme` of the calls.
+    pub(crate) fn connector(
+        &self,
+        target: &Target,
+    ) -> Result<(CliConnector, String, &'static str)> {
         let tls = if self.uses_tls(target) {
-            Some(self.tls_mode()?)
+            Some(Arc::new(self.tls_mode()?))
         } else {
             None
         };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let authority = match (&self.authority, &target.unix) {
+            (Some(a), _) => a.clone(),
+            (None, Some(_)) => "localhost".to_owned(),
+            (None, None) => target
+                .channel_target
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                .to_owned(),
+        };
+        let connector = CliConnector {
+            tls,
+            timeout: self.connect_timeout,
+            servername: self.servername.clone(),
+        };
+        Ok((connector, authority, scheme))
+    }
+
+    /// A channel to `target` as the flags say (it connects on its first call).
+    pub(crate) fn channel(&self, target: &Target) -> Result<Channel> {
+        let (connector, _, _) = self.connector(target)?;
+        let tls = connector.tls.clone();
         // An https:// target makes the calls' :scheme https; a plain host:port over TLS too.
         let channel_target = if tls.is_some() && target.unix.is_none() && !target.https {
             format!("https://{}", target.channel_target)
@@ -176,11 +201,7 @@ impl ConnArgs {
             target.channel_target.clone()
         };
         let mut b = Channel::builder(channel_target)
-            .connector(CliConnector {
-                tls: tls.map(Arc::new),
-                timeout: self.connect_timeout,
-                servername: self.servername.clone(),
-            })
+            .connector(connector)
             .max_recv_message_size(self.max_msg_size)
             .user_agent(concat!("courier-cli/", env!("CARGO_PKG_VERSION")));
         if let Some(a) = &self.authority {
@@ -225,7 +246,7 @@ impl ConnArgs {
 
 /// TLS as the flags ask.
 #[derive(Debug)]
-enum TlsMode {
+pub(crate) enum TlsMode {
     /// The server's certificate is verified (against --cacert or the system's roots).
     Verified(ClientTls),
     /// `--insecure`: any certificate is accepted.
@@ -234,7 +255,7 @@ enum TlsMode {
 
 /// The CLI's connector: TCP or a Unix socket, then TLS if asked, within the connect timeout.
 #[derive(Debug)]
-struct CliConnector {
+pub(crate) struct CliConnector {
     tls: Option<Arc<TlsMode>>,
     timeout: Duration,
     servername: Option<String>,

@@ -10,6 +10,7 @@ mod error;
 mod histogram;
 mod input;
 mod jsonseq;
+mod lean;
 mod protoprint;
 mod reflect;
 mod source;

@@ -1,0 +1,325 @@
+//! `courier bench`'s default engine: gRPC calls straight on courier-h2 connections, with
+//! courier-rpc's framing and status rules, and nothing else per call.
+//!
+//! A load generator calls one method over fixed connections again and again, so what a
+//! [`Channel`](courier_rpc::Channel) does for every call — pick a connection through the
+//! load-balancing policy, plan retries, keep a replay buffer, build the headers and the
+//! metadata maps, decode the response — is work the server under test does not see. Here the
+//! request header block is built once (the `grpc-timeout` of a deadline included, so that
+//! HPACK indexes it), the request messages are framed once, and a call is one
+//! [`Client::start_request`] with a clone of both; the response is read for its status (and
+//! its messages counted, not decoded). `--engine channel` makes each call through a
+//! `Channel` instead, to measure the Channel itself.
+//!
+//! The status rules are PROTOCOL-HTTP2's, with courier-rpc's helpers: a response whose
+//! `:status` is not 200 maps through [`code_from_http_status`]; the status is the
+//! `grpc-status` of the trailers (or of a Trailers-Only response), `grpc-message`
+//! percent-decoded; a reset stream maps through [`code_from_reset`]; a lost connection is
+//! UNAVAILABLE.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use courier_h2::driver::{Client, Error as H2Error};
+use courier_hpack::HeaderField;
+use courier_rpc::codec::{Deframer, Encoding, encode_message};
+use courier_rpc::protocol::{
+    base64_encode, code_from_http_status, code_from_reset, encode_timeout, percent_decode,
+};
+use courier_rpc::{Code, Connector as _, Metadata, Status};
+
+use super::conn::{ConnArgs, Target};
+use super::error::{CliError, Result};
+
+/// One call, ready to send again and again.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    headers: Vec<HeaderField>,
+    body: Bytes,
+    deadline: Option<Duration>,
+    max_message: usize,
+}
+
+impl Call {
+    /// The call of `path` with `messages` (each framed; all sent at once, then the end of
+    /// the request), `metadata` and an optional deadline, to `authority` over `scheme`.
+    pub(crate) fn new(
+        path: &str,
+        messages: &[Bytes],
+        metadata: &Metadata,
+        deadline: Option<Duration>,
+        authority: &str,
+        scheme: &'static str,
+        max_message: usize,
+    ) -> Result<Call> {
+        // PROTOCOL-HTTP2, Requests: "HTTP2 requires that reserved headers, ones starting
+        // with ":" appear before all other headers. Additionally implementations should send
+        // Timeout immediately after the reserved headers and they should send the
+        // Call-Definition headers before sending Custom-Metadata."
+        // <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
+        let mut h = vec![
+            HeaderField::new(":method", "POST"),
+            HeaderField::new(":scheme", scheme),
+            HeaderField::new(":path", path.to_owned()),
+            HeaderField::new(":authority", authority.to_owned()),
+        ];
+        if let Some(d) = deadline {
+            h.push(HeaderField::new("grpc-timeout", encode_timeout(d)));
+        }
+        h.push(HeaderField::new("te", "trailers"));
+        h.push(HeaderField::new("content-type", "application/grpc"));
+        h.push(HeaderField::new("grpc-accept-encoding", Encoding::ACCEPT));
+        h.push(HeaderField::new(
+            "user-agent",
+            concat!("courier-cli/", env!("CARGO_PKG_VERSION")),
+        ));
+        for (k, v) in metadata.iter() {
+            // PROTOCOL-HTTP2: "Binary-Header → {Header-Name "-bin" } {base64 encoded
+            // value}".
+            let value = if k.ends_with("-bin") {
+                Bytes::from(base64_encode(v))
+            } else {
+                v.clone()
+            };
+            h.push(HeaderField::new(k.to_owned(), value));
+        }
+        let mut body = BytesMut::new();
+        for m in messages {
+            encode_message(m, Encoding::Identity, usize::MAX, usize::MAX, &mut body)
+                .map_err(|s| CliError::new(format!("framing the request: {}", s.message())))?;
+        }
+        Ok(Call {
+            headers: h,
+            body: body.freeze(),
+            deadline,
+            max_message,
+        })
+    }
+
+    /// Makes the call on `client`: its status (`None` for OK) and the number of response
+    /// messages.
+    pub(crate) async fn run(&self, client: &Client) -> (Option<Status>, u64) {
+        match self.deadline {
+            None => self.exchange(client).await,
+            Some(d) => match tokio::time::timeout(d, self.exchange(client)).await {
+                Ok(r) => r,
+                // Dropping the exchange drops its stream, which resets it (CANCEL).
+                Err(_) => (
+                    Some(Status::new(Code::DEADLINE_EXCEEDED, "deadline exceeded")),
+                    0,
+                ),
+            },
+        }
+    }
+
+    async fn exchange(&self, client: &Client) -> (Option<Status>, u64) {
+        let (_send, mut recv) =
+            match client.start_request(self.headers.clone(), self.body.clone(), true) {
+                Ok(halves) => halves,
+                Err(e) => return (Some(h2_status(&e)), 0),
+            };
+        let (head, end) = match recv.response().await {
+            Ok(r) => r,
+            Err(e) => return (Some(h2_status(&e)), 0),
+        };
+        // PROTOCOL-HTTP2, Responses: a `:status` other than 200 is an HTTP error, mapped
+        // to a gRPC code (http-grpc-status-mapping.md) unless grpc-status is given.
+        let http = head.pseudo.status.unwrap_or(0);
+        if end {
+            // Trailers-Only: the status is in this header block.
+            return (status_of(&head.fields, http), 0);
+        }
+        let mut deframer = Deframer::new(self.max_message);
+        let mut messages = 0u64;
+        while let Some(chunk) = recv.data().await {
+            match chunk {
+                Ok(b) => {
+                    deframer.push(b);
+                    loop {
+                        match deframer.next_message() {
+                            Ok(Some(_)) => messages += 1,
+                            Ok(None) => break,
+                            Err(s) => return (Some(s), messages),
+                        }
+                    }
+                }
+                Err(e) => return (Some(h2_status(&e)), messages),
+            }
+        }
+        if !deframer.is_empty() {
+            return (
+                Some(Status::internal("the response ended inside a message")),
+                messages,
+            );
+        }
+        match recv.trailers() {
+            Some(t) => (status_of(&t, http), messages),
+            // PROTOCOL-HTTP2: a response must end with trailers carrying the status.
+            None => (
+                Some(Status::internal("the response ended without a status")),
+                messages,
+            ),
+        }
+    }
+}
+
+/// The status a header block says: `grpc-status` (and `grpc-message`), else the HTTP
+/// status's mapping; `None` for OK.
+fn status_of(fields: &[HeaderField], http: u16) -> Option<Status> {
+    let get = |name: &[u8]| {
+        fields
+            .iter()
+            .find(|f| f.name().as_ref() == name)
+            .map(|f| f.value())
+    };
+    let code = match get(b"grpc-status") {
+        Some(v) => std::str::from_utf8(v)
+            .ok()
+            .and_then(|s| s.parse::<i32>().ok())
+            .map_or(Code::UNKNOWN, Code),
+        None if http != 200 => code_from_http_status(http),
+        None => Code::UNKNOWN,
+    };
+    if code == Code::OK {
+        return None;
+    }
+    let message = get(b"grpc-message").map_or_else(
+        || {
+            if http == 200 {
+                String::new()
+            } else {
+                format!("HTTP status {http}")
+            }
+        },
+        |m| percent_decode(m),
+    );
+    Some(Status::new(code, message))
+}
+
+/// The status of a call whose stream or connection failed.
+fn h2_status(e: &H2Error) -> Status {
+    match e {
+        H2Error::Reset { reason, .. } => Status::new(code_from_reset(*reason), e.to_string()),
+        _ => Status::new(Code::UNAVAILABLE, e.to_string()),
+    }
+}
+
+/// Connects to `target` as the flags say (TCP or a Unix socket, TLS if asked) and starts
+/// an HTTP/2 connection on it, checked with a PING; the client and the request's
+/// `:authority` and `:scheme`.
+pub(crate) async fn connect(
+    conn: &ConnArgs,
+    target: &Target,
+) -> Result<(Client, String, &'static str)> {
+    let (connector, authority, scheme) = conn.connector(target)?;
+    let failed = |e: std::io::Error| {
+        let s = Status::new(Code::UNAVAILABLE, e.to_string());
+        let mut err = CliError::status("connecting", &s);
+        if let Some(h) = super::conn::connection_hint(&s, conn, target) {
+            err = err.hint(h);
+        }
+        err
+    };
+    let io = match &target.unix {
+        Some(path) => connector
+            .connect_unix(path, &authority)
+            .await
+            .map_err(failed)?,
+        None => {
+            let host_port = target
+                .channel_target
+                .trim_start_matches("https://")
+                .trim_start_matches("http://");
+            let addrs = tokio::net::lookup_host(host_port).await.map_err(failed)?;
+            let mut last = std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{host_port} resolves to no address"),
+            );
+            let mut io = None;
+            for a in addrs {
+                match connector.connect(a, &authority).await {
+                    Ok(c) => {
+                        io = Some(c);
+                        break;
+                    }
+                    Err(e) => last = e,
+                }
+            }
+            io.ok_or_else(|| failed(last))?
+        }
+    };
+    let (client, driver) = courier_h2::driver::client(io, courier_h2::Config::default());
+    tokio::spawn(driver);
+    client.ping().await.map_err(|e| {
+        failed(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            format!("the HTTP/2 connection failed: {e}"),
+        ))
+    })?;
+    Ok((client, authority, scheme))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_from_header_blocks() {
+        let f = |pairs: &[(&str, &str)]| -> Vec<HeaderField> {
+            pairs
+                .iter()
+                .map(|(k, v)| HeaderField::new(k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert!(status_of(&f(&[("grpc-status", "0")]), 200).is_none());
+        let s = status_of(
+            &f(&[("grpc-status", "5"), ("grpc-message", "no%20such")]),
+            200,
+        )
+        .unwrap();
+        assert_eq!((s.code(), s.message()), (Code::NOT_FOUND, "no such"));
+        assert_eq!(status_of(&f(&[]), 200).unwrap().code(), Code::UNKNOWN);
+        assert_eq!(status_of(&f(&[]), 503).unwrap().code(), Code::UNAVAILABLE);
+        assert_eq!(
+            status_of(&f(&[("grpc-status", "x")]), 200).unwrap().code(),
+            Code::UNKNOWN
+        );
+    }
+
+    #[test]
+    fn request_headers_come_in_protocol_order() {
+        let mut md = Metadata::new();
+        md.append("x-trace-bin", Bytes::from_static(&[0, 1, 2]))
+            .unwrap();
+        md.append("x-user", "ada").unwrap();
+        let c = Call::new(
+            "/p.S/M",
+            &[Bytes::from_static(b"\x08\x01")],
+            &md,
+            Some(Duration::from_millis(250)),
+            "h:1",
+            "http",
+            1 << 20,
+        )
+        .unwrap();
+        let names: Vec<&[u8]> = c.headers.iter().map(|h| h.name().as_ref()).collect();
+        assert_eq!(
+            names,
+            [
+                &b":method"[..],
+                b":scheme",
+                b":path",
+                b":authority",
+                b"grpc-timeout",
+                b"te",
+                b"content-type",
+                b"grpc-accept-encoding",
+                b"user-agent",
+                b"x-trace-bin",
+                b"x-user"
+            ]
+        );
+        assert_eq!(c.headers[9].value().as_ref(), b"AAEC");
+        assert_eq!(c.body.as_ref(), b"\x00\x00\x00\x00\x02\x08\x01");
+    }
+}
