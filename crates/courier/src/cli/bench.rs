@@ -162,6 +162,14 @@ struct Shared {
     messages: AtomicU64,
     /// Why the run could not start (a connection failed).
     failure: Mutex<Option<CliError>>,
+    /// CPU time the client threads spent during the run, in ns (Linux; 0 elsewhere).
+    cpu_ns: AtomicU64,
+}
+
+/// The CPU time this thread has used (Linux: `/proc/thread-self/schedstat`, in ns).
+fn thread_cpu_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().next()?.parse().ok()
 }
 
 /// Distinct error messages kept; more are counted under one line.
@@ -350,6 +358,7 @@ fn client_thread(setup: ThreadSetup, connections: Vec<u64>) -> Result<Option<Ins
         let Some(Some(start)) = start else {
             return Ok(None);
         };
+        let cpu_before = thread_cpu_ns();
         let stop = stop(start);
         let mut callers = Vec::new();
         for i in 0..args.concurrency {
@@ -369,6 +378,11 @@ fn client_thread(setup: ThreadSetup, connections: Vec<u64>) -> Result<Option<Ins
             if let Ok(t) = c.await {
                 last = last.max(Some(t));
             }
+        }
+        if let (Some(a), Some(b)) = (cpu_before, thread_cpu_ns()) {
+            shared
+                .cpu_ns
+                .fetch_add(b.saturating_sub(a), Ordering::Relaxed);
         }
         Ok(last)
     })
@@ -642,6 +656,8 @@ struct Report {
     ok: u64,
     messages: u64,
     elapsed: Duration,
+    /// The client threads' CPU time during the run (None where it cannot be read).
+    cpu: Option<Duration>,
     latency: Snapshot,
     codes: Vec<(i32, u64)>,
     errors: Vec<(String, u64)>,
@@ -691,6 +707,8 @@ impl Report {
             ok: shared.codes[0].load(Ordering::Relaxed),
             messages: shared.messages.load(Ordering::Relaxed),
             elapsed,
+            cpu: thread_cpu_ns()
+                .map(|_| Duration::from_nanos(shared.cpu_ns.load(Ordering::Relaxed))),
             latency,
             codes,
             errors,
@@ -740,6 +758,15 @@ impl Report {
         );
         if self.kind != "unary" {
             let _ = writeln!(w, "  responses    {} messages", self.messages);
+        }
+        if let Some(cpu) = self.cpu {
+            let _ = writeln!(
+                w,
+                "  client CPU   {} ({:.0}% of one core, {:.1} µs per call)",
+                format_duration(cpu),
+                cpu.as_secs_f64() / self.elapsed.as_secs_f64().max(1e-9) * 100.0,
+                cpu.as_secs_f64() * 1e6 / self.calls.max(1) as f64
+            );
         }
         let _ = writeln!(w, "\n{}", h("Latency"));
         let l = &self.latency;
@@ -820,6 +847,10 @@ impl Report {
         j.f64(self.elapsed.as_secs_f64());
         j.key("rps");
         j.f64(self.rate());
+        if let Some(cpu) = self.cpu {
+            j.key("client_cpu_s");
+            j.f64(cpu.as_secs_f64());
+        }
         let ms = |d: Duration| d.as_secs_f64() * 1e3;
         let l = &self.latency;
         j.key("latency_ms");

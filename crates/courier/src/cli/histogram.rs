@@ -77,8 +77,14 @@ impl Histogram {
         self.counts[index(ns)].fetch_add(1, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum.fetch_add(ns, Ordering::Relaxed);
-        self.min.fetch_min(ns, Ordering::Relaxed);
-        self.max.fetch_max(ns, Ordering::Relaxed);
+        // A load first: the extremes rarely change, and a plain load is cheaper than the
+        // read-modify-write.
+        if ns < self.min.load(Ordering::Relaxed) {
+            self.min.fetch_min(ns, Ordering::Relaxed);
+        }
+        if ns > self.max.load(Ordering::Relaxed) {
+            self.max.fetch_max(ns, Ordering::Relaxed);
+        }
     }
 
     /// The values recorded so far.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use courier_h2::driver::{Client, Error as H2Error};
 use courier_hpack::HeaderField;
-use courier_rpc::codec::{Deframer, Encoding, encode_message};
+use courier_rpc::codec::{Encoding, encode_message};
 use courier_rpc::protocol::{
     base64_encode, code_from_http_status, code_from_reset, encode_timeout, percent_decode,
 };
@@ -52,6 +52,11 @@ impl Call {
         scheme: &'static str,
         max_message: usize,
     ) -> Result<Call> {
+        // Every name and value is a `&'static` (the few made at run time are leaked, once
+        // per process), so that cloning the header list for each call copies pointers and
+        // counts no references.
+        let leak =
+            |s: String| -> Bytes { Bytes::from_static(Box::leak(s.into_boxed_str()).as_bytes()) };
         // PROTOCOL-HTTP2, Requests: "HTTP2 requires that reserved headers, ones starting
         // with ":" appear before all other headers. Additionally implementations should send
         // Timeout immediately after the reserved headers and they should send the
@@ -60,11 +65,11 @@ impl Call {
         let mut h = vec![
             HeaderField::new(":method", "POST"),
             HeaderField::new(":scheme", scheme),
-            HeaderField::new(":path", path.to_owned()),
-            HeaderField::new(":authority", authority.to_owned()),
+            HeaderField::new(":path", leak(path.to_owned())),
+            HeaderField::new(":authority", leak(authority.to_owned())),
         ];
         if let Some(d) = deadline {
-            h.push(HeaderField::new("grpc-timeout", encode_timeout(d)));
+            h.push(HeaderField::new("grpc-timeout", leak(encode_timeout(d))));
         }
         h.push(HeaderField::new("te", "trailers"));
         h.push(HeaderField::new("content-type", "application/grpc"));
@@ -77,11 +82,11 @@ impl Call {
             // PROTOCOL-HTTP2: "Binary-Header → {Header-Name "-bin" } {base64 encoded
             // value}".
             let value = if k.ends_with("-bin") {
-                Bytes::from(base64_encode(v))
+                leak(base64_encode(v))
             } else {
-                v.clone()
+                leak(String::from_utf8_lossy(v).into_owned())
             };
-            h.push(HeaderField::new(k.to_owned(), value));
+            h.push(HeaderField::new(leak(k.to_owned()), value));
         }
         let mut body = BytesMut::new();
         for m in messages {
@@ -129,24 +134,19 @@ impl Call {
             // Trailers-Only: the status is in this header block.
             return (status_of(&head.fields, http), 0);
         }
-        let mut deframer = Deframer::new(self.max_message);
-        let mut messages = 0u64;
+        let mut counter = MessageCounter::new(self.max_message);
         while let Some(chunk) = recv.data().await {
             match chunk {
                 Ok(b) => {
-                    deframer.push(b);
-                    loop {
-                        match deframer.next_message() {
-                            Ok(Some(_)) => messages += 1,
-                            Ok(None) => break,
-                            Err(s) => return (Some(s), messages),
-                        }
+                    if let Err(s) = counter.push(&b) {
+                        return (Some(s), counter.messages);
                     }
                 }
-                Err(e) => return (Some(h2_status(&e)), messages),
+                Err(e) => return (Some(h2_status(&e)), counter.messages),
             }
         }
-        if !deframer.is_empty() {
+        let messages = counter.messages;
+        if !counter.at_boundary() {
             return (
                 Some(Status::internal("the response ended inside a message")),
                 messages,
@@ -160,6 +160,82 @@ impl Call {
                 messages,
             ),
         }
+    }
+}
+
+/// Counts the Length-Prefixed-Messages of a response as its DATA arrives, without keeping
+/// them: the 5-byte prefix of each (Compressed-Flag, Message-Length), then its bytes skipped.
+/// PROTOCOL-HTTP2: "Length-Prefixed-Message → Compressed-Flag Message-Length Message".
+/// <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#responses>
+#[derive(Debug)]
+struct MessageCounter {
+    /// Prefix bytes of the current message seen so far (0 to 5).
+    prefix: [u8; 5],
+    have: usize,
+    /// Message bytes still to skip.
+    skip: usize,
+    max: usize,
+    messages: u64,
+}
+
+impl MessageCounter {
+    fn new(max: usize) -> MessageCounter {
+        MessageCounter {
+            prefix: [0; 5],
+            have: 0,
+            skip: 0,
+            max,
+            messages: 0,
+        }
+    }
+
+    fn push(&mut self, mut data: &[u8]) -> std::result::Result<(), Status> {
+        while !data.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(data.len());
+                self.skip -= n;
+                data = &data[n..];
+                continue;
+            }
+            let n = (5 - self.have).min(data.len());
+            self.prefix[self.have..self.have + n].copy_from_slice(&data[..n]);
+            self.have += n;
+            data = &data[n..];
+            if self.have < 5 {
+                break;
+            }
+            // PROTOCOL-HTTP2: "Compressed-Flag → 0 / 1".
+            if self.prefix[0] > 1 {
+                return Err(Status::internal(format!(
+                    "invalid message compressed flag {}",
+                    self.prefix[0]
+                )));
+            }
+            let len = u32::from_be_bytes([
+                self.prefix[1],
+                self.prefix[2],
+                self.prefix[3],
+                self.prefix[4],
+            ]) as usize;
+            if len > self.max {
+                return Err(Status::new(
+                    Code::RESOURCE_EXHAUSTED,
+                    format!(
+                        "a response message of {len} bytes, larger than the limit of {}",
+                        self.max
+                    ),
+                ));
+            }
+            self.messages += 1;
+            self.have = 0;
+            self.skip = len;
+        }
+        Ok(())
+    }
+
+    /// Whether the messages so far are complete (a response may end here).
+    fn at_boundary(&self) -> bool {
+        self.have == 0 && self.skip == 0
     }
 }
 
@@ -321,5 +397,34 @@ mod tests {
         );
         assert_eq!(c.headers[9].value().as_ref(), b"AAEC");
         assert_eq!(c.body.as_ref(), b"\x00\x00\x00\x00\x02\x08\x01");
+    }
+
+    #[test]
+    fn messages_are_counted_across_any_split() {
+        let mut body = Vec::new();
+        for m in [&b"abc"[..], b"", b"0123456789"] {
+            body.push(0);
+            body.extend_from_slice(&(m.len() as u32).to_be_bytes());
+            body.extend_from_slice(m);
+        }
+        for chunk in 1..=body.len() {
+            let mut c = MessageCounter::new(100);
+            for piece in body.chunks(chunk) {
+                c.push(piece).unwrap();
+            }
+            assert_eq!(c.messages, 3, "chunks of {chunk}");
+            assert!(c.at_boundary());
+        }
+        let mut c = MessageCounter::new(100);
+        c.push(&body[..7]).unwrap();
+        assert!(!c.at_boundary());
+        assert!(MessageCounter::new(100).push(&[2, 0, 0, 0, 0]).is_err());
+        assert_eq!(
+            MessageCounter::new(4)
+                .push(&[0, 0, 0, 0, 5])
+                .unwrap_err()
+                .code(),
+            Code::RESOURCE_EXHAUSTED
+        );
     }
 }
