@@ -4,6 +4,7 @@
 //! what the tests need, idempotently, and runs every check in order, printing each step.
 
 mod bench;
+mod cli;
 mod codegen;
 mod conformance;
 mod fuzz;
@@ -42,6 +43,10 @@ commands:
                          (`bench tls`: handshakes/s full and resumed, unary req/s over TLS, vs tonic)
                          (`bench http1`: h2load --h1 against courier-http1 and hyper 1.x servers)
                          (`bench web`: gRPC-Web and Connect req/s, HTTP/1.1 and HTTP/2, vs tonic-web)
+                         (`bench cli`: courier bench against h2load from one core, same server)
+  cli                    the courier tool: its end-to-end tests against Courier, grpcio and grpc-js
+                         servers and against h2load (peers required), then the protoc-compare
+                         corpus compiled by `courier compile`, byte for byte with protoc
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen's generated code
                          and courier-reflect's dynamic messages (0 failures; dynamic: 0 skipped)
@@ -67,11 +72,12 @@ commands:
                          (a page the server serves, built with connect-web and esbuild), and
                          Courier's own web client (WebChannel) against Courier's server and a
                          connect-node server, 0 failed
-  protoc-compare [--bundled] [DIR...]
+  protoc-compare [--bundled] [--cli] [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
                          sets byte for byte and decoded (with and without source info; default:
                          tests/data/protos and tests/data/published/*); --bundled: without the
-                         directories' copies of the files protoc bundles (well-known types, ...)
+                         directories' copies of the files protoc bundles (well-known types, ...);
+                         --cli: with `courier compile` instead of courier-idl's example
   soak [--seconds N] [--seed S] [--graceful-only]
                          fault-injecting soak (docs/reliability.md): mixed calls over round_robin
                          Channels with retries and hedging, through a seeded fault proxy, to
@@ -95,7 +101,9 @@ fn main() -> ExitCode {
         "bench" if rest.first().is_some_and(|n| n == "tls") => tls_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "http1") => http1::bench(),
         "bench" if rest.first().is_some_and(|n| n == "web") => web_bench::bench(),
+        "bench" if rest.first().is_some_and(|n| n == "cli") => cli::bench(),
         "bench" => bench::main(rest),
+        "cli" => cli::main(rest),
         "codegen" => codegen::main(rest),
         "conformance" => conformance::main(rest),
         "h2-peers" => h2_peers::main(rest),
@@ -134,6 +142,8 @@ const CI_STEPS: &[Step] = &[
     ("hpack stories", hpack::ci),
     ("protoc-compare", protoc_compare::ci),
     ("protoc-compare bundled", protoc_compare::ci_bundled),
+    // The courier tool's end-to-end tests run in `test`; here its `compile` against protoc.
+    ("cli compile", cli::ci),
     ("h2 peers", h2_peers_default),
     ("http1 peers", http1_peers_default),
     ("conformance", conformance::run),
