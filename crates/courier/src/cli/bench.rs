@@ -803,13 +803,14 @@ impl Report {
         let _ = writeln!(w, "\n{}", h("Status codes"));
         for (c, n) in &self.codes {
             let name = courier_rpc::Code(*c).name().unwrap_or("(unknown)");
-            let shown = format!("{name} ({c})");
+            // Padded before it is painted: escape codes have no width.
+            let shown = format!("{:<24}", format!("{name} ({c})"));
             let shown = if *c == 0 {
                 Style::Green.out(&shown)
             } else {
                 Style::Red.out(&shown)
             };
-            let _ = writeln!(w, "  {shown:<24} {n}");
+            let _ = writeln!(w, "  {shown} {n}");
         }
         if !self.errors.is_empty() {
             let _ = writeln!(w, "\n{}", h("Errors"));

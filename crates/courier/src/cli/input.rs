@@ -57,6 +57,14 @@ impl Data {
                 std::fs::read(p).map_err(|e| CliError::new(format!("-d @{}: {e}", p.display())))?
             }
             Data::Stdin => {
+                if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                    eprintln!(
+                        "{}",
+                        super::style::Style::Dim.err(
+                            "reading the request from standard input as JSON; end it with Ctrl-D"
+                        )
+                    );
+                }
                 let mut v = Vec::new();
                 std::io::stdin()
                     .read_to_end(&mut v)
@@ -104,7 +112,18 @@ impl Data {
                         return;
                     }
                 },
-                Data::Stdin => Box::new(std::io::stdin()),
+                Data::Stdin => {
+                    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                        eprintln!(
+                            "{}",
+                            super::style::Style::Dim.err(
+                                "type each request as a JSON object: it is sent when its closing \
+                                 brace is typed; end the requests with Ctrl-D"
+                            )
+                        );
+                    }
+                    Box::new(std::io::stdin())
+                }
             };
             let mut splitter = Splitter::new(DEFAULT_MAX_VALUE);
             let mut buf = vec![0u8; 64 * 1024];

@@ -118,18 +118,28 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidates closest to `name`: those at the smallest edit distance (at most three),
-/// when it is within a third of its length.
+/// when it is within a third of the length of `name`'s last component (at least 2).
 pub(crate) fn closest<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Vec<&'a str> {
-    let limit = (name.chars().count() / 3).max(2);
+    let last = |s: &'a str| -> &'a str { s.rsplit(['.', '/']).next().unwrap_or(s) };
+    let short_name = name.rsplit(['.', '/']).next().unwrap_or(name);
+    let limit = (short_name.chars().count() / 3).max(2);
     let mut scored: Vec<(usize, &str)> = candidates
         .into_iter()
         .map(|c| {
-            // Compare with the last component too: `GetFeatur` against `pkg.Svc.GetFeature`.
-            let short = c.rsplit(['.', '/']).next().unwrap_or(c);
-            (edit_distance(name, c).min(edit_distance(name, short)), c)
+            // Whole names, and last components: `GetFeatur` against `pkg.Svc.GetFeature`.
+            let d = edit_distance(name, c)
+                .min(edit_distance(name, last(c)))
+                .min(
+                    edit_distance(short_name, last(c))
+                        + edit_distance(
+                            name.strip_suffix(short_name).unwrap_or(""),
+                            c.strip_suffix(last(c)).unwrap_or(""),
+                        ),
+                );
+            (d, c)
         })
         .filter(|(d, _)| *d <= limit)
         .collect();
@@ -200,6 +210,15 @@ mod tests {
         assert_eq!(closest("GetFeatur", names), vec!["GetFeature"]);
         assert_eq!(closest("routechat", names), vec!["RouteChat"]);
         assert!(closest("Zzzzzzzzzz", names).is_empty());
+        // A short unknown name does not match a long one through their common package.
+        assert!(closest("grpc.testing.Nope", ["grpc.testing.Empty"]).is_empty());
+        assert_eq!(
+            closest(
+                "grpc.testing.SimpleRequst",
+                ["grpc.testing.SimpleRequest", "grpc.testing.Empty"]
+            ),
+            vec!["grpc.testing.SimpleRequest"]
+        );
         assert_eq!(
             closest("GetFeatur", ["routeguide.RouteGuide.GetFeature"]),
             vec!["routeguide.RouteGuide.GetFeature"]
