@@ -360,23 +360,24 @@ fn client_thread(setup: ThreadSetup, connections: Vec<u64>) -> Result<Option<Ins
         };
         let cpu_before = thread_cpu_ns();
         let stop = stop(start);
-        let mut callers = Vec::new();
-        for i in 0..args.concurrency {
-            let conn = i % args.connections;
-            let Some((_, ch)) = channels.iter().find(|(c, _)| *c == conn) else {
-                continue;
-            };
-            let (ch, plan, shared) = (ch.clone(), plan.clone(), Arc::clone(&shared));
-            let rps = args.rps;
-            callers.push(tokio::spawn(async move {
-                caller(ch, plan, shared, stop, start, rps).await;
-                Instant::now()
-            }));
+        // One task per connection polls that connection's callers: the driver's dispatch of
+        // one read wakes one task, not one per call (fewer task switches, and the callers'
+        // state stays together in memory).
+        let mut tasks = Vec::new();
+        for (conn, ch) in &channels {
+            let callers: Vec<_> = (0..args.concurrency)
+                .filter(|i| i % args.connections == *conn)
+                .map(|_| {
+                    let (ch, plan, shared) = (ch.clone(), plan.clone(), Arc::clone(&shared));
+                    Box::pin(caller(ch, plan, shared, stop, start, args.rps))
+                })
+                .collect();
+            tasks.push(tokio::spawn(PollAll::new(callers)));
         }
         let mut last = None;
-        for c in callers {
-            if let Ok(t) = c.await {
-                last = last.max(Some(t));
+        for t in tasks {
+            if let Ok(t) = t.await {
+                last = last.max(t);
             }
         }
         if let (Some(a), Some(b)) = (cpu_before, thread_cpu_ns()) {
@@ -466,6 +467,48 @@ fn run(args: BenchArgs, prepared: Prepared) -> Result<u8> {
         return Err(CliError::new("no call succeeded"));
     }
     Ok(0)
+}
+
+/// Polls a set of futures to completion in one task; the time the last one finished.
+struct PollAll<F> {
+    futures: Vec<Option<std::pin::Pin<Box<F>>>>,
+    left: usize,
+    last: Option<Instant>,
+}
+
+impl<F> PollAll<F> {
+    fn new(futures: Vec<std::pin::Pin<Box<F>>>) -> PollAll<F> {
+        PollAll {
+            left: futures.len(),
+            futures: futures.into_iter().map(Some).collect(),
+            last: None,
+        }
+    }
+}
+
+impl<F: std::future::Future<Output = ()>> std::future::Future for PollAll<F> {
+    type Output = Option<Instant>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Instant>> {
+        let this = &mut *self;
+        for slot in &mut this.futures {
+            if let Some(f) = slot {
+                if f.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                    this.left -= 1;
+                    this.last = Some(Instant::now());
+                }
+            }
+        }
+        if this.left == 0 {
+            std::task::Poll::Ready(this.last)
+        } else {
+            std::task::Poll::Pending
+        }
+    }
 }
 
 /// A connection as the engine has it.
