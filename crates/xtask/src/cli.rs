@@ -192,8 +192,8 @@ pub(crate) fn bench() -> util::Result {
          --connections C -c C×M`, so both keep C×M calls in flight on C connections). Medians \
          of {ROUNDS} alternating runs. The client's CPU time per call: h2load's from GNU \
          time (user + system, start-up included, which is small), courier bench's from its \
-         own count (`client_cpu_s`: the client threads' CPU time during the run, from \
-         /proc/thread-self/schedstat). The ratio is courier bench ÷ h2load (for calls/s higher \
+         own count (`client_cpu_s`: the process's CPU time from the start of the run to its end, \
+         from /proc/self/stat, so without start-up). The ratio is courier bench ÷ h2load (for calls/s higher \
          is better, for CPU lower). Load average (1/5/15 min) before: {load_before}; after: \
          {load_after} — the machine is shared by other builds, so single runs are noisy.\n\n\
          | row | courier bench | h2load | ratio | goal |\n|---|---:|---:|---:|---:|\n"

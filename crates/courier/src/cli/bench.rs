@@ -162,14 +162,19 @@ struct Shared {
     messages: AtomicU64,
     /// Why the run could not start (a connection failed).
     failure: Mutex<Option<CliError>>,
-    /// CPU time the client threads spent during the run, in ns (Linux; 0 elsewhere).
-    cpu_ns: AtomicU64,
 }
 
-/// The CPU time this thread has used (Linux: `/proc/thread-self/schedstat`, in ns).
-fn thread_cpu_ns() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    s.split_whitespace().next()?.parse().ok()
+/// The CPU time (user and system) this process has used, its threads that ended included
+/// (Linux: `/proc/self/stat`, in clock ticks of 10 ms).
+fn process_cpu() -> Option<Duration> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces: count fields after its closing paren.
+    let rest = &s[s.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after field 2.
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ is 100 on Linux.
+    Some(Duration::from_millis(ticks * 10))
 }
 
 /// Distinct error messages kept; more are counted under one line.
@@ -358,7 +363,6 @@ fn client_thread(setup: ThreadSetup, connections: Vec<u64>) -> Result<Option<Ins
         let Some(Some(start)) = start else {
             return Ok(None);
         };
-        let cpu_before = thread_cpu_ns();
         let stop = stop(start);
         // One task per connection polls that connection's callers: the driver's dispatch of
         // one read wakes one task, not one per call (fewer task switches, and the callers'
@@ -379,11 +383,6 @@ fn client_thread(setup: ThreadSetup, connections: Vec<u64>) -> Result<Option<Ins
             if let Ok(t) = t.await {
                 last = last.max(t);
             }
-        }
-        if let (Some(a), Some(b)) = (cpu_before, thread_cpu_ns()) {
-            shared
-                .cpu_ns
-                .fetch_add(b.saturating_sub(a), Ordering::Relaxed);
         }
         Ok(last)
     })
@@ -436,6 +435,7 @@ fn run(args: BenchArgs, prepared: Prepared) -> Result<u8> {
         }
         return Err(e);
     }
+    let cpu_before = process_cpu();
     let start = Instant::now();
     go_tx.send_replace(Some(Some(start)));
     let show_progress = !args.no_progress && style::stderr_is_terminal();
@@ -458,7 +458,10 @@ fn run(args: BenchArgs, prepared: Prepared) -> Result<u8> {
         }
     }
     let elapsed = end.map_or_else(|| start.elapsed(), |e| e.duration_since(start));
-    let report = Report::new(&shared, elapsed, &args, &md, &target.shown, threads);
+    let cpu = process_cpu()
+        .zip(cpu_before)
+        .map(|(b, a)| b.saturating_sub(a));
+    let report = Report::new(&shared, elapsed, &args, &md, &target.shown, threads, cpu);
     match args.format {
         Format::Text => report.print_text(),
         Format::Json => println!("{}", report.json()),
@@ -699,7 +702,7 @@ struct Report {
     ok: u64,
     messages: u64,
     elapsed: Duration,
-    /// The client threads' CPU time during the run (None where it cannot be read).
+    /// The process's CPU time during the run (None where it cannot be read).
     cpu: Option<Duration>,
     latency: Snapshot,
     codes: Vec<(i32, u64)>,
@@ -714,6 +717,7 @@ impl Report {
         md: &courier_reflect::MethodDescriptor,
         address: &str,
         threads: usize,
+        cpu: Option<Duration>,
     ) -> Report {
         let mut codes: Vec<(i32, u64)> = shared
             .codes
@@ -750,8 +754,7 @@ impl Report {
             ok: shared.codes[0].load(Ordering::Relaxed),
             messages: shared.messages.load(Ordering::Relaxed),
             elapsed,
-            cpu: thread_cpu_ns()
-                .map(|_| Duration::from_nanos(shared.cpu_ns.load(Ordering::Relaxed))),
+            cpu,
             latency,
             codes,
             errors,
