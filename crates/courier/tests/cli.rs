@@ -96,6 +96,11 @@ fn describe_symbols() {
     assert!(t["payload"].is_object(), "{t}");
     courier(&["call", &s.address, &m("UnaryCall"), "-d", &r.stdout]).expect(0);
 
+    // A file, by its name.
+    let r = courier(&["describe", &s.address, "grpc/testing/empty.proto"]).expect(0);
+    assert!(r.stdout.contains("package grpc.testing;\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("message Empty {\n}\n"), "{}", r.stdout);
+
     // Every service at once.
     let r = courier(&["describe", &s.address]).expect(0);
     // Courier's reflection lists itself without describing itself.

@@ -173,6 +173,23 @@ impl ReflectionClient {
         Ok(names)
     }
 
+    /// Fetches the file named `name` (and its imports); `Ok(false)` when the server does not
+    /// have it.
+    pub(crate) async fn fetch_file(&mut self, name: &str) -> Result<bool, ReflectError> {
+        match self
+            .ask(MessageRequest::FileByFilename(name.to_owned()))
+            .await
+        {
+            Ok(a) => {
+                self.keep_files(a)?;
+                self.fetch_imports().await?;
+                Ok(true)
+            }
+            Err(ReflectError::Answer(Code::NOT_FOUND, _)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Fetches the file that defines `symbol` (and its imports); `Ok(false)` when the server
     /// does not know the symbol.
     pub(crate) async fn fetch_symbol(&mut self, symbol: &str) -> Result<bool, ReflectError> {

@@ -282,8 +282,13 @@ impl Reflection {
         // all know methods).
         let asked = symbol.split_once('/').map_or(symbol, |(s, _)| s).to_owned();
         let client = self.client().await?;
-        let mut found = client.fetch_symbol(&asked).await;
-        if matches!(found, Ok(false)) && !symbol.contains('/') {
+        let mut found = if symbol.ends_with(".proto") {
+            // A file, by its name.
+            client.fetch_file(symbol).await
+        } else {
+            client.fetch_symbol(&asked).await
+        };
+        if matches!(found, Ok(false)) && !symbol.contains('/') && !symbol.ends_with(".proto") {
             // `pkg.Svc.Method` or `pkg.Msg.field`: the file of its parent.
             if let Some((parent, _)) = asked.rsplit_once('.') {
                 found = client.fetch_symbol(parent).await;
@@ -336,6 +341,9 @@ impl Symbol {
 /// is allowed.
 pub(crate) fn find(pool: &DescriptorPool, name: &str) -> Option<Symbol> {
     let name = name.strip_prefix('.').unwrap_or(name);
+    if let Some(f) = pool.get_file_by_name(name) {
+        return Some(Symbol::File(f));
+    }
     if let Some((svc, m)) = name.split_once('/') {
         return pool
             .get_service_by_name(svc)?
@@ -354,9 +362,6 @@ pub(crate) fn find(pool: &DescriptorPool, name: &str) -> Option<Symbol> {
     }
     if let Some(x) = pool.get_extension_by_name(name) {
         return Some(Symbol::Extension(x));
-    }
-    if let Some(f) = pool.get_file_by_name(name) {
-        return Some(Symbol::File(f));
     }
     let (parent, last) = name.rsplit_once('.')?;
     if let Some(s) = pool.get_service_by_name(parent) {
@@ -432,6 +437,18 @@ mod tests {
         assert_eq!(kind("p.M.E"), Some("enum"));
         assert_eq!(kind("p.M.name"), Some("field"));
         assert_eq!(kind("t.proto"), Some("file"));
+        let mut c = courier_idl::Compiler::new();
+        c.add_file("dir/f.proto", "syntax = \"proto3\";\nmessage X {}\n");
+        let with_dir = DescriptorPool::from_file_descriptor_set(
+            c.compile(&["dir/f.proto"])
+                .unwrap()
+                .file_descriptor_set(true),
+        )
+        .unwrap();
+        assert_eq!(
+            find(&with_dir, "dir/f.proto").map(|s| s.kind_name()),
+            Some("file")
+        );
         assert_eq!(kind("p.Nope"), None);
         assert_eq!(kind("p.S/Nope"), None);
         assert!(all_names(&p).contains(&"p.S.Do".to_owned()));
