@@ -345,7 +345,7 @@ fn client_thread(setup: ThreadSetup, connections: Vec<u64>) -> Result<Option<Ins
         let mut failure = None;
         for &c in &connections {
             match connect(&args, &target).await {
-                Ok(conn) => channels.push((c, conn)),
+                Ok((conn, driver)) => channels.push((c, conn, driver)),
                 Err(e) => {
                     failure = Some(e);
                     break;
@@ -364,19 +364,24 @@ fn client_thread(setup: ThreadSetup, connections: Vec<u64>) -> Result<Option<Ins
             return Ok(None);
         };
         let stop = stop(start);
-        // One task per connection polls that connection's callers: the driver's dispatch of
-        // one read wakes one task, not one per call (fewer task switches, and the callers'
-        // state stays together in memory).
+        // One task per connection polls that connection's callers — and, with the lean
+        // engine, the connection's driver: a read is dispatched, the callers start their next
+        // calls and the driver writes them in one poll of one task, connection after
+        // connection, as h2load does (with separate tasks a current-thread runtime would read
+        // every connection before writing to any, and the server would wait meanwhile).
         let mut tasks = Vec::new();
-        for (conn, ch) in &channels {
+        for (conn, ch, driver) in channels {
             let callers: Vec<_> = (0..args.concurrency)
-                .filter(|i| i % args.connections == *conn)
+                .filter(|i| i % args.connections == conn)
                 .map(|_| {
                     let (ch, plan, shared) = (ch.clone(), plan.clone(), Arc::clone(&shared));
                     Box::pin(caller(ch, plan, shared, stop, start, args.rps))
                 })
                 .collect();
-            tasks.push(tokio::spawn(PollAll::new(callers)));
+            tasks.push(tokio::spawn(ConnTask {
+                driver,
+                callers: PollAll::new(callers),
+            }));
         }
         let mut last = None;
         for t in tasks {
@@ -514,6 +519,42 @@ impl<F: std::future::Future<Output = ()>> std::future::Future for PollAll<F> {
     }
 }
 
+/// A connection's task: its driver (lean engine) and its callers, polled together.
+struct ConnTask<F> {
+    driver: Option<super::lean::Driver>,
+    callers: PollAll<F>,
+}
+
+impl<F: std::future::Future<Output = ()>> std::future::Future for ConnTask<F> {
+    type Output = Option<Instant>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Instant>> {
+        let this = &mut *self;
+        // Reads and dispatches what arrived.
+        poll_driver(&mut this.driver, cx);
+        let done = std::pin::Pin::new(&mut this.callers).poll(cx);
+        if done.is_ready() {
+            return done;
+        }
+        // Writes the requests the callers just started.
+        poll_driver(&mut this.driver, cx);
+        std::task::Poll::Pending
+    }
+}
+
+/// Polls a connection's driver; drops it once it has finished (the connection closed: the
+/// calls on it fail).
+fn poll_driver(driver: &mut Option<super::lean::Driver>, cx: &mut std::task::Context<'_>) {
+    if let Some(d) = driver {
+        if d.as_mut().poll(cx).is_ready() {
+            *driver = None;
+        }
+    }
+}
+
 /// A connection as the engine has it.
 #[derive(Debug, Clone)]
 enum Conn {
@@ -521,12 +562,17 @@ enum Conn {
     Channel(Channel),
 }
 
-/// Connects as `--engine` says, before the run.
-async fn connect(args: &BenchArgs, target: &super::conn::Target) -> Result<Conn> {
+/// Connects as `--engine` says, before the run; the lean engine's connection comes with its
+/// driver, to poll in the task of the connection's callers.
+async fn connect(
+    args: &BenchArgs,
+    target: &super::conn::Target,
+) -> Result<(Conn, Option<super::lean::Driver>)> {
     match args.engine {
-        Engine::Lean => Ok(Conn::Lean(
-            super::lean::connect(&args.conn, target).await?.0,
-        )),
+        Engine::Lean => {
+            let (client, driver, _, _) = super::lean::connect(&args.conn, target).await?;
+            Ok((Conn::Lean(client), Some(driver)))
+        }
         Engine::Channel => {
             let ch = args.conn.channel(target)?;
             if let Err(s) = ch.connect_now().await {
@@ -536,7 +582,7 @@ async fn connect(args: &BenchArgs, target: &super::conn::Target) -> Result<Conn>
                 }
                 return Err(e);
             }
-            Ok(Conn::Channel(ch))
+            Ok((Conn::Channel(ch), None))
         }
     }
 }

@@ -280,13 +280,19 @@ fn h2_status(e: &H2Error) -> Status {
     }
 }
 
+/// A connection's driver future (courier-h2's), for the caller to poll in the task of its
+/// choice.
+pub(crate) type Driver =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<(), H2Error>> + Send>>;
+
 /// Connects to `target` as the flags say (TCP or a Unix socket, TLS if asked) and starts
-/// an HTTP/2 connection on it, checked with a PING; the client and the request's
+/// an HTTP/2 connection on it, checked with a PING; the client, the connection's driver (not
+/// spawned: the caller polls it, in the task of the connection's calls), and the request's
 /// `:authority` and `:scheme`.
 pub(crate) async fn connect(
     conn: &ConnArgs,
     target: &Target,
-) -> Result<(Client, String, &'static str)> {
+) -> Result<(Client, Driver, String, &'static str)> {
     let (connector, authority, scheme) = conn.connector(target)?;
     let failed = |e: std::io::Error| {
         let s = Status::new(Code::UNAVAILABLE, e.to_string());
@@ -325,14 +331,23 @@ pub(crate) async fn connect(
         }
     };
     let (client, driver) = courier_h2::driver::client(io, courier_h2::Config::default());
-    tokio::spawn(driver);
-    client.ping().await.map_err(|e| {
+    let mut driver: Driver = Box::pin(driver);
+    let broken = |e: String| {
         failed(std::io::Error::new(
             std::io::ErrorKind::ConnectionAborted,
             format!("the HTTP/2 connection failed: {e}"),
         ))
-    })?;
-    Ok((client, authority, scheme))
+    };
+    tokio::select! {
+        r = client.ping() => { r.map_err(|e| broken(e.to_string()))?; }
+        r = &mut driver => {
+            return Err(broken(match r {
+                Ok(()) => "the server closed it".to_owned(),
+                Err(e) => e.to_string(),
+            }));
+        }
+    }
+    Ok((client, driver, authority, scheme))
 }
 
 #[cfg(test)]
