@@ -2,7 +2,7 @@
 //! reflection v1 and v1alpha): list, describe, the four kinds of call, an interactive bidi
 //! session, metadata both ways, deadlines, compression, status details, plain TCP, TLS,
 //! mTLS, Unix sockets, the error cases (unknown service or method, bad JSON, no
-//! reflection), descriptors from `--proto` and `--protoset`, completions and a short bench.
+//! reflection), descriptors from `--proto` and `--protoset`, completions and short benches.
 
 mod support;
 
@@ -847,4 +847,51 @@ fn a_short_bench() {
         j["response_messages"].as_u64().unwrap(),
         2 * j["calls"].as_u64().unwrap()
     );
+}
+
+#[test]
+fn bench_at_a_fixed_rate() {
+    let s = courier_server(Security::Plain);
+    // 50 calls at 100 per second: call i starts at i / 100 s, so the last one at 0.49 s,
+    // where without --rps the 50 calls take a few milliseconds.
+    let r = courier(&[
+        "bench",
+        &s.address,
+        &m("EmptyCall"),
+        "--rps",
+        "100",
+        "--total",
+        "50",
+        "-c",
+        "4",
+        "--format",
+        "json",
+    ])
+    .expect(0);
+    let j = &r.json()[0];
+    assert_eq!(j["calls"], 50);
+    assert_eq!(j["ok"], 50);
+    let secs = j["duration_s"].as_f64().unwrap();
+    assert!((0.49..5.0).contains(&secs), "{}", r.stdout);
+    assert!(j["rps"].as_f64().unwrap() <= 50.0 / 0.49, "{}", r.stdout);
+    // By duration: the calls whose start falls inside it, at most 100 in 0.5 s (50 callers,
+    // so that the rate holds even when a loaded machine makes each call take 100 ms or more).
+    let r = courier(&[
+        "bench",
+        &s.address,
+        &m("EmptyCall"),
+        "--rps",
+        "200",
+        "--duration",
+        "500ms",
+        "-c",
+        "50",
+        "--format",
+        "json",
+    ])
+    .expect(0);
+    let calls = r.json()[0]["calls"].as_u64().unwrap();
+    assert!((50..=100).contains(&calls), "{}", r.stdout);
+    // A rate that is no rate: a usage error.
+    courier(&["bench", &s.address, &m("EmptyCall"), "--rps", "0"]).expect(2);
 }
