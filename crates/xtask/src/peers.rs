@@ -168,21 +168,30 @@ pub(crate) fn env() -> Vec<(&'static str, String)> {
 
 /// Installs the Debian packages whose program is missing, with `apt-get` (CI runs as root).
 pub(crate) fn apt(packages: &[(&str, &str)]) -> Result {
+    // Each package once, though several programs may come from it (nghttp2-client).
+    fn unique<'a>(pkgs: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in pkgs {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
     util::step("peers: Debian packages");
-    let missing: Vec<&str> = packages
-        .iter()
-        // nginx knows `-v` only.
-        .filter(|(prog, _)| !util::have(prog, if *prog == "nginx" { "-v" } else { "--version" }))
-        .map(|(_, pkg)| *pkg)
-        .collect();
+    let missing = unique(
+        packages
+            .iter()
+            // nginx knows `-v` only.
+            .filter(|(prog, _)| {
+                !util::have(prog, if *prog == "nginx" { "-v" } else { "--version" })
+            })
+            .map(|(_, pkg)| *pkg),
+    );
     if missing.is_empty() {
         eprintln!(
             "    present: {}",
-            packages
-                .iter()
-                .map(|(_, p)| *p)
-                .collect::<Vec<_>>()
-                .join(" ")
+            unique(packages.iter().map(|(_, p)| *p)).join(" ")
         );
         return Ok(());
     }
