@@ -19,6 +19,11 @@
 //! stream (a unary response's headers, message and trailers) and wakes the task reading it
 //! once, after the whole read was dispatched.
 //!
+//! Server push (RFC 9113 §8.4): a server promises a response with [`SendStream::push`] and
+//! sends it on the promised stream; a client made with [`client_with_push`] gets each promise
+//! from its [`Pushes`] and reads or refuses it. SETTINGS_ENABLE_PUSH and both sides'
+//! SETTINGS_MAX_CONCURRENT_STREAMS are honoured by the connection.
+//!
 //! Connection-level: [`Client::ping`] / [`Server::ping`] measure a round trip; keepalive runs
 //! here on tokio's clock when [`Config::keepalive_interval`] is set; [`Client::goaway`] and
 //! [`Client::goaway_received`] show the peer's GOAWAY, and [`Error::is_refused`] marks requests
@@ -295,6 +300,12 @@ enum Cmd {
         id: StreamRef,
         reply: CloseReply,
     },
+    /// Server push: a PUSH_PROMISE on stream `id` for the `request`.
+    Push {
+        id: StreamRef,
+        request: Vec<HeaderField>,
+        reply: oneshot::Sender<Result<StreamId, Error>>,
+    },
     Shutdown,
 }
 
@@ -307,7 +318,8 @@ impl Cmd {
             | Cmd::Trailers { id, .. }
             | Cmd::Reset { id, .. }
             | Cmd::Consume { id, .. }
-            | Cmd::WatchClose { id, .. } => Some(id),
+            | Cmd::WatchClose { id, .. }
+            | Cmd::Push { id, .. } => Some(id),
             _ => None,
         }
     }
@@ -319,6 +331,9 @@ impl Cmd {
                 let _ = r.send(Err(e));
             }
             Cmd::WatchClose { reply, .. } => {
+                let _ = reply.send(Err(e));
+            }
+            Cmd::Push { reply, .. } => {
                 let _ = reply.send(Err(e));
             }
             _ => {}
@@ -568,6 +583,8 @@ pub struct SendStream {
     credit: usize,
     /// Which header sections this side sends: responses (server) or requests (client).
     kind: SectionKind,
+    /// The send-buffer room of a new stream (a promised one starts with it).
+    push_credit: usize,
 }
 
 impl SendStream {
@@ -650,6 +667,33 @@ impl SendStream {
             reply,
         })
         .await
+    }
+
+    /// Server push (RFC 9113 §8.4): promises the response to `request` (a GET or HEAD of a
+    /// resource, typically one the response on this stream refers to) with a PUSH_PROMISE on
+    /// this request's stream, and returns the promised stream, on which the response goes
+    /// out like any other (send it before this stream's response ends, so that the client
+    /// knows of the promise before it is done with the page).
+    ///
+    /// Fails with [`CommandErrorKind::PushDisabled`] when the client's SETTINGS_ENABLE_PUSH
+    /// is 0 (the default of most clients), [`CommandErrorKind::ConcurrencyLimit`] while the
+    /// streams open or promised on this side fill the client's
+    /// SETTINGS_MAX_CONCURRENT_STREAMS, [`CommandErrorKind::InvalidState`] once this
+    /// stream's response has ended, and [`CommandErrorKind::InvalidHeaders`] for a request
+    /// that is not one (pseudo-header fields first, `:method`, `:scheme`, `:authority`,
+    /// `:path`). A client that does not want the push resets the promised stream; the
+    /// promised handle then sees it ([`closed`](Self::closed)).
+    pub async fn push(&self, request: Vec<HeaderField>) -> Result<SendStream, Error> {
+        check_outgoing(&request, SectionKind::Request).map_err(Error::Command)?;
+        let id = self.id.for_cmd();
+        let promised = call(&self.cmds, |reply| Cmd::Push { id, request, reply }).await?;
+        Ok(SendStream {
+            id: StreamRef::Id(promised),
+            cmds: self.cmds.clone(),
+            credit: self.push_credit,
+            kind: SectionKind::Response,
+            push_credit: self.push_credit,
+        })
     }
 
     /// Waits for the peer's RST_STREAM on this stream and returns its code; `None` if the stream
@@ -806,6 +850,7 @@ impl Client {
                 cmds: self.cmds.clone(),
                 credit,
                 kind: SectionKind::Trailers,
+                push_credit: self.send_buffer,
             },
             RecvStream::new(id, Some(events), self.cmds.clone()),
         )
@@ -928,6 +973,67 @@ where
     (client, driver.run())
 }
 
+/// Like [`client`], with server push accepted (RFC 9113 §8.4): SETTINGS_ENABLE_PUSH is 1
+/// (whatever `config.enable_push` says), and each response the server promises arrives on the
+/// returned [`Pushes`] — read it ([`Push::response`]) or refuse it ([`Push::refuse`]).
+/// Promises beyond `config.max_concurrent_streams` are refused by the connection (REFUSED_STREAM),
+/// and once the [`Pushes`] is dropped every later promise is refused (CANCEL).
+pub fn client_with_push<T>(
+    io: T,
+    mut config: Config,
+) -> (Client, Pushes, impl Future<Output = Result<(), Error>>)
+where
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    config.enable_push = true;
+    let (cmds, cmd_rx) = commands::channel();
+    let mut driver = Driver::new(io, Role::Client, config, cmd_rx, cmds.clone(), None);
+    let (tx, rx) = mpsc::unbounded_channel();
+    driver.pushes = Some(tx);
+    let client = Client {
+        cmds,
+        state: driver.state.subscribe(),
+        send_buffer: driver.send_buffer,
+    };
+    (client, Pushes { rx }, driver.run())
+}
+
+/// A response the server promised (client; see [`client_with_push`]).
+#[derive(Debug)]
+pub struct Push {
+    /// The request stream the promise came on.
+    pub associated: StreamId,
+    /// The promised stream.
+    pub promised: StreamId,
+    /// The request the server answers (its `:method`, `:path`, ...).
+    pub request: FieldSection,
+    /// The pushed response: its head ([`RecvStream::response`]), content and trailers.
+    pub response: RecvStream,
+}
+
+impl Push {
+    /// Refuses the pushed response: RST_STREAM(CANCEL) on the promised stream.
+    pub fn refuse(self) {
+        let _ = self.response.cmds.send(Cmd::Reset {
+            id: StreamRef::Id(self.promised),
+            reason: Reason::CANCEL,
+        });
+    }
+}
+
+/// The responses a server pushes on a client connection, as they are promised.
+#[derive(Debug)]
+pub struct Pushes {
+    rx: mpsc::UnboundedReceiver<Push>,
+}
+
+impl Pushes {
+    /// The next promise, or `None` once the connection has ended.
+    pub async fn next(&mut self) -> Option<Push> {
+        self.rx.recv().await
+    }
+}
+
 /// Drives a server connection over `io`. Spawn the returned future; accept requests from the
 /// [`Server`].
 pub fn server<T>(io: T, config: Config) -> (Server, impl Future<Output = Result<(), Error>>)
@@ -1031,6 +1137,8 @@ struct Driver<T> {
     /// Every handle is gone: the connection has been told to close.
     cmds_closed: bool,
     incoming: Option<Accept>,
+    /// Client: where promised (pushed) responses go; `None`: every push is refused.
+    pushes: Option<mpsc::UnboundedSender<Push>>,
     streams: IdMap<events::Sender<StreamEvent>>,
     /// The streams' receivers that got events during the dispatch in progress, woken at its
     /// end (once each, for all of a read's events).
@@ -1088,6 +1196,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             cmds: cmds.downgrade(),
             cmds_closed: false,
             incoming,
+            pushes: None,
             streams: IdMap::default(),
             wakeups: events::Wakeups::default(),
             blocked: IdMap::default(),
@@ -1272,6 +1381,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 }
             }
             Cmd::Consume { n, .. } => self.conn.consume(id, n),
+            Cmd::Push { request, reply, .. } => {
+                let r = self.conn.push_promise(id, &request).map_err(|e| {
+                    if self.conn.is_closed() {
+                        self.closed_error()
+                    } else {
+                        Error::Command(e)
+                    }
+                });
+                let _ = reply.send(r);
+            }
             Cmd::WatchClose { reply, .. } => {
                 if self.conn.is_closed() {
                     let _ = reply.send(Err(self.closed_error()));
@@ -1375,6 +1494,37 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
     }
 
+    /// A PUSH_PROMISE arrived (client): the promised response goes to the application's
+    /// [`Pushes`], or the stream is refused (RST_STREAM CANCEL) when nobody takes pushes.
+    ///
+    /// RFC 9113 §8.4: "Once a client receives a PUSH_PROMISE frame and chooses to accept the
+    /// pushed response, the client SHOULD NOT issue any requests for the promised response
+    /// until after the promised stream has closed. If the client determines, for any reason,
+    /// that it does not wish to receive the pushed response from the server or if the server
+    /// takes too long to begin sending the promised response, the client can send a
+    /// RST_STREAM frame, using either the CANCEL or REFUSED_STREAM code and referencing the
+    /// pushed stream's identifier." <https://www.rfc-editor.org/rfc/rfc9113#section-8.4>
+    fn promised(&mut self, associated: StreamId, promised: StreamId, request: FieldSection) {
+        let (Some(pushes), Some(cmds)) = (&self.pushes, self.cmds.upgrade()) else {
+            let _ = self.conn.reset(promised, Reason::CANCEL);
+            return;
+        };
+        let (tx, rx) = events::channel();
+        self.streams.insert(promised, tx);
+        let push = Push {
+            associated,
+            promised,
+            request,
+            response: RecvStream::new(StreamRef::Id(promised), Some(rx), cmds),
+        };
+        if pushes.send(push).is_err() {
+            // The application dropped its `Pushes`: refuse this one and the ones after it.
+            self.pushes = None;
+            self.streams.remove(&promised);
+            let _ = self.conn.reset(promised, Reason::CANCEL);
+        }
+    }
+
     fn dispatch(&mut self) {
         while let Some(event) = self.conn.poll_event() {
             match event {
@@ -1408,6 +1558,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                                 cmds,
                                 credit: self.send_buffer,
                                 kind: SectionKind::Response,
+                                push_credit: self.send_buffer,
                             },
                         });
                     }
@@ -1498,6 +1649,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                         });
                     });
                 }
+                Event::PushPromise {
+                    stream_id,
+                    promised_id,
+                    request,
+                } => self.promised(stream_id, promised_id, request),
                 Event::Writable { stream_id } => {
                     if let Some((data, end, reply)) = self.blocked.remove(&stream_id) {
                         self.try_send_data(stream_id, data, end, Some(reply));
@@ -1526,7 +1682,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     self.state.send_modify(|s| s.closed = true);
                     self.incoming = None;
                 }
-                _ => {}
             }
         }
         self.wakeups.wake_all();

@@ -23,7 +23,9 @@
 //! keeps ([`Connection::poll_timeout`]). PRIORITY signals are parsed and ignored (§5.3.2). The
 //! [`driver`] module (feature `tokio`, on by default) runs a connection over any tokio
 //! `AsyncRead + AsyncWrite`, optionally busy-polling it for a while after its last activity
-//! ([`Config::busy_poll`]) for lower latency where idle cores are slow to wake.
+//! ([`Config::busy_poll`]) for lower latency where idle cores are slow to wake, with server
+//! push both ways (`driver::SendStream::push`, `driver::client_with_push`; the
+//! `h2_push_server` example).
 //!
 //! ```
 //! use bytes::BytesMut;

@@ -360,6 +360,73 @@ fn server_push_when_enabled() {
 }
 
 #[test]
+fn push_honours_the_clients_max_concurrent_streams() {
+    // The client allows two streams the server opens: promises beyond what can start are
+    // refused, and a promise made before the client lowers its limit waits to start.
+    let mut client_cfg = Config::default();
+    client_cfg.enable_push = true;
+    client_cfg.max_concurrent_streams = 2;
+    let mut p = Pair::with_configs(client_cfg, Config::default());
+    let id = p.client.open_stream(&get("/"), true).unwrap();
+    p.drive();
+    let a = p.server.push_promise(id, &get("/a")).unwrap();
+    let b = p.server.push_promise(id, &get("/b")).unwrap();
+    assert_eq!(
+        p.server.push_promise(id, &get("/c")).unwrap_err().kind(),
+        CommandErrorKind::ConcurrencyLimit
+    );
+    p.server
+        .send_headers(a, &fields(&[(":status", "200")]), true)
+        .unwrap();
+    p.drive();
+    // `a` finished: room for another promise.
+    let c = p.server.push_promise(id, &get("/c")).unwrap();
+    p.server
+        .send_headers(b, &fields(&[(":status", "200")]), false)
+        .unwrap();
+    // `b` is active and `c` promised: the limit is full until one ends.
+    assert_eq!(
+        p.server.push_promise(id, &get("/d")).unwrap_err().kind(),
+        CommandErrorKind::ConcurrencyLimit
+    );
+    p.server.send_data(b, Bytes::new(), true).unwrap();
+    p.server
+        .send_headers(c, &fields(&[(":status", "200")]), true)
+        .unwrap();
+    p.drive();
+    let ev = p.take_client_events();
+    let promised: Vec<_> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::PushPromise { promised_id, .. } => Some(*promised_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(promised, [a, b, c]);
+}
+
+#[test]
+fn client_refuses_a_push_with_rst_stream() {
+    let mut client_cfg = Config::default();
+    client_cfg.enable_push = true;
+    let mut p = Pair::with_configs(client_cfg, Config::default());
+    let id = p.client.open_stream(&get("/"), true).unwrap();
+    p.drive();
+    let promised = p.server.push_promise(id, &get("/x")).unwrap();
+    p.drive();
+    p.take_client_events();
+    p.client.reset(promised, Reason::CANCEL).unwrap();
+    p.drive();
+    assert!(p.server_events.contains(&Event::Reset {
+        stream_id: promised,
+        reason: Reason::CANCEL,
+        remote: true
+    }));
+    // The refused promise no longer counts: the server may promise again.
+    assert!(p.server.push_promise(id, &get("/y")).is_ok());
+}
+
+#[test]
 fn push_refused_when_client_did_not_opt_in() {
     let mut p = Pair::new();
     let id = p.client.open_stream(&get("/"), true).unwrap();

@@ -31,6 +31,34 @@ pub struct CallContext {
     compression: AtomicU8,
     /// Whether the response messages sent from now on may be compressed.
     message_compression: AtomicBool,
+    /// The protocol the call came over, and the HTTP version.
+    protocol: (CallProtocol, HttpVersion),
+}
+
+/// The protocol a server call came over ([`CallContext::protocol`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallProtocol {
+    /// gRPC (`application/grpc`).
+    Grpc,
+    /// gRPC-Web, binary (`application/grpc-web`).
+    GrpcWeb,
+    /// gRPC-Web, base64 (`application/grpc-web-text`).
+    GrpcWebText,
+    /// Connect, a POST (unary or streaming).
+    Connect,
+    /// Connect, a unary GET.
+    ConnectGet,
+}
+
+/// The HTTP version a server call came over ([`CallContext::http_version`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpVersion {
+    /// HTTP/1.1.
+    Http11,
+    /// HTTP/2.
+    Http2,
 }
 
 /// [`CallContext::compression`] not set: the server's default applies.
@@ -56,7 +84,24 @@ impl CallContext {
             last_compressed: AtomicBool::new(false),
             compression: AtomicU8::new(NOT_SET),
             message_compression: AtomicBool::new(true),
+            protocol: (CallProtocol::Grpc, HttpVersion::Http2),
         }
+    }
+
+    /// The same context for a call that came over `protocol` and `http`.
+    pub(crate) fn with_protocol(mut self, protocol: CallProtocol, http: HttpVersion) -> Self {
+        self.protocol = (protocol, http);
+        self
+    }
+
+    /// The protocol the call came over: gRPC, gRPC-Web or Connect (see [`web`](crate::web)).
+    pub fn protocol(&self) -> CallProtocol {
+        self.protocol.0
+    }
+
+    /// The HTTP version the call came over (gRPC: always HTTP/2).
+    pub fn http_version(&self) -> HttpVersion {
+        self.protocol.1
     }
 
     /// Whether the request message read last arrived compressed (its Compressed-Flag was 1).

@@ -54,10 +54,16 @@ pub(crate) fn push_metadata(metadata: &Metadata, out: &mut Vec<HeaderField>) {
 /// The metadata in received header fields (reserved ones skipped; `-bin` values decoded, a
 /// value that is not base64 is dropped).
 pub(crate) fn metadata_from(fields: &[HeaderField]) -> Metadata {
+    metadata_from_filtered(fields, |_| false)
+}
+
+/// [`metadata_from`], also skipping the fields whose name `skip` says.
+#[inline]
+pub(crate) fn metadata_from_filtered(fields: &[HeaderField], skip: fn(&[u8]) -> bool) -> Metadata {
     let mut m = Metadata::new();
     for f in fields {
         let name = f.name();
-        if reserved(name) {
+        if reserved(name) || skip(name) {
             continue;
         }
         let Ok(key) = std::str::from_utf8(name) else {

@@ -1,5 +1,6 @@
 //! gRPC for Courier: the call model generated stubs are written against, and the runtime —
-//! a client [`Channel`] and a [`Server`] — over courier-h2's HTTP/2.
+//! a client [`Channel`] and a [`Server`] — over courier-h2's HTTP/2 (and, for gRPC-Web and
+//! Connect, courier-http1's HTTP/1.1).
 //!
 //! What it does:
 //! - Call model: status codes ([`Code`], an open newtype from one table of the 17 gRPC codes),
@@ -28,12 +29,17 @@
 //!   and RST_STREAM(CANCEL)), dropping a call cancels it, message size limits, compression,
 //!   async [`Interceptor`]s. See docs/load-balancing.md.
 //! - [`Server`]: routes `:path` to services (`UNIMPLEMENTED` for unknown ones), 415 for
-//!   non-gRPC content types, deadlines and cancellation visible to handlers through
+//!   content types of no protocol it serves, deadlines and cancellation visible to handlers through
 //!   [`CallContext`], limits, compression negotiation, interceptors, concurrency limit,
 //!   max connection idle/age, graceful shutdown (two-step GOAWAY, grace period). Response
 //!   headers go out with the first message (or early, [`Response::send_headers_early`]); a
 //!   call that ends before one is answered Trailers-Only, as grpc-go, Java and C++ answer.
 //!
+//! - Browsers and HTTP/1.1 ([`web`]): the [`Server`] also answers gRPC-Web and the Connect
+//!   protocol on the same listener, over HTTP/1.1 and HTTP/2 (told apart by the client's first
+//!   bytes or TLS ALPN), through the same handlers, with CORS, JSON (through descriptors) and a
+//!   fallback for plain HTTP requests; [`web::WebChannel`] is a client [`Transport`] speaking
+//!   gRPC-Web or Connect over HTTP/1.1 or HTTP/2. See docs/web.md.
 //! - Standard services: [`health`] (`grpc.health.v1.Health`: Check, List, Watch) and
 //!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).
 //!
@@ -96,6 +102,7 @@ pub mod rpc_status {
 }
 mod server;
 mod status;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -116,7 +123,7 @@ pub use client::{
 };
 pub use code::Code;
 pub use codec::Encoding;
-pub use context::CallContext;
+pub use context::{CallContext, CallProtocol, HttpVersion};
 pub use extensions::Extensions;
 pub use futures_core::Stream;
 pub use interceptor::{InterceptedCall, Interceptor};
@@ -194,4 +201,12 @@ pub trait Service: Send + Sync + 'static {
         method: &str,
         request: Request<ByteStream>,
     ) -> Option<BoxFuture<'static, Result<Response<ByteStream>, Status>>>;
+
+    /// What the web protocols need to know about `method` (one of [`methods`](Self::methods))
+    /// beyond its descriptor: its JSON codec and side effects. `None` (the default) leaves it
+    /// to the server's [`SchemaSource`](web::SchemaSource)s; see [`web::schema`].
+    fn method_schema(&self, method: &MethodDescriptor) -> Option<web::MethodSchema> {
+        let _ = method;
+        None
+    }
 }

@@ -218,6 +218,42 @@ impl Reflection {
         ReflectionBuilder::default()
     }
 
+    /// Every registered file as an encoded `FileDescriptorSet`, each file after the files it
+    /// imports (those registered), for [`web::ReflectSchema`](crate::web) and other tools that
+    /// build a descriptor pool from what reflection serves.
+    pub fn file_descriptor_set(&self) -> Vec<u8> {
+        let mut names: Vec<&String> = self.index.files.keys().collect();
+        names.sort();
+        let mut done: HashSet<&str> = HashSet::new();
+        let mut out = Vec::new();
+        // Depth-first, imports first; an import cycle (invalid) cannot loop: a file is marked
+        // before its imports are visited.
+        fn visit<'a>(
+            name: &'a str,
+            index: &'a Index,
+            done: &mut HashSet<&'a str>,
+            out: &mut Vec<u8>,
+        ) {
+            let Some((bytes, deps)) = index.files.get(name) else {
+                return;
+            };
+            if !done.insert(name) {
+                return;
+            }
+            for d in deps {
+                visit(d, index, done, out);
+            }
+            // FileDescriptorSet: `repeated FileDescriptorProto file = 1;`
+            let mut enc = courier_wire::Encoder::new(out);
+            enc.put_tag(1, courier_wire::WireType::Len);
+            enc.put_len_prefixed(bytes);
+        }
+        for n in names {
+            visit(n, &self.index, &mut done, &mut out);
+        }
+        out
+    }
+
     /// `grpc.reflection.v1.ServerReflection`.
     pub fn v1(&self) -> v1::server_reflection_rpc::ServerReflectionServer<ReflectionService> {
         v1::server_reflection_rpc::ServerReflectionServer::new(ReflectionService {

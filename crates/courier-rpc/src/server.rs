@@ -24,7 +24,7 @@ use tokio::task::JoinSet;
 use crate::Service;
 use crate::body::{MessageReader, ReadEnd, send_framed, unfold};
 use crate::call::BoxFuture;
-use crate::call::{ByteStream, Request, Response};
+use crate::call::{ByteStream, MethodDescriptor, Request, Response};
 use crate::client::BoxIo;
 use crate::code::Code;
 use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, frame_message};
@@ -37,23 +37,28 @@ use crate::metadata::Metadata;
 use crate::observe::{self, Observe, Observer, ServerObserve, ServerTelemetry, Unobserved};
 use crate::protocol::{Side, parse_timeout, stream_failure_status};
 use crate::status::Status;
+use crate::web::h1::{Rewind, Wire, sniff_io, sniff_tcp};
+use crate::web::serve::Env;
+use crate::web::{self, Cors, HttpService, MethodSchema, SchemaSource, TransportInfo, WebConfig};
 
 /// Server settings (see the [`ServerBuilder`] methods).
 #[derive(Clone)]
-struct Config {
-    max_recv_message_size: usize,
-    max_send_message_size: usize,
-    compression: Encoding,
-    compression_threshold: usize,
+pub(crate) struct Config {
+    pub(crate) max_recv_message_size: usize,
+    pub(crate) max_send_message_size: usize,
+    pub(crate) compression: Encoding,
+    pub(crate) compression_threshold: usize,
     max_concurrent_calls: Option<usize>,
     max_connection_idle: Option<Duration>,
     max_connection_age: Option<Duration>,
     max_connection_age_grace: Duration,
     shutdown_grace: Duration,
-    cancel_grace: Duration,
+    pub(crate) cancel_grace: Duration,
     h2: courier_h2::Config,
     keepalive: Keepalive,
-    interceptors: Vec<Arc<dyn Interceptor>>,
+    pub(crate) interceptors: Vec<Arc<dyn Interceptor>>,
+    /// gRPC-Web, Connect, HTTP/1.1, CORS, the fallback.
+    pub(crate) web: WebConfig,
     /// Observers and message events ([`observe`]).
     observe: Observe,
 }
@@ -116,6 +121,7 @@ pub struct ServerBuilder {
     busy_poll: Option<Duration>,
     services: HashMap<&'static str, Arc<dyn Service>>,
     acceptor: Option<Arc<dyn Acceptor>>,
+    schema_sources: Vec<Arc<dyn SchemaSource>>,
 }
 
 impl fmt::Debug for ServerBuilder {
@@ -289,6 +295,61 @@ impl ServerBuilder {
         self
     }
 
+    /// Whether gRPC-Web calls are served (default `true`; see [`web`](crate::web)).
+    pub fn grpc_web(mut self, enabled: bool) -> Self {
+        self.config.web.grpc_web = enabled;
+        self
+    }
+
+    /// Whether Connect calls are served (default `true`; see [`web`](crate::web)).
+    pub fn connect(mut self, enabled: bool) -> Self {
+        self.config.web.connect = enabled;
+        self
+    }
+
+    /// Whether connections may speak HTTP/1.1 (default `true`), for gRPC-Web, Connect and the
+    /// [`fallback`](Self::fallback). Off, every connection is HTTP/2 and its first octets are
+    /// not looked at.
+    pub fn http1(mut self, enabled: bool) -> Self {
+        self.config.web.http1 = enabled;
+        self
+    }
+
+    /// HTTP/1.1 limits and timeouts of connections that speak it (header sizes, idle and
+    /// header-read timeouts, ...). Its idle timeout also bounds how long a new connection may
+    /// stay silent before its protocol is known.
+    pub fn http1_config(mut self, config: courier_http1::Config) -> Self {
+        self.config.web.http1_config = config;
+        self
+    }
+
+    /// Lets pages from other origins call the server ([`Cors`]). Default: none may.
+    pub fn cors(mut self, cors: Cors) -> Self {
+        self.config.web.cors = Some(cors);
+        self
+    }
+
+    /// Whether Connect requests must say `Connect-Protocol-Version: 1` (GET: `connect=v1`);
+    /// those without are answered 400 (default `false`: accepted).
+    pub fn require_connect_protocol_version(mut self, required: bool) -> Self {
+        self.config.web.require_connect_version = required;
+        self
+    }
+
+    /// Where the JSON codecs and side effects of methods come from when their services do
+    /// not say ([`Service::method_schema`]); sources are asked in the order added. See
+    /// [`web::schema`](crate::web::schema).
+    pub fn schema_source(mut self, source: impl SchemaSource) -> Self {
+        self.schema_sources.push(Arc::new(source));
+        self
+    }
+
+    /// Answers the plain HTTP requests that are not RPCs (default: 404).
+    pub fn fallback(mut self, service: impl HttpService) -> Self {
+        self.config.web.fallback = Some(Arc::new(service));
+        self
+    }
+
     /// The server.
     pub fn build(mut self) -> Server {
         let keepalive = self.config.keepalive.clone();
@@ -300,22 +361,53 @@ impl ServerBuilder {
             .config
             .max_concurrent_calls
             .map(|n| Arc::new(Semaphore::new(n)));
+        let mut web_methods = HashMap::new();
+        for svc in self.services.values() {
+            for desc in svc.methods() {
+                let schema = svc
+                    .method_schema(desc)
+                    .or_else(|| {
+                        self.schema_sources
+                            .iter()
+                            .find_map(|s| s.method_schema(desc))
+                    })
+                    .unwrap_or_default();
+                web_methods.insert(
+                    desc.path.as_bytes(),
+                    WebMethod {
+                        service: Arc::clone(svc),
+                        desc,
+                        schema,
+                    },
+                );
+            }
+        }
         Server {
             shared: Arc::new(Shared {
                 services: self.services,
                 config: self.config,
                 limit,
                 acceptor: self.acceptor,
+                web_methods,
             }),
         }
     }
 }
 
-struct Shared {
+pub(crate) struct Shared {
     services: HashMap<&'static str, Arc<dyn Service>>,
-    config: Config,
-    limit: Option<Arc<Semaphore>>,
+    pub(crate) config: Config,
+    pub(crate) limit: Option<Arc<Semaphore>>,
     acceptor: Option<Arc<dyn Acceptor>>,
+    /// Every method served, by path, for the web protocols (which need its kind and schema).
+    pub(crate) web_methods: HashMap<&'static [u8], WebMethod>,
+}
+
+/// A method as the web protocols route to it.
+pub(crate) struct WebMethod {
+    pub(crate) service: Arc<dyn Service>,
+    pub(crate) desc: &'static MethodDescriptor,
+    pub(crate) schema: MethodSchema,
 }
 
 /// A gRPC server: a router from `:path` to services, and the settings its connections use.
@@ -359,11 +451,13 @@ impl Server {
                 h2: courier_h2::Config::default(),
                 keepalive: Keepalive::default(),
                 interceptors: Vec::new(),
+                web: WebConfig::default(),
                 observe: Observe::default(),
             },
             busy_poll: None,
             services: HashMap::new(),
             acceptor: None,
+            schema_sources: Vec::new(),
         }
     }
 
@@ -432,7 +526,8 @@ impl Server {
     }
 
     /// Serves one connection like [`serve_connection`](Server::serve_connection), with
-    /// `extensions` attached for its calls' handlers and interceptors to read.
+    /// `extensions` attached for its calls' handlers and interceptors to read (a
+    /// [`TransportInfo`] among them says which protocol TLS negotiated).
     pub async fn serve_connection_with<T>(
         &self,
         io: T,
@@ -446,7 +541,7 @@ impl Server {
             peer,
             extensions: Arc::new(extensions),
         };
-        self.clone().serve_connection_inner(io, info, rx).await
+        self.clone().serve_any(io, info, rx).await
     }
 
     /// Serves one connection like [`serve_connection_with`](Server::serve_connection_with)
@@ -489,6 +584,17 @@ impl Server {
                 peer: Some(peer),
                 extensions: Arc::default(),
             };
+            if self.shared.config.web.http1 {
+                // Plain TCP: peek at the client's first octets, so that either protocol then
+                // reads the socket itself.
+                let wait = self.shared.config.web.http1_config.idle_timeout;
+                match within(wait, sniff_tcp(&tcp)).await {
+                    Some(Ok(Some(Wire::Http1))) => return self.serve_http1(tcp, info, stop).await,
+                    Some(Ok(Some(Wire::Http2))) => {}
+                    // Closed, failed or silent before saying anything.
+                    _ => return,
+                }
+            }
             return self.serve_connection_inner(tcp, info, stop).await;
         };
         match acceptor.accept(tcp, peer).await {
@@ -497,10 +603,57 @@ impl Server {
                     peer: Some(peer),
                     extensions: Arc::new(extensions),
                 };
-                self.serve_connection_inner(io, info, stop).await
+                self.serve_any(io, info, stop).await
             }
             Err(e) => tracing::warn!(%peer, error = %e, "connection refused by the acceptor"),
         }
+    }
+
+    /// Serves a prepared connection in the protocol it speaks: the one TLS negotiated
+    /// ([`TransportInfo`]), else HTTP/2 if HTTP/1.1 is off, else the one its first octets
+    /// say.
+    async fn serve_any<T>(self, mut io: T, info: ConnectionInfo, stop: watch::Receiver<bool>)
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let http1 = self.shared.config.web.http1;
+        let alpn = info
+            .extensions
+            .get::<TransportInfo>()
+            .and_then(|t| t.alpn().cloned());
+        match alpn.as_deref() {
+            // RFC 9113 §3.2: "HTTP/2 over TLS uses the "h2" protocol identifier."
+            Some(b"h2") => return self.serve_connection_inner(io, info, stop).await,
+            Some(b"http/1.1") if http1 => return self.serve_http1(io, info, stop).await,
+            Some(b"http/1.1") => return,
+            _ if !http1 => return self.serve_connection_inner(io, info, stop).await,
+            _ => {}
+        }
+        let wait = self.shared.config.web.http1_config.idle_timeout;
+        match within(wait, sniff_io(&mut io)).await {
+            Some(Ok(Some((Wire::Http1, first)))) => {
+                self.serve_http1(Rewind::new(first, io), info, stop).await
+            }
+            Some(Ok(Some((Wire::Http2, first)))) => {
+                self.serve_connection_inner(Rewind::new(first, io), info, stop)
+                    .await
+            }
+            _ => {}
+        }
+    }
+
+    /// Serves an HTTP/1.1 connection: gRPC-Web, Connect and the fallback.
+    async fn serve_http1<T>(self, io: T, info: ConnectionInfo, stop: watch::Receiver<bool>)
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let grace = self.shared.config.shutdown_grace;
+        let env = Env {
+            shared: Arc::clone(&self.shared),
+            connection: Arc::new(info),
+            cancel_all: CancelToken::new(),
+        };
+        web::h1::serve_connection(env, io, stop, grace).await
     }
 
     async fn serve_connection_inner<T>(
@@ -529,6 +682,10 @@ impl Server {
             let cancel_all = cancel_all.clone();
             let info = Arc::clone(&info);
             move |inc: Incoming| {
+                if !is_grpc(&inc) {
+                    let call = web_call(&shared, inc, &info, &cancel_all);
+                    return Calls::spawn(&calls, call);
+                }
                 // Boxed where it is made (in start_call): the task then moves a pointer, not
                 // the call's whole state (copied by each move inside the spawn).
                 let call = start_call(
@@ -688,6 +845,14 @@ impl Drop for CallEnd {
     }
 }
 
+/// `fut`, within `limit` if there is one; `None` when it took longer.
+async fn within<T>(limit: Option<Duration>, fut: impl Future<Output = T>) -> Option<T> {
+    match limit {
+        Some(d) => tokio::time::timeout(d, fut).await.ok(),
+        None => Some(fut.await),
+    }
+}
+
 fn is_transient_accept_error(e: &io::Error) -> bool {
     matches!(
         e.kind(),
@@ -711,7 +876,7 @@ fn response_head(encoding: Encoding) -> Vec<HeaderField> {
 
 /// Whether a client whose `grpc-accept-encoding` is `accept` takes response messages
 /// compressed with `encoding` (identity always; others when listed).
-fn accepts(accept: Option<&bytes::Bytes>, encoding: Encoding) -> bool {
+pub(crate) fn accepts(accept: Option<&bytes::Bytes>, encoding: Encoding) -> bool {
     encoding == Encoding::Identity
         || accept.is_some_and(|a| {
             a.split(|&b| b == b',')
@@ -737,8 +902,8 @@ fn trailers_only(respond: &SendStream, status: &Status, trailers: Option<&Metada
 
 /// Starts one call, from its request headers to its trailers:
 ///
-/// 1. Here, in the connection's task as the request arrives: checks the request (method,
-///    content type, path, service, `grpc-encoding`) and reads what the call needs from its
+/// 1. Here, in the connection's task as the request arrives: checks the request (path, service,
+///    `grpc-encoding`; [`is_grpc`] checked the method and content type) and reads what the call needs from its
 ///    headers; a refusal is answered Trailers-Only at once and needs no task. Everything this
 ///    step reads and drops never takes room in the call's future, which waits in memory for as
 ///    long as the call is open.
@@ -767,18 +932,7 @@ fn start_call(
         ..
     } = inc;
     let cfg = &shared.config;
-    // PROTOCOL-HTTP2, Requests: "Method → ":method POST"".
-    if request.pseudo.method.as_deref() != Some(b"POST".as_slice()) {
-        let _ = respond.send_headers(vec![HeaderField::new(":status", "405")], true);
-        return None;
-    }
-    // PROTOCOL-HTTP2, Requests: "If Content-Type does not begin with "application/grpc", gRPC
-    // servers SHOULD respond with HTTP status of 415 (Unsupported Media Type)."
-    // <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
-    if !find(&request.fields, b"content-type").is_some_and(|c| is_grpc_content_type(c)) {
-        let _ = respond.send_headers(vec![HeaderField::new(":status", "415")], true);
-        return None;
-    }
+    // The caller checked that this is gRPC (`is_grpc`).
     let path = request.pseudo.path.clone().unwrap_or_default();
     let (service, method) = match std::str::from_utf8(&path)
         .ok()
@@ -1260,6 +1414,34 @@ async fn send_response<O: ServerObserve>(
     }
 }
 
+/// Whether a request is gRPC's: a POST of `application/grpc*`. Everything else may be
+/// gRPC-Web, Connect, a CORS preflight or a request for the fallback: the web protocols'
+/// (which answer 415 where gRPC would).
+///
+/// PROTOCOL-HTTP2, Requests: "Method → ":method POST"", and "If Content-Type does not begin
+/// with "application/grpc", gRPC servers SHOULD respond with HTTP status of 415 (Unsupported
+/// Media Type)." <https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-HTTP2.md#requests>
+fn is_grpc(inc: &Incoming) -> bool {
+    inc.request.pseudo.method.as_deref() == Some(b"POST".as_slice())
+        && find(&inc.request.fields, b"content-type").is_some_and(|c| is_grpc_content_type(c))
+}
+
+/// The task of a request that is not gRPC: the web protocols' (kept out of line, off the gRPC
+/// path).
+fn web_call(
+    shared: &Arc<Shared>,
+    inc: Incoming,
+    info: &Arc<ConnectionInfo>,
+    cancel_all: &CancelToken,
+) -> BoxFuture<'static, ()> {
+    Box::pin(web::h2::serve_stream(
+        Arc::clone(shared),
+        inc,
+        Arc::clone(info),
+        cancel_all.clone(),
+    ))
+}
+
 /// Sends the response headers: `:status`, `content-type`, the encodings, `metadata`. When
 /// HTTP/2's field checks refuse them (a metadata value it does not allow), resets the stream
 /// (INTERNAL_ERROR: the client must still learn that the call ended) and returns `false`.
@@ -1296,7 +1478,7 @@ fn client_reset(reason: Reason) -> Status {
 /// Races `fut` against the deadline, cancellation, and `reset` (the client's RST_STREAM).
 /// `fut` is pinned by the caller, where it was made: taken by value, it would be moved into
 /// this future's state and pinned again, two copies of it in the handler's future.
-async fn guard<T>(
+pub(crate) async fn guard<T>(
     mut fut: Pin<&mut (impl Future<Output = Result<T, Status>> + ?Sized)>,
     deadline: Option<Instant>,
     cancel: CancelToken,

@@ -16,7 +16,7 @@ use crate::error::{Error, ErrorKind};
 use crate::keylog::KeyLogFile;
 use crate::material::{Identity, IdentitySource, RootSource, Roots, Stamps, load_roots};
 use crate::reload::ReloadTask;
-use crate::stream::{ALPN_H2, ClientStream};
+use crate::stream::{ALPN_H2, ALPN_HTTP1, ClientStream};
 use crate::{DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SESSION_CACHE, KeyLogChoice, provider, versions};
 
 /// How long a client waits, after a TLS 1.3 handshake in which the server asked for a
@@ -36,6 +36,7 @@ pub struct ClientTlsBuilder {
     confirm: Duration,
     session_cache: usize,
     key_log: KeyLogChoice,
+    http1: bool,
 }
 
 impl ClientTlsBuilder {
@@ -83,6 +84,14 @@ impl ClientTlsBuilder {
     /// Whether TLS 1.2 is offered besides TLS 1.3 (default `true`).
     pub fn tls12(mut self, enabled: bool) -> Self {
         self.tls12 = enabled;
+        self
+    }
+
+    /// Offers ALPN `http/1.1` instead of `h2`, and requires the server to choose it (default
+    /// `false`: `h2`). For HTTP/1.1 clients: gRPC-Web and Connect over HTTP/1.1
+    /// (`courier_rpc::web::WebChannel`); a gRPC channel needs `h2`.
+    pub fn http1(mut self, http1: bool) -> Self {
+        self.http1 = http1;
         self
     }
 
@@ -135,6 +144,7 @@ impl ClientTlsBuilder {
             roots: self.roots,
             identity: self.identity,
             tls12: self.tls12,
+            http1: self.http1,
             session_store,
         };
         let key_log = self.key_log.open()?;
@@ -161,6 +171,8 @@ struct Sources {
     roots: Vec<RootSource>,
     identity: Option<IdentitySource>,
     tls12: bool,
+    /// Offer (and require) ALPN `http/1.1` rather than `h2`.
+    http1: bool,
     session_store: Option<Arc<dyn rustls::client::ClientSessionStore>>,
 }
 
@@ -203,7 +215,7 @@ fn build_config(s: &Sources, key_log: Option<&Arc<KeyLogFile>>) -> Result<Client
     config.client_auth_cert_resolver = Arc::new(NoteRequest {
         inner: Arc::clone(&config.client_auth_cert_resolver),
     });
-    config.alpn_protocols = vec![ALPN_H2.to_vec()];
+    config.alpn_protocols = vec![if s.http1 { ALPN_HTTP1 } else { ALPN_H2 }.to_vec()];
     config.resumption = match &s.session_store {
         Some(store) => Resumption::store(Arc::clone(store)),
         None => Resumption::disabled(),
@@ -235,6 +247,7 @@ impl ClientTls {
             confirm: DEFAULT_CLIENT_AUTH_CONFIRM,
             session_cache: DEFAULT_SESSION_CACHE,
             key_log: KeyLogChoice::None,
+            http1: false,
         }
     }
 
@@ -302,8 +315,10 @@ impl ClientTls {
             let conn = tls.get_ref().1;
             // RFC 9113 §3.2: "HTTP/2 over TLS uses the "h2" protocol identifier."
             // <https://www.rfc-editor.org/rfc/rfc9113#section-3.2>
-            if conn.alpn_protocol() != Some(ALPN_H2) {
-                return Err(no_alpn(name, conn.alpn_protocol()));
+            // An HTTP/1.1 client offered only `http/1.1` (RFC 7301 §6) and takes only that.
+            let wanted = if i.sources.http1 { ALPN_HTTP1 } else { ALPN_H2 };
+            if conn.alpn_protocol() != Some(wanted) {
+                return Err(no_alpn(name, wanted, conn.alpn_protocol()));
             }
             let tls13 = conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
             let mut stream = ClientStream {
@@ -426,14 +441,22 @@ fn handshake_error(name: &str, e: io::Error) -> io::Error {
 }
 
 #[cold]
-fn no_alpn(name: &str, got: Option<&[u8]>) -> io::Error {
+fn no_alpn(name: &str, wanted: &[u8], got: Option<&[u8]>) -> io::Error {
     let got = match got {
         None => "none".to_owned(),
         Some(p) => format!("{:?}", String::from_utf8_lossy(p)),
     };
+    let why = if wanted == ALPN_H2 {
+        "gRPC needs HTTP/2"
+    } else {
+        "this client speaks HTTP/1.1"
+    };
     io::Error::new(
         io::ErrorKind::InvalidData,
-        format!("TLS: {name} did not negotiate ALPN \"h2\" (negotiated: {got}); gRPC needs HTTP/2"),
+        format!(
+            "TLS: {name} did not negotiate ALPN {:?} (negotiated: {got}); {why}",
+            String::from_utf8_lossy(wanted)
+        ),
     )
 }
 

@@ -6,8 +6,9 @@
 //!   hostname verification), offers ALPN `h2` and refuses a server that does not select it,
 //!   optionally presents a client certificate (mTLS). TLS 1.3 and 1.2.
 //! - [`ServerTls`]: presents the server's certificate, requires (or accepts optionally) client
-//!   certificates chained to a client CA, refuses clients without ALPN `h2`, and answers a
-//!   plaintext HTTP/2 client with a GOAWAY that says TLS is required.
+//!   certificates chained to a client CA, refuses clients without ALPN `h2` (or, when
+//!   [`http1`](ServerTlsBuilder::http1) is on, `http/1.1` for gRPC-Web and Connect), and
+//!   answers a plaintext HTTP/2 client with a GOAWAY that says TLS is required.
 //! - [`PeerIdentity`]: the verified peer's subject, DNS / URI / IP SANs, SPIFFE ID and chain,
 //!   for authorization.
 //! - Rotation: both sides [`reload`](ServerTls::reload) their material from disk on demand or
@@ -80,7 +81,7 @@ pub use keylog::SSLKEYLOGFILE;
 pub use material::{Identity, MAX_PEM_FILE, Roots};
 pub use reload::ReloadTask;
 pub use server::{ClientAuth, ServerTls, ServerTlsBuilder};
-pub use stream::{ALPN_H2, ClientStream, ServerStream};
+pub use stream::{ALPN_H2, ALPN_HTTP1, ClientStream, ServerStream};
 
 /// Re-exported so users name the same versions: rustls itself and the PKI types.
 pub use rustls;

@@ -15,7 +15,7 @@ use crate::identity::PeerIdentity;
 use crate::keylog::KeyLogFile;
 use crate::material::{Identity, IdentitySource, RootSource, Roots, Stamps, load_roots};
 use crate::reload::ReloadTask;
-use crate::stream::{ALPN_H2, Rewind, ServerStream};
+use crate::stream::{ALPN_H2, ALPN_HTTP1, Rewind, ServerStream};
 use crate::{DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_SESSION_CACHE, KeyLogChoice, provider, versions};
 
 /// Whether a server asks clients for certificates.
@@ -39,6 +39,7 @@ pub struct ServerTlsBuilder {
     tls12: bool,
     handshake_timeout: Duration,
     require_alpn: bool,
+    http1: bool,
     session_cache: usize,
     tickets: bool,
     key_log: KeyLogChoice,
@@ -94,9 +95,19 @@ impl ServerTlsBuilder {
     }
 
     /// Whether a client that offers no ALPN at all is refused (default `true`; a client that
-    /// offers ALPN without `h2` is always refused, with the `no_application_protocol` alert).
+    /// offers ALPN without `h2` is always refused, with the `no_application_protocol` alert —
+    /// unless [`http1`](Self::http1) lets it choose `http/1.1`).
     pub fn require_alpn_h2(mut self, required: bool) -> Self {
         self.require_alpn = required;
+        self
+    }
+
+    /// Also offers ALPN `http/1.1` (after `h2`, so HTTP/2 clients keep choosing `h2`), for a
+    /// server that speaks HTTP/1.1 too: browsers and HTTP/1.1-only proxies calling gRPC-Web
+    /// or Connect. Default `false`. The negotiated protocol is
+    /// [`ServerStream::alpn_protocol`].
+    pub fn http1(mut self, offered: bool) -> Self {
+        self.http1 = offered;
         self
     }
 
@@ -165,6 +176,7 @@ impl ServerTlsBuilder {
             client_roots: self.client_roots,
             client_auth,
             tls12: self.tls12,
+            http1: self.http1,
             ticketer,
             session_store,
         };
@@ -192,6 +204,8 @@ struct Sources {
     client_roots: Vec<RootSource>,
     client_auth: ClientAuth,
     tls12: bool,
+    /// Offer ALPN `http/1.1` after `h2`.
+    http1: bool,
     ticketer: Option<Arc<dyn rustls::server::ProducesTickets>>,
     session_store: Arc<dyn rustls::server::StoresServerSessions>,
 }
@@ -221,6 +235,9 @@ fn build_config(s: &Sources, key_log: Option<&Arc<KeyLogFile>>) -> Result<Server
         .with_single_cert(id.chain().to_vec(), id.key().clone_key())
         .map_err(|e| Error::config("server certificate", e))?;
     config.alpn_protocols = vec![ALPN_H2.to_vec()];
+    if s.http1 {
+        config.alpn_protocols.push(ALPN_HTTP1.to_vec());
+    }
     config.session_storage = Arc::clone(&s.session_store);
     if let Some(t) = &s.ticketer {
         config.ticketer = Arc::clone(t);
@@ -273,6 +290,7 @@ impl ServerTls {
             tls12: true,
             handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
             require_alpn: true,
+            http1: false,
             session_cache: DEFAULT_SESSION_CACHE,
             tickets: true,
             key_log: KeyLogChoice::None,
@@ -370,7 +388,8 @@ impl ServerTls {
             .await
             .map_err(accept_error)?;
         let conn = tls.get_ref().1;
-        if conn.alpn_protocol() != Some(ALPN_H2) && self.inner.require_alpn {
+        let http1 = self.inner.sources.http1 && conn.alpn_protocol() == Some(ALPN_HTTP1);
+        if conn.alpn_protocol() != Some(ALPN_H2) && !http1 && self.inner.require_alpn {
             // RFC 9113 §3.2: "HTTP/2 over TLS uses the "h2" protocol identifier."
             // <https://www.rfc-editor.org/rfc/rfc9113#section-3.2>
             return Err(io::Error::new(

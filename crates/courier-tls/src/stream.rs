@@ -14,6 +14,9 @@ use crate::identity::PeerIdentity;
 /// Security (TLS)". <https://www.rfc-editor.org/rfc/rfc9113#section-3.1>
 pub const ALPN_H2: &[u8] = b"h2";
 
+/// The ALPN protocol id of HTTP/1.1 (RFC 7301 §6: "http/1.1").
+pub const ALPN_HTTP1: &[u8] = b"http/1.1";
+
 /// An I/O object with bytes already read from it put back in front.
 #[derive(Debug)]
 pub(crate) struct Rewind<IO> {
@@ -182,6 +185,12 @@ impl<IO> ServerStream<IO> {
     /// The server name the client asked for (SNI), if it sent one.
     pub fn server_name(&self) -> Option<&str> {
         self.tls.get_ref().1.server_name()
+    }
+
+    /// The application protocol negotiated with ALPN (`h2`, or `http/1.1` on a server that
+    /// [offers it](crate::ServerTlsBuilder::http1)); `None` if the client offered none.
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.tls.get_ref().1.alpn_protocol()
     }
 }
 

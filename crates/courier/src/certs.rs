@@ -8,22 +8,41 @@ use std::time::Duration;
 
 use courier::tls::dev::DevPki;
 
-const USAGE: &str = "\
-usage: courier certs DIR [--san NAME]... [--client-san NAME]... [--client-spiffe-id URI] [--days N]
-
+/// `courier certs`.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(after_help = "\
 Writes DIR/ca.pem, ca.key, server.pem, server.key, client.pem and client.key: a development CA
 and a server and a client certificate it issued (ECDSA P-256). For development and tests only.
 
-  --san NAME             a DNS name or IP address of the server certificate (repeatable;
-                         default: localhost, 127.0.0.1, ::1)
-  --client-san NAME      a DNS name of the client certificate (repeatable; default
-                         client.courier.test)
-  --client-spiffe-id URI the client certificate's SPIFFE ID (default spiffe://courier.test/client)
-  --days N               validity in days (default 90)
-";
+Example, a TLS server and a call to it:
+  courier certs certs/
+  courier call --cacert certs/ca.pem localhost:50051 helloworld.Greeter/SayHello -d '{}'
+  (mutual TLS: add --cert certs/client.pem --key certs/client.key)")]
+pub(crate) struct CertsArgs {
+    /// The directory to write the files into (created if missing)
+    #[arg(value_name = "DIR")]
+    pub(crate) dir: PathBuf,
 
-/// Runs `courier certs` with `args` (after the command name).
-pub(crate) fn run(args: &[String]) -> ExitCode {
+    /// A DNS name or IP address of the server certificate (repeatable; default: localhost,
+    /// 127.0.0.1, ::1)
+    #[arg(long = "san", value_name = "NAME")]
+    pub(crate) sans: Vec<String>,
+
+    /// A DNS name of the client certificate (repeatable; default: client.courier.test)
+    #[arg(long = "client-san", value_name = "NAME")]
+    pub(crate) client_sans: Vec<String>,
+
+    /// The client certificate's SPIFFE ID (default: spiffe://courier.test/client)
+    #[arg(long, value_name = "URI")]
+    pub(crate) client_spiffe_id: Option<String>,
+
+    /// Validity in days, 1 to 3650
+    #[arg(long, value_name = "N", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub(crate) days: u64,
+}
+
+/// Runs `courier certs`.
+pub(crate) fn run(args: &CertsArgs) -> ExitCode {
     match run_checked(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -33,44 +52,20 @@ pub(crate) fn run(args: &[String]) -> ExitCode {
     }
 }
 
-fn run_checked(args: &[String]) -> Result<(), String> {
-    let mut dir: Option<PathBuf> = None;
-    let (mut sans, mut client_sans) = (Vec::new(), Vec::new());
+fn run_checked(args: &CertsArgs) -> Result<(), String> {
     let mut builder = DevPki::builder();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |flag: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))
-        };
-        match a.as_str() {
-            "--san" => sans.push(value("--san")?),
-            "--client-san" => client_sans.push(value("--client-san")?),
-            "--client-spiffe-id" => {
-                builder = builder.client_spiffe_id(value("--client-spiffe-id")?)
-            }
-            "--days" => {
-                let days: u64 = value("--days")?
-                    .parse()
-                    .map_err(|e| format!("--days: {e}"))?;
-                if days == 0 || days > 3650 {
-                    return Err("--days must be 1 to 3650".into());
-                }
-                builder = builder.valid_for(Duration::from_secs(days * 24 * 3600));
-            }
-            "-h" | "--help" => {
-                print!("{USAGE}");
-                return Ok(());
-            }
-            flag if flag.starts_with('-') => {
-                return Err(format!("unknown flag `{flag}`\n\n{USAGE}"));
-            }
-            path if dir.is_none() => dir = Some(PathBuf::from(path)),
-            extra => return Err(format!("unexpected argument `{extra}`\n\n{USAGE}")),
-        }
+    if let Some(id) = &args.client_spiffe_id {
+        builder = builder.client_spiffe_id(id.clone());
     }
-    let dir = dir.ok_or_else(|| format!("the output directory is missing\n\n{USAGE}"))?;
+    if args.days == 0 || args.days > 3650 {
+        return Err("--days must be 1 to 3650".into());
+    }
+    builder = builder.valid_for(Duration::from_secs(args.days * 24 * 3600));
+    let (dir, sans, client_sans) = (
+        args.dir.clone(),
+        args.sans.clone(),
+        args.client_sans.clone(),
+    );
     if !sans.is_empty() {
         builder = builder.server_sans(sans);
     }
@@ -122,18 +117,13 @@ mod tests {
     fn writes_a_ca_and_certificates_that_work_together() {
         let dir = std::env::temp_dir().join(format!("courier-certs-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let args: Vec<String> = [
-            dir.to_str().unwrap(),
-            "--san",
-            "foo.test",
-            "--san",
-            "10.1.2.3",
-            "--client-spiffe-id",
-            "spiffe://example.org/me",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let args = CertsArgs {
+            dir: dir.clone(),
+            sans: vec!["foo.test".into(), "10.1.2.3".into()],
+            client_spiffe_id: Some("spiffe://example.org/me".into()),
+            days: 90,
+            ..Default::default()
+        };
         run_checked(&args).unwrap();
         let server =
             Identity::from_pem_files(dir.join("server.pem"), dir.join("server.key")).unwrap();
@@ -173,9 +163,11 @@ mod tests {
 
     #[test]
     fn bad_arguments_are_errors() {
-        assert!(run_checked(&[]).is_err());
-        assert!(run_checked(&["d".into(), "--san".into()]).is_err());
-        assert!(run_checked(&["d".into(), "--days".into(), "0".into()]).is_err());
-        assert!(run_checked(&["d".into(), "--bogus".into()]).is_err());
+        let args = CertsArgs {
+            dir: std::env::temp_dir().join("courier-certs-never-written"),
+            days: 0,
+            ..Default::default()
+        };
+        assert!(run_checked(&args).is_err());
     }
 }

@@ -11,8 +11,11 @@
 //!   ([`tls::TlsConnector`], [`tls::TlsAcceptor`]), and authorization by peer identity
 //!   ([`tls::Authorization`]);
 //!
-//! and owns the `courier` command-line tool (`cargo run --release -p courier -- demo`) and the
-//! examples (`examples/helloworld`, `examples/routeguide`).
+//! and owns the `courier` command-line tool — `list`, `describe` and `call` any gRPC server
+//! (server reflection or `.proto` files, JSON in and out), `compile` `.proto` files to the
+//! descriptor set protoc writes, `bench` a method, `completions`, `demo`, `certs`; see
+//! docs/cli.md; it is behind the default `cli` feature — and the examples
+//! (`examples/helloworld`, `examples/routeguide`).
 //!
 //! What it does not do: code generation at run time. Generate messages and stubs from `.proto`
 //! files in a build script with `courier-codegen`'s `Builder` (see this crate's own build.rs);

@@ -1,12 +1,23 @@
 //! The `courier` command-line tool.
 //!
 //! ```text
-//! courier demo      show the stack at work: a server and a client on loopback over mTLS,
-//!                   all four kinds of call, multiplexing, header compression, the codec
-//! courier certs     write a development CA, server and client certificates as PEM files
+//! courier list ADDR [SERVICE]          services, or the methods of one (server reflection,
+//!                                      --proto FILE -I DIR, or --protoset FILE)
+//! courier describe ADDR [SYMBOL]       a service, method, message or enum as .proto text
+//! courier call ADDR pkg.Svc/Method -d JSON
+//!                                      any kind of call, JSON in and out
+//! courier compile -I DIR FILE... -o out.pb [--include_imports] [--include_source_info]
+//!                                      the descriptor set protoc writes; --rust_out DIR
+//! courier bench ADDR pkg.Svc/Method    a load generator: req/s, latency percentiles
+//! courier completions bash|zsh|fish    shell completions
+//! courier demo                         the stack at work on loopback over mTLS
+//! courier certs DIR                    development certificates
 //! ```
+//!
+//! `courier --help` and docs/cli.md say more.
 
 mod certs;
+mod cli;
 mod demo;
 /// The demo's service: `routeguide.RouteGuide`, shared with the `routeguide_server` example.
 #[path = "../examples/routeguide/service.rs"]
@@ -22,34 +33,6 @@ mod pb {
 
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: courier <command>
-
-commands:
-  demo    show Courier at work: a route guide server and client on loopback over mTLS (all
-          four kinds of call through generated stubs), many calls multiplexed on one
-          connection, header compression measured on the wire, and the protobuf codec (JSON vs
-          protobuf bytes, unknown fields kept, zero-copy bytes, located errors)
-  certs   `courier certs DIR [--san NAME]...`: write a development CA, a server and a client
-          certificate with their keys as PEM files (see `courier certs --help`)
-";
-
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("demo") => demo::run(),
-        Some("certs") => certs::run(&args[1..]),
-        Some("help" | "--help" | "-h") => {
-            print!("{USAGE}");
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprint!("courier: unknown command `{other}`\n\n{USAGE}");
-            ExitCode::from(2)
-        }
-        None => {
-            eprint!("{USAGE}");
-            ExitCode::from(2)
-        }
-    }
+    cli::main()
 }

@@ -8,8 +8,10 @@
 //!   reason in the message.
 //! - [`TlsAcceptor`]: an [`Acceptor`] for
 //!   [`ServerBuilder::acceptor`](crate::ServerBuilder::acceptor): the server side of the
-//!   handshake; the client's verified [`PeerIdentity`] goes into the connection's
-//!   [`Extensions`], where handlers
+//!   handshake; the negotiated ALPN protocol ([`TransportInfo`](courier_rpc::web::TransportInfo):
+//!   `h2`, or `http/1.1` for gRPC-Web and Connect when the [`ServerTls`] offers it with
+//!   [`ServerTlsBuilder::http1`]) and the client's verified [`PeerIdentity`] go into the
+//!   connection's [`Extensions`], where handlers
 //!   ([`CallContext::extensions`](courier_rpc::CallContext::extensions)) and interceptors
 //!   ([`InterceptedCall::extensions`]) read it.
 //! - [`Authorization`]: allows callers by SPIFFE ID, URI or DNS SAN, per service or per
@@ -134,6 +136,10 @@ impl Acceptor for TlsAcceptor {
                 version: stream.protocol_version(),
                 server_name: stream.server_name().map(str::to_owned),
             });
+            // The server speaks what ALPN chose: `h2`, or `http/1.1` (gRPC-Web, Connect) when
+            // the ServerTls offers it (ServerTlsBuilder::http1).
+            let alpn = stream.alpn_protocol().map(bytes::Bytes::copy_from_slice);
+            ext.insert(courier_rpc::web::TransportInfo::tls(alpn));
             Ok((Box::new(stream) as BoxIo, ext))
         })
     }

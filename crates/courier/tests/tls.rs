@@ -466,3 +466,139 @@ async fn a_second_connection_resumes_the_session() {
         "resumed, and the identity survives resumption"
     );
 }
+
+#[tokio::test]
+async fn http1_by_alpn_beside_h2_on_one_tls_port() {
+    use courier::wire::Message;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let pki = pki();
+    let tls = ServerTls::builder()
+        .identity(pki.server_identity())
+        .http1(true)
+        .build()
+        .unwrap();
+    let addr = serve(Some(tls), None).await;
+    let plain = ClientTls::builder().roots(pki.roots()).build().unwrap();
+    // A browser-like client that offers only http/1.1: Connect over HTTP/1.1.
+    let mut cfg = (*plain.config()).clone();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = courier::tls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut s = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    assert_eq!(s.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
+    let body = HelloRequest {
+        name: "h1".into(),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    let head = format!(
+        "POST /helloworld.Greeter/SayHello HTTP/1.1\r\nHost: localhost\r\n\
+         Content-Type: application/proto\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(&body).await.unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out).await;
+    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let text = String::from_utf8_lossy(&out[..split]).to_ascii_lowercase();
+    assert!(text.starts_with("http/1.1 200"), "{text}");
+    assert!(text.contains("content-type: application/proto"), "{text}");
+    let reply = HelloReply::decode(&out[split..]).unwrap();
+    assert_eq!(reply.message, "anonymous|false");
+    // gRPC over h2 on the same port.
+    assert_eq!(
+        hello(&channel(addr, Some(plain.clone()))).await.unwrap(),
+        "anonymous|false"
+    );
+
+    // Without http1 the server does not offer http/1.1: such a client is refused in the
+    // handshake (no_application_protocol).
+    let addr = serve(
+        Some(
+            ServerTls::builder()
+                .identity(pki.server_identity())
+                .build()
+                .unwrap(),
+        ),
+        None,
+    )
+    .await;
+    let mut cfg = (*plain.config()).clone();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = courier::tls::pki_types::ServerName::try_from("localhost").unwrap();
+    let r = tokio_rustls::TlsConnector::from(Arc::new(cfg))
+        .connect(name, tcp)
+        .await;
+    assert!(r.is_err(), "the handshake should fail");
+}
+
+/// Courier's web client over TLS: gRPC-Web and Connect with ALPN `http/1.1`
+/// (`ClientTls::builder().http1(true)`) and with `h2`, against one server port that offers
+/// both.
+#[tokio::test]
+async fn web_channel_over_tls_with_either_http_version() {
+    use courier::rpc::HttpVersion;
+    use courier::rpc::web::{WebChannel, WebProtocol};
+    let pki = pki();
+    let tls = ServerTls::builder()
+        .identity(pki.server_identity())
+        .http1(true)
+        .build()
+        .unwrap();
+    let addr = serve(Some(tls), None).await;
+    for protocol in [WebProtocol::GrpcWeb, WebProtocol::Connect] {
+        for version in [HttpVersion::Http11, HttpVersion::Http2] {
+            let client_tls = ClientTls::builder()
+                .roots(pki.roots())
+                .http1(version == HttpVersion::Http11)
+                .build()
+                .unwrap();
+            let channel = WebChannel::builder(addr.to_string())
+                .protocol(protocol)
+                .http_version(version)
+                .connector(TlsConnector::new(client_tls))
+                .secure(true)
+                .build();
+            let reply = GreeterClient::new(channel)
+                .say_hello(HelloRequest {
+                    name: "web".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_or_else(|s| panic!("{protocol:?} over {version:?}: {s:?}"));
+            assert_eq!(reply.get_ref().message, "anonymous|false");
+        }
+    }
+
+    // A server that does not offer http/1.1: the HTTP/1.1 client's handshake fails, and the
+    // call with it (UNAVAILABLE, the reason in the message).
+    let addr = serve(
+        Some(
+            ServerTls::builder()
+                .identity(pki.server_identity())
+                .build()
+                .unwrap(),
+        ),
+        None,
+    )
+    .await;
+    let client_tls = ClientTls::builder()
+        .roots(pki.roots())
+        .http1(true)
+        .build()
+        .unwrap();
+    let channel = WebChannel::builder(addr.to_string())
+        .connector(TlsConnector::new(client_tls))
+        .secure(true)
+        .build();
+    let s = GreeterClient::new(channel)
+        .say_hello(HelloRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(s.code(), Code::UNAVAILABLE, "{s:?}");
+}

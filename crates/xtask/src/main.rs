@@ -4,6 +4,7 @@
 //! what the tests need, idempotently, and runs every check in order, printing each step.
 
 mod bench;
+mod cli;
 mod codegen;
 mod conformance;
 mod fuzz;
@@ -18,6 +19,8 @@ mod protoc_compare;
 mod soak;
 mod tls_bench;
 mod util;
+mod web;
+mod web_bench;
 mod xds;
 
 use std::process::ExitCode;
@@ -39,6 +42,11 @@ commands:
                          (`bench grpc`: courier-rpc against tonic, pinned, latency/h2load/streaming)
                          (`bench tls`: handshakes/s full and resumed, unary req/s over TLS, vs tonic)
                          (`bench http1`: h2load --h1 against courier-http1 and hyper 1.x servers)
+                         (`bench web`: gRPC-Web and Connect req/s, HTTP/1.1 and HTTP/2, vs tonic-web)
+                         (`bench cli`: courier bench against h2load from one core, same server)
+  cli                    the courier tool: its end-to-end tests against Courier, grpcio and grpc-js
+                         servers and against h2load (peers required), then the protoc-compare
+                         corpus compiled by `courier compile`, byte for byte with protoc
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen's generated code
                          and courier-reflect's dynamic messages (0 failures; dynamic: 0 skipped)
@@ -59,11 +67,17 @@ commands:
                          routes, failover, ring hash, least request, outlier ejection, NACK,
                          removal, timeouts and retries, server restart) calls the same backends
                          through both; ends with `xds: S scenarios, F failed`
-  protoc-compare [--bundled] [DIR...]
+  web                    gRPC-Web and Connect against @connectrpc/connect-node (Connect JSON and
+                         binary, gRPC-Web, gRPC; HTTP/1.1 and HTTP/2), curl and headless Chromium
+                         (a page the server serves, built with connect-web and esbuild), and
+                         Courier's own web client (WebChannel) against Courier's server and a
+                         connect-node server, 0 failed
+  protoc-compare [--bundled] [--cli] [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
                          sets byte for byte and decoded (with and without source info; default:
                          tests/data/protos and tests/data/published/*); --bundled: without the
-                         directories' copies of the files protoc bundles (well-known types, ...)
+                         directories' copies of the files protoc bundles (well-known types, ...);
+                         --cli: with `courier compile` instead of courier-idl's example
   soak [--seconds N] [--seed S] [--graceful-only]
                          fault-injecting soak (docs/reliability.md): mixed calls over round_robin
                          Channels with retries and hedging, through a seeded fault proxy, to
@@ -86,7 +100,10 @@ fn main() -> ExitCode {
         "bench" if rest.first().is_some_and(|n| n == "grpc") => grpc_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "tls") => tls_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "http1") => http1::bench(),
+        "bench" if rest.first().is_some_and(|n| n == "web") => web_bench::bench(),
+        "bench" if rest.first().is_some_and(|n| n == "cli") => cli::bench(),
         "bench" => bench::main(rest),
+        "cli" => cli::main(rest),
         "codegen" => codegen::main(rest),
         "conformance" => conformance::main(rest),
         "h2-peers" => h2_peers::main(rest),
@@ -97,6 +114,7 @@ fn main() -> ExitCode {
         "xds" => peers::install().and_then(|()| xds::main(rest)),
         "protoc-compare" => protoc_compare::main(rest),
         "soak" => soak::main(rest),
+        "web" => web::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
             Ok(())
@@ -124,10 +142,13 @@ const CI_STEPS: &[Step] = &[
     ("hpack stories", hpack::ci),
     ("protoc-compare", protoc_compare::ci),
     ("protoc-compare bundled", protoc_compare::ci_bundled),
+    // The courier tool's end-to-end tests run in `test`; here its `compile` against protoc.
+    ("cli compile", cli::ci),
     ("h2 peers", h2_peers_default),
     ("http1 peers", http1_peers_default),
     ("conformance", conformance::run),
     ("interop", interop::ci),
+    ("web", web_default),
     ("lb", lb::ci),
     ("xds", xds::ci),
     ("interop tls", interop::ci_tls),
@@ -137,6 +158,7 @@ const CI_STEPS: &[Step] = &[
 ];
 
 fn ci() -> Result {
+    util::lean_builds();
     let start = Instant::now();
     let mut timings = Vec::new();
     for (name, f) in CI_STEPS {
@@ -195,6 +217,12 @@ fn h2_peers_default() -> Result {
 /// `http1-peers`: every check of courier-http1 against curl, h2load, nginx and Python.
 fn http1_peers_default() -> Result {
     http1::main(&[])
+}
+
+/// `web`: gRPC-Web and Connect against connect-node, curl and headless Chromium; Courier's
+/// web client against Courier's server and connect-node's.
+fn web_default() -> Result {
+    web::main(&[])
 }
 
 fn fuzz_smoke() -> Result {

@@ -1,8 +1,12 @@
 //! Real peers the tests check Courier against, installed by the project itself, idempotently:
 //! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio,
-//! h11, xds-protos),
-//! and Node packages (@grpc/grpc-js, @grpc/proto-loader) for the interop matrix, installed with
-//! `npm ci` into `.peers/node` from `tests/peers/node/package{,-lock}.json`.
+//! grpcio-reflection, h11, xds-protos),
+//! and Node packages (@grpc/grpc-js, @grpc/proto-loader, @grpc/reflection, @bufbuild/protobuf)
+//! for the interop matrix and the `courier` tool's tests, installed with `npm ci` into
+//! `.peers/node` from `tests/peers/node/package{,-lock}.json`; the web peers
+//! (@connectrpc/connect-node, connect-web, @bufbuild/protobuf, protoc-gen-es, esbuild) the
+//! same way into `.peers/web` from `tests/peers/web`; Debian's Chromium for `cargo xtask web`,
+//! and nghttp2-client's h2load for `courier bench`'s check.
 //!
 //! Tests find the peers through environment variables that [`env`] returns:
 //! `COURIER_PYTHON` is the virtual environment's interpreter, and `COURIER_REQUIRE_PEERS=1` makes
@@ -24,6 +28,9 @@ const PIP_PACKAGES: &[&str] = &[
     "h11==0.16.0",
     // The xDS management server of `cargo xtask xds` (Envoy's API as Python messages).
     "xds-protos==1.85.0",
+    // Server reflection (grpc.reflection.v1alpha) for the grpcio server the `courier` tool's
+    // end-to-end tests call (crates/courier/tests/cli_peers.rs, tests/peers/cli_server.py).
+    "grpcio-reflection==1.85.1",
 ];
 
 /// Where the peers live (ignored by git).
@@ -46,13 +53,21 @@ const APT_PACKAGES: &[(&str, &str)] = &[
     ("npm", "npm"),
     // An existing L7 balancer in front of Courier servers (`cargo xtask lb`).
     ("nginx", "nginx"),
+    // nghttp sees courier-h2's pushed streams (crates/courier-h2/tests/push.rs).
+    ("nghttp", "nghttp2-client"),
+    // The load generator `courier bench` is checked against (crates/courier/tests/cli_bench.rs).
+    ("h2load", "nghttp2-client"),
+    // A real browser calling gRPC-Web and Connect (`cargo xtask web`), and curl.
+    ("chromium", "chromium"),
+    ("curl", "curl"),
 ];
 
 /// Installs every peer that is missing. Safe to run again: it only does what is not done.
 pub(crate) fn install() -> Result {
     apt(APT_PACKAGES)?;
     install_python()?;
-    install_node()
+    install_node()?;
+    install_web()
 }
 
 /// Where the Node peers' packages are installed (`NODE_PATH` for the Node interop peers).
@@ -62,14 +77,38 @@ pub(crate) fn node_modules() -> PathBuf {
 
 /// `npm ci` of tests/peers/node's lock file into `.peers/node`, redone only when the lock changes.
 fn install_node() -> Result {
-    util::step("peers: Node packages (@grpc/grpc-js, @grpc/proto-loader)");
-    let src = util::root().join("tests/peers/node");
-    let dst = dir().join("node");
+    util::step(
+        "peers: Node packages (@grpc/grpc-js, @grpc/proto-loader, @grpc/reflection, @bufbuild/protobuf)",
+    );
+    npm_ci("node")
+}
+
+/// Where the web peers' packages are installed.
+pub(crate) fn web_dir() -> PathBuf {
+    dir().join("web")
+}
+
+/// `npm ci` of tests/peers/web's lock file into `.peers/web` (a package directory of its own,
+/// so that the interop peers' lock stays as it is).
+pub(crate) fn install_web() -> Result {
+    util::step(
+        "peers: web packages (@connectrpc/connect-node, connect-web, protoc-gen-es, esbuild)",
+    );
+    npm_ci("web")
+}
+
+/// `npm ci` of `tests/peers/NAME`'s lock file into `.peers/NAME`, redone only when the lock
+/// changes.
+fn npm_ci(name: &str) -> Result {
+    let src = util::root().join("tests/peers").join(name);
+    let dst = dir().join(name);
     let read =
         |p: PathBuf| std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()));
     let lock = read(src.join("package-lock.json"))?;
     let stamp = dst.join("courier-lock.json");
-    if node_modules().is_dir() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&lock) {
+    if dst.join("node_modules").is_dir()
+        && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&lock)
+    {
         eprintln!("    up to date: {}", dst.display());
         return Ok(());
     }
@@ -129,21 +168,30 @@ pub(crate) fn env() -> Vec<(&'static str, String)> {
 
 /// Installs the Debian packages whose program is missing, with `apt-get` (CI runs as root).
 pub(crate) fn apt(packages: &[(&str, &str)]) -> Result {
+    // Each package once, though several programs may come from it (nghttp2-client).
+    fn unique<'a>(pkgs: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in pkgs {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
     util::step("peers: Debian packages");
-    let missing: Vec<&str> = packages
-        .iter()
-        // nginx knows `-v` only.
-        .filter(|(prog, _)| !util::have(prog, if *prog == "nginx" { "-v" } else { "--version" }))
-        .map(|(_, pkg)| *pkg)
-        .collect();
+    let missing = unique(
+        packages
+            .iter()
+            // nginx knows `-v` only.
+            .filter(|(prog, _)| {
+                !util::have(prog, if *prog == "nginx" { "-v" } else { "--version" })
+            })
+            .map(|(_, pkg)| *pkg),
+    );
     if missing.is_empty() {
         eprintln!(
             "    present: {}",
-            packages
-                .iter()
-                .map(|(_, p)| *p)
-                .collect::<Vec<_>>()
-                .join(" ")
+            unique(packages.iter().map(|(_, p)| *p)).join(" ")
         );
         return Ok(());
     }

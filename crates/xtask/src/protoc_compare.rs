@@ -17,6 +17,10 @@
 //! `--bundled` is the mode users hit: the files protoc bundles (the well-known types,
 //! `descriptor.proto`, the language features, `compiler/plugin.proto`) are taken out of each
 //! directory first, so protoc uses its bundled copies and courier-idl its embedded ones.
+//!
+//! `--cli` compiles with the `courier` tool instead (`courier compile -I DIR FILE -o OUT
+//! --include_imports [--include_source_info]`, run from the include directory with the file
+//! named by its path there, as a user would): the tool must write what protoc writes.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -197,9 +201,14 @@ print(json.dumps(verdicts))
 /// `cargo xtask protoc-compare [--bundled] [DIR...]`.
 pub(crate) fn main(args: &[String]) -> Result {
     let bundled = args.iter().any(|a| a == "--bundled");
+    let ours = if args.iter().any(|a| a == "--cli") {
+        Ours::Cli
+    } else {
+        Ours::Idl
+    };
     let dirs: Vec<PathBuf> = args
         .iter()
-        .filter(|a| *a != "--bundled")
+        .filter(|a| *a != "--bundled" && *a != "--cli")
         .map(PathBuf::from)
         .collect();
     let dirs = if dirs.is_empty() {
@@ -207,17 +216,31 @@ pub(crate) fn main(args: &[String]) -> Result {
     } else {
         dirs
     };
-    compare(&dirs, bundled)
+    compare(&dirs, bundled, ours)
+}
+
+/// Which of Courier's compilers is compared with protoc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ours {
+    /// courier-idl, through its `compile` example.
+    Idl,
+    /// The `courier compile` command.
+    Cli,
 }
 
 /// The CI step: the default corpus with its own copies of the well-known types.
 pub(crate) fn ci() -> Result {
-    compare(&default_corpus()?, false)
+    compare(&default_corpus()?, false, Ours::Idl)
 }
 
 /// The CI step: the default corpus with protoc's bundled well-known types.
 pub(crate) fn ci_bundled() -> Result {
-    compare(&default_corpus()?, true)
+    compare(&default_corpus()?, true, Ours::Idl)
+}
+
+/// The CI step: the default corpus compiled by `courier compile`.
+pub(crate) fn ci_cli() -> Result {
+    compare(&default_corpus()?, false, Ours::Cli)
 }
 
 /// `tests/data/protos` and each set under `tests/data/published/`.
@@ -235,26 +258,43 @@ fn default_corpus() -> Result<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-fn compare(dirs: &[PathBuf], bundled: bool) -> Result {
+fn compare(dirs: &[PathBuf], bundled: bool, ours: Ours) -> Result {
     let start = Instant::now();
     let python = peers::python();
     if !python.exists() {
         return Err("the peers are not installed; run `cargo xtask peers`".into());
     }
-    util::step("build courier-idl's compile example");
-    util::run(util::cargo().args(["build", "-q", "-p", "courier-idl", "--example", "compile"]))?;
-    let ours_bin = util::target_dir().join("debug/examples/compile");
+    let ours_bin = match ours {
+        Ours::Idl => {
+            util::step("build courier-idl's compile example");
+            util::run(util::cargo().args([
+                "build",
+                "-q",
+                "-p",
+                "courier-idl",
+                "--example",
+                "compile",
+            ]))?;
+            util::target_dir().join("debug/examples/compile")
+        }
+        Ours::Cli => {
+            util::step("build the courier tool");
+            util::run(util::cargo().args(["build", "-q", "-p", "courier", "--bin", "courier"]))?;
+            util::target_dir().join("debug/courier")
+        }
+    };
 
     let tmp = std::env::temp_dir().join(format!("courier-protoc-compare-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    let result = compare_in(dirs, bundled, &python, &ours_bin, &tmp);
+    let result = compare_in(dirs, bundled, &python, (ours, &ours_bin), &tmp);
     let _ = std::fs::remove_dir_all(&tmp);
     let (total, identical) = result?;
-    let mode = if bundled {
-        " (protoc's bundled well-known types)"
-    } else {
-        ""
+    let mode = match (bundled, ours) {
+        (true, Ours::Idl) => " (protoc's bundled well-known types)",
+        (true, Ours::Cli) => " (courier compile, protoc's bundled well-known types)",
+        (false, Ours::Idl) => "",
+        (false, Ours::Cli) => " (courier compile)",
     };
     println!(
         "protoc-compare{mode}: {total} files, {identical} identical, {} differ (bytes and decoded messages compared) in {:.1}s",
@@ -273,7 +313,7 @@ fn compare_in(
     dirs: &[PathBuf],
     bundled: bool,
     python: &Path,
-    ours_bin: &Path,
+    (ours, ours_bin): (Ours, &Path),
     tmp: &Path,
 ) -> Result<(usize, usize)> {
     let bundled_files = if bundled {
@@ -354,15 +394,41 @@ fn compare_in(
         return Err("the protoc driver answered for a different number of files".into());
     }
 
-    util::step(&format!("courier-idl: {} compilations", jobs.len()));
+    util::step(&format!(
+        "{}: {} compilations",
+        match ours {
+            Ours::Idl => "courier-idl",
+            Ours::Cli => "courier compile",
+        },
+        jobs.len()
+    ));
+    let ours_kind = ours;
     let mut pairs = Vec::new();
     for ((include, name, source_info, theirs, ours), (theirs_ok, theirs_err)) in
         jobs.iter().zip(&protoc_results)
     {
         let mut courier = Command::new(ours_bin);
-        courier.arg("-I").arg(include).arg("-o").arg(ours);
-        if *source_info {
-            courier.arg("--source-info");
+        match ours_kind {
+            Ours::Idl => {
+                courier.arg("-I").arg(include).arg("-o").arg(ours);
+                if *source_info {
+                    courier.arg("--source-info");
+                }
+            }
+            Ours::Cli => {
+                // As a user in the include directory: the file by its path there.
+                courier
+                    .current_dir(include)
+                    .arg("compile")
+                    .arg("-I")
+                    .arg(include)
+                    .arg("-o")
+                    .arg(ours)
+                    .arg("--include_imports");
+                if *source_info {
+                    courier.arg("--include_source_info");
+                }
+            }
         }
         let out = courier
             .arg(name)

@@ -273,6 +273,8 @@ pub struct Connection {
     active_local: u32,
     active_peer: u32,
     reserved_remote: u32,
+    /// Server: streams promised (PUSH_PROMISE sent) whose response has not started.
+    reserved_local: u32,
 
     partial: Option<PartialBlock>,
 
@@ -353,6 +355,7 @@ impl Connection {
             active_local: 0,
             active_peer: 0,
             reserved_remote: 0,
+            reserved_local: 0,
             partial: None,
             peer: defaults,
             local_acked: PeerSettings {

@@ -121,7 +121,15 @@ impl Connection {
             ));
         }
         if reserved {
+            // RFC 9113 §5.1.2: "Endpoints MUST NOT exceed the limit set by their peer." A
+            // promised stream becomes active with its response (the peer may have lowered
+            // its limit since the promise).
+            // <https://www.rfc-editor.org/rfc/rfc9113#section-5.1.2>
+            if self.active_local >= self.peer.max_concurrent_streams {
+                return Err(CommandError::new(CommandErrorKind::ConcurrencyLimit));
+            }
             // §5.1: reserved (local) → half-closed (remote) on sending HEADERS.
+            self.reserved_local -= 1;
             self.set_state(stream_id, State::HalfClosedRemote);
         }
         if !informational {
@@ -285,6 +293,14 @@ impl Connection {
         if !s.remote_initiated || !s.state.can_send() {
             return Err(CommandError::new(CommandErrorKind::InvalidState));
         }
+        // RFC 9113 §5.1.2: "Endpoints MUST NOT exceed the limit set by their peer." Reserved
+        // streams do not count toward it, but each promise becomes an active stream when its
+        // response starts: promises are refused while the active and promised streams
+        // together fill the peer's limit, so that every response can start.
+        // <https://www.rfc-editor.org/rfc/rfc9113#section-5.1.2>
+        if self.active_local + self.reserved_local >= self.peer.max_concurrent_streams {
+            return Err(CommandError::new(CommandErrorKind::ConcurrencyLimit));
+        }
         if self.next_local_id > MAX_WINDOW_SIZE {
             return Err(CommandError::new(CommandErrorKind::StreamIdsExhausted));
         }
@@ -298,6 +314,7 @@ impl Connection {
             self.local_initial_window(),
         );
         self.insert_stream(promised, stream);
+        self.reserved_local += 1;
         self.write_field_block(
             stream_id,
             BlockStart::PushPromise {

@@ -129,8 +129,10 @@ impl Connection {
         let Some(s) = self.streams.get(&id) else {
             return;
         };
-        if s.state == State::ReservedRemote {
-            self.reserved_remote -= 1;
+        match s.state {
+            State::ReservedRemote => self.reserved_remote -= 1,
+            State::ReservedLocal => self.reserved_local -= 1,
+            _ => {}
         }
         // Data the application never consumed is returned to the connection window.
         let unconsumed = s.recv_unconsumed.min(u64::from(u32::MAX)) as u32;

@@ -208,8 +208,17 @@ impl<T> Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        // Sends fail from now on; what is queued is dropped with the queue.
-        lock(&self.shared).receiver_gone = true;
+        // Sends fail from now on, and what is queued is dropped now, not when the last sender
+        // goes: a queued command may carry the only way to answer a caller (a stream opener's
+        // reply), which must learn at once that the connection is gone rather than wait on a
+        // handle that outlives the driver.
+        let queued = {
+            let mut s = lock(&self.shared);
+            s.receiver_gone = true;
+            s.waker = None;
+            std::mem::take(&mut s.queue)
+        };
+        drop(queued);
     }
 }
 
@@ -286,6 +295,27 @@ mod tests {
         let mut cx = Context::from_waker(&w);
         assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(7)));
         assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(None));
+    }
+
+    #[test]
+    fn what_is_queued_goes_with_the_receiver() {
+        // A queued command owns a reply channel; its caller must see it dropped when the
+        // driver ends, while handles (senders) are still alive.
+        let (tx, rx) = channel::<tokio::sync::oneshot::Sender<()>>();
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        tx.send(reply).unwrap();
+        assert!(
+            answer
+                .try_recv()
+                .is_err_and(|e| e == tokio::sync::oneshot::error::TryRecvError::Empty)
+        );
+        drop(rx);
+        assert_eq!(
+            answer.try_recv(),
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed),
+            "the queued reply is dropped with the receiver"
+        );
+        drop(tx);
     }
 
     #[test]

@@ -1,0 +1,1075 @@
+//! The client side of the web protocols: [`WebChannel`], a [`Transport`] that calls with
+//! gRPC-Web or the Connect protocol over HTTP/1.1 or HTTP/2, so that generated stubs reach
+//! Connect-only servers and cross proxies that speak only HTTP/1.1.
+//!
+//! It sends protobuf messages (`application/grpc-web+proto`, `application/proto`,
+//! `application/connect+proto`): the [`Transport`] carries encoded messages, so Connect's JSON
+//! is left to clients that have the messages' JSON mapping (a browser's, connect-node's).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use courier_hpack::HeaderField;
+use tokio::time::Instant;
+
+use super::base64::encode_url_safe;
+use super::connect;
+use super::envelope::{EnvelopeDeframer, FLAG_COMPRESSED, FLAG_END_STREAM, FLAG_TRAILERS};
+use super::grpc_web::parse_trailer_block;
+use crate::call::{BoxFuture, ByteStream, MethodDescriptor, MethodKind, Request, Response};
+use crate::client::{BoxIo, Connector, TcpConnector};
+use crate::code::Code;
+use crate::codec::{self, Encoding};
+use crate::context::HttpVersion;
+use crate::headers::{metadata_from_filtered, push_metadata, status_from};
+use crate::interceptor::{self, InterceptedCall, Interceptor};
+use crate::metadata::Metadata;
+use crate::protocol;
+use crate::status::Status;
+use crate::{Stream, Transport};
+
+/// Which web protocol a [`WebChannel`] speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WebProtocol {
+    /// gRPC-Web, binary (`application/grpc-web+proto`): messages framed as in gRPC, the status
+    /// in a trailer frame at the end of the body.
+    GrpcWeb,
+    /// The Connect protocol with protobuf messages: unary calls as a bare message
+    /// (`application/proto`, or a GET for the methods named by
+    /// [`WebChannelBuilder::connect_get`]), streams as envelopes
+    /// (`application/connect+proto`) ending with an EndStreamResponse.
+    Connect,
+}
+
+/// Settings of a [`WebChannel`]; from [`WebChannel::builder`].
+pub struct WebChannelBuilder {
+    target: String,
+    authority: String,
+    protocol: WebProtocol,
+    http: HttpVersion,
+    secure: bool,
+    connector: Arc<dyn Connector>,
+    timeout: Option<Duration>,
+    compression: Encoding,
+    compression_threshold: usize,
+    max_recv: usize,
+    max_send: usize,
+    user_agent: String,
+    get_methods: HashSet<String>,
+    max_idle_http1: usize,
+    interceptors: Vec<Arc<dyn Interceptor>>,
+}
+
+impl fmt::Debug for WebChannelBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebChannelBuilder")
+            .field("target", &self.target)
+            .field("protocol", &self.protocol)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebChannelBuilder {
+    /// The protocol (default [`WebProtocol::Connect`]).
+    pub fn protocol(mut self, protocol: WebProtocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+
+    /// The HTTP version (default [`HttpVersion::Http11`]): HTTP/1.1 opens one connection
+    /// per call in flight (kept alive and reused), HTTP/2 multiplexes every call on one
+    /// connection (prior knowledge, or what the connector's TLS negotiated).
+    pub fn http_version(mut self, version: HttpVersion) -> Self {
+        self.http = version;
+        self
+    }
+
+    /// The `:authority` / `Host` sent (default: the target).
+    pub fn authority(mut self, authority: impl Into<String>) -> Self {
+        self.authority = authority.into();
+        self
+    }
+
+    /// How connections are made (default [`TcpConnector`]); a TLS connector also sets
+    /// [`secure`](Self::secure). The connector must deliver the HTTP version chosen with
+    /// [`http_version`](Self::http_version) (for TLS: offer it by ALPN).
+    pub fn connector(mut self, connector: impl Connector) -> Self {
+        self.connector = Arc::new(connector);
+        self
+    }
+
+    /// Whether requests carry the `https` scheme (default `false`).
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// The timeout of calls that set none themselves (default: none).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Compresses requests with `encoding` (default identity); responses are accepted gzip
+    /// or identity in any case.
+    pub fn compression(mut self, encoding: Encoding) -> Self {
+        self.compression = encoding;
+        self
+    }
+
+    /// Messages shorter than this are sent uncompressed (default 0).
+    pub fn compression_threshold(mut self, bytes: usize) -> Self {
+        self.compression_threshold = bytes;
+        self
+    }
+
+    /// The largest response message accepted (default 4 MiB): larger ones fail the call with
+    /// `RESOURCE_EXHAUSTED`.
+    pub fn max_recv_message_size(mut self, bytes: usize) -> Self {
+        self.max_recv = bytes;
+        self
+    }
+
+    /// The largest request message sent (default unlimited).
+    pub fn max_send_message_size(mut self, bytes: usize) -> Self {
+        self.max_send = bytes;
+        self
+    }
+
+    /// The `user-agent` sent (default `courier-rpc-web/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+
+    /// Calls the unary method with `path` (`/package.Service/Method`) with a Connect GET
+    /// (the message in the query string) — for methods marked
+    /// `idempotency_level = NO_SIDE_EFFECTS`, whose responses HTTP caches may keep. Only
+    /// with [`WebProtocol::Connect`].
+    pub fn connect_get(mut self, path: impl Into<String>) -> Self {
+        self.get_methods.insert(path.into());
+        self
+    }
+
+    /// Adds an interceptor; they run in the order added, before each call is sent (as a
+    /// [`Channel`](crate::Channel)'s do).
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
+    /// HTTP/1.1 connections kept open between calls (default 16).
+    pub fn max_idle_connections(mut self, n: usize) -> Self {
+        self.max_idle_http1 = n;
+        self
+    }
+
+    /// The channel. Nothing connects until the first call.
+    pub fn build(self) -> WebChannel {
+        WebChannel {
+            inner: Arc::new(Inner {
+                cfg: self,
+                h2: tokio::sync::Mutex::new(None),
+                h1_idle: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+}
+
+/// A [`Transport`] speaking gRPC-Web or Connect (see [`web`](crate::web)): generated clients
+/// take it as they take a [`Channel`](crate::Channel).
+///
+/// ```no_run
+/// use courier_rpc::HttpVersion;
+/// use courier_rpc::web::{WebChannel, WebProtocol};
+///
+/// let channel = WebChannel::builder("127.0.0.1:8080")
+///     .protocol(WebProtocol::GrpcWeb)
+///     .http_version(HttpVersion::Http11)
+///     .build();
+/// // GreeterClient::new(channel) in real code.
+/// # drop(channel);
+/// ```
+///
+/// It does not balance load or retry: one target (`host:port`, resolved at each new
+/// connection; the first address that connects is used).
+#[derive(Clone)]
+pub struct WebChannel {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for WebChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebChannel")
+            .field("target", &self.inner.cfg.target)
+            .field("protocol", &self.inner.cfg.protocol)
+            .field("http", &self.inner.cfg.http)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    cfg: WebChannelBuilder,
+    h2: tokio::sync::Mutex<Option<courier_h2::driver::Client>>,
+    h1_idle: Mutex<Vec<courier_http1::driver::Client>>,
+}
+
+impl WebChannel {
+    /// A builder for a channel to `target` (`host:port`).
+    pub fn builder(target: impl Into<String>) -> WebChannelBuilder {
+        let target = target.into();
+        WebChannelBuilder {
+            authority: target.clone(),
+            target,
+            protocol: WebProtocol::Connect,
+            http: HttpVersion::Http11,
+            secure: false,
+            connector: Arc::new(TcpConnector),
+            timeout: None,
+            compression: Encoding::Identity,
+            compression_threshold: 0,
+            max_recv: codec::DEFAULT_MAX_RECV_MESSAGE_SIZE,
+            max_send: usize::MAX,
+            user_agent: concat!("courier-rpc-web/", env!("CARGO_PKG_VERSION")).to_owned(),
+            get_methods: HashSet::new(),
+            max_idle_http1: 16,
+            interceptors: Vec::new(),
+        }
+    }
+
+    /// The protocol this channel speaks.
+    pub fn protocol(&self) -> WebProtocol {
+        self.inner.cfg.protocol
+    }
+
+    /// The HTTP version this channel speaks.
+    pub fn http_version(&self) -> HttpVersion {
+        self.inner.cfg.http
+    }
+}
+
+impl Transport for WebChannel {
+    fn call(
+        &self,
+        method: &'static MethodDescriptor,
+        request: Request<ByteStream>,
+    ) -> BoxFuture<'static, Result<Response<ByteStream>, Status>> {
+        let inner = self.inner.clone();
+        Box::pin(async move { inner.call(method, request).await })
+    }
+
+    fn unary(
+        &self,
+        method: &'static MethodDescriptor,
+        request: Request<Bytes>,
+    ) -> BoxFuture<'static, Result<Response<Bytes>, Status>> {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let response = inner.call(method, request.map(crate::once)).await?;
+            let (metadata, stream) = response.into_parts();
+            let (message, trailers) = crate::one_message_with_trailers(stream).await?;
+            let mut response = Response::from_parts(metadata, message);
+            *response.trailers_mut() = trailers;
+            Ok(response)
+        })
+    }
+}
+
+fn deadline_exceeded() -> Status {
+    Status::new(Code::DEADLINE_EXCEEDED, "deadline exceeded")
+}
+
+/// Runs `f` until `deadline` (if any): past it, the call is `DEADLINE_EXCEEDED`.
+async fn until<T>(
+    deadline: Option<Instant>,
+    f: impl Future<Output = Result<T, Status>>,
+) -> Result<T, Status> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d, f)
+            .await
+            .unwrap_or_else(|_| Err(deadline_exceeded())),
+        None => f.await,
+    }
+}
+
+async fn next_item<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *s).poll_next(cx)).await
+}
+
+/// How a call ends when its HTTP/2 stream fails (the table gRPC calls share).
+fn h2_failure(e: courier_h2::driver::Error, deadline: Option<Instant>) -> Status {
+    protocol::stream_failure_status(
+        e,
+        protocol::Side::Client {
+            deadline: deadline.map(Instant::into_std),
+        },
+    )
+}
+
+fn unavailable(what: &str, e: impl fmt::Display) -> Status {
+    Status::new(Code::UNAVAILABLE, format!("{what}: {e}"))
+}
+
+/// How the request goes out: the request's HTTP method, target and fields, and its content.
+struct Outgoing {
+    get: bool,
+    deadline: Option<Instant>,
+    target: String,
+    fields: Vec<HeaderField>,
+    body: OutBody,
+}
+
+enum OutBody {
+    Full(Bytes),
+    /// Messages to frame (gRPC-Web frames and Connect envelopes have the same prefix).
+    Stream(ByteStream),
+}
+
+/// The response head and its content, whichever HTTP version carried them.
+struct Incoming {
+    status: u16,
+    fields: Vec<HeaderField>,
+    body: InBody,
+}
+
+enum InBody {
+    H1 {
+        body: courier_http1::driver::RecvBody,
+        /// The connection, back to the idle pool once the response is complete.
+        conn: Option<(Arc<Inner>, courier_http1::driver::Client)>,
+    },
+    H2(Box<courier_h2::driver::RecvStream>, Option<Instant>),
+}
+
+impl InBody {
+    async fn data(&mut self) -> Option<Result<Bytes, Status>> {
+        match self {
+            InBody::H1 { body, conn } => match body.data().await {
+                Some(r) => Some(r.map_err(|e| unavailable("HTTP/1.1 response failed", e))),
+                None => {
+                    if let Some((inner, c)) = conn.take() {
+                        inner.h1_release(c);
+                    }
+                    None
+                }
+            },
+            InBody::H2(recv, deadline) => {
+                let deadline = *deadline;
+                recv.data()
+                    .await
+                    .map(|r| r.map_err(|e| h2_failure(e, deadline)))
+            }
+        }
+    }
+
+    /// The HTTP trailers, once [`data`](Self::data) returned `None`.
+    fn trailers(&mut self) -> Vec<HeaderField> {
+        match self {
+            InBody::H1 { body, .. } => body.trailers().map(h1_fields).unwrap_or_default(),
+            InBody::H2(recv, _) => recv.trailers().unwrap_or_default(),
+        }
+    }
+
+    /// Reads the whole content, refusing more than `max` bytes.
+    async fn collect(&mut self, max: usize) -> Result<Bytes, Status> {
+        let mut all = BytesMut::new();
+        while let Some(chunk) = self.data().await {
+            let chunk = chunk?;
+            if all.len() + chunk.len() > max {
+                return Err(Status::new(
+                    Code::RESOURCE_EXHAUSTED,
+                    format!("response larger than the limit of {max} bytes"),
+                ));
+            }
+            all.extend_from_slice(&chunk);
+        }
+        Ok(all.freeze())
+    }
+}
+
+/// HTTP/1.1 fields as HTTP/2-style fields (names lowercased: HTTP/1.1 names are
+/// case-insensitive).
+fn h1_fields(headers: courier_http1::Headers) -> Vec<HeaderField> {
+    headers
+        .iter()
+        .map(|f| {
+            HeaderField::new(
+                Bytes::from(f.name().to_ascii_lowercase()),
+                f.value_bytes().clone(),
+            )
+        })
+        .collect()
+}
+
+fn find<'a>(fields: &'a [HeaderField], name: &[u8]) -> Option<&'a Bytes> {
+    crate::headers::find(fields, name)
+}
+
+/// Response fields that are the protocol's, not the call's metadata.
+fn not_metadata(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"content-encoding"
+            | b"accept-encoding"
+            | b"vary"
+            | b"date"
+            | b"server"
+            | b"access-control-allow-origin"
+            | b"access-control-expose-headers"
+            | b"access-control-allow-credentials"
+    ) || name.starts_with(b"connect-")
+        || name.starts_with(b"trailer-")
+}
+
+fn response_encoding(value: Option<&Bytes>) -> Result<Encoding, Status> {
+    match value.map(|v| &v[..]) {
+        None | Some(b"identity") => Ok(Encoding::Identity),
+        Some(b"gzip") => Ok(Encoding::Gzip),
+        Some(other) => Err(Status::internal(format!(
+            "response compressed with {}, which was not offered",
+            String::from_utf8_lossy(other)
+        ))),
+    }
+}
+
+impl Inner {
+    async fn call(
+        self: Arc<Self>,
+        method: &'static MethodDescriptor,
+        request: Request<ByteStream>,
+    ) -> Result<Response<ByteStream>, Status> {
+        // Connect, Summary: "Bidirectional streaming requires HTTP/2"
+        // <https://connectrpc.com/docs/protocol/#summary>. Courier's server answers such a
+        // request over HTTP/1.1 with 505; the call fails here without sending it.
+        if self.cfg.protocol == WebProtocol::Connect
+            && self.cfg.http == HttpVersion::Http11
+            && method.kind == MethodKind::BidiStreaming
+        {
+            return Err(Status::new(
+                Code::UNIMPLEMENTED,
+                "Connect bidirectional streams need HTTP/2",
+            ));
+        }
+        let timeout = request.timeout().or(self.cfg.timeout);
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let encoding = request.compression().unwrap_or(self.cfg.compression);
+        let (mut metadata, messages) = request.into_parts();
+        if !self.cfg.interceptors.is_empty() {
+            // The deadline counts from the call's start, before its interceptors run.
+            let call = InterceptedCall::new(Bytes::from_static(method.path.as_bytes()), metadata);
+            let call = until(deadline, interceptor::run(&self.cfg.interceptors, call)).await?;
+            metadata = call.into_metadata();
+        }
+        let connect_unary = self.cfg.protocol == WebProtocol::Connect
+            && !method.kind.client_streaming()
+            && !method.kind.server_streaming();
+        let mut out = until(
+            deadline,
+            self.outgoing(method, metadata, messages, timeout, encoding, connect_unary),
+        )
+        .await?;
+        out.deadline = deadline;
+        let incoming = until(deadline, self.clone().send(out, encoding)).await?;
+        match self.cfg.protocol {
+            WebProtocol::GrpcWeb => self.grpc_web_response(incoming, deadline),
+            WebProtocol::Connect if connect_unary => {
+                until(deadline, self.connect_unary_response(incoming)).await
+            }
+            WebProtocol::Connect => self.connect_stream_response(incoming, deadline),
+        }
+    }
+
+    /// The request's fields and content.
+    async fn outgoing(
+        &self,
+        method: &'static MethodDescriptor,
+        metadata: Metadata,
+        mut messages: ByteStream,
+        timeout: Option<Duration>,
+        encoding: Encoding,
+        connect_unary: bool,
+    ) -> Result<Outgoing, Status> {
+        let cfg = &self.cfg;
+        let mut fields = Vec::with_capacity(8 + metadata.len());
+        fields.push(HeaderField::new("user-agent", cfg.user_agent.clone()));
+        let gzip = encoding == Encoding::Gzip;
+        let mut target = method.path.to_owned();
+        let mut get = false;
+        let body = match cfg.protocol {
+            WebProtocol::GrpcWeb => {
+                fields.push(HeaderField::new(
+                    "content-type",
+                    "application/grpc-web+proto",
+                ));
+                // PROTOCOL-WEB: "x-grpc-web: 1" marks a gRPC-Web request for proxies.
+                fields.push(HeaderField::new("x-grpc-web", "1"));
+                fields.push(HeaderField::new("grpc-accept-encoding", "gzip"));
+                if gzip {
+                    fields.push(HeaderField::new("grpc-encoding", "gzip"));
+                }
+                if let Some(t) = timeout {
+                    fields.push(HeaderField::new(
+                        "grpc-timeout",
+                        protocol::encode_timeout(t),
+                    ));
+                }
+                OutBody::Stream(messages)
+            }
+            WebProtocol::Connect if connect_unary => {
+                let message = match next_item(&mut messages).await {
+                    Some(m) => m?,
+                    None => return Err(Status::internal("a unary call needs one request")),
+                };
+                if message.len() > cfg.max_send {
+                    return Err(Status::new(
+                        Code::RESOURCE_EXHAUSTED,
+                        format!(
+                            "message sent is {} bytes, larger than the limit of {}",
+                            message.len(),
+                            cfg.max_send
+                        ),
+                    ));
+                }
+                let compress = gzip && message.len() >= cfg.compression_threshold;
+                let payload = if compress {
+                    gzip_bytes(&message)?
+                } else {
+                    message
+                };
+                if let Some(t) = timeout {
+                    fields.push(HeaderField::new(
+                        "connect-timeout-ms",
+                        connect::encode_timeout(t),
+                    ));
+                }
+                if cfg.get_methods.contains(method.path) {
+                    // Connect, Unary-Get-Request: "?connect=v1&encoding=proto
+                    // [&compression=...]&base64=1&message=..." (message URL-safe base64).
+                    get = true;
+                    target.push_str("?connect=v1&encoding=proto");
+                    if compress {
+                        target.push_str("&compression=gzip");
+                    }
+                    target.push_str("&base64=1&message=");
+                    target.push_str(&encode_url_safe(&payload));
+                    fields.push(HeaderField::new("accept-encoding", "gzip"));
+                    OutBody::Full(Bytes::new())
+                } else {
+                    fields.push(HeaderField::new("content-type", "application/proto"));
+                    fields.push(HeaderField::new("connect-protocol-version", "1"));
+                    fields.push(HeaderField::new("accept-encoding", "gzip"));
+                    if compress {
+                        fields.push(HeaderField::new("content-encoding", "gzip"));
+                    }
+                    OutBody::Full(payload)
+                }
+            }
+            WebProtocol::Connect => {
+                fields.push(HeaderField::new(
+                    "content-type",
+                    "application/connect+proto",
+                ));
+                fields.push(HeaderField::new("connect-protocol-version", "1"));
+                fields.push(HeaderField::new("connect-accept-encoding", "gzip"));
+                if gzip {
+                    fields.push(HeaderField::new("connect-content-encoding", "gzip"));
+                }
+                if let Some(t) = timeout {
+                    fields.push(HeaderField::new(
+                        "connect-timeout-ms",
+                        connect::encode_timeout(t),
+                    ));
+                }
+                OutBody::Stream(messages)
+            }
+        };
+        push_metadata(&metadata, &mut fields);
+        Ok(Outgoing {
+            get,
+            deadline: None,
+            target,
+            fields,
+            body,
+        })
+    }
+
+    /// Sends the request; resolves to the response head.
+    async fn send(self: Arc<Self>, out: Outgoing, encoding: Encoding) -> Result<Incoming, Status> {
+        match self.cfg.http {
+            HttpVersion::Http2 => self.send_h2(out, encoding).await,
+            HttpVersion::Http11 => self.send_h1(out, encoding).await,
+        }
+    }
+
+    async fn connect_io(&self) -> Result<BoxIo, Status> {
+        let cfg = &self.cfg;
+        let addrs = tokio::net::lookup_host(cfg.target.as_str())
+            .await
+            .map_err(|e| unavailable(&format!("resolving {}", cfg.target), e))?;
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+        for addr in addrs {
+            match cfg.connector.connect(addr, &cfg.authority).await {
+                Ok(io) => return Ok(io),
+                Err(e) => last = e,
+            }
+        }
+        Err(unavailable(&format!("connecting to {}", cfg.target), last))
+    }
+
+    async fn h2_client(&self) -> Result<courier_h2::driver::Client, Status> {
+        let mut slot = self.h2.lock().await;
+        if let Some(c) = slot.as_ref()
+            && !c.is_closed()
+            && c.goaway_received().is_none()
+        {
+            return Ok(c.clone());
+        }
+        let io = self.connect_io().await?;
+        let (client, driver) = courier_h2::driver::client(io, courier_h2::Config::default());
+        tokio::spawn(driver);
+        *slot = Some(client.clone());
+        Ok(client)
+    }
+
+    async fn send_h2(&self, out: Outgoing, encoding: Encoding) -> Result<Incoming, Status> {
+        let client = self.h2_client().await?;
+        let cfg = &self.cfg;
+        let mut fields = Vec::with_capacity(out.fields.len() + 4);
+        fields.push(HeaderField::new(
+            ":method",
+            if out.get { "GET" } else { "POST" },
+        ));
+        fields.push(HeaderField::new(
+            ":scheme",
+            if cfg.secure { "https" } else { "http" },
+        ));
+        fields.push(HeaderField::new(":path", out.target));
+        fields.push(HeaderField::new(":authority", cfg.authority.clone()));
+        fields.extend(out.fields);
+        let deadline = out.deadline;
+        let fail = |e| h2_failure(e, deadline);
+        let mut recv = match out.body {
+            OutBody::Full(body) => {
+                let (_send, recv) = client.start_request(fields, body, true).map_err(fail)?;
+                recv
+            }
+            OutBody::Stream(mut messages) => {
+                let (mut send, recv) = client
+                    .start_request(fields, Bytes::new(), false)
+                    .map_err(fail)?;
+                let framer = FrameSettings::of(cfg, encoding);
+                tokio::spawn(async move {
+                    while let Some(item) = next_item(&mut messages).await {
+                        let framed = item.and_then(|m| framer.frame(&m));
+                        match framed {
+                            Ok(b) => {
+                                if send.send_data(b, false).await.is_err() {
+                                    return;
+                                }
+                            }
+                            Err(_) => {
+                                // The request stream failed: the call is cancelled.
+                                send.reset(courier_h2::Reason::CANCEL);
+                                return;
+                            }
+                        }
+                    }
+                    let _ = send.send_data(Bytes::new(), true).await;
+                });
+                recv
+            }
+        };
+        let (head, _end) = recv.response().await.map_err(fail)?;
+        Ok(Incoming {
+            status: head.pseudo.status.unwrap_or(0),
+            fields: head.fields,
+            body: InBody::H2(Box::new(recv), deadline),
+        })
+    }
+
+    async fn h1_client(&self) -> Result<courier_http1::driver::Client, Status> {
+        loop {
+            let idle = self.h1_idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            match idle {
+                Some(c) if !c.is_closed() => return Ok(c),
+                Some(_) => continue,
+                None => break,
+            }
+        }
+        let io = self.connect_io().await?;
+        let (client, driver) = courier_http1::driver::client(io, courier_http1::Config::default());
+        tokio::spawn(driver);
+        Ok(client)
+    }
+
+    fn h1_release(&self, client: courier_http1::driver::Client) {
+        if client.is_closed() {
+            return;
+        }
+        let mut idle = self.h1_idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.cfg.max_idle_http1 {
+            idle.push(client);
+        }
+    }
+
+    async fn send_h1(
+        self: Arc<Self>,
+        out: Outgoing,
+        encoding: Encoding,
+    ) -> Result<Incoming, Status> {
+        let client = self.h1_client().await?;
+        let cfg = &self.cfg;
+        let method = if out.get {
+            courier_http1::Method::GET
+        } else {
+            courier_http1::Method::POST
+        };
+        let mut head = courier_http1::RequestHead::new(method, out.target);
+        head.headers.append("host", cfg.authority.clone());
+        for f in out.fields {
+            let (name, value, _) = f.into_parts();
+            head.headers.append(name, value);
+        }
+        let body = match out.body {
+            OutBody::Full(b) if out.get => {
+                debug_assert!(b.is_empty());
+                courier_http1::driver::Body::empty()
+            }
+            OutBody::Full(b) => courier_http1::driver::Body::full(b),
+            OutBody::Stream(mut messages) => {
+                let (mut tx, body) = courier_http1::driver::Body::channel(4);
+                let framer = FrameSettings::of(cfg, encoding);
+                tokio::spawn(async move {
+                    while let Some(item) = next_item(&mut messages).await {
+                        match item.and_then(|m| framer.frame(&m)) {
+                            Ok(b) => {
+                                if tx.send_data(b).await.is_err() {
+                                    return;
+                                }
+                            }
+                            // Dropping the sender unfinished aborts the request (and closes
+                            // the connection): the call is cancelled.
+                            Err(_) => return,
+                        }
+                    }
+                    let _ = tx.finish().await;
+                });
+                body
+            }
+        };
+        let resp = client
+            .send(head, body)
+            .await
+            .map_err(|e| unavailable("HTTP/1.1 request failed", e))?;
+        Ok(Incoming {
+            status: resp.head.status,
+            fields: h1_fields(resp.head.headers),
+            body: InBody::H1 {
+                body: resp.body,
+                conn: Some((self.clone(), client)),
+            },
+        })
+    }
+
+    /// gRPC-Web: the head (or a Trailers-Only answer), then frames up to the trailer frame.
+    fn grpc_web_response(
+        &self,
+        mut incoming: Incoming,
+        deadline: Option<Instant>,
+    ) -> Result<Response<ByteStream>, Status> {
+        let fields = std::mem::take(&mut incoming.fields);
+        // A Trailers-Only response: the status in the head.
+        if let Some(status) = status_from(&fields) {
+            if status.code() != Code::OK {
+                return Err(status);
+            }
+            let metadata = status.metadata().clone();
+            return Ok(Response::from_parts(
+                metadata.clone(),
+                Box::pin(crate::iter(Some(Err(Status::ok_with_trailers(metadata))))),
+            ));
+        }
+        if incoming.status != 200 {
+            // PROTOCOL-HTTP2's HTTP-status mapping, which gRPC-Web clients share.
+            return Err(Status::new(
+                protocol::code_from_http_status(incoming.status),
+                format!("HTTP status {}", incoming.status),
+            ));
+        }
+        let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
+        if !ct.starts_with(b"application/grpc-web") || ct.starts_with(b"application/grpc-web-text")
+        {
+            return Err(Status::new(
+                Code::UNKNOWN,
+                format!(
+                    "unexpected content-type {:?} in a gRPC-Web response",
+                    String::from_utf8_lossy(&ct)
+                ),
+            ));
+        }
+        let encoding = response_encoding(find(&fields, b"grpc-encoding"))?;
+        let metadata = metadata_from_filtered(&fields, not_metadata);
+        let reader = FrameReader {
+            body: incoming.body,
+            deframer: EnvelopeDeframer::new(self.cfg.max_recv),
+            max: self.cfg.max_recv,
+            encoding,
+            deadline,
+            done: false,
+            kind: ReaderKind::GrpcWeb,
+        };
+        Ok(Response::from_parts(metadata, reader.into_stream()))
+    }
+
+    /// Connect unary: a bare message, or a JSON error with an HTTP status.
+    async fn connect_unary_response(
+        &self,
+        mut incoming: Incoming,
+    ) -> Result<Response<ByteStream>, Status> {
+        let fields = std::mem::take(&mut incoming.fields);
+        let encoding = response_encoding(find(&fields, b"content-encoding"))?;
+        let metadata = metadata_from_filtered(&fields, not_metadata);
+        // Connect, Unary-Response: "Trailers are sent as headers prefixed with `trailer-`."
+        let trailers = connect_trailers(&fields);
+        if incoming.status != 200 {
+            // The error is JSON, at most a few details long; limit it like a message.
+            let body = incoming.body.collect(self.cfg.max_recv).await?;
+            let body = match encoding {
+                Encoding::Gzip => codec::decompress(encoding, &body, self.cfg.max_recv)?,
+                Encoding::Identity => body,
+            };
+            let mut status = connect::parse_error(incoming.status, &body);
+            for (k, v) in metadata.iter().chain(trailers.iter()) {
+                status
+                    .metadata_mut()
+                    .push_unchecked(k.to_owned(), v.clone());
+            }
+            return Err(status);
+        }
+        let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
+        if &ct[..] != b"application/proto" {
+            return Err(Status::new(
+                Code::UNKNOWN,
+                format!(
+                    "unexpected content-type {:?} in a Connect unary response",
+                    String::from_utf8_lossy(&ct)
+                ),
+            ));
+        }
+        let body = match encoding {
+            Encoding::Gzip => {
+                // The compressed body may be larger than its message: bound it loosely, then
+                // bound the message itself when decompressing.
+                let raw = incoming
+                    .body
+                    .collect(self.cfg.max_recv.saturating_mul(2).saturating_add(64))
+                    .await?;
+                codec::decompress(encoding, &raw, self.cfg.max_recv)?
+            }
+            Encoding::Identity => incoming.body.collect(self.cfg.max_recv).await?,
+        };
+        let stream: ByteStream = Box::pin(crate::iter([
+            Ok(body),
+            Err(Status::ok_with_trailers(trailers)),
+        ]));
+        Ok(Response::from_parts(metadata, stream))
+    }
+
+    /// Connect streaming: envelopes, the last an EndStreamResponse.
+    fn connect_stream_response(
+        &self,
+        mut incoming: Incoming,
+        deadline: Option<Instant>,
+    ) -> Result<Response<ByteStream>, Status> {
+        let fields = std::mem::take(&mut incoming.fields);
+        if incoming.status != 200 {
+            // Connect, Streaming-Response: errors are in the EndStreamResponse, so a status
+            // other than 200 comes from something else (a proxy): its code from the HTTP
+            // status, as for a unary call.
+            return Err(Status::new(
+                connect::code_from_http_status(incoming.status),
+                format!("HTTP status {}", incoming.status),
+            ));
+        }
+        let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
+        if &ct[..] != b"application/connect+proto" {
+            return Err(Status::new(
+                Code::UNKNOWN,
+                format!(
+                    "unexpected content-type {:?} in a Connect streaming response",
+                    String::from_utf8_lossy(&ct)
+                ),
+            ));
+        }
+        let encoding = response_encoding(find(&fields, b"connect-content-encoding"))?;
+        let metadata = metadata_from_filtered(&fields, not_metadata);
+        let reader = FrameReader {
+            body: incoming.body,
+            deframer: EnvelopeDeframer::new(self.cfg.max_recv),
+            max: self.cfg.max_recv,
+            encoding,
+            deadline,
+            done: false,
+            kind: ReaderKind::Connect,
+        };
+        Ok(Response::from_parts(metadata, reader.into_stream()))
+    }
+}
+
+/// `trailer-` prefixed response fields, the prefix removed.
+fn connect_trailers(fields: &[HeaderField]) -> Metadata {
+    let stripped: Vec<HeaderField> = fields
+        .iter()
+        .filter_map(|f| {
+            let name = f.name().strip_prefix(b"trailer-")?;
+            Some(HeaderField::new(
+                Bytes::copy_from_slice(name),
+                f.value().clone(),
+            ))
+        })
+        .collect();
+    crate::headers::metadata_from(&stripped)
+}
+
+fn gzip_bytes(data: &[u8]) -> Result<Bytes, Status> {
+    use std::io::Write;
+    let mut w = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    w.write_all(data)
+        .and_then(|()| w.finish())
+        .map(Bytes::from)
+        .map_err(|e| Status::internal(format!("gzip compression failed: {e}")))
+}
+
+/// What a request stream's framing task needs.
+#[derive(Clone, Copy)]
+struct FrameSettings {
+    encoding: Encoding,
+    threshold: usize,
+    max_send: usize,
+}
+
+impl FrameSettings {
+    fn of(cfg: &WebChannelBuilder, encoding: Encoding) -> FrameSettings {
+        FrameSettings {
+            encoding,
+            threshold: cfg.compression_threshold,
+            max_send: cfg.max_send,
+        }
+    }
+
+    fn frame(&self, message: &[u8]) -> Result<Bytes, Status> {
+        let mut dst = BytesMut::new();
+        codec::encode_message(
+            message,
+            self.encoding,
+            self.threshold,
+            self.max_send.saturating_add(codec::HEADER_LEN),
+            &mut dst,
+        )?;
+        Ok(dst.freeze())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReaderKind {
+    GrpcWeb,
+    Connect,
+}
+
+/// Reads framed responses (gRPC-Web frames or Connect envelopes) into messages and, at the
+/// end, the call's status.
+struct FrameReader {
+    body: InBody,
+    deframer: EnvelopeDeframer,
+    max: usize,
+    encoding: Encoding,
+    deadline: Option<Instant>,
+    done: bool,
+    kind: ReaderKind,
+}
+
+impl FrameReader {
+    fn into_stream(self) -> ByteStream {
+        Box::pin(crate::unfold(self, |mut r| async move {
+            if r.done {
+                return None;
+            }
+            let item = match until(r.deadline, r.next()).await {
+                Ok(Some(message)) => Ok(message),
+                Ok(None) => return None,
+                Err(status) => {
+                    // The call's status (OK carrying trailers, or the error) ends the stream.
+                    r.done = true;
+                    Err(status)
+                }
+            };
+            Some((item, r))
+        }))
+    }
+
+    /// The next message; `Err` with the call's status at the end (OK with the trailers when it
+    /// succeeded).
+    async fn next(&mut self) -> Result<Option<Bytes>, Status> {
+        loop {
+            if let Some(env) = self.deframer.next_envelope()? {
+                let compressed = env.flags & FLAG_COMPRESSED != 0;
+                let data = if compressed {
+                    codec::decompress(self.encoding, &env.data, self.max)?
+                } else {
+                    env.data
+                };
+                match self.kind {
+                    ReaderKind::GrpcWeb if env.flags & FLAG_TRAILERS != 0 => {
+                        let fields = parse_trailer_block(&data)?;
+                        let status = status_from(&fields).ok_or_else(|| {
+                            Status::internal("gRPC-Web trailers without grpc-status")
+                        })?;
+                        return Err(self.ended(status).await);
+                    }
+                    ReaderKind::Connect if env.flags & FLAG_END_STREAM != 0 => {
+                        let status = connect::parse_end_stream(&data)?;
+                        return Err(self.ended(status).await);
+                    }
+                    _ => return Ok(Some(data)),
+                }
+            }
+            match self.body.data().await {
+                Some(chunk) => self.deframer.push(chunk?),
+                None => {
+                    // gRPC-Web over HTTP/2 may carry the status in real trailers.
+                    let trailers = self.body.trailers();
+                    if self.kind == ReaderKind::GrpcWeb
+                        && self.deframer.is_empty()
+                        && let Some(status) = status_from(&trailers)
+                    {
+                        return Err(status);
+                    }
+                    return Err(Status::internal(if self.deframer.is_empty() {
+                        "the response ended without the call's status"
+                    } else {
+                        "the response ended inside a message"
+                    }));
+                }
+            }
+        }
+    }
+
+    /// The status that ended the stream, checked to be the body's last bytes (so an HTTP/1.1
+    /// connection is reused only when the response was read whole).
+    async fn ended(&mut self, status: Status) -> Status {
+        if !self.deframer.is_empty() {
+            return Status::internal("data after the call's status");
+        }
+        match self.body.data().await {
+            None => status,
+            Some(Ok(_)) => Status::internal("data after the call's status"),
+            Some(Err(e)) => e,
+        }
+    }
+}

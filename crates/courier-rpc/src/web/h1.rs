@@ -1,0 +1,310 @@
+//! HTTP/1.1 connections: courier-http1's driver, each request through the web engine
+//! ([`serve`](super::serve::serve)) inline in the connection's task; a response stream is
+//! pumped by a task of its own while the driver sends what it produces.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes};
+use courier_hpack::HeaderField;
+use courier_http1::driver::{self, Body, BodySender, Request, Response};
+use courier_http1::{BodyKind, Headers, ResponseHead};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::watch;
+
+use super::TransportInfo;
+use super::serve::{BodySink, Env, NoReset, ReqBody, ResetSignal, RespBody, WebRequest, serve};
+
+/// Serves HTTP/1.1 on `io` until the connection closes, `stop` turns true (graceful: the
+/// request in progress is answered, with `connection: close`, within `grace`), or the future
+/// is dropped.
+pub(crate) async fn serve_connection<T>(
+    env: Env,
+    io: T,
+    mut stop: watch::Receiver<bool>,
+    grace: Duration,
+) where
+    T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let cancel_all = env.cancel_all.clone();
+    let config = env.shared.config.web.http1_config.clone();
+    let secure = env
+        .connection
+        .extensions
+        .get::<TransportInfo>()
+        .is_some_and(TransportInfo::is_secure);
+    let handler = move |req: Request| {
+        let env = env.clone();
+        async move { answer(&env, req, secure).await }
+    };
+    let (shutdown, conn) = driver::server(io, config, handler);
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        _ = &mut conn => {}
+        () = async { let _ = stop.wait_for(|s| *s).await; } => {
+            shutdown.shutdown();
+            let _ = tokio::time::timeout(grace, &mut conn).await;
+        }
+    }
+    // Response streams still running end with the connection.
+    cancel_all.cancel();
+}
+
+/// One request: the web engine's answer as courier-http1's response.
+async fn answer(env: &Env, req: Request, secure: bool) -> Response {
+    let Request {
+        head,
+        body_kind,
+        body,
+    } = req;
+    let target = head.target.clone();
+    let path_len = head.path().len();
+    // The path's position in the target (origin-form starts with it; absolute-form has the
+    // scheme and authority first).
+    let path_start = target
+        .windows(path_len.max(1))
+        .position(|w| w == head.path())
+        .unwrap_or(0);
+    let path = target.slice(path_start..path_start + path_len);
+    let query = head.query().map(|q| {
+        let start = path_start + path_len + 1;
+        target.slice(start..start + q.len())
+    });
+    // The Host field (the authority, for CORS's same-origin check), shared, not copied.
+    let authority = head
+        .headers
+        .iter()
+        .find(|f| f.name() == b"host")
+        .map(|f| f.value_bytes().clone());
+    let method = match head.method.as_bytes() {
+        b"POST" => Bytes::from_static(b"POST"),
+        b"GET" => Bytes::from_static(b"GET"),
+        b"OPTIONS" => Bytes::from_static(b"OPTIONS"),
+        m => Bytes::copy_from_slice(m),
+    };
+    let fields = head
+        .headers
+        .into_iter()
+        .map(|f| {
+            let (n, v) = f.into_parts();
+            HeaderField::new(n, v)
+        })
+        .collect();
+    let request = WebRequest {
+        method,
+        path,
+        query,
+        fields,
+        body: if body_kind == BodyKind::Empty {
+            ReqBody::Empty
+        } else {
+            ReqBody::H1(body)
+        },
+        http2: false,
+        scheme: Bytes::from_static(if secure { b"https" } else { b"http" }),
+        authority,
+    };
+    let resp = serve(env, request, &NoReset).await;
+    let mut headers = Headers::with_capacity(resp.fields.len());
+    for f in resp.fields {
+        let (n, v, _) = f.into_parts();
+        headers.append(n, v);
+    }
+    let head = ResponseHead::with_headers(resp.status, headers);
+    match resp.body {
+        RespBody::Full(b) => Response {
+            head,
+            body: Body::full(b),
+        },
+        RespBody::Stream(stream) => {
+            let (tx, body) = Body::channel(8);
+            tokio::spawn(stream.pump(H1Sink(tx)));
+            Response { head, body }
+        }
+    }
+}
+
+/// A response stream's content into courier-http1's body channel.
+struct H1Sink(BodySender);
+
+impl ResetSignal for H1Sink {
+    fn reset_received(
+        &self,
+    ) -> impl std::future::Future<Output = Option<courier_h2::Reason>> + Send + '_ {
+        std::future::pending()
+    }
+}
+
+impl BodySink for H1Sink {
+    async fn send(&mut self, data: Bytes) -> bool {
+        self.0.send_data(data).await.is_ok()
+    }
+
+    async fn finish(self) {
+        let _ = self.0.finish().await;
+    }
+}
+
+/// A transport with octets already read from it in front: what was read to tell HTTP/2 from
+/// HTTP/1.1 is read again by the protocol chosen.
+#[derive(Debug)]
+pub(crate) struct Rewind<T> {
+    prefix: Bytes,
+    io: T,
+}
+
+impl<T> Rewind<T> {
+    pub(crate) fn new(prefix: Bytes, io: T) -> Rewind<T> {
+        Rewind { prefix, io }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Rewind<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.prefix.is_empty() {
+            let n = self.prefix.len().min(buf.remaining());
+            buf.put_slice(&self.prefix[..n]);
+            self.prefix.advance(n);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Rewind<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// Which HTTP a connection speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wire {
+    Http2,
+    Http1,
+}
+
+/// Decides from the first octets a client sent: the HTTP/2 connection preface (RFC 9113
+/// §3.4), or not; `None` while they are a proper start of the preface.
+///
+/// RFC 9113 §3.4: "the connection preface starts with the string "PRI *
+/// HTTP/2.0\r\n\r\nSM\r\n\r\n". This sequence MUST be followed by a SETTINGS frame". An
+/// HTTP/1.1 request line cannot start that way ("PRI" is not a method HTTP/1.1 servers
+/// define, and the preface "is selected so that a large proportion of HTTP/1.1 or HTTP/1.0
+/// servers and intermediaries do not attempt to process further frames").
+/// <https://www.rfc-editor.org/rfc/rfc9113#section-3.4>
+pub(crate) fn sniff(first: &[u8]) -> Option<Wire> {
+    let p = courier_h2::PREFACE;
+    let n = first.len().min(p.len());
+    if first[..n] != p[..n] {
+        Some(Wire::Http1)
+    } else if n == p.len() {
+        Some(Wire::Http2)
+    } else {
+        None
+    }
+}
+
+/// Reads a transport's first octets until [`sniff`] decides; returns the decision and what
+/// was read. `Ok(None)` if the client closed first.
+pub(crate) async fn sniff_io<T: AsyncRead + Unpin>(
+    io: &mut T,
+) -> io::Result<Option<(Wire, Bytes)>> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::with_capacity(64);
+    loop {
+        let mut chunk = [0u8; 64];
+        let n = io.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(w) = sniff(&buf) {
+            return Ok(Some((w, Bytes::from(buf))));
+        }
+    }
+}
+
+/// [`sniff`] on a TCP socket without reading: peeks, so the chosen protocol reads the socket
+/// itself. `Ok(None)` if the client closed first.
+pub(crate) async fn sniff_tcp(tcp: &tokio::net::TcpStream) -> io::Result<Option<Wire>> {
+    let mut buf = [0u8; 24];
+    loop {
+        let n = tcp.peek(&mut buf).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if let Some(w) = sniff(&buf[..n]) {
+            return Ok(Some(w));
+        }
+        // A proper start of the preface, not all of it yet: peeking again would return the
+        // same octets at once; wait a moment for the rest.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing() {
+        assert_eq!(
+            sniff(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+            Some(Wire::Http2)
+        );
+        assert_eq!(
+            sniff(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00"),
+            Some(Wire::Http2)
+        );
+        assert_eq!(sniff(b"PRI * HT"), None);
+        assert_eq!(sniff(b"P"), None);
+        assert_eq!(sniff(b"POST / HTTP/1.1\r\n"), Some(Wire::Http1));
+        assert_eq!(sniff(b"GET"), Some(Wire::Http1));
+        assert_eq!(sniff(b"\x16\x03\x01"), Some(Wire::Http1));
+    }
+
+    #[tokio::test]
+    async fn rewind_reads_the_prefix_first() {
+        use tokio::io::AsyncReadExt;
+        let (mut a, b) = tokio::io::duplex(64);
+        tokio::io::AsyncWriteExt::write_all(&mut a, b"tail")
+            .await
+            .unwrap();
+        drop(a);
+        let mut r = Rewind::new(Bytes::from_static(b"head-"), b);
+        let mut all = Vec::new();
+        r.read_to_end(&mut all).await.unwrap();
+        assert_eq!(all, b"head-tail");
+    }
+}
