@@ -111,8 +111,31 @@ async fn courier_server(port: u16, busy_poll: bool) {
         .await
         .expect("bind");
     let mut builder = courier_rpc::Server::builder().busy_poll(busy_window(busy_poll));
-    if std::env::var_os("COURIER_BENCH_OBSERVER").is_some() {
-        builder = builder.observer(Counting::default());
+    // What watches the calls: `COURIER_BENCH_OBSERVER=1` a counting observer, `=otel`
+    // courier-otel's A66 metrics into an OpenTelemetry SDK meter provider (exported once an
+    // hour: not during a run); `COURIER_BENCH_SPANS=1` a tracing subscriber (the registry: it records
+    // every span and drops it when it closes).
+    match std::env::var("COURIER_BENCH_OBSERVER").as_deref() {
+        Ok("otel") => {
+            use opentelemetry::metrics::MeterProvider as _;
+            let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder()
+                .with_reader(
+                    opentelemetry_sdk::metrics::PeriodicReader::builder(
+                        opentelemetry_sdk::metrics::InMemoryMetricExporter::default(),
+                    )
+                    .with_interval(Duration::from_secs(3600))
+                    .build(),
+                )
+                .build();
+            builder = builder.observer(courier_otel::Metrics::new(&provider.meter("courier")));
+            // Kept for the whole run.
+            std::mem::forget(provider);
+        }
+        Ok(_) => builder = builder.observer(Counting::default()),
+        Err(_) => {}
+    }
+    if std::env::var_os("COURIER_BENCH_SPANS").is_some() {
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
     }
     builder
         .add_service(cb::bench_rpc::BenchServer::new(CourierBench))
