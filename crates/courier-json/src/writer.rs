@@ -1,7 +1,7 @@
 //! [`Writer`]: builds JSON text (compact or indented), with commas and colons placed for the
 //! caller and every scalar written in ProtoJSON's form.
 
-use super::{base64, number};
+use crate::{base64, number};
 
 /// Appends `s` as a quoted JSON string: `"` and `\` escaped, control characters as `\n`,
 /// `\t`, ... or `\u00XX`, everything else as is (UTF-8).
@@ -43,7 +43,7 @@ pub fn escape_into(out: &mut String, s: &str) {
 /// indentation) are written here; the caller only says what comes next.
 ///
 /// ```
-/// use courier_reflect::json::Writer;
+/// use courier_json::Writer;
 ///
 /// let mut w = Writer::new();
 /// w.begin_object();
@@ -177,6 +177,42 @@ impl Writer {
         }
         self.pending = true;
         self.after_key = true;
+    }
+
+    /// Writes an object member's key that is already a quoted, escaped JSON string
+    /// (`"\"fooBar\""`, as generated code holds its field names), and its colon.
+    #[inline]
+    pub fn escaped_key(&mut self, quoted: &str) {
+        if self.pending {
+            self.out.push(',');
+        }
+        self.newline();
+        self.out.push_str(quoted);
+        self.out.push(':');
+        if self.indent.is_some() {
+            self.out.push(' ');
+        }
+        self.pending = true;
+        self.after_key = true;
+    }
+
+    /// A string value whose text `f` appends to the output between the quotes (it must need no
+    /// escaping: RFC 3339 times, durations); nothing is written when `f` fails.
+    pub fn quoted_with<E>(
+        &mut self,
+        f: impl FnOnce(&mut String) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mark = self.out.len();
+        let state = (self.pending, self.after_key);
+        self.value_start();
+        self.out.push('"');
+        if let Err(e) = f(&mut self.out) {
+            self.out.truncate(mark);
+            (self.pending, self.after_key) = state;
+            return Err(e);
+        }
+        self.out.push('"');
+        Ok(())
     }
 
     /// `null`.

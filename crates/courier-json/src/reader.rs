@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::number::Number;
+use crate::number::Number;
 
 /// The default limit on nested objects and arrays.
 pub const DEFAULT_DEPTH_LIMIT: u32 = 100;
@@ -123,7 +123,7 @@ pub struct Checkpoint {
 /// ([`DEFAULT_DEPTH_LIMIT`]); every error carries the JSON path it happened at.
 ///
 /// ```
-/// use courier_reflect::json::{Peek, Reader};
+/// use courier_json::{Peek, Reader};
 ///
 /// let mut r = Reader::new(r#"{"a": [1, "x"], "b": null}"#);
 /// r.begin_object().unwrap();
@@ -191,7 +191,7 @@ impl<'a> Reader<'a> {
                     } else {
                         s.push('[');
                         let mut w = String::new();
-                        super::writer::escape_into(&mut w, &key);
+                        crate::writer::escape_into(&mut w, &key);
                         s.push_str(&w);
                         s.push(']');
                     }
@@ -301,7 +301,7 @@ impl<'a> Reader<'a> {
         match self.peek()? {
             Peek::Number => {
                 let start = self.pos;
-                let len = super::number::scan(&self.input[start..])
+                let len = crate::number::scan(&self.input[start..])
                     .ok_or_else(|| self.error("invalid number"))?;
                 self.pos += len;
                 // Safe to slice: the scanned bytes are ASCII.

@@ -9,9 +9,9 @@
 //! integers are errors ("Out of range numeric values"). The writing side is [`Writer`]'s
 //! methods. <https://protobuf.dev/programming-guides/json/#field-representation>
 //!
-//! [`Writer`]: super::Writer
+//! [`Writer`]: crate::Writer
 
-use super::{Error, Number, Peek, Reader, base64};
+use crate::{Error, Number, Peek, Reader, base64};
 
 fn integer<T>(
     r: &mut Reader<'_>,
