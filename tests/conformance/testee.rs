@@ -9,8 +9,10 @@
 //! are not implemented yet; the dynamic testee answers them).
 
 use std::io::{self, Read, Write};
+use std::sync::Arc;
 
 use bytes::Bytes;
+use courier_json::{ParseOptions, PrintOptions, ProtoJson, TypeRegistry};
 use courier_wire::Message;
 
 #[allow(clippy::all, missing_docs, dead_code, unreachable_pub)]
@@ -18,25 +20,64 @@ mod generated {
     include!("generated/mod.rs");
 }
 
-use generated::conformance::{ConformanceRequest, ConformanceResponse, WireFormat};
+use generated::conformance::{ConformanceRequest, ConformanceResponse, TestCategory, WireFormat};
 use generated::conformance::{conformance_request::Payload, conformance_response::Result as R};
 use generated::protobuf_test_messages as tm;
 
-/// Decodes `payload` as `M` and answers in the requested format.
-fn round_trip<M: Message>(payload: Bytes, output: WireFormat) -> R {
-    match M::decode_bytes(payload) {
-        Err(e) => R::ParseError(e.to_string()),
-        Ok(m) if output == WireFormat::PROTOBUF => R::ProtobufPayload(m.encode_to_bytes()),
-        Ok(_) => R::Skipped("only binary output is supported".to_owned()),
+/// Every generated type (the types an `Any` may hold) and extension.
+fn registry() -> Arc<TypeRegistry> {
+    let mut r = TypeRegistry::new();
+    courier_types::register_types(&mut r);
+    generated::conformance::register_types(&mut r);
+    tm::proto3::register_types(&mut r);
+    tm::proto2::register_types(&mut r);
+    tm::editions::register_types(&mut r);
+    tm::editions::proto2::register_types(&mut r);
+    tm::editions::proto3::register_types(&mut r);
+    Arc::new(r)
+}
+
+/// Parses the payload as `M` and answers in the requested format.
+fn round_trip<M: Message + ProtoJson>(req: &ConformanceRequest, registry: &Arc<TypeRegistry>) -> R {
+    let message = match &req.payload {
+        Some(Payload::ProtobufPayload(p)) => match M::decode_bytes(p.clone()) {
+            Ok(m) => m,
+            Err(e) => return R::ParseError(e.to_string()),
+        },
+        Some(Payload::JsonPayload(json)) => {
+            let ignore = req.test_category() == TestCategory::JSON_IGNORE_UNKNOWN_PARSING_TEST;
+            let opts = ParseOptions::new()
+                .ignore_unknown_fields(ignore)
+                .registry(registry.clone());
+            match M::from_json_with(json, &opts) {
+                Ok(m) => m,
+                Err(e) => return R::ParseError(e.to_string()),
+            }
+        }
+        Some(Payload::TextPayload(_)) => {
+            return R::Skipped("text format input is not supported".into());
+        }
+        Some(Payload::JspbPayload(_)) => return R::Skipped("JSPB input is not supported".into()),
+        None => return R::RuntimeError("request without payload".into()),
+    };
+    match req.requested_output_format() {
+        WireFormat::PROTOBUF => R::ProtobufPayload(message.encode_to_bytes()),
+        WireFormat::JSON => {
+            match message.to_json_with(&PrintOptions::new().registry(registry.clone())) {
+                Ok(json) => R::JsonPayload(json),
+                Err(e) => R::SerializeError(e.to_string()),
+            }
+        }
+        other => R::Skipped(format!("output format {other:?} is not supported")),
     }
 }
 
 /// The messages the runner may name, by full name.
-fn dispatch(message_type: &str, payload: Bytes, output: WireFormat) -> R {
+fn dispatch(req: &ConformanceRequest, registry: &Arc<TypeRegistry>) -> R {
     macro_rules! types {
         ($($name:literal => $ty:ty,)*) => {
-            match message_type {
-                $($name => round_trip::<$ty>(payload, output),)*
+            match req.message_type.as_str() {
+                $($name => round_trip::<$ty>(req, registry),)*
                 other => R::RuntimeError(format!("unknown message type {other}")),
             }
         };
@@ -53,21 +94,10 @@ fn dispatch(message_type: &str, payload: Bytes, output: WireFormat) -> R {
     }
 }
 
-fn handle(request: &[u8]) -> ConformanceResponse {
+fn handle(request: &[u8], registry: &Arc<TypeRegistry>) -> ConformanceResponse {
     let result = match ConformanceRequest::decode_bytes(Bytes::copy_from_slice(request)) {
         Err(e) => R::RuntimeError(format!("bad ConformanceRequest: {e}")),
-        Ok(req) => {
-            let output = req.requested_output_format();
-            match req.payload {
-                Some(Payload::ProtobufPayload(p)) => dispatch(&req.message_type, p, output),
-                Some(Payload::JsonPayload(_)) => R::Skipped("JSON input is not supported".into()),
-                Some(Payload::TextPayload(_)) => {
-                    R::Skipped("text format input is not supported".into())
-                }
-                Some(Payload::JspbPayload(_)) => R::Skipped("JSPB input is not supported".into()),
-                None => R::RuntimeError("request without payload".into()),
-            }
-        }
+        Ok(req) => dispatch(&req, registry),
     };
     ConformanceResponse {
         result: Some(result),
@@ -76,6 +106,7 @@ fn handle(request: &[u8]) -> ConformanceResponse {
 }
 
 fn main() -> io::Result<()> {
+    let registry = registry();
     let mut stdin = io::stdin().lock();
     let mut stdout = io::stdout().lock();
     let mut request = Vec::new();
@@ -88,7 +119,7 @@ fn main() -> io::Result<()> {
         }
         request.resize(u32::from_le_bytes(len) as usize, 0);
         stdin.read_exact(&mut request)?;
-        let response = handle(&request).encode_to_vec();
+        let response = handle(&request, &registry).encode_to_vec();
         stdout.write_all(&(response.len() as u32).to_le_bytes())?;
         stdout.write_all(&response)?;
         stdout.flush()?;

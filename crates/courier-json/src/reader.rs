@@ -42,8 +42,14 @@ impl Peek {
 
 /// A JSON input that could not be read, or a value that does not fit where it is: where
 /// (the JSON path and byte offset) and what.
+///
+/// One pointer wide (the details are boxed): results of the parser's many small steps stay in
+/// registers, and generated parsers keep small stack frames.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<ErrorInner>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct ErrorInner {
     path: String,
     offset: usize,
     message: String,
@@ -51,28 +57,29 @@ pub struct Error {
 
 impl Error {
     /// An error at `path` (already formatted, `$.a[1]`) and byte `offset`.
+    #[cold]
     pub fn new(path: String, offset: usize, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(ErrorInner {
             path,
             offset,
             message: message.into(),
-        }
+        }))
     }
 
     /// Where, as a JSON path: `$` is the top-level value, `.name` an object member (`["..."]`
     /// for names that are not identifiers), `[3]` an array element.
     pub fn path(&self) -> &str {
-        &self.path
+        &self.0.path
     }
 
     /// The byte offset in the input.
     pub fn offset(&self) -> usize {
-        self.offset
+        self.0.offset
     }
 
     /// What is wrong.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }
 
@@ -81,7 +88,7 @@ impl fmt::Display for Error {
         write!(
             f,
             "{}: {} (at byte {})",
-            self.path, self.message, self.offset
+            self.0.path, self.0.message, self.0.offset
         )
     }
 }

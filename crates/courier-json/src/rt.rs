@@ -378,6 +378,58 @@ pub fn read<K: JsonKind>(
     K::read(r, p)
 }
 
+/// Reads a singular field with implicit presence into `slot` (`null` leaves it as it is).
+#[inline]
+pub fn merge_value<K: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    slot: &mut K::Value,
+) -> Result<(), Error> {
+    if let Some(v) = read::<K>(r, p)? {
+        *slot = v;
+    }
+    Ok(())
+}
+
+/// Reads a singular field with explicit presence into `slot` (`null` leaves it as it is).
+#[inline]
+pub fn merge_option<K: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    slot: &mut Option<K::Value>,
+) -> Result<(), Error> {
+    if let Some(v) = read::<K>(r, p)? {
+        *slot = Some(v);
+    }
+    Ok(())
+}
+
+/// Reads a message field, merging into the message it holds (`null` leaves it as it is).
+#[inline]
+pub fn merge_message<M: ProtoJson>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    slot: &mut Option<M>,
+) -> Result<(), Error> {
+    if skip_null::<kind::Message<M>>(r)? {
+        return Ok(());
+    }
+    slot.get_or_insert_with(M::default).merge_json(r, p)
+}
+
+/// [`merge_message`] for a boxed (recursive) message field.
+#[inline]
+pub fn merge_boxed_message<M: ProtoJson>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    slot: &mut Option<Box<M>>,
+) -> Result<(), Error> {
+    if skip_null::<kind::Message<M>>(r)? {
+        return Ok(());
+    }
+    slot.get_or_insert_with(Box::default).merge_json(r, p)
+}
+
 /// Reads a repeated field's array, appending to `values` (`null`: nothing).
 pub fn read_list<K: JsonKind>(
     r: &mut Reader<'_>,

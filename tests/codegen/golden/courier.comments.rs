@@ -57,6 +57,31 @@ impl ::core::convert::From<E> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for E {
+    const FULL_NAME: &'static str = "courier.comments.E";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        E(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        E::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for E {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for E {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// *
 /// Leading message,
 /// Javadoc style.
@@ -174,6 +199,97 @@ impl ::courier_wire::Message for A {
     }
 }
 
+impl ::courier_json::ProtoJson for A {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.x != 0 {
+            w.escaped_key(p.key("\"x\"", "\"x\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.x, w, p)?;
+        }
+        if p.emit_defaults() || self.y != 0 {
+            w.escaped_key(p.key("\"y\"", "\"y\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.y, w, p)?;
+        }
+        if p.emit_defaults() || self.z != 0 {
+            w.escaped_key(p.key("\"z\"", "\"z\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.z, w, p)?;
+        }
+        match &self.pick {
+            ::core::option::Option::Some(a::Pick::P(v)) => {
+                w.escaped_key(p.key("\"p\"", "\"p\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            _ => {}
+        }
+        if p.emit_defaults() || self.w != 0 {
+            w.escaped_key(p.key("\"w\"", "\"w\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.w, w, p)?;
+        }
+        if p.emit_defaults() || self.v != 0 {
+            w.escaped_key(p.key("\"v\"", "\"v\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.v, w, p)?;
+        }
+        if p.emit_defaults() || self.u != 0 {
+            w.escaped_key(p.key("\"u\"", "\"u\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.u, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "x" => {
+                    seen.mark(0, r, "x")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.x)?;
+                }
+                "y" => {
+                    seen.mark(1, r, "y")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.y)?;
+                }
+                "z" => {
+                    seen.mark(2, r, "z")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.z)?;
+                }
+                "p" => {
+                    seen.mark(3, r, "p")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.pick = ::core::option::Option::Some(a::Pick::P(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "pick")?;
+                    }
+                }
+                "w" => {
+                    seen.mark(4, r, "w")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.w)?;
+                }
+                "v" => {
+                    seen.mark(5, r, "v")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.v)?;
+                }
+                "u" => {
+                    seen.mark(6, r, "u")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.u)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for A {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for A {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The types nested in [`A`].
 pub mod a {
     /// Trailing oneof.
@@ -219,6 +335,32 @@ impl ::courier_wire::Message for B {
     }
 }
 
+impl ::courier_json::ProtoJson for B {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for B {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for B {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Unterminated-looking but fine
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct C {
@@ -251,6 +393,32 @@ impl ::courier_wire::Message for C {
 
     fn clear(&mut self) {
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for C {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for C {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for C {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -373,4 +541,11 @@ pub mod s_rpc {
             }
         }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<A>();
+    registry.register::<B>();
+    registry.register::<C>();
 }

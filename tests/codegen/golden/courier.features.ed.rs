@@ -57,6 +57,31 @@ impl ::core::convert::From<Open> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for Open {
+    const FULL_NAME: &'static str = "courier.features.ed.Open";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Open(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Open::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Open {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Open {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// `courier.features.ed.Closed`.
 ///
 /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -106,6 +131,31 @@ impl ::core::convert::From<i32> for Closed {
 impl ::core::convert::From<Closed> for i32 {
     fn from(value: Closed) -> i32 {
         value.0
+    }
+}
+
+impl ::courier_json::JsonEnum for Closed {
+    const FULL_NAME: &'static str = "courier.features.ed.Closed";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Closed(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Closed::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Closed {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Closed {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
     }
 }
 
@@ -197,6 +247,90 @@ impl ::courier_wire::Message for Msg {
     }
 }
 
+impl ::courier_json::ProtoJson for Msg {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.implicit != 0 {
+            w.escaped_key(p.key("\"implicit\"", "\"implicit\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.implicit, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.explicit {
+            w.escaped_key(p.key("\"explicit\"", "\"explicit\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.required {
+            w.escaped_key(p.key("\"required\"", "\"required\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.expanded.is_empty() {
+            w.escaped_key(p.key("\"expanded\"", "\"expanded\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.expanded, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("expanded", "expanded")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.delimited {
+            w.escaped_key(p.key("\"delimited\"", "\"delimited\""));
+            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("delimited", "delimited")))?;
+        }
+        if p.emit_defaults() || !self.raw.is_empty() {
+            w.escaped_key(p.key("\"raw\"", "\"raw\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.raw, w, p)?;
+        }
+        if p.emit_defaults() || !self.m.is_empty() {
+            w.escaped_key(p.key("\"m\"", "\"m\""));
+            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(&self.m, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("m", "m")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "implicit" => {
+                    seen.mark(0, r, "implicit")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.implicit)?;
+                }
+                "explicit" => {
+                    seen.mark(1, r, "explicit")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.explicit)?;
+                }
+                "required" => {
+                    seen.mark(2, r, "required")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.required)?;
+                }
+                "expanded" => {
+                    seen.mark(3, r, "expanded")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.expanded)?;
+                }
+                "delimited" => {
+                    seen.mark(4, r, "delimited")?;
+                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.delimited)?;
+                }
+                "raw" => {
+                    seen.mark(5, r, "raw")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.raw)?;
+                }
+                "m" => {
+                    seen.mark(6, r, "m")?;
+                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(r, p, &mut self.m)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Msg {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Msg {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Msg {
     /// `explicit`, or its default when unset.
     pub fn explicit(&self) -> i32 {
@@ -257,10 +391,52 @@ pub mod msg {
         }
     }
 
+    impl ::courier_json::ProtoJson for Inner {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.x {
+                w.escaped_key(p.key("\"x\"", "\"x\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "x" => {
+                        seen.mark(0, r, "x")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.x)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Inner {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Inner {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl Inner {
         /// `x`, or `[default = 7]` when unset.
         pub fn x(&self) -> i32 {
             self.x.unwrap_or(7_i32)
         }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Msg>();
+    registry.register::<msg::Inner>();
 }

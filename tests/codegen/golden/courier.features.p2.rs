@@ -78,6 +78,70 @@ impl ::courier_wire::ext::Extendable for Limits {
     }
 }
 
+impl ::courier_json::ProtoJson for Limits {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.min {
+            w.escaped_key(p.key("\"min\"", "\"min\""));
+            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.max {
+            w.escaped_key(p.key("\"max\"", "\"max\""));
+            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.names.is_empty() {
+            w.escaped_key(p.key("\"names\"", "\"names\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.names, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("names", "names")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.inner {
+            w.escaped_key(p.key("\"inner\"", "\"inner\""));
+            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("inner", "inner")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 100..200, &[everything::NESTED_EXT_JSON], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "min" => {
+                    seen.mark(0, r, "min")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.min)?;
+                }
+                "max" => {
+                    seen.mark(1, r, "max")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.max)?;
+                }
+                "names" => {
+                    seen.mark(2, r, "names")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.names)?;
+                }
+                "inner" => {
+                    seen.mark(3, r, "inner")?;
+                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.inner)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[everything::NESTED_EXT_JSON], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Limits {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Limits {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Limits {
     /// `min`, or its default when unset.
     pub fn min(&self) -> i64 {
@@ -316,6 +380,206 @@ impl ::courier_wire::ext::Extendable for Everything {
     }
 }
 
+impl ::courier_json::ProtoJson for Everything {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.req {
+            w.escaped_key(p.key("\"req\"", "\"req\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.s {
+            w.escaped_key(p.key("\"s\"", "\"s\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.b {
+            w.escaped_key(p.key("\"b\"", "\"b\""));
+            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.d {
+            w.escaped_key(p.key("\"d\"", "\"d\""));
+            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.f {
+            w.escaped_key(p.key("\"f\"", "\"f\""));
+            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.u {
+            w.escaped_key(p.key("\"u\"", "\"u\""));
+            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.neg {
+            w.escaped_key(p.key("\"neg\"", "\"neg\""));
+            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.flag {
+            w.escaped_key(p.key("\"flag\"", "\"flag\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.kind {
+            w.escaped_key(p.key("\"kind\"", "\"kind\""));
+            <::courier_json::rt::Enum<everything::Kind> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.packed.is_empty() {
+            w.escaped_key(p.key("\"packed\"", "\"packed\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.packed, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packed", "packed")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.sf {
+            w.escaped_key(p.key("\"customName\"", "\"sf\""));
+            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.by_name.is_empty() {
+            w.escaped_key(p.key("\"byName\"", "\"by_name\""));
+            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(&self.by_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("byName", "by_name")))?;
+        }
+        if p.emit_defaults() || !self.kinds.is_empty() {
+            w.escaped_key(p.key("\"kinds\"", "\"kinds\""));
+            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_json::rt::Enum<everything::Kind>, _>(&self.kinds, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("kinds", "kinds")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.result {
+            w.escaped_key(p.key("\"result\"", "\"result\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("result", "result")))?;
+        }
+        match &self.choice {
+            ::core::option::Option::Some(everything::Choice::Name(v)) => {
+                w.escaped_key(p.key("\"name\"", "\"name\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(everything::Choice::Id(v)) => {
+                w.escaped_key(p.key("\"id\"", "\"id\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(everything::Choice::Chosen(v)) => {
+                w.escaped_key(p.key("\"chosen\"", "\"chosen\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("chosen", "chosen")))?;
+            }
+            _ => {}
+        }
+        if let ::core::option::Option::Some(v) = &self.f2 {
+            w.escaped_key(p.key("\"f2\"", "\"f2\""));
+            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 100..200, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 300..301, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "req" => {
+                    seen.mark(0, r, "req")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.req)?;
+                }
+                "s" => {
+                    seen.mark(1, r, "s")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.s)?;
+                }
+                "b" => {
+                    seen.mark(2, r, "b")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.b)?;
+                }
+                "d" => {
+                    seen.mark(3, r, "d")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.d)?;
+                }
+                "f" => {
+                    seen.mark(4, r, "f")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.f)?;
+                }
+                "u" => {
+                    seen.mark(5, r, "u")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.u)?;
+                }
+                "neg" => {
+                    seen.mark(6, r, "neg")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut self.neg)?;
+                }
+                "flag" => {
+                    seen.mark(7, r, "flag")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.flag)?;
+                }
+                "kind" => {
+                    seen.mark(8, r, "kind")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<everything::Kind>>(r, p, &mut self.kind)?;
+                }
+                "packed" => {
+                    seen.mark(9, r, "packed")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.packed)?;
+                }
+                "customName" | "sf" => {
+                    seen.mark(10, r, "sf")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.sf)?;
+                }
+                "byName" | "by_name" => {
+                    seen.mark(11, r, "by_name")?;
+                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(r, p, &mut self.by_name)?;
+                }
+                "kinds" => {
+                    seen.mark(12, r, "kinds")?;
+                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_json::rt::Enum<everything::Kind>, _>(r, p, &mut self.kinds)?;
+                }
+                "result" => {
+                    seen.mark(13, r, "result")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.result)?;
+                }
+                "name" => {
+                    seen.mark(14, r, "name")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.choice = ::core::option::Option::Some(everything::Choice::Name(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
+                    }
+                }
+                "id" => {
+                    seen.mark(15, r, "id")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
+                        self.choice = ::core::option::Option::Some(everything::Choice::Id(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
+                    }
+                }
+                "chosen" => {
+                    seen.mark(16, r, "chosen")?;
+                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<everything::Chosen>>(r)? {
+                        if !matches!(self.choice, ::core::option::Option::Some(everything::Choice::Chosen(_))) {
+                            self.choice = ::core::option::Option::Some(everything::Choice::Chosen(::core::default::Default::default()));
+                        }
+                        if let ::core::option::Option::Some(everything::Choice::Chosen(v)) = &mut self.choice {
+                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                        }
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
+                    }
+                }
+                "f2" => {
+                    seen.mark(17, r, "f2")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.f2)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Everything {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Everything {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Everything {
     /// `req`, or its default when unset.
     pub fn req(&self) -> i32 {
@@ -448,6 +712,31 @@ pub mod everything {
         }
     }
 
+    impl ::courier_json::JsonEnum for Kind {
+        const FULL_NAME: &'static str = "courier.features.p2.Everything.Kind";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Kind(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Kind::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Kind {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Kind {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `courier.features.p2.Everything.Result`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct Result {
@@ -498,6 +787,50 @@ pub mod everything {
             self.url = ::core::option::Option::None;
             self.snippets.clear();
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for Result {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.url {
+                w.escaped_key(p.key("\"url\"", "\"url\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if p.emit_defaults() || !self.snippets.is_empty() {
+                w.escaped_key(p.key("\"snippets\"", "\"snippets\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.snippets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("snippets", "snippets")))?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "url" => {
+                        seen.mark(0, r, "url")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.url)?;
+                    }
+                    "snippets" => {
+                        seen.mark(1, r, "snippets")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.snippets)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Result {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Result {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -554,6 +887,42 @@ pub mod everything {
         }
     }
 
+    impl ::courier_json::ProtoJson for Chosen {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.x {
+                w.escaped_key(p.key("\"x\"", "\"x\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "x" => {
+                        seen.mark(0, r, "x")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.x)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Chosen {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Chosen {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl Chosen {
         /// `x`, or its default when unset.
         pub fn x(&self) -> i32 {
@@ -593,6 +962,32 @@ pub mod everything {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for Nested {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Nested {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Nested {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -660,6 +1055,50 @@ pub mod everything {
             }
         }
 
+        impl ::courier_json::ProtoJson for Deeper {
+            fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+                if let ::core::option::Option::Some(v) = &self.k {
+                    w.escaped_key(p.key("\"k\"", "\"k\""));
+                    <::courier_json::rt::Enum<super::Kind> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                if let ::core::option::Option::Some(v) = &self.n {
+                    w.escaped_key(p.key("\"n\"", "\"n\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("n", "n")))?;
+                }
+                ::core::result::Result::Ok(())
+            }
+
+            fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+                let mut seen = ::courier_json::rt::Seen::<1>::new();
+                while let ::core::option::Option::Some(key) = r.next_key()? {
+                    match &*key {
+                        "k" => {
+                            seen.mark(0, r, "k")?;
+                            ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Kind>>(r, p, &mut self.k)?;
+                        }
+                        "n" => {
+                            seen.mark(1, r, "n")?;
+                            ::courier_json::rt::merge_message(r, p, &mut self.n)?;
+                        }
+                        _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                    }
+                }
+                ::core::result::Result::Ok(())
+            }
+        }
+
+        impl ::courier_json::serde::export::Serialize for Deeper {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize(self, serializer)
+            }
+        }
+
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for Deeper {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize(deserializer)
+            }
+        }
+
         impl Deeper {
             /// `k` as [`super::Kind`], or its default when unset.
             pub fn k(&self) -> super::Kind {
@@ -678,6 +1117,8 @@ pub mod everything {
         }
     }
 
+    /// How ProtoJSON prints and parses extension `courier.features.p2.Everything.nested_ext` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+    pub const NESTED_EXT_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(100, "courier.features.p2.Everything.nested_ext", "courier.features.p2.Limits", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>);
     /// `extend courier.features.p2.Limits { int32 nested_ext = 100; }`: read and write it with `courier_wire::ext`.
     pub const NESTED_EXT: ::courier_wire::ext::Extension<super::Limits, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(100, "courier.features.p2.Everything.nested_ext");
 
@@ -739,6 +1180,42 @@ impl ::courier_wire::Message for ExtGroup {
     }
 }
 
+impl ::courier_json::ProtoJson for ExtGroup {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.a {
+            w.escaped_key(p.key("\"a\"", "\"a\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "a" => {
+                    seen.mark(0, r, "a")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.a)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ExtGroup {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtGroup {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl ExtGroup {
     /// `a`, or its default when unset.
     pub fn a(&self) -> i32 {
@@ -746,24 +1223,38 @@ impl ExtGroup {
     }
 }
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.file_tag` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const FILE_TAG_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(50001, "courier.features.p2.file_tag", "google.protobuf.FileOptions", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String>);
 /// `extend google.protobuf.FileOptions { string file_tag = 50001; }`: read and write it with `courier_wire::ext`.
 pub const FILE_TAG: ::courier_wire::ext::Extension<super::super::super::google::protobuf::FileOptions, ::courier_wire::field::kind::String> = ::courier_wire::ext::Extension::new(50001, "courier.features.p2.file_tag");
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.limits` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const LIMITS_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(50002, "courier.features.p2.limits", "google.protobuf.MessageOptions", ::courier_json::rt::ext::write_message_ext::<Limits>, ::courier_json::rt::ext::read_message_ext::<Limits>);
 /// `extend google.protobuf.MessageOptions { courier.features.p2.Limits limits = 50002; }`: read and write it with `courier_wire::ext`.
 pub const LIMITS: ::courier_wire::ext::Extension<super::super::super::google::protobuf::MessageOptions, ::courier_wire::field::kind::Message<Limits>> = ::courier_wire::ext::Extension::new(50002, "courier.features.p2.limits");
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.tags` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const TAGS_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(50003, "courier.features.p2.tags", "google.protobuf.MessageOptions", ::courier_json::rt::ext::write_repeated::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>, ::courier_json::rt::ext::read_repeated::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, false>);
 /// `extend google.protobuf.MessageOptions { repeated int32 tags = 50003; }`: read and write it with `courier_wire::ext`.
 pub const TAGS: ::courier_wire::ext::RepeatedExtension<super::super::super::google::protobuf::MessageOptions, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::RepeatedExtension::new(50003, "courier.features.p2.tags", false);
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.weight` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const WEIGHT_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(50004, "courier.features.p2.weight", "google.protobuf.FieldOptions", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::Double, ::courier_wire::field::kind::Double>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::Double, ::courier_wire::field::kind::Double>);
 /// `extend google.protobuf.FieldOptions { double weight = 50004; }`: read and write it with `courier_wire::ext`.
 pub const WEIGHT: ::courier_wire::ext::Extension<super::super::super::google::protobuf::FieldOptions, ::courier_wire::field::kind::Double> = ::courier_wire::ext::Extension::new(50004, "courier.features.p2.weight");
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.top_ext` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const TOP_EXT_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(150, "courier.features.p2.top_ext", "courier.features.p2.Everything", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>);
 /// `extend courier.features.p2.Everything { int32 top_ext = 150; }`: read and write it with `courier_wire::ext`.
 pub const TOP_EXT: ::courier_wire::ext::Extension<Everything, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(150, "courier.features.p2.top_ext");
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.more` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const MORE_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(151, "courier.features.p2.more", "courier.features.p2.Everything", ::courier_json::rt::ext::write_repeated::<::courier_wire::field::kind::Message<Limits>, ::courier_wire::field::kind::Message<Limits>>, ::courier_json::rt::ext::read_repeated::<::courier_wire::field::kind::Message<Limits>, ::courier_wire::field::kind::Message<Limits>, false>);
 /// `extend courier.features.p2.Everything { repeated courier.features.p2.Limits more = 151; }`: read and write it with `courier_wire::ext`.
 pub const MORE: ::courier_wire::ext::RepeatedExtension<Everything, ::courier_wire::field::kind::Message<Limits>> = ::courier_wire::ext::RepeatedExtension::new(151, "courier.features.p2.more", false);
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.extgroup` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const EXTGROUP_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(152, "courier.features.p2.extgroup", "courier.features.p2.Everything", ::courier_json::rt::ext::write_group_ext::<ExtGroup>, ::courier_json::rt::ext::read_group_ext::<ExtGroup>);
 // extension `courier.features.p2.extgroup` (field 152 of `courier.features.p2.Everything`) is group-encoded: it stays in the unknown fields, untyped.
 
 /// Client stub, server trait and method descriptors of service `courier.features.p2.Things`.
@@ -884,4 +1375,23 @@ pub mod things_rpc {
             }
         }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Limits>();
+    registry.register::<Everything>();
+    registry.register::<everything::Result>();
+    registry.register::<everything::Chosen>();
+    registry.register::<everything::Nested>();
+    registry.register::<everything::nested::Deeper>();
+    registry.register::<ExtGroup>();
+    registry.register_extension(FILE_TAG_JSON);
+    registry.register_extension(LIMITS_JSON);
+    registry.register_extension(TAGS_JSON);
+    registry.register_extension(WEIGHT_JSON);
+    registry.register_extension(TOP_EXT_JSON);
+    registry.register_extension(MORE_JSON);
+    registry.register_extension(EXTGROUP_JSON);
+    registry.register_extension(everything::NESTED_EXT_JSON);
 }

@@ -117,6 +117,66 @@ impl ::courier_wire::Message for Any {
     }
 }
 
+impl ::courier_json::ProtoJson for Any {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::wkt::write_any(w, p, &self.type_url, &self.value, __json_any_fallback)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let (type_url, value) = ::courier_json::wkt::read_any(r, p, __json_any_fallback)?;
+        ::courier_wire::Message::clear(self);
+        self.type_url = type_url;
+        self.value = ::core::convert::From::from(value);
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.type_url.is_empty() {
+            w.escaped_key(p.key("\"typeUrl\"", "\"type_url\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.type_url, w, p)?;
+        }
+        if p.emit_defaults() || !self.value.is_empty() {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "typeUrl" | "type_url" => {
+                    seen.mark(0, r, "type_url")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.type_url)?;
+                }
+                "value" => {
+                    seen.mark(1, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Any {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Any {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// A Timestamp represents a point in time independent of any time zone or local
 /// calendar, encoded as a count of seconds and fractions of seconds at
 /// nanosecond resolution. The count is relative to an epoch at UTC midnight on
@@ -280,6 +340,68 @@ impl ::courier_wire::Message for Timestamp {
     }
 }
 
+impl ::courier_json::ProtoJson for Timestamp {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        ::courier_json::wkt::write_timestamp(w, self.seconds, self.nanos)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        let (seconds, nanos) = ::courier_json::wkt::read_timestamp(r)?;
+        ::courier_wire::Message::clear(self);
+        self.seconds = seconds;
+        self.nanos = nanos;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.seconds != 0 {
+            w.escaped_key(p.key("\"seconds\"", "\"seconds\""));
+            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.seconds, w, p)?;
+        }
+        if p.emit_defaults() || self.nanos != 0 {
+            w.escaped_key(p.key("\"nanos\"", "\"nanos\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.nanos, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "seconds" => {
+                    seen.mark(0, r, "seconds")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut self.seconds)?;
+                }
+                "nanos" => {
+                    seen.mark(1, r, "nanos")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.nanos)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Timestamp {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Timestamp {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The full set of known editions.
 ///
 /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -393,6 +515,31 @@ impl ::core::convert::From<Edition> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for Edition {
+    const FULL_NAME: &'static str = "google.protobuf.Edition";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Edition(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Edition::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Edition {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Edition {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// Describes the 'visibility' of a symbol with respect to the proto import
 /// system. Symbols can only be imported when the visibility rules do not prevent
 /// it (ex: local symbols cannot be imported).  Visibility modifiers can only set
@@ -457,6 +604,31 @@ impl ::core::convert::From<SymbolVisibility> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for SymbolVisibility {
+    const FULL_NAME: &'static str = "google.protobuf.SymbolVisibility";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        SymbolVisibility(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        SymbolVisibility::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for SymbolVisibility {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SymbolVisibility {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// The protocol compiler can output a FileDescriptorSet containing the .proto
 /// files it parses.
 #[derive(Clone, PartialEq, Debug, Default)]
@@ -511,6 +683,46 @@ impl ::courier_wire::ext::Extendable for FileDescriptorSet {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for FileDescriptorSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.file.is_empty() {
+            w.escaped_key(p.key("\"file\"", "\"file\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(&self.file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("file", "file")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "file" => {
+                    seen.mark(0, r, "file")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(r, p, &mut self.file)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FileDescriptorSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -694,6 +906,146 @@ impl ::courier_wire::Message for FileDescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for FileDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.package {
+            w.escaped_key(p.key("\"package\"", "\"package\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.dependency.is_empty() {
+            w.escaped_key(p.key("\"dependency\"", "\"dependency\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("dependency", "dependency")))?;
+        }
+        if p.emit_defaults() || !self.message_type.is_empty() {
+            w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&self.message_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageType", "message_type")))?;
+        }
+        if p.emit_defaults() || !self.enum_type.is_empty() {
+            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&self.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+        }
+        if p.emit_defaults() || !self.service.is_empty() {
+            w.escaped_key(p.key("\"service\"", "\"service\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(&self.service, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("service", "service")))?;
+        }
+        if p.emit_defaults() || !self.extension.is_empty() {
+            w.escaped_key(p.key("\"extension\"", "\"extension\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.source_code_info {
+            w.escaped_key(p.key("\"sourceCodeInfo\"", "\"source_code_info\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceCodeInfo", "source_code_info")))?;
+        }
+        if p.emit_defaults() || !self.public_dependency.is_empty() {
+            w.escaped_key(p.key("\"publicDependency\"", "\"public_dependency\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.public_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("publicDependency", "public_dependency")))?;
+        }
+        if p.emit_defaults() || !self.weak_dependency.is_empty() {
+            w.escaped_key(p.key("\"weakDependency\"", "\"weak_dependency\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.weak_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("weakDependency", "weak_dependency")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.syntax {
+            w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.edition {
+            w.escaped_key(p.key("\"edition\"", "\"edition\""));
+            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.option_dependency.is_empty() {
+            w.escaped_key(p.key("\"optionDependency\"", "\"option_dependency\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.option_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionDependency", "option_dependency")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "package" => {
+                    seen.mark(1, r, "package")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.package)?;
+                }
+                "dependency" => {
+                    seen.mark(2, r, "dependency")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.dependency)?;
+                }
+                "messageType" | "message_type" => {
+                    seen.mark(3, r, "message_type")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut self.message_type)?;
+                }
+                "enumType" | "enum_type" => {
+                    seen.mark(4, r, "enum_type")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut self.enum_type)?;
+                }
+                "service" => {
+                    seen.mark(5, r, "service")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(r, p, &mut self.service)?;
+                }
+                "extension" => {
+                    seen.mark(6, r, "extension")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.extension)?;
+                }
+                "options" => {
+                    seen.mark(7, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "sourceCodeInfo" | "source_code_info" => {
+                    seen.mark(8, r, "source_code_info")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.source_code_info)?;
+                }
+                "publicDependency" | "public_dependency" => {
+                    seen.mark(9, r, "public_dependency")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.public_dependency)?;
+                }
+                "weakDependency" | "weak_dependency" => {
+                    seen.mark(10, r, "weak_dependency")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.weak_dependency)?;
+                }
+                "syntax" => {
+                    seen.mark(11, r, "syntax")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.syntax)?;
+                }
+                "edition" => {
+                    seen.mark(12, r, "edition")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.edition)?;
+                }
+                "optionDependency" | "option_dependency" => {
+                    seen.mark(13, r, "option_dependency")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.option_dependency)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FileDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FileDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -856,6 +1208,122 @@ impl ::courier_wire::Message for DescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for DescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.field.is_empty() {
+            w.escaped_key(p.key("\"field\"", "\"field\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.field, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("field", "field")))?;
+        }
+        if p.emit_defaults() || !self.nested_type.is_empty() {
+            w.escaped_key(p.key("\"nestedType\"", "\"nested_type\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&self.nested_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedType", "nested_type")))?;
+        }
+        if p.emit_defaults() || !self.enum_type.is_empty() {
+            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&self.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+        }
+        if p.emit_defaults() || !self.extension_range.is_empty() {
+            w.escaped_key(p.key("\"extensionRange\"", "\"extension_range\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(&self.extension_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extensionRange", "extension_range")))?;
+        }
+        if p.emit_defaults() || !self.extension.is_empty() {
+            w.escaped_key(p.key("\"extension\"", "\"extension\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if p.emit_defaults() || !self.oneof_decl.is_empty() {
+            w.escaped_key(p.key("\"oneofDecl\"", "\"oneof_decl\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(&self.oneof_decl, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofDecl", "oneof_decl")))?;
+        }
+        if p.emit_defaults() || !self.reserved_range.is_empty() {
+            w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(&self.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+        }
+        if p.emit_defaults() || !self.reserved_name.is_empty() {
+            w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.visibility {
+            w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+            <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "field" => {
+                    seen.mark(1, r, "field")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.field)?;
+                }
+                "nestedType" | "nested_type" => {
+                    seen.mark(2, r, "nested_type")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut self.nested_type)?;
+                }
+                "enumType" | "enum_type" => {
+                    seen.mark(3, r, "enum_type")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut self.enum_type)?;
+                }
+                "extensionRange" | "extension_range" => {
+                    seen.mark(4, r, "extension_range")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(r, p, &mut self.extension_range)?;
+                }
+                "extension" => {
+                    seen.mark(5, r, "extension")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.extension)?;
+                }
+                "options" => {
+                    seen.mark(6, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "oneofDecl" | "oneof_decl" => {
+                    seen.mark(7, r, "oneof_decl")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(r, p, &mut self.oneof_decl)?;
+                }
+                "reservedRange" | "reserved_range" => {
+                    seen.mark(8, r, "reserved_range")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(r, p, &mut self.reserved_range)?;
+                }
+                "reservedName" | "reserved_name" => {
+                    seen.mark(9, r, "reserved_name")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.reserved_name)?;
+                }
+                "visibility" => {
+                    seen.mark(10, r, "visibility")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut self.visibility)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for DescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for DescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl DescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -944,6 +1412,58 @@ pub mod descriptor_proto {
         }
     }
 
+    impl ::courier_json::ProtoJson for ExtensionRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.start {
+                w.escaped_key(p.key("\"start\"", "\"start\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.end {
+                w.escaped_key(p.key("\"end\"", "\"end\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.options {
+                w.escaped_key(p.key("\"options\"", "\"options\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "start" => {
+                        seen.mark(0, r, "start")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                    }
+                    "end" => {
+                        seen.mark(1, r, "end")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
+                    }
+                    "options" => {
+                        seen.mark(2, r, "options")?;
+                        ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for ExtensionRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl ExtensionRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -1012,6 +1532,50 @@ pub mod descriptor_proto {
             self.start = ::core::option::Option::None;
             self.end = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for ReservedRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.start {
+                w.escaped_key(p.key("\"start\"", "\"start\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.end {
+                w.escaped_key(p.key("\"end\"", "\"end\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "start" => {
+                        seen.mark(0, r, "start")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                    }
+                    "end" => {
+                        seen.mark(1, r, "end")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for ReservedRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ReservedRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -1126,6 +1690,73 @@ impl ::courier_wire::ext::Extendable for ExtensionRangeOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for ExtensionRangeOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.declaration.is_empty() {
+            w.escaped_key(p.key("\"declaration\"", "\"declaration\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(&self.declaration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("declaration", "declaration")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.verification {
+            w.escaped_key(p.key("\"verification\"", "\"verification\""));
+            <::courier_json::rt::Enum<extension_range_options::VerificationState> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "declaration" => {
+                    seen.mark(0, r, "declaration")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(r, p, &mut self.declaration)?;
+                }
+                "verification" => {
+                    seen.mark(1, r, "verification")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<extension_range_options::VerificationState>>(r, p, &mut self.verification)?;
+                }
+                "features" => {
+                    seen.mark(2, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(3, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ExtensionRangeOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRangeOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl ExtensionRangeOptions {
     /// `verification` as [`extension_range_options::VerificationState`], or its default when unset.
     pub fn verification(&self) -> extension_range_options::VerificationState {
@@ -1198,6 +1829,31 @@ pub mod extension_range_options {
     impl ::core::convert::From<VerificationState> for i32 {
         fn from(value: VerificationState) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for VerificationState {
+        const FULL_NAME: &'static str = "google.protobuf.ExtensionRangeOptions.VerificationState";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            VerificationState(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            VerificationState::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for VerificationState {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for VerificationState {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -1288,6 +1944,74 @@ pub mod extension_range_options {
             self.reserved = ::core::option::Option::None;
             self.repeated = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for Declaration {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.number {
+                w.escaped_key(p.key("\"number\"", "\"number\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.full_name {
+                w.escaped_key(p.key("\"fullName\"", "\"full_name\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.r#type {
+                w.escaped_key(p.key("\"type\"", "\"type\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.reserved {
+                w.escaped_key(p.key("\"reserved\"", "\"reserved\""));
+                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.repeated {
+                w.escaped_key(p.key("\"repeated\"", "\"repeated\""));
+                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "number" => {
+                        seen.mark(0, r, "number")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                    }
+                    "fullName" | "full_name" => {
+                        seen.mark(1, r, "full_name")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.full_name)?;
+                    }
+                    "type" => {
+                        seen.mark(2, r, "type")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.r#type)?;
+                    }
+                    "reserved" => {
+                        seen.mark(3, r, "reserved")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.reserved)?;
+                    }
+                    "repeated" => {
+                        seen.mark(4, r, "repeated")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.repeated)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Declaration {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Declaration {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -1500,6 +2224,122 @@ impl ::courier_wire::Message for FieldDescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for FieldDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.extendee {
+            w.escaped_key(p.key("\"extendee\"", "\"extendee\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.number {
+            w.escaped_key(p.key("\"number\"", "\"number\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.label {
+            w.escaped_key(p.key("\"label\"", "\"label\""));
+            <::courier_json::rt::Enum<field_descriptor_proto::Label> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.r#type {
+            w.escaped_key(p.key("\"type\"", "\"type\""));
+            <::courier_json::rt::Enum<field_descriptor_proto::Type> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.type_name {
+            w.escaped_key(p.key("\"typeName\"", "\"type_name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_value {
+            w.escaped_key(p.key("\"defaultValue\"", "\"default_value\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.oneof_index {
+            w.escaped_key(p.key("\"oneofIndex\"", "\"oneof_index\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.json_name {
+            w.escaped_key(p.key("\"jsonName\"", "\"json_name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.proto3_optional {
+            w.escaped_key(p.key("\"proto3Optional\"", "\"proto3_optional\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "extendee" => {
+                    seen.mark(1, r, "extendee")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.extendee)?;
+                }
+                "number" => {
+                    seen.mark(2, r, "number")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                }
+                "label" => {
+                    seen.mark(3, r, "label")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Label>>(r, p, &mut self.label)?;
+                }
+                "type" => {
+                    seen.mark(4, r, "type")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Type>>(r, p, &mut self.r#type)?;
+                }
+                "typeName" | "type_name" => {
+                    seen.mark(5, r, "type_name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.type_name)?;
+                }
+                "defaultValue" | "default_value" => {
+                    seen.mark(6, r, "default_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.default_value)?;
+                }
+                "options" => {
+                    seen.mark(7, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "oneofIndex" | "oneof_index" => {
+                    seen.mark(8, r, "oneof_index")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.oneof_index)?;
+                }
+                "jsonName" | "json_name" => {
+                    seen.mark(9, r, "json_name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.json_name)?;
+                }
+                "proto3Optional" | "proto3_optional" => {
+                    seen.mark(10, r, "proto3_optional")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.proto3_optional)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FieldDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FieldDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1691,6 +2531,31 @@ pub mod field_descriptor_proto {
         }
     }
 
+    impl ::courier_json::JsonEnum for Type {
+        const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto.Type";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Type(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Type::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Type {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Type {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldDescriptorProto.Label`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -1752,6 +2617,31 @@ pub mod field_descriptor_proto {
             value.0
         }
     }
+
+    impl ::courier_json::JsonEnum for Label {
+        const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto.Label";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Label(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Label::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Label {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Label {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// Describes a oneof.
@@ -1804,6 +2694,50 @@ impl ::courier_wire::Message for OneofDescriptorProto {
         self.name = ::core::option::Option::None;
         self.options = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for OneofDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "options" => {
+                    seen.mark(1, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for OneofDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -1913,6 +2847,82 @@ impl ::courier_wire::Message for EnumDescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for EnumDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.value.is_empty() {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(&self.value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("value", "value")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if p.emit_defaults() || !self.reserved_range.is_empty() {
+            w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(&self.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+        }
+        if p.emit_defaults() || !self.reserved_name.is_empty() {
+            w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.visibility {
+            w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+            <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "value" => {
+                    seen.mark(1, r, "value")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(r, p, &mut self.value)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "reservedRange" | "reserved_range" => {
+                    seen.mark(3, r, "reserved_range")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(r, p, &mut self.reserved_range)?;
+                }
+                "reservedName" | "reserved_name" => {
+                    seen.mark(4, r, "reserved_name")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.reserved_name)?;
+                }
+                "visibility" => {
+                    seen.mark(5, r, "visibility")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut self.visibility)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1999,6 +3009,50 @@ pub mod enum_descriptor_proto {
         }
     }
 
+    impl ::courier_json::ProtoJson for EnumReservedRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.start {
+                w.escaped_key(p.key("\"start\"", "\"start\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.end {
+                w.escaped_key(p.key("\"end\"", "\"end\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "start" => {
+                        seen.mark(0, r, "start")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                    }
+                    "end" => {
+                        seen.mark(1, r, "end")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for EnumReservedRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumReservedRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl EnumReservedRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -2072,6 +3126,58 @@ impl ::courier_wire::Message for EnumValueDescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for EnumValueDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.number {
+            w.escaped_key(p.key("\"number\"", "\"number\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "number" => {
+                    seen.mark(1, r, "number")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumValueDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumValueDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -2141,6 +3247,58 @@ impl ::courier_wire::Message for ServiceDescriptorProto {
         self.method.clear();
         self.options = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for ServiceDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.method.is_empty() {
+            w.escaped_key(p.key("\"method\"", "\"method\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(&self.method, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("method", "method")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "method" => {
+                    seen.mark(1, r, "method")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(r, p, &mut self.method)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ServiceDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -2236,6 +3394,82 @@ impl ::courier_wire::Message for MethodDescriptorProto {
         self.client_streaming = ::core::option::Option::None;
         self.server_streaming = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for MethodDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.input_type {
+            w.escaped_key(p.key("\"inputType\"", "\"input_type\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.output_type {
+            w.escaped_key(p.key("\"outputType\"", "\"output_type\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.client_streaming {
+            w.escaped_key(p.key("\"clientStreaming\"", "\"client_streaming\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.server_streaming {
+            w.escaped_key(p.key("\"serverStreaming\"", "\"server_streaming\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "inputType" | "input_type" => {
+                    seen.mark(1, r, "input_type")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.input_type)?;
+                }
+                "outputType" | "output_type" => {
+                    seen.mark(2, r, "output_type")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.output_type)?;
+                }
+                "options" => {
+                    seen.mark(3, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "clientStreaming" | "client_streaming" => {
+                    seen.mark(4, r, "client_streaming")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.client_streaming)?;
+                }
+                "serverStreaming" | "server_streaming" => {
+                    seen.mark(5, r, "server_streaming")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.server_streaming)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for MethodDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -2560,6 +3794,209 @@ impl ::courier_wire::ext::Extendable for FileOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for FileOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.java_package {
+            w.escaped_key(p.key("\"javaPackage\"", "\"java_package\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_outer_classname {
+            w.escaped_key(p.key("\"javaOuterClassname\"", "\"java_outer_classname\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optimize_for {
+            w.escaped_key(p.key("\"optimizeFor\"", "\"optimize_for\""));
+            <::courier_json::rt::Enum<file_options::OptimizeMode> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_multiple_files {
+            w.escaped_key(p.key("\"javaMultipleFiles\"", "\"java_multiple_files\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.go_package {
+            w.escaped_key(p.key("\"goPackage\"", "\"go_package\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.cc_generic_services {
+            w.escaped_key(p.key("\"ccGenericServices\"", "\"cc_generic_services\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_generic_services {
+            w.escaped_key(p.key("\"javaGenericServices\"", "\"java_generic_services\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.py_generic_services {
+            w.escaped_key(p.key("\"pyGenericServices\"", "\"py_generic_services\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_generate_equals_and_hash {
+            w.escaped_key(p.key("\"javaGenerateEqualsAndHash\"", "\"java_generate_equals_and_hash\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_string_check_utf8 {
+            w.escaped_key(p.key("\"javaStringCheckUtf8\"", "\"java_string_check_utf8\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.cc_enable_arenas {
+            w.escaped_key(p.key("\"ccEnableArenas\"", "\"cc_enable_arenas\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.objc_class_prefix {
+            w.escaped_key(p.key("\"objcClassPrefix\"", "\"objc_class_prefix\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.csharp_namespace {
+            w.escaped_key(p.key("\"csharpNamespace\"", "\"csharp_namespace\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.swift_prefix {
+            w.escaped_key(p.key("\"swiftPrefix\"", "\"swift_prefix\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.php_class_prefix {
+            w.escaped_key(p.key("\"phpClassPrefix\"", "\"php_class_prefix\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.php_namespace {
+            w.escaped_key(p.key("\"phpNamespace\"", "\"php_namespace\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.php_metadata_namespace {
+            w.escaped_key(p.key("\"phpMetadataNamespace\"", "\"php_metadata_namespace\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.ruby_package {
+            w.escaped_key(p.key("\"rubyPackage\"", "\"ruby_package\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::FILE_TAG_JSON], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::FILE_TAG_JSON], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "javaPackage" | "java_package" => {
+                    seen.mark(0, r, "java_package")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.java_package)?;
+                }
+                "javaOuterClassname" | "java_outer_classname" => {
+                    seen.mark(1, r, "java_outer_classname")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.java_outer_classname)?;
+                }
+                "optimizeFor" | "optimize_for" => {
+                    seen.mark(2, r, "optimize_for")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<file_options::OptimizeMode>>(r, p, &mut self.optimize_for)?;
+                }
+                "javaMultipleFiles" | "java_multiple_files" => {
+                    seen.mark(3, r, "java_multiple_files")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_multiple_files)?;
+                }
+                "goPackage" | "go_package" => {
+                    seen.mark(4, r, "go_package")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.go_package)?;
+                }
+                "ccGenericServices" | "cc_generic_services" => {
+                    seen.mark(5, r, "cc_generic_services")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.cc_generic_services)?;
+                }
+                "javaGenericServices" | "java_generic_services" => {
+                    seen.mark(6, r, "java_generic_services")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_generic_services)?;
+                }
+                "pyGenericServices" | "py_generic_services" => {
+                    seen.mark(7, r, "py_generic_services")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.py_generic_services)?;
+                }
+                "javaGenerateEqualsAndHash" | "java_generate_equals_and_hash" => {
+                    seen.mark(8, r, "java_generate_equals_and_hash")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_generate_equals_and_hash)?;
+                }
+                "deprecated" => {
+                    seen.mark(9, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "javaStringCheckUtf8" | "java_string_check_utf8" => {
+                    seen.mark(10, r, "java_string_check_utf8")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_string_check_utf8)?;
+                }
+                "ccEnableArenas" | "cc_enable_arenas" => {
+                    seen.mark(11, r, "cc_enable_arenas")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.cc_enable_arenas)?;
+                }
+                "objcClassPrefix" | "objc_class_prefix" => {
+                    seen.mark(12, r, "objc_class_prefix")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.objc_class_prefix)?;
+                }
+                "csharpNamespace" | "csharp_namespace" => {
+                    seen.mark(13, r, "csharp_namespace")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.csharp_namespace)?;
+                }
+                "swiftPrefix" | "swift_prefix" => {
+                    seen.mark(14, r, "swift_prefix")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.swift_prefix)?;
+                }
+                "phpClassPrefix" | "php_class_prefix" => {
+                    seen.mark(15, r, "php_class_prefix")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_class_prefix)?;
+                }
+                "phpNamespace" | "php_namespace" => {
+                    seen.mark(16, r, "php_namespace")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_namespace)?;
+                }
+                "phpMetadataNamespace" | "php_metadata_namespace" => {
+                    seen.mark(17, r, "php_metadata_namespace")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_metadata_namespace)?;
+                }
+                "rubyPackage" | "ruby_package" => {
+                    seen.mark(18, r, "ruby_package")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.ruby_package)?;
+                }
+                "features" => {
+                    seen.mark(19, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(20, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::FILE_TAG_JSON], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FileOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FileOptions {
     /// `java_package`, or its default when unset.
     pub fn java_package(&self) -> &str {
@@ -2728,6 +4165,31 @@ pub mod file_options {
             value.0
         }
     }
+
+    impl ::courier_json::JsonEnum for OptimizeMode {
+        const FULL_NAME: &'static str = "google.protobuf.FileOptions.OptimizeMode";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptimizeMode(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptimizeMode::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for OptimizeMode {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptimizeMode {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// `google.protobuf.MessageOptions`.
@@ -2893,6 +4355,97 @@ impl ::courier_wire::ext::Extendable for MessageOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for MessageOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.message_set_wire_format {
+            w.escaped_key(p.key("\"messageSetWireFormat\"", "\"message_set_wire_format\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.no_standard_descriptor_accessor {
+            w.escaped_key(p.key("\"noStandardDescriptorAccessor\"", "\"no_standard_descriptor_accessor\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.map_entry {
+            w.escaped_key(p.key("\"mapEntry\"", "\"map_entry\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated_legacy_json_field_conflicts {
+            w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "messageSetWireFormat" | "message_set_wire_format" => {
+                    seen.mark(0, r, "message_set_wire_format")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.message_set_wire_format)?;
+                }
+                "noStandardDescriptorAccessor" | "no_standard_descriptor_accessor" => {
+                    seen.mark(1, r, "no_standard_descriptor_accessor")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.no_standard_descriptor_accessor)?;
+                }
+                "deprecated" => {
+                    seen.mark(2, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "mapEntry" | "map_entry" => {
+                    seen.mark(3, r, "map_entry")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.map_entry)?;
+                }
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => {
+                    seen.mark(4, r, "deprecated_legacy_json_field_conflicts")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated_legacy_json_field_conflicts)?;
+                }
+                "features" => {
+                    seen.mark(5, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(6, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for MessageOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -3181,6 +4734,153 @@ impl ::courier_wire::ext::Extendable for FieldOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for FieldOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.ctype {
+            w.escaped_key(p.key("\"ctype\"", "\"ctype\""));
+            <::courier_json::rt::Enum<field_options::CType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.packed {
+            w.escaped_key(p.key("\"packed\"", "\"packed\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.lazy {
+            w.escaped_key(p.key("\"lazy\"", "\"lazy\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.jstype {
+            w.escaped_key(p.key("\"jstype\"", "\"jstype\""));
+            <::courier_json::rt::Enum<field_options::JSType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.weak {
+            w.escaped_key(p.key("\"weak\"", "\"weak\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.unverified_lazy {
+            w.escaped_key(p.key("\"unverifiedLazy\"", "\"unverified_lazy\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.debug_redact {
+            w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.retention {
+            w.escaped_key(p.key("\"retention\"", "\"retention\""));
+            <::courier_json::rt::Enum<field_options::OptionRetention> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.targets.is_empty() {
+            w.escaped_key(p.key("\"targets\"", "\"targets\""));
+            ::courier_json::rt::write_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(&self.targets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("targets", "targets")))?;
+        }
+        if p.emit_defaults() || !self.edition_defaults.is_empty() {
+            w.escaped_key(p.key("\"editionDefaults\"", "\"edition_defaults\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(&self.edition_defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("editionDefaults", "edition_defaults")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.feature_support {
+            w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::WEIGHT_JSON], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::WEIGHT_JSON], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "ctype" => {
+                    seen.mark(0, r, "ctype")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::CType>>(r, p, &mut self.ctype)?;
+                }
+                "packed" => {
+                    seen.mark(1, r, "packed")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.packed)?;
+                }
+                "deprecated" => {
+                    seen.mark(2, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "lazy" => {
+                    seen.mark(3, r, "lazy")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.lazy)?;
+                }
+                "jstype" => {
+                    seen.mark(4, r, "jstype")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::JSType>>(r, p, &mut self.jstype)?;
+                }
+                "weak" => {
+                    seen.mark(5, r, "weak")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.weak)?;
+                }
+                "unverifiedLazy" | "unverified_lazy" => {
+                    seen.mark(6, r, "unverified_lazy")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.unverified_lazy)?;
+                }
+                "debugRedact" | "debug_redact" => {
+                    seen.mark(7, r, "debug_redact")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.debug_redact)?;
+                }
+                "retention" => {
+                    seen.mark(8, r, "retention")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::OptionRetention>>(r, p, &mut self.retention)?;
+                }
+                "targets" => {
+                    seen.mark(9, r, "targets")?;
+                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(r, p, &mut self.targets)?;
+                }
+                "editionDefaults" | "edition_defaults" => {
+                    seen.mark(10, r, "edition_defaults")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(r, p, &mut self.edition_defaults)?;
+                }
+                "features" => {
+                    seen.mark(11, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "featureSupport" | "feature_support" => {
+                    seen.mark(12, r, "feature_support")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.feature_support)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(13, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::WEIGHT_JSON], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FieldOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FieldOptions {
     /// `ctype` as [`field_options::CType`], or its default when unset.
     pub fn ctype(&self) -> field_options::CType {
@@ -3305,6 +5005,31 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_json::JsonEnum for CType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.CType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            CType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            CType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for CType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for CType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldOptions.JSType`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -3365,6 +5090,31 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_json::JsonEnum for JSType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.JSType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            JSType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            JSType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for JSType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for JSType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// If set to RETENTION_SOURCE, the option will be omitted from the binary.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -3422,6 +5172,31 @@ pub mod field_options {
     impl ::core::convert::From<OptionRetention> for i32 {
         fn from(value: OptionRetention) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for OptionRetention {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.OptionRetention";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptionRetention(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptionRetention::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for OptionRetention {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionRetention {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -3515,6 +5290,31 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_json::JsonEnum for OptionTargetType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.OptionTargetType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptionTargetType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptionTargetType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for OptionTargetType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionTargetType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldOptions.EditionDefault`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct EditionDefault {
@@ -3576,6 +5376,50 @@ pub mod field_options {
             self.edition = ::core::option::Option::None;
             self.value = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for EditionDefault {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.value {
+                w.escaped_key(p.key("\"value\"", "\"value\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.edition {
+                w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "value" => {
+                        seen.mark(0, r, "value")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.value)?;
+                    }
+                    "edition" => {
+                        seen.mark(1, r, "edition")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for EditionDefault {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EditionDefault {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -3719,6 +5563,74 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_json::ProtoJson for FeatureSupport {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.edition_introduced {
+                w.escaped_key(p.key("\"editionIntroduced\"", "\"edition_introduced\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.edition_deprecated {
+                w.escaped_key(p.key("\"editionDeprecated\"", "\"edition_deprecated\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.deprecation_warning {
+                w.escaped_key(p.key("\"deprecationWarning\"", "\"deprecation_warning\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.edition_removed {
+                w.escaped_key(p.key("\"editionRemoved\"", "\"edition_removed\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.removal_error {
+                w.escaped_key(p.key("\"removalError\"", "\"removal_error\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "editionIntroduced" | "edition_introduced" => {
+                        seen.mark(0, r, "edition_introduced")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_introduced)?;
+                    }
+                    "editionDeprecated" | "edition_deprecated" => {
+                        seen.mark(1, r, "edition_deprecated")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_deprecated)?;
+                    }
+                    "deprecationWarning" | "deprecation_warning" => {
+                        seen.mark(2, r, "deprecation_warning")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.deprecation_warning)?;
+                    }
+                    "editionRemoved" | "edition_removed" => {
+                        seen.mark(3, r, "edition_removed")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_removed)?;
+                    }
+                    "removalError" | "removal_error" => {
+                        seen.mark(4, r, "removal_error")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.removal_error)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for FeatureSupport {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSupport {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl FeatureSupport {
         /// `edition_introduced` as [`super::Edition`], or its default when unset.
         pub fn edition_introduced(&self) -> super::Edition {
@@ -3827,6 +5739,57 @@ impl ::courier_wire::ext::Extendable for OneofOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for OneofOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "features" => {
+                    seen.mark(0, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(1, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for OneofOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// `google.protobuf.EnumOptions`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOptions {
@@ -3930,6 +5893,81 @@ impl ::courier_wire::ext::Extendable for EnumOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for EnumOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.allow_alias {
+            w.escaped_key(p.key("\"allowAlias\"", "\"allow_alias\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated_legacy_json_field_conflicts {
+            w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "allowAlias" | "allow_alias" => {
+                    seen.mark(0, r, "allow_alias")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.allow_alias)?;
+                }
+                "deprecated" => {
+                    seen.mark(1, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => {
+                    seen.mark(2, r, "deprecated_legacy_json_field_conflicts")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated_legacy_json_field_conflicts)?;
+                }
+                "features" => {
+                    seen.mark(3, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(4, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -4052,6 +6090,81 @@ impl ::courier_wire::ext::Extendable for EnumValueOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for EnumValueOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.debug_redact {
+            w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.feature_support {
+            w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "deprecated" => {
+                    seen.mark(0, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "features" => {
+                    seen.mark(1, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "debugRedact" | "debug_redact" => {
+                    seen.mark(2, r, "debug_redact")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.debug_redact)?;
+                }
+                "featureSupport" | "feature_support" => {
+                    seen.mark(3, r, "feature_support")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.feature_support)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(4, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumValueOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumValueOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4143,6 +6256,65 @@ impl ::courier_wire::ext::Extendable for ServiceOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for ServiceOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "deprecated" => {
+                    seen.mark(0, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "features" => {
+                    seen.mark(1, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(2, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ServiceOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -4251,6 +6423,73 @@ impl ::courier_wire::ext::Extendable for MethodOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for MethodOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.idempotency_level {
+            w.escaped_key(p.key("\"idempotencyLevel\"", "\"idempotency_level\""));
+            <::courier_json::rt::Enum<method_options::IdempotencyLevel> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "deprecated" => {
+                    seen.mark(0, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "idempotencyLevel" | "idempotency_level" => {
+                    seen.mark(1, r, "idempotency_level")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<method_options::IdempotencyLevel>>(r, p, &mut self.idempotency_level)?;
+                }
+                "features" => {
+                    seen.mark(2, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(3, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for MethodOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl MethodOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4334,6 +6573,31 @@ pub mod method_options {
     impl ::core::convert::From<IdempotencyLevel> for i32 {
         fn from(value: IdempotencyLevel) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for IdempotencyLevel {
+        const FULL_NAME: &'static str = "google.protobuf.MethodOptions.IdempotencyLevel";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            IdempotencyLevel(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            IdempotencyLevel::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for IdempotencyLevel {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for IdempotencyLevel {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 }
@@ -4434,6 +6698,90 @@ impl ::courier_wire::Message for UninterpretedOption {
     }
 }
 
+impl ::courier_json::ProtoJson for UninterpretedOption {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(&self.name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("name", "name")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.identifier_value {
+            w.escaped_key(p.key("\"identifierValue\"", "\"identifier_value\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.positive_int_value {
+            w.escaped_key(p.key("\"positiveIntValue\"", "\"positive_int_value\""));
+            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.negative_int_value {
+            w.escaped_key(p.key("\"negativeIntValue\"", "\"negative_int_value\""));
+            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.double_value {
+            w.escaped_key(p.key("\"doubleValue\"", "\"double_value\""));
+            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.string_value {
+            w.escaped_key(p.key("\"stringValue\"", "\"string_value\""));
+            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.aggregate_value {
+            w.escaped_key(p.key("\"aggregateValue\"", "\"aggregate_value\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(r, p, &mut self.name)?;
+                }
+                "identifierValue" | "identifier_value" => {
+                    seen.mark(1, r, "identifier_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.identifier_value)?;
+                }
+                "positiveIntValue" | "positive_int_value" => {
+                    seen.mark(2, r, "positive_int_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.positive_int_value)?;
+                }
+                "negativeIntValue" | "negative_int_value" => {
+                    seen.mark(3, r, "negative_int_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.negative_int_value)?;
+                }
+                "doubleValue" | "double_value" => {
+                    seen.mark(4, r, "double_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.double_value)?;
+                }
+                "stringValue" | "string_value" => {
+                    seen.mark(5, r, "string_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.string_value)?;
+                }
+                "aggregateValue" | "aggregate_value" => {
+                    seen.mark(6, r, "aggregate_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.aggregate_value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for UninterpretedOption {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UninterpretedOption {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl UninterpretedOption {
     /// `identifier_value`, or its default when unset.
     pub fn identifier_value(&self) -> &str {
@@ -4522,6 +6870,50 @@ pub mod uninterpreted_option {
             self.name_part = ::core::option::Option::None;
             self.is_extension = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for NamePart {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.name_part {
+                w.escaped_key(p.key("\"namePart\"", "\"name_part\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.is_extension {
+                w.escaped_key(p.key("\"isExtension\"", "\"is_extension\""));
+                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "namePart" | "name_part" => {
+                        seen.mark(0, r, "name_part")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name_part)?;
+                    }
+                    "isExtension" | "is_extension" => {
+                        seen.mark(1, r, "is_extension")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.is_extension)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NamePart {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NamePart {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -4736,6 +7128,116 @@ impl ::courier_wire::ext::Extendable for FeatureSet {
     }
 }
 
+impl ::courier_json::ProtoJson for FeatureSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.field_presence {
+            w.escaped_key(p.key("\"fieldPresence\"", "\"field_presence\""));
+            <::courier_json::rt::Enum<feature_set::FieldPresence> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.enum_type {
+            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+            <::courier_json::rt::Enum<feature_set::EnumType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.repeated_field_encoding {
+            w.escaped_key(p.key("\"repeatedFieldEncoding\"", "\"repeated_field_encoding\""));
+            <::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.utf8_validation {
+            w.escaped_key(p.key("\"utf8Validation\"", "\"utf8_validation\""));
+            <::courier_json::rt::Enum<feature_set::Utf8Validation> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.message_encoding {
+            w.escaped_key(p.key("\"messageEncoding\"", "\"message_encoding\""));
+            <::courier_json::rt::Enum<feature_set::MessageEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.json_format {
+            w.escaped_key(p.key("\"jsonFormat\"", "\"json_format\""));
+            <::courier_json::rt::Enum<feature_set::JsonFormat> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.enforce_naming_style {
+            w.escaped_key(p.key("\"enforceNamingStyle\"", "\"enforce_naming_style\""));
+            <::courier_json::rt::Enum<feature_set::EnforceNamingStyle> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_symbol_visibility {
+            w.escaped_key(p.key("\"defaultSymbolVisibility\"", "\"default_symbol_visibility\""));
+            <::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.enforce_proto_limits {
+            w.escaped_key(p.key("\"enforceProtoLimits\"", "\"enforce_proto_limits\""));
+            <::courier_json::rt::Enum<feature_set::proto_limits_feature::EnforceProtoLimits> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..9995, &[], w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 9995..10000, &[], w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 10000..10001, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "fieldPresence" | "field_presence" => {
+                    seen.mark(0, r, "field_presence")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::FieldPresence>>(r, p, &mut self.field_presence)?;
+                }
+                "enumType" | "enum_type" => {
+                    seen.mark(1, r, "enum_type")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnumType>>(r, p, &mut self.enum_type)?;
+                }
+                "repeatedFieldEncoding" | "repeated_field_encoding" => {
+                    seen.mark(2, r, "repeated_field_encoding")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding>>(r, p, &mut self.repeated_field_encoding)?;
+                }
+                "utf8Validation" | "utf8_validation" => {
+                    seen.mark(3, r, "utf8_validation")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::Utf8Validation>>(r, p, &mut self.utf8_validation)?;
+                }
+                "messageEncoding" | "message_encoding" => {
+                    seen.mark(4, r, "message_encoding")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::MessageEncoding>>(r, p, &mut self.message_encoding)?;
+                }
+                "jsonFormat" | "json_format" => {
+                    seen.mark(5, r, "json_format")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::JsonFormat>>(r, p, &mut self.json_format)?;
+                }
+                "enforceNamingStyle" | "enforce_naming_style" => {
+                    seen.mark(6, r, "enforce_naming_style")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnforceNamingStyle>>(r, p, &mut self.enforce_naming_style)?;
+                }
+                "defaultSymbolVisibility" | "default_symbol_visibility" => {
+                    seen.mark(7, r, "default_symbol_visibility")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility>>(r, p, &mut self.default_symbol_visibility)?;
+                }
+                "enforceProtoLimits" | "enforce_proto_limits" => {
+                    seen.mark(8, r, "enforce_proto_limits")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::proto_limits_feature::EnforceProtoLimits>>(r, p, &mut self.enforce_proto_limits)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FeatureSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FeatureSet {
     /// `field_presence` as [`feature_set::FieldPresence`], or its default when unset.
     pub fn field_presence(&self) -> feature_set::FieldPresence {
@@ -4859,6 +7361,31 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_json::JsonEnum for FieldPresence {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.FieldPresence";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            FieldPresence(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            FieldPresence::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for FieldPresence {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldPresence {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.EnumType`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -4916,6 +7443,31 @@ pub mod feature_set {
     impl ::core::convert::From<EnumType> for i32 {
         fn from(value: EnumType) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for EnumType {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.EnumType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            EnumType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            EnumType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for EnumType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -4979,6 +7531,31 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_json::JsonEnum for RepeatedFieldEncoding {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.RepeatedFieldEncoding";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            RepeatedFieldEncoding(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            RepeatedFieldEncoding::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for RepeatedFieldEncoding {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for RepeatedFieldEncoding {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.Utf8Validation`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5036,6 +7613,31 @@ pub mod feature_set {
     impl ::core::convert::From<Utf8Validation> for i32 {
         fn from(value: Utf8Validation) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for Utf8Validation {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.Utf8Validation";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Utf8Validation(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Utf8Validation::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Utf8Validation {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Utf8Validation {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5099,6 +7701,31 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_json::JsonEnum for MessageEncoding {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.MessageEncoding";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            MessageEncoding(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            MessageEncoding::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MessageEncoding {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageEncoding {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.JsonFormat`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5156,6 +7783,31 @@ pub mod feature_set {
     impl ::core::convert::From<JsonFormat> for i32 {
         fn from(value: JsonFormat) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for JsonFormat {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.JsonFormat";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            JsonFormat(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            JsonFormat::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for JsonFormat {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for JsonFormat {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5223,6 +7875,31 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_json::JsonEnum for EnforceNamingStyle {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.EnforceNamingStyle";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            EnforceNamingStyle(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            EnforceNamingStyle::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for EnforceNamingStyle {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnforceNamingStyle {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.VisibilityFeature`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct VisibilityFeature {
@@ -5255,6 +7932,32 @@ pub mod feature_set {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for VisibilityFeature {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for VisibilityFeature {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for VisibilityFeature {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -5329,6 +8032,31 @@ pub mod feature_set {
                 value.0
             }
         }
+
+        impl ::courier_json::JsonEnum for DefaultSymbolVisibility {
+            const FULL_NAME: &'static str = "google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                DefaultSymbolVisibility(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                DefaultSymbolVisibility::from_name(name).map(|v| v.0)
+            }
+        }
+
+        impl ::courier_json::serde::export::Serialize for DefaultSymbolVisibility {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for DefaultSymbolVisibility {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+            }
+        }
     }
 
     /// `google.protobuf.FeatureSet.ProtoLimitsFeature`.
@@ -5363,6 +8091,32 @@ pub mod feature_set {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for ProtoLimitsFeature {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for ProtoLimitsFeature {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ProtoLimitsFeature {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -5429,6 +8183,31 @@ pub mod feature_set {
         impl ::core::convert::From<EnforceProtoLimits> for i32 {
             fn from(value: EnforceProtoLimits) -> i32 {
                 value.0
+            }
+        }
+
+        impl ::courier_json::JsonEnum for EnforceProtoLimits {
+            const FULL_NAME: &'static str = "google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProtoLimits";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                EnforceProtoLimits(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                EnforceProtoLimits::from_name(name).map(|v| v.0)
+            }
+        }
+
+        impl ::courier_json::serde::export::Serialize for EnforceProtoLimits {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnforceProtoLimits {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
             }
         }
     }
@@ -5518,6 +8297,58 @@ impl ::courier_wire::Message for FeatureSetDefaults {
         self.minimum_edition = ::core::option::Option::None;
         self.maximum_edition = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for FeatureSetDefaults {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.defaults.is_empty() {
+            w.escaped_key(p.key("\"defaults\"", "\"defaults\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(&self.defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("defaults", "defaults")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.minimum_edition {
+            w.escaped_key(p.key("\"minimumEdition\"", "\"minimum_edition\""));
+            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.maximum_edition {
+            w.escaped_key(p.key("\"maximumEdition\"", "\"maximum_edition\""));
+            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "defaults" => {
+                    seen.mark(0, r, "defaults")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(r, p, &mut self.defaults)?;
+                }
+                "minimumEdition" | "minimum_edition" => {
+                    seen.mark(1, r, "minimum_edition")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.minimum_edition)?;
+                }
+                "maximumEdition" | "maximum_edition" => {
+                    seen.mark(2, r, "maximum_edition")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.maximum_edition)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FeatureSetDefaults {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetDefaults {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -5618,6 +8449,58 @@ pub mod feature_set_defaults {
             self.overridable_features = ::core::option::Option::None;
             self.fixed_features = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for FeatureSetEditionDefault {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.edition {
+                w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.overridable_features {
+                w.escaped_key(p.key("\"overridableFeatures\"", "\"overridable_features\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("overridableFeatures", "overridable_features")))?;
+            }
+            if let ::core::option::Option::Some(v) = &self.fixed_features {
+                w.escaped_key(p.key("\"fixedFeatures\"", "\"fixed_features\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fixedFeatures", "fixed_features")))?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "edition" => {
+                        seen.mark(0, r, "edition")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition)?;
+                    }
+                    "overridableFeatures" | "overridable_features" => {
+                        seen.mark(1, r, "overridable_features")?;
+                        ::courier_json::rt::merge_message(r, p, &mut self.overridable_features)?;
+                    }
+                    "fixedFeatures" | "fixed_features" => {
+                        seen.mark(2, r, "fixed_features")?;
+                        ::courier_json::rt::merge_message(r, p, &mut self.fixed_features)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for FeatureSetEditionDefault {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetEditionDefault {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -5737,6 +8620,46 @@ impl ::courier_wire::ext::Extendable for SourceCodeInfo {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for SourceCodeInfo {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.location.is_empty() {
+            w.escaped_key(p.key("\"location\"", "\"location\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(&self.location, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("location", "location")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "location" => {
+                    seen.mark(0, r, "location")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(r, p, &mut self.location)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for SourceCodeInfo {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SourceCodeInfo {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -5930,6 +8853,74 @@ pub mod source_code_info {
         }
     }
 
+    impl ::courier_json::ProtoJson for Location {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if p.emit_defaults() || !self.path.is_empty() {
+                w.escaped_key(p.key("\"path\"", "\"path\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+            }
+            if p.emit_defaults() || !self.span.is_empty() {
+                w.escaped_key(p.key("\"span\"", "\"span\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.span, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("span", "span")))?;
+            }
+            if let ::core::option::Option::Some(v) = &self.leading_comments {
+                w.escaped_key(p.key("\"leadingComments\"", "\"leading_comments\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.trailing_comments {
+                w.escaped_key(p.key("\"trailingComments\"", "\"trailing_comments\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if p.emit_defaults() || !self.leading_detached_comments.is_empty() {
+                w.escaped_key(p.key("\"leadingDetachedComments\"", "\"leading_detached_comments\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.leading_detached_comments, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("leadingDetachedComments", "leading_detached_comments")))?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "path" => {
+                        seen.mark(0, r, "path")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.path)?;
+                    }
+                    "span" => {
+                        seen.mark(1, r, "span")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.span)?;
+                    }
+                    "leadingComments" | "leading_comments" => {
+                        seen.mark(2, r, "leading_comments")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.leading_comments)?;
+                    }
+                    "trailingComments" | "trailing_comments" => {
+                        seen.mark(3, r, "trailing_comments")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.trailing_comments)?;
+                    }
+                    "leadingDetachedComments" | "leading_detached_comments" => {
+                        seen.mark(4, r, "leading_detached_comments")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.leading_detached_comments)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Location {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Location {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl Location {
         /// `leading_comments`, or its default when unset.
         pub fn leading_comments(&self) -> &str {
@@ -5991,6 +8982,42 @@ impl ::courier_wire::Message for GeneratedCodeInfo {
     fn clear(&mut self) {
         self.annotation.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for GeneratedCodeInfo {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.annotation.is_empty() {
+            w.escaped_key(p.key("\"annotation\"", "\"annotation\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(&self.annotation, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("annotation", "annotation")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "annotation" => {
+                    seen.mark(0, r, "annotation")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(r, p, &mut self.annotation)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for GeneratedCodeInfo {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for GeneratedCodeInfo {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6091,6 +9118,74 @@ pub mod generated_code_info {
         }
     }
 
+    impl ::courier_json::ProtoJson for Annotation {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if p.emit_defaults() || !self.path.is_empty() {
+                w.escaped_key(p.key("\"path\"", "\"path\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+            }
+            if let ::core::option::Option::Some(v) = &self.source_file {
+                w.escaped_key(p.key("\"sourceFile\"", "\"source_file\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.begin {
+                w.escaped_key(p.key("\"begin\"", "\"begin\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.end {
+                w.escaped_key(p.key("\"end\"", "\"end\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.semantic {
+                w.escaped_key(p.key("\"semantic\"", "\"semantic\""));
+                <::courier_json::rt::Enum<annotation::Semantic> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "path" => {
+                        seen.mark(0, r, "path")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.path)?;
+                    }
+                    "sourceFile" | "source_file" => {
+                        seen.mark(1, r, "source_file")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.source_file)?;
+                    }
+                    "begin" => {
+                        seen.mark(2, r, "begin")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.begin)?;
+                    }
+                    "end" => {
+                        seen.mark(3, r, "end")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
+                    }
+                    "semantic" => {
+                        seen.mark(4, r, "semantic")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<annotation::Semantic>>(r, p, &mut self.semantic)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Annotation {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Annotation {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl Annotation {
         /// `source_file`, or its default when unset.
         pub fn source_file(&self) -> &str {
@@ -6185,5 +9280,227 @@ pub mod generated_code_info {
                 value.0
             }
         }
+
+        impl ::courier_json::JsonEnum for Semantic {
+            const FULL_NAME: &'static str = "google.protobuf.GeneratedCodeInfo.Annotation.Semantic";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                Semantic(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                Semantic::from_name(name).map(|v| v.0)
+            }
+        }
+
+        impl ::courier_json::serde::export::Serialize for Semantic {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for Semantic {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+            }
+        }
+    }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Any>();
+    registry.register::<Timestamp>();
+    registry.register::<FileDescriptorSet>();
+    registry.register::<FileDescriptorProto>();
+    registry.register::<DescriptorProto>();
+    registry.register::<descriptor_proto::ExtensionRange>();
+    registry.register::<descriptor_proto::ReservedRange>();
+    registry.register::<ExtensionRangeOptions>();
+    registry.register::<extension_range_options::Declaration>();
+    registry.register::<FieldDescriptorProto>();
+    registry.register::<OneofDescriptorProto>();
+    registry.register::<EnumDescriptorProto>();
+    registry.register::<enum_descriptor_proto::EnumReservedRange>();
+    registry.register::<EnumValueDescriptorProto>();
+    registry.register::<ServiceDescriptorProto>();
+    registry.register::<MethodDescriptorProto>();
+    registry.register::<FileOptions>();
+    registry.register::<MessageOptions>();
+    registry.register::<FieldOptions>();
+    registry.register::<field_options::EditionDefault>();
+    registry.register::<field_options::FeatureSupport>();
+    registry.register::<OneofOptions>();
+    registry.register::<EnumOptions>();
+    registry.register::<EnumValueOptions>();
+    registry.register::<ServiceOptions>();
+    registry.register::<MethodOptions>();
+    registry.register::<UninterpretedOption>();
+    registry.register::<uninterpreted_option::NamePart>();
+    registry.register::<FeatureSet>();
+    registry.register::<feature_set::VisibilityFeature>();
+    registry.register::<feature_set::ProtoLimitsFeature>();
+    registry.register::<FeatureSetDefaults>();
+    registry.register::<feature_set_defaults::FeatureSetEditionDefault>();
+    registry.register::<SourceCodeInfo>();
+    registry.register::<source_code_info::Location>();
+    registry.register::<GeneratedCodeInfo>();
+    registry.register::<generated_code_info::Annotation>();
+}
+
+/// The types of this package an `Any` finds without a registry (the well-known types).
+#[doc(hidden)]
+pub fn __json_any_fallback(name: &str) -> ::core::option::Option<&'static dyn ::courier_json::AnyCodec> {
+    match name {
+        "google.protobuf.Any" => {
+            static CODEC: ::courier_json::TypedCodec<Any> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Timestamp" => {
+            static CODEC: ::courier_json::TypedCodec<Timestamp> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileDescriptorSet" => {
+            static CODEC: ::courier_json::TypedCodec<FileDescriptorSet> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<FileDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<DescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto.ExtensionRange" => {
+            static CODEC: ::courier_json::TypedCodec<descriptor_proto::ExtensionRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto.ReservedRange" => {
+            static CODEC: ::courier_json::TypedCodec<descriptor_proto::ReservedRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ExtensionRangeOptions" => {
+            static CODEC: ::courier_json::TypedCodec<ExtensionRangeOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ExtensionRangeOptions.Declaration" => {
+            static CODEC: ::courier_json::TypedCodec<extension_range_options::Declaration> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<FieldDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.OneofDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<OneofDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<EnumDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumDescriptorProto.EnumReservedRange" => {
+            static CODEC: ::courier_json::TypedCodec<enum_descriptor_proto::EnumReservedRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValueDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValueDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ServiceDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<ServiceDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MethodDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<MethodDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileOptions" => {
+            static CODEC: ::courier_json::TypedCodec<FileOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MessageOptions" => {
+            static CODEC: ::courier_json::TypedCodec<MessageOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions" => {
+            static CODEC: ::courier_json::TypedCodec<FieldOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions.EditionDefault" => {
+            static CODEC: ::courier_json::TypedCodec<field_options::EditionDefault> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions.FeatureSupport" => {
+            static CODEC: ::courier_json::TypedCodec<field_options::FeatureSupport> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.OneofOptions" => {
+            static CODEC: ::courier_json::TypedCodec<OneofOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumOptions" => {
+            static CODEC: ::courier_json::TypedCodec<EnumOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValueOptions" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValueOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ServiceOptions" => {
+            static CODEC: ::courier_json::TypedCodec<ServiceOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MethodOptions" => {
+            static CODEC: ::courier_json::TypedCodec<MethodOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UninterpretedOption" => {
+            static CODEC: ::courier_json::TypedCodec<UninterpretedOption> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UninterpretedOption.NamePart" => {
+            static CODEC: ::courier_json::TypedCodec<uninterpreted_option::NamePart> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet" => {
+            static CODEC: ::courier_json::TypedCodec<FeatureSet> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet.VisibilityFeature" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set::VisibilityFeature> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet.ProtoLimitsFeature" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set::ProtoLimitsFeature> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSetDefaults" => {
+            static CODEC: ::courier_json::TypedCodec<FeatureSetDefaults> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set_defaults::FeatureSetEditionDefault> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceCodeInfo" => {
+            static CODEC: ::courier_json::TypedCodec<SourceCodeInfo> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceCodeInfo.Location" => {
+            static CODEC: ::courier_json::TypedCodec<source_code_info::Location> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.GeneratedCodeInfo" => {
+            static CODEC: ::courier_json::TypedCodec<GeneratedCodeInfo> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.GeneratedCodeInfo.Annotation" => {
+            static CODEC: ::courier_json::TypedCodec<generated_code_info::Annotation> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        _ => ::core::option::Option::None,
     }
 }

@@ -69,6 +69,31 @@ impl ::core::convert::From<WireFormat> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for WireFormat {
+    const FULL_NAME: &'static str = "conformance.WireFormat";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        WireFormat(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        WireFormat::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for WireFormat {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for WireFormat {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// `conformance.TestCategory`.
 ///
 /// An open enum: values it does not list are kept as they are.
@@ -147,6 +172,31 @@ impl ::core::convert::From<TestCategory> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for TestCategory {
+    const FULL_NAME: &'static str = "conformance.TestCategory";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        TestCategory(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        TestCategory::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestCategory {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestCategory {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// Meant to encapsulate all types of tests: successes, skips, failures, etc.
 /// Therefore, this may or may not have a failure message. Failure messages
 /// may be truncated for our failure lists.
@@ -212,6 +262,58 @@ impl ::courier_wire::Message for TestStatus {
     }
 }
 
+impl ::courier_json::ProtoJson for TestStatus {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if p.emit_defaults() || !self.failure_message.is_empty() {
+            w.escaped_key(p.key("\"failureMessage\"", "\"failure_message\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.failure_message, w, p)?;
+        }
+        if p.emit_defaults() || !self.matched_name.is_empty() {
+            w.escaped_key(p.key("\"matchedName\"", "\"matched_name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.matched_name, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "failureMessage" | "failure_message" => {
+                    seen.mark(1, r, "failure_message")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.failure_message)?;
+                }
+                "matchedName" | "matched_name" => {
+                    seen.mark(2, r, "matched_name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.matched_name)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestStatus {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestStatus {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The conformance runner will request a list of failures as the first request.
 /// This will be known by message_type == "conformance.FailureSet", a conformance
 /// test should return a serialized FailureSet in protobuf_payload.
@@ -257,6 +359,42 @@ impl ::courier_wire::Message for FailureSet {
     fn clear(&mut self) {
         self.test.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for FailureSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.test.is_empty() {
+            w.escaped_key(p.key("\"test\"", "\"test\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<TestStatus>>(&self.test, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("test", "test")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "test" => {
+                    seen.mark(0, r, "test")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<TestStatus>>(r, p, &mut self.test)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FailureSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FailureSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -415,6 +553,125 @@ impl ::courier_wire::Message for ConformanceRequest {
         self.print_unknown_fields = ::core::default::Default::default();
         self.payload = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for ConformanceRequest {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        match &self.payload {
+            ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => {
+                w.escaped_key(p.key("\"protobufPayload\"", "\"protobuf_payload\""));
+                <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => {
+                w.escaped_key(p.key("\"jsonPayload\"", "\"json_payload\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            _ => {}
+        }
+        if p.emit_defaults() || self.requested_output_format != 0 {
+            w.escaped_key(p.key("\"requestedOutputFormat\"", "\"requested_output_format\""));
+            <::courier_json::rt::Enum<WireFormat> as ::courier_json::rt::JsonKind>::write(&self.requested_output_format, w, p)?;
+        }
+        if p.emit_defaults() || !self.message_type.is_empty() {
+            w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.message_type, w, p)?;
+        }
+        if p.emit_defaults() || self.test_category != 0 {
+            w.escaped_key(p.key("\"testCategory\"", "\"test_category\""));
+            <::courier_json::rt::Enum<TestCategory> as ::courier_json::rt::JsonKind>::write(&self.test_category, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
+            w.escaped_key(p.key("\"jspbEncodingOptions\"", "\"jspb_encoding_options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("jspbEncodingOptions", "jspb_encoding_options")))?;
+        }
+        match &self.payload {
+            ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v)) => {
+                w.escaped_key(p.key("\"jspbPayload\"", "\"jspb_payload\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_request::Payload::TextPayload(v)) => {
+                w.escaped_key(p.key("\"textPayload\"", "\"text_payload\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            _ => {}
+        }
+        if p.emit_defaults() || self.print_unknown_fields {
+            w.escaped_key(p.key("\"printUnknownFields\"", "\"print_unknown_fields\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.print_unknown_fields, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "protobufPayload" | "protobuf_payload" => {
+                    seen.mark(0, r, "protobuf_payload")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                        self.payload = ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "payload")?;
+                    }
+                }
+                "jsonPayload" | "json_payload" => {
+                    seen.mark(1, r, "json_payload")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.payload = ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "payload")?;
+                    }
+                }
+                "requestedOutputFormat" | "requested_output_format" => {
+                    seen.mark(2, r, "requested_output_format")?;
+                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<WireFormat>>(r, p, &mut self.requested_output_format)?;
+                }
+                "messageType" | "message_type" => {
+                    seen.mark(3, r, "message_type")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.message_type)?;
+                }
+                "testCategory" | "test_category" => {
+                    seen.mark(4, r, "test_category")?;
+                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<TestCategory>>(r, p, &mut self.test_category)?;
+                }
+                "jspbEncodingOptions" | "jspb_encoding_options" => {
+                    seen.mark(5, r, "jspb_encoding_options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.jspb_encoding_options)?;
+                }
+                "jspbPayload" | "jspb_payload" => {
+                    seen.mark(6, r, "jspb_payload")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.payload = ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "payload")?;
+                    }
+                }
+                "textPayload" | "text_payload" => {
+                    seen.mark(7, r, "text_payload")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.payload = ::core::option::Option::Some(conformance_request::Payload::TextPayload(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "payload")?;
+                    }
+                }
+                "printUnknownFields" | "print_unknown_fields" => {
+                    seen.mark(8, r, "print_unknown_fields")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.print_unknown_fields)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ConformanceRequest {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ConformanceRequest {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -604,6 +861,137 @@ impl ::courier_wire::Message for ConformanceResponse {
     }
 }
 
+impl ::courier_json::ProtoJson for ConformanceResponse {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        match &self.result {
+            ::core::option::Option::Some(conformance_response::Result::ParseError(v)) => {
+                w.escaped_key(p.key("\"parseError\"", "\"parse_error\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::RuntimeError(v)) => {
+                w.escaped_key(p.key("\"runtimeError\"", "\"runtime_error\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v)) => {
+                w.escaped_key(p.key("\"protobufPayload\"", "\"protobuf_payload\""));
+                <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::JsonPayload(v)) => {
+                w.escaped_key(p.key("\"jsonPayload\"", "\"json_payload\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
+                w.escaped_key(p.key("\"skipped\"", "\"skipped\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::SerializeError(v)) => {
+                w.escaped_key(p.key("\"serializeError\"", "\"serialize_error\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::JspbPayload(v)) => {
+                w.escaped_key(p.key("\"jspbPayload\"", "\"jspb_payload\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::TextPayload(v)) => {
+                w.escaped_key(p.key("\"textPayload\"", "\"text_payload\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(conformance_response::Result::TimeoutError(v)) => {
+                w.escaped_key(p.key("\"timeoutError\"", "\"timeout_error\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            _ => {}
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "parseError" | "parse_error" => {
+                    seen.mark(0, r, "parse_error")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::ParseError(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                "runtimeError" | "runtime_error" => {
+                    seen.mark(1, r, "runtime_error")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::RuntimeError(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                "protobufPayload" | "protobuf_payload" => {
+                    seen.mark(2, r, "protobuf_payload")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                "jsonPayload" | "json_payload" => {
+                    seen.mark(3, r, "json_payload")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::JsonPayload(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                "skipped" => {
+                    seen.mark(4, r, "skipped")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::Skipped(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                "serializeError" | "serialize_error" => {
+                    seen.mark(5, r, "serialize_error")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::SerializeError(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                "jspbPayload" | "jspb_payload" => {
+                    seen.mark(6, r, "jspb_payload")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::JspbPayload(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                "textPayload" | "text_payload" => {
+                    seen.mark(7, r, "text_payload")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::TextPayload(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                "timeoutError" | "timeout_error" => {
+                    seen.mark(8, r, "timeout_error")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.result = ::core::option::Option::Some(conformance_response::Result::TimeoutError(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
+                    }
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ConformanceResponse {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ConformanceResponse {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The types nested in [`ConformanceResponse`].
 pub mod conformance_response {
     /// `oneof result`.
@@ -692,4 +1080,49 @@ impl ::courier_wire::Message for JspbEncodingConfig {
         self.use_jspb_array_any_format = ::core::default::Default::default();
         self.unknown_fields.clear();
     }
+}
+
+impl ::courier_json::ProtoJson for JspbEncodingConfig {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.use_jspb_array_any_format {
+            w.escaped_key(p.key("\"useJspbArrayAnyFormat\"", "\"use_jspb_array_any_format\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.use_jspb_array_any_format, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "useJspbArrayAnyFormat" | "use_jspb_array_any_format" => {
+                    seen.mark(0, r, "use_jspb_array_any_format")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.use_jspb_array_any_format)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for JspbEncodingConfig {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for JspbEncodingConfig {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<TestStatus>();
+    registry.register::<FailureSet>();
+    registry.register::<ConformanceRequest>();
+    registry.register::<ConformanceResponse>();
+    registry.register::<JspbEncodingConfig>();
 }

@@ -71,6 +71,69 @@ impl ::courier_wire::Message for Version {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Version {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.major {
+            w.escaped_key(p.key("\"major\"", "\"major\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.minor {
+            w.escaped_key(p.key("\"minor\"", "\"minor\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.patch {
+            w.escaped_key(p.key("\"patch\"", "\"patch\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.suffix {
+            w.escaped_key(p.key("\"suffix\"", "\"suffix\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "major" => {
+                    seen.mark(0, r, "major")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.major)?;
+                }
+                "minor" => {
+                    seen.mark(1, r, "minor")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.minor)?;
+                }
+                "patch" => {
+                    seen.mark(2, r, "patch")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.patch)?;
+                }
+                "suffix" => {
+                    seen.mark(3, r, "suffix")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.suffix)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Version {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Version {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Version {
     /// `major`, or its default when unset.
     pub fn major(&self) -> i32 {
@@ -199,6 +262,77 @@ impl ::courier_wire::Message for CodeGeneratorRequest {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for CodeGeneratorRequest {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.file_to_generate.is_empty() {
+            w.escaped_key(p.key("\"fileToGenerate\"", "\"file_to_generate\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.file_to_generate, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fileToGenerate", "file_to_generate")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.parameter {
+            w.escaped_key(p.key("\"parameter\"", "\"parameter\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.compiler_version {
+            w.escaped_key(p.key("\"compilerVersion\"", "\"compiler_version\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("compilerVersion", "compiler_version")))?;
+        }
+        if p.emit_defaults() || !self.proto_file.is_empty() {
+            w.escaped_key(p.key("\"protoFile\"", "\"proto_file\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<super::FileDescriptorProto>>(&self.proto_file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("protoFile", "proto_file")))?;
+        }
+        if p.emit_defaults() || !self.source_file_descriptors.is_empty() {
+            w.escaped_key(p.key("\"sourceFileDescriptors\"", "\"source_file_descriptors\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<super::FileDescriptorProto>>(&self.source_file_descriptors, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceFileDescriptors", "source_file_descriptors")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "fileToGenerate" | "file_to_generate" => {
+                    seen.mark(0, r, "file_to_generate")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.file_to_generate)?;
+                }
+                "parameter" => {
+                    seen.mark(1, r, "parameter")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.parameter)?;
+                }
+                "compilerVersion" | "compiler_version" => {
+                    seen.mark(2, r, "compiler_version")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.compiler_version)?;
+                }
+                "protoFile" | "proto_file" => {
+                    seen.mark(3, r, "proto_file")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<super::FileDescriptorProto>>(r, p, &mut self.proto_file)?;
+                }
+                "sourceFileDescriptors" | "source_file_descriptors" => {
+                    seen.mark(4, r, "source_file_descriptors")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<super::FileDescriptorProto>>(r, p, &mut self.source_file_descriptors)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for CodeGeneratorRequest {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for CodeGeneratorRequest {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl CodeGeneratorRequest {
     /// `parameter`, or its default when unset.
     pub fn parameter(&self) -> &str {
@@ -302,6 +436,77 @@ impl ::courier_wire::Message for CodeGeneratorResponse {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for CodeGeneratorResponse {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.error {
+            w.escaped_key(p.key("\"error\"", "\"error\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.supported_features {
+            w.escaped_key(p.key("\"supportedFeatures\"", "\"supported_features\""));
+            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.minimum_edition {
+            w.escaped_key(p.key("\"minimumEdition\"", "\"minimum_edition\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.maximum_edition {
+            w.escaped_key(p.key("\"maximumEdition\"", "\"maximum_edition\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.file.is_empty() {
+            w.escaped_key(p.key("\"file\"", "\"file\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<code_generator_response::File>>(&self.file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("file", "file")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "error" => {
+                    seen.mark(0, r, "error")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.error)?;
+                }
+                "supportedFeatures" | "supported_features" => {
+                    seen.mark(1, r, "supported_features")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.supported_features)?;
+                }
+                "minimumEdition" | "minimum_edition" => {
+                    seen.mark(2, r, "minimum_edition")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.minimum_edition)?;
+                }
+                "maximumEdition" | "maximum_edition" => {
+                    seen.mark(3, r, "maximum_edition")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.maximum_edition)?;
+                }
+                "file" => {
+                    seen.mark(4, r, "file")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<code_generator_response::File>>(r, p, &mut self.file)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for CodeGeneratorResponse {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for CodeGeneratorResponse {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl CodeGeneratorResponse {
     /// `error`, or its default when unset.
     pub fn error(&self) -> &str {
@@ -383,6 +588,34 @@ pub mod code_generator_response {
     impl ::core::convert::From<Feature> for i32 {
         fn from(value: Feature) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Feature {
+        const FULL_NAME: &'static str = "google.protobuf.compiler.CodeGeneratorResponse.Feature";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Feature(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Feature::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Feature {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Feature {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -509,6 +742,69 @@ pub mod code_generator_response {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for File {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.name {
+                w.escaped_key(p.key("\"name\"", "\"name\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.insertion_point {
+                w.escaped_key(p.key("\"insertionPoint\"", "\"insertion_point\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.content {
+                w.escaped_key(p.key("\"content\"", "\"content\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.generated_code_info {
+                w.escaped_key(p.key("\"generatedCodeInfo\"", "\"generated_code_info\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("generatedCodeInfo", "generated_code_info")))?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "name" => {
+                        seen.mark(0, r, "name")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                    }
+                    "insertionPoint" | "insertion_point" => {
+                        seen.mark(1, r, "insertion_point")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.insertion_point)?;
+                    }
+                    "content" => {
+                        seen.mark(2, r, "content")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.content)?;
+                    }
+                    "generatedCodeInfo" | "generated_code_info" => {
+                        seen.mark(3, r, "generated_code_info")?;
+                        ::courier_json::rt::merge_message(r, p, &mut self.generated_code_info)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for File {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for File {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl File {
         /// `name`, or its default when unset.
         pub fn name(&self) -> &str {
@@ -525,4 +821,13 @@ pub mod code_generator_response {
             self.content.as_deref().unwrap_or("")
         }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+#[cfg(feature = "json")]
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Version>();
+    registry.register::<CodeGeneratorRequest>();
+    registry.register::<CodeGeneratorResponse>();
+    registry.register::<code_generator_response::File>();
 }

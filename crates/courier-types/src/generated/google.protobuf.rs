@@ -125,6 +125,69 @@ impl ::courier_wire::Message for Any {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Any {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::wkt::write_any(w, p, &self.type_url, &self.value, __json_any_fallback)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let (type_url, value) = ::courier_json::wkt::read_any(r, p, __json_any_fallback)?;
+        ::courier_wire::Message::clear(self);
+        self.type_url = type_url;
+        self.value = ::core::convert::From::from(value);
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.type_url.is_empty() {
+            w.escaped_key(p.key("\"typeUrl\"", "\"type_url\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.type_url, w, p)?;
+        }
+        if p.emit_defaults() || !self.value.is_empty() {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "typeUrl" | "type_url" => {
+                    seen.mark(0, r, "type_url")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.type_url)?;
+                }
+                "value" => {
+                    seen.mark(1, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Any {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Any {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Api is a light-weight descriptor for an API Interface.
 ///
 /// Interfaces are also described as "protocol buffer services" in some contexts,
@@ -269,6 +332,101 @@ impl ::courier_wire::Message for Api {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Api {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if p.emit_defaults() || !self.methods.is_empty() {
+            w.escaped_key(p.key("\"methods\"", "\"methods\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Method>>(&self.methods, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("methods", "methods")))?;
+        }
+        if p.emit_defaults() || !self.options.is_empty() {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&self.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if p.emit_defaults() || !self.version.is_empty() {
+            w.escaped_key(p.key("\"version\"", "\"version\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.version, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.source_context {
+            w.escaped_key(p.key("\"sourceContext\"", "\"source_context\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceContext", "source_context")))?;
+        }
+        if p.emit_defaults() || !self.mixins.is_empty() {
+            w.escaped_key(p.key("\"mixins\"", "\"mixins\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Mixin>>(&self.mixins, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mixins", "mixins")))?;
+        }
+        if p.emit_defaults() || self.syntax != 0 {
+            w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+            <::courier_json::rt::Enum<Syntax> as ::courier_json::rt::JsonKind>::write(&self.syntax, w, p)?;
+        }
+        if p.emit_defaults() || !self.edition.is_empty() {
+            w.escaped_key(p.key("\"edition\"", "\"edition\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.edition, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "methods" => {
+                    seen.mark(1, r, "methods")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Method>>(r, p, &mut self.methods)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut self.options)?;
+                }
+                "version" => {
+                    seen.mark(3, r, "version")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.version)?;
+                }
+                "sourceContext" | "source_context" => {
+                    seen.mark(4, r, "source_context")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.source_context)?;
+                }
+                "mixins" => {
+                    seen.mark(5, r, "mixins")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Mixin>>(r, p, &mut self.mixins)?;
+                }
+                "syntax" => {
+                    seen.mark(6, r, "syntax")?;
+                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Syntax>>(r, p, &mut self.syntax)?;
+                }
+                "edition" => {
+                    seen.mark(7, r, "edition")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.edition)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Api {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Api {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Api {
     /// `syntax` as [`Syntax`].
     pub fn syntax(&self) -> Syntax {
@@ -395,6 +553,101 @@ impl ::courier_wire::Message for Method {
         self.syntax = ::core::default::Default::default();
         self.edition.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Method {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if p.emit_defaults() || !self.request_type_url.is_empty() {
+            w.escaped_key(p.key("\"requestTypeUrl\"", "\"request_type_url\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.request_type_url, w, p)?;
+        }
+        if p.emit_defaults() || self.request_streaming {
+            w.escaped_key(p.key("\"requestStreaming\"", "\"request_streaming\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.request_streaming, w, p)?;
+        }
+        if p.emit_defaults() || !self.response_type_url.is_empty() {
+            w.escaped_key(p.key("\"responseTypeUrl\"", "\"response_type_url\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.response_type_url, w, p)?;
+        }
+        if p.emit_defaults() || self.response_streaming {
+            w.escaped_key(p.key("\"responseStreaming\"", "\"response_streaming\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.response_streaming, w, p)?;
+        }
+        if p.emit_defaults() || !self.options.is_empty() {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&self.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if p.emit_defaults() || self.syntax != 0 {
+            w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+            <::courier_json::rt::Enum<Syntax> as ::courier_json::rt::JsonKind>::write(&self.syntax, w, p)?;
+        }
+        if p.emit_defaults() || !self.edition.is_empty() {
+            w.escaped_key(p.key("\"edition\"", "\"edition\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.edition, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "requestTypeUrl" | "request_type_url" => {
+                    seen.mark(1, r, "request_type_url")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.request_type_url)?;
+                }
+                "requestStreaming" | "request_streaming" => {
+                    seen.mark(2, r, "request_streaming")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.request_streaming)?;
+                }
+                "responseTypeUrl" | "response_type_url" => {
+                    seen.mark(3, r, "response_type_url")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.response_type_url)?;
+                }
+                "responseStreaming" | "response_streaming" => {
+                    seen.mark(4, r, "response_streaming")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.response_streaming)?;
+                }
+                "options" => {
+                    seen.mark(5, r, "options")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut self.options)?;
+                }
+                "syntax" => {
+                    seen.mark(6, r, "syntax")?;
+                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Syntax>>(r, p, &mut self.syntax)?;
+                }
+                "edition" => {
+                    seen.mark(7, r, "edition")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.edition)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Method {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Method {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -550,6 +803,53 @@ impl ::courier_wire::Message for Mixin {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Mixin {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if p.emit_defaults() || !self.root.is_empty() {
+            w.escaped_key(p.key("\"root\"", "\"root\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.root, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "root" => {
+                    seen.mark(1, r, "root")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.root)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Mixin {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Mixin {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The full set of known editions.
 ///
 /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -663,6 +963,34 @@ impl ::core::convert::From<Edition> for i32 {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::JsonEnum for Edition {
+    const FULL_NAME: &'static str = "google.protobuf.Edition";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Edition(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Edition::from_name(name).map(|v| v.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Edition {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Edition {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// Describes the 'visibility' of a symbol with respect to the proto import
 /// system. Symbols can only be imported when the visibility rules do not prevent
 /// it (ex: local symbols cannot be imported).  Visibility modifiers can only set
@@ -727,6 +1055,34 @@ impl ::core::convert::From<SymbolVisibility> for i32 {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::JsonEnum for SymbolVisibility {
+    const FULL_NAME: &'static str = "google.protobuf.SymbolVisibility";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        SymbolVisibility(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        SymbolVisibility::from_name(name).map(|v| v.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for SymbolVisibility {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SymbolVisibility {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// The protocol compiler can output a FileDescriptorSet containing the .proto
 /// files it parses.
 #[derive(Clone, PartialEq, Debug, Default)]
@@ -781,6 +1137,49 @@ impl ::courier_wire::ext::Extendable for FileDescriptorSet {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FileDescriptorSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.file.is_empty() {
+            w.escaped_key(p.key("\"file\"", "\"file\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(&self.file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("file", "file")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "file" => {
+                    seen.mark(0, r, "file")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(r, p, &mut self.file)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FileDescriptorSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -964,6 +1363,149 @@ impl ::courier_wire::Message for FileDescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FileDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.package {
+            w.escaped_key(p.key("\"package\"", "\"package\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.dependency.is_empty() {
+            w.escaped_key(p.key("\"dependency\"", "\"dependency\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("dependency", "dependency")))?;
+        }
+        if p.emit_defaults() || !self.message_type.is_empty() {
+            w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&self.message_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageType", "message_type")))?;
+        }
+        if p.emit_defaults() || !self.enum_type.is_empty() {
+            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&self.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+        }
+        if p.emit_defaults() || !self.service.is_empty() {
+            w.escaped_key(p.key("\"service\"", "\"service\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(&self.service, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("service", "service")))?;
+        }
+        if p.emit_defaults() || !self.extension.is_empty() {
+            w.escaped_key(p.key("\"extension\"", "\"extension\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.source_code_info {
+            w.escaped_key(p.key("\"sourceCodeInfo\"", "\"source_code_info\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceCodeInfo", "source_code_info")))?;
+        }
+        if p.emit_defaults() || !self.public_dependency.is_empty() {
+            w.escaped_key(p.key("\"publicDependency\"", "\"public_dependency\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.public_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("publicDependency", "public_dependency")))?;
+        }
+        if p.emit_defaults() || !self.weak_dependency.is_empty() {
+            w.escaped_key(p.key("\"weakDependency\"", "\"weak_dependency\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.weak_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("weakDependency", "weak_dependency")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.syntax {
+            w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.edition {
+            w.escaped_key(p.key("\"edition\"", "\"edition\""));
+            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.option_dependency.is_empty() {
+            w.escaped_key(p.key("\"optionDependency\"", "\"option_dependency\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.option_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionDependency", "option_dependency")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "package" => {
+                    seen.mark(1, r, "package")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.package)?;
+                }
+                "dependency" => {
+                    seen.mark(2, r, "dependency")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.dependency)?;
+                }
+                "messageType" | "message_type" => {
+                    seen.mark(3, r, "message_type")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut self.message_type)?;
+                }
+                "enumType" | "enum_type" => {
+                    seen.mark(4, r, "enum_type")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut self.enum_type)?;
+                }
+                "service" => {
+                    seen.mark(5, r, "service")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(r, p, &mut self.service)?;
+                }
+                "extension" => {
+                    seen.mark(6, r, "extension")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.extension)?;
+                }
+                "options" => {
+                    seen.mark(7, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "sourceCodeInfo" | "source_code_info" => {
+                    seen.mark(8, r, "source_code_info")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.source_code_info)?;
+                }
+                "publicDependency" | "public_dependency" => {
+                    seen.mark(9, r, "public_dependency")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.public_dependency)?;
+                }
+                "weakDependency" | "weak_dependency" => {
+                    seen.mark(10, r, "weak_dependency")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.weak_dependency)?;
+                }
+                "syntax" => {
+                    seen.mark(11, r, "syntax")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.syntax)?;
+                }
+                "edition" => {
+                    seen.mark(12, r, "edition")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.edition)?;
+                }
+                "optionDependency" | "option_dependency" => {
+                    seen.mark(13, r, "option_dependency")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.option_dependency)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FileDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FileDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1126,6 +1668,125 @@ impl ::courier_wire::Message for DescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for DescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.field.is_empty() {
+            w.escaped_key(p.key("\"field\"", "\"field\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.field, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("field", "field")))?;
+        }
+        if p.emit_defaults() || !self.nested_type.is_empty() {
+            w.escaped_key(p.key("\"nestedType\"", "\"nested_type\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&self.nested_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedType", "nested_type")))?;
+        }
+        if p.emit_defaults() || !self.enum_type.is_empty() {
+            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&self.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+        }
+        if p.emit_defaults() || !self.extension_range.is_empty() {
+            w.escaped_key(p.key("\"extensionRange\"", "\"extension_range\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(&self.extension_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extensionRange", "extension_range")))?;
+        }
+        if p.emit_defaults() || !self.extension.is_empty() {
+            w.escaped_key(p.key("\"extension\"", "\"extension\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if p.emit_defaults() || !self.oneof_decl.is_empty() {
+            w.escaped_key(p.key("\"oneofDecl\"", "\"oneof_decl\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(&self.oneof_decl, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofDecl", "oneof_decl")))?;
+        }
+        if p.emit_defaults() || !self.reserved_range.is_empty() {
+            w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(&self.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+        }
+        if p.emit_defaults() || !self.reserved_name.is_empty() {
+            w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.visibility {
+            w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+            <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "field" => {
+                    seen.mark(1, r, "field")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.field)?;
+                }
+                "nestedType" | "nested_type" => {
+                    seen.mark(2, r, "nested_type")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut self.nested_type)?;
+                }
+                "enumType" | "enum_type" => {
+                    seen.mark(3, r, "enum_type")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut self.enum_type)?;
+                }
+                "extensionRange" | "extension_range" => {
+                    seen.mark(4, r, "extension_range")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(r, p, &mut self.extension_range)?;
+                }
+                "extension" => {
+                    seen.mark(5, r, "extension")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.extension)?;
+                }
+                "options" => {
+                    seen.mark(6, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "oneofDecl" | "oneof_decl" => {
+                    seen.mark(7, r, "oneof_decl")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(r, p, &mut self.oneof_decl)?;
+                }
+                "reservedRange" | "reserved_range" => {
+                    seen.mark(8, r, "reserved_range")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(r, p, &mut self.reserved_range)?;
+                }
+                "reservedName" | "reserved_name" => {
+                    seen.mark(9, r, "reserved_name")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.reserved_name)?;
+                }
+                "visibility" => {
+                    seen.mark(10, r, "visibility")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut self.visibility)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for DescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for DescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl DescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1214,6 +1875,61 @@ pub mod descriptor_proto {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for ExtensionRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.start {
+                w.escaped_key(p.key("\"start\"", "\"start\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.end {
+                w.escaped_key(p.key("\"end\"", "\"end\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.options {
+                w.escaped_key(p.key("\"options\"", "\"options\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "start" => {
+                        seen.mark(0, r, "start")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                    }
+                    "end" => {
+                        seen.mark(1, r, "end")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
+                    }
+                    "options" => {
+                        seen.mark(2, r, "options")?;
+                        ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for ExtensionRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl ExtensionRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -1282,6 +1998,53 @@ pub mod descriptor_proto {
             self.start = ::core::option::Option::None;
             self.end = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for ReservedRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.start {
+                w.escaped_key(p.key("\"start\"", "\"start\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.end {
+                w.escaped_key(p.key("\"end\"", "\"end\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "start" => {
+                        seen.mark(0, r, "start")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                    }
+                    "end" => {
+                        seen.mark(1, r, "end")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for ReservedRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ReservedRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -1396,6 +2159,76 @@ impl ::courier_wire::ext::Extendable for ExtensionRangeOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for ExtensionRangeOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.declaration.is_empty() {
+            w.escaped_key(p.key("\"declaration\"", "\"declaration\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(&self.declaration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("declaration", "declaration")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.verification {
+            w.escaped_key(p.key("\"verification\"", "\"verification\""));
+            <::courier_json::rt::Enum<extension_range_options::VerificationState> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "declaration" => {
+                    seen.mark(0, r, "declaration")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(r, p, &mut self.declaration)?;
+                }
+                "verification" => {
+                    seen.mark(1, r, "verification")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<extension_range_options::VerificationState>>(r, p, &mut self.verification)?;
+                }
+                "features" => {
+                    seen.mark(2, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(3, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for ExtensionRangeOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRangeOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl ExtensionRangeOptions {
     /// `verification` as [`extension_range_options::VerificationState`], or its default when unset.
     pub fn verification(&self) -> extension_range_options::VerificationState {
@@ -1468,6 +2301,34 @@ pub mod extension_range_options {
     impl ::core::convert::From<VerificationState> for i32 {
         fn from(value: VerificationState) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for VerificationState {
+        const FULL_NAME: &'static str = "google.protobuf.ExtensionRangeOptions.VerificationState";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            VerificationState(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            VerificationState::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for VerificationState {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for VerificationState {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -1558,6 +2419,77 @@ pub mod extension_range_options {
             self.reserved = ::core::option::Option::None;
             self.repeated = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for Declaration {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.number {
+                w.escaped_key(p.key("\"number\"", "\"number\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.full_name {
+                w.escaped_key(p.key("\"fullName\"", "\"full_name\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.r#type {
+                w.escaped_key(p.key("\"type\"", "\"type\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.reserved {
+                w.escaped_key(p.key("\"reserved\"", "\"reserved\""));
+                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.repeated {
+                w.escaped_key(p.key("\"repeated\"", "\"repeated\""));
+                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "number" => {
+                        seen.mark(0, r, "number")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                    }
+                    "fullName" | "full_name" => {
+                        seen.mark(1, r, "full_name")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.full_name)?;
+                    }
+                    "type" => {
+                        seen.mark(2, r, "type")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.r#type)?;
+                    }
+                    "reserved" => {
+                        seen.mark(3, r, "reserved")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.reserved)?;
+                    }
+                    "repeated" => {
+                        seen.mark(4, r, "repeated")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.repeated)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Declaration {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Declaration {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -1770,6 +2702,125 @@ impl ::courier_wire::Message for FieldDescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FieldDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.extendee {
+            w.escaped_key(p.key("\"extendee\"", "\"extendee\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.number {
+            w.escaped_key(p.key("\"number\"", "\"number\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.label {
+            w.escaped_key(p.key("\"label\"", "\"label\""));
+            <::courier_json::rt::Enum<field_descriptor_proto::Label> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.r#type {
+            w.escaped_key(p.key("\"type\"", "\"type\""));
+            <::courier_json::rt::Enum<field_descriptor_proto::Type> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.type_name {
+            w.escaped_key(p.key("\"typeName\"", "\"type_name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_value {
+            w.escaped_key(p.key("\"defaultValue\"", "\"default_value\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.oneof_index {
+            w.escaped_key(p.key("\"oneofIndex\"", "\"oneof_index\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.json_name {
+            w.escaped_key(p.key("\"jsonName\"", "\"json_name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.proto3_optional {
+            w.escaped_key(p.key("\"proto3Optional\"", "\"proto3_optional\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "extendee" => {
+                    seen.mark(1, r, "extendee")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.extendee)?;
+                }
+                "number" => {
+                    seen.mark(2, r, "number")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                }
+                "label" => {
+                    seen.mark(3, r, "label")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Label>>(r, p, &mut self.label)?;
+                }
+                "type" => {
+                    seen.mark(4, r, "type")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Type>>(r, p, &mut self.r#type)?;
+                }
+                "typeName" | "type_name" => {
+                    seen.mark(5, r, "type_name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.type_name)?;
+                }
+                "defaultValue" | "default_value" => {
+                    seen.mark(6, r, "default_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.default_value)?;
+                }
+                "options" => {
+                    seen.mark(7, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "oneofIndex" | "oneof_index" => {
+                    seen.mark(8, r, "oneof_index")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.oneof_index)?;
+                }
+                "jsonName" | "json_name" => {
+                    seen.mark(9, r, "json_name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.json_name)?;
+                }
+                "proto3Optional" | "proto3_optional" => {
+                    seen.mark(10, r, "proto3_optional")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.proto3_optional)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FieldDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FieldDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1961,6 +3012,34 @@ pub mod field_descriptor_proto {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Type {
+        const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto.Type";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Type(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Type::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Type {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Type {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldDescriptorProto.Label`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -2022,6 +3101,34 @@ pub mod field_descriptor_proto {
             value.0
         }
     }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Label {
+        const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto.Label";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Label(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Label::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Label {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Label {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// Describes a oneof.
@@ -2074,6 +3181,53 @@ impl ::courier_wire::Message for OneofDescriptorProto {
         self.name = ::core::option::Option::None;
         self.options = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for OneofDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "options" => {
+                    seen.mark(1, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for OneofDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -2183,6 +3337,85 @@ impl ::courier_wire::Message for EnumDescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.value.is_empty() {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(&self.value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("value", "value")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if p.emit_defaults() || !self.reserved_range.is_empty() {
+            w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(&self.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+        }
+        if p.emit_defaults() || !self.reserved_name.is_empty() {
+            w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.visibility {
+            w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+            <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "value" => {
+                    seen.mark(1, r, "value")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(r, p, &mut self.value)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "reservedRange" | "reserved_range" => {
+                    seen.mark(3, r, "reserved_range")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(r, p, &mut self.reserved_range)?;
+                }
+                "reservedName" | "reserved_name" => {
+                    seen.mark(4, r, "reserved_name")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.reserved_name)?;
+                }
+                "visibility" => {
+                    seen.mark(5, r, "visibility")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut self.visibility)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -2269,6 +3502,53 @@ pub mod enum_descriptor_proto {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for EnumReservedRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.start {
+                w.escaped_key(p.key("\"start\"", "\"start\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.end {
+                w.escaped_key(p.key("\"end\"", "\"end\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "start" => {
+                        seen.mark(0, r, "start")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                    }
+                    "end" => {
+                        seen.mark(1, r, "end")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for EnumReservedRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumReservedRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl EnumReservedRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -2342,6 +3622,61 @@ impl ::courier_wire::Message for EnumValueDescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumValueDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.number {
+            w.escaped_key(p.key("\"number\"", "\"number\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "number" => {
+                    seen.mark(1, r, "number")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumValueDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumValueDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -2411,6 +3746,61 @@ impl ::courier_wire::Message for ServiceDescriptorProto {
         self.method.clear();
         self.options = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for ServiceDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.method.is_empty() {
+            w.escaped_key(p.key("\"method\"", "\"method\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(&self.method, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("method", "method")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "method" => {
+                    seen.mark(1, r, "method")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(r, p, &mut self.method)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for ServiceDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -2506,6 +3896,85 @@ impl ::courier_wire::Message for MethodDescriptorProto {
         self.client_streaming = ::core::option::Option::None;
         self.server_streaming = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for MethodDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.name {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.input_type {
+            w.escaped_key(p.key("\"inputType\"", "\"input_type\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.output_type {
+            w.escaped_key(p.key("\"outputType\"", "\"output_type\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.options {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.client_streaming {
+            w.escaped_key(p.key("\"clientStreaming\"", "\"client_streaming\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.server_streaming {
+            w.escaped_key(p.key("\"serverStreaming\"", "\"server_streaming\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "inputType" | "input_type" => {
+                    seen.mark(1, r, "input_type")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.input_type)?;
+                }
+                "outputType" | "output_type" => {
+                    seen.mark(2, r, "output_type")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.output_type)?;
+                }
+                "options" => {
+                    seen.mark(3, r, "options")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
+                }
+                "clientStreaming" | "client_streaming" => {
+                    seen.mark(4, r, "client_streaming")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.client_streaming)?;
+                }
+                "serverStreaming" | "server_streaming" => {
+                    seen.mark(5, r, "server_streaming")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.server_streaming)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for MethodDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -2830,6 +4299,212 @@ impl ::courier_wire::ext::Extendable for FileOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FileOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.java_package {
+            w.escaped_key(p.key("\"javaPackage\"", "\"java_package\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_outer_classname {
+            w.escaped_key(p.key("\"javaOuterClassname\"", "\"java_outer_classname\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.optimize_for {
+            w.escaped_key(p.key("\"optimizeFor\"", "\"optimize_for\""));
+            <::courier_json::rt::Enum<file_options::OptimizeMode> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_multiple_files {
+            w.escaped_key(p.key("\"javaMultipleFiles\"", "\"java_multiple_files\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.go_package {
+            w.escaped_key(p.key("\"goPackage\"", "\"go_package\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.cc_generic_services {
+            w.escaped_key(p.key("\"ccGenericServices\"", "\"cc_generic_services\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_generic_services {
+            w.escaped_key(p.key("\"javaGenericServices\"", "\"java_generic_services\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.py_generic_services {
+            w.escaped_key(p.key("\"pyGenericServices\"", "\"py_generic_services\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_generate_equals_and_hash {
+            w.escaped_key(p.key("\"javaGenerateEqualsAndHash\"", "\"java_generate_equals_and_hash\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.java_string_check_utf8 {
+            w.escaped_key(p.key("\"javaStringCheckUtf8\"", "\"java_string_check_utf8\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.cc_enable_arenas {
+            w.escaped_key(p.key("\"ccEnableArenas\"", "\"cc_enable_arenas\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.objc_class_prefix {
+            w.escaped_key(p.key("\"objcClassPrefix\"", "\"objc_class_prefix\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.csharp_namespace {
+            w.escaped_key(p.key("\"csharpNamespace\"", "\"csharp_namespace\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.swift_prefix {
+            w.escaped_key(p.key("\"swiftPrefix\"", "\"swift_prefix\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.php_class_prefix {
+            w.escaped_key(p.key("\"phpClassPrefix\"", "\"php_class_prefix\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.php_namespace {
+            w.escaped_key(p.key("\"phpNamespace\"", "\"php_namespace\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.php_metadata_namespace {
+            w.escaped_key(p.key("\"phpMetadataNamespace\"", "\"php_metadata_namespace\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.ruby_package {
+            w.escaped_key(p.key("\"rubyPackage\"", "\"ruby_package\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "javaPackage" | "java_package" => {
+                    seen.mark(0, r, "java_package")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.java_package)?;
+                }
+                "javaOuterClassname" | "java_outer_classname" => {
+                    seen.mark(1, r, "java_outer_classname")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.java_outer_classname)?;
+                }
+                "optimizeFor" | "optimize_for" => {
+                    seen.mark(2, r, "optimize_for")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<file_options::OptimizeMode>>(r, p, &mut self.optimize_for)?;
+                }
+                "javaMultipleFiles" | "java_multiple_files" => {
+                    seen.mark(3, r, "java_multiple_files")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_multiple_files)?;
+                }
+                "goPackage" | "go_package" => {
+                    seen.mark(4, r, "go_package")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.go_package)?;
+                }
+                "ccGenericServices" | "cc_generic_services" => {
+                    seen.mark(5, r, "cc_generic_services")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.cc_generic_services)?;
+                }
+                "javaGenericServices" | "java_generic_services" => {
+                    seen.mark(6, r, "java_generic_services")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_generic_services)?;
+                }
+                "pyGenericServices" | "py_generic_services" => {
+                    seen.mark(7, r, "py_generic_services")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.py_generic_services)?;
+                }
+                "javaGenerateEqualsAndHash" | "java_generate_equals_and_hash" => {
+                    seen.mark(8, r, "java_generate_equals_and_hash")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_generate_equals_and_hash)?;
+                }
+                "deprecated" => {
+                    seen.mark(9, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "javaStringCheckUtf8" | "java_string_check_utf8" => {
+                    seen.mark(10, r, "java_string_check_utf8")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_string_check_utf8)?;
+                }
+                "ccEnableArenas" | "cc_enable_arenas" => {
+                    seen.mark(11, r, "cc_enable_arenas")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.cc_enable_arenas)?;
+                }
+                "objcClassPrefix" | "objc_class_prefix" => {
+                    seen.mark(12, r, "objc_class_prefix")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.objc_class_prefix)?;
+                }
+                "csharpNamespace" | "csharp_namespace" => {
+                    seen.mark(13, r, "csharp_namespace")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.csharp_namespace)?;
+                }
+                "swiftPrefix" | "swift_prefix" => {
+                    seen.mark(14, r, "swift_prefix")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.swift_prefix)?;
+                }
+                "phpClassPrefix" | "php_class_prefix" => {
+                    seen.mark(15, r, "php_class_prefix")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_class_prefix)?;
+                }
+                "phpNamespace" | "php_namespace" => {
+                    seen.mark(16, r, "php_namespace")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_namespace)?;
+                }
+                "phpMetadataNamespace" | "php_metadata_namespace" => {
+                    seen.mark(17, r, "php_metadata_namespace")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_metadata_namespace)?;
+                }
+                "rubyPackage" | "ruby_package" => {
+                    seen.mark(18, r, "ruby_package")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.ruby_package)?;
+                }
+                "features" => {
+                    seen.mark(19, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(20, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FileOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FileOptions {
     /// `java_package`, or its default when unset.
     pub fn java_package(&self) -> &str {
@@ -2998,6 +4673,34 @@ pub mod file_options {
             value.0
         }
     }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for OptimizeMode {
+        const FULL_NAME: &'static str = "google.protobuf.FileOptions.OptimizeMode";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptimizeMode(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptimizeMode::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for OptimizeMode {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptimizeMode {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// `google.protobuf.MessageOptions`.
@@ -3163,6 +4866,100 @@ impl ::courier_wire::ext::Extendable for MessageOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for MessageOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.message_set_wire_format {
+            w.escaped_key(p.key("\"messageSetWireFormat\"", "\"message_set_wire_format\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.no_standard_descriptor_accessor {
+            w.escaped_key(p.key("\"noStandardDescriptorAccessor\"", "\"no_standard_descriptor_accessor\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.map_entry {
+            w.escaped_key(p.key("\"mapEntry\"", "\"map_entry\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated_legacy_json_field_conflicts {
+            w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "messageSetWireFormat" | "message_set_wire_format" => {
+                    seen.mark(0, r, "message_set_wire_format")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.message_set_wire_format)?;
+                }
+                "noStandardDescriptorAccessor" | "no_standard_descriptor_accessor" => {
+                    seen.mark(1, r, "no_standard_descriptor_accessor")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.no_standard_descriptor_accessor)?;
+                }
+                "deprecated" => {
+                    seen.mark(2, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "mapEntry" | "map_entry" => {
+                    seen.mark(3, r, "map_entry")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.map_entry)?;
+                }
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => {
+                    seen.mark(4, r, "deprecated_legacy_json_field_conflicts")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated_legacy_json_field_conflicts)?;
+                }
+                "features" => {
+                    seen.mark(5, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(6, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for MessageOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -3451,6 +5248,156 @@ impl ::courier_wire::ext::Extendable for FieldOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FieldOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.ctype {
+            w.escaped_key(p.key("\"ctype\"", "\"ctype\""));
+            <::courier_json::rt::Enum<field_options::CType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.packed {
+            w.escaped_key(p.key("\"packed\"", "\"packed\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.lazy {
+            w.escaped_key(p.key("\"lazy\"", "\"lazy\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.jstype {
+            w.escaped_key(p.key("\"jstype\"", "\"jstype\""));
+            <::courier_json::rt::Enum<field_options::JSType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.weak {
+            w.escaped_key(p.key("\"weak\"", "\"weak\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.unverified_lazy {
+            w.escaped_key(p.key("\"unverifiedLazy\"", "\"unverified_lazy\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.debug_redact {
+            w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.retention {
+            w.escaped_key(p.key("\"retention\"", "\"retention\""));
+            <::courier_json::rt::Enum<field_options::OptionRetention> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if p.emit_defaults() || !self.targets.is_empty() {
+            w.escaped_key(p.key("\"targets\"", "\"targets\""));
+            ::courier_json::rt::write_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(&self.targets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("targets", "targets")))?;
+        }
+        if p.emit_defaults() || !self.edition_defaults.is_empty() {
+            w.escaped_key(p.key("\"editionDefaults\"", "\"edition_defaults\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(&self.edition_defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("editionDefaults", "edition_defaults")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.feature_support {
+            w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "ctype" => {
+                    seen.mark(0, r, "ctype")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::CType>>(r, p, &mut self.ctype)?;
+                }
+                "packed" => {
+                    seen.mark(1, r, "packed")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.packed)?;
+                }
+                "deprecated" => {
+                    seen.mark(2, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "lazy" => {
+                    seen.mark(3, r, "lazy")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.lazy)?;
+                }
+                "jstype" => {
+                    seen.mark(4, r, "jstype")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::JSType>>(r, p, &mut self.jstype)?;
+                }
+                "weak" => {
+                    seen.mark(5, r, "weak")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.weak)?;
+                }
+                "unverifiedLazy" | "unverified_lazy" => {
+                    seen.mark(6, r, "unverified_lazy")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.unverified_lazy)?;
+                }
+                "debugRedact" | "debug_redact" => {
+                    seen.mark(7, r, "debug_redact")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.debug_redact)?;
+                }
+                "retention" => {
+                    seen.mark(8, r, "retention")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::OptionRetention>>(r, p, &mut self.retention)?;
+                }
+                "targets" => {
+                    seen.mark(9, r, "targets")?;
+                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(r, p, &mut self.targets)?;
+                }
+                "editionDefaults" | "edition_defaults" => {
+                    seen.mark(10, r, "edition_defaults")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(r, p, &mut self.edition_defaults)?;
+                }
+                "features" => {
+                    seen.mark(11, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "featureSupport" | "feature_support" => {
+                    seen.mark(12, r, "feature_support")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.feature_support)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(13, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FieldOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FieldOptions {
     /// `ctype` as [`field_options::CType`], or its default when unset.
     pub fn ctype(&self) -> field_options::CType {
@@ -3575,6 +5522,34 @@ pub mod field_options {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for CType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.CType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            CType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            CType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for CType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for CType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldOptions.JSType`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -3635,6 +5610,34 @@ pub mod field_options {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for JSType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.JSType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            JSType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            JSType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for JSType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for JSType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// If set to RETENTION_SOURCE, the option will be omitted from the binary.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -3692,6 +5695,34 @@ pub mod field_options {
     impl ::core::convert::From<OptionRetention> for i32 {
         fn from(value: OptionRetention) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for OptionRetention {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.OptionRetention";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptionRetention(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptionRetention::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for OptionRetention {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionRetention {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -3785,6 +5816,34 @@ pub mod field_options {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for OptionTargetType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.OptionTargetType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptionTargetType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptionTargetType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for OptionTargetType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionTargetType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldOptions.EditionDefault`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct EditionDefault {
@@ -3846,6 +5905,53 @@ pub mod field_options {
             self.edition = ::core::option::Option::None;
             self.value = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for EditionDefault {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.value {
+                w.escaped_key(p.key("\"value\"", "\"value\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.edition {
+                w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "value" => {
+                        seen.mark(0, r, "value")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.value)?;
+                    }
+                    "edition" => {
+                        seen.mark(1, r, "edition")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for EditionDefault {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EditionDefault {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -3989,6 +6095,77 @@ pub mod field_options {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for FeatureSupport {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.edition_introduced {
+                w.escaped_key(p.key("\"editionIntroduced\"", "\"edition_introduced\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.edition_deprecated {
+                w.escaped_key(p.key("\"editionDeprecated\"", "\"edition_deprecated\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.deprecation_warning {
+                w.escaped_key(p.key("\"deprecationWarning\"", "\"deprecation_warning\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.edition_removed {
+                w.escaped_key(p.key("\"editionRemoved\"", "\"edition_removed\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.removal_error {
+                w.escaped_key(p.key("\"removalError\"", "\"removal_error\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "editionIntroduced" | "edition_introduced" => {
+                        seen.mark(0, r, "edition_introduced")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_introduced)?;
+                    }
+                    "editionDeprecated" | "edition_deprecated" => {
+                        seen.mark(1, r, "edition_deprecated")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_deprecated)?;
+                    }
+                    "deprecationWarning" | "deprecation_warning" => {
+                        seen.mark(2, r, "deprecation_warning")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.deprecation_warning)?;
+                    }
+                    "editionRemoved" | "edition_removed" => {
+                        seen.mark(3, r, "edition_removed")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_removed)?;
+                    }
+                    "removalError" | "removal_error" => {
+                        seen.mark(4, r, "removal_error")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.removal_error)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for FeatureSupport {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSupport {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl FeatureSupport {
         /// `edition_introduced` as [`super::Edition`], or its default when unset.
         pub fn edition_introduced(&self) -> super::Edition {
@@ -4097,6 +6274,60 @@ impl ::courier_wire::ext::Extendable for OneofOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for OneofOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "features" => {
+                    seen.mark(0, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(1, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for OneofOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// `google.protobuf.EnumOptions`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOptions {
@@ -4200,6 +6431,84 @@ impl ::courier_wire::ext::Extendable for EnumOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.allow_alias {
+            w.escaped_key(p.key("\"allowAlias\"", "\"allow_alias\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.deprecated_legacy_json_field_conflicts {
+            w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "allowAlias" | "allow_alias" => {
+                    seen.mark(0, r, "allow_alias")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.allow_alias)?;
+                }
+                "deprecated" => {
+                    seen.mark(1, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => {
+                    seen.mark(2, r, "deprecated_legacy_json_field_conflicts")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated_legacy_json_field_conflicts)?;
+                }
+                "features" => {
+                    seen.mark(3, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(4, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -4322,6 +6631,84 @@ impl ::courier_wire::ext::Extendable for EnumValueOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumValueOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.debug_redact {
+            w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.feature_support {
+            w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "deprecated" => {
+                    seen.mark(0, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "features" => {
+                    seen.mark(1, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "debugRedact" | "debug_redact" => {
+                    seen.mark(2, r, "debug_redact")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.debug_redact)?;
+                }
+                "featureSupport" | "feature_support" => {
+                    seen.mark(3, r, "feature_support")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.feature_support)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(4, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumValueOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumValueOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4413,6 +6800,68 @@ impl ::courier_wire::ext::Extendable for ServiceOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for ServiceOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "deprecated" => {
+                    seen.mark(0, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "features" => {
+                    seen.mark(1, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(2, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for ServiceOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -4521,6 +6970,76 @@ impl ::courier_wire::ext::Extendable for MethodOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for MethodOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.deprecated {
+            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.idempotency_level {
+            w.escaped_key(p.key("\"idempotencyLevel\"", "\"idempotency_level\""));
+            <::courier_json::rt::Enum<method_options::IdempotencyLevel> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.features {
+            w.escaped_key(p.key("\"features\"", "\"features\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+        }
+        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
+            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "deprecated" => {
+                    seen.mark(0, r, "deprecated")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+                }
+                "idempotencyLevel" | "idempotency_level" => {
+                    seen.mark(1, r, "idempotency_level")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<method_options::IdempotencyLevel>>(r, p, &mut self.idempotency_level)?;
+                }
+                "features" => {
+                    seen.mark(2, r, "features")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+                }
+                "uninterpretedOption" | "uninterpreted_option" => {
+                    seen.mark(3, r, "uninterpreted_option")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for MethodOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl MethodOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4604,6 +7123,34 @@ pub mod method_options {
     impl ::core::convert::From<IdempotencyLevel> for i32 {
         fn from(value: IdempotencyLevel) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for IdempotencyLevel {
+        const FULL_NAME: &'static str = "google.protobuf.MethodOptions.IdempotencyLevel";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            IdempotencyLevel(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            IdempotencyLevel::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for IdempotencyLevel {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for IdempotencyLevel {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 }
@@ -4704,6 +7251,93 @@ impl ::courier_wire::Message for UninterpretedOption {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for UninterpretedOption {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(&self.name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("name", "name")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.identifier_value {
+            w.escaped_key(p.key("\"identifierValue\"", "\"identifier_value\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.positive_int_value {
+            w.escaped_key(p.key("\"positiveIntValue\"", "\"positive_int_value\""));
+            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.negative_int_value {
+            w.escaped_key(p.key("\"negativeIntValue\"", "\"negative_int_value\""));
+            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.double_value {
+            w.escaped_key(p.key("\"doubleValue\"", "\"double_value\""));
+            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.string_value {
+            w.escaped_key(p.key("\"stringValue\"", "\"string_value\""));
+            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.aggregate_value {
+            w.escaped_key(p.key("\"aggregateValue\"", "\"aggregate_value\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(r, p, &mut self.name)?;
+                }
+                "identifierValue" | "identifier_value" => {
+                    seen.mark(1, r, "identifier_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.identifier_value)?;
+                }
+                "positiveIntValue" | "positive_int_value" => {
+                    seen.mark(2, r, "positive_int_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.positive_int_value)?;
+                }
+                "negativeIntValue" | "negative_int_value" => {
+                    seen.mark(3, r, "negative_int_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.negative_int_value)?;
+                }
+                "doubleValue" | "double_value" => {
+                    seen.mark(4, r, "double_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.double_value)?;
+                }
+                "stringValue" | "string_value" => {
+                    seen.mark(5, r, "string_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.string_value)?;
+                }
+                "aggregateValue" | "aggregate_value" => {
+                    seen.mark(6, r, "aggregate_value")?;
+                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.aggregate_value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for UninterpretedOption {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UninterpretedOption {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl UninterpretedOption {
     /// `identifier_value`, or its default when unset.
     pub fn identifier_value(&self) -> &str {
@@ -4792,6 +7426,53 @@ pub mod uninterpreted_option {
             self.name_part = ::core::option::Option::None;
             self.is_extension = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for NamePart {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.name_part {
+                w.escaped_key(p.key("\"namePart\"", "\"name_part\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.is_extension {
+                w.escaped_key(p.key("\"isExtension\"", "\"is_extension\""));
+                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "namePart" | "name_part" => {
+                        seen.mark(0, r, "name_part")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name_part)?;
+                    }
+                    "isExtension" | "is_extension" => {
+                        seen.mark(1, r, "is_extension")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.is_extension)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for NamePart {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NamePart {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -4990,6 +7671,111 @@ impl ::courier_wire::ext::Extendable for FeatureSet {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FeatureSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if let ::core::option::Option::Some(v) = &self.field_presence {
+            w.escaped_key(p.key("\"fieldPresence\"", "\"field_presence\""));
+            <::courier_json::rt::Enum<feature_set::FieldPresence> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.enum_type {
+            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+            <::courier_json::rt::Enum<feature_set::EnumType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.repeated_field_encoding {
+            w.escaped_key(p.key("\"repeatedFieldEncoding\"", "\"repeated_field_encoding\""));
+            <::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.utf8_validation {
+            w.escaped_key(p.key("\"utf8Validation\"", "\"utf8_validation\""));
+            <::courier_json::rt::Enum<feature_set::Utf8Validation> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.message_encoding {
+            w.escaped_key(p.key("\"messageEncoding\"", "\"message_encoding\""));
+            <::courier_json::rt::Enum<feature_set::MessageEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.json_format {
+            w.escaped_key(p.key("\"jsonFormat\"", "\"json_format\""));
+            <::courier_json::rt::Enum<feature_set::JsonFormat> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.enforce_naming_style {
+            w.escaped_key(p.key("\"enforceNamingStyle\"", "\"enforce_naming_style\""));
+            <::courier_json::rt::Enum<feature_set::EnforceNamingStyle> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.default_symbol_visibility {
+            w.escaped_key(p.key("\"defaultSymbolVisibility\"", "\"default_symbol_visibility\""));
+            <::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..9995, &[], w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 9995..10000, &[], w, p)?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 10000..10001, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "fieldPresence" | "field_presence" => {
+                    seen.mark(0, r, "field_presence")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::FieldPresence>>(r, p, &mut self.field_presence)?;
+                }
+                "enumType" | "enum_type" => {
+                    seen.mark(1, r, "enum_type")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnumType>>(r, p, &mut self.enum_type)?;
+                }
+                "repeatedFieldEncoding" | "repeated_field_encoding" => {
+                    seen.mark(2, r, "repeated_field_encoding")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding>>(r, p, &mut self.repeated_field_encoding)?;
+                }
+                "utf8Validation" | "utf8_validation" => {
+                    seen.mark(3, r, "utf8_validation")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::Utf8Validation>>(r, p, &mut self.utf8_validation)?;
+                }
+                "messageEncoding" | "message_encoding" => {
+                    seen.mark(4, r, "message_encoding")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::MessageEncoding>>(r, p, &mut self.message_encoding)?;
+                }
+                "jsonFormat" | "json_format" => {
+                    seen.mark(5, r, "json_format")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::JsonFormat>>(r, p, &mut self.json_format)?;
+                }
+                "enforceNamingStyle" | "enforce_naming_style" => {
+                    seen.mark(6, r, "enforce_naming_style")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnforceNamingStyle>>(r, p, &mut self.enforce_naming_style)?;
+                }
+                "defaultSymbolVisibility" | "default_symbol_visibility" => {
+                    seen.mark(7, r, "default_symbol_visibility")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility>>(r, p, &mut self.default_symbol_visibility)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FeatureSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FeatureSet {
     /// `field_presence` as [`feature_set::FieldPresence`], or its default when unset.
     pub fn field_presence(&self) -> feature_set::FieldPresence {
@@ -5108,6 +7894,34 @@ pub mod feature_set {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for FieldPresence {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.FieldPresence";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            FieldPresence(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            FieldPresence::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for FieldPresence {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldPresence {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.EnumType`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5165,6 +7979,34 @@ pub mod feature_set {
     impl ::core::convert::From<EnumType> for i32 {
         fn from(value: EnumType) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for EnumType {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.EnumType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            EnumType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            EnumType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for EnumType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5228,6 +8070,34 @@ pub mod feature_set {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for RepeatedFieldEncoding {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.RepeatedFieldEncoding";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            RepeatedFieldEncoding(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            RepeatedFieldEncoding::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for RepeatedFieldEncoding {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for RepeatedFieldEncoding {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.Utf8Validation`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5285,6 +8155,34 @@ pub mod feature_set {
     impl ::core::convert::From<Utf8Validation> for i32 {
         fn from(value: Utf8Validation) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Utf8Validation {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.Utf8Validation";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Utf8Validation(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Utf8Validation::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Utf8Validation {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Utf8Validation {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5348,6 +8246,34 @@ pub mod feature_set {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for MessageEncoding {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.MessageEncoding";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            MessageEncoding(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            MessageEncoding::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for MessageEncoding {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageEncoding {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.JsonFormat`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5405,6 +8331,34 @@ pub mod feature_set {
     impl ::core::convert::From<JsonFormat> for i32 {
         fn from(value: JsonFormat) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for JsonFormat {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.JsonFormat";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            JsonFormat(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            JsonFormat::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for JsonFormat {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for JsonFormat {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5472,6 +8426,34 @@ pub mod feature_set {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for EnforceNamingStyle {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.EnforceNamingStyle";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            EnforceNamingStyle(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            EnforceNamingStyle::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for EnforceNamingStyle {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnforceNamingStyle {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.VisibilityFeature`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct VisibilityFeature {
@@ -5504,6 +8486,35 @@ pub mod feature_set {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for VisibilityFeature {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for VisibilityFeature {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for VisibilityFeature {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -5576,6 +8587,34 @@ pub mod feature_set {
         impl ::core::convert::From<DefaultSymbolVisibility> for i32 {
             fn from(value: DefaultSymbolVisibility) -> i32 {
                 value.0
+            }
+        }
+
+        #[cfg(feature = "json")]
+        impl ::courier_json::JsonEnum for DefaultSymbolVisibility {
+            const FULL_NAME: &'static str = "google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                DefaultSymbolVisibility(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                DefaultSymbolVisibility::from_name(name).map(|v| v.0)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl ::courier_json::serde::export::Serialize for DefaultSymbolVisibility {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for DefaultSymbolVisibility {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
             }
         }
     }
@@ -5665,6 +8704,61 @@ impl ::courier_wire::Message for FeatureSetDefaults {
         self.minimum_edition = ::core::option::Option::None;
         self.maximum_edition = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FeatureSetDefaults {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.defaults.is_empty() {
+            w.escaped_key(p.key("\"defaults\"", "\"defaults\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(&self.defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("defaults", "defaults")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.minimum_edition {
+            w.escaped_key(p.key("\"minimumEdition\"", "\"minimum_edition\""));
+            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.maximum_edition {
+            w.escaped_key(p.key("\"maximumEdition\"", "\"maximum_edition\""));
+            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "defaults" => {
+                    seen.mark(0, r, "defaults")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(r, p, &mut self.defaults)?;
+                }
+                "minimumEdition" | "minimum_edition" => {
+                    seen.mark(1, r, "minimum_edition")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.minimum_edition)?;
+                }
+                "maximumEdition" | "maximum_edition" => {
+                    seen.mark(2, r, "maximum_edition")?;
+                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.maximum_edition)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FeatureSetDefaults {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetDefaults {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -5765,6 +8859,61 @@ pub mod feature_set_defaults {
             self.overridable_features = ::core::option::Option::None;
             self.fixed_features = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for FeatureSetEditionDefault {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if let ::core::option::Option::Some(v) = &self.edition {
+                w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.overridable_features {
+                w.escaped_key(p.key("\"overridableFeatures\"", "\"overridable_features\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("overridableFeatures", "overridable_features")))?;
+            }
+            if let ::core::option::Option::Some(v) = &self.fixed_features {
+                w.escaped_key(p.key("\"fixedFeatures\"", "\"fixed_features\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fixedFeatures", "fixed_features")))?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "edition" => {
+                        seen.mark(0, r, "edition")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition)?;
+                    }
+                    "overridableFeatures" | "overridable_features" => {
+                        seen.mark(1, r, "overridable_features")?;
+                        ::courier_json::rt::merge_message(r, p, &mut self.overridable_features)?;
+                    }
+                    "fixedFeatures" | "fixed_features" => {
+                        seen.mark(2, r, "fixed_features")?;
+                        ::courier_json::rt::merge_message(r, p, &mut self.fixed_features)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for FeatureSetEditionDefault {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetEditionDefault {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -5884,6 +9033,49 @@ impl ::courier_wire::ext::Extendable for SourceCodeInfo {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for SourceCodeInfo {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.location.is_empty() {
+            w.escaped_key(p.key("\"location\"", "\"location\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(&self.location, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("location", "location")))?;
+        }
+        if !self.unknown_fields.is_empty() {
+            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut ext_seen = ::std::vec::Vec::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "location" => {
+                    seen.mark(0, r, "location")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(r, p, &mut self.location)?;
+                }
+                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for SourceCodeInfo {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SourceCodeInfo {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6041,6 +9233,77 @@ pub mod source_code_info {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for Location {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if p.emit_defaults() || !self.path.is_empty() {
+                w.escaped_key(p.key("\"path\"", "\"path\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+            }
+            if p.emit_defaults() || !self.span.is_empty() {
+                w.escaped_key(p.key("\"span\"", "\"span\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.span, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("span", "span")))?;
+            }
+            if let ::core::option::Option::Some(v) = &self.leading_comments {
+                w.escaped_key(p.key("\"leadingComments\"", "\"leading_comments\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.trailing_comments {
+                w.escaped_key(p.key("\"trailingComments\"", "\"trailing_comments\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if p.emit_defaults() || !self.leading_detached_comments.is_empty() {
+                w.escaped_key(p.key("\"leadingDetachedComments\"", "\"leading_detached_comments\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.leading_detached_comments, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("leadingDetachedComments", "leading_detached_comments")))?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "path" => {
+                        seen.mark(0, r, "path")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.path)?;
+                    }
+                    "span" => {
+                        seen.mark(1, r, "span")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.span)?;
+                    }
+                    "leadingComments" | "leading_comments" => {
+                        seen.mark(2, r, "leading_comments")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.leading_comments)?;
+                    }
+                    "trailingComments" | "trailing_comments" => {
+                        seen.mark(3, r, "trailing_comments")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.trailing_comments)?;
+                    }
+                    "leadingDetachedComments" | "leading_detached_comments" => {
+                        seen.mark(4, r, "leading_detached_comments")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.leading_detached_comments)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Location {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Location {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl Location {
         /// `leading_comments`, or its default when unset.
         pub fn leading_comments(&self) -> &str {
@@ -6102,6 +9365,45 @@ impl ::courier_wire::Message for GeneratedCodeInfo {
     fn clear(&mut self) {
         self.annotation.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for GeneratedCodeInfo {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.annotation.is_empty() {
+            w.escaped_key(p.key("\"annotation\"", "\"annotation\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(&self.annotation, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("annotation", "annotation")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "annotation" => {
+                    seen.mark(0, r, "annotation")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(r, p, &mut self.annotation)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for GeneratedCodeInfo {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for GeneratedCodeInfo {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6202,6 +9504,77 @@ pub mod generated_code_info {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for Annotation {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            if p.emit_defaults() || !self.path.is_empty() {
+                w.escaped_key(p.key("\"path\"", "\"path\""));
+                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+            }
+            if let ::core::option::Option::Some(v) = &self.source_file {
+                w.escaped_key(p.key("\"sourceFile\"", "\"source_file\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.begin {
+                w.escaped_key(p.key("\"begin\"", "\"begin\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.end {
+                w.escaped_key(p.key("\"end\"", "\"end\""));
+                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            if let ::core::option::Option::Some(v) = &self.semantic {
+                w.escaped_key(p.key("\"semantic\"", "\"semantic\""));
+                <::courier_json::rt::Enum<annotation::Semantic> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                match &*key {
+                    "path" => {
+                        seen.mark(0, r, "path")?;
+                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.path)?;
+                    }
+                    "sourceFile" | "source_file" => {
+                        seen.mark(1, r, "source_file")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.source_file)?;
+                    }
+                    "begin" => {
+                        seen.mark(2, r, "begin")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.begin)?;
+                    }
+                    "end" => {
+                        seen.mark(3, r, "end")?;
+                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
+                    }
+                    "semantic" => {
+                        seen.mark(4, r, "semantic")?;
+                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<annotation::Semantic>>(r, p, &mut self.semantic)?;
+                    }
+                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Annotation {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Annotation {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl Annotation {
         /// `source_file`, or its default when unset.
         pub fn source_file(&self) -> &str {
@@ -6294,6 +9667,34 @@ pub mod generated_code_info {
         impl ::core::convert::From<Semantic> for i32 {
             fn from(value: Semantic) -> i32 {
                 value.0
+            }
+        }
+
+        #[cfg(feature = "json")]
+        impl ::courier_json::JsonEnum for Semantic {
+            const FULL_NAME: &'static str = "google.protobuf.GeneratedCodeInfo.Annotation.Semantic";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                Semantic(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                Semantic::from_name(name).map(|v| v.0)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl ::courier_json::serde::export::Serialize for Semantic {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for Semantic {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
             }
         }
     }
@@ -6426,6 +9827,71 @@ impl ::courier_wire::Message for Duration {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Duration {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        ::courier_json::wkt::write_duration(w, self.seconds, self.nanos)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        let (seconds, nanos) = ::courier_json::wkt::read_duration(r)?;
+        ::courier_wire::Message::clear(self);
+        self.seconds = seconds;
+        self.nanos = nanos;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.seconds != 0 {
+            w.escaped_key(p.key("\"seconds\"", "\"seconds\""));
+            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.seconds, w, p)?;
+        }
+        if p.emit_defaults() || self.nanos != 0 {
+            w.escaped_key(p.key("\"nanos\"", "\"nanos\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.nanos, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "seconds" => {
+                    seen.mark(0, r, "seconds")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut self.seconds)?;
+                }
+                "nanos" => {
+                    seen.mark(1, r, "nanos")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.nanos)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Duration {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Duration {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// A generic empty message that you can re-use to avoid defining duplicated
 /// empty messages in your APIs. A typical example is to use it as the request
 /// or the response type of an API method. For instance:
@@ -6466,6 +9932,35 @@ impl ::courier_wire::Message for Empty {
 
     fn clear(&mut self) {
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Empty {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Empty {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Empty {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6737,6 +10232,62 @@ impl ::courier_wire::Message for FieldMask {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FieldMask {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        ::courier_json::wkt::write_field_mask(w, &self.paths)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        let paths = ::courier_json::wkt::read_field_mask(r)?;
+        ::courier_wire::Message::clear(self);
+        self.paths = paths;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.paths.is_empty() {
+            w.escaped_key(p.key("\"paths\"", "\"paths\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.paths, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("paths", "paths")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "paths" => {
+                    seen.mark(0, r, "paths")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.paths)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FieldMask {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldMask {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// `SourceContext` represents information about the source of a
 /// protobuf element, like the file in which it is defined.
 #[derive(Clone, PartialEq, Debug, Default)]
@@ -6784,6 +10335,45 @@ impl ::courier_wire::Message for SourceContext {
     fn clear(&mut self) {
         self.file_name.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for SourceContext {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.file_name.is_empty() {
+            w.escaped_key(p.key("\"fileName\"", "\"file_name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.file_name, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "fileName" | "file_name" => {
+                    seen.mark(0, r, "file_name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.file_name)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for SourceContext {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SourceContext {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6847,6 +10437,35 @@ impl ::core::convert::From<NullValue> for i32 {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::JsonEnum for NullValue {
+    const FULL_NAME: &'static str = "google.protobuf.NullValue";
+    const CLOSED: bool = false;
+    const NULL_VALUE: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        NullValue(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        NullValue::from_name(name).map(|v| v.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for NullValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for NullValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// Represents a JSON object.
 ///
 /// An unordered key-value map, intending to perfectly capture the semantics of a
@@ -6904,6 +10523,58 @@ impl ::courier_wire::Message for Struct {
     fn clear(&mut self) {
         self.fields.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Struct {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(&self.fields, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::rt::read_object::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(r, p, &mut self.fields)?;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.fields.is_empty() {
+            w.escaped_key(p.key("\"fields\"", "\"fields\""));
+            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(&self.fields, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fields", "fields")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "fields" => {
+                    seen.mark(0, r, "fields")?;
+                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(r, p, &mut self.fields)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Struct {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Struct {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -7032,6 +10703,167 @@ impl ::courier_wire::Message for Value {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Value {
+    const SPECIAL_FORM: bool = true;
+    const NULLABLE: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        match &self.kind {
+            ::core::option::Option::Some(value::Kind::NullValue(_)) => {
+                w.null();
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::Some(value::Kind::NumberValue(v)) => ::courier_json::wkt::write_value_number(w, *v),
+            ::core::option::Option::Some(value::Kind::StringValue(v)) => {
+                w.string(v);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::Some(value::Kind::BoolValue(v)) => {
+                w.bool(*v);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::Some(value::Kind::StructValue(v)) => ::courier_json::rt::write_message(v, w, p),
+            ::core::option::Option::Some(value::Kind::ListValue(v)) => ::courier_json::rt::write_message(v, w, p),
+            ::core::option::Option::None => ::core::result::Result::Err(::courier_json::wkt::value_without_kind()),
+        }
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_wire::Message::clear(self);
+        match r.peek()? {
+            ::courier_json::Peek::Null => {
+                r.read_null()?;
+                self.kind = ::core::option::Option::Some(value::Kind::NullValue(0));
+            }
+            ::courier_json::Peek::Number => { self.kind = ::core::option::Option::Some(value::Kind::NumberValue(::courier_json::wkt::read_value_number(r)?)); }
+            ::courier_json::Peek::String => { self.kind = ::core::option::Option::Some(value::Kind::StringValue(r.read_string()?.into_owned())); }
+            ::courier_json::Peek::Bool => { self.kind = ::core::option::Option::Some(value::Kind::BoolValue(r.read_bool()?)); }
+            ::courier_json::Peek::Object => {
+                let mut m: Struct = ::core::default::Default::default();
+                ::courier_json::ProtoJson::merge_json(&mut m, r, p)?;
+                self.kind = ::core::option::Option::Some(value::Kind::StructValue(m));
+            }
+            ::courier_json::Peek::Array => {
+                let mut m: ListValue = ::core::default::Default::default();
+                ::courier_json::ProtoJson::merge_json(&mut m, r, p)?;
+                self.kind = ::core::option::Option::Some(value::Kind::ListValue(m));
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        match &self.kind {
+            ::core::option::Option::Some(value::Kind::NullValue(v)) => {
+                w.escaped_key(p.key("\"nullValue\"", "\"null_value\""));
+                <::courier_json::rt::Enum<NullValue> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(value::Kind::NumberValue(v)) => {
+                w.escaped_key(p.key("\"numberValue\"", "\"number_value\""));
+                <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(value::Kind::StringValue(v)) => {
+                w.escaped_key(p.key("\"stringValue\"", "\"string_value\""));
+                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(value::Kind::BoolValue(v)) => {
+                w.escaped_key(p.key("\"boolValue\"", "\"bool_value\""));
+                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            }
+            ::core::option::Option::Some(value::Kind::StructValue(v)) => {
+                w.escaped_key(p.key("\"structValue\"", "\"struct_value\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("structValue", "struct_value")))?;
+            }
+            ::core::option::Option::Some(value::Kind::ListValue(v)) => {
+                w.escaped_key(p.key("\"listValue\"", "\"list_value\""));
+                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("listValue", "list_value")))?;
+            }
+            _ => {}
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "nullValue" | "null_value" => {
+                    seen.mark(0, r, "null_value")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<NullValue>>(r, p)? {
+                        self.kind = ::core::option::Option::Some(value::Kind::NullValue(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "kind")?;
+                    }
+                }
+                "numberValue" | "number_value" => {
+                    seen.mark(1, r, "number_value")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
+                        self.kind = ::core::option::Option::Some(value::Kind::NumberValue(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "kind")?;
+                    }
+                }
+                "stringValue" | "string_value" => {
+                    seen.mark(2, r, "string_value")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                        self.kind = ::core::option::Option::Some(value::Kind::StringValue(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "kind")?;
+                    }
+                }
+                "boolValue" | "bool_value" => {
+                    seen.mark(3, r, "bool_value")?;
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
+                        self.kind = ::core::option::Option::Some(value::Kind::BoolValue(v));
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "kind")?;
+                    }
+                }
+                "structValue" | "struct_value" => {
+                    seen.mark(4, r, "struct_value")?;
+                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<Struct>>(r)? {
+                        if !matches!(self.kind, ::core::option::Option::Some(value::Kind::StructValue(_))) {
+                            self.kind = ::core::option::Option::Some(value::Kind::StructValue(::core::default::Default::default()));
+                        }
+                        if let ::core::option::Option::Some(value::Kind::StructValue(v)) = &mut self.kind {
+                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                        }
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "kind")?;
+                    }
+                }
+                "listValue" | "list_value" => {
+                    seen.mark(5, r, "list_value")?;
+                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<ListValue>>(r)? {
+                        if !matches!(self.kind, ::core::option::Option::Some(value::Kind::ListValue(_))) {
+                            self.kind = ::core::option::Option::Some(value::Kind::ListValue(::core::default::Default::default()));
+                        }
+                        if let ::core::option::Option::Some(value::Kind::ListValue(v)) = &mut self.kind {
+                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                        }
+                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "kind")?;
+                    }
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The types nested in [`Value`].
 pub mod value {
     /// The kind of value.
@@ -7100,6 +10932,58 @@ impl ::courier_wire::Message for ListValue {
     fn clear(&mut self) {
         self.values.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for ListValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Value>>(&self.values, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::rt::read_array::<::courier_wire::field::kind::Message<Value>>(r, p, &mut self.values)?;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.values.is_empty() {
+            w.escaped_key(p.key("\"values\"", "\"values\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Value>>(&self.values, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("values", "values")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "values" => {
+                    seen.mark(0, r, "values")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Value>>(r, p, &mut self.values)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for ListValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ListValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -7266,6 +11150,71 @@ impl ::courier_wire::Message for Timestamp {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Timestamp {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        ::courier_json::wkt::write_timestamp(w, self.seconds, self.nanos)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        let (seconds, nanos) = ::courier_json::wkt::read_timestamp(r)?;
+        ::courier_wire::Message::clear(self);
+        self.seconds = seconds;
+        self.nanos = nanos;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.seconds != 0 {
+            w.escaped_key(p.key("\"seconds\"", "\"seconds\""));
+            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.seconds, w, p)?;
+        }
+        if p.emit_defaults() || self.nanos != 0 {
+            w.escaped_key(p.key("\"nanos\"", "\"nanos\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.nanos, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "seconds" => {
+                    seen.mark(0, r, "seconds")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut self.seconds)?;
+                }
+                "nanos" => {
+                    seen.mark(1, r, "nanos")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.nanos)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Timestamp {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Timestamp {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The syntax in which a protocol buffer element is defined.
 ///
 /// An open enum: values it does not list are kept as they are.
@@ -7323,6 +11272,34 @@ impl ::core::convert::From<i32> for Syntax {
 impl ::core::convert::From<Syntax> for i32 {
     fn from(value: Syntax) -> i32 {
         value.0
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::JsonEnum for Syntax {
+    const FULL_NAME: &'static str = "google.protobuf.Syntax";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Syntax(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Syntax::from_name(name).map(|v| v.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Syntax {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Syntax {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
     }
 }
 
@@ -7430,6 +11407,93 @@ impl ::courier_wire::Message for Type {
         self.syntax = ::core::default::Default::default();
         self.edition.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Type {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if p.emit_defaults() || !self.fields.is_empty() {
+            w.escaped_key(p.key("\"fields\"", "\"fields\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Field>>(&self.fields, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fields", "fields")))?;
+        }
+        if p.emit_defaults() || !self.oneofs.is_empty() {
+            w.escaped_key(p.key("\"oneofs\"", "\"oneofs\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.oneofs, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofs", "oneofs")))?;
+        }
+        if p.emit_defaults() || !self.options.is_empty() {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&self.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.source_context {
+            w.escaped_key(p.key("\"sourceContext\"", "\"source_context\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceContext", "source_context")))?;
+        }
+        if p.emit_defaults() || self.syntax != 0 {
+            w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+            <::courier_json::rt::Enum<Syntax> as ::courier_json::rt::JsonKind>::write(&self.syntax, w, p)?;
+        }
+        if p.emit_defaults() || !self.edition.is_empty() {
+            w.escaped_key(p.key("\"edition\"", "\"edition\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.edition, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "fields" => {
+                    seen.mark(1, r, "fields")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Field>>(r, p, &mut self.fields)?;
+                }
+                "oneofs" => {
+                    seen.mark(2, r, "oneofs")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.oneofs)?;
+                }
+                "options" => {
+                    seen.mark(3, r, "options")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut self.options)?;
+                }
+                "sourceContext" | "source_context" => {
+                    seen.mark(4, r, "source_context")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.source_context)?;
+                }
+                "syntax" => {
+                    seen.mark(5, r, "syntax")?;
+                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Syntax>>(r, p, &mut self.syntax)?;
+                }
+                "edition" => {
+                    seen.mark(6, r, "edition")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.edition)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Type {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Type {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -7576,6 +11640,117 @@ impl ::courier_wire::Message for Field {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Field {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.kind != 0 {
+            w.escaped_key(p.key("\"kind\"", "\"kind\""));
+            <::courier_json::rt::Enum<field::Kind> as ::courier_json::rt::JsonKind>::write(&self.kind, w, p)?;
+        }
+        if p.emit_defaults() || self.cardinality != 0 {
+            w.escaped_key(p.key("\"cardinality\"", "\"cardinality\""));
+            <::courier_json::rt::Enum<field::Cardinality> as ::courier_json::rt::JsonKind>::write(&self.cardinality, w, p)?;
+        }
+        if p.emit_defaults() || self.number != 0 {
+            w.escaped_key(p.key("\"number\"", "\"number\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.number, w, p)?;
+        }
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if p.emit_defaults() || !self.type_url.is_empty() {
+            w.escaped_key(p.key("\"typeUrl\"", "\"type_url\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.type_url, w, p)?;
+        }
+        if p.emit_defaults() || self.oneof_index != 0 {
+            w.escaped_key(p.key("\"oneofIndex\"", "\"oneof_index\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.oneof_index, w, p)?;
+        }
+        if p.emit_defaults() || self.packed {
+            w.escaped_key(p.key("\"packed\"", "\"packed\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.packed, w, p)?;
+        }
+        if p.emit_defaults() || !self.options.is_empty() {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&self.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if p.emit_defaults() || !self.json_name.is_empty() {
+            w.escaped_key(p.key("\"jsonName\"", "\"json_name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.json_name, w, p)?;
+        }
+        if p.emit_defaults() || !self.default_value.is_empty() {
+            w.escaped_key(p.key("\"defaultValue\"", "\"default_value\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.default_value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "kind" => {
+                    seen.mark(0, r, "kind")?;
+                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<field::Kind>>(r, p, &mut self.kind)?;
+                }
+                "cardinality" => {
+                    seen.mark(1, r, "cardinality")?;
+                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<field::Cardinality>>(r, p, &mut self.cardinality)?;
+                }
+                "number" => {
+                    seen.mark(2, r, "number")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                }
+                "name" => {
+                    seen.mark(3, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "typeUrl" | "type_url" => {
+                    seen.mark(4, r, "type_url")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.type_url)?;
+                }
+                "oneofIndex" | "oneof_index" => {
+                    seen.mark(5, r, "oneof_index")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.oneof_index)?;
+                }
+                "packed" => {
+                    seen.mark(6, r, "packed")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.packed)?;
+                }
+                "options" => {
+                    seen.mark(7, r, "options")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut self.options)?;
+                }
+                "jsonName" | "json_name" => {
+                    seen.mark(8, r, "json_name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.json_name)?;
+                }
+                "defaultValue" | "default_value" => {
+                    seen.mark(9, r, "default_value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.default_value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Field {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Field {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Field {
     /// `kind` as [`field::Kind`].
     pub fn kind(&self) -> field::Kind {
@@ -7714,6 +11889,34 @@ pub mod field {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Kind {
+        const FULL_NAME: &'static str = "google.protobuf.Field.Kind";
+        const CLOSED: bool = false;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Kind(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Kind::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Kind {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Kind {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// Whether a field is optional, required, or repeated.
     ///
     /// An open enum: values it does not list are kept as they are.
@@ -7775,6 +11978,34 @@ pub mod field {
     impl ::core::convert::From<Cardinality> for i32 {
         fn from(value: Cardinality) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Cardinality {
+        const FULL_NAME: &'static str = "google.protobuf.Field.Cardinality";
+        const CLOSED: bool = false;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Cardinality(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Cardinality::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Cardinality {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Cardinality {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 }
@@ -7877,6 +12108,85 @@ impl ::courier_wire::Message for Enum {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Enum {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if p.emit_defaults() || !self.enumvalue.is_empty() {
+            w.escaped_key(p.key("\"enumvalue\"", "\"enumvalue\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumValue>>(&self.enumvalue, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumvalue", "enumvalue")))?;
+        }
+        if p.emit_defaults() || !self.options.is_empty() {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&self.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        if let ::core::option::Option::Some(v) = &self.source_context {
+            w.escaped_key(p.key("\"sourceContext\"", "\"source_context\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceContext", "source_context")))?;
+        }
+        if p.emit_defaults() || self.syntax != 0 {
+            w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+            <::courier_json::rt::Enum<Syntax> as ::courier_json::rt::JsonKind>::write(&self.syntax, w, p)?;
+        }
+        if p.emit_defaults() || !self.edition.is_empty() {
+            w.escaped_key(p.key("\"edition\"", "\"edition\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.edition, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "enumvalue" => {
+                    seen.mark(1, r, "enumvalue")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumValue>>(r, p, &mut self.enumvalue)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut self.options)?;
+                }
+                "sourceContext" | "source_context" => {
+                    seen.mark(3, r, "source_context")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.source_context)?;
+                }
+                "syntax" => {
+                    seen.mark(4, r, "syntax")?;
+                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Syntax>>(r, p, &mut self.syntax)?;
+                }
+                "edition" => {
+                    seen.mark(5, r, "edition")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.edition)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Enum {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Enum {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Enum {
     /// `syntax` as [`Syntax`].
     pub fn syntax(&self) -> Syntax {
@@ -7955,6 +12265,61 @@ impl ::courier_wire::Message for EnumValue {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumValue {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if p.emit_defaults() || self.number != 0 {
+            w.escaped_key(p.key("\"number\"", "\"number\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.number, w, p)?;
+        }
+        if p.emit_defaults() || !self.options.is_empty() {
+            w.escaped_key(p.key("\"options\"", "\"options\""));
+            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&self.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "number" => {
+                    seen.mark(1, r, "number")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                }
+                "options" => {
+                    seen.mark(2, r, "options")?;
+                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut self.options)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// A protocol buffer option, which can be attached to a message, field,
 /// enumeration, etc.
 ///
@@ -8023,6 +12388,53 @@ impl ::courier_wire::Message for Option {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Option {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.name.is_empty() {
+            w.escaped_key(p.key("\"name\"", "\"name\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
+        }
+        if let ::core::option::Option::Some(v) = &self.value {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("value", "value")))?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "name" => {
+                    seen.mark(0, r, "name")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+                }
+                "value" => {
+                    seen.mark(1, r, "value")?;
+                    ::courier_json::rt::merge_message(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Option {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Option {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `double`.
 ///
 /// The JSON representation for `DoubleValue` is JSON number.
@@ -8073,6 +12485,64 @@ impl ::courier_wire::Message for DoubleValue {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for DoubleValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.value.to_bits() != 0 {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for DoubleValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for DoubleValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -8129,6 +12599,64 @@ impl ::courier_wire::Message for FloatValue {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FloatValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.value.to_bits() != 0 {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FloatValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FloatValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `int64`.
 ///
 /// The JSON representation for `Int64Value` is JSON string.
@@ -8179,6 +12707,64 @@ impl ::courier_wire::Message for Int64Value {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Int64Value {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.value != 0 {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Int64Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Int64Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -8235,6 +12821,64 @@ impl ::courier_wire::Message for UInt64Value {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for UInt64Value {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.value != 0 {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for UInt64Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UInt64Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `int32`.
 ///
 /// The JSON representation for `Int32Value` is JSON number.
@@ -8285,6 +12929,64 @@ impl ::courier_wire::Message for Int32Value {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Int32Value {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.value != 0 {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Int32Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Int32Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -8341,6 +13043,64 @@ impl ::courier_wire::Message for UInt32Value {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for UInt32Value {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.value != 0 {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for UInt32Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UInt32Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `bool`.
 ///
 /// The JSON representation for `BoolValue` is JSON `true` and `false`.
@@ -8391,6 +13151,64 @@ impl ::courier_wire::Message for BoolValue {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for BoolValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || self.value {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for BoolValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for BoolValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -8447,6 +13265,64 @@ impl ::courier_wire::Message for StringValue {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for StringValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.value.is_empty() {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for StringValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for StringValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `bytes`.
 ///
 /// The JSON representation for `BytesValue` is JSON string.
@@ -8497,5 +13373,377 @@ impl ::courier_wire::Message for BytesValue {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for BytesValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if p.emit_defaults() || !self.value.is_empty() {
+            w.escaped_key(p.key("\"value\"", "\"value\""));
+            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            match &*key {
+                "value" => {
+                    seen.mark(0, r, "value")?;
+                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut self.value)?;
+                }
+                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for BytesValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for BytesValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+#[cfg(feature = "json")]
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Any>();
+    registry.register::<Api>();
+    registry.register::<Method>();
+    registry.register::<Mixin>();
+    registry.register::<FileDescriptorSet>();
+    registry.register::<FileDescriptorProto>();
+    registry.register::<DescriptorProto>();
+    registry.register::<descriptor_proto::ExtensionRange>();
+    registry.register::<descriptor_proto::ReservedRange>();
+    registry.register::<ExtensionRangeOptions>();
+    registry.register::<extension_range_options::Declaration>();
+    registry.register::<FieldDescriptorProto>();
+    registry.register::<OneofDescriptorProto>();
+    registry.register::<EnumDescriptorProto>();
+    registry.register::<enum_descriptor_proto::EnumReservedRange>();
+    registry.register::<EnumValueDescriptorProto>();
+    registry.register::<ServiceDescriptorProto>();
+    registry.register::<MethodDescriptorProto>();
+    registry.register::<FileOptions>();
+    registry.register::<MessageOptions>();
+    registry.register::<FieldOptions>();
+    registry.register::<field_options::EditionDefault>();
+    registry.register::<field_options::FeatureSupport>();
+    registry.register::<OneofOptions>();
+    registry.register::<EnumOptions>();
+    registry.register::<EnumValueOptions>();
+    registry.register::<ServiceOptions>();
+    registry.register::<MethodOptions>();
+    registry.register::<UninterpretedOption>();
+    registry.register::<uninterpreted_option::NamePart>();
+    registry.register::<FeatureSet>();
+    registry.register::<feature_set::VisibilityFeature>();
+    registry.register::<FeatureSetDefaults>();
+    registry.register::<feature_set_defaults::FeatureSetEditionDefault>();
+    registry.register::<SourceCodeInfo>();
+    registry.register::<source_code_info::Location>();
+    registry.register::<GeneratedCodeInfo>();
+    registry.register::<generated_code_info::Annotation>();
+    registry.register::<Duration>();
+    registry.register::<Empty>();
+    registry.register::<FieldMask>();
+    registry.register::<SourceContext>();
+    registry.register::<Struct>();
+    registry.register::<Value>();
+    registry.register::<ListValue>();
+    registry.register::<Timestamp>();
+    registry.register::<Type>();
+    registry.register::<Field>();
+    registry.register::<Enum>();
+    registry.register::<EnumValue>();
+    registry.register::<Option>();
+    registry.register::<DoubleValue>();
+    registry.register::<FloatValue>();
+    registry.register::<Int64Value>();
+    registry.register::<UInt64Value>();
+    registry.register::<Int32Value>();
+    registry.register::<UInt32Value>();
+    registry.register::<BoolValue>();
+    registry.register::<StringValue>();
+    registry.register::<BytesValue>();
+}
+
+/// The types of this package an `Any` finds without a registry (the well-known types).
+#[doc(hidden)]
+#[cfg(feature = "json")]
+pub fn __json_any_fallback(name: &str) -> ::core::option::Option<&'static dyn ::courier_json::AnyCodec> {
+    match name {
+        "google.protobuf.Any" => {
+            static CODEC: ::courier_json::TypedCodec<Any> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Api" => {
+            static CODEC: ::courier_json::TypedCodec<Api> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Method" => {
+            static CODEC: ::courier_json::TypedCodec<Method> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Mixin" => {
+            static CODEC: ::courier_json::TypedCodec<Mixin> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileDescriptorSet" => {
+            static CODEC: ::courier_json::TypedCodec<FileDescriptorSet> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<FileDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<DescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto.ExtensionRange" => {
+            static CODEC: ::courier_json::TypedCodec<descriptor_proto::ExtensionRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto.ReservedRange" => {
+            static CODEC: ::courier_json::TypedCodec<descriptor_proto::ReservedRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ExtensionRangeOptions" => {
+            static CODEC: ::courier_json::TypedCodec<ExtensionRangeOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ExtensionRangeOptions.Declaration" => {
+            static CODEC: ::courier_json::TypedCodec<extension_range_options::Declaration> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<FieldDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.OneofDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<OneofDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<EnumDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumDescriptorProto.EnumReservedRange" => {
+            static CODEC: ::courier_json::TypedCodec<enum_descriptor_proto::EnumReservedRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValueDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValueDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ServiceDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<ServiceDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MethodDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<MethodDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileOptions" => {
+            static CODEC: ::courier_json::TypedCodec<FileOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MessageOptions" => {
+            static CODEC: ::courier_json::TypedCodec<MessageOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions" => {
+            static CODEC: ::courier_json::TypedCodec<FieldOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions.EditionDefault" => {
+            static CODEC: ::courier_json::TypedCodec<field_options::EditionDefault> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions.FeatureSupport" => {
+            static CODEC: ::courier_json::TypedCodec<field_options::FeatureSupport> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.OneofOptions" => {
+            static CODEC: ::courier_json::TypedCodec<OneofOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumOptions" => {
+            static CODEC: ::courier_json::TypedCodec<EnumOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValueOptions" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValueOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ServiceOptions" => {
+            static CODEC: ::courier_json::TypedCodec<ServiceOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MethodOptions" => {
+            static CODEC: ::courier_json::TypedCodec<MethodOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UninterpretedOption" => {
+            static CODEC: ::courier_json::TypedCodec<UninterpretedOption> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UninterpretedOption.NamePart" => {
+            static CODEC: ::courier_json::TypedCodec<uninterpreted_option::NamePart> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet" => {
+            static CODEC: ::courier_json::TypedCodec<FeatureSet> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet.VisibilityFeature" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set::VisibilityFeature> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSetDefaults" => {
+            static CODEC: ::courier_json::TypedCodec<FeatureSetDefaults> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set_defaults::FeatureSetEditionDefault> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceCodeInfo" => {
+            static CODEC: ::courier_json::TypedCodec<SourceCodeInfo> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceCodeInfo.Location" => {
+            static CODEC: ::courier_json::TypedCodec<source_code_info::Location> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.GeneratedCodeInfo" => {
+            static CODEC: ::courier_json::TypedCodec<GeneratedCodeInfo> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.GeneratedCodeInfo.Annotation" => {
+            static CODEC: ::courier_json::TypedCodec<generated_code_info::Annotation> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Duration" => {
+            static CODEC: ::courier_json::TypedCodec<Duration> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Empty" => {
+            static CODEC: ::courier_json::TypedCodec<Empty> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldMask" => {
+            static CODEC: ::courier_json::TypedCodec<FieldMask> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceContext" => {
+            static CODEC: ::courier_json::TypedCodec<SourceContext> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Struct" => {
+            static CODEC: ::courier_json::TypedCodec<Struct> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Value" => {
+            static CODEC: ::courier_json::TypedCodec<Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ListValue" => {
+            static CODEC: ::courier_json::TypedCodec<ListValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Timestamp" => {
+            static CODEC: ::courier_json::TypedCodec<Timestamp> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Type" => {
+            static CODEC: ::courier_json::TypedCodec<Type> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Field" => {
+            static CODEC: ::courier_json::TypedCodec<Field> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Enum" => {
+            static CODEC: ::courier_json::TypedCodec<Enum> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValue" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Option" => {
+            static CODEC: ::courier_json::TypedCodec<Option> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DoubleValue" => {
+            static CODEC: ::courier_json::TypedCodec<DoubleValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FloatValue" => {
+            static CODEC: ::courier_json::TypedCodec<FloatValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Int64Value" => {
+            static CODEC: ::courier_json::TypedCodec<Int64Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UInt64Value" => {
+            static CODEC: ::courier_json::TypedCodec<UInt64Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Int32Value" => {
+            static CODEC: ::courier_json::TypedCodec<Int32Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UInt32Value" => {
+            static CODEC: ::courier_json::TypedCodec<UInt32Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.BoolValue" => {
+            static CODEC: ::courier_json::TypedCodec<BoolValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.StringValue" => {
+            static CODEC: ::courier_json::TypedCodec<StringValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.BytesValue" => {
+            static CODEC: ::courier_json::TypedCodec<BytesValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        _ => ::core::option::Option::None,
     }
 }
