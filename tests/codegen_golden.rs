@@ -26,6 +26,7 @@ fn fixtures_config() -> Config {
     c.compile_well_known_types()
         .json(true)
         .serde(true)
+        .text_format(true)
         .btree_map([".courier.features.p3.Scalars.children"])
         .type_attribute(".courier.features.p3.Color", "#[doc(alias = \"Colour\")]");
     c
@@ -39,10 +40,11 @@ fn messages_config() -> Config {
     c
 }
 
-/// [`messages_config`] with ProtoJSON and serde (the conformance testee's messages).
+/// [`messages_config`] with ProtoJSON, serde and the text format (the conformance testee's
+/// messages).
 fn json_messages_config() -> Config {
     let mut c = messages_config();
-    c.json(true).serde(true);
+    c.json(true).serde(true).text_format(true);
     c
 }
 
@@ -962,5 +964,91 @@ mod json {
         )
         .unwrap();
         assert_eq!(s, r#"{"snake_case_name":1}"#);
+    }
+}
+
+mod text {
+    //! The fixtures' text format and `Display` (`Config::text_format`, through courier-reflect).
+
+    use courier_reflect::{ReflectMessage, text};
+    use courier_wire::ext;
+
+    use super::golden::courier::features::{p2, p3};
+
+    #[test]
+    fn print_parse_and_display() {
+        let m = p3::Scalars {
+            i32: -3,
+            s: "a\"b\n".into(),
+            many: vec![1, 2],
+            color: p3::Color::COLOR_RED.0,
+            which: Some(p3::scalars::Which::C(Box::new(p3::Scalars {
+                b: true,
+                ..Default::default()
+            }))),
+            ..Default::default()
+        };
+        assert_eq!(
+            m.to_text(),
+            "i32: -3\ns: \"a\\\"b\\n\"\nmany: 1\nmany: 2\nc {\n  b: true\n}\ncolor: COLOR_RED\n"
+        );
+        assert_eq!(
+            m.to_string(),
+            "i32: -3 s: \"a\\\"b\\n\" many: 1 many: 2 c { b: true } color: COLOR_RED"
+        );
+        assert_eq!(format!("{m:#}"), m.to_text());
+        assert_eq!(p3::Scalars::from_text(&m.to_text()).unwrap(), m);
+        let parsed =
+            p3::Scalars::from_text("i32: 0x10 many: [3, 4] # comment\n c < s: 'x' >").unwrap();
+        assert_eq!(parsed.i32, 16);
+        assert_eq!(parsed.many, [3, 4]);
+        let err = p3::Scalars::from_text("i32: 1\nnope: 2").unwrap_err();
+        assert_eq!((err.line(), err.column()), (2, 1));
+        assert_eq!(
+            p3::Scalars::descriptor().full_name(),
+            "courier.features.p3.Scalars"
+        );
+    }
+
+    #[test]
+    fn groups_extensions_and_unknown_fields() {
+        let mut m = p2::Everything {
+            req: Some(1),
+            result: Some(p2::everything::Result {
+                url: Some("u".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        ext::set(&mut m, &p2::TOP_EXT, &5);
+        m.unknown_fields.push_raw(&[0xa8, 0x1f, 0x01]).unwrap();
+        let t = m.to_text();
+        assert_eq!(
+            t,
+            "req: 1\nResult {\n  url: \"u\"\n}\n[courier.features.p2.top_ext]: 5\n"
+        );
+        let with_unknown = m.to_text_with(&text::PrintOptions::new().print_unknown_fields(true));
+        assert!(with_unknown.ends_with("501: 1\n"), "{with_unknown}");
+        let back = p2::Everything::from_text(&t).unwrap();
+        assert_eq!(ext::get(&back, &p2::TOP_EXT).unwrap(), Some(5));
+        assert_eq!(back.result, m.result);
+        // A dynamic message and back.
+        let d = m.to_dynamic().unwrap();
+        assert_eq!(p2::Everything::from_dynamic(&d).unwrap(), m);
+    }
+
+    #[test]
+    fn every_package_links() {
+        use super::golden::courier;
+        for pool in [
+            courier::features::p2::descriptor_pool(),
+            courier::features::p3::descriptor_pool(),
+            courier::features::ed::descriptor_pool(),
+            courier::wire_test::descriptor_pool(),
+            courier::comments::descriptor_pool(),
+            super::golden::google::protobuf::descriptor_pool(),
+        ] {
+            assert!(pool.all_messages().count() > 0);
+        }
     }
 }

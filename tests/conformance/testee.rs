@@ -3,16 +3,19 @@
 //!
 //! Protocol: the runner writes a 4-byte little-endian length and a `ConformanceRequest` to
 //! stdin; the testee answers with a length and a `ConformanceResponse` on stdout, until stdin
-//! closes. Binary input and output are handled by the courier-codegen-generated messages in
-//! `generated/` (from `protos/`, regenerated and compared by `tests/codegen_golden.rs`);
-//! JSON, text format and JSPB are answered `skipped` (ProtoJSON and text for generated code
-//! are not implemented yet; the dynamic testee answers them).
+//! closes. Every payload is handled by the courier-codegen-generated messages in `generated/`
+//! (from `protos/`, generated with the `json`, `serde` and `text_format` options, regenerated
+//! and compared by `tests/codegen_golden.rs`): binary with `courier_wire::Message`, ProtoJSON
+//! with `courier_json::ProtoJson` (a `TypeRegistry` of every generated type for `Any` and the
+//! extensions), the text format with `courier_reflect::ReflectMessage`. JSPB is answered
+//! `skipped` (the runner sends none to open-source testees).
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use courier_json::{ParseOptions, PrintOptions, ProtoJson, TypeRegistry};
+use courier_reflect::{DescriptorPool, ReflectMessage, TypeResolver, text};
 use courier_wire::Message;
 
 #[allow(clippy::all, missing_docs, dead_code, unreachable_pub)]
@@ -37,8 +40,31 @@ fn registry() -> Arc<TypeRegistry> {
     Arc::new(r)
 }
 
+/// The descriptor pools of every generated package: how the text format finds the type an `Any`
+/// holds when it is another package's.
+fn pools() -> Arc<dyn TypeResolver> {
+    let pools: Vec<DescriptorPool> = vec![
+        tm::proto3::descriptor_pool().clone(),
+        tm::proto2::descriptor_pool().clone(),
+        tm::editions::descriptor_pool().clone(),
+        tm::editions::proto2::descriptor_pool().clone(),
+        tm::editions::proto3::descriptor_pool().clone(),
+    ];
+    Arc::new(pools)
+}
+
+/// What every request is answered with: the JSON registry and the text format's resolver.
+struct Types {
+    registry: Arc<TypeRegistry>,
+    pools: Arc<dyn TypeResolver>,
+}
+
 /// Parses the payload as `M` and answers in the requested format.
-fn round_trip<M: Message + ProtoJson>(req: &ConformanceRequest, registry: &Arc<TypeRegistry>) -> R {
+fn round_trip<M: Message + ProtoJson + ReflectMessage>(
+    req: &ConformanceRequest,
+    types: &Types,
+) -> R {
+    let registry = &types.registry;
     let message = match &req.payload {
         Some(Payload::ProtobufPayload(p)) => match M::decode_bytes(p.clone()) {
             Ok(m) => m,
@@ -54,8 +80,11 @@ fn round_trip<M: Message + ProtoJson>(req: &ConformanceRequest, registry: &Arc<T
                 Err(e) => return R::ParseError(e.to_string()),
             }
         }
-        Some(Payload::TextPayload(_)) => {
-            return R::Skipped("text format input is not supported".into());
+        Some(Payload::TextPayload(t)) => {
+            match M::from_text_with(t, &text::ParseOptions::new().resolver(types.pools.clone())) {
+                Ok(m) => m,
+                Err(e) => return R::ParseError(e.to_string()),
+            }
         }
         Some(Payload::JspbPayload(_)) => return R::Skipped("JSPB input is not supported".into()),
         None => return R::RuntimeError("request without payload".into()),
@@ -68,16 +97,22 @@ fn round_trip<M: Message + ProtoJson>(req: &ConformanceRequest, registry: &Arc<T
                 Err(e) => R::SerializeError(e.to_string()),
             }
         }
+        WireFormat::TEXT_FORMAT => {
+            let opts = text::PrintOptions::new()
+                .print_unknown_fields(req.print_unknown_fields)
+                .resolver(types.pools.clone());
+            R::TextPayload(message.to_text_with(&opts))
+        }
         other => R::Skipped(format!("output format {other:?} is not supported")),
     }
 }
 
 /// The messages the runner may name, by full name.
-fn dispatch(req: &ConformanceRequest, registry: &Arc<TypeRegistry>) -> R {
+fn dispatch(req: &ConformanceRequest, types: &Types) -> R {
     macro_rules! types {
         ($($name:literal => $ty:ty,)*) => {
             match req.message_type.as_str() {
-                $($name => round_trip::<$ty>(req, registry),)*
+                $($name => round_trip::<$ty>(req, types),)*
                 other => R::RuntimeError(format!("unknown message type {other}")),
             }
         };
@@ -94,10 +129,10 @@ fn dispatch(req: &ConformanceRequest, registry: &Arc<TypeRegistry>) -> R {
     }
 }
 
-fn handle(request: &[u8], registry: &Arc<TypeRegistry>) -> ConformanceResponse {
+fn handle(request: &[u8], types: &Types) -> ConformanceResponse {
     let result = match ConformanceRequest::decode_bytes(Bytes::copy_from_slice(request)) {
         Err(e) => R::RuntimeError(format!("bad ConformanceRequest: {e}")),
-        Ok(req) => dispatch(&req, registry),
+        Ok(req) => dispatch(&req, types),
     };
     ConformanceResponse {
         result: Some(result),
@@ -106,7 +141,10 @@ fn handle(request: &[u8], registry: &Arc<TypeRegistry>) -> ConformanceResponse {
 }
 
 fn main() -> io::Result<()> {
-    let registry = registry();
+    let types = Types {
+        registry: registry(),
+        pools: pools(),
+    };
     let mut stdin = io::stdin().lock();
     let mut stdout = io::stdout().lock();
     let mut request = Vec::new();
@@ -119,7 +157,7 @@ fn main() -> io::Result<()> {
         }
         request.resize(u32::from_le_bytes(len) as usize, 0);
         stdin.read_exact(&mut request)?;
-        let response = handle(&request, &registry).encode_to_vec();
+        let response = handle(&request, &types).encode_to_vec();
         stdout.write_all(&(response.len() as u32).to_le_bytes())?;
         stdout.write_all(&response)?;
         stdout.flush()?;

@@ -22,6 +22,7 @@ pub struct Config {
     pub(crate) json_feature: Option<String>,
     pub(crate) serde: bool,
     pub(crate) serde_feature: Option<String>,
+    pub(crate) text_format: bool,
 }
 
 impl Default for Config {
@@ -53,6 +54,7 @@ impl Config {
             json_feature: None,
             serde: false,
             serde_feature: None,
+            text_format: false,
         }
     }
 
@@ -153,6 +155,18 @@ impl Config {
     /// Puts the serde impls behind `#[cfg(feature = "<feature>")]`.
     pub fn serde_feature(&mut self, feature: impl Into<String>) -> &mut Config {
         self.serde_feature = Some(feature.into());
+        self
+    }
+
+    /// Whether messages get the protobuf text format and `Display` through courier-reflect
+    /// (default: no). Each package then embeds its descriptors (`FILE_DESCRIPTOR_SET`: its
+    /// files and everything they import, without source info) with a `descriptor_pool()` built
+    /// from them on first use, and every message implements `courier_reflect::ReflectMessage`
+    /// (`to_text`, `from_text`, conversion to and from `DynamicMessage`) and
+    /// `core::fmt::Display` (the text format on one line; `{:#}` one field per line). The
+    /// generated code then needs `courier-reflect` as a dependency.
+    pub fn text_format(&mut self, yes: bool) -> &mut Config {
+        self.text_format = yes;
         self
     }
 

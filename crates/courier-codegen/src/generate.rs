@@ -26,6 +26,7 @@ pub(crate) fn run(
     files: &[FileDescriptorProto],
     to_generate: &[&str],
 ) -> Result<Vec<GeneratedFile>, Error> {
+    let all_files = files;
     let index = Index::build(files, &cfg.extern_paths);
     let mut extensions: HashMap<String, Vec<RustPath>> = HashMap::new();
     if cfg.json {
@@ -69,6 +70,9 @@ pub(crate) fn run(
         }
         if cfg.json {
             generator.package_json(&mut o, &package, &files);
+        }
+        if cfg.text_format {
+            package_descriptors(&mut o, all_files, &files);
         }
         let name = if package.is_empty() {
             "_.rs".to_owned()
@@ -199,6 +203,80 @@ struct Gen<'a> {
     extensions: HashMap<String, Vec<RustPath>>,
 }
 
+/// A package's embedded descriptors (`Config::text_format`): `FILE_DESCRIPTOR_SET`, the encoded
+/// `FileDescriptorSet` of its files and everything they import (imports first, no source
+/// info), and `descriptor_pool()`, a courier-reflect pool of it built on first use.
+fn package_descriptors(o: &mut Out, all: &[FileDescriptorProto], package: &[&FileDescriptorProto]) {
+    use courier_wire::Message as _;
+    let mut order: Vec<&FileDescriptorProto> = Vec::new();
+    fn visit<'f>(
+        f: &'f FileDescriptorProto,
+        all: &'f [FileDescriptorProto],
+        order: &mut Vec<&'f FileDescriptorProto>,
+    ) {
+        if order.iter().any(|g| g.name == f.name) {
+            return;
+        }
+        for dep in &f.dependency {
+            if let Some(d) = all.iter().find(|g| g.name.as_deref() == Some(dep.as_str())) {
+                visit(d, all, order);
+            }
+        }
+        if !order.iter().any(|g| g.name == f.name) {
+            order.push(f);
+        }
+    }
+    for f in package {
+        visit(f, all, &mut order);
+    }
+    let set = courier_types::FileDescriptorSet {
+        file: order
+            .into_iter()
+            .map(|f| FileDescriptorProto {
+                source_code_info: None,
+                ..f.clone()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let bytes = set.encode_to_vec();
+    o.line("");
+    o.line(
+        "/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they \
+         import (without source info).",
+    );
+    o.line("pub const FILE_DESCRIPTOR_SET: &[u8] = b\"\\");
+    let mut line = String::new();
+    for &b in &bytes {
+        match b {
+            b'"' => line.push_str("\\\""),
+            b'\\' => line.push_str("\\\\"),
+            0x21..=0x7e => line.push(b as char),
+            _ => line.push_str(&format!("\\x{b:02x}")),
+        }
+        if line.len() >= 96 {
+            line.push('\\');
+            o.line_raw(&line);
+            line.clear();
+        }
+    }
+    line.push_str("\";");
+    o.line_raw(&line);
+    o.line("");
+    o.line("/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.");
+    o.open("pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {");
+    o.line(
+        "static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = \
+         ::std::sync::OnceLock::new();",
+    );
+    o.line("// The descriptors were linked by the compiler that generated this file.");
+    o.line(
+        "POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET)\
+         .expect(\"the embedded descriptors link\"))",
+    );
+    o.close("}");
+}
+
 /// Where extension `x` declared in scope `modules` (its package's or a message's nested
 /// module) gets its `<NAME>_JSON` constant.
 fn extension_json_path(x: &FieldDescriptorProto, modules: &[String]) -> RustPath {
@@ -269,6 +347,8 @@ fn declared(
 struct Scope<'c> {
     full: String,
     modules: Vec<String>,
+    /// The package's module segments.
+    package: Vec<String>,
     comments: &'c Comments,
     features: Features,
 }
@@ -333,6 +413,7 @@ impl<'a> Gen<'a> {
                 format!(".{package}")
             },
             modules: package_modules(&package),
+            package: package_modules(&package),
             comments: &comments,
             features,
         };
@@ -1000,6 +1081,31 @@ impl<'a> Gen<'a> {
         if self.cfg.serde {
             crate::json::serde_message(o, &rust, self.serde_cfg().as_deref());
         }
+        if self.cfg.text_format {
+            let pool_fn = RustPath::Local {
+                modules: scope.package.clone(),
+                name: "descriptor_pool".to_owned(),
+            }
+            .relative_to(&scope.modules);
+            o.line("");
+            o.open(format!(
+                "impl ::courier_reflect::ReflectMessage for {rust} {{"
+            ));
+            o.open("fn descriptor() -> ::courier_reflect::MessageDescriptor {");
+            o.line(format!(
+                "{pool_fn}().get_message_by_name({:?}).expect(\"the embedded descriptors hold every generated message\")",
+                full.trim_start_matches('.')
+            ));
+            o.close("}");
+            o.close("}");
+            o.line("");
+            o.line("/// The text format: on one line, or one field per line with `{:#}`.");
+            o.open(format!("impl ::core::fmt::Display for {rust} {{"));
+            o.open("fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {");
+            o.line("::courier_reflect::generated::fmt_text(self, f)");
+            o.close("}");
+            o.close("}");
+        }
 
         // Accessors and the closed-enum helper.
         let accessors: Vec<&FieldPlan> = fields.iter().filter(|p| has_accessor(p)).collect();
@@ -1057,6 +1163,7 @@ impl<'a> Gen<'a> {
         let inner = Scope {
             full: full.clone(),
             modules: mod_modules.clone(),
+            package: scope.package.clone(),
             comments: scope.comments,
             features,
         };

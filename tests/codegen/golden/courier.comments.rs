@@ -290,6 +290,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for A {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for A {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.comments.A").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for A {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The types nested in [`A`].
 pub mod a {
     /// Trailing oneof.
@@ -361,6 +374,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for B {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for B {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.comments.B").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for B {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// Unterminated-looking but fine
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct C {
@@ -419,6 +445,19 @@ impl ::courier_json::serde::export::Serialize for C {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for C {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for C {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.comments.C").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for C {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -548,4 +587,21 @@ pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
     registry.register::<A>();
     registry.register::<B>();
     registry.register::<C>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xae\x02\x0a\x16courier/comments.proto\x12\x10courier.comments\"o\x0a\x01A\x12\x0c\x0a\x01x\x18\
+\x01\x20\x01(\x05R\x01x\x12\x0c\x0a\x01y\x18\x02\x20\x01(\x05R\x01y\x12\x0c\x0a\x01z\x18\x03\x20\
+\x01(\x05R\x01z\x12\x0e\x0a\x01p\x18\x04\x20\x01(\x09H\x00R\x01p\x12\x0c\x0a\x01w\x18\x05\x20\x01\
+(\x05R\x01w\x12\x0c\x0a\x01v\x18\x06\x20\x01(\x05R\x01v\x12\x0c\x0a\x01u\x18\x07\x20\x01(\x05R\x01\
+uB\x06\x0a\x04pick\"\x03\x0a\x01B\"\x03\x0a\x01C*\x1a\x0a\x01E\x12\x0a\x0a\x06E_ZERO\x10\x00\x12\
+\x09\x0a\x05E_ONE\x10\x012c\x0a\x01S\x12-\x0a\x01M\x12\x13.courier.comments.A\x1a\x13.courier.co\
+mments.A\x12/\x0a\x01N\x12\x13.courier.comments.A\x1a\x13.courier.comments.A\"\x00b\x06proto3";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -331,6 +331,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for Msg {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for Msg {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.features.ed.Msg").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Msg {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl Msg {
     /// `explicit`, or its default when unset.
     pub fn explicit(&self) -> i32 {
@@ -427,6 +440,19 @@ pub mod msg {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for Inner {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("courier.features.ed.Msg.Inner").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Inner {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl Inner {
         /// `x`, or `[default = 7]` when unset.
         pub fn x(&self) -> i32 {
@@ -439,4 +465,27 @@ pub mod msg {
 pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
     registry.register::<Msg>();
     registry.register::<msg::Inner>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xbf\x04\x0a#courier/features/editions_all.proto\x12\x13courier.features.ed\"\x9d\x03\x0a\x03\
+Msg\x12\x1a\x0a\x08implicit\x18\x01\x20\x01(\x05R\x08implicit\x12!\x0a\x08explicit\x18\x02\x20\x01\
+(\x05B\x05\xaa\x01\x02\x08\x01R\x08explicit\x12!\x0a\x08required\x18\x03\x20\x01(\x05B\x05\xaa\x01\
+\x02\x08\x03R\x08required\x12!\x0a\x08expanded\x18\x04\x20\x03(\x05B\x05\xaa\x01\x02\x18\x02R\x08\
+expanded\x12=\x0a\x09delimited\x18\x05\x20\x01(\x0b2\x18.courier.features.ed.MsgB\x05\xaa\x01\x02\
+(\x02R\x09delimited\x12\x17\x0a\x03raw\x18\x06\x20\x01(\x09B\x05\xaa\x01\x02\x20\x03R\x03raw\x12\
+-\x0a\x01m\x18\x07\x20\x03(\x0b2\x1f.courier.features.ed.Msg.MEntryR\x01m\x1aN\x0a\x06MEntry\x12\
+\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12.\x0a\x05value\x18\x02\x20\x01(\x0b2\x18.courier\
+.features.ed.MsgR\x05value:\x028\x01\x1a#\x0a\x05Inner\x12\x16\x0a\x01x\x18\x01\x20\x01(\x05:\x01\
+7B\x05\xaa\x01\x02\x08\x01R\x01x:\x02\x18\x01J\x04\x08\x0a\x10\x0dR\x08old_nameR\x05other*3\x0a\x04\
+Open\x12\x0d\x0a\x09OPEN_ZERO\x10\x00\x12\x0c\x0a\x08OPEN_ONE\x10\x01\x1a\x04:\x02\x10\x01*\x08O\
+PEN_OLD*\x18\x0a\x06Closed\x12\x0e\x0a\x0aCLOSED_ONE\x10\x01B\x07\x92\x03\x04\x08\x02\x10\x02b\x08\
+editionsp\xe8\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

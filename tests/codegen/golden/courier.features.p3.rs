@@ -623,6 +623,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for Scalars {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for Scalars {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.features.p3.Scalars").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Scalars {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl Scalars {
     /// `maybe`, or its default when unset.
     pub fn maybe(&self) -> i32 {
@@ -775,4 +788,48 @@ pub mod painter_rpc {
 /// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
 pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
     registry.register::<Scalars>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0fgoogle.protobuf\"6\x0a\x03Any\x12\x19\x0a\x08\
+type_url\x18\x01\x20\x01(\x09R\x07typeUrl\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0cR\x05valueBv\x0a\
+\x13com.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/protobuf/types/known/anypb\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/time\
+stamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03\
+R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x85\x01\x0a\x13com.google.prot\
+obufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\
+\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe5\x09\x0a!courier/feature\
+s/proto3_all.proto\x12\x13courier.features.p3\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/pro\
+tobuf/timestamp.proto\"\xf6\x06\x0a\x07Scalars\x12\x0c\x0a\x01d\x18\x01\x20\x01(\x01R\x01d\x12\x0c\
+\x0a\x01f\x18\x02\x20\x01(\x02R\x01f\x12\x10\x0a\x03i64\x18\x03\x20\x01(\x03R\x03i64\x12\x10\x0a\
+\x03u64\x18\x04\x20\x01(\x04R\x03u64\x12\x10\x0a\x03i32\x18\x05\x20\x01(\x05R\x03i32\x12\x10\x0a\
+\x03f64\x18\x06\x20\x01(\x06R\x03f64\x12\x10\x0a\x03f32\x18\x07\x20\x01(\x07R\x03f32\x12\x0c\x0a\
+\x01b\x18\x08\x20\x01(\x08R\x01b\x12\x0c\x0a\x01s\x18\x09\x20\x01(\x09R\x01s\x12\x0e\x0a\x02by\x18\
+\x0a\x20\x01(\x0cR\x02by\x12\x10\x0a\x03u32\x18\x0b\x20\x01(\x0dR\x03u32\x12\x12\x0a\x04sf32\x18\
+\x0c\x20\x01(\x0fR\x04sf32\x12\x12\x0a\x04sf64\x18\x0d\x20\x01(\x10R\x04sf64\x12\x12\x0a\x04si32\
+\x18\x0e\x20\x01(\x11R\x04si32\x12\x12\x0a\x04si64\x18\x0f\x20\x01(\x12R\x04si64\x12\x19\x0a\x05\
+maybe\x18\x10\x20\x01(\x05H\x01R\x05maybe\x88\x01\x01\x12\x1c\x0a\x07maybe_s\x18\x11\x20\x01(\x09\
+H\x02R\x06maybeS\x88\x01\x01\x12\x12\x0a\x04many\x18\x12\x20\x03(\x05R\x04many\x12\x1e\x0a\x08un\
+packed\x18\x13\x20\x03(\x05B\x02\x10\x00R\x08unpacked\x12.\x0a\x04when\x18\x14\x20\x01(\x0b2\x1a\
+.google.protobuf.TimestampR\x04when\x12&\x0a\x03any\x18\x15\x20\x01(\x0b2\x14.google.protobuf.An\
+yR\x03any\x12F\x0a\x08children\x18\x16\x20\x03(\x0b2*.courier.features.p3.Scalars.ChildrenEntryR\
+\x08children\x12\x0e\x0a\x01a\x18\x17\x20\x01(\x09H\x00R\x01a\x12,\x0a\x01c\x18\x18\x20\x01(\x0b\
+2\x1c.courier.features.p3.ScalarsH\x00R\x01c\x120\x0a\x05color\x18\x19\x20\x01(\x0e2\x1a.courier\
+.features.p3.ColorR\x05color\x12&\x0a\x0fsnake_case_name\x18\x1a\x20\x01(\x05R\x0dsnakeCaseName\x12\
+\x19\x0a\x08_leading\x18\x1b\x20\x01(\x05R\x07Leading\x12\x1b\x0a\x09trailing_\x18\x1c\x20\x01(\x05\
+R\x08trailing\x12\x10\x0a\x03x2y\x18\x1d\x20\x01(\x05R\x03x2y\x1aY\x0a\x0dChildrenEntry\x12\x10\x0a\
+\x03key\x18\x01\x20\x01(\x04R\x03key\x122\x0a\x05value\x18\x02\x20\x01(\x0b2\x1c.courier.feature\
+s.p3.ScalarsR\x05value:\x028\x01B\x07\x0a\x05whichB\x08\x0a\x06_maybeB\x0a\x0a\x08_maybe_s*V\x0a\
+\x05Color\x12\x15\x0a\x11COLOR_UNSPECIFIED\x10\x00\x12\x0d\x0a\x09COLOR_RED\x10\x01\x12\x0e\x0a\x0a\
+COLOR_BLUE\x10\x02\"\x04\x08\x05\x10\x05\"\x04\x08\x07\x10\x09*\x0bCOLOR_GREEN2\x95\x01\x0a\x07P\
+ainter\x12C\x0a\x05Paint\x12\x1c.courier.features.p3.Scalars\x1a\x1c.courier.features.p3.Scalars\
+\x12E\x0a\x05Watch\x12\x1c.courier.features.p3.Scalars\x1a\x1c.courier.features.p3.Scalars0\x01b\
+\x06proto3";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -177,6 +177,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for Any {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for Any {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.Any").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Any {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// A Timestamp represents a point in time independent of any time zone or local
 /// calendar, encoded as a count of seconds and fractions of seconds at
 /// nanosecond resolution. The count is relative to an epoch at UTC midnight on
@@ -399,6 +412,19 @@ impl ::courier_json::serde::export::Serialize for Timestamp {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for Timestamp {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for Timestamp {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.Timestamp").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -726,6 +752,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorSet 
     }
 }
 
+impl ::courier_reflect::ReflectMessage for FileDescriptorSet {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FileDescriptorSet").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FileDescriptorSet {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// Describes a complete .proto file.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct FileDescriptorProto {
@@ -1046,6 +1085,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorProt
     }
 }
 
+impl ::courier_reflect::ReflectMessage for FileDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FileDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FileDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl FileDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1324,6 +1376,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for DescriptorProto {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for DescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.DescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for DescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl DescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1464,6 +1529,19 @@ pub mod descriptor_proto {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for ExtensionRange {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.DescriptorProto.ExtensionRange").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for ExtensionRange {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl ExtensionRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -1576,6 +1654,19 @@ pub mod descriptor_proto {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for ReservedRange {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for ReservedRange {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.DescriptorProto.ReservedRange").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for ReservedRange {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -1754,6 +1845,19 @@ impl ::courier_json::serde::export::Serialize for ExtensionRangeOptions {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRangeOptions {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ExtensionRangeOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.ExtensionRangeOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ExtensionRangeOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -2012,6 +2116,19 @@ pub mod extension_range_options {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for Declaration {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Declaration {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.ExtensionRangeOptions.Declaration").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Declaration {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -2337,6 +2454,19 @@ impl ::courier_json::serde::export::Serialize for FieldDescriptorProto {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldDescriptorProto {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FieldDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FieldDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FieldDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -2741,6 +2871,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofDescriptorPro
     }
 }
 
+impl ::courier_reflect::ReflectMessage for OneofDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.OneofDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for OneofDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl OneofDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -2923,6 +3066,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumDescriptorProt
     }
 }
 
+impl ::courier_reflect::ReflectMessage for EnumDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.EnumDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl EnumDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -3053,6 +3209,19 @@ pub mod enum_descriptor_proto {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for EnumReservedRange {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.EnumDescriptorProto.EnumReservedRange").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for EnumReservedRange {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl EnumReservedRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -3178,6 +3347,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueDescripto
     }
 }
 
+impl ::courier_reflect::ReflectMessage for EnumValueDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.EnumValueDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumValueDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl EnumValueDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -3299,6 +3481,19 @@ impl ::courier_json::serde::export::Serialize for ServiceDescriptorProto {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceDescriptorProto {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ServiceDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.ServiceDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ServiceDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -3470,6 +3665,19 @@ impl ::courier_json::serde::export::Serialize for MethodDescriptorProto {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodDescriptorProto {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for MethodDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.MethodDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for MethodDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -3997,6 +4205,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileOptions {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for FileOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FileOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FileOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl FileOptions {
     /// `java_package`, or its default when unset.
     pub fn java_package(&self) -> &str {
@@ -4449,6 +4670,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageOptions {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for MessageOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.MessageOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for MessageOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl MessageOptions {
     /// `message_set_wire_format`, or `[default = false]` when unset.
     pub fn message_set_wire_format(&self) -> bool {
@@ -4878,6 +5112,19 @@ impl ::courier_json::serde::export::Serialize for FieldOptions {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldOptions {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FieldOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FieldOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FieldOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -5423,6 +5670,19 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for EditionDefault {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FieldOptions.EditionDefault").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for EditionDefault {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl EditionDefault {
         /// `edition` as [`super::Edition`], or its default when unset.
         pub fn edition(&self) -> super::Edition {
@@ -5631,6 +5891,19 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for FeatureSupport {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FieldOptions.FeatureSupport").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for FeatureSupport {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl FeatureSupport {
         /// `edition_introduced` as [`super::Edition`], or its default when unset.
         pub fn edition_introduced(&self) -> super::Edition {
@@ -5787,6 +6060,19 @@ impl ::courier_json::serde::export::Serialize for OneofOptions {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofOptions {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for OneofOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.OneofOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for OneofOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -5968,6 +6254,19 @@ impl ::courier_json::serde::export::Serialize for EnumOptions {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOptions {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.EnumOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -6165,6 +6464,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueOptions {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for EnumValueOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.EnumValueOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumValueOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl EnumValueOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -6315,6 +6627,19 @@ impl ::courier_json::serde::export::Serialize for ServiceOptions {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceOptions {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ServiceOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.ServiceOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ServiceOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -6487,6 +6812,19 @@ impl ::courier_json::serde::export::Serialize for MethodOptions {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodOptions {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for MethodOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.MethodOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for MethodOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -6782,6 +7120,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for UninterpretedOptio
     }
 }
 
+impl ::courier_reflect::ReflectMessage for UninterpretedOption {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.UninterpretedOption").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for UninterpretedOption {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl UninterpretedOption {
     /// `identifier_value`, or its default when unset.
     pub fn identifier_value(&self) -> &str {
@@ -6914,6 +7265,19 @@ pub mod uninterpreted_option {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for NamePart {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for NamePart {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.UninterpretedOption.NamePart").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NamePart {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -7235,6 +7599,19 @@ impl ::courier_json::serde::export::Serialize for FeatureSet {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSet {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FeatureSet {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FeatureSet").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FeatureSet {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -7961,6 +8338,19 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for VisibilityFeature {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FeatureSet.VisibilityFeature").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for VisibilityFeature {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// The types nested in [`VisibilityFeature`].
     pub mod visibility_feature {
         /// `google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility`.
@@ -8117,6 +8507,19 @@ pub mod feature_set {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for ProtoLimitsFeature {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for ProtoLimitsFeature {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FeatureSet.ProtoLimitsFeature").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for ProtoLimitsFeature {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -8352,6 +8755,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetDefaults
     }
 }
 
+impl ::courier_reflect::ReflectMessage for FeatureSetDefaults {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FeatureSetDefaults").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FeatureSetDefaults {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl FeatureSetDefaults {
     /// `minimum_edition` as [`Edition`], or its default when unset.
     pub fn minimum_edition(&self) -> Edition {
@@ -8501,6 +8917,19 @@ pub mod feature_set_defaults {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetEditionDefault {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for FeatureSetEditionDefault {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for FeatureSetEditionDefault {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -8660,6 +9089,19 @@ impl ::courier_json::serde::export::Serialize for SourceCodeInfo {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for SourceCodeInfo {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for SourceCodeInfo {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.SourceCodeInfo").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for SourceCodeInfo {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -8921,6 +9363,19 @@ pub mod source_code_info {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for Location {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.SourceCodeInfo.Location").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Location {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl Location {
         /// `leading_comments`, or its default when unset.
         pub fn leading_comments(&self) -> &str {
@@ -9018,6 +9473,19 @@ impl ::courier_json::serde::export::Serialize for GeneratedCodeInfo {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for GeneratedCodeInfo {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for GeneratedCodeInfo {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.GeneratedCodeInfo").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for GeneratedCodeInfo {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -9183,6 +9651,19 @@ pub mod generated_code_info {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for Annotation {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Annotation {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.GeneratedCodeInfo.Annotation").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Annotation {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -9503,4 +9984,268 @@ pub fn __json_any_fallback(name: &str) -> ::core::option::Option<&'static dyn ::
         }
         _ => ::core::option::Option::None,
     }
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0fgoogle.protobuf\"6\x0a\x03Any\x12\x19\x0a\x08\
+type_url\x18\x01\x20\x01(\x09R\x07typeUrl\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0cR\x05valueBv\x0a\
+\x13com.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/protobuf/types/known/anypb\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/time\
+stamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03\
+R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x85\x01\x0a\x13com.google.prot\
+obufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\
+\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe8m\x0a\x20google/protobuf\
+/descriptor.proto\x12\x0fgoogle.protobuf\"[\x0a\x11FileDescriptorSet\x128\x0a\x04file\x18\x01\x20\
+\x03(\x0b2$.google.protobuf.FileDescriptorProtoR\x04file*\x0c\x08\x80\xec\xca\xff\x01\x10\x81\xec\
+\xca\xff\x01\"\xc5\x05\x0a\x13FileDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04n\
+ame\x12\x18\x0a\x07package\x18\x02\x20\x01(\x09R\x07package\x12\x1e\x0a\x0adependency\x18\x03\x20\
+\x03(\x09R\x0adependency\x12+\x0a\x11public_dependency\x18\x0a\x20\x03(\x05R\x10publicDependency\
+\x12'\x0a\x0fweak_dependency\x18\x0b\x20\x03(\x05R\x0eweakDependency\x12+\x0a\x11option_dependen\
+cy\x18\x0f\x20\x03(\x09R\x10optionDependency\x12C\x0a\x0cmessage_type\x18\x04\x20\x03(\x0b2\x20.\
+google.protobuf.DescriptorProtoR\x0bmessageType\x12A\x0a\x09enum_type\x18\x05\x20\x03(\x0b2$.goo\
+gle.protobuf.EnumDescriptorProtoR\x08enumType\x12A\x0a\x07service\x18\x06\x20\x03(\x0b2'.google.\
+protobuf.ServiceDescriptorProtoR\x07service\x12C\x0a\x09extension\x18\x07\x20\x03(\x0b2%.google.\
+protobuf.FieldDescriptorProtoR\x09extension\x126\x0a\x07options\x18\x08\x20\x01(\x0b2\x1c.google\
+.protobuf.FileOptionsR\x07options\x12I\x0a\x10source_code_info\x18\x09\x20\x01(\x0b2\x1f.google.\
+protobuf.SourceCodeInfoR\x0esourceCodeInfo\x12\x16\x0a\x06syntax\x18\x0c\x20\x01(\x09R\x06syntax\
+\x122\x0a\x07edition\x18\x0e\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07edition\"\xfc\x06\x0a\
+\x0fDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12;\x0a\x05field\x18\x02\x20\
+\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x05field\x12C\x0a\x09extension\x18\x06\x20\x03\
+(\x0b2%.google.protobuf.FieldDescriptorProtoR\x09extension\x12A\x0a\x0bnested_type\x18\x03\x20\x03\
+(\x0b2\x20.google.protobuf.DescriptorProtoR\x0anestedType\x12A\x0a\x09enum_type\x18\x04\x20\x03(\
+\x0b2$.google.protobuf.EnumDescriptorProtoR\x08enumType\x12X\x0a\x0fextension_range\x18\x05\x20\x03\
+(\x0b2/.google.protobuf.DescriptorProto.ExtensionRangeR\x0eextensionRange\x12D\x0a\x0aoneof_decl\
+\x18\x08\x20\x03(\x0b2%.google.protobuf.OneofDescriptorProtoR\x09oneofDecl\x129\x0a\x07options\x18\
+\x07\x20\x01(\x0b2\x1f.google.protobuf.MessageOptionsR\x07options\x12U\x0a\x0ereserved_range\x18\
+\x09\x20\x03(\x0b2..google.protobuf.DescriptorProto.ReservedRangeR\x0dreservedRange\x12#\x0a\x0d\
+reserved_name\x18\x0a\x20\x03(\x09R\x0creservedName\x12A\x0a\x0avisibility\x18\x0b\x20\x01(\x0e2\
+!.google.protobuf.SymbolVisibilityR\x0avisibility\x1az\x0a\x0eExtensionRange\x12\x14\x0a\x05star\
+t\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05R\x03end\x12@\x0a\x07opt\
+ions\x18\x03\x20\x01(\x0b2&.google.protobuf.ExtensionRangeOptionsR\x07options\x1a7\x0a\x0dReserv\
+edRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05\
+R\x03end\"\xd4\x04\x0a\x15ExtensionRangeOptions\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\
+\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\x12Y\x0a\x0bdeclaration\x18\
+\x02\x20\x03(\x0b22.google.protobuf.ExtensionRangeOptions.DeclarationB\x03\x88\x01\x02R\x0bdecla\
+ration\x127\x0a\x08features\x182\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12m\x0a\
+\x0cverification\x18\x03\x20\x01(\x0e28.google.protobuf.ExtensionRangeOptions.VerificationState:\
+\x0aUNVERIFIEDB\x03\x88\x01\x02R\x0cverification\x1a\x94\x01\x0a\x0bDeclaration\x12\x16\x0a\x06n\
+umber\x18\x01\x20\x01(\x05R\x06number\x12\x1b\x0a\x09full_name\x18\x02\x20\x01(\x09R\x08fullName\
+\x12\x12\x0a\x04type\x18\x03\x20\x01(\x09R\x04type\x12\x1a\x0a\x08reserved\x18\x05\x20\x01(\x08R\
+\x08reserved\x12\x1a\x0a\x08repeated\x18\x06\x20\x01(\x08R\x08repeatedJ\x04\x08\x04\x10\x05\"4\x0a\
+\x11VerificationState\x12\x0f\x0a\x0bDECLARATION\x10\x00\x12\x0e\x0a\x0aUNVERIFIED\x10\x01*\x06\x08\
+\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xc1\x06\x0a\x14FieldDescriptorPr\
+oto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06number\x18\x03\x20\x01(\x05\
+R\x06number\x12A\x0a\x05label\x18\x04\x20\x01(\x0e2+.google.protobuf.FieldDescriptorProto.LabelR\
+\x05label\x12>\x0a\x04type\x18\x05\x20\x01(\x0e2*.google.protobuf.FieldDescriptorProto.TypeR\x04\
+type\x12\x1b\x0a\x09type_name\x18\x06\x20\x01(\x09R\x08typeName\x12\x1a\x0a\x08extendee\x18\x02\x20\
+\x01(\x09R\x08extendee\x12#\x0a\x0ddefault_value\x18\x07\x20\x01(\x09R\x0cdefaultValue\x12\x1f\x0a\
+\x0boneof_index\x18\x09\x20\x01(\x05R\x0aoneofIndex\x12\x1b\x0a\x09json_name\x18\x0a\x20\x01(\x09\
+R\x08jsonName\x127\x0a\x07options\x18\x08\x20\x01(\x0b2\x1d.google.protobuf.FieldOptionsR\x07opt\
+ions\x12'\x0a\x0fproto3_optional\x18\x11\x20\x01(\x08R\x0eproto3Optional\"\xb6\x02\x0a\x04Type\x12\
+\x0f\x0a\x0bTYPE_DOUBLE\x10\x01\x12\x0e\x0a\x0aTYPE_FLOAT\x10\x02\x12\x0e\x0a\x0aTYPE_INT64\x10\x03\
+\x12\x0f\x0a\x0bTYPE_UINT64\x10\x04\x12\x0e\x0a\x0aTYPE_INT32\x10\x05\x12\x10\x0a\x0cTYPE_FIXED6\
+4\x10\x06\x12\x10\x0a\x0cTYPE_FIXED32\x10\x07\x12\x0d\x0a\x09TYPE_BOOL\x10\x08\x12\x0f\x0a\x0bTY\
+PE_STRING\x10\x09\x12\x0e\x0a\x0aTYPE_GROUP\x10\x0a\x12\x10\x0a\x0cTYPE_MESSAGE\x10\x0b\x12\x0e\x0a\
+\x0aTYPE_BYTES\x10\x0c\x12\x0f\x0a\x0bTYPE_UINT32\x10\x0d\x12\x0d\x0a\x09TYPE_ENUM\x10\x0e\x12\x11\
+\x0a\x0dTYPE_SFIXED32\x10\x0f\x12\x11\x0a\x0dTYPE_SFIXED64\x10\x10\x12\x0f\x0a\x0bTYPE_SINT32\x10\
+\x11\x12\x0f\x0a\x0bTYPE_SINT64\x10\x12\"C\x0a\x05Label\x12\x12\x0a\x0eLABEL_OPTIONAL\x10\x01\x12\
+\x12\x0a\x0eLABEL_REPEATED\x10\x03\x12\x12\x0a\x0eLABEL_REQUIRED\x10\x02\"c\x0a\x14OneofDescript\
+orProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x127\x0a\x07options\x18\x02\x20\x01(\x0b\
+2\x1d.google.protobuf.OneofOptionsR\x07options\"\xa6\x03\x0a\x13EnumDescriptorProto\x12\x12\x0a\x04\
+name\x18\x01\x20\x01(\x09R\x04name\x12?\x0a\x05value\x18\x02\x20\x03(\x0b2).google.protobuf.Enum\
+ValueDescriptorProtoR\x05value\x126\x0a\x07options\x18\x03\x20\x01(\x0b2\x1c.google.protobuf.Enu\
+mOptionsR\x07options\x12]\x0a\x0ereserved_range\x18\x04\x20\x03(\x0b26.google.protobuf.EnumDescr\
+iptorProto.EnumReservedRangeR\x0dreservedRange\x12#\x0a\x0dreserved_name\x18\x05\x20\x03(\x09R\x0c\
+reservedName\x12A\x0a\x0avisibility\x18\x06\x20\x01(\x0e2!.google.protobuf.SymbolVisibilityR\x0a\
+visibility\x1a;\x0a\x11EnumReservedRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\
+\x10\x0a\x03end\x18\x02\x20\x01(\x05R\x03end\"\x83\x01\x0a\x18EnumValueDescriptorProto\x12\x12\x0a\
+\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06number\x18\x02\x20\x01(\x05R\x06number\x12\
+;\x0a\x07options\x18\x03\x20\x01(\x0b2!.google.protobuf.EnumValueOptionsR\x07options\"\xb5\x01\x0a\
+\x16ServiceDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12>\x0a\x06method\x18\
+\x02\x20\x03(\x0b2&.google.protobuf.MethodDescriptorProtoR\x06method\x129\x0a\x07options\x18\x03\
+\x20\x01(\x0b2\x1f.google.protobuf.ServiceOptionsR\x07optionsJ\x04\x08\x04\x10\x05R\x06stream\"\x89\
+\x02\x0a\x15MethodDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x1d\x0a\x0a\
+input_type\x18\x02\x20\x01(\x09R\x09inputType\x12\x1f\x0a\x0boutput_type\x18\x03\x20\x01(\x09R\x0a\
+outputType\x128\x0a\x07options\x18\x04\x20\x01(\x0b2\x1e.google.protobuf.MethodOptionsR\x07optio\
+ns\x120\x0a\x10client_streaming\x18\x05\x20\x01(\x08:\x05falseR\x0fclientStreaming\x120\x0a\x10s\
+erver_streaming\x18\x06\x20\x01(\x08:\x05falseR\x0fserverStreaming\"\x8c\x0c\x0a\x0bFileOptions\x12\
+!\x0a\x0cjava_package\x18\x01\x20\x01(\x09R\x0bjavaPackage\x120\x0a\x14java_outer_classname\x18\x08\
+\x20\x01(\x09R\x12javaOuterClassname\x12\xf9\x01\x0a\x13java_multiple_files\x18\x0a\x20\x01(\x08\
+:\x05falseB\xc1\x01\xb2\x01\xbd\x01\x08\xe6\x07\x20\xe9\x07*\xb4\x01This\x20behavior\x20is\x20en\
+abled\x20by\x20default\x20in\x20editions\x202024\x20and\x20above.\x20To\x20disable\x20it,\x20you\
+\x20can\x20set\x20`features.(pb.java).nest_in_file_class\x20=\x20YES`\x20on\x20individual\x20mes\
+sages,\x20enums,\x20or\x20services.R\x11javaMultipleFiles\x12D\x0a\x1djava_generate_equals_and_h\
+ash\x18\x14\x20\x01(\x08B\x02\x18\x01R\x19javaGenerateEqualsAndHash\x12:\x0a\x16java_string_chec\
+k_utf8\x18\x1b\x20\x01(\x08:\x05falseR\x13javaStringCheckUtf8\x12S\x0a\x0coptimize_for\x18\x09\x20\
+\x01(\x0e2).google.protobuf.FileOptions.OptimizeMode:\x05SPEEDR\x0boptimizeFor\x12\x1d\x0a\x0ago\
+_package\x18\x0b\x20\x01(\x09R\x09goPackage\x125\x0a\x13cc_generic_services\x18\x10\x20\x01(\x08\
+:\x05falseR\x11ccGenericServices\x129\x0a\x15java_generic_services\x18\x11\x20\x01(\x08:\x05fals\
+eR\x13javaGenericServices\x125\x0a\x13py_generic_services\x18\x12\x20\x01(\x08:\x05falseR\x11pyG\
+enericServices\x12%\x0a\x0adeprecated\x18\x17\x20\x01(\x08:\x05falseR\x0adeprecated\x12\xbf\x01\x0a\
+\x10cc_enable_arenas\x18\x1f\x20\x01(\x08:\x04trueB\x8e\x01\xb2\x01\x8a\x01\x20\xea\x07*\x84\x01\
+cc_enable_arenas\x20is\x20enabled\x20by\x20default\x20in\x20every\x20edition\x20and\x20overrides\
+\x20are\x20ignored.This\x20option\x20is\x20removed\x20in\x20editions\x202026\x20and\x20above.R\x0e\
+ccEnableArenas\x12*\x0a\x11objc_class_prefix\x18$\x20\x01(\x09R\x0fobjcClassPrefix\x12)\x0a\x10c\
+sharp_namespace\x18%\x20\x01(\x09R\x0fcsharpNamespace\x12!\x0a\x0cswift_prefix\x18'\x20\x01(\x09\
+R\x0bswiftPrefix\x12(\x0a\x10php_class_prefix\x18(\x20\x01(\x09R\x0ephpClassPrefix\x12#\x0a\x0dp\
+hp_namespace\x18)\x20\x01(\x09R\x0cphpNamespace\x124\x0a\x16php_metadata_namespace\x18,\x20\x01(\
+\x09R\x14phpMetadataNamespace\x12!\x0a\x0cruby_package\x18-\x20\x01(\x09R\x0brubyPackage\x127\x0a\
+\x08features\x182\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterp\
+reted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOpt\
+ion\":\x0a\x0cOptimizeMode\x12\x09\x0a\x05SPEED\x10\x01\x12\x0d\x0a\x09CODE_SIZE\x10\x02\x12\x10\
+\x0a\x0cLITE_RUNTIME\x10\x03*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\
+J\x04\x08*\x10+J\x04\x08&\x10'R\x14php_generic_services\"\xfc\x03\x0a\x0eMessageOptions\x12<\x0a\
+\x17message_set_wire_format\x18\x01\x20\x01(\x08:\x05falseR\x14messageSetWireFormat\x12L\x0a\x1f\
+no_standard_descriptor_accessor\x18\x02\x20\x01(\x08:\x05falseR\x1cnoStandardDescriptorAccessor\x12\
+%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1b\x0a\x09map_entry\x18\x07\
+\x20\x01(\x08R\x08mapEntry\x12V\x0a&deprecated_legacy_json_field_conflicts\x18\x0b\x20\x01(\x08B\
+\x02\x18\x01R\"deprecatedLegacyJsonFieldConflicts\x127\x0a\x08features\x18\x0c\x20\x01(\x0b2\x1b\
+.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b\
+2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\
+\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07\
+J\x04\x08\x08\x10\x09J\x04\x08\x09\x10\x0a\"\xce\x0d\x0a\x0cFieldOptions\x12A\x0a\x05ctype\x18\x01\
+\x20\x01(\x0e2#.google.protobuf.FieldOptions.CType:\x06STRINGR\x05ctype\x12\x16\x0a\x06packed\x18\
+\x02\x20\x01(\x08R\x06packed\x12G\x0a\x06jstype\x18\x06\x20\x01(\x0e2$.google.protobuf.FieldOpti\
+ons.JSType:\x09JS_NORMALR\x06jstype\x12\x19\x0a\x04lazy\x18\x05\x20\x01(\x08:\x05falseR\x04lazy\x12\
+.\x0a\x0funverified_lazy\x18\x0f\x20\x01(\x08:\x05falseR\x0eunverifiedLazy\x12%\x0a\x0adeprecate\
+d\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1d\x0a\x04weak\x18\x0a\x20\x01(\x08:\x05fal\
+seB\x02\x18\x01R\x04weak\x12(\x0a\x0cdebug_redact\x18\x10\x20\x01(\x08:\x05falseR\x0bdebugRedact\
+\x12K\x0a\x09retention\x18\x11\x20\x01(\x0e2-.google.protobuf.FieldOptions.OptionRetentionR\x09r\
+etention\x12H\x0a\x07targets\x18\x13\x20\x03(\x0e2..google.protobuf.FieldOptions.OptionTargetTyp\
+eR\x07targets\x12W\x0a\x10edition_defaults\x18\x14\x20\x03(\x0b2,.google.protobuf.FieldOptions.E\
+ditionDefaultR\x0feditionDefaults\x127\x0a\x08features\x18\x15\x20\x01(\x0b2\x1b.google.protobuf\
+.FeatureSetR\x08features\x12U\x0a\x0ffeature_support\x18\x16\x20\x01(\x0b2,.google.protobuf.Fiel\
+dOptions.FeatureSupportR\x0efeatureSupport\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\
+\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\x1aZ\x0a\x0eEditionDefault\x12\
+2\x0a\x07edition\x18\x03\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07edition\x12\x14\x0a\x05va\
+lue\x18\x02\x20\x01(\x09R\x05value\x1a\xbb\x02\x0a\x0eFeatureSupport\x12G\x0a\x12edition_introdu\
+ced\x18\x01\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionIntroduced\x12G\x0a\x12edition_\
+deprecated\x18\x02\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionDeprecated\x12/\x0a\x13d\
+eprecation_warning\x18\x03\x20\x01(\x09R\x12deprecationWarning\x12A\x0a\x0fedition_removed\x18\x04\
+\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0eeditionRemoved\x12#\x0a\x0dremoval_error\x18\x05\x20\
+\x01(\x09R\x0cremovalError\"/\x0a\x05CType\x12\x0a\x0a\x06STRING\x10\x00\x12\x08\x0a\x04CORD\x10\
+\x01\x12\x10\x0a\x0cSTRING_PIECE\x10\x02\"5\x0a\x06JSType\x12\x0d\x0a\x09JS_NORMAL\x10\x00\x12\x0d\
+\x0a\x09JS_STRING\x10\x01\x12\x0d\x0a\x09JS_NUMBER\x10\x02\"U\x0a\x0fOptionRetention\x12\x15\x0a\
+\x11RETENTION_UNKNOWN\x10\x00\x12\x15\x0a\x11RETENTION_RUNTIME\x10\x01\x12\x14\x0a\x10RETENTION_\
+SOURCE\x10\x02\"\x8c\x02\x0a\x10OptionTargetType\x12\x17\x0a\x13TARGET_TYPE_UNKNOWN\x10\x00\x12\x14\
+\x0a\x10TARGET_TYPE_FILE\x10\x01\x12\x1f\x0a\x1bTARGET_TYPE_EXTENSION_RANGE\x10\x02\x12\x17\x0a\x13\
+TARGET_TYPE_MESSAGE\x10\x03\x12\x15\x0a\x11TARGET_TYPE_FIELD\x10\x04\x12\x15\x0a\x11TARGET_TYPE_\
+ONEOF\x10\x05\x12\x14\x0a\x10TARGET_TYPE_ENUM\x10\x06\x12\x1a\x0a\x16TARGET_TYPE_ENUM_ENTRY\x10\x07\
+\x12\x17\x0a\x13TARGET_TYPE_SERVICE\x10\x08\x12\x16\x0a\x12TARGET_TYPE_METHOD\x10\x09*\x06\x08\xde\
+\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\x08\x12\x10\x13\
+\"\xb4\x01\x0a\x0cOneofOptions\x127\x0a\x08features\x18\x01\x20\x01(\x0b2\x1b.google.protobuf.Fe\
+atureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobu\
+f.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\
+\x80\x80\x80\x02\"\xd9\x02\x0a\x0bEnumOptions\x12\x1f\x0a\x0ballow_alias\x18\x02\x20\x01(\x08R\x0a\
+allowAlias\x12%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12V\x0a&depreca\
+ted_legacy_json_field_conflicts\x18\x06\x20\x01(\x08B\x02\x18\x01R\"deprecatedLegacyJsonFieldCon\
+flicts\x127\x0a\x08features\x18\x07\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12\
+X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13\
+uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\
+\x05\x10\x06\"\xe0\x02\x0a\x10EnumValueOptions\x12%\x0a\x0adeprecated\x18\x01\x20\x01(\x08:\x05f\
+alseR\x0adeprecated\x127\x0a\x08features\x18\x02\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08\
+features\x12(\x0a\x0cdebug_redact\x18\x03\x20\x01(\x08:\x05falseR\x0bdebugRedact\x12U\x0a\x0ffea\
+ture_support\x18\x04\x20\x01(\x0b2,.google.protobuf.FieldOptions.FeatureSupportR\x0efeatureSuppo\
+rt\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOpti\
+onR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\
+\"\xdd\x01\x0a\x0eServiceOptions\x127\x0a\x08features\x18\"\x20\x01(\x0b2\x1b.google.protobuf.Fe\
+atureSetR\x08features\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05falseR\x0adeprecated\x12X\x0a\
+\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13unin\
+terpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xa1\x03\x0a\
+\x0dMethodOptions\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05falseR\x0adeprecated\x12q\x0a\x11\
+idempotency_level\x18\"\x20\x01(\x0e2/.google.protobuf.MethodOptions.IdempotencyLevel:\x13IDEMPO\
+TENCY_UNKNOWNR\x10idempotencyLevel\x127\x0a\x08features\x18#\x20\x01(\x0b2\x1b.google.protobuf.F\
+eatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protob\
+uf.UninterpretedOptionR\x13uninterpretedOption\"P\x0a\x10IdempotencyLevel\x12\x17\x0a\x13IDEMPOT\
+ENCY_UNKNOWN\x10\x00\x12\x13\x0a\x0fNO_SIDE_EFFECTS\x10\x01\x12\x0e\x0a\x0aIDEMPOTENT\x10\x02*\x06\
+\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\x9a\x03\x0a\x13Uninterpreted\
+Option\x12A\x0a\x04name\x18\x02\x20\x03(\x0b2-.google.protobuf.UninterpretedOption.NamePartR\x04\
+name\x12)\x0a\x10identifier_value\x18\x03\x20\x01(\x09R\x0fidentifierValue\x12,\x0a\x12positive_\
+int_value\x18\x04\x20\x01(\x04R\x10positiveIntValue\x12,\x0a\x12negative_int_value\x18\x05\x20\x01\
+(\x03R\x10negativeIntValue\x12!\x0a\x0cdouble_value\x18\x06\x20\x01(\x01R\x0bdoubleValue\x12!\x0a\
+\x0cstring_value\x18\x07\x20\x01(\x0cR\x0bstringValue\x12'\x0a\x0faggregate_value\x18\x08\x20\x01\
+(\x09R\x0eaggregateValue\x1aJ\x0a\x08NamePart\x12\x1b\x0a\x09name_part\x18\x01\x20\x02(\x09R\x08\
+namePart\x12!\x0a\x0cis_extension\x18\x02\x20\x02(\x08R\x0bisExtension\"\xfd\x11\x0a\x0aFeatureS\
+et\x12\x91\x01\x0a\x0efield_presence\x18\x01\x20\x01(\x0e2).google.protobuf.FeatureSet.FieldPres\
+enceB?\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x0d\x12\x08EXPLICIT\x18\x84\x07\xa2\x01\x0d\x12\
+\x08IMPLICIT\x18\xe7\x07\xa2\x01\x0d\x12\x08EXPLICIT\x18\xe8\x07\xb2\x01\x03\x08\xe8\x07R\x0dfie\
+ldPresence\x12l\x0a\x09enum_type\x18\x02\x20\x01(\x0e2$.google.protobuf.FeatureSet.EnumTypeB)\x88\
+\x01\x01\x98\x01\x06\x98\x01\x01\xa2\x01\x0b\x12\x06CLOSED\x18\x84\x07\xa2\x01\x09\x12\x04OPEN\x18\
+\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x08enumType\x12\x98\x01\x0a\x17repeated_field_encoding\x18\x03\
+\x20\x01(\x0e21.google.protobuf.FeatureSet.RepeatedFieldEncodingB-\x88\x01\x01\x98\x01\x04\x98\x01\
+\x01\xa2\x01\x0d\x12\x08EXPANDED\x18\x84\x07\xa2\x01\x0b\x12\x06PACKED\x18\xe7\x07\xb2\x01\x03\x08\
+\xe8\x07R\x15repeatedFieldEncoding\x12~\x0a\x0futf8_validation\x18\x04\x20\x01(\x0e2*.google.pro\
+tobuf.FeatureSet.Utf8ValidationB)\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x09\x12\x04NONE\x18\
+\x84\x07\xa2\x01\x0b\x12\x06VERIFY\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x0eutf8Validation\x12~\x0a\
+\x10message_encoding\x18\x05\x20\x01(\x0e2+.google.protobuf.FeatureSet.MessageEncodingB&\x88\x01\
+\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x14\x12\x0fLENGTH_PREFIXED\x18\x84\x07\xb2\x01\x03\x08\xe8\x07\
+R\x0fmessageEncoding\x12\x82\x01\x0a\x0bjson_format\x18\x06\x20\x01(\x0e2&.google.protobuf.Featu\
+reSet.JsonFormatB9\x88\x01\x01\x98\x01\x03\x98\x01\x06\x98\x01\x01\xa2\x01\x17\x12\x12LEGACY_BES\
+T_EFFORT\x18\x84\x07\xa2\x01\x0a\x12\x05ALLOW\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x0ajsonFormat\
+\x12\xbc\x01\x0a\x14enforce_naming_style\x18\x07\x20\x01(\x0e2..google.protobuf.FeatureSet.Enfor\
+ceNamingStyleBZ\x88\x01\x02\x98\x01\x01\x98\x01\x02\x98\x01\x03\x98\x01\x04\x98\x01\x05\x98\x01\x06\
+\x98\x01\x07\x98\x01\x08\x98\x01\x09\xa2\x01\x11\x12\x0cSTYLE_LEGACY\x18\x84\x07\xa2\x01\x0e\x12\
+\x09STYLE2024\x18\xe9\x07\xa2\x01\x0e\x12\x09STYLE2026\x18\xea\x07\xb2\x01\x03\x08\xe9\x07R\x12e\
+nforceNamingStyle\x12\xc7\x01\x0a\x19default_symbol_visibility\x18\x08\x20\x01(\x0e2E.google.pro\
+tobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibilityBD\x88\x01\x02\x98\x01\x01\xa2\x01\x0f\
+\x12\x0aEXPORT_ALL\x18\x84\x07\xa2\x01\x15\x12\x10EXPORT_TOP_LEVEL\x18\xe9\x07\xa2\x01\x0b\x12\x06\
+STRICT\x18\xea\x07\xb2\x01\x03\x08\xe9\x07R\x17defaultSymbolVisibility\x12\xc3\x01\x0a\x14enforc\
+e_proto_limits\x18\x09\x20\x01(\x0e2A.google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProto\
+LimitsBN\x88\x01\x02\x98\x01\x06\x98\x01\x03\x98\x01\x04\x98\x01\x05\xa2\x01\x1e\x12\x19LEGACY_N\
+O_EXPLICIT_LIMITS\x18\x84\x07\xa2\x01\x15\x12\x10PROTO_LIMITS2026\x18\xea\x07\xb2\x01\x03\x08\xea\
+\x07R\x12enforceProtoLimits\x1a\xa1\x01\x0a\x11VisibilityFeature\"\x81\x01\x0a\x17DefaultSymbolV\
+isibility\x12%\x0a!DEFAULT_SYMBOL_VISIBILITY_UNKNOWN\x10\x00\x12\x0e\x0a\x0aEXPORT_ALL\x10\x01\x12\
+\x14\x0a\x10EXPORT_TOP_LEVEL\x10\x02\x12\x0d\x0a\x09LOCAL_ALL\x10\x03\x12\x0a\x0a\x06STRICT\x10\x04\
+J\x08\x08\x01\x10\x80\x80\x80\x80\x02\x1ay\x0a\x12ProtoLimitsFeature\"c\x0a\x12EnforceProtoLimit\
+s\x12\x18\x0a\x14PROTO_LIMITS_UNKNOWN\x10\x00\x12\x1d\x0a\x19LEGACY_NO_EXPLICIT_LIMITS\x10\x01\x12\
+\x14\x0a\x10PROTO_LIMITS2026\x10\x02\"\\\x0a\x0dFieldPresence\x12\x1a\x0a\x16FIELD_PRESENCE_UNKN\
+OWN\x10\x00\x12\x0c\x0a\x08EXPLICIT\x10\x01\x12\x0c\x0a\x08IMPLICIT\x10\x02\x12\x13\x0a\x0fLEGAC\
+Y_REQUIRED\x10\x03\"7\x0a\x08EnumType\x12\x15\x0a\x11ENUM_TYPE_UNKNOWN\x10\x00\x12\x08\x0a\x04OP\
+EN\x10\x01\x12\x0a\x0a\x06CLOSED\x10\x02\"V\x0a\x15RepeatedFieldEncoding\x12#\x0a\x1fREPEATED_FI\
+ELD_ENCODING_UNKNOWN\x10\x00\x12\x0a\x0a\x06PACKED\x10\x01\x12\x0c\x0a\x08EXPANDED\x10\x02\"I\x0a\
+\x0eUtf8Validation\x12\x1b\x0a\x17UTF8_VALIDATION_UNKNOWN\x10\x00\x12\x0a\x0a\x06VERIFY\x10\x02\x12\
+\x08\x0a\x04NONE\x10\x03\"\x04\x08\x01\x10\x01\"S\x0a\x0fMessageEncoding\x12\x1c\x0a\x18MESSAGE_\
+ENCODING_UNKNOWN\x10\x00\x12\x13\x0a\x0fLENGTH_PREFIXED\x10\x01\x12\x0d\x0a\x09DELIMITED\x10\x02\
+\"H\x0a\x0aJsonFormat\x12\x17\x0a\x13JSON_FORMAT_UNKNOWN\x10\x00\x12\x09\x0a\x05ALLOW\x10\x01\x12\
+\x16\x0a\x12LEGACY_BEST_EFFORT\x10\x02\"f\x0a\x12EnforceNamingStyle\x12\x20\x0a\x1cENFORCE_NAMIN\
+G_STYLE_UNKNOWN\x10\x00\x12\x0d\x0a\x09STYLE2024\x10\x01\x12\x10\x0a\x0cSTYLE_LEGACY\x10\x02\x12\
+\x0d\x0a\x09STYLE2026\x10\x03*\x06\x08\xe8\x07\x10\x8bN*\x06\x08\x8bN\x10\x90N*\x06\x08\x90N\x10\
+\x91NJ\x06\x08\xe7\x07\x10\xe8\x07\"\xef\x03\x0a\x12FeatureSetDefaults\x12X\x0a\x08defaults\x18\x01\
+\x20\x03(\x0b2<.google.protobuf.FeatureSetDefaults.FeatureSetEditionDefaultR\x08defaults\x12A\x0a\
+\x0fminimum_edition\x18\x04\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0eminimumEdition\x12A\x0a\
+\x0fmaximum_edition\x18\x05\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0emaximumEdition\x1a\xf8\
+\x01\x0a\x18FeatureSetEditionDefault\x122\x0a\x07edition\x18\x03\x20\x01(\x0e2\x18.google.protob\
+uf.EditionR\x07edition\x12N\x0a\x14overridable_features\x18\x04\x20\x01(\x0b2\x1b.google.protobu\
+f.FeatureSetR\x13overridableFeatures\x12B\x0a\x0efixed_features\x18\x05\x20\x01(\x0b2\x1b.google\
+.protobuf.FeatureSetR\x0dfixedFeaturesJ\x04\x08\x01\x10\x02J\x04\x08\x02\x10\x03R\x08features\"\xb5\
+\x02\x0a\x0eSourceCodeInfo\x12D\x0a\x08location\x18\x01\x20\x03(\x0b2(.google.protobuf.SourceCod\
+eInfo.LocationR\x08location\x1a\xce\x01\x0a\x08Location\x12\x16\x0a\x04path\x18\x01\x20\x03(\x05\
+B\x02\x10\x01R\x04path\x12\x16\x0a\x04span\x18\x02\x20\x03(\x05B\x02\x10\x01R\x04span\x12)\x0a\x10\
+leading_comments\x18\x03\x20\x01(\x09R\x0fleadingComments\x12+\x0a\x11trailing_comments\x18\x04\x20\
+\x01(\x09R\x10trailingComments\x12:\x0a\x19leading_detached_comments\x18\x06\x20\x03(\x09R\x17le\
+adingDetachedComments*\x0c\x08\x80\xec\xca\xff\x01\x10\x81\xec\xca\xff\x01\"\xd0\x02\x0a\x11Gene\
+ratedCodeInfo\x12M\x0a\x0aannotation\x18\x01\x20\x03(\x0b2-.google.protobuf.GeneratedCodeInfo.An\
+notationR\x0aannotation\x1a\xeb\x01\x0a\x0aAnnotation\x12\x16\x0a\x04path\x18\x01\x20\x03(\x05B\x02\
+\x10\x01R\x04path\x12\x1f\x0a\x0bsource_file\x18\x02\x20\x01(\x09R\x0asourceFile\x12\x14\x0a\x05\
+begin\x18\x03\x20\x01(\x05R\x05begin\x12\x10\x0a\x03end\x18\x04\x20\x01(\x05R\x03end\x12R\x0a\x08\
+semantic\x18\x05\x20\x01(\x0e26.google.protobuf.GeneratedCodeInfo.Annotation.SemanticR\x08semant\
+ic\"(\x0a\x08Semantic\x12\x08\x0a\x04NONE\x10\x00\x12\x07\x0a\x03SET\x10\x01\x12\x09\x0a\x05ALIA\
+S\x10\x02*\xd1\x02\x0a\x07Edition\x12\x13\x0a\x0fEDITION_UNKNOWN\x10\x00\x12\x13\x0a\x0eEDITION_\
+LEGACY\x10\x84\x07\x12\x13\x0a\x0eEDITION_PROTO2\x10\xe6\x07\x12\x13\x0a\x0eEDITION_PROTO3\x10\xe7\
+\x07\x12\x11\x0a\x0cEDITION_2023\x10\xe8\x07\x12\x11\x0a\x0cEDITION_2024\x10\xe9\x07\x12\x11\x0a\
+\x0cEDITION_2026\x10\xea\x07\x12\x15\x0a\x10EDITION_UNSTABLE\x10\x8fN\x12\x17\x0a\x13EDITION_1_T\
+EST_ONLY\x10\x01\x12\x17\x0a\x13EDITION_2_TEST_ONLY\x10\x02\x12\x1d\x0a\x17EDITION_99997_TEST_ON\
+LY\x10\x9d\x8d\x06\x12\x1d\x0a\x17EDITION_99998_TEST_ONLY\x10\x9e\x8d\x06\x12\x1d\x0a\x17EDITION\
+_99999_TEST_ONLY\x10\x9f\x8d\x06\x12\x13\x0a\x0bEDITION_MAX\x10\xff\xff\xff\xff\x07*U\x0a\x10Sym\
+bolVisibility\x12\x14\x0a\x10VISIBILITY_UNSET\x10\x00\x12\x14\x0a\x10VISIBILITY_LOCAL\x10\x01\x12\
+\x15\x0a\x11VISIBILITY_EXPORT\x10\x02B~\x0a\x13com.google.protobufB\x10DescriptorProtosH\x01Z-go\
+ogle.golang.org/protobuf/types/descriptorpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1aGoogle.Protobu\
+f.Reflection";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -314,6 +314,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestStatus {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for TestStatus {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.TestStatus").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestStatus {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The conformance runner will request a list of failures as the first request.
 /// This will be known by message_type == "conformance.FailureSet", a conformance
 /// test should return a serialized FailureSet in protobuf_payload.
@@ -395,6 +408,19 @@ impl ::courier_json::serde::export::Serialize for FailureSet {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for FailureSet {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FailureSet {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.FailureSet").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FailureSet {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -672,6 +698,19 @@ impl ::courier_json::serde::export::Serialize for ConformanceRequest {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for ConformanceRequest {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ConformanceRequest {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.ConformanceRequest").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ConformanceRequest {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -992,6 +1031,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for ConformanceRespons
     }
 }
 
+impl ::courier_reflect::ReflectMessage for ConformanceResponse {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.ConformanceResponse").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ConformanceResponse {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The types nested in [`ConformanceResponse`].
 pub mod conformance_response {
     /// `oneof result`.
@@ -1118,6 +1170,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for JspbEncodingConfig
     }
 }
 
+impl ::courier_reflect::ReflectMessage for JspbEncodingConfig {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.JspbEncodingConfig").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for JspbEncodingConfig {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
 pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
     registry.register::<TestStatus>();
@@ -1125,4 +1190,40 @@ pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
     registry.register::<ConformanceRequest>();
     registry.register::<ConformanceResponse>();
     registry.register::<JspbEncodingConfig>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xb7\x0b\x0a\x1dconformance/conformance.proto\x12\x0bconformance\"l\x0a\x0aTestStatus\x12\x12\
+\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12'\x0a\x0ffailure_message\x18\x02\x20\x01(\x09R\x0e\
+failureMessage\x12!\x0a\x0cmatched_name\x18\x03\x20\x01(\x09R\x0bmatchedName\"?\x0a\x0aFailureSe\
+t\x12+\x0a\x04test\x18\x02\x20\x03(\x0b2\x17.conformance.TestStatusR\x04testJ\x04\x08\x01\x10\x02\
+\"\xf6\x03\x0a\x12ConformanceRequest\x12+\x0a\x10protobuf_payload\x18\x01\x20\x01(\x0cH\x00R\x0f\
+protobufPayload\x12#\x0a\x0cjson_payload\x18\x02\x20\x01(\x09H\x00R\x0bjsonPayload\x12#\x0a\x0cj\
+spb_payload\x18\x07\x20\x01(\x09H\x00R\x0bjspbPayload\x12#\x0a\x0ctext_payload\x18\x08\x20\x01(\x09\
+H\x00R\x0btextPayload\x12O\x0a\x17requested_output_format\x18\x03\x20\x01(\x0e2\x17.conformance.\
+WireFormatR\x15requestedOutputFormat\x12!\x0a\x0cmessage_type\x18\x04\x20\x01(\x09R\x0bmessageTy\
+pe\x12>\x0a\x0dtest_category\x18\x05\x20\x01(\x0e2\x19.conformance.TestCategoryR\x0ctestCategory\
+\x12S\x0a\x15jspb_encoding_options\x18\x06\x20\x01(\x0b2\x1f.conformance.JspbEncodingConfigR\x13\
+jspbEncodingOptions\x120\x0a\x14print_unknown_fields\x18\x09\x20\x01(\x08R\x12printUnknownFields\
+B\x09\x0a\x07payload\"\xf3\x02\x0a\x13ConformanceResponse\x12!\x0a\x0bparse_error\x18\x01\x20\x01\
+(\x09H\x00R\x0aparseError\x12)\x0a\x0fserialize_error\x18\x06\x20\x01(\x09H\x00R\x0eserializeErr\
+or\x12%\x0a\x0dtimeout_error\x18\x09\x20\x01(\x09H\x00R\x0ctimeoutError\x12%\x0a\x0druntime_erro\
+r\x18\x02\x20\x01(\x09H\x00R\x0cruntimeError\x12+\x0a\x10protobuf_payload\x18\x03\x20\x01(\x0cH\x00\
+R\x0fprotobufPayload\x12#\x0a\x0cjson_payload\x18\x04\x20\x01(\x09H\x00R\x0bjsonPayload\x12\x1a\x0a\
+\x07skipped\x18\x05\x20\x01(\x09H\x00R\x07skipped\x12#\x0a\x0cjspb_payload\x18\x07\x20\x01(\x09H\
+\x00R\x0bjspbPayload\x12#\x0a\x0ctext_payload\x18\x08\x20\x01(\x09H\x00R\x0btextPayloadB\x08\x0a\
+\x06result\"N\x0a\x12JspbEncodingConfig\x128\x0a\x19use_jspb_array_any_format\x18\x01\x20\x01(\x08\
+R\x15useJspbArrayAnyFormat*P\x0a\x0aWireFormat\x12\x0f\x0a\x0bUNSPECIFIED\x10\x00\x12\x0c\x0a\x08\
+PROTOBUF\x10\x01\x12\x08\x0a\x04JSON\x10\x02\x12\x08\x0a\x04JSPB\x10\x03\x12\x0f\x0a\x0bTEXT_FOR\
+MAT\x10\x04*\x8f\x01\x0a\x0cTestCategory\x12\x14\x0a\x10UNSPECIFIED_TEST\x10\x00\x12\x0f\x0a\x0b\
+BINARY_TEST\x10\x01\x12\x0d\x0a\x09JSON_TEST\x10\x02\x12$\x0a\x20JSON_IGNORE_UNKNOWN_PARSING_TES\
+T\x10\x03\x12\x0d\x0a\x09JSPB_TEST\x10\x04\x12\x14\x0a\x10TEXT_FORMAT_TEST\x10\x05B/\x0a\x1fcom.\
+google.protobuf.conformance\xa2\x02\x0bConformanceb\x06proto3";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

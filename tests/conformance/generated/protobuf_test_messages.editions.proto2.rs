@@ -2426,6 +2426,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAllTypesProto2
     }
 }
 
+impl ::courier_reflect::ReflectMessage for TestAllTypesProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAllTypesProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAllTypesProto2 {
     /// `optional_int32`, or its default when unset.
     pub fn optional_int32(&self) -> i32 {
@@ -2886,6 +2899,19 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for NestedMessage {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessage").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NestedMessage {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl NestedMessage {
         /// `a`, or its default when unset.
         pub fn a(&self) -> i32 {
@@ -2987,6 +3013,19 @@ pub mod test_all_types_proto2 {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for Data {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Data {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.Data").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Data {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -3099,6 +3138,19 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for MultiWordGroupField {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.MultiWordGroupField").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MultiWordGroupField {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl MultiWordGroupField {
         /// `group_int32`, or its default when unset.
         pub fn group_int32(&self) -> i32 {
@@ -3185,6 +3237,19 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrect {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrect {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct MessageSetCorrectExtension1 {
@@ -3264,6 +3329,19 @@ pub mod test_all_types_proto2 {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrectExtension1 {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrectExtension1 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrectExtension1 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -3361,6 +3439,19 @@ pub mod test_all_types_proto2 {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrectExtension2 {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrectExtension2 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrectExtension2 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -3505,6 +3596,19 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for ExtensionWithOneof {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for ExtensionWithOneof {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// The types nested in [`ExtensionWithOneof`].
     pub mod extension_with_oneof {
         /// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
@@ -3628,6 +3732,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignMessageProt
     }
 }
 
+impl ::courier_reflect::ReflectMessage for ForeignMessageProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.ForeignMessageProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ForeignMessageProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl ForeignMessageProto2 {
     /// `c`, or its default when unset.
     pub fn c(&self) -> i32 {
@@ -3729,6 +3846,19 @@ impl ::courier_json::serde::export::Serialize for GroupField {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for GroupField {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for GroupField {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.GroupField").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for GroupField {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -3901,6 +4031,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for UnknownToTestAllTy
     }
 }
 
+impl ::courier_reflect::ReflectMessage for UnknownToTestAllTypes {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.UnknownToTestAllTypes").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for UnknownToTestAllTypes {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl UnknownToTestAllTypes {
     /// `optional_int32`, or its default when unset.
     pub fn optional_int32(&self) -> i32 {
@@ -4002,6 +4145,19 @@ pub mod unknown_to_test_all_types {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for OptionalGroup {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.UnknownToTestAllTypes.OptionalGroup").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for OptionalGroup {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl OptionalGroup {
         /// `a`, or its default when unset.
         pub fn a(&self) -> i32 {
@@ -4071,6 +4227,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for NullHypothesisProt
     }
 }
 
+impl ::courier_reflect::ReflectMessage for NullHypothesisProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.NullHypothesisProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for NullHypothesisProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// `protobuf_test_messages.editions.proto2.EnumOnlyProto2`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOnlyProto2 {
@@ -4129,6 +4298,19 @@ impl ::courier_json::serde::export::Serialize for EnumOnlyProto2 {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOnlyProto2 {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumOnlyProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.EnumOnlyProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumOnlyProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -4298,6 +4480,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneStringProto2 {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for OneStringProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.OneStringProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for OneStringProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl OneStringProto2 {
     /// `data`, or its default when unset.
     pub fn data(&self) -> &str {
@@ -4414,6 +4609,19 @@ impl ::courier_json::serde::export::Serialize for ProtoWithKeywords {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for ProtoWithKeywords {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ProtoWithKeywords {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.ProtoWithKeywords").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ProtoWithKeywords {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -5117,6 +5325,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAllRequiredTyp
     }
 }
 
+impl ::courier_reflect::ReflectMessage for TestAllRequiredTypesProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAllRequiredTypesProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAllRequiredTypesProto2 {
     /// `required_int32`, or its default when unset.
     pub fn required_int32(&self) -> i32 {
@@ -5502,6 +5723,19 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for NestedMessage {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedMessage").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NestedMessage {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl NestedMessage {
         /// `a`, or its default when unset.
         pub fn a(&self) -> i32 {
@@ -5606,6 +5840,19 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for Data {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Data").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Data {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl Data {
         /// `group_int32`, or its default when unset.
         pub fn group_int32(&self) -> i32 {
@@ -5692,6 +5939,19 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrect {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrect {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct MessageSetCorrectExtension1 {
@@ -5771,6 +6031,19 @@ pub mod test_all_required_types_proto2 {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrectExtension1 {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrectExtension1 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrectExtension1 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -5868,6 +6141,19 @@ pub mod test_all_required_types_proto2 {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrectExtension2 {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrectExtension2 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrectExtension2 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -6107,6 +6393,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestLargeOneof {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for TestLargeOneof {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestLargeOneof {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The types nested in [`TestLargeOneof`].
 pub mod test_large_oneof {
     /// `protobuf_test_messages.editions.proto2.TestLargeOneof.A1`.
@@ -6167,6 +6466,19 @@ pub mod test_large_oneof {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for A1 {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for A1 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A1").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A1 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -6231,6 +6543,19 @@ pub mod test_large_oneof {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for A2 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A2").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A2 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestLargeOneof.A3`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct A3 {
@@ -6289,6 +6614,19 @@ pub mod test_large_oneof {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for A3 {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for A3 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A3").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A3 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -6353,6 +6691,19 @@ pub mod test_large_oneof {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for A4 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A4").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A4 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestLargeOneof.A5`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct A5 {
@@ -6411,6 +6762,19 @@ pub mod test_large_oneof {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for A5 {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for A5 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A5").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A5 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -6476,4 +6840,297 @@ pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
     registry.register_extension(test_all_types_proto2::extension_with_oneof::EXTENSION_WITH_ONEOF_JSON);
     registry.register_extension(test_all_required_types_proto2::message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON);
     registry.register_extension(test_all_required_types_proto2::message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON);
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xef\x87\x01\x0a3google/protobuf/test_messages_proto2_editions.proto\x12&protobuf_test_messa\
+ges.editions.proto2\"\xaa]\x0a\x12TestAllTypesProto2\x12%\x0a\x0eoptional_int32\x18\x01\x20\x01(\
+\x05R\x0doptionalInt32\x12%\x0a\x0eoptional_int64\x18\x02\x20\x01(\x03R\x0doptionalInt64\x12'\x0a\
+\x0foptional_uint32\x18\x03\x20\x01(\x0dR\x0eoptionalUint32\x12'\x0a\x0foptional_uint64\x18\x04\x20\
+\x01(\x04R\x0eoptionalUint64\x12'\x0a\x0foptional_sint32\x18\x05\x20\x01(\x11R\x0eoptionalSint32\
+\x12'\x0a\x0foptional_sint64\x18\x06\x20\x01(\x12R\x0eoptionalSint64\x12)\x0a\x10optional_fixed3\
+2\x18\x07\x20\x01(\x07R\x0foptionalFixed32\x12)\x0a\x10optional_fixed64\x18\x08\x20\x01(\x06R\x0f\
+optionalFixed64\x12+\x0a\x11optional_sfixed32\x18\x09\x20\x01(\x0fR\x10optionalSfixed32\x12+\x0a\
+\x11optional_sfixed64\x18\x0a\x20\x01(\x10R\x10optionalSfixed64\x12%\x0a\x0eoptional_float\x18\x0b\
+\x20\x01(\x02R\x0doptionalFloat\x12'\x0a\x0foptional_double\x18\x0c\x20\x01(\x01R\x0eoptionalDou\
+ble\x12#\x0a\x0doptional_bool\x18\x0d\x20\x01(\x08R\x0coptionalBool\x12'\x0a\x0foptional_string\x18\
+\x0e\x20\x01(\x09R\x0eoptionalString\x12%\x0a\x0eoptional_bytes\x18\x0f\x20\x01(\x0cR\x0doptiona\
+lBytes\x12\x80\x01\x0a\x17optional_nested_message\x18\x12\x20\x01(\x0b2H.protobuf_test_messages.\
+editions.proto2.TestAllTypesProto2.NestedMessageR\x15optionalNestedMessage\x12v\x0a\x18optional_\
+foreign_message\x18\x13\x20\x01(\x0b2<.protobuf_test_messages.editions.proto2.ForeignMessageProt\
+o2R\x16optionalForeignMessage\x12w\x0a\x14optional_nested_enum\x18\x15\x20\x01(\x0e2E.protobuf_t\
+est_messages.editions.proto2.TestAllTypesProto2.NestedEnumR\x12optionalNestedEnum\x12m\x0a\x15op\
+tional_foreign_enum\x18\x16\x20\x01(\x0e29.protobuf_test_messages.editions.proto2.ForeignEnumPro\
+to2R\x13optionalForeignEnum\x126\x0a\x15optional_string_piece\x18\x18\x20\x01(\x09B\x02\x08\x02R\
+\x13optionalStringPiece\x12'\x0a\x0doptional_cord\x18\x19\x20\x01(\x09B\x02\x08\x01R\x0coptional\
+Cord\x12g\x0a\x11recursive_message\x18\x1b\x20\x01(\x0b2:.protobuf_test_messages.editions.proto2\
+.TestAllTypesProto2R\x10recursiveMessage\x12%\x0a\x0erepeated_int32\x18\x1f\x20\x03(\x05R\x0drep\
+eatedInt32\x12%\x0a\x0erepeated_int64\x18\x20\x20\x03(\x03R\x0drepeatedInt64\x12'\x0a\x0frepeate\
+d_uint32\x18!\x20\x03(\x0dR\x0erepeatedUint32\x12'\x0a\x0frepeated_uint64\x18\"\x20\x03(\x04R\x0e\
+repeatedUint64\x12'\x0a\x0frepeated_sint32\x18#\x20\x03(\x11R\x0erepeatedSint32\x12'\x0a\x0frepe\
+ated_sint64\x18$\x20\x03(\x12R\x0erepeatedSint64\x12)\x0a\x10repeated_fixed32\x18%\x20\x03(\x07R\
+\x0frepeatedFixed32\x12)\x0a\x10repeated_fixed64\x18&\x20\x03(\x06R\x0frepeatedFixed64\x12+\x0a\x11\
+repeated_sfixed32\x18'\x20\x03(\x0fR\x10repeatedSfixed32\x12+\x0a\x11repeated_sfixed64\x18(\x20\x03\
+(\x10R\x10repeatedSfixed64\x12%\x0a\x0erepeated_float\x18)\x20\x03(\x02R\x0drepeatedFloat\x12'\x0a\
+\x0frepeated_double\x18*\x20\x03(\x01R\x0erepeatedDouble\x12#\x0a\x0drepeated_bool\x18+\x20\x03(\
+\x08R\x0crepeatedBool\x12'\x0a\x0frepeated_string\x18,\x20\x03(\x09R\x0erepeatedString\x12%\x0a\x0e\
+repeated_bytes\x18-\x20\x03(\x0cR\x0drepeatedBytes\x12\x80\x01\x0a\x17repeated_nested_message\x18\
+0\x20\x03(\x0b2H.protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessageR\x15rep\
+eatedNestedMessage\x12v\x0a\x18repeated_foreign_message\x181\x20\x03(\x0b2<.protobuf_test_messag\
+es.editions.proto2.ForeignMessageProto2R\x16repeatedForeignMessage\x12w\x0a\x14repeated_nested_e\
+num\x183\x20\x03(\x0e2E.protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedEnumR\x12\
+repeatedNestedEnum\x12m\x0a\x15repeated_foreign_enum\x184\x20\x03(\x0e29.protobuf_test_messages.\
+editions.proto2.ForeignEnumProto2R\x13repeatedForeignEnum\x126\x0a\x15repeated_string_piece\x186\
+\x20\x03(\x09B\x02\x08\x02R\x13repeatedStringPiece\x12'\x0a\x0drepeated_cord\x187\x20\x03(\x09B\x02\
+\x08\x01R\x0crepeatedCord\x12(\x0a\x0cpacked_int32\x18K\x20\x03(\x05B\x05\xaa\x01\x02\x18\x01R\x0b\
+packedInt32\x12(\x0a\x0cpacked_int64\x18L\x20\x03(\x03B\x05\xaa\x01\x02\x18\x01R\x0bpackedInt64\x12\
+*\x0a\x0dpacked_uint32\x18M\x20\x03(\x0dB\x05\xaa\x01\x02\x18\x01R\x0cpackedUint32\x12*\x0a\x0dp\
+acked_uint64\x18N\x20\x03(\x04B\x05\xaa\x01\x02\x18\x01R\x0cpackedUint64\x12*\x0a\x0dpacked_sint\
+32\x18O\x20\x03(\x11B\x05\xaa\x01\x02\x18\x01R\x0cpackedSint32\x12*\x0a\x0dpacked_sint64\x18P\x20\
+\x03(\x12B\x05\xaa\x01\x02\x18\x01R\x0cpackedSint64\x12,\x0a\x0epacked_fixed32\x18Q\x20\x03(\x07\
+B\x05\xaa\x01\x02\x18\x01R\x0dpackedFixed32\x12,\x0a\x0epacked_fixed64\x18R\x20\x03(\x06B\x05\xaa\
+\x01\x02\x18\x01R\x0dpackedFixed64\x12.\x0a\x0fpacked_sfixed32\x18S\x20\x03(\x0fB\x05\xaa\x01\x02\
+\x18\x01R\x0epackedSfixed32\x12.\x0a\x0fpacked_sfixed64\x18T\x20\x03(\x10B\x05\xaa\x01\x02\x18\x01\
+R\x0epackedSfixed64\x12(\x0a\x0cpacked_float\x18U\x20\x03(\x02B\x05\xaa\x01\x02\x18\x01R\x0bpack\
+edFloat\x12*\x0a\x0dpacked_double\x18V\x20\x03(\x01B\x05\xaa\x01\x02\x18\x01R\x0cpackedDouble\x12\
+&\x0a\x0bpacked_bool\x18W\x20\x03(\x08B\x05\xaa\x01\x02\x18\x01R\x0apackedBool\x12z\x0a\x12packe\
+d_nested_enum\x18X\x20\x03(\x0e2E.protobuf_test_messages.editions.proto2.TestAllTypesProto2.Nest\
+edEnumB\x05\xaa\x01\x02\x18\x01R\x10packedNestedEnum\x12%\x0a\x0eunpacked_int32\x18Y\x20\x03(\x05\
+R\x0dunpackedInt32\x12%\x0a\x0eunpacked_int64\x18Z\x20\x03(\x03R\x0dunpackedInt64\x12'\x0a\x0fun\
+packed_uint32\x18[\x20\x03(\x0dR\x0eunpackedUint32\x12'\x0a\x0funpacked_uint64\x18\\\x20\x03(\x04\
+R\x0eunpackedUint64\x12'\x0a\x0funpacked_sint32\x18]\x20\x03(\x11R\x0eunpackedSint32\x12'\x0a\x0f\
+unpacked_sint64\x18^\x20\x03(\x12R\x0eunpackedSint64\x12)\x0a\x10unpacked_fixed32\x18_\x20\x03(\x07\
+R\x0funpackedFixed32\x12)\x0a\x10unpacked_fixed64\x18`\x20\x03(\x06R\x0funpackedFixed64\x12+\x0a\
+\x11unpacked_sfixed32\x18a\x20\x03(\x0fR\x10unpackedSfixed32\x12+\x0a\x11unpacked_sfixed64\x18b\x20\
+\x03(\x10R\x10unpackedSfixed64\x12%\x0a\x0eunpacked_float\x18c\x20\x03(\x02R\x0dunpackedFloat\x12\
+'\x0a\x0funpacked_double\x18d\x20\x03(\x01R\x0eunpackedDouble\x12#\x0a\x0dunpacked_bool\x18e\x20\
+\x03(\x08R\x0cunpackedBool\x12w\x0a\x14unpacked_nested_enum\x18f\x20\x03(\x0e2E.protobuf_test_me\
+ssages.editions.proto2.TestAllTypesProto2.NestedEnumR\x12unpackedNestedEnum\x12u\x0a\x0fmap_int3\
+2_int32\x188\x20\x03(\x0b2M.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapInt32In\
+t32EntryR\x0dmapInt32Int32\x12u\x0a\x0fmap_int64_int64\x189\x20\x03(\x0b2M.protobuf_test_message\
+s.editions.proto2.TestAllTypesProto2.MapInt64Int64EntryR\x0dmapInt64Int64\x12{\x0a\x11map_uint32\
+_uint32\x18:\x20\x03(\x0b2O.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapUint32U\
+int32EntryR\x0fmapUint32Uint32\x12{\x0a\x11map_uint64_uint64\x18;\x20\x03(\x0b2O.protobuf_test_m\
+essages.editions.proto2.TestAllTypesProto2.MapUint64Uint64EntryR\x0fmapUint64Uint64\x12{\x0a\x11\
+map_sint32_sint32\x18<\x20\x03(\x0b2O.protobuf_test_messages.editions.proto2.TestAllTypesProto2.\
+MapSint32Sint32EntryR\x0fmapSint32Sint32\x12{\x0a\x11map_sint64_sint64\x18=\x20\x03(\x0b2O.proto\
+buf_test_messages.editions.proto2.TestAllTypesProto2.MapSint64Sint64EntryR\x0fmapSint64Sint64\x12\
+\x81\x01\x0a\x13map_fixed32_fixed32\x18>\x20\x03(\x0b2Q.protobuf_test_messages.editions.proto2.T\
+estAllTypesProto2.MapFixed32Fixed32EntryR\x11mapFixed32Fixed32\x12\x81\x01\x0a\x13map_fixed64_fi\
+xed64\x18?\x20\x03(\x0b2Q.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapFixed64Fi\
+xed64EntryR\x11mapFixed64Fixed64\x12\x87\x01\x0a\x15map_sfixed32_sfixed32\x18@\x20\x03(\x0b2S.pr\
+otobuf_test_messages.editions.proto2.TestAllTypesProto2.MapSfixed32Sfixed32EntryR\x13mapSfixed32\
+Sfixed32\x12\x87\x01\x0a\x15map_sfixed64_sfixed64\x18A\x20\x03(\x0b2S.protobuf_test_messages.edi\
+tions.proto2.TestAllTypesProto2.MapSfixed64Sfixed64EntryR\x13mapSfixed64Sfixed64\x12r\x0a\x0emap\
+_int32_bool\x18h\x20\x03(\x0b2L.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapInt\
+32BoolEntryR\x0cmapInt32Bool\x12u\x0a\x0fmap_int32_float\x18B\x20\x03(\x0b2M.protobuf_test_messa\
+ges.editions.proto2.TestAllTypesProto2.MapInt32FloatEntryR\x0dmapInt32Float\x12x\x0a\x10map_int3\
+2_double\x18C\x20\x03(\x0b2N.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapInt32D\
+oubleEntryR\x0emapInt32Double\x12\x8e\x01\x0a\x18map_int32_nested_message\x18g\x20\x03(\x0b2U.pr\
+otobuf_test_messages.editions.proto2.TestAllTypesProto2.MapInt32NestedMessageEntryR\x15mapInt32N\
+estedMessage\x12o\x0a\x0dmap_bool_bool\x18D\x20\x03(\x0b2K.protobuf_test_messages.editions.proto\
+2.TestAllTypesProto2.MapBoolBoolEntryR\x0bmapBoolBool\x12{\x0a\x11map_string_string\x18E\x20\x03\
+(\x0b2O.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapStringStringEntryR\x0fmapSt\
+ringString\x12x\x0a\x10map_string_bytes\x18F\x20\x03(\x0b2N.protobuf_test_messages.editions.prot\
+o2.TestAllTypesProto2.MapStringBytesEntryR\x0emapStringBytes\x12\x91\x01\x0a\x19map_string_neste\
+d_message\x18G\x20\x03(\x0b2V.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapStrin\
+gNestedMessageEntryR\x16mapStringNestedMessage\x12\x94\x01\x0a\x1amap_string_foreign_message\x18\
+H\x20\x03(\x0b2W.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapStringForeignMessa\
+geEntryR\x17mapStringForeignMessage\x12\x88\x01\x0a\x16map_string_nested_enum\x18I\x20\x03(\x0b2\
+S.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapStringNestedEnumEntryR\x13mapStri\
+ngNestedEnum\x12\x8b\x01\x0a\x17map_string_foreign_enum\x18J\x20\x03(\x0b2T.protobuf_test_messag\
+es.editions.proto2.TestAllTypesProto2.MapStringForeignEnumEntryR\x14mapStringForeignEnum\x12#\x0a\
+\x0coneof_uint32\x18o\x20\x01(\x0dH\x00R\x0boneofUint32\x12|\x0a\x14oneof_nested_message\x18p\x20\
+\x01(\x0b2H.protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessageH\x00R\x12one\
+ofNestedMessage\x12#\x0a\x0coneof_string\x18q\x20\x01(\x09H\x00R\x0boneofString\x12!\x0a\x0boneo\
+f_bytes\x18r\x20\x01(\x0cH\x00R\x0aoneofBytes\x12\x1f\x0a\x0aoneof_bool\x18s\x20\x01(\x08H\x00R\x09\
+oneofBool\x12#\x0a\x0coneof_uint64\x18t\x20\x01(\x04H\x00R\x0boneofUint64\x12!\x0a\x0boneof_floa\
+t\x18u\x20\x01(\x02H\x00R\x0aoneofFloat\x12#\x0a\x0coneof_double\x18v\x20\x01(\x01H\x00R\x0boneo\
+fDouble\x12f\x0a\x0aoneof_enum\x18w\x20\x01(\x0e2E.protobuf_test_messages.editions.proto2.TestAl\
+lTypesProto2.NestedEnumH\x00R\x09oneofEnum\x12[\x0a\x04data\x18\xc9\x01\x20\x01(\x0b2?.protobuf_\
+test_messages.editions.proto2.TestAllTypesProto2.DataB\x05\xaa\x01\x02(\x02R\x04data\x12\x88\x01\
+\x0a\x13multiwordgroupfield\x18\xcc\x01\x20\x01(\x0b2N.protobuf_test_messages.editions.proto2.Te\
+stAllTypesProto2.MultiWordGroupFieldB\x05\xaa\x01\x02(\x02R\x13multiwordgroupfield\x120\x0a\x0dd\
+efault_int32\x18\xf1\x01\x20\x01(\x05:\x0a-123456789R\x0cdefaultInt32\x12:\x0a\x0ddefault_int64\x18\
+\xf2\x01\x20\x01(\x03:\x14-9123456789123456789R\x0cdefaultInt64\x122\x0a\x0edefault_uint32\x18\xf3\
+\x01\x20\x01(\x0d:\x0a2123456789R\x0ddefaultUint32\x12<\x0a\x0edefault_uint64\x18\xf4\x01\x20\x01\
+(\x04:\x1410123456789123456789R\x0ddefaultUint64\x122\x0a\x0edefault_sint32\x18\xf5\x01\x20\x01(\
+\x11:\x0a-123456789R\x0ddefaultSint32\x12<\x0a\x0edefault_sint64\x18\xf6\x01\x20\x01(\x12:\x14-9\
+123456789123456789R\x0ddefaultSint64\x124\x0a\x0fdefault_fixed32\x18\xf7\x01\x20\x01(\x07:\x0a21\
+23456789R\x0edefaultFixed32\x12>\x0a\x0fdefault_fixed64\x18\xf8\x01\x20\x01(\x06:\x1410123456789\
+123456789R\x0edefaultFixed64\x126\x0a\x10default_sfixed32\x18\xf9\x01\x20\x01(\x0f:\x0a-12345678\
+9R\x0fdefaultSfixed32\x12@\x0a\x10default_sfixed64\x18\xfa\x01\x20\x01(\x10:\x14-912345678912345\
+6789R\x0fdefaultSfixed64\x12+\x0a\x0ddefault_float\x18\xfb\x01\x20\x01(\x02:\x059e+09R\x0cdefaul\
+tFloat\x12-\x0a\x0edefault_double\x18\xfc\x01\x20\x01(\x01:\x057e+22R\x0ddefaultDouble\x12(\x0a\x0c\
+default_bool\x18\xfd\x01\x20\x01(\x08:\x04trueR\x0bdefaultBool\x12/\x0a\x0edefault_string\x18\xfe\
+\x01\x20\x01(\x09:\x07RosebudR\x0ddefaultString\x12,\x0a\x0ddefault_bytes\x18\xff\x01\x20\x01(\x0c\
+:\x06joshuaR\x0cdefaultBytes\x12\x1f\x0a\x0afieldname1\x18\x91\x03\x20\x01(\x05R\x0afieldname1\x12\
+\x20\x0a\x0bfield_name2\x18\x92\x03\x20\x01(\x05R\x0afieldName2\x12!\x0a\x0c_field_name3\x18\x93\
+\x03\x20\x01(\x05R\x0aFieldName3\x12\"\x0a\x0dfield__name4_\x18\x94\x03\x20\x01(\x05R\x0afieldNa\
+me4\x12!\x0a\x0bfield0name5\x18\x95\x03\x20\x01(\x05R\x0bfield0name5\x12#\x0a\x0dfield_0_name6\x18\
+\x96\x03\x20\x01(\x05R\x0bfield0Name6\x12\x1f\x0a\x0afieldName7\x18\x97\x03\x20\x01(\x05R\x0afie\
+ldName7\x12\x1f\x0a\x0aFieldName8\x18\x98\x03\x20\x01(\x05R\x0aFieldName8\x12\x20\x0a\x0bfield_N\
+ame9\x18\x99\x03\x20\x01(\x05R\x0afieldName9\x12\"\x0a\x0cField_Name10\x18\x9a\x03\x20\x01(\x05R\
+\x0bFieldName10\x12\"\x0a\x0cFIELD_NAME11\x18\x9b\x03\x20\x01(\x05R\x0bFIELDNAME11\x12\"\x0a\x0c\
+FIELD_name12\x18\x9c\x03\x20\x01(\x05R\x0bFIELDName12\x12$\x0a\x0e__field_name13\x18\x9d\x03\x20\
+\x01(\x05R\x0bFieldName13\x12$\x0a\x0e__Field_name14\x18\x9e\x03\x20\x01(\x05R\x0bFieldName14\x12\
+#\x0a\x0dfield__name15\x18\x9f\x03\x20\x01(\x05R\x0bfieldName15\x12#\x0a\x0dfield__Name16\x18\xa0\
+\x03\x20\x01(\x05R\x0bfieldName16\x12$\x0a\x0efield_name17__\x18\xa1\x03\x20\x01(\x05R\x0bfieldN\
+ame17\x12$\x0a\x0eField_name18__\x18\xa2\x03\x20\x01(\x05R\x0bFieldName18\x12}\x0a\x13message_se\
+t_correct\x18\xf4\x03\x20\x01(\x0b2L.protobuf_test_messages.editions.proto2.TestAllTypesProto2.M\
+essageSetCorrectR\x11messageSetCorrect\x1a{\x0a\x0dNestedMessage\x12\x0c\x0a\x01a\x18\x01\x20\x01\
+(\x05R\x01a\x12\\\x0a\x0bcorecursive\x18\x02\x20\x01(\x0b2:.protobuf_test_messages.editions.prot\
+o2.TestAllTypesProto2R\x0bcorecursive\x1a@\x0a\x12MapInt32Int32Entry\x12\x10\x0a\x03key\x18\x01\x20\
+\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x05R\x05value:\x028\x01\x1a@\x0a\x12MapI\
+nt64Int64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x03R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01\
+(\x03R\x05value:\x028\x01\x1aB\x0a\x14MapUint32Uint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0d\
+R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0dR\x05value:\x028\x01\x1aB\x0a\x14MapUint64Uint\
+64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x04R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x04\
+R\x05value:\x028\x01\x1aB\x0a\x14MapSint32Sint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x11R\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x11R\x05value:\x028\x01\x1aB\x0a\x14MapSint64Sint64Ent\
+ry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x12R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x12R\x05\
+value:\x028\x01\x1aD\x0a\x16MapFixed32Fixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x07R\x03k\
+ey\x12\x14\x0a\x05value\x18\x02\x20\x01(\x07R\x05value:\x028\x01\x1aD\x0a\x16MapFixed64Fixed64En\
+try\x12\x10\x0a\x03key\x18\x01\x20\x01(\x06R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x06R\x05\
+value:\x028\x01\x1aF\x0a\x18MapSfixed32Sfixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0fR\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0fR\x05value:\x028\x01\x1aF\x0a\x18MapSfixed64Sfixed6\
+4Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x10R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x10\
+R\x05value:\x028\x01\x1a?\x0a\x11MapInt32BoolEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03k\
+ey\x12\x14\x0a\x05value\x18\x02\x20\x01(\x08R\x05value:\x028\x01\x1a@\x0a\x12MapInt32FloatEntry\x12\
+\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x02R\x05value\
+:\x028\x01\x1aA\x0a\x13MapInt32DoubleEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\
+\x0a\x05value\x18\x02\x20\x01(\x01R\x05value:\x028\x01\x1a\x92\x01\x0a\x1aMapInt32NestedMessageE\
+ntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12^\x0a\x05value\x18\x02\x20\x01(\x0b2H.pr\
+otobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessageR\x05value:\x028\x01\x1a>\x0a\
+\x10MapBoolBoolEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x08R\x03key\x12\x14\x0a\x05value\x18\x02\
+\x20\x01(\x08R\x05value:\x028\x01\x1aB\x0a\x14MapStringStringEntry\x12\x10\x0a\x03key\x18\x01\x20\
+\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x09R\x05value:\x028\x01\x1aA\x0a\x13MapS\
+tringBytesEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\
+\x01(\x0cR\x05value:\x028\x01\x1a\x93\x01\x0a\x1bMapStringNestedMessageEntry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x09R\x03key\x12^\x0a\x05value\x18\x02\x20\x01(\x0b2H.protobuf_test_messages.editio\
+ns.proto2.TestAllTypesProto2.NestedMessageR\x05value:\x028\x01\x1a\x88\x01\x0a\x1cMapStringForei\
+gnMessageEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12R\x0a\x05value\x18\x02\x20\x01\
+(\x0b2<.protobuf_test_messages.editions.proto2.ForeignMessageProto2R\x05value:\x028\x01\x1a\x8d\x01\
+\x0a\x18MapStringNestedEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12[\x0a\x05val\
+ue\x18\x02\x20\x01(\x0e2E.protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedEnumR\x05\
+value:\x028\x01\x1a\x82\x01\x0a\x19MapStringForeignEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\
+\x09R\x03key\x12O\x0a\x05value\x18\x02\x20\x01(\x0e29.protobuf_test_messages.editions.proto2.For\
+eignEnumProto2R\x05value:\x028\x01\x1aL\x0a\x04Data\x12\x20\x0a\x0bgroup_int32\x18\xca\x01\x20\x01\
+(\x05R\x0agroupInt32\x12\"\x0a\x0cgroup_uint32\x18\xcb\x01\x20\x01(\x0dR\x0bgroupUint32\x1a[\x0a\
+\x13MultiWordGroupField\x12\x20\x0a\x0bgroup_int32\x18\xcd\x01\x20\x01(\x05R\x0agroupInt32\x12\"\
+\x0a\x0cgroup_uint32\x18\xce\x01\x20\x01(\x0dR\x0bgroupUint32\x1a!\x0a\x11MessageSetCorrect*\x08\
+\x08\x04\x10\xff\xff\xff\xff\x07:\x02\x08\x01\x1a\x8c\x02\x0a\x1bMessageSetCorrectExtension1\x12\
+\x10\x0a\x03str\x18\x19\x20\x01(\x09R\x03str2\xda\x01\x0a\x15message_set_extension\x12L.protobuf\
+_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect\x18\xf9\xbb^\x20\x01(\x0b2V.\
+protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1R\x13messag\
+eSetExtension\x1a\x89\x02\x0a\x1bMessageSetCorrectExtension2\x12\x0c\x0a\x01i\x18\x09\x20\x01(\x05\
+R\x01i2\xdb\x01\x0a\x15message_set_extension\x12L.protobuf_test_messages.editions.proto2.TestAll\
+TypesProto2.MessageSetCorrect\x18\x90\xb3\xfc\x01\x20\x01(\x0b2V.protobuf_test_messages.editions\
+.proto2.TestAllTypesProto2.MessageSetCorrectExtension2R\x13messageSetExtension\x1a\x96\x02\x0a\x12\
+ExtensionWithOneof\x12\x0e\x0a\x01a\x18\x01\x20\x01(\x05H\x00R\x01a\x12\x0e\x0a\x01b\x18\x02\x20\
+\x01(\x05H\x00R\x01b2\xd0\x01\x0a\x14extension_with_oneof\x12L.protobuf_test_messages.editions.p\
+roto2.TestAllTypesProto2.MessageSetCorrect\x18\x95\x9a\xef:\x20\x01(\x0b2M.protobuf_test_message\
+s.editions.proto2.TestAllTypesProto2.ExtensionWithOneofR\x12extensionWithOneofB\x0d\x0a\x0boneof\
+_field\"9\x0a\x0aNestedEnum\x12\x07\x0a\x03FOO\x10\x00\x12\x07\x0a\x03BAR\x10\x01\x12\x07\x0a\x03\
+BAZ\x10\x02\x12\x10\x0a\x03NEG\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01*\x05\x08x\x10\xc9\x01\
+B\x0d\x0a\x0boneof_fieldJ\x06\x08\xe8\x07\x10\x90NJ\x08\x08\xbf\x84=\x10\xc0\x84=R\x0ereserved_f\
+ield\"$\x0a\x14ForeignMessageProto2\x12\x0c\x0a\x01c\x18\x01\x20\x01(\x05R\x01c\"P\x0a\x0aGroupF\
+ield\x12\x1f\x0a\x0bgroup_int32\x18z\x20\x01(\x05R\x0agroupInt32\x12!\x0a\x0cgroup_uint32\x18{\x20\
+\x01(\x0dR\x0bgroupUint32\"\xb7\x03\x0a\x15UnknownToTestAllTypes\x12&\x0a\x0eoptional_int32\x18\xe9\
+\x07\x20\x01(\x05R\x0doptionalInt32\x12(\x0a\x0foptional_string\x18\xea\x07\x20\x01(\x09R\x0eopt\
+ionalString\x12d\x0a\x0enested_message\x18\xeb\x07\x20\x01(\x0b2<.protobuf_test_messages.edition\
+s.proto2.ForeignMessageProto2R\x0dnestedMessage\x12y\x0a\x0doptionalgroup\x18\xec\x07\x20\x01(\x0b\
+2K.protobuf_test_messages.editions.proto2.UnknownToTestAllTypes.OptionalGroupB\x05\xaa\x01\x02(\x02\
+R\x0doptionalgroup\x12$\x0a\x0doptional_bool\x18\xee\x07\x20\x01(\x08R\x0coptionalBool\x12&\x0a\x0e\
+repeated_int32\x18\xf3\x07\x20\x03(\x05R\x0drepeatedInt32\x1a\x1d\x0a\x0dOptionalGroup\x12\x0c\x0a\
+\x01a\x18\x01\x20\x01(\x05R\x01a\"\x16\x0a\x14NullHypothesisProto2\"/\x0a\x0eEnumOnlyProto2\"\x1d\
+\x0a\x04Bool\x12\x0a\x0a\x06kFalse\x10\x00\x12\x09\x0a\x05kTrue\x10\x01\"%\x0a\x0fOneStringProto\
+2\x12\x12\x0a\x04data\x18\x01\x20\x01(\x09R\x04data\"a\x0a\x11ProtoWithKeywords\x12\x16\x0a\x06i\
+nline\x18\x01\x20\x01(\x05R\x06inline\x12\x18\x0a\x07concept\x18\x02\x20\x01(\x09R\x07concept\x12\
+\x1a\x0a\x08requires\x18\x03\x20\x03(\x09R\x08requires\"\xf6\x1c\x0a\x1aTestAllRequiredTypesProt\
+o2\x12,\x0a\x0erequired_int32\x18\x01\x20\x01(\x05B\x05\xaa\x01\x02\x08\x03R\x0drequiredInt32\x12\
+,\x0a\x0erequired_int64\x18\x02\x20\x01(\x03B\x05\xaa\x01\x02\x08\x03R\x0drequiredInt64\x12.\x0a\
+\x0frequired_uint32\x18\x03\x20\x01(\x0dB\x05\xaa\x01\x02\x08\x03R\x0erequiredUint32\x12.\x0a\x0f\
+required_uint64\x18\x04\x20\x01(\x04B\x05\xaa\x01\x02\x08\x03R\x0erequiredUint64\x12.\x0a\x0freq\
+uired_sint32\x18\x05\x20\x01(\x11B\x05\xaa\x01\x02\x08\x03R\x0erequiredSint32\x12.\x0a\x0frequir\
+ed_sint64\x18\x06\x20\x01(\x12B\x05\xaa\x01\x02\x08\x03R\x0erequiredSint64\x120\x0a\x10required_\
+fixed32\x18\x07\x20\x01(\x07B\x05\xaa\x01\x02\x08\x03R\x0frequiredFixed32\x120\x0a\x10required_f\
+ixed64\x18\x08\x20\x01(\x06B\x05\xaa\x01\x02\x08\x03R\x0frequiredFixed64\x122\x0a\x11required_sf\
+ixed32\x18\x09\x20\x01(\x0fB\x05\xaa\x01\x02\x08\x03R\x10requiredSfixed32\x122\x0a\x11required_s\
+fixed64\x18\x0a\x20\x01(\x10B\x05\xaa\x01\x02\x08\x03R\x10requiredSfixed64\x12,\x0a\x0erequired_\
+float\x18\x0b\x20\x01(\x02B\x05\xaa\x01\x02\x08\x03R\x0drequiredFloat\x12.\x0a\x0frequired_doubl\
+e\x18\x0c\x20\x01(\x01B\x05\xaa\x01\x02\x08\x03R\x0erequiredDouble\x12*\x0a\x0drequired_bool\x18\
+\x0d\x20\x01(\x08B\x05\xaa\x01\x02\x08\x03R\x0crequiredBool\x12.\x0a\x0frequired_string\x18\x0e\x20\
+\x01(\x09B\x05\xaa\x01\x02\x08\x03R\x0erequiredString\x12,\x0a\x0erequired_bytes\x18\x0f\x20\x01\
+(\x0cB\x05\xaa\x01\x02\x08\x03R\x0drequiredBytes\x12\x8f\x01\x0a\x17required_nested_message\x18\x12\
+\x20\x01(\x0b2P.protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedMessageB\
+\x05\xaa\x01\x02\x08\x03R\x15requiredNestedMessage\x12}\x0a\x18required_foreign_message\x18\x13\x20\
+\x01(\x0b2<.protobuf_test_messages.editions.proto2.ForeignMessageProto2B\x05\xaa\x01\x02\x08\x03\
+R\x16requiredForeignMessage\x12\x86\x01\x0a\x14required_nested_enum\x18\x15\x20\x01(\x0e2M.proto\
+buf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedEnumB\x05\xaa\x01\x02\x08\x03\
+R\x12requiredNestedEnum\x12t\x0a\x15required_foreign_enum\x18\x16\x20\x01(\x0e29.protobuf_test_m\
+essages.editions.proto2.ForeignEnumProto2B\x05\xaa\x01\x02\x08\x03R\x13requiredForeignEnum\x12;\x0a\
+\x15required_string_piece\x18\x18\x20\x01(\x09B\x07\x08\x02\xaa\x01\x02\x08\x03R\x13requiredStri\
+ngPiece\x12,\x0a\x0drequired_cord\x18\x19\x20\x01(\x09B\x07\x08\x01\xaa\x01\x02\x08\x03R\x0crequ\
+iredCord\x12v\x0a\x11recursive_message\x18\x1b\x20\x01(\x0b2B.protobuf_test_messages.editions.pr\
+oto2.TestAllRequiredTypesProto2B\x05\xaa\x01\x02\x08\x03R\x10recursiveMessage\x12\x80\x01\x0a\x1a\
+optional_recursive_message\x18\x1c\x20\x01(\x0b2B.protobuf_test_messages.editions.proto2.TestAll\
+RequiredTypesProto2R\x18optionalRecursiveMessage\x12e\x0a\x04data\x18\xc9\x01\x20\x01(\x0b2G.pro\
+tobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.DataB\x07\xaa\x01\x04\x08\x03(\x02\
+R\x04data\x127\x0a\x0ddefault_int32\x18\xf1\x01\x20\x01(\x05:\x0a-123456789B\x05\xaa\x01\x02\x08\
+\x03R\x0cdefaultInt32\x12A\x0a\x0ddefault_int64\x18\xf2\x01\x20\x01(\x03:\x14-912345678912345678\
+9B\x05\xaa\x01\x02\x08\x03R\x0cdefaultInt64\x129\x0a\x0edefault_uint32\x18\xf3\x01\x20\x01(\x0d:\
+\x0a2123456789B\x05\xaa\x01\x02\x08\x03R\x0ddefaultUint32\x12C\x0a\x0edefault_uint64\x18\xf4\x01\
+\x20\x01(\x04:\x1410123456789123456789B\x05\xaa\x01\x02\x08\x03R\x0ddefaultUint64\x129\x0a\x0ede\
+fault_sint32\x18\xf5\x01\x20\x01(\x11:\x0a-123456789B\x05\xaa\x01\x02\x08\x03R\x0ddefaultSint32\x12\
+C\x0a\x0edefault_sint64\x18\xf6\x01\x20\x01(\x12:\x14-9123456789123456789B\x05\xaa\x01\x02\x08\x03\
+R\x0ddefaultSint64\x12;\x0a\x0fdefault_fixed32\x18\xf7\x01\x20\x01(\x07:\x0a2123456789B\x05\xaa\x01\
+\x02\x08\x03R\x0edefaultFixed32\x12E\x0a\x0fdefault_fixed64\x18\xf8\x01\x20\x01(\x06:\x141012345\
+6789123456789B\x05\xaa\x01\x02\x08\x03R\x0edefaultFixed64\x12=\x0a\x10default_sfixed32\x18\xf9\x01\
+\x20\x01(\x0f:\x0a-123456789B\x05\xaa\x01\x02\x08\x03R\x0fdefaultSfixed32\x12G\x0a\x10default_sf\
+ixed64\x18\xfa\x01\x20\x01(\x10:\x14-9123456789123456789B\x05\xaa\x01\x02\x08\x03R\x0fdefaultSfi\
+xed64\x122\x0a\x0ddefault_float\x18\xfb\x01\x20\x01(\x02:\x059e+09B\x05\xaa\x01\x02\x08\x03R\x0c\
+defaultFloat\x124\x0a\x0edefault_double\x18\xfc\x01\x20\x01(\x01:\x057e+22B\x05\xaa\x01\x02\x08\x03\
+R\x0ddefaultDouble\x12/\x0a\x0cdefault_bool\x18\xfd\x01\x20\x01(\x08:\x04trueB\x05\xaa\x01\x02\x08\
+\x03R\x0bdefaultBool\x126\x0a\x0edefault_string\x18\xfe\x01\x20\x01(\x09:\x07RosebudB\x05\xaa\x01\
+\x02\x08\x03R\x0ddefaultString\x123\x0a\x0ddefault_bytes\x18\xff\x01\x20\x01(\x0c:\x06joshuaB\x05\
+\xaa\x01\x02\x08\x03R\x0cdefaultBytes\x1a\x88\x02\x0a\x0dNestedMessage\x12\x13\x0a\x01a\x18\x01\x20\
+\x01(\x05B\x05\xaa\x01\x02\x08\x03R\x01a\x12k\x0a\x0bcorecursive\x18\x02\x20\x01(\x0b2B.protobuf\
+_test_messages.editions.proto2.TestAllRequiredTypesProto2B\x05\xaa\x01\x02\x08\x03R\x0bcorecursi\
+ve\x12u\x0a\x14optional_corecursive\x18\x03\x20\x01(\x0b2B.protobuf_test_messages.editions.proto\
+2.TestAllRequiredTypesProto2R\x13optionalCorecursive\x1aZ\x0a\x04Data\x12'\x0a\x0bgroup_int32\x18\
+\xca\x01\x20\x01(\x05B\x05\xaa\x01\x02\x08\x03R\x0agroupInt32\x12)\x0a\x0cgroup_uint32\x18\xcb\x01\
+\x20\x01(\x0dB\x05\xaa\x01\x02\x08\x03R\x0bgroupUint32\x1a!\x0a\x11MessageSetCorrect*\x08\x08\x04\
+\x10\xff\xff\xff\xff\x07:\x02\x08\x01\x1a\xa3\x02\x0a\x1bMessageSetCorrectExtension1\x12\x17\x0a\
+\x03str\x18\x19\x20\x01(\x09B\x05\xaa\x01\x02\x08\x03R\x03str2\xea\x01\x0a\x15message_set_extens\
+ion\x12T.protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect\x18\
+\xf9\xbb^\x20\x01(\x0b2^.protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Messa\
+geSetCorrectExtension1R\x13messageSetExtension\x1a\xa0\x02\x0a\x1bMessageSetCorrectExtension2\x12\
+\x13\x0a\x01i\x18\x09\x20\x01(\x05B\x05\xaa\x01\x02\x08\x03R\x01i2\xeb\x01\x0a\x15message_set_ex\
+tension\x12T.protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect\
+\x18\x90\xb3\xfc\x01\x20\x01(\x0b2^.protobuf_test_messages.editions.proto2.TestAllRequiredTypesP\
+roto2.MessageSetCorrectExtension2R\x13messageSetExtension\"9\x0a\x0aNestedEnum\x12\x07\x0a\x03FO\
+O\x10\x00\x12\x07\x0a\x03BAR\x10\x01\x12\x07\x0a\x03BAZ\x10\x02\x12\x10\x0a\x03NEG\x10\xff\xff\xff\
+\xff\xff\xff\xff\xff\xff\x01*\x05\x08x\x10\xc9\x01J\x06\x08\xe8\x07\x10\x90N\"\xbe\x03\x0a\x0eTe\
+stLargeOneof\x12K\x0a\x02a1\x18\x01\x20\x01(\x0b29.protobuf_test_messages.editions.proto2.TestLa\
+rgeOneof.A1H\x00R\x02a1\x12K\x0a\x02a2\x18\x02\x20\x01(\x0b29.protobuf_test_messages.editions.pr\
+oto2.TestLargeOneof.A2H\x00R\x02a2\x12K\x0a\x02a3\x18\x03\x20\x01(\x0b29.protobuf_test_messages.\
+editions.proto2.TestLargeOneof.A3H\x00R\x02a3\x12K\x0a\x02a4\x18\x04\x20\x01(\x0b29.protobuf_tes\
+t_messages.editions.proto2.TestLargeOneof.A4H\x00R\x02a4\x12K\x0a\x02a5\x18\x05\x20\x01(\x0b29.p\
+rotobuf_test_messages.editions.proto2.TestLargeOneof.A5H\x00R\x02a5\x1a\x04\x0a\x02A1\x1a\x04\x0a\
+\x02A2\x1a\x04\x0a\x02A3\x1a\x04\x0a\x02A4\x1a\x04\x0a\x02A5B\x0d\x0a\x0blarge_oneof*F\x0a\x11Fo\
+reignEnumProto2\x12\x0f\x0a\x0bFOREIGN_FOO\x10\x00\x12\x0f\x0a\x0bFOREIGN_BAR\x10\x01\x12\x0f\x0a\
+\x0bFOREIGN_BAZ\x10\x02:c\x0a\x0fextension_int32\x12:.protobuf_test_messages.editions.proto2.Tes\
+tAllTypesProto2\x18x\x20\x01(\x05R\x0eextensionInt32:\x95\x01\x0a\x0agroupfield\x12:.protobuf_te\
+st_messages.editions.proto2.TestAllTypesProto2\x18y\x20\x01(\x0b22.protobuf_test_messages.editio\
+ns.proto2.GroupFieldB\x05\xaa\x01\x02(\x02R\x0agroupfieldBR\x0a1com.google.protobuf_test_message\
+s.editions.proto2H\x01\xf8\x01\x01\xa2\x02\x0eEditionsProto2\x92\x03\x06\x10\x02\x18\x02\x20\x03\
+b\x08editionsp\xe8\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -2538,6 +2538,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAllTypesProto3
     }
 }
 
+impl ::courier_reflect::ReflectMessage for TestAllTypesProto3 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.TestAllTypesProto3").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAllTypesProto3 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAllTypesProto3 {
     /// `optional_nested_enum` as [`test_all_types_proto3::NestedEnum`].
     pub fn optional_nested_enum(&self) -> test_all_types_proto3::NestedEnum {
@@ -2842,6 +2855,19 @@ pub mod test_all_types_proto3 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for NestedMessage {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessage").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NestedMessage {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `oneof oneof_field`.
     #[derive(Clone, PartialEq, Debug)]
     pub enum OneofField {
@@ -2950,6 +2976,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignMessage {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for ForeignMessage {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.ForeignMessage").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ForeignMessage {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// `protobuf_test_messages.editions.proto3.NullHypothesisProto3`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct NullHypothesisProto3 {
@@ -3011,6 +3050,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for NullHypothesisProt
     }
 }
 
+impl ::courier_reflect::ReflectMessage for NullHypothesisProto3 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.NullHypothesisProto3").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for NullHypothesisProto3 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// `protobuf_test_messages.editions.proto3.EnumOnlyProto3`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOnlyProto3 {
@@ -3069,6 +3121,19 @@ impl ::courier_json::serde::export::Serialize for EnumOnlyProto3 {
 impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOnlyProto3 {
     fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
         ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumOnlyProto3 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.EnumOnlyProto3").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumOnlyProto3 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -3163,4 +3228,250 @@ pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
     registry.register::<ForeignMessage>();
     registry.register::<NullHypothesisProto3>();
     registry.register::<EnumOnlyProto3>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0fgoogle.protobuf\"6\x0a\x03Any\x12\x19\x0a\x08\
+type_url\x18\x01\x20\x01(\x09R\x07typeUrl\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0cR\x05valueBv\x0a\
+\x13com.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/protobuf/types/known/anypb\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xfb\x01\x0a\x1egoogle/protobuf/dura\
+tion.proto\x12\x0fgoogle.protobuf\":\x0a\x08Duration\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03\
+R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x83\x01\x0a\x13com.google.prot\
+obufB\x0dDurationProtoP\x01Z1google.golang.org/protobuf/types/known/durationpb\xf8\x01\x01\xa2\x02\
+\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe6\x01\x0a\x20google/protobuf/\
+field_mask.proto\x12\x0fgoogle.protobuf\"!\x0a\x09FieldMask\x12\x14\x0a\x05paths\x18\x01\x20\x03\
+(\x09R\x05pathsB\x85\x01\x0a\x13com.google.protobufB\x0eFieldMaskProtoP\x01Z2google.golang.org/p\
+rotobuf/types/known/fieldmaskpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownT\
+ypesb\x06proto3\x0a\xe2\x05\x0a\x1cgoogle/protobuf/struct.proto\x12\x0fgoogle.protobuf\"\x98\x01\
+\x0a\x06Struct\x12;\x0a\x06fields\x18\x01\x20\x03(\x0b2#.google.protobuf.Struct.FieldsEntryR\x06\
+fields\x1aQ\x0a\x0bFieldsEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12,\x0a\x05value\
+\x18\x02\x20\x01(\x0b2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\xb2\x02\x0a\x05Value\x12;\
+\x0a\x0anull_value\x18\x01\x20\x01(\x0e2\x1a.google.protobuf.NullValueH\x00R\x09nullValue\x12#\x0a\
+\x0cnumber_value\x18\x02\x20\x01(\x01H\x00R\x0bnumberValue\x12#\x0a\x0cstring_value\x18\x03\x20\x01\
+(\x09H\x00R\x0bstringValue\x12\x1f\x0a\x0abool_value\x18\x04\x20\x01(\x08H\x00R\x09boolValue\x12\
+<\x0a\x0cstruct_value\x18\x05\x20\x01(\x0b2\x17.google.protobuf.StructH\x00R\x0bstructValue\x12;\
+\x0a\x0alist_value\x18\x06\x20\x01(\x0b2\x1a.google.protobuf.ListValueH\x00R\x09listValueB\x06\x0a\
+\x04kind\";\x0a\x09ListValue\x12.\x0a\x06values\x18\x01\x20\x03(\x0b2\x16.google.protobuf.ValueR\
+\x06values*\x1b\x0a\x09NullValue\x12\x0e\x0a\x0aNULL_VALUE\x10\x00B\x7f\x0a\x13com.google.protob\
+ufB\x0bStructProtoP\x01Z/google.golang.org/protobuf/types/known/structpb\xf8\x01\x01\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/time\
+stamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03\
+R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x85\x01\x0a\x13com.google.prot\
+obufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\
+\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\x86\x04\x0a\x1egoogle/proto\
+buf/wrappers.proto\x12\x0fgoogle.protobuf\"#\x0a\x0bDoubleValue\x12\x14\x0a\x05value\x18\x01\x20\
+\x01(\x01R\x05value\"\"\x0a\x0aFloatValue\x12\x14\x0a\x05value\x18\x01\x20\x01(\x02R\x05value\"\"\
+\x0a\x0aInt64Value\x12\x14\x0a\x05value\x18\x01\x20\x01(\x03R\x05value\"#\x0a\x0bUInt64Value\x12\
+\x14\x0a\x05value\x18\x01\x20\x01(\x04R\x05value\"\"\x0a\x0aInt32Value\x12\x14\x0a\x05value\x18\x01\
+\x20\x01(\x05R\x05value\"#\x0a\x0bUInt32Value\x12\x14\x0a\x05value\x18\x01\x20\x01(\x0dR\x05valu\
+e\"!\x0a\x09BoolValue\x12\x14\x0a\x05value\x18\x01\x20\x01(\x08R\x05value\"#\x0a\x0bStringValue\x12\
+\x14\x0a\x05value\x18\x01\x20\x01(\x09R\x05value\"\"\x0a\x0aBytesValue\x12\x14\x0a\x05value\x18\x01\
+\x20\x01(\x0cR\x05valueB\x83\x01\x0a\x13com.google.protobufB\x0dWrappersProtoP\x01Z1google.golan\
+g.org/protobuf/types/known/wrapperspb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.Well\
+KnownTypesb\x06proto3\x0a\xa7b\x0a3google/protobuf/test_messages_proto3_editions.proto\x12&proto\
+buf_test_messages.editions.proto3\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/durati\
+on.proto\x1a\x20google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoog\
+le/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\x83^\x0a\x12TestAllTypesProt\
+o3\x12%\x0a\x0eoptional_int32\x18\x01\x20\x01(\x05R\x0doptionalInt32\x12%\x0a\x0eoptional_int64\x18\
+\x02\x20\x01(\x03R\x0doptionalInt64\x12'\x0a\x0foptional_uint32\x18\x03\x20\x01(\x0dR\x0eoptiona\
+lUint32\x12'\x0a\x0foptional_uint64\x18\x04\x20\x01(\x04R\x0eoptionalUint64\x12'\x0a\x0foptional\
+_sint32\x18\x05\x20\x01(\x11R\x0eoptionalSint32\x12'\x0a\x0foptional_sint64\x18\x06\x20\x01(\x12\
+R\x0eoptionalSint64\x12)\x0a\x10optional_fixed32\x18\x07\x20\x01(\x07R\x0foptionalFixed32\x12)\x0a\
+\x10optional_fixed64\x18\x08\x20\x01(\x06R\x0foptionalFixed64\x12+\x0a\x11optional_sfixed32\x18\x09\
+\x20\x01(\x0fR\x10optionalSfixed32\x12+\x0a\x11optional_sfixed64\x18\x0a\x20\x01(\x10R\x10option\
+alSfixed64\x12%\x0a\x0eoptional_float\x18\x0b\x20\x01(\x02R\x0doptionalFloat\x12'\x0a\x0foptiona\
+l_double\x18\x0c\x20\x01(\x01R\x0eoptionalDouble\x12#\x0a\x0doptional_bool\x18\x0d\x20\x01(\x08R\
+\x0coptionalBool\x12'\x0a\x0foptional_string\x18\x0e\x20\x01(\x09R\x0eoptionalString\x12%\x0a\x0e\
+optional_bytes\x18\x0f\x20\x01(\x0cR\x0doptionalBytes\x12\x80\x01\x0a\x17optional_nested_message\
+\x18\x12\x20\x01(\x0b2H.protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessageR\
+\x15optionalNestedMessage\x12p\x0a\x18optional_foreign_message\x18\x13\x20\x01(\x0b26.protobuf_t\
+est_messages.editions.proto3.ForeignMessageR\x16optionalForeignMessage\x12w\x0a\x14optional_nest\
+ed_enum\x18\x15\x20\x01(\x0e2E.protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedE\
+numR\x12optionalNestedEnum\x12g\x0a\x15optional_foreign_enum\x18\x16\x20\x01(\x0e23.protobuf_tes\
+t_messages.editions.proto3.ForeignEnumR\x13optionalForeignEnum\x12z\x0a\x15optional_aliased_enum\
+\x18\x17\x20\x01(\x0e2F.protobuf_test_messages.editions.proto3.TestAllTypesProto3.AliasedEnumR\x13\
+optionalAliasedEnum\x126\x0a\x15optional_string_piece\x18\x18\x20\x01(\x09B\x02\x08\x02R\x13opti\
+onalStringPiece\x12'\x0a\x0doptional_cord\x18\x19\x20\x01(\x09B\x02\x08\x01R\x0coptionalCord\x12\
+g\x0a\x11recursive_message\x18\x1b\x20\x01(\x0b2:.protobuf_test_messages.editions.proto3.TestAll\
+TypesProto3R\x10recursiveMessage\x12%\x0a\x0erepeated_int32\x18\x1f\x20\x03(\x05R\x0drepeatedInt\
+32\x12%\x0a\x0erepeated_int64\x18\x20\x20\x03(\x03R\x0drepeatedInt64\x12'\x0a\x0frepeated_uint32\
+\x18!\x20\x03(\x0dR\x0erepeatedUint32\x12'\x0a\x0frepeated_uint64\x18\"\x20\x03(\x04R\x0erepeate\
+dUint64\x12'\x0a\x0frepeated_sint32\x18#\x20\x03(\x11R\x0erepeatedSint32\x12'\x0a\x0frepeated_si\
+nt64\x18$\x20\x03(\x12R\x0erepeatedSint64\x12)\x0a\x10repeated_fixed32\x18%\x20\x03(\x07R\x0frep\
+eatedFixed32\x12)\x0a\x10repeated_fixed64\x18&\x20\x03(\x06R\x0frepeatedFixed64\x12+\x0a\x11repe\
+ated_sfixed32\x18'\x20\x03(\x0fR\x10repeatedSfixed32\x12+\x0a\x11repeated_sfixed64\x18(\x20\x03(\
+\x10R\x10repeatedSfixed64\x12%\x0a\x0erepeated_float\x18)\x20\x03(\x02R\x0drepeatedFloat\x12'\x0a\
+\x0frepeated_double\x18*\x20\x03(\x01R\x0erepeatedDouble\x12#\x0a\x0drepeated_bool\x18+\x20\x03(\
+\x08R\x0crepeatedBool\x12'\x0a\x0frepeated_string\x18,\x20\x03(\x09R\x0erepeatedString\x12%\x0a\x0e\
+repeated_bytes\x18-\x20\x03(\x0cR\x0drepeatedBytes\x12\x80\x01\x0a\x17repeated_nested_message\x18\
+0\x20\x03(\x0b2H.protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessageR\x15rep\
+eatedNestedMessage\x12p\x0a\x18repeated_foreign_message\x181\x20\x03(\x0b26.protobuf_test_messag\
+es.editions.proto3.ForeignMessageR\x16repeatedForeignMessage\x12w\x0a\x14repeated_nested_enum\x18\
+3\x20\x03(\x0e2E.protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedEnumR\x12repeat\
+edNestedEnum\x12g\x0a\x15repeated_foreign_enum\x184\x20\x03(\x0e23.protobuf_test_messages.editio\
+ns.proto3.ForeignEnumR\x13repeatedForeignEnum\x126\x0a\x15repeated_string_piece\x186\x20\x03(\x09\
+B\x02\x08\x02R\x13repeatedStringPiece\x12'\x0a\x0drepeated_cord\x187\x20\x03(\x09B\x02\x08\x01R\x0c\
+repeatedCord\x12!\x0a\x0cpacked_int32\x18K\x20\x03(\x05R\x0bpackedInt32\x12!\x0a\x0cpacked_int64\
+\x18L\x20\x03(\x03R\x0bpackedInt64\x12#\x0a\x0dpacked_uint32\x18M\x20\x03(\x0dR\x0cpackedUint32\x12\
+#\x0a\x0dpacked_uint64\x18N\x20\x03(\x04R\x0cpackedUint64\x12#\x0a\x0dpacked_sint32\x18O\x20\x03\
+(\x11R\x0cpackedSint32\x12#\x0a\x0dpacked_sint64\x18P\x20\x03(\x12R\x0cpackedSint64\x12%\x0a\x0e\
+packed_fixed32\x18Q\x20\x03(\x07R\x0dpackedFixed32\x12%\x0a\x0epacked_fixed64\x18R\x20\x03(\x06R\
+\x0dpackedFixed64\x12'\x0a\x0fpacked_sfixed32\x18S\x20\x03(\x0fR\x0epackedSfixed32\x12'\x0a\x0fp\
+acked_sfixed64\x18T\x20\x03(\x10R\x0epackedSfixed64\x12!\x0a\x0cpacked_float\x18U\x20\x03(\x02R\x0b\
+packedFloat\x12#\x0a\x0dpacked_double\x18V\x20\x03(\x01R\x0cpackedDouble\x12\x1f\x0a\x0bpacked_b\
+ool\x18W\x20\x03(\x08R\x0apackedBool\x12s\x0a\x12packed_nested_enum\x18X\x20\x03(\x0e2E.protobuf\
+_test_messages.editions.proto3.TestAllTypesProto3.NestedEnumR\x10packedNestedEnum\x12,\x0a\x0eun\
+packed_int32\x18Y\x20\x03(\x05B\x05\xaa\x01\x02\x18\x02R\x0dunpackedInt32\x12,\x0a\x0eunpacked_i\
+nt64\x18Z\x20\x03(\x03B\x05\xaa\x01\x02\x18\x02R\x0dunpackedInt64\x12.\x0a\x0funpacked_uint32\x18\
+[\x20\x03(\x0dB\x05\xaa\x01\x02\x18\x02R\x0eunpackedUint32\x12.\x0a\x0funpacked_uint64\x18\\\x20\
+\x03(\x04B\x05\xaa\x01\x02\x18\x02R\x0eunpackedUint64\x12.\x0a\x0funpacked_sint32\x18]\x20\x03(\x11\
+B\x05\xaa\x01\x02\x18\x02R\x0eunpackedSint32\x12.\x0a\x0funpacked_sint64\x18^\x20\x03(\x12B\x05\xaa\
+\x01\x02\x18\x02R\x0eunpackedSint64\x120\x0a\x10unpacked_fixed32\x18_\x20\x03(\x07B\x05\xaa\x01\x02\
+\x18\x02R\x0funpackedFixed32\x120\x0a\x10unpacked_fixed64\x18`\x20\x03(\x06B\x05\xaa\x01\x02\x18\
+\x02R\x0funpackedFixed64\x122\x0a\x11unpacked_sfixed32\x18a\x20\x03(\x0fB\x05\xaa\x01\x02\x18\x02\
+R\x10unpackedSfixed32\x122\x0a\x11unpacked_sfixed64\x18b\x20\x03(\x10B\x05\xaa\x01\x02\x18\x02R\x10\
+unpackedSfixed64\x12,\x0a\x0eunpacked_float\x18c\x20\x03(\x02B\x05\xaa\x01\x02\x18\x02R\x0dunpac\
+kedFloat\x12.\x0a\x0funpacked_double\x18d\x20\x03(\x01B\x05\xaa\x01\x02\x18\x02R\x0eunpackedDoub\
+le\x12*\x0a\x0dunpacked_bool\x18e\x20\x03(\x08B\x05\xaa\x01\x02\x18\x02R\x0cunpackedBool\x12~\x0a\
+\x14unpacked_nested_enum\x18f\x20\x03(\x0e2E.protobuf_test_messages.editions.proto3.TestAllTypes\
+Proto3.NestedEnumB\x05\xaa\x01\x02\x18\x02R\x12unpackedNestedEnum\x12u\x0a\x0fmap_int32_int32\x18\
+8\x20\x03(\x0b2M.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapInt32Int32EntryR\x0d\
+mapInt32Int32\x12u\x0a\x0fmap_int64_int64\x189\x20\x03(\x0b2M.protobuf_test_messages.editions.pr\
+oto3.TestAllTypesProto3.MapInt64Int64EntryR\x0dmapInt64Int64\x12{\x0a\x11map_uint32_uint32\x18:\x20\
+\x03(\x0b2O.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapUint32Uint32EntryR\x0fm\
+apUint32Uint32\x12{\x0a\x11map_uint64_uint64\x18;\x20\x03(\x0b2O.protobuf_test_messages.editions\
+.proto3.TestAllTypesProto3.MapUint64Uint64EntryR\x0fmapUint64Uint64\x12{\x0a\x11map_sint32_sint3\
+2\x18<\x20\x03(\x0b2O.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapSint32Sint32E\
+ntryR\x0fmapSint32Sint32\x12{\x0a\x11map_sint64_sint64\x18=\x20\x03(\x0b2O.protobuf_test_message\
+s.editions.proto3.TestAllTypesProto3.MapSint64Sint64EntryR\x0fmapSint64Sint64\x12\x81\x01\x0a\x13\
+map_fixed32_fixed32\x18>\x20\x03(\x0b2Q.protobuf_test_messages.editions.proto3.TestAllTypesProto\
+3.MapFixed32Fixed32EntryR\x11mapFixed32Fixed32\x12\x81\x01\x0a\x13map_fixed64_fixed64\x18?\x20\x03\
+(\x0b2Q.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapFixed64Fixed64EntryR\x11map\
+Fixed64Fixed64\x12\x87\x01\x0a\x15map_sfixed32_sfixed32\x18@\x20\x03(\x0b2S.protobuf_test_messag\
+es.editions.proto3.TestAllTypesProto3.MapSfixed32Sfixed32EntryR\x13mapSfixed32Sfixed32\x12\x87\x01\
+\x0a\x15map_sfixed64_sfixed64\x18A\x20\x03(\x0b2S.protobuf_test_messages.editions.proto3.TestAll\
+TypesProto3.MapSfixed64Sfixed64EntryR\x13mapSfixed64Sfixed64\x12u\x0a\x0fmap_int32_float\x18B\x20\
+\x03(\x0b2M.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapInt32FloatEntryR\x0dmap\
+Int32Float\x12x\x0a\x10map_int32_double\x18C\x20\x03(\x0b2N.protobuf_test_messages.editions.prot\
+o3.TestAllTypesProto3.MapInt32DoubleEntryR\x0emapInt32Double\x12o\x0a\x0dmap_bool_bool\x18D\x20\x03\
+(\x0b2K.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapBoolBoolEntryR\x0bmapBoolBo\
+ol\x12{\x0a\x11map_string_string\x18E\x20\x03(\x0b2O.protobuf_test_messages.editions.proto3.Test\
+AllTypesProto3.MapStringStringEntryR\x0fmapStringString\x12x\x0a\x10map_string_bytes\x18F\x20\x03\
+(\x0b2N.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapStringBytesEntryR\x0emapStr\
+ingBytes\x12\x91\x01\x0a\x19map_string_nested_message\x18G\x20\x03(\x0b2V.protobuf_test_messages\
+.editions.proto3.TestAllTypesProto3.MapStringNestedMessageEntryR\x16mapStringNestedMessage\x12\x94\
+\x01\x0a\x1amap_string_foreign_message\x18H\x20\x03(\x0b2W.protobuf_test_messages.editions.proto\
+3.TestAllTypesProto3.MapStringForeignMessageEntryR\x17mapStringForeignMessage\x12\x88\x01\x0a\x16\
+map_string_nested_enum\x18I\x20\x03(\x0b2S.protobuf_test_messages.editions.proto3.TestAllTypesPr\
+oto3.MapStringNestedEnumEntryR\x13mapStringNestedEnum\x12\x8b\x01\x0a\x17map_string_foreign_enum\
+\x18J\x20\x03(\x0b2T.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapStringForeignE\
+numEntryR\x14mapStringForeignEnum\x12#\x0a\x0coneof_uint32\x18o\x20\x01(\x0dH\x00R\x0boneofUint3\
+2\x12|\x0a\x14oneof_nested_message\x18p\x20\x01(\x0b2H.protobuf_test_messages.editions.proto3.Te\
+stAllTypesProto3.NestedMessageH\x00R\x12oneofNestedMessage\x12#\x0a\x0coneof_string\x18q\x20\x01\
+(\x09H\x00R\x0boneofString\x12!\x0a\x0boneof_bytes\x18r\x20\x01(\x0cH\x00R\x0aoneofBytes\x12\x1f\
+\x0a\x0aoneof_bool\x18s\x20\x01(\x08H\x00R\x09oneofBool\x12#\x0a\x0coneof_uint64\x18t\x20\x01(\x04\
+H\x00R\x0boneofUint64\x12!\x0a\x0boneof_float\x18u\x20\x01(\x02H\x00R\x0aoneofFloat\x12#\x0a\x0c\
+oneof_double\x18v\x20\x01(\x01H\x00R\x0boneofDouble\x12f\x0a\x0aoneof_enum\x18w\x20\x01(\x0e2E.p\
+rotobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedEnumH\x00R\x09oneofEnum\x12F\x0a\x10\
+oneof_null_value\x18x\x20\x01(\x0e2\x1a.google.protobuf.NullValueH\x00R\x0eoneofNullValue\x12O\x0a\
+\x15optional_bool_wrapper\x18\xc9\x01\x20\x01(\x0b2\x1a.google.protobuf.BoolValueR\x13optionalBo\
+olWrapper\x12R\x0a\x16optional_int32_wrapper\x18\xca\x01\x20\x01(\x0b2\x1b.google.protobuf.Int32\
+ValueR\x14optionalInt32Wrapper\x12R\x0a\x16optional_int64_wrapper\x18\xcb\x01\x20\x01(\x0b2\x1b.\
+google.protobuf.Int64ValueR\x14optionalInt64Wrapper\x12U\x0a\x17optional_uint32_wrapper\x18\xcc\x01\
+\x20\x01(\x0b2\x1c.google.protobuf.UInt32ValueR\x15optionalUint32Wrapper\x12U\x0a\x17optional_ui\
+nt64_wrapper\x18\xcd\x01\x20\x01(\x0b2\x1c.google.protobuf.UInt64ValueR\x15optionalUint64Wrapper\
+\x12R\x0a\x16optional_float_wrapper\x18\xce\x01\x20\x01(\x0b2\x1b.google.protobuf.FloatValueR\x14\
+optionalFloatWrapper\x12U\x0a\x17optional_double_wrapper\x18\xcf\x01\x20\x01(\x0b2\x1c.google.pr\
+otobuf.DoubleValueR\x15optionalDoubleWrapper\x12U\x0a\x17optional_string_wrapper\x18\xd0\x01\x20\
+\x01(\x0b2\x1c.google.protobuf.StringValueR\x15optionalStringWrapper\x12R\x0a\x16optional_bytes_\
+wrapper\x18\xd1\x01\x20\x01(\x0b2\x1b.google.protobuf.BytesValueR\x14optionalBytesWrapper\x12O\x0a\
+\x15repeated_bool_wrapper\x18\xd3\x01\x20\x03(\x0b2\x1a.google.protobuf.BoolValueR\x13repeatedBo\
+olWrapper\x12R\x0a\x16repeated_int32_wrapper\x18\xd4\x01\x20\x03(\x0b2\x1b.google.protobuf.Int32\
+ValueR\x14repeatedInt32Wrapper\x12R\x0a\x16repeated_int64_wrapper\x18\xd5\x01\x20\x03(\x0b2\x1b.\
+google.protobuf.Int64ValueR\x14repeatedInt64Wrapper\x12U\x0a\x17repeated_uint32_wrapper\x18\xd6\x01\
+\x20\x03(\x0b2\x1c.google.protobuf.UInt32ValueR\x15repeatedUint32Wrapper\x12U\x0a\x17repeated_ui\
+nt64_wrapper\x18\xd7\x01\x20\x03(\x0b2\x1c.google.protobuf.UInt64ValueR\x15repeatedUint64Wrapper\
+\x12R\x0a\x16repeated_float_wrapper\x18\xd8\x01\x20\x03(\x0b2\x1b.google.protobuf.FloatValueR\x14\
+repeatedFloatWrapper\x12U\x0a\x17repeated_double_wrapper\x18\xd9\x01\x20\x03(\x0b2\x1c.google.pr\
+otobuf.DoubleValueR\x15repeatedDoubleWrapper\x12U\x0a\x17repeated_string_wrapper\x18\xda\x01\x20\
+\x03(\x0b2\x1c.google.protobuf.StringValueR\x15repeatedStringWrapper\x12R\x0a\x16repeated_bytes_\
+wrapper\x18\xdb\x01\x20\x03(\x0b2\x1b.google.protobuf.BytesValueR\x14repeatedBytesWrapper\x12G\x0a\
+\x11optional_duration\x18\xad\x02\x20\x01(\x0b2\x19.google.protobuf.DurationR\x10optionalDuratio\
+n\x12J\x0a\x12optional_timestamp\x18\xae\x02\x20\x01(\x0b2\x1a.google.protobuf.TimestampR\x11opt\
+ionalTimestamp\x12K\x0a\x13optional_field_mask\x18\xaf\x02\x20\x01(\x0b2\x1a.google.protobuf.Fie\
+ldMaskR\x11optionalFieldMask\x12A\x0a\x0foptional_struct\x18\xb0\x02\x20\x01(\x0b2\x17.google.pr\
+otobuf.StructR\x0eoptionalStruct\x128\x0a\x0coptional_any\x18\xb1\x02\x20\x01(\x0b2\x14.google.p\
+rotobuf.AnyR\x0boptionalAny\x12>\x0a\x0eoptional_value\x18\xb2\x02\x20\x01(\x0b2\x16.google.prot\
+obuf.ValueR\x0doptionalValue\x12K\x0a\x13optional_null_value\x18\xb3\x02\x20\x01(\x0e2\x1a.googl\
+e.protobuf.NullValueR\x11optionalNullValue\x12G\x0a\x11repeated_duration\x18\xb7\x02\x20\x03(\x0b\
+2\x19.google.protobuf.DurationR\x10repeatedDuration\x12J\x0a\x12repeated_timestamp\x18\xb8\x02\x20\
+\x03(\x0b2\x1a.google.protobuf.TimestampR\x11repeatedTimestamp\x12J\x0a\x12repeated_fieldmask\x18\
+\xb9\x02\x20\x03(\x0b2\x1a.google.protobuf.FieldMaskR\x11repeatedFieldmask\x12A\x0a\x0frepeated_\
+struct\x18\xc4\x02\x20\x03(\x0b2\x17.google.protobuf.StructR\x0erepeatedStruct\x128\x0a\x0crepea\
+ted_any\x18\xbb\x02\x20\x03(\x0b2\x14.google.protobuf.AnyR\x0brepeatedAny\x12>\x0a\x0erepeated_v\
+alue\x18\xbc\x02\x20\x03(\x0b2\x16.google.protobuf.ValueR\x0drepeatedValue\x12K\x0a\x13repeated_\
+list_value\x18\xbd\x02\x20\x03(\x0b2\x1a.google.protobuf.ListValueR\x11repeatedListValue\x12\x1f\
+\x0a\x0afieldname1\x18\x91\x03\x20\x01(\x05R\x0afieldname1\x12\x20\x0a\x0bfield_name2\x18\x92\x03\
+\x20\x01(\x05R\x0afieldName2\x12!\x0a\x0c_field_name3\x18\x93\x03\x20\x01(\x05R\x0aFieldName3\x12\
+\"\x0a\x0dfield__name4_\x18\x94\x03\x20\x01(\x05R\x0afieldName4\x12!\x0a\x0bfield0name5\x18\x95\x03\
+\x20\x01(\x05R\x0bfield0name5\x12#\x0a\x0dfield_0_name6\x18\x96\x03\x20\x01(\x05R\x0bfield0Name6\
+\x12\x1f\x0a\x0afieldName7\x18\x97\x03\x20\x01(\x05R\x0afieldName7\x12\x1f\x0a\x0aFieldName8\x18\
+\x98\x03\x20\x01(\x05R\x0aFieldName8\x12\x20\x0a\x0bfield_Name9\x18\x99\x03\x20\x01(\x05R\x0afie\
+ldName9\x12\"\x0a\x0cField_Name10\x18\x9a\x03\x20\x01(\x05R\x0bFieldName10\x12\"\x0a\x0cFIELD_NA\
+ME11\x18\x9b\x03\x20\x01(\x05R\x0bFIELDNAME11\x12\"\x0a\x0cFIELD_name12\x18\x9c\x03\x20\x01(\x05\
+R\x0bFIELDName12\x12$\x0a\x0e__field_name13\x18\x9d\x03\x20\x01(\x05R\x0bFieldName13\x12$\x0a\x0e\
+__Field_name14\x18\x9e\x03\x20\x01(\x05R\x0bFieldName14\x12#\x0a\x0dfield__name15\x18\x9f\x03\x20\
+\x01(\x05R\x0bfieldName15\x12#\x0a\x0dfield__Name16\x18\xa0\x03\x20\x01(\x05R\x0bfieldName16\x12\
+$\x0a\x0efield_name17__\x18\xa1\x03\x20\x01(\x05R\x0bfieldName17\x12$\x0a\x0eField_name18__\x18\xa2\
+\x03\x20\x01(\x05R\x0bFieldName18\x1a{\x0a\x0dNestedMessage\x12\x0c\x0a\x01a\x18\x01\x20\x01(\x05\
+R\x01a\x12\\\x0a\x0bcorecursive\x18\x02\x20\x01(\x0b2:.protobuf_test_messages.editions.proto3.Te\
+stAllTypesProto3R\x0bcorecursive\x1a@\x0a\x12MapInt32Int32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01\
+(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x05R\x05value:\x028\x01\x1a@\x0a\x12MapInt64\
+Int64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x03R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\
+\x03R\x05value:\x028\x01\x1aB\x0a\x14MapUint32Uint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0d\
+R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0dR\x05value:\x028\x01\x1aB\x0a\x14MapUint64Uint\
+64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x04R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x04\
+R\x05value:\x028\x01\x1aB\x0a\x14MapSint32Sint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x11R\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x11R\x05value:\x028\x01\x1aB\x0a\x14MapSint64Sint64Ent\
+ry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x12R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x12R\x05\
+value:\x028\x01\x1aD\x0a\x16MapFixed32Fixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x07R\x03k\
+ey\x12\x14\x0a\x05value\x18\x02\x20\x01(\x07R\x05value:\x028\x01\x1aD\x0a\x16MapFixed64Fixed64En\
+try\x12\x10\x0a\x03key\x18\x01\x20\x01(\x06R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x06R\x05\
+value:\x028\x01\x1aF\x0a\x18MapSfixed32Sfixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0fR\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0fR\x05value:\x028\x01\x1aF\x0a\x18MapSfixed64Sfixed6\
+4Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x10R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x10\
+R\x05value:\x028\x01\x1a@\x0a\x12MapInt32FloatEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x02R\x05value:\x028\x01\x1aA\x0a\x13MapInt32DoubleEntr\
+y\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x01R\x05\
+value:\x028\x01\x1a>\x0a\x10MapBoolBoolEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x08R\x03key\x12\
+\x14\x0a\x05value\x18\x02\x20\x01(\x08R\x05value:\x028\x01\x1aB\x0a\x14MapStringStringEntry\x12\x10\
+\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x09R\x05value:\x02\
+8\x01\x1aA\x0a\x13MapStringBytesEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\
+\x05value\x18\x02\x20\x01(\x0cR\x05value:\x028\x01\x1a\x93\x01\x0a\x1bMapStringNestedMessageEntr\
+y\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12^\x0a\x05value\x18\x02\x20\x01(\x0b2H.proto\
+buf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessageR\x05value:\x028\x01\x1a\x82\x01\
+\x0a\x1cMapStringForeignMessageEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12L\x0a\x05\
+value\x18\x02\x20\x01(\x0b26.protobuf_test_messages.editions.proto3.ForeignMessageR\x05value:\x02\
+8\x01\x1a\x8d\x01\x0a\x18MapStringNestedEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03ke\
+y\x12[\x0a\x05value\x18\x02\x20\x01(\x0e2E.protobuf_test_messages.editions.proto3.TestAllTypesPr\
+oto3.NestedEnumR\x05value:\x028\x01\x1a|\x0a\x19MapStringForeignEnumEntry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x09R\x03key\x12I\x0a\x05value\x18\x02\x20\x01(\x0e23.protobuf_test_messages.editio\
+ns.proto3.ForeignEnumR\x05value:\x028\x01\"9\x0a\x0aNestedEnum\x12\x07\x0a\x03FOO\x10\x00\x12\x07\
+\x0a\x03BAR\x10\x01\x12\x07\x0a\x03BAZ\x10\x02\x12\x10\x0a\x03NEG\x10\xff\xff\xff\xff\xff\xff\xff\
+\xff\xff\x01\"Y\x0a\x0bAliasedEnum\x12\x0d\x0a\x09ALIAS_FOO\x10\x00\x12\x0d\x0a\x09ALIAS_BAR\x10\
+\x01\x12\x0d\x0a\x09ALIAS_BAZ\x10\x02\x12\x07\x0a\x03MOO\x10\x02\x12\x07\x0a\x03moo\x10\x02\x12\x07\
+\x0a\x03bAz\x10\x02\x1a\x02\x10\x01B\x0d\x0a\x0boneof_fieldJ\x06\x08\xf5\x03\x10\xff\x03J\x08\x08\
+\xbf\x84=\x10\xc0\x84=R\x0ereserved_field\"\x1e\x0a\x0eForeignMessage\x12\x0c\x0a\x01c\x18\x01\x20\
+\x01(\x05R\x01c\"\x16\x0a\x14NullHypothesisProto3\"/\x0a\x0eEnumOnlyProto3\"\x1d\x0a\x04Bool\x12\
+\x0a\x0a\x06kFalse\x10\x00\x12\x09\x0a\x05kTrue\x10\x01*@\x0a\x0bForeignEnum\x12\x0f\x0a\x0bFORE\
+IGN_FOO\x10\x00\x12\x0f\x0a\x0bFOREIGN_BAR\x10\x01\x12\x0f\x0a\x0bFOREIGN_BAZ\x10\x02BN\x0a1com.\
+google.protobuf_test_messages.editions.proto3H\x01\xf8\x01\x01\xa2\x02\x0eEditionsProto3\x92\x03\
+\x02\x08\x02b\x08editionsp\xe8\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

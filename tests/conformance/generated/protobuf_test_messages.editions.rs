@@ -168,6 +168,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for ComplexMessage {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for ComplexMessage {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.ComplexMessage").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ComplexMessage {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl ComplexMessage {
     /// `d`, or its default when unset.
     pub fn d(&self) -> i32 {
@@ -1871,6 +1884,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAllTypesEditio
     }
 }
 
+impl ::courier_reflect::ReflectMessage for TestAllTypesEdition2023 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.TestAllTypesEdition2023").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAllTypesEdition2023 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAllTypesEdition2023 {
     /// `optional_int32`, or its default when unset.
     pub fn optional_int32(&self) -> i32 {
@@ -2156,6 +2182,19 @@ pub mod test_all_types_edition2023 {
         }
     }
 
+    impl ::courier_reflect::ReflectMessage for NestedMessage {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.TestAllTypesEdition2023.NestedMessage").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NestedMessage {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl NestedMessage {
         /// `a`, or its default when unset.
         pub fn a(&self) -> i32 {
@@ -2257,6 +2296,19 @@ pub mod test_all_types_edition2023 {
     impl<'de> ::courier_json::serde::export::Deserialize<'de> for GroupLikeType {
         fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
             ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for GroupLikeType {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeType").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for GroupLikeType {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -2378,6 +2430,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignMessageEdit
     }
 }
 
+impl ::courier_reflect::ReflectMessage for ForeignMessageEdition2023 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.ForeignMessageEdition2023").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ForeignMessageEdition2023 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl ForeignMessageEdition2023 {
     /// `c`, or its default when unset.
     pub fn c(&self) -> i32 {
@@ -2467,6 +2532,19 @@ impl<'de> ::courier_json::serde::export::Deserialize<'de> for GroupLikeType {
     }
 }
 
+impl ::courier_reflect::ReflectMessage for GroupLikeType {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.GroupLikeType").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for GroupLikeType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl GroupLikeType {
     /// `c`, or its default when unset.
     pub fn c(&self) -> i32 {
@@ -2498,4 +2576,170 @@ pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
     registry.register_extension(EXTENSION_INT32_JSON);
     registry.register_extension(GROUPLIKETYPE_JSON);
     registry.register_extension(DELIMITED_EXT_JSON);
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xffK\x0a/google/protobuf/test_messages_edition2023.proto\x12\x1fprotobuf_test_messages.edit\
+ions\"\x1e\x0a\x0eComplexMessage\x12\x0c\x0a\x01d\x18\x01\x20\x01(\x05R\x01d\"\x9fF\x0a\x17TestA\
+llTypesEdition2023\x12%\x0a\x0eoptional_int32\x18\x01\x20\x01(\x05R\x0doptionalInt32\x12%\x0a\x0e\
+optional_int64\x18\x02\x20\x01(\x03R\x0doptionalInt64\x12'\x0a\x0foptional_uint32\x18\x03\x20\x01\
+(\x0dR\x0eoptionalUint32\x12'\x0a\x0foptional_uint64\x18\x04\x20\x01(\x04R\x0eoptionalUint64\x12\
+'\x0a\x0foptional_sint32\x18\x05\x20\x01(\x11R\x0eoptionalSint32\x12'\x0a\x0foptional_sint64\x18\
+\x06\x20\x01(\x12R\x0eoptionalSint64\x12)\x0a\x10optional_fixed32\x18\x07\x20\x01(\x07R\x0foptio\
+nalFixed32\x12)\x0a\x10optional_fixed64\x18\x08\x20\x01(\x06R\x0foptionalFixed64\x12+\x0a\x11opt\
+ional_sfixed32\x18\x09\x20\x01(\x0fR\x10optionalSfixed32\x12+\x0a\x11optional_sfixed64\x18\x0a\x20\
+\x01(\x10R\x10optionalSfixed64\x12%\x0a\x0eoptional_float\x18\x0b\x20\x01(\x02R\x0doptionalFloat\
+\x12'\x0a\x0foptional_double\x18\x0c\x20\x01(\x01R\x0eoptionalDouble\x12#\x0a\x0doptional_bool\x18\
+\x0d\x20\x01(\x08R\x0coptionalBool\x12'\x0a\x0foptional_string\x18\x0e\x20\x01(\x09R\x0eoptional\
+String\x12%\x0a\x0eoptional_bytes\x18\x0f\x20\x01(\x0cR\x0doptionalBytes\x12\x85\x01\x0a\x17opti\
+onal_nested_message\x18\x12\x20\x01(\x0b2F.protobuf_test_messages.editions.TestAllTypesEdition20\
+23.NestedMessageB\x05\xaa\x01\x02(\x01R\x15optionalNestedMessage\x12{\x0a\x18optional_foreign_me\
+ssage\x18\x13\x20\x01(\x0b2:.protobuf_test_messages.editions.ForeignMessageEdition2023B\x05\xaa\x01\
+\x02(\x01R\x16optionalForeignMessage\x12u\x0a\x14optional_nested_enum\x18\x15\x20\x01(\x0e2C.pro\
+tobuf_test_messages.editions.TestAllTypesEdition2023.NestedEnumR\x12optionalNestedEnum\x12k\x0a\x15\
+optional_foreign_enum\x18\x16\x20\x01(\x0e27.protobuf_test_messages.editions.ForeignEnumEdition2\
+023R\x13optionalForeignEnum\x126\x0a\x15optional_string_piece\x18\x18\x20\x01(\x09B\x02\x08\x02R\
+\x13optionalStringPiece\x12'\x0a\x0doptional_cord\x18\x19\x20\x01(\x09B\x02\x08\x01R\x0coptional\
+Cord\x12l\x0a\x11recursive_message\x18\x1b\x20\x01(\x0b28.protobuf_test_messages.editions.TestAl\
+lTypesEdition2023B\x05\xaa\x01\x02(\x01R\x10recursiveMessage\x12%\x0a\x0erepeated_int32\x18\x1f\x20\
+\x03(\x05R\x0drepeatedInt32\x12%\x0a\x0erepeated_int64\x18\x20\x20\x03(\x03R\x0drepeatedInt64\x12\
+'\x0a\x0frepeated_uint32\x18!\x20\x03(\x0dR\x0erepeatedUint32\x12'\x0a\x0frepeated_uint64\x18\"\x20\
+\x03(\x04R\x0erepeatedUint64\x12'\x0a\x0frepeated_sint32\x18#\x20\x03(\x11R\x0erepeatedSint32\x12\
+'\x0a\x0frepeated_sint64\x18$\x20\x03(\x12R\x0erepeatedSint64\x12)\x0a\x10repeated_fixed32\x18%\x20\
+\x03(\x07R\x0frepeatedFixed32\x12)\x0a\x10repeated_fixed64\x18&\x20\x03(\x06R\x0frepeatedFixed64\
+\x12+\x0a\x11repeated_sfixed32\x18'\x20\x03(\x0fR\x10repeatedSfixed32\x12+\x0a\x11repeated_sfixe\
+d64\x18(\x20\x03(\x10R\x10repeatedSfixed64\x12%\x0a\x0erepeated_float\x18)\x20\x03(\x02R\x0drepe\
+atedFloat\x12'\x0a\x0frepeated_double\x18*\x20\x03(\x01R\x0erepeatedDouble\x12#\x0a\x0drepeated_\
+bool\x18+\x20\x03(\x08R\x0crepeatedBool\x12'\x0a\x0frepeated_string\x18,\x20\x03(\x09R\x0erepeat\
+edString\x12%\x0a\x0erepeated_bytes\x18-\x20\x03(\x0cR\x0drepeatedBytes\x12\x85\x01\x0a\x17repea\
+ted_nested_message\x180\x20\x03(\x0b2F.protobuf_test_messages.editions.TestAllTypesEdition2023.N\
+estedMessageB\x05\xaa\x01\x02(\x01R\x15repeatedNestedMessage\x12{\x0a\x18repeated_foreign_messag\
+e\x181\x20\x03(\x0b2:.protobuf_test_messages.editions.ForeignMessageEdition2023B\x05\xaa\x01\x02\
+(\x01R\x16repeatedForeignMessage\x12u\x0a\x14repeated_nested_enum\x183\x20\x03(\x0e2C.protobuf_t\
+est_messages.editions.TestAllTypesEdition2023.NestedEnumR\x12repeatedNestedEnum\x12k\x0a\x15repe\
+ated_foreign_enum\x184\x20\x03(\x0e27.protobuf_test_messages.editions.ForeignEnumEdition2023R\x13\
+repeatedForeignEnum\x126\x0a\x15repeated_string_piece\x186\x20\x03(\x09B\x02\x08\x02R\x13repeate\
+dStringPiece\x12'\x0a\x0drepeated_cord\x187\x20\x03(\x09B\x02\x08\x01R\x0crepeatedCord\x12(\x0a\x0c\
+packed_int32\x18K\x20\x03(\x05B\x05\xaa\x01\x02\x18\x01R\x0bpackedInt32\x12(\x0a\x0cpacked_int64\
+\x18L\x20\x03(\x03B\x05\xaa\x01\x02\x18\x01R\x0bpackedInt64\x12*\x0a\x0dpacked_uint32\x18M\x20\x03\
+(\x0dB\x05\xaa\x01\x02\x18\x01R\x0cpackedUint32\x12*\x0a\x0dpacked_uint64\x18N\x20\x03(\x04B\x05\
+\xaa\x01\x02\x18\x01R\x0cpackedUint64\x12*\x0a\x0dpacked_sint32\x18O\x20\x03(\x11B\x05\xaa\x01\x02\
+\x18\x01R\x0cpackedSint32\x12*\x0a\x0dpacked_sint64\x18P\x20\x03(\x12B\x05\xaa\x01\x02\x18\x01R\x0c\
+packedSint64\x12,\x0a\x0epacked_fixed32\x18Q\x20\x03(\x07B\x05\xaa\x01\x02\x18\x01R\x0dpackedFix\
+ed32\x12,\x0a\x0epacked_fixed64\x18R\x20\x03(\x06B\x05\xaa\x01\x02\x18\x01R\x0dpackedFixed64\x12\
+.\x0a\x0fpacked_sfixed32\x18S\x20\x03(\x0fB\x05\xaa\x01\x02\x18\x01R\x0epackedSfixed32\x12.\x0a\x0f\
+packed_sfixed64\x18T\x20\x03(\x10B\x05\xaa\x01\x02\x18\x01R\x0epackedSfixed64\x12(\x0a\x0cpacked\
+_float\x18U\x20\x03(\x02B\x05\xaa\x01\x02\x18\x01R\x0bpackedFloat\x12*\x0a\x0dpacked_double\x18V\
+\x20\x03(\x01B\x05\xaa\x01\x02\x18\x01R\x0cpackedDouble\x12&\x0a\x0bpacked_bool\x18W\x20\x03(\x08\
+B\x05\xaa\x01\x02\x18\x01R\x0apackedBool\x12x\x0a\x12packed_nested_enum\x18X\x20\x03(\x0e2C.prot\
+obuf_test_messages.editions.TestAllTypesEdition2023.NestedEnumB\x05\xaa\x01\x02\x18\x01R\x10pack\
+edNestedEnum\x12,\x0a\x0eunpacked_int32\x18Y\x20\x03(\x05B\x05\xaa\x01\x02\x18\x02R\x0dunpackedI\
+nt32\x12,\x0a\x0eunpacked_int64\x18Z\x20\x03(\x03B\x05\xaa\x01\x02\x18\x02R\x0dunpackedInt64\x12\
+.\x0a\x0funpacked_uint32\x18[\x20\x03(\x0dB\x05\xaa\x01\x02\x18\x02R\x0eunpackedUint32\x12.\x0a\x0f\
+unpacked_uint64\x18\\\x20\x03(\x04B\x05\xaa\x01\x02\x18\x02R\x0eunpackedUint64\x12.\x0a\x0funpac\
+ked_sint32\x18]\x20\x03(\x11B\x05\xaa\x01\x02\x18\x02R\x0eunpackedSint32\x12.\x0a\x0funpacked_si\
+nt64\x18^\x20\x03(\x12B\x05\xaa\x01\x02\x18\x02R\x0eunpackedSint64\x120\x0a\x10unpacked_fixed32\x18\
+_\x20\x03(\x07B\x05\xaa\x01\x02\x18\x02R\x0funpackedFixed32\x120\x0a\x10unpacked_fixed64\x18`\x20\
+\x03(\x06B\x05\xaa\x01\x02\x18\x02R\x0funpackedFixed64\x122\x0a\x11unpacked_sfixed32\x18a\x20\x03\
+(\x0fB\x05\xaa\x01\x02\x18\x02R\x10unpackedSfixed32\x122\x0a\x11unpacked_sfixed64\x18b\x20\x03(\x10\
+B\x05\xaa\x01\x02\x18\x02R\x10unpackedSfixed64\x12,\x0a\x0eunpacked_float\x18c\x20\x03(\x02B\x05\
+\xaa\x01\x02\x18\x02R\x0dunpackedFloat\x12.\x0a\x0funpacked_double\x18d\x20\x03(\x01B\x05\xaa\x01\
+\x02\x18\x02R\x0eunpackedDouble\x12*\x0a\x0dunpacked_bool\x18e\x20\x03(\x08B\x05\xaa\x01\x02\x18\
+\x02R\x0cunpackedBool\x12|\x0a\x14unpacked_nested_enum\x18f\x20\x03(\x0e2C.protobuf_test_message\
+s.editions.TestAllTypesEdition2023.NestedEnumB\x05\xaa\x01\x02\x18\x02R\x12unpackedNestedEnum\x12\
+s\x0a\x0fmap_int32_int32\x188\x20\x03(\x0b2K.protobuf_test_messages.editions.TestAllTypesEdition\
+2023.MapInt32Int32EntryR\x0dmapInt32Int32\x12s\x0a\x0fmap_int64_int64\x189\x20\x03(\x0b2K.protob\
+uf_test_messages.editions.TestAllTypesEdition2023.MapInt64Int64EntryR\x0dmapInt64Int64\x12y\x0a\x11\
+map_uint32_uint32\x18:\x20\x03(\x0b2M.protobuf_test_messages.editions.TestAllTypesEdition2023.Ma\
+pUint32Uint32EntryR\x0fmapUint32Uint32\x12y\x0a\x11map_uint64_uint64\x18;\x20\x03(\x0b2M.protobu\
+f_test_messages.editions.TestAllTypesEdition2023.MapUint64Uint64EntryR\x0fmapUint64Uint64\x12y\x0a\
+\x11map_sint32_sint32\x18<\x20\x03(\x0b2M.protobuf_test_messages.editions.TestAllTypesEdition202\
+3.MapSint32Sint32EntryR\x0fmapSint32Sint32\x12y\x0a\x11map_sint64_sint64\x18=\x20\x03(\x0b2M.pro\
+tobuf_test_messages.editions.TestAllTypesEdition2023.MapSint64Sint64EntryR\x0fmapSint64Sint64\x12\
+\x7f\x0a\x13map_fixed32_fixed32\x18>\x20\x03(\x0b2O.protobuf_test_messages.editions.TestAllTypes\
+Edition2023.MapFixed32Fixed32EntryR\x11mapFixed32Fixed32\x12\x7f\x0a\x13map_fixed64_fixed64\x18?\
+\x20\x03(\x0b2O.protobuf_test_messages.editions.TestAllTypesEdition2023.MapFixed64Fixed64EntryR\x11\
+mapFixed64Fixed64\x12\x85\x01\x0a\x15map_sfixed32_sfixed32\x18@\x20\x03(\x0b2Q.protobuf_test_mes\
+sages.editions.TestAllTypesEdition2023.MapSfixed32Sfixed32EntryR\x13mapSfixed32Sfixed32\x12\x85\x01\
+\x0a\x15map_sfixed64_sfixed64\x18A\x20\x03(\x0b2Q.protobuf_test_messages.editions.TestAllTypesEd\
+ition2023.MapSfixed64Sfixed64EntryR\x13mapSfixed64Sfixed64\x12s\x0a\x0fmap_int32_float\x18B\x20\x03\
+(\x0b2K.protobuf_test_messages.editions.TestAllTypesEdition2023.MapInt32FloatEntryR\x0dmapInt32F\
+loat\x12v\x0a\x10map_int32_double\x18C\x20\x03(\x0b2L.protobuf_test_messages.editions.TestAllTyp\
+esEdition2023.MapInt32DoubleEntryR\x0emapInt32Double\x12m\x0a\x0dmap_bool_bool\x18D\x20\x03(\x0b\
+2I.protobuf_test_messages.editions.TestAllTypesEdition2023.MapBoolBoolEntryR\x0bmapBoolBool\x12y\
+\x0a\x11map_string_string\x18E\x20\x03(\x0b2M.protobuf_test_messages.editions.TestAllTypesEditio\
+n2023.MapStringStringEntryR\x0fmapStringString\x12v\x0a\x10map_string_bytes\x18F\x20\x03(\x0b2L.\
+protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringBytesEntryR\x0emapStringBytes\x12\
+\x8f\x01\x0a\x19map_string_nested_message\x18G\x20\x03(\x0b2T.protobuf_test_messages.editions.Te\
+stAllTypesEdition2023.MapStringNestedMessageEntryR\x16mapStringNestedMessage\x12\x92\x01\x0a\x1a\
+map_string_foreign_message\x18H\x20\x03(\x0b2U.protobuf_test_messages.editions.TestAllTypesEditi\
+on2023.MapStringForeignMessageEntryR\x17mapStringForeignMessage\x12\x86\x01\x0a\x16map_string_ne\
+sted_enum\x18I\x20\x03(\x0b2Q.protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringN\
+estedEnumEntryR\x13mapStringNestedEnum\x12\x89\x01\x0a\x17map_string_foreign_enum\x18J\x20\x03(\x0b\
+2R.protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringForeignEnumEntryR\x14mapStri\
+ngForeignEnum\x12#\x0a\x0coneof_uint32\x18o\x20\x01(\x0dH\x00R\x0boneofUint32\x12\x81\x01\x0a\x14\
+oneof_nested_message\x18p\x20\x01(\x0b2F.protobuf_test_messages.editions.TestAllTypesEdition2023\
+.NestedMessageB\x05\xaa\x01\x02(\x01H\x00R\x12oneofNestedMessage\x12#\x0a\x0coneof_string\x18q\x20\
+\x01(\x09H\x00R\x0boneofString\x12!\x0a\x0boneof_bytes\x18r\x20\x01(\x0cH\x00R\x0aoneofBytes\x12\
+\x1f\x0a\x0aoneof_bool\x18s\x20\x01(\x08H\x00R\x09oneofBool\x12#\x0a\x0coneof_uint64\x18t\x20\x01\
+(\x04H\x00R\x0boneofUint64\x12!\x0a\x0boneof_float\x18u\x20\x01(\x02H\x00R\x0aoneofFloat\x12#\x0a\
+\x0coneof_double\x18v\x20\x01(\x01H\x00R\x0boneofDouble\x12d\x0a\x0aoneof_enum\x18w\x20\x01(\x0e\
+2C.protobuf_test_messages.editions.TestAllTypesEdition2023.NestedEnumH\x00R\x09oneofEnum\x12m\x0a\
+\x0dgroupliketype\x18\xc9\x01\x20\x01(\x0b2F.protobuf_test_messages.editions.TestAllTypesEdition\
+2023.GroupLikeTypeR\x0dgroupliketype\x12p\x0a\x0fdelimited_field\x18\xca\x01\x20\x01(\x0b2F.prot\
+obuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeTypeR\x0edelimitedField\x1a\x80\x01\
+\x0a\x0dNestedMessage\x12\x0c\x0a\x01a\x18\x01\x20\x01(\x05R\x01a\x12a\x0a\x0bcorecursive\x18\x02\
+\x20\x01(\x0b28.protobuf_test_messages.editions.TestAllTypesEdition2023B\x05\xaa\x01\x02(\x01R\x0b\
+corecursive\x1a@\x0a\x12MapInt32Int32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\
+\x0a\x05value\x18\x02\x20\x01(\x05R\x05value:\x028\x01\x1a@\x0a\x12MapInt64Int64Entry\x12\x10\x0a\
+\x03key\x18\x01\x20\x01(\x03R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x03R\x05value:\x028\x01\
+\x1aB\x0a\x14MapUint32Uint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0dR\x03key\x12\x14\x0a\x05\
+value\x18\x02\x20\x01(\x0dR\x05value:\x028\x01\x1aB\x0a\x14MapUint64Uint64Entry\x12\x10\x0a\x03k\
+ey\x18\x01\x20\x01(\x04R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x04R\x05value:\x028\x01\x1a\
+B\x0a\x14MapSint32Sint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x11R\x03key\x12\x14\x0a\x05val\
+ue\x18\x02\x20\x01(\x11R\x05value:\x028\x01\x1aB\x0a\x14MapSint64Sint64Entry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x12R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x12R\x05value:\x028\x01\x1aD\x0a\
+\x16MapFixed32Fixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x07R\x03key\x12\x14\x0a\x05value\x18\
+\x02\x20\x01(\x07R\x05value:\x028\x01\x1aD\x0a\x16MapFixed64Fixed64Entry\x12\x10\x0a\x03key\x18\x01\
+\x20\x01(\x06R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x06R\x05value:\x028\x01\x1aF\x0a\x18\
+MapSfixed32Sfixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0fR\x03key\x12\x14\x0a\x05value\x18\
+\x02\x20\x01(\x0fR\x05value:\x028\x01\x1aF\x0a\x18MapSfixed64Sfixed64Entry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x10R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x10R\x05value:\x028\x01\x1a@\x0a\
+\x12MapInt32FloatEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\
+\x20\x01(\x02R\x05value:\x028\x01\x1aA\x0a\x13MapInt32DoubleEntry\x12\x10\x0a\x03key\x18\x01\x20\
+\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x01R\x05value:\x028\x01\x1a>\x0a\x10MapB\
+oolBoolEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x08R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01\
+(\x08R\x05value:\x028\x01\x1aB\x0a\x14MapStringStringEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09\
+R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x09R\x05value:\x028\x01\x1aA\x0a\x13MapStringByte\
+sEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0c\
+R\x05value:\x028\x01\x1a\x91\x01\x0a\x1bMapStringNestedMessageEntry\x12\x10\x0a\x03key\x18\x01\x20\
+\x01(\x09R\x03key\x12\\\x0a\x05value\x18\x02\x20\x01(\x0b2F.protobuf_test_messages.editions.Test\
+AllTypesEdition2023.NestedMessageR\x05value:\x028\x01\x1a\x86\x01\x0a\x1cMapStringForeignMessage\
+Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12P\x0a\x05value\x18\x02\x20\x01(\x0b2:.p\
+rotobuf_test_messages.editions.ForeignMessageEdition2023R\x05value:\x028\x01\x1a\x8b\x01\x0a\x18\
+MapStringNestedEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12Y\x0a\x05value\x18\x02\
+\x20\x01(\x0e2C.protobuf_test_messages.editions.TestAllTypesEdition2023.NestedEnumR\x05value:\x02\
+8\x01\x1a\x80\x01\x0a\x19MapStringForeignEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03k\
+ey\x12M\x0a\x05value\x18\x02\x20\x01(\x0e27.protobuf_test_messages.editions.ForeignEnumEdition20\
+23R\x05value:\x028\x01\x1aU\x0a\x0dGroupLikeType\x12\x20\x0a\x0bgroup_int32\x18\xca\x01\x20\x01(\
+\x05R\x0agroupInt32\x12\"\x0a\x0cgroup_uint32\x18\xcb\x01\x20\x01(\x0dR\x0bgroupUint32\"9\x0a\x0a\
+NestedEnum\x12\x07\x0a\x03FOO\x10\x00\x12\x07\x0a\x03BAR\x10\x01\x12\x07\x0a\x03BAZ\x10\x02\x12\x10\
+\x0a\x03NEG\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01*\x05\x08x\x10\xc9\x01B\x0d\x0a\x0boneof_\
+field\")\x0a\x19ForeignMessageEdition2023\x12\x0c\x0a\x01c\x18\x01\x20\x01(\x05R\x01c\"\x1d\x0a\x0d\
+GroupLikeType\x12\x0c\x0a\x01c\x18\x01\x20\x01(\x05R\x01c*K\x0a\x16ForeignEnumEdition2023\x12\x0f\
+\x0a\x0bFOREIGN_FOO\x10\x00\x12\x0f\x0a\x0bFOREIGN_BAR\x10\x01\x12\x0f\x0a\x0bFOREIGN_BAZ\x10\x02\
+:a\x0a\x0fextension_int32\x128.protobuf_test_messages.editions.TestAllTypesEdition2023\x18x\x20\x01\
+(\x05R\x0eextensionInt32:\x8e\x01\x0a\x0dgroupliketype\x128.protobuf_test_messages.editions.Test\
+AllTypesEdition2023\x18y\x20\x01(\x0b2..protobuf_test_messages.editions.GroupLikeTypeR\x0dgroupl\
+iketype:\x8d\x01\x0a\x0ddelimited_ext\x128.protobuf_test_messages.editions.TestAllTypesEdition20\
+23\x18z\x20\x01(\x0b2..protobuf_test_messages.editions.GroupLikeTypeR\x0cdelimitedExtBA\x0a-com.\
+google.protobuf_test_messages.edition2023P\x01\xa2\x02\x08Editions\x92\x03\x02(\x02b\x08editions\
+p\xe8\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }
