@@ -35,7 +35,8 @@ fn courier_types_regenerates_unchanged() {
         .json(true)
         .json_feature("json")
         .serde(true)
-        .serde_feature("serde");
+        .serde_feature("serde")
+        .file_descriptor_set(true);
     let files = cfg
         .generate(compiled.files(), PROTOS)
         .expect("generation succeeds");

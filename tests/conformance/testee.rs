@@ -5,7 +5,7 @@
 //! stdin; the testee answers with a length and a `ConformanceResponse` on stdout, until stdin
 //! closes. Every payload is handled by the courier-codegen-generated messages in `generated/`
 //! (from `protos/`, generated with the `json`, `serde` and `text_format` options, regenerated
-//! and compared by `tests/codegen_golden.rs`): binary with `courier_wire::Message`, ProtoJSON
+//! and compared by `tests/codegen_golden.rs`, compiled in `courier_tests::generated`): binary with `courier_wire::Message`, ProtoJSON
 //! with `courier_json::ProtoJson` (a `TypeRegistry` of every generated type for `Any` and the
 //! extensions), the text format with `courier_reflect::ReflectMessage`. JSPB is answered
 //! `skipped` (the runner sends none to open-source testees).
@@ -15,45 +15,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use courier_json::{ParseOptions, PrintOptions, ProtoJson, TypeRegistry};
-use courier_reflect::{DescriptorPool, ReflectMessage, TypeResolver, text};
+use courier_reflect::{ReflectMessage, TypeResolver, text};
+use courier_tests::generated::{messages as generated, pools, registry};
 use courier_wire::Message;
-
-#[allow(clippy::all, missing_docs, dead_code, unreachable_pub)]
-mod generated {
-    include!("generated/mod.rs");
-}
 
 use generated::conformance::{ConformanceRequest, ConformanceResponse, TestCategory, WireFormat};
 use generated::conformance::{conformance_request::Payload, conformance_response::Result as R};
 use generated::protobuf_test_messages as tm;
 
-/// Every generated type (the types an `Any` may hold) and extension.
-fn registry() -> Arc<TypeRegistry> {
-    let mut r = TypeRegistry::new();
-    courier_types::register_types(&mut r);
-    generated::conformance::register_types(&mut r);
-    tm::proto3::register_types(&mut r);
-    tm::proto2::register_types(&mut r);
-    tm::editions::register_types(&mut r);
-    tm::editions::proto2::register_types(&mut r);
-    tm::editions::proto3::register_types(&mut r);
-    Arc::new(r)
-}
-
-/// The descriptor pools of every generated package: how the text format finds the type an `Any`
-/// holds when it is another package's.
-fn pools() -> Arc<dyn TypeResolver> {
-    let pools: Vec<DescriptorPool> = vec![
-        tm::proto3::descriptor_pool().clone(),
-        tm::proto2::descriptor_pool().clone(),
-        tm::editions::descriptor_pool().clone(),
-        tm::editions::proto2::descriptor_pool().clone(),
-        tm::editions::proto3::descriptor_pool().clone(),
-    ];
-    Arc::new(pools)
-}
-
-/// What every request is answered with: the JSON registry and the text format's resolver.
+/// What every request is answered with: the JSON registry (every generated type and
+/// extension) and the text format's resolver (every generated package's descriptors).
 struct Types {
     registry: Arc<TypeRegistry>,
     pools: Arc<dyn TypeResolver>,

@@ -23,6 +23,7 @@ pub struct Config {
     pub(crate) serde: bool,
     pub(crate) serde_feature: Option<String>,
     pub(crate) text_format: bool,
+    pub(crate) file_descriptor_set: bool,
 }
 
 impl Default for Config {
@@ -55,6 +56,7 @@ impl Config {
             serde: false,
             serde_feature: None,
             text_format: false,
+            file_descriptor_set: false,
         }
     }
 
@@ -167,6 +169,15 @@ impl Config {
     /// generated code then needs `courier-reflect` as a dependency.
     pub fn text_format(&mut self, yes: bool) -> &mut Config {
         self.text_format = yes;
+        self
+    }
+
+    /// Whether each package embeds its descriptors as `FILE_DESCRIPTOR_SET` (the encoded
+    /// `FileDescriptorSet` of its files and everything they import, without source info) with
+    /// no other code (default: no; [`text_format`](Config::text_format) implies it). For a
+    /// crate below courier-reflect that hands its descriptors up, as courier-types does.
+    pub fn file_descriptor_set(&mut self, yes: bool) -> &mut Config {
+        self.file_descriptor_set = yes;
         self
     }
 

@@ -71,8 +71,8 @@ pub(crate) fn run(
         if cfg.json {
             generator.package_json(&mut o, &package, &files);
         }
-        if cfg.text_format {
-            package_descriptors(&mut o, all_files, &files);
+        if cfg.text_format || cfg.file_descriptor_set {
+            package_descriptors(&mut o, all_files, &files, cfg.text_format);
         }
         let name = if package.is_empty() {
             "_.rs".to_owned()
@@ -206,7 +206,12 @@ struct Gen<'a> {
 /// A package's embedded descriptors (`Config::text_format`): `FILE_DESCRIPTOR_SET`, the encoded
 /// `FileDescriptorSet` of its files and everything they import (imports first, no source
 /// info), and `descriptor_pool()`, a courier-reflect pool of it built on first use.
-fn package_descriptors(o: &mut Out, all: &[FileDescriptorProto], package: &[&FileDescriptorProto]) {
+fn package_descriptors(
+    o: &mut Out,
+    all: &[FileDescriptorProto],
+    package: &[&FileDescriptorProto],
+    pool: bool,
+) {
     use courier_wire::Message as _;
     let mut order: Vec<&FileDescriptorProto> = Vec::new();
     fn visit<'f>(
@@ -262,6 +267,9 @@ fn package_descriptors(o: &mut Out, all: &[FileDescriptorProto], package: &[&Fil
     }
     line.push_str("\";");
     o.line_raw(&line);
+    if !pool {
+        return;
+    }
     o.line("");
     o.line("/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.");
     o.open("pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {");
@@ -1074,6 +1082,8 @@ impl<'a> Gen<'a> {
                 ext_ranges: &ext_ranges,
                 known_exts: &known_exts,
                 wkt: crate::json::wkt_of(&full, &fields, &oneofs),
+                message_set: m.options.as_ref().and_then(|o| o.message_set_wire_format)
+                    == Some(true),
                 any_fallback,
             };
             crate::json::message_impl(o, &mj, self.json_cfg().as_deref());

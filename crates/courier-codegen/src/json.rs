@@ -55,6 +55,8 @@ pub(crate) struct MessageJson<'a> {
     /// same run.
     pub(crate) known_exts: &'a [String],
     pub(crate) wkt: Option<Wkt>,
+    /// Whether the message uses the message-set wire format (its extensions are items).
+    pub(crate) message_set: bool,
     /// For `Any`: the path of the package's `__json_any_fallback` function.
     pub(crate) any_fallback: Option<String>,
 }
@@ -199,7 +201,7 @@ fn key_exprs(p: &FieldPlan) -> (String, String) {
     )
 }
 
-/// Prints one field (not a oneof member).
+/// Prints one field (not a oneof member) of message `m`.
 fn write_field(o: &mut Out, p: &FieldPlan) {
     let f = &p.rust;
     let (key, name) = key_exprs(p);
@@ -208,17 +210,17 @@ fn write_field(o: &mut Out, p: &FieldPlan) {
         (Card::Implicit, FieldTy::Scalar(s, e)) => {
             o.open(format!(
                 "if p.emit_defaults() || {} {{",
-                crate::generate::present_test(p, s)
+                crate::generate::present_test(p, s).replace("self.", "m.")
             ));
             o.line(format!("w.escaped_key({key});"));
             o.line(format!(
-                "<{} as {RT}::JsonKind>::write(&self.{f}, w, p)?;",
+                "<{} as {RT}::JsonKind>::write(&m.{f}, w, p)?;",
                 scalar_kind(s, e)
             ));
             o.close("}");
         }
         (Card::Optional, FieldTy::Scalar(s, e)) => {
-            o.open(format!("if let {OPT}::Some(v) = &self.{f} {{"));
+            o.open(format!("if let {OPT}::Some(v) = &m.{f} {{"));
             o.line(format!("w.escaped_key({key});"));
             o.line(format!(
                 "<{} as {RT}::JsonKind>::write(v, w, p)?;",
@@ -227,7 +229,7 @@ fn write_field(o: &mut Out, p: &FieldPlan) {
             o.close("}");
         }
         (Card::Optional, FieldTy::Message { boxed, .. }) => {
-            o.open(format!("if let {OPT}::Some(v) = &self.{f} {{"));
+            o.open(format!("if let {OPT}::Some(v) = &m.{f} {{"));
             o.line(format!("w.escaped_key({key});"));
             let v = if *boxed { "&**v" } else { "v" };
             o.line(format!("{RT}::write_message({v}, w, p){err}"));
@@ -235,13 +237,13 @@ fn write_field(o: &mut Out, p: &FieldPlan) {
         }
         (Card::Implicit, FieldTy::Message { .. }) => {
             o.line(format!("w.escaped_key({key});"));
-            o.line(format!("{RT}::write_message(&self.{f}, w, p){err}"));
+            o.line(format!("{RT}::write_message(&m.{f}, w, p){err}"));
         }
         (Card::Repeated { .. }, ty) => {
-            o.open(format!("if p.emit_defaults() || !self.{f}.is_empty() {{"));
+            o.open(format!("if p.emit_defaults() || !m.{f}.is_empty() {{"));
             o.line(format!("w.escaped_key({key});"));
             o.line(format!(
-                "{RT}::write_list::<{}>(&self.{f}, w, p){err}",
+                "{RT}::write_list::<{}>(&m.{f}, w, p){err}",
                 kind(ty)
             ));
             o.close("}");
@@ -254,11 +256,11 @@ fn write_field(o: &mut Out, p: &FieldPlan) {
             },
             _,
         ) => {
-            o.open(format!("if p.emit_defaults() || !self.{f}.is_empty() {{"));
+            o.open(format!("if p.emit_defaults() || !m.{f}.is_empty() {{"));
             o.line(format!("w.escaped_key({key});"));
             o.line(format!(
                 "{}{err}",
-                write_map_call(kk, value, *btree, &format!("&self.{f}"))
+                write_map_call(kk, value, *btree, &format!("&m.{f}"))
             ));
             o.close("}");
         }
@@ -285,12 +287,12 @@ fn write_member(o: &mut Out, p: &FieldPlan) {
     }
 }
 
-/// Prints the extensions of range `r` held in the unknown fields.
-fn write_extension_range(o: &mut Out, range: (u32, u32), known: &str) {
-    o.open("if !self.unknown_fields.is_empty() {");
+/// Prints the extensions of range `range` held in the unknown fields of `m`.
+fn write_extension_range(o: &mut Out, m: &MessageJson<'_>, range: (u32, u32), known: &str) {
+    o.open("if !m.unknown_fields.is_empty() {");
     o.line(format!(
-        "{RT}::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, {}..{}, {known}, w, p)?;",
-        range.0, range.1
+        "{RT}::write_extensions(&m.unknown_fields, <{} as ::courier_wire::Message>::NAME, {}..{}, {known}, w, p)?;",
+        m.rust, range.0, range.1
     ));
     o.close("}");
 }
@@ -299,16 +301,24 @@ fn known_exts(m: &MessageJson<'_>) -> String {
     format!("&[{}]", m.known_exts.join(", "))
 }
 
-/// `write_json_fields`: every field in number order.
+/// `write_json_fields`: every field in number order (extensions at the place of their range),
+/// each printed by a small function of a table the loop runs through. The loop's own frame stays
+/// small (in debug builds too, where one function printing every field would keep every
+/// field's temporaries): it is what nested messages repeat on the stack.
 fn write_fields_fn(o: &mut Out, m: &MessageJson<'_>) {
     o.open(format!(
         "fn write_json_fields(&self, w: &mut {J}::Writer, p: &mut {J}::Printer<'_>) -> {RESULT} {{"
     ));
-    if m.all.is_empty() && m.ext_ranges.is_empty() {
-        o.line("let _ = (w, p);");
-    }
     let known = known_exts(m);
-    let mut ranges = m.ext_ranges.iter().peekable();
+    let mut steps: Vec<Out> = Vec::new();
+    let no_ranges: &[(u32, u32)] = &[];
+    let mut ranges = if m.message_set {
+        no_ranges
+    } else {
+        m.ext_ranges
+    }
+    .iter()
+    .peekable();
     let all = m.all;
     let mut k = 0;
     while k < all.len() {
@@ -317,12 +327,15 @@ fn write_fields_fn(o: &mut Out, m: &MessageJson<'_>) {
             if r.0 > n {
                 break;
             }
-            write_extension_range(o, r, &known);
+            let mut step = Out::default();
+            write_extension_range(&mut step, m, r, &known);
+            steps.push(step);
             ranges.next();
         }
+        let mut step = Out::default();
         match all[k].1 {
             Member::Field(i) => {
-                write_field(o, &m.fields[i]);
+                write_field(&mut step, &m.fields[i]);
                 k += 1;
             }
             Member::Oneof(oi, _) => {
@@ -338,24 +351,60 @@ fn write_fields_fn(o: &mut Out, m: &MessageJson<'_>) {
                         _ => break,
                     }
                 }
-                o.open(format!("match &self.{} {{", one.rust_field));
+                step.open(format!("match &m.{} {{", one.rust_field));
                 for mi in &run {
                     let p = &one.members[*mi];
-                    o.open(format!(
+                    step.open(format!(
                         "{OPT}::Some({}::{}::{}(v)) => {{",
                         m.mod_name, one.enum_name, p.rust
                     ));
-                    write_member(o, p);
-                    o.close("}");
+                    write_member(&mut step, p);
+                    step.close("}");
                 }
-                o.line("_ => {}");
-                o.close("}");
+                step.line("_ => {}");
+                step.close("}");
             }
         }
+        steps.push(step);
     }
     for &r in ranges {
-        write_extension_range(o, r, &known);
+        let mut step = Out::default();
+        write_extension_range(&mut step, m, r, &known);
+        steps.push(step);
     }
+    if m.message_set {
+        let mut step = Out::default();
+        step.open("if !m.unknown_fields.is_empty() {");
+        step.line(format!(
+            "{RT}::write_message_set(&m.unknown_fields, <{} as ::courier_wire::Message>::NAME, {known}, w, p)?;",
+            m.rust
+        ));
+        step.close("}");
+        steps.push(step);
+    }
+    if steps.is_empty() {
+        o.line("let _ = (w, p);");
+        o.line("::core::result::Result::Ok(())");
+        o.close("}");
+        return;
+    }
+    o.line("#[allow(clippy::type_complexity)]");
+    o.open(format!(
+        "const STEPS: &[fn(&{}, &mut {J}::Writer, &mut {J}::Printer<'_>) -> {RESULT}] = &[",
+        m.rust
+    ));
+    for step in steps {
+        o.open("|m, w, p| {");
+        for line in step.buf.lines() {
+            o.line(line);
+        }
+        o.line("::core::result::Result::Ok(())");
+        o.close("},");
+    }
+    o.close("];");
+    o.open("for step in STEPS {");
+    o.line("step(self, w, p)?;");
+    o.close("}");
     o.line("::core::result::Result::Ok(())");
     o.close("}");
 }
@@ -389,99 +438,96 @@ fn member_keys(m: &MessageJson<'_>) -> Vec<Vec<String>> {
     keys
 }
 
-/// Parses one field (not a oneof member) into `self`: one call (each arm of the generated
-/// `match` stays small, and so does the parser's stack frame, which nested messages repeat).
-fn read_field(o: &mut Out, p: &FieldPlan) {
+/// The parser of one field (not a oneof member), as an expression over `m` (the message), `r`
+/// and `p`.
+fn read_field(p: &FieldPlan) -> String {
     let f = &p.rust;
-    let call = match (&p.card, &p.ty) {
+    match (&p.card, &p.ty) {
         (Card::Implicit, FieldTy::Scalar(s, e)) => format!(
-            "{RT}::merge_value::<{}>(r, p, &mut self.{f})",
+            "{RT}::merge_value::<{}>(r, p, &mut m.{f})",
             scalar_kind(s, e)
         ),
         (Card::Optional, FieldTy::Scalar(s, e)) => format!(
-            "{RT}::merge_option::<{}>(r, p, &mut self.{f})",
+            "{RT}::merge_option::<{}>(r, p, &mut m.{f})",
             scalar_kind(s, e)
         ),
         (Card::Optional, FieldTy::Message { boxed: true, .. }) => {
-            format!("{RT}::merge_boxed_message(r, p, &mut self.{f})")
+            format!("{RT}::merge_boxed_message(r, p, &mut m.{f})")
         }
         (Card::Optional, FieldTy::Message { .. }) => {
-            format!("{RT}::merge_message(r, p, &mut self.{f})")
+            format!("{RT}::merge_message(r, p, &mut m.{f})")
         }
         (Card::Implicit, FieldTy::Message { .. }) => {
-            format!("{J}::ProtoJson::merge_json(&mut self.{f}, r, p)")
+            format!("{J}::ProtoJson::merge_json(&mut m.{f}, r, p)")
         }
         (Card::Repeated { .. }, ty) => {
-            format!("{RT}::read_list::<{}>(r, p, &mut self.{f})", kind(ty))
+            format!("{RT}::read_list::<{}>(r, p, &mut m.{f})", kind(ty))
         }
         (Card::Map { key, value, .. }, _) => format!(
-            "{RT}::read_map::<{K}::{}, {}, _>(r, p, &mut self.{f})",
+            "{RT}::read_map::<{K}::{}, {}, _>(r, p, &mut m.{f})",
             key.kind,
             map_value_kind(value)
         ),
-    };
-    o.line(format!("{call}?;"));
+    }
 }
 
-/// Parses one member of oneof `oi` into `self`.
-fn read_member(o: &mut Out, m: &MessageJson<'_>, oi: usize, p: &FieldPlan) {
+/// The parser of one member of oneof `oi`: the lines of a block over `m`, `r`, `p` and
+/// `oneofs` (the oneofs set so far).
+fn read_member(m: &MessageJson<'_>, oi: usize, p: &FieldPlan) -> Vec<String> {
     let one = &m.oneofs[oi];
     let variant = format!("{}::{}::{}", m.mod_name, one.enum_name, p.rust);
     let field = &one.rust_field;
     let oneof_name = one.full.rsplit('.').next().unwrap_or("");
-    let mark = format!("{RT}::oneof_set(&mut oneofs, {oi}, r, {oneof_name:?})?;");
+    let mark = format!("{RT}::oneof_set(oneofs, {oi}, r, {oneof_name:?})");
     match &p.ty {
-        FieldTy::Scalar(s, e) => {
-            o.open(format!(
+        FieldTy::Scalar(s, e) => vec![
+            format!(
                 "if let {OPT}::Some(v) = {RT}::read::<{}>(r, p)? {{",
                 scalar_kind(s, e)
-            ));
-            o.line(format!("self.{field} = {OPT}::Some({variant}(v));"));
-            o.line(mark);
-            o.close("}");
-        }
+            ),
+            format!("    m.{field} = {OPT}::Some({variant}(v));"),
+            format!("    {mark}?;"),
+            "}".to_owned(),
+            "::core::result::Result::Ok(())".to_owned(),
+        ],
         FieldTy::Message { boxed, .. } => {
-            o.open(format!("if !{RT}::skip_null::<{}>(r)? {{", kind(&p.ty)));
-            o.open(format!(
-                "if !matches!(self.{field}, {OPT}::Some({variant}(_))) {{"
-            ));
-            o.line(format!(
-                "self.{field} = {OPT}::Some({variant}(::core::default::Default::default()));"
-            ));
-            o.close("}");
-            o.open(format!(
-                "if let {OPT}::Some({variant}(v)) = &mut self.{field} {{"
-            ));
             let target = if *boxed { "&mut **v" } else { "v" };
-            o.line(format!("{J}::ProtoJson::merge_json({target}, r, p)?;"));
-            o.close("}");
-            o.line(mark);
-            o.close("}");
+            vec![
+                format!("if {RT}::skip_null::<{}>(r)? {{", kind(&p.ty)),
+                "    return ::core::result::Result::Ok(());".to_owned(),
+                "}".to_owned(),
+                format!("if !matches!(m.{field}, {OPT}::Some({variant}(_))) {{"),
+                format!(
+                    "    m.{field} = {OPT}::Some({variant}(::core::default::Default::default()));"
+                ),
+                "}".to_owned(),
+                format!("if let {OPT}::Some({variant}(v)) = &mut m.{field} {{"),
+                format!("    {J}::ProtoJson::merge_json({target}, r, p)?;"),
+                "}".to_owned(),
+                mark,
+            ]
         }
     }
 }
 
-/// `merge_json_fields`: a `match` on each member name.
+/// `merge_json_fields`: a `match` from each member name to the index of its field, and a table
+/// of one small parser function per field. The loop's own frame stays small (in debug builds
+/// too, where the arms of one big `match` would each keep their temporaries): it is what nested
+/// messages repeat on the stack.
 fn merge_fields_fn(o: &mut Out, m: &MessageJson<'_>) {
     o.open(format!(
         "fn merge_json_fields(&mut self, r: &mut {J}::Reader<'_>, p: &mut {J}::Parser<'_>, skip_type: bool) -> {RESULT} {{"
     ));
     let keys = member_keys(m);
-    if !m.all.is_empty() {
-        let words = m.all.len().div_ceil(64);
-        o.line(format!("let mut seen = {RT}::Seen::<{words}>::new();"));
-    }
-    if !m.oneofs.is_empty() {
-        o.line("let mut oneofs = 0u64;");
-    }
     let extendable = !m.ext_ranges.is_empty();
-    if extendable {
-        o.line("let mut ext_seen = ::std::vec::Vec::new();");
-    }
-    o.open(format!("while let {OPT}::Some(key) = r.next_key()? {{"));
     let other = if extendable {
+        let f = if m.message_set {
+            "other_member_or_message_set_item"
+        } else {
+            "other_member_or_extension"
+        };
         format!(
-            "{RT}::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, {}, &mut self.unknown_fields, &mut ext_seen)?",
+            "{RT}::{f}(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, {}, &mut self.unknown_fields, &mut ext_seen)?",
             known_exts(m)
         )
     } else {
@@ -489,32 +535,64 @@ fn merge_fields_fn(o: &mut Out, m: &MessageJson<'_>) {
             "{RT}::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?"
         )
     };
+    if extendable {
+        o.line("let mut ext_seen = ::std::vec::Vec::new();");
+    }
     if keys.iter().all(Vec::is_empty) {
+        o.open(format!("while let {OPT}::Some(key) = r.next_key()? {{"));
         o.line(format!("{other};"));
         o.close("}");
-    } else {
-        o.open("match &*key {");
-        for (i, (_, mem)) in m.all.iter().enumerate() {
-            if keys[i].is_empty() {
-                continue;
-            }
-            let pattern: Vec<String> = keys[i].iter().map(|k| format!("{k:?}")).collect();
-            o.open(format!("{} => {{", pattern.join(" | ")));
-            let p = match *mem {
-                Member::Field(fi) => &m.fields[fi],
-                Member::Oneof(oi, mi) => &m.oneofs[oi].members[mi],
-            };
-            o.line(format!("seen.mark({i}, r, {:?})?;", p.proto_name));
-            match *mem {
-                Member::Field(_) => read_field(o, p),
-                Member::Oneof(oi, _) => read_member(o, m, oi, p),
-            }
-            o.close("}");
-        }
-        o.line(format!("_ => {other},"));
+        o.line("::core::result::Result::Ok(())");
         o.close("}");
-        o.close("}");
+        return;
     }
+    o.line("#[allow(clippy::type_complexity)]");
+    o.open(format!(
+        "const FIELDS: &[(&str, fn(&mut {}, &mut {J}::Reader<'_>, &mut {J}::Parser<'_>, &mut u64) -> {RESULT})] = &[",
+        m.rust
+    ));
+    for (_, mem) in m.all {
+        match *mem {
+            Member::Field(fi) => {
+                let p = &m.fields[fi];
+                o.line(format!(
+                    "({:?}, |m, r, p, _| {}),",
+                    p.proto_name,
+                    read_field(p)
+                ));
+            }
+            Member::Oneof(oi, mi) => {
+                let p = &m.oneofs[oi].members[mi];
+                o.open(format!("({:?}, |m, r, p, oneofs| {{", p.proto_name));
+                for line in read_member(m, oi, p) {
+                    o.line(line);
+                }
+                o.close("}),");
+            }
+        }
+    }
+    o.close("];");
+    let words = m.all.len().div_ceil(64);
+    o.line(format!("let mut seen = {RT}::Seen::<{words}>::new();"));
+    o.line("let mut oneofs = 0u64;");
+    o.open(format!("while let {OPT}::Some(key) = r.next_key()? {{"));
+    o.open("let i = match &*key {");
+    for (i, k) in keys.iter().enumerate() {
+        if k.is_empty() {
+            continue;
+        }
+        let pattern: Vec<String> = k.iter().map(|k| format!("{k:?}")).collect();
+        o.line(format!("{} => {i},", pattern.join(" | ")));
+    }
+    o.open("_ => {");
+    o.line(format!("{other};"));
+    o.line("continue;");
+    o.close("}");
+    o.close("};");
+    o.line("let (name, merge) = FIELDS[i];");
+    o.line("seen.mark(i, r, name)?;");
+    o.line("merge(self, r, p, &mut oneofs)?;");
+    o.close("}");
     o.line("::core::result::Result::Ok(())");
     o.close("}");
 }

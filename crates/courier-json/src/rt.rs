@@ -14,8 +14,8 @@ use std::hash::BuildHasher;
 use std::marker::PhantomData;
 
 use bytes::Bytes;
-use courier_wire::UnknownFields;
 use courier_wire::field::kind;
+use courier_wire::{Decoder, Encoder, UnknownFields, UnknownValue, WireType};
 
 use crate::message::{JsonEnum, Parser, Printer, ProtoJson};
 use crate::reader::{Error, Peek, Reader};
@@ -633,4 +633,112 @@ pub fn write_extensions(
         ext.write(fields, w, p).map_err(|e| at_key(e, &key))?;
     }
     Ok(())
+}
+
+/// The items of a message-set message (`option message_set_wire_format = true`), kept by
+/// generated code in its unknown fields as groups of field 1 (`type_id` = 2, `message` = 3):
+/// `(type_id, payload)` by type id, the payloads of items with the same id concatenated (which
+/// merges them).
+fn message_set_items(fields: &UnknownFields) -> Vec<(u32, Vec<u8>)> {
+    let mut items: Vec<(u32, Vec<u8>)> = Vec::new();
+    for f in fields.iter() {
+        let (1, UnknownValue::Group(body)) = (f.number(), f.value()) else {
+            continue;
+        };
+        let mut dec = Decoder::new(body);
+        let mut type_id = None;
+        let mut payload: Vec<u8> = Vec::new();
+        let ok = (|| {
+            while !dec.is_empty() {
+                let tag = dec.read_tag()?;
+                match (tag.field_number(), tag.wire_type()) {
+                    (2, WireType::Varint) => type_id = Some(dec.read_varint()? as u32),
+                    (3, WireType::Len) => payload.extend_from_slice(dec.read_len_slice()?),
+                    _ => {
+                        dec.skip_field(tag)?;
+                    }
+                }
+            }
+            Ok::<(), courier_wire::DecodeError>(())
+        })();
+        let (Ok(()), Some(id)) = (ok, type_id) else {
+            continue;
+        };
+        match items.iter_mut().find(|(t, _)| *t == id) {
+            Some((_, p)) => p.extend_from_slice(&payload),
+            None => items.push((id, payload)),
+        }
+    }
+    items.sort_by_key(|(t, _)| *t);
+    items
+}
+
+/// [`write_extensions`] for a message-set message: its items printed as the extensions their
+/// type ids name.
+pub fn write_message_set(
+    fields: &UnknownFields,
+    message: &str,
+    known: &[ExtensionJson],
+    w: &mut Writer,
+    p: &mut Printer<'_>,
+) -> Result<(), Error> {
+    for (id, payload) in message_set_items(fields) {
+        let ext = known
+            .iter()
+            .find(|x| x.number() == id)
+            .or_else(|| p.registry().and_then(|reg| reg.extension(message, id)));
+        let Some(ext) = ext else { continue };
+        // The item as the record the extension's printer reads.
+        let mut raw = Vec::new();
+        let mut enc = Encoder::new(&mut raw);
+        enc.put_tag(id, WireType::Len);
+        enc.put_len_prefixed(&payload);
+        let mut record = UnknownFields::new();
+        record
+            .push_raw(&raw)
+            .map_err(|e| print_error(format!("message-set item {id}: {e}")))?;
+        let key = format!("[{}]", ext.full_name());
+        w.key(&key);
+        ext.write(&record, w, p).map_err(|e| at_key(e, &key))?;
+    }
+    Ok(())
+}
+
+/// [`other_member_or_extension`] for a message-set message: an extension is stored as a
+/// message-set item.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub fn other_member_or_message_set_item(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    key: &str,
+    message: &str,
+    skip_type: bool,
+    known: &[ExtensionJson],
+    fields: &mut UnknownFields,
+    seen: &mut Vec<u32>,
+) -> Result<(), Error> {
+    let mut record = UnknownFields::new();
+    let before = seen.len();
+    other_member_or_extension(r, p, key, message, skip_type, known, &mut record, seen)?;
+    if seen.len() == before || record.is_empty() {
+        return Ok(());
+    }
+    // The extension's record (`number`, LEN) as an item group.
+    let mut raw = Vec::new();
+    let mut enc = Encoder::new(&mut raw);
+    for f in record.iter() {
+        let UnknownValue::Len(payload) = f.value() else {
+            continue;
+        };
+        enc.put_tag(1, WireType::StartGroup);
+        enc.put_tag(2, WireType::Varint);
+        enc.put_varint(u64::from(f.number()));
+        enc.put_tag(3, WireType::Len);
+        enc.put_len_prefixed(payload);
+        enc.put_tag(1, WireType::EndGroup);
+    }
+    fields
+        .push_raw(&raw)
+        .map_err(|e| r.error(format!("message-set item: {e}")))
 }

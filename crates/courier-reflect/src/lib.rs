@@ -82,5 +82,5 @@ pub use descriptor::{
     MethodDescriptor, OneofDescriptor, ServiceDescriptor,
 };
 pub use dynamic::{DecodeError, DynamicMessage, MapKey, SetFieldError, Value};
-pub use generated::ReflectMessage;
+pub use generated::{ReflectMessage, well_known_types};
 pub use resolver::TypeResolver;

@@ -201,78 +201,103 @@ impl ::courier_wire::Message for A {
 
 impl ::courier_json::ProtoJson for A {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.x != 0 {
-            w.escaped_key(p.key("\"x\"", "\"x\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.x, w, p)?;
-        }
-        if p.emit_defaults() || self.y != 0 {
-            w.escaped_key(p.key("\"y\"", "\"y\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.y, w, p)?;
-        }
-        if p.emit_defaults() || self.z != 0 {
-            w.escaped_key(p.key("\"z\"", "\"z\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.z, w, p)?;
-        }
-        match &self.pick {
-            ::core::option::Option::Some(a::Pick::P(v)) => {
-                w.escaped_key(p.key("\"p\"", "\"p\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            _ => {}
-        }
-        if p.emit_defaults() || self.w != 0 {
-            w.escaped_key(p.key("\"w\"", "\"w\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.w, w, p)?;
-        }
-        if p.emit_defaults() || self.v != 0 {
-            w.escaped_key(p.key("\"v\"", "\"v\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.v, w, p)?;
-        }
-        if p.emit_defaults() || self.u != 0 {
-            w.escaped_key(p.key("\"u\"", "\"u\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.u, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&A, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.x != 0 {
+                    w.escaped_key(p.key("\"x\"", "\"x\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.x, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.y != 0 {
+                    w.escaped_key(p.key("\"y\"", "\"y\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.y, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.z != 0 {
+                    w.escaped_key(p.key("\"z\"", "\"z\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.z, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.pick {
+                    ::core::option::Option::Some(a::Pick::P(v)) => {
+                        w.escaped_key(p.key("\"p\"", "\"p\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.w != 0 {
+                    w.escaped_key(p.key("\"w\"", "\"w\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.w, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.v != 0 {
+                    w.escaped_key(p.key("\"v\"", "\"v\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.u != 0 {
+                    w.escaped_key(p.key("\"u\"", "\"u\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.u, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut A, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("x", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.x)),
+            ("y", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.y)),
+            ("z", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.z)),
+            ("p", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.pick = ::core::option::Option::Some(a::Pick::P(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "pick")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("w", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.w)),
+            ("v", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.v)),
+            ("u", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.u)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "x" => {
-                    seen.mark(0, r, "x")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.x)?;
+            let i = match &*key {
+                "x" => 0,
+                "y" => 1,
+                "z" => 2,
+                "p" => 3,
+                "w" => 4,
+                "v" => 5,
+                "u" => 6,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "y" => {
-                    seen.mark(1, r, "y")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.y)?;
-                }
-                "z" => {
-                    seen.mark(2, r, "z")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.z)?;
-                }
-                "p" => {
-                    seen.mark(3, r, "p")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.pick = ::core::option::Option::Some(a::Pick::P(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "pick")?;
-                    }
-                }
-                "w" => {
-                    seen.mark(4, r, "w")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.w)?;
-                }
-                "v" => {
-                    seen.mark(5, r, "v")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.v)?;
-                }
-                "u" => {
-                    seen.mark(6, r, "u")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.u)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }

@@ -249,71 +249,94 @@ impl ::courier_wire::Message for Msg {
 
 impl ::courier_json::ProtoJson for Msg {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.implicit != 0 {
-            w.escaped_key(p.key("\"implicit\"", "\"implicit\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.implicit, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.explicit {
-            w.escaped_key(p.key("\"explicit\"", "\"explicit\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required {
-            w.escaped_key(p.key("\"required\"", "\"required\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.expanded.is_empty() {
-            w.escaped_key(p.key("\"expanded\"", "\"expanded\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.expanded, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("expanded", "expanded")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.delimited {
-            w.escaped_key(p.key("\"delimited\"", "\"delimited\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("delimited", "delimited")))?;
-        }
-        if p.emit_defaults() || !self.raw.is_empty() {
-            w.escaped_key(p.key("\"raw\"", "\"raw\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.raw, w, p)?;
-        }
-        if p.emit_defaults() || !self.m.is_empty() {
-            w.escaped_key(p.key("\"m\"", "\"m\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(&self.m, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("m", "m")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Msg, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.implicit != 0 {
+                    w.escaped_key(p.key("\"implicit\"", "\"implicit\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.implicit, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.explicit {
+                    w.escaped_key(p.key("\"explicit\"", "\"explicit\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required {
+                    w.escaped_key(p.key("\"required\"", "\"required\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.expanded.is_empty() {
+                    w.escaped_key(p.key("\"expanded\"", "\"expanded\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.expanded, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("expanded", "expanded")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.delimited {
+                    w.escaped_key(p.key("\"delimited\"", "\"delimited\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("delimited", "delimited")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.raw.is_empty() {
+                    w.escaped_key(p.key("\"raw\"", "\"raw\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.raw, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m.is_empty() {
+                    w.escaped_key(p.key("\"m\"", "\"m\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(&m.m, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("m", "m")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Msg, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("implicit", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.implicit)),
+            ("explicit", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.explicit)),
+            ("required", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.required)),
+            ("expanded", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.expanded)),
+            ("delimited", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.delimited)),
+            ("raw", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.raw)),
+            ("m", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(r, p, &mut m.m)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "implicit" => {
-                    seen.mark(0, r, "implicit")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.implicit)?;
+            let i = match &*key {
+                "implicit" => 0,
+                "explicit" => 1,
+                "required" => 2,
+                "expanded" => 3,
+                "delimited" => 4,
+                "raw" => 5,
+                "m" => 6,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "explicit" => {
-                    seen.mark(1, r, "explicit")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.explicit)?;
-                }
-                "required" => {
-                    seen.mark(2, r, "required")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.required)?;
-                }
-                "expanded" => {
-                    seen.mark(3, r, "expanded")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.expanded)?;
-                }
-                "delimited" => {
-                    seen.mark(4, r, "delimited")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.delimited)?;
-                }
-                "raw" => {
-                    seen.mark(5, r, "raw")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.raw)?;
-                }
-                "m" => {
-                    seen.mark(6, r, "m")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(r, p, &mut self.m)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -406,23 +429,40 @@ pub mod msg {
 
     impl ::courier_json::ProtoJson for Inner {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.x {
-                w.escaped_key(p.key("\"x\"", "\"x\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Inner, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.x {
+                        w.escaped_key(p.key("\"x\"", "\"x\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Inner, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("x", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.x)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "x" => {
-                        seen.mark(0, r, "x")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.x)?;
+                let i = match &*key {
+                    "x" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }

@@ -80,51 +80,74 @@ impl ::courier_wire::ext::Extendable for Limits {
 
 impl ::courier_json::ProtoJson for Limits {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.min {
-            w.escaped_key(p.key("\"min\"", "\"min\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.max {
-            w.escaped_key(p.key("\"max\"", "\"max\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.names.is_empty() {
-            w.escaped_key(p.key("\"names\"", "\"names\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.names, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("names", "names")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.inner {
-            w.escaped_key(p.key("\"inner\"", "\"inner\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("inner", "inner")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 100..200, &[everything::NESTED_EXT_JSON], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Limits, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.min {
+                    w.escaped_key(p.key("\"min\"", "\"min\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.max {
+                    w.escaped_key(p.key("\"max\"", "\"max\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.names.is_empty() {
+                    w.escaped_key(p.key("\"names\"", "\"names\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.names, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("names", "names")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.inner {
+                    w.escaped_key(p.key("\"inner\"", "\"inner\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("inner", "inner")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <Limits as ::courier_wire::Message>::NAME, 100..200, &[everything::NESTED_EXT_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Limits, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("min", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.min)),
+            ("max", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.max)),
+            ("names", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.names)),
+            ("inner", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.inner)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "min" => {
-                    seen.mark(0, r, "min")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.min)?;
+            let i = match &*key {
+                "min" => 0,
+                "max" => 1,
+                "names" => 2,
+                "inner" => 3,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[everything::NESTED_EXT_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "max" => {
-                    seen.mark(1, r, "max")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.max)?;
-                }
-                "names" => {
-                    seen.mark(2, r, "names")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.names)?;
-                }
-                "inner" => {
-                    seen.mark(3, r, "inner")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.inner)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[everything::NESTED_EXT_JSON], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -395,187 +418,232 @@ impl ::courier_wire::ext::Extendable for Everything {
 
 impl ::courier_json::ProtoJson for Everything {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.req {
-            w.escaped_key(p.key("\"req\"", "\"req\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.s {
-            w.escaped_key(p.key("\"s\"", "\"s\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.b {
-            w.escaped_key(p.key("\"b\"", "\"b\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.d {
-            w.escaped_key(p.key("\"d\"", "\"d\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.f {
-            w.escaped_key(p.key("\"f\"", "\"f\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.u {
-            w.escaped_key(p.key("\"u\"", "\"u\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.neg {
-            w.escaped_key(p.key("\"neg\"", "\"neg\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.flag {
-            w.escaped_key(p.key("\"flag\"", "\"flag\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.kind {
-            w.escaped_key(p.key("\"kind\"", "\"kind\""));
-            <::courier_json::rt::Enum<everything::Kind> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.packed.is_empty() {
-            w.escaped_key(p.key("\"packed\"", "\"packed\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.packed, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packed", "packed")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.sf {
-            w.escaped_key(p.key("\"customName\"", "\"sf\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.by_name.is_empty() {
-            w.escaped_key(p.key("\"byName\"", "\"by_name\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(&self.by_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("byName", "by_name")))?;
-        }
-        if p.emit_defaults() || !self.kinds.is_empty() {
-            w.escaped_key(p.key("\"kinds\"", "\"kinds\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_json::rt::Enum<everything::Kind>, _>(&self.kinds, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("kinds", "kinds")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.result {
-            w.escaped_key(p.key("\"result\"", "\"result\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("result", "result")))?;
-        }
-        match &self.choice {
-            ::core::option::Option::Some(everything::Choice::Name(v)) => {
-                w.escaped_key(p.key("\"name\"", "\"name\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(everything::Choice::Id(v)) => {
-                w.escaped_key(p.key("\"id\"", "\"id\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(everything::Choice::Chosen(v)) => {
-                w.escaped_key(p.key("\"chosen\"", "\"chosen\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("chosen", "chosen")))?;
-            }
-            _ => {}
-        }
-        if let ::core::option::Option::Some(v) = &self.f2 {
-            w.escaped_key(p.key("\"f2\"", "\"f2\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 100..200, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 300..301, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Everything, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.req {
+                    w.escaped_key(p.key("\"req\"", "\"req\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.s {
+                    w.escaped_key(p.key("\"s\"", "\"s\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.b {
+                    w.escaped_key(p.key("\"b\"", "\"b\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.d {
+                    w.escaped_key(p.key("\"d\"", "\"d\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.f {
+                    w.escaped_key(p.key("\"f\"", "\"f\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.u {
+                    w.escaped_key(p.key("\"u\"", "\"u\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.neg {
+                    w.escaped_key(p.key("\"neg\"", "\"neg\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.flag {
+                    w.escaped_key(p.key("\"flag\"", "\"flag\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.kind {
+                    w.escaped_key(p.key("\"kind\"", "\"kind\""));
+                    <::courier_json::rt::Enum<everything::Kind> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed.is_empty() {
+                    w.escaped_key(p.key("\"packed\"", "\"packed\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.packed, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packed", "packed")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.sf {
+                    w.escaped_key(p.key("\"customName\"", "\"sf\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.by_name.is_empty() {
+                    w.escaped_key(p.key("\"byName\"", "\"by_name\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(&m.by_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("byName", "by_name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.kinds.is_empty() {
+                    w.escaped_key(p.key("\"kinds\"", "\"kinds\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_json::rt::Enum<everything::Kind>, _>(&m.kinds, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("kinds", "kinds")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.result {
+                    w.escaped_key(p.key("\"result\"", "\"result\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("result", "result")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.choice {
+                    ::core::option::Option::Some(everything::Choice::Name(v)) => {
+                        w.escaped_key(p.key("\"name\"", "\"name\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(everything::Choice::Id(v)) => {
+                        w.escaped_key(p.key("\"id\"", "\"id\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(everything::Choice::Chosen(v)) => {
+                        w.escaped_key(p.key("\"chosen\"", "\"chosen\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("chosen", "chosen")))?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.f2 {
+                    w.escaped_key(p.key("\"f2\"", "\"f2\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <Everything as ::courier_wire::Message>::NAME, 100..200, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <Everything as ::courier_wire::Message>::NAME, 300..301, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <Everything as ::courier_wire::Message>::NAME, 1000..536870912, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Everything, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("req", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.req)),
+            ("s", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.s)),
+            ("b", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.b)),
+            ("d", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.d)),
+            ("f", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.f)),
+            ("u", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.u)),
+            ("neg", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.neg)),
+            ("flag", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.flag)),
+            ("kind", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<everything::Kind>>(r, p, &mut m.kind)),
+            ("packed", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.packed)),
+            ("sf", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.sf)),
+            ("by_name", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(r, p, &mut m.by_name)),
+            ("kinds", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_json::rt::Enum<everything::Kind>, _>(r, p, &mut m.kinds)),
+            ("result", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.result)),
+            ("name", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.choice = ::core::option::Option::Some(everything::Choice::Name(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("id", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
+                    m.choice = ::core::option::Option::Some(everything::Choice::Id(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("chosen", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<everything::Chosen>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.choice, ::core::option::Option::Some(everything::Choice::Chosen(_))) {
+                    m.choice = ::core::option::Option::Some(everything::Choice::Chosen(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(everything::Choice::Chosen(v)) = &mut m.choice {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")
+            }),
+            ("f2", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.f2)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut oneofs = 0u64;
-        let mut ext_seen = ::std::vec::Vec::new();
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "req" => {
-                    seen.mark(0, r, "req")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.req)?;
+            let i = match &*key {
+                "req" => 0,
+                "s" => 1,
+                "b" => 2,
+                "d" => 3,
+                "f" => 4,
+                "u" => 5,
+                "neg" => 6,
+                "flag" => 7,
+                "kind" => 8,
+                "packed" => 9,
+                "customName" | "sf" => 10,
+                "byName" | "by_name" => 11,
+                "kinds" => 12,
+                "result" => 13,
+                "name" => 14,
+                "id" => 15,
+                "chosen" => 16,
+                "f2" => 17,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "s" => {
-                    seen.mark(1, r, "s")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.s)?;
-                }
-                "b" => {
-                    seen.mark(2, r, "b")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.b)?;
-                }
-                "d" => {
-                    seen.mark(3, r, "d")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.d)?;
-                }
-                "f" => {
-                    seen.mark(4, r, "f")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.f)?;
-                }
-                "u" => {
-                    seen.mark(5, r, "u")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.u)?;
-                }
-                "neg" => {
-                    seen.mark(6, r, "neg")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut self.neg)?;
-                }
-                "flag" => {
-                    seen.mark(7, r, "flag")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.flag)?;
-                }
-                "kind" => {
-                    seen.mark(8, r, "kind")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<everything::Kind>>(r, p, &mut self.kind)?;
-                }
-                "packed" => {
-                    seen.mark(9, r, "packed")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.packed)?;
-                }
-                "customName" | "sf" => {
-                    seen.mark(10, r, "sf")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.sf)?;
-                }
-                "byName" | "by_name" => {
-                    seen.mark(11, r, "by_name")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(r, p, &mut self.by_name)?;
-                }
-                "kinds" => {
-                    seen.mark(12, r, "kinds")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_json::rt::Enum<everything::Kind>, _>(r, p, &mut self.kinds)?;
-                }
-                "result" => {
-                    seen.mark(13, r, "result")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.result)?;
-                }
-                "name" => {
-                    seen.mark(14, r, "name")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.choice = ::core::option::Option::Some(everything::Choice::Name(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
-                    }
-                }
-                "id" => {
-                    seen.mark(15, r, "id")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
-                        self.choice = ::core::option::Option::Some(everything::Choice::Id(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
-                    }
-                }
-                "chosen" => {
-                    seen.mark(16, r, "chosen")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<everything::Chosen>>(r)? {
-                        if !matches!(self.choice, ::core::option::Option::Some(everything::Choice::Chosen(_))) {
-                            self.choice = ::core::option::Option::Some(everything::Choice::Chosen(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(everything::Choice::Chosen(v)) = &mut self.choice {
-                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
-                    }
-                }
-                "f2" => {
-                    seen.mark(17, r, "f2")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.f2)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -818,31 +886,49 @@ pub mod everything {
 
     impl ::courier_json::ProtoJson for Result {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.url {
-                w.escaped_key(p.key("\"url\"", "\"url\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if p.emit_defaults() || !self.snippets.is_empty() {
-                w.escaped_key(p.key("\"snippets\"", "\"snippets\""));
-                ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.snippets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("snippets", "snippets")))?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Result, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.url {
+                        w.escaped_key(p.key("\"url\"", "\"url\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if p.emit_defaults() || !m.snippets.is_empty() {
+                        w.escaped_key(p.key("\"snippets\"", "\"snippets\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.snippets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("snippets", "snippets")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Result, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("url", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.url)),
+                ("snippets", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.snippets)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "url" => {
-                        seen.mark(0, r, "url")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.url)?;
+                let i = match &*key {
+                    "url" => 0,
+                    "snippets" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "snippets" => {
-                        seen.mark(1, r, "snippets")?;
-                        ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.snippets)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -928,23 +1014,40 @@ pub mod everything {
 
     impl ::courier_json::ProtoJson for Chosen {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.x {
-                w.escaped_key(p.key("\"x\"", "\"x\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Chosen, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.x {
+                        w.escaped_key(p.key("\"x\"", "\"x\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Chosen, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("x", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.x)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "x" => {
-                        seen.mark(0, r, "x")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.x)?;
+                let i = match &*key {
+                    "x" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -1122,31 +1225,49 @@ pub mod everything {
 
         impl ::courier_json::ProtoJson for Deeper {
             fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-                if let ::core::option::Option::Some(v) = &self.k {
-                    w.escaped_key(p.key("\"k\"", "\"k\""));
-                    <::courier_json::rt::Enum<super::Kind> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-                }
-                if let ::core::option::Option::Some(v) = &self.n {
-                    w.escaped_key(p.key("\"n\"", "\"n\""));
-                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("n", "n")))?;
+                #[allow(clippy::type_complexity)]
+                const STEPS: &[fn(&Deeper, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                    |m, w, p| {
+                        if let ::core::option::Option::Some(v) = &m.k {
+                            w.escaped_key(p.key("\"k\"", "\"k\""));
+                            <::courier_json::rt::Enum<super::Kind> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                        }
+                        ::core::result::Result::Ok(())
+                    },
+                    |m, w, p| {
+                        if let ::core::option::Option::Some(v) = &m.n {
+                            w.escaped_key(p.key("\"n\"", "\"n\""));
+                            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("n", "n")))?;
+                        }
+                        ::core::result::Result::Ok(())
+                    },
+                ];
+                for step in STEPS {
+                    step(self, w, p)?;
                 }
                 ::core::result::Result::Ok(())
             }
 
             fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+                #[allow(clippy::type_complexity)]
+                const FIELDS: &[(&str, fn(&mut Deeper, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                    ("k", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Kind>>(r, p, &mut m.k)),
+                    ("n", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.n)),
+                ];
                 let mut seen = ::courier_json::rt::Seen::<1>::new();
+                let mut oneofs = 0u64;
                 while let ::core::option::Option::Some(key) = r.next_key()? {
-                    match &*key {
-                        "k" => {
-                            seen.mark(0, r, "k")?;
-                            ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Kind>>(r, p, &mut self.k)?;
+                    let i = match &*key {
+                        "k" => 0,
+                        "n" => 1,
+                        _ => {
+                            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                            continue;
                         }
-                        "n" => {
-                            seen.mark(1, r, "n")?;
-                            ::courier_json::rt::merge_message(r, p, &mut self.n)?;
-                        }
-                        _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                    }
+                    };
+                    let (name, merge) = FIELDS[i];
+                    seen.mark(i, r, name)?;
+                    merge(self, r, p, &mut oneofs)?;
                 }
                 ::core::result::Result::Ok(())
             }
@@ -1260,23 +1381,40 @@ impl ::courier_wire::Message for ExtGroup {
 
 impl ::courier_json::ProtoJson for ExtGroup {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.a {
-            w.escaped_key(p.key("\"a\"", "\"a\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ExtGroup, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.a {
+                    w.escaped_key(p.key("\"a\"", "\"a\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ExtGroup, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "a" => {
-                    seen.mark(0, r, "a")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.a)?;
+            let i = match &*key {
+                "a" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }

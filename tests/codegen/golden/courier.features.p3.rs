@@ -350,262 +350,309 @@ impl ::courier_wire::Message for Scalars {
 
 impl ::courier_json::ProtoJson for Scalars {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.d.to_bits() != 0 {
-            w.escaped_key(p.key("\"d\"", "\"d\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&self.d, w, p)?;
-        }
-        if p.emit_defaults() || self.f.to_bits() != 0 {
-            w.escaped_key(p.key("\"f\"", "\"f\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&self.f, w, p)?;
-        }
-        if p.emit_defaults() || self.i64 != 0 {
-            w.escaped_key(p.key("\"i64\"", "\"i64\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.i64, w, p)?;
-        }
-        if p.emit_defaults() || self.u64 != 0 {
-            w.escaped_key(p.key("\"u64\"", "\"u64\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&self.u64, w, p)?;
-        }
-        if p.emit_defaults() || self.i32 != 0 {
-            w.escaped_key(p.key("\"i32\"", "\"i32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.i32, w, p)?;
-        }
-        if p.emit_defaults() || self.f64 != 0 {
-            w.escaped_key(p.key("\"f64\"", "\"f64\""));
-            <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&self.f64, w, p)?;
-        }
-        if p.emit_defaults() || self.f32 != 0 {
-            w.escaped_key(p.key("\"f32\"", "\"f32\""));
-            <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&self.f32, w, p)?;
-        }
-        if p.emit_defaults() || self.b {
-            w.escaped_key(p.key("\"b\"", "\"b\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.b, w, p)?;
-        }
-        if p.emit_defaults() || !self.s.is_empty() {
-            w.escaped_key(p.key("\"s\"", "\"s\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.s, w, p)?;
-        }
-        if p.emit_defaults() || !self.by.is_empty() {
-            w.escaped_key(p.key("\"by\"", "\"by\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.by, w, p)?;
-        }
-        if p.emit_defaults() || self.u32 != 0 {
-            w.escaped_key(p.key("\"u32\"", "\"u32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&self.u32, w, p)?;
-        }
-        if p.emit_defaults() || self.sf32 != 0 {
-            w.escaped_key(p.key("\"sf32\"", "\"sf32\""));
-            <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&self.sf32, w, p)?;
-        }
-        if p.emit_defaults() || self.sf64 != 0 {
-            w.escaped_key(p.key("\"sf64\"", "\"sf64\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&self.sf64, w, p)?;
-        }
-        if p.emit_defaults() || self.si32 != 0 {
-            w.escaped_key(p.key("\"si32\"", "\"si32\""));
-            <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&self.si32, w, p)?;
-        }
-        if p.emit_defaults() || self.si64 != 0 {
-            w.escaped_key(p.key("\"si64\"", "\"si64\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&self.si64, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.maybe {
-            w.escaped_key(p.key("\"maybe\"", "\"maybe\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.maybe_s {
-            w.escaped_key(p.key("\"maybeS\"", "\"maybe_s\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.many.is_empty() {
-            w.escaped_key(p.key("\"many\"", "\"many\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.many, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("many", "many")))?;
-        }
-        if p.emit_defaults() || !self.unpacked.is_empty() {
-            w.escaped_key(p.key("\"unpacked\"", "\"unpacked\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.unpacked, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpacked", "unpacked")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.when {
-            w.escaped_key(p.key("\"when\"", "\"when\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("when", "when")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.any {
-            w.escaped_key(p.key("\"any\"", "\"any\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("any", "any")))?;
-        }
-        if p.emit_defaults() || !self.children.is_empty() {
-            w.escaped_key(p.key("\"children\"", "\"children\""));
-            ::courier_json::rt::write_btree_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Message<Scalars>>(&self.children, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("children", "children")))?;
-        }
-        match &self.which {
-            ::core::option::Option::Some(scalars::Which::A(v)) => {
-                w.escaped_key(p.key("\"a\"", "\"a\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(scalars::Which::C(v)) => {
-                w.escaped_key(p.key("\"c\"", "\"c\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("c", "c")))?;
-            }
-            _ => {}
-        }
-        if p.emit_defaults() || self.color != 0 {
-            w.escaped_key(p.key("\"color\"", "\"color\""));
-            <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(&self.color, w, p)?;
-        }
-        if p.emit_defaults() || self.snake_case_name != 0 {
-            w.escaped_key(p.key("\"snakeCaseName\"", "\"snake_case_name\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.snake_case_name, w, p)?;
-        }
-        if p.emit_defaults() || self.leading != 0 {
-            w.escaped_key(p.key("\"Leading\"", "\"_leading\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.leading, w, p)?;
-        }
-        if p.emit_defaults() || self.trailing != 0 {
-            w.escaped_key(p.key("\"trailing\"", "\"trailing_\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.trailing, w, p)?;
-        }
-        if p.emit_defaults() || self.x2y != 0 {
-            w.escaped_key(p.key("\"x2y\"", "\"x2y\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.x2y, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Scalars, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.d.to_bits() != 0 {
+                    w.escaped_key(p.key("\"d\"", "\"d\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&m.d, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f.to_bits() != 0 {
+                    w.escaped_key(p.key("\"f\"", "\"f\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&m.f, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.i64 != 0 {
+                    w.escaped_key(p.key("\"i64\"", "\"i64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.i64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.u64 != 0 {
+                    w.escaped_key(p.key("\"u64\"", "\"u64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&m.u64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.i32 != 0 {
+                    w.escaped_key(p.key("\"i32\"", "\"i32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.i32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f64 != 0 {
+                    w.escaped_key(p.key("\"f64\"", "\"f64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&m.f64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f32 != 0 {
+                    w.escaped_key(p.key("\"f32\"", "\"f32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&m.f32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.b {
+                    w.escaped_key(p.key("\"b\"", "\"b\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.b, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.s.is_empty() {
+                    w.escaped_key(p.key("\"s\"", "\"s\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.s, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.by.is_empty() {
+                    w.escaped_key(p.key("\"by\"", "\"by\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.by, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.u32 != 0 {
+                    w.escaped_key(p.key("\"u32\"", "\"u32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&m.u32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.sf32 != 0 {
+                    w.escaped_key(p.key("\"sf32\"", "\"sf32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&m.sf32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.sf64 != 0 {
+                    w.escaped_key(p.key("\"sf64\"", "\"sf64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&m.sf64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.si32 != 0 {
+                    w.escaped_key(p.key("\"si32\"", "\"si32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&m.si32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.si64 != 0 {
+                    w.escaped_key(p.key("\"si64\"", "\"si64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&m.si64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.maybe {
+                    w.escaped_key(p.key("\"maybe\"", "\"maybe\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.maybe_s {
+                    w.escaped_key(p.key("\"maybeS\"", "\"maybe_s\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.many.is_empty() {
+                    w.escaped_key(p.key("\"many\"", "\"many\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.many, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("many", "many")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked.is_empty() {
+                    w.escaped_key(p.key("\"unpacked\"", "\"unpacked\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.unpacked, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpacked", "unpacked")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.when {
+                    w.escaped_key(p.key("\"when\"", "\"when\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("when", "when")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.any {
+                    w.escaped_key(p.key("\"any\"", "\"any\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("any", "any")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.children.is_empty() {
+                    w.escaped_key(p.key("\"children\"", "\"children\""));
+                    ::courier_json::rt::write_btree_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Message<Scalars>>(&m.children, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("children", "children")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.which {
+                    ::core::option::Option::Some(scalars::Which::A(v)) => {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(scalars::Which::C(v)) => {
+                        w.escaped_key(p.key("\"c\"", "\"c\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("c", "c")))?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.color != 0 {
+                    w.escaped_key(p.key("\"color\"", "\"color\""));
+                    <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(&m.color, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.snake_case_name != 0 {
+                    w.escaped_key(p.key("\"snakeCaseName\"", "\"snake_case_name\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.snake_case_name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.leading != 0 {
+                    w.escaped_key(p.key("\"Leading\"", "\"_leading\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.leading, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.trailing != 0 {
+                    w.escaped_key(p.key("\"trailing\"", "\"trailing_\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.trailing, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.x2y != 0 {
+                    w.escaped_key(p.key("\"x2y\"", "\"x2y\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.x2y, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Scalars, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("d", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut m.d)),
+            ("f", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut m.f)),
+            ("i64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.i64)),
+            ("u64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut m.u64)),
+            ("i32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.i32)),
+            ("f64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.f64)),
+            ("f32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.f32)),
+            ("b", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.b)),
+            ("s", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.s)),
+            ("by", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.by)),
+            ("u32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut m.u32)),
+            ("sf32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.sf32)),
+            ("sf64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.sf64)),
+            ("si32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut m.si32)),
+            ("si64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut m.si64)),
+            ("maybe", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.maybe)),
+            ("maybe_s", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.maybe_s)),
+            ("many", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.many)),
+            ("unpacked", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.unpacked)),
+            ("when", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.when)),
+            ("any", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.any)),
+            ("children", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Message<Scalars>, _>(r, p, &mut m.children)),
+            ("a", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.which = ::core::option::Option::Some(scalars::Which::A(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "which")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("c", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<Scalars>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.which, ::core::option::Option::Some(scalars::Which::C(_))) {
+                    m.which = ::core::option::Option::Some(scalars::Which::C(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(scalars::Which::C(v)) = &mut m.which {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "which")
+            }),
+            ("color", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Color>>(r, p, &mut m.color)),
+            ("snake_case_name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.snake_case_name)),
+            ("_leading", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.leading)),
+            ("trailing_", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.trailing)),
+            ("x2y", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.x2y)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "d" => {
-                    seen.mark(0, r, "d")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut self.d)?;
+            let i = match &*key {
+                "d" => 0,
+                "f" => 1,
+                "i64" => 2,
+                "u64" => 3,
+                "i32" => 4,
+                "f64" => 5,
+                "f32" => 6,
+                "b" => 7,
+                "s" => 8,
+                "by" => 9,
+                "u32" => 10,
+                "sf32" => 11,
+                "sf64" => 12,
+                "si32" => 13,
+                "si64" => 14,
+                "maybe" => 15,
+                "maybeS" | "maybe_s" => 16,
+                "many" => 17,
+                "unpacked" => 18,
+                "when" => 19,
+                "any" => 20,
+                "children" => 21,
+                "a" => 22,
+                "c" => 23,
+                "color" => 24,
+                "snakeCaseName" | "snake_case_name" => 25,
+                "Leading" | "_leading" => 26,
+                "trailing" | "trailing_" => 27,
+                "x2y" => 28,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "f" => {
-                    seen.mark(1, r, "f")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut self.f)?;
-                }
-                "i64" => {
-                    seen.mark(2, r, "i64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut self.i64)?;
-                }
-                "u64" => {
-                    seen.mark(3, r, "u64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut self.u64)?;
-                }
-                "i32" => {
-                    seen.mark(4, r, "i32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.i32)?;
-                }
-                "f64" => {
-                    seen.mark(5, r, "f64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.f64)?;
-                }
-                "f32" => {
-                    seen.mark(6, r, "f32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.f32)?;
-                }
-                "b" => {
-                    seen.mark(7, r, "b")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.b)?;
-                }
-                "s" => {
-                    seen.mark(8, r, "s")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.s)?;
-                }
-                "by" => {
-                    seen.mark(9, r, "by")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut self.by)?;
-                }
-                "u32" => {
-                    seen.mark(10, r, "u32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut self.u32)?;
-                }
-                "sf32" => {
-                    seen.mark(11, r, "sf32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.sf32)?;
-                }
-                "sf64" => {
-                    seen.mark(12, r, "sf64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.sf64)?;
-                }
-                "si32" => {
-                    seen.mark(13, r, "si32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut self.si32)?;
-                }
-                "si64" => {
-                    seen.mark(14, r, "si64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut self.si64)?;
-                }
-                "maybe" => {
-                    seen.mark(15, r, "maybe")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.maybe)?;
-                }
-                "maybeS" | "maybe_s" => {
-                    seen.mark(16, r, "maybe_s")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.maybe_s)?;
-                }
-                "many" => {
-                    seen.mark(17, r, "many")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.many)?;
-                }
-                "unpacked" => {
-                    seen.mark(18, r, "unpacked")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.unpacked)?;
-                }
-                "when" => {
-                    seen.mark(19, r, "when")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.when)?;
-                }
-                "any" => {
-                    seen.mark(20, r, "any")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.any)?;
-                }
-                "children" => {
-                    seen.mark(21, r, "children")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Message<Scalars>, _>(r, p, &mut self.children)?;
-                }
-                "a" => {
-                    seen.mark(22, r, "a")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.which = ::core::option::Option::Some(scalars::Which::A(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "which")?;
-                    }
-                }
-                "c" => {
-                    seen.mark(23, r, "c")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<Scalars>>(r)? {
-                        if !matches!(self.which, ::core::option::Option::Some(scalars::Which::C(_))) {
-                            self.which = ::core::option::Option::Some(scalars::Which::C(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(scalars::Which::C(v)) = &mut self.which {
-                            ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "which")?;
-                    }
-                }
-                "color" => {
-                    seen.mark(24, r, "color")?;
-                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Color>>(r, p, &mut self.color)?;
-                }
-                "snakeCaseName" | "snake_case_name" => {
-                    seen.mark(25, r, "snake_case_name")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.snake_case_name)?;
-                }
-                "Leading" | "_leading" => {
-                    seen.mark(26, r, "_leading")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.leading)?;
-                }
-                "trailing" | "trailing_" => {
-                    seen.mark(27, r, "trailing_")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.trailing)?;
-                }
-                "x2y" => {
-                    seen.mark(28, r, "x2y")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.x2y)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }

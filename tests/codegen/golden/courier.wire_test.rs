@@ -145,31 +145,49 @@ impl ::courier_wire::Message for Nested {
 
 impl ::courier_json::ProtoJson for Nested {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.a != 0 {
-            w.escaped_key(p.key("\"a\"", "\"a\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.a, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.child {
-            w.escaped_key(p.key("\"child\"", "\"child\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("child", "child")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Nested, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.a != 0 {
+                    w.escaped_key(p.key("\"a\"", "\"a\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.a, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.child {
+                    w.escaped_key(p.key("\"child\"", "\"child\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("child", "child")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Nested, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("a", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+            ("child", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.child)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "a" => {
-                    seen.mark(0, r, "a")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.a)?;
+            let i = match &*key {
+                "a" => 0,
+                "child" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "child" => {
-                    seen.mark(1, r, "child")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.child)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -725,556 +743,639 @@ impl ::courier_wire::Message for TestAll {
 
 impl ::courier_json::ProtoJson for TestAll {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.f_int32 != 0 {
-            w.escaped_key(p.key("\"fInt32\"", "\"f_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.f_int32, w, p)?;
-        }
-        if p.emit_defaults() || self.f_int64 != 0 {
-            w.escaped_key(p.key("\"fInt64\"", "\"f_int64\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.f_int64, w, p)?;
-        }
-        if p.emit_defaults() || self.f_uint32 != 0 {
-            w.escaped_key(p.key("\"fUint32\"", "\"f_uint32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&self.f_uint32, w, p)?;
-        }
-        if p.emit_defaults() || self.f_uint64 != 0 {
-            w.escaped_key(p.key("\"fUint64\"", "\"f_uint64\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&self.f_uint64, w, p)?;
-        }
-        if p.emit_defaults() || self.f_sint32 != 0 {
-            w.escaped_key(p.key("\"fSint32\"", "\"f_sint32\""));
-            <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&self.f_sint32, w, p)?;
-        }
-        if p.emit_defaults() || self.f_sint64 != 0 {
-            w.escaped_key(p.key("\"fSint64\"", "\"f_sint64\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&self.f_sint64, w, p)?;
-        }
-        if p.emit_defaults() || self.f_fixed32 != 0 {
-            w.escaped_key(p.key("\"fFixed32\"", "\"f_fixed32\""));
-            <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&self.f_fixed32, w, p)?;
-        }
-        if p.emit_defaults() || self.f_fixed64 != 0 {
-            w.escaped_key(p.key("\"fFixed64\"", "\"f_fixed64\""));
-            <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&self.f_fixed64, w, p)?;
-        }
-        if p.emit_defaults() || self.f_sfixed32 != 0 {
-            w.escaped_key(p.key("\"fSfixed32\"", "\"f_sfixed32\""));
-            <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&self.f_sfixed32, w, p)?;
-        }
-        if p.emit_defaults() || self.f_sfixed64 != 0 {
-            w.escaped_key(p.key("\"fSfixed64\"", "\"f_sfixed64\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&self.f_sfixed64, w, p)?;
-        }
-        if p.emit_defaults() || self.f_float.to_bits() != 0 {
-            w.escaped_key(p.key("\"fFloat\"", "\"f_float\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&self.f_float, w, p)?;
-        }
-        if p.emit_defaults() || self.f_double.to_bits() != 0 {
-            w.escaped_key(p.key("\"fDouble\"", "\"f_double\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&self.f_double, w, p)?;
-        }
-        if p.emit_defaults() || self.f_bool {
-            w.escaped_key(p.key("\"fBool\"", "\"f_bool\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.f_bool, w, p)?;
-        }
-        if p.emit_defaults() || self.f_enum != 0 {
-            w.escaped_key(p.key("\"fEnum\"", "\"f_enum\""));
-            <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(&self.f_enum, w, p)?;
-        }
-        if p.emit_defaults() || !self.f_string.is_empty() {
-            w.escaped_key(p.key("\"fString\"", "\"f_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.f_string, w, p)?;
-        }
-        if p.emit_defaults() || !self.f_bytes.is_empty() {
-            w.escaped_key(p.key("\"fBytes\"", "\"f_bytes\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.f_bytes, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.f_nested {
-            w.escaped_key(p.key("\"fNested\"", "\"f_nested\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fNested", "f_nested")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.o_int32 {
-            w.escaped_key(p.key("\"oInt32\"", "\"o_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.o_string {
-            w.escaped_key(p.key("\"oString\"", "\"o_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.o_double {
-            w.escaped_key(p.key("\"oDouble\"", "\"o_double\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.o_enum {
-            w.escaped_key(p.key("\"oEnum\"", "\"o_enum\""));
-            <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.p_int32.is_empty() {
-            w.escaped_key(p.key("\"pInt32\"", "\"p_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.p_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pInt32", "p_int32")))?;
-        }
-        if p.emit_defaults() || !self.p_int64.is_empty() {
-            w.escaped_key(p.key("\"pInt64\"", "\"p_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.p_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pInt64", "p_int64")))?;
-        }
-        if p.emit_defaults() || !self.p_uint32.is_empty() {
-            w.escaped_key(p.key("\"pUint32\"", "\"p_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.p_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pUint32", "p_uint32")))?;
-        }
-        if p.emit_defaults() || !self.p_uint64.is_empty() {
-            w.escaped_key(p.key("\"pUint64\"", "\"p_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.p_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pUint64", "p_uint64")))?;
-        }
-        if p.emit_defaults() || !self.p_sint32.is_empty() {
-            w.escaped_key(p.key("\"pSint32\"", "\"p_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.p_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSint32", "p_sint32")))?;
-        }
-        if p.emit_defaults() || !self.p_sint64.is_empty() {
-            w.escaped_key(p.key("\"pSint64\"", "\"p_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.p_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSint64", "p_sint64")))?;
-        }
-        if p.emit_defaults() || !self.p_fixed32.is_empty() {
-            w.escaped_key(p.key("\"pFixed32\"", "\"p_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.p_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFixed32", "p_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.p_fixed64.is_empty() {
-            w.escaped_key(p.key("\"pFixed64\"", "\"p_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.p_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFixed64", "p_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.p_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"pSfixed32\"", "\"p_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.p_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSfixed32", "p_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.p_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"pSfixed64\"", "\"p_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.p_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSfixed64", "p_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.p_float.is_empty() {
-            w.escaped_key(p.key("\"pFloat\"", "\"p_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.p_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFloat", "p_float")))?;
-        }
-        if p.emit_defaults() || !self.p_double.is_empty() {
-            w.escaped_key(p.key("\"pDouble\"", "\"p_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.p_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pDouble", "p_double")))?;
-        }
-        if p.emit_defaults() || !self.p_bool.is_empty() {
-            w.escaped_key(p.key("\"pBool\"", "\"p_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.p_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pBool", "p_bool")))?;
-        }
-        if p.emit_defaults() || !self.p_enum.is_empty() {
-            w.escaped_key(p.key("\"pEnum\"", "\"p_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<Color>>(&self.p_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pEnum", "p_enum")))?;
-        }
-        if p.emit_defaults() || !self.u_int32.is_empty() {
-            w.escaped_key(p.key("\"uInt32\"", "\"u_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.u_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uInt32", "u_int32")))?;
-        }
-        if p.emit_defaults() || !self.u_int64.is_empty() {
-            w.escaped_key(p.key("\"uInt64\"", "\"u_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.u_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uInt64", "u_int64")))?;
-        }
-        if p.emit_defaults() || !self.u_uint32.is_empty() {
-            w.escaped_key(p.key("\"uUint32\"", "\"u_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.u_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uUint32", "u_uint32")))?;
-        }
-        if p.emit_defaults() || !self.u_uint64.is_empty() {
-            w.escaped_key(p.key("\"uUint64\"", "\"u_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.u_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uUint64", "u_uint64")))?;
-        }
-        if p.emit_defaults() || !self.u_sint32.is_empty() {
-            w.escaped_key(p.key("\"uSint32\"", "\"u_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.u_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSint32", "u_sint32")))?;
-        }
-        if p.emit_defaults() || !self.u_sint64.is_empty() {
-            w.escaped_key(p.key("\"uSint64\"", "\"u_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.u_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSint64", "u_sint64")))?;
-        }
-        if p.emit_defaults() || !self.u_fixed32.is_empty() {
-            w.escaped_key(p.key("\"uFixed32\"", "\"u_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.u_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFixed32", "u_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.u_fixed64.is_empty() {
-            w.escaped_key(p.key("\"uFixed64\"", "\"u_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.u_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFixed64", "u_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.u_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"uSfixed32\"", "\"u_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.u_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSfixed32", "u_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.u_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"uSfixed64\"", "\"u_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.u_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSfixed64", "u_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.u_float.is_empty() {
-            w.escaped_key(p.key("\"uFloat\"", "\"u_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.u_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFloat", "u_float")))?;
-        }
-        if p.emit_defaults() || !self.u_double.is_empty() {
-            w.escaped_key(p.key("\"uDouble\"", "\"u_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.u_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uDouble", "u_double")))?;
-        }
-        if p.emit_defaults() || !self.u_bool.is_empty() {
-            w.escaped_key(p.key("\"uBool\"", "\"u_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.u_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uBool", "u_bool")))?;
-        }
-        if p.emit_defaults() || !self.u_enum.is_empty() {
-            w.escaped_key(p.key("\"uEnum\"", "\"u_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<Color>>(&self.u_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uEnum", "u_enum")))?;
-        }
-        if p.emit_defaults() || !self.r_string.is_empty() {
-            w.escaped_key(p.key("\"rString\"", "\"r_string\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.r_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rString", "r_string")))?;
-        }
-        if p.emit_defaults() || !self.r_bytes.is_empty() {
-            w.escaped_key(p.key("\"rBytes\"", "\"r_bytes\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&self.r_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rBytes", "r_bytes")))?;
-        }
-        if p.emit_defaults() || !self.r_nested.is_empty() {
-            w.escaped_key(p.key("\"rNested\"", "\"r_nested\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Nested>>(&self.r_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rNested", "r_nested")))?;
-        }
-        if p.emit_defaults() || !self.m_string_int32.is_empty() {
-            w.escaped_key(p.key("\"mStringInt32\"", "\"m_string_int32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Int32, _>(&self.m_string_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mStringInt32", "m_string_int32")))?;
-        }
-        if p.emit_defaults() || !self.m_int32_nested.is_empty() {
-            w.escaped_key(p.key("\"mInt32Nested\"", "\"m_int32_nested\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<Nested>, _>(&self.m_int32_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mInt32Nested", "m_int32_nested")))?;
-        }
-        if p.emit_defaults() || !self.m_bool_bytes.is_empty() {
-            w.escaped_key(p.key("\"mBoolBytes\"", "\"m_bool_bytes\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bytes, _>(&self.m_bool_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mBoolBytes", "m_bool_bytes")))?;
-        }
-        if p.emit_defaults() || !self.m_sint64_enum.is_empty() {
-            w.escaped_key(p.key("\"mSint64Enum\"", "\"m_sint64_enum\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_json::rt::Enum<Color>, _>(&self.m_sint64_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mSint64Enum", "m_sint64_enum")))?;
-        }
-        if p.emit_defaults() || !self.m_fixed32_double.is_empty() {
-            w.escaped_key(p.key("\"mFixed32Double\"", "\"m_fixed32_double\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Double, _>(&self.m_fixed32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mFixed32Double", "m_fixed32_double")))?;
-        }
-        if p.emit_defaults() || !self.m_string_string.is_empty() {
-            w.escaped_key(p.key("\"mStringString\"", "\"m_string_string\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&self.m_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mStringString", "m_string_string")))?;
-        }
-        if p.emit_defaults() || !self.m_uint64_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"mUint64Sfixed64\"", "\"m_uint64_sfixed64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Sfixed64, _>(&self.m_uint64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mUint64Sfixed64", "m_uint64_sfixed64")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.g_nested {
-            w.escaped_key(p.key("\"gNested\"", "\"g_nested\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("gNested", "g_nested")))?;
-        }
-        if p.emit_defaults() || !self.rg_nested.is_empty() {
-            w.escaped_key(p.key("\"rgNested\"", "\"rg_nested\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Nested>>(&self.rg_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rgNested", "rg_nested")))?;
-        }
-        match &self.choice {
-            ::core::option::Option::Some(test_all::Choice::CUint32(v)) => {
-                w.escaped_key(p.key("\"cUint32\"", "\"c_uint32\""));
-                <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all::Choice::CString(v)) => {
-                w.escaped_key(p.key("\"cString\"", "\"c_string\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all::Choice::CNested(v)) => {
-                w.escaped_key(p.key("\"cNested\"", "\"c_nested\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("cNested", "c_nested")))?;
-            }
-            ::core::option::Option::Some(test_all::Choice::CBytes(v)) => {
-                w.escaped_key(p.key("\"cBytes\"", "\"c_bytes\""));
-                <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            _ => {}
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAll, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.f_int32 != 0 {
+                    w.escaped_key(p.key("\"fInt32\"", "\"f_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.f_int32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_int64 != 0 {
+                    w.escaped_key(p.key("\"fInt64\"", "\"f_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.f_int64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_uint32 != 0 {
+                    w.escaped_key(p.key("\"fUint32\"", "\"f_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&m.f_uint32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_uint64 != 0 {
+                    w.escaped_key(p.key("\"fUint64\"", "\"f_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&m.f_uint64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_sint32 != 0 {
+                    w.escaped_key(p.key("\"fSint32\"", "\"f_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&m.f_sint32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_sint64 != 0 {
+                    w.escaped_key(p.key("\"fSint64\"", "\"f_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&m.f_sint64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_fixed32 != 0 {
+                    w.escaped_key(p.key("\"fFixed32\"", "\"f_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&m.f_fixed32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_fixed64 != 0 {
+                    w.escaped_key(p.key("\"fFixed64\"", "\"f_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&m.f_fixed64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_sfixed32 != 0 {
+                    w.escaped_key(p.key("\"fSfixed32\"", "\"f_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&m.f_sfixed32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_sfixed64 != 0 {
+                    w.escaped_key(p.key("\"fSfixed64\"", "\"f_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&m.f_sfixed64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_float.to_bits() != 0 {
+                    w.escaped_key(p.key("\"fFloat\"", "\"f_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&m.f_float, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_double.to_bits() != 0 {
+                    w.escaped_key(p.key("\"fDouble\"", "\"f_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&m.f_double, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_bool {
+                    w.escaped_key(p.key("\"fBool\"", "\"f_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.f_bool, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_enum != 0 {
+                    w.escaped_key(p.key("\"fEnum\"", "\"f_enum\""));
+                    <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(&m.f_enum, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.f_string.is_empty() {
+                    w.escaped_key(p.key("\"fString\"", "\"f_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.f_string, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.f_bytes.is_empty() {
+                    w.escaped_key(p.key("\"fBytes\"", "\"f_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.f_bytes, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.f_nested {
+                    w.escaped_key(p.key("\"fNested\"", "\"f_nested\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fNested", "f_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.o_int32 {
+                    w.escaped_key(p.key("\"oInt32\"", "\"o_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.o_string {
+                    w.escaped_key(p.key("\"oString\"", "\"o_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.o_double {
+                    w.escaped_key(p.key("\"oDouble\"", "\"o_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.o_enum {
+                    w.escaped_key(p.key("\"oEnum\"", "\"o_enum\""));
+                    <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_int32.is_empty() {
+                    w.escaped_key(p.key("\"pInt32\"", "\"p_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.p_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pInt32", "p_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_int64.is_empty() {
+                    w.escaped_key(p.key("\"pInt64\"", "\"p_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.p_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pInt64", "p_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_uint32.is_empty() {
+                    w.escaped_key(p.key("\"pUint32\"", "\"p_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.p_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pUint32", "p_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_uint64.is_empty() {
+                    w.escaped_key(p.key("\"pUint64\"", "\"p_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.p_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pUint64", "p_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_sint32.is_empty() {
+                    w.escaped_key(p.key("\"pSint32\"", "\"p_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.p_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSint32", "p_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_sint64.is_empty() {
+                    w.escaped_key(p.key("\"pSint64\"", "\"p_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.p_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSint64", "p_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"pFixed32\"", "\"p_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.p_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFixed32", "p_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"pFixed64\"", "\"p_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.p_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFixed64", "p_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"pSfixed32\"", "\"p_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.p_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSfixed32", "p_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"pSfixed64\"", "\"p_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.p_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSfixed64", "p_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_float.is_empty() {
+                    w.escaped_key(p.key("\"pFloat\"", "\"p_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.p_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFloat", "p_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_double.is_empty() {
+                    w.escaped_key(p.key("\"pDouble\"", "\"p_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.p_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pDouble", "p_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_bool.is_empty() {
+                    w.escaped_key(p.key("\"pBool\"", "\"p_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.p_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pBool", "p_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_enum.is_empty() {
+                    w.escaped_key(p.key("\"pEnum\"", "\"p_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<Color>>(&m.p_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pEnum", "p_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_int32.is_empty() {
+                    w.escaped_key(p.key("\"uInt32\"", "\"u_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.u_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uInt32", "u_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_int64.is_empty() {
+                    w.escaped_key(p.key("\"uInt64\"", "\"u_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.u_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uInt64", "u_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_uint32.is_empty() {
+                    w.escaped_key(p.key("\"uUint32\"", "\"u_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.u_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uUint32", "u_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_uint64.is_empty() {
+                    w.escaped_key(p.key("\"uUint64\"", "\"u_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.u_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uUint64", "u_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_sint32.is_empty() {
+                    w.escaped_key(p.key("\"uSint32\"", "\"u_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.u_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSint32", "u_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_sint64.is_empty() {
+                    w.escaped_key(p.key("\"uSint64\"", "\"u_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.u_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSint64", "u_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"uFixed32\"", "\"u_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.u_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFixed32", "u_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"uFixed64\"", "\"u_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.u_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFixed64", "u_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"uSfixed32\"", "\"u_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.u_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSfixed32", "u_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"uSfixed64\"", "\"u_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.u_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSfixed64", "u_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_float.is_empty() {
+                    w.escaped_key(p.key("\"uFloat\"", "\"u_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.u_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFloat", "u_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_double.is_empty() {
+                    w.escaped_key(p.key("\"uDouble\"", "\"u_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.u_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uDouble", "u_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_bool.is_empty() {
+                    w.escaped_key(p.key("\"uBool\"", "\"u_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.u_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uBool", "u_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_enum.is_empty() {
+                    w.escaped_key(p.key("\"uEnum\"", "\"u_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<Color>>(&m.u_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uEnum", "u_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.r_string.is_empty() {
+                    w.escaped_key(p.key("\"rString\"", "\"r_string\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.r_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rString", "r_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.r_bytes.is_empty() {
+                    w.escaped_key(p.key("\"rBytes\"", "\"r_bytes\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&m.r_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rBytes", "r_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.r_nested.is_empty() {
+                    w.escaped_key(p.key("\"rNested\"", "\"r_nested\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Nested>>(&m.r_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rNested", "r_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_string_int32.is_empty() {
+                    w.escaped_key(p.key("\"mStringInt32\"", "\"m_string_int32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Int32, _>(&m.m_string_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mStringInt32", "m_string_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_int32_nested.is_empty() {
+                    w.escaped_key(p.key("\"mInt32Nested\"", "\"m_int32_nested\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<Nested>, _>(&m.m_int32_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mInt32Nested", "m_int32_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_bool_bytes.is_empty() {
+                    w.escaped_key(p.key("\"mBoolBytes\"", "\"m_bool_bytes\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bytes, _>(&m.m_bool_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mBoolBytes", "m_bool_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_sint64_enum.is_empty() {
+                    w.escaped_key(p.key("\"mSint64Enum\"", "\"m_sint64_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_json::rt::Enum<Color>, _>(&m.m_sint64_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mSint64Enum", "m_sint64_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_fixed32_double.is_empty() {
+                    w.escaped_key(p.key("\"mFixed32Double\"", "\"m_fixed32_double\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Double, _>(&m.m_fixed32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mFixed32Double", "m_fixed32_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_string_string.is_empty() {
+                    w.escaped_key(p.key("\"mStringString\"", "\"m_string_string\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&m.m_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mStringString", "m_string_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_uint64_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"mUint64Sfixed64\"", "\"m_uint64_sfixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Sfixed64, _>(&m.m_uint64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mUint64Sfixed64", "m_uint64_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.g_nested {
+                    w.escaped_key(p.key("\"gNested\"", "\"g_nested\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("gNested", "g_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.rg_nested.is_empty() {
+                    w.escaped_key(p.key("\"rgNested\"", "\"rg_nested\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Nested>>(&m.rg_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rgNested", "rg_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.choice {
+                    ::core::option::Option::Some(test_all::Choice::CUint32(v)) => {
+                        w.escaped_key(p.key("\"cUint32\"", "\"c_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all::Choice::CString(v)) => {
+                        w.escaped_key(p.key("\"cString\"", "\"c_string\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all::Choice::CNested(v)) => {
+                        w.escaped_key(p.key("\"cNested\"", "\"c_nested\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("cNested", "c_nested")))?;
+                    }
+                    ::core::option::Option::Some(test_all::Choice::CBytes(v)) => {
+                        w.escaped_key(p.key("\"cBytes\"", "\"c_bytes\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAll, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("f_int32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.f_int32)),
+            ("f_int64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.f_int64)),
+            ("f_uint32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut m.f_uint32)),
+            ("f_uint64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut m.f_uint64)),
+            ("f_sint32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut m.f_sint32)),
+            ("f_sint64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut m.f_sint64)),
+            ("f_fixed32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.f_fixed32)),
+            ("f_fixed64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.f_fixed64)),
+            ("f_sfixed32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.f_sfixed32)),
+            ("f_sfixed64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.f_sfixed64)),
+            ("f_float", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut m.f_float)),
+            ("f_double", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut m.f_double)),
+            ("f_bool", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.f_bool)),
+            ("f_enum", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Color>>(r, p, &mut m.f_enum)),
+            ("f_string", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.f_string)),
+            ("f_bytes", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.f_bytes)),
+            ("f_nested", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.f_nested)),
+            ("o_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.o_int32)),
+            ("o_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.o_string)),
+            ("o_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.o_double)),
+            ("o_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Color>>(r, p, &mut m.o_enum)),
+            ("p_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.p_int32)),
+            ("p_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.p_int64)),
+            ("p_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.p_uint32)),
+            ("p_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.p_uint64)),
+            ("p_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.p_sint32)),
+            ("p_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.p_sint64)),
+            ("p_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.p_fixed32)),
+            ("p_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.p_fixed64)),
+            ("p_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.p_sfixed32)),
+            ("p_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.p_sfixed64)),
+            ("p_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.p_float)),
+            ("p_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.p_double)),
+            ("p_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.p_bool)),
+            ("p_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<Color>>(r, p, &mut m.p_enum)),
+            ("u_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.u_int32)),
+            ("u_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.u_int64)),
+            ("u_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.u_uint32)),
+            ("u_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.u_uint64)),
+            ("u_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.u_sint32)),
+            ("u_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.u_sint64)),
+            ("u_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.u_fixed32)),
+            ("u_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.u_fixed64)),
+            ("u_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.u_sfixed32)),
+            ("u_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.u_sfixed64)),
+            ("u_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.u_float)),
+            ("u_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.u_double)),
+            ("u_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.u_bool)),
+            ("u_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<Color>>(r, p, &mut m.u_enum)),
+            ("r_string", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.r_string)),
+            ("r_bytes", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut m.r_bytes)),
+            ("r_nested", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Nested>>(r, p, &mut m.r_nested)),
+            ("m_string_int32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Int32, _>(r, p, &mut m.m_string_int32)),
+            ("m_int32_nested", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<Nested>, _>(r, p, &mut m.m_int32_nested)),
+            ("m_bool_bytes", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bytes, _>(r, p, &mut m.m_bool_bytes)),
+            ("m_sint64_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_json::rt::Enum<Color>, _>(r, p, &mut m.m_sint64_enum)),
+            ("m_fixed32_double", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Double, _>(r, p, &mut m.m_fixed32_double)),
+            ("m_string_string", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut m.m_string_string)),
+            ("m_uint64_sfixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut m.m_uint64_sfixed64)),
+            ("g_nested", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.g_nested)),
+            ("rg_nested", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Nested>>(r, p, &mut m.rg_nested)),
+            ("c_uint32", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
+                    m.choice = ::core::option::Option::Some(test_all::Choice::CUint32(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("c_string", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.choice = ::core::option::Option::Some(test_all::Choice::CString(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("c_nested", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<Nested>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.choice, ::core::option::Option::Some(test_all::Choice::CNested(_))) {
+                    m.choice = ::core::option::Option::Some(test_all::Choice::CNested(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_all::Choice::CNested(v)) = &mut m.choice {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")
+            }),
+            ("c_bytes", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.choice = ::core::option::Option::Some(test_all::Choice::CBytes(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+        ];
         let mut seen = ::courier_json::rt::Seen::<2>::new();
         let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "fInt32" | "f_int32" => {
-                    seen.mark(0, r, "f_int32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.f_int32)?;
-                }
-                "fInt64" | "f_int64" => {
-                    seen.mark(1, r, "f_int64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut self.f_int64)?;
-                }
-                "fUint32" | "f_uint32" => {
-                    seen.mark(2, r, "f_uint32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut self.f_uint32)?;
-                }
-                "fUint64" | "f_uint64" => {
-                    seen.mark(3, r, "f_uint64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut self.f_uint64)?;
-                }
-                "fSint32" | "f_sint32" => {
-                    seen.mark(4, r, "f_sint32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut self.f_sint32)?;
-                }
-                "fSint64" | "f_sint64" => {
-                    seen.mark(5, r, "f_sint64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut self.f_sint64)?;
-                }
-                "fFixed32" | "f_fixed32" => {
-                    seen.mark(6, r, "f_fixed32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.f_fixed32)?;
-                }
-                "fFixed64" | "f_fixed64" => {
-                    seen.mark(7, r, "f_fixed64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.f_fixed64)?;
-                }
-                "fSfixed32" | "f_sfixed32" => {
-                    seen.mark(8, r, "f_sfixed32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.f_sfixed32)?;
-                }
-                "fSfixed64" | "f_sfixed64" => {
-                    seen.mark(9, r, "f_sfixed64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.f_sfixed64)?;
-                }
-                "fFloat" | "f_float" => {
-                    seen.mark(10, r, "f_float")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut self.f_float)?;
-                }
-                "fDouble" | "f_double" => {
-                    seen.mark(11, r, "f_double")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut self.f_double)?;
-                }
-                "fBool" | "f_bool" => {
-                    seen.mark(12, r, "f_bool")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.f_bool)?;
-                }
-                "fEnum" | "f_enum" => {
-                    seen.mark(13, r, "f_enum")?;
-                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Color>>(r, p, &mut self.f_enum)?;
-                }
-                "fString" | "f_string" => {
-                    seen.mark(14, r, "f_string")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.f_string)?;
-                }
-                "fBytes" | "f_bytes" => {
-                    seen.mark(15, r, "f_bytes")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut self.f_bytes)?;
-                }
-                "fNested" | "f_nested" => {
-                    seen.mark(16, r, "f_nested")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.f_nested)?;
-                }
-                "oInt32" | "o_int32" => {
-                    seen.mark(17, r, "o_int32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.o_int32)?;
-                }
-                "oString" | "o_string" => {
-                    seen.mark(18, r, "o_string")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.o_string)?;
-                }
-                "oDouble" | "o_double" => {
-                    seen.mark(19, r, "o_double")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.o_double)?;
-                }
-                "oEnum" | "o_enum" => {
-                    seen.mark(20, r, "o_enum")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Color>>(r, p, &mut self.o_enum)?;
-                }
-                "pInt32" | "p_int32" => {
-                    seen.mark(21, r, "p_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.p_int32)?;
-                }
-                "pInt64" | "p_int64" => {
-                    seen.mark(22, r, "p_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.p_int64)?;
-                }
-                "pUint32" | "p_uint32" => {
-                    seen.mark(23, r, "p_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.p_uint32)?;
-                }
-                "pUint64" | "p_uint64" => {
-                    seen.mark(24, r, "p_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.p_uint64)?;
-                }
-                "pSint32" | "p_sint32" => {
-                    seen.mark(25, r, "p_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.p_sint32)?;
-                }
-                "pSint64" | "p_sint64" => {
-                    seen.mark(26, r, "p_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.p_sint64)?;
-                }
-                "pFixed32" | "p_fixed32" => {
-                    seen.mark(27, r, "p_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.p_fixed32)?;
-                }
-                "pFixed64" | "p_fixed64" => {
-                    seen.mark(28, r, "p_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.p_fixed64)?;
-                }
-                "pSfixed32" | "p_sfixed32" => {
-                    seen.mark(29, r, "p_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.p_sfixed32)?;
-                }
-                "pSfixed64" | "p_sfixed64" => {
-                    seen.mark(30, r, "p_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.p_sfixed64)?;
-                }
-                "pFloat" | "p_float" => {
-                    seen.mark(31, r, "p_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.p_float)?;
-                }
-                "pDouble" | "p_double" => {
-                    seen.mark(32, r, "p_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.p_double)?;
-                }
-                "pBool" | "p_bool" => {
-                    seen.mark(33, r, "p_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.p_bool)?;
-                }
-                "pEnum" | "p_enum" => {
-                    seen.mark(34, r, "p_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<Color>>(r, p, &mut self.p_enum)?;
-                }
-                "uInt32" | "u_int32" => {
-                    seen.mark(35, r, "u_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.u_int32)?;
-                }
-                "uInt64" | "u_int64" => {
-                    seen.mark(36, r, "u_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.u_int64)?;
-                }
-                "uUint32" | "u_uint32" => {
-                    seen.mark(37, r, "u_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.u_uint32)?;
-                }
-                "uUint64" | "u_uint64" => {
-                    seen.mark(38, r, "u_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.u_uint64)?;
-                }
-                "uSint32" | "u_sint32" => {
-                    seen.mark(39, r, "u_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.u_sint32)?;
-                }
-                "uSint64" | "u_sint64" => {
-                    seen.mark(40, r, "u_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.u_sint64)?;
-                }
-                "uFixed32" | "u_fixed32" => {
-                    seen.mark(41, r, "u_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.u_fixed32)?;
-                }
-                "uFixed64" | "u_fixed64" => {
-                    seen.mark(42, r, "u_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.u_fixed64)?;
-                }
-                "uSfixed32" | "u_sfixed32" => {
-                    seen.mark(43, r, "u_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.u_sfixed32)?;
-                }
-                "uSfixed64" | "u_sfixed64" => {
-                    seen.mark(44, r, "u_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.u_sfixed64)?;
-                }
-                "uFloat" | "u_float" => {
-                    seen.mark(45, r, "u_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.u_float)?;
-                }
-                "uDouble" | "u_double" => {
-                    seen.mark(46, r, "u_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.u_double)?;
-                }
-                "uBool" | "u_bool" => {
-                    seen.mark(47, r, "u_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.u_bool)?;
-                }
-                "uEnum" | "u_enum" => {
-                    seen.mark(48, r, "u_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<Color>>(r, p, &mut self.u_enum)?;
-                }
-                "rString" | "r_string" => {
-                    seen.mark(49, r, "r_string")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.r_string)?;
-                }
-                "rBytes" | "r_bytes" => {
-                    seen.mark(50, r, "r_bytes")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut self.r_bytes)?;
-                }
-                "rNested" | "r_nested" => {
-                    seen.mark(51, r, "r_nested")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Nested>>(r, p, &mut self.r_nested)?;
-                }
-                "mStringInt32" | "m_string_int32" => {
-                    seen.mark(52, r, "m_string_int32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Int32, _>(r, p, &mut self.m_string_int32)?;
-                }
-                "mInt32Nested" | "m_int32_nested" => {
-                    seen.mark(53, r, "m_int32_nested")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<Nested>, _>(r, p, &mut self.m_int32_nested)?;
-                }
-                "mBoolBytes" | "m_bool_bytes" => {
-                    seen.mark(54, r, "m_bool_bytes")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bytes, _>(r, p, &mut self.m_bool_bytes)?;
-                }
-                "mSint64Enum" | "m_sint64_enum" => {
-                    seen.mark(55, r, "m_sint64_enum")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_json::rt::Enum<Color>, _>(r, p, &mut self.m_sint64_enum)?;
-                }
-                "mFixed32Double" | "m_fixed32_double" => {
-                    seen.mark(56, r, "m_fixed32_double")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Double, _>(r, p, &mut self.m_fixed32_double)?;
-                }
-                "mStringString" | "m_string_string" => {
-                    seen.mark(57, r, "m_string_string")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut self.m_string_string)?;
-                }
-                "mUint64Sfixed64" | "m_uint64_sfixed64" => {
-                    seen.mark(58, r, "m_uint64_sfixed64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut self.m_uint64_sfixed64)?;
-                }
-                "gNested" | "g_nested" => {
-                    seen.mark(59, r, "g_nested")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.g_nested)?;
-                }
-                "rgNested" | "rg_nested" => {
-                    seen.mark(60, r, "rg_nested")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Nested>>(r, p, &mut self.rg_nested)?;
-                }
-                "cUint32" | "c_uint32" => {
-                    seen.mark(61, r, "c_uint32")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
-                        self.choice = ::core::option::Option::Some(test_all::Choice::CUint32(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
-                    }
-                }
-                "cString" | "c_string" => {
-                    seen.mark(62, r, "c_string")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.choice = ::core::option::Option::Some(test_all::Choice::CString(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
-                    }
-                }
-                "cNested" | "c_nested" => {
-                    seen.mark(63, r, "c_nested")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<Nested>>(r)? {
-                        if !matches!(self.choice, ::core::option::Option::Some(test_all::Choice::CNested(_))) {
-                            self.choice = ::core::option::Option::Some(test_all::Choice::CNested(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_all::Choice::CNested(v)) = &mut self.choice {
-                            ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
-                    }
-                }
-                "cBytes" | "c_bytes" => {
-                    seen.mark(64, r, "c_bytes")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
-                        self.choice = ::core::option::Option::Some(test_all::Choice::CBytes(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "choice")?;
-                    }
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            let i = match &*key {
+                "fInt32" | "f_int32" => 0,
+                "fInt64" | "f_int64" => 1,
+                "fUint32" | "f_uint32" => 2,
+                "fUint64" | "f_uint64" => 3,
+                "fSint32" | "f_sint32" => 4,
+                "fSint64" | "f_sint64" => 5,
+                "fFixed32" | "f_fixed32" => 6,
+                "fFixed64" | "f_fixed64" => 7,
+                "fSfixed32" | "f_sfixed32" => 8,
+                "fSfixed64" | "f_sfixed64" => 9,
+                "fFloat" | "f_float" => 10,
+                "fDouble" | "f_double" => 11,
+                "fBool" | "f_bool" => 12,
+                "fEnum" | "f_enum" => 13,
+                "fString" | "f_string" => 14,
+                "fBytes" | "f_bytes" => 15,
+                "fNested" | "f_nested" => 16,
+                "oInt32" | "o_int32" => 17,
+                "oString" | "o_string" => 18,
+                "oDouble" | "o_double" => 19,
+                "oEnum" | "o_enum" => 20,
+                "pInt32" | "p_int32" => 21,
+                "pInt64" | "p_int64" => 22,
+                "pUint32" | "p_uint32" => 23,
+                "pUint64" | "p_uint64" => 24,
+                "pSint32" | "p_sint32" => 25,
+                "pSint64" | "p_sint64" => 26,
+                "pFixed32" | "p_fixed32" => 27,
+                "pFixed64" | "p_fixed64" => 28,
+                "pSfixed32" | "p_sfixed32" => 29,
+                "pSfixed64" | "p_sfixed64" => 30,
+                "pFloat" | "p_float" => 31,
+                "pDouble" | "p_double" => 32,
+                "pBool" | "p_bool" => 33,
+                "pEnum" | "p_enum" => 34,
+                "uInt32" | "u_int32" => 35,
+                "uInt64" | "u_int64" => 36,
+                "uUint32" | "u_uint32" => 37,
+                "uUint64" | "u_uint64" => 38,
+                "uSint32" | "u_sint32" => 39,
+                "uSint64" | "u_sint64" => 40,
+                "uFixed32" | "u_fixed32" => 41,
+                "uFixed64" | "u_fixed64" => 42,
+                "uSfixed32" | "u_sfixed32" => 43,
+                "uSfixed64" | "u_sfixed64" => 44,
+                "uFloat" | "u_float" => 45,
+                "uDouble" | "u_double" => 46,
+                "uBool" | "u_bool" => 47,
+                "uEnum" | "u_enum" => 48,
+                "rString" | "r_string" => 49,
+                "rBytes" | "r_bytes" => 50,
+                "rNested" | "r_nested" => 51,
+                "mStringInt32" | "m_string_int32" => 52,
+                "mInt32Nested" | "m_int32_nested" => 53,
+                "mBoolBytes" | "m_bool_bytes" => 54,
+                "mSint64Enum" | "m_sint64_enum" => 55,
+                "mFixed32Double" | "m_fixed32_double" => 56,
+                "mStringString" | "m_string_string" => 57,
+                "mUint64Sfixed64" | "m_uint64_sfixed64" => 58,
+                "gNested" | "g_nested" => 59,
+                "rgNested" | "rg_nested" => 60,
+                "cUint32" | "c_uint32" => 61,
+                "cString" | "c_string" => 62,
+                "cNested" | "c_nested" => 63,
+                "cBytes" | "c_bytes" => 64,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }

@@ -135,31 +135,49 @@ impl ::courier_json::ProtoJson for Any {
     }
 
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.type_url.is_empty() {
-            w.escaped_key(p.key("\"typeUrl\"", "\"type_url\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.type_url, w, p)?;
-        }
-        if p.emit_defaults() || !self.value.is_empty() {
-            w.escaped_key(p.key("\"value\"", "\"value\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.value, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Any, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.type_url.is_empty() {
+                    w.escaped_key(p.key("\"typeUrl\"", "\"type_url\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.type_url, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.value.is_empty() {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Any, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("type_url", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.type_url)),
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.value)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "typeUrl" | "type_url" => {
-                    seen.mark(0, r, "type_url")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.type_url)?;
+            let i = match &*key {
+                "typeUrl" | "type_url" => 0,
+                "value" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "value" => {
-                    seen.mark(1, r, "value")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut self.value)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -373,31 +391,49 @@ impl ::courier_json::ProtoJson for Timestamp {
     }
 
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.seconds != 0 {
-            w.escaped_key(p.key("\"seconds\"", "\"seconds\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.seconds, w, p)?;
-        }
-        if p.emit_defaults() || self.nanos != 0 {
-            w.escaped_key(p.key("\"nanos\"", "\"nanos\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.nanos, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Timestamp, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.seconds != 0 {
+                    w.escaped_key(p.key("\"seconds\"", "\"seconds\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.seconds, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.nanos != 0 {
+                    w.escaped_key(p.key("\"nanos\"", "\"nanos\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.nanos, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Timestamp, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("seconds", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.seconds)),
+            ("nanos", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.nanos)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "seconds" => {
-                    seen.mark(0, r, "seconds")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut self.seconds)?;
+            let i = match &*key {
+                "seconds" => 0,
+                "nanos" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "nanos" => {
-                    seen.mark(1, r, "nanos")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.nanos)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -714,27 +750,47 @@ impl ::courier_wire::ext::Extendable for FileDescriptorSet {
 
 impl ::courier_json::ProtoJson for FileDescriptorSet {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.file.is_empty() {
-            w.escaped_key(p.key("\"file\"", "\"file\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(&self.file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("file", "file")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileDescriptorSet, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.file.is_empty() {
+                    w.escaped_key(p.key("\"file\"", "\"file\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(&m.file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("file", "file")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileDescriptorSet as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileDescriptorSet, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("file", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(r, p, &mut m.file)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "file" => {
-                    seen.mark(0, r, "file")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(r, p, &mut self.file)?;
+            let i = match &*key {
+                "file" => 0,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -947,127 +1003,157 @@ impl ::courier_wire::Message for FileDescriptorProto {
 
 impl ::courier_json::ProtoJson for FileDescriptorProto {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.name {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.package {
-            w.escaped_key(p.key("\"package\"", "\"package\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.dependency.is_empty() {
-            w.escaped_key(p.key("\"dependency\"", "\"dependency\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("dependency", "dependency")))?;
-        }
-        if p.emit_defaults() || !self.message_type.is_empty() {
-            w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&self.message_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageType", "message_type")))?;
-        }
-        if p.emit_defaults() || !self.enum_type.is_empty() {
-            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&self.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
-        }
-        if p.emit_defaults() || !self.service.is_empty() {
-            w.escaped_key(p.key("\"service\"", "\"service\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(&self.service, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("service", "service")))?;
-        }
-        if p.emit_defaults() || !self.extension.is_empty() {
-            w.escaped_key(p.key("\"extension\"", "\"extension\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.options {
-            w.escaped_key(p.key("\"options\"", "\"options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.source_code_info {
-            w.escaped_key(p.key("\"sourceCodeInfo\"", "\"source_code_info\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceCodeInfo", "source_code_info")))?;
-        }
-        if p.emit_defaults() || !self.public_dependency.is_empty() {
-            w.escaped_key(p.key("\"publicDependency\"", "\"public_dependency\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.public_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("publicDependency", "public_dependency")))?;
-        }
-        if p.emit_defaults() || !self.weak_dependency.is_empty() {
-            w.escaped_key(p.key("\"weakDependency\"", "\"weak_dependency\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.weak_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("weakDependency", "weak_dependency")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.syntax {
-            w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.edition {
-            w.escaped_key(p.key("\"edition\"", "\"edition\""));
-            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.option_dependency.is_empty() {
-            w.escaped_key(p.key("\"optionDependency\"", "\"option_dependency\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.option_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionDependency", "option_dependency")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.package {
+                    w.escaped_key(p.key("\"package\"", "\"package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.dependency.is_empty() {
+                    w.escaped_key(p.key("\"dependency\"", "\"dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("dependency", "dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.message_type.is_empty() {
+                    w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&m.message_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageType", "message_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.enum_type.is_empty() {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&m.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.service.is_empty() {
+                    w.escaped_key(p.key("\"service\"", "\"service\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(&m.service, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("service", "service")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension.is_empty() {
+                    w.escaped_key(p.key("\"extension\"", "\"extension\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.source_code_info {
+                    w.escaped_key(p.key("\"sourceCodeInfo\"", "\"source_code_info\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceCodeInfo", "source_code_info")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.public_dependency.is_empty() {
+                    w.escaped_key(p.key("\"publicDependency\"", "\"public_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.public_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("publicDependency", "public_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.weak_dependency.is_empty() {
+                    w.escaped_key(p.key("\"weakDependency\"", "\"weak_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.weak_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("weakDependency", "weak_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.syntax {
+                    w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.edition {
+                    w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.option_dependency.is_empty() {
+                    w.escaped_key(p.key("\"optionDependency\"", "\"option_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.option_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionDependency", "option_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.package)),
+            ("dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.dependency)),
+            ("message_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut m.message_type)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut m.enum_type)),
+            ("service", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(r, p, &mut m.service)),
+            ("extension", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.extension)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("source_code_info", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.source_code_info)),
+            ("public_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.public_dependency)),
+            ("weak_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.weak_dependency)),
+            ("syntax", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.syntax)),
+            ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.edition)),
+            ("option_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.option_dependency)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "package" => 1,
+                "dependency" => 2,
+                "messageType" | "message_type" => 3,
+                "enumType" | "enum_type" => 4,
+                "service" => 5,
+                "extension" => 6,
+                "options" => 7,
+                "sourceCodeInfo" | "source_code_info" => 8,
+                "publicDependency" | "public_dependency" => 9,
+                "weakDependency" | "weak_dependency" => 10,
+                "syntax" => 11,
+                "edition" => 12,
+                "optionDependency" | "option_dependency" => 13,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "package" => {
-                    seen.mark(1, r, "package")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.package)?;
-                }
-                "dependency" => {
-                    seen.mark(2, r, "dependency")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.dependency)?;
-                }
-                "messageType" | "message_type" => {
-                    seen.mark(3, r, "message_type")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut self.message_type)?;
-                }
-                "enumType" | "enum_type" => {
-                    seen.mark(4, r, "enum_type")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut self.enum_type)?;
-                }
-                "service" => {
-                    seen.mark(5, r, "service")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(r, p, &mut self.service)?;
-                }
-                "extension" => {
-                    seen.mark(6, r, "extension")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.extension)?;
-                }
-                "options" => {
-                    seen.mark(7, r, "options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                }
-                "sourceCodeInfo" | "source_code_info" => {
-                    seen.mark(8, r, "source_code_info")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.source_code_info)?;
-                }
-                "publicDependency" | "public_dependency" => {
-                    seen.mark(9, r, "public_dependency")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.public_dependency)?;
-                }
-                "weakDependency" | "weak_dependency" => {
-                    seen.mark(10, r, "weak_dependency")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.weak_dependency)?;
-                }
-                "syntax" => {
-                    seen.mark(11, r, "syntax")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.syntax)?;
-                }
-                "edition" => {
-                    seen.mark(12, r, "edition")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.edition)?;
-                }
-                "optionDependency" | "option_dependency" => {
-                    seen.mark(13, r, "option_dependency")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.option_dependency)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -1262,103 +1348,130 @@ impl ::courier_wire::Message for DescriptorProto {
 
 impl ::courier_json::ProtoJson for DescriptorProto {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.name {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.field.is_empty() {
-            w.escaped_key(p.key("\"field\"", "\"field\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.field, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("field", "field")))?;
-        }
-        if p.emit_defaults() || !self.nested_type.is_empty() {
-            w.escaped_key(p.key("\"nestedType\"", "\"nested_type\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&self.nested_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedType", "nested_type")))?;
-        }
-        if p.emit_defaults() || !self.enum_type.is_empty() {
-            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&self.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
-        }
-        if p.emit_defaults() || !self.extension_range.is_empty() {
-            w.escaped_key(p.key("\"extensionRange\"", "\"extension_range\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(&self.extension_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extensionRange", "extension_range")))?;
-        }
-        if p.emit_defaults() || !self.extension.is_empty() {
-            w.escaped_key(p.key("\"extension\"", "\"extension\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&self.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.options {
-            w.escaped_key(p.key("\"options\"", "\"options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
-        }
-        if p.emit_defaults() || !self.oneof_decl.is_empty() {
-            w.escaped_key(p.key("\"oneofDecl\"", "\"oneof_decl\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(&self.oneof_decl, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofDecl", "oneof_decl")))?;
-        }
-        if p.emit_defaults() || !self.reserved_range.is_empty() {
-            w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(&self.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
-        }
-        if p.emit_defaults() || !self.reserved_name.is_empty() {
-            w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.visibility {
-            w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
-            <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&DescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.field.is_empty() {
+                    w.escaped_key(p.key("\"field\"", "\"field\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.field, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("field", "field")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.nested_type.is_empty() {
+                    w.escaped_key(p.key("\"nestedType\"", "\"nested_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&m.nested_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedType", "nested_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.enum_type.is_empty() {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&m.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension_range.is_empty() {
+                    w.escaped_key(p.key("\"extensionRange\"", "\"extension_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(&m.extension_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extensionRange", "extension_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension.is_empty() {
+                    w.escaped_key(p.key("\"extension\"", "\"extension\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.oneof_decl.is_empty() {
+                    w.escaped_key(p.key("\"oneofDecl\"", "\"oneof_decl\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(&m.oneof_decl, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofDecl", "oneof_decl")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_range.is_empty() {
+                    w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(&m.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_name.is_empty() {
+                    w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.visibility {
+                    w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+                    <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut DescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("field", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.field)),
+            ("nested_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut m.nested_type)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut m.enum_type)),
+            ("extension_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(r, p, &mut m.extension_range)),
+            ("extension", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.extension)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("oneof_decl", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(r, p, &mut m.oneof_decl)),
+            ("reserved_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(r, p, &mut m.reserved_range)),
+            ("reserved_name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.reserved_name)),
+            ("visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut m.visibility)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "field" => 1,
+                "nestedType" | "nested_type" => 2,
+                "enumType" | "enum_type" => 3,
+                "extensionRange" | "extension_range" => 4,
+                "extension" => 5,
+                "options" => 6,
+                "oneofDecl" | "oneof_decl" => 7,
+                "reservedRange" | "reserved_range" => 8,
+                "reservedName" | "reserved_name" => 9,
+                "visibility" => 10,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "field" => {
-                    seen.mark(1, r, "field")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.field)?;
-                }
-                "nestedType" | "nested_type" => {
-                    seen.mark(2, r, "nested_type")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut self.nested_type)?;
-                }
-                "enumType" | "enum_type" => {
-                    seen.mark(3, r, "enum_type")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut self.enum_type)?;
-                }
-                "extensionRange" | "extension_range" => {
-                    seen.mark(4, r, "extension_range")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(r, p, &mut self.extension_range)?;
-                }
-                "extension" => {
-                    seen.mark(5, r, "extension")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut self.extension)?;
-                }
-                "options" => {
-                    seen.mark(6, r, "options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                }
-                "oneofDecl" | "oneof_decl" => {
-                    seen.mark(7, r, "oneof_decl")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(r, p, &mut self.oneof_decl)?;
-                }
-                "reservedRange" | "reserved_range" => {
-                    seen.mark(8, r, "reserved_range")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(r, p, &mut self.reserved_range)?;
-                }
-                "reservedName" | "reserved_name" => {
-                    seen.mark(9, r, "reserved_name")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.reserved_name)?;
-                }
-                "visibility" => {
-                    seen.mark(10, r, "visibility")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut self.visibility)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -1479,39 +1592,58 @@ pub mod descriptor_proto {
 
     impl ::courier_json::ProtoJson for ExtensionRange {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.start {
-                w.escaped_key(p.key("\"start\"", "\"start\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.end {
-                w.escaped_key(p.key("\"end\"", "\"end\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.options {
-                w.escaped_key(p.key("\"options\"", "\"options\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&ExtensionRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.options {
+                        w.escaped_key(p.key("\"options\"", "\"options\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut ExtensionRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+                ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "start" => {
-                        seen.mark(0, r, "start")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    "options" => 2,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "end" => {
-                        seen.mark(1, r, "end")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
-                    }
-                    "options" => {
-                        seen.mark(2, r, "options")?;
-                        ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -1615,31 +1747,49 @@ pub mod descriptor_proto {
 
     impl ::courier_json::ProtoJson for ReservedRange {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.start {
-                w.escaped_key(p.key("\"start\"", "\"start\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.end {
-                w.escaped_key(p.key("\"end\"", "\"end\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&ReservedRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut ReservedRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "start" => {
-                        seen.mark(0, r, "start")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "end" => {
-                        seen.mark(1, r, "end")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -1783,54 +1933,80 @@ impl ::courier_wire::ext::Extendable for ExtensionRangeOptions {
 
 impl ::courier_json::ProtoJson for ExtensionRangeOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.declaration.is_empty() {
-            w.escaped_key(p.key("\"declaration\"", "\"declaration\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(&self.declaration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("declaration", "declaration")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.verification {
-            w.escaped_key(p.key("\"verification\"", "\"verification\""));
-            <::courier_json::rt::Enum<extension_range_options::VerificationState> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ExtensionRangeOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.declaration.is_empty() {
+                    w.escaped_key(p.key("\"declaration\"", "\"declaration\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(&m.declaration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("declaration", "declaration")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.verification {
+                    w.escaped_key(p.key("\"verification\"", "\"verification\""));
+                    <::courier_json::rt::Enum<extension_range_options::VerificationState> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ExtensionRangeOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ExtensionRangeOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ExtensionRangeOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("declaration", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(r, p, &mut m.declaration)),
+            ("verification", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<extension_range_options::VerificationState>>(r, p, &mut m.verification)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "declaration" => {
-                    seen.mark(0, r, "declaration")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(r, p, &mut self.declaration)?;
+            let i = match &*key {
+                "declaration" => 0,
+                "verification" => 1,
+                "features" => 2,
+                "uninterpretedOption" | "uninterpreted_option" => 3,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "verification" => {
-                    seen.mark(1, r, "verification")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<extension_range_options::VerificationState>>(r, p, &mut self.verification)?;
-                }
-                "features" => {
-                    seen.mark(2, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
-                }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(3, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -2053,55 +2229,76 @@ pub mod extension_range_options {
 
     impl ::courier_json::ProtoJson for Declaration {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.number {
-                w.escaped_key(p.key("\"number\"", "\"number\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.full_name {
-                w.escaped_key(p.key("\"fullName\"", "\"full_name\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.r#type {
-                w.escaped_key(p.key("\"type\"", "\"type\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.reserved {
-                w.escaped_key(p.key("\"reserved\"", "\"reserved\""));
-                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.repeated {
-                w.escaped_key(p.key("\"repeated\"", "\"repeated\""));
-                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Declaration, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.number {
+                        w.escaped_key(p.key("\"number\"", "\"number\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.full_name {
+                        w.escaped_key(p.key("\"fullName\"", "\"full_name\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.r#type {
+                        w.escaped_key(p.key("\"type\"", "\"type\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.reserved {
+                        w.escaped_key(p.key("\"reserved\"", "\"reserved\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.repeated {
+                        w.escaped_key(p.key("\"repeated\"", "\"repeated\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Declaration, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+                ("full_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.full_name)),
+                ("type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.r#type)),
+                ("reserved", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.reserved)),
+                ("repeated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "number" => {
-                        seen.mark(0, r, "number")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
+                let i = match &*key {
+                    "number" => 0,
+                    "fullName" | "full_name" => 1,
+                    "type" => 2,
+                    "reserved" => 3,
+                    "repeated" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "fullName" | "full_name" => {
-                        seen.mark(1, r, "full_name")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.full_name)?;
-                    }
-                    "type" => {
-                        seen.mark(2, r, "type")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.r#type)?;
-                    }
-                    "reserved" => {
-                        seen.mark(3, r, "reserved")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.reserved)?;
-                    }
-                    "repeated" => {
-                        seen.mark(4, r, "repeated")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.repeated)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -2343,103 +2540,130 @@ impl ::courier_wire::Message for FieldDescriptorProto {
 
 impl ::courier_json::ProtoJson for FieldDescriptorProto {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.name {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.extendee {
-            w.escaped_key(p.key("\"extendee\"", "\"extendee\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.number {
-            w.escaped_key(p.key("\"number\"", "\"number\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.label {
-            w.escaped_key(p.key("\"label\"", "\"label\""));
-            <::courier_json::rt::Enum<field_descriptor_proto::Label> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.r#type {
-            w.escaped_key(p.key("\"type\"", "\"type\""));
-            <::courier_json::rt::Enum<field_descriptor_proto::Type> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.type_name {
-            w.escaped_key(p.key("\"typeName\"", "\"type_name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_value {
-            w.escaped_key(p.key("\"defaultValue\"", "\"default_value\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.options {
-            w.escaped_key(p.key("\"options\"", "\"options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.oneof_index {
-            w.escaped_key(p.key("\"oneofIndex\"", "\"oneof_index\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.json_name {
-            w.escaped_key(p.key("\"jsonName\"", "\"json_name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.proto3_optional {
-            w.escaped_key(p.key("\"proto3Optional\"", "\"proto3_optional\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FieldDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.extendee {
+                    w.escaped_key(p.key("\"extendee\"", "\"extendee\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.number {
+                    w.escaped_key(p.key("\"number\"", "\"number\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.label {
+                    w.escaped_key(p.key("\"label\"", "\"label\""));
+                    <::courier_json::rt::Enum<field_descriptor_proto::Label> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.r#type {
+                    w.escaped_key(p.key("\"type\"", "\"type\""));
+                    <::courier_json::rt::Enum<field_descriptor_proto::Type> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.type_name {
+                    w.escaped_key(p.key("\"typeName\"", "\"type_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_value {
+                    w.escaped_key(p.key("\"defaultValue\"", "\"default_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.oneof_index {
+                    w.escaped_key(p.key("\"oneofIndex\"", "\"oneof_index\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.json_name {
+                    w.escaped_key(p.key("\"jsonName\"", "\"json_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.proto3_optional {
+                    w.escaped_key(p.key("\"proto3Optional\"", "\"proto3_optional\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FieldDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("extendee", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.extendee)),
+            ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+            ("label", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Label>>(r, p, &mut m.label)),
+            ("type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Type>>(r, p, &mut m.r#type)),
+            ("type_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.type_name)),
+            ("default_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.default_value)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("oneof_index", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.oneof_index)),
+            ("json_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.json_name)),
+            ("proto3_optional", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.proto3_optional)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "extendee" => 1,
+                "number" => 2,
+                "label" => 3,
+                "type" => 4,
+                "typeName" | "type_name" => 5,
+                "defaultValue" | "default_value" => 6,
+                "options" => 7,
+                "oneofIndex" | "oneof_index" => 8,
+                "jsonName" | "json_name" => 9,
+                "proto3Optional" | "proto3_optional" => 10,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "extendee" => {
-                    seen.mark(1, r, "extendee")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.extendee)?;
-                }
-                "number" => {
-                    seen.mark(2, r, "number")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
-                }
-                "label" => {
-                    seen.mark(3, r, "label")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Label>>(r, p, &mut self.label)?;
-                }
-                "type" => {
-                    seen.mark(4, r, "type")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Type>>(r, p, &mut self.r#type)?;
-                }
-                "typeName" | "type_name" => {
-                    seen.mark(5, r, "type_name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.type_name)?;
-                }
-                "defaultValue" | "default_value" => {
-                    seen.mark(6, r, "default_value")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.default_value)?;
-                }
-                "options" => {
-                    seen.mark(7, r, "options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                }
-                "oneofIndex" | "oneof_index" => {
-                    seen.mark(8, r, "oneof_index")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.oneof_index)?;
-                }
-                "jsonName" | "json_name" => {
-                    seen.mark(9, r, "json_name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.json_name)?;
-                }
-                "proto3Optional" | "proto3_optional" => {
-                    seen.mark(10, r, "proto3_optional")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.proto3_optional)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -2829,31 +3053,49 @@ impl ::courier_wire::Message for OneofDescriptorProto {
 
 impl ::courier_json::ProtoJson for OneofDescriptorProto {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.name {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.options {
-            w.escaped_key(p.key("\"options\"", "\"options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&OneofDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut OneofDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "options" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "options" => {
-                    seen.mark(1, r, "options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -2992,63 +3234,85 @@ impl ::courier_wire::Message for EnumDescriptorProto {
 
 impl ::courier_json::ProtoJson for EnumDescriptorProto {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.name {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.value.is_empty() {
-            w.escaped_key(p.key("\"value\"", "\"value\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(&self.value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("value", "value")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.options {
-            w.escaped_key(p.key("\"options\"", "\"options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
-        }
-        if p.emit_defaults() || !self.reserved_range.is_empty() {
-            w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(&self.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
-        }
-        if p.emit_defaults() || !self.reserved_name.is_empty() {
-            w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.visibility {
-            w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
-            <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.value.is_empty() {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(&m.value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("value", "value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_range.is_empty() {
+                    w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(&m.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_name.is_empty() {
+                    w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.visibility {
+                    w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+                    <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("value", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(r, p, &mut m.value)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("reserved_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(r, p, &mut m.reserved_range)),
+            ("reserved_name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.reserved_name)),
+            ("visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut m.visibility)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "value" => 1,
+                "options" => 2,
+                "reservedRange" | "reserved_range" => 3,
+                "reservedName" | "reserved_name" => 4,
+                "visibility" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "value" => {
-                    seen.mark(1, r, "value")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(r, p, &mut self.value)?;
-                }
-                "options" => {
-                    seen.mark(2, r, "options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                }
-                "reservedRange" | "reserved_range" => {
-                    seen.mark(3, r, "reserved_range")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(r, p, &mut self.reserved_range)?;
-                }
-                "reservedName" | "reserved_name" => {
-                    seen.mark(4, r, "reserved_name")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.reserved_name)?;
-                }
-                "visibility" => {
-                    seen.mark(5, r, "visibility")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut self.visibility)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -3167,31 +3431,49 @@ pub mod enum_descriptor_proto {
 
     impl ::courier_json::ProtoJson for EnumReservedRange {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.start {
-                w.escaped_key(p.key("\"start\"", "\"start\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.end {
-                w.escaped_key(p.key("\"end\"", "\"end\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&EnumReservedRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut EnumReservedRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "start" => {
-                        seen.mark(0, r, "start")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.start)?;
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "end" => {
-                        seen.mark(1, r, "end")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -3297,39 +3579,58 @@ impl ::courier_wire::Message for EnumValueDescriptorProto {
 
 impl ::courier_json::ProtoJson for EnumValueDescriptorProto {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.name {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.number {
-            w.escaped_key(p.key("\"number\"", "\"number\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.options {
-            w.escaped_key(p.key("\"options\"", "\"options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumValueDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.number {
+                    w.escaped_key(p.key("\"number\"", "\"number\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumValueDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "number" => 1,
+                "options" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "number" => {
-                    seen.mark(1, r, "number")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.number)?;
-                }
-                "options" => {
-                    seen.mark(2, r, "options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -3434,39 +3735,58 @@ impl ::courier_wire::Message for ServiceDescriptorProto {
 
 impl ::courier_json::ProtoJson for ServiceDescriptorProto {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.name {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.method.is_empty() {
-            w.escaped_key(p.key("\"method\"", "\"method\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(&self.method, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("method", "method")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.options {
-            w.escaped_key(p.key("\"options\"", "\"options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ServiceDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.method.is_empty() {
+                    w.escaped_key(p.key("\"method\"", "\"method\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(&m.method, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("method", "method")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ServiceDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("method", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(r, p, &mut m.method)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "method" => 1,
+                "options" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "method" => {
-                    seen.mark(1, r, "method")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(r, p, &mut self.method)?;
-                }
-                "options" => {
-                    seen.mark(2, r, "options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -3594,63 +3914,85 @@ impl ::courier_wire::Message for MethodDescriptorProto {
 
 impl ::courier_json::ProtoJson for MethodDescriptorProto {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.name {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.input_type {
-            w.escaped_key(p.key("\"inputType\"", "\"input_type\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.output_type {
-            w.escaped_key(p.key("\"outputType\"", "\"output_type\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.options {
-            w.escaped_key(p.key("\"options\"", "\"options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.client_streaming {
-            w.escaped_key(p.key("\"clientStreaming\"", "\"client_streaming\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.server_streaming {
-            w.escaped_key(p.key("\"serverStreaming\"", "\"server_streaming\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MethodDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.input_type {
+                    w.escaped_key(p.key("\"inputType\"", "\"input_type\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.output_type {
+                    w.escaped_key(p.key("\"outputType\"", "\"output_type\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.client_streaming {
+                    w.escaped_key(p.key("\"clientStreaming\"", "\"client_streaming\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.server_streaming {
+                    w.escaped_key(p.key("\"serverStreaming\"", "\"server_streaming\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MethodDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("input_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.input_type)),
+            ("output_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.output_type)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("client_streaming", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.client_streaming)),
+            ("server_streaming", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.server_streaming)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "inputType" | "input_type" => 1,
+                "outputType" | "output_type" => 2,
+                "options" => 3,
+                "clientStreaming" | "client_streaming" => 4,
+                "serverStreaming" | "server_streaming" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "inputType" | "input_type" => {
-                    seen.mark(1, r, "input_type")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.input_type)?;
-                }
-                "outputType" | "output_type" => {
-                    seen.mark(2, r, "output_type")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.output_type)?;
-                }
-                "options" => {
-                    seen.mark(3, r, "options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.options)?;
-                }
-                "clientStreaming" | "client_streaming" => {
-                    seen.mark(4, r, "client_streaming")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.client_streaming)?;
-                }
-                "serverStreaming" | "server_streaming" => {
-                    seen.mark(5, r, "server_streaming")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.server_streaming)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -4004,190 +4346,233 @@ impl ::courier_wire::ext::Extendable for FileOptions {
 
 impl ::courier_json::ProtoJson for FileOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.java_package {
-            w.escaped_key(p.key("\"javaPackage\"", "\"java_package\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.java_outer_classname {
-            w.escaped_key(p.key("\"javaOuterClassname\"", "\"java_outer_classname\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optimize_for {
-            w.escaped_key(p.key("\"optimizeFor\"", "\"optimize_for\""));
-            <::courier_json::rt::Enum<file_options::OptimizeMode> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.java_multiple_files {
-            w.escaped_key(p.key("\"javaMultipleFiles\"", "\"java_multiple_files\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.go_package {
-            w.escaped_key(p.key("\"goPackage\"", "\"go_package\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.cc_generic_services {
-            w.escaped_key(p.key("\"ccGenericServices\"", "\"cc_generic_services\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.java_generic_services {
-            w.escaped_key(p.key("\"javaGenericServices\"", "\"java_generic_services\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.py_generic_services {
-            w.escaped_key(p.key("\"pyGenericServices\"", "\"py_generic_services\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.java_generate_equals_and_hash {
-            w.escaped_key(p.key("\"javaGenerateEqualsAndHash\"", "\"java_generate_equals_and_hash\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.deprecated {
-            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.java_string_check_utf8 {
-            w.escaped_key(p.key("\"javaStringCheckUtf8\"", "\"java_string_check_utf8\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.cc_enable_arenas {
-            w.escaped_key(p.key("\"ccEnableArenas\"", "\"cc_enable_arenas\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.objc_class_prefix {
-            w.escaped_key(p.key("\"objcClassPrefix\"", "\"objc_class_prefix\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.csharp_namespace {
-            w.escaped_key(p.key("\"csharpNamespace\"", "\"csharp_namespace\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.swift_prefix {
-            w.escaped_key(p.key("\"swiftPrefix\"", "\"swift_prefix\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.php_class_prefix {
-            w.escaped_key(p.key("\"phpClassPrefix\"", "\"php_class_prefix\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.php_namespace {
-            w.escaped_key(p.key("\"phpNamespace\"", "\"php_namespace\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.php_metadata_namespace {
-            w.escaped_key(p.key("\"phpMetadataNamespace\"", "\"php_metadata_namespace\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.ruby_package {
-            w.escaped_key(p.key("\"rubyPackage\"", "\"ruby_package\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::FILE_TAG_JSON], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::FILE_TAG_JSON], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_package {
+                    w.escaped_key(p.key("\"javaPackage\"", "\"java_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_outer_classname {
+                    w.escaped_key(p.key("\"javaOuterClassname\"", "\"java_outer_classname\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optimize_for {
+                    w.escaped_key(p.key("\"optimizeFor\"", "\"optimize_for\""));
+                    <::courier_json::rt::Enum<file_options::OptimizeMode> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_multiple_files {
+                    w.escaped_key(p.key("\"javaMultipleFiles\"", "\"java_multiple_files\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.go_package {
+                    w.escaped_key(p.key("\"goPackage\"", "\"go_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.cc_generic_services {
+                    w.escaped_key(p.key("\"ccGenericServices\"", "\"cc_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_generic_services {
+                    w.escaped_key(p.key("\"javaGenericServices\"", "\"java_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.py_generic_services {
+                    w.escaped_key(p.key("\"pyGenericServices\"", "\"py_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_generate_equals_and_hash {
+                    w.escaped_key(p.key("\"javaGenerateEqualsAndHash\"", "\"java_generate_equals_and_hash\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_string_check_utf8 {
+                    w.escaped_key(p.key("\"javaStringCheckUtf8\"", "\"java_string_check_utf8\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.cc_enable_arenas {
+                    w.escaped_key(p.key("\"ccEnableArenas\"", "\"cc_enable_arenas\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.objc_class_prefix {
+                    w.escaped_key(p.key("\"objcClassPrefix\"", "\"objc_class_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.csharp_namespace {
+                    w.escaped_key(p.key("\"csharpNamespace\"", "\"csharp_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.swift_prefix {
+                    w.escaped_key(p.key("\"swiftPrefix\"", "\"swift_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_class_prefix {
+                    w.escaped_key(p.key("\"phpClassPrefix\"", "\"php_class_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_namespace {
+                    w.escaped_key(p.key("\"phpNamespace\"", "\"php_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_metadata_namespace {
+                    w.escaped_key(p.key("\"phpMetadataNamespace\"", "\"php_metadata_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.ruby_package {
+                    w.escaped_key(p.key("\"rubyPackage\"", "\"ruby_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileOptions as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::FILE_TAG_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::FILE_TAG_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("java_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.java_package)),
+            ("java_outer_classname", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.java_outer_classname)),
+            ("optimize_for", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<file_options::OptimizeMode>>(r, p, &mut m.optimize_for)),
+            ("java_multiple_files", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_multiple_files)),
+            ("go_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.go_package)),
+            ("cc_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.cc_generic_services)),
+            ("java_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_generic_services)),
+            ("py_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.py_generic_services)),
+            ("java_generate_equals_and_hash", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_generate_equals_and_hash)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("java_string_check_utf8", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_string_check_utf8)),
+            ("cc_enable_arenas", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.cc_enable_arenas)),
+            ("objc_class_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.objc_class_prefix)),
+            ("csharp_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.csharp_namespace)),
+            ("swift_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.swift_prefix)),
+            ("php_class_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_class_prefix)),
+            ("php_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_namespace)),
+            ("php_metadata_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_metadata_namespace)),
+            ("ruby_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.ruby_package)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "javaPackage" | "java_package" => {
-                    seen.mark(0, r, "java_package")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.java_package)?;
+            let i = match &*key {
+                "javaPackage" | "java_package" => 0,
+                "javaOuterClassname" | "java_outer_classname" => 1,
+                "optimizeFor" | "optimize_for" => 2,
+                "javaMultipleFiles" | "java_multiple_files" => 3,
+                "goPackage" | "go_package" => 4,
+                "ccGenericServices" | "cc_generic_services" => 5,
+                "javaGenericServices" | "java_generic_services" => 6,
+                "pyGenericServices" | "py_generic_services" => 7,
+                "javaGenerateEqualsAndHash" | "java_generate_equals_and_hash" => 8,
+                "deprecated" => 9,
+                "javaStringCheckUtf8" | "java_string_check_utf8" => 10,
+                "ccEnableArenas" | "cc_enable_arenas" => 11,
+                "objcClassPrefix" | "objc_class_prefix" => 12,
+                "csharpNamespace" | "csharp_namespace" => 13,
+                "swiftPrefix" | "swift_prefix" => 14,
+                "phpClassPrefix" | "php_class_prefix" => 15,
+                "phpNamespace" | "php_namespace" => 16,
+                "phpMetadataNamespace" | "php_metadata_namespace" => 17,
+                "rubyPackage" | "ruby_package" => 18,
+                "features" => 19,
+                "uninterpretedOption" | "uninterpreted_option" => 20,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::FILE_TAG_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "javaOuterClassname" | "java_outer_classname" => {
-                    seen.mark(1, r, "java_outer_classname")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.java_outer_classname)?;
-                }
-                "optimizeFor" | "optimize_for" => {
-                    seen.mark(2, r, "optimize_for")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<file_options::OptimizeMode>>(r, p, &mut self.optimize_for)?;
-                }
-                "javaMultipleFiles" | "java_multiple_files" => {
-                    seen.mark(3, r, "java_multiple_files")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_multiple_files)?;
-                }
-                "goPackage" | "go_package" => {
-                    seen.mark(4, r, "go_package")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.go_package)?;
-                }
-                "ccGenericServices" | "cc_generic_services" => {
-                    seen.mark(5, r, "cc_generic_services")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.cc_generic_services)?;
-                }
-                "javaGenericServices" | "java_generic_services" => {
-                    seen.mark(6, r, "java_generic_services")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_generic_services)?;
-                }
-                "pyGenericServices" | "py_generic_services" => {
-                    seen.mark(7, r, "py_generic_services")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.py_generic_services)?;
-                }
-                "javaGenerateEqualsAndHash" | "java_generate_equals_and_hash" => {
-                    seen.mark(8, r, "java_generate_equals_and_hash")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_generate_equals_and_hash)?;
-                }
-                "deprecated" => {
-                    seen.mark(9, r, "deprecated")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
-                }
-                "javaStringCheckUtf8" | "java_string_check_utf8" => {
-                    seen.mark(10, r, "java_string_check_utf8")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.java_string_check_utf8)?;
-                }
-                "ccEnableArenas" | "cc_enable_arenas" => {
-                    seen.mark(11, r, "cc_enable_arenas")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.cc_enable_arenas)?;
-                }
-                "objcClassPrefix" | "objc_class_prefix" => {
-                    seen.mark(12, r, "objc_class_prefix")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.objc_class_prefix)?;
-                }
-                "csharpNamespace" | "csharp_namespace" => {
-                    seen.mark(13, r, "csharp_namespace")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.csharp_namespace)?;
-                }
-                "swiftPrefix" | "swift_prefix" => {
-                    seen.mark(14, r, "swift_prefix")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.swift_prefix)?;
-                }
-                "phpClassPrefix" | "php_class_prefix" => {
-                    seen.mark(15, r, "php_class_prefix")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_class_prefix)?;
-                }
-                "phpNamespace" | "php_namespace" => {
-                    seen.mark(16, r, "php_namespace")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_namespace)?;
-                }
-                "phpMetadataNamespace" | "php_metadata_namespace" => {
-                    seen.mark(17, r, "php_metadata_namespace")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.php_metadata_namespace)?;
-                }
-                "rubyPackage" | "ruby_package" => {
-                    seen.mark(18, r, "ruby_package")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.ruby_package)?;
-                }
-                "features" => {
-                    seen.mark(19, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
-                }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(20, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::FILE_TAG_JSON], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -4581,78 +4966,107 @@ impl ::courier_wire::ext::Extendable for MessageOptions {
 
 impl ::courier_json::ProtoJson for MessageOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.message_set_wire_format {
-            w.escaped_key(p.key("\"messageSetWireFormat\"", "\"message_set_wire_format\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.no_standard_descriptor_accessor {
-            w.escaped_key(p.key("\"noStandardDescriptorAccessor\"", "\"no_standard_descriptor_accessor\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.deprecated {
-            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.map_entry {
-            w.escaped_key(p.key("\"mapEntry\"", "\"map_entry\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.deprecated_legacy_json_field_conflicts {
-            w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MessageOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.message_set_wire_format {
+                    w.escaped_key(p.key("\"messageSetWireFormat\"", "\"message_set_wire_format\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.no_standard_descriptor_accessor {
+                    w.escaped_key(p.key("\"noStandardDescriptorAccessor\"", "\"no_standard_descriptor_accessor\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.map_entry {
+                    w.escaped_key(p.key("\"mapEntry\"", "\"map_entry\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated_legacy_json_field_conflicts {
+                    w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MessageOptions as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MessageOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MessageOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("message_set_wire_format", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.message_set_wire_format)),
+            ("no_standard_descriptor_accessor", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.no_standard_descriptor_accessor)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("map_entry", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.map_entry)),
+            ("deprecated_legacy_json_field_conflicts", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated_legacy_json_field_conflicts)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "messageSetWireFormat" | "message_set_wire_format" => {
-                    seen.mark(0, r, "message_set_wire_format")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.message_set_wire_format)?;
+            let i = match &*key {
+                "messageSetWireFormat" | "message_set_wire_format" => 0,
+                "noStandardDescriptorAccessor" | "no_standard_descriptor_accessor" => 1,
+                "deprecated" => 2,
+                "mapEntry" | "map_entry" => 3,
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => 4,
+                "features" => 5,
+                "uninterpretedOption" | "uninterpreted_option" => 6,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "noStandardDescriptorAccessor" | "no_standard_descriptor_accessor" => {
-                    seen.mark(1, r, "no_standard_descriptor_accessor")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.no_standard_descriptor_accessor)?;
-                }
-                "deprecated" => {
-                    seen.mark(2, r, "deprecated")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
-                }
-                "mapEntry" | "map_entry" => {
-                    seen.mark(3, r, "map_entry")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.map_entry)?;
-                }
-                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => {
-                    seen.mark(4, r, "deprecated_legacy_json_field_conflicts")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated_legacy_json_field_conflicts)?;
-                }
-                "features" => {
-                    seen.mark(5, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
-                }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(6, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -4970,134 +5384,170 @@ impl ::courier_wire::ext::Extendable for FieldOptions {
 
 impl ::courier_json::ProtoJson for FieldOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.ctype {
-            w.escaped_key(p.key("\"ctype\"", "\"ctype\""));
-            <::courier_json::rt::Enum<field_options::CType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.packed {
-            w.escaped_key(p.key("\"packed\"", "\"packed\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.deprecated {
-            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.lazy {
-            w.escaped_key(p.key("\"lazy\"", "\"lazy\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.jstype {
-            w.escaped_key(p.key("\"jstype\"", "\"jstype\""));
-            <::courier_json::rt::Enum<field_options::JSType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.weak {
-            w.escaped_key(p.key("\"weak\"", "\"weak\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.unverified_lazy {
-            w.escaped_key(p.key("\"unverifiedLazy\"", "\"unverified_lazy\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.debug_redact {
-            w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.retention {
-            w.escaped_key(p.key("\"retention\"", "\"retention\""));
-            <::courier_json::rt::Enum<field_options::OptionRetention> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.targets.is_empty() {
-            w.escaped_key(p.key("\"targets\"", "\"targets\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(&self.targets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("targets", "targets")))?;
-        }
-        if p.emit_defaults() || !self.edition_defaults.is_empty() {
-            w.escaped_key(p.key("\"editionDefaults\"", "\"edition_defaults\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(&self.edition_defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("editionDefaults", "edition_defaults")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.feature_support {
-            w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::WEIGHT_JSON], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::WEIGHT_JSON], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FieldOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.ctype {
+                    w.escaped_key(p.key("\"ctype\"", "\"ctype\""));
+                    <::courier_json::rt::Enum<field_options::CType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.packed {
+                    w.escaped_key(p.key("\"packed\"", "\"packed\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.lazy {
+                    w.escaped_key(p.key("\"lazy\"", "\"lazy\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.jstype {
+                    w.escaped_key(p.key("\"jstype\"", "\"jstype\""));
+                    <::courier_json::rt::Enum<field_options::JSType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.weak {
+                    w.escaped_key(p.key("\"weak\"", "\"weak\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.unverified_lazy {
+                    w.escaped_key(p.key("\"unverifiedLazy\"", "\"unverified_lazy\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.debug_redact {
+                    w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.retention {
+                    w.escaped_key(p.key("\"retention\"", "\"retention\""));
+                    <::courier_json::rt::Enum<field_options::OptionRetention> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.targets.is_empty() {
+                    w.escaped_key(p.key("\"targets\"", "\"targets\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(&m.targets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("targets", "targets")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.edition_defaults.is_empty() {
+                    w.escaped_key(p.key("\"editionDefaults\"", "\"edition_defaults\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(&m.edition_defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("editionDefaults", "edition_defaults")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.feature_support {
+                    w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FieldOptions as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::WEIGHT_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FieldOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::WEIGHT_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FieldOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("ctype", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::CType>>(r, p, &mut m.ctype)),
+            ("packed", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("lazy", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.lazy)),
+            ("jstype", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::JSType>>(r, p, &mut m.jstype)),
+            ("weak", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.weak)),
+            ("unverified_lazy", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.unverified_lazy)),
+            ("debug_redact", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.debug_redact)),
+            ("retention", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::OptionRetention>>(r, p, &mut m.retention)),
+            ("targets", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(r, p, &mut m.targets)),
+            ("edition_defaults", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(r, p, &mut m.edition_defaults)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("feature_support", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.feature_support)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "ctype" => {
-                    seen.mark(0, r, "ctype")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::CType>>(r, p, &mut self.ctype)?;
+            let i = match &*key {
+                "ctype" => 0,
+                "packed" => 1,
+                "deprecated" => 2,
+                "lazy" => 3,
+                "jstype" => 4,
+                "weak" => 5,
+                "unverifiedLazy" | "unverified_lazy" => 6,
+                "debugRedact" | "debug_redact" => 7,
+                "retention" => 8,
+                "targets" => 9,
+                "editionDefaults" | "edition_defaults" => 10,
+                "features" => 11,
+                "featureSupport" | "feature_support" => 12,
+                "uninterpretedOption" | "uninterpreted_option" => 13,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::WEIGHT_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "packed" => {
-                    seen.mark(1, r, "packed")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.packed)?;
-                }
-                "deprecated" => {
-                    seen.mark(2, r, "deprecated")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
-                }
-                "lazy" => {
-                    seen.mark(3, r, "lazy")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.lazy)?;
-                }
-                "jstype" => {
-                    seen.mark(4, r, "jstype")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::JSType>>(r, p, &mut self.jstype)?;
-                }
-                "weak" => {
-                    seen.mark(5, r, "weak")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.weak)?;
-                }
-                "unverifiedLazy" | "unverified_lazy" => {
-                    seen.mark(6, r, "unverified_lazy")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.unverified_lazy)?;
-                }
-                "debugRedact" | "debug_redact" => {
-                    seen.mark(7, r, "debug_redact")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.debug_redact)?;
-                }
-                "retention" => {
-                    seen.mark(8, r, "retention")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::OptionRetention>>(r, p, &mut self.retention)?;
-                }
-                "targets" => {
-                    seen.mark(9, r, "targets")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(r, p, &mut self.targets)?;
-                }
-                "editionDefaults" | "edition_defaults" => {
-                    seen.mark(10, r, "edition_defaults")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(r, p, &mut self.edition_defaults)?;
-                }
-                "features" => {
-                    seen.mark(11, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
-                }
-                "featureSupport" | "feature_support" => {
-                    seen.mark(12, r, "feature_support")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.feature_support)?;
-                }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(13, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::WEIGHT_JSON], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -5628,31 +6078,49 @@ pub mod field_options {
 
     impl ::courier_json::ProtoJson for EditionDefault {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.value {
-                w.escaped_key(p.key("\"value\"", "\"value\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.edition {
-                w.escaped_key(p.key("\"edition\"", "\"edition\""));
-                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&EditionDefault, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.value {
+                        w.escaped_key(p.key("\"value\"", "\"value\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition {
+                        w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut EditionDefault, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.value)),
+                ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "value" => {
-                        seen.mark(0, r, "value")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.value)?;
+                let i = match &*key {
+                    "value" => 0,
+                    "edition" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "edition" => {
-                        seen.mark(1, r, "edition")?;
-                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -5825,55 +6293,76 @@ pub mod field_options {
 
     impl ::courier_json::ProtoJson for FeatureSupport {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.edition_introduced {
-                w.escaped_key(p.key("\"editionIntroduced\"", "\"edition_introduced\""));
-                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.edition_deprecated {
-                w.escaped_key(p.key("\"editionDeprecated\"", "\"edition_deprecated\""));
-                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.deprecation_warning {
-                w.escaped_key(p.key("\"deprecationWarning\"", "\"deprecation_warning\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.edition_removed {
-                w.escaped_key(p.key("\"editionRemoved\"", "\"edition_removed\""));
-                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.removal_error {
-                w.escaped_key(p.key("\"removalError\"", "\"removal_error\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&FeatureSupport, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_introduced {
+                        w.escaped_key(p.key("\"editionIntroduced\"", "\"edition_introduced\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_deprecated {
+                        w.escaped_key(p.key("\"editionDeprecated\"", "\"edition_deprecated\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.deprecation_warning {
+                        w.escaped_key(p.key("\"deprecationWarning\"", "\"deprecation_warning\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_removed {
+                        w.escaped_key(p.key("\"editionRemoved\"", "\"edition_removed\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.removal_error {
+                        w.escaped_key(p.key("\"removalError\"", "\"removal_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut FeatureSupport, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("edition_introduced", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_introduced)),
+                ("edition_deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_deprecated)),
+                ("deprecation_warning", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.deprecation_warning)),
+                ("edition_removed", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_removed)),
+                ("removal_error", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.removal_error)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "editionIntroduced" | "edition_introduced" => {
-                        seen.mark(0, r, "edition_introduced")?;
-                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_introduced)?;
+                let i = match &*key {
+                    "editionIntroduced" | "edition_introduced" => 0,
+                    "editionDeprecated" | "edition_deprecated" => 1,
+                    "deprecationWarning" | "deprecation_warning" => 2,
+                    "editionRemoved" | "edition_removed" => 3,
+                    "removalError" | "removal_error" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "editionDeprecated" | "edition_deprecated" => {
-                        seen.mark(1, r, "edition_deprecated")?;
-                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_deprecated)?;
-                    }
-                    "deprecationWarning" | "deprecation_warning" => {
-                        seen.mark(2, r, "deprecation_warning")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.deprecation_warning)?;
-                    }
-                    "editionRemoved" | "edition_removed" => {
-                        seen.mark(3, r, "edition_removed")?;
-                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition_removed)?;
-                    }
-                    "removalError" | "removal_error" => {
-                        seen.mark(4, r, "removal_error")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.removal_error)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -6014,38 +6503,62 @@ impl ::courier_wire::ext::Extendable for OneofOptions {
 
 impl ::courier_json::ProtoJson for OneofOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&OneofOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <OneofOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <OneofOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut OneofOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "features" => {
-                    seen.mark(0, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
+            let i = match &*key {
+                "features" => 0,
+                "uninterpretedOption" | "uninterpreted_option" => 1,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(1, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -6184,62 +6697,89 @@ impl ::courier_wire::ext::Extendable for EnumOptions {
 
 impl ::courier_json::ProtoJson for EnumOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.allow_alias {
-            w.escaped_key(p.key("\"allowAlias\"", "\"allow_alias\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.deprecated {
-            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.deprecated_legacy_json_field_conflicts {
-            w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.allow_alias {
+                    w.escaped_key(p.key("\"allowAlias\"", "\"allow_alias\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated_legacy_json_field_conflicts {
+                    w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("allow_alias", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.allow_alias)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("deprecated_legacy_json_field_conflicts", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated_legacy_json_field_conflicts)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "allowAlias" | "allow_alias" => {
-                    seen.mark(0, r, "allow_alias")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.allow_alias)?;
+            let i = match &*key {
+                "allowAlias" | "allow_alias" => 0,
+                "deprecated" => 1,
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => 2,
+                "features" => 3,
+                "uninterpretedOption" | "uninterpreted_option" => 4,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "deprecated" => {
-                    seen.mark(1, r, "deprecated")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
-                }
-                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => {
-                    seen.mark(2, r, "deprecated_legacy_json_field_conflicts")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated_legacy_json_field_conflicts)?;
-                }
-                "features" => {
-                    seen.mark(3, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
-                }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(4, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -6391,62 +6931,89 @@ impl ::courier_wire::ext::Extendable for EnumValueOptions {
 
 impl ::courier_json::ProtoJson for EnumValueOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.deprecated {
-            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.debug_redact {
-            w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.feature_support {
-            w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumValueOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.debug_redact {
+                    w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.feature_support {
+                    w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumValueOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumValueOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumValueOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("debug_redact", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.debug_redact)),
+            ("feature_support", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.feature_support)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "deprecated" => {
-                    seen.mark(0, r, "deprecated")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+            let i = match &*key {
+                "deprecated" => 0,
+                "features" => 1,
+                "debugRedact" | "debug_redact" => 2,
+                "featureSupport" | "feature_support" => 3,
+                "uninterpretedOption" | "uninterpreted_option" => 4,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "features" => {
-                    seen.mark(1, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
-                }
-                "debugRedact" | "debug_redact" => {
-                    seen.mark(2, r, "debug_redact")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.debug_redact)?;
-                }
-                "featureSupport" | "feature_support" => {
-                    seen.mark(3, r, "feature_support")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.feature_support)?;
-                }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(4, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -6573,46 +7140,71 @@ impl ::courier_wire::ext::Extendable for ServiceOptions {
 
 impl ::courier_json::ProtoJson for ServiceOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.deprecated {
-            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ServiceOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ServiceOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ServiceOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ServiceOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "deprecated" => {
-                    seen.mark(0, r, "deprecated")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+            let i = match &*key {
+                "deprecated" => 0,
+                "features" => 1,
+                "uninterpretedOption" | "uninterpreted_option" => 2,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "features" => {
-                    seen.mark(1, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
-                }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(2, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -6750,54 +7342,80 @@ impl ::courier_wire::ext::Extendable for MethodOptions {
 
 impl ::courier_json::ProtoJson for MethodOptions {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.deprecated {
-            w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.idempotency_level {
-            w.escaped_key(p.key("\"idempotencyLevel\"", "\"idempotency_level\""));
-            <::courier_json::rt::Enum<method_options::IdempotencyLevel> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.features {
-            w.escaped_key(p.key("\"features\"", "\"features\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
-        }
-        if p.emit_defaults() || !self.uninterpreted_option.is_empty() {
-            w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&self.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MethodOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.idempotency_level {
+                    w.escaped_key(p.key("\"idempotencyLevel\"", "\"idempotency_level\""));
+                    <::courier_json::rt::Enum<method_options::IdempotencyLevel> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MethodOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MethodOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MethodOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("idempotency_level", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<method_options::IdempotencyLevel>>(r, p, &mut m.idempotency_level)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "deprecated" => {
-                    seen.mark(0, r, "deprecated")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.deprecated)?;
+            let i = match &*key {
+                "deprecated" => 0,
+                "idempotencyLevel" | "idempotency_level" => 1,
+                "features" => 2,
+                "uninterpretedOption" | "uninterpreted_option" => 3,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "idempotencyLevel" | "idempotency_level" => {
-                    seen.mark(1, r, "idempotency_level")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<method_options::IdempotencyLevel>>(r, p, &mut self.idempotency_level)?;
-                }
-                "features" => {
-                    seen.mark(2, r, "features")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.features)?;
-                }
-                "uninterpretedOption" | "uninterpreted_option" => {
-                    seen.mark(3, r, "uninterpreted_option")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut self.uninterpreted_option)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -7038,71 +7656,94 @@ impl ::courier_wire::Message for UninterpretedOption {
 
 impl ::courier_json::ProtoJson for UninterpretedOption {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.name.is_empty() {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(&self.name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("name", "name")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.identifier_value {
-            w.escaped_key(p.key("\"identifierValue\"", "\"identifier_value\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.positive_int_value {
-            w.escaped_key(p.key("\"positiveIntValue\"", "\"positive_int_value\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.negative_int_value {
-            w.escaped_key(p.key("\"negativeIntValue\"", "\"negative_int_value\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.double_value {
-            w.escaped_key(p.key("\"doubleValue\"", "\"double_value\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.string_value {
-            w.escaped_key(p.key("\"stringValue\"", "\"string_value\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.aggregate_value {
-            w.escaped_key(p.key("\"aggregateValue\"", "\"aggregate_value\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&UninterpretedOption, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(&m.name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("name", "name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.identifier_value {
+                    w.escaped_key(p.key("\"identifierValue\"", "\"identifier_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.positive_int_value {
+                    w.escaped_key(p.key("\"positiveIntValue\"", "\"positive_int_value\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.negative_int_value {
+                    w.escaped_key(p.key("\"negativeIntValue\"", "\"negative_int_value\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.double_value {
+                    w.escaped_key(p.key("\"doubleValue\"", "\"double_value\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.string_value {
+                    w.escaped_key(p.key("\"stringValue\"", "\"string_value\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.aggregate_value {
+                    w.escaped_key(p.key("\"aggregateValue\"", "\"aggregate_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut UninterpretedOption, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(r, p, &mut m.name)),
+            ("identifier_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.identifier_value)),
+            ("positive_int_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.positive_int_value)),
+            ("negative_int_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.negative_int_value)),
+            ("double_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.double_value)),
+            ("string_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.string_value)),
+            ("aggregate_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.aggregate_value)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "identifierValue" | "identifier_value" => 1,
+                "positiveIntValue" | "positive_int_value" => 2,
+                "negativeIntValue" | "negative_int_value" => 3,
+                "doubleValue" | "double_value" => 4,
+                "stringValue" | "string_value" => 5,
+                "aggregateValue" | "aggregate_value" => 6,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "identifierValue" | "identifier_value" => {
-                    seen.mark(1, r, "identifier_value")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.identifier_value)?;
-                }
-                "positiveIntValue" | "positive_int_value" => {
-                    seen.mark(2, r, "positive_int_value")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.positive_int_value)?;
-                }
-                "negativeIntValue" | "negative_int_value" => {
-                    seen.mark(3, r, "negative_int_value")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.negative_int_value)?;
-                }
-                "doubleValue" | "double_value" => {
-                    seen.mark(4, r, "double_value")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.double_value)?;
-                }
-                "stringValue" | "string_value" => {
-                    seen.mark(5, r, "string_value")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.string_value)?;
-                }
-                "aggregateValue" | "aggregate_value" => {
-                    seen.mark(6, r, "aggregate_value")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.aggregate_value)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -7226,31 +7867,49 @@ pub mod uninterpreted_option {
 
     impl ::courier_json::ProtoJson for NamePart {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.name_part {
-                w.escaped_key(p.key("\"namePart\"", "\"name_part\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.is_extension {
-                w.escaped_key(p.key("\"isExtension\"", "\"is_extension\""));
-                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NamePart, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.name_part {
+                        w.escaped_key(p.key("\"namePart\"", "\"name_part\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.is_extension {
+                        w.escaped_key(p.key("\"isExtension\"", "\"is_extension\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NamePart, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("name_part", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name_part)),
+                ("is_extension", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.is_extension)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "namePart" | "name_part" => {
-                        seen.mark(0, r, "name_part")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.name_part)?;
+                let i = match &*key {
+                    "namePart" | "name_part" => 0,
+                    "isExtension" | "is_extension" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "isExtension" | "is_extension" => {
-                        seen.mark(1, r, "is_extension")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.is_extension)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -7494,97 +8153,131 @@ impl ::courier_wire::ext::Extendable for FeatureSet {
 
 impl ::courier_json::ProtoJson for FeatureSet {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.field_presence {
-            w.escaped_key(p.key("\"fieldPresence\"", "\"field_presence\""));
-            <::courier_json::rt::Enum<feature_set::FieldPresence> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.enum_type {
-            w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
-            <::courier_json::rt::Enum<feature_set::EnumType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.repeated_field_encoding {
-            w.escaped_key(p.key("\"repeatedFieldEncoding\"", "\"repeated_field_encoding\""));
-            <::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.utf8_validation {
-            w.escaped_key(p.key("\"utf8Validation\"", "\"utf8_validation\""));
-            <::courier_json::rt::Enum<feature_set::Utf8Validation> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.message_encoding {
-            w.escaped_key(p.key("\"messageEncoding\"", "\"message_encoding\""));
-            <::courier_json::rt::Enum<feature_set::MessageEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.json_format {
-            w.escaped_key(p.key("\"jsonFormat\"", "\"json_format\""));
-            <::courier_json::rt::Enum<feature_set::JsonFormat> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.enforce_naming_style {
-            w.escaped_key(p.key("\"enforceNamingStyle\"", "\"enforce_naming_style\""));
-            <::courier_json::rt::Enum<feature_set::EnforceNamingStyle> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_symbol_visibility {
-            w.escaped_key(p.key("\"defaultSymbolVisibility\"", "\"default_symbol_visibility\""));
-            <::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.enforce_proto_limits {
-            w.escaped_key(p.key("\"enforceProtoLimits\"", "\"enforce_proto_limits\""));
-            <::courier_json::rt::Enum<feature_set::proto_limits_feature::EnforceProtoLimits> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 1000..9995, &[], w, p)?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 9995..10000, &[], w, p)?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 10000..10001, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FeatureSet, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_presence {
+                    w.escaped_key(p.key("\"fieldPresence\"", "\"field_presence\""));
+                    <::courier_json::rt::Enum<feature_set::FieldPresence> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.enum_type {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    <::courier_json::rt::Enum<feature_set::EnumType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.repeated_field_encoding {
+                    w.escaped_key(p.key("\"repeatedFieldEncoding\"", "\"repeated_field_encoding\""));
+                    <::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.utf8_validation {
+                    w.escaped_key(p.key("\"utf8Validation\"", "\"utf8_validation\""));
+                    <::courier_json::rt::Enum<feature_set::Utf8Validation> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.message_encoding {
+                    w.escaped_key(p.key("\"messageEncoding\"", "\"message_encoding\""));
+                    <::courier_json::rt::Enum<feature_set::MessageEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.json_format {
+                    w.escaped_key(p.key("\"jsonFormat\"", "\"json_format\""));
+                    <::courier_json::rt::Enum<feature_set::JsonFormat> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.enforce_naming_style {
+                    w.escaped_key(p.key("\"enforceNamingStyle\"", "\"enforce_naming_style\""));
+                    <::courier_json::rt::Enum<feature_set::EnforceNamingStyle> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_symbol_visibility {
+                    w.escaped_key(p.key("\"defaultSymbolVisibility\"", "\"default_symbol_visibility\""));
+                    <::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.enforce_proto_limits {
+                    w.escaped_key(p.key("\"enforceProtoLimits\"", "\"enforce_proto_limits\""));
+                    <::courier_json::rt::Enum<feature_set::proto_limits_feature::EnforceProtoLimits> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 1000..9995, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 9995..10000, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 10000..10001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FeatureSet, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("field_presence", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::FieldPresence>>(r, p, &mut m.field_presence)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnumType>>(r, p, &mut m.enum_type)),
+            ("repeated_field_encoding", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding>>(r, p, &mut m.repeated_field_encoding)),
+            ("utf8_validation", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::Utf8Validation>>(r, p, &mut m.utf8_validation)),
+            ("message_encoding", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::MessageEncoding>>(r, p, &mut m.message_encoding)),
+            ("json_format", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::JsonFormat>>(r, p, &mut m.json_format)),
+            ("enforce_naming_style", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnforceNamingStyle>>(r, p, &mut m.enforce_naming_style)),
+            ("default_symbol_visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility>>(r, p, &mut m.default_symbol_visibility)),
+            ("enforce_proto_limits", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::proto_limits_feature::EnforceProtoLimits>>(r, p, &mut m.enforce_proto_limits)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "fieldPresence" | "field_presence" => {
-                    seen.mark(0, r, "field_presence")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::FieldPresence>>(r, p, &mut self.field_presence)?;
+            let i = match &*key {
+                "fieldPresence" | "field_presence" => 0,
+                "enumType" | "enum_type" => 1,
+                "repeatedFieldEncoding" | "repeated_field_encoding" => 2,
+                "utf8Validation" | "utf8_validation" => 3,
+                "messageEncoding" | "message_encoding" => 4,
+                "jsonFormat" | "json_format" => 5,
+                "enforceNamingStyle" | "enforce_naming_style" => 6,
+                "defaultSymbolVisibility" | "default_symbol_visibility" => 7,
+                "enforceProtoLimits" | "enforce_proto_limits" => 8,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "enumType" | "enum_type" => {
-                    seen.mark(1, r, "enum_type")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnumType>>(r, p, &mut self.enum_type)?;
-                }
-                "repeatedFieldEncoding" | "repeated_field_encoding" => {
-                    seen.mark(2, r, "repeated_field_encoding")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding>>(r, p, &mut self.repeated_field_encoding)?;
-                }
-                "utf8Validation" | "utf8_validation" => {
-                    seen.mark(3, r, "utf8_validation")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::Utf8Validation>>(r, p, &mut self.utf8_validation)?;
-                }
-                "messageEncoding" | "message_encoding" => {
-                    seen.mark(4, r, "message_encoding")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::MessageEncoding>>(r, p, &mut self.message_encoding)?;
-                }
-                "jsonFormat" | "json_format" => {
-                    seen.mark(5, r, "json_format")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::JsonFormat>>(r, p, &mut self.json_format)?;
-                }
-                "enforceNamingStyle" | "enforce_naming_style" => {
-                    seen.mark(6, r, "enforce_naming_style")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnforceNamingStyle>>(r, p, &mut self.enforce_naming_style)?;
-                }
-                "defaultSymbolVisibility" | "default_symbol_visibility" => {
-                    seen.mark(7, r, "default_symbol_visibility")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility>>(r, p, &mut self.default_symbol_visibility)?;
-                }
-                "enforceProtoLimits" | "enforce_proto_limits" => {
-                    seen.mark(8, r, "enforce_proto_limits")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::proto_limits_feature::EnforceProtoLimits>>(r, p, &mut self.enforce_proto_limits)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -8705,39 +9398,58 @@ impl ::courier_wire::Message for FeatureSetDefaults {
 
 impl ::courier_json::ProtoJson for FeatureSetDefaults {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.defaults.is_empty() {
-            w.escaped_key(p.key("\"defaults\"", "\"defaults\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(&self.defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("defaults", "defaults")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.minimum_edition {
-            w.escaped_key(p.key("\"minimumEdition\"", "\"minimum_edition\""));
-            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.maximum_edition {
-            w.escaped_key(p.key("\"maximumEdition\"", "\"maximum_edition\""));
-            <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FeatureSetDefaults, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.defaults.is_empty() {
+                    w.escaped_key(p.key("\"defaults\"", "\"defaults\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(&m.defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("defaults", "defaults")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.minimum_edition {
+                    w.escaped_key(p.key("\"minimumEdition\"", "\"minimum_edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.maximum_edition {
+                    w.escaped_key(p.key("\"maximumEdition\"", "\"maximum_edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FeatureSetDefaults, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("defaults", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(r, p, &mut m.defaults)),
+            ("minimum_edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.minimum_edition)),
+            ("maximum_edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.maximum_edition)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "defaults" => {
-                    seen.mark(0, r, "defaults")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(r, p, &mut self.defaults)?;
+            let i = match &*key {
+                "defaults" => 0,
+                "minimumEdition" | "minimum_edition" => 1,
+                "maximumEdition" | "maximum_edition" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "minimumEdition" | "minimum_edition" => {
-                    seen.mark(1, r, "minimum_edition")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.minimum_edition)?;
-                }
-                "maximumEdition" | "maximum_edition" => {
-                    seen.mark(2, r, "maximum_edition")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut self.maximum_edition)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -8870,39 +9582,58 @@ pub mod feature_set_defaults {
 
     impl ::courier_json::ProtoJson for FeatureSetEditionDefault {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.edition {
-                w.escaped_key(p.key("\"edition\"", "\"edition\""));
-                <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.overridable_features {
-                w.escaped_key(p.key("\"overridableFeatures\"", "\"overridable_features\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("overridableFeatures", "overridable_features")))?;
-            }
-            if let ::core::option::Option::Some(v) = &self.fixed_features {
-                w.escaped_key(p.key("\"fixedFeatures\"", "\"fixed_features\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fixedFeatures", "fixed_features")))?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&FeatureSetEditionDefault, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition {
+                        w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.overridable_features {
+                        w.escaped_key(p.key("\"overridableFeatures\"", "\"overridable_features\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("overridableFeatures", "overridable_features")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.fixed_features {
+                        w.escaped_key(p.key("\"fixedFeatures\"", "\"fixed_features\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fixedFeatures", "fixed_features")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut FeatureSetEditionDefault, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition)),
+                ("overridable_features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.overridable_features)),
+                ("fixed_features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.fixed_features)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "edition" => {
-                        seen.mark(0, r, "edition")?;
-                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut self.edition)?;
+                let i = match &*key {
+                    "edition" => 0,
+                    "overridableFeatures" | "overridable_features" => 1,
+                    "fixedFeatures" | "fixed_features" => 2,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "overridableFeatures" | "overridable_features" => {
-                        seen.mark(1, r, "overridable_features")?;
-                        ::courier_json::rt::merge_message(r, p, &mut self.overridable_features)?;
-                    }
-                    "fixedFeatures" | "fixed_features" => {
-                        seen.mark(2, r, "fixed_features")?;
-                        ::courier_json::rt::merge_message(r, p, &mut self.fixed_features)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -9054,27 +9785,47 @@ impl ::courier_wire::ext::Extendable for SourceCodeInfo {
 
 impl ::courier_json::ProtoJson for SourceCodeInfo {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.location.is_empty() {
-            w.escaped_key(p.key("\"location\"", "\"location\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(&self.location, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("location", "location")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&SourceCodeInfo, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.location.is_empty() {
+                    w.escaped_key(p.key("\"location\"", "\"location\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(&m.location, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("location", "location")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <SourceCodeInfo as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut SourceCodeInfo, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("location", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(r, p, &mut m.location)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "location" => {
-                    seen.mark(0, r, "location")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(r, p, &mut self.location)?;
+            let i = match &*key {
+                "location" => 0,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -9297,55 +10048,76 @@ pub mod source_code_info {
 
     impl ::courier_json::ProtoJson for Location {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if p.emit_defaults() || !self.path.is_empty() {
-                w.escaped_key(p.key("\"path\"", "\"path\""));
-                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
-            }
-            if p.emit_defaults() || !self.span.is_empty() {
-                w.escaped_key(p.key("\"span\"", "\"span\""));
-                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.span, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("span", "span")))?;
-            }
-            if let ::core::option::Option::Some(v) = &self.leading_comments {
-                w.escaped_key(p.key("\"leadingComments\"", "\"leading_comments\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.trailing_comments {
-                w.escaped_key(p.key("\"trailingComments\"", "\"trailing_comments\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if p.emit_defaults() || !self.leading_detached_comments.is_empty() {
-                w.escaped_key(p.key("\"leadingDetachedComments\"", "\"leading_detached_comments\""));
-                ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.leading_detached_comments, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("leadingDetachedComments", "leading_detached_comments")))?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Location, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if p.emit_defaults() || !m.path.is_empty() {
+                        w.escaped_key(p.key("\"path\"", "\"path\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if p.emit_defaults() || !m.span.is_empty() {
+                        w.escaped_key(p.key("\"span\"", "\"span\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.span, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("span", "span")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.leading_comments {
+                        w.escaped_key(p.key("\"leadingComments\"", "\"leading_comments\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.trailing_comments {
+                        w.escaped_key(p.key("\"trailingComments\"", "\"trailing_comments\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if p.emit_defaults() || !m.leading_detached_comments.is_empty() {
+                        w.escaped_key(p.key("\"leadingDetachedComments\"", "\"leading_detached_comments\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.leading_detached_comments, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("leadingDetachedComments", "leading_detached_comments")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Location, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("path", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.path)),
+                ("span", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.span)),
+                ("leading_comments", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.leading_comments)),
+                ("trailing_comments", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.trailing_comments)),
+                ("leading_detached_comments", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.leading_detached_comments)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "path" => {
-                        seen.mark(0, r, "path")?;
-                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.path)?;
+                let i = match &*key {
+                    "path" => 0,
+                    "span" => 1,
+                    "leadingComments" | "leading_comments" => 2,
+                    "trailingComments" | "trailing_comments" => 3,
+                    "leadingDetachedComments" | "leading_detached_comments" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "span" => {
-                        seen.mark(1, r, "span")?;
-                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.span)?;
-                    }
-                    "leadingComments" | "leading_comments" => {
-                        seen.mark(2, r, "leading_comments")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.leading_comments)?;
-                    }
-                    "trailingComments" | "trailing_comments" => {
-                        seen.mark(3, r, "trailing_comments")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.trailing_comments)?;
-                    }
-                    "leadingDetachedComments" | "leading_detached_comments" => {
-                        seen.mark(4, r, "leading_detached_comments")?;
-                        ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.leading_detached_comments)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -9442,23 +10214,40 @@ impl ::courier_wire::Message for GeneratedCodeInfo {
 
 impl ::courier_json::ProtoJson for GeneratedCodeInfo {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.annotation.is_empty() {
-            w.escaped_key(p.key("\"annotation\"", "\"annotation\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(&self.annotation, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("annotation", "annotation")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&GeneratedCodeInfo, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.annotation.is_empty() {
+                    w.escaped_key(p.key("\"annotation\"", "\"annotation\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(&m.annotation, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("annotation", "annotation")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut GeneratedCodeInfo, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("annotation", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(r, p, &mut m.annotation)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "annotation" => {
-                    seen.mark(0, r, "annotation")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(r, p, &mut self.annotation)?;
+            let i = match &*key {
+                "annotation" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -9588,55 +10377,76 @@ pub mod generated_code_info {
 
     impl ::courier_json::ProtoJson for Annotation {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if p.emit_defaults() || !self.path.is_empty() {
-                w.escaped_key(p.key("\"path\"", "\"path\""));
-                ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
-            }
-            if let ::core::option::Option::Some(v) = &self.source_file {
-                w.escaped_key(p.key("\"sourceFile\"", "\"source_file\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.begin {
-                w.escaped_key(p.key("\"begin\"", "\"begin\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.end {
-                w.escaped_key(p.key("\"end\"", "\"end\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.semantic {
-                w.escaped_key(p.key("\"semantic\"", "\"semantic\""));
-                <::courier_json::rt::Enum<annotation::Semantic> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Annotation, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if p.emit_defaults() || !m.path.is_empty() {
+                        w.escaped_key(p.key("\"path\"", "\"path\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.source_file {
+                        w.escaped_key(p.key("\"sourceFile\"", "\"source_file\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.begin {
+                        w.escaped_key(p.key("\"begin\"", "\"begin\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.semantic {
+                        w.escaped_key(p.key("\"semantic\"", "\"semantic\""));
+                        <::courier_json::rt::Enum<annotation::Semantic> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Annotation, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("path", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.path)),
+                ("source_file", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.source_file)),
+                ("begin", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.begin)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+                ("semantic", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<annotation::Semantic>>(r, p, &mut m.semantic)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "path" => {
-                        seen.mark(0, r, "path")?;
-                        ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.path)?;
+                let i = match &*key {
+                    "path" => 0,
+                    "sourceFile" | "source_file" => 1,
+                    "begin" => 2,
+                    "end" => 3,
+                    "semantic" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "sourceFile" | "source_file" => {
-                        seen.mark(1, r, "source_file")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.source_file)?;
-                    }
-                    "begin" => {
-                        seen.mark(2, r, "begin")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.begin)?;
-                    }
-                    "end" => {
-                        seen.mark(3, r, "end")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.end)?;
-                    }
-                    "semantic" => {
-                        seen.mark(4, r, "semantic")?;
-                        ::courier_json::rt::merge_option::<::courier_json::rt::Enum<annotation::Semantic>>(r, p, &mut self.semantic)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }

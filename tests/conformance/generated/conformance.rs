@@ -264,39 +264,58 @@ impl ::courier_wire::Message for TestStatus {
 
 impl ::courier_json::ProtoJson for TestStatus {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.name.is_empty() {
-            w.escaped_key(p.key("\"name\"", "\"name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.name, w, p)?;
-        }
-        if p.emit_defaults() || !self.failure_message.is_empty() {
-            w.escaped_key(p.key("\"failureMessage\"", "\"failure_message\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.failure_message, w, p)?;
-        }
-        if p.emit_defaults() || !self.matched_name.is_empty() {
-            w.escaped_key(p.key("\"matchedName\"", "\"matched_name\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.matched_name, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestStatus, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.failure_message.is_empty() {
+                    w.escaped_key(p.key("\"failureMessage\"", "\"failure_message\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.failure_message, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.matched_name.is_empty() {
+                    w.escaped_key(p.key("\"matchedName\"", "\"matched_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.matched_name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestStatus, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("failure_message", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.failure_message)),
+            ("matched_name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.matched_name)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "name" => {
-                    seen.mark(0, r, "name")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.name)?;
+            let i = match &*key {
+                "name" => 0,
+                "failureMessage" | "failure_message" => 1,
+                "matchedName" | "matched_name" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "failureMessage" | "failure_message" => {
-                    seen.mark(1, r, "failure_message")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.failure_message)?;
-                }
-                "matchedName" | "matched_name" => {
-                    seen.mark(2, r, "matched_name")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.matched_name)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -377,23 +396,40 @@ impl ::courier_wire::Message for FailureSet {
 
 impl ::courier_json::ProtoJson for FailureSet {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || !self.test.is_empty() {
-            w.escaped_key(p.key("\"test\"", "\"test\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<TestStatus>>(&self.test, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("test", "test")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FailureSet, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.test.is_empty() {
+                    w.escaped_key(p.key("\"test\"", "\"test\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<TestStatus>>(&m.test, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("test", "test")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FailureSet, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("test", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<TestStatus>>(r, p, &mut m.test)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "test" => {
-                    seen.mark(0, r, "test")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<TestStatus>>(r, p, &mut self.test)?;
+            let i = match &*key {
+                "test" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -584,106 +620,136 @@ impl ::courier_wire::Message for ConformanceRequest {
 
 impl ::courier_json::ProtoJson for ConformanceRequest {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        match &self.payload {
-            ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => {
-                w.escaped_key(p.key("\"protobufPayload\"", "\"protobuf_payload\""));
-                <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => {
-                w.escaped_key(p.key("\"jsonPayload\"", "\"json_payload\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            _ => {}
-        }
-        if p.emit_defaults() || self.requested_output_format != 0 {
-            w.escaped_key(p.key("\"requestedOutputFormat\"", "\"requested_output_format\""));
-            <::courier_json::rt::Enum<WireFormat> as ::courier_json::rt::JsonKind>::write(&self.requested_output_format, w, p)?;
-        }
-        if p.emit_defaults() || !self.message_type.is_empty() {
-            w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.message_type, w, p)?;
-        }
-        if p.emit_defaults() || self.test_category != 0 {
-            w.escaped_key(p.key("\"testCategory\"", "\"test_category\""));
-            <::courier_json::rt::Enum<TestCategory> as ::courier_json::rt::JsonKind>::write(&self.test_category, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.jspb_encoding_options {
-            w.escaped_key(p.key("\"jspbEncodingOptions\"", "\"jspb_encoding_options\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("jspbEncodingOptions", "jspb_encoding_options")))?;
-        }
-        match &self.payload {
-            ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v)) => {
-                w.escaped_key(p.key("\"jspbPayload\"", "\"jspb_payload\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_request::Payload::TextPayload(v)) => {
-                w.escaped_key(p.key("\"textPayload\"", "\"text_payload\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            _ => {}
-        }
-        if p.emit_defaults() || self.print_unknown_fields {
-            w.escaped_key(p.key("\"printUnknownFields\"", "\"print_unknown_fields\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.print_unknown_fields, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ConformanceRequest, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                match &m.payload {
+                    ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => {
+                        w.escaped_key(p.key("\"protobufPayload\"", "\"protobuf_payload\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => {
+                        w.escaped_key(p.key("\"jsonPayload\"", "\"json_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.requested_output_format != 0 {
+                    w.escaped_key(p.key("\"requestedOutputFormat\"", "\"requested_output_format\""));
+                    <::courier_json::rt::Enum<WireFormat> as ::courier_json::rt::JsonKind>::write(&m.requested_output_format, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.message_type.is_empty() {
+                    w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.message_type, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.test_category != 0 {
+                    w.escaped_key(p.key("\"testCategory\"", "\"test_category\""));
+                    <::courier_json::rt::Enum<TestCategory> as ::courier_json::rt::JsonKind>::write(&m.test_category, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.jspb_encoding_options {
+                    w.escaped_key(p.key("\"jspbEncodingOptions\"", "\"jspb_encoding_options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("jspbEncodingOptions", "jspb_encoding_options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.payload {
+                    ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v)) => {
+                        w.escaped_key(p.key("\"jspbPayload\"", "\"jspb_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_request::Payload::TextPayload(v)) => {
+                        w.escaped_key(p.key("\"textPayload\"", "\"text_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.print_unknown_fields {
+                    w.escaped_key(p.key("\"printUnknownFields\"", "\"print_unknown_fields\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.print_unknown_fields, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ConformanceRequest, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("protobuf_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.payload = ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "payload")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("json_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.payload = ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "payload")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("requested_output_format", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<WireFormat>>(r, p, &mut m.requested_output_format)),
+            ("message_type", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.message_type)),
+            ("test_category", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<TestCategory>>(r, p, &mut m.test_category)),
+            ("jspb_encoding_options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.jspb_encoding_options)),
+            ("jspb_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.payload = ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "payload")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("text_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.payload = ::core::option::Option::Some(conformance_request::Payload::TextPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "payload")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("print_unknown_fields", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.print_unknown_fields)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "protobufPayload" | "protobuf_payload" => {
-                    seen.mark(0, r, "protobuf_payload")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
-                        self.payload = ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "payload")?;
-                    }
+            let i = match &*key {
+                "protobufPayload" | "protobuf_payload" => 0,
+                "jsonPayload" | "json_payload" => 1,
+                "requestedOutputFormat" | "requested_output_format" => 2,
+                "messageType" | "message_type" => 3,
+                "testCategory" | "test_category" => 4,
+                "jspbEncodingOptions" | "jspb_encoding_options" => 5,
+                "jspbPayload" | "jspb_payload" => 6,
+                "textPayload" | "text_payload" => 7,
+                "printUnknownFields" | "print_unknown_fields" => 8,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "jsonPayload" | "json_payload" => {
-                    seen.mark(1, r, "json_payload")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.payload = ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "payload")?;
-                    }
-                }
-                "requestedOutputFormat" | "requested_output_format" => {
-                    seen.mark(2, r, "requested_output_format")?;
-                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<WireFormat>>(r, p, &mut self.requested_output_format)?;
-                }
-                "messageType" | "message_type" => {
-                    seen.mark(3, r, "message_type")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.message_type)?;
-                }
-                "testCategory" | "test_category" => {
-                    seen.mark(4, r, "test_category")?;
-                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<TestCategory>>(r, p, &mut self.test_category)?;
-                }
-                "jspbEncodingOptions" | "jspb_encoding_options" => {
-                    seen.mark(5, r, "jspb_encoding_options")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.jspb_encoding_options)?;
-                }
-                "jspbPayload" | "jspb_payload" => {
-                    seen.mark(6, r, "jspb_payload")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.payload = ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "payload")?;
-                    }
-                }
-                "textPayload" | "text_payload" => {
-                    seen.mark(7, r, "text_payload")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.payload = ::core::option::Option::Some(conformance_request::Payload::TextPayload(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "payload")?;
-                    }
-                }
-                "printUnknownFields" | "print_unknown_fields" => {
-                    seen.mark(8, r, "print_unknown_fields")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.print_unknown_fields)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -902,118 +968,145 @@ impl ::courier_wire::Message for ConformanceResponse {
 
 impl ::courier_json::ProtoJson for ConformanceResponse {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        match &self.result {
-            ::core::option::Option::Some(conformance_response::Result::ParseError(v)) => {
-                w.escaped_key(p.key("\"parseError\"", "\"parse_error\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_response::Result::RuntimeError(v)) => {
-                w.escaped_key(p.key("\"runtimeError\"", "\"runtime_error\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v)) => {
-                w.escaped_key(p.key("\"protobufPayload\"", "\"protobuf_payload\""));
-                <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_response::Result::JsonPayload(v)) => {
-                w.escaped_key(p.key("\"jsonPayload\"", "\"json_payload\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
-                w.escaped_key(p.key("\"skipped\"", "\"skipped\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_response::Result::SerializeError(v)) => {
-                w.escaped_key(p.key("\"serializeError\"", "\"serialize_error\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_response::Result::JspbPayload(v)) => {
-                w.escaped_key(p.key("\"jspbPayload\"", "\"jspb_payload\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_response::Result::TextPayload(v)) => {
-                w.escaped_key(p.key("\"textPayload\"", "\"text_payload\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(conformance_response::Result::TimeoutError(v)) => {
-                w.escaped_key(p.key("\"timeoutError\"", "\"timeout_error\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            _ => {}
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ConformanceResponse, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                match &m.result {
+                    ::core::option::Option::Some(conformance_response::Result::ParseError(v)) => {
+                        w.escaped_key(p.key("\"parseError\"", "\"parse_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::RuntimeError(v)) => {
+                        w.escaped_key(p.key("\"runtimeError\"", "\"runtime_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v)) => {
+                        w.escaped_key(p.key("\"protobufPayload\"", "\"protobuf_payload\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::JsonPayload(v)) => {
+                        w.escaped_key(p.key("\"jsonPayload\"", "\"json_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
+                        w.escaped_key(p.key("\"skipped\"", "\"skipped\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::SerializeError(v)) => {
+                        w.escaped_key(p.key("\"serializeError\"", "\"serialize_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::JspbPayload(v)) => {
+                        w.escaped_key(p.key("\"jspbPayload\"", "\"jspb_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::TextPayload(v)) => {
+                        w.escaped_key(p.key("\"textPayload\"", "\"text_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::TimeoutError(v)) => {
+                        w.escaped_key(p.key("\"timeoutError\"", "\"timeout_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ConformanceResponse, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("parse_error", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::ParseError(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("runtime_error", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::RuntimeError(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("protobuf_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("json_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::JsonPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("skipped", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::Skipped(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("serialize_error", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::SerializeError(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("jspb_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::JspbPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("text_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::TextPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("timeout_error", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::TimeoutError(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "parseError" | "parse_error" => {
-                    seen.mark(0, r, "parse_error")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::ParseError(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
+            let i = match &*key {
+                "parseError" | "parse_error" => 0,
+                "runtimeError" | "runtime_error" => 1,
+                "protobufPayload" | "protobuf_payload" => 2,
+                "jsonPayload" | "json_payload" => 3,
+                "skipped" => 4,
+                "serializeError" | "serialize_error" => 5,
+                "jspbPayload" | "jspb_payload" => 6,
+                "textPayload" | "text_payload" => 7,
+                "timeoutError" | "timeout_error" => 8,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "runtimeError" | "runtime_error" => {
-                    seen.mark(1, r, "runtime_error")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::RuntimeError(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
-                }
-                "protobufPayload" | "protobuf_payload" => {
-                    seen.mark(2, r, "protobuf_payload")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
-                }
-                "jsonPayload" | "json_payload" => {
-                    seen.mark(3, r, "json_payload")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::JsonPayload(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
-                }
-                "skipped" => {
-                    seen.mark(4, r, "skipped")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::Skipped(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
-                }
-                "serializeError" | "serialize_error" => {
-                    seen.mark(5, r, "serialize_error")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::SerializeError(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
-                }
-                "jspbPayload" | "jspb_payload" => {
-                    seen.mark(6, r, "jspb_payload")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::JspbPayload(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
-                }
-                "textPayload" | "text_payload" => {
-                    seen.mark(7, r, "text_payload")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::TextPayload(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
-                }
-                "timeoutError" | "timeout_error" => {
-                    seen.mark(8, r, "timeout_error")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.result = ::core::option::Option::Some(conformance_response::Result::TimeoutError(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "result")?;
-                    }
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -1136,23 +1229,40 @@ impl ::courier_wire::Message for JspbEncodingConfig {
 
 impl ::courier_json::ProtoJson for JspbEncodingConfig {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.use_jspb_array_any_format {
-            w.escaped_key(p.key("\"useJspbArrayAnyFormat\"", "\"use_jspb_array_any_format\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.use_jspb_array_any_format, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&JspbEncodingConfig, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.use_jspb_array_any_format {
+                    w.escaped_key(p.key("\"useJspbArrayAnyFormat\"", "\"use_jspb_array_any_format\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.use_jspb_array_any_format, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut JspbEncodingConfig, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("use_jspb_array_any_format", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.use_jspb_array_any_format)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "useJspbArrayAnyFormat" | "use_jspb_array_any_format" => {
-                    seen.mark(0, r, "use_jspb_array_any_format")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.use_jspb_array_any_format)?;
+            let i = match &*key {
+                "useJspbArrayAnyFormat" | "use_jspb_array_any_format" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }

@@ -1265,1262 +1265,1431 @@ impl ::courier_wire::Message for TestAllTypesProto3 {
 
 impl ::courier_json::ProtoJson for TestAllTypesProto3 {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.optional_int32 != 0 {
-            w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.optional_int32, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_int64 != 0 {
-            w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.optional_int64, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_uint32 != 0 {
-            w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&self.optional_uint32, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_uint64 != 0 {
-            w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&self.optional_uint64, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_sint32 != 0 {
-            w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
-            <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&self.optional_sint32, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_sint64 != 0 {
-            w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&self.optional_sint64, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_fixed32 != 0 {
-            w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
-            <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&self.optional_fixed32, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_fixed64 != 0 {
-            w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
-            <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&self.optional_fixed64, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_sfixed32 != 0 {
-            w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
-            <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&self.optional_sfixed32, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_sfixed64 != 0 {
-            w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&self.optional_sfixed64, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_float.to_bits() != 0 {
-            w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&self.optional_float, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_double.to_bits() != 0 {
-            w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&self.optional_double, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_bool {
-            w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.optional_bool, w, p)?;
-        }
-        if p.emit_defaults() || !self.optional_string.is_empty() {
-            w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.optional_string, w, p)?;
-        }
-        if p.emit_defaults() || !self.optional_bytes.is_empty() {
-            w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.optional_bytes, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
-        }
-        if p.emit_defaults() || self.optional_nested_enum != 0 {
-            w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
-            <::courier_json::rt::Enum<test_all_types_proto3::NestedEnum> as ::courier_json::rt::JsonKind>::write(&self.optional_nested_enum, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_foreign_enum != 0 {
-            w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
-            <::courier_json::rt::Enum<ForeignEnum> as ::courier_json::rt::JsonKind>::write(&self.optional_foreign_enum, w, p)?;
-        }
-        if p.emit_defaults() || self.optional_aliased_enum != 0 {
-            w.escaped_key(p.key("\"optionalAliasedEnum\"", "\"optional_aliased_enum\""));
-            <::courier_json::rt::Enum<test_all_types_proto3::AliasedEnum> as ::courier_json::rt::JsonKind>::write(&self.optional_aliased_enum, w, p)?;
-        }
-        if p.emit_defaults() || !self.optional_string_piece.is_empty() {
-            w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.optional_string_piece, w, p)?;
-        }
-        if p.emit_defaults() || !self.optional_cord.is_empty() {
-            w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.optional_cord, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.recursive_message {
-            w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_int32.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_int64.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_uint32.is_empty() {
-            w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_uint64.is_empty() {
-            w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sint32.is_empty() {
-            w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sint64.is_empty() {
-            w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_fixed32.is_empty() {
-            w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_fixed64.is_empty() {
-            w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_float.is_empty() {
-            w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
-        }
-        if p.emit_defaults() || !self.repeated_double.is_empty() {
-            w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
-        }
-        if p.emit_defaults() || !self.repeated_bool.is_empty() {
-            w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
-        }
-        if p.emit_defaults() || !self.repeated_string.is_empty() {
-            w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
-        }
-        if p.emit_defaults() || !self.repeated_bytes.is_empty() {
-            w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&self.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
-        }
-        if p.emit_defaults() || !self.repeated_nested_message.is_empty() {
-            w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(&self.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_foreign_message.is_empty() {
-            w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessage>>(&self.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&self.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.repeated_foreign_enum.is_empty() {
-            w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnum>>(&self.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
-        }
-        if p.emit_defaults() || !self.repeated_string_piece.is_empty() {
-            w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
-        }
-        if p.emit_defaults() || !self.repeated_cord.is_empty() {
-            w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_int32.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&self.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
-        }
-        if p.emit_defaults() || !self.map_int64_int64.is_empty() {
-            w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&self.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
-        }
-        if p.emit_defaults() || !self.map_uint32_uint32.is_empty() {
-            w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&self.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
-        }
-        if p.emit_defaults() || !self.map_uint64_uint64.is_empty() {
-            w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&self.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
-        }
-        if p.emit_defaults() || !self.map_sint32_sint32.is_empty() {
-            w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&self.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
-        }
-        if p.emit_defaults() || !self.map_sint64_sint64.is_empty() {
-            w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&self.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
-        }
-        if p.emit_defaults() || !self.map_fixed32_fixed32.is_empty() {
-            w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&self.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.map_fixed64_fixed64.is_empty() {
-            w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&self.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.map_sfixed32_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&self.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.map_sfixed64_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&self.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_float.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&self.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_double.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&self.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
-        }
-        if p.emit_defaults() || !self.map_bool_bool.is_empty() {
-            w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&self.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
-        }
-        if p.emit_defaults() || !self.map_string_string.is_empty() {
-            w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&self.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
-        }
-        if p.emit_defaults() || !self.map_string_bytes.is_empty() {
-            w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&self.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
-        }
-        if p.emit_defaults() || !self.map_string_nested_message.is_empty() {
-            w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>, _>(&self.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
-        }
-        if p.emit_defaults() || !self.map_string_foreign_message.is_empty() {
-            w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessage>, _>(&self.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
-        }
-        if p.emit_defaults() || !self.map_string_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>, _>(&self.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.map_string_foreign_enum.is_empty() {
-            w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnum>, _>(&self.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
-        }
-        if p.emit_defaults() || !self.packed_int32.is_empty() {
-            w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
-        }
-        if p.emit_defaults() || !self.packed_int64.is_empty() {
-            w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
-        }
-        if p.emit_defaults() || !self.packed_uint32.is_empty() {
-            w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
-        }
-        if p.emit_defaults() || !self.packed_uint64.is_empty() {
-            w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
-        }
-        if p.emit_defaults() || !self.packed_sint32.is_empty() {
-            w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
-        }
-        if p.emit_defaults() || !self.packed_sint64.is_empty() {
-            w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
-        }
-        if p.emit_defaults() || !self.packed_fixed32.is_empty() {
-            w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.packed_fixed64.is_empty() {
-            w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.packed_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.packed_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.packed_float.is_empty() {
-            w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
-        }
-        if p.emit_defaults() || !self.packed_double.is_empty() {
-            w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
-        }
-        if p.emit_defaults() || !self.packed_bool.is_empty() {
-            w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
-        }
-        if p.emit_defaults() || !self.packed_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&self.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_int32.is_empty() {
-            w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_int64.is_empty() {
-            w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_uint32.is_empty() {
-            w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_uint64.is_empty() {
-            w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sint32.is_empty() {
-            w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sint64.is_empty() {
-            w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_fixed32.is_empty() {
-            w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_fixed64.is_empty() {
-            w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_float.is_empty() {
-            w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_double.is_empty() {
-            w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_bool.is_empty() {
-            w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&self.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
-        }
-        match &self.oneof_field {
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v)) => {
-                w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
-                <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) => {
-                w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v)) => {
-                w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v)) => {
-                w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
-                <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v)) => {
-                w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
-                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v)) => {
-                w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
-                <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v)) => {
-                w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
-                <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v)) => {
-                w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
-                <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v)) => {
-                w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
-                <::courier_json::rt::Enum<test_all_types_proto3::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v)) => {
-                w.escaped_key(p.key("\"oneofNullValue\"", "\"oneof_null_value\""));
-                <::courier_json::rt::Enum<::courier_types::NullValue> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            _ => {}
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_bool_wrapper {
-            w.escaped_key(p.key("\"optionalBoolWrapper\"", "\"optional_bool_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalBoolWrapper", "optional_bool_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_int32_wrapper {
-            w.escaped_key(p.key("\"optionalInt32Wrapper\"", "\"optional_int32_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalInt32Wrapper", "optional_int32_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_int64_wrapper {
-            w.escaped_key(p.key("\"optionalInt64Wrapper\"", "\"optional_int64_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalInt64Wrapper", "optional_int64_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_uint32_wrapper {
-            w.escaped_key(p.key("\"optionalUint32Wrapper\"", "\"optional_uint32_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalUint32Wrapper", "optional_uint32_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_uint64_wrapper {
-            w.escaped_key(p.key("\"optionalUint64Wrapper\"", "\"optional_uint64_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalUint64Wrapper", "optional_uint64_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_float_wrapper {
-            w.escaped_key(p.key("\"optionalFloatWrapper\"", "\"optional_float_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalFloatWrapper", "optional_float_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_double_wrapper {
-            w.escaped_key(p.key("\"optionalDoubleWrapper\"", "\"optional_double_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalDoubleWrapper", "optional_double_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_string_wrapper {
-            w.escaped_key(p.key("\"optionalStringWrapper\"", "\"optional_string_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalStringWrapper", "optional_string_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_bytes_wrapper {
-            w.escaped_key(p.key("\"optionalBytesWrapper\"", "\"optional_bytes_wrapper\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalBytesWrapper", "optional_bytes_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_bool_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedBoolWrapper\"", "\"repeated_bool_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::BoolValue>>(&self.repeated_bool_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBoolWrapper", "repeated_bool_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_int32_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt32Wrapper\"", "\"repeated_int32_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Int32Value>>(&self.repeated_int32_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32Wrapper", "repeated_int32_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_int64_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt64Wrapper\"", "\"repeated_int64_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Int64Value>>(&self.repeated_int64_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64Wrapper", "repeated_int64_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_uint32_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedUint32Wrapper\"", "\"repeated_uint32_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::UInt32Value>>(&self.repeated_uint32_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32Wrapper", "repeated_uint32_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_uint64_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedUint64Wrapper\"", "\"repeated_uint64_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::UInt64Value>>(&self.repeated_uint64_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64Wrapper", "repeated_uint64_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_float_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedFloatWrapper\"", "\"repeated_float_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::FloatValue>>(&self.repeated_float_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloatWrapper", "repeated_float_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_double_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedDoubleWrapper\"", "\"repeated_double_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::DoubleValue>>(&self.repeated_double_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDoubleWrapper", "repeated_double_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_string_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedStringWrapper\"", "\"repeated_string_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::StringValue>>(&self.repeated_string_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringWrapper", "repeated_string_wrapper")))?;
-        }
-        if p.emit_defaults() || !self.repeated_bytes_wrapper.is_empty() {
-            w.escaped_key(p.key("\"repeatedBytesWrapper\"", "\"repeated_bytes_wrapper\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::BytesValue>>(&self.repeated_bytes_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytesWrapper", "repeated_bytes_wrapper")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_duration {
-            w.escaped_key(p.key("\"optionalDuration\"", "\"optional_duration\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalDuration", "optional_duration")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_timestamp {
-            w.escaped_key(p.key("\"optionalTimestamp\"", "\"optional_timestamp\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalTimestamp", "optional_timestamp")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_field_mask {
-            w.escaped_key(p.key("\"optionalFieldMask\"", "\"optional_field_mask\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalFieldMask", "optional_field_mask")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_struct {
-            w.escaped_key(p.key("\"optionalStruct\"", "\"optional_struct\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalStruct", "optional_struct")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_any {
-            w.escaped_key(p.key("\"optionalAny\"", "\"optional_any\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalAny", "optional_any")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_value {
-            w.escaped_key(p.key("\"optionalValue\"", "\"optional_value\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalValue", "optional_value")))?;
-        }
-        if p.emit_defaults() || self.optional_null_value != 0 {
-            w.escaped_key(p.key("\"optionalNullValue\"", "\"optional_null_value\""));
-            <::courier_json::rt::Enum<::courier_types::NullValue> as ::courier_json::rt::JsonKind>::write(&self.optional_null_value, w, p)?;
-        }
-        if p.emit_defaults() || !self.repeated_duration.is_empty() {
-            w.escaped_key(p.key("\"repeatedDuration\"", "\"repeated_duration\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Duration>>(&self.repeated_duration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDuration", "repeated_duration")))?;
-        }
-        if p.emit_defaults() || !self.repeated_timestamp.is_empty() {
-            w.escaped_key(p.key("\"repeatedTimestamp\"", "\"repeated_timestamp\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Timestamp>>(&self.repeated_timestamp, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedTimestamp", "repeated_timestamp")))?;
-        }
-        if p.emit_defaults() || !self.repeated_fieldmask.is_empty() {
-            w.escaped_key(p.key("\"repeatedFieldmask\"", "\"repeated_fieldmask\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::FieldMask>>(&self.repeated_fieldmask, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFieldmask", "repeated_fieldmask")))?;
-        }
-        if p.emit_defaults() || !self.repeated_any.is_empty() {
-            w.escaped_key(p.key("\"repeatedAny\"", "\"repeated_any\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Any>>(&self.repeated_any, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedAny", "repeated_any")))?;
-        }
-        if p.emit_defaults() || !self.repeated_value.is_empty() {
-            w.escaped_key(p.key("\"repeatedValue\"", "\"repeated_value\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Value>>(&self.repeated_value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedValue", "repeated_value")))?;
-        }
-        if p.emit_defaults() || !self.repeated_list_value.is_empty() {
-            w.escaped_key(p.key("\"repeatedListValue\"", "\"repeated_list_value\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::ListValue>>(&self.repeated_list_value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedListValue", "repeated_list_value")))?;
-        }
-        if p.emit_defaults() || !self.repeated_struct.is_empty() {
-            w.escaped_key(p.key("\"repeatedStruct\"", "\"repeated_struct\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Struct>>(&self.repeated_struct, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStruct", "repeated_struct")))?;
-        }
-        if p.emit_defaults() || self.fieldname1 != 0 {
-            w.escaped_key(p.key("\"fieldname1\"", "\"fieldname1\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.fieldname1, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name2 != 0 {
-            w.escaped_key(p.key("\"fieldName2\"", "\"field_name2\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name2, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name3 != 0 {
-            w.escaped_key(p.key("\"FieldName3\"", "\"_field_name3\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name3, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name4 != 0 {
-            w.escaped_key(p.key("\"fieldName4\"", "\"field__name4_\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name4, w, p)?;
-        }
-        if p.emit_defaults() || self.field0name5 != 0 {
-            w.escaped_key(p.key("\"field0name5\"", "\"field0name5\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field0name5, w, p)?;
-        }
-        if p.emit_defaults() || self.field_0_name6 != 0 {
-            w.escaped_key(p.key("\"field0Name6\"", "\"field_0_name6\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_0_name6, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name7 != 0 {
-            w.escaped_key(p.key("\"fieldName7\"", "\"fieldName7\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name7, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name8 != 0 {
-            w.escaped_key(p.key("\"FieldName8\"", "\"FieldName8\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name8, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name9 != 0 {
-            w.escaped_key(p.key("\"fieldName9\"", "\"field_Name9\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name9, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name10 != 0 {
-            w.escaped_key(p.key("\"FieldName10\"", "\"Field_Name10\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name10, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name11 != 0 {
-            w.escaped_key(p.key("\"FIELDNAME11\"", "\"FIELD_NAME11\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name11, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name12 != 0 {
-            w.escaped_key(p.key("\"FIELDName12\"", "\"FIELD_name12\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name12, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name13 != 0 {
-            w.escaped_key(p.key("\"FieldName13\"", "\"__field_name13\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name13, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name14 != 0 {
-            w.escaped_key(p.key("\"FieldName14\"", "\"__Field_name14\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name14, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name15 != 0 {
-            w.escaped_key(p.key("\"fieldName15\"", "\"field__name15\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name15, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name16 != 0 {
-            w.escaped_key(p.key("\"fieldName16\"", "\"field__Name16\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name16, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name17 != 0 {
-            w.escaped_key(p.key("\"fieldName17\"", "\"field_name17__\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name17, w, p)?;
-        }
-        if p.emit_defaults() || self.field_name18 != 0 {
-            w.escaped_key(p.key("\"FieldName18\"", "\"Field_name18__\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.field_name18, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAllTypesProto3, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_int32 != 0 {
+                    w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.optional_int32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_int64 != 0 {
+                    w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.optional_int64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_uint32 != 0 {
+                    w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&m.optional_uint32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_uint64 != 0 {
+                    w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&m.optional_uint64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_sint32 != 0 {
+                    w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&m.optional_sint32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_sint64 != 0 {
+                    w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&m.optional_sint64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_fixed32 != 0 {
+                    w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&m.optional_fixed32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_fixed64 != 0 {
+                    w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&m.optional_fixed64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_sfixed32 != 0 {
+                    w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&m.optional_sfixed32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_sfixed64 != 0 {
+                    w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&m.optional_sfixed64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_float.to_bits() != 0 {
+                    w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&m.optional_float, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_double.to_bits() != 0 {
+                    w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&m.optional_double, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_bool {
+                    w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.optional_bool, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.optional_string.is_empty() {
+                    w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.optional_string, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.optional_bytes.is_empty() {
+                    w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.optional_bytes, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_message {
+                    w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_message {
+                    w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_nested_enum != 0 {
+                    w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
+                    <::courier_json::rt::Enum<test_all_types_proto3::NestedEnum> as ::courier_json::rt::JsonKind>::write(&m.optional_nested_enum, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_foreign_enum != 0 {
+                    w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
+                    <::courier_json::rt::Enum<ForeignEnum> as ::courier_json::rt::JsonKind>::write(&m.optional_foreign_enum, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_aliased_enum != 0 {
+                    w.escaped_key(p.key("\"optionalAliasedEnum\"", "\"optional_aliased_enum\""));
+                    <::courier_json::rt::Enum<test_all_types_proto3::AliasedEnum> as ::courier_json::rt::JsonKind>::write(&m.optional_aliased_enum, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.optional_string_piece.is_empty() {
+                    w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.optional_string_piece, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.optional_cord.is_empty() {
+                    w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.optional_cord, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.recursive_message {
+                    w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_float.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_double.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bool.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string.is_empty() {
+                    w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bytes.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&m.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(&m.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessage>>(&m.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&m.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnum>>(&m.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string_piece.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_cord.is_empty() {
+                    w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_int32.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&m.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int64_int64.is_empty() {
+                    w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&m.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint32_uint32.is_empty() {
+                    w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&m.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint64_uint64.is_empty() {
+                    w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&m.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint32_sint32.is_empty() {
+                    w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&m.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint64_sint64.is_empty() {
+                    w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&m.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed32_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&m.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed64_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&m.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed32_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&m.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed64_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&m.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_float.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&m.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_double.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&m.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_bool_bool.is_empty() {
+                    w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&m.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_string.is_empty() {
+                    w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&m.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_bytes.is_empty() {
+                    w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&m.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>, _>(&m.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessage>, _>(&m.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>, _>(&m.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnum>, _>(&m.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int32.is_empty() {
+                    w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int64.is_empty() {
+                    w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint32.is_empty() {
+                    w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint64.is_empty() {
+                    w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint32.is_empty() {
+                    w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint64.is_empty() {
+                    w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_float.is_empty() {
+                    w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_double.is_empty() {
+                    w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_bool.is_empty() {
+                    w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&m.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_float.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_double.is_empty() {
+                    w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_bool.is_empty() {
+                    w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&m.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.oneof_field {
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v)) => {
+                        w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) => {
+                        w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v)) => {
+                        w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v)) => {
+                        w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v)) => {
+                        w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v)) => {
+                        w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
+                        <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v)) => {
+                        w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
+                        <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v)) => {
+                        w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
+                        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v)) => {
+                        w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
+                        <::courier_json::rt::Enum<test_all_types_proto3::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v)) => {
+                        w.escaped_key(p.key("\"oneofNullValue\"", "\"oneof_null_value\""));
+                        <::courier_json::rt::Enum<::courier_types::NullValue> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bool_wrapper {
+                    w.escaped_key(p.key("\"optionalBoolWrapper\"", "\"optional_bool_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalBoolWrapper", "optional_bool_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int32_wrapper {
+                    w.escaped_key(p.key("\"optionalInt32Wrapper\"", "\"optional_int32_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalInt32Wrapper", "optional_int32_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int64_wrapper {
+                    w.escaped_key(p.key("\"optionalInt64Wrapper\"", "\"optional_int64_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalInt64Wrapper", "optional_int64_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint32_wrapper {
+                    w.escaped_key(p.key("\"optionalUint32Wrapper\"", "\"optional_uint32_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalUint32Wrapper", "optional_uint32_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint64_wrapper {
+                    w.escaped_key(p.key("\"optionalUint64Wrapper\"", "\"optional_uint64_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalUint64Wrapper", "optional_uint64_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_float_wrapper {
+                    w.escaped_key(p.key("\"optionalFloatWrapper\"", "\"optional_float_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalFloatWrapper", "optional_float_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_double_wrapper {
+                    w.escaped_key(p.key("\"optionalDoubleWrapper\"", "\"optional_double_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalDoubleWrapper", "optional_double_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string_wrapper {
+                    w.escaped_key(p.key("\"optionalStringWrapper\"", "\"optional_string_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalStringWrapper", "optional_string_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bytes_wrapper {
+                    w.escaped_key(p.key("\"optionalBytesWrapper\"", "\"optional_bytes_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalBytesWrapper", "optional_bytes_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bool_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBoolWrapper\"", "\"repeated_bool_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::BoolValue>>(&m.repeated_bool_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBoolWrapper", "repeated_bool_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32Wrapper\"", "\"repeated_int32_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Int32Value>>(&m.repeated_int32_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32Wrapper", "repeated_int32_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int64_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt64Wrapper\"", "\"repeated_int64_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Int64Value>>(&m.repeated_int64_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64Wrapper", "repeated_int64_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint32_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint32Wrapper\"", "\"repeated_uint32_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::UInt32Value>>(&m.repeated_uint32_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32Wrapper", "repeated_uint32_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint64_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint64Wrapper\"", "\"repeated_uint64_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::UInt64Value>>(&m.repeated_uint64_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64Wrapper", "repeated_uint64_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_float_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFloatWrapper\"", "\"repeated_float_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::FloatValue>>(&m.repeated_float_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloatWrapper", "repeated_float_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_double_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDoubleWrapper\"", "\"repeated_double_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::DoubleValue>>(&m.repeated_double_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDoubleWrapper", "repeated_double_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStringWrapper\"", "\"repeated_string_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::StringValue>>(&m.repeated_string_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringWrapper", "repeated_string_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bytes_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBytesWrapper\"", "\"repeated_bytes_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::BytesValue>>(&m.repeated_bytes_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytesWrapper", "repeated_bytes_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_duration {
+                    w.escaped_key(p.key("\"optionalDuration\"", "\"optional_duration\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalDuration", "optional_duration")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_timestamp {
+                    w.escaped_key(p.key("\"optionalTimestamp\"", "\"optional_timestamp\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalTimestamp", "optional_timestamp")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_field_mask {
+                    w.escaped_key(p.key("\"optionalFieldMask\"", "\"optional_field_mask\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalFieldMask", "optional_field_mask")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_struct {
+                    w.escaped_key(p.key("\"optionalStruct\"", "\"optional_struct\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalStruct", "optional_struct")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_any {
+                    w.escaped_key(p.key("\"optionalAny\"", "\"optional_any\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalAny", "optional_any")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_value {
+                    w.escaped_key(p.key("\"optionalValue\"", "\"optional_value\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalValue", "optional_value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_null_value != 0 {
+                    w.escaped_key(p.key("\"optionalNullValue\"", "\"optional_null_value\""));
+                    <::courier_json::rt::Enum<::courier_types::NullValue> as ::courier_json::rt::JsonKind>::write(&m.optional_null_value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_duration.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDuration\"", "\"repeated_duration\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Duration>>(&m.repeated_duration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDuration", "repeated_duration")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_timestamp.is_empty() {
+                    w.escaped_key(p.key("\"repeatedTimestamp\"", "\"repeated_timestamp\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Timestamp>>(&m.repeated_timestamp, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedTimestamp", "repeated_timestamp")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fieldmask.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFieldmask\"", "\"repeated_fieldmask\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::FieldMask>>(&m.repeated_fieldmask, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFieldmask", "repeated_fieldmask")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_any.is_empty() {
+                    w.escaped_key(p.key("\"repeatedAny\"", "\"repeated_any\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Any>>(&m.repeated_any, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedAny", "repeated_any")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_value.is_empty() {
+                    w.escaped_key(p.key("\"repeatedValue\"", "\"repeated_value\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Value>>(&m.repeated_value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedValue", "repeated_value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_list_value.is_empty() {
+                    w.escaped_key(p.key("\"repeatedListValue\"", "\"repeated_list_value\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::ListValue>>(&m.repeated_list_value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedListValue", "repeated_list_value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_struct.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStruct\"", "\"repeated_struct\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Struct>>(&m.repeated_struct, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStruct", "repeated_struct")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.fieldname1 != 0 {
+                    w.escaped_key(p.key("\"fieldname1\"", "\"fieldname1\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.fieldname1, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name2 != 0 {
+                    w.escaped_key(p.key("\"fieldName2\"", "\"field_name2\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name2, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name3 != 0 {
+                    w.escaped_key(p.key("\"FieldName3\"", "\"_field_name3\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name3, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name4 != 0 {
+                    w.escaped_key(p.key("\"fieldName4\"", "\"field__name4_\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name4, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field0name5 != 0 {
+                    w.escaped_key(p.key("\"field0name5\"", "\"field0name5\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field0name5, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_0_name6 != 0 {
+                    w.escaped_key(p.key("\"field0Name6\"", "\"field_0_name6\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_0_name6, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name7 != 0 {
+                    w.escaped_key(p.key("\"fieldName7\"", "\"fieldName7\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name7, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name8 != 0 {
+                    w.escaped_key(p.key("\"FieldName8\"", "\"FieldName8\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name8, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name9 != 0 {
+                    w.escaped_key(p.key("\"fieldName9\"", "\"field_Name9\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name9, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name10 != 0 {
+                    w.escaped_key(p.key("\"FieldName10\"", "\"Field_Name10\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name10, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name11 != 0 {
+                    w.escaped_key(p.key("\"FIELDNAME11\"", "\"FIELD_NAME11\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name11, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name12 != 0 {
+                    w.escaped_key(p.key("\"FIELDName12\"", "\"FIELD_name12\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name12, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name13 != 0 {
+                    w.escaped_key(p.key("\"FieldName13\"", "\"__field_name13\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name13, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name14 != 0 {
+                    w.escaped_key(p.key("\"FieldName14\"", "\"__Field_name14\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name14, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name15 != 0 {
+                    w.escaped_key(p.key("\"fieldName15\"", "\"field__name15\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name15, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name16 != 0 {
+                    w.escaped_key(p.key("\"fieldName16\"", "\"field__Name16\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name16, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name17 != 0 {
+                    w.escaped_key(p.key("\"fieldName17\"", "\"field_name17__\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name17, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name18 != 0 {
+                    w.escaped_key(p.key("\"FieldName18\"", "\"Field_name18__\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name18, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAllTypesProto3, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("optional_int32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.optional_int32)),
+            ("optional_int64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.optional_int64)),
+            ("optional_uint32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut m.optional_uint32)),
+            ("optional_uint64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut m.optional_uint64)),
+            ("optional_sint32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut m.optional_sint32)),
+            ("optional_sint64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut m.optional_sint64)),
+            ("optional_fixed32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.optional_fixed32)),
+            ("optional_fixed64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.optional_fixed64)),
+            ("optional_sfixed32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.optional_sfixed32)),
+            ("optional_sfixed64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.optional_sfixed64)),
+            ("optional_float", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut m.optional_float)),
+            ("optional_double", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut m.optional_double)),
+            ("optional_bool", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.optional_bool)),
+            ("optional_string", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string)),
+            ("optional_bytes", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.optional_bytes)),
+            ("optional_nested_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_nested_message)),
+            ("optional_foreign_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_foreign_message)),
+            ("optional_nested_enum", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut m.optional_nested_enum)),
+            ("optional_foreign_enum", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<ForeignEnum>>(r, p, &mut m.optional_foreign_enum)),
+            ("optional_aliased_enum", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<test_all_types_proto3::AliasedEnum>>(r, p, &mut m.optional_aliased_enum)),
+            ("optional_string_piece", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string_piece)),
+            ("optional_cord", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.optional_cord)),
+            ("recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.recursive_message)),
+            ("repeated_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.repeated_int32)),
+            ("repeated_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.repeated_int64)),
+            ("repeated_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.repeated_uint32)),
+            ("repeated_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.repeated_uint64)),
+            ("repeated_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.repeated_sint32)),
+            ("repeated_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.repeated_sint64)),
+            ("repeated_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.repeated_fixed32)),
+            ("repeated_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.repeated_fixed64)),
+            ("repeated_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.repeated_sfixed32)),
+            ("repeated_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.repeated_sfixed64)),
+            ("repeated_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.repeated_float)),
+            ("repeated_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.repeated_double)),
+            ("repeated_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated_bool)),
+            ("repeated_string", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string)),
+            ("repeated_bytes", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut m.repeated_bytes)),
+            ("repeated_nested_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(r, p, &mut m.repeated_nested_message)),
+            ("repeated_foreign_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessage>>(r, p, &mut m.repeated_foreign_message)),
+            ("repeated_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut m.repeated_nested_enum)),
+            ("repeated_foreign_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnum>>(r, p, &mut m.repeated_foreign_enum)),
+            ("repeated_string_piece", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string_piece)),
+            ("repeated_cord", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_cord)),
+            ("map_int32_int32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut m.map_int32_int32)),
+            ("map_int64_int64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut m.map_int64_int64)),
+            ("map_uint32_uint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut m.map_uint32_uint32)),
+            ("map_uint64_uint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut m.map_uint64_uint64)),
+            ("map_sint32_sint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut m.map_sint32_sint32)),
+            ("map_sint64_sint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut m.map_sint64_sint64)),
+            ("map_fixed32_fixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut m.map_fixed32_fixed32)),
+            ("map_fixed64_fixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut m.map_fixed64_fixed64)),
+            ("map_sfixed32_sfixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut m.map_sfixed32_sfixed32)),
+            ("map_sfixed64_sfixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut m.map_sfixed64_sfixed64)),
+            ("map_int32_float", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut m.map_int32_float)),
+            ("map_int32_double", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut m.map_int32_double)),
+            ("map_bool_bool", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut m.map_bool_bool)),
+            ("map_string_string", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut m.map_string_string)),
+            ("map_string_bytes", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut m.map_string_bytes)),
+            ("map_string_nested_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>, _>(r, p, &mut m.map_string_nested_message)),
+            ("map_string_foreign_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessage>, _>(r, p, &mut m.map_string_foreign_message)),
+            ("map_string_nested_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>, _>(r, p, &mut m.map_string_nested_enum)),
+            ("map_string_foreign_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnum>, _>(r, p, &mut m.map_string_foreign_enum)),
+            ("packed_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.packed_int32)),
+            ("packed_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.packed_int64)),
+            ("packed_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.packed_uint32)),
+            ("packed_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.packed_uint64)),
+            ("packed_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.packed_sint32)),
+            ("packed_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.packed_sint64)),
+            ("packed_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.packed_fixed32)),
+            ("packed_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.packed_fixed64)),
+            ("packed_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.packed_sfixed32)),
+            ("packed_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.packed_sfixed64)),
+            ("packed_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.packed_float)),
+            ("packed_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.packed_double)),
+            ("packed_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed_bool)),
+            ("packed_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut m.packed_nested_enum)),
+            ("unpacked_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.unpacked_int32)),
+            ("unpacked_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.unpacked_int64)),
+            ("unpacked_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.unpacked_uint32)),
+            ("unpacked_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.unpacked_uint64)),
+            ("unpacked_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.unpacked_sint32)),
+            ("unpacked_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.unpacked_sint64)),
+            ("unpacked_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.unpacked_fixed32)),
+            ("unpacked_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.unpacked_fixed64)),
+            ("unpacked_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.unpacked_sfixed32)),
+            ("unpacked_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.unpacked_sfixed64)),
+            ("unpacked_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.unpacked_float)),
+            ("unpacked_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.unpacked_double)),
+            ("unpacked_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.unpacked_bool)),
+            ("unpacked_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut m.unpacked_nested_enum)),
+            ("oneof_uint32", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_nested_message", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.oneof_field, ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(_))) {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) = &mut m.oneof_field {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")
+            }),
+            ("oneof_string", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bytes", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bool", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_uint64", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_float", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_double", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_enum", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_null_value", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<::courier_types::NullValue>>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("optional_bool_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_bool_wrapper)),
+            ("optional_int32_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_int32_wrapper)),
+            ("optional_int64_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_int64_wrapper)),
+            ("optional_uint32_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_uint32_wrapper)),
+            ("optional_uint64_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_uint64_wrapper)),
+            ("optional_float_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_float_wrapper)),
+            ("optional_double_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_double_wrapper)),
+            ("optional_string_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_string_wrapper)),
+            ("optional_bytes_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_bytes_wrapper)),
+            ("repeated_bool_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::BoolValue>>(r, p, &mut m.repeated_bool_wrapper)),
+            ("repeated_int32_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Int32Value>>(r, p, &mut m.repeated_int32_wrapper)),
+            ("repeated_int64_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Int64Value>>(r, p, &mut m.repeated_int64_wrapper)),
+            ("repeated_uint32_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::UInt32Value>>(r, p, &mut m.repeated_uint32_wrapper)),
+            ("repeated_uint64_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::UInt64Value>>(r, p, &mut m.repeated_uint64_wrapper)),
+            ("repeated_float_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::FloatValue>>(r, p, &mut m.repeated_float_wrapper)),
+            ("repeated_double_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::DoubleValue>>(r, p, &mut m.repeated_double_wrapper)),
+            ("repeated_string_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::StringValue>>(r, p, &mut m.repeated_string_wrapper)),
+            ("repeated_bytes_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::BytesValue>>(r, p, &mut m.repeated_bytes_wrapper)),
+            ("optional_duration", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_duration)),
+            ("optional_timestamp", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_timestamp)),
+            ("optional_field_mask", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_field_mask)),
+            ("optional_struct", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_struct)),
+            ("optional_any", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_any)),
+            ("optional_value", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_value)),
+            ("optional_null_value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<::courier_types::NullValue>>(r, p, &mut m.optional_null_value)),
+            ("repeated_duration", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Duration>>(r, p, &mut m.repeated_duration)),
+            ("repeated_timestamp", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Timestamp>>(r, p, &mut m.repeated_timestamp)),
+            ("repeated_fieldmask", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::FieldMask>>(r, p, &mut m.repeated_fieldmask)),
+            ("repeated_any", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Any>>(r, p, &mut m.repeated_any)),
+            ("repeated_value", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Value>>(r, p, &mut m.repeated_value)),
+            ("repeated_list_value", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::ListValue>>(r, p, &mut m.repeated_list_value)),
+            ("repeated_struct", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Struct>>(r, p, &mut m.repeated_struct)),
+            ("fieldname1", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.fieldname1)),
+            ("field_name2", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name2)),
+            ("_field_name3", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name3)),
+            ("field__name4_", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name4)),
+            ("field0name5", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field0name5)),
+            ("field_0_name6", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_0_name6)),
+            ("fieldName7", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name7)),
+            ("FieldName8", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name8)),
+            ("field_Name9", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name9)),
+            ("Field_Name10", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name10)),
+            ("FIELD_NAME11", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name11)),
+            ("FIELD_name12", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name12)),
+            ("__field_name13", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name13)),
+            ("__Field_name14", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name14)),
+            ("field__name15", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name15)),
+            ("field__Name16", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name16)),
+            ("field_name17__", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name17)),
+            ("Field_name18__", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name18)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<3>::new();
         let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "optionalInt32" | "optional_int32" => {
-                    seen.mark(0, r, "optional_int32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.optional_int32)?;
-                }
-                "optionalInt64" | "optional_int64" => {
-                    seen.mark(1, r, "optional_int64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut self.optional_int64)?;
-                }
-                "optionalUint32" | "optional_uint32" => {
-                    seen.mark(2, r, "optional_uint32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut self.optional_uint32)?;
-                }
-                "optionalUint64" | "optional_uint64" => {
-                    seen.mark(3, r, "optional_uint64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut self.optional_uint64)?;
-                }
-                "optionalSint32" | "optional_sint32" => {
-                    seen.mark(4, r, "optional_sint32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut self.optional_sint32)?;
-                }
-                "optionalSint64" | "optional_sint64" => {
-                    seen.mark(5, r, "optional_sint64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut self.optional_sint64)?;
-                }
-                "optionalFixed32" | "optional_fixed32" => {
-                    seen.mark(6, r, "optional_fixed32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.optional_fixed32)?;
-                }
-                "optionalFixed64" | "optional_fixed64" => {
-                    seen.mark(7, r, "optional_fixed64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.optional_fixed64)?;
-                }
-                "optionalSfixed32" | "optional_sfixed32" => {
-                    seen.mark(8, r, "optional_sfixed32")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.optional_sfixed32)?;
-                }
-                "optionalSfixed64" | "optional_sfixed64" => {
-                    seen.mark(9, r, "optional_sfixed64")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.optional_sfixed64)?;
-                }
-                "optionalFloat" | "optional_float" => {
-                    seen.mark(10, r, "optional_float")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut self.optional_float)?;
-                }
-                "optionalDouble" | "optional_double" => {
-                    seen.mark(11, r, "optional_double")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut self.optional_double)?;
-                }
-                "optionalBool" | "optional_bool" => {
-                    seen.mark(12, r, "optional_bool")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut self.optional_bool)?;
-                }
-                "optionalString" | "optional_string" => {
-                    seen.mark(13, r, "optional_string")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.optional_string)?;
-                }
-                "optionalBytes" | "optional_bytes" => {
-                    seen.mark(14, r, "optional_bytes")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut self.optional_bytes)?;
-                }
-                "optionalNestedMessage" | "optional_nested_message" => {
-                    seen.mark(15, r, "optional_nested_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.optional_nested_message)?;
-                }
-                "optionalForeignMessage" | "optional_foreign_message" => {
-                    seen.mark(16, r, "optional_foreign_message")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_foreign_message)?;
-                }
-                "optionalNestedEnum" | "optional_nested_enum" => {
-                    seen.mark(17, r, "optional_nested_enum")?;
-                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut self.optional_nested_enum)?;
-                }
-                "optionalForeignEnum" | "optional_foreign_enum" => {
-                    seen.mark(18, r, "optional_foreign_enum")?;
-                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<ForeignEnum>>(r, p, &mut self.optional_foreign_enum)?;
-                }
-                "optionalAliasedEnum" | "optional_aliased_enum" => {
-                    seen.mark(19, r, "optional_aliased_enum")?;
-                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<test_all_types_proto3::AliasedEnum>>(r, p, &mut self.optional_aliased_enum)?;
-                }
-                "optionalStringPiece" | "optional_string_piece" => {
-                    seen.mark(20, r, "optional_string_piece")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.optional_string_piece)?;
-                }
-                "optionalCord" | "optional_cord" => {
-                    seen.mark(21, r, "optional_cord")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut self.optional_cord)?;
-                }
-                "recursiveMessage" | "recursive_message" => {
-                    seen.mark(22, r, "recursive_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.recursive_message)?;
-                }
-                "repeatedInt32" | "repeated_int32" => {
-                    seen.mark(23, r, "repeated_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.repeated_int32)?;
-                }
-                "repeatedInt64" | "repeated_int64" => {
-                    seen.mark(24, r, "repeated_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.repeated_int64)?;
-                }
-                "repeatedUint32" | "repeated_uint32" => {
-                    seen.mark(25, r, "repeated_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.repeated_uint32)?;
-                }
-                "repeatedUint64" | "repeated_uint64" => {
-                    seen.mark(26, r, "repeated_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.repeated_uint64)?;
-                }
-                "repeatedSint32" | "repeated_sint32" => {
-                    seen.mark(27, r, "repeated_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.repeated_sint32)?;
-                }
-                "repeatedSint64" | "repeated_sint64" => {
-                    seen.mark(28, r, "repeated_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.repeated_sint64)?;
-                }
-                "repeatedFixed32" | "repeated_fixed32" => {
-                    seen.mark(29, r, "repeated_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.repeated_fixed32)?;
-                }
-                "repeatedFixed64" | "repeated_fixed64" => {
-                    seen.mark(30, r, "repeated_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.repeated_fixed64)?;
-                }
-                "repeatedSfixed32" | "repeated_sfixed32" => {
-                    seen.mark(31, r, "repeated_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.repeated_sfixed32)?;
-                }
-                "repeatedSfixed64" | "repeated_sfixed64" => {
-                    seen.mark(32, r, "repeated_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.repeated_sfixed64)?;
-                }
-                "repeatedFloat" | "repeated_float" => {
-                    seen.mark(33, r, "repeated_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.repeated_float)?;
-                }
-                "repeatedDouble" | "repeated_double" => {
-                    seen.mark(34, r, "repeated_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.repeated_double)?;
-                }
-                "repeatedBool" | "repeated_bool" => {
-                    seen.mark(35, r, "repeated_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.repeated_bool)?;
-                }
-                "repeatedString" | "repeated_string" => {
-                    seen.mark(36, r, "repeated_string")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_string)?;
-                }
-                "repeatedBytes" | "repeated_bytes" => {
-                    seen.mark(37, r, "repeated_bytes")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut self.repeated_bytes)?;
-                }
-                "repeatedNestedMessage" | "repeated_nested_message" => {
-                    seen.mark(38, r, "repeated_nested_message")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(r, p, &mut self.repeated_nested_message)?;
-                }
-                "repeatedForeignMessage" | "repeated_foreign_message" => {
-                    seen.mark(39, r, "repeated_foreign_message")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessage>>(r, p, &mut self.repeated_foreign_message)?;
-                }
-                "repeatedNestedEnum" | "repeated_nested_enum" => {
-                    seen.mark(40, r, "repeated_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut self.repeated_nested_enum)?;
-                }
-                "repeatedForeignEnum" | "repeated_foreign_enum" => {
-                    seen.mark(41, r, "repeated_foreign_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnum>>(r, p, &mut self.repeated_foreign_enum)?;
-                }
-                "repeatedStringPiece" | "repeated_string_piece" => {
-                    seen.mark(42, r, "repeated_string_piece")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_string_piece)?;
-                }
-                "repeatedCord" | "repeated_cord" => {
-                    seen.mark(43, r, "repeated_cord")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_cord)?;
-                }
-                "mapInt32Int32" | "map_int32_int32" => {
-                    seen.mark(44, r, "map_int32_int32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut self.map_int32_int32)?;
-                }
-                "mapInt64Int64" | "map_int64_int64" => {
-                    seen.mark(45, r, "map_int64_int64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut self.map_int64_int64)?;
-                }
-                "mapUint32Uint32" | "map_uint32_uint32" => {
-                    seen.mark(46, r, "map_uint32_uint32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut self.map_uint32_uint32)?;
-                }
-                "mapUint64Uint64" | "map_uint64_uint64" => {
-                    seen.mark(47, r, "map_uint64_uint64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut self.map_uint64_uint64)?;
-                }
-                "mapSint32Sint32" | "map_sint32_sint32" => {
-                    seen.mark(48, r, "map_sint32_sint32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut self.map_sint32_sint32)?;
-                }
-                "mapSint64Sint64" | "map_sint64_sint64" => {
-                    seen.mark(49, r, "map_sint64_sint64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut self.map_sint64_sint64)?;
-                }
-                "mapFixed32Fixed32" | "map_fixed32_fixed32" => {
-                    seen.mark(50, r, "map_fixed32_fixed32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut self.map_fixed32_fixed32)?;
-                }
-                "mapFixed64Fixed64" | "map_fixed64_fixed64" => {
-                    seen.mark(51, r, "map_fixed64_fixed64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut self.map_fixed64_fixed64)?;
-                }
-                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => {
-                    seen.mark(52, r, "map_sfixed32_sfixed32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut self.map_sfixed32_sfixed32)?;
-                }
-                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => {
-                    seen.mark(53, r, "map_sfixed64_sfixed64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut self.map_sfixed64_sfixed64)?;
-                }
-                "mapInt32Float" | "map_int32_float" => {
-                    seen.mark(54, r, "map_int32_float")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut self.map_int32_float)?;
-                }
-                "mapInt32Double" | "map_int32_double" => {
-                    seen.mark(55, r, "map_int32_double")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut self.map_int32_double)?;
-                }
-                "mapBoolBool" | "map_bool_bool" => {
-                    seen.mark(56, r, "map_bool_bool")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut self.map_bool_bool)?;
-                }
-                "mapStringString" | "map_string_string" => {
-                    seen.mark(57, r, "map_string_string")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut self.map_string_string)?;
-                }
-                "mapStringBytes" | "map_string_bytes" => {
-                    seen.mark(58, r, "map_string_bytes")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut self.map_string_bytes)?;
-                }
-                "mapStringNestedMessage" | "map_string_nested_message" => {
-                    seen.mark(59, r, "map_string_nested_message")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>, _>(r, p, &mut self.map_string_nested_message)?;
-                }
-                "mapStringForeignMessage" | "map_string_foreign_message" => {
-                    seen.mark(60, r, "map_string_foreign_message")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessage>, _>(r, p, &mut self.map_string_foreign_message)?;
-                }
-                "mapStringNestedEnum" | "map_string_nested_enum" => {
-                    seen.mark(61, r, "map_string_nested_enum")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>, _>(r, p, &mut self.map_string_nested_enum)?;
-                }
-                "mapStringForeignEnum" | "map_string_foreign_enum" => {
-                    seen.mark(62, r, "map_string_foreign_enum")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnum>, _>(r, p, &mut self.map_string_foreign_enum)?;
-                }
-                "packedInt32" | "packed_int32" => {
-                    seen.mark(63, r, "packed_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.packed_int32)?;
-                }
-                "packedInt64" | "packed_int64" => {
-                    seen.mark(64, r, "packed_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.packed_int64)?;
-                }
-                "packedUint32" | "packed_uint32" => {
-                    seen.mark(65, r, "packed_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.packed_uint32)?;
-                }
-                "packedUint64" | "packed_uint64" => {
-                    seen.mark(66, r, "packed_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.packed_uint64)?;
-                }
-                "packedSint32" | "packed_sint32" => {
-                    seen.mark(67, r, "packed_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.packed_sint32)?;
-                }
-                "packedSint64" | "packed_sint64" => {
-                    seen.mark(68, r, "packed_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.packed_sint64)?;
-                }
-                "packedFixed32" | "packed_fixed32" => {
-                    seen.mark(69, r, "packed_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.packed_fixed32)?;
-                }
-                "packedFixed64" | "packed_fixed64" => {
-                    seen.mark(70, r, "packed_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.packed_fixed64)?;
-                }
-                "packedSfixed32" | "packed_sfixed32" => {
-                    seen.mark(71, r, "packed_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.packed_sfixed32)?;
-                }
-                "packedSfixed64" | "packed_sfixed64" => {
-                    seen.mark(72, r, "packed_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.packed_sfixed64)?;
-                }
-                "packedFloat" | "packed_float" => {
-                    seen.mark(73, r, "packed_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.packed_float)?;
-                }
-                "packedDouble" | "packed_double" => {
-                    seen.mark(74, r, "packed_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.packed_double)?;
-                }
-                "packedBool" | "packed_bool" => {
-                    seen.mark(75, r, "packed_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.packed_bool)?;
-                }
-                "packedNestedEnum" | "packed_nested_enum" => {
-                    seen.mark(76, r, "packed_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut self.packed_nested_enum)?;
-                }
-                "unpackedInt32" | "unpacked_int32" => {
-                    seen.mark(77, r, "unpacked_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.unpacked_int32)?;
-                }
-                "unpackedInt64" | "unpacked_int64" => {
-                    seen.mark(78, r, "unpacked_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.unpacked_int64)?;
-                }
-                "unpackedUint32" | "unpacked_uint32" => {
-                    seen.mark(79, r, "unpacked_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.unpacked_uint32)?;
-                }
-                "unpackedUint64" | "unpacked_uint64" => {
-                    seen.mark(80, r, "unpacked_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.unpacked_uint64)?;
-                }
-                "unpackedSint32" | "unpacked_sint32" => {
-                    seen.mark(81, r, "unpacked_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.unpacked_sint32)?;
-                }
-                "unpackedSint64" | "unpacked_sint64" => {
-                    seen.mark(82, r, "unpacked_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.unpacked_sint64)?;
-                }
-                "unpackedFixed32" | "unpacked_fixed32" => {
-                    seen.mark(83, r, "unpacked_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.unpacked_fixed32)?;
-                }
-                "unpackedFixed64" | "unpacked_fixed64" => {
-                    seen.mark(84, r, "unpacked_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.unpacked_fixed64)?;
-                }
-                "unpackedSfixed32" | "unpacked_sfixed32" => {
-                    seen.mark(85, r, "unpacked_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.unpacked_sfixed32)?;
-                }
-                "unpackedSfixed64" | "unpacked_sfixed64" => {
-                    seen.mark(86, r, "unpacked_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.unpacked_sfixed64)?;
-                }
-                "unpackedFloat" | "unpacked_float" => {
-                    seen.mark(87, r, "unpacked_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.unpacked_float)?;
-                }
-                "unpackedDouble" | "unpacked_double" => {
-                    seen.mark(88, r, "unpacked_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.unpacked_double)?;
-                }
-                "unpackedBool" | "unpacked_bool" => {
-                    seen.mark(89, r, "unpacked_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.unpacked_bool)?;
-                }
-                "unpackedNestedEnum" | "unpacked_nested_enum" => {
-                    seen.mark(90, r, "unpacked_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut self.unpacked_nested_enum)?;
-                }
-                "oneofUint32" | "oneof_uint32" => {
-                    seen.mark(91, r, "oneof_uint32")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofNestedMessage" | "oneof_nested_message" => {
-                    seen.mark(92, r, "oneof_nested_message")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(r)? {
-                        if !matches!(self.oneof_field, ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(_))) {
-                            self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) = &mut self.oneof_field {
-                            ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofString" | "oneof_string" => {
-                    seen.mark(93, r, "oneof_string")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofBytes" | "oneof_bytes" => {
-                    seen.mark(94, r, "oneof_bytes")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofBool" | "oneof_bool" => {
-                    seen.mark(95, r, "oneof_bool")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofUint64" | "oneof_uint64" => {
-                    seen.mark(96, r, "oneof_uint64")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofFloat" | "oneof_float" => {
-                    seen.mark(97, r, "oneof_float")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofDouble" | "oneof_double" => {
-                    seen.mark(98, r, "oneof_double")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofEnum" | "oneof_enum" => {
-                    seen.mark(99, r, "oneof_enum")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofNullValue" | "oneof_null_value" => {
-                    seen.mark(100, r, "oneof_null_value")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<::courier_types::NullValue>>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "optionalBoolWrapper" | "optional_bool_wrapper" => {
-                    seen.mark(101, r, "optional_bool_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_bool_wrapper)?;
-                }
-                "optionalInt32Wrapper" | "optional_int32_wrapper" => {
-                    seen.mark(102, r, "optional_int32_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_int32_wrapper)?;
-                }
-                "optionalInt64Wrapper" | "optional_int64_wrapper" => {
-                    seen.mark(103, r, "optional_int64_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_int64_wrapper)?;
-                }
-                "optionalUint32Wrapper" | "optional_uint32_wrapper" => {
-                    seen.mark(104, r, "optional_uint32_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_uint32_wrapper)?;
-                }
-                "optionalUint64Wrapper" | "optional_uint64_wrapper" => {
-                    seen.mark(105, r, "optional_uint64_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_uint64_wrapper)?;
-                }
-                "optionalFloatWrapper" | "optional_float_wrapper" => {
-                    seen.mark(106, r, "optional_float_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_float_wrapper)?;
-                }
-                "optionalDoubleWrapper" | "optional_double_wrapper" => {
-                    seen.mark(107, r, "optional_double_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_double_wrapper)?;
-                }
-                "optionalStringWrapper" | "optional_string_wrapper" => {
-                    seen.mark(108, r, "optional_string_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_string_wrapper)?;
-                }
-                "optionalBytesWrapper" | "optional_bytes_wrapper" => {
-                    seen.mark(109, r, "optional_bytes_wrapper")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_bytes_wrapper)?;
-                }
-                "repeatedBoolWrapper" | "repeated_bool_wrapper" => {
-                    seen.mark(110, r, "repeated_bool_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::BoolValue>>(r, p, &mut self.repeated_bool_wrapper)?;
-                }
-                "repeatedInt32Wrapper" | "repeated_int32_wrapper" => {
-                    seen.mark(111, r, "repeated_int32_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Int32Value>>(r, p, &mut self.repeated_int32_wrapper)?;
-                }
-                "repeatedInt64Wrapper" | "repeated_int64_wrapper" => {
-                    seen.mark(112, r, "repeated_int64_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Int64Value>>(r, p, &mut self.repeated_int64_wrapper)?;
-                }
-                "repeatedUint32Wrapper" | "repeated_uint32_wrapper" => {
-                    seen.mark(113, r, "repeated_uint32_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::UInt32Value>>(r, p, &mut self.repeated_uint32_wrapper)?;
-                }
-                "repeatedUint64Wrapper" | "repeated_uint64_wrapper" => {
-                    seen.mark(114, r, "repeated_uint64_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::UInt64Value>>(r, p, &mut self.repeated_uint64_wrapper)?;
-                }
-                "repeatedFloatWrapper" | "repeated_float_wrapper" => {
-                    seen.mark(115, r, "repeated_float_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::FloatValue>>(r, p, &mut self.repeated_float_wrapper)?;
-                }
-                "repeatedDoubleWrapper" | "repeated_double_wrapper" => {
-                    seen.mark(116, r, "repeated_double_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::DoubleValue>>(r, p, &mut self.repeated_double_wrapper)?;
-                }
-                "repeatedStringWrapper" | "repeated_string_wrapper" => {
-                    seen.mark(117, r, "repeated_string_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::StringValue>>(r, p, &mut self.repeated_string_wrapper)?;
-                }
-                "repeatedBytesWrapper" | "repeated_bytes_wrapper" => {
-                    seen.mark(118, r, "repeated_bytes_wrapper")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::BytesValue>>(r, p, &mut self.repeated_bytes_wrapper)?;
-                }
-                "optionalDuration" | "optional_duration" => {
-                    seen.mark(119, r, "optional_duration")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_duration)?;
-                }
-                "optionalTimestamp" | "optional_timestamp" => {
-                    seen.mark(120, r, "optional_timestamp")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_timestamp)?;
-                }
-                "optionalFieldMask" | "optional_field_mask" => {
-                    seen.mark(121, r, "optional_field_mask")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_field_mask)?;
-                }
-                "optionalStruct" | "optional_struct" => {
-                    seen.mark(122, r, "optional_struct")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_struct)?;
-                }
-                "optionalAny" | "optional_any" => {
-                    seen.mark(123, r, "optional_any")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_any)?;
-                }
-                "optionalValue" | "optional_value" => {
-                    seen.mark(124, r, "optional_value")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_value)?;
-                }
-                "optionalNullValue" | "optional_null_value" => {
-                    seen.mark(125, r, "optional_null_value")?;
-                    ::courier_json::rt::merge_value::<::courier_json::rt::Enum<::courier_types::NullValue>>(r, p, &mut self.optional_null_value)?;
-                }
-                "repeatedDuration" | "repeated_duration" => {
-                    seen.mark(126, r, "repeated_duration")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Duration>>(r, p, &mut self.repeated_duration)?;
-                }
-                "repeatedTimestamp" | "repeated_timestamp" => {
-                    seen.mark(127, r, "repeated_timestamp")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Timestamp>>(r, p, &mut self.repeated_timestamp)?;
-                }
-                "repeatedFieldmask" | "repeated_fieldmask" => {
-                    seen.mark(128, r, "repeated_fieldmask")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::FieldMask>>(r, p, &mut self.repeated_fieldmask)?;
-                }
-                "repeatedAny" | "repeated_any" => {
-                    seen.mark(129, r, "repeated_any")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Any>>(r, p, &mut self.repeated_any)?;
-                }
-                "repeatedValue" | "repeated_value" => {
-                    seen.mark(130, r, "repeated_value")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Value>>(r, p, &mut self.repeated_value)?;
-                }
-                "repeatedListValue" | "repeated_list_value" => {
-                    seen.mark(131, r, "repeated_list_value")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::ListValue>>(r, p, &mut self.repeated_list_value)?;
-                }
-                "repeatedStruct" | "repeated_struct" => {
-                    seen.mark(132, r, "repeated_struct")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Struct>>(r, p, &mut self.repeated_struct)?;
-                }
-                "fieldname1" => {
-                    seen.mark(133, r, "fieldname1")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.fieldname1)?;
-                }
-                "fieldName2" | "field_name2" => {
-                    seen.mark(134, r, "field_name2")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name2)?;
-                }
-                "FieldName3" | "_field_name3" => {
-                    seen.mark(135, r, "_field_name3")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name3)?;
-                }
-                "fieldName4" | "field__name4_" => {
-                    seen.mark(136, r, "field__name4_")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name4)?;
-                }
-                "field0name5" => {
-                    seen.mark(137, r, "field0name5")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field0name5)?;
-                }
-                "field0Name6" | "field_0_name6" => {
-                    seen.mark(138, r, "field_0_name6")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_0_name6)?;
-                }
-                "fieldName7" => {
-                    seen.mark(139, r, "fieldName7")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name7)?;
-                }
-                "FieldName8" => {
-                    seen.mark(140, r, "FieldName8")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name8)?;
-                }
-                "fieldName9" | "field_Name9" => {
-                    seen.mark(141, r, "field_Name9")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name9)?;
-                }
-                "FieldName10" | "Field_Name10" => {
-                    seen.mark(142, r, "Field_Name10")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name10)?;
-                }
-                "FIELDNAME11" | "FIELD_NAME11" => {
-                    seen.mark(143, r, "FIELD_NAME11")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name11)?;
-                }
-                "FIELDName12" | "FIELD_name12" => {
-                    seen.mark(144, r, "FIELD_name12")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name12)?;
-                }
-                "FieldName13" | "__field_name13" => {
-                    seen.mark(145, r, "__field_name13")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name13)?;
-                }
-                "FieldName14" | "__Field_name14" => {
-                    seen.mark(146, r, "__Field_name14")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name14)?;
-                }
-                "fieldName15" | "field__name15" => {
-                    seen.mark(147, r, "field__name15")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name15)?;
-                }
-                "fieldName16" | "field__Name16" => {
-                    seen.mark(148, r, "field__Name16")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name16)?;
-                }
-                "fieldName17" | "field_name17__" => {
-                    seen.mark(149, r, "field_name17__")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name17)?;
-                }
-                "FieldName18" | "Field_name18__" => {
-                    seen.mark(150, r, "Field_name18__")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name18)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            let i = match &*key {
+                "optionalInt32" | "optional_int32" => 0,
+                "optionalInt64" | "optional_int64" => 1,
+                "optionalUint32" | "optional_uint32" => 2,
+                "optionalUint64" | "optional_uint64" => 3,
+                "optionalSint32" | "optional_sint32" => 4,
+                "optionalSint64" | "optional_sint64" => 5,
+                "optionalFixed32" | "optional_fixed32" => 6,
+                "optionalFixed64" | "optional_fixed64" => 7,
+                "optionalSfixed32" | "optional_sfixed32" => 8,
+                "optionalSfixed64" | "optional_sfixed64" => 9,
+                "optionalFloat" | "optional_float" => 10,
+                "optionalDouble" | "optional_double" => 11,
+                "optionalBool" | "optional_bool" => 12,
+                "optionalString" | "optional_string" => 13,
+                "optionalBytes" | "optional_bytes" => 14,
+                "optionalNestedMessage" | "optional_nested_message" => 15,
+                "optionalForeignMessage" | "optional_foreign_message" => 16,
+                "optionalNestedEnum" | "optional_nested_enum" => 17,
+                "optionalForeignEnum" | "optional_foreign_enum" => 18,
+                "optionalAliasedEnum" | "optional_aliased_enum" => 19,
+                "optionalStringPiece" | "optional_string_piece" => 20,
+                "optionalCord" | "optional_cord" => 21,
+                "recursiveMessage" | "recursive_message" => 22,
+                "repeatedInt32" | "repeated_int32" => 23,
+                "repeatedInt64" | "repeated_int64" => 24,
+                "repeatedUint32" | "repeated_uint32" => 25,
+                "repeatedUint64" | "repeated_uint64" => 26,
+                "repeatedSint32" | "repeated_sint32" => 27,
+                "repeatedSint64" | "repeated_sint64" => 28,
+                "repeatedFixed32" | "repeated_fixed32" => 29,
+                "repeatedFixed64" | "repeated_fixed64" => 30,
+                "repeatedSfixed32" | "repeated_sfixed32" => 31,
+                "repeatedSfixed64" | "repeated_sfixed64" => 32,
+                "repeatedFloat" | "repeated_float" => 33,
+                "repeatedDouble" | "repeated_double" => 34,
+                "repeatedBool" | "repeated_bool" => 35,
+                "repeatedString" | "repeated_string" => 36,
+                "repeatedBytes" | "repeated_bytes" => 37,
+                "repeatedNestedMessage" | "repeated_nested_message" => 38,
+                "repeatedForeignMessage" | "repeated_foreign_message" => 39,
+                "repeatedNestedEnum" | "repeated_nested_enum" => 40,
+                "repeatedForeignEnum" | "repeated_foreign_enum" => 41,
+                "repeatedStringPiece" | "repeated_string_piece" => 42,
+                "repeatedCord" | "repeated_cord" => 43,
+                "mapInt32Int32" | "map_int32_int32" => 44,
+                "mapInt64Int64" | "map_int64_int64" => 45,
+                "mapUint32Uint32" | "map_uint32_uint32" => 46,
+                "mapUint64Uint64" | "map_uint64_uint64" => 47,
+                "mapSint32Sint32" | "map_sint32_sint32" => 48,
+                "mapSint64Sint64" | "map_sint64_sint64" => 49,
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => 50,
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => 51,
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => 52,
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => 53,
+                "mapInt32Float" | "map_int32_float" => 54,
+                "mapInt32Double" | "map_int32_double" => 55,
+                "mapBoolBool" | "map_bool_bool" => 56,
+                "mapStringString" | "map_string_string" => 57,
+                "mapStringBytes" | "map_string_bytes" => 58,
+                "mapStringNestedMessage" | "map_string_nested_message" => 59,
+                "mapStringForeignMessage" | "map_string_foreign_message" => 60,
+                "mapStringNestedEnum" | "map_string_nested_enum" => 61,
+                "mapStringForeignEnum" | "map_string_foreign_enum" => 62,
+                "packedInt32" | "packed_int32" => 63,
+                "packedInt64" | "packed_int64" => 64,
+                "packedUint32" | "packed_uint32" => 65,
+                "packedUint64" | "packed_uint64" => 66,
+                "packedSint32" | "packed_sint32" => 67,
+                "packedSint64" | "packed_sint64" => 68,
+                "packedFixed32" | "packed_fixed32" => 69,
+                "packedFixed64" | "packed_fixed64" => 70,
+                "packedSfixed32" | "packed_sfixed32" => 71,
+                "packedSfixed64" | "packed_sfixed64" => 72,
+                "packedFloat" | "packed_float" => 73,
+                "packedDouble" | "packed_double" => 74,
+                "packedBool" | "packed_bool" => 75,
+                "packedNestedEnum" | "packed_nested_enum" => 76,
+                "unpackedInt32" | "unpacked_int32" => 77,
+                "unpackedInt64" | "unpacked_int64" => 78,
+                "unpackedUint32" | "unpacked_uint32" => 79,
+                "unpackedUint64" | "unpacked_uint64" => 80,
+                "unpackedSint32" | "unpacked_sint32" => 81,
+                "unpackedSint64" | "unpacked_sint64" => 82,
+                "unpackedFixed32" | "unpacked_fixed32" => 83,
+                "unpackedFixed64" | "unpacked_fixed64" => 84,
+                "unpackedSfixed32" | "unpacked_sfixed32" => 85,
+                "unpackedSfixed64" | "unpacked_sfixed64" => 86,
+                "unpackedFloat" | "unpacked_float" => 87,
+                "unpackedDouble" | "unpacked_double" => 88,
+                "unpackedBool" | "unpacked_bool" => 89,
+                "unpackedNestedEnum" | "unpacked_nested_enum" => 90,
+                "oneofUint32" | "oneof_uint32" => 91,
+                "oneofNestedMessage" | "oneof_nested_message" => 92,
+                "oneofString" | "oneof_string" => 93,
+                "oneofBytes" | "oneof_bytes" => 94,
+                "oneofBool" | "oneof_bool" => 95,
+                "oneofUint64" | "oneof_uint64" => 96,
+                "oneofFloat" | "oneof_float" => 97,
+                "oneofDouble" | "oneof_double" => 98,
+                "oneofEnum" | "oneof_enum" => 99,
+                "oneofNullValue" | "oneof_null_value" => 100,
+                "optionalBoolWrapper" | "optional_bool_wrapper" => 101,
+                "optionalInt32Wrapper" | "optional_int32_wrapper" => 102,
+                "optionalInt64Wrapper" | "optional_int64_wrapper" => 103,
+                "optionalUint32Wrapper" | "optional_uint32_wrapper" => 104,
+                "optionalUint64Wrapper" | "optional_uint64_wrapper" => 105,
+                "optionalFloatWrapper" | "optional_float_wrapper" => 106,
+                "optionalDoubleWrapper" | "optional_double_wrapper" => 107,
+                "optionalStringWrapper" | "optional_string_wrapper" => 108,
+                "optionalBytesWrapper" | "optional_bytes_wrapper" => 109,
+                "repeatedBoolWrapper" | "repeated_bool_wrapper" => 110,
+                "repeatedInt32Wrapper" | "repeated_int32_wrapper" => 111,
+                "repeatedInt64Wrapper" | "repeated_int64_wrapper" => 112,
+                "repeatedUint32Wrapper" | "repeated_uint32_wrapper" => 113,
+                "repeatedUint64Wrapper" | "repeated_uint64_wrapper" => 114,
+                "repeatedFloatWrapper" | "repeated_float_wrapper" => 115,
+                "repeatedDoubleWrapper" | "repeated_double_wrapper" => 116,
+                "repeatedStringWrapper" | "repeated_string_wrapper" => 117,
+                "repeatedBytesWrapper" | "repeated_bytes_wrapper" => 118,
+                "optionalDuration" | "optional_duration" => 119,
+                "optionalTimestamp" | "optional_timestamp" => 120,
+                "optionalFieldMask" | "optional_field_mask" => 121,
+                "optionalStruct" | "optional_struct" => 122,
+                "optionalAny" | "optional_any" => 123,
+                "optionalValue" | "optional_value" => 124,
+                "optionalNullValue" | "optional_null_value" => 125,
+                "repeatedDuration" | "repeated_duration" => 126,
+                "repeatedTimestamp" | "repeated_timestamp" => 127,
+                "repeatedFieldmask" | "repeated_fieldmask" => 128,
+                "repeatedAny" | "repeated_any" => 129,
+                "repeatedValue" | "repeated_value" => 130,
+                "repeatedListValue" | "repeated_list_value" => 131,
+                "repeatedStruct" | "repeated_struct" => 132,
+                "fieldname1" => 133,
+                "fieldName2" | "field_name2" => 134,
+                "FieldName3" | "_field_name3" => 135,
+                "fieldName4" | "field__name4_" => 136,
+                "field0name5" => 137,
+                "field0Name6" | "field_0_name6" => 138,
+                "fieldName7" => 139,
+                "FieldName8" => 140,
+                "fieldName9" | "field_Name9" => 141,
+                "FieldName10" | "Field_Name10" => 142,
+                "FIELDNAME11" | "FIELD_NAME11" => 143,
+                "FIELDName12" | "FIELD_name12" => 144,
+                "FieldName13" | "__field_name13" => 145,
+                "FieldName14" | "__Field_name14" => 146,
+                "fieldName15" | "field__name15" => 147,
+                "fieldName16" | "field__Name16" => 148,
+                "fieldName17" | "field_name17__" => 149,
+                "FieldName18" | "Field_name18__" => 150,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -2813,31 +2982,49 @@ pub mod test_all_types_proto3 {
 
     impl ::courier_json::ProtoJson for NestedMessage {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if p.emit_defaults() || self.a != 0 {
-                w.escaped_key(p.key("\"a\"", "\"a\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.a, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.corecursive {
-                w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NestedMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if p.emit_defaults() || m.a != 0 {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.a, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.corecursive {
+                        w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NestedMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+                ("corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.corecursive)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "a" => {
-                        seen.mark(0, r, "a")?;
-                        ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.a)?;
+                let i = match &*key {
+                    "a" => 0,
+                    "corecursive" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "corecursive" => {
-                        seen.mark(1, r, "corecursive")?;
-                        ::courier_json::rt::merge_boxed_message(r, p, &mut self.corecursive)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -2942,23 +3129,40 @@ impl ::courier_wire::Message for ForeignMessage {
 
 impl ::courier_json::ProtoJson for ForeignMessage {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if p.emit_defaults() || self.c != 0 {
-            w.escaped_key(p.key("\"c\"", "\"c\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.c, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ForeignMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.c != 0 {
+                    w.escaped_key(p.key("\"c\"", "\"c\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.c, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ForeignMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("c", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.c)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "c" => {
-                    seen.mark(0, r, "c")?;
-                    ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut self.c)?;
+            let i = match &*key {
+                "c" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }

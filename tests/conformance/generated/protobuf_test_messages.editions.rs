@@ -134,23 +134,40 @@ impl ::courier_wire::Message for ComplexMessage {
 
 impl ::courier_json::ProtoJson for ComplexMessage {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.d {
-            w.escaped_key(p.key("\"d\"", "\"d\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ComplexMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.d {
+                    w.escaped_key(p.key("\"d\"", "\"d\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ComplexMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("d", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.d)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "d" => {
-                    seen.mark(0, r, "d")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.d)?;
+            let i = match &*key {
+                "d" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -1010,863 +1027,985 @@ impl ::courier_wire::ext::Extendable for TestAllTypesEdition2023 {
 
 impl ::courier_json::ProtoJson for TestAllTypesEdition2023 {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.optional_int32 {
-            w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_int64 {
-            w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
-            w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
-            w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
-            w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
-            <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
-            w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
-            w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
-            <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
-            w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
-            <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
-            w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
-            <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
-            w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_float {
-            w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_double {
-            w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_bool {
-            w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_string {
-            w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_bytes {
-            w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
-            w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
-            <::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
-            w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
-            <::courier_json::rt::Enum<ForeignEnumEdition2023> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
-            w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_cord {
-            w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.recursive_message {
-            w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_int32.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_int64.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_uint32.is_empty() {
-            w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_uint64.is_empty() {
-            w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sint32.is_empty() {
-            w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sint64.is_empty() {
-            w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_fixed32.is_empty() {
-            w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_fixed64.is_empty() {
-            w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_float.is_empty() {
-            w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
-        }
-        if p.emit_defaults() || !self.repeated_double.is_empty() {
-            w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
-        }
-        if p.emit_defaults() || !self.repeated_bool.is_empty() {
-            w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
-        }
-        if p.emit_defaults() || !self.repeated_string.is_empty() {
-            w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
-        }
-        if p.emit_defaults() || !self.repeated_bytes.is_empty() {
-            w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&self.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
-        }
-        if p.emit_defaults() || !self.repeated_nested_message.is_empty() {
-            w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(&self.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_foreign_message.is_empty() {
-            w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessageEdition2023>>(&self.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&self.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.repeated_foreign_enum.is_empty() {
-            w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(&self.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
-        }
-        if p.emit_defaults() || !self.repeated_string_piece.is_empty() {
-            w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
-        }
-        if p.emit_defaults() || !self.repeated_cord.is_empty() {
-            w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_int32.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&self.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
-        }
-        if p.emit_defaults() || !self.map_int64_int64.is_empty() {
-            w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&self.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
-        }
-        if p.emit_defaults() || !self.map_uint32_uint32.is_empty() {
-            w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&self.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
-        }
-        if p.emit_defaults() || !self.map_uint64_uint64.is_empty() {
-            w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&self.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
-        }
-        if p.emit_defaults() || !self.map_sint32_sint32.is_empty() {
-            w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&self.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
-        }
-        if p.emit_defaults() || !self.map_sint64_sint64.is_empty() {
-            w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&self.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
-        }
-        if p.emit_defaults() || !self.map_fixed32_fixed32.is_empty() {
-            w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&self.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.map_fixed64_fixed64.is_empty() {
-            w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&self.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.map_sfixed32_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&self.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.map_sfixed64_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&self.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_float.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&self.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_double.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&self.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
-        }
-        if p.emit_defaults() || !self.map_bool_bool.is_empty() {
-            w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&self.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
-        }
-        if p.emit_defaults() || !self.map_string_string.is_empty() {
-            w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&self.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
-        }
-        if p.emit_defaults() || !self.map_string_bytes.is_empty() {
-            w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&self.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
-        }
-        if p.emit_defaults() || !self.map_string_nested_message.is_empty() {
-            w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>, _>(&self.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
-        }
-        if p.emit_defaults() || !self.map_string_foreign_message.is_empty() {
-            w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageEdition2023>, _>(&self.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
-        }
-        if p.emit_defaults() || !self.map_string_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>, _>(&self.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.map_string_foreign_enum.is_empty() {
-            w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumEdition2023>, _>(&self.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
-        }
-        if p.emit_defaults() || !self.packed_int32.is_empty() {
-            w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
-        }
-        if p.emit_defaults() || !self.packed_int64.is_empty() {
-            w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
-        }
-        if p.emit_defaults() || !self.packed_uint32.is_empty() {
-            w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
-        }
-        if p.emit_defaults() || !self.packed_uint64.is_empty() {
-            w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
-        }
-        if p.emit_defaults() || !self.packed_sint32.is_empty() {
-            w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
-        }
-        if p.emit_defaults() || !self.packed_sint64.is_empty() {
-            w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
-        }
-        if p.emit_defaults() || !self.packed_fixed32.is_empty() {
-            w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.packed_fixed64.is_empty() {
-            w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.packed_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.packed_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.packed_float.is_empty() {
-            w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
-        }
-        if p.emit_defaults() || !self.packed_double.is_empty() {
-            w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
-        }
-        if p.emit_defaults() || !self.packed_bool.is_empty() {
-            w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
-        }
-        if p.emit_defaults() || !self.packed_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&self.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_int32.is_empty() {
-            w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_int64.is_empty() {
-            w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_uint32.is_empty() {
-            w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_uint64.is_empty() {
-            w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sint32.is_empty() {
-            w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sint64.is_empty() {
-            w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_fixed32.is_empty() {
-            w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_fixed64.is_empty() {
-            w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_float.is_empty() {
-            w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_double.is_empty() {
-            w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_bool.is_empty() {
-            w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&self.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
-        }
-        match &self.oneof_field {
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v)) => {
-                w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
-                <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) => {
-                w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
-            }
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v)) => {
-                w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v)) => {
-                w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
-                <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v)) => {
-                w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
-                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v)) => {
-                w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
-                <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v)) => {
-                w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
-                <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v)) => {
-                w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
-                <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v)) => {
-                w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
-                <::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            _ => {}
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 120..201, &[EXTENSION_INT32_JSON, GROUPLIKETYPE_JSON, DELIMITED_EXT_JSON], w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.groupliketype {
-            w.escaped_key(p.key("\"groupliketype\"", "\"groupliketype\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("groupliketype", "groupliketype")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.delimited_field {
-            w.escaped_key(p.key("\"delimitedField\"", "\"delimited_field\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("delimitedField", "delimited_field")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAllTypesEdition2023, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int32 {
+                    w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int64 {
+                    w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint32 {
+                    w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint64 {
+                    w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sint32 {
+                    w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sint64 {
+                    w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_fixed32 {
+                    w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_fixed64 {
+                    w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sfixed32 {
+                    w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sfixed64 {
+                    w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_float {
+                    w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_double {
+                    w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bool {
+                    w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string {
+                    w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bytes {
+                    w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_message {
+                    w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_message {
+                    w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_enum {
+                    w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
+                    <::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_enum {
+                    w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
+                    <::courier_json::rt::Enum<ForeignEnumEdition2023> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string_piece {
+                    w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_cord {
+                    w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.recursive_message {
+                    w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_float.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_double.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bool.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string.is_empty() {
+                    w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bytes.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&m.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(&m.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessageEdition2023>>(&m.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&m.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(&m.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string_piece.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_cord.is_empty() {
+                    w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_int32.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&m.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int64_int64.is_empty() {
+                    w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&m.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint32_uint32.is_empty() {
+                    w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&m.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint64_uint64.is_empty() {
+                    w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&m.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint32_sint32.is_empty() {
+                    w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&m.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint64_sint64.is_empty() {
+                    w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&m.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed32_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&m.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed64_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&m.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed32_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&m.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed64_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&m.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_float.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&m.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_double.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&m.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_bool_bool.is_empty() {
+                    w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&m.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_string.is_empty() {
+                    w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&m.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_bytes.is_empty() {
+                    w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&m.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>, _>(&m.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageEdition2023>, _>(&m.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>, _>(&m.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumEdition2023>, _>(&m.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int32.is_empty() {
+                    w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int64.is_empty() {
+                    w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint32.is_empty() {
+                    w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint64.is_empty() {
+                    w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint32.is_empty() {
+                    w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint64.is_empty() {
+                    w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_float.is_empty() {
+                    w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_double.is_empty() {
+                    w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_bool.is_empty() {
+                    w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&m.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_float.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_double.is_empty() {
+                    w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_bool.is_empty() {
+                    w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&m.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.oneof_field {
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v)) => {
+                        w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) => {
+                        w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v)) => {
+                        w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v)) => {
+                        w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v)) => {
+                        w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v)) => {
+                        w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
+                        <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v)) => {
+                        w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
+                        <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v)) => {
+                        w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
+                        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v)) => {
+                        w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
+                        <::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <TestAllTypesEdition2023 as ::courier_wire::Message>::NAME, 120..201, &[EXTENSION_INT32_JSON, GROUPLIKETYPE_JSON, DELIMITED_EXT_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.groupliketype {
+                    w.escaped_key(p.key("\"groupliketype\"", "\"groupliketype\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("groupliketype", "groupliketype")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.delimited_field {
+                    w.escaped_key(p.key("\"delimitedField\"", "\"delimited_field\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("delimitedField", "delimited_field")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAllTypesEdition2023, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("optional_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.optional_int32)),
+            ("optional_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.optional_int64)),
+            ("optional_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.optional_uint32)),
+            ("optional_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.optional_uint64)),
+            ("optional_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.optional_sint32)),
+            ("optional_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.optional_sint64)),
+            ("optional_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.optional_fixed32)),
+            ("optional_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.optional_fixed64)),
+            ("optional_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.optional_sfixed32)),
+            ("optional_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.optional_sfixed64)),
+            ("optional_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.optional_float)),
+            ("optional_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.optional_double)),
+            ("optional_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.optional_bool)),
+            ("optional_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string)),
+            ("optional_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.optional_bytes)),
+            ("optional_nested_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_nested_message)),
+            ("optional_foreign_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_foreign_message)),
+            ("optional_nested_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut m.optional_nested_enum)),
+            ("optional_foreign_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(r, p, &mut m.optional_foreign_enum)),
+            ("optional_string_piece", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string_piece)),
+            ("optional_cord", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_cord)),
+            ("recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.recursive_message)),
+            ("repeated_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.repeated_int32)),
+            ("repeated_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.repeated_int64)),
+            ("repeated_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.repeated_uint32)),
+            ("repeated_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.repeated_uint64)),
+            ("repeated_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.repeated_sint32)),
+            ("repeated_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.repeated_sint64)),
+            ("repeated_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.repeated_fixed32)),
+            ("repeated_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.repeated_fixed64)),
+            ("repeated_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.repeated_sfixed32)),
+            ("repeated_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.repeated_sfixed64)),
+            ("repeated_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.repeated_float)),
+            ("repeated_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.repeated_double)),
+            ("repeated_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated_bool)),
+            ("repeated_string", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string)),
+            ("repeated_bytes", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut m.repeated_bytes)),
+            ("repeated_nested_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(r, p, &mut m.repeated_nested_message)),
+            ("repeated_foreign_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessageEdition2023>>(r, p, &mut m.repeated_foreign_message)),
+            ("repeated_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut m.repeated_nested_enum)),
+            ("repeated_foreign_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(r, p, &mut m.repeated_foreign_enum)),
+            ("repeated_string_piece", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string_piece)),
+            ("repeated_cord", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_cord)),
+            ("map_int32_int32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut m.map_int32_int32)),
+            ("map_int64_int64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut m.map_int64_int64)),
+            ("map_uint32_uint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut m.map_uint32_uint32)),
+            ("map_uint64_uint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut m.map_uint64_uint64)),
+            ("map_sint32_sint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut m.map_sint32_sint32)),
+            ("map_sint64_sint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut m.map_sint64_sint64)),
+            ("map_fixed32_fixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut m.map_fixed32_fixed32)),
+            ("map_fixed64_fixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut m.map_fixed64_fixed64)),
+            ("map_sfixed32_sfixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut m.map_sfixed32_sfixed32)),
+            ("map_sfixed64_sfixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut m.map_sfixed64_sfixed64)),
+            ("map_int32_float", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut m.map_int32_float)),
+            ("map_int32_double", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut m.map_int32_double)),
+            ("map_bool_bool", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut m.map_bool_bool)),
+            ("map_string_string", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut m.map_string_string)),
+            ("map_string_bytes", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut m.map_string_bytes)),
+            ("map_string_nested_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>, _>(r, p, &mut m.map_string_nested_message)),
+            ("map_string_foreign_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageEdition2023>, _>(r, p, &mut m.map_string_foreign_message)),
+            ("map_string_nested_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>, _>(r, p, &mut m.map_string_nested_enum)),
+            ("map_string_foreign_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumEdition2023>, _>(r, p, &mut m.map_string_foreign_enum)),
+            ("packed_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.packed_int32)),
+            ("packed_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.packed_int64)),
+            ("packed_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.packed_uint32)),
+            ("packed_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.packed_uint64)),
+            ("packed_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.packed_sint32)),
+            ("packed_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.packed_sint64)),
+            ("packed_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.packed_fixed32)),
+            ("packed_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.packed_fixed64)),
+            ("packed_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.packed_sfixed32)),
+            ("packed_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.packed_sfixed64)),
+            ("packed_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.packed_float)),
+            ("packed_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.packed_double)),
+            ("packed_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed_bool)),
+            ("packed_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut m.packed_nested_enum)),
+            ("unpacked_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.unpacked_int32)),
+            ("unpacked_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.unpacked_int64)),
+            ("unpacked_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.unpacked_uint32)),
+            ("unpacked_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.unpacked_uint64)),
+            ("unpacked_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.unpacked_sint32)),
+            ("unpacked_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.unpacked_sint64)),
+            ("unpacked_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.unpacked_fixed32)),
+            ("unpacked_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.unpacked_fixed64)),
+            ("unpacked_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.unpacked_sfixed32)),
+            ("unpacked_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.unpacked_sfixed64)),
+            ("unpacked_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.unpacked_float)),
+            ("unpacked_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.unpacked_double)),
+            ("unpacked_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.unpacked_bool)),
+            ("unpacked_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut m.unpacked_nested_enum)),
+            ("oneof_uint32", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_nested_message", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.oneof_field, ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(_))) {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) = &mut m.oneof_field {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")
+            }),
+            ("oneof_string", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bytes", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bool", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_uint64", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_float", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_double", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_enum", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("groupliketype", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.groupliketype)),
+            ("delimited_field", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.delimited_field)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<2>::new();
         let mut oneofs = 0u64;
-        let mut ext_seen = ::std::vec::Vec::new();
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "optionalInt32" | "optional_int32" => {
-                    seen.mark(0, r, "optional_int32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.optional_int32)?;
-                }
-                "optionalInt64" | "optional_int64" => {
-                    seen.mark(1, r, "optional_int64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.optional_int64)?;
-                }
-                "optionalUint32" | "optional_uint32" => {
-                    seen.mark(2, r, "optional_uint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.optional_uint32)?;
-                }
-                "optionalUint64" | "optional_uint64" => {
-                    seen.mark(3, r, "optional_uint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.optional_uint64)?;
-                }
-                "optionalSint32" | "optional_sint32" => {
-                    seen.mark(4, r, "optional_sint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut self.optional_sint32)?;
-                }
-                "optionalSint64" | "optional_sint64" => {
-                    seen.mark(5, r, "optional_sint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut self.optional_sint64)?;
-                }
-                "optionalFixed32" | "optional_fixed32" => {
-                    seen.mark(6, r, "optional_fixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.optional_fixed32)?;
-                }
-                "optionalFixed64" | "optional_fixed64" => {
-                    seen.mark(7, r, "optional_fixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.optional_fixed64)?;
-                }
-                "optionalSfixed32" | "optional_sfixed32" => {
-                    seen.mark(8, r, "optional_sfixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.optional_sfixed32)?;
-                }
-                "optionalSfixed64" | "optional_sfixed64" => {
-                    seen.mark(9, r, "optional_sfixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.optional_sfixed64)?;
-                }
-                "optionalFloat" | "optional_float" => {
-                    seen.mark(10, r, "optional_float")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.optional_float)?;
-                }
-                "optionalDouble" | "optional_double" => {
-                    seen.mark(11, r, "optional_double")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.optional_double)?;
-                }
-                "optionalBool" | "optional_bool" => {
-                    seen.mark(12, r, "optional_bool")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.optional_bool)?;
-                }
-                "optionalString" | "optional_string" => {
-                    seen.mark(13, r, "optional_string")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.optional_string)?;
-                }
-                "optionalBytes" | "optional_bytes" => {
-                    seen.mark(14, r, "optional_bytes")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.optional_bytes)?;
-                }
-                "optionalNestedMessage" | "optional_nested_message" => {
-                    seen.mark(15, r, "optional_nested_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.optional_nested_message)?;
-                }
-                "optionalForeignMessage" | "optional_foreign_message" => {
-                    seen.mark(16, r, "optional_foreign_message")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_foreign_message)?;
-                }
-                "optionalNestedEnum" | "optional_nested_enum" => {
-                    seen.mark(17, r, "optional_nested_enum")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut self.optional_nested_enum)?;
-                }
-                "optionalForeignEnum" | "optional_foreign_enum" => {
-                    seen.mark(18, r, "optional_foreign_enum")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(r, p, &mut self.optional_foreign_enum)?;
-                }
-                "optionalStringPiece" | "optional_string_piece" => {
-                    seen.mark(19, r, "optional_string_piece")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.optional_string_piece)?;
-                }
-                "optionalCord" | "optional_cord" => {
-                    seen.mark(20, r, "optional_cord")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.optional_cord)?;
-                }
-                "recursiveMessage" | "recursive_message" => {
-                    seen.mark(21, r, "recursive_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.recursive_message)?;
-                }
-                "repeatedInt32" | "repeated_int32" => {
-                    seen.mark(22, r, "repeated_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.repeated_int32)?;
-                }
-                "repeatedInt64" | "repeated_int64" => {
-                    seen.mark(23, r, "repeated_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.repeated_int64)?;
-                }
-                "repeatedUint32" | "repeated_uint32" => {
-                    seen.mark(24, r, "repeated_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.repeated_uint32)?;
-                }
-                "repeatedUint64" | "repeated_uint64" => {
-                    seen.mark(25, r, "repeated_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.repeated_uint64)?;
-                }
-                "repeatedSint32" | "repeated_sint32" => {
-                    seen.mark(26, r, "repeated_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.repeated_sint32)?;
-                }
-                "repeatedSint64" | "repeated_sint64" => {
-                    seen.mark(27, r, "repeated_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.repeated_sint64)?;
-                }
-                "repeatedFixed32" | "repeated_fixed32" => {
-                    seen.mark(28, r, "repeated_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.repeated_fixed32)?;
-                }
-                "repeatedFixed64" | "repeated_fixed64" => {
-                    seen.mark(29, r, "repeated_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.repeated_fixed64)?;
-                }
-                "repeatedSfixed32" | "repeated_sfixed32" => {
-                    seen.mark(30, r, "repeated_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.repeated_sfixed32)?;
-                }
-                "repeatedSfixed64" | "repeated_sfixed64" => {
-                    seen.mark(31, r, "repeated_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.repeated_sfixed64)?;
-                }
-                "repeatedFloat" | "repeated_float" => {
-                    seen.mark(32, r, "repeated_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.repeated_float)?;
-                }
-                "repeatedDouble" | "repeated_double" => {
-                    seen.mark(33, r, "repeated_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.repeated_double)?;
-                }
-                "repeatedBool" | "repeated_bool" => {
-                    seen.mark(34, r, "repeated_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.repeated_bool)?;
-                }
-                "repeatedString" | "repeated_string" => {
-                    seen.mark(35, r, "repeated_string")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_string)?;
-                }
-                "repeatedBytes" | "repeated_bytes" => {
-                    seen.mark(36, r, "repeated_bytes")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut self.repeated_bytes)?;
-                }
-                "repeatedNestedMessage" | "repeated_nested_message" => {
-                    seen.mark(37, r, "repeated_nested_message")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(r, p, &mut self.repeated_nested_message)?;
-                }
-                "repeatedForeignMessage" | "repeated_foreign_message" => {
-                    seen.mark(38, r, "repeated_foreign_message")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessageEdition2023>>(r, p, &mut self.repeated_foreign_message)?;
-                }
-                "repeatedNestedEnum" | "repeated_nested_enum" => {
-                    seen.mark(39, r, "repeated_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut self.repeated_nested_enum)?;
-                }
-                "repeatedForeignEnum" | "repeated_foreign_enum" => {
-                    seen.mark(40, r, "repeated_foreign_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(r, p, &mut self.repeated_foreign_enum)?;
-                }
-                "repeatedStringPiece" | "repeated_string_piece" => {
-                    seen.mark(41, r, "repeated_string_piece")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_string_piece)?;
-                }
-                "repeatedCord" | "repeated_cord" => {
-                    seen.mark(42, r, "repeated_cord")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_cord)?;
-                }
-                "mapInt32Int32" | "map_int32_int32" => {
-                    seen.mark(43, r, "map_int32_int32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut self.map_int32_int32)?;
-                }
-                "mapInt64Int64" | "map_int64_int64" => {
-                    seen.mark(44, r, "map_int64_int64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut self.map_int64_int64)?;
-                }
-                "mapUint32Uint32" | "map_uint32_uint32" => {
-                    seen.mark(45, r, "map_uint32_uint32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut self.map_uint32_uint32)?;
-                }
-                "mapUint64Uint64" | "map_uint64_uint64" => {
-                    seen.mark(46, r, "map_uint64_uint64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut self.map_uint64_uint64)?;
-                }
-                "mapSint32Sint32" | "map_sint32_sint32" => {
-                    seen.mark(47, r, "map_sint32_sint32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut self.map_sint32_sint32)?;
-                }
-                "mapSint64Sint64" | "map_sint64_sint64" => {
-                    seen.mark(48, r, "map_sint64_sint64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut self.map_sint64_sint64)?;
-                }
-                "mapFixed32Fixed32" | "map_fixed32_fixed32" => {
-                    seen.mark(49, r, "map_fixed32_fixed32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut self.map_fixed32_fixed32)?;
-                }
-                "mapFixed64Fixed64" | "map_fixed64_fixed64" => {
-                    seen.mark(50, r, "map_fixed64_fixed64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut self.map_fixed64_fixed64)?;
-                }
-                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => {
-                    seen.mark(51, r, "map_sfixed32_sfixed32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut self.map_sfixed32_sfixed32)?;
-                }
-                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => {
-                    seen.mark(52, r, "map_sfixed64_sfixed64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut self.map_sfixed64_sfixed64)?;
-                }
-                "mapInt32Float" | "map_int32_float" => {
-                    seen.mark(53, r, "map_int32_float")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut self.map_int32_float)?;
-                }
-                "mapInt32Double" | "map_int32_double" => {
-                    seen.mark(54, r, "map_int32_double")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut self.map_int32_double)?;
-                }
-                "mapBoolBool" | "map_bool_bool" => {
-                    seen.mark(55, r, "map_bool_bool")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut self.map_bool_bool)?;
-                }
-                "mapStringString" | "map_string_string" => {
-                    seen.mark(56, r, "map_string_string")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut self.map_string_string)?;
-                }
-                "mapStringBytes" | "map_string_bytes" => {
-                    seen.mark(57, r, "map_string_bytes")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut self.map_string_bytes)?;
-                }
-                "mapStringNestedMessage" | "map_string_nested_message" => {
-                    seen.mark(58, r, "map_string_nested_message")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>, _>(r, p, &mut self.map_string_nested_message)?;
-                }
-                "mapStringForeignMessage" | "map_string_foreign_message" => {
-                    seen.mark(59, r, "map_string_foreign_message")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageEdition2023>, _>(r, p, &mut self.map_string_foreign_message)?;
-                }
-                "mapStringNestedEnum" | "map_string_nested_enum" => {
-                    seen.mark(60, r, "map_string_nested_enum")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>, _>(r, p, &mut self.map_string_nested_enum)?;
-                }
-                "mapStringForeignEnum" | "map_string_foreign_enum" => {
-                    seen.mark(61, r, "map_string_foreign_enum")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumEdition2023>, _>(r, p, &mut self.map_string_foreign_enum)?;
-                }
-                "packedInt32" | "packed_int32" => {
-                    seen.mark(62, r, "packed_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.packed_int32)?;
-                }
-                "packedInt64" | "packed_int64" => {
-                    seen.mark(63, r, "packed_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.packed_int64)?;
-                }
-                "packedUint32" | "packed_uint32" => {
-                    seen.mark(64, r, "packed_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.packed_uint32)?;
-                }
-                "packedUint64" | "packed_uint64" => {
-                    seen.mark(65, r, "packed_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.packed_uint64)?;
-                }
-                "packedSint32" | "packed_sint32" => {
-                    seen.mark(66, r, "packed_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.packed_sint32)?;
-                }
-                "packedSint64" | "packed_sint64" => {
-                    seen.mark(67, r, "packed_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.packed_sint64)?;
-                }
-                "packedFixed32" | "packed_fixed32" => {
-                    seen.mark(68, r, "packed_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.packed_fixed32)?;
-                }
-                "packedFixed64" | "packed_fixed64" => {
-                    seen.mark(69, r, "packed_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.packed_fixed64)?;
-                }
-                "packedSfixed32" | "packed_sfixed32" => {
-                    seen.mark(70, r, "packed_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.packed_sfixed32)?;
-                }
-                "packedSfixed64" | "packed_sfixed64" => {
-                    seen.mark(71, r, "packed_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.packed_sfixed64)?;
-                }
-                "packedFloat" | "packed_float" => {
-                    seen.mark(72, r, "packed_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.packed_float)?;
-                }
-                "packedDouble" | "packed_double" => {
-                    seen.mark(73, r, "packed_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.packed_double)?;
-                }
-                "packedBool" | "packed_bool" => {
-                    seen.mark(74, r, "packed_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.packed_bool)?;
-                }
-                "packedNestedEnum" | "packed_nested_enum" => {
-                    seen.mark(75, r, "packed_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut self.packed_nested_enum)?;
-                }
-                "unpackedInt32" | "unpacked_int32" => {
-                    seen.mark(76, r, "unpacked_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.unpacked_int32)?;
-                }
-                "unpackedInt64" | "unpacked_int64" => {
-                    seen.mark(77, r, "unpacked_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.unpacked_int64)?;
-                }
-                "unpackedUint32" | "unpacked_uint32" => {
-                    seen.mark(78, r, "unpacked_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.unpacked_uint32)?;
-                }
-                "unpackedUint64" | "unpacked_uint64" => {
-                    seen.mark(79, r, "unpacked_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.unpacked_uint64)?;
-                }
-                "unpackedSint32" | "unpacked_sint32" => {
-                    seen.mark(80, r, "unpacked_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.unpacked_sint32)?;
-                }
-                "unpackedSint64" | "unpacked_sint64" => {
-                    seen.mark(81, r, "unpacked_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.unpacked_sint64)?;
-                }
-                "unpackedFixed32" | "unpacked_fixed32" => {
-                    seen.mark(82, r, "unpacked_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.unpacked_fixed32)?;
-                }
-                "unpackedFixed64" | "unpacked_fixed64" => {
-                    seen.mark(83, r, "unpacked_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.unpacked_fixed64)?;
-                }
-                "unpackedSfixed32" | "unpacked_sfixed32" => {
-                    seen.mark(84, r, "unpacked_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.unpacked_sfixed32)?;
-                }
-                "unpackedSfixed64" | "unpacked_sfixed64" => {
-                    seen.mark(85, r, "unpacked_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.unpacked_sfixed64)?;
-                }
-                "unpackedFloat" | "unpacked_float" => {
-                    seen.mark(86, r, "unpacked_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.unpacked_float)?;
-                }
-                "unpackedDouble" | "unpacked_double" => {
-                    seen.mark(87, r, "unpacked_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.unpacked_double)?;
-                }
-                "unpackedBool" | "unpacked_bool" => {
-                    seen.mark(88, r, "unpacked_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.unpacked_bool)?;
-                }
-                "unpackedNestedEnum" | "unpacked_nested_enum" => {
-                    seen.mark(89, r, "unpacked_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut self.unpacked_nested_enum)?;
-                }
-                "oneofUint32" | "oneof_uint32" => {
-                    seen.mark(90, r, "oneof_uint32")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofNestedMessage" | "oneof_nested_message" => {
-                    seen.mark(91, r, "oneof_nested_message")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(r)? {
-                        if !matches!(self.oneof_field, ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(_))) {
-                            self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) = &mut self.oneof_field {
-                            ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofString" | "oneof_string" => {
-                    seen.mark(92, r, "oneof_string")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofBytes" | "oneof_bytes" => {
-                    seen.mark(93, r, "oneof_bytes")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofBool" | "oneof_bool" => {
-                    seen.mark(94, r, "oneof_bool")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofUint64" | "oneof_uint64" => {
-                    seen.mark(95, r, "oneof_uint64")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofFloat" | "oneof_float" => {
-                    seen.mark(96, r, "oneof_float")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofDouble" | "oneof_double" => {
-                    seen.mark(97, r, "oneof_double")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofEnum" | "oneof_enum" => {
-                    seen.mark(98, r, "oneof_enum")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "groupliketype" => {
-                    seen.mark(99, r, "groupliketype")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.groupliketype)?;
-                }
-                "delimitedField" | "delimited_field" => {
-                    seen.mark(100, r, "delimited_field")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.delimited_field)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[EXTENSION_INT32_JSON, GROUPLIKETYPE_JSON, DELIMITED_EXT_JSON], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            let i = match &*key {
+                "optionalInt32" | "optional_int32" => 0,
+                "optionalInt64" | "optional_int64" => 1,
+                "optionalUint32" | "optional_uint32" => 2,
+                "optionalUint64" | "optional_uint64" => 3,
+                "optionalSint32" | "optional_sint32" => 4,
+                "optionalSint64" | "optional_sint64" => 5,
+                "optionalFixed32" | "optional_fixed32" => 6,
+                "optionalFixed64" | "optional_fixed64" => 7,
+                "optionalSfixed32" | "optional_sfixed32" => 8,
+                "optionalSfixed64" | "optional_sfixed64" => 9,
+                "optionalFloat" | "optional_float" => 10,
+                "optionalDouble" | "optional_double" => 11,
+                "optionalBool" | "optional_bool" => 12,
+                "optionalString" | "optional_string" => 13,
+                "optionalBytes" | "optional_bytes" => 14,
+                "optionalNestedMessage" | "optional_nested_message" => 15,
+                "optionalForeignMessage" | "optional_foreign_message" => 16,
+                "optionalNestedEnum" | "optional_nested_enum" => 17,
+                "optionalForeignEnum" | "optional_foreign_enum" => 18,
+                "optionalStringPiece" | "optional_string_piece" => 19,
+                "optionalCord" | "optional_cord" => 20,
+                "recursiveMessage" | "recursive_message" => 21,
+                "repeatedInt32" | "repeated_int32" => 22,
+                "repeatedInt64" | "repeated_int64" => 23,
+                "repeatedUint32" | "repeated_uint32" => 24,
+                "repeatedUint64" | "repeated_uint64" => 25,
+                "repeatedSint32" | "repeated_sint32" => 26,
+                "repeatedSint64" | "repeated_sint64" => 27,
+                "repeatedFixed32" | "repeated_fixed32" => 28,
+                "repeatedFixed64" | "repeated_fixed64" => 29,
+                "repeatedSfixed32" | "repeated_sfixed32" => 30,
+                "repeatedSfixed64" | "repeated_sfixed64" => 31,
+                "repeatedFloat" | "repeated_float" => 32,
+                "repeatedDouble" | "repeated_double" => 33,
+                "repeatedBool" | "repeated_bool" => 34,
+                "repeatedString" | "repeated_string" => 35,
+                "repeatedBytes" | "repeated_bytes" => 36,
+                "repeatedNestedMessage" | "repeated_nested_message" => 37,
+                "repeatedForeignMessage" | "repeated_foreign_message" => 38,
+                "repeatedNestedEnum" | "repeated_nested_enum" => 39,
+                "repeatedForeignEnum" | "repeated_foreign_enum" => 40,
+                "repeatedStringPiece" | "repeated_string_piece" => 41,
+                "repeatedCord" | "repeated_cord" => 42,
+                "mapInt32Int32" | "map_int32_int32" => 43,
+                "mapInt64Int64" | "map_int64_int64" => 44,
+                "mapUint32Uint32" | "map_uint32_uint32" => 45,
+                "mapUint64Uint64" | "map_uint64_uint64" => 46,
+                "mapSint32Sint32" | "map_sint32_sint32" => 47,
+                "mapSint64Sint64" | "map_sint64_sint64" => 48,
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => 49,
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => 50,
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => 51,
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => 52,
+                "mapInt32Float" | "map_int32_float" => 53,
+                "mapInt32Double" | "map_int32_double" => 54,
+                "mapBoolBool" | "map_bool_bool" => 55,
+                "mapStringString" | "map_string_string" => 56,
+                "mapStringBytes" | "map_string_bytes" => 57,
+                "mapStringNestedMessage" | "map_string_nested_message" => 58,
+                "mapStringForeignMessage" | "map_string_foreign_message" => 59,
+                "mapStringNestedEnum" | "map_string_nested_enum" => 60,
+                "mapStringForeignEnum" | "map_string_foreign_enum" => 61,
+                "packedInt32" | "packed_int32" => 62,
+                "packedInt64" | "packed_int64" => 63,
+                "packedUint32" | "packed_uint32" => 64,
+                "packedUint64" | "packed_uint64" => 65,
+                "packedSint32" | "packed_sint32" => 66,
+                "packedSint64" | "packed_sint64" => 67,
+                "packedFixed32" | "packed_fixed32" => 68,
+                "packedFixed64" | "packed_fixed64" => 69,
+                "packedSfixed32" | "packed_sfixed32" => 70,
+                "packedSfixed64" | "packed_sfixed64" => 71,
+                "packedFloat" | "packed_float" => 72,
+                "packedDouble" | "packed_double" => 73,
+                "packedBool" | "packed_bool" => 74,
+                "packedNestedEnum" | "packed_nested_enum" => 75,
+                "unpackedInt32" | "unpacked_int32" => 76,
+                "unpackedInt64" | "unpacked_int64" => 77,
+                "unpackedUint32" | "unpacked_uint32" => 78,
+                "unpackedUint64" | "unpacked_uint64" => 79,
+                "unpackedSint32" | "unpacked_sint32" => 80,
+                "unpackedSint64" | "unpacked_sint64" => 81,
+                "unpackedFixed32" | "unpacked_fixed32" => 82,
+                "unpackedFixed64" | "unpacked_fixed64" => 83,
+                "unpackedSfixed32" | "unpacked_sfixed32" => 84,
+                "unpackedSfixed64" | "unpacked_sfixed64" => 85,
+                "unpackedFloat" | "unpacked_float" => 86,
+                "unpackedDouble" | "unpacked_double" => 87,
+                "unpackedBool" | "unpacked_bool" => 88,
+                "unpackedNestedEnum" | "unpacked_nested_enum" => 89,
+                "oneofUint32" | "oneof_uint32" => 90,
+                "oneofNestedMessage" | "oneof_nested_message" => 91,
+                "oneofString" | "oneof_string" => 92,
+                "oneofBytes" | "oneof_bytes" => 93,
+                "oneofBool" | "oneof_bool" => 94,
+                "oneofUint64" | "oneof_uint64" => 95,
+                "oneofFloat" | "oneof_float" => 96,
+                "oneofDouble" | "oneof_double" => 97,
+                "oneofEnum" | "oneof_enum" => 98,
+                "groupliketype" => 99,
+                "delimitedField" | "delimited_field" => 100,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[EXTENSION_INT32_JSON, GROUPLIKETYPE_JSON, DELIMITED_EXT_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -2140,31 +2279,49 @@ pub mod test_all_types_edition2023 {
 
     impl ::courier_json::ProtoJson for NestedMessage {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.a {
-                w.escaped_key(p.key("\"a\"", "\"a\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.corecursive {
-                w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NestedMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.a {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.corecursive {
+                        w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NestedMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+                ("corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.corecursive)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "a" => {
-                        seen.mark(0, r, "a")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.a)?;
+                let i = match &*key {
+                    "a" => 0,
+                    "corecursive" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "corecursive" => {
-                        seen.mark(1, r, "corecursive")?;
-                        ::courier_json::rt::merge_boxed_message(r, p, &mut self.corecursive)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -2257,31 +2414,49 @@ pub mod test_all_types_edition2023 {
 
     impl ::courier_json::ProtoJson for GroupLikeType {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.group_int32 {
-                w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.group_uint32 {
-                w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
-                <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&GroupLikeType, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_int32 {
+                        w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                        w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut GroupLikeType, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+                ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "groupInt32" | "group_int32" => {
-                        seen.mark(0, r, "group_int32")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.group_int32)?;
+                let i = match &*key {
+                    "groupInt32" | "group_int32" => 0,
+                    "groupUint32" | "group_uint32" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "groupUint32" | "group_uint32" => {
-                        seen.mark(1, r, "group_uint32")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.group_uint32)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -2396,23 +2571,40 @@ impl ::courier_wire::Message for ForeignMessageEdition2023 {
 
 impl ::courier_json::ProtoJson for ForeignMessageEdition2023 {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.c {
-            w.escaped_key(p.key("\"c\"", "\"c\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ForeignMessageEdition2023, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.c {
+                    w.escaped_key(p.key("\"c\"", "\"c\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ForeignMessageEdition2023, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("c", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.c)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "c" => {
-                    seen.mark(0, r, "c")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.c)?;
+            let i = match &*key {
+                "c" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -2498,23 +2690,40 @@ impl ::courier_wire::Message for GroupLikeType {
 
 impl ::courier_json::ProtoJson for GroupLikeType {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.c {
-            w.escaped_key(p.key("\"c\"", "\"c\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&GroupLikeType, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.c {
+                    w.escaped_key(p.key("\"c\"", "\"c\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut GroupLikeType, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("c", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.c)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "c" => {
-                    seen.mark(0, r, "c")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.c)?;
+            let i = match &*key {
+                "c" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }

@@ -1264,1151 +1264,1309 @@ impl ::courier_wire::ext::Extendable for TestAllTypesProto2 {
 
 impl ::courier_json::ProtoJson for TestAllTypesProto2 {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.optional_int32 {
-            w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_int64 {
-            w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_uint32 {
-            w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_uint64 {
-            w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_sint32 {
-            w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
-            <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_sint64 {
-            w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_fixed32 {
-            w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
-            <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_fixed64 {
-            w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
-            <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_sfixed32 {
-            w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
-            <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_sfixed64 {
-            w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_float {
-            w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_double {
-            w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_bool {
-            w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_string {
-            w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_bytes {
-            w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_nested_message {
-            w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_foreign_message {
-            w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_nested_enum {
-            w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
-            <::courier_json::rt::Enum<test_all_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_foreign_enum {
-            w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
-            <::courier_json::rt::Enum<ForeignEnumProto2> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_string_piece {
-            w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_cord {
-            w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.recursive_message {
-            w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_int32.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_int64.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_uint32.is_empty() {
-            w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_uint64.is_empty() {
-            w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sint32.is_empty() {
-            w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sint64.is_empty() {
-            w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_fixed32.is_empty() {
-            w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_fixed64.is_empty() {
-            w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.repeated_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.repeated_float.is_empty() {
-            w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
-        }
-        if p.emit_defaults() || !self.repeated_double.is_empty() {
-            w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
-        }
-        if p.emit_defaults() || !self.repeated_bool.is_empty() {
-            w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
-        }
-        if p.emit_defaults() || !self.repeated_string.is_empty() {
-            w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
-        }
-        if p.emit_defaults() || !self.repeated_bytes.is_empty() {
-            w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&self.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
-        }
-        if p.emit_defaults() || !self.repeated_nested_message.is_empty() {
-            w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(&self.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_foreign_message.is_empty() {
-            w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessageProto2>>(&self.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
-        }
-        if p.emit_defaults() || !self.repeated_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&self.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.repeated_foreign_enum.is_empty() {
-            w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnumProto2>>(&self.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
-        }
-        if p.emit_defaults() || !self.repeated_string_piece.is_empty() {
-            w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
-        }
-        if p.emit_defaults() || !self.repeated_cord.is_empty() {
-            w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_int32.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&self.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
-        }
-        if p.emit_defaults() || !self.map_int64_int64.is_empty() {
-            w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&self.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
-        }
-        if p.emit_defaults() || !self.map_uint32_uint32.is_empty() {
-            w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&self.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
-        }
-        if p.emit_defaults() || !self.map_uint64_uint64.is_empty() {
-            w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&self.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
-        }
-        if p.emit_defaults() || !self.map_sint32_sint32.is_empty() {
-            w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&self.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
-        }
-        if p.emit_defaults() || !self.map_sint64_sint64.is_empty() {
-            w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&self.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
-        }
-        if p.emit_defaults() || !self.map_fixed32_fixed32.is_empty() {
-            w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&self.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.map_fixed64_fixed64.is_empty() {
-            w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&self.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.map_sfixed32_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&self.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.map_sfixed64_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&self.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_float.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&self.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_double.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&self.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
-        }
-        if p.emit_defaults() || !self.map_bool_bool.is_empty() {
-            w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&self.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
-        }
-        if p.emit_defaults() || !self.map_string_string.is_empty() {
-            w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&self.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
-        }
-        if p.emit_defaults() || !self.map_string_bytes.is_empty() {
-            w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&self.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
-        }
-        if p.emit_defaults() || !self.map_string_nested_message.is_empty() {
-            w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(&self.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
-        }
-        if p.emit_defaults() || !self.map_string_foreign_message.is_empty() {
-            w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageProto2>, _>(&self.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
-        }
-        if p.emit_defaults() || !self.map_string_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>, _>(&self.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.map_string_foreign_enum.is_empty() {
-            w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumProto2>, _>(&self.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
-        }
-        if p.emit_defaults() || !self.packed_int32.is_empty() {
-            w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
-        }
-        if p.emit_defaults() || !self.packed_int64.is_empty() {
-            w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
-        }
-        if p.emit_defaults() || !self.packed_uint32.is_empty() {
-            w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
-        }
-        if p.emit_defaults() || !self.packed_uint64.is_empty() {
-            w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
-        }
-        if p.emit_defaults() || !self.packed_sint32.is_empty() {
-            w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
-        }
-        if p.emit_defaults() || !self.packed_sint64.is_empty() {
-            w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
-        }
-        if p.emit_defaults() || !self.packed_fixed32.is_empty() {
-            w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.packed_fixed64.is_empty() {
-            w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.packed_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.packed_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.packed_float.is_empty() {
-            w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
-        }
-        if p.emit_defaults() || !self.packed_double.is_empty() {
-            w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
-        }
-        if p.emit_defaults() || !self.packed_bool.is_empty() {
-            w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
-        }
-        if p.emit_defaults() || !self.packed_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&self.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_int32.is_empty() {
-            w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_int64.is_empty() {
-            w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&self.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_uint32.is_empty() {
-            w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&self.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_uint64.is_empty() {
-            w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&self.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sint32.is_empty() {
-            w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&self.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sint64.is_empty() {
-            w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&self.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_fixed32.is_empty() {
-            w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&self.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_fixed64.is_empty() {
-            w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&self.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sfixed32.is_empty() {
-            w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&self.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_sfixed64.is_empty() {
-            w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&self.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_float.is_empty() {
-            w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&self.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_double.is_empty() {
-            w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&self.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_bool.is_empty() {
-            w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&self.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
-        }
-        if p.emit_defaults() || !self.unpacked_nested_enum.is_empty() {
-            w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
-            ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&self.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_nested_message.is_empty() {
-            w.escaped_key(p.key("\"mapInt32NestedMessage\"", "\"map_int32_nested_message\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(&self.map_int32_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32NestedMessage", "map_int32_nested_message")))?;
-        }
-        if p.emit_defaults() || !self.map_int32_bool.is_empty() {
-            w.escaped_key(p.key("\"mapInt32Bool\"", "\"map_int32_bool\""));
-            ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Bool, _>(&self.map_int32_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Bool", "map_int32_bool")))?;
-        }
-        match &self.oneof_field {
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v)) => {
-                w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
-                <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) => {
-                w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
-            }
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v)) => {
-                w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v)) => {
-                w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
-                <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v)) => {
-                w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
-                <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v)) => {
-                w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
-                <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v)) => {
-                w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
-                <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v)) => {
-                w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
-                <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v)) => {
-                w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
-                <::courier_json::rt::Enum<test_all_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            _ => {}
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 120..201, &[EXTENSION_INT32_JSON, GROUPFIELD_JSON], w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.data {
-            w.escaped_key(p.key("\"data\"", "\"data\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("data", "data")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.multiwordgroupfield {
-            w.escaped_key(p.key("\"multiwordgroupfield\"", "\"multiwordgroupfield\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("multiwordgroupfield", "multiwordgroupfield")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_int32 {
-            w.escaped_key(p.key("\"defaultInt32\"", "\"default_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_int64 {
-            w.escaped_key(p.key("\"defaultInt64\"", "\"default_int64\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_uint32 {
-            w.escaped_key(p.key("\"defaultUint32\"", "\"default_uint32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_uint64 {
-            w.escaped_key(p.key("\"defaultUint64\"", "\"default_uint64\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_sint32 {
-            w.escaped_key(p.key("\"defaultSint32\"", "\"default_sint32\""));
-            <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_sint64 {
-            w.escaped_key(p.key("\"defaultSint64\"", "\"default_sint64\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
-            w.escaped_key(p.key("\"defaultFixed32\"", "\"default_fixed32\""));
-            <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
-            w.escaped_key(p.key("\"defaultFixed64\"", "\"default_fixed64\""));
-            <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
-            w.escaped_key(p.key("\"defaultSfixed32\"", "\"default_sfixed32\""));
-            <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
-            w.escaped_key(p.key("\"defaultSfixed64\"", "\"default_sfixed64\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_float {
-            w.escaped_key(p.key("\"defaultFloat\"", "\"default_float\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_double {
-            w.escaped_key(p.key("\"defaultDouble\"", "\"default_double\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_bool {
-            w.escaped_key(p.key("\"defaultBool\"", "\"default_bool\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_string {
-            w.escaped_key(p.key("\"defaultString\"", "\"default_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_bytes {
-            w.escaped_key(p.key("\"defaultBytes\"", "\"default_bytes\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.fieldname1 {
-            w.escaped_key(p.key("\"fieldname1\"", "\"fieldname1\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name2 {
-            w.escaped_key(p.key("\"fieldName2\"", "\"field_name2\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name3 {
-            w.escaped_key(p.key("\"FieldName3\"", "\"_field_name3\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name4 {
-            w.escaped_key(p.key("\"fieldName4\"", "\"field__name4_\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field0name5 {
-            w.escaped_key(p.key("\"field0name5\"", "\"field0name5\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_0_name6 {
-            w.escaped_key(p.key("\"field0Name6\"", "\"field_0_name6\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name7 {
-            w.escaped_key(p.key("\"fieldName7\"", "\"fieldName7\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name8 {
-            w.escaped_key(p.key("\"FieldName8\"", "\"FieldName8\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name9 {
-            w.escaped_key(p.key("\"fieldName9\"", "\"field_Name9\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name10 {
-            w.escaped_key(p.key("\"FieldName10\"", "\"Field_Name10\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name11 {
-            w.escaped_key(p.key("\"FIELDNAME11\"", "\"FIELD_NAME11\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name12 {
-            w.escaped_key(p.key("\"FIELDName12\"", "\"FIELD_name12\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name13 {
-            w.escaped_key(p.key("\"FieldName13\"", "\"__field_name13\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name14 {
-            w.escaped_key(p.key("\"FieldName14\"", "\"__Field_name14\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name15 {
-            w.escaped_key(p.key("\"fieldName15\"", "\"field__name15\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name16 {
-            w.escaped_key(p.key("\"fieldName16\"", "\"field__Name16\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name17 {
-            w.escaped_key(p.key("\"fieldName17\"", "\"field_name17__\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.field_name18 {
-            w.escaped_key(p.key("\"FieldName18\"", "\"Field_name18__\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.message_set_correct {
-            w.escaped_key(p.key("\"messageSetCorrect\"", "\"message_set_correct\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageSetCorrect", "message_set_correct")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAllTypesProto2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int32 {
+                    w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int64 {
+                    w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint32 {
+                    w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint64 {
+                    w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sint32 {
+                    w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sint64 {
+                    w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_fixed32 {
+                    w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_fixed64 {
+                    w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sfixed32 {
+                    w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sfixed64 {
+                    w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_float {
+                    w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_double {
+                    w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bool {
+                    w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string {
+                    w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bytes {
+                    w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_message {
+                    w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_message {
+                    w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_enum {
+                    w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
+                    <::courier_json::rt::Enum<test_all_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_enum {
+                    w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
+                    <::courier_json::rt::Enum<ForeignEnumProto2> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string_piece {
+                    w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_cord {
+                    w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.recursive_message {
+                    w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_float.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_double.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bool.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string.is_empty() {
+                    w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bytes.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&m.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(&m.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessageProto2>>(&m.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&m.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnumProto2>>(&m.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string_piece.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_cord.is_empty() {
+                    w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_int32.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&m.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int64_int64.is_empty() {
+                    w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&m.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint32_uint32.is_empty() {
+                    w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&m.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint64_uint64.is_empty() {
+                    w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&m.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint32_sint32.is_empty() {
+                    w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&m.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint64_sint64.is_empty() {
+                    w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&m.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed32_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&m.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed64_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&m.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed32_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&m.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed64_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&m.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_float.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&m.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_double.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&m.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_bool_bool.is_empty() {
+                    w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&m.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_string.is_empty() {
+                    w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&m.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_bytes.is_empty() {
+                    w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&m.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(&m.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageProto2>, _>(&m.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>, _>(&m.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumProto2>, _>(&m.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int32.is_empty() {
+                    w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int64.is_empty() {
+                    w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint32.is_empty() {
+                    w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint64.is_empty() {
+                    w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint32.is_empty() {
+                    w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint64.is_empty() {
+                    w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_float.is_empty() {
+                    w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_double.is_empty() {
+                    w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_bool.is_empty() {
+                    w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&m.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_float.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_double.is_empty() {
+                    w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_bool.is_empty() {
+                    w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&m.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32NestedMessage\"", "\"map_int32_nested_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(&m.map_int32_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32NestedMessage", "map_int32_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_bool.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Bool\"", "\"map_int32_bool\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Bool, _>(&m.map_int32_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Bool", "map_int32_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.oneof_field {
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v)) => {
+                        w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) => {
+                        w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v)) => {
+                        w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v)) => {
+                        w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v)) => {
+                        w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v)) => {
+                        w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
+                        <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v)) => {
+                        w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
+                        <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v)) => {
+                        w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
+                        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v)) => {
+                        w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
+                        <::courier_json::rt::Enum<test_all_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <TestAllTypesProto2 as ::courier_wire::Message>::NAME, 120..201, &[EXTENSION_INT32_JSON, GROUPFIELD_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.data {
+                    w.escaped_key(p.key("\"data\"", "\"data\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("data", "data")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.multiwordgroupfield {
+                    w.escaped_key(p.key("\"multiwordgroupfield\"", "\"multiwordgroupfield\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("multiwordgroupfield", "multiwordgroupfield")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_int32 {
+                    w.escaped_key(p.key("\"defaultInt32\"", "\"default_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_int64 {
+                    w.escaped_key(p.key("\"defaultInt64\"", "\"default_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_uint32 {
+                    w.escaped_key(p.key("\"defaultUint32\"", "\"default_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_uint64 {
+                    w.escaped_key(p.key("\"defaultUint64\"", "\"default_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sint32 {
+                    w.escaped_key(p.key("\"defaultSint32\"", "\"default_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sint64 {
+                    w.escaped_key(p.key("\"defaultSint64\"", "\"default_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_fixed32 {
+                    w.escaped_key(p.key("\"defaultFixed32\"", "\"default_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_fixed64 {
+                    w.escaped_key(p.key("\"defaultFixed64\"", "\"default_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sfixed32 {
+                    w.escaped_key(p.key("\"defaultSfixed32\"", "\"default_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sfixed64 {
+                    w.escaped_key(p.key("\"defaultSfixed64\"", "\"default_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_float {
+                    w.escaped_key(p.key("\"defaultFloat\"", "\"default_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_double {
+                    w.escaped_key(p.key("\"defaultDouble\"", "\"default_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_bool {
+                    w.escaped_key(p.key("\"defaultBool\"", "\"default_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_string {
+                    w.escaped_key(p.key("\"defaultString\"", "\"default_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_bytes {
+                    w.escaped_key(p.key("\"defaultBytes\"", "\"default_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.fieldname1 {
+                    w.escaped_key(p.key("\"fieldname1\"", "\"fieldname1\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name2 {
+                    w.escaped_key(p.key("\"fieldName2\"", "\"field_name2\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name3 {
+                    w.escaped_key(p.key("\"FieldName3\"", "\"_field_name3\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name4 {
+                    w.escaped_key(p.key("\"fieldName4\"", "\"field__name4_\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field0name5 {
+                    w.escaped_key(p.key("\"field0name5\"", "\"field0name5\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_0_name6 {
+                    w.escaped_key(p.key("\"field0Name6\"", "\"field_0_name6\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name7 {
+                    w.escaped_key(p.key("\"fieldName7\"", "\"fieldName7\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name8 {
+                    w.escaped_key(p.key("\"FieldName8\"", "\"FieldName8\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name9 {
+                    w.escaped_key(p.key("\"fieldName9\"", "\"field_Name9\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name10 {
+                    w.escaped_key(p.key("\"FieldName10\"", "\"Field_Name10\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name11 {
+                    w.escaped_key(p.key("\"FIELDNAME11\"", "\"FIELD_NAME11\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name12 {
+                    w.escaped_key(p.key("\"FIELDName12\"", "\"FIELD_name12\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name13 {
+                    w.escaped_key(p.key("\"FieldName13\"", "\"__field_name13\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name14 {
+                    w.escaped_key(p.key("\"FieldName14\"", "\"__Field_name14\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name15 {
+                    w.escaped_key(p.key("\"fieldName15\"", "\"field__name15\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name16 {
+                    w.escaped_key(p.key("\"fieldName16\"", "\"field__Name16\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name17 {
+                    w.escaped_key(p.key("\"fieldName17\"", "\"field_name17__\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name18 {
+                    w.escaped_key(p.key("\"FieldName18\"", "\"Field_name18__\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.message_set_correct {
+                    w.escaped_key(p.key("\"messageSetCorrect\"", "\"message_set_correct\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageSetCorrect", "message_set_correct")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAllTypesProto2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("optional_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.optional_int32)),
+            ("optional_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.optional_int64)),
+            ("optional_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.optional_uint32)),
+            ("optional_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.optional_uint64)),
+            ("optional_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.optional_sint32)),
+            ("optional_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.optional_sint64)),
+            ("optional_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.optional_fixed32)),
+            ("optional_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.optional_fixed64)),
+            ("optional_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.optional_sfixed32)),
+            ("optional_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.optional_sfixed64)),
+            ("optional_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.optional_float)),
+            ("optional_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.optional_double)),
+            ("optional_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.optional_bool)),
+            ("optional_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string)),
+            ("optional_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.optional_bytes)),
+            ("optional_nested_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_nested_message)),
+            ("optional_foreign_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_foreign_message)),
+            ("optional_nested_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut m.optional_nested_enum)),
+            ("optional_foreign_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut m.optional_foreign_enum)),
+            ("optional_string_piece", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string_piece)),
+            ("optional_cord", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_cord)),
+            ("recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.recursive_message)),
+            ("repeated_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.repeated_int32)),
+            ("repeated_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.repeated_int64)),
+            ("repeated_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.repeated_uint32)),
+            ("repeated_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.repeated_uint64)),
+            ("repeated_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.repeated_sint32)),
+            ("repeated_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.repeated_sint64)),
+            ("repeated_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.repeated_fixed32)),
+            ("repeated_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.repeated_fixed64)),
+            ("repeated_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.repeated_sfixed32)),
+            ("repeated_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.repeated_sfixed64)),
+            ("repeated_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.repeated_float)),
+            ("repeated_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.repeated_double)),
+            ("repeated_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated_bool)),
+            ("repeated_string", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string)),
+            ("repeated_bytes", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut m.repeated_bytes)),
+            ("repeated_nested_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(r, p, &mut m.repeated_nested_message)),
+            ("repeated_foreign_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessageProto2>>(r, p, &mut m.repeated_foreign_message)),
+            ("repeated_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut m.repeated_nested_enum)),
+            ("repeated_foreign_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut m.repeated_foreign_enum)),
+            ("repeated_string_piece", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string_piece)),
+            ("repeated_cord", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_cord)),
+            ("map_int32_int32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut m.map_int32_int32)),
+            ("map_int64_int64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut m.map_int64_int64)),
+            ("map_uint32_uint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut m.map_uint32_uint32)),
+            ("map_uint64_uint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut m.map_uint64_uint64)),
+            ("map_sint32_sint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut m.map_sint32_sint32)),
+            ("map_sint64_sint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut m.map_sint64_sint64)),
+            ("map_fixed32_fixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut m.map_fixed32_fixed32)),
+            ("map_fixed64_fixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut m.map_fixed64_fixed64)),
+            ("map_sfixed32_sfixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut m.map_sfixed32_sfixed32)),
+            ("map_sfixed64_sfixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut m.map_sfixed64_sfixed64)),
+            ("map_int32_float", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut m.map_int32_float)),
+            ("map_int32_double", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut m.map_int32_double)),
+            ("map_bool_bool", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut m.map_bool_bool)),
+            ("map_string_string", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut m.map_string_string)),
+            ("map_string_bytes", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut m.map_string_bytes)),
+            ("map_string_nested_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(r, p, &mut m.map_string_nested_message)),
+            ("map_string_foreign_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageProto2>, _>(r, p, &mut m.map_string_foreign_message)),
+            ("map_string_nested_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>, _>(r, p, &mut m.map_string_nested_enum)),
+            ("map_string_foreign_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumProto2>, _>(r, p, &mut m.map_string_foreign_enum)),
+            ("packed_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.packed_int32)),
+            ("packed_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.packed_int64)),
+            ("packed_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.packed_uint32)),
+            ("packed_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.packed_uint64)),
+            ("packed_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.packed_sint32)),
+            ("packed_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.packed_sint64)),
+            ("packed_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.packed_fixed32)),
+            ("packed_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.packed_fixed64)),
+            ("packed_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.packed_sfixed32)),
+            ("packed_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.packed_sfixed64)),
+            ("packed_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.packed_float)),
+            ("packed_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.packed_double)),
+            ("packed_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed_bool)),
+            ("packed_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut m.packed_nested_enum)),
+            ("unpacked_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.unpacked_int32)),
+            ("unpacked_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.unpacked_int64)),
+            ("unpacked_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.unpacked_uint32)),
+            ("unpacked_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.unpacked_uint64)),
+            ("unpacked_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.unpacked_sint32)),
+            ("unpacked_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.unpacked_sint64)),
+            ("unpacked_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.unpacked_fixed32)),
+            ("unpacked_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.unpacked_fixed64)),
+            ("unpacked_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.unpacked_sfixed32)),
+            ("unpacked_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.unpacked_sfixed64)),
+            ("unpacked_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.unpacked_float)),
+            ("unpacked_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.unpacked_double)),
+            ("unpacked_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.unpacked_bool)),
+            ("unpacked_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut m.unpacked_nested_enum)),
+            ("map_int32_nested_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(r, p, &mut m.map_int32_nested_message)),
+            ("map_int32_bool", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Bool, _>(r, p, &mut m.map_int32_bool)),
+            ("oneof_uint32", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_nested_message", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.oneof_field, ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(_))) {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) = &mut m.oneof_field {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")
+            }),
+            ("oneof_string", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bytes", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bool", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_uint64", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_float", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_double", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_enum", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("data", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.data)),
+            ("multiwordgroupfield", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.multiwordgroupfield)),
+            ("default_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.default_int32)),
+            ("default_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.default_int64)),
+            ("default_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.default_uint32)),
+            ("default_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.default_uint64)),
+            ("default_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.default_sint32)),
+            ("default_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.default_sint64)),
+            ("default_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.default_fixed32)),
+            ("default_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.default_fixed64)),
+            ("default_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.default_sfixed32)),
+            ("default_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.default_sfixed64)),
+            ("default_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.default_float)),
+            ("default_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.default_double)),
+            ("default_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.default_bool)),
+            ("default_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.default_string)),
+            ("default_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.default_bytes)),
+            ("fieldname1", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.fieldname1)),
+            ("field_name2", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name2)),
+            ("_field_name3", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name3)),
+            ("field__name4_", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name4)),
+            ("field0name5", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field0name5)),
+            ("field_0_name6", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_0_name6)),
+            ("fieldName7", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name7)),
+            ("FieldName8", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name8)),
+            ("field_Name9", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name9)),
+            ("Field_Name10", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name10)),
+            ("FIELD_NAME11", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name11)),
+            ("FIELD_name12", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name12)),
+            ("__field_name13", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name13)),
+            ("__Field_name14", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name14)),
+            ("field__name15", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name15)),
+            ("field__Name16", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name16)),
+            ("field_name17__", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name17)),
+            ("Field_name18__", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name18)),
+            ("message_set_correct", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.message_set_correct)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<3>::new();
         let mut oneofs = 0u64;
-        let mut ext_seen = ::std::vec::Vec::new();
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "optionalInt32" | "optional_int32" => {
-                    seen.mark(0, r, "optional_int32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.optional_int32)?;
-                }
-                "optionalInt64" | "optional_int64" => {
-                    seen.mark(1, r, "optional_int64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.optional_int64)?;
-                }
-                "optionalUint32" | "optional_uint32" => {
-                    seen.mark(2, r, "optional_uint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.optional_uint32)?;
-                }
-                "optionalUint64" | "optional_uint64" => {
-                    seen.mark(3, r, "optional_uint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.optional_uint64)?;
-                }
-                "optionalSint32" | "optional_sint32" => {
-                    seen.mark(4, r, "optional_sint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut self.optional_sint32)?;
-                }
-                "optionalSint64" | "optional_sint64" => {
-                    seen.mark(5, r, "optional_sint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut self.optional_sint64)?;
-                }
-                "optionalFixed32" | "optional_fixed32" => {
-                    seen.mark(6, r, "optional_fixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.optional_fixed32)?;
-                }
-                "optionalFixed64" | "optional_fixed64" => {
-                    seen.mark(7, r, "optional_fixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.optional_fixed64)?;
-                }
-                "optionalSfixed32" | "optional_sfixed32" => {
-                    seen.mark(8, r, "optional_sfixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.optional_sfixed32)?;
-                }
-                "optionalSfixed64" | "optional_sfixed64" => {
-                    seen.mark(9, r, "optional_sfixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.optional_sfixed64)?;
-                }
-                "optionalFloat" | "optional_float" => {
-                    seen.mark(10, r, "optional_float")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.optional_float)?;
-                }
-                "optionalDouble" | "optional_double" => {
-                    seen.mark(11, r, "optional_double")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.optional_double)?;
-                }
-                "optionalBool" | "optional_bool" => {
-                    seen.mark(12, r, "optional_bool")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.optional_bool)?;
-                }
-                "optionalString" | "optional_string" => {
-                    seen.mark(13, r, "optional_string")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.optional_string)?;
-                }
-                "optionalBytes" | "optional_bytes" => {
-                    seen.mark(14, r, "optional_bytes")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.optional_bytes)?;
-                }
-                "optionalNestedMessage" | "optional_nested_message" => {
-                    seen.mark(15, r, "optional_nested_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.optional_nested_message)?;
-                }
-                "optionalForeignMessage" | "optional_foreign_message" => {
-                    seen.mark(16, r, "optional_foreign_message")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optional_foreign_message)?;
-                }
-                "optionalNestedEnum" | "optional_nested_enum" => {
-                    seen.mark(17, r, "optional_nested_enum")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut self.optional_nested_enum)?;
-                }
-                "optionalForeignEnum" | "optional_foreign_enum" => {
-                    seen.mark(18, r, "optional_foreign_enum")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut self.optional_foreign_enum)?;
-                }
-                "optionalStringPiece" | "optional_string_piece" => {
-                    seen.mark(19, r, "optional_string_piece")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.optional_string_piece)?;
-                }
-                "optionalCord" | "optional_cord" => {
-                    seen.mark(20, r, "optional_cord")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.optional_cord)?;
-                }
-                "recursiveMessage" | "recursive_message" => {
-                    seen.mark(21, r, "recursive_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.recursive_message)?;
-                }
-                "repeatedInt32" | "repeated_int32" => {
-                    seen.mark(22, r, "repeated_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.repeated_int32)?;
-                }
-                "repeatedInt64" | "repeated_int64" => {
-                    seen.mark(23, r, "repeated_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.repeated_int64)?;
-                }
-                "repeatedUint32" | "repeated_uint32" => {
-                    seen.mark(24, r, "repeated_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.repeated_uint32)?;
-                }
-                "repeatedUint64" | "repeated_uint64" => {
-                    seen.mark(25, r, "repeated_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.repeated_uint64)?;
-                }
-                "repeatedSint32" | "repeated_sint32" => {
-                    seen.mark(26, r, "repeated_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.repeated_sint32)?;
-                }
-                "repeatedSint64" | "repeated_sint64" => {
-                    seen.mark(27, r, "repeated_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.repeated_sint64)?;
-                }
-                "repeatedFixed32" | "repeated_fixed32" => {
-                    seen.mark(28, r, "repeated_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.repeated_fixed32)?;
-                }
-                "repeatedFixed64" | "repeated_fixed64" => {
-                    seen.mark(29, r, "repeated_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.repeated_fixed64)?;
-                }
-                "repeatedSfixed32" | "repeated_sfixed32" => {
-                    seen.mark(30, r, "repeated_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.repeated_sfixed32)?;
-                }
-                "repeatedSfixed64" | "repeated_sfixed64" => {
-                    seen.mark(31, r, "repeated_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.repeated_sfixed64)?;
-                }
-                "repeatedFloat" | "repeated_float" => {
-                    seen.mark(32, r, "repeated_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.repeated_float)?;
-                }
-                "repeatedDouble" | "repeated_double" => {
-                    seen.mark(33, r, "repeated_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.repeated_double)?;
-                }
-                "repeatedBool" | "repeated_bool" => {
-                    seen.mark(34, r, "repeated_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.repeated_bool)?;
-                }
-                "repeatedString" | "repeated_string" => {
-                    seen.mark(35, r, "repeated_string")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_string)?;
-                }
-                "repeatedBytes" | "repeated_bytes" => {
-                    seen.mark(36, r, "repeated_bytes")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut self.repeated_bytes)?;
-                }
-                "repeatedNestedMessage" | "repeated_nested_message" => {
-                    seen.mark(37, r, "repeated_nested_message")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(r, p, &mut self.repeated_nested_message)?;
-                }
-                "repeatedForeignMessage" | "repeated_foreign_message" => {
-                    seen.mark(38, r, "repeated_foreign_message")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessageProto2>>(r, p, &mut self.repeated_foreign_message)?;
-                }
-                "repeatedNestedEnum" | "repeated_nested_enum" => {
-                    seen.mark(39, r, "repeated_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut self.repeated_nested_enum)?;
-                }
-                "repeatedForeignEnum" | "repeated_foreign_enum" => {
-                    seen.mark(40, r, "repeated_foreign_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut self.repeated_foreign_enum)?;
-                }
-                "repeatedStringPiece" | "repeated_string_piece" => {
-                    seen.mark(41, r, "repeated_string_piece")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_string_piece)?;
-                }
-                "repeatedCord" | "repeated_cord" => {
-                    seen.mark(42, r, "repeated_cord")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.repeated_cord)?;
-                }
-                "mapInt32Int32" | "map_int32_int32" => {
-                    seen.mark(43, r, "map_int32_int32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut self.map_int32_int32)?;
-                }
-                "mapInt64Int64" | "map_int64_int64" => {
-                    seen.mark(44, r, "map_int64_int64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut self.map_int64_int64)?;
-                }
-                "mapUint32Uint32" | "map_uint32_uint32" => {
-                    seen.mark(45, r, "map_uint32_uint32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut self.map_uint32_uint32)?;
-                }
-                "mapUint64Uint64" | "map_uint64_uint64" => {
-                    seen.mark(46, r, "map_uint64_uint64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut self.map_uint64_uint64)?;
-                }
-                "mapSint32Sint32" | "map_sint32_sint32" => {
-                    seen.mark(47, r, "map_sint32_sint32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut self.map_sint32_sint32)?;
-                }
-                "mapSint64Sint64" | "map_sint64_sint64" => {
-                    seen.mark(48, r, "map_sint64_sint64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut self.map_sint64_sint64)?;
-                }
-                "mapFixed32Fixed32" | "map_fixed32_fixed32" => {
-                    seen.mark(49, r, "map_fixed32_fixed32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut self.map_fixed32_fixed32)?;
-                }
-                "mapFixed64Fixed64" | "map_fixed64_fixed64" => {
-                    seen.mark(50, r, "map_fixed64_fixed64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut self.map_fixed64_fixed64)?;
-                }
-                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => {
-                    seen.mark(51, r, "map_sfixed32_sfixed32")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut self.map_sfixed32_sfixed32)?;
-                }
-                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => {
-                    seen.mark(52, r, "map_sfixed64_sfixed64")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut self.map_sfixed64_sfixed64)?;
-                }
-                "mapInt32Float" | "map_int32_float" => {
-                    seen.mark(53, r, "map_int32_float")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut self.map_int32_float)?;
-                }
-                "mapInt32Double" | "map_int32_double" => {
-                    seen.mark(54, r, "map_int32_double")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut self.map_int32_double)?;
-                }
-                "mapBoolBool" | "map_bool_bool" => {
-                    seen.mark(55, r, "map_bool_bool")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut self.map_bool_bool)?;
-                }
-                "mapStringString" | "map_string_string" => {
-                    seen.mark(56, r, "map_string_string")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut self.map_string_string)?;
-                }
-                "mapStringBytes" | "map_string_bytes" => {
-                    seen.mark(57, r, "map_string_bytes")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut self.map_string_bytes)?;
-                }
-                "mapStringNestedMessage" | "map_string_nested_message" => {
-                    seen.mark(58, r, "map_string_nested_message")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(r, p, &mut self.map_string_nested_message)?;
-                }
-                "mapStringForeignMessage" | "map_string_foreign_message" => {
-                    seen.mark(59, r, "map_string_foreign_message")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageProto2>, _>(r, p, &mut self.map_string_foreign_message)?;
-                }
-                "mapStringNestedEnum" | "map_string_nested_enum" => {
-                    seen.mark(60, r, "map_string_nested_enum")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>, _>(r, p, &mut self.map_string_nested_enum)?;
-                }
-                "mapStringForeignEnum" | "map_string_foreign_enum" => {
-                    seen.mark(61, r, "map_string_foreign_enum")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumProto2>, _>(r, p, &mut self.map_string_foreign_enum)?;
-                }
-                "packedInt32" | "packed_int32" => {
-                    seen.mark(62, r, "packed_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.packed_int32)?;
-                }
-                "packedInt64" | "packed_int64" => {
-                    seen.mark(63, r, "packed_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.packed_int64)?;
-                }
-                "packedUint32" | "packed_uint32" => {
-                    seen.mark(64, r, "packed_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.packed_uint32)?;
-                }
-                "packedUint64" | "packed_uint64" => {
-                    seen.mark(65, r, "packed_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.packed_uint64)?;
-                }
-                "packedSint32" | "packed_sint32" => {
-                    seen.mark(66, r, "packed_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.packed_sint32)?;
-                }
-                "packedSint64" | "packed_sint64" => {
-                    seen.mark(67, r, "packed_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.packed_sint64)?;
-                }
-                "packedFixed32" | "packed_fixed32" => {
-                    seen.mark(68, r, "packed_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.packed_fixed32)?;
-                }
-                "packedFixed64" | "packed_fixed64" => {
-                    seen.mark(69, r, "packed_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.packed_fixed64)?;
-                }
-                "packedSfixed32" | "packed_sfixed32" => {
-                    seen.mark(70, r, "packed_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.packed_sfixed32)?;
-                }
-                "packedSfixed64" | "packed_sfixed64" => {
-                    seen.mark(71, r, "packed_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.packed_sfixed64)?;
-                }
-                "packedFloat" | "packed_float" => {
-                    seen.mark(72, r, "packed_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.packed_float)?;
-                }
-                "packedDouble" | "packed_double" => {
-                    seen.mark(73, r, "packed_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.packed_double)?;
-                }
-                "packedBool" | "packed_bool" => {
-                    seen.mark(74, r, "packed_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.packed_bool)?;
-                }
-                "packedNestedEnum" | "packed_nested_enum" => {
-                    seen.mark(75, r, "packed_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut self.packed_nested_enum)?;
-                }
-                "unpackedInt32" | "unpacked_int32" => {
-                    seen.mark(76, r, "unpacked_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.unpacked_int32)?;
-                }
-                "unpackedInt64" | "unpacked_int64" => {
-                    seen.mark(77, r, "unpacked_int64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut self.unpacked_int64)?;
-                }
-                "unpackedUint32" | "unpacked_uint32" => {
-                    seen.mark(78, r, "unpacked_uint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut self.unpacked_uint32)?;
-                }
-                "unpackedUint64" | "unpacked_uint64" => {
-                    seen.mark(79, r, "unpacked_uint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut self.unpacked_uint64)?;
-                }
-                "unpackedSint32" | "unpacked_sint32" => {
-                    seen.mark(80, r, "unpacked_sint32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut self.unpacked_sint32)?;
-                }
-                "unpackedSint64" | "unpacked_sint64" => {
-                    seen.mark(81, r, "unpacked_sint64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut self.unpacked_sint64)?;
-                }
-                "unpackedFixed32" | "unpacked_fixed32" => {
-                    seen.mark(82, r, "unpacked_fixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.unpacked_fixed32)?;
-                }
-                "unpackedFixed64" | "unpacked_fixed64" => {
-                    seen.mark(83, r, "unpacked_fixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.unpacked_fixed64)?;
-                }
-                "unpackedSfixed32" | "unpacked_sfixed32" => {
-                    seen.mark(84, r, "unpacked_sfixed32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.unpacked_sfixed32)?;
-                }
-                "unpackedSfixed64" | "unpacked_sfixed64" => {
-                    seen.mark(85, r, "unpacked_sfixed64")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.unpacked_sfixed64)?;
-                }
-                "unpackedFloat" | "unpacked_float" => {
-                    seen.mark(86, r, "unpacked_float")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut self.unpacked_float)?;
-                }
-                "unpackedDouble" | "unpacked_double" => {
-                    seen.mark(87, r, "unpacked_double")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut self.unpacked_double)?;
-                }
-                "unpackedBool" | "unpacked_bool" => {
-                    seen.mark(88, r, "unpacked_bool")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut self.unpacked_bool)?;
-                }
-                "unpackedNestedEnum" | "unpacked_nested_enum" => {
-                    seen.mark(89, r, "unpacked_nested_enum")?;
-                    ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut self.unpacked_nested_enum)?;
-                }
-                "mapInt32NestedMessage" | "map_int32_nested_message" => {
-                    seen.mark(90, r, "map_int32_nested_message")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(r, p, &mut self.map_int32_nested_message)?;
-                }
-                "mapInt32Bool" | "map_int32_bool" => {
-                    seen.mark(91, r, "map_int32_bool")?;
-                    ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Bool, _>(r, p, &mut self.map_int32_bool)?;
-                }
-                "oneofUint32" | "oneof_uint32" => {
-                    seen.mark(92, r, "oneof_uint32")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofNestedMessage" | "oneof_nested_message" => {
-                    seen.mark(93, r, "oneof_nested_message")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(r)? {
-                        if !matches!(self.oneof_field, ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(_))) {
-                            self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) = &mut self.oneof_field {
-                            ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofString" | "oneof_string" => {
-                    seen.mark(94, r, "oneof_string")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofBytes" | "oneof_bytes" => {
-                    seen.mark(95, r, "oneof_bytes")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofBool" | "oneof_bool" => {
-                    seen.mark(96, r, "oneof_bool")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofUint64" | "oneof_uint64" => {
-                    seen.mark(97, r, "oneof_uint64")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofFloat" | "oneof_float" => {
-                    seen.mark(98, r, "oneof_float")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofDouble" | "oneof_double" => {
-                    seen.mark(99, r, "oneof_double")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "oneofEnum" | "oneof_enum" => {
-                    seen.mark(100, r, "oneof_enum")?;
-                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p)? {
-                        self.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v));
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                    }
-                }
-                "data" => {
-                    seen.mark(101, r, "data")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.data)?;
-                }
-                "multiwordgroupfield" => {
-                    seen.mark(102, r, "multiwordgroupfield")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.multiwordgroupfield)?;
-                }
-                "defaultInt32" | "default_int32" => {
-                    seen.mark(103, r, "default_int32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.default_int32)?;
-                }
-                "defaultInt64" | "default_int64" => {
-                    seen.mark(104, r, "default_int64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.default_int64)?;
-                }
-                "defaultUint32" | "default_uint32" => {
-                    seen.mark(105, r, "default_uint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.default_uint32)?;
-                }
-                "defaultUint64" | "default_uint64" => {
-                    seen.mark(106, r, "default_uint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.default_uint64)?;
-                }
-                "defaultSint32" | "default_sint32" => {
-                    seen.mark(107, r, "default_sint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut self.default_sint32)?;
-                }
-                "defaultSint64" | "default_sint64" => {
-                    seen.mark(108, r, "default_sint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut self.default_sint64)?;
-                }
-                "defaultFixed32" | "default_fixed32" => {
-                    seen.mark(109, r, "default_fixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.default_fixed32)?;
-                }
-                "defaultFixed64" | "default_fixed64" => {
-                    seen.mark(110, r, "default_fixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.default_fixed64)?;
-                }
-                "defaultSfixed32" | "default_sfixed32" => {
-                    seen.mark(111, r, "default_sfixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.default_sfixed32)?;
-                }
-                "defaultSfixed64" | "default_sfixed64" => {
-                    seen.mark(112, r, "default_sfixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.default_sfixed64)?;
-                }
-                "defaultFloat" | "default_float" => {
-                    seen.mark(113, r, "default_float")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.default_float)?;
-                }
-                "defaultDouble" | "default_double" => {
-                    seen.mark(114, r, "default_double")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.default_double)?;
-                }
-                "defaultBool" | "default_bool" => {
-                    seen.mark(115, r, "default_bool")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.default_bool)?;
-                }
-                "defaultString" | "default_string" => {
-                    seen.mark(116, r, "default_string")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.default_string)?;
-                }
-                "defaultBytes" | "default_bytes" => {
-                    seen.mark(117, r, "default_bytes")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.default_bytes)?;
-                }
-                "fieldname1" => {
-                    seen.mark(118, r, "fieldname1")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.fieldname1)?;
-                }
-                "fieldName2" | "field_name2" => {
-                    seen.mark(119, r, "field_name2")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name2)?;
-                }
-                "FieldName3" | "_field_name3" => {
-                    seen.mark(120, r, "_field_name3")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name3)?;
-                }
-                "fieldName4" | "field__name4_" => {
-                    seen.mark(121, r, "field__name4_")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name4)?;
-                }
-                "field0name5" => {
-                    seen.mark(122, r, "field0name5")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field0name5)?;
-                }
-                "field0Name6" | "field_0_name6" => {
-                    seen.mark(123, r, "field_0_name6")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_0_name6)?;
-                }
-                "fieldName7" => {
-                    seen.mark(124, r, "fieldName7")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name7)?;
-                }
-                "FieldName8" => {
-                    seen.mark(125, r, "FieldName8")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name8)?;
-                }
-                "fieldName9" | "field_Name9" => {
-                    seen.mark(126, r, "field_Name9")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name9)?;
-                }
-                "FieldName10" | "Field_Name10" => {
-                    seen.mark(127, r, "Field_Name10")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name10)?;
-                }
-                "FIELDNAME11" | "FIELD_NAME11" => {
-                    seen.mark(128, r, "FIELD_NAME11")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name11)?;
-                }
-                "FIELDName12" | "FIELD_name12" => {
-                    seen.mark(129, r, "FIELD_name12")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name12)?;
-                }
-                "FieldName13" | "__field_name13" => {
-                    seen.mark(130, r, "__field_name13")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name13)?;
-                }
-                "FieldName14" | "__Field_name14" => {
-                    seen.mark(131, r, "__Field_name14")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name14)?;
-                }
-                "fieldName15" | "field__name15" => {
-                    seen.mark(132, r, "field__name15")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name15)?;
-                }
-                "fieldName16" | "field__Name16" => {
-                    seen.mark(133, r, "field__Name16")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name16)?;
-                }
-                "fieldName17" | "field_name17__" => {
-                    seen.mark(134, r, "field_name17__")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name17)?;
-                }
-                "FieldName18" | "Field_name18__" => {
-                    seen.mark(135, r, "Field_name18__")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.field_name18)?;
-                }
-                "messageSetCorrect" | "message_set_correct" => {
-                    seen.mark(136, r, "message_set_correct")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.message_set_correct)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[EXTENSION_INT32_JSON, GROUPFIELD_JSON], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            let i = match &*key {
+                "optionalInt32" | "optional_int32" => 0,
+                "optionalInt64" | "optional_int64" => 1,
+                "optionalUint32" | "optional_uint32" => 2,
+                "optionalUint64" | "optional_uint64" => 3,
+                "optionalSint32" | "optional_sint32" => 4,
+                "optionalSint64" | "optional_sint64" => 5,
+                "optionalFixed32" | "optional_fixed32" => 6,
+                "optionalFixed64" | "optional_fixed64" => 7,
+                "optionalSfixed32" | "optional_sfixed32" => 8,
+                "optionalSfixed64" | "optional_sfixed64" => 9,
+                "optionalFloat" | "optional_float" => 10,
+                "optionalDouble" | "optional_double" => 11,
+                "optionalBool" | "optional_bool" => 12,
+                "optionalString" | "optional_string" => 13,
+                "optionalBytes" | "optional_bytes" => 14,
+                "optionalNestedMessage" | "optional_nested_message" => 15,
+                "optionalForeignMessage" | "optional_foreign_message" => 16,
+                "optionalNestedEnum" | "optional_nested_enum" => 17,
+                "optionalForeignEnum" | "optional_foreign_enum" => 18,
+                "optionalStringPiece" | "optional_string_piece" => 19,
+                "optionalCord" | "optional_cord" => 20,
+                "recursiveMessage" | "recursive_message" => 21,
+                "repeatedInt32" | "repeated_int32" => 22,
+                "repeatedInt64" | "repeated_int64" => 23,
+                "repeatedUint32" | "repeated_uint32" => 24,
+                "repeatedUint64" | "repeated_uint64" => 25,
+                "repeatedSint32" | "repeated_sint32" => 26,
+                "repeatedSint64" | "repeated_sint64" => 27,
+                "repeatedFixed32" | "repeated_fixed32" => 28,
+                "repeatedFixed64" | "repeated_fixed64" => 29,
+                "repeatedSfixed32" | "repeated_sfixed32" => 30,
+                "repeatedSfixed64" | "repeated_sfixed64" => 31,
+                "repeatedFloat" | "repeated_float" => 32,
+                "repeatedDouble" | "repeated_double" => 33,
+                "repeatedBool" | "repeated_bool" => 34,
+                "repeatedString" | "repeated_string" => 35,
+                "repeatedBytes" | "repeated_bytes" => 36,
+                "repeatedNestedMessage" | "repeated_nested_message" => 37,
+                "repeatedForeignMessage" | "repeated_foreign_message" => 38,
+                "repeatedNestedEnum" | "repeated_nested_enum" => 39,
+                "repeatedForeignEnum" | "repeated_foreign_enum" => 40,
+                "repeatedStringPiece" | "repeated_string_piece" => 41,
+                "repeatedCord" | "repeated_cord" => 42,
+                "mapInt32Int32" | "map_int32_int32" => 43,
+                "mapInt64Int64" | "map_int64_int64" => 44,
+                "mapUint32Uint32" | "map_uint32_uint32" => 45,
+                "mapUint64Uint64" | "map_uint64_uint64" => 46,
+                "mapSint32Sint32" | "map_sint32_sint32" => 47,
+                "mapSint64Sint64" | "map_sint64_sint64" => 48,
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => 49,
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => 50,
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => 51,
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => 52,
+                "mapInt32Float" | "map_int32_float" => 53,
+                "mapInt32Double" | "map_int32_double" => 54,
+                "mapBoolBool" | "map_bool_bool" => 55,
+                "mapStringString" | "map_string_string" => 56,
+                "mapStringBytes" | "map_string_bytes" => 57,
+                "mapStringNestedMessage" | "map_string_nested_message" => 58,
+                "mapStringForeignMessage" | "map_string_foreign_message" => 59,
+                "mapStringNestedEnum" | "map_string_nested_enum" => 60,
+                "mapStringForeignEnum" | "map_string_foreign_enum" => 61,
+                "packedInt32" | "packed_int32" => 62,
+                "packedInt64" | "packed_int64" => 63,
+                "packedUint32" | "packed_uint32" => 64,
+                "packedUint64" | "packed_uint64" => 65,
+                "packedSint32" | "packed_sint32" => 66,
+                "packedSint64" | "packed_sint64" => 67,
+                "packedFixed32" | "packed_fixed32" => 68,
+                "packedFixed64" | "packed_fixed64" => 69,
+                "packedSfixed32" | "packed_sfixed32" => 70,
+                "packedSfixed64" | "packed_sfixed64" => 71,
+                "packedFloat" | "packed_float" => 72,
+                "packedDouble" | "packed_double" => 73,
+                "packedBool" | "packed_bool" => 74,
+                "packedNestedEnum" | "packed_nested_enum" => 75,
+                "unpackedInt32" | "unpacked_int32" => 76,
+                "unpackedInt64" | "unpacked_int64" => 77,
+                "unpackedUint32" | "unpacked_uint32" => 78,
+                "unpackedUint64" | "unpacked_uint64" => 79,
+                "unpackedSint32" | "unpacked_sint32" => 80,
+                "unpackedSint64" | "unpacked_sint64" => 81,
+                "unpackedFixed32" | "unpacked_fixed32" => 82,
+                "unpackedFixed64" | "unpacked_fixed64" => 83,
+                "unpackedSfixed32" | "unpacked_sfixed32" => 84,
+                "unpackedSfixed64" | "unpacked_sfixed64" => 85,
+                "unpackedFloat" | "unpacked_float" => 86,
+                "unpackedDouble" | "unpacked_double" => 87,
+                "unpackedBool" | "unpacked_bool" => 88,
+                "unpackedNestedEnum" | "unpacked_nested_enum" => 89,
+                "mapInt32NestedMessage" | "map_int32_nested_message" => 90,
+                "mapInt32Bool" | "map_int32_bool" => 91,
+                "oneofUint32" | "oneof_uint32" => 92,
+                "oneofNestedMessage" | "oneof_nested_message" => 93,
+                "oneofString" | "oneof_string" => 94,
+                "oneofBytes" | "oneof_bytes" => 95,
+                "oneofBool" | "oneof_bool" => 96,
+                "oneofUint64" | "oneof_uint64" => 97,
+                "oneofFloat" | "oneof_float" => 98,
+                "oneofDouble" | "oneof_double" => 99,
+                "oneofEnum" | "oneof_enum" => 100,
+                "data" => 101,
+                "multiwordgroupfield" => 102,
+                "defaultInt32" | "default_int32" => 103,
+                "defaultInt64" | "default_int64" => 104,
+                "defaultUint32" | "default_uint32" => 105,
+                "defaultUint64" | "default_uint64" => 106,
+                "defaultSint32" | "default_sint32" => 107,
+                "defaultSint64" | "default_sint64" => 108,
+                "defaultFixed32" | "default_fixed32" => 109,
+                "defaultFixed64" | "default_fixed64" => 110,
+                "defaultSfixed32" | "default_sfixed32" => 111,
+                "defaultSfixed64" | "default_sfixed64" => 112,
+                "defaultFloat" | "default_float" => 113,
+                "defaultDouble" | "default_double" => 114,
+                "defaultBool" | "default_bool" => 115,
+                "defaultString" | "default_string" => 116,
+                "defaultBytes" | "default_bytes" => 117,
+                "fieldname1" => 118,
+                "fieldName2" | "field_name2" => 119,
+                "FieldName3" | "_field_name3" => 120,
+                "fieldName4" | "field__name4_" => 121,
+                "field0name5" => 122,
+                "field0Name6" | "field_0_name6" => 123,
+                "fieldName7" => 124,
+                "FieldName8" => 125,
+                "fieldName9" | "field_Name9" => 126,
+                "FieldName10" | "Field_Name10" => 127,
+                "FIELDNAME11" | "FIELD_NAME11" => 128,
+                "FIELDName12" | "FIELD_name12" => 129,
+                "FieldName13" | "__field_name13" => 130,
+                "FieldName14" | "__Field_name14" => 131,
+                "fieldName15" | "field__name15" => 132,
+                "fieldName16" | "field__Name16" => 133,
+                "fieldName17" | "field_name17__" => 134,
+                "FieldName18" | "Field_name18__" => 135,
+                "messageSetCorrect" | "message_set_correct" => 136,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[EXTENSION_INT32_JSON, GROUPFIELD_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -2857,31 +3015,49 @@ pub mod test_all_types_proto2 {
 
     impl ::courier_json::ProtoJson for NestedMessage {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.a {
-                w.escaped_key(p.key("\"a\"", "\"a\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.corecursive {
-                w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NestedMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.a {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.corecursive {
+                        w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NestedMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+                ("corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.corecursive)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "a" => {
-                        seen.mark(0, r, "a")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.a)?;
+                let i = match &*key {
+                    "a" => 0,
+                    "corecursive" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "corecursive" => {
-                        seen.mark(1, r, "corecursive")?;
-                        ::courier_json::rt::merge_boxed_message(r, p, &mut self.corecursive)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -2974,31 +3150,49 @@ pub mod test_all_types_proto2 {
 
     impl ::courier_json::ProtoJson for Data {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.group_int32 {
-                w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.group_uint32 {
-                w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
-                <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Data, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_int32 {
+                        w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                        w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Data, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+                ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "groupInt32" | "group_int32" => {
-                        seen.mark(0, r, "group_int32")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.group_int32)?;
+                let i = match &*key {
+                    "groupInt32" | "group_int32" => 0,
+                    "groupUint32" | "group_uint32" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "groupUint32" | "group_uint32" => {
-                        seen.mark(1, r, "group_uint32")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.group_uint32)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -3096,31 +3290,49 @@ pub mod test_all_types_proto2 {
 
     impl ::courier_json::ProtoJson for MultiWordGroupField {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.group_int32 {
-                w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.group_uint32 {
-                w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
-                <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MultiWordGroupField, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_int32 {
+                        w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                        w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MultiWordGroupField, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+                ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "groupInt32" | "group_int32" => {
-                        seen.mark(0, r, "group_int32")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.group_int32)?;
+                let i = match &*key {
+                    "groupInt32" | "group_int32" => 0,
+                    "groupUint32" | "group_uint32" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "groupUint32" | "group_uint32" => {
-                        seen.mark(1, r, "group_uint32")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.group_uint32)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -3210,8 +3422,17 @@ pub mod test_all_types_proto2 {
 
     impl ::courier_json::ProtoJson for MessageSetCorrect {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if !self.unknown_fields.is_empty() {
-                ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 4..2147483647, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON, extension_with_oneof::EXTENSION_WITH_ONEOF_JSON], w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrect, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if !m.unknown_fields.is_empty() {
+                        ::courier_json::rt::write_message_set(&m.unknown_fields, <MessageSetCorrect as ::courier_wire::Message>::NAME, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON, extension_with_oneof::EXTENSION_WITH_ONEOF_JSON], w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -3219,7 +3440,7 @@ pub mod test_all_types_proto2 {
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
             let mut ext_seen = ::std::vec::Vec::new();
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON, extension_with_oneof::EXTENSION_WITH_ONEOF_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                ::courier_json::rt::other_member_or_message_set_item(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON, extension_with_oneof::EXTENSION_WITH_ONEOF_JSON], &mut self.unknown_fields, &mut ext_seen)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -3298,23 +3519,40 @@ pub mod test_all_types_proto2 {
 
     impl ::courier_json::ProtoJson for MessageSetCorrectExtension1 {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.str {
-                w.escaped_key(p.key("\"str\"", "\"str\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrectExtension1, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.str {
+                        w.escaped_key(p.key("\"str\"", "\"str\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MessageSetCorrectExtension1, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("str", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.str)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "str" => {
-                        seen.mark(0, r, "str")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.str)?;
+                let i = match &*key {
+                    "str" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -3408,23 +3646,40 @@ pub mod test_all_types_proto2 {
 
     impl ::courier_json::ProtoJson for MessageSetCorrectExtension2 {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.i {
-                w.escaped_key(p.key("\"i\"", "\"i\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrectExtension2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.i {
+                        w.escaped_key(p.key("\"i\"", "\"i\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MessageSetCorrectExtension2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("i", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.i)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "i" => {
-                        seen.mark(0, r, "i")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.i)?;
+                let i = match &*key {
+                    "i" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -3544,41 +3799,61 @@ pub mod test_all_types_proto2 {
 
     impl ::courier_json::ProtoJson for ExtensionWithOneof {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            match &self.oneof_field {
-                ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
-                    w.escaped_key(p.key("\"a\"", "\"a\""));
-                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-                }
-                ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
-                    w.escaped_key(p.key("\"b\"", "\"b\""));
-                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-                }
-                _ => {}
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&ExtensionWithOneof, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    match &m.oneof_field {
+                        ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
+                            w.escaped_key(p.key("\"a\"", "\"a\""));
+                            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                        }
+                        ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
+                            w.escaped_key(p.key("\"b\"", "\"b\""));
+                            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                        }
+                        _ => {}
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut ExtensionWithOneof, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, oneofs| {
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
+                        m.oneof_field = ::core::option::Option::Some(extension_with_oneof::OneofField::A(v));
+                        ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                    }
+                    ::core::result::Result::Ok(())
+                }),
+                ("b", |m, r, p, oneofs| {
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
+                        m.oneof_field = ::core::option::Option::Some(extension_with_oneof::OneofField::B(v));
+                        ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                    }
+                    ::core::result::Result::Ok(())
+                }),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
             let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "a" => {
-                        seen.mark(0, r, "a")?;
-                        if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
-                            self.oneof_field = ::core::option::Option::Some(extension_with_oneof::OneofField::A(v));
-                            ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                        }
+                let i = match &*key {
+                    "a" => 0,
+                    "b" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "b" => {
-                        seen.mark(1, r, "b")?;
-                        if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
-                            self.oneof_field = ::core::option::Option::Some(extension_with_oneof::OneofField::B(v));
-                            ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "oneof_field")?;
-                        }
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -3698,23 +3973,40 @@ impl ::courier_wire::Message for ForeignMessageProto2 {
 
 impl ::courier_json::ProtoJson for ForeignMessageProto2 {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.c {
-            w.escaped_key(p.key("\"c\"", "\"c\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ForeignMessageProto2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.c {
+                    w.escaped_key(p.key("\"c\"", "\"c\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ForeignMessageProto2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("c", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.c)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "c" => {
-                    seen.mark(0, r, "c")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.c)?;
+            let i = match &*key {
+                "c" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -3807,31 +4099,49 @@ impl ::courier_wire::Message for GroupField {
 
 impl ::courier_json::ProtoJson for GroupField {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.group_int32 {
-            w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.group_uint32 {
-            w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&GroupField, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.group_int32 {
+                    w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                    w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut GroupField, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+            ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "groupInt32" | "group_int32" => {
-                    seen.mark(0, r, "group_int32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.group_int32)?;
+            let i = match &*key {
+                "groupInt32" | "group_int32" => 0,
+                "groupUint32" | "group_uint32" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "groupUint32" | "group_uint32" => {
-                    seen.mark(1, r, "group_uint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.group_uint32)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -3957,63 +4267,85 @@ impl ::courier_wire::Message for UnknownToTestAllTypes {
 
 impl ::courier_json::ProtoJson for UnknownToTestAllTypes {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.optional_int32 {
-            w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_string {
-            w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.nested_message {
-            w.escaped_key(p.key("\"nestedMessage\"", "\"nested_message\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedMessage", "nested_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optionalgroup {
-            w.escaped_key(p.key("\"optionalgroup\"", "\"optionalgroup\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalgroup", "optionalgroup")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_bool {
-            w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.repeated_int32.is_empty() {
-            w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&self.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&UnknownToTestAllTypes, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int32 {
+                    w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string {
+                    w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.nested_message {
+                    w.escaped_key(p.key("\"nestedMessage\"", "\"nested_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedMessage", "nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optionalgroup {
+                    w.escaped_key(p.key("\"optionalgroup\"", "\"optionalgroup\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalgroup", "optionalgroup")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bool {
+                    w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut UnknownToTestAllTypes, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("optional_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.optional_int32)),
+            ("optional_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string)),
+            ("nested_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.nested_message)),
+            ("optionalgroup", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optionalgroup)),
+            ("optional_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.optional_bool)),
+            ("repeated_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.repeated_int32)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "optionalInt32" | "optional_int32" => {
-                    seen.mark(0, r, "optional_int32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.optional_int32)?;
+            let i = match &*key {
+                "optionalInt32" | "optional_int32" => 0,
+                "optionalString" | "optional_string" => 1,
+                "nestedMessage" | "nested_message" => 2,
+                "optionalgroup" => 3,
+                "optionalBool" | "optional_bool" => 4,
+                "repeatedInt32" | "repeated_int32" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "optionalString" | "optional_string" => {
-                    seen.mark(1, r, "optional_string")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.optional_string)?;
-                }
-                "nestedMessage" | "nested_message" => {
-                    seen.mark(2, r, "nested_message")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.nested_message)?;
-                }
-                "optionalgroup" => {
-                    seen.mark(3, r, "optionalgroup")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.optionalgroup)?;
-                }
-                "optionalBool" | "optional_bool" => {
-                    seen.mark(4, r, "optional_bool")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.optional_bool)?;
-                }
-                "repeatedInt32" | "repeated_int32" => {
-                    seen.mark(5, r, "repeated_int32")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut self.repeated_int32)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -4111,23 +4443,40 @@ pub mod unknown_to_test_all_types {
 
     impl ::courier_json::ProtoJson for OptionalGroup {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.a {
-                w.escaped_key(p.key("\"a\"", "\"a\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&OptionalGroup, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.a {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut OptionalGroup, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "a" => {
-                        seen.mark(0, r, "a")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.a)?;
+                let i = match &*key {
+                    "a" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -4446,23 +4795,40 @@ impl ::courier_wire::Message for OneStringProto2 {
 
 impl ::courier_json::ProtoJson for OneStringProto2 {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.data {
-            w.escaped_key(p.key("\"data\"", "\"data\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&OneStringProto2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.data {
+                    w.escaped_key(p.key("\"data\"", "\"data\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut OneStringProto2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("data", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.data)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "data" => {
-                    seen.mark(0, r, "data")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.data)?;
+            let i = match &*key {
+                "data" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -4562,39 +4928,58 @@ impl ::courier_wire::Message for ProtoWithKeywords {
 
 impl ::courier_json::ProtoJson for ProtoWithKeywords {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.inline {
-            w.escaped_key(p.key("\"inline\"", "\"inline\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.concept {
-            w.escaped_key(p.key("\"concept\"", "\"concept\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if p.emit_defaults() || !self.requires.is_empty() {
-            w.escaped_key(p.key("\"requires\"", "\"requires\""));
-            ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&self.requires, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requires", "requires")))?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ProtoWithKeywords, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.inline {
+                    w.escaped_key(p.key("\"inline\"", "\"inline\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.concept {
+                    w.escaped_key(p.key("\"concept\"", "\"concept\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.requires.is_empty() {
+                    w.escaped_key(p.key("\"requires\"", "\"requires\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.requires, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requires", "requires")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ProtoWithKeywords, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("inline", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.inline)),
+            ("concept", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.concept)),
+            ("requires", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.requires)),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "inline" => {
-                    seen.mark(0, r, "inline")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.inline)?;
+            let i = match &*key {
+                "inline" => 0,
+                "concept" => 1,
+                "requires" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "concept" => {
-                    seen.mark(1, r, "concept")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.concept)?;
-                }
-                "requires" => {
-                    seen.mark(2, r, "requires")?;
-                    ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut self.requires)?;
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -4983,331 +5368,389 @@ impl ::courier_wire::ext::Extendable for TestAllRequiredTypesProto2 {
 
 impl ::courier_json::ProtoJson for TestAllRequiredTypesProto2 {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        if let ::core::option::Option::Some(v) = &self.required_int32 {
-            w.escaped_key(p.key("\"requiredInt32\"", "\"required_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_int64 {
-            w.escaped_key(p.key("\"requiredInt64\"", "\"required_int64\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_uint32 {
-            w.escaped_key(p.key("\"requiredUint32\"", "\"required_uint32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_uint64 {
-            w.escaped_key(p.key("\"requiredUint64\"", "\"required_uint64\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_sint32 {
-            w.escaped_key(p.key("\"requiredSint32\"", "\"required_sint32\""));
-            <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_sint64 {
-            w.escaped_key(p.key("\"requiredSint64\"", "\"required_sint64\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_fixed32 {
-            w.escaped_key(p.key("\"requiredFixed32\"", "\"required_fixed32\""));
-            <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_fixed64 {
-            w.escaped_key(p.key("\"requiredFixed64\"", "\"required_fixed64\""));
-            <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_sfixed32 {
-            w.escaped_key(p.key("\"requiredSfixed32\"", "\"required_sfixed32\""));
-            <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_sfixed64 {
-            w.escaped_key(p.key("\"requiredSfixed64\"", "\"required_sfixed64\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_float {
-            w.escaped_key(p.key("\"requiredFloat\"", "\"required_float\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_double {
-            w.escaped_key(p.key("\"requiredDouble\"", "\"required_double\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_bool {
-            w.escaped_key(p.key("\"requiredBool\"", "\"required_bool\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_string {
-            w.escaped_key(p.key("\"requiredString\"", "\"required_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_bytes {
-            w.escaped_key(p.key("\"requiredBytes\"", "\"required_bytes\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_nested_message {
-            w.escaped_key(p.key("\"requiredNestedMessage\"", "\"required_nested_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requiredNestedMessage", "required_nested_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_foreign_message {
-            w.escaped_key(p.key("\"requiredForeignMessage\"", "\"required_foreign_message\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requiredForeignMessage", "required_foreign_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_nested_enum {
-            w.escaped_key(p.key("\"requiredNestedEnum\"", "\"required_nested_enum\""));
-            <::courier_json::rt::Enum<test_all_required_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_foreign_enum {
-            w.escaped_key(p.key("\"requiredForeignEnum\"", "\"required_foreign_enum\""));
-            <::courier_json::rt::Enum<ForeignEnumProto2> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_string_piece {
-            w.escaped_key(p.key("\"requiredStringPiece\"", "\"required_string_piece\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.required_cord {
-            w.escaped_key(p.key("\"requiredCord\"", "\"required_cord\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.recursive_message {
-            w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.optional_recursive_message {
-            w.escaped_key(p.key("\"optionalRecursiveMessage\"", "\"optional_recursive_message\""));
-            ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalRecursiveMessage", "optional_recursive_message")))?;
-        }
-        if !self.unknown_fields.is_empty() {
-            ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 120..201, &[], w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.data {
-            w.escaped_key(p.key("\"data\"", "\"data\""));
-            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("data", "data")))?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_int32 {
-            w.escaped_key(p.key("\"defaultInt32\"", "\"default_int32\""));
-            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_int64 {
-            w.escaped_key(p.key("\"defaultInt64\"", "\"default_int64\""));
-            <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_uint32 {
-            w.escaped_key(p.key("\"defaultUint32\"", "\"default_uint32\""));
-            <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_uint64 {
-            w.escaped_key(p.key("\"defaultUint64\"", "\"default_uint64\""));
-            <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_sint32 {
-            w.escaped_key(p.key("\"defaultSint32\"", "\"default_sint32\""));
-            <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_sint64 {
-            w.escaped_key(p.key("\"defaultSint64\"", "\"default_sint64\""));
-            <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_fixed32 {
-            w.escaped_key(p.key("\"defaultFixed32\"", "\"default_fixed32\""));
-            <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_fixed64 {
-            w.escaped_key(p.key("\"defaultFixed64\"", "\"default_fixed64\""));
-            <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_sfixed32 {
-            w.escaped_key(p.key("\"defaultSfixed32\"", "\"default_sfixed32\""));
-            <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_sfixed64 {
-            w.escaped_key(p.key("\"defaultSfixed64\"", "\"default_sfixed64\""));
-            <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_float {
-            w.escaped_key(p.key("\"defaultFloat\"", "\"default_float\""));
-            <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_double {
-            w.escaped_key(p.key("\"defaultDouble\"", "\"default_double\""));
-            <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_bool {
-            w.escaped_key(p.key("\"defaultBool\"", "\"default_bool\""));
-            <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_string {
-            w.escaped_key(p.key("\"defaultString\"", "\"default_string\""));
-            <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-        }
-        if let ::core::option::Option::Some(v) = &self.default_bytes {
-            w.escaped_key(p.key("\"defaultBytes\"", "\"default_bytes\""));
-            <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAllRequiredTypesProto2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_int32 {
+                    w.escaped_key(p.key("\"requiredInt32\"", "\"required_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_int64 {
+                    w.escaped_key(p.key("\"requiredInt64\"", "\"required_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_uint32 {
+                    w.escaped_key(p.key("\"requiredUint32\"", "\"required_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_uint64 {
+                    w.escaped_key(p.key("\"requiredUint64\"", "\"required_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_sint32 {
+                    w.escaped_key(p.key("\"requiredSint32\"", "\"required_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_sint64 {
+                    w.escaped_key(p.key("\"requiredSint64\"", "\"required_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_fixed32 {
+                    w.escaped_key(p.key("\"requiredFixed32\"", "\"required_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_fixed64 {
+                    w.escaped_key(p.key("\"requiredFixed64\"", "\"required_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_sfixed32 {
+                    w.escaped_key(p.key("\"requiredSfixed32\"", "\"required_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_sfixed64 {
+                    w.escaped_key(p.key("\"requiredSfixed64\"", "\"required_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_float {
+                    w.escaped_key(p.key("\"requiredFloat\"", "\"required_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_double {
+                    w.escaped_key(p.key("\"requiredDouble\"", "\"required_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_bool {
+                    w.escaped_key(p.key("\"requiredBool\"", "\"required_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_string {
+                    w.escaped_key(p.key("\"requiredString\"", "\"required_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_bytes {
+                    w.escaped_key(p.key("\"requiredBytes\"", "\"required_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_nested_message {
+                    w.escaped_key(p.key("\"requiredNestedMessage\"", "\"required_nested_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requiredNestedMessage", "required_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_foreign_message {
+                    w.escaped_key(p.key("\"requiredForeignMessage\"", "\"required_foreign_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requiredForeignMessage", "required_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_nested_enum {
+                    w.escaped_key(p.key("\"requiredNestedEnum\"", "\"required_nested_enum\""));
+                    <::courier_json::rt::Enum<test_all_required_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_foreign_enum {
+                    w.escaped_key(p.key("\"requiredForeignEnum\"", "\"required_foreign_enum\""));
+                    <::courier_json::rt::Enum<ForeignEnumProto2> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_string_piece {
+                    w.escaped_key(p.key("\"requiredStringPiece\"", "\"required_string_piece\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_cord {
+                    w.escaped_key(p.key("\"requiredCord\"", "\"required_cord\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.recursive_message {
+                    w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_recursive_message {
+                    w.escaped_key(p.key("\"optionalRecursiveMessage\"", "\"optional_recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalRecursiveMessage", "optional_recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <TestAllRequiredTypesProto2 as ::courier_wire::Message>::NAME, 120..201, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.data {
+                    w.escaped_key(p.key("\"data\"", "\"data\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("data", "data")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_int32 {
+                    w.escaped_key(p.key("\"defaultInt32\"", "\"default_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_int64 {
+                    w.escaped_key(p.key("\"defaultInt64\"", "\"default_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_uint32 {
+                    w.escaped_key(p.key("\"defaultUint32\"", "\"default_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_uint64 {
+                    w.escaped_key(p.key("\"defaultUint64\"", "\"default_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sint32 {
+                    w.escaped_key(p.key("\"defaultSint32\"", "\"default_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sint64 {
+                    w.escaped_key(p.key("\"defaultSint64\"", "\"default_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_fixed32 {
+                    w.escaped_key(p.key("\"defaultFixed32\"", "\"default_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_fixed64 {
+                    w.escaped_key(p.key("\"defaultFixed64\"", "\"default_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sfixed32 {
+                    w.escaped_key(p.key("\"defaultSfixed32\"", "\"default_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sfixed64 {
+                    w.escaped_key(p.key("\"defaultSfixed64\"", "\"default_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_float {
+                    w.escaped_key(p.key("\"defaultFloat\"", "\"default_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_double {
+                    w.escaped_key(p.key("\"defaultDouble\"", "\"default_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_bool {
+                    w.escaped_key(p.key("\"defaultBool\"", "\"default_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_string {
+                    w.escaped_key(p.key("\"defaultString\"", "\"default_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_bytes {
+                    w.escaped_key(p.key("\"defaultBytes\"", "\"default_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
-        let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAllRequiredTypesProto2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("required_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.required_int32)),
+            ("required_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.required_int64)),
+            ("required_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.required_uint32)),
+            ("required_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.required_uint64)),
+            ("required_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.required_sint32)),
+            ("required_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.required_sint64)),
+            ("required_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.required_fixed32)),
+            ("required_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.required_fixed64)),
+            ("required_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.required_sfixed32)),
+            ("required_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.required_sfixed64)),
+            ("required_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.required_float)),
+            ("required_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.required_double)),
+            ("required_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.required_bool)),
+            ("required_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.required_string)),
+            ("required_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.required_bytes)),
+            ("required_nested_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.required_nested_message)),
+            ("required_foreign_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.required_foreign_message)),
+            ("required_nested_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_required_types_proto2::NestedEnum>>(r, p, &mut m.required_nested_enum)),
+            ("required_foreign_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut m.required_foreign_enum)),
+            ("required_string_piece", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.required_string_piece)),
+            ("required_cord", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.required_cord)),
+            ("recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.recursive_message)),
+            ("optional_recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_recursive_message)),
+            ("data", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.data)),
+            ("default_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.default_int32)),
+            ("default_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.default_int64)),
+            ("default_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.default_uint32)),
+            ("default_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.default_uint64)),
+            ("default_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.default_sint32)),
+            ("default_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.default_sint64)),
+            ("default_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.default_fixed32)),
+            ("default_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.default_fixed64)),
+            ("default_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.default_sfixed32)),
+            ("default_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.default_sfixed64)),
+            ("default_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.default_float)),
+            ("default_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.default_double)),
+            ("default_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.default_bool)),
+            ("default_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.default_string)),
+            ("default_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.default_bytes)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "requiredInt32" | "required_int32" => {
-                    seen.mark(0, r, "required_int32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.required_int32)?;
+            let i = match &*key {
+                "requiredInt32" | "required_int32" => 0,
+                "requiredInt64" | "required_int64" => 1,
+                "requiredUint32" | "required_uint32" => 2,
+                "requiredUint64" | "required_uint64" => 3,
+                "requiredSint32" | "required_sint32" => 4,
+                "requiredSint64" | "required_sint64" => 5,
+                "requiredFixed32" | "required_fixed32" => 6,
+                "requiredFixed64" | "required_fixed64" => 7,
+                "requiredSfixed32" | "required_sfixed32" => 8,
+                "requiredSfixed64" | "required_sfixed64" => 9,
+                "requiredFloat" | "required_float" => 10,
+                "requiredDouble" | "required_double" => 11,
+                "requiredBool" | "required_bool" => 12,
+                "requiredString" | "required_string" => 13,
+                "requiredBytes" | "required_bytes" => 14,
+                "requiredNestedMessage" | "required_nested_message" => 15,
+                "requiredForeignMessage" | "required_foreign_message" => 16,
+                "requiredNestedEnum" | "required_nested_enum" => 17,
+                "requiredForeignEnum" | "required_foreign_enum" => 18,
+                "requiredStringPiece" | "required_string_piece" => 19,
+                "requiredCord" | "required_cord" => 20,
+                "recursiveMessage" | "recursive_message" => 21,
+                "optionalRecursiveMessage" | "optional_recursive_message" => 22,
+                "data" => 23,
+                "defaultInt32" | "default_int32" => 24,
+                "defaultInt64" | "default_int64" => 25,
+                "defaultUint32" | "default_uint32" => 26,
+                "defaultUint64" | "default_uint64" => 27,
+                "defaultSint32" | "default_sint32" => 28,
+                "defaultSint64" | "default_sint64" => 29,
+                "defaultFixed32" | "default_fixed32" => 30,
+                "defaultFixed64" | "default_fixed64" => 31,
+                "defaultSfixed32" | "default_sfixed32" => 32,
+                "defaultSfixed64" | "default_sfixed64" => 33,
+                "defaultFloat" | "default_float" => 34,
+                "defaultDouble" | "default_double" => 35,
+                "defaultBool" | "default_bool" => 36,
+                "defaultString" | "default_string" => 37,
+                "defaultBytes" | "default_bytes" => 38,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
                 }
-                "requiredInt64" | "required_int64" => {
-                    seen.mark(1, r, "required_int64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.required_int64)?;
-                }
-                "requiredUint32" | "required_uint32" => {
-                    seen.mark(2, r, "required_uint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.required_uint32)?;
-                }
-                "requiredUint64" | "required_uint64" => {
-                    seen.mark(3, r, "required_uint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.required_uint64)?;
-                }
-                "requiredSint32" | "required_sint32" => {
-                    seen.mark(4, r, "required_sint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut self.required_sint32)?;
-                }
-                "requiredSint64" | "required_sint64" => {
-                    seen.mark(5, r, "required_sint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut self.required_sint64)?;
-                }
-                "requiredFixed32" | "required_fixed32" => {
-                    seen.mark(6, r, "required_fixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.required_fixed32)?;
-                }
-                "requiredFixed64" | "required_fixed64" => {
-                    seen.mark(7, r, "required_fixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.required_fixed64)?;
-                }
-                "requiredSfixed32" | "required_sfixed32" => {
-                    seen.mark(8, r, "required_sfixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.required_sfixed32)?;
-                }
-                "requiredSfixed64" | "required_sfixed64" => {
-                    seen.mark(9, r, "required_sfixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.required_sfixed64)?;
-                }
-                "requiredFloat" | "required_float" => {
-                    seen.mark(10, r, "required_float")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.required_float)?;
-                }
-                "requiredDouble" | "required_double" => {
-                    seen.mark(11, r, "required_double")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.required_double)?;
-                }
-                "requiredBool" | "required_bool" => {
-                    seen.mark(12, r, "required_bool")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.required_bool)?;
-                }
-                "requiredString" | "required_string" => {
-                    seen.mark(13, r, "required_string")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.required_string)?;
-                }
-                "requiredBytes" | "required_bytes" => {
-                    seen.mark(14, r, "required_bytes")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.required_bytes)?;
-                }
-                "requiredNestedMessage" | "required_nested_message" => {
-                    seen.mark(15, r, "required_nested_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.required_nested_message)?;
-                }
-                "requiredForeignMessage" | "required_foreign_message" => {
-                    seen.mark(16, r, "required_foreign_message")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.required_foreign_message)?;
-                }
-                "requiredNestedEnum" | "required_nested_enum" => {
-                    seen.mark(17, r, "required_nested_enum")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_required_types_proto2::NestedEnum>>(r, p, &mut self.required_nested_enum)?;
-                }
-                "requiredForeignEnum" | "required_foreign_enum" => {
-                    seen.mark(18, r, "required_foreign_enum")?;
-                    ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut self.required_foreign_enum)?;
-                }
-                "requiredStringPiece" | "required_string_piece" => {
-                    seen.mark(19, r, "required_string_piece")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.required_string_piece)?;
-                }
-                "requiredCord" | "required_cord" => {
-                    seen.mark(20, r, "required_cord")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.required_cord)?;
-                }
-                "recursiveMessage" | "recursive_message" => {
-                    seen.mark(21, r, "recursive_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.recursive_message)?;
-                }
-                "optionalRecursiveMessage" | "optional_recursive_message" => {
-                    seen.mark(22, r, "optional_recursive_message")?;
-                    ::courier_json::rt::merge_boxed_message(r, p, &mut self.optional_recursive_message)?;
-                }
-                "data" => {
-                    seen.mark(23, r, "data")?;
-                    ::courier_json::rt::merge_message(r, p, &mut self.data)?;
-                }
-                "defaultInt32" | "default_int32" => {
-                    seen.mark(24, r, "default_int32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.default_int32)?;
-                }
-                "defaultInt64" | "default_int64" => {
-                    seen.mark(25, r, "default_int64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut self.default_int64)?;
-                }
-                "defaultUint32" | "default_uint32" => {
-                    seen.mark(26, r, "default_uint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.default_uint32)?;
-                }
-                "defaultUint64" | "default_uint64" => {
-                    seen.mark(27, r, "default_uint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut self.default_uint64)?;
-                }
-                "defaultSint32" | "default_sint32" => {
-                    seen.mark(28, r, "default_sint32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut self.default_sint32)?;
-                }
-                "defaultSint64" | "default_sint64" => {
-                    seen.mark(29, r, "default_sint64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut self.default_sint64)?;
-                }
-                "defaultFixed32" | "default_fixed32" => {
-                    seen.mark(30, r, "default_fixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut self.default_fixed32)?;
-                }
-                "defaultFixed64" | "default_fixed64" => {
-                    seen.mark(31, r, "default_fixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut self.default_fixed64)?;
-                }
-                "defaultSfixed32" | "default_sfixed32" => {
-                    seen.mark(32, r, "default_sfixed32")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut self.default_sfixed32)?;
-                }
-                "defaultSfixed64" | "default_sfixed64" => {
-                    seen.mark(33, r, "default_sfixed64")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut self.default_sfixed64)?;
-                }
-                "defaultFloat" | "default_float" => {
-                    seen.mark(34, r, "default_float")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut self.default_float)?;
-                }
-                "defaultDouble" | "default_double" => {
-                    seen.mark(35, r, "default_double")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut self.default_double)?;
-                }
-                "defaultBool" | "default_bool" => {
-                    seen.mark(36, r, "default_bool")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut self.default_bool)?;
-                }
-                "defaultString" | "default_string" => {
-                    seen.mark(37, r, "default_string")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.default_string)?;
-                }
-                "defaultBytes" | "default_bytes" => {
-                    seen.mark(38, r, "default_bytes")?;
-                    ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut self.default_bytes)?;
-                }
-                _ => ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
@@ -5673,39 +6116,58 @@ pub mod test_all_required_types_proto2 {
 
     impl ::courier_json::ProtoJson for NestedMessage {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.a {
-                w.escaped_key(p.key("\"a\"", "\"a\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.corecursive {
-                w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
-            }
-            if let ::core::option::Option::Some(v) = &self.optional_corecursive {
-                w.escaped_key(p.key("\"optionalCorecursive\"", "\"optional_corecursive\""));
-                ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalCorecursive", "optional_corecursive")))?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NestedMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.a {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.corecursive {
+                        w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.optional_corecursive {
+                        w.escaped_key(p.key("\"optionalCorecursive\"", "\"optional_corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalCorecursive", "optional_corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NestedMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+                ("corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.corecursive)),
+                ("optional_corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_corecursive)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "a" => {
-                        seen.mark(0, r, "a")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.a)?;
+                let i = match &*key {
+                    "a" => 0,
+                    "corecursive" => 1,
+                    "optionalCorecursive" | "optional_corecursive" => 2,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "corecursive" => {
-                        seen.mark(1, r, "corecursive")?;
-                        ::courier_json::rt::merge_boxed_message(r, p, &mut self.corecursive)?;
-                    }
-                    "optionalCorecursive" | "optional_corecursive" => {
-                        seen.mark(2, r, "optional_corecursive")?;
-                        ::courier_json::rt::merge_boxed_message(r, p, &mut self.optional_corecursive)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -5798,31 +6260,49 @@ pub mod test_all_required_types_proto2 {
 
     impl ::courier_json::ProtoJson for Data {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.group_int32 {
-                w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
-            }
-            if let ::core::option::Option::Some(v) = &self.group_uint32 {
-                w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
-                <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Data, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_int32 {
+                        w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                        w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Data, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+                ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "groupInt32" | "group_int32" => {
-                        seen.mark(0, r, "group_int32")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.group_int32)?;
+                let i = match &*key {
+                    "groupInt32" | "group_int32" => 0,
+                    "groupUint32" | "group_uint32" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    "groupUint32" | "group_uint32" => {
-                        seen.mark(1, r, "group_uint32")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut self.group_uint32)?;
-                    }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -5912,8 +6392,17 @@ pub mod test_all_required_types_proto2 {
 
     impl ::courier_json::ProtoJson for MessageSetCorrect {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if !self.unknown_fields.is_empty() {
-                ::courier_json::rt::write_extensions(&self.unknown_fields, <Self as ::courier_wire::Message>::NAME, 4..2147483647, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON], w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrect, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if !m.unknown_fields.is_empty() {
+                        ::courier_json::rt::write_message_set(&m.unknown_fields, <MessageSetCorrect as ::courier_wire::Message>::NAME, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON], w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -5921,7 +6410,7 @@ pub mod test_all_required_types_proto2 {
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
             let mut ext_seen = ::std::vec::Vec::new();
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                ::courier_json::rt::other_member_or_message_set_item(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON], &mut self.unknown_fields, &mut ext_seen)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -6000,23 +6489,40 @@ pub mod test_all_required_types_proto2 {
 
     impl ::courier_json::ProtoJson for MessageSetCorrectExtension1 {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.str {
-                w.escaped_key(p.key("\"str\"", "\"str\""));
-                <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrectExtension1, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.str {
+                        w.escaped_key(p.key("\"str\"", "\"str\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MessageSetCorrectExtension1, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("str", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.str)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "str" => {
-                        seen.mark(0, r, "str")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut self.str)?;
+                let i = match &*key {
+                    "str" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -6110,23 +6616,40 @@ pub mod test_all_required_types_proto2 {
 
     impl ::courier_json::ProtoJson for MessageSetCorrectExtension2 {
         fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-            if let ::core::option::Option::Some(v) = &self.i {
-                w.escaped_key(p.key("\"i\"", "\"i\""));
-                <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrectExtension2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.i {
+                        w.escaped_key(p.key("\"i\"", "\"i\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
             }
             ::core::result::Result::Ok(())
         }
 
         fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MessageSetCorrectExtension2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("i", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.i)),
+            ];
             let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
             while let ::core::option::Option::Some(key) = r.next_key()? {
-                match &*key {
-                    "i" => {
-                        seen.mark(0, r, "i")?;
-                        ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut self.i)?;
+                let i = match &*key {
+                    "i" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
                     }
-                    _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-                }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
             }
             ::core::result::Result::Ok(())
         }
@@ -6283,99 +6806,122 @@ impl ::courier_wire::Message for TestLargeOneof {
 
 impl ::courier_json::ProtoJson for TestLargeOneof {
     fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
-        match &self.large_oneof {
-            ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
-                w.escaped_key(p.key("\"a1\"", "\"a1\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a1", "a1")))?;
-            }
-            ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
-                w.escaped_key(p.key("\"a2\"", "\"a2\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a2", "a2")))?;
-            }
-            ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
-                w.escaped_key(p.key("\"a3\"", "\"a3\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a3", "a3")))?;
-            }
-            ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
-                w.escaped_key(p.key("\"a4\"", "\"a4\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a4", "a4")))?;
-            }
-            ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
-                w.escaped_key(p.key("\"a5\"", "\"a5\""));
-                ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a5", "a5")))?;
-            }
-            _ => {}
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestLargeOneof, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                match &m.large_oneof {
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
+                        w.escaped_key(p.key("\"a1\"", "\"a1\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a1", "a1")))?;
+                    }
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
+                        w.escaped_key(p.key("\"a2\"", "\"a2\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a2", "a2")))?;
+                    }
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
+                        w.escaped_key(p.key("\"a3\"", "\"a3\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a3", "a3")))?;
+                    }
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
+                        w.escaped_key(p.key("\"a4\"", "\"a4\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a4", "a4")))?;
+                    }
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
+                        w.escaped_key(p.key("\"a5\"", "\"a5\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a5", "a5")))?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
         }
         ::core::result::Result::Ok(())
     }
 
     fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestLargeOneof, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("a1", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A1>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+            ("a2", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A2>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+            ("a3", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A3>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+            ("a4", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A4>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+            ("a5", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A5>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+        ];
         let mut seen = ::courier_json::rt::Seen::<1>::new();
         let mut oneofs = 0u64;
         while let ::core::option::Option::Some(key) = r.next_key()? {
-            match &*key {
-                "a1" => {
-                    seen.mark(0, r, "a1")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A1>>(r)? {
-                        if !matches!(self.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(_))) {
-                            self.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) = &mut self.large_oneof {
-                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "large_oneof")?;
-                    }
+            let i = match &*key {
+                "a1" => 0,
+                "a2" => 1,
+                "a3" => 2,
+                "a4" => 3,
+                "a5" => 4,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
                 }
-                "a2" => {
-                    seen.mark(1, r, "a2")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A2>>(r)? {
-                        if !matches!(self.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(_))) {
-                            self.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) = &mut self.large_oneof {
-                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "large_oneof")?;
-                    }
-                }
-                "a3" => {
-                    seen.mark(2, r, "a3")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A3>>(r)? {
-                        if !matches!(self.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(_))) {
-                            self.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) = &mut self.large_oneof {
-                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "large_oneof")?;
-                    }
-                }
-                "a4" => {
-                    seen.mark(3, r, "a4")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A4>>(r)? {
-                        if !matches!(self.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(_))) {
-                            self.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) = &mut self.large_oneof {
-                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "large_oneof")?;
-                    }
-                }
-                "a5" => {
-                    seen.mark(4, r, "a5")?;
-                    if !::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A5>>(r)? {
-                        if !matches!(self.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(_))) {
-                            self.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(::core::default::Default::default()));
-                        }
-                        if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) = &mut self.large_oneof {
-                            ::courier_json::ProtoJson::merge_json(v, r, p)?;
-                        }
-                        ::courier_json::rt::oneof_set(&mut oneofs, 0, r, "large_oneof")?;
-                    }
-                }
-                _ => ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?,
-            }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
         }
         ::core::result::Result::Ok(())
     }
