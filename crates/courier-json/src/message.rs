@@ -169,9 +169,12 @@ pub trait ProtoJson: Message {
 
     /// The message as ProtoJSON.
     fn to_json_with(&self, options: &PrintOptions) -> Result<String, Error> {
+        // Room for what ProtoJSON usually takes (about twice the binary encoding), so that
+        // the text is rarely moved while it grows.
+        let room = 64 + 2 * self.encoded_len();
         let mut w = match options.indent {
             Some(n) => Writer::pretty(n),
-            None => Writer::with_capacity(64),
+            None => Writer::with_capacity(room),
         };
         let mut p = Printer::new(options);
         crate::rt::write_message(self, &mut w, &mut p)?;

@@ -11,7 +11,7 @@
 //!
 //! [`Writer`]: crate::Writer
 
-use crate::{Error, Number, Peek, Reader, base64};
+use crate::{Error, Number, Peek, Reader};
 
 fn integer<T>(
     r: &mut Reader<'_>,
@@ -91,8 +91,8 @@ pub fn read_f32(r: &mut Reader<'_>) -> Result<f32, Error> {
 
 /// A `bytes` value: base64, standard or URL-safe, padded or not.
 pub fn read_bytes(r: &mut Reader<'_>) -> Result<Vec<u8>, Error> {
-    let s = r.read_string()?;
-    base64::decode(&s).ok_or_else(|| r.error("invalid base64 in a bytes field"))
+    r.read_base64()?
+        .ok_or_else(|| r.error("invalid base64 in a bytes field"))
 }
 
 /// A map key of an integer kind, from the member name `key` (`"-5"`, `"1e2"`): `conv` is one of
