@@ -1,6 +1,6 @@
 //! Golden tests for courier-codegen: the generated code for a fixture set of protos, for the
-//! conformance testee's protos, for courier-rpc's test service and for the codec bench's
-//! messages is checked in; regenerating it must change nothing. Run with `COURIER_BLESS=1` (or
+//! conformance testee's protos, for courier-rpc's test service and for the codec and json
+//! benches' messages is checked in; regenerating it must change nothing. Run with `COURIER_BLESS=1` (or
 //! `cargo xtask codegen`) to rewrite the checked-in files after an intended change.
 //!
 //! The fixture code is also compiled here and exercised: presence, proto2 defaults, closed
@@ -13,7 +13,7 @@ use courier_tests::repo_root;
 
 /// One golden set: protos under `include`, generated into `out` with `config`.
 struct Case {
-    include: &'static str,
+    include: &'static [&'static str],
     files: &'static [&'static str],
     out: &'static str,
     config: fn() -> Config,
@@ -40,6 +40,13 @@ fn messages_config() -> Config {
     c
 }
 
+/// [`messages_config`] with ProtoJSON (the json bench's messages).
+fn json_only_config() -> Config {
+    let mut c = messages_config();
+    c.json(true);
+    c
+}
+
 /// [`messages_config`] with ProtoJSON, serde and the text format (the conformance testee's
 /// messages).
 fn json_messages_config() -> Config {
@@ -50,7 +57,7 @@ fn json_messages_config() -> Config {
 
 const CASES: &[Case] = &[
     Case {
-        include: "tests/data/protos",
+        include: &["tests/data/protos"],
         files: &[
             "courier/features/proto2_all.proto",
             "courier/features/proto3_all.proto",
@@ -66,7 +73,7 @@ const CASES: &[Case] = &[
         module_tree: true,
     },
     Case {
-        include: "tests/conformance/protos",
+        include: &["tests/conformance/protos"],
         files: &[
             "conformance/conformance.proto",
             "google/protobuf/test_messages_proto2.proto",
@@ -81,7 +88,7 @@ const CASES: &[Case] = &[
     },
     // courier-rpc's e2e and lb tests include this file by path.
     Case {
-        include: "crates/courier-rpc/tests/protos",
+        include: &["crates/courier-rpc/tests/protos"],
         files: &["echo.proto"],
         out: "crates/courier-rpc/tests/gen",
         config: Config::new,
@@ -89,7 +96,7 @@ const CASES: &[Case] = &[
     },
     // The codec bench's Courier side (benches/benches/codec.rs).
     Case {
-        include: "benches/protos/codec",
+        include: &["benches/protos/codec"],
         files: &[
             "message1_proto2.proto",
             "message1_proto3.proto",
@@ -101,12 +108,32 @@ const CASES: &[Case] = &[
         config: messages_config,
         module_tree: true,
     },
+    // The json bench's Courier side (benches/benches/json.rs): the codec bench's messages and
+    // two of its own, with ProtoJSON.
+    Case {
+        include: &["benches/protos/codec", "benches/protos/json"],
+        files: &[
+            "message1_proto2.proto",
+            "message1_proto3.proto",
+            "hello.proto",
+            "log.proto",
+            "blob.proto",
+            "maps.proto",
+            "wkt.proto",
+        ],
+        out: "benches/benches/json/courier",
+        config: json_only_config,
+        module_tree: true,
+    },
 ];
 
 fn generate(case: &Case) -> Vec<GeneratedFile> {
     let root = repo_root();
     let mut c = courier_idl::Compiler::new();
-    c.include_source_info(true).include(root.join(case.include));
+    c.include_source_info(true);
+    for dir in case.include {
+        c.include(root.join(dir));
+    }
     let compiled = c
         .compile(case.files)
         .unwrap_or_else(|e| panic!("{}: {e}", case.out));
