@@ -18,7 +18,6 @@ use bytes::Bytes;
 use courier_json::ProtoJson;
 use courier_reflect::DescriptorPool;
 use courier_wire::Message as _;
-use prost::Message as _;
 
 #[allow(clippy::all, missing_docs, dead_code, unreachable_pub)]
 mod courier_gen {
