@@ -30,7 +30,13 @@ fn courier_types_regenerates_unchanged() {
     c.include_source_info(true);
     let compiled = c.compile(PROTOS).expect("protobuf's protos compile");
     let mut cfg = Config::new();
-    cfg.compile_well_known_types().services(false);
+    cfg.compile_well_known_types()
+        .services(false)
+        .json(true)
+        .json_feature("json")
+        .serde(true)
+        .serde_feature("serde")
+        .file_descriptor_set(true);
     let files = cfg
         .generate(compiled.files(), PROTOS)
         .expect("generation succeeds");

@@ -1,6 +1,6 @@
 //! Golden tests for courier-codegen: the generated code for a fixture set of protos, for the
-//! conformance testee's protos, for courier-rpc's test service and for the codec bench's
-//! messages is checked in; regenerating it must change nothing. Run with `COURIER_BLESS=1` (or
+//! conformance testee's protos, for courier-rpc's test service and for the codec and json
+//! benches' messages is checked in; regenerating it must change nothing. Run with `COURIER_BLESS=1` (or
 //! `cargo xtask codegen`) to rewrite the checked-in files after an intended change.
 //!
 //! The fixture code is also compiled here and exercised: presence, proto2 defaults, closed
@@ -13,7 +13,7 @@ use courier_tests::repo_root;
 
 /// One golden set: protos under `include`, generated into `out` with `config`.
 struct Case {
-    include: &'static str,
+    include: &'static [&'static str],
     files: &'static [&'static str],
     out: &'static str,
     config: fn() -> Config,
@@ -24,6 +24,9 @@ struct Case {
 fn fixtures_config() -> Config {
     let mut c = Config::new();
     c.compile_well_known_types()
+        .json(true)
+        .serde(true)
+        .text_format(true)
         .btree_map([".courier.features.p3.Scalars.children"])
         .type_attribute(".courier.features.p3.Color", "#[doc(alias = \"Colour\")]");
     c
@@ -37,9 +40,24 @@ fn messages_config() -> Config {
     c
 }
 
+/// [`messages_config`] with ProtoJSON (the json bench's messages).
+fn json_only_config() -> Config {
+    let mut c = messages_config();
+    c.json(true);
+    c
+}
+
+/// [`messages_config`] with ProtoJSON, serde and the text format (the conformance testee's
+/// messages).
+fn json_messages_config() -> Config {
+    let mut c = messages_config();
+    c.json(true).serde(true).text_format(true);
+    c
+}
+
 const CASES: &[Case] = &[
     Case {
-        include: "tests/data/protos",
+        include: &["tests/data/protos"],
         files: &[
             "courier/features/proto2_all.proto",
             "courier/features/proto3_all.proto",
@@ -55,7 +73,7 @@ const CASES: &[Case] = &[
         module_tree: true,
     },
     Case {
-        include: "tests/conformance/protos",
+        include: &["tests/conformance/protos"],
         files: &[
             "conformance/conformance.proto",
             "google/protobuf/test_messages_proto2.proto",
@@ -65,12 +83,12 @@ const CASES: &[Case] = &[
             "google/protobuf/test_messages_proto3_editions.proto",
         ],
         out: "tests/conformance/generated",
-        config: messages_config,
+        config: json_messages_config,
         module_tree: true,
     },
     // courier-rpc's e2e and lb tests include this file by path.
     Case {
-        include: "crates/courier-rpc/tests/protos",
+        include: &["crates/courier-rpc/tests/protos"],
         files: &["echo.proto"],
         out: "crates/courier-rpc/tests/gen",
         config: Config::new,
@@ -78,7 +96,7 @@ const CASES: &[Case] = &[
     },
     // The codec bench's Courier side (benches/benches/codec.rs).
     Case {
-        include: "benches/protos/codec",
+        include: &["benches/protos/codec"],
         files: &[
             "message1_proto2.proto",
             "message1_proto3.proto",
@@ -90,12 +108,32 @@ const CASES: &[Case] = &[
         config: messages_config,
         module_tree: true,
     },
+    // The json bench's Courier side (benches/benches/json.rs): the codec bench's messages and
+    // two of its own, with ProtoJSON.
+    Case {
+        include: &["benches/protos/codec", "benches/protos/json"],
+        files: &[
+            "message1_proto2.proto",
+            "message1_proto3.proto",
+            "hello.proto",
+            "log.proto",
+            "blob.proto",
+            "maps.proto",
+            "wkt.proto",
+        ],
+        out: "benches/benches/json/courier",
+        config: json_only_config,
+        module_tree: true,
+    },
 ];
 
 fn generate(case: &Case) -> Vec<GeneratedFile> {
     let root = repo_root();
     let mut c = courier_idl::Compiler::new();
-    c.include_source_info(true).include(root.join(case.include));
+    c.include_source_info(true);
+    for dir in case.include {
+        c.include(root.join(dir));
+    }
     let compiled = c
         .compile(case.files)
         .unwrap_or_else(|e| panic!("{}: {e}", case.out));
@@ -632,5 +670,412 @@ mod extensions {
         let l = p2::Limits::decode(&unhex(lines[2])[..]).unwrap();
         assert_eq!(l.min, Some(3));
         assert_eq!(ext::get(&l, &p2::everything::NESTED_EXT).unwrap(), Some(77));
+    }
+}
+
+mod json {
+    //! The fixtures' generated ProtoJSON (`Config::json`) and serde impls (`Config::serde`).
+
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use courier_json::{ParseOptions, PrintOptions, ProtoJson, TypeRegistry};
+    use courier_wire::{Message, ext};
+
+    use super::golden::courier::features::{ed, p2, p3};
+    use super::golden::google::protobuf as gp;
+
+    fn scalars() -> p3::Scalars {
+        p3::Scalars {
+            d: 1.5,
+            f: f32::NEG_INFINITY,
+            i64: -9_007_199_254_740_993,
+            u64: u64::MAX,
+            i32: -7,
+            by: Bytes::from_static(b"\x00\xff?"),
+            s: "a\"\n\u{1}é".into(),
+            maybe: Some(0),
+            many: vec![1, -2],
+            color: p3::Color::COLOR_BLUE.0,
+            snake_case_name: 3,
+            when: Some(gp::Timestamp {
+                seconds: 1,
+                nanos: 500_000_000,
+                ..Default::default()
+            }),
+            which: Some(p3::scalars::Which::A("x".into())),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn known_answer_and_round_trip() {
+        let m = scalars();
+        let json = m.to_json().unwrap();
+        assert_eq!(
+            json,
+            r#"{"d":1.5,"f":"-Infinity","i64":"-9007199254740993","u64":"18446744073709551615","i32":-7,"s":"a\"\n\u0001é","by":"AP8/","maybe":0,"many":[1,-2],"when":"1970-01-01T00:00:01.500Z","a":"x","color":"COLOR_BLUE","snakeCaseName":3}"#
+        );
+        assert_eq!(p3::Scalars::from_json(&json).unwrap(), m);
+        // Proto names, numbers for enums, every field without presence.
+        let opts = PrintOptions::new()
+            .proto_field_names(true)
+            .enums_as_ints(true)
+            .always_print_fields_without_presence(true);
+        let all = p3::Scalars::default().to_json_with(&opts).unwrap();
+        assert_eq!(
+            all,
+            r#"{"d":0,"f":0,"i64":"0","u64":"0","i32":0,"f64":"0","f32":0,"b":false,"s":"","by":"","u32":0,"sf32":0,"sf64":"0","si32":0,"si64":"0","many":[],"unpacked":[],"children":{},"color":0,"snake_case_name":0,"_leading":0,"trailing_":0,"x2y":0}"#
+        );
+        assert_eq!(
+            p3::Scalars::from_json(&all).unwrap(),
+            p3::Scalars::default()
+        );
+        // Both names are accepted; numbers as strings and exponents too.
+        let m = p3::Scalars::from_json(
+            r#"{"snake_case_name": 1, "i64": 1e3, "u32": "7", "color": 2, "by": "AP8_"}"#,
+        )
+        .unwrap();
+        assert_eq!((m.snake_case_name, m.i64, m.u32, m.color), (1, 1000, 7, 2));
+        assert_eq!(&m.by[..], b"\x00\xff?");
+        let pretty = p3::Scalars {
+            many: vec![1],
+            ..Default::default()
+        }
+        .to_json_with(&PrintOptions::new().indent(Some(2)))
+        .unwrap();
+        assert_eq!(pretty, "{\n  \"many\": [\n    1\n  ]\n}");
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let err = p3::Scalars::from_json(r#"{"i32": "x"}"#).unwrap_err();
+        assert_eq!(err.path(), "$.i32");
+        let err = p3::Scalars::from_json(r#"{"children": {"5": {"many": [1, "a"]}}}"#).unwrap_err();
+        assert_eq!(err.path(), "$.children.5.many[1]", "{err}");
+        let err = p3::Scalars::from_json(r#"{"i32": 1, "i32": 2}"#).unwrap_err();
+        assert!(err.message().contains("twice"), "{err}");
+        let err = p3::Scalars::from_json(r#"{"i32": 1, "snakeCaseName": 1, "snake_case_name": 2}"#)
+            .unwrap_err();
+        assert!(err.message().contains("twice"), "{err}");
+        let err = p3::Scalars::from_json(r#"{"a": "x", "c": {}}"#).unwrap_err();
+        assert!(err.message().contains("oneof"), "{err}");
+        // A null member of a oneof does not count.
+        let m = p3::Scalars::from_json(r#"{"a": null, "c": {"i32": 1}}"#).unwrap();
+        assert!(matches!(m.which, Some(p3::scalars::Which::C(_))));
+        let err = p3::Scalars::from_json(r#"{"nope": 1}"#).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "courier.features.p3.Scalars has no field named \"nope\""
+        );
+        let opts = ParseOptions::new().ignore_unknown_fields(true);
+        let m =
+            p3::Scalars::from_json_with(r#"{"nope": [1, {}], "color": "NOPE", "i32": 4}"#, &opts)
+                .unwrap();
+        assert_eq!((m.i32, m.color), (4, 0));
+        let err = p3::Scalars::from_json(r#"{"many": [null]}"#).unwrap_err();
+        assert_eq!(err.path(), "$.many[0]");
+        assert!(p3::Scalars::from_json("null").is_err());
+        assert!(p3::Scalars::from_json(r#"{"i32": 2147483648}"#).is_err());
+        assert!(p3::Scalars::from_json(r#"{"i32": 1.5}"#).is_err());
+        assert!(p3::Scalars::from_json(r#"{"u64": -1}"#).is_err());
+        assert!(p3::Scalars::from_json(r#"{"when": "1970-01-01T00:00:00"}"#).is_err());
+        // Print errors name where too.
+        let bad = p3::Scalars {
+            children: [(
+                9,
+                p3::Scalars {
+                    when: Some(gp::Timestamp {
+                        seconds: i64::MAX,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+            )]
+            .into(),
+            ..Default::default()
+        };
+        let err = bad.to_json().unwrap_err();
+        assert_eq!(err.path(), "$.children.9.when");
+        // Nesting is limited.
+        let deep = "{\"c\":".repeat(200) + "{}" + &"}".repeat(200);
+        assert!(p3::Scalars::from_json(&deep).is_err());
+        assert!(p3::Scalars::from_json_with(&deep, &ParseOptions::new().depth_limit(300)).is_ok());
+        assert!(p3::Scalars::from_json_with("{}", &ParseOptions::new().max_len(1)).is_err());
+    }
+
+    #[test]
+    fn proto2_closed_enums_groups_and_extensions() {
+        let mut m = p2::Everything {
+            req: Some(1),
+            sf: Some(-2),
+            kind: Some(p2::everything::Kind::KIND_NEG.0),
+            result: Some(p2::everything::Result {
+                url: Some("u".into()),
+                ..Default::default()
+            }),
+            choice: Some(p2::everything::Choice::Chosen(p2::everything::Chosen {
+                x: Some(1),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        ext::set(&mut m, &p2::TOP_EXT, &-7);
+        ext::set_repeated(
+            &mut m,
+            &p2::MORE,
+            &[p2::Limits {
+                min: Some(3),
+                ..Default::default()
+            }],
+        );
+        let json = m.to_json().unwrap();
+        assert_eq!(
+            json,
+            r#"{"req":1,"kind":"KIND_NEG","customName":"-2","result":{"url":"u"},"chosen":{"x":1},"[courier.features.p2.top_ext]":-7,"[courier.features.p2.more]":[{"min":"3"}]}"#
+        );
+        let back = p2::Everything::from_json(&json).unwrap();
+        assert_eq!(ext::get(&back, &p2::TOP_EXT).unwrap(), Some(-7));
+        assert_eq!(back.to_json().unwrap(), json);
+        // The group extension (no typed constant) through its JSON constant.
+        let g =
+            p2::Everything::from_json(r#"{"[courier.features.p2.extgroup]": {"a": 5}}"#).unwrap();
+        assert_eq!(
+            g.to_json().unwrap(),
+            r#"{"[courier.features.p2.extgroup]":{"a":5}}"#
+        );
+        assert_eq!(
+            g.unknown_fields.as_bytes(),
+            [0xc3, 0x09, 0x08, 0x05, 0xc4, 0x09]
+        );
+        // A closed enum takes only the numbers it lists.
+        assert!(p2::Everything::from_json(r#"{"kind": 7}"#).is_err());
+        let skip = ParseOptions::new().ignore_unknown_fields(true);
+        let e = p2::Everything::from_json_with(
+            r#"{"kind": 7, "kinds": {"1": 7, "2": "KIND_B"}}"#,
+            &skip,
+        )
+        .unwrap();
+        assert_eq!(e.kind, None);
+        assert_eq!(e.kinds, [(2, 1)].into());
+        // An extension of another message, and an unknown one.
+        assert!(
+            p2::Everything::from_json(r#"{"[courier.features.p2.Everything.nested_ext]": 1}"#)
+                .is_err()
+        );
+        let l =
+            p2::Limits::from_json(r#"{"[courier.features.p2.Everything.nested_ext]": 4}"#).unwrap();
+        assert_eq!(ext::get(&l, &p2::everything::NESTED_EXT).unwrap(), Some(4));
+        // Extensions generated in the same run as their extendee print without a registry
+        // (descriptor.proto is part of the fixtures' run).
+        let mut opts = gp::MessageOptions::default();
+        ext::set_repeated(&mut opts, &p2::TAGS, &[1, 2]);
+        assert_eq!(
+            opts.to_json().unwrap(),
+            r#"{"[courier.features.p2.tags]":[1,2]}"#
+        );
+        // Others come from a registry; without one, records ProtoJSON cannot name are left
+        // out.
+        let mut reg = TypeRegistry::new();
+        reg.register_extension(p2::TOP_EXT_JSON);
+        let mut e = p2::Everything::default();
+        ext::set(&mut e, &p2::TOP_EXT, &1);
+        e.unknown_fields.push_raw(&[0xa8, 0x1f, 0x01]).unwrap(); // field 501: not an extension
+        let printed = e
+            .to_json_with(&PrintOptions::new().registry(Arc::new(reg)))
+            .unwrap();
+        assert_eq!(printed, r#"{"[courier.features.p2.top_ext]":1}"#);
+    }
+
+    #[test]
+    fn editions_and_wrappers_of_the_fixture() {
+        let m = ed::Msg {
+            explicit: Some(0),
+            ..Default::default()
+        };
+        let json = m.to_json().unwrap();
+        assert_eq!(ed::Msg::from_json(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn any_holds_well_known_and_registered_types() {
+        let t = gp::Timestamp {
+            seconds: 0,
+            nanos: 1000,
+            ..Default::default()
+        };
+        let any = gp::Any {
+            type_url: "type.googleapis.com/google.protobuf.Timestamp".into(),
+            value: t.encode_to_bytes(),
+            ..Default::default()
+        };
+        let json = any.to_json().unwrap();
+        assert_eq!(
+            json,
+            r#"{"@type":"type.googleapis.com/google.protobuf.Timestamp","value":"1970-01-01T00:00:00.000001Z"}"#
+        );
+        assert_eq!(gp::Any::from_json(&json).unwrap(), any);
+        // A fixture type needs a registry.
+        let inner = p3::Scalars {
+            i32: 5,
+            ..Default::default()
+        };
+        let any = gp::Any {
+            type_url: "type.googleapis.com/courier.features.p3.Scalars".into(),
+            value: inner.encode_to_bytes(),
+            ..Default::default()
+        };
+        let err = any.to_json().unwrap_err();
+        assert!(err.message().contains("cannot resolve"), "{err}");
+        let mut reg = TypeRegistry::new();
+        super::golden::courier::features::p3::register_types(&mut reg);
+        let reg = Arc::new(reg);
+        let json = any
+            .to_json_with(&PrintOptions::new().registry(reg.clone()))
+            .unwrap();
+        assert_eq!(
+            json,
+            r#"{"@type":"type.googleapis.com/courier.features.p3.Scalars","i32":5}"#
+        );
+        let back =
+            gp::Any::from_json_with(&json, &ParseOptions::new().registry(reg.clone())).unwrap();
+        assert_eq!(back, any);
+        // "@type" may come last.
+        let back = gp::Any::from_json_with(
+            r#"{"i32": 5, "@type": "type.googleapis.com/courier.features.p3.Scalars"}"#,
+            &ParseOptions::new().registry(reg),
+        )
+        .unwrap();
+        assert_eq!(back, any);
+        assert_eq!(gp::Any::from_json("{}").unwrap(), gp::Any::default());
+    }
+
+    #[test]
+    fn serde_json_and_cbor() {
+        let m = scalars();
+        let text = serde_json::to_string(&m).unwrap();
+        assert_eq!(text, m.to_json().unwrap());
+        let back: p3::Scalars = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+        // serde_json's value tree, and numbers for 64-bit fields.
+        let v: serde_json::Value = serde_json::to_value(&m).unwrap();
+        assert_eq!(v["i64"], "-9007199254740993");
+        let back: p3::Scalars = serde_json::from_value(v).unwrap();
+        assert_eq!(back, m);
+        let back: p3::Scalars = serde_json::from_str(r#"{"i64": -5, "d": 2}"#).unwrap();
+        assert_eq!((back.i64, back.d), (-5, 2.0));
+        // A binary format.
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&m, &mut cbor).unwrap();
+        let back: p3::Scalars = ciborium::from_reader(&cbor[..]).unwrap();
+        assert_eq!(back, m);
+        // Enums alone.
+        assert_eq!(
+            serde_json::to_string(&p3::Color::COLOR_RED).unwrap(),
+            "\"COLOR_RED\""
+        );
+        let c: p3::Color = serde_json::from_str("2").unwrap();
+        assert_eq!(c, p3::Color::COLOR_BLUE);
+        // ProtoJSON's rules hold on the serde path: a bad value is an error.
+        assert!(serde_json::from_str::<p3::Scalars>(r#"{"i32": "x"}"#).is_err());
+        // Options for the thread.
+        let s = courier_json::serde::with_options(
+            PrintOptions::new().proto_field_names(true),
+            ParseOptions::new(),
+            || {
+                serde_json::to_string(&p3::Scalars {
+                    snake_case_name: 1,
+                    ..Default::default()
+                })
+            },
+        )
+        .unwrap();
+        assert_eq!(s, r#"{"snake_case_name":1}"#);
+    }
+}
+
+mod text {
+    //! The fixtures' text format and `Display` (`Config::text_format`, through courier-reflect).
+
+    use courier_reflect::{ReflectMessage, text};
+    use courier_wire::ext;
+
+    use super::golden::courier::features::{p2, p3};
+
+    #[test]
+    fn print_parse_and_display() {
+        let m = p3::Scalars {
+            i32: -3,
+            s: "a\"b\n".into(),
+            many: vec![1, 2],
+            color: p3::Color::COLOR_RED.0,
+            which: Some(p3::scalars::Which::C(Box::new(p3::Scalars {
+                b: true,
+                ..Default::default()
+            }))),
+            ..Default::default()
+        };
+        assert_eq!(
+            m.to_text(),
+            "i32: -3\ns: \"a\\\"b\\n\"\nmany: 1\nmany: 2\nc {\n  b: true\n}\ncolor: COLOR_RED\n"
+        );
+        assert_eq!(
+            m.to_string(),
+            "i32: -3 s: \"a\\\"b\\n\" many: 1 many: 2 c { b: true } color: COLOR_RED"
+        );
+        assert_eq!(format!("{m:#}"), m.to_text());
+        assert_eq!(p3::Scalars::from_text(&m.to_text()).unwrap(), m);
+        let parsed =
+            p3::Scalars::from_text("i32: 0x10 many: [3, 4] # comment\n c < s: 'x' >").unwrap();
+        assert_eq!(parsed.i32, 16);
+        assert_eq!(parsed.many, [3, 4]);
+        let err = p3::Scalars::from_text("i32: 1\nnope: 2").unwrap_err();
+        assert_eq!((err.line(), err.column()), (2, 1));
+        assert_eq!(
+            p3::Scalars::descriptor().full_name(),
+            "courier.features.p3.Scalars"
+        );
+    }
+
+    #[test]
+    fn groups_extensions_and_unknown_fields() {
+        let mut m = p2::Everything {
+            req: Some(1),
+            result: Some(p2::everything::Result {
+                url: Some("u".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        ext::set(&mut m, &p2::TOP_EXT, &5);
+        m.unknown_fields.push_raw(&[0xa8, 0x1f, 0x01]).unwrap();
+        let t = m.to_text();
+        assert_eq!(
+            t,
+            "req: 1\nResult {\n  url: \"u\"\n}\n[courier.features.p2.top_ext]: 5\n"
+        );
+        let with_unknown = m.to_text_with(&text::PrintOptions::new().print_unknown_fields(true));
+        assert!(with_unknown.ends_with("501: 1\n"), "{with_unknown}");
+        let back = p2::Everything::from_text(&t).unwrap();
+        assert_eq!(ext::get(&back, &p2::TOP_EXT).unwrap(), Some(5));
+        assert_eq!(back.result, m.result);
+        // A dynamic message and back.
+        let d = m.to_dynamic().unwrap();
+        assert_eq!(p2::Everything::from_dynamic(&d).unwrap(), m);
+    }
+
+    #[test]
+    fn every_package_links() {
+        use super::golden::courier;
+        for pool in [
+            courier::features::p2::descriptor_pool(),
+            courier::features::p3::descriptor_pool(),
+            courier::features::ed::descriptor_pool(),
+            courier::wire_test::descriptor_pool(),
+            courier::comments::descriptor_pool(),
+            super::golden::google::protobuf::descriptor_pool(),
+        ] {
+            assert!(pool.all_messages().count() > 0);
+        }
     }
 }

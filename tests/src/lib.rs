@@ -5,6 +5,8 @@
 //! without checking anything; run by `cargo xtask ci` (which sets `COURIER_REQUIRE_PEERS=1`), a
 //! missing peer is a failure.
 
+pub mod generated;
+pub mod peers;
 pub mod reflect;
 
 use std::path::PathBuf;

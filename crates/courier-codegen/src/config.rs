@@ -18,6 +18,12 @@ pub struct Config {
     pub(crate) extern_paths: Vec<(String, String)>,
     pub(crate) comments: bool,
     pub(crate) services: bool,
+    pub(crate) json: bool,
+    pub(crate) json_feature: Option<String>,
+    pub(crate) serde: bool,
+    pub(crate) serde_feature: Option<String>,
+    pub(crate) text_format: bool,
+    pub(crate) file_descriptor_set: bool,
 }
 
 impl Default for Config {
@@ -45,6 +51,12 @@ impl Config {
             extern_paths: vec![(".google.protobuf".to_owned(), "::courier_types".to_owned())],
             comments: true,
             services: true,
+            json: false,
+            json_feature: None,
+            serde: false,
+            serde_feature: None,
+            text_format: false,
+            file_descriptor_set: false,
         }
     }
 
@@ -109,6 +121,63 @@ impl Config {
     /// Whether services get client stubs and server traits (default: yes).
     pub fn services(&mut self, yes: bool) -> &mut Config {
         self.services = yes;
+        self
+    }
+
+    /// Whether messages and enums implement ProtoJSON (`courier_json::ProtoJson` and
+    /// `courier_json::JsonEnum`; default: no, and code generated without pays nothing for it).
+    /// The generated code then needs `courier-json` as a dependency (and `courier-types` with its
+    /// `json` feature for the well-known types). Each package also gets `register_types`, which
+    /// adds its messages and extensions to a `courier_json::TypeRegistry` (the types an `Any`
+    /// may hold), and each extension a `<NAME>_JSON` constant.
+    pub fn json(&mut self, yes: bool) -> &mut Config {
+        self.json = yes;
+        self
+    }
+
+    /// Puts the ProtoJSON impls behind `#[cfg(feature = "<feature>")]` (for a crate that
+    /// offers them as a feature, as courier-types does).
+    pub fn json_feature(&mut self, feature: impl Into<String>) -> &mut Config {
+        self.json_feature = Some(feature.into());
+        self
+    }
+
+    /// Whether messages and enums implement `serde::Serialize` and `serde::Deserialize` with
+    /// ProtoJSON semantics (through `courier_json::serde`; default: no). Implies
+    /// [`json`](Config::json). The generated code needs `courier-json` with its `serde`
+    /// feature (no direct `serde` dependency).
+    pub fn serde(&mut self, yes: bool) -> &mut Config {
+        self.serde = yes;
+        if yes {
+            self.json = true;
+        }
+        self
+    }
+
+    /// Puts the serde impls behind `#[cfg(feature = "<feature>")]`.
+    pub fn serde_feature(&mut self, feature: impl Into<String>) -> &mut Config {
+        self.serde_feature = Some(feature.into());
+        self
+    }
+
+    /// Whether messages get the protobuf text format and `Display` through courier-reflect
+    /// (default: no). Each package then embeds its descriptors (`FILE_DESCRIPTOR_SET`: its
+    /// files and everything they import, without source info) with a `descriptor_pool()` built
+    /// from them on first use, and every message implements `courier_reflect::ReflectMessage`
+    /// (`to_text`, `from_text`, conversion to and from `DynamicMessage`) and
+    /// `core::fmt::Display` (the text format on one line; `{:#}` one field per line). The
+    /// generated code then needs `courier-reflect` as a dependency.
+    pub fn text_format(&mut self, yes: bool) -> &mut Config {
+        self.text_format = yes;
+        self
+    }
+
+    /// Whether each package embeds its descriptors as `FILE_DESCRIPTOR_SET` (the encoded
+    /// `FileDescriptorSet` of its files and everything they import, without source info) with
+    /// no other code (default: no; [`text_format`](Config::text_format) implies it). For a
+    /// crate below courier-reflect that hands its descriptors up, as courier-types does.
+    pub fn file_descriptor_set(&mut self, yes: bool) -> &mut Config {
+        self.file_descriptor_set = yes;
         self
     }
 

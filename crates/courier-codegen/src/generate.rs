@@ -1,6 +1,6 @@
 //! The generator: descriptors to Rust source, one file per package.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use courier_types::{
     DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto,
@@ -9,7 +9,7 @@ use courier_types::{
 use crate::comments::Comments;
 use crate::config::{Config, Error, GeneratedFile, path_matches};
 use crate::features::{Features, Presence, file_edition};
-use crate::index::{Index, TypeInfo, TypeKind, package_modules};
+use crate::index::{Index, RustPath, TypeInfo, TypeKind, package_modules};
 use crate::names;
 use crate::out::Out;
 use crate::service;
@@ -26,8 +26,25 @@ pub(crate) fn run(
     files: &[FileDescriptorProto],
     to_generate: &[&str],
 ) -> Result<Vec<GeneratedFile>, Error> {
+    let all_files = files;
     let index = Index::build(files, &cfg.extern_paths);
-    let generator = Gen { cfg, index };
+    let mut extensions: HashMap<String, Vec<RustPath>> = HashMap::new();
+    if cfg.json {
+        for name in to_generate {
+            if let Some(file) = files.iter().find(|f| f.name.as_deref() == Some(*name)) {
+                let mut found = Vec::new();
+                declared(&index, file, &mut Vec::new(), &mut found);
+                for (extendee, path) in found {
+                    extensions.entry(extendee).or_default().push(path);
+                }
+            }
+        }
+    }
+    let generator = Gen {
+        cfg,
+        index,
+        extensions,
+    };
     // Group the files to generate by package, in the order given.
     let mut packages: Vec<(String, Vec<&FileDescriptorProto>)> = Vec::new();
     for name in to_generate {
@@ -51,6 +68,12 @@ pub(crate) fn run(
         for f in &files {
             generator.file(&mut o, f)?;
         }
+        if cfg.json {
+            generator.package_json(&mut o, &package, &files);
+        }
+        if cfg.text_format || cfg.file_descriptor_set {
+            package_descriptors(&mut o, all_files, &files, cfg.text_format);
+        }
         let name = if package.is_empty() {
             "_.rs".to_owned()
         } else {
@@ -67,17 +90,17 @@ pub(crate) fn run(
 
 /// The Rust side of one scalar kind.
 #[derive(Clone, Copy, Debug)]
-struct Scalar {
+pub(crate) struct Scalar {
     /// `courier_wire::field::<module>`.
-    module: &'static str,
+    pub(crate) module: &'static str,
     /// `courier_wire::field::kind::<kind>`.
-    kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The Rust type of a value.
-    rust: &'static str,
-    packable: bool,
+    pub(crate) rust: &'static str,
+    pub(crate) packable: bool,
 }
 
-fn scalar(t: i32) -> Option<Scalar> {
+pub(crate) fn scalar(t: i32) -> Option<Scalar> {
     let s = |module, kind, rust, packable| Scalar {
         module,
         kind,
@@ -107,17 +130,17 @@ fn scalar(t: i32) -> Option<Scalar> {
 
 /// An enum a field refers to.
 #[derive(Clone, Debug)]
-struct EnumRef {
+pub(crate) struct EnumRef {
     /// Path from the message's module.
-    path: String,
-    closed: bool,
+    pub(crate) path: String,
+    pub(crate) closed: bool,
     /// Number of the first value (proto2 default) and the value names.
-    first: i32,
-    values: Vec<(String, i32)>,
+    pub(crate) first: i32,
+    pub(crate) values: Vec<(String, i32)>,
 }
 
 #[derive(Clone, Debug)]
-enum FieldTy {
+pub(crate) enum FieldTy {
     Scalar(Scalar, Option<EnumRef>),
     Message {
         path: String,
@@ -128,13 +151,13 @@ enum FieldTy {
 }
 
 #[derive(Clone, Debug)]
-enum MapValue {
+pub(crate) enum MapValue {
     Scalar(Scalar, Option<EnumRef>),
     Message(String),
 }
 
 #[derive(Clone, Debug)]
-enum Card {
+pub(crate) enum Card {
     Implicit,
     Optional,
     Repeated {
@@ -148,42 +171,240 @@ enum Card {
 }
 
 #[derive(Clone, Debug)]
-struct FieldPlan {
-    proto_name: String,
-    rust: String,
-    number: u32,
-    ty: FieldTy,
-    card: Card,
-    required: bool,
-    doc: Vec<String>,
-    default: Option<String>,
-    attrs: Vec<String>,
-    decl: String,
+pub(crate) struct FieldPlan {
+    pub(crate) proto_name: String,
+    pub(crate) rust: String,
+    pub(crate) number: u32,
+    pub(crate) ty: FieldTy,
+    pub(crate) card: Card,
+    pub(crate) required: bool,
+    pub(crate) doc: Vec<String>,
+    pub(crate) default: Option<String>,
+    pub(crate) attrs: Vec<String>,
+    pub(crate) decl: String,
+    /// The JSON name (the descriptor's `json_name`, or protoc's default).
+    pub(crate) json_name: String,
 }
 
 #[derive(Debug)]
-struct OneofPlan {
-    rust_field: String,
-    enum_name: String,
-    doc: Vec<String>,
-    members: Vec<FieldPlan>,
-    full: String,
+pub(crate) struct OneofPlan {
+    pub(crate) rust_field: String,
+    pub(crate) enum_name: String,
+    pub(crate) doc: Vec<String>,
+    pub(crate) members: Vec<FieldPlan>,
+    pub(crate) full: String,
 }
 
 struct Gen<'a> {
     cfg: &'a Config,
     index: Index<'a>,
+    /// The extensions generated in this run, by extendee (full name with the leading dot):
+    /// where their `<NAME>_JSON` constants live.
+    extensions: HashMap<String, Vec<RustPath>>,
+}
+
+/// A package's embedded descriptors (`Config::text_format`): `FILE_DESCRIPTOR_SET`, the encoded
+/// `FileDescriptorSet` of its files and everything they import (imports first, no source
+/// info), and `descriptor_pool()`, a courier-reflect pool of it built on first use.
+fn package_descriptors(
+    o: &mut Out,
+    all: &[FileDescriptorProto],
+    package: &[&FileDescriptorProto],
+    pool: bool,
+) {
+    use courier_wire::Message as _;
+    let mut order: Vec<&FileDescriptorProto> = Vec::new();
+    fn visit<'f>(
+        f: &'f FileDescriptorProto,
+        all: &'f [FileDescriptorProto],
+        order: &mut Vec<&'f FileDescriptorProto>,
+    ) {
+        if order.iter().any(|g| g.name == f.name) {
+            return;
+        }
+        for dep in &f.dependency {
+            if let Some(d) = all.iter().find(|g| g.name.as_deref() == Some(dep.as_str())) {
+                visit(d, all, order);
+            }
+        }
+        if !order.iter().any(|g| g.name == f.name) {
+            order.push(f);
+        }
+    }
+    for f in package {
+        visit(f, all, &mut order);
+    }
+    let set = courier_types::FileDescriptorSet {
+        file: order
+            .into_iter()
+            .map(|f| FileDescriptorProto {
+                source_code_info: None,
+                ..f.clone()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let bytes = set.encode_to_vec();
+    o.line("");
+    o.line(
+        "/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they \
+         import (without source info).",
+    );
+    o.line("pub const FILE_DESCRIPTOR_SET: &[u8] = b\"\\");
+    let mut line = String::new();
+    for &b in &bytes {
+        match b {
+            b'"' => line.push_str("\\\""),
+            b'\\' => line.push_str("\\\\"),
+            0x21..=0x7e => line.push(b as char),
+            _ => line.push_str(&format!("\\x{b:02x}")),
+        }
+        if line.len() >= 96 {
+            line.push('\\');
+            o.line_raw(&line);
+            line.clear();
+        }
+    }
+    line.push_str("\";");
+    o.line_raw(&line);
+    if !pool {
+        return;
+    }
+    o.line("");
+    o.line("/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.");
+    o.open("pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {");
+    o.line(
+        "static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = \
+         ::std::sync::OnceLock::new();",
+    );
+    o.line("// The descriptors were linked by the compiler that generated this file.");
+    o.line(
+        "POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET)\
+         .expect(\"the embedded descriptors link\"))",
+    );
+    o.close("}");
+}
+
+/// Where extension `x` declared in scope `modules` (its package's or a message's nested
+/// module) gets its `<NAME>_JSON` constant.
+fn extension_json_path(x: &FieldDescriptorProto, modules: &[String]) -> RustPath {
+    RustPath::Local {
+        modules: modules.to_vec(),
+        name: format!(
+            "{}_JSON",
+            names::snake(x.name.as_deref().unwrap_or("")).to_uppercase()
+        ),
+    }
+}
+
+/// Every message (not map entries) and extension declared in `file`: the messages' full names,
+/// and each extension with its extendee and the path of its `<NAME>_JSON` constant.
+fn declared(
+    index: &Index<'_>,
+    file: &FileDescriptorProto,
+    messages: &mut Vec<(String, RustPath)>,
+    extensions: &mut Vec<(String, RustPath)>,
+) {
+    fn walk(
+        index: &Index<'_>,
+        m: &DescriptorProto,
+        scope: &str,
+        messages: &mut Vec<(String, RustPath)>,
+        extensions: &mut Vec<(String, RustPath)>,
+    ) {
+        let full = format!("{scope}.{}", m.name.as_deref().unwrap_or(""));
+        if m.options.as_ref().and_then(|o| o.map_entry) == Some(true) {
+            return;
+        }
+        let Some(info) = index.get(&full) else { return };
+        let RustPath::Local { modules, .. } = &info.path else {
+            return;
+        };
+        messages.push((full.clone(), info.path.clone()));
+        let mut inner = modules.clone();
+        inner.push(names::module(m.name.as_deref().unwrap_or("")));
+        for x in &m.extension {
+            extensions.push((
+                x.extendee.clone().unwrap_or_default(),
+                extension_json_path(x, &inner),
+            ));
+        }
+        for n in &m.nested_type {
+            walk(index, n, &full, messages, extensions);
+        }
+    }
+    let package = file.package.clone().unwrap_or_default();
+    let scope = if package.is_empty() {
+        String::new()
+    } else {
+        format!(".{package}")
+    };
+    let modules = package_modules(&package);
+    for x in &file.extension {
+        extensions.push((
+            x.extendee.clone().unwrap_or_default(),
+            extension_json_path(x, &modules),
+        ));
+    }
+    for m in &file.message_type {
+        walk(index, m, &scope, messages, extensions);
+    }
 }
 
 /// Where generation is: the proto scope and the Rust module.
 struct Scope<'c> {
     full: String,
     modules: Vec<String>,
+    /// The package's module segments.
+    package: Vec<String>,
     comments: &'c Comments,
     features: Features,
 }
 
 impl<'a> Gen<'a> {
+    /// The `#[cfg(...)]` line that gates the ProtoJSON impls, if any.
+    fn json_cfg(&self) -> Option<String> {
+        self.cfg
+            .json_feature
+            .as_ref()
+            .map(|f| format!("#[cfg(feature = {f:?})]"))
+    }
+
+    /// The `#[cfg(...)]` line that gates the serde impls, if any.
+    fn serde_cfg(&self) -> Option<String> {
+        self.cfg
+            .serde_feature
+            .as_ref()
+            .map(|f| format!("#[cfg(feature = {f:?})]"))
+    }
+
+    /// A package's `register_types` (and `Any`'s fallback in the well-known types' package).
+    fn package_json(&self, o: &mut Out, package: &str, files: &[&FileDescriptorProto]) {
+        let here = package_modules(package);
+        let mut messages = Vec::new();
+        let mut extensions = Vec::new();
+        for f in files {
+            declared(&self.index, f, &mut messages, &mut extensions);
+        }
+        let any = messages
+            .iter()
+            .any(|(full, _)| full == ".google.protobuf.Any");
+        let messages: Vec<(String, String)> = messages
+            .iter()
+            .map(|(full, path)| {
+                (
+                    full.trim_start_matches('.').to_owned(),
+                    path.relative_to(&here),
+                )
+            })
+            .collect();
+        let extensions: Vec<String> = extensions
+            .iter()
+            .map(|(_, path)| path.relative_to(&here))
+            .collect();
+        crate::json::package_fns(o, &messages, &extensions, any, self.json_cfg().as_deref());
+    }
+
     fn file(&self, o: &mut Out, file: &FileDescriptorProto) -> Result<(), Error> {
         let comments = if self.cfg.comments {
             Comments::of(file)
@@ -200,6 +421,7 @@ impl<'a> Gen<'a> {
                 format!(".{package}")
             },
             modules: package_modules(&package),
+            package: package_modules(&package),
             comments: &comments,
             features,
         };
@@ -339,6 +561,12 @@ impl<'a> Gen<'a> {
         o.line("value.0");
         o.close("}");
         o.close("}");
+        if self.cfg.json {
+            crate::json::enum_impl(o, &rust, &full, closed, self.json_cfg().as_deref());
+        }
+        if self.cfg.serde {
+            crate::json::serde_enum(o, &rust, self.serde_cfg().as_deref());
+        }
     }
 
     /// The indexed type `type_name`, used by `user` (for the error).
@@ -500,6 +728,10 @@ impl<'a> Gen<'a> {
             default: f.default_value.clone(),
             attrs,
             decl,
+            json_name: f
+                .json_name
+                .clone()
+                .unwrap_or_else(|| crate::json::default_json_name(&proto_name)),
         })
     }
 
@@ -822,6 +1054,69 @@ impl<'a> Gen<'a> {
             o.close("}");
         }
 
+        if self.cfg.json {
+            let mut ext_ranges: Vec<(u32, u32)> = m
+                .extension_range
+                .iter()
+                .map(|r| (r.start.unwrap_or(0) as u32, r.end.unwrap_or(0) as u32))
+                .collect();
+            ext_ranges.sort_unstable();
+            let known_exts: Vec<String> = self
+                .extensions
+                .get(&full)
+                .map(|v| v.iter().map(|p| p.relative_to(&scope.modules)).collect())
+                .unwrap_or_default();
+            let any_fallback = (full == ".google.protobuf.Any").then(|| {
+                RustPath::Local {
+                    modules: package_modules("google.protobuf"),
+                    name: "__json_any_fallback".to_owned(),
+                }
+                .relative_to(&scope.modules)
+            });
+            let mj = crate::json::MessageJson {
+                rust: &rust,
+                mod_name: &mod_name,
+                fields: &fields,
+                oneofs: &oneofs,
+                all: &all,
+                ext_ranges: &ext_ranges,
+                known_exts: &known_exts,
+                wkt: crate::json::wkt_of(&full, &fields, &oneofs),
+                message_set: m.options.as_ref().and_then(|o| o.message_set_wire_format)
+                    == Some(true),
+                any_fallback,
+            };
+            crate::json::message_impl(o, &mj, self.json_cfg().as_deref());
+        }
+        if self.cfg.serde {
+            crate::json::serde_message(o, &rust, self.serde_cfg().as_deref());
+        }
+        if self.cfg.text_format {
+            let pool_fn = RustPath::Local {
+                modules: scope.package.clone(),
+                name: "descriptor_pool".to_owned(),
+            }
+            .relative_to(&scope.modules);
+            o.line("");
+            o.open(format!(
+                "impl ::courier_reflect::ReflectMessage for {rust} {{"
+            ));
+            o.open("fn descriptor() -> ::courier_reflect::MessageDescriptor {");
+            o.line(format!(
+                "{pool_fn}().get_message_by_name({:?}).expect(\"the embedded descriptors hold every generated message\")",
+                full.trim_start_matches('.')
+            ));
+            o.close("}");
+            o.close("}");
+            o.line("");
+            o.line("/// The text format: on one line, or one field per line with `{:#}`.");
+            o.open(format!("impl ::core::fmt::Display for {rust} {{"));
+            o.open("fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {");
+            o.line("::courier_reflect::generated::fmt_text(self, f)");
+            o.close("}");
+            o.close("}");
+        }
+
         // Accessors and the closed-enum helper.
         let accessors: Vec<&FieldPlan> = fields.iter().filter(|p| has_accessor(p)).collect();
         let needs_unknown_helper = fields
@@ -878,6 +1173,7 @@ impl<'a> Gen<'a> {
         let inner = Scope {
             full: full.clone(),
             modules: mod_modules.clone(),
+            package: scope.package.clone(),
             comments: scope.comments,
             features,
         };
@@ -928,6 +1224,51 @@ impl<'a> Gen<'a> {
 }
 
 impl Gen<'_> {
+    /// An `extend` field's `<NAME>_JSON` constant (every kind, group-encoded ones included).
+    fn extension_json(
+        &self,
+        o: &mut Out,
+        x: &FieldDescriptorProto,
+        scope: &Scope<'_>,
+        full: &str,
+        features: Features,
+    ) -> Result<(), Error> {
+        let t = x.r#type.unwrap_or(0);
+        let type_name = x.type_name.as_deref().unwrap_or("");
+        let ty = if let Some(s) = scalar(t) {
+            let e = if t == 14 {
+                Some(self.enum_ref(type_name, &scope.modules)?)
+            } else {
+                None
+            };
+            FieldTy::Scalar(s, e)
+        } else {
+            let info = self.type_info(full, type_name)?;
+            let path = info.path.relative_to(&scope.modules);
+            FieldTy::Message {
+                path: path.clone(),
+                path_in_mod: path,
+                boxed: false,
+                group: t == 10 || features.delimited,
+            }
+        };
+        let packable = matches!(&ty, FieldTy::Scalar(s, _) if s.packable);
+        let plan = crate::json::ExtensionPlan {
+            konst: format!(
+                "{}_JSON",
+                names::snake(x.name.as_deref().unwrap_or("")).to_uppercase()
+            ),
+            number: x.number.unwrap_or(0) as u32,
+            full,
+            extendee: x.extendee.as_deref().unwrap_or("").trim_start_matches('.'),
+            repeated: x.label == Some(3),
+            packed: is_packed(x, packable, features),
+            ty,
+        };
+        crate::json::extension_const(o, &plan, self.json_cfg().as_deref());
+        Ok(())
+    }
+
     /// An `extend` field: a typed `courier_wire::ext` constant in the module of its scope
     /// (`scope`: where it is declared). Group-encoded extensions (proto2 groups, editions'
     /// `DELIMITED`) get no constant and stay plain unknown fields.
@@ -953,6 +1294,9 @@ impl Gen<'_> {
         let target = target.path.relative_to(&scope.modules);
         let t = x.r#type.unwrap_or(0);
         let type_name = x.type_name.as_deref().unwrap_or("");
+        if self.cfg.json {
+            self.extension_json(o, x, scope, full, features)?;
+        }
         let (kind, packable) = if let Some(sc) = scalar(t) {
             (format!("{F}::kind::{}", sc.kind), sc.packable)
         } else if t == 11 && !features.delimited {
@@ -1000,7 +1344,7 @@ impl Gen<'_> {
 }
 
 #[derive(Clone, Copy, Debug)]
-enum Member {
+pub(crate) enum Member {
     Field(usize),
     Oneof(usize, usize),
 }
@@ -1195,7 +1539,7 @@ fn len_stmt(p: &FieldPlan) -> String {
 }
 
 /// The test that scalar field `p` (implicit or explicit presence, not repeated) is written.
-fn present_test(p: &FieldPlan, s: &Scalar) -> String {
+pub(crate) fn present_test(p: &FieldPlan, s: &Scalar) -> String {
     let f = &p.rust;
     match (&p.card, s.module) {
         (Card::Optional, _) => format!("self.{f}.is_some()"),

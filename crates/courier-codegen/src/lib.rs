@@ -44,6 +44,7 @@ mod config;
 mod features;
 mod generate;
 mod index;
+mod json;
 mod names;
 mod out;
 mod plugin;

@@ -24,6 +24,12 @@ impl Out {
         self.buf.push('\n');
     }
 
+    /// Writes one line as is, without indentation.
+    pub(crate) fn line_raw(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.buf.push('\n');
+    }
+
     /// Writes `s` and indents the following lines.
     pub(crate) fn open(&mut self, s: impl AsRef<str>) {
         self.line(s);

@@ -25,6 +25,9 @@
 //! - [`text`]: the text format for dynamic messages, printed and parsed per the spec (groups,
 //!   extensions, `Any` expansion, every escape), errors with line and column. `Display` on a
 //!   `DynamicMessage` is its text format on one line.
+//! - [`ReflectMessage`]: generated messages that embed their descriptors (courier-codegen's
+//!   `text_format` option) get the same text format, `Display`, and conversion to and from
+//!   `DynamicMessage` (see [`generated`]).
 //!
 //! Conformance: Google's conformance runner passes every binary, ProtoJSON and text format
 //! test with `DynamicMessage`, none skipped (`cargo xtask conformance`, the dynamic testee).
@@ -68,6 +71,7 @@
 
 pub mod descriptor;
 pub mod dynamic;
+pub mod generated;
 pub mod json;
 mod resolver;
 pub mod text;
@@ -78,4 +82,5 @@ pub use descriptor::{
     MethodDescriptor, OneofDescriptor, ServiceDescriptor,
 };
 pub use dynamic::{DecodeError, DynamicMessage, MapKey, SetFieldError, Value};
+pub use generated::{ReflectMessage, well_known_types};
 pub use resolver::TypeResolver;

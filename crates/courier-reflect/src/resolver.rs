@@ -26,6 +26,20 @@ impl TypeResolver for DescriptorPool {
     }
 }
 
+/// Several pools (the descriptor pools of generated packages, say): the first that knows the
+/// type answers.
+impl TypeResolver for [DescriptorPool] {
+    fn resolve_message(&self, type_url: &str) -> Option<MessageDescriptor> {
+        self.iter().find_map(|p| p.resolve_message(type_url))
+    }
+}
+
+impl TypeResolver for Vec<DescriptorPool> {
+    fn resolve_message(&self, type_url: &str) -> Option<MessageDescriptor> {
+        self.as_slice().resolve_message(type_url)
+    }
+}
+
 impl<T: TypeResolver + ?Sized> TypeResolver for &T {
     fn resolve_message(&self, type_url: &str) -> Option<MessageDescriptor> {
         (**self).resolve_message(type_url)

@@ -5,10 +5,11 @@
 //! prints whom): the four kinds of call through generated stubs, many concurrent calls
 //! multiplexed on one connection (streams and connections counted), header compression read
 //! off the connection's own frames ([`crate::wiretap`], which sits above TLS and reads the
-//! decrypted HTTP/2 bytes), then the codec: one message as JSON and protobuf, and its guarantees
-//! (round trip, unknown fields kept, zero-copy bytes, errors that name the field). The codec
-//! part uses hand-written `Message` impls of two versions of `RouteNote`, exactly what
-//! generated code looks like, to show an old reader keeping a newer field.
+//! decrypted HTTP/2 bytes), then the codec: one message as ProtoJSON (printed by its generated
+//! code) and as protobuf, and its guarantees (round trip, unknown fields kept, zero-copy bytes,
+//! errors that name the field). The codec part uses two generated versions of `RouteNote`
+//! (`demo.RouteNote` adds `tags` to `routeguide.RouteNote`) to show an old reader keeping a
+//! newer field.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -18,12 +19,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use courier::json::ProtoJson as _;
 use courier::rpc::{BoxFuture, BoxIo, Connector, Extensions, iter};
 use courier::tls::dev::DevPki;
 use courier::tls::{ClientTls, PeerIdentity, ServerTls};
 use courier::{Channel, Server};
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::pb::demo::RouteNote as RouteNoteV2;
+use crate::pb::routeguide::RouteNote as RouteNoteV1;
 use crate::pb::routeguide::route_guide_rpc::{RouteGuideClient, RouteGuideServer};
 use crate::pb::routeguide::{Point as RgPoint, Rectangle, RouteNote};
 use crate::routeguide::{RouteGuideService, features, point};
@@ -31,128 +35,6 @@ use crate::wiretap::{Counts, Tap, Tapped};
 use courier_wire::{
     DecodeError, Decoder, Encoder, Message, Tag, UnknownFields, UnknownValue, field,
 };
-
-/// `message Point { int32 latitude = 1; int32 longitude = 2; }`
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Point {
-    latitude: i32,
-    longitude: i32,
-    unknown: UnknownFields,
-}
-
-impl Message for Point {
-    const NAME: &'static str = "routeguide.Point";
-    fn field_name(number: u32) -> Option<&'static str> {
-        match number {
-            1 => Some("latitude"),
-            2 => Some("longitude"),
-            _ => None,
-        }
-    }
-    fn encoded_len(&self) -> usize {
-        field::int32::encoded_len_implicit(1, &self.latitude)
-            + field::int32::encoded_len_implicit(2, &self.longitude)
-            + self.unknown.encoded_len()
-    }
-    fn encode_raw(&self, enc: &mut Encoder<'_>) {
-        field::int32::encode_implicit(1, &self.latitude, enc);
-        field::int32::encode_implicit(2, &self.longitude, enc);
-        self.unknown.encode(enc);
-    }
-    fn merge_field(&mut self, tag: Tag, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        match tag.field_number() {
-            1 => field::int32::merge(tag, &mut self.latitude, dec),
-            2 => field::int32::merge(tag, &mut self.longitude, dec),
-            _ => self.unknown.merge_field(tag, dec),
-        }
-    }
-    fn clear(&mut self) {
-        *self = Self::default();
-    }
-}
-
-/// Version 2 of `RouteNote`: `Point location = 1; string message = 2; repeated string tags = 3;`
-#[derive(Clone, Debug, Default, PartialEq)]
-struct RouteNoteV2 {
-    location: Option<Point>,
-    message: String,
-    tags: Vec<String>,
-    unknown: UnknownFields,
-}
-
-impl Message for RouteNoteV2 {
-    const NAME: &'static str = "routeguide.RouteNote";
-    fn field_name(number: u32) -> Option<&'static str> {
-        match number {
-            1 => Some("location"),
-            2 => Some("message"),
-            3 => Some("tags"),
-            _ => None,
-        }
-    }
-    fn encoded_len(&self) -> usize {
-        field::message::encoded_len_optional(1, &self.location)
-            + field::string::encoded_len_implicit(2, &self.message)
-            + field::string::encoded_len_repeated(3, &self.tags)
-            + self.unknown.encoded_len()
-    }
-    fn encode_raw(&self, enc: &mut Encoder<'_>) {
-        field::message::encode_optional(1, &self.location, enc);
-        field::string::encode_implicit(2, &self.message, enc);
-        field::string::encode_repeated(3, &self.tags, enc);
-        self.unknown.encode(enc);
-    }
-    fn merge_field(&mut self, tag: Tag, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        match tag.field_number() {
-            1 => field::message::merge_optional(tag, &mut self.location, dec),
-            2 => field::string::merge(tag, &mut self.message, dec),
-            3 => field::string::merge_repeated(tag, &mut self.tags, dec),
-            _ => self.unknown.merge_field(tag, dec),
-        }
-    }
-    fn clear(&mut self) {
-        *self = Self::default();
-    }
-}
-
-/// Version 1 of `RouteNote`, which predates `tags`: an older reader.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct RouteNoteV1 {
-    location: Option<Point>,
-    message: String,
-    unknown: UnknownFields,
-}
-
-impl Message for RouteNoteV1 {
-    const NAME: &'static str = "routeguide.RouteNote";
-    fn field_name(number: u32) -> Option<&'static str> {
-        match number {
-            1 => Some("location"),
-            2 => Some("message"),
-            _ => None,
-        }
-    }
-    fn encoded_len(&self) -> usize {
-        field::message::encoded_len_optional(1, &self.location)
-            + field::string::encoded_len_implicit(2, &self.message)
-            + self.unknown.encoded_len()
-    }
-    fn encode_raw(&self, enc: &mut Encoder<'_>) {
-        field::message::encode_optional(1, &self.location, enc);
-        field::string::encode_implicit(2, &self.message, enc);
-        self.unknown.encode(enc);
-    }
-    fn merge_field(&mut self, tag: Tag, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
-        match tag.field_number() {
-            1 => field::message::merge_optional(tag, &mut self.location, dec),
-            2 => field::string::merge(tag, &mut self.message, dec),
-            _ => self.unknown.merge_field(tag, dec),
-        }
-    }
-    fn clear(&mut self) {
-        *self = Self::default();
-    }
-}
 
 /// `message Chunk { bytes data = 1; }`
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -578,10 +460,10 @@ async fn rpc() -> Result<(), String> {
 /// codec guarantees.
 fn codec() -> Result<(), String> {
     let note = RouteNoteV2 {
-        location: Some(Point {
+        location: Some(RgPoint {
             latitude: 409_146_138,
             longitude: -746_188_906,
-            ..Point::default()
+            ..RgPoint::default()
         }),
         message: "First note".to_owned(),
         tags: vec!["trail".to_owned(), "north".to_owned()],
@@ -590,10 +472,11 @@ fn codec() -> Result<(), String> {
 
     section(
         4,
-        "One message as JSON and as protobuf bytes (courier-wire)",
+        "One message as ProtoJSON and as protobuf bytes (courier-json, courier-wire)",
     );
     let wire = note.encode_to_vec();
-    let json = json_of(&note);
+    // Printed by the message's generated ProtoJSON code (courier-codegen's `json` option).
+    let json = note.to_json().map_err(|e| e.to_string())?;
     println!("   {json}");
     println!(
         "   JSON: {} bytes   protobuf: {} bytes   ({:.1}x smaller)",
@@ -607,7 +490,9 @@ fn codec() -> Result<(), String> {
     section(5, "What the codec guarantees");
     let back = RouteNoteV2::decode(&wire[..]).map_err(|e| e.to_string())?;
     check(back == note, "decode(encode(m)) == m")?;
-    println!("   round trip: decode(encode(note)) == note");
+    let from_json = RouteNoteV2::from_json(&json).map_err(|e| e.to_string())?;
+    check(from_json == note, "from_json(to_json(m)) == m")?;
+    println!("   round trip: decode(encode(note)) == note, from_json(to_json(note)) == note");
 
     // An older reader keeps what it does not know, and writes it back byte for byte.
     let old = RouteNoteV1::decode(&wire[..]).map_err(|e| e.to_string())?;
@@ -619,7 +504,7 @@ fn codec() -> Result<(), String> {
     println!(
         "   a reader built before `tags` existed keeps field 3 as {} unknown record(s) and \
          re-encodes all {} bytes identically",
-        old.unknown.iter().count(),
+        old.unknown_fields.iter().count(),
         old_wire.len()
     );
 
@@ -667,22 +552,6 @@ fn check(ok: bool, what: &str) -> Result<(), String> {
     } else {
         Err(format!("property does not hold: {what}"))
     }
-}
-
-/// The protobuf JSON mapping of the note (field names in lowerCamelCase).
-fn json_of(note: &RouteNoteV2) -> String {
-    let loc = note.location.as_ref().map_or(String::new(), |p| {
-        format!(
-            r#""location":{{"latitude":{},"longitude":{}}},"#,
-            p.latitude, p.longitude
-        )
-    });
-    let tags: Vec<String> = note.tags.iter().map(|t| format!("{t:?}")).collect();
-    format!(
-        r#"{{{loc}"message":{:?},"tags":[{}]}}"#,
-        note.message,
-        tags.join(",")
-    )
 }
 
 /// A field-by-field reading of encoded bytes, nested messages indented (guessed: a `LEN` record

@@ -3,6 +3,7 @@
 //! What it does: re-exports every layer, each also its own crate —
 //! - [`wire`]: the protobuf binary wire format (`courier-wire`);
 //! - [`types`]: the well-known types and descriptor messages (`courier-types`);
+//! - [`json`]: ProtoJSON, the runtime of generated messages' JSON (`courier-json`);
 //! - [`hpack`]: HTTP/2 header compression, RFC 7541 (`courier-hpack`);
 //! - [`h2`]: HTTP/2, RFC 9113, a sans-IO connection and its tokio driver (`courier-h2`);
 //! - [`rpc`]: gRPC over HTTP/2: [`Channel`], [`Server`], status, metadata, deadlines,
@@ -19,8 +20,8 @@
 //!
 //! What it does not do: code generation at run time. Generate messages and stubs from `.proto`
 //! files in a build script with `courier-codegen`'s `Builder` (see this crate's own build.rs);
-//! the generated code names `courier_rpc`, `courier_wire` and `bytes`, so a crate using it
-//! depends on those too.
+//! the generated code names `courier_rpc`, `courier_wire` and `bytes` (and `courier_json` with
+//! courier-codegen's `json` option), so a crate using it depends on those too.
 //!
 //! ```
 //! use courier::{Code, Request, Status};
@@ -35,6 +36,7 @@
 
 pub use courier_h2 as h2;
 pub use courier_hpack as hpack;
+pub use courier_json as json;
 pub use courier_rpc as rpc;
 pub use courier_types as types;
 pub use courier_wire as wire;

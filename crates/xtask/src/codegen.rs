@@ -3,7 +3,8 @@
 //! courier-rpc's messages and services (`crates/courier-rpc/src/generated/`), the golden files
 //! (`tests/codegen/golden/`), the conformance testee's messages
 //! (`tests/conformance/generated/`), courier-rpc's test service (`crates/courier-rpc/tests/gen/`)
-//! and the codec bench's messages (`benches/benches/codec/courier/`). CI does not run this; it
+//! and the codec and json benches' messages (`benches/benches/codec/courier/`,
+//! `benches/benches/json/courier/`). CI does not run this; it
 //! runs the tests that fail when any of these is stale (`codegen_bootstrap`, `codegen_golden`),
 //! and this runs the same tests with `COURIER_BLESS=1`, which rewrites what differs.
 
@@ -15,7 +16,7 @@ pub(crate) fn main(args: &[String]) -> Result {
         return Err(format!("codegen takes no arguments (got `{a}`)"));
     }
     util::step(
-        "codegen: courier-types, courier-rpc, golden files, conformance, rpc test and codec bench messages (COURIER_BLESS=1)",
+        "codegen: courier-types, courier-rpc, golden files, conformance, rpc test, codec and json bench messages (COURIER_BLESS=1)",
     );
     util::run(
         util::cargo()

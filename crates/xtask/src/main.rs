@@ -49,7 +49,7 @@ commands:
                          corpus compiled by `courier compile`, byte for byte with protoc
   codegen                regenerate checked-in generated code (courier-types, golden files, ...)
   conformance            Google's protobuf conformance suite against courier-codegen's generated code
-                         and courier-reflect's dynamic messages (0 failures; dynamic: 0 skipped)
+                         and courier-reflect's dynamic messages (0 failures, 0 skipped, both)
   h2-peers               courier-h2 against curl, nghttp, h2load (100k requests), nghttpd, Python h2
   http1-peers            courier-http1 against curl, h2load --h1, nginx (both roles), Python
                          http.client and h11

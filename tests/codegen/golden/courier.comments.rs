@@ -57,6 +57,31 @@ impl ::core::convert::From<E> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for E {
+    const FULL_NAME: &'static str = "courier.comments.E";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        E(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        E::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for E {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for E {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// *
 /// Leading message,
 /// Javadoc style.
@@ -174,6 +199,135 @@ impl ::courier_wire::Message for A {
     }
 }
 
+impl ::courier_json::ProtoJson for A {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&A, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.x != 0 {
+                    w.escaped_key(p.key("\"x\"", "\"x\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.x, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.y != 0 {
+                    w.escaped_key(p.key("\"y\"", "\"y\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.y, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.z != 0 {
+                    w.escaped_key(p.key("\"z\"", "\"z\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.z, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.pick {
+                    ::core::option::Option::Some(a::Pick::P(v)) => {
+                        w.escaped_key(p.key("\"p\"", "\"p\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.w != 0 {
+                    w.escaped_key(p.key("\"w\"", "\"w\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.w, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.v != 0 {
+                    w.escaped_key(p.key("\"v\"", "\"v\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.u != 0 {
+                    w.escaped_key(p.key("\"u\"", "\"u\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.u, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut A, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("x", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.x)),
+            ("y", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.y)),
+            ("z", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.z)),
+            ("p", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.pick = ::core::option::Option::Some(a::Pick::P(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "pick")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("w", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.w)),
+            ("v", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.v)),
+            ("u", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.u)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "x" => 0,
+                "y" => 1,
+                "z" => 2,
+                "p" => 3,
+                "w" => 4,
+                "v" => 5,
+                "u" => 6,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for A {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for A {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for A {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.comments.A").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for A {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The types nested in [`A`].
 pub mod a {
     /// Trailing oneof.
@@ -219,6 +373,45 @@ impl ::courier_wire::Message for B {
     }
 }
 
+impl ::courier_json::ProtoJson for B {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for B {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for B {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for B {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.comments.B").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for B {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// Unterminated-looking but fine
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct C {
@@ -251,6 +444,45 @@ impl ::courier_wire::Message for C {
 
     fn clear(&mut self) {
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for C {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for C {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for C {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for C {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.comments.C").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for C {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -373,4 +605,28 @@ pub mod s_rpc {
             }
         }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<A>();
+    registry.register::<B>();
+    registry.register::<C>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xae\x02\x0a\x16courier/comments.proto\x12\x10courier.comments\"o\x0a\x01A\x12\x0c\x0a\x01x\x18\
+\x01\x20\x01(\x05R\x01x\x12\x0c\x0a\x01y\x18\x02\x20\x01(\x05R\x01y\x12\x0c\x0a\x01z\x18\x03\x20\
+\x01(\x05R\x01z\x12\x0e\x0a\x01p\x18\x04\x20\x01(\x09H\x00R\x01p\x12\x0c\x0a\x01w\x18\x05\x20\x01\
+(\x05R\x01w\x12\x0c\x0a\x01v\x18\x06\x20\x01(\x05R\x01v\x12\x0c\x0a\x01u\x18\x07\x20\x01(\x05R\x01\
+uB\x06\x0a\x04pick\"\x03\x0a\x01B\"\x03\x0a\x01C*\x1a\x0a\x01E\x12\x0a\x0a\x06E_ZERO\x10\x00\x12\
+\x09\x0a\x05E_ONE\x10\x012c\x0a\x01S\x12-\x0a\x01M\x12\x13.courier.comments.A\x1a\x13.courier.co\
+mments.A\x12/\x0a\x01N\x12\x13.courier.comments.A\x1a\x13.courier.comments.A\"\x00b\x06proto3";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -57,6 +57,31 @@ impl ::core::convert::From<Open> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for Open {
+    const FULL_NAME: &'static str = "courier.features.ed.Open";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Open(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Open::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Open {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Open {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// `courier.features.ed.Closed`.
 ///
 /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -106,6 +131,31 @@ impl ::core::convert::From<i32> for Closed {
 impl ::core::convert::From<Closed> for i32 {
     fn from(value: Closed) -> i32 {
         value.0
+    }
+}
+
+impl ::courier_json::JsonEnum for Closed {
+    const FULL_NAME: &'static str = "courier.features.ed.Closed";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Closed(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Closed::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Closed {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Closed {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
     }
 }
 
@@ -197,6 +247,126 @@ impl ::courier_wire::Message for Msg {
     }
 }
 
+impl ::courier_json::ProtoJson for Msg {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Msg, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.implicit != 0 {
+                    w.escaped_key(p.key("\"implicit\"", "\"implicit\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.implicit, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.explicit {
+                    w.escaped_key(p.key("\"explicit\"", "\"explicit\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required {
+                    w.escaped_key(p.key("\"required\"", "\"required\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.expanded.is_empty() {
+                    w.escaped_key(p.key("\"expanded\"", "\"expanded\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.expanded, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("expanded", "expanded")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.delimited {
+                    w.escaped_key(p.key("\"delimited\"", "\"delimited\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("delimited", "delimited")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.raw.is_empty() {
+                    w.escaped_key(p.key("\"raw\"", "\"raw\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.raw, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m.is_empty() {
+                    w.escaped_key(p.key("\"m\"", "\"m\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(&m.m, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("m", "m")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Msg, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("implicit", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.implicit)),
+            ("explicit", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.explicit)),
+            ("required", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.required)),
+            ("expanded", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.expanded)),
+            ("delimited", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.delimited)),
+            ("raw", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.raw)),
+            ("m", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Msg>, _>(r, p, &mut m.m)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "implicit" => 0,
+                "explicit" => 1,
+                "required" => 2,
+                "expanded" => 3,
+                "delimited" => 4,
+                "raw" => 5,
+                "m" => 6,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Msg {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Msg {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for Msg {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.features.ed.Msg").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Msg {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl Msg {
     /// `explicit`, or its default when unset.
     pub fn explicit(&self) -> i32 {
@@ -257,10 +427,105 @@ pub mod msg {
         }
     }
 
+    impl ::courier_json::ProtoJson for Inner {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Inner, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.x {
+                        w.escaped_key(p.key("\"x\"", "\"x\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Inner, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("x", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.x)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "x" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Inner {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Inner {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Inner {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("courier.features.ed.Msg.Inner").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Inner {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl Inner {
         /// `x`, or `[default = 7]` when unset.
         pub fn x(&self) -> i32 {
             self.x.unwrap_or(7_i32)
         }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Msg>();
+    registry.register::<msg::Inner>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xbf\x04\x0a#courier/features/editions_all.proto\x12\x13courier.features.ed\"\x9d\x03\x0a\x03\
+Msg\x12\x1a\x0a\x08implicit\x18\x01\x20\x01(\x05R\x08implicit\x12!\x0a\x08explicit\x18\x02\x20\x01\
+(\x05B\x05\xaa\x01\x02\x08\x01R\x08explicit\x12!\x0a\x08required\x18\x03\x20\x01(\x05B\x05\xaa\x01\
+\x02\x08\x03R\x08required\x12!\x0a\x08expanded\x18\x04\x20\x03(\x05B\x05\xaa\x01\x02\x18\x02R\x08\
+expanded\x12=\x0a\x09delimited\x18\x05\x20\x01(\x0b2\x18.courier.features.ed.MsgB\x05\xaa\x01\x02\
+(\x02R\x09delimited\x12\x17\x0a\x03raw\x18\x06\x20\x01(\x09B\x05\xaa\x01\x02\x20\x03R\x03raw\x12\
+-\x0a\x01m\x18\x07\x20\x03(\x0b2\x1f.courier.features.ed.Msg.MEntryR\x01m\x1aN\x0a\x06MEntry\x12\
+\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12.\x0a\x05value\x18\x02\x20\x01(\x0b2\x18.courier\
+.features.ed.MsgR\x05value:\x028\x01\x1a#\x0a\x05Inner\x12\x16\x0a\x01x\x18\x01\x20\x01(\x05:\x01\
+7B\x05\xaa\x01\x02\x08\x01R\x01x:\x02\x18\x01J\x04\x08\x0a\x10\x0dR\x08old_nameR\x05other*3\x0a\x04\
+Open\x12\x0d\x0a\x09OPEN_ZERO\x10\x00\x12\x0c\x0a\x08OPEN_ONE\x10\x01\x1a\x04:\x02\x10\x01*\x08O\
+PEN_OLD*\x18\x0a\x06Closed\x12\x0e\x0a\x0aCLOSED_ONE\x10\x01B\x07\x92\x03\x04\x08\x02\x10\x02b\x08\
+editionsp\xe8\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

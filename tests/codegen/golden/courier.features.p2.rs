@@ -78,6 +78,106 @@ impl ::courier_wire::ext::Extendable for Limits {
     }
 }
 
+impl ::courier_json::ProtoJson for Limits {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Limits, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.min {
+                    w.escaped_key(p.key("\"min\"", "\"min\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.max {
+                    w.escaped_key(p.key("\"max\"", "\"max\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.names.is_empty() {
+                    w.escaped_key(p.key("\"names\"", "\"names\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.names, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("names", "names")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.inner {
+                    w.escaped_key(p.key("\"inner\"", "\"inner\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("inner", "inner")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <Limits as ::courier_wire::Message>::NAME, 100..200, &[everything::NESTED_EXT_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Limits, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("min", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.min)),
+            ("max", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.max)),
+            ("names", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.names)),
+            ("inner", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.inner)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "min" => 0,
+                "max" => 1,
+                "names" => 2,
+                "inner" => 3,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[everything::NESTED_EXT_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Limits {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Limits {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for Limits {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.features.p2.Limits").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Limits {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl Limits {
     /// `min`, or its default when unset.
     pub fn min(&self) -> i64 {
@@ -316,6 +416,264 @@ impl ::courier_wire::ext::Extendable for Everything {
     }
 }
 
+impl ::courier_json::ProtoJson for Everything {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Everything, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.req {
+                    w.escaped_key(p.key("\"req\"", "\"req\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.s {
+                    w.escaped_key(p.key("\"s\"", "\"s\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.b {
+                    w.escaped_key(p.key("\"b\"", "\"b\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.d {
+                    w.escaped_key(p.key("\"d\"", "\"d\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.f {
+                    w.escaped_key(p.key("\"f\"", "\"f\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.u {
+                    w.escaped_key(p.key("\"u\"", "\"u\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.neg {
+                    w.escaped_key(p.key("\"neg\"", "\"neg\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.flag {
+                    w.escaped_key(p.key("\"flag\"", "\"flag\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.kind {
+                    w.escaped_key(p.key("\"kind\"", "\"kind\""));
+                    <::courier_json::rt::Enum<everything::Kind> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed.is_empty() {
+                    w.escaped_key(p.key("\"packed\"", "\"packed\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.packed, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packed", "packed")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.sf {
+                    w.escaped_key(p.key("\"customName\"", "\"sf\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.by_name.is_empty() {
+                    w.escaped_key(p.key("\"byName\"", "\"by_name\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(&m.by_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("byName", "by_name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.kinds.is_empty() {
+                    w.escaped_key(p.key("\"kinds\"", "\"kinds\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_json::rt::Enum<everything::Kind>, _>(&m.kinds, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("kinds", "kinds")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.result {
+                    w.escaped_key(p.key("\"result\"", "\"result\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("result", "result")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.choice {
+                    ::core::option::Option::Some(everything::Choice::Name(v)) => {
+                        w.escaped_key(p.key("\"name\"", "\"name\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(everything::Choice::Id(v)) => {
+                        w.escaped_key(p.key("\"id\"", "\"id\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(everything::Choice::Chosen(v)) => {
+                        w.escaped_key(p.key("\"chosen\"", "\"chosen\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("chosen", "chosen")))?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.f2 {
+                    w.escaped_key(p.key("\"f2\"", "\"f2\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <Everything as ::courier_wire::Message>::NAME, 100..200, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <Everything as ::courier_wire::Message>::NAME, 300..301, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <Everything as ::courier_wire::Message>::NAME, 1000..536870912, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Everything, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("req", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.req)),
+            ("s", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.s)),
+            ("b", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.b)),
+            ("d", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.d)),
+            ("f", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.f)),
+            ("u", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.u)),
+            ("neg", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.neg)),
+            ("flag", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.flag)),
+            ("kind", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<everything::Kind>>(r, p, &mut m.kind)),
+            ("packed", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.packed)),
+            ("sf", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.sf)),
+            ("by_name", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Limits>, _>(r, p, &mut m.by_name)),
+            ("kinds", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_json::rt::Enum<everything::Kind>, _>(r, p, &mut m.kinds)),
+            ("result", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.result)),
+            ("name", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.choice = ::core::option::Option::Some(everything::Choice::Name(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("id", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
+                    m.choice = ::core::option::Option::Some(everything::Choice::Id(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("chosen", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<everything::Chosen>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.choice, ::core::option::Option::Some(everything::Choice::Chosen(_))) {
+                    m.choice = ::core::option::Option::Some(everything::Choice::Chosen(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(everything::Choice::Chosen(v)) = &mut m.choice {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")
+            }),
+            ("f2", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.f2)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "req" => 0,
+                "s" => 1,
+                "b" => 2,
+                "d" => 3,
+                "f" => 4,
+                "u" => 5,
+                "neg" => 6,
+                "flag" => 7,
+                "kind" => 8,
+                "packed" => 9,
+                "customName" | "sf" => 10,
+                "byName" | "by_name" => 11,
+                "kinds" => 12,
+                "result" => 13,
+                "name" => 14,
+                "id" => 15,
+                "chosen" => 16,
+                "f2" => 17,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[TOP_EXT_JSON, MORE_JSON, EXTGROUP_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Everything {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Everything {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for Everything {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.features.p2.Everything").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Everything {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl Everything {
     /// `req`, or its default when unset.
     pub fn req(&self) -> i32 {
@@ -448,6 +806,31 @@ pub mod everything {
         }
     }
 
+    impl ::courier_json::JsonEnum for Kind {
+        const FULL_NAME: &'static str = "courier.features.p2.Everything.Kind";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Kind(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Kind::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Kind {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Kind {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `courier.features.p2.Everything.Result`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct Result {
@@ -498,6 +881,81 @@ pub mod everything {
             self.url = ::core::option::Option::None;
             self.snippets.clear();
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for Result {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Result, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.url {
+                        w.escaped_key(p.key("\"url\"", "\"url\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if p.emit_defaults() || !m.snippets.is_empty() {
+                        w.escaped_key(p.key("\"snippets\"", "\"snippets\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.snippets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("snippets", "snippets")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Result, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("url", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.url)),
+                ("snippets", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.snippets)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "url" => 0,
+                    "snippets" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Result {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Result {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Result {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("courier.features.p2.Everything.Result").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Result {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -554,6 +1012,72 @@ pub mod everything {
         }
     }
 
+    impl ::courier_json::ProtoJson for Chosen {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Chosen, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.x {
+                        w.escaped_key(p.key("\"x\"", "\"x\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Chosen, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("x", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.x)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "x" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Chosen {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Chosen {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Chosen {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("courier.features.p2.Everything.Chosen").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Chosen {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl Chosen {
         /// `x`, or its default when unset.
         pub fn x(&self) -> i32 {
@@ -593,6 +1117,45 @@ pub mod everything {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for Nested {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Nested {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Nested {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Nested {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("courier.features.p2.Everything.Nested").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Nested {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -660,6 +1223,81 @@ pub mod everything {
             }
         }
 
+        impl ::courier_json::ProtoJson for Deeper {
+            fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+                #[allow(clippy::type_complexity)]
+                const STEPS: &[fn(&Deeper, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                    |m, w, p| {
+                        if let ::core::option::Option::Some(v) = &m.k {
+                            w.escaped_key(p.key("\"k\"", "\"k\""));
+                            <::courier_json::rt::Enum<super::Kind> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                        }
+                        ::core::result::Result::Ok(())
+                    },
+                    |m, w, p| {
+                        if let ::core::option::Option::Some(v) = &m.n {
+                            w.escaped_key(p.key("\"n\"", "\"n\""));
+                            ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("n", "n")))?;
+                        }
+                        ::core::result::Result::Ok(())
+                    },
+                ];
+                for step in STEPS {
+                    step(self, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            }
+
+            fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+                #[allow(clippy::type_complexity)]
+                const FIELDS: &[(&str, fn(&mut Deeper, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                    ("k", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Kind>>(r, p, &mut m.k)),
+                    ("n", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.n)),
+                ];
+                let mut seen = ::courier_json::rt::Seen::<1>::new();
+                let mut oneofs = 0u64;
+                while let ::core::option::Option::Some(key) = r.next_key()? {
+                    let i = match &*key {
+                        "k" => 0,
+                        "n" => 1,
+                        _ => {
+                            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                            continue;
+                        }
+                    };
+                    let (name, merge) = FIELDS[i];
+                    seen.mark(i, r, name)?;
+                    merge(self, r, p, &mut oneofs)?;
+                }
+                ::core::result::Result::Ok(())
+            }
+        }
+
+        impl ::courier_json::serde::export::Serialize for Deeper {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize(self, serializer)
+            }
+        }
+
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for Deeper {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize(deserializer)
+            }
+        }
+
+        impl ::courier_reflect::ReflectMessage for Deeper {
+            fn descriptor() -> ::courier_reflect::MessageDescriptor {
+                super::super::descriptor_pool().get_message_by_name("courier.features.p2.Everything.Nested.Deeper").expect("the embedded descriptors hold every generated message")
+            }
+        }
+
+        /// The text format: on one line, or one field per line with `{:#}`.
+        impl ::core::fmt::Display for Deeper {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::courier_reflect::generated::fmt_text(self, f)
+            }
+        }
+
         impl Deeper {
             /// `k` as [`super::Kind`], or its default when unset.
             pub fn k(&self) -> super::Kind {
@@ -678,6 +1316,8 @@ pub mod everything {
         }
     }
 
+    /// How ProtoJSON prints and parses extension `courier.features.p2.Everything.nested_ext` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+    pub const NESTED_EXT_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(100, "courier.features.p2.Everything.nested_ext", "courier.features.p2.Limits", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>);
     /// `extend courier.features.p2.Limits { int32 nested_ext = 100; }`: read and write it with `courier_wire::ext`.
     pub const NESTED_EXT: ::courier_wire::ext::Extension<super::Limits, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(100, "courier.features.p2.Everything.nested_ext");
 
@@ -739,6 +1379,72 @@ impl ::courier_wire::Message for ExtGroup {
     }
 }
 
+impl ::courier_json::ProtoJson for ExtGroup {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ExtGroup, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.a {
+                    w.escaped_key(p.key("\"a\"", "\"a\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ExtGroup, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "a" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ExtGroup {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtGroup {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ExtGroup {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.features.p2.ExtGroup").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ExtGroup {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl ExtGroup {
     /// `a`, or its default when unset.
     pub fn a(&self) -> i32 {
@@ -746,24 +1452,38 @@ impl ExtGroup {
     }
 }
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.file_tag` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const FILE_TAG_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(50001, "courier.features.p2.file_tag", "google.protobuf.FileOptions", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String>);
 /// `extend google.protobuf.FileOptions { string file_tag = 50001; }`: read and write it with `courier_wire::ext`.
 pub const FILE_TAG: ::courier_wire::ext::Extension<super::super::super::google::protobuf::FileOptions, ::courier_wire::field::kind::String> = ::courier_wire::ext::Extension::new(50001, "courier.features.p2.file_tag");
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.limits` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const LIMITS_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(50002, "courier.features.p2.limits", "google.protobuf.MessageOptions", ::courier_json::rt::ext::write_message_ext::<Limits>, ::courier_json::rt::ext::read_message_ext::<Limits>);
 /// `extend google.protobuf.MessageOptions { courier.features.p2.Limits limits = 50002; }`: read and write it with `courier_wire::ext`.
 pub const LIMITS: ::courier_wire::ext::Extension<super::super::super::google::protobuf::MessageOptions, ::courier_wire::field::kind::Message<Limits>> = ::courier_wire::ext::Extension::new(50002, "courier.features.p2.limits");
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.tags` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const TAGS_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(50003, "courier.features.p2.tags", "google.protobuf.MessageOptions", ::courier_json::rt::ext::write_repeated::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>, ::courier_json::rt::ext::read_repeated::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, false>);
 /// `extend google.protobuf.MessageOptions { repeated int32 tags = 50003; }`: read and write it with `courier_wire::ext`.
 pub const TAGS: ::courier_wire::ext::RepeatedExtension<super::super::super::google::protobuf::MessageOptions, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::RepeatedExtension::new(50003, "courier.features.p2.tags", false);
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.weight` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const WEIGHT_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(50004, "courier.features.p2.weight", "google.protobuf.FieldOptions", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::Double, ::courier_wire::field::kind::Double>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::Double, ::courier_wire::field::kind::Double>);
 /// `extend google.protobuf.FieldOptions { double weight = 50004; }`: read and write it with `courier_wire::ext`.
 pub const WEIGHT: ::courier_wire::ext::Extension<super::super::super::google::protobuf::FieldOptions, ::courier_wire::field::kind::Double> = ::courier_wire::ext::Extension::new(50004, "courier.features.p2.weight");
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.top_ext` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const TOP_EXT_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(150, "courier.features.p2.top_ext", "courier.features.p2.Everything", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>);
 /// `extend courier.features.p2.Everything { int32 top_ext = 150; }`: read and write it with `courier_wire::ext`.
 pub const TOP_EXT: ::courier_wire::ext::Extension<Everything, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(150, "courier.features.p2.top_ext");
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.more` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const MORE_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(151, "courier.features.p2.more", "courier.features.p2.Everything", ::courier_json::rt::ext::write_repeated::<::courier_wire::field::kind::Message<Limits>, ::courier_wire::field::kind::Message<Limits>>, ::courier_json::rt::ext::read_repeated::<::courier_wire::field::kind::Message<Limits>, ::courier_wire::field::kind::Message<Limits>, false>);
 /// `extend courier.features.p2.Everything { repeated courier.features.p2.Limits more = 151; }`: read and write it with `courier_wire::ext`.
 pub const MORE: ::courier_wire::ext::RepeatedExtension<Everything, ::courier_wire::field::kind::Message<Limits>> = ::courier_wire::ext::RepeatedExtension::new(151, "courier.features.p2.more", false);
 
+/// How ProtoJSON prints and parses extension `courier.features.p2.extgroup` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const EXTGROUP_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(152, "courier.features.p2.extgroup", "courier.features.p2.Everything", ::courier_json::rt::ext::write_group_ext::<ExtGroup>, ::courier_json::rt::ext::read_group_ext::<ExtGroup>);
 // extension `courier.features.p2.extgroup` (field 152 of `courier.features.p2.Everything`) is group-encoded: it stays in the unknown fields, untyped.
 
 /// Client stub, server trait and method descriptors of service `courier.features.p2.Things`.
@@ -884,4 +1604,356 @@ pub mod things_rpc {
             }
         }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Limits>();
+    registry.register::<Everything>();
+    registry.register::<everything::Result>();
+    registry.register::<everything::Chosen>();
+    registry.register::<everything::Nested>();
+    registry.register::<everything::nested::Deeper>();
+    registry.register::<ExtGroup>();
+    registry.register_extension(FILE_TAG_JSON);
+    registry.register_extension(LIMITS_JSON);
+    registry.register_extension(TAGS_JSON);
+    registry.register_extension(WEIGHT_JSON);
+    registry.register_extension(TOP_EXT_JSON);
+    registry.register_extension(MORE_JSON);
+    registry.register_extension(EXTGROUP_JSON);
+    registry.register_extension(everything::NESTED_EXT_JSON);
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xe8m\x0a\x20google/protobuf/descriptor.proto\x12\x0fgoogle.protobuf\"[\x0a\x11FileDescripto\
+rSet\x128\x0a\x04file\x18\x01\x20\x03(\x0b2$.google.protobuf.FileDescriptorProtoR\x04file*\x0c\x08\
+\x80\xec\xca\xff\x01\x10\x81\xec\xca\xff\x01\"\xc5\x05\x0a\x13FileDescriptorProto\x12\x12\x0a\x04\
+name\x18\x01\x20\x01(\x09R\x04name\x12\x18\x0a\x07package\x18\x02\x20\x01(\x09R\x07package\x12\x1e\
+\x0a\x0adependency\x18\x03\x20\x03(\x09R\x0adependency\x12+\x0a\x11public_dependency\x18\x0a\x20\
+\x03(\x05R\x10publicDependency\x12'\x0a\x0fweak_dependency\x18\x0b\x20\x03(\x05R\x0eweakDependen\
+cy\x12+\x0a\x11option_dependency\x18\x0f\x20\x03(\x09R\x10optionDependency\x12C\x0a\x0cmessage_t\
+ype\x18\x04\x20\x03(\x0b2\x20.google.protobuf.DescriptorProtoR\x0bmessageType\x12A\x0a\x09enum_t\
+ype\x18\x05\x20\x03(\x0b2$.google.protobuf.EnumDescriptorProtoR\x08enumType\x12A\x0a\x07service\x18\
+\x06\x20\x03(\x0b2'.google.protobuf.ServiceDescriptorProtoR\x07service\x12C\x0a\x09extension\x18\
+\x07\x20\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x09extension\x126\x0a\x07options\x18\x08\
+\x20\x01(\x0b2\x1c.google.protobuf.FileOptionsR\x07options\x12I\x0a\x10source_code_info\x18\x09\x20\
+\x01(\x0b2\x1f.google.protobuf.SourceCodeInfoR\x0esourceCodeInfo\x12\x16\x0a\x06syntax\x18\x0c\x20\
+\x01(\x09R\x06syntax\x122\x0a\x07edition\x18\x0e\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07e\
+dition\"\xfc\x06\x0a\x0fDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12;\x0a\
+\x05field\x18\x02\x20\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x05field\x12C\x0a\x09exte\
+nsion\x18\x06\x20\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x09extension\x12A\x0a\x0bnest\
+ed_type\x18\x03\x20\x03(\x0b2\x20.google.protobuf.DescriptorProtoR\x0anestedType\x12A\x0a\x09enu\
+m_type\x18\x04\x20\x03(\x0b2$.google.protobuf.EnumDescriptorProtoR\x08enumType\x12X\x0a\x0fexten\
+sion_range\x18\x05\x20\x03(\x0b2/.google.protobuf.DescriptorProto.ExtensionRangeR\x0eextensionRa\
+nge\x12D\x0a\x0aoneof_decl\x18\x08\x20\x03(\x0b2%.google.protobuf.OneofDescriptorProtoR\x09oneof\
+Decl\x129\x0a\x07options\x18\x07\x20\x01(\x0b2\x1f.google.protobuf.MessageOptionsR\x07options\x12\
+U\x0a\x0ereserved_range\x18\x09\x20\x03(\x0b2..google.protobuf.DescriptorProto.ReservedRangeR\x0d\
+reservedRange\x12#\x0a\x0dreserved_name\x18\x0a\x20\x03(\x09R\x0creservedName\x12A\x0a\x0avisibi\
+lity\x18\x0b\x20\x01(\x0e2!.google.protobuf.SymbolVisibilityR\x0avisibility\x1az\x0a\x0eExtensio\
+nRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05\
+R\x03end\x12@\x0a\x07options\x18\x03\x20\x01(\x0b2&.google.protobuf.ExtensionRangeOptionsR\x07op\
+tions\x1a7\x0a\x0dReservedRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03\
+end\x18\x02\x20\x01(\x05R\x03end\"\xd4\x04\x0a\x15ExtensionRangeOptions\x12X\x0a\x14uninterprete\
+d_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\x12\
+Y\x0a\x0bdeclaration\x18\x02\x20\x03(\x0b22.google.protobuf.ExtensionRangeOptions.DeclarationB\x03\
+\x88\x01\x02R\x0bdeclaration\x127\x0a\x08features\x182\x20\x01(\x0b2\x1b.google.protobuf.Feature\
+SetR\x08features\x12m\x0a\x0cverification\x18\x03\x20\x01(\x0e28.google.protobuf.ExtensionRangeO\
+ptions.VerificationState:\x0aUNVERIFIEDB\x03\x88\x01\x02R\x0cverification\x1a\x94\x01\x0a\x0bDec\
+laration\x12\x16\x0a\x06number\x18\x01\x20\x01(\x05R\x06number\x12\x1b\x0a\x09full_name\x18\x02\x20\
+\x01(\x09R\x08fullName\x12\x12\x0a\x04type\x18\x03\x20\x01(\x09R\x04type\x12\x1a\x0a\x08reserved\
+\x18\x05\x20\x01(\x08R\x08reserved\x12\x1a\x0a\x08repeated\x18\x06\x20\x01(\x08R\x08repeatedJ\x04\
+\x08\x04\x10\x05\"4\x0a\x11VerificationState\x12\x0f\x0a\x0bDECLARATION\x10\x00\x12\x0e\x0a\x0aU\
+NVERIFIED\x10\x01*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xc1\x06\
+\x0a\x14FieldDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06nu\
+mber\x18\x03\x20\x01(\x05R\x06number\x12A\x0a\x05label\x18\x04\x20\x01(\x0e2+.google.protobuf.Fi\
+eldDescriptorProto.LabelR\x05label\x12>\x0a\x04type\x18\x05\x20\x01(\x0e2*.google.protobuf.Field\
+DescriptorProto.TypeR\x04type\x12\x1b\x0a\x09type_name\x18\x06\x20\x01(\x09R\x08typeName\x12\x1a\
+\x0a\x08extendee\x18\x02\x20\x01(\x09R\x08extendee\x12#\x0a\x0ddefault_value\x18\x07\x20\x01(\x09\
+R\x0cdefaultValue\x12\x1f\x0a\x0boneof_index\x18\x09\x20\x01(\x05R\x0aoneofIndex\x12\x1b\x0a\x09\
+json_name\x18\x0a\x20\x01(\x09R\x08jsonName\x127\x0a\x07options\x18\x08\x20\x01(\x0b2\x1d.google\
+.protobuf.FieldOptionsR\x07options\x12'\x0a\x0fproto3_optional\x18\x11\x20\x01(\x08R\x0eproto3Op\
+tional\"\xb6\x02\x0a\x04Type\x12\x0f\x0a\x0bTYPE_DOUBLE\x10\x01\x12\x0e\x0a\x0aTYPE_FLOAT\x10\x02\
+\x12\x0e\x0a\x0aTYPE_INT64\x10\x03\x12\x0f\x0a\x0bTYPE_UINT64\x10\x04\x12\x0e\x0a\x0aTYPE_INT32\x10\
+\x05\x12\x10\x0a\x0cTYPE_FIXED64\x10\x06\x12\x10\x0a\x0cTYPE_FIXED32\x10\x07\x12\x0d\x0a\x09TYPE\
+_BOOL\x10\x08\x12\x0f\x0a\x0bTYPE_STRING\x10\x09\x12\x0e\x0a\x0aTYPE_GROUP\x10\x0a\x12\x10\x0a\x0c\
+TYPE_MESSAGE\x10\x0b\x12\x0e\x0a\x0aTYPE_BYTES\x10\x0c\x12\x0f\x0a\x0bTYPE_UINT32\x10\x0d\x12\x0d\
+\x0a\x09TYPE_ENUM\x10\x0e\x12\x11\x0a\x0dTYPE_SFIXED32\x10\x0f\x12\x11\x0a\x0dTYPE_SFIXED64\x10\x10\
+\x12\x0f\x0a\x0bTYPE_SINT32\x10\x11\x12\x0f\x0a\x0bTYPE_SINT64\x10\x12\"C\x0a\x05Label\x12\x12\x0a\
+\x0eLABEL_OPTIONAL\x10\x01\x12\x12\x0a\x0eLABEL_REPEATED\x10\x03\x12\x12\x0a\x0eLABEL_REQUIRED\x10\
+\x02\"c\x0a\x14OneofDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x127\x0a\x07\
+options\x18\x02\x20\x01(\x0b2\x1d.google.protobuf.OneofOptionsR\x07options\"\xa6\x03\x0a\x13Enum\
+DescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12?\x0a\x05value\x18\x02\x20\x03\
+(\x0b2).google.protobuf.EnumValueDescriptorProtoR\x05value\x126\x0a\x07options\x18\x03\x20\x01(\x0b\
+2\x1c.google.protobuf.EnumOptionsR\x07options\x12]\x0a\x0ereserved_range\x18\x04\x20\x03(\x0b26.\
+google.protobuf.EnumDescriptorProto.EnumReservedRangeR\x0dreservedRange\x12#\x0a\x0dreserved_nam\
+e\x18\x05\x20\x03(\x09R\x0creservedName\x12A\x0a\x0avisibility\x18\x06\x20\x01(\x0e2!.google.pro\
+tobuf.SymbolVisibilityR\x0avisibility\x1a;\x0a\x11EnumReservedRange\x12\x14\x0a\x05start\x18\x01\
+\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05R\x03end\"\x83\x01\x0a\x18EnumVal\
+ueDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06number\x18\x02\
+\x20\x01(\x05R\x06number\x12;\x0a\x07options\x18\x03\x20\x01(\x0b2!.google.protobuf.EnumValueOpt\
+ionsR\x07options\"\xb5\x01\x0a\x16ServiceDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09\
+R\x04name\x12>\x0a\x06method\x18\x02\x20\x03(\x0b2&.google.protobuf.MethodDescriptorProtoR\x06me\
+thod\x129\x0a\x07options\x18\x03\x20\x01(\x0b2\x1f.google.protobuf.ServiceOptionsR\x07optionsJ\x04\
+\x08\x04\x10\x05R\x06stream\"\x89\x02\x0a\x15MethodDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\
+\x01(\x09R\x04name\x12\x1d\x0a\x0ainput_type\x18\x02\x20\x01(\x09R\x09inputType\x12\x1f\x0a\x0bo\
+utput_type\x18\x03\x20\x01(\x09R\x0aoutputType\x128\x0a\x07options\x18\x04\x20\x01(\x0b2\x1e.goo\
+gle.protobuf.MethodOptionsR\x07options\x120\x0a\x10client_streaming\x18\x05\x20\x01(\x08:\x05fal\
+seR\x0fclientStreaming\x120\x0a\x10server_streaming\x18\x06\x20\x01(\x08:\x05falseR\x0fserverStr\
+eaming\"\x8c\x0c\x0a\x0bFileOptions\x12!\x0a\x0cjava_package\x18\x01\x20\x01(\x09R\x0bjavaPackag\
+e\x120\x0a\x14java_outer_classname\x18\x08\x20\x01(\x09R\x12javaOuterClassname\x12\xf9\x01\x0a\x13\
+java_multiple_files\x18\x0a\x20\x01(\x08:\x05falseB\xc1\x01\xb2\x01\xbd\x01\x08\xe6\x07\x20\xe9\x07\
+*\xb4\x01This\x20behavior\x20is\x20enabled\x20by\x20default\x20in\x20editions\x202024\x20and\x20\
+above.\x20To\x20disable\x20it,\x20you\x20can\x20set\x20`features.(pb.java).nest_in_file_class\x20\
+=\x20YES`\x20on\x20individual\x20messages,\x20enums,\x20or\x20services.R\x11javaMultipleFiles\x12\
+D\x0a\x1djava_generate_equals_and_hash\x18\x14\x20\x01(\x08B\x02\x18\x01R\x19javaGenerateEqualsA\
+ndHash\x12:\x0a\x16java_string_check_utf8\x18\x1b\x20\x01(\x08:\x05falseR\x13javaStringCheckUtf8\
+\x12S\x0a\x0coptimize_for\x18\x09\x20\x01(\x0e2).google.protobuf.FileOptions.OptimizeMode:\x05SP\
+EEDR\x0boptimizeFor\x12\x1d\x0a\x0ago_package\x18\x0b\x20\x01(\x09R\x09goPackage\x125\x0a\x13cc_\
+generic_services\x18\x10\x20\x01(\x08:\x05falseR\x11ccGenericServices\x129\x0a\x15java_generic_s\
+ervices\x18\x11\x20\x01(\x08:\x05falseR\x13javaGenericServices\x125\x0a\x13py_generic_services\x18\
+\x12\x20\x01(\x08:\x05falseR\x11pyGenericServices\x12%\x0a\x0adeprecated\x18\x17\x20\x01(\x08:\x05\
+falseR\x0adeprecated\x12\xbf\x01\x0a\x10cc_enable_arenas\x18\x1f\x20\x01(\x08:\x04trueB\x8e\x01\xb2\
+\x01\x8a\x01\x20\xea\x07*\x84\x01cc_enable_arenas\x20is\x20enabled\x20by\x20default\x20in\x20eve\
+ry\x20edition\x20and\x20overrides\x20are\x20ignored.This\x20option\x20is\x20removed\x20in\x20edi\
+tions\x202026\x20and\x20above.R\x0eccEnableArenas\x12*\x0a\x11objc_class_prefix\x18$\x20\x01(\x09\
+R\x0fobjcClassPrefix\x12)\x0a\x10csharp_namespace\x18%\x20\x01(\x09R\x0fcsharpNamespace\x12!\x0a\
+\x0cswift_prefix\x18'\x20\x01(\x09R\x0bswiftPrefix\x12(\x0a\x10php_class_prefix\x18(\x20\x01(\x09\
+R\x0ephpClassPrefix\x12#\x0a\x0dphp_namespace\x18)\x20\x01(\x09R\x0cphpNamespace\x124\x0a\x16php\
+_metadata_namespace\x18,\x20\x01(\x09R\x14phpMetadataNamespace\x12!\x0a\x0cruby_package\x18-\x20\
+\x01(\x09R\x0brubyPackage\x127\x0a\x08features\x182\x20\x01(\x0b2\x1b.google.protobuf.FeatureSet\
+R\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.Uninte\
+rpretedOptionR\x13uninterpretedOption\":\x0a\x0cOptimizeMode\x12\x09\x0a\x05SPEED\x10\x01\x12\x0d\
+\x0a\x09CODE_SIZE\x10\x02\x12\x10\x0a\x0cLITE_RUNTIME\x10\x03*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\
+\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08*\x10+J\x04\x08&\x10'R\x14php_generic_services\"\xfc\x03\
+\x0a\x0eMessageOptions\x12<\x0a\x17message_set_wire_format\x18\x01\x20\x01(\x08:\x05falseR\x14me\
+ssageSetWireFormat\x12L\x0a\x1fno_standard_descriptor_accessor\x18\x02\x20\x01(\x08:\x05falseR\x1c\
+noStandardDescriptorAccessor\x12%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecate\
+d\x12\x1b\x0a\x09map_entry\x18\x07\x20\x01(\x08R\x08mapEntry\x12V\x0a&deprecated_legacy_json_fie\
+ld_conflicts\x18\x0b\x20\x01(\x08B\x02\x18\x01R\"deprecatedLegacyJsonFieldConflicts\x127\x0a\x08\
+features\x18\x0c\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterpr\
+eted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOpti\
+on*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\
+\x08\x05\x10\x06J\x04\x08\x06\x10\x07J\x04\x08\x08\x10\x09J\x04\x08\x09\x10\x0a\"\xce\x0d\x0a\x0c\
+FieldOptions\x12A\x0a\x05ctype\x18\x01\x20\x01(\x0e2#.google.protobuf.FieldOptions.CType:\x06STR\
+INGR\x05ctype\x12\x16\x0a\x06packed\x18\x02\x20\x01(\x08R\x06packed\x12G\x0a\x06jstype\x18\x06\x20\
+\x01(\x0e2$.google.protobuf.FieldOptions.JSType:\x09JS_NORMALR\x06jstype\x12\x19\x0a\x04lazy\x18\
+\x05\x20\x01(\x08:\x05falseR\x04lazy\x12.\x0a\x0funverified_lazy\x18\x0f\x20\x01(\x08:\x05falseR\
+\x0eunverifiedLazy\x12%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1d\x0a\
+\x04weak\x18\x0a\x20\x01(\x08:\x05falseB\x02\x18\x01R\x04weak\x12(\x0a\x0cdebug_redact\x18\x10\x20\
+\x01(\x08:\x05falseR\x0bdebugRedact\x12K\x0a\x09retention\x18\x11\x20\x01(\x0e2-.google.protobuf\
+.FieldOptions.OptionRetentionR\x09retention\x12H\x0a\x07targets\x18\x13\x20\x03(\x0e2..google.pr\
+otobuf.FieldOptions.OptionTargetTypeR\x07targets\x12W\x0a\x10edition_defaults\x18\x14\x20\x03(\x0b\
+2,.google.protobuf.FieldOptions.EditionDefaultR\x0feditionDefaults\x127\x0a\x08features\x18\x15\x20\
+\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12U\x0a\x0ffeature_support\x18\x16\x20\x01\
+(\x0b2,.google.protobuf.FieldOptions.FeatureSupportR\x0efeatureSupport\x12X\x0a\x14uninterpreted\
+_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\x1a\
+Z\x0a\x0eEditionDefault\x122\x0a\x07edition\x18\x03\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07\
+edition\x12\x14\x0a\x05value\x18\x02\x20\x01(\x09R\x05value\x1a\xbb\x02\x0a\x0eFeatureSupport\x12\
+G\x0a\x12edition_introduced\x18\x01\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionIntrodu\
+ced\x12G\x0a\x12edition_deprecated\x18\x02\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11edition\
+Deprecated\x12/\x0a\x13deprecation_warning\x18\x03\x20\x01(\x09R\x12deprecationWarning\x12A\x0a\x0f\
+edition_removed\x18\x04\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0eeditionRemoved\x12#\x0a\x0d\
+removal_error\x18\x05\x20\x01(\x09R\x0cremovalError\"/\x0a\x05CType\x12\x0a\x0a\x06STRING\x10\x00\
+\x12\x08\x0a\x04CORD\x10\x01\x12\x10\x0a\x0cSTRING_PIECE\x10\x02\"5\x0a\x06JSType\x12\x0d\x0a\x09\
+JS_NORMAL\x10\x00\x12\x0d\x0a\x09JS_STRING\x10\x01\x12\x0d\x0a\x09JS_NUMBER\x10\x02\"U\x0a\x0fOp\
+tionRetention\x12\x15\x0a\x11RETENTION_UNKNOWN\x10\x00\x12\x15\x0a\x11RETENTION_RUNTIME\x10\x01\x12\
+\x14\x0a\x10RETENTION_SOURCE\x10\x02\"\x8c\x02\x0a\x10OptionTargetType\x12\x17\x0a\x13TARGET_TYP\
+E_UNKNOWN\x10\x00\x12\x14\x0a\x10TARGET_TYPE_FILE\x10\x01\x12\x1f\x0a\x1bTARGET_TYPE_EXTENSION_R\
+ANGE\x10\x02\x12\x17\x0a\x13TARGET_TYPE_MESSAGE\x10\x03\x12\x15\x0a\x11TARGET_TYPE_FIELD\x10\x04\
+\x12\x15\x0a\x11TARGET_TYPE_ONEOF\x10\x05\x12\x14\x0a\x10TARGET_TYPE_ENUM\x10\x06\x12\x1a\x0a\x16\
+TARGET_TYPE_ENUM_ENTRY\x10\x07\x12\x17\x0a\x13TARGET_TYPE_SERVICE\x10\x08\x12\x16\x0a\x12TARGET_\
+TYPE_METHOD\x10\x09*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\
+\x04\x10\x05J\x04\x08\x12\x10\x13\"\xb4\x01\x0a\x0cOneofOptions\x127\x0a\x08features\x18\x01\x20\
+\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\
+\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\
+\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xd9\x02\x0a\x0bEnumOptions\x12\x1f\x0a\x0bal\
+low_alias\x18\x02\x20\x01(\x08R\x0aallowAlias\x12%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05fa\
+lseR\x0adeprecated\x12V\x0a&deprecated_legacy_json_field_conflicts\x18\x06\x20\x01(\x08B\x02\x18\
+\x01R\"deprecatedLegacyJsonFieldConflicts\x127\x0a\x08features\x18\x07\x20\x01(\x0b2\x1b.google.\
+protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.goo\
+gle.protobuf.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\
+\x07\x10\x80\x80\x80\x80\x02J\x04\x08\x05\x10\x06\"\xe0\x02\x0a\x10EnumValueOptions\x12%\x0a\x0a\
+deprecated\x18\x01\x20\x01(\x08:\x05falseR\x0adeprecated\x127\x0a\x08features\x18\x02\x20\x01(\x0b\
+2\x1b.google.protobuf.FeatureSetR\x08features\x12(\x0a\x0cdebug_redact\x18\x03\x20\x01(\x08:\x05\
+falseR\x0bdebugRedact\x12U\x0a\x0ffeature_support\x18\x04\x20\x01(\x0b2,.google.protobuf.FieldOp\
+tions.FeatureSupportR\x0efeatureSupport\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b\
+2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\
+\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xdd\x01\x0a\x0eServiceOptions\x127\x0a\x08features\x18\"\x20\
+\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\
+\x05falseR\x0adeprecated\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.prot\
+obuf.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\
+\x80\x80\x80\x80\x02\"\xa1\x03\x0a\x0dMethodOptions\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05\
+falseR\x0adeprecated\x12q\x0a\x11idempotency_level\x18\"\x20\x01(\x0e2/.google.protobuf.MethodOp\
+tions.IdempotencyLevel:\x13IDEMPOTENCY_UNKNOWNR\x10idempotencyLevel\x127\x0a\x08features\x18#\x20\
+\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\
+\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\"P\x0a\x10Idempotenc\
+yLevel\x12\x17\x0a\x13IDEMPOTENCY_UNKNOWN\x10\x00\x12\x13\x0a\x0fNO_SIDE_EFFECTS\x10\x01\x12\x0e\
+\x0a\x0aIDEMPOTENT\x10\x02*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\
+\"\x9a\x03\x0a\x13UninterpretedOption\x12A\x0a\x04name\x18\x02\x20\x03(\x0b2-.google.protobuf.Un\
+interpretedOption.NamePartR\x04name\x12)\x0a\x10identifier_value\x18\x03\x20\x01(\x09R\x0fidenti\
+fierValue\x12,\x0a\x12positive_int_value\x18\x04\x20\x01(\x04R\x10positiveIntValue\x12,\x0a\x12n\
+egative_int_value\x18\x05\x20\x01(\x03R\x10negativeIntValue\x12!\x0a\x0cdouble_value\x18\x06\x20\
+\x01(\x01R\x0bdoubleValue\x12!\x0a\x0cstring_value\x18\x07\x20\x01(\x0cR\x0bstringValue\x12'\x0a\
+\x0faggregate_value\x18\x08\x20\x01(\x09R\x0eaggregateValue\x1aJ\x0a\x08NamePart\x12\x1b\x0a\x09\
+name_part\x18\x01\x20\x02(\x09R\x08namePart\x12!\x0a\x0cis_extension\x18\x02\x20\x02(\x08R\x0bis\
+Extension\"\xfd\x11\x0a\x0aFeatureSet\x12\x91\x01\x0a\x0efield_presence\x18\x01\x20\x01(\x0e2).g\
+oogle.protobuf.FeatureSet.FieldPresenceB?\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x0d\x12\x08\
+EXPLICIT\x18\x84\x07\xa2\x01\x0d\x12\x08IMPLICIT\x18\xe7\x07\xa2\x01\x0d\x12\x08EXPLICIT\x18\xe8\
+\x07\xb2\x01\x03\x08\xe8\x07R\x0dfieldPresence\x12l\x0a\x09enum_type\x18\x02\x20\x01(\x0e2$.goog\
+le.protobuf.FeatureSet.EnumTypeB)\x88\x01\x01\x98\x01\x06\x98\x01\x01\xa2\x01\x0b\x12\x06CLOSED\x18\
+\x84\x07\xa2\x01\x09\x12\x04OPEN\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x08enumType\x12\x98\x01\x0a\
+\x17repeated_field_encoding\x18\x03\x20\x01(\x0e21.google.protobuf.FeatureSet.RepeatedFieldEncod\
+ingB-\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x0d\x12\x08EXPANDED\x18\x84\x07\xa2\x01\x0b\x12\
+\x06PACKED\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x15repeatedFieldEncoding\x12~\x0a\x0futf8_valida\
+tion\x18\x04\x20\x01(\x0e2*.google.protobuf.FeatureSet.Utf8ValidationB)\x88\x01\x01\x98\x01\x04\x98\
+\x01\x01\xa2\x01\x09\x12\x04NONE\x18\x84\x07\xa2\x01\x0b\x12\x06VERIFY\x18\xe7\x07\xb2\x01\x03\x08\
+\xe8\x07R\x0eutf8Validation\x12~\x0a\x10message_encoding\x18\x05\x20\x01(\x0e2+.google.protobuf.\
+FeatureSet.MessageEncodingB&\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x14\x12\x0fLENGTH_PREFI\
+XED\x18\x84\x07\xb2\x01\x03\x08\xe8\x07R\x0fmessageEncoding\x12\x82\x01\x0a\x0bjson_format\x18\x06\
+\x20\x01(\x0e2&.google.protobuf.FeatureSet.JsonFormatB9\x88\x01\x01\x98\x01\x03\x98\x01\x06\x98\x01\
+\x01\xa2\x01\x17\x12\x12LEGACY_BEST_EFFORT\x18\x84\x07\xa2\x01\x0a\x12\x05ALLOW\x18\xe7\x07\xb2\x01\
+\x03\x08\xe8\x07R\x0ajsonFormat\x12\xbc\x01\x0a\x14enforce_naming_style\x18\x07\x20\x01(\x0e2..g\
+oogle.protobuf.FeatureSet.EnforceNamingStyleBZ\x88\x01\x02\x98\x01\x01\x98\x01\x02\x98\x01\x03\x98\
+\x01\x04\x98\x01\x05\x98\x01\x06\x98\x01\x07\x98\x01\x08\x98\x01\x09\xa2\x01\x11\x12\x0cSTYLE_LE\
+GACY\x18\x84\x07\xa2\x01\x0e\x12\x09STYLE2024\x18\xe9\x07\xa2\x01\x0e\x12\x09STYLE2026\x18\xea\x07\
+\xb2\x01\x03\x08\xe9\x07R\x12enforceNamingStyle\x12\xc7\x01\x0a\x19default_symbol_visibility\x18\
+\x08\x20\x01(\x0e2E.google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibilityBD\x88\x01\
+\x02\x98\x01\x01\xa2\x01\x0f\x12\x0aEXPORT_ALL\x18\x84\x07\xa2\x01\x15\x12\x10EXPORT_TOP_LEVEL\x18\
+\xe9\x07\xa2\x01\x0b\x12\x06STRICT\x18\xea\x07\xb2\x01\x03\x08\xe9\x07R\x17defaultSymbolVisibili\
+ty\x12\xc3\x01\x0a\x14enforce_proto_limits\x18\x09\x20\x01(\x0e2A.google.protobuf.FeatureSet.Pro\
+toLimitsFeature.EnforceProtoLimitsBN\x88\x01\x02\x98\x01\x06\x98\x01\x03\x98\x01\x04\x98\x01\x05\
+\xa2\x01\x1e\x12\x19LEGACY_NO_EXPLICIT_LIMITS\x18\x84\x07\xa2\x01\x15\x12\x10PROTO_LIMITS2026\x18\
+\xea\x07\xb2\x01\x03\x08\xea\x07R\x12enforceProtoLimits\x1a\xa1\x01\x0a\x11VisibilityFeature\"\x81\
+\x01\x0a\x17DefaultSymbolVisibility\x12%\x0a!DEFAULT_SYMBOL_VISIBILITY_UNKNOWN\x10\x00\x12\x0e\x0a\
+\x0aEXPORT_ALL\x10\x01\x12\x14\x0a\x10EXPORT_TOP_LEVEL\x10\x02\x12\x0d\x0a\x09LOCAL_ALL\x10\x03\x12\
+\x0a\x0a\x06STRICT\x10\x04J\x08\x08\x01\x10\x80\x80\x80\x80\x02\x1ay\x0a\x12ProtoLimitsFeature\"\
+c\x0a\x12EnforceProtoLimits\x12\x18\x0a\x14PROTO_LIMITS_UNKNOWN\x10\x00\x12\x1d\x0a\x19LEGACY_NO\
+_EXPLICIT_LIMITS\x10\x01\x12\x14\x0a\x10PROTO_LIMITS2026\x10\x02\"\\\x0a\x0dFieldPresence\x12\x1a\
+\x0a\x16FIELD_PRESENCE_UNKNOWN\x10\x00\x12\x0c\x0a\x08EXPLICIT\x10\x01\x12\x0c\x0a\x08IMPLICIT\x10\
+\x02\x12\x13\x0a\x0fLEGACY_REQUIRED\x10\x03\"7\x0a\x08EnumType\x12\x15\x0a\x11ENUM_TYPE_UNKNOWN\x10\
+\x00\x12\x08\x0a\x04OPEN\x10\x01\x12\x0a\x0a\x06CLOSED\x10\x02\"V\x0a\x15RepeatedFieldEncoding\x12\
+#\x0a\x1fREPEATED_FIELD_ENCODING_UNKNOWN\x10\x00\x12\x0a\x0a\x06PACKED\x10\x01\x12\x0c\x0a\x08EX\
+PANDED\x10\x02\"I\x0a\x0eUtf8Validation\x12\x1b\x0a\x17UTF8_VALIDATION_UNKNOWN\x10\x00\x12\x0a\x0a\
+\x06VERIFY\x10\x02\x12\x08\x0a\x04NONE\x10\x03\"\x04\x08\x01\x10\x01\"S\x0a\x0fMessageEncoding\x12\
+\x1c\x0a\x18MESSAGE_ENCODING_UNKNOWN\x10\x00\x12\x13\x0a\x0fLENGTH_PREFIXED\x10\x01\x12\x0d\x0a\x09\
+DELIMITED\x10\x02\"H\x0a\x0aJsonFormat\x12\x17\x0a\x13JSON_FORMAT_UNKNOWN\x10\x00\x12\x09\x0a\x05\
+ALLOW\x10\x01\x12\x16\x0a\x12LEGACY_BEST_EFFORT\x10\x02\"f\x0a\x12EnforceNamingStyle\x12\x20\x0a\
+\x1cENFORCE_NAMING_STYLE_UNKNOWN\x10\x00\x12\x0d\x0a\x09STYLE2024\x10\x01\x12\x10\x0a\x0cSTYLE_L\
+EGACY\x10\x02\x12\x0d\x0a\x09STYLE2026\x10\x03*\x06\x08\xe8\x07\x10\x8bN*\x06\x08\x8bN\x10\x90N*\
+\x06\x08\x90N\x10\x91NJ\x06\x08\xe7\x07\x10\xe8\x07\"\xef\x03\x0a\x12FeatureSetDefaults\x12X\x0a\
+\x08defaults\x18\x01\x20\x03(\x0b2<.google.protobuf.FeatureSetDefaults.FeatureSetEditionDefaultR\
+\x08defaults\x12A\x0a\x0fminimum_edition\x18\x04\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0em\
+inimumEdition\x12A\x0a\x0fmaximum_edition\x18\x05\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0e\
+maximumEdition\x1a\xf8\x01\x0a\x18FeatureSetEditionDefault\x122\x0a\x07edition\x18\x03\x20\x01(\x0e\
+2\x18.google.protobuf.EditionR\x07edition\x12N\x0a\x14overridable_features\x18\x04\x20\x01(\x0b2\
+\x1b.google.protobuf.FeatureSetR\x13overridableFeatures\x12B\x0a\x0efixed_features\x18\x05\x20\x01\
+(\x0b2\x1b.google.protobuf.FeatureSetR\x0dfixedFeaturesJ\x04\x08\x01\x10\x02J\x04\x08\x02\x10\x03\
+R\x08features\"\xb5\x02\x0a\x0eSourceCodeInfo\x12D\x0a\x08location\x18\x01\x20\x03(\x0b2(.google\
+.protobuf.SourceCodeInfo.LocationR\x08location\x1a\xce\x01\x0a\x08Location\x12\x16\x0a\x04path\x18\
+\x01\x20\x03(\x05B\x02\x10\x01R\x04path\x12\x16\x0a\x04span\x18\x02\x20\x03(\x05B\x02\x10\x01R\x04\
+span\x12)\x0a\x10leading_comments\x18\x03\x20\x01(\x09R\x0fleadingComments\x12+\x0a\x11trailing_\
+comments\x18\x04\x20\x01(\x09R\x10trailingComments\x12:\x0a\x19leading_detached_comments\x18\x06\
+\x20\x03(\x09R\x17leadingDetachedComments*\x0c\x08\x80\xec\xca\xff\x01\x10\x81\xec\xca\xff\x01\"\
+\xd0\x02\x0a\x11GeneratedCodeInfo\x12M\x0a\x0aannotation\x18\x01\x20\x03(\x0b2-.google.protobuf.\
+GeneratedCodeInfo.AnnotationR\x0aannotation\x1a\xeb\x01\x0a\x0aAnnotation\x12\x16\x0a\x04path\x18\
+\x01\x20\x03(\x05B\x02\x10\x01R\x04path\x12\x1f\x0a\x0bsource_file\x18\x02\x20\x01(\x09R\x0asour\
+ceFile\x12\x14\x0a\x05begin\x18\x03\x20\x01(\x05R\x05begin\x12\x10\x0a\x03end\x18\x04\x20\x01(\x05\
+R\x03end\x12R\x0a\x08semantic\x18\x05\x20\x01(\x0e26.google.protobuf.GeneratedCodeInfo.Annotatio\
+n.SemanticR\x08semantic\"(\x0a\x08Semantic\x12\x08\x0a\x04NONE\x10\x00\x12\x07\x0a\x03SET\x10\x01\
+\x12\x09\x0a\x05ALIAS\x10\x02*\xd1\x02\x0a\x07Edition\x12\x13\x0a\x0fEDITION_UNKNOWN\x10\x00\x12\
+\x13\x0a\x0eEDITION_LEGACY\x10\x84\x07\x12\x13\x0a\x0eEDITION_PROTO2\x10\xe6\x07\x12\x13\x0a\x0e\
+EDITION_PROTO3\x10\xe7\x07\x12\x11\x0a\x0cEDITION_2023\x10\xe8\x07\x12\x11\x0a\x0cEDITION_2024\x10\
+\xe9\x07\x12\x11\x0a\x0cEDITION_2026\x10\xea\x07\x12\x15\x0a\x10EDITION_UNSTABLE\x10\x8fN\x12\x17\
+\x0a\x13EDITION_1_TEST_ONLY\x10\x01\x12\x17\x0a\x13EDITION_2_TEST_ONLY\x10\x02\x12\x1d\x0a\x17ED\
+ITION_99997_TEST_ONLY\x10\x9d\x8d\x06\x12\x1d\x0a\x17EDITION_99998_TEST_ONLY\x10\x9e\x8d\x06\x12\
+\x1d\x0a\x17EDITION_99999_TEST_ONLY\x10\x9f\x8d\x06\x12\x13\x0a\x0bEDITION_MAX\x10\xff\xff\xff\xff\
+\x07*U\x0a\x10SymbolVisibility\x12\x14\x0a\x10VISIBILITY_UNSET\x10\x00\x12\x14\x0a\x10VISIBILITY\
+_LOCAL\x10\x01\x12\x15\x0a\x11VISIBILITY_EXPORT\x10\x02B~\x0a\x13com.google.protobufB\x10Descrip\
+torProtosH\x01Z-google.golang.org/protobuf/types/descriptorpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\
+\x1aGoogle.Protobuf.Reflection\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0fgoogle.protob\
+uf\"6\x0a\x03Any\x12\x19\x0a\x08type_url\x18\x01\x20\x01(\x09R\x07typeUrl\x12\x14\x0a\x05value\x18\
+\x02\x20\x01(\x0cR\x05valueBv\x0a\x13com.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/pr\
+otobuf/types/known/anypb\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\
+\xff\x01\x0a\x1fgoogle/protobuf/timestamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\
+\x0a\x07seconds\x18\x01\x20\x01(\x03R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05n\
+anosB\x85\x01\x0a\x13com.google.protobufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/typ\
+es/known/timestamppb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06pr\
+oto3\x0a\xe5\x09\x0a!courier/features/proto3_all.proto\x12\x13courier.features.p3\x1a\x19google/\
+protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x06\x0a\x07Scalars\x12\x0c\x0a\x01\
+d\x18\x01\x20\x01(\x01R\x01d\x12\x0c\x0a\x01f\x18\x02\x20\x01(\x02R\x01f\x12\x10\x0a\x03i64\x18\x03\
+\x20\x01(\x03R\x03i64\x12\x10\x0a\x03u64\x18\x04\x20\x01(\x04R\x03u64\x12\x10\x0a\x03i32\x18\x05\
+\x20\x01(\x05R\x03i32\x12\x10\x0a\x03f64\x18\x06\x20\x01(\x06R\x03f64\x12\x10\x0a\x03f32\x18\x07\
+\x20\x01(\x07R\x03f32\x12\x0c\x0a\x01b\x18\x08\x20\x01(\x08R\x01b\x12\x0c\x0a\x01s\x18\x09\x20\x01\
+(\x09R\x01s\x12\x0e\x0a\x02by\x18\x0a\x20\x01(\x0cR\x02by\x12\x10\x0a\x03u32\x18\x0b\x20\x01(\x0d\
+R\x03u32\x12\x12\x0a\x04sf32\x18\x0c\x20\x01(\x0fR\x04sf32\x12\x12\x0a\x04sf64\x18\x0d\x20\x01(\x10\
+R\x04sf64\x12\x12\x0a\x04si32\x18\x0e\x20\x01(\x11R\x04si32\x12\x12\x0a\x04si64\x18\x0f\x20\x01(\
+\x12R\x04si64\x12\x19\x0a\x05maybe\x18\x10\x20\x01(\x05H\x01R\x05maybe\x88\x01\x01\x12\x1c\x0a\x07\
+maybe_s\x18\x11\x20\x01(\x09H\x02R\x06maybeS\x88\x01\x01\x12\x12\x0a\x04many\x18\x12\x20\x03(\x05\
+R\x04many\x12\x1e\x0a\x08unpacked\x18\x13\x20\x03(\x05B\x02\x10\x00R\x08unpacked\x12.\x0a\x04whe\
+n\x18\x14\x20\x01(\x0b2\x1a.google.protobuf.TimestampR\x04when\x12&\x0a\x03any\x18\x15\x20\x01(\x0b\
+2\x14.google.protobuf.AnyR\x03any\x12F\x0a\x08children\x18\x16\x20\x03(\x0b2*.courier.features.p\
+3.Scalars.ChildrenEntryR\x08children\x12\x0e\x0a\x01a\x18\x17\x20\x01(\x09H\x00R\x01a\x12,\x0a\x01\
+c\x18\x18\x20\x01(\x0b2\x1c.courier.features.p3.ScalarsH\x00R\x01c\x120\x0a\x05color\x18\x19\x20\
+\x01(\x0e2\x1a.courier.features.p3.ColorR\x05color\x12&\x0a\x0fsnake_case_name\x18\x1a\x20\x01(\x05\
+R\x0dsnakeCaseName\x12\x19\x0a\x08_leading\x18\x1b\x20\x01(\x05R\x07Leading\x12\x1b\x0a\x09trail\
+ing_\x18\x1c\x20\x01(\x05R\x08trailing\x12\x10\x0a\x03x2y\x18\x1d\x20\x01(\x05R\x03x2y\x1aY\x0a\x0d\
+ChildrenEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x04R\x03key\x122\x0a\x05value\x18\x02\x20\x01(\
+\x0b2\x1c.courier.features.p3.ScalarsR\x05value:\x028\x01B\x07\x0a\x05whichB\x08\x0a\x06_maybeB\x0a\
+\x0a\x08_maybe_s*V\x0a\x05Color\x12\x15\x0a\x11COLOR_UNSPECIFIED\x10\x00\x12\x0d\x0a\x09COLOR_RE\
+D\x10\x01\x12\x0e\x0a\x0aCOLOR_BLUE\x10\x02\"\x04\x08\x05\x10\x05\"\x04\x08\x07\x10\x09*\x0bCOLO\
+R_GREEN2\x95\x01\x0a\x07Painter\x12C\x0a\x05Paint\x12\x1c.courier.features.p3.Scalars\x1a\x1c.co\
+urier.features.p3.Scalars\x12E\x0a\x05Watch\x12\x1c.courier.features.p3.Scalars\x1a\x1c.courier.\
+features.p3.Scalars0\x01b\x06proto3\x0a\x97\x12\x0a!courier/features/proto2_all.proto\x12\x13cou\
+rier.features.p2\x1a\x20google/protobuf/descriptor.proto\x1a!courier/features/proto3_all.proto\"\
+|\x0a\x06Limits\x12\x10\x0a\x03min\x18\x01\x20\x01(\x03R\x03min\x12\x10\x0a\x03max\x18\x02\x20\x01\
+(\x04R\x03max\x12\x14\x0a\x05names\x18\x03\x20\x03(\x09R\x05names\x121\x0a\x05inner\x18\x04\x20\x01\
+(\x0b2\x1b.courier.features.p2.LimitsR\x05inner*\x05\x08d\x10\xc8\x01\"\xbb\x0a\x0a\x0aEverythin\
+g\x12\x10\x0a\x03req\x18\x01\x20\x02(\x05R\x03req\x12\x18\x0a\x01s\x18\x02\x20\x01(\x09:\x0ahi\x0a\
+\"there\"R\x01s\x12\x1d\x0a\x01b\x18\x03\x20\x01(\x0c:\x0f\\000\\001\\377abcR\x01b\x12\x11\x0a\x01\
+d\x18\x04\x20\x01(\x01:\x03infR\x01d\x12\x11\x0a\x01f\x18\x05\x20\x01(\x02:\x03nanR\x01f\x12\x15\
+\x0a\x02f2\x18\x17\x20\x01(\x02:\x051e+10R\x02f2\x12\x18\x0a\x01u\x18\x06\x20\x01(\x0d:\x0a21474\
+83647R\x01u\x12&\x0a\x03neg\x18\x07\x20\x01(\x12:\x14-9223372036854775808R\x03neg\x12\x1c\x0a\x04\
+flag\x18\x08\x20\x01(\x08:\x04trueB\x02\x18\x01R\x04flag\x12@\x0a\x04kind\x18\x09\x20\x01(\x0e2$\
+.courier.features.p2.Everything.Kind:\x06KIND_BR\x04kind\x12\x1a\x0a\x06packed\x18\x0a\x20\x03(\x07\
+B\x02\x10\x01R\x06packed\x12#\x0a\x02sf\x18\x0b\x20\x01(\x10B\x0b\xa1\xb5\x18\x00\x00\x00\x00\x00\
+\x00\x04@R\x0acustomName\x12D\x0a\x07by_name\x18\x0c\x20\x03(\x0b2+.courier.features.p2.Everythi\
+ng.ByNameEntryR\x06byName\x12@\x0a\x05kinds\x18\x0d\x20\x03(\x0b2*.courier.features.p2.Everythin\
+g.KindsEntryR\x05kinds\x12>\x0a\x06result\x18\x0e\x20\x01(\x0a2&.courier.features.p2.Everything.\
+ResultR\x06result\x12\x14\x0a\x04name\x18\x11\x20\x01(\x09H\x00R\x04name\x12\x10\x0a\x02id\x18\x12\
+\x20\x01(\x05H\x00R\x02id\x12@\x0a\x06chosen\x18\x13\x20\x01(\x0a2&.courier.features.p2.Everythi\
+ng.ChosenH\x00R\x06chosen\x1aV\x0a\x0bByNameEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03ke\
+y\x121\x0a\x05value\x18\x02\x20\x01(\x0b2\x1b.courier.features.p2.LimitsR\x05value:\x028\x01\x1a\
+^\x0a\x0aKindsEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12:\x0a\x05value\x18\x02\x20\
+\x01(\x0e2$.courier.features.p2.Everything.KindR\x05value:\x028\x01\x1a6\x0a\x06Result\x12\x10\x0a\
+\x03url\x18\x0f\x20\x01(\x09R\x03url\x12\x1a\x0a\x08snippets\x18\x10\x20\x03(\x09R\x08snippets\x1a\
+\x16\x0a\x06Chosen\x12\x0c\x0a\x01x\x18\x14\x20\x01(\x05R\x01x\x1a|\x0a\x06Nested\x1ar\x0a\x06De\
+eper\x122\x0a\x01k\x18\x01\x20\x01(\x0e2$.courier.features.p2.Everything.KindR\x01k\x124\x0a\x01\
+n\x18\x02\x20\x01(\x0b2&.courier.features.p2.Everything.NestedR\x01n\"g\x0a\x04Kind\x12\x0a\x0a\x06\
+KIND_A\x10\x00\x12\x0a\x0a\x06KIND_B\x10\x01\x12\x0e\x0a\x0aKIND_ALIAS\x10\x01\x12\x19\x0a\x08KI\
+ND_NEG\x10\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01\x1a\x02\x08\x01\x1a\x02\x10\x01\"\x04\x08\x0a\
+\x10\x14\"\x08\x08\x1e\x10\xff\xff\xff\xff\x07*\x08KIND_OLD*\x05\x08d\x10\xc8\x01*\x06\x08\xac\x02\
+\x10\xad\x02*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x022:\x0a\x0anested_ext\x12\x1b.courier.featur\
+es.p2.Limits\x18d\x20\x01(\x05R\x09nestedExt:#\x92\xb5\x18\x17\x08\xfb\xff\xff\xff\xff\xff\xff\xff\
+\xff\x01\x10\x10\x1a\x01a\x1a\x01b\"\x02\x08\x01\x98\xb5\x18\x01\x98\xb5\x18\x02B\x08\x0a\x06cho\
+iceJ\x04\x08\x15\x10\x16J\x04\x08\x16\x10\x17J\x04\x08\x19\x10\x1eR\x03oldR\x05older\"\x18\x0a\x08\
+ExtGroup\x12\x0c\x0a\x01a\x18\x01\x20\x01(\x05R\x01a2\xa3\x01\x0a\x06Things\x12C\x0a\x03Get\x12\x1b\
+.courier.features.p2.Limits\x1a\x1f.courier.features.p2.Everything\x12O\x0a\x06Stream\x12\x1b.co\
+urier.features.p2.Limits\x1a\x1f.courier.features.p2.Everything\"\x03\x90\x02\x01(\x010\x01\x1a\x03\
+\x88\x02\x01:9\x0a\x08file_tag\x12\x1c.google.protobuf.FileOptions\x18\xd1\x86\x03\x20\x01(\x09R\
+\x07fileTag:V\x0a\x06limits\x12\x1f.google.protobuf.MessageOptions\x18\xd2\x86\x03\x20\x01(\x0b2\
+\x1b.courier.features.p2.LimitsR\x06limits:5\x0a\x04tags\x12\x1f.google.protobuf.MessageOptions\x18\
+\xd3\x86\x03\x20\x03(\x05R\x04tags:=\x0a\x06weight\x12\x1d.google.protobuf.FieldOptions\x18\xd4\x86\
+\x03\x20\x01(\x01:\x04-1.5R\x06weight:9\x0a\x07top_ext\x12\x1f.courier.features.p2.Everything\x18\
+\x96\x01\x20\x01(\x05R\x06topExt:Q\x0a\x04more\x12\x1f.courier.features.p2.Everything\x18\x97\x01\
+\x20\x03(\x0b2\x1b.courier.features.p2.LimitsR\x04more:[\x0a\x08extgroup\x12\x1f.courier.feature\
+s.p2.Everything\x18\x98\x01\x20\x01(\x0a2\x1d.courier.features.p2.ExtGroupR\x08extgroupB&\x0a\x14\
+dev.courier.featuresH\x02\x8a\xb5\x18\x0afiles\x20AA\xc3\xa9P\x01";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

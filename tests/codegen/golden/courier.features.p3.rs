@@ -62,6 +62,31 @@ impl ::core::convert::From<Color> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for Color {
+    const FULL_NAME: &'static str = "courier.features.p3.Color";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Color(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Color::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Color {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Color {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// `courier.features.p3.Scalars`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct Scalars {
@@ -323,6 +348,341 @@ impl ::courier_wire::Message for Scalars {
     }
 }
 
+impl ::courier_json::ProtoJson for Scalars {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Scalars, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.d.to_bits() != 0 {
+                    w.escaped_key(p.key("\"d\"", "\"d\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&m.d, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f.to_bits() != 0 {
+                    w.escaped_key(p.key("\"f\"", "\"f\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&m.f, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.i64 != 0 {
+                    w.escaped_key(p.key("\"i64\"", "\"i64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.i64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.u64 != 0 {
+                    w.escaped_key(p.key("\"u64\"", "\"u64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&m.u64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.i32 != 0 {
+                    w.escaped_key(p.key("\"i32\"", "\"i32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.i32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f64 != 0 {
+                    w.escaped_key(p.key("\"f64\"", "\"f64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&m.f64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f32 != 0 {
+                    w.escaped_key(p.key("\"f32\"", "\"f32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&m.f32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.b {
+                    w.escaped_key(p.key("\"b\"", "\"b\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.b, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.s.is_empty() {
+                    w.escaped_key(p.key("\"s\"", "\"s\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.s, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.by.is_empty() {
+                    w.escaped_key(p.key("\"by\"", "\"by\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.by, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.u32 != 0 {
+                    w.escaped_key(p.key("\"u32\"", "\"u32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&m.u32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.sf32 != 0 {
+                    w.escaped_key(p.key("\"sf32\"", "\"sf32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&m.sf32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.sf64 != 0 {
+                    w.escaped_key(p.key("\"sf64\"", "\"sf64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&m.sf64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.si32 != 0 {
+                    w.escaped_key(p.key("\"si32\"", "\"si32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&m.si32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.si64 != 0 {
+                    w.escaped_key(p.key("\"si64\"", "\"si64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&m.si64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.maybe {
+                    w.escaped_key(p.key("\"maybe\"", "\"maybe\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.maybe_s {
+                    w.escaped_key(p.key("\"maybeS\"", "\"maybe_s\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.many.is_empty() {
+                    w.escaped_key(p.key("\"many\"", "\"many\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.many, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("many", "many")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked.is_empty() {
+                    w.escaped_key(p.key("\"unpacked\"", "\"unpacked\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.unpacked, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpacked", "unpacked")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.when {
+                    w.escaped_key(p.key("\"when\"", "\"when\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("when", "when")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.any {
+                    w.escaped_key(p.key("\"any\"", "\"any\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("any", "any")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.children.is_empty() {
+                    w.escaped_key(p.key("\"children\"", "\"children\""));
+                    ::courier_json::rt::write_btree_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Message<Scalars>>(&m.children, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("children", "children")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.which {
+                    ::core::option::Option::Some(scalars::Which::A(v)) => {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(scalars::Which::C(v)) => {
+                        w.escaped_key(p.key("\"c\"", "\"c\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("c", "c")))?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.color != 0 {
+                    w.escaped_key(p.key("\"color\"", "\"color\""));
+                    <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(&m.color, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.snake_case_name != 0 {
+                    w.escaped_key(p.key("\"snakeCaseName\"", "\"snake_case_name\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.snake_case_name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.leading != 0 {
+                    w.escaped_key(p.key("\"Leading\"", "\"_leading\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.leading, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.trailing != 0 {
+                    w.escaped_key(p.key("\"trailing\"", "\"trailing_\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.trailing, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.x2y != 0 {
+                    w.escaped_key(p.key("\"x2y\"", "\"x2y\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.x2y, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Scalars, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("d", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut m.d)),
+            ("f", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut m.f)),
+            ("i64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.i64)),
+            ("u64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut m.u64)),
+            ("i32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.i32)),
+            ("f64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.f64)),
+            ("f32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.f32)),
+            ("b", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.b)),
+            ("s", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.s)),
+            ("by", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.by)),
+            ("u32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut m.u32)),
+            ("sf32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.sf32)),
+            ("sf64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.sf64)),
+            ("si32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut m.si32)),
+            ("si64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut m.si64)),
+            ("maybe", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.maybe)),
+            ("maybe_s", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.maybe_s)),
+            ("many", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.many)),
+            ("unpacked", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.unpacked)),
+            ("when", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.when)),
+            ("any", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.any)),
+            ("children", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Message<Scalars>, _>(r, p, &mut m.children)),
+            ("a", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.which = ::core::option::Option::Some(scalars::Which::A(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "which")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("c", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<Scalars>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.which, ::core::option::Option::Some(scalars::Which::C(_))) {
+                    m.which = ::core::option::Option::Some(scalars::Which::C(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(scalars::Which::C(v)) = &mut m.which {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "which")
+            }),
+            ("color", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Color>>(r, p, &mut m.color)),
+            ("snake_case_name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.snake_case_name)),
+            ("_leading", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.leading)),
+            ("trailing_", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.trailing)),
+            ("x2y", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.x2y)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "d" => 0,
+                "f" => 1,
+                "i64" => 2,
+                "u64" => 3,
+                "i32" => 4,
+                "f64" => 5,
+                "f32" => 6,
+                "b" => 7,
+                "s" => 8,
+                "by" => 9,
+                "u32" => 10,
+                "sf32" => 11,
+                "sf64" => 12,
+                "si32" => 13,
+                "si64" => 14,
+                "maybe" => 15,
+                "maybeS" | "maybe_s" => 16,
+                "many" => 17,
+                "unpacked" => 18,
+                "when" => 19,
+                "any" => 20,
+                "children" => 21,
+                "a" => 22,
+                "c" => 23,
+                "color" => 24,
+                "snakeCaseName" | "snake_case_name" => 25,
+                "Leading" | "_leading" => 26,
+                "trailing" | "trailing_" => 27,
+                "x2y" => 28,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Scalars {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Scalars {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for Scalars {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.features.p3.Scalars").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Scalars {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl Scalars {
     /// `maybe`, or its default when unset.
     pub fn maybe(&self) -> i32 {
@@ -470,4 +830,53 @@ pub mod painter_rpc {
             }
         }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Scalars>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0fgoogle.protobuf\"6\x0a\x03Any\x12\x19\x0a\x08\
+type_url\x18\x01\x20\x01(\x09R\x07typeUrl\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0cR\x05valueBv\x0a\
+\x13com.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/protobuf/types/known/anypb\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/time\
+stamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03\
+R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x85\x01\x0a\x13com.google.prot\
+obufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\
+\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe5\x09\x0a!courier/feature\
+s/proto3_all.proto\x12\x13courier.features.p3\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/pro\
+tobuf/timestamp.proto\"\xf6\x06\x0a\x07Scalars\x12\x0c\x0a\x01d\x18\x01\x20\x01(\x01R\x01d\x12\x0c\
+\x0a\x01f\x18\x02\x20\x01(\x02R\x01f\x12\x10\x0a\x03i64\x18\x03\x20\x01(\x03R\x03i64\x12\x10\x0a\
+\x03u64\x18\x04\x20\x01(\x04R\x03u64\x12\x10\x0a\x03i32\x18\x05\x20\x01(\x05R\x03i32\x12\x10\x0a\
+\x03f64\x18\x06\x20\x01(\x06R\x03f64\x12\x10\x0a\x03f32\x18\x07\x20\x01(\x07R\x03f32\x12\x0c\x0a\
+\x01b\x18\x08\x20\x01(\x08R\x01b\x12\x0c\x0a\x01s\x18\x09\x20\x01(\x09R\x01s\x12\x0e\x0a\x02by\x18\
+\x0a\x20\x01(\x0cR\x02by\x12\x10\x0a\x03u32\x18\x0b\x20\x01(\x0dR\x03u32\x12\x12\x0a\x04sf32\x18\
+\x0c\x20\x01(\x0fR\x04sf32\x12\x12\x0a\x04sf64\x18\x0d\x20\x01(\x10R\x04sf64\x12\x12\x0a\x04si32\
+\x18\x0e\x20\x01(\x11R\x04si32\x12\x12\x0a\x04si64\x18\x0f\x20\x01(\x12R\x04si64\x12\x19\x0a\x05\
+maybe\x18\x10\x20\x01(\x05H\x01R\x05maybe\x88\x01\x01\x12\x1c\x0a\x07maybe_s\x18\x11\x20\x01(\x09\
+H\x02R\x06maybeS\x88\x01\x01\x12\x12\x0a\x04many\x18\x12\x20\x03(\x05R\x04many\x12\x1e\x0a\x08un\
+packed\x18\x13\x20\x03(\x05B\x02\x10\x00R\x08unpacked\x12.\x0a\x04when\x18\x14\x20\x01(\x0b2\x1a\
+.google.protobuf.TimestampR\x04when\x12&\x0a\x03any\x18\x15\x20\x01(\x0b2\x14.google.protobuf.An\
+yR\x03any\x12F\x0a\x08children\x18\x16\x20\x03(\x0b2*.courier.features.p3.Scalars.ChildrenEntryR\
+\x08children\x12\x0e\x0a\x01a\x18\x17\x20\x01(\x09H\x00R\x01a\x12,\x0a\x01c\x18\x18\x20\x01(\x0b\
+2\x1c.courier.features.p3.ScalarsH\x00R\x01c\x120\x0a\x05color\x18\x19\x20\x01(\x0e2\x1a.courier\
+.features.p3.ColorR\x05color\x12&\x0a\x0fsnake_case_name\x18\x1a\x20\x01(\x05R\x0dsnakeCaseName\x12\
+\x19\x0a\x08_leading\x18\x1b\x20\x01(\x05R\x07Leading\x12\x1b\x0a\x09trailing_\x18\x1c\x20\x01(\x05\
+R\x08trailing\x12\x10\x0a\x03x2y\x18\x1d\x20\x01(\x05R\x03x2y\x1aY\x0a\x0dChildrenEntry\x12\x10\x0a\
+\x03key\x18\x01\x20\x01(\x04R\x03key\x122\x0a\x05value\x18\x02\x20\x01(\x0b2\x1c.courier.feature\
+s.p3.ScalarsR\x05value:\x028\x01B\x07\x0a\x05whichB\x08\x0a\x06_maybeB\x0a\x0a\x08_maybe_s*V\x0a\
+\x05Color\x12\x15\x0a\x11COLOR_UNSPECIFIED\x10\x00\x12\x0d\x0a\x09COLOR_RED\x10\x01\x12\x0e\x0a\x0a\
+COLOR_BLUE\x10\x02\"\x04\x08\x05\x10\x05\"\x04\x08\x07\x10\x09*\x0bCOLOR_GREEN2\x95\x01\x0a\x07P\
+ainter\x12C\x0a\x05Paint\x12\x1c.courier.features.p3.Scalars\x1a\x1c.courier.features.p3.Scalars\
+\x12E\x0a\x05Watch\x12\x1c.courier.features.p3.Scalars\x1a\x1c.courier.features.p3.Scalars0\x01b\
+\x06proto3";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -65,6 +65,31 @@ impl ::core::convert::From<Color> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for Color {
+    const FULL_NAME: &'static str = "courier.wire_test.Color";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Color(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Color::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Color {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Color {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// `courier.wire_test.Nested`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct Nested {
@@ -115,6 +140,81 @@ impl ::courier_wire::Message for Nested {
         self.a = ::core::default::Default::default();
         self.child = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for Nested {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Nested, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.a != 0 {
+                    w.escaped_key(p.key("\"a\"", "\"a\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.a, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.child {
+                    w.escaped_key(p.key("\"child\"", "\"child\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("child", "child")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Nested, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("a", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+            ("child", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.child)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "a" => 0,
+                "child" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Nested {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Nested {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for Nested {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.wire_test.Nested").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Nested {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -641,6 +741,671 @@ impl ::courier_wire::Message for TestAll {
     }
 }
 
+impl ::courier_json::ProtoJson for TestAll {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAll, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.f_int32 != 0 {
+                    w.escaped_key(p.key("\"fInt32\"", "\"f_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.f_int32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_int64 != 0 {
+                    w.escaped_key(p.key("\"fInt64\"", "\"f_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.f_int64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_uint32 != 0 {
+                    w.escaped_key(p.key("\"fUint32\"", "\"f_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&m.f_uint32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_uint64 != 0 {
+                    w.escaped_key(p.key("\"fUint64\"", "\"f_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&m.f_uint64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_sint32 != 0 {
+                    w.escaped_key(p.key("\"fSint32\"", "\"f_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&m.f_sint32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_sint64 != 0 {
+                    w.escaped_key(p.key("\"fSint64\"", "\"f_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&m.f_sint64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_fixed32 != 0 {
+                    w.escaped_key(p.key("\"fFixed32\"", "\"f_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&m.f_fixed32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_fixed64 != 0 {
+                    w.escaped_key(p.key("\"fFixed64\"", "\"f_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&m.f_fixed64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_sfixed32 != 0 {
+                    w.escaped_key(p.key("\"fSfixed32\"", "\"f_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&m.f_sfixed32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_sfixed64 != 0 {
+                    w.escaped_key(p.key("\"fSfixed64\"", "\"f_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&m.f_sfixed64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_float.to_bits() != 0 {
+                    w.escaped_key(p.key("\"fFloat\"", "\"f_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&m.f_float, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_double.to_bits() != 0 {
+                    w.escaped_key(p.key("\"fDouble\"", "\"f_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&m.f_double, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_bool {
+                    w.escaped_key(p.key("\"fBool\"", "\"f_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.f_bool, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.f_enum != 0 {
+                    w.escaped_key(p.key("\"fEnum\"", "\"f_enum\""));
+                    <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(&m.f_enum, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.f_string.is_empty() {
+                    w.escaped_key(p.key("\"fString\"", "\"f_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.f_string, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.f_bytes.is_empty() {
+                    w.escaped_key(p.key("\"fBytes\"", "\"f_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.f_bytes, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.f_nested {
+                    w.escaped_key(p.key("\"fNested\"", "\"f_nested\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fNested", "f_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.o_int32 {
+                    w.escaped_key(p.key("\"oInt32\"", "\"o_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.o_string {
+                    w.escaped_key(p.key("\"oString\"", "\"o_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.o_double {
+                    w.escaped_key(p.key("\"oDouble\"", "\"o_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.o_enum {
+                    w.escaped_key(p.key("\"oEnum\"", "\"o_enum\""));
+                    <::courier_json::rt::Enum<Color> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_int32.is_empty() {
+                    w.escaped_key(p.key("\"pInt32\"", "\"p_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.p_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pInt32", "p_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_int64.is_empty() {
+                    w.escaped_key(p.key("\"pInt64\"", "\"p_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.p_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pInt64", "p_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_uint32.is_empty() {
+                    w.escaped_key(p.key("\"pUint32\"", "\"p_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.p_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pUint32", "p_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_uint64.is_empty() {
+                    w.escaped_key(p.key("\"pUint64\"", "\"p_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.p_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pUint64", "p_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_sint32.is_empty() {
+                    w.escaped_key(p.key("\"pSint32\"", "\"p_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.p_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSint32", "p_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_sint64.is_empty() {
+                    w.escaped_key(p.key("\"pSint64\"", "\"p_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.p_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSint64", "p_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"pFixed32\"", "\"p_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.p_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFixed32", "p_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"pFixed64\"", "\"p_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.p_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFixed64", "p_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"pSfixed32\"", "\"p_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.p_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSfixed32", "p_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"pSfixed64\"", "\"p_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.p_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pSfixed64", "p_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_float.is_empty() {
+                    w.escaped_key(p.key("\"pFloat\"", "\"p_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.p_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pFloat", "p_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_double.is_empty() {
+                    w.escaped_key(p.key("\"pDouble\"", "\"p_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.p_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pDouble", "p_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_bool.is_empty() {
+                    w.escaped_key(p.key("\"pBool\"", "\"p_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.p_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pBool", "p_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.p_enum.is_empty() {
+                    w.escaped_key(p.key("\"pEnum\"", "\"p_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<Color>>(&m.p_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("pEnum", "p_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_int32.is_empty() {
+                    w.escaped_key(p.key("\"uInt32\"", "\"u_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.u_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uInt32", "u_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_int64.is_empty() {
+                    w.escaped_key(p.key("\"uInt64\"", "\"u_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.u_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uInt64", "u_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_uint32.is_empty() {
+                    w.escaped_key(p.key("\"uUint32\"", "\"u_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.u_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uUint32", "u_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_uint64.is_empty() {
+                    w.escaped_key(p.key("\"uUint64\"", "\"u_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.u_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uUint64", "u_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_sint32.is_empty() {
+                    w.escaped_key(p.key("\"uSint32\"", "\"u_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.u_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSint32", "u_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_sint64.is_empty() {
+                    w.escaped_key(p.key("\"uSint64\"", "\"u_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.u_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSint64", "u_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"uFixed32\"", "\"u_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.u_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFixed32", "u_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"uFixed64\"", "\"u_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.u_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFixed64", "u_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"uSfixed32\"", "\"u_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.u_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSfixed32", "u_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"uSfixed64\"", "\"u_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.u_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uSfixed64", "u_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_float.is_empty() {
+                    w.escaped_key(p.key("\"uFloat\"", "\"u_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.u_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uFloat", "u_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_double.is_empty() {
+                    w.escaped_key(p.key("\"uDouble\"", "\"u_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.u_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uDouble", "u_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_bool.is_empty() {
+                    w.escaped_key(p.key("\"uBool\"", "\"u_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.u_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uBool", "u_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.u_enum.is_empty() {
+                    w.escaped_key(p.key("\"uEnum\"", "\"u_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<Color>>(&m.u_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uEnum", "u_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.r_string.is_empty() {
+                    w.escaped_key(p.key("\"rString\"", "\"r_string\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.r_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rString", "r_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.r_bytes.is_empty() {
+                    w.escaped_key(p.key("\"rBytes\"", "\"r_bytes\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&m.r_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rBytes", "r_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.r_nested.is_empty() {
+                    w.escaped_key(p.key("\"rNested\"", "\"r_nested\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Nested>>(&m.r_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rNested", "r_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_string_int32.is_empty() {
+                    w.escaped_key(p.key("\"mStringInt32\"", "\"m_string_int32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Int32, _>(&m.m_string_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mStringInt32", "m_string_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_int32_nested.is_empty() {
+                    w.escaped_key(p.key("\"mInt32Nested\"", "\"m_int32_nested\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<Nested>, _>(&m.m_int32_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mInt32Nested", "m_int32_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_bool_bytes.is_empty() {
+                    w.escaped_key(p.key("\"mBoolBytes\"", "\"m_bool_bytes\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bytes, _>(&m.m_bool_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mBoolBytes", "m_bool_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_sint64_enum.is_empty() {
+                    w.escaped_key(p.key("\"mSint64Enum\"", "\"m_sint64_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_json::rt::Enum<Color>, _>(&m.m_sint64_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mSint64Enum", "m_sint64_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_fixed32_double.is_empty() {
+                    w.escaped_key(p.key("\"mFixed32Double\"", "\"m_fixed32_double\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Double, _>(&m.m_fixed32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mFixed32Double", "m_fixed32_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_string_string.is_empty() {
+                    w.escaped_key(p.key("\"mStringString\"", "\"m_string_string\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&m.m_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mStringString", "m_string_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.m_uint64_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"mUint64Sfixed64\"", "\"m_uint64_sfixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Sfixed64, _>(&m.m_uint64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mUint64Sfixed64", "m_uint64_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.g_nested {
+                    w.escaped_key(p.key("\"gNested\"", "\"g_nested\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("gNested", "g_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.rg_nested.is_empty() {
+                    w.escaped_key(p.key("\"rgNested\"", "\"rg_nested\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Nested>>(&m.rg_nested, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("rgNested", "rg_nested")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.choice {
+                    ::core::option::Option::Some(test_all::Choice::CUint32(v)) => {
+                        w.escaped_key(p.key("\"cUint32\"", "\"c_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all::Choice::CString(v)) => {
+                        w.escaped_key(p.key("\"cString\"", "\"c_string\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all::Choice::CNested(v)) => {
+                        w.escaped_key(p.key("\"cNested\"", "\"c_nested\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("cNested", "c_nested")))?;
+                    }
+                    ::core::option::Option::Some(test_all::Choice::CBytes(v)) => {
+                        w.escaped_key(p.key("\"cBytes\"", "\"c_bytes\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAll, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("f_int32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.f_int32)),
+            ("f_int64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.f_int64)),
+            ("f_uint32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut m.f_uint32)),
+            ("f_uint64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut m.f_uint64)),
+            ("f_sint32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut m.f_sint32)),
+            ("f_sint64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut m.f_sint64)),
+            ("f_fixed32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.f_fixed32)),
+            ("f_fixed64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.f_fixed64)),
+            ("f_sfixed32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.f_sfixed32)),
+            ("f_sfixed64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.f_sfixed64)),
+            ("f_float", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut m.f_float)),
+            ("f_double", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut m.f_double)),
+            ("f_bool", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.f_bool)),
+            ("f_enum", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Color>>(r, p, &mut m.f_enum)),
+            ("f_string", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.f_string)),
+            ("f_bytes", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.f_bytes)),
+            ("f_nested", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.f_nested)),
+            ("o_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.o_int32)),
+            ("o_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.o_string)),
+            ("o_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.o_double)),
+            ("o_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Color>>(r, p, &mut m.o_enum)),
+            ("p_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.p_int32)),
+            ("p_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.p_int64)),
+            ("p_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.p_uint32)),
+            ("p_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.p_uint64)),
+            ("p_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.p_sint32)),
+            ("p_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.p_sint64)),
+            ("p_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.p_fixed32)),
+            ("p_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.p_fixed64)),
+            ("p_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.p_sfixed32)),
+            ("p_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.p_sfixed64)),
+            ("p_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.p_float)),
+            ("p_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.p_double)),
+            ("p_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.p_bool)),
+            ("p_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<Color>>(r, p, &mut m.p_enum)),
+            ("u_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.u_int32)),
+            ("u_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.u_int64)),
+            ("u_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.u_uint32)),
+            ("u_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.u_uint64)),
+            ("u_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.u_sint32)),
+            ("u_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.u_sint64)),
+            ("u_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.u_fixed32)),
+            ("u_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.u_fixed64)),
+            ("u_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.u_sfixed32)),
+            ("u_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.u_sfixed64)),
+            ("u_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.u_float)),
+            ("u_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.u_double)),
+            ("u_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.u_bool)),
+            ("u_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<Color>>(r, p, &mut m.u_enum)),
+            ("r_string", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.r_string)),
+            ("r_bytes", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut m.r_bytes)),
+            ("r_nested", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Nested>>(r, p, &mut m.r_nested)),
+            ("m_string_int32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Int32, _>(r, p, &mut m.m_string_int32)),
+            ("m_int32_nested", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<Nested>, _>(r, p, &mut m.m_int32_nested)),
+            ("m_bool_bytes", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bytes, _>(r, p, &mut m.m_bool_bytes)),
+            ("m_sint64_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_json::rt::Enum<Color>, _>(r, p, &mut m.m_sint64_enum)),
+            ("m_fixed32_double", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Double, _>(r, p, &mut m.m_fixed32_double)),
+            ("m_string_string", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut m.m_string_string)),
+            ("m_uint64_sfixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut m.m_uint64_sfixed64)),
+            ("g_nested", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.g_nested)),
+            ("rg_nested", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Nested>>(r, p, &mut m.rg_nested)),
+            ("c_uint32", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
+                    m.choice = ::core::option::Option::Some(test_all::Choice::CUint32(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("c_string", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.choice = ::core::option::Option::Some(test_all::Choice::CString(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("c_nested", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<Nested>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.choice, ::core::option::Option::Some(test_all::Choice::CNested(_))) {
+                    m.choice = ::core::option::Option::Some(test_all::Choice::CNested(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_all::Choice::CNested(v)) = &mut m.choice {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")
+            }),
+            ("c_bytes", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.choice = ::core::option::Option::Some(test_all::Choice::CBytes(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "choice")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<2>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "fInt32" | "f_int32" => 0,
+                "fInt64" | "f_int64" => 1,
+                "fUint32" | "f_uint32" => 2,
+                "fUint64" | "f_uint64" => 3,
+                "fSint32" | "f_sint32" => 4,
+                "fSint64" | "f_sint64" => 5,
+                "fFixed32" | "f_fixed32" => 6,
+                "fFixed64" | "f_fixed64" => 7,
+                "fSfixed32" | "f_sfixed32" => 8,
+                "fSfixed64" | "f_sfixed64" => 9,
+                "fFloat" | "f_float" => 10,
+                "fDouble" | "f_double" => 11,
+                "fBool" | "f_bool" => 12,
+                "fEnum" | "f_enum" => 13,
+                "fString" | "f_string" => 14,
+                "fBytes" | "f_bytes" => 15,
+                "fNested" | "f_nested" => 16,
+                "oInt32" | "o_int32" => 17,
+                "oString" | "o_string" => 18,
+                "oDouble" | "o_double" => 19,
+                "oEnum" | "o_enum" => 20,
+                "pInt32" | "p_int32" => 21,
+                "pInt64" | "p_int64" => 22,
+                "pUint32" | "p_uint32" => 23,
+                "pUint64" | "p_uint64" => 24,
+                "pSint32" | "p_sint32" => 25,
+                "pSint64" | "p_sint64" => 26,
+                "pFixed32" | "p_fixed32" => 27,
+                "pFixed64" | "p_fixed64" => 28,
+                "pSfixed32" | "p_sfixed32" => 29,
+                "pSfixed64" | "p_sfixed64" => 30,
+                "pFloat" | "p_float" => 31,
+                "pDouble" | "p_double" => 32,
+                "pBool" | "p_bool" => 33,
+                "pEnum" | "p_enum" => 34,
+                "uInt32" | "u_int32" => 35,
+                "uInt64" | "u_int64" => 36,
+                "uUint32" | "u_uint32" => 37,
+                "uUint64" | "u_uint64" => 38,
+                "uSint32" | "u_sint32" => 39,
+                "uSint64" | "u_sint64" => 40,
+                "uFixed32" | "u_fixed32" => 41,
+                "uFixed64" | "u_fixed64" => 42,
+                "uSfixed32" | "u_sfixed32" => 43,
+                "uSfixed64" | "u_sfixed64" => 44,
+                "uFloat" | "u_float" => 45,
+                "uDouble" | "u_double" => 46,
+                "uBool" | "u_bool" => 47,
+                "uEnum" | "u_enum" => 48,
+                "rString" | "r_string" => 49,
+                "rBytes" | "r_bytes" => 50,
+                "rNested" | "r_nested" => 51,
+                "mStringInt32" | "m_string_int32" => 52,
+                "mInt32Nested" | "m_int32_nested" => 53,
+                "mBoolBytes" | "m_bool_bytes" => 54,
+                "mSint64Enum" | "m_sint64_enum" => 55,
+                "mFixed32Double" | "m_fixed32_double" => 56,
+                "mStringString" | "m_string_string" => 57,
+                "mUint64Sfixed64" | "m_uint64_sfixed64" => 58,
+                "gNested" | "g_nested" => 59,
+                "rgNested" | "rg_nested" => 60,
+                "cUint32" | "c_uint32" => 61,
+                "cString" | "c_string" => 62,
+                "cNested" | "c_nested" => 63,
+                "cBytes" | "c_bytes" => 64,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestAll {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAll {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for TestAll {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("courier.wire_test.TestAll").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAll {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAll {
     /// `f_enum` as [`Color`].
     pub fn f_enum(&self) -> Color {
@@ -682,4 +1447,85 @@ pub mod test_all {
         /// `bytes c_bytes = 104`.
         CBytes(::bytes::Bytes),
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Nested>();
+    registry.register::<TestAll>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xd0\x19\x0a\x17courier/wire_test.proto\x12\x11courier.wire_test\"H\x0a\x06Nested\x12\x0c\x0a\
+\x01a\x18\x01\x20\x01(\x05R\x01a\x120\x0a\x05child\x18\x02\x20\x01(\x0b2\x1a.courier.wire_test.T\
+estAllR\x05child\"\xf8\x17\x0a\x07TestAll\x12\x17\x0a\x07f_int32\x18\x01\x20\x01(\x05R\x06fInt32\
+\x12\x17\x0a\x07f_int64\x18\x02\x20\x01(\x03R\x06fInt64\x12\x19\x0a\x08f_uint32\x18\x03\x20\x01(\
+\x0dR\x07fUint32\x12\x19\x0a\x08f_uint64\x18\x04\x20\x01(\x04R\x07fUint64\x12\x19\x0a\x08f_sint3\
+2\x18\x05\x20\x01(\x11R\x07fSint32\x12\x19\x0a\x08f_sint64\x18\x06\x20\x01(\x12R\x07fSint64\x12\x1b\
+\x0a\x09f_fixed32\x18\x07\x20\x01(\x07R\x08fFixed32\x12\x1b\x0a\x09f_fixed64\x18\x08\x20\x01(\x06\
+R\x08fFixed64\x12\x1d\x0a\x0af_sfixed32\x18\x09\x20\x01(\x0fR\x09fSfixed32\x12\x1d\x0a\x0af_sfix\
+ed64\x18\x0a\x20\x01(\x10R\x09fSfixed64\x12\x17\x0a\x07f_float\x18\x0b\x20\x01(\x02R\x06fFloat\x12\
+\x19\x0a\x08f_double\x18\x0c\x20\x01(\x01R\x07fDouble\x12\x15\x0a\x06f_bool\x18\x0d\x20\x01(\x08\
+R\x05fBool\x12/\x0a\x06f_enum\x18\x0e\x20\x01(\x0e2\x18.courier.wire_test.ColorR\x05fEnum\x12\x19\
+\x0a\x08f_string\x18\x0f\x20\x01(\x09R\x07fString\x12\x17\x0a\x07f_bytes\x18\x10\x20\x01(\x0cR\x06\
+fBytes\x124\x0a\x08f_nested\x18\x11\x20\x01(\x0b2\x19.courier.wire_test.NestedR\x07fNested\x12\x1e\
+\x0a\x07o_int32\x18\x12\x20\x01(\x05B\x05\xaa\x01\x02\x08\x01R\x06oInt32\x12\x20\x0a\x08o_string\
+\x18\x13\x20\x01(\x09B\x05\xaa\x01\x02\x08\x01R\x07oString\x12\x20\x0a\x08o_double\x18\x14\x20\x01\
+(\x01B\x05\xaa\x01\x02\x08\x01R\x07oDouble\x126\x0a\x06o_enum\x18\x15\x20\x01(\x0e2\x18.courier.\
+wire_test.ColorB\x05\xaa\x01\x02\x08\x01R\x05oEnum\x12\x17\x0a\x07p_int32\x18\x1f\x20\x03(\x05R\x06\
+pInt32\x12\x17\x0a\x07p_int64\x18\x20\x20\x03(\x03R\x06pInt64\x12\x19\x0a\x08p_uint32\x18!\x20\x03\
+(\x0dR\x07pUint32\x12\x19\x0a\x08p_uint64\x18\"\x20\x03(\x04R\x07pUint64\x12\x19\x0a\x08p_sint32\
+\x18#\x20\x03(\x11R\x07pSint32\x12\x19\x0a\x08p_sint64\x18$\x20\x03(\x12R\x07pSint64\x12\x1b\x0a\
+\x09p_fixed32\x18%\x20\x03(\x07R\x08pFixed32\x12\x1b\x0a\x09p_fixed64\x18&\x20\x03(\x06R\x08pFix\
+ed64\x12\x1d\x0a\x0ap_sfixed32\x18'\x20\x03(\x0fR\x09pSfixed32\x12\x1d\x0a\x0ap_sfixed64\x18(\x20\
+\x03(\x10R\x09pSfixed64\x12\x17\x0a\x07p_float\x18)\x20\x03(\x02R\x06pFloat\x12\x19\x0a\x08p_dou\
+ble\x18*\x20\x03(\x01R\x07pDouble\x12\x15\x0a\x06p_bool\x18+\x20\x03(\x08R\x05pBool\x12/\x0a\x06\
+p_enum\x18,\x20\x03(\x0e2\x18.courier.wire_test.ColorR\x05pEnum\x12\x1e\x0a\x07u_int32\x183\x20\x03\
+(\x05B\x05\xaa\x01\x02\x18\x02R\x06uInt32\x12\x1e\x0a\x07u_int64\x184\x20\x03(\x03B\x05\xaa\x01\x02\
+\x18\x02R\x06uInt64\x12\x20\x0a\x08u_uint32\x185\x20\x03(\x0dB\x05\xaa\x01\x02\x18\x02R\x07uUint\
+32\x12\x20\x0a\x08u_uint64\x186\x20\x03(\x04B\x05\xaa\x01\x02\x18\x02R\x07uUint64\x12\x20\x0a\x08\
+u_sint32\x187\x20\x03(\x11B\x05\xaa\x01\x02\x18\x02R\x07uSint32\x12\x20\x0a\x08u_sint64\x188\x20\
+\x03(\x12B\x05\xaa\x01\x02\x18\x02R\x07uSint64\x12\"\x0a\x09u_fixed32\x189\x20\x03(\x07B\x05\xaa\
+\x01\x02\x18\x02R\x08uFixed32\x12\"\x0a\x09u_fixed64\x18:\x20\x03(\x06B\x05\xaa\x01\x02\x18\x02R\
+\x08uFixed64\x12$\x0a\x0au_sfixed32\x18;\x20\x03(\x0fB\x05\xaa\x01\x02\x18\x02R\x09uSfixed32\x12\
+$\x0a\x0au_sfixed64\x18<\x20\x03(\x10B\x05\xaa\x01\x02\x18\x02R\x09uSfixed64\x12\x1e\x0a\x07u_fl\
+oat\x18=\x20\x03(\x02B\x05\xaa\x01\x02\x18\x02R\x06uFloat\x12\x20\x0a\x08u_double\x18>\x20\x03(\x01\
+B\x05\xaa\x01\x02\x18\x02R\x07uDouble\x12\x1c\x0a\x06u_bool\x18?\x20\x03(\x08B\x05\xaa\x01\x02\x18\
+\x02R\x05uBool\x126\x0a\x06u_enum\x18@\x20\x03(\x0e2\x18.courier.wire_test.ColorB\x05\xaa\x01\x02\
+\x18\x02R\x05uEnum\x12\x19\x0a\x08r_string\x18G\x20\x03(\x09R\x07rString\x12\x17\x0a\x07r_bytes\x18\
+H\x20\x03(\x0cR\x06rBytes\x124\x0a\x08r_nested\x18I\x20\x03(\x0b2\x19.courier.wire_test.NestedR\x07\
+rNested\x12R\x0a\x0em_string_int32\x18Q\x20\x03(\x0b2,.courier.wire_test.TestAll.MStringInt32Ent\
+ryR\x0cmStringInt32\x12R\x0a\x0em_int32_nested\x18R\x20\x03(\x0b2,.courier.wire_test.TestAll.MIn\
+t32NestedEntryR\x0cmInt32Nested\x12L\x0a\x0cm_bool_bytes\x18S\x20\x03(\x0b2*.courier.wire_test.T\
+estAll.MBoolBytesEntryR\x0amBoolBytes\x12O\x0a\x0dm_sint64_enum\x18T\x20\x03(\x0b2+.courier.wire\
+_test.TestAll.MSint64EnumEntryR\x0bmSint64Enum\x12X\x0a\x10m_fixed32_double\x18U\x20\x03(\x0b2..\
+courier.wire_test.TestAll.MFixed32DoubleEntryR\x0emFixed32Double\x12U\x0a\x0fm_string_string\x18\
+V\x20\x03(\x0b2-.courier.wire_test.TestAll.MStringStringEntryR\x0dmStringString\x12[\x0a\x11m_ui\
+nt64_sfixed64\x18W\x20\x03(\x0b2/.courier.wire_test.TestAll.MUint64Sfixed64EntryR\x0fmUint64Sfix\
+ed64\x12;\x0a\x08g_nested\x18Z\x20\x01(\x0b2\x19.courier.wire_test.NestedB\x05\xaa\x01\x02(\x02R\
+\x07gNested\x12=\x0a\x09rg_nested\x18[\x20\x03(\x0b2\x19.courier.wire_test.NestedB\x05\xaa\x01\x02\
+(\x02R\x08rgNested\x12\x1b\x0a\x08c_uint32\x18e\x20\x01(\x0dH\x00R\x07cUint32\x12\x1b\x0a\x08c_s\
+tring\x18f\x20\x01(\x09H\x00R\x07cString\x126\x0a\x08c_nested\x18g\x20\x01(\x0b2\x19.courier.wir\
+e_test.NestedH\x00R\x07cNested\x12\x19\x0a\x07c_bytes\x18h\x20\x01(\x0cH\x00R\x06cBytes\x1a?\x0a\
+\x11MStringInt32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\
+\x20\x01(\x05R\x05value:\x028\x01\x1aZ\x0a\x11MInt32NestedEntry\x12\x10\x0a\x03key\x18\x01\x20\x01\
+(\x05R\x03key\x12/\x0a\x05value\x18\x02\x20\x01(\x0b2\x19.courier.wire_test.NestedR\x05value:\x02\
+8\x01\x1a=\x0a\x0fMBoolBytesEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x08R\x03key\x12\x14\x0a\x05\
+value\x18\x02\x20\x01(\x0cR\x05value:\x028\x01\x1aX\x0a\x10MSint64EnumEntry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x12R\x03key\x12.\x0a\x05value\x18\x02\x20\x01(\x0e2\x18.courier.wire_test.ColorR\x05\
+value:\x028\x01\x1aA\x0a\x13MFixed32DoubleEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x07R\x03key\x12\
+\x14\x0a\x05value\x18\x02\x20\x01(\x01R\x05value:\x028\x01\x1a@\x0a\x12MStringStringEntry\x12\x10\
+\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x09R\x05value:\x02\
+8\x01\x1aB\x0a\x14MUint64Sfixed64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x04R\x03key\x12\x14\x0a\
+\x05value\x18\x02\x20\x01(\x10R\x05value:\x028\x01B\x08\x0a\x06choice*I\x0a\x05Color\x12\x15\x0a\
+\x11COLOR_UNSPECIFIED\x10\x00\x12\x07\x0a\x03RED\x10\x01\x12\x09\x0a\x05GREEN\x10\x02\x12\x15\x0a\
+\x08NEGATIVE\x10\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x01B\x05\x92\x03\x02\x08\x02b\x08editionsp\xe8\
+\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -117,6 +117,97 @@ impl ::courier_wire::Message for Any {
     }
 }
 
+impl ::courier_json::ProtoJson for Any {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::wkt::write_any(w, p, &self.type_url, &self.value, __json_any_fallback)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let (type_url, value) = ::courier_json::wkt::read_any(r, p, __json_any_fallback)?;
+        ::courier_wire::Message::clear(self);
+        self.type_url = type_url;
+        self.value = ::core::convert::From::from(value);
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Any, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.type_url.is_empty() {
+                    w.escaped_key(p.key("\"typeUrl\"", "\"type_url\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.type_url, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.value.is_empty() {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Any, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("type_url", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.type_url)),
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "typeUrl" | "type_url" => 0,
+                "value" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Any {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Any {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for Any {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.Any").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Any {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// A Timestamp represents a point in time independent of any time zone or local
 /// calendar, encoded as a count of seconds and fractions of seconds at
 /// nanosecond resolution. The count is relative to an epoch at UTC midnight on
@@ -280,6 +371,99 @@ impl ::courier_wire::Message for Timestamp {
     }
 }
 
+impl ::courier_json::ProtoJson for Timestamp {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        ::courier_json::wkt::write_timestamp(w, self.seconds, self.nanos)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        let (seconds, nanos) = ::courier_json::wkt::read_timestamp(r)?;
+        ::courier_wire::Message::clear(self);
+        self.seconds = seconds;
+        self.nanos = nanos;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Timestamp, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.seconds != 0 {
+                    w.escaped_key(p.key("\"seconds\"", "\"seconds\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.seconds, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.nanos != 0 {
+                    w.escaped_key(p.key("\"nanos\"", "\"nanos\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.nanos, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Timestamp, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("seconds", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.seconds)),
+            ("nanos", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.nanos)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "seconds" => 0,
+                "nanos" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Timestamp {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Timestamp {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for Timestamp {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.Timestamp").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The full set of known editions.
 ///
 /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -393,6 +577,31 @@ impl ::core::convert::From<Edition> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for Edition {
+    const FULL_NAME: &'static str = "google.protobuf.Edition";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Edition(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Edition::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for Edition {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Edition {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// Describes the 'visibility' of a symbol with respect to the proto import
 /// system. Symbols can only be imported when the visibility rules do not prevent
 /// it (ex: local symbols cannot be imported).  Visibility modifiers can only set
@@ -457,6 +666,31 @@ impl ::core::convert::From<SymbolVisibility> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for SymbolVisibility {
+    const FULL_NAME: &'static str = "google.protobuf.SymbolVisibility";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        SymbolVisibility(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        SymbolVisibility::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for SymbolVisibility {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SymbolVisibility {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// The protocol compiler can output a FileDescriptorSet containing the .proto
 /// files it parses.
 #[derive(Clone, PartialEq, Debug, Default)]
@@ -511,6 +745,79 @@ impl ::courier_wire::ext::Extendable for FileDescriptorSet {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for FileDescriptorSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileDescriptorSet, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.file.is_empty() {
+                    w.escaped_key(p.key("\"file\"", "\"file\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(&m.file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("file", "file")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileDescriptorSet as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileDescriptorSet, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("file", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(r, p, &mut m.file)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "file" => 0,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FileDescriptorSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FileDescriptorSet {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FileDescriptorSet").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FileDescriptorSet {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -694,6 +1001,189 @@ impl ::courier_wire::Message for FileDescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for FileDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.package {
+                    w.escaped_key(p.key("\"package\"", "\"package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.dependency.is_empty() {
+                    w.escaped_key(p.key("\"dependency\"", "\"dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("dependency", "dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.message_type.is_empty() {
+                    w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&m.message_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageType", "message_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.enum_type.is_empty() {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&m.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.service.is_empty() {
+                    w.escaped_key(p.key("\"service\"", "\"service\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(&m.service, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("service", "service")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension.is_empty() {
+                    w.escaped_key(p.key("\"extension\"", "\"extension\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.source_code_info {
+                    w.escaped_key(p.key("\"sourceCodeInfo\"", "\"source_code_info\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceCodeInfo", "source_code_info")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.public_dependency.is_empty() {
+                    w.escaped_key(p.key("\"publicDependency\"", "\"public_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.public_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("publicDependency", "public_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.weak_dependency.is_empty() {
+                    w.escaped_key(p.key("\"weakDependency\"", "\"weak_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.weak_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("weakDependency", "weak_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.syntax {
+                    w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.edition {
+                    w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.option_dependency.is_empty() {
+                    w.escaped_key(p.key("\"optionDependency\"", "\"option_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.option_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionDependency", "option_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.package)),
+            ("dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.dependency)),
+            ("message_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut m.message_type)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut m.enum_type)),
+            ("service", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(r, p, &mut m.service)),
+            ("extension", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.extension)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("source_code_info", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.source_code_info)),
+            ("public_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.public_dependency)),
+            ("weak_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.weak_dependency)),
+            ("syntax", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.syntax)),
+            ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.edition)),
+            ("option_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.option_dependency)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "package" => 1,
+                "dependency" => 2,
+                "messageType" | "message_type" => 3,
+                "enumType" | "enum_type" => 4,
+                "service" => 5,
+                "extension" => 6,
+                "options" => 7,
+                "sourceCodeInfo" | "source_code_info" => 8,
+                "publicDependency" | "public_dependency" => 9,
+                "weakDependency" | "weak_dependency" => 10,
+                "syntax" => 11,
+                "edition" => 12,
+                "optionDependency" | "option_dependency" => 13,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FileDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FileDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FileDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FileDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl FileDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -856,6 +1346,162 @@ impl ::courier_wire::Message for DescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for DescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&DescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.field.is_empty() {
+                    w.escaped_key(p.key("\"field\"", "\"field\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.field, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("field", "field")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.nested_type.is_empty() {
+                    w.escaped_key(p.key("\"nestedType\"", "\"nested_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&m.nested_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedType", "nested_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.enum_type.is_empty() {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&m.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension_range.is_empty() {
+                    w.escaped_key(p.key("\"extensionRange\"", "\"extension_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(&m.extension_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extensionRange", "extension_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension.is_empty() {
+                    w.escaped_key(p.key("\"extension\"", "\"extension\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.oneof_decl.is_empty() {
+                    w.escaped_key(p.key("\"oneofDecl\"", "\"oneof_decl\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(&m.oneof_decl, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofDecl", "oneof_decl")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_range.is_empty() {
+                    w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(&m.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_name.is_empty() {
+                    w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.visibility {
+                    w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+                    <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut DescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("field", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.field)),
+            ("nested_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut m.nested_type)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut m.enum_type)),
+            ("extension_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(r, p, &mut m.extension_range)),
+            ("extension", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.extension)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("oneof_decl", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(r, p, &mut m.oneof_decl)),
+            ("reserved_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(r, p, &mut m.reserved_range)),
+            ("reserved_name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.reserved_name)),
+            ("visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut m.visibility)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "field" => 1,
+                "nestedType" | "nested_type" => 2,
+                "enumType" | "enum_type" => 3,
+                "extensionRange" | "extension_range" => 4,
+                "extension" => 5,
+                "options" => 6,
+                "oneofDecl" | "oneof_decl" => 7,
+                "reservedRange" | "reserved_range" => 8,
+                "reservedName" | "reserved_name" => 9,
+                "visibility" => 10,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for DescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for DescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for DescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.DescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for DescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl DescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -944,6 +1590,90 @@ pub mod descriptor_proto {
         }
     }
 
+    impl ::courier_json::ProtoJson for ExtensionRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&ExtensionRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.options {
+                        w.escaped_key(p.key("\"options\"", "\"options\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut ExtensionRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+                ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    "options" => 2,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for ExtensionRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for ExtensionRange {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.DescriptorProto.ExtensionRange").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for ExtensionRange {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl ExtensionRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -1012,6 +1742,81 @@ pub mod descriptor_proto {
             self.start = ::core::option::Option::None;
             self.end = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for ReservedRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&ReservedRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut ReservedRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for ReservedRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ReservedRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for ReservedRange {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.DescriptorProto.ReservedRange").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for ReservedRange {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -1126,6 +1931,112 @@ impl ::courier_wire::ext::Extendable for ExtensionRangeOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for ExtensionRangeOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ExtensionRangeOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.declaration.is_empty() {
+                    w.escaped_key(p.key("\"declaration\"", "\"declaration\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(&m.declaration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("declaration", "declaration")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.verification {
+                    w.escaped_key(p.key("\"verification\"", "\"verification\""));
+                    <::courier_json::rt::Enum<extension_range_options::VerificationState> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ExtensionRangeOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ExtensionRangeOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ExtensionRangeOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("declaration", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(r, p, &mut m.declaration)),
+            ("verification", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<extension_range_options::VerificationState>>(r, p, &mut m.verification)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "declaration" => 0,
+                "verification" => 1,
+                "features" => 2,
+                "uninterpretedOption" | "uninterpreted_option" => 3,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ExtensionRangeOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRangeOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ExtensionRangeOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.ExtensionRangeOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ExtensionRangeOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl ExtensionRangeOptions {
     /// `verification` as [`extension_range_options::VerificationState`], or its default when unset.
     pub fn verification(&self) -> extension_range_options::VerificationState {
@@ -1198,6 +2109,31 @@ pub mod extension_range_options {
     impl ::core::convert::From<VerificationState> for i32 {
         fn from(value: VerificationState) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for VerificationState {
+        const FULL_NAME: &'static str = "google.protobuf.ExtensionRangeOptions.VerificationState";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            VerificationState(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            VerificationState::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for VerificationState {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for VerificationState {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -1288,6 +2224,108 @@ pub mod extension_range_options {
             self.reserved = ::core::option::Option::None;
             self.repeated = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for Declaration {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Declaration, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.number {
+                        w.escaped_key(p.key("\"number\"", "\"number\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.full_name {
+                        w.escaped_key(p.key("\"fullName\"", "\"full_name\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.r#type {
+                        w.escaped_key(p.key("\"type\"", "\"type\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.reserved {
+                        w.escaped_key(p.key("\"reserved\"", "\"reserved\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.repeated {
+                        w.escaped_key(p.key("\"repeated\"", "\"repeated\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Declaration, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+                ("full_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.full_name)),
+                ("type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.r#type)),
+                ("reserved", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.reserved)),
+                ("repeated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "number" => 0,
+                    "fullName" | "full_name" => 1,
+                    "type" => 2,
+                    "reserved" => 3,
+                    "repeated" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Declaration {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Declaration {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Declaration {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.ExtensionRangeOptions.Declaration").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Declaration {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -1500,6 +2538,162 @@ impl ::courier_wire::Message for FieldDescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for FieldDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FieldDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.extendee {
+                    w.escaped_key(p.key("\"extendee\"", "\"extendee\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.number {
+                    w.escaped_key(p.key("\"number\"", "\"number\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.label {
+                    w.escaped_key(p.key("\"label\"", "\"label\""));
+                    <::courier_json::rt::Enum<field_descriptor_proto::Label> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.r#type {
+                    w.escaped_key(p.key("\"type\"", "\"type\""));
+                    <::courier_json::rt::Enum<field_descriptor_proto::Type> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.type_name {
+                    w.escaped_key(p.key("\"typeName\"", "\"type_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_value {
+                    w.escaped_key(p.key("\"defaultValue\"", "\"default_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.oneof_index {
+                    w.escaped_key(p.key("\"oneofIndex\"", "\"oneof_index\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.json_name {
+                    w.escaped_key(p.key("\"jsonName\"", "\"json_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.proto3_optional {
+                    w.escaped_key(p.key("\"proto3Optional\"", "\"proto3_optional\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FieldDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("extendee", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.extendee)),
+            ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+            ("label", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Label>>(r, p, &mut m.label)),
+            ("type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Type>>(r, p, &mut m.r#type)),
+            ("type_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.type_name)),
+            ("default_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.default_value)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("oneof_index", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.oneof_index)),
+            ("json_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.json_name)),
+            ("proto3_optional", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.proto3_optional)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "extendee" => 1,
+                "number" => 2,
+                "label" => 3,
+                "type" => 4,
+                "typeName" | "type_name" => 5,
+                "defaultValue" | "default_value" => 6,
+                "options" => 7,
+                "oneofIndex" | "oneof_index" => 8,
+                "jsonName" | "json_name" => 9,
+                "proto3Optional" | "proto3_optional" => 10,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FieldDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FieldDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FieldDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FieldDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl FieldDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1691,6 +2885,31 @@ pub mod field_descriptor_proto {
         }
     }
 
+    impl ::courier_json::JsonEnum for Type {
+        const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto.Type";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Type(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Type::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Type {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Type {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldDescriptorProto.Label`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -1752,6 +2971,31 @@ pub mod field_descriptor_proto {
             value.0
         }
     }
+
+    impl ::courier_json::JsonEnum for Label {
+        const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto.Label";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Label(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Label::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Label {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Label {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// Describes a oneof.
@@ -1804,6 +3048,81 @@ impl ::courier_wire::Message for OneofDescriptorProto {
         self.name = ::core::option::Option::None;
         self.options = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for OneofDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&OneofDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut OneofDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "options" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for OneofDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for OneofDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.OneofDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for OneofDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -1913,6 +3232,117 @@ impl ::courier_wire::Message for EnumDescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for EnumDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.value.is_empty() {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(&m.value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("value", "value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_range.is_empty() {
+                    w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(&m.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_name.is_empty() {
+                    w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.visibility {
+                    w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+                    <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("value", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(r, p, &mut m.value)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("reserved_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(r, p, &mut m.reserved_range)),
+            ("reserved_name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.reserved_name)),
+            ("visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut m.visibility)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "value" => 1,
+                "options" => 2,
+                "reservedRange" | "reserved_range" => 3,
+                "reservedName" | "reserved_name" => 4,
+                "visibility" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.EnumDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl EnumDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1999,6 +3429,81 @@ pub mod enum_descriptor_proto {
         }
     }
 
+    impl ::courier_json::ProtoJson for EnumReservedRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&EnumReservedRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut EnumReservedRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for EnumReservedRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumReservedRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for EnumReservedRange {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.EnumDescriptorProto.EnumReservedRange").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for EnumReservedRange {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl EnumReservedRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -2072,6 +3577,90 @@ impl ::courier_wire::Message for EnumValueDescriptorProto {
     }
 }
 
+impl ::courier_json::ProtoJson for EnumValueDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumValueDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.number {
+                    w.escaped_key(p.key("\"number\"", "\"number\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumValueDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "number" => 1,
+                "options" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumValueDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumValueDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.EnumValueDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumValueDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl EnumValueDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -2141,6 +3730,90 @@ impl ::courier_wire::Message for ServiceDescriptorProto {
         self.method.clear();
         self.options = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for ServiceDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ServiceDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.method.is_empty() {
+                    w.escaped_key(p.key("\"method\"", "\"method\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(&m.method, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("method", "method")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ServiceDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("method", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(r, p, &mut m.method)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "method" => 1,
+                "options" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ServiceDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ServiceDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.ServiceDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ServiceDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -2236,6 +3909,117 @@ impl ::courier_wire::Message for MethodDescriptorProto {
         self.client_streaming = ::core::option::Option::None;
         self.server_streaming = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for MethodDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MethodDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.input_type {
+                    w.escaped_key(p.key("\"inputType\"", "\"input_type\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.output_type {
+                    w.escaped_key(p.key("\"outputType\"", "\"output_type\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.client_streaming {
+                    w.escaped_key(p.key("\"clientStreaming\"", "\"client_streaming\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.server_streaming {
+                    w.escaped_key(p.key("\"serverStreaming\"", "\"server_streaming\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MethodDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("input_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.input_type)),
+            ("output_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.output_type)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("client_streaming", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.client_streaming)),
+            ("server_streaming", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.server_streaming)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "inputType" | "input_type" => 1,
+                "outputType" | "output_type" => 2,
+                "options" => 3,
+                "clientStreaming" | "client_streaming" => 4,
+                "serverStreaming" | "server_streaming" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for MethodDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for MethodDescriptorProto {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.MethodDescriptorProto").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for MethodDescriptorProto {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -2560,6 +4344,265 @@ impl ::courier_wire::ext::Extendable for FileOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for FileOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_package {
+                    w.escaped_key(p.key("\"javaPackage\"", "\"java_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_outer_classname {
+                    w.escaped_key(p.key("\"javaOuterClassname\"", "\"java_outer_classname\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optimize_for {
+                    w.escaped_key(p.key("\"optimizeFor\"", "\"optimize_for\""));
+                    <::courier_json::rt::Enum<file_options::OptimizeMode> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_multiple_files {
+                    w.escaped_key(p.key("\"javaMultipleFiles\"", "\"java_multiple_files\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.go_package {
+                    w.escaped_key(p.key("\"goPackage\"", "\"go_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.cc_generic_services {
+                    w.escaped_key(p.key("\"ccGenericServices\"", "\"cc_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_generic_services {
+                    w.escaped_key(p.key("\"javaGenericServices\"", "\"java_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.py_generic_services {
+                    w.escaped_key(p.key("\"pyGenericServices\"", "\"py_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_generate_equals_and_hash {
+                    w.escaped_key(p.key("\"javaGenerateEqualsAndHash\"", "\"java_generate_equals_and_hash\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_string_check_utf8 {
+                    w.escaped_key(p.key("\"javaStringCheckUtf8\"", "\"java_string_check_utf8\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.cc_enable_arenas {
+                    w.escaped_key(p.key("\"ccEnableArenas\"", "\"cc_enable_arenas\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.objc_class_prefix {
+                    w.escaped_key(p.key("\"objcClassPrefix\"", "\"objc_class_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.csharp_namespace {
+                    w.escaped_key(p.key("\"csharpNamespace\"", "\"csharp_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.swift_prefix {
+                    w.escaped_key(p.key("\"swiftPrefix\"", "\"swift_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_class_prefix {
+                    w.escaped_key(p.key("\"phpClassPrefix\"", "\"php_class_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_namespace {
+                    w.escaped_key(p.key("\"phpNamespace\"", "\"php_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_metadata_namespace {
+                    w.escaped_key(p.key("\"phpMetadataNamespace\"", "\"php_metadata_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.ruby_package {
+                    w.escaped_key(p.key("\"rubyPackage\"", "\"ruby_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileOptions as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::FILE_TAG_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::FILE_TAG_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("java_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.java_package)),
+            ("java_outer_classname", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.java_outer_classname)),
+            ("optimize_for", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<file_options::OptimizeMode>>(r, p, &mut m.optimize_for)),
+            ("java_multiple_files", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_multiple_files)),
+            ("go_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.go_package)),
+            ("cc_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.cc_generic_services)),
+            ("java_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_generic_services)),
+            ("py_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.py_generic_services)),
+            ("java_generate_equals_and_hash", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_generate_equals_and_hash)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("java_string_check_utf8", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_string_check_utf8)),
+            ("cc_enable_arenas", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.cc_enable_arenas)),
+            ("objc_class_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.objc_class_prefix)),
+            ("csharp_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.csharp_namespace)),
+            ("swift_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.swift_prefix)),
+            ("php_class_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_class_prefix)),
+            ("php_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_namespace)),
+            ("php_metadata_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_metadata_namespace)),
+            ("ruby_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.ruby_package)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "javaPackage" | "java_package" => 0,
+                "javaOuterClassname" | "java_outer_classname" => 1,
+                "optimizeFor" | "optimize_for" => 2,
+                "javaMultipleFiles" | "java_multiple_files" => 3,
+                "goPackage" | "go_package" => 4,
+                "ccGenericServices" | "cc_generic_services" => 5,
+                "javaGenericServices" | "java_generic_services" => 6,
+                "pyGenericServices" | "py_generic_services" => 7,
+                "javaGenerateEqualsAndHash" | "java_generate_equals_and_hash" => 8,
+                "deprecated" => 9,
+                "javaStringCheckUtf8" | "java_string_check_utf8" => 10,
+                "ccEnableArenas" | "cc_enable_arenas" => 11,
+                "objcClassPrefix" | "objc_class_prefix" => 12,
+                "csharpNamespace" | "csharp_namespace" => 13,
+                "swiftPrefix" | "swift_prefix" => 14,
+                "phpClassPrefix" | "php_class_prefix" => 15,
+                "phpNamespace" | "php_namespace" => 16,
+                "phpMetadataNamespace" | "php_metadata_namespace" => 17,
+                "rubyPackage" | "ruby_package" => 18,
+                "features" => 19,
+                "uninterpretedOption" | "uninterpreted_option" => 20,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::FILE_TAG_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FileOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FileOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FileOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FileOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl FileOptions {
     /// `java_package`, or its default when unset.
     pub fn java_package(&self) -> &str {
@@ -2728,6 +4771,31 @@ pub mod file_options {
             value.0
         }
     }
+
+    impl ::courier_json::JsonEnum for OptimizeMode {
+        const FULL_NAME: &'static str = "google.protobuf.FileOptions.OptimizeMode";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptimizeMode(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptimizeMode::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for OptimizeMode {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptimizeMode {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// `google.protobuf.MessageOptions`.
@@ -2893,6 +4961,139 @@ impl ::courier_wire::ext::Extendable for MessageOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for MessageOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MessageOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.message_set_wire_format {
+                    w.escaped_key(p.key("\"messageSetWireFormat\"", "\"message_set_wire_format\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.no_standard_descriptor_accessor {
+                    w.escaped_key(p.key("\"noStandardDescriptorAccessor\"", "\"no_standard_descriptor_accessor\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.map_entry {
+                    w.escaped_key(p.key("\"mapEntry\"", "\"map_entry\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated_legacy_json_field_conflicts {
+                    w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MessageOptions as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MessageOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MessageOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("message_set_wire_format", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.message_set_wire_format)),
+            ("no_standard_descriptor_accessor", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.no_standard_descriptor_accessor)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("map_entry", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.map_entry)),
+            ("deprecated_legacy_json_field_conflicts", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated_legacy_json_field_conflicts)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "messageSetWireFormat" | "message_set_wire_format" => 0,
+                "noStandardDescriptorAccessor" | "no_standard_descriptor_accessor" => 1,
+                "deprecated" => 2,
+                "mapEntry" | "map_entry" => 3,
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => 4,
+                "features" => 5,
+                "uninterpretedOption" | "uninterpreted_option" => 6,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::LIMITS_JSON, super::super::courier::features::p2::TAGS_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for MessageOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for MessageOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.MessageOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for MessageOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -3181,6 +5382,202 @@ impl ::courier_wire::ext::Extendable for FieldOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for FieldOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FieldOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.ctype {
+                    w.escaped_key(p.key("\"ctype\"", "\"ctype\""));
+                    <::courier_json::rt::Enum<field_options::CType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.packed {
+                    w.escaped_key(p.key("\"packed\"", "\"packed\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.lazy {
+                    w.escaped_key(p.key("\"lazy\"", "\"lazy\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.jstype {
+                    w.escaped_key(p.key("\"jstype\"", "\"jstype\""));
+                    <::courier_json::rt::Enum<field_options::JSType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.weak {
+                    w.escaped_key(p.key("\"weak\"", "\"weak\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.unverified_lazy {
+                    w.escaped_key(p.key("\"unverifiedLazy\"", "\"unverified_lazy\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.debug_redact {
+                    w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.retention {
+                    w.escaped_key(p.key("\"retention\"", "\"retention\""));
+                    <::courier_json::rt::Enum<field_options::OptionRetention> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.targets.is_empty() {
+                    w.escaped_key(p.key("\"targets\"", "\"targets\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(&m.targets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("targets", "targets")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.edition_defaults.is_empty() {
+                    w.escaped_key(p.key("\"editionDefaults\"", "\"edition_defaults\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(&m.edition_defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("editionDefaults", "edition_defaults")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.feature_support {
+                    w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FieldOptions as ::courier_wire::Message>::NAME, 990..999, &[super::super::courier::features::p2::WEIGHT_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FieldOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[super::super::courier::features::p2::WEIGHT_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FieldOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("ctype", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::CType>>(r, p, &mut m.ctype)),
+            ("packed", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("lazy", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.lazy)),
+            ("jstype", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::JSType>>(r, p, &mut m.jstype)),
+            ("weak", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.weak)),
+            ("unverified_lazy", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.unverified_lazy)),
+            ("debug_redact", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.debug_redact)),
+            ("retention", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::OptionRetention>>(r, p, &mut m.retention)),
+            ("targets", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(r, p, &mut m.targets)),
+            ("edition_defaults", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(r, p, &mut m.edition_defaults)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("feature_support", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.feature_support)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "ctype" => 0,
+                "packed" => 1,
+                "deprecated" => 2,
+                "lazy" => 3,
+                "jstype" => 4,
+                "weak" => 5,
+                "unverifiedLazy" | "unverified_lazy" => 6,
+                "debugRedact" | "debug_redact" => 7,
+                "retention" => 8,
+                "targets" => 9,
+                "editionDefaults" | "edition_defaults" => 10,
+                "features" => 11,
+                "featureSupport" | "feature_support" => 12,
+                "uninterpretedOption" | "uninterpreted_option" => 13,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[super::super::courier::features::p2::WEIGHT_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FieldOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FieldOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FieldOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FieldOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl FieldOptions {
     /// `ctype` as [`field_options::CType`], or its default when unset.
     pub fn ctype(&self) -> field_options::CType {
@@ -3305,6 +5702,31 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_json::JsonEnum for CType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.CType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            CType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            CType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for CType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for CType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldOptions.JSType`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -3365,6 +5787,31 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_json::JsonEnum for JSType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.JSType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            JSType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            JSType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for JSType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for JSType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// If set to RETENTION_SOURCE, the option will be omitted from the binary.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -3422,6 +5869,31 @@ pub mod field_options {
     impl ::core::convert::From<OptionRetention> for i32 {
         fn from(value: OptionRetention) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for OptionRetention {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.OptionRetention";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptionRetention(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptionRetention::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for OptionRetention {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionRetention {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -3515,6 +5987,31 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_json::JsonEnum for OptionTargetType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.OptionTargetType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptionTargetType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptionTargetType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for OptionTargetType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionTargetType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldOptions.EditionDefault`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct EditionDefault {
@@ -3576,6 +6073,81 @@ pub mod field_options {
             self.edition = ::core::option::Option::None;
             self.value = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for EditionDefault {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&EditionDefault, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.value {
+                        w.escaped_key(p.key("\"value\"", "\"value\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition {
+                        w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut EditionDefault, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.value)),
+                ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "value" => 0,
+                    "edition" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for EditionDefault {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EditionDefault {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for EditionDefault {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FieldOptions.EditionDefault").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for EditionDefault {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -3719,6 +6291,108 @@ pub mod field_options {
         }
     }
 
+    impl ::courier_json::ProtoJson for FeatureSupport {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&FeatureSupport, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_introduced {
+                        w.escaped_key(p.key("\"editionIntroduced\"", "\"edition_introduced\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_deprecated {
+                        w.escaped_key(p.key("\"editionDeprecated\"", "\"edition_deprecated\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.deprecation_warning {
+                        w.escaped_key(p.key("\"deprecationWarning\"", "\"deprecation_warning\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_removed {
+                        w.escaped_key(p.key("\"editionRemoved\"", "\"edition_removed\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.removal_error {
+                        w.escaped_key(p.key("\"removalError\"", "\"removal_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut FeatureSupport, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("edition_introduced", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_introduced)),
+                ("edition_deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_deprecated)),
+                ("deprecation_warning", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.deprecation_warning)),
+                ("edition_removed", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_removed)),
+                ("removal_error", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.removal_error)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "editionIntroduced" | "edition_introduced" => 0,
+                    "editionDeprecated" | "edition_deprecated" => 1,
+                    "deprecationWarning" | "deprecation_warning" => 2,
+                    "editionRemoved" | "edition_removed" => 3,
+                    "removalError" | "removal_error" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for FeatureSupport {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSupport {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for FeatureSupport {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FieldOptions.FeatureSupport").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for FeatureSupport {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl FeatureSupport {
         /// `edition_introduced` as [`super::Edition`], or its default when unset.
         pub fn edition_introduced(&self) -> super::Edition {
@@ -3827,6 +6501,94 @@ impl ::courier_wire::ext::Extendable for OneofOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for OneofOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&OneofOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <OneofOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <OneofOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut OneofOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "features" => 0,
+                "uninterpretedOption" | "uninterpreted_option" => 1,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for OneofOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for OneofOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.OneofOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for OneofOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// `google.protobuf.EnumOptions`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOptions {
@@ -3930,6 +6692,121 @@ impl ::courier_wire::ext::Extendable for EnumOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for EnumOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.allow_alias {
+                    w.escaped_key(p.key("\"allowAlias\"", "\"allow_alias\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated_legacy_json_field_conflicts {
+                    w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("allow_alias", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.allow_alias)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("deprecated_legacy_json_field_conflicts", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated_legacy_json_field_conflicts)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "allowAlias" | "allow_alias" => 0,
+                "deprecated" => 1,
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => 2,
+                "features" => 3,
+                "uninterpretedOption" | "uninterpreted_option" => 4,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.EnumOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -4052,6 +6929,121 @@ impl ::courier_wire::ext::Extendable for EnumValueOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for EnumValueOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumValueOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.debug_redact {
+                    w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.feature_support {
+                    w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumValueOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumValueOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumValueOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("debug_redact", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.debug_redact)),
+            ("feature_support", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.feature_support)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "deprecated" => 0,
+                "features" => 1,
+                "debugRedact" | "debug_redact" => 2,
+                "featureSupport" | "feature_support" => 3,
+                "uninterpretedOption" | "uninterpreted_option" => 4,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumValueOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumValueOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.EnumValueOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumValueOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl EnumValueOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4143,6 +7135,103 @@ impl ::courier_wire::ext::Extendable for ServiceOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for ServiceOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ServiceOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ServiceOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ServiceOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ServiceOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "deprecated" => 0,
+                "features" => 1,
+                "uninterpretedOption" | "uninterpreted_option" => 2,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ServiceOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ServiceOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.ServiceOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ServiceOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -4251,6 +7340,112 @@ impl ::courier_wire::ext::Extendable for MethodOptions {
     }
 }
 
+impl ::courier_json::ProtoJson for MethodOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MethodOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.idempotency_level {
+                    w.escaped_key(p.key("\"idempotencyLevel\"", "\"idempotency_level\""));
+                    <::courier_json::rt::Enum<method_options::IdempotencyLevel> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MethodOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MethodOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MethodOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("idempotency_level", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<method_options::IdempotencyLevel>>(r, p, &mut m.idempotency_level)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "deprecated" => 0,
+                "idempotencyLevel" | "idempotency_level" => 1,
+                "features" => 2,
+                "uninterpretedOption" | "uninterpreted_option" => 3,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for MethodOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for MethodOptions {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.MethodOptions").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for MethodOptions {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl MethodOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4334,6 +7529,31 @@ pub mod method_options {
     impl ::core::convert::From<IdempotencyLevel> for i32 {
         fn from(value: IdempotencyLevel) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for IdempotencyLevel {
+        const FULL_NAME: &'static str = "google.protobuf.MethodOptions.IdempotencyLevel";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            IdempotencyLevel(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            IdempotencyLevel::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for IdempotencyLevel {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for IdempotencyLevel {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 }
@@ -4434,6 +7654,126 @@ impl ::courier_wire::Message for UninterpretedOption {
     }
 }
 
+impl ::courier_json::ProtoJson for UninterpretedOption {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&UninterpretedOption, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(&m.name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("name", "name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.identifier_value {
+                    w.escaped_key(p.key("\"identifierValue\"", "\"identifier_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.positive_int_value {
+                    w.escaped_key(p.key("\"positiveIntValue\"", "\"positive_int_value\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.negative_int_value {
+                    w.escaped_key(p.key("\"negativeIntValue\"", "\"negative_int_value\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.double_value {
+                    w.escaped_key(p.key("\"doubleValue\"", "\"double_value\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.string_value {
+                    w.escaped_key(p.key("\"stringValue\"", "\"string_value\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.aggregate_value {
+                    w.escaped_key(p.key("\"aggregateValue\"", "\"aggregate_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut UninterpretedOption, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(r, p, &mut m.name)),
+            ("identifier_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.identifier_value)),
+            ("positive_int_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.positive_int_value)),
+            ("negative_int_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.negative_int_value)),
+            ("double_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.double_value)),
+            ("string_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.string_value)),
+            ("aggregate_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.aggregate_value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "identifierValue" | "identifier_value" => 1,
+                "positiveIntValue" | "positive_int_value" => 2,
+                "negativeIntValue" | "negative_int_value" => 3,
+                "doubleValue" | "double_value" => 4,
+                "stringValue" | "string_value" => 5,
+                "aggregateValue" | "aggregate_value" => 6,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for UninterpretedOption {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UninterpretedOption {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for UninterpretedOption {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.UninterpretedOption").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for UninterpretedOption {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl UninterpretedOption {
     /// `identifier_value`, or its default when unset.
     pub fn identifier_value(&self) -> &str {
@@ -4522,6 +7862,81 @@ pub mod uninterpreted_option {
             self.name_part = ::core::option::Option::None;
             self.is_extension = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for NamePart {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NamePart, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.name_part {
+                        w.escaped_key(p.key("\"namePart\"", "\"name_part\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.is_extension {
+                        w.escaped_key(p.key("\"isExtension\"", "\"is_extension\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NamePart, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("name_part", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name_part)),
+                ("is_extension", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.is_extension)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "namePart" | "name_part" => 0,
+                    "isExtension" | "is_extension" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NamePart {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NamePart {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for NamePart {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.UninterpretedOption.NamePart").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NamePart {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -4736,6 +8151,163 @@ impl ::courier_wire::ext::Extendable for FeatureSet {
     }
 }
 
+impl ::courier_json::ProtoJson for FeatureSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FeatureSet, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_presence {
+                    w.escaped_key(p.key("\"fieldPresence\"", "\"field_presence\""));
+                    <::courier_json::rt::Enum<feature_set::FieldPresence> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.enum_type {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    <::courier_json::rt::Enum<feature_set::EnumType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.repeated_field_encoding {
+                    w.escaped_key(p.key("\"repeatedFieldEncoding\"", "\"repeated_field_encoding\""));
+                    <::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.utf8_validation {
+                    w.escaped_key(p.key("\"utf8Validation\"", "\"utf8_validation\""));
+                    <::courier_json::rt::Enum<feature_set::Utf8Validation> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.message_encoding {
+                    w.escaped_key(p.key("\"messageEncoding\"", "\"message_encoding\""));
+                    <::courier_json::rt::Enum<feature_set::MessageEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.json_format {
+                    w.escaped_key(p.key("\"jsonFormat\"", "\"json_format\""));
+                    <::courier_json::rt::Enum<feature_set::JsonFormat> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.enforce_naming_style {
+                    w.escaped_key(p.key("\"enforceNamingStyle\"", "\"enforce_naming_style\""));
+                    <::courier_json::rt::Enum<feature_set::EnforceNamingStyle> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_symbol_visibility {
+                    w.escaped_key(p.key("\"defaultSymbolVisibility\"", "\"default_symbol_visibility\""));
+                    <::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.enforce_proto_limits {
+                    w.escaped_key(p.key("\"enforceProtoLimits\"", "\"enforce_proto_limits\""));
+                    <::courier_json::rt::Enum<feature_set::proto_limits_feature::EnforceProtoLimits> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 1000..9995, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 9995..10000, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 10000..10001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FeatureSet, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("field_presence", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::FieldPresence>>(r, p, &mut m.field_presence)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnumType>>(r, p, &mut m.enum_type)),
+            ("repeated_field_encoding", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding>>(r, p, &mut m.repeated_field_encoding)),
+            ("utf8_validation", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::Utf8Validation>>(r, p, &mut m.utf8_validation)),
+            ("message_encoding", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::MessageEncoding>>(r, p, &mut m.message_encoding)),
+            ("json_format", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::JsonFormat>>(r, p, &mut m.json_format)),
+            ("enforce_naming_style", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnforceNamingStyle>>(r, p, &mut m.enforce_naming_style)),
+            ("default_symbol_visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility>>(r, p, &mut m.default_symbol_visibility)),
+            ("enforce_proto_limits", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::proto_limits_feature::EnforceProtoLimits>>(r, p, &mut m.enforce_proto_limits)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "fieldPresence" | "field_presence" => 0,
+                "enumType" | "enum_type" => 1,
+                "repeatedFieldEncoding" | "repeated_field_encoding" => 2,
+                "utf8Validation" | "utf8_validation" => 3,
+                "messageEncoding" | "message_encoding" => 4,
+                "jsonFormat" | "json_format" => 5,
+                "enforceNamingStyle" | "enforce_naming_style" => 6,
+                "defaultSymbolVisibility" | "default_symbol_visibility" => 7,
+                "enforceProtoLimits" | "enforce_proto_limits" => 8,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FeatureSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FeatureSet {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FeatureSet").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FeatureSet {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl FeatureSet {
     /// `field_presence` as [`feature_set::FieldPresence`], or its default when unset.
     pub fn field_presence(&self) -> feature_set::FieldPresence {
@@ -4859,6 +8431,31 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_json::JsonEnum for FieldPresence {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.FieldPresence";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            FieldPresence(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            FieldPresence::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for FieldPresence {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldPresence {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.EnumType`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -4916,6 +8513,31 @@ pub mod feature_set {
     impl ::core::convert::From<EnumType> for i32 {
         fn from(value: EnumType) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for EnumType {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.EnumType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            EnumType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            EnumType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for EnumType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -4979,6 +8601,31 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_json::JsonEnum for RepeatedFieldEncoding {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.RepeatedFieldEncoding";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            RepeatedFieldEncoding(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            RepeatedFieldEncoding::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for RepeatedFieldEncoding {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for RepeatedFieldEncoding {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.Utf8Validation`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5036,6 +8683,31 @@ pub mod feature_set {
     impl ::core::convert::From<Utf8Validation> for i32 {
         fn from(value: Utf8Validation) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for Utf8Validation {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.Utf8Validation";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Utf8Validation(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Utf8Validation::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Utf8Validation {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Utf8Validation {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5099,6 +8771,31 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_json::JsonEnum for MessageEncoding {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.MessageEncoding";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            MessageEncoding(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            MessageEncoding::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MessageEncoding {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageEncoding {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.JsonFormat`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5156,6 +8853,31 @@ pub mod feature_set {
     impl ::core::convert::From<JsonFormat> for i32 {
         fn from(value: JsonFormat) -> i32 {
             value.0
+        }
+    }
+
+    impl ::courier_json::JsonEnum for JsonFormat {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.JsonFormat";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            JsonFormat(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            JsonFormat::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for JsonFormat {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for JsonFormat {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5223,6 +8945,31 @@ pub mod feature_set {
         }
     }
 
+    impl ::courier_json::JsonEnum for EnforceNamingStyle {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.EnforceNamingStyle";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            EnforceNamingStyle(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            EnforceNamingStyle::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for EnforceNamingStyle {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnforceNamingStyle {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.VisibilityFeature`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct VisibilityFeature {
@@ -5255,6 +9002,45 @@ pub mod feature_set {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for VisibilityFeature {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for VisibilityFeature {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for VisibilityFeature {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for VisibilityFeature {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FeatureSet.VisibilityFeature").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for VisibilityFeature {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -5329,6 +9115,31 @@ pub mod feature_set {
                 value.0
             }
         }
+
+        impl ::courier_json::JsonEnum for DefaultSymbolVisibility {
+            const FULL_NAME: &'static str = "google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                DefaultSymbolVisibility(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                DefaultSymbolVisibility::from_name(name).map(|v| v.0)
+            }
+        }
+
+        impl ::courier_json::serde::export::Serialize for DefaultSymbolVisibility {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for DefaultSymbolVisibility {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+            }
+        }
     }
 
     /// `google.protobuf.FeatureSet.ProtoLimitsFeature`.
@@ -5363,6 +9174,45 @@ pub mod feature_set {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for ProtoLimitsFeature {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for ProtoLimitsFeature {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ProtoLimitsFeature {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for ProtoLimitsFeature {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FeatureSet.ProtoLimitsFeature").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for ProtoLimitsFeature {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -5429,6 +9279,31 @@ pub mod feature_set {
         impl ::core::convert::From<EnforceProtoLimits> for i32 {
             fn from(value: EnforceProtoLimits) -> i32 {
                 value.0
+            }
+        }
+
+        impl ::courier_json::JsonEnum for EnforceProtoLimits {
+            const FULL_NAME: &'static str = "google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProtoLimits";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                EnforceProtoLimits(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                EnforceProtoLimits::from_name(name).map(|v| v.0)
+            }
+        }
+
+        impl ::courier_json::serde::export::Serialize for EnforceProtoLimits {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnforceProtoLimits {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
             }
         }
     }
@@ -5518,6 +9393,90 @@ impl ::courier_wire::Message for FeatureSetDefaults {
         self.minimum_edition = ::core::option::Option::None;
         self.maximum_edition = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for FeatureSetDefaults {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FeatureSetDefaults, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.defaults.is_empty() {
+                    w.escaped_key(p.key("\"defaults\"", "\"defaults\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(&m.defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("defaults", "defaults")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.minimum_edition {
+                    w.escaped_key(p.key("\"minimumEdition\"", "\"minimum_edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.maximum_edition {
+                    w.escaped_key(p.key("\"maximumEdition\"", "\"maximum_edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FeatureSetDefaults, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("defaults", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(r, p, &mut m.defaults)),
+            ("minimum_edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.minimum_edition)),
+            ("maximum_edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.maximum_edition)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "defaults" => 0,
+                "minimumEdition" | "minimum_edition" => 1,
+                "maximumEdition" | "maximum_edition" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FeatureSetDefaults {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetDefaults {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FeatureSetDefaults {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.FeatureSetDefaults").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FeatureSetDefaults {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -5618,6 +9577,90 @@ pub mod feature_set_defaults {
             self.overridable_features = ::core::option::Option::None;
             self.fixed_features = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for FeatureSetEditionDefault {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&FeatureSetEditionDefault, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition {
+                        w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.overridable_features {
+                        w.escaped_key(p.key("\"overridableFeatures\"", "\"overridable_features\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("overridableFeatures", "overridable_features")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.fixed_features {
+                        w.escaped_key(p.key("\"fixedFeatures\"", "\"fixed_features\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fixedFeatures", "fixed_features")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut FeatureSetEditionDefault, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition)),
+                ("overridable_features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.overridable_features)),
+                ("fixed_features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.fixed_features)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "edition" => 0,
+                    "overridableFeatures" | "overridable_features" => 1,
+                    "fixedFeatures" | "fixed_features" => 2,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for FeatureSetEditionDefault {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetEditionDefault {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for FeatureSetEditionDefault {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for FeatureSetEditionDefault {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -5737,6 +9780,79 @@ impl ::courier_wire::ext::Extendable for SourceCodeInfo {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+impl ::courier_json::ProtoJson for SourceCodeInfo {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&SourceCodeInfo, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.location.is_empty() {
+                    w.escaped_key(p.key("\"location\"", "\"location\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(&m.location, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("location", "location")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <SourceCodeInfo as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut SourceCodeInfo, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("location", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(r, p, &mut m.location)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "location" => 0,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for SourceCodeInfo {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SourceCodeInfo {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for SourceCodeInfo {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.SourceCodeInfo").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for SourceCodeInfo {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -5930,6 +10046,108 @@ pub mod source_code_info {
         }
     }
 
+    impl ::courier_json::ProtoJson for Location {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Location, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if p.emit_defaults() || !m.path.is_empty() {
+                        w.escaped_key(p.key("\"path\"", "\"path\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if p.emit_defaults() || !m.span.is_empty() {
+                        w.escaped_key(p.key("\"span\"", "\"span\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.span, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("span", "span")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.leading_comments {
+                        w.escaped_key(p.key("\"leadingComments\"", "\"leading_comments\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.trailing_comments {
+                        w.escaped_key(p.key("\"trailingComments\"", "\"trailing_comments\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if p.emit_defaults() || !m.leading_detached_comments.is_empty() {
+                        w.escaped_key(p.key("\"leadingDetachedComments\"", "\"leading_detached_comments\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.leading_detached_comments, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("leadingDetachedComments", "leading_detached_comments")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Location, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("path", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.path)),
+                ("span", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.span)),
+                ("leading_comments", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.leading_comments)),
+                ("trailing_comments", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.trailing_comments)),
+                ("leading_detached_comments", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.leading_detached_comments)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "path" => 0,
+                    "span" => 1,
+                    "leadingComments" | "leading_comments" => 2,
+                    "trailingComments" | "trailing_comments" => 3,
+                    "leadingDetachedComments" | "leading_detached_comments" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Location {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Location {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Location {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.SourceCodeInfo.Location").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Location {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl Location {
         /// `leading_comments`, or its default when unset.
         pub fn leading_comments(&self) -> &str {
@@ -5991,6 +10209,72 @@ impl ::courier_wire::Message for GeneratedCodeInfo {
     fn clear(&mut self) {
         self.annotation.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for GeneratedCodeInfo {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&GeneratedCodeInfo, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.annotation.is_empty() {
+                    w.escaped_key(p.key("\"annotation\"", "\"annotation\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(&m.annotation, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("annotation", "annotation")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut GeneratedCodeInfo, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("annotation", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(r, p, &mut m.annotation)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "annotation" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for GeneratedCodeInfo {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for GeneratedCodeInfo {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for GeneratedCodeInfo {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("google.protobuf.GeneratedCodeInfo").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for GeneratedCodeInfo {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -6091,6 +10375,108 @@ pub mod generated_code_info {
         }
     }
 
+    impl ::courier_json::ProtoJson for Annotation {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Annotation, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if p.emit_defaults() || !m.path.is_empty() {
+                        w.escaped_key(p.key("\"path\"", "\"path\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.source_file {
+                        w.escaped_key(p.key("\"sourceFile\"", "\"source_file\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.begin {
+                        w.escaped_key(p.key("\"begin\"", "\"begin\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.semantic {
+                        w.escaped_key(p.key("\"semantic\"", "\"semantic\""));
+                        <::courier_json::rt::Enum<annotation::Semantic> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Annotation, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("path", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.path)),
+                ("source_file", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.source_file)),
+                ("begin", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.begin)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+                ("semantic", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<annotation::Semantic>>(r, p, &mut m.semantic)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "path" => 0,
+                    "sourceFile" | "source_file" => 1,
+                    "begin" => 2,
+                    "end" => 3,
+                    "semantic" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Annotation {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Annotation {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Annotation {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("google.protobuf.GeneratedCodeInfo.Annotation").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Annotation {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl Annotation {
         /// `source_file`, or its default when unset.
         pub fn source_file(&self) -> &str {
@@ -6185,5 +10571,491 @@ pub mod generated_code_info {
                 value.0
             }
         }
+
+        impl ::courier_json::JsonEnum for Semantic {
+            const FULL_NAME: &'static str = "google.protobuf.GeneratedCodeInfo.Annotation.Semantic";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                Semantic(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                Semantic::from_name(name).map(|v| v.0)
+            }
+        }
+
+        impl ::courier_json::serde::export::Serialize for Semantic {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for Semantic {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+            }
+        }
     }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Any>();
+    registry.register::<Timestamp>();
+    registry.register::<FileDescriptorSet>();
+    registry.register::<FileDescriptorProto>();
+    registry.register::<DescriptorProto>();
+    registry.register::<descriptor_proto::ExtensionRange>();
+    registry.register::<descriptor_proto::ReservedRange>();
+    registry.register::<ExtensionRangeOptions>();
+    registry.register::<extension_range_options::Declaration>();
+    registry.register::<FieldDescriptorProto>();
+    registry.register::<OneofDescriptorProto>();
+    registry.register::<EnumDescriptorProto>();
+    registry.register::<enum_descriptor_proto::EnumReservedRange>();
+    registry.register::<EnumValueDescriptorProto>();
+    registry.register::<ServiceDescriptorProto>();
+    registry.register::<MethodDescriptorProto>();
+    registry.register::<FileOptions>();
+    registry.register::<MessageOptions>();
+    registry.register::<FieldOptions>();
+    registry.register::<field_options::EditionDefault>();
+    registry.register::<field_options::FeatureSupport>();
+    registry.register::<OneofOptions>();
+    registry.register::<EnumOptions>();
+    registry.register::<EnumValueOptions>();
+    registry.register::<ServiceOptions>();
+    registry.register::<MethodOptions>();
+    registry.register::<UninterpretedOption>();
+    registry.register::<uninterpreted_option::NamePart>();
+    registry.register::<FeatureSet>();
+    registry.register::<feature_set::VisibilityFeature>();
+    registry.register::<feature_set::ProtoLimitsFeature>();
+    registry.register::<FeatureSetDefaults>();
+    registry.register::<feature_set_defaults::FeatureSetEditionDefault>();
+    registry.register::<SourceCodeInfo>();
+    registry.register::<source_code_info::Location>();
+    registry.register::<GeneratedCodeInfo>();
+    registry.register::<generated_code_info::Annotation>();
+}
+
+/// The types of this package an `Any` finds without a registry (the well-known types).
+#[doc(hidden)]
+pub fn __json_any_fallback(name: &str) -> ::core::option::Option<&'static dyn ::courier_json::AnyCodec> {
+    match name {
+        "google.protobuf.Any" => {
+            static CODEC: ::courier_json::TypedCodec<Any> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Timestamp" => {
+            static CODEC: ::courier_json::TypedCodec<Timestamp> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileDescriptorSet" => {
+            static CODEC: ::courier_json::TypedCodec<FileDescriptorSet> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<FileDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<DescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto.ExtensionRange" => {
+            static CODEC: ::courier_json::TypedCodec<descriptor_proto::ExtensionRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto.ReservedRange" => {
+            static CODEC: ::courier_json::TypedCodec<descriptor_proto::ReservedRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ExtensionRangeOptions" => {
+            static CODEC: ::courier_json::TypedCodec<ExtensionRangeOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ExtensionRangeOptions.Declaration" => {
+            static CODEC: ::courier_json::TypedCodec<extension_range_options::Declaration> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<FieldDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.OneofDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<OneofDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<EnumDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumDescriptorProto.EnumReservedRange" => {
+            static CODEC: ::courier_json::TypedCodec<enum_descriptor_proto::EnumReservedRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValueDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValueDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ServiceDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<ServiceDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MethodDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<MethodDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileOptions" => {
+            static CODEC: ::courier_json::TypedCodec<FileOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MessageOptions" => {
+            static CODEC: ::courier_json::TypedCodec<MessageOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions" => {
+            static CODEC: ::courier_json::TypedCodec<FieldOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions.EditionDefault" => {
+            static CODEC: ::courier_json::TypedCodec<field_options::EditionDefault> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions.FeatureSupport" => {
+            static CODEC: ::courier_json::TypedCodec<field_options::FeatureSupport> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.OneofOptions" => {
+            static CODEC: ::courier_json::TypedCodec<OneofOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumOptions" => {
+            static CODEC: ::courier_json::TypedCodec<EnumOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValueOptions" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValueOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ServiceOptions" => {
+            static CODEC: ::courier_json::TypedCodec<ServiceOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MethodOptions" => {
+            static CODEC: ::courier_json::TypedCodec<MethodOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UninterpretedOption" => {
+            static CODEC: ::courier_json::TypedCodec<UninterpretedOption> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UninterpretedOption.NamePart" => {
+            static CODEC: ::courier_json::TypedCodec<uninterpreted_option::NamePart> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet" => {
+            static CODEC: ::courier_json::TypedCodec<FeatureSet> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet.VisibilityFeature" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set::VisibilityFeature> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet.ProtoLimitsFeature" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set::ProtoLimitsFeature> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSetDefaults" => {
+            static CODEC: ::courier_json::TypedCodec<FeatureSetDefaults> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set_defaults::FeatureSetEditionDefault> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceCodeInfo" => {
+            static CODEC: ::courier_json::TypedCodec<SourceCodeInfo> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceCodeInfo.Location" => {
+            static CODEC: ::courier_json::TypedCodec<source_code_info::Location> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.GeneratedCodeInfo" => {
+            static CODEC: ::courier_json::TypedCodec<GeneratedCodeInfo> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.GeneratedCodeInfo.Annotation" => {
+            static CODEC: ::courier_json::TypedCodec<generated_code_info::Annotation> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        _ => ::core::option::Option::None,
+    }
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0fgoogle.protobuf\"6\x0a\x03Any\x12\x19\x0a\x08\
+type_url\x18\x01\x20\x01(\x09R\x07typeUrl\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0cR\x05valueBv\x0a\
+\x13com.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/protobuf/types/known/anypb\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/time\
+stamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03\
+R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x85\x01\x0a\x13com.google.prot\
+obufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\
+\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe8m\x0a\x20google/protobuf\
+/descriptor.proto\x12\x0fgoogle.protobuf\"[\x0a\x11FileDescriptorSet\x128\x0a\x04file\x18\x01\x20\
+\x03(\x0b2$.google.protobuf.FileDescriptorProtoR\x04file*\x0c\x08\x80\xec\xca\xff\x01\x10\x81\xec\
+\xca\xff\x01\"\xc5\x05\x0a\x13FileDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04n\
+ame\x12\x18\x0a\x07package\x18\x02\x20\x01(\x09R\x07package\x12\x1e\x0a\x0adependency\x18\x03\x20\
+\x03(\x09R\x0adependency\x12+\x0a\x11public_dependency\x18\x0a\x20\x03(\x05R\x10publicDependency\
+\x12'\x0a\x0fweak_dependency\x18\x0b\x20\x03(\x05R\x0eweakDependency\x12+\x0a\x11option_dependen\
+cy\x18\x0f\x20\x03(\x09R\x10optionDependency\x12C\x0a\x0cmessage_type\x18\x04\x20\x03(\x0b2\x20.\
+google.protobuf.DescriptorProtoR\x0bmessageType\x12A\x0a\x09enum_type\x18\x05\x20\x03(\x0b2$.goo\
+gle.protobuf.EnumDescriptorProtoR\x08enumType\x12A\x0a\x07service\x18\x06\x20\x03(\x0b2'.google.\
+protobuf.ServiceDescriptorProtoR\x07service\x12C\x0a\x09extension\x18\x07\x20\x03(\x0b2%.google.\
+protobuf.FieldDescriptorProtoR\x09extension\x126\x0a\x07options\x18\x08\x20\x01(\x0b2\x1c.google\
+.protobuf.FileOptionsR\x07options\x12I\x0a\x10source_code_info\x18\x09\x20\x01(\x0b2\x1f.google.\
+protobuf.SourceCodeInfoR\x0esourceCodeInfo\x12\x16\x0a\x06syntax\x18\x0c\x20\x01(\x09R\x06syntax\
+\x122\x0a\x07edition\x18\x0e\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07edition\"\xfc\x06\x0a\
+\x0fDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12;\x0a\x05field\x18\x02\x20\
+\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x05field\x12C\x0a\x09extension\x18\x06\x20\x03\
+(\x0b2%.google.protobuf.FieldDescriptorProtoR\x09extension\x12A\x0a\x0bnested_type\x18\x03\x20\x03\
+(\x0b2\x20.google.protobuf.DescriptorProtoR\x0anestedType\x12A\x0a\x09enum_type\x18\x04\x20\x03(\
+\x0b2$.google.protobuf.EnumDescriptorProtoR\x08enumType\x12X\x0a\x0fextension_range\x18\x05\x20\x03\
+(\x0b2/.google.protobuf.DescriptorProto.ExtensionRangeR\x0eextensionRange\x12D\x0a\x0aoneof_decl\
+\x18\x08\x20\x03(\x0b2%.google.protobuf.OneofDescriptorProtoR\x09oneofDecl\x129\x0a\x07options\x18\
+\x07\x20\x01(\x0b2\x1f.google.protobuf.MessageOptionsR\x07options\x12U\x0a\x0ereserved_range\x18\
+\x09\x20\x03(\x0b2..google.protobuf.DescriptorProto.ReservedRangeR\x0dreservedRange\x12#\x0a\x0d\
+reserved_name\x18\x0a\x20\x03(\x09R\x0creservedName\x12A\x0a\x0avisibility\x18\x0b\x20\x01(\x0e2\
+!.google.protobuf.SymbolVisibilityR\x0avisibility\x1az\x0a\x0eExtensionRange\x12\x14\x0a\x05star\
+t\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05R\x03end\x12@\x0a\x07opt\
+ions\x18\x03\x20\x01(\x0b2&.google.protobuf.ExtensionRangeOptionsR\x07options\x1a7\x0a\x0dReserv\
+edRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05\
+R\x03end\"\xd4\x04\x0a\x15ExtensionRangeOptions\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\
+\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\x12Y\x0a\x0bdeclaration\x18\
+\x02\x20\x03(\x0b22.google.protobuf.ExtensionRangeOptions.DeclarationB\x03\x88\x01\x02R\x0bdecla\
+ration\x127\x0a\x08features\x182\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12m\x0a\
+\x0cverification\x18\x03\x20\x01(\x0e28.google.protobuf.ExtensionRangeOptions.VerificationState:\
+\x0aUNVERIFIEDB\x03\x88\x01\x02R\x0cverification\x1a\x94\x01\x0a\x0bDeclaration\x12\x16\x0a\x06n\
+umber\x18\x01\x20\x01(\x05R\x06number\x12\x1b\x0a\x09full_name\x18\x02\x20\x01(\x09R\x08fullName\
+\x12\x12\x0a\x04type\x18\x03\x20\x01(\x09R\x04type\x12\x1a\x0a\x08reserved\x18\x05\x20\x01(\x08R\
+\x08reserved\x12\x1a\x0a\x08repeated\x18\x06\x20\x01(\x08R\x08repeatedJ\x04\x08\x04\x10\x05\"4\x0a\
+\x11VerificationState\x12\x0f\x0a\x0bDECLARATION\x10\x00\x12\x0e\x0a\x0aUNVERIFIED\x10\x01*\x06\x08\
+\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xc1\x06\x0a\x14FieldDescriptorPr\
+oto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06number\x18\x03\x20\x01(\x05\
+R\x06number\x12A\x0a\x05label\x18\x04\x20\x01(\x0e2+.google.protobuf.FieldDescriptorProto.LabelR\
+\x05label\x12>\x0a\x04type\x18\x05\x20\x01(\x0e2*.google.protobuf.FieldDescriptorProto.TypeR\x04\
+type\x12\x1b\x0a\x09type_name\x18\x06\x20\x01(\x09R\x08typeName\x12\x1a\x0a\x08extendee\x18\x02\x20\
+\x01(\x09R\x08extendee\x12#\x0a\x0ddefault_value\x18\x07\x20\x01(\x09R\x0cdefaultValue\x12\x1f\x0a\
+\x0boneof_index\x18\x09\x20\x01(\x05R\x0aoneofIndex\x12\x1b\x0a\x09json_name\x18\x0a\x20\x01(\x09\
+R\x08jsonName\x127\x0a\x07options\x18\x08\x20\x01(\x0b2\x1d.google.protobuf.FieldOptionsR\x07opt\
+ions\x12'\x0a\x0fproto3_optional\x18\x11\x20\x01(\x08R\x0eproto3Optional\"\xb6\x02\x0a\x04Type\x12\
+\x0f\x0a\x0bTYPE_DOUBLE\x10\x01\x12\x0e\x0a\x0aTYPE_FLOAT\x10\x02\x12\x0e\x0a\x0aTYPE_INT64\x10\x03\
+\x12\x0f\x0a\x0bTYPE_UINT64\x10\x04\x12\x0e\x0a\x0aTYPE_INT32\x10\x05\x12\x10\x0a\x0cTYPE_FIXED6\
+4\x10\x06\x12\x10\x0a\x0cTYPE_FIXED32\x10\x07\x12\x0d\x0a\x09TYPE_BOOL\x10\x08\x12\x0f\x0a\x0bTY\
+PE_STRING\x10\x09\x12\x0e\x0a\x0aTYPE_GROUP\x10\x0a\x12\x10\x0a\x0cTYPE_MESSAGE\x10\x0b\x12\x0e\x0a\
+\x0aTYPE_BYTES\x10\x0c\x12\x0f\x0a\x0bTYPE_UINT32\x10\x0d\x12\x0d\x0a\x09TYPE_ENUM\x10\x0e\x12\x11\
+\x0a\x0dTYPE_SFIXED32\x10\x0f\x12\x11\x0a\x0dTYPE_SFIXED64\x10\x10\x12\x0f\x0a\x0bTYPE_SINT32\x10\
+\x11\x12\x0f\x0a\x0bTYPE_SINT64\x10\x12\"C\x0a\x05Label\x12\x12\x0a\x0eLABEL_OPTIONAL\x10\x01\x12\
+\x12\x0a\x0eLABEL_REPEATED\x10\x03\x12\x12\x0a\x0eLABEL_REQUIRED\x10\x02\"c\x0a\x14OneofDescript\
+orProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x127\x0a\x07options\x18\x02\x20\x01(\x0b\
+2\x1d.google.protobuf.OneofOptionsR\x07options\"\xa6\x03\x0a\x13EnumDescriptorProto\x12\x12\x0a\x04\
+name\x18\x01\x20\x01(\x09R\x04name\x12?\x0a\x05value\x18\x02\x20\x03(\x0b2).google.protobuf.Enum\
+ValueDescriptorProtoR\x05value\x126\x0a\x07options\x18\x03\x20\x01(\x0b2\x1c.google.protobuf.Enu\
+mOptionsR\x07options\x12]\x0a\x0ereserved_range\x18\x04\x20\x03(\x0b26.google.protobuf.EnumDescr\
+iptorProto.EnumReservedRangeR\x0dreservedRange\x12#\x0a\x0dreserved_name\x18\x05\x20\x03(\x09R\x0c\
+reservedName\x12A\x0a\x0avisibility\x18\x06\x20\x01(\x0e2!.google.protobuf.SymbolVisibilityR\x0a\
+visibility\x1a;\x0a\x11EnumReservedRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\
+\x10\x0a\x03end\x18\x02\x20\x01(\x05R\x03end\"\x83\x01\x0a\x18EnumValueDescriptorProto\x12\x12\x0a\
+\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06number\x18\x02\x20\x01(\x05R\x06number\x12\
+;\x0a\x07options\x18\x03\x20\x01(\x0b2!.google.protobuf.EnumValueOptionsR\x07options\"\xb5\x01\x0a\
+\x16ServiceDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12>\x0a\x06method\x18\
+\x02\x20\x03(\x0b2&.google.protobuf.MethodDescriptorProtoR\x06method\x129\x0a\x07options\x18\x03\
+\x20\x01(\x0b2\x1f.google.protobuf.ServiceOptionsR\x07optionsJ\x04\x08\x04\x10\x05R\x06stream\"\x89\
+\x02\x0a\x15MethodDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x1d\x0a\x0a\
+input_type\x18\x02\x20\x01(\x09R\x09inputType\x12\x1f\x0a\x0boutput_type\x18\x03\x20\x01(\x09R\x0a\
+outputType\x128\x0a\x07options\x18\x04\x20\x01(\x0b2\x1e.google.protobuf.MethodOptionsR\x07optio\
+ns\x120\x0a\x10client_streaming\x18\x05\x20\x01(\x08:\x05falseR\x0fclientStreaming\x120\x0a\x10s\
+erver_streaming\x18\x06\x20\x01(\x08:\x05falseR\x0fserverStreaming\"\x8c\x0c\x0a\x0bFileOptions\x12\
+!\x0a\x0cjava_package\x18\x01\x20\x01(\x09R\x0bjavaPackage\x120\x0a\x14java_outer_classname\x18\x08\
+\x20\x01(\x09R\x12javaOuterClassname\x12\xf9\x01\x0a\x13java_multiple_files\x18\x0a\x20\x01(\x08\
+:\x05falseB\xc1\x01\xb2\x01\xbd\x01\x08\xe6\x07\x20\xe9\x07*\xb4\x01This\x20behavior\x20is\x20en\
+abled\x20by\x20default\x20in\x20editions\x202024\x20and\x20above.\x20To\x20disable\x20it,\x20you\
+\x20can\x20set\x20`features.(pb.java).nest_in_file_class\x20=\x20YES`\x20on\x20individual\x20mes\
+sages,\x20enums,\x20or\x20services.R\x11javaMultipleFiles\x12D\x0a\x1djava_generate_equals_and_h\
+ash\x18\x14\x20\x01(\x08B\x02\x18\x01R\x19javaGenerateEqualsAndHash\x12:\x0a\x16java_string_chec\
+k_utf8\x18\x1b\x20\x01(\x08:\x05falseR\x13javaStringCheckUtf8\x12S\x0a\x0coptimize_for\x18\x09\x20\
+\x01(\x0e2).google.protobuf.FileOptions.OptimizeMode:\x05SPEEDR\x0boptimizeFor\x12\x1d\x0a\x0ago\
+_package\x18\x0b\x20\x01(\x09R\x09goPackage\x125\x0a\x13cc_generic_services\x18\x10\x20\x01(\x08\
+:\x05falseR\x11ccGenericServices\x129\x0a\x15java_generic_services\x18\x11\x20\x01(\x08:\x05fals\
+eR\x13javaGenericServices\x125\x0a\x13py_generic_services\x18\x12\x20\x01(\x08:\x05falseR\x11pyG\
+enericServices\x12%\x0a\x0adeprecated\x18\x17\x20\x01(\x08:\x05falseR\x0adeprecated\x12\xbf\x01\x0a\
+\x10cc_enable_arenas\x18\x1f\x20\x01(\x08:\x04trueB\x8e\x01\xb2\x01\x8a\x01\x20\xea\x07*\x84\x01\
+cc_enable_arenas\x20is\x20enabled\x20by\x20default\x20in\x20every\x20edition\x20and\x20overrides\
+\x20are\x20ignored.This\x20option\x20is\x20removed\x20in\x20editions\x202026\x20and\x20above.R\x0e\
+ccEnableArenas\x12*\x0a\x11objc_class_prefix\x18$\x20\x01(\x09R\x0fobjcClassPrefix\x12)\x0a\x10c\
+sharp_namespace\x18%\x20\x01(\x09R\x0fcsharpNamespace\x12!\x0a\x0cswift_prefix\x18'\x20\x01(\x09\
+R\x0bswiftPrefix\x12(\x0a\x10php_class_prefix\x18(\x20\x01(\x09R\x0ephpClassPrefix\x12#\x0a\x0dp\
+hp_namespace\x18)\x20\x01(\x09R\x0cphpNamespace\x124\x0a\x16php_metadata_namespace\x18,\x20\x01(\
+\x09R\x14phpMetadataNamespace\x12!\x0a\x0cruby_package\x18-\x20\x01(\x09R\x0brubyPackage\x127\x0a\
+\x08features\x182\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterp\
+reted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOpt\
+ion\":\x0a\x0cOptimizeMode\x12\x09\x0a\x05SPEED\x10\x01\x12\x0d\x0a\x09CODE_SIZE\x10\x02\x12\x10\
+\x0a\x0cLITE_RUNTIME\x10\x03*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\
+J\x04\x08*\x10+J\x04\x08&\x10'R\x14php_generic_services\"\xfc\x03\x0a\x0eMessageOptions\x12<\x0a\
+\x17message_set_wire_format\x18\x01\x20\x01(\x08:\x05falseR\x14messageSetWireFormat\x12L\x0a\x1f\
+no_standard_descriptor_accessor\x18\x02\x20\x01(\x08:\x05falseR\x1cnoStandardDescriptorAccessor\x12\
+%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1b\x0a\x09map_entry\x18\x07\
+\x20\x01(\x08R\x08mapEntry\x12V\x0a&deprecated_legacy_json_field_conflicts\x18\x0b\x20\x01(\x08B\
+\x02\x18\x01R\"deprecatedLegacyJsonFieldConflicts\x127\x0a\x08features\x18\x0c\x20\x01(\x0b2\x1b\
+.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b\
+2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\
+\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07\
+J\x04\x08\x08\x10\x09J\x04\x08\x09\x10\x0a\"\xce\x0d\x0a\x0cFieldOptions\x12A\x0a\x05ctype\x18\x01\
+\x20\x01(\x0e2#.google.protobuf.FieldOptions.CType:\x06STRINGR\x05ctype\x12\x16\x0a\x06packed\x18\
+\x02\x20\x01(\x08R\x06packed\x12G\x0a\x06jstype\x18\x06\x20\x01(\x0e2$.google.protobuf.FieldOpti\
+ons.JSType:\x09JS_NORMALR\x06jstype\x12\x19\x0a\x04lazy\x18\x05\x20\x01(\x08:\x05falseR\x04lazy\x12\
+.\x0a\x0funverified_lazy\x18\x0f\x20\x01(\x08:\x05falseR\x0eunverifiedLazy\x12%\x0a\x0adeprecate\
+d\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1d\x0a\x04weak\x18\x0a\x20\x01(\x08:\x05fal\
+seB\x02\x18\x01R\x04weak\x12(\x0a\x0cdebug_redact\x18\x10\x20\x01(\x08:\x05falseR\x0bdebugRedact\
+\x12K\x0a\x09retention\x18\x11\x20\x01(\x0e2-.google.protobuf.FieldOptions.OptionRetentionR\x09r\
+etention\x12H\x0a\x07targets\x18\x13\x20\x03(\x0e2..google.protobuf.FieldOptions.OptionTargetTyp\
+eR\x07targets\x12W\x0a\x10edition_defaults\x18\x14\x20\x03(\x0b2,.google.protobuf.FieldOptions.E\
+ditionDefaultR\x0feditionDefaults\x127\x0a\x08features\x18\x15\x20\x01(\x0b2\x1b.google.protobuf\
+.FeatureSetR\x08features\x12U\x0a\x0ffeature_support\x18\x16\x20\x01(\x0b2,.google.protobuf.Fiel\
+dOptions.FeatureSupportR\x0efeatureSupport\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\
+\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\x1aZ\x0a\x0eEditionDefault\x12\
+2\x0a\x07edition\x18\x03\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07edition\x12\x14\x0a\x05va\
+lue\x18\x02\x20\x01(\x09R\x05value\x1a\xbb\x02\x0a\x0eFeatureSupport\x12G\x0a\x12edition_introdu\
+ced\x18\x01\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionIntroduced\x12G\x0a\x12edition_\
+deprecated\x18\x02\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionDeprecated\x12/\x0a\x13d\
+eprecation_warning\x18\x03\x20\x01(\x09R\x12deprecationWarning\x12A\x0a\x0fedition_removed\x18\x04\
+\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0eeditionRemoved\x12#\x0a\x0dremoval_error\x18\x05\x20\
+\x01(\x09R\x0cremovalError\"/\x0a\x05CType\x12\x0a\x0a\x06STRING\x10\x00\x12\x08\x0a\x04CORD\x10\
+\x01\x12\x10\x0a\x0cSTRING_PIECE\x10\x02\"5\x0a\x06JSType\x12\x0d\x0a\x09JS_NORMAL\x10\x00\x12\x0d\
+\x0a\x09JS_STRING\x10\x01\x12\x0d\x0a\x09JS_NUMBER\x10\x02\"U\x0a\x0fOptionRetention\x12\x15\x0a\
+\x11RETENTION_UNKNOWN\x10\x00\x12\x15\x0a\x11RETENTION_RUNTIME\x10\x01\x12\x14\x0a\x10RETENTION_\
+SOURCE\x10\x02\"\x8c\x02\x0a\x10OptionTargetType\x12\x17\x0a\x13TARGET_TYPE_UNKNOWN\x10\x00\x12\x14\
+\x0a\x10TARGET_TYPE_FILE\x10\x01\x12\x1f\x0a\x1bTARGET_TYPE_EXTENSION_RANGE\x10\x02\x12\x17\x0a\x13\
+TARGET_TYPE_MESSAGE\x10\x03\x12\x15\x0a\x11TARGET_TYPE_FIELD\x10\x04\x12\x15\x0a\x11TARGET_TYPE_\
+ONEOF\x10\x05\x12\x14\x0a\x10TARGET_TYPE_ENUM\x10\x06\x12\x1a\x0a\x16TARGET_TYPE_ENUM_ENTRY\x10\x07\
+\x12\x17\x0a\x13TARGET_TYPE_SERVICE\x10\x08\x12\x16\x0a\x12TARGET_TYPE_METHOD\x10\x09*\x06\x08\xde\
+\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\x08\x12\x10\x13\
+\"\xb4\x01\x0a\x0cOneofOptions\x127\x0a\x08features\x18\x01\x20\x01(\x0b2\x1b.google.protobuf.Fe\
+atureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobu\
+f.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\
+\x80\x80\x80\x02\"\xd9\x02\x0a\x0bEnumOptions\x12\x1f\x0a\x0ballow_alias\x18\x02\x20\x01(\x08R\x0a\
+allowAlias\x12%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12V\x0a&depreca\
+ted_legacy_json_field_conflicts\x18\x06\x20\x01(\x08B\x02\x18\x01R\"deprecatedLegacyJsonFieldCon\
+flicts\x127\x0a\x08features\x18\x07\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12\
+X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13\
+uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\
+\x05\x10\x06\"\xe0\x02\x0a\x10EnumValueOptions\x12%\x0a\x0adeprecated\x18\x01\x20\x01(\x08:\x05f\
+alseR\x0adeprecated\x127\x0a\x08features\x18\x02\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08\
+features\x12(\x0a\x0cdebug_redact\x18\x03\x20\x01(\x08:\x05falseR\x0bdebugRedact\x12U\x0a\x0ffea\
+ture_support\x18\x04\x20\x01(\x0b2,.google.protobuf.FieldOptions.FeatureSupportR\x0efeatureSuppo\
+rt\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOpti\
+onR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\
+\"\xdd\x01\x0a\x0eServiceOptions\x127\x0a\x08features\x18\"\x20\x01(\x0b2\x1b.google.protobuf.Fe\
+atureSetR\x08features\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05falseR\x0adeprecated\x12X\x0a\
+\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13unin\
+terpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xa1\x03\x0a\
+\x0dMethodOptions\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05falseR\x0adeprecated\x12q\x0a\x11\
+idempotency_level\x18\"\x20\x01(\x0e2/.google.protobuf.MethodOptions.IdempotencyLevel:\x13IDEMPO\
+TENCY_UNKNOWNR\x10idempotencyLevel\x127\x0a\x08features\x18#\x20\x01(\x0b2\x1b.google.protobuf.F\
+eatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protob\
+uf.UninterpretedOptionR\x13uninterpretedOption\"P\x0a\x10IdempotencyLevel\x12\x17\x0a\x13IDEMPOT\
+ENCY_UNKNOWN\x10\x00\x12\x13\x0a\x0fNO_SIDE_EFFECTS\x10\x01\x12\x0e\x0a\x0aIDEMPOTENT\x10\x02*\x06\
+\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\x9a\x03\x0a\x13Uninterpreted\
+Option\x12A\x0a\x04name\x18\x02\x20\x03(\x0b2-.google.protobuf.UninterpretedOption.NamePartR\x04\
+name\x12)\x0a\x10identifier_value\x18\x03\x20\x01(\x09R\x0fidentifierValue\x12,\x0a\x12positive_\
+int_value\x18\x04\x20\x01(\x04R\x10positiveIntValue\x12,\x0a\x12negative_int_value\x18\x05\x20\x01\
+(\x03R\x10negativeIntValue\x12!\x0a\x0cdouble_value\x18\x06\x20\x01(\x01R\x0bdoubleValue\x12!\x0a\
+\x0cstring_value\x18\x07\x20\x01(\x0cR\x0bstringValue\x12'\x0a\x0faggregate_value\x18\x08\x20\x01\
+(\x09R\x0eaggregateValue\x1aJ\x0a\x08NamePart\x12\x1b\x0a\x09name_part\x18\x01\x20\x02(\x09R\x08\
+namePart\x12!\x0a\x0cis_extension\x18\x02\x20\x02(\x08R\x0bisExtension\"\xfd\x11\x0a\x0aFeatureS\
+et\x12\x91\x01\x0a\x0efield_presence\x18\x01\x20\x01(\x0e2).google.protobuf.FeatureSet.FieldPres\
+enceB?\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x0d\x12\x08EXPLICIT\x18\x84\x07\xa2\x01\x0d\x12\
+\x08IMPLICIT\x18\xe7\x07\xa2\x01\x0d\x12\x08EXPLICIT\x18\xe8\x07\xb2\x01\x03\x08\xe8\x07R\x0dfie\
+ldPresence\x12l\x0a\x09enum_type\x18\x02\x20\x01(\x0e2$.google.protobuf.FeatureSet.EnumTypeB)\x88\
+\x01\x01\x98\x01\x06\x98\x01\x01\xa2\x01\x0b\x12\x06CLOSED\x18\x84\x07\xa2\x01\x09\x12\x04OPEN\x18\
+\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x08enumType\x12\x98\x01\x0a\x17repeated_field_encoding\x18\x03\
+\x20\x01(\x0e21.google.protobuf.FeatureSet.RepeatedFieldEncodingB-\x88\x01\x01\x98\x01\x04\x98\x01\
+\x01\xa2\x01\x0d\x12\x08EXPANDED\x18\x84\x07\xa2\x01\x0b\x12\x06PACKED\x18\xe7\x07\xb2\x01\x03\x08\
+\xe8\x07R\x15repeatedFieldEncoding\x12~\x0a\x0futf8_validation\x18\x04\x20\x01(\x0e2*.google.pro\
+tobuf.FeatureSet.Utf8ValidationB)\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x09\x12\x04NONE\x18\
+\x84\x07\xa2\x01\x0b\x12\x06VERIFY\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x0eutf8Validation\x12~\x0a\
+\x10message_encoding\x18\x05\x20\x01(\x0e2+.google.protobuf.FeatureSet.MessageEncodingB&\x88\x01\
+\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x14\x12\x0fLENGTH_PREFIXED\x18\x84\x07\xb2\x01\x03\x08\xe8\x07\
+R\x0fmessageEncoding\x12\x82\x01\x0a\x0bjson_format\x18\x06\x20\x01(\x0e2&.google.protobuf.Featu\
+reSet.JsonFormatB9\x88\x01\x01\x98\x01\x03\x98\x01\x06\x98\x01\x01\xa2\x01\x17\x12\x12LEGACY_BES\
+T_EFFORT\x18\x84\x07\xa2\x01\x0a\x12\x05ALLOW\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x0ajsonFormat\
+\x12\xbc\x01\x0a\x14enforce_naming_style\x18\x07\x20\x01(\x0e2..google.protobuf.FeatureSet.Enfor\
+ceNamingStyleBZ\x88\x01\x02\x98\x01\x01\x98\x01\x02\x98\x01\x03\x98\x01\x04\x98\x01\x05\x98\x01\x06\
+\x98\x01\x07\x98\x01\x08\x98\x01\x09\xa2\x01\x11\x12\x0cSTYLE_LEGACY\x18\x84\x07\xa2\x01\x0e\x12\
+\x09STYLE2024\x18\xe9\x07\xa2\x01\x0e\x12\x09STYLE2026\x18\xea\x07\xb2\x01\x03\x08\xe9\x07R\x12e\
+nforceNamingStyle\x12\xc7\x01\x0a\x19default_symbol_visibility\x18\x08\x20\x01(\x0e2E.google.pro\
+tobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibilityBD\x88\x01\x02\x98\x01\x01\xa2\x01\x0f\
+\x12\x0aEXPORT_ALL\x18\x84\x07\xa2\x01\x15\x12\x10EXPORT_TOP_LEVEL\x18\xe9\x07\xa2\x01\x0b\x12\x06\
+STRICT\x18\xea\x07\xb2\x01\x03\x08\xe9\x07R\x17defaultSymbolVisibility\x12\xc3\x01\x0a\x14enforc\
+e_proto_limits\x18\x09\x20\x01(\x0e2A.google.protobuf.FeatureSet.ProtoLimitsFeature.EnforceProto\
+LimitsBN\x88\x01\x02\x98\x01\x06\x98\x01\x03\x98\x01\x04\x98\x01\x05\xa2\x01\x1e\x12\x19LEGACY_N\
+O_EXPLICIT_LIMITS\x18\x84\x07\xa2\x01\x15\x12\x10PROTO_LIMITS2026\x18\xea\x07\xb2\x01\x03\x08\xea\
+\x07R\x12enforceProtoLimits\x1a\xa1\x01\x0a\x11VisibilityFeature\"\x81\x01\x0a\x17DefaultSymbolV\
+isibility\x12%\x0a!DEFAULT_SYMBOL_VISIBILITY_UNKNOWN\x10\x00\x12\x0e\x0a\x0aEXPORT_ALL\x10\x01\x12\
+\x14\x0a\x10EXPORT_TOP_LEVEL\x10\x02\x12\x0d\x0a\x09LOCAL_ALL\x10\x03\x12\x0a\x0a\x06STRICT\x10\x04\
+J\x08\x08\x01\x10\x80\x80\x80\x80\x02\x1ay\x0a\x12ProtoLimitsFeature\"c\x0a\x12EnforceProtoLimit\
+s\x12\x18\x0a\x14PROTO_LIMITS_UNKNOWN\x10\x00\x12\x1d\x0a\x19LEGACY_NO_EXPLICIT_LIMITS\x10\x01\x12\
+\x14\x0a\x10PROTO_LIMITS2026\x10\x02\"\\\x0a\x0dFieldPresence\x12\x1a\x0a\x16FIELD_PRESENCE_UNKN\
+OWN\x10\x00\x12\x0c\x0a\x08EXPLICIT\x10\x01\x12\x0c\x0a\x08IMPLICIT\x10\x02\x12\x13\x0a\x0fLEGAC\
+Y_REQUIRED\x10\x03\"7\x0a\x08EnumType\x12\x15\x0a\x11ENUM_TYPE_UNKNOWN\x10\x00\x12\x08\x0a\x04OP\
+EN\x10\x01\x12\x0a\x0a\x06CLOSED\x10\x02\"V\x0a\x15RepeatedFieldEncoding\x12#\x0a\x1fREPEATED_FI\
+ELD_ENCODING_UNKNOWN\x10\x00\x12\x0a\x0a\x06PACKED\x10\x01\x12\x0c\x0a\x08EXPANDED\x10\x02\"I\x0a\
+\x0eUtf8Validation\x12\x1b\x0a\x17UTF8_VALIDATION_UNKNOWN\x10\x00\x12\x0a\x0a\x06VERIFY\x10\x02\x12\
+\x08\x0a\x04NONE\x10\x03\"\x04\x08\x01\x10\x01\"S\x0a\x0fMessageEncoding\x12\x1c\x0a\x18MESSAGE_\
+ENCODING_UNKNOWN\x10\x00\x12\x13\x0a\x0fLENGTH_PREFIXED\x10\x01\x12\x0d\x0a\x09DELIMITED\x10\x02\
+\"H\x0a\x0aJsonFormat\x12\x17\x0a\x13JSON_FORMAT_UNKNOWN\x10\x00\x12\x09\x0a\x05ALLOW\x10\x01\x12\
+\x16\x0a\x12LEGACY_BEST_EFFORT\x10\x02\"f\x0a\x12EnforceNamingStyle\x12\x20\x0a\x1cENFORCE_NAMIN\
+G_STYLE_UNKNOWN\x10\x00\x12\x0d\x0a\x09STYLE2024\x10\x01\x12\x10\x0a\x0cSTYLE_LEGACY\x10\x02\x12\
+\x0d\x0a\x09STYLE2026\x10\x03*\x06\x08\xe8\x07\x10\x8bN*\x06\x08\x8bN\x10\x90N*\x06\x08\x90N\x10\
+\x91NJ\x06\x08\xe7\x07\x10\xe8\x07\"\xef\x03\x0a\x12FeatureSetDefaults\x12X\x0a\x08defaults\x18\x01\
+\x20\x03(\x0b2<.google.protobuf.FeatureSetDefaults.FeatureSetEditionDefaultR\x08defaults\x12A\x0a\
+\x0fminimum_edition\x18\x04\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0eminimumEdition\x12A\x0a\
+\x0fmaximum_edition\x18\x05\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0emaximumEdition\x1a\xf8\
+\x01\x0a\x18FeatureSetEditionDefault\x122\x0a\x07edition\x18\x03\x20\x01(\x0e2\x18.google.protob\
+uf.EditionR\x07edition\x12N\x0a\x14overridable_features\x18\x04\x20\x01(\x0b2\x1b.google.protobu\
+f.FeatureSetR\x13overridableFeatures\x12B\x0a\x0efixed_features\x18\x05\x20\x01(\x0b2\x1b.google\
+.protobuf.FeatureSetR\x0dfixedFeaturesJ\x04\x08\x01\x10\x02J\x04\x08\x02\x10\x03R\x08features\"\xb5\
+\x02\x0a\x0eSourceCodeInfo\x12D\x0a\x08location\x18\x01\x20\x03(\x0b2(.google.protobuf.SourceCod\
+eInfo.LocationR\x08location\x1a\xce\x01\x0a\x08Location\x12\x16\x0a\x04path\x18\x01\x20\x03(\x05\
+B\x02\x10\x01R\x04path\x12\x16\x0a\x04span\x18\x02\x20\x03(\x05B\x02\x10\x01R\x04span\x12)\x0a\x10\
+leading_comments\x18\x03\x20\x01(\x09R\x0fleadingComments\x12+\x0a\x11trailing_comments\x18\x04\x20\
+\x01(\x09R\x10trailingComments\x12:\x0a\x19leading_detached_comments\x18\x06\x20\x03(\x09R\x17le\
+adingDetachedComments*\x0c\x08\x80\xec\xca\xff\x01\x10\x81\xec\xca\xff\x01\"\xd0\x02\x0a\x11Gene\
+ratedCodeInfo\x12M\x0a\x0aannotation\x18\x01\x20\x03(\x0b2-.google.protobuf.GeneratedCodeInfo.An\
+notationR\x0aannotation\x1a\xeb\x01\x0a\x0aAnnotation\x12\x16\x0a\x04path\x18\x01\x20\x03(\x05B\x02\
+\x10\x01R\x04path\x12\x1f\x0a\x0bsource_file\x18\x02\x20\x01(\x09R\x0asourceFile\x12\x14\x0a\x05\
+begin\x18\x03\x20\x01(\x05R\x05begin\x12\x10\x0a\x03end\x18\x04\x20\x01(\x05R\x03end\x12R\x0a\x08\
+semantic\x18\x05\x20\x01(\x0e26.google.protobuf.GeneratedCodeInfo.Annotation.SemanticR\x08semant\
+ic\"(\x0a\x08Semantic\x12\x08\x0a\x04NONE\x10\x00\x12\x07\x0a\x03SET\x10\x01\x12\x09\x0a\x05ALIA\
+S\x10\x02*\xd1\x02\x0a\x07Edition\x12\x13\x0a\x0fEDITION_UNKNOWN\x10\x00\x12\x13\x0a\x0eEDITION_\
+LEGACY\x10\x84\x07\x12\x13\x0a\x0eEDITION_PROTO2\x10\xe6\x07\x12\x13\x0a\x0eEDITION_PROTO3\x10\xe7\
+\x07\x12\x11\x0a\x0cEDITION_2023\x10\xe8\x07\x12\x11\x0a\x0cEDITION_2024\x10\xe9\x07\x12\x11\x0a\
+\x0cEDITION_2026\x10\xea\x07\x12\x15\x0a\x10EDITION_UNSTABLE\x10\x8fN\x12\x17\x0a\x13EDITION_1_T\
+EST_ONLY\x10\x01\x12\x17\x0a\x13EDITION_2_TEST_ONLY\x10\x02\x12\x1d\x0a\x17EDITION_99997_TEST_ON\
+LY\x10\x9d\x8d\x06\x12\x1d\x0a\x17EDITION_99998_TEST_ONLY\x10\x9e\x8d\x06\x12\x1d\x0a\x17EDITION\
+_99999_TEST_ONLY\x10\x9f\x8d\x06\x12\x13\x0a\x0bEDITION_MAX\x10\xff\xff\xff\xff\x07*U\x0a\x10Sym\
+bolVisibility\x12\x14\x0a\x10VISIBILITY_UNSET\x10\x00\x12\x14\x0a\x10VISIBILITY_LOCAL\x10\x01\x12\
+\x15\x0a\x11VISIBILITY_EXPORT\x10\x02B~\x0a\x13com.google.protobufB\x10DescriptorProtosH\x01Z-go\
+ogle.golang.org/protobuf/types/descriptorpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1aGoogle.Protobu\
+f.Reflection";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -69,6 +69,31 @@ impl ::core::convert::From<WireFormat> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for WireFormat {
+    const FULL_NAME: &'static str = "conformance.WireFormat";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        WireFormat(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        WireFormat::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for WireFormat {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for WireFormat {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// `conformance.TestCategory`.
 ///
 /// An open enum: values it does not list are kept as they are.
@@ -147,6 +172,31 @@ impl ::core::convert::From<TestCategory> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for TestCategory {
+    const FULL_NAME: &'static str = "conformance.TestCategory";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        TestCategory(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        TestCategory::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestCategory {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestCategory {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// Meant to encapsulate all types of tests: successes, skips, failures, etc.
 /// Therefore, this may or may not have a failure message. Failure messages
 /// may be truncated for our failure lists.
@@ -212,6 +262,90 @@ impl ::courier_wire::Message for TestStatus {
     }
 }
 
+impl ::courier_json::ProtoJson for TestStatus {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestStatus, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.failure_message.is_empty() {
+                    w.escaped_key(p.key("\"failureMessage\"", "\"failure_message\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.failure_message, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.matched_name.is_empty() {
+                    w.escaped_key(p.key("\"matchedName\"", "\"matched_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.matched_name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestStatus, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("failure_message", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.failure_message)),
+            ("matched_name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.matched_name)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "failureMessage" | "failure_message" => 1,
+                "matchedName" | "matched_name" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestStatus {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestStatus {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for TestStatus {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.TestStatus").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestStatus {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The conformance runner will request a list of failures as the first request.
 /// This will be known by message_type == "conformance.FailureSet", a conformance
 /// test should return a serialized FailureSet in protobuf_payload.
@@ -257,6 +391,72 @@ impl ::courier_wire::Message for FailureSet {
     fn clear(&mut self) {
         self.test.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for FailureSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FailureSet, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.test.is_empty() {
+                    w.escaped_key(p.key("\"test\"", "\"test\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<TestStatus>>(&m.test, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("test", "test")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FailureSet, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("test", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<TestStatus>>(r, p, &mut m.test)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "test" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for FailureSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FailureSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for FailureSet {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.FailureSet").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for FailureSet {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -415,6 +615,168 @@ impl ::courier_wire::Message for ConformanceRequest {
         self.print_unknown_fields = ::core::default::Default::default();
         self.payload = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for ConformanceRequest {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ConformanceRequest, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                match &m.payload {
+                    ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v)) => {
+                        w.escaped_key(p.key("\"protobufPayload\"", "\"protobuf_payload\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v)) => {
+                        w.escaped_key(p.key("\"jsonPayload\"", "\"json_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.requested_output_format != 0 {
+                    w.escaped_key(p.key("\"requestedOutputFormat\"", "\"requested_output_format\""));
+                    <::courier_json::rt::Enum<WireFormat> as ::courier_json::rt::JsonKind>::write(&m.requested_output_format, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.message_type.is_empty() {
+                    w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.message_type, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.test_category != 0 {
+                    w.escaped_key(p.key("\"testCategory\"", "\"test_category\""));
+                    <::courier_json::rt::Enum<TestCategory> as ::courier_json::rt::JsonKind>::write(&m.test_category, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.jspb_encoding_options {
+                    w.escaped_key(p.key("\"jspbEncodingOptions\"", "\"jspb_encoding_options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("jspbEncodingOptions", "jspb_encoding_options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.payload {
+                    ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v)) => {
+                        w.escaped_key(p.key("\"jspbPayload\"", "\"jspb_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_request::Payload::TextPayload(v)) => {
+                        w.escaped_key(p.key("\"textPayload\"", "\"text_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.print_unknown_fields {
+                    w.escaped_key(p.key("\"printUnknownFields\"", "\"print_unknown_fields\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.print_unknown_fields, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ConformanceRequest, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("protobuf_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.payload = ::core::option::Option::Some(conformance_request::Payload::ProtobufPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "payload")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("json_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.payload = ::core::option::Option::Some(conformance_request::Payload::JsonPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "payload")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("requested_output_format", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<WireFormat>>(r, p, &mut m.requested_output_format)),
+            ("message_type", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.message_type)),
+            ("test_category", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<TestCategory>>(r, p, &mut m.test_category)),
+            ("jspb_encoding_options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.jspb_encoding_options)),
+            ("jspb_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.payload = ::core::option::Option::Some(conformance_request::Payload::JspbPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "payload")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("text_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.payload = ::core::option::Option::Some(conformance_request::Payload::TextPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "payload")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("print_unknown_fields", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.print_unknown_fields)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "protobufPayload" | "protobuf_payload" => 0,
+                "jsonPayload" | "json_payload" => 1,
+                "requestedOutputFormat" | "requested_output_format" => 2,
+                "messageType" | "message_type" => 3,
+                "testCategory" | "test_category" => 4,
+                "jspbEncodingOptions" | "jspb_encoding_options" => 5,
+                "jspbPayload" | "jspb_payload" => 6,
+                "textPayload" | "text_payload" => 7,
+                "printUnknownFields" | "print_unknown_fields" => 8,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ConformanceRequest {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ConformanceRequest {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ConformanceRequest {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.ConformanceRequest").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ConformanceRequest {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -604,6 +966,177 @@ impl ::courier_wire::Message for ConformanceResponse {
     }
 }
 
+impl ::courier_json::ProtoJson for ConformanceResponse {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ConformanceResponse, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                match &m.result {
+                    ::core::option::Option::Some(conformance_response::Result::ParseError(v)) => {
+                        w.escaped_key(p.key("\"parseError\"", "\"parse_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::RuntimeError(v)) => {
+                        w.escaped_key(p.key("\"runtimeError\"", "\"runtime_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v)) => {
+                        w.escaped_key(p.key("\"protobufPayload\"", "\"protobuf_payload\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::JsonPayload(v)) => {
+                        w.escaped_key(p.key("\"jsonPayload\"", "\"json_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::Skipped(v)) => {
+                        w.escaped_key(p.key("\"skipped\"", "\"skipped\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::SerializeError(v)) => {
+                        w.escaped_key(p.key("\"serializeError\"", "\"serialize_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::JspbPayload(v)) => {
+                        w.escaped_key(p.key("\"jspbPayload\"", "\"jspb_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::TextPayload(v)) => {
+                        w.escaped_key(p.key("\"textPayload\"", "\"text_payload\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(conformance_response::Result::TimeoutError(v)) => {
+                        w.escaped_key(p.key("\"timeoutError\"", "\"timeout_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ConformanceResponse, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("parse_error", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::ParseError(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("runtime_error", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::RuntimeError(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("protobuf_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::ProtobufPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("json_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::JsonPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("skipped", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::Skipped(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("serialize_error", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::SerializeError(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("jspb_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::JspbPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("text_payload", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::TextPayload(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("timeout_error", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.result = ::core::option::Option::Some(conformance_response::Result::TimeoutError(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "result")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "parseError" | "parse_error" => 0,
+                "runtimeError" | "runtime_error" => 1,
+                "protobufPayload" | "protobuf_payload" => 2,
+                "jsonPayload" | "json_payload" => 3,
+                "skipped" => 4,
+                "serializeError" | "serialize_error" => 5,
+                "jspbPayload" | "jspb_payload" => 6,
+                "textPayload" | "text_payload" => 7,
+                "timeoutError" | "timeout_error" => 8,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ConformanceResponse {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ConformanceResponse {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ConformanceResponse {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.ConformanceResponse").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ConformanceResponse {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The types nested in [`ConformanceResponse`].
 pub mod conformance_response {
     /// `oneof result`.
@@ -692,4 +1225,115 @@ impl ::courier_wire::Message for JspbEncodingConfig {
         self.use_jspb_array_any_format = ::core::default::Default::default();
         self.unknown_fields.clear();
     }
+}
+
+impl ::courier_json::ProtoJson for JspbEncodingConfig {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&JspbEncodingConfig, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.use_jspb_array_any_format {
+                    w.escaped_key(p.key("\"useJspbArrayAnyFormat\"", "\"use_jspb_array_any_format\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.use_jspb_array_any_format, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut JspbEncodingConfig, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("use_jspb_array_any_format", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.use_jspb_array_any_format)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "useJspbArrayAnyFormat" | "use_jspb_array_any_format" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for JspbEncodingConfig {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for JspbEncodingConfig {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for JspbEncodingConfig {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("conformance.JspbEncodingConfig").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for JspbEncodingConfig {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<TestStatus>();
+    registry.register::<FailureSet>();
+    registry.register::<ConformanceRequest>();
+    registry.register::<ConformanceResponse>();
+    registry.register::<JspbEncodingConfig>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xb7\x0b\x0a\x1dconformance/conformance.proto\x12\x0bconformance\"l\x0a\x0aTestStatus\x12\x12\
+\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12'\x0a\x0ffailure_message\x18\x02\x20\x01(\x09R\x0e\
+failureMessage\x12!\x0a\x0cmatched_name\x18\x03\x20\x01(\x09R\x0bmatchedName\"?\x0a\x0aFailureSe\
+t\x12+\x0a\x04test\x18\x02\x20\x03(\x0b2\x17.conformance.TestStatusR\x04testJ\x04\x08\x01\x10\x02\
+\"\xf6\x03\x0a\x12ConformanceRequest\x12+\x0a\x10protobuf_payload\x18\x01\x20\x01(\x0cH\x00R\x0f\
+protobufPayload\x12#\x0a\x0cjson_payload\x18\x02\x20\x01(\x09H\x00R\x0bjsonPayload\x12#\x0a\x0cj\
+spb_payload\x18\x07\x20\x01(\x09H\x00R\x0bjspbPayload\x12#\x0a\x0ctext_payload\x18\x08\x20\x01(\x09\
+H\x00R\x0btextPayload\x12O\x0a\x17requested_output_format\x18\x03\x20\x01(\x0e2\x17.conformance.\
+WireFormatR\x15requestedOutputFormat\x12!\x0a\x0cmessage_type\x18\x04\x20\x01(\x09R\x0bmessageTy\
+pe\x12>\x0a\x0dtest_category\x18\x05\x20\x01(\x0e2\x19.conformance.TestCategoryR\x0ctestCategory\
+\x12S\x0a\x15jspb_encoding_options\x18\x06\x20\x01(\x0b2\x1f.conformance.JspbEncodingConfigR\x13\
+jspbEncodingOptions\x120\x0a\x14print_unknown_fields\x18\x09\x20\x01(\x08R\x12printUnknownFields\
+B\x09\x0a\x07payload\"\xf3\x02\x0a\x13ConformanceResponse\x12!\x0a\x0bparse_error\x18\x01\x20\x01\
+(\x09H\x00R\x0aparseError\x12)\x0a\x0fserialize_error\x18\x06\x20\x01(\x09H\x00R\x0eserializeErr\
+or\x12%\x0a\x0dtimeout_error\x18\x09\x20\x01(\x09H\x00R\x0ctimeoutError\x12%\x0a\x0druntime_erro\
+r\x18\x02\x20\x01(\x09H\x00R\x0cruntimeError\x12+\x0a\x10protobuf_payload\x18\x03\x20\x01(\x0cH\x00\
+R\x0fprotobufPayload\x12#\x0a\x0cjson_payload\x18\x04\x20\x01(\x09H\x00R\x0bjsonPayload\x12\x1a\x0a\
+\x07skipped\x18\x05\x20\x01(\x09H\x00R\x07skipped\x12#\x0a\x0cjspb_payload\x18\x07\x20\x01(\x09H\
+\x00R\x0bjspbPayload\x12#\x0a\x0ctext_payload\x18\x08\x20\x01(\x09H\x00R\x0btextPayloadB\x08\x0a\
+\x06result\"N\x0a\x12JspbEncodingConfig\x128\x0a\x19use_jspb_array_any_format\x18\x01\x20\x01(\x08\
+R\x15useJspbArrayAnyFormat*P\x0a\x0aWireFormat\x12\x0f\x0a\x0bUNSPECIFIED\x10\x00\x12\x0c\x0a\x08\
+PROTOBUF\x10\x01\x12\x08\x0a\x04JSON\x10\x02\x12\x08\x0a\x04JSPB\x10\x03\x12\x0f\x0a\x0bTEXT_FOR\
+MAT\x10\x04*\x8f\x01\x0a\x0cTestCategory\x12\x14\x0a\x10UNSPECIFIED_TEST\x10\x00\x12\x0f\x0a\x0b\
+BINARY_TEST\x10\x01\x12\x0d\x0a\x09JSON_TEST\x10\x02\x12$\x0a\x20JSON_IGNORE_UNKNOWN_PARSING_TES\
+T\x10\x03\x12\x0d\x0a\x09JSPB_TEST\x10\x04\x12\x14\x0a\x10TEXT_FORMAT_TEST\x10\x05B/\x0a\x1fcom.\
+google.protobuf.conformance\xa2\x02\x0bConformanceb\x06proto3";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -61,6 +61,31 @@ impl ::core::convert::From<ForeignEnumProto2> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for ForeignEnumProto2 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.ForeignEnumProto2";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        ForeignEnumProto2(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        ForeignEnumProto2::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ForeignEnumProto2 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignEnumProto2 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// This proto includes every type of field in both singular and repeated
 /// forms.
 ///
@@ -1237,6 +1262,1341 @@ impl ::courier_wire::ext::Extendable for TestAllTypesProto2 {
     }
 }
 
+impl ::courier_json::ProtoJson for TestAllTypesProto2 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAllTypesProto2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int32 {
+                    w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int64 {
+                    w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint32 {
+                    w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint64 {
+                    w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sint32 {
+                    w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sint64 {
+                    w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_fixed32 {
+                    w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_fixed64 {
+                    w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sfixed32 {
+                    w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sfixed64 {
+                    w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_float {
+                    w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_double {
+                    w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bool {
+                    w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string {
+                    w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bytes {
+                    w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_message {
+                    w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_message {
+                    w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_enum {
+                    w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
+                    <::courier_json::rt::Enum<test_all_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_enum {
+                    w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
+                    <::courier_json::rt::Enum<ForeignEnumProto2> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string_piece {
+                    w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_cord {
+                    w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.recursive_message {
+                    w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_float.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_double.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bool.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string.is_empty() {
+                    w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bytes.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&m.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(&m.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessageProto2>>(&m.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&m.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnumProto2>>(&m.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string_piece.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_cord.is_empty() {
+                    w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_int32.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&m.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int64_int64.is_empty() {
+                    w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&m.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint32_uint32.is_empty() {
+                    w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&m.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint64_uint64.is_empty() {
+                    w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&m.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint32_sint32.is_empty() {
+                    w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&m.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint64_sint64.is_empty() {
+                    w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&m.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed32_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&m.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed64_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&m.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed32_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&m.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed64_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&m.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_float.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&m.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_double.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&m.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_bool_bool.is_empty() {
+                    w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&m.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_string.is_empty() {
+                    w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&m.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_bytes.is_empty() {
+                    w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&m.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(&m.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageProto2>, _>(&m.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>, _>(&m.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumProto2>, _>(&m.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int32.is_empty() {
+                    w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int64.is_empty() {
+                    w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint32.is_empty() {
+                    w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint64.is_empty() {
+                    w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint32.is_empty() {
+                    w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint64.is_empty() {
+                    w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_float.is_empty() {
+                    w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_double.is_empty() {
+                    w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_bool.is_empty() {
+                    w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&m.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_float.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_double.is_empty() {
+                    w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_bool.is_empty() {
+                    w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(&m.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32NestedMessage\"", "\"map_int32_nested_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(&m.map_int32_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32NestedMessage", "map_int32_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_bool.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Bool\"", "\"map_int32_bool\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Bool, _>(&m.map_int32_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Bool", "map_int32_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.oneof_field {
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v)) => {
+                        w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) => {
+                        w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v)) => {
+                        w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v)) => {
+                        w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v)) => {
+                        w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v)) => {
+                        w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
+                        <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v)) => {
+                        w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
+                        <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v)) => {
+                        w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
+                        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v)) => {
+                        w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
+                        <::courier_json::rt::Enum<test_all_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <TestAllTypesProto2 as ::courier_wire::Message>::NAME, 120..201, &[EXTENSION_INT32_JSON, GROUPFIELD_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.data {
+                    w.escaped_key(p.key("\"data\"", "\"data\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("data", "data")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.multiwordgroupfield {
+                    w.escaped_key(p.key("\"multiwordgroupfield\"", "\"multiwordgroupfield\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("multiwordgroupfield", "multiwordgroupfield")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_int32 {
+                    w.escaped_key(p.key("\"defaultInt32\"", "\"default_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_int64 {
+                    w.escaped_key(p.key("\"defaultInt64\"", "\"default_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_uint32 {
+                    w.escaped_key(p.key("\"defaultUint32\"", "\"default_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_uint64 {
+                    w.escaped_key(p.key("\"defaultUint64\"", "\"default_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sint32 {
+                    w.escaped_key(p.key("\"defaultSint32\"", "\"default_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sint64 {
+                    w.escaped_key(p.key("\"defaultSint64\"", "\"default_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_fixed32 {
+                    w.escaped_key(p.key("\"defaultFixed32\"", "\"default_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_fixed64 {
+                    w.escaped_key(p.key("\"defaultFixed64\"", "\"default_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sfixed32 {
+                    w.escaped_key(p.key("\"defaultSfixed32\"", "\"default_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sfixed64 {
+                    w.escaped_key(p.key("\"defaultSfixed64\"", "\"default_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_float {
+                    w.escaped_key(p.key("\"defaultFloat\"", "\"default_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_double {
+                    w.escaped_key(p.key("\"defaultDouble\"", "\"default_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_bool {
+                    w.escaped_key(p.key("\"defaultBool\"", "\"default_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_string {
+                    w.escaped_key(p.key("\"defaultString\"", "\"default_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_bytes {
+                    w.escaped_key(p.key("\"defaultBytes\"", "\"default_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.fieldname1 {
+                    w.escaped_key(p.key("\"fieldname1\"", "\"fieldname1\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name2 {
+                    w.escaped_key(p.key("\"fieldName2\"", "\"field_name2\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name3 {
+                    w.escaped_key(p.key("\"FieldName3\"", "\"_field_name3\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name4 {
+                    w.escaped_key(p.key("\"fieldName4\"", "\"field__name4_\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field0name5 {
+                    w.escaped_key(p.key("\"field0name5\"", "\"field0name5\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_0_name6 {
+                    w.escaped_key(p.key("\"field0Name6\"", "\"field_0_name6\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name7 {
+                    w.escaped_key(p.key("\"fieldName7\"", "\"fieldName7\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name8 {
+                    w.escaped_key(p.key("\"FieldName8\"", "\"FieldName8\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name9 {
+                    w.escaped_key(p.key("\"fieldName9\"", "\"field_Name9\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name10 {
+                    w.escaped_key(p.key("\"FieldName10\"", "\"Field_Name10\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name11 {
+                    w.escaped_key(p.key("\"FIELDNAME11\"", "\"FIELD_NAME11\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name12 {
+                    w.escaped_key(p.key("\"FIELDName12\"", "\"FIELD_name12\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name13 {
+                    w.escaped_key(p.key("\"FieldName13\"", "\"__field_name13\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name14 {
+                    w.escaped_key(p.key("\"FieldName14\"", "\"__Field_name14\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name15 {
+                    w.escaped_key(p.key("\"fieldName15\"", "\"field__name15\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name16 {
+                    w.escaped_key(p.key("\"fieldName16\"", "\"field__Name16\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name17 {
+                    w.escaped_key(p.key("\"fieldName17\"", "\"field_name17__\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_name18 {
+                    w.escaped_key(p.key("\"FieldName18\"", "\"Field_name18__\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.message_set_correct {
+                    w.escaped_key(p.key("\"messageSetCorrect\"", "\"message_set_correct\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageSetCorrect", "message_set_correct")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAllTypesProto2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("optional_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.optional_int32)),
+            ("optional_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.optional_int64)),
+            ("optional_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.optional_uint32)),
+            ("optional_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.optional_uint64)),
+            ("optional_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.optional_sint32)),
+            ("optional_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.optional_sint64)),
+            ("optional_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.optional_fixed32)),
+            ("optional_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.optional_fixed64)),
+            ("optional_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.optional_sfixed32)),
+            ("optional_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.optional_sfixed64)),
+            ("optional_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.optional_float)),
+            ("optional_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.optional_double)),
+            ("optional_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.optional_bool)),
+            ("optional_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string)),
+            ("optional_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.optional_bytes)),
+            ("optional_nested_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_nested_message)),
+            ("optional_foreign_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_foreign_message)),
+            ("optional_nested_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut m.optional_nested_enum)),
+            ("optional_foreign_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut m.optional_foreign_enum)),
+            ("optional_string_piece", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string_piece)),
+            ("optional_cord", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_cord)),
+            ("recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.recursive_message)),
+            ("repeated_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.repeated_int32)),
+            ("repeated_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.repeated_int64)),
+            ("repeated_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.repeated_uint32)),
+            ("repeated_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.repeated_uint64)),
+            ("repeated_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.repeated_sint32)),
+            ("repeated_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.repeated_sint64)),
+            ("repeated_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.repeated_fixed32)),
+            ("repeated_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.repeated_fixed64)),
+            ("repeated_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.repeated_sfixed32)),
+            ("repeated_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.repeated_sfixed64)),
+            ("repeated_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.repeated_float)),
+            ("repeated_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.repeated_double)),
+            ("repeated_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated_bool)),
+            ("repeated_string", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string)),
+            ("repeated_bytes", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut m.repeated_bytes)),
+            ("repeated_nested_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(r, p, &mut m.repeated_nested_message)),
+            ("repeated_foreign_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessageProto2>>(r, p, &mut m.repeated_foreign_message)),
+            ("repeated_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut m.repeated_nested_enum)),
+            ("repeated_foreign_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut m.repeated_foreign_enum)),
+            ("repeated_string_piece", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string_piece)),
+            ("repeated_cord", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_cord)),
+            ("map_int32_int32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut m.map_int32_int32)),
+            ("map_int64_int64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut m.map_int64_int64)),
+            ("map_uint32_uint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut m.map_uint32_uint32)),
+            ("map_uint64_uint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut m.map_uint64_uint64)),
+            ("map_sint32_sint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut m.map_sint32_sint32)),
+            ("map_sint64_sint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut m.map_sint64_sint64)),
+            ("map_fixed32_fixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut m.map_fixed32_fixed32)),
+            ("map_fixed64_fixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut m.map_fixed64_fixed64)),
+            ("map_sfixed32_sfixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut m.map_sfixed32_sfixed32)),
+            ("map_sfixed64_sfixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut m.map_sfixed64_sfixed64)),
+            ("map_int32_float", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut m.map_int32_float)),
+            ("map_int32_double", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut m.map_int32_double)),
+            ("map_bool_bool", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut m.map_bool_bool)),
+            ("map_string_string", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut m.map_string_string)),
+            ("map_string_bytes", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut m.map_string_bytes)),
+            ("map_string_nested_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(r, p, &mut m.map_string_nested_message)),
+            ("map_string_foreign_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageProto2>, _>(r, p, &mut m.map_string_foreign_message)),
+            ("map_string_nested_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>, _>(r, p, &mut m.map_string_nested_enum)),
+            ("map_string_foreign_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumProto2>, _>(r, p, &mut m.map_string_foreign_enum)),
+            ("packed_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.packed_int32)),
+            ("packed_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.packed_int64)),
+            ("packed_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.packed_uint32)),
+            ("packed_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.packed_uint64)),
+            ("packed_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.packed_sint32)),
+            ("packed_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.packed_sint64)),
+            ("packed_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.packed_fixed32)),
+            ("packed_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.packed_fixed64)),
+            ("packed_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.packed_sfixed32)),
+            ("packed_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.packed_sfixed64)),
+            ("packed_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.packed_float)),
+            ("packed_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.packed_double)),
+            ("packed_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed_bool)),
+            ("packed_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut m.packed_nested_enum)),
+            ("unpacked_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.unpacked_int32)),
+            ("unpacked_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.unpacked_int64)),
+            ("unpacked_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.unpacked_uint32)),
+            ("unpacked_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.unpacked_uint64)),
+            ("unpacked_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.unpacked_sint32)),
+            ("unpacked_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.unpacked_sint64)),
+            ("unpacked_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.unpacked_fixed32)),
+            ("unpacked_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.unpacked_fixed64)),
+            ("unpacked_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.unpacked_sfixed32)),
+            ("unpacked_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.unpacked_sfixed64)),
+            ("unpacked_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.unpacked_float)),
+            ("unpacked_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.unpacked_double)),
+            ("unpacked_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.unpacked_bool)),
+            ("unpacked_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p, &mut m.unpacked_nested_enum)),
+            ("map_int32_nested_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>, _>(r, p, &mut m.map_int32_nested_message)),
+            ("map_int32_bool", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Bool, _>(r, p, &mut m.map_int32_bool)),
+            ("oneof_uint32", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint32(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_nested_message", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_proto2::NestedMessage>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.oneof_field, ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(_))) {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofNestedMessage(v)) = &mut m.oneof_field {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")
+            }),
+            ("oneof_string", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofString(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bytes", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBytes(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bool", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofBool(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_uint64", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofUint64(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_float", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofFloat(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_double", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofDouble(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_enum", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_proto2::NestedEnum>>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto2::OneofField::OneofEnum(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("data", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.data)),
+            ("multiwordgroupfield", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.multiwordgroupfield)),
+            ("default_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.default_int32)),
+            ("default_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.default_int64)),
+            ("default_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.default_uint32)),
+            ("default_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.default_uint64)),
+            ("default_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.default_sint32)),
+            ("default_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.default_sint64)),
+            ("default_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.default_fixed32)),
+            ("default_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.default_fixed64)),
+            ("default_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.default_sfixed32)),
+            ("default_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.default_sfixed64)),
+            ("default_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.default_float)),
+            ("default_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.default_double)),
+            ("default_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.default_bool)),
+            ("default_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.default_string)),
+            ("default_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.default_bytes)),
+            ("fieldname1", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.fieldname1)),
+            ("field_name2", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name2)),
+            ("_field_name3", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name3)),
+            ("field__name4_", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name4)),
+            ("field0name5", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field0name5)),
+            ("field_0_name6", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_0_name6)),
+            ("fieldName7", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name7)),
+            ("FieldName8", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name8)),
+            ("field_Name9", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name9)),
+            ("Field_Name10", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name10)),
+            ("FIELD_NAME11", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name11)),
+            ("FIELD_name12", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name12)),
+            ("__field_name13", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name13)),
+            ("__Field_name14", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name14)),
+            ("field__name15", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name15)),
+            ("field__Name16", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name16)),
+            ("field_name17__", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name17)),
+            ("Field_name18__", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name18)),
+            ("message_set_correct", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.message_set_correct)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<3>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "optionalInt32" | "optional_int32" => 0,
+                "optionalInt64" | "optional_int64" => 1,
+                "optionalUint32" | "optional_uint32" => 2,
+                "optionalUint64" | "optional_uint64" => 3,
+                "optionalSint32" | "optional_sint32" => 4,
+                "optionalSint64" | "optional_sint64" => 5,
+                "optionalFixed32" | "optional_fixed32" => 6,
+                "optionalFixed64" | "optional_fixed64" => 7,
+                "optionalSfixed32" | "optional_sfixed32" => 8,
+                "optionalSfixed64" | "optional_sfixed64" => 9,
+                "optionalFloat" | "optional_float" => 10,
+                "optionalDouble" | "optional_double" => 11,
+                "optionalBool" | "optional_bool" => 12,
+                "optionalString" | "optional_string" => 13,
+                "optionalBytes" | "optional_bytes" => 14,
+                "optionalNestedMessage" | "optional_nested_message" => 15,
+                "optionalForeignMessage" | "optional_foreign_message" => 16,
+                "optionalNestedEnum" | "optional_nested_enum" => 17,
+                "optionalForeignEnum" | "optional_foreign_enum" => 18,
+                "optionalStringPiece" | "optional_string_piece" => 19,
+                "optionalCord" | "optional_cord" => 20,
+                "recursiveMessage" | "recursive_message" => 21,
+                "repeatedInt32" | "repeated_int32" => 22,
+                "repeatedInt64" | "repeated_int64" => 23,
+                "repeatedUint32" | "repeated_uint32" => 24,
+                "repeatedUint64" | "repeated_uint64" => 25,
+                "repeatedSint32" | "repeated_sint32" => 26,
+                "repeatedSint64" | "repeated_sint64" => 27,
+                "repeatedFixed32" | "repeated_fixed32" => 28,
+                "repeatedFixed64" | "repeated_fixed64" => 29,
+                "repeatedSfixed32" | "repeated_sfixed32" => 30,
+                "repeatedSfixed64" | "repeated_sfixed64" => 31,
+                "repeatedFloat" | "repeated_float" => 32,
+                "repeatedDouble" | "repeated_double" => 33,
+                "repeatedBool" | "repeated_bool" => 34,
+                "repeatedString" | "repeated_string" => 35,
+                "repeatedBytes" | "repeated_bytes" => 36,
+                "repeatedNestedMessage" | "repeated_nested_message" => 37,
+                "repeatedForeignMessage" | "repeated_foreign_message" => 38,
+                "repeatedNestedEnum" | "repeated_nested_enum" => 39,
+                "repeatedForeignEnum" | "repeated_foreign_enum" => 40,
+                "repeatedStringPiece" | "repeated_string_piece" => 41,
+                "repeatedCord" | "repeated_cord" => 42,
+                "mapInt32Int32" | "map_int32_int32" => 43,
+                "mapInt64Int64" | "map_int64_int64" => 44,
+                "mapUint32Uint32" | "map_uint32_uint32" => 45,
+                "mapUint64Uint64" | "map_uint64_uint64" => 46,
+                "mapSint32Sint32" | "map_sint32_sint32" => 47,
+                "mapSint64Sint64" | "map_sint64_sint64" => 48,
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => 49,
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => 50,
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => 51,
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => 52,
+                "mapInt32Float" | "map_int32_float" => 53,
+                "mapInt32Double" | "map_int32_double" => 54,
+                "mapBoolBool" | "map_bool_bool" => 55,
+                "mapStringString" | "map_string_string" => 56,
+                "mapStringBytes" | "map_string_bytes" => 57,
+                "mapStringNestedMessage" | "map_string_nested_message" => 58,
+                "mapStringForeignMessage" | "map_string_foreign_message" => 59,
+                "mapStringNestedEnum" | "map_string_nested_enum" => 60,
+                "mapStringForeignEnum" | "map_string_foreign_enum" => 61,
+                "packedInt32" | "packed_int32" => 62,
+                "packedInt64" | "packed_int64" => 63,
+                "packedUint32" | "packed_uint32" => 64,
+                "packedUint64" | "packed_uint64" => 65,
+                "packedSint32" | "packed_sint32" => 66,
+                "packedSint64" | "packed_sint64" => 67,
+                "packedFixed32" | "packed_fixed32" => 68,
+                "packedFixed64" | "packed_fixed64" => 69,
+                "packedSfixed32" | "packed_sfixed32" => 70,
+                "packedSfixed64" | "packed_sfixed64" => 71,
+                "packedFloat" | "packed_float" => 72,
+                "packedDouble" | "packed_double" => 73,
+                "packedBool" | "packed_bool" => 74,
+                "packedNestedEnum" | "packed_nested_enum" => 75,
+                "unpackedInt32" | "unpacked_int32" => 76,
+                "unpackedInt64" | "unpacked_int64" => 77,
+                "unpackedUint32" | "unpacked_uint32" => 78,
+                "unpackedUint64" | "unpacked_uint64" => 79,
+                "unpackedSint32" | "unpacked_sint32" => 80,
+                "unpackedSint64" | "unpacked_sint64" => 81,
+                "unpackedFixed32" | "unpacked_fixed32" => 82,
+                "unpackedFixed64" | "unpacked_fixed64" => 83,
+                "unpackedSfixed32" | "unpacked_sfixed32" => 84,
+                "unpackedSfixed64" | "unpacked_sfixed64" => 85,
+                "unpackedFloat" | "unpacked_float" => 86,
+                "unpackedDouble" | "unpacked_double" => 87,
+                "unpackedBool" | "unpacked_bool" => 88,
+                "unpackedNestedEnum" | "unpacked_nested_enum" => 89,
+                "mapInt32NestedMessage" | "map_int32_nested_message" => 90,
+                "mapInt32Bool" | "map_int32_bool" => 91,
+                "oneofUint32" | "oneof_uint32" => 92,
+                "oneofNestedMessage" | "oneof_nested_message" => 93,
+                "oneofString" | "oneof_string" => 94,
+                "oneofBytes" | "oneof_bytes" => 95,
+                "oneofBool" | "oneof_bool" => 96,
+                "oneofUint64" | "oneof_uint64" => 97,
+                "oneofFloat" | "oneof_float" => 98,
+                "oneofDouble" | "oneof_double" => 99,
+                "oneofEnum" | "oneof_enum" => 100,
+                "data" => 101,
+                "multiwordgroupfield" => 102,
+                "defaultInt32" | "default_int32" => 103,
+                "defaultInt64" | "default_int64" => 104,
+                "defaultUint32" | "default_uint32" => 105,
+                "defaultUint64" | "default_uint64" => 106,
+                "defaultSint32" | "default_sint32" => 107,
+                "defaultSint64" | "default_sint64" => 108,
+                "defaultFixed32" | "default_fixed32" => 109,
+                "defaultFixed64" | "default_fixed64" => 110,
+                "defaultSfixed32" | "default_sfixed32" => 111,
+                "defaultSfixed64" | "default_sfixed64" => 112,
+                "defaultFloat" | "default_float" => 113,
+                "defaultDouble" | "default_double" => 114,
+                "defaultBool" | "default_bool" => 115,
+                "defaultString" | "default_string" => 116,
+                "defaultBytes" | "default_bytes" => 117,
+                "fieldname1" => 118,
+                "fieldName2" | "field_name2" => 119,
+                "FieldName3" | "_field_name3" => 120,
+                "fieldName4" | "field__name4_" => 121,
+                "field0name5" => 122,
+                "field0Name6" | "field_0_name6" => 123,
+                "fieldName7" => 124,
+                "FieldName8" => 125,
+                "fieldName9" | "field_Name9" => 126,
+                "FieldName10" | "Field_Name10" => 127,
+                "FIELDNAME11" | "FIELD_NAME11" => 128,
+                "FIELDName12" | "FIELD_name12" => 129,
+                "FieldName13" | "__field_name13" => 130,
+                "FieldName14" | "__Field_name14" => 131,
+                "fieldName15" | "field__name15" => 132,
+                "fieldName16" | "field__Name16" => 133,
+                "fieldName17" | "field_name17__" => 134,
+                "FieldName18" | "Field_name18__" => 135,
+                "messageSetCorrect" | "message_set_correct" => 136,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[EXTENSION_INT32_JSON, GROUPFIELD_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestAllTypesProto2 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAllTypesProto2 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for TestAllTypesProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAllTypesProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAllTypesProto2 {
     /// `optional_int32`, or its default when unset.
     pub fn optional_int32(&self) -> i32 {
@@ -1575,6 +2935,31 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_json::JsonEnum for NestedEnum {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedEnum";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            NestedEnum(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            NestedEnum::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NestedEnum {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NestedEnum {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessage`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct NestedMessage {
@@ -1625,6 +3010,81 @@ pub mod test_all_types_proto2 {
             self.a = ::core::option::Option::None;
             self.corecursive = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for NestedMessage {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NestedMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.a {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.corecursive {
+                        w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NestedMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+                ("corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.corecursive)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "a" => 0,
+                    "corecursive" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NestedMessage {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NestedMessage {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for NestedMessage {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessage").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NestedMessage {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -1685,6 +3145,81 @@ pub mod test_all_types_proto2 {
             self.group_int32 = ::core::option::Option::None;
             self.group_uint32 = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for Data {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Data, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_int32 {
+                        w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                        w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Data, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+                ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "groupInt32" | "group_int32" => 0,
+                    "groupUint32" | "group_uint32" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Data {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Data {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Data {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.Data").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Data {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -1753,6 +3288,81 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for MultiWordGroupField {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MultiWordGroupField, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_int32 {
+                        w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                        w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MultiWordGroupField, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+                ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "groupInt32" | "group_int32" => 0,
+                    "groupUint32" | "group_uint32" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MultiWordGroupField {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MultiWordGroupField {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MultiWordGroupField {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.MultiWordGroupField").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MultiWordGroupField {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl MultiWordGroupField {
         /// `group_int32`, or its default when unset.
         pub fn group_int32(&self) -> i32 {
@@ -1810,6 +3420,57 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for MessageSetCorrect {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrect, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if !m.unknown_fields.is_empty() {
+                        ::courier_json::rt::write_message_set(&m.unknown_fields, <MessageSetCorrect as ::courier_wire::Message>::NAME, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON, extension_with_oneof::EXTENSION_WITH_ONEOF_JSON], w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut ext_seen = ::std::vec::Vec::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member_or_message_set_item(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON, extension_with_oneof::EXTENSION_WITH_ONEOF_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MessageSetCorrect {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrect {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrect {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrect {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct MessageSetCorrectExtension1 {
@@ -1856,6 +3517,72 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for MessageSetCorrectExtension1 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrectExtension1, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.str {
+                        w.escaped_key(p.key("\"str\"", "\"str\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MessageSetCorrectExtension1, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("str", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.str)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "str" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MessageSetCorrectExtension1 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrectExtension1 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrectExtension1 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrectExtension1 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl MessageSetCorrectExtension1 {
         /// `str`, or its default when unset.
         pub fn str(&self) -> &str {
@@ -1865,6 +3592,8 @@ pub mod test_all_types_proto2 {
 
     /// The types nested in [`MessageSetCorrectExtension1`].
     pub mod message_set_correct_extension1 {
+        /// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1.message_set_extension` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+        pub const MESSAGE_SET_EXTENSION_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(1547769, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1.message_set_extension", "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect", ::courier_json::rt::ext::write_message_ext::<super::MessageSetCorrectExtension1>, ::courier_json::rt::ext::read_message_ext::<super::MessageSetCorrectExtension1>);
         /// `extend protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1 message_set_extension = 1547769; }`: read and write it with `courier_wire::ext`.
         pub const MESSAGE_SET_EXTENSION: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::MessageSetCorrectExtension1>> = ::courier_wire::ext::Extension::new(1547769, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1.message_set_extension");
     }
@@ -1915,6 +3644,72 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for MessageSetCorrectExtension2 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrectExtension2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.i {
+                        w.escaped_key(p.key("\"i\"", "\"i\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MessageSetCorrectExtension2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("i", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.i)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "i" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MessageSetCorrectExtension2 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrectExtension2 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrectExtension2 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrectExtension2 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl MessageSetCorrectExtension2 {
         /// `i`, or its default when unset.
         pub fn i(&self) -> i32 {
@@ -1924,6 +3719,8 @@ pub mod test_all_types_proto2 {
 
     /// The types nested in [`MessageSetCorrectExtension2`].
     pub mod message_set_correct_extension2 {
+        /// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2.message_set_extension` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+        pub const MESSAGE_SET_EXTENSION_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(4135312, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2.message_set_extension", "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect", ::courier_json::rt::ext::write_message_ext::<super::MessageSetCorrectExtension2>, ::courier_json::rt::ext::read_message_ext::<super::MessageSetCorrectExtension2>);
         /// `extend protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2 message_set_extension = 4135312; }`: read and write it with `courier_wire::ext`.
         pub const MESSAGE_SET_EXTENSION: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::MessageSetCorrectExtension2>> = ::courier_wire::ext::Extension::new(4135312, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension2.message_set_extension");
     }
@@ -2000,8 +3797,97 @@ pub mod test_all_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for ExtensionWithOneof {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&ExtensionWithOneof, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    match &m.oneof_field {
+                        ::core::option::Option::Some(extension_with_oneof::OneofField::A(v)) => {
+                            w.escaped_key(p.key("\"a\"", "\"a\""));
+                            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                        }
+                        ::core::option::Option::Some(extension_with_oneof::OneofField::B(v)) => {
+                            w.escaped_key(p.key("\"b\"", "\"b\""));
+                            <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                        }
+                        _ => {}
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut ExtensionWithOneof, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, oneofs| {
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
+                        m.oneof_field = ::core::option::Option::Some(extension_with_oneof::OneofField::A(v));
+                        ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                    }
+                    ::core::result::Result::Ok(())
+                }),
+                ("b", |m, r, p, oneofs| {
+                    if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Int32>(r, p)? {
+                        m.oneof_field = ::core::option::Option::Some(extension_with_oneof::OneofField::B(v));
+                        ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                    }
+                    ::core::result::Result::Ok(())
+                }),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "a" => 0,
+                    "b" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for ExtensionWithOneof {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionWithOneof {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for ExtensionWithOneof {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for ExtensionWithOneof {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// The types nested in [`ExtensionWithOneof`].
     pub mod extension_with_oneof {
+        /// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+        pub const EXTENSION_WITH_ONEOF_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(123456789, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof", "protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect", ::courier_json::rt::ext::write_message_ext::<super::ExtensionWithOneof>, ::courier_json::rt::ext::read_message_ext::<super::ExtensionWithOneof>);
         /// `extend protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof extension_with_oneof = 123456789; }`: read and write it with `courier_wire::ext`.
         pub const EXTENSION_WITH_ONEOF: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::ExtensionWithOneof>> = ::courier_wire::ext::Extension::new(123456789, "protobuf_test_messages.editions.proto2.TestAllTypesProto2.ExtensionWithOneof.extension_with_oneof");
 
@@ -2085,6 +3971,72 @@ impl ::courier_wire::Message for ForeignMessageProto2 {
     }
 }
 
+impl ::courier_json::ProtoJson for ForeignMessageProto2 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ForeignMessageProto2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.c {
+                    w.escaped_key(p.key("\"c\"", "\"c\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ForeignMessageProto2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("c", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.c)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "c" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ForeignMessageProto2 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignMessageProto2 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ForeignMessageProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.ForeignMessageProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ForeignMessageProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl ForeignMessageProto2 {
     /// `c`, or its default when unset.
     pub fn c(&self) -> i32 {
@@ -2142,6 +4094,81 @@ impl ::courier_wire::Message for GroupField {
         self.group_int32 = ::core::option::Option::None;
         self.group_uint32 = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for GroupField {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&GroupField, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.group_int32 {
+                    w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                    w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut GroupField, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+            ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "groupInt32" | "group_int32" => 0,
+                "groupUint32" | "group_uint32" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for GroupField {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for GroupField {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for GroupField {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.GroupField").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for GroupField {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -2238,6 +4265,117 @@ impl ::courier_wire::Message for UnknownToTestAllTypes {
     }
 }
 
+impl ::courier_json::ProtoJson for UnknownToTestAllTypes {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&UnknownToTestAllTypes, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int32 {
+                    w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string {
+                    w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.nested_message {
+                    w.escaped_key(p.key("\"nestedMessage\"", "\"nested_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedMessage", "nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optionalgroup {
+                    w.escaped_key(p.key("\"optionalgroup\"", "\"optionalgroup\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalgroup", "optionalgroup")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bool {
+                    w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut UnknownToTestAllTypes, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("optional_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.optional_int32)),
+            ("optional_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string)),
+            ("nested_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.nested_message)),
+            ("optionalgroup", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optionalgroup)),
+            ("optional_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.optional_bool)),
+            ("repeated_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.repeated_int32)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "optionalInt32" | "optional_int32" => 0,
+                "optionalString" | "optional_string" => 1,
+                "nestedMessage" | "nested_message" => 2,
+                "optionalgroup" => 3,
+                "optionalBool" | "optional_bool" => 4,
+                "repeatedInt32" | "repeated_int32" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for UnknownToTestAllTypes {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UnknownToTestAllTypes {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for UnknownToTestAllTypes {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.UnknownToTestAllTypes").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for UnknownToTestAllTypes {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl UnknownToTestAllTypes {
     /// `optional_int32`, or its default when unset.
     pub fn optional_int32(&self) -> i32 {
@@ -2303,6 +4441,72 @@ pub mod unknown_to_test_all_types {
         }
     }
 
+    impl ::courier_json::ProtoJson for OptionalGroup {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&OptionalGroup, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.a {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut OptionalGroup, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "a" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for OptionalGroup {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionalGroup {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for OptionalGroup {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.UnknownToTestAllTypes.OptionalGroup").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for OptionalGroup {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl OptionalGroup {
         /// `a`, or its default when unset.
         pub fn a(&self) -> i32 {
@@ -2346,6 +4550,45 @@ impl ::courier_wire::Message for NullHypothesisProto2 {
     }
 }
 
+impl ::courier_json::ProtoJson for NullHypothesisProto2 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for NullHypothesisProto2 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for NullHypothesisProto2 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for NullHypothesisProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.NullHypothesisProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for NullHypothesisProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// `protobuf_test_messages.editions.proto2.EnumOnlyProto2`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOnlyProto2 {
@@ -2378,6 +4621,45 @@ impl ::courier_wire::Message for EnumOnlyProto2 {
 
     fn clear(&mut self) {
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for EnumOnlyProto2 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumOnlyProto2 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOnlyProto2 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumOnlyProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.EnumOnlyProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumOnlyProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -2438,6 +4720,31 @@ pub mod enum_only_proto2 {
             value.0
         }
     }
+
+    impl ::courier_json::JsonEnum for Bool {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.EnumOnlyProto2.Bool";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Bool(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Bool::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Bool {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Bool {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// `protobuf_test_messages.editions.proto2.OneStringProto2`.
@@ -2483,6 +4790,72 @@ impl ::courier_wire::Message for OneStringProto2 {
     fn clear(&mut self) {
         self.data = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for OneStringProto2 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&OneStringProto2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.data {
+                    w.escaped_key(p.key("\"data\"", "\"data\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut OneStringProto2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("data", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.data)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "data" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for OneStringProto2 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneStringProto2 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for OneStringProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.OneStringProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for OneStringProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -2550,6 +4923,90 @@ impl ::courier_wire::Message for ProtoWithKeywords {
         self.concept = ::core::option::Option::None;
         self.requires.clear();
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for ProtoWithKeywords {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ProtoWithKeywords, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.inline {
+                    w.escaped_key(p.key("\"inline\"", "\"inline\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.concept {
+                    w.escaped_key(p.key("\"concept\"", "\"concept\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.requires.is_empty() {
+                    w.escaped_key(p.key("\"requires\"", "\"requires\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.requires, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requires", "requires")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ProtoWithKeywords, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("inline", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.inline)),
+            ("concept", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.concept)),
+            ("requires", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.requires)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "inline" => 0,
+                "concept" => 1,
+                "requires" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ProtoWithKeywords {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ProtoWithKeywords {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ProtoWithKeywords {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.ProtoWithKeywords").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ProtoWithKeywords {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -2909,6 +5366,421 @@ impl ::courier_wire::ext::Extendable for TestAllRequiredTypesProto2 {
     }
 }
 
+impl ::courier_json::ProtoJson for TestAllRequiredTypesProto2 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAllRequiredTypesProto2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_int32 {
+                    w.escaped_key(p.key("\"requiredInt32\"", "\"required_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_int64 {
+                    w.escaped_key(p.key("\"requiredInt64\"", "\"required_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_uint32 {
+                    w.escaped_key(p.key("\"requiredUint32\"", "\"required_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_uint64 {
+                    w.escaped_key(p.key("\"requiredUint64\"", "\"required_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_sint32 {
+                    w.escaped_key(p.key("\"requiredSint32\"", "\"required_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_sint64 {
+                    w.escaped_key(p.key("\"requiredSint64\"", "\"required_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_fixed32 {
+                    w.escaped_key(p.key("\"requiredFixed32\"", "\"required_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_fixed64 {
+                    w.escaped_key(p.key("\"requiredFixed64\"", "\"required_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_sfixed32 {
+                    w.escaped_key(p.key("\"requiredSfixed32\"", "\"required_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_sfixed64 {
+                    w.escaped_key(p.key("\"requiredSfixed64\"", "\"required_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_float {
+                    w.escaped_key(p.key("\"requiredFloat\"", "\"required_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_double {
+                    w.escaped_key(p.key("\"requiredDouble\"", "\"required_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_bool {
+                    w.escaped_key(p.key("\"requiredBool\"", "\"required_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_string {
+                    w.escaped_key(p.key("\"requiredString\"", "\"required_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_bytes {
+                    w.escaped_key(p.key("\"requiredBytes\"", "\"required_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_nested_message {
+                    w.escaped_key(p.key("\"requiredNestedMessage\"", "\"required_nested_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requiredNestedMessage", "required_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_foreign_message {
+                    w.escaped_key(p.key("\"requiredForeignMessage\"", "\"required_foreign_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("requiredForeignMessage", "required_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_nested_enum {
+                    w.escaped_key(p.key("\"requiredNestedEnum\"", "\"required_nested_enum\""));
+                    <::courier_json::rt::Enum<test_all_required_types_proto2::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_foreign_enum {
+                    w.escaped_key(p.key("\"requiredForeignEnum\"", "\"required_foreign_enum\""));
+                    <::courier_json::rt::Enum<ForeignEnumProto2> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_string_piece {
+                    w.escaped_key(p.key("\"requiredStringPiece\"", "\"required_string_piece\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.required_cord {
+                    w.escaped_key(p.key("\"requiredCord\"", "\"required_cord\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.recursive_message {
+                    w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_recursive_message {
+                    w.escaped_key(p.key("\"optionalRecursiveMessage\"", "\"optional_recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalRecursiveMessage", "optional_recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <TestAllRequiredTypesProto2 as ::courier_wire::Message>::NAME, 120..201, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.data {
+                    w.escaped_key(p.key("\"data\"", "\"data\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("data", "data")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_int32 {
+                    w.escaped_key(p.key("\"defaultInt32\"", "\"default_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_int64 {
+                    w.escaped_key(p.key("\"defaultInt64\"", "\"default_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_uint32 {
+                    w.escaped_key(p.key("\"defaultUint32\"", "\"default_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_uint64 {
+                    w.escaped_key(p.key("\"defaultUint64\"", "\"default_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sint32 {
+                    w.escaped_key(p.key("\"defaultSint32\"", "\"default_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sint64 {
+                    w.escaped_key(p.key("\"defaultSint64\"", "\"default_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_fixed32 {
+                    w.escaped_key(p.key("\"defaultFixed32\"", "\"default_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_fixed64 {
+                    w.escaped_key(p.key("\"defaultFixed64\"", "\"default_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sfixed32 {
+                    w.escaped_key(p.key("\"defaultSfixed32\"", "\"default_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_sfixed64 {
+                    w.escaped_key(p.key("\"defaultSfixed64\"", "\"default_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_float {
+                    w.escaped_key(p.key("\"defaultFloat\"", "\"default_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_double {
+                    w.escaped_key(p.key("\"defaultDouble\"", "\"default_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_bool {
+                    w.escaped_key(p.key("\"defaultBool\"", "\"default_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_string {
+                    w.escaped_key(p.key("\"defaultString\"", "\"default_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_bytes {
+                    w.escaped_key(p.key("\"defaultBytes\"", "\"default_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAllRequiredTypesProto2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("required_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.required_int32)),
+            ("required_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.required_int64)),
+            ("required_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.required_uint32)),
+            ("required_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.required_uint64)),
+            ("required_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.required_sint32)),
+            ("required_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.required_sint64)),
+            ("required_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.required_fixed32)),
+            ("required_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.required_fixed64)),
+            ("required_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.required_sfixed32)),
+            ("required_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.required_sfixed64)),
+            ("required_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.required_float)),
+            ("required_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.required_double)),
+            ("required_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.required_bool)),
+            ("required_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.required_string)),
+            ("required_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.required_bytes)),
+            ("required_nested_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.required_nested_message)),
+            ("required_foreign_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.required_foreign_message)),
+            ("required_nested_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_required_types_proto2::NestedEnum>>(r, p, &mut m.required_nested_enum)),
+            ("required_foreign_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumProto2>>(r, p, &mut m.required_foreign_enum)),
+            ("required_string_piece", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.required_string_piece)),
+            ("required_cord", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.required_cord)),
+            ("recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.recursive_message)),
+            ("optional_recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_recursive_message)),
+            ("data", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.data)),
+            ("default_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.default_int32)),
+            ("default_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.default_int64)),
+            ("default_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.default_uint32)),
+            ("default_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.default_uint64)),
+            ("default_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.default_sint32)),
+            ("default_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.default_sint64)),
+            ("default_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.default_fixed32)),
+            ("default_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.default_fixed64)),
+            ("default_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.default_sfixed32)),
+            ("default_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.default_sfixed64)),
+            ("default_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.default_float)),
+            ("default_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.default_double)),
+            ("default_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.default_bool)),
+            ("default_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.default_string)),
+            ("default_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.default_bytes)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "requiredInt32" | "required_int32" => 0,
+                "requiredInt64" | "required_int64" => 1,
+                "requiredUint32" | "required_uint32" => 2,
+                "requiredUint64" | "required_uint64" => 3,
+                "requiredSint32" | "required_sint32" => 4,
+                "requiredSint64" | "required_sint64" => 5,
+                "requiredFixed32" | "required_fixed32" => 6,
+                "requiredFixed64" | "required_fixed64" => 7,
+                "requiredSfixed32" | "required_sfixed32" => 8,
+                "requiredSfixed64" | "required_sfixed64" => 9,
+                "requiredFloat" | "required_float" => 10,
+                "requiredDouble" | "required_double" => 11,
+                "requiredBool" | "required_bool" => 12,
+                "requiredString" | "required_string" => 13,
+                "requiredBytes" | "required_bytes" => 14,
+                "requiredNestedMessage" | "required_nested_message" => 15,
+                "requiredForeignMessage" | "required_foreign_message" => 16,
+                "requiredNestedEnum" | "required_nested_enum" => 17,
+                "requiredForeignEnum" | "required_foreign_enum" => 18,
+                "requiredStringPiece" | "required_string_piece" => 19,
+                "requiredCord" | "required_cord" => 20,
+                "recursiveMessage" | "recursive_message" => 21,
+                "optionalRecursiveMessage" | "optional_recursive_message" => 22,
+                "data" => 23,
+                "defaultInt32" | "default_int32" => 24,
+                "defaultInt64" | "default_int64" => 25,
+                "defaultUint32" | "default_uint32" => 26,
+                "defaultUint64" | "default_uint64" => 27,
+                "defaultSint32" | "default_sint32" => 28,
+                "defaultSint64" | "default_sint64" => 29,
+                "defaultFixed32" | "default_fixed32" => 30,
+                "defaultFixed64" | "default_fixed64" => 31,
+                "defaultSfixed32" | "default_sfixed32" => 32,
+                "defaultSfixed64" | "default_sfixed64" => 33,
+                "defaultFloat" | "default_float" => 34,
+                "defaultDouble" | "default_double" => 35,
+                "defaultBool" | "default_bool" => 36,
+                "defaultString" | "default_string" => 37,
+                "defaultBytes" | "default_bytes" => 38,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestAllRequiredTypesProto2 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAllRequiredTypesProto2 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for TestAllRequiredTypesProto2 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAllRequiredTypesProto2 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAllRequiredTypesProto2 {
     /// `required_int32`, or its default when unset.
     pub fn required_int32(&self) -> i32 {
@@ -3157,6 +6029,31 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_json::JsonEnum for NestedEnum {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedEnum";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            NestedEnum(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            NestedEnum::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NestedEnum {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NestedEnum {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedMessage`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct NestedMessage {
@@ -3214,6 +6111,90 @@ pub mod test_all_required_types_proto2 {
             self.corecursive = ::core::option::Option::None;
             self.optional_corecursive = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for NestedMessage {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NestedMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.a {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.corecursive {
+                        w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.optional_corecursive {
+                        w.escaped_key(p.key("\"optionalCorecursive\"", "\"optional_corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalCorecursive", "optional_corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NestedMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+                ("corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.corecursive)),
+                ("optional_corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_corecursive)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "a" => 0,
+                    "corecursive" => 1,
+                    "optionalCorecursive" | "optional_corecursive" => 2,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NestedMessage {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NestedMessage {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for NestedMessage {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedMessage").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NestedMessage {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -3277,6 +6258,81 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for Data {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Data, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_int32 {
+                        w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                        w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Data, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+                ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "groupInt32" | "group_int32" => 0,
+                    "groupUint32" | "group_uint32" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Data {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Data {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for Data {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Data").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for Data {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl Data {
         /// `group_int32`, or its default when unset.
         pub fn group_int32(&self) -> i32 {
@@ -3334,6 +6390,57 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for MessageSetCorrect {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrect, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if !m.unknown_fields.is_empty() {
+                        ::courier_json::rt::write_message_set(&m.unknown_fields, <MessageSetCorrect as ::courier_wire::Message>::NAME, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON], w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            let mut ext_seen = ::std::vec::Vec::new();
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member_or_message_set_item(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON, message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MessageSetCorrect {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrect {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrect {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrect {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct MessageSetCorrectExtension1 {
@@ -3380,6 +6487,72 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for MessageSetCorrectExtension1 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrectExtension1, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.str {
+                        w.escaped_key(p.key("\"str\"", "\"str\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MessageSetCorrectExtension1, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("str", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.str)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "str" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MessageSetCorrectExtension1 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrectExtension1 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrectExtension1 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrectExtension1 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl MessageSetCorrectExtension1 {
         /// `str`, or its default when unset.
         pub fn str(&self) -> &str {
@@ -3389,6 +6562,8 @@ pub mod test_all_required_types_proto2 {
 
     /// The types nested in [`MessageSetCorrectExtension1`].
     pub mod message_set_correct_extension1 {
+        /// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+        pub const MESSAGE_SET_EXTENSION_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(1547769, "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension", "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect", ::courier_json::rt::ext::write_message_ext::<super::MessageSetCorrectExtension1>, ::courier_json::rt::ext::read_message_ext::<super::MessageSetCorrectExtension1>);
         /// `extend protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1 message_set_extension = 1547769; }`: read and write it with `courier_wire::ext`.
         pub const MESSAGE_SET_EXTENSION: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::MessageSetCorrectExtension1>> = ::courier_wire::ext::Extension::new(1547769, "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension1.message_set_extension");
     }
@@ -3439,6 +6614,72 @@ pub mod test_all_required_types_proto2 {
         }
     }
 
+    impl ::courier_json::ProtoJson for MessageSetCorrectExtension2 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&MessageSetCorrectExtension2, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.i {
+                        w.escaped_key(p.key("\"i\"", "\"i\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut MessageSetCorrectExtension2, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("i", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.i)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "i" => 0,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for MessageSetCorrectExtension2 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageSetCorrectExtension2 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for MessageSetCorrectExtension2 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for MessageSetCorrectExtension2 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     impl MessageSetCorrectExtension2 {
         /// `i`, or its default when unset.
         pub fn i(&self) -> i32 {
@@ -3448,6 +6689,8 @@ pub mod test_all_required_types_proto2 {
 
     /// The types nested in [`MessageSetCorrectExtension2`].
     pub mod message_set_correct_extension2 {
+        /// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+        pub const MESSAGE_SET_EXTENSION_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(4135312, "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension", "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect", ::courier_json::rt::ext::write_message_ext::<super::MessageSetCorrectExtension2>, ::courier_json::rt::ext::read_message_ext::<super::MessageSetCorrectExtension2>);
         /// `extend protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect { protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2 message_set_extension = 4135312; }`: read and write it with `courier_wire::ext`.
         pub const MESSAGE_SET_EXTENSION: ::courier_wire::ext::Extension<super::MessageSetCorrect, ::courier_wire::field::kind::Message<super::MessageSetCorrectExtension2>> = ::courier_wire::ext::Extension::new(4135312, "protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrectExtension2.message_set_extension");
     }
@@ -3561,6 +6804,154 @@ impl ::courier_wire::Message for TestLargeOneof {
     }
 }
 
+impl ::courier_json::ProtoJson for TestLargeOneof {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestLargeOneof, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                match &m.large_oneof {
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) => {
+                        w.escaped_key(p.key("\"a1\"", "\"a1\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a1", "a1")))?;
+                    }
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) => {
+                        w.escaped_key(p.key("\"a2\"", "\"a2\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a2", "a2")))?;
+                    }
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) => {
+                        w.escaped_key(p.key("\"a3\"", "\"a3\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a3", "a3")))?;
+                    }
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) => {
+                        w.escaped_key(p.key("\"a4\"", "\"a4\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a4", "a4")))?;
+                    }
+                    ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) => {
+                        w.escaped_key(p.key("\"a5\"", "\"a5\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("a5", "a5")))?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestLargeOneof, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("a1", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A1>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A1(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+            ("a2", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A2>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A2(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+            ("a3", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A3>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A3(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+            ("a4", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A4>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A4(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+            ("a5", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_large_oneof::A5>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.large_oneof, ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(_))) {
+                    m.large_oneof = ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_large_oneof::LargeOneof::A5(v)) = &mut m.large_oneof {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "large_oneof")
+            }),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "a1" => 0,
+                "a2" => 1,
+                "a3" => 2,
+                "a4" => 3,
+                "a5" => 4,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestLargeOneof {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestLargeOneof {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for TestLargeOneof {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestLargeOneof {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// The types nested in [`TestLargeOneof`].
 pub mod test_large_oneof {
     /// `protobuf_test_messages.editions.proto2.TestLargeOneof.A1`.
@@ -3595,6 +6986,45 @@ pub mod test_large_oneof {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for A1 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for A1 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for A1 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for A1 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A1").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A1 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -3633,6 +7063,45 @@ pub mod test_large_oneof {
         }
     }
 
+    impl ::courier_json::ProtoJson for A2 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for A2 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for A2 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for A2 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A2").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A2 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestLargeOneof.A3`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct A3 {
@@ -3665,6 +7134,45 @@ pub mod test_large_oneof {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for A3 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for A3 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for A3 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for A3 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A3").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A3 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -3703,6 +7211,45 @@ pub mod test_large_oneof {
         }
     }
 
+    impl ::courier_json::ProtoJson for A4 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for A4 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for A4 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for A4 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A4").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A4 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto2.TestLargeOneof.A5`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct A5 {
@@ -3738,6 +7285,45 @@ pub mod test_large_oneof {
         }
     }
 
+    impl ::courier_json::ProtoJson for A5 {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for A5 {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for A5 {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for A5 {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto2.TestLargeOneof.A5").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for A5 {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
+        }
+    }
+
     /// `oneof large_oneof`.
     #[derive(Clone, PartialEq, Debug)]
     pub enum LargeOneof {
@@ -3754,7 +7340,343 @@ pub mod test_large_oneof {
     }
 }
 
+/// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.proto2.extension_int32` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const EXTENSION_INT32_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(120, "protobuf_test_messages.editions.proto2.extension_int32", "protobuf_test_messages.editions.proto2.TestAllTypesProto2", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>);
 /// `extend protobuf_test_messages.editions.proto2.TestAllTypesProto2 { int32 extension_int32 = 120; }`: read and write it with `courier_wire::ext`.
 pub const EXTENSION_INT32: ::courier_wire::ext::Extension<TestAllTypesProto2, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(120, "protobuf_test_messages.editions.proto2.extension_int32");
 
+/// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.proto2.groupfield` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const GROUPFIELD_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(121, "protobuf_test_messages.editions.proto2.groupfield", "protobuf_test_messages.editions.proto2.TestAllTypesProto2", ::courier_json::rt::ext::write_group_ext::<GroupField>, ::courier_json::rt::ext::read_group_ext::<GroupField>);
 // extension `protobuf_test_messages.editions.proto2.groupfield` (field 121 of `protobuf_test_messages.editions.proto2.TestAllTypesProto2`) is group-encoded: it stays in the unknown fields, untyped.
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<TestAllTypesProto2>();
+    registry.register::<test_all_types_proto2::NestedMessage>();
+    registry.register::<test_all_types_proto2::Data>();
+    registry.register::<test_all_types_proto2::MultiWordGroupField>();
+    registry.register::<test_all_types_proto2::MessageSetCorrect>();
+    registry.register::<test_all_types_proto2::MessageSetCorrectExtension1>();
+    registry.register::<test_all_types_proto2::MessageSetCorrectExtension2>();
+    registry.register::<test_all_types_proto2::ExtensionWithOneof>();
+    registry.register::<ForeignMessageProto2>();
+    registry.register::<GroupField>();
+    registry.register::<UnknownToTestAllTypes>();
+    registry.register::<unknown_to_test_all_types::OptionalGroup>();
+    registry.register::<NullHypothesisProto2>();
+    registry.register::<EnumOnlyProto2>();
+    registry.register::<OneStringProto2>();
+    registry.register::<ProtoWithKeywords>();
+    registry.register::<TestAllRequiredTypesProto2>();
+    registry.register::<test_all_required_types_proto2::NestedMessage>();
+    registry.register::<test_all_required_types_proto2::Data>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrect>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrectExtension1>();
+    registry.register::<test_all_required_types_proto2::MessageSetCorrectExtension2>();
+    registry.register::<TestLargeOneof>();
+    registry.register::<test_large_oneof::A1>();
+    registry.register::<test_large_oneof::A2>();
+    registry.register::<test_large_oneof::A3>();
+    registry.register::<test_large_oneof::A4>();
+    registry.register::<test_large_oneof::A5>();
+    registry.register_extension(EXTENSION_INT32_JSON);
+    registry.register_extension(GROUPFIELD_JSON);
+    registry.register_extension(test_all_types_proto2::message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON);
+    registry.register_extension(test_all_types_proto2::message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON);
+    registry.register_extension(test_all_types_proto2::extension_with_oneof::EXTENSION_WITH_ONEOF_JSON);
+    registry.register_extension(test_all_required_types_proto2::message_set_correct_extension1::MESSAGE_SET_EXTENSION_JSON);
+    registry.register_extension(test_all_required_types_proto2::message_set_correct_extension2::MESSAGE_SET_EXTENSION_JSON);
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xef\x87\x01\x0a3google/protobuf/test_messages_proto2_editions.proto\x12&protobuf_test_messa\
+ges.editions.proto2\"\xaa]\x0a\x12TestAllTypesProto2\x12%\x0a\x0eoptional_int32\x18\x01\x20\x01(\
+\x05R\x0doptionalInt32\x12%\x0a\x0eoptional_int64\x18\x02\x20\x01(\x03R\x0doptionalInt64\x12'\x0a\
+\x0foptional_uint32\x18\x03\x20\x01(\x0dR\x0eoptionalUint32\x12'\x0a\x0foptional_uint64\x18\x04\x20\
+\x01(\x04R\x0eoptionalUint64\x12'\x0a\x0foptional_sint32\x18\x05\x20\x01(\x11R\x0eoptionalSint32\
+\x12'\x0a\x0foptional_sint64\x18\x06\x20\x01(\x12R\x0eoptionalSint64\x12)\x0a\x10optional_fixed3\
+2\x18\x07\x20\x01(\x07R\x0foptionalFixed32\x12)\x0a\x10optional_fixed64\x18\x08\x20\x01(\x06R\x0f\
+optionalFixed64\x12+\x0a\x11optional_sfixed32\x18\x09\x20\x01(\x0fR\x10optionalSfixed32\x12+\x0a\
+\x11optional_sfixed64\x18\x0a\x20\x01(\x10R\x10optionalSfixed64\x12%\x0a\x0eoptional_float\x18\x0b\
+\x20\x01(\x02R\x0doptionalFloat\x12'\x0a\x0foptional_double\x18\x0c\x20\x01(\x01R\x0eoptionalDou\
+ble\x12#\x0a\x0doptional_bool\x18\x0d\x20\x01(\x08R\x0coptionalBool\x12'\x0a\x0foptional_string\x18\
+\x0e\x20\x01(\x09R\x0eoptionalString\x12%\x0a\x0eoptional_bytes\x18\x0f\x20\x01(\x0cR\x0doptiona\
+lBytes\x12\x80\x01\x0a\x17optional_nested_message\x18\x12\x20\x01(\x0b2H.protobuf_test_messages.\
+editions.proto2.TestAllTypesProto2.NestedMessageR\x15optionalNestedMessage\x12v\x0a\x18optional_\
+foreign_message\x18\x13\x20\x01(\x0b2<.protobuf_test_messages.editions.proto2.ForeignMessageProt\
+o2R\x16optionalForeignMessage\x12w\x0a\x14optional_nested_enum\x18\x15\x20\x01(\x0e2E.protobuf_t\
+est_messages.editions.proto2.TestAllTypesProto2.NestedEnumR\x12optionalNestedEnum\x12m\x0a\x15op\
+tional_foreign_enum\x18\x16\x20\x01(\x0e29.protobuf_test_messages.editions.proto2.ForeignEnumPro\
+to2R\x13optionalForeignEnum\x126\x0a\x15optional_string_piece\x18\x18\x20\x01(\x09B\x02\x08\x02R\
+\x13optionalStringPiece\x12'\x0a\x0doptional_cord\x18\x19\x20\x01(\x09B\x02\x08\x01R\x0coptional\
+Cord\x12g\x0a\x11recursive_message\x18\x1b\x20\x01(\x0b2:.protobuf_test_messages.editions.proto2\
+.TestAllTypesProto2R\x10recursiveMessage\x12%\x0a\x0erepeated_int32\x18\x1f\x20\x03(\x05R\x0drep\
+eatedInt32\x12%\x0a\x0erepeated_int64\x18\x20\x20\x03(\x03R\x0drepeatedInt64\x12'\x0a\x0frepeate\
+d_uint32\x18!\x20\x03(\x0dR\x0erepeatedUint32\x12'\x0a\x0frepeated_uint64\x18\"\x20\x03(\x04R\x0e\
+repeatedUint64\x12'\x0a\x0frepeated_sint32\x18#\x20\x03(\x11R\x0erepeatedSint32\x12'\x0a\x0frepe\
+ated_sint64\x18$\x20\x03(\x12R\x0erepeatedSint64\x12)\x0a\x10repeated_fixed32\x18%\x20\x03(\x07R\
+\x0frepeatedFixed32\x12)\x0a\x10repeated_fixed64\x18&\x20\x03(\x06R\x0frepeatedFixed64\x12+\x0a\x11\
+repeated_sfixed32\x18'\x20\x03(\x0fR\x10repeatedSfixed32\x12+\x0a\x11repeated_sfixed64\x18(\x20\x03\
+(\x10R\x10repeatedSfixed64\x12%\x0a\x0erepeated_float\x18)\x20\x03(\x02R\x0drepeatedFloat\x12'\x0a\
+\x0frepeated_double\x18*\x20\x03(\x01R\x0erepeatedDouble\x12#\x0a\x0drepeated_bool\x18+\x20\x03(\
+\x08R\x0crepeatedBool\x12'\x0a\x0frepeated_string\x18,\x20\x03(\x09R\x0erepeatedString\x12%\x0a\x0e\
+repeated_bytes\x18-\x20\x03(\x0cR\x0drepeatedBytes\x12\x80\x01\x0a\x17repeated_nested_message\x18\
+0\x20\x03(\x0b2H.protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessageR\x15rep\
+eatedNestedMessage\x12v\x0a\x18repeated_foreign_message\x181\x20\x03(\x0b2<.protobuf_test_messag\
+es.editions.proto2.ForeignMessageProto2R\x16repeatedForeignMessage\x12w\x0a\x14repeated_nested_e\
+num\x183\x20\x03(\x0e2E.protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedEnumR\x12\
+repeatedNestedEnum\x12m\x0a\x15repeated_foreign_enum\x184\x20\x03(\x0e29.protobuf_test_messages.\
+editions.proto2.ForeignEnumProto2R\x13repeatedForeignEnum\x126\x0a\x15repeated_string_piece\x186\
+\x20\x03(\x09B\x02\x08\x02R\x13repeatedStringPiece\x12'\x0a\x0drepeated_cord\x187\x20\x03(\x09B\x02\
+\x08\x01R\x0crepeatedCord\x12(\x0a\x0cpacked_int32\x18K\x20\x03(\x05B\x05\xaa\x01\x02\x18\x01R\x0b\
+packedInt32\x12(\x0a\x0cpacked_int64\x18L\x20\x03(\x03B\x05\xaa\x01\x02\x18\x01R\x0bpackedInt64\x12\
+*\x0a\x0dpacked_uint32\x18M\x20\x03(\x0dB\x05\xaa\x01\x02\x18\x01R\x0cpackedUint32\x12*\x0a\x0dp\
+acked_uint64\x18N\x20\x03(\x04B\x05\xaa\x01\x02\x18\x01R\x0cpackedUint64\x12*\x0a\x0dpacked_sint\
+32\x18O\x20\x03(\x11B\x05\xaa\x01\x02\x18\x01R\x0cpackedSint32\x12*\x0a\x0dpacked_sint64\x18P\x20\
+\x03(\x12B\x05\xaa\x01\x02\x18\x01R\x0cpackedSint64\x12,\x0a\x0epacked_fixed32\x18Q\x20\x03(\x07\
+B\x05\xaa\x01\x02\x18\x01R\x0dpackedFixed32\x12,\x0a\x0epacked_fixed64\x18R\x20\x03(\x06B\x05\xaa\
+\x01\x02\x18\x01R\x0dpackedFixed64\x12.\x0a\x0fpacked_sfixed32\x18S\x20\x03(\x0fB\x05\xaa\x01\x02\
+\x18\x01R\x0epackedSfixed32\x12.\x0a\x0fpacked_sfixed64\x18T\x20\x03(\x10B\x05\xaa\x01\x02\x18\x01\
+R\x0epackedSfixed64\x12(\x0a\x0cpacked_float\x18U\x20\x03(\x02B\x05\xaa\x01\x02\x18\x01R\x0bpack\
+edFloat\x12*\x0a\x0dpacked_double\x18V\x20\x03(\x01B\x05\xaa\x01\x02\x18\x01R\x0cpackedDouble\x12\
+&\x0a\x0bpacked_bool\x18W\x20\x03(\x08B\x05\xaa\x01\x02\x18\x01R\x0apackedBool\x12z\x0a\x12packe\
+d_nested_enum\x18X\x20\x03(\x0e2E.protobuf_test_messages.editions.proto2.TestAllTypesProto2.Nest\
+edEnumB\x05\xaa\x01\x02\x18\x01R\x10packedNestedEnum\x12%\x0a\x0eunpacked_int32\x18Y\x20\x03(\x05\
+R\x0dunpackedInt32\x12%\x0a\x0eunpacked_int64\x18Z\x20\x03(\x03R\x0dunpackedInt64\x12'\x0a\x0fun\
+packed_uint32\x18[\x20\x03(\x0dR\x0eunpackedUint32\x12'\x0a\x0funpacked_uint64\x18\\\x20\x03(\x04\
+R\x0eunpackedUint64\x12'\x0a\x0funpacked_sint32\x18]\x20\x03(\x11R\x0eunpackedSint32\x12'\x0a\x0f\
+unpacked_sint64\x18^\x20\x03(\x12R\x0eunpackedSint64\x12)\x0a\x10unpacked_fixed32\x18_\x20\x03(\x07\
+R\x0funpackedFixed32\x12)\x0a\x10unpacked_fixed64\x18`\x20\x03(\x06R\x0funpackedFixed64\x12+\x0a\
+\x11unpacked_sfixed32\x18a\x20\x03(\x0fR\x10unpackedSfixed32\x12+\x0a\x11unpacked_sfixed64\x18b\x20\
+\x03(\x10R\x10unpackedSfixed64\x12%\x0a\x0eunpacked_float\x18c\x20\x03(\x02R\x0dunpackedFloat\x12\
+'\x0a\x0funpacked_double\x18d\x20\x03(\x01R\x0eunpackedDouble\x12#\x0a\x0dunpacked_bool\x18e\x20\
+\x03(\x08R\x0cunpackedBool\x12w\x0a\x14unpacked_nested_enum\x18f\x20\x03(\x0e2E.protobuf_test_me\
+ssages.editions.proto2.TestAllTypesProto2.NestedEnumR\x12unpackedNestedEnum\x12u\x0a\x0fmap_int3\
+2_int32\x188\x20\x03(\x0b2M.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapInt32In\
+t32EntryR\x0dmapInt32Int32\x12u\x0a\x0fmap_int64_int64\x189\x20\x03(\x0b2M.protobuf_test_message\
+s.editions.proto2.TestAllTypesProto2.MapInt64Int64EntryR\x0dmapInt64Int64\x12{\x0a\x11map_uint32\
+_uint32\x18:\x20\x03(\x0b2O.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapUint32U\
+int32EntryR\x0fmapUint32Uint32\x12{\x0a\x11map_uint64_uint64\x18;\x20\x03(\x0b2O.protobuf_test_m\
+essages.editions.proto2.TestAllTypesProto2.MapUint64Uint64EntryR\x0fmapUint64Uint64\x12{\x0a\x11\
+map_sint32_sint32\x18<\x20\x03(\x0b2O.protobuf_test_messages.editions.proto2.TestAllTypesProto2.\
+MapSint32Sint32EntryR\x0fmapSint32Sint32\x12{\x0a\x11map_sint64_sint64\x18=\x20\x03(\x0b2O.proto\
+buf_test_messages.editions.proto2.TestAllTypesProto2.MapSint64Sint64EntryR\x0fmapSint64Sint64\x12\
+\x81\x01\x0a\x13map_fixed32_fixed32\x18>\x20\x03(\x0b2Q.protobuf_test_messages.editions.proto2.T\
+estAllTypesProto2.MapFixed32Fixed32EntryR\x11mapFixed32Fixed32\x12\x81\x01\x0a\x13map_fixed64_fi\
+xed64\x18?\x20\x03(\x0b2Q.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapFixed64Fi\
+xed64EntryR\x11mapFixed64Fixed64\x12\x87\x01\x0a\x15map_sfixed32_sfixed32\x18@\x20\x03(\x0b2S.pr\
+otobuf_test_messages.editions.proto2.TestAllTypesProto2.MapSfixed32Sfixed32EntryR\x13mapSfixed32\
+Sfixed32\x12\x87\x01\x0a\x15map_sfixed64_sfixed64\x18A\x20\x03(\x0b2S.protobuf_test_messages.edi\
+tions.proto2.TestAllTypesProto2.MapSfixed64Sfixed64EntryR\x13mapSfixed64Sfixed64\x12r\x0a\x0emap\
+_int32_bool\x18h\x20\x03(\x0b2L.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapInt\
+32BoolEntryR\x0cmapInt32Bool\x12u\x0a\x0fmap_int32_float\x18B\x20\x03(\x0b2M.protobuf_test_messa\
+ges.editions.proto2.TestAllTypesProto2.MapInt32FloatEntryR\x0dmapInt32Float\x12x\x0a\x10map_int3\
+2_double\x18C\x20\x03(\x0b2N.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapInt32D\
+oubleEntryR\x0emapInt32Double\x12\x8e\x01\x0a\x18map_int32_nested_message\x18g\x20\x03(\x0b2U.pr\
+otobuf_test_messages.editions.proto2.TestAllTypesProto2.MapInt32NestedMessageEntryR\x15mapInt32N\
+estedMessage\x12o\x0a\x0dmap_bool_bool\x18D\x20\x03(\x0b2K.protobuf_test_messages.editions.proto\
+2.TestAllTypesProto2.MapBoolBoolEntryR\x0bmapBoolBool\x12{\x0a\x11map_string_string\x18E\x20\x03\
+(\x0b2O.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapStringStringEntryR\x0fmapSt\
+ringString\x12x\x0a\x10map_string_bytes\x18F\x20\x03(\x0b2N.protobuf_test_messages.editions.prot\
+o2.TestAllTypesProto2.MapStringBytesEntryR\x0emapStringBytes\x12\x91\x01\x0a\x19map_string_neste\
+d_message\x18G\x20\x03(\x0b2V.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapStrin\
+gNestedMessageEntryR\x16mapStringNestedMessage\x12\x94\x01\x0a\x1amap_string_foreign_message\x18\
+H\x20\x03(\x0b2W.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapStringForeignMessa\
+geEntryR\x17mapStringForeignMessage\x12\x88\x01\x0a\x16map_string_nested_enum\x18I\x20\x03(\x0b2\
+S.protobuf_test_messages.editions.proto2.TestAllTypesProto2.MapStringNestedEnumEntryR\x13mapStri\
+ngNestedEnum\x12\x8b\x01\x0a\x17map_string_foreign_enum\x18J\x20\x03(\x0b2T.protobuf_test_messag\
+es.editions.proto2.TestAllTypesProto2.MapStringForeignEnumEntryR\x14mapStringForeignEnum\x12#\x0a\
+\x0coneof_uint32\x18o\x20\x01(\x0dH\x00R\x0boneofUint32\x12|\x0a\x14oneof_nested_message\x18p\x20\
+\x01(\x0b2H.protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessageH\x00R\x12one\
+ofNestedMessage\x12#\x0a\x0coneof_string\x18q\x20\x01(\x09H\x00R\x0boneofString\x12!\x0a\x0boneo\
+f_bytes\x18r\x20\x01(\x0cH\x00R\x0aoneofBytes\x12\x1f\x0a\x0aoneof_bool\x18s\x20\x01(\x08H\x00R\x09\
+oneofBool\x12#\x0a\x0coneof_uint64\x18t\x20\x01(\x04H\x00R\x0boneofUint64\x12!\x0a\x0boneof_floa\
+t\x18u\x20\x01(\x02H\x00R\x0aoneofFloat\x12#\x0a\x0coneof_double\x18v\x20\x01(\x01H\x00R\x0boneo\
+fDouble\x12f\x0a\x0aoneof_enum\x18w\x20\x01(\x0e2E.protobuf_test_messages.editions.proto2.TestAl\
+lTypesProto2.NestedEnumH\x00R\x09oneofEnum\x12[\x0a\x04data\x18\xc9\x01\x20\x01(\x0b2?.protobuf_\
+test_messages.editions.proto2.TestAllTypesProto2.DataB\x05\xaa\x01\x02(\x02R\x04data\x12\x88\x01\
+\x0a\x13multiwordgroupfield\x18\xcc\x01\x20\x01(\x0b2N.protobuf_test_messages.editions.proto2.Te\
+stAllTypesProto2.MultiWordGroupFieldB\x05\xaa\x01\x02(\x02R\x13multiwordgroupfield\x120\x0a\x0dd\
+efault_int32\x18\xf1\x01\x20\x01(\x05:\x0a-123456789R\x0cdefaultInt32\x12:\x0a\x0ddefault_int64\x18\
+\xf2\x01\x20\x01(\x03:\x14-9123456789123456789R\x0cdefaultInt64\x122\x0a\x0edefault_uint32\x18\xf3\
+\x01\x20\x01(\x0d:\x0a2123456789R\x0ddefaultUint32\x12<\x0a\x0edefault_uint64\x18\xf4\x01\x20\x01\
+(\x04:\x1410123456789123456789R\x0ddefaultUint64\x122\x0a\x0edefault_sint32\x18\xf5\x01\x20\x01(\
+\x11:\x0a-123456789R\x0ddefaultSint32\x12<\x0a\x0edefault_sint64\x18\xf6\x01\x20\x01(\x12:\x14-9\
+123456789123456789R\x0ddefaultSint64\x124\x0a\x0fdefault_fixed32\x18\xf7\x01\x20\x01(\x07:\x0a21\
+23456789R\x0edefaultFixed32\x12>\x0a\x0fdefault_fixed64\x18\xf8\x01\x20\x01(\x06:\x1410123456789\
+123456789R\x0edefaultFixed64\x126\x0a\x10default_sfixed32\x18\xf9\x01\x20\x01(\x0f:\x0a-12345678\
+9R\x0fdefaultSfixed32\x12@\x0a\x10default_sfixed64\x18\xfa\x01\x20\x01(\x10:\x14-912345678912345\
+6789R\x0fdefaultSfixed64\x12+\x0a\x0ddefault_float\x18\xfb\x01\x20\x01(\x02:\x059e+09R\x0cdefaul\
+tFloat\x12-\x0a\x0edefault_double\x18\xfc\x01\x20\x01(\x01:\x057e+22R\x0ddefaultDouble\x12(\x0a\x0c\
+default_bool\x18\xfd\x01\x20\x01(\x08:\x04trueR\x0bdefaultBool\x12/\x0a\x0edefault_string\x18\xfe\
+\x01\x20\x01(\x09:\x07RosebudR\x0ddefaultString\x12,\x0a\x0ddefault_bytes\x18\xff\x01\x20\x01(\x0c\
+:\x06joshuaR\x0cdefaultBytes\x12\x1f\x0a\x0afieldname1\x18\x91\x03\x20\x01(\x05R\x0afieldname1\x12\
+\x20\x0a\x0bfield_name2\x18\x92\x03\x20\x01(\x05R\x0afieldName2\x12!\x0a\x0c_field_name3\x18\x93\
+\x03\x20\x01(\x05R\x0aFieldName3\x12\"\x0a\x0dfield__name4_\x18\x94\x03\x20\x01(\x05R\x0afieldNa\
+me4\x12!\x0a\x0bfield0name5\x18\x95\x03\x20\x01(\x05R\x0bfield0name5\x12#\x0a\x0dfield_0_name6\x18\
+\x96\x03\x20\x01(\x05R\x0bfield0Name6\x12\x1f\x0a\x0afieldName7\x18\x97\x03\x20\x01(\x05R\x0afie\
+ldName7\x12\x1f\x0a\x0aFieldName8\x18\x98\x03\x20\x01(\x05R\x0aFieldName8\x12\x20\x0a\x0bfield_N\
+ame9\x18\x99\x03\x20\x01(\x05R\x0afieldName9\x12\"\x0a\x0cField_Name10\x18\x9a\x03\x20\x01(\x05R\
+\x0bFieldName10\x12\"\x0a\x0cFIELD_NAME11\x18\x9b\x03\x20\x01(\x05R\x0bFIELDNAME11\x12\"\x0a\x0c\
+FIELD_name12\x18\x9c\x03\x20\x01(\x05R\x0bFIELDName12\x12$\x0a\x0e__field_name13\x18\x9d\x03\x20\
+\x01(\x05R\x0bFieldName13\x12$\x0a\x0e__Field_name14\x18\x9e\x03\x20\x01(\x05R\x0bFieldName14\x12\
+#\x0a\x0dfield__name15\x18\x9f\x03\x20\x01(\x05R\x0bfieldName15\x12#\x0a\x0dfield__Name16\x18\xa0\
+\x03\x20\x01(\x05R\x0bfieldName16\x12$\x0a\x0efield_name17__\x18\xa1\x03\x20\x01(\x05R\x0bfieldN\
+ame17\x12$\x0a\x0eField_name18__\x18\xa2\x03\x20\x01(\x05R\x0bFieldName18\x12}\x0a\x13message_se\
+t_correct\x18\xf4\x03\x20\x01(\x0b2L.protobuf_test_messages.editions.proto2.TestAllTypesProto2.M\
+essageSetCorrectR\x11messageSetCorrect\x1a{\x0a\x0dNestedMessage\x12\x0c\x0a\x01a\x18\x01\x20\x01\
+(\x05R\x01a\x12\\\x0a\x0bcorecursive\x18\x02\x20\x01(\x0b2:.protobuf_test_messages.editions.prot\
+o2.TestAllTypesProto2R\x0bcorecursive\x1a@\x0a\x12MapInt32Int32Entry\x12\x10\x0a\x03key\x18\x01\x20\
+\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x05R\x05value:\x028\x01\x1a@\x0a\x12MapI\
+nt64Int64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x03R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01\
+(\x03R\x05value:\x028\x01\x1aB\x0a\x14MapUint32Uint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0d\
+R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0dR\x05value:\x028\x01\x1aB\x0a\x14MapUint64Uint\
+64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x04R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x04\
+R\x05value:\x028\x01\x1aB\x0a\x14MapSint32Sint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x11R\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x11R\x05value:\x028\x01\x1aB\x0a\x14MapSint64Sint64Ent\
+ry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x12R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x12R\x05\
+value:\x028\x01\x1aD\x0a\x16MapFixed32Fixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x07R\x03k\
+ey\x12\x14\x0a\x05value\x18\x02\x20\x01(\x07R\x05value:\x028\x01\x1aD\x0a\x16MapFixed64Fixed64En\
+try\x12\x10\x0a\x03key\x18\x01\x20\x01(\x06R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x06R\x05\
+value:\x028\x01\x1aF\x0a\x18MapSfixed32Sfixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0fR\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0fR\x05value:\x028\x01\x1aF\x0a\x18MapSfixed64Sfixed6\
+4Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x10R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x10\
+R\x05value:\x028\x01\x1a?\x0a\x11MapInt32BoolEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03k\
+ey\x12\x14\x0a\x05value\x18\x02\x20\x01(\x08R\x05value:\x028\x01\x1a@\x0a\x12MapInt32FloatEntry\x12\
+\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x02R\x05value\
+:\x028\x01\x1aA\x0a\x13MapInt32DoubleEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\
+\x0a\x05value\x18\x02\x20\x01(\x01R\x05value:\x028\x01\x1a\x92\x01\x0a\x1aMapInt32NestedMessageE\
+ntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12^\x0a\x05value\x18\x02\x20\x01(\x0b2H.pr\
+otobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedMessageR\x05value:\x028\x01\x1a>\x0a\
+\x10MapBoolBoolEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x08R\x03key\x12\x14\x0a\x05value\x18\x02\
+\x20\x01(\x08R\x05value:\x028\x01\x1aB\x0a\x14MapStringStringEntry\x12\x10\x0a\x03key\x18\x01\x20\
+\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x09R\x05value:\x028\x01\x1aA\x0a\x13MapS\
+tringBytesEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\
+\x01(\x0cR\x05value:\x028\x01\x1a\x93\x01\x0a\x1bMapStringNestedMessageEntry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x09R\x03key\x12^\x0a\x05value\x18\x02\x20\x01(\x0b2H.protobuf_test_messages.editio\
+ns.proto2.TestAllTypesProto2.NestedMessageR\x05value:\x028\x01\x1a\x88\x01\x0a\x1cMapStringForei\
+gnMessageEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12R\x0a\x05value\x18\x02\x20\x01\
+(\x0b2<.protobuf_test_messages.editions.proto2.ForeignMessageProto2R\x05value:\x028\x01\x1a\x8d\x01\
+\x0a\x18MapStringNestedEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12[\x0a\x05val\
+ue\x18\x02\x20\x01(\x0e2E.protobuf_test_messages.editions.proto2.TestAllTypesProto2.NestedEnumR\x05\
+value:\x028\x01\x1a\x82\x01\x0a\x19MapStringForeignEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\
+\x09R\x03key\x12O\x0a\x05value\x18\x02\x20\x01(\x0e29.protobuf_test_messages.editions.proto2.For\
+eignEnumProto2R\x05value:\x028\x01\x1aL\x0a\x04Data\x12\x20\x0a\x0bgroup_int32\x18\xca\x01\x20\x01\
+(\x05R\x0agroupInt32\x12\"\x0a\x0cgroup_uint32\x18\xcb\x01\x20\x01(\x0dR\x0bgroupUint32\x1a[\x0a\
+\x13MultiWordGroupField\x12\x20\x0a\x0bgroup_int32\x18\xcd\x01\x20\x01(\x05R\x0agroupInt32\x12\"\
+\x0a\x0cgroup_uint32\x18\xce\x01\x20\x01(\x0dR\x0bgroupUint32\x1a!\x0a\x11MessageSetCorrect*\x08\
+\x08\x04\x10\xff\xff\xff\xff\x07:\x02\x08\x01\x1a\x8c\x02\x0a\x1bMessageSetCorrectExtension1\x12\
+\x10\x0a\x03str\x18\x19\x20\x01(\x09R\x03str2\xda\x01\x0a\x15message_set_extension\x12L.protobuf\
+_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrect\x18\xf9\xbb^\x20\x01(\x0b2V.\
+protobuf_test_messages.editions.proto2.TestAllTypesProto2.MessageSetCorrectExtension1R\x13messag\
+eSetExtension\x1a\x89\x02\x0a\x1bMessageSetCorrectExtension2\x12\x0c\x0a\x01i\x18\x09\x20\x01(\x05\
+R\x01i2\xdb\x01\x0a\x15message_set_extension\x12L.protobuf_test_messages.editions.proto2.TestAll\
+TypesProto2.MessageSetCorrect\x18\x90\xb3\xfc\x01\x20\x01(\x0b2V.protobuf_test_messages.editions\
+.proto2.TestAllTypesProto2.MessageSetCorrectExtension2R\x13messageSetExtension\x1a\x96\x02\x0a\x12\
+ExtensionWithOneof\x12\x0e\x0a\x01a\x18\x01\x20\x01(\x05H\x00R\x01a\x12\x0e\x0a\x01b\x18\x02\x20\
+\x01(\x05H\x00R\x01b2\xd0\x01\x0a\x14extension_with_oneof\x12L.protobuf_test_messages.editions.p\
+roto2.TestAllTypesProto2.MessageSetCorrect\x18\x95\x9a\xef:\x20\x01(\x0b2M.protobuf_test_message\
+s.editions.proto2.TestAllTypesProto2.ExtensionWithOneofR\x12extensionWithOneofB\x0d\x0a\x0boneof\
+_field\"9\x0a\x0aNestedEnum\x12\x07\x0a\x03FOO\x10\x00\x12\x07\x0a\x03BAR\x10\x01\x12\x07\x0a\x03\
+BAZ\x10\x02\x12\x10\x0a\x03NEG\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01*\x05\x08x\x10\xc9\x01\
+B\x0d\x0a\x0boneof_fieldJ\x06\x08\xe8\x07\x10\x90NJ\x08\x08\xbf\x84=\x10\xc0\x84=R\x0ereserved_f\
+ield\"$\x0a\x14ForeignMessageProto2\x12\x0c\x0a\x01c\x18\x01\x20\x01(\x05R\x01c\"P\x0a\x0aGroupF\
+ield\x12\x1f\x0a\x0bgroup_int32\x18z\x20\x01(\x05R\x0agroupInt32\x12!\x0a\x0cgroup_uint32\x18{\x20\
+\x01(\x0dR\x0bgroupUint32\"\xb7\x03\x0a\x15UnknownToTestAllTypes\x12&\x0a\x0eoptional_int32\x18\xe9\
+\x07\x20\x01(\x05R\x0doptionalInt32\x12(\x0a\x0foptional_string\x18\xea\x07\x20\x01(\x09R\x0eopt\
+ionalString\x12d\x0a\x0enested_message\x18\xeb\x07\x20\x01(\x0b2<.protobuf_test_messages.edition\
+s.proto2.ForeignMessageProto2R\x0dnestedMessage\x12y\x0a\x0doptionalgroup\x18\xec\x07\x20\x01(\x0b\
+2K.protobuf_test_messages.editions.proto2.UnknownToTestAllTypes.OptionalGroupB\x05\xaa\x01\x02(\x02\
+R\x0doptionalgroup\x12$\x0a\x0doptional_bool\x18\xee\x07\x20\x01(\x08R\x0coptionalBool\x12&\x0a\x0e\
+repeated_int32\x18\xf3\x07\x20\x03(\x05R\x0drepeatedInt32\x1a\x1d\x0a\x0dOptionalGroup\x12\x0c\x0a\
+\x01a\x18\x01\x20\x01(\x05R\x01a\"\x16\x0a\x14NullHypothesisProto2\"/\x0a\x0eEnumOnlyProto2\"\x1d\
+\x0a\x04Bool\x12\x0a\x0a\x06kFalse\x10\x00\x12\x09\x0a\x05kTrue\x10\x01\"%\x0a\x0fOneStringProto\
+2\x12\x12\x0a\x04data\x18\x01\x20\x01(\x09R\x04data\"a\x0a\x11ProtoWithKeywords\x12\x16\x0a\x06i\
+nline\x18\x01\x20\x01(\x05R\x06inline\x12\x18\x0a\x07concept\x18\x02\x20\x01(\x09R\x07concept\x12\
+\x1a\x0a\x08requires\x18\x03\x20\x03(\x09R\x08requires\"\xf6\x1c\x0a\x1aTestAllRequiredTypesProt\
+o2\x12,\x0a\x0erequired_int32\x18\x01\x20\x01(\x05B\x05\xaa\x01\x02\x08\x03R\x0drequiredInt32\x12\
+,\x0a\x0erequired_int64\x18\x02\x20\x01(\x03B\x05\xaa\x01\x02\x08\x03R\x0drequiredInt64\x12.\x0a\
+\x0frequired_uint32\x18\x03\x20\x01(\x0dB\x05\xaa\x01\x02\x08\x03R\x0erequiredUint32\x12.\x0a\x0f\
+required_uint64\x18\x04\x20\x01(\x04B\x05\xaa\x01\x02\x08\x03R\x0erequiredUint64\x12.\x0a\x0freq\
+uired_sint32\x18\x05\x20\x01(\x11B\x05\xaa\x01\x02\x08\x03R\x0erequiredSint32\x12.\x0a\x0frequir\
+ed_sint64\x18\x06\x20\x01(\x12B\x05\xaa\x01\x02\x08\x03R\x0erequiredSint64\x120\x0a\x10required_\
+fixed32\x18\x07\x20\x01(\x07B\x05\xaa\x01\x02\x08\x03R\x0frequiredFixed32\x120\x0a\x10required_f\
+ixed64\x18\x08\x20\x01(\x06B\x05\xaa\x01\x02\x08\x03R\x0frequiredFixed64\x122\x0a\x11required_sf\
+ixed32\x18\x09\x20\x01(\x0fB\x05\xaa\x01\x02\x08\x03R\x10requiredSfixed32\x122\x0a\x11required_s\
+fixed64\x18\x0a\x20\x01(\x10B\x05\xaa\x01\x02\x08\x03R\x10requiredSfixed64\x12,\x0a\x0erequired_\
+float\x18\x0b\x20\x01(\x02B\x05\xaa\x01\x02\x08\x03R\x0drequiredFloat\x12.\x0a\x0frequired_doubl\
+e\x18\x0c\x20\x01(\x01B\x05\xaa\x01\x02\x08\x03R\x0erequiredDouble\x12*\x0a\x0drequired_bool\x18\
+\x0d\x20\x01(\x08B\x05\xaa\x01\x02\x08\x03R\x0crequiredBool\x12.\x0a\x0frequired_string\x18\x0e\x20\
+\x01(\x09B\x05\xaa\x01\x02\x08\x03R\x0erequiredString\x12,\x0a\x0erequired_bytes\x18\x0f\x20\x01\
+(\x0cB\x05\xaa\x01\x02\x08\x03R\x0drequiredBytes\x12\x8f\x01\x0a\x17required_nested_message\x18\x12\
+\x20\x01(\x0b2P.protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedMessageB\
+\x05\xaa\x01\x02\x08\x03R\x15requiredNestedMessage\x12}\x0a\x18required_foreign_message\x18\x13\x20\
+\x01(\x0b2<.protobuf_test_messages.editions.proto2.ForeignMessageProto2B\x05\xaa\x01\x02\x08\x03\
+R\x16requiredForeignMessage\x12\x86\x01\x0a\x14required_nested_enum\x18\x15\x20\x01(\x0e2M.proto\
+buf_test_messages.editions.proto2.TestAllRequiredTypesProto2.NestedEnumB\x05\xaa\x01\x02\x08\x03\
+R\x12requiredNestedEnum\x12t\x0a\x15required_foreign_enum\x18\x16\x20\x01(\x0e29.protobuf_test_m\
+essages.editions.proto2.ForeignEnumProto2B\x05\xaa\x01\x02\x08\x03R\x13requiredForeignEnum\x12;\x0a\
+\x15required_string_piece\x18\x18\x20\x01(\x09B\x07\x08\x02\xaa\x01\x02\x08\x03R\x13requiredStri\
+ngPiece\x12,\x0a\x0drequired_cord\x18\x19\x20\x01(\x09B\x07\x08\x01\xaa\x01\x02\x08\x03R\x0crequ\
+iredCord\x12v\x0a\x11recursive_message\x18\x1b\x20\x01(\x0b2B.protobuf_test_messages.editions.pr\
+oto2.TestAllRequiredTypesProto2B\x05\xaa\x01\x02\x08\x03R\x10recursiveMessage\x12\x80\x01\x0a\x1a\
+optional_recursive_message\x18\x1c\x20\x01(\x0b2B.protobuf_test_messages.editions.proto2.TestAll\
+RequiredTypesProto2R\x18optionalRecursiveMessage\x12e\x0a\x04data\x18\xc9\x01\x20\x01(\x0b2G.pro\
+tobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.DataB\x07\xaa\x01\x04\x08\x03(\x02\
+R\x04data\x127\x0a\x0ddefault_int32\x18\xf1\x01\x20\x01(\x05:\x0a-123456789B\x05\xaa\x01\x02\x08\
+\x03R\x0cdefaultInt32\x12A\x0a\x0ddefault_int64\x18\xf2\x01\x20\x01(\x03:\x14-912345678912345678\
+9B\x05\xaa\x01\x02\x08\x03R\x0cdefaultInt64\x129\x0a\x0edefault_uint32\x18\xf3\x01\x20\x01(\x0d:\
+\x0a2123456789B\x05\xaa\x01\x02\x08\x03R\x0ddefaultUint32\x12C\x0a\x0edefault_uint64\x18\xf4\x01\
+\x20\x01(\x04:\x1410123456789123456789B\x05\xaa\x01\x02\x08\x03R\x0ddefaultUint64\x129\x0a\x0ede\
+fault_sint32\x18\xf5\x01\x20\x01(\x11:\x0a-123456789B\x05\xaa\x01\x02\x08\x03R\x0ddefaultSint32\x12\
+C\x0a\x0edefault_sint64\x18\xf6\x01\x20\x01(\x12:\x14-9123456789123456789B\x05\xaa\x01\x02\x08\x03\
+R\x0ddefaultSint64\x12;\x0a\x0fdefault_fixed32\x18\xf7\x01\x20\x01(\x07:\x0a2123456789B\x05\xaa\x01\
+\x02\x08\x03R\x0edefaultFixed32\x12E\x0a\x0fdefault_fixed64\x18\xf8\x01\x20\x01(\x06:\x141012345\
+6789123456789B\x05\xaa\x01\x02\x08\x03R\x0edefaultFixed64\x12=\x0a\x10default_sfixed32\x18\xf9\x01\
+\x20\x01(\x0f:\x0a-123456789B\x05\xaa\x01\x02\x08\x03R\x0fdefaultSfixed32\x12G\x0a\x10default_sf\
+ixed64\x18\xfa\x01\x20\x01(\x10:\x14-9123456789123456789B\x05\xaa\x01\x02\x08\x03R\x0fdefaultSfi\
+xed64\x122\x0a\x0ddefault_float\x18\xfb\x01\x20\x01(\x02:\x059e+09B\x05\xaa\x01\x02\x08\x03R\x0c\
+defaultFloat\x124\x0a\x0edefault_double\x18\xfc\x01\x20\x01(\x01:\x057e+22B\x05\xaa\x01\x02\x08\x03\
+R\x0ddefaultDouble\x12/\x0a\x0cdefault_bool\x18\xfd\x01\x20\x01(\x08:\x04trueB\x05\xaa\x01\x02\x08\
+\x03R\x0bdefaultBool\x126\x0a\x0edefault_string\x18\xfe\x01\x20\x01(\x09:\x07RosebudB\x05\xaa\x01\
+\x02\x08\x03R\x0ddefaultString\x123\x0a\x0ddefault_bytes\x18\xff\x01\x20\x01(\x0c:\x06joshuaB\x05\
+\xaa\x01\x02\x08\x03R\x0cdefaultBytes\x1a\x88\x02\x0a\x0dNestedMessage\x12\x13\x0a\x01a\x18\x01\x20\
+\x01(\x05B\x05\xaa\x01\x02\x08\x03R\x01a\x12k\x0a\x0bcorecursive\x18\x02\x20\x01(\x0b2B.protobuf\
+_test_messages.editions.proto2.TestAllRequiredTypesProto2B\x05\xaa\x01\x02\x08\x03R\x0bcorecursi\
+ve\x12u\x0a\x14optional_corecursive\x18\x03\x20\x01(\x0b2B.protobuf_test_messages.editions.proto\
+2.TestAllRequiredTypesProto2R\x13optionalCorecursive\x1aZ\x0a\x04Data\x12'\x0a\x0bgroup_int32\x18\
+\xca\x01\x20\x01(\x05B\x05\xaa\x01\x02\x08\x03R\x0agroupInt32\x12)\x0a\x0cgroup_uint32\x18\xcb\x01\
+\x20\x01(\x0dB\x05\xaa\x01\x02\x08\x03R\x0bgroupUint32\x1a!\x0a\x11MessageSetCorrect*\x08\x08\x04\
+\x10\xff\xff\xff\xff\x07:\x02\x08\x01\x1a\xa3\x02\x0a\x1bMessageSetCorrectExtension1\x12\x17\x0a\
+\x03str\x18\x19\x20\x01(\x09B\x05\xaa\x01\x02\x08\x03R\x03str2\xea\x01\x0a\x15message_set_extens\
+ion\x12T.protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect\x18\
+\xf9\xbb^\x20\x01(\x0b2^.protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.Messa\
+geSetCorrectExtension1R\x13messageSetExtension\x1a\xa0\x02\x0a\x1bMessageSetCorrectExtension2\x12\
+\x13\x0a\x01i\x18\x09\x20\x01(\x05B\x05\xaa\x01\x02\x08\x03R\x01i2\xeb\x01\x0a\x15message_set_ex\
+tension\x12T.protobuf_test_messages.editions.proto2.TestAllRequiredTypesProto2.MessageSetCorrect\
+\x18\x90\xb3\xfc\x01\x20\x01(\x0b2^.protobuf_test_messages.editions.proto2.TestAllRequiredTypesP\
+roto2.MessageSetCorrectExtension2R\x13messageSetExtension\"9\x0a\x0aNestedEnum\x12\x07\x0a\x03FO\
+O\x10\x00\x12\x07\x0a\x03BAR\x10\x01\x12\x07\x0a\x03BAZ\x10\x02\x12\x10\x0a\x03NEG\x10\xff\xff\xff\
+\xff\xff\xff\xff\xff\xff\x01*\x05\x08x\x10\xc9\x01J\x06\x08\xe8\x07\x10\x90N\"\xbe\x03\x0a\x0eTe\
+stLargeOneof\x12K\x0a\x02a1\x18\x01\x20\x01(\x0b29.protobuf_test_messages.editions.proto2.TestLa\
+rgeOneof.A1H\x00R\x02a1\x12K\x0a\x02a2\x18\x02\x20\x01(\x0b29.protobuf_test_messages.editions.pr\
+oto2.TestLargeOneof.A2H\x00R\x02a2\x12K\x0a\x02a3\x18\x03\x20\x01(\x0b29.protobuf_test_messages.\
+editions.proto2.TestLargeOneof.A3H\x00R\x02a3\x12K\x0a\x02a4\x18\x04\x20\x01(\x0b29.protobuf_tes\
+t_messages.editions.proto2.TestLargeOneof.A4H\x00R\x02a4\x12K\x0a\x02a5\x18\x05\x20\x01(\x0b29.p\
+rotobuf_test_messages.editions.proto2.TestLargeOneof.A5H\x00R\x02a5\x1a\x04\x0a\x02A1\x1a\x04\x0a\
+\x02A2\x1a\x04\x0a\x02A3\x1a\x04\x0a\x02A4\x1a\x04\x0a\x02A5B\x0d\x0a\x0blarge_oneof*F\x0a\x11Fo\
+reignEnumProto2\x12\x0f\x0a\x0bFOREIGN_FOO\x10\x00\x12\x0f\x0a\x0bFOREIGN_BAR\x10\x01\x12\x0f\x0a\
+\x0bFOREIGN_BAZ\x10\x02:c\x0a\x0fextension_int32\x12:.protobuf_test_messages.editions.proto2.Tes\
+tAllTypesProto2\x18x\x20\x01(\x05R\x0eextensionInt32:\x95\x01\x0a\x0agroupfield\x12:.protobuf_te\
+st_messages.editions.proto2.TestAllTypesProto2\x18y\x20\x01(\x0b22.protobuf_test_messages.editio\
+ns.proto2.GroupFieldB\x05\xaa\x01\x02(\x02R\x0agroupfieldBR\x0a1com.google.protobuf_test_message\
+s.editions.proto2H\x01\xf8\x01\x01\xa2\x02\x0eEditionsProto2\x92\x03\x06\x10\x02\x18\x02\x20\x03\
+b\x08editionsp\xe8\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
+}

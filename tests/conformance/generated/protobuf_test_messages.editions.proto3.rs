@@ -61,6 +61,31 @@ impl ::core::convert::From<ForeignEnum> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for ForeignEnum {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.ForeignEnum";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        ForeignEnum(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        ForeignEnum::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ForeignEnum {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignEnum {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// This proto includes every type of field in both singular and repeated
 /// forms.
 ///
@@ -1238,6 +1263,1463 @@ impl ::courier_wire::Message for TestAllTypesProto3 {
     }
 }
 
+impl ::courier_json::ProtoJson for TestAllTypesProto3 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAllTypesProto3, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_int32 != 0 {
+                    w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.optional_int32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_int64 != 0 {
+                    w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.optional_int64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_uint32 != 0 {
+                    w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&m.optional_uint32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_uint64 != 0 {
+                    w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&m.optional_uint64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_sint32 != 0 {
+                    w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(&m.optional_sint32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_sint64 != 0 {
+                    w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(&m.optional_sint64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_fixed32 != 0 {
+                    w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(&m.optional_fixed32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_fixed64 != 0 {
+                    w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(&m.optional_fixed64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_sfixed32 != 0 {
+                    w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(&m.optional_sfixed32, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_sfixed64 != 0 {
+                    w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(&m.optional_sfixed64, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_float.to_bits() != 0 {
+                    w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&m.optional_float, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_double.to_bits() != 0 {
+                    w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&m.optional_double, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_bool {
+                    w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.optional_bool, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.optional_string.is_empty() {
+                    w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.optional_string, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.optional_bytes.is_empty() {
+                    w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.optional_bytes, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_message {
+                    w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_message {
+                    w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_nested_enum != 0 {
+                    w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
+                    <::courier_json::rt::Enum<test_all_types_proto3::NestedEnum> as ::courier_json::rt::JsonKind>::write(&m.optional_nested_enum, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_foreign_enum != 0 {
+                    w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
+                    <::courier_json::rt::Enum<ForeignEnum> as ::courier_json::rt::JsonKind>::write(&m.optional_foreign_enum, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_aliased_enum != 0 {
+                    w.escaped_key(p.key("\"optionalAliasedEnum\"", "\"optional_aliased_enum\""));
+                    <::courier_json::rt::Enum<test_all_types_proto3::AliasedEnum> as ::courier_json::rt::JsonKind>::write(&m.optional_aliased_enum, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.optional_string_piece.is_empty() {
+                    w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.optional_string_piece, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.optional_cord.is_empty() {
+                    w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.optional_cord, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.recursive_message {
+                    w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_float.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_double.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bool.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string.is_empty() {
+                    w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bytes.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&m.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(&m.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessage>>(&m.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&m.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnum>>(&m.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string_piece.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_cord.is_empty() {
+                    w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_int32.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&m.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int64_int64.is_empty() {
+                    w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&m.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint32_uint32.is_empty() {
+                    w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&m.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint64_uint64.is_empty() {
+                    w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&m.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint32_sint32.is_empty() {
+                    w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&m.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint64_sint64.is_empty() {
+                    w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&m.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed32_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&m.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed64_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&m.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed32_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&m.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed64_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&m.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_float.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&m.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_double.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&m.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_bool_bool.is_empty() {
+                    w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&m.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_string.is_empty() {
+                    w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&m.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_bytes.is_empty() {
+                    w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&m.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>, _>(&m.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessage>, _>(&m.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>, _>(&m.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnum>, _>(&m.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int32.is_empty() {
+                    w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int64.is_empty() {
+                    w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint32.is_empty() {
+                    w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint64.is_empty() {
+                    w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint32.is_empty() {
+                    w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint64.is_empty() {
+                    w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_float.is_empty() {
+                    w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_double.is_empty() {
+                    w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_bool.is_empty() {
+                    w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&m.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_float.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_double.is_empty() {
+                    w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_bool.is_empty() {
+                    w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(&m.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.oneof_field {
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v)) => {
+                        w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) => {
+                        w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v)) => {
+                        w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v)) => {
+                        w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v)) => {
+                        w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v)) => {
+                        w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
+                        <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v)) => {
+                        w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
+                        <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v)) => {
+                        w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
+                        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v)) => {
+                        w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
+                        <::courier_json::rt::Enum<test_all_types_proto3::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v)) => {
+                        w.escaped_key(p.key("\"oneofNullValue\"", "\"oneof_null_value\""));
+                        <::courier_json::rt::Enum<::courier_types::NullValue> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bool_wrapper {
+                    w.escaped_key(p.key("\"optionalBoolWrapper\"", "\"optional_bool_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalBoolWrapper", "optional_bool_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int32_wrapper {
+                    w.escaped_key(p.key("\"optionalInt32Wrapper\"", "\"optional_int32_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalInt32Wrapper", "optional_int32_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int64_wrapper {
+                    w.escaped_key(p.key("\"optionalInt64Wrapper\"", "\"optional_int64_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalInt64Wrapper", "optional_int64_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint32_wrapper {
+                    w.escaped_key(p.key("\"optionalUint32Wrapper\"", "\"optional_uint32_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalUint32Wrapper", "optional_uint32_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint64_wrapper {
+                    w.escaped_key(p.key("\"optionalUint64Wrapper\"", "\"optional_uint64_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalUint64Wrapper", "optional_uint64_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_float_wrapper {
+                    w.escaped_key(p.key("\"optionalFloatWrapper\"", "\"optional_float_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalFloatWrapper", "optional_float_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_double_wrapper {
+                    w.escaped_key(p.key("\"optionalDoubleWrapper\"", "\"optional_double_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalDoubleWrapper", "optional_double_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string_wrapper {
+                    w.escaped_key(p.key("\"optionalStringWrapper\"", "\"optional_string_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalStringWrapper", "optional_string_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bytes_wrapper {
+                    w.escaped_key(p.key("\"optionalBytesWrapper\"", "\"optional_bytes_wrapper\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalBytesWrapper", "optional_bytes_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bool_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBoolWrapper\"", "\"repeated_bool_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::BoolValue>>(&m.repeated_bool_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBoolWrapper", "repeated_bool_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32Wrapper\"", "\"repeated_int32_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Int32Value>>(&m.repeated_int32_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32Wrapper", "repeated_int32_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int64_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt64Wrapper\"", "\"repeated_int64_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Int64Value>>(&m.repeated_int64_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64Wrapper", "repeated_int64_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint32_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint32Wrapper\"", "\"repeated_uint32_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::UInt32Value>>(&m.repeated_uint32_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32Wrapper", "repeated_uint32_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint64_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint64Wrapper\"", "\"repeated_uint64_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::UInt64Value>>(&m.repeated_uint64_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64Wrapper", "repeated_uint64_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_float_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFloatWrapper\"", "\"repeated_float_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::FloatValue>>(&m.repeated_float_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloatWrapper", "repeated_float_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_double_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDoubleWrapper\"", "\"repeated_double_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::DoubleValue>>(&m.repeated_double_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDoubleWrapper", "repeated_double_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStringWrapper\"", "\"repeated_string_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::StringValue>>(&m.repeated_string_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringWrapper", "repeated_string_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bytes_wrapper.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBytesWrapper\"", "\"repeated_bytes_wrapper\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::BytesValue>>(&m.repeated_bytes_wrapper, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytesWrapper", "repeated_bytes_wrapper")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_duration {
+                    w.escaped_key(p.key("\"optionalDuration\"", "\"optional_duration\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalDuration", "optional_duration")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_timestamp {
+                    w.escaped_key(p.key("\"optionalTimestamp\"", "\"optional_timestamp\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalTimestamp", "optional_timestamp")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_field_mask {
+                    w.escaped_key(p.key("\"optionalFieldMask\"", "\"optional_field_mask\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalFieldMask", "optional_field_mask")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_struct {
+                    w.escaped_key(p.key("\"optionalStruct\"", "\"optional_struct\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalStruct", "optional_struct")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_any {
+                    w.escaped_key(p.key("\"optionalAny\"", "\"optional_any\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalAny", "optional_any")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_value {
+                    w.escaped_key(p.key("\"optionalValue\"", "\"optional_value\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalValue", "optional_value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.optional_null_value != 0 {
+                    w.escaped_key(p.key("\"optionalNullValue\"", "\"optional_null_value\""));
+                    <::courier_json::rt::Enum<::courier_types::NullValue> as ::courier_json::rt::JsonKind>::write(&m.optional_null_value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_duration.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDuration\"", "\"repeated_duration\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Duration>>(&m.repeated_duration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDuration", "repeated_duration")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_timestamp.is_empty() {
+                    w.escaped_key(p.key("\"repeatedTimestamp\"", "\"repeated_timestamp\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Timestamp>>(&m.repeated_timestamp, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedTimestamp", "repeated_timestamp")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fieldmask.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFieldmask\"", "\"repeated_fieldmask\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::FieldMask>>(&m.repeated_fieldmask, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFieldmask", "repeated_fieldmask")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_any.is_empty() {
+                    w.escaped_key(p.key("\"repeatedAny\"", "\"repeated_any\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Any>>(&m.repeated_any, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedAny", "repeated_any")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_value.is_empty() {
+                    w.escaped_key(p.key("\"repeatedValue\"", "\"repeated_value\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Value>>(&m.repeated_value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedValue", "repeated_value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_list_value.is_empty() {
+                    w.escaped_key(p.key("\"repeatedListValue\"", "\"repeated_list_value\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::ListValue>>(&m.repeated_list_value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedListValue", "repeated_list_value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_struct.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStruct\"", "\"repeated_struct\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<::courier_types::Struct>>(&m.repeated_struct, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStruct", "repeated_struct")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.fieldname1 != 0 {
+                    w.escaped_key(p.key("\"fieldname1\"", "\"fieldname1\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.fieldname1, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name2 != 0 {
+                    w.escaped_key(p.key("\"fieldName2\"", "\"field_name2\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name2, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name3 != 0 {
+                    w.escaped_key(p.key("\"FieldName3\"", "\"_field_name3\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name3, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name4 != 0 {
+                    w.escaped_key(p.key("\"fieldName4\"", "\"field__name4_\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name4, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field0name5 != 0 {
+                    w.escaped_key(p.key("\"field0name5\"", "\"field0name5\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field0name5, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_0_name6 != 0 {
+                    w.escaped_key(p.key("\"field0Name6\"", "\"field_0_name6\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_0_name6, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name7 != 0 {
+                    w.escaped_key(p.key("\"fieldName7\"", "\"fieldName7\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name7, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name8 != 0 {
+                    w.escaped_key(p.key("\"FieldName8\"", "\"FieldName8\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name8, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name9 != 0 {
+                    w.escaped_key(p.key("\"fieldName9\"", "\"field_Name9\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name9, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name10 != 0 {
+                    w.escaped_key(p.key("\"FieldName10\"", "\"Field_Name10\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name10, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name11 != 0 {
+                    w.escaped_key(p.key("\"FIELDNAME11\"", "\"FIELD_NAME11\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name11, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name12 != 0 {
+                    w.escaped_key(p.key("\"FIELDName12\"", "\"FIELD_name12\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name12, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name13 != 0 {
+                    w.escaped_key(p.key("\"FieldName13\"", "\"__field_name13\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name13, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name14 != 0 {
+                    w.escaped_key(p.key("\"FieldName14\"", "\"__Field_name14\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name14, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name15 != 0 {
+                    w.escaped_key(p.key("\"fieldName15\"", "\"field__name15\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name15, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name16 != 0 {
+                    w.escaped_key(p.key("\"fieldName16\"", "\"field__Name16\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name16, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name17 != 0 {
+                    w.escaped_key(p.key("\"fieldName17\"", "\"field_name17__\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name17, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.field_name18 != 0 {
+                    w.escaped_key(p.key("\"FieldName18\"", "\"Field_name18__\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.field_name18, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAllTypesProto3, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("optional_int32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.optional_int32)),
+            ("optional_int64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.optional_int64)),
+            ("optional_uint32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut m.optional_uint32)),
+            ("optional_uint64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut m.optional_uint64)),
+            ("optional_sint32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint32>(r, p, &mut m.optional_sint32)),
+            ("optional_sint64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sint64>(r, p, &mut m.optional_sint64)),
+            ("optional_fixed32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.optional_fixed32)),
+            ("optional_fixed64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.optional_fixed64)),
+            ("optional_sfixed32", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.optional_sfixed32)),
+            ("optional_sfixed64", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.optional_sfixed64)),
+            ("optional_float", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut m.optional_float)),
+            ("optional_double", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut m.optional_double)),
+            ("optional_bool", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.optional_bool)),
+            ("optional_string", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string)),
+            ("optional_bytes", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.optional_bytes)),
+            ("optional_nested_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_nested_message)),
+            ("optional_foreign_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_foreign_message)),
+            ("optional_nested_enum", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut m.optional_nested_enum)),
+            ("optional_foreign_enum", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<ForeignEnum>>(r, p, &mut m.optional_foreign_enum)),
+            ("optional_aliased_enum", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<test_all_types_proto3::AliasedEnum>>(r, p, &mut m.optional_aliased_enum)),
+            ("optional_string_piece", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string_piece)),
+            ("optional_cord", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.optional_cord)),
+            ("recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.recursive_message)),
+            ("repeated_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.repeated_int32)),
+            ("repeated_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.repeated_int64)),
+            ("repeated_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.repeated_uint32)),
+            ("repeated_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.repeated_uint64)),
+            ("repeated_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.repeated_sint32)),
+            ("repeated_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.repeated_sint64)),
+            ("repeated_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.repeated_fixed32)),
+            ("repeated_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.repeated_fixed64)),
+            ("repeated_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.repeated_sfixed32)),
+            ("repeated_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.repeated_sfixed64)),
+            ("repeated_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.repeated_float)),
+            ("repeated_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.repeated_double)),
+            ("repeated_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated_bool)),
+            ("repeated_string", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string)),
+            ("repeated_bytes", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut m.repeated_bytes)),
+            ("repeated_nested_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(r, p, &mut m.repeated_nested_message)),
+            ("repeated_foreign_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessage>>(r, p, &mut m.repeated_foreign_message)),
+            ("repeated_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut m.repeated_nested_enum)),
+            ("repeated_foreign_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnum>>(r, p, &mut m.repeated_foreign_enum)),
+            ("repeated_string_piece", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string_piece)),
+            ("repeated_cord", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_cord)),
+            ("map_int32_int32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut m.map_int32_int32)),
+            ("map_int64_int64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut m.map_int64_int64)),
+            ("map_uint32_uint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut m.map_uint32_uint32)),
+            ("map_uint64_uint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut m.map_uint64_uint64)),
+            ("map_sint32_sint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut m.map_sint32_sint32)),
+            ("map_sint64_sint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut m.map_sint64_sint64)),
+            ("map_fixed32_fixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut m.map_fixed32_fixed32)),
+            ("map_fixed64_fixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut m.map_fixed64_fixed64)),
+            ("map_sfixed32_sfixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut m.map_sfixed32_sfixed32)),
+            ("map_sfixed64_sfixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut m.map_sfixed64_sfixed64)),
+            ("map_int32_float", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut m.map_int32_float)),
+            ("map_int32_double", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut m.map_int32_double)),
+            ("map_bool_bool", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut m.map_bool_bool)),
+            ("map_string_string", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut m.map_string_string)),
+            ("map_string_bytes", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut m.map_string_bytes)),
+            ("map_string_nested_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>, _>(r, p, &mut m.map_string_nested_message)),
+            ("map_string_foreign_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessage>, _>(r, p, &mut m.map_string_foreign_message)),
+            ("map_string_nested_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>, _>(r, p, &mut m.map_string_nested_enum)),
+            ("map_string_foreign_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnum>, _>(r, p, &mut m.map_string_foreign_enum)),
+            ("packed_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.packed_int32)),
+            ("packed_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.packed_int64)),
+            ("packed_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.packed_uint32)),
+            ("packed_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.packed_uint64)),
+            ("packed_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.packed_sint32)),
+            ("packed_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.packed_sint64)),
+            ("packed_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.packed_fixed32)),
+            ("packed_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.packed_fixed64)),
+            ("packed_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.packed_sfixed32)),
+            ("packed_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.packed_sfixed64)),
+            ("packed_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.packed_float)),
+            ("packed_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.packed_double)),
+            ("packed_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed_bool)),
+            ("packed_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut m.packed_nested_enum)),
+            ("unpacked_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.unpacked_int32)),
+            ("unpacked_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.unpacked_int64)),
+            ("unpacked_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.unpacked_uint32)),
+            ("unpacked_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.unpacked_uint64)),
+            ("unpacked_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.unpacked_sint32)),
+            ("unpacked_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.unpacked_sint64)),
+            ("unpacked_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.unpacked_fixed32)),
+            ("unpacked_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.unpacked_fixed64)),
+            ("unpacked_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.unpacked_sfixed32)),
+            ("unpacked_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.unpacked_sfixed64)),
+            ("unpacked_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.unpacked_float)),
+            ("unpacked_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.unpacked_double)),
+            ("unpacked_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.unpacked_bool)),
+            ("unpacked_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p, &mut m.unpacked_nested_enum)),
+            ("oneof_uint32", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint32(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_nested_message", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_proto3::NestedMessage>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.oneof_field, ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(_))) {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNestedMessage(v)) = &mut m.oneof_field {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")
+            }),
+            ("oneof_string", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofString(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bytes", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBytes(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bool", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofBool(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_uint64", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofUint64(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_float", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofFloat(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_double", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofDouble(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_enum", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_proto3::NestedEnum>>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofEnum(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_null_value", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<::courier_types::NullValue>>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_proto3::OneofField::OneofNullValue(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("optional_bool_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_bool_wrapper)),
+            ("optional_int32_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_int32_wrapper)),
+            ("optional_int64_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_int64_wrapper)),
+            ("optional_uint32_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_uint32_wrapper)),
+            ("optional_uint64_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_uint64_wrapper)),
+            ("optional_float_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_float_wrapper)),
+            ("optional_double_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_double_wrapper)),
+            ("optional_string_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_string_wrapper)),
+            ("optional_bytes_wrapper", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_bytes_wrapper)),
+            ("repeated_bool_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::BoolValue>>(r, p, &mut m.repeated_bool_wrapper)),
+            ("repeated_int32_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Int32Value>>(r, p, &mut m.repeated_int32_wrapper)),
+            ("repeated_int64_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Int64Value>>(r, p, &mut m.repeated_int64_wrapper)),
+            ("repeated_uint32_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::UInt32Value>>(r, p, &mut m.repeated_uint32_wrapper)),
+            ("repeated_uint64_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::UInt64Value>>(r, p, &mut m.repeated_uint64_wrapper)),
+            ("repeated_float_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::FloatValue>>(r, p, &mut m.repeated_float_wrapper)),
+            ("repeated_double_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::DoubleValue>>(r, p, &mut m.repeated_double_wrapper)),
+            ("repeated_string_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::StringValue>>(r, p, &mut m.repeated_string_wrapper)),
+            ("repeated_bytes_wrapper", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::BytesValue>>(r, p, &mut m.repeated_bytes_wrapper)),
+            ("optional_duration", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_duration)),
+            ("optional_timestamp", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_timestamp)),
+            ("optional_field_mask", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_field_mask)),
+            ("optional_struct", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_struct)),
+            ("optional_any", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_any)),
+            ("optional_value", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_value)),
+            ("optional_null_value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<::courier_types::NullValue>>(r, p, &mut m.optional_null_value)),
+            ("repeated_duration", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Duration>>(r, p, &mut m.repeated_duration)),
+            ("repeated_timestamp", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Timestamp>>(r, p, &mut m.repeated_timestamp)),
+            ("repeated_fieldmask", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::FieldMask>>(r, p, &mut m.repeated_fieldmask)),
+            ("repeated_any", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Any>>(r, p, &mut m.repeated_any)),
+            ("repeated_value", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Value>>(r, p, &mut m.repeated_value)),
+            ("repeated_list_value", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::ListValue>>(r, p, &mut m.repeated_list_value)),
+            ("repeated_struct", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<::courier_types::Struct>>(r, p, &mut m.repeated_struct)),
+            ("fieldname1", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.fieldname1)),
+            ("field_name2", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name2)),
+            ("_field_name3", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name3)),
+            ("field__name4_", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name4)),
+            ("field0name5", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field0name5)),
+            ("field_0_name6", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_0_name6)),
+            ("fieldName7", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name7)),
+            ("FieldName8", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name8)),
+            ("field_Name9", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name9)),
+            ("Field_Name10", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name10)),
+            ("FIELD_NAME11", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name11)),
+            ("FIELD_name12", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name12)),
+            ("__field_name13", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name13)),
+            ("__Field_name14", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name14)),
+            ("field__name15", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name15)),
+            ("field__Name16", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name16)),
+            ("field_name17__", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name17)),
+            ("Field_name18__", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.field_name18)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<3>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "optionalInt32" | "optional_int32" => 0,
+                "optionalInt64" | "optional_int64" => 1,
+                "optionalUint32" | "optional_uint32" => 2,
+                "optionalUint64" | "optional_uint64" => 3,
+                "optionalSint32" | "optional_sint32" => 4,
+                "optionalSint64" | "optional_sint64" => 5,
+                "optionalFixed32" | "optional_fixed32" => 6,
+                "optionalFixed64" | "optional_fixed64" => 7,
+                "optionalSfixed32" | "optional_sfixed32" => 8,
+                "optionalSfixed64" | "optional_sfixed64" => 9,
+                "optionalFloat" | "optional_float" => 10,
+                "optionalDouble" | "optional_double" => 11,
+                "optionalBool" | "optional_bool" => 12,
+                "optionalString" | "optional_string" => 13,
+                "optionalBytes" | "optional_bytes" => 14,
+                "optionalNestedMessage" | "optional_nested_message" => 15,
+                "optionalForeignMessage" | "optional_foreign_message" => 16,
+                "optionalNestedEnum" | "optional_nested_enum" => 17,
+                "optionalForeignEnum" | "optional_foreign_enum" => 18,
+                "optionalAliasedEnum" | "optional_aliased_enum" => 19,
+                "optionalStringPiece" | "optional_string_piece" => 20,
+                "optionalCord" | "optional_cord" => 21,
+                "recursiveMessage" | "recursive_message" => 22,
+                "repeatedInt32" | "repeated_int32" => 23,
+                "repeatedInt64" | "repeated_int64" => 24,
+                "repeatedUint32" | "repeated_uint32" => 25,
+                "repeatedUint64" | "repeated_uint64" => 26,
+                "repeatedSint32" | "repeated_sint32" => 27,
+                "repeatedSint64" | "repeated_sint64" => 28,
+                "repeatedFixed32" | "repeated_fixed32" => 29,
+                "repeatedFixed64" | "repeated_fixed64" => 30,
+                "repeatedSfixed32" | "repeated_sfixed32" => 31,
+                "repeatedSfixed64" | "repeated_sfixed64" => 32,
+                "repeatedFloat" | "repeated_float" => 33,
+                "repeatedDouble" | "repeated_double" => 34,
+                "repeatedBool" | "repeated_bool" => 35,
+                "repeatedString" | "repeated_string" => 36,
+                "repeatedBytes" | "repeated_bytes" => 37,
+                "repeatedNestedMessage" | "repeated_nested_message" => 38,
+                "repeatedForeignMessage" | "repeated_foreign_message" => 39,
+                "repeatedNestedEnum" | "repeated_nested_enum" => 40,
+                "repeatedForeignEnum" | "repeated_foreign_enum" => 41,
+                "repeatedStringPiece" | "repeated_string_piece" => 42,
+                "repeatedCord" | "repeated_cord" => 43,
+                "mapInt32Int32" | "map_int32_int32" => 44,
+                "mapInt64Int64" | "map_int64_int64" => 45,
+                "mapUint32Uint32" | "map_uint32_uint32" => 46,
+                "mapUint64Uint64" | "map_uint64_uint64" => 47,
+                "mapSint32Sint32" | "map_sint32_sint32" => 48,
+                "mapSint64Sint64" | "map_sint64_sint64" => 49,
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => 50,
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => 51,
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => 52,
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => 53,
+                "mapInt32Float" | "map_int32_float" => 54,
+                "mapInt32Double" | "map_int32_double" => 55,
+                "mapBoolBool" | "map_bool_bool" => 56,
+                "mapStringString" | "map_string_string" => 57,
+                "mapStringBytes" | "map_string_bytes" => 58,
+                "mapStringNestedMessage" | "map_string_nested_message" => 59,
+                "mapStringForeignMessage" | "map_string_foreign_message" => 60,
+                "mapStringNestedEnum" | "map_string_nested_enum" => 61,
+                "mapStringForeignEnum" | "map_string_foreign_enum" => 62,
+                "packedInt32" | "packed_int32" => 63,
+                "packedInt64" | "packed_int64" => 64,
+                "packedUint32" | "packed_uint32" => 65,
+                "packedUint64" | "packed_uint64" => 66,
+                "packedSint32" | "packed_sint32" => 67,
+                "packedSint64" | "packed_sint64" => 68,
+                "packedFixed32" | "packed_fixed32" => 69,
+                "packedFixed64" | "packed_fixed64" => 70,
+                "packedSfixed32" | "packed_sfixed32" => 71,
+                "packedSfixed64" | "packed_sfixed64" => 72,
+                "packedFloat" | "packed_float" => 73,
+                "packedDouble" | "packed_double" => 74,
+                "packedBool" | "packed_bool" => 75,
+                "packedNestedEnum" | "packed_nested_enum" => 76,
+                "unpackedInt32" | "unpacked_int32" => 77,
+                "unpackedInt64" | "unpacked_int64" => 78,
+                "unpackedUint32" | "unpacked_uint32" => 79,
+                "unpackedUint64" | "unpacked_uint64" => 80,
+                "unpackedSint32" | "unpacked_sint32" => 81,
+                "unpackedSint64" | "unpacked_sint64" => 82,
+                "unpackedFixed32" | "unpacked_fixed32" => 83,
+                "unpackedFixed64" | "unpacked_fixed64" => 84,
+                "unpackedSfixed32" | "unpacked_sfixed32" => 85,
+                "unpackedSfixed64" | "unpacked_sfixed64" => 86,
+                "unpackedFloat" | "unpacked_float" => 87,
+                "unpackedDouble" | "unpacked_double" => 88,
+                "unpackedBool" | "unpacked_bool" => 89,
+                "unpackedNestedEnum" | "unpacked_nested_enum" => 90,
+                "oneofUint32" | "oneof_uint32" => 91,
+                "oneofNestedMessage" | "oneof_nested_message" => 92,
+                "oneofString" | "oneof_string" => 93,
+                "oneofBytes" | "oneof_bytes" => 94,
+                "oneofBool" | "oneof_bool" => 95,
+                "oneofUint64" | "oneof_uint64" => 96,
+                "oneofFloat" | "oneof_float" => 97,
+                "oneofDouble" | "oneof_double" => 98,
+                "oneofEnum" | "oneof_enum" => 99,
+                "oneofNullValue" | "oneof_null_value" => 100,
+                "optionalBoolWrapper" | "optional_bool_wrapper" => 101,
+                "optionalInt32Wrapper" | "optional_int32_wrapper" => 102,
+                "optionalInt64Wrapper" | "optional_int64_wrapper" => 103,
+                "optionalUint32Wrapper" | "optional_uint32_wrapper" => 104,
+                "optionalUint64Wrapper" | "optional_uint64_wrapper" => 105,
+                "optionalFloatWrapper" | "optional_float_wrapper" => 106,
+                "optionalDoubleWrapper" | "optional_double_wrapper" => 107,
+                "optionalStringWrapper" | "optional_string_wrapper" => 108,
+                "optionalBytesWrapper" | "optional_bytes_wrapper" => 109,
+                "repeatedBoolWrapper" | "repeated_bool_wrapper" => 110,
+                "repeatedInt32Wrapper" | "repeated_int32_wrapper" => 111,
+                "repeatedInt64Wrapper" | "repeated_int64_wrapper" => 112,
+                "repeatedUint32Wrapper" | "repeated_uint32_wrapper" => 113,
+                "repeatedUint64Wrapper" | "repeated_uint64_wrapper" => 114,
+                "repeatedFloatWrapper" | "repeated_float_wrapper" => 115,
+                "repeatedDoubleWrapper" | "repeated_double_wrapper" => 116,
+                "repeatedStringWrapper" | "repeated_string_wrapper" => 117,
+                "repeatedBytesWrapper" | "repeated_bytes_wrapper" => 118,
+                "optionalDuration" | "optional_duration" => 119,
+                "optionalTimestamp" | "optional_timestamp" => 120,
+                "optionalFieldMask" | "optional_field_mask" => 121,
+                "optionalStruct" | "optional_struct" => 122,
+                "optionalAny" | "optional_any" => 123,
+                "optionalValue" | "optional_value" => 124,
+                "optionalNullValue" | "optional_null_value" => 125,
+                "repeatedDuration" | "repeated_duration" => 126,
+                "repeatedTimestamp" | "repeated_timestamp" => 127,
+                "repeatedFieldmask" | "repeated_fieldmask" => 128,
+                "repeatedAny" | "repeated_any" => 129,
+                "repeatedValue" | "repeated_value" => 130,
+                "repeatedListValue" | "repeated_list_value" => 131,
+                "repeatedStruct" | "repeated_struct" => 132,
+                "fieldname1" => 133,
+                "fieldName2" | "field_name2" => 134,
+                "FieldName3" | "_field_name3" => 135,
+                "fieldName4" | "field__name4_" => 136,
+                "field0name5" => 137,
+                "field0Name6" | "field_0_name6" => 138,
+                "fieldName7" => 139,
+                "FieldName8" => 140,
+                "fieldName9" | "field_Name9" => 141,
+                "FieldName10" | "Field_Name10" => 142,
+                "FIELDNAME11" | "FIELD_NAME11" => 143,
+                "FIELDName12" | "FIELD_name12" => 144,
+                "FieldName13" | "__field_name13" => 145,
+                "FieldName14" | "__Field_name14" => 146,
+                "fieldName15" | "field__name15" => 147,
+                "fieldName16" | "field__Name16" => 148,
+                "fieldName17" | "field_name17__" => 149,
+                "FieldName18" | "Field_name18__" => 150,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestAllTypesProto3 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAllTypesProto3 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for TestAllTypesProto3 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.TestAllTypesProto3").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAllTypesProto3 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAllTypesProto3 {
     /// `optional_nested_enum` as [`test_all_types_proto3::NestedEnum`].
     pub fn optional_nested_enum(&self) -> test_all_types_proto3::NestedEnum {
@@ -1326,6 +2808,31 @@ pub mod test_all_types_proto3 {
         }
     }
 
+    impl ::courier_json::JsonEnum for NestedEnum {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedEnum";
+        const CLOSED: bool = false;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            NestedEnum(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            NestedEnum::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NestedEnum {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NestedEnum {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto3.TestAllTypesProto3.AliasedEnum`.
     ///
     /// An open enum: values it does not list are kept as they are.
@@ -1395,6 +2902,31 @@ pub mod test_all_types_proto3 {
         }
     }
 
+    impl ::courier_json::JsonEnum for AliasedEnum {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.TestAllTypesProto3.AliasedEnum";
+        const CLOSED: bool = false;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            AliasedEnum(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            AliasedEnum::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for AliasedEnum {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for AliasedEnum {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessage`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct NestedMessage {
@@ -1445,6 +2977,81 @@ pub mod test_all_types_proto3 {
             self.a = ::core::default::Default::default();
             self.corecursive = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for NestedMessage {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NestedMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if p.emit_defaults() || m.a != 0 {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.a, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.corecursive {
+                        w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NestedMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+                ("corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.corecursive)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "a" => 0,
+                    "corecursive" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NestedMessage {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NestedMessage {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for NestedMessage {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessage").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NestedMessage {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -1520,6 +3127,72 @@ impl ::courier_wire::Message for ForeignMessage {
     }
 }
 
+impl ::courier_json::ProtoJson for ForeignMessage {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ForeignMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.c != 0 {
+                    w.escaped_key(p.key("\"c\"", "\"c\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.c, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ForeignMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("c", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.c)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "c" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ForeignMessage {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignMessage {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ForeignMessage {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.ForeignMessage").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ForeignMessage {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// `protobuf_test_messages.editions.proto3.NullHypothesisProto3`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct NullHypothesisProto3 {
@@ -1555,6 +3228,45 @@ impl ::courier_wire::Message for NullHypothesisProto3 {
     }
 }
 
+impl ::courier_json::ProtoJson for NullHypothesisProto3 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for NullHypothesisProto3 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for NullHypothesisProto3 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for NullHypothesisProto3 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.NullHypothesisProto3").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for NullHypothesisProto3 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 /// `protobuf_test_messages.editions.proto3.EnumOnlyProto3`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOnlyProto3 {
@@ -1587,6 +3299,45 @@ impl ::courier_wire::Message for EnumOnlyProto3 {
 
     fn clear(&mut self) {
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for EnumOnlyProto3 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for EnumOnlyProto3 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOnlyProto3 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for EnumOnlyProto3 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.proto3.EnumOnlyProto3").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for EnumOnlyProto3 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -1647,4 +3398,284 @@ pub mod enum_only_proto3 {
             value.0
         }
     }
+
+    impl ::courier_json::JsonEnum for Bool {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.proto3.EnumOnlyProto3.Bool";
+        const CLOSED: bool = false;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Bool(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Bool::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for Bool {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Bool {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<TestAllTypesProto3>();
+    registry.register::<test_all_types_proto3::NestedMessage>();
+    registry.register::<ForeignMessage>();
+    registry.register::<NullHypothesisProto3>();
+    registry.register::<EnumOnlyProto3>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0fgoogle.protobuf\"6\x0a\x03Any\x12\x19\x0a\x08\
+type_url\x18\x01\x20\x01(\x09R\x07typeUrl\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0cR\x05valueBv\x0a\
+\x13com.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/protobuf/types/known/anypb\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xfb\x01\x0a\x1egoogle/protobuf/dura\
+tion.proto\x12\x0fgoogle.protobuf\":\x0a\x08Duration\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03\
+R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x83\x01\x0a\x13com.google.prot\
+obufB\x0dDurationProtoP\x01Z1google.golang.org/protobuf/types/known/durationpb\xf8\x01\x01\xa2\x02\
+\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe6\x01\x0a\x20google/protobuf/\
+field_mask.proto\x12\x0fgoogle.protobuf\"!\x0a\x09FieldMask\x12\x14\x0a\x05paths\x18\x01\x20\x03\
+(\x09R\x05pathsB\x85\x01\x0a\x13com.google.protobufB\x0eFieldMaskProtoP\x01Z2google.golang.org/p\
+rotobuf/types/known/fieldmaskpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownT\
+ypesb\x06proto3\x0a\xe2\x05\x0a\x1cgoogle/protobuf/struct.proto\x12\x0fgoogle.protobuf\"\x98\x01\
+\x0a\x06Struct\x12;\x0a\x06fields\x18\x01\x20\x03(\x0b2#.google.protobuf.Struct.FieldsEntryR\x06\
+fields\x1aQ\x0a\x0bFieldsEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12,\x0a\x05value\
+\x18\x02\x20\x01(\x0b2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\xb2\x02\x0a\x05Value\x12;\
+\x0a\x0anull_value\x18\x01\x20\x01(\x0e2\x1a.google.protobuf.NullValueH\x00R\x09nullValue\x12#\x0a\
+\x0cnumber_value\x18\x02\x20\x01(\x01H\x00R\x0bnumberValue\x12#\x0a\x0cstring_value\x18\x03\x20\x01\
+(\x09H\x00R\x0bstringValue\x12\x1f\x0a\x0abool_value\x18\x04\x20\x01(\x08H\x00R\x09boolValue\x12\
+<\x0a\x0cstruct_value\x18\x05\x20\x01(\x0b2\x17.google.protobuf.StructH\x00R\x0bstructValue\x12;\
+\x0a\x0alist_value\x18\x06\x20\x01(\x0b2\x1a.google.protobuf.ListValueH\x00R\x09listValueB\x06\x0a\
+\x04kind\";\x0a\x09ListValue\x12.\x0a\x06values\x18\x01\x20\x03(\x0b2\x16.google.protobuf.ValueR\
+\x06values*\x1b\x0a\x09NullValue\x12\x0e\x0a\x0aNULL_VALUE\x10\x00B\x7f\x0a\x13com.google.protob\
+ufB\x0bStructProtoP\x01Z/google.golang.org/protobuf/types/known/structpb\xf8\x01\x01\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1fgoogle/protobuf/time\
+stamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03\
+R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x85\x01\x0a\x13com.google.prot\
+obufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestamppb\xf8\x01\x01\xa2\
+\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\x86\x04\x0a\x1egoogle/proto\
+buf/wrappers.proto\x12\x0fgoogle.protobuf\"#\x0a\x0bDoubleValue\x12\x14\x0a\x05value\x18\x01\x20\
+\x01(\x01R\x05value\"\"\x0a\x0aFloatValue\x12\x14\x0a\x05value\x18\x01\x20\x01(\x02R\x05value\"\"\
+\x0a\x0aInt64Value\x12\x14\x0a\x05value\x18\x01\x20\x01(\x03R\x05value\"#\x0a\x0bUInt64Value\x12\
+\x14\x0a\x05value\x18\x01\x20\x01(\x04R\x05value\"\"\x0a\x0aInt32Value\x12\x14\x0a\x05value\x18\x01\
+\x20\x01(\x05R\x05value\"#\x0a\x0bUInt32Value\x12\x14\x0a\x05value\x18\x01\x20\x01(\x0dR\x05valu\
+e\"!\x0a\x09BoolValue\x12\x14\x0a\x05value\x18\x01\x20\x01(\x08R\x05value\"#\x0a\x0bStringValue\x12\
+\x14\x0a\x05value\x18\x01\x20\x01(\x09R\x05value\"\"\x0a\x0aBytesValue\x12\x14\x0a\x05value\x18\x01\
+\x20\x01(\x0cR\x05valueB\x83\x01\x0a\x13com.google.protobufB\x0dWrappersProtoP\x01Z1google.golan\
+g.org/protobuf/types/known/wrapperspb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.Well\
+KnownTypesb\x06proto3\x0a\xa7b\x0a3google/protobuf/test_messages_proto3_editions.proto\x12&proto\
+buf_test_messages.editions.proto3\x1a\x19google/protobuf/any.proto\x1a\x1egoogle/protobuf/durati\
+on.proto\x1a\x20google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoog\
+le/protobuf/timestamp.proto\x1a\x1egoogle/protobuf/wrappers.proto\"\x83^\x0a\x12TestAllTypesProt\
+o3\x12%\x0a\x0eoptional_int32\x18\x01\x20\x01(\x05R\x0doptionalInt32\x12%\x0a\x0eoptional_int64\x18\
+\x02\x20\x01(\x03R\x0doptionalInt64\x12'\x0a\x0foptional_uint32\x18\x03\x20\x01(\x0dR\x0eoptiona\
+lUint32\x12'\x0a\x0foptional_uint64\x18\x04\x20\x01(\x04R\x0eoptionalUint64\x12'\x0a\x0foptional\
+_sint32\x18\x05\x20\x01(\x11R\x0eoptionalSint32\x12'\x0a\x0foptional_sint64\x18\x06\x20\x01(\x12\
+R\x0eoptionalSint64\x12)\x0a\x10optional_fixed32\x18\x07\x20\x01(\x07R\x0foptionalFixed32\x12)\x0a\
+\x10optional_fixed64\x18\x08\x20\x01(\x06R\x0foptionalFixed64\x12+\x0a\x11optional_sfixed32\x18\x09\
+\x20\x01(\x0fR\x10optionalSfixed32\x12+\x0a\x11optional_sfixed64\x18\x0a\x20\x01(\x10R\x10option\
+alSfixed64\x12%\x0a\x0eoptional_float\x18\x0b\x20\x01(\x02R\x0doptionalFloat\x12'\x0a\x0foptiona\
+l_double\x18\x0c\x20\x01(\x01R\x0eoptionalDouble\x12#\x0a\x0doptional_bool\x18\x0d\x20\x01(\x08R\
+\x0coptionalBool\x12'\x0a\x0foptional_string\x18\x0e\x20\x01(\x09R\x0eoptionalString\x12%\x0a\x0e\
+optional_bytes\x18\x0f\x20\x01(\x0cR\x0doptionalBytes\x12\x80\x01\x0a\x17optional_nested_message\
+\x18\x12\x20\x01(\x0b2H.protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessageR\
+\x15optionalNestedMessage\x12p\x0a\x18optional_foreign_message\x18\x13\x20\x01(\x0b26.protobuf_t\
+est_messages.editions.proto3.ForeignMessageR\x16optionalForeignMessage\x12w\x0a\x14optional_nest\
+ed_enum\x18\x15\x20\x01(\x0e2E.protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedE\
+numR\x12optionalNestedEnum\x12g\x0a\x15optional_foreign_enum\x18\x16\x20\x01(\x0e23.protobuf_tes\
+t_messages.editions.proto3.ForeignEnumR\x13optionalForeignEnum\x12z\x0a\x15optional_aliased_enum\
+\x18\x17\x20\x01(\x0e2F.protobuf_test_messages.editions.proto3.TestAllTypesProto3.AliasedEnumR\x13\
+optionalAliasedEnum\x126\x0a\x15optional_string_piece\x18\x18\x20\x01(\x09B\x02\x08\x02R\x13opti\
+onalStringPiece\x12'\x0a\x0doptional_cord\x18\x19\x20\x01(\x09B\x02\x08\x01R\x0coptionalCord\x12\
+g\x0a\x11recursive_message\x18\x1b\x20\x01(\x0b2:.protobuf_test_messages.editions.proto3.TestAll\
+TypesProto3R\x10recursiveMessage\x12%\x0a\x0erepeated_int32\x18\x1f\x20\x03(\x05R\x0drepeatedInt\
+32\x12%\x0a\x0erepeated_int64\x18\x20\x20\x03(\x03R\x0drepeatedInt64\x12'\x0a\x0frepeated_uint32\
+\x18!\x20\x03(\x0dR\x0erepeatedUint32\x12'\x0a\x0frepeated_uint64\x18\"\x20\x03(\x04R\x0erepeate\
+dUint64\x12'\x0a\x0frepeated_sint32\x18#\x20\x03(\x11R\x0erepeatedSint32\x12'\x0a\x0frepeated_si\
+nt64\x18$\x20\x03(\x12R\x0erepeatedSint64\x12)\x0a\x10repeated_fixed32\x18%\x20\x03(\x07R\x0frep\
+eatedFixed32\x12)\x0a\x10repeated_fixed64\x18&\x20\x03(\x06R\x0frepeatedFixed64\x12+\x0a\x11repe\
+ated_sfixed32\x18'\x20\x03(\x0fR\x10repeatedSfixed32\x12+\x0a\x11repeated_sfixed64\x18(\x20\x03(\
+\x10R\x10repeatedSfixed64\x12%\x0a\x0erepeated_float\x18)\x20\x03(\x02R\x0drepeatedFloat\x12'\x0a\
+\x0frepeated_double\x18*\x20\x03(\x01R\x0erepeatedDouble\x12#\x0a\x0drepeated_bool\x18+\x20\x03(\
+\x08R\x0crepeatedBool\x12'\x0a\x0frepeated_string\x18,\x20\x03(\x09R\x0erepeatedString\x12%\x0a\x0e\
+repeated_bytes\x18-\x20\x03(\x0cR\x0drepeatedBytes\x12\x80\x01\x0a\x17repeated_nested_message\x18\
+0\x20\x03(\x0b2H.protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessageR\x15rep\
+eatedNestedMessage\x12p\x0a\x18repeated_foreign_message\x181\x20\x03(\x0b26.protobuf_test_messag\
+es.editions.proto3.ForeignMessageR\x16repeatedForeignMessage\x12w\x0a\x14repeated_nested_enum\x18\
+3\x20\x03(\x0e2E.protobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedEnumR\x12repeat\
+edNestedEnum\x12g\x0a\x15repeated_foreign_enum\x184\x20\x03(\x0e23.protobuf_test_messages.editio\
+ns.proto3.ForeignEnumR\x13repeatedForeignEnum\x126\x0a\x15repeated_string_piece\x186\x20\x03(\x09\
+B\x02\x08\x02R\x13repeatedStringPiece\x12'\x0a\x0drepeated_cord\x187\x20\x03(\x09B\x02\x08\x01R\x0c\
+repeatedCord\x12!\x0a\x0cpacked_int32\x18K\x20\x03(\x05R\x0bpackedInt32\x12!\x0a\x0cpacked_int64\
+\x18L\x20\x03(\x03R\x0bpackedInt64\x12#\x0a\x0dpacked_uint32\x18M\x20\x03(\x0dR\x0cpackedUint32\x12\
+#\x0a\x0dpacked_uint64\x18N\x20\x03(\x04R\x0cpackedUint64\x12#\x0a\x0dpacked_sint32\x18O\x20\x03\
+(\x11R\x0cpackedSint32\x12#\x0a\x0dpacked_sint64\x18P\x20\x03(\x12R\x0cpackedSint64\x12%\x0a\x0e\
+packed_fixed32\x18Q\x20\x03(\x07R\x0dpackedFixed32\x12%\x0a\x0epacked_fixed64\x18R\x20\x03(\x06R\
+\x0dpackedFixed64\x12'\x0a\x0fpacked_sfixed32\x18S\x20\x03(\x0fR\x0epackedSfixed32\x12'\x0a\x0fp\
+acked_sfixed64\x18T\x20\x03(\x10R\x0epackedSfixed64\x12!\x0a\x0cpacked_float\x18U\x20\x03(\x02R\x0b\
+packedFloat\x12#\x0a\x0dpacked_double\x18V\x20\x03(\x01R\x0cpackedDouble\x12\x1f\x0a\x0bpacked_b\
+ool\x18W\x20\x03(\x08R\x0apackedBool\x12s\x0a\x12packed_nested_enum\x18X\x20\x03(\x0e2E.protobuf\
+_test_messages.editions.proto3.TestAllTypesProto3.NestedEnumR\x10packedNestedEnum\x12,\x0a\x0eun\
+packed_int32\x18Y\x20\x03(\x05B\x05\xaa\x01\x02\x18\x02R\x0dunpackedInt32\x12,\x0a\x0eunpacked_i\
+nt64\x18Z\x20\x03(\x03B\x05\xaa\x01\x02\x18\x02R\x0dunpackedInt64\x12.\x0a\x0funpacked_uint32\x18\
+[\x20\x03(\x0dB\x05\xaa\x01\x02\x18\x02R\x0eunpackedUint32\x12.\x0a\x0funpacked_uint64\x18\\\x20\
+\x03(\x04B\x05\xaa\x01\x02\x18\x02R\x0eunpackedUint64\x12.\x0a\x0funpacked_sint32\x18]\x20\x03(\x11\
+B\x05\xaa\x01\x02\x18\x02R\x0eunpackedSint32\x12.\x0a\x0funpacked_sint64\x18^\x20\x03(\x12B\x05\xaa\
+\x01\x02\x18\x02R\x0eunpackedSint64\x120\x0a\x10unpacked_fixed32\x18_\x20\x03(\x07B\x05\xaa\x01\x02\
+\x18\x02R\x0funpackedFixed32\x120\x0a\x10unpacked_fixed64\x18`\x20\x03(\x06B\x05\xaa\x01\x02\x18\
+\x02R\x0funpackedFixed64\x122\x0a\x11unpacked_sfixed32\x18a\x20\x03(\x0fB\x05\xaa\x01\x02\x18\x02\
+R\x10unpackedSfixed32\x122\x0a\x11unpacked_sfixed64\x18b\x20\x03(\x10B\x05\xaa\x01\x02\x18\x02R\x10\
+unpackedSfixed64\x12,\x0a\x0eunpacked_float\x18c\x20\x03(\x02B\x05\xaa\x01\x02\x18\x02R\x0dunpac\
+kedFloat\x12.\x0a\x0funpacked_double\x18d\x20\x03(\x01B\x05\xaa\x01\x02\x18\x02R\x0eunpackedDoub\
+le\x12*\x0a\x0dunpacked_bool\x18e\x20\x03(\x08B\x05\xaa\x01\x02\x18\x02R\x0cunpackedBool\x12~\x0a\
+\x14unpacked_nested_enum\x18f\x20\x03(\x0e2E.protobuf_test_messages.editions.proto3.TestAllTypes\
+Proto3.NestedEnumB\x05\xaa\x01\x02\x18\x02R\x12unpackedNestedEnum\x12u\x0a\x0fmap_int32_int32\x18\
+8\x20\x03(\x0b2M.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapInt32Int32EntryR\x0d\
+mapInt32Int32\x12u\x0a\x0fmap_int64_int64\x189\x20\x03(\x0b2M.protobuf_test_messages.editions.pr\
+oto3.TestAllTypesProto3.MapInt64Int64EntryR\x0dmapInt64Int64\x12{\x0a\x11map_uint32_uint32\x18:\x20\
+\x03(\x0b2O.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapUint32Uint32EntryR\x0fm\
+apUint32Uint32\x12{\x0a\x11map_uint64_uint64\x18;\x20\x03(\x0b2O.protobuf_test_messages.editions\
+.proto3.TestAllTypesProto3.MapUint64Uint64EntryR\x0fmapUint64Uint64\x12{\x0a\x11map_sint32_sint3\
+2\x18<\x20\x03(\x0b2O.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapSint32Sint32E\
+ntryR\x0fmapSint32Sint32\x12{\x0a\x11map_sint64_sint64\x18=\x20\x03(\x0b2O.protobuf_test_message\
+s.editions.proto3.TestAllTypesProto3.MapSint64Sint64EntryR\x0fmapSint64Sint64\x12\x81\x01\x0a\x13\
+map_fixed32_fixed32\x18>\x20\x03(\x0b2Q.protobuf_test_messages.editions.proto3.TestAllTypesProto\
+3.MapFixed32Fixed32EntryR\x11mapFixed32Fixed32\x12\x81\x01\x0a\x13map_fixed64_fixed64\x18?\x20\x03\
+(\x0b2Q.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapFixed64Fixed64EntryR\x11map\
+Fixed64Fixed64\x12\x87\x01\x0a\x15map_sfixed32_sfixed32\x18@\x20\x03(\x0b2S.protobuf_test_messag\
+es.editions.proto3.TestAllTypesProto3.MapSfixed32Sfixed32EntryR\x13mapSfixed32Sfixed32\x12\x87\x01\
+\x0a\x15map_sfixed64_sfixed64\x18A\x20\x03(\x0b2S.protobuf_test_messages.editions.proto3.TestAll\
+TypesProto3.MapSfixed64Sfixed64EntryR\x13mapSfixed64Sfixed64\x12u\x0a\x0fmap_int32_float\x18B\x20\
+\x03(\x0b2M.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapInt32FloatEntryR\x0dmap\
+Int32Float\x12x\x0a\x10map_int32_double\x18C\x20\x03(\x0b2N.protobuf_test_messages.editions.prot\
+o3.TestAllTypesProto3.MapInt32DoubleEntryR\x0emapInt32Double\x12o\x0a\x0dmap_bool_bool\x18D\x20\x03\
+(\x0b2K.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapBoolBoolEntryR\x0bmapBoolBo\
+ol\x12{\x0a\x11map_string_string\x18E\x20\x03(\x0b2O.protobuf_test_messages.editions.proto3.Test\
+AllTypesProto3.MapStringStringEntryR\x0fmapStringString\x12x\x0a\x10map_string_bytes\x18F\x20\x03\
+(\x0b2N.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapStringBytesEntryR\x0emapStr\
+ingBytes\x12\x91\x01\x0a\x19map_string_nested_message\x18G\x20\x03(\x0b2V.protobuf_test_messages\
+.editions.proto3.TestAllTypesProto3.MapStringNestedMessageEntryR\x16mapStringNestedMessage\x12\x94\
+\x01\x0a\x1amap_string_foreign_message\x18H\x20\x03(\x0b2W.protobuf_test_messages.editions.proto\
+3.TestAllTypesProto3.MapStringForeignMessageEntryR\x17mapStringForeignMessage\x12\x88\x01\x0a\x16\
+map_string_nested_enum\x18I\x20\x03(\x0b2S.protobuf_test_messages.editions.proto3.TestAllTypesPr\
+oto3.MapStringNestedEnumEntryR\x13mapStringNestedEnum\x12\x8b\x01\x0a\x17map_string_foreign_enum\
+\x18J\x20\x03(\x0b2T.protobuf_test_messages.editions.proto3.TestAllTypesProto3.MapStringForeignE\
+numEntryR\x14mapStringForeignEnum\x12#\x0a\x0coneof_uint32\x18o\x20\x01(\x0dH\x00R\x0boneofUint3\
+2\x12|\x0a\x14oneof_nested_message\x18p\x20\x01(\x0b2H.protobuf_test_messages.editions.proto3.Te\
+stAllTypesProto3.NestedMessageH\x00R\x12oneofNestedMessage\x12#\x0a\x0coneof_string\x18q\x20\x01\
+(\x09H\x00R\x0boneofString\x12!\x0a\x0boneof_bytes\x18r\x20\x01(\x0cH\x00R\x0aoneofBytes\x12\x1f\
+\x0a\x0aoneof_bool\x18s\x20\x01(\x08H\x00R\x09oneofBool\x12#\x0a\x0coneof_uint64\x18t\x20\x01(\x04\
+H\x00R\x0boneofUint64\x12!\x0a\x0boneof_float\x18u\x20\x01(\x02H\x00R\x0aoneofFloat\x12#\x0a\x0c\
+oneof_double\x18v\x20\x01(\x01H\x00R\x0boneofDouble\x12f\x0a\x0aoneof_enum\x18w\x20\x01(\x0e2E.p\
+rotobuf_test_messages.editions.proto3.TestAllTypesProto3.NestedEnumH\x00R\x09oneofEnum\x12F\x0a\x10\
+oneof_null_value\x18x\x20\x01(\x0e2\x1a.google.protobuf.NullValueH\x00R\x0eoneofNullValue\x12O\x0a\
+\x15optional_bool_wrapper\x18\xc9\x01\x20\x01(\x0b2\x1a.google.protobuf.BoolValueR\x13optionalBo\
+olWrapper\x12R\x0a\x16optional_int32_wrapper\x18\xca\x01\x20\x01(\x0b2\x1b.google.protobuf.Int32\
+ValueR\x14optionalInt32Wrapper\x12R\x0a\x16optional_int64_wrapper\x18\xcb\x01\x20\x01(\x0b2\x1b.\
+google.protobuf.Int64ValueR\x14optionalInt64Wrapper\x12U\x0a\x17optional_uint32_wrapper\x18\xcc\x01\
+\x20\x01(\x0b2\x1c.google.protobuf.UInt32ValueR\x15optionalUint32Wrapper\x12U\x0a\x17optional_ui\
+nt64_wrapper\x18\xcd\x01\x20\x01(\x0b2\x1c.google.protobuf.UInt64ValueR\x15optionalUint64Wrapper\
+\x12R\x0a\x16optional_float_wrapper\x18\xce\x01\x20\x01(\x0b2\x1b.google.protobuf.FloatValueR\x14\
+optionalFloatWrapper\x12U\x0a\x17optional_double_wrapper\x18\xcf\x01\x20\x01(\x0b2\x1c.google.pr\
+otobuf.DoubleValueR\x15optionalDoubleWrapper\x12U\x0a\x17optional_string_wrapper\x18\xd0\x01\x20\
+\x01(\x0b2\x1c.google.protobuf.StringValueR\x15optionalStringWrapper\x12R\x0a\x16optional_bytes_\
+wrapper\x18\xd1\x01\x20\x01(\x0b2\x1b.google.protobuf.BytesValueR\x14optionalBytesWrapper\x12O\x0a\
+\x15repeated_bool_wrapper\x18\xd3\x01\x20\x03(\x0b2\x1a.google.protobuf.BoolValueR\x13repeatedBo\
+olWrapper\x12R\x0a\x16repeated_int32_wrapper\x18\xd4\x01\x20\x03(\x0b2\x1b.google.protobuf.Int32\
+ValueR\x14repeatedInt32Wrapper\x12R\x0a\x16repeated_int64_wrapper\x18\xd5\x01\x20\x03(\x0b2\x1b.\
+google.protobuf.Int64ValueR\x14repeatedInt64Wrapper\x12U\x0a\x17repeated_uint32_wrapper\x18\xd6\x01\
+\x20\x03(\x0b2\x1c.google.protobuf.UInt32ValueR\x15repeatedUint32Wrapper\x12U\x0a\x17repeated_ui\
+nt64_wrapper\x18\xd7\x01\x20\x03(\x0b2\x1c.google.protobuf.UInt64ValueR\x15repeatedUint64Wrapper\
+\x12R\x0a\x16repeated_float_wrapper\x18\xd8\x01\x20\x03(\x0b2\x1b.google.protobuf.FloatValueR\x14\
+repeatedFloatWrapper\x12U\x0a\x17repeated_double_wrapper\x18\xd9\x01\x20\x03(\x0b2\x1c.google.pr\
+otobuf.DoubleValueR\x15repeatedDoubleWrapper\x12U\x0a\x17repeated_string_wrapper\x18\xda\x01\x20\
+\x03(\x0b2\x1c.google.protobuf.StringValueR\x15repeatedStringWrapper\x12R\x0a\x16repeated_bytes_\
+wrapper\x18\xdb\x01\x20\x03(\x0b2\x1b.google.protobuf.BytesValueR\x14repeatedBytesWrapper\x12G\x0a\
+\x11optional_duration\x18\xad\x02\x20\x01(\x0b2\x19.google.protobuf.DurationR\x10optionalDuratio\
+n\x12J\x0a\x12optional_timestamp\x18\xae\x02\x20\x01(\x0b2\x1a.google.protobuf.TimestampR\x11opt\
+ionalTimestamp\x12K\x0a\x13optional_field_mask\x18\xaf\x02\x20\x01(\x0b2\x1a.google.protobuf.Fie\
+ldMaskR\x11optionalFieldMask\x12A\x0a\x0foptional_struct\x18\xb0\x02\x20\x01(\x0b2\x17.google.pr\
+otobuf.StructR\x0eoptionalStruct\x128\x0a\x0coptional_any\x18\xb1\x02\x20\x01(\x0b2\x14.google.p\
+rotobuf.AnyR\x0boptionalAny\x12>\x0a\x0eoptional_value\x18\xb2\x02\x20\x01(\x0b2\x16.google.prot\
+obuf.ValueR\x0doptionalValue\x12K\x0a\x13optional_null_value\x18\xb3\x02\x20\x01(\x0e2\x1a.googl\
+e.protobuf.NullValueR\x11optionalNullValue\x12G\x0a\x11repeated_duration\x18\xb7\x02\x20\x03(\x0b\
+2\x19.google.protobuf.DurationR\x10repeatedDuration\x12J\x0a\x12repeated_timestamp\x18\xb8\x02\x20\
+\x03(\x0b2\x1a.google.protobuf.TimestampR\x11repeatedTimestamp\x12J\x0a\x12repeated_fieldmask\x18\
+\xb9\x02\x20\x03(\x0b2\x1a.google.protobuf.FieldMaskR\x11repeatedFieldmask\x12A\x0a\x0frepeated_\
+struct\x18\xc4\x02\x20\x03(\x0b2\x17.google.protobuf.StructR\x0erepeatedStruct\x128\x0a\x0crepea\
+ted_any\x18\xbb\x02\x20\x03(\x0b2\x14.google.protobuf.AnyR\x0brepeatedAny\x12>\x0a\x0erepeated_v\
+alue\x18\xbc\x02\x20\x03(\x0b2\x16.google.protobuf.ValueR\x0drepeatedValue\x12K\x0a\x13repeated_\
+list_value\x18\xbd\x02\x20\x03(\x0b2\x1a.google.protobuf.ListValueR\x11repeatedListValue\x12\x1f\
+\x0a\x0afieldname1\x18\x91\x03\x20\x01(\x05R\x0afieldname1\x12\x20\x0a\x0bfield_name2\x18\x92\x03\
+\x20\x01(\x05R\x0afieldName2\x12!\x0a\x0c_field_name3\x18\x93\x03\x20\x01(\x05R\x0aFieldName3\x12\
+\"\x0a\x0dfield__name4_\x18\x94\x03\x20\x01(\x05R\x0afieldName4\x12!\x0a\x0bfield0name5\x18\x95\x03\
+\x20\x01(\x05R\x0bfield0name5\x12#\x0a\x0dfield_0_name6\x18\x96\x03\x20\x01(\x05R\x0bfield0Name6\
+\x12\x1f\x0a\x0afieldName7\x18\x97\x03\x20\x01(\x05R\x0afieldName7\x12\x1f\x0a\x0aFieldName8\x18\
+\x98\x03\x20\x01(\x05R\x0aFieldName8\x12\x20\x0a\x0bfield_Name9\x18\x99\x03\x20\x01(\x05R\x0afie\
+ldName9\x12\"\x0a\x0cField_Name10\x18\x9a\x03\x20\x01(\x05R\x0bFieldName10\x12\"\x0a\x0cFIELD_NA\
+ME11\x18\x9b\x03\x20\x01(\x05R\x0bFIELDNAME11\x12\"\x0a\x0cFIELD_name12\x18\x9c\x03\x20\x01(\x05\
+R\x0bFIELDName12\x12$\x0a\x0e__field_name13\x18\x9d\x03\x20\x01(\x05R\x0bFieldName13\x12$\x0a\x0e\
+__Field_name14\x18\x9e\x03\x20\x01(\x05R\x0bFieldName14\x12#\x0a\x0dfield__name15\x18\x9f\x03\x20\
+\x01(\x05R\x0bfieldName15\x12#\x0a\x0dfield__Name16\x18\xa0\x03\x20\x01(\x05R\x0bfieldName16\x12\
+$\x0a\x0efield_name17__\x18\xa1\x03\x20\x01(\x05R\x0bfieldName17\x12$\x0a\x0eField_name18__\x18\xa2\
+\x03\x20\x01(\x05R\x0bFieldName18\x1a{\x0a\x0dNestedMessage\x12\x0c\x0a\x01a\x18\x01\x20\x01(\x05\
+R\x01a\x12\\\x0a\x0bcorecursive\x18\x02\x20\x01(\x0b2:.protobuf_test_messages.editions.proto3.Te\
+stAllTypesProto3R\x0bcorecursive\x1a@\x0a\x12MapInt32Int32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01\
+(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x05R\x05value:\x028\x01\x1a@\x0a\x12MapInt64\
+Int64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x03R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\
+\x03R\x05value:\x028\x01\x1aB\x0a\x14MapUint32Uint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0d\
+R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0dR\x05value:\x028\x01\x1aB\x0a\x14MapUint64Uint\
+64Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x04R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x04\
+R\x05value:\x028\x01\x1aB\x0a\x14MapSint32Sint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x11R\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x11R\x05value:\x028\x01\x1aB\x0a\x14MapSint64Sint64Ent\
+ry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x12R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x12R\x05\
+value:\x028\x01\x1aD\x0a\x16MapFixed32Fixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x07R\x03k\
+ey\x12\x14\x0a\x05value\x18\x02\x20\x01(\x07R\x05value:\x028\x01\x1aD\x0a\x16MapFixed64Fixed64En\
+try\x12\x10\x0a\x03key\x18\x01\x20\x01(\x06R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x06R\x05\
+value:\x028\x01\x1aF\x0a\x18MapSfixed32Sfixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0fR\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0fR\x05value:\x028\x01\x1aF\x0a\x18MapSfixed64Sfixed6\
+4Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x10R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x10\
+R\x05value:\x028\x01\x1a@\x0a\x12MapInt32FloatEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03\
+key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x02R\x05value:\x028\x01\x1aA\x0a\x13MapInt32DoubleEntr\
+y\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x01R\x05\
+value:\x028\x01\x1a>\x0a\x10MapBoolBoolEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x08R\x03key\x12\
+\x14\x0a\x05value\x18\x02\x20\x01(\x08R\x05value:\x028\x01\x1aB\x0a\x14MapStringStringEntry\x12\x10\
+\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x09R\x05value:\x02\
+8\x01\x1aA\x0a\x13MapStringBytesEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\
+\x05value\x18\x02\x20\x01(\x0cR\x05value:\x028\x01\x1a\x93\x01\x0a\x1bMapStringNestedMessageEntr\
+y\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12^\x0a\x05value\x18\x02\x20\x01(\x0b2H.proto\
+buf_test_messages.editions.proto3.TestAllTypesProto3.NestedMessageR\x05value:\x028\x01\x1a\x82\x01\
+\x0a\x1cMapStringForeignMessageEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12L\x0a\x05\
+value\x18\x02\x20\x01(\x0b26.protobuf_test_messages.editions.proto3.ForeignMessageR\x05value:\x02\
+8\x01\x1a\x8d\x01\x0a\x18MapStringNestedEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03ke\
+y\x12[\x0a\x05value\x18\x02\x20\x01(\x0e2E.protobuf_test_messages.editions.proto3.TestAllTypesPr\
+oto3.NestedEnumR\x05value:\x028\x01\x1a|\x0a\x19MapStringForeignEnumEntry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x09R\x03key\x12I\x0a\x05value\x18\x02\x20\x01(\x0e23.protobuf_test_messages.editio\
+ns.proto3.ForeignEnumR\x05value:\x028\x01\"9\x0a\x0aNestedEnum\x12\x07\x0a\x03FOO\x10\x00\x12\x07\
+\x0a\x03BAR\x10\x01\x12\x07\x0a\x03BAZ\x10\x02\x12\x10\x0a\x03NEG\x10\xff\xff\xff\xff\xff\xff\xff\
+\xff\xff\x01\"Y\x0a\x0bAliasedEnum\x12\x0d\x0a\x09ALIAS_FOO\x10\x00\x12\x0d\x0a\x09ALIAS_BAR\x10\
+\x01\x12\x0d\x0a\x09ALIAS_BAZ\x10\x02\x12\x07\x0a\x03MOO\x10\x02\x12\x07\x0a\x03moo\x10\x02\x12\x07\
+\x0a\x03bAz\x10\x02\x1a\x02\x10\x01B\x0d\x0a\x0boneof_fieldJ\x06\x08\xf5\x03\x10\xff\x03J\x08\x08\
+\xbf\x84=\x10\xc0\x84=R\x0ereserved_field\"\x1e\x0a\x0eForeignMessage\x12\x0c\x0a\x01c\x18\x01\x20\
+\x01(\x05R\x01c\"\x16\x0a\x14NullHypothesisProto3\"/\x0a\x0eEnumOnlyProto3\"\x1d\x0a\x04Bool\x12\
+\x0a\x0a\x06kFalse\x10\x00\x12\x09\x0a\x05kTrue\x10\x01*@\x0a\x0bForeignEnum\x12\x0f\x0a\x0bFORE\
+IGN_FOO\x10\x00\x12\x0f\x0a\x0bFOREIGN_BAR\x10\x01\x12\x0f\x0a\x0bFOREIGN_BAZ\x10\x02BN\x0a1com.\
+google.protobuf_test_messages.editions.proto3H\x01\xf8\x01\x01\xa2\x02\x0eEditionsProto3\x92\x03\
+\x02\x08\x02b\x08editionsp\xe8\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
 }

@@ -61,6 +61,31 @@ impl ::core::convert::From<ForeignEnumEdition2023> for i32 {
     }
 }
 
+impl ::courier_json::JsonEnum for ForeignEnumEdition2023 {
+    const FULL_NAME: &'static str = "protobuf_test_messages.editions.ForeignEnumEdition2023";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        ForeignEnumEdition2023(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        ForeignEnumEdition2023::from_name(name).map(|v| v.0)
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ForeignEnumEdition2023 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignEnumEdition2023 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// `protobuf_test_messages.editions.ComplexMessage`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct ComplexMessage {
@@ -104,6 +129,72 @@ impl ::courier_wire::Message for ComplexMessage {
     fn clear(&mut self) {
         self.d = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+impl ::courier_json::ProtoJson for ComplexMessage {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ComplexMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.d {
+                    w.escaped_key(p.key("\"d\"", "\"d\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ComplexMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("d", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.d)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "d" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ComplexMessage {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ComplexMessage {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ComplexMessage {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.ComplexMessage").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ComplexMessage {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
     }
 }
 
@@ -934,6 +1025,1017 @@ impl ::courier_wire::ext::Extendable for TestAllTypesEdition2023 {
     }
 }
 
+impl ::courier_json::ProtoJson for TestAllTypesEdition2023 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&TestAllTypesEdition2023, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int32 {
+                    w.escaped_key(p.key("\"optionalInt32\"", "\"optional_int32\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_int64 {
+                    w.escaped_key(p.key("\"optionalInt64\"", "\"optional_int64\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint32 {
+                    w.escaped_key(p.key("\"optionalUint32\"", "\"optional_uint32\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_uint64 {
+                    w.escaped_key(p.key("\"optionalUint64\"", "\"optional_uint64\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sint32 {
+                    w.escaped_key(p.key("\"optionalSint32\"", "\"optional_sint32\""));
+                    <::courier_wire::field::kind::Sint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sint64 {
+                    w.escaped_key(p.key("\"optionalSint64\"", "\"optional_sint64\""));
+                    <::courier_wire::field::kind::Sint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_fixed32 {
+                    w.escaped_key(p.key("\"optionalFixed32\"", "\"optional_fixed32\""));
+                    <::courier_wire::field::kind::Fixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_fixed64 {
+                    w.escaped_key(p.key("\"optionalFixed64\"", "\"optional_fixed64\""));
+                    <::courier_wire::field::kind::Fixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sfixed32 {
+                    w.escaped_key(p.key("\"optionalSfixed32\"", "\"optional_sfixed32\""));
+                    <::courier_wire::field::kind::Sfixed32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_sfixed64 {
+                    w.escaped_key(p.key("\"optionalSfixed64\"", "\"optional_sfixed64\""));
+                    <::courier_wire::field::kind::Sfixed64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_float {
+                    w.escaped_key(p.key("\"optionalFloat\"", "\"optional_float\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_double {
+                    w.escaped_key(p.key("\"optionalDouble\"", "\"optional_double\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bool {
+                    w.escaped_key(p.key("\"optionalBool\"", "\"optional_bool\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string {
+                    w.escaped_key(p.key("\"optionalString\"", "\"optional_string\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_bytes {
+                    w.escaped_key(p.key("\"optionalBytes\"", "\"optional_bytes\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_message {
+                    w.escaped_key(p.key("\"optionalNestedMessage\"", "\"optional_nested_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalNestedMessage", "optional_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_message {
+                    w.escaped_key(p.key("\"optionalForeignMessage\"", "\"optional_foreign_message\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionalForeignMessage", "optional_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_nested_enum {
+                    w.escaped_key(p.key("\"optionalNestedEnum\"", "\"optional_nested_enum\""));
+                    <::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_foreign_enum {
+                    w.escaped_key(p.key("\"optionalForeignEnum\"", "\"optional_foreign_enum\""));
+                    <::courier_json::rt::Enum<ForeignEnumEdition2023> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_string_piece {
+                    w.escaped_key(p.key("\"optionalStringPiece\"", "\"optional_string_piece\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optional_cord {
+                    w.escaped_key(p.key("\"optionalCord\"", "\"optional_cord\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.recursive_message {
+                    w.escaped_key(p.key("\"recursiveMessage\"", "\"recursive_message\""));
+                    ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("recursiveMessage", "recursive_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt32\"", "\"repeated_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.repeated_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt32", "repeated_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_int64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedInt64\"", "\"repeated_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.repeated_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedInt64", "repeated_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint32\"", "\"repeated_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.repeated_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint32", "repeated_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_uint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedUint64\"", "\"repeated_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.repeated_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedUint64", "repeated_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint32\"", "\"repeated_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.repeated_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint32", "repeated_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sint64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSint64\"", "\"repeated_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.repeated_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSint64", "repeated_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed32\"", "\"repeated_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.repeated_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed32", "repeated_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFixed64\"", "\"repeated_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.repeated_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFixed64", "repeated_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed32\"", "\"repeated_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.repeated_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed32", "repeated_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"repeatedSfixed64\"", "\"repeated_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.repeated_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedSfixed64", "repeated_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_float.is_empty() {
+                    w.escaped_key(p.key("\"repeatedFloat\"", "\"repeated_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.repeated_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedFloat", "repeated_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_double.is_empty() {
+                    w.escaped_key(p.key("\"repeatedDouble\"", "\"repeated_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.repeated_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedDouble", "repeated_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bool.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBool\"", "\"repeated_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.repeated_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBool", "repeated_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string.is_empty() {
+                    w.escaped_key(p.key("\"repeatedString\"", "\"repeated_string\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedString", "repeated_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_bytes.is_empty() {
+                    w.escaped_key(p.key("\"repeatedBytes\"", "\"repeated_bytes\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bytes>(&m.repeated_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedBytes", "repeated_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedMessage\"", "\"repeated_nested_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(&m.repeated_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedMessage", "repeated_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignMessage\"", "\"repeated_foreign_message\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ForeignMessageEdition2023>>(&m.repeated_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignMessage", "repeated_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedNestedEnum\"", "\"repeated_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&m.repeated_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedNestedEnum", "repeated_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"repeatedForeignEnum\"", "\"repeated_foreign_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(&m.repeated_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedForeignEnum", "repeated_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_string_piece.is_empty() {
+                    w.escaped_key(p.key("\"repeatedStringPiece\"", "\"repeated_string_piece\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_string_piece, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedStringPiece", "repeated_string_piece")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.repeated_cord.is_empty() {
+                    w.escaped_key(p.key("\"repeatedCord\"", "\"repeated_cord\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.repeated_cord, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("repeatedCord", "repeated_cord")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_int32.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Int32\"", "\"map_int32_int32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(&m.map_int32_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Int32", "map_int32_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int64_int64.is_empty() {
+                    w.escaped_key(p.key("\"mapInt64Int64\"", "\"map_int64_int64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(&m.map_int64_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt64Int64", "map_int64_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint32_uint32.is_empty() {
+                    w.escaped_key(p.key("\"mapUint32Uint32\"", "\"map_uint32_uint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(&m.map_uint32_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint32Uint32", "map_uint32_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_uint64_uint64.is_empty() {
+                    w.escaped_key(p.key("\"mapUint64Uint64\"", "\"map_uint64_uint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(&m.map_uint64_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapUint64Uint64", "map_uint64_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint32_sint32.is_empty() {
+                    w.escaped_key(p.key("\"mapSint32Sint32\"", "\"map_sint32_sint32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(&m.map_sint32_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint32Sint32", "map_sint32_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sint64_sint64.is_empty() {
+                    w.escaped_key(p.key("\"mapSint64Sint64\"", "\"map_sint64_sint64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(&m.map_sint64_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSint64Sint64", "map_sint64_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed32_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed32Fixed32\"", "\"map_fixed32_fixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(&m.map_fixed32_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed32Fixed32", "map_fixed32_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_fixed64_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapFixed64Fixed64\"", "\"map_fixed64_fixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(&m.map_fixed64_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapFixed64Fixed64", "map_fixed64_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed32_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed32Sfixed32\"", "\"map_sfixed32_sfixed32\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(&m.map_sfixed32_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed32Sfixed32", "map_sfixed32_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_sfixed64_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"mapSfixed64Sfixed64\"", "\"map_sfixed64_sfixed64\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(&m.map_sfixed64_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapSfixed64Sfixed64", "map_sfixed64_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_float.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Float\"", "\"map_int32_float\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(&m.map_int32_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Float", "map_int32_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_int32_double.is_empty() {
+                    w.escaped_key(p.key("\"mapInt32Double\"", "\"map_int32_double\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(&m.map_int32_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapInt32Double", "map_int32_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_bool_bool.is_empty() {
+                    w.escaped_key(p.key("\"mapBoolBool\"", "\"map_bool_bool\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(&m.map_bool_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapBoolBool", "map_bool_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_string.is_empty() {
+                    w.escaped_key(p.key("\"mapStringString\"", "\"map_string_string\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(&m.map_string_string, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringString", "map_string_string")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_bytes.is_empty() {
+                    w.escaped_key(p.key("\"mapStringBytes\"", "\"map_string_bytes\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(&m.map_string_bytes, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringBytes", "map_string_bytes")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedMessage\"", "\"map_string_nested_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>, _>(&m.map_string_nested_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedMessage", "map_string_nested_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_message.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignMessage\"", "\"map_string_foreign_message\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageEdition2023>, _>(&m.map_string_foreign_message, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignMessage", "map_string_foreign_message")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringNestedEnum\"", "\"map_string_nested_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>, _>(&m.map_string_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringNestedEnum", "map_string_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.map_string_foreign_enum.is_empty() {
+                    w.escaped_key(p.key("\"mapStringForeignEnum\"", "\"map_string_foreign_enum\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumEdition2023>, _>(&m.map_string_foreign_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mapStringForeignEnum", "map_string_foreign_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int32.is_empty() {
+                    w.escaped_key(p.key("\"packedInt32\"", "\"packed_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.packed_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt32", "packed_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_int64.is_empty() {
+                    w.escaped_key(p.key("\"packedInt64\"", "\"packed_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.packed_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedInt64", "packed_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint32.is_empty() {
+                    w.escaped_key(p.key("\"packedUint32\"", "\"packed_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.packed_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint32", "packed_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_uint64.is_empty() {
+                    w.escaped_key(p.key("\"packedUint64\"", "\"packed_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.packed_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedUint64", "packed_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint32.is_empty() {
+                    w.escaped_key(p.key("\"packedSint32\"", "\"packed_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.packed_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint32", "packed_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sint64.is_empty() {
+                    w.escaped_key(p.key("\"packedSint64\"", "\"packed_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.packed_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSint64", "packed_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed32\"", "\"packed_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.packed_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed32", "packed_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedFixed64\"", "\"packed_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.packed_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFixed64", "packed_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed32\"", "\"packed_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.packed_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed32", "packed_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"packedSfixed64\"", "\"packed_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.packed_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedSfixed64", "packed_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_float.is_empty() {
+                    w.escaped_key(p.key("\"packedFloat\"", "\"packed_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.packed_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedFloat", "packed_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_double.is_empty() {
+                    w.escaped_key(p.key("\"packedDouble\"", "\"packed_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.packed_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedDouble", "packed_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_bool.is_empty() {
+                    w.escaped_key(p.key("\"packedBool\"", "\"packed_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.packed_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedBool", "packed_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.packed_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"packedNestedEnum\"", "\"packed_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&m.packed_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("packedNestedEnum", "packed_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt32\"", "\"unpacked_int32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.unpacked_int32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt32", "unpacked_int32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_int64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedInt64\"", "\"unpacked_int64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int64>(&m.unpacked_int64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedInt64", "unpacked_int64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint32\"", "\"unpacked_uint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint32>(&m.unpacked_uint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint32", "unpacked_uint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_uint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedUint64\"", "\"unpacked_uint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Uint64>(&m.unpacked_uint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedUint64", "unpacked_uint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint32\"", "\"unpacked_sint32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint32>(&m.unpacked_sint32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint32", "unpacked_sint32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sint64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSint64\"", "\"unpacked_sint64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sint64>(&m.unpacked_sint64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSint64", "unpacked_sint64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed32\"", "\"unpacked_fixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed32>(&m.unpacked_fixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed32", "unpacked_fixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_fixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFixed64\"", "\"unpacked_fixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Fixed64>(&m.unpacked_fixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFixed64", "unpacked_fixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed32.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed32\"", "\"unpacked_sfixed32\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed32>(&m.unpacked_sfixed32, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed32", "unpacked_sfixed32")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_sfixed64.is_empty() {
+                    w.escaped_key(p.key("\"unpackedSfixed64\"", "\"unpacked_sfixed64\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Sfixed64>(&m.unpacked_sfixed64, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedSfixed64", "unpacked_sfixed64")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_float.is_empty() {
+                    w.escaped_key(p.key("\"unpackedFloat\"", "\"unpacked_float\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Float>(&m.unpacked_float, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedFloat", "unpacked_float")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_double.is_empty() {
+                    w.escaped_key(p.key("\"unpackedDouble\"", "\"unpacked_double\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Double>(&m.unpacked_double, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedDouble", "unpacked_double")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_bool.is_empty() {
+                    w.escaped_key(p.key("\"unpackedBool\"", "\"unpacked_bool\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Bool>(&m.unpacked_bool, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedBool", "unpacked_bool")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.unpacked_nested_enum.is_empty() {
+                    w.escaped_key(p.key("\"unpackedNestedEnum\"", "\"unpacked_nested_enum\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(&m.unpacked_nested_enum, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("unpackedNestedEnum", "unpacked_nested_enum")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                match &m.oneof_field {
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v)) => {
+                        w.escaped_key(p.key("\"oneofUint32\"", "\"oneof_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) => {
+                        w.escaped_key(p.key("\"oneofNestedMessage\"", "\"oneof_nested_message\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofNestedMessage", "oneof_nested_message")))?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v)) => {
+                        w.escaped_key(p.key("\"oneofString\"", "\"oneof_string\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v)) => {
+                        w.escaped_key(p.key("\"oneofBytes\"", "\"oneof_bytes\""));
+                        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v)) => {
+                        w.escaped_key(p.key("\"oneofBool\"", "\"oneof_bool\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v)) => {
+                        w.escaped_key(p.key("\"oneofUint64\"", "\"oneof_uint64\""));
+                        <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v)) => {
+                        w.escaped_key(p.key("\"oneofFloat\"", "\"oneof_float\""));
+                        <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v)) => {
+                        w.escaped_key(p.key("\"oneofDouble\"", "\"oneof_double\""));
+                        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v)) => {
+                        w.escaped_key(p.key("\"oneofEnum\"", "\"oneof_enum\""));
+                        <::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <TestAllTypesEdition2023 as ::courier_wire::Message>::NAME, 120..201, &[EXTENSION_INT32_JSON, GROUPLIKETYPE_JSON, DELIMITED_EXT_JSON], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.groupliketype {
+                    w.escaped_key(p.key("\"groupliketype\"", "\"groupliketype\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("groupliketype", "groupliketype")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.delimited_field {
+                    w.escaped_key(p.key("\"delimitedField\"", "\"delimited_field\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("delimitedField", "delimited_field")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut TestAllTypesEdition2023, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("optional_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.optional_int32)),
+            ("optional_int64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.optional_int64)),
+            ("optional_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.optional_uint32)),
+            ("optional_uint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.optional_uint64)),
+            ("optional_sint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint32>(r, p, &mut m.optional_sint32)),
+            ("optional_sint64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sint64>(r, p, &mut m.optional_sint64)),
+            ("optional_fixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.optional_fixed32)),
+            ("optional_fixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.optional_fixed64)),
+            ("optional_sfixed32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.optional_sfixed32)),
+            ("optional_sfixed64", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.optional_sfixed64)),
+            ("optional_float", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Float>(r, p, &mut m.optional_float)),
+            ("optional_double", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.optional_double)),
+            ("optional_bool", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.optional_bool)),
+            ("optional_string", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string)),
+            ("optional_bytes", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.optional_bytes)),
+            ("optional_nested_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.optional_nested_message)),
+            ("optional_foreign_message", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.optional_foreign_message)),
+            ("optional_nested_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut m.optional_nested_enum)),
+            ("optional_foreign_enum", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(r, p, &mut m.optional_foreign_enum)),
+            ("optional_string_piece", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_string_piece)),
+            ("optional_cord", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.optional_cord)),
+            ("recursive_message", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.recursive_message)),
+            ("repeated_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.repeated_int32)),
+            ("repeated_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.repeated_int64)),
+            ("repeated_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.repeated_uint32)),
+            ("repeated_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.repeated_uint64)),
+            ("repeated_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.repeated_sint32)),
+            ("repeated_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.repeated_sint64)),
+            ("repeated_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.repeated_fixed32)),
+            ("repeated_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.repeated_fixed64)),
+            ("repeated_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.repeated_sfixed32)),
+            ("repeated_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.repeated_sfixed64)),
+            ("repeated_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.repeated_float)),
+            ("repeated_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.repeated_double)),
+            ("repeated_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated_bool)),
+            ("repeated_string", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string)),
+            ("repeated_bytes", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bytes>(r, p, &mut m.repeated_bytes)),
+            ("repeated_nested_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(r, p, &mut m.repeated_nested_message)),
+            ("repeated_foreign_message", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ForeignMessageEdition2023>>(r, p, &mut m.repeated_foreign_message)),
+            ("repeated_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut m.repeated_nested_enum)),
+            ("repeated_foreign_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<ForeignEnumEdition2023>>(r, p, &mut m.repeated_foreign_enum)),
+            ("repeated_string_piece", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_string_piece)),
+            ("repeated_cord", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.repeated_cord)),
+            ("map_int32_int32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32, _>(r, p, &mut m.map_int32_int32)),
+            ("map_int64_int64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int64, ::courier_wire::field::kind::Int64, _>(r, p, &mut m.map_int64_int64)),
+            ("map_uint32_uint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint32, ::courier_wire::field::kind::Uint32, _>(r, p, &mut m.map_uint32_uint32)),
+            ("map_uint64_uint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Uint64, ::courier_wire::field::kind::Uint64, _>(r, p, &mut m.map_uint64_uint64)),
+            ("map_sint32_sint32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint32, ::courier_wire::field::kind::Sint32, _>(r, p, &mut m.map_sint32_sint32)),
+            ("map_sint64_sint64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sint64, ::courier_wire::field::kind::Sint64, _>(r, p, &mut m.map_sint64_sint64)),
+            ("map_fixed32_fixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed32, ::courier_wire::field::kind::Fixed32, _>(r, p, &mut m.map_fixed32_fixed32)),
+            ("map_fixed64_fixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Fixed64, ::courier_wire::field::kind::Fixed64, _>(r, p, &mut m.map_fixed64_fixed64)),
+            ("map_sfixed32_sfixed32", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed32, ::courier_wire::field::kind::Sfixed32, _>(r, p, &mut m.map_sfixed32_sfixed32)),
+            ("map_sfixed64_sfixed64", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Sfixed64, ::courier_wire::field::kind::Sfixed64, _>(r, p, &mut m.map_sfixed64_sfixed64)),
+            ("map_int32_float", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Float, _>(r, p, &mut m.map_int32_float)),
+            ("map_int32_double", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Double, _>(r, p, &mut m.map_int32_double)),
+            ("map_bool_bool", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::Bool, ::courier_wire::field::kind::Bool, _>(r, p, &mut m.map_bool_bool)),
+            ("map_string_string", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::String, _>(r, p, &mut m.map_string_string)),
+            ("map_string_bytes", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Bytes, _>(r, p, &mut m.map_string_bytes)),
+            ("map_string_nested_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>, _>(r, p, &mut m.map_string_nested_message)),
+            ("map_string_foreign_message", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<ForeignMessageEdition2023>, _>(r, p, &mut m.map_string_foreign_message)),
+            ("map_string_nested_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>, _>(r, p, &mut m.map_string_nested_enum)),
+            ("map_string_foreign_enum", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_json::rt::Enum<ForeignEnumEdition2023>, _>(r, p, &mut m.map_string_foreign_enum)),
+            ("packed_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.packed_int32)),
+            ("packed_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.packed_int64)),
+            ("packed_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.packed_uint32)),
+            ("packed_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.packed_uint64)),
+            ("packed_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.packed_sint32)),
+            ("packed_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.packed_sint64)),
+            ("packed_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.packed_fixed32)),
+            ("packed_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.packed_fixed64)),
+            ("packed_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.packed_sfixed32)),
+            ("packed_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.packed_sfixed64)),
+            ("packed_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.packed_float)),
+            ("packed_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.packed_double)),
+            ("packed_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed_bool)),
+            ("packed_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut m.packed_nested_enum)),
+            ("unpacked_int32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.unpacked_int32)),
+            ("unpacked_int64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int64>(r, p, &mut m.unpacked_int64)),
+            ("unpacked_uint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint32>(r, p, &mut m.unpacked_uint32)),
+            ("unpacked_uint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Uint64>(r, p, &mut m.unpacked_uint64)),
+            ("unpacked_sint32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint32>(r, p, &mut m.unpacked_sint32)),
+            ("unpacked_sint64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sint64>(r, p, &mut m.unpacked_sint64)),
+            ("unpacked_fixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed32>(r, p, &mut m.unpacked_fixed32)),
+            ("unpacked_fixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Fixed64>(r, p, &mut m.unpacked_fixed64)),
+            ("unpacked_sfixed32", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed32>(r, p, &mut m.unpacked_sfixed32)),
+            ("unpacked_sfixed64", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Sfixed64>(r, p, &mut m.unpacked_sfixed64)),
+            ("unpacked_float", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Float>(r, p, &mut m.unpacked_float)),
+            ("unpacked_double", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Double>(r, p, &mut m.unpacked_double)),
+            ("unpacked_bool", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Bool>(r, p, &mut m.unpacked_bool)),
+            ("unpacked_nested_enum", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p, &mut m.unpacked_nested_enum)),
+            ("oneof_uint32", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint32>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint32(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_nested_message", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<test_all_types_edition2023::NestedMessage>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.oneof_field, ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(_))) {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofNestedMessage(v)) = &mut m.oneof_field {
+                    ::courier_json::ProtoJson::merge_json(&mut **v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")
+            }),
+            ("oneof_string", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofString(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bytes", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bytes>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBytes(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_bool", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofBool(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_uint64", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Uint64>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofUint64(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_float", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Float>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofFloat(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_double", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofDouble(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("oneof_enum", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<test_all_types_edition2023::NestedEnum>>(r, p)? {
+                    m.oneof_field = ::core::option::Option::Some(test_all_types_edition2023::OneofField::OneofEnum(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "oneof_field")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("groupliketype", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.groupliketype)),
+            ("delimited_field", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.delimited_field)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<2>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "optionalInt32" | "optional_int32" => 0,
+                "optionalInt64" | "optional_int64" => 1,
+                "optionalUint32" | "optional_uint32" => 2,
+                "optionalUint64" | "optional_uint64" => 3,
+                "optionalSint32" | "optional_sint32" => 4,
+                "optionalSint64" | "optional_sint64" => 5,
+                "optionalFixed32" | "optional_fixed32" => 6,
+                "optionalFixed64" | "optional_fixed64" => 7,
+                "optionalSfixed32" | "optional_sfixed32" => 8,
+                "optionalSfixed64" | "optional_sfixed64" => 9,
+                "optionalFloat" | "optional_float" => 10,
+                "optionalDouble" | "optional_double" => 11,
+                "optionalBool" | "optional_bool" => 12,
+                "optionalString" | "optional_string" => 13,
+                "optionalBytes" | "optional_bytes" => 14,
+                "optionalNestedMessage" | "optional_nested_message" => 15,
+                "optionalForeignMessage" | "optional_foreign_message" => 16,
+                "optionalNestedEnum" | "optional_nested_enum" => 17,
+                "optionalForeignEnum" | "optional_foreign_enum" => 18,
+                "optionalStringPiece" | "optional_string_piece" => 19,
+                "optionalCord" | "optional_cord" => 20,
+                "recursiveMessage" | "recursive_message" => 21,
+                "repeatedInt32" | "repeated_int32" => 22,
+                "repeatedInt64" | "repeated_int64" => 23,
+                "repeatedUint32" | "repeated_uint32" => 24,
+                "repeatedUint64" | "repeated_uint64" => 25,
+                "repeatedSint32" | "repeated_sint32" => 26,
+                "repeatedSint64" | "repeated_sint64" => 27,
+                "repeatedFixed32" | "repeated_fixed32" => 28,
+                "repeatedFixed64" | "repeated_fixed64" => 29,
+                "repeatedSfixed32" | "repeated_sfixed32" => 30,
+                "repeatedSfixed64" | "repeated_sfixed64" => 31,
+                "repeatedFloat" | "repeated_float" => 32,
+                "repeatedDouble" | "repeated_double" => 33,
+                "repeatedBool" | "repeated_bool" => 34,
+                "repeatedString" | "repeated_string" => 35,
+                "repeatedBytes" | "repeated_bytes" => 36,
+                "repeatedNestedMessage" | "repeated_nested_message" => 37,
+                "repeatedForeignMessage" | "repeated_foreign_message" => 38,
+                "repeatedNestedEnum" | "repeated_nested_enum" => 39,
+                "repeatedForeignEnum" | "repeated_foreign_enum" => 40,
+                "repeatedStringPiece" | "repeated_string_piece" => 41,
+                "repeatedCord" | "repeated_cord" => 42,
+                "mapInt32Int32" | "map_int32_int32" => 43,
+                "mapInt64Int64" | "map_int64_int64" => 44,
+                "mapUint32Uint32" | "map_uint32_uint32" => 45,
+                "mapUint64Uint64" | "map_uint64_uint64" => 46,
+                "mapSint32Sint32" | "map_sint32_sint32" => 47,
+                "mapSint64Sint64" | "map_sint64_sint64" => 48,
+                "mapFixed32Fixed32" | "map_fixed32_fixed32" => 49,
+                "mapFixed64Fixed64" | "map_fixed64_fixed64" => 50,
+                "mapSfixed32Sfixed32" | "map_sfixed32_sfixed32" => 51,
+                "mapSfixed64Sfixed64" | "map_sfixed64_sfixed64" => 52,
+                "mapInt32Float" | "map_int32_float" => 53,
+                "mapInt32Double" | "map_int32_double" => 54,
+                "mapBoolBool" | "map_bool_bool" => 55,
+                "mapStringString" | "map_string_string" => 56,
+                "mapStringBytes" | "map_string_bytes" => 57,
+                "mapStringNestedMessage" | "map_string_nested_message" => 58,
+                "mapStringForeignMessage" | "map_string_foreign_message" => 59,
+                "mapStringNestedEnum" | "map_string_nested_enum" => 60,
+                "mapStringForeignEnum" | "map_string_foreign_enum" => 61,
+                "packedInt32" | "packed_int32" => 62,
+                "packedInt64" | "packed_int64" => 63,
+                "packedUint32" | "packed_uint32" => 64,
+                "packedUint64" | "packed_uint64" => 65,
+                "packedSint32" | "packed_sint32" => 66,
+                "packedSint64" | "packed_sint64" => 67,
+                "packedFixed32" | "packed_fixed32" => 68,
+                "packedFixed64" | "packed_fixed64" => 69,
+                "packedSfixed32" | "packed_sfixed32" => 70,
+                "packedSfixed64" | "packed_sfixed64" => 71,
+                "packedFloat" | "packed_float" => 72,
+                "packedDouble" | "packed_double" => 73,
+                "packedBool" | "packed_bool" => 74,
+                "packedNestedEnum" | "packed_nested_enum" => 75,
+                "unpackedInt32" | "unpacked_int32" => 76,
+                "unpackedInt64" | "unpacked_int64" => 77,
+                "unpackedUint32" | "unpacked_uint32" => 78,
+                "unpackedUint64" | "unpacked_uint64" => 79,
+                "unpackedSint32" | "unpacked_sint32" => 80,
+                "unpackedSint64" | "unpacked_sint64" => 81,
+                "unpackedFixed32" | "unpacked_fixed32" => 82,
+                "unpackedFixed64" | "unpacked_fixed64" => 83,
+                "unpackedSfixed32" | "unpacked_sfixed32" => 84,
+                "unpackedSfixed64" | "unpacked_sfixed64" => 85,
+                "unpackedFloat" | "unpacked_float" => 86,
+                "unpackedDouble" | "unpacked_double" => 87,
+                "unpackedBool" | "unpacked_bool" => 88,
+                "unpackedNestedEnum" | "unpacked_nested_enum" => 89,
+                "oneofUint32" | "oneof_uint32" => 90,
+                "oneofNestedMessage" | "oneof_nested_message" => 91,
+                "oneofString" | "oneof_string" => 92,
+                "oneofBytes" | "oneof_bytes" => 93,
+                "oneofBool" | "oneof_bool" => 94,
+                "oneofUint64" | "oneof_uint64" => 95,
+                "oneofFloat" | "oneof_float" => 96,
+                "oneofDouble" | "oneof_double" => 97,
+                "oneofEnum" | "oneof_enum" => 98,
+                "groupliketype" => 99,
+                "delimitedField" | "delimited_field" => 100,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[EXTENSION_INT32_JSON, GROUPLIKETYPE_JSON, DELIMITED_EXT_JSON], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for TestAllTypesEdition2023 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for TestAllTypesEdition2023 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for TestAllTypesEdition2023 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.TestAllTypesEdition2023").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for TestAllTypesEdition2023 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl TestAllTypesEdition2023 {
     /// `optional_int32`, or its default when unset.
     pub fn optional_int32(&self) -> i32 {
@@ -1097,6 +2199,31 @@ pub mod test_all_types_edition2023 {
         }
     }
 
+    impl ::courier_json::JsonEnum for NestedEnum {
+        const FULL_NAME: &'static str = "protobuf_test_messages.editions.TestAllTypesEdition2023.NestedEnum";
+        const CLOSED: bool = false;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            NestedEnum(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            NestedEnum::from_name(name).map(|v| v.0)
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NestedEnum {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NestedEnum {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `protobuf_test_messages.editions.TestAllTypesEdition2023.NestedMessage`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct NestedMessage {
@@ -1147,6 +2274,81 @@ pub mod test_all_types_edition2023 {
             self.a = ::core::option::Option::None;
             self.corecursive = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for NestedMessage {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NestedMessage, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.a {
+                        w.escaped_key(p.key("\"a\"", "\"a\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.corecursive {
+                        w.escaped_key(p.key("\"corecursive\"", "\"corecursive\""));
+                        ::courier_json::rt::write_message(&**v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("corecursive", "corecursive")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NestedMessage, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("a", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.a)),
+                ("corecursive", |m, r, p, _| ::courier_json::rt::merge_boxed_message(r, p, &mut m.corecursive)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "a" => 0,
+                    "corecursive" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for NestedMessage {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NestedMessage {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for NestedMessage {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.TestAllTypesEdition2023.NestedMessage").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for NestedMessage {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -1207,6 +2409,81 @@ pub mod test_all_types_edition2023 {
             self.group_int32 = ::core::option::Option::None;
             self.group_uint32 = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    impl ::courier_json::ProtoJson for GroupLikeType {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&GroupLikeType, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_int32 {
+                        w.escaped_key(p.key("\"groupInt32\"", "\"group_int32\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.group_uint32 {
+                        w.escaped_key(p.key("\"groupUint32\"", "\"group_uint32\""));
+                        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut GroupLikeType, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("group_int32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.group_int32)),
+                ("group_uint32", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint32>(r, p, &mut m.group_uint32)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "groupInt32" | "group_int32" => 0,
+                    "groupUint32" | "group_uint32" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    impl ::courier_json::serde::export::Serialize for GroupLikeType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for GroupLikeType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
+    impl ::courier_reflect::ReflectMessage for GroupLikeType {
+        fn descriptor() -> ::courier_reflect::MessageDescriptor {
+            super::descriptor_pool().get_message_by_name("protobuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeType").expect("the embedded descriptors hold every generated message")
+        }
+    }
+
+    /// The text format: on one line, or one field per line with `{:#}`.
+    impl ::core::fmt::Display for GroupLikeType {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            ::courier_reflect::generated::fmt_text(self, f)
         }
     }
 
@@ -1292,6 +2569,72 @@ impl ::courier_wire::Message for ForeignMessageEdition2023 {
     }
 }
 
+impl ::courier_json::ProtoJson for ForeignMessageEdition2023 {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ForeignMessageEdition2023, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.c {
+                    w.escaped_key(p.key("\"c\"", "\"c\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ForeignMessageEdition2023, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("c", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.c)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "c" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for ForeignMessageEdition2023 {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ForeignMessageEdition2023 {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for ForeignMessageEdition2023 {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.ForeignMessageEdition2023").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for ForeignMessageEdition2023 {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl ForeignMessageEdition2023 {
     /// `c`, or its default when unset.
     pub fn c(&self) -> i32 {
@@ -1345,6 +2688,72 @@ impl ::courier_wire::Message for GroupLikeType {
     }
 }
 
+impl ::courier_json::ProtoJson for GroupLikeType {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&GroupLikeType, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.c {
+                    w.escaped_key(p.key("\"c\"", "\"c\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut GroupLikeType, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("c", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.c)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "c" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+impl ::courier_json::serde::export::Serialize for GroupLikeType {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for GroupLikeType {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+impl ::courier_reflect::ReflectMessage for GroupLikeType {
+    fn descriptor() -> ::courier_reflect::MessageDescriptor {
+        descriptor_pool().get_message_by_name("protobuf_test_messages.editions.GroupLikeType").expect("the embedded descriptors hold every generated message")
+    }
+}
+
+/// The text format: on one line, or one field per line with `{:#}`.
+impl ::core::fmt::Display for GroupLikeType {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+        ::courier_reflect::generated::fmt_text(self, f)
+    }
+}
+
 impl GroupLikeType {
     /// `c`, or its default when unset.
     pub fn c(&self) -> i32 {
@@ -1352,9 +2761,194 @@ impl GroupLikeType {
     }
 }
 
+/// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.extension_int32` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const EXTENSION_INT32_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(120, "protobuf_test_messages.editions.extension_int32", "protobuf_test_messages.editions.TestAllTypesEdition2023", ::courier_json::rt::ext::write_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>, ::courier_json::rt::ext::read_singular::<::courier_wire::field::kind::Int32, ::courier_wire::field::kind::Int32>);
 /// `extend protobuf_test_messages.editions.TestAllTypesEdition2023 { int32 extension_int32 = 120; }`: read and write it with `courier_wire::ext`.
 pub const EXTENSION_INT32: ::courier_wire::ext::Extension<TestAllTypesEdition2023, ::courier_wire::field::kind::Int32> = ::courier_wire::ext::Extension::new(120, "protobuf_test_messages.editions.extension_int32");
 
+/// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.groupliketype` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const GROUPLIKETYPE_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(121, "protobuf_test_messages.editions.groupliketype", "protobuf_test_messages.editions.TestAllTypesEdition2023", ::courier_json::rt::ext::write_group_ext::<GroupLikeType>, ::courier_json::rt::ext::read_group_ext::<GroupLikeType>);
 // extension `protobuf_test_messages.editions.groupliketype` (field 121 of `protobuf_test_messages.editions.TestAllTypesEdition2023`) is group-encoded: it stays in the unknown fields, untyped.
 
+/// How ProtoJSON prints and parses extension `protobuf_test_messages.editions.delimited_ext` (register it in a `courier_json::TypeRegistry` for messages generated elsewhere).
+pub const DELIMITED_EXT_JSON: ::courier_json::ExtensionJson = ::courier_json::ExtensionJson::new(122, "protobuf_test_messages.editions.delimited_ext", "protobuf_test_messages.editions.TestAllTypesEdition2023", ::courier_json::rt::ext::write_group_ext::<GroupLikeType>, ::courier_json::rt::ext::read_group_ext::<GroupLikeType>);
 // extension `protobuf_test_messages.editions.delimited_ext` (field 122 of `protobuf_test_messages.editions.TestAllTypesEdition2023`) is group-encoded: it stays in the unknown fields, untyped.
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<ComplexMessage>();
+    registry.register::<TestAllTypesEdition2023>();
+    registry.register::<test_all_types_edition2023::NestedMessage>();
+    registry.register::<test_all_types_edition2023::GroupLikeType>();
+    registry.register::<ForeignMessageEdition2023>();
+    registry.register::<GroupLikeType>();
+    registry.register_extension(EXTENSION_INT32_JSON);
+    registry.register_extension(GROUPLIKETYPE_JSON);
+    registry.register_extension(DELIMITED_EXT_JSON);
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xffK\x0a/google/protobuf/test_messages_edition2023.proto\x12\x1fprotobuf_test_messages.edit\
+ions\"\x1e\x0a\x0eComplexMessage\x12\x0c\x0a\x01d\x18\x01\x20\x01(\x05R\x01d\"\x9fF\x0a\x17TestA\
+llTypesEdition2023\x12%\x0a\x0eoptional_int32\x18\x01\x20\x01(\x05R\x0doptionalInt32\x12%\x0a\x0e\
+optional_int64\x18\x02\x20\x01(\x03R\x0doptionalInt64\x12'\x0a\x0foptional_uint32\x18\x03\x20\x01\
+(\x0dR\x0eoptionalUint32\x12'\x0a\x0foptional_uint64\x18\x04\x20\x01(\x04R\x0eoptionalUint64\x12\
+'\x0a\x0foptional_sint32\x18\x05\x20\x01(\x11R\x0eoptionalSint32\x12'\x0a\x0foptional_sint64\x18\
+\x06\x20\x01(\x12R\x0eoptionalSint64\x12)\x0a\x10optional_fixed32\x18\x07\x20\x01(\x07R\x0foptio\
+nalFixed32\x12)\x0a\x10optional_fixed64\x18\x08\x20\x01(\x06R\x0foptionalFixed64\x12+\x0a\x11opt\
+ional_sfixed32\x18\x09\x20\x01(\x0fR\x10optionalSfixed32\x12+\x0a\x11optional_sfixed64\x18\x0a\x20\
+\x01(\x10R\x10optionalSfixed64\x12%\x0a\x0eoptional_float\x18\x0b\x20\x01(\x02R\x0doptionalFloat\
+\x12'\x0a\x0foptional_double\x18\x0c\x20\x01(\x01R\x0eoptionalDouble\x12#\x0a\x0doptional_bool\x18\
+\x0d\x20\x01(\x08R\x0coptionalBool\x12'\x0a\x0foptional_string\x18\x0e\x20\x01(\x09R\x0eoptional\
+String\x12%\x0a\x0eoptional_bytes\x18\x0f\x20\x01(\x0cR\x0doptionalBytes\x12\x85\x01\x0a\x17opti\
+onal_nested_message\x18\x12\x20\x01(\x0b2F.protobuf_test_messages.editions.TestAllTypesEdition20\
+23.NestedMessageB\x05\xaa\x01\x02(\x01R\x15optionalNestedMessage\x12{\x0a\x18optional_foreign_me\
+ssage\x18\x13\x20\x01(\x0b2:.protobuf_test_messages.editions.ForeignMessageEdition2023B\x05\xaa\x01\
+\x02(\x01R\x16optionalForeignMessage\x12u\x0a\x14optional_nested_enum\x18\x15\x20\x01(\x0e2C.pro\
+tobuf_test_messages.editions.TestAllTypesEdition2023.NestedEnumR\x12optionalNestedEnum\x12k\x0a\x15\
+optional_foreign_enum\x18\x16\x20\x01(\x0e27.protobuf_test_messages.editions.ForeignEnumEdition2\
+023R\x13optionalForeignEnum\x126\x0a\x15optional_string_piece\x18\x18\x20\x01(\x09B\x02\x08\x02R\
+\x13optionalStringPiece\x12'\x0a\x0doptional_cord\x18\x19\x20\x01(\x09B\x02\x08\x01R\x0coptional\
+Cord\x12l\x0a\x11recursive_message\x18\x1b\x20\x01(\x0b28.protobuf_test_messages.editions.TestAl\
+lTypesEdition2023B\x05\xaa\x01\x02(\x01R\x10recursiveMessage\x12%\x0a\x0erepeated_int32\x18\x1f\x20\
+\x03(\x05R\x0drepeatedInt32\x12%\x0a\x0erepeated_int64\x18\x20\x20\x03(\x03R\x0drepeatedInt64\x12\
+'\x0a\x0frepeated_uint32\x18!\x20\x03(\x0dR\x0erepeatedUint32\x12'\x0a\x0frepeated_uint64\x18\"\x20\
+\x03(\x04R\x0erepeatedUint64\x12'\x0a\x0frepeated_sint32\x18#\x20\x03(\x11R\x0erepeatedSint32\x12\
+'\x0a\x0frepeated_sint64\x18$\x20\x03(\x12R\x0erepeatedSint64\x12)\x0a\x10repeated_fixed32\x18%\x20\
+\x03(\x07R\x0frepeatedFixed32\x12)\x0a\x10repeated_fixed64\x18&\x20\x03(\x06R\x0frepeatedFixed64\
+\x12+\x0a\x11repeated_sfixed32\x18'\x20\x03(\x0fR\x10repeatedSfixed32\x12+\x0a\x11repeated_sfixe\
+d64\x18(\x20\x03(\x10R\x10repeatedSfixed64\x12%\x0a\x0erepeated_float\x18)\x20\x03(\x02R\x0drepe\
+atedFloat\x12'\x0a\x0frepeated_double\x18*\x20\x03(\x01R\x0erepeatedDouble\x12#\x0a\x0drepeated_\
+bool\x18+\x20\x03(\x08R\x0crepeatedBool\x12'\x0a\x0frepeated_string\x18,\x20\x03(\x09R\x0erepeat\
+edString\x12%\x0a\x0erepeated_bytes\x18-\x20\x03(\x0cR\x0drepeatedBytes\x12\x85\x01\x0a\x17repea\
+ted_nested_message\x180\x20\x03(\x0b2F.protobuf_test_messages.editions.TestAllTypesEdition2023.N\
+estedMessageB\x05\xaa\x01\x02(\x01R\x15repeatedNestedMessage\x12{\x0a\x18repeated_foreign_messag\
+e\x181\x20\x03(\x0b2:.protobuf_test_messages.editions.ForeignMessageEdition2023B\x05\xaa\x01\x02\
+(\x01R\x16repeatedForeignMessage\x12u\x0a\x14repeated_nested_enum\x183\x20\x03(\x0e2C.protobuf_t\
+est_messages.editions.TestAllTypesEdition2023.NestedEnumR\x12repeatedNestedEnum\x12k\x0a\x15repe\
+ated_foreign_enum\x184\x20\x03(\x0e27.protobuf_test_messages.editions.ForeignEnumEdition2023R\x13\
+repeatedForeignEnum\x126\x0a\x15repeated_string_piece\x186\x20\x03(\x09B\x02\x08\x02R\x13repeate\
+dStringPiece\x12'\x0a\x0drepeated_cord\x187\x20\x03(\x09B\x02\x08\x01R\x0crepeatedCord\x12(\x0a\x0c\
+packed_int32\x18K\x20\x03(\x05B\x05\xaa\x01\x02\x18\x01R\x0bpackedInt32\x12(\x0a\x0cpacked_int64\
+\x18L\x20\x03(\x03B\x05\xaa\x01\x02\x18\x01R\x0bpackedInt64\x12*\x0a\x0dpacked_uint32\x18M\x20\x03\
+(\x0dB\x05\xaa\x01\x02\x18\x01R\x0cpackedUint32\x12*\x0a\x0dpacked_uint64\x18N\x20\x03(\x04B\x05\
+\xaa\x01\x02\x18\x01R\x0cpackedUint64\x12*\x0a\x0dpacked_sint32\x18O\x20\x03(\x11B\x05\xaa\x01\x02\
+\x18\x01R\x0cpackedSint32\x12*\x0a\x0dpacked_sint64\x18P\x20\x03(\x12B\x05\xaa\x01\x02\x18\x01R\x0c\
+packedSint64\x12,\x0a\x0epacked_fixed32\x18Q\x20\x03(\x07B\x05\xaa\x01\x02\x18\x01R\x0dpackedFix\
+ed32\x12,\x0a\x0epacked_fixed64\x18R\x20\x03(\x06B\x05\xaa\x01\x02\x18\x01R\x0dpackedFixed64\x12\
+.\x0a\x0fpacked_sfixed32\x18S\x20\x03(\x0fB\x05\xaa\x01\x02\x18\x01R\x0epackedSfixed32\x12.\x0a\x0f\
+packed_sfixed64\x18T\x20\x03(\x10B\x05\xaa\x01\x02\x18\x01R\x0epackedSfixed64\x12(\x0a\x0cpacked\
+_float\x18U\x20\x03(\x02B\x05\xaa\x01\x02\x18\x01R\x0bpackedFloat\x12*\x0a\x0dpacked_double\x18V\
+\x20\x03(\x01B\x05\xaa\x01\x02\x18\x01R\x0cpackedDouble\x12&\x0a\x0bpacked_bool\x18W\x20\x03(\x08\
+B\x05\xaa\x01\x02\x18\x01R\x0apackedBool\x12x\x0a\x12packed_nested_enum\x18X\x20\x03(\x0e2C.prot\
+obuf_test_messages.editions.TestAllTypesEdition2023.NestedEnumB\x05\xaa\x01\x02\x18\x01R\x10pack\
+edNestedEnum\x12,\x0a\x0eunpacked_int32\x18Y\x20\x03(\x05B\x05\xaa\x01\x02\x18\x02R\x0dunpackedI\
+nt32\x12,\x0a\x0eunpacked_int64\x18Z\x20\x03(\x03B\x05\xaa\x01\x02\x18\x02R\x0dunpackedInt64\x12\
+.\x0a\x0funpacked_uint32\x18[\x20\x03(\x0dB\x05\xaa\x01\x02\x18\x02R\x0eunpackedUint32\x12.\x0a\x0f\
+unpacked_uint64\x18\\\x20\x03(\x04B\x05\xaa\x01\x02\x18\x02R\x0eunpackedUint64\x12.\x0a\x0funpac\
+ked_sint32\x18]\x20\x03(\x11B\x05\xaa\x01\x02\x18\x02R\x0eunpackedSint32\x12.\x0a\x0funpacked_si\
+nt64\x18^\x20\x03(\x12B\x05\xaa\x01\x02\x18\x02R\x0eunpackedSint64\x120\x0a\x10unpacked_fixed32\x18\
+_\x20\x03(\x07B\x05\xaa\x01\x02\x18\x02R\x0funpackedFixed32\x120\x0a\x10unpacked_fixed64\x18`\x20\
+\x03(\x06B\x05\xaa\x01\x02\x18\x02R\x0funpackedFixed64\x122\x0a\x11unpacked_sfixed32\x18a\x20\x03\
+(\x0fB\x05\xaa\x01\x02\x18\x02R\x10unpackedSfixed32\x122\x0a\x11unpacked_sfixed64\x18b\x20\x03(\x10\
+B\x05\xaa\x01\x02\x18\x02R\x10unpackedSfixed64\x12,\x0a\x0eunpacked_float\x18c\x20\x03(\x02B\x05\
+\xaa\x01\x02\x18\x02R\x0dunpackedFloat\x12.\x0a\x0funpacked_double\x18d\x20\x03(\x01B\x05\xaa\x01\
+\x02\x18\x02R\x0eunpackedDouble\x12*\x0a\x0dunpacked_bool\x18e\x20\x03(\x08B\x05\xaa\x01\x02\x18\
+\x02R\x0cunpackedBool\x12|\x0a\x14unpacked_nested_enum\x18f\x20\x03(\x0e2C.protobuf_test_message\
+s.editions.TestAllTypesEdition2023.NestedEnumB\x05\xaa\x01\x02\x18\x02R\x12unpackedNestedEnum\x12\
+s\x0a\x0fmap_int32_int32\x188\x20\x03(\x0b2K.protobuf_test_messages.editions.TestAllTypesEdition\
+2023.MapInt32Int32EntryR\x0dmapInt32Int32\x12s\x0a\x0fmap_int64_int64\x189\x20\x03(\x0b2K.protob\
+uf_test_messages.editions.TestAllTypesEdition2023.MapInt64Int64EntryR\x0dmapInt64Int64\x12y\x0a\x11\
+map_uint32_uint32\x18:\x20\x03(\x0b2M.protobuf_test_messages.editions.TestAllTypesEdition2023.Ma\
+pUint32Uint32EntryR\x0fmapUint32Uint32\x12y\x0a\x11map_uint64_uint64\x18;\x20\x03(\x0b2M.protobu\
+f_test_messages.editions.TestAllTypesEdition2023.MapUint64Uint64EntryR\x0fmapUint64Uint64\x12y\x0a\
+\x11map_sint32_sint32\x18<\x20\x03(\x0b2M.protobuf_test_messages.editions.TestAllTypesEdition202\
+3.MapSint32Sint32EntryR\x0fmapSint32Sint32\x12y\x0a\x11map_sint64_sint64\x18=\x20\x03(\x0b2M.pro\
+tobuf_test_messages.editions.TestAllTypesEdition2023.MapSint64Sint64EntryR\x0fmapSint64Sint64\x12\
+\x7f\x0a\x13map_fixed32_fixed32\x18>\x20\x03(\x0b2O.protobuf_test_messages.editions.TestAllTypes\
+Edition2023.MapFixed32Fixed32EntryR\x11mapFixed32Fixed32\x12\x7f\x0a\x13map_fixed64_fixed64\x18?\
+\x20\x03(\x0b2O.protobuf_test_messages.editions.TestAllTypesEdition2023.MapFixed64Fixed64EntryR\x11\
+mapFixed64Fixed64\x12\x85\x01\x0a\x15map_sfixed32_sfixed32\x18@\x20\x03(\x0b2Q.protobuf_test_mes\
+sages.editions.TestAllTypesEdition2023.MapSfixed32Sfixed32EntryR\x13mapSfixed32Sfixed32\x12\x85\x01\
+\x0a\x15map_sfixed64_sfixed64\x18A\x20\x03(\x0b2Q.protobuf_test_messages.editions.TestAllTypesEd\
+ition2023.MapSfixed64Sfixed64EntryR\x13mapSfixed64Sfixed64\x12s\x0a\x0fmap_int32_float\x18B\x20\x03\
+(\x0b2K.protobuf_test_messages.editions.TestAllTypesEdition2023.MapInt32FloatEntryR\x0dmapInt32F\
+loat\x12v\x0a\x10map_int32_double\x18C\x20\x03(\x0b2L.protobuf_test_messages.editions.TestAllTyp\
+esEdition2023.MapInt32DoubleEntryR\x0emapInt32Double\x12m\x0a\x0dmap_bool_bool\x18D\x20\x03(\x0b\
+2I.protobuf_test_messages.editions.TestAllTypesEdition2023.MapBoolBoolEntryR\x0bmapBoolBool\x12y\
+\x0a\x11map_string_string\x18E\x20\x03(\x0b2M.protobuf_test_messages.editions.TestAllTypesEditio\
+n2023.MapStringStringEntryR\x0fmapStringString\x12v\x0a\x10map_string_bytes\x18F\x20\x03(\x0b2L.\
+protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringBytesEntryR\x0emapStringBytes\x12\
+\x8f\x01\x0a\x19map_string_nested_message\x18G\x20\x03(\x0b2T.protobuf_test_messages.editions.Te\
+stAllTypesEdition2023.MapStringNestedMessageEntryR\x16mapStringNestedMessage\x12\x92\x01\x0a\x1a\
+map_string_foreign_message\x18H\x20\x03(\x0b2U.protobuf_test_messages.editions.TestAllTypesEditi\
+on2023.MapStringForeignMessageEntryR\x17mapStringForeignMessage\x12\x86\x01\x0a\x16map_string_ne\
+sted_enum\x18I\x20\x03(\x0b2Q.protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringN\
+estedEnumEntryR\x13mapStringNestedEnum\x12\x89\x01\x0a\x17map_string_foreign_enum\x18J\x20\x03(\x0b\
+2R.protobuf_test_messages.editions.TestAllTypesEdition2023.MapStringForeignEnumEntryR\x14mapStri\
+ngForeignEnum\x12#\x0a\x0coneof_uint32\x18o\x20\x01(\x0dH\x00R\x0boneofUint32\x12\x81\x01\x0a\x14\
+oneof_nested_message\x18p\x20\x01(\x0b2F.protobuf_test_messages.editions.TestAllTypesEdition2023\
+.NestedMessageB\x05\xaa\x01\x02(\x01H\x00R\x12oneofNestedMessage\x12#\x0a\x0coneof_string\x18q\x20\
+\x01(\x09H\x00R\x0boneofString\x12!\x0a\x0boneof_bytes\x18r\x20\x01(\x0cH\x00R\x0aoneofBytes\x12\
+\x1f\x0a\x0aoneof_bool\x18s\x20\x01(\x08H\x00R\x09oneofBool\x12#\x0a\x0coneof_uint64\x18t\x20\x01\
+(\x04H\x00R\x0boneofUint64\x12!\x0a\x0boneof_float\x18u\x20\x01(\x02H\x00R\x0aoneofFloat\x12#\x0a\
+\x0coneof_double\x18v\x20\x01(\x01H\x00R\x0boneofDouble\x12d\x0a\x0aoneof_enum\x18w\x20\x01(\x0e\
+2C.protobuf_test_messages.editions.TestAllTypesEdition2023.NestedEnumH\x00R\x09oneofEnum\x12m\x0a\
+\x0dgroupliketype\x18\xc9\x01\x20\x01(\x0b2F.protobuf_test_messages.editions.TestAllTypesEdition\
+2023.GroupLikeTypeR\x0dgroupliketype\x12p\x0a\x0fdelimited_field\x18\xca\x01\x20\x01(\x0b2F.prot\
+obuf_test_messages.editions.TestAllTypesEdition2023.GroupLikeTypeR\x0edelimitedField\x1a\x80\x01\
+\x0a\x0dNestedMessage\x12\x0c\x0a\x01a\x18\x01\x20\x01(\x05R\x01a\x12a\x0a\x0bcorecursive\x18\x02\
+\x20\x01(\x0b28.protobuf_test_messages.editions.TestAllTypesEdition2023B\x05\xaa\x01\x02(\x01R\x0b\
+corecursive\x1a@\x0a\x12MapInt32Int32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\
+\x0a\x05value\x18\x02\x20\x01(\x05R\x05value:\x028\x01\x1a@\x0a\x12MapInt64Int64Entry\x12\x10\x0a\
+\x03key\x18\x01\x20\x01(\x03R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x03R\x05value:\x028\x01\
+\x1aB\x0a\x14MapUint32Uint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0dR\x03key\x12\x14\x0a\x05\
+value\x18\x02\x20\x01(\x0dR\x05value:\x028\x01\x1aB\x0a\x14MapUint64Uint64Entry\x12\x10\x0a\x03k\
+ey\x18\x01\x20\x01(\x04R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x04R\x05value:\x028\x01\x1a\
+B\x0a\x14MapSint32Sint32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x11R\x03key\x12\x14\x0a\x05val\
+ue\x18\x02\x20\x01(\x11R\x05value:\x028\x01\x1aB\x0a\x14MapSint64Sint64Entry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x12R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x12R\x05value:\x028\x01\x1aD\x0a\
+\x16MapFixed32Fixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x07R\x03key\x12\x14\x0a\x05value\x18\
+\x02\x20\x01(\x07R\x05value:\x028\x01\x1aD\x0a\x16MapFixed64Fixed64Entry\x12\x10\x0a\x03key\x18\x01\
+\x20\x01(\x06R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x06R\x05value:\x028\x01\x1aF\x0a\x18\
+MapSfixed32Sfixed32Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x0fR\x03key\x12\x14\x0a\x05value\x18\
+\x02\x20\x01(\x0fR\x05value:\x028\x01\x1aF\x0a\x18MapSfixed64Sfixed64Entry\x12\x10\x0a\x03key\x18\
+\x01\x20\x01(\x10R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x10R\x05value:\x028\x01\x1a@\x0a\
+\x12MapInt32FloatEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\
+\x20\x01(\x02R\x05value:\x028\x01\x1aA\x0a\x13MapInt32DoubleEntry\x12\x10\x0a\x03key\x18\x01\x20\
+\x01(\x05R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x01R\x05value:\x028\x01\x1a>\x0a\x10MapB\
+oolBoolEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x08R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01\
+(\x08R\x05value:\x028\x01\x1aB\x0a\x14MapStringStringEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09\
+R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x09R\x05value:\x028\x01\x1aA\x0a\x13MapStringByte\
+sEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0c\
+R\x05value:\x028\x01\x1a\x91\x01\x0a\x1bMapStringNestedMessageEntry\x12\x10\x0a\x03key\x18\x01\x20\
+\x01(\x09R\x03key\x12\\\x0a\x05value\x18\x02\x20\x01(\x0b2F.protobuf_test_messages.editions.Test\
+AllTypesEdition2023.NestedMessageR\x05value:\x028\x01\x1a\x86\x01\x0a\x1cMapStringForeignMessage\
+Entry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12P\x0a\x05value\x18\x02\x20\x01(\x0b2:.p\
+rotobuf_test_messages.editions.ForeignMessageEdition2023R\x05value:\x028\x01\x1a\x8b\x01\x0a\x18\
+MapStringNestedEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03key\x12Y\x0a\x05value\x18\x02\
+\x20\x01(\x0e2C.protobuf_test_messages.editions.TestAllTypesEdition2023.NestedEnumR\x05value:\x02\
+8\x01\x1a\x80\x01\x0a\x19MapStringForeignEnumEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\x03k\
+ey\x12M\x0a\x05value\x18\x02\x20\x01(\x0e27.protobuf_test_messages.editions.ForeignEnumEdition20\
+23R\x05value:\x028\x01\x1aU\x0a\x0dGroupLikeType\x12\x20\x0a\x0bgroup_int32\x18\xca\x01\x20\x01(\
+\x05R\x0agroupInt32\x12\"\x0a\x0cgroup_uint32\x18\xcb\x01\x20\x01(\x0dR\x0bgroupUint32\"9\x0a\x0a\
+NestedEnum\x12\x07\x0a\x03FOO\x10\x00\x12\x07\x0a\x03BAR\x10\x01\x12\x07\x0a\x03BAZ\x10\x02\x12\x10\
+\x0a\x03NEG\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01*\x05\x08x\x10\xc9\x01B\x0d\x0a\x0boneof_\
+field\")\x0a\x19ForeignMessageEdition2023\x12\x0c\x0a\x01c\x18\x01\x20\x01(\x05R\x01c\"\x1d\x0a\x0d\
+GroupLikeType\x12\x0c\x0a\x01c\x18\x01\x20\x01(\x05R\x01c*K\x0a\x16ForeignEnumEdition2023\x12\x0f\
+\x0a\x0bFOREIGN_FOO\x10\x00\x12\x0f\x0a\x0bFOREIGN_BAR\x10\x01\x12\x0f\x0a\x0bFOREIGN_BAZ\x10\x02\
+:a\x0a\x0fextension_int32\x128.protobuf_test_messages.editions.TestAllTypesEdition2023\x18x\x20\x01\
+(\x05R\x0eextensionInt32:\x8e\x01\x0a\x0dgroupliketype\x128.protobuf_test_messages.editions.Test\
+AllTypesEdition2023\x18y\x20\x01(\x0b2..protobuf_test_messages.editions.GroupLikeTypeR\x0dgroupl\
+iketype:\x8d\x01\x0a\x0ddelimited_ext\x128.protobuf_test_messages.editions.TestAllTypesEdition20\
+23\x18z\x20\x01(\x0b2..protobuf_test_messages.editions.GroupLikeTypeR\x0cdelimitedExtBA\x0a-com.\
+google.protobuf_test_messages.edition2023P\x01\xa2\x02\x08Editions\x92\x03\x02(\x02b\x08editions\
+p\xe8\x07";
+
+/// A descriptor pool of [`FILE_DESCRIPTOR_SET`], built on first use.
+pub fn descriptor_pool() -> &'static ::courier_reflect::DescriptorPool {
+    static POOL: ::std::sync::OnceLock<::courier_reflect::DescriptorPool> = ::std::sync::OnceLock::new();
+    // The descriptors were linked by the compiler that generated this file.
+    POOL.get_or_init(|| ::courier_reflect::DescriptorPool::decode(FILE_DESCRIPTOR_SET).expect("the embedded descriptors link"))
+}

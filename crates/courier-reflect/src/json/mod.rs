@@ -20,10 +20,13 @@
 //! [`Reader`] (a pull tokenizer that tracks the JSON path), [`scalar`] (ProtoJSON's accepted
 //! forms of every scalar kind, read from a `Reader`), [`Writer`] (separators, indentation,
 //! ProtoJSON's scalar forms), [`Number`] (grammar check; exact integer and correctly rounded
-//! float conversion), [`base64`] and [`time`] (RFC 3339 timestamps and durations) are public and free of reflection on purpose: they are the API the ProtoJSON
-//! code that courier-codegen will generate for each message type calls, so that generated code
-//! and dynamic messages share one implementation of every rule, and generated code pays for no
-//! descriptor lookups. No `serde_json` on this path: a pull reader over the input lets a
+//! float conversion), [`base64`] and [`time`] (RFC 3339 timestamps and durations) live in the
+//! `courier-json` crate, free of reflection on purpose, and are re-exported here: they are what
+//! the ProtoJSON code courier-codegen generates for each message type calls too, so that
+//! generated code and dynamic messages share one implementation of every rule, and generated
+//! code pays for no descriptor lookups. (courier-json sits below courier-types, which
+//! implements its `ProtoJson` trait for the well-known types; courier-reflect, above
+//! courier-types, cannot be where generated code's runtime lives.) No `serde_json` on this path: a pull reader over the input lets a
 //! message walk its own fields without building a `serde_json::Value` tree first (one
 //! allocation per node), and keeps 64-bit integers exact (serde_json's default numbers would
 //! round them through `f64`).
@@ -53,21 +56,16 @@
 //! assert!(DynamicMessage::from_json_with(desc, r#"{"other": 1}"#, &ParseOptions::new().ignore_unknown_fields(true)).is_ok());
 //! ```
 
-pub mod base64;
-pub mod number;
 mod parse;
 mod print;
-mod reader;
-pub mod scalar;
-pub mod time;
-mod writer;
 
 use std::fmt;
 use std::sync::Arc;
 
-pub use number::Number;
-pub use reader::{Checkpoint, DEFAULT_DEPTH_LIMIT, Error, Peek, Reader};
-pub use writer::{Writer, escape_into};
+pub use courier_json::{
+    Checkpoint, DEFAULT_DEPTH_LIMIT, DEFAULT_MAX_LEN, Error, Number, Peek, Reader, Writer, base64,
+    escape_into, number, scalar, time,
+};
 
 use crate::descriptor::MessageDescriptor;
 use crate::dynamic::DynamicMessage;
@@ -169,9 +167,6 @@ impl fmt::Debug for ParseOptions {
             .finish()
     }
 }
-
-/// The default limit on the length of JSON input: 64 MiB.
-pub const DEFAULT_MAX_LEN: usize = 64 << 20;
 
 impl ParseOptions {
     /// The defaults: unknown fields are errors, nesting up to [`DEFAULT_DEPTH_LIMIT`], input up

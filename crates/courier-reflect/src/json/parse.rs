@@ -28,24 +28,6 @@ fn is_value_message(pool: &PoolInner, kind: KindIndex) -> bool {
     matches!(kind, KindIndex::Message(m) if pool.messages[m as usize].well_known == Some(WellKnown::Value))
 }
 
-/// A FieldMask path from its JSON form: `fooBar.baz` → `foo_bar.baz`. Underscores cannot
-/// appear in the JSON form.
-fn field_mask_path_from_json(p: &str) -> Option<String> {
-    let mut out = String::with_capacity(p.len() + 4);
-    for c in p.chars() {
-        if c == '_' {
-            return None;
-        }
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    Some(out)
-}
-
 impl<'o> Parser<'o> {
     pub(super) fn new(opts: &'o ParseOptions, resolver: &'o dyn TypeResolver) -> Parser<'o> {
         Parser { opts, resolver }
@@ -376,7 +358,7 @@ impl<'o> Parser<'o> {
                 let mut paths = Vec::new();
                 if !s.is_empty() {
                     for p in s.split(',') {
-                        let snake = field_mask_path_from_json(p)
+                        let snake = courier_json::wkt::field_mask_path_from_json(p)
                             .ok_or_else(|| r.error(format!("invalid FieldMask path \"{p}\"")))?;
                         paths.push(Value::String(snake));
                     }

@@ -52,38 +52,6 @@ fn map_key(k: &MapKey) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `snake_case` → `lowerCamelCase` for a FieldMask path, or `None` when the path would not
-/// come back the same (an upper-case letter, or `_` not followed by a lower-case letter).
-pub(super) fn field_mask_path_to_json(path: &str) -> Option<String> {
-    let mut out = String::with_capacity(path.len());
-    let mut upper = false;
-    for c in path.chars() {
-        if c.is_ascii_uppercase() {
-            return None;
-        }
-        if c == '_' {
-            if upper {
-                return None;
-            }
-            upper = true;
-            continue;
-        }
-        if upper {
-            if !c.is_ascii_lowercase() {
-                return None;
-            }
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    if upper {
-        return None;
-    }
-    Some(out)
-}
-
 impl<'o> Printer<'o> {
     pub(super) fn new(opts: &'o PrintOptions, resolver: &'o dyn TypeResolver) -> Printer<'o> {
         Printer {
@@ -296,7 +264,7 @@ impl<'o> Printer<'o> {
                         let Value::String(p) = p else {
                             return Err(error("a FieldMask path that is not a string"));
                         };
-                        let j = field_mask_path_to_json(p).ok_or_else(|| {
+                        let j = courier_json::wkt::field_mask_path_to_json(p).ok_or_else(|| {
                             error(format!(
                                 "FieldMask path \"{p}\" has no lowerCamelCase form that reads back the same"
                             ))

@@ -71,6 +71,89 @@ impl ::courier_wire::Message for Version {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Version {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Version, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.major {
+                    w.escaped_key(p.key("\"major\"", "\"major\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.minor {
+                    w.escaped_key(p.key("\"minor\"", "\"minor\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.patch {
+                    w.escaped_key(p.key("\"patch\"", "\"patch\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.suffix {
+                    w.escaped_key(p.key("\"suffix\"", "\"suffix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Version, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("major", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.major)),
+            ("minor", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.minor)),
+            ("patch", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.patch)),
+            ("suffix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.suffix)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "major" => 0,
+                "minor" => 1,
+                "patch" => 2,
+                "suffix" => 3,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Version {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Version {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Version {
     /// `major`, or its default when unset.
     pub fn major(&self) -> i32 {
@@ -199,6 +282,98 @@ impl ::courier_wire::Message for CodeGeneratorRequest {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for CodeGeneratorRequest {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&CodeGeneratorRequest, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.file_to_generate.is_empty() {
+                    w.escaped_key(p.key("\"fileToGenerate\"", "\"file_to_generate\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.file_to_generate, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fileToGenerate", "file_to_generate")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.parameter {
+                    w.escaped_key(p.key("\"parameter\"", "\"parameter\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.compiler_version {
+                    w.escaped_key(p.key("\"compilerVersion\"", "\"compiler_version\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("compilerVersion", "compiler_version")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.proto_file.is_empty() {
+                    w.escaped_key(p.key("\"protoFile\"", "\"proto_file\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<super::FileDescriptorProto>>(&m.proto_file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("protoFile", "proto_file")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.source_file_descriptors.is_empty() {
+                    w.escaped_key(p.key("\"sourceFileDescriptors\"", "\"source_file_descriptors\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<super::FileDescriptorProto>>(&m.source_file_descriptors, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceFileDescriptors", "source_file_descriptors")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut CodeGeneratorRequest, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("file_to_generate", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.file_to_generate)),
+            ("parameter", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.parameter)),
+            ("compiler_version", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.compiler_version)),
+            ("proto_file", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<super::FileDescriptorProto>>(r, p, &mut m.proto_file)),
+            ("source_file_descriptors", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<super::FileDescriptorProto>>(r, p, &mut m.source_file_descriptors)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "fileToGenerate" | "file_to_generate" => 0,
+                "parameter" => 1,
+                "compilerVersion" | "compiler_version" => 2,
+                "protoFile" | "proto_file" => 3,
+                "sourceFileDescriptors" | "source_file_descriptors" => 4,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for CodeGeneratorRequest {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for CodeGeneratorRequest {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl CodeGeneratorRequest {
     /// `parameter`, or its default when unset.
     pub fn parameter(&self) -> &str {
@@ -302,6 +477,98 @@ impl ::courier_wire::Message for CodeGeneratorResponse {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for CodeGeneratorResponse {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&CodeGeneratorResponse, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.error {
+                    w.escaped_key(p.key("\"error\"", "\"error\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.supported_features {
+                    w.escaped_key(p.key("\"supportedFeatures\"", "\"supported_features\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.minimum_edition {
+                    w.escaped_key(p.key("\"minimumEdition\"", "\"minimum_edition\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.maximum_edition {
+                    w.escaped_key(p.key("\"maximumEdition\"", "\"maximum_edition\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.file.is_empty() {
+                    w.escaped_key(p.key("\"file\"", "\"file\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<code_generator_response::File>>(&m.file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("file", "file")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut CodeGeneratorResponse, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("error", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.error)),
+            ("supported_features", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.supported_features)),
+            ("minimum_edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.minimum_edition)),
+            ("maximum_edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.maximum_edition)),
+            ("file", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<code_generator_response::File>>(r, p, &mut m.file)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "error" => 0,
+                "supportedFeatures" | "supported_features" => 1,
+                "minimumEdition" | "minimum_edition" => 2,
+                "maximumEdition" | "maximum_edition" => 3,
+                "file" => 4,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for CodeGeneratorResponse {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for CodeGeneratorResponse {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl CodeGeneratorResponse {
     /// `error`, or its default when unset.
     pub fn error(&self) -> &str {
@@ -383,6 +650,34 @@ pub mod code_generator_response {
     impl ::core::convert::From<Feature> for i32 {
         fn from(value: Feature) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Feature {
+        const FULL_NAME: &'static str = "google.protobuf.compiler.CodeGeneratorResponse.Feature";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Feature(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Feature::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Feature {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Feature {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -509,6 +804,89 @@ pub mod code_generator_response {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for File {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&File, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.name {
+                        w.escaped_key(p.key("\"name\"", "\"name\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.insertion_point {
+                        w.escaped_key(p.key("\"insertionPoint\"", "\"insertion_point\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.content {
+                        w.escaped_key(p.key("\"content\"", "\"content\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.generated_code_info {
+                        w.escaped_key(p.key("\"generatedCodeInfo\"", "\"generated_code_info\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("generatedCodeInfo", "generated_code_info")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut File, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+                ("insertion_point", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.insertion_point)),
+                ("content", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.content)),
+                ("generated_code_info", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.generated_code_info)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "name" => 0,
+                    "insertionPoint" | "insertion_point" => 1,
+                    "content" => 2,
+                    "generatedCodeInfo" | "generated_code_info" => 3,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for File {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for File {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl File {
         /// `name`, or its default when unset.
         pub fn name(&self) -> &str {
@@ -526,3 +904,272 @@ pub mod code_generator_response {
         }
     }
 }
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+#[cfg(feature = "json")]
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Version>();
+    registry.register::<CodeGeneratorRequest>();
+    registry.register::<CodeGeneratorResponse>();
+    registry.register::<code_generator_response::File>();
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\x87j\x0a\x20google/protobuf/descriptor.proto\x12\x0fgoogle.protobuf\"[\x0a\x11FileDescripto\
+rSet\x128\x0a\x04file\x18\x01\x20\x03(\x0b2$.google.protobuf.FileDescriptorProtoR\x04file*\x0c\x08\
+\x80\xec\xca\xff\x01\x10\x81\xec\xca\xff\x01\"\xc5\x05\x0a\x13FileDescriptorProto\x12\x12\x0a\x04\
+name\x18\x01\x20\x01(\x09R\x04name\x12\x18\x0a\x07package\x18\x02\x20\x01(\x09R\x07package\x12\x1e\
+\x0a\x0adependency\x18\x03\x20\x03(\x09R\x0adependency\x12+\x0a\x11public_dependency\x18\x0a\x20\
+\x03(\x05R\x10publicDependency\x12'\x0a\x0fweak_dependency\x18\x0b\x20\x03(\x05R\x0eweakDependen\
+cy\x12+\x0a\x11option_dependency\x18\x0f\x20\x03(\x09R\x10optionDependency\x12C\x0a\x0cmessage_t\
+ype\x18\x04\x20\x03(\x0b2\x20.google.protobuf.DescriptorProtoR\x0bmessageType\x12A\x0a\x09enum_t\
+ype\x18\x05\x20\x03(\x0b2$.google.protobuf.EnumDescriptorProtoR\x08enumType\x12A\x0a\x07service\x18\
+\x06\x20\x03(\x0b2'.google.protobuf.ServiceDescriptorProtoR\x07service\x12C\x0a\x09extension\x18\
+\x07\x20\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x09extension\x126\x0a\x07options\x18\x08\
+\x20\x01(\x0b2\x1c.google.protobuf.FileOptionsR\x07options\x12I\x0a\x10source_code_info\x18\x09\x20\
+\x01(\x0b2\x1f.google.protobuf.SourceCodeInfoR\x0esourceCodeInfo\x12\x16\x0a\x06syntax\x18\x0c\x20\
+\x01(\x09R\x06syntax\x122\x0a\x07edition\x18\x0e\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07e\
+dition\"\xfc\x06\x0a\x0fDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12;\x0a\
+\x05field\x18\x02\x20\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x05field\x12C\x0a\x09exte\
+nsion\x18\x06\x20\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x09extension\x12A\x0a\x0bnest\
+ed_type\x18\x03\x20\x03(\x0b2\x20.google.protobuf.DescriptorProtoR\x0anestedType\x12A\x0a\x09enu\
+m_type\x18\x04\x20\x03(\x0b2$.google.protobuf.EnumDescriptorProtoR\x08enumType\x12X\x0a\x0fexten\
+sion_range\x18\x05\x20\x03(\x0b2/.google.protobuf.DescriptorProto.ExtensionRangeR\x0eextensionRa\
+nge\x12D\x0a\x0aoneof_decl\x18\x08\x20\x03(\x0b2%.google.protobuf.OneofDescriptorProtoR\x09oneof\
+Decl\x129\x0a\x07options\x18\x07\x20\x01(\x0b2\x1f.google.protobuf.MessageOptionsR\x07options\x12\
+U\x0a\x0ereserved_range\x18\x09\x20\x03(\x0b2..google.protobuf.DescriptorProto.ReservedRangeR\x0d\
+reservedRange\x12#\x0a\x0dreserved_name\x18\x0a\x20\x03(\x09R\x0creservedName\x12A\x0a\x0avisibi\
+lity\x18\x0b\x20\x01(\x0e2!.google.protobuf.SymbolVisibilityR\x0avisibility\x1az\x0a\x0eExtensio\
+nRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05\
+R\x03end\x12@\x0a\x07options\x18\x03\x20\x01(\x0b2&.google.protobuf.ExtensionRangeOptionsR\x07op\
+tions\x1a7\x0a\x0dReservedRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03\
+end\x18\x02\x20\x01(\x05R\x03end\"\xd4\x04\x0a\x15ExtensionRangeOptions\x12X\x0a\x14uninterprete\
+d_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\x12\
+Y\x0a\x0bdeclaration\x18\x02\x20\x03(\x0b22.google.protobuf.ExtensionRangeOptions.DeclarationB\x03\
+\x88\x01\x02R\x0bdeclaration\x127\x0a\x08features\x182\x20\x01(\x0b2\x1b.google.protobuf.Feature\
+SetR\x08features\x12m\x0a\x0cverification\x18\x03\x20\x01(\x0e28.google.protobuf.ExtensionRangeO\
+ptions.VerificationState:\x0aUNVERIFIEDB\x03\x88\x01\x02R\x0cverification\x1a\x94\x01\x0a\x0bDec\
+laration\x12\x16\x0a\x06number\x18\x01\x20\x01(\x05R\x06number\x12\x1b\x0a\x09full_name\x18\x02\x20\
+\x01(\x09R\x08fullName\x12\x12\x0a\x04type\x18\x03\x20\x01(\x09R\x04type\x12\x1a\x0a\x08reserved\
+\x18\x05\x20\x01(\x08R\x08reserved\x12\x1a\x0a\x08repeated\x18\x06\x20\x01(\x08R\x08repeatedJ\x04\
+\x08\x04\x10\x05\"4\x0a\x11VerificationState\x12\x0f\x0a\x0bDECLARATION\x10\x00\x12\x0e\x0a\x0aU\
+NVERIFIED\x10\x01*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xc1\x06\
+\x0a\x14FieldDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06nu\
+mber\x18\x03\x20\x01(\x05R\x06number\x12A\x0a\x05label\x18\x04\x20\x01(\x0e2+.google.protobuf.Fi\
+eldDescriptorProto.LabelR\x05label\x12>\x0a\x04type\x18\x05\x20\x01(\x0e2*.google.protobuf.Field\
+DescriptorProto.TypeR\x04type\x12\x1b\x0a\x09type_name\x18\x06\x20\x01(\x09R\x08typeName\x12\x1a\
+\x0a\x08extendee\x18\x02\x20\x01(\x09R\x08extendee\x12#\x0a\x0ddefault_value\x18\x07\x20\x01(\x09\
+R\x0cdefaultValue\x12\x1f\x0a\x0boneof_index\x18\x09\x20\x01(\x05R\x0aoneofIndex\x12\x1b\x0a\x09\
+json_name\x18\x0a\x20\x01(\x09R\x08jsonName\x127\x0a\x07options\x18\x08\x20\x01(\x0b2\x1d.google\
+.protobuf.FieldOptionsR\x07options\x12'\x0a\x0fproto3_optional\x18\x11\x20\x01(\x08R\x0eproto3Op\
+tional\"\xb6\x02\x0a\x04Type\x12\x0f\x0a\x0bTYPE_DOUBLE\x10\x01\x12\x0e\x0a\x0aTYPE_FLOAT\x10\x02\
+\x12\x0e\x0a\x0aTYPE_INT64\x10\x03\x12\x0f\x0a\x0bTYPE_UINT64\x10\x04\x12\x0e\x0a\x0aTYPE_INT32\x10\
+\x05\x12\x10\x0a\x0cTYPE_FIXED64\x10\x06\x12\x10\x0a\x0cTYPE_FIXED32\x10\x07\x12\x0d\x0a\x09TYPE\
+_BOOL\x10\x08\x12\x0f\x0a\x0bTYPE_STRING\x10\x09\x12\x0e\x0a\x0aTYPE_GROUP\x10\x0a\x12\x10\x0a\x0c\
+TYPE_MESSAGE\x10\x0b\x12\x0e\x0a\x0aTYPE_BYTES\x10\x0c\x12\x0f\x0a\x0bTYPE_UINT32\x10\x0d\x12\x0d\
+\x0a\x09TYPE_ENUM\x10\x0e\x12\x11\x0a\x0dTYPE_SFIXED32\x10\x0f\x12\x11\x0a\x0dTYPE_SFIXED64\x10\x10\
+\x12\x0f\x0a\x0bTYPE_SINT32\x10\x11\x12\x0f\x0a\x0bTYPE_SINT64\x10\x12\"C\x0a\x05Label\x12\x12\x0a\
+\x0eLABEL_OPTIONAL\x10\x01\x12\x12\x0a\x0eLABEL_REPEATED\x10\x03\x12\x12\x0a\x0eLABEL_REQUIRED\x10\
+\x02\"c\x0a\x14OneofDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x127\x0a\x07\
+options\x18\x02\x20\x01(\x0b2\x1d.google.protobuf.OneofOptionsR\x07options\"\xa6\x03\x0a\x13Enum\
+DescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12?\x0a\x05value\x18\x02\x20\x03\
+(\x0b2).google.protobuf.EnumValueDescriptorProtoR\x05value\x126\x0a\x07options\x18\x03\x20\x01(\x0b\
+2\x1c.google.protobuf.EnumOptionsR\x07options\x12]\x0a\x0ereserved_range\x18\x04\x20\x03(\x0b26.\
+google.protobuf.EnumDescriptorProto.EnumReservedRangeR\x0dreservedRange\x12#\x0a\x0dreserved_nam\
+e\x18\x05\x20\x03(\x09R\x0creservedName\x12A\x0a\x0avisibility\x18\x06\x20\x01(\x0e2!.google.pro\
+tobuf.SymbolVisibilityR\x0avisibility\x1a;\x0a\x11EnumReservedRange\x12\x14\x0a\x05start\x18\x01\
+\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05R\x03end\"\x83\x01\x0a\x18EnumVal\
+ueDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06number\x18\x02\
+\x20\x01(\x05R\x06number\x12;\x0a\x07options\x18\x03\x20\x01(\x0b2!.google.protobuf.EnumValueOpt\
+ionsR\x07options\"\xb5\x01\x0a\x16ServiceDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09\
+R\x04name\x12>\x0a\x06method\x18\x02\x20\x03(\x0b2&.google.protobuf.MethodDescriptorProtoR\x06me\
+thod\x129\x0a\x07options\x18\x03\x20\x01(\x0b2\x1f.google.protobuf.ServiceOptionsR\x07optionsJ\x04\
+\x08\x04\x10\x05R\x06stream\"\x89\x02\x0a\x15MethodDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\
+\x01(\x09R\x04name\x12\x1d\x0a\x0ainput_type\x18\x02\x20\x01(\x09R\x09inputType\x12\x1f\x0a\x0bo\
+utput_type\x18\x03\x20\x01(\x09R\x0aoutputType\x128\x0a\x07options\x18\x04\x20\x01(\x0b2\x1e.goo\
+gle.protobuf.MethodOptionsR\x07options\x120\x0a\x10client_streaming\x18\x05\x20\x01(\x08:\x05fal\
+seR\x0fclientStreaming\x120\x0a\x10server_streaming\x18\x06\x20\x01(\x08:\x05falseR\x0fserverStr\
+eaming\"\xfa\x0a\x0a\x0bFileOptions\x12!\x0a\x0cjava_package\x18\x01\x20\x01(\x09R\x0bjavaPackag\
+e\x120\x0a\x14java_outer_classname\x18\x08\x20\x01(\x09R\x12javaOuterClassname\x12\xf9\x01\x0a\x13\
+java_multiple_files\x18\x0a\x20\x01(\x08:\x05falseB\xc1\x01\xb2\x01\xbd\x01\x08\xe6\x07\x20\xe9\x07\
+*\xb4\x01This\x20behavior\x20is\x20enabled\x20by\x20default\x20in\x20editions\x202024\x20and\x20\
+above.\x20To\x20disable\x20it,\x20you\x20can\x20set\x20`features.(pb.java).nest_in_file_class\x20\
+=\x20YES`\x20on\x20individual\x20messages,\x20enums,\x20or\x20services.R\x11javaMultipleFiles\x12\
+D\x0a\x1djava_generate_equals_and_hash\x18\x14\x20\x01(\x08B\x02\x18\x01R\x19javaGenerateEqualsA\
+ndHash\x12:\x0a\x16java_string_check_utf8\x18\x1b\x20\x01(\x08:\x05falseR\x13javaStringCheckUtf8\
+\x12S\x0a\x0coptimize_for\x18\x09\x20\x01(\x0e2).google.protobuf.FileOptions.OptimizeMode:\x05SP\
+EEDR\x0boptimizeFor\x12\x1d\x0a\x0ago_package\x18\x0b\x20\x01(\x09R\x09goPackage\x125\x0a\x13cc_\
+generic_services\x18\x10\x20\x01(\x08:\x05falseR\x11ccGenericServices\x129\x0a\x15java_generic_s\
+ervices\x18\x11\x20\x01(\x08:\x05falseR\x13javaGenericServices\x125\x0a\x13py_generic_services\x18\
+\x12\x20\x01(\x08:\x05falseR\x11pyGenericServices\x12%\x0a\x0adeprecated\x18\x17\x20\x01(\x08:\x05\
+falseR\x0adeprecated\x12.\x0a\x10cc_enable_arenas\x18\x1f\x20\x01(\x08:\x04trueR\x0eccEnableAren\
+as\x12*\x0a\x11objc_class_prefix\x18$\x20\x01(\x09R\x0fobjcClassPrefix\x12)\x0a\x10csharp_namesp\
+ace\x18%\x20\x01(\x09R\x0fcsharpNamespace\x12!\x0a\x0cswift_prefix\x18'\x20\x01(\x09R\x0bswiftPr\
+efix\x12(\x0a\x10php_class_prefix\x18(\x20\x01(\x09R\x0ephpClassPrefix\x12#\x0a\x0dphp_namespace\
+\x18)\x20\x01(\x09R\x0cphpNamespace\x124\x0a\x16php_metadata_namespace\x18,\x20\x01(\x09R\x14php\
+MetadataNamespace\x12!\x0a\x0cruby_package\x18-\x20\x01(\x09R\x0brubyPackage\x127\x0a\x08feature\
+s\x182\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_optio\
+n\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\":\x0a\x0c\
+OptimizeMode\x12\x09\x0a\x05SPEED\x10\x01\x12\x0d\x0a\x09CODE_SIZE\x10\x02\x12\x10\x0a\x0cLITE_R\
+UNTIME\x10\x03*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08*\x10\
++J\x04\x08&\x10'R\x14php_generic_services\"\xfc\x03\x0a\x0eMessageOptions\x12<\x0a\x17message_se\
+t_wire_format\x18\x01\x20\x01(\x08:\x05falseR\x14messageSetWireFormat\x12L\x0a\x1fno_standard_de\
+scriptor_accessor\x18\x02\x20\x01(\x08:\x05falseR\x1cnoStandardDescriptorAccessor\x12%\x0a\x0ade\
+precated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1b\x0a\x09map_entry\x18\x07\x20\x01(\
+\x08R\x08mapEntry\x12V\x0a&deprecated_legacy_json_field_conflicts\x18\x0b\x20\x01(\x08B\x02\x18\x01\
+R\"deprecatedLegacyJsonFieldConflicts\x127\x0a\x08features\x18\x0c\x20\x01(\x0b2\x1b.google.prot\
+obuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.\
+protobuf.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\
+\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07J\x04\x08\
+\x08\x10\x09J\x04\x08\x09\x10\x0a\"\xce\x0d\x0a\x0cFieldOptions\x12A\x0a\x05ctype\x18\x01\x20\x01\
+(\x0e2#.google.protobuf.FieldOptions.CType:\x06STRINGR\x05ctype\x12\x16\x0a\x06packed\x18\x02\x20\
+\x01(\x08R\x06packed\x12G\x0a\x06jstype\x18\x06\x20\x01(\x0e2$.google.protobuf.FieldOptions.JSTy\
+pe:\x09JS_NORMALR\x06jstype\x12\x19\x0a\x04lazy\x18\x05\x20\x01(\x08:\x05falseR\x04lazy\x12.\x0a\
+\x0funverified_lazy\x18\x0f\x20\x01(\x08:\x05falseR\x0eunverifiedLazy\x12%\x0a\x0adeprecated\x18\
+\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1d\x0a\x04weak\x18\x0a\x20\x01(\x08:\x05falseB\x02\
+\x18\x01R\x04weak\x12(\x0a\x0cdebug_redact\x18\x10\x20\x01(\x08:\x05falseR\x0bdebugRedact\x12K\x0a\
+\x09retention\x18\x11\x20\x01(\x0e2-.google.protobuf.FieldOptions.OptionRetentionR\x09retention\x12\
+H\x0a\x07targets\x18\x13\x20\x03(\x0e2..google.protobuf.FieldOptions.OptionTargetTypeR\x07target\
+s\x12W\x0a\x10edition_defaults\x18\x14\x20\x03(\x0b2,.google.protobuf.FieldOptions.EditionDefaul\
+tR\x0feditionDefaults\x127\x0a\x08features\x18\x15\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\
+\x08features\x12U\x0a\x0ffeature_support\x18\x16\x20\x01(\x0b2,.google.protobuf.FieldOptions.Fea\
+tureSupportR\x0efeatureSupport\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.googl\
+e.protobuf.UninterpretedOptionR\x13uninterpretedOption\x1aZ\x0a\x0eEditionDefault\x122\x0a\x07ed\
+ition\x18\x03\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07edition\x12\x14\x0a\x05value\x18\x02\
+\x20\x01(\x09R\x05value\x1a\xbb\x02\x0a\x0eFeatureSupport\x12G\x0a\x12edition_introduced\x18\x01\
+\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionIntroduced\x12G\x0a\x12edition_deprecated\x18\
+\x02\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionDeprecated\x12/\x0a\x13deprecation_war\
+ning\x18\x03\x20\x01(\x09R\x12deprecationWarning\x12A\x0a\x0fedition_removed\x18\x04\x20\x01(\x0e\
+2\x18.google.protobuf.EditionR\x0eeditionRemoved\x12#\x0a\x0dremoval_error\x18\x05\x20\x01(\x09R\
+\x0cremovalError\"/\x0a\x05CType\x12\x0a\x0a\x06STRING\x10\x00\x12\x08\x0a\x04CORD\x10\x01\x12\x10\
+\x0a\x0cSTRING_PIECE\x10\x02\"5\x0a\x06JSType\x12\x0d\x0a\x09JS_NORMAL\x10\x00\x12\x0d\x0a\x09JS\
+_STRING\x10\x01\x12\x0d\x0a\x09JS_NUMBER\x10\x02\"U\x0a\x0fOptionRetention\x12\x15\x0a\x11RETENT\
+ION_UNKNOWN\x10\x00\x12\x15\x0a\x11RETENTION_RUNTIME\x10\x01\x12\x14\x0a\x10RETENTION_SOURCE\x10\
+\x02\"\x8c\x02\x0a\x10OptionTargetType\x12\x17\x0a\x13TARGET_TYPE_UNKNOWN\x10\x00\x12\x14\x0a\x10\
+TARGET_TYPE_FILE\x10\x01\x12\x1f\x0a\x1bTARGET_TYPE_EXTENSION_RANGE\x10\x02\x12\x17\x0a\x13TARGE\
+T_TYPE_MESSAGE\x10\x03\x12\x15\x0a\x11TARGET_TYPE_FIELD\x10\x04\x12\x15\x0a\x11TARGET_TYPE_ONEOF\
+\x10\x05\x12\x14\x0a\x10TARGET_TYPE_ENUM\x10\x06\x12\x1a\x0a\x16TARGET_TYPE_ENUM_ENTRY\x10\x07\x12\
+\x17\x0a\x13TARGET_TYPE_SERVICE\x10\x08\x12\x16\x0a\x12TARGET_TYPE_METHOD\x10\x09*\x06\x08\xde\x07\
+\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\x08\x12\x10\x13\"\
+\xb4\x01\x0a\x0cOneofOptions\x127\x0a\x08features\x18\x01\x20\x01(\x0b2\x1b.google.protobuf.Feat\
+ureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.\
+UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\
+\x80\x80\x80\x02\"\xd9\x02\x0a\x0bEnumOptions\x12\x1f\x0a\x0ballow_alias\x18\x02\x20\x01(\x08R\x0a\
+allowAlias\x12%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12V\x0a&depreca\
+ted_legacy_json_field_conflicts\x18\x06\x20\x01(\x08B\x02\x18\x01R\"deprecatedLegacyJsonFieldCon\
+flicts\x127\x0a\x08features\x18\x07\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12\
+X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13\
+uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\
+\x05\x10\x06\"\xe0\x02\x0a\x10EnumValueOptions\x12%\x0a\x0adeprecated\x18\x01\x20\x01(\x08:\x05f\
+alseR\x0adeprecated\x127\x0a\x08features\x18\x02\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08\
+features\x12(\x0a\x0cdebug_redact\x18\x03\x20\x01(\x08:\x05falseR\x0bdebugRedact\x12U\x0a\x0ffea\
+ture_support\x18\x04\x20\x01(\x0b2,.google.protobuf.FieldOptions.FeatureSupportR\x0efeatureSuppo\
+rt\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOpti\
+onR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\
+\"\xdd\x01\x0a\x0eServiceOptions\x127\x0a\x08features\x18\"\x20\x01(\x0b2\x1b.google.protobuf.Fe\
+atureSetR\x08features\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05falseR\x0adeprecated\x12X\x0a\
+\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13unin\
+terpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xa1\x03\x0a\
+\x0dMethodOptions\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05falseR\x0adeprecated\x12q\x0a\x11\
+idempotency_level\x18\"\x20\x01(\x0e2/.google.protobuf.MethodOptions.IdempotencyLevel:\x13IDEMPO\
+TENCY_UNKNOWNR\x10idempotencyLevel\x127\x0a\x08features\x18#\x20\x01(\x0b2\x1b.google.protobuf.F\
+eatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protob\
+uf.UninterpretedOptionR\x13uninterpretedOption\"P\x0a\x10IdempotencyLevel\x12\x17\x0a\x13IDEMPOT\
+ENCY_UNKNOWN\x10\x00\x12\x13\x0a\x0fNO_SIDE_EFFECTS\x10\x01\x12\x0e\x0a\x0aIDEMPOTENT\x10\x02*\x06\
+\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\x9a\x03\x0a\x13Uninterpreted\
+Option\x12A\x0a\x04name\x18\x02\x20\x03(\x0b2-.google.protobuf.UninterpretedOption.NamePartR\x04\
+name\x12)\x0a\x10identifier_value\x18\x03\x20\x01(\x09R\x0fidentifierValue\x12,\x0a\x12positive_\
+int_value\x18\x04\x20\x01(\x04R\x10positiveIntValue\x12,\x0a\x12negative_int_value\x18\x05\x20\x01\
+(\x03R\x10negativeIntValue\x12!\x0a\x0cdouble_value\x18\x06\x20\x01(\x01R\x0bdoubleValue\x12!\x0a\
+\x0cstring_value\x18\x07\x20\x01(\x0cR\x0bstringValue\x12'\x0a\x0faggregate_value\x18\x08\x20\x01\
+(\x09R\x0eaggregateValue\x1aJ\x0a\x08NamePart\x12\x1b\x0a\x09name_part\x18\x01\x20\x02(\x09R\x08\
+namePart\x12!\x0a\x0cis_extension\x18\x02\x20\x02(\x08R\x0bisExtension\"\xae\x0f\x0a\x0aFeatureS\
+et\x12\x91\x01\x0a\x0efield_presence\x18\x01\x20\x01(\x0e2).google.protobuf.FeatureSet.FieldPres\
+enceB?\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x0d\x12\x08EXPLICIT\x18\x84\x07\xa2\x01\x0d\x12\
+\x08IMPLICIT\x18\xe7\x07\xa2\x01\x0d\x12\x08EXPLICIT\x18\xe8\x07\xb2\x01\x03\x08\xe8\x07R\x0dfie\
+ldPresence\x12l\x0a\x09enum_type\x18\x02\x20\x01(\x0e2$.google.protobuf.FeatureSet.EnumTypeB)\x88\
+\x01\x01\x98\x01\x06\x98\x01\x01\xa2\x01\x0b\x12\x06CLOSED\x18\x84\x07\xa2\x01\x09\x12\x04OPEN\x18\
+\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x08enumType\x12\x98\x01\x0a\x17repeated_field_encoding\x18\x03\
+\x20\x01(\x0e21.google.protobuf.FeatureSet.RepeatedFieldEncodingB-\x88\x01\x01\x98\x01\x04\x98\x01\
+\x01\xa2\x01\x0d\x12\x08EXPANDED\x18\x84\x07\xa2\x01\x0b\x12\x06PACKED\x18\xe7\x07\xb2\x01\x03\x08\
+\xe8\x07R\x15repeatedFieldEncoding\x12~\x0a\x0futf8_validation\x18\x04\x20\x01(\x0e2*.google.pro\
+tobuf.FeatureSet.Utf8ValidationB)\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x09\x12\x04NONE\x18\
+\x84\x07\xa2\x01\x0b\x12\x06VERIFY\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x0eutf8Validation\x12~\x0a\
+\x10message_encoding\x18\x05\x20\x01(\x0e2+.google.protobuf.FeatureSet.MessageEncodingB&\x88\x01\
+\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x14\x12\x0fLENGTH_PREFIXED\x18\x84\x07\xb2\x01\x03\x08\xe8\x07\
+R\x0fmessageEncoding\x12\x82\x01\x0a\x0bjson_format\x18\x06\x20\x01(\x0e2&.google.protobuf.Featu\
+reSet.JsonFormatB9\x88\x01\x01\x98\x01\x03\x98\x01\x06\x98\x01\x01\xa2\x01\x17\x12\x12LEGACY_BES\
+T_EFFORT\x18\x84\x07\xa2\x01\x0a\x12\x05ALLOW\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x0ajsonFormat\
+\x12\xbc\x01\x0a\x14enforce_naming_style\x18\x07\x20\x01(\x0e2..google.protobuf.FeatureSet.Enfor\
+ceNamingStyleBZ\x88\x01\x02\x98\x01\x01\x98\x01\x02\x98\x01\x03\x98\x01\x04\x98\x01\x05\x98\x01\x06\
+\x98\x01\x07\x98\x01\x08\x98\x01\x09\xa2\x01\x11\x12\x0cSTYLE_LEGACY\x18\x84\x07\xa2\x01\x0e\x12\
+\x09STYLE2024\x18\xe9\x07\xa2\x01\x0e\x12\x09STYLE2026\x18\x8fN\xb2\x01\x03\x08\xe9\x07R\x12enfo\
+rceNamingStyle\x12\xb9\x01\x0a\x19default_symbol_visibility\x18\x08\x20\x01(\x0e2E.google.protob\
+uf.FeatureSet.VisibilityFeature.DefaultSymbolVisibilityB6\x88\x01\x02\x98\x01\x01\xa2\x01\x0f\x12\
+\x0aEXPORT_ALL\x18\x84\x07\xa2\x01\x15\x12\x10EXPORT_TOP_LEVEL\x18\xe9\x07\xb2\x01\x03\x08\xe9\x07\
+R\x17defaultSymbolVisibility\x1a\xa1\x01\x0a\x11VisibilityFeature\"\x81\x01\x0a\x17DefaultSymbol\
+Visibility\x12%\x0a!DEFAULT_SYMBOL_VISIBILITY_UNKNOWN\x10\x00\x12\x0e\x0a\x0aEXPORT_ALL\x10\x01\x12\
+\x14\x0a\x10EXPORT_TOP_LEVEL\x10\x02\x12\x0d\x0a\x09LOCAL_ALL\x10\x03\x12\x0a\x0a\x06STRICT\x10\x04\
+J\x08\x08\x01\x10\x80\x80\x80\x80\x02\"\\\x0a\x0dFieldPresence\x12\x1a\x0a\x16FIELD_PRESENCE_UNK\
+NOWN\x10\x00\x12\x0c\x0a\x08EXPLICIT\x10\x01\x12\x0c\x0a\x08IMPLICIT\x10\x02\x12\x13\x0a\x0fLEGA\
+CY_REQUIRED\x10\x03\"7\x0a\x08EnumType\x12\x15\x0a\x11ENUM_TYPE_UNKNOWN\x10\x00\x12\x08\x0a\x04O\
+PEN\x10\x01\x12\x0a\x0a\x06CLOSED\x10\x02\"V\x0a\x15RepeatedFieldEncoding\x12#\x0a\x1fREPEATED_F\
+IELD_ENCODING_UNKNOWN\x10\x00\x12\x0a\x0a\x06PACKED\x10\x01\x12\x0c\x0a\x08EXPANDED\x10\x02\"I\x0a\
+\x0eUtf8Validation\x12\x1b\x0a\x17UTF8_VALIDATION_UNKNOWN\x10\x00\x12\x0a\x0a\x06VERIFY\x10\x02\x12\
+\x08\x0a\x04NONE\x10\x03\"\x04\x08\x01\x10\x01\"S\x0a\x0fMessageEncoding\x12\x1c\x0a\x18MESSAGE_\
+ENCODING_UNKNOWN\x10\x00\x12\x13\x0a\x0fLENGTH_PREFIXED\x10\x01\x12\x0d\x0a\x09DELIMITED\x10\x02\
+\"H\x0a\x0aJsonFormat\x12\x17\x0a\x13JSON_FORMAT_UNKNOWN\x10\x00\x12\x09\x0a\x05ALLOW\x10\x01\x12\
+\x16\x0a\x12LEGACY_BEST_EFFORT\x10\x02\"f\x0a\x12EnforceNamingStyle\x12\x20\x0a\x1cENFORCE_NAMIN\
+G_STYLE_UNKNOWN\x10\x00\x12\x0d\x0a\x09STYLE2024\x10\x01\x12\x10\x0a\x0cSTYLE_LEGACY\x10\x02\x12\
+\x0d\x0a\x09STYLE2026\x10\x03*\x06\x08\xe8\x07\x10\x8bN*\x06\x08\x8bN\x10\x90N*\x06\x08\x90N\x10\
+\x91NJ\x06\x08\xe7\x07\x10\xe8\x07\"\xef\x03\x0a\x12FeatureSetDefaults\x12X\x0a\x08defaults\x18\x01\
+\x20\x03(\x0b2<.google.protobuf.FeatureSetDefaults.FeatureSetEditionDefaultR\x08defaults\x12A\x0a\
+\x0fminimum_edition\x18\x04\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0eminimumEdition\x12A\x0a\
+\x0fmaximum_edition\x18\x05\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0emaximumEdition\x1a\xf8\
+\x01\x0a\x18FeatureSetEditionDefault\x122\x0a\x07edition\x18\x03\x20\x01(\x0e2\x18.google.protob\
+uf.EditionR\x07edition\x12N\x0a\x14overridable_features\x18\x04\x20\x01(\x0b2\x1b.google.protobu\
+f.FeatureSetR\x13overridableFeatures\x12B\x0a\x0efixed_features\x18\x05\x20\x01(\x0b2\x1b.google\
+.protobuf.FeatureSetR\x0dfixedFeaturesJ\x04\x08\x01\x10\x02J\x04\x08\x02\x10\x03R\x08features\"\xb5\
+\x02\x0a\x0eSourceCodeInfo\x12D\x0a\x08location\x18\x01\x20\x03(\x0b2(.google.protobuf.SourceCod\
+eInfo.LocationR\x08location\x1a\xce\x01\x0a\x08Location\x12\x16\x0a\x04path\x18\x01\x20\x03(\x05\
+B\x02\x10\x01R\x04path\x12\x16\x0a\x04span\x18\x02\x20\x03(\x05B\x02\x10\x01R\x04span\x12)\x0a\x10\
+leading_comments\x18\x03\x20\x01(\x09R\x0fleadingComments\x12+\x0a\x11trailing_comments\x18\x04\x20\
+\x01(\x09R\x10trailingComments\x12:\x0a\x19leading_detached_comments\x18\x06\x20\x03(\x09R\x17le\
+adingDetachedComments*\x0c\x08\x80\xec\xca\xff\x01\x10\x81\xec\xca\xff\x01\"\xd0\x02\x0a\x11Gene\
+ratedCodeInfo\x12M\x0a\x0aannotation\x18\x01\x20\x03(\x0b2-.google.protobuf.GeneratedCodeInfo.An\
+notationR\x0aannotation\x1a\xeb\x01\x0a\x0aAnnotation\x12\x16\x0a\x04path\x18\x01\x20\x03(\x05B\x02\
+\x10\x01R\x04path\x12\x1f\x0a\x0bsource_file\x18\x02\x20\x01(\x09R\x0asourceFile\x12\x14\x0a\x05\
+begin\x18\x03\x20\x01(\x05R\x05begin\x12\x10\x0a\x03end\x18\x04\x20\x01(\x05R\x03end\x12R\x0a\x08\
+semantic\x18\x05\x20\x01(\x0e26.google.protobuf.GeneratedCodeInfo.Annotation.SemanticR\x08semant\
+ic\"(\x0a\x08Semantic\x12\x08\x0a\x04NONE\x10\x00\x12\x07\x0a\x03SET\x10\x01\x12\x09\x0a\x05ALIA\
+S\x10\x02*\xd1\x02\x0a\x07Edition\x12\x13\x0a\x0fEDITION_UNKNOWN\x10\x00\x12\x13\x0a\x0eEDITION_\
+LEGACY\x10\x84\x07\x12\x13\x0a\x0eEDITION_PROTO2\x10\xe6\x07\x12\x13\x0a\x0eEDITION_PROTO3\x10\xe7\
+\x07\x12\x11\x0a\x0cEDITION_2023\x10\xe8\x07\x12\x11\x0a\x0cEDITION_2024\x10\xe9\x07\x12\x11\x0a\
+\x0cEDITION_2026\x10\xea\x07\x12\x15\x0a\x10EDITION_UNSTABLE\x10\x8fN\x12\x17\x0a\x13EDITION_1_T\
+EST_ONLY\x10\x01\x12\x17\x0a\x13EDITION_2_TEST_ONLY\x10\x02\x12\x1d\x0a\x17EDITION_99997_TEST_ON\
+LY\x10\x9d\x8d\x06\x12\x1d\x0a\x17EDITION_99998_TEST_ONLY\x10\x9e\x8d\x06\x12\x1d\x0a\x17EDITION\
+_99999_TEST_ONLY\x10\x9f\x8d\x06\x12\x13\x0a\x0bEDITION_MAX\x10\xff\xff\xff\xff\x07*U\x0a\x10Sym\
+bolVisibility\x12\x14\x0a\x10VISIBILITY_UNSET\x10\x00\x12\x14\x0a\x10VISIBILITY_LOCAL\x10\x01\x12\
+\x15\x0a\x11VISIBILITY_EXPORT\x10\x02B~\x0a\x13com.google.protobufB\x10DescriptorProtosH\x01Z-go\
+ogle.golang.org/protobuf/types/descriptorpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1aGoogle.Protobu\
+f.Reflection\x0a\x96\x09\x0a%google/protobuf/compiler/plugin.proto\x12\x18google.protobuf.compil\
+er\x1a\x20google/protobuf/descriptor.proto\"c\x0a\x07Version\x12\x14\x0a\x05major\x18\x01\x20\x01\
+(\x05R\x05major\x12\x14\x0a\x05minor\x18\x02\x20\x01(\x05R\x05minor\x12\x14\x0a\x05patch\x18\x03\
+\x20\x01(\x05R\x05patch\x12\x16\x0a\x06suffix\x18\x04\x20\x01(\x09R\x06suffix\"\xcf\x02\x0a\x14C\
+odeGeneratorRequest\x12(\x0a\x10file_to_generate\x18\x01\x20\x03(\x09R\x0efileToGenerate\x12\x1c\
+\x0a\x09parameter\x18\x02\x20\x01(\x09R\x09parameter\x12C\x0a\x0aproto_file\x18\x0f\x20\x03(\x0b\
+2$.google.protobuf.FileDescriptorProtoR\x09protoFile\x12\\\x0a\x17source_file_descriptors\x18\x11\
+\x20\x03(\x0b2$.google.protobuf.FileDescriptorProtoR\x15sourceFileDescriptors\x12L\x0a\x10compil\
+er_version\x18\x03\x20\x01(\x0b2!.google.protobuf.compiler.VersionR\x0fcompilerVersion\"\x85\x04\
+\x0a\x15CodeGeneratorResponse\x12\x14\x0a\x05error\x18\x01\x20\x01(\x09R\x05error\x12-\x0a\x12su\
+pported_features\x18\x02\x20\x01(\x04R\x11supportedFeatures\x12'\x0a\x0fminimum_edition\x18\x03\x20\
+\x01(\x05R\x0eminimumEdition\x12'\x0a\x0fmaximum_edition\x18\x04\x20\x01(\x05R\x0emaximumEdition\
+\x12H\x0a\x04file\x18\x0f\x20\x03(\x0b24.google.protobuf.compiler.CodeGeneratorResponse.FileR\x04\
+file\x1a\xb1\x01\x0a\x04File\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12'\x0a\x0finser\
+tion_point\x18\x02\x20\x01(\x09R\x0einsertionPoint\x12\x18\x0a\x07content\x18\x0f\x20\x01(\x09R\x07\
+content\x12R\x0a\x13generated_code_info\x18\x10\x20\x01(\x0b2\".google.protobuf.GeneratedCodeInf\
+oR\x11generatedCodeInfo\"W\x0a\x07Feature\x12\x10\x0a\x0cFEATURE_NONE\x10\x00\x12\x1b\x0a\x17FEA\
+TURE_PROTO3_OPTIONAL\x10\x01\x12\x1d\x0a\x19FEATURE_SUPPORTS_EDITIONS\x10\x02Br\x0a\x1ccom.googl\
+e.protobuf.compilerB\x0cPluginProtosZ)google.golang.org/protobuf/types/pluginpb\xaa\x02\x18Googl\
+e.Protobuf.Compiler";

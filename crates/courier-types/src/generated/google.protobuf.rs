@@ -125,6 +125,87 @@ impl ::courier_wire::Message for Any {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Any {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::wkt::write_any(w, p, &self.type_url, &self.value, __json_any_fallback)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let (type_url, value) = ::courier_json::wkt::read_any(r, p, __json_any_fallback)?;
+        ::courier_wire::Message::clear(self);
+        self.type_url = type_url;
+        self.value = ::core::convert::From::from(value);
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Any, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.type_url.is_empty() {
+                    w.escaped_key(p.key("\"typeUrl\"", "\"type_url\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.type_url, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.value.is_empty() {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Any, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("type_url", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.type_url)),
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "typeUrl" | "type_url" => 0,
+                "value" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Any {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Any {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Api is a light-weight descriptor for an API Interface.
 ///
 /// Interfaces are also described as "protocol buffer services" in some contexts,
@@ -269,6 +350,125 @@ impl ::courier_wire::Message for Api {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Api {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Api, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.methods.is_empty() {
+                    w.escaped_key(p.key("\"methods\"", "\"methods\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Method>>(&m.methods, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("methods", "methods")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.options.is_empty() {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&m.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.version.is_empty() {
+                    w.escaped_key(p.key("\"version\"", "\"version\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.version, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.source_context {
+                    w.escaped_key(p.key("\"sourceContext\"", "\"source_context\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceContext", "source_context")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.mixins.is_empty() {
+                    w.escaped_key(p.key("\"mixins\"", "\"mixins\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Mixin>>(&m.mixins, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("mixins", "mixins")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.syntax != 0 {
+                    w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+                    <::courier_json::rt::Enum<Syntax> as ::courier_json::rt::JsonKind>::write(&m.syntax, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.edition.is_empty() {
+                    w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.edition, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Api, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("methods", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Method>>(r, p, &mut m.methods)),
+            ("options", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut m.options)),
+            ("version", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.version)),
+            ("source_context", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.source_context)),
+            ("mixins", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Mixin>>(r, p, &mut m.mixins)),
+            ("syntax", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Syntax>>(r, p, &mut m.syntax)),
+            ("edition", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.edition)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "methods" => 1,
+                "options" => 2,
+                "version" => 3,
+                "sourceContext" | "source_context" => 4,
+                "mixins" => 5,
+                "syntax" => 6,
+                "edition" => 7,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Api {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Api {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Api {
     /// `syntax` as [`Syntax`].
     pub fn syntax(&self) -> Syntax {
@@ -395,6 +595,125 @@ impl ::courier_wire::Message for Method {
         self.syntax = ::core::default::Default::default();
         self.edition.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Method {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Method, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.request_type_url.is_empty() {
+                    w.escaped_key(p.key("\"requestTypeUrl\"", "\"request_type_url\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.request_type_url, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.request_streaming {
+                    w.escaped_key(p.key("\"requestStreaming\"", "\"request_streaming\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.request_streaming, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.response_type_url.is_empty() {
+                    w.escaped_key(p.key("\"responseTypeUrl\"", "\"response_type_url\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.response_type_url, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.response_streaming {
+                    w.escaped_key(p.key("\"responseStreaming\"", "\"response_streaming\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.response_streaming, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.options.is_empty() {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&m.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.syntax != 0 {
+                    w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+                    <::courier_json::rt::Enum<Syntax> as ::courier_json::rt::JsonKind>::write(&m.syntax, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.edition.is_empty() {
+                    w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.edition, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Method, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("request_type_url", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.request_type_url)),
+            ("request_streaming", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.request_streaming)),
+            ("response_type_url", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.response_type_url)),
+            ("response_streaming", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.response_streaming)),
+            ("options", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut m.options)),
+            ("syntax", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Syntax>>(r, p, &mut m.syntax)),
+            ("edition", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.edition)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "requestTypeUrl" | "request_type_url" => 1,
+                "requestStreaming" | "request_streaming" => 2,
+                "responseTypeUrl" | "response_type_url" => 3,
+                "responseStreaming" | "response_streaming" => 4,
+                "options" => 5,
+                "syntax" => 6,
+                "edition" => 7,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Method {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Method {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -550,6 +869,71 @@ impl ::courier_wire::Message for Mixin {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Mixin {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Mixin, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.root.is_empty() {
+                    w.escaped_key(p.key("\"root\"", "\"root\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.root, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Mixin, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("root", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.root)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "root" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Mixin {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Mixin {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The full set of known editions.
 ///
 /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -663,6 +1047,34 @@ impl ::core::convert::From<Edition> for i32 {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::JsonEnum for Edition {
+    const FULL_NAME: &'static str = "google.protobuf.Edition";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Edition(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Edition::from_name(name).map(|v| v.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Edition {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Edition {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// Describes the 'visibility' of a symbol with respect to the proto import
 /// system. Symbols can only be imported when the visibility rules do not prevent
 /// it (ex: local symbols cannot be imported).  Visibility modifiers can only set
@@ -727,6 +1139,34 @@ impl ::core::convert::From<SymbolVisibility> for i32 {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::JsonEnum for SymbolVisibility {
+    const FULL_NAME: &'static str = "google.protobuf.SymbolVisibility";
+    const CLOSED: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        SymbolVisibility(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        SymbolVisibility::from_name(name).map(|v| v.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for SymbolVisibility {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SymbolVisibility {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// The protocol compiler can output a FileDescriptorSet containing the .proto
 /// files it parses.
 #[derive(Clone, PartialEq, Debug, Default)]
@@ -781,6 +1221,69 @@ impl ::courier_wire::ext::Extendable for FileDescriptorSet {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FileDescriptorSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileDescriptorSet, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.file.is_empty() {
+                    w.escaped_key(p.key("\"file\"", "\"file\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(&m.file, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("file", "file")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileDescriptorSet as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileDescriptorSet, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("file", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FileDescriptorProto>>(r, p, &mut m.file)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "file" => 0,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FileDescriptorSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -964,6 +1467,179 @@ impl ::courier_wire::Message for FileDescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FileDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.package {
+                    w.escaped_key(p.key("\"package\"", "\"package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.dependency.is_empty() {
+                    w.escaped_key(p.key("\"dependency\"", "\"dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("dependency", "dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.message_type.is_empty() {
+                    w.escaped_key(p.key("\"messageType\"", "\"message_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&m.message_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("messageType", "message_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.enum_type.is_empty() {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&m.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.service.is_empty() {
+                    w.escaped_key(p.key("\"service\"", "\"service\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(&m.service, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("service", "service")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension.is_empty() {
+                    w.escaped_key(p.key("\"extension\"", "\"extension\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.source_code_info {
+                    w.escaped_key(p.key("\"sourceCodeInfo\"", "\"source_code_info\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceCodeInfo", "source_code_info")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.public_dependency.is_empty() {
+                    w.escaped_key(p.key("\"publicDependency\"", "\"public_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.public_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("publicDependency", "public_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.weak_dependency.is_empty() {
+                    w.escaped_key(p.key("\"weakDependency\"", "\"weak_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.weak_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("weakDependency", "weak_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.syntax {
+                    w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.edition {
+                    w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.option_dependency.is_empty() {
+                    w.escaped_key(p.key("\"optionDependency\"", "\"option_dependency\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.option_dependency, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("optionDependency", "option_dependency")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.package)),
+            ("dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.dependency)),
+            ("message_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut m.message_type)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut m.enum_type)),
+            ("service", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<ServiceDescriptorProto>>(r, p, &mut m.service)),
+            ("extension", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.extension)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("source_code_info", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.source_code_info)),
+            ("public_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.public_dependency)),
+            ("weak_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.weak_dependency)),
+            ("syntax", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.syntax)),
+            ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.edition)),
+            ("option_dependency", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.option_dependency)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "package" => 1,
+                "dependency" => 2,
+                "messageType" | "message_type" => 3,
+                "enumType" | "enum_type" => 4,
+                "service" => 5,
+                "extension" => 6,
+                "options" => 7,
+                "sourceCodeInfo" | "source_code_info" => 8,
+                "publicDependency" | "public_dependency" => 9,
+                "weakDependency" | "weak_dependency" => 10,
+                "syntax" => 11,
+                "edition" => 12,
+                "optionDependency" | "option_dependency" => 13,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FileDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FileDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1126,6 +1802,152 @@ impl ::courier_wire::Message for DescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for DescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&DescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.field.is_empty() {
+                    w.escaped_key(p.key("\"field\"", "\"field\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.field, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("field", "field")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.nested_type.is_empty() {
+                    w.escaped_key(p.key("\"nestedType\"", "\"nested_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<DescriptorProto>>(&m.nested_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("nestedType", "nested_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.enum_type.is_empty() {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(&m.enum_type, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumType", "enum_type")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension_range.is_empty() {
+                    w.escaped_key(p.key("\"extensionRange\"", "\"extension_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(&m.extension_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extensionRange", "extension_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.extension.is_empty() {
+                    w.escaped_key(p.key("\"extension\"", "\"extension\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(&m.extension, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("extension", "extension")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.oneof_decl.is_empty() {
+                    w.escaped_key(p.key("\"oneofDecl\"", "\"oneof_decl\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(&m.oneof_decl, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofDecl", "oneof_decl")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_range.is_empty() {
+                    w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(&m.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_name.is_empty() {
+                    w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.visibility {
+                    w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+                    <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut DescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("field", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.field)),
+            ("nested_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<DescriptorProto>>(r, p, &mut m.nested_type)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumDescriptorProto>>(r, p, &mut m.enum_type)),
+            ("extension_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ExtensionRange>>(r, p, &mut m.extension_range)),
+            ("extension", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<FieldDescriptorProto>>(r, p, &mut m.extension)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("oneof_decl", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<OneofDescriptorProto>>(r, p, &mut m.oneof_decl)),
+            ("reserved_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<descriptor_proto::ReservedRange>>(r, p, &mut m.reserved_range)),
+            ("reserved_name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.reserved_name)),
+            ("visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut m.visibility)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "field" => 1,
+                "nestedType" | "nested_type" => 2,
+                "enumType" | "enum_type" => 3,
+                "extensionRange" | "extension_range" => 4,
+                "extension" => 5,
+                "options" => 6,
+                "oneofDecl" | "oneof_decl" => 7,
+                "reservedRange" | "reserved_range" => 8,
+                "reservedName" | "reserved_name" => 9,
+                "visibility" => 10,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for DescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for DescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl DescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1214,6 +2036,80 @@ pub mod descriptor_proto {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for ExtensionRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&ExtensionRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.options {
+                        w.escaped_key(p.key("\"options\"", "\"options\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut ExtensionRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+                ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    "options" => 2,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for ExtensionRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl ExtensionRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -1282,6 +2178,71 @@ pub mod descriptor_proto {
             self.start = ::core::option::Option::None;
             self.end = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for ReservedRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&ReservedRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut ReservedRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for ReservedRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for ReservedRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -1396,6 +2357,102 @@ impl ::courier_wire::ext::Extendable for ExtensionRangeOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for ExtensionRangeOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ExtensionRangeOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.declaration.is_empty() {
+                    w.escaped_key(p.key("\"declaration\"", "\"declaration\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(&m.declaration, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("declaration", "declaration")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.verification {
+                    w.escaped_key(p.key("\"verification\"", "\"verification\""));
+                    <::courier_json::rt::Enum<extension_range_options::VerificationState> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ExtensionRangeOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ExtensionRangeOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ExtensionRangeOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("declaration", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<extension_range_options::Declaration>>(r, p, &mut m.declaration)),
+            ("verification", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<extension_range_options::VerificationState>>(r, p, &mut m.verification)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "declaration" => 0,
+                "verification" => 1,
+                "features" => 2,
+                "uninterpretedOption" | "uninterpreted_option" => 3,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for ExtensionRangeOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ExtensionRangeOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl ExtensionRangeOptions {
     /// `verification` as [`extension_range_options::VerificationState`], or its default when unset.
     pub fn verification(&self) -> extension_range_options::VerificationState {
@@ -1468,6 +2525,34 @@ pub mod extension_range_options {
     impl ::core::convert::From<VerificationState> for i32 {
         fn from(value: VerificationState) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for VerificationState {
+        const FULL_NAME: &'static str = "google.protobuf.ExtensionRangeOptions.VerificationState";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            VerificationState(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            VerificationState::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for VerificationState {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for VerificationState {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -1558,6 +2643,98 @@ pub mod extension_range_options {
             self.reserved = ::core::option::Option::None;
             self.repeated = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for Declaration {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Declaration, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.number {
+                        w.escaped_key(p.key("\"number\"", "\"number\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.full_name {
+                        w.escaped_key(p.key("\"fullName\"", "\"full_name\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.r#type {
+                        w.escaped_key(p.key("\"type\"", "\"type\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.reserved {
+                        w.escaped_key(p.key("\"reserved\"", "\"reserved\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.repeated {
+                        w.escaped_key(p.key("\"repeated\"", "\"repeated\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Declaration, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+                ("full_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.full_name)),
+                ("type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.r#type)),
+                ("reserved", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.reserved)),
+                ("repeated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.repeated)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "number" => 0,
+                    "fullName" | "full_name" => 1,
+                    "type" => 2,
+                    "reserved" => 3,
+                    "repeated" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Declaration {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Declaration {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -1770,6 +2947,152 @@ impl ::courier_wire::Message for FieldDescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FieldDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FieldDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.extendee {
+                    w.escaped_key(p.key("\"extendee\"", "\"extendee\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.number {
+                    w.escaped_key(p.key("\"number\"", "\"number\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.label {
+                    w.escaped_key(p.key("\"label\"", "\"label\""));
+                    <::courier_json::rt::Enum<field_descriptor_proto::Label> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.r#type {
+                    w.escaped_key(p.key("\"type\"", "\"type\""));
+                    <::courier_json::rt::Enum<field_descriptor_proto::Type> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.type_name {
+                    w.escaped_key(p.key("\"typeName\"", "\"type_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_value {
+                    w.escaped_key(p.key("\"defaultValue\"", "\"default_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.oneof_index {
+                    w.escaped_key(p.key("\"oneofIndex\"", "\"oneof_index\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.json_name {
+                    w.escaped_key(p.key("\"jsonName\"", "\"json_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.proto3_optional {
+                    w.escaped_key(p.key("\"proto3Optional\"", "\"proto3_optional\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FieldDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("extendee", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.extendee)),
+            ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+            ("label", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Label>>(r, p, &mut m.label)),
+            ("type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_descriptor_proto::Type>>(r, p, &mut m.r#type)),
+            ("type_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.type_name)),
+            ("default_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.default_value)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("oneof_index", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.oneof_index)),
+            ("json_name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.json_name)),
+            ("proto3_optional", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.proto3_optional)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "extendee" => 1,
+                "number" => 2,
+                "label" => 3,
+                "type" => 4,
+                "typeName" | "type_name" => 5,
+                "defaultValue" | "default_value" => 6,
+                "options" => 7,
+                "oneofIndex" | "oneof_index" => 8,
+                "jsonName" | "json_name" => 9,
+                "proto3Optional" | "proto3_optional" => 10,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FieldDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FieldDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -1961,6 +3284,34 @@ pub mod field_descriptor_proto {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Type {
+        const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto.Type";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Type(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Type::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Type {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Type {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldDescriptorProto.Label`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -2022,6 +3373,34 @@ pub mod field_descriptor_proto {
             value.0
         }
     }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Label {
+        const FULL_NAME: &'static str = "google.protobuf.FieldDescriptorProto.Label";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Label(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Label::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Label {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Label {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// Describes a oneof.
@@ -2074,6 +3453,71 @@ impl ::courier_wire::Message for OneofDescriptorProto {
         self.name = ::core::option::Option::None;
         self.options = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for OneofDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&OneofDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut OneofDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "options" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for OneofDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -2183,6 +3627,107 @@ impl ::courier_wire::Message for EnumDescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.value.is_empty() {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(&m.value, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("value", "value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_range.is_empty() {
+                    w.escaped_key(p.key("\"reservedRange\"", "\"reserved_range\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(&m.reserved_range, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedRange", "reserved_range")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.reserved_name.is_empty() {
+                    w.escaped_key(p.key("\"reservedName\"", "\"reserved_name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.reserved_name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("reservedName", "reserved_name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.visibility {
+                    w.escaped_key(p.key("\"visibility\"", "\"visibility\""));
+                    <::courier_json::rt::Enum<SymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("value", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumValueDescriptorProto>>(r, p, &mut m.value)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("reserved_range", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<enum_descriptor_proto::EnumReservedRange>>(r, p, &mut m.reserved_range)),
+            ("reserved_name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.reserved_name)),
+            ("visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<SymbolVisibility>>(r, p, &mut m.visibility)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "value" => 1,
+                "options" => 2,
+                "reservedRange" | "reserved_range" => 3,
+                "reservedName" | "reserved_name" => 4,
+                "visibility" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -2269,6 +3814,71 @@ pub mod enum_descriptor_proto {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for EnumReservedRange {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&EnumReservedRange, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.start {
+                        w.escaped_key(p.key("\"start\"", "\"start\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut EnumReservedRange, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("start", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.start)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "start" => 0,
+                    "end" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for EnumReservedRange {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumReservedRange {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl EnumReservedRange {
         /// `start`, or its default when unset.
         pub fn start(&self) -> i32 {
@@ -2342,6 +3952,80 @@ impl ::courier_wire::Message for EnumValueDescriptorProto {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumValueDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumValueDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.number {
+                    w.escaped_key(p.key("\"number\"", "\"number\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumValueDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("number", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "number" => 1,
+                "options" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumValueDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumValueDescriptorProto {
     /// `name`, or its default when unset.
     pub fn name(&self) -> &str {
@@ -2411,6 +4095,80 @@ impl ::courier_wire::Message for ServiceDescriptorProto {
         self.method.clear();
         self.options = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for ServiceDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ServiceDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.method.is_empty() {
+                    w.escaped_key(p.key("\"method\"", "\"method\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(&m.method, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("method", "method")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ServiceDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("method", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<MethodDescriptorProto>>(r, p, &mut m.method)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "method" => 1,
+                "options" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for ServiceDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -2506,6 +4264,107 @@ impl ::courier_wire::Message for MethodDescriptorProto {
         self.client_streaming = ::core::option::Option::None;
         self.server_streaming = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for MethodDescriptorProto {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MethodDescriptorProto, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.name {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.input_type {
+                    w.escaped_key(p.key("\"inputType\"", "\"input_type\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.output_type {
+                    w.escaped_key(p.key("\"outputType\"", "\"output_type\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.options {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.client_streaming {
+                    w.escaped_key(p.key("\"clientStreaming\"", "\"client_streaming\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.server_streaming {
+                    w.escaped_key(p.key("\"serverStreaming\"", "\"server_streaming\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MethodDescriptorProto, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("input_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.input_type)),
+            ("output_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.output_type)),
+            ("options", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.options)),
+            ("client_streaming", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.client_streaming)),
+            ("server_streaming", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.server_streaming)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "inputType" | "input_type" => 1,
+                "outputType" | "output_type" => 2,
+                "options" => 3,
+                "clientStreaming" | "client_streaming" => 4,
+                "serverStreaming" | "server_streaming" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for MethodDescriptorProto {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodDescriptorProto {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -2830,6 +4689,255 @@ impl ::courier_wire::ext::Extendable for FileOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FileOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FileOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_package {
+                    w.escaped_key(p.key("\"javaPackage\"", "\"java_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_outer_classname {
+                    w.escaped_key(p.key("\"javaOuterClassname\"", "\"java_outer_classname\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.optimize_for {
+                    w.escaped_key(p.key("\"optimizeFor\"", "\"optimize_for\""));
+                    <::courier_json::rt::Enum<file_options::OptimizeMode> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_multiple_files {
+                    w.escaped_key(p.key("\"javaMultipleFiles\"", "\"java_multiple_files\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.go_package {
+                    w.escaped_key(p.key("\"goPackage\"", "\"go_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.cc_generic_services {
+                    w.escaped_key(p.key("\"ccGenericServices\"", "\"cc_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_generic_services {
+                    w.escaped_key(p.key("\"javaGenericServices\"", "\"java_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.py_generic_services {
+                    w.escaped_key(p.key("\"pyGenericServices\"", "\"py_generic_services\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_generate_equals_and_hash {
+                    w.escaped_key(p.key("\"javaGenerateEqualsAndHash\"", "\"java_generate_equals_and_hash\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.java_string_check_utf8 {
+                    w.escaped_key(p.key("\"javaStringCheckUtf8\"", "\"java_string_check_utf8\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.cc_enable_arenas {
+                    w.escaped_key(p.key("\"ccEnableArenas\"", "\"cc_enable_arenas\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.objc_class_prefix {
+                    w.escaped_key(p.key("\"objcClassPrefix\"", "\"objc_class_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.csharp_namespace {
+                    w.escaped_key(p.key("\"csharpNamespace\"", "\"csharp_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.swift_prefix {
+                    w.escaped_key(p.key("\"swiftPrefix\"", "\"swift_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_class_prefix {
+                    w.escaped_key(p.key("\"phpClassPrefix\"", "\"php_class_prefix\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_namespace {
+                    w.escaped_key(p.key("\"phpNamespace\"", "\"php_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.php_metadata_namespace {
+                    w.escaped_key(p.key("\"phpMetadataNamespace\"", "\"php_metadata_namespace\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.ruby_package {
+                    w.escaped_key(p.key("\"rubyPackage\"", "\"ruby_package\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FileOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FileOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("java_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.java_package)),
+            ("java_outer_classname", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.java_outer_classname)),
+            ("optimize_for", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<file_options::OptimizeMode>>(r, p, &mut m.optimize_for)),
+            ("java_multiple_files", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_multiple_files)),
+            ("go_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.go_package)),
+            ("cc_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.cc_generic_services)),
+            ("java_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_generic_services)),
+            ("py_generic_services", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.py_generic_services)),
+            ("java_generate_equals_and_hash", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_generate_equals_and_hash)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("java_string_check_utf8", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.java_string_check_utf8)),
+            ("cc_enable_arenas", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.cc_enable_arenas)),
+            ("objc_class_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.objc_class_prefix)),
+            ("csharp_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.csharp_namespace)),
+            ("swift_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.swift_prefix)),
+            ("php_class_prefix", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_class_prefix)),
+            ("php_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_namespace)),
+            ("php_metadata_namespace", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.php_metadata_namespace)),
+            ("ruby_package", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.ruby_package)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "javaPackage" | "java_package" => 0,
+                "javaOuterClassname" | "java_outer_classname" => 1,
+                "optimizeFor" | "optimize_for" => 2,
+                "javaMultipleFiles" | "java_multiple_files" => 3,
+                "goPackage" | "go_package" => 4,
+                "ccGenericServices" | "cc_generic_services" => 5,
+                "javaGenericServices" | "java_generic_services" => 6,
+                "pyGenericServices" | "py_generic_services" => 7,
+                "javaGenerateEqualsAndHash" | "java_generate_equals_and_hash" => 8,
+                "deprecated" => 9,
+                "javaStringCheckUtf8" | "java_string_check_utf8" => 10,
+                "ccEnableArenas" | "cc_enable_arenas" => 11,
+                "objcClassPrefix" | "objc_class_prefix" => 12,
+                "csharpNamespace" | "csharp_namespace" => 13,
+                "swiftPrefix" | "swift_prefix" => 14,
+                "phpClassPrefix" | "php_class_prefix" => 15,
+                "phpNamespace" | "php_namespace" => 16,
+                "phpMetadataNamespace" | "php_metadata_namespace" => 17,
+                "rubyPackage" | "ruby_package" => 18,
+                "features" => 19,
+                "uninterpretedOption" | "uninterpreted_option" => 20,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FileOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FileOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FileOptions {
     /// `java_package`, or its default when unset.
     pub fn java_package(&self) -> &str {
@@ -2998,6 +5106,34 @@ pub mod file_options {
             value.0
         }
     }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for OptimizeMode {
+        const FULL_NAME: &'static str = "google.protobuf.FileOptions.OptimizeMode";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptimizeMode(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptimizeMode::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for OptimizeMode {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptimizeMode {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
 }
 
 /// `google.protobuf.MessageOptions`.
@@ -3163,6 +5299,129 @@ impl ::courier_wire::ext::Extendable for MessageOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for MessageOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MessageOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.message_set_wire_format {
+                    w.escaped_key(p.key("\"messageSetWireFormat\"", "\"message_set_wire_format\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.no_standard_descriptor_accessor {
+                    w.escaped_key(p.key("\"noStandardDescriptorAccessor\"", "\"no_standard_descriptor_accessor\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.map_entry {
+                    w.escaped_key(p.key("\"mapEntry\"", "\"map_entry\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated_legacy_json_field_conflicts {
+                    w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MessageOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MessageOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MessageOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("message_set_wire_format", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.message_set_wire_format)),
+            ("no_standard_descriptor_accessor", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.no_standard_descriptor_accessor)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("map_entry", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.map_entry)),
+            ("deprecated_legacy_json_field_conflicts", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated_legacy_json_field_conflicts)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "messageSetWireFormat" | "message_set_wire_format" => 0,
+                "noStandardDescriptorAccessor" | "no_standard_descriptor_accessor" => 1,
+                "deprecated" => 2,
+                "mapEntry" | "map_entry" => 3,
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => 4,
+                "features" => 5,
+                "uninterpretedOption" | "uninterpreted_option" => 6,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for MessageOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -3451,6 +5710,192 @@ impl ::courier_wire::ext::Extendable for FieldOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FieldOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FieldOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.ctype {
+                    w.escaped_key(p.key("\"ctype\"", "\"ctype\""));
+                    <::courier_json::rt::Enum<field_options::CType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.packed {
+                    w.escaped_key(p.key("\"packed\"", "\"packed\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.lazy {
+                    w.escaped_key(p.key("\"lazy\"", "\"lazy\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.jstype {
+                    w.escaped_key(p.key("\"jstype\"", "\"jstype\""));
+                    <::courier_json::rt::Enum<field_options::JSType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.weak {
+                    w.escaped_key(p.key("\"weak\"", "\"weak\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.unverified_lazy {
+                    w.escaped_key(p.key("\"unverifiedLazy\"", "\"unverified_lazy\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.debug_redact {
+                    w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.retention {
+                    w.escaped_key(p.key("\"retention\"", "\"retention\""));
+                    <::courier_json::rt::Enum<field_options::OptionRetention> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.targets.is_empty() {
+                    w.escaped_key(p.key("\"targets\"", "\"targets\""));
+                    ::courier_json::rt::write_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(&m.targets, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("targets", "targets")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.edition_defaults.is_empty() {
+                    w.escaped_key(p.key("\"editionDefaults\"", "\"edition_defaults\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(&m.edition_defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("editionDefaults", "edition_defaults")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.feature_support {
+                    w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FieldOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FieldOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FieldOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("ctype", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::CType>>(r, p, &mut m.ctype)),
+            ("packed", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("lazy", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.lazy)),
+            ("jstype", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::JSType>>(r, p, &mut m.jstype)),
+            ("weak", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.weak)),
+            ("unverified_lazy", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.unverified_lazy)),
+            ("debug_redact", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.debug_redact)),
+            ("retention", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<field_options::OptionRetention>>(r, p, &mut m.retention)),
+            ("targets", |m, r, p, _| ::courier_json::rt::read_list::<::courier_json::rt::Enum<field_options::OptionTargetType>>(r, p, &mut m.targets)),
+            ("edition_defaults", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<field_options::EditionDefault>>(r, p, &mut m.edition_defaults)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("feature_support", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.feature_support)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "ctype" => 0,
+                "packed" => 1,
+                "deprecated" => 2,
+                "lazy" => 3,
+                "jstype" => 4,
+                "weak" => 5,
+                "unverifiedLazy" | "unverified_lazy" => 6,
+                "debugRedact" | "debug_redact" => 7,
+                "retention" => 8,
+                "targets" => 9,
+                "editionDefaults" | "edition_defaults" => 10,
+                "features" => 11,
+                "featureSupport" | "feature_support" => 12,
+                "uninterpretedOption" | "uninterpreted_option" => 13,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FieldOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FieldOptions {
     /// `ctype` as [`field_options::CType`], or its default when unset.
     pub fn ctype(&self) -> field_options::CType {
@@ -3575,6 +6020,34 @@ pub mod field_options {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for CType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.CType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            CType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            CType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for CType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for CType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldOptions.JSType`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -3635,6 +6108,34 @@ pub mod field_options {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for JSType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.JSType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            JSType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            JSType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for JSType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for JSType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// If set to RETENTION_SOURCE, the option will be omitted from the binary.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -3692,6 +6193,34 @@ pub mod field_options {
     impl ::core::convert::From<OptionRetention> for i32 {
         fn from(value: OptionRetention) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for OptionRetention {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.OptionRetention";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptionRetention(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptionRetention::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for OptionRetention {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionRetention {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -3785,6 +6314,34 @@ pub mod field_options {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for OptionTargetType {
+        const FULL_NAME: &'static str = "google.protobuf.FieldOptions.OptionTargetType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            OptionTargetType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            OptionTargetType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for OptionTargetType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for OptionTargetType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FieldOptions.EditionDefault`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct EditionDefault {
@@ -3846,6 +6403,71 @@ pub mod field_options {
             self.edition = ::core::option::Option::None;
             self.value = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for EditionDefault {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&EditionDefault, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.value {
+                        w.escaped_key(p.key("\"value\"", "\"value\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition {
+                        w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut EditionDefault, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.value)),
+                ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "value" => 0,
+                    "edition" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for EditionDefault {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EditionDefault {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -3989,6 +6611,98 @@ pub mod field_options {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for FeatureSupport {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&FeatureSupport, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_introduced {
+                        w.escaped_key(p.key("\"editionIntroduced\"", "\"edition_introduced\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_deprecated {
+                        w.escaped_key(p.key("\"editionDeprecated\"", "\"edition_deprecated\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.deprecation_warning {
+                        w.escaped_key(p.key("\"deprecationWarning\"", "\"deprecation_warning\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition_removed {
+                        w.escaped_key(p.key("\"editionRemoved\"", "\"edition_removed\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.removal_error {
+                        w.escaped_key(p.key("\"removalError\"", "\"removal_error\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut FeatureSupport, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("edition_introduced", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_introduced)),
+                ("edition_deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_deprecated)),
+                ("deprecation_warning", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.deprecation_warning)),
+                ("edition_removed", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition_removed)),
+                ("removal_error", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.removal_error)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "editionIntroduced" | "edition_introduced" => 0,
+                    "editionDeprecated" | "edition_deprecated" => 1,
+                    "deprecationWarning" | "deprecation_warning" => 2,
+                    "editionRemoved" | "edition_removed" => 3,
+                    "removalError" | "removal_error" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for FeatureSupport {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSupport {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl FeatureSupport {
         /// `edition_introduced` as [`super::Edition`], or its default when unset.
         pub fn edition_introduced(&self) -> super::Edition {
@@ -4097,6 +6811,84 @@ impl ::courier_wire::ext::Extendable for OneofOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for OneofOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&OneofOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <OneofOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <OneofOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut OneofOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "features" => 0,
+                "uninterpretedOption" | "uninterpreted_option" => 1,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for OneofOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for OneofOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// `google.protobuf.EnumOptions`.
 #[derive(Clone, PartialEq, Debug, Default)]
 pub struct EnumOptions {
@@ -4200,6 +6992,111 @@ impl ::courier_wire::ext::Extendable for EnumOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.allow_alias {
+                    w.escaped_key(p.key("\"allowAlias\"", "\"allow_alias\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated_legacy_json_field_conflicts {
+                    w.escaped_key(p.key("\"deprecatedLegacyJsonFieldConflicts\"", "\"deprecated_legacy_json_field_conflicts\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("allow_alias", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.allow_alias)),
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("deprecated_legacy_json_field_conflicts", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated_legacy_json_field_conflicts)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "allowAlias" | "allow_alias" => 0,
+                "deprecated" => 1,
+                "deprecatedLegacyJsonFieldConflicts" | "deprecated_legacy_json_field_conflicts" => 2,
+                "features" => 3,
+                "uninterpretedOption" | "uninterpreted_option" => 4,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -4322,6 +7219,111 @@ impl ::courier_wire::ext::Extendable for EnumValueOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumValueOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumValueOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.debug_redact {
+                    w.escaped_key(p.key("\"debugRedact\"", "\"debug_redact\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.feature_support {
+                    w.escaped_key(p.key("\"featureSupport\"", "\"feature_support\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("featureSupport", "feature_support")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumValueOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <EnumValueOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumValueOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("debug_redact", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.debug_redact)),
+            ("feature_support", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.feature_support)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "deprecated" => 0,
+                "features" => 1,
+                "debugRedact" | "debug_redact" => 2,
+                "featureSupport" | "feature_support" => 3,
+                "uninterpretedOption" | "uninterpreted_option" => 4,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumValueOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValueOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl EnumValueOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4413,6 +7415,93 @@ impl ::courier_wire::ext::Extendable for ServiceOptions {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for ServiceOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ServiceOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ServiceOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <ServiceOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ServiceOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "deprecated" => 0,
+                "features" => 1,
+                "uninterpretedOption" | "uninterpreted_option" => 2,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for ServiceOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ServiceOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -4521,6 +7610,102 @@ impl ::courier_wire::ext::Extendable for MethodOptions {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for MethodOptions {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&MethodOptions, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.deprecated {
+                    w.escaped_key(p.key("\"deprecated\"", "\"deprecated\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.idempotency_level {
+                    w.escaped_key(p.key("\"idempotencyLevel\"", "\"idempotency_level\""));
+                    <::courier_json::rt::Enum<method_options::IdempotencyLevel> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.features {
+                    w.escaped_key(p.key("\"features\"", "\"features\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("features", "features")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MethodOptions as ::courier_wire::Message>::NAME, 990..999, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.uninterpreted_option.is_empty() {
+                    w.escaped_key(p.key("\"uninterpretedOption\"", "\"uninterpreted_option\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(&m.uninterpreted_option, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("uninterpretedOption", "uninterpreted_option")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <MethodOptions as ::courier_wire::Message>::NAME, 1000..536870912, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut MethodOptions, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("deprecated", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.deprecated)),
+            ("idempotency_level", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<method_options::IdempotencyLevel>>(r, p, &mut m.idempotency_level)),
+            ("features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.features)),
+            ("uninterpreted_option", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<UninterpretedOption>>(r, p, &mut m.uninterpreted_option)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "deprecated" => 0,
+                "idempotencyLevel" | "idempotency_level" => 1,
+                "features" => 2,
+                "uninterpretedOption" | "uninterpreted_option" => 3,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for MethodOptions {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for MethodOptions {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl MethodOptions {
     /// `deprecated`, or `[default = false]` when unset.
     pub fn deprecated(&self) -> bool {
@@ -4604,6 +7789,34 @@ pub mod method_options {
     impl ::core::convert::From<IdempotencyLevel> for i32 {
         fn from(value: IdempotencyLevel) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for IdempotencyLevel {
+        const FULL_NAME: &'static str = "google.protobuf.MethodOptions.IdempotencyLevel";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            IdempotencyLevel(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            IdempotencyLevel::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for IdempotencyLevel {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for IdempotencyLevel {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 }
@@ -4704,6 +7917,116 @@ impl ::courier_wire::Message for UninterpretedOption {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for UninterpretedOption {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&UninterpretedOption, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(&m.name, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("name", "name")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.identifier_value {
+                    w.escaped_key(p.key("\"identifierValue\"", "\"identifier_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.positive_int_value {
+                    w.escaped_key(p.key("\"positiveIntValue\"", "\"positive_int_value\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.negative_int_value {
+                    w.escaped_key(p.key("\"negativeIntValue\"", "\"negative_int_value\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.double_value {
+                    w.escaped_key(p.key("\"doubleValue\"", "\"double_value\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.string_value {
+                    w.escaped_key(p.key("\"stringValue\"", "\"string_value\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.aggregate_value {
+                    w.escaped_key(p.key("\"aggregateValue\"", "\"aggregate_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut UninterpretedOption, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<uninterpreted_option::NamePart>>(r, p, &mut m.name)),
+            ("identifier_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.identifier_value)),
+            ("positive_int_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Uint64>(r, p, &mut m.positive_int_value)),
+            ("negative_int_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int64>(r, p, &mut m.negative_int_value)),
+            ("double_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Double>(r, p, &mut m.double_value)),
+            ("string_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bytes>(r, p, &mut m.string_value)),
+            ("aggregate_value", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.aggregate_value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "identifierValue" | "identifier_value" => 1,
+                "positiveIntValue" | "positive_int_value" => 2,
+                "negativeIntValue" | "negative_int_value" => 3,
+                "doubleValue" | "double_value" => 4,
+                "stringValue" | "string_value" => 5,
+                "aggregateValue" | "aggregate_value" => 6,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for UninterpretedOption {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UninterpretedOption {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl UninterpretedOption {
     /// `identifier_value`, or its default when unset.
     pub fn identifier_value(&self) -> &str {
@@ -4792,6 +8115,71 @@ pub mod uninterpreted_option {
             self.name_part = ::core::option::Option::None;
             self.is_extension = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for NamePart {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&NamePart, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.name_part {
+                        w.escaped_key(p.key("\"namePart\"", "\"name_part\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.is_extension {
+                        w.escaped_key(p.key("\"isExtension\"", "\"is_extension\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut NamePart, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("name_part", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.name_part)),
+                ("is_extension", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Bool>(r, p, &mut m.is_extension)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "namePart" | "name_part" => 0,
+                    "isExtension" | "is_extension" => 1,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for NamePart {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for NamePart {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -4990,6 +8378,144 @@ impl ::courier_wire::ext::Extendable for FeatureSet {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FeatureSet {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FeatureSet, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.field_presence {
+                    w.escaped_key(p.key("\"fieldPresence\"", "\"field_presence\""));
+                    <::courier_json::rt::Enum<feature_set::FieldPresence> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.enum_type {
+                    w.escaped_key(p.key("\"enumType\"", "\"enum_type\""));
+                    <::courier_json::rt::Enum<feature_set::EnumType> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.repeated_field_encoding {
+                    w.escaped_key(p.key("\"repeatedFieldEncoding\"", "\"repeated_field_encoding\""));
+                    <::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.utf8_validation {
+                    w.escaped_key(p.key("\"utf8Validation\"", "\"utf8_validation\""));
+                    <::courier_json::rt::Enum<feature_set::Utf8Validation> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.message_encoding {
+                    w.escaped_key(p.key("\"messageEncoding\"", "\"message_encoding\""));
+                    <::courier_json::rt::Enum<feature_set::MessageEncoding> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.json_format {
+                    w.escaped_key(p.key("\"jsonFormat\"", "\"json_format\""));
+                    <::courier_json::rt::Enum<feature_set::JsonFormat> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.enforce_naming_style {
+                    w.escaped_key(p.key("\"enforceNamingStyle\"", "\"enforce_naming_style\""));
+                    <::courier_json::rt::Enum<feature_set::EnforceNamingStyle> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.default_symbol_visibility {
+                    w.escaped_key(p.key("\"defaultSymbolVisibility\"", "\"default_symbol_visibility\""));
+                    <::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 1000..9995, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 9995..10000, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <FeatureSet as ::courier_wire::Message>::NAME, 10000..10001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FeatureSet, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("field_presence", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::FieldPresence>>(r, p, &mut m.field_presence)),
+            ("enum_type", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnumType>>(r, p, &mut m.enum_type)),
+            ("repeated_field_encoding", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::RepeatedFieldEncoding>>(r, p, &mut m.repeated_field_encoding)),
+            ("utf8_validation", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::Utf8Validation>>(r, p, &mut m.utf8_validation)),
+            ("message_encoding", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::MessageEncoding>>(r, p, &mut m.message_encoding)),
+            ("json_format", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::JsonFormat>>(r, p, &mut m.json_format)),
+            ("enforce_naming_style", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::EnforceNamingStyle>>(r, p, &mut m.enforce_naming_style)),
+            ("default_symbol_visibility", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<feature_set::visibility_feature::DefaultSymbolVisibility>>(r, p, &mut m.default_symbol_visibility)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "fieldPresence" | "field_presence" => 0,
+                "enumType" | "enum_type" => 1,
+                "repeatedFieldEncoding" | "repeated_field_encoding" => 2,
+                "utf8Validation" | "utf8_validation" => 3,
+                "messageEncoding" | "message_encoding" => 4,
+                "jsonFormat" | "json_format" => 5,
+                "enforceNamingStyle" | "enforce_naming_style" => 6,
+                "defaultSymbolVisibility" | "default_symbol_visibility" => 7,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FeatureSet {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSet {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl FeatureSet {
     /// `field_presence` as [`feature_set::FieldPresence`], or its default when unset.
     pub fn field_presence(&self) -> feature_set::FieldPresence {
@@ -5108,6 +8634,34 @@ pub mod feature_set {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for FieldPresence {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.FieldPresence";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            FieldPresence(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            FieldPresence::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for FieldPresence {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldPresence {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.EnumType`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5165,6 +8719,34 @@ pub mod feature_set {
     impl ::core::convert::From<EnumType> for i32 {
         fn from(value: EnumType) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for EnumType {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.EnumType";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            EnumType(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            EnumType::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for EnumType {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumType {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5228,6 +8810,34 @@ pub mod feature_set {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for RepeatedFieldEncoding {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.RepeatedFieldEncoding";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            RepeatedFieldEncoding(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            RepeatedFieldEncoding::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for RepeatedFieldEncoding {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for RepeatedFieldEncoding {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.Utf8Validation`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5285,6 +8895,34 @@ pub mod feature_set {
     impl ::core::convert::From<Utf8Validation> for i32 {
         fn from(value: Utf8Validation) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Utf8Validation {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.Utf8Validation";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Utf8Validation(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Utf8Validation::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Utf8Validation {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Utf8Validation {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5348,6 +8986,34 @@ pub mod feature_set {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for MessageEncoding {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.MessageEncoding";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            MessageEncoding(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            MessageEncoding::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for MessageEncoding {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for MessageEncoding {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.JsonFormat`.
     ///
     /// A closed enum: decoding puts values it does not list into the message's unknown fields.
@@ -5405,6 +9071,34 @@ pub mod feature_set {
     impl ::core::convert::From<JsonFormat> for i32 {
         fn from(value: JsonFormat) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for JsonFormat {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.JsonFormat";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            JsonFormat(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            JsonFormat::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for JsonFormat {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for JsonFormat {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 
@@ -5472,6 +9166,34 @@ pub mod feature_set {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for EnforceNamingStyle {
+        const FULL_NAME: &'static str = "google.protobuf.FeatureSet.EnforceNamingStyle";
+        const CLOSED: bool = true;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            EnforceNamingStyle(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            EnforceNamingStyle::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for EnforceNamingStyle {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnforceNamingStyle {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// `google.protobuf.FeatureSet.VisibilityFeature`.
     #[derive(Clone, PartialEq, Debug, Default)]
     pub struct VisibilityFeature {
@@ -5504,6 +9226,35 @@ pub mod feature_set {
 
         fn clear(&mut self) {
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for VisibilityFeature {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            let _ = (w, p);
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for VisibilityFeature {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for VisibilityFeature {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -5576,6 +9327,34 @@ pub mod feature_set {
         impl ::core::convert::From<DefaultSymbolVisibility> for i32 {
             fn from(value: DefaultSymbolVisibility) -> i32 {
                 value.0
+            }
+        }
+
+        #[cfg(feature = "json")]
+        impl ::courier_json::JsonEnum for DefaultSymbolVisibility {
+            const FULL_NAME: &'static str = "google.protobuf.FeatureSet.VisibilityFeature.DefaultSymbolVisibility";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                DefaultSymbolVisibility(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                DefaultSymbolVisibility::from_name(name).map(|v| v.0)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl ::courier_json::serde::export::Serialize for DefaultSymbolVisibility {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for DefaultSymbolVisibility {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
             }
         }
     }
@@ -5665,6 +9444,80 @@ impl ::courier_wire::Message for FeatureSetDefaults {
         self.minimum_edition = ::core::option::Option::None;
         self.maximum_edition = ::core::option::Option::None;
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FeatureSetDefaults {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FeatureSetDefaults, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.defaults.is_empty() {
+                    w.escaped_key(p.key("\"defaults\"", "\"defaults\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(&m.defaults, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("defaults", "defaults")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.minimum_edition {
+                    w.escaped_key(p.key("\"minimumEdition\"", "\"minimum_edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.maximum_edition {
+                    w.escaped_key(p.key("\"maximumEdition\"", "\"maximum_edition\""));
+                    <::courier_json::rt::Enum<Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FeatureSetDefaults, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("defaults", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<feature_set_defaults::FeatureSetEditionDefault>>(r, p, &mut m.defaults)),
+            ("minimum_edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.minimum_edition)),
+            ("maximum_edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<Edition>>(r, p, &mut m.maximum_edition)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "defaults" => 0,
+                "minimumEdition" | "minimum_edition" => 1,
+                "maximumEdition" | "maximum_edition" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FeatureSetDefaults {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetDefaults {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -5765,6 +9618,80 @@ pub mod feature_set_defaults {
             self.overridable_features = ::core::option::Option::None;
             self.fixed_features = ::core::option::Option::None;
             self.unknown_fields.clear();
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for FeatureSetEditionDefault {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&FeatureSetEditionDefault, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.edition {
+                        w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                        <::courier_json::rt::Enum<super::Edition> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.overridable_features {
+                        w.escaped_key(p.key("\"overridableFeatures\"", "\"overridable_features\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("overridableFeatures", "overridable_features")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.fixed_features {
+                        w.escaped_key(p.key("\"fixedFeatures\"", "\"fixed_features\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fixedFeatures", "fixed_features")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut FeatureSetEditionDefault, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("edition", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<super::Edition>>(r, p, &mut m.edition)),
+                ("overridable_features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.overridable_features)),
+                ("fixed_features", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.fixed_features)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "edition" => 0,
+                    "overridableFeatures" | "overridable_features" => 1,
+                    "fixedFeatures" | "fixed_features" => 2,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for FeatureSetEditionDefault {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for FeatureSetEditionDefault {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
         }
     }
 
@@ -5884,6 +9811,69 @@ impl ::courier_wire::ext::Extendable for SourceCodeInfo {
 
     fn extension_fields_mut(&mut self) -> &mut ::courier_wire::UnknownFields {
         &mut self.unknown_fields
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for SourceCodeInfo {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&SourceCodeInfo, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.location.is_empty() {
+                    w.escaped_key(p.key("\"location\"", "\"location\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(&m.location, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("location", "location")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if !m.unknown_fields.is_empty() {
+                    ::courier_json::rt::write_extensions(&m.unknown_fields, <SourceCodeInfo as ::courier_wire::Message>::NAME, 536000000..536000001, &[], w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        let mut ext_seen = ::std::vec::Vec::new();
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut SourceCodeInfo, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("location", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<source_code_info::Location>>(r, p, &mut m.location)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "location" => 0,
+                _ => {
+                    ::courier_json::rt::other_member_or_extension(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type, &[], &mut self.unknown_fields, &mut ext_seen)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for SourceCodeInfo {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SourceCodeInfo {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6041,6 +10031,98 @@ pub mod source_code_info {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for Location {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Location, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if p.emit_defaults() || !m.path.is_empty() {
+                        w.escaped_key(p.key("\"path\"", "\"path\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if p.emit_defaults() || !m.span.is_empty() {
+                        w.escaped_key(p.key("\"span\"", "\"span\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.span, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("span", "span")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.leading_comments {
+                        w.escaped_key(p.key("\"leadingComments\"", "\"leading_comments\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.trailing_comments {
+                        w.escaped_key(p.key("\"trailingComments\"", "\"trailing_comments\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if p.emit_defaults() || !m.leading_detached_comments.is_empty() {
+                        w.escaped_key(p.key("\"leadingDetachedComments\"", "\"leading_detached_comments\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.leading_detached_comments, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("leadingDetachedComments", "leading_detached_comments")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Location, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("path", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.path)),
+                ("span", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.span)),
+                ("leading_comments", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.leading_comments)),
+                ("trailing_comments", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.trailing_comments)),
+                ("leading_detached_comments", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.leading_detached_comments)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "path" => 0,
+                    "span" => 1,
+                    "leadingComments" | "leading_comments" => 2,
+                    "trailingComments" | "trailing_comments" => 3,
+                    "leadingDetachedComments" | "leading_detached_comments" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Location {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Location {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl Location {
         /// `leading_comments`, or its default when unset.
         pub fn leading_comments(&self) -> &str {
@@ -6102,6 +10184,62 @@ impl ::courier_wire::Message for GeneratedCodeInfo {
     fn clear(&mut self) {
         self.annotation.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for GeneratedCodeInfo {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&GeneratedCodeInfo, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.annotation.is_empty() {
+                    w.escaped_key(p.key("\"annotation\"", "\"annotation\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(&m.annotation, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("annotation", "annotation")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut GeneratedCodeInfo, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("annotation", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<generated_code_info::Annotation>>(r, p, &mut m.annotation)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "annotation" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for GeneratedCodeInfo {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for GeneratedCodeInfo {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6202,6 +10340,98 @@ pub mod generated_code_info {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::ProtoJson for Annotation {
+        fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const STEPS: &[fn(&Annotation, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+                |m, w, p| {
+                    if p.emit_defaults() || !m.path.is_empty() {
+                        w.escaped_key(p.key("\"path\"", "\"path\""));
+                        ::courier_json::rt::write_list::<::courier_wire::field::kind::Int32>(&m.path, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("path", "path")))?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.source_file {
+                        w.escaped_key(p.key("\"sourceFile\"", "\"source_file\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.begin {
+                        w.escaped_key(p.key("\"begin\"", "\"begin\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.end {
+                        w.escaped_key(p.key("\"end\"", "\"end\""));
+                        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+                |m, w, p| {
+                    if let ::core::option::Option::Some(v) = &m.semantic {
+                        w.escaped_key(p.key("\"semantic\"", "\"semantic\""));
+                        <::courier_json::rt::Enum<annotation::Semantic> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::result::Result::Ok(())
+                },
+            ];
+            for step in STEPS {
+                step(self, w, p)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+
+        fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+            #[allow(clippy::type_complexity)]
+            const FIELDS: &[(&str, fn(&mut Annotation, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+                ("path", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Int32>(r, p, &mut m.path)),
+                ("source_file", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::String>(r, p, &mut m.source_file)),
+                ("begin", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.begin)),
+                ("end", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_wire::field::kind::Int32>(r, p, &mut m.end)),
+                ("semantic", |m, r, p, _| ::courier_json::rt::merge_option::<::courier_json::rt::Enum<annotation::Semantic>>(r, p, &mut m.semantic)),
+            ];
+            let mut seen = ::courier_json::rt::Seen::<1>::new();
+            let mut oneofs = 0u64;
+            while let ::core::option::Option::Some(key) = r.next_key()? {
+                let i = match &*key {
+                    "path" => 0,
+                    "sourceFile" | "source_file" => 1,
+                    "begin" => 2,
+                    "end" => 3,
+                    "semantic" => 4,
+                    _ => {
+                        ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                        continue;
+                    }
+                };
+                let (name, merge) = FIELDS[i];
+                seen.mark(i, r, name)?;
+                merge(self, r, p, &mut oneofs)?;
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Annotation {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize(self, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Annotation {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize(deserializer)
+        }
+    }
+
     impl Annotation {
         /// `source_file`, or its default when unset.
         pub fn source_file(&self) -> &str {
@@ -6294,6 +10524,34 @@ pub mod generated_code_info {
         impl ::core::convert::From<Semantic> for i32 {
             fn from(value: Semantic) -> i32 {
                 value.0
+            }
+        }
+
+        #[cfg(feature = "json")]
+        impl ::courier_json::JsonEnum for Semantic {
+            const FULL_NAME: &'static str = "google.protobuf.GeneratedCodeInfo.Annotation.Semantic";
+            const CLOSED: bool = true;
+
+            fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+                Semantic(number).name()
+            }
+
+            fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+                Semantic::from_name(name).map(|v| v.0)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl ::courier_json::serde::export::Serialize for Semantic {
+            fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl<'de> ::courier_json::serde::export::Deserialize<'de> for Semantic {
+            fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+                ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
             }
         }
     }
@@ -6426,6 +10684,89 @@ impl ::courier_wire::Message for Duration {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Duration {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        ::courier_json::wkt::write_duration(w, self.seconds, self.nanos)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        let (seconds, nanos) = ::courier_json::wkt::read_duration(r)?;
+        ::courier_wire::Message::clear(self);
+        self.seconds = seconds;
+        self.nanos = nanos;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Duration, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.seconds != 0 {
+                    w.escaped_key(p.key("\"seconds\"", "\"seconds\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.seconds, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.nanos != 0 {
+                    w.escaped_key(p.key("\"nanos\"", "\"nanos\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.nanos, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Duration, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("seconds", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.seconds)),
+            ("nanos", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.nanos)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "seconds" => 0,
+                "nanos" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Duration {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Duration {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// A generic empty message that you can re-use to avoid defining duplicated
 /// empty messages in your APIs. A typical example is to use it as the request
 /// or the response type of an API method. For instance:
@@ -6466,6 +10807,35 @@ impl ::courier_wire::Message for Empty {
 
     fn clear(&mut self) {
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Empty {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = (w, p);
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Empty {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Empty {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6737,6 +11107,79 @@ impl ::courier_wire::Message for FieldMask {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FieldMask {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        ::courier_json::wkt::write_field_mask(w, &self.paths)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        let paths = ::courier_json::wkt::read_field_mask(r)?;
+        ::courier_wire::Message::clear(self);
+        self.paths = paths;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FieldMask, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.paths.is_empty() {
+                    w.escaped_key(p.key("\"paths\"", "\"paths\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.paths, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("paths", "paths")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FieldMask, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("paths", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.paths)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "paths" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FieldMask {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FieldMask {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// `SourceContext` represents information about the source of a
 /// protobuf element, like the file in which it is defined.
 #[derive(Clone, PartialEq, Debug, Default)]
@@ -6784,6 +11227,62 @@ impl ::courier_wire::Message for SourceContext {
     fn clear(&mut self) {
         self.file_name.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for SourceContext {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&SourceContext, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.file_name.is_empty() {
+                    w.escaped_key(p.key("\"fileName\"", "\"file_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.file_name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut SourceContext, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("file_name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.file_name)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "fileName" | "file_name" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for SourceContext {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for SourceContext {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -6847,6 +11346,35 @@ impl ::core::convert::From<NullValue> for i32 {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::JsonEnum for NullValue {
+    const FULL_NAME: &'static str = "google.protobuf.NullValue";
+    const CLOSED: bool = false;
+    const NULL_VALUE: bool = true;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        NullValue(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        NullValue::from_name(name).map(|v| v.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for NullValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for NullValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+    }
+}
+
 /// Represents a JSON object.
 ///
 /// An unordered key-value map, intending to perfectly capture the semantics of a
@@ -6904,6 +11432,75 @@ impl ::courier_wire::Message for Struct {
     fn clear(&mut self) {
         self.fields.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Struct {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(&self.fields, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::rt::read_object::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(r, p, &mut self.fields)?;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Struct, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.fields.is_empty() {
+                    w.escaped_key(p.key("\"fields\"", "\"fields\""));
+                    ::courier_json::rt::write_hash_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(&m.fields, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fields", "fields")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Struct, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("fields", |m, r, p, _| ::courier_json::rt::read_map::<::courier_wire::field::kind::String, ::courier_wire::field::kind::Message<Value>, _>(r, p, &mut m.fields)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "fields" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Struct {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Struct {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -7032,6 +11629,191 @@ impl ::courier_wire::Message for Value {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Value {
+    const SPECIAL_FORM: bool = true;
+    const NULLABLE: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        match &self.kind {
+            ::core::option::Option::Some(value::Kind::NullValue(_)) => {
+                w.null();
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::Some(value::Kind::NumberValue(v)) => ::courier_json::wkt::write_value_number(w, *v),
+            ::core::option::Option::Some(value::Kind::StringValue(v)) => {
+                w.string(v);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::Some(value::Kind::BoolValue(v)) => {
+                w.bool(*v);
+                ::core::result::Result::Ok(())
+            }
+            ::core::option::Option::Some(value::Kind::StructValue(v)) => ::courier_json::rt::write_message(v, w, p),
+            ::core::option::Option::Some(value::Kind::ListValue(v)) => ::courier_json::rt::write_message(v, w, p),
+            ::core::option::Option::None => ::core::result::Result::Err(::courier_json::wkt::value_without_kind()),
+        }
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_wire::Message::clear(self);
+        match r.peek()? {
+            ::courier_json::Peek::Null => {
+                r.read_null()?;
+                self.kind = ::core::option::Option::Some(value::Kind::NullValue(0));
+            }
+            ::courier_json::Peek::Number => { self.kind = ::core::option::Option::Some(value::Kind::NumberValue(::courier_json::wkt::read_value_number(r)?)); }
+            ::courier_json::Peek::String => { self.kind = ::core::option::Option::Some(value::Kind::StringValue(r.read_string()?.into_owned())); }
+            ::courier_json::Peek::Bool => { self.kind = ::core::option::Option::Some(value::Kind::BoolValue(r.read_bool()?)); }
+            ::courier_json::Peek::Object => {
+                let mut m: Struct = ::core::default::Default::default();
+                ::courier_json::ProtoJson::merge_json(&mut m, r, p)?;
+                self.kind = ::core::option::Option::Some(value::Kind::StructValue(m));
+            }
+            ::courier_json::Peek::Array => {
+                let mut m: ListValue = ::core::default::Default::default();
+                ::courier_json::ProtoJson::merge_json(&mut m, r, p)?;
+                self.kind = ::core::option::Option::Some(value::Kind::ListValue(m));
+            }
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Value, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                match &m.kind {
+                    ::core::option::Option::Some(value::Kind::NullValue(v)) => {
+                        w.escaped_key(p.key("\"nullValue\"", "\"null_value\""));
+                        <::courier_json::rt::Enum<NullValue> as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(value::Kind::NumberValue(v)) => {
+                        w.escaped_key(p.key("\"numberValue\"", "\"number_value\""));
+                        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(value::Kind::StringValue(v)) => {
+                        w.escaped_key(p.key("\"stringValue\"", "\"string_value\""));
+                        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(value::Kind::BoolValue(v)) => {
+                        w.escaped_key(p.key("\"boolValue\"", "\"bool_value\""));
+                        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(v, w, p)?;
+                    }
+                    ::core::option::Option::Some(value::Kind::StructValue(v)) => {
+                        w.escaped_key(p.key("\"structValue\"", "\"struct_value\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("structValue", "struct_value")))?;
+                    }
+                    ::core::option::Option::Some(value::Kind::ListValue(v)) => {
+                        w.escaped_key(p.key("\"listValue\"", "\"list_value\""));
+                        ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("listValue", "list_value")))?;
+                    }
+                    _ => {}
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Value, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("null_value", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_json::rt::Enum<NullValue>>(r, p)? {
+                    m.kind = ::core::option::Option::Some(value::Kind::NullValue(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "kind")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("number_value", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Double>(r, p)? {
+                    m.kind = ::core::option::Option::Some(value::Kind::NumberValue(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "kind")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("string_value", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::String>(r, p)? {
+                    m.kind = ::core::option::Option::Some(value::Kind::StringValue(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "kind")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("bool_value", |m, r, p, oneofs| {
+                if let ::core::option::Option::Some(v) = ::courier_json::rt::read::<::courier_wire::field::kind::Bool>(r, p)? {
+                    m.kind = ::core::option::Option::Some(value::Kind::BoolValue(v));
+                    ::courier_json::rt::oneof_set(oneofs, 0, r, "kind")?;
+                }
+                ::core::result::Result::Ok(())
+            }),
+            ("struct_value", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<Struct>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.kind, ::core::option::Option::Some(value::Kind::StructValue(_))) {
+                    m.kind = ::core::option::Option::Some(value::Kind::StructValue(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(value::Kind::StructValue(v)) = &mut m.kind {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "kind")
+            }),
+            ("list_value", |m, r, p, oneofs| {
+                if ::courier_json::rt::skip_null::<::courier_wire::field::kind::Message<ListValue>>(r)? {
+                    return ::core::result::Result::Ok(());
+                }
+                if !matches!(m.kind, ::core::option::Option::Some(value::Kind::ListValue(_))) {
+                    m.kind = ::core::option::Option::Some(value::Kind::ListValue(::core::default::Default::default()));
+                }
+                if let ::core::option::Option::Some(value::Kind::ListValue(v)) = &mut m.kind {
+                    ::courier_json::ProtoJson::merge_json(v, r, p)?;
+                }
+                ::courier_json::rt::oneof_set(oneofs, 0, r, "kind")
+            }),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "nullValue" | "null_value" => 0,
+                "numberValue" | "number_value" => 1,
+                "stringValue" | "string_value" => 2,
+                "boolValue" | "bool_value" => 3,
+                "structValue" | "struct_value" => 4,
+                "listValue" | "list_value" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The types nested in [`Value`].
 pub mod value {
     /// The kind of value.
@@ -7100,6 +11882,75 @@ impl ::courier_wire::Message for ListValue {
     fn clear(&mut self) {
         self.values.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for ListValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Value>>(&self.values, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        ::courier_json::rt::read_array::<::courier_wire::field::kind::Message<Value>>(r, p, &mut self.values)?;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&ListValue, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.values.is_empty() {
+                    w.escaped_key(p.key("\"values\"", "\"values\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Value>>(&m.values, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("values", "values")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut ListValue, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("values", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Value>>(r, p, &mut m.values)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "values" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for ListValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for ListValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -7266,6 +12117,89 @@ impl ::courier_wire::Message for Timestamp {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Timestamp {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        ::courier_json::wkt::write_timestamp(w, self.seconds, self.nanos)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        let _ = p;
+        let (seconds, nanos) = ::courier_json::wkt::read_timestamp(r)?;
+        ::courier_wire::Message::clear(self);
+        self.seconds = seconds;
+        self.nanos = nanos;
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Timestamp, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.seconds != 0 {
+                    w.escaped_key(p.key("\"seconds\"", "\"seconds\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.seconds, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.nanos != 0 {
+                    w.escaped_key(p.key("\"nanos\"", "\"nanos\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.nanos, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Timestamp, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("seconds", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.seconds)),
+            ("nanos", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.nanos)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "seconds" => 0,
+                "nanos" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Timestamp {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Timestamp {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// The syntax in which a protocol buffer element is defined.
 ///
 /// An open enum: values it does not list are kept as they are.
@@ -7323,6 +12257,34 @@ impl ::core::convert::From<i32> for Syntax {
 impl ::core::convert::From<Syntax> for i32 {
     fn from(value: Syntax) -> i32 {
         value.0
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::JsonEnum for Syntax {
+    const FULL_NAME: &'static str = "google.protobuf.Syntax";
+    const CLOSED: bool = false;
+
+    fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+        Syntax(number).name()
+    }
+
+    fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+        Syntax::from_name(name).map(|v| v.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Syntax {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Syntax {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
     }
 }
 
@@ -7430,6 +12392,116 @@ impl ::courier_wire::Message for Type {
         self.syntax = ::core::default::Default::default();
         self.edition.clear();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Type {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Type, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.fields.is_empty() {
+                    w.escaped_key(p.key("\"fields\"", "\"fields\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Field>>(&m.fields, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("fields", "fields")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.oneofs.is_empty() {
+                    w.escaped_key(p.key("\"oneofs\"", "\"oneofs\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::String>(&m.oneofs, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("oneofs", "oneofs")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.options.is_empty() {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&m.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.source_context {
+                    w.escaped_key(p.key("\"sourceContext\"", "\"source_context\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceContext", "source_context")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.syntax != 0 {
+                    w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+                    <::courier_json::rt::Enum<Syntax> as ::courier_json::rt::JsonKind>::write(&m.syntax, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.edition.is_empty() {
+                    w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.edition, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Type, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("fields", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Field>>(r, p, &mut m.fields)),
+            ("oneofs", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::String>(r, p, &mut m.oneofs)),
+            ("options", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut m.options)),
+            ("source_context", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.source_context)),
+            ("syntax", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Syntax>>(r, p, &mut m.syntax)),
+            ("edition", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.edition)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "fields" => 1,
+                "oneofs" => 2,
+                "options" => 3,
+                "sourceContext" | "source_context" => 4,
+                "syntax" => 5,
+                "edition" => 6,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Type {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Type {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -7576,6 +12648,143 @@ impl ::courier_wire::Message for Field {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Field {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Field, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.kind != 0 {
+                    w.escaped_key(p.key("\"kind\"", "\"kind\""));
+                    <::courier_json::rt::Enum<field::Kind> as ::courier_json::rt::JsonKind>::write(&m.kind, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.cardinality != 0 {
+                    w.escaped_key(p.key("\"cardinality\"", "\"cardinality\""));
+                    <::courier_json::rt::Enum<field::Cardinality> as ::courier_json::rt::JsonKind>::write(&m.cardinality, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.number != 0 {
+                    w.escaped_key(p.key("\"number\"", "\"number\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.number, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.type_url.is_empty() {
+                    w.escaped_key(p.key("\"typeUrl\"", "\"type_url\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.type_url, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.oneof_index != 0 {
+                    w.escaped_key(p.key("\"oneofIndex\"", "\"oneof_index\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.oneof_index, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.packed {
+                    w.escaped_key(p.key("\"packed\"", "\"packed\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.packed, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.options.is_empty() {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&m.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.json_name.is_empty() {
+                    w.escaped_key(p.key("\"jsonName\"", "\"json_name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.json_name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.default_value.is_empty() {
+                    w.escaped_key(p.key("\"defaultValue\"", "\"default_value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.default_value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Field, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("kind", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<field::Kind>>(r, p, &mut m.kind)),
+            ("cardinality", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<field::Cardinality>>(r, p, &mut m.cardinality)),
+            ("number", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("type_url", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.type_url)),
+            ("oneof_index", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.oneof_index)),
+            ("packed", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.packed)),
+            ("options", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut m.options)),
+            ("json_name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.json_name)),
+            ("default_value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.default_value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "kind" => 0,
+                "cardinality" => 1,
+                "number" => 2,
+                "name" => 3,
+                "typeUrl" | "type_url" => 4,
+                "oneofIndex" | "oneof_index" => 5,
+                "packed" => 6,
+                "options" => 7,
+                "jsonName" | "json_name" => 8,
+                "defaultValue" | "default_value" => 9,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Field {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Field {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Field {
     /// `kind` as [`field::Kind`].
     pub fn kind(&self) -> field::Kind {
@@ -7714,6 +12923,34 @@ pub mod field {
         }
     }
 
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Kind {
+        const FULL_NAME: &'static str = "google.protobuf.Field.Kind";
+        const CLOSED: bool = false;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Kind(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Kind::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Kind {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Kind {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
+        }
+    }
+
     /// Whether a field is optional, required, or repeated.
     ///
     /// An open enum: values it does not list are kept as they are.
@@ -7775,6 +13012,34 @@ pub mod field {
     impl ::core::convert::From<Cardinality> for i32 {
         fn from(value: Cardinality) -> i32 {
             value.0
+        }
+    }
+
+    #[cfg(feature = "json")]
+    impl ::courier_json::JsonEnum for Cardinality {
+        const FULL_NAME: &'static str = "google.protobuf.Field.Cardinality";
+        const CLOSED: bool = false;
+
+        fn json_name(number: i32) -> ::core::option::Option<&'static str> {
+            Cardinality(number).name()
+        }
+
+        fn from_json_name(name: &str) -> ::core::option::Option<i32> {
+            Cardinality::from_name(name).map(|v| v.0)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl ::courier_json::serde::export::Serialize for Cardinality {
+        fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+            ::courier_json::serde::serialize_enum::<Self, S>(self.0, serializer)
+        }
+    }
+
+    #[cfg(feature = "serde")]
+    impl<'de> ::courier_json::serde::export::Deserialize<'de> for Cardinality {
+        fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+            ::courier_json::serde::deserialize_enum::<Self, D>(deserializer).map(Self)
         }
     }
 }
@@ -7877,6 +13142,107 @@ impl ::courier_wire::Message for Enum {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Enum {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Enum, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.enumvalue.is_empty() {
+                    w.escaped_key(p.key("\"enumvalue\"", "\"enumvalue\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<EnumValue>>(&m.enumvalue, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("enumvalue", "enumvalue")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.options.is_empty() {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&m.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.source_context {
+                    w.escaped_key(p.key("\"sourceContext\"", "\"source_context\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("sourceContext", "source_context")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.syntax != 0 {
+                    w.escaped_key(p.key("\"syntax\"", "\"syntax\""));
+                    <::courier_json::rt::Enum<Syntax> as ::courier_json::rt::JsonKind>::write(&m.syntax, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.edition.is_empty() {
+                    w.escaped_key(p.key("\"edition\"", "\"edition\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.edition, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Enum, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("enumvalue", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<EnumValue>>(r, p, &mut m.enumvalue)),
+            ("options", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut m.options)),
+            ("source_context", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.source_context)),
+            ("syntax", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_json::rt::Enum<Syntax>>(r, p, &mut m.syntax)),
+            ("edition", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.edition)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "enumvalue" => 1,
+                "options" => 2,
+                "sourceContext" | "source_context" => 3,
+                "syntax" => 4,
+                "edition" => 5,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Enum {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Enum {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 impl Enum {
     /// `syntax` as [`Syntax`].
     pub fn syntax(&self) -> Syntax {
@@ -7955,6 +13321,80 @@ impl ::courier_wire::Message for EnumValue {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for EnumValue {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&EnumValue, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || m.number != 0 {
+                    w.escaped_key(p.key("\"number\"", "\"number\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.number, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if p.emit_defaults() || !m.options.is_empty() {
+                    w.escaped_key(p.key("\"options\"", "\"options\""));
+                    ::courier_json::rt::write_list::<::courier_wire::field::kind::Message<Option>>(&m.options, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("options", "options")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut EnumValue, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("number", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.number)),
+            ("options", |m, r, p, _| ::courier_json::rt::read_list::<::courier_wire::field::kind::Message<Option>>(r, p, &mut m.options)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "number" => 1,
+                "options" => 2,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for EnumValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for EnumValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// A protocol buffer option, which can be attached to a message, field,
 /// enumeration, etc.
 ///
@@ -8023,6 +13463,71 @@ impl ::courier_wire::Message for Option {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Option {
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Option, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.name.is_empty() {
+                    w.escaped_key(p.key("\"name\"", "\"name\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.name, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+            |m, w, p| {
+                if let ::core::option::Option::Some(v) = &m.value {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    ::courier_json::rt::write_message(v, w, p).map_err(|e| ::courier_json::rt::at_key(e, p.key("value", "value")))?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Option, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("name", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.name)),
+            ("value", |m, r, p, _| ::courier_json::rt::merge_message(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "name" => 0,
+                "value" => 1,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Option {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Option {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `double`.
 ///
 /// The JSON representation for `DoubleValue` is JSON number.
@@ -8073,6 +13578,81 @@ impl ::courier_wire::Message for DoubleValue {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for DoubleValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&DoubleValue, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.value.to_bits() != 0 {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Double as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut DoubleValue, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Double>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for DoubleValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for DoubleValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -8129,6 +13709,81 @@ impl ::courier_wire::Message for FloatValue {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for FloatValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&FloatValue, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.value.to_bits() != 0 {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Float as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut FloatValue, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Float>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for FloatValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for FloatValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `int64`.
 ///
 /// The JSON representation for `Int64Value` is JSON string.
@@ -8179,6 +13834,81 @@ impl ::courier_wire::Message for Int64Value {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Int64Value {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Int64Value, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.value != 0 {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Int64 as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Int64Value, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int64>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Int64Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Int64Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -8235,6 +13965,81 @@ impl ::courier_wire::Message for UInt64Value {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for UInt64Value {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&UInt64Value, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.value != 0 {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Uint64 as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut UInt64Value, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint64>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for UInt64Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UInt64Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `int32`.
 ///
 /// The JSON representation for `Int32Value` is JSON number.
@@ -8285,6 +14090,81 @@ impl ::courier_wire::Message for Int32Value {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for Int32Value {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&Int32Value, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.value != 0 {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Int32 as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut Int32Value, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Int32>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for Int32Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for Int32Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -8341,6 +14221,81 @@ impl ::courier_wire::Message for UInt32Value {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for UInt32Value {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&UInt32Value, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.value != 0 {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Uint32 as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut UInt32Value, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Uint32>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for UInt32Value {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for UInt32Value {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `bool`.
 ///
 /// The JSON representation for `BoolValue` is JSON `true` and `false`.
@@ -8391,6 +14346,81 @@ impl ::courier_wire::Message for BoolValue {
     fn clear(&mut self) {
         self.value = ::core::default::Default::default();
         self.unknown_fields.clear();
+    }
+}
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for BoolValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&BoolValue, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || m.value {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Bool as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut BoolValue, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bool>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for BoolValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for BoolValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
     }
 }
 
@@ -8447,6 +14477,81 @@ impl ::courier_wire::Message for StringValue {
     }
 }
 
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for StringValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&StringValue, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.value.is_empty() {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::String as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut StringValue, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::String>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for StringValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for StringValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
 /// Wrapper message for `bytes`.
 ///
 /// The JSON representation for `BytesValue` is JSON string.
@@ -8499,3 +14604,728 @@ impl ::courier_wire::Message for BytesValue {
         self.unknown_fields.clear();
     }
 }
+
+#[cfg(feature = "json")]
+impl ::courier_json::ProtoJson for BytesValue {
+    const SPECIAL_FORM: bool = true;
+
+    #[inline]
+    fn write_json(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&self.value, w, p)
+    }
+
+    #[inline]
+    fn merge_json(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        if r.peek()? == ::courier_json::Peek::Null {
+            return ::core::result::Result::Err(::courier_json::wkt::null_wrapper(r));
+        }
+        if let ::core::option::Option::Some(v) = <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::read(r, p)? {
+            ::courier_wire::Message::clear(self);
+            self.value = v;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn write_json_fields(&self, w: &mut ::courier_json::Writer, p: &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const STEPS: &[fn(&BytesValue, &mut ::courier_json::Writer, &mut ::courier_json::Printer<'_>) -> ::core::result::Result<(), ::courier_json::Error>] = &[
+            |m, w, p| {
+                if p.emit_defaults() || !m.value.is_empty() {
+                    w.escaped_key(p.key("\"value\"", "\"value\""));
+                    <::courier_wire::field::kind::Bytes as ::courier_json::rt::JsonKind>::write(&m.value, w, p)?;
+                }
+                ::core::result::Result::Ok(())
+            },
+        ];
+        for step in STEPS {
+            step(self, w, p)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+
+    fn merge_json_fields(&mut self, r: &mut ::courier_json::Reader<'_>, p: &mut ::courier_json::Parser<'_>, skip_type: bool) -> ::core::result::Result<(), ::courier_json::Error> {
+        #[allow(clippy::type_complexity)]
+        const FIELDS: &[(&str, fn(&mut BytesValue, &mut ::courier_json::Reader<'_>, &mut ::courier_json::Parser<'_>, &mut u64) -> ::core::result::Result<(), ::courier_json::Error>)] = &[
+            ("value", |m, r, p, _| ::courier_json::rt::merge_value::<::courier_wire::field::kind::Bytes>(r, p, &mut m.value)),
+        ];
+        let mut seen = ::courier_json::rt::Seen::<1>::new();
+        let mut oneofs = 0u64;
+        while let ::core::option::Option::Some(key) = r.next_key()? {
+            let i = match &*key {
+                "value" => 0,
+                _ => {
+                    ::courier_json::rt::other_member(r, p, &key, <Self as ::courier_wire::Message>::NAME, skip_type)?;
+                    continue;
+                }
+            };
+            let (name, merge) = FIELDS[i];
+            seen.mark(i, r, name)?;
+            merge(self, r, p, &mut oneofs)?;
+        }
+        ::core::result::Result::Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl ::courier_json::serde::export::Serialize for BytesValue {
+    fn serialize<S: ::courier_json::serde::export::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+        ::courier_json::serde::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> ::courier_json::serde::export::Deserialize<'de> for BytesValue {
+    fn deserialize<D: ::courier_json::serde::export::Deserializer<'de>>(deserializer: D) -> ::core::result::Result<Self, D::Error> {
+        ::courier_json::serde::deserialize(deserializer)
+    }
+}
+
+/// Registers this package's messages (the types an `Any` may hold) and extensions in `registry`.
+#[cfg(feature = "json")]
+pub fn register_types(registry: &mut ::courier_json::TypeRegistry) {
+    registry.register::<Any>();
+    registry.register::<Api>();
+    registry.register::<Method>();
+    registry.register::<Mixin>();
+    registry.register::<FileDescriptorSet>();
+    registry.register::<FileDescriptorProto>();
+    registry.register::<DescriptorProto>();
+    registry.register::<descriptor_proto::ExtensionRange>();
+    registry.register::<descriptor_proto::ReservedRange>();
+    registry.register::<ExtensionRangeOptions>();
+    registry.register::<extension_range_options::Declaration>();
+    registry.register::<FieldDescriptorProto>();
+    registry.register::<OneofDescriptorProto>();
+    registry.register::<EnumDescriptorProto>();
+    registry.register::<enum_descriptor_proto::EnumReservedRange>();
+    registry.register::<EnumValueDescriptorProto>();
+    registry.register::<ServiceDescriptorProto>();
+    registry.register::<MethodDescriptorProto>();
+    registry.register::<FileOptions>();
+    registry.register::<MessageOptions>();
+    registry.register::<FieldOptions>();
+    registry.register::<field_options::EditionDefault>();
+    registry.register::<field_options::FeatureSupport>();
+    registry.register::<OneofOptions>();
+    registry.register::<EnumOptions>();
+    registry.register::<EnumValueOptions>();
+    registry.register::<ServiceOptions>();
+    registry.register::<MethodOptions>();
+    registry.register::<UninterpretedOption>();
+    registry.register::<uninterpreted_option::NamePart>();
+    registry.register::<FeatureSet>();
+    registry.register::<feature_set::VisibilityFeature>();
+    registry.register::<FeatureSetDefaults>();
+    registry.register::<feature_set_defaults::FeatureSetEditionDefault>();
+    registry.register::<SourceCodeInfo>();
+    registry.register::<source_code_info::Location>();
+    registry.register::<GeneratedCodeInfo>();
+    registry.register::<generated_code_info::Annotation>();
+    registry.register::<Duration>();
+    registry.register::<Empty>();
+    registry.register::<FieldMask>();
+    registry.register::<SourceContext>();
+    registry.register::<Struct>();
+    registry.register::<Value>();
+    registry.register::<ListValue>();
+    registry.register::<Timestamp>();
+    registry.register::<Type>();
+    registry.register::<Field>();
+    registry.register::<Enum>();
+    registry.register::<EnumValue>();
+    registry.register::<Option>();
+    registry.register::<DoubleValue>();
+    registry.register::<FloatValue>();
+    registry.register::<Int64Value>();
+    registry.register::<UInt64Value>();
+    registry.register::<Int32Value>();
+    registry.register::<UInt32Value>();
+    registry.register::<BoolValue>();
+    registry.register::<StringValue>();
+    registry.register::<BytesValue>();
+}
+
+/// The types of this package an `Any` finds without a registry (the well-known types).
+#[doc(hidden)]
+#[cfg(feature = "json")]
+pub fn __json_any_fallback(name: &str) -> ::core::option::Option<&'static dyn ::courier_json::AnyCodec> {
+    match name {
+        "google.protobuf.Any" => {
+            static CODEC: ::courier_json::TypedCodec<Any> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Api" => {
+            static CODEC: ::courier_json::TypedCodec<Api> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Method" => {
+            static CODEC: ::courier_json::TypedCodec<Method> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Mixin" => {
+            static CODEC: ::courier_json::TypedCodec<Mixin> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileDescriptorSet" => {
+            static CODEC: ::courier_json::TypedCodec<FileDescriptorSet> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<FileDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<DescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto.ExtensionRange" => {
+            static CODEC: ::courier_json::TypedCodec<descriptor_proto::ExtensionRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DescriptorProto.ReservedRange" => {
+            static CODEC: ::courier_json::TypedCodec<descriptor_proto::ReservedRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ExtensionRangeOptions" => {
+            static CODEC: ::courier_json::TypedCodec<ExtensionRangeOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ExtensionRangeOptions.Declaration" => {
+            static CODEC: ::courier_json::TypedCodec<extension_range_options::Declaration> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<FieldDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.OneofDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<OneofDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<EnumDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumDescriptorProto.EnumReservedRange" => {
+            static CODEC: ::courier_json::TypedCodec<enum_descriptor_proto::EnumReservedRange> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValueDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValueDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ServiceDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<ServiceDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MethodDescriptorProto" => {
+            static CODEC: ::courier_json::TypedCodec<MethodDescriptorProto> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FileOptions" => {
+            static CODEC: ::courier_json::TypedCodec<FileOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MessageOptions" => {
+            static CODEC: ::courier_json::TypedCodec<MessageOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions" => {
+            static CODEC: ::courier_json::TypedCodec<FieldOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions.EditionDefault" => {
+            static CODEC: ::courier_json::TypedCodec<field_options::EditionDefault> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldOptions.FeatureSupport" => {
+            static CODEC: ::courier_json::TypedCodec<field_options::FeatureSupport> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.OneofOptions" => {
+            static CODEC: ::courier_json::TypedCodec<OneofOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumOptions" => {
+            static CODEC: ::courier_json::TypedCodec<EnumOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValueOptions" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValueOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ServiceOptions" => {
+            static CODEC: ::courier_json::TypedCodec<ServiceOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.MethodOptions" => {
+            static CODEC: ::courier_json::TypedCodec<MethodOptions> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UninterpretedOption" => {
+            static CODEC: ::courier_json::TypedCodec<UninterpretedOption> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UninterpretedOption.NamePart" => {
+            static CODEC: ::courier_json::TypedCodec<uninterpreted_option::NamePart> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet" => {
+            static CODEC: ::courier_json::TypedCodec<FeatureSet> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSet.VisibilityFeature" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set::VisibilityFeature> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSetDefaults" => {
+            static CODEC: ::courier_json::TypedCodec<FeatureSetDefaults> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault" => {
+            static CODEC: ::courier_json::TypedCodec<feature_set_defaults::FeatureSetEditionDefault> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceCodeInfo" => {
+            static CODEC: ::courier_json::TypedCodec<SourceCodeInfo> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceCodeInfo.Location" => {
+            static CODEC: ::courier_json::TypedCodec<source_code_info::Location> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.GeneratedCodeInfo" => {
+            static CODEC: ::courier_json::TypedCodec<GeneratedCodeInfo> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.GeneratedCodeInfo.Annotation" => {
+            static CODEC: ::courier_json::TypedCodec<generated_code_info::Annotation> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Duration" => {
+            static CODEC: ::courier_json::TypedCodec<Duration> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Empty" => {
+            static CODEC: ::courier_json::TypedCodec<Empty> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FieldMask" => {
+            static CODEC: ::courier_json::TypedCodec<FieldMask> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.SourceContext" => {
+            static CODEC: ::courier_json::TypedCodec<SourceContext> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Struct" => {
+            static CODEC: ::courier_json::TypedCodec<Struct> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Value" => {
+            static CODEC: ::courier_json::TypedCodec<Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.ListValue" => {
+            static CODEC: ::courier_json::TypedCodec<ListValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Timestamp" => {
+            static CODEC: ::courier_json::TypedCodec<Timestamp> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Type" => {
+            static CODEC: ::courier_json::TypedCodec<Type> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Field" => {
+            static CODEC: ::courier_json::TypedCodec<Field> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Enum" => {
+            static CODEC: ::courier_json::TypedCodec<Enum> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.EnumValue" => {
+            static CODEC: ::courier_json::TypedCodec<EnumValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Option" => {
+            static CODEC: ::courier_json::TypedCodec<Option> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.DoubleValue" => {
+            static CODEC: ::courier_json::TypedCodec<DoubleValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.FloatValue" => {
+            static CODEC: ::courier_json::TypedCodec<FloatValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Int64Value" => {
+            static CODEC: ::courier_json::TypedCodec<Int64Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UInt64Value" => {
+            static CODEC: ::courier_json::TypedCodec<UInt64Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.Int32Value" => {
+            static CODEC: ::courier_json::TypedCodec<Int32Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.UInt32Value" => {
+            static CODEC: ::courier_json::TypedCodec<UInt32Value> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.BoolValue" => {
+            static CODEC: ::courier_json::TypedCodec<BoolValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.StringValue" => {
+            static CODEC: ::courier_json::TypedCodec<StringValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        "google.protobuf.BytesValue" => {
+            static CODEC: ::courier_json::TypedCodec<BytesValue> = ::courier_json::TypedCodec::new();
+            ::core::option::Option::Some(&CODEC)
+        }
+        _ => ::core::option::Option::None,
+    }
+}
+
+/// The encoded `FileDescriptorSet` of this package's `.proto` files and everything they import (without source info).
+pub const FILE_DESCRIPTOR_SET: &[u8] = b"\
+\x0a\xe4\x01\x0a\x19google/protobuf/any.proto\x12\x0fgoogle.protobuf\"6\x0a\x03Any\x12\x19\x0a\x08\
+type_url\x18\x01\x20\x01(\x09R\x07typeUrl\x12\x14\x0a\x05value\x18\x02\x20\x01(\x0cR\x05valueBv\x0a\
+\x13com.google.protobufB\x08AnyProtoP\x01Z,google.golang.org/protobuf/types/known/anypb\xa2\x02\x03\
+GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xfa\x01\x0a$google/protobuf/source_\
+context.proto\x12\x0fgoogle.protobuf\",\x0a\x0dSourceContext\x12\x1b\x0a\x09file_name\x18\x01\x20\
+\x01(\x09R\x08fileNameB\x8a\x01\x0a\x13com.google.protobufB\x12SourceContextProtoP\x01Z6google.g\
+olang.org/protobuf/types/known/sourcecontextpb\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKno\
+wnTypesb\x06proto3\x0a\xeb\x0e\x0a\x1agoogle/protobuf/type.proto\x12\x0fgoogle.protobuf\x1a\x19g\
+oogle/protobuf/any.proto\x1a$google/protobuf/source_context.proto\"\xa7\x02\x0a\x04Type\x12\x12\x0a\
+\x04name\x18\x01\x20\x01(\x09R\x04name\x12.\x0a\x06fields\x18\x02\x20\x03(\x0b2\x16.google.proto\
+buf.FieldR\x06fields\x12\x16\x0a\x06oneofs\x18\x03\x20\x03(\x09R\x06oneofs\x121\x0a\x07options\x18\
+\x04\x20\x03(\x0b2\x17.google.protobuf.OptionR\x07options\x12E\x0a\x0esource_context\x18\x05\x20\
+\x01(\x0b2\x1e.google.protobuf.SourceContextR\x0dsourceContext\x12/\x0a\x06syntax\x18\x06\x20\x01\
+(\x0e2\x17.google.protobuf.SyntaxR\x06syntax\x12\x18\x0a\x07edition\x18\x07\x20\x01(\x09R\x07edi\
+tion\"\xb4\x06\x0a\x05Field\x12/\x0a\x04kind\x18\x01\x20\x01(\x0e2\x1b.google.protobuf.Field.Kin\
+dR\x04kind\x12D\x0a\x0bcardinality\x18\x02\x20\x01(\x0e2\".google.protobuf.Field.CardinalityR\x0b\
+cardinality\x12\x16\x0a\x06number\x18\x03\x20\x01(\x05R\x06number\x12\x12\x0a\x04name\x18\x04\x20\
+\x01(\x09R\x04name\x12\x19\x0a\x08type_url\x18\x06\x20\x01(\x09R\x07typeUrl\x12\x1f\x0a\x0boneof\
+_index\x18\x07\x20\x01(\x05R\x0aoneofIndex\x12\x16\x0a\x06packed\x18\x08\x20\x01(\x08R\x06packed\
+\x121\x0a\x07options\x18\x09\x20\x03(\x0b2\x17.google.protobuf.OptionR\x07options\x12\x1b\x0a\x09\
+json_name\x18\x0a\x20\x01(\x09R\x08jsonName\x12#\x0a\x0ddefault_value\x18\x0b\x20\x01(\x09R\x0cd\
+efaultValue\"\xc8\x02\x0a\x04Kind\x12\x10\x0a\x0cTYPE_UNKNOWN\x10\x00\x12\x0f\x0a\x0bTYPE_DOUBLE\
+\x10\x01\x12\x0e\x0a\x0aTYPE_FLOAT\x10\x02\x12\x0e\x0a\x0aTYPE_INT64\x10\x03\x12\x0f\x0a\x0bTYPE\
+_UINT64\x10\x04\x12\x0e\x0a\x0aTYPE_INT32\x10\x05\x12\x10\x0a\x0cTYPE_FIXED64\x10\x06\x12\x10\x0a\
+\x0cTYPE_FIXED32\x10\x07\x12\x0d\x0a\x09TYPE_BOOL\x10\x08\x12\x0f\x0a\x0bTYPE_STRING\x10\x09\x12\
+\x0e\x0a\x0aTYPE_GROUP\x10\x0a\x12\x10\x0a\x0cTYPE_MESSAGE\x10\x0b\x12\x0e\x0a\x0aTYPE_BYTES\x10\
+\x0c\x12\x0f\x0a\x0bTYPE_UINT32\x10\x0d\x12\x0d\x0a\x09TYPE_ENUM\x10\x0e\x12\x11\x0a\x0dTYPE_SFI\
+XED32\x10\x0f\x12\x11\x0a\x0dTYPE_SFIXED64\x10\x10\x12\x0f\x0a\x0bTYPE_SINT32\x10\x11\x12\x0f\x0a\
+\x0bTYPE_SINT64\x10\x12\"t\x0a\x0bCardinality\x12\x17\x0a\x13CARDINALITY_UNKNOWN\x10\x00\x12\x18\
+\x0a\x14CARDINALITY_OPTIONAL\x10\x01\x12\x18\x0a\x14CARDINALITY_REQUIRED\x10\x02\x12\x18\x0a\x14\
+CARDINALITY_REPEATED\x10\x03\"\x99\x02\x0a\x04Enum\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04\
+name\x128\x0a\x09enumvalue\x18\x02\x20\x03(\x0b2\x1a.google.protobuf.EnumValueR\x09enumvalue\x12\
+1\x0a\x07options\x18\x03\x20\x03(\x0b2\x17.google.protobuf.OptionR\x07options\x12E\x0a\x0esource\
+_context\x18\x04\x20\x01(\x0b2\x1e.google.protobuf.SourceContextR\x0dsourceContext\x12/\x0a\x06s\
+yntax\x18\x05\x20\x01(\x0e2\x17.google.protobuf.SyntaxR\x06syntax\x12\x18\x0a\x07edition\x18\x06\
+\x20\x01(\x09R\x07edition\"j\x0a\x09EnumValue\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\
+\x16\x0a\x06number\x18\x02\x20\x01(\x05R\x06number\x121\x0a\x07options\x18\x03\x20\x03(\x0b2\x17\
+.google.protobuf.OptionR\x07options\"H\x0a\x06Option\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04\
+name\x12*\x0a\x05value\x18\x02\x20\x01(\x0b2\x14.google.protobuf.AnyR\x05value*C\x0a\x06Syntax\x12\
+\x11\x0a\x0dSYNTAX_PROTO2\x10\x00\x12\x11\x0a\x0dSYNTAX_PROTO3\x10\x01\x12\x13\x0a\x0fSYNTAX_EDI\
+TIONS\x10\x02B{\x0a\x13com.google.protobufB\x09TypeProtoP\x01Z-google.golang.org/protobuf/types/\
+known/typepb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\
+\xd4\x07\x0a\x19google/protobuf/api.proto\x12\x0fgoogle.protobuf\x1a$google/protobuf/source_cont\
+ext.proto\x1a\x1agoogle/protobuf/type.proto\"\xdb\x02\x0a\x03Api\x12\x12\x0a\x04name\x18\x01\x20\
+\x01(\x09R\x04name\x121\x0a\x07methods\x18\x02\x20\x03(\x0b2\x17.google.protobuf.MethodR\x07meth\
+ods\x121\x0a\x07options\x18\x03\x20\x03(\x0b2\x17.google.protobuf.OptionR\x07options\x12\x18\x0a\
+\x07version\x18\x04\x20\x01(\x09R\x07version\x12E\x0a\x0esource_context\x18\x05\x20\x01(\x0b2\x1e\
+.google.protobuf.SourceContextR\x0dsourceContext\x12.\x0a\x06mixins\x18\x06\x20\x03(\x0b2\x16.go\
+ogle.protobuf.MixinR\x06mixins\x12/\x0a\x06syntax\x18\x07\x20\x01(\x0e2\x17.google.protobuf.Synt\
+axR\x06syntax\x12\x18\x0a\x07edition\x18\x08\x20\x01(\x09R\x07edition\"\xd4\x02\x0a\x06Method\x12\
+\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12(\x0a\x10request_type_url\x18\x02\x20\x01(\x09\
+R\x0erequestTypeUrl\x12+\x0a\x11request_streaming\x18\x03\x20\x01(\x08R\x10requestStreaming\x12*\
+\x0a\x11response_type_url\x18\x04\x20\x01(\x09R\x0fresponseTypeUrl\x12-\x0a\x12response_streamin\
+g\x18\x05\x20\x01(\x08R\x11responseStreaming\x121\x0a\x07options\x18\x06\x20\x03(\x0b2\x17.googl\
+e.protobuf.OptionR\x07options\x123\x0a\x06syntax\x18\x07\x20\x01(\x0e2\x17.google.protobuf.Synta\
+xB\x02\x18\x01R\x06syntax\x12\x1c\x0a\x07edition\x18\x08\x20\x01(\x09B\x02\x18\x01R\x07edition\"\
+/\x0a\x05Mixin\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x12\x0a\x04root\x18\x02\x20\
+\x01(\x09R\x04rootBv\x0a\x13com.google.protobufB\x08ApiProtoP\x01Z,google.golang.org/protobuf/ty\
+pes/known/apipb\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\x87j\x0a\
+\x20google/protobuf/descriptor.proto\x12\x0fgoogle.protobuf\"[\x0a\x11FileDescriptorSet\x128\x0a\
+\x04file\x18\x01\x20\x03(\x0b2$.google.protobuf.FileDescriptorProtoR\x04file*\x0c\x08\x80\xec\xca\
+\xff\x01\x10\x81\xec\xca\xff\x01\"\xc5\x05\x0a\x13FileDescriptorProto\x12\x12\x0a\x04name\x18\x01\
+\x20\x01(\x09R\x04name\x12\x18\x0a\x07package\x18\x02\x20\x01(\x09R\x07package\x12\x1e\x0a\x0ade\
+pendency\x18\x03\x20\x03(\x09R\x0adependency\x12+\x0a\x11public_dependency\x18\x0a\x20\x03(\x05R\
+\x10publicDependency\x12'\x0a\x0fweak_dependency\x18\x0b\x20\x03(\x05R\x0eweakDependency\x12+\x0a\
+\x11option_dependency\x18\x0f\x20\x03(\x09R\x10optionDependency\x12C\x0a\x0cmessage_type\x18\x04\
+\x20\x03(\x0b2\x20.google.protobuf.DescriptorProtoR\x0bmessageType\x12A\x0a\x09enum_type\x18\x05\
+\x20\x03(\x0b2$.google.protobuf.EnumDescriptorProtoR\x08enumType\x12A\x0a\x07service\x18\x06\x20\
+\x03(\x0b2'.google.protobuf.ServiceDescriptorProtoR\x07service\x12C\x0a\x09extension\x18\x07\x20\
+\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x09extension\x126\x0a\x07options\x18\x08\x20\x01\
+(\x0b2\x1c.google.protobuf.FileOptionsR\x07options\x12I\x0a\x10source_code_info\x18\x09\x20\x01(\
+\x0b2\x1f.google.protobuf.SourceCodeInfoR\x0esourceCodeInfo\x12\x16\x0a\x06syntax\x18\x0c\x20\x01\
+(\x09R\x06syntax\x122\x0a\x07edition\x18\x0e\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07editi\
+on\"\xfc\x06\x0a\x0fDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12;\x0a\x05\
+field\x18\x02\x20\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x05field\x12C\x0a\x09extensio\
+n\x18\x06\x20\x03(\x0b2%.google.protobuf.FieldDescriptorProtoR\x09extension\x12A\x0a\x0bnested_t\
+ype\x18\x03\x20\x03(\x0b2\x20.google.protobuf.DescriptorProtoR\x0anestedType\x12A\x0a\x09enum_ty\
+pe\x18\x04\x20\x03(\x0b2$.google.protobuf.EnumDescriptorProtoR\x08enumType\x12X\x0a\x0fextension\
+_range\x18\x05\x20\x03(\x0b2/.google.protobuf.DescriptorProto.ExtensionRangeR\x0eextensionRange\x12\
+D\x0a\x0aoneof_decl\x18\x08\x20\x03(\x0b2%.google.protobuf.OneofDescriptorProtoR\x09oneofDecl\x12\
+9\x0a\x07options\x18\x07\x20\x01(\x0b2\x1f.google.protobuf.MessageOptionsR\x07options\x12U\x0a\x0e\
+reserved_range\x18\x09\x20\x03(\x0b2..google.protobuf.DescriptorProto.ReservedRangeR\x0dreserved\
+Range\x12#\x0a\x0dreserved_name\x18\x0a\x20\x03(\x09R\x0creservedName\x12A\x0a\x0avisibility\x18\
+\x0b\x20\x01(\x0e2!.google.protobuf.SymbolVisibilityR\x0avisibility\x1az\x0a\x0eExtensionRange\x12\
+\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05R\x03end\
+\x12@\x0a\x07options\x18\x03\x20\x01(\x0b2&.google.protobuf.ExtensionRangeOptionsR\x07options\x1a\
+7\x0a\x0dReservedRange\x12\x14\x0a\x05start\x18\x01\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\
+\x02\x20\x01(\x05R\x03end\"\xd4\x04\x0a\x15ExtensionRangeOptions\x12X\x0a\x14uninterpreted_optio\
+n\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\x12Y\x0a\
+\x0bdeclaration\x18\x02\x20\x03(\x0b22.google.protobuf.ExtensionRangeOptions.DeclarationB\x03\x88\
+\x01\x02R\x0bdeclaration\x127\x0a\x08features\x182\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\
+\x08features\x12m\x0a\x0cverification\x18\x03\x20\x01(\x0e28.google.protobuf.ExtensionRangeOptio\
+ns.VerificationState:\x0aUNVERIFIEDB\x03\x88\x01\x02R\x0cverification\x1a\x94\x01\x0a\x0bDeclara\
+tion\x12\x16\x0a\x06number\x18\x01\x20\x01(\x05R\x06number\x12\x1b\x0a\x09full_name\x18\x02\x20\x01\
+(\x09R\x08fullName\x12\x12\x0a\x04type\x18\x03\x20\x01(\x09R\x04type\x12\x1a\x0a\x08reserved\x18\
+\x05\x20\x01(\x08R\x08reserved\x12\x1a\x0a\x08repeated\x18\x06\x20\x01(\x08R\x08repeatedJ\x04\x08\
+\x04\x10\x05\"4\x0a\x11VerificationState\x12\x0f\x0a\x0bDECLARATION\x10\x00\x12\x0e\x0a\x0aUNVER\
+IFIED\x10\x01*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xc1\x06\x0a\
+\x14FieldDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06number\
+\x18\x03\x20\x01(\x05R\x06number\x12A\x0a\x05label\x18\x04\x20\x01(\x0e2+.google.protobuf.FieldD\
+escriptorProto.LabelR\x05label\x12>\x0a\x04type\x18\x05\x20\x01(\x0e2*.google.protobuf.FieldDesc\
+riptorProto.TypeR\x04type\x12\x1b\x0a\x09type_name\x18\x06\x20\x01(\x09R\x08typeName\x12\x1a\x0a\
+\x08extendee\x18\x02\x20\x01(\x09R\x08extendee\x12#\x0a\x0ddefault_value\x18\x07\x20\x01(\x09R\x0c\
+defaultValue\x12\x1f\x0a\x0boneof_index\x18\x09\x20\x01(\x05R\x0aoneofIndex\x12\x1b\x0a\x09json_\
+name\x18\x0a\x20\x01(\x09R\x08jsonName\x127\x0a\x07options\x18\x08\x20\x01(\x0b2\x1d.google.prot\
+obuf.FieldOptionsR\x07options\x12'\x0a\x0fproto3_optional\x18\x11\x20\x01(\x08R\x0eproto3Optiona\
+l\"\xb6\x02\x0a\x04Type\x12\x0f\x0a\x0bTYPE_DOUBLE\x10\x01\x12\x0e\x0a\x0aTYPE_FLOAT\x10\x02\x12\
+\x0e\x0a\x0aTYPE_INT64\x10\x03\x12\x0f\x0a\x0bTYPE_UINT64\x10\x04\x12\x0e\x0a\x0aTYPE_INT32\x10\x05\
+\x12\x10\x0a\x0cTYPE_FIXED64\x10\x06\x12\x10\x0a\x0cTYPE_FIXED32\x10\x07\x12\x0d\x0a\x09TYPE_BOO\
+L\x10\x08\x12\x0f\x0a\x0bTYPE_STRING\x10\x09\x12\x0e\x0a\x0aTYPE_GROUP\x10\x0a\x12\x10\x0a\x0cTY\
+PE_MESSAGE\x10\x0b\x12\x0e\x0a\x0aTYPE_BYTES\x10\x0c\x12\x0f\x0a\x0bTYPE_UINT32\x10\x0d\x12\x0d\x0a\
+\x09TYPE_ENUM\x10\x0e\x12\x11\x0a\x0dTYPE_SFIXED32\x10\x0f\x12\x11\x0a\x0dTYPE_SFIXED64\x10\x10\x12\
+\x0f\x0a\x0bTYPE_SINT32\x10\x11\x12\x0f\x0a\x0bTYPE_SINT64\x10\x12\"C\x0a\x05Label\x12\x12\x0a\x0e\
+LABEL_OPTIONAL\x10\x01\x12\x12\x0a\x0eLABEL_REPEATED\x10\x03\x12\x12\x0a\x0eLABEL_REQUIRED\x10\x02\
+\"c\x0a\x14OneofDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x127\x0a\x07op\
+tions\x18\x02\x20\x01(\x0b2\x1d.google.protobuf.OneofOptionsR\x07options\"\xa6\x03\x0a\x13EnumDe\
+scriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12?\x0a\x05value\x18\x02\x20\x03\
+(\x0b2).google.protobuf.EnumValueDescriptorProtoR\x05value\x126\x0a\x07options\x18\x03\x20\x01(\x0b\
+2\x1c.google.protobuf.EnumOptionsR\x07options\x12]\x0a\x0ereserved_range\x18\x04\x20\x03(\x0b26.\
+google.protobuf.EnumDescriptorProto.EnumReservedRangeR\x0dreservedRange\x12#\x0a\x0dreserved_nam\
+e\x18\x05\x20\x03(\x09R\x0creservedName\x12A\x0a\x0avisibility\x18\x06\x20\x01(\x0e2!.google.pro\
+tobuf.SymbolVisibilityR\x0avisibility\x1a;\x0a\x11EnumReservedRange\x12\x14\x0a\x05start\x18\x01\
+\x20\x01(\x05R\x05start\x12\x10\x0a\x03end\x18\x02\x20\x01(\x05R\x03end\"\x83\x01\x0a\x18EnumVal\
+ueDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09R\x04name\x12\x16\x0a\x06number\x18\x02\
+\x20\x01(\x05R\x06number\x12;\x0a\x07options\x18\x03\x20\x01(\x0b2!.google.protobuf.EnumValueOpt\
+ionsR\x07options\"\xb5\x01\x0a\x16ServiceDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\x01(\x09\
+R\x04name\x12>\x0a\x06method\x18\x02\x20\x03(\x0b2&.google.protobuf.MethodDescriptorProtoR\x06me\
+thod\x129\x0a\x07options\x18\x03\x20\x01(\x0b2\x1f.google.protobuf.ServiceOptionsR\x07optionsJ\x04\
+\x08\x04\x10\x05R\x06stream\"\x89\x02\x0a\x15MethodDescriptorProto\x12\x12\x0a\x04name\x18\x01\x20\
+\x01(\x09R\x04name\x12\x1d\x0a\x0ainput_type\x18\x02\x20\x01(\x09R\x09inputType\x12\x1f\x0a\x0bo\
+utput_type\x18\x03\x20\x01(\x09R\x0aoutputType\x128\x0a\x07options\x18\x04\x20\x01(\x0b2\x1e.goo\
+gle.protobuf.MethodOptionsR\x07options\x120\x0a\x10client_streaming\x18\x05\x20\x01(\x08:\x05fal\
+seR\x0fclientStreaming\x120\x0a\x10server_streaming\x18\x06\x20\x01(\x08:\x05falseR\x0fserverStr\
+eaming\"\xfa\x0a\x0a\x0bFileOptions\x12!\x0a\x0cjava_package\x18\x01\x20\x01(\x09R\x0bjavaPackag\
+e\x120\x0a\x14java_outer_classname\x18\x08\x20\x01(\x09R\x12javaOuterClassname\x12\xf9\x01\x0a\x13\
+java_multiple_files\x18\x0a\x20\x01(\x08:\x05falseB\xc1\x01\xb2\x01\xbd\x01\x08\xe6\x07\x20\xe9\x07\
+*\xb4\x01This\x20behavior\x20is\x20enabled\x20by\x20default\x20in\x20editions\x202024\x20and\x20\
+above.\x20To\x20disable\x20it,\x20you\x20can\x20set\x20`features.(pb.java).nest_in_file_class\x20\
+=\x20YES`\x20on\x20individual\x20messages,\x20enums,\x20or\x20services.R\x11javaMultipleFiles\x12\
+D\x0a\x1djava_generate_equals_and_hash\x18\x14\x20\x01(\x08B\x02\x18\x01R\x19javaGenerateEqualsA\
+ndHash\x12:\x0a\x16java_string_check_utf8\x18\x1b\x20\x01(\x08:\x05falseR\x13javaStringCheckUtf8\
+\x12S\x0a\x0coptimize_for\x18\x09\x20\x01(\x0e2).google.protobuf.FileOptions.OptimizeMode:\x05SP\
+EEDR\x0boptimizeFor\x12\x1d\x0a\x0ago_package\x18\x0b\x20\x01(\x09R\x09goPackage\x125\x0a\x13cc_\
+generic_services\x18\x10\x20\x01(\x08:\x05falseR\x11ccGenericServices\x129\x0a\x15java_generic_s\
+ervices\x18\x11\x20\x01(\x08:\x05falseR\x13javaGenericServices\x125\x0a\x13py_generic_services\x18\
+\x12\x20\x01(\x08:\x05falseR\x11pyGenericServices\x12%\x0a\x0adeprecated\x18\x17\x20\x01(\x08:\x05\
+falseR\x0adeprecated\x12.\x0a\x10cc_enable_arenas\x18\x1f\x20\x01(\x08:\x04trueR\x0eccEnableAren\
+as\x12*\x0a\x11objc_class_prefix\x18$\x20\x01(\x09R\x0fobjcClassPrefix\x12)\x0a\x10csharp_namesp\
+ace\x18%\x20\x01(\x09R\x0fcsharpNamespace\x12!\x0a\x0cswift_prefix\x18'\x20\x01(\x09R\x0bswiftPr\
+efix\x12(\x0a\x10php_class_prefix\x18(\x20\x01(\x09R\x0ephpClassPrefix\x12#\x0a\x0dphp_namespace\
+\x18)\x20\x01(\x09R\x0cphpNamespace\x124\x0a\x16php_metadata_namespace\x18,\x20\x01(\x09R\x14php\
+MetadataNamespace\x12!\x0a\x0cruby_package\x18-\x20\x01(\x09R\x0brubyPackage\x127\x0a\x08feature\
+s\x182\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_optio\
+n\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13uninterpretedOption\":\x0a\x0c\
+OptimizeMode\x12\x09\x0a\x05SPEED\x10\x01\x12\x0d\x0a\x09CODE_SIZE\x10\x02\x12\x10\x0a\x0cLITE_R\
+UNTIME\x10\x03*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08*\x10\
++J\x04\x08&\x10'R\x14php_generic_services\"\xfc\x03\x0a\x0eMessageOptions\x12<\x0a\x17message_se\
+t_wire_format\x18\x01\x20\x01(\x08:\x05falseR\x14messageSetWireFormat\x12L\x0a\x1fno_standard_de\
+scriptor_accessor\x18\x02\x20\x01(\x08:\x05falseR\x1cnoStandardDescriptorAccessor\x12%\x0a\x0ade\
+precated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1b\x0a\x09map_entry\x18\x07\x20\x01(\
+\x08R\x08mapEntry\x12V\x0a&deprecated_legacy_json_field_conflicts\x18\x0b\x20\x01(\x08B\x02\x18\x01\
+R\"deprecatedLegacyJsonFieldConflicts\x127\x0a\x08features\x18\x0c\x20\x01(\x0b2\x1b.google.prot\
+obuf.FeatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.\
+protobuf.UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\
+\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\x08\x05\x10\x06J\x04\x08\x06\x10\x07J\x04\x08\
+\x08\x10\x09J\x04\x08\x09\x10\x0a\"\xce\x0d\x0a\x0cFieldOptions\x12A\x0a\x05ctype\x18\x01\x20\x01\
+(\x0e2#.google.protobuf.FieldOptions.CType:\x06STRINGR\x05ctype\x12\x16\x0a\x06packed\x18\x02\x20\
+\x01(\x08R\x06packed\x12G\x0a\x06jstype\x18\x06\x20\x01(\x0e2$.google.protobuf.FieldOptions.JSTy\
+pe:\x09JS_NORMALR\x06jstype\x12\x19\x0a\x04lazy\x18\x05\x20\x01(\x08:\x05falseR\x04lazy\x12.\x0a\
+\x0funverified_lazy\x18\x0f\x20\x01(\x08:\x05falseR\x0eunverifiedLazy\x12%\x0a\x0adeprecated\x18\
+\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12\x1d\x0a\x04weak\x18\x0a\x20\x01(\x08:\x05falseB\x02\
+\x18\x01R\x04weak\x12(\x0a\x0cdebug_redact\x18\x10\x20\x01(\x08:\x05falseR\x0bdebugRedact\x12K\x0a\
+\x09retention\x18\x11\x20\x01(\x0e2-.google.protobuf.FieldOptions.OptionRetentionR\x09retention\x12\
+H\x0a\x07targets\x18\x13\x20\x03(\x0e2..google.protobuf.FieldOptions.OptionTargetTypeR\x07target\
+s\x12W\x0a\x10edition_defaults\x18\x14\x20\x03(\x0b2,.google.protobuf.FieldOptions.EditionDefaul\
+tR\x0feditionDefaults\x127\x0a\x08features\x18\x15\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\
+\x08features\x12U\x0a\x0ffeature_support\x18\x16\x20\x01(\x0b2,.google.protobuf.FieldOptions.Fea\
+tureSupportR\x0efeatureSupport\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.googl\
+e.protobuf.UninterpretedOptionR\x13uninterpretedOption\x1aZ\x0a\x0eEditionDefault\x122\x0a\x07ed\
+ition\x18\x03\x20\x01(\x0e2\x18.google.protobuf.EditionR\x07edition\x12\x14\x0a\x05value\x18\x02\
+\x20\x01(\x09R\x05value\x1a\xbb\x02\x0a\x0eFeatureSupport\x12G\x0a\x12edition_introduced\x18\x01\
+\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionIntroduced\x12G\x0a\x12edition_deprecated\x18\
+\x02\x20\x01(\x0e2\x18.google.protobuf.EditionR\x11editionDeprecated\x12/\x0a\x13deprecation_war\
+ning\x18\x03\x20\x01(\x09R\x12deprecationWarning\x12A\x0a\x0fedition_removed\x18\x04\x20\x01(\x0e\
+2\x18.google.protobuf.EditionR\x0eeditionRemoved\x12#\x0a\x0dremoval_error\x18\x05\x20\x01(\x09R\
+\x0cremovalError\"/\x0a\x05CType\x12\x0a\x0a\x06STRING\x10\x00\x12\x08\x0a\x04CORD\x10\x01\x12\x10\
+\x0a\x0cSTRING_PIECE\x10\x02\"5\x0a\x06JSType\x12\x0d\x0a\x09JS_NORMAL\x10\x00\x12\x0d\x0a\x09JS\
+_STRING\x10\x01\x12\x0d\x0a\x09JS_NUMBER\x10\x02\"U\x0a\x0fOptionRetention\x12\x15\x0a\x11RETENT\
+ION_UNKNOWN\x10\x00\x12\x15\x0a\x11RETENTION_RUNTIME\x10\x01\x12\x14\x0a\x10RETENTION_SOURCE\x10\
+\x02\"\x8c\x02\x0a\x10OptionTargetType\x12\x17\x0a\x13TARGET_TYPE_UNKNOWN\x10\x00\x12\x14\x0a\x10\
+TARGET_TYPE_FILE\x10\x01\x12\x1f\x0a\x1bTARGET_TYPE_EXTENSION_RANGE\x10\x02\x12\x17\x0a\x13TARGE\
+T_TYPE_MESSAGE\x10\x03\x12\x15\x0a\x11TARGET_TYPE_FIELD\x10\x04\x12\x15\x0a\x11TARGET_TYPE_ONEOF\
+\x10\x05\x12\x14\x0a\x10TARGET_TYPE_ENUM\x10\x06\x12\x1a\x0a\x16TARGET_TYPE_ENUM_ENTRY\x10\x07\x12\
+\x17\x0a\x13TARGET_TYPE_SERVICE\x10\x08\x12\x16\x0a\x12TARGET_TYPE_METHOD\x10\x09*\x06\x08\xde\x07\
+\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\x04\x10\x05J\x04\x08\x12\x10\x13\"\
+\xb4\x01\x0a\x0cOneofOptions\x127\x0a\x08features\x18\x01\x20\x01(\x0b2\x1b.google.protobuf.Feat\
+ureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.\
+UninterpretedOptionR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\
+\x80\x80\x80\x02\"\xd9\x02\x0a\x0bEnumOptions\x12\x1f\x0a\x0ballow_alias\x18\x02\x20\x01(\x08R\x0a\
+allowAlias\x12%\x0a\x0adeprecated\x18\x03\x20\x01(\x08:\x05falseR\x0adeprecated\x12V\x0a&depreca\
+ted_legacy_json_field_conflicts\x18\x06\x20\x01(\x08B\x02\x18\x01R\"deprecatedLegacyJsonFieldCon\
+flicts\x127\x0a\x08features\x18\x07\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08features\x12\
+X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13\
+uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02J\x04\x08\
+\x05\x10\x06\"\xe0\x02\x0a\x10EnumValueOptions\x12%\x0a\x0adeprecated\x18\x01\x20\x01(\x08:\x05f\
+alseR\x0adeprecated\x127\x0a\x08features\x18\x02\x20\x01(\x0b2\x1b.google.protobuf.FeatureSetR\x08\
+features\x12(\x0a\x0cdebug_redact\x18\x03\x20\x01(\x08:\x05falseR\x0bdebugRedact\x12U\x0a\x0ffea\
+ture_support\x18\x04\x20\x01(\x0b2,.google.protobuf.FieldOptions.FeatureSupportR\x0efeatureSuppo\
+rt\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOpti\
+onR\x13uninterpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\
+\"\xdd\x01\x0a\x0eServiceOptions\x127\x0a\x08features\x18\"\x20\x01(\x0b2\x1b.google.protobuf.Fe\
+atureSetR\x08features\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05falseR\x0adeprecated\x12X\x0a\
+\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protobuf.UninterpretedOptionR\x13unin\
+terpretedOption*\x06\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\xa1\x03\x0a\
+\x0dMethodOptions\x12%\x0a\x0adeprecated\x18!\x20\x01(\x08:\x05falseR\x0adeprecated\x12q\x0a\x11\
+idempotency_level\x18\"\x20\x01(\x0e2/.google.protobuf.MethodOptions.IdempotencyLevel:\x13IDEMPO\
+TENCY_UNKNOWNR\x10idempotencyLevel\x127\x0a\x08features\x18#\x20\x01(\x0b2\x1b.google.protobuf.F\
+eatureSetR\x08features\x12X\x0a\x14uninterpreted_option\x18\xe7\x07\x20\x03(\x0b2$.google.protob\
+uf.UninterpretedOptionR\x13uninterpretedOption\"P\x0a\x10IdempotencyLevel\x12\x17\x0a\x13IDEMPOT\
+ENCY_UNKNOWN\x10\x00\x12\x13\x0a\x0fNO_SIDE_EFFECTS\x10\x01\x12\x0e\x0a\x0aIDEMPOTENT\x10\x02*\x06\
+\x08\xde\x07\x10\xe7\x07*\x09\x08\xe8\x07\x10\x80\x80\x80\x80\x02\"\x9a\x03\x0a\x13Uninterpreted\
+Option\x12A\x0a\x04name\x18\x02\x20\x03(\x0b2-.google.protobuf.UninterpretedOption.NamePartR\x04\
+name\x12)\x0a\x10identifier_value\x18\x03\x20\x01(\x09R\x0fidentifierValue\x12,\x0a\x12positive_\
+int_value\x18\x04\x20\x01(\x04R\x10positiveIntValue\x12,\x0a\x12negative_int_value\x18\x05\x20\x01\
+(\x03R\x10negativeIntValue\x12!\x0a\x0cdouble_value\x18\x06\x20\x01(\x01R\x0bdoubleValue\x12!\x0a\
+\x0cstring_value\x18\x07\x20\x01(\x0cR\x0bstringValue\x12'\x0a\x0faggregate_value\x18\x08\x20\x01\
+(\x09R\x0eaggregateValue\x1aJ\x0a\x08NamePart\x12\x1b\x0a\x09name_part\x18\x01\x20\x02(\x09R\x08\
+namePart\x12!\x0a\x0cis_extension\x18\x02\x20\x02(\x08R\x0bisExtension\"\xae\x0f\x0a\x0aFeatureS\
+et\x12\x91\x01\x0a\x0efield_presence\x18\x01\x20\x01(\x0e2).google.protobuf.FeatureSet.FieldPres\
+enceB?\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x0d\x12\x08EXPLICIT\x18\x84\x07\xa2\x01\x0d\x12\
+\x08IMPLICIT\x18\xe7\x07\xa2\x01\x0d\x12\x08EXPLICIT\x18\xe8\x07\xb2\x01\x03\x08\xe8\x07R\x0dfie\
+ldPresence\x12l\x0a\x09enum_type\x18\x02\x20\x01(\x0e2$.google.protobuf.FeatureSet.EnumTypeB)\x88\
+\x01\x01\x98\x01\x06\x98\x01\x01\xa2\x01\x0b\x12\x06CLOSED\x18\x84\x07\xa2\x01\x09\x12\x04OPEN\x18\
+\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x08enumType\x12\x98\x01\x0a\x17repeated_field_encoding\x18\x03\
+\x20\x01(\x0e21.google.protobuf.FeatureSet.RepeatedFieldEncodingB-\x88\x01\x01\x98\x01\x04\x98\x01\
+\x01\xa2\x01\x0d\x12\x08EXPANDED\x18\x84\x07\xa2\x01\x0b\x12\x06PACKED\x18\xe7\x07\xb2\x01\x03\x08\
+\xe8\x07R\x15repeatedFieldEncoding\x12~\x0a\x0futf8_validation\x18\x04\x20\x01(\x0e2*.google.pro\
+tobuf.FeatureSet.Utf8ValidationB)\x88\x01\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x09\x12\x04NONE\x18\
+\x84\x07\xa2\x01\x0b\x12\x06VERIFY\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x0eutf8Validation\x12~\x0a\
+\x10message_encoding\x18\x05\x20\x01(\x0e2+.google.protobuf.FeatureSet.MessageEncodingB&\x88\x01\
+\x01\x98\x01\x04\x98\x01\x01\xa2\x01\x14\x12\x0fLENGTH_PREFIXED\x18\x84\x07\xb2\x01\x03\x08\xe8\x07\
+R\x0fmessageEncoding\x12\x82\x01\x0a\x0bjson_format\x18\x06\x20\x01(\x0e2&.google.protobuf.Featu\
+reSet.JsonFormatB9\x88\x01\x01\x98\x01\x03\x98\x01\x06\x98\x01\x01\xa2\x01\x17\x12\x12LEGACY_BES\
+T_EFFORT\x18\x84\x07\xa2\x01\x0a\x12\x05ALLOW\x18\xe7\x07\xb2\x01\x03\x08\xe8\x07R\x0ajsonFormat\
+\x12\xbc\x01\x0a\x14enforce_naming_style\x18\x07\x20\x01(\x0e2..google.protobuf.FeatureSet.Enfor\
+ceNamingStyleBZ\x88\x01\x02\x98\x01\x01\x98\x01\x02\x98\x01\x03\x98\x01\x04\x98\x01\x05\x98\x01\x06\
+\x98\x01\x07\x98\x01\x08\x98\x01\x09\xa2\x01\x11\x12\x0cSTYLE_LEGACY\x18\x84\x07\xa2\x01\x0e\x12\
+\x09STYLE2024\x18\xe9\x07\xa2\x01\x0e\x12\x09STYLE2026\x18\x8fN\xb2\x01\x03\x08\xe9\x07R\x12enfo\
+rceNamingStyle\x12\xb9\x01\x0a\x19default_symbol_visibility\x18\x08\x20\x01(\x0e2E.google.protob\
+uf.FeatureSet.VisibilityFeature.DefaultSymbolVisibilityB6\x88\x01\x02\x98\x01\x01\xa2\x01\x0f\x12\
+\x0aEXPORT_ALL\x18\x84\x07\xa2\x01\x15\x12\x10EXPORT_TOP_LEVEL\x18\xe9\x07\xb2\x01\x03\x08\xe9\x07\
+R\x17defaultSymbolVisibility\x1a\xa1\x01\x0a\x11VisibilityFeature\"\x81\x01\x0a\x17DefaultSymbol\
+Visibility\x12%\x0a!DEFAULT_SYMBOL_VISIBILITY_UNKNOWN\x10\x00\x12\x0e\x0a\x0aEXPORT_ALL\x10\x01\x12\
+\x14\x0a\x10EXPORT_TOP_LEVEL\x10\x02\x12\x0d\x0a\x09LOCAL_ALL\x10\x03\x12\x0a\x0a\x06STRICT\x10\x04\
+J\x08\x08\x01\x10\x80\x80\x80\x80\x02\"\\\x0a\x0dFieldPresence\x12\x1a\x0a\x16FIELD_PRESENCE_UNK\
+NOWN\x10\x00\x12\x0c\x0a\x08EXPLICIT\x10\x01\x12\x0c\x0a\x08IMPLICIT\x10\x02\x12\x13\x0a\x0fLEGA\
+CY_REQUIRED\x10\x03\"7\x0a\x08EnumType\x12\x15\x0a\x11ENUM_TYPE_UNKNOWN\x10\x00\x12\x08\x0a\x04O\
+PEN\x10\x01\x12\x0a\x0a\x06CLOSED\x10\x02\"V\x0a\x15RepeatedFieldEncoding\x12#\x0a\x1fREPEATED_F\
+IELD_ENCODING_UNKNOWN\x10\x00\x12\x0a\x0a\x06PACKED\x10\x01\x12\x0c\x0a\x08EXPANDED\x10\x02\"I\x0a\
+\x0eUtf8Validation\x12\x1b\x0a\x17UTF8_VALIDATION_UNKNOWN\x10\x00\x12\x0a\x0a\x06VERIFY\x10\x02\x12\
+\x08\x0a\x04NONE\x10\x03\"\x04\x08\x01\x10\x01\"S\x0a\x0fMessageEncoding\x12\x1c\x0a\x18MESSAGE_\
+ENCODING_UNKNOWN\x10\x00\x12\x13\x0a\x0fLENGTH_PREFIXED\x10\x01\x12\x0d\x0a\x09DELIMITED\x10\x02\
+\"H\x0a\x0aJsonFormat\x12\x17\x0a\x13JSON_FORMAT_UNKNOWN\x10\x00\x12\x09\x0a\x05ALLOW\x10\x01\x12\
+\x16\x0a\x12LEGACY_BEST_EFFORT\x10\x02\"f\x0a\x12EnforceNamingStyle\x12\x20\x0a\x1cENFORCE_NAMIN\
+G_STYLE_UNKNOWN\x10\x00\x12\x0d\x0a\x09STYLE2024\x10\x01\x12\x10\x0a\x0cSTYLE_LEGACY\x10\x02\x12\
+\x0d\x0a\x09STYLE2026\x10\x03*\x06\x08\xe8\x07\x10\x8bN*\x06\x08\x8bN\x10\x90N*\x06\x08\x90N\x10\
+\x91NJ\x06\x08\xe7\x07\x10\xe8\x07\"\xef\x03\x0a\x12FeatureSetDefaults\x12X\x0a\x08defaults\x18\x01\
+\x20\x03(\x0b2<.google.protobuf.FeatureSetDefaults.FeatureSetEditionDefaultR\x08defaults\x12A\x0a\
+\x0fminimum_edition\x18\x04\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0eminimumEdition\x12A\x0a\
+\x0fmaximum_edition\x18\x05\x20\x01(\x0e2\x18.google.protobuf.EditionR\x0emaximumEdition\x1a\xf8\
+\x01\x0a\x18FeatureSetEditionDefault\x122\x0a\x07edition\x18\x03\x20\x01(\x0e2\x18.google.protob\
+uf.EditionR\x07edition\x12N\x0a\x14overridable_features\x18\x04\x20\x01(\x0b2\x1b.google.protobu\
+f.FeatureSetR\x13overridableFeatures\x12B\x0a\x0efixed_features\x18\x05\x20\x01(\x0b2\x1b.google\
+.protobuf.FeatureSetR\x0dfixedFeaturesJ\x04\x08\x01\x10\x02J\x04\x08\x02\x10\x03R\x08features\"\xb5\
+\x02\x0a\x0eSourceCodeInfo\x12D\x0a\x08location\x18\x01\x20\x03(\x0b2(.google.protobuf.SourceCod\
+eInfo.LocationR\x08location\x1a\xce\x01\x0a\x08Location\x12\x16\x0a\x04path\x18\x01\x20\x03(\x05\
+B\x02\x10\x01R\x04path\x12\x16\x0a\x04span\x18\x02\x20\x03(\x05B\x02\x10\x01R\x04span\x12)\x0a\x10\
+leading_comments\x18\x03\x20\x01(\x09R\x0fleadingComments\x12+\x0a\x11trailing_comments\x18\x04\x20\
+\x01(\x09R\x10trailingComments\x12:\x0a\x19leading_detached_comments\x18\x06\x20\x03(\x09R\x17le\
+adingDetachedComments*\x0c\x08\x80\xec\xca\xff\x01\x10\x81\xec\xca\xff\x01\"\xd0\x02\x0a\x11Gene\
+ratedCodeInfo\x12M\x0a\x0aannotation\x18\x01\x20\x03(\x0b2-.google.protobuf.GeneratedCodeInfo.An\
+notationR\x0aannotation\x1a\xeb\x01\x0a\x0aAnnotation\x12\x16\x0a\x04path\x18\x01\x20\x03(\x05B\x02\
+\x10\x01R\x04path\x12\x1f\x0a\x0bsource_file\x18\x02\x20\x01(\x09R\x0asourceFile\x12\x14\x0a\x05\
+begin\x18\x03\x20\x01(\x05R\x05begin\x12\x10\x0a\x03end\x18\x04\x20\x01(\x05R\x03end\x12R\x0a\x08\
+semantic\x18\x05\x20\x01(\x0e26.google.protobuf.GeneratedCodeInfo.Annotation.SemanticR\x08semant\
+ic\"(\x0a\x08Semantic\x12\x08\x0a\x04NONE\x10\x00\x12\x07\x0a\x03SET\x10\x01\x12\x09\x0a\x05ALIA\
+S\x10\x02*\xd1\x02\x0a\x07Edition\x12\x13\x0a\x0fEDITION_UNKNOWN\x10\x00\x12\x13\x0a\x0eEDITION_\
+LEGACY\x10\x84\x07\x12\x13\x0a\x0eEDITION_PROTO2\x10\xe6\x07\x12\x13\x0a\x0eEDITION_PROTO3\x10\xe7\
+\x07\x12\x11\x0a\x0cEDITION_2023\x10\xe8\x07\x12\x11\x0a\x0cEDITION_2024\x10\xe9\x07\x12\x11\x0a\
+\x0cEDITION_2026\x10\xea\x07\x12\x15\x0a\x10EDITION_UNSTABLE\x10\x8fN\x12\x17\x0a\x13EDITION_1_T\
+EST_ONLY\x10\x01\x12\x17\x0a\x13EDITION_2_TEST_ONLY\x10\x02\x12\x1d\x0a\x17EDITION_99997_TEST_ON\
+LY\x10\x9d\x8d\x06\x12\x1d\x0a\x17EDITION_99998_TEST_ONLY\x10\x9e\x8d\x06\x12\x1d\x0a\x17EDITION\
+_99999_TEST_ONLY\x10\x9f\x8d\x06\x12\x13\x0a\x0bEDITION_MAX\x10\xff\xff\xff\xff\x07*U\x0a\x10Sym\
+bolVisibility\x12\x14\x0a\x10VISIBILITY_UNSET\x10\x00\x12\x14\x0a\x10VISIBILITY_LOCAL\x10\x01\x12\
+\x15\x0a\x11VISIBILITY_EXPORT\x10\x02B~\x0a\x13com.google.protobufB\x10DescriptorProtosH\x01Z-go\
+ogle.golang.org/protobuf/types/descriptorpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1aGoogle.Protobu\
+f.Reflection\x0a\xfb\x01\x0a\x1egoogle/protobuf/duration.proto\x12\x0fgoogle.protobuf\":\x0a\x08\
+Duration\x12\x18\x0a\x07seconds\x18\x01\x20\x01(\x03R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\
+\x01(\x05R\x05nanosB\x83\x01\x0a\x13com.google.protobufB\x0dDurationProtoP\x01Z1google.golang.or\
+g/protobuf/types/known/durationpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnow\
+nTypesb\x06proto3\x0a\xbe\x01\x0a\x1bgoogle/protobuf/empty.proto\x12\x0fgoogle.protobuf\"\x07\x0a\
+\x05EmptyB}\x0a\x13com.google.protobufB\x0aEmptyProtoP\x01Z.google.golang.org/protobuf/types/kno\
+wn/emptypb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe6\
+\x01\x0a\x20google/protobuf/field_mask.proto\x12\x0fgoogle.protobuf\"!\x0a\x09FieldMask\x12\x14\x0a\
+\x05paths\x18\x01\x20\x03(\x09R\x05pathsB\x85\x01\x0a\x13com.google.protobufB\x0eFieldMaskProtoP\
+\x01Z2google.golang.org/protobuf/types/known/fieldmaskpb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eG\
+oogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xe2\x05\x0a\x1cgoogle/protobuf/struct.proto\x12\x0f\
+google.protobuf\"\x98\x01\x0a\x06Struct\x12;\x0a\x06fields\x18\x01\x20\x03(\x0b2#.google.protobu\
+f.Struct.FieldsEntryR\x06fields\x1aQ\x0a\x0bFieldsEntry\x12\x10\x0a\x03key\x18\x01\x20\x01(\x09R\
+\x03key\x12,\x0a\x05value\x18\x02\x20\x01(\x0b2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\xb2\
+\x02\x0a\x05Value\x12;\x0a\x0anull_value\x18\x01\x20\x01(\x0e2\x1a.google.protobuf.NullValueH\x00\
+R\x09nullValue\x12#\x0a\x0cnumber_value\x18\x02\x20\x01(\x01H\x00R\x0bnumberValue\x12#\x0a\x0cst\
+ring_value\x18\x03\x20\x01(\x09H\x00R\x0bstringValue\x12\x1f\x0a\x0abool_value\x18\x04\x20\x01(\x08\
+H\x00R\x09boolValue\x12<\x0a\x0cstruct_value\x18\x05\x20\x01(\x0b2\x17.google.protobuf.StructH\x00\
+R\x0bstructValue\x12;\x0a\x0alist_value\x18\x06\x20\x01(\x0b2\x1a.google.protobuf.ListValueH\x00\
+R\x09listValueB\x06\x0a\x04kind\";\x0a\x09ListValue\x12.\x0a\x06values\x18\x01\x20\x03(\x0b2\x16\
+.google.protobuf.ValueR\x06values*\x1b\x0a\x09NullValue\x12\x0e\x0a\x0aNULL_VALUE\x10\x00B\x7f\x0a\
+\x13com.google.protobufB\x0bStructProtoP\x01Z/google.golang.org/protobuf/types/known/structpb\xf8\
+\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\xff\x01\x0a\x1f\
+google/protobuf/timestamp.proto\x12\x0fgoogle.protobuf\";\x0a\x09Timestamp\x12\x18\x0a\x07second\
+s\x18\x01\x20\x01(\x03R\x07seconds\x12\x14\x0a\x05nanos\x18\x02\x20\x01(\x05R\x05nanosB\x85\x01\x0a\
+\x13com.google.protobufB\x0eTimestampProtoP\x01Z2google.golang.org/protobuf/types/known/timestam\
+ppb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle.Protobuf.WellKnownTypesb\x06proto3\x0a\x86\x04\x0a\
+\x1egoogle/protobuf/wrappers.proto\x12\x0fgoogle.protobuf\"#\x0a\x0bDoubleValue\x12\x14\x0a\x05v\
+alue\x18\x01\x20\x01(\x01R\x05value\"\"\x0a\x0aFloatValue\x12\x14\x0a\x05value\x18\x01\x20\x01(\x02\
+R\x05value\"\"\x0a\x0aInt64Value\x12\x14\x0a\x05value\x18\x01\x20\x01(\x03R\x05value\"#\x0a\x0bU\
+Int64Value\x12\x14\x0a\x05value\x18\x01\x20\x01(\x04R\x05value\"\"\x0a\x0aInt32Value\x12\x14\x0a\
+\x05value\x18\x01\x20\x01(\x05R\x05value\"#\x0a\x0bUInt32Value\x12\x14\x0a\x05value\x18\x01\x20\x01\
+(\x0dR\x05value\"!\x0a\x09BoolValue\x12\x14\x0a\x05value\x18\x01\x20\x01(\x08R\x05value\"#\x0a\x0b\
+StringValue\x12\x14\x0a\x05value\x18\x01\x20\x01(\x09R\x05value\"\"\x0a\x0aBytesValue\x12\x14\x0a\
+\x05value\x18\x01\x20\x01(\x0cR\x05valueB\x83\x01\x0a\x13com.google.protobufB\x0dWrappersProtoP\x01\
+Z1google.golang.org/protobuf/types/known/wrapperspb\xf8\x01\x01\xa2\x02\x03GPB\xaa\x02\x1eGoogle\
+.Protobuf.WellKnownTypesb\x06proto3";

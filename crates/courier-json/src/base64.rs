@@ -23,14 +23,49 @@ const DECODE: [u8; 256] = {
     t
 };
 
+/// The sextet of each input byte shifted into place for position `p` of a group (18, 12, 6,
+/// 0 bits), with bit 31 set for bytes outside both alphabets: a group decodes to the OR of
+/// four lookups, invalid when bit 31 is set.
+const fn shifted(shift: u32) -> [u32; 256] {
+    let mut t = [1 << 31; 256];
+    let mut i = 0;
+    while i < 256 {
+        if DECODE[i] != INVALID {
+            t[i] = (DECODE[i] as u32) << shift;
+        }
+        i += 1;
+    }
+    t
+}
+const D0: [u32; 256] = shifted(18);
+const D1: [u32; 256] = shifted(12);
+const D2: [u32; 256] = shifted(6);
+const D3: [u32; 256] = shifted(0);
+
 /// Appends the standard base64 encoding of `b`, with `=` padding.
 pub fn encode_into(out: &mut String, b: &[u8]) {
     out.reserve(b.len().div_ceil(3) * 4);
+    // Whole groups through a stack buffer: four characters per three bytes, then one append
+    // (ASCII, so the UTF-8 check of the append is a word-at-a-time scan).
+    const GROUPS: usize = 256;
+    let mut buf = [0u8; GROUPS * 4];
     let mut chunks = b.chunks_exact(3);
-    for c in &mut chunks {
-        let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
-        for shift in [18, 12, 6, 0] {
-            out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
+    loop {
+        let mut n = 0;
+        for (c, o) in (&mut chunks).take(GROUPS).zip(buf.chunks_exact_mut(4)) {
+            let v = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
+            o[0] = ALPHABET[(v >> 18) as usize & 63];
+            o[1] = ALPHABET[(v >> 12) as usize & 63];
+            o[2] = ALPHABET[(v >> 6) as usize & 63];
+            o[3] = ALPHABET[v as usize & 63];
+            n += 4;
+        }
+        if n == 0 {
+            break;
+        }
+        out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+        if n < GROUPS * 4 {
+            break;
         }
     }
     match *chunks.remainder() {
@@ -61,7 +96,11 @@ pub fn encode(b: &[u8]) -> String {
 /// Decodes standard or URL-safe base64, with or without `=` padding; `None` for anything
 /// else (other characters, whitespace, misplaced padding, an impossible length).
 pub fn decode(s: &str) -> Option<Vec<u8>> {
-    let mut b = s.as_bytes();
+    decode_bytes(s.as_bytes())
+}
+
+/// [`decode`] over bytes.
+pub(crate) fn decode_bytes(mut b: &[u8]) -> Option<Vec<u8>> {
     // Padding: none, or enough to make a multiple of four (one or two `=`).
     if b.len() % 4 == 0 {
         if let Some(rest) = b.strip_suffix(b"==") {
@@ -73,20 +112,49 @@ pub fn decode(s: &str) -> Option<Vec<u8>> {
     if b.len() % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(b.len() / 4 * 3 + 2);
-    let mut chunks = b.chunks_exact(4);
-    for c in &mut chunks {
-        let mut n = 0u32;
-        for &x in c {
-            let v = DECODE[usize::from(x)];
-            if v == INVALID {
-                return None;
-            }
-            n = (n << 6) | u32::from(v);
-        }
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    let whole = b.len() / 4;
+    let tail = match b.len() % 4 {
+        2 => 1,
+        3 => 2,
+        _ => 0,
+    };
+    let mut out = vec![0u8; whole * 3 + tail];
+    // Whole groups: four sextets to three bytes; an invalid character sets bit 31, checked
+    // once at the end (the output is thrown away then).
+    let group = |c: &[u8]| {
+        D0[usize::from(c[0])]
+            | D1[usize::from(c[1])]
+            | D2[usize::from(c[2])]
+            | D3[usize::from(c[3])]
+    };
+    let mut bad = 0;
+    // Two groups per step, then the odd one.
+    let pairs = whole / 2;
+    for (c, o) in b[..pairs * 8]
+        .chunks_exact(8)
+        .zip(out[..pairs * 6].chunks_exact_mut(6))
+    {
+        let (n, m) = (group(&c[..4]), group(&c[4..]));
+        bad |= n | m;
+        o[0] = (n >> 16) as u8;
+        o[1] = (n >> 8) as u8;
+        o[2] = n as u8;
+        o[3] = (m >> 16) as u8;
+        o[4] = (m >> 8) as u8;
+        o[5] = m as u8;
     }
-    let rest = chunks.remainder();
+    if whole % 2 == 1 {
+        let n = group(&b[pairs * 8..pairs * 8 + 4]);
+        bad |= n;
+        let at = pairs * 6;
+        out[at] = (n >> 16) as u8;
+        out[at + 1] = (n >> 8) as u8;
+        out[at + 2] = n as u8;
+    }
+    if bad & (1 << 31) != 0 {
+        return None;
+    }
+    let rest = &b[whole * 4..];
     if !rest.is_empty() {
         let mut n = 0u32;
         for &x in rest {
@@ -97,9 +165,10 @@ pub fn decode(s: &str) -> Option<Vec<u8>> {
             n = (n << 6) | u32::from(v);
         }
         n <<= 6 * (4 - rest.len());
-        out.push((n >> 16) as u8);
+        let at = whole * 3;
+        out[at] = (n >> 16) as u8;
         if rest.len() == 3 {
-            out.push((n >> 8) as u8);
+            out[at + 1] = (n >> 8) as u8;
         }
     }
     Some(out)

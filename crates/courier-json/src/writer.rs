@@ -1,36 +1,64 @@
 //! [`Writer`]: builds JSON text (compact or indented), with commas and colons placed for the
 //! caller and every scalar written in ProtoJSON's form.
 
-use super::{base64, number};
+use crate::{base64, number};
+
+/// Which bytes a JSON string must escape: `"`, `\` and the control characters.
+const ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
 /// Appends `s` as a quoted JSON string: `"` and `\` escaped, control characters as `\n`,
 /// `\t`, ... or `\u00XX`, everything else as is (UTF-8).
+#[inline]
 pub fn escape_into(out: &mut String, s: &str) {
-    out.push('"');
     let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push('"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            8 => "\\b",
-            12 => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        if esc.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        } else {
-            out.push_str(esc);
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time, to the first that needs escaping.
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let n = crate::reader::first_special(u64::from_le_bytes(
+                chunk.try_into().unwrap_or([0; 8]),
+            ));
+            i += n;
+            if n == 8 {
+                continue;
+            }
         }
-        start = i + 1;
+        let b = bytes[i];
+        if !ESCAPE[usize::from(b)] {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[start..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            8 => out.push_str("\\b"),
+            12 => out.push_str("\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+            }
+        }
+        i += 1;
+        start = i;
     }
     out.push_str(&s[start..]);
     out.push('"');
@@ -43,7 +71,7 @@ pub fn escape_into(out: &mut String, s: &str) {
 /// indentation) are written here; the caller only says what comes next.
 ///
 /// ```
-/// use courier_reflect::json::Writer;
+/// use courier_json::Writer;
 ///
 /// let mut w = Writer::new();
 /// w.begin_object();
@@ -177,6 +205,60 @@ impl Writer {
         }
         self.pending = true;
         self.after_key = true;
+    }
+
+    /// Writes an object member's key that is already a quoted, escaped JSON string
+    /// (`"\"fooBar\""`, as generated code holds its field names), and its colon.
+    #[inline]
+    pub fn escaped_key(&mut self, quoted: &str) {
+        if self.pending {
+            self.out.push(',');
+        }
+        self.newline();
+        self.out.push_str(quoted);
+        self.out.push(':');
+        if self.indent.is_some() {
+            self.out.push(' ');
+        }
+        self.pending = true;
+        self.after_key = true;
+    }
+
+    /// Writes an object member's key that needs no escaping (digits, say), quoted, and its
+    /// colon.
+    #[inline]
+    pub fn plain_key(&mut self, key: &str) {
+        if self.pending {
+            self.out.push(',');
+        }
+        self.newline();
+        self.out.push('"');
+        self.out.push_str(key);
+        self.out.push_str("\":");
+        if self.indent.is_some() {
+            self.out.push(' ');
+        }
+        self.pending = true;
+        self.after_key = true;
+    }
+
+    /// A string value whose text `f` appends to the output between the quotes (it must need no
+    /// escaping: RFC 3339 times, durations); nothing is written when `f` fails.
+    pub fn quoted_with<E>(
+        &mut self,
+        f: impl FnOnce(&mut String) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mark = self.out.len();
+        let state = (self.pending, self.after_key);
+        self.value_start();
+        self.out.push('"');
+        if let Err(e) = f(&mut self.out) {
+            self.out.truncate(mark);
+            (self.pending, self.after_key) = state;
+            return Err(e);
+        }
+        self.out.push('"');
+        Ok(())
     }
 
     /// `null`.

@@ -9,9 +9,9 @@
 //! integers are errors ("Out of range numeric values"). The writing side is [`Writer`]'s
 //! methods. <https://protobuf.dev/programming-guides/json/#field-representation>
 //!
-//! [`Writer`]: super::Writer
+//! [`Writer`]: crate::Writer
 
-use super::{Error, Number, Peek, Reader, base64};
+use crate::{Error, Number, Peek, Reader};
 
 fn integer<T>(
     r: &mut Reader<'_>,
@@ -91,8 +91,8 @@ pub fn read_f32(r: &mut Reader<'_>) -> Result<f32, Error> {
 
 /// A `bytes` value: base64, standard or URL-safe, padded or not.
 pub fn read_bytes(r: &mut Reader<'_>) -> Result<Vec<u8>, Error> {
-    let s = r.read_string()?;
-    base64::decode(&s).ok_or_else(|| r.error("invalid base64 in a bytes field"))
+    r.read_base64()?
+        .ok_or_else(|| r.error("invalid base64 in a bytes field"))
 }
 
 /// A map key of an integer kind, from the member name `key` (`"-5"`, `"1e2"`): `conv` is one of

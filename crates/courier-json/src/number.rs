@@ -121,8 +121,39 @@ impl<'a> Number<'a> {
         Some((neg, v))
     }
 
+    /// A plain integer (`-`, then at most 19 digits, no fraction or exponent): its sign and
+    /// magnitude, without the general path's work. `None` for anything else.
+    #[inline]
+    fn plain(&self) -> Option<(bool, u64)> {
+        let b = self.text.as_bytes();
+        let (neg, digits) = match b.first() {
+            Some(b'-') => (true, &b[1..]),
+            _ => (false, b),
+        };
+        if digits.is_empty() || digits.len() > 19 {
+            return None;
+        }
+        let mut v: u64 = 0;
+        for &d in digits {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            // At most 19 digits: cannot overflow a u64.
+            v = v * 10 + u64::from(d - b'0');
+        }
+        Some((neg, v))
+    }
+
     /// The exact value as an `i64`, or `None` when it is not an integer in range.
+    #[inline]
     pub fn to_i64(&self) -> Option<i64> {
+        if let Some((neg, v)) = self.plain() {
+            return if neg {
+                (v <= i64::MAX as u64 + 1).then(|| (v as i64).wrapping_neg())
+            } else {
+                i64::try_from(v).ok()
+            };
+        }
         let (neg, v) = self.integer()?;
         if neg {
             if v <= i64::MAX as u128 + 1 {
@@ -136,7 +167,11 @@ impl<'a> Number<'a> {
     }
 
     /// The exact value as a `u64`, or `None` when it is not an integer in range (`-0` is 0).
+    #[inline]
     pub fn to_u64(&self) -> Option<u64> {
+        if let Some((neg, v)) = self.plain() {
+            return (!neg || v == 0).then_some(v);
+        }
         let (neg, v) = self.integer()?;
         if neg && v != 0 {
             return None;
@@ -145,11 +180,13 @@ impl<'a> Number<'a> {
     }
 
     /// The exact value as an `i32`.
+    #[inline]
     pub fn to_i32(&self) -> Option<i32> {
         i32::try_from(self.to_i64()?).ok()
     }
 
     /// The exact value as a `u32`.
+    #[inline]
     pub fn to_u32(&self) -> Option<u32> {
         u32::try_from(self.to_u64()?).ok()
     }

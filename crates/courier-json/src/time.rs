@@ -51,6 +51,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 fn push_digits(out: &mut String, v: u64, width: usize) {
+    // Digits into a stack buffer, most significant last-written; at least `width` of them.
     let mut buf = [b'0'; 20];
     let mut v = v;
     let mut i = buf.len();
@@ -59,11 +60,10 @@ fn push_digits(out: &mut String, v: u64, width: usize) {
         buf[i] = b'0' + (v % 10) as u8;
         v /= 10;
     }
-    let digits = &buf[i..];
-    for _ in digits.len()..width {
-        out.push('0');
+    let i = i.min(buf.len() - width.min(buf.len()));
+    for &d in &buf[i..] {
+        out.push(char::from(d));
     }
-    out.push_str(std::str::from_utf8(digits).unwrap_or("0"));
 }
 
 /// Appends `.fff`, `.ffffff` or `.fffffffff` for `nanos` (nothing for 0).

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::number::Number;
+use crate::number::Number;
 
 /// The default limit on nested objects and arrays.
 pub const DEFAULT_DEPTH_LIMIT: u32 = 100;
@@ -42,8 +42,14 @@ impl Peek {
 
 /// A JSON input that could not be read, or a value that does not fit where it is: where
 /// (the JSON path and byte offset) and what.
+///
+/// One pointer wide (the details are boxed): results of the parser's many small steps stay in
+/// registers, and generated parsers keep small stack frames.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Error {
+pub struct Error(Box<ErrorInner>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct ErrorInner {
     path: String,
     offset: usize,
     message: String,
@@ -51,28 +57,29 @@ pub struct Error {
 
 impl Error {
     /// An error at `path` (already formatted, `$.a[1]`) and byte `offset`.
+    #[cold]
     pub fn new(path: String, offset: usize, message: impl Into<String>) -> Error {
-        Error {
+        Error(Box::new(ErrorInner {
             path,
             offset,
             message: message.into(),
-        }
+        }))
     }
 
     /// Where, as a JSON path: `$` is the top-level value, `.name` an object member (`["..."]`
     /// for names that are not identifiers), `[3]` an array element.
     pub fn path(&self) -> &str {
-        &self.path
+        &self.0.path
     }
 
     /// The byte offset in the input.
     pub fn offset(&self) -> usize {
-        self.offset
+        self.0.offset
     }
 
     /// What is wrong.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 }
 
@@ -81,7 +88,7 @@ impl fmt::Display for Error {
         write!(
             f,
             "{}: {} (at byte {})",
-            self.path, self.message, self.offset
+            self.0.path, self.0.message, self.0.offset
         )
     }
 }
@@ -123,7 +130,7 @@ pub struct Checkpoint {
 /// ([`DEFAULT_DEPTH_LIMIT`]); every error carries the JSON path it happened at.
 ///
 /// ```
-/// use courier_reflect::json::{Peek, Reader};
+/// use courier_json::{Peek, Reader};
 ///
 /// let mut r = Reader::new(r#"{"a": [1, "x"], "b": null}"#);
 /// r.begin_object().unwrap();
@@ -138,6 +145,9 @@ pub struct Checkpoint {
 #[derive(Debug)]
 pub struct Reader<'a> {
     input: &'a [u8],
+    /// The same input as text: slices of it at quote boundaries are `str`s without a UTF-8
+    /// check (a quote is ASCII, so its position is a character boundary).
+    src: &'a str,
     pos: usize,
     path: Vec<Seg>,
     /// Whether the innermost container has not produced a member yet.
@@ -150,6 +160,7 @@ impl<'a> Reader<'a> {
     pub fn new(input: &'a str) -> Reader<'a> {
         Reader {
             input: input.as_bytes(),
+            src: input,
             pos: 0,
             path: Vec::new(),
             first: false,
@@ -191,7 +202,7 @@ impl<'a> Reader<'a> {
                     } else {
                         s.push('[');
                         let mut w = String::new();
-                        super::writer::escape_into(&mut w, &key);
+                        crate::writer::escape_into(&mut w, &key);
                         s.push_str(&w);
                         s.push(']');
                     }
@@ -301,12 +312,14 @@ impl<'a> Reader<'a> {
         match self.peek()? {
             Peek::Number => {
                 let start = self.pos;
-                let len = super::number::scan(&self.input[start..])
+                let len = crate::number::scan(&self.input[start..])
                     .ok_or_else(|| self.error("invalid number"))?;
                 self.pos += len;
-                // Safe to slice: the scanned bytes are ASCII.
-                let text = std::str::from_utf8(&self.input[start..start + len])
-                    .map_err(|_| self.error("invalid number"))?;
+                // The scanned bytes are ASCII: a slice of the text at character boundaries.
+                let text = self
+                    .src
+                    .get(start..start + len)
+                    .ok_or_else(|| self.error("invalid number"))?;
                 if self
                     .input
                     .get(self.pos)
@@ -328,9 +341,11 @@ impl<'a> Reader<'a> {
                 let raw = &self.input[start..end];
                 if !escaped {
                     // The input is a `str` and the quotes are ASCII: the slice is UTF-8.
-                    return std::str::from_utf8(raw)
+                    return self
+                        .src
+                        .get(start..end)
                         .map(Cow::Borrowed)
-                        .map_err(|_| self.error("invalid UTF-8"));
+                        .ok_or_else(|| self.error("invalid UTF-8"));
                 }
                 unescape(raw).map(Cow::Owned).ok_or_else(|| {
                     Error::new(self.path(), start, "invalid escape sequence in string")
@@ -340,13 +355,61 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Reads a string of base64 (a `bytes` field's value), standard or URL-safe, padded or
+    /// not: the decoded bytes, or `None` when the string is not base64 (the reader is then
+    /// after the string; a JSON error, such as a bad escape, is an `Err`).
+    ///
+    /// One pass over plain base64 (the common case: no escapes), which needs no JSON string
+    /// scan first; a string with escapes is read as a string, then decoded.
+    pub fn read_base64(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        match self.peek()? {
+            Peek::String => {}
+            other => {
+                return Err(self.error(format!("expected a string, found {}", other.describe())));
+            }
+        }
+        let start = self.pos + 1;
+        // The closing quote: the first `"` (a backslash before it would make the text invalid
+        // base64, and then the slow path below reads the string properly).
+        let rest = self.input.get(start..).unwrap_or_default();
+        let mut i = start;
+        for c in rest.chunks_exact(8) {
+            let n = first_quote(load8(c));
+            i += n;
+            if n < 8 {
+                break;
+            }
+        }
+        while self.input.get(i).is_some_and(|&b| b != b'"') {
+            i += 1;
+        }
+        if i < self.input.len() {
+            if let Some(bytes) = crate::base64::decode_bytes(&self.input[start..i]) {
+                self.pos = i + 1;
+                return Ok(Some(bytes));
+            }
+        }
+        // Escapes, control characters, no closing quote, or not base64.
+        let s = self.read_string()?;
+        Ok(crate::base64::decode(&s))
+    }
+
     /// Scans a string at `pos` (an opening quote); returns the byte range of its contents and
     /// whether it has escapes, leaving `pos` after the closing quote.
+    #[inline]
     fn scan_string(&mut self) -> Result<(usize, usize, bool), Error> {
         let start = self.pos + 1;
         let mut i = start;
         let mut escaped = false;
         loop {
+            // Eight bytes at a time, to the first special one.
+            for c in self.input.get(i..).unwrap_or_default().chunks_exact(8) {
+                let n = first_special(load8(c));
+                i += n;
+                if n < 8 {
+                    break;
+                }
+            }
             match self.input.get(i) {
                 None => {
                     self.pos = i;
@@ -425,9 +488,11 @@ impl<'a> Reader<'a> {
         self.pos += 1;
         let raw = &self.input[start..end];
         if !escaped {
-            return std::str::from_utf8(raw)
+            return self
+                .src
+                .get(start..end)
                 .map(|s| Some(Cow::Borrowed(s)))
-                .map_err(|_| self.error("invalid UTF-8"));
+                .ok_or_else(|| self.error("invalid UTF-8"));
         }
         unescape(raw)
             .map(|s| Some(Cow::Owned(s)))
@@ -518,6 +583,43 @@ impl<'a> Reader<'a> {
         }
         Ok(())
     }
+}
+
+/// The index of the first of the eight bytes of `x` (little-endian) that is a quote, a
+/// backslash or a control character, or 8 when there is none.
+///
+/// Each test flags a byte's high bit: "has a zero byte" (`v - 0x01.. & !v & 0x80..`) for the
+/// quote and the backslash (`x` xor the byte repeated), "has a byte below 0x20" likewise with
+/// 0x20 (bytes with the high bit set, UTF-8 sequences, never flagged). A borrow can flag a byte
+/// after a true one, never before: the lowest flag is exact.
+#[inline(always)]
+pub(crate) fn first_special(x: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x;
+    let q = x ^ (ONES * u64::from(b'"'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let b = x ^ (ONES * u64::from(b'\\'));
+    let backslash = b.wrapping_sub(ONES) & !b;
+    let m = (below_space | quote | backslash) & HIGH;
+    (m.trailing_zeros() / 8) as usize
+}
+
+/// Eight bytes (a `chunks_exact(8)` chunk) as a little-endian word.
+#[inline(always)]
+fn load8(c: &[u8]) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&c[..8]);
+    u64::from_le_bytes(a)
+}
+
+/// The index of the first `"` among the eight bytes of `x` (little-endian), or 8.
+#[inline(always)]
+fn first_quote(x: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let q = x ^ (ONES * u64::from(b'"'));
+    ((q.wrapping_sub(ONES) & !q & HIGH).trailing_zeros() / 8) as usize
 }
 
 /// Decodes the contents of a JSON string with escapes; `None` for a bad escape or a lone

@@ -1,0 +1,779 @@
+//! The runtime of generated ProtoJSON code: what the `ProtoJson` impls courier-codegen
+//! generates call, one generic function per field shape, so that every rule of the mapping is
+//! written once (and shared with courier-reflect's dynamic messages through [`scalar`],
+//! [`Writer`] and [`Reader`]).
+//!
+//! Field kinds are courier-wire's (`courier_wire::field::kind::Int64`, `kind::Message<M>`, ...)
+//! plus [`Enum`], which carries the enum type for its names; [`JsonKind`] says how a value of
+//! each is written and read, [`MapKey`] how a map key is.
+//!
+//! [`scalar`]: crate::scalar
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+use std::marker::PhantomData;
+
+use bytes::Bytes;
+use courier_wire::field::kind;
+use courier_wire::{Decoder, Encoder, UnknownFields, UnknownValue, WireType};
+
+use crate::message::{JsonEnum, Parser, Printer, ProtoJson};
+use crate::reader::{Error, Peek, Reader};
+use crate::registry::ExtensionJson;
+use crate::scalar;
+use crate::writer::Writer;
+
+pub mod ext;
+
+/// An error found while printing (no input offset; the path is filled in as it unwinds).
+#[cold]
+pub fn print_error(message: impl Into<String>) -> Error {
+    Error::new("$".to_owned(), 0, message)
+}
+
+/// Puts `seg` (`.name`, `["a b"]` or `[3]`) in front of an error's path.
+#[cold]
+fn prefix(e: Error, seg: &str) -> Error {
+    let path = e.path();
+    let rest = path.strip_prefix('$').unwrap_or(path);
+    Error::new(format!("${seg}{rest}"), e.offset(), e.message())
+}
+
+/// The path segment of object member `key`: `.key`, or `["key"]` when it is not an identifier.
+#[cold]
+pub(crate) fn key_seg(key: &str) -> String {
+    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        format!(".{key}")
+    } else {
+        let mut s = String::from("[");
+        crate::writer::escape_into(&mut s, key);
+        s.push(']');
+        s
+    }
+}
+
+/// A print error inside member `key`: its path gains `.key` in front.
+#[cold]
+pub fn at_key(e: Error, key: &str) -> Error {
+    prefix(e, &key_seg(key))
+}
+
+/// A print error inside array element `i`.
+#[cold]
+pub fn at_index(e: Error, i: usize) -> Error {
+    prefix(e, &format!("[{i}]"))
+}
+
+/// How one value of a field kind is written and read in ProtoJSON.
+pub trait JsonKind {
+    /// The Rust type of one value.
+    type Value;
+    /// Whether `null` is a value of this kind (`google.protobuf.Value` and `NullValue`) rather
+    /// than the absence of one.
+    const NULLABLE: bool = false;
+    /// Writes one value.
+    fn write(value: &Self::Value, w: &mut Writer, p: &mut Printer<'_>) -> Result<(), Error>;
+    /// Reads one value; `None` when it is to be skipped (an unknown enum value with
+    /// [`ignore_unknown_fields`](crate::ParseOptions::ignore_unknown_fields)).
+    fn read(r: &mut Reader<'_>, p: &mut Parser<'_>) -> Result<Option<Self::Value>, Error>;
+}
+
+macro_rules! json_kinds {
+    ($($k:ident: $ty:ty, |$v:ident, $w:ident| $write:expr, |$r:ident| $read:expr;)*) => {$(
+        impl JsonKind for kind::$k {
+            type Value = $ty;
+            #[inline(always)]
+            fn write($v: &$ty, $w: &mut Writer, _: &mut Printer<'_>) -> Result<(), Error> {
+                $write;
+                Ok(())
+            }
+            #[inline]
+            fn read($r: &mut Reader<'_>, _: &mut Parser<'_>) -> Result<Option<$ty>, Error> {
+                $read.map(Some)
+            }
+        }
+    )*};
+}
+
+json_kinds! {
+    Int32: i32, |v, w| w.int(i64::from(*v)), |r| scalar::read_i32(r);
+    Sint32: i32, |v, w| w.int(i64::from(*v)), |r| scalar::read_i32(r);
+    Sfixed32: i32, |v, w| w.int(i64::from(*v)), |r| scalar::read_i32(r);
+    Int64: i64, |v, w| w.quoted_int(*v), |r| scalar::read_i64(r);
+    Sint64: i64, |v, w| w.quoted_int(*v), |r| scalar::read_i64(r);
+    Sfixed64: i64, |v, w| w.quoted_int(*v), |r| scalar::read_i64(r);
+    Uint32: u32, |v, w| w.uint(u64::from(*v)), |r| scalar::read_u32(r);
+    Fixed32: u32, |v, w| w.uint(u64::from(*v)), |r| scalar::read_u32(r);
+    Uint64: u64, |v, w| w.quoted_uint(*v), |r| scalar::read_u64(r);
+    Fixed64: u64, |v, w| w.quoted_uint(*v), |r| scalar::read_u64(r);
+    Float: f32, |v, w| w.f32(*v), |r| scalar::read_f32(r);
+    Double: f64, |v, w| w.f64(*v), |r| scalar::read_f64(r);
+    Bool: bool, |v, w| w.bool(*v), |r| r.read_bool();
+    String: std::string::String, |v, w| w.string(v), |r| r.read_string().map(|s| s.into_owned());
+    Bytes: Bytes, |v, w| w.base64(v), |r| scalar::read_bytes(r).map(Bytes::from);
+}
+
+/// An enum field of enum type `E` (its values are `i32`s, as in generated structs).
+pub struct Enum<E>(PhantomData<fn() -> E>);
+
+impl<E> std::fmt::Debug for Enum<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enum")
+    }
+}
+
+impl<E: JsonEnum> JsonKind for Enum<E> {
+    type Value = i32;
+    const NULLABLE: bool = E::NULL_VALUE;
+
+    #[inline]
+    fn write(v: &i32, w: &mut Writer, p: &mut Printer<'_>) -> Result<(), Error> {
+        if E::NULL_VALUE {
+            w.null();
+        } else if p.enums_as_ints() {
+            w.int(i64::from(*v));
+        } else {
+            match E::json_name(*v) {
+                Some(name) => w.string(name),
+                None => w.int(i64::from(*v)),
+            }
+        }
+        Ok(())
+    }
+
+    fn read(r: &mut Reader<'_>, p: &mut Parser<'_>) -> Result<Option<i32>, Error> {
+        match r.peek()? {
+            Peek::Null if E::NULL_VALUE => {
+                r.read_null()?;
+                Ok(Some(0))
+            }
+            Peek::String => {
+                let s = r.read_string()?;
+                match E::from_json_name(&s) {
+                    Some(v) => Ok(Some(v)),
+                    None if p.ignore_unknown_fields() => Ok(None),
+                    None => Err(r.error(format!("{} has no value named \"{s}\"", E::FULL_NAME))),
+                }
+            }
+            Peek::Number => {
+                let n = r.read_number()?;
+                let v = n
+                    .to_i32()
+                    .ok_or_else(|| r.error(format!("{} is not an enum number", n.as_str())))?;
+                if E::CLOSED && E::json_name(v).is_none() {
+                    if p.ignore_unknown_fields() {
+                        return Ok(None);
+                    }
+                    return Err(r.error(format!(
+                        "{v} is not a value of the closed enum {}",
+                        E::FULL_NAME
+                    )));
+                }
+                Ok(Some(v))
+            }
+            other => Err(r.error(format!(
+                "expected an enum name or number, found {}",
+                other.describe()
+            ))),
+        }
+    }
+}
+
+impl<M: ProtoJson> JsonKind for kind::Message<M> {
+    type Value = M;
+    const NULLABLE: bool = M::NULLABLE;
+
+    #[inline]
+    fn write(v: &M, w: &mut Writer, p: &mut Printer<'_>) -> Result<(), Error> {
+        write_message(v, w, p)
+    }
+
+    #[inline]
+    fn read(r: &mut Reader<'_>, p: &mut Parser<'_>) -> Result<Option<M>, Error> {
+        let mut m = M::default();
+        m.merge_json(r, p)?;
+        Ok(Some(m))
+    }
+}
+
+/// Writes a message as one JSON value (counting its nesting).
+#[inline]
+pub fn write_message<M: ProtoJson>(
+    m: &M,
+    w: &mut Writer,
+    p: &mut Printer<'_>,
+) -> Result<(), Error> {
+    p.enter()?;
+    let r = m.write_json(w, p);
+    p.leave();
+    r
+}
+
+/// Writes a list (a repeated field's array).
+#[inline]
+pub fn write_list<K: JsonKind>(
+    values: &[K::Value],
+    w: &mut Writer,
+    p: &mut Printer<'_>,
+) -> Result<(), Error> {
+    w.begin_array();
+    for (i, v) in values.iter().enumerate() {
+        if let Err(e) = K::write(v, w, p) {
+            w.end_array();
+            return Err(at_index(e, i));
+        }
+    }
+    w.end_array();
+    Ok(())
+}
+
+/// A map key kind: how a key is written as and read from a JSON member name.
+pub trait MapKey: JsonKind<Value: Ord> {
+    /// Writes the key (and its colon).
+    fn write_key(key: &Self::Value, w: &mut Writer);
+    /// A number that orders keys as their `Ord` does, up to ties (which `Ord` breaks): what
+    /// sorting the entries of a `HashMap` compares first.
+    fn order_prefix(key: &Self::Value) -> u64;
+    /// The key a member name stands for.
+    fn read_key(r: &Reader<'_>, name: &str) -> Result<Self::Value, Error>;
+    /// The key as text (for error paths).
+    fn key_text(key: &Self::Value) -> std::borrow::Cow<'_, str>;
+}
+
+macro_rules! int_keys {
+    ($($k:ident: $conv:ident, |$v:ident| $prefix:expr;)*) => {$(
+        impl MapKey for kind::$k {
+            #[inline]
+            fn write_key(key: &Self::Value, w: &mut Writer) {
+                let mut b = itoa::Buffer::new();
+                // Digits and a sign need no escaping.
+                w.plain_key(b.format(*key));
+            }
+            #[inline(always)]
+            fn order_prefix(key: &Self::Value) -> u64 {
+                let $v = *key;
+                $prefix
+            }
+            #[inline]
+            fn read_key(r: &Reader<'_>, name: &str) -> Result<Self::Value, Error> {
+                scalar::map_key(r, name, |n| n.$conv())
+            }
+            fn key_text(key: &Self::Value) -> std::borrow::Cow<'_, str> {
+                key.to_string().into()
+            }
+        }
+    )*};
+}
+
+// Signed keys: the sign bit flipped orders them as unsigned numbers.
+int_keys! {
+    Int32: to_i32, |v| (i64::from(v) as u64) ^ (1 << 63);
+    Sint32: to_i32, |v| (i64::from(v) as u64) ^ (1 << 63);
+    Sfixed32: to_i32, |v| (i64::from(v) as u64) ^ (1 << 63);
+    Int64: to_i64, |v| (v as u64) ^ (1 << 63);
+    Sint64: to_i64, |v| (v as u64) ^ (1 << 63);
+    Sfixed64: to_i64, |v| (v as u64) ^ (1 << 63);
+    Uint32: to_u32, |v| u64::from(v);
+    Fixed32: to_u32, |v| u64::from(v);
+    Uint64: to_u64, |v| v;
+    Fixed64: to_u64, |v| v;
+}
+
+impl MapKey for kind::Bool {
+    #[inline]
+    fn write_key(key: &bool, w: &mut Writer) {
+        w.escaped_key(if *key { "\"true\"" } else { "\"false\"" });
+    }
+    #[inline(always)]
+    fn order_prefix(key: &bool) -> u64 {
+        u64::from(*key)
+    }
+    #[inline]
+    fn read_key(r: &Reader<'_>, name: &str) -> Result<bool, Error> {
+        scalar::map_key_bool(r, name)
+    }
+    fn key_text(key: &bool) -> std::borrow::Cow<'_, str> {
+        (if *key { "true" } else { "false" }).into()
+    }
+}
+
+impl MapKey for kind::String {
+    #[inline]
+    fn write_key(key: &String, w: &mut Writer) {
+        w.key(key);
+    }
+    /// The first eight bytes, big-endian (shorter keys padded with zeros, which ties them with
+    /// keys that go on with zero bytes; `Ord` then decides).
+    #[inline(always)]
+    fn order_prefix(key: &String) -> u64 {
+        let b = key.as_bytes();
+        let mut p = [0u8; 8];
+        let n = b.len().min(8);
+        p[..n].copy_from_slice(&b[..n]);
+        u64::from_be_bytes(p)
+    }
+    #[inline]
+    fn read_key(_: &Reader<'_>, name: &str) -> Result<String, Error> {
+        Ok(name.to_owned())
+    }
+    fn key_text(key: &String) -> std::borrow::Cow<'_, str> {
+        key.as_str().into()
+    }
+}
+
+/// The path segment of map key `k` in a print error.
+#[cold]
+fn key_error<K: MapKey>(e: Error, k: &K::Value) -> Error {
+    at_key(e, &K::key_text(k))
+}
+
+/// Writes entries in the order given (sorted by key).
+#[inline]
+fn write_entries<'a, K: MapKey + 'a, V: JsonKind + 'a>(
+    entries: impl Iterator<Item = (&'a K::Value, &'a V::Value)>,
+    w: &mut Writer,
+    p: &mut Printer<'_>,
+) -> Result<(), Error> {
+    w.begin_object();
+    for (k, v) in entries {
+        K::write_key(k, w);
+        if let Err(e) = V::write(v, w, p) {
+            w.end_object();
+            return Err(key_error::<K>(e, k));
+        }
+    }
+    w.end_object();
+    Ok(())
+}
+
+/// Writes a `HashMap` field as an object, its keys in order (so that output is deterministic
+/// and the same as a dynamic message's).
+pub fn write_hash_map<K: MapKey, V: JsonKind, S: BuildHasher>(
+    map: &HashMap<K::Value, V::Value, S>,
+    w: &mut Writer,
+    p: &mut Printer<'_>,
+) -> Result<(), Error> {
+    if map.len() <= 1 {
+        return write_entries::<K, V>(map.iter(), w, p);
+    }
+    // Sorted by a number first (one comparison instruction, and for most string keys the
+    // only one), the keys themselves only on ties.
+    let mut entries: Vec<(u64, &K::Value, &V::Value)> = map
+        .iter()
+        .map(|(k, v)| (K::order_prefix(k), k, v))
+        .collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    write_entries::<K, V>(entries.into_iter().map(|(_, k, v)| (k, v)), w, p)
+}
+
+/// Writes a `BTreeMap` field as an object.
+pub fn write_btree_map<K: MapKey, V: JsonKind>(
+    map: &BTreeMap<K::Value, V::Value>,
+    w: &mut Writer,
+    p: &mut Printer<'_>,
+) -> Result<(), Error> {
+    write_entries::<K, V>(map.iter(), w, p)
+}
+
+/// Consumes a `null` that leaves a field unset; whether there was one. (`null` is a value of
+/// [`JsonKind::NULLABLE`] kinds, and is left for them to read.)
+#[inline]
+pub fn skip_null<K: JsonKind>(r: &mut Reader<'_>) -> Result<bool, Error> {
+    // json.md, Null values: "Parsers accept `null` as a legal value for any field" and it
+    // leaves the field unset — except `google.protobuf.Value` and `NullValue`, for which null
+    // is a value. <https://protobuf.dev/programming-guides/json/#null-values>
+    if !K::NULLABLE && r.peek()? == Peek::Null {
+        r.read_null()?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Consumes a `null` given for a repeated or map field (which leaves it as it is); whether
+/// there was one.
+#[inline]
+pub fn skip_null_container(r: &mut Reader<'_>) -> Result<bool, Error> {
+    if r.peek()? == Peek::Null {
+        r.read_null()?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Reads one singular field value: `None` for `null` (which leaves the field unset) and for a
+/// value to be skipped.
+#[inline]
+pub fn read<K: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+) -> Result<Option<K::Value>, Error> {
+    if skip_null::<K>(r)? {
+        return Ok(None);
+    }
+    K::read(r, p)
+}
+
+/// Reads a singular field with implicit presence into `slot` (`null` leaves it as it is).
+#[inline]
+pub fn merge_value<K: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    slot: &mut K::Value,
+) -> Result<(), Error> {
+    if let Some(v) = read::<K>(r, p)? {
+        *slot = v;
+    }
+    Ok(())
+}
+
+/// Reads a singular field with explicit presence into `slot` (`null` leaves it as it is).
+#[inline]
+pub fn merge_option<K: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    slot: &mut Option<K::Value>,
+) -> Result<(), Error> {
+    if let Some(v) = read::<K>(r, p)? {
+        *slot = Some(v);
+    }
+    Ok(())
+}
+
+/// Reads a message field, merging into the message it holds (`null` leaves it as it is).
+#[inline]
+pub fn merge_message<M: ProtoJson>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    slot: &mut Option<M>,
+) -> Result<(), Error> {
+    if skip_null::<kind::Message<M>>(r)? {
+        return Ok(());
+    }
+    slot.get_or_insert_with(M::default).merge_json(r, p)
+}
+
+/// [`merge_message`] for a boxed (recursive) message field.
+#[inline]
+pub fn merge_boxed_message<M: ProtoJson>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    slot: &mut Option<Box<M>>,
+) -> Result<(), Error> {
+    if skip_null::<kind::Message<M>>(r)? {
+        return Ok(());
+    }
+    slot.get_or_insert_with(Box::default).merge_json(r, p)
+}
+
+/// Reads a repeated field's array, appending to `values` (`null`: nothing).
+pub fn read_list<K: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    values: &mut Vec<K::Value>,
+) -> Result<(), Error> {
+    if skip_null_container(r)? {
+        return Ok(());
+    }
+    read_array::<K>(r, p, values)
+}
+
+/// Reads an array of `K` (no `null` for the whole), appending to `values`.
+pub fn read_array<K: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    values: &mut Vec<K::Value>,
+) -> Result<(), Error> {
+    r.begin_array()?;
+    while r.next_element()? {
+        // json.md, Null values: "`null` values are not allowed within repeated fields."
+        // <https://protobuf.dev/programming-guides/json/#null-values>
+        if !K::NULLABLE && r.peek()? == Peek::Null {
+            return Err(r.error("null is not allowed in a repeated field"));
+        }
+        if let Some(v) = K::read(r, p)? {
+            values.push(v);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a map field's object, adding its entries to `map` (`null`: nothing).
+pub fn read_map<K: MapKey, V: JsonKind, M: Extend<(K::Value, V::Value)>>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    map: &mut M,
+) -> Result<(), Error> {
+    if skip_null_container(r)? {
+        return Ok(());
+    }
+    read_object::<K, V, M>(r, p, map)
+}
+
+/// Reads an object of map entries (no `null` for the whole), adding them to `map`.
+pub fn read_object<K: MapKey, V: JsonKind, M: Extend<(K::Value, V::Value)>>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    map: &mut M,
+) -> Result<(), Error> {
+    r.begin_object()?;
+    while let Some(name) = r.next_key()? {
+        let k = K::read_key(r, &name)?;
+        if !V::NULLABLE && r.peek()? == Peek::Null {
+            return Err(r.error("null is not a valid map value"));
+        }
+        if let Some(v) = V::read(r, p)? {
+            map.extend(std::iter::once((k, v)));
+        }
+    }
+    Ok(())
+}
+
+/// Which fields a parse has seen (a field given twice, under either name, is an error): one bit
+/// per field.
+#[derive(Debug)]
+pub struct Seen<const WORDS: usize>([u64; WORDS]);
+
+impl<const WORDS: usize> Seen<WORDS> {
+    /// Nothing seen.
+    #[inline(always)]
+    pub fn new() -> Self {
+        Seen([0; WORDS])
+    }
+
+    /// Marks field `index` (named `name`) seen; fails if it was.
+    #[inline(always)]
+    pub fn mark(&mut self, index: usize, r: &Reader<'_>, name: &str) -> Result<(), Error> {
+        let (word, bit) = (index / 64, 1u64 << (index % 64));
+        if self.0[word] & bit != 0 {
+            return Err(duplicate(r, name));
+        }
+        self.0[word] |= bit;
+        Ok(())
+    }
+}
+
+impl<const WORDS: usize> Default for Seen<WORDS> {
+    fn default() -> Self {
+        Seen::new()
+    }
+}
+
+#[cold]
+fn duplicate(r: &Reader<'_>, name: &str) -> Error {
+    // json.md, Duplicate values: implementations that do not keep member order "should reject
+    // inputs with duplicate keys"; protobuf's conformance suite requires it, alternate
+    // spellings included. <https://protobuf.dev/programming-guides/json/#duplicate-values>
+    r.error(format!("field \"{name}\" appears twice"))
+}
+
+/// Marks oneof `index` (named `name`) set; fails if another member set it already.
+#[inline(always)]
+pub fn oneof_set(set: &mut u64, index: u32, r: &Reader<'_>, name: &str) -> Result<(), Error> {
+    let bit = 1u64 << (index % 64);
+    if *set & bit != 0 {
+        return Err(two_members(r, name));
+    }
+    *set |= bit;
+    Ok(())
+}
+
+#[cold]
+fn two_members(r: &Reader<'_>, name: &str) -> Error {
+    r.error(format!("more than one field of oneof \"{name}\" is set"))
+}
+
+/// A member that names no field of message `message`: an `"@type"` passed over with
+/// `skip_type`, anything else skipped with `ignore_unknown_fields` or an error.
+#[inline(never)]
+pub fn other_member(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    key: &str,
+    message: &str,
+    skip_type: bool,
+) -> Result<(), Error> {
+    if (skip_type && key == "@type") || p.ignore_unknown_fields() {
+        return r.skip_value();
+    }
+    Err(r.error(format!("{message} has no field named \"{key}\"")))
+}
+
+/// [`other_member`] for a message with extensions: a `"[pkg.ext]"` member is parsed into
+/// `fields` when the extension is one of `known` (generated with the message) or in the
+/// parser's registry. `seen` holds the extension numbers already given.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub fn other_member_or_extension(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    key: &str,
+    message: &str,
+    skip_type: bool,
+    known: &[ExtensionJson],
+    fields: &mut UnknownFields,
+    seen: &mut Vec<u32>,
+) -> Result<(), Error> {
+    if let Some(name) = key.strip_prefix('[').and_then(|k| k.strip_suffix(']')) {
+        let ext = known
+            .iter()
+            .find(|x| x.full_name() == name)
+            .or_else(|| {
+                p.registry()
+                    .and_then(|reg| reg.extension_by_name(name))
+                    .filter(|x| x.extendee() == message)
+            })
+            .copied();
+        if let Some(ext) = ext {
+            if seen.contains(&ext.number()) {
+                return Err(duplicate(r, key));
+            }
+            seen.push(ext.number());
+            ext.read(r, p, fields)?;
+            return Ok(());
+        }
+    }
+    other_member(r, p, key, message, skip_type)
+}
+
+/// Writes the extensions held in `fields` whose numbers are in `range`, in number order, as
+/// `"[pkg.ext]": value` members: each found among `known` (generated with the message) or in
+/// the printer's registry; records of other numbers are not printed (ProtoJSON has no form for
+/// unknown fields).
+pub fn write_extensions(
+    fields: &UnknownFields,
+    message: &str,
+    range: std::ops::Range<u32>,
+    known: &[ExtensionJson],
+    w: &mut Writer,
+    p: &mut Printer<'_>,
+) -> Result<(), Error> {
+    let mut numbers: Vec<u32> = fields
+        .iter()
+        .map(|f| f.number())
+        .filter(|n| range.contains(n))
+        .collect();
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    for n in numbers {
+        let ext = known
+            .iter()
+            .find(|x| x.number() == n)
+            .or_else(|| p.registry().and_then(|reg| reg.extension(message, n)));
+        let Some(ext) = ext else { continue };
+        let key = format!("[{}]", ext.full_name());
+        w.key(&key);
+        ext.write(fields, w, p).map_err(|e| at_key(e, &key))?;
+    }
+    Ok(())
+}
+
+/// The items of a message-set message (`option message_set_wire_format = true`), kept by
+/// generated code in its unknown fields as groups of field 1 (`type_id` = 2, `message` = 3):
+/// `(type_id, payload)` by type id, the payloads of items with the same id concatenated (which
+/// merges them).
+fn message_set_items(fields: &UnknownFields) -> Vec<(u32, Vec<u8>)> {
+    let mut items: Vec<(u32, Vec<u8>)> = Vec::new();
+    for f in fields.iter() {
+        let (1, UnknownValue::Group(body)) = (f.number(), f.value()) else {
+            continue;
+        };
+        let mut dec = Decoder::new(body);
+        let mut type_id = None;
+        let mut payload: Vec<u8> = Vec::new();
+        let ok = (|| {
+            while !dec.is_empty() {
+                let tag = dec.read_tag()?;
+                match (tag.field_number(), tag.wire_type()) {
+                    (2, WireType::Varint) => type_id = Some(dec.read_varint()? as u32),
+                    (3, WireType::Len) => payload.extend_from_slice(dec.read_len_slice()?),
+                    _ => {
+                        dec.skip_field(tag)?;
+                    }
+                }
+            }
+            Ok::<(), courier_wire::DecodeError>(())
+        })();
+        let (Ok(()), Some(id)) = (ok, type_id) else {
+            continue;
+        };
+        match items.iter_mut().find(|(t, _)| *t == id) {
+            Some((_, p)) => p.extend_from_slice(&payload),
+            None => items.push((id, payload)),
+        }
+    }
+    items.sort_by_key(|(t, _)| *t);
+    items
+}
+
+/// [`write_extensions`] for a message-set message: its items printed as the extensions their
+/// type ids name.
+pub fn write_message_set(
+    fields: &UnknownFields,
+    message: &str,
+    known: &[ExtensionJson],
+    w: &mut Writer,
+    p: &mut Printer<'_>,
+) -> Result<(), Error> {
+    for (id, payload) in message_set_items(fields) {
+        let ext = known
+            .iter()
+            .find(|x| x.number() == id)
+            .or_else(|| p.registry().and_then(|reg| reg.extension(message, id)));
+        let Some(ext) = ext else { continue };
+        // The item as the record the extension's printer reads.
+        let mut raw = Vec::new();
+        let mut enc = Encoder::new(&mut raw);
+        enc.put_tag(id, WireType::Len);
+        enc.put_len_prefixed(&payload);
+        let mut record = UnknownFields::new();
+        record
+            .push_raw(&raw)
+            .map_err(|e| print_error(format!("message-set item {id}: {e}")))?;
+        let key = format!("[{}]", ext.full_name());
+        w.key(&key);
+        ext.write(&record, w, p).map_err(|e| at_key(e, &key))?;
+    }
+    Ok(())
+}
+
+/// [`other_member_or_extension`] for a message-set message: an extension is stored as a
+/// message-set item.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub fn other_member_or_message_set_item(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    key: &str,
+    message: &str,
+    skip_type: bool,
+    known: &[ExtensionJson],
+    fields: &mut UnknownFields,
+    seen: &mut Vec<u32>,
+) -> Result<(), Error> {
+    let mut record = UnknownFields::new();
+    let before = seen.len();
+    other_member_or_extension(r, p, key, message, skip_type, known, &mut record, seen)?;
+    if seen.len() == before || record.is_empty() {
+        return Ok(());
+    }
+    // The extension's record (`number`, LEN) as an item group.
+    let mut raw = Vec::new();
+    let mut enc = Encoder::new(&mut raw);
+    for f in record.iter() {
+        let UnknownValue::Len(payload) = f.value() else {
+            continue;
+        };
+        enc.put_tag(1, WireType::StartGroup);
+        enc.put_tag(2, WireType::Varint);
+        enc.put_varint(u64::from(f.number()));
+        enc.put_tag(3, WireType::Len);
+        enc.put_len_prefixed(payload);
+        enc.put_tag(1, WireType::EndGroup);
+    }
+    fields
+        .push_raw(&raw)
+        .map_err(|e| r.error(format!("message-set item: {e}")))
+}
