@@ -3,6 +3,7 @@
 //! `cargo xtask ci` is THE test command (the README gives it and `.ci/run` calls it). It installs
 //! what the tests need, idempotently, and runs every check in order, printing each step.
 
+mod attack;
 mod bench;
 mod codegen;
 mod conformance;
@@ -15,6 +16,7 @@ mod interop;
 mod lb;
 mod peers;
 mod protoc_compare;
+mod scale;
 mod soak;
 mod tls_bench;
 mod util;
@@ -68,6 +70,14 @@ commands:
                          fault-injecting soak (docs/reliability.md): mixed calls over round_robin
                          Channels with retries and hedging, through a seeded fault proxy, to
                          backends killed and restarted; fails unless 0 hung, lost, leaked, panics
+  scale [--conns N] [--stream-conns N] [--streams N] [--quick]
+                         connection scale against Courier's and tonic's servers: memory per idle
+                         connection (default 10,000) and per open stream (1,000 × 100), accept
+                         rate, unary p50/p99 while they are held; table in docs/benchmarks.md
+  attack [--seconds N] [--quick] [KIND...]
+                         each HTTP/2 and gRPC DoS attack against Courier's and tonic's servers
+                         while a legitimate client calls: attacker's rate, server CPU and peak
+                         memory, legitimate p50/p99; table in docs/security.md
 ";
 
 fn main() -> ExitCode {
@@ -97,6 +107,8 @@ fn main() -> ExitCode {
         "xds" => peers::install().and_then(|()| xds::main(rest)),
         "protoc-compare" => protoc_compare::main(rest),
         "soak" => soak::main(rest),
+        "scale" => scale::main(rest),
+        "attack" => attack::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
             Ok(())
