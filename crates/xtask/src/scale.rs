@@ -260,11 +260,12 @@ fn subchannels(o: &Opts) -> Result<String> {
         "\nClient side: one Courier Channel, round_robin, over {n} addresses (`loadgen backends`: \
          {n} Courier servers on loopback ports in one process on CPU 0) and over the first of \
          them alone; `loadgen subchannels` on CPU 1 calls until every subchannel has carried \
-         calls, reads its own RSS growth, then makes one small unary call after another for \
-         {} s.\n\n\
+         calls, reads its own RSS growth (with one address, that is the whole \
+         Channel's first-use cost: runtime, buffers, one connection), then makes one small \
+         unary call after another for {} s.\n\n\
          | client side | 1 address | {n} addresses |\n|---|---:|---:|\n{}{}{}{}",
         o.latency_secs,
-        row("client RSS per subchannel (KiB)", "rss_kib_per_subchannel")?,
+        row("client RSS growth ÷ addresses (KiB)", "rss_kib_per_subchannel")?,
         row("unary p50 (µs)", "p50_us")?,
         row("unary p99 (µs)", "p99_us")?,
         row("calls a second", "calls_per_s")?,
