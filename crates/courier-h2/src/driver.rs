@@ -1688,7 +1688,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             }
             if reads >= READS_PER_WAKE {
                 // What was read is handled and its answers written: let the thread's other
-                // tasks run before reading more.
+                // tasks run, and the runtime poll for I/O, before reading more. A plain
+                // self-wake would run this task again at once (tokio's LIFO slot) and leave
+                // the other connections' sockets unpolled.
+                let mut yield_now = std::pin::pin!(tokio::task::yield_now());
+                if yield_now.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
                 break;
             }
         }
