@@ -369,16 +369,17 @@ fn grpc_prefix(len: u32) -> [u8; 5] {
 }
 
 /// Holds up to `max` connections open, each made by `open` (which returns the socket and the
-/// units it accounts for), re-opening those the server closes; `tick` is called every second
-/// on every open socket (a slowloris trickles a byte there).
+/// units it accounts for), re-opening those the server closes; `tick(socket, n)` is called
+/// every second on every open socket, `n` counting that socket's earlier ticks (a slowloris
+/// trickles its next byte there).
 fn hold(
     port: u16,
     counters: Arc<Counters>,
     max: usize,
     open: impl Fn(u16) -> std::io::Result<(TcpStream, u64)>,
-    tick: impl Fn(&mut TcpStream) -> std::io::Result<()>,
+    tick: impl Fn(&mut TcpStream, usize) -> std::io::Result<()>,
 ) {
-    let mut socks: Vec<TcpStream> = Vec::new();
+    let mut socks: Vec<(TcpStream, usize)> = Vec::new();
     let mut last_tick = Instant::now();
     while !counters.stop.load(Ordering::Relaxed) {
         while socks.len() < max && !counters.stop.load(Ordering::Relaxed) {
@@ -387,7 +388,7 @@ fn hold(
                     s.set_nonblocking(true).ok();
                     counters.conns.fetch_add(1, Ordering::Relaxed);
                     counters.units.fetch_add(units, Ordering::Relaxed);
-                    socks.push(s);
+                    socks.push((s, 0));
                 }
                 Err(_) => break,
             }
@@ -395,7 +396,7 @@ fn hold(
         if last_tick.elapsed() >= Duration::from_secs(1) {
             last_tick = Instant::now();
             let mut buf = [0u8; 4096];
-            socks.retain_mut(|s| {
+            socks.retain_mut(|(s, ticks)| {
                 // A closed socket reads 0 bytes (or fails); drop it and open another.
                 loop {
                     match s.read(&mut buf) {
@@ -405,7 +406,8 @@ fn hold(
                         Err(_) => return false,
                     }
                 }
-                tick(s).is_ok()
+                *ticks += 1;
+                tick(s, *ticks - 1).is_ok()
             });
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -569,10 +571,11 @@ fn run_attack(kind: &str, port: u16, c: Arc<Counters>) {
                     s.write_all(&b)?;
                     Ok((s, 100))
                 },
-                |_| Ok(()),
+                |_, _| Ok(()),
             )
         }
-        // Connections that send the preface one byte a second.
+        // Connections that send the preface one byte a second (24 bytes: it never completes
+        // within a run).
         "slowloris-preface" => hold(
             port,
             c,
@@ -582,7 +585,10 @@ fn run_attack(kind: &str, port: u16, c: Arc<Counters>) {
                 s.write_all(&PREFACE[..1])?;
                 Ok((s, 1))
             },
-            |s| s.write_all(&PREFACE[1..2]).map(|_| ()),
+            |s, n| match PREFACE.get(n + 1) {
+                Some(b) => s.write_all(&[*b]),
+                None => Ok(()),
+            },
         ),
         // Connections that announce a 16 KB HEADERS frame and send it a byte a second.
         "slowloris-headers" => hold(
@@ -594,7 +600,7 @@ fn run_attack(kind: &str, port: u16, c: Arc<Counters>) {
                 s.write_all(&[0x00, 0x40, 0x00, HEADERS, END_HEADERS, 0, 0, 0, 1])?;
                 Ok((s, 1))
             },
-            |s| s.write_all(&[0x00]).map(|_| ()),
+            |s, _| s.write_all(&[0x00]),
         ),
         // Field blocks of about 1 MiB (64 frames of distinct fields) on stream after stream.
         "huge-headers" => {
@@ -645,7 +651,7 @@ fn run_attack(kind: &str, port: u16, c: Arc<Counters>) {
                 s.write_all(&b)?;
                 Ok((s, 100))
             },
-            |_| Ok(()),
+            |_, _| Ok(()),
         ),
         // Streams whose message prefix declares 4 GiB - 1 bytes, followed by 16 KB of it.
         "oversized-message" => flood(port, c, &[], true, |id, b| {

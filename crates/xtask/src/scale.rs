@@ -265,7 +265,10 @@ fn subchannels(o: &Opts) -> Result<String> {
          unary call after another for {} s.\n\n\
          | client side | 1 address | {n} addresses |\n|---|---:|---:|\n{}{}{}{}",
         o.latency_secs,
-        row("client RSS growth ÷ addresses (KiB)", "rss_kib_per_subchannel")?,
+        row(
+            "client RSS growth ÷ addresses (KiB)",
+            "rss_kib_per_subchannel"
+        )?,
         row("unary p50 (µs)", "p50_us")?,
         row("unary p99 (µs)", "p99_us")?,
         row("calls a second", "calls_per_s")?,
