@@ -34,8 +34,10 @@ commands:
   ci                     every check CI runs: fmt, clippy, peers, tests (peers required), fuzz smoke
   peers                  install the real peers the tests use (Python venv, Node packages in .peers/)
   test                   cargo test --workspace with the installed peers required
-  fuzz [--smoke] [--seconds N] [TARGET...]
-                         build the fuzz targets on stable and run them for a bounded time
+  fuzz [--smoke] [--seconds N] [--long [--runs N]] [TARGET...]
+                         build the fuzz targets on stable and run them for a bounded time, with
+                         their dictionaries (fuzz/dicts); --long: 10 million executions each
+                         (or N), corpora minimized, figures in docs/fuzzing.md
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
                          (`bench h2`: h2load against courier-h2 and hyper 1.x servers)
                          (`bench grpc`: courier-rpc against tonic, pinned, latency/h2load/streaming)
