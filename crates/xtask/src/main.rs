@@ -3,6 +3,7 @@
 //! `cargo xtask ci` is THE test command (the README gives it and `.ci/run` calls it). It installs
 //! what the tests need, idempotently, and runs every check in order, printing each step.
 
+mod attack;
 mod bench;
 mod cli;
 mod codegen;
@@ -16,6 +17,7 @@ mod interop;
 mod lb;
 mod peers;
 mod protoc_compare;
+mod scale;
 mod soak;
 mod tls_bench;
 mod util;
@@ -35,8 +37,10 @@ commands:
   ci                     every check CI runs: fmt, clippy, peers, tests (peers required), fuzz smoke
   peers                  install the real peers the tests use (Python venv, Node packages in .peers/)
   test                   cargo test --workspace with the installed peers required
-  fuzz [--smoke] [--seconds N] [TARGET...]
-                         build the fuzz targets on stable and run them for a bounded time
+  fuzz [--smoke] [--seconds N] [--long [--runs N]] [TARGET...]
+                         build the fuzz targets on stable and run them for a bounded time, with
+                         their dictionaries (fuzz/dicts); --long: 10 million executions each
+                         (or N), corpora minimized, figures in docs/fuzzing.md
   bench NAME [FILTER...] run criterion bench NAME and write its table to docs/benchmarks.md
                          (`bench h2`: h2load against courier-h2 and hyper 1.x servers)
                          (`bench grpc`: courier-rpc against tonic, pinned, latency/h2load/streaming)
@@ -82,6 +86,14 @@ commands:
                          fault-injecting soak (docs/reliability.md): mixed calls over round_robin
                          Channels with retries and hedging, through a seeded fault proxy, to
                          backends killed and restarted; fails unless 0 hung, lost, leaked, panics
+  scale [--conns N] [--stream-conns N] [--streams N] [--quick]
+                         connection scale against Courier's and tonic's servers: memory per idle
+                         connection (default 10,000) and per open stream (1,000 × 100), accept
+                         rate, unary p50/p99 while they are held; table in docs/benchmarks.md
+  attack [--seconds N] [--quick] [KIND...]
+                         each HTTP/2 and gRPC DoS attack against Courier's and tonic's servers
+                         while a legitimate client calls: attacker's rate, server CPU and peak
+                         memory, legitimate p50/p99; table in docs/security.md
 ";
 
 fn main() -> ExitCode {
@@ -115,6 +127,8 @@ fn main() -> ExitCode {
         "protoc-compare" => protoc_compare::main(rest),
         "soak" => soak::main(rest),
         "web" => web::main(rest),
+        "scale" => scale::main(rest),
+        "attack" => attack::main(rest),
         "help" | "--help" | "-h" => {
             eprint!("{USAGE}");
             Ok(())

@@ -269,3 +269,16 @@ pub(crate) fn median_row<'a>(
 ) -> (String, f64, f64, &'a str) {
     (label, median(courier), median(peer), goal)
 }
+
+/// `taskset -c CPU BIN ARGS...` through `sh`, with the fd limit raised to the hard limit first
+/// (`ulimit -n`: the scale and attack runs hold thousands of sockets); `exec` all the way, so
+/// the child's id is BIN's process id.
+pub(crate) fn pinned(cpu: &str, bin: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -n \"$(ulimit -Hn)\" && exec taskset -c \"$0\" \"$@\"")
+        .arg(cpu)
+        .arg(bin)
+        .args(args);
+    cmd
+}
