@@ -39,9 +39,7 @@ fn round_trip<M: Message + ProtoJson + PartialEq>(text: &str, ignore_unknown: bo
     else {
         return;
     };
-    let printed = first
-        .to_json_with(&print)
-        .expect("a parsed message prints");
+    let printed = first.to_json_with(&print).expect("a parsed message prints");
     let second = M::from_json_with(&printed, &parse).expect("printed JSON parses");
     let again = second.to_json_with(&print).expect("prints again");
     let third = M::from_json_with(&again, &parse).expect("parses again");
