@@ -88,6 +88,13 @@ async fn serve(builder: ServerBuilder, hop: Hop) -> std::net::SocketAddr {
 
 // ---- Traces ----
 
+/// The tests that make calls run one at a time: tracing caches whether a span site is wanted
+/// once per process, asking the thread that reaches it first, so a metrics test making calls
+/// with no subscriber on its thread could have a call's span site cached as never wanted while
+/// a trace test's subscriber is the only one registered (courier-rpc's tests/observe.rs failed
+/// that way). Each install of a subscriber re-asks every site it knows.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A tracing subscriber exporting spans to an in-memory exporter, for this thread.
 fn tracing_to_memory() -> (
     InMemorySpanExporter,
@@ -116,6 +123,7 @@ fn attr(s: &SpanData, key: &str) -> Option<String> {
 
 /// app → client A → server B (whose handler calls) → server C; returns the spans.
 async fn two_hops(propagation: Propagation) -> Vec<SpanData> {
+    let _serial = SERIAL.lock().await;
     let (exporter, provider, _guard) = tracing_to_memory();
     let c = serve(
         Server::builder().observer(propagation.clone()),
@@ -379,6 +387,7 @@ fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 #[tokio::test]
 async fn a66_instruments_names_units_attributes_buckets_and_values() {
+    let _serial = SERIAL.lock().await;
     let (exporter, provider, metrics) = metrics_to_memory();
     let addr = serve(
         Server::builder().observer(metrics.clone()),
@@ -521,6 +530,7 @@ async fn a66_instruments_names_units_attributes_buckets_and_values() {
 
 #[tokio::test]
 async fn unregistered_methods_by_name_when_asked() {
+    let _serial = SERIAL.lock().await;
     let (exporter, provider, metrics) = metrics_to_memory();
     let addr = serve(
         Server::builder().observer(metrics.record_unregistered_methods(true)),

@@ -138,8 +138,24 @@ impl Recorder {
     }
 }
 
-fn subscriber(rec: &Recorder) -> tracing::subscriber::DefaultGuard {
-    tracing::subscriber::set_default(tracing_subscriber::registry().with(rec.clone()))
+/// The tests of this file run one at a time. tracing caches whether a span or event site is
+/// wanted once per process, asking the thread that reaches it first; while one test's
+/// subscriber is the only one registered, a test on another thread with no subscriber (the
+/// observer tests below) that reaches a call's span site first has it cached as never wanted,
+/// and the first test then records no client spans (it failed that way in CI, 1 run in a few).
+/// Run one at a time, each install of a subscriber re-asks every site it knows.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Installs `rec` as this thread's subscriber; the test holds the returned guards to its end.
+async fn subscriber(
+    rec: &Recorder,
+) -> (
+    tracing::subscriber::DefaultGuard,
+    tokio::sync::MutexGuard<'static, ()>,
+) {
+    let serial = SERIAL.lock().await;
+    let guard = tracing::subscriber::set_default(tracing_subscriber::registry().with(rec.clone()));
+    (guard, serial)
 }
 
 // ---- The service ----
@@ -244,7 +260,7 @@ fn field<'a>(s: &'a SpanRec, name: &str) -> &'a str {
 #[tokio::test]
 async fn a_unary_call_is_a_call_span_an_attempt_span_and_a_server_span() {
     let rec = Recorder::default();
-    let _guard = subscriber(&rec);
+    let _guard = subscriber(&rec).await;
     let addr = serve(Server::builder()).await;
     let c = EchoClient::new(Channel::lazy(addr.to_string()));
     c.unary(req("hi")).await.unwrap();
@@ -295,7 +311,7 @@ async fn a_unary_call_is_a_call_span_an_attempt_span_and_a_server_span() {
 #[tokio::test]
 async fn failed_calls_carry_their_status_and_error_type() {
     let rec = Recorder::default();
-    let _guard = subscriber(&rec);
+    let _guard = subscriber(&rec).await;
     let addr = serve(Server::builder()).await;
     let c = EchoClient::new(Channel::lazy(addr.to_string()));
     let e = c
@@ -334,7 +350,7 @@ async fn unknown_methods_and_services_are_other_on_the_server() {
         kind: courier_rpc::MethodKind::from_streaming(false, false),
     };
     let rec = Recorder::default();
-    let _guard = subscriber(&rec);
+    let _guard = subscriber(&rec).await;
     let obs = Recording::default();
     let addr = serve(Server::builder().observer(obs.clone())).await;
     let ch = Channel::lazy(addr.to_string());
@@ -377,7 +393,7 @@ const HEDGE: &str = r#"{"methodConfig": [{"name": [{"service": "courier.echo.Ech
 #[tokio::test]
 async fn a_retried_call_has_one_span_per_attempt() {
     let rec = Recorder::default();
-    let _guard = subscriber(&rec);
+    let _guard = subscriber(&rec).await;
     let addr = serve(Server::builder()).await;
     let ch = Channel::builder(addr.to_string())
         .service_config(ServiceConfig::from_json(RETRY).unwrap())
@@ -401,7 +417,7 @@ async fn a_retried_call_has_one_span_per_attempt() {
 #[tokio::test]
 async fn a_hedged_call_has_one_span_per_hedge() {
     let rec = Recorder::default();
-    let _guard = subscriber(&rec);
+    let _guard = subscriber(&rec).await;
     let addr = serve(Server::builder()).await;
     let ch = Channel::builder(addr.to_string())
         .service_config(ServiceConfig::from_json(HEDGE).unwrap())
@@ -492,7 +508,7 @@ async fn refusing_server() -> std::net::SocketAddr {
 #[tokio::test]
 async fn a_transparent_retry_is_an_attempt_span_of_its_own() {
     let rec = Recorder::default();
-    let _guard = subscriber(&rec);
+    let _guard = subscriber(&rec).await;
     let addr = refusing_server().await;
     let c = EchoClient::new(Channel::lazy(addr.to_string()));
     let r = c.unary(req("x")).await.unwrap();
@@ -513,7 +529,7 @@ async fn a_transparent_retry_is_an_attempt_span_of_its_own() {
 #[tokio::test]
 async fn a_streaming_call_span_ends_with_its_stream() {
     let rec = Recorder::default();
-    let _guard = subscriber(&rec);
+    let _guard = subscriber(&rec).await;
     let addr = serve(Server::builder()).await;
     let c = EchoClient::new(Channel::lazy(addr.to_string()));
     let mut s = c
@@ -538,7 +554,7 @@ async fn a_streaming_call_span_ends_with_its_stream() {
 #[tokio::test]
 async fn message_events_are_opt_in() {
     let rec = Recorder::default();
-    let _guard = subscriber(&rec);
+    let _guard = subscriber(&rec).await;
     let addr = serve(Server::builder().message_events(true)).await;
     let payload = Bytes::from(vec![7u8; 3000]);
     let request = EchoRequest {
@@ -672,6 +688,7 @@ async fn wait_for<T>(v: &Mutex<Vec<T>>, n: usize) {
 
 #[tokio::test]
 async fn observers_hear_attempts_ends_and_message_sizes_without_a_subscriber() {
+    let _serial = SERIAL.lock().await;
     let client_obs = Recording::default();
     let server_obs = Recording::default();
     let addr = serve(Server::builder().observer(server_obs.clone())).await;
@@ -740,6 +757,7 @@ async fn observers_hear_attempts_ends_and_message_sizes_without_a_subscriber() {
 
 #[tokio::test]
 async fn observers_see_compressed_sizes_and_streams() {
+    let _serial = SERIAL.lock().await;
     let client_obs = Recording::default();
     let server_obs = Recording::default();
     let addr = serve(
@@ -793,6 +811,7 @@ async fn observers_see_compressed_sizes_and_streams() {
 
 #[tokio::test]
 async fn a_dropped_call_ends_cancelled() {
+    let _serial = SERIAL.lock().await;
     let client_obs = Recording::default();
     let server_obs = Recording::default();
     let addr = serve(Server::builder().observer(server_obs.clone())).await;
