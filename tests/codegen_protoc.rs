@@ -27,7 +27,7 @@ fn protoc_plugin_output_matches_golden_files() {
         .args(["-m", "grpc_tools.protoc"])
         .arg(format!("--plugin=protoc-gen-courier={plugin}"))
         .arg(format!("--courier_out={}", out.display()))
-        .arg("--courier_opt=compile_well_known_types,module_tree=mod.rs")
+        .arg("--courier_opt=compile_well_known_types,json,serde,text_format,module_tree=mod.rs")
         .arg("--courier_opt=btree_map=.courier.features.p3.Scalars.children")
         .arg("--courier_opt=type_attribute=.courier.features.p3.Color=#[doc(alias = \"Colour\")]")
         .arg("--experimental_editions")

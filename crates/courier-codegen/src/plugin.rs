@@ -22,6 +22,7 @@ use crate::features::edition;
 /// | `type_attribute=PATH=ATTR` | [`Config::type_attribute`] |
 /// | `field_attribute=PATH=ATTR` | [`Config::field_attribute`] |
 /// | `compile_well_known_types` | [`Config::compile_well_known_types`] |
+/// | `json` / `serde` / `text_format` | [`Config::json`] / [`Config::serde`] / [`Config::text_format`] on |
 /// | `no_comments` / `no_services` | [`Config::comments`] / [`Config::services`] off |
 /// | `module_tree=NAME` | also write a module tree file `NAME` |
 ///
@@ -105,6 +106,15 @@ fn run(request: &CodeGeneratorRequest) -> Result<Vec<code_generator_response::Fi
             }
             "compile_well_known_types" => {
                 cfg.compile_well_known_types();
+            }
+            "json" => {
+                cfg.json(true);
+            }
+            "serde" => {
+                cfg.serde(true);
+            }
+            "text_format" => {
+                cfg.text_format(true);
             }
             "no_comments" => {
                 cfg.comments(false);

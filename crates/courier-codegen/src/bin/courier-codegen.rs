@@ -22,6 +22,9 @@ options:
   --type-attribute PATH=ATTR  add ATTR to the types under PATH
   --field-attribute PATH=ATTR add ATTR to the fields under PATH
   --compile-well-known-types  generate google.protobuf types instead of using courier_types
+  --json                      ProtoJSON for messages and enums (needs courier-json)
+  --serde                     serde impls with ProtoJSON semantics (implies --json)
+  --text-format               the text format and embedded descriptors (needs courier-reflect)
   --no-comments               no doc comments from .proto comments
   --no-services               no client stubs or server traits
 ";
@@ -73,6 +76,15 @@ fn run(args: Vec<String>) -> Result<(), String> {
             }
             "--compile-well-known-types" => {
                 cfg.compile_well_known_types();
+            }
+            "--json" => {
+                cfg.json(true);
+            }
+            "--serde" => {
+                cfg.serde(true);
+            }
+            "--text-format" => {
+                cfg.text_format(true);
             }
             "--no-comments" => {
                 cfg.comments(false);
