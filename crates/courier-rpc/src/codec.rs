@@ -239,8 +239,8 @@ pub struct Deframer {
     small: BytesMut,
     buffered: usize,
     max_message: usize,
-    /// The header of the message being assembled.
-    pending: Option<(bool, usize)>,
+    /// The prefix (flags byte, length) of the message being assembled.
+    pending: Option<(u8, usize)>,
 }
 
 impl Deframer {
@@ -291,7 +291,27 @@ impl Deframer {
 
     /// The next whole message, `Ok(None)` when more data is needed.
     pub fn next_message(&mut self) -> Result<Option<Frame>, Status> {
-        let (compressed, len) = match self.pending {
+        let checked = self.next_prefixed(|flags| match flags {
+            0 | 1 => Ok(()),
+            // PROTOCOL-HTTP2: "Compressed-Flag → 0 / 1".
+            f => Err(Status::internal(format!(
+                "invalid message compressed flag {f}"
+            ))),
+        })?;
+        Ok(checked.map(|(flags, data)| Frame {
+            compressed: flags == 1,
+            data,
+        }))
+    }
+
+    /// The next whole message with its prefix's flags byte, `Ok(None)` when more data is
+    /// needed; `check_flags` judges the flags as soon as the prefix arrives (gRPC allows 0 and
+    /// 1; gRPC-Web and Connect give the other bits meanings of their own).
+    pub(crate) fn next_prefixed(
+        &mut self,
+        check_flags: impl FnOnce(u8) -> Result<(), Status>,
+    ) -> Result<Option<(u8, Bytes)>, Status> {
+        let (flags, len) = match self.pending {
             Some(h) => h,
             None => {
                 if self.buffered < HEADER_LEN {
@@ -300,22 +320,13 @@ impl Deframer {
                 let mut header = [0u8; HEADER_LEN];
                 self.flush_small();
                 self.take_into(&mut header);
-                let compressed = match header[0] {
-                    0 => false,
-                    1 => true,
-                    // PROTOCOL-HTTP2: "Compressed-Flag → 0 / 1".
-                    f => {
-                        return Err(Status::internal(format!(
-                            "invalid message compressed flag {f}"
-                        )));
-                    }
-                };
+                check_flags(header[0])?;
                 let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
                 if len > self.max_message {
                     return Err(too_large("received", len, self.max_message));
                 }
-                self.pending = Some((compressed, len));
-                (compressed, len)
+                self.pending = Some((header[0], len));
+                (header[0], len)
             }
         };
         if self.buffered < len {
@@ -323,10 +334,7 @@ impl Deframer {
         }
         self.flush_small();
         self.pending = None;
-        Ok(Some(Frame {
-            compressed,
-            data: self.take(len),
-        }))
+        Ok(Some((flags, self.take(len))))
     }
 
     fn take_into(&mut self, out: &mut [u8]) {

@@ -10,15 +10,10 @@
 //! "Message-Length → {length of Message} ; encoded as 4 byte unsigned integer, big-endian".
 //! <https://connectrpc.com/docs/protocol/#streaming-request>
 
-use std::collections::VecDeque;
+use bytes::{BufMut, Bytes, BytesMut};
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
-
-use crate::code::Code;
+use crate::codec::{Deframer, HEADER_LEN as PREFIX_LEN};
 use crate::status::Status;
-
-/// The prefix's length.
-pub(crate) const PREFIX_LEN: usize = 5;
 
 /// Flag: the message is compressed (gRPC, gRPC-Web and Connect alike).
 pub(crate) const FLAG_COMPRESSED: u8 = 0b0000_0001;
@@ -44,133 +39,47 @@ pub(crate) fn put_envelope(flags: u8, data: &[u8], dst: &mut BytesMut) {
     dst.put_slice(data);
 }
 
-/// Splits a stream of content chunks into enveloped messages.
+/// Splits a stream of content chunks into enveloped messages: gRPC's [`Deframer`] (the same
+/// limits, and small chunks held together), with the whole flags byte handed out.
 ///
 /// A message whose declared length exceeds the limit is refused as soon as its prefix arrives
 /// (RESOURCE_EXHAUSTED), before anything is buffered for it; at most one message plus one chunk
 /// is held. A message that lies within one chunk is a slice of it.
 #[derive(Debug)]
-pub struct EnvelopeDeframer {
-    chunks: VecDeque<Bytes>,
-    buffered: usize,
-    max_message: usize,
-    pending: Option<(u8, usize)>,
-}
+pub struct EnvelopeDeframer(Deframer);
 
 impl EnvelopeDeframer {
     /// A deframer refusing messages longer than `max_message` bytes.
     pub fn new(max_message: usize) -> EnvelopeDeframer {
-        EnvelopeDeframer {
-            chunks: VecDeque::new(),
-            buffered: 0,
-            max_message,
-            pending: None,
-        }
+        EnvelopeDeframer(Deframer::new(max_message))
     }
 
     /// Adds a chunk of content.
     pub fn push(&mut self, data: Bytes) {
-        if !data.is_empty() {
-            self.buffered += data.len();
-            self.chunks.push_back(data);
-        }
+        self.0.push(data);
     }
 
     /// Whether nothing is buffered: the content may end here.
     pub fn is_empty(&self) -> bool {
-        self.buffered == 0 && self.pending.is_none()
+        self.0.is_empty()
     }
 
     /// Octets buffered.
     pub fn buffered(&self) -> usize {
-        self.buffered
+        self.0.buffered()
     }
 
     /// The next whole message; `Ok(None)` when more content is needed.
     pub fn next_envelope(&mut self) -> Result<Option<Envelope>, Status> {
-        let (flags, len) = match self.pending {
-            Some(p) => p,
-            None => {
-                if self.buffered < PREFIX_LEN {
-                    return Ok(None);
-                }
-                let mut prefix = [0u8; PREFIX_LEN];
-                self.take_into(&mut prefix);
-                let len = u32::from_be_bytes([prefix[1], prefix[2], prefix[3], prefix[4]]) as usize;
-                if len > self.max_message {
-                    return Err(Status::new(
-                        Code::RESOURCE_EXHAUSTED,
-                        format!(
-                            "message received is {len} bytes, larger than the limit of {}",
-                            self.max_message
-                        ),
-                    ));
-                }
-                self.pending = Some((prefix[0], len));
-                (prefix[0], len)
-            }
-        };
-        if self.buffered < len {
-            return Ok(None);
-        }
-        self.pending = None;
-        Ok(Some(Envelope {
-            flags,
-            data: self.take(len),
-        }))
-    }
-
-    fn take_into(&mut self, out: &mut [u8]) {
-        let mut filled = 0;
-        while filled < out.len() {
-            let Some(front) = self.chunks.front_mut() else {
-                break;
-            };
-            let n = front.len().min(out.len() - filled);
-            out[filled..filled + n].copy_from_slice(&front[..n]);
-            front.advance(n);
-            if front.is_empty() {
-                self.chunks.pop_front();
-            }
-            filled += n;
-        }
-        self.buffered -= filled;
-    }
-
-    fn take(&mut self, len: usize) -> Bytes {
-        if len == 0 {
-            return Bytes::new();
-        }
-        if let Some(front) = self.chunks.front_mut() {
-            if front.len() >= len {
-                self.buffered -= len;
-                let out = front.split_to(len);
-                if front.is_empty() {
-                    self.chunks.pop_front();
-                }
-                return out;
-            }
-        }
-        let mut out = BytesMut::with_capacity(len);
-        while out.len() < len {
-            let Some(front) = self.chunks.front_mut() else {
-                break;
-            };
-            let n = front.len().min(len - out.len());
-            out.extend_from_slice(&front[..n]);
-            front.advance(n);
-            if front.is_empty() {
-                self.chunks.pop_front();
-            }
-        }
-        self.buffered -= out.len();
-        out.freeze()
+        let next = self.0.next_prefixed(|_| Ok(()))?;
+        Ok(next.map(|(flags, data)| Envelope { flags, data }))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code::Code;
     use proptest::prelude::*;
 
     #[test]
