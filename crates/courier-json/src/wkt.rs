@@ -202,15 +202,11 @@ pub fn write_any(
     r
 }
 
-/// Reads a `google.protobuf.Any`: its type URL and the binary encoding of the message it holds
-/// (`("", [])` for `{}`). `"@type"` may come anywhere in the object.
-pub fn read_any(
-    r: &mut Reader<'_>,
-    p: &mut Parser<'_>,
-    fallback: fn(&str) -> Option<&'static dyn AnyCodec>,
-) -> Result<(String, Vec<u8>), Error> {
+/// Opens the object of a `google.protobuf.Any` and finds its `"@type"`, which may come anywhere:
+/// the type URL, with the reader back at the object's first member, or `None` for `{}` (an
+/// empty Any, the object read). An object with members and no `"@type"`, or two, is an error.
+pub fn begin_any(r: &mut Reader<'_>) -> Result<Option<String>, Error> {
     r.begin_object()?;
-    // "@type" may come anywhere: find it first, then read the members.
     let start = r.checkpoint();
     let mut url: Option<String> = None;
     let mut members = 0;
@@ -225,13 +221,26 @@ pub fn read_any(
             r.skip_value()?;
         }
     }
-    let Some(url) = url else {
-        if members == 0 {
-            return Ok((String::new(), Vec::new()));
+    match url {
+        Some(url) => {
+            r.restore(start);
+            Ok(Some(url))
         }
-        return Err(r.error("an Any object must have an \"@type\" member"));
+        None if members == 0 => Ok(None),
+        None => Err(r.error("an Any object must have an \"@type\" member")),
+    }
+}
+
+/// Reads a `google.protobuf.Any`: its type URL and the binary encoding of the message it holds
+/// (`("", [])` for `{}`). `"@type"` may come anywhere in the object.
+pub fn read_any(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    fallback: fn(&str) -> Option<&'static dyn AnyCodec>,
+) -> Result<(String, Vec<u8>), Error> {
+    let Some(url) = begin_any(r)? else {
+        return Ok((String::new(), Vec::new()));
     };
-    r.restore(start);
     let codec = resolve(&url, p.registry(), fallback)
         .ok_or_else(|| r.error(format!("cannot resolve the Any type URL \"{url}\"")))?;
     let bytes = if codec.special_form() {

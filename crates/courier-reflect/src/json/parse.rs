@@ -492,31 +492,11 @@ impl<'o> Parser<'o> {
 
     /// `{"@type": url, ...fields}` or `{"@type": url, "value": special form}`.
     fn any(&mut self, r: &mut Reader<'_>, m: &mut DynamicMessage) -> Result<(), Error> {
-        r.begin_object()?;
-        // "@type" may come anywhere: find it first, then read the members.
-        let start = r.checkpoint();
-        let mut url: Option<String> = None;
-        let mut members = 0;
-        while let Some(k) = r.next_key()? {
-            members += 1;
-            if k == "@type" {
-                if url.is_some() {
-                    return Err(r.error("\"@type\" appears twice"));
-                }
-                url = Some(r.read_string()?.into_owned());
-            } else {
-                r.skip_value()?;
-            }
-        }
-        let Some(url) = url else {
-            if members == 0 {
-                // An empty Any.
-                m.clear();
-                return Ok(());
-            }
-            return Err(r.error("an Any object must have an \"@type\" member"));
+        let Some(url) = courier_json::wkt::begin_any(r)? else {
+            // An empty Any.
+            m.clear();
+            return Ok(());
         };
-        r.restore(start);
         let desc = self
             .resolver
             .resolve_message(&url)
