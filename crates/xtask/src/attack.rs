@@ -159,22 +159,12 @@ pub(crate) fn main(args: &[String]) -> Result {
 
 fn run_one(stack: &str, kind: &str, seconds: u32) -> Result<Cell> {
     let examples = util::target_dir().join("release/examples");
-    let port = util::free_port()?;
+    let (mut servers, ports) =
+        util::spawn_pinned_servers(&examples.join("grpc_bench"), &[stack], &[])?;
+    let (server, port) = (servers.remove(0), ports[0]);
     util::step(&format!(
         "attack: {kind} against {stack} (127.0.0.1:{port})"
     ));
-    let server = util::spawn_listening(
-        &format!("{stack} server"),
-        util::pinned(
-            "0",
-            &examples.join("grpc_bench"),
-            &["server", stack, &port.to_string()],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null()),
-        port,
-        Duration::from_secs(20),
-    )?;
     let pid = server.0.id();
     let (_, baseline_p99) = pingpong(stack, port, "2")?;
     let loadgen = examples.join("loadgen");

@@ -117,7 +117,7 @@ pub(crate) fn bench() -> util::Result {
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let body = work.join("small.bin");
     util::output(Command::new(&server_bin).args(["body", "small"]).arg(&body))?;
-    let load_before = loadavg();
+    let load_before = util::loadavg();
     let (servers, ports) = util::spawn_pinned_servers(&server_bin, &["courier"], &[])?;
     let port = ports[0];
 
@@ -182,7 +182,7 @@ pub(crate) fn bench() -> util::Result {
         ));
     }
     drop(servers);
-    let load_after = loadavg();
+    let load_after = util::loadavg();
 
     let mut table = format!(
         "`courier bench` and h2load against the same Courier server (benches/examples/\
@@ -225,10 +225,4 @@ fn h2load_timed(body: &std::path::Path, port: u16, c: &str, m: &str) -> util::Re
     }
     let rps = util::h2load_req_per_s(&stdout, CALLS)?;
     Ok((rps, cpu_per_call(&String::from_utf8_lossy(&out.stderr))?))
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
 }

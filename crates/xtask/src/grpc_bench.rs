@@ -50,12 +50,6 @@ const ONE_IN_FLIGHT_PAIRS: [(&str, &str, &str); 3] = [
 /// 1 MiB messages per streaming call.
 const STREAM_MESSAGES: &str = "300";
 
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
-
 /// Entry point.
 pub(crate) fn bench() -> util::Result {
     peers::apt(&[
@@ -74,7 +68,7 @@ pub(crate) fn bench() -> util::Result {
         Ok(p)
     };
     let (small, complex) = (body("small")?, body("complex")?);
-    let load_before = loadavg();
+    let load_before = util::loadavg();
 
     let (servers, ports) = util::spawn_pinned_servers(&bin, &SERVERS, &[])?;
     let index = |stacks: &[&str], name: &str| stacks.iter().position(|s| *s == name).unwrap();
@@ -215,7 +209,7 @@ pub(crate) fn bench() -> util::Result {
     }
     rows.push(("server streaming 1 MiB (MB/s)".into(), mbs[0], mbs[1], "—"));
     drop(servers);
-    let load_after = loadavg();
+    let load_after = util::loadavg();
 
     let mut table = format!(
         "`bench.Bench` (benches/protos/grpc/bench.proto) served by courier-rpc and by tonic 0.14 \

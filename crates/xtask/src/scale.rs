@@ -21,7 +21,6 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use crate::util::{self, Result};
 
@@ -151,20 +150,10 @@ pub(crate) fn field(line: &str, key: &str) -> Result<f64> {
 
 fn measure(stack: &str, o: &Opts) -> Result<Row> {
     let examples = util::target_dir().join("release/examples");
-    let port = util::free_port()?;
+    let (mut servers, ports) =
+        util::spawn_pinned_servers(&examples.join("grpc_bench"), &[stack], &[])?;
+    let (server, port) = (servers.remove(0), ports[0]);
     util::step(&format!("scale: {stack} server on 127.0.0.1:{port}"));
-    let server = util::spawn_listening(
-        &format!("{stack} server"),
-        util::pinned(
-            "0",
-            &examples.join("grpc_bench"),
-            &["server", stack, &port.to_string()],
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null()),
-        port,
-        Duration::from_secs(20),
-    )?;
     let pid = server.0.id();
     let mut row = Row {
         idle_server: pingpong(stack, port, o.latency_secs)?,

@@ -68,6 +68,13 @@ pub(crate) fn output(cmd: &mut Command) -> Result<String> {
     String::from_utf8(out.stdout).map_err(|_| format!("non-UTF-8 output from {}", describe(cmd)))
 }
 
+/// The load average over 1, 5 and 15 minutes, for benchmark reports (`?` where unknown).
+pub(crate) fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
 /// Whether a program can be started (`prog --version` succeeds).
 pub(crate) fn have(prog: &str, version_arg: &str) -> bool {
     Command::new(prog)
@@ -182,7 +189,7 @@ pub(crate) fn spawn_listening(
 }
 
 /// Starts `bin server STACK PORT extra...` for each of `stacks` on a free port, pinned to CPU 0
-/// (`taskset -c 0`) with its output discarded, and waits until each listens; returns the guards
+/// with the file descriptor limit raised ([`pinned`]) and its output discarded, and waits until each listens; returns the guards
 /// and the ports, in the order of `stacks`.
 pub(crate) fn spawn_pinned_servers(
     bin: &Path,
@@ -193,13 +200,14 @@ pub(crate) fn spawn_pinned_servers(
     let mut ports = Vec::new();
     for stack in stacks {
         let port = free_port()?;
+        let port_s = port.to_string();
+        let args: Vec<&str> = ["server", stack, &port_s]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect();
         servers.push(spawn_listening(
             &format!("{stack} server"),
-            Command::new("taskset")
-                .args(["-c", "0"])
-                .arg(bin)
-                .args(["server", stack, &port.to_string()])
-                .args(extra)
+            pinned("0", bin, &args)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null()),
             port,

@@ -45,12 +45,6 @@ const GRPC: Proto = Proto {
     headers: &["content-type: application/grpc", "te: trailers"],
 };
 
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
-}
-
 /// Entry point.
 pub(crate) fn bench() -> util::Result {
     peers::apt(&[
@@ -77,7 +71,7 @@ pub(crate) fn bench() -> util::Result {
             &grpc_web_body
         }
     };
-    let load_before = loadavg();
+    let load_before = util::loadavg();
     let (servers, ports) = util::spawn_pinned_servers(&bin, &["courier", "tonic-web"], &[])?;
     let (courier, tonic) = (ports[0], ports[1]);
 
@@ -161,7 +155,7 @@ pub(crate) fn bench() -> util::Result {
         results.push((*label, ours, theirs));
     }
     drop(servers);
-    let load_after = loadavg();
+    let load_after = util::loadavg();
     let grpc_h2 = results
         .iter()
         .find(|r| r.0.starts_with("gRPC, HTTP/2"))
