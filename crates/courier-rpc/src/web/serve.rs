@@ -1084,6 +1084,16 @@ pub(crate) struct ResponseStream {
 }
 
 impl Outgoing {
+    /// [`guard`] with this call's deadline, cancellation and grace.
+    async fn guarded<T>(
+        &self,
+        fut: std::pin::Pin<&mut (impl Future<Output = Result<T, Status>> + ?Sized)>,
+        reset: impl Future<Output = Option<Reason>>,
+    ) -> Result<T, Status> {
+        let (cancel, cancel_all) = (self.cancel.clone(), self.cancel_all.clone());
+        guard(fut, self.deadline, cancel, cancel_all, reset, self.grace).await
+    }
+
     /// The response message as the codec has it.
     fn transcode(&self, msg: &Bytes) -> Result<Bytes, Status> {
         match &self.json {
@@ -1191,15 +1201,7 @@ impl Outgoing {
         reset: &impl ResetSignal,
     ) -> WebResponse {
         let read = pin!(async { crate::call::one_message_with_trailers(messages).await });
-        let result = guard(
-            read,
-            self.deadline,
-            self.cancel.clone(),
-            self.cancel_all.clone(),
-            reset.reset_received(),
-            self.grace,
-        )
-        .await;
+        let result = self.guarded(read, reset.reset_received()).await;
         let (msg, more) = match result {
             Ok(r) => r,
             Err(s) => return self.unary_error(&head_md, &s),
@@ -1283,15 +1285,7 @@ impl Outgoing {
             let next = pin!(async {
                 Ok::<_, Status>(std::future::poll_fn(|cx| messages.as_mut().poll_next(cx)).await)
             });
-            guard(
-                next,
-                self.deadline,
-                self.cancel.clone(),
-                self.cancel_all.clone(),
-                reset.reset_received(),
-                self.grace,
-            )
-            .await
+            self.guarded(next, reset.reset_received()).await
         };
         let (status, extra) = match first {
             Ok(Some(Ok(msg))) => {
@@ -1358,15 +1352,7 @@ impl Outgoing {
                 Some(Ok(_)) => Err(Status::internal("expected one response message, got more")),
             }
         });
-        let ended = guard(
-            rest,
-            self.deadline,
-            self.cancel.clone(),
-            self.cancel_all.clone(),
-            reset.reset_received(),
-            self.grace,
-        )
-        .await;
+        let ended = self.guarded(rest, reset.reset_received()).await;
         let (status, extra) = match ended {
             Ok(md) => (Status::ok(), md),
             Err(s) => {
@@ -1435,15 +1421,7 @@ impl ResponseStream {
                 }
             }
         };
-        let ended = guard(
-            pin!(send_all),
-            out.deadline,
-            out.cancel.clone(),
-            out.cancel_all.clone(),
-            std::future::pending(),
-            out.grace,
-        )
-        .await;
+        let ended = out.guarded(pin!(send_all), std::future::pending()).await;
         let (status, extra) = match ended {
             Ok(md) => (Status::ok(), md),
             Err(s) => (s, Metadata::new()),
