@@ -239,8 +239,11 @@ pub struct Deframer {
     small: BytesMut,
     buffered: usize,
     max_message: usize,
-    /// The prefix (flags byte, length) of the message being assembled.
-    pending: Option<(u8, usize)>,
+    /// The prefix (flags byte, length) of the message being assembled. The length is kept as
+    /// the wire has it, in 32 bits: with a `usize` the field would grow the deframer by 8 bytes,
+    /// and with it every call's future (a `bool` flag had a niche for the `Option`; a `u8` has
+    /// none).
+    pending: Option<(u8, u32)>,
 }
 
 impl Deframer {
@@ -307,12 +310,16 @@ impl Deframer {
     /// The next whole message with its prefix's flags byte, `Ok(None)` when more data is
     /// needed; `check_flags` judges the flags as soon as the prefix arrives (gRPC allows 0 and
     /// 1; gRPC-Web and Connect give the other bits meanings of their own).
+    // Inlined into `next_message`, the gRPC path, which then checks the flags byte where it
+    // reads it, as before this was shared (callgrind: 33,516 instructions per small unary call
+    // against 33,562 with a call here).
+    #[inline(always)]
     pub(crate) fn next_prefixed(
         &mut self,
         check_flags: impl FnOnce(u8) -> Result<(), Status>,
     ) -> Result<Option<(u8, Bytes)>, Status> {
         let (flags, len) = match self.pending {
-            Some(h) => h,
+            Some((flags, len)) => (flags, len as usize),
             None => {
                 if self.buffered < HEADER_LEN {
                     return Ok(None);
@@ -321,11 +328,12 @@ impl Deframer {
                 self.flush_small();
                 self.take_into(&mut header);
                 check_flags(header[0])?;
-                let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
+                let wire_len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
+                let len = wire_len as usize;
                 if len > self.max_message {
                     return Err(too_large("received", len, self.max_message));
                 }
-                self.pending = Some((header[0], len));
+                self.pending = Some((header[0], wire_len));
                 (header[0], len)
             }
         };
