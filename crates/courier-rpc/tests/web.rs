@@ -1296,7 +1296,11 @@ mod web_channel {
 
     use super::*;
 
-    const PROTOCOLS: [WebProtocol; 2] = [WebProtocol::GrpcWeb, WebProtocol::Connect];
+    const PROTOCOLS: [WebProtocol; 3] = [
+        WebProtocol::GrpcWeb,
+        WebProtocol::GrpcWebText,
+        WebProtocol::Connect,
+    ];
     const VERSIONS: [HttpVersion; 2] = [HttpVersion::Http11, HttpVersion::Http2];
 
     /// Counts the connections a channel makes.
@@ -1343,6 +1347,7 @@ mod web_channel {
             let resp = c.unary(r).await.unwrap_or_else(|s| panic!("{what}: {s:?}"));
             let server_protocol = match p {
                 WebProtocol::GrpcWeb => "GrpcWeb",
+                WebProtocol::GrpcWebText => "GrpcWebText",
                 _ => "Connect",
             };
             let server_version = match v {

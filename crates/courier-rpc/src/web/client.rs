@@ -16,7 +16,7 @@ use bytes::{Bytes, BytesMut};
 use courier_hpack::HeaderField;
 use tokio::time::Instant;
 
-use super::base64::encode_url_safe;
+use super::base64::{TextDecoder, encode_padded, encode_url_safe};
 use super::connect;
 use super::envelope::{EnvelopeDeframer, FLAG_COMPRESSED, FLAG_END_STREAM, FLAG_TRAILERS};
 use super::grpc_web::parse_trailer_block;
@@ -39,6 +39,11 @@ pub enum WebProtocol {
     /// gRPC-Web, binary (`application/grpc-web+proto`): messages framed as in gRPC, the status
     /// in a trailer frame at the end of the body.
     GrpcWeb,
+    /// gRPC-Web, base64 (`application/grpc-web-text`): the same frames as
+    /// [`GrpcWeb`](Self::GrpcWeb), each sent as padded base64 text; the response is read as
+    /// base64 whatever its padding (PROTOCOL-WEB allows a sender to pad wherever it flushed).
+    /// For clients behind proxies or runtimes that carry only text bodies.
+    GrpcWebText,
     /// The Connect protocol with protobuf messages: unary calls as a bare message
     /// (`application/proto`, or a GET for the methods named by
     /// [`WebChannelBuilder::connect_get`]), streams as envelopes
@@ -477,7 +482,9 @@ impl Inner {
         out.deadline = deadline;
         let incoming = until(deadline, self.clone().send(out, encoding)).await?;
         match self.cfg.protocol {
-            WebProtocol::GrpcWeb => self.grpc_web_response(incoming, deadline),
+            WebProtocol::GrpcWeb | WebProtocol::GrpcWebText => {
+                self.grpc_web_response(incoming, deadline)
+            }
             WebProtocol::Connect if connect_unary => {
                 until(deadline, self.connect_unary_response(incoming)).await
             }
@@ -502,11 +509,19 @@ impl Inner {
         let mut target = method.path.to_owned();
         let mut get = false;
         let body = match cfg.protocol {
-            WebProtocol::GrpcWeb => {
-                fields.push(HeaderField::new(
-                    "content-type",
-                    "application/grpc-web+proto",
-                ));
+            WebProtocol::GrpcWeb | WebProtocol::GrpcWebText => {
+                let (content_type, accept) = if cfg.protocol == WebProtocol::GrpcWebText {
+                    (
+                        "application/grpc-web-text",
+                        Some("application/grpc-web-text"),
+                    )
+                } else {
+                    ("application/grpc-web+proto", None)
+                };
+                fields.push(HeaderField::new("content-type", content_type));
+                if let Some(accept) = accept {
+                    fields.push(HeaderField::new("accept", accept));
+                }
                 // PROTOCOL-WEB: "x-grpc-web: 1" marks a gRPC-Web request for proxies.
                 fields.push(HeaderField::new("x-grpc-web", "1"));
                 fields.push(HeaderField::new("grpc-accept-encoding", "gzip"));
@@ -803,7 +818,9 @@ impl Inner {
             ));
         }
         let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
-        if !ct.starts_with(b"application/grpc-web") || ct.starts_with(b"application/grpc-web-text")
+        let text = self.cfg.protocol == WebProtocol::GrpcWebText;
+        if !ct.starts_with(b"application/grpc-web")
+            || ct.starts_with(b"application/grpc-web-text") != text
         {
             return Err(Status::new(
                 Code::UNKNOWN,
@@ -823,6 +840,7 @@ impl Inner {
             deadline,
             done: false,
             kind: ReaderKind::GrpcWeb,
+            text: text.then(TextDecoder::new),
         };
         Ok(Response::from_parts(metadata, reader.into_stream()))
     }
@@ -917,6 +935,7 @@ impl Inner {
             deadline,
             done: false,
             kind: ReaderKind::Connect,
+            text: None,
         };
         Ok(Response::from_parts(metadata, reader.into_stream()))
     }
@@ -946,12 +965,18 @@ fn gzip_bytes(data: &[u8]) -> Result<Bytes, Status> {
         .map_err(|e| Status::internal(format!("gzip compression failed: {e}")))
 }
 
+fn not_base64(_: super::base64::InvalidBase64Error) -> Status {
+    Status::internal("a grpc-web-text response that is not base64")
+}
+
 /// What a request stream's framing task needs.
 #[derive(Clone, Copy)]
 struct FrameSettings {
     encoding: Encoding,
     threshold: usize,
     max_send: usize,
+    /// `grpc-web-text`: each frame goes out as padded base64.
+    text: bool,
 }
 
 impl FrameSettings {
@@ -960,6 +985,7 @@ impl FrameSettings {
             encoding,
             threshold: cfg.compression_threshold,
             max_send: cfg.max_send,
+            text: cfg.protocol == WebProtocol::GrpcWebText,
         }
     }
 
@@ -972,6 +998,11 @@ impl FrameSettings {
             self.max_send.saturating_add(codec::HEADER_LEN),
             &mut dst,
         )?;
+        if self.text {
+            let mut text = BytesMut::new();
+            encode_padded(&dst, &mut text);
+            return Ok(text.freeze());
+        }
         Ok(dst.freeze())
     }
 }
@@ -992,6 +1023,8 @@ struct FrameReader {
     deadline: Option<Instant>,
     done: bool,
     kind: ReaderKind,
+    /// A `grpc-web-text` body's base64 decoder.
+    text: Option<TextDecoder>,
 }
 
 impl FrameReader {
@@ -1040,8 +1073,24 @@ impl FrameReader {
                 }
             }
             match self.body.data().await {
-                Some(chunk) => self.deframer.push(chunk?),
+                Some(chunk) => {
+                    let chunk = chunk?;
+                    match &mut self.text {
+                        Some(decoder) => self
+                            .deframer
+                            .push(decoder.push(&chunk).map_err(not_base64)?),
+                        None => self.deframer.push(chunk),
+                    }
+                }
                 None => {
+                    // A text body may end with an unpadded group.
+                    if let Some(mut decoder) = self.text.take() {
+                        let rest = decoder.finish().map_err(not_base64)?;
+                        if !rest.is_empty() {
+                            self.deframer.push(rest);
+                            continue;
+                        }
+                    }
                     // gRPC-Web over HTTP/2 may carry the status in real trailers.
                     let trailers = self.body.trailers();
                     if self.kind == ReaderKind::GrpcWeb
