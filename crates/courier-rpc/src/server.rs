@@ -60,7 +60,7 @@ pub(crate) struct Config {
     /// gRPC-Web, Connect, HTTP/1.1, CORS, the fallback.
     pub(crate) web: WebConfig,
     /// Observers and message events ([`observe`]).
-    observe: Observe,
+    pub(crate) observe: Observe,
 }
 
 /// The server's side of gRPC keepalive (keepalive.md, gRFC A8): its own pings, and how often

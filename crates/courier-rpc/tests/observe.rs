@@ -842,3 +842,95 @@ async fn a_dropped_call_ends_cancelled() {
         Code::CANCELLED
     );
 }
+
+// ---- Web calls (gRPC-Web, Connect) ----
+
+/// Calls that come as gRPC-Web (binary and text) or Connect, over either HTTP version, get a
+/// server span and reach the server's observers as gRPC calls do, with their status and
+/// message sizes.
+#[tokio::test]
+async fn web_calls_have_server_spans_and_reach_observers() {
+    use courier_rpc::HttpVersion;
+    use courier_rpc::web::{WebChannel, WebProtocol};
+    use courier_wire::Message as _;
+
+    let rec = Recorder::default();
+    let _guard = subscriber(&rec).await;
+    let server_obs = Recording::default();
+    let addr = serve(Server::builder().observer(server_obs.clone())).await;
+    let mut n = 0;
+    for protocol in [
+        WebProtocol::GrpcWeb,
+        WebProtocol::GrpcWebText,
+        WebProtocol::Connect,
+    ] {
+        for version in [HttpVersion::Http11, HttpVersion::Http2] {
+            let what = format!("{protocol:?} over {version:?}");
+            let c = EchoClient::new(
+                WebChannel::builder(addr.to_string())
+                    .protocol(protocol)
+                    .http_version(version)
+                    .build(),
+            );
+            let request = EchoRequest {
+                payload: Bytes::from(vec![7u8; 100]),
+                ..Default::default()
+            };
+            let sent = request.encoded_len() as u64;
+            let r = c.unary(request).await.unwrap().into_inner();
+            let received = r.encoded_len() as u64;
+            let e = c
+                .unary(EchoRequest {
+                    fail_code: Code::NOT_FOUND.0,
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), Code::NOT_FOUND, "{what}");
+            let mut s = c
+                .server_stream(EchoRequest {
+                    count: 2,
+                    payload: Bytes::from_static(b"0123456789"),
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner();
+            let mut streamed = 0;
+            while let Some(m) = s.message().await.unwrap() {
+                streamed += m.encoded_len() as u64;
+            }
+            assert!(streamed > 20, "{what}");
+            n += 3;
+            wait_for(&server_obs.server_ends, n).await;
+            let ends = server_obs.server_ends.lock().unwrap()[n - 3..].to_vec();
+            assert_eq!(ends[0].code, Code::OK, "{what}");
+            assert_eq!(ends[0].received_message_bytes, sent, "{what}");
+            assert_eq!(ends[0].sent_message_bytes, received, "{what}");
+            assert_eq!(ends[1].code, Code::NOT_FOUND, "{what}");
+            assert_eq!(ends[1].sent_message_bytes, 0, "{what}");
+            assert_eq!(ends[2].code, Code::OK, "{what}");
+            assert_eq!(ends[2].sent_message_bytes, streamed, "{what}");
+        }
+    }
+    let starts = server_obs.server_starts();
+    assert_eq!(starts.len(), n);
+    for (i, (method, registered)) in starts.iter().enumerate() {
+        let expected = if i % 3 == 2 {
+            "courier.echo.Echo/ServerStream"
+        } else {
+            "courier.echo.Echo/Unary"
+        };
+        assert_eq!((method.as_str(), *registered), (expected, true));
+    }
+    let spans = rec.closed("grpc.server.call", n).await;
+    let failed = spans
+        .iter()
+        .filter(|s| field(s, "rpc.status_code") == "NOT_FOUND")
+        .count();
+    assert_eq!(failed, n / 3);
+    for s in &spans {
+        assert_eq!(field(s, "rpc.service"), "courier.echo.Echo");
+        assert_eq!(field(s, "network.peer.address"), "127.0.0.1");
+    }
+}

@@ -30,11 +30,12 @@ use super::schema::{Idempotency, JsonCodec, MessageRole};
 use super::{HttpRequest, HttpResponse};
 use crate::call::{ByteStream, MethodKind, Request};
 use crate::code::Code;
-use crate::codec::{Encoding, decompress, encode_message};
+use crate::codec::{Encoding, HEADER_LEN, decompress, encode_message};
 use crate::context::{CallContext, CallProtocol, CancelToken, ConnectionInfo, HttpVersion};
 use crate::headers::{find, metadata_from_filtered, push_metadata, push_status};
 use crate::interceptor::{self, InterceptedCall};
 use crate::metadata::Metadata;
+use crate::observe::{self, ServerObserve, ServerTelemetry};
 use crate::protocol::{Side, parse_timeout, stream_failure_status};
 use crate::server::{Shared, WebMethod, accepts, guard};
 use crate::status::Status;
@@ -729,8 +730,8 @@ impl StreamReader {
         Status::new(code, msg)
     }
 
-    /// The next message and whether it arrived compressed; `None` at the end.
-    async fn next(&mut self) -> Option<Result<(Bytes, bool), Status>> {
+    /// The next message; `None` at the end.
+    async fn next(&mut self) -> Option<Result<Received, Status>> {
         loop {
             match self.deframer.next_envelope() {
                 Err(s) => return Some(Err(s)),
@@ -770,7 +771,7 @@ impl StreamReader {
         }
     }
 
-    fn message(&self, flags: u8, data: Bytes) -> Result<(Bytes, bool), Status> {
+    fn message(&self, flags: u8, data: Bytes) -> Result<Received, Status> {
         // Connect, Streaming-Request: "Request streams must always leave this bit unset."
         // gRPC-Web: a request carries no trailers. Either way, flags this end does not know
         // are refused.
@@ -778,6 +779,7 @@ impl StreamReader {
             return Err(self.malformed(format!("invalid message flags {flags:#04x}")));
         }
         let compressed = flags & FLAG_COMPRESSED != 0;
+        let wire = data.len();
         let data = if compressed {
             // Connect: "If Streaming-Content-Encoding is omitted or "identity", this bit must
             // be 0." (PROTOCOL-HTTP2 says the same of grpc-encoding.)
@@ -788,11 +790,24 @@ impl StreamReader {
         } else {
             data
         };
-        match &self.json {
-            Some(j) => Ok((j.decode_json(MessageRole::Request, &data)?, compressed)),
-            None => Ok((data, compressed)),
-        }
+        let message = match &self.json {
+            Some(j) => j.decode_json(MessageRole::Request, &data)?,
+            None => data,
+        };
+        Ok(Received {
+            message,
+            compressed,
+            wire,
+        })
     }
+}
+
+/// A request message as the handler gets it, and how it came.
+struct Received {
+    message: Bytes,
+    compressed: bool,
+    /// Its size on the wire (compressed, without the envelope's prefix).
+    wire: usize,
 }
 
 /// The single message of a unary Connect request: the content (or a GET's query), read whole,
@@ -806,7 +821,7 @@ struct UnaryInput {
 }
 
 impl UnaryInput {
-    async fn read(mut self) -> Result<(Bytes, bool), Status> {
+    async fn read(mut self) -> Result<Received, Status> {
         let raw = match self.get.take() {
             Some(m) if m.len() > self.max => {
                 return Err(Status::new(
@@ -819,15 +834,21 @@ impl UnaryInput {
         };
         // Connect: "Servers must not attempt to decompress zero-length HTTP request content."
         let compressed = self.encoding != Encoding::Identity && !raw.is_empty();
+        let wire = raw.len();
         let message = if compressed {
             decompress(self.encoding, &raw, self.max)?
         } else {
             raw
         };
-        match &self.json {
-            Some(j) => Ok((j.decode_json(MessageRole::Request, &message)?, compressed)),
-            None => Ok((message, compressed)),
-        }
+        let message = match &self.json {
+            Some(j) => j.decode_json(MessageRole::Request, &message)?,
+            None => message,
+        };
+        Ok(Received {
+            message,
+            compressed,
+            wire,
+        })
     }
 }
 
@@ -856,8 +877,6 @@ async fn call(
     req: &mut WebRequest,
     reset: &impl ResetSignal,
 ) -> WebResponse {
-    let shared = &env.shared;
-    let cfg = &shared.config;
     let kind = m.desc.kind;
     // Connect's unary protocol serves unary methods only; its streaming protocol the others.
     // connect-go answers a mismatch 415, as the content type is not one the procedure takes.
@@ -880,22 +899,50 @@ async fn call(
         r.fields.push(HeaderField::new("allow", "POST"));
         return r;
     }
+    // From here on it is a call: its span and observers, as on the gRPC path.
+    let metadata = metadata_from_filtered(&req.fields, web_reserved);
+    let watch = Watch::start(env, m, &metadata);
+    let run = watched_call(env, m, proto, req, reset, metadata, watch.clone());
+    match watch.span() {
+        Some(span) => tracing::Instrument::instrument(run, span).await,
+        None => run.await,
+    }
+}
+
+/// The rest of [`call`], watched by `watch`.
+async fn watched_call(
+    env: &Env,
+    m: &WebMethod,
+    proto: Proto,
+    req: &mut WebRequest,
+    reset: &impl ResetSignal,
+    mut metadata: Metadata,
+    watch: Watch,
+) -> WebResponse {
+    let shared = &env.shared;
+    let cfg = &shared.config;
+    let kind = m.desc.kind;
     let neg = match negotiate(req, proto, &cfg.web) {
         Ok(n) => n,
-        Err(s) if s.message() == UNSUPPORTED_CODEC => return unsupported_media_type(),
-        Err(s) => return error_before_call(proto, &s),
+        Err(s) if s.message() == UNSUPPORTED_CODEC => {
+            watch.end(s.code());
+            return unsupported_media_type();
+        }
+        Err(s) => return watch.refused(proto, &s),
     };
     let json = match neg.codec {
         Codec::Proto => None,
         Codec::Json => match m.schema.json() {
             Some(j) => Some(Arc::clone(j)),
             // No JSON codec for this method: the codec is not supported.
-            None => return unsupported_media_type(),
+            None => {
+                watch.end(Code::UNIMPLEMENTED);
+                return unsupported_media_type();
+            }
         },
     };
     let codec = neg.codec;
     let path = req.path.clone();
-    let mut metadata = metadata_from_filtered(&req.fields, web_reserved);
     if !cfg.interceptors.is_empty() {
         match interceptor::run(
             &cfg.interceptors,
@@ -905,7 +952,7 @@ async fn call(
         .await
         {
             Ok(c) => metadata = c.into_metadata(),
-            Err(s) => return error_before_call(proto, &s),
+            Err(s) => return watch.refused(proto, &s),
         }
     }
     let permit = match &shared.limit {
@@ -913,7 +960,7 @@ async fn call(
             Ok(p) => Some(p),
             Err(_) => {
                 let s = Status::new(Code::UNAVAILABLE, "server shutting down");
-                return error_before_call(proto, &s);
+                return watch.refused(proto, &s);
             }
         },
         None => None,
@@ -953,12 +1000,17 @@ async fn call(
                 eof: false,
             };
             Box::pin(unfold(
-                (reader, Arc::clone(&context)),
-                |(mut r, ctx): (StreamReader, Arc<CallContext>)| async move {
+                (reader, Arc::clone(&context), watch.clone()),
+                |(mut r, ctx, watch): (StreamReader, Arc<CallContext>, Watch)| async move {
                     match r.next().await? {
-                        Ok((m, compressed)) => {
+                        Ok(Received {
+                            message,
+                            compressed,
+                            wire,
+                        }) => {
                             ctx.set_last_compressed(compressed);
-                            Some((Ok(m), (r, ctx)))
+                            watch.received(wire, message.len(), compressed);
+                            Some((Ok(message), (r, ctx, watch)))
                         }
                         Err(s) => {
                             if s.code() == Code::CANCELLED {
@@ -967,7 +1019,7 @@ async fn call(
                             // One error ends the stream.
                             r.eof = true;
                             r.deframer = EnvelopeDeframer::new(0);
-                            Some((Err(s), (r, ctx)))
+                            Some((Err(s), (r, ctx, watch)))
                         }
                     }
                 },
@@ -983,13 +1035,18 @@ async fn call(
             };
             let ctx = Arc::clone(&context);
             Box::pin(unfold(
-                Some((input, ctx)),
-                |st: Option<(UnaryInput, Arc<CallContext>)>| async move {
-                    let (input, ctx) = st?;
+                Some((input, ctx, watch.clone())),
+                |st: Option<(UnaryInput, Arc<CallContext>, Watch)>| async move {
+                    let (input, ctx, watch) = st?;
                     let item = match input.read().await {
-                        Ok((m, compressed)) => {
+                        Ok(Received {
+                            message,
+                            compressed,
+                            wire,
+                        }) => {
                             ctx.set_last_compressed(compressed);
-                            Ok(m)
+                            watch.received(wire, message.len(), compressed);
+                            Ok(message)
                         }
                         Err(s) => Err(s),
                     };
@@ -1001,7 +1058,7 @@ async fn call(
     let request = Request::from_parts(metadata, requests);
     let Some(mut handler) = m.service.call(m.desc.method, request) else {
         let s = Status::unimplemented(format!("unknown method {}", m.desc.path));
-        return error_before_call(proto, &s);
+        return watch.refused(proto, &s);
     };
     let grace = cfg.cancel_grace;
     let response = match guard(
@@ -1015,7 +1072,7 @@ async fn call(
     .await
     {
         Ok(r) => r,
-        Err(s) => return error_before_call(proto, &s),
+        Err(s) => return watch.refused(proto, &s),
     };
     drop(handler);
     let (mut head_md, messages) = response.into_parts();
@@ -1041,11 +1098,77 @@ async fn call(
         threshold: cfg.compression_threshold,
         max_send: cfg.max_send_message_size,
         trailers,
+        watch,
         _permit: permit,
     };
     match proto {
         Proto::ConnectUnary { .. } | Proto::ConnectGet => out.unary(head_md, messages, reset).await,
         _ => out.streaming(head_md, messages, kind, reset).await,
+    }
+}
+
+/// A web call's span and observers (the gRPC path's [`ServerTelemetry`]), when anything
+/// watches it: a subscriber that wants the span, or an observer.
+#[derive(Clone)]
+struct Watch(Option<Arc<ServerTelemetry>>);
+
+impl Watch {
+    /// Starts watching a call of `m` with the request's `metadata`, if anything watches.
+    fn start(env: &Env, m: &WebMethod, metadata: &Metadata) -> Watch {
+        let observe = &env.shared.config.observe;
+        let path = m.desc.path;
+        let span = observe::server_span(path.as_bytes(), env.connection.peer);
+        if span.is_disabled() && observe.observers.is_empty() {
+            return Watch(None);
+        }
+        observe::name_server_method(&span, path, true);
+        Watch(Some(ServerTelemetry::start(
+            observe,
+            span,
+            path,
+            true,
+            metadata,
+            env.connection.peer,
+        )))
+    }
+
+    fn span(&self) -> Option<tracing::Span> {
+        self.0.as_ref().map(|t| t.span.clone())
+    }
+
+    fn received(&self, wire: usize, size: usize, compressed: bool) {
+        if let Some(t) = &self.0 {
+            t.received(wire, size, compressed);
+        }
+    }
+
+    fn sent(&self, wire: usize, size: usize, compressed: bool) {
+        if let Some(t) = &self.0 {
+            t.sent(wire, size, compressed);
+        }
+    }
+
+    /// One enveloped message went out: `envelope` is exactly its bytes.
+    fn sent_envelope(&self, envelope: &[u8], size: usize) {
+        if let Some(t) = &self.0
+            && envelope.len() >= HEADER_LEN
+        {
+            let compressed = envelope[0] & FLAG_COMPRESSED != 0;
+            t.sent(envelope.len() - HEADER_LEN, size, compressed);
+        }
+    }
+
+    /// The call ended with `code` (the first end counts).
+    fn end(&self, code: Code) {
+        if let Some(t) = &self.0 {
+            t.end(code);
+        }
+    }
+
+    /// The call failed with `s` before its handler answered.
+    fn refused(&self, proto: Proto, s: &Status) -> WebResponse {
+        self.end(s.code());
+        error_before_call(proto, s)
     }
 }
 
@@ -1068,6 +1191,7 @@ pub(crate) struct Outgoing {
     threshold: usize,
     max_send: usize,
     trailers: Metadata,
+    watch: Watch,
     _permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -1111,8 +1235,9 @@ impl Outgoing {
         }
     }
 
-    /// Appends one enveloped message (transcoded, maybe compressed).
-    fn frame(&self, msg: &Bytes, buf: &mut BytesMut) -> Result<(), Status> {
+    /// Appends one enveloped message (transcoded, maybe compressed); the message's size
+    /// before compression.
+    fn frame(&self, msg: &Bytes, buf: &mut BytesMut) -> Result<usize, Status> {
         let m = self.transcode(msg)?;
         encode_message(
             &m,
@@ -1120,7 +1245,8 @@ impl Outgoing {
             self.threshold,
             self.max_send,
             buf,
-        )
+        )?;
+        Ok(m.len())
     }
 
     /// Appends the final frame of a stream that ended with `status`.
@@ -1221,6 +1347,7 @@ impl Outgoing {
             Ok(b) => b,
             Err(s) => return self.unary_error(&head_md, &s),
         };
+        let size = body.len();
         let encoding = self.message_encoding();
         let (body, compressed) = if encoding == Encoding::Gzip && body.len() >= self.threshold {
             match gzip(&body) {
@@ -1242,12 +1369,15 @@ impl Outgoing {
         push_metadata(&head_md, &mut fields);
         push_prefixed_trailers(&self.trailers, &mut fields);
         push_prefixed_trailers(&more, &mut fields);
+        self.watch.sent(body.len(), size, compressed);
+        self.watch.end(Code::OK);
         WebResponse::full(200, fields, body)
     }
 
     /// A unary Connect call that failed: its JSON error, with the HTTP status of its code, and
     /// its metadata as headers (trailing metadata prefixed).
     fn unary_error(&self, head_md: &Metadata, s: &Status) -> WebResponse {
+        self.watch.end(s.code());
         let mut fields = vec![HeaderField::new("content-type", "application/json")];
         push_metadata(head_md, &mut fields);
         push_prefixed_trailers(&self.trailers, &mut fields);
@@ -1308,6 +1438,7 @@ impl Outgoing {
             Ok(Some(Err(s))) | Err(s) => (s, Metadata::new()),
             Ok(None) => (Status::ok(), Metadata::new()),
         };
+        self.watch.end(status.code());
         match self.proto {
             Proto::GrpcWeb { text, codec } if head_md.is_empty() => {
                 let mut t = self.trailers.clone();
@@ -1343,6 +1474,7 @@ impl Outgoing {
         };
         let mut buf = BytesMut::with_capacity(5 + msg.len() + end);
         let framed = self.frame(&msg, &mut buf);
+        let size = *framed.as_ref().unwrap_or(&0);
         let rest = pin!(async {
             framed?;
             match std::future::poll_fn(|cx| messages.as_mut().poll_next(cx)).await {
@@ -1354,13 +1486,17 @@ impl Outgoing {
         });
         let ended = self.guarded(rest, reset.reset_received()).await;
         let (status, extra) = match ended {
-            Ok(md) => (Status::ok(), md),
+            Ok(md) => {
+                self.watch.sent_envelope(&buf, size);
+                (Status::ok(), md)
+            }
             Err(s) => {
                 // The message is not sent with a failed status.
                 buf.clear();
                 (s, Metadata::new())
             }
         };
+        self.watch.end(status.code());
         self.final_frame(&status, &extra, &mut buf);
         let fields = self.stream_head(&head_md);
         WebResponse::full(200, fields, self.content(buf))
@@ -1402,7 +1538,8 @@ impl ResponseStream {
                 match item {
                     Some(Ok(msg)) => {
                         buf.clear();
-                        out.frame(&msg, &mut buf)?;
+                        let size = out.frame(&msg, &mut buf)?;
+                        out.watch.sent_envelope(&buf, size);
                         let piece = if text {
                             let mut t = BytesMut::with_capacity(buf.len().div_ceil(3) * 4);
                             encode_padded(&buf, &mut t);
@@ -1426,6 +1563,7 @@ impl ResponseStream {
             Ok(md) => (Status::ok(), md),
             Err(s) => (s, Metadata::new()),
         };
+        out.watch.end(status.code());
         if status.code() == Code::CANCELLED && out.cancel.is_cancelled() {
             // The client went away: nobody to answer (and nothing more can be written).
             return;
