@@ -1,6 +1,9 @@
 //! gRFC A66's per-call instruments, recorded through the OpenTelemetry metrics API.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram, Meter};
@@ -56,6 +59,7 @@ pub const OTHER_METHOD: &str = "other";
 #[derive(Clone, Debug)]
 pub struct Metrics {
     inner: Arc<Instruments>,
+    series: Arc<Series>,
     record_unregistered: bool,
 }
 
@@ -133,6 +137,7 @@ impl Metrics {
         };
         Metrics {
             inner: Arc::new(inner),
+            series: Arc::default(),
             record_unregistered: false,
         }
     }
@@ -151,31 +156,143 @@ fn status(code: Code) -> KeyValue {
     KeyValue::new("grpc.status", code.name().unwrap_or("UNKNOWN"))
 }
 
-impl Observer for Metrics {
-    fn client_call(&self, call: &ClientCall<'_>) -> Option<Box<dyn ClientCallObserver>> {
-        let method = call.method().path;
-        let method = method.strip_prefix('/').unwrap_or(method);
-        Some(Box::new(ClientMetrics {
-            inner: Arc::clone(&self.inner),
+/// How many series (a server's methods; a client's method and target pairs) a [`Metrics`]
+/// keeps ready; calls beyond them are recorded all the same, through the attribute lookup of
+/// the SDK, only slower. A server records the methods it serves (and `other`), so this bounds
+/// only clients with very many targets and servers that record unregistered names.
+const MAX_SERIES: usize = 1024;
+
+/// The standard status codes, `OK` to `UNAUTHENTICATED`: an index into per-code handles.
+#[cfg(feature = "bound-instruments")]
+const CODES: usize = 17;
+
+/// The series of a call, once per method (and target) rather than once per call: its
+/// attributes, and, with the `bound-instruments` feature, the SDK's handles bound to them,
+/// so that recording is a write into the aggregation without an attribute lookup.
+#[derive(Debug, Default)]
+struct Series {
+    servers: RwLock<FnvMap<Box<str>, Arc<ServerSeries>>>,
+    /// By method path, then by target (a channel's calls share one target).
+    clients: RwLock<FnvMap<&'static str, Vec<Arc<ClientSeries>>>>,
+    count: AtomicUsize,
+}
+
+/// One `grpc.method` of a server.
+struct ServerSeries {
+    method: KeyValue,
+    #[cfg(feature = "bound-instruments")]
+    bound: Option<bound::Server>,
+}
+
+/// One `grpc.method` and `grpc.target` of a client.
+struct ClientSeries {
+    target: Box<str>,
+    /// `grpc.method`, `grpc.target`.
+    attrs: [KeyValue; 2],
+    #[cfg(feature = "bound-instruments")]
+    bound: Option<bound::Client>,
+}
+
+impl Metrics {
+    /// The series of a server method, made the first time it is seen (up to [`MAX_SERIES`]).
+    fn server_series(&self, method: &str) -> Arc<ServerSeries> {
+        let series = &self.series;
+        if let Some(s) = read(&series.servers).get(method) {
+            return Arc::clone(s);
+        }
+        let cached = series.count.load(Ordering::Relaxed) < MAX_SERIES;
+        let made = Arc::new(ServerSeries {
+            method: KeyValue::new("grpc.method", method.to_owned()),
+            #[cfg(feature = "bound-instruments")]
+            bound: None,
+        });
+        if !cached {
+            return made;
+        }
+        let mut servers = series.servers.write().unwrap_or_else(|e| e.into_inner());
+        let entry = servers.entry(method.into()).or_insert_with(|| {
+            series.count.fetch_add(1, Ordering::Relaxed);
+            #[cfg(feature = "bound-instruments")]
+            let made = Arc::new(ServerSeries {
+                bound: Some(bound::Server::new(&self.inner, &made.method)),
+                method: made.method.clone(),
+            });
+            made
+        });
+        Arc::clone(entry)
+    }
+
+    /// The series of a client method and target.
+    fn client_series(&self, path: &'static str, target: &str) -> Arc<ClientSeries> {
+        let series = &self.series;
+        let find = |v: &Vec<Arc<ClientSeries>>| v.iter().find(|s| &*s.target == target).cloned();
+        if let Some(s) = read(&series.clients).get(path).and_then(find) {
+            return s;
+        }
+        let method = path.strip_prefix('/').unwrap_or(path);
+        let make = || ClientSeries {
+            target: target.into(),
             attrs: [
                 KeyValue::new("grpc.method", method),
-                KeyValue::new("grpc.target", call.target().to_owned()),
+                KeyValue::new("grpc.target", target.to_owned()),
             ],
+            #[cfg(feature = "bound-instruments")]
+            bound: None,
+        };
+        if series.count.load(Ordering::Relaxed) >= MAX_SERIES {
+            return Arc::new(make());
+        }
+        let mut clients = series.clients.write().unwrap_or_else(|e| e.into_inner());
+        let list = clients.entry(path).or_default();
+        if let Some(s) = find(list) {
+            return s;
+        }
+        series.count.fetch_add(1, Ordering::Relaxed);
+        #[allow(unused_mut)]
+        let mut made = make();
+        #[cfg(feature = "bound-instruments")]
+        {
+            made.bound = Some(bound::Client::new(&self.inner, &made.attrs));
+        }
+        let made = Arc::new(made);
+        list.push(Arc::clone(&made));
+        made
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Observer for Metrics {
+    fn client_call(&self, call: &ClientCall<'_>) -> Option<Box<dyn ClientCallObserver>> {
+        Some(Box::new(ClientMetrics {
+            inner: Arc::clone(&self.inner),
+            series: self.client_series(call.method().path, call.target()),
         }))
     }
 
     fn server_call(&self, call: &ServerCall<'_>) -> Option<Box<dyn ServerCallObserver>> {
         let method = if call.is_registered() || self.record_unregistered {
-            KeyValue::new("grpc.method", call.method().to_owned())
+            call.method()
         } else {
-            KeyValue::new("grpc.method", OTHER_METHOD)
+            OTHER_METHOD
         };
+        let series = self.server_series(method);
+        #[cfg(feature = "bound-instruments")]
+        if let Some(b) = &series.bound {
+            b.started.add(1);
+            return Some(Box::new(ServerMetrics {
+                inner: Arc::clone(&self.inner),
+                series,
+            }));
+        }
         self.inner
             .server_started
-            .add(1, std::slice::from_ref(&method));
+            .add(1, std::slice::from_ref(&series.method));
         Some(Box::new(ServerMetrics {
             inner: Arc::clone(&self.inner),
-            method,
+            series,
         }))
     }
 }
@@ -183,22 +300,39 @@ impl Observer for Metrics {
 /// One client call's recorder.
 struct ClientMetrics {
     inner: Arc<Instruments>,
-    /// `grpc.method`, `grpc.target`.
-    attrs: [KeyValue; 2],
+    series: Arc<ClientSeries>,
 }
 
 impl ClientMetrics {
     fn with_status(&self, code: Code) -> [KeyValue; 3] {
-        [self.attrs[0].clone(), self.attrs[1].clone(), status(code)]
+        let a = &self.series.attrs;
+        [a[0].clone(), a[1].clone(), status(code)]
     }
 }
 
 impl ClientCallObserver for ClientMetrics {
     fn attempt_started(&self, _: &Attempt<'_>, _: &mut courier_rpc::Metadata) {
-        self.inner.attempt_started.add(1, &self.attrs);
+        #[cfg(feature = "bound-instruments")]
+        if let Some(b) = &self.series.bound {
+            b.started.add(1);
+            return;
+        }
+        self.inner.attempt_started.add(1, &self.series.attrs);
     }
 
     fn attempt_ended(&self, end: &AttemptEnd) {
+        #[cfg(feature = "bound-instruments")]
+        if let Some(h) = self
+            .series
+            .bound
+            .as_ref()
+            .and_then(|b| b.ends(end.code, &self.inner, &self.series.attrs))
+        {
+            h.attempt_duration.record(end.duration.as_secs_f64());
+            h.attempt_sent.record(end.sent_message_bytes);
+            h.attempt_rcvd.record(end.received_message_bytes);
+            return;
+        }
         let attrs = self.with_status(end.code);
         let i = &self.inner;
         i.attempt_duration
@@ -208,6 +342,16 @@ impl ClientCallObserver for ClientMetrics {
     }
 
     fn call_ended(&self, end: &ClientCallEnd) {
+        #[cfg(feature = "bound-instruments")]
+        if let Some(h) = self
+            .series
+            .bound
+            .as_ref()
+            .and_then(|b| b.ends(end.code, &self.inner, &self.series.attrs))
+        {
+            h.call_duration.record(end.duration.as_secs_f64());
+            return;
+        }
         let attrs = self.with_status(end.code);
         self.inner
             .call_duration
@@ -218,16 +362,200 @@ impl ClientCallObserver for ClientMetrics {
 /// One server call's recorder.
 struct ServerMetrics {
     inner: Arc<Instruments>,
-    /// `grpc.method`.
-    method: KeyValue,
+    series: Arc<ServerSeries>,
 }
 
 impl ServerCallObserver for ServerMetrics {
     fn call_ended(&self, end: &ServerCallEnd) {
-        let attrs = [self.method.clone(), status(end.code)];
+        #[cfg(feature = "bound-instruments")]
+        if let Some(h) = self
+            .series
+            .bound
+            .as_ref()
+            .and_then(|b| b.ends(end.code, &self.inner, &self.series.method))
+        {
+            h.duration.record(end.duration.as_secs_f64());
+            h.sent.record(end.sent_message_bytes);
+            h.rcvd.record(end.received_message_bytes);
+            return;
+        }
+        let attrs = [self.series.method.clone(), status(end.code)];
         let i = &self.inner;
         i.server_duration.record(end.duration.as_secs_f64(), &attrs);
         i.server_sent.record(end.sent_message_bytes, &attrs);
         i.server_rcvd.record(end.received_message_bytes, &attrs);
+    }
+}
+
+/// Handles bound to a series' attributes (OpenTelemetry's `Bind`, in development in the
+/// specification and behind the `experimental_metrics_bound_instruments` feature of the
+/// opentelemetry crates, which this crate's `bound-instruments` feature turns on in both the
+/// API and the SDK). A bound handle records straight into its aggregation: no attribute
+/// hashing, sorting or lookup per measurement.
+#[cfg(feature = "bound-instruments")]
+mod bound {
+    use std::sync::OnceLock;
+
+    use opentelemetry::KeyValue;
+    use opentelemetry::metrics::{BoundCounter, BoundHistogram};
+
+    use super::{CODES, Code, Instruments, status};
+
+    /// A server method's handles.
+    pub(super) struct Server {
+        pub(super) started: BoundCounter<u64>,
+        by_code: [OnceLock<ServerEnd>; CODES],
+    }
+
+    pub(super) struct ServerEnd {
+        pub(super) duration: BoundHistogram<f64>,
+        pub(super) sent: BoundHistogram<u64>,
+        pub(super) rcvd: BoundHistogram<u64>,
+    }
+
+    impl Server {
+        pub(super) fn new(i: &Instruments, method: &KeyValue) -> Server {
+            Server {
+                started: i.server_started.bind(std::slice::from_ref(method)),
+                by_code: Default::default(),
+            }
+        }
+
+        /// The handles of calls ending with `code` (bound the first time); `None` for a code
+        /// outside the standard ones.
+        pub(super) fn ends(
+            &self,
+            code: Code,
+            i: &Instruments,
+            method: &KeyValue,
+        ) -> Option<&ServerEnd> {
+            let slot = self.by_code.get(usize::try_from(code.0).ok()?)?;
+            Some(slot.get_or_init(|| {
+                let attrs = [method.clone(), status(code)];
+                ServerEnd {
+                    duration: i.server_duration.bind(&attrs),
+                    sent: i.server_sent.bind(&attrs),
+                    rcvd: i.server_rcvd.bind(&attrs),
+                }
+            }))
+        }
+    }
+
+    /// A client method and target's handles.
+    pub(super) struct Client {
+        pub(super) started: BoundCounter<u64>,
+        by_code: [OnceLock<ClientEnd>; CODES],
+    }
+
+    pub(super) struct ClientEnd {
+        pub(super) attempt_duration: BoundHistogram<f64>,
+        pub(super) attempt_sent: BoundHistogram<u64>,
+        pub(super) attempt_rcvd: BoundHistogram<u64>,
+        pub(super) call_duration: BoundHistogram<f64>,
+    }
+
+    impl Client {
+        pub(super) fn new(i: &Instruments, attrs: &[KeyValue; 2]) -> Client {
+            Client {
+                started: i.attempt_started.bind(attrs),
+                by_code: Default::default(),
+            }
+        }
+
+        pub(super) fn ends(
+            &self,
+            code: Code,
+            i: &Instruments,
+            attrs: &[KeyValue; 2],
+        ) -> Option<&ClientEnd> {
+            let slot = self.by_code.get(usize::try_from(code.0).ok()?)?;
+            Some(slot.get_or_init(|| {
+                let attrs = [attrs[0].clone(), attrs[1].clone(), status(code)];
+                ClientEnd {
+                    attempt_duration: i.attempt_duration.bind(&attrs),
+                    attempt_sent: i.attempt_sent.bind(&attrs),
+                    attempt_rcvd: i.attempt_rcvd.bind(&attrs),
+                    call_duration: i.call_duration.bind(&attrs),
+                }
+            }))
+        }
+    }
+}
+
+/// FNV-1a: series keys are short strings looked up once per call; SipHash (the standard
+/// map's) costs more than the lookup is worth here, and the keys are not chosen by peers
+/// beyond [`MAX_SERIES`] of them.
+#[derive(Clone, Copy, Debug, Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+impl fmt::Debug for ServerSeries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerSeries")
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ClientSeries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSeries")
+            .field("attrs", &self.attrs)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics() -> Metrics {
+        let provider = opentelemetry_sdk::metrics::SdkMeterProvider::builder().build();
+        Metrics::new(&opentelemetry::metrics::MeterProvider::meter(
+            &provider, "t",
+        ))
+    }
+
+    #[test]
+    fn series_are_kept_once_and_up_to_the_limit() {
+        let m = metrics();
+        let a = m.server_series("a.B/C");
+        assert!(Arc::ptr_eq(&a, &m.server_series("a.B/C")));
+        let c = m.client_series("/a.B/C", "dns:///x:1");
+        assert!(Arc::ptr_eq(&c, &m.client_series("/a.B/C", "dns:///x:1")));
+        assert!(!Arc::ptr_eq(&c, &m.client_series("/a.B/C", "dns:///y:1")));
+        for i in 0..MAX_SERIES + 10 {
+            m.server_series(&format!("s.S/M{i}"));
+        }
+        assert_eq!(m.series.count.load(Ordering::Relaxed), MAX_SERIES);
+        assert_eq!(read(&m.series.servers).len() + 2, MAX_SERIES);
+        // Past the limit a series is made for the call and not kept.
+        let late = m.server_series("late.L/L");
+        assert!(!Arc::ptr_eq(&late, &m.server_series("late.L/L")));
+        #[cfg(feature = "bound-instruments")]
+        {
+            assert!(a.bound.is_some() && c.bound.is_some());
+            assert!(late.bound.is_none());
+        }
     }
 }
