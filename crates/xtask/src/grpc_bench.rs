@@ -277,7 +277,7 @@ fn pingpong(
 }
 
 /// h2load against the unary method; fails unless every request got `:status` 200.
-fn h2load(
+pub(crate) fn h2load(
     body: &Path,
     port: u16,
     clients: &str,

@@ -15,6 +15,7 @@ mod hpack;
 mod http1;
 mod interop;
 mod lb;
+mod obs_bench;
 mod peers;
 mod protoc_compare;
 mod scale;
@@ -48,6 +49,7 @@ commands:
                          (`bench http1`: h2load --h1 against courier-http1 and hyper 1.x servers)
                          (`bench web`: gRPC-Web and Connect req/s, HTTP/1.1 and HTTP/2, vs tonic-web)
                          (`bench cli`: courier bench against h2load from one core, same server)
+                         (`bench observability`: unary req/s with spans, observers, A66 metrics)
   cli                    the courier tool: its end-to-end tests against Courier, grpcio and grpc-js
                          servers and against h2load (peers required), then the protoc-compare
                          corpus compiled by `courier compile`, byte for byte with protoc
@@ -114,6 +116,7 @@ fn main() -> ExitCode {
         "bench" if rest.first().is_some_and(|n| n == "http1") => http1::bench(),
         "bench" if rest.first().is_some_and(|n| n == "web") => web_bench::bench(),
         "bench" if rest.first().is_some_and(|n| n == "cli") => cli::bench(),
+        "bench" if rest.first().is_some_and(|n| n == "observability") => obs_bench::bench(),
         "bench" => bench::main(rest),
         "cli" => cli::main(rest),
         "codegen" => codegen::main(rest),
