@@ -847,9 +847,10 @@ async fn a_dropped_call_ends_cancelled() {
 
 /// Calls that come as gRPC-Web (binary and text) or Connect, over either HTTP version, get a
 /// server span and reach the server's observers as gRPC calls do, with their status and
-/// message sizes.
+/// message sizes; `WebChannel` calls likewise get client spans and reach the channel's
+/// observers, whose metadata goes out with the request.
 #[tokio::test]
-async fn web_calls_have_server_spans_and_reach_observers() {
+async fn web_calls_have_spans_and_reach_observers_on_both_sides() {
     use courier_rpc::HttpVersion;
     use courier_rpc::web::{WebChannel, WebProtocol};
     use courier_wire::Message as _;
@@ -857,6 +858,7 @@ async fn web_calls_have_server_spans_and_reach_observers() {
     let rec = Recorder::default();
     let _guard = subscriber(&rec).await;
     let server_obs = Recording::default();
+    let client_obs = Recording::default();
     let addr = serve(Server::builder().observer(server_obs.clone())).await;
     let mut n = 0;
     for protocol in [
@@ -870,6 +872,7 @@ async fn web_calls_have_server_spans_and_reach_observers() {
                 WebChannel::builder(addr.to_string())
                     .protocol(protocol)
                     .http_version(version)
+                    .observer(client_obs.clone())
                     .build(),
             );
             let request = EchoRequest {
@@ -879,6 +882,8 @@ async fn web_calls_have_server_spans_and_reach_observers() {
             let sent = request.encoded_len() as u64;
             let r = c.unary(request).await.unwrap().into_inner();
             let received = r.encoded_len() as u64;
+            // The client observer's metadata reached the server.
+            assert_eq!(r.message, format!("attempt-{}", n + 1), "{what}");
             let e = c
                 .unary(EchoRequest {
                     fail_code: Code::NOT_FOUND.0,
@@ -911,8 +916,24 @@ async fn web_calls_have_server_spans_and_reach_observers() {
             assert_eq!(ends[1].sent_message_bytes, 0, "{what}");
             assert_eq!(ends[2].code, Code::OK, "{what}");
             assert_eq!(ends[2].sent_message_bytes, streamed, "{what}");
+
+            let attempts = client_obs.attempt_ends.lock().unwrap()[n - 3..].to_vec();
+            let calls = client_obs.call_ends.lock().unwrap()[n - 3..].to_vec();
+            assert_eq!(attempts[0].code, Code::OK, "{what}");
+            assert_eq!(attempts[0].sent_message_bytes, sent, "{what}");
+            assert_eq!(attempts[0].received_message_bytes, received, "{what}");
+            assert_eq!(attempts[1].code, Code::NOT_FOUND, "{what}");
+            assert_eq!(attempts[2].code, Code::OK, "{what}");
+            assert_eq!(attempts[2].received_message_bytes, streamed, "{what}");
+            let codes: Vec<Code> = calls.iter().map(|c| c.code).collect();
+            assert_eq!(codes, [Code::OK, Code::NOT_FOUND, Code::OK], "{what}");
         }
     }
+    assert_eq!(
+        *client_obs.attempts.lock().unwrap(),
+        vec![(0, false); n],
+        "one first attempt per call"
+    );
     let starts = server_obs.server_starts();
     assert_eq!(starts.len(), n);
     for (i, (method, registered)) in starts.iter().enumerate() {
@@ -933,4 +954,20 @@ async fn web_calls_have_server_spans_and_reach_observers() {
         assert_eq!(field(s, "rpc.service"), "courier.echo.Echo");
         assert_eq!(field(s, "network.peer.address"), "127.0.0.1");
     }
+    let calls = rec.closed("grpc.client.call", n).await;
+    let attempts = rec.closed("grpc.client.attempt", n).await;
+    for s in calls.iter().chain(&attempts) {
+        assert_eq!(field(s, "rpc.service"), "courier.echo.Echo");
+    }
+    let failed = calls
+        .iter()
+        .filter(|s| field(s, "rpc.status_code") == "NOT_FOUND")
+        .count();
+    assert_eq!(failed, n / 3);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| calls.iter().any(|c| Some(c.id) == a.parent)),
+        "each attempt is a child of its call"
+    );
 }

@@ -28,6 +28,7 @@ use crate::context::HttpVersion;
 use crate::headers::{metadata_from_filtered, push_metadata, status_from};
 use crate::interceptor::{self, InterceptedCall, Interceptor};
 use crate::metadata::Metadata;
+use crate::observe::{self, AttemptTelemetry, ChannelObserve, ClientTelemetry, Observe, Observer};
 use crate::protocol;
 use crate::status::Status;
 use crate::{Stream, Transport};
@@ -68,6 +69,7 @@ pub struct WebChannelBuilder {
     get_methods: HashSet<String>,
     max_idle_http1: usize,
     interceptors: Vec<Arc<dyn Interceptor>>,
+    observe: Observe,
 }
 
 impl fmt::Debug for WebChannelBuilder {
@@ -169,6 +171,26 @@ impl WebChannelBuilder {
         self
     }
 
+    /// Adds an observer of every call (as [`ChannelBuilder::observer`](crate::ChannelBuilder::observer)):
+    /// a call is one attempt, and the client span and attempt span are a
+    /// [`Channel`](crate::Channel)'s.
+    pub fn observer(mut self, observer: impl Observer) -> Self {
+        self.observe.observers.push(Arc::new(observer));
+        self
+    }
+
+    /// Adds an observer shared with other channels or servers.
+    pub fn observer_shared(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observe.observers.push(observer);
+        self
+    }
+
+    /// Records a span event per message sent and received (gRFC A72; default off).
+    pub fn message_events(mut self, enabled: bool) -> Self {
+        self.observe.message_events = enabled;
+        self
+    }
+
     /// HTTP/1.1 connections kept open between calls (default 16).
     pub fn max_idle_connections(mut self, n: usize) -> Self {
         self.max_idle_http1 = n;
@@ -177,8 +199,16 @@ impl WebChannelBuilder {
 
     /// The channel. Nothing connects until the first call.
     pub fn build(self) -> WebChannel {
+        let (server_address, server_port) = observe::server_address(&self.authority);
+        let observe = ChannelObserve {
+            observe: self.observe.clone(),
+            target: observe::canonical_target(&self.target),
+            server_address,
+            server_port,
+        };
         WebChannel {
             inner: Arc::new(Inner {
+                observe,
                 cfg: self,
                 h2: tokio::sync::Mutex::new(None),
                 h1_idle: Mutex::new(Vec::new()),
@@ -221,6 +251,7 @@ impl fmt::Debug for WebChannel {
 
 struct Inner {
     cfg: WebChannelBuilder,
+    observe: ChannelObserve,
     h2: tokio::sync::Mutex<Option<courier_h2::driver::Client>>,
     h1_idle: Mutex<Vec<courier_http1::driver::Client>>,
 }
@@ -245,6 +276,7 @@ impl WebChannel {
             get_methods: HashSet::new(),
             max_idle_http1: 16,
             interceptors: Vec::new(),
+            observe: Observe::default(),
         }
     }
 
@@ -324,6 +356,9 @@ fn unavailable(what: &str, e: impl fmt::Display) -> Status {
 /// How the request goes out: the request's HTTP method, target and fields, and its content.
 struct Outgoing {
     get: bool,
+    /// A Connect unary request's message: its size on the wire and before compression, and
+    /// whether it is compressed (for the call's observers).
+    unary_sent: Option<(usize, usize, bool)>,
     deadline: Option<Instant>,
     target: String,
     fields: Vec<HeaderField>,
@@ -444,10 +479,35 @@ fn response_encoding(value: Option<&Bytes>) -> Result<Encoding, Status> {
 }
 
 impl Inner {
+    /// One call, watched (when anything watches it) as a call of one attempt.
     async fn call(
         self: Arc<Self>,
         method: &'static MethodDescriptor,
+        mut request: Request<ByteStream>,
+    ) -> Result<Response<ByteStream>, Status> {
+        let Some(call) = ClientTelemetry::start(&self.observe, method) else {
+            return self.call_watched(method, request, None).await;
+        };
+        let attempt = call.attempt(0, false, request.metadata_mut());
+        // The attempt is the call: its end ends the call.
+        attempt.set_ends_call();
+        let span = call.span.clone();
+        let result = tracing::Instrument::instrument(
+            self.call_watched(method, request, Some(Arc::clone(&attempt))),
+            span,
+        )
+        .await;
+        if let Err(s) = &result {
+            attempt.end(s.code());
+        }
+        result
+    }
+
+    async fn call_watched(
+        self: Arc<Self>,
+        method: &'static MethodDescriptor,
         request: Request<ByteStream>,
+        watch: Option<Arc<AttemptTelemetry>>,
     ) -> Result<Response<ByteStream>, Status> {
         // Connect, Summary: "Bidirectional streaming requires HTTP/2"
         // <https://connectrpc.com/docs/protocol/#summary>. Courier's server answers such a
@@ -480,15 +540,18 @@ impl Inner {
         )
         .await?;
         out.deadline = deadline;
-        let incoming = until(deadline, self.clone().send(out, encoding)).await?;
+        if let (Some(w), Some((wire, size, compressed))) = (&watch, out.unary_sent) {
+            w.sent(wire, size, compressed);
+        }
+        let incoming = until(deadline, self.clone().send(out, encoding, &watch)).await?;
         match self.cfg.protocol {
             WebProtocol::GrpcWeb | WebProtocol::GrpcWebText => {
-                self.grpc_web_response(incoming, deadline)
+                self.grpc_web_response(incoming, deadline, watch)
             }
             WebProtocol::Connect if connect_unary => {
-                until(deadline, self.connect_unary_response(incoming)).await
+                until(deadline, self.connect_unary_response(incoming, watch)).await
             }
-            WebProtocol::Connect => self.connect_stream_response(incoming, deadline),
+            WebProtocol::Connect => self.connect_stream_response(incoming, deadline, watch),
         }
     }
 
@@ -508,6 +571,7 @@ impl Inner {
         let gzip = encoding == Encoding::Gzip;
         let mut target = method.path.to_owned();
         let mut get = false;
+        let mut unary_sent = None;
         let body = match cfg.protocol {
             WebProtocol::GrpcWeb | WebProtocol::GrpcWebText => {
                 let (content_type, accept) = if cfg.protocol == WebProtocol::GrpcWebText {
@@ -552,11 +616,13 @@ impl Inner {
                     ));
                 }
                 let compress = gzip && message.len() >= cfg.compression_threshold;
+                let size = message.len();
                 let payload = if compress {
                     gzip_bytes(&message)?
                 } else {
                     message
                 };
+                unary_sent = Some((payload.len(), size, compress));
                 if let Some(t) = timeout {
                     fields.push(HeaderField::new(
                         "connect-timeout-ms",
@@ -607,6 +673,7 @@ impl Inner {
         push_metadata(&metadata, &mut fields);
         Ok(Outgoing {
             get,
+            unary_sent,
             deadline: None,
             target,
             fields,
@@ -615,10 +682,16 @@ impl Inner {
     }
 
     /// Sends the request; resolves to the response head.
-    async fn send(self: Arc<Self>, out: Outgoing, encoding: Encoding) -> Result<Incoming, Status> {
+    async fn send(
+        self: Arc<Self>,
+        out: Outgoing,
+        encoding: Encoding,
+        watch: &Option<Arc<AttemptTelemetry>>,
+    ) -> Result<Incoming, Status> {
+        let framer = FrameSettings::of(&self.cfg, encoding, watch.clone());
         match self.cfg.http {
-            HttpVersion::Http2 => self.send_h2(out, encoding).await,
-            HttpVersion::Http11 => self.send_h1(out, encoding).await,
+            HttpVersion::Http2 => self.send_h2(out, framer).await,
+            HttpVersion::Http11 => self.send_h1(out, framer).await,
         }
     }
 
@@ -652,7 +725,7 @@ impl Inner {
         Ok(client)
     }
 
-    async fn send_h2(&self, out: Outgoing, encoding: Encoding) -> Result<Incoming, Status> {
+    async fn send_h2(&self, out: Outgoing, framer: FrameSettings) -> Result<Incoming, Status> {
         let client = self.h2_client().await?;
         let cfg = &self.cfg;
         let mut fields = Vec::with_capacity(out.fields.len() + 4);
@@ -678,7 +751,6 @@ impl Inner {
                 let (mut send, recv) = client
                     .start_request(fields, Bytes::new(), false)
                     .map_err(fail)?;
-                let framer = FrameSettings::of(cfg, encoding);
                 tokio::spawn(async move {
                     while let Some(item) = next_item(&mut messages).await {
                         let framed = item.and_then(|m| framer.frame(&m));
@@ -736,7 +808,7 @@ impl Inner {
     async fn send_h1(
         self: Arc<Self>,
         out: Outgoing,
-        encoding: Encoding,
+        framer: FrameSettings,
     ) -> Result<Incoming, Status> {
         let client = self.h1_client().await?;
         let cfg = &self.cfg;
@@ -759,7 +831,6 @@ impl Inner {
             OutBody::Full(b) => courier_http1::driver::Body::full(b),
             OutBody::Stream(mut messages) => {
                 let (mut tx, body) = courier_http1::driver::Body::channel(4);
-                let framer = FrameSettings::of(cfg, encoding);
                 tokio::spawn(async move {
                     while let Some(item) = next_item(&mut messages).await {
                         match item.and_then(|m| framer.frame(&m)) {
@@ -797,6 +868,7 @@ impl Inner {
         &self,
         mut incoming: Incoming,
         deadline: Option<Instant>,
+        watch: Option<Arc<AttemptTelemetry>>,
     ) -> Result<Response<ByteStream>, Status> {
         let fields = std::mem::take(&mut incoming.fields);
         // A Trailers-Only response: the status in the head.
@@ -805,6 +877,9 @@ impl Inner {
                 return Err(status);
             }
             let metadata = status.metadata().clone();
+            if let Some(w) = &watch {
+                w.end(Code::OK);
+            }
             return Ok(Response::from_parts(
                 metadata.clone(),
                 Box::pin(crate::iter(Some(Err(Status::ok_with_trailers(metadata))))),
@@ -841,6 +916,7 @@ impl Inner {
             done: false,
             kind: ReaderKind::GrpcWeb,
             text: text.then(TextDecoder::new),
+            watch,
         };
         Ok(Response::from_parts(metadata, reader.into_stream()))
     }
@@ -849,6 +925,7 @@ impl Inner {
     async fn connect_unary_response(
         &self,
         mut incoming: Incoming,
+        watch: Option<Arc<AttemptTelemetry>>,
     ) -> Result<Response<ByteStream>, Status> {
         let fields = std::mem::take(&mut incoming.fields);
         let encoding = response_encoding(find(&fields, b"content-encoding"))?;
@@ -880,7 +957,7 @@ impl Inner {
                 ),
             ));
         }
-        let body = match encoding {
+        let (body, wire) = match encoding {
             Encoding::Gzip => {
                 // The compressed body may be larger than its message: bound it loosely, then
                 // bound the message itself when decompressing.
@@ -888,10 +965,21 @@ impl Inner {
                     .body
                     .collect(self.cfg.max_recv.saturating_mul(2).saturating_add(64))
                     .await?;
-                codec::decompress(encoding, &raw, self.cfg.max_recv)?
+                (
+                    codec::decompress(encoding, &raw, self.cfg.max_recv)?,
+                    raw.len(),
+                )
             }
-            Encoding::Identity => incoming.body.collect(self.cfg.max_recv).await?,
+            Encoding::Identity => {
+                let body = incoming.body.collect(self.cfg.max_recv).await?;
+                let wire = body.len();
+                (body, wire)
+            }
         };
+        if let Some(w) = &watch {
+            w.received(wire, body.len(), encoding != Encoding::Identity);
+            w.end(Code::OK);
+        }
         let stream: ByteStream = Box::pin(crate::iter([
             Ok(body),
             Err(Status::ok_with_trailers(trailers)),
@@ -904,6 +992,7 @@ impl Inner {
         &self,
         mut incoming: Incoming,
         deadline: Option<Instant>,
+        watch: Option<Arc<AttemptTelemetry>>,
     ) -> Result<Response<ByteStream>, Status> {
         let fields = std::mem::take(&mut incoming.fields);
         if incoming.status != 200 {
@@ -936,6 +1025,7 @@ impl Inner {
             done: false,
             kind: ReaderKind::Connect,
             text: None,
+            watch,
         };
         Ok(Response::from_parts(metadata, reader.into_stream()))
     }
@@ -970,22 +1060,28 @@ fn not_base64(_: super::base64::InvalidBase64Error) -> Status {
 }
 
 /// What a request stream's framing task needs.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct FrameSettings {
     encoding: Encoding,
     threshold: usize,
     max_send: usize,
     /// `grpc-web-text`: each frame goes out as padded base64.
     text: bool,
+    watch: Option<Arc<AttemptTelemetry>>,
 }
 
 impl FrameSettings {
-    fn of(cfg: &WebChannelBuilder, encoding: Encoding) -> FrameSettings {
+    fn of(
+        cfg: &WebChannelBuilder,
+        encoding: Encoding,
+        watch: Option<Arc<AttemptTelemetry>>,
+    ) -> FrameSettings {
         FrameSettings {
             encoding,
             threshold: cfg.compression_threshold,
             max_send: cfg.max_send,
             text: cfg.protocol == WebProtocol::GrpcWebText,
+            watch,
         }
     }
 
@@ -998,6 +1094,10 @@ impl FrameSettings {
             self.max_send.saturating_add(codec::HEADER_LEN),
             &mut dst,
         )?;
+        if let Some(w) = &self.watch {
+            let compressed = dst[0] & FLAG_COMPRESSED != 0;
+            w.sent(dst.len() - codec::HEADER_LEN, message.len(), compressed);
+        }
         if self.text {
             let mut text = BytesMut::new();
             encode_padded(&dst, &mut text);
@@ -1025,6 +1125,7 @@ struct FrameReader {
     kind: ReaderKind,
     /// A `grpc-web-text` body's base64 decoder.
     text: Option<TextDecoder>,
+    watch: Option<Arc<AttemptTelemetry>>,
 }
 
 impl FrameReader {
@@ -1039,6 +1140,9 @@ impl FrameReader {
                 Err(status) => {
                     // The call's status (OK carrying trailers, or the error) ends the stream.
                     r.done = true;
+                    if let Some(w) = &r.watch {
+                        w.end(status.code());
+                    }
                     Err(status)
                 }
             };
@@ -1052,6 +1156,7 @@ impl FrameReader {
         loop {
             if let Some(env) = self.deframer.next_envelope()? {
                 let compressed = env.flags & FLAG_COMPRESSED != 0;
+                let wire = env.data.len();
                 let data = if compressed {
                     codec::decompress(self.encoding, &env.data, self.max)?
                 } else {
@@ -1069,7 +1174,12 @@ impl FrameReader {
                         let status = connect::parse_end_stream(&data)?;
                         return Err(self.ended(status).await);
                     }
-                    _ => return Ok(Some(data)),
+                    _ => {
+                        if let Some(w) = &self.watch {
+                            w.received(wire, data.len(), compressed);
+                        }
+                        return Ok(Some(data));
+                    }
                 }
             }
             match self.body.data().await {
