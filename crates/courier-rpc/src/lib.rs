@@ -102,6 +102,8 @@ pub mod rpc_status {
 }
 mod server;
 mod status;
+#[cfg(feature = "tower")]
+pub mod tower;
 pub mod web;
 
 use std::sync::Arc;

@@ -122,7 +122,13 @@ pub struct ServerBuilder {
     services: HashMap<&'static str, Arc<dyn Service>>,
     acceptor: Option<Arc<dyn Acceptor>>,
     schema_sources: Vec<Arc<dyn SchemaSource>>,
+    /// What wraps every service at build (tower layers, `crate::tower`), the first added
+    /// outermost.
+    wraps: Vec<ServiceWrap>,
 }
+
+/// Wraps a service in another (a tower layer's adapter, `crate::tower`).
+type ServiceWrap = Arc<dyn Fn(Arc<dyn Service>) -> Arc<dyn Service> + Send + Sync>;
 
 impl fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -142,6 +148,17 @@ impl ServerBuilder {
     /// Serves a shared service.
     pub fn add_shared_service(mut self, service: Arc<dyn Service>) -> Self {
         self.services.insert(service.name(), service);
+        self
+    }
+
+    /// Wraps every service (those added before and after) in what `wrap` makes of it, at
+    /// [`build`](Self::build); the first wrapper added is the outermost.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn wrap_services(
+        mut self,
+        wrap: impl Fn(Arc<dyn Service>) -> Arc<dyn Service> + Send + Sync + 'static,
+    ) -> Self {
+        self.wraps.push(Arc::new(wrap));
         self
     }
 
@@ -357,6 +374,11 @@ impl ServerBuilder {
         if let Some(b) = self.busy_poll {
             self.config.h2.busy_poll = b;
         }
+        for wrap in self.wraps.iter().rev() {
+            for svc in self.services.values_mut() {
+                *svc = wrap(Arc::clone(svc));
+            }
+        }
         let limit = self
             .config
             .max_concurrent_calls
@@ -458,6 +480,7 @@ impl Server {
             services: HashMap::new(),
             acceptor: None,
             schema_sources: Vec::new(),
+            wraps: Vec::new(),
         }
     }
 

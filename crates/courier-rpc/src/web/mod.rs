@@ -109,6 +109,10 @@ pub struct HttpRequest {
     pub body: Bytes,
     /// Whether the request came over HTTP/2.
     pub http2: bool,
+    /// The request's authority: HTTP/2's `:authority`, HTTP/1.1's `Host`.
+    pub authority: Option<Bytes>,
+    /// `http` or `https`.
+    pub scheme: Bytes,
 }
 
 impl HttpRequest {

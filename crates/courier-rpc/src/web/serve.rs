@@ -424,6 +424,8 @@ async fn fallback(env: &Env, mut req: WebRequest) -> WebResponse {
             .collect(),
         body,
         http2: req.http2,
+        authority: req.authority,
+        scheme: req.scheme,
     };
     let HttpResponse {
         status,
