@@ -489,3 +489,86 @@ async fn axum_router_shares_the_grpc_port() {
     // And gRPC still, after REST on other connections.
     client.unary(req("again", 0)).await.unwrap();
 }
+
+/// The peers' Python with grpcio (`COURIER_PYTHON`), or `None` (and a note) when peers are
+/// optional.
+fn grpcio_python() -> Option<std::path::PathBuf> {
+    let required = std::env::var_os("COURIER_REQUIRE_PEERS").is_some_and(|v| v == "1");
+    let found = std::env::var_os("COURIER_PYTHON")
+        .map(std::path::PathBuf::from)
+        .filter(|p| {
+            std::process::Command::new(p)
+                .args(["-c", "import grpc"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() {
+        assert!(
+            !required,
+            "COURIER_REQUIRE_PEERS=1 but COURIER_PYTHON cannot import grpc; run `cargo xtask peers`"
+        );
+        eprintln!("skipped: no peer Python with grpcio (set COURIER_PYTHON)");
+    }
+    found
+}
+
+/// grpcio calls the method (bytes in, bytes out) without and with the token.
+const GRPCIO_CLIENT: &str = r#"
+import sys, grpc
+addr, request = sys.argv[1], bytes.fromhex(sys.argv[2])
+with grpc.insecure_channel(addr) as ch:
+    call = ch.unary_unary('/courier.echo.Echo/Unary')
+    try:
+        call(request, timeout=10)
+        print('OK')
+    except grpc.RpcError as e:
+        print(e.code().name)
+    print(call(request, metadata=[('authorization', 'Bearer s3cret')], timeout=10).hex())
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpcio_calls_through_server_layers_beside_axum() {
+    let Some(python) = grpcio_python() else {
+        return;
+    };
+    let builder = Server::builder()
+        .layer(tower::filter::FilterLayer::new(authenticate))
+        .fallback_service(router());
+    let (addr, counters) = start(builder).await;
+    let request = courier_wire::Message::encode_to_bytes(&req("from python", 0));
+    let hex: String = request.iter().map(|b| format!("{b:02x}")).collect();
+    let target = addr.to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .args(["-c", GRPCIO_CLIENT, &target, &hex])
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.first(), Some(&"UNAUTHENTICATED"), "{stdout}");
+    let bytes: Vec<u8> = (0..lines[1].len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&lines[1][i..i + 2], 16).unwrap())
+        .collect();
+    let resp: EchoResponse = courier_wire::Message::decode(&bytes[..]).unwrap();
+    assert_eq!(resp.message, "from python");
+    assert_eq!(counters.calls.load(Ordering::SeqCst), 1);
+
+    // REST on the port meanwhile.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /hello HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    assert!(out.ends_with("hello from axum"), "{out}");
+}

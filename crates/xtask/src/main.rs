@@ -242,17 +242,21 @@ fn tower_feature() -> Result {
         "-D",
         "warnings",
     ]))?;
-    util::run(util::cargo().args([
-        "test",
-        "-p",
-        "courier-rpc",
-        "--features",
-        "tower",
-        "--locked",
-        "--lib",
-        "--test",
-        "tower",
-    ]))?;
+    util::run(
+        util::cargo()
+            .args([
+                "test",
+                "-p",
+                "courier-rpc",
+                "--features",
+                "tower",
+                "--locked",
+                "--lib",
+                "--test",
+                "tower",
+            ])
+            .envs(peers::env()),
+    )?;
     util::run(util::cargo().args([
         "test",
         "-p",

@@ -325,8 +325,8 @@ fn connection_specific(name: &HeaderName) -> bool {
     )
 }
 
-/// A fallback request as an `http::Request`; `None` when its method, target or a header is
-/// not valid HTTP.
+/// A fallback request as an `http::Request`; `None` when its method or target is not valid
+/// for `http`.
 fn to_http(r: HttpRequest) -> Option<http::Request<FullBody>> {
     let mut target =
         BytesMut::with_capacity(r.path.len() + r.query.as_ref().map_or(0, |q| q.len() + 1));
@@ -356,9 +356,13 @@ fn to_http(r: HttpRequest) -> Option<http::Request<FullBody>> {
     let headers = request.headers_mut();
     headers.reserve(r.headers.len());
     for (name, value) in r.headers {
-        let name = HeaderName::from_bytes(&name).ok()?;
-        let value = HeaderValue::from_maybe_shared(value).ok()?;
-        headers.append(name, value);
+        // The transports checked the fields already; one `http` still refuses is left out.
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(&name),
+            HeaderValue::from_maybe_shared(value),
+        ) {
+            headers.append(name, value);
+        }
     }
     Some(request)
 }
