@@ -363,7 +363,17 @@ impl ServerBuilder {
 
     /// Answers the plain HTTP requests that are not RPCs (default: 404).
     pub fn fallback(mut self, service: impl HttpService) -> Self {
-        self.config.web.fallback = Some(Arc::new(service));
+        self.config.web.fallback = Some(web::Fallback::Whole(Arc::new(service)));
+        self
+    }
+
+    /// Answers the plain HTTP requests that are not RPCs with contents streamed both ways.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn streaming_fallback(
+        mut self,
+        service: Arc<dyn web::StreamingHttpService>,
+    ) -> Self {
+        self.config.web.fallback = Some(web::Fallback::Streaming(service));
         self
     }
 

@@ -370,9 +370,47 @@ async fn server_layer_response_with_http_401_is_unauthenticated() {
 
 // ---- axum co-hosted ----
 
+/// A response streamed by axum: "first\n" at once, the rest only once `go` fires (so a server
+/// that waited for the whole content before sending any would never finish).
+fn gated_stream(go: tokio::sync::oneshot::Receiver<()>) -> axum::body::Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let _ = tx.send(Ok("first\n".into())).await;
+        let _ = go.await;
+        for i in 0..3 {
+            let _ = tx.send(Ok(format!("then {i}\n").into())).await;
+        }
+    });
+    axum::body::Body::from_stream(courier_rpc::receiver_stream(rx))
+}
+
+/// Counts the request's content as it streams in (no limit but the client's).
+async fn count(body: axum::body::Body) -> String {
+    use courier_rpc::Stream;
+    let mut data = body.into_data_stream();
+    let (mut n, mut chunks) = (0usize, 0usize);
+    while let Some(chunk) =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut data).poll_next(cx)).await
+    {
+        n += chunk.unwrap().len();
+        chunks += 1;
+    }
+    assert!(chunks > 1, "the content arrived in one piece");
+    format!("{n} bytes")
+}
+
 fn router() -> axum::Router {
     use axum::routing::{get, post};
     axum::Router::new()
+        .route("/count", post(count))
+        .route(
+            "/ticks",
+            get(|| async {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let _ = tx.send(());
+                gated_stream(rx)
+            }),
+        )
         .route("/hello", get(|| async { "hello from axum" }))
         .route(
             "/echo",
@@ -433,6 +471,14 @@ async fn axum_router_shares_the_grpc_port() {
     }
 
     let base = format!("http://{addr}");
+    let big = std::env::temp_dir().join(format!("courier-tower-{}.bin", addr.port()));
+    // Larger than the server's receive limit (4 MiB): a streamed request is not bounded by it.
+    std::fs::write(&big, vec![b'x'; 5 << 20]).unwrap();
+    let (url_count, url_ticks, big_arg) = (
+        format!("{base}/count"),
+        format!("{base}/ticks"),
+        format!("@{}", big.display()),
+    );
     let (url_hello, url_echo, url_version, url_none) = (
         format!("{base}/hello"),
         format!("{base}/echo"),
@@ -462,6 +508,13 @@ async fn axum_router_shares_the_grpc_port() {
                 "%{http_code}".into(),
                 url_none.clone(),
             ]));
+            results.push(run(vec![
+                proto.into(),
+                "--data-binary".into(),
+                big_arg.clone(),
+                url_count.clone(),
+            ]));
+            results.push(run(vec![proto.into(), url_ticks.clone()]));
         }
         results
     })
@@ -479,12 +532,17 @@ async fn axum_router_shares_the_grpc_port() {
             "got ping",
             "HTTP/2.0",
             "404",
+            "5242880 bytes",
+            "first\nthen 0\nthen 1\nthen 2\n",
             "hello from axum",
             "got ping",
             "HTTP/1.1",
-            "404"
+            "404",
+            "5242880 bytes",
+            "first\nthen 0\nthen 1\nthen 2\n",
         ]
     );
+    let _ = std::fs::remove_file(&big);
 
     // And gRPC still, after REST on other connections.
     client.unary(req("again", 0)).await.unwrap();
@@ -571,4 +629,53 @@ async fn grpcio_calls_through_server_layers_beside_axum() {
     let mut out = String::new();
     s.read_to_string(&mut out).await.unwrap();
     assert!(out.ends_with("hello from axum"), "{out}");
+}
+
+/// A response's chunks reach the client while the service is still making it (HTTP/1.1,
+/// chunked): the rest is produced only after the client has read the first chunk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fallback_responses_stream() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let gate: Arc<std::sync::Mutex<Option<tokio::sync::oneshot::Receiver<()>>>> = Arc::default();
+    let (go, rx) = tokio::sync::oneshot::channel();
+    *gate.lock().unwrap() = Some(rx);
+    let router = axum::Router::new().route(
+        "/gated",
+        axum::routing::get(move || {
+            let rx = gate.lock().unwrap().take().expect("one request");
+            async move { gated_stream(rx) }
+        }),
+    );
+    let (addr, _) = start(Server::builder().fallback_service(router)).await;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /gated HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    let first = tokio::time::timeout(Duration::from_secs(10), async {
+        while !String::from_utf8_lossy(&seen).contains("first\n") {
+            let n = s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed before the first chunk");
+            seen.extend_from_slice(&buf[..n]);
+        }
+    })
+    .await;
+    assert!(
+        first.is_ok(),
+        "the first chunk did not come before the rest was made"
+    );
+    let head = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
+    assert!(!head.contains("then"), "{head}");
+    go.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut seen))
+        .await
+        .unwrap()
+        .unwrap();
+    let all = String::from_utf8_lossy(&seen);
+    assert!(all.contains("then 2\n"), "{all}");
+    // The chunked content's last chunk: the response ended properly.
+    assert!(all.ends_with("0\r\n\r\n"), "{all:?}");
 }

@@ -1,5 +1,5 @@
 //! The bodies that cross the tower boundary: [`Messages`] (a call's encoded messages) and
-//! [`FullBody`] (a plain HTTP request's content, for the fallback).
+//! [`HttpBody`] (a plain HTTP request's content, for the fallback).
 
 use std::fmt;
 use std::pin::Pin;
@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 
-use crate::call::{ByteStream, once, one_message_with_trailers};
+use crate::call::{BoxStream, ByteStream, once, one_message_with_trailers};
 use crate::code::Code;
 use crate::metadata::Metadata;
 use crate::status::Status;
@@ -162,38 +162,70 @@ impl http_body::Body for Messages {
     }
 }
 
-/// The whole content of a plain HTTP request, as the fallback service gets it (the server
-/// reads it whole, up to its receive limit, before calling the fallback).
-#[derive(Clone, Debug, Default)]
-pub struct FullBody {
-    data: Option<Bytes>,
+/// The content of a plain HTTP request, as the fallback service gets it: the chunks as they
+/// arrive from the client (HTTP/2 DATA, HTTP/1.1's body, chunked or not). An error is the
+/// client's: it reset the stream, closed the connection, or sent malformed chunked framing.
+///
+/// Courier puts no limit on its size: the service does (axum's extractors take at most 2 MB
+/// unless told otherwise, `DefaultBodyLimit`).
+pub struct HttpBody {
+    chunks: Option<BoxStream<Result<Bytes, Status>>>,
 }
 
-impl FullBody {
-    /// A body of `data`.
-    pub fn new(data: Bytes) -> FullBody {
-        FullBody {
-            data: (!data.is_empty()).then_some(data),
+impl HttpBody {
+    /// A body of `chunks`.
+    pub fn new(chunks: BoxStream<Result<Bytes, Status>>) -> HttpBody {
+        HttpBody {
+            chunks: Some(chunks),
         }
+    }
+
+    /// No content.
+    pub const fn empty() -> HttpBody {
+        HttpBody { chunks: None }
     }
 }
 
-impl http_body::Body for FullBody {
+impl Default for HttpBody {
+    fn default() -> HttpBody {
+        HttpBody::empty()
+    }
+}
+
+impl fmt::Debug for HttpBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpBody")
+            .field("ended", &self.chunks.is_none())
+            .finish()
+    }
+}
+
+impl http_body::Body for HttpBody {
     type Data = Bytes;
-    type Error = std::convert::Infallible;
+    type Error = Status;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(self.data.take().map(|d| Ok(Frame::data(d))))
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let Some(chunks) = self.chunks.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match chunks.as_mut().poll_next(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Some(Ok(b))) => Poll::Ready(Some(Ok(Frame::data(b)))),
+            Poll::Ready(Some(Err(s))) => {
+                self.chunks = None;
+                Poll::Ready(Some(Err(s)))
+            }
+            Poll::Ready(None) => {
+                self.chunks = None;
+                Poll::Ready(None)
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.data.is_none()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.data.as_ref().map_or(0, |d| d.len() as u64))
+        self.chunks.is_none()
     }
 }

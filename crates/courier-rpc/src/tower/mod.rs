@@ -56,7 +56,7 @@
 //! [`ServerBuilder::layer`](crate::ServerBuilder::layer) puts a layer around every service's
 //! handlers (gRPC, gRPC-Web and Connect calls alike, after the server's interceptors);
 //! [`ServerBuilder::fallback_service`](crate::ServerBuilder::fallback_service) answers every
-//! request that is not an RPC with a `tower::Service<http::Request<FullBody>>`, such as an
+//! request that is not an RPC with a `tower::Service<http::Request<HttpBody>>`, such as an
 //! axum `Router`, over HTTP/2 and HTTP/1.1 on the gRPC port.
 
 mod body;
@@ -67,9 +67,9 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method, Uri, Version};
 
-pub use body::{FullBody, Messages};
+pub use body::{HttpBody, Messages};
 pub use client::{ChannelService, TowerTransport};
-pub use server::{Handler, HttpFallback, LayeredService};
+pub use server::{Handler, LayeredService};
 
 use crate::call::{CallOptions, MethodDescriptor, Request, Response};
 use crate::code::Code;

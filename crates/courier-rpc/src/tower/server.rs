@@ -1,6 +1,6 @@
 //! The server side: tower layers around handlers ([`Handler`], [`LayeredService`],
 //! [`ServerBuilder::layer`]) and a tower service as the fallback for plain HTTP
-//! ([`HttpFallback`], [`ServerBuilder::fallback_service`]).
+//! ([`ServerBuilder::fallback_service`]).
 
 use std::fmt;
 use std::pin::Pin;
@@ -13,14 +13,14 @@ use http::{Method, Uri, Version};
 
 use super::client::oneshot;
 use super::{
-    BoxError, FullBody, GrpcRequest, GrpcResponse, Messages, from_http_request, from_http_response,
+    BoxError, GrpcRequest, GrpcResponse, HttpBody, Messages, from_http_request, from_http_response,
     http_request, status_from_error, to_http_response,
 };
-use crate::Service;
-use crate::call::{BoxFuture, ByteStream, MethodDescriptor, Request, Response};
+use crate::call::{BoxFuture, BoxStream, ByteStream, MethodDescriptor, Request, Response};
 use crate::server::ServerBuilder;
 use crate::status::Status;
-use crate::web::{HttpRequest, HttpResponse, HttpService, MethodSchema};
+use crate::web::{HttpRequest, MethodSchema, StreamedBody, StreamedResponse, StreamingHttpService};
+use crate::{Service, unfold};
 
 /// The innermost service of a server's tower stack: it calls the Courier
 /// [`Service`](crate::Service) (a generated `*Server` adapter) with the request, once the
@@ -203,67 +203,44 @@ impl ServerBuilder {
     }
 
     /// Answers the plain HTTP requests that are not RPCs with `service` (feature `tower`): an
-    /// axum `Router`, or any `tower::Service<http::Request<FullBody>>` whose response body is
-    /// an [`http_body::Body`] — REST beside gRPC on one port, over HTTP/2 and HTTP/1.1. See
-    /// [`HttpFallback`] for what it is given and its limits.
+    /// axum `Router`, or any `tower::Service<http::Request<HttpBody>>` whose response body is
+    /// an [`http_body::Body`] — REST beside gRPC on one port, over HTTP/2 and HTTP/1.1.
+    ///
+    /// Contents stream both ways: the request's chunks reach the service as they arrive
+    /// ([`HttpBody`](super::HttpBody)), and the response's go out as the service makes them
+    /// (server-sent events work). Over HTTP/2 the request's URI has the scheme and authority
+    /// (`:scheme`, `:authority`), over HTTP/1.1 only the path and query (with the `Host`
+    /// header), as hyper gives them; the version says which. The response's
+    /// connection-specific headers (`connection`, `transfer-encoding`, ...) and
+    /// `content-length` are left out: the server frames the content itself. A response body
+    /// that fails ends the response abruptly (HTTP/2: RST_STREAM INTERNAL_ERROR; HTTP/1.1: the
+    /// connection closes before the content's end); a service that fails is answered 500.
     pub fn fallback_service<S, B>(self, service: S) -> Self
     where
-        HttpFallback<S>: HttpService,
-        S: ::tower::Service<http::Request<FullBody>, Response = http::Response<B>>,
+        S: ::tower::Service<http::Request<HttpBody>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<BoxError>,
     {
-        self.fallback(HttpFallback::new(service))
+        self.streaming_fallback(Arc::new(HttpFallback { service }))
     }
 }
 
-/// A `tower::Service<http::Request<`[`FullBody`]`>>` — an axum `Router` — as the server's
-/// [`HttpService`] fallback ([`ServerBuilder::fallback_service`]).
-///
-/// The request is the one the client sent, its content read whole first (up to the server's
-/// [`max_recv_message_size`](ServerBuilder::max_recv_message_size); larger is answered 413).
-/// Over HTTP/2 its URI has the scheme and authority (`:scheme`, `:authority`), over HTTP/1.1
-/// only the path and query (with the `Host` header), as hyper gives them; the version says
-/// which. The response's content is read whole too, up to
-/// [`max_response_size`](Self::max_response_size) (default 16 MiB; a larger or failing one is
-/// answered 500), so a response that never ends (server-sent events) is not served by the
-/// fallback: the server's plain HTTP path sends whole contents only. Its connection-specific
-/// headers (`connection`, `transfer-encoding`, ...) and `content-length` are dropped: the
-/// server frames the content itself.
+/// A `tower::Service<http::Request<HttpBody>>` as the server's streaming fallback.
 #[derive(Clone)]
-pub struct HttpFallback<S> {
+struct HttpFallback<S> {
     service: S,
-    max_response_size: usize,
 }
 
-/// The default [`HttpFallback::max_response_size`].
-const DEFAULT_MAX_RESPONSE_SIZE: usize = 16 << 20;
-
-impl<S> HttpFallback<S> {
-    /// `service` as a fallback.
-    pub fn new(service: S) -> HttpFallback<S> {
-        HttpFallback {
-            service,
-            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
-        }
-    }
-
-    /// The largest response content served (default 16 MiB); larger is answered 500.
-    pub fn max_response_size(mut self, bytes: usize) -> Self {
-        self.max_response_size = bytes;
-        self
-    }
-}
-
-impl<S> fmt::Debug for HttpFallback<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpFallback")
-            .field("max_response_size", &self.max_response_size)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<S, B> HttpService for HttpFallback<S>
+impl<S, B> StreamingHttpService for HttpFallback<S>
 where
-    S: ::tower::Service<http::Request<FullBody>, Response = http::Response<B>>
+    S: ::tower::Service<http::Request<HttpBody>, Response = http::Response<B>>
         + Clone
         + Send
         + Sync
@@ -274,40 +251,122 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    fn call(&self, request: HttpRequest) -> BoxFuture<'static, HttpResponse> {
+    fn call(
+        &self,
+        request: HttpRequest,
+        content: BoxStream<Result<Bytes, Status>>,
+    ) -> BoxFuture<'static, StreamedResponse> {
         let service = self.service.clone();
-        let limit = self.max_response_size;
         Box::pin(async move {
-            let Some(request) = to_http(request) else {
-                return HttpResponse::new(400, "bad request");
+            let Some(request) = to_http(request, HttpBody::new(content)) else {
+                return text(400, "bad request");
             };
             let response = match oneshot(service, request).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "the fallback service failed");
-                    return HttpResponse::new(500, "internal server error");
+                    return text(500, "internal server error");
                 }
             };
             let (parts, body) = response.into_parts();
-            let content = match collect(body, limit).await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(error = %e, "the fallback's response content failed");
-                    return HttpResponse::new(500, "internal server error");
-                }
-            };
-            let mut out = HttpResponse::new(parts.status.as_u16(), content);
-            for (name, value) in &parts.headers {
-                if !connection_specific(name) {
-                    out = out.header(
+            let headers = parts
+                .headers
+                .iter()
+                .filter(|(name, _)| !connection_specific(name))
+                .map(|(name, value)| {
+                    (
                         Bytes::copy_from_slice(name.as_str().as_bytes()),
                         Bytes::copy_from_slice(value.as_bytes()),
-                    );
-                }
+                    )
+                })
+                .collect();
+            StreamedResponse {
+                status: parts.status.as_u16(),
+                headers,
+                body: response_content(body).await,
             }
-            out
         })
     }
+}
+
+/// A short plain-text answer.
+fn text(status: u16, text: &'static str) -> StreamedResponse {
+    StreamedResponse {
+        status,
+        headers: vec![(
+            Bytes::from_static(b"content-type"),
+            Bytes::from_static(b"text/plain; charset=utf-8"),
+        )],
+        body: StreamedBody::Whole(Bytes::from_static(text.as_bytes())),
+    }
+}
+
+/// Contents of a known length up to this are read whole and sent with their length (HTTP/1.1:
+/// `content-length`, as hyper sends them); others go out chunk by chunk.
+const WHOLE_UP_TO: u64 = 64 << 10;
+
+/// The response's content: read whole when its length is known and small (a `String`, a
+/// `Full` body: ready at once), else as chunks.
+async fn response_content<B>(body: B) -> StreamedBody
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let exact = http_body::Body::size_hint(&body).exact();
+    let mut stream = chunks(body);
+    match exact {
+        Some(0) => StreamedBody::Whole(Bytes::new()),
+        Some(n) if n <= WHOLE_UP_TO => {
+            let mut all = BytesMut::new();
+            while let Some(item) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                match item {
+                    Ok(data) if all.is_empty() && data.len() as u64 == n => {
+                        return StreamedBody::Whole(data);
+                    }
+                    Ok(data) => all.extend_from_slice(&data),
+                    // Failed: what came and then the failure, as a stream would have.
+                    Err(()) => {
+                        let items = [Ok(all.freeze()), Err(())];
+                        return StreamedBody::Chunks(Box::pin(crate::iter(items)));
+                    }
+                }
+            }
+            StreamedBody::Whole(all.freeze())
+        }
+        _ => StreamedBody::Chunks(stream),
+    }
+}
+
+/// The data of `body`, chunk by chunk (its trailers left out: the plain HTTP path sends
+/// none); a failure of the body is the last item.
+fn chunks<B>(body: B) -> BoxStream<Result<Bytes, ()>>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    use bytes::Buf;
+    let next = |mut body: Pin<Box<B>>| async move {
+        loop {
+            match std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await? {
+                Ok(frame) => {
+                    if let Ok(mut data) = frame.into_data() {
+                        let data = data.copy_to_bytes(data.remaining());
+                        if !data.is_empty() {
+                            return Some((Ok(data), body));
+                        }
+                    }
+                }
+                Err(e) => {
+                    let e: BoxError = e.into();
+                    tracing::warn!(error = %e, "the fallback's response content failed");
+                    return Some((Err(()), body));
+                }
+            }
+        }
+    };
+    Box::pin(unfold(Box::pin(body), next))
 }
 
 /// Fields the server writes itself, or that HTTP/2 forbids (RFC 9113 §8.2.2: "An endpoint
@@ -327,7 +386,7 @@ fn connection_specific(name: &HeaderName) -> bool {
 
 /// A fallback request as an `http::Request`; `None` when its method or target is not valid
 /// for `http`.
-fn to_http(r: HttpRequest) -> Option<http::Request<FullBody>> {
+fn to_http(r: HttpRequest, body: HttpBody) -> Option<http::Request<HttpBody>> {
     let mut target =
         BytesMut::with_capacity(r.path.len() + r.query.as_ref().map_or(0, |q| q.len() + 1));
     target.extend_from_slice(&r.path);
@@ -345,7 +404,7 @@ fn to_http(r: HttpRequest) -> Option<http::Request<FullBody>> {
             .ok()?,
         _ => Uri::from_maybe_shared(target.freeze()).ok()?,
     };
-    let mut request = http::Request::new(FullBody::new(r.body));
+    let mut request = http::Request::new(body);
     *request.method_mut() = Method::from_bytes(&r.method).ok()?;
     *request.uri_mut() = uri;
     *request.version_mut() = if r.http2 {
@@ -365,33 +424,4 @@ fn to_http(r: HttpRequest) -> Option<http::Request<FullBody>> {
         }
     }
     Some(request)
-}
-
-/// Reads `body` whole, up to `limit` bytes.
-async fn collect<B>(body: B, limit: usize) -> Result<Bytes, BoxError>
-where
-    B: http_body::Body,
-    B::Error: Into<BoxError>,
-{
-    use bytes::Buf;
-    let mut body = std::pin::pin!(body);
-    let mut out = BytesMut::new();
-    loop {
-        let frame = std::future::poll_fn(|cx| Pin::as_mut(&mut body).poll_frame(cx)).await;
-        let Some(frame) = frame else {
-            return Ok(out.freeze());
-        };
-        // Trailers have no place in the plain HTTP path's answers: dropped.
-        if let Ok(mut data) = frame.map_err(Into::into)?.into_data() {
-            if out.len() + data.remaining() > limit {
-                return Err(format!("response content over {limit} bytes").into());
-            }
-            while data.has_remaining() {
-                let chunk = data.chunk();
-                out.extend_from_slice(chunk);
-                let n = chunk.len();
-                data.advance(n);
-            }
-        }
-    }
 }
