@@ -160,6 +160,11 @@ async fn timeout_layer_around_the_channel_is_deadline_exceeded() {
     failing.fail_code = Code::NOT_FOUND.0;
     let err = client.unary(failing).await.unwrap_err();
     assert_eq!(err.code(), Code::NOT_FOUND);
+
+    // A channel shut down is not ready: its service fails.
+    client.transport().get_ref().get_ref().channel().shutdown();
+    let err = client.unary(req("late", 0)).await.unwrap_err();
+    assert_eq!(err.code(), Code::UNAVAILABLE, "{err:?}");
 }
 
 #[tokio::test]
@@ -328,6 +333,26 @@ async fn server_layer_rejects_unauthenticated_calls() {
     assert_eq!(resp.get_ref().message, "hi");
     assert_eq!(resp.trailers().get("x-trailer").unwrap(), "v");
     assert_eq!(counters.calls.load(Ordering::SeqCst), 1);
+
+    // Connect and gRPC-Web calls (HTTP/1.1) go through the same layer.
+    for protocol in [
+        courier_rpc::web::WebProtocol::Connect,
+        courier_rpc::web::WebProtocol::GrpcWeb,
+    ] {
+        let web = EchoClient::new(
+            courier_rpc::web::WebChannel::builder(addr.to_string())
+                .protocol(protocol)
+                .build(),
+        );
+        let err = web.unary(req("web", 0)).await.unwrap_err();
+        assert_eq!(err.code(), Code::UNAUTHENTICATED, "{protocol:?}: {err:?}");
+        let mut r = Request::new(req("web", 0));
+        r.metadata_mut()
+            .append("authorization", "Bearer s3cret")
+            .unwrap();
+        assert_eq!(web.unary(r).await.unwrap().get_ref().message, "web");
+    }
+    assert_eq!(counters.calls.load(Ordering::SeqCst), 3);
 }
 
 #[tokio::test]
