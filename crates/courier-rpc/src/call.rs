@@ -160,6 +160,11 @@ impl<T> Request<T> {
         self.options
     }
 
+    #[cfg(feature = "tower")]
+    pub(crate) fn set_options(&mut self, options: CallOptions) {
+        self.options = options;
+    }
+
     /// Server: the call's context (deadline, cancellation, peer address), when this request
     /// was received by a courier-rpc server.
     pub fn context(&self) -> Option<&CallContext> {

@@ -40,6 +40,9 @@
 //!   bytes or TLS ALPN), through the same handlers, with CORS, JSON (through descriptors) and a
 //!   fallback for plain HTTP requests; [`web::WebChannel`] is a client [`Transport`] speaking
 //!   gRPC-Web or Connect over HTTP/1.1 or HTTP/2. See docs/web.md.
+//! - tower and axum (feature `tower`, off by default): a [`Channel`] as a `tower::Service`,
+//!   tower layers around a server's handlers, an axum `Router` answering plain HTTP on the
+//!   server's port. See `courier_rpc::tower` and docs/observability.md.
 //! - Standard services: [`health`] (`grpc.health.v1.Health`: Check, List, Watch) and
 //!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).
 //!
@@ -102,6 +105,8 @@ pub mod rpc_status {
 }
 mod server;
 mod status;
+#[cfg(feature = "tower")]
+pub mod tower;
 pub mod web;
 
 use std::sync::Arc;

@@ -86,6 +86,19 @@ impl Metadata {
         }
     }
 
+    /// What travels with this metadata, taken out (to carry it across a boundary that keeps
+    /// only the entries: an `http::HeaderMap`, in `crate::tower`).
+    #[cfg(feature = "tower")]
+    pub(crate) fn take_attached(&mut self) -> Option<Box<Attached>> {
+        self.attached.take()
+    }
+
+    /// Puts back what [`take_attached`](Self::take_attached) took.
+    #[cfg(feature = "tower")]
+    pub(crate) fn set_attached(&mut self, attached: Option<Box<Attached>>) {
+        self.attached = attached;
+    }
+
     pub(crate) fn attached_mut(&mut self) -> &mut Attached {
         self.attached.get_or_insert_with(Default::default)
     }

@@ -122,7 +122,13 @@ pub struct ServerBuilder {
     services: HashMap<&'static str, Arc<dyn Service>>,
     acceptor: Option<Arc<dyn Acceptor>>,
     schema_sources: Vec<Arc<dyn SchemaSource>>,
+    /// What wraps every service at build (tower layers, `crate::tower`), the first added
+    /// outermost.
+    wraps: Vec<ServiceWrap>,
 }
+
+/// Wraps a service in another (a tower layer's adapter, `crate::tower`).
+type ServiceWrap = Arc<dyn Fn(Arc<dyn Service>) -> Arc<dyn Service> + Send + Sync>;
 
 impl fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -142,6 +148,17 @@ impl ServerBuilder {
     /// Serves a shared service.
     pub fn add_shared_service(mut self, service: Arc<dyn Service>) -> Self {
         self.services.insert(service.name(), service);
+        self
+    }
+
+    /// Wraps every service (those added before and after) in what `wrap` makes of it, at
+    /// [`build`](Self::build); the first wrapper added is the outermost.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn wrap_services(
+        mut self,
+        wrap: impl Fn(Arc<dyn Service>) -> Arc<dyn Service> + Send + Sync + 'static,
+    ) -> Self {
+        self.wraps.push(Arc::new(wrap));
         self
     }
 
@@ -346,7 +363,17 @@ impl ServerBuilder {
 
     /// Answers the plain HTTP requests that are not RPCs (default: 404).
     pub fn fallback(mut self, service: impl HttpService) -> Self {
-        self.config.web.fallback = Some(Arc::new(service));
+        self.config.web.fallback = Some(web::Fallback::Whole(Arc::new(service)));
+        self
+    }
+
+    /// Answers the plain HTTP requests that are not RPCs with contents streamed both ways.
+    #[cfg_attr(not(feature = "tower"), allow(dead_code))]
+    pub(crate) fn streaming_fallback(
+        mut self,
+        service: Arc<dyn web::StreamingHttpService>,
+    ) -> Self {
+        self.config.web.fallback = Some(web::Fallback::Streaming(service));
         self
     }
 
@@ -356,6 +383,11 @@ impl ServerBuilder {
         keepalive.apply(&mut self.config.h2);
         if let Some(b) = self.busy_poll {
             self.config.h2.busy_poll = b;
+        }
+        for wrap in self.wraps.iter().rev() {
+            for svc in self.services.values_mut() {
+                *svc = wrap(Arc::clone(svc));
+            }
         }
         let limit = self
             .config
@@ -458,6 +490,7 @@ impl Server {
             services: HashMap::new(),
             acceptor: None,
             schema_sources: Vec::new(),
+            wraps: Vec::new(),
         }
     }
 

@@ -156,6 +156,7 @@ const CI_STEPS: &[Step] = &[
     ("clippy", clippy),
     ("peers", peers::install),
     ("test", test),
+    ("tower", tower_feature),
     ("hpack stories", hpack::ci),
     ("protoc-compare", protoc_compare::ci),
     ("protoc-compare bundled", protoc_compare::ci_bundled),
@@ -224,6 +225,65 @@ fn test() -> Result {
             .args(["test", "--workspace", "--locked"])
             .envs(peers::env()),
     )
+}
+
+/// courier-rpc's feature `tower` (off in the workspace build): clippy, its tests (tower layers
+/// around a channel and handlers, axum beside gRPC, over curl) and the axum example.
+fn tower_feature() -> Result {
+    util::step("tower: courier-rpc and courier with feature `tower`");
+    util::run(util::cargo().args([
+        "clippy",
+        "-p",
+        "courier-rpc",
+        "-p",
+        "courier",
+        "--features",
+        "courier-rpc/tower,courier/tower",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    util::run(
+        util::cargo()
+            .args([
+                "test",
+                "-p",
+                "courier-rpc",
+                "--features",
+                "tower",
+                "--locked",
+                "--lib",
+                "--test",
+                "tower",
+            ])
+            .envs(peers::env()),
+    )?;
+    util::run(util::cargo().args([
+        "test",
+        "-p",
+        "courier-rpc",
+        "--features",
+        "tower",
+        "--locked",
+        "--doc",
+        "tower",
+    ]))?;
+    util::run(util::cargo().args([
+        "run",
+        "-p",
+        "courier",
+        "--features",
+        "tower",
+        "--locked",
+        "--example",
+        "axum_cohost",
+        "--",
+        "--port",
+        "0",
+        "--self-test",
+    ]))
 }
 
 /// `h2-peers`: every check of courier-h2 against curl, nghttp, nghttpd, h2load and Python h2.

@@ -123,6 +123,26 @@ async fn answer(env: &Env, req: Request, secure: bool) -> Response {
             tokio::spawn(stream.pump(H1Sink(tx)));
             Response { head, body }
         }
+        RespBody::Chunks(mut chunks) => {
+            let (mut tx, body) = Body::channel(8);
+            tokio::spawn(async move {
+                while let Some(item) =
+                    std::future::poll_fn(|cx| chunks.as_mut().poll_next(cx)).await
+                {
+                    match item {
+                        Ok(data) => {
+                            if tx.send_data(data).await.is_err() {
+                                return;
+                            }
+                        }
+                        // Dropped unfinished: the client sees the content cut short.
+                        Err(()) => return,
+                    }
+                }
+                let _ = tx.finish().await;
+            });
+            Response { head, body }
+        }
     }
 }
 

@@ -78,6 +78,35 @@ pub(crate) async fn serve_stream(
             }
             stream.pump(H2Sink(&mut respond)).await;
         }
+        RespBody::Chunks(mut chunks) => {
+            if respond.send_headers(head, false).is_err() {
+                respond.reset(Reason::INTERNAL_ERROR);
+                return;
+            }
+            loop {
+                let next = std::future::poll_fn(|cx| chunks.as_mut().poll_next(cx));
+                // While the content is not ready, watch for the client's reset.
+                let item = tokio::select! {
+                    item = next => item,
+                    Some(_) = respond.reset_received() => return,
+                };
+                match item {
+                    Some(Ok(data)) => {
+                        if respond.send_data(data, false).await.is_err() {
+                            return;
+                        }
+                    }
+                    Some(Err(())) => {
+                        respond.reset(Reason::INTERNAL_ERROR);
+                        return;
+                    }
+                    None => {
+                        let _ = respond.send_data(Bytes::new(), true).await;
+                        return;
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -109,6 +109,10 @@ pub struct HttpRequest {
     pub body: Bytes,
     /// Whether the request came over HTTP/2.
     pub http2: bool,
+    /// The request's authority: HTTP/2's `:authority`, HTTP/1.1's `Host`.
+    pub authority: Option<Bytes>,
+    /// `http` or `https`.
+    pub scheme: Bytes,
 }
 
 impl HttpRequest {
@@ -169,6 +173,48 @@ where
     }
 }
 
+/// A fallback whose request and response contents stream (the tower adapter's,
+/// `crate::tower::HttpFallback`). The request's content is given as it arrives; the response's
+/// goes out chunk by chunk, an `Err` ending it abruptly (HTTP/2: RST_STREAM INTERNAL_ERROR;
+/// HTTP/1.1: the connection closed before the content's end).
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+pub(crate) trait StreamingHttpService: Send + Sync + 'static {
+    /// Answers `request` (whose `body` is empty) with the content `body`.
+    fn call(
+        &self,
+        request: HttpRequest,
+        body: crate::BoxStream<Result<Bytes, crate::Status>>,
+    ) -> BoxFuture<'static, StreamedResponse>;
+}
+
+/// The answer of a [`StreamingHttpService`].
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+pub(crate) struct StreamedResponse {
+    pub(crate) status: u16,
+    /// As [`HttpResponse::headers`].
+    pub(crate) headers: Vec<(Bytes, Bytes)>,
+    pub(crate) body: StreamedBody,
+}
+
+/// The content of a [`StreamedResponse`].
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+pub(crate) enum StreamedBody {
+    /// All of it, known in advance (sent with its length).
+    Whole(Bytes),
+    /// Chunks as they come (HTTP/1.1: chunked); an `Err` ends the content abruptly.
+    Chunks(crate::BoxStream<Result<Bytes, ()>>),
+}
+
+/// A server's fallback for plain HTTP requests.
+#[derive(Clone)]
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+pub(crate) enum Fallback {
+    /// Whole contents both ways.
+    Whole(Arc<dyn HttpService>),
+    /// Streamed contents.
+    Streaming(Arc<dyn StreamingHttpService>),
+}
+
 /// The web protocols' settings of a server (see the [`ServerBuilder`](crate::ServerBuilder)
 /// methods that set them).
 #[derive(Clone)]
@@ -179,7 +225,7 @@ pub(crate) struct WebConfig {
     pub(crate) cors: Option<Cors>,
     pub(crate) require_connect_version: bool,
     pub(crate) http1_config: courier_http1::Config,
-    pub(crate) fallback: Option<Arc<dyn HttpService>>,
+    pub(crate) fallback: Option<Fallback>,
 }
 
 impl Default for WebConfig {

@@ -27,7 +27,7 @@ use super::envelope::{
 };
 use super::grpc_web::trailer_block;
 use super::schema::{Idempotency, JsonCodec, MessageRole};
-use super::{HttpRequest, HttpResponse};
+use super::{Fallback, HttpRequest, HttpResponse, StreamedBody, StreamingHttpService};
 use crate::call::{ByteStream, MethodKind, Request};
 use crate::code::Code;
 use crate::codec::{Encoding, HEADER_LEN, decompress, encode_message};
@@ -137,6 +137,8 @@ pub(crate) enum RespBody {
     Full(Bytes),
     /// A stream to pump into the transport.
     Stream(Box<ResponseStream>),
+    /// A streaming fallback's content, chunk by chunk; an `Err` ends it abruptly.
+    Chunks(crate::BoxStream<Result<Bytes, ()>>),
 }
 
 impl WebResponse {
@@ -397,8 +399,10 @@ fn unknown_method(proto: Proto, path: &[u8]) -> WebResponse {
 
 /// Sends a request nothing else claims to the fallback service.
 async fn fallback(env: &Env, mut req: WebRequest) -> WebResponse {
-    let Some(service) = env.shared.config.web.fallback.clone() else {
-        return WebResponse::text(404, "not found");
+    let service = match env.shared.config.web.fallback.clone() {
+        None => return WebResponse::text(404, "not found"),
+        Some(Fallback::Streaming(s)) => return streamed_fallback(s, req).await,
+        Some(Fallback::Whole(s)) => s,
     };
     let body = match req
         .body
@@ -425,6 +429,8 @@ async fn fallback(env: &Env, mut req: WebRequest) -> WebResponse {
             .collect(),
         body,
         http2: req.http2,
+        authority: req.authority,
+        scheme: req.scheme,
     };
     let HttpResponse {
         status,
@@ -436,6 +442,54 @@ async fn fallback(env: &Env, mut req: WebRequest) -> WebResponse {
         .map(|(n, v)| HeaderField::new(n, v))
         .collect();
     WebResponse::full(status, fields, body)
+}
+
+/// Sends a request nothing else claims to a streaming fallback: its content as it arrives,
+/// the answer's as it is made.
+async fn streamed_fallback(service: Arc<dyn StreamingHttpService>, req: WebRequest) -> WebResponse {
+    let WebRequest {
+        method,
+        path,
+        query,
+        fields,
+        body,
+        http2,
+        scheme,
+        authority,
+    } = req;
+    let content = unfold(body, |mut b: ReqBody| async move {
+        b.data().await.map(|c| (c, b))
+    });
+    let request = HttpRequest {
+        method,
+        path,
+        query,
+        headers: fields
+            .into_iter()
+            .map(|f| {
+                let (n, v, _) = f.into_parts();
+                (n, v)
+            })
+            .collect(),
+        body: Bytes::new(),
+        http2,
+        authority,
+        scheme,
+    };
+    let response = service.call(request, Box::pin(content)).await;
+    let fields = response
+        .headers
+        .into_iter()
+        .map(|(n, v)| HeaderField::new(n, v))
+        .collect();
+    WebResponse {
+        status: response.status,
+        fields,
+        body: match response.body {
+            StreamedBody::Whole(b) => RespBody::Full(b),
+            StreamedBody::Chunks(c) => RespBody::Chunks(c),
+        },
+    }
 }
 
 /// The content type of a response of `proto`.
