@@ -200,24 +200,23 @@ impl Metrics {
         if let Some(s) = read(&series.servers).get(method) {
             return Arc::clone(s);
         }
-        let cached = series.count.load(Ordering::Relaxed) < MAX_SERIES;
-        let made = Arc::new(ServerSeries {
+        #[allow(unused_mut)]
+        let mut made = ServerSeries {
             method: KeyValue::new("grpc.method", method.to_owned()),
             #[cfg(feature = "bound-instruments")]
             bound: None,
-        });
-        if !cached {
-            return made;
+        };
+        if series.count.load(Ordering::Relaxed) >= MAX_SERIES {
+            return Arc::new(made);
         }
         let mut servers = series.servers.write().unwrap_or_else(|e| e.into_inner());
         let entry = servers.entry(method.into()).or_insert_with(|| {
             series.count.fetch_add(1, Ordering::Relaxed);
             #[cfg(feature = "bound-instruments")]
-            let made = Arc::new(ServerSeries {
-                bound: Some(bound::Server::new(&self.inner, &made.method)),
-                method: made.method.clone(),
-            });
-            made
+            {
+                made.bound = Some(bound::Server::new(&self.inner, &made.method));
+            }
+            Arc::new(made)
         });
         Arc::clone(entry)
     }
@@ -401,10 +400,29 @@ mod bound {
 
     use super::{CODES, Code, Instruments, status};
 
+    /// Handles per status code, bound the first time a call ends with it.
+    struct ByCode<T>([OnceLock<T>; CODES]);
+
+    impl<T> Default for ByCode<T> {
+        fn default() -> Self {
+            ByCode(std::array::from_fn(|_| OnceLock::new()))
+        }
+    }
+
+    impl<T> ByCode<T> {
+        /// The handles of `code` (`bind` makes them, given the status attribute, the first
+        /// time); `None` for a code outside the standard ones, which the caller records
+        /// unbound.
+        fn get(&self, code: Code, bind: impl FnOnce(KeyValue) -> T) -> Option<&T> {
+            let slot = self.0.get(usize::try_from(code.0).ok()?)?;
+            Some(slot.get_or_init(|| bind(status(code))))
+        }
+    }
+
     /// A server method's handles.
     pub(super) struct Server {
         pub(super) started: BoundCounter<u64>,
-        by_code: [OnceLock<ServerEnd>; CODES],
+        by_code: ByCode<ServerEnd>,
     }
 
     pub(super) struct ServerEnd {
@@ -429,22 +447,21 @@ mod bound {
             i: &Instruments,
             method: &KeyValue,
         ) -> Option<&ServerEnd> {
-            let slot = self.by_code.get(usize::try_from(code.0).ok()?)?;
-            Some(slot.get_or_init(|| {
-                let attrs = [method.clone(), status(code)];
+            self.by_code.get(code, |status| {
+                let attrs = [method.clone(), status];
                 ServerEnd {
                     duration: i.server_duration.bind(&attrs),
                     sent: i.server_sent.bind(&attrs),
                     rcvd: i.server_rcvd.bind(&attrs),
                 }
-            }))
+            })
         }
     }
 
     /// A client method and target's handles.
     pub(super) struct Client {
         pub(super) started: BoundCounter<u64>,
-        by_code: [OnceLock<ClientEnd>; CODES],
+        by_code: ByCode<ClientEnd>,
     }
 
     pub(super) struct ClientEnd {
@@ -468,16 +485,15 @@ mod bound {
             i: &Instruments,
             attrs: &[KeyValue; 2],
         ) -> Option<&ClientEnd> {
-            let slot = self.by_code.get(usize::try_from(code.0).ok()?)?;
-            Some(slot.get_or_init(|| {
-                let attrs = [attrs[0].clone(), attrs[1].clone(), status(code)];
+            self.by_code.get(code, |status| {
+                let attrs = [attrs[0].clone(), attrs[1].clone(), status];
                 ClientEnd {
                     attempt_duration: i.attempt_duration.bind(&attrs),
                     attempt_sent: i.attempt_sent.bind(&attrs),
                     attempt_rcvd: i.attempt_rcvd.bind(&attrs),
                     call_duration: i.call_duration.bind(&attrs),
                 }
-            }))
+            })
         }
     }
 }
