@@ -82,6 +82,7 @@ extern crate self as courier_rpc;
 
 mod body;
 mod call;
+pub mod channelz;
 mod client;
 mod code;
 pub mod codec;
