@@ -155,6 +155,8 @@ async fn scenario() -> Scenario {
         .unary(EchoRequest::default())
         .await
         .unwrap();
+    // A server counts a call's end just after its status went out.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     Scenario {
         server,
         target,
@@ -529,6 +531,7 @@ async fn admin_services_in_one_line() {
 
     // Channelz: the server reports itself, with the calls just made (health, two reflection
     // calls) and this one.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let servers = ChannelzClient::new(ch.clone())
         .get_servers(pb::GetServersRequest::default())
         .await

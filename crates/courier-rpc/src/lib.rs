@@ -42,6 +42,9 @@
 //!   gRPC-Web or Connect over HTTP/1.1 or HTTP/2. See docs/web.md.
 //! - Standard services: [`health`] (`grpc.health.v1.Health`: Check, List, Watch) and
 //!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).
+//! - channelz data (gRFC A14, [`channelz`]): channels and servers built with `.channelz(true)`
+//!   keep call counters, states, trace events and socket details in a process-wide registry,
+//!   which the `courier-channelz` crate serves as `grpc.channelz.v1.Channelz`.
 //!
 //! What it does not do (yet): TLS itself (a [`Connector`] and [`Server::serve_connection`] are
 //! where it goes: courier-tls), xDS (courier-xds builds it on the [`lb`] API), and service
