@@ -651,3 +651,104 @@ async fn grpcio_client_reads_what_happened() {
     assert_eq!(s("missing_channel"), "NOT_FOUND");
     drop((sc.channel, sc.other));
 }
+
+/// The other way round: Courier's generated Channelz client reads grpcio's channelz (a grpcio
+/// channel that made 3 OK calls and 1 NOT_FOUND call to a grpcio server).
+#[tokio::test]
+async fn courier_client_reads_grpcio_channelz() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let Some(python) = python("grpc_channelz.v1.channelz") else {
+        return;
+    };
+    let mut peer = Command::new(&python)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/peers/grpcio_channelz_server.py"
+        ))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(peer.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mut words = line.split_whitespace();
+    let (port, target) = match (words.next(), words.next(), words.next(), words.next()) {
+        (Some("PORT"), Some(port), Some("TARGET"), Some(target)) => {
+            (port.to_owned(), target.to_owned())
+        }
+        _ => panic!("peer said {line:?}"),
+    };
+    let cz = ChannelzClient::new(Channel::builder(format!("127.0.0.1:{port}")).build());
+
+    let top = cz
+        .get_top_channels(pb::GetTopChannelsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(top.end);
+    let ch = top
+        .channel
+        .iter()
+        .find(|c| c.data.as_ref().unwrap().target.ends_with(&target))
+        .unwrap_or_else(|| panic!("{top:?}"));
+    let d = ch.data.as_ref().unwrap();
+    assert_eq!(
+        (d.calls_started, d.calls_succeeded, d.calls_failed),
+        (4, 3, 1)
+    );
+    assert_eq!(d.state.as_ref().unwrap().state, State::READY.0);
+    assert!(!ch.subchannel_ref.is_empty());
+    let sub = cz
+        .get_subchannel(pb::GetSubchannelRequest {
+            subchannel_id: ch.subchannel_ref[0].subchannel_id,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .subchannel
+        .unwrap();
+    assert_eq!(sub.data.as_ref().unwrap().calls_started, 4);
+    // grpcio's socket, with whatever options and addresses it reports, decodes.
+    let socket = cz
+        .get_socket(pb::GetSocketRequest {
+            socket_id: sub.socket_ref[0].socket_id,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .socket
+        .unwrap();
+    assert_eq!(
+        tcp(&socket.remote).map(|a| a.port().to_string()),
+        Some(port.clone())
+    );
+    assert_eq!(socket.data.as_ref().unwrap().streams_started, 4);
+
+    let servers = cz
+        .get_servers(pb::GetServersRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let server = servers
+        .server
+        .iter()
+        .find(|s| s.data.as_ref().is_some_and(|d| d.calls_failed == 1))
+        .unwrap_or_else(|| panic!("{servers:?}"));
+    let sockets = cz
+        .get_server_sockets(pb::GetServerSocketsRequest {
+            server_id: server.r#ref.as_ref().unwrap().server_id,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!sockets.socket_ref.is_empty());
+    drop(peer.stdin.take());
+    assert!(peer.wait().unwrap().success());
+}
