@@ -238,6 +238,16 @@ async fn courier_client_reads_what_happened() {
         "{:?}",
         d.trace
     );
+    assert!(
+        d.trace
+            .as_ref()
+            .unwrap()
+            .events
+            .iter()
+            .any(|e| e.description == "Channel state changed to READY"),
+        "{:?}",
+        d.trace
+    );
     assert_eq!(channel.subchannel_ref.len(), 1);
     // GetChannel answers the same.
     let id = channel.r#ref.as_ref().unwrap().channel_id;

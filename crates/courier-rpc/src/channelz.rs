@@ -308,6 +308,8 @@ pub(crate) struct ChannelNode {
     pub(crate) trace: TraceLog,
     /// Reads the channel's state (set once the channel's balancer exists).
     state: OnceLock<Box<dyn Fn() -> ConnectivityState + Send + Sync>>,
+    /// The state the trace last recorded.
+    traced_state: AtomicU8,
     subchannels: Mutex<BTreeMap<i64, Weak<SubchannelNode>>>,
 }
 
@@ -329,6 +331,7 @@ impl ChannelNode {
             calls: Calls::default(),
             trace: TraceLog::new(),
             state: OnceLock::new(),
+            traced_state: AtomicU8::new(state_code(ConnectivityState::Idle)),
             subchannels: Mutex::new(BTreeMap::new()),
         });
         node.trace
@@ -343,6 +346,23 @@ impl ChannelNode {
         f: impl Fn() -> ConnectivityState + Send + Sync + 'static,
     ) {
         let _ = self.state.set(Box::new(f));
+    }
+
+    /// The channel published `state` (a trace event when it changed).
+    pub(crate) fn note_state(&self, state: ConnectivityState) {
+        let code = state_code(state);
+        if self.traced_state.swap(code, Ordering::Relaxed) == code {
+            return;
+        }
+        let severity = match state {
+            ConnectivityState::TransientFailure => Severity::Warning,
+            _ => Severity::Info,
+        };
+        self.trace.add(
+            severity,
+            format!("Channel state changed to {}", state_name(state)),
+            None,
+        );
     }
 
     fn reference(&self) -> EntityRef {
