@@ -2,7 +2,8 @@
 //! is exactly what courier-codegen generates from protobuf's `.proto` files today — the
 //! generator regenerates the types it is itself built on, and nothing may change. The same
 //! for courier-rpc's checked-in messages and services (`crates/courier-rpc/src/generated/`:
-//! google.rpc.Status, health, reflection). Run with `COURIER_BLESS=1` to rewrite the files
+//! google.rpc.Status, health, reflection), and courier-channelz's channelz service
+//! (`crates/courier-channelz/src/generated/`). Run with `COURIER_BLESS=1` to rewrite the files
 //! after an intended generator change (`cargo xtask codegen` does).
 
 use courier_codegen::Config;
@@ -67,6 +68,29 @@ fn courier_rpc_generated_code_is_fresh() {
         .generate(compiled.files(), RPC_PROTOS)
         .expect("generation succeeds");
     check_fresh(&files, "crates/courier-rpc/src/generated", "courier-rpc");
+}
+
+/// The channelz service (gRFC A14), generated into courier-channelz.
+const CHANNELZ_PROTOS: &[&str] = &["grpc/channelz/v1/channelz.proto"];
+
+#[test]
+fn courier_channelz_generated_code_is_fresh() {
+    let mut c = courier_idl::Compiler::new();
+    c.include_source_info(true)
+        .include(repo_root().join("proto"));
+    let compiled = c
+        .compile(CHANNELZ_PROTOS)
+        .expect("the channelz proto compiles");
+    // Its descriptors are embedded (FILE_DESCRIPTOR_SET) for the admin services' reflection.
+    let files = Config::new()
+        .file_descriptor_set(true)
+        .generate(compiled.files(), CHANNELZ_PROTOS)
+        .expect("generation succeeds");
+    check_fresh(
+        &files,
+        "crates/courier-channelz/src/generated",
+        "courier-channelz",
+    );
 }
 
 /// Fails unless every generated file equals its checked-in copy under `dir`; with

@@ -134,6 +134,10 @@ async fn courier_server(port: u16, busy_poll: bool) {
         Ok(_) => builder = builder.observer(Counting::default()),
         Err(_) => {}
     }
+    // `COURIER_BENCH_CHANNELZ=1`: the server keeps channelz data (courier_rpc::channelz).
+    if std::env::var_os("COURIER_BENCH_CHANNELZ").is_some() {
+        builder = builder.channelz(true);
+    }
     if std::env::var_os("COURIER_BENCH_SPANS").is_some() {
         let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
     }

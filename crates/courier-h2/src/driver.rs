@@ -315,6 +315,10 @@ enum Cmd {
         reply: oneshot::Sender<Result<StreamId, Error>>,
     },
     Shutdown,
+    /// Reads the connection's [`Stats`](crate::Stats).
+    Stats {
+        reply: oneshot::Sender<crate::Stats>,
+    },
 }
 
 impl Cmd {
@@ -876,6 +880,12 @@ impl Client {
         ping(&self.cmds).await
     }
 
+    /// A handle that reads the connection's [`Stats`](crate::Stats) and does not
+    /// keep it open.
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle(self.cmds.downgrade())
+    }
+
     /// Changes this endpoint's settings mid-connection and waits until the peer has
     /// acknowledged them, which is when they take effect (see
     /// [`Connection::update_settings`]). Fails for a value out of range, or if the connection
@@ -931,6 +941,22 @@ impl Client {
     }
 }
 
+/// Reads a connection's [`Stats`](crate::Stats) from its driver
+/// ([`Client::stats_handle`], [`Server::stats_handle`]); does not keep the connection open.
+#[derive(Debug)]
+pub struct StatsHandle(commands::WeakSender<Cmd>);
+
+impl StatsHandle {
+    /// The connection's current stats; fails once it has ended.
+    pub async fn stats(&self) -> Result<crate::Stats, Error> {
+        let cmds = self.0.upgrade().ok_or(Error::Closed)?;
+        let (tx, rx) = oneshot::channel();
+        cmds.send(Cmd::Stats { reply: tx })
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)
+    }
+}
+
 /// The server side of a driven connection: accepts requests.
 #[derive(Debug)]
 pub struct Server {
@@ -949,6 +975,12 @@ impl Server {
     /// Starts a graceful shutdown: no new requests, the ones in progress complete.
     pub fn shutdown(&self) {
         let _ = self.cmds.send(Cmd::Shutdown);
+    }
+
+    /// A handle that reads the connection's [`Stats`](crate::Stats) and does not keep it
+    /// open.
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle(self.cmds.downgrade())
     }
 
     /// Sends a PING and waits for its acknowledgment; returns the round-trip time. Fails if
@@ -1346,6 +1378,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 }
             }
             Cmd::Shutdown => self.conn.graceful_shutdown(),
+            Cmd::Stats { reply } => {
+                let _ = reply.send(self.conn.stats());
+            }
             // Per-stream commands go through `apply_stream`.
             _ => {}
         }

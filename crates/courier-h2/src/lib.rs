@@ -51,6 +51,6 @@ mod idmap;
 pub use codes::{FrameType, Reason, SettingId};
 pub use connection::{
     CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
-    PREFACE, PingPolicy, Pseudo, Role,
+    PREFACE, PingPolicy, Pseudo, Role, Stats,
 };
 pub use frame::StreamId;

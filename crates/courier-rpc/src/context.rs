@@ -16,6 +16,10 @@ use crate::extensions::Extensions;
 pub(crate) struct ConnectionInfo {
     pub(crate) peer: Option<SocketAddr>,
     pub(crate) extensions: Arc<Extensions>,
+    /// This side's address, when known (a TCP connection the server accepted).
+    pub(crate) local: Option<SocketAddr>,
+    /// The connection's channelz socket, when the server keeps channelz data.
+    pub(crate) channelz: Option<Arc<crate::channelz::SocketNode>>,
 }
 
 /// A server call's context: its deadline, whether it was cancelled, and the peer.

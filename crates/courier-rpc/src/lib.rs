@@ -45,6 +45,9 @@
 //!   server's port. See `courier_rpc::tower` and docs/observability.md.
 //! - Standard services: [`health`] (`grpc.health.v1.Health`: Check, List, Watch) and
 //!   [`reflection`] (`grpc.reflection.v1` and `v1alpha` over registered descriptors).
+//! - channelz data (gRFC A14, [`channelz`]): channels and servers built with `.channelz(true)`
+//!   keep call counters, states, trace events and socket details in a process-wide registry,
+//!   which the `courier-channelz` crate serves as `grpc.channelz.v1.Channelz`.
 //!
 //! What it does not do (yet): TLS itself (a [`Connector`] and [`Server::serve_connection`] are
 //! where it goes: courier-tls), xDS (courier-xds builds it on the [`lb`] API), and service
@@ -85,6 +88,7 @@ extern crate self as courier_rpc;
 
 mod body;
 mod call;
+pub mod channelz;
 mod client;
 mod code;
 pub mod codec;

@@ -40,8 +40,8 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tracing::Span;
@@ -49,6 +49,7 @@ use tracing::Span;
 use tracing::field::Empty;
 
 use crate::call::MethodDescriptor;
+use crate::channelz::{ChannelNode, SocketNode, SubchannelNode};
 use crate::code::Code;
 use crate::metadata::Metadata;
 
@@ -234,6 +235,8 @@ pub struct ServerCallEnd {
 pub(crate) struct Observe {
     pub(crate) observers: Vec<Arc<dyn Observer>>,
     pub(crate) message_events: bool,
+    /// Keep channelz data ([`crate::channelz`]).
+    pub(crate) channelz: bool,
 }
 
 impl fmt::Debug for Observe {
@@ -358,6 +361,8 @@ pub(crate) struct ChannelObserve {
     pub(crate) server_address: Arc<str>,
     #[cfg_attr(not(feature = "spans"), allow(dead_code))]
     pub(crate) server_port: Option<u16>,
+    /// The channel's channelz node, when channelz is on.
+    pub(crate) channelz: Option<Arc<ChannelNode>>,
 }
 
 /// One client call's telemetry: its span, the observers following it, its start.
@@ -370,6 +375,7 @@ pub(crate) struct ClientTelemetry {
     ended: AtomicBool,
     /// A unary request's size before compression (for message events).
     request_len: AtomicUsize,
+    channelz: Option<Arc<ChannelNode>>,
 }
 
 impl Drop for ClientTelemetry {
@@ -415,7 +421,7 @@ impl ClientTelemetry {
         );
         #[cfg(not(feature = "spans"))]
         let span = Span::none();
-        if span.is_disabled() && ch.observe.observers.is_empty() {
+        if span.is_disabled() && ch.observe.observers.is_empty() && ch.channelz.is_none() {
             return None;
         }
         Some(Self::start_watched(ch, method, span))
@@ -438,6 +444,9 @@ impl ClientTelemetry {
             .iter()
             .filter_map(|o| o.client_call(&info))
             .collect();
+        if let Some(c) = &ch.channelz {
+            c.calls.start();
+        }
         Arc::new(ClientTelemetry {
             start: Instant::now(),
             span,
@@ -446,6 +455,7 @@ impl ClientTelemetry {
             message_events: ch.observe.message_events,
             ended: AtomicBool::new(false),
             request_len: AtomicUsize::new(0),
+            channelz: ch.channelz.clone(),
         })
     }
 
@@ -510,6 +520,7 @@ impl ClientTelemetry {
             ends_call: AtomicBool::new(false),
             ended: AtomicBool::new(false),
             code: AtomicI32::new(0),
+            channelz: OnceLock::new(),
         })
     }
 
@@ -519,6 +530,9 @@ impl ClientTelemetry {
             return;
         }
         record_status(&self.span, code);
+        if let Some(c) = &self.channelz {
+            c.calls.end(code);
+        }
         let end = ClientCallEnd {
             code,
             duration: self.start.elapsed(),
@@ -543,6 +557,8 @@ pub(crate) struct AttemptTelemetry {
     ended: AtomicBool,
     /// The status code it ended with.
     code: AtomicI32,
+    /// The subchannel it was picked onto and its connection's socket, when channelz is on.
+    channelz: OnceLock<(Arc<SubchannelNode>, Option<Arc<SocketNode>>)>,
 }
 
 impl fmt::Debug for AttemptTelemetry {
@@ -554,8 +570,16 @@ impl fmt::Debug for AttemptTelemetry {
 }
 
 impl AttemptTelemetry {
-    /// The attempt reached `peer` (its pick).
-    pub(crate) fn picked(&self, peer: &crate::client::Address) {
+    /// The attempt reached `peer` (its pick), through subchannel `sub` if channelz is on.
+    pub(crate) fn picked(&self, peer: &crate::client::Address, sub: Option<&Arc<SubchannelNode>>) {
+        if let Some(sub) = sub {
+            sub.calls.start();
+            let socket = sub.socket();
+            if let Some(s) = &socket {
+                s.stream_started(true);
+            }
+            let _ = self.channelz.set((Arc::clone(sub), socket));
+        }
         if self.span.is_disabled() {
             return;
         }
@@ -576,6 +600,9 @@ impl AttemptTelemetry {
     /// before compression.
     pub(crate) fn sent(&self, wire: usize, size: usize, compressed: bool) {
         self.sent.fetch_add(wire as u64, Ordering::Relaxed);
+        if let Some((_, Some(s))) = self.channelz.get() {
+            s.message_sent();
+        }
         if self.call.message_events {
             let seq = self.sent_seq.fetch_add(1, Ordering::Relaxed);
             message_event(&self.span, true, seq, size, compressed.then_some(wire));
@@ -585,6 +612,9 @@ impl AttemptTelemetry {
     /// A response message arrived: `wire` octets (without the prefix), `size` decompressed.
     pub(crate) fn received(&self, wire: usize, size: usize, compressed: bool) {
         self.received.fetch_add(wire as u64, Ordering::Relaxed);
+        if let Some((_, Some(s))) = self.channelz.get() {
+            s.message_received();
+        }
         if self.call.message_events {
             let seq = self.received_seq.fetch_add(1, Ordering::Relaxed);
             message_event(&self.span, false, seq, size, compressed.then_some(wire));
@@ -612,6 +642,12 @@ impl AttemptTelemetry {
             return;
         }
         record_status(&self.span, code);
+        if let Some((sub, socket)) = self.channelz.get() {
+            sub.calls.end(code);
+            if let Some(s) = socket {
+                s.stream_ended(code);
+            }
+        }
         let end = AttemptEnd {
             code,
             duration: self.start.elapsed(),
@@ -670,6 +706,9 @@ pub(crate) struct ServerTelemetry {
     sent_seq: AtomicU32,
     received_seq: AtomicU32,
     ended: AtomicBool,
+    /// The connection's channelz socket (and through it the server's node), when channelz is
+    /// on.
+    channelz: Option<Arc<SocketNode>>,
 }
 
 impl fmt::Debug for ServerTelemetry {
@@ -756,8 +795,15 @@ impl ServerTelemetry {
         registered: bool,
         metadata: &Metadata,
         peer: Option<SocketAddr>,
+        channelz: Option<&Arc<SocketNode>>,
     ) -> Arc<ServerTelemetry> {
         let start = Instant::now();
+        if let Some(socket) = channelz {
+            socket.stream_started(false);
+            if let Some(server) = &socket.server {
+                server.calls.start();
+            }
+        }
         let info = ServerCall {
             method: path.strip_prefix('/').unwrap_or(path),
             registered,
@@ -780,6 +826,7 @@ impl ServerTelemetry {
             sent_seq: AtomicU32::new(0),
             received_seq: AtomicU32::new(0),
             ended: AtomicBool::new(false),
+            channelz: channelz.cloned(),
         })
     }
 }
@@ -787,6 +834,9 @@ impl ServerTelemetry {
 impl ServerObserve for Arc<ServerTelemetry> {
     fn sent(&self, wire: usize, size: usize, compressed: bool) {
         self.sent.fetch_add(wire as u64, Ordering::Relaxed);
+        if let Some(s) = &self.channelz {
+            s.message_sent();
+        }
         if self.message_events {
             let seq = self.sent_seq.fetch_add(1, Ordering::Relaxed);
             message_event(&self.span, true, seq, size, compressed.then_some(wire));
@@ -795,6 +845,9 @@ impl ServerObserve for Arc<ServerTelemetry> {
 
     fn received(&self, wire: usize, size: usize, compressed: bool) {
         self.received.fetch_add(wire as u64, Ordering::Relaxed);
+        if let Some(s) = &self.channelz {
+            s.message_received();
+        }
         if self.message_events {
             let seq = self.received_seq.fetch_add(1, Ordering::Relaxed);
             message_event(&self.span, false, seq, size, compressed.then_some(wire));
@@ -813,6 +866,12 @@ impl ServerTelemetry {
             return;
         }
         record_status(&self.span, code);
+        if let Some(socket) = &self.channelz {
+            socket.stream_ended(code);
+            if let Some(server) = &socket.server {
+                server.calls.end(code);
+            }
+        }
         let end = ServerCallEnd {
             code,
             duration: self.start.elapsed(),

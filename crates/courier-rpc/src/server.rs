@@ -25,6 +25,7 @@ use crate::Service;
 use crate::body::{MessageReader, ReadEnd, send_framed, unfold};
 use crate::call::BoxFuture;
 use crate::call::{ByteStream, MethodDescriptor, Request, Response};
+use crate::channelz::ServerNode;
 use crate::client::BoxIo;
 use crate::code::Code;
 use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, frame_message};
@@ -306,6 +307,14 @@ impl ServerBuilder {
         self
     }
 
+    /// Keeps channelz data for this server, its listen sockets and its HTTP/2 connections,
+    /// and registers them with the process's channelz registry while the server lives
+    /// (default off; see [`channelz`](crate::channelz)). Off, a call pays one branch for it.
+    pub fn channelz(mut self, enabled: bool) -> Self {
+        self.config.observe.channelz = enabled;
+        self
+    }
+
     /// How accepted TCP connections are prepared (TLS, for one); default plain TCP.
     pub fn acceptor(mut self, acceptor: impl Acceptor) -> Self {
         self.acceptor = Some(Arc::new(acceptor));
@@ -414,6 +423,7 @@ impl ServerBuilder {
                 );
             }
         }
+        let channelz = self.config.observe.channelz.then(ServerNode::register);
         Server {
             shared: Arc::new(Shared {
                 services: self.services,
@@ -421,6 +431,7 @@ impl ServerBuilder {
                 limit,
                 acceptor: self.acceptor,
                 web_methods,
+                channelz,
             }),
         }
     }
@@ -433,6 +444,8 @@ pub(crate) struct Shared {
     acceptor: Option<Arc<dyn Acceptor>>,
     /// Every method served, by path, for the web protocols (which need its kind and schema).
     pub(crate) web_methods: HashMap<&'static [u8], WebMethod>,
+    /// The server's channelz node, when channelz is on.
+    channelz: Option<Arc<ServerNode>>,
 }
 
 /// A method as the web protocols route to it.
@@ -516,6 +529,12 @@ impl Server {
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut conns = JoinSet::new();
         tokio::pin!(signal);
+        // Registered while the server listens.
+        let _listen_socket = self
+            .shared
+            .channelz
+            .as_ref()
+            .map(|s| s.listen_socket(listener.local_addr().ok()));
         let result = loop {
             tokio::select! {
                 _ = &mut signal => break Ok(()),
@@ -573,6 +592,8 @@ impl Server {
         let info = ConnectionInfo {
             peer,
             extensions: Arc::new(extensions),
+            local: None,
+            channelz: None,
         };
         self.clone().serve_any(io, info, rx).await
     }
@@ -594,6 +615,8 @@ impl Server {
         let info = ConnectionInfo {
             peer,
             extensions: Arc::new(extensions),
+            local: None,
+            channelz: None,
         };
         let serve = self.clone().serve_connection_inner(io, info, rx);
         tokio::pin!(serve);
@@ -612,10 +635,13 @@ impl Server {
 
     /// Runs the acceptor (if any) on a new TCP connection, then serves it.
     async fn accept_and_serve(self, tcp: TcpStream, peer: SocketAddr, stop: watch::Receiver<bool>) {
+        let local = tcp.local_addr().ok();
         let Some(acceptor) = self.shared.acceptor.clone() else {
             let info = ConnectionInfo {
                 peer: Some(peer),
                 extensions: Arc::default(),
+                local,
+                channelz: None,
             };
             if self.shared.config.web.http1 {
                 // Plain TCP: peek at the client's first octets, so that either protocol then
@@ -635,6 +661,8 @@ impl Server {
                 let info = ConnectionInfo {
                     peer: Some(peer),
                     extensions: Arc::new(extensions),
+                    local,
+                    channelz: None,
                 };
                 self.serve_any(io, info, stop).await
             }
@@ -692,12 +720,15 @@ impl Server {
     async fn serve_connection_inner<T>(
         self,
         io: T,
-        info: ConnectionInfo,
+        mut info: ConnectionInfo,
         mut stop: watch::Receiver<bool>,
     ) where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
         let cfg = &self.shared.config;
+        if let Some(server) = &self.shared.channelz {
+            info.channelz = Some(server.connection(info.local, info.peer));
+        }
         let info = Arc::new(info);
         let cancel_all = CancelToken::new();
         let born = Instant::now();
@@ -733,6 +764,9 @@ impl Server {
             }
         };
         let (server, conn) = driver::server_with(io, cfg.h2.clone(), on_request);
+        if let Some(socket) = &info.channelz {
+            socket.set_stats(server.stats_handle());
+        }
         let mut tasks = ConnectionTasks {
             driver: tokio::spawn(conn),
             calls: Arc::clone(&calls),
@@ -1014,7 +1048,8 @@ fn start_call(
     // Observability: the call's span, and its observers. A call nothing watches (no observer,
     // no subscriber for the span) keeps no state for it.
     let span = observe::server_span(&path, connection.peer);
-    let watched = !span.is_disabled() || !cfg.observe.observers.is_empty();
+    let watched =
+        !span.is_disabled() || !cfg.observe.observers.is_empty() || connection.channelz.is_some();
     let telemetry = watched.then(|| {
         let registered = svc.methods().iter().any(|m| m.method == method);
         let path = std::str::from_utf8(&path).unwrap_or_default();
@@ -1026,6 +1061,7 @@ fn start_call(
             registered,
             &metadata,
             connection.peer,
+            connection.channelz.as_ref(),
         )
     });
     // The interceptors see the request's authority.
@@ -1069,7 +1105,10 @@ fn refuse(
     status: &Status,
 ) {
     let span = observe::server_span(path, connection.peer);
-    if !span.is_disabled() || !shared.config.observe.observers.is_empty() {
+    if !span.is_disabled()
+        || !shared.config.observe.observers.is_empty()
+        || connection.channelz.is_some()
+    {
         refused_call(shared, connection, span, path, fields, status.code());
     }
     trailers_only(respond, status, None);
@@ -1095,6 +1134,7 @@ fn refused_call(
         false,
         &metadata,
         connection.peer,
+        connection.channelz.as_ref(),
     );
     t.end(code);
 }

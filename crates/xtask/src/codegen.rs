@@ -1,6 +1,7 @@
 //! `cargo xtask codegen`: regenerates every piece of checked-in generated code after an
 //! intended courier-codegen change — courier-types (`crates/courier-types/src/generated/`),
-//! courier-rpc's messages and services (`crates/courier-rpc/src/generated/`), the golden files
+//! courier-rpc's messages and services (`crates/courier-rpc/src/generated/`), courier-channelz's
+//! channelz service (`crates/courier-channelz/src/generated/`), the golden files
 //! (`tests/codegen/golden/`), the conformance testee's messages
 //! (`tests/conformance/generated/`), courier-rpc's test service (`crates/courier-rpc/tests/gen/`)
 //! and the codec and json benches' messages (`benches/benches/codec/courier/`,
@@ -16,7 +17,7 @@ pub(crate) fn main(args: &[String]) -> Result {
         return Err(format!("codegen takes no arguments (got `{a}`)"));
     }
     util::step(
-        "codegen: courier-types, courier-rpc, golden files, conformance, rpc test, codec and json bench messages (COURIER_BLESS=1)",
+        "codegen: courier-types, courier-rpc, courier-channelz, golden files, conformance, rpc test, codec and json bench messages (COURIER_BLESS=1)",
     );
     util::run(
         util::cargo()

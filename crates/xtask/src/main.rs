@@ -16,6 +16,7 @@ mod http1;
 mod interop;
 mod lb;
 mod obs_bench;
+mod observability;
 mod peers;
 mod protoc_compare;
 mod scale;
@@ -78,6 +79,10 @@ commands:
                          (a page the server serves, built with connect-web and esbuild), and
                          Courier's own web client (WebChannel) against Courier's server and a
                          connect-node server, 0 failed
+  observability          tracing, metrics and channelz against real peers: trace propagation
+                         through a grpcio hop, A66 metrics against grpcio-observability, channelz
+                         queried by Courier's and grpcio's clients (Python peers required); ends
+                         with `observability: C checks, F failed`
   protoc-compare [--bundled] [--cli] [DIR...]
                          compile every .proto with courier-idl and protoc, compare the descriptor
                          sets byte for byte and decoded (with and without source info; default:
@@ -127,6 +132,7 @@ fn main() -> ExitCode {
         "interop" => interop::main(rest),
         "lb" => lb::main(rest),
         "xds" => peers::install().and_then(|()| xds::main(rest)),
+        "observability" => observability::main(rest),
         "protoc-compare" => protoc_compare::main(rest),
         "soak" => soak::main(rest),
         "web" => web::main(rest),
@@ -169,6 +175,7 @@ const CI_STEPS: &[Step] = &[
     ("web", web_default),
     ("lb", lb::ci),
     ("xds", xds::ci),
+    ("observability", observability::ci),
     ("interop tls", interop::ci_tls),
     ("interop mtls", interop::ci_mtls),
     ("soak", soak::ci),

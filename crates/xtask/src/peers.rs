@@ -1,6 +1,8 @@
 //! Real peers the tests check Courier against, installed by the project itself, idempotently:
 //! a Python virtual environment (protobuf, grpcio-tools for a real `protoc`, hpack, h2, grpcio,
-//! grpcio-reflection, h11, xds-protos),
+//! grpcio-reflection, grpcio-channelz, h11, xds-protos), a second one for the observability
+//! checks (grpcio-observability, which pins its own grpcio, with opentelemetry-sdk and
+//! opentelemetry-instrumentation-grpc),
 //! and Node packages (@grpc/grpc-js, @grpc/proto-loader, @grpc/reflection, @bufbuild/protobuf)
 //! for the interop matrix and the `courier` tool's tests, installed with `npm ci` into
 //! `.peers/node` from `tests/peers/node/package{,-lock}.json`; the web peers
@@ -9,7 +11,8 @@
 //! and nghttp2-client's h2load for `courier bench`'s check.
 //!
 //! Tests find the peers through environment variables that [`env`] returns:
-//! `COURIER_PYTHON` is the virtual environment's interpreter, and `COURIER_REQUIRE_PEERS=1` makes
+//! `COURIER_PYTHON` is the virtual environment's interpreter, `COURIER_OTEL_PYTHON` the
+//! observability one's, and `COURIER_REQUIRE_PEERS=1` makes
 //! a test that cannot find its peer fail instead of skipping (this is how `cargo xtask ci` runs).
 
 use std::path::PathBuf;
@@ -31,6 +34,23 @@ const PIP_PACKAGES: &[&str] = &[
     // Server reflection (grpc.reflection.v1alpha) for the grpcio server the `courier` tool's
     // end-to-end tests call (crates/courier/tests/cli_peers.rs, tests/peers/cli_server.py).
     "grpcio-reflection==1.85.1",
+    // grpcio's channelz stubs (grpc_channelz.v1), the client that queries Courier's channelz
+    // service (crates/courier-channelz/tests/channelz.rs).
+    "grpcio-channelz==1.85.0",
+];
+
+/// The observability checks' Python packages (`.peers/obs-venv`): grpcio-observability pins
+/// grpcio 1.85.0, so they live apart from the main environment's grpcio 1.85.1. Used by
+/// crates/courier-otel/tests/grpcio_hop.rs (one trace through a grpcio hop) and
+/// grpcio_metrics.rs (A66 metrics against grpcio's plugin); resolved versions pinned.
+const OBS_PIP_PACKAGES: &[&str] = &[
+    "grpcio==1.85.0",
+    "grpcio-observability==1.85.0",
+    "opentelemetry-api==1.45.2",
+    "opentelemetry-sdk==1.45.2",
+    "opentelemetry-semantic-conventions==0.66b2",
+    "opentelemetry-instrumentation==0.66b2",
+    "opentelemetry-instrumentation-grpc==0.66b2",
 ];
 
 /// Where the peers live (ignored by git).
@@ -41,6 +61,11 @@ pub(crate) fn dir() -> PathBuf {
 /// The Python interpreter of the peers' virtual environment.
 pub(crate) fn python() -> PathBuf {
     dir().join("venv/bin/python")
+}
+
+/// The Python interpreter of the observability checks' virtual environment.
+pub(crate) fn obs_python() -> PathBuf {
+    dir().join("obs-venv/bin/python")
 }
 
 /// Debian packages the checks need, as (program that proves it is installed, package).
@@ -124,11 +149,18 @@ fn npm_ci(name: &str) -> Result {
     std::fs::write(&stamp, lock).map_err(|e| format!("writing {}: {e}", stamp.display()))
 }
 
-/// The Python virtual environment and its pinned packages.
-fn install_python() -> Result {
-    util::step("peers: Python virtual environment");
-    let venv = dir().join("venv");
-    if !python().exists() {
+/// The Python virtual environments and their pinned packages.
+pub(crate) fn install_python() -> Result {
+    install_venv("venv", PIP_PACKAGES)?;
+    install_venv("obs-venv", OBS_PIP_PACKAGES)
+}
+
+/// The virtual environment `.peers/<name>` with `packages`.
+fn install_venv(name: &str, packages: &[&str]) -> Result {
+    util::step(&format!("peers: Python virtual environment {name}"));
+    let venv = dir().join(name);
+    let python = venv.join("bin/python");
+    if !python.exists() {
         let made = util::status(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
         if !made.success() {
             // Debian splits venv (and the pip it seeds) out of python3.
@@ -138,12 +170,12 @@ fn install_python() -> Result {
         }
     }
     let stamp = venv.join("courier-packages.txt");
-    let wanted = PIP_PACKAGES.join("\n");
+    let wanted = packages.join("\n");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
-        eprintln!("    up to date: {}", PIP_PACKAGES.join(" "));
+        eprintln!("    up to date: {}", packages.join(" "));
     } else {
         util::run(
-            Command::new(python())
+            Command::new(&python)
                 .args([
                     "-m",
                     "pip",
@@ -151,7 +183,7 @@ fn install_python() -> Result {
                     "--quiet",
                     "--disable-pip-version-check",
                 ])
-                .args(PIP_PACKAGES),
+                .args(packages),
         )?;
         std::fs::write(&stamp, wanted).map_err(|e| format!("writing {}: {e}", stamp.display()))?;
     }
@@ -162,6 +194,7 @@ fn install_python() -> Result {
 pub(crate) fn env() -> Vec<(&'static str, String)> {
     vec![
         ("COURIER_PYTHON", python().display().to_string()),
+        ("COURIER_OTEL_PYTHON", obs_python().display().to_string()),
         ("COURIER_REQUIRE_PEERS", "1".to_owned()),
     ]
 }

@@ -204,6 +204,20 @@ struct PartialBlock {
 /// A decoded field section and its content-length, or why the message is malformed.
 type Decoded = Result<(FieldSection, Option<u64>), message::Malformed>;
 
+/// What [`Connection::stats`] reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// The connection-level window this endpoint may still send into (octets).
+    pub send_window: i64,
+    /// The connection-level window this endpoint still grants the peer.
+    pub recv_window: i64,
+    /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS (`u32::MAX` until it sets one).
+    pub peer_max_concurrent_streams: u32,
+    /// Keepalive PINGs this endpoint sent.
+    pub keepalives_sent: u64,
+}
+
 /// Settings as they apply to one direction.
 #[derive(Clone, Copy, Debug)]
 struct PeerSettings {
@@ -307,6 +321,8 @@ pub struct Connection {
     last_read: Instant,
     /// A keepalive PING is out: the connection closes if its ACK has not come by then.
     keepalive_deadline: Option<Instant>,
+    /// Keepalive PINGs sent ([`Stats::keepalives_sent`]).
+    keepalives_sent: u64,
     /// Ping policy (gRPC Server Enforcement): strikes so far, and when the last accepted PING
     /// arrived (`None`: "epoch").
     ping_strikes: u32,
@@ -383,6 +399,7 @@ impl Connection {
             now,
             last_read: now,
             keepalive_deadline: None,
+            keepalives_sent: 0,
             ping_strikes: 0,
             last_valid_ping: None,
             config,
@@ -419,6 +436,16 @@ impl Connection {
     /// Number of streams currently open or half-closed.
     pub fn active_streams(&self) -> usize {
         (self.active_local + self.active_peer) as usize
+    }
+
+    /// The connection's flow-control windows and counters, for monitoring (gRPC channelz).
+    pub fn stats(&self) -> Stats {
+        Stats {
+            send_window: self.conn_send_window,
+            recv_window: self.conn_recv_window,
+            peer_max_concurrent_streams: self.peer.max_concurrent_streams,
+            keepalives_sent: self.keepalives_sent,
+        }
     }
 
     /// The next event for the application, if any.
@@ -531,6 +558,7 @@ impl Connection {
                 ack: false,
                 payload: KEEPALIVE_PING,
             }));
+            self.keepalives_sent += 1;
             self.keepalive_deadline = Some(now + self.config.keepalive_timeout);
         }
         if self

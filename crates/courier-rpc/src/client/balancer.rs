@@ -382,6 +382,7 @@ async fn balance_loop(
             continue;
         }
         let selector = b.selector.clone();
+        let new_state = picker.as_ref().map(|(state, _)| *state);
         shared.picker.send_if_modified(|p| {
             if p.state == ConnectivityState::Shutdown {
                 return false;
@@ -396,6 +397,9 @@ async fn balance_loop(
             }
             true
         });
+        if let (Some(node), Some(state)) = (&b.ctx.channelz, new_state) {
+            node.note_state(state);
+        }
         if selector_changed {
             // After the publishing: a call that sees DYNAMIC finds the selector there.
             let mode = if b.dynamic { DYNAMIC } else { STATIC };

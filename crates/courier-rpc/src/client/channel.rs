@@ -31,6 +31,7 @@ use super::service_config::{AttemptPolicy, LbPolicy, MethodConfig, ServiceConfig
 use super::subchannel::{Picked, SubchannelCtx};
 use crate::Transport;
 use crate::call::{BoxFuture, ByteStream, LastCompressed, MethodDescriptor, Request, Response};
+use crate::channelz::ChannelNode;
 use crate::code::Code;
 use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, encode_message};
 use crate::headers::push_metadata;
@@ -265,6 +266,14 @@ impl ChannelBuilder {
         self
     }
 
+    /// Keeps channelz data for this channel, its subchannels and their connections, and
+    /// registers them with the process's channelz registry while the channel lives (default
+    /// off; see [`channelz`](crate::channelz)). Off, a call pays one branch for it.
+    pub fn channelz(mut self, enabled: bool) -> Self {
+        self.observe.channelz = enabled;
+        self
+    }
+
     /// The channel. It connects lazily, on the first call (or [`Channel::connect`]).
     pub fn build(self) -> Channel {
         let mut h2 = self.h2;
@@ -306,11 +315,21 @@ impl ChannelBuilder {
             config_mode: AtomicU8::new(balancer::UNRESOLVED),
         });
         let (server_address, server_port) = observe::server_address(&self.authority);
+        let channelz = self.observe.channelz.then(|| {
+            let node = ChannelNode::register(&self.target);
+            let weak = Arc::downgrade(&shared);
+            node.set_state_source(move || match weak.upgrade() {
+                Some(s) => s.picker.borrow().state,
+                None => ConnectivityState::Shutdown,
+            });
+            node
+        });
         let observe = ChannelObserve {
             observe: self.observe,
             target: observe::canonical_target(&self.target),
             server_address,
             server_port,
+            channelz: channelz.clone(),
         };
         let (events_tx, events) = mpsc::unbounded_channel();
         let ctx = Arc::new(SubchannelCtx {
@@ -323,6 +342,7 @@ impl ChannelBuilder {
             call: Arc::clone(&call),
             events: events_tx,
             reresolve: Arc::new(Notify::new()),
+            channelz,
         });
         Channel {
             inner: Arc::new(Inner {
@@ -1041,7 +1061,7 @@ impl AttemptStart {
     ) -> Arc<AttemptTelemetry> {
         push_metadata(&self.metadata, headers);
         let t = self.telemetry;
-        t.picked(&picked.sub.address);
+        t.picked(&picked.sub.address, picked.sub.channelz.as_ref());
         if let AttemptBody::One(frame) = body {
             let wire = frame.len().saturating_sub(crate::codec::HEADER_LEN);
             let compressed = frame.first() == Some(&1);

@@ -9,8 +9,16 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use crate::call::BoxFuture;
 
 /// A byte stream a [`Connector`] returns.
-pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {}
+pub trait Io: AsyncRead + AsyncWrite + Send + Unpin + 'static {
+    /// The stream as [`Any`](std::any::Any), so that its concrete type can be found (channelz
+    /// reads a `tokio::net::TcpStream`'s local address through it).
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Io for T {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
 
 /// A boxed [`Io`].
 pub type BoxIo = Box<dyn Io>;

@@ -23,6 +23,7 @@ use super::connector::{BoxIo, Connector};
 use super::health::{HealthEvent, watch_health};
 use super::lb::{SubchannelState, next_subchannel_id};
 use super::resolver::Address;
+use crate::channelz::{ChannelNode, SocketAddress, SocketNode, SubchannelNode};
 use crate::code::Code;
 use crate::status::Status;
 
@@ -45,6 +46,8 @@ pub(crate) struct SubchannelCtx {
     pub(crate) events: mpsc::UnboundedSender<(u64, SubchannelState)>,
     /// Asks the resolver to resolve again (a connection was lost).
     pub(crate) reresolve: Arc<Notify>,
+    /// The channel's channelz node, when channelz is on.
+    pub(crate) channelz: Option<Arc<ChannelNode>>,
 }
 
 impl SubchannelCtx {
@@ -90,6 +93,8 @@ pub(crate) struct Subchannel {
     retired: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
     events: mpsc::UnboundedSender<(u64, SubchannelState)>,
+    /// Its channelz node, when channelz is on.
+    pub(crate) channelz: Option<Arc<SubchannelNode>>,
 }
 
 /// A call's pick: a ready connection and where it came from.
@@ -111,7 +116,12 @@ impl Subchannel {
     /// A subchannel for `address`, IDLE until asked to connect; its task runs until
     /// [`shutdown`](Self::shutdown).
     pub(crate) fn spawn(address: Address, ctx: Arc<SubchannelCtx>) -> Arc<Subchannel> {
+        let channelz = ctx
+            .channelz
+            .as_ref()
+            .map(|c| SubchannelNode::register(c, &address.to_string()));
         let sub = Arc::new(Subchannel {
+            channelz,
             id: next_subchannel_id(),
             label: Arc::from(address.to_string()),
             address,
@@ -169,6 +179,9 @@ impl Subchannel {
 
     /// Sets the state and tells the balancer.
     fn set(&self, state: ConnectivityState, client: Option<H2Client>, error: Option<Status>) {
+        if let Some(node) = &self.channelz {
+            node.set_state(state, error.as_ref().map(|e| e.message()));
+        }
         let event = SubchannelState {
             state,
             error: error.clone(),
@@ -201,37 +214,46 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
             _ = shutdown.wait_for(|s| *s) => return,
         };
         let failure = match r {
-            Ok(Ok(io)) => match establish(&sub, &ctx, io, connect_deadline, &mut shutdown).await {
-                None => return,
-                Some(Err(failure)) => failure,
-                Some(Ok((client, conn))) => {
-                    let started = Instant::now();
-                    let ended = serve(&sub, &ctx, client, conn, &mut shutdown).await;
-                    if *shutdown.borrow() {
-                        sub.set(ConnectivityState::Shutdown, None, None);
-                        return;
+            Ok(Ok(io)) => {
+                let local = sub.channelz.as_ref().and_then(|_| local_addr(&io));
+                match establish(&sub, &ctx, io, connect_deadline, &mut shutdown).await {
+                    None => return,
+                    Some(Err(failure)) => failure,
+                    Some(Ok((client, conn))) => {
+                        let started = Instant::now();
+                        if let Some(node) = &sub.channelz {
+                            node.set_socket(Some(connection_socket(&sub.address, local, &client)));
+                        }
+                        let ended = serve(&sub, &ctx, client, conn, &mut shutdown).await;
+                        if let Some(node) = &sub.channelz {
+                            node.set_socket(None);
+                        }
+                        if *shutdown.borrow() {
+                            sub.set(ConnectivityState::Shutdown, None, None);
+                            return;
+                        }
+                        ctx.reresolve.notify_one();
+                        // A connection that was used resets the backoff; one closed at once (a
+                        // backend accepting and dropping connections) keeps backing off, so a
+                        // policy that reconnects at once does not spin.
+                        if started.elapsed() >= CLOSED_AT_ONCE || ended == Ended::Retired {
+                            backoff.reset();
+                            delay = backoff.first_delay();
+                            // connectivity-semantics: a READY connection that closes goes to IDLE.
+                            sub.set(ConnectivityState::Idle, None, None);
+                            continue;
+                        }
+                        let why = match ended {
+                            Ended::Closed(Some(why)) => format!(": {why}"),
+                            _ => String::new(),
+                        };
+                        Status::new(
+                            Code::UNAVAILABLE,
+                            format!("connection to {} closed at once{why}", sub.label),
+                        )
                     }
-                    ctx.reresolve.notify_one();
-                    // A connection that was used resets the backoff; one closed at once (a
-                    // backend accepting and dropping connections) keeps backing off, so a
-                    // policy that reconnects at once does not spin.
-                    if started.elapsed() >= CLOSED_AT_ONCE || ended == Ended::Retired {
-                        backoff.reset();
-                        delay = backoff.first_delay();
-                        // connectivity-semantics: a READY connection that closes goes to IDLE.
-                        sub.set(ConnectivityState::Idle, None, None);
-                        continue;
-                    }
-                    let why = match ended {
-                        Ended::Closed(Some(why)) => format!(": {why}"),
-                        _ => String::new(),
-                    };
-                    Status::new(
-                        Code::UNAVAILABLE,
-                        format!("connection to {} closed at once{why}", sub.label),
-                    )
                 }
-            },
+            }
             Ok(Err(e)) => connect_failed(&sub.label, &e),
             Err(_) => Status::new(
                 Code::UNAVAILABLE,
@@ -248,6 +270,29 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
         delay = backoff.next_delay();
         sub.set(ConnectivityState::Idle, None, None);
     }
+}
+
+/// The local address of a TCP connection (none for other streams).
+fn local_addr(io: &BoxIo) -> Option<std::net::SocketAddr> {
+    let io: &dyn super::connector::Io = &**io;
+    io.as_any()
+        .downcast_ref::<tokio::net::TcpStream>()
+        .and_then(|s| s.local_addr().ok())
+}
+
+/// The channelz socket of a subchannel's connection to `address` from `local`.
+fn connection_socket(
+    address: &Address,
+    local: Option<std::net::SocketAddr>,
+    client: &H2Client,
+) -> Arc<SocketNode> {
+    let remote = match address {
+        Address::Tcp(a) => SocketAddress::Tcp(*a),
+        Address::Unix(p) => SocketAddress::Unix(p.clone()),
+    };
+    let node = SocketNode::register(local.map(SocketAddress::Tcp), Some(remote), None, false);
+    node.set_stats(client.stats_handle());
+    node
 }
 
 /// A connection's driver task.
@@ -473,6 +518,7 @@ mod tests {
             }),
             events: mpsc::unbounded_channel().0,
             reresolve: Arc::new(Notify::new()),
+            channelz: None,
         }
     }
 
