@@ -39,7 +39,14 @@ const CHECKS: &[(&str, &[&str])] = &[
     ),
     (
         "tower layers and axum co-hosting (curl over HTTP/2 and HTTP/1.1, grpcio beside it)",
-        &["-p", "courier-rpc", "--features", "tower", "--test", "tower"],
+        &[
+            "-p",
+            "courier-rpc",
+            "--features",
+            "tower",
+            "--test",
+            "tower",
+        ],
     ),
 ];
 

@@ -205,6 +205,8 @@ impl WebChannelBuilder {
             target: observe::canonical_target(&self.target),
             server_address,
             server_port,
+            // A WebChannel is not a channelz channel.
+            channelz: None,
         };
         WebChannel {
             inner: Arc::new(Inner {

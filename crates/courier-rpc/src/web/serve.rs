@@ -1161,8 +1161,8 @@ async fn watched_call(
     }
 }
 
-/// A web call's span and observers (the gRPC path's [`ServerTelemetry`]), when anything
-/// watches it: a subscriber that wants the span, or an observer.
+/// A web call's span, observers and channelz counters (the gRPC path's [`ServerTelemetry`]),
+/// when anything watches it: a subscriber that wants the span, an observer, or channelz.
 #[derive(Clone)]
 struct Watch(Option<Arc<ServerTelemetry>>);
 
@@ -1172,7 +1172,8 @@ impl Watch {
         let observe = &env.shared.config.observe;
         let path = m.desc.path;
         let span = observe::server_span(path.as_bytes(), env.connection.peer);
-        if span.is_disabled() && observe.observers.is_empty() {
+        let channelz = env.connection.channelz.as_ref();
+        if span.is_disabled() && observe.observers.is_empty() && channelz.is_none() {
             return Watch(None);
         }
         observe::name_server_method(&span, path, true);
@@ -1183,6 +1184,7 @@ impl Watch {
             true,
             metadata,
             env.connection.peer,
+            channelz,
         )))
     }
 
