@@ -140,6 +140,15 @@ mod out_pool {
     }
 }
 
+/// The send-buffer room a stream's handle starts with, and the most a reply gives it: what it
+/// may queue without asking the driver. A share of the connection's send budget, so that the
+/// handles of every stream the peer may open together hold no more than the budget
+/// ([`Config::max_send_buffer_per_connection`]); never more than a stream's own buffer.
+fn initial_credit(config: &Config) -> usize {
+    let streams = (config.max_concurrent_streams as usize).max(1);
+    (config.max_send_buffer_per_connection / streams).min(config.max_send_buffer_per_stream)
+}
+
 /// The size of each thread's read buffer ([`Driver::poll_read`]): what one read takes at most.
 const READ_BUF_SIZE: usize = 64 * 1024;
 
@@ -581,8 +590,9 @@ impl RecvStream {
 ///
 /// Headers and trailers are checked here and queued without waiting for the driver. Content is
 /// queued without waiting while it fits the room this handle knows the stream's send buffer
-/// has ([`Config::max_send_buffer_per_stream`]); otherwise [`send_data`](Self::send_data) waits
-/// for the driver to take it, which is the backpressure.
+/// has (a share of [`Config::max_send_buffer_per_connection`], at most
+/// [`Config::max_send_buffer_per_stream`]); otherwise [`send_data`](Self::send_data) waits for
+/// the driver to take it, within both send buffers' limits, which is the backpressure.
 #[derive(Debug)]
 pub struct SendStream {
     id: StreamRef,
@@ -1196,7 +1206,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     ) -> Self {
         Driver {
             io,
-            send_buffer: config.max_send_buffer_per_stream,
+            send_buffer: initial_credit(&config),
             busy_poll: config.busy_poll,
             last_io: Instant::now(),
             conn: Connection::new(role, config, Instant::now()),
@@ -1485,7 +1495,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         // Only a caller that waits needs the content back, to retry once the buffer has room:
         // the others' (the common case) is not cloned.
         let retry = reply.as_ref().map(|_| data.clone());
-        match self.conn.send_data(id, data, end_stream) {
+        // A caller that did not wait stays within the room it was told of, which the send
+        // buffers' limits already counted; one that waits is checked against them.
+        match self
+            .conn
+            .send_data_budgeted(id, data, end_stream, reply.is_some())
+        {
             // A handle that did not wait never queues beyond the room it was told of; if the
             // stream is gone, its receiving half reports why.
             Err(e) if e.kind() == CommandErrorKind::SendBufferFull => {
@@ -1495,7 +1510,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             }
             r => {
                 if let Some(reply) = reply {
-                    let room = self.conn.send_capacity(id);
+                    let room = self.conn.send_capacity(id).min(self.send_buffer);
                     let _ = reply.send(r.map(|()| room).map_err(Error::Command));
                 }
             }

@@ -286,6 +286,13 @@ pub struct Connection {
     pending_settings: VecDeque<(Settings, Instant)>,
 
     conn_send_window: i64,
+    /// WINDOW_UPDATE frames the peer may still send (`max_unearned_window_updates`, plus what
+    /// DATA sent and streams opened earned).
+    window_update_credit: i64,
+    /// DATA octets queued on all streams (`max_send_buffer_per_connection`).
+    send_queued_total: usize,
+    /// Streams refused for the connection's send budget, told when it has room again.
+    send_waiters: Vec<StreamId>,
     conn_recv_window: i64,
     conn_recv_released: u32,
 
@@ -321,6 +328,7 @@ impl Connection {
         decoder.set_max_frame_size(config.max_frame_size);
         let mut hpack_dec = HpackDecoder::new(courier_hpack::DEFAULT_TABLE_SIZE);
         hpack_dec.set_max_header_list_size(config.max_header_list_size as usize);
+        hpack_dec.set_header_list_abort_size(config.header_list_abort_size as usize);
         let defaults = PeerSettings {
             enable_push: role == Role::Server,
             max_concurrent_streams: u32::MAX,
@@ -370,6 +378,9 @@ impl Connection {
             },
             pending_settings: VecDeque::new(),
             conn_send_window: i64::from(DEFAULT_WINDOW),
+            window_update_credit: i64::from(config.max_unearned_window_updates),
+            send_queued_total: 0,
+            send_waiters: Vec::new(),
             conn_recv_window: i64::from(DEFAULT_WINDOW),
             conn_recv_released: 0,
             goaway_sent: None,
