@@ -304,6 +304,8 @@ pub struct Connection {
     draining: bool,
 
     pending_control: u32,
+    /// Frames decoded since the connection began ([`Connection::frames_received`]).
+    frames_received: u64,
     local_error_resets: u32,
     empty_frames: u32,
     closed_event_sent: bool,
@@ -388,6 +390,7 @@ impl Connection {
             shutdown_ping_outstanding: false,
             draining: false,
             pending_control: 0,
+            frames_received: 0,
             local_error_resets: 0,
             empty_frames: 0,
             closed_event_sent: false,
@@ -583,6 +586,12 @@ impl Connection {
         self.process();
     }
 
+    /// Frames received and handled so far: a driver bounds the work of one turn by it as well
+    /// as by octets (a read of one-octet DATA frames holds thousands of frames).
+    pub fn frames_received(&self) -> u64 {
+        self.frames_received
+    }
+
     /// The transport reached end of input. Any stream still open is reset for the application,
     /// and the connection closes.
     pub fn handle_eof(&mut self) {
@@ -624,6 +633,7 @@ impl Connection {
             match self.decoder.decode(&mut self.recv_buf) {
                 Ok(None) => return,
                 Ok(Some(frame)) => {
+                    self.frames_received += 1;
                     if let Err(fault) = self.on_frame(frame) {
                         self.on_fault(fault);
                     }

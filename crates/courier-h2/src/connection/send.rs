@@ -222,6 +222,15 @@ impl Connection {
         self.streams.contains_key(&stream_id)
     }
 
+    /// Whether this endpoint has sent all of `stream_id`'s message (END_STREAM is out) while
+    /// the peer's is still coming.
+    #[cfg(feature = "tokio")] // Only the driver asks.
+    pub(crate) fn send_ended(&self, stream_id: StreamId) -> bool {
+        self.streams
+            .get(&stream_id)
+            .is_some_and(|s| s.state == State::HalfClosedLocal)
+    }
+
     /// Whether the application may still queue output on some stream: one that can send and
     /// has not ended its message, or a reserved (pushed) one. When none can, everything the
     /// application will send soon is already queued.
