@@ -44,7 +44,8 @@ pub struct Config {
     /// (name + value + 32 per field, after decompression). Default 64 KiB.
     ///
     /// A received section over the limit is still decompressed in full (the HPACK state is
-    /// shared by the whole connection, so the connection survives), and the message is treated
+    /// shared by the whole connection, so the connection survives) unless it passes
+    /// [`header_list_abort_size`](Self::header_list_abort_size), and the message is treated
     /// as malformed: its stream is reset with RST_STREAM PROTOCOL_ERROR and the application
     /// never sees it. RFC 9113 §10.5.1 also allows a server to answer HTTP 431; courier-h2
     /// resets instead, one rule for requests, responses and trailers alike (a 431 exists only
