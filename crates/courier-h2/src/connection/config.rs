@@ -84,7 +84,7 @@ pub struct Config {
     pub max_empty_frames: u32,
     /// WINDOW_UPDATE frames the peer may send beyond those it has reason to: 8 for each DATA
     /// frame this endpoint sent (a stream and a connection update after each of up to four
-    /// small reads of it) and 2 for each stream the peer opened, over the life of the
+    /// small reads of it) and 2 for each stream either side opened, over the life of the
     /// connection. Above it: GOAWAY ENHANCE_YOUR_CALM. Each WINDOW_UPDATE is O(1), but a
     /// peer that sends nothing else can send millions a second for nothing (a WINDOW_UPDATE
     /// flood: 13 octets each). Default 10,000.

@@ -51,6 +51,8 @@ impl Connection {
         }
         let id = StreamId::new(self.next_local_id);
         self.next_local_id += 2;
+        // The peer may raise this stream's window (`Config::max_unearned_window_updates`).
+        self.window_update_credit += 2;
         let state = if end_stream {
             State::HalfClosedLocal
         } else {
