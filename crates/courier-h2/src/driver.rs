@@ -140,6 +140,15 @@ mod out_pool {
     }
 }
 
+/// The send-buffer room a stream's handle starts with, and the most a reply gives it: what it
+/// may queue without asking the driver. A share of the connection's send budget, so that the
+/// handles of every stream the peer may open together hold no more than the budget
+/// ([`Config::max_send_buffer_per_connection`]); never more than a stream's own buffer.
+fn initial_credit(config: &Config) -> usize {
+    let streams = (config.max_concurrent_streams as usize).max(1);
+    (config.max_send_buffer_per_connection / streams).min(config.max_send_buffer_per_stream)
+}
+
 /// The size of each thread's read buffer ([`Driver::poll_read`]): what one read takes at most.
 const READ_BUF_SIZE: usize = 64 * 1024;
 
@@ -150,6 +159,21 @@ const READ_BUF_SIZE: usize = 64 * 1024;
 /// measured a legitimate client's p99 at 34.8 ms beside an HPACK bomb and 788 ms beside a
 /// message sent one byte per DATA frame, on a server with one worker thread.
 const READS_PER_WAKE: usize = 4;
+
+/// Frames one wake-up of a connection's task handles before it yields, like
+/// [`READS_PER_WAKE`] for peers whose frames are tiny: 256 KiB of one-octet DATA frames is
+/// 26,000 frames, several milliseconds of work during which the thread's other connections
+/// wait (`cargo xtask attack`'s tiny-data row: a legitimate client's p50 went from 80 µs to
+/// 11 ms beside one such connection).
+const FRAMES_PER_WAKE: u64 = 1024;
+
+/// The read size after a read whose frames averaged less than [`SMALL_FRAME`] octets: one read
+/// then holds at most about this many frames' worth of work (1,600 one-octet DATA frames),
+/// not [`READ_BUF_SIZE`]'s 6,500.
+const SMALL_READ_SIZE: usize = 16 * 1024;
+
+/// Frames smaller than this on average make the next read [`SMALL_READ_SIZE`].
+const SMALL_FRAME: usize = 32;
 
 thread_local! {
     /// The read buffer the drivers polled on this thread share, allocated at the first read.
@@ -585,8 +609,9 @@ impl RecvStream {
 ///
 /// Headers and trailers are checked here and queued without waiting for the driver. Content is
 /// queued without waiting while it fits the room this handle knows the stream's send buffer
-/// has ([`Config::max_send_buffer_per_stream`]); otherwise [`send_data`](Self::send_data) waits
-/// for the driver to take it, which is the backpressure.
+/// has (a share of [`Config::max_send_buffer_per_connection`], at most
+/// [`Config::max_send_buffer_per_stream`]); otherwise [`send_data`](Self::send_data) waits for
+/// the driver to take it, within both send buffers' limits, which is the backpressure.
 #[derive(Debug)]
 pub struct SendStream {
     id: StreamRef,
@@ -1195,6 +1220,8 @@ struct Driver<T> {
     waiting_opens: VecDeque<WaitingOpen>,
     write_buf: Bytes,
     read_closed: bool,
+    /// The last read's frames were tiny: read [`SMALL_READ_SIZE`] at a time.
+    small_reads: bool,
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
     /// The driver has yielded once since it last wrote (see step 3 of `poll`).
     yielded: bool,
@@ -1228,7 +1255,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     ) -> Self {
         Driver {
             io,
-            send_buffer: config.max_send_buffer_per_stream,
+            send_buffer: initial_credit(&config),
             busy_poll: config.busy_poll,
             last_io: Instant::now(),
             conn: Connection::new(role, config, Instant::now()),
@@ -1242,6 +1269,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             blocked: IdMap::default(),
             waiting_opens: VecDeque::new(),
             write_buf: Bytes::new(),
+            small_reads: false,
             read_closed: false,
             sleep: None,
             yielded: false,
@@ -1510,6 +1538,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
     }
 
+    /// Resets a stream whose response is complete with NO_ERROR (see `dispatch`).
+    #[cold]
+    fn reset_finished(&mut self, id: StreamId) {
+        let _ = self.conn.reset(id, Reason::NO_ERROR);
+        self.streams.remove(&id);
+        for reply in self.closers.remove(&id).into_iter().flatten() {
+            let _ = reply.send(Ok(()));
+        }
+    }
+
     fn try_send_data(
         &mut self,
         id: StreamId,
@@ -1520,7 +1558,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         // Only a caller that waits needs the content back, to retry once the buffer has room:
         // the others' (the common case) is not cloned.
         let retry = reply.as_ref().map(|_| data.clone());
-        match self.conn.send_data(id, data, end_stream) {
+        // A caller that did not wait stays within the room it was told of, which the send
+        // buffers' limits already counted; one that waits is checked against them.
+        match self
+            .conn
+            .send_data_budgeted(id, data, end_stream, reply.is_some())
+        {
             // A handle that did not wait never queues beyond the room it was told of; if the
             // stream is gone, its receiving half reports why.
             Err(e) if e.kind() == CommandErrorKind::SendBufferFull => {
@@ -1530,7 +1573,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             }
             r => {
                 if let Some(reply) = reply {
-                    let room = self.conn.send_capacity(id);
+                    let room = self.conn.send_capacity(id).min(self.send_buffer);
                     let _ = reply.send(r.map(|()| room).map_err(Error::Command));
                 }
             }
@@ -1624,6 +1667,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     if !delivered {
                         // Nobody listens: return the credit at once.
                         self.conn.consume(stream_id, len);
+                        if self.conn.role() == Role::Server && self.conn.send_ended(stream_id) {
+                            // The response is complete and nobody reads the request: ask the
+                            // client to stop (later DATA is then dropped without an event).
+                            // RFC 9113 §8.1: "A server can send a complete response prior to
+                            // the client sending an entire request ... the server MAY request
+                            // that the client abort transmission of a request without error by
+                            // sending a RST_STREAM with an error code of NO_ERROR after sending
+                            // a complete response". <https://www.rfc-editor.org/rfc/rfc9113#section-8.1>
+                            self.reset_finished(stream_id);
+                        }
                     }
                     if end_stream {
                         // The peer's side is complete: nothing more to route.
@@ -1740,6 +1793,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
         // Bound the work per wake-up so other tasks on this thread get a turn.
         let mut reads = 0;
+        let frames_at_start = self.conn.frames_received();
         for _ in 0..64 {
             let mut progress = false;
             let mut read_input = false;
@@ -1876,7 +1930,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             if !self.busy_poll.is_zero() {
                 self.last_io = Instant::now();
             }
-            if reads >= READS_PER_WAKE {
+            if reads >= READS_PER_WAKE
+                || self.conn.frames_received() - frames_at_start >= FRAMES_PER_WAKE
+            {
                 // What was read is handled and its answers written: let the thread's other
                 // tasks run, and the runtime poll for I/O, before reading more. A plain
                 // self-wake would run this task again at once (tokio's LIFO slot) and leave
@@ -1900,11 +1956,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         READ_BUF.with_borrow_mut(|buf| {
             let buf = buf.get_or_insert_with(|| vec![0; READ_BUF_SIZE].into_boxed_slice());
-            let mut rb = ReadBuf::new(buf);
+            let size = if self.small_reads {
+                SMALL_READ_SIZE
+            } else {
+                READ_BUF_SIZE
+            };
+            let mut rb = ReadBuf::new(&mut buf[..size]);
             ready!(Pin::new(&mut self.io).poll_read(cx, &mut rb))?;
             let n = rb.filled().len();
             if n > 0 {
+                let frames = self.conn.frames_received();
                 self.conn.handle_received_at(rb.filled(), Instant::now());
+                let frames = (self.conn.frames_received() - frames) as usize;
+                self.small_reads = frames.saturating_mul(SMALL_FRAME) > n;
             }
             Poll::Ready(Ok(n))
         })

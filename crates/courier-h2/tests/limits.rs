@@ -107,6 +107,32 @@ fn hpack_bomb() {
     expect_alive(&mut p);
 }
 
+/// HPACK bomb far over the limit (the `cargo xtask attack` one): 16,000 references to a 4 KB
+/// entry would decode to 65 MB. Past `header_list_abort_size` (256 KiB) decoding stops and the
+/// connection ends with GOAWAY ENHANCE_YOUR_CALM (as h2 does at 4× its list size), instead of
+/// a stream reset per block after going through all of it.
+#[test]
+fn hpack_bomb_far_over_the_limit_ends_the_connection() {
+    let mut p = server();
+    let mut req = get("/");
+    req.push(HeaderField::new("x-bomb", "b".repeat(4000)));
+    let h = p.headers(1, &req, true);
+    p.send(h);
+    let mut block = p.block(&get("/")).to_vec();
+    block.extend(std::iter::repeat_n(0x80 | 62, 16_000));
+    p.send_raw(&raw(0x1, 0x5, 3, &block));
+    expect_calm(&mut p);
+    // A list just past the limit (and under the abort size) still only resets its stream.
+    let mut p = server();
+    let h = p.headers(1, &req, true);
+    p.send(h);
+    let mut block = p.block(&get("/")).to_vec();
+    block.extend(std::iter::repeat_n(0x80 | 62, 20));
+    p.send_raw(&raw(0x1, 0x5, 3, &block));
+    assert_eq!(rst(&p.recv(), 3), Some(Reason::PROTOCOL_ERROR));
+    expect_alive(&mut p);
+}
+
 /// 0-length headers (CVE-2019-9516): thousands of empty fields cost 32 octets each toward the
 /// list size, and an empty name is malformed anyway.
 #[test]
@@ -276,6 +302,63 @@ fn empty_data_frames_flood() {
     expect_calm(&mut p);
 }
 
+/// WINDOW_UPDATE flood: 1-octet connection WINDOW_UPDATEs, each valid, with nothing sent to
+/// earn them. Past `max_unearned_window_updates`: GOAWAY ENHANCE_YOUR_CALM.
+#[test]
+fn window_update_flood() {
+    let mut cfg = Config::default();
+    cfg.max_unearned_window_updates = 100;
+    let mut p = RawPeer::server(cfg);
+    let flood = |n: usize| {
+        let frames: Vec<Frame> = (0..n)
+            .map(|_| {
+                Frame::WindowUpdate(WindowUpdate {
+                    stream_id: sid(0),
+                    increment: 1,
+                })
+            })
+            .collect();
+        encode_all(&frames)
+    };
+    p.send_raw(&flood(100));
+    expect_alive(&mut p);
+    p.send_raw(&flood(1));
+    expect_calm(&mut p);
+}
+
+/// WINDOW_UPDATEs that answer DATA this endpoint sent are earned: a peer that acknowledges
+/// every DATA frame of a long response with a stream and a connection update (in small
+/// steps) is never cut off.
+#[test]
+fn window_updates_for_data_sent_are_fine() {
+    let mut cfg = Config::default();
+    cfg.max_unearned_window_updates = 10;
+    let mut p = RawPeer::server(cfg);
+    let h = p.headers(1, &get("/"), true);
+    p.send(h);
+    p.conn
+        .send_headers(sid(1), &fields(&[(":status", "200")]), false)
+        .unwrap();
+    for _ in 0..50 {
+        p.conn
+            .send_data(sid(1), Bytes::from(vec![0u8; 1000]), false)
+            .unwrap();
+        let frames = p.recv();
+        assert!(frames.iter().any(|f| matches!(f, Frame::Data(_))));
+        let mut acks = Vec::new();
+        for _ in 0..4 {
+            for stream_id in [sid(0), sid(1)] {
+                acks.push(Frame::WindowUpdate(WindowUpdate {
+                    stream_id,
+                    increment: 250,
+                }));
+            }
+        }
+        p.send_raw(&encode_all(&acks));
+    }
+    expect_alive(&mut p);
+}
+
 /// Resource loop via PRIORITY (CVE-2019-9513): no priority tree is kept, so shuffling
 /// dependencies costs nothing and creates no state.
 #[test]
@@ -339,6 +422,67 @@ fn send_buffer_bounded_when_peer_window_is_closed() {
     // Nothing was sent: the window is 0.
     let frames = p.recv();
     assert!(frames.iter().all(|f| !matches!(f, Frame::Data(_))));
+}
+
+/// Zero-window slow reader on many streams: the connection's send budget bounds what all its
+/// streams queue together (each stream's own buffer would allow 100 × 1 MiB), and a stream
+/// refused for it is told when half of the budget has drained.
+#[test]
+fn send_buffer_bounded_per_connection() {
+    let mut cfg = Config::default();
+    cfg.max_send_buffer_per_connection = 64 * 1024;
+    let mut p = RawPeer::server(cfg);
+    p.send(Frame::Settings(Settings {
+        ack: false,
+        settings: vec![courier_h2::frame::Setting {
+            id: courier_h2::SettingId::INITIAL_WINDOW_SIZE,
+            value: 0,
+        }],
+    }));
+    for id in [1, 3, 5] {
+        let h = p.headers(id, &get("/"), true);
+        p.send(h);
+        p.conn
+            .send_headers(sid(id), &fields(&[(":status", "200")]), false)
+            .unwrap();
+    }
+    p.take_events();
+    let chunk = || Bytes::from(vec![0u8; 32 * 1024]);
+    p.conn.send_data(sid(1), chunk(), false).unwrap();
+    p.conn.send_data(sid(3), chunk(), false).unwrap();
+    assert_eq!(p.conn.send_queued(), 64 * 1024);
+    // Stream 5's own buffer is empty, but the connection's is full.
+    assert_eq!(p.conn.send_capacity(sid(5)), 0);
+    let e = p.conn.send_data(sid(5), chunk(), false).unwrap_err();
+    assert_eq!(e.kind(), courier_h2::CommandErrorKind::SendBufferFull);
+    assert!(p.recv().iter().all(|f| !matches!(f, Frame::Data(_))));
+    assert!(
+        p.take_events()
+            .iter()
+            .all(|e| !matches!(e, Event::Writable { .. }))
+    );
+    // The reader opens stream 1's window: its 32 KiB leave, half the budget is free again.
+    p.send(Frame::WindowUpdate(WindowUpdate {
+        stream_id: sid(1),
+        increment: 32 * 1024,
+    }));
+    let frames = p.recv();
+    assert!(frames.iter().any(|f| matches!(f, Frame::Data(_))));
+    assert_eq!(p.conn.send_queued(), 32 * 1024);
+    assert!(
+        p.take_events()
+            .iter()
+            .any(|e| matches!(e, Event::Writable { stream_id } if *stream_id == sid(5)))
+    );
+    p.conn.send_data(sid(5), chunk(), false).unwrap();
+    assert_eq!(p.conn.send_queued(), 64 * 1024);
+    // A reset stream's queued content leaves the budget.
+    p.send(Frame::RstStream(RstStream {
+        stream_id: sid(3),
+        reason: Reason::CANCEL,
+    }));
+    p.recv();
+    assert_eq!(p.conn.send_queued(), 32 * 1024);
 }
 
 fn server() -> RawPeer {

@@ -48,6 +48,8 @@ pub struct Decoder {
     /// begin with a dynamic table size update.
     size_update_required: bool,
     max_header_list_size: usize,
+    /// Past this decoded list size decoding stops ([`ErrorKind::HeaderListAborted`]).
+    abort_list_size: usize,
     max_string_len: usize,
     /// The current field's decoded literal strings.
     scratch: Vec<u8>,
@@ -105,6 +107,7 @@ impl Decoder {
             max_table_size,
             size_update_required: false,
             max_header_list_size: DEFAULT_MAX_HEADER_LIST_SIZE,
+            abort_list_size: usize::MAX,
             max_string_len: DEFAULT_MAX_STRING_LEN,
             scratch: Vec::new(),
             out: BytesMut::new(),
@@ -136,6 +139,24 @@ impl Decoder {
     /// The maximum header list size.
     pub fn max_header_list_size(&self) -> usize {
         self.max_header_list_size
+    }
+
+    /// Sets the abort size: once the decoded header list of a block passes it, decoding stops
+    /// with [`ErrorKind::HeaderListAborted`] instead of going through the rest of the block.
+    /// Past the maximum header list size no field is handed out any more, but every
+    /// representation is still read to keep the dynamic table in step; a block of one-octet
+    /// references to a large table entry (an "HPACK bomb") then costs a loop iteration per
+    /// octet for nothing. Stopping leaves the decoder out of step with the peer's encoder, so
+    /// the connection has to end. Default `usize::MAX` (never stop); HTTP/2 servers set a few
+    /// times the header list size (h2 stops at 4×). Values below the maximum header list size
+    /// act as that size.
+    pub fn set_header_list_abort_size(&mut self, size: usize) {
+        self.abort_list_size = size;
+    }
+
+    /// The abort size (see [`set_header_list_abort_size`](Self::set_header_list_abort_size)).
+    pub fn header_list_abort_size(&self) -> usize {
+        self.abort_list_size
     }
 
     /// Sets the maximum length of a decoded name or value.
@@ -268,6 +289,7 @@ impl Decoder {
         }
 
         let (list_limit, string_limit) = (self.max_header_list_size, self.max_string_len);
+        let abort = self.abort_list_size.max(list_limit);
         while let Some(&b) = block.get(*pos) {
             let start = *pos;
             if b & 0x80 != 0 {
@@ -281,6 +303,8 @@ impl Decoder {
                 let (name, value) = self.table.get(index).ok_or(ErrorKind::InvalidIndex)?;
                 if list.admit(list_limit, name.len() + value.len() + ENTRY_OVERHEAD, start) {
                     f(name, value, false);
+                } else if list.size > abort {
+                    return Err(ErrorKind::HeaderListAborted);
                 }
                 continue;
             }
@@ -318,6 +342,8 @@ impl Decoder {
                 && list.admit(list_limit, name_len + value_len + ENTRY_OVERHEAD, start)
             {
                 f(name, value, never_indexed);
+            } else if list.size > abort {
+                return Err(ErrorKind::HeaderListAborted);
             }
         }
         Ok(())

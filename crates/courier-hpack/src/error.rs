@@ -33,6 +33,14 @@ pub enum ErrorKind {
     HeaderListTooLarge,
     /// A name or value is longer than the maximum string length. The block was fully processed.
     StringTooLong,
+    /// The decoded header list passed the decoder's abort size
+    /// ([`Decoder::set_header_list_abort_size`](crate::Decoder::set_header_list_abort_size)),
+    /// far beyond the maximum header list size: decoding stopped there, so the dynamic table is
+    /// no longer in step with the peer's encoder and the decoder must not be used again. The
+    /// block was well formed as far as it was read; HTTP/2 ends the connection (h2 answers
+    /// GOAWAY ENHANCE_YOUR_CALM), and [`DecoderError::is_compression_error`] is true so that a
+    /// caller that does not tell it apart ends the connection too.
+    HeaderListAborted,
 }
 
 impl ErrorKind {
@@ -51,6 +59,9 @@ impl ErrorKind {
             }
             Self::HeaderListTooLarge => "header list exceeds the maximum header list size",
             Self::StringTooLong => "header name or value exceeds the maximum string length",
+            Self::HeaderListAborted => {
+                "header list exceeds the abort size: decoding stopped (an HPACK bomb)"
+            }
         }
     }
 }

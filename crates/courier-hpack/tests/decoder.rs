@@ -122,6 +122,43 @@ fn hpack_bomb_is_refused_without_allocating() {
 }
 
 #[test]
+fn hpack_bomb_stops_at_the_abort_size() {
+    // As above, with an abort size of 4 × the list size: decoding stops at the first
+    // reference that takes the list past 256 KiB (the 65th), not after all 10,000.
+    let mut dec = Decoder::new(4096);
+    dec.set_header_list_abort_size(4 * 64 * 1024);
+    assert_eq!(dec.header_list_abort_size(), 256 * 1024);
+    let big = vec![b'x'; 4000];
+    let mut enc = Encoder::new(4096);
+    let mut first = Vec::new();
+    enc.encode_with(
+        [(
+            FieldRef::new(b"bomb", &big),
+            courier_hpack::Indexing::Incremental,
+        )],
+        &mut first,
+    );
+    dec.decode_to_vec(&first).unwrap();
+    let bomb = vec![0xbe; 10_000];
+    let mut passed = 0usize;
+    let err = dec.decode(&bomb, |_| passed += 1).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HeaderListAborted);
+    // Out of step with the encoder from here: callers that only look at this end the
+    // connection.
+    assert!(err.is_compression_error());
+    assert_eq!(passed, 16);
+    // 256 KiB / 4,036 octets: the 65th reference passes it, and decoding stops after it.
+    assert_eq!(err.offset(), 65);
+    // Below the list size it acts as the list size: the first field over the limit stops it.
+    let mut dec = Decoder::new(4096);
+    dec.set_header_list_abort_size(0);
+    dec.set_max_header_list_size(100);
+    let mut block = Vec::new();
+    Encoder::new(4096).encode(&[HeaderField::new("x-big", vec![b'v'; 200])], &mut block);
+    assert_eq!(kind(&mut dec, &block), Some(ErrorKind::HeaderListAborted));
+}
+
+#[test]
 fn refused_block_still_updates_the_table() {
     let mut enc = Encoder::new(4096);
     let mut dec = Decoder::new(4096);

@@ -44,13 +44,21 @@ pub struct Config {
     /// (name + value + 32 per field, after decompression). Default 64 KiB.
     ///
     /// A received section over the limit is still decompressed in full (the HPACK state is
-    /// shared by the whole connection, so the connection survives), and the message is treated
+    /// shared by the whole connection, so the connection survives) unless it passes
+    /// [`header_list_abort_size`](Self::header_list_abort_size), and the message is treated
     /// as malformed: its stream is reset with RST_STREAM PROTOCOL_ERROR and the application
     /// never sees it. RFC 9113 §10.5.1 also allows a server to answer HTTP 431; courier-h2
     /// resets instead, one rule for requests, responses and trailers alike (a 431 exists only
     /// for requests), and no response head is spent on a peer that ignored the advertised
     /// limit.
     pub max_header_list_size: u32,
+    /// Decoded size past which a received field section is not decoded further: the
+    /// connection ends with GOAWAY ENHANCE_YOUR_CALM (an HPACK bomb: one-octet references to a
+    /// large dynamic table entry, 16 KB of block naming 65 MB of fields). Below it, a section
+    /// over [`max_header_list_size`](Self::max_header_list_size) is decoded to the end and only
+    /// its stream is reset. Values below `max_header_list_size` act as it. Default 256 KiB
+    /// (4 × the default list size; h2 ends the connection at 4× its list size too).
+    pub header_list_abort_size: u32,
     /// Largest compressed field block (HEADERS/PUSH_PROMISE plus CONTINUATIONs) buffered.
     /// Larger blocks are a connection error ENHANCE_YOUR_CALM. Default 128 KiB.
     pub max_header_block_size: u32,
@@ -74,8 +82,26 @@ pub struct Config {
     /// field block fragments without END_HEADERS (CVE-2019-9518). Above it: GOAWAY
     /// ENHANCE_YOUR_CALM. Default 100.
     pub max_empty_frames: u32,
+    /// WINDOW_UPDATE frames the peer may send beyond those it has reason to: 8 for each DATA
+    /// frame this endpoint sent (a stream and a connection update after each of up to four
+    /// small reads of it) and 2 for each stream either side opened, over the life of the
+    /// connection. Above it: GOAWAY ENHANCE_YOUR_CALM. Each WINDOW_UPDATE is O(1), but a
+    /// peer that sends nothing else can send millions a second for nothing (a WINDOW_UPDATE
+    /// flood: 13 octets each). Default 10,000.
+    pub max_unearned_window_updates: u32,
     /// Bytes of DATA queued per stream and not yet sent. Default 1 MiB.
     pub max_send_buffer_per_stream: usize,
+    /// Bytes of DATA queued on all the streams of the connection together and not yet sent
+    /// (a slow reader that opens every stream it may and reads nothing: without it the bound
+    /// is `max_send_buffer_per_stream` × `max_concurrent_streams`, 100 MiB by default).
+    /// [`send_data`](crate::Connection::send_data) refuses more (`SendBufferFull`, then
+    /// [`Event::Writable`](crate::Event::Writable) once half of it has drained), except that
+    /// a connection with nothing queued takes one chunk of any size. The tokio driver's
+    /// handles queue without asking up to `max_send_buffer_per_connection /
+    /// max_concurrent_streams` per stream (at most `max_send_buffer_per_stream`) and wait
+    /// beyond that, so what a connection holds for sending stays below about twice this.
+    /// Default 4 MiB.
+    pub max_send_buffer_per_connection: usize,
     /// Closed stream identifiers remembered, to tell late frames on closed streams (ignored
     /// after our RST_STREAM, STREAM_CLOSED otherwise) from frames on never-opened streams.
     /// Default 1,024.
@@ -170,6 +196,7 @@ impl Default for Config {
             connection_window_size: 2 << 20,
             max_frame_size: crate::frame::DEFAULT_MAX_FRAME_SIZE,
             max_header_list_size: 64 << 10,
+            header_list_abort_size: 256 << 10,
             max_header_block_size: 128 << 10,
             max_continuation_frames: 64,
             settings_timeout: Duration::from_secs(10),
@@ -177,7 +204,9 @@ impl Default for Config {
             max_local_error_resets: 1024,
             max_pending_control_frames: 10_000,
             max_empty_frames: 100,
+            max_unearned_window_updates: 10_000,
             max_send_buffer_per_stream: 1 << 20,
+            max_send_buffer_per_connection: 4 << 20,
             max_closed_streams_remembered: 1024,
             max_transmit_batch: 256 << 10,
             busy_poll: Duration::ZERO,

@@ -5,6 +5,15 @@ use super::*;
 
 impl Connection {
     pub(super) fn on_window_update(&mut self, w: WindowUpdate) -> Result<(), Fault> {
+        // A WINDOW_UPDATE flood: more than the peer has reason to send
+        // (`Config::max_unearned_window_updates`).
+        self.window_update_credit -= 1;
+        if self.window_update_credit < 0 {
+            return Err(Fault::conn(
+                Reason::ENHANCE_YOUR_CALM,
+                "too many WINDOW_UPDATE frames",
+            ));
+        }
         let inc = i64::from(w.increment);
         if w.stream_id.is_zero() {
             self.conn_send_window += inc;

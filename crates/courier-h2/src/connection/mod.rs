@@ -300,6 +300,13 @@ pub struct Connection {
     pending_settings: VecDeque<(Settings, Instant)>,
 
     conn_send_window: i64,
+    /// WINDOW_UPDATE frames the peer may still send (`max_unearned_window_updates`, plus what
+    /// DATA sent and streams opened earned).
+    window_update_credit: i64,
+    /// DATA octets queued on all streams (`max_send_buffer_per_connection`).
+    send_queued_total: usize,
+    /// Streams refused for the connection's send budget, told when it has room again.
+    send_waiters: Vec<StreamId>,
     conn_recv_window: i64,
     conn_recv_released: u32,
 
@@ -311,6 +318,8 @@ pub struct Connection {
     draining: bool,
 
     pending_control: u32,
+    /// Frames decoded since the connection began ([`Connection::frames_received`]).
+    frames_received: u64,
     local_error_resets: u32,
     empty_frames: u32,
     closed_event_sent: bool,
@@ -337,6 +346,7 @@ impl Connection {
         decoder.set_max_frame_size(config.max_frame_size);
         let mut hpack_dec = HpackDecoder::new(courier_hpack::DEFAULT_TABLE_SIZE);
         hpack_dec.set_max_header_list_size(config.max_header_list_size as usize);
+        hpack_dec.set_header_list_abort_size(config.header_list_abort_size as usize);
         let defaults = PeerSettings {
             enable_push: role == Role::Server,
             max_concurrent_streams: u32::MAX,
@@ -386,6 +396,9 @@ impl Connection {
             },
             pending_settings: VecDeque::new(),
             conn_send_window: i64::from(DEFAULT_WINDOW),
+            window_update_credit: i64::from(config.max_unearned_window_updates),
+            send_queued_total: 0,
+            send_waiters: Vec::new(),
             conn_recv_window: i64::from(DEFAULT_WINDOW),
             conn_recv_released: 0,
             goaway_sent: None,
@@ -393,6 +406,7 @@ impl Connection {
             shutdown_ping_outstanding: false,
             draining: false,
             pending_control: 0,
+            frames_received: 0,
             local_error_resets: 0,
             empty_frames: 0,
             closed_event_sent: false,
@@ -600,6 +614,12 @@ impl Connection {
         self.process();
     }
 
+    /// Frames received and handled so far: a driver bounds the work of one turn by it as well
+    /// as by octets (a read of one-octet DATA frames holds thousands of frames).
+    pub fn frames_received(&self) -> u64 {
+        self.frames_received
+    }
+
     /// The transport reached end of input. Any stream still open is reset for the application,
     /// and the connection closes.
     pub fn handle_eof(&mut self) {
@@ -641,6 +661,7 @@ impl Connection {
             match self.decoder.decode(&mut self.recv_buf) {
                 Ok(None) => return,
                 Ok(Some(frame)) => {
+                    self.frames_received += 1;
                     if let Err(fault) = self.on_frame(frame) {
                         self.on_fault(fault);
                     }

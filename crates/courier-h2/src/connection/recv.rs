@@ -210,6 +210,14 @@ impl Connection {
         });
         match result {
             Ok(()) => Ok(builder.map(SectionBuilder::finish)),
+            // Far over the limit: decoding stopped (see `Config::header_list_abort_size`), so
+            // the HPACK state is out of step and the connection ends. RFC 9113 §10.5.1: "The
+            // field block MUST be processed to ensure a consistent connection state, unless the
+            // connection is closed." <https://www.rfc-editor.org/rfc/rfc9113#section-10.5.1>
+            Err(e) if e.kind() == HpackErrorKind::HeaderListAborted => Err(Fault::conn(
+                Reason::ENHANCE_YOUR_CALM,
+                "field section far over the maximum header list size",
+            )),
             Err(e) if e.is_compression_error() => {
                 // RFC 9113 §4.3: "A decoding error in a field block MUST be treated as a
                 // connection error (Section 5.4.1) of type COMPRESSION_ERROR."
@@ -319,6 +327,8 @@ impl Connection {
         let decoded = self.decode_block(block, Some(SectionKind::Request))?;
         // §5.1.1: the stream leaves "idle"; lower idle ids the peer skipped are now closed.
         self.last_peer_id = id;
+        // It may raise this stream's window (`Config::max_unearned_window_updates`).
+        self.window_update_credit += 2;
         if self.goaway_sent.is_some_and(|last| id > last) {
             // RFC 9113 §6.8: "Once the GOAWAY is sent, the sender will ignore frames sent on
             // streams initiated by the receiver if the stream has an identifier higher than the

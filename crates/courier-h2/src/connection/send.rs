@@ -51,6 +51,8 @@ impl Connection {
         }
         let id = StreamId::new(self.next_local_id);
         self.next_local_id += 2;
+        // The peer may raise this stream's window (`Config::max_unearned_window_updates`).
+        self.window_update_credit += 2;
         let state = if end_stream {
             State::HalfClosedLocal
         } else {
@@ -159,8 +161,23 @@ impl Connection {
         data: Bytes,
         end_stream: bool,
     ) -> Result<(), CommandError> {
+        self.send_data_budgeted(stream_id, data, end_stream, true)
+    }
+
+    /// [`send_data`](Self::send_data); without `check_room`, the send buffers' limits are not
+    /// checked (the tokio driver's handles queue content without asking within a room they
+    /// were told of, which the limits already counted).
+    pub(crate) fn send_data_budgeted(
+        &mut self,
+        stream_id: StreamId,
+        data: Bytes,
+        end_stream: bool,
+        check_room: bool,
+    ) -> Result<(), CommandError> {
         self.check_open()?;
         let max = self.config.max_send_buffer_per_stream;
+        let conn_max = self.config.max_send_buffer_per_connection;
+        let total = self.send_queued_total;
         let Some(s) = self.streams.get_mut(&stream_id) else {
             return Err(CommandError::new(CommandErrorKind::UnknownStream));
         };
@@ -168,12 +185,23 @@ impl Connection {
             return Err(CommandError::new(CommandErrorKind::InvalidState));
         }
         // Bounded send buffer (CVE-2019-9511/9517): refuse to queue without limit for a peer
-        // that does not open its window.
-        // An empty chunk (the end-of-stream marker) is always taken.
-        if !data.is_empty() && s.send_queued > 0 && s.send_queued + data.len() > max {
-            s.want_writable = true;
-            return Err(CommandError::new(CommandErrorKind::SendBufferFull));
+        // that does not open its window, per stream and per connection. An empty chunk (the
+        // end-of-stream marker) is always taken, and so is a first chunk of any size (on the
+        // stream, on the connection) so that a message larger than the buffer can go.
+        if check_room && !data.is_empty() {
+            if s.send_queued > 0 && s.send_queued + data.len() > max {
+                s.want_writable = true;
+                return Err(CommandError::new(CommandErrorKind::SendBufferFull));
+            }
+            if total > 0 && total + data.len() > conn_max {
+                if !s.conn_waiting {
+                    s.conn_waiting = true;
+                    self.send_waiters.push(stream_id);
+                }
+                return Err(CommandError::new(CommandErrorKind::SendBufferFull));
+            }
         }
+        self.send_queued_total += data.len();
         s.send_queued += data.len();
         if !data.is_empty() {
             s.send_queue.push_back(data);
@@ -196,6 +224,15 @@ impl Connection {
         self.streams.contains_key(&stream_id)
     }
 
+    /// Whether this endpoint has sent all of `stream_id`'s message (END_STREAM is out) while
+    /// the peer's is still coming.
+    #[cfg(feature = "tokio")] // Only the driver asks.
+    pub(crate) fn send_ended(&self, stream_id: StreamId) -> bool {
+        self.streams
+            .get(&stream_id)
+            .is_some_and(|s| s.state == State::HalfClosedLocal)
+    }
+
     /// Whether the application may still queue output on some stream: one that can send and
     /// has not ended its message, or a reserved (pushed) one. When none can, everything the
     /// application will send soon is already queued.
@@ -206,8 +243,13 @@ impl Connection {
         })
     }
 
-    /// Octets that [`send_data`](Self::send_data) would accept on `stream_id` now.
+    /// Octets that [`send_data`](Self::send_data) would accept on `stream_id` now: the room
+    /// left in its send buffer and in the connection's.
     pub fn send_capacity(&self, stream_id: StreamId) -> usize {
+        let conn_room = self
+            .config
+            .max_send_buffer_per_connection
+            .saturating_sub(self.send_queued_total);
         self.streams
             .get(&stream_id)
             .filter(|s| s.state.can_send())
@@ -215,7 +257,13 @@ impl Connection {
                 self.config
                     .max_send_buffer_per_stream
                     .saturating_sub(s.send_queued)
+                    .min(conn_room)
             })
+    }
+
+    /// Octets queued for sending on all streams together.
+    pub fn send_queued(&self) -> usize {
+        self.send_queued_total
     }
 
     /// Ends `stream_id`'s message with a trailer section, after any queued content.
@@ -402,6 +450,7 @@ impl Connection {
                 let last = s.send_queue.is_empty() && s.send_end == SendEnd::EndStream;
                 let r = self.encoder.encode_data(id, &chunk, last, &mut self.out);
                 debug_assert!(r.is_ok());
+                self.window_update_credit += 8;
                 if last {
                     wrote_end = true;
                     s.send_end = SendEnd::None;
@@ -428,6 +477,7 @@ impl Connection {
             }
             let more = !s.send_queue.is_empty() && s.send_window > 0;
             self.conn_send_window -= sent_total;
+            self.send_queued_total -= sent_total as usize;
             if sent_total > 0 || wrote_end {
                 // DATA was sent (trailers forgive through `write_field_block`).
                 self.forgive_pings();
@@ -461,6 +511,22 @@ impl Connection {
                 }
             }
             // Otherwise it waits on its stream window: WINDOW_UPDATE reschedules it.
+        }
+        if !self.send_waiters.is_empty()
+            && self.send_queued_total <= self.config.max_send_buffer_per_connection / 2
+        {
+            self.wake_send_waiters();
+        }
+    }
+
+    /// The connection's send budget has room again: every stream it refused may try again.
+    #[cold]
+    fn wake_send_waiters(&mut self) {
+        for id in std::mem::take(&mut self.send_waiters) {
+            if let Some(s) = self.streams.get_mut(&id) {
+                s.conn_waiting = false;
+                self.events.push_back(Event::Writable { stream_id: id });
+            }
         }
     }
 }

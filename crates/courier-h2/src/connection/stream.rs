@@ -92,6 +92,8 @@ pub(crate) struct Stream {
     pub(crate) scheduled: bool,
     /// The application was told the send buffer is full; tell it when it drains.
     pub(crate) want_writable: bool,
+    /// In the connection's list of streams waiting for its send budget.
+    pub(crate) conn_waiting: bool,
     /// Raise [`Event::StreamClosed`](crate::Event::StreamClosed) when it finishes.
     pub(crate) notify_close: bool,
 }
@@ -121,6 +123,7 @@ impl Stream {
             sent_final_headers: false,
             scheduled: false,
             want_writable: false,
+            conn_waiting: false,
             notify_close: false,
         }
     }

@@ -139,6 +139,7 @@ impl Connection {
         self.set_state(id, State::Closed);
         if let Some(s) = self.streams.get_mut(&id) {
             s.send_queue.clear();
+            self.send_queued_total -= s.send_queued;
             s.send_queued = 0;
             s.send_end = SendEnd::None;
             s.recv_unconsumed = 0;
