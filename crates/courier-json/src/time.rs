@@ -50,13 +50,27 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
-/// Writes `v` (below 10^`n`) as exactly `n` ASCII digits at `buf[at..at + n]`.
+/// `00` to `99`, two bytes each.
+const PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Writes `v` (below 10^`n`) as exactly `n` ASCII digits at `buf[at..at + n]`, two at a time.
 #[inline(always)]
 fn put_digits(buf: &mut [u8], at: usize, n: usize, v: u32) {
-    let mut v = v;
-    for d in buf[at..at + n].iter_mut().rev() {
-        *d = b'0' + (v % 10) as u8;
-        v /= 10;
+    let mut v = v as usize;
+    let mut end = at + n;
+    while end >= at + 2 {
+        let p = (v % 100) * 2;
+        buf[end - 2..end].copy_from_slice(&PAIRS[p..p + 2]);
+        v /= 100;
+        end -= 2;
+    }
+    if end > at {
+        buf[at] = b'0' + (v % 10) as u8;
     }
 }
 
