@@ -193,10 +193,10 @@ impl<'a> Number<'a> {
 }
 
 /// Appends the shortest decimal form of finite `v` that reads back as the same `f64`
-/// (`1`, `0.1`, `1e+300` style as ryu writes it, with a redundant `.0` removed).
+/// (`1`, `0.1`, `1e300`, `1.5e-7`).
 pub fn write_f64(out: &mut String, v: f64) {
-    let mut b = ryu::Buffer::new();
-    push_trimmed(out, b.format_finite(v));
+    let mut b = zmij::Buffer::new();
+    push_float(out, b.format_finite(v));
 }
 
 /// Appends the shortest decimal form of finite `v` that reads back as the same `f32`.
@@ -214,17 +214,25 @@ pub fn write_f32(out: &mut String, v: f32) {
         });
         return;
     }
-    let mut b = ryu::Buffer::new();
-    push_trimmed(out, b.format_finite(v));
+    let mut b = zmij::Buffer::new();
+    push_float(out, b.format_finite(v));
 }
 
-/// `1.0` as `1`, but `-0.0` kept whole: read by JSON parsers that make `-0` an integer
-/// (Python's), a bare `-0` would lose its sign.
-fn push_trimmed(out: &mut String, s: &str) {
-    if s == "-0.0" {
-        out.push_str(s);
+/// Appends the shortest form `zmij` wrote, in the form ProtoJSON output has always had here
+/// (that of `ryu`, which picks the same digits and the same switch to an exponent, written
+/// `1e16` and `1e-7` where `zmij` writes `1e+16`): `1.0` as `1`, but `-0.0` kept whole (read by
+/// JSON parsers that make `-0` an integer, Python's, a bare `-0` would lose its sign).
+#[inline]
+fn push_float(out: &mut String, s: &str) {
+    // An exponent's `+` is among the last five bytes (`e+` and one to three digits).
+    let from = s.len().saturating_sub(5);
+    if let Some(int) = s.strip_suffix(".0") {
+        out.push_str(if int == "-0" { s } else { int });
+    } else if let Some(k) = s.as_bytes()[from..].iter().position(|&c| c == b'+') {
+        out.push_str(&s[..from + k]);
+        out.push_str(&s[from + k + 1..]);
     } else {
-        out.push_str(s.strip_suffix(".0").unwrap_or(s));
+        out.push_str(s);
     }
 }
 
@@ -237,6 +245,73 @@ pub fn write_int(out: &mut String, v: impl itoa::Integer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The form written before `zmij`: `ryu`'s, `.0` trimmed except from `-0.0`.
+    fn ryu_form(s: &str) -> String {
+        if s == "-0.0" {
+            s.to_owned()
+        } else {
+            s.strip_suffix(".0").unwrap_or(s).to_owned()
+        }
+    }
+
+    fn check_f64(v: f64) {
+        if v.is_finite() {
+            let mut out = String::new();
+            write_f64(&mut out, v);
+            assert_eq!(out, ryu_form(ryu::Buffer::new().format_finite(v)), "{v:e}");
+            assert_eq!(out.parse::<f64>().ok(), Some(v));
+        }
+    }
+
+    fn check_f32(v: f32) {
+        if v.is_finite() && v.abs() != f32::MAX {
+            let mut out = String::new();
+            write_f32(&mut out, v);
+            assert_eq!(out, ryu_form(ryu::Buffer::new().format_finite(v)), "{v:e}");
+            assert_eq!(out.parse::<f32>().ok(), Some(v));
+        }
+    }
+
+    #[test]
+    fn floats_as_before_at_every_power_of_ten() {
+        for e in -325..=310 {
+            for m in [
+                1.0,
+                1.5,
+                2.0,
+                5.0,
+                9.5,
+                9.999_999_999_999_999,
+                1.000_000_000_000_000_2,
+            ] {
+                let v: f64 = m * 10f64.powi(e);
+                for w in [
+                    v,
+                    f64::from_bits(v.to_bits() + 1),
+                    f64::from_bits(v.to_bits().wrapping_sub(1)),
+                ] {
+                    check_f64(w);
+                    check_f64(-w);
+                    check_f32(w as f32);
+                }
+            }
+        }
+        for v in [0.0, -0.0, 1.0, 98.25, 5e-324, f64::MAX, f64::MIN_POSITIVE] {
+            check_f64(v);
+            check_f32(v as f32);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn floats_as_before(bits: u64) {
+            check_f64(f64::from_bits(bits));
+            check_f32(f32::from_bits(bits as u32));
+            check_f32(f32::from_bits((bits >> 32) as u32));
+        }
+    }
 
     fn n(s: &str) -> Number<'_> {
         Number::parse(s).unwrap_or_else(|| panic!("{s} is not a JSON number"))

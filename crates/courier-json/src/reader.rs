@@ -371,9 +371,16 @@ impl<'a> Reader<'a> {
         let start = self.pos + 1;
         // The closing quote: the first `"` (a backslash before it would make the text invalid
         // base64, and then the slow path below reads the string properly).
-        let rest = self.input.get(start..).unwrap_or_default();
         let mut i = start;
-        for c in rest.chunks_exact(8) {
+        // Thirty-two bytes at a time (a few vector compares) to the chunk with the quote, then
+        // eight at a time.
+        for c in self.input.get(i..).unwrap_or_default().chunks_exact(32) {
+            if c.iter().fold(0u8, |m, &b| m | u8::from(b == b'"')) != 0 {
+                break;
+            }
+            i += 32;
+        }
+        for c in self.input.get(i..).unwrap_or_default().chunks_exact(8) {
             let n = first_quote(load8(c));
             i += n;
             if n < 8 {
@@ -396,20 +403,14 @@ impl<'a> Reader<'a> {
 
     /// Scans a string at `pos` (an opening quote); returns the byte range of its contents and
     /// whether it has escapes, leaving `pos` after the closing quote.
-    #[inline]
+    #[inline(always)]
     fn scan_string(&mut self) -> Result<(usize, usize, bool), Error> {
         let start = self.pos + 1;
         let mut i = start;
         let mut escaped = false;
         loop {
-            // Eight bytes at a time, to the first special one.
-            for c in self.input.get(i..).unwrap_or_default().chunks_exact(8) {
-                let n = first_special(load8(c));
-                i += n;
-                if n < 8 {
-                    break;
-                }
-            }
+            // To the first special byte, many at a time.
+            i += plain_len(self.input.get(i..).unwrap_or_default());
             match self.input.get(i) {
                 None => {
                     self.pos = i;
@@ -605,6 +606,77 @@ pub(crate) fn first_special(x: u64) -> usize {
     (m.trailing_zeros() / 8) as usize
 }
 
+/// Whether any of `c`'s bytes is a quote, a backslash or a control character: one compare per
+/// kind over the whole chunk, OR-ed (no early exit), which the compiler turns into a few vector
+/// instructions for sixteen bytes.
+#[inline(always)]
+fn any_special(c: &[u8]) -> bool {
+    let mut m = 0u8;
+    for &b in c {
+        m |= u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\');
+    }
+    m != 0
+}
+
+/// The number of leading bytes of `b` that a JSON string holds as they are: the index of the
+/// first quote, backslash or control character, or `b.len()`.
+///
+/// Up to three words inline, eight bytes at a time (most member names and many values end
+/// within them); past them, [`plain_len_from`].
+#[inline(always)]
+pub(crate) fn plain_len(b: &[u8]) -> usize {
+    let mut i = 0;
+    while i < 24 {
+        let Some(c) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) else {
+            return i + short_plain_len(b.get(i..).unwrap_or_default());
+        };
+        let n = first_special(u64::from_le_bytes(*c));
+        if n < 8 {
+            return i + n;
+        }
+        i += 8;
+    }
+    plain_len_from(b, i)
+}
+
+/// [`plain_len`] of `b` whose first `i` bytes are plain: sixteen bytes at a time to the chunk
+/// that holds a special one, then eight at a time to the byte; a tail shorter than a word is the
+/// last word of `b` (overlapping bytes already scanned) or, in a `b` shorter than a word, byte
+/// by byte.
+#[inline(never)]
+pub(crate) fn plain_len_from(b: &[u8], mut i: usize) -> usize {
+    for c in b.get(i..).unwrap_or_default().chunks_exact(16) {
+        if any_special(c) {
+            break;
+        }
+        i += 16;
+    }
+    while let Some(c) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let n = first_special(u64::from_le_bytes(*c));
+        if n < 8 {
+            return i + n;
+        }
+        i += 8;
+    }
+    if i >= b.len() {
+        return b.len();
+    }
+    // The last eight bytes, where `b` has that many: those before `i` are plain (the caller's
+    // promise, and this function's scan), so the first special one among them is at `i` or later.
+    match b.last_chunk::<8>() {
+        Some(last) => b.len() - 8 + first_special(u64::from_le_bytes(*last)),
+        None => i + short_plain_len(&b[i..]),
+    }
+}
+
+/// [`plain_len`] of fewer than eight bytes.
+#[inline]
+fn short_plain_len(b: &[u8]) -> usize {
+    b.iter()
+        .position(|&c| crate::writer::needs_escape(c))
+        .unwrap_or(b.len())
+}
+
 /// Eight bytes (a `chunks_exact(8)` chunk) as a little-endian word.
 #[inline(always)]
 fn load8(c: &[u8]) -> u64 {
@@ -686,6 +758,30 @@ fn hex4(b: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_len_finds_the_first_special_byte() {
+        // Every length up to 40, a special byte (or none) at every position, plain bytes of
+        // every kind around it (UTF-8 lead and continuation bytes, DEL, space).
+        let fill = [b'a', b' ', 0x7f, 0xc3, 0xa9, 0xff, b'/', b'!'];
+        for len in 0..=40 {
+            for at in 0..=len {
+                for special in [b'"', b'\\', 0, 0x1f, b'\n'] {
+                    let mut b: Vec<u8> = (0..len).map(|i| fill[i % fill.len()]).collect();
+                    if at < len {
+                        b[at] = special;
+                    }
+                    assert_eq!(plain_len(&b), at, "len {len}, {special:#x} at {at}");
+                    assert_eq!(plain_len_from(&b, 0), at, "len {len}, {special:#x} at {at}");
+                    // A second special byte later changes nothing.
+                    if at + 1 < len {
+                        b[len - 1] = b'"';
+                        assert_eq!(plain_len(&b), at, "len {len}, {special:#x} at {at}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn walks_and_paths() {

@@ -234,6 +234,9 @@ pub trait MapKey: JsonKind<Value: Ord> {
     /// A number that orders keys as their `Ord` does, up to ties (which `Ord` breaks): what
     /// sorting the entries of a `HashMap` compares first.
     fn order_prefix(key: &Self::Value) -> u64;
+    /// Whether [`order_prefix`](MapKey::order_prefix) is one-to-one (integer and bool keys):
+    /// then there are no ties to break.
+    const PREFIX_IS_KEY: bool = true;
     /// The key a member name stands for.
     fn read_key(r: &Reader<'_>, name: &str) -> Result<Self::Value, Error>;
     /// The key as text (for error paths).
@@ -298,6 +301,7 @@ impl MapKey for kind::Bool {
 }
 
 impl MapKey for kind::String {
+    const PREFIX_IS_KEY: bool = false;
     #[inline]
     fn write_key(key: &String, w: &mut Writer) {
         w.key(key);
@@ -307,6 +311,9 @@ impl MapKey for kind::String {
     #[inline(always)]
     fn order_prefix(key: &String) -> u64 {
         let b = key.as_bytes();
+        if let Some(first) = b.first_chunk::<8>() {
+            return u64::from_be_bytes(*first);
+        }
         let mut p = [0u8; 8];
         let n = b.len().min(8);
         p[..n].copy_from_slice(&b[..n]);
@@ -362,7 +369,21 @@ pub fn write_hash_map<K: MapKey, V: JsonKind, S: BuildHasher>(
         .iter()
         .map(|(k, v)| (K::order_prefix(k), k, v))
         .collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    // By the number alone (a sort of plain integers), then each run of equal numbers by the
+    // keys, where the number is not the whole key.
+    entries.sort_unstable_by_key(|e| e.0);
+    if !K::PREFIX_IS_KEY {
+        let mut rest = &mut entries[..];
+        while let [first, ..] = rest {
+            let p = first.0;
+            let run = rest.iter().take_while(|e| e.0 == p).count();
+            let (same, after) = std::mem::take(&mut rest).split_at_mut(run);
+            if run > 1 {
+                same.sort_unstable_by(|a, b| a.1.cmp(b.1));
+            }
+            rest = after;
+        }
+    }
     write_entries::<K, V>(entries.into_iter().map(|(_, k, v)| (k, v)), w, p)
 }
 
@@ -776,4 +797,54 @@ pub fn other_member_or_message_set_item(
     fields
         .push_raw(&raw)
         .map_err(|e| r.error(format!("message-set item: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::PrintOptions;
+
+    fn printed<K: MapKey, V: JsonKind>(
+        map: &HashMap<K::Value, V::Value>,
+        sorted: &BTreeMap<K::Value, V::Value>,
+    ) -> (String, String) {
+        let opts = PrintOptions::default();
+        let (mut a, mut b) = (Writer::new(), Writer::new());
+        write_hash_map::<K, V, _>(map, &mut a, &mut Printer::new(&opts)).unwrap();
+        write_btree_map::<K, V>(sorted, &mut b, &mut Printer::new(&opts)).unwrap();
+        (a.into_string(), b.into_string())
+    }
+
+    #[test]
+    fn hash_maps_print_in_key_order() {
+        // String keys that tie on their first eight bytes, shorter ones, ones that go on with
+        // zero bytes, non-ASCII ones.
+        let mut keys: Vec<String> = Vec::new();
+        for stem in [
+            "",
+            "a",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefg\0",
+            "abcdefgh\0",
+            "é",
+            "zz",
+        ] {
+            for tail in ["", "\0", "0", "1", "10", "9", "\u{7f}", "ÿ"] {
+                keys.push(format!("{stem}{tail}"));
+            }
+        }
+        let map: HashMap<String, i32> = keys.iter().cloned().zip(0..).collect();
+        let sorted: BTreeMap<String, i32> = map.clone().into_iter().collect();
+        let (a, b) = printed::<kind::String, kind::Int32>(&map, &sorted);
+        assert_eq!(a, b);
+
+        let ints: HashMap<i64, bool> = [i64::MIN, -1, 0, 1, i64::MAX, -5, 7, 1 << 40]
+            .into_iter()
+            .map(|k| (k, k % 2 == 0))
+            .collect();
+        let sorted: BTreeMap<i64, bool> = ints.clone().into_iter().collect();
+        let (a, b) = printed::<kind::Sint64, kind::Bool>(&ints, &sorted);
+        assert_eq!(a, b);
+    }
 }

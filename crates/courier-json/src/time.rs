@@ -50,35 +50,53 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
-fn push_digits(out: &mut String, v: u64, width: usize) {
-    // Digits into a stack buffer, most significant last-written; at least `width` of them.
-    let mut buf = [b'0'; 20];
-    let mut v = v;
-    let mut i = buf.len();
-    while v > 0 {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
+/// `00` to `99`, two bytes each.
+const PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Writes `v` (below 10^`n`) as exactly `n` ASCII digits at `buf[at..at + n]`, two at a time.
+#[inline(always)]
+fn put_digits(buf: &mut [u8], at: usize, n: usize, v: u32) {
+    let mut v = v as usize;
+    let mut end = at + n;
+    while end >= at + 2 {
+        let p = (v % 100) * 2;
+        buf[end - 2..end].copy_from_slice(&PAIRS[p..p + 2]);
+        v /= 100;
+        end -= 2;
     }
-    let i = i.min(buf.len() - width.min(buf.len()));
-    for &d in &buf[i..] {
-        out.push(char::from(d));
+    if end > at {
+        buf[at] = b'0' + (v % 10) as u8;
     }
 }
 
-/// Appends `.fff`, `.ffffff` or `.fffffffff` for `nanos` (nothing for 0).
-fn push_fraction(out: &mut String, nanos: u32) {
+/// Writes `.fff`, `.ffffff` or `.fffffffff` for `nanos` (below 10^9) at `buf[at..]` (nothing
+/// for 0); how many bytes.
+#[inline]
+fn put_fraction(buf: &mut [u8], at: usize, nanos: u32) -> usize {
     if nanos == 0 {
-        return;
+        return 0;
     }
-    out.push('.');
-    if nanos % 1_000_000 == 0 {
-        push_digits(out, u64::from(nanos / 1_000_000), 3);
+    buf[at] = b'.';
+    let (n, v) = if nanos % 1_000_000 == 0 {
+        (3, nanos / 1_000_000)
     } else if nanos % 1000 == 0 {
-        push_digits(out, u64::from(nanos / 1000), 6);
+        (6, nanos / 1000)
     } else {
-        push_digits(out, u64::from(nanos), 9);
-    }
+        (9, nanos)
+    };
+    put_digits(buf, at + 1, n, v);
+    1 + n
+}
+
+/// Appends ASCII text built in a buffer.
+#[inline(always)]
+fn push_ascii(out: &mut String, b: &[u8]) {
+    out.push_str(std::str::from_utf8(b).unwrap_or_default());
 }
 
 /// Appends the RFC 3339 form of a timestamp (`1972-01-01T10:00:20.021Z`).
@@ -90,21 +108,20 @@ pub fn format_timestamp(out: &mut String, seconds: i64, nanos: i32) -> Result<()
         return Err("timestamp nanos out of range (0 to 999999999)");
     }
     let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400) as u64;
+    let secs = seconds.rem_euclid(86_400) as u32;
     let (y, m, d) = civil_from_days(days);
-    push_digits(out, y as u64, 4);
-    out.push('-');
-    push_digits(out, u64::from(m), 2);
-    out.push('-');
-    push_digits(out, u64::from(d), 2);
-    out.push('T');
-    push_digits(out, secs / 3600, 2);
-    out.push(':');
-    push_digits(out, secs / 60 % 60, 2);
-    out.push(':');
-    push_digits(out, secs % 60, 2);
-    push_fraction(out, nanos as u32);
-    out.push('Z');
+    // Filled in place: `YYYY-MM-DDTHH:MM:SS`, then the fraction and `Z`.
+    let mut buf = *b"0000-00-00T00:00:00.000000000Z";
+    put_digits(&mut buf, 0, 4, y as u32);
+    put_digits(&mut buf, 5, 2, m);
+    put_digits(&mut buf, 8, 2, d);
+    put_digits(&mut buf, 11, 2, secs / 3600);
+    put_digits(&mut buf, 14, 2, secs / 60 % 60);
+    put_digits(&mut buf, 17, 2, secs % 60);
+    let mut n = 19 + put_fraction(&mut buf, 19, nanos as u32);
+    buf[n] = b'Z';
+    n += 1;
+    push_ascii(out, &buf[..n]);
     Ok(())
 }
 
@@ -223,9 +240,13 @@ pub fn format_duration(out: &mut String, seconds: i64, nanos: i32) -> Result<(),
     if seconds < 0 || nanos < 0 {
         out.push('-');
     }
-    push_digits(out, seconds.unsigned_abs(), 1);
-    push_fraction(out, nanos.unsigned_abs());
-    out.push('s');
+    let mut int = itoa::Buffer::new();
+    out.push_str(int.format(seconds.unsigned_abs()));
+    let mut buf = [0u8; 11];
+    let mut n = put_fraction(&mut buf, 0, nanos.unsigned_abs());
+    buf[n] = b's';
+    n += 1;
+    push_ascii(out, &buf[..n]);
     Ok(())
 }
 

@@ -16,6 +16,12 @@ const ESCAPE: [bool; 256] = {
     t
 };
 
+/// Whether byte `b` must be escaped in a JSON string.
+#[inline(always)]
+pub(crate) fn needs_escape(b: u8) -> bool {
+    ESCAPE[usize::from(b)]
+}
+
 /// Appends `s` as a quoted JSON string: `"` and `\` escaped, control characters as `\n`,
 /// `\t`, ... or `\u00XX`, everything else as is (UTF-8).
 #[inline]
@@ -25,22 +31,12 @@ pub fn escape_into(out: &mut String, s: &str) {
     out.push('"');
     let mut start = 0;
     let mut i = 0;
-    while i < bytes.len() {
-        // Eight bytes at a time, to the first that needs escaping.
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let n = crate::reader::first_special(u64::from_le_bytes(
-                chunk.try_into().unwrap_or([0; 8]),
-            ));
-            i += n;
-            if n == 8 {
-                continue;
-            }
-        }
-        let b = bytes[i];
-        if !ESCAPE[usize::from(b)] {
-            i += 1;
-            continue;
-        }
+    loop {
+        // To the first byte that needs escaping, many at a time.
+        i += crate::reader::plain_len_from(bytes.get(i..).unwrap_or_default(), 0);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         out.push_str(&s[start..i]);
         match b {
             b'"' => out.push_str("\\\""),
@@ -375,6 +371,49 @@ mod tests {
         let mut s = String::new();
         escape_into(&mut s, "a\"\\\n\u{1}\u{1f}é😀\u{7f}");
         assert_eq!(s, "\"a\\\"\\\\\\n\\u0001\\u001fé😀\u{7f}\"");
+    }
+
+    /// Escapes one character at a time.
+    fn naive(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn escapes_anywhere() {
+        // Up to two characters to escape at every pair of places in strings of every length
+        // up to 40 (so before, inside and after each word and chunk the scan reads).
+        let fill = ['a', 'é', ' ', '\u{7f}', '/'];
+        for len in 0..=40 {
+            for at in 0..=len {
+                for at2 in at..=len {
+                    let s: String = (0..len)
+                        .map(|i| match i {
+                            _ if i == at => '"',
+                            _ if i == at2 => '\u{1}',
+                            _ => fill[i % fill.len()],
+                        })
+                        .collect();
+                    let mut out = String::new();
+                    escape_into(&mut out, &s);
+                    assert_eq!(out, naive(&s), "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]
