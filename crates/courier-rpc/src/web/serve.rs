@@ -956,10 +956,14 @@ async fn call(
     // From here on it is a call: its span and observers, as on the gRPC path.
     let metadata = metadata_from_filtered(&req.fields, web_reserved);
     let watch = Watch::start(env, m, &metadata);
-    let run = watched_call(env, m, proto, req, reset, metadata, watch.clone());
+    // Each branch makes its own future in place: one made before the `match` would be moved
+    // (copied) into whichever branch runs.
     match watch.span() {
-        Some(span) => tracing::Instrument::instrument(run, span).await,
-        None => run.await,
+        Some(span) => {
+            let run = watched_call(env, m, proto, req, reset, metadata, watch);
+            tracing::Instrument::instrument(run, span).await
+        }
+        None => watched_call(env, m, proto, req, reset, metadata, watch).await,
     }
 }
 
