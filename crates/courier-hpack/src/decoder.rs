@@ -19,6 +19,14 @@ pub const DEFAULT_MAX_STRING_LEN: usize = 64 * 1024;
 /// Buffers larger than this are released after the block that needed them.
 const SCRATCH_KEEP: usize = 64 * 1024;
 
+/// The size of `decode`'s first field buffer. Fields are cut from one buffer, block after
+/// block, while it has room, and a new buffer is at least as large as the first (`bytes`
+/// keeps a buffer's original capacity): a block of a few indexed fields, a small request's,
+/// costs no allocation most of the time. Sized by the block alone (twice its length), the
+/// first buffer of a small block set every later one to the size of one field: two
+/// allocations per field copied.
+const OUT_MIN: usize = 512;
+
 /// Decodes header blocks, keeping the dynamic table in step with the peer's encoder.
 ///
 /// One `Decoder` per connection and direction. Every header block the peer sends must go
@@ -201,7 +209,14 @@ impl Decoder {
         let mut out = std::mem::take(&mut self.out);
         // Fields are copied out of the table and the block into `out`, which is bounded by the
         // header list size limit.
-        out.reserve(block.len().saturating_mul(2).min(self.max_header_list_size));
+        let first = if out.capacity() == 0 { OUT_MIN } else { 0 };
+        out.reserve(
+            block
+                .len()
+                .saturating_mul(2)
+                .max(first)
+                .min(self.max_header_list_size),
+        );
         let result = self.decode_borrowed(block, |name, value, never_indexed| {
             // Well-known names and values (the static table's, gRPC's) are shared `'static`
             // bytes: no copy, no reference count.
