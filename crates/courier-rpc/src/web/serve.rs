@@ -1278,11 +1278,12 @@ impl Outgoing {
         guard(fut, self.deadline, cancel, cancel_all, reset, self.grace).await
     }
 
-    /// The response message as the codec has it.
-    fn transcode(&self, msg: &Bytes) -> Result<Bytes, Status> {
+    /// The response message as the codec has it (taken by value: a protobuf message is
+    /// passed on as it is, where a clone of a `Bytes` made from a `Vec` would allocate).
+    fn transcode(&self, msg: Bytes) -> Result<Bytes, Status> {
         match &self.json {
-            Some(j) => j.encode_json(MessageRole::Response, msg),
-            None => Ok(msg.clone()),
+            Some(j) => j.encode_json(MessageRole::Response, &msg),
+            None => Ok(msg),
         }
     }
 
@@ -1298,9 +1299,16 @@ impl Outgoing {
     /// Appends one enveloped message (transcoded, maybe compressed); the message's size
     /// before compression.
     fn frame(&self, msg: &Bytes, buf: &mut BytesMut) -> Result<usize, Status> {
-        let m = self.transcode(msg)?;
+        let json;
+        let m: &[u8] = match &self.json {
+            Some(j) => {
+                json = j.encode_json(MessageRole::Response, msg)?;
+                &json
+            }
+            None => msg,
+        };
         encode_message(
-            &m,
+            m,
             self.message_encoding(),
             self.threshold,
             self.max_send,
@@ -1392,7 +1400,7 @@ impl Outgoing {
             Ok(r) => r,
             Err(s) => return self.unary_error(&head_md, &s),
         };
-        let body = match self.transcode(&msg) {
+        let body = match self.transcode(msg) {
             Ok(b) if b.len() > self.max_send => {
                 let s = Status::new(
                     Code::RESOURCE_EXHAUSTED,
