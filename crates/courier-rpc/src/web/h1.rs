@@ -301,7 +301,7 @@ pub(crate) async fn sniff_tcp(tcp: &tokio::net::TcpStream) -> io::Result<Option<
     // non-waiting peek of its own).
     let dup = std::net::TcpStream::from(tcp.as_fd().try_clone_to_owned()?);
     loop {
-        tcp.readable().await?;
+        let ready = tcp.ready(Interest::READABLE).await?;
         let peeked = tcp.try_io(Interest::READABLE, || {
             let n = dup.peek(&mut buf)?;
             if n == 0 {
@@ -315,6 +315,11 @@ pub(crate) async fn sniff_tcp(tcp: &tokio::net::TcpStream) -> io::Result<Option<
         });
         match peeked {
             Ok(decided) => return Ok(decided),
+            // The client closed after part of the preface: the rest will not come (and the
+            // closed readiness stays, so waiting again would return at once, for ever).
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && ready.is_read_closed() => {
+                return Ok(None);
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
             Err(e) => return Err(e),
         }
@@ -379,6 +384,27 @@ mod tests {
         let mut buf = [0u8; 24];
         assert_eq!(server.peek(&mut buf).await.unwrap(), 24);
         assert_eq!(&buf, preface);
+    }
+
+    /// A client that closes after part of the preface: over (it used to wait for the idle
+    /// timeout, peeking every millisecond; the first waiting version spun).
+    #[tokio::test]
+    async fn sniff_tcp_ends_when_the_client_closes_midway() {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client.write_all(b"PRI * HT").await.unwrap();
+        let sniffing = tokio::spawn(async move { sniff_tcp(&server).await.unwrap() });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        client.write_all(b"TP/2.0").await.unwrap();
+        drop(client);
+        let decided = tokio::time::timeout(Duration::from_secs(10), sniffing)
+            .await
+            .expect("sniffing ended")
+            .unwrap();
+        assert_eq!(decided, None);
     }
 
     #[tokio::test]
