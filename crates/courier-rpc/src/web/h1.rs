@@ -285,7 +285,6 @@ pub(crate) async fn sniff_io<T: AsyncRead + Unpin>(
 /// millisecond instead, which with 2,000 slowloris connections sending a byte a second was
 /// two million wake-ups a second (docs/security.md).
 pub(crate) async fn sniff_tcp(tcp: &tokio::net::TcpStream) -> io::Result<Option<Wire>> {
-    use std::os::fd::AsFd;
     use tokio::io::Interest;
     let mut buf = [0u8; 24];
     // The usual case: the whole preface (or an HTTP/1.1 request line) in the first octets.
@@ -297,13 +296,19 @@ pub(crate) async fn sniff_tcp(tcp: &tokio::net::TcpStream) -> io::Result<Option<
         return Ok(Some(w));
     }
     // A proper start of the preface: peek again, without waiting, each time the socket
-    // becomes readable, on a duplicate of its descriptor (the same socket; tokio has no
-    // non-waiting peek of its own).
-    let dup = std::net::TcpStream::from(tcp.as_fd().try_clone_to_owned()?);
+    // becomes readable. tokio has no non-waiting peek: `poll_peek` with a waker that does
+    // nothing is one while the socket is ready (which `try_io` checked); the task's own waker
+    // is registered by `ready` on the next turn. (A duplicate descriptor would do too, but
+    // two per slow connection halved the connections a server holds under its fd limit.)
     loop {
         let ready = tcp.ready(Interest::READABLE).await?;
         let peeked = tcp.try_io(Interest::READABLE, || {
-            let n = dup.peek(&mut buf)?;
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            let mut rb = ReadBuf::new(&mut buf);
+            let n = match tcp.poll_peek(&mut cx, &mut rb) {
+                Poll::Ready(r) => r?,
+                Poll::Pending => return Err(io::ErrorKind::WouldBlock.into()),
+            };
             if n == 0 {
                 return Ok(None);
             }
