@@ -309,6 +309,12 @@ enum Cmd {
         end_stream: bool,
         reply: Option<DataReply>,
     },
+    /// Replies once the stream is ready for more content (see [`SendStream::ready`]), with
+    /// the room in its send buffer.
+    Ready {
+        id: StreamRef,
+        reply: DataReply,
+    },
     Trailers {
         id: StreamRef,
         trailers: Vec<HeaderField>,
@@ -351,6 +357,7 @@ impl Cmd {
         match self {
             Cmd::Headers { id, .. }
             | Cmd::Data { id, .. }
+            | Cmd::Ready { id, .. }
             | Cmd::Trailers { id, .. }
             | Cmd::Reset { id, .. }
             | Cmd::Consume { id, .. }
@@ -363,7 +370,7 @@ impl Cmd {
     /// The command's stream was never opened: whoever waits for its outcome gets `e`.
     fn fail(self, e: Error) {
         match self {
-            Cmd::Data { reply: Some(r), .. } => {
+            Cmd::Data { reply: Some(r), .. } | Cmd::Ready { reply: r, .. } => {
                 let _ = r.send(Err(e));
             }
             Cmd::WatchClose { reply, .. } => {
@@ -670,6 +677,22 @@ impl SendStream {
             reply: Some(reply),
         })
         .await?;
+        Ok(())
+    }
+
+    /// Waits until the stream is ready for more content: room in its send buffer (and the
+    /// connection's) and an open flow-control window. Returns at once, without asking the
+    /// driver, while room it was told of remains (the common case for small messages); a
+    /// server calls it before it produces the next message of a response stream, so that a
+    /// client that reads nothing holds the handler back instead of making the server encode
+    /// and queue message after message. Fails as [`send_data`](Self::send_data) would when
+    /// the stream was reset or the connection ended.
+    pub async fn ready(&mut self) -> Result<(), Error> {
+        if self.credit > 0 {
+            return Ok(());
+        }
+        let id = self.id.for_cmd();
+        self.credit = call(&self.cmds, |reply| Cmd::Ready { id, reply }).await?;
         Ok(())
     }
 
@@ -1212,6 +1235,8 @@ struct Driver<T> {
     send_buffer: usize,
     /// DATA waiting for send-buffer room, per stream, with the caller's reply.
     blocked: IdMap<(Bytes, bool, DataReply)>,
+    /// Handles waiting in [`SendStream::ready`] for their stream to be ready for content.
+    ready_waiters: IdMap<DataReply>,
     /// [`Config::busy_poll`].
     busy_poll: Duration,
     /// When the driver last made progress (kept only while busy polling is on).
@@ -1267,6 +1292,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             streams: IdMap::default(),
             wakeups: events::Wakeups::default(),
             blocked: IdMap::default(),
+            ready_waiters: IdMap::default(),
             waiting_opens: VecDeque::new(),
             write_buf: Bytes::new(),
             small_reads: false,
@@ -1437,6 +1463,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 reply,
                 ..
             } => self.try_send_data(id, data, end_stream, reply),
+            Cmd::Ready { reply, .. } => self.try_ready(id, reply),
             Cmd::Trailers { trailers, .. } => {
                 // Checked by the handle.
                 let _ = self.conn.send_trailers_checked(id, trailers, true);
@@ -1548,6 +1575,27 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
     }
 
+    /// Answers a [`Cmd::Ready`] now if the stream is ready for more content, else when it
+    /// is (its `Event::Writable`).
+    fn try_ready(&mut self, id: StreamId, reply: DataReply) {
+        match self.conn.send_ready(id) {
+            Ok(0) => {
+                self.ready_waiters.insert(id, reply);
+            }
+            Ok(room) => {
+                let _ = reply.send(Ok(room.min(self.send_buffer)));
+            }
+            Err(e) => {
+                let e = if self.conn.is_closed() {
+                    self.closed_error()
+                } else {
+                    Error::Command(e)
+                };
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
     fn try_send_data(
         &mut self,
         id: StreamId,
@@ -1642,7 +1690,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             respond: SendStream {
                                 id: StreamRef::Id(stream_id),
                                 cmds,
-                                credit: self.send_buffer,
+                                // A client that opens no window (SETTINGS_INITIAL_WINDOW_SIZE
+                                // 0) gets nothing unasked-for: `ready` and `send_data` ask.
+                                credit: if self.conn.peer_initial_window() == 0 {
+                                    0
+                                } else {
+                                    self.send_buffer
+                                },
                                 kind: SectionKind::Response,
                                 push_credit: self.send_buffer,
                             },
@@ -1705,6 +1759,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     if let Some((_, _, reply)) = self.blocked.remove(&stream_id) {
                         let _ = reply.send(Err(Error::Reset { reason, remote }));
                     }
+                    if let Some(reply) = self.ready_waiters.remove(&stream_id) {
+                        let _ = reply.send(Err(Error::Reset { reason, remote }));
+                    }
                     match self.closers.remove(&stream_id) {
                         Some(replies) => {
                             for reply in replies {
@@ -1754,12 +1811,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     if let Some((data, end, reply)) = self.blocked.remove(&stream_id) {
                         self.try_send_data(stream_id, data, end, Some(reply));
                     }
+                    if let Some(reply) = self.ready_waiters.remove(&stream_id) {
+                        self.try_ready(stream_id, reply);
+                    }
                 }
                 Event::Closed { error } => {
                     for (_, tx) in self.streams.drain() {
                         let _ = tx.push(StreamEvent::Closed(error.clone()), &mut self.wakeups);
                     }
                     for (_, (_, _, reply)) in self.blocked.drain() {
+                        let _ = reply.send(Err(Error::Closed));
+                    }
+                    for (_, reply) in self.ready_waiters.drain() {
                         let _ = reply.send(Err(Error::Closed));
                     }
                     for w in self.waiting_opens.drain(..) {

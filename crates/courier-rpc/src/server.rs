@@ -1382,6 +1382,15 @@ async fn send_response<O: ServerObserve>(
     let cancel_on_reset = cancel.clone();
     let send_all = async {
         loop {
+            // The handler's next message is asked for only once the stream is ready for it
+            // (room in the send buffers, an open window): a client that reads nothing holds
+            // the handler back, instead of the server encoding and queueing a message it
+            // cannot send (SETTINGS_INITIAL_WINDOW_SIZE 0 and large messages: 2 MiB a
+            // stream before, docs/security.md). Free while room it was told of remains.
+            if let Err(e) = respond.ready().await {
+                cancel_on_reset.cancel();
+                return Err(stream_failure_status(e, Side::Server));
+            }
             // A message already waiting goes out without watching for the client's reset: each
             // watch is a command to the connection's driver, held until the stream closes.
             let ready = std::future::poll_fn(|cx| Poll::Ready(messages.as_mut().poll_next(cx)));

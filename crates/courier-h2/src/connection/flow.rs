@@ -65,6 +65,10 @@ impl Connection {
                         "stream window overflow",
                     ));
                 }
+                if stream.want_window && stream.send_window > 0 {
+                    stream.want_window = false;
+                    self.events.push_back(Event::Writable { stream_id: id });
+                }
                 if stream.has_output() && !stream.scheduled {
                     stream.scheduled = true;
                     self.ready.push_back(id);

@@ -243,6 +243,45 @@ impl Connection {
         })
     }
 
+    /// Whether `stream_id` is ready for more content: room in its send buffer and in the
+    /// connection's, and an open send window. `Ok(room)` with the room (more than 0) when it
+    /// is; `Ok(0)` when not, and then an [`Event::Writable`](crate::Event::Writable) comes
+    /// once it is (or the stream ends). A server asks before it produces its next message, so
+    /// that a peer that reads nothing (SETTINGS_INITIAL_WINDOW_SIZE 0) does not make it
+    /// produce and hold one message per stream beyond the handler's own.
+    #[cfg(feature = "tokio")] // Only the driver asks.
+    pub(crate) fn send_ready(&mut self, stream_id: StreamId) -> Result<usize, CommandError> {
+        self.check_open()?;
+        let room = self.send_capacity(stream_id);
+        let conn_full = self.send_queued_total >= self.config.max_send_buffer_per_connection;
+        let Some(s) = self.streams.get_mut(&stream_id) else {
+            return Err(CommandError::new(CommandErrorKind::UnknownStream));
+        };
+        if !s.state.can_send() || s.send_end != SendEnd::None {
+            return Err(CommandError::new(CommandErrorKind::InvalidState));
+        }
+        if room > 0 && s.send_window > 0 {
+            return Ok(room);
+        }
+        if s.send_window <= 0 {
+            s.want_window = true;
+        } else if conn_full {
+            if !s.conn_waiting {
+                s.conn_waiting = true;
+                self.send_waiters.push(stream_id);
+            }
+        } else {
+            s.want_writable = true;
+        }
+        Ok(0)
+    }
+
+    /// The peer's SETTINGS_INITIAL_WINDOW_SIZE: the send window a new stream starts with.
+    #[cfg(feature = "tokio")] // Only the driver asks.
+    pub(crate) fn peer_initial_window(&self) -> u32 {
+        self.peer.initial_window_size
+    }
+
     /// Octets that [`send_data`](Self::send_data) would accept on `stream_id` now: the room
     /// left in its send buffer and in the connection's.
     pub fn send_capacity(&self, stream_id: StreamId) -> usize {

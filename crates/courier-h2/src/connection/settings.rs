@@ -96,6 +96,10 @@ impl Connection {
                                 "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window",
                             ));
                         }
+                        if stream.want_window && stream.send_window > 0 {
+                            stream.want_window = false;
+                            self.events.push_back(Event::Writable { stream_id: *id });
+                        }
                         if delta > 0 && stream.has_output() && !stream.scheduled {
                             stream.scheduled = true;
                             self.ready.push_back(*id);

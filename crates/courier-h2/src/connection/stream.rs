@@ -94,6 +94,9 @@ pub(crate) struct Stream {
     pub(crate) want_writable: bool,
     /// In the connection's list of streams waiting for its send budget.
     pub(crate) conn_waiting: bool,
+    /// The application waits for the peer to open this stream's send window (see
+    /// `Connection::send_ready`); tell it when it does.
+    pub(crate) want_window: bool,
     /// Raise [`Event::StreamClosed`](crate::Event::StreamClosed) when it finishes.
     pub(crate) notify_close: bool,
 }
@@ -123,6 +126,7 @@ impl Stream {
             sent_final_headers: false,
             scheduled: false,
             want_writable: false,
+            want_window: false,
             conn_waiting: false,
             notify_close: false,
         }

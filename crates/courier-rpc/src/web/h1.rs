@@ -277,19 +277,57 @@ pub(crate) async fn sniff_io<T: AsyncRead + Unpin>(
 
 /// [`sniff`] on a TCP socket without reading: peeks, so the chosen protocol reads the socket
 /// itself. `Ok(None)` if the client closed first.
+///
+/// While the octets are a proper start of the preface, not all of it yet, a peek would return
+/// them again at once: the socket's read readiness is then cleared (the peek runs inside
+/// [`try_io`](tokio::net::TcpStream::try_io), which clears it only if no new readiness came
+/// since the peek began) and the task sleeps until more octets arrive. It used to poll every
+/// millisecond instead, which with 2,000 slowloris connections sending a byte a second was
+/// two million wake-ups a second (docs/security.md).
 pub(crate) async fn sniff_tcp(tcp: &tokio::net::TcpStream) -> io::Result<Option<Wire>> {
+    use tokio::io::Interest;
     let mut buf = [0u8; 24];
+    // The usual case: the whole preface (or an HTTP/1.1 request line) in the first octets.
+    let n = tcp.peek(&mut buf).await?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if let Some(w) = sniff(&buf[..n]) {
+        return Ok(Some(w));
+    }
+    // A proper start of the preface: peek again, without waiting, each time the socket
+    // becomes readable. tokio has no non-waiting peek: `poll_peek` with a waker that does
+    // nothing is one while the socket is ready (which `try_io` checked); the task's own waker
+    // is registered by `ready` on the next turn. (A duplicate descriptor would do too, but
+    // two per slow connection halved the connections a server holds under its fd limit.)
     loop {
-        let n = tcp.peek(&mut buf).await?;
-        if n == 0 {
-            return Ok(None);
+        let ready = tcp.ready(Interest::READABLE).await?;
+        let peeked = tcp.try_io(Interest::READABLE, || {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            let mut rb = ReadBuf::new(&mut buf);
+            let n = match tcp.poll_peek(&mut cx, &mut rb) {
+                Poll::Ready(r) => r?,
+                Poll::Pending => return Err(io::ErrorKind::WouldBlock.into()),
+            };
+            if n == 0 {
+                return Ok(None);
+            }
+            match sniff(&buf[..n]) {
+                Some(w) => Ok(Some(w)),
+                // Not decided yet: clear the readiness and wait for more octets.
+                None => Err(io::ErrorKind::WouldBlock.into()),
+            }
+        });
+        match peeked {
+            Ok(decided) => return Ok(decided),
+            // The client closed after part of the preface: the rest will not come (and the
+            // closed readiness stays, so waiting again would return at once, for ever).
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && ready.is_read_closed() => {
+                return Ok(None);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
         }
-        if let Some(w) = sniff(&buf[..n]) {
-            return Ok(Some(w));
-        }
-        // A proper start of the preface, not all of it yet: peeking again would return the
-        // same octets at once; wait a moment for the rest.
-        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
@@ -312,6 +350,66 @@ mod tests {
         assert_eq!(sniff(b"POST / HTTP/1.1\r\n"), Some(Wire::Http1));
         assert_eq!(sniff(b"GET"), Some(Wire::Http1));
         assert_eq!(sniff(b"\x16\x03\x01"), Some(Wire::Http1));
+    }
+
+    /// A client that sends the preface a few octets at a time: decided once it is all there,
+    /// and the sniffing task is not woken while nothing arrives (it used to poll every
+    /// millisecond: 2,000 slowloris connections cost the server a core).
+    #[tokio::test]
+    async fn sniff_tcp_sleeps_until_more_of_the_preface_comes() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let polls = AtomicUsize::new(0);
+        let sniffing = sniff_tcp(&server);
+        tokio::pin!(sniffing);
+        let mut sniffing = std::future::poll_fn(|cx| {
+            polls.fetch_add(1, Ordering::Relaxed);
+            sniffing.as_mut().poll(cx)
+        });
+        let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+        for part in preface[..20].chunks(5) {
+            client.write_all(part).await.unwrap();
+            // The task has time to see each part and to go back to sleep.
+            tokio::select! {
+                biased;
+                r = &mut sniffing => panic!("decided early: {r:?}"),
+                () = tokio::time::sleep(Duration::from_millis(30)) => {}
+            }
+        }
+        // Four parts, 120 ms: a wake-up or two per part, not one a millisecond.
+        let seen = polls.load(Ordering::Relaxed);
+        assert!(seen <= 12, "{seen} polls for 4 parts");
+        client.write_all(&preface[20..]).await.unwrap();
+        assert_eq!(sniffing.await.unwrap(), Some(Wire::Http2));
+        // The octets are still there for the protocol to read.
+        let mut buf = [0u8; 24];
+        assert_eq!(server.peek(&mut buf).await.unwrap(), 24);
+        assert_eq!(&buf, preface);
+    }
+
+    /// A client that closes after part of the preface: over (it used to wait for the idle
+    /// timeout, peeking every millisecond; the first waiting version spun).
+    #[tokio::test]
+    async fn sniff_tcp_ends_when_the_client_closes_midway() {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client.write_all(b"PRI * HT").await.unwrap();
+        let sniffing = tokio::spawn(async move { sniff_tcp(&server).await.unwrap() });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        client.write_all(b"TP/2.0").await.unwrap();
+        drop(client);
+        let decided = tokio::time::timeout(Duration::from_secs(10), sniffing)
+            .await
+            .expect("sniffing ended")
+            .unwrap();
+        assert_eq!(decided, None);
     }
 
     #[tokio::test]
