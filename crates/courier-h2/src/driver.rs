@@ -54,7 +54,7 @@ use crate::frame::{GoAway, Setting};
 use crate::idmap::IdMap;
 use crate::{
     CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
-    Reason, Role, StreamId,
+    Reason, RequestHead, Role, StreamId,
 };
 
 /// Why a driver operation failed.
@@ -287,9 +287,17 @@ impl OpenTo {
     }
 }
 
+/// The request header section of a [`Cmd::Open`].
+enum OpenHeaders {
+    /// Fields (checked by the handle when the request was started without waiting).
+    Fields(Vec<HeaderField>),
+    /// A head checked when it was made ([`Client::start_prepared`]).
+    Prepared(RequestHead),
+}
+
 enum Cmd {
     Open {
-        headers: Vec<HeaderField>,
+        headers: OpenHeaders,
         end_stream: bool,
         /// Wait (in order) for room under the peer's SETTINGS_MAX_CONCURRENT_STREAMS instead of
         /// failing with [`CommandErrorKind::ConcurrencyLimit`].
@@ -833,6 +841,29 @@ impl Client {
         end_stream: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
         check_outgoing(&headers, SectionKind::Request).map_err(Error::Command)?;
+        self.start(OpenHeaders::Fields(headers), data, end_stream)
+    }
+
+    /// [`start_request`](Self::start_request) with a request head checked when it was made:
+    /// for a client that sends the same request headers again and again, which are then
+    /// neither copied nor checked for each request, and whose header block the connection
+    /// encodes once while its HPACK table does not change (see [`RequestHead`]). Fails only
+    /// when the driver is gone ([`Error::Closed`]); everything else as for `start_request`.
+    pub fn start_prepared(
+        &self,
+        head: &RequestHead,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
+        self.start(OpenHeaders::Prepared(head.clone()), data, end_stream)
+    }
+
+    fn start(
+        &self,
+        headers: OpenHeaders,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
         let slot = Arc::new(Slot(AtomicU32::new(Slot::PENDING)));
         let (events, rx) = events::channel();
         let credit = self.send_buffer.saturating_sub(data.len());
@@ -864,7 +895,7 @@ impl Client {
         wait: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
         let (id, events) = call(&self.cmds, |reply| Cmd::Open {
-            headers,
+            headers: OpenHeaders::Fields(headers),
             end_stream,
             wait,
             to: OpenTo::Reply(reply),
@@ -1162,7 +1193,7 @@ fn ended_error(error: &Option<ConnectionError>) -> Error {
 
 /// A request waiting for room under the peer's concurrency limit.
 struct WaitingOpen {
-    headers: Vec<HeaderField>,
+    headers: OpenHeaders,
     /// END_STREAM on the headers.
     end_stream: bool,
     to: OpenTo,
@@ -1515,10 +1546,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
 
     /// Opens a stream for `w`.
     fn open(&mut self, w: &WaitingOpen) -> Result<StreamId, CommandError> {
-        // A started request's headers were checked by `start_request`.
-        let prechecked = matches!(w.to, OpenTo::Start { .. });
-        self.conn
-            .open_stream_checked(&w.headers, w.end_stream, prechecked)
+        match &w.headers {
+            OpenHeaders::Fields(fields) => {
+                // A started request's headers were checked by `start_request`.
+                let prechecked = matches!(w.to, OpenTo::Start { .. });
+                self.conn
+                    .open_stream_checked(fields, w.end_stream, prechecked)
+            }
+            OpenHeaders::Prepared(head) => self.conn.open_stream_prepared(head, w.end_stream),
+        }
     }
 
     /// Opens waiting requests, oldest first, while the peer's concurrency limit has room.
