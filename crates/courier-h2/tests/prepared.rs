@@ -189,14 +189,17 @@ async fn started_prepared_requests_complete() {
         let want: &[u8] = if i % 3 == 2 { b"/p.S/Plain" } else { b"/p.S/A" };
         assert_eq!(t[0].value().as_ref(), want, "call {i}");
     }
-    // A driver that is gone: the request fails at once.
+    // A connection that has ended: the request fails, at once if the driver is gone
+    // already, else from its stream, unsent.
     let (client, server) = connected(Config::default(), Config::default());
     drop(server);
     client.shutdown();
     timeout(client.closed()).await;
-    let err = client
-        .start_prepared(&a, Bytes::new(), true)
-        .map(|_| ())
-        .unwrap_err();
-    assert!(matches!(err, driver::Error::Closed), "{err:?}");
+    match client.start_prepared(&a, Bytes::new(), true) {
+        Err(e) => assert!(matches!(e, driver::Error::Closed), "{e:?}"),
+        Ok((_send, mut recv)) => {
+            assert!(timeout(recv.response()).await.is_err());
+            assert!(recv.is_unsent());
+        }
+    }
 }
