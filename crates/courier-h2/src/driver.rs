@@ -37,7 +37,7 @@ use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
@@ -54,7 +54,7 @@ use crate::frame::{GoAway, Setting};
 use crate::idmap::IdMap;
 use crate::{
     CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
-    Reason, Role, StreamId,
+    Pseudo, Reason, RequestHead, Role, StreamId,
 };
 
 /// Why a driver operation failed.
@@ -189,32 +189,34 @@ type CloseReply = oneshot::Sender<Result<(), Error>>;
 /// Where an opened stream's identifier and event channel go.
 type OpenReply = oneshot::Sender<Result<(StreamId, events::Receiver<StreamEvent>), Error>>;
 
-/// The identifier of a stream a [`Client::start_request`] asked for, filled in by the driver
-/// when it opens the stream: [`Slot::PENDING`] until then, [`Slot::FAILED`] if it could not.
-/// Only the driver writes it; the handles read it.
-#[derive(Debug)]
-struct Slot(AtomicU32);
+/// A stream a [`Client::start_request`] asked for: its identifier, in its event channel's
+/// slot, filled in by the driver when it opens the stream — [`PENDING`] until then, [`FAILED`]
+/// if it could not. Only the driver writes it; the handles read it.
+type Slot = events::Slot<StreamEvent>;
 
-impl Slot {
-    /// Not opened yet (the command is on its way, or waits under the concurrency limit).
-    const PENDING: u32 = 0;
-    /// Never opened: the request did not leave this endpoint. (Stream ids are 31 bits.)
-    const FAILED: u32 = u32::MAX;
+/// Not opened yet (the command is on its way, or waits under the concurrency limit).
+const PENDING: u32 = 0;
+/// Never opened: the request did not leave this endpoint. (Stream ids are 31 bits.)
+const FAILED: u32 = u32::MAX;
 
-    fn get(&self) -> Option<StreamId> {
-        match self.0.load(Ordering::Acquire) {
-            Slot::PENDING | Slot::FAILED => None,
-            id => Some(StreamId::new(id)),
-        }
+/// The stream `slot` names, once opened.
+fn slot_id(slot: &Slot) -> Option<StreamId> {
+    match slot.get() {
+        PENDING | FAILED => None,
+        id => Some(StreamId::new(id)),
     }
+}
 
-    fn failed(&self) -> bool {
-        self.0.load(Ordering::Acquire) == Slot::FAILED
-    }
+thread_local! {
+    /// Stream event channels whose handles are all gone, for the next streams opened or
+    /// accepted on this thread (see [`events::POOL_MAX`]).
+    static EVENT_CHANNELS: std::cell::RefCell<Vec<Arc<events::Shared<StreamEvent>>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
-    fn set(&self, v: u32) {
-        self.0.store(v, Ordering::Release);
-    }
+/// A stream's event channel, from this thread's pool when it has one.
+fn event_channel(id: u32) -> (events::Sender<StreamEvent>, events::Receiver<StreamEvent>) {
+    events::pooled(&EVENT_CHANNELS, id)
 }
 
 /// Which stream a handle drives.
@@ -225,7 +227,7 @@ enum StreamRef {
     /// Started by [`Client::start_request`]: the driver resolves it when it applies the
     /// command. Commands are applied in the order they were sent, so the stream's open has
     /// been applied (or is waiting under the concurrency limit) by then.
-    Starting(Arc<Slot>),
+    Starting(Slot),
 }
 
 impl StreamRef {
@@ -233,7 +235,7 @@ impl StreamRef {
     fn id(&self) -> Option<StreamId> {
         match self {
             StreamRef::Id(id) => Some(*id),
-            StreamRef::Starting(slot) => slot.get(),
+            StreamRef::Starting(slot) => slot_id(slot),
         }
     }
 
@@ -241,9 +243,9 @@ impl StreamRef {
     fn for_cmd(&self) -> StreamRef {
         match self {
             StreamRef::Id(id) => StreamRef::Id(*id),
-            StreamRef::Starting(slot) => match slot.get() {
+            StreamRef::Starting(slot) => match slot_id(slot) {
                 Some(id) => StreamRef::Id(id),
-                None => StreamRef::Starting(Arc::clone(slot)),
+                None => StreamRef::Starting(slot.clone()),
             },
         }
     }
@@ -253,10 +255,9 @@ impl StreamRef {
 enum OpenTo {
     /// A caller waiting for the stream's identifier and event channel.
     Reply(OpenReply),
-    /// A [`Client::start_request`] that did not wait: the identifier goes to its slot, the
-    /// events (a failure to open included) to its channel.
+    /// A [`Client::start_request`] that did not wait: the identifier goes to its channel's
+    /// slot, the events (a failure to open included) to its channel.
     Start {
-        slot: Arc<Slot>,
         events: events::Sender<StreamEvent>,
         /// First content and END_STREAM on it, queued right behind the HEADERS (they leave
         /// in the same write).
@@ -279,17 +280,25 @@ impl OpenTo {
             OpenTo::Reply(reply) => {
                 let _ = reply.send(Err(e));
             }
-            OpenTo::Start { slot, events, .. } => {
-                slot.set(Slot::FAILED);
+            OpenTo::Start { events, .. } => {
+                events.set_id(FAILED);
                 let _ = events.send(StreamEvent::Failed(e));
             }
         }
     }
 }
 
+/// The request header section of a [`Cmd::Open`].
+enum OpenHeaders {
+    /// Fields (checked by the handle when the request was started without waiting).
+    Fields(Vec<HeaderField>),
+    /// A head checked when it was made ([`Client::start_prepared`]).
+    Prepared(RequestHead),
+}
+
 enum Cmd {
     Open {
-        headers: Vec<HeaderField>,
+        headers: OpenHeaders,
         end_stream: bool,
         /// Wait (in order) for room under the peer's SETTINGS_MAX_CONCURRENT_STREAMS instead of
         /// failing with [`CommandErrorKind::ConcurrencyLimit`].
@@ -399,7 +408,11 @@ struct ConnState {
 const RECENT_RESETS: usize = 256;
 
 enum StreamEvent {
-    Headers(Box<FieldSection>, bool),
+    /// A response header section, as its `:status` (the only pseudo-header field a response
+    /// has: the connection refuses others) and its regular fields, and END_STREAM. Carried
+    /// apart, not as a `FieldSection` (the other four pseudo-header slots would make every
+    /// event 160 octets, or cost a box per response).
+    Headers(Option<u16>, Vec<HeaderField>, bool),
     /// Content, END_STREAM, and whether the connection still tracks the stream: once it does
     /// not, its credit went back with the stream and taking the data needs no
     /// [`Cmd::Consume`] (which would only wake the driver to do nothing).
@@ -409,6 +422,17 @@ enum StreamEvent {
     Closed(Option<ConnectionError>),
     /// The stream could not be opened ([`Client::start_request`]).
     Failed(Error),
+}
+
+/// A response header section with `status` and `fields`.
+fn response_section(status: Option<u16>, fields: Vec<HeaderField>) -> FieldSection {
+    FieldSection {
+        pseudo: Pseudo {
+            status,
+            ..Pseudo::default()
+        },
+        fields,
+    }
 }
 
 /// A request the server received.
@@ -511,7 +535,7 @@ impl RecvStream {
     pub fn is_unsent(&self) -> bool {
         match &self.id {
             StreamRef::Id(_) => false,
-            StreamRef::Starting(slot) => slot.get().is_none(),
+            StreamRef::Starting(slot) => slot_id(slot).is_none(),
         }
     }
 
@@ -532,16 +556,12 @@ impl RecvStream {
         }
         loop {
             match self.next_event().await {
-                Some(StreamEvent::Headers(section, end)) => {
-                    if section
-                        .pseudo
-                        .status
-                        .is_some_and(|s| (100..200).contains(&s))
-                    {
+                Some(StreamEvent::Headers(status, fields, end)) => {
+                    if status.is_some_and(|s| (100..200).contains(&s)) {
                         continue;
                     }
                     self.ended |= end;
-                    return Ok((*section, end));
+                    return Ok((response_section(status, fields), end));
                 }
                 Some(
                     ev @ (StreamEvent::Reset(..) | StreamEvent::Closed(_) | StreamEvent::Failed(_)),
@@ -583,10 +603,10 @@ impl RecvStream {
                     self.ended = true;
                     return None;
                 }
-                Some(StreamEvent::Headers(section, end)) => {
+                Some(StreamEvent::Headers(status, fields, end)) => {
                     // A response head arriving before `response()` was awaited.
                     self.ended |= end;
-                    self.head = Some((*section, end));
+                    self.head = Some((response_section(status, fields), end));
                     if end {
                         return None;
                     }
@@ -856,8 +876,31 @@ impl Client {
         end_stream: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
         check_outgoing(&headers, SectionKind::Request).map_err(Error::Command)?;
-        let slot = Arc::new(Slot(AtomicU32::new(Slot::PENDING)));
-        let (events, rx) = events::channel();
+        self.start(OpenHeaders::Fields(headers), data, end_stream)
+    }
+
+    /// [`start_request`](Self::start_request) with a request head checked when it was made:
+    /// for a client that sends the same request headers again and again, which are then
+    /// neither copied nor checked for each request, and whose header block the connection
+    /// encodes once while its HPACK table does not change (see [`RequestHead`]). Fails only
+    /// when the driver is gone ([`Error::Closed`]); everything else as for `start_request`.
+    pub fn start_prepared(
+        &self,
+        head: &RequestHead,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
+        self.start(OpenHeaders::Prepared(head.clone()), data, end_stream)
+    }
+
+    fn start(
+        &self,
+        headers: OpenHeaders,
+        data: Bytes,
+        end_stream: bool,
+    ) -> Result<(SendStream, RecvStream), Error> {
+        let (events, rx) = event_channel(PENDING);
+        let slot = rx.slot();
         let credit = self.send_buffer.saturating_sub(data.len());
         // A request without content ends on its HEADERS frame.
         let (head_end, data) = if data.is_empty() {
@@ -870,11 +913,7 @@ impl Client {
                 headers,
                 end_stream: head_end,
                 wait: true,
-                to: OpenTo::Start {
-                    slot: Arc::clone(&slot),
-                    events,
-                    data,
-                },
+                to: OpenTo::Start { events, data },
             })
             .map_err(|_| Error::Closed)?;
         Ok(self.halves(StreamRef::Starting(slot), rx, credit))
@@ -887,7 +926,7 @@ impl Client {
         wait: bool,
     ) -> Result<(SendStream, RecvStream), Error> {
         let (id, events) = call(&self.cmds, |reply| Cmd::Open {
-            headers,
+            headers: OpenHeaders::Fields(headers),
             end_stream,
             wait,
             to: OpenTo::Reply(reply),
@@ -1185,7 +1224,7 @@ fn ended_error(error: &Option<ConnectionError>) -> Error {
 
 /// A request waiting for room under the peer's concurrency limit.
 struct WaitingOpen {
-    headers: Vec<HeaderField>,
+    headers: OpenHeaders,
     /// END_STREAM on the headers.
     end_stream: bool,
     to: OpenTo,
@@ -1335,9 +1374,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     fn target(&self, id: &StreamRef) -> Target {
         match id {
             StreamRef::Id(id) => Target::Id(*id),
-            StreamRef::Starting(slot) => match slot.get() {
+            StreamRef::Starting(slot) => match slot_id(slot) {
                 Some(id) => Target::Id(id),
-                None if slot.failed() => Target::Failed,
+                None if slot.get() == FAILED => Target::Failed,
                 // Commands apply in order, so the open was applied before this command: a
                 // stream neither opened nor failed waits under the concurrency limit (or,
                 // should it not be found, was dropped unsent).
@@ -1345,7 +1384,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     .waiting_opens
                     .iter()
                     .position(
-                        |w| matches!(&w.to, OpenTo::Start { slot: s, .. } if Arc::ptr_eq(s, slot)),
+                        |w| matches!(&w.to, OpenTo::Start { events, .. } if events.owns(slot)),
                     )
                     .map_or(Target::Failed, Target::Waiting),
             },
@@ -1518,7 +1557,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         };
         match w.to {
             OpenTo::Reply(reply) => {
-                let (tx, rx) = events::channel();
+                let (tx, rx) = event_channel(PENDING);
                 if reply.send(Ok((id, rx))).is_ok() {
                     self.streams.insert(id, tx);
                 } else {
@@ -1526,12 +1565,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     let _ = self.conn.reset(id, Reason::CANCEL);
                 }
             }
-            OpenTo::Start { slot, events, data } => {
+            OpenTo::Start { events, data } => {
                 if let Some((data, end)) = data {
                     // A new stream's send buffer is empty: it takes content of any size.
                     self.try_send_data(id, data, end, None);
                 }
-                slot.set(id.get());
+                events.set_id(id.get());
                 self.streams.insert(id, events);
                 for cmd in w.later {
                     self.apply_stream(id, cmd);
@@ -1542,10 +1581,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
 
     /// Opens a stream for `w`.
     fn open(&mut self, w: &WaitingOpen) -> Result<StreamId, CommandError> {
-        // A started request's headers were checked by `start_request`.
-        let prechecked = matches!(w.to, OpenTo::Start { .. });
-        self.conn
-            .open_stream_checked(&w.headers, w.end_stream, prechecked)
+        match &w.headers {
+            OpenHeaders::Fields(fields) => {
+                // A started request's headers were checked by `start_request`.
+                let prechecked = matches!(w.to, OpenTo::Start { .. });
+                self.conn
+                    .open_stream_checked(fields, w.end_stream, prechecked)
+            }
+            OpenHeaders::Prepared(head) => self.conn.open_stream_prepared(head, w.end_stream),
+        }
     }
 
     /// Opens waiting requests, oldest first, while the peer's concurrency limit has room.
@@ -1643,7 +1687,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             let _ = self.conn.reset(promised, Reason::CANCEL);
             return;
         };
-        let (tx, rx) = events::channel();
+        let (tx, rx) = event_channel(PENDING);
         self.streams.insert(promised, tx);
         let push = Push {
             associated,
@@ -1668,7 +1712,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     end_stream,
                 } => {
                     if let Some(tx) = self.streams.get(&stream_id) {
-                        let ev = StreamEvent::Headers(Box::new(section), end_stream);
+                        debug_assert!(
+                            section.pseudo.method.is_none() && section.pseudo.path.is_none(),
+                            "a response section carries no request pseudo-header field"
+                        );
+                        let ev =
+                            StreamEvent::Headers(section.pseudo.status, section.fields, end_stream);
                         let _ = tx.push(ev, &mut self.wakeups);
                         if end_stream {
                             self.streams.remove(&stream_id);
@@ -1678,7 +1727,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     {
                         // A request without content needs no channel for its body.
                         let rx = (!end_stream).then(|| {
-                            let (tx, rx) = events::channel();
+                            let (tx, rx) = event_channel(PENDING);
                             self.streams.insert(stream_id, tx);
                             rx
                         });

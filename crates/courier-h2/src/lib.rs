@@ -51,6 +51,6 @@ mod idmap;
 pub use codes::{FrameType, Reason, SettingId};
 pub use connection::{
     CommandError, CommandErrorKind, Config, Connection, ConnectionError, Event, FieldSection,
-    PREFACE, PingPolicy, Pseudo, Role, Stats,
+    PREFACE, PingPolicy, Pseudo, RequestHead, Role, Stats,
 };
 pub use frame::StreamId;

@@ -47,6 +47,8 @@ pub struct Encoder {
     pending: Option<(usize, usize)>,
     /// When strings are Huffman-coded.
     huffman: Huffman,
+    /// Bumped by every change of the state above ([`generation`](Encoder::generation)).
+    generation: u64,
 }
 
 /// When the [`Encoder`] Huffman-codes a string literal (RFC 7541 §5.2).
@@ -96,6 +98,7 @@ impl Encoder {
             cap: max_table_size,
             pending: None,
             huffman: Huffman::WhenShorter,
+            generation: 0,
         }
     }
 
@@ -121,6 +124,7 @@ impl Encoder {
         }
         let smallest = self.pending.map_or(current, |(s, _)| s).min(new);
         self.pending = Some((smallest, new));
+        self.generation = self.generation.wrapping_add(1);
         // Evicting now is safe: nothing is encoded before the update that tells the peer.
         self.table.set_max_size(new);
     }
@@ -128,6 +132,35 @@ impl Encoder {
     /// When strings are Huffman-coded (by default when that is shorter).
     pub fn set_huffman(&mut self, huffman: Huffman) {
         self.huffman = huffman;
+        self.generation = self.generation.wrapping_add(1);
+    }
+
+    /// A number that changes whenever the encoder's state changes: an entry added to (or
+    /// evicted from) the dynamic table, a size update queued or sent, the Huffman policy.
+    /// Encoding is a function of that state and the fields, so a block encoded without the
+    /// generation changing (every field was found in a table, or sent without indexing) left the
+    /// encoder as it was, and encoding the same fields again while the generation is still the
+    /// same would give the same octets: a caller that sends the same header section again and
+    /// again may keep the block and send it again instead (courier-h2 does, for a prepared
+    /// request head).
+    ///
+    /// ```
+    /// use courier_hpack::{Encoder, FieldRef};
+    /// let mut enc = Encoder::new(4096);
+    /// let fields = [FieldRef::new(b":path", b"/p.S/M")];
+    /// let (mut first, mut second) = (Vec::new(), Vec::new());
+    /// let g0 = enc.generation();
+    /// enc.encode(fields, &mut first); // `:path: /p.S/M` enters the dynamic table
+    /// let g1 = enc.generation();
+    /// assert_ne!(g0, g1);
+    /// enc.encode(fields, &mut second); // now an index: the state is unchanged
+    /// assert_eq!(enc.generation(), g1);
+    /// let mut third = Vec::new();
+    /// enc.encode(fields, &mut third);
+    /// assert_eq!(second, third);
+    /// ```
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The dynamic table's maximum size now (what the next block announces, if it changed).
@@ -188,6 +221,7 @@ impl Encoder {
     /// Emits the pending dynamic table size updates, which must open the block.
     fn begin_block(&mut self, dst: &mut impl EncodeBuf) {
         if let Some((smallest, last)) = self.pending.take() {
+            self.generation = self.generation.wrapping_add(1);
             // RFC 7541 §4.2: "In the case that this size is changed more than once in this
             // interval, the smallest maximum table size that occurs in that interval MUST be
             // signaled in a dynamic table size update. The final maximum size is always
@@ -253,6 +287,7 @@ impl Encoder {
             // RFC 7541 §6.2.1: literal with incremental indexing, 01 then a 6-bit prefix.
             self.literal(name_index, name, value, 6, 0x40, dst);
             self.table.insert(name, value);
+            self.generation = self.generation.wrapping_add(1);
         } else {
             // RFC 7541 §6.2.2: literal without indexing, 0000 then a 4-bit prefix.
             self.literal(name_index, name, value, 4, 0x00, dst);

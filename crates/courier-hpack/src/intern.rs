@@ -44,6 +44,8 @@ pub(crate) fn value(value: &[u8]) -> Option<&'static [u8]> {
         b"gzip" => "gzip",
         b"deflate" => "deflate",
         b"identity,deflate,gzip" => "identity,deflate,gzip",
+        // Courier's own `grpc-accept-encoding`.
+        b"gzip,identity" => "gzip,identity",
         _ => return None,
     };
     Some(s.as_bytes())

@@ -4,6 +4,8 @@
 //! Fields are checked one by one as the HPACK decoder yields them, so a malformed block costs
 //! no second pass.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use courier_hpack::HeaderField;
 
@@ -41,6 +43,60 @@ impl FieldSection {
             .find(|f| f.name().as_ref() == name)
             .map(|f| f.value())
     }
+}
+
+/// A request header section checked once, to be sent many times: a client that starts the same
+/// request again and again (a load generator, a unary call with fixed metadata) builds it once
+/// and opens each stream with it ([`Connection::open_stream_prepared`],
+/// `driver::Client::start_prepared`). Cloning it copies a pointer; the fields are not checked
+/// again for each request, and a connection that sends the same head twice in a row with its
+/// HPACK encoder unchanged (every field already indexed) reuses the header block it encoded the
+/// first time instead of encoding it again.
+///
+/// [`Connection::open_stream_prepared`]: crate::Connection::open_stream_prepared
+#[derive(Clone, Debug)]
+pub struct RequestHead {
+    fields: Arc<[HeaderField]>,
+    /// `:method` is HEAD: the response has no content whatever its content-length says.
+    head_method: bool,
+}
+
+impl RequestHead {
+    /// Checks `fields` as a request header section — pseudo-header fields first, `:method`,
+    /// `:scheme` and `:path` present (or a CONNECT request's `:authority`), no
+    /// connection-specific fields, valid names and values (RFC 9113 §8.1–§8.3) — and keeps them.
+    /// Fails with [`CommandErrorKind::InvalidHeaders`], saying why, as
+    /// [`Connection::open_stream`](crate::Connection::open_stream) would.
+    pub fn new(fields: Vec<HeaderField>) -> Result<Self, CommandError> {
+        check_outgoing(&fields, SectionKind::Request)?;
+        let head_method = is_head(&fields);
+        Ok(RequestHead {
+            fields: fields.into(),
+            head_method,
+        })
+    }
+
+    /// The header fields, in the order they are sent.
+    pub fn fields(&self) -> &[HeaderField] {
+        &self.fields
+    }
+
+    /// `:method` is HEAD.
+    pub(crate) fn is_head(&self) -> bool {
+        self.head_method
+    }
+
+    /// Whether `self` and `other` are clones of the same head.
+    pub(crate) fn same(&self, other: &RequestHead) -> bool {
+        Arc::ptr_eq(&self.fields, &other.fields)
+    }
+}
+
+/// Whether a request's `:method` is HEAD.
+pub(crate) fn is_head(request: &[HeaderField]) -> bool {
+    request
+        .iter()
+        .any(|f| f.name().as_ref() == b":method" && f.value().as_ref() == b"HEAD")
 }
 
 /// Which kind of field section is being validated.

@@ -36,7 +36,7 @@ use courier_hpack::{
 
 pub use config::{Config, PingPolicy, Role};
 pub use error::{CommandError, CommandErrorKind, ConnectionError};
-pub use message::{FieldSection, Pseudo};
+pub use message::{FieldSection, Pseudo, RequestHead};
 
 use crate::codes::{Reason, SettingId};
 use crate::frame::{
@@ -48,6 +48,16 @@ use crate::idmap::{IdMap, IdSet};
 use error::{Fault, classify};
 use message::{SectionBuilder, SectionKind};
 use stream::{RecvPhase, SendEnd, State, Stream};
+
+/// A prepared request head's header block, as the HPACK encoder encoded it at `generation`
+/// without changing (so it encodes the same way while the generation stays the same:
+/// [`courier_hpack::Encoder::generation`]).
+#[derive(Debug)]
+struct HeadBlock {
+    head: RequestHead,
+    generation: u64,
+    block: Vec<u8>,
+}
 
 /// The client connection preface (RFC 9113 §3.4).
 pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -271,6 +281,9 @@ pub struct Connection {
     encoder: FrameEncoder,
     hpack_dec: HpackDecoder,
     hpack_enc: HpackEncoder,
+    /// The header block of the last prepared request head sent, while it is known to encode
+    /// the same way.
+    head_block: Option<HeadBlock>,
 
     events: VecDeque<Event>,
     streams: IdMap<Stream>,
@@ -367,6 +380,7 @@ impl Connection {
             encoder: FrameEncoder::new(),
             hpack_dec,
             hpack_enc: HpackEncoder::new(courier_hpack::DEFAULT_TABLE_SIZE),
+            head_block: None,
             events: VecDeque::new(),
             streams: IdMap::default(),
             ready: VecDeque::new(),

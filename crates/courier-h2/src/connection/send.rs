@@ -3,6 +3,17 @@
 
 use super::*;
 
+/// The request header section [`Connection::open_stream_with`] sends.
+#[derive(Clone, Copy)]
+enum OpenRequest<'a> {
+    /// Fields to check first.
+    Unchecked(&'a [HeaderField]),
+    /// Fields the caller checked.
+    Checked(&'a [HeaderField]),
+    /// A head checked when it was made.
+    Prepared(&'a RequestHead),
+}
+
 impl Connection {
     pub(super) fn check_open(&self) -> Result<(), CommandError> {
         if self.phase == Phase::Closed {
@@ -21,6 +32,18 @@ impl Connection {
         self.open_stream_checked(request, end_stream, false)
     }
 
+    /// Client: [`open_stream`](Self::open_stream) with a request head checked when it was
+    /// made. When the last head this connection sent was this one and its HPACK encoder has
+    /// not changed since (every field of that block was already in a table), the header block
+    /// is the same octets and is sent again without encoding.
+    pub fn open_stream_prepared(
+        &mut self,
+        head: &RequestHead,
+        end_stream: bool,
+    ) -> Result<StreamId, CommandError> {
+        self.open_stream_with(OpenRequest::Prepared(head), end_stream)
+    }
+
     /// [`open_stream`](Self::open_stream); `prechecked`: the caller already checked the
     /// fields with `check_outgoing` (the driver's handles do, before queueing them).
     pub(crate) fn open_stream_checked(
@@ -28,6 +51,19 @@ impl Connection {
         request: &[HeaderField],
         end_stream: bool,
         prechecked: bool,
+    ) -> Result<StreamId, CommandError> {
+        let request = if prechecked {
+            OpenRequest::Checked(request)
+        } else {
+            OpenRequest::Unchecked(request)
+        };
+        self.open_stream_with(request, end_stream)
+    }
+
+    fn open_stream_with(
+        &mut self,
+        request: OpenRequest<'_>,
+        end_stream: bool,
     ) -> Result<StreamId, CommandError> {
         self.check_open()?;
         if self.role != Role::Client {
@@ -46,8 +82,8 @@ impl Connection {
         if self.next_local_id > MAX_WINDOW_SIZE {
             return Err(CommandError::new(CommandErrorKind::StreamIdsExhausted));
         }
-        if !prechecked {
-            message::check_outgoing(request, SectionKind::Request)?;
+        if let OpenRequest::Unchecked(fields) = request {
+            message::check_outgoing(fields, SectionKind::Request)?;
         }
         let id = StreamId::new(self.next_local_id);
         self.next_local_id += 2;
@@ -65,18 +101,23 @@ impl Connection {
             self.local_initial_window(),
         );
         stream.sent_final_headers = true;
-        stream.no_content_expected = request
-            .iter()
-            .any(|f| f.name().as_ref() == b":method" && f.value().as_ref() == b"HEAD");
+        stream.no_content_expected = match request {
+            OpenRequest::Prepared(head) => head.is_head(),
+            OpenRequest::Checked(fields) | OpenRequest::Unchecked(fields) => {
+                message::is_head(fields)
+            }
+        };
         self.insert_stream(id, stream);
-        self.write_field_block(
-            id,
-            BlockStart::Headers {
-                end_stream,
-                priority: None,
-            },
-            request,
-        );
+        let start = BlockStart::Headers {
+            end_stream,
+            priority: None,
+        };
+        match request {
+            OpenRequest::Prepared(head) => self.write_head_block(id, start, head),
+            OpenRequest::Checked(fields) | OpenRequest::Unchecked(fields) => {
+                self.write_field_block(id, start, fields)
+            }
+        }
         Ok(id)
     }
 
@@ -432,6 +473,45 @@ impl Connection {
         reserve_out(&mut self.out);
         self.encoder
             .encode_field_block(id, start, &self.scratch, &mut self.out);
+    }
+
+    /// [`write_field_block`](Self::write_field_block) for a prepared request head: the block
+    /// encoded last time when it is known to come out the same (see [`HeadBlock`]).
+    fn write_head_block(&mut self, id: StreamId, start: BlockStart, head: &RequestHead) {
+        self.forgive_pings();
+        let generation = self.hpack_enc.generation();
+        let cached = self
+            .head_block
+            .as_ref()
+            .is_some_and(|c| c.generation == generation && c.head.same(head));
+        if !cached {
+            self.scratch.clear();
+            self.hpack_enc
+                .encode(head.fields().iter(), &mut self.scratch);
+            if self.hpack_enc.generation() == generation {
+                // The encoder did not change: the same head encodes to these octets until it
+                // does.
+                let c = self.head_block.get_or_insert_with(|| HeadBlock {
+                    head: head.clone(),
+                    generation,
+                    block: Vec::new(),
+                });
+                c.head = head.clone();
+                c.generation = generation;
+                c.block.clear();
+                c.block.extend_from_slice(&self.scratch);
+            } else {
+                self.head_block = None;
+            }
+            reserve_out(&mut self.out);
+            self.encoder
+                .encode_field_block(id, start, &self.scratch, &mut self.out);
+            return;
+        }
+        reserve_out(&mut self.out);
+        let block = &self.head_block.as_ref().expect("cached").block;
+        self.encoder
+            .encode_field_block(id, start, block, &mut self.out);
     }
 
     /// This endpoint sent END_STREAM on `id`.

@@ -50,6 +50,67 @@ pub(crate) enum SendEnd {
     Trailers(Vec<HeaderField>),
 }
 
+/// A stream's queued content, in order. Most streams queue one chunk at a time (a unary
+/// request or response is one message), which is held inline: no queue buffer is allocated
+/// (and freed) per stream unless a second chunk is queued behind the first.
+#[derive(Debug, Default)]
+pub(crate) enum SendQueue {
+    #[default]
+    Empty,
+    One(Bytes),
+    /// Once a second chunk came: kept (with its buffer) for the rest of the stream.
+    Many(VecDeque<Bytes>),
+}
+
+impl SendQueue {
+    pub(crate) fn push_back(&mut self, data: Bytes) {
+        match self {
+            SendQueue::Empty => *self = SendQueue::One(data),
+            SendQueue::One(_) => {
+                let SendQueue::One(first) = std::mem::take(self) else {
+                    unreachable!("matched One")
+                };
+                *self = SendQueue::Many(VecDeque::from([first, data]));
+            }
+            SendQueue::Many(q) => q.push_back(data),
+        }
+    }
+
+    pub(crate) fn front_mut(&mut self) -> Option<&mut Bytes> {
+        match self {
+            SendQueue::Empty => None,
+            SendQueue::One(b) => Some(b),
+            SendQueue::Many(q) => q.front_mut(),
+        }
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<Bytes> {
+        match self {
+            SendQueue::Empty => None,
+            SendQueue::One(_) => match std::mem::take(self) {
+                SendQueue::One(b) => Some(b),
+                _ => None,
+            },
+            SendQueue::Many(q) => q.pop_front(),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            SendQueue::Empty => true,
+            SendQueue::One(_) => false,
+            SendQueue::Many(q) => q.is_empty(),
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        match self {
+            SendQueue::Many(q) => q.clear(),
+            _ => *self = SendQueue::Empty,
+        }
+    }
+}
+
 /// Where a stream is in receiving its message (RFC 9113 §8.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum RecvPhase {
@@ -83,7 +144,7 @@ pub(crate) struct Stream {
 
     // Send side.
     pub(crate) send_window: i64,
-    pub(crate) send_queue: VecDeque<Bytes>,
+    pub(crate) send_queue: SendQueue,
     pub(crate) send_queued: usize,
     pub(crate) send_end: SendEnd,
     /// Whether this endpoint has sent its final (non-1xx) header section.
@@ -120,7 +181,7 @@ impl Stream {
             recv_len: 0,
             no_content_expected: false,
             send_window: i64::from(send_window),
-            send_queue: VecDeque::new(),
+            send_queue: SendQueue::Empty,
             send_queued: 0,
             send_end: SendEnd::None,
             sent_final_headers: false,
@@ -145,5 +206,32 @@ impl Stream {
     /// Whether output is waiting: queued DATA or an unsent end of stream.
     pub(crate) fn has_output(&self) -> bool {
         self.send_queued > 0 || !self.send_queue.is_empty() || self.send_end != SendEnd::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_send_queue_keeps_order_whatever_its_form() {
+        let mut q = SendQueue::default();
+        assert!(q.is_empty() && q.front_mut().is_none() && q.pop_front().is_none());
+        q.push_back(Bytes::from_static(b"a"));
+        assert!(matches!(q, SendQueue::One(_)) && !q.is_empty());
+        q.front_mut().unwrap().truncate(0);
+        assert_eq!(q.pop_front().unwrap(), "");
+        assert!(q.is_empty());
+        for c in [&b"b"[..], b"c", b"d"] {
+            q.push_back(Bytes::from_static(c));
+        }
+        assert!(matches!(q, SendQueue::Many(_)));
+        assert_eq!(q.pop_front().unwrap(), "b");
+        assert_eq!(q.front_mut().unwrap().as_ref(), b"c");
+        q.clear();
+        assert!(q.is_empty() && q.pop_front().is_none());
+        q.push_back(Bytes::from_static(b"e"));
+        assert_eq!(q.pop_front().unwrap(), "e");
+        assert!(q.is_empty());
     }
 }

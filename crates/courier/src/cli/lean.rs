@@ -5,9 +5,9 @@
 //! [`Channel`](courier_rpc::Channel) does for every call — pick a connection through the
 //! load-balancing policy, plan retries, keep a replay buffer, build the headers and the
 //! metadata maps, decode the response — is work the server under test does not see. Here the
-//! request header block is built once (the `grpc-timeout` of a deadline included, so that
-//! HPACK indexes it), the request messages are framed once, and a call is one
-//! [`Client::start_request`] with a clone of both; the response is read for its status (and
+//! request header block is built and checked once (the `grpc-timeout` of a deadline included,
+//! so that HPACK indexes it), the request messages are framed once, and a call is one
+//! [`Client::start_prepared`] with both; the response is read for its status (and
 //! its messages counted, not decoded). `--engine channel` makes each call through a
 //! `Channel` instead, to measure the Channel itself.
 //!
@@ -20,6 +20,7 @@
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use courier_h2::RequestHead;
 use courier_h2::driver::{Client, Error as H2Error};
 use courier_hpack::HeaderField;
 use courier_rpc::codec::{Encoding, encode_message};
@@ -34,7 +35,7 @@ use super::error::{CliError, Result};
 /// One call, ready to send again and again.
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
-    headers: Vec<HeaderField>,
+    head: RequestHead,
     body: Bytes,
     deadline: Option<Duration>,
     max_message: usize,
@@ -52,11 +53,8 @@ impl Call {
         scheme: &'static str,
         max_message: usize,
     ) -> Result<Call> {
-        // Every name and value is a `&'static` (the few made at run time are leaked, once
-        // per process), so that cloning the header list for each call copies pointers and
-        // counts no references.
-        let leak =
-            |s: String| -> Bytes { Bytes::from_static(Box::leak(s.into_boxed_str()).as_bytes()) };
+        // The head is built and checked once and shared by every call
+        // (`Client::start_prepared`): the strings made here are not copied per call.
         // PROTOCOL-HTTP2, Requests: "HTTP2 requires that reserved headers, ones starting
         // with ":" appear before all other headers. Additionally implementations should send
         // Timeout immediately after the reserved headers and they should send the
@@ -65,11 +63,14 @@ impl Call {
         let mut h = vec![
             HeaderField::new(":method", "POST"),
             HeaderField::new(":scheme", scheme),
-            HeaderField::new(":path", leak(path.to_owned())),
-            HeaderField::new(":authority", leak(authority.to_owned())),
+            HeaderField::new(":path", Bytes::from(path.to_owned())),
+            HeaderField::new(":authority", Bytes::from(authority.to_owned())),
         ];
         if let Some(d) = deadline {
-            h.push(HeaderField::new("grpc-timeout", leak(encode_timeout(d))));
+            h.push(HeaderField::new(
+                "grpc-timeout",
+                Bytes::from(encode_timeout(d)),
+            ));
         }
         h.push(HeaderField::new("te", "trailers"));
         h.push(HeaderField::new("content-type", "application/grpc"));
@@ -82,19 +83,22 @@ impl Call {
             // PROTOCOL-HTTP2: "Binary-Header → {Header-Name "-bin" } {base64 encoded
             // value}".
             let value = if k.ends_with("-bin") {
-                leak(base64_encode(v))
+                Bytes::from(base64_encode(v))
             } else {
-                leak(String::from_utf8_lossy(v).into_owned())
+                Bytes::from(String::from_utf8_lossy(v).into_owned())
             };
-            h.push(HeaderField::new(leak(k.to_owned()), value));
+            h.push(HeaderField::new(Bytes::from(k.to_owned()), value));
         }
         let mut body = BytesMut::new();
         for m in messages {
             encode_message(m, Encoding::Identity, usize::MAX, usize::MAX, &mut body)
                 .map_err(|s| CliError::new(format!("framing the request: {}", s.message())))?;
         }
+        // Checked once here, not for each call (`Client::start_prepared`).
+        let head =
+            RequestHead::new(h).map_err(|e| CliError::new(format!("the request headers: {e}")))?;
         Ok(Call {
-            headers: h,
+            head,
             body: body.freeze(),
             deadline,
             max_message,
@@ -118,11 +122,10 @@ impl Call {
     }
 
     async fn exchange(&self, client: &Client) -> (Option<Status>, u64) {
-        let (_send, mut recv) =
-            match client.start_request(self.headers.clone(), self.body.clone(), true) {
-                Ok(halves) => halves,
-                Err(e) => return (Some(h2_status(&e)), 0),
-            };
+        let (_send, mut recv) = match client.start_prepared(&self.head, self.body.clone(), true) {
+            Ok(halves) => halves,
+            Err(e) => return (Some(h2_status(&e)), 0),
+        };
         let (head, end) = match recv.response().await {
             Ok(r) => r,
             Err(e) => return (Some(h2_status(&e)), 0),
@@ -393,7 +396,7 @@ mod tests {
             1 << 20,
         )
         .unwrap();
-        let names: Vec<&[u8]> = c.headers.iter().map(|h| h.name().as_ref()).collect();
+        let names: Vec<&[u8]> = c.head.fields().iter().map(|h| h.name().as_ref()).collect();
         assert_eq!(
             names,
             [
@@ -410,7 +413,7 @@ mod tests {
                 b"x-user"
             ]
         );
-        assert_eq!(c.headers[9].value().as_ref(), b"AAEC");
+        assert_eq!(c.head.fields()[9].value().as_ref(), b"AAEC");
         assert_eq!(c.body.as_ref(), b"\x00\x00\x00\x00\x02\x08\x01");
     }
 
