@@ -33,7 +33,22 @@ pub fn escape_into(out: &mut String, s: &str) {
     let mut i = 0;
     loop {
         // To the first byte that needs escaping, many at a time.
-        i += crate::reader::plain_len_from(bytes.get(i..).unwrap_or_default(), 0);
+        // (Short strings, most keys and many values, a word or two inline; longer ones
+        // sixteen bytes at a time.)
+        let rest = bytes.get(i..).unwrap_or_default();
+        i += match (rest.first_chunk::<8>(), rest.last_chunk::<8>()) {
+            (Some(first), Some(last)) if rest.len() < 16 => {
+                // The first word, then the last (overlapping it).
+                let n = crate::reader::first_special(u64::from_le_bytes(*first));
+                if n < 8 {
+                    n
+                } else {
+                    rest.len() - 8 + crate::reader::first_special(u64::from_le_bytes(*last))
+                }
+            }
+            (Some(_), _) => crate::reader::plain_len_from(rest, 0),
+            (None, _) => crate::reader::plain_len(rest),
+        };
         let Some(&b) = bytes.get(i) else {
             break;
         };
