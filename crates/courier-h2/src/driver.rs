@@ -37,7 +37,6 @@ use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 

@@ -65,8 +65,7 @@ impl Connection {
                         "stream window overflow",
                     ));
                 }
-                if stream.want_window && stream.send_window > 0 {
-                    stream.want_window = false;
+                if stream.window_opened() {
                     self.events.push_back(Event::Writable { stream_id: id });
                 }
                 if stream.has_output() && !stream.scheduled {

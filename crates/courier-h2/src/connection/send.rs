@@ -478,40 +478,29 @@ impl Connection {
     /// [`write_field_block`](Self::write_field_block) for a prepared request head: the block
     /// encoded last time when it is known to come out the same (see [`HeadBlock`]).
     fn write_head_block(&mut self, id: StreamId, start: BlockStart, head: &RequestHead) {
-        self.forgive_pings();
         let generation = self.hpack_enc.generation();
         let cached = self
             .head_block
-            .as_ref()
-            .is_some_and(|c| c.generation == generation && c.head.same(head));
-        if !cached {
-            self.scratch.clear();
-            self.hpack_enc
-                .encode(head.fields().iter(), &mut self.scratch);
+            .take()
+            .filter(|c| c.generation == generation && c.head.same(head));
+        let Some(c) = cached else {
+            self.write_field_block(id, start, head.fields());
+            // Encoding it changed nothing in the encoder: the same head encodes to these
+            // octets until something does.
             if self.hpack_enc.generation() == generation {
-                // The encoder did not change: the same head encodes to these octets until it
-                // does.
-                let c = self.head_block.get_or_insert_with(|| HeadBlock {
+                self.head_block = Some(HeadBlock {
                     head: head.clone(),
                     generation,
-                    block: Vec::new(),
+                    block: self.scratch.to_vec(),
                 });
-                c.head = head.clone();
-                c.generation = generation;
-                c.block.clear();
-                c.block.extend_from_slice(&self.scratch);
-            } else {
-                self.head_block = None;
             }
-            reserve_out(&mut self.out);
-            self.encoder
-                .encode_field_block(id, start, &self.scratch, &mut self.out);
             return;
-        }
+        };
+        self.forgive_pings();
         reserve_out(&mut self.out);
-        let block = &self.head_block.as_ref().expect("cached").block;
         self.encoder
-            .encode_field_block(id, start, block, &mut self.out);
+            .encode_field_block(id, start, &c.block, &mut self.out);
+        self.head_block = Some(c);
     }
 
     /// This endpoint sent END_STREAM on `id`.

@@ -96,8 +96,7 @@ impl Connection {
                                 "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window",
                             ));
                         }
-                        if stream.want_window && stream.send_window > 0 {
-                            stream.want_window = false;
+                        if stream.window_opened() {
                             self.events.push_back(Event::Writable { stream_id: *id });
                         }
                         if delta > 0 && stream.has_output() && !stream.scheduled {

@@ -203,6 +203,15 @@ impl Stream {
                 .is_some_and(|cl| self.recv_len > cl || (end && self.recv_len != cl))
     }
 
+    /// Whether the application waits for this stream's send window (`want_window`) and it
+    /// is open now; clears the wait, so that one [`Event::Writable`](crate::Event::Writable)
+    /// answers it.
+    pub(crate) fn window_opened(&mut self) -> bool {
+        let opened = self.want_window && self.send_window > 0;
+        self.want_window &= !opened;
+        opened
+    }
+
     /// Whether output is waiting: queued DATA or an unsent end of stream.
     pub(crate) fn has_output(&self) -> bool {
         self.send_queued > 0 || !self.send_queue.is_empty() || self.send_end != SendEnd::None

@@ -297,9 +297,7 @@ impl<T: 'static> Receiver<T> {
         };
         queue
     }
-}
 
-impl<T: 'static> Receiver<T> {
     /// The channel's [`Slot`].
     pub(super) fn slot(&self) -> Slot<T> {
         Slot {
