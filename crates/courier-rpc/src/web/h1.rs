@@ -352,6 +352,15 @@ mod tests {
         assert_eq!(sniff(b"\x16\x03\x01"), Some(Wire::Http1));
     }
 
+    /// A connected client socket and the server's side of it, on loopback.
+    async fn tcp_pair() -> (tokio::net::TcpStream, tokio::net::TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (client, server)
+    }
+
     /// A client that sends the preface a few octets at a time: decided once it is all there,
     /// and the sniffing task is not woken while nothing arrives (it used to poll every
     /// millisecond: 2,000 slowloris connections cost the server a core).
@@ -359,10 +368,7 @@ mod tests {
     async fn sniff_tcp_sleeps_until_more_of_the_preface_comes() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         use tokio::io::AsyncWriteExt;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (mut client, server) = tcp_pair().await;
         let polls = AtomicUsize::new(0);
         let sniffing = sniff_tcp(&server);
         tokio::pin!(sniffing);
@@ -396,10 +402,7 @@ mod tests {
     #[tokio::test]
     async fn sniff_tcp_ends_when_the_client_closes_midway() {
         use tokio::io::AsyncWriteExt;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (mut client, server) = tcp_pair().await;
         client.write_all(b"PRI * HT").await.unwrap();
         let sniffing = tokio::spawn(async move { sniff_tcp(&server).await.unwrap() });
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -1298,17 +1298,10 @@ impl Outgoing {
 
     /// Appends one enveloped message (transcoded, maybe compressed); the message's size
     /// before compression.
-    fn frame(&self, msg: &Bytes, buf: &mut BytesMut) -> Result<usize, Status> {
-        let json;
-        let m: &[u8] = match &self.json {
-            Some(j) => {
-                json = j.encode_json(MessageRole::Response, msg)?;
-                &json
-            }
-            None => msg,
-        };
+    fn frame(&self, msg: Bytes, buf: &mut BytesMut) -> Result<usize, Status> {
+        let m = self.transcode(msg)?;
         encode_message(
-            m,
+            &m,
             self.message_encoding(),
             self.threshold,
             self.max_send,
@@ -1541,7 +1534,7 @@ impl Outgoing {
             _ => CONNECT_OK.len(),
         };
         let mut buf = BytesMut::with_capacity(5 + msg.len() + end);
-        let framed = self.frame(&msg, &mut buf);
+        let framed = self.frame(msg, &mut buf);
         let size = *framed.as_ref().unwrap_or(&0);
         let rest = pin!(async {
             framed?;
@@ -1606,7 +1599,7 @@ impl ResponseStream {
                 match item {
                     Some(Ok(msg)) => {
                         buf.clear();
-                        let size = out.frame(&msg, &mut buf)?;
+                        let size = out.frame(msg, &mut buf)?;
                         out.watch.sent_envelope(&buf, size);
                         let piece = if text {
                             let mut t = BytesMut::with_capacity(buf.len().div_ceil(3) * 4);
