@@ -488,3 +488,13 @@ fn send_buffer_bounded_per_connection() {
 fn server() -> RawPeer {
     RawPeer::server(Config::default())
 }
+
+/// A server whose SETTINGS do not name SETTINGS_MAX_CONCURRENT_STREAMS allows any number of
+/// streams (RFC 9113 §6.5.2): the client's assumption of 100 before the SETTINGS ends with them.
+#[test]
+fn a_server_without_a_stream_limit_lifts_the_clients_initial_assumption() {
+    let mut p = RawPeer::client(Config::default());
+    for _ in 0..150 {
+        p.conn.open_stream(&post("/svc/M"), false).unwrap();
+    }
+}

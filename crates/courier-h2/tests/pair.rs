@@ -480,3 +480,46 @@ fn end_of_stream_marker_is_taken_even_with_a_full_buffer() {
     let (body, ended) = body_of(&p.take_server_events(), id);
     assert_eq!((body.len(), ended), (5000, true));
 }
+
+/// A client that opens streams before the server's SETTINGS arrive assumes the server allows
+/// 100 (as grpc-go does), not the unlimited number RFC 9113 starts from: a server with a
+/// smaller limit refuses the rest, and those refusals count against its MadeYouReset budget,
+/// so an unbounded burst would end an honest connection with ENHANCE_YOUR_CALM (found by the
+/// `connection_pair` fuzz target: 1,100 streams opened before SETTINGS against a limit of 8).
+#[test]
+fn a_burst_before_the_server_settings_stays_within_the_assumed_limit() {
+    let mut server_config = Config::default();
+    server_config.max_concurrent_streams = 8;
+    let mut p = Pair::with_configs(Config::default(), server_config);
+    let mut opened = 0;
+    let refused = loop {
+        match p.client.open_stream(&post("/svc/M"), false) {
+            Ok(_) => opened += 1,
+            Err(e) => break e,
+        }
+        assert!(opened <= 1_000, "no limit before SETTINGS");
+    };
+    assert_eq!(opened, 100);
+    assert_eq!(refused.kind(), CommandErrorKind::ConcurrencyLimit);
+    p.drive();
+    let client_events = p.take_client_events();
+    let refused = client_events
+        .iter()
+        .filter(|e| matches!(e, Event::Reset { reason, .. } if *reason == Reason::REFUSED_STREAM))
+        .count();
+    assert_eq!(refused, 92, "{client_events:?}");
+    assert!(
+        !client_events
+            .iter()
+            .any(|e| matches!(e, Event::Closed { .. } | Event::GoAway { .. })),
+        "{client_events:?}"
+    );
+    // The server's SETTINGS now bound the client: 8 streams open, no room for a ninth.
+    assert_eq!(
+        p.client
+            .open_stream(&post("/svc/M"), false)
+            .unwrap_err()
+            .kind(),
+        CommandErrorKind::ConcurrencyLimit
+    );
+}

@@ -65,6 +65,13 @@ pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// The initial flow-control window of streams and of the connection (RFC 9113 §6.9.2).
 const DEFAULT_WINDOW: u32 = 65_535;
 
+/// Streams a client opens at most before the server's first SETTINGS frame says how many it
+/// allows. RFC 9113 §6.5.2 leaves SETTINGS_MAX_CONCURRENT_STREAMS unlimited until then, but a
+/// client that opens more than the server's (unknown) limit gets them refused, and a server
+/// counts refusals against its MadeYouReset budget (`Config::max_local_error_resets`). grpc-go
+/// assumes 100 until the SETTINGS arrive, the value §6.5.2 recommends as the least limit.
+const INITIAL_PEER_MAX_CONCURRENT_STREAMS: u32 = 100;
+
 /// PING payload this endpoint uses for the graceful-shutdown round trip.
 const SHUTDOWN_PING: [u8; 8] = *b"shutdown";
 
@@ -362,7 +369,10 @@ impl Connection {
         hpack_dec.set_header_list_abort_size(config.header_list_abort_size as usize);
         let defaults = PeerSettings {
             enable_push: role == Role::Server,
-            max_concurrent_streams: u32::MAX,
+            max_concurrent_streams: match role {
+                Role::Client => INITIAL_PEER_MAX_CONCURRENT_STREAMS,
+                Role::Server => u32::MAX,
+            },
             initial_window_size: DEFAULT_WINDOW,
             max_header_list_size: u32::MAX,
         };
@@ -720,6 +730,8 @@ impl Connection {
             }
             self.phase = Phase::Open;
             self.peer_preface_received = true;
+            // Without SETTINGS_MAX_CONCURRENT_STREAMS in it, the peer allows any number.
+            self.peer.max_concurrent_streams = u32::MAX;
         }
         match frame {
             Frame::Data(d) => self.on_data(d),
