@@ -163,13 +163,18 @@ const READS_PER_WAKE: usize = 4;
 /// [`READS_PER_WAKE`] for peers whose frames are tiny: 256 KiB of one-octet DATA frames is
 /// 26,000 frames, several milliseconds of work during which the thread's other connections
 /// wait (`cargo xtask attack`'s tiny-data row: a legitimate client's p50 went from 80 µs to
-/// 11 ms beside one such connection).
-const FRAMES_PER_WAKE: u64 = 1024;
+/// 11 ms beside one such connection). 128, tokio's own budget of operations per task poll:
+/// with 1,024 (and [`SMALL_READ_SIZE`] 16 KiB) a legitimate client's p50 beside one
+/// connection of one-octet DATA frames was 163 µs against 22 µs before the attack; with 128
+/// (and 2 KiB reads) 30–37 µs.
+const FRAMES_PER_WAKE: u64 = 128;
 
 /// The read size after a read whose frames averaged less than [`SMALL_FRAME`] octets: one read
-/// then holds at most about this many frames' worth of work (1,600 one-octet DATA frames),
-/// not [`READ_BUF_SIZE`]'s 6,500.
-const SMALL_READ_SIZE: usize = 16 * 1024;
+/// then holds at most about this many frames' worth of work (200 one-octet DATA frames), not
+/// [`READ_BUF_SIZE`]'s 6,500. The budgets of a wake-up are checked between reads, so this
+/// bounds the work the thread's other connections wait behind: with 16 KiB (1,600 frames)
+/// reads the legitimate p50 above stayed at 163 µs even with [`FRAMES_PER_WAKE`] 128.
+const SMALL_READ_SIZE: usize = 2 * 1024;
 
 /// Frames smaller than this on average make the next read [`SMALL_READ_SIZE`].
 const SMALL_FRAME: usize = 32;

@@ -216,6 +216,102 @@ fn made_you_reset_budget() {
     expect_calm(&mut p);
 }
 
+/// MadeYouReset with the default budget (100), by the pattern `cargo xtask attack` sends
+/// (CVE-2025-8671): HEADERS, then a WINDOW_UPDATE of 0 on the stream (RFC 9113 §6.9: a stream
+/// error PROTOCOL_ERROR). The 101st stream error ends the connection.
+#[test]
+fn made_you_reset_default_budget() {
+    assert_eq!(Config::default().max_local_error_resets, 100);
+    let mut p = server();
+    for i in 0..101u32 {
+        let id = 1 + 2 * i;
+        let h = p.headers(id, &post("/"), false);
+        p.send(h);
+        p.send(Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(id),
+            increment: 0,
+        }));
+        if i < 100 {
+            assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
+        }
+    }
+    expect_calm(&mut p);
+}
+
+/// Completes stream `id` normally: the request ends, the response is sent whole.
+fn complete(p: &mut RawPeer, id: u32) {
+    let h = p.headers(id, &get("/"), true);
+    p.send(h);
+    p.conn
+        .send_headers(sid(id), &fields(&[(":status", "200")]), true)
+        .unwrap();
+    p.recv();
+}
+
+/// Streams that end normally take stream errors off the count: a client whose calls succeed
+/// may cause a stream error now and then for as long as its connection lives.
+#[test]
+fn stream_errors_are_forgiven_by_streams_that_end_normally() {
+    let mut cfg = Config::default();
+    cfg.max_local_error_resets = 3;
+    let mut p = RawPeer::server(cfg);
+    let mut id = 1;
+    for _ in 0..50 {
+        let h = p.headers(id, &post("/"), false);
+        p.send(h);
+        p.send(Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(id),
+            increment: 0,
+        }));
+        assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
+        complete(&mut p, id + 2);
+        id += 4;
+    }
+    expect_alive(&mut p);
+    // Without the good streams in between, the budget still holds.
+    for i in 0..4 {
+        let h = p.headers(id, &post("/"), false);
+        p.send(h);
+        p.send(Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(id),
+            increment: 0,
+        }));
+        if i < 3 {
+            assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
+        }
+        id += 2;
+    }
+    expect_calm(&mut p);
+}
+
+/// A client may open streams before it has the server's SETTINGS (RFC 9113 §3.4): those
+/// refused above the concurrency limit it could not know yet do not count as stream errors
+/// it caused; once it has acknowledged the SETTINGS, refusals count.
+#[test]
+fn refusals_before_the_settings_ack_are_not_stream_errors() {
+    let mut cfg = Config::default();
+    cfg.max_concurrent_streams = 1;
+    cfg.max_local_error_resets = 2;
+    let mut p = RawPeer::new_unconnected(courier_h2::Role::Server, cfg);
+    p.send_raw(courier_h2::PREFACE);
+    p.send(Frame::Settings(Settings::default()));
+    p.recv();
+    for i in 0..20u32 {
+        let h = p.headers(1 + 2 * i, &post("/"), false);
+        p.send(h);
+    }
+    let frames = p.recv();
+    assert_eq!(rst(&frames, 39), Some(Reason::REFUSED_STREAM));
+    assert_eq!(goaway(&frames), None, "{frames:?}");
+    p.send(Frame::Settings(Settings::ack()));
+    expect_alive(&mut p);
+    for i in 20..23u32 {
+        let h = p.headers(1 + 2 * i, &post("/"), false);
+        p.send(h);
+    }
+    expect_calm(&mut p);
+}
+
 /// CONTINUATION flood (2024): endless CONTINUATION frames without END_HEADERS.
 #[test]
 fn continuation_flood_by_count() {

@@ -70,9 +70,15 @@ pub struct Config {
     /// Streams the peer reset before the application saw them (rapid reset, CVE-2023-44487).
     /// Above it: GOAWAY ENHANCE_YOUR_CALM. Default 20.
     pub max_pending_accept_reset_streams: u32,
-    /// Stream errors this endpoint may raise because of the peer's behaviour over the life of
-    /// the connection (reset flood CVE-2019-9514, MadeYouReset CVE-2025-8671). Above it: GOAWAY
-    /// ENHANCE_YOUR_CALM. Default 1,024.
+    /// Stream errors this endpoint may raise because of the peer's behaviour (reset flood
+    /// CVE-2019-9514, MadeYouReset CVE-2025-8671), net of the streams that ended normally:
+    /// each stream error counts one, each stream that ends without a reset takes one off
+    /// (never below zero), and a stream refused (REFUSED_STREAM) before the peer has
+    /// acknowledged this endpoint's SETTINGS is not counted. Above it: GOAWAY
+    /// ENHANCE_YOUR_CALM. Default 100: a peer that keeps causing resets is cut off after
+    /// about 100 streams, while a client whose calls succeed may cause one now and then for
+    /// as long as its connection lives (h2 counts 1,024 over the connection's life, with no
+    /// credit).
     pub max_local_error_resets: u32,
     /// Control frames (PING and SETTINGS acknowledgments, RST_STREAM) queued but not yet taken
     /// by [`poll_transmit`](crate::Connection::poll_transmit) (ping and settings floods,
@@ -201,7 +207,7 @@ impl Default for Config {
             max_continuation_frames: 64,
             settings_timeout: Duration::from_secs(10),
             max_pending_accept_reset_streams: 20,
-            max_local_error_resets: 1024,
+            max_local_error_resets: 100,
             max_pending_control_frames: 10_000,
             max_empty_frames: 100,
             max_unearned_window_updates: 10_000,

@@ -340,7 +340,13 @@ pub struct Connection {
     pending_control: u32,
     /// Frames decoded since the connection began ([`Connection::frames_received`]).
     frames_received: u64,
+    /// Stream errors the peer caused, less one for each stream that ended normally
+    /// ([`Config::max_local_error_resets`]).
     local_error_resets: u32,
+    /// The peer has acknowledged a SETTINGS frame of this endpoint: from then on it knows
+    /// SETTINGS_MAX_CONCURRENT_STREAMS, and a stream refused above it counts as a stream
+    /// error it caused.
+    settings_acked: bool,
     empty_frames: u32,
     closed_event_sent: bool,
 
@@ -432,6 +438,7 @@ impl Connection {
             pending_control: 0,
             frames_received: 0,
             local_error_resets: 0,
+            settings_acked: false,
             empty_frames: 0,
             closed_event_sent: false,
             now,

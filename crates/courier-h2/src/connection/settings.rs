@@ -120,6 +120,7 @@ impl Connection {
     }
 
     pub(super) fn apply_acked_settings(&mut self, s: &Settings) {
+        self.settings_acked = true;
         for setting in &s.settings {
             match setting.id {
                 SettingId::HEADER_TABLE_SIZE => {

@@ -60,8 +60,13 @@ impl Connection {
         }
         self.write_rst(id, reason);
         // MadeYouReset / reset flood (CVE-2025-8671, CVE-2019-9514): every stream error is
-        // caused by the peer; budget them over the connection's life.
-        self.local_error_resets += 1;
+        // caused by the peer; budget them, net of the streams that ended normally. A stream
+        // refused before the peer acknowledged this endpoint's SETTINGS is not its fault: it
+        // could not know the concurrency limit yet (RFC 9113 §5.1.2; §3.4 lets a client send
+        // requests before it has the server's SETTINGS).
+        if reason != Reason::REFUSED_STREAM || self.settings_acked {
+            self.local_error_resets += 1;
+        }
         if self.local_error_resets > self.config.max_local_error_resets {
             return self.connection_error(
                 Reason::ENHANCE_YOUR_CALM,
@@ -156,6 +161,8 @@ impl Connection {
             return;
         };
         if s.state == State::Closed && !s.has_output() {
+            // A stream that ended normally takes one stream error off the peer's count.
+            self.local_error_resets = self.local_error_resets.saturating_sub(1);
             let unconsumed = s.recv_unconsumed.min(u64::from(u32::MAX)) as u32;
             if s.notify_close {
                 self.events.push_back(Event::StreamClosed { stream_id: id });
