@@ -248,7 +248,9 @@ impl WebChannelBuilder {
 /// ```
 ///
 /// It does not balance load or retry: one target (`host:port`, resolved at each new
-/// connection; the first address that connects is used).
+/// connection; the first address that connects is used). For a resolver, per-call load
+/// balancing, retries and hedging over the same protocols, build a
+/// [`Channel`](crate::Channel) with [`ChannelBuilder::web`](crate::ChannelBuilder::web).
 #[derive(Clone)]
 pub struct WebChannel {
     inner: Arc<Inner>,
@@ -549,7 +551,6 @@ impl Inner {
             encoding,
             threshold: cfg.compression_threshold,
             max_send: cfg.max_send,
-            max_recv: cfg.max_recv,
         };
         let mut out = until(
             deadline,
@@ -670,7 +671,6 @@ pub(crate) struct Limits {
     pub(crate) encoding: Encoding,
     pub(crate) threshold: usize,
     pub(crate) max_send: usize,
-    pub(crate) max_recv: usize,
 }
 
 /// What a call sends.
@@ -767,7 +767,10 @@ pub(crate) async fn outgoing(
                 WebBody::Framed(frame) => {
                     // The gRPC frame's prefix off: the flag says whether it is compressed.
                     let compressed = frame.first().is_some_and(|f| f & FLAG_COMPRESSED != 0);
-                    (frame.slice(codec::HEADER_LEN.min(frame.len())..), compressed)
+                    (
+                        frame.slice(codec::HEADER_LEN.min(frame.len())..),
+                        compressed,
+                    )
                 }
                 WebBody::Messages(mut messages) => {
                     let message = match next_item(&mut messages).await {
@@ -938,7 +941,8 @@ pub(crate) async fn send_h2(
 }
 
 /// How an [`H1Pool`] opens a connection.
-pub(crate) type ConnectIo = Box<dyn Fn() -> BoxFuture<'static, Result<BoxIo, Status>> + Send + Sync>;
+pub(crate) type ConnectIo =
+    Box<dyn Fn() -> BoxFuture<'static, Result<BoxIo, Status>> + Send + Sync>;
 
 /// Kept-alive HTTP/1.1 connections to one server: a call takes one (or opens one) and gives it
 /// back once its response was read whole.
