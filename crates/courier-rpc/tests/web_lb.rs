@@ -11,6 +11,9 @@
 #[rustfmt::skip]
 #[path = "gen/courier.echo.rs"]
 mod echo;
+mod support {
+    pub mod backend;
+}
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -568,5 +571,90 @@ async fn retries_follow_the_service_config() {
         let c = EchoClient::new(channel(&addrs, p, v).build());
         let e = c.unary(r).await.unwrap_err();
         assert_eq!(e.code(), Code::UNAVAILABLE, "{what}: {e:?}");
+    }
+}
+
+const RETRY_5: &str = r#"{"methodConfig": [{"name": [{"service": "courier.echo.Echo"}],
+  "retryPolicy": {"maxAttempts": 5, "initialBackoff": "0.01s", "maxBackoff": "0.1s",
+                  "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#;
+
+/// A backend killed in the middle of a run (its listener closed, its connections cut): its
+/// calls move to the others, and the retry policy hides the calls it failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_a_backend_moves_its_calls_and_a_retry_policy_hides_it() {
+    use support::backend::Backend as Killable;
+    for (p, v) in MODES {
+        let what = format!("{p:?} over {v:?}");
+        let mut bs = Vec::new();
+        for i in 0..3 {
+            bs.push(Killable::start(&format!("k-{i}"), Duration::ZERO).await);
+        }
+        let addrs: Vec<SocketAddr> = bs.iter().map(|b| b.addr).collect();
+        let c = EchoClient::new(
+            channel(&addrs, p, v)
+                .load_balancing(LbPolicy::RoundRobin)
+                .service_config(ServiceConfig::from_json(RETRY_5).unwrap())
+                .build(),
+        );
+        let mut seen = std::collections::HashSet::new();
+        while seen.len() < 3 {
+            let m = c.unary(req("warm")).await.unwrap().into_inner().message;
+            seen.insert(m.split(' ').next().unwrap().to_owned());
+        }
+        let bs = Arc::new(bs);
+        let done = Arc::new(AtomicUsize::new(0));
+        let at_kill = Arc::new(AtomicUsize::new(usize::MAX));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (c, bs, done, at_kill) = (
+                c.clone(),
+                Arc::clone(&bs),
+                Arc::clone(&done),
+                Arc::clone(&at_kill),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut counts: HashMap<String, usize> = HashMap::new();
+                let mut failures = Vec::new();
+                while done.load(Ordering::SeqCst) < 600 {
+                    match c.unary(req("x")).await {
+                        Ok(r) => {
+                            let m = r.into_inner().message;
+                            *counts
+                                .entry(m.split(' ').next().unwrap().to_owned())
+                                .or_insert(0) += 1;
+                        }
+                        Err(s) => failures.push(s),
+                    }
+                    if done.fetch_add(1, Ordering::SeqCst) + 1 == 200 {
+                        at_kill.store(bs[1].hits(), Ordering::SeqCst);
+                        bs[1].kill();
+                    }
+                }
+                (counts, failures)
+            }));
+        }
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut failures = Vec::new();
+        for t in tasks {
+            let (c, f) = t.await.unwrap();
+            for (k, n) in c {
+                *counts.entry(k).or_insert(0) += n;
+            }
+            failures.extend(f);
+        }
+        assert!(failures.is_empty(), "{what}: calls failed: {failures:?}");
+        let at_kill = at_kill.load(Ordering::SeqCst);
+        assert!(
+            bs[1].hits() <= at_kill + 8,
+            "{what}: the dead backend kept receiving calls ({} after {at_kill})",
+            bs[1].hits()
+        );
+        for i in [0, 2] {
+            assert!(
+                counts.get(&bs[i].name).copied().unwrap_or(0) > 250,
+                "{what}: {} did not take over: {counts:?}",
+                bs[i].name
+            );
+        }
     }
 }
