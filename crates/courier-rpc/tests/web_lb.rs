@@ -35,6 +35,8 @@ use echo::{EchoRequest, EchoResponse};
 struct Svc {
     name: String,
     hits: Arc<AtomicUsize>,
+    /// Server streams that stopped because the client went away.
+    stopped: Arc<AtomicUsize>,
 }
 
 fn previous_attempts(md: &Metadata) -> u32 {
@@ -124,12 +126,14 @@ impl Echo for Svc {
             .chain(fail.map(Err))
             .collect();
         let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let stopped = Arc::clone(&self.stopped);
         tokio::spawn(async move {
             for item in items {
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
                 if tx.send(item).await.is_err() {
+                    stopped.fetch_add(1, Ordering::SeqCst);
                     break;
                 }
             }
@@ -190,16 +194,19 @@ struct Backend {
     addr: SocketAddr,
     name: String,
     hits: Arc<AtomicUsize>,
+    stopped: Arc<AtomicUsize>,
 }
 
 async fn backend(name: &str) -> Backend {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
+    let stopped = Arc::new(AtomicUsize::new(0));
     let server = Server::builder()
         .add_service(EchoServer::new(Svc {
             name: name.to_owned(),
             hits: Arc::clone(&hits),
+            stopped: Arc::clone(&stopped),
         }))
         .build();
     tokio::spawn(server.serve(listener));
@@ -207,6 +214,7 @@ async fn backend(name: &str) -> Backend {
         addr,
         name: name.to_owned(),
         hits,
+        stopped,
     }
 }
 
@@ -433,6 +441,31 @@ async fn deadlines_reach_the_server_and_end_the_call() {
         };
         assert!(n < 50, "{what}: {n} messages");
         assert_eq!(e.code(), Code::DEADLINE_EXCEEDED, "{what}: {e:?}");
+    }
+}
+
+/// A response stream dropped by the application stops at the server: the HTTP/2 stream is
+/// reset, the HTTP/1.1 connection closed.
+#[tokio::test]
+async fn a_dropped_stream_stops_at_the_server() {
+    let b = backend("solo").await;
+    for (p, v) in MODES {
+        let what = format!("{p:?} over {v:?}");
+        let c = EchoClient::new(channel(&[b.addr], p, v).build());
+        let before = b.stopped.load(Ordering::SeqCst);
+        let mut r = req("long");
+        r.count = 10_000;
+        r.delay_ms = 5;
+        let mut s = c.server_stream(r).await.unwrap().into_inner();
+        assert!(s.message().await.unwrap().is_some(), "{what}");
+        drop(s);
+        // 10,000 messages 5 ms apart would take 50 s: the server stops long before.
+        let mut waited = 0;
+        while b.stopped.load(Ordering::SeqCst) == before {
+            assert!(waited < 500, "{what}: the server kept sending");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            waited += 1;
+        }
     }
 }
 

@@ -401,7 +401,41 @@ pub(crate) enum InBody {
         /// The connection, back to the idle pool once the response is complete.
         conn: Option<(Arc<H1Pool>, courier_http1::driver::Client)>,
     },
-    H2(Box<courier_h2::driver::RecvStream>, Option<Instant>),
+    H2(
+        Box<courier_h2::driver::RecvStream>,
+        Option<Instant>,
+        /// Resets the stream if the response is dropped before its end.
+        H2Cancel,
+    ),
+}
+
+/// Resets an HTTP/2 request's stream with CANCEL when dropped before [`done`](Self::done):
+/// a call given up (dropped, past its deadline, a hedged attempt that lost) stops at the
+/// server too, as a gRPC call's does.
+pub(crate) struct H2Cancel {
+    /// The request's sending half (a request sent whole).
+    direct: Option<courier_h2::driver::SendStream>,
+    /// Tells the task sending a request stream to reset it.
+    pump: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl H2Cancel {
+    /// The response ended: nothing to cancel.
+    fn done(&mut self) {
+        self.direct = None;
+        self.pump = None;
+    }
+}
+
+impl Drop for H2Cancel {
+    fn drop(&mut self) {
+        if let Some(s) = self.direct.take() {
+            s.reset(courier_h2::Reason::CANCEL);
+        }
+        if let Some(tx) = self.pump.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 impl InBody {
@@ -416,11 +450,13 @@ impl InBody {
                     None
                 }
             },
-            InBody::H2(recv, deadline) => {
+            InBody::H2(recv, deadline, cancel) => {
                 let deadline = *deadline;
-                recv.data()
-                    .await
-                    .map(|r| r.map_err(|e| h2_failure(e, deadline)))
+                let r = recv.data().await;
+                if r.is_none() {
+                    cancel.done();
+                }
+                r.map(|r| r.map_err(|e| h2_failure(e, deadline)))
             }
         }
     }
@@ -429,7 +465,7 @@ impl InBody {
     fn trailers(&mut self) -> Vec<HeaderField> {
         match self {
             InBody::H1 { body, .. } => body.trailers().map(h1_fields).unwrap_or_default(),
-            InBody::H2(recv, _) => recv.trailers().unwrap_or_default(),
+            InBody::H2(recv, ..) => recv.trailers().unwrap_or_default(),
         }
     }
 
@@ -892,39 +928,67 @@ pub(crate) async fn send_h2(
     fields.extend(out.fields);
     let deadline = out.deadline;
     let fail = |e| SendFailure::unsent(h2_failure(e, deadline));
-    let mut recv = match out.body {
+    let (mut recv, mut cancel) = match out.body {
         OutBody::Full(body) => {
-            let (_send, recv) = client.start_request(fields, body, true).map_err(fail)?;
-            recv
+            let (send, recv) = client.start_request(fields, body, true).map_err(fail)?;
+            let cancel = H2Cancel {
+                direct: Some(send),
+                pump: None,
+            };
+            (recv, cancel)
         }
         OutBody::Stream(mut messages) => {
             let (mut send, recv) = client
                 .start_request(fields, Bytes::new(), false)
                 .map_err(fail)?;
+            let (tx, mut cancelled) = tokio::sync::oneshot::channel::<()>();
             tokio::spawn(async move {
-                while let Some(item) = next_item(&mut messages).await {
-                    let framed = item.and_then(|m| framer.frame(&m));
-                    match framed {
-                        Ok(b) => {
-                            if send.send_data(b, false).await.is_err() {
-                                return;
+                let outcome = {
+                    let send_all = async {
+                        while let Some(item) = next_item(&mut messages).await {
+                            match item.and_then(|m| framer.frame(&m)) {
+                                Ok(b) => {
+                                    if send.send_data(b, false).await.is_err() {
+                                        return true;
+                                    }
+                                }
+                                // The request stream failed: the call is cancelled.
+                                Err(_) => return false,
                             }
                         }
-                        Err(_) => {
-                            // The request stream failed: the call is cancelled.
+                        let _ = send.send_data(Bytes::new(), true).await;
+                        true
+                    };
+                    tokio::pin!(send_all);
+                    tokio::select! {
+                        r = &mut cancelled => Err(r.is_ok()),
+                        ok = &mut send_all => Ok(ok),
+                    }
+                };
+                match outcome {
+                    Err(true) | Ok(false) => send.reset(courier_h2::Reason::CANCEL),
+                    Err(false) => {}
+                    // Sent: the sending half is kept until the call ends, to reset the stream
+                    // if the response is given up.
+                    Ok(true) => {
+                        if cancelled.await.is_ok() {
                             send.reset(courier_h2::Reason::CANCEL);
-                            return;
                         }
                     }
                 }
-                let _ = send.send_data(Bytes::new(), true).await;
             });
-            recv
+            let cancel = H2Cancel {
+                direct: None,
+                pump: Some(tx),
+            };
+            (recv, cancel)
         }
     };
-    let (head, _end) = match recv.response().await {
+    let (head, end) = match recv.response().await {
         Ok(h) => h,
         Err(e) => {
+            // The stream failed: nothing left to cancel.
+            cancel.done();
             let status = h2_failure(e, deadline);
             return Err(if recv.is_unsent() {
                 SendFailure::unsent(status)
@@ -936,7 +1000,13 @@ pub(crate) async fn send_h2(
     Ok(Incoming {
         status: head.pseudo.status.unwrap_or(0),
         fields: head.fields,
-        body: InBody::H2(Box::new(recv), deadline),
+        body: InBody::H2(Box::new(recv), deadline, {
+            if end {
+                // A head that ends the response (Trailers-Only): the stream is closed.
+                cancel.done();
+            }
+            cancel
+        }),
     })
 }
 
