@@ -2,8 +2,9 @@
 //! HTTP/1.1 and HTTP/2 against Courier's own servers (which serve every protocol on one
 //! port): every call kind the protocol allows over that HTTP version, metadata and trailers,
 //! errors with status details, deadlines, compression, round_robin spreading calls per call
-//! over three servers, pick_first skipping a dead address, and retries from the service
-//! config (unary and replayed client streams).
+//! over three servers, pick_first skipping a dead address, retries and hedging from the
+//! service config (unary and replayed client streams), a backend killed mid-run, and a
+//! dropped stream stopping at the server.
 
 #![allow(missing_docs, unreachable_pub, dead_code, clippy::all)]
 
@@ -553,6 +554,10 @@ const RETRY: &str = r#"{"methodConfig": [{"name": [{"service": "courier.echo.Ech
   "retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.01s", "maxBackoff": "0.05s",
                   "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}]}"#;
 
+const HEDGE: &str = r#"{"methodConfig": [{"name": [{"service": "courier.echo.Echo"}],
+  "hedgingPolicy": {"maxAttempts": 3, "hedgingDelay": "0.05s",
+                    "nonFatalStatusCodes": ["UNAVAILABLE"]}}]}"#;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_follow_the_service_config() {
     let bs = backends(2).await;
@@ -599,6 +604,18 @@ async fn retries_follow_the_service_config() {
             .into_inner()
             .message;
         assert!(m.ends_with(":xyz attempts=1"), "{what}: {m}");
+
+        // Hedging: the first attempt fails with a non-fatal code, the next one answers.
+        let hedged = EchoClient::new(
+            channel(&addrs, p, v)
+                .load_balancing(LbPolicy::RoundRobin)
+                .service_config(ServiceConfig::from_json(HEDGE).unwrap())
+                .build(),
+        );
+        let mut once = r.clone();
+        once.count = 1;
+        let m = hedged.unary(once).await.unwrap().into_inner().message;
+        assert!(m.ends_with(" attempts=1"), "{what}: {m}");
 
         // Without a retry policy the first failure is the call's.
         let c = EchoClient::new(channel(&addrs, p, v).build());

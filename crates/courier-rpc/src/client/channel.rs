@@ -264,6 +264,8 @@ impl ChannelBuilder {
     /// Summary): such calls fail with UNIMPLEMENTED without being sent; every other call kind
     /// goes over both versions. Client-side health checking
     /// ([`health_check`](Self::health_check)) is gRPC's and is not done on a web channel.
+    /// The [`connector`](Self::connector) must deliver the HTTP version chosen (a TLS one:
+    /// offer it by ALPN, `http/1.1` or `h2`); an `https://` target sends the `https` scheme.
     ///
     /// ```no_run
     /// use courier_rpc::web::WebProtocol;
