@@ -708,3 +708,82 @@ async fn killing_a_backend_moves_its_calls_and_a_retry_policy_hides_it() {
         }
     }
 }
+
+/// Records a channel's attempts.
+#[derive(Clone, Default)]
+struct Recording {
+    started: Arc<std::sync::Mutex<Vec<u32>>>,
+    ended: Arc<std::sync::Mutex<Vec<courier_rpc::observe::AttemptEnd>>>,
+    calls: Arc<std::sync::Mutex<Vec<Code>>>,
+}
+
+impl courier_rpc::observe::ClientCallObserver for Recording {
+    fn attempt_started(&self, attempt: &courier_rpc::observe::Attempt<'_>, md: &mut Metadata) {
+        let n = {
+            let mut s = self.started.lock().unwrap();
+            s.push(attempt.previous_attempts());
+            s.len()
+        };
+        // Observers' metadata goes out with the attempt (the server echoes x-echo back).
+        md.insert("x-echo", format!("attempt-{n}")).unwrap();
+    }
+
+    fn attempt_ended(&self, end: &courier_rpc::observe::AttemptEnd) {
+        self.ended.lock().unwrap().push(end.clone());
+    }
+
+    fn call_ended(&self, end: &courier_rpc::observe::ClientCallEnd) {
+        self.calls.lock().unwrap().push(end.code);
+    }
+}
+
+impl courier_rpc::observe::Observer for Recording {
+    fn client_call(
+        &self,
+        _: &courier_rpc::observe::ClientCall<'_>,
+    ) -> Option<Box<dyn courier_rpc::observe::ClientCallObserver>> {
+        Some(Box::new(self.clone()))
+    }
+}
+
+#[tokio::test]
+async fn observers_see_every_attempt() {
+    let b = backend("solo").await;
+    for (p, v) in MODES {
+        let what = format!("{p:?} over {v:?}");
+        let rec = Recording::default();
+        let c = EchoClient::new(
+            channel(&[b.addr], p, v)
+                .service_config(ServiceConfig::from_json(RETRY).unwrap())
+                .observer(rec.clone())
+                .build(),
+        );
+        let mut r = req("flaky");
+        r.fail_code = Code::UNAVAILABLE.0;
+        r.count = 2;
+        let resp = c.unary(r.clone()).await.unwrap();
+        assert_eq!(
+            resp.metadata().get("x-echo").unwrap(),
+            "attempt-3",
+            "{what}"
+        );
+        assert_eq!(*rec.started.lock().unwrap(), [0, 1, 2], "{what}");
+        let ended = rec.ended.lock().unwrap().clone();
+        let codes: Vec<Code> = ended.iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            [Code::UNAVAILABLE, Code::UNAVAILABLE, Code::OK],
+            "{what}"
+        );
+        let request_len = courier_wire::Message::encode_to_vec(&r).len() as u64;
+        for e in &ended {
+            assert_eq!(e.sent_message_bytes, request_len, "{what}: {e:?}");
+        }
+        assert!(
+            ended[2].received_message_bytes > 0,
+            "{what}: {:?}",
+            ended[2]
+        );
+        assert_eq!(*rec.calls.lock().unwrap(), [Code::OK], "{what}");
+    }
+}
