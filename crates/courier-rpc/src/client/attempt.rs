@@ -435,12 +435,15 @@ impl CallBody {
         }
     }
 
-    /// Reads a unary response to its end before the application sees any of it, so that a
-    /// failure after the response headers (the connection lost before the message) can still
-    /// be retried: nothing of this attempt reached the application yet. Fails with the
-    /// call's status if it is not OK.
-    pub(crate) async fn buffer_unary(&mut self) -> Result<(), Status> {
-        let mut items = std::collections::VecDeque::with_capacity(3);
+    /// Reads up to `max` response items (messages, and the status at the end) before the
+    /// application sees any, so that a failure there can still be retried: nothing of this
+    /// attempt reached the application yet. Fails with the call's status if it is not OK.
+    /// A unary response (`max` 3: its message, its status, and whether more followed) is read
+    /// to its end, as a failure after the response headers (the connection lost before the
+    /// message) is then retried; a Connect stream's first item (`max` 1) shows whether it
+    /// failed before any message (see `Plan::buffer_first`).
+    pub(crate) async fn buffer_ahead(&mut self, max: usize) -> Result<(), Status> {
+        let mut items = std::collections::VecDeque::with_capacity(max);
         loop {
             match self.next().await {
                 Some(Err(s)) if s.code() != Code::OK => return Err(s),
@@ -454,7 +457,7 @@ impl CallBody {
                 }
                 Some(Ok(m)) => {
                     items.push_back(Some(Ok(m)));
-                    if items.len() > 2 {
+                    if items.len() >= max {
                         break;
                     }
                 }
@@ -462,19 +465,6 @@ impl CallBody {
         }
         self.buffered = Some(items);
         Ok(())
-    }
-
-    /// Reads the first response item (a message, or the status) before the application sees
-    /// any: fails with the call's status if that is an error, so that it can still be retried
-    /// (see `Plan::buffer_first`).
-    pub(crate) async fn buffer_first(&mut self) -> Result<(), Status> {
-        match self.next().await {
-            Some(Err(s)) if s.code() != Code::OK => Err(s),
-            item => {
-                self.buffered = Some(std::collections::VecDeque::from([item]));
-                Ok(())
-            }
-        }
     }
 
     /// Waits for and checks the response headers; returns their metadata.
