@@ -2,7 +2,9 @@
 //! message, or a stream replayed from the call's [`Replay`] buffer), the response headers,
 //! and the response messages and status ([`CallBody`]).
 
+use std::future::Future as _;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -396,8 +398,8 @@ enum Source {
     /// A gRPC response on an HTTP/2 stream.
     Grpc(MessageReader),
     /// A web protocol's response (messages, then the status), read by the web client
-    /// (`crate::web`).
-    Web(ByteStream),
+    /// (`crate::web`), and the timer of the call's deadline once it was needed.
+    Web(ByteStream, Option<std::pin::Pin<Box<tokio::time::Sleep>>>),
     /// A web response given up (its deadline passed): dropped, which cancels it.
     Closed,
 }
@@ -569,7 +571,7 @@ impl CallBody {
         }
         let reader = match &mut self.src {
             Source::Grpc(reader) => reader,
-            _ => return self.next_web().await,
+            _ => return std::future::poll_fn(|cx| self.poll_web(cx)).await,
         };
         let r = match self.deadline {
             Some(d) => match tokio::time::timeout_at(d.into(), reader.next()).await {
@@ -640,7 +642,7 @@ impl CallBody {
         telemetry: Option<Arc<AttemptTelemetry>>,
     ) -> CallBody {
         CallBody {
-            src: Source::Web(stream),
+            src: Source::Web(stream, None),
             guard: CallGuard {
                 direct: None,
                 pump: None,
@@ -662,27 +664,35 @@ impl CallBody {
     /// [`next`](Self::next) of a web response. The web reader counts the messages for the
     /// attempt's telemetry; whether each was compressed is not passed on (a web response's
     /// [`last_message_compressed`](Response::last_message_compressed) stays `None`).
+    ///
+    /// Polled by hand, with the deadline's timer kept in the source (made at the first wait),
+    /// so that `next`'s future gains no state of its own for web responses: a gRPC call's
+    /// future and its drop stay as they were.
     #[cold]
-    async fn next_web(&mut self) -> Option<Result<Bytes, Status>> {
-        let Source::Web(stream) = &mut self.src else {
-            return None;
+    fn poll_web(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Status>>> {
+        let Source::Web(stream, timer) = &mut self.src else {
+            return Poll::Ready(None);
         };
-        let next = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx));
-        let item = match self.deadline {
-            Some(d) => match tokio::time::timeout_at(d.into(), next).await {
-                Ok(item) => item,
-                Err(_) => {
-                    // Deadline: the response is dropped (its stream reset, or its HTTP/1.1
-                    // connection closed) and the call ends DEADLINE_EXCEEDED.
-                    self.src = Source::Closed;
-                    self.finished = true;
-                    self.end(Code::DEADLINE_EXCEEDED);
-                    return Some(Err(deadline_exceeded()));
+        let item = match stream.as_mut().poll_next(cx) {
+            Poll::Ready(item) => item,
+            Poll::Pending => {
+                let Some(d) = self.deadline else {
+                    return Poll::Pending;
+                };
+                let timer =
+                    timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d.into())));
+                if timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
                 }
-            },
-            None => next.await,
+                // Deadline: the response is dropped (its stream reset, or its HTTP/1.1
+                // connection closed) and the call ends DEADLINE_EXCEEDED.
+                self.src = Source::Closed;
+                self.finished = true;
+                self.end(Code::DEADLINE_EXCEEDED);
+                return Poll::Ready(Some(Err(deadline_exceeded())));
+            }
         };
-        match item {
+        Poll::Ready(match item {
             Some(Ok(m)) => Some(Ok(m)),
             Some(Err(s)) => {
                 self.src = Source::Closed;
@@ -700,7 +710,7 @@ impl CallBody {
                 self.end(Code::OK);
                 None
             }
-        }
+        })
     }
 
     /// Whether the message read last arrived compressed (`None` before the first).
