@@ -2,7 +2,9 @@
 //! message, or a stream replayed from the call's [`Replay`] buffer), the response headers,
 //! and the response messages and status ([`CallBody`]).
 
+use std::future::Future as _;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -38,6 +40,8 @@ pub(crate) struct CallConfig {
     pub(crate) max_send_message_size: usize,
     /// Request bytes buffered per call for retries and hedging (gRFC A6 per-RPC buffer).
     pub(crate) retry_buffer_limit: usize,
+    /// The web protocol calls speak instead of gRPC, if any.
+    pub(crate) web: Option<crate::web::Wire>,
 }
 
 /// One call's settings, resolved from the request, the service config and the channel.
@@ -176,14 +180,14 @@ pub(crate) async fn attempt(
         }
     };
     let mut call = CallBody {
-        reader: MessageReader::new(
+        src: Source::Grpc(MessageReader::new(
             recv,
             Encoding::Identity,
             opts.max_recv,
             Side::Client {
                 deadline: opts.deadline,
             },
-        ),
+        )),
         guard,
         deadline: opts.deadline,
         finished: false,
@@ -361,7 +365,7 @@ async fn pump(
 
 /// The response side of a call in progress.
 pub(crate) struct CallBody {
-    reader: MessageReader,
+    src: Source,
     guard: CallGuard,
     deadline: Option<Instant>,
     finished: bool,
@@ -384,6 +388,20 @@ pub(crate) struct CallBody {
     ended: Option<Code>,
     /// The attempt's telemetry, if anything watches it.
     telemetry: Option<Arc<AttemptTelemetry>>,
+}
+
+/// Where a call's response comes from.
+// The gRPC variant is the large one and the one nearly every call uses: boxing it would cost
+// those calls an allocation each, to save the rare web call a few hundred bytes.
+#[allow(clippy::large_enum_variant)]
+enum Source {
+    /// A gRPC response on an HTTP/2 stream.
+    Grpc(MessageReader),
+    /// A web protocol's response (messages, then the status), read by the web client
+    /// (`crate::web`), and the timer of the call's deadline once it was needed.
+    Web(ByteStream, Option<std::pin::Pin<Box<tokio::time::Sleep>>>),
+    /// A web response given up (its deadline passed): dropped, which cancels it.
+    Closed,
 }
 
 impl Drop for CallBody {
@@ -419,12 +437,15 @@ impl CallBody {
         }
     }
 
-    /// Reads a unary response to its end before the application sees any of it, so that a
-    /// failure after the response headers (the connection lost before the message) can still
-    /// be retried: nothing of this attempt reached the application yet. Fails with the
-    /// call's status if it is not OK.
-    pub(crate) async fn buffer_unary(&mut self) -> Result<(), Status> {
-        let mut items = std::collections::VecDeque::with_capacity(3);
+    /// Reads up to `max` response items (messages, and the status at the end) before the
+    /// application sees any, so that a failure there can still be retried: nothing of this
+    /// attempt reached the application yet. Fails with the call's status if it is not OK.
+    /// A unary response (`max` 3: its message, its status, and whether more followed) is read
+    /// to its end, as a failure after the response headers (the connection lost before the
+    /// message) is then retried; a Connect stream's first item (`max` 1) shows whether it
+    /// failed before any message (see `Plan::buffer_first`).
+    pub(crate) async fn buffer_ahead(&mut self, max: usize) -> Result<(), Status> {
+        let mut items = std::collections::VecDeque::with_capacity(max);
         loop {
             match self.next().await {
                 Some(Err(s)) if s.code() != Code::OK => return Err(s),
@@ -438,7 +459,7 @@ impl CallBody {
                 }
                 Some(Ok(m)) => {
                     items.push_back(Some(Ok(m)));
-                    if items.len() > 2 {
+                    if items.len() >= max {
                         break;
                     }
                 }
@@ -450,11 +471,14 @@ impl CallBody {
 
     /// Waits for and checks the response headers; returns their metadata.
     async fn response_headers(&mut self) -> Result<Metadata, HeadError> {
-        let (head, end) = match self.reader.recv.response().await {
+        let Source::Grpc(reader) = &mut self.src else {
+            return Err(HeadError::Status(Status::internal("not a gRPC response")));
+        };
+        let (head, end) = match reader.recv.response().await {
             Ok(h) => h,
             Err(e) => {
                 self.guard.complete();
-                if self.reader.recv.is_unsent() {
+                if reader.recv.is_unsent() {
                     return Err(HeadError::Unsent(e));
                 }
                 let refused = e.is_refused();
@@ -510,7 +534,11 @@ impl CallBody {
         }
         if let Some(enc) = find(&head.fields, b"grpc-encoding") {
             match Encoding::from_token(enc) {
-                Some(e) => self.reader.set_encoding(e),
+                Some(e) => {
+                    if let Source::Grpc(reader) = &mut self.src {
+                        reader.set_encoding(e);
+                    }
+                }
                 None => {
                     self.guard.cancel();
                     return Err(Status::internal(format!(
@@ -541,8 +569,12 @@ impl CallBody {
                 .filter(|s| !s.metadata().is_empty())
                 .map(Err);
         }
+        let reader = match &mut self.src {
+            Source::Grpc(reader) => reader,
+            _ => return std::future::poll_fn(|cx| self.poll_web(cx)).await,
+        };
         let r = match self.deadline {
-            Some(d) => match tokio::time::timeout_at(d.into(), self.reader.next()).await {
+            Some(d) => match tokio::time::timeout_at(d.into(), reader.next()).await {
                 Ok(r) => r,
                 Err(_) => {
                     // Deadline: RST_STREAM(CANCEL) and DEADLINE_EXCEEDED.
@@ -552,7 +584,7 @@ impl CallBody {
                     return Some(Err(deadline_exceeded()));
                 }
             },
-            None => self.reader.next().await,
+            None => reader.next().await,
         };
         match r {
             ReadEnd::Message(b, compressed, wire) => {
@@ -568,7 +600,11 @@ impl CallBody {
             ReadEnd::End => {
                 self.finished = true;
                 self.guard.complete();
-                let status = match self.reader.recv.trailers() {
+                let trailers = match &mut self.src {
+                    Source::Grpc(reader) => reader.recv.trailers(),
+                    _ => None,
+                };
+                let status = match trailers {
                     Some(t) => status_from(&t).unwrap_or_else(|| {
                         Status::new(Code::UNKNOWN, "trailers without grpc-status")
                     }),
@@ -595,6 +631,86 @@ impl CallBody {
                 }))
             }
         }
+    }
+
+    /// A web protocol's response (`crate::web` read its head; `stream` has its messages and
+    /// ends with its status), as a call body.
+    pub(crate) fn web(
+        stream: ByteStream,
+        deadline: Option<Instant>,
+        label: Arc<str>,
+        telemetry: Option<Arc<AttemptTelemetry>>,
+    ) -> CallBody {
+        CallBody {
+            src: Source::Web(stream, None),
+            guard: CallGuard {
+                direct: None,
+                pump: None,
+                done: true,
+            },
+            deadline,
+            finished: false,
+            trailers_only: None,
+            label,
+            buffered: None,
+            last_compressed: None,
+            shared_compressed: None,
+            on_end: None,
+            ended: None,
+            telemetry,
+        }
+    }
+
+    /// [`next`](Self::next) of a web response. The web reader counts the messages for the
+    /// attempt's telemetry; whether each was compressed is not passed on (a web response's
+    /// [`last_message_compressed`](Response::last_message_compressed) stays `None`).
+    ///
+    /// Polled by hand, with the deadline's timer kept in the source (made at the first wait),
+    /// so that `next`'s future gains no state of its own for web responses: a gRPC call's
+    /// future and its drop stay as they were.
+    #[cold]
+    fn poll_web(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Status>>> {
+        let Source::Web(stream, timer) = &mut self.src else {
+            return Poll::Ready(None);
+        };
+        let item = match stream.as_mut().poll_next(cx) {
+            Poll::Ready(item) => item,
+            Poll::Pending => {
+                let Some(d) = self.deadline else {
+                    return Poll::Pending;
+                };
+                let timer =
+                    timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(d.into())));
+                if timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                // Deadline: the response is dropped (its stream reset, or its HTTP/1.1
+                // connection closed) and the call ends DEADLINE_EXCEEDED.
+                self.src = Source::Closed;
+                self.finished = true;
+                self.end(Code::DEADLINE_EXCEEDED);
+                return Poll::Ready(Some(Err(deadline_exceeded())));
+            }
+        };
+        Poll::Ready(match item {
+            Some(Ok(m)) => Some(Ok(m)),
+            Some(Err(s)) => {
+                self.src = Source::Closed;
+                self.finished = true;
+                self.end(s.code());
+                if s.code() == Code::OK && s.metadata().is_empty() {
+                    None
+                } else {
+                    Some(Err(s))
+                }
+            }
+            None => {
+                self.src = Source::Closed;
+                self.finished = true;
+                self.end(Code::OK);
+                None
+            }
+        })
     }
 
     /// Whether the message read last arrived compressed (`None` before the first).

@@ -28,17 +28,20 @@ use super::retry::{
     Replay, Throttle,
 };
 use super::service_config::{AttemptPolicy, LbPolicy, MethodConfig, ServiceConfig};
-use super::subchannel::{Picked, SubchannelCtx};
+use super::subchannel::{Conn, Picked, SubchannelCtx};
+use super::web_attempt;
 use crate::Transport;
 use crate::call::{BoxFuture, ByteStream, LastCompressed, MethodDescriptor, Request, Response};
 use crate::channelz::ChannelNode;
 use crate::code::Code;
 use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, encode_message};
+use crate::context::HttpVersion;
 use crate::headers::push_metadata;
 use crate::interceptor::{self, InterceptedCall, Interceptor};
 use crate::metadata::Metadata;
 use crate::observe::{self, AttemptTelemetry, ChannelObserve, ClientTelemetry, Observe, Observer};
 use crate::status::Status;
+use crate::web::{WebProtocol, Wire};
 
 /// Transparent retries of one attempt whose request the server never processed.
 const MAX_TRANSPARENT: u32 = 10;
@@ -69,6 +72,8 @@ pub struct ChannelBuilder {
     retry_buffer: usize,
     retry_buffer_total: usize,
     min_resolve_interval: Duration,
+    /// The web protocol and HTTP version calls use instead of gRPC, if any.
+    web: Option<(WebProtocol, HttpVersion)>,
     /// The target as given (gRFC A66 `grpc.target` is its canonical form).
     target: String,
     observe: Observe,
@@ -246,6 +251,37 @@ impl ChannelBuilder {
         self
     }
 
+    /// Calls speak `protocol` (gRPC-Web, gRPC-Web-text or Connect, protobuf messages) over
+    /// `http` (HTTP/1.1 or HTTP/2) instead of gRPC: for servers that speak only Connect, and
+    /// for paths through proxies that carry only HTTP/1.1. Everything else stays the
+    /// channel's: resolution, load balancing per call, retries and hedging from the service
+    /// config, deadlines, metadata, interceptors, observers, status details, compression and
+    /// message limits.
+    ///
+    /// Over HTTP/2 each address gets one multiplexed connection, as for gRPC; over HTTP/1.1 a
+    /// pool of kept-alive connections (one per call in flight; up to 16 kept between calls).
+    /// Connect cannot carry bidirectional streams over HTTP/1.1 (its specification's
+    /// Summary): such calls fail with UNIMPLEMENTED without being sent; every other call kind
+    /// goes over both versions. Client-side health checking
+    /// ([`health_check`](Self::health_check)) is gRPC's and is not done on a web channel.
+    /// The [`connector`](Self::connector) must deliver the HTTP version chosen (a TLS one:
+    /// offer it by ALPN, `http/1.1` or `h2`); an `https://` target sends the `https` scheme.
+    ///
+    /// ```no_run
+    /// use courier_rpc::web::WebProtocol;
+    /// use courier_rpc::{Channel, HttpVersion, LbPolicy};
+    ///
+    /// let channel = Channel::builder("dns:///backends.internal:8080")
+    ///     .web(WebProtocol::Connect, HttpVersion::Http11)
+    ///     .load_balancing(LbPolicy::RoundRobin)
+    ///     .build();
+    /// # drop(channel);
+    /// ```
+    pub fn web(mut self, protocol: WebProtocol, http: HttpVersion) -> Self {
+        self.web = Some((protocol, http));
+        self
+    }
+
     /// Adds an [`Observer`] of every call (metrics, trace context; see
     /// [`observe`](crate::observe)). Several may be added; each hears every call.
     pub fn observer(mut self, observer: impl Observer) -> Self {
@@ -298,16 +334,25 @@ impl ChannelBuilder {
             max_recv_message_size: self.max_recv_message_size,
             max_send_message_size: self.max_send_message_size,
             retry_buffer_limit: self.retry_buffer,
+            web: self.web.map(|(protocol, http)| Wire {
+                protocol,
+                http,
+                secure: self.scheme == "https",
+            }),
         });
         let sc = self.service_config;
         let policy = PolicyChoice {
             forced: self.policy,
             default: sc.as_ref().and_then(ServiceConfig::lb_config).cloned(),
         };
-        let health_service = self.health_service.or_else(|| {
-            sc.as_ref()
-                .and_then(|s| s.health_check_service().map(str::to_owned))
-        });
+        // Health checking is gRPC's (grpc.health.v1 over gRPC): not on a web channel.
+        let health_service = self
+            .health_service
+            .or_else(|| {
+                sc.as_ref()
+                    .and_then(|s| s.health_check_service().map(str::to_owned))
+            })
+            .filter(|_| self.web.is_none());
         let shared = Arc::new(Shared {
             picker: watch::Sender::new(Published::idle()),
             exit_idle: Notify::new(),
@@ -343,6 +388,8 @@ impl ChannelBuilder {
             events: events_tx,
             reresolve: Arc::new(Notify::new()),
             channelz,
+            http1: matches!(self.web, Some((_, HttpVersion::Http11))),
+            max_idle_http1: 16,
         });
         Channel {
             inner: Arc::new(Inner {
@@ -471,6 +518,7 @@ impl Channel {
             retry_buffer: DEFAULT_RETRY_BUFFER,
             retry_buffer_total: DEFAULT_CHANNEL_RETRY_BUFFER,
             min_resolve_interval: Duration::from_secs(30),
+            web: None,
         }
     }
 
@@ -745,6 +793,14 @@ impl Channel {
             buffer_unary: policy.is_some()
                 && matches!(body, PlanBody::One(_))
                 && !method.kind.server_streaming(),
+            // Connect streams have no Trailers-Only: an error before any message comes after
+            // the response headers, as the body's EndStreamResponse. Under a retry or hedging
+            // policy the attempt reads that far, so that such an error can still be retried
+            // as gRPC's Trailers-Only one is. Not for bidi streams, whose first response may
+            // wait for requests the application sends only once the call is started.
+            buffer_first: policy.is_some()
+                && c.web.is_some_and(|w| w.protocol == WebProtocol::Connect)
+                && method.kind.client_streaming() != method.kind.server_streaming(),
             body,
             next_id: AtomicU32::new(0),
             telemetry: telemetry.cloned(),
@@ -810,6 +866,9 @@ struct Plan {
     /// A unary call under a retry or hedging policy reads its whole response inside the
     /// attempt: until the application has seen the response, a failure can be retried.
     buffer_unary: bool,
+    /// A Connect client or server stream under a retry or hedging policy reads its first
+    /// response item (message or status) inside the attempt.
+    buffer_first: bool,
     next_id: AtomicU32,
     /// The call's telemetry, if anything watches it.
     telemetry: Option<Arc<ClientTelemetry>>,
@@ -845,23 +904,37 @@ impl Plan {
                 }
             };
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-            let mut headers = request_headers(c, self.method, &self.opts, &self.metadata, previous);
             let body = match &self.body {
                 PlanBody::One(b) => AttemptBody::One(b.clone()),
                 PlanBody::Replay(r) => AttemptBody::Replay(Arc::clone(r), id),
             };
-            let attempt_tel = attempt_tel.map(|a| a.picked(&picked, &body, &mut headers));
-            let mut r = attempt(
-                &picked.client,
-                &picked.sub.label,
-                Some(&picked),
-                c,
-                &self.opts,
-                headers,
-                &body,
-                attempt_tel.as_ref(),
-            )
-            .await;
+            let mut r = match (c.web, &picked.client) {
+                (None, Conn::H2(client)) => {
+                    let mut headers =
+                        request_headers(c, self.method, &self.opts, &self.metadata, previous);
+                    let attempt_tel = attempt_tel.map(|a| a.picked(&picked, &body, &mut headers));
+                    attempt(
+                        client,
+                        &picked.sub.label,
+                        Some(&picked),
+                        c,
+                        &self.opts,
+                        headers,
+                        &body,
+                        attempt_tel.as_ref(),
+                    )
+                    .await
+                }
+                // Boxed: the gRPC path's future holds no room for the web attempt's.
+                (Some(wire), _) => {
+                    let web =
+                        Box::pin(self.web_attempt(wire, &picked, previous, &body, attempt_tel));
+                    web.await
+                }
+                (None, Conn::H1(_)) => Err(Failure::Status(Status::internal(
+                    "a gRPC call picked an HTTP/1.1 connection",
+                ))),
+            };
             if let Some(h) = hook {
                 // In place: the result (with its call body) is not moved for this.
                 match &mut r {
@@ -873,18 +946,23 @@ impl Plan {
             }
             match r {
                 Ok((md, mut call)) => {
-                    match &self.body {
-                        PlanBody::Replay(r) => {
-                            if !r.commit(id) {
-                                return Outcome::Lost;
-                            }
-                        }
-                        PlanBody::One(_) if self.buffer_unary => {
-                            if let Err(s) = call.buffer_unary().await {
-                                return Outcome::Failed(s);
-                            }
-                        }
-                        PlanBody::One(_) => {}
+                    // Items of the response read inside the attempt (see `buffer_unary` and
+                    // `buffer_first`). One await for both: a second await site here costs
+                    // every call's future room for a second read (+680 bytes).
+                    let ahead = match &self.body {
+                        PlanBody::One(_) if self.buffer_unary => 3,
+                        _ if self.buffer_first => 1,
+                        _ => 0,
+                    };
+                    if ahead > 0
+                        && let Err(s) = call.buffer_ahead(ahead).await
+                    {
+                        return Outcome::Failed(s);
+                    }
+                    if let PlanBody::Replay(r) = &self.body
+                        && !r.commit(id)
+                    {
+                        return Outcome::Lost;
                     }
                     return Outcome::Won(md, call);
                 }
@@ -903,6 +981,51 @@ impl Plan {
                 Err(f) => return Outcome::Failed(f.into_status()),
             }
         }
+    }
+}
+
+impl Plan {
+    /// One attempt over the channel's web protocol, on `picked`.
+    #[inline(never)]
+    async fn web_attempt(
+        &self,
+        wire: crate::web::Wire,
+        picked: &Picked,
+        previous: u32,
+        body: &AttemptBody,
+        attempt_tel: Option<AttemptStart>,
+    ) -> Result<(Metadata, CallBody), Failure> {
+        let c = &self.channel.inner.call;
+        let prepared = web_attempt::prepare(
+            wire,
+            c,
+            self.method,
+            &self.opts,
+            &self.metadata,
+            previous,
+            body,
+        )
+        .await;
+        let mut out = match prepared {
+            Ok(out) => out,
+            Err(s) => {
+                if let Some(a) = &attempt_tel {
+                    a.telemetry.end(s.code());
+                }
+                return Err(Failure::Status(s));
+            }
+        };
+        let attempt_tel = attempt_tel.map(|a| a.picked(picked, body, &mut out.fields));
+        web_attempt::run(
+            wire,
+            picked,
+            c,
+            self.method,
+            &self.opts,
+            out,
+            attempt_tel.as_ref(),
+        )
+        .await
     }
 }
 

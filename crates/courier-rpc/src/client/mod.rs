@@ -1,5 +1,6 @@
 //! The client: [`Channel`], a [`Transport`](crate::Transport) that balances calls over
-//! HTTP/2 connections.
+//! HTTP/2 connections (gRPC), or over gRPC-Web or Connect on HTTP/1.1 or HTTP/2
+//! ([`ChannelBuilder::web`]).
 //!
 //! Where things live (resolver → LB policy → subchannels, then the call):
 //! - `channel`: [`Channel`] and [`ChannelBuilder`]; a call's settings (request, service
@@ -14,6 +15,8 @@
 //!   keepalive, drain on GOAWAY, and client-side health checking (`health`).
 //! - `connector`: how a connection's bytes are made ([`TcpConnector`], TLS elsewhere).
 //! - `attempt`: one attempt of a call on one connection (headers, body, response).
+//! - `web_attempt`: the same over a web protocol (gRPC-Web, Connect) when the channel was
+//!   built with [`ChannelBuilder::web`], through the web client's code (`crate::web`).
 //! - `retry`: retry and hedging schedules, the replay buffer, throttling, pushback.
 //! - `service_config`: the JSON service config.
 
@@ -28,6 +31,7 @@ mod resolver;
 mod retry;
 mod service_config;
 mod subchannel;
+mod web_attempt;
 
 pub use backoff::Backoff;
 pub use channel::{Channel, ChannelBuilder};

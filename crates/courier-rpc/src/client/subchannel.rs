@@ -26,6 +26,7 @@ use super::resolver::Address;
 use crate::channelz::{ChannelNode, SocketAddress, SocketNode, SubchannelNode};
 use crate::code::Code;
 use crate::status::Status;
+use crate::web::H1Pool;
 
 /// A connection that ends sooner than this after it was made counts as a failed attempt.
 const CLOSED_AT_ONCE: Duration = Duration::from_millis(50);
@@ -48,6 +49,10 @@ pub(crate) struct SubchannelCtx {
     pub(crate) reresolve: Arc<Notify>,
     /// The channel's channelz node, when channelz is on.
     pub(crate) channelz: Option<Arc<ChannelNode>>,
+    /// Connections are HTTP/1.1 (a web protocol over HTTP/1.1), not HTTP/2.
+    pub(crate) http1: bool,
+    /// HTTP/1.1 connections kept open between calls, per address.
+    pub(crate) max_idle_http1: usize,
 }
 
 impl SubchannelCtx {
@@ -66,12 +71,21 @@ impl SubchannelCtx {
     }
 }
 
+/// How a READY subchannel carries calls.
+#[derive(Clone, Debug)]
+pub(crate) enum Conn {
+    /// One HTTP/2 connection (gRPC, or a web protocol over HTTP/2).
+    H2(H2Client),
+    /// Kept-alive HTTP/1.1 connections to the address (a web protocol over HTTP/1.1).
+    H1(Arc<H1Pool>),
+}
+
 /// A subchannel's published state.
 #[derive(Clone, Debug)]
 pub(crate) struct SubState {
     pub(crate) state: ConnectivityState,
     /// The connection, while READY.
-    pub(crate) client: Option<H2Client>,
+    pub(crate) client: Option<Conn>,
     /// Why it is in TRANSIENT_FAILURE.
     pub(crate) error: Option<Status>,
     /// Counts connections: a call that finds its connection unusable retires exactly it.
@@ -100,7 +114,7 @@ pub(crate) struct Subchannel {
 /// A call's pick: a ready connection and where it came from.
 #[derive(Clone, Debug)]
 pub(crate) struct Picked {
-    pub(crate) client: H2Client,
+    pub(crate) client: Conn,
     pub(crate) sub: Arc<Subchannel>,
     pub(crate) generation: u64,
 }
@@ -178,7 +192,7 @@ impl Subchannel {
     }
 
     /// Sets the state and tells the balancer.
-    fn set(&self, state: ConnectivityState, client: Option<H2Client>, error: Option<Status>) {
+    fn set(&self, state: ConnectivityState, client: Option<Conn>, error: Option<Status>) {
         if let Some(node) = &self.channelz {
             node.set_state(state, error.as_ref().map(|e| e.message()));
         }
@@ -215,19 +229,34 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
         };
         let failure = match r {
             Ok(Ok(io)) => {
-                let local = sub.channelz.as_ref().and_then(|_| local_addr(&io));
-                match establish(&sub, &ctx, io, connect_deadline, &mut shutdown).await {
-                    None => return,
-                    Some(Err(failure)) => failure,
-                    Some(Ok((client, conn))) => {
-                        let started = Instant::now();
-                        if let Some(node) = &sub.channelz {
-                            node.set_socket(Some(connection_socket(&sub.address, local, &client)));
+                let served = if ctx.http1 {
+                    let started = Instant::now();
+                    Ok((serve_h1(&sub, &ctx, io, &mut shutdown).await, started))
+                } else {
+                    let local = sub.channelz.as_ref().and_then(|_| local_addr(&io));
+                    match establish(&sub, &ctx, io, connect_deadline, &mut shutdown).await {
+                        None => return,
+                        Some(Err(failure)) => Err(failure),
+                        Some(Ok((client, conn))) => {
+                            let started = Instant::now();
+                            if let Some(node) = &sub.channelz {
+                                node.set_socket(Some(connection_socket(
+                                    &sub.address,
+                                    local,
+                                    &client,
+                                )));
+                            }
+                            let ended = serve(&sub, &ctx, client, conn, &mut shutdown).await;
+                            if let Some(node) = &sub.channelz {
+                                node.set_socket(None);
+                            }
+                            Ok((ended, started))
                         }
-                        let ended = serve(&sub, &ctx, client, conn, &mut shutdown).await;
-                        if let Some(node) = &sub.channelz {
-                            node.set_socket(None);
-                        }
+                    }
+                };
+                match served {
+                    Err(failure) => failure,
+                    Ok((ended, started)) => {
                         if *shutdown.borrow() {
                             sub.set(ConnectivityState::Shutdown, None, None);
                             return;
@@ -351,14 +380,7 @@ async fn serve(
     mut conn: ConnTask,
     shutdown: &mut watch::Receiver<bool>,
 ) -> Ended {
-    let generation = {
-        let mut g = 0;
-        sub.state.send_modify(|s| {
-            s.generation += 1;
-            g = s.generation;
-        });
-        g
-    };
+    let generation = next_generation(sub);
     let mut retired = sub.retired.subscribe();
     let (health_tx, mut health_rx) = mpsc::unbounded_channel();
     let _health = match &ctx.health_service {
@@ -375,7 +397,11 @@ async fn serve(
             ))))
         }
         None => {
-            sub.set(ConnectivityState::Ready, Some(client.clone()), None);
+            sub.set(
+                ConnectivityState::Ready,
+                Some(Conn::H2(client.clone())),
+                None,
+            );
             None
         }
     };
@@ -425,7 +451,7 @@ async fn serve(
             Some(ev) = health_rx.recv() => {
                 match ev {
                     HealthEvent::Serving => {
-                        sub.set(ConnectivityState::Ready, Some(client.clone()), None);
+                        sub.set(ConnectivityState::Ready, Some(Conn::H2(client.clone())), None);
                     }
                     HealthEvent::NotServing(status) => {
                         // gRFC A17: not SERVING → TRANSIENT_FAILURE; no new calls go there.
@@ -438,6 +464,50 @@ async fn serve(
                 break Ended::Shutdown;
             }
         }
+    };
+    sub.set(ConnectivityState::Idle, None, None);
+    ended
+}
+
+/// Counts a new connection of `sub`; its generation.
+fn next_generation(sub: &Subchannel) -> u64 {
+    let mut g = 0;
+    sub.state.send_modify(|s| {
+        s.generation += 1;
+        g = s.generation;
+    });
+    g
+}
+
+/// HTTP/1.1 connections to one address (a channel speaking a web protocol over HTTP/1.1):
+/// READY with a pool that starts with `io` and opens more as calls need them, until a call
+/// finds the address unreachable and retires it (or the subchannel shuts down). HTTP/1.1 has
+/// no GOAWAY or PING: a server gone away is noticed by the next call that needs a connection.
+async fn serve_h1(
+    sub: &Arc<Subchannel>,
+    ctx: &Arc<SubchannelCtx>,
+    io: BoxIo,
+    shutdown: &mut watch::Receiver<bool>,
+) -> Ended {
+    let generation = next_generation(sub);
+    let mut retired = sub.retired.subscribe();
+    let connect: crate::web::ConnectIo = {
+        let (ctx, address, label) = (Arc::clone(ctx), sub.address.clone(), Arc::clone(&sub.label));
+        Box::new(move || {
+            let (ctx, address, label) = (Arc::clone(&ctx), address.clone(), Arc::clone(&label));
+            Box::pin(async move {
+                ctx.connect(&address)
+                    .await
+                    .map_err(|e| connect_failed(&label, &e))
+            })
+        })
+    };
+    let pool = H1Pool::new(ctx.max_idle_http1, connect);
+    pool.add(io);
+    sub.set(ConnectivityState::Ready, Some(Conn::H1(pool)), None);
+    let ended = tokio::select! {
+        _ = retired.wait_for(|r| *r >= generation) => Ended::Retired,
+        _ = shutdown.wait_for(|s| *s) => Ended::Shutdown,
     };
     sub.set(ConnectivityState::Idle, None, None);
     ended
@@ -515,10 +585,13 @@ mod tests {
                 max_recv_message_size: 1,
                 max_send_message_size: 1,
                 retry_buffer_limit: 0,
+                web: None,
             }),
             events: mpsc::unbounded_channel().0,
             reresolve: Arc::new(Notify::new()),
             channelz: None,
+            http1: false,
+            max_idle_http1: 0,
         }
     }
 

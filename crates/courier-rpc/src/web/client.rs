@@ -208,12 +208,25 @@ impl WebChannelBuilder {
             // A WebChannel is not a channelz channel.
             channelz: None,
         };
+        let (target, connector, authority) = (
+            self.target.clone(),
+            Arc::clone(&self.connector),
+            self.authority.clone(),
+        );
+        let h1 = H1Pool::new(
+            self.max_idle_http1,
+            Box::new(move || {
+                let (target, connector, authority) =
+                    (target.clone(), Arc::clone(&connector), authority.clone());
+                Box::pin(async move { resolve_and_connect(&target, &connector, &authority).await })
+            }),
+        );
         WebChannel {
             inner: Arc::new(Inner {
                 observe,
                 cfg: self,
                 h2: tokio::sync::Mutex::new(None),
-                h1_idle: Mutex::new(Vec::new()),
+                h1,
             }),
         }
     }
@@ -235,7 +248,9 @@ impl WebChannelBuilder {
 /// ```
 ///
 /// It does not balance load or retry: one target (`host:port`, resolved at each new
-/// connection; the first address that connects is used).
+/// connection; the first address that connects is used). For a resolver, per-call load
+/// balancing, retries and hedging over the same protocols, build a
+/// [`Channel`](crate::Channel) with [`ChannelBuilder::web`](crate::ChannelBuilder::web).
 #[derive(Clone)]
 pub struct WebChannel {
     inner: Arc<Inner>,
@@ -255,7 +270,7 @@ struct Inner {
     cfg: WebChannelBuilder,
     observe: ChannelObserve,
     h2: tokio::sync::Mutex<Option<courier_h2::driver::Client>>,
-    h1_idle: Mutex<Vec<courier_http1::driver::Client>>,
+    h1: Arc<H1Pool>,
 }
 
 impl WebChannel {
@@ -356,37 +371,71 @@ fn unavailable(what: &str, e: impl fmt::Display) -> Status {
 }
 
 /// How the request goes out: the request's HTTP method, target and fields, and its content.
-struct Outgoing {
+pub(crate) struct Outgoing {
     get: bool,
     /// A Connect unary request's message: its size on the wire and before compression, and
     /// whether it is compressed (for the call's observers).
-    unary_sent: Option<(usize, usize, bool)>,
-    deadline: Option<Instant>,
+    pub(crate) unary_sent: Option<(usize, usize, bool)>,
+    pub(crate) deadline: Option<Instant>,
     target: String,
-    fields: Vec<HeaderField>,
+    pub(crate) fields: Vec<HeaderField>,
     body: OutBody,
 }
 
-enum OutBody {
+pub(crate) enum OutBody {
     Full(Bytes),
     /// Messages to frame (gRPC-Web frames and Connect envelopes have the same prefix).
     Stream(ByteStream),
 }
 
 /// The response head and its content, whichever HTTP version carried them.
-struct Incoming {
+pub(crate) struct Incoming {
     status: u16,
     fields: Vec<HeaderField>,
     body: InBody,
 }
 
-enum InBody {
+pub(crate) enum InBody {
     H1 {
         body: courier_http1::driver::RecvBody,
         /// The connection, back to the idle pool once the response is complete.
-        conn: Option<(Arc<Inner>, courier_http1::driver::Client)>,
+        conn: Option<(Arc<H1Pool>, courier_http1::driver::Client)>,
     },
-    H2(Box<courier_h2::driver::RecvStream>, Option<Instant>),
+    H2(
+        Box<courier_h2::driver::RecvStream>,
+        Option<Instant>,
+        /// Resets the stream if the response is dropped before its end.
+        H2Cancel,
+    ),
+}
+
+/// Resets an HTTP/2 request's stream with CANCEL when dropped before [`done`](Self::done):
+/// a call given up (dropped, past its deadline, a hedged attempt that lost) stops at the
+/// server too, as a gRPC call's does.
+pub(crate) struct H2Cancel {
+    /// The request's sending half (a request sent whole).
+    direct: Option<courier_h2::driver::SendStream>,
+    /// Tells the task sending a request stream to reset it.
+    pump: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl H2Cancel {
+    /// The response ended: nothing to cancel.
+    fn done(&mut self) {
+        self.direct = None;
+        self.pump = None;
+    }
+}
+
+impl Drop for H2Cancel {
+    fn drop(&mut self) {
+        if let Some(s) = self.direct.take() {
+            s.reset(courier_h2::Reason::CANCEL);
+        }
+        if let Some(tx) = self.pump.take() {
+            let _ = tx.send(());
+        }
+    }
 }
 
 impl InBody {
@@ -396,16 +445,18 @@ impl InBody {
                 Some(r) => Some(r.map_err(|e| unavailable("HTTP/1.1 response failed", e))),
                 None => {
                     if let Some((inner, c)) = conn.take() {
-                        inner.h1_release(c);
+                        inner.release(c);
                     }
                     None
                 }
             },
-            InBody::H2(recv, deadline) => {
+            InBody::H2(recv, deadline, cancel) => {
                 let deadline = *deadline;
-                recv.data()
-                    .await
-                    .map(|r| r.map_err(|e| h2_failure(e, deadline)))
+                let r = recv.data().await;
+                if r.is_none() {
+                    cancel.done();
+                }
+                r.map(|r| r.map_err(|e| h2_failure(e, deadline)))
             }
         }
     }
@@ -414,7 +465,7 @@ impl InBody {
     fn trailers(&mut self) -> Vec<HeaderField> {
         match self {
             InBody::H1 { body, .. } => body.trailers().map(h1_fields).unwrap_or_default(),
-            InBody::H2(recv, _) => recv.trailers().unwrap_or_default(),
+            InBody::H2(recv, ..) => recv.trailers().unwrap_or_default(),
         }
     }
 
@@ -505,211 +556,77 @@ impl Inner {
         result
     }
 
+    fn wire(&self) -> Wire {
+        Wire {
+            protocol: self.cfg.protocol,
+            http: self.cfg.http,
+            secure: self.cfg.secure,
+        }
+    }
+
     async fn call_watched(
         self: Arc<Self>,
         method: &'static MethodDescriptor,
         request: Request<ByteStream>,
         watch: Option<Arc<AttemptTelemetry>>,
     ) -> Result<Response<ByteStream>, Status> {
-        // Connect, Summary: "Bidirectional streaming requires HTTP/2"
-        // <https://connectrpc.com/docs/protocol/#summary>. Courier's server answers such a
-        // request over HTTP/1.1 with 505; the call fails here without sending it.
-        if self.cfg.protocol == WebProtocol::Connect
-            && self.cfg.http == HttpVersion::Http11
-            && method.kind == MethodKind::BidiStreaming
-        {
-            return Err(Status::new(
-                Code::UNIMPLEMENTED,
-                "Connect bidirectional streams need HTTP/2",
-            ));
-        }
-        let timeout = request.timeout().or(self.cfg.timeout);
+        let wire = self.wire();
+        wire.check(method)?;
+        let cfg = &self.cfg;
+        let timeout = request.timeout().or(cfg.timeout);
         let deadline = timeout.map(|t| Instant::now() + t);
-        let encoding = request.compression().unwrap_or(self.cfg.compression);
+        let encoding = request.compression().unwrap_or(cfg.compression);
         let (mut metadata, messages) = request.into_parts();
-        if !self.cfg.interceptors.is_empty() {
+        if !cfg.interceptors.is_empty() {
             // The deadline counts from the call's start, before its interceptors run.
             let call = InterceptedCall::new(Bytes::from_static(method.path.as_bytes()), metadata);
-            let call = until(deadline, interceptor::run(&self.cfg.interceptors, call)).await?;
+            let call = until(deadline, interceptor::run(&cfg.interceptors, call)).await?;
             metadata = call.into_metadata();
         }
-        let connect_unary = self.cfg.protocol == WebProtocol::Connect
-            && !method.kind.client_streaming()
-            && !method.kind.server_streaming();
+        let limits = Limits {
+            encoding,
+            threshold: cfg.compression_threshold,
+            max_send: cfg.max_send,
+        };
         let mut out = until(
             deadline,
-            self.outgoing(method, metadata, messages, timeout, encoding, connect_unary),
+            outgoing(
+                wire,
+                Bytes::from(cfg.user_agent.clone()),
+                cfg.get_methods.contains(method.path),
+                method,
+                &metadata,
+                WebBody::Messages(messages),
+                timeout,
+                limits,
+            ),
         )
         .await?;
         out.deadline = deadline;
         if let (Some(w), Some((wire, size, compressed))) = (&watch, out.unary_sent) {
             w.sent(wire, size, compressed);
         }
-        let incoming = until(deadline, self.clone().send(out, encoding, &watch)).await?;
-        match self.cfg.protocol {
-            WebProtocol::GrpcWeb | WebProtocol::GrpcWebText => {
-                self.grpc_web_response(incoming, deadline, watch)
+        let framer = FrameSettings::new(wire, limits, watch.clone());
+        let authority = Bytes::from(cfg.authority.clone());
+        let incoming = until(deadline, async {
+            match cfg.http {
+                HttpVersion::Http2 => {
+                    let client = self.h2_client().await?;
+                    send_h2(&client, &authority, cfg.secure, out, framer)
+                        .await
+                        .map_err(Status::from)
+                }
+                HttpVersion::Http11 => send_h1(&self.h1, &authority, out, framer)
+                    .await
+                    .map_err(Status::from),
             }
-            WebProtocol::Connect if connect_unary => {
-                until(deadline, self.connect_unary_response(incoming, watch)).await
-            }
-            WebProtocol::Connect => self.connect_stream_response(incoming, deadline, watch),
-        }
-    }
-
-    /// The request's fields and content.
-    async fn outgoing(
-        &self,
-        method: &'static MethodDescriptor,
-        metadata: Metadata,
-        mut messages: ByteStream,
-        timeout: Option<Duration>,
-        encoding: Encoding,
-        connect_unary: bool,
-    ) -> Result<Outgoing, Status> {
-        let cfg = &self.cfg;
-        let mut fields = Vec::with_capacity(8 + metadata.len());
-        fields.push(HeaderField::new("user-agent", cfg.user_agent.clone()));
-        let gzip = encoding == Encoding::Gzip;
-        let mut target = method.path.to_owned();
-        let mut get = false;
-        let mut unary_sent = None;
-        let body = match cfg.protocol {
-            WebProtocol::GrpcWeb | WebProtocol::GrpcWebText => {
-                let (content_type, accept) = if cfg.protocol == WebProtocol::GrpcWebText {
-                    (
-                        "application/grpc-web-text",
-                        Some("application/grpc-web-text"),
-                    )
-                } else {
-                    ("application/grpc-web+proto", None)
-                };
-                fields.push(HeaderField::new("content-type", content_type));
-                if let Some(accept) = accept {
-                    fields.push(HeaderField::new("accept", accept));
-                }
-                // PROTOCOL-WEB: "x-grpc-web: 1" marks a gRPC-Web request for proxies.
-                fields.push(HeaderField::new("x-grpc-web", "1"));
-                fields.push(HeaderField::new("grpc-accept-encoding", "gzip"));
-                if gzip {
-                    fields.push(HeaderField::new("grpc-encoding", "gzip"));
-                }
-                if let Some(t) = timeout {
-                    fields.push(HeaderField::new(
-                        "grpc-timeout",
-                        protocol::encode_timeout(t),
-                    ));
-                }
-                OutBody::Stream(messages)
-            }
-            WebProtocol::Connect if connect_unary => {
-                let message = match next_item(&mut messages).await {
-                    Some(m) => m?,
-                    None => return Err(Status::internal("a unary call needs one request")),
-                };
-                if message.len() > cfg.max_send {
-                    return Err(Status::new(
-                        Code::RESOURCE_EXHAUSTED,
-                        format!(
-                            "message sent is {} bytes, larger than the limit of {}",
-                            message.len(),
-                            cfg.max_send
-                        ),
-                    ));
-                }
-                let compress = gzip && message.len() >= cfg.compression_threshold;
-                let size = message.len();
-                let payload = if compress {
-                    gzip_bytes(&message)?
-                } else {
-                    message
-                };
-                unary_sent = Some((payload.len(), size, compress));
-                if let Some(t) = timeout {
-                    fields.push(HeaderField::new(
-                        "connect-timeout-ms",
-                        connect::encode_timeout(t),
-                    ));
-                }
-                if cfg.get_methods.contains(method.path) {
-                    // Connect, Unary-Get-Request: "?connect=v1&encoding=proto
-                    // [&compression=...]&base64=1&message=..." (message URL-safe base64).
-                    get = true;
-                    target.push_str("?connect=v1&encoding=proto");
-                    if compress {
-                        target.push_str("&compression=gzip");
-                    }
-                    target.push_str("&base64=1&message=");
-                    target.push_str(&encode_url_safe(&payload));
-                    fields.push(HeaderField::new("accept-encoding", "gzip"));
-                    OutBody::Full(Bytes::new())
-                } else {
-                    fields.push(HeaderField::new("content-type", "application/proto"));
-                    fields.push(HeaderField::new("connect-protocol-version", "1"));
-                    fields.push(HeaderField::new("accept-encoding", "gzip"));
-                    if compress {
-                        fields.push(HeaderField::new("content-encoding", "gzip"));
-                    }
-                    OutBody::Full(payload)
-                }
-            }
-            WebProtocol::Connect => {
-                fields.push(HeaderField::new(
-                    "content-type",
-                    "application/connect+proto",
-                ));
-                fields.push(HeaderField::new("connect-protocol-version", "1"));
-                fields.push(HeaderField::new("connect-accept-encoding", "gzip"));
-                if gzip {
-                    fields.push(HeaderField::new("connect-content-encoding", "gzip"));
-                }
-                if let Some(t) = timeout {
-                    fields.push(HeaderField::new(
-                        "connect-timeout-ms",
-                        connect::encode_timeout(t),
-                    ));
-                }
-                OutBody::Stream(messages)
-            }
-        };
-        push_metadata(&metadata, &mut fields);
-        Ok(Outgoing {
-            get,
-            unary_sent,
-            deadline: None,
-            target,
-            fields,
-            body,
         })
-    }
-
-    /// Sends the request; resolves to the response head.
-    async fn send(
-        self: Arc<Self>,
-        out: Outgoing,
-        encoding: Encoding,
-        watch: &Option<Arc<AttemptTelemetry>>,
-    ) -> Result<Incoming, Status> {
-        let framer = FrameSettings::of(&self.cfg, encoding, watch.clone());
-        match self.cfg.http {
-            HttpVersion::Http2 => self.send_h2(out, framer).await,
-            HttpVersion::Http11 => self.send_h1(out, framer).await,
-        }
-    }
-
-    async fn connect_io(&self) -> Result<BoxIo, Status> {
-        let cfg = &self.cfg;
-        let addrs = tokio::net::lookup_host(cfg.target.as_str())
-            .await
-            .map_err(|e| unavailable(&format!("resolving {}", cfg.target), e))?;
-        let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
-        for addr in addrs {
-            match cfg.connector.connect(addr, &cfg.authority).await {
-                Ok(io) => return Ok(io),
-                Err(e) => last = e,
-            }
-        }
-        Err(unavailable(&format!("connecting to {}", cfg.target), last))
+        .await?;
+        until(
+            deadline,
+            response(wire, method, cfg.max_recv, incoming, deadline, watch),
+        )
+        .await
     }
 
     async fn h2_client(&self) -> Result<courier_h2::driver::Client, Status> {
@@ -720,317 +637,686 @@ impl Inner {
         {
             return Ok(c.clone());
         }
-        let io = self.connect_io().await?;
+        let cfg = &self.cfg;
+        let io = resolve_and_connect(&cfg.target, &cfg.connector, &cfg.authority).await?;
         let (client, driver) = courier_h2::driver::client(io, courier_h2::Config::default());
         tokio::spawn(driver);
         *slot = Some(client.clone());
         Ok(client)
     }
+}
 
-    async fn send_h2(&self, out: Outgoing, framer: FrameSettings) -> Result<Incoming, Status> {
-        let client = self.h2_client().await?;
-        let cfg = &self.cfg;
-        let mut fields = Vec::with_capacity(out.fields.len() + 4);
-        fields.push(HeaderField::new(
-            ":method",
-            if out.get { "GET" } else { "POST" },
-        ));
-        fields.push(HeaderField::new(
-            ":scheme",
-            if cfg.secure { "https" } else { "http" },
-        ));
-        fields.push(HeaderField::new(":path", out.target));
-        fields.push(HeaderField::new(":authority", cfg.authority.clone()));
-        fields.extend(out.fields);
-        let deadline = out.deadline;
-        let fail = |e| h2_failure(e, deadline);
-        let mut recv = match out.body {
-            OutBody::Full(body) => {
-                let (_send, recv) = client.start_request(fields, body, true).map_err(fail)?;
-                recv
+/// Connects to the first address of `target` (`host:port`) that answers.
+async fn resolve_and_connect(
+    target: &str,
+    connector: &Arc<dyn Connector>,
+    authority: &str,
+) -> Result<BoxIo, Status> {
+    let addrs = tokio::net::lookup_host(target)
+        .await
+        .map_err(|e| unavailable(&format!("resolving {target}"), e))?;
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+    for addr in addrs {
+        match connector.connect(addr, authority).await {
+            Ok(io) => return Ok(io),
+            Err(e) => last = e,
+        }
+    }
+    Err(unavailable(&format!("connecting to {target}"), last))
+}
+
+/// How a web call is carried: the protocol, the HTTP version, and the scheme. Shared by
+/// [`WebChannel`] and a [`Channel`](crate::Channel) built with
+/// [`ChannelBuilder::web`](crate::ChannelBuilder::web).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Wire {
+    pub(crate) protocol: WebProtocol,
+    pub(crate) http: HttpVersion,
+    pub(crate) secure: bool,
+}
+
+impl Wire {
+    /// Whether `method`'s calls are Connect unary calls (one bare message each way).
+    pub(crate) fn connect_unary(&self, method: &MethodDescriptor) -> bool {
+        self.protocol == WebProtocol::Connect
+            && !method.kind.client_streaming()
+            && !method.kind.server_streaming()
+    }
+
+    /// Refuses, before anything is sent, a call this wire cannot carry.
+    pub(crate) fn check(&self, method: &MethodDescriptor) -> Result<(), Status> {
+        // Connect, Summary: "Bidirectional streaming requires HTTP/2"
+        // <https://connectrpc.com/docs/protocol/#summary>. Courier's server answers such a
+        // request over HTTP/1.1 with 505; the call fails here without sending it.
+        if self.protocol == WebProtocol::Connect
+            && self.http == HttpVersion::Http11
+            && method.kind == MethodKind::BidiStreaming
+        {
+            return Err(Status::new(
+                Code::UNIMPLEMENTED,
+                "Connect bidirectional streams need HTTP/2",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One call's message settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    pub(crate) encoding: Encoding,
+    pub(crate) threshold: usize,
+    pub(crate) max_send: usize,
+}
+
+/// What a call sends.
+pub(crate) enum WebBody {
+    /// The messages, framed as they come (a Connect unary call's one message goes bare).
+    Messages(ByteStream),
+    /// One message already framed as in gRPC (its 5-byte prefix; compressed with the call's
+    /// encoding when the prefix's flag says so), which a [`Channel`](crate::Channel) framed
+    /// once for all the call's attempts.
+    Framed(Bytes),
+}
+
+/// Why a request got no response head.
+#[derive(Debug)]
+pub(crate) struct SendFailure {
+    pub(crate) status: Status,
+    /// Nothing of the request left (no connection, or the HTTP/2 stream was never opened): it
+    /// can be sent again elsewhere.
+    pub(crate) unsent: bool,
+}
+
+impl From<SendFailure> for Status {
+    fn from(f: SendFailure) -> Status {
+        f.status
+    }
+}
+
+impl SendFailure {
+    fn sent(status: Status) -> SendFailure {
+        SendFailure {
+            status,
+            unsent: false,
+        }
+    }
+
+    fn unsent(status: Status) -> SendFailure {
+        SendFailure {
+            status,
+            unsent: true,
+        }
+    }
+}
+
+/// The request's fields and content. `get`: a Connect unary call goes as a GET.
+// Each argument is a different part of the call; a struct of them would only be unpacked here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn outgoing(
+    wire: Wire,
+    user_agent: Bytes,
+    get: bool,
+    method: &'static MethodDescriptor,
+    metadata: &Metadata,
+    body: WebBody,
+    timeout: Option<Duration>,
+    limits: Limits,
+) -> Result<Outgoing, Status> {
+    let mut fields = Vec::with_capacity(8 + metadata.len());
+    fields.push(HeaderField::new("user-agent", user_agent));
+    let gzip = limits.encoding == Encoding::Gzip;
+    let mut target = method.path.to_owned();
+    let mut is_get = false;
+    let mut unary_sent = None;
+    let text = wire.protocol == WebProtocol::GrpcWebText;
+    let body = match wire.protocol {
+        WebProtocol::GrpcWeb | WebProtocol::GrpcWebText => {
+            let (content_type, accept) = if text {
+                (
+                    "application/grpc-web-text",
+                    Some("application/grpc-web-text"),
+                )
+            } else {
+                ("application/grpc-web+proto", None)
+            };
+            fields.push(HeaderField::new("content-type", content_type));
+            if let Some(accept) = accept {
+                fields.push(HeaderField::new("accept", accept));
             }
-            OutBody::Stream(mut messages) => {
-                let (mut send, recv) = client
-                    .start_request(fields, Bytes::new(), false)
-                    .map_err(fail)?;
-                tokio::spawn(async move {
-                    while let Some(item) = next_item(&mut messages).await {
-                        let framed = item.and_then(|m| framer.frame(&m));
-                        match framed {
-                            Ok(b) => {
-                                if send.send_data(b, false).await.is_err() {
-                                    return;
+            // PROTOCOL-WEB: "x-grpc-web: 1" marks a gRPC-Web request for proxies.
+            fields.push(HeaderField::new("x-grpc-web", "1"));
+            fields.push(HeaderField::new("grpc-accept-encoding", "gzip"));
+            if gzip {
+                fields.push(HeaderField::new("grpc-encoding", "gzip"));
+            }
+            if let Some(t) = timeout {
+                fields.push(HeaderField::new(
+                    "grpc-timeout",
+                    protocol::encode_timeout(t),
+                ));
+            }
+            framed_body(body, text)
+        }
+        WebProtocol::Connect if wire.connect_unary(method) => {
+            let (payload, compress) = match body {
+                WebBody::Framed(frame) => {
+                    // The gRPC frame's prefix off: the flag says whether it is compressed.
+                    let compressed = frame.first().is_some_and(|f| f & FLAG_COMPRESSED != 0);
+                    (
+                        frame.slice(codec::HEADER_LEN.min(frame.len())..),
+                        compressed,
+                    )
+                }
+                WebBody::Messages(mut messages) => {
+                    let message = match next_item(&mut messages).await {
+                        Some(m) => m?,
+                        None => return Err(Status::internal("a unary call needs one request")),
+                    };
+                    if message.len() > limits.max_send {
+                        return Err(Status::new(
+                            Code::RESOURCE_EXHAUSTED,
+                            format!(
+                                "message sent is {} bytes, larger than the limit of {}",
+                                message.len(),
+                                limits.max_send
+                            ),
+                        ));
+                    }
+                    let compress = gzip && message.len() >= limits.threshold;
+                    let size = message.len();
+                    let payload = if compress {
+                        gzip_bytes(&message)?
+                    } else {
+                        message
+                    };
+                    unary_sent = Some((payload.len(), size, compress));
+                    (payload, compress)
+                }
+            };
+            if let Some(t) = timeout {
+                fields.push(HeaderField::new(
+                    "connect-timeout-ms",
+                    connect::encode_timeout(t),
+                ));
+            }
+            if get {
+                // Connect, Unary-Get-Request: "?connect=v1&encoding=proto
+                // [&compression=...]&base64=1&message=..." (message URL-safe base64).
+                is_get = true;
+                target.push_str("?connect=v1&encoding=proto");
+                if compress {
+                    target.push_str("&compression=gzip");
+                }
+                target.push_str("&base64=1&message=");
+                target.push_str(&encode_url_safe(&payload));
+                fields.push(HeaderField::new("accept-encoding", "gzip"));
+                OutBody::Full(Bytes::new())
+            } else {
+                fields.push(HeaderField::new("content-type", "application/proto"));
+                fields.push(HeaderField::new("connect-protocol-version", "1"));
+                fields.push(HeaderField::new("accept-encoding", "gzip"));
+                if compress {
+                    fields.push(HeaderField::new("content-encoding", "gzip"));
+                }
+                OutBody::Full(payload)
+            }
+        }
+        WebProtocol::Connect => {
+            fields.push(HeaderField::new(
+                "content-type",
+                "application/connect+proto",
+            ));
+            fields.push(HeaderField::new("connect-protocol-version", "1"));
+            fields.push(HeaderField::new("connect-accept-encoding", "gzip"));
+            if gzip {
+                fields.push(HeaderField::new("connect-content-encoding", "gzip"));
+            }
+            if let Some(t) = timeout {
+                fields.push(HeaderField::new(
+                    "connect-timeout-ms",
+                    connect::encode_timeout(t),
+                ));
+            }
+            framed_body(body, false)
+        }
+    };
+    push_metadata(metadata, &mut fields);
+    Ok(Outgoing {
+        get: is_get,
+        unary_sent,
+        deadline: None,
+        target,
+        fields,
+        body,
+    })
+}
+
+/// A streaming framing's body: the messages to frame, or the one frame (gRPC frames,
+/// gRPC-Web frames and Connect envelopes share their prefix), as base64 for `text`.
+fn framed_body(body: WebBody, text: bool) -> OutBody {
+    match body {
+        WebBody::Messages(m) => OutBody::Stream(m),
+        WebBody::Framed(frame) if text => {
+            let mut b = BytesMut::new();
+            encode_padded(&frame, &mut b);
+            OutBody::Full(b.freeze())
+        }
+        WebBody::Framed(frame) => OutBody::Full(frame),
+    }
+}
+
+/// Sends the request on an HTTP/2 connection; resolves to the response head.
+pub(crate) async fn send_h2(
+    client: &courier_h2::driver::Client,
+    authority: &Bytes,
+    secure: bool,
+    out: Outgoing,
+    framer: FrameSettings,
+) -> Result<Incoming, SendFailure> {
+    let mut fields = Vec::with_capacity(out.fields.len() + 4);
+    fields.push(HeaderField::new(
+        ":method",
+        if out.get { "GET" } else { "POST" },
+    ));
+    fields.push(HeaderField::new(
+        ":scheme",
+        if secure { "https" } else { "http" },
+    ));
+    fields.push(HeaderField::new(":path", out.target));
+    fields.push(HeaderField::new(":authority", authority.clone()));
+    fields.extend(out.fields);
+    let deadline = out.deadline;
+    let fail = |e| SendFailure::unsent(h2_failure(e, deadline));
+    let (mut recv, mut cancel) = match out.body {
+        OutBody::Full(body) => {
+            let (send, recv) = client.start_request(fields, body, true).map_err(fail)?;
+            let cancel = H2Cancel {
+                direct: Some(send),
+                pump: None,
+            };
+            (recv, cancel)
+        }
+        OutBody::Stream(mut messages) => {
+            let (mut send, recv) = client
+                .start_request(fields, Bytes::new(), false)
+                .map_err(fail)?;
+            let (tx, mut cancelled) = tokio::sync::oneshot::channel::<()>();
+            tokio::spawn(async move {
+                let outcome = {
+                    let send_all = async {
+                        while let Some(item) = next_item(&mut messages).await {
+                            match item.and_then(|m| framer.frame(&m)) {
+                                Ok(b) => {
+                                    if send.send_data(b, false).await.is_err() {
+                                        return true;
+                                    }
                                 }
-                            }
-                            Err(_) => {
                                 // The request stream failed: the call is cancelled.
-                                send.reset(courier_h2::Reason::CANCEL);
-                                return;
+                                Err(_) => return false,
                             }
                         }
+                        let _ = send.send_data(Bytes::new(), true).await;
+                        true
+                    };
+                    tokio::pin!(send_all);
+                    tokio::select! {
+                        r = &mut cancelled => Err(r.is_ok()),
+                        ok = &mut send_all => Ok(ok),
                     }
-                    let _ = send.send_data(Bytes::new(), true).await;
-                });
-                recv
+                };
+                match outcome {
+                    Err(true) | Ok(false) => send.reset(courier_h2::Reason::CANCEL),
+                    Err(false) => {}
+                    // Sent: the sending half is kept until the call ends, to reset the stream
+                    // if the response is given up.
+                    Ok(true) => {
+                        if cancelled.await.is_ok() {
+                            send.reset(courier_h2::Reason::CANCEL);
+                        }
+                    }
+                }
+            });
+            let cancel = H2Cancel {
+                direct: None,
+                pump: Some(tx),
+            };
+            (recv, cancel)
+        }
+    };
+    let (head, end) = match recv.response().await {
+        Ok(h) => h,
+        Err(e) => {
+            // The stream failed: nothing left to cancel.
+            cancel.done();
+            let status = h2_failure(e, deadline);
+            return Err(if recv.is_unsent() {
+                SendFailure::unsent(status)
+            } else {
+                SendFailure::sent(status)
+            });
+        }
+    };
+    Ok(Incoming {
+        status: head.pseudo.status.unwrap_or(0),
+        fields: head.fields,
+        body: InBody::H2(Box::new(recv), deadline, {
+            if end {
+                // A head that ends the response (Trailers-Only): the stream is closed.
+                cancel.done();
             }
-        };
-        let (head, _end) = recv.response().await.map_err(fail)?;
-        Ok(Incoming {
-            status: head.pseudo.status.unwrap_or(0),
-            fields: head.fields,
-            body: InBody::H2(Box::new(recv), deadline),
+            cancel
+        }),
+    })
+}
+
+/// How an [`H1Pool`] opens a connection.
+pub(crate) type ConnectIo =
+    Box<dyn Fn() -> BoxFuture<'static, Result<BoxIo, Status>> + Send + Sync>;
+
+/// Kept-alive HTTP/1.1 connections to one server: a call takes one (or opens one) and gives it
+/// back once its response was read whole.
+pub(crate) struct H1Pool {
+    idle: Mutex<Vec<courier_http1::driver::Client>>,
+    max_idle: usize,
+    connect: ConnectIo,
+}
+
+impl fmt::Debug for H1Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("H1Pool")
+            .field("max_idle", &self.max_idle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl H1Pool {
+    /// A pool keeping up to `max_idle` connections between calls, opening them with `connect`.
+    pub(crate) fn new(max_idle: usize, connect: ConnectIo) -> Arc<H1Pool> {
+        Arc::new(H1Pool {
+            idle: Mutex::new(Vec::new()),
+            max_idle,
+            connect,
         })
     }
 
-    async fn h1_client(&self) -> Result<courier_http1::driver::Client, Status> {
+    /// A connection made elsewhere, for the next call.
+    pub(crate) fn add(&self, io: BoxIo) {
+        let (client, driver) = courier_http1::driver::client(io, courier_http1::Config::default());
+        tokio::spawn(driver);
+        self.release(client);
+    }
+
+    /// An idle connection, or a new one (`Err`: none could be opened).
+    async fn client(&self) -> Result<courier_http1::driver::Client, Status> {
         loop {
-            let idle = self.h1_idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             match idle {
                 Some(c) if !c.is_closed() => return Ok(c),
                 Some(_) => continue,
                 None => break,
             }
         }
-        let io = self.connect_io().await?;
+        let io = (self.connect)().await?;
         let (client, driver) = courier_http1::driver::client(io, courier_http1::Config::default());
         tokio::spawn(driver);
         Ok(client)
     }
 
-    fn h1_release(&self, client: courier_http1::driver::Client) {
+    fn release(&self, client: courier_http1::driver::Client) {
         if client.is_closed() {
             return;
         }
-        let mut idle = self.h1_idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < self.cfg.max_idle_http1 {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.max_idle {
             idle.push(client);
         }
     }
+}
 
-    async fn send_h1(
-        self: Arc<Self>,
-        out: Outgoing,
-        framer: FrameSettings,
-    ) -> Result<Incoming, Status> {
-        let client = self.h1_client().await?;
-        let cfg = &self.cfg;
-        let method = if out.get {
-            courier_http1::Method::GET
-        } else {
-            courier_http1::Method::POST
-        };
-        let mut head = courier_http1::RequestHead::new(method, out.target);
-        head.headers.append("host", cfg.authority.clone());
-        for f in out.fields {
-            let (name, value, _) = f.into_parts();
-            head.headers.append(name, value);
+/// Sends the request on a connection of `pool`; resolves to the response head.
+pub(crate) async fn send_h1(
+    pool: &Arc<H1Pool>,
+    authority: &Bytes,
+    out: Outgoing,
+    framer: FrameSettings,
+) -> Result<Incoming, SendFailure> {
+    let client = pool.client().await.map_err(SendFailure::unsent)?;
+    let method = if out.get {
+        courier_http1::Method::GET
+    } else {
+        courier_http1::Method::POST
+    };
+    let mut head = courier_http1::RequestHead::new(method, out.target);
+    head.headers.append("host", authority.clone());
+    for f in out.fields {
+        let (name, value, _) = f.into_parts();
+        head.headers.append(name, value);
+    }
+    let body = match out.body {
+        OutBody::Full(b) if out.get => {
+            debug_assert!(b.is_empty());
+            courier_http1::driver::Body::empty()
         }
-        let body = match out.body {
-            OutBody::Full(b) if out.get => {
-                debug_assert!(b.is_empty());
-                courier_http1::driver::Body::empty()
-            }
-            OutBody::Full(b) => courier_http1::driver::Body::full(b),
-            OutBody::Stream(mut messages) => {
-                let (mut tx, body) = courier_http1::driver::Body::channel(4);
-                tokio::spawn(async move {
-                    while let Some(item) = next_item(&mut messages).await {
-                        match item.and_then(|m| framer.frame(&m)) {
-                            Ok(b) => {
-                                if tx.send_data(b).await.is_err() {
-                                    return;
-                                }
+        OutBody::Full(b) => courier_http1::driver::Body::full(b),
+        OutBody::Stream(mut messages) => {
+            let (mut tx, body) = courier_http1::driver::Body::channel(4);
+            tokio::spawn(async move {
+                while let Some(item) = next_item(&mut messages).await {
+                    match item.and_then(|m| framer.frame(&m)) {
+                        Ok(b) => {
+                            if tx.send_data(b).await.is_err() {
+                                return;
                             }
-                            // Dropping the sender unfinished aborts the request (and closes
-                            // the connection): the call is cancelled.
-                            Err(_) => return,
                         }
+                        // Dropping the sender unfinished aborts the request (and closes
+                        // the connection): the call is cancelled.
+                        Err(_) => return,
                     }
-                    let _ = tx.finish().await;
-                });
-                body
-            }
-        };
-        let resp = client
-            .send(head, body)
-            .await
-            .map_err(|e| unavailable("HTTP/1.1 request failed", e))?;
-        Ok(Incoming {
-            status: resp.head.status,
-            fields: h1_fields(resp.head.headers),
-            body: InBody::H1 {
-                body: resp.body,
-                conn: Some((self.clone(), client)),
-            },
-        })
-    }
+                }
+                let _ = tx.finish().await;
+            });
+            body
+        }
+    };
+    let resp = client
+        .send(head, body)
+        .await
+        .map_err(|e| SendFailure::sent(unavailable("HTTP/1.1 request failed", e)))?;
+    Ok(Incoming {
+        status: resp.head.status,
+        fields: h1_fields(resp.head.headers),
+        body: InBody::H1 {
+            body: resp.body,
+            conn: Some((Arc::clone(pool), client)),
+        },
+    })
+}
 
-    /// gRPC-Web: the head (or a Trailers-Only answer), then frames up to the trailer frame.
-    fn grpc_web_response(
-        &self,
-        mut incoming: Incoming,
-        deadline: Option<Instant>,
-        watch: Option<Arc<AttemptTelemetry>>,
-    ) -> Result<Response<ByteStream>, Status> {
-        let fields = std::mem::take(&mut incoming.fields);
-        // A Trailers-Only response: the status in the head.
-        if let Some(status) = status_from(&fields) {
-            if status.code() != Code::OK {
-                return Err(status);
-            }
-            let metadata = status.metadata().clone();
-            if let Some(w) = &watch {
-                w.end(Code::OK);
-            }
-            return Ok(Response::from_parts(
-                metadata.clone(),
-                Box::pin(crate::iter(Some(Err(Status::ok_with_trailers(metadata))))),
-            ));
+/// The response to a call of `method`: its metadata and its messages, ending with its
+/// status (OK with the trailers, as a [`Channel`](crate::Channel)'s response streams do).
+pub(crate) async fn response(
+    wire: Wire,
+    method: &MethodDescriptor,
+    max_recv: usize,
+    incoming: Incoming,
+    deadline: Option<Instant>,
+    watch: Option<Arc<AttemptTelemetry>>,
+) -> Result<Response<ByteStream>, Status> {
+    match wire.protocol {
+        WebProtocol::GrpcWeb | WebProtocol::GrpcWebText => {
+            grpc_web_response(wire, max_recv, incoming, deadline, watch)
         }
-        if incoming.status != 200 {
-            // PROTOCOL-HTTP2's HTTP-status mapping, which gRPC-Web clients share.
-            return Err(Status::new(
-                protocol::code_from_http_status(incoming.status),
-                format!("HTTP status {}", incoming.status),
-            ));
+        WebProtocol::Connect if wire.connect_unary(method) => {
+            connect_unary_response(max_recv, incoming, watch).await
         }
-        let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
-        let text = self.cfg.protocol == WebProtocol::GrpcWebText;
-        if !ct.starts_with(b"application/grpc-web")
-            || ct.starts_with(b"application/grpc-web-text") != text
-        {
-            return Err(Status::new(
-                Code::UNKNOWN,
-                format!(
-                    "unexpected content-type {:?} in a gRPC-Web response",
-                    String::from_utf8_lossy(&ct)
-                ),
-            ));
-        }
-        let encoding = response_encoding(find(&fields, b"grpc-encoding"))?;
-        let metadata = metadata_from_filtered(&fields, not_metadata);
-        let reader = FrameReader {
-            body: incoming.body,
-            deframer: EnvelopeDeframer::new(self.cfg.max_recv),
-            max: self.cfg.max_recv,
-            encoding,
-            deadline,
-            done: false,
-            kind: ReaderKind::GrpcWeb,
-            text: text.then(TextDecoder::new),
-            watch,
-        };
-        Ok(Response::from_parts(metadata, reader.into_stream()))
+        WebProtocol::Connect => connect_stream_response(max_recv, incoming, deadline, watch),
     }
+}
 
-    /// Connect unary: a bare message, or a JSON error with an HTTP status.
-    async fn connect_unary_response(
-        &self,
-        mut incoming: Incoming,
-        watch: Option<Arc<AttemptTelemetry>>,
-    ) -> Result<Response<ByteStream>, Status> {
-        let fields = std::mem::take(&mut incoming.fields);
-        let encoding = response_encoding(find(&fields, b"content-encoding"))?;
-        let metadata = metadata_from_filtered(&fields, not_metadata);
-        // Connect, Unary-Response: "Trailers are sent as headers prefixed with `trailer-`."
-        let trailers = connect_trailers(&fields);
-        if incoming.status != 200 {
-            // The error is JSON, at most a few details long; limit it like a message.
-            let body = incoming.body.collect(self.cfg.max_recv).await?;
-            let body = match encoding {
-                Encoding::Gzip => codec::decompress(encoding, &body, self.cfg.max_recv)?,
-                Encoding::Identity => body,
-            };
-            let mut status = connect::parse_error(incoming.status, &body);
-            for (k, v) in metadata.iter().chain(trailers.iter()) {
-                status
-                    .metadata_mut()
-                    .push_unchecked(k.to_owned(), v.clone());
-            }
+/// gRPC-Web: the head (or a Trailers-Only answer), then frames up to the trailer frame.
+fn grpc_web_response(
+    wire: Wire,
+    max_recv: usize,
+    mut incoming: Incoming,
+    deadline: Option<Instant>,
+    watch: Option<Arc<AttemptTelemetry>>,
+) -> Result<Response<ByteStream>, Status> {
+    let fields = std::mem::take(&mut incoming.fields);
+    // A Trailers-Only response: the status in the head.
+    if let Some(status) = status_from(&fields) {
+        if status.code() != Code::OK {
             return Err(status);
         }
-        let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
-        if &ct[..] != b"application/proto" {
-            return Err(Status::new(
-                Code::UNKNOWN,
-                format!(
-                    "unexpected content-type {:?} in a Connect unary response",
-                    String::from_utf8_lossy(&ct)
-                ),
-            ));
-        }
-        let (body, wire) = match encoding {
-            Encoding::Gzip => {
-                // The compressed body may be larger than its message: bound it loosely, then
-                // bound the message itself when decompressing.
-                let raw = incoming
-                    .body
-                    .collect(self.cfg.max_recv.saturating_mul(2).saturating_add(64))
-                    .await?;
-                (
-                    codec::decompress(encoding, &raw, self.cfg.max_recv)?,
-                    raw.len(),
-                )
-            }
-            Encoding::Identity => {
-                let body = incoming.body.collect(self.cfg.max_recv).await?;
-                let wire = body.len();
-                (body, wire)
-            }
-        };
+        let metadata = status.metadata().clone();
         if let Some(w) = &watch {
-            w.received(wire, body.len(), encoding != Encoding::Identity);
             w.end(Code::OK);
         }
-        let stream: ByteStream = Box::pin(crate::iter([
-            Ok(body),
-            Err(Status::ok_with_trailers(trailers)),
-        ]));
-        Ok(Response::from_parts(metadata, stream))
+        return Ok(Response::from_parts(
+            metadata.clone(),
+            Box::pin(crate::iter(Some(Err(Status::ok_with_trailers(metadata))))),
+        ));
     }
+    if incoming.status != 200 {
+        // PROTOCOL-HTTP2's HTTP-status mapping, which gRPC-Web clients share.
+        return Err(Status::new(
+            protocol::code_from_http_status(incoming.status),
+            format!("HTTP status {}", incoming.status),
+        ));
+    }
+    let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
+    let text = wire.protocol == WebProtocol::GrpcWebText;
+    if !ct.starts_with(b"application/grpc-web")
+        || ct.starts_with(b"application/grpc-web-text") != text
+    {
+        return Err(Status::new(
+            Code::UNKNOWN,
+            format!(
+                "unexpected content-type {:?} in a gRPC-Web response",
+                String::from_utf8_lossy(&ct)
+            ),
+        ));
+    }
+    let encoding = response_encoding(find(&fields, b"grpc-encoding"))?;
+    let metadata = metadata_from_filtered(&fields, not_metadata);
+    let reader = FrameReader {
+        body: incoming.body,
+        deframer: EnvelopeDeframer::new(max_recv),
+        max: max_recv,
+        encoding,
+        deadline,
+        done: false,
+        kind: ReaderKind::GrpcWeb,
+        text: text.then(TextDecoder::new),
+        watch,
+    };
+    Ok(Response::from_parts(metadata, reader.into_stream()))
+}
 
-    /// Connect streaming: envelopes, the last an EndStreamResponse.
-    fn connect_stream_response(
-        &self,
-        mut incoming: Incoming,
-        deadline: Option<Instant>,
-        watch: Option<Arc<AttemptTelemetry>>,
-    ) -> Result<Response<ByteStream>, Status> {
-        let fields = std::mem::take(&mut incoming.fields);
-        if incoming.status != 200 {
-            // Connect, Streaming-Response: errors are in the EndStreamResponse, so a status
-            // other than 200 comes from something else (a proxy): its code from the HTTP
-            // status, as for a unary call.
-            return Err(Status::new(
-                connect::code_from_http_status(incoming.status),
-                format!("HTTP status {}", incoming.status),
-            ));
-        }
-        let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
-        if &ct[..] != b"application/connect+proto" {
-            return Err(Status::new(
-                Code::UNKNOWN,
-                format!(
-                    "unexpected content-type {:?} in a Connect streaming response",
-                    String::from_utf8_lossy(&ct)
-                ),
-            ));
-        }
-        let encoding = response_encoding(find(&fields, b"connect-content-encoding"))?;
-        let metadata = metadata_from_filtered(&fields, not_metadata);
-        let reader = FrameReader {
-            body: incoming.body,
-            deframer: EnvelopeDeframer::new(self.cfg.max_recv),
-            max: self.cfg.max_recv,
-            encoding,
-            deadline,
-            done: false,
-            kind: ReaderKind::Connect,
-            text: None,
-            watch,
+/// Connect unary: a bare message, or a JSON error with an HTTP status.
+async fn connect_unary_response(
+    max_recv: usize,
+    mut incoming: Incoming,
+    watch: Option<Arc<AttemptTelemetry>>,
+) -> Result<Response<ByteStream>, Status> {
+    let fields = std::mem::take(&mut incoming.fields);
+    let encoding = response_encoding(find(&fields, b"content-encoding"))?;
+    let metadata = metadata_from_filtered(&fields, not_metadata);
+    // Connect, Unary-Response: "Trailers are sent as headers prefixed with `trailer-`."
+    let trailers = connect_trailers(&fields);
+    if incoming.status != 200 {
+        // The error is JSON, at most a few details long; limit it like a message.
+        let body = incoming.body.collect(max_recv).await?;
+        let body = match encoding {
+            Encoding::Gzip => codec::decompress(encoding, &body, max_recv)?,
+            Encoding::Identity => body,
         };
-        Ok(Response::from_parts(metadata, reader.into_stream()))
+        let mut status = connect::parse_error(incoming.status, &body);
+        for (k, v) in metadata.iter().chain(trailers.iter()) {
+            status
+                .metadata_mut()
+                .push_unchecked(k.to_owned(), v.clone());
+        }
+        return Err(status);
     }
+    let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
+    if &ct[..] != b"application/proto" {
+        return Err(Status::new(
+            Code::UNKNOWN,
+            format!(
+                "unexpected content-type {:?} in a Connect unary response",
+                String::from_utf8_lossy(&ct)
+            ),
+        ));
+    }
+    let (body, wire) = match encoding {
+        Encoding::Gzip => {
+            // The compressed body may be larger than its message: bound it loosely, then
+            // bound the message itself when decompressing.
+            let raw = incoming
+                .body
+                .collect(max_recv.saturating_mul(2).saturating_add(64))
+                .await?;
+            (codec::decompress(encoding, &raw, max_recv)?, raw.len())
+        }
+        Encoding::Identity => {
+            let body = incoming.body.collect(max_recv).await?;
+            let wire = body.len();
+            (body, wire)
+        }
+    };
+    if let Some(w) = &watch {
+        w.received(wire, body.len(), encoding != Encoding::Identity);
+        w.end(Code::OK);
+    }
+    let stream: ByteStream = Box::pin(crate::iter([
+        Ok(body),
+        Err(Status::ok_with_trailers(trailers)),
+    ]));
+    Ok(Response::from_parts(metadata, stream))
+}
+
+/// Connect streaming: envelopes, the last an EndStreamResponse.
+fn connect_stream_response(
+    max_recv: usize,
+    mut incoming: Incoming,
+    deadline: Option<Instant>,
+    watch: Option<Arc<AttemptTelemetry>>,
+) -> Result<Response<ByteStream>, Status> {
+    let fields = std::mem::take(&mut incoming.fields);
+    if incoming.status != 200 {
+        // Connect, Streaming-Response: errors are in the EndStreamResponse, so a status
+        // other than 200 comes from something else (a proxy): its code from the HTTP
+        // status, as for a unary call.
+        return Err(Status::new(
+            connect::code_from_http_status(incoming.status),
+            format!("HTTP status {}", incoming.status),
+        ));
+    }
+    let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
+    if &ct[..] != b"application/connect+proto" {
+        return Err(Status::new(
+            Code::UNKNOWN,
+            format!(
+                "unexpected content-type {:?} in a Connect streaming response",
+                String::from_utf8_lossy(&ct)
+            ),
+        ));
+    }
+    let encoding = response_encoding(find(&fields, b"connect-content-encoding"))?;
+    let metadata = metadata_from_filtered(&fields, not_metadata);
+    let reader = FrameReader {
+        body: incoming.body,
+        deframer: EnvelopeDeframer::new(max_recv),
+        max: max_recv,
+        encoding,
+        deadline,
+        done: false,
+        kind: ReaderKind::Connect,
+        text: None,
+        watch,
+    };
+    Ok(Response::from_parts(metadata, reader.into_stream()))
 }
 
 /// `trailer-` prefixed response fields, the prefix removed.
@@ -1063,7 +1349,7 @@ fn not_base64(_: super::base64::InvalidBase64Error) -> Status {
 
 /// What a request stream's framing task needs.
 #[derive(Clone)]
-struct FrameSettings {
+pub(crate) struct FrameSettings {
     encoding: Encoding,
     threshold: usize,
     max_send: usize,
@@ -1073,16 +1359,16 @@ struct FrameSettings {
 }
 
 impl FrameSettings {
-    fn of(
-        cfg: &WebChannelBuilder,
-        encoding: Encoding,
+    pub(crate) fn new(
+        wire: Wire,
+        limits: Limits,
         watch: Option<Arc<AttemptTelemetry>>,
     ) -> FrameSettings {
         FrameSettings {
-            encoding,
-            threshold: cfg.compression_threshold,
-            max_send: cfg.max_send,
-            text: cfg.protocol == WebProtocol::GrpcWebText,
+            encoding: limits.encoding,
+            threshold: limits.threshold,
+            max_send: limits.max_send,
+            text: wire.protocol == WebProtocol::GrpcWebText,
             watch,
         }
     }

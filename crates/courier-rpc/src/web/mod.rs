@@ -28,7 +28,10 @@
 //! messages; Connect GET for the methods it is told are side-effect free) over HTTP/1.1 (a
 //! pool of kept-alive connections) or HTTP/2 (one multiplexed connection), so that Rust
 //! clients reach Connect-only servers and cross HTTP/1.1-only proxies. It has no load
-//! balancing, retries or JSON: one target, as a proxy in front of servers would be.
+//! balancing, retries or JSON: one target, as a proxy in front of servers would be. A
+//! [`Channel`](crate::Channel) built with [`ChannelBuilder::web`](crate::ChannelBuilder::web)
+//! speaks the same protocols (through the same request and response code) with its resolver,
+//! per-call load balancing, retries and hedging.
 //!
 //! JSON: see [`schema`] for how each method finds its [`JsonCodec`] ([`ReflectSchema`] with the
 //! `reflect` feature: from descriptors, through dynamic messages).
@@ -52,6 +55,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use self::base64::{InvalidBase64Error, TextDecoder};
+pub(crate) use client::{
+    ConnectIo, FrameSettings, H1Pool, Limits, Outgoing, SendFailure, WebBody, Wire, outgoing,
+    response, send_h1, send_h2,
+};
 pub use client::{WebChannel, WebChannelBuilder, WebProtocol};
 pub use cors::Cors;
 pub use envelope::{Envelope, EnvelopeDeframer};
