@@ -611,76 +611,73 @@ impl<T> Gather<T> {
         if let Some(slot) = self.stack.get_mut(self.len) {
             *slot = Some(v);
             self.len += 1;
-        } else {
+        } else if self.heap.is_empty() {
             self.spill(v);
+        } else {
+            self.heap.push(v);
         }
     }
 
-    /// Past the stack's room: everything to the heap.
+    /// The first value past the stack's room: everything to the heap.
     #[cold]
     #[inline(never)]
     fn spill(&mut self, v: T) {
-        if self.heap.is_empty() {
-            self.heap.reserve(2 * GATHER);
-            self.heap
-                .extend(self.stack.iter_mut().filter_map(Option::take));
-        }
+        self.heap.reserve(2 * GATHER);
+        self.heap
+            .extend(self.stack.iter_mut().filter_map(Option::take));
         self.heap.push(v);
     }
 
-    /// The values, in order, with their exact number as the iterator's size hint.
+    /// The values on the stack, in order, with their exact number as the iterator's size hint
+    /// (only before a spill: then the heap holds every value).
     #[inline(always)]
-    fn drain(&mut self) -> Drain<'_, T> {
-        // Once spilled, every value is on the heap.
-        let n = if self.heap.is_empty() { self.len } else { 0 };
-        Drain {
-            stack: self.stack[..n].iter_mut(),
-            heap: self.heap.drain(..),
-        }
+    fn drain_stack(&mut self) -> Drain<'_, T> {
+        Drain(self.stack[..self.len.min(GATHER)].iter_mut())
     }
 
     /// Appends the values to `values`.
     #[inline(always)]
     fn append_to(mut self, values: &mut Vec<T>) {
-        if values.is_empty() {
-            if !self.heap.is_empty() {
-                *values = std::mem::take(&mut self.heap);
-                return;
+        if !self.heap.is_empty() {
+            if values.is_empty() {
+                *values = self.heap;
+            } else {
+                values.append(&mut self.heap);
             }
+            return;
+        }
+        if values.is_empty() {
             values.reserve_exact(self.len);
         }
-        values.extend(self.drain());
+        values.extend(self.drain_stack());
     }
 
     /// Adds the values to `to` with one `extend`.
     #[inline(always)]
     fn extend_into(mut self, to: &mut impl Extend<T>) {
-        to.extend(self.drain());
+        if !self.heap.is_empty() {
+            to.extend(self.heap);
+            return;
+        }
+        to.extend(self.drain_stack());
     }
 }
 
-/// The values of a [`Gather`]: those on the stack (each slot holds one until it is taken), or
-/// those on the heap (once spilled, the stack's were moved there).
-struct Drain<'a, T> {
-    stack: std::slice::IterMut<'a, Option<T>>,
-    heap: std::vec::Drain<'a, T>,
-}
+/// The values on the stack of a [`Gather`] that did not spill (each slot holds one until it is
+/// taken).
+struct Drain<'a, T>(std::slice::IterMut<'a, Option<T>>);
 
 impl<T> Iterator for Drain<'_, T> {
     type Item = T;
 
     #[inline(always)]
     fn next(&mut self) -> Option<T> {
-        match self.stack.next() {
-            Some(slot) => slot.take(),
-            None => self.heap.next(),
-        }
+        self.0.next().and_then(Option::take)
     }
 
     #[inline(always)]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.stack.len() + self.heap.len();
-        (n, Some(n))
+        self.0.size_hint()
     }
 }
 
