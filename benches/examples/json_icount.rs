@@ -8,7 +8,7 @@
 //!     target/release/examples/json_icount MSG OP IMPL N
 //! ```
 //!
-//! MSG: m1p2, m1p3, hello, log, blob, maps, wkt; OP: encode, decode; IMPL: courier, pbjson
+//! MSG: m1p2, m1p3, hello, log, blob, maps, wkt; OP: encode, decode (or show: print the JSON); IMPL: courier, pbjson
 //! (prost + pbjson with serde_json), prost-reflect, courier-reflect. Subtract the N=0 count
 //! (set-up) and divide by N for instructions per operation.
 
@@ -92,6 +92,8 @@ where
         (None, None)
     };
     match (op, imp) {
+        // The JSON text every side reads (to look at, not to measure).
+        ("show", _) => println!("{json}"),
         ("encode", "courier") => repeat(n, || drop(black_box(black_box(&ours).to_json()))),
         ("decode", "courier") => repeat(n, || drop(black_box(C::from_json(black_box(&json))))),
         ("encode", "pbjson") => repeat(n, || {

@@ -71,8 +71,49 @@ impl<'a> Number<'a> {
     /// The value as the nearest `f64` (correctly rounded), or `None` when it is too large for
     /// one.
     pub fn to_f64(&self) -> Option<f64> {
+        if let Some(v) = self.simple_f64() {
+            return Some(v);
+        }
         let v: f64 = self.text.parse().ok()?;
         v.is_finite().then_some(v)
+    }
+
+    /// The value of a short decimal (`-12.375`: no exponent, at most 15 digits) without the
+    /// general parser: its digits as an integer, exact in an `f64`, divided by a power of ten
+    /// that is exact too, which rounds correctly (one IEEE division). `None` for anything else.
+    #[inline]
+    fn simple_f64(&self) -> Option<f64> {
+        /// `10^k` for `k` up to 15, all exact in an `f64`.
+        const POW10: [f64; 16] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+        ];
+        let b = self.text.as_bytes();
+        let (neg, b) = match b.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            _ => (false, b),
+        };
+        if b.is_empty() || b.len() > 16 {
+            return None;
+        }
+        let mut m = 0u64;
+        let mut digits = 0usize;
+        let mut point = None;
+        for (i, &c) in b.iter().enumerate() {
+            match c {
+                b'0'..=b'9' => {
+                    m = m * 10 + u64::from(c - b'0');
+                    digits += 1;
+                }
+                b'.' if point.is_none() => point = Some(i),
+                _ => return None,
+            }
+        }
+        if digits > 15 {
+            return None;
+        }
+        let scale = point.map_or(0, |i| b.len() - i - 1);
+        let v = m as f64 / *POW10.get(scale)?;
+        Some(if neg { -v } else { v })
     }
 
     /// The exact integer value: sign, magnitude (`None` when the number has a fractional part
@@ -199,6 +240,16 @@ pub fn write_f64(out: &mut String, v: f64) {
     push_float(out, b.format_finite(v));
 }
 
+/// The integer `v` is, when it is a whole number below 10^15 in magnitude (exact in an
+/// `f64`, and below the 10^16 where [`write_f64`]'s form switches to an exponent), other than
+/// zero (`-0.0` keeps its sign there): then [`write_f64`] writes that integer's digits, which
+/// [`write_int`] writes without the shortest-digits search. (`as` truncates: two conversions,
+/// where `trunc` is a library call on baseline x86-64.)
+#[inline]
+pub(crate) fn whole(v: f64) -> Option<i64> {
+    (v != 0.0 && v.abs() < 1e15 && (v as i64) as f64 == v).then_some(v as i64)
+}
+
 /// Appends the shortest decimal form of finite `v` that reads back as the same `f32`.
 ///
 /// One exception: `±f32::MAX`, whose shortest form `3.4028235e38` is larger than `f32::MAX`
@@ -246,6 +297,84 @@ pub fn write_int(out: &mut String, v: impl itoa::Integer) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn whole_doubles_are_written_as_the_general_way_writes_them() {
+        let general = |v: f64| {
+            let mut out = String::new();
+            push_float(&mut out, zmij::Buffer::new().format_finite(v));
+            out
+        };
+        let mut vs = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            42.0,
+            100.0,
+            1e14,
+            999_999_999_999_999.0,
+            1e15,
+            1e16,
+        ];
+        for e in 0..=16 {
+            let p = 10f64.powi(e);
+            vs.extend([p, p - 1.0, p + 1.0, -p, 3.0 * p, -(7.0 * p) + 1.0]);
+        }
+        vs.extend([(1u64 << 49) as f64, 2.5, -0.5, 1e-7]);
+        for v in vs {
+            let mut out = String::new();
+            match whole(v) {
+                Some(i) => write_int(&mut out, i),
+                None => write_f64(&mut out, v),
+            }
+            assert_eq!(out, general(v), "{v}");
+        }
+    }
+
+    #[test]
+    fn simple_decimals_read_as_the_general_parser_reads_them() {
+        for t in [
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "0.1",
+            "0.875",
+            "1.5",
+            "7.5",
+            "42",
+            "-12.375",
+            "0.000001",
+            "123456789012345",
+            "12345678901234.5",
+            "0.123456789012345",
+            "1234567890123456",
+            "9007199254740993",
+            "0.30000000000000004",
+            "1e2",
+            "-0.0",
+        ] {
+            let n = Number::parse(t).unwrap();
+            let want: f64 = t.parse().unwrap();
+            assert_eq!(n.to_f64().unwrap().to_bits(), want.to_bits(), "{t}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn short_decimals_match_the_general_parser(m in 0u64..1_000_000_000_000_000, k in 0usize..16, neg: bool) {
+            let digits = m.to_string();
+            let t = if k == 0 || k >= digits.len() {
+                digits
+            } else {
+                format!("{}.{}", &digits[..digits.len() - k], &digits[digits.len() - k..])
+            };
+            let t = if neg { format!("-{t}") } else { t };
+            let want: f64 = t.parse().unwrap();
+            prop_assert_eq!(Number::parse(&t).unwrap().to_f64().unwrap().to_bits(), want.to_bits());
+        }
+    }
 
     /// The form written before `zmij`: `ryu`'s, `.0` trimmed except from `-0.0`.
     fn ryu_form(s: &str) -> String {

@@ -364,27 +364,51 @@ pub fn write_hash_map<K: MapKey, V: JsonKind, S: BuildHasher>(
         return write_entries::<K, V>(map.iter(), w, p);
     }
     // Sorted by a number first (one comparison instruction, and for most string keys the
-    // only one), the keys themselves only on ties.
-    let mut entries: Vec<(u64, &K::Value, &V::Value)> = map
+    // only one), the keys themselves only on ties. A small map's entries are sorted on the
+    // stack (no allocation).
+    const SMALL: usize = 16;
+    if map.len() <= SMALL {
+        let mut buf: [SortEntry<'_, K, V>; SMALL] = [(0, None, None); SMALL];
+        for (slot, (k, v)) in buf.iter_mut().zip(map) {
+            *slot = (K::order_prefix(k), Some(k), Some(v));
+        }
+        let entries = &mut buf[..map.len()];
+        sort_entries::<K, V>(entries);
+        return write_entries::<K, V>(entries.iter().filter_map(|&(_, k, v)| Some((k?, v?))), w, p);
+    }
+    let mut entries: Vec<SortEntry<'_, K, V>> = map
         .iter()
-        .map(|(k, v)| (K::order_prefix(k), k, v))
+        .map(|(k, v)| (K::order_prefix(k), Some(k), Some(v)))
         .collect();
-    // By the number alone (a sort of plain integers), then each run of equal numbers by the
-    // keys, where the number is not the whole key.
+    sort_entries::<K, V>(&mut entries);
+    write_entries::<K, V>(entries.iter().filter_map(|&(_, k, v)| Some((k?, v?))), w, p)
+}
+
+/// A map entry to sort: its key's order prefix, the key and the value (`None` only in the
+/// unused room of a stack buffer).
+type SortEntry<'a, K, V> = (
+    u64,
+    Option<&'a <K as JsonKind>::Value>,
+    Option<&'a <V as JsonKind>::Value>,
+);
+
+/// Sorts entries by key: by the number alone (a sort of plain integers), then each run of
+/// equal numbers by the keys, where the number is not the whole key.
+#[inline]
+fn sort_entries<K: MapKey, V: JsonKind>(entries: &mut [SortEntry<'_, K, V>]) {
     entries.sort_unstable_by_key(|e| e.0);
     if !K::PREFIX_IS_KEY {
-        let mut rest = &mut entries[..];
+        let mut rest = entries;
         while let [first, ..] = rest {
             let p = first.0;
             let run = rest.iter().take_while(|e| e.0 == p).count();
             let (same, after) = std::mem::take(&mut rest).split_at_mut(run);
             if run > 1 {
-                same.sort_unstable_by(|a, b| a.1.cmp(b.1));
+                same.sort_unstable_by(|a, b| a.1.cmp(&b.1));
             }
             rest = after;
         }
     }
-    write_entries::<K, V>(entries.into_iter().map(|(_, k, v)| (k, v)), w, p)
 }
 
 /// Writes a `BTreeMap` field as an object.
@@ -505,6 +529,8 @@ pub fn read_array<K: JsonKind>(
     values: &mut Vec<K::Value>,
 ) -> Result<(), Error> {
     r.begin_array()?;
+    // Gathered first (see [`Gather`]): `values` grows once, to the exact length.
+    let mut got = Gather::<K::Value>::new();
     while r.next_element()? {
         // json.md, Null values: "`null` values are not allowed within repeated fields."
         // <https://protobuf.dev/programming-guides/json/#null-values>
@@ -512,9 +538,10 @@ pub fn read_array<K: JsonKind>(
             return Err(r.error("null is not allowed in a repeated field"));
         }
         if let Some(v) = K::read(r, p)? {
-            values.push(v);
+            got.push(v);
         }
     }
+    got.append_to(values);
     Ok(())
 }
 
@@ -539,8 +566,9 @@ pub fn read_object<K: MapKey, V: JsonKind, M: Extend<(K::Value, V::Value)>>(
     r.begin_object()?;
     // The entries are gathered first and added in one `extend`, whose exact length lets a
     // `HashMap` make room for all of them at once: added one at a time, it grew (and hashed
-    // every key again) at 3, 7, 14, 28, ... entries.
-    let mut entries = Vec::new();
+    // every key again) at 3, 7, 14, 28, ... entries. Up to [`GATHER`] of them are gathered on
+    // the stack, with no allocation at all.
+    let mut entries = Gather::<(K::Value, V::Value)>::new();
     while let Some(name) = r.next_key()? {
         let k = K::read_key(r, &name)?;
         if !V::NULLABLE && r.peek()? == Peek::Null {
@@ -550,8 +578,107 @@ pub fn read_object<K: MapKey, V: JsonKind, M: Extend<(K::Value, V::Value)>>(
             entries.push((k, v));
         }
     }
-    map.extend(entries);
+    entries.extend_into(map);
     Ok(())
+}
+
+/// How many values a [`Gather`] keeps on the stack.
+const GATHER: usize = 8;
+
+/// The values of one JSON array or object as they are read: the first [`GATHER`] on the stack,
+/// all of them in a vector past that (which then grows as vectors do, from twice that room).
+/// What they are added to then makes room once, for their exact number: a repeated field's
+/// vector is allocated once (not at 4, then 8, ... elements, each time moving what it held), a
+/// map's entries need no vector at all when there are few.
+struct Gather<T> {
+    stack: [Option<T>; GATHER],
+    len: usize,
+    heap: Vec<T>,
+}
+
+impl<T> Gather<T> {
+    #[inline(always)]
+    fn new() -> Self {
+        Gather {
+            stack: std::array::from_fn(|_| None),
+            len: 0,
+            heap: Vec::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, v: T) {
+        if let Some(slot) = self.stack.get_mut(self.len) {
+            *slot = Some(v);
+            self.len += 1;
+        } else if self.heap.is_empty() {
+            self.spill(v);
+        } else {
+            self.heap.push(v);
+        }
+    }
+
+    /// The first value past the stack's room: everything to the heap.
+    #[cold]
+    #[inline(never)]
+    fn spill(&mut self, v: T) {
+        self.heap.reserve(2 * GATHER);
+        self.heap
+            .extend(self.stack.iter_mut().filter_map(Option::take));
+        self.heap.push(v);
+    }
+
+    /// The values on the stack, in order, with their exact number as the iterator's size hint
+    /// (only before a spill: then the heap holds every value).
+    #[inline(always)]
+    fn drain_stack(&mut self) -> Drain<'_, T> {
+        Drain(self.stack[..self.len.min(GATHER)].iter_mut())
+    }
+
+    /// Appends the values to `values`.
+    #[inline(always)]
+    fn append_to(mut self, values: &mut Vec<T>) {
+        if !self.heap.is_empty() {
+            if values.is_empty() {
+                *values = self.heap;
+            } else {
+                values.append(&mut self.heap);
+            }
+            return;
+        }
+        if values.is_empty() {
+            values.reserve_exact(self.len);
+        }
+        values.extend(self.drain_stack());
+    }
+
+    /// Adds the values to `to` with one `extend`.
+    #[inline(always)]
+    fn extend_into(mut self, to: &mut impl Extend<T>) {
+        if !self.heap.is_empty() {
+            to.extend(self.heap);
+            return;
+        }
+        to.extend(self.drain_stack());
+    }
+}
+
+/// The values on the stack of a [`Gather`] that did not spill (each slot holds one until it is
+/// taken).
+struct Drain<'a, T>(std::slice::IterMut<'a, Option<T>>);
+
+impl<T> Iterator for Drain<'_, T> {
+    type Item = T;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<T> {
+        self.0.next().and_then(Option::take)
+    }
+
+    #[inline(always)]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
+    }
 }
 
 /// Which fields a parse has seen (a field given twice, under either name, is an error): one bit
@@ -851,5 +978,49 @@ mod tests {
         let sorted: BTreeMap<i64, bool> = ints.clone().into_iter().collect();
         let (a, b) = printed::<kind::Sint64, kind::Bool>(&ints, &sorted);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn arrays_and_maps_of_every_length_read_back() {
+        // Around the stack room of `Gather` (8) and past it.
+        for n in 0..40usize {
+            let items: Vec<String> = (0..n).map(|i| format!("\"v{i}\"")).collect();
+            let json = format!("[{}]", items.join(","));
+            let opts = crate::ParseOptions::default();
+            let mut values = vec!["first".to_owned()];
+            read_array::<kind::String>(
+                &mut Reader::new(&json),
+                &mut Parser::new(&opts),
+                &mut values,
+            )
+            .unwrap();
+            let want: Vec<String> = std::iter::once("first".to_owned())
+                .chain((0..n).map(|i| format!("v{i}")))
+                .collect();
+            assert_eq!(values, want);
+            let mut empty = Vec::new();
+            read_array::<kind::String>(
+                &mut Reader::new(&json),
+                &mut Parser::new(&opts),
+                &mut empty,
+            )
+            .unwrap();
+            assert_eq!(empty, want[1..]);
+
+            let members: Vec<String> = (0..n).map(|i| format!("\"k{i}\":{i}")).collect();
+            let json = format!("{{{}}}", members.join(","));
+            let mut map: HashMap<String, i32> = HashMap::new();
+            read_object::<kind::String, kind::Int32, _>(
+                &mut Reader::new(&json),
+                &mut Parser::new(&opts),
+                &mut map,
+            )
+            .unwrap();
+            let want: HashMap<String, i32> = (0..n).map(|i| (format!("k{i}"), i as i32)).collect();
+            assert_eq!(map, want);
+            let sorted: BTreeMap<String, i32> = want.clone().into_iter().collect();
+            let (a, b) = printed::<kind::String, kind::Int32>(&map, &sorted);
+            assert_eq!(a, b);
+        }
     }
 }

@@ -140,23 +140,40 @@ fn digits(s: &[u8], at: usize, n: usize) -> Option<u32> {
 
 /// Reads `.d{1,9}` at `s[*at..]` (if present) as nanoseconds.
 fn fraction(s: &[u8], at: &mut usize) -> Result<u32, &'static str> {
+    /// `10^(9 - n)`: what `n` fractional digits are multiplied by to make nanoseconds.
+    const SCALE: [u32; 10] = [
+        1_000_000_000,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1000,
+        100,
+        10,
+        1,
+    ];
     if s.get(*at) != Some(&b'.') {
         return Ok(0);
     }
     *at += 1;
     let start = *at;
-    while s.get(*at).is_some_and(u8::is_ascii_digit) {
+    let mut v = 0u32;
+    while let Some(&c) = s.get(*at) {
+        if !c.is_ascii_digit() {
+            break;
+        }
+        if *at - start == 9 {
+            return Err("fractional seconds must have 1 to 9 digits");
+        }
+        v = v * 10 + u32::from(c - b'0');
         *at += 1;
     }
     let n = *at - start;
-    if n == 0 || n > 9 {
+    if n == 0 {
         return Err("fractional seconds must have 1 to 9 digits");
     }
-    let mut v = digits(s, start, n).ok_or("invalid fractional seconds")?;
-    for _ in n..9 {
-        v *= 10;
-    }
-    Ok(v)
+    Ok(v * SCALE[n])
 }
 
 /// Parses an RFC 3339 timestamp (`1972-01-01T10:00:20.021Z`, `...+01:30`) into seconds and
@@ -164,18 +181,28 @@ fn fraction(s: &[u8], at: &mut usize) -> Result<u32, &'static str> {
 pub fn parse_timestamp(text: &str) -> Result<(i64, i32), &'static str> {
     let s = text.as_bytes();
     let bad = "invalid timestamp (expected RFC 3339, like 1972-01-01T10:00:20.021Z)";
-    let year = digits(s, 0, 4).ok_or(bad)?;
-    if s.get(4) != Some(&b'-') || s.get(7) != Some(&b'-') || s.get(10) != Some(&b'T') {
+    // `YYYY-MM-DDTHH:MM:SS`: fourteen digits and five separators at fixed places, checked in
+    // one pass over a fixed-size chunk.
+    let head = s.first_chunk::<19>().ok_or(bad)?;
+    const SEP: &[u8; 19] = b"0000-00-00T00:00:00";
+    let mut ok = true;
+    for (&c, &want) in head.iter().zip(SEP) {
+        ok &= if want == b'0' {
+            c.is_ascii_digit()
+        } else {
+            c == want
+        };
+    }
+    if !ok {
         return Err(bad);
     }
-    let month = digits(s, 5, 2).ok_or(bad)?;
-    let day = digits(s, 8, 2).ok_or(bad)?;
-    if s.get(13) != Some(&b':') || s.get(16) != Some(&b':') {
-        return Err(bad);
-    }
-    let hour = digits(s, 11, 2).ok_or(bad)?;
-    let minute = digits(s, 14, 2).ok_or(bad)?;
-    let second = digits(s, 17, 2).ok_or(bad)?;
+    let d = |i: usize| u32::from(head[i] - b'0');
+    let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+    let month = d(5) * 10 + d(6);
+    let day = d(8) * 10 + d(9);
+    let hour = d(11) * 10 + d(12);
+    let minute = d(14) * 10 + d(15);
+    let second = d(17) * 10 + d(18);
     let year = i64::from(year);
     if !(1..=12).contains(&month)
         || day < 1
@@ -300,6 +327,34 @@ mod tests {
         let mut out = String::new();
         format_duration(&mut out, s, n).unwrap();
         out
+    }
+
+    #[test]
+    fn fractions_and_malformed_heads() {
+        for (text, n) in [
+            ("1970-01-01T00:00:00.1Z", 100_000_000),
+            ("1970-01-01T00:00:00.12Z", 120_000_000),
+            ("1970-01-01T00:00:00.000000001Z", 1),
+            ("1970-01-01T00:00:00.123456789Z", 123_456_789),
+        ] {
+            assert_eq!(parse_timestamp(text), Ok((0, n)), "{text}");
+        }
+        for bad in [
+            "1970-01-01T00:00:00.1234567890Z",
+            "1970-01-01T00:00:00.Z",
+            "1970-01-01T00:00:0",
+            "1970-01-01t00:00:00Z",
+            "1970/01-01T00:00:00Z",
+            "197a-01-01T00:00:00Z",
+            "1970-01-01T00:00:00",
+            "1970-02-30T00:00:00Z",
+            "1970-01-01T24:00:00Z",
+            "",
+        ] {
+            assert!(parse_timestamp(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_duration("1.5s"), Ok((1, 500_000_000)));
+        assert!(parse_duration("1.0000000001s").is_err());
     }
 
     #[test]

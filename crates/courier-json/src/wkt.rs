@@ -130,7 +130,11 @@ pub fn write_value_number(w: &mut Writer, v: f64) -> Result<(), Error> {
             "a Value's number_value is NaN or infinite, which JSON cannot hold",
         ));
     }
-    w.f64(v);
+    // Struct numbers are often whole (ids, counts): those without the float formatter.
+    match crate::number::whole(v) {
+        Some(i) => w.int(i),
+        None => w.f64(v),
+    }
     Ok(())
 }
 
