@@ -530,7 +530,22 @@ pub fn read_array<K: JsonKind>(
 ) -> Result<(), Error> {
     r.begin_array()?;
     // Gathered first (see [`Gather`]): `values` grows once, to the exact length.
-    let mut got = Gather::<K::Value>::new();
+    if size_of::<K::Value>() <= GATHER_MAX_VALUE {
+        let mut got = Gather::<K::Value>::new();
+        read_elements::<K>(r, p, &mut got)?;
+        got.append_to(values);
+        return Ok(());
+    }
+    read_elements::<K>(r, p, values)
+}
+
+/// The elements of an array whose `[` was read, into `to`.
+#[inline(always)]
+fn read_elements<K: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    to: &mut impl Sink<K::Value>,
+) -> Result<(), Error> {
     while r.next_element()? {
         // json.md, Null values: "`null` values are not allowed within repeated fields."
         // <https://protobuf.dev/programming-guides/json/#null-values>
@@ -538,10 +553,9 @@ pub fn read_array<K: JsonKind>(
             return Err(r.error("null is not allowed in a repeated field"));
         }
         if let Some(v) = K::read(r, p)? {
-            got.push(v);
+            to.push(v);
         }
     }
-    got.append_to(values);
     Ok(())
 }
 
@@ -568,19 +582,61 @@ pub fn read_object<K: MapKey, V: JsonKind, M: Extend<(K::Value, V::Value)>>(
     // `HashMap` make room for all of them at once: added one at a time, it grew (and hashed
     // every key again) at 3, 7, 14, 28, ... entries. Up to [`GATHER`] of them are gathered on
     // the stack, with no allocation at all.
-    let mut entries = Gather::<(K::Value, V::Value)>::new();
+    if size_of::<(K::Value, V::Value)>() <= GATHER_MAX_VALUE {
+        let mut entries = Gather::<(K::Value, V::Value)>::new();
+        read_entries::<K, V>(r, p, &mut entries)?;
+        entries.extend_into(map);
+    } else {
+        let mut entries = Vec::new();
+        read_entries::<K, V>(r, p, &mut entries)?;
+        map.extend(entries);
+    }
+    Ok(())
+}
+
+/// The members of an object whose `{` was read, as map entries into `to`.
+#[inline(always)]
+fn read_entries<K: MapKey, V: JsonKind>(
+    r: &mut Reader<'_>,
+    p: &mut Parser<'_>,
+    to: &mut impl Sink<(K::Value, V::Value)>,
+) -> Result<(), Error> {
     while let Some(name) = r.next_key()? {
         let k = K::read_key(r, &name)?;
         if !V::NULLABLE && r.peek()? == Peek::Null {
             return Err(r.error("null is not a valid map value"));
         }
         if let Some(v) = V::read(r, p)? {
-            entries.push((k, v));
+            to.push((k, v));
         }
     }
-    entries.extend_into(map);
     Ok(())
 }
+
+/// Where [`read_elements`] and [`read_entries`] put what they read.
+trait Sink<T> {
+    fn push(&mut self, v: T);
+}
+
+impl<T> Sink<T> for Vec<T> {
+    #[inline(always)]
+    fn push(&mut self, v: T) {
+        Vec::push(self, v);
+    }
+}
+
+impl<T> Sink<T> for Gather<T> {
+    #[inline(always)]
+    fn push(&mut self, v: T) {
+        Gather::push(self, v);
+    }
+}
+
+/// Values (or map entries) larger than this are not gathered on the stack: a [`Gather`] of
+/// them takes [`GATHER`] times their size of stack in each array or object being read, which
+/// a deeply nested message of a large recursive type multiplies by its depth (up to the
+/// reader's depth limit). The branch on it is decided at compile time.
+const GATHER_MAX_VALUE: usize = 128;
 
 /// How many values a [`Gather`] keeps on the stack.
 const GATHER: usize = 8;

@@ -116,3 +116,50 @@ proptest! {
         }
     }
 }
+
+/// ProtoJSON of a type whose repeated fields hold large messages (`FileDescriptorProto`,
+/// `DescriptorProto`: more than courier-json gathers on the stack, so they are read straight
+/// into their vectors) reads back as the same message, nested types at depth included.
+#[cfg(feature = "json")]
+#[test]
+fn large_repeated_messages_round_trip_through_json() {
+    use courier_json::ProtoJson;
+    use courier_types::DescriptorProto;
+
+    assert!(std::mem::size_of::<DescriptorProto>() > 128);
+    assert!(std::mem::size_of::<FileDescriptorProto>() > 128);
+    // A message nested 40 deep, each level with a sibling (arrays of two large messages).
+    let mut nested = DescriptorProto {
+        name: Some("leaf".into()),
+        ..Default::default()
+    };
+    for depth in 0..40 {
+        nested = DescriptorProto {
+            name: Some(format!("level{depth}")),
+            nested_type: vec![
+                nested,
+                DescriptorProto {
+                    name: Some(format!("sibling{depth}")),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+    }
+    let json = nested.to_json().expect("prints");
+    assert_eq!(DescriptorProto::from_json(&json).expect("parses"), nested);
+
+    // Files (without the unknown fields of their options, which ProtoJSON does not carry).
+    let set = FileDescriptorSet {
+        file: (0..12)
+            .map(|i| FileDescriptorProto {
+                name: Some(format!("f{i}.proto")),
+                message_type: vec![nested.clone(); i % 3],
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let json = set.to_json().expect("prints");
+    assert_eq!(FileDescriptorSet::from_json(&json).expect("parses"), set);
+}
