@@ -367,38 +367,26 @@ pub fn write_hash_map<K: MapKey, V: JsonKind, S: BuildHasher>(
     // only one), the keys themselves only on ties. A small map's entries are sorted on the
     // stack (no allocation).
     const SMALL: usize = 16;
-    if map.len() <= SMALL {
-        let mut buf: [SortEntry<'_, K, V>; SMALL] = [(0, None, None); SMALL];
-        for (slot, (k, v)) in buf.iter_mut().zip(map) {
+    let mut stack: [SortEntry<'_, K, V>; SMALL];
+    let mut heap: Vec<SortEntry<'_, K, V>>;
+    let entries: &mut [SortEntry<'_, K, V>] = if map.len() <= SMALL {
+        stack = [(0, None, None); SMALL];
+        for (slot, (k, v)) in stack.iter_mut().zip(map) {
             *slot = (K::order_prefix(k), Some(k), Some(v));
         }
-        let entries = &mut buf[..map.len()];
-        sort_entries::<K, V>(entries);
-        return write_entries::<K, V>(entries.iter().filter_map(|&(_, k, v)| Some((k?, v?))), w, p);
-    }
-    let mut entries: Vec<SortEntry<'_, K, V>> = map
-        .iter()
-        .map(|(k, v)| (K::order_prefix(k), Some(k), Some(v)))
-        .collect();
-    sort_entries::<K, V>(&mut entries);
-    write_entries::<K, V>(entries.iter().filter_map(|&(_, k, v)| Some((k?, v?))), w, p)
-}
-
-/// A map entry to sort: its key's order prefix, the key and the value (`None` only in the
-/// unused room of a stack buffer).
-type SortEntry<'a, K, V> = (
-    u64,
-    Option<&'a <K as JsonKind>::Value>,
-    Option<&'a <V as JsonKind>::Value>,
-);
-
-/// Sorts entries by key: by the number alone (a sort of plain integers), then each run of
-/// equal numbers by the keys, where the number is not the whole key.
-#[inline]
-fn sort_entries<K: MapKey, V: JsonKind>(entries: &mut [SortEntry<'_, K, V>]) {
+        &mut stack[..map.len()]
+    } else {
+        heap = map
+            .iter()
+            .map(|(k, v)| (K::order_prefix(k), Some(k), Some(v)))
+            .collect();
+        &mut heap
+    };
+    // By the number alone (a sort of plain integers), then each run of equal numbers by the
+    // keys, where the number is not the whole key.
     entries.sort_unstable_by_key(|e| e.0);
     if !K::PREFIX_IS_KEY {
-        let mut rest = entries;
+        let mut rest = &mut *entries;
         while let [first, ..] = rest {
             let p = first.0;
             let run = rest.iter().take_while(|e| e.0 == p).count();
@@ -409,7 +397,16 @@ fn sort_entries<K: MapKey, V: JsonKind>(entries: &mut [SortEntry<'_, K, V>]) {
             rest = after;
         }
     }
+    write_entries::<K, V>(entries.iter().filter_map(|&(_, k, v)| Some((k?, v?))), w, p)
 }
+
+/// A map entry to sort: its key's order prefix, the key and the value (`None` only in the
+/// unused room of a stack buffer).
+type SortEntry<'a, K, V> = (
+    u64,
+    Option<&'a <K as JsonKind>::Value>,
+    Option<&'a <V as JsonKind>::Value>,
+);
 
 /// Writes a `BTreeMap` field as an object.
 pub fn write_btree_map<K: MapKey, V: JsonKind>(
