@@ -388,8 +388,6 @@ impl ChannelBuilder {
             events: events_tx,
             reresolve: Arc::new(Notify::new()),
             channelz,
-            http1: matches!(self.web, Some((_, HttpVersion::Http11))),
-            max_idle_http1: 16,
         });
         Channel {
             inner: Arc::new(Inner {
@@ -982,14 +980,12 @@ impl Plan {
             }
         }
     }
-}
 
-impl Plan {
     /// One attempt over the channel's web protocol, on `picked`.
     #[inline(never)]
     async fn web_attempt(
         &self,
-        wire: crate::web::Wire,
+        wire: Wire,
         picked: &Picked,
         previous: u32,
         body: &AttemptBody,

@@ -49,10 +49,6 @@ pub(crate) struct SubchannelCtx {
     pub(crate) reresolve: Arc<Notify>,
     /// The channel's channelz node, when channelz is on.
     pub(crate) channelz: Option<Arc<ChannelNode>>,
-    /// Connections are HTTP/1.1 (a web protocol over HTTP/1.1), not HTTP/2.
-    pub(crate) http1: bool,
-    /// HTTP/1.1 connections kept open between calls, per address.
-    pub(crate) max_idle_http1: usize,
 }
 
 impl SubchannelCtx {
@@ -61,6 +57,13 @@ impl SubchannelCtx {
             Address::Tcp(a) => self.connector.connect(*a, &self.authority).await,
             Address::Unix(p) => self.connector.connect_unix(p, &self.authority).await,
         }
+    }
+
+    /// Connections are HTTP/1.1 (a web protocol over HTTP/1.1), not HTTP/2.
+    fn http1(&self) -> bool {
+        self.call
+            .web
+            .is_some_and(|w| w.http == crate::context::HttpVersion::Http11)
     }
 
     fn h2_config(&self) -> courier_h2::Config {
@@ -229,7 +232,7 @@ async fn run(sub: Arc<Subchannel>, ctx: Arc<SubchannelCtx>) {
         };
         let failure = match r {
             Ok(Ok(io)) => {
-                let served = if ctx.http1 {
+                let served = if ctx.http1() {
                     let started = Instant::now();
                     Ok((serve_h1(&sub, &ctx, io, &mut shutdown).await, started))
                 } else {
@@ -502,7 +505,7 @@ async fn serve_h1(
             })
         })
     };
-    let pool = H1Pool::new(ctx.max_idle_http1, connect);
+    let pool = H1Pool::new(crate::web::DEFAULT_MAX_IDLE_HTTP1, connect);
     pool.add(io);
     sub.set(ConnectivityState::Ready, Some(Conn::H1(pool)), None);
     let ended = tokio::select! {
@@ -590,8 +593,6 @@ mod tests {
             events: mpsc::unbounded_channel().0,
             reresolve: Arc::new(Notify::new()),
             channelz: None,
-            http1: false,
-            max_idle_http1: 0,
         }
     }
 

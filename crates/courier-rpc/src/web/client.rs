@@ -33,6 +33,11 @@ use crate::protocol;
 use crate::status::Status;
 use crate::{Stream, Transport};
 
+/// HTTP/1.1 connections kept open between calls, per address, unless set otherwise
+/// ([`WebChannelBuilder::max_idle_connections`]; a [`Channel`](crate::Channel) built with
+/// [`ChannelBuilder::web`](crate::ChannelBuilder::web) keeps this many).
+pub(crate) const DEFAULT_MAX_IDLE_HTTP1: usize = 16;
+
 /// Which web protocol a [`WebChannel`] speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -291,7 +296,7 @@ impl WebChannel {
             max_send: usize::MAX,
             user_agent: concat!("courier-rpc-web/", env!("CARGO_PKG_VERSION")).to_owned(),
             get_methods: HashSet::new(),
-            max_idle_http1: 16,
+            max_idle_http1: DEFAULT_MAX_IDLE_HTTP1,
             interceptors: Vec::new(),
             observe: Observe::default(),
         }
@@ -1189,27 +1194,19 @@ fn grpc_web_response(
     if !ct.starts_with(b"application/grpc-web")
         || ct.starts_with(b"application/grpc-web-text") != text
     {
-        return Err(Status::new(
-            Code::UNKNOWN,
-            format!(
-                "unexpected content-type {:?} in a gRPC-Web response",
-                String::from_utf8_lossy(&ct)
-            ),
-        ));
+        return Err(unexpected_content_type(&ct, "a gRPC-Web response"));
     }
     let encoding = response_encoding(find(&fields, b"grpc-encoding"))?;
     let metadata = metadata_from_filtered(&fields, not_metadata);
-    let reader = FrameReader {
-        body: incoming.body,
-        deframer: EnvelopeDeframer::new(max_recv),
-        max: max_recv,
+    let reader = FrameReader::new(
+        incoming.body,
+        ReaderKind::GrpcWeb,
+        text.then(TextDecoder::new),
+        max_recv,
         encoding,
         deadline,
-        done: false,
-        kind: ReaderKind::GrpcWeb,
-        text: text.then(TextDecoder::new),
         watch,
-    };
+    );
     Ok(Response::from_parts(metadata, reader.into_stream()))
 }
 
@@ -1241,13 +1238,7 @@ async fn connect_unary_response(
     }
     let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
     if &ct[..] != b"application/proto" {
-        return Err(Status::new(
-            Code::UNKNOWN,
-            format!(
-                "unexpected content-type {:?} in a Connect unary response",
-                String::from_utf8_lossy(&ct)
-            ),
-        ));
+        return Err(unexpected_content_type(&ct, "a Connect unary response"));
     }
     let (body, wire) = match encoding {
         Encoding::Gzip => {
@@ -1295,28 +1286,32 @@ fn connect_stream_response(
     }
     let ct = find(&fields, b"content-type").cloned().unwrap_or_default();
     if &ct[..] != b"application/connect+proto" {
-        return Err(Status::new(
-            Code::UNKNOWN,
-            format!(
-                "unexpected content-type {:?} in a Connect streaming response",
-                String::from_utf8_lossy(&ct)
-            ),
-        ));
+        return Err(unexpected_content_type(&ct, "a Connect streaming response"));
     }
     let encoding = response_encoding(find(&fields, b"connect-content-encoding"))?;
     let metadata = metadata_from_filtered(&fields, not_metadata);
-    let reader = FrameReader {
-        body: incoming.body,
-        deframer: EnvelopeDeframer::new(max_recv),
-        max: max_recv,
+    let reader = FrameReader::new(
+        incoming.body,
+        ReaderKind::Connect,
+        None,
+        max_recv,
         encoding,
         deadline,
-        done: false,
-        kind: ReaderKind::Connect,
-        text: None,
         watch,
-    };
+    );
     Ok(Response::from_parts(metadata, reader.into_stream()))
+}
+
+/// A response whose content-type is not the protocol's (`what`: which response).
+#[cold]
+fn unexpected_content_type(ct: &[u8], what: &str) -> Status {
+    Status::new(
+        Code::UNKNOWN,
+        format!(
+            "unexpected content-type {:?} in {what}",
+            String::from_utf8_lossy(ct)
+        ),
+    )
 }
 
 /// `trailer-` prefixed response fields, the prefix removed.
@@ -1417,6 +1412,29 @@ struct FrameReader {
 }
 
 impl FrameReader {
+    /// A reader of `body`'s frames, none read yet.
+    fn new(
+        body: InBody,
+        kind: ReaderKind,
+        text: Option<TextDecoder>,
+        max: usize,
+        encoding: Encoding,
+        deadline: Option<Instant>,
+        watch: Option<Arc<AttemptTelemetry>>,
+    ) -> FrameReader {
+        FrameReader {
+            body,
+            deframer: EnvelopeDeframer::new(max),
+            max,
+            encoding,
+            deadline,
+            done: false,
+            kind,
+            text,
+            watch,
+        }
+    }
+
     fn into_stream(self) -> ByteStream {
         Box::pin(crate::unfold(self, |mut r| async move {
             if r.done {
