@@ -31,6 +31,7 @@ use courier_rpc::{
 };
 use echo::echo_rpc::{Echo, EchoClient, EchoServer};
 use echo::{EchoRequest, EchoResponse};
+use support::backend::previous_attempts;
 
 /// The echo service of one named server.
 struct Svc {
@@ -38,13 +39,6 @@ struct Svc {
     hits: Arc<AtomicUsize>,
     /// Server streams that stopped because the client went away.
     stopped: Arc<AtomicUsize>,
-}
-
-fn previous_attempts(md: &Metadata) -> u32 {
-    md.get("grpc-previous-rpc-attempts")
-        .and_then(|v| std::str::from_utf8(v).ok())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
 
 /// `fail_code` while fewer than `count` attempts came before (all of them when `count` is 0),

@@ -23,7 +23,8 @@ pub struct BackendSvc {
     delay: Duration,
 }
 
-fn previous_attempts(md: &Metadata) -> u32 {
+/// gRFC A6's `grpc-previous-rpc-attempts` of a request (0 when absent).
+pub fn previous_attempts(md: &Metadata) -> u32 {
     md.get("grpc-previous-rpc-attempts")
         .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|s| s.parse().ok())
