@@ -3,8 +3,9 @@
 //! port): every call kind the protocol allows over that HTTP version, metadata and trailers,
 //! errors with status details, deadlines, compression, round_robin spreading calls per call
 //! over three servers, pick_first skipping a dead address, retries and hedging from the
-//! service config (unary and replayed client streams), a backend killed mid-run, and a
-//! dropped stream stopping at the server.
+//! service config (unary and replayed client streams), a backend killed mid-run, a
+//! dropped stream stopping at the server, and over HTTP/2 (through a front that refuses
+//! streams or sends GOAWAY) requests the server never processed sent again transparently.
 
 #![allow(missing_docs, unreachable_pub, dead_code, clippy::all)]
 
@@ -779,5 +780,262 @@ async fn observers_see_every_attempt() {
             ended[2]
         );
         assert_eq!(*rec.calls.lock().unwrap(), [Code::OK], "{what}");
+    }
+}
+
+/// The web protocols over HTTP/2 (RST_STREAM and GOAWAY are HTTP/2's).
+const H2_MODES: [WebProtocol; 3] = [
+    WebProtocol::GrpcWeb,
+    WebProtocol::GrpcWebText,
+    WebProtocol::Connect,
+];
+
+/// An HTTP/2 front for a backend: refuses requests with RST_STREAM REFUSED_STREAM while
+/// `refuse` is above zero (counting it down), forwards the others to the backend stream for
+/// stream (headers, content and trailers both ways, so every call kind passes), and with
+/// `goaway_first` answers the first request of its first connection with GOAWAY NO_ERROR
+/// whose last stream is 0 (the request unprocessed), then waits for the client to close.
+struct Front {
+    addr: SocketAddr,
+    /// Requests received (refused ones included).
+    requests: Arc<AtomicUsize>,
+    /// Connections accepted.
+    conns: Arc<AtomicUsize>,
+    /// Requests still to refuse.
+    refuse: Arc<AtomicUsize>,
+}
+
+async fn h2_front(backend: SocketAddr, goaway_first: bool) -> Front {
+    use courier_h2::driver;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let front = Front {
+        addr: listener.local_addr().unwrap(),
+        requests: Arc::new(AtomicUsize::new(0)),
+        conns: Arc::new(AtomicUsize::new(0)),
+        refuse: Arc::new(AtomicUsize::new(0)),
+    };
+    let (requests, conns, refuse) = (
+        Arc::clone(&front.requests),
+        Arc::clone(&front.conns),
+        Arc::clone(&front.refuse),
+    );
+    tokio::spawn(async move {
+        while let Ok((mut io, _)) = listener.accept().await {
+            let n = conns.fetch_add(1, Ordering::SeqCst);
+            let (requests, refuse) = (Arc::clone(&requests), Arc::clone(&refuse));
+            if goaway_first && n == 0 {
+                tokio::spawn(async move {
+                    use courier_h2::frame::{Frame, FrameDecoder, FrameEncoder, GoAway, Settings};
+                    let enc = FrameEncoder::new();
+                    let mut out = bytes::BytesMut::new();
+                    let mut preface = [0u8; 24];
+                    io.read_exact(&mut preface).await.unwrap();
+                    let settings = Settings {
+                        ack: false,
+                        settings: Vec::new(),
+                    };
+                    enc.encode(&Frame::Settings(settings), &mut out).unwrap();
+                    enc.encode(&Frame::Settings(Settings::ack()), &mut out)
+                        .unwrap();
+                    io.write_all(&out).await.unwrap();
+                    let dec = FrameDecoder::new();
+                    let mut buf = bytes::BytesMut::new();
+                    'read: loop {
+                        while let Some(f) = dec.decode(&mut buf).unwrap() {
+                            if let Frame::Headers(_) = f {
+                                break 'read;
+                            }
+                        }
+                        if io.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                    }
+                    requests.fetch_add(1, Ordering::SeqCst);
+                    let mut out = bytes::BytesMut::new();
+                    let goaway = Frame::GoAway(GoAway {
+                        last_stream_id: courier_h2::frame::StreamId::new(0),
+                        reason: courier_h2::Reason::NO_ERROR,
+                        debug_data: bytes::Bytes::from_static(b"going"),
+                    });
+                    enc.encode(&goaway, &mut out).unwrap();
+                    io.write_all(&out).await.unwrap();
+                    let mut sink = Vec::new();
+                    let _ = io.read_to_end(&mut sink).await;
+                });
+                continue;
+            }
+            tokio::spawn(async move {
+                let up = tokio::net::TcpStream::connect(backend).await.unwrap();
+                let (up, up_conn) = driver::client(up, courier_h2::Config::default());
+                tokio::spawn(up_conn);
+                let (mut server, conn) = driver::server(io, courier_h2::Config::default());
+                tokio::spawn(conn);
+                while let Some(inc) = server.accept().await {
+                    requests.fetch_add(1, Ordering::SeqCst);
+                    let refused = refuse
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(1))
+                        .is_ok();
+                    if refused {
+                        inc.respond.reset(courier_h2::Reason::REFUSED_STREAM);
+                        continue;
+                    }
+                    tokio::spawn(forward(inc, up.clone()));
+                }
+            });
+        }
+    });
+    front
+}
+
+/// Forwards one request to `up` and its response back.
+async fn forward(inc: courier_h2::driver::Incoming, up: courier_h2::driver::Client) {
+    use courier_hpack::HeaderField;
+    let courier_h2::driver::Incoming {
+        request,
+        end_stream,
+        mut body,
+        mut respond,
+        ..
+    } = inc;
+    let p = request.pseudo;
+    let mut fields = vec![
+        HeaderField::new(":method", p.method.unwrap_or_default()),
+        HeaderField::new(":scheme", p.scheme.unwrap_or_default()),
+        HeaderField::new(":path", p.path.unwrap_or_default()),
+        HeaderField::new(":authority", p.authority.unwrap_or_default()),
+    ];
+    fields.extend(request.fields);
+    let Ok((mut send, mut recv)) = up.send_request(fields, end_stream).await else {
+        respond.reset(courier_h2::Reason::INTERNAL_ERROR);
+        return;
+    };
+    if !end_stream {
+        tokio::spawn(async move {
+            while let Some(Ok(d)) = body.data().await {
+                if send.send_data(d, false).await.is_err() {
+                    return;
+                }
+            }
+            let _ = send.send_data(bytes::Bytes::new(), true).await;
+        });
+    }
+    let Ok((head, end)) = recv.response().await else {
+        respond.reset(courier_h2::Reason::INTERNAL_ERROR);
+        return;
+    };
+    let mut h = vec![HeaderField::new(
+        ":status",
+        head.pseudo.status.unwrap_or(500).to_string(),
+    )];
+    h.extend(head.fields);
+    if respond.send_headers(h, end).is_err() || end {
+        return;
+    }
+    while let Some(d) = recv.data().await {
+        let ok = match d {
+            Ok(d) => respond.send_data(d, false).await.is_ok(),
+            Err(_) => false,
+        };
+        if !ok {
+            respond.reset(courier_h2::Reason::CANCEL);
+            return;
+        }
+    }
+    match recv.trailers() {
+        Some(t) if !t.is_empty() => {
+            let _ = respond.send_trailers(t);
+        }
+        _ => {
+            let _ = respond.send_data(bytes::Bytes::new(), true).await;
+        }
+    }
+}
+
+/// A request refused with RST_STREAM REFUSED_STREAM was never processed: the channel sends it
+/// again at once (gRFC A6's transparent retry, no retry policy needed), as a gRPC call's,
+/// for every call kind (request streams replayed from the start). The retry is not a
+/// previous attempt to the server.
+#[tokio::test]
+async fn a_refused_stream_is_retried_transparently() {
+    let b = backend("solo").await;
+    for p in H2_MODES {
+        let what = format!("{p:?} over HTTP/2");
+        let front = h2_front(b.addr, false).await;
+        let c = EchoClient::new(channel(&[front.addr], p, HttpVersion::Http2).build());
+        let seen = |f: &Front| f.requests.load(Ordering::SeqCst);
+
+        front.refuse.store(1, Ordering::SeqCst);
+        let (before, hits) = (seen(&front), b.hits.load(Ordering::SeqCst));
+        let m = c
+            .unary(req("x"))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(m.into_inner().message, "solo attempts=0", "{what}");
+        assert_eq!(seen(&front) - before, 2, "{what}: refused, then sent again");
+        assert_eq!(b.hits.load(Ordering::SeqCst) - hits, 1, "{what}");
+
+        // Refused twice: still sent again (a few transparent retries are allowed).
+        front.refuse.store(2, Ordering::SeqCst);
+        let mut r = req("tick");
+        r.count = 2;
+        let mut s = c
+            .server_stream(r)
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"))
+            .into_inner();
+        assert_eq!(
+            s.message().await.unwrap().unwrap().message,
+            "solo 0",
+            "{what}"
+        );
+        assert_eq!(
+            s.message().await.unwrap().unwrap().message,
+            "solo 1",
+            "{what}"
+        );
+        assert!(s.message().await.unwrap().is_none(), "{what}");
+
+        // A request stream, replayed whole to the next stream.
+        front.refuse.store(1, Ordering::SeqCst);
+        let before = seen(&front);
+        let msgs = ["a", "b", "c"].map(req);
+        let m = c
+            .client_stream(Request::new(iter(msgs)))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(m.into_inner().message, "solo:abc attempts=0", "{what}");
+        assert_eq!(seen(&front) - before, 2, "{what}");
+
+        front.refuse.store(1, Ordering::SeqCst);
+        let msgs = ["one", "two"].map(req);
+        let mut s = c
+            .bidi(Request::new(iter(msgs)))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"))
+            .into_inner();
+        assert_eq!(s.message().await.unwrap().unwrap().message, "ONE", "{what}");
+        assert_eq!(s.message().await.unwrap().unwrap().message, "TWO", "{what}");
+        assert!(s.message().await.unwrap().is_none(), "{what}");
+        assert_eq!(front.refuse.load(Ordering::SeqCst), 0, "{what}");
+    }
+}
+
+/// A request above the last stream of the server's GOAWAY was never processed: sent again on
+/// a new connection, without a retry policy.
+#[tokio::test]
+async fn a_request_above_the_goaway_last_stream_is_retried_on_a_new_connection() {
+    let b = backend("solo").await;
+    for p in H2_MODES {
+        let what = format!("{p:?} over HTTP/2");
+        let front = h2_front(b.addr, true).await;
+        let c = EchoClient::new(channel(&[front.addr], p, HttpVersion::Http2).build());
+        let m = c
+            .unary(req("x"))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(m.into_inner().message, "solo attempts=0", "{what}");
+        assert_eq!(front.requests.load(Ordering::SeqCst), 2, "{what}");
+        assert_eq!(front.conns.load(Ordering::SeqCst), 2, "{what}");
     }
 }

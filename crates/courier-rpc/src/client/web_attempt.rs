@@ -125,10 +125,19 @@ pub(crate) async fn run(
         Err(SendFailure {
             status,
             unsent: true,
+            ..
         }) => {
             picked.retire();
             Failure::Transparent(at_endpoint(status, label))
         }
+        // The server refused the stream unprocessed (RST_STREAM REFUSED_STREAM, or above its
+        // GOAWAY's last stream): sent again at once, as a gRPC attempt's is. The connection
+        // stays (a GOAWAY retires it in the subchannel).
+        Err(SendFailure {
+            status,
+            refused: true,
+            ..
+        }) => Failure::Transparent(at_endpoint(status, label)),
         Err(SendFailure { status, .. }) => Failure::Status(at_endpoint(status, label)),
     };
     if let Some(t) = telemetry {

@@ -731,6 +731,9 @@ pub(crate) struct SendFailure {
     /// Nothing of the request left (no connection, or the HTTP/2 stream was never opened): it
     /// can be sent again elsewhere.
     pub(crate) unsent: bool,
+    /// The server refused the HTTP/2 stream unprocessed (RST_STREAM REFUSED_STREAM, or the
+    /// stream was above the last one of its GOAWAY): it can be sent again.
+    pub(crate) refused: bool,
 }
 
 impl From<SendFailure> for Status {
@@ -744,6 +747,7 @@ impl SendFailure {
         SendFailure {
             status,
             unsent: false,
+            refused: false,
         }
     }
 
@@ -751,6 +755,7 @@ impl SendFailure {
         SendFailure {
             status,
             unsent: true,
+            refused: false,
         }
     }
 }
@@ -994,11 +999,17 @@ pub(crate) async fn send_h2(
         Err(e) => {
             // The stream failed: nothing left to cancel.
             cancel.done();
+            let refused = e.is_refused();
             let status = h2_failure(e, deadline);
             return Err(if recv.is_unsent() {
                 SendFailure::unsent(status)
             } else {
-                SendFailure::sent(status)
+                // PROTOCOL-HTTP2, Errors: "REFUSED_STREAM | UNAVAILABLE - Indicates that no
+                // processing occurred and the request can be retried, possibly elsewhere."
+                SendFailure {
+                    refused,
+                    ..SendFailure::sent(status)
+                }
             });
         }
     };
