@@ -5,7 +5,8 @@
 //! over three servers, pick_first skipping a dead address, retries and hedging from the
 //! service config (unary and replayed client streams), a backend killed mid-run, a
 //! dropped stream stopping at the server, and over HTTP/2 (through a front that refuses
-//! streams or sends GOAWAY) requests the server never processed sent again transparently.
+//! streams or sends GOAWAY) requests the server never processed sent again transparently,
+//! and client-side health checking in the channel's protocol.
 
 #![allow(missing_docs, unreachable_pub, dead_code, clippy::all)]
 
@@ -1037,5 +1038,98 @@ async fn a_request_above_the_goaway_last_stream_is_retried_on_a_new_connection()
         assert_eq!(m.into_inner().message, "solo attempts=0", "{what}");
         assert_eq!(front.requests.load(Ordering::SeqCst), 2, "{what}");
         assert_eq!(front.conns.load(Ordering::SeqCst), 2, "{what}");
+    }
+}
+
+/// Client-side health checking (gRFC A17) in the channel's own protocol: each subchannel
+/// watches `grpc.health.v1.Health/Watch` as a gRPC-Web or Connect server stream on its
+/// connection; a backend that reports NOT_SERVING gets no calls from round_robin until it is
+/// SERVING again, without reconnecting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_serving_backends_get_no_calls_until_serving_again() {
+    use courier_rpc::health::ServingStatus;
+    use support::backend::Backend as Healthy;
+    for (p, v) in MODES {
+        let what = format!("{p:?} over {v:?}");
+        let mut bs = Vec::new();
+        for i in 0..3 {
+            bs.push(Healthy::start(&format!("h-{i}"), Duration::ZERO).await);
+        }
+        let addrs: Vec<SocketAddr> = bs.iter().map(|b| b.addr).collect();
+        let c = EchoClient::new(
+            channel(&addrs, p, v)
+                .load_balancing(LbPolicy::RoundRobin)
+                .health_check("")
+                .build(),
+        );
+        let mut seen = std::collections::HashSet::new();
+        while seen.len() < 3 {
+            let m = c.unary(req("warm")).await.unwrap().into_inner().message;
+            seen.insert(m.split(' ').next().unwrap().to_owned());
+        }
+        bs[1].health.set_status("", ServingStatus::NOT_SERVING);
+        // The watch reports it and the picker drops the backend: 30 calls in a row elsewhere
+        // (a call already picked may still reach it meanwhile).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut streak = 0;
+        while streak < 30 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: NOT_SERVING backend still picked"
+            );
+            let before = bs[1].hits();
+            c.unary(req("x"))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            streak = if bs[1].hits() == before {
+                streak + 1
+            } else {
+                0
+            };
+        }
+        let before = bs[1].hits();
+        for _ in 0..60 {
+            c.unary(req("x"))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        }
+        assert_eq!(
+            bs[1].hits(),
+            before,
+            "{what}: NOT_SERVING backend got calls"
+        );
+        bs[1].health.set_status("", ServingStatus::SERVING);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while bs[1].hits() == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: SERVING backend never picked again"
+            );
+            c.unary(req("x"))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        }
+        if v == HttpVersion::Http2 {
+            // One connection each all along: health changes do not reconnect.
+            for b in &bs {
+                assert_eq!(b.conns.load(Ordering::SeqCst), 1, "{what}");
+            }
+        }
+    }
+}
+
+/// A backend without the health service (its Watch answers UNIMPLEMENTED in the web
+/// protocol too) counts as healthy (gRFC A17).
+#[tokio::test]
+async fn backends_without_a_health_service_count_as_healthy() {
+    let b = backend("plain").await;
+    for (p, v) in MODES {
+        let what = format!("{p:?} over {v:?}");
+        let c = EchoClient::new(channel(&[b.addr], p, v).health_check("").build());
+        let m = c
+            .unary(req("x"))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(m.into_inner().message, "plain attempts=0", "{what}");
     }
 }

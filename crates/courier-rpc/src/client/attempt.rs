@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 
 use super::lb::{CallEnd, CompletionHook};
 use super::retry::{Next, Replay};
-use super::subchannel::Picked;
+use super::subchannel::{Conn, Picked};
 use crate::Transport;
 use crate::body::{MessageReader, ReadEnd, send_framed, unfold};
 use crate::call::{
@@ -744,19 +744,20 @@ fn http_status_error(http: u16) -> Status {
     )
 }
 
-/// A [`Transport`] over one connection, without balancing or retries (a subchannel's health
-/// watch runs on it).
+/// A [`Transport`] over one subchannel's connection, without balancing or retries (a
+/// subchannel's health watch runs on it), speaking the channel's protocol: gRPC, or its web
+/// protocol.
 #[derive(Clone, Debug)]
 pub(crate) struct ConnTransport {
-    client: H2Client,
+    conn: Conn,
     config: Arc<CallConfig>,
     label: Arc<str>,
 }
 
 impl ConnTransport {
-    pub(crate) fn new(client: H2Client, config: Arc<CallConfig>, label: Arc<str>) -> Self {
+    pub(crate) fn new(conn: Conn, config: Arc<CallConfig>, label: Arc<str>) -> Self {
         ConnTransport {
-            client,
+            conn,
             config,
             label,
         }
@@ -781,20 +782,34 @@ impl Transport for ConnTransport {
                 timeout: o.timeout,
             };
             let (metadata, stream) = request.into_parts();
-            let headers = request_headers(c, method, &opts, &metadata, 0);
             let replay = Replay::new(stream, 0, None);
             let body = AttemptBody::Replay(replay, 0);
-            let (md, call) = attempt(
-                &this.client,
-                &this.label,
-                None,
-                c,
-                &opts,
-                headers,
-                &body,
-                None,
-            )
-            .await
+            let (md, call) = match (c.web, &this.conn) {
+                (None, Conn::H2(client)) => {
+                    let headers = request_headers(c, method, &opts, &metadata, 0);
+                    attempt(client, &this.label, None, c, &opts, headers, &body, None).await
+                }
+                (Some(wire), conn) => {
+                    let out =
+                        super::web_attempt::prepare(wire, c, method, &opts, &metadata, 0, &body)
+                            .await?;
+                    super::web_attempt::run(
+                        wire,
+                        conn,
+                        &this.label,
+                        None,
+                        c,
+                        method,
+                        &opts,
+                        out,
+                        None,
+                    )
+                    .await
+                }
+                (None, Conn::H1(_)) => Err(Failure::Status(Status::internal(
+                    "a gRPC call on an HTTP/1.1 connection",
+                ))),
+            }
             .map_err(Failure::into_status)?;
             Ok(call.into_response(md))
         })

@@ -263,7 +263,9 @@ impl ChannelBuilder {
     /// Connect cannot carry bidirectional streams over HTTP/1.1 (its specification's
     /// Summary): such calls fail with UNIMPLEMENTED without being sent; every other call kind
     /// goes over both versions. Client-side health checking
-    /// ([`health_check`](Self::health_check)) is gRPC's and is not done on a web channel.
+    /// ([`health_check`](Self::health_check)) watches `grpc.health.v1.Health/Watch` in the
+    /// channel's protocol, on each subchannel's connection (over HTTP/1.1, one of its pool's
+    /// connections, held by the watch).
     /// The [`connector`](Self::connector) must deliver the HTTP version chosen (a TLS one:
     /// offer it by ALPN, `http/1.1` or `h2`); an `https://` target sends the `https` scheme.
     ///
@@ -345,14 +347,11 @@ impl ChannelBuilder {
             forced: self.policy,
             default: sc.as_ref().and_then(ServiceConfig::lb_config).cloned(),
         };
-        // Health checking is gRPC's (grpc.health.v1 over gRPC): not on a web channel.
-        let health_service = self
-            .health_service
-            .or_else(|| {
-                sc.as_ref()
-                    .and_then(|s| s.health_check_service().map(str::to_owned))
-            })
-            .filter(|_| self.web.is_none());
+        // On a web channel the health watch speaks the channel's protocol.
+        let health_service = self.health_service.or_else(|| {
+            sc.as_ref()
+                .and_then(|s| s.health_check_service().map(str::to_owned))
+        });
         let shared = Arc::new(Shared {
             picker: watch::Sender::new(Published::idle()),
             exit_idle: Notify::new(),
@@ -1014,7 +1013,9 @@ impl Plan {
         let attempt_tel = attempt_tel.map(|a| a.picked(picked, body, &mut out.fields));
         web_attempt::run(
             wire,
-            picked,
+            &picked.client,
+            &picked.sub.label,
+            Some(picked),
             c,
             self.method,
             &self.opts,

@@ -79,10 +79,15 @@ pub(crate) async fn prepare(
     Ok(out)
 }
 
-/// Sends `out` on `picked`'s connection and reads the response head.
+/// Sends `out` on `conn` (`label`'s; `picked`, if the channel picked it) and reads the
+/// response head.
+// Each argument is a different part of the call; a struct of them would only be unpacked here.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run(
     wire: Wire,
-    picked: &Picked,
+    conn: &Conn,
+    label: &Arc<str>,
+    picked: Option<&Picked>,
     c: &CallConfig,
     method: &'static MethodDescriptor,
     opts: &CallOpts,
@@ -94,8 +99,7 @@ pub(crate) async fn run(
     }
     let deadline = out.deadline;
     let framer = FrameSettings::new(wire, limits(c, opts), telemetry.cloned());
-    let label = &picked.sub.label;
-    let sent = match &picked.client {
+    let sent = match conn {
         Conn::H2(client) => send_h2(client, &c.authority, wire.secure, out, framer).await,
         Conn::H1(pool) => send_h1(pool, &c.authority, out, framer).await,
     };
@@ -127,7 +131,9 @@ pub(crate) async fn run(
             unsent: true,
             ..
         }) => {
-            picked.retire();
+            if let Some(p) = picked {
+                p.retire();
+            }
             Failure::Transparent(at_endpoint(status, label))
         }
         // The server refused the stream unprocessed (RST_STREAM REFUSED_STREAM, or above its
