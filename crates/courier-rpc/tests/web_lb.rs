@@ -6,7 +6,8 @@
 //! service config (unary and replayed client streams), a backend killed mid-run, a
 //! dropped stream stopping at the server, and over HTTP/2 (through a front that refuses
 //! streams or sends GOAWAY) requests the server never processed sent again transparently,
-//! and client-side health checking in the channel's protocol.
+//! client-side health checking in the channel's protocol, and whether each response
+//! message arrived compressed.
 
 #![allow(missing_docs, unreachable_pub, dead_code, clippy::all)]
 
@@ -195,11 +196,16 @@ struct Backend {
 }
 
 async fn backend(name: &str) -> Backend {
+    backend_with(name, Server::builder()).await
+}
+
+/// A backend whose server is built from `builder`.
+async fn backend_with(name: &str, builder: courier_rpc::ServerBuilder) -> Backend {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
     let stopped = Arc::new(AtomicUsize::new(0));
-    let server = Server::builder()
+    let server = builder
         .add_service(EchoServer::new(Svc {
             name: name.to_owned(),
             hits: Arc::clone(&hits),
@@ -1131,5 +1137,97 @@ async fn backends_without_a_health_service_count_as_healthy() {
             .await
             .unwrap_or_else(|s| panic!("{what}: {s:?}"));
         assert_eq!(m.into_inner().message, "plain attempts=0", "{what}");
+    }
+}
+
+/// The Compressed-Flag of each response message of a server stream of `count`, through the
+/// response (which follows its stream).
+async fn stream_flags(c: &EchoClient<Channel>, count: u32, what: &str) -> Vec<Option<bool>> {
+    let mut r = req("s");
+    r.count = count;
+    let mut resp = c
+        .server_stream(r)
+        .await
+        .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+    assert_eq!(
+        resp.last_message_compressed(),
+        None,
+        "{what}: nothing read yet"
+    );
+    let mut flags = Vec::new();
+    while let Some(m) = resp.get_mut().message().await.unwrap() {
+        assert_eq!(m.message, format!("s {}", flags.len()), "{what}");
+        flags.push(resp.last_message_compressed());
+    }
+    assert_eq!(flags.len(), count as usize, "{what}");
+    // The end of the stream leaves the last message's flag.
+    assert_eq!(
+        resp.last_message_compressed(),
+        flags.last().copied().flatten(),
+        "{what}"
+    );
+    flags
+}
+
+/// `Response::last_message_compressed` on web responses: a gRPC-Web frame's or Connect
+/// envelope's flag, per message, and a Connect unary response's `content-encoding`; without
+/// a policy, under a retry policy (the response read ahead inside the attempt) and under a
+/// hedging policy.
+#[tokio::test]
+async fn clients_see_whether_response_messages_arrived_compressed() {
+    // Messages below 6 bytes stay uncompressed: "s 0".."s 9" encode to 5 bytes, "s 10".. to 6.
+    let gzip = backend_with(
+        "s",
+        Server::builder()
+            .compression(Encoding::Gzip)
+            .compression_threshold(6),
+    )
+    .await;
+    let plain = backend("s").await;
+    let big = || {
+        let mut r = req("big");
+        r.payload = vec![b'z'; 1000].into();
+        r
+    };
+    let expected_stream: Vec<Option<bool>> = (0..20).map(|i| Some(i >= 10)).collect();
+    for (p, v) in MODES {
+        for config in [None, Some(RETRY), Some(HEDGE)] {
+            let what = format!("{p:?} over {v:?}, policy {}", config.is_some());
+            let client = |addr| {
+                let b = channel(&[addr], p, v);
+                let b = match config {
+                    Some(sc) => b.service_config(ServiceConfig::from_json(sc).unwrap()),
+                    None => b,
+                };
+                EchoClient::new(b.build())
+            };
+            let (cg, cp) = (client(gzip.addr), client(plain.addr));
+            let r = cg
+                .unary(big())
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert_eq!(r.last_message_compressed(), Some(true), "{what}");
+            assert_eq!(r.get_ref().payload.len(), 1000, "{what}");
+            let r = cp
+                .unary(big())
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert_eq!(r.last_message_compressed(), Some(false), "{what}");
+            // The flag survives the generated stub's into_parts / from_parts.
+            let (md, msg) = cg.unary(big()).await.unwrap().into_parts();
+            let r = Response::from_parts(md, msg);
+            assert_eq!(r.last_message_compressed(), Some(true), "{what}");
+
+            assert_eq!(
+                stream_flags(&cg, 20, &what).await,
+                expected_stream,
+                "{what}"
+            );
+            assert_eq!(
+                stream_flags(&cp, 5, &what).await,
+                vec![Some(false); 5],
+                "{what}"
+            );
+        }
     }
 }

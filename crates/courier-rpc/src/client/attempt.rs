@@ -398,8 +398,13 @@ enum Source {
     /// A gRPC response on an HTTP/2 stream.
     Grpc(MessageReader),
     /// A web protocol's response (messages, then the status), read by the web client
-    /// (`crate::web`), and the timer of the call's deadline once it was needed.
-    Web(ByteStream, Option<std::pin::Pin<Box<tokio::time::Sleep>>>),
+    /// (`crate::web`), the timer of the call's deadline once it was needed, and where the web
+    /// reader tells whether the message it gave last arrived compressed.
+    Web(
+        ByteStream,
+        Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+        Option<LastCompressed>,
+    ),
     /// A web response given up (its deadline passed): dropped, which cancels it.
     Closed,
 }
@@ -555,6 +560,13 @@ impl CallBody {
     pub(crate) async fn next(&mut self) -> Option<Result<Bytes, Status>> {
         if let Some(b) = &mut self.buffered {
             if let Some(item) = b.pop_front() {
+                // A message read ahead (at most one: see `buffer_ahead`) reaches the response
+                // stream now, and with it its flag.
+                if let (Some(Ok(_)), Some(f), Some(c)) =
+                    (&item, &self.shared_compressed, self.last_compressed)
+                {
+                    f.set(c);
+                }
                 return item;
             }
             if self.finished {
@@ -637,12 +649,13 @@ impl CallBody {
     /// ends with its status), as a call body.
     pub(crate) fn web(
         stream: ByteStream,
+        compressed: Option<LastCompressed>,
         deadline: Option<Instant>,
         label: Arc<str>,
         telemetry: Option<Arc<AttemptTelemetry>>,
     ) -> CallBody {
         CallBody {
-            src: Source::Web(stream, None),
+            src: Source::Web(stream, None, compressed),
             guard: CallGuard {
                 direct: None,
                 pump: None,
@@ -662,15 +675,15 @@ impl CallBody {
     }
 
     /// [`next`](Self::next) of a web response. The web reader counts the messages for the
-    /// attempt's telemetry; whether each was compressed is not passed on (a web response's
-    /// [`last_message_compressed`](Response::last_message_compressed) stays `None`).
+    /// attempt's telemetry and says whether each arrived compressed (a gRPC-Web frame's or
+    /// Connect envelope's flag; a Connect unary response's `content-encoding`).
     ///
     /// Polled by hand, with the deadline's timer kept in the source (made at the first wait),
     /// so that `next`'s future gains no state of its own for web responses: a gRPC call's
     /// future and its drop stay as they were.
     #[cold]
     fn poll_web(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Status>>> {
-        let Source::Web(stream, timer) = &mut self.src else {
+        let Source::Web(stream, timer, compressed) = &mut self.src else {
             return Poll::Ready(None);
         };
         let item = match stream.as_mut().poll_next(cx) {
@@ -693,7 +706,15 @@ impl CallBody {
             }
         };
         Poll::Ready(match item {
-            Some(Ok(m)) => Some(Ok(m)),
+            Some(Ok(m)) => {
+                if let Some(c) = compressed.as_ref().and_then(LastCompressed::get) {
+                    self.last_compressed = Some(c);
+                    if let Some(f) = &self.shared_compressed {
+                        f.set(c);
+                    }
+                }
+                Some(Ok(m))
+            }
             Some(Err(s)) => {
                 self.src = Source::Closed;
                 self.finished = true;
@@ -725,7 +746,9 @@ impl CallBody {
             // The application reads the response stream: the call ends with it.
             t.set_ends_call();
         }
-        let flag = Arc::new(CompressedFlag::new(self.last_compressed));
+        // Nothing reached the application yet when a response was read ahead.
+        let read = self.last_compressed.filter(|_| self.buffered.is_none());
+        let flag = Arc::new(CompressedFlag::new(read));
         self.shared_compressed = Some(Arc::clone(&flag));
         headers.attached_mut().compressed = Some(LastCompressed::Shared(flag));
         let stream: ByteStream = Box::pin(unfold(self, |mut b: CallBody| async move {

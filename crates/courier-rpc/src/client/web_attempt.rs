@@ -116,9 +116,15 @@ pub(crate) async fn run(
             .await
             {
                 Ok(resp) => {
-                    let (md, stream) = resp.into_parts();
-                    let body =
-                        CallBody::web(stream, opts.deadline, Arc::clone(label), telemetry.cloned());
+                    let (mut md, stream) = resp.into_parts();
+                    let compressed = md.take_compressed();
+                    let body = CallBody::web(
+                        stream,
+                        compressed,
+                        opts.deadline,
+                        Arc::clone(label),
+                        telemetry.cloned(),
+                    );
                     return Ok((md, body));
                 }
                 Err(s) => Failure::Status(s),

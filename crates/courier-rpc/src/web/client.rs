@@ -20,7 +20,10 @@ use super::base64::{TextDecoder, encode_padded, encode_url_safe};
 use super::connect;
 use super::envelope::{EnvelopeDeframer, FLAG_COMPRESSED, FLAG_END_STREAM, FLAG_TRAILERS};
 use super::grpc_web::parse_trailer_block;
-use crate::call::{BoxFuture, ByteStream, MethodDescriptor, MethodKind, Request, Response};
+use crate::call::{
+    BoxFuture, ByteStream, CompressedFlag, LastCompressed, MethodDescriptor, MethodKind, Request,
+    Response,
+};
 use crate::client::{BoxIo, Connector, TcpConnector};
 use crate::code::Code;
 use crate::codec::{self, Encoding};
@@ -1208,7 +1211,7 @@ fn grpc_web_response(
         return Err(unexpected_content_type(&ct, "a gRPC-Web response"));
     }
     let encoding = response_encoding(find(&fields, b"grpc-encoding"))?;
-    let metadata = metadata_from_filtered(&fields, not_metadata);
+    let mut metadata = metadata_from_filtered(&fields, not_metadata);
     let reader = FrameReader::new(
         incoming.body,
         ReaderKind::GrpcWeb,
@@ -1218,7 +1221,7 @@ fn grpc_web_response(
         deadline,
         watch,
     );
-    Ok(Response::from_parts(metadata, reader.into_stream()))
+    Ok(reader.into_response(&mut metadata))
 }
 
 /// Connect unary: a bare message, or a JSON error with an HTTP status.
@@ -1275,6 +1278,11 @@ async fn connect_unary_response(
         Ok(body),
         Err(Status::ok_with_trailers(trailers)),
     ]));
+    let mut metadata = metadata;
+    // The one message is compressed when the body is (Connect, Unary-Response:
+    // Content-Encoding).
+    metadata.attached_mut().compressed =
+        Some(LastCompressed::Known(encoding != Encoding::Identity));
     Ok(Response::from_parts(metadata, stream))
 }
 
@@ -1300,7 +1308,7 @@ fn connect_stream_response(
         return Err(unexpected_content_type(&ct, "a Connect streaming response"));
     }
     let encoding = response_encoding(find(&fields, b"connect-content-encoding"))?;
-    let metadata = metadata_from_filtered(&fields, not_metadata);
+    let mut metadata = metadata_from_filtered(&fields, not_metadata);
     let reader = FrameReader::new(
         incoming.body,
         ReaderKind::Connect,
@@ -1310,7 +1318,7 @@ fn connect_stream_response(
         deadline,
         watch,
     );
-    Ok(Response::from_parts(metadata, reader.into_stream()))
+    Ok(reader.into_response(&mut metadata))
 }
 
 /// A response whose content-type is not the protocol's (`what`: which response).
@@ -1420,6 +1428,8 @@ struct FrameReader {
     /// A `grpc-web-text` body's base64 decoder.
     text: Option<TextDecoder>,
     watch: Option<Arc<AttemptTelemetry>>,
+    /// The Compressed-Flag of the message given last, shared with the response.
+    compressed: Arc<CompressedFlag>,
 }
 
 impl FrameReader {
@@ -1443,7 +1453,16 @@ impl FrameReader {
             kind,
             text,
             watch,
+            compressed: Arc::new(CompressedFlag::new(None)),
         }
+    }
+
+    /// The response: `metadata`, which follows the Compressed-Flag of the message read last
+    /// ([`Response::last_message_compressed`]), and the messages.
+    fn into_response(self, metadata: &mut Metadata) -> Response<ByteStream> {
+        metadata.attached_mut().compressed =
+            Some(LastCompressed::Shared(Arc::clone(&self.compressed)));
+        Response::from_parts(std::mem::take(metadata), self.into_stream())
     }
 
     fn into_stream(self) -> ByteStream {
@@ -1495,6 +1514,7 @@ impl FrameReader {
                         if let Some(w) = &self.watch {
                             w.received(wire, data.len(), compressed);
                         }
+                        self.compressed.set(compressed);
                         return Ok(Some(data));
                     }
                 }
