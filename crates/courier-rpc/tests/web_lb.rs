@@ -6,8 +6,8 @@
 //! service config (unary and replayed client streams), a backend killed mid-run, a
 //! dropped stream stopping at the server, and over HTTP/2 (through a front that refuses
 //! streams or sends GOAWAY) requests the server never processed sent again transparently,
-//! client-side health checking in the channel's protocol, and whether each response
-//! message arrived compressed.
+//! client-side health checking in the channel's protocol, whether each response message
+//! arrived compressed, and Connect GET for a side-effect-free method.
 
 #![allow(missing_docs, unreachable_pub, dead_code, clippy::all)]
 
@@ -1228,6 +1228,78 @@ async fn clients_see_whether_response_messages_arrived_compressed() {
                 vec![Some(false); 5],
                 "{what}"
             );
+        }
+    }
+}
+
+/// Marks `Unary` side-effect free (`idempotency_level = NO_SIDE_EFFECTS`), so that the server
+/// takes it by Connect GET.
+struct UnaryHasNoSideEffects;
+
+impl courier_rpc::web::SchemaSource for UnaryHasNoSideEffects {
+    fn method_schema(
+        &self,
+        method: &courier_rpc::MethodDescriptor,
+    ) -> Option<courier_rpc::web::MethodSchema> {
+        (method.path == "/courier.echo.Echo/Unary").then(|| {
+            courier_rpc::web::MethodSchema::new()
+                .with_idempotency(courier_rpc::web::Idempotency::NoSideEffects)
+        })
+    }
+}
+
+/// `ChannelBuilder::connect_get`: a Connect channel calls the method by GET (the server sees
+/// Connect GET), over both HTTP versions, compressed or not, with errors, retries and
+/// round_robin as for any call; other methods and protocols are unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_get_for_side_effect_free_methods() {
+    let mut bs = Vec::new();
+    for i in 0..2 {
+        let builder = Server::builder().schema_source(UnaryHasNoSideEffects);
+        bs.push(backend_with(&format!("backend-{i}"), builder).await);
+    }
+    let addrs: Vec<SocketAddr> = bs.iter().map(|b| b.addr).collect();
+    for (p, v) in MODES {
+        for gzip in [false, true] {
+            let what = format!("{p:?} over {v:?}, gzip {gzip}");
+            let mut b = channel(&addrs, p, v)
+                .load_balancing(LbPolicy::RoundRobin)
+                .service_config(ServiceConfig::from_json(RETRY).unwrap())
+                .connect_get("/courier.echo.Echo/Unary");
+            if gzip {
+                b = b.compression(Encoding::Gzip);
+            }
+            let c = EchoClient::new(b.build());
+            let m = c
+                .unary(req("facts?"))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            let facts = server_names(p, v);
+            let facts = if p == WebProtocol::Connect {
+                facts.replace("Connect", "ConnectGet")
+            } else {
+                facts
+            };
+            assert_eq!(
+                m.into_inner().message,
+                format!("{facts} compressed={gzip} deadline=false"),
+                "{what}"
+            );
+            // UNAVAILABLE twice, then OK: the GET sent again, told of the attempts before.
+            let mut r = req("flaky");
+            r.fail_code = Code::UNAVAILABLE.0;
+            r.count = 2;
+            let m = c.unary(r).await.unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert!(m.into_inner().message.ends_with(" attempts=2"), "{what}");
+            let mut r = req("x");
+            r.fail_code = Code::PERMISSION_DENIED.0;
+            let e = c.unary(r).await.unwrap_err();
+            assert_eq!(e.code(), Code::PERMISSION_DENIED, "{what}: {e:?}");
+            assert_eq!(e.rpc_status().expect("details").details.len(), 1, "{what}");
+            // Other methods still POST.
+            let msgs = ["a", "b"].map(req);
+            let m = c.client_stream(Request::new(iter(msgs))).await.unwrap();
+            assert!(m.into_inner().message.ends_with(":ab attempts=0"), "{what}");
         }
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct CallConfig {
     pub(crate) retry_buffer_limit: usize,
     /// The web protocol calls speak instead of gRPC, if any.
     pub(crate) web: Option<crate::web::Wire>,
+    /// Unary methods (paths) a Connect channel calls with GET.
+    pub(crate) connect_get: std::collections::HashSet<String>,
 }
 
 /// One call's settings, resolved from the request, the service config and the channel.

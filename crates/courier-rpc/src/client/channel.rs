@@ -1,5 +1,6 @@
 //! [`Channel`] and [`ChannelBuilder`]: a call's settings and its plan of attempts.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
@@ -74,6 +75,8 @@ pub struct ChannelBuilder {
     min_resolve_interval: Duration,
     /// The web protocol and HTTP version calls use instead of gRPC, if any.
     web: Option<(WebProtocol, HttpVersion)>,
+    /// Unary methods (paths) called with a Connect GET.
+    connect_get: HashSet<String>,
     /// The target as given (gRFC A66 `grpc.target` is its canonical form).
     target: String,
     observe: Observe,
@@ -284,6 +287,16 @@ impl ChannelBuilder {
         self
     }
 
+    /// On a channel speaking [`WebProtocol::Connect`] ([`web`](Self::web)), calls the unary
+    /// method with `path` (`/package.Service/Method`) with a Connect GET (the message in the
+    /// query string), as [`WebChannelBuilder::connect_get`](crate::web::WebChannelBuilder::connect_get)
+    /// does — for methods marked `idempotency_level = NO_SIDE_EFFECTS`, whose responses HTTP
+    /// caches may keep. Ignored for other protocols and methods.
+    pub fn connect_get(mut self, path: impl Into<String>) -> Self {
+        self.connect_get.insert(path.into());
+        self
+    }
+
     /// Adds an [`Observer`] of every call (metrics, trace context; see
     /// [`observe`](crate::observe)). Several may be added; each hears every call.
     pub fn observer(mut self, observer: impl Observer) -> Self {
@@ -341,6 +354,7 @@ impl ChannelBuilder {
                 http,
                 secure: self.scheme == "https",
             }),
+            connect_get: self.connect_get,
         });
         let sc = self.service_config;
         let policy = PolicyChoice {
@@ -516,6 +530,7 @@ impl Channel {
             retry_buffer_total: DEFAULT_CHANNEL_RETRY_BUFFER,
             min_resolve_interval: Duration::from_secs(30),
             web: None,
+            connect_get: HashSet::new(),
         }
     }
 

@@ -602,6 +602,7 @@ mod tests {
                 max_send_message_size: 1,
                 retry_buffer_limit: 0,
                 web: None,
+                connect_get: Default::default(),
             }),
             events: mpsc::unbounded_channel().0,
             reresolve: Arc::new(Notify::new()),

@@ -56,10 +56,13 @@ pub(crate) async fn prepare(
             WebBody::Messages(replay_messages(Arc::clone(replay), *id))
         }
     };
+    // A Connect unary call of a method the channel calls by GET (`outgoing` looks at it for
+    // those only).
+    let get = !c.connect_get.is_empty() && c.connect_get.contains(method.path);
     let mut out = outgoing(
         wire,
         c.user_agent.clone(),
-        false,
+        get,
         method,
         metadata,
         body,
