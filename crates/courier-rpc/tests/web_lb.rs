@@ -1303,3 +1303,32 @@ async fn connect_get_for_side_effect_free_methods() {
         }
     }
 }
+
+/// More calls at once than the server's SETTINGS_MAX_CONCURRENT_STREAMS: they wait for a
+/// stream under the limit (the subchannel is READY once the server's SETTINGS arrived, so
+/// nothing goes beyond it; a refusal is covered by `a_refused_stream_is_retried_transparently`);
+/// none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_server_stream_limit_all_succeed() {
+    let mut h2 = courier_h2::Config::default();
+    h2.max_concurrent_streams = 2;
+    let b = backend_with("solo", Server::builder().http2_config(h2)).await;
+    for p in H2_MODES {
+        let what = format!("{p:?} over HTTP/2");
+        let c = EchoClient::new(channel(&[b.addr], p, HttpVersion::Http2).build());
+        let calls: Vec<_> = (0..20)
+            .map(|i| {
+                let c = c.clone();
+                tokio::spawn(async move {
+                    let mut r = req(&format!("m{i}"));
+                    r.delay_ms = 20;
+                    c.unary(r).await
+                })
+            })
+            .collect();
+        for h in calls {
+            let m = h.await.unwrap().unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert_eq!(m.into_inner().message, "solo attempts=0", "{what}");
+        }
+    }
+}
