@@ -25,8 +25,8 @@ pub(crate) enum HealthEvent {
 }
 
 /// Watches `service`'s health over `conn` (in the channel's protocol: gRPC, or its web
-/// protocol) until the receiver is gone or the task is
-/// aborted, restarting a failed watch with backoff.
+/// protocol) until the receiver is gone or the task is aborted, restarting a failed watch
+/// with backoff.
 pub(crate) async fn watch_health(
     conn: Conn,
     call: Arc<CallConfig>,
