@@ -112,6 +112,11 @@ impl Metadata {
         self.attached.as_mut().and_then(|a| a.trailers.take())
     }
 
+    /// Client: takes where the response's Compressed-Flag is kept.
+    pub(crate) fn take_compressed(&mut self) -> Option<crate::call::LastCompressed> {
+        self.attached.as_mut()?.compressed.take()
+    }
+
     /// Client: whether the response message read last arrived compressed (see
     /// [`Response::last_message_compressed`](crate::Response::last_message_compressed)).
     pub(crate) fn last_compressed(&self) -> Option<bool> {

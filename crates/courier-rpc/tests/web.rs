@@ -1535,9 +1535,12 @@ mod web_channel {
             r.payload = Bytes::from(vec![b'x'; 256 << 10]);
             let resp = c.unary(r.clone()).await.unwrap();
             assert_eq!(resp.get_ref().payload, r.payload, "{what}");
+            assert_eq!(resp.last_message_compressed(), Some(true), "{what}");
             let mut r2 = r.clone();
             r2.count = 2;
-            let mut s = c.server_stream(r2).await.unwrap().into_inner();
+            let mut resp = c.server_stream(r2).await.unwrap();
+            assert_eq!(resp.last_message_compressed(), None, "{what}");
+            let s = resp.get_mut();
             assert_eq!(
                 s.message().await.unwrap().unwrap().payload,
                 r.payload,
@@ -1549,6 +1552,7 @@ mod web_channel {
                 "{what}"
             );
             assert!(s.message().await.unwrap().is_none(), "{what}");
+            assert_eq!(resp.last_message_compressed(), Some(true), "{what}");
 
             // Responses larger than the channel accepts: RESOURCE_EXHAUSTED.
             let c = EchoClient::new(builder(addr, p, v).max_recv_message_size(1024).build());

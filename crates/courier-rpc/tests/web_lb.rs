@@ -3,8 +3,11 @@
 //! port): every call kind the protocol allows over that HTTP version, metadata and trailers,
 //! errors with status details, deadlines, compression, round_robin spreading calls per call
 //! over three servers, pick_first skipping a dead address, retries and hedging from the
-//! service config (unary and replayed client streams), a backend killed mid-run, and a
-//! dropped stream stopping at the server.
+//! service config (unary and replayed client streams), a backend killed mid-run, a
+//! dropped stream stopping at the server, and over HTTP/2 (through a front that refuses
+//! streams or sends GOAWAY) requests the server never processed sent again transparently,
+//! client-side health checking in the channel's protocol, whether each response message
+//! arrived compressed, and Connect GET for a side-effect-free method.
 
 #![allow(missing_docs, unreachable_pub, dead_code, clippy::all)]
 
@@ -193,11 +196,16 @@ struct Backend {
 }
 
 async fn backend(name: &str) -> Backend {
+    backend_with(name, Server::builder()).await
+}
+
+/// A backend whose server is built from `builder`.
+async fn backend_with(name: &str, builder: courier_rpc::ServerBuilder) -> Backend {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let hits = Arc::new(AtomicUsize::new(0));
     let stopped = Arc::new(AtomicUsize::new(0));
-    let server = Server::builder()
+    let server = builder
         .add_service(EchoServer::new(Svc {
             name: name.to_owned(),
             hits: Arc::clone(&hits),
@@ -779,5 +787,548 @@ async fn observers_see_every_attempt() {
             ended[2]
         );
         assert_eq!(*rec.calls.lock().unwrap(), [Code::OK], "{what}");
+    }
+}
+
+/// The web protocols over HTTP/2 (RST_STREAM and GOAWAY are HTTP/2's).
+const H2_MODES: [WebProtocol; 3] = [
+    WebProtocol::GrpcWeb,
+    WebProtocol::GrpcWebText,
+    WebProtocol::Connect,
+];
+
+/// An HTTP/2 front for a backend: refuses requests with RST_STREAM REFUSED_STREAM while
+/// `refuse` is above zero (counting it down), forwards the others to the backend stream for
+/// stream (headers, content and trailers both ways, so every call kind passes), and with
+/// `goaway_first` answers the first request of its first connection with GOAWAY NO_ERROR
+/// whose last stream is 0 (the request unprocessed), then waits for the client to close.
+struct Front {
+    addr: SocketAddr,
+    /// Requests received (refused ones included).
+    requests: Arc<AtomicUsize>,
+    /// Connections accepted.
+    conns: Arc<AtomicUsize>,
+    /// Requests still to refuse.
+    refuse: Arc<AtomicUsize>,
+}
+
+async fn h2_front(backend: SocketAddr, goaway_first: bool) -> Front {
+    use courier_h2::driver;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let front = Front {
+        addr: listener.local_addr().unwrap(),
+        requests: Arc::new(AtomicUsize::new(0)),
+        conns: Arc::new(AtomicUsize::new(0)),
+        refuse: Arc::new(AtomicUsize::new(0)),
+    };
+    let (requests, conns, refuse) = (
+        Arc::clone(&front.requests),
+        Arc::clone(&front.conns),
+        Arc::clone(&front.refuse),
+    );
+    tokio::spawn(async move {
+        while let Ok((mut io, _)) = listener.accept().await {
+            let n = conns.fetch_add(1, Ordering::SeqCst);
+            let (requests, refuse) = (Arc::clone(&requests), Arc::clone(&refuse));
+            if goaway_first && n == 0 {
+                tokio::spawn(async move {
+                    use courier_h2::frame::{Frame, FrameDecoder, FrameEncoder, GoAway, Settings};
+                    let enc = FrameEncoder::new();
+                    let mut out = bytes::BytesMut::new();
+                    let mut preface = [0u8; 24];
+                    io.read_exact(&mut preface).await.unwrap();
+                    let settings = Settings {
+                        ack: false,
+                        settings: Vec::new(),
+                    };
+                    enc.encode(&Frame::Settings(settings), &mut out).unwrap();
+                    enc.encode(&Frame::Settings(Settings::ack()), &mut out)
+                        .unwrap();
+                    io.write_all(&out).await.unwrap();
+                    let dec = FrameDecoder::new();
+                    let mut buf = bytes::BytesMut::new();
+                    'read: loop {
+                        while let Some(f) = dec.decode(&mut buf).unwrap() {
+                            if let Frame::Headers(_) = f {
+                                break 'read;
+                            }
+                        }
+                        if io.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                    }
+                    requests.fetch_add(1, Ordering::SeqCst);
+                    let mut out = bytes::BytesMut::new();
+                    let goaway = Frame::GoAway(GoAway {
+                        last_stream_id: courier_h2::frame::StreamId::new(0),
+                        reason: courier_h2::Reason::NO_ERROR,
+                        debug_data: bytes::Bytes::from_static(b"going"),
+                    });
+                    enc.encode(&goaway, &mut out).unwrap();
+                    io.write_all(&out).await.unwrap();
+                    let mut sink = Vec::new();
+                    let _ = io.read_to_end(&mut sink).await;
+                });
+                continue;
+            }
+            tokio::spawn(async move {
+                let up = tokio::net::TcpStream::connect(backend).await.unwrap();
+                let (up, up_conn) = driver::client(up, courier_h2::Config::default());
+                tokio::spawn(up_conn);
+                let (mut server, conn) = driver::server(io, courier_h2::Config::default());
+                tokio::spawn(conn);
+                while let Some(inc) = server.accept().await {
+                    requests.fetch_add(1, Ordering::SeqCst);
+                    let refused = refuse
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |r| r.checked_sub(1))
+                        .is_ok();
+                    if refused {
+                        inc.respond.reset(courier_h2::Reason::REFUSED_STREAM);
+                        continue;
+                    }
+                    tokio::spawn(forward(inc, up.clone()));
+                }
+            });
+        }
+    });
+    front
+}
+
+/// Forwards one request to `up` and its response back.
+async fn forward(inc: courier_h2::driver::Incoming, up: courier_h2::driver::Client) {
+    use courier_hpack::HeaderField;
+    let courier_h2::driver::Incoming {
+        request,
+        end_stream,
+        mut body,
+        mut respond,
+        ..
+    } = inc;
+    let p = request.pseudo;
+    let mut fields = vec![
+        HeaderField::new(":method", p.method.unwrap_or_default()),
+        HeaderField::new(":scheme", p.scheme.unwrap_or_default()),
+        HeaderField::new(":path", p.path.unwrap_or_default()),
+        HeaderField::new(":authority", p.authority.unwrap_or_default()),
+    ];
+    fields.extend(request.fields);
+    let Ok((mut send, mut recv)) = up.send_request(fields, end_stream).await else {
+        respond.reset(courier_h2::Reason::INTERNAL_ERROR);
+        return;
+    };
+    if !end_stream {
+        tokio::spawn(async move {
+            while let Some(Ok(d)) = body.data().await {
+                if send.send_data(d, false).await.is_err() {
+                    return;
+                }
+            }
+            let _ = send.send_data(bytes::Bytes::new(), true).await;
+        });
+    }
+    let Ok((head, end)) = recv.response().await else {
+        respond.reset(courier_h2::Reason::INTERNAL_ERROR);
+        return;
+    };
+    let mut h = vec![HeaderField::new(
+        ":status",
+        head.pseudo.status.unwrap_or(500).to_string(),
+    )];
+    h.extend(head.fields);
+    if respond.send_headers(h, end).is_err() || end {
+        return;
+    }
+    while let Some(d) = recv.data().await {
+        let ok = match d {
+            Ok(d) => respond.send_data(d, false).await.is_ok(),
+            Err(_) => false,
+        };
+        if !ok {
+            respond.reset(courier_h2::Reason::CANCEL);
+            return;
+        }
+    }
+    match recv.trailers() {
+        Some(t) if !t.is_empty() => {
+            let _ = respond.send_trailers(t);
+        }
+        _ => {
+            let _ = respond.send_data(bytes::Bytes::new(), true).await;
+        }
+    }
+}
+
+/// A request refused with RST_STREAM REFUSED_STREAM was never processed: the channel sends it
+/// again at once (gRFC A6's transparent retry, no retry policy needed), as a gRPC call's,
+/// for every call kind (request streams replayed from the start). The retry is not a
+/// previous attempt to the server.
+#[tokio::test]
+async fn a_refused_stream_is_retried_transparently() {
+    let b = backend("solo").await;
+    for p in H2_MODES {
+        let what = format!("{p:?} over HTTP/2");
+        let front = h2_front(b.addr, false).await;
+        let c = EchoClient::new(channel(&[front.addr], p, HttpVersion::Http2).build());
+        let seen = |f: &Front| f.requests.load(Ordering::SeqCst);
+
+        front.refuse.store(1, Ordering::SeqCst);
+        let (before, hits) = (seen(&front), b.hits.load(Ordering::SeqCst));
+        let m = c
+            .unary(req("x"))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(m.into_inner().message, "solo attempts=0", "{what}");
+        assert_eq!(seen(&front) - before, 2, "{what}: refused, then sent again");
+        assert_eq!(b.hits.load(Ordering::SeqCst) - hits, 1, "{what}");
+
+        // Refused twice: still sent again (a few transparent retries are allowed).
+        front.refuse.store(2, Ordering::SeqCst);
+        let mut r = req("tick");
+        r.count = 2;
+        let mut s = c
+            .server_stream(r)
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"))
+            .into_inner();
+        assert_eq!(
+            s.message().await.unwrap().unwrap().message,
+            "solo 0",
+            "{what}"
+        );
+        assert_eq!(
+            s.message().await.unwrap().unwrap().message,
+            "solo 1",
+            "{what}"
+        );
+        assert!(s.message().await.unwrap().is_none(), "{what}");
+
+        // A request stream, replayed whole to the next stream.
+        front.refuse.store(1, Ordering::SeqCst);
+        let before = seen(&front);
+        let msgs = ["a", "b", "c"].map(req);
+        let m = c
+            .client_stream(Request::new(iter(msgs)))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(m.into_inner().message, "solo:abc attempts=0", "{what}");
+        assert_eq!(seen(&front) - before, 2, "{what}");
+
+        front.refuse.store(1, Ordering::SeqCst);
+        let msgs = ["one", "two"].map(req);
+        let mut s = c
+            .bidi(Request::new(iter(msgs)))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"))
+            .into_inner();
+        assert_eq!(s.message().await.unwrap().unwrap().message, "ONE", "{what}");
+        assert_eq!(s.message().await.unwrap().unwrap().message, "TWO", "{what}");
+        assert!(s.message().await.unwrap().is_none(), "{what}");
+        assert_eq!(front.refuse.load(Ordering::SeqCst), 0, "{what}");
+    }
+}
+
+/// A request above the last stream of the server's GOAWAY was never processed: sent again on
+/// a new connection, without a retry policy.
+#[tokio::test]
+async fn a_request_above_the_goaway_last_stream_is_retried_on_a_new_connection() {
+    let b = backend("solo").await;
+    for p in H2_MODES {
+        let what = format!("{p:?} over HTTP/2");
+        let front = h2_front(b.addr, true).await;
+        let c = EchoClient::new(channel(&[front.addr], p, HttpVersion::Http2).build());
+        let m = c
+            .unary(req("x"))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(m.into_inner().message, "solo attempts=0", "{what}");
+        assert_eq!(front.requests.load(Ordering::SeqCst), 2, "{what}");
+        assert_eq!(front.conns.load(Ordering::SeqCst), 2, "{what}");
+    }
+}
+
+/// Client-side health checking (gRFC A17) in the channel's own protocol: each subchannel
+/// watches `grpc.health.v1.Health/Watch` as a gRPC-Web or Connect server stream on its
+/// connection; a backend that reports NOT_SERVING gets no calls from round_robin until it is
+/// SERVING again, without reconnecting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn not_serving_backends_get_no_calls_until_serving_again() {
+    use courier_rpc::health::ServingStatus;
+    use support::backend::Backend as Healthy;
+    for (p, v) in MODES {
+        let what = format!("{p:?} over {v:?}");
+        let mut bs = Vec::new();
+        for i in 0..3 {
+            bs.push(Healthy::start(&format!("h-{i}"), Duration::ZERO).await);
+        }
+        let addrs: Vec<SocketAddr> = bs.iter().map(|b| b.addr).collect();
+        let c = EchoClient::new(
+            channel(&addrs, p, v)
+                .load_balancing(LbPolicy::RoundRobin)
+                .health_check("")
+                .build(),
+        );
+        let mut seen = std::collections::HashSet::new();
+        while seen.len() < 3 {
+            let m = c.unary(req("warm")).await.unwrap().into_inner().message;
+            seen.insert(m.split(' ').next().unwrap().to_owned());
+        }
+        bs[1].health.set_status("", ServingStatus::NOT_SERVING);
+        // The watch reports it and the picker drops the backend: 30 calls in a row elsewhere
+        // (a call already picked may still reach it meanwhile).
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut streak = 0;
+        while streak < 30 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: NOT_SERVING backend still picked"
+            );
+            let before = bs[1].hits();
+            c.unary(req("x"))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            streak = if bs[1].hits() == before {
+                streak + 1
+            } else {
+                0
+            };
+        }
+        let before = bs[1].hits();
+        for _ in 0..60 {
+            c.unary(req("x"))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        }
+        assert_eq!(
+            bs[1].hits(),
+            before,
+            "{what}: NOT_SERVING backend got calls"
+        );
+        bs[1].health.set_status("", ServingStatus::SERVING);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while bs[1].hits() == before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: SERVING backend never picked again"
+            );
+            c.unary(req("x"))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        }
+        if v == HttpVersion::Http2 {
+            // One connection each all along: health changes do not reconnect.
+            for b in &bs {
+                assert_eq!(b.conns.load(Ordering::SeqCst), 1, "{what}");
+            }
+        }
+    }
+}
+
+/// A backend without the health service (its Watch answers UNIMPLEMENTED in the web
+/// protocol too) counts as healthy (gRFC A17).
+#[tokio::test]
+async fn backends_without_a_health_service_count_as_healthy() {
+    let b = backend("plain").await;
+    for (p, v) in MODES {
+        let what = format!("{p:?} over {v:?}");
+        let c = EchoClient::new(channel(&[b.addr], p, v).health_check("").build());
+        let m = c
+            .unary(req("x"))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(m.into_inner().message, "plain attempts=0", "{what}");
+    }
+}
+
+/// The Compressed-Flag of each response message of a server stream of `count`, through the
+/// response (which follows its stream).
+async fn stream_flags(c: &EchoClient<Channel>, count: u32, what: &str) -> Vec<Option<bool>> {
+    let mut r = req("s");
+    r.count = count;
+    let mut resp = c
+        .server_stream(r)
+        .await
+        .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+    assert_eq!(
+        resp.last_message_compressed(),
+        None,
+        "{what}: nothing read yet"
+    );
+    let mut flags = Vec::new();
+    while let Some(m) = resp.get_mut().message().await.unwrap() {
+        assert_eq!(m.message, format!("s {}", flags.len()), "{what}");
+        flags.push(resp.last_message_compressed());
+    }
+    assert_eq!(flags.len(), count as usize, "{what}");
+    // The end of the stream leaves the last message's flag.
+    assert_eq!(
+        resp.last_message_compressed(),
+        flags.last().copied().flatten(),
+        "{what}"
+    );
+    flags
+}
+
+/// `Response::last_message_compressed` on web responses: a gRPC-Web frame's or Connect
+/// envelope's flag, per message, and a Connect unary response's `content-encoding`; without
+/// a policy, under a retry policy (the response read ahead inside the attempt) and under a
+/// hedging policy.
+#[tokio::test]
+async fn clients_see_whether_response_messages_arrived_compressed() {
+    // Messages below 6 bytes stay uncompressed: "s 0".."s 9" encode to 5 bytes, "s 10".. to 6.
+    let gzip = backend_with(
+        "s",
+        Server::builder()
+            .compression(Encoding::Gzip)
+            .compression_threshold(6),
+    )
+    .await;
+    let plain = backend("s").await;
+    let big = || {
+        let mut r = req("big");
+        r.payload = vec![b'z'; 1000].into();
+        r
+    };
+    let expected_stream: Vec<Option<bool>> = (0..20).map(|i| Some(i >= 10)).collect();
+    for (p, v) in MODES {
+        for config in [None, Some(RETRY), Some(HEDGE)] {
+            let what = format!("{p:?} over {v:?}, policy {}", config.is_some());
+            let client = |addr| {
+                let b = channel(&[addr], p, v);
+                let b = match config {
+                    Some(sc) => b.service_config(ServiceConfig::from_json(sc).unwrap()),
+                    None => b,
+                };
+                EchoClient::new(b.build())
+            };
+            let (cg, cp) = (client(gzip.addr), client(plain.addr));
+            let r = cg
+                .unary(big())
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert_eq!(r.last_message_compressed(), Some(true), "{what}");
+            assert_eq!(r.get_ref().payload.len(), 1000, "{what}");
+            let r = cp
+                .unary(big())
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert_eq!(r.last_message_compressed(), Some(false), "{what}");
+            // The flag survives the generated stub's into_parts / from_parts.
+            let (md, msg) = cg.unary(big()).await.unwrap().into_parts();
+            let r = Response::from_parts(md, msg);
+            assert_eq!(r.last_message_compressed(), Some(true), "{what}");
+
+            assert_eq!(
+                stream_flags(&cg, 20, &what).await,
+                expected_stream,
+                "{what}"
+            );
+            assert_eq!(
+                stream_flags(&cp, 5, &what).await,
+                vec![Some(false); 5],
+                "{what}"
+            );
+        }
+    }
+}
+
+/// Marks `Unary` side-effect free (`idempotency_level = NO_SIDE_EFFECTS`), so that the server
+/// takes it by Connect GET.
+struct UnaryHasNoSideEffects;
+
+impl courier_rpc::web::SchemaSource for UnaryHasNoSideEffects {
+    fn method_schema(
+        &self,
+        method: &courier_rpc::MethodDescriptor,
+    ) -> Option<courier_rpc::web::MethodSchema> {
+        (method.path == "/courier.echo.Echo/Unary").then(|| {
+            courier_rpc::web::MethodSchema::new()
+                .with_idempotency(courier_rpc::web::Idempotency::NoSideEffects)
+        })
+    }
+}
+
+/// `ChannelBuilder::connect_get`: a Connect channel calls the method by GET (the server sees
+/// Connect GET), over both HTTP versions, compressed or not, with errors, retries and
+/// round_robin as for any call; other methods and protocols are unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_get_for_side_effect_free_methods() {
+    let mut bs = Vec::new();
+    for i in 0..2 {
+        let builder = Server::builder().schema_source(UnaryHasNoSideEffects);
+        bs.push(backend_with(&format!("backend-{i}"), builder).await);
+    }
+    let addrs: Vec<SocketAddr> = bs.iter().map(|b| b.addr).collect();
+    for (p, v) in MODES {
+        for gzip in [false, true] {
+            let what = format!("{p:?} over {v:?}, gzip {gzip}");
+            let mut b = channel(&addrs, p, v)
+                .load_balancing(LbPolicy::RoundRobin)
+                .service_config(ServiceConfig::from_json(RETRY).unwrap())
+                .connect_get("/courier.echo.Echo/Unary");
+            if gzip {
+                b = b.compression(Encoding::Gzip);
+            }
+            let c = EchoClient::new(b.build());
+            let m = c
+                .unary(req("facts?"))
+                .await
+                .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            let facts = server_names(p, v);
+            let facts = if p == WebProtocol::Connect {
+                facts.replace("Connect", "ConnectGet")
+            } else {
+                facts
+            };
+            assert_eq!(
+                m.into_inner().message,
+                format!("{facts} compressed={gzip} deadline=false"),
+                "{what}"
+            );
+            // UNAVAILABLE twice, then OK: the GET sent again, told of the attempts before.
+            let mut r = req("flaky");
+            r.fail_code = Code::UNAVAILABLE.0;
+            r.count = 2;
+            let m = c.unary(r).await.unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert!(m.into_inner().message.ends_with(" attempts=2"), "{what}");
+            let mut r = req("x");
+            r.fail_code = Code::PERMISSION_DENIED.0;
+            let e = c.unary(r).await.unwrap_err();
+            assert_eq!(e.code(), Code::PERMISSION_DENIED, "{what}: {e:?}");
+            assert_eq!(e.rpc_status().expect("details").details.len(), 1, "{what}");
+            // Other methods still POST.
+            let msgs = ["a", "b"].map(req);
+            let m = c.client_stream(Request::new(iter(msgs))).await.unwrap();
+            assert!(m.into_inner().message.ends_with(":ab attempts=0"), "{what}");
+        }
+    }
+}
+
+/// More calls at once than the server's SETTINGS_MAX_CONCURRENT_STREAMS: they wait for a
+/// stream under the limit (the subchannel is READY once the server's SETTINGS arrived, so
+/// nothing goes beyond it; a refusal is covered by `a_refused_stream_is_retried_transparently`);
+/// none fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_server_stream_limit_all_succeed() {
+    let mut h2 = courier_h2::Config::default();
+    h2.max_concurrent_streams = 2;
+    let b = backend_with("solo", Server::builder().http2_config(h2)).await;
+    for p in H2_MODES {
+        let what = format!("{p:?} over HTTP/2");
+        let c = EchoClient::new(channel(&[b.addr], p, HttpVersion::Http2).build());
+        let calls: Vec<_> = (0..20)
+            .map(|i| {
+                let c = c.clone();
+                tokio::spawn(async move {
+                    let mut r = req(&format!("m{i}"));
+                    r.delay_ms = 20;
+                    c.unary(r).await
+                })
+            })
+            .collect();
+        for h in calls {
+            let m = h.await.unwrap().unwrap_or_else(|s| panic!("{what}: {s:?}"));
+            assert_eq!(m.into_inner().message, "solo attempts=0", "{what}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 
 use super::lb::{CallEnd, CompletionHook};
 use super::retry::{Next, Replay};
-use super::subchannel::Picked;
+use super::subchannel::{Conn, Picked};
 use crate::Transport;
 use crate::body::{MessageReader, ReadEnd, send_framed, unfold};
 use crate::call::{
@@ -42,6 +42,8 @@ pub(crate) struct CallConfig {
     pub(crate) retry_buffer_limit: usize,
     /// The web protocol calls speak instead of gRPC, if any.
     pub(crate) web: Option<crate::web::Wire>,
+    /// Unary methods (paths) a Connect channel calls with GET.
+    pub(crate) connect_get: std::collections::HashSet<String>,
 }
 
 /// One call's settings, resolved from the request, the service config and the channel.
@@ -398,8 +400,13 @@ enum Source {
     /// A gRPC response on an HTTP/2 stream.
     Grpc(MessageReader),
     /// A web protocol's response (messages, then the status), read by the web client
-    /// (`crate::web`), and the timer of the call's deadline once it was needed.
-    Web(ByteStream, Option<std::pin::Pin<Box<tokio::time::Sleep>>>),
+    /// (`crate::web`), the timer of the call's deadline once it was needed, and where the web
+    /// reader tells whether the message it gave last arrived compressed.
+    Web(
+        ByteStream,
+        Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+        Option<LastCompressed>,
+    ),
     /// A web response given up (its deadline passed): dropped, which cancels it.
     Closed,
 }
@@ -555,6 +562,13 @@ impl CallBody {
     pub(crate) async fn next(&mut self) -> Option<Result<Bytes, Status>> {
         if let Some(b) = &mut self.buffered {
             if let Some(item) = b.pop_front() {
+                // A message read ahead (at most one: see `buffer_ahead`) reaches the response
+                // stream now, and with it its flag.
+                if let (Some(Ok(_)), Some(f), Some(c)) =
+                    (&item, &self.shared_compressed, self.last_compressed)
+                {
+                    f.set(c);
+                }
                 return item;
             }
             if self.finished {
@@ -637,12 +651,13 @@ impl CallBody {
     /// ends with its status), as a call body.
     pub(crate) fn web(
         stream: ByteStream,
+        compressed: Option<LastCompressed>,
         deadline: Option<Instant>,
         label: Arc<str>,
         telemetry: Option<Arc<AttemptTelemetry>>,
     ) -> CallBody {
         CallBody {
-            src: Source::Web(stream, None),
+            src: Source::Web(stream, None, compressed),
             guard: CallGuard {
                 direct: None,
                 pump: None,
@@ -662,15 +677,15 @@ impl CallBody {
     }
 
     /// [`next`](Self::next) of a web response. The web reader counts the messages for the
-    /// attempt's telemetry; whether each was compressed is not passed on (a web response's
-    /// [`last_message_compressed`](Response::last_message_compressed) stays `None`).
+    /// attempt's telemetry and says whether each arrived compressed (a gRPC-Web frame's or
+    /// Connect envelope's flag; a Connect unary response's `content-encoding`).
     ///
     /// Polled by hand, with the deadline's timer kept in the source (made at the first wait),
     /// so that `next`'s future gains no state of its own for web responses: a gRPC call's
     /// future and its drop stay as they were.
     #[cold]
     fn poll_web(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Status>>> {
-        let Source::Web(stream, timer) = &mut self.src else {
+        let Source::Web(stream, timer, compressed) = &mut self.src else {
             return Poll::Ready(None);
         };
         let item = match stream.as_mut().poll_next(cx) {
@@ -693,7 +708,15 @@ impl CallBody {
             }
         };
         Poll::Ready(match item {
-            Some(Ok(m)) => Some(Ok(m)),
+            Some(Ok(m)) => {
+                if let Some(c) = compressed.as_ref().and_then(LastCompressed::get) {
+                    self.last_compressed = Some(c);
+                    if let Some(f) = &self.shared_compressed {
+                        f.set(c);
+                    }
+                }
+                Some(Ok(m))
+            }
             Some(Err(s)) => {
                 self.src = Source::Closed;
                 self.finished = true;
@@ -725,7 +748,9 @@ impl CallBody {
             // The application reads the response stream: the call ends with it.
             t.set_ends_call();
         }
-        let flag = Arc::new(CompressedFlag::new(self.last_compressed));
+        // Nothing reached the application yet when a response was read ahead.
+        let read = self.last_compressed.filter(|_| self.buffered.is_none());
+        let flag = Arc::new(CompressedFlag::new(read));
         self.shared_compressed = Some(Arc::clone(&flag));
         headers.attached_mut().compressed = Some(LastCompressed::Shared(flag));
         let stream: ByteStream = Box::pin(unfold(self, |mut b: CallBody| async move {
@@ -744,19 +769,20 @@ fn http_status_error(http: u16) -> Status {
     )
 }
 
-/// A [`Transport`] over one connection, without balancing or retries (a subchannel's health
-/// watch runs on it).
+/// A [`Transport`] over one subchannel's connection, without balancing or retries (a
+/// subchannel's health watch runs on it), speaking the channel's protocol: gRPC, or its web
+/// protocol.
 #[derive(Clone, Debug)]
 pub(crate) struct ConnTransport {
-    client: H2Client,
+    conn: Conn,
     config: Arc<CallConfig>,
     label: Arc<str>,
 }
 
 impl ConnTransport {
-    pub(crate) fn new(client: H2Client, config: Arc<CallConfig>, label: Arc<str>) -> Self {
+    pub(crate) fn new(conn: Conn, config: Arc<CallConfig>, label: Arc<str>) -> Self {
         ConnTransport {
-            client,
+            conn,
             config,
             label,
         }
@@ -781,20 +807,34 @@ impl Transport for ConnTransport {
                 timeout: o.timeout,
             };
             let (metadata, stream) = request.into_parts();
-            let headers = request_headers(c, method, &opts, &metadata, 0);
             let replay = Replay::new(stream, 0, None);
             let body = AttemptBody::Replay(replay, 0);
-            let (md, call) = attempt(
-                &this.client,
-                &this.label,
-                None,
-                c,
-                &opts,
-                headers,
-                &body,
-                None,
-            )
-            .await
+            let (md, call) = match (c.web, &this.conn) {
+                (None, Conn::H2(client)) => {
+                    let headers = request_headers(c, method, &opts, &metadata, 0);
+                    attempt(client, &this.label, None, c, &opts, headers, &body, None).await
+                }
+                (Some(wire), conn) => {
+                    let out =
+                        super::web_attempt::prepare(wire, c, method, &opts, &metadata, 0, &body)
+                            .await?;
+                    super::web_attempt::run(
+                        wire,
+                        conn,
+                        &this.label,
+                        None,
+                        c,
+                        method,
+                        &opts,
+                        out,
+                        None,
+                    )
+                    .await
+                }
+                (None, Conn::H1(_)) => Err(Failure::Status(Status::internal(
+                    "a gRPC call on an HTTP/1.1 connection",
+                ))),
+            }
             .map_err(Failure::into_status)?;
             Ok(call.into_response(md))
         })

@@ -1,5 +1,6 @@
 //! [`Channel`] and [`ChannelBuilder`]: a call's settings and its plan of attempts.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
@@ -74,6 +75,8 @@ pub struct ChannelBuilder {
     min_resolve_interval: Duration,
     /// The web protocol and HTTP version calls use instead of gRPC, if any.
     web: Option<(WebProtocol, HttpVersion)>,
+    /// Unary methods (paths) called with a Connect GET.
+    connect_get: HashSet<String>,
     /// The target as given (gRFC A66 `grpc.target` is its canonical form).
     target: String,
     observe: Observe,
@@ -263,7 +266,9 @@ impl ChannelBuilder {
     /// Connect cannot carry bidirectional streams over HTTP/1.1 (its specification's
     /// Summary): such calls fail with UNIMPLEMENTED without being sent; every other call kind
     /// goes over both versions. Client-side health checking
-    /// ([`health_check`](Self::health_check)) is gRPC's and is not done on a web channel.
+    /// ([`health_check`](Self::health_check)) watches `grpc.health.v1.Health/Watch` in the
+    /// channel's protocol, on each subchannel's connection (over HTTP/1.1, one of its pool's
+    /// connections, held by the watch).
     /// The [`connector`](Self::connector) must deliver the HTTP version chosen (a TLS one:
     /// offer it by ALPN, `http/1.1` or `h2`); an `https://` target sends the `https` scheme.
     ///
@@ -279,6 +284,16 @@ impl ChannelBuilder {
     /// ```
     pub fn web(mut self, protocol: WebProtocol, http: HttpVersion) -> Self {
         self.web = Some((protocol, http));
+        self
+    }
+
+    /// On a channel speaking [`WebProtocol::Connect`] ([`web`](Self::web)), calls the unary
+    /// method with `path` (`/package.Service/Method`) with a Connect GET (the message in the
+    /// query string), as [`WebChannelBuilder::connect_get`](crate::web::WebChannelBuilder::connect_get)
+    /// does — for methods marked `idempotency_level = NO_SIDE_EFFECTS`, whose responses HTTP
+    /// caches may keep. Ignored for other protocols and methods.
+    pub fn connect_get(mut self, path: impl Into<String>) -> Self {
+        self.connect_get.insert(path.into());
         self
     }
 
@@ -339,20 +354,18 @@ impl ChannelBuilder {
                 http,
                 secure: self.scheme == "https",
             }),
+            connect_get: self.connect_get,
         });
         let sc = self.service_config;
         let policy = PolicyChoice {
             forced: self.policy,
             default: sc.as_ref().and_then(ServiceConfig::lb_config).cloned(),
         };
-        // Health checking is gRPC's (grpc.health.v1 over gRPC): not on a web channel.
-        let health_service = self
-            .health_service
-            .or_else(|| {
-                sc.as_ref()
-                    .and_then(|s| s.health_check_service().map(str::to_owned))
-            })
-            .filter(|_| self.web.is_none());
+        // On a web channel the health watch speaks the channel's protocol.
+        let health_service = self.health_service.or_else(|| {
+            sc.as_ref()
+                .and_then(|s| s.health_check_service().map(str::to_owned))
+        });
         let shared = Arc::new(Shared {
             picker: watch::Sender::new(Published::idle()),
             exit_idle: Notify::new(),
@@ -517,6 +530,7 @@ impl Channel {
             retry_buffer_total: DEFAULT_CHANNEL_RETRY_BUFFER,
             min_resolve_interval: Duration::from_secs(30),
             web: None,
+            connect_get: HashSet::new(),
         }
     }
 
@@ -1014,7 +1028,9 @@ impl Plan {
         let attempt_tel = attempt_tel.map(|a| a.picked(picked, body, &mut out.fields));
         web_attempt::run(
             wire,
-            picked,
+            &picked.client,
+            &picked.sub.label,
+            Some(picked),
             c,
             self.method,
             &self.opts,

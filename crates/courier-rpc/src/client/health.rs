@@ -1,13 +1,14 @@
 //! Client-side health checking (gRFC A17): each READY subchannel watches
-//! `grpc.health.v1.Health/Watch` on its own connection; only SERVING backends get calls.
+//! `grpc.health.v1.Health/Watch` on its own connection (in gRPC, or in a web channel's
+//! protocol); only SERVING backends get calls.
 
 use std::sync::Arc;
 
-use courier_h2::driver::Client as H2Client;
 use tokio::sync::mpsc;
 
 use super::attempt::{CallConfig, ConnTransport};
 use super::backoff::{Backoff, BackoffState, Rng};
+use super::subchannel::Conn;
 use crate::code::Code;
 use crate::health::ServingStatus;
 use crate::health::pb::HealthCheckRequest;
@@ -23,16 +24,17 @@ pub(crate) enum HealthEvent {
     NotServing(Status),
 }
 
-/// Watches `service`'s health over `client` until the receiver is gone or the task is
-/// aborted, restarting a failed watch with backoff.
+/// Watches `service`'s health over `conn` (in the channel's protocol: gRPC, or its web
+/// protocol) until the receiver is gone or the task is aborted, restarting a failed watch
+/// with backoff.
 pub(crate) async fn watch_health(
-    client: H2Client,
+    conn: Conn,
     call: Arc<CallConfig>,
     service: String,
     label: Arc<str>,
     tx: mpsc::UnboundedSender<HealthEvent>,
 ) {
-    let health = HealthClient::new(ConnTransport::new(client, call, Arc::clone(&label)));
+    let health = HealthClient::new(ConnTransport::new(conn, call, Arc::clone(&label)));
     let mut backoff = BackoffState::new(Backoff::default(), Rng::new(label.len() as u64));
     let mut delay = backoff.first_delay();
     loop {
@@ -43,9 +45,11 @@ pub(crate) async fn watch_health(
         let failure = match health.watch(request).await {
             Ok(response) => {
                 let mut stream = response.into_inner();
+                let mut first = true;
                 loop {
                     match stream.message().await {
                         Ok(Some(r)) => {
+                            first = false;
                             backoff.reset();
                             delay = backoff.first_delay();
                             let ev = if r.status() == ServingStatus::SERVING {
@@ -69,19 +73,16 @@ pub(crate) async fn watch_health(
                                 format!("health watch of {label} ended"),
                             );
                         }
+                        // A Connect stream has no Trailers-Only response: a call the server
+                        // refused at once ends before its first message.
+                        Err(s) if first && s.code() == Code::UNIMPLEMENTED => {
+                            return unimplemented(&label, &tx);
+                        }
                         Err(s) => break s,
                     }
                 }
             }
-            // gRFC A17: "If the Watch() call fails with status UNIMPLEMENTED, the client will
-            // act as if health checking is disabled. That is, it will not retry the
-            // health-checking call, but it will treat the channel as healthy (connectivity
-            // state READY)."
-            Err(s) if s.code() == Code::UNIMPLEMENTED => {
-                tracing::error!(address = %label, "backend has no grpc.health.v1.Health: health checking disabled for it");
-                let _ = tx.send(HealthEvent::Serving);
-                return;
-            }
+            Err(s) if s.code() == Code::UNIMPLEMENTED => return unimplemented(&label, &tx),
             Err(s) => s,
         };
         // gRFC A17: a failed call makes the subchannel TRANSIENT_FAILURE and is retried with
@@ -96,4 +97,12 @@ pub(crate) async fn watch_health(
         tokio::time::sleep(delay).await;
         delay = backoff.next_delay();
     }
+}
+
+/// gRFC A17: "If the Watch() call fails with status UNIMPLEMENTED, the client will act as if
+/// health checking is disabled. That is, it will not retry the health-checking call, but it
+/// will treat the channel as healthy (connectivity state READY)."
+fn unimplemented(label: &str, tx: &mpsc::UnboundedSender<HealthEvent>) {
+    tracing::error!(address = %label, "backend has no grpc.health.v1.Health: health checking disabled for it");
+    let _ = tx.send(HealthEvent::Serving);
 }

@@ -385,29 +385,7 @@ async fn serve(
 ) -> Ended {
     let generation = next_generation(sub);
     let mut retired = sub.retired.subscribe();
-    let (health_tx, mut health_rx) = mpsc::unbounded_channel();
-    let _health = match &ctx.health_service {
-        // gRFC A17: "The subchannel will stay in state CONNECTING until it receives the first
-        // health-checking response from the backend."
-        Some(service) => {
-            sub.set(ConnectivityState::Connecting, None, None);
-            Some(AbortOnDrop(tokio::spawn(watch_health(
-                client.clone(),
-                Arc::clone(&ctx.call),
-                service.clone(),
-                Arc::clone(&sub.label),
-                health_tx,
-            ))))
-        }
-        None => {
-            sub.set(
-                ConnectivityState::Ready,
-                Some(Conn::H2(client.clone())),
-                None,
-            );
-            None
-        }
-    };
+    let (_health, mut health_rx) = start_health(sub, ctx, Conn::H2(client.clone()));
     let ended = loop {
         tokio::select! {
             r = &mut conn => {
@@ -451,17 +429,7 @@ async fn serve(
                 client.shutdown();
                 break Ended::Retired;
             }
-            Some(ev) = health_rx.recv() => {
-                match ev {
-                    HealthEvent::Serving => {
-                        sub.set(ConnectivityState::Ready, Some(Conn::H2(client.clone())), None);
-                    }
-                    HealthEvent::NotServing(status) => {
-                        // gRFC A17: not SERVING → TRANSIENT_FAILURE; no new calls go there.
-                        sub.set(ConnectivityState::TransientFailure, None, Some(status));
-                    }
-                }
-                    }
+            Some(ev) = health_rx.recv() => health_changed(sub, ev, || Conn::H2(client.clone())),
             _ = shutdown.wait_for(|s| *s) => {
                 client.shutdown();
                 break Ended::Shutdown;
@@ -470,6 +438,47 @@ async fn serve(
     };
     sub.set(ConnectivityState::Idle, None, None);
     ended
+}
+
+/// A new connection `conn` of `sub`: READY at once, or, with client-side health checking,
+/// CONNECTING with its health watch started (which the result aborts when dropped; its events
+/// come from the receiver).
+fn start_health(
+    sub: &Arc<Subchannel>,
+    ctx: &Arc<SubchannelCtx>,
+    conn: Conn,
+) -> (Option<AbortOnDrop>, mpsc::UnboundedReceiver<HealthEvent>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let watch = match &ctx.health_service {
+        // gRFC A17: "The subchannel will stay in state CONNECTING until it receives the first
+        // health-checking response from the backend."
+        Some(service) => {
+            sub.set(ConnectivityState::Connecting, None, None);
+            Some(AbortOnDrop(tokio::spawn(watch_health(
+                conn,
+                Arc::clone(&ctx.call),
+                service.clone(),
+                Arc::clone(&sub.label),
+                tx,
+            ))))
+        }
+        None => {
+            sub.set(ConnectivityState::Ready, Some(conn), None);
+            None
+        }
+    };
+    (watch, rx)
+}
+
+/// What the health watch of `sub`'s connection (`conn`) learned.
+fn health_changed(sub: &Subchannel, ev: HealthEvent, conn: impl FnOnce() -> Conn) {
+    match ev {
+        HealthEvent::Serving => sub.set(ConnectivityState::Ready, Some(conn()), None),
+        // gRFC A17: not SERVING → TRANSIENT_FAILURE; no new calls go there.
+        HealthEvent::NotServing(status) => {
+            sub.set(ConnectivityState::TransientFailure, None, Some(status));
+        }
+    }
 }
 
 /// Counts a new connection of `sub`; its generation.
@@ -483,7 +492,8 @@ fn next_generation(sub: &Subchannel) -> u64 {
 }
 
 /// HTTP/1.1 connections to one address (a channel speaking a web protocol over HTTP/1.1):
-/// READY with a pool that starts with `io` and opens more as calls need them, until a call
+/// READY (and healthy, with health checking) with a pool that starts with `io` and opens more
+/// as calls need them, until a call
 /// finds the address unreachable and retires it (or the subchannel shuts down). HTTP/1.1 has
 /// no GOAWAY or PING: a server gone away is noticed by the next call that needs a connection.
 async fn serve_h1(
@@ -507,10 +517,13 @@ async fn serve_h1(
     };
     let pool = H1Pool::new(crate::web::DEFAULT_MAX_IDLE_HTTP1, connect);
     pool.add(io);
-    sub.set(ConnectivityState::Ready, Some(Conn::H1(pool)), None);
-    let ended = tokio::select! {
-        _ = retired.wait_for(|r| *r >= generation) => Ended::Retired,
-        _ = shutdown.wait_for(|s| *s) => Ended::Shutdown,
+    let (_health, mut health_rx) = start_health(sub, ctx, Conn::H1(Arc::clone(&pool)));
+    let ended = loop {
+        tokio::select! {
+            _ = retired.wait_for(|r| *r >= generation) => break Ended::Retired,
+            _ = shutdown.wait_for(|s| *s) => break Ended::Shutdown,
+            Some(ev) = health_rx.recv() => health_changed(sub, ev, || Conn::H1(Arc::clone(&pool))),
+        }
     };
     sub.set(ConnectivityState::Idle, None, None);
     ended
@@ -589,6 +602,7 @@ mod tests {
                 max_send_message_size: 1,
                 retry_buffer_limit: 0,
                 web: None,
+                connect_get: Default::default(),
             }),
             events: mpsc::unbounded_channel().0,
             reresolve: Arc::new(Notify::new()),

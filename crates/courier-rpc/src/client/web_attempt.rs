@@ -56,10 +56,13 @@ pub(crate) async fn prepare(
             WebBody::Messages(replay_messages(Arc::clone(replay), *id))
         }
     };
+    // A Connect unary call of a method the channel calls by GET (`outgoing` looks at it for
+    // those only).
+    let get = !c.connect_get.is_empty() && c.connect_get.contains(method.path);
     let mut out = outgoing(
         wire,
         c.user_agent.clone(),
-        false,
+        get,
         method,
         metadata,
         body,
@@ -79,10 +82,15 @@ pub(crate) async fn prepare(
     Ok(out)
 }
 
-/// Sends `out` on `picked`'s connection and reads the response head.
+/// Sends `out` on `conn` (`label`'s; `picked`, if the channel picked it) and reads the
+/// response head.
+// Each argument is a different part of the call; a struct of them would only be unpacked here.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn run(
     wire: Wire,
-    picked: &Picked,
+    conn: &Conn,
+    label: &Arc<str>,
+    picked: Option<&Picked>,
     c: &CallConfig,
     method: &'static MethodDescriptor,
     opts: &CallOpts,
@@ -94,8 +102,7 @@ pub(crate) async fn run(
     }
     let deadline = out.deadline;
     let framer = FrameSettings::new(wire, limits(c, opts), telemetry.cloned());
-    let label = &picked.sub.label;
-    let sent = match &picked.client {
+    let sent = match conn {
         Conn::H2(client) => send_h2(client, &c.authority, wire.secure, out, framer).await,
         Conn::H1(pool) => send_h1(pool, &c.authority, out, framer).await,
     };
@@ -112,9 +119,15 @@ pub(crate) async fn run(
             .await
             {
                 Ok(resp) => {
-                    let (md, stream) = resp.into_parts();
-                    let body =
-                        CallBody::web(stream, opts.deadline, Arc::clone(label), telemetry.cloned());
+                    let (mut md, stream) = resp.into_parts();
+                    let compressed = md.take_compressed();
+                    let body = CallBody::web(
+                        stream,
+                        compressed,
+                        opts.deadline,
+                        Arc::clone(label),
+                        telemetry.cloned(),
+                    );
                     return Ok((md, body));
                 }
                 Err(s) => Failure::Status(s),
@@ -125,10 +138,21 @@ pub(crate) async fn run(
         Err(SendFailure {
             status,
             unsent: true,
+            ..
         }) => {
-            picked.retire();
+            if let Some(p) = picked {
+                p.retire();
+            }
             Failure::Transparent(at_endpoint(status, label))
         }
+        // The server refused the stream unprocessed (RST_STREAM REFUSED_STREAM, or above its
+        // GOAWAY's last stream): sent again at once, as a gRPC attempt's is. The connection
+        // stays (a GOAWAY retires it in the subchannel).
+        Err(SendFailure {
+            status,
+            refused: true,
+            ..
+        }) => Failure::Transparent(at_endpoint(status, label)),
         Err(SendFailure { status, .. }) => Failure::Status(at_endpoint(status, label)),
     };
     if let Some(t) = telemetry {

@@ -20,7 +20,10 @@ use super::base64::{TextDecoder, encode_padded, encode_url_safe};
 use super::connect;
 use super::envelope::{EnvelopeDeframer, FLAG_COMPRESSED, FLAG_END_STREAM, FLAG_TRAILERS};
 use super::grpc_web::parse_trailer_block;
-use crate::call::{BoxFuture, ByteStream, MethodDescriptor, MethodKind, Request, Response};
+use crate::call::{
+    BoxFuture, ByteStream, CompressedFlag, LastCompressed, MethodDescriptor, MethodKind, Request,
+    Response,
+};
 use crate::client::{BoxIo, Connector, TcpConnector};
 use crate::code::Code;
 use crate::codec::{self, Encoding};
@@ -731,6 +734,9 @@ pub(crate) struct SendFailure {
     /// Nothing of the request left (no connection, or the HTTP/2 stream was never opened): it
     /// can be sent again elsewhere.
     pub(crate) unsent: bool,
+    /// The server refused the HTTP/2 stream unprocessed (RST_STREAM REFUSED_STREAM, or the
+    /// stream was above the last one of its GOAWAY): it can be sent again.
+    pub(crate) refused: bool,
 }
 
 impl From<SendFailure> for Status {
@@ -744,6 +750,7 @@ impl SendFailure {
         SendFailure {
             status,
             unsent: false,
+            refused: false,
         }
     }
 
@@ -751,6 +758,7 @@ impl SendFailure {
         SendFailure {
             status,
             unsent: true,
+            refused: false,
         }
     }
 }
@@ -994,11 +1002,17 @@ pub(crate) async fn send_h2(
         Err(e) => {
             // The stream failed: nothing left to cancel.
             cancel.done();
+            let refused = e.is_refused();
             let status = h2_failure(e, deadline);
             return Err(if recv.is_unsent() {
                 SendFailure::unsent(status)
             } else {
-                SendFailure::sent(status)
+                // PROTOCOL-HTTP2, Errors: "REFUSED_STREAM | UNAVAILABLE - Indicates that no
+                // processing occurred and the request can be retried, possibly elsewhere."
+                SendFailure {
+                    refused,
+                    ..SendFailure::sent(status)
+                }
             });
         }
     };
@@ -1197,7 +1211,7 @@ fn grpc_web_response(
         return Err(unexpected_content_type(&ct, "a gRPC-Web response"));
     }
     let encoding = response_encoding(find(&fields, b"grpc-encoding"))?;
-    let metadata = metadata_from_filtered(&fields, not_metadata);
+    let mut metadata = metadata_from_filtered(&fields, not_metadata);
     let reader = FrameReader::new(
         incoming.body,
         ReaderKind::GrpcWeb,
@@ -1207,7 +1221,7 @@ fn grpc_web_response(
         deadline,
         watch,
     );
-    Ok(Response::from_parts(metadata, reader.into_stream()))
+    Ok(reader.into_response(&mut metadata))
 }
 
 /// Connect unary: a bare message, or a JSON error with an HTTP status.
@@ -1264,6 +1278,11 @@ async fn connect_unary_response(
         Ok(body),
         Err(Status::ok_with_trailers(trailers)),
     ]));
+    let mut metadata = metadata;
+    // The one message is compressed when the body is (Connect, Unary-Response:
+    // Content-Encoding).
+    metadata.attached_mut().compressed =
+        Some(LastCompressed::Known(encoding != Encoding::Identity));
     Ok(Response::from_parts(metadata, stream))
 }
 
@@ -1289,7 +1308,7 @@ fn connect_stream_response(
         return Err(unexpected_content_type(&ct, "a Connect streaming response"));
     }
     let encoding = response_encoding(find(&fields, b"connect-content-encoding"))?;
-    let metadata = metadata_from_filtered(&fields, not_metadata);
+    let mut metadata = metadata_from_filtered(&fields, not_metadata);
     let reader = FrameReader::new(
         incoming.body,
         ReaderKind::Connect,
@@ -1299,7 +1318,7 @@ fn connect_stream_response(
         deadline,
         watch,
     );
-    Ok(Response::from_parts(metadata, reader.into_stream()))
+    Ok(reader.into_response(&mut metadata))
 }
 
 /// A response whose content-type is not the protocol's (`what`: which response).
@@ -1409,6 +1428,8 @@ struct FrameReader {
     /// A `grpc-web-text` body's base64 decoder.
     text: Option<TextDecoder>,
     watch: Option<Arc<AttemptTelemetry>>,
+    /// The Compressed-Flag of the message given last, shared with the response.
+    compressed: Arc<CompressedFlag>,
 }
 
 impl FrameReader {
@@ -1432,7 +1453,16 @@ impl FrameReader {
             kind,
             text,
             watch,
+            compressed: Arc::new(CompressedFlag::new(None)),
         }
+    }
+
+    /// The response: `metadata`, which follows the Compressed-Flag of the message read last
+    /// ([`Response::last_message_compressed`]), and the messages.
+    fn into_response(self, metadata: &mut Metadata) -> Response<ByteStream> {
+        metadata.attached_mut().compressed =
+            Some(LastCompressed::Shared(Arc::clone(&self.compressed)));
+        Response::from_parts(std::mem::take(metadata), self.into_stream())
     }
 
     fn into_stream(self) -> ByteStream {
@@ -1484,6 +1514,7 @@ impl FrameReader {
                         if let Some(w) = &self.watch {
                             w.received(wire, data.len(), compressed);
                         }
+                        self.compressed.set(compressed);
                         return Ok(Some(data));
                     }
                 }
