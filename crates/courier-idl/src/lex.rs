@@ -511,8 +511,14 @@ impl Lexer<'_> {
             self.bump();
             TokenKind::Symbol(b as char)
         } else {
-            // A non-ASCII character outside a string or comment (the input is UTF-8).
-            let text = std::str::from_utf8(&self.src[start..]).unwrap_or("\u{fffd}");
+            // A non-ASCII character outside a string or comment (the input is UTF-8). Only
+            // its own octets are decoded (at most four): decoding the rest of the input made a
+            // file of such characters quadratic.
+            let window = &self.src[start..(start + 4).min(self.src.len())];
+            let text = match std::str::from_utf8(window) {
+                Ok(text) => text,
+                Err(e) => std::str::from_utf8(&window[..e.valid_up_to()]).unwrap_or(""),
+            };
             let ch = text.chars().next().unwrap_or('\u{fffd}');
             let len = ch.len_utf8().min(self.src.len() - start).max(1);
             self.pos += len;
@@ -946,6 +952,25 @@ mod tests {
             ["Invalid control characters encountered in text."]
         );
         assert_eq!(errors("é"), ["Interpreting non ascii codepoint 195."]);
+        assert_eq!(
+            errors("é€😀é"),
+            [
+                "Interpreting non ascii codepoint 195.",
+                "Interpreting non ascii codepoint 226.",
+                "Interpreting non ascii codepoint 240.",
+                "Interpreting non ascii codepoint 195."
+            ]
+        );
+        let spans: Vec<Span> = lex("é€😀é").tokens.iter().map(|t| t.span).collect();
+        assert_eq!(
+            spans[..4],
+            [
+                Span::new(0, 2),
+                Span::new(2, 5),
+                Span::new(5, 9),
+                Span::new(9, 11)
+            ]
+        );
         assert_eq!(
             errors("a.1"),
             ["Need space between identifier and decimal point."]
