@@ -10,6 +10,10 @@
 //!   one with an error code — fails UNAVAILABLE and is not retried (it may have been
 //!   processed).
 
+mod support {
+    pub(crate) mod raw_h2;
+}
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,9 +22,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use courier_h2::Reason;
 use courier_h2::driver::{self, Incoming};
-use courier_h2::frame::{
-    BlockStart, Frame, FrameDecoder, FrameEncoder, GoAway, Settings, StreamId,
-};
+use courier_h2::frame::{BlockStart, Frame, FrameEncoder, GoAway, StreamId};
 use courier_hpack::{FieldRef, HeaderField};
 use courier_rpc::protocol::code_from_reset;
 use courier_rpc::{
@@ -246,29 +248,9 @@ async fn goaway_server(plan: fn(usize) -> OnRequest) -> (SocketAddr, Arc<AtomicU
             let seen = Arc::clone(&seen);
             tokio::spawn(async move {
                 let enc = FrameEncoder::new();
-                let mut out = BytesMut::new();
-                let mut preface = [0u8; 24];
-                io.read_exact(&mut preface).await.unwrap();
-                let settings = Settings {
-                    ack: false,
-                    settings: Vec::new(),
-                };
-                enc.encode(&Frame::Settings(settings), &mut out).unwrap();
-                enc.encode(&Frame::Settings(Settings::ack()), &mut out)
-                    .unwrap();
-                io.write_all(&out).await.unwrap();
-                // Read frames until the request's HEADERS.
-                let dec = FrameDecoder::new();
-                let mut buf = BytesMut::new();
-                let stream = 'read: loop {
-                    while let Some(f) = dec.decode(&mut buf).unwrap() {
-                        if let Frame::Headers(h) = f {
-                            break 'read h.stream_id;
-                        }
-                    }
-                    if io.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                        return;
-                    }
+                let Some(stream) = support::raw_h2::accept_until_headers(&mut io, &enc).await
+                else {
+                    return;
                 };
                 seen.fetch_add(1, Ordering::SeqCst);
                 let mut out = BytesMut::new();

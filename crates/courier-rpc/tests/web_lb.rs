@@ -17,6 +17,7 @@
 mod echo;
 mod support {
     pub mod backend;
+    pub(crate) mod raw_h2;
 }
 
 use std::collections::HashMap;
@@ -833,30 +834,13 @@ async fn h2_front(backend: SocketAddr, goaway_first: bool) -> Front {
             let (requests, refuse) = (Arc::clone(&requests), Arc::clone(&refuse));
             if goaway_first && n == 0 {
                 tokio::spawn(async move {
-                    use courier_h2::frame::{Frame, FrameDecoder, FrameEncoder, GoAway, Settings};
+                    use courier_h2::frame::{Frame, FrameEncoder, GoAway};
                     let enc = FrameEncoder::new();
-                    let mut out = bytes::BytesMut::new();
-                    let mut preface = [0u8; 24];
-                    io.read_exact(&mut preface).await.unwrap();
-                    let settings = Settings {
-                        ack: false,
-                        settings: Vec::new(),
-                    };
-                    enc.encode(&Frame::Settings(settings), &mut out).unwrap();
-                    enc.encode(&Frame::Settings(Settings::ack()), &mut out)
-                        .unwrap();
-                    io.write_all(&out).await.unwrap();
-                    let dec = FrameDecoder::new();
-                    let mut buf = bytes::BytesMut::new();
-                    'read: loop {
-                        while let Some(f) = dec.decode(&mut buf).unwrap() {
-                            if let Frame::Headers(_) = f {
-                                break 'read;
-                            }
-                        }
-                        if io.read_buf(&mut buf).await.unwrap_or(0) == 0 {
-                            return;
-                        }
+                    if support::raw_h2::accept_until_headers(&mut io, &enc)
+                        .await
+                        .is_none()
+                    {
+                        return;
                     }
                     requests.fetch_add(1, Ordering::SeqCst);
                     let mut out = bytes::BytesMut::new();
