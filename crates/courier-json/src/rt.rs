@@ -314,10 +314,20 @@ impl MapKey for kind::String {
         if let Some(first) = b.first_chunk::<8>() {
             return u64::from_be_bytes(*first);
         }
-        let mut p = [0u8; 8];
-        let n = b.len().min(8);
-        p[..n].copy_from_slice(&b[..n]);
-        u64::from_be_bytes(p)
+        // A shorter key from two loads that overlap (its first and last four or two bytes),
+        // the second shifted to end at the key's last byte: copied into a zeroed word
+        // instead, a call to `memcpy` and a store-to-load forwarding stall on the word's
+        // read cost a tenth of `maps_encode`'s time.
+        let tail_shift = 64 - 8 * b.len() as u32;
+        if let (Some(first), Some(last)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+            return (u64::from(u32::from_be_bytes(*first)) << 32)
+                | (u64::from(u32::from_be_bytes(*last)) << tail_shift);
+        }
+        if let (Some(first), Some(last)) = (b.first_chunk::<2>(), b.last_chunk::<2>()) {
+            return (u64::from(u16::from_be_bytes(*first)) << 48)
+                | (u64::from(u16::from_be_bytes(*last)) << tail_shift);
+        }
+        b.first().map_or(0, |&x| u64::from(x) << 56)
     }
     #[inline]
     fn read_key(_: &Reader<'_>, name: &str) -> Result<String, Error> {
@@ -1123,6 +1133,33 @@ mod tests {
         let sorted: BTreeMap<i64, bool> = ints.clone().into_iter().collect();
         let (a, b) = printed::<kind::Sint64, kind::Bool>(&ints, &sorted);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn string_order_prefix() {
+        for key in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdef",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "é",
+            "\u{ff}\u{0}x",
+        ] {
+            let mut want = [0u8; 8];
+            let n = key.len().min(8);
+            want[..n].copy_from_slice(&key.as_bytes()[..n]);
+            assert_eq!(
+                <kind::String as MapKey>::order_prefix(&key.to_owned()),
+                u64::from_be_bytes(want),
+                "{key:?}"
+            );
+        }
     }
 
     #[test]
