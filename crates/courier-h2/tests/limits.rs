@@ -200,6 +200,7 @@ fn rapid_reset_below_the_bound_is_fine() {
 fn made_you_reset_budget() {
     let mut cfg = Config::default();
     cfg.max_local_error_resets = 10;
+    cfg.max_protocol_error_resets = 1_000;
     let mut p = RawPeer::server(cfg);
     for i in 0..11u32 {
         let id = 1 + 2 * i;
@@ -216,14 +217,16 @@ fn made_you_reset_budget() {
     expect_calm(&mut p);
 }
 
-/// MadeYouReset with the default budget (100), by the pattern `cargo xtask attack` sends
+/// MadeYouReset with the default budgets, by the pattern `cargo xtask attack` sends
 /// (CVE-2025-8671): HEADERS, then a WINDOW_UPDATE of 0 on the stream (RFC 9113 §6.9: a stream
-/// error PROTOCOL_ERROR). The 101st stream error ends the connection.
+/// error PROTOCOL_ERROR). A protocol violation on a stream, so the small budget applies: the
+/// first 8 are answered with RST_STREAM, the 9th ends the connection.
 #[test]
 fn made_you_reset_default_budget() {
     assert_eq!(Config::default().max_local_error_resets, 100);
+    assert_eq!(Config::default().max_protocol_error_resets, 8);
     let mut p = server();
-    for i in 0..101u32 {
+    for i in 0..9u32 {
         let id = 1 + 2 * i;
         let h = p.headers(id, &post("/"), false);
         p.send(h);
@@ -231,11 +234,87 @@ fn made_you_reset_default_budget() {
             stream_id: sid(id),
             increment: 0,
         }));
-        if i < 100 {
+        if i < 8 {
             assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
         }
     }
     expect_calm(&mut p);
+}
+
+/// The protocol-violation budget is counted like the general one: streams that end normally
+/// take violations off, so a peer whose calls succeed may commit one now and then.
+#[test]
+fn protocol_errors_are_forgiven_by_streams_that_end_normally() {
+    let mut cfg = Config::default();
+    cfg.max_protocol_error_resets = 2;
+    let mut p = RawPeer::server(cfg);
+    let mut id = 1;
+    for _ in 0..20 {
+        let h = p.headers(id, &post("/"), false);
+        p.send(h);
+        p.send(Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(id),
+            increment: 0,
+        }));
+        assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
+        complete(&mut p, id + 2);
+        id += 4;
+    }
+    expect_alive(&mut p);
+    for i in 0..3 {
+        let h = p.headers(id, &post("/"), false);
+        p.send(h);
+        p.send(Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(id),
+            increment: 0,
+        }));
+        if i < 2 {
+            assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
+        }
+        id += 2;
+    }
+    expect_calm(&mut p);
+}
+
+/// Stream errors that are not protocol violations do not spend the small budget: refusals
+/// above the concurrency limit and field sections over the list size count only against
+/// `max_local_error_resets`.
+#[test]
+fn refusals_and_oversized_sections_are_not_protocol_errors() {
+    let mut cfg = Config::default();
+    cfg.max_protocol_error_resets = 0;
+    cfg.max_header_list_size = 8 * 1024;
+    cfg.max_concurrent_streams = 1;
+    let mut p = RawPeer::server(cfg);
+    let mut big = get("/");
+    for i in 0..10 {
+        big.push(HeaderField::new(format!("x-big-{i}"), "v".repeat(1000)));
+    }
+    // Stream 1 stays open, so every later stream is refused or oversized.
+    let h = p.headers(1, &post("/"), false);
+    p.send(h);
+    for i in 1..30u32 {
+        let id = 1 + 2 * i;
+        let req = if i % 2 == 0 { big.clone() } else { post("/") };
+        let h = p.headers(id, &req, false);
+        p.send(h);
+        let frames = p.recv();
+        assert!(rst(&frames, id).is_some(), "{frames:?}");
+        assert_eq!(goaway(&frames), None, "{frames:?}");
+    }
+    expect_alive(&mut p);
+    // One protocol violation with a budget of 0 is still answered with RST_STREAM first.
+    p.send(Frame::WindowUpdate(WindowUpdate {
+        stream_id: sid(1),
+        increment: 0,
+    }));
+    let frames = p.recv();
+    assert_eq!(rst(&frames, 1), Some(Reason::PROTOCOL_ERROR), "{frames:?}");
+    assert_eq!(
+        goaway(&frames),
+        Some(Reason::ENHANCE_YOUR_CALM),
+        "{frames:?}"
+    );
 }
 
 /// Completes stream `id` normally: the request ends, the response is sent whole.

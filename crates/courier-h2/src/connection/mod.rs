@@ -343,6 +343,9 @@ pub struct Connection {
     /// Stream errors the peer caused, less one for each stream that ended normally
     /// ([`Config::max_local_error_resets`]).
     local_error_resets: u32,
+    /// Of those, the ones that answer a protocol violation on a stream
+    /// ([`Config::max_protocol_error_resets`]).
+    protocol_error_resets: u32,
     /// The peer has acknowledged a SETTINGS frame of this endpoint: from then on it knows
     /// SETTINGS_MAX_CONCURRENT_STREAMS, and a stream refused above it counts as a stream
     /// error it caused.
@@ -438,6 +441,7 @@ impl Connection {
             pending_control: 0,
             frames_received: 0,
             local_error_resets: 0,
+            protocol_error_resets: 0,
             settings_acked: false,
             empty_frames: 0,
             closed_event_sent: false,

@@ -3,6 +3,11 @@
 
 use super::*;
 
+/// Why a field section over `Config::max_header_list_size` is reset: a stream error, but not
+/// one counted against `Config::max_protocol_error_resets` (RFC 9113 §10.5.1 lets a peer send
+/// such a section and risk the reset).
+pub(super) const OVER_HEADER_LIST_SIZE: &str = "field section exceeds the maximum header list size";
+
 impl Connection {
     pub(super) fn count_empty_frame(&mut self, empty: bool) -> Result<(), Fault> {
         if !empty {
@@ -238,9 +243,9 @@ impl Connection {
                 // The block was processed in full (the HPACK state stays in step); the message
                 // is treated as malformed, a stream error PROTOCOL_ERROR, rather than answered
                 // 431 (see `Config::max_header_list_size`).
-                HpackErrorKind::HeaderListTooLarge | HpackErrorKind::StringTooLong => Ok(Some(
-                    Err("field section exceeds the maximum header list size"),
-                )),
+                HpackErrorKind::HeaderListTooLarge | HpackErrorKind::StringTooLong => {
+                    Ok(Some(Err(OVER_HEADER_LIST_SIZE)))
+                }
                 _ => Err(Fault::Connection {
                     reason: Reason::COMPRESSION_ERROR,
                     why: e.to_string().into(),
