@@ -649,6 +649,27 @@ impl Connection {
         self.process();
     }
 
+    /// The input received and not handled yet: the start of a frame whose rest has not come
+    /// (see [`handle_received_buf`](Self::handle_received_buf)).
+    pub(crate) fn unprocessed_input(&self) -> &[u8] {
+        &self.recv_buf
+    }
+
+    /// Like [`handle_received_at`](Self::handle_received_at), for a driver that reads into a
+    /// buffer of its own: `input` is [`unprocessed_input`](Self::unprocessed_input) followed by
+    /// the octets just read, and becomes the receive buffer, so the new octets are not copied
+    /// again (frames' payloads are handed out as parts of it).
+    pub(crate) fn handle_received_buf(&mut self, input: BytesMut, now: Instant) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        debug_assert!(input.starts_with(&self.recv_buf));
+        self.now = self.now.max(now);
+        self.last_read = self.now;
+        self.recv_buf = input;
+        self.process();
+    }
+
     /// Frames received and handled so far: a driver bounds the work of one turn by it as well
     /// as by octets (a read of one-octet DATA frames holds thousands of frames).
     pub fn frames_received(&self) -> u64 {
