@@ -148,6 +148,66 @@ fn zero_length_headers() {
     expect_alive(&mut p);
 }
 
+/// Splits `block` into a HEADERS frame and CONTINUATIONs of at most `size` octets each.
+fn continued(stream: u32, block: &[u8], size: usize) -> Vec<u8> {
+    let chunks: Vec<&[u8]> = block.chunks(size).collect();
+    let mut out = Vec::new();
+    for (i, c) in chunks.iter().enumerate() {
+        let ty = if i == 0 { 0x1 } else { 0x9 };
+        let mut flags = if i + 1 == chunks.len() { 0x4 } else { 0x0 };
+        if i == 0 {
+            flags |= 0x1; // END_STREAM
+        }
+        out.extend(raw(ty, flags, stream, c));
+    }
+    out
+}
+
+/// Huge header lists: a block spread over CONTINUATIONs ends the connection once it is longer
+/// than the list size plus 1 KiB (it cannot decode to less than the list size), well before
+/// `max_header_block_size`; a block under that bound is decoded, and only its stream reset if
+/// its list is over the size; a block within the limits is served.
+#[test]
+fn continued_block_over_the_list_size_ends_the_connection() {
+    let mut cfg = Config::default();
+    cfg.max_header_list_size = 8 * 1024;
+    let big = |n: usize| {
+        let mut req = get("/");
+        for i in 0..n {
+            req.push(HeaderField::new(format!("x-big-{i}"), "v".repeat(1000)));
+        }
+        req
+    };
+    // About 8.9 KB of block (Huffman-coded), a list of about 10.4 KB: over the list size,
+    // under the bound.
+    let mut p = RawPeer::server(cfg.clone());
+    let block = p.block(&big(10)).to_vec();
+    assert!(
+        block.len() > 8 * 1024 && block.len() < 9 * 1024,
+        "{}",
+        block.len()
+    );
+    p.send_raw(&continued(1, &block, 3000));
+    let frames = p.recv();
+    assert_eq!(rst(&frames, 1), Some(Reason::PROTOCOL_ERROR), "{frames:?}");
+    expect_alive(&mut p);
+    // About 10.6 KB of block: the connection ends at the CONTINUATION that passes 9 KiB.
+    let mut p = RawPeer::server(cfg.clone());
+    let block = p.block(&big(12)).to_vec();
+    p.send_raw(&continued(1, &block, 3000));
+    expect_calm(&mut p);
+    // Under the list size, in several frames: served.
+    let mut p = RawPeer::server(cfg);
+    let block = p.block(&big(6)).to_vec();
+    p.send_raw(&continued(1, &block, 1000));
+    assert!(
+        p.take_events()
+            .iter()
+            .any(|e| matches!(e, Event::Headers { stream_id, .. } if *stream_id == sid(1)))
+    );
+    expect_alive(&mut p);
+}
+
 /// Rapid reset (CVE-2023-44487): streams opened and reset before the application sees them.
 #[test]
 fn rapid_reset() {

@@ -45,7 +45,9 @@ pub struct Config {
     ///
     /// A received section over the limit is still decompressed in full (the HPACK state is
     /// shared by the whole connection, so the connection survives) unless it passes
-    /// [`header_list_abort_size`](Self::header_list_abort_size), and the message is treated
+    /// [`header_list_abort_size`](Self::header_list_abort_size) or its block, spread over
+    /// CONTINUATION frames, passes this limit plus 1 KiB (see
+    /// [`max_header_block_size`](Self::max_header_block_size)), and the message is treated
     /// as malformed: its stream is reset with RST_STREAM PROTOCOL_ERROR and the application
     /// never sees it. RFC 9113 §10.5.1 also allows a server to answer HTTP 431; courier-h2
     /// resets instead, one rule for requests, responses and trailers alike (a 431 exists only
@@ -61,6 +63,14 @@ pub struct Config {
     pub header_list_abort_size: u32,
     /// Largest compressed field block (HEADERS/PUSH_PROMISE plus CONTINUATIONs) buffered.
     /// Larger blocks are a connection error ENHANCE_YOUR_CALM. Default 128 KiB.
+    ///
+    /// A block spread over CONTINUATION frames also ends the connection once it passes
+    /// [`max_header_list_size`](Self::max_header_list_size) plus 1 KiB, whichever is smaller:
+    /// an HPACK block never needs more octets than the list size it decodes to (a literal
+    /// costs at most its name and value plus 9 octets and counts them plus 32; Huffman codes
+    /// are used only where shorter), so such a block is over the list size and would be
+    /// refused anyway (h2 ends the connection at the same point). A block in one HEADERS
+    /// frame is decoded and only its stream is reset.
     pub max_header_block_size: u32,
     /// Most CONTINUATION frames in one field block (CONTINUATION flood). Default 64.
     pub max_continuation_frames: u32,
