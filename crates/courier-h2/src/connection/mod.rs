@@ -544,7 +544,7 @@ impl Connection {
     }
 
     /// Gives back the allocations of the receive and header-encoding buffers that hold nothing
-    /// (keeping those that hold a partial frame), and hands the empty output buffer to the
+    /// (a partial frame received is moved to an allocation of its size), and hands the empty output buffer to the
     /// caller (`None` when it holds unsent output or has no room), so that an idle connection
     /// holds only its state: a driver calls it when it is about to wait. The buffers are
     /// allocated again when next needed; the output buffer comes back through
@@ -553,6 +553,12 @@ impl Connection {
     pub fn release_idle_buffers(&mut self) -> Option<BytesMut> {
         if self.recv_buf.is_empty() {
             self.recv_buf = BytesMut::new();
+        } else {
+            // A partial frame (at most a frame's size) moves to an allocation of its own, so
+            // that a connection waiting for the rest does not hold the larger buffer it was
+            // read into: with the tokio driver, a part of the thread's read block, which would
+            // stay allocated for as long as a peer keeps a frame unfinished.
+            self.recv_buf = BytesMut::from(&self.recv_buf[..]);
         }
         if self.scratch.is_empty() {
             self.scratch = BytesMut::new();
