@@ -148,6 +148,66 @@ fn zero_length_headers() {
     expect_alive(&mut p);
 }
 
+/// Splits `block` into a HEADERS frame and CONTINUATIONs of at most `size` octets each.
+fn continued(stream: u32, block: &[u8], size: usize) -> Vec<u8> {
+    let chunks: Vec<&[u8]> = block.chunks(size).collect();
+    let mut out = Vec::new();
+    for (i, c) in chunks.iter().enumerate() {
+        let ty = if i == 0 { 0x1 } else { 0x9 };
+        let mut flags = if i + 1 == chunks.len() { 0x4 } else { 0x0 };
+        if i == 0 {
+            flags |= 0x1; // END_STREAM
+        }
+        out.extend(raw(ty, flags, stream, c));
+    }
+    out
+}
+
+/// Huge header lists: a block spread over CONTINUATIONs ends the connection once it is longer
+/// than the list size plus 1 KiB (it cannot decode to less than the list size), well before
+/// `max_header_block_size`; a block under that bound is decoded, and only its stream reset if
+/// its list is over the size; a block within the limits is served.
+#[test]
+fn continued_block_over_the_list_size_ends_the_connection() {
+    let mut cfg = Config::default();
+    cfg.max_header_list_size = 8 * 1024;
+    let big = |n: usize| {
+        let mut req = get("/");
+        for i in 0..n {
+            req.push(HeaderField::new(format!("x-big-{i}"), "v".repeat(1000)));
+        }
+        req
+    };
+    // About 8.9 KB of block (Huffman-coded), a list of about 10.4 KB: over the list size,
+    // under the bound.
+    let mut p = RawPeer::server(cfg.clone());
+    let block = p.block(&big(10)).to_vec();
+    assert!(
+        block.len() > 8 * 1024 && block.len() < 9 * 1024,
+        "{}",
+        block.len()
+    );
+    p.send_raw(&continued(1, &block, 3000));
+    let frames = p.recv();
+    assert_eq!(rst(&frames, 1), Some(Reason::PROTOCOL_ERROR), "{frames:?}");
+    expect_alive(&mut p);
+    // About 10.6 KB of block: the connection ends at the CONTINUATION that passes 9 KiB.
+    let mut p = RawPeer::server(cfg.clone());
+    let block = p.block(&big(12)).to_vec();
+    p.send_raw(&continued(1, &block, 3000));
+    expect_calm(&mut p);
+    // Under the list size, in several frames: served.
+    let mut p = RawPeer::server(cfg);
+    let block = p.block(&big(6)).to_vec();
+    p.send_raw(&continued(1, &block, 1000));
+    assert!(
+        p.take_events()
+            .iter()
+            .any(|e| matches!(e, Event::Headers { stream_id, .. } if *stream_id == sid(1)))
+    );
+    expect_alive(&mut p);
+}
+
 /// Rapid reset (CVE-2023-44487): streams opened and reset before the application sees them.
 #[test]
 fn rapid_reset() {
@@ -200,6 +260,7 @@ fn rapid_reset_below_the_bound_is_fine() {
 fn made_you_reset_budget() {
     let mut cfg = Config::default();
     cfg.max_local_error_resets = 10;
+    cfg.max_protocol_error_resets = 1_000;
     let mut p = RawPeer::server(cfg);
     for i in 0..11u32 {
         let id = 1 + 2 * i;
@@ -216,14 +277,16 @@ fn made_you_reset_budget() {
     expect_calm(&mut p);
 }
 
-/// MadeYouReset with the default budget (100), by the pattern `cargo xtask attack` sends
+/// MadeYouReset with the default budgets, by the pattern `cargo xtask attack` sends
 /// (CVE-2025-8671): HEADERS, then a WINDOW_UPDATE of 0 on the stream (RFC 9113 §6.9: a stream
-/// error PROTOCOL_ERROR). The 101st stream error ends the connection.
+/// error PROTOCOL_ERROR). A protocol violation on a stream, so the small budget applies: the
+/// first 8 are answered with RST_STREAM, the 9th ends the connection.
 #[test]
 fn made_you_reset_default_budget() {
     assert_eq!(Config::default().max_local_error_resets, 100);
+    assert_eq!(Config::default().max_protocol_error_resets, 8);
     let mut p = server();
-    for i in 0..101u32 {
+    for i in 0..9u32 {
         let id = 1 + 2 * i;
         let h = p.headers(id, &post("/"), false);
         p.send(h);
@@ -231,11 +294,87 @@ fn made_you_reset_default_budget() {
             stream_id: sid(id),
             increment: 0,
         }));
-        if i < 100 {
+        if i < 8 {
             assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
         }
     }
     expect_calm(&mut p);
+}
+
+/// The protocol-violation budget is counted like the general one: streams that end normally
+/// take violations off, so a peer whose calls succeed may commit one now and then.
+#[test]
+fn protocol_errors_are_forgiven_by_streams_that_end_normally() {
+    let mut cfg = Config::default();
+    cfg.max_protocol_error_resets = 2;
+    let mut p = RawPeer::server(cfg);
+    let mut id = 1;
+    for _ in 0..20 {
+        let h = p.headers(id, &post("/"), false);
+        p.send(h);
+        p.send(Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(id),
+            increment: 0,
+        }));
+        assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
+        complete(&mut p, id + 2);
+        id += 4;
+    }
+    expect_alive(&mut p);
+    for i in 0..3 {
+        let h = p.headers(id, &post("/"), false);
+        p.send(h);
+        p.send(Frame::WindowUpdate(WindowUpdate {
+            stream_id: sid(id),
+            increment: 0,
+        }));
+        if i < 2 {
+            assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
+        }
+        id += 2;
+    }
+    expect_calm(&mut p);
+}
+
+/// Stream errors that are not protocol violations do not spend the small budget: refusals
+/// above the concurrency limit and field sections over the list size count only against
+/// `max_local_error_resets`.
+#[test]
+fn refusals_and_oversized_sections_are_not_protocol_errors() {
+    let mut cfg = Config::default();
+    cfg.max_protocol_error_resets = 0;
+    cfg.max_header_list_size = 8 * 1024;
+    cfg.max_concurrent_streams = 1;
+    let mut p = RawPeer::server(cfg);
+    let mut big = get("/");
+    for i in 0..10 {
+        big.push(HeaderField::new(format!("x-big-{i}"), "v".repeat(1000)));
+    }
+    // Stream 1 stays open, so every later stream is refused or oversized.
+    let h = p.headers(1, &post("/"), false);
+    p.send(h);
+    for i in 1..30u32 {
+        let id = 1 + 2 * i;
+        let req = if i % 2 == 0 { big.clone() } else { post("/") };
+        let h = p.headers(id, &req, false);
+        p.send(h);
+        let frames = p.recv();
+        assert!(rst(&frames, id).is_some(), "{frames:?}");
+        assert_eq!(goaway(&frames), None, "{frames:?}");
+    }
+    expect_alive(&mut p);
+    // One protocol violation with a budget of 0 is still answered with RST_STREAM first.
+    p.send(Frame::WindowUpdate(WindowUpdate {
+        stream_id: sid(1),
+        increment: 0,
+    }));
+    let frames = p.recv();
+    assert_eq!(rst(&frames, 1), Some(Reason::PROTOCOL_ERROR), "{frames:?}");
+    assert_eq!(
+        goaway(&frames),
+        Some(Reason::ENHANCE_YOUR_CALM),
+        "{frames:?}"
+    );
 }
 
 /// Completes stream `id` normally: the request ends, the response is sent whole.

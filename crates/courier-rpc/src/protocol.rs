@@ -92,20 +92,35 @@ fn is_unreserved(b: u8) -> bool {
 /// ```
 pub fn percent_encode(message: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(message.len());
     let bytes = message.as_bytes();
+    // Most status messages need no encoding: checked without branching per byte (the fold
+    // does not stop early, so it vectorizes), then copied whole.
+    let plain = bytes.iter().fold(true, |all, &b| all & is_unreserved(b));
+    if plain && bytes.first() != Some(&b' ') && bytes.last() != Some(&b' ') {
+        return message.to_owned();
+    }
+    let mut out = String::with_capacity(message.len());
+    // Runs of bytes kept as they are go in with one copy each (a status message is mostly
+    // such a run): each run is printable ASCII, so its ends are character boundaries.
+    let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
         // RFC 9113 §8.2.1: "A field value MUST NOT start or end with an ASCII whitespace
         // character": spaces at either end are encoded too.
         // <https://www.rfc-editor.org/rfc/rfc9113#section-8.2.1>
         let edge = i == 0 || i == bytes.len() - 1;
         if is_unreserved(b) && !(edge && b == b' ') {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+            continue;
         }
+        if run < i {
+            out.push_str(&message[run..i]);
+        }
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+        run = i + 1;
+    }
+    if run < bytes.len() {
+        out.push_str(&message[run..]);
     }
     out
 }
@@ -514,6 +529,9 @@ mod tests {
         assert_eq!(percent_encode("plain text ~"), "plain text ~");
         assert_eq!(percent_encode("a\nb%"), "a%0Ab%25");
         assert_eq!(percent_encode(" a b "), "%20a b%20");
+        assert_eq!(percent_encode("é"), "%C3%A9");
+        assert_eq!(percent_encode("aé b✓c "), "a%C3%A9 b%E2%9C%93c%20");
+        assert_eq!(percent_encode(""), "");
         assert_eq!(percent_decode(b"a%0Ab%25"), "a\nb%");
         assert_eq!(percent_decode(b"%"), "%");
         assert_eq!(percent_decode(b"%4"), "%4");

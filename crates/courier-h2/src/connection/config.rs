@@ -45,7 +45,9 @@ pub struct Config {
     ///
     /// A received section over the limit is still decompressed in full (the HPACK state is
     /// shared by the whole connection, so the connection survives) unless it passes
-    /// [`header_list_abort_size`](Self::header_list_abort_size), and the message is treated
+    /// [`header_list_abort_size`](Self::header_list_abort_size) or its block, spread over
+    /// CONTINUATION frames, passes this limit plus 1 KiB (see
+    /// [`max_header_block_size`](Self::max_header_block_size)), and the message is treated
     /// as malformed: its stream is reset with RST_STREAM PROTOCOL_ERROR and the application
     /// never sees it. RFC 9113 §10.5.1 also allows a server to answer HTTP 431; courier-h2
     /// resets instead, one rule for requests, responses and trailers alike (a 431 exists only
@@ -61,6 +63,14 @@ pub struct Config {
     pub header_list_abort_size: u32,
     /// Largest compressed field block (HEADERS/PUSH_PROMISE plus CONTINUATIONs) buffered.
     /// Larger blocks are a connection error ENHANCE_YOUR_CALM. Default 128 KiB.
+    ///
+    /// A block spread over CONTINUATION frames also ends the connection once it passes
+    /// [`max_header_list_size`](Self::max_header_list_size) plus 1 KiB, whichever is smaller:
+    /// an HPACK block never needs more octets than the list size it decodes to (a literal
+    /// costs at most its name and value plus 9 octets and counts them plus 32; Huffman codes
+    /// are used only where shorter), so such a block is over the list size and would be
+    /// refused anyway (h2 ends the connection at the same point). A block in one HEADERS
+    /// frame is decoded and only its stream is reset.
     pub max_header_block_size: u32,
     /// Most CONTINUATION frames in one field block (CONTINUATION flood). Default 64.
     pub max_continuation_frames: u32,
@@ -80,6 +90,18 @@ pub struct Config {
     /// as long as its connection lives (h2 counts 1,024 over the connection's life, with no
     /// credit).
     pub max_local_error_resets: u32,
+    /// Of those stream errors, the ones that answer the peer breaking the protocol on a
+    /// stream: every stream error but REFUSED_STREAM (a client may race the concurrency limit)
+    /// and a field section over [`max_header_list_size`](Self::max_header_list_size) (RFC 9113
+    /// §10.5.1 lets a peer send one and risk the reset) — a WINDOW_UPDATE of 0 on a stream
+    /// (MadeYouReset, CVE-2025-8671), a window overflow, DATA or HEADERS on a closed stream, a
+    /// malformed message. Counted the same way (each one adds one, each stream that ends
+    /// normally takes one off, never below zero); above it: GOAWAY ENHANCE_YOUR_CALM. Each one
+    /// is still answered with RST_STREAM (RFC 9113 §5.4.2), but a legitimate peer never causes
+    /// them, so the budget is small. Default 8: an attacker's connection ends after 9 such
+    /// streams instead of about 100 (h2 ends the connection at a WINDOW_UPDATE of 0, its
+    /// other stream errors count against its `max_local_error_reset_streams`).
+    pub max_protocol_error_resets: u32,
     /// Control frames (PING and SETTINGS acknowledgments, RST_STREAM) queued but not yet taken
     /// by [`poll_transmit`](crate::Connection::poll_transmit) (ping and settings floods,
     /// CVE-2019-9512/9515). Above it: GOAWAY ENHANCE_YOUR_CALM. Default 10,000.
@@ -208,6 +230,7 @@ impl Default for Config {
             settings_timeout: Duration::from_secs(10),
             max_pending_accept_reset_streams: 20,
             max_local_error_resets: 100,
+            max_protocol_error_resets: 8,
             max_pending_control_frames: 10_000,
             max_empty_frames: 100,
             max_unearned_window_updates: 10_000,

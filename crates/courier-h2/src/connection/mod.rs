@@ -343,6 +343,9 @@ pub struct Connection {
     /// Stream errors the peer caused, less one for each stream that ended normally
     /// ([`Config::max_local_error_resets`]).
     local_error_resets: u32,
+    /// Of those, the ones that answer a protocol violation on a stream
+    /// ([`Config::max_protocol_error_resets`]).
+    protocol_error_resets: u32,
     /// The peer has acknowledged a SETTINGS frame of this endpoint: from then on it knows
     /// SETTINGS_MAX_CONCURRENT_STREAMS, and a stream refused above it counts as a stream
     /// error it caused.
@@ -438,6 +441,7 @@ impl Connection {
             pending_control: 0,
             frames_received: 0,
             local_error_resets: 0,
+            protocol_error_resets: 0,
             settings_acked: false,
             empty_frames: 0,
             closed_event_sent: false,
@@ -540,7 +544,7 @@ impl Connection {
     }
 
     /// Gives back the allocations of the receive and header-encoding buffers that hold nothing
-    /// (keeping those that hold a partial frame), and hands the empty output buffer to the
+    /// (a partial frame received is moved to an allocation of its size), and hands the empty output buffer to the
     /// caller (`None` when it holds unsent output or has no room), so that an idle connection
     /// holds only its state: a driver calls it when it is about to wait. The buffers are
     /// allocated again when next needed; the output buffer comes back through
@@ -549,6 +553,12 @@ impl Connection {
     pub fn release_idle_buffers(&mut self) -> Option<BytesMut> {
         if self.recv_buf.is_empty() {
             self.recv_buf = BytesMut::new();
+        } else {
+            // A partial frame (at most a frame's size) moves to an allocation of its own, so
+            // that a connection waiting for the rest does not hold the larger buffer it was
+            // read into: with the tokio driver, a part of the thread's read block, which would
+            // stay allocated for as long as a peer keeps a frame unfinished.
+            self.recv_buf = BytesMut::from(&self.recv_buf[..]);
         }
         if self.scratch.is_empty() {
             self.scratch = BytesMut::new();
@@ -642,6 +652,27 @@ impl Connection {
         self.now = self.now.max(now);
         self.last_read = self.now;
         self.recv_buf.extend_from_slice(data);
+        self.process();
+    }
+
+    /// The input received and not handled yet: the start of a frame whose rest has not come
+    /// (see [`handle_received_buf`](Self::handle_received_buf)).
+    pub(crate) fn unprocessed_input(&self) -> &[u8] {
+        &self.recv_buf
+    }
+
+    /// Like [`handle_received_at`](Self::handle_received_at), for a driver that reads into a
+    /// buffer of its own: `input` is [`unprocessed_input`](Self::unprocessed_input) followed by
+    /// the octets just read, and becomes the receive buffer, so the new octets are not copied
+    /// again (frames' payloads are handed out as parts of it).
+    pub(crate) fn handle_received_buf(&mut self, input: BytesMut, now: Instant) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        debug_assert!(input.starts_with(&self.recv_buf));
+        self.now = self.now.max(now);
+        self.last_read = self.now;
+        self.recv_buf = input;
         self.process();
     }
 

@@ -3,6 +3,16 @@
 
 use super::*;
 
+/// How much longer than `Config::max_header_list_size` a field block spread over
+/// CONTINUATION frames may be before the connection ends (`on_continuation`): room for the
+/// dynamic table size updates a block may start with, far more than an encoder sends.
+const BLOCK_OVER_LIST_SLACK: usize = 1024;
+
+/// Why a field section over `Config::max_header_list_size` is reset: a stream error, but not
+/// one counted against `Config::max_protocol_error_resets` (RFC 9113 §10.5.1 lets a peer send
+/// such a section and risk the reset).
+pub(super) const OVER_HEADER_LIST_SIZE: &str = "field section exceeds the maximum header list size";
+
 impl Connection {
     pub(super) fn count_empty_frame(&mut self, empty: bool) -> Result<(), Fault> {
         if !empty {
@@ -175,16 +185,25 @@ impl Connection {
             ));
         };
         partial.frames += 1;
-        partial.block.extend_from_slice(&c.fragment);
-        // CONTINUATION flood (2024): bound the frames and octets of one field block.
+        // CONTINUATION flood (2024): bound the frames and octets of one field block, before
+        // the fragment is copied. A block spread over CONTINUATIONs that is longer than the
+        // list size plus `BLOCK_OVER_LIST_SLACK` decodes to more than the list size (HPACK
+        // spends at most name + value + 9 octets on a literal, which counts name + value + 32,
+        // and a few octets on table size updates; encoders use Huffman codes only where they
+        // are shorter), so the message would be refused anyway: the connection ends there
+        // rather than buffering up to `max_header_block_size` first. h2 does the same (GOAWAY
+        // once a block over the list size has more than the list size buffered).
+        let limit = (self.config.max_header_block_size as usize)
+            .min((self.config.max_header_list_size as usize).saturating_add(BLOCK_OVER_LIST_SLACK));
         if partial.frames > self.config.max_continuation_frames.saturating_add(1)
-            || partial.block.len() > self.config.max_header_block_size as usize
+            || partial.block.len() + c.fragment.len() > limit
         {
             return Err(Fault::conn(
                 Reason::ENHANCE_YOUR_CALM,
                 "field block too large",
             ));
         }
+        partial.block.extend_from_slice(&c.fragment);
         let empty = c.fragment.is_empty() && !c.end_headers;
         self.count_empty_frame(empty)?;
         if !c.end_headers {
@@ -238,9 +257,9 @@ impl Connection {
                 // The block was processed in full (the HPACK state stays in step); the message
                 // is treated as malformed, a stream error PROTOCOL_ERROR, rather than answered
                 // 431 (see `Config::max_header_list_size`).
-                HpackErrorKind::HeaderListTooLarge | HpackErrorKind::StringTooLong => Ok(Some(
-                    Err("field section exceeds the maximum header list size"),
-                )),
+                HpackErrorKind::HeaderListTooLarge | HpackErrorKind::StringTooLong => {
+                    Ok(Some(Err(OVER_HEADER_LIST_SIZE)))
+                }
                 _ => Err(Fault::Connection {
                     reason: Reason::COMPRESSION_ERROR,
                     why: e.to_string().into(),

@@ -43,7 +43,6 @@ impl Connection {
 
     /// A stream error: RST_STREAM with `reason`, the stream closed, the application told.
     pub(super) fn stream_error(&mut self, id: StreamId, reason: Reason, why: &'static str) {
-        let _ = why;
         if let Some(s) = self.streams.get(&id) {
             if !s.accepted {
                 // Never seen by the application: its queued events are dropped.
@@ -72,6 +71,20 @@ impl Connection {
                 Reason::ENHANCE_YOUR_CALM,
                 "too many stream errors caused by the peer".into(),
             );
+        }
+        // A protocol violation on a stream (MadeYouReset's WINDOW_UPDATE of 0, a window
+        // overflow, a malformed message...): a legitimate peer never causes one, so these have
+        // a budget of their own, much smaller. Not counted: a refusal (the peer may race the
+        // concurrency limit) and a field section over the list size (RFC 9113 §10.5.1 allows
+        // sending one).
+        if reason != Reason::REFUSED_STREAM && why != super::recv::OVER_HEADER_LIST_SIZE {
+            self.protocol_error_resets += 1;
+            if self.protocol_error_resets > self.config.max_protocol_error_resets {
+                return self.connection_error(
+                    Reason::ENHANCE_YOUR_CALM,
+                    "too many protocol violations on streams".into(),
+                );
+            }
         }
         if let Err(f) = self.count_control_frame() {
             self.on_fault(f);
@@ -163,6 +176,7 @@ impl Connection {
         if s.state == State::Closed && !s.has_output() {
             // A stream that ended normally takes one stream error off the peer's count.
             self.local_error_resets = self.local_error_resets.saturating_sub(1);
+            self.protocol_error_resets = self.protocol_error_resets.saturating_sub(1);
             let unconsumed = s.recv_unconsumed.min(u64::from(u32::MAX)) as u32;
             if s.notify_close {
                 self.events.push_back(Event::StreamClosed { stream_id: id });

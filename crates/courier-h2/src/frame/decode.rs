@@ -67,7 +67,9 @@ impl FrameDecoder {
         }
         let total = FRAME_HEADER_LEN + head.length as usize;
         if buf.len() < total {
-            buf.reserve(total - buf.len());
+            // No room is reserved for the rest here: the tokio driver replaces the buffer with
+            // its next read (the partial frame copied in front), so a reservation would only
+            // copy the partial frame into an allocation of its own first.
             return Ok(None);
         }
         // Control frames are parsed in place: no shared handle on the buffer, no refcount (the
