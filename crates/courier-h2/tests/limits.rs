@@ -288,12 +288,7 @@ fn made_you_reset_default_budget() {
     let mut p = server();
     for i in 0..9u32 {
         let id = 1 + 2 * i;
-        let h = p.headers(id, &post("/"), false);
-        p.send(h);
-        p.send(Frame::WindowUpdate(WindowUpdate {
-            stream_id: sid(id),
-            increment: 0,
-        }));
+        zero_increment(&mut p, id);
         if i < 8 {
             assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
         }
@@ -307,33 +302,7 @@ fn made_you_reset_default_budget() {
 fn protocol_errors_are_forgiven_by_streams_that_end_normally() {
     let mut cfg = Config::default();
     cfg.max_protocol_error_resets = 2;
-    let mut p = RawPeer::server(cfg);
-    let mut id = 1;
-    for _ in 0..20 {
-        let h = p.headers(id, &post("/"), false);
-        p.send(h);
-        p.send(Frame::WindowUpdate(WindowUpdate {
-            stream_id: sid(id),
-            increment: 0,
-        }));
-        assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
-        complete(&mut p, id + 2);
-        id += 4;
-    }
-    expect_alive(&mut p);
-    for i in 0..3 {
-        let h = p.headers(id, &post("/"), false);
-        p.send(h);
-        p.send(Frame::WindowUpdate(WindowUpdate {
-            stream_id: sid(id),
-            increment: 0,
-        }));
-        if i < 2 {
-            assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
-        }
-        id += 2;
-    }
-    expect_calm(&mut p);
+    forgiven_then_calm(cfg, 2);
 }
 
 /// Stream errors that are not protocol violations do not spend the small budget: refusals
@@ -393,34 +362,41 @@ fn complete(p: &mut RawPeer, id: u32) {
 fn stream_errors_are_forgiven_by_streams_that_end_normally() {
     let mut cfg = Config::default();
     cfg.max_local_error_resets = 3;
+    forgiven_then_calm(cfg, 3);
+}
+
+/// Under `cfg`, whose stream-error budget is `budget`: 50 rounds of a zero-increment
+/// WINDOW_UPDATE on a stream (each answered with RST_STREAM) and a stream that ends normally
+/// leave the connection alive; then, with no good streams between them, `budget` more are
+/// answered and the next ends the connection.
+fn forgiven_then_calm(cfg: Config, budget: u32) {
     let mut p = RawPeer::server(cfg);
     let mut id = 1;
     for _ in 0..50 {
-        let h = p.headers(id, &post("/"), false);
-        p.send(h);
-        p.send(Frame::WindowUpdate(WindowUpdate {
-            stream_id: sid(id),
-            increment: 0,
-        }));
+        zero_increment(&mut p, id);
         assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
         complete(&mut p, id + 2);
         id += 4;
     }
     expect_alive(&mut p);
-    // Without the good streams in between, the budget still holds.
-    for i in 0..4 {
-        let h = p.headers(id, &post("/"), false);
-        p.send(h);
-        p.send(Frame::WindowUpdate(WindowUpdate {
-            stream_id: sid(id),
-            increment: 0,
-        }));
-        if i < 3 {
+    for i in 0..=budget {
+        zero_increment(&mut p, id);
+        if i < budget {
             assert_eq!(rst(&p.recv(), id), Some(Reason::PROTOCOL_ERROR));
         }
         id += 2;
     }
     expect_calm(&mut p);
+}
+
+/// MadeYouReset's pattern on stream `id`: HEADERS, then a WINDOW_UPDATE of 0 on the stream.
+fn zero_increment(p: &mut RawPeer, id: u32) {
+    let h = p.headers(id, &post("/"), false);
+    p.send(h);
+    p.send(Frame::WindowUpdate(WindowUpdate {
+        stream_id: sid(id),
+        increment: 0,
+    }));
 }
 
 /// A client may open streams before it has the server's SETTINGS (RFC 9113 §3.4): those
