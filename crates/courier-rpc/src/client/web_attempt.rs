@@ -17,7 +17,7 @@ use crate::metadata::Metadata;
 use crate::observe::AttemptTelemetry;
 use crate::status::Status;
 use crate::web::{
-    FrameSettings, Limits, SendFailure, WebBody, Wire, outgoing, response, send_h1, send_h2,
+    FrameSettings, Limits, Reach, SendFailure, WebBody, Wire, outgoing, response, send_h1, send_h2,
 };
 
 /// The request of an attempt: its fields (to which observers may still add metadata) and
@@ -57,8 +57,8 @@ pub(crate) async fn prepare(
         }
     };
     // A Connect unary call of a method the channel calls by GET (`outgoing` looks at it for
-    // those only).
-    let get = !c.connect_get.is_empty() && c.connect_get.contains(method.path);
+    // those only; an empty set answers before hashing).
+    let get = c.connect_get.contains(method.path);
     let mut out = outgoing(
         wire,
         c.user_agent.clone(),
@@ -137,8 +137,7 @@ pub(crate) async fn run(
         // for gRPC (gRFC A6), sent again at once, and the connection is not picked again.
         Err(SendFailure {
             status,
-            unsent: true,
-            ..
+            reach: Reach::Unsent,
         }) => {
             if let Some(p) = picked {
                 p.retire();
@@ -150,10 +149,12 @@ pub(crate) async fn run(
         // stays (a GOAWAY retires it in the subchannel).
         Err(SendFailure {
             status,
-            refused: true,
-            ..
+            reach: Reach::Refused,
         }) => Failure::Transparent(at_endpoint(status, label)),
-        Err(SendFailure { status, .. }) => Failure::Status(at_endpoint(status, label)),
+        Err(SendFailure {
+            status,
+            reach: Reach::Sent,
+        }) => Failure::Status(at_endpoint(status, label)),
     };
     if let Some(t) = telemetry {
         let (Failure::Transparent(s) | Failure::Status(s)) = &failure;

@@ -731,12 +731,21 @@ pub(crate) enum WebBody {
 #[derive(Debug)]
 pub(crate) struct SendFailure {
     pub(crate) status: Status,
-    /// Nothing of the request left (no connection, or the HTTP/2 stream was never opened): it
-    /// can be sent again elsewhere.
-    pub(crate) unsent: bool,
+    /// How far the request got.
+    pub(crate) reach: Reach,
+}
+
+/// How far a request that got no response head went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Nothing of it left (no connection, or the HTTP/2 stream was never opened): it can be
+    /// sent again elsewhere.
+    Unsent,
     /// The server refused the HTTP/2 stream unprocessed (RST_STREAM REFUSED_STREAM, or the
     /// stream was above the last one of its GOAWAY): it can be sent again.
-    pub(crate) refused: bool,
+    Refused,
+    /// It was sent and may have been processed.
+    Sent,
 }
 
 impl From<SendFailure> for Status {
@@ -749,16 +758,14 @@ impl SendFailure {
     fn sent(status: Status) -> SendFailure {
         SendFailure {
             status,
-            unsent: false,
-            refused: false,
+            reach: Reach::Sent,
         }
     }
 
     fn unsent(status: Status) -> SendFailure {
         SendFailure {
             status,
-            unsent: true,
-            refused: false,
+            reach: Reach::Unsent,
         }
     }
 }
@@ -1002,17 +1009,18 @@ pub(crate) async fn send_h2(
         Err(e) => {
             // The stream failed: nothing left to cancel.
             cancel.done();
-            let refused = e.is_refused();
-            let status = h2_failure(e, deadline);
-            return Err(if recv.is_unsent() {
-                SendFailure::unsent(status)
-            } else {
+            let reach = if recv.is_unsent() {
+                Reach::Unsent
+            } else if e.is_refused() {
                 // PROTOCOL-HTTP2, Errors: "REFUSED_STREAM | UNAVAILABLE - Indicates that no
                 // processing occurred and the request can be retried, possibly elsewhere."
-                SendFailure {
-                    refused,
-                    ..SendFailure::sent(status)
-                }
+                Reach::Refused
+            } else {
+                Reach::Sent
+            };
+            return Err(SendFailure {
+                status: h2_failure(e, deadline),
+                reach,
             });
         }
     };
