@@ -388,16 +388,7 @@ pub fn write_hash_map<K: MapKey, V: JsonKind, S: BuildHasher>(
     // not the whole key.
     entries.sort_unstable_by_key(|e| e.0);
     if !K::PREFIX_IS_KEY {
-        let mut rest = &mut *entries;
-        while let [first, ..] = rest {
-            let p = first.0;
-            let run = rest.iter().take_while(|e| e.0 == p).count();
-            let (same, after) = std::mem::take(&mut rest).split_at_mut(run);
-            if run > 1 {
-                same.sort_unstable_by(|a, b| a.1.cmp(&b.1));
-            }
-            rest = after;
-        }
+        sort_ties(entries, |e| e.0, |a, b| a.1.cmp(&b.1));
     }
     write_entries::<K, V>(entries.iter().filter_map(|&(_, k, v)| Some((k?, v?))), w, p)
 }
@@ -467,21 +458,33 @@ fn write_large_hash_map<K: MapKey, V: JsonKind, S: BuildHasher>(
     let entry = |k: u64| entries[(k & mask) as usize];
     if !K::PREFIX_IS_KEY || drop > 0 {
         // Each run of equal numbers (less the index) by the keys.
-        let mut rest = &mut *keys;
-        while let [first, ..] = rest {
-            let high = *first >> index_bits;
-            let run = rest
-                .iter()
-                .take_while(|&&k| k >> index_bits == high)
-                .count();
-            let (same, after) = std::mem::take(&mut rest).split_at_mut(run);
-            if run > 1 {
-                same.sort_unstable_by(|&a, &b| entry(a).0.cmp(entry(b).0));
-            }
-            rest = after;
-        }
+        sort_ties(
+            keys,
+            |&k| k >> index_bits,
+            |&a, &b| entry(a).0.cmp(entry(b).0),
+        );
     }
     write_entries::<K, V>(keys.iter().map(|&k| entry(k)), w, p)
+}
+
+/// Sorts each run of `items` (sorted by `number`) whose numbers are equal by `cmp`: the
+/// second step of sorting map entries by a number that orders most keys, then by the keys.
+#[inline(always)]
+fn sort_ties<T>(
+    items: &mut [T],
+    number: impl Fn(&T) -> u64,
+    cmp: impl Fn(&T, &T) -> std::cmp::Ordering,
+) {
+    let mut rest = items;
+    while let [first, ..] = rest {
+        let n = number(first);
+        let run = rest.iter().take_while(|e| number(e) == n).count();
+        let (same, after) = std::mem::take(&mut rest).split_at_mut(run);
+        if run > 1 {
+            same.sort_unstable_by(&cmp);
+        }
+        rest = after;
+    }
 }
 
 /// Puts `first` and the rest of a map's entries in `entries` and their order prefixes in
