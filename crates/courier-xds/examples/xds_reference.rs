@@ -809,19 +809,25 @@ async fn least_request(h: &mut Harness) -> Result<(), String> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let mut calls = Calls::new(200);
+    let mut calls = Calls::new(1000);
     calls.concurrency = 10;
     h.courier_calls(&Calls::new(10)).await;
     let o = h.courier_calls(&calls).await;
-    // The slow backend (200 ms) holds its calls; with two choices it gets a call only when
-    // both samples are it: about a quarter at most. Round robin would give it half.
+    // The slow backend (200 ms) holds its calls. While it holds more than the fast one, two
+    // choices sampled with replacement give it a call only when both samples are it (a
+    // quarter); so the ten callers pile onto it a few at a time until all wait there, are
+    // released together, and the cycle starts again: about 27 % of the calls go to it, where
+    // round robin or a random pick would send half. Eight idle runs of 400 calls gave
+    // 67-77 % to the fast backend (sd 3.3 points, larger than a binomial's: a run is a dozen
+    // cycles); 1000 calls halve that, and the bound sits about five sd from both sides. 200
+    // calls and a bound of 65 % failed once in CI (64.5 %).
     let fast = o.share("fast");
     check(o.errors() == 0, || {
         format!("courier: errors {:?}", o.errors)
     })?;
-    check(fast >= 0.65, || {
+    check(fast >= 0.62, || {
         format!(
-            "courier: {:.1} % to the fast backend, want ≥ 65: {:?}",
+            "courier: {:.1} % to the fast backend, want ≥ 62: {:?}",
             fast * 100.0,
             o.counts
         )
