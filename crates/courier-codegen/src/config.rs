@@ -129,7 +129,9 @@ impl Config {
     /// The generated code then needs `courier-json` as a dependency (and `courier-types` with its
     /// `json` feature for the well-known types). Each package also gets `register_types`, which
     /// adds its messages and extensions to a `courier_json::TypeRegistry` (the types an `Any`
-    /// may hold), and each extension a `<NAME>_JSON` constant.
+    /// may hold), and each extension a `<NAME>_JSON` constant. Services' server adapters give
+    /// each method its JSON codec (`courier_rpc::web::MessageJson`, courier-rpc's `json`
+    /// feature, on by default), so that Connect and gRPC-Web JSON need no descriptors.
     pub fn json(&mut self, yes: bool) -> &mut Config {
         self.json = yes;
         self

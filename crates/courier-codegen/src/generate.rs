@@ -438,9 +438,16 @@ impl<'a> Gen<'a> {
             self.extension(o, x, &scope, &[7, i as i32])?;
         }
         if self.cfg.services {
+            let json_cfg = self.json_cfg();
+            let opts = service::Options {
+                index: &self.index,
+                comments: &comments,
+                json: self.cfg.json,
+                json_cfg: json_cfg.as_deref(),
+            };
             for (i, s) in file.service.iter().enumerate() {
                 o.line("");
-                service::generate(o, s, &package, &scope.modules, &self.index, &comments, i)?;
+                service::generate(o, s, &package, &scope.modules, i, &opts)?;
             }
         }
         Ok(())

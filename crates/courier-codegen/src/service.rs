@@ -22,6 +22,22 @@ struct Method {
     client_streaming: bool,
     server_streaming: bool,
     doc: Vec<String>,
+    /// `courier_rpc::web::Idempotency`'s variant for the method's `idempotency_level`
+    /// option, when it has one.
+    idempotency: Option<&'static str>,
+}
+
+/// What generating a service looks at besides the service itself.
+pub(crate) struct Options<'a> {
+    /// Every type, to name the methods' messages.
+    pub(crate) index: &'a Index<'a>,
+    /// The file's comments, for the docs.
+    pub(crate) comments: &'a Comments,
+    /// The messages implement `courier_json::ProtoJson` (the `json` option): the server
+    /// adapter gives each method its JSON codec.
+    pub(crate) json: bool,
+    /// The `#[cfg(...)]` line gating the ProtoJSON code, if any.
+    pub(crate) json_cfg: Option<&'a str>,
 }
 
 pub(crate) fn generate(
@@ -29,10 +45,10 @@ pub(crate) fn generate(
     s: &ServiceDescriptorProto,
     package: &str,
     modules: &[String],
-    index: &Index<'_>,
-    comments: &Comments,
     i: usize,
+    opts: &Options<'_>,
 ) -> Result<(), Error> {
+    let (index, comments) = (opts.index, opts.comments);
     let name = s.name.as_deref().unwrap_or("");
     let full = if package.is_empty() {
         name.to_owned()
@@ -68,6 +84,11 @@ pub(crate) fn generate(
             client_streaming: m.client_streaming == Some(true),
             server_streaming: m.server_streaming == Some(true),
             doc,
+            idempotency: match m.options.as_ref().and_then(|o| o.idempotency_level) {
+                Some(1) => Some("NoSideEffects"),
+                Some(2) => Some("Idempotent"),
+                _ => None,
+            },
             name: mname,
         });
     }
@@ -142,9 +163,21 @@ pub(crate) fn generate(
                     "pub async fn {}(&self, request: impl {RPC}::IntoRequest<{inp}>) -> {RESULT}<{RPC}::Response<{out}>, {RPC}::Status> {{",
                     m.rust
                 ));
-                o.line(format!(
-                    "let request = {RPC}::IntoRequest::into_request(request).map(|m| ::courier_wire::Message::encode_to_bytes(&m));"
-                ));
+                if let Some(level) = m.idempotency {
+                    o.line(format!(
+                        "let mut request = {RPC}::IntoRequest::into_request(request);"
+                    ));
+                    o.line(format!(
+                        "request.set_idempotency({RPC}::web::Idempotency::{level});"
+                    ));
+                    o.line(
+                        "let request = request.map(|m| ::courier_wire::Message::encode_to_bytes(&m));",
+                    );
+                } else {
+                    o.line(format!(
+                        "let request = {RPC}::IntoRequest::into_request(request).map(|m| ::courier_wire::Message::encode_to_bytes(&m));"
+                    ));
+                }
                 o.line(format!(
                     "let (metadata, bytes) = self.transport.unary(&{c}, request).await?.into_parts();"
                 ));
@@ -312,7 +345,49 @@ pub(crate) fn generate(
         o.close("}");
     }
     o.close("}");
+    method_schema(o, &methods, opts);
     o.close("}");
     o.close("}");
     Ok(())
+}
+
+/// The server adapter's `Service::method_schema`: each method's side effects and, with the
+/// `json` option, its JSON codec over the generated types (no descriptors needed for Connect
+/// and gRPC-Web JSON, nor for Connect GET). Left out when there is nothing to say.
+fn method_schema(o: &mut Out, methods: &[Method], opts: &Options<'_>) {
+    let said: Vec<&Method> = methods
+        .iter()
+        .filter(|m| opts.json || m.idempotency.is_some())
+        .collect();
+    if said.is_empty() {
+        return;
+    }
+    o.line("");
+    o.open(format!(
+        "fn method_schema(&self, method: &{RPC}::MethodDescriptor) -> ::core::option::Option<{RPC}::web::MethodSchema> {{"
+    ));
+    o.line(format!("let schema = {RPC}::web::MethodSchema::new();"));
+    o.open("match method.method {");
+    for m in said {
+        o.open(format!("{:?} => {{", m.name));
+        if let Some(level) = m.idempotency {
+            o.line(format!(
+                "let schema = schema.with_idempotency({RPC}::web::Idempotency::{level});"
+            ));
+        }
+        if opts.json {
+            if let Some(cfg) = opts.json_cfg {
+                o.line(cfg);
+            }
+            o.line(format!(
+                "let schema = schema.with_json({RPC}::web::MessageJson::<{}, {}>::shared());",
+                m.input, m.output
+            ));
+        }
+        o.line("::core::option::Option::Some(schema)");
+        o.close("}");
+    }
+    o.line("_ => ::core::option::Option::None,");
+    o.close("}");
+    o.close("}");
 }

@@ -19,6 +19,7 @@ use crate::codec::Encoding;
 use crate::context::CallContext;
 use crate::metadata::Metadata;
 use crate::status::Status;
+use crate::web::Idempotency;
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -102,6 +103,7 @@ pub(crate) struct CallOptions {
     pub(crate) timeout: Option<Duration>,
     pub(crate) wait_for_ready: Option<bool>,
     pub(crate) compression: Option<Encoding>,
+    pub(crate) idempotency: Idempotency,
 }
 
 impl<T> Request<T> {
@@ -154,6 +156,20 @@ impl<T> Request<T> {
     /// The compression set on this request.
     pub fn compression(&self) -> Option<Encoding> {
         self.options.compression
+    }
+
+    /// Client: the method's side effects, from its `idempotency_level` option (generated
+    /// stubs set it for the unary methods that have one). A channel speaking Connect with
+    /// [`use_http_get`](crate::ChannelBuilder::use_http_get) sends a call marked
+    /// [`Idempotency::NoSideEffects`] as a GET.
+    pub fn set_idempotency(&mut self, level: Idempotency) {
+        self.options.idempotency = level;
+    }
+
+    /// The side effects set with [`set_idempotency`](Self::set_idempotency) (default
+    /// [`Idempotency::Unknown`]).
+    pub fn idempotency(&self) -> Idempotency {
+        self.options.idempotency
     }
 
     pub(crate) fn options(&self) -> CallOptions {

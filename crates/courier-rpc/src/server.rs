@@ -363,7 +363,8 @@ impl ServerBuilder {
     }
 
     /// Where the JSON codecs and side effects of methods come from when their services do
-    /// not say ([`Service::method_schema`]); sources are asked in the order added. See
+    /// not say ([`Service::method_schema`]; generated services say what their code knows);
+    /// the first source that knows a method is asked, in the order added. See
     /// [`web::schema`](crate::web::schema).
     pub fn schema_source(mut self, source: impl SchemaSource) -> Self {
         self.schema_sources.push(Arc::new(source));
@@ -405,14 +406,18 @@ impl ServerBuilder {
         let mut web_methods = HashMap::new();
         for svc in self.services.values() {
             for desc in svc.methods() {
-                let schema = svc
-                    .method_schema(desc)
-                    .or_else(|| {
-                        self.schema_sources
-                            .iter()
-                            .find_map(|s| s.method_schema(desc))
-                    })
-                    .unwrap_or_default();
+                // The service's own schema first; what it leaves open (no JSON codec, say,
+                // when its messages were generated without ProtoJSON) from the sources.
+                let own = svc.method_schema(desc).unwrap_or_default();
+                let schema = if own.is_complete() {
+                    own
+                } else {
+                    let source = self
+                        .schema_sources
+                        .iter()
+                        .find_map(|s| s.method_schema(desc));
+                    own.or(source.unwrap_or_default())
+                };
                 web_methods.insert(
                     desc.path.as_bytes(),
                     WebMethod {

@@ -1234,7 +1234,8 @@ impl courier_rpc::web::SchemaSource for UnaryHasNoSideEffects {
 
 /// `ChannelBuilder::connect_get`: a Connect channel calls the method by GET (the server sees
 /// Connect GET), over both HTTP versions, compressed or not, with errors, retries and
-/// round_robin as for any call; other methods and protocols are unchanged.
+/// round_robin as for any call; other methods and protocols are unchanged. And
+/// `ChannelBuilder::use_http_get`: calls marked side-effect free go by GET, others by POST.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_get_for_side_effect_free_methods() {
     let mut bs = Vec::new();
@@ -1285,6 +1286,34 @@ async fn connect_get_for_side_effect_free_methods() {
             let m = c.client_stream(Request::new(iter(msgs))).await.unwrap();
             assert!(m.into_inner().message.ends_with(":ab attempts=0"), "{what}");
         }
+        // `use_http_get`: the request's mark decides, not a list of paths (generated stubs
+        // set it from `idempotency_level`; this test's Echo proto has none, so it is set by
+        // hand). Unmarked calls of the same method POST.
+        let what = format!("{p:?} over {v:?}, use_http_get");
+        let c = EchoClient::new(channel(&addrs, p, v).use_http_get(true).build());
+        let mut r = Request::new(req("facts?"));
+        r.set_idempotency(courier_rpc::web::Idempotency::NoSideEffects);
+        let m = c.unary(r).await.unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        let facts = server_names(p, v);
+        let get_facts = if p == WebProtocol::Connect {
+            facts.replace("Connect", "ConnectGet")
+        } else {
+            facts.clone()
+        };
+        assert_eq!(
+            m.into_inner().message,
+            format!("{get_facts} compressed=false deadline=false"),
+            "{what}"
+        );
+        let m = c
+            .unary(req("facts?"))
+            .await
+            .unwrap_or_else(|s| panic!("{what}: {s:?}"));
+        assert_eq!(
+            m.into_inner().message,
+            format!("{facts} compressed=false deadline=false"),
+            "{what}"
+        );
     }
 }
 

@@ -604,6 +604,21 @@ pub mod s_rpc {
                 _ => ::core::option::Option::None,
             }
         }
+
+        fn method_schema(&self, method: &::courier_rpc::MethodDescriptor) -> ::core::option::Option<::courier_rpc::web::MethodSchema> {
+            let schema = ::courier_rpc::web::MethodSchema::new();
+            match method.method {
+                "M" => {
+                    let schema = schema.with_json(::courier_rpc::web::MessageJson::<super::A, super::A>::shared());
+                    ::core::option::Option::Some(schema)
+                }
+                "N" => {
+                    let schema = schema.with_json(::courier_rpc::web::MessageJson::<super::A, super::A>::shared());
+                    ::core::option::Option::Some(schema)
+                }
+                _ => ::core::option::Option::None,
+            }
+        }
     }
 }
 

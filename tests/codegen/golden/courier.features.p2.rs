@@ -1603,6 +1603,22 @@ pub mod things_rpc {
                 _ => ::core::option::Option::None,
             }
         }
+
+        fn method_schema(&self, method: &::courier_rpc::MethodDescriptor) -> ::core::option::Option<::courier_rpc::web::MethodSchema> {
+            let schema = ::courier_rpc::web::MethodSchema::new();
+            match method.method {
+                "Get" => {
+                    let schema = schema.with_json(::courier_rpc::web::MessageJson::<super::Limits, super::Everything>::shared());
+                    ::core::option::Option::Some(schema)
+                }
+                "Stream" => {
+                    let schema = schema.with_idempotency(::courier_rpc::web::Idempotency::NoSideEffects);
+                    let schema = schema.with_json(::courier_rpc::web::MessageJson::<super::Limits, super::Everything>::shared());
+                    ::core::option::Option::Some(schema)
+                }
+                _ => ::core::option::Option::None,
+            }
+        }
     }
 }
 

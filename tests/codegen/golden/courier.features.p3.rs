@@ -829,6 +829,21 @@ pub mod painter_rpc {
                 _ => ::core::option::Option::None,
             }
         }
+
+        fn method_schema(&self, method: &::courier_rpc::MethodDescriptor) -> ::core::option::Option<::courier_rpc::web::MethodSchema> {
+            let schema = ::courier_rpc::web::MethodSchema::new();
+            match method.method {
+                "Paint" => {
+                    let schema = schema.with_json(::courier_rpc::web::MessageJson::<super::Scalars, super::Scalars>::shared());
+                    ::core::option::Option::Some(schema)
+                }
+                "Watch" => {
+                    let schema = schema.with_json(::courier_rpc::web::MessageJson::<super::Scalars, super::Scalars>::shared());
+                    ::core::option::Option::Some(schema)
+                }
+                _ => ::core::option::Option::None,
+            }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The service Courier's web protocols are checked and measured with: `courier.webtest.v1.
 //! WebTest` (tests/web/proto), its implementation ([`Service`]), and the server the checks run
-//! ([`server`]): gRPC, gRPC-Web and Connect on one port, JSON through the service's
-//! descriptors ([`DESCRIPTORS`] with `web::ReflectSchema`), a page and its scripts from a
+//! ([`server`]): gRPC, gRPC-Web and Connect on one port, JSON through the generated messages
+//! (courier-codegen's `json` option: the generated server adapter gives each method its JSON
+//! codec and its side effects, so no descriptors are loaded), a page and its scripts from a
 //! directory (the fallback), and optionally a second port whose pages another origin may call
 //! (CORS).
 //!
@@ -13,7 +14,6 @@
 //! use courier_web_test::pb::courier::webtest::v1::EchoRequest;
 //! let r = EchoRequest { message: "hi".into(), ..Default::default() };
 //! assert_eq!(r.message, "hi");
-//! assert!(!courier_web_test::DESCRIPTORS.is_empty());
 //! ```
 
 use std::path::PathBuf;
@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
-use courier_rpc::web::{Cors, HttpRequest, HttpResponse, ReflectSchema};
+use courier_rpc::web::{Cors, HttpRequest, HttpResponse};
 use courier_rpc::{
     BoxStream, CallProtocol, Code, Encoding, HttpVersion, Request, Response, Server, ServerBuilder,
     Status, Stream, Streaming, iter, receiver_stream,
@@ -35,9 +35,6 @@ pub mod pb {
 
 use pb::courier::webtest::v1::web_test_rpc::{WebTest, WebTestServer};
 use pb::courier::webtest::v1::{EchoRequest, EchoResponse};
-
-/// The encoded `FileDescriptorSet` of webtest.proto (compiled by courier-idl in build.rs).
-pub const DESCRIPTORS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/webtest.descriptors.bin"));
 
 /// The WebTest service.
 #[derive(Clone, Copy, Debug, Default)]
@@ -240,11 +237,7 @@ pub fn server(options: &Options) -> Server {
 
 /// The builder of [`server`], for more settings.
 pub fn builder(options: &Options) -> ServerBuilder {
-    let mut b = Server::builder()
-        .add_service(WebTestServer::new(Service))
-        .schema_source(
-            ReflectSchema::from_file_descriptor_set(DESCRIPTORS).expect("webtest descriptors"),
-        );
+    let mut b = Server::builder().add_service(WebTestServer::new(Service));
     if options.gzip {
         b = b.compression(Encoding::Gzip);
     }

@@ -44,6 +44,17 @@ pub(crate) struct CallConfig {
     pub(crate) web: Option<crate::web::Wire>,
     /// Unary methods (paths) a Connect channel calls with GET.
     pub(crate) connect_get: std::collections::HashSet<String>,
+    /// Whether a Connect channel calls with GET the unary calls marked side-effect-free.
+    pub(crate) use_http_get: bool,
+}
+
+impl CallConfig {
+    /// Whether a unary call of `method` with `opts` goes as a Connect GET (a channel speaking
+    /// another protocol ignores the answer).
+    pub(crate) fn connect_get(&self, method: &MethodDescriptor, opts: &CallOpts) -> bool {
+        (self.use_http_get && opts.idempotency == crate::web::Idempotency::NoSideEffects)
+            || self.connect_get.contains(method.path)
+    }
 }
 
 /// One call's settings, resolved from the request, the service config and the channel.
@@ -54,6 +65,9 @@ pub(crate) struct CallOpts {
     pub(crate) max_recv: usize,
     pub(crate) deadline: Option<Instant>,
     pub(crate) timeout: Option<Duration>,
+    /// The request's side effects (a Connect GET for side-effect-free ones, if the channel
+    /// says so).
+    pub(crate) idempotency: crate::web::Idempotency,
 }
 
 /// The header section of an attempt.
@@ -805,6 +819,7 @@ impl Transport for ConnTransport {
                 max_recv: c.max_recv_message_size,
                 deadline: o.timeout.map(|t| Instant::now() + t),
                 timeout: o.timeout,
+                idempotency: o.idempotency,
             };
             let (metadata, stream) = request.into_parts();
             let replay = Replay::new(stream, 0, None);

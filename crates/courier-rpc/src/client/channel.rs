@@ -77,6 +77,8 @@ pub struct ChannelBuilder {
     web: Option<(WebProtocol, HttpVersion)>,
     /// Unary methods (paths) called with a Connect GET.
     connect_get: HashSet<String>,
+    /// Side-effect-free unary calls go as Connect GETs.
+    use_http_get: bool,
     /// The target as given (gRFC A66 `grpc.target` is its canonical form).
     target: String,
     observe: Observe,
@@ -297,6 +299,18 @@ impl ChannelBuilder {
         self
     }
 
+    /// On a channel speaking [`WebProtocol::Connect`], sends every unary call marked
+    /// [`Idempotency::NoSideEffects`](crate::web::Idempotency::NoSideEffects) as a Connect GET
+    /// (the message in the query string, which HTTP caches may keep) — what connect-es's
+    /// `useHttpGet` and connect-go's `WithHTTPGet` do. Generated stubs mark the unary methods
+    /// declared with `option idempotency_level = NO_SIDE_EFFECTS;`; a hand-built call marks
+    /// itself with [`Request::set_idempotency`](crate::Request::set_idempotency). Default:
+    /// off (every call is a POST, save those named by [`connect_get`](Self::connect_get)).
+    pub fn use_http_get(mut self, yes: bool) -> Self {
+        self.use_http_get = yes;
+        self
+    }
+
     /// Adds an [`Observer`] of every call (metrics, trace context; see
     /// [`observe`](crate::observe)). Several may be added; each hears every call.
     pub fn observer(mut self, observer: impl Observer) -> Self {
@@ -355,6 +369,7 @@ impl ChannelBuilder {
                 secure: self.scheme == "https",
             }),
             connect_get: self.connect_get,
+            use_http_get: self.use_http_get,
         });
         let sc = self.service_config;
         let policy = PolicyChoice {
@@ -531,6 +546,7 @@ impl Channel {
             min_resolve_interval: Duration::from_secs(30),
             web: None,
             connect_get: HashSet::new(),
+            use_http_get: false,
         }
     }
 
@@ -751,6 +767,7 @@ impl Channel {
             max_recv: c.max_recv_message_size,
             deadline: None,
             timeout: None,
+            idempotency: o.idempotency,
         };
         let mut wait = app_wait.unwrap_or(inner.wait_for_ready);
         if let Some(m) = mc {

@@ -56,9 +56,8 @@ pub(crate) async fn prepare(
             WebBody::Messages(replay_messages(Arc::clone(replay), *id))
         }
     };
-    // A Connect unary call of a method the channel calls by GET (`outgoing` looks at it for
-    // those only; an empty set answers before hashing).
-    let get = c.connect_get.contains(method.path);
+    // A Connect unary call the channel sends by GET (`outgoing` looks at it for those only).
+    let get = c.connect_get(method, opts);
     let mut out = outgoing(
         wire,
         c.user_agent.clone(),

@@ -20,6 +20,7 @@ use super::base64::{TextDecoder, encode_padded, encode_url_safe};
 use super::connect;
 use super::envelope::{EnvelopeDeframer, FLAG_COMPRESSED, FLAG_END_STREAM, FLAG_TRAILERS};
 use super::grpc_web::parse_trailer_block;
+use super::schema::Idempotency;
 use crate::call::{
     BoxFuture, ByteStream, CompressedFlag, LastCompressed, MethodDescriptor, MethodKind, Request,
     Response,
@@ -75,6 +76,7 @@ pub struct WebChannelBuilder {
     max_send: usize,
     user_agent: String,
     get_methods: HashSet<String>,
+    use_http_get: bool,
     max_idle_http1: usize,
     interceptors: Vec<Arc<dyn Interceptor>>,
     observe: Observe,
@@ -169,6 +171,15 @@ impl WebChannelBuilder {
     /// with [`WebProtocol::Connect`].
     pub fn connect_get(mut self, path: impl Into<String>) -> Self {
         self.get_methods.insert(path.into());
+        self
+    }
+
+    /// Calls every unary method marked side-effect-free with a Connect GET, as
+    /// [`ChannelBuilder::use_http_get`](crate::ChannelBuilder::use_http_get) does (generated
+    /// stubs mark the methods declared `idempotency_level = NO_SIDE_EFFECTS`). Only with
+    /// [`WebProtocol::Connect`].
+    pub fn use_http_get(mut self, yes: bool) -> Self {
+        self.use_http_get = yes;
         self
     }
 
@@ -299,6 +310,7 @@ impl WebChannel {
             max_send: usize::MAX,
             user_agent: concat!("courier-rpc-web/", env!("CARGO_PKG_VERSION")).to_owned(),
             get_methods: HashSet::new(),
+            use_http_get: false,
             max_idle_http1: DEFAULT_MAX_IDLE_HTTP1,
             interceptors: Vec::new(),
             observe: Observe::default(),
@@ -584,6 +596,8 @@ impl Inner {
         let timeout = request.timeout().or(cfg.timeout);
         let deadline = timeout.map(|t| Instant::now() + t);
         let encoding = request.compression().unwrap_or(cfg.compression);
+        let get = cfg.get_methods.contains(method.path)
+            || (cfg.use_http_get && request.idempotency() == Idempotency::NoSideEffects);
         let (mut metadata, messages) = request.into_parts();
         if !cfg.interceptors.is_empty() {
             // The deadline counts from the call's start, before its interceptors run.
@@ -601,7 +615,7 @@ impl Inner {
             outgoing(
                 wire,
                 Bytes::from(cfg.user_agent.clone()),
-                cfg.get_methods.contains(method.path),
+                get,
                 method,
                 &metadata,
                 WebBody::Messages(messages),

@@ -65,6 +65,8 @@ pub use envelope::{Envelope, EnvelopeDeframer};
 pub use grpc_web::parse_trailer_block;
 #[cfg(feature = "reflect")]
 pub use reflect::ReflectSchema;
+#[cfg(feature = "json")]
+pub use schema::MessageJson;
 pub use schema::{Idempotency, JsonCodec, MessageRole, MethodSchema, SchemaSource};
 
 use crate::call::BoxFuture;

@@ -125,6 +125,106 @@ impl MethodSchema {
     pub fn idempotency(&self) -> Idempotency {
         self.idempotency
     }
+
+    /// This schema, with what it leaves open taken from `other`: its JSON codec if it has
+    /// none, its side effects if they are unknown.
+    pub fn or(self, other: MethodSchema) -> MethodSchema {
+        MethodSchema {
+            json: self.json.or(other.json),
+            idempotency: match self.idempotency {
+                Idempotency::Unknown => other.idempotency,
+                level => level,
+            },
+        }
+    }
+
+    /// Whether nothing is left open: a JSON codec and known side effects.
+    pub fn is_complete(&self) -> bool {
+        self.json.is_some() && self.idempotency != Idempotency::Unknown
+    }
+}
+
+/// The JSON codec of a method whose request and response types were generated with
+/// courier-codegen's `json` option: ProtoJSON parsed straight into the generated request type
+/// and printed from the generated response type, no descriptors at run time. Generated
+/// `*Server` adapters answer [`Service::method_schema`](crate::Service::method_schema) with
+/// it. Requests are parsed with unknown fields ignored and responses printed with the
+/// defaults, as [`ReflectSchema`](super::ReflectSchema) does.
+#[cfg(feature = "json")]
+pub struct MessageJson<Req, Resp> {
+    parse: courier_json::ParseOptions,
+    print: courier_json::PrintOptions,
+    types: std::marker::PhantomData<fn() -> (Req, Resp)>,
+}
+
+#[cfg(feature = "json")]
+impl<Req, Resp> fmt::Debug for MessageJson<Req, Resp> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageJson")
+            .field("request", &std::any::type_name::<Req>())
+            .field("response", &std::any::type_name::<Resp>())
+            .finish()
+    }
+}
+
+#[cfg(feature = "json")]
+impl<Req, Resp> MessageJson<Req, Resp>
+where
+    Req: courier_json::ProtoJson + Send + Sync + 'static,
+    Resp: courier_json::ProtoJson + Send + Sync + 'static,
+{
+    /// The codec, shared, as [`MethodSchema::with_json`] takes it.
+    pub fn shared() -> Arc<dyn JsonCodec> {
+        Arc::new(MessageJson::<Req, Resp> {
+            // Connect clients may be newer than the server: fields it does not know are
+            // skipped, as the binary codec keeps them unknown rather than failing.
+            parse: courier_json::ParseOptions::new().ignore_unknown_fields(true),
+            print: courier_json::PrintOptions::new(),
+            types: std::marker::PhantomData,
+        })
+    }
+
+    fn parse<M: courier_json::ProtoJson>(&self, json: &[u8]) -> Result<Bytes, Status> {
+        let text = std::str::from_utf8(json).map_err(|_| {
+            Status::new(
+                crate::Code::INVALID_ARGUMENT,
+                format!("{}: JSON is not UTF-8", M::NAME),
+            )
+        })?;
+        let m = M::from_json_with(text, &self.parse)
+            .map_err(|e| Status::new(crate::Code::INVALID_ARGUMENT, format!("{}: {e}", M::NAME)))?;
+        Ok(m.encode_to_bytes())
+    }
+
+    fn print<M: courier_json::ProtoJson>(&self, binary: &[u8]) -> Result<Bytes, Status> {
+        let m = M::decode(binary)
+            .map_err(|e| Status::internal(format!("error decoding {}: {e}", M::NAME)))?;
+        let json = m
+            .to_json_with(&self.print)
+            .map_err(|e| Status::internal(format!("{} has no JSON form: {e}", M::NAME)))?;
+        Ok(Bytes::from(json))
+    }
+}
+
+#[cfg(feature = "json")]
+impl<Req, Resp> JsonCodec for MessageJson<Req, Resp>
+where
+    Req: courier_json::ProtoJson + Send + Sync + 'static,
+    Resp: courier_json::ProtoJson + Send + Sync + 'static,
+{
+    fn decode_json(&self, role: MessageRole, json: &[u8]) -> Result<Bytes, Status> {
+        match role {
+            MessageRole::Request => self.parse::<Req>(json),
+            MessageRole::Response => self.parse::<Resp>(json),
+        }
+    }
+
+    fn encode_json(&self, role: MessageRole, binary: &[u8]) -> Result<Bytes, Status> {
+        match role {
+            MessageRole::Request => self.print::<Req>(binary),
+            MessageRole::Response => self.print::<Resp>(binary),
+        }
+    }
 }
 
 /// Finds the [`MethodSchema`] of methods a service does not describe itself (see the module
