@@ -1103,7 +1103,7 @@ where
     let driver = Driver::new(io, Role::Client, config, cmd_rx, cmds.clone(), None);
     let client = Client {
         cmds,
-        state: driver.state.subscribe(),
+        state: driver.client_state(),
         send_buffer: driver.send_buffer,
     };
     (client, driver.run())
@@ -1128,7 +1128,7 @@ where
     driver.pushes = Some(tx);
     let client = Client {
         cmds,
-        state: driver.state.subscribe(),
+        state: driver.client_state(),
         send_buffer: driver.send_buffer,
     };
     (client, Pushes { rx }, driver.run())
@@ -1313,8 +1313,9 @@ struct Driver<T> {
     recent_order: VecDeque<StreamId>,
     /// How the connection ended, once it has.
     close_error: Option<Option<ConnectionError>>,
-    /// GOAWAY and closed state, watched by the client handles.
-    state: watch::Sender<ConnState>,
+    /// GOAWAY and closed state, watched by the client handles (`None` for a server: no
+    /// handle watches it, and the channel is some 400 octets per connection).
+    state: Option<watch::Sender<ConnState>>,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
@@ -1355,7 +1356,22 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             recent_resets: IdMap::default(),
             recent_order: VecDeque::new(),
             close_error: None,
-            state: watch::Sender::new(ConnState::default()),
+            state: (role == Role::Client).then(|| watch::Sender::new(ConnState::default())),
+        }
+    }
+
+    /// A receiver of the connection's state for a client's handles.
+    fn client_state(&self) -> watch::Receiver<ConnState> {
+        match &self.state {
+            Some(state) => state.subscribe(),
+            None => watch::Sender::new(ConnState::default()).subscribe(),
+        }
+    }
+
+    /// Updates the state the client handles watch (a server has none).
+    fn set_state(&self, f: impl FnOnce(&mut ConnState)) {
+        if let Some(state) = &self.state {
+            state.send_modify(f);
         }
     }
 
@@ -1375,8 +1391,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
     }
 
-    async fn run(mut self) -> Result<(), Error> {
-        poll_fn(|cx| self.poll(cx)).await
+    /// The future that drives the connection. A `poll_fn` that owns the driver, not an
+    /// `async fn`: the state of an `async fn run(mut self)` held the driver twice (the
+    /// argument and the body's binding of it), which doubled each connection's task.
+    fn run(mut self) -> impl Future<Output = Result<(), Error>> {
+        poll_fn(move |cx| self.poll(cx))
     }
 
     /// Where a command for `id` goes.
@@ -1834,6 +1853,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     if let Some(Some(reply)) = self.settings_acks.pop_front() {
                         let _ = reply.send(Ok(()));
                     }
+                    if self.settings_acks.is_empty() {
+                        // Nothing else awaits an acknowledgment (the usual case after the
+                        // initial SETTINGS): an idle connection holds no queue for them.
+                        self.settings_acks = VecDeque::new();
+                    }
                 }
                 Event::StreamClosed { stream_id } => {
                     for reply in self.closers.remove(&stream_id).into_iter().flatten() {
@@ -1852,7 +1876,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     reason,
                     debug_data,
                 } => {
-                    self.state.send_modify(|s| {
+                    self.set_state(|s| {
                         s.goaway = Some(GoAway {
                             last_stream_id,
                             reason,
@@ -1896,7 +1920,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                         let _ = reply.send(Err(ended_error(&error)));
                     }
                     self.close_error = Some(error);
-                    self.state.send_modify(|s| s.closed = true);
+                    self.set_state(|s| s.closed = true);
                     self.incoming = None;
                 }
             }
@@ -1967,7 +1991,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             // sooner.
             if read_input && !self.established && self.conn.peer_settings_received() {
                 self.established = true;
-                self.state.send_modify(|s| s.established = true);
+                self.set_state(|s| s.established = true);
             }
             if self.write_buf.is_empty()
                 && !self.yielded

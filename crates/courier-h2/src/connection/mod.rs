@@ -544,8 +544,8 @@ impl Connection {
     }
 
     /// Gives back the allocations of the receive and header-encoding buffers that hold nothing
-    /// (a partial frame received is moved to an allocation of its size), and hands the empty output buffer to the
-    /// caller (`None` when it holds unsent output or has no room), so that an idle connection
+    /// (a partial frame received is moved to an allocation of its size) and of the event queue
+    /// of a connection that never had a stream, and hands the empty output buffer to the caller (`None` when it holds unsent output or has no room), so that an idle connection
     /// holds only its state: a driver calls it when it is about to wait. The buffers are
     /// allocated again when next needed; the output buffer comes back through
     /// [`supply_output_buffer`](Self::supply_output_buffer), so that a driver can pass the same
@@ -563,7 +563,25 @@ impl Connection {
         if self.scratch.is_empty() {
             self.scratch = BytesMut::new();
         }
+        // An idle connection needs no event queue. Its queue (four 176-octet events)
+        // was allocated by the acknowledgment of the SETTINGS sent; it goes back while the
+        // connection has never had a stream (one opened by a client and left idle, a server's
+        // whose client never called: a load balancer's connections to every backend, say),
+        // and is kept once streams come, which would allocate it again with each call that
+        // finds the connection idle (+300 server instructions per unary call, one in flight).
+        if self.never_had_streams() && self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
         (self.out.is_empty() && self.out.capacity() > 0).then(|| std::mem::take(&mut self.out))
+    }
+
+    /// No stream has been opened or promised on the connection, by either side.
+    fn never_had_streams(&self) -> bool {
+        let first_local = match self.role {
+            Role::Client => 1,
+            Role::Server => 2,
+        };
+        self.last_peer_id == StreamId::ZERO && self.next_local_id == first_local
     }
 
     /// Whether the connection has no output buffer (it allocates one when it next writes,
@@ -804,5 +822,53 @@ impl Connection {
             // extensible protocol elements." <https://www.rfc-editor.org/rfc/rfc9113#section-5.5>
             Frame::Unknown(_) => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod idle_tests {
+    use super::*;
+
+    /// Hands everything `from` has to send to `to`.
+    fn shuttle(from: &mut Connection, to: &mut Connection, now: Instant) {
+        while let Some(bytes) = from.poll_transmit() {
+            to.handle_received_at(&bytes, now);
+        }
+    }
+
+    fn settle(c: &mut Connection, s: &mut Connection, now: Instant) {
+        for _ in 0..3 {
+            shuttle(c, s, now);
+            shuttle(s, c, now);
+        }
+        while c.poll_event().is_some() {}
+        while s.poll_event().is_some() {}
+    }
+
+    #[test]
+    fn an_idle_connection_holds_no_queues() {
+        let now = Instant::now();
+        let mut c = Connection::new(Role::Client, Config::default(), now);
+        let mut s = Connection::new(Role::Server, Config::default(), now);
+        settle(&mut c, &mut s, now);
+        for conn in [&mut c, &mut s] {
+            // The SETTINGS sent were acknowledged: their queue is gone.
+            assert_eq!(conn.pending_settings.capacity(), 0);
+            let _ = conn.release_idle_buffers();
+            // The acknowledgment's event queue goes back while no stream was ever opened.
+            assert_eq!(conn.events.capacity(), 0);
+        }
+        // Once the connection has carried a stream the queue is kept (allocating it again with
+        // each call that finds the connection idle would cost more than it saves).
+        let request = [
+            HeaderField::new(&b":method"[..], &b"GET"[..]),
+            HeaderField::new(&b":scheme"[..], &b"http"[..]),
+            HeaderField::new(&b":authority"[..], &b"localhost"[..]),
+            HeaderField::new(&b":path"[..], &b"/"[..]),
+        ];
+        c.open_stream(&request, true).expect("open");
+        settle(&mut c, &mut s, now);
+        let _ = s.release_idle_buffers();
+        assert!(s.events.capacity() > 0);
     }
 }

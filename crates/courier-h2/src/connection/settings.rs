@@ -50,6 +50,11 @@ impl Connection {
                 // An acknowledgment of nothing: ignored.
                 return Ok(());
             };
+            if self.pending_settings.is_empty() {
+                // Nothing else is awaited (the usual case after the initial SETTINGS): an idle
+                // connection holds no queue for them (four 48-octet slots).
+                self.pending_settings = VecDeque::new();
+            }
             self.apply_acked_settings(&acked);
             self.events.push_back(Event::SettingsAcknowledged);
             return Ok(());
