@@ -179,8 +179,21 @@ fn fraction(s: &[u8], at: &mut usize) -> Result<u32, &'static str> {
 /// Parses an RFC 3339 timestamp (`1972-01-01T10:00:20.021Z`, `...+01:30`) into seconds and
 /// nanos.
 pub fn parse_timestamp(text: &str) -> Result<(i64, i32), &'static str> {
-    let s = text.as_bytes();
-    let bad = "invalid timestamp (expected RFC 3339, like 1972-01-01T10:00:20.021Z)";
+    let (v, len) = parse_timestamp_prefix(text.as_bytes())?;
+    if len != text.len() {
+        return Err(BAD_TIMESTAMP);
+    }
+    Ok(v)
+}
+
+const BAD_TIMESTAMP: &str = "invalid timestamp (expected RFC 3339, like 1972-01-01T10:00:20.021Z)";
+
+/// Reads an RFC 3339 timestamp at the start of `s` (which may go on past it): `(seconds,
+/// nanos)` and its length. Its bytes are ASCII digits and `-T:.Z+`, none of which a JSON
+/// string escapes, so a timestamp read from the text of a JSON string is the string's whole
+/// content when a quote follows it.
+pub(crate) fn parse_timestamp_prefix(s: &[u8]) -> Result<((i64, i32), usize), &'static str> {
+    let bad = BAD_TIMESTAMP;
     // `YYYY-MM-DDTHH:MM:SS`: fourteen digits and five separators at fixed places, checked in
     // one pass over a fixed-size chunk.
     let head = s.first_chunk::<19>().ok_or(bad)?;
@@ -235,16 +248,13 @@ pub fn parse_timestamp(text: &str) -> Result<(i64, i32), &'static str> {
         }
         _ => return Err(bad),
     };
-    if at != s.len() {
-        return Err(bad);
-    }
     let seconds = days_from_civil(year, month, day) * 86_400
         + i64::from(hour * 3600 + minute * 60 + second)
         - offset;
     if !(MIN_TIMESTAMP_SECONDS..=MAX_TIMESTAMP_SECONDS).contains(&seconds) {
         return Err("timestamp out of range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)");
     }
-    Ok((seconds, nanos as i32))
+    Ok(((seconds, nanos as i32), at))
 }
 
 /// Checks a duration's fields: range, nanos magnitude, same signs.
