@@ -360,20 +360,21 @@ impl<'a> Reader<'a> {
     /// returns the value and the length it read, and the string must end there (a quote
     /// follows). `None`, with the reader where it was (but past whitespace), when the next
     /// value is not a string or `parse` fails or stops short of the closing quote. For values
-    /// whose text has nothing a JSON string escapes (timestamps), with no scan of the string
-    /// first; the caller falls back on [`read_string`](Reader::read_string).
+    /// whose text has nothing a JSON string escapes (timestamps, quoted numbers), with no scan
+    /// of the string first; the caller falls back on [`read_string`](Reader::read_string).
     #[inline]
     pub(crate) fn read_plain_string_with<T>(
         &mut self,
-        parse: impl FnOnce(&[u8]) -> Option<(T, usize)>,
+        parse: impl FnOnce(&'a str) -> Option<(T, usize)>,
     ) -> Option<T> {
         self.skip_ws();
         if self.input.get(self.pos) != Some(&b'"') {
             return None;
         }
-        let body = self.input.get(self.pos + 1..)?;
+        // After an ASCII quote: a character boundary.
+        let body = self.src.get(self.pos + 1..)?;
         let (v, len) = parse(body)?;
-        if body.get(len) != Some(&b'"') {
+        if body.as_bytes().get(len) != Some(&b'"') {
             return None;
         }
         self.pos += len + 2;

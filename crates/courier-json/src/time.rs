@@ -289,13 +289,23 @@ pub fn format_duration(out: &mut String, seconds: i64, nanos: i32) -> Result<(),
 
 /// Parses a duration (`1.5s`, `-3s`, `0.000000001s`) into seconds and nanos.
 pub fn parse_duration(text: &str) -> Result<(i64, i32), &'static str> {
-    let bad =
-        "invalid duration (expected seconds with up to 9 fractional digits and an 's', like 1.5s)";
-    let s = text.as_bytes();
-    let body = s.strip_suffix(b"s").ok_or(bad)?;
-    let (neg, body) = match body.strip_prefix(b"-") {
+    let (v, len) = parse_duration_prefix(text.as_bytes())?;
+    if len != text.len() {
+        return Err(BAD_DURATION);
+    }
+    Ok(v)
+}
+
+const BAD_DURATION: &str =
+    "invalid duration (expected seconds with up to 9 fractional digits and an 's', like 1.5s)";
+
+/// Reads a duration at the start of `s` (which may go on past it): `(seconds, nanos)` and its
+/// length (as [`parse_timestamp_prefix`]: its bytes are digits, `-`, `.` and `s`).
+pub(crate) fn parse_duration_prefix(s: &[u8]) -> Result<((i64, i32), usize), &'static str> {
+    let bad = BAD_DURATION;
+    let (neg, body) = match s.strip_prefix(b"-") {
         Some(b) => (true, b),
-        None => (false, body),
+        None => (false, s),
     };
     let int_len = body.iter().take_while(|c| c.is_ascii_digit()).count();
     if int_len == 0 || int_len > 12 {
@@ -311,16 +321,17 @@ pub fn parse_duration(text: &str) -> Result<(i64, i32), &'static str> {
     }
     let mut at = int_len;
     let nanos = fraction(body, &mut at)?;
-    if at != body.len() {
+    if body.get(at) != Some(&b's') {
         return Err(bad);
     }
+    let len = usize::from(neg) + at + 1;
     let (seconds, nanos) = if neg {
         (-seconds, -(nanos as i32))
     } else {
         (seconds, nanos as i32)
     };
     check_duration(seconds, nanos)?;
-    Ok((seconds, nanos))
+    Ok(((seconds, nanos), len))
 }
 
 #[cfg(test)]
@@ -412,6 +423,35 @@ mod tests {
         ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_byte_in_every_place_of_the_head() {
+        // Every byte in every place of `YYYY-MM-DDTHH:MM:SS`: a digit where the pattern has
+        // `0`, else the pattern's byte, or an error.
+        const PATTERN: &[u8; 19] = b"0000-00-00T00:00:00";
+        let good = *b"2023-11-14T22:13:20";
+        for i in 0..19 {
+            for x in 0..=255u8 {
+                let mut t = good.to_vec();
+                t[i] = x;
+                t.push(b'Z');
+                let want = if PATTERN[i] == b'0' {
+                    x.is_ascii_digit()
+                } else {
+                    x == PATTERN[i]
+                };
+                let got = parse_timestamp_prefix(&t).is_ok();
+                // A digit can still make the date invalid (month 13): only check rejections.
+                if !want {
+                    assert!(!got, "{i} {x}");
+                }
+            }
+        }
+        assert_eq!(
+            parse_timestamp("2023-11-14T22:13:20Z"),
+            Ok((1_700_000_000, 0))
+        );
     }
 
     #[test]
