@@ -355,6 +355,32 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Reads a string whose content `parse` reads in full from the text as it stands (which
+    /// `parse` is given from just after the opening quote, to the end of the input): `parse`
+    /// returns the value and the length it read, and the string must end there (a quote
+    /// follows). `None`, with the reader where it was (but past whitespace), when the next
+    /// value is not a string or `parse` fails or stops short of the closing quote. For values
+    /// whose text has nothing a JSON string escapes (timestamps, quoted numbers), with no scan
+    /// of the string first; the caller falls back on [`read_string`](Reader::read_string).
+    #[inline]
+    pub(crate) fn read_plain_string_with<T>(
+        &mut self,
+        parse: impl FnOnce(&'a str) -> Option<(T, usize)>,
+    ) -> Option<T> {
+        self.skip_ws();
+        if self.input.get(self.pos) != Some(&b'"') {
+            return None;
+        }
+        // After an ASCII quote: a character boundary.
+        let body = self.src.get(self.pos + 1..)?;
+        let (v, len) = parse(body)?;
+        if body.as_bytes().get(len) != Some(&b'"') {
+            return None;
+        }
+        self.pos += len + 2;
+        Some(v)
+    }
+
     /// Reads a string of base64 (a `bytes` field's value), standard or URL-safe, padded or
     /// not: the decoded bytes, or `None` when the string is not base64 (the reader is then
     /// after the string; a JSON error, such as a bad escape, is an `Err`).

@@ -24,6 +24,16 @@ fn integer<T>(
             conv(&n).ok_or_else(|| r.error(format!("{} is not {what}", n.as_str())))
         }
         Peek::String => {
+            // Straight from the text when the string is a plain number (the usual `"123"`);
+            // escapes, or anything that is not a number in range, are read as a string first,
+            // for the same value or error.
+            let plain = r.read_plain_string_with(|s| {
+                let len = crate::number::scan(s.as_bytes())?;
+                Some((conv(&Number::new(s.get(..len)?))?, len))
+            });
+            if let Some(v) = plain {
+                return Ok(v);
+            }
             let s = r.read_string()?;
             let n = Number::parse(&s).ok_or_else(|| r.error(format!("\"{s}\" is not a number")))?;
             conv(&n).ok_or_else(|| r.error(format!("\"{s}\" is not {what}")))
@@ -135,6 +145,18 @@ mod tests {
         assert_eq!(with("\"1e2\"", read_i64).unwrap(), 100);
         assert!(with("\"\"", read_i64).is_err());
         assert!(with("\" 1\"", read_i64).is_err());
+        assert!(with("\"1 \"", read_i64).is_err());
+        assert!(with("\"1", read_i64).is_err());
+        assert!(with("\"9223372036854775808\"", read_i64).is_err());
+        assert_eq!(with("\"\\u0031\"", read_i64).unwrap(), 1);
+        assert_eq!(
+            with("\"-9223372036854775808\"", read_i64).unwrap(),
+            i64::MIN
+        );
+        assert_eq!(
+            with("\"18446744073709551615\"", read_u64).unwrap(),
+            u64::MAX
+        );
         assert!(with("true", read_i32).is_err());
         assert!(with("-1", read_u64).is_err());
         assert_eq!(with("\"-Infinity\"", read_f64).unwrap(), f64::NEG_INFINITY);

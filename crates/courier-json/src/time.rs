@@ -179,8 +179,21 @@ fn fraction(s: &[u8], at: &mut usize) -> Result<u32, &'static str> {
 /// Parses an RFC 3339 timestamp (`1972-01-01T10:00:20.021Z`, `...+01:30`) into seconds and
 /// nanos.
 pub fn parse_timestamp(text: &str) -> Result<(i64, i32), &'static str> {
-    let s = text.as_bytes();
-    let bad = "invalid timestamp (expected RFC 3339, like 1972-01-01T10:00:20.021Z)";
+    let (v, len) = parse_timestamp_prefix(text.as_bytes())?;
+    if len != text.len() {
+        return Err(BAD_TIMESTAMP);
+    }
+    Ok(v)
+}
+
+const BAD_TIMESTAMP: &str = "invalid timestamp (expected RFC 3339, like 1972-01-01T10:00:20.021Z)";
+
+/// Reads an RFC 3339 timestamp at the start of `s` (which may go on past it): `(seconds,
+/// nanos)` and its length. Its bytes are ASCII digits and `-T:.Z+`, none of which a JSON
+/// string escapes, so a timestamp read from the text of a JSON string is the string's whole
+/// content when a quote follows it.
+pub(crate) fn parse_timestamp_prefix(s: &[u8]) -> Result<((i64, i32), usize), &'static str> {
+    let bad = BAD_TIMESTAMP;
     // `YYYY-MM-DDTHH:MM:SS`: fourteen digits and five separators at fixed places, checked in
     // one pass over a fixed-size chunk.
     let head = s.first_chunk::<19>().ok_or(bad)?;
@@ -235,16 +248,13 @@ pub fn parse_timestamp(text: &str) -> Result<(i64, i32), &'static str> {
         }
         _ => return Err(bad),
     };
-    if at != s.len() {
-        return Err(bad);
-    }
     let seconds = days_from_civil(year, month, day) * 86_400
         + i64::from(hour * 3600 + minute * 60 + second)
         - offset;
     if !(MIN_TIMESTAMP_SECONDS..=MAX_TIMESTAMP_SECONDS).contains(&seconds) {
         return Err("timestamp out of range (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)");
     }
-    Ok((seconds, nanos as i32))
+    Ok(((seconds, nanos as i32), at))
 }
 
 /// Checks a duration's fields: range, nanos magnitude, same signs.
@@ -279,13 +289,23 @@ pub fn format_duration(out: &mut String, seconds: i64, nanos: i32) -> Result<(),
 
 /// Parses a duration (`1.5s`, `-3s`, `0.000000001s`) into seconds and nanos.
 pub fn parse_duration(text: &str) -> Result<(i64, i32), &'static str> {
-    let bad =
-        "invalid duration (expected seconds with up to 9 fractional digits and an 's', like 1.5s)";
-    let s = text.as_bytes();
-    let body = s.strip_suffix(b"s").ok_or(bad)?;
-    let (neg, body) = match body.strip_prefix(b"-") {
+    let (v, len) = parse_duration_prefix(text.as_bytes())?;
+    if len != text.len() {
+        return Err(BAD_DURATION);
+    }
+    Ok(v)
+}
+
+const BAD_DURATION: &str =
+    "invalid duration (expected seconds with up to 9 fractional digits and an 's', like 1.5s)";
+
+/// Reads a duration at the start of `s` (which may go on past it): `(seconds, nanos)` and its
+/// length (as [`parse_timestamp_prefix`]: its bytes are digits, `-`, `.` and `s`).
+pub(crate) fn parse_duration_prefix(s: &[u8]) -> Result<((i64, i32), usize), &'static str> {
+    let bad = BAD_DURATION;
+    let (neg, body) = match s.strip_prefix(b"-") {
         Some(b) => (true, b),
-        None => (false, body),
+        None => (false, s),
     };
     let int_len = body.iter().take_while(|c| c.is_ascii_digit()).count();
     if int_len == 0 || int_len > 12 {
@@ -301,16 +321,17 @@ pub fn parse_duration(text: &str) -> Result<(i64, i32), &'static str> {
     }
     let mut at = int_len;
     let nanos = fraction(body, &mut at)?;
-    if at != body.len() {
+    if body.get(at) != Some(&b's') {
         return Err(bad);
     }
+    let len = usize::from(neg) + at + 1;
     let (seconds, nanos) = if neg {
         (-seconds, -(nanos as i32))
     } else {
         (seconds, nanos as i32)
     };
     check_duration(seconds, nanos)?;
-    Ok((seconds, nanos))
+    Ok(((seconds, nanos), len))
 }
 
 #[cfg(test)]
@@ -402,6 +423,35 @@ mod tests {
         ] {
             assert!(parse_timestamp(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_byte_in_every_place_of_the_head() {
+        // Every byte in every place of `YYYY-MM-DDTHH:MM:SS`: a digit where the pattern has
+        // `0`, else the pattern's byte, or an error.
+        const PATTERN: &[u8; 19] = b"0000-00-00T00:00:00";
+        let good = *b"2023-11-14T22:13:20";
+        for i in 0..19 {
+            for x in 0..=255u8 {
+                let mut t = good.to_vec();
+                t[i] = x;
+                t.push(b'Z');
+                let want = if PATTERN[i] == b'0' {
+                    x.is_ascii_digit()
+                } else {
+                    x == PATTERN[i]
+                };
+                let got = parse_timestamp_prefix(&t).is_ok();
+                // A digit can still make the date invalid (month 13): only check rejections.
+                if !want {
+                    assert!(!got, "{i} {x}");
+                }
+            }
+        }
+        assert_eq!(
+            parse_timestamp("2023-11-14T22:13:20Z"),
+            Ok((1_700_000_000, 0))
+        );
     }
 
     #[test]

@@ -75,6 +75,11 @@ pub fn write_timestamp(w: &mut Writer, seconds: i64, nanos: i32) -> Result<(), E
 
 /// Reads a `google.protobuf.Timestamp` from its RFC 3339 string: `(seconds, nanos)`.
 pub fn read_timestamp(r: &mut Reader<'_>) -> Result<(i64, i32), Error> {
+    // Straight from the text when the string is a plain timestamp (the common case); anything
+    // else (escapes, a malformed timestamp) is read as a string first, for the right error.
+    if let Some(v) = r.read_plain_string_with(|s| time::parse_timestamp_prefix(s.as_bytes()).ok()) {
+        return Ok(v);
+    }
     let s = r.read_string()?;
     time::parse_timestamp(&s).map_err(|e| r.error(e))
 }
@@ -87,6 +92,10 @@ pub fn write_duration(w: &mut Writer, seconds: i64, nanos: i32) -> Result<(), Er
 
 /// Reads a `google.protobuf.Duration` from its string: `(seconds, nanos)`.
 pub fn read_duration(r: &mut Reader<'_>) -> Result<(i64, i32), Error> {
+    // As `read_timestamp`: straight from the text when it can be.
+    if let Some(v) = r.read_plain_string_with(|s| time::parse_duration_prefix(s.as_bytes()).ok()) {
+        return Ok(v);
+    }
     let s = r.read_string()?;
     time::parse_duration(&s).map_err(|e| r.error(e))
 }
@@ -278,6 +287,46 @@ pub fn read_any(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_from_the_text_and_through_a_string() {
+        let read = |json: &str| {
+            let mut r = Reader::new(json);
+            read_timestamp(&mut r).map(|v| (v, r.offset()))
+        };
+        // Straight from the text, with whitespace before it and text after the string.
+        assert_eq!(
+            read(" \"1970-01-01T00:00:01.5Z\",").unwrap(),
+            ((1, 500_000_000), 25)
+        );
+        // An escape: read as a string first, same value.
+        assert_eq!(
+            read("\"\\u0031970-01-01T00:00:01Z\"").unwrap(),
+            ((1, 0), 27)
+        );
+        for bad in [
+            "\"1970-01-01T00:00:01Zx\"",
+            "\"1970-01-01T00:00:01Z",
+            "\"1970-01-01T00:00:01\"",
+            "\"1970-01-01T00:00:01Z\\\"\"",
+            "1",
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_from_the_text_and_through_a_string() {
+        let read = |json: &str| {
+            let mut r = Reader::new(json);
+            read_duration(&mut r).map(|v| (v, r.offset()))
+        };
+        assert_eq!(read("\"-1.5s\"]").unwrap(), ((-1, -500_000_000), 7));
+        assert_eq!(read("\"\\u0031s\"").unwrap(), ((1, 0), 9));
+        for bad in ["\"1sx\"", "\"1s", "\"1\"", "\"1.s\"", "\"--1s\""] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn field_mask_paths() {

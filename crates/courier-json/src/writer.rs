@@ -281,7 +281,12 @@ impl Writer {
     /// `true` or `false`.
     pub fn bool(&mut self, v: bool) {
         self.value_start();
-        self.out.push_str(if v { "true" } else { "false" });
+        // Each a store of a fixed size (a choice of `&str` is a call to `memcpy`).
+        if v {
+            self.out.push_str("true");
+        } else {
+            self.out.push_str("false");
+        }
     }
 
     /// A number (the 32-bit integer kinds).
