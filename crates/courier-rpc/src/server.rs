@@ -28,7 +28,7 @@ use crate::call::{ByteStream, MethodDescriptor, Request, Response};
 use crate::channelz::ServerNode;
 use crate::client::BoxIo;
 use crate::code::Code;
-use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, frame_message};
+use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, declared_too_large, frame_message};
 use crate::context::ConnectionInfo;
 use crate::context::{CallContext, CancelToken};
 use crate::extensions::Extensions;
@@ -1064,6 +1064,20 @@ fn start_call(
             connection.channelz.as_ref(),
         )
     });
+    // A method whose handler needs the whole first message (unary or server-streaming)
+    // refuses one declared larger than the limit here, with the status the handler's read of
+    // it would end with: no task, no interceptor, no concurrency permit, nothing buffered
+    // (docs/security.md, oversized-message). Observers see the call as before: the method's,
+    // ended RESOURCE_EXHAUSTED.
+    if let Some(s) = declared_too_large(body.peek(), cfg.max_recv_message_size) {
+        if needs_whole_first_message(&*svc, method) {
+            if let Some(t) = telemetry {
+                t.end(s.code());
+            }
+            trailers_only(&respond, &s, None);
+            return None;
+        }
+    }
     // The interceptors see the request's authority.
     let authority = request.pseudo.authority.clone();
     drop(request);
@@ -1092,6 +1106,15 @@ fn start_call(
             span,
         )),
     })
+}
+
+/// Whether `method` of `svc` is one whose handler starts with the whole first request message
+/// (unary or server-streaming), by its descriptor (a method without one: no).
+#[cold]
+fn needs_whole_first_message(svc: &dyn Service, method: &str) -> bool {
+    svc.methods()
+        .iter()
+        .any(|m| m.method == method && !m.kind.client_streaming())
 }
 
 /// Answers a call refused before it starts (Trailers-Only with `status`); observers and
