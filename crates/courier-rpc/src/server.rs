@@ -164,7 +164,12 @@ impl ServerBuilder {
     }
 
     /// Largest request message accepted (default 4 MiB); larger ones fail the call with
-    /// RESOURCE_EXHAUSTED.
+    /// RESOURCE_EXHAUSTED, as soon as their 5-octet prefix declares the length. On a unary or
+    /// server-streaming method (by the service's [`MethodDescriptor`](crate::MethodDescriptor)s)
+    /// a first message whose prefix arrived with the request headers is refused before the
+    /// call starts: no task, interceptor, tower layer or concurrency permit for it (observers
+    /// still see the call end RESOURCE_EXHAUSTED); a client-streaming handler meets the
+    /// refusal as it reads.
     pub fn max_recv_message_size(mut self, bytes: usize) -> Self {
         self.config.max_recv_message_size = bytes;
         self
@@ -281,7 +286,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Adds an interceptor; they run in the order added, before each handler.
+    /// Adds an interceptor; they run in the order added, before each handler. Calls refused
+    /// before they start (a malformed path, an unknown service, an unsupported
+    /// `grpc-encoding`, a first message over
+    /// [`max_recv_message_size`](Self::max_recv_message_size)) do not reach them.
     pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
         self.config.interceptors.push(Arc::new(interceptor));
         self
