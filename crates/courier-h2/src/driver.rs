@@ -463,10 +463,17 @@ pub struct Incoming {
 #[derive(Debug)]
 pub struct RecvStream {
     id: StreamRef,
-    /// `None` for a request without content: nothing more can arrive.
+    /// `None` for a request without content, or whose content ended in `first`: nothing more
+    /// can arrive.
     rx: Option<events::Receiver<StreamEvent>>,
     cmds: commands::Sender<Cmd>,
     ended: bool,
+    /// A request's content that arrived right behind its headers, not taken yet: it comes
+    /// before anything in `rx` (see [`RecvStream::peek`]).
+    first: Option<Bytes>,
+    /// Taking `first` returns its flow-control credit (the connection still tracked the
+    /// stream when it arrived; see [`StreamEvent::Data`]).
+    first_tracked: bool,
     trailers: Option<Vec<HeaderField>>,
     head: Option<(FieldSection, bool)>,
 }
@@ -476,17 +483,20 @@ impl Drop for RecvStream {
     /// now, as [`data`](Self::data) would have returned it, not only when the stream closes
     /// (until then it would hold up to a stream window of the connection's window).
     fn drop(&mut self) {
-        let Some(mut rx) = self.rx.take() else {
-            return;
+        let first = match self.first.take() {
+            Some(data) if self.first_tracked => data.len(),
+            _ => 0,
         };
-        let untaken: usize = rx
-            .close()
-            .iter()
-            .map(|e| match e {
-                StreamEvent::Data(data, _, true) => data.len(),
-                _ => 0,
-            })
-            .sum();
+        let queued: usize = self.rx.take().map_or(0, |mut rx| {
+            rx.close()
+                .iter()
+                .map(|e| match e {
+                    StreamEvent::Data(data, _, true) => data.len(),
+                    _ => 0,
+                })
+                .sum()
+        });
+        let untaken = first + queued;
         if untaken > 0 {
             let _ = self.cmds.send(Cmd::Consume {
                 id: self.id.for_cmd(),
@@ -519,9 +529,43 @@ impl RecvStream {
             ended: rx.is_none(),
             rx,
             cmds,
+            first: None,
+            first_tracked: false,
             trailers: None,
             head: None,
         }
+    }
+
+    /// A request's receiving half whose content began with `first` (and its credit's
+    /// `tracked`, see [`StreamEvent::Data`]); the rest, if any, comes through `rx` (`None`:
+    /// the content ended with `first`).
+    fn with_first(
+        id: StreamRef,
+        first: Bytes,
+        tracked: bool,
+        rx: Option<events::Receiver<StreamEvent>>,
+        cmds: commands::Sender<Cmd>,
+    ) -> Self {
+        RecvStream {
+            id,
+            ended: false,
+            rx,
+            cmds,
+            first: Some(first),
+            first_tracked: tracked,
+            trailers: None,
+            head: None,
+        }
+    }
+
+    /// The start of the content that arrived and was not taken yet, as far as this handle
+    /// holds it without asking the driver: on a server, the request's content that arrived in
+    /// the same read as its headers, right behind them (a unary request's whole message,
+    /// usually) — the driver hands a request over once that is in. Empty otherwise (nothing
+    /// arrived with the headers, or [`data`](Self::data) took it). Taking nothing, it returns
+    /// no flow-control credit.
+    pub fn peek(&self) -> &[u8] {
+        self.first.as_deref().unwrap_or_default()
     }
 
     /// The next event; `None` once the driver dropped the stream's channel.
@@ -586,6 +630,19 @@ impl RecvStream {
     /// The next chunk of content, or `None` at the end of the message. Taking a chunk returns
     /// its flow-control credit to the peer.
     pub async fn data(&mut self) -> Option<Result<Bytes, Error>> {
+        if let Some(data) = self.first.take() {
+            // Content that ended with this chunk has no channel for more.
+            self.ended |= self.rx.is_none();
+            if !data.is_empty() {
+                if self.first_tracked {
+                    let _ = self.cmds.send(Cmd::Consume {
+                        id: self.id.for_cmd(),
+                        n: data.len(),
+                    });
+                }
+                return Some(Ok(data));
+            }
+        }
         if self.ended {
             return None;
         }
@@ -1753,17 +1810,35 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     } else if let (Some(incoming), Some(cmds)) =
                         (&mut self.incoming, self.cmds.upgrade())
                     {
-                        // A request without content needs no channel for its body.
-                        let rx = (!end_stream).then(|| {
+                        // Content that arrived right behind the headers (in the same read:
+                        // a unary request's message, usually) goes with the request, so that
+                        // whoever takes it can look at it at once (`RecvStream::peek`: a
+                        // gRPC server refuses a message declared too large without starting
+                        // the call) and takes it without the channel.
+                        let first = match end_stream {
+                            true => None,
+                            false => self.conn.take_data_of(stream_id),
+                        };
+                        // A request whose content is complete needs no channel for its body.
+                        let more = !end_stream && !first.as_ref().is_some_and(|(_, end)| *end);
+                        let rx = more.then(|| {
                             let (tx, rx) = event_channel(PENDING);
                             self.streams.insert(stream_id, tx);
                             rx
                         });
+                        let id = StreamRef::Id(stream_id);
+                        let body = match first {
+                            Some((data, _)) => {
+                                let tracked = self.conn.tracks_stream(stream_id);
+                                RecvStream::with_first(id, data, tracked, rx, cmds.clone())
+                            }
+                            None => RecvStream::new(id, rx, cmds.clone()),
+                        };
                         incoming.deliver(Incoming {
                             stream_id,
                             request: section,
                             end_stream,
-                            body: RecvStream::new(StreamRef::Id(stream_id), rx, cmds.clone()),
+                            body,
                             respond: SendStream {
                                 id: StreamRef::Id(stream_id),
                                 cmds,

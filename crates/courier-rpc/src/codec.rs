@@ -219,6 +219,22 @@ pub fn decompress(encoding: Encoding, data: &[u8], max: usize) -> Result<Bytes, 
     }
 }
 
+/// The status a [`Deframer`] refuses a message with as soon as its prefix arrives, read from
+/// `start`, the message's first octets: `Some` when they declare more than `max_message`
+/// octets; `None` when fewer than the prefix's 5 octets are there, when the flags octet is not
+/// one gRPC allows (the deframer's answer is then another), or when the length is within the
+/// limit.
+pub(crate) fn declared_too_large(start: &[u8], max_message: usize) -> Option<Status> {
+    let &[0 | 1, a, b, c, d, ..] = start else {
+        return None;
+    };
+    let len = u32::from_be_bytes([a, b, c, d]) as usize;
+    if len > max_message {
+        return Some(too_large("received", len, max_message));
+    }
+    None
+}
+
 /// Payloads shorter than this are copied into the deframer's own buffer rather than held as
 /// they came (slices of the connection's read buffers).
 const SMALL_PAYLOAD: usize = 1024;

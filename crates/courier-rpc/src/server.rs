@@ -28,7 +28,7 @@ use crate::call::{ByteStream, MethodDescriptor, Request, Response};
 use crate::channelz::ServerNode;
 use crate::client::BoxIo;
 use crate::code::Code;
-use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, frame_message};
+use crate::codec::{DEFAULT_MAX_RECV_MESSAGE_SIZE, Encoding, declared_too_large, frame_message};
 use crate::context::ConnectionInfo;
 use crate::context::{CallContext, CancelToken};
 use crate::extensions::Extensions;
@@ -164,7 +164,12 @@ impl ServerBuilder {
     }
 
     /// Largest request message accepted (default 4 MiB); larger ones fail the call with
-    /// RESOURCE_EXHAUSTED.
+    /// RESOURCE_EXHAUSTED, as soon as their 5-octet prefix declares the length. On a unary or
+    /// server-streaming method (by the service's [`MethodDescriptor`](crate::MethodDescriptor)s)
+    /// a first message whose prefix arrived with the request headers is refused before the
+    /// call starts: no task, interceptor, tower layer or concurrency permit for it (observers
+    /// still see the call end RESOURCE_EXHAUSTED); a client-streaming handler meets the
+    /// refusal as it reads.
     pub fn max_recv_message_size(mut self, bytes: usize) -> Self {
         self.config.max_recv_message_size = bytes;
         self
@@ -281,7 +286,10 @@ impl ServerBuilder {
         self
     }
 
-    /// Adds an interceptor; they run in the order added, before each handler.
+    /// Adds an interceptor; they run in the order added, before each handler. Calls refused
+    /// before they start (a malformed path, an unknown service, an unsupported
+    /// `grpc-encoding`, a first message over
+    /// [`max_recv_message_size`](Self::max_recv_message_size)) do not reach them.
     pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
         self.config.interceptors.push(Arc::new(interceptor));
         self
@@ -1078,6 +1086,20 @@ fn start_call(
             connection.channelz.as_ref(),
         )
     });
+    // A method whose handler needs the whole first message (unary or server-streaming)
+    // refuses one declared larger than the limit here, with the status the handler's read of
+    // it would end with: no task, no interceptor, no concurrency permit, nothing buffered
+    // (docs/security.md, oversized-message). Observers see the call as before: the method's,
+    // ended RESOURCE_EXHAUSTED.
+    if let Some(s) = declared_too_large(body.peek(), cfg.max_recv_message_size) {
+        if needs_whole_first_message(&*svc, method) {
+            if let Some(t) = telemetry {
+                t.end(s.code());
+            }
+            trailers_only(&respond, &s, None);
+            return None;
+        }
+    }
     // The interceptors see the request's authority.
     let authority = request.pseudo.authority.clone();
     drop(request);
@@ -1106,6 +1128,15 @@ fn start_call(
             span,
         )),
     })
+}
+
+/// Whether `method` of `svc` is one whose handler starts with the whole first request message
+/// (unary or server-streaming), by its descriptor (a method without one: no).
+#[cold]
+fn needs_whole_first_message(svc: &dyn Service, method: &str) -> bool {
+    svc.methods()
+        .iter()
+        .any(|m| m.method == method && !m.kind.client_streaming())
 }
 
 /// Answers a call refused before it starts (Trailers-Only with `status`); observers and

@@ -525,6 +525,25 @@ impl Connection {
         }
     }
 
+    /// Takes the next event if it is DATA on `stream_id`, whose header section
+    /// [`poll_event`](Self::poll_event) just returned (a request's content that arrived right
+    /// behind its headers): the content and END_STREAM. The stream was accepted with its
+    /// headers, so none of its events is dropped the way `poll_event` drops those of a stream
+    /// reset before it was accepted.
+    #[cfg(feature = "tokio")] // Only the driver asks.
+    pub(crate) fn take_data_of(&mut self, stream_id: StreamId) -> Option<(Bytes, bool)> {
+        match self.events.front() {
+            Some(Event::Data { stream_id: id, .. }) if *id == stream_id => {}
+            _ => return None,
+        }
+        match self.events.pop_front() {
+            Some(Event::Data {
+                data, end_stream, ..
+            }) => Some((data, end_stream)),
+            _ => None,
+        }
+    }
+
     /// Whether [`poll_transmit`](Self::poll_transmit) may have something to send: frames are
     /// queued, or a stream has DATA waiting to be scheduled.
     pub fn wants_transmit(&self) -> bool {
