@@ -243,7 +243,7 @@ const SMALL_PAYLOAD: usize = 1024;
 ///
 /// Limits: a message whose declared length exceeds the receive limit is refused as soon as its
 /// header arrives (RESOURCE_EXHAUSTED), before anything is buffered for it; at most one
-/// message plus one payload is ever held. Payloads under [`SMALL_PAYLOAD`] bytes that continue
+/// message plus one payload is ever held. Payloads under 1 KiB (`SMALL_PAYLOAD`) that continue
 /// a message are copied together, so that what a message costs to hold stays near its length however it is cut:
 /// held one by one, a message sent one byte per DATA frame kept a `Bytes` handle (32 bytes)
 /// and a share of a read buffer (the frame's 9-byte header too) per byte — `cargo xtask
