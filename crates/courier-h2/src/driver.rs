@@ -468,12 +468,9 @@ pub struct RecvStream {
     rx: Option<events::Receiver<StreamEvent>>,
     cmds: commands::Sender<Cmd>,
     ended: bool,
-    /// A request's content that arrived right behind its headers, not taken yet: it comes
-    /// before anything in `rx` (see [`RecvStream::peek`]).
-    first: Option<Bytes>,
-    /// Taking `first` returns its flow-control credit (the connection still tracked the
-    /// stream when it arrived; see [`StreamEvent::Data`]).
-    first_tracked: bool,
+    /// A request's content that arrived right behind its headers, not taken yet (a
+    /// [`StreamEvent::Data`]): it comes before anything in `rx` (see [`RecvStream::peek`]).
+    first: Option<StreamEvent>,
     trailers: Option<Vec<HeaderField>>,
     head: Option<(FieldSection, bool)>,
 }
@@ -483,26 +480,17 @@ impl Drop for RecvStream {
     /// now, as [`data`](Self::data) would have returned it, not only when the stream closes
     /// (until then it would hold up to a stream window of the connection's window).
     fn drop(&mut self) {
-        let first = match self.first.take() {
-            Some(data) if self.first_tracked => data.len(),
-            _ => 0,
-        };
-        let queued: usize = self.rx.take().map_or(0, |mut rx| {
-            rx.close()
-                .iter()
-                .map(|e| match e {
-                    StreamEvent::Data(data, _, true) => data.len(),
-                    _ => 0,
-                })
-                .sum()
-        });
-        let untaken = first + queued;
-        if untaken > 0 {
-            let _ = self.cmds.send(Cmd::Consume {
-                id: self.id.for_cmd(),
-                n: untaken,
-            });
-        }
+        let queued = self.rx.take().map(|mut rx| rx.close()).unwrap_or_default();
+        let untaken = self
+            .first
+            .iter()
+            .chain(&queued)
+            .map(|e| match e {
+                StreamEvent::Data(data, _, true) => data.len(),
+                _ => 0,
+            })
+            .sum();
+        self.consume(untaken);
     }
 }
 
@@ -530,31 +518,25 @@ impl RecvStream {
             rx,
             cmds,
             first: None,
-            first_tracked: false,
             trailers: None,
             head: None,
         }
     }
 
-    /// A request's receiving half whose content began with `first` (and its credit's
-    /// `tracked`, see [`StreamEvent::Data`]); the rest, if any, comes through `rx` (`None`:
-    /// the content ended with `first`).
-    fn with_first(
-        id: StreamRef,
-        first: Bytes,
-        tracked: bool,
-        rx: Option<events::Receiver<StreamEvent>>,
-        cmds: commands::Sender<Cmd>,
-    ) -> Self {
-        RecvStream {
-            id,
-            ended: false,
-            rx,
-            cmds,
-            first: Some(first),
-            first_tracked: tracked,
-            trailers: None,
-            head: None,
+    /// With `first` (a [`StreamEvent::Data`]) to come before anything in the channel: a
+    /// request's content that arrived right behind its headers.
+    fn with_first(mut self, first: StreamEvent) -> Self {
+        self.first = Some(first);
+        self
+    }
+
+    /// Returns `n` octets of flow-control credit to the peer (none: nothing to say).
+    fn consume(&self, n: usize) {
+        if n > 0 {
+            let _ = self.cmds.send(Cmd::Consume {
+                id: self.id.for_cmd(),
+                n,
+            });
         }
     }
 
@@ -565,7 +547,10 @@ impl RecvStream {
     /// arrived with the headers, or [`data`](Self::data) took it). Taking nothing, it returns
     /// no flow-control credit.
     pub fn peek(&self) -> &[u8] {
-        self.first.as_deref().unwrap_or_default()
+        match &self.first {
+            Some(StreamEvent::Data(data, ..)) => data,
+            _ => &[],
+        }
     }
 
     /// The next event; `None` once the driver dropped the stream's channel.
@@ -630,33 +615,19 @@ impl RecvStream {
     /// The next chunk of content, or `None` at the end of the message. Taking a chunk returns
     /// its flow-control credit to the peer.
     pub async fn data(&mut self) -> Option<Result<Bytes, Error>> {
-        if let Some(data) = self.first.take() {
-            // Content that ended with this chunk has no channel for more.
-            self.ended |= self.rx.is_none();
-            if !data.is_empty() {
-                if self.first_tracked {
-                    let _ = self.cmds.send(Cmd::Consume {
-                        id: self.id.for_cmd(),
-                        n: data.len(),
-                    });
-                }
-                return Some(Ok(data));
-            }
-        }
-        if self.ended {
-            return None;
-        }
-        self.rx.as_ref()?;
         loop {
-            match self.next_event().await {
+            let event = match self.first.take() {
+                Some(first) => Some(first),
+                // `ended` from the start when there is no channel.
+                None if self.ended => return None,
+                None => self.next_event().await,
+            };
+            match event {
                 Some(StreamEvent::Data(data, end, tracked)) => {
                     self.ended |= end;
                     if !data.is_empty() {
                         if tracked {
-                            let _ = self.cmds.send(Cmd::Consume {
-                                id: self.id.for_cmd(),
-                                n: data.len(),
-                            });
+                            self.consume(data.len());
                         }
                         return Some(Ok(data));
                     }
@@ -1826,14 +1797,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                             self.streams.insert(stream_id, tx);
                             rx
                         });
-                        let id = StreamRef::Id(stream_id);
-                        let body = match first {
-                            Some((data, _)) => {
-                                let tracked = self.conn.tracks_stream(stream_id);
-                                RecvStream::with_first(id, data, tracked, rx, cmds.clone())
-                            }
-                            None => RecvStream::new(id, rx, cmds.clone()),
-                        };
+                        let mut body = RecvStream::new(StreamRef::Id(stream_id), rx, cmds.clone());
+                        if let Some((data, end)) = first {
+                            let tracked = self.conn.tracks_stream(stream_id);
+                            body = body.with_first(StreamEvent::Data(data, end, tracked));
+                        }
                         incoming.deliver(Incoming {
                             stream_id,
                             request: section,
