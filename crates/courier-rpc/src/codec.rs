@@ -228,11 +228,16 @@ pub(crate) fn declared_too_large(start: &[u8], max_message: usize) -> Option<Sta
     let &[0 | 1, a, b, c, d, ..] = start else {
         return None;
     };
-    let len = u32::from_be_bytes([a, b, c, d]) as usize;
+    check_declared(u32::from_be_bytes([a, b, c, d]) as usize, max_message).err()
+}
+
+/// Refuses a message whose prefix declares `len` octets, over `max_message`.
+#[inline(always)]
+fn check_declared(len: usize, max_message: usize) -> Result<(), Status> {
     if len > max_message {
-        return Some(too_large("received", len, max_message));
+        return Err(too_large("received", len, max_message));
     }
-    None
+    Ok(())
 }
 
 /// Payloads shorter than this are copied into the deframer's own buffer rather than held as
@@ -346,9 +351,7 @@ impl Deframer {
                 check_flags(header[0])?;
                 let wire_len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]);
                 let len = wire_len as usize;
-                if len > self.max_message {
-                    return Err(too_large("received", len, self.max_message));
-                }
+                check_declared(len, self.max_message)?;
                 self.pending = Some((header[0], wire_len));
                 (header[0], len)
             }

@@ -417,15 +417,11 @@ impl ServerBuilder {
                 // The service's own schema first; what it leaves open (no JSON codec, say,
                 // when its messages were generated without ProtoJSON) from the sources.
                 let own = svc.method_schema(desc).unwrap_or_default();
-                let schema = if own.is_complete() {
-                    own
-                } else {
-                    let source = self
-                        .schema_sources
-                        .iter()
-                        .find_map(|s| s.method_schema(desc));
-                    own.or(source.unwrap_or_default())
-                };
+                let source = self
+                    .schema_sources
+                    .iter()
+                    .find_map(|s| s.method_schema(desc));
+                let schema = own.or(source.unwrap_or_default());
                 web_methods.insert(
                     desc.path.as_bytes(),
                     WebMethod {

@@ -42,19 +42,8 @@ pub(crate) struct CallConfig {
     pub(crate) retry_buffer_limit: usize,
     /// The web protocol calls speak instead of gRPC, if any.
     pub(crate) web: Option<crate::web::Wire>,
-    /// Unary methods (paths) a Connect channel calls with GET.
-    pub(crate) connect_get: std::collections::HashSet<String>,
-    /// Whether a Connect channel calls with GET the unary calls marked side-effect-free.
-    pub(crate) use_http_get: bool,
-}
-
-impl CallConfig {
-    /// Whether a unary call of `method` with `opts` goes as a Connect GET (a channel speaking
-    /// another protocol ignores the answer).
-    pub(crate) fn connect_get(&self, method: &MethodDescriptor, opts: &CallOpts) -> bool {
-        (self.use_http_get && opts.idempotency == crate::web::Idempotency::NoSideEffects)
-            || self.connect_get.contains(method.path)
-    }
+    /// The unary calls a Connect channel sends as GETs.
+    pub(crate) connect_get: crate::web::ConnectGet,
 }
 
 /// One call's settings, resolved from the request, the service config and the channel.

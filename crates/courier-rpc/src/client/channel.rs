@@ -1,6 +1,5 @@
 //! [`Channel`] and [`ChannelBuilder`]: a call's settings and its plan of attempts.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
@@ -42,7 +41,7 @@ use crate::interceptor::{self, InterceptedCall, Interceptor};
 use crate::metadata::Metadata;
 use crate::observe::{self, AttemptTelemetry, ChannelObserve, ClientTelemetry, Observe, Observer};
 use crate::status::Status;
-use crate::web::{WebProtocol, Wire};
+use crate::web::{ConnectGet, WebProtocol, Wire};
 
 /// Transparent retries of one attempt whose request the server never processed.
 const MAX_TRANSPARENT: u32 = 10;
@@ -75,10 +74,8 @@ pub struct ChannelBuilder {
     min_resolve_interval: Duration,
     /// The web protocol and HTTP version calls use instead of gRPC, if any.
     web: Option<(WebProtocol, HttpVersion)>,
-    /// Unary methods (paths) called with a Connect GET.
-    connect_get: HashSet<String>,
-    /// Side-effect-free unary calls go as Connect GETs.
-    use_http_get: bool,
+    /// The unary calls sent as Connect GETs.
+    connect_get: ConnectGet,
     /// The target as given (gRFC A66 `grpc.target` is its canonical form).
     target: String,
     observe: Observe,
@@ -295,7 +292,7 @@ impl ChannelBuilder {
     /// does — for methods marked `idempotency_level = NO_SIDE_EFFECTS`, whose responses HTTP
     /// caches may keep. Ignored for other protocols and methods.
     pub fn connect_get(mut self, path: impl Into<String>) -> Self {
-        self.connect_get.insert(path.into());
+        self.connect_get.paths.insert(path.into());
         self
     }
 
@@ -307,7 +304,7 @@ impl ChannelBuilder {
     /// itself with [`Request::set_idempotency`](crate::Request::set_idempotency). Default:
     /// off (every call is a POST, save those named by [`connect_get`](Self::connect_get)).
     pub fn use_http_get(mut self, yes: bool) -> Self {
-        self.use_http_get = yes;
+        self.connect_get.marked = yes;
         self
     }
 
@@ -369,7 +366,6 @@ impl ChannelBuilder {
                 secure: self.scheme == "https",
             }),
             connect_get: self.connect_get,
-            use_http_get: self.use_http_get,
         });
         let sc = self.service_config;
         let policy = PolicyChoice {
@@ -545,8 +541,7 @@ impl Channel {
             retry_buffer_total: DEFAULT_CHANNEL_RETRY_BUFFER,
             min_resolve_interval: Duration::from_secs(30),
             web: None,
-            connect_get: HashSet::new(),
-            use_http_get: false,
+            connect_get: ConnectGet::default(),
         }
     }
 

@@ -603,7 +603,6 @@ mod tests {
                 retry_buffer_limit: 0,
                 web: None,
                 connect_get: Default::default(),
-                use_http_get: false,
             }),
             events: mpsc::unbounded_channel().0,
             reresolve: Arc::new(Notify::new()),

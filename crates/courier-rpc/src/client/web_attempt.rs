@@ -57,7 +57,7 @@ pub(crate) async fn prepare(
         }
     };
     // A Connect unary call the channel sends by GET (`outgoing` looks at it for those only).
-    let get = c.connect_get(method, opts);
+    let get = c.connect_get.applies(method, opts.idempotency);
     let mut out = outgoing(
         wire,
         c.user_agent.clone(),

@@ -75,8 +75,7 @@ pub struct WebChannelBuilder {
     max_recv: usize,
     max_send: usize,
     user_agent: String,
-    get_methods: HashSet<String>,
-    use_http_get: bool,
+    get: ConnectGet,
     max_idle_http1: usize,
     interceptors: Vec<Arc<dyn Interceptor>>,
     observe: Observe,
@@ -170,7 +169,7 @@ impl WebChannelBuilder {
     /// `idempotency_level = NO_SIDE_EFFECTS`, whose responses HTTP caches may keep. Only
     /// with [`WebProtocol::Connect`].
     pub fn connect_get(mut self, path: impl Into<String>) -> Self {
-        self.get_methods.insert(path.into());
+        self.get.paths.insert(path.into());
         self
     }
 
@@ -179,7 +178,7 @@ impl WebChannelBuilder {
     /// stubs mark the methods declared `idempotency_level = NO_SIDE_EFFECTS`). Only with
     /// [`WebProtocol::Connect`].
     pub fn use_http_get(mut self, yes: bool) -> Self {
-        self.use_http_get = yes;
+        self.get.marked = yes;
         self
     }
 
@@ -309,8 +308,7 @@ impl WebChannel {
             max_recv: codec::DEFAULT_MAX_RECV_MESSAGE_SIZE,
             max_send: usize::MAX,
             user_agent: concat!("courier-rpc-web/", env!("CARGO_PKG_VERSION")).to_owned(),
-            get_methods: HashSet::new(),
-            use_http_get: false,
+            get: ConnectGet::default(),
             max_idle_http1: DEFAULT_MAX_IDLE_HTTP1,
             interceptors: Vec::new(),
             observe: Observe::default(),
@@ -596,8 +594,7 @@ impl Inner {
         let timeout = request.timeout().or(cfg.timeout);
         let deadline = timeout.map(|t| Instant::now() + t);
         let encoding = request.compression().unwrap_or(cfg.compression);
-        let get = cfg.get_methods.contains(method.path)
-            || (cfg.use_http_get && request.idempotency() == Idempotency::NoSideEffects);
+        let get = cfg.get.applies(method, request.idempotency());
         let (mut metadata, messages) = request.into_parts();
         if !cfg.interceptors.is_empty() {
             // The deadline counts from the call's start, before its interceptors run.
@@ -747,6 +744,25 @@ pub(crate) struct SendFailure {
     pub(crate) status: Status,
     /// How far the request got.
     pub(crate) reach: Reach,
+}
+
+/// Which Connect unary calls a client sends as GETs (a [`WebChannel`]'s or a web
+/// [`Channel`](crate::Channel)'s settings).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ConnectGet {
+    /// Methods (paths) called by GET, marked or not (`connect_get`).
+    pub(crate) paths: HashSet<String>,
+    /// Calls marked side-effect free go by GET (`use_http_get`).
+    pub(crate) marked: bool,
+}
+
+impl ConnectGet {
+    /// Whether a unary call of `method` marked `idempotency` goes as a GET (a client speaking
+    /// another protocol ignores the answer).
+    pub(crate) fn applies(&self, method: &MethodDescriptor, idempotency: Idempotency) -> bool {
+        (self.marked && idempotency == Idempotency::NoSideEffects)
+            || self.paths.contains(method.path)
+    }
 }
 
 /// How far a request that got no response head went.

@@ -56,8 +56,8 @@ use bytes::Bytes;
 
 pub use self::base64::{InvalidBase64Error, TextDecoder};
 pub(crate) use client::{
-    ConnectIo, DEFAULT_MAX_IDLE_HTTP1, FrameSettings, H1Pool, Limits, Outgoing, Reach, SendFailure,
-    WebBody, Wire, outgoing, response, send_h1, send_h2,
+    ConnectGet, ConnectIo, DEFAULT_MAX_IDLE_HTTP1, FrameSettings, H1Pool, Limits, Outgoing, Reach,
+    SendFailure, WebBody, Wire, outgoing, response, send_h1, send_h2,
 };
 pub use client::{WebChannel, WebChannelBuilder, WebProtocol};
 pub use cors::Cors;

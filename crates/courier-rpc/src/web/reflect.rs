@@ -7,7 +7,7 @@ use bytes::Bytes;
 use courier_reflect::json::{ParseOptions, PrintOptions};
 use courier_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor};
 
-use super::schema::{Idempotency, JsonCodec, MessageRole, MethodSchema, SchemaSource};
+use super::schema::{Idempotency, JsonCodec, MessageRole, MethodSchema, SchemaSource, json_text};
 use crate::call::MethodDescriptor;
 use crate::code::Code;
 use crate::status::Status;
@@ -118,12 +118,7 @@ impl ReflectJson {
 impl JsonCodec for ReflectJson {
     fn decode_json(&self, role: MessageRole, json: &[u8]) -> Result<Bytes, Status> {
         let desc = self.desc(role).clone();
-        let text = std::str::from_utf8(json).map_err(|_| {
-            Status::new(
-                Code::INVALID_ARGUMENT,
-                format!("{}: JSON is not UTF-8", desc.full_name()),
-            )
-        })?;
+        let text = json_text(json, desc.full_name())?;
         let m = DynamicMessage::from_json_with(desc, text, &self.parse).map_err(|e| {
             Status::new(
                 Code::INVALID_ARGUMENT,

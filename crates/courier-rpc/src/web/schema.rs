@@ -137,11 +137,6 @@ impl MethodSchema {
             },
         }
     }
-
-    /// Whether nothing is left open: a JSON codec and known side effects.
-    pub fn is_complete(&self) -> bool {
-        self.json.is_some() && self.idempotency != Idempotency::Unknown
-    }
 }
 
 /// The JSON codec of a method whose request and response types were generated with
@@ -185,12 +180,7 @@ where
     }
 
     fn parse<M: courier_json::ProtoJson>(&self, json: &[u8]) -> Result<Bytes, Status> {
-        let text = std::str::from_utf8(json).map_err(|_| {
-            Status::new(
-                crate::Code::INVALID_ARGUMENT,
-                format!("{}: JSON is not UTF-8", M::NAME),
-            )
-        })?;
+        let text = json_text(json, M::NAME)?;
         let m = M::from_json_with(text, &self.parse)
             .map_err(|e| Status::new(crate::Code::INVALID_ARGUMENT, format!("{}: {e}", M::NAME)))?;
         Ok(m.encode_to_bytes())
@@ -204,6 +194,18 @@ where
             .map_err(|e| Status::internal(format!("{} has no JSON form: {e}", M::NAME)))?;
         Ok(Bytes::from(json))
     }
+}
+
+/// A request's JSON as text: INVALID_ARGUMENT, naming the `message` type, when it is not
+/// UTF-8.
+#[cfg(feature = "json")]
+pub(crate) fn json_text<'a>(json: &'a [u8], message: &str) -> Result<&'a str, Status> {
+    std::str::from_utf8(json).map_err(|_| {
+        Status::new(
+            crate::Code::INVALID_ARGUMENT,
+            format!("{message}: JSON is not UTF-8"),
+        )
+    })
 }
 
 #[cfg(feature = "json")]
