@@ -179,11 +179,19 @@ fn fraction(s: &[u8], at: &mut usize) -> Result<u32, &'static str> {
 /// Parses an RFC 3339 timestamp (`1972-01-01T10:00:20.021Z`, `...+01:30`) into seconds and
 /// nanos.
 pub fn parse_timestamp(text: &str) -> Result<(i64, i32), &'static str> {
-    let (v, len) = parse_timestamp_prefix(text.as_bytes())?;
-    if len != text.len() {
-        return Err(BAD_TIMESTAMP);
+    whole(text, parse_timestamp_prefix, BAD_TIMESTAMP)
+}
+
+/// Reads a timestamp or a duration at the start of its argument: `(seconds, nanos)` and the
+/// length read ([`parse_timestamp_prefix`], [`parse_duration_prefix`]).
+pub(crate) type PrefixParser = fn(&[u8]) -> Result<((i64, i32), usize), &'static str>;
+
+/// A prefix parser's value when what it read is the whole of `text` (else `bad`).
+fn whole(text: &str, prefix: PrefixParser, bad: &'static str) -> Result<(i64, i32), &'static str> {
+    match prefix(text.as_bytes())? {
+        (v, len) if len == text.len() => Ok(v),
+        _ => Err(bad),
     }
-    Ok(v)
 }
 
 const BAD_TIMESTAMP: &str = "invalid timestamp (expected RFC 3339, like 1972-01-01T10:00:20.021Z)";
@@ -289,11 +297,7 @@ pub fn format_duration(out: &mut String, seconds: i64, nanos: i32) -> Result<(),
 
 /// Parses a duration (`1.5s`, `-3s`, `0.000000001s`) into seconds and nanos.
 pub fn parse_duration(text: &str) -> Result<(i64, i32), &'static str> {
-    let (v, len) = parse_duration_prefix(text.as_bytes())?;
-    if len != text.len() {
-        return Err(BAD_DURATION);
-    }
-    Ok(v)
+    whole(text, parse_duration_prefix, BAD_DURATION)
 }
 
 const BAD_DURATION: &str =

@@ -75,13 +75,24 @@ pub fn write_timestamp(w: &mut Writer, seconds: i64, nanos: i32) -> Result<(), E
 
 /// Reads a `google.protobuf.Timestamp` from its RFC 3339 string: `(seconds, nanos)`.
 pub fn read_timestamp(r: &mut Reader<'_>) -> Result<(i64, i32), Error> {
-    // Straight from the text when the string is a plain timestamp (the common case); anything
-    // else (escapes, a malformed timestamp) is read as a string first, for the right error.
-    if let Some(v) = r.read_plain_string_with(|s| time::parse_timestamp_prefix(s.as_bytes()).ok()) {
+    read_time(r, time::parse_timestamp_prefix, time::parse_timestamp)
+}
+
+/// Reads a timestamp's or a duration's string: straight from the text with `prefix` when the
+/// string is plainly one (the common case); anything else (escapes, malformed text) is read as
+/// a string first and given to `parse`, for the right value or error. Inlined into each
+/// caller, where the two parsers are known (direct calls, not through pointers).
+#[inline(always)]
+fn read_time(
+    r: &mut Reader<'_>,
+    prefix: time::PrefixParser,
+    parse: fn(&str) -> Result<(i64, i32), &'static str>,
+) -> Result<(i64, i32), Error> {
+    if let Some(v) = r.read_plain_string_with(|s| prefix(s.as_bytes()).ok()) {
         return Ok(v);
     }
     let s = r.read_string()?;
-    time::parse_timestamp(&s).map_err(|e| r.error(e))
+    parse(&s).map_err(|e| r.error(e))
 }
 
 /// Writes a `google.protobuf.Duration` as its string (`"1.5s"`).
@@ -92,12 +103,7 @@ pub fn write_duration(w: &mut Writer, seconds: i64, nanos: i32) -> Result<(), Er
 
 /// Reads a `google.protobuf.Duration` from its string: `(seconds, nanos)`.
 pub fn read_duration(r: &mut Reader<'_>) -> Result<(i64, i32), Error> {
-    // As `read_timestamp`: straight from the text when it can be.
-    if let Some(v) = r.read_plain_string_with(|s| time::parse_duration_prefix(s.as_bytes()).ok()) {
-        return Ok(v);
-    }
-    let s = r.read_string()?;
-    time::parse_duration(&s).map_err(|e| r.error(e))
+    read_time(r, time::parse_duration_prefix, time::parse_duration)
 }
 
 /// Writes a `google.protobuf.FieldMask`: its paths in lowerCamelCase, joined by commas.
