@@ -21,6 +21,11 @@ use courier_rpc::{
     Server, Service, Status, once,
 };
 
+mod support {
+    pub(crate) mod fields;
+}
+use support::fields::field;
+
 const LIMIT: usize = 1000;
 
 const fn method(path: &'static str, name: &'static str, kind: MethodKind) -> MethodDescriptor {
@@ -182,13 +187,6 @@ async fn trailers_only(recv: &mut driver::RecvStream) -> FieldSection {
     let (head, end) = within(recv.response()).await.unwrap();
     assert!(end, "Trailers-Only");
     head
-}
-
-fn field<'a>(fields: &'a [HeaderField], name: &str) -> Option<&'a [u8]> {
-    fields
-        .iter()
-        .find(|f| &f.name()[..] == name.as_bytes())
-        .map(|f| &f.value()[..])
 }
 
 #[tokio::test]

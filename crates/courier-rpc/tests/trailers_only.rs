@@ -28,6 +28,11 @@ use courier_rpc::{
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 
+mod support {
+    pub(crate) mod fields;
+}
+use support::fields::field;
+
 const fn method(path: &'static str, name: &'static str, kind: MethodKind) -> MethodDescriptor {
     MethodDescriptor {
         path,
@@ -226,13 +231,6 @@ fn frames(log: &Mutex<Vec<u8>>, id: StreamId) -> Vec<(&'static str, bool)> {
     }
     assert!(buf.is_empty(), "a partial frame in the log");
     out
-}
-
-fn field<'a>(fields: &'a [HeaderField], name: &str) -> Option<&'a [u8]> {
-    fields
-        .iter()
-        .find(|f| &f.name()[..] == name.as_bytes())
-        .map(|f| &f.value()[..])
 }
 
 /// Reads the whole response of `call`: its head, whether it ended there, and its trailers.
