@@ -163,20 +163,17 @@ pub(crate) fn generate(
                     "pub async fn {}(&self, request: impl {RPC}::IntoRequest<{inp}>) -> {RESULT}<{RPC}::Response<{out}>, {RPC}::Status> {{",
                     m.rust
                 ));
+                let into = format!("{RPC}::IntoRequest::into_request(request)");
+                let encode = ".map(|m| ::courier_wire::Message::encode_to_bytes(&m))";
                 if let Some(level) = m.idempotency {
-                    o.line(format!(
-                        "let mut request = {RPC}::IntoRequest::into_request(request);"
-                    ));
+                    // Marked for the channel (a Connect GET for side-effect-free methods).
+                    o.line(format!("let mut request = {into};"));
                     o.line(format!(
                         "request.set_idempotency({RPC}::web::Idempotency::{level});"
                     ));
-                    o.line(
-                        "let request = request.map(|m| ::courier_wire::Message::encode_to_bytes(&m));",
-                    );
+                    o.line(format!("let request = request{encode};"));
                 } else {
-                    o.line(format!(
-                        "let request = {RPC}::IntoRequest::into_request(request).map(|m| ::courier_wire::Message::encode_to_bytes(&m));"
-                    ));
+                    o.line(format!("let request = {into}{encode};"));
                 }
                 o.line(format!(
                     "let (metadata, bytes) = self.transport.unary(&{c}, request).await?.into_parts();"
