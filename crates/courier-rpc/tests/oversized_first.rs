@@ -14,7 +14,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use courier_h2::FieldSection;
 use courier_h2::driver;
-use courier_hpack::HeaderField;
 use courier_rpc::observe::{Observer, ServerCall, ServerCallEnd, ServerCallObserver};
 use courier_rpc::{
     BoxFuture, ByteStream, Code, InterceptedCall, MethodDescriptor, MethodKind, Request, Response,
@@ -24,7 +23,7 @@ use courier_rpc::{
 mod support {
     pub(crate) mod fields;
 }
-use support::fields::field;
+use support::fields::{field, grpc_request};
 
 const LIMIT: usize = 1000;
 
@@ -156,14 +155,7 @@ fn start(
     content: Bytes,
     end: bool,
 ) -> (driver::SendStream, driver::RecvStream) {
-    let headers = vec![
-        HeaderField::new(":method", "POST"),
-        HeaderField::new(":scheme", "http"),
-        HeaderField::new(":path", format!("/test.Limits/{name}")),
-        HeaderField::new(":authority", "localhost"),
-        HeaderField::new("te", "trailers"),
-        HeaderField::new("content-type", "application/grpc"),
-    ];
+    let headers = grpc_request(&format!("/test.Limits/{name}"));
     client.start_request(headers, content, end).unwrap()
 }
 

@@ -31,7 +31,7 @@ use tokio::sync::Notify;
 mod support {
     pub(crate) mod fields;
 }
-use support::fields::field;
+use support::fields::{field, grpc_request};
 
 const fn method(path: &'static str, name: &'static str, kind: MethodKind) -> MethodDescriptor {
     MethodDescriptor {
@@ -186,14 +186,7 @@ async fn raw_call(addr: SocketAddr, name: &str) -> RawCall {
     };
     let (client, conn) = driver::client(io, courier_h2::Config::default());
     tokio::spawn(conn);
-    let headers = vec![
-        HeaderField::new(":method", "POST"),
-        HeaderField::new(":scheme", "http"),
-        HeaderField::new(":path", format!("/test.Forms/{name}")),
-        HeaderField::new(":authority", "localhost"),
-        HeaderField::new("te", "trailers"),
-        HeaderField::new("content-type", "application/grpc"),
-    ];
+    let headers = grpc_request(&format!("/test.Forms/{name}"));
     let (mut send, recv) = client.send_request(headers, false).await.unwrap();
     // One empty request message, and the end of the request.
     send.send_data(Bytes::from_static(&[0, 0, 0, 0, 0]), true)
