@@ -37,6 +37,7 @@ use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -187,6 +188,45 @@ const READ_BLOCK_SIZE: usize = 4 * READ_BUF_SIZE;
 thread_local! {
     /// The block the drivers polled on this thread read into ([`READ_BLOCK_SIZE`]).
     static READ_BUF: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
+}
+
+/// Server connections held by [`Config::abuse_linger`] in this process right now.
+static LINGERING: AtomicUsize = AtomicUsize::new(0);
+
+/// One connection's place among the [`LINGERING`] ones, given back when dropped.
+struct LingerPlace(());
+
+impl LingerPlace {
+    /// A place, if fewer than `max` connections linger.
+    fn take(max: usize) -> Option<LingerPlace> {
+        LINGERING
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| LingerPlace(()))
+    }
+}
+
+impl Drop for LingerPlace {
+    fn drop(&mut self) {
+        LINGERING.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// How a closed connection ends ([`Config::abuse_linger`]).
+enum Ending {
+    /// Not decided yet: the connection is open, or its last frames are being written.
+    Open,
+    /// Ended for abuse: the sending side is shut down (once `shut_down`), nothing more is
+    /// read, and the transport is dropped when `until` fires.
+    Lingering {
+        until: Pin<Box<tokio::time::Sleep>>,
+        shut_down: bool,
+        _place: LingerPlace,
+    },
+    /// Close the transport now (no linger, or it was cut short).
+    Now,
 }
 
 /// Where a blocking DATA command's outcome goes: the send-buffer room left after it.
@@ -1346,6 +1386,8 @@ struct Driver<T> {
     /// GOAWAY and closed state, watched by the client handles (`None` for a server: no
     /// handle watches it, and the channel is some 400 octets per connection).
     state: Option<watch::Sender<ConnState>>,
+    /// Whether the transport is closed at once or held first ([`Config::abuse_linger`]).
+    ending: Ending,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
@@ -1387,6 +1429,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             recent_order: VecDeque::new(),
             close_error: None,
             state: (role == Role::Client).then(|| watch::Sender::new(ConnState::default())),
+            ending: Ending::Open,
         }
     }
 
@@ -1528,7 +1571,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     }
                 }
             }
-            Cmd::Shutdown => self.conn.graceful_shutdown(),
+            Cmd::Shutdown => {
+                self.conn.graceful_shutdown();
+                // The server is going away: a connection held for abuse closes now.
+                if matches!(self.ending, Ending::Lingering { .. }) {
+                    self.ending = Ending::Now;
+                }
+            }
             Cmd::Stats { reply } => {
                 let _ = reply.send(self.conn.stats());
             }
@@ -2104,10 +2153,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                     self.write_buf = b;
                     continue;
                 }
-                return match Pin::new(&mut self.io).poll_shutdown(cx) {
-                    Poll::Pending => Poll::Pending,
-                    Poll::Ready(_) => Poll::Ready(Ok(())),
-                };
+                return self.poll_end(cx);
             }
             if !progress {
                 if self.write_buf.is_empty() {
@@ -2140,6 +2186,65 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         }
         cx.waker().wake_by_ref();
         Poll::Pending
+    }
+
+    /// The end of the connection, once it has closed and its last frames are written: the
+    /// transport is shut down and dropped, at once or after [`Config::abuse_linger`]. Out of
+    /// line: `poll` runs for every call, this once per connection.
+    #[cold]
+    #[inline(never)]
+    fn poll_end(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if matches!(self.ending, Ending::Open) {
+            self.ending = self.linger();
+        }
+        if let Ending::Lingering {
+            until, shut_down, ..
+        } = &mut self.ending
+        {
+            if !*shut_down {
+                if Pin::new(&mut self.io).poll_shutdown(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                *shut_down = true;
+            }
+            return match until.as_mut().poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(()) => Poll::Ready(Ok(())),
+            };
+        }
+        match Pin::new(&mut self.io).poll_shutdown(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(_) => Poll::Ready(Ok(())),
+        }
+    }
+
+    /// How the transport ends once the connection has closed and its last frames are
+    /// written ([`Config::abuse_linger`]): held, unread, if this server ended it with a
+    /// connection error of its own, the peer has not closed its side, and fewer than
+    /// [`Config::max_lingering_connections`] linger already; closed now otherwise.
+    fn linger(&mut self) -> Ending {
+        let config = self.conn.config();
+        let (linger, max) = (config.abuse_linger, config.max_lingering_connections);
+        let abuse = matches!(
+            &self.close_error,
+            Some(Some(e)) if !e.is_remote() && !e.is_keepalive_timeout() && e.reason() != Reason::NO_ERROR
+        );
+        if !abuse || linger.is_zero() || self.read_closed || self.conn.role() != Role::Server {
+            return Ending::Now;
+        }
+        let Some(place) = LingerPlace::take(max) else {
+            return Ending::Now;
+        };
+        // Held for a while: keep no buffer it will not use.
+        self.write_buf = Bytes::new();
+        if let Some(buf) = self.conn.release_idle_buffers() {
+            out_pool::put(buf);
+        }
+        Ending::Lingering {
+            until: Box::pin(tokio::time::sleep(linger)),
+            shut_down: false,
+            _place: place,
+        }
     }
 
     /// Reads what the transport has into this thread's read block and hands it to the

@@ -167,6 +167,30 @@ pub struct Config {
     /// Keepalive: also ping while no stream is open. Default `false`: an idle connection is
     /// not pinged (servers enforcing gRPC's policy count such pings as strikes).
     pub keepalive_while_idle: bool,
+    /// Server only, the tokio driver only: how long a connection this endpoint ended with a
+    /// connection error of its own (GOAWAY with a code other than NO_ERROR: a flood limit's
+    /// ENHANCE_YOUR_CALM, a PROTOCOL_ERROR, ...) is held open after the GOAWAY, unread,
+    /// before it is closed — a tarpit. The GOAWAY is written and the sending side shut down
+    /// (the peer reads the end of the connection at once, as before), but what the peer
+    /// sends after it is no longer read: its writes stop once the kernel's buffers for the
+    /// connection are full, instead of going on into a fresh connection as soon as this one
+    /// is closed. An abusive client that reconnects whenever it is cut off (`cargo xtask
+    /// attack`'s oversized-message row: a new connection every millisecond or so, 16 KB per
+    /// stream at 200,000–300,000 streams a second) then writes a few megabytes per linger
+    /// instead. A peer that closed its side first, a keepalive timeout, a GOAWAY NO_ERROR
+    /// (a graceful shutdown, or every handle dropped) and a client's connection close at
+    /// once, and a shutdown of the server (`driver::Server::shutdown`, which courier-rpc's
+    /// graceful shutdown calls) ends the linger. At most
+    /// [`max_lingering_connections`](Self::max_lingering_connections) linger at once. Each
+    /// one holds its descriptor, its task and what the kernel buffered for it (up to the
+    /// socket's receive buffer: `net.ipv4.tcp_rmem`'s maximum, 6 MiB by default on Linux).
+    /// Default 1 s; zero turns it off.
+    pub abuse_linger: Duration,
+    /// At most this many connections of the process are held by
+    /// [`abuse_linger`](Self::abuse_linger) at once (counted over every server connection the
+    /// tokio driver runs in the process); beyond it, a connection ended for abuse closes at
+    /// once. Default 16.
+    pub max_lingering_connections: usize,
     /// How often the peer may ping this endpoint (gRPC keepalive "Server Enforcement"); `None`
     /// (the default, plain HTTP/2) accepts every PING. A gRPC server sets
     /// `Some(PingPolicy::default())`.
@@ -242,6 +266,8 @@ impl Default for Config {
             keepalive_interval: None,
             keepalive_timeout: Duration::from_secs(20),
             keepalive_while_idle: false,
+            abuse_linger: Duration::from_secs(1),
+            max_lingering_connections: 16,
             ping_policy: None,
         }
     }

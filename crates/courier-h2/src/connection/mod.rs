@@ -463,6 +463,11 @@ impl Connection {
         conn
     }
 
+    /// The settings and limits this connection was made with.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// This endpoint's role.
     pub fn role(&self) -> Role {
         self.role
