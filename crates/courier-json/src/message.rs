@@ -1,6 +1,8 @@
 //! [`ProtoJson`] (what a message implements), [`JsonEnum`] (what an enum implements), and the
 //! printing and parsing contexts they are called with.
 
+use std::cell::Cell;
+
 use courier_wire::Message;
 
 use crate::options::{ParseOptions, PrintOptions};
@@ -11,6 +13,16 @@ use crate::writer::Writer;
 /// How deeply messages may nest when printed (decoded messages are limited already; this guards
 /// messages built by hand).
 pub(crate) const PRINT_DEPTH_LIMIT: u32 = 1000;
+
+thread_local! {
+    /// The message type (its full name's address) and length of the last compact text
+    /// [`ProtoJson::to_json_with`] made on this thread: the room the next one of that type
+    /// starts with.
+    static LAST_SIZE: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+}
+
+/// The longest text whose length [`LAST_SIZE`] keeps as a hint.
+const SIZE_HINT_MAX: usize = 16 * 1024;
 
 /// The state of one print: the options and how deep the printer is.
 #[derive(Debug)]
@@ -169,15 +181,30 @@ pub trait ProtoJson: Message {
 
     /// The message as ProtoJSON.
     fn to_json_with(&self, options: &PrintOptions) -> Result<String, Error> {
-        // Room for what ProtoJSON usually takes (about twice the binary encoding), so that
-        // the text is rarely moved while it grows.
-        let room = 64 + 2 * self.encoded_len();
-        let mut w = match options.indent {
-            Some(n) => Writer::pretty(n),
-            None => Writer::with_capacity(room),
+        let Some(indent) = options.indent else {
+            // Room for the text: the length of the last compact text of this type on this
+            // thread and an eighth more (the usual case, a loop over messages of one type, then
+            // needs no pass over the message to size it and no regrowth), else about twice the
+            // binary encoding, which ProtoJSON usually takes. Only texts up to `SIZE_HINT_MAX`
+            // are remembered, so a hint leaves at most about that much unused in the string.
+            let key = Self::NAME.as_ptr() as usize;
+            let room = match LAST_SIZE.with(Cell::get) {
+                (k, n) if k == key => n + n / 8 + 16,
+                _ => 64 + 2 * self.encoded_len(),
+            };
+            let mut w = Writer::with_capacity(room);
+            crate::rt::write_message(self, &mut w, &mut Printer::new(options))?;
+            let text = w.into_string();
+            let hint = if text.len() <= SIZE_HINT_MAX {
+                (key, text.len())
+            } else {
+                (0, 0)
+            };
+            LAST_SIZE.with(|c| c.set(hint));
+            return Ok(text);
         };
-        let mut p = Printer::new(options);
-        crate::rt::write_message(self, &mut w, &mut p)?;
+        let mut w = Writer::pretty(indent);
+        crate::rt::write_message(self, &mut w, &mut Printer::new(options))?;
         Ok(w.into_string())
     }
 

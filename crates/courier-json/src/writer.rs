@@ -141,12 +141,20 @@ impl Writer {
         self.out
     }
 
+    /// A newline and the indentation, for indented output (the check inline, the writing not:
+    /// compact output, the usual kind, pays one compare).
+    #[inline]
     fn newline(&mut self) {
         if let Some(n) = self.indent {
-            self.out.push('\n');
-            for _ in 0..n * self.depth {
-                self.out.push(' ');
-            }
+            self.indent_line(n);
+        }
+    }
+
+    #[inline(never)]
+    fn indent_line(&mut self, n: usize) {
+        self.out.push('\n');
+        for _ in 0..n * self.depth {
+            self.out.push(' ');
         }
     }
 

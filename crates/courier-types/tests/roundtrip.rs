@@ -163,3 +163,34 @@ fn large_repeated_messages_round_trip_through_json() {
     let json = set.to_json().expect("prints");
     assert_eq!(FileDescriptorSet::from_json(&json).expect("parses"), set);
 }
+
+/// `to_json` starts from the length of the last text of the same type on the thread: texts
+/// longer, shorter, of other types in between, past the remembered limit and indented all come
+/// out whole and the same.
+#[cfg(feature = "json")]
+#[test]
+fn json_text_size_hint_changes_no_text() {
+    use courier_json::{PrintOptions, ProtoJson};
+    use courier_types::{DescriptorProto, Value, value};
+
+    let string = |n: usize| Value {
+        kind: Some(value::Kind::StringValue("x".repeat(n))),
+        ..Default::default()
+    };
+    let pretty = PrintOptions::default().indent(Some(2));
+    for n in [0, 40, 3, 5000, 1, 20_000, 2, 100_000, 7] {
+        let v = string(n);
+        let want = format!("\"{}\"", "x".repeat(n));
+        assert_eq!(v.to_json().expect("prints"), want);
+        assert_eq!(v.to_json().expect("prints"), want);
+        let other = DescriptorProto {
+            name: Some("x".repeat(n % 50)),
+            ..Default::default()
+        };
+        assert_eq!(
+            other.to_json().expect("prints"),
+            format!("{{\"name\":\"{}\"}}", "x".repeat(n % 50))
+        );
+        assert_eq!(v.to_json_with(&pretty).expect("prints"), want);
+    }
+}

@@ -1,6 +1,7 @@
 //! [`UnknownFields`]: records a message does not know, kept byte-exact.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use crate::decoder::{DecodeOptions, Decoder};
 use crate::encoder::Encoder;
@@ -12,52 +13,88 @@ use crate::wire::{Tag, WireType};
 ///
 /// Generated `merge_field` code sends unknown records here from its default arm:
 /// `_ => self.unknown_fields.merge_field(tag, dec)`.
-#[derive(Clone, Default, PartialEq, Eq, Hash)]
+///
+/// One pointer wide (8 octets on 64-bit targets) while nothing was captured — the usual case —
+/// so that it adds little to every generated message: the records live in a boxed vector made
+/// at the first one.
+#[derive(Clone, Default)]
 pub struct UnknownFields {
-    raw: Vec<u8>,
+    // Boxed on purpose: `Option<Box<Vec<u8>>>` is one pointer, a `Vec` three.
+    #[allow(clippy::box_collection)]
+    raw: Option<Box<Vec<u8>>>,
+}
+
+impl PartialEq for UnknownFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for UnknownFields {}
+
+impl Hash for UnknownFields {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As the `Vec<u8>` this was before: the length, then the bytes.
+        self.as_bytes().hash(state);
+    }
 }
 
 impl UnknownFields {
     /// No unknown fields.
     pub const fn new() -> Self {
-        UnknownFields { raw: Vec::new() }
+        UnknownFields { raw: None }
+    }
+
+    /// The vector records are appended to, made at the first one.
+    #[inline]
+    fn raw_mut(&mut self) -> &mut Vec<u8> {
+        self.raw.get_or_insert_with(Box::default)
     }
 
     /// Captures the record whose tag was just read (tag bytes included, exactly as received).
     #[inline]
     pub fn merge_field(&mut self, tag: Tag, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
         let record = dec.skip_field(tag)?;
-        self.raw.extend_from_slice(record);
+        self.raw_mut().extend_from_slice(record);
         Ok(())
     }
 
     /// Bytes [`encode`](UnknownFields::encode) writes.
     #[inline]
     pub fn encoded_len(&self) -> usize {
-        self.raw.len()
+        self.as_bytes().len()
     }
 
     /// Writes the captured records back.
     #[inline]
     pub fn encode(&self, enc: &mut Encoder<'_>) {
-        if !self.raw.is_empty() {
-            enc.put_slice(&self.raw);
+        if let Some(raw) = &self.raw {
+            if !raw.is_empty() {
+                enc.put_slice(raw);
+            }
         }
     }
 
     /// The captured records, concatenated.
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.raw
+        match &self.raw {
+            Some(raw) => raw,
+            None => &[],
+        }
     }
 
     /// Whether nothing was captured.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.raw.is_empty()
+        self.as_bytes().is_empty()
     }
 
     /// Forgets every captured record (keeps the allocation).
     pub fn clear(&mut self) {
-        self.raw.clear();
+        if let Some(raw) = &mut self.raw {
+            raw.clear();
+        }
     }
 
     /// Appends already-encoded records after checking that they parse.
@@ -68,7 +105,9 @@ impl UnknownFields {
             let tag = dec.read_tag()?;
             dec.skip_field(tag)?;
         }
-        self.raw.extend_from_slice(records);
+        if !records.is_empty() {
+            self.raw_mut().extend_from_slice(records);
+        }
         Ok(())
     }
 
@@ -83,11 +122,10 @@ impl UnknownFields {
         if !self.contains(number) {
             return;
         }
-        let mut kept = Vec::with_capacity(self.raw.len());
-        let mut dec = Decoder::with_options(
-            &self.raw,
-            &DecodeOptions::new().with_recursion_limit(u32::MAX),
-        );
+        let raw = self.as_bytes();
+        let mut kept = Vec::with_capacity(raw.len());
+        let mut dec =
+            Decoder::with_options(raw, &DecodeOptions::new().with_recursion_limit(u32::MAX));
         while !dec.is_empty() {
             dec.field_start_here();
             // Captured records were validated on the way in.
@@ -99,19 +137,21 @@ impl UnknownFields {
                 kept.extend_from_slice(record);
             }
         }
-        self.raw = kept;
+        self.raw = Some(Box::new(kept));
     }
 
     /// Appends records this crate just encoded (so known to parse).
     pub(crate) fn push_encoded(&mut self, records: &[u8]) {
-        self.raw.extend_from_slice(records);
+        if !records.is_empty() {
+            self.raw_mut().extend_from_slice(records);
+        }
     }
 
     /// Parses the captured records for inspection.
     pub fn iter(&self) -> UnknownFieldsIter<'_> {
         UnknownFieldsIter {
             dec: Decoder::with_options(
-                &self.raw,
+                self.as_bytes(),
                 &DecodeOptions::new().with_recursion_limit(u32::MAX),
             ),
         }
@@ -197,5 +237,46 @@ impl<'a> Iterator for UnknownFieldsIter<'a> {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_of(u: &UnknownFields) -> u64 {
+        use std::collections::hash_map::DefaultHasher;
+        let mut h = DefaultHasher::new();
+        u.hash(&mut h);
+        h.finish()
+    }
+
+    #[test]
+    fn one_pointer_wide() {
+        assert_eq!(size_of::<UnknownFields>(), size_of::<usize>());
+    }
+
+    #[test]
+    fn empty_after_clear_equals_new() {
+        let mut u = UnknownFields::new();
+        u.push_raw(&[0x08, 0x01]).unwrap();
+        assert!(!u.is_empty());
+        assert_ne!(u, UnknownFields::new());
+        u.clear();
+        assert!(u.is_empty());
+        assert_eq!(u.encoded_len(), 0);
+        assert_eq!(u, UnknownFields::new());
+        assert_eq!(hash_of(&u), hash_of(&UnknownFields::new()));
+        // Hashed as the `Vec<u8>` it was: the length, then the bytes.
+        let mut v = UnknownFields::new();
+        v.push_raw(&[0x08, 0x01]).unwrap();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        vec![0x08u8, 0x01].hash(&mut h);
+        assert_eq!(hash_of(&v), h.finish());
+        v.remove(1);
+        assert!(v.is_empty());
+        assert_eq!(v, UnknownFields::new());
+        v.push_raw(&[]).unwrap();
+        assert_eq!(v.as_bytes(), &[] as &[u8]);
     }
 }
