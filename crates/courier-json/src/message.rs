@@ -186,15 +186,20 @@ pub trait ProtoJson: Message {
             // thread and an eighth more (the usual case, a loop over messages of one type, then
             // needs no pass over the message to size it and no regrowth), else about twice the
             // binary encoding, which ProtoJSON usually takes. Only texts up to `SIZE_HINT_MAX`
-            // are remembered, so a hint leaves at most about that much unused in the string.
+            // are remembered, and a text given more than twice its length is shrunk to fit.
             let key = Self::NAME.as_ptr() as usize;
-            let room = match LAST_SIZE.with(Cell::get) {
-                (k, n) if k == key => n + n / 8 + 16,
-                _ => 64 + 2 * self.encoded_len(),
+            let (room, hinted) = match LAST_SIZE.with(Cell::get) {
+                (k, n) if k == key => (n + n / 8 + 16, true),
+                _ => (64 + 2 * self.encoded_len(), false),
             };
             let mut w = Writer::with_capacity(room);
             crate::rt::write_message(self, &mut w, &mut Printer::new(options))?;
-            let text = w.into_string();
+            let mut text = w.into_string();
+            // A text much shorter than the last one of its type does not keep the room it was
+            // given: a caller holding many short texts would hold the hint's room in each.
+            if hinted && text.capacity() > 2 * text.len() + 64 {
+                text.shrink_to_fit();
+            }
             let hint = if text.len() <= SIZE_HINT_MAX {
                 (key, text.len())
             } else {

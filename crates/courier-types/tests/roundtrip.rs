@@ -166,7 +166,7 @@ fn large_repeated_messages_round_trip_through_json() {
 
 /// `to_json` starts from the length of the last text of the same type on the thread: texts
 /// longer, shorter, of other types in between, past the remembered limit and indented all come
-/// out whole and the same.
+/// out whole and the same, and a short text does not keep a long one's room.
 #[cfg(feature = "json")]
 #[test]
 fn json_text_size_hint_changes_no_text() {
@@ -193,4 +193,12 @@ fn json_text_size_hint_changes_no_text() {
         );
         assert_eq!(v.to_json_with(&pretty).expect("prints"), want);
     }
+    // A short text right after a long one of its type keeps no more than twice its length.
+    string(10_000).to_json().expect("prints");
+    let short = string(3).to_json().expect("prints");
+    assert!(
+        short.capacity() <= 2 * short.len() + 64,
+        "{}",
+        short.capacity()
+    );
 }
