@@ -218,6 +218,8 @@ impl Drop for LingerPlace {
 enum Ending {
     /// Not decided yet: the connection is open, or its last frames are being written.
     Open,
+    /// Open, but the server is shutting down: it closes at once when it ends.
+    ShuttingDown,
     /// Ended for abuse: the sending side is shut down (once `shut_down`), nothing more is
     /// read, and the transport is dropped when `until` fires.
     Lingering {
@@ -1573,10 +1575,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             }
             Cmd::Shutdown => {
                 self.conn.graceful_shutdown();
-                // The server is going away: a connection held for abuse closes now.
-                if matches!(self.ending, Ending::Lingering { .. }) {
-                    self.ending = Ending::Now;
-                }
+                // The server is going away: a connection held for abuse closes now, and one
+                // that ends for abuse later (while it drains) is not held.
+                self.ending = Ending::ShuttingDown;
             }
             Cmd::Stats { reply } => {
                 let _ = reply.send(self.conn.stats());
@@ -2027,7 +2028,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        if self.conn.needs_output_buffer() {
+        if self.conn.needs_output_buffer() && !matches!(self.ending, Ending::Lingering { .. }) {
             if let Some(buf) = out_pool::take() {
                 if let Some(buf) = self.conn.supply_output_buffer(buf) {
                     out_pool::put(buf);
@@ -2201,16 +2202,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
             until, shut_down, ..
         } = &mut self.ending
         {
-            if !*shut_down {
-                if Pin::new(&mut self.io).poll_shutdown(cx).is_pending() {
-                    return Poll::Pending;
-                }
+            // The shutdown is tried, not waited for: over TLS it writes a close_notify that a
+            // peer which reads nothing may never take, and the timer must bound the linger.
+            if !*shut_down && Pin::new(&mut self.io).poll_shutdown(cx).is_ready() {
                 *shut_down = true;
             }
-            return match until.as_mut().poll(cx) {
-                Poll::Pending => Poll::Pending,
-                Poll::Ready(()) => Poll::Ready(Ok(())),
-            };
+            if until.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            // Over: the place goes back now, not when the future is dropped.
+            self.ending = Ending::Now;
+            return Poll::Ready(Ok(()));
         }
         match Pin::new(&mut self.io).poll_shutdown(cx) {
             Poll::Pending => Poll::Pending,
@@ -2227,7 +2229,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
         let (linger, max) = (config.abuse_linger, config.max_lingering_connections);
         let abuse = matches!(
             &self.close_error,
-            Some(Some(e)) if !e.is_remote() && !e.is_keepalive_timeout() && e.reason() != Reason::NO_ERROR
+            Some(Some(e)) if !e.is_remote()
+                && !e.is_keepalive_timeout()
+                && e.reason() != Reason::NO_ERROR
+                && e.reason() != Reason::SETTINGS_TIMEOUT
         );
         if !abuse || linger.is_zero() || self.read_closed || self.conn.role() != Role::Server {
             return Ending::Now;

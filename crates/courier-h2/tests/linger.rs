@@ -9,6 +9,8 @@
 mod support;
 
 use std::io::ErrorKind;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use courier_h2::driver::{self, Server};
@@ -30,8 +32,24 @@ fn abuse() -> Vec<u8> {
 /// [`abuse`] and read everything up to the end of the connection, which it checks ends with
 /// GOAWAY PROTOCOL_ERROR.
 async fn abused(config: Config) -> (Server, JoinHandle<()>, DuplexStream) {
-    let (mut client, io) = tokio::io::duplex(16 * 1024);
+    let (client, io) = tokio::io::duplex(16 * 1024);
+    abused_over(io, config, client, false).await
+}
+
+/// [`abused`] over any transport, the server shut down first if `shut_down`.
+async fn abused_over<T>(
+    io: T,
+    config: Config,
+    mut client: DuplexStream,
+    shut_down: bool,
+) -> (Server, JoinHandle<()>, DuplexStream)
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (server, conn) = driver::server(io, config);
+    if shut_down {
+        server.shutdown();
+    }
     let conn = tokio::spawn(async move {
         let _ = conn.await;
     });
@@ -52,6 +70,38 @@ async fn abused(config: Config) -> (Server, JoinHandle<()>, DuplexStream) {
     }
     assert_eq!(goaway, Some(u32::from(Reason::PROTOCOL_ERROR)));
     (server, conn, client)
+}
+
+/// A transport whose shutdown never completes, like TLS's close_notify to a peer that reads
+/// nothing.
+struct NoShutdown(DuplexStream);
+
+impl tokio::io::AsyncRead for NoShutdown {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for NoShutdown {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Pending
+    }
 }
 
 /// Whether writing 64 KiB into the 16 KiB pipe stays pending while the runtime (this test's
@@ -109,9 +159,29 @@ async fn an_abusive_connection_lingers_unread_then_closes_within_the_cap() {
 
     // Zero turns it off: closed as soon as the GOAWAY is written.
     cfg.abuse_linger = Duration::ZERO;
-    let (_fourth, fourth_conn, mut fourth_client) = abused(cfg).await;
+    let (_fourth, fourth_conn, mut fourth_client) = abused(cfg.clone()).await;
     timeout(fourth_conn).await.unwrap();
     assert!(closed(&mut fourth_client).await);
+
+    // A server shut down before the connection ends for abuse does not hold it.
+    cfg.abuse_linger = hour;
+    let (client, io) = tokio::io::duplex(16 * 1024);
+    let (_fifth, fifth_conn, mut fifth_client) = abused_over(io, cfg.clone(), client, true).await;
+    timeout(fifth_conn).await.unwrap();
+    assert!(closed(&mut fifth_client).await);
+
+    // The linger ends on time even when the transport's shutdown never completes, and gives
+    // its place back: the next abusive connection is held again.
+    cfg.abuse_linger = Duration::from_millis(20);
+    let (client, io) = tokio::io::duplex(16 * 1024);
+    let (_sixth, sixth_conn, _sixth_client) =
+        abused_over(NoShutdown(io), cfg.clone(), client, false).await;
+    timeout(sixth_conn).await.unwrap();
+    cfg.abuse_linger = hour;
+    let (seventh, seventh_conn, mut seventh_client) = abused(cfg.clone()).await;
+    assert!(unread(&mut seventh_client).await, "read after the GOAWAY");
+    seventh.shutdown();
+    timeout(seventh_conn).await.unwrap();
 
     // A graceful close never lingers, even with a long linger: the server's handles all
     // dropped (GOAWAY NO_ERROR), the transport closes once it is written.

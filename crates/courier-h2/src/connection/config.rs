@@ -177,10 +177,12 @@ pub struct Config {
     /// is closed. An abusive client that reconnects whenever it is cut off (`cargo xtask
     /// attack`'s oversized-message row: a new connection every millisecond or so, 16 KB per
     /// stream at 200,000–300,000 streams a second) then writes a few megabytes per linger
-    /// instead. A peer that closed its side first, a keepalive timeout, a GOAWAY NO_ERROR
-    /// (a graceful shutdown, or every handle dropped) and a client's connection close at
-    /// once, and a shutdown of the server (`driver::Server::shutdown`, which courier-rpc's
-    /// graceful shutdown calls) ends the linger. At most
+    /// instead. A peer that closed its side first, a keepalive or SETTINGS timeout (a silent
+    /// peer, not an abusive one), a GOAWAY NO_ERROR (a graceful shutdown, or every handle
+    /// dropped) and a client's connection close at once, and a shutdown of the server
+    /// (`driver::Server::shutdown`, which courier-rpc's graceful shutdown calls) ends the
+    /// linger, or prevents it if the connection ends later. The linger's end does not wait
+    /// for the transport's shutdown (a TLS close_notify the peer never reads). At most
     /// [`max_lingering_connections`](Self::max_lingering_connections) linger at once. Each
     /// one holds its descriptor, its task and what the kernel buffered for it (up to the
     /// socket's receive buffer: `net.ipv4.tcp_rmem`'s maximum, 6 MiB by default on Linux).
