@@ -186,7 +186,7 @@ pub trait ProtoJson: Message {
             // thread and an eighth more (the usual case, a loop over messages of one type, then
             // needs no pass over the message to size it and no regrowth), else about twice the
             // binary encoding, which ProtoJSON usually takes. Only texts up to `SIZE_HINT_MAX`
-            // are remembered, and a text given more than twice its length is shrunk to fit.
+            // are remembered, and a text a hint gave more than twice its length is shrunk to fit.
             let key = Self::NAME.as_ptr() as usize;
             let (room, hinted) = match LAST_SIZE.with(Cell::get) {
                 (k, n) if k == key => (n + n / 8 + 16, true),
