@@ -63,6 +63,8 @@ pub struct Decoder {
     scratch: Vec<u8>,
     /// Storage shared by the owned fields [`decode`](Self::decode) hands out.
     out: BytesMut,
+    /// The last Huffman-coded strings decoded, to reuse when a peer sends one again.
+    memo: HuffmanMemo,
 }
 
 impl Default for Decoder {
@@ -118,6 +120,7 @@ impl Decoder {
             abort_list_size: usize::MAX,
             max_string_len: DEFAULT_MAX_STRING_LEN,
             scratch: Vec::new(),
+            memo: HuffmanMemo::default(),
             out: BytesMut::new(),
         }
     }
@@ -340,13 +343,13 @@ impl Decoder {
             let name_index = integer::decode(block, pos, prefix)?;
             self.scratch.clear();
             let name_len = if name_index == 0 {
-                read_string(block, pos, &mut self.scratch)?
+                read_string(block, pos, &mut self.scratch, &mut self.memo)?
             } else {
                 let (name, _) = self.table.get(name_index).ok_or(ErrorKind::InvalidIndex)?;
                 self.scratch.extend_from_slice(name);
                 name.len()
             };
-            let value_len = read_string(block, pos, &mut self.scratch)?;
+            let value_len = read_string(block, pos, &mut self.scratch, &mut self.memo)?;
             let (name, value) = self.scratch.split_at(name_len);
             if indexing {
                 // RFC 7541 §6.2.1: the field is appended to the dynamic table, whether or not
@@ -365,10 +368,29 @@ impl Decoder {
     }
 }
 
+/// Huffman-coded strings at most this long (coded) are remembered by [`HuffmanMemo`].
+const MEMO_MAX: usize = 64;
+
+/// The last two short Huffman-coded string literals decoded: their coded bytes and decoding.
+/// A peer sends some fields as literals without indexing in every block (nghttp2 never
+/// indexes `:path` or `content-length`), so the same coded bytes come again and again; a
+/// comparison and a copy replace decoding them. Bounded: at most [`MEMO_MAX`] coded bytes and
+/// their decoding per entry.
+#[derive(Debug, Default)]
+struct HuffmanMemo {
+    entries: [(Vec<u8>, Vec<u8>); 2],
+    next: usize,
+}
+
 /// Reads a string literal (RFC 7541 §5.2) at `*pos`, appends it decoded to `out`, and returns
 /// its decoded length.
 #[inline]
-fn read_string(block: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<usize, ErrorKind> {
+fn read_string(
+    block: &[u8],
+    pos: &mut usize,
+    out: &mut Vec<u8>,
+    memo: &mut HuffmanMemo,
+) -> Result<usize, ErrorKind> {
     let huffman = block.get(*pos).is_some_and(|b| b & 0x80 != 0);
     let len = integer::decode(block, pos, 7)?;
     let Some(src) = block.get(*pos..pos.saturating_add(len)) else {
@@ -379,11 +401,26 @@ fn read_string(block: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<usize
         out.extend_from_slice(src);
         return Ok(len);
     }
+    let remember = len <= MEMO_MAX;
+    if remember {
+        if let Some((_, decoded)) = memo.entries.iter().find(|(coded, _)| coded[..] == *src) {
+            out.extend_from_slice(decoded);
+            return Ok(decoded.len());
+        }
+    }
     let start = out.len();
     out.resize(start + huffman::max_decoded_len(len), 0);
     match huffman::decode_into(src, &mut out[start..]) {
         Ok(n) => {
             out.truncate(start + n);
+            if remember {
+                let (coded, decoded) = &mut memo.entries[memo.next];
+                coded.clear();
+                coded.extend_from_slice(src);
+                decoded.clear();
+                decoded.extend_from_slice(&out[start..]);
+                memo.next ^= 1;
+            }
             Ok(n)
         }
         Err(_) => Err(ErrorKind::InvalidHuffman),

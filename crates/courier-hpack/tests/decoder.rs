@@ -230,3 +230,50 @@ fn errors_display_and_offsets() {
     assert_eq!(err.offset(), 2);
     assert!(err.to_string().contains("index"));
 }
+
+/// Never-indexed literals come Huffman-coded in every block; the decoder remembers the last
+/// two it decoded. Three strings taking turns, each decoded again and again, must decode the
+/// same every time, and a string one coded byte from a remembered one must not match it.
+#[test]
+fn repeated_huffman_literals_decode_the_same() {
+    let values: [&[u8]; 4] = [
+        b"/bench.Bench/Unary",
+        b"/bench.Bench/Unarz",
+        b"h2load nghttp2/1.59.0",
+        b"",
+    ];
+    let blocks: Vec<Vec<u8>> = values
+        .iter()
+        .map(|v| {
+            let mut enc = Encoder::new(4096);
+            let mut block = Vec::new();
+            let f = HeaderField::new(&b":path"[..], *v).with_never_indexed(true);
+            enc.encode([&f], &mut block);
+            block
+        })
+        .collect();
+    let mut dec = Decoder::new(4096);
+    for round in 0..5 {
+        for (i, block) in blocks
+            .iter()
+            .enumerate()
+            .chain(blocks.iter().enumerate().rev())
+        {
+            let got = dec.decode_to_vec(block).unwrap();
+            assert_eq!(got.len(), 1);
+            assert_eq!(&got[0].value()[..], values[i], "round {round}, value {i}");
+        }
+    }
+    // A coded string that differs from a remembered one in its last byte.
+    let mut changed = blocks[0].clone();
+    *changed.last_mut().unwrap() ^= 0x01;
+    let fresh = Decoder::new(4096)
+        .decode_to_vec(&changed)
+        .map(|v| v[0].value().clone());
+    let warm = dec.decode_to_vec(&changed).map(|v| v[0].value().clone());
+    assert_eq!(fresh.is_ok(), warm.is_ok());
+    if let (Ok(a), Ok(b)) = (fresh, warm) {
+        assert_eq!(a, b);
+        assert_ne!(&a[..], values[0]);
+    }
+}
