@@ -277,3 +277,56 @@ fn repeated_huffman_literals_decode_the_same() {
         assert_ne!(&a[..], values[0]);
     }
 }
+
+/// The same block decoded again and again (the decoder answers a block that came twice in a
+/// row, and left the table alone, from what it decoded) must give what a decoder without that
+/// shortcut gives, also after the dynamic table or the limits change under it.
+#[test]
+fn repeated_blocks_follow_the_table_and_limits() {
+    let borrowed = |dec: &mut Decoder, block: &[u8]| {
+        let mut v = Vec::new();
+        dec.decode_borrowed(block, |n, val, ni| {
+            v.push(HeaderField::new(n.to_vec(), val.to_vec()).with_never_indexed(ni));
+        })
+        .map(|()| v)
+        .map_err(|e| e.kind())
+    };
+    // Literal with incremental indexing, new name: "x-a: 1", then "x-a: 2".
+    let insert = |v: u8| vec![0x40, 0x03, b'x', b'-', b'a', 0x01, v];
+    // Index 62 (the newest dynamic entry), :method POST, and a never-indexed literal.
+    let reuse: Vec<u8> = vec![0xbe, 0x83, 0x10, 0x01, b'y', 0x02, b'h', b'i'];
+    let script: Vec<Vec<u8>> = [
+        vec![insert(b'1')],
+        vec![reuse.clone(); 5],
+        vec![insert(b'2')],
+        vec![reuse.clone(); 4],
+        vec![insert(b'2'), reuse.clone(), insert(b'3'), reuse.clone()],
+        vec![reuse.clone(); 3],
+    ]
+    .concat();
+    let (mut dec, mut reference) = (Decoder::new(4096), Decoder::new(4096));
+    for (i, block) in script.iter().enumerate() {
+        let got = dec.decode_to_vec(block).map_err(|e| e.kind());
+        assert_eq!(got, borrowed(&mut reference, block), "block {i}");
+    }
+    assert_eq!(dec.decode_to_vec(&reuse).unwrap()[0].value().as_ref(), b"3");
+    // A smaller header list limit applies to a block answered before.
+    dec.set_max_header_list_size(40);
+    reference.set_max_header_list_size(40);
+    for _ in 0..3 {
+        let got = dec.decode_to_vec(&reuse).map_err(|e| e.kind());
+        assert_eq!(got, borrowed(&mut reference, &reuse));
+        assert!(got.is_err());
+    }
+    // A smaller table requires a size update first, even for a block answered before.
+    dec.set_max_header_list_size(4096);
+    reference.set_max_header_list_size(4096);
+    for _ in 0..3 {
+        assert!(dec.decode_to_vec(&reuse).is_ok());
+    }
+    dec.set_max_table_size(100);
+    reference.set_max_table_size(100);
+    let got = dec.decode_to_vec(&reuse).map_err(|e| e.kind());
+    assert_eq!(got, borrowed(&mut reference, &reuse));
+    assert_eq!(got, Err(ErrorKind::MissingTableSizeUpdate));
+}
