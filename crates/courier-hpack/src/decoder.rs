@@ -63,7 +63,24 @@ pub struct Decoder {
     scratch: Vec<u8>,
     /// Storage shared by the owned fields [`decode`](Self::decode) hands out.
     out: BytesMut,
+    /// The last Huffman-coded strings decoded, to reuse when a peer sends one again.
+    memo: HuffmanMemo,
+    /// The last block [`decode`](Self::decode) saw (when at most [`REPEAT_MAX_BLOCK`] bytes).
+    last_block: Vec<u8>,
+    /// A block that came twice in a row and left the dynamic table alone, and its fields: the
+    /// same block decodes to the same fields for as long as the table and the limits stay as
+    /// they are, so a third copy is answered with clones. Valid while `repeat_valid`.
+    repeat_block: Vec<u8>,
+    repeat: Vec<HeaderField>,
+    repeat_valid: bool,
+    /// Whether the block being decoded changed the dynamic table.
+    touched: bool,
 }
+
+/// Blocks at most this long (encoded) may be answered from [`Decoder`]'s repeat memo.
+const REPEAT_MAX_BLOCK: usize = 256;
+/// Blocks of at most this many fields may be answered from [`Decoder`]'s repeat memo.
+const REPEAT_MAX_FIELDS: usize = 32;
 
 impl Default for Decoder {
     fn default() -> Self {
@@ -118,6 +135,12 @@ impl Decoder {
             abort_list_size: usize::MAX,
             max_string_len: DEFAULT_MAX_STRING_LEN,
             scratch: Vec::new(),
+            memo: HuffmanMemo::default(),
+            last_block: Vec::new(),
+            repeat_block: Vec::new(),
+            repeat: Vec::new(),
+            repeat_valid: false,
+            touched: false,
             out: BytesMut::new(),
         }
     }
@@ -130,6 +153,7 @@ impl Decoder {
         self.max_table_size = max_table_size;
         if max_table_size < self.table.max_size() {
             self.table.set_max_size(max_table_size);
+            self.repeat_valid = false;
             self.size_update_required = true;
         }
     }
@@ -142,6 +166,7 @@ impl Decoder {
     /// Sets the maximum header list size (name + value + 32 per field, RFC 9113 §6.5.2).
     pub fn set_max_header_list_size(&mut self, max: usize) {
         self.max_header_list_size = max;
+        self.repeat_valid = false;
     }
 
     /// The maximum header list size.
@@ -160,6 +185,7 @@ impl Decoder {
     /// act as that size.
     pub fn set_header_list_abort_size(&mut self, size: usize) {
         self.abort_list_size = size;
+        self.repeat_valid = false;
     }
 
     /// The abort size (see [`set_header_list_abort_size`](Self::set_header_list_abort_size)).
@@ -170,6 +196,7 @@ impl Decoder {
     /// Sets the maximum length of a decoded name or value.
     pub fn set_max_string_len(&mut self, max: usize) {
         self.max_string_len = max;
+        self.repeat_valid = false;
     }
 
     /// The maximum length of a decoded name or value.
@@ -206,6 +233,26 @@ impl Decoder {
         block: &[u8],
         mut f: impl FnMut(HeaderField),
     ) -> Result<(), DecoderError> {
+        if self.repeat_valid && self.repeat_block[..] == *block {
+            for field in &self.repeat {
+                f(field.clone());
+            }
+            return Ok(());
+        }
+        // A block seen twice in a row: decode it once more, keeping its fields.
+        let fill = block.len() <= REPEAT_MAX_BLOCK && self.last_block[..] == *block;
+        let mut repeat = Vec::new();
+        if fill {
+            self.repeat_valid = false;
+            repeat = std::mem::take(&mut self.repeat);
+            repeat.clear();
+        } else {
+            self.last_block.clear();
+            if block.len() <= REPEAT_MAX_BLOCK {
+                self.last_block.extend_from_slice(block);
+            }
+        }
+        self.touched = false;
         let mut out = std::mem::take(&mut self.out);
         // Fields are copied out of the table and the block into `out`, which is bounded by the
         // header list size limit.
@@ -232,8 +279,22 @@ impl Decoder {
                 Some(s) => Bytes::from_static(s),
                 None => copy(value),
             };
-            f(HeaderField::new(name, value).with_never_indexed(never_indexed));
+            let field = HeaderField::new(name, value).with_never_indexed(never_indexed);
+            if fill && repeat.len() <= REPEAT_MAX_FIELDS {
+                repeat.push(field.clone());
+            }
+            f(field);
         });
+        if fill {
+            if result.is_ok() && !self.touched && repeat.len() <= REPEAT_MAX_FIELDS {
+                std::mem::swap(&mut self.repeat_block, &mut self.last_block);
+                self.last_block.clear();
+                self.repeat_valid = true;
+            } else {
+                repeat.clear();
+            }
+            self.repeat = repeat;
+        }
         if out.capacity() > SCRATCH_KEEP {
             out = BytesMut::new();
         }
@@ -301,6 +362,8 @@ impl Decoder {
                 return Err(ErrorKind::TableSizeTooLarge);
             }
             self.table.set_max_size(size);
+            self.touched = true;
+            self.repeat_valid = false;
         }
 
         let (list_limit, string_limit) = (self.max_header_list_size, self.max_string_len);
@@ -340,18 +403,20 @@ impl Decoder {
             let name_index = integer::decode(block, pos, prefix)?;
             self.scratch.clear();
             let name_len = if name_index == 0 {
-                read_string(block, pos, &mut self.scratch)?
+                read_string(block, pos, &mut self.scratch, &mut self.memo)?
             } else {
                 let (name, _) = self.table.get(name_index).ok_or(ErrorKind::InvalidIndex)?;
                 self.scratch.extend_from_slice(name);
                 name.len()
             };
-            let value_len = read_string(block, pos, &mut self.scratch)?;
+            let value_len = read_string(block, pos, &mut self.scratch, &mut self.memo)?;
             let (name, value) = self.scratch.split_at(name_len);
             if indexing {
                 // RFC 7541 §6.2.1: the field is appended to the dynamic table, whether or not
                 // the list is refused, so the table stays in sync with the peer's encoder.
                 self.table.insert(name, value);
+                self.touched = true;
+                self.repeat_valid = false;
             }
             if list.string_ok(string_limit, name_len, value_len, start)
                 && list.admit(list_limit, name_len + value_len + ENTRY_OVERHEAD, start)
@@ -365,10 +430,29 @@ impl Decoder {
     }
 }
 
+/// Huffman-coded strings at most this long (coded) are remembered by [`HuffmanMemo`].
+const MEMO_MAX: usize = 64;
+
+/// The last two short Huffman-coded string literals decoded: their coded bytes and decoding.
+/// A peer sends some fields as literals without indexing in every block (nghttp2 never
+/// indexes `:path` or `content-length`), so the same coded bytes come again and again; a
+/// comparison and a copy replace decoding them. Bounded: at most [`MEMO_MAX`] coded bytes and
+/// their decoding per entry.
+#[derive(Debug, Default)]
+struct HuffmanMemo {
+    entries: [(Vec<u8>, Vec<u8>); 2],
+    next: usize,
+}
+
 /// Reads a string literal (RFC 7541 §5.2) at `*pos`, appends it decoded to `out`, and returns
 /// its decoded length.
 #[inline]
-fn read_string(block: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<usize, ErrorKind> {
+fn read_string(
+    block: &[u8],
+    pos: &mut usize,
+    out: &mut Vec<u8>,
+    memo: &mut HuffmanMemo,
+) -> Result<usize, ErrorKind> {
     let huffman = block.get(*pos).is_some_and(|b| b & 0x80 != 0);
     let len = integer::decode(block, pos, 7)?;
     let Some(src) = block.get(*pos..pos.saturating_add(len)) else {
@@ -379,11 +463,26 @@ fn read_string(block: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<usize
         out.extend_from_slice(src);
         return Ok(len);
     }
+    let remember = len <= MEMO_MAX;
+    if remember {
+        if let Some((_, decoded)) = memo.entries.iter().find(|(coded, _)| coded[..] == *src) {
+            out.extend_from_slice(decoded);
+            return Ok(decoded.len());
+        }
+    }
     let start = out.len();
     out.resize(start + huffman::max_decoded_len(len), 0);
     match huffman::decode_into(src, &mut out[start..]) {
         Ok(n) => {
             out.truncate(start + n);
+            if remember {
+                let (coded, decoded) = &mut memo.entries[memo.next];
+                coded.clear();
+                coded.extend_from_slice(src);
+                decoded.clear();
+                decoded.extend_from_slice(&out[start..]);
+                memo.next ^= 1;
+            }
             Ok(n)
         }
         Err(_) => Err(ErrorKind::InvalidHuffman),

@@ -1,6 +1,6 @@
 //! Well-known names and values as `'static` bytes, so decoded fields that carry them need no
-//! copy and no reference count: every name of the static table, the gRPC names, and the values
-//! that gRPC calls repeat.
+//! copy and no reference count: every name of the static table, the gRPC names, the gRPC-Web and
+//! Connect names and content types, and the values that gRPC calls repeat.
 
 use crate::tables::{STATIC_TABLE, static_name_range};
 
@@ -20,6 +20,10 @@ pub(crate) fn name(name: &[u8]) -> Option<&'static [u8]> {
         b"grpc-status-details-bin" => "grpc-status-details-bin",
         b"grpc-previous-rpc-attempts" => "grpc-previous-rpc-attempts",
         b"grpc-retry-pushback-ms" => "grpc-retry-pushback-ms",
+        b"x-grpc-web" => "x-grpc-web",
+        b"x-user-agent" => "x-user-agent",
+        b"connect-protocol-version" => "connect-protocol-version",
+        b"connect-timeout-ms" => "connect-timeout-ms",
         _ => return None,
     };
     Some(s.as_bytes())
@@ -46,6 +50,13 @@ pub(crate) fn value(value: &[u8]) -> Option<&'static [u8]> {
         b"identity,deflate,gzip" => "identity,deflate,gzip",
         // Courier's own `grpc-accept-encoding`.
         b"gzip,identity" => "gzip,identity",
+        b"1" => "1",
+        b"application/grpc-web" => "application/grpc-web",
+        b"application/grpc-web+proto" => "application/grpc-web+proto",
+        b"application/grpc-web-text" => "application/grpc-web-text",
+        b"application/proto" => "application/proto",
+        b"application/json" => "application/json",
+        b"application/connect+proto" => "application/connect+proto",
         _ => return None,
     };
     Some(s.as_bytes())
@@ -59,7 +70,7 @@ mod tests {
             assert_eq!(super::name(n), Some(n));
         }
         assert_eq!(super::name(b"x-custom"), None);
-        for v in [&b""[..], b"POST", b"application/grpc", b"trailers"] {
+        for v in [&b""[..], b"POST", b"application/grpc", b"trailers", b"1"] {
             assert_eq!(super::value(v), Some(v));
         }
         assert_eq!(super::value(b"1S"), None);

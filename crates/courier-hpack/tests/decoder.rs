@@ -230,3 +230,103 @@ fn errors_display_and_offsets() {
     assert_eq!(err.offset(), 2);
     assert!(err.to_string().contains("index"));
 }
+
+/// Never-indexed literals come Huffman-coded in every block; the decoder remembers the last
+/// two it decoded. Three strings taking turns, each decoded again and again, must decode the
+/// same every time, and a string one coded byte from a remembered one must not match it.
+#[test]
+fn repeated_huffman_literals_decode_the_same() {
+    let values: [&[u8]; 4] = [
+        b"/bench.Bench/Unary",
+        b"/bench.Bench/Unarz",
+        b"h2load nghttp2/1.59.0",
+        b"",
+    ];
+    let blocks: Vec<Vec<u8>> = values
+        .iter()
+        .map(|v| {
+            let mut enc = Encoder::new(4096);
+            let mut block = Vec::new();
+            let f = HeaderField::new(&b":path"[..], *v).with_never_indexed(true);
+            enc.encode([&f], &mut block);
+            block
+        })
+        .collect();
+    let mut dec = Decoder::new(4096);
+    for round in 0..5 {
+        for (i, block) in blocks
+            .iter()
+            .enumerate()
+            .chain(blocks.iter().enumerate().rev())
+        {
+            let got = dec.decode_to_vec(block).unwrap();
+            assert_eq!(got.len(), 1);
+            assert_eq!(&got[0].value()[..], values[i], "round {round}, value {i}");
+        }
+    }
+    // A coded string that differs from a remembered one in its last byte.
+    let mut changed = blocks[0].clone();
+    *changed.last_mut().unwrap() ^= 0x01;
+    let fresh = Decoder::new(4096)
+        .decode_to_vec(&changed)
+        .map(|v| v[0].value().clone());
+    let warm = dec.decode_to_vec(&changed).map(|v| v[0].value().clone());
+    assert_eq!(fresh.is_ok(), warm.is_ok());
+    if let (Ok(a), Ok(b)) = (fresh, warm) {
+        assert_eq!(a, b);
+        assert_ne!(&a[..], values[0]);
+    }
+}
+
+/// The same block decoded again and again (the decoder answers a block that came twice in a
+/// row, and left the table alone, from what it decoded) must give what a decoder without that
+/// shortcut gives, also after the dynamic table or the limits change under it.
+#[test]
+fn repeated_blocks_follow_the_table_and_limits() {
+    let borrowed = |dec: &mut Decoder, block: &[u8]| {
+        let mut v = Vec::new();
+        dec.decode_borrowed(block, |n, val, ni| {
+            v.push(HeaderField::new(n.to_vec(), val.to_vec()).with_never_indexed(ni));
+        })
+        .map(|()| v)
+        .map_err(|e| e.kind())
+    };
+    // Literal with incremental indexing, new name: "x-a: 1", then "x-a: 2".
+    let insert = |v: u8| vec![0x40, 0x03, b'x', b'-', b'a', 0x01, v];
+    // Index 62 (the newest dynamic entry), :method POST, and a never-indexed literal.
+    let reuse: Vec<u8> = vec![0xbe, 0x83, 0x10, 0x01, b'y', 0x02, b'h', b'i'];
+    let script: Vec<Vec<u8>> = [
+        vec![insert(b'1')],
+        vec![reuse.clone(); 5],
+        vec![insert(b'2')],
+        vec![reuse.clone(); 4],
+        vec![insert(b'2'), reuse.clone(), insert(b'3'), reuse.clone()],
+        vec![reuse.clone(); 3],
+    ]
+    .concat();
+    let (mut dec, mut reference) = (Decoder::new(4096), Decoder::new(4096));
+    for (i, block) in script.iter().enumerate() {
+        let got = dec.decode_to_vec(block).map_err(|e| e.kind());
+        assert_eq!(got, borrowed(&mut reference, block), "block {i}");
+    }
+    assert_eq!(dec.decode_to_vec(&reuse).unwrap()[0].value().as_ref(), b"3");
+    // A smaller header list limit applies to a block answered before.
+    dec.set_max_header_list_size(40);
+    reference.set_max_header_list_size(40);
+    for _ in 0..3 {
+        let got = dec.decode_to_vec(&reuse).map_err(|e| e.kind());
+        assert_eq!(got, borrowed(&mut reference, &reuse));
+        assert!(got.is_err());
+    }
+    // A smaller table requires a size update first, even for a block answered before.
+    dec.set_max_header_list_size(4096);
+    reference.set_max_header_list_size(4096);
+    for _ in 0..3 {
+        assert!(dec.decode_to_vec(&reuse).is_ok());
+    }
+    dec.set_max_table_size(100);
+    reference.set_max_table_size(100);
+    let got = dec.decode_to_vec(&reuse).map_err(|e| e.kind());
+    assert_eq!(got, borrowed(&mut reference, &reuse));
+    assert_eq!(got, Err(ErrorKind::MissingTableSizeUpdate));
+}

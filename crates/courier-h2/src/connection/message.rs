@@ -298,10 +298,61 @@ fn check_name(name: &[u8]) -> Result<(), Malformed> {
     // RFC 9113 §8.2.1: "A field name MUST NOT contain characters in the ranges 0x00-0x20,
     // 0x41-0x5a, or 0x7f-0xff (all ranges inclusive)." and "... field names MUST NOT include a
     // colon (ASCII COLON, 0x3a)." <https://www.rfc-editor.org/rfc/rfc9113#section-8.2.1>
-    if name.iter().any(|&b| !NAME_BYTE[usize::from(b)]) {
+    if !name_words_plain(name) && name.iter().any(|&b| !NAME_BYTE[usize::from(b)]) {
         return Err("invalid character in field name");
     }
     Ok(())
+}
+
+/// Bytes 0x01 repeated in a word.
+const LO: u64 = 0x0101_0101_0101_0101;
+/// The top bit of every byte of a word.
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Calls `plain` on `bytes` eight at a time (fewer than eight padded with `pad`) and returns
+/// whether every word was plain. A fast path for the byte checks: a word-wide test that never
+/// calls a bad byte plain, and a false answer sends the caller to its exact byte loop.
+#[inline]
+fn words_all(bytes: &[u8], pad: u8, plain: impl Fn(u64) -> bool) -> bool {
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+    if bytes.len() >= 8 {
+        let mut chunks = bytes.chunks_exact(8);
+        if !chunks.all(|c| plain(word(c))) {
+            return false;
+        }
+        // The last eight bytes, overlapping bytes already seen (a copy of a short remainder
+        // costs a call to memcpy).
+        return bytes.len() % 8 == 0 || plain(word(&bytes[bytes.len() - 8..]));
+    }
+    let mut w = u64::from_le_bytes([pad; 8]);
+    for (i, &b) in bytes.iter().enumerate() {
+        let shift = 8 * i as u32;
+        w = (w & !(0xff << shift)) | (u64::from(b) << shift);
+    }
+    plain(w)
+}
+
+/// Whether every byte of `name` is in 0x21..=0x39 or 0x5b..=0x7e, all of which `NAME_BYTE`
+/// allows (the usual lowercase letters, digits, `-`, `_`, `.`). Word-wide tests that are exact
+/// for "some byte is": below 0x21, at least 0x7f, in 0x3a..=0x5a.
+#[inline]
+fn name_words_plain(name: &[u8]) -> bool {
+    words_all(name, b'a', |x| {
+        let below = x.wrapping_sub(LO * 0x21) & !x;
+        let above = x.wrapping_add(LO) | x;
+        // With no byte at 0x80 or above (`above` rules that out), byte b is flagged iff
+        // 0x39 < b < 0x5b: 0xda - b has its top bit iff b <= 0x5a, b + 0x46 iff b >= 0x3a.
+        let between =
+            (LO * 0xda).wrapping_sub(x & (LO * 0x7f)) & !x & ((x & (LO * 0x7f)) + LO * 0x46);
+        (below | above | between) & HI == 0
+    })
+}
+
+/// Whether no byte of `value` is below 0x0e (so none is NUL, LF or CR): a word-wide test, exact
+/// for "some byte is below 0x0e".
+#[inline]
+fn value_words_plain(value: &[u8]) -> bool {
+    words_all(value, b'a', |x| x.wrapping_sub(LO * 0x0e) & !x & HI == 0)
 }
 
 /// The bytes a field name may hold (RFC 9113 §8.2.1, quoted in `check_name`): one table load
@@ -330,7 +381,7 @@ fn check_value(value: &[u8]) -> Result<(), Malformed> {
     // RFC 9113 §8.2.1: "A field value MUST NOT contain the zero value (ASCII NUL, 0x00), line
     // feed (ASCII LF, 0x0a), or carriage return (ASCII CR, 0x0d) at any position."
     // <https://www.rfc-editor.org/rfc/rfc9113#section-8.2.1>
-    if value.iter().any(|&b| VALUE_FORBIDDEN[usize::from(b)]) {
+    if !value_words_plain(value) && value.iter().any(|&b| VALUE_FORBIDDEN[usize::from(b)]) {
         return Err("NUL, CR or LF in field value");
     }
     // RFC 9113 §8.2.1: "A field value MUST NOT start or end with an ASCII whitespace character
@@ -378,6 +429,51 @@ pub(crate) fn check_outgoing(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn word_fast_paths_agree_with_the_byte_tables() {
+        // Every byte at every position of names and values of lengths 1..=17, among plain
+        // neighbours of both kinds (a lowercase letter, and the edges 0x21 / 0x7e / 0x0e).
+        for len in 1..=17usize {
+            for at in 0..len {
+                for fill in [b'a', 0x21, 0x7e, 0x39, 0x5b] {
+                    for b in 0..=255u8 {
+                        let mut name = vec![fill; len];
+                        name[at] = b;
+                        let exact = name.iter().all(|&c| NAME_BYTE[usize::from(c)]);
+                        if name_words_plain(&name) {
+                            assert!(exact, "name {name:?}");
+                        }
+                        assert_eq!(check_name(&name).is_ok(), exact, "name {name:?}");
+                    }
+                }
+                for fill in [b'a', 0x0e, 0xff, 0x80] {
+                    for b in 0..=255u8 {
+                        let mut value = vec![fill; len];
+                        value[at] = b;
+                        let exact = !value.iter().any(|&c| VALUE_FORBIDDEN[usize::from(c)]);
+                        if value_words_plain(&value) {
+                            assert!(exact, "value {value:?}");
+                        }
+                    }
+                }
+            }
+        }
+        // Two bad bytes in one word, where borrows and carries cross bytes.
+        for a in [0u8, 0x0a, 0x0d, 0x20, 0x3a, 0x41, 0x5a, 0x7f, 0xff] {
+            for b in 0..=255u8 {
+                let name = [b'x', a, b, b'y', b'z', b'-', b'0', b'_', a, b];
+                let exact = name.iter().all(|&c| NAME_BYTE[usize::from(c)]);
+                assert!(!name_words_plain(&name) || exact);
+                let value = [b'x', a, b, b' ', b'z', b'-', 0x80, 0xff, a, b];
+                let exact = !value.iter().any(|&c| VALUE_FORBIDDEN[usize::from(c)]);
+                assert!(!value_words_plain(&value) || exact);
+            }
+        }
+        assert!(name_words_plain(b"content-type"));
+        assert!(name_words_plain(b"x-grpc-web"));
+        assert!(value_words_plain(b"application/grpc-web+proto"));
+    }
 
     #[test]
     fn byte_tables_follow_the_rfc_ranges() {
