@@ -63,9 +63,19 @@ pub struct Decoder {
     scratch: Vec<u8>,
     /// Storage shared by the owned fields [`decode`](Self::decode) hands out.
     out: BytesMut,
+    /// What is remembered from one block to the next ([`Memory`]), made when first needed:
+    /// a decoder that has decoded nothing (an idle connection's) holds one pointer of it.
+    memory: Option<Box<Memory>>,
+    /// Whether the block being decoded changed the dynamic table.
+    touched: bool,
+}
+
+/// What a [`Decoder`] remembers from one block to the next.
+#[derive(Debug, Default)]
+struct Memory {
     /// The last Huffman-coded strings decoded, to reuse when a peer sends one again.
-    memo: HuffmanMemo,
-    /// The last block [`decode`](Self::decode) saw (when at most [`REPEAT_MAX_BLOCK`] bytes).
+    huffman: HuffmanMemo,
+    /// The last block [`Decoder::decode`] saw (when at most [`REPEAT_MAX_BLOCK`] bytes).
     last_block: Vec<u8>,
     /// A block that came twice in a row and left the dynamic table alone, and its fields: the
     /// same block decodes to the same fields for as long as the table and the limits stay as
@@ -73,8 +83,13 @@ pub struct Decoder {
     repeat_block: Vec<u8>,
     repeat: Vec<HeaderField>,
     repeat_valid: bool,
-    /// Whether the block being decoded changed the dynamic table.
-    touched: bool,
+}
+
+/// The table or a limit changed: a repeated block must be decoded again.
+fn forget_repeat(memory: &mut Option<Box<Memory>>) {
+    if let Some(m) = memory {
+        m.repeat_valid = false;
+    }
 }
 
 /// Blocks at most this long (encoded) may be answered from [`Decoder`]'s repeat memo.
@@ -135,11 +150,7 @@ impl Decoder {
             abort_list_size: usize::MAX,
             max_string_len: DEFAULT_MAX_STRING_LEN,
             scratch: Vec::new(),
-            memo: HuffmanMemo::default(),
-            last_block: Vec::new(),
-            repeat_block: Vec::new(),
-            repeat: Vec::new(),
-            repeat_valid: false,
+            memory: None,
             touched: false,
             out: BytesMut::new(),
         }
@@ -153,7 +164,7 @@ impl Decoder {
         self.max_table_size = max_table_size;
         if max_table_size < self.table.max_size() {
             self.table.set_max_size(max_table_size);
-            self.repeat_valid = false;
+            forget_repeat(&mut self.memory);
             self.size_update_required = true;
         }
     }
@@ -166,7 +177,7 @@ impl Decoder {
     /// Sets the maximum header list size (name + value + 32 per field, RFC 9113 §6.5.2).
     pub fn set_max_header_list_size(&mut self, max: usize) {
         self.max_header_list_size = max;
-        self.repeat_valid = false;
+        forget_repeat(&mut self.memory);
     }
 
     /// The maximum header list size.
@@ -185,7 +196,7 @@ impl Decoder {
     /// act as that size.
     pub fn set_header_list_abort_size(&mut self, size: usize) {
         self.abort_list_size = size;
-        self.repeat_valid = false;
+        forget_repeat(&mut self.memory);
     }
 
     /// The abort size (see [`set_header_list_abort_size`](Self::set_header_list_abort_size)).
@@ -196,7 +207,7 @@ impl Decoder {
     /// Sets the maximum length of a decoded name or value.
     pub fn set_max_string_len(&mut self, max: usize) {
         self.max_string_len = max;
-        self.repeat_valid = false;
+        forget_repeat(&mut self.memory);
     }
 
     /// The maximum length of a decoded name or value.
@@ -233,23 +244,24 @@ impl Decoder {
         block: &[u8],
         mut f: impl FnMut(HeaderField),
     ) -> Result<(), DecoderError> {
-        if self.repeat_valid && self.repeat_block[..] == *block {
-            for field in &self.repeat {
+        let m = self.memory.get_or_insert_with(Box::default);
+        if m.repeat_valid && m.repeat_block[..] == *block {
+            for field in &m.repeat {
                 f(field.clone());
             }
             return Ok(());
         }
         // A block seen twice in a row: decode it once more, keeping its fields.
-        let fill = block.len() <= REPEAT_MAX_BLOCK && self.last_block[..] == *block;
+        let fill = block.len() <= REPEAT_MAX_BLOCK && m.last_block[..] == *block;
         let mut repeat = Vec::new();
         if fill {
-            self.repeat_valid = false;
-            repeat = std::mem::take(&mut self.repeat);
+            m.repeat_valid = false;
+            repeat = std::mem::take(&mut m.repeat);
             repeat.clear();
         } else {
-            self.last_block.clear();
+            m.last_block.clear();
             if block.len() <= REPEAT_MAX_BLOCK {
-                self.last_block.extend_from_slice(block);
+                m.last_block.extend_from_slice(block);
             }
         }
         self.touched = false;
@@ -286,14 +298,15 @@ impl Decoder {
             f(field);
         });
         if fill {
+            let m = self.memory.get_or_insert_with(Box::default);
             if result.is_ok() && !self.touched && repeat.len() <= REPEAT_MAX_FIELDS {
-                std::mem::swap(&mut self.repeat_block, &mut self.last_block);
-                self.last_block.clear();
-                self.repeat_valid = true;
+                std::mem::swap(&mut m.repeat_block, &mut m.last_block);
+                m.last_block.clear();
+                m.repeat_valid = true;
             } else {
                 repeat.clear();
             }
-            self.repeat = repeat;
+            m.repeat = repeat;
         }
         if out.capacity() > SCRATCH_KEEP {
             out = BytesMut::new();
@@ -363,7 +376,7 @@ impl Decoder {
             }
             self.table.set_max_size(size);
             self.touched = true;
-            self.repeat_valid = false;
+            forget_repeat(&mut self.memory);
         }
 
         let (list_limit, string_limit) = (self.max_header_list_size, self.max_string_len);
@@ -403,20 +416,20 @@ impl Decoder {
             let name_index = integer::decode(block, pos, prefix)?;
             self.scratch.clear();
             let name_len = if name_index == 0 {
-                read_string(block, pos, &mut self.scratch, &mut self.memo)?
+                read_string(block, pos, &mut self.scratch, &mut self.memory)?
             } else {
                 let (name, _) = self.table.get(name_index).ok_or(ErrorKind::InvalidIndex)?;
                 self.scratch.extend_from_slice(name);
                 name.len()
             };
-            let value_len = read_string(block, pos, &mut self.scratch, &mut self.memo)?;
+            let value_len = read_string(block, pos, &mut self.scratch, &mut self.memory)?;
             let (name, value) = self.scratch.split_at(name_len);
             if indexing {
                 // RFC 7541 §6.2.1: the field is appended to the dynamic table, whether or not
                 // the list is refused, so the table stays in sync with the peer's encoder.
                 self.table.insert(name, value);
                 self.touched = true;
-                self.repeat_valid = false;
+                forget_repeat(&mut self.memory);
             }
             if list.string_ok(string_limit, name_len, value_len, start)
                 && list.admit(list_limit, name_len + value_len + ENTRY_OVERHEAD, start)
@@ -451,7 +464,7 @@ fn read_string(
     block: &[u8],
     pos: &mut usize,
     out: &mut Vec<u8>,
-    memo: &mut HuffmanMemo,
+    memory: &mut Option<Box<Memory>>,
 ) -> Result<usize, ErrorKind> {
     let huffman = block.get(*pos).is_some_and(|b| b & 0x80 != 0);
     let len = integer::decode(block, pos, 7)?;
@@ -463,8 +476,8 @@ fn read_string(
         out.extend_from_slice(src);
         return Ok(len);
     }
-    let remember = len <= MEMO_MAX;
-    if remember {
+    let mut memo = (len <= MEMO_MAX).then(|| &mut memory.get_or_insert_with(Box::default).huffman);
+    if let Some(memo) = &memo {
         if let Some((_, decoded)) = memo.entries.iter().find(|(coded, _)| coded[..] == *src) {
             out.extend_from_slice(decoded);
             return Ok(decoded.len());
@@ -475,7 +488,7 @@ fn read_string(
     match huffman::decode_into(src, &mut out[start..]) {
         Ok(n) => {
             out.truncate(start + n);
-            if remember {
+            if let Some(memo) = memo.as_mut() {
                 let (coded, decoded) = &mut memo.entries[memo.next];
                 coded.clear();
                 coded.extend_from_slice(src);
