@@ -218,8 +218,6 @@ impl Drop for LingerPlace {
 enum Ending {
     /// Not decided yet: the connection is open, or its last frames are being written.
     Open,
-    /// Open, but the server is shutting down: it closes at once when it ends.
-    ShuttingDown,
     /// Ended for abuse: the sending side is shut down (once `shut_down`), nothing more is
     /// read, and the transport is dropped when `until` fires.
     Lingering {
@@ -227,7 +225,8 @@ enum Ending {
         shut_down: bool,
         _place: LingerPlace,
     },
-    /// Close the transport now (no linger, or it was cut short).
+    /// Close the transport as soon as the connection ends: no linger, the server is shutting
+    /// down, or the linger is over.
     Now,
 }
 
@@ -1577,7 +1576,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Driver<T> {
                 self.conn.graceful_shutdown();
                 // The server is going away: a connection held for abuse closes now, and one
                 // that ends for abuse later (while it drains) is not held.
-                self.ending = Ending::ShuttingDown;
+                self.ending = Ending::Now;
             }
             Cmd::Stats { reply } => {
                 let _ = reply.send(self.conn.stats());
