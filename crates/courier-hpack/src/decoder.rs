@@ -66,8 +66,6 @@ pub struct Decoder {
     /// What is remembered from one block to the next ([`Memory`]), made when first needed:
     /// a decoder that has decoded nothing (an idle connection's) holds one pointer of it.
     memory: Option<Box<Memory>>,
-    /// Whether the block being decoded changed the dynamic table.
-    touched: bool,
 }
 
 /// What a [`Decoder`] remembers from one block to the next.
@@ -151,7 +149,6 @@ impl Decoder {
             max_string_len: DEFAULT_MAX_STRING_LEN,
             scratch: Vec::new(),
             memory: None,
-            touched: false,
             out: BytesMut::new(),
         }
     }
@@ -255,7 +252,9 @@ impl Decoder {
         let fill = block.len() <= REPEAT_MAX_BLOCK && m.last_block[..] == *block;
         let mut repeat = Vec::new();
         if fill {
-            m.repeat_valid = false;
+            // Valid unless the block changes the table or a limit (which clear it): the
+            // fields are kept only then. Nothing reads `repeat_block` before the end.
+            m.repeat_valid = true;
             repeat = std::mem::take(&mut m.repeat);
             repeat.clear();
         } else {
@@ -264,7 +263,6 @@ impl Decoder {
                 m.last_block.extend_from_slice(block);
             }
         }
-        self.touched = false;
         let mut out = std::mem::take(&mut self.out);
         // Fields are copied out of the table and the block into `out`, which is bounded by the
         // header list size limit.
@@ -299,11 +297,11 @@ impl Decoder {
         });
         if fill {
             let m = self.memory.get_or_insert_with(Box::default);
-            if result.is_ok() && !self.touched && repeat.len() <= REPEAT_MAX_FIELDS {
+            if result.is_ok() && m.repeat_valid && repeat.len() <= REPEAT_MAX_FIELDS {
                 std::mem::swap(&mut m.repeat_block, &mut m.last_block);
                 m.last_block.clear();
-                m.repeat_valid = true;
             } else {
+                m.repeat_valid = false;
                 repeat.clear();
             }
             m.repeat = repeat;
@@ -375,7 +373,6 @@ impl Decoder {
                 return Err(ErrorKind::TableSizeTooLarge);
             }
             self.table.set_max_size(size);
-            self.touched = true;
             forget_repeat(&mut self.memory);
         }
 
@@ -428,7 +425,6 @@ impl Decoder {
                 // RFC 7541 §6.2.1: the field is appended to the dynamic table, whether or not
                 // the list is refused, so the table stays in sync with the peer's encoder.
                 self.table.insert(name, value);
-                self.touched = true;
                 forget_repeat(&mut self.memory);
             }
             if list.string_ok(string_limit, name_len, value_len, start)
