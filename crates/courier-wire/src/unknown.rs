@@ -45,17 +45,21 @@ impl UnknownFields {
         UnknownFields { raw: None }
     }
 
-    /// The vector records are appended to, made at the first one.
+    /// Appends records, making the vector at the first one.
     #[inline]
-    fn raw_mut(&mut self) -> &mut Vec<u8> {
-        self.raw.get_or_insert_with(Box::default)
+    fn append(&mut self, records: &[u8]) {
+        if !records.is_empty() {
+            self.raw
+                .get_or_insert_with(Box::default)
+                .extend_from_slice(records);
+        }
     }
 
     /// Captures the record whose tag was just read (tag bytes included, exactly as received).
     #[inline]
     pub fn merge_field(&mut self, tag: Tag, dec: &mut Decoder<'_>) -> Result<(), DecodeError> {
         let record = dec.skip_field(tag)?;
-        self.raw_mut().extend_from_slice(record);
+        self.append(record);
         Ok(())
     }
 
@@ -68,10 +72,9 @@ impl UnknownFields {
     /// Writes the captured records back.
     #[inline]
     pub fn encode(&self, enc: &mut Encoder<'_>) {
-        if let Some(raw) = &self.raw {
-            if !raw.is_empty() {
-                enc.put_slice(raw);
-            }
+        let raw = self.as_bytes();
+        if !raw.is_empty() {
+            enc.put_slice(raw);
         }
     }
 
@@ -105,9 +108,7 @@ impl UnknownFields {
             let tag = dec.read_tag()?;
             dec.skip_field(tag)?;
         }
-        if !records.is_empty() {
-            self.raw_mut().extend_from_slice(records);
-        }
+        self.append(records);
         Ok(())
     }
 
@@ -142,9 +143,7 @@ impl UnknownFields {
 
     /// Appends records this crate just encoded (so known to parse).
     pub(crate) fn push_encoded(&mut self, records: &[u8]) {
-        if !records.is_empty() {
-            self.raw_mut().extend_from_slice(records);
-        }
+        self.append(records);
     }
 
     /// Parses the captured records for inspection.
