@@ -24,6 +24,29 @@ thread_local! {
 /// The longest text whose length [`LAST_SIZE`] keeps as a hint.
 const SIZE_HINT_MAX: usize = 16 * 1024;
 
+/// The room a compact text of the type named `name` starts with, if the last one printed on
+/// this thread was of that type: its length and an eighth more.
+fn last_size(name: &'static str) -> Option<usize> {
+    match LAST_SIZE.with(Cell::get) {
+        (k, n) if k == name.as_ptr() as usize => Some(n + n / 8 + 16),
+        _ => None,
+    }
+}
+
+/// Remembers `text`'s length for the next compact text of its type (up to
+/// [`SIZE_HINT_MAX`]), and shrinks a text given more than twice its length + 64, so that a
+/// short message printed after a long one of its type does not keep that one's room.
+fn remember_size(name: &'static str, text: &mut String) {
+    if text.capacity() > 2 * text.len() + 64 {
+        text.shrink_to_fit();
+    }
+    let hint = match text.len() <= SIZE_HINT_MAX {
+        true => (name.as_ptr() as usize, text.len()),
+        false => (0, 0),
+    };
+    LAST_SIZE.with(|c| c.set(hint));
+}
+
 /// The state of one print: the options and how deep the printer is.
 #[derive(Debug)]
 pub struct Printer<'o> {
@@ -181,36 +204,22 @@ pub trait ProtoJson: Message {
 
     /// The message as ProtoJSON.
     fn to_json_with(&self, options: &PrintOptions) -> Result<String, Error> {
-        let Some(indent) = options.indent else {
-            // Room for the text: the length of the last compact text of this type on this
-            // thread and an eighth more (the usual case, a loop over messages of one type, then
-            // needs no pass over the message to size it and no regrowth), else about twice the
-            // binary encoding, which ProtoJSON usually takes. Only texts up to `SIZE_HINT_MAX`
-            // are remembered, and a text a hint gave more than twice its length is shrunk to fit.
-            let key = Self::NAME.as_ptr() as usize;
-            let (room, hinted) = match LAST_SIZE.with(Cell::get) {
-                (k, n) if k == key => (n + n / 8 + 16, true),
-                _ => (64 + 2 * self.encoded_len(), false),
-            };
-            let mut w = Writer::with_capacity(room);
-            crate::rt::write_message(self, &mut w, &mut Printer::new(options))?;
-            let mut text = w.into_string();
-            // A text much shorter than the last one of its type does not keep the room it was
-            // given: a caller holding many short texts would hold the hint's room in each.
-            if hinted && text.capacity() > 2 * text.len() + 64 {
-                text.shrink_to_fit();
-            }
-            let hint = if text.len() <= SIZE_HINT_MAX {
-                (key, text.len())
-            } else {
-                (0, 0)
-            };
-            LAST_SIZE.with(|c| c.set(hint));
-            return Ok(text);
+        let mut w = match options.indent {
+            Some(n) => Writer::pretty(n),
+            // Room for the text: the last compact text of this type on this thread (the usual
+            // case, a loop over messages of one type, then needs no pass over the message to
+            // size it and no regrowth), else about twice the binary encoding, which ProtoJSON
+            // usually takes.
+            None => Writer::with_capacity(
+                last_size(Self::NAME).unwrap_or_else(|| 64 + 2 * self.encoded_len()),
+            ),
         };
-        let mut w = Writer::pretty(indent);
         crate::rt::write_message(self, &mut w, &mut Printer::new(options))?;
-        Ok(w.into_string())
+        let mut text = w.into_string();
+        if options.indent.is_none() {
+            remember_size(Self::NAME, &mut text);
+        }
+        Ok(text)
     }
 
     /// Parses ProtoJSON into a new message with the default options.
