@@ -26,6 +26,7 @@ const SIZE_HINT_MAX: usize = 16 * 1024;
 
 /// The room a compact text of the type named `name` starts with, if the last one printed on
 /// this thread was of that type: its length and an eighth more.
+#[inline]
 fn last_size(name: &'static str) -> Option<usize> {
     match LAST_SIZE.with(Cell::get) {
         (k, n) if k == name.as_ptr() as usize => Some(n + n / 8 + 16),
@@ -36,6 +37,7 @@ fn last_size(name: &'static str) -> Option<usize> {
 /// Remembers `text`'s length for the next compact text of its type (up to
 /// [`SIZE_HINT_MAX`]), and shrinks a text given more than twice its length + 64, so that a
 /// short message printed after a long one of its type does not keep that one's room.
+#[inline]
 fn remember_size(name: &'static str, text: &mut String) {
     if text.capacity() > 2 * text.len() + 64 {
         text.shrink_to_fit();
